@@ -1,0 +1,32 @@
+/*
+ * pe_params.h: the processing element's parameters, as loaded from the
+ * machine file (section `pe`).  Plain data; the timing rules that use them
+ * live in cores/pe.h.
+ */
+#ifndef WAFERSIM_PE_PARAMS_H
+#define WAFERSIM_PE_PARAMS_H
+
+#include <stdint.h>
+
+/* SIMD lanes per cycle, per operation and data type. */
+struct pe_simd {
+	int64_t fma_fp16;  /* fp16 x fp16 + fp16 multiply-adds per cycle */
+	int64_t fma_mixed; /* fp16 x fp16 + fp32 accumulate per cycle */
+	int64_t fma_fp32;  /* fp32 multiply-adds per cycle */
+	int64_t add_fp16;  /* fp16 add/mul/max/compare per cycle */
+	int64_t add_fp32;  /* fp32 add/mul/max/compare per cycle */
+};
+
+struct pe_params {
+	int64_t sram_bytes;	  /* local SRAM capacity */
+	int64_t sram_banks;	  /* banks, words interleaved across them */
+	int64_t sram_read_ports;  /* reads per cycle */
+	int64_t sram_write_ports; /* writes per cycle */
+	int64_t sram_port_bits;	  /* width of one port access */
+	int64_t code_bytes;	  /* SRAM kept for code and runtime */
+	int64_t task_start_cycles; /* cost to activate a task */
+	int64_t max_tasks;	  /* task slots */
+	struct pe_simd simd;
+};
+
+#endif

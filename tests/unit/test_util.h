@@ -1,0 +1,31 @@
+/*
+ * test_util.h: helpers shared by the CUnit suites (not a suite itself).
+ */
+#ifndef WAFERSIM_TEST_UTIL_H
+#define WAFERSIM_TEST_UTIL_H
+
+#include <stddef.h>
+
+#include <CUnit/CUnit.h>
+
+/* Add a suite with its tests; returns 0 or -1.  `tests` ends with {0}. */
+struct tu_test {
+	const char *name;
+	void (*fn)(void);
+};
+int tu_add_suite(const char *name, const struct tu_test *tests);
+
+/* Write `text` to a fresh temporary file with the given suffix; returns its
+ * path (heap); the caller removes it. */
+char *tu_temp_file(const char *suffix, const char *text);
+/* A fresh empty temporary directory (heap path). */
+char *tu_temp_dir(void);
+
+/* Run the wafersim binary with `args` (shell words), capturing stdout and
+ * stderr into heap strings; returns the exit code. */
+int tu_run(const char *args, char **out, char **err);
+
+/* Path of a project file, "<srcdir>/<rel>" (heap). */
+char *tu_path(const char *rel);
+
+#endif
