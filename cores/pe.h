@@ -1,0 +1,58 @@
+/*
+ * pe.h: the processing element's timing and energy rules.
+ *
+ * Every stage that turns per-PE work into cycles or picojoules calls these
+ * (placement when it balances stages, the C engine, the SystemC reference
+ * model), so the fidelities can differ only in how they aggregate.
+ */
+#ifndef WAFERSIM_PE_H
+#define WAFERSIM_PE_H
+
+#include <stdint.h>
+
+#include "cores/pe_params.h"
+#include "sim/util.h"
+
+struct machine_energy;
+
+/* Arithmetic precision of a kernel. */
+enum pe_prec {
+	PREC_FP32 = 0,	/* fp32 multiply-adds */
+	PREC_MIXED,	/* fp16 x fp16 with fp32 accumulation */
+	PREC_FP16,	/* fp16 throughout */
+	PREC_COUNT
+};
+
+/* Work one PE does for one task (one sample of one pass of a kernel). */
+struct pe_work {
+	int64_t fma;		/* multiply-adds */
+	int64_t ew;		/* other vector ops (add, max, activation, ...) */
+	int64_t sram_reads;	/* port-width reads */
+	int64_t sram_writes;	/* port-width writes */
+	int64_t tasks;		/* task activations */
+};
+
+/* Bytes of one element at this precision (activations: fp16 unless fp32). */
+int pe_elem_bytes(enum pe_prec p);
+
+/* Lanes per cycle for multiply-adds and for other vector ops. */
+int64_t pe_fma_lanes(const struct pe_params *pe, enum pe_prec p);
+int64_t pe_ew_lanes(const struct pe_params *pe, enum pe_prec p);
+
+/*
+ * Cycles for a PE to do `w` with its operands in SRAM: task starts plus the
+ * busiest of its resources (FMA lanes, vector lanes, SRAM read ports, SRAM
+ * write ports), since the vector unit streams operands from SRAM while it
+ * computes.  Never less than 1 for non-empty work.
+ */
+cycles_t pe_work_cycles(const struct pe_params *pe, enum pe_prec p,
+			const struct pe_work *w);
+
+/* Port-width SRAM words needed to hold `bytes`. */
+int64_t pe_sram_words(const struct pe_params *pe, int64_t bytes);
+
+/* Dynamic energy of `w` in picojoules (operations and SRAM accesses). */
+double pe_work_energy_pj(const struct machine_energy *e, enum pe_prec p,
+			 const struct pe_work *w);
+
+#endif

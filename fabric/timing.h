@@ -1,0 +1,32 @@
+/*
+ * timing.h: the fabric's timing rules, in one place.
+ *
+ * The cycle-level fabric simulator (fabric/), the engine's stream model
+ * (sim/) and the SystemC reference model all use these; a test checks the
+ * simulator's zero-load latency equals fabric_stream_cycles() exactly.
+ *
+ * Model: a wavelet leaves its PE over the ramp (ramp latency), crosses each
+ * link in hop_cycles = link latency + router latency (at least 1), and goes
+ * down the ramp into the destination PE.  One wavelet per cycle per link per
+ * direction, so a stream of n wavelets arrives n - 1 cycles after its head.
+ */
+#ifndef WAFERSIM_FABRIC_TIMING_H
+#define WAFERSIM_FABRIC_TIMING_H
+
+#include <stdint.h>
+
+#include "fabric/fabric_params.h"
+#include "sim/util.h"
+
+/* Cycles for one wavelet to cross one link and its router (>= 1). */
+cycles_t fabric_hop_cycles(const struct fabric_params *f);
+
+/* Zero-load cycles from the first wavelet leaving the source PE to the last
+ * one arriving in the destination PE, `hops` links apart, `n` wavelets. */
+cycles_t fabric_stream_cycles(const struct fabric_params *f, int64_t hops,
+			      int64_t n);
+
+/* Wavelets needed to carry `bytes` (payload wavelet_bits each). */
+int64_t fabric_wavelets(const struct fabric_params *f, int64_t bytes);
+
+#endif
