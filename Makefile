@@ -44,7 +44,7 @@ PROG_C  := sim/main.c $(wildcard sim/cmd_*.c)
 LIB_C   := $(filter-out $(PROG_C),$(ALL_C))
 LIB_CXX := $(foreach d,$(SUBSYS),$(wildcard $(d)/*.cpp))
 TEST_C  := $(wildcard tests/unit/*.c)
-SUITES  := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
+SUITES  := $(filter-out util,$(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c)))
 
 # ONNX schema: generated at build time from Debian's libonnx-dev.
 ONNX_PROTO := /usr/include/onnx/onnx.proto
