@@ -61,8 +61,8 @@ struct fabsim {
 
 	/* per router */
 	uint32_t *occ;	     /* wavelets in its 6 * C buffers */
-	uint8_t *rr_color;   /* [n * 6] next color to favour per port */
-	uint8_t *rr_out;     /* [n * 5] next input port to favour per output */
+	uint8_t *rr_color;   /* [n * 6] next color the PE consumes */
+	uint16_t *rr_out;    /* [n * 5] next (port, color) to favour per output */
 	uint32_t *srcq_head, *srcq_tail;
 	int64_t *srcq_wavelets; /* wavelets not yet sent, per PE */
 	uint32_t *sink_interval; /* NULL: everyone full speed */
@@ -328,7 +328,7 @@ size_t fabsim_bytes(const struct fabsim *s)
 {
 	size_t n = (size_t)s->n, groups = n * GROUPS, bufs = groups * (size_t)s->C;
 	return sizeof(*s) + groups * (8 + 1) + bufs * (2 + 2 + 2 + 1) +
-	       bufs * s->D * 12 + n * (4 + 5 + 4 + 4 + 8 + 8 + 4 + 4 + 1) +
+	       bufs * s->D * 12 + n * (4 + 10 + 4 + 4 + 8 + 8 + 4 + 4 + 1) +
 	       n * MESH_LINK_DIRS * 8 + n * (size_t)s->C * 2 +
 	       s->cap_freed * 4 + (size_t)s->cap_pkt * sizeof(struct fs_pkt) +
 	       s->cap_heap * sizeof(struct fs_pending) +
@@ -642,21 +642,21 @@ static void router_cycle(struct fabsim *s, int32_t r)
 		}
 	}
 
-	/* (2) switch: each input port offers one color's head */
-	uint8_t want_all[MESH_PORTS], col[MESH_PORTS];
-	uint8_t out_req[MESH_PORTS] = {0};
+	/* (2) switch: every output port grants, round-robin, one of the
+	 * (input port, color) heads that want it and have its credit.  Flat
+	 * over pairs, so streams on distinct colors share a link evenly
+	 * (max-min fair, as fabric/flow.h assumes). */
+	const uint32_t PC = MESH_PORTS * C;
+	uint16_t *rr = &s->rr_out[(size_t)r * MESH_PORTS];
+	uint32_t best[MESH_PORTS], best_d[MESH_PORTS];
+	for (int o = 0; o < MESH_PORTS; o++)
+		best_d[o] = UINT32_MAX;
 	int any = 0;
 	for (int p = 0; p < MESH_PORTS; p++) {
 		uint64_t mask = s->nonempty[g0 + (uint32_t)p];
-		if (!mask)
-			continue;
-		uint32_t c0 = C > 1 ? s->rr_color[g0 + (uint32_t)p] : 0;
-		for (uint32_t k = 0; k < C && mask; k++) {
-			uint32_t c = c0 + k;
-			if (c >= C)
-				c -= C;
-			if (!(mask >> c & 1))
-				continue;
+		while (mask) {
+			uint32_t c = (uint32_t)__builtin_ctzll(mask);
+			mask &= mask - 1;
 			uint32_t b = (g0 + (uint32_t)p) * C + c;
 			size_t slot = (size_t)b * D + s->head[b];
 			if (!ready(s->slot_ready[slot], now))
@@ -672,74 +672,67 @@ static void router_cycle(struct fabsim *s, int32_t r)
 					buf_pop(s, r, g0 + (uint32_t)p, b, (int32_t)c);
 					s->ctr.dropped++;
 					moved = 1;
-					mask = s->nonempty[g0 + (uint32_t)p];
 					continue;
 				}
-				want = s->route_tx[ri];
+				want = s->route_tx[ri] & ~(unsigned)s->served[b];
 			}
-			unsigned left = want & ~(unsigned)s->served[b], ok = 0;
-			for (unsigned m = left; m; m &= m - 1) {
+			uint32_t idx = (uint32_t)p * C + c;
+			for (unsigned m = want; m; m &= m - 1) {
 				int o = __builtin_ctz(m);
-				if (has_credit(s, r, o, (int32_t)c))
-					ok |= 1u << o;
+				if (!has_credit(s, r, o, (int32_t)c))
+					continue;
+				uint32_t dist = idx >= rr[o] ? idx - rr[o]
+							     : idx + PC - rr[o];
+				if (dist < best_d[o]) {
+					best_d[o] = dist;
+					best[o] = idx;
+					any = 1;
+				}
 			}
-			if (!ok)
-				continue;
-			want_all[p] = (uint8_t)want;
-			col[p] = (uint8_t)c;
-			for (unsigned m = ok; m; m &= m - 1)
-				out_req[__builtin_ctz(m)] |= (uint8_t)(1u << p);
-			any = 1;
-			break;
 		}
 	}
 
 	if (any) {
-		/* each output grants one requesting input port, round-robin */
-		uint8_t grant[MESH_PORTS] = {0};
-		uint8_t *rr = &s->rr_out[(size_t)r * MESH_PORTS];
+		uint32_t touched[MESH_PORTS];
+		int n_touched = 0;
 		for (int o = 0; o < MESH_PORTS; o++) {
-			unsigned cand = out_req[o];
-			if (!cand)
+			if (best_d[o] == UINT32_MAX)
 				continue;
-			unsigned rot = (cand >> rr[o]) |
-				       (cand << (MESH_PORTS - rr[o]));
-			int p = (__builtin_ctz(rot & 0x1f) + rr[o]) % MESH_PORTS;
-			grant[p] |= (uint8_t)(1u << o);
-			rr[o] = (uint8_t)((p + 1) % MESH_PORTS);
-		}
-		for (int p = 0; p < MESH_PORTS; p++) {
-			unsigned gr = grant[p];
-			if (!gr)
-				continue;
-			uint32_t c = col[p], g = g0 + (uint32_t)p;
-			uint32_t b = g * C + c;
+			uint32_t idx = best[o], p = idx / C, c = idx - p * C;
+			uint32_t b = (g0 + p) * C + c;
 			size_t slot = (size_t)b * D + s->head[b];
 			uint32_t pk = s->slot_pkt[slot], dst = s->slot_dst[slot];
-			for (unsigned m = gr; m; m &= m - 1) {
-				int o = __builtin_ctz(m);
-				if (o == DIR_RAMP) {
-					buf_push(s, r, PE_RX, (int32_t)c, pk, dst,
-						 (uint32_t)(now + s->ramp));
-				} else {
-					int32_t r2 = mesh_neighbour(&s->mesh, r, o);
-					buf_push(s, r2, mesh_opposite(o), (int32_t)c,
-						 pk, dst, (uint32_t)(now + s->hop));
-					s->link_wavelets[(size_t)r * MESH_LINK_DIRS +
-							 (size_t)o]++;
-					s->ctr.hops++;
-				}
+			rr[o] = (uint16_t)(idx + 1 == PC ? 0 : idx + 1);
+			if (o == DIR_RAMP) {
+				buf_push(s, r, PE_RX, (int32_t)c, pk, dst,
+					 (uint32_t)(now + s->ramp));
+			} else {
+				int32_t r2 = mesh_neighbour(&s->mesh, r, o);
+				buf_push(s, r2, mesh_opposite(o), (int32_t)c, pk, dst,
+					 (uint32_t)(now + s->hop));
+				s->link_wavelets[(size_t)r * MESH_LINK_DIRS + (size_t)o]++;
+				s->ctr.hops++;
 			}
-			unsigned served = s->served[b] | gr;
-			if ((served & want_all[p]) == want_all[p]) {
+			if (!(s->served[b] & 0x80)) {
+				s->served[b] |= 0x80; /* touched this cycle */
+				touched[n_touched++] = b;
+			}
+			s->served[b] |= (uint8_t)(1u << o);
+		}
+		for (int i = 0; i < n_touched; i++) {
+			uint32_t b = touched[i], idx = b - g0 * C;
+			uint32_t p = idx / C, c = idx - p * C;
+			unsigned served = s->served[b] & 0x1f;
+			unsigned want = s->color_mode[c] == FABSIM_XY
+						? served
+						: s->route_tx[(size_t)r * C + c];
+			if ((served & want) == want) {
 				s->ctr.replicated +=
 					(uint64_t)__builtin_popcount(served) - 1;
-				buf_pop(s, r, g, b, (int32_t)c);
+				buf_pop(s, r, g0 + p, b, (int32_t)c);
 			} else {
 				s->served[b] = (uint8_t)served;
 			}
-			if (C > 1)
-				s->rr_color[g] = (uint8_t)(c + 1 == C ? 0 : c + 1);
 		}
 		s->busy[r]++;
 		moved = 1;

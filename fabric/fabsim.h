@@ -31,11 +31,13 @@
  * the order routers are visited).  Wavelets in flight on a link occupy
  * their slot already.  Nothing is ever dropped for lack of space.
  *
- * Arbitration: each input port offers one color per cycle (round-robin over
- * colors whose head can go somewhere), each output port grants one input
- * port per cycle (round-robin over input ports).  A multicast head is sent
- * to each of its outputs as they are granted and leaves its FIFO when all
- * have taken it.
+ * Arbitration: each output port grants one wavelet per cycle, round-robin
+ * over the (input port, color) FIFOs whose ready head wants that output and
+ * has a credit downstream.  Flat over pairs, so streams on distinct colors
+ * share a link evenly (max-min fair, as the stream model assumes); streams
+ * on one color merge per input port (the classic parking-lot unfairness of
+ * round-robin meshes).  A multicast head is copied to each of its outputs
+ * as they grant it and leaves its FIFO when all have.
  *
  * Routing per color (fabsim_color_mode):
  *   FABSIM_XY      (default) the wavelet carries its packet's destination;

@@ -274,7 +274,7 @@ struct run {
 	size_t n_heap;
 	cycles_t win_lo, win_hi;
 	int64_t measured, done;
-	uint64_t refused, generated_wavelets_window;
+	uint64_t refused, refused_window, generated_wavelets_window;
 	double sum_lat, sum_net, sum_hops, max_lat;
 };
 
@@ -340,6 +340,8 @@ static void generate(struct run *u)
 			u->generated_wavelets_window += (uint64_t)n;
 		if (fabsim_queued(u->s, src) + n > u->c->max_queue_wavelets) {
 			u->refused++;
+			if (in_window)
+				u->refused_window++;
 		} else {
 			if (fabsim_inject(u->s, src, 0, dst, n, now, NULL) < 0)
 				abort(); /* arguments checked: cannot fail */
@@ -392,17 +394,28 @@ int traffic_run(const struct traffic_config *c, struct traffic_result *r,
 	uint64_t out_lo = 0, out_hi = 0;
 	cycles_t end = u.win_hi + c->drain_cycles;
 	uint64_t visits_window = 0;
+	int64_t *q0 = xcalloc((size_t)N, sizeof(*q0));
+	int64_t starved = 0;
 	for (;;) {
 		cycles_t now = fabsim_now(u.s);
 		if (now == u.win_lo) {
 			fabsim_counters(u.s, &k);
 			out_lo = k.out;
 			visits_window = fabsim_router_visits(u.s);
+			for (int32_t i = 0; i < N; i++)
+				q0[i] = fabsim_queued(u.s, i);
 		}
 		if (now == u.win_hi) {
 			fabsim_counters(u.s, &k);
 			out_hi = k.out;
 			visits_window = fabsim_router_visits(u.s) - visits_window;
+			/* a source whose queue keeps growing is held back by
+			 * a saturated bottleneck, even if few sources are */
+			double slack = 16.0 * (double)c->packet_wavelets +
+				       0.05 * c->rate * (double)c->measure_cycles;
+			for (int32_t i = 0; i < N; i++)
+				if ((double)(fabsim_queued(u.s, i) - q0[i]) > slack)
+					starved++;
 		}
 		if (now >= u.win_hi && u.done == u.measured)
 			break;
@@ -429,7 +442,13 @@ int traffic_run(const struct traffic_config *c, struct traffic_result *r,
 		(double)(2 * c->params.ramp_latency_cycles) +
 		r->avg_hops * (double)fabric_hop_cycles(&c->params) +
 		(double)(c->packet_wavelets - 1);
-	r->saturated = u.done < u.measured || r->accepted < 0.95 * r->offered;
+	/* unstable: packets left behind, throughput short of the offer,
+	 * source queues overflowing, or latency beyond 3x zero load (the
+	 * usual definition; it catches bottlenecks that hold back only a
+	 * few sources) */
+	r->saturated = u.done < u.measured || r->accepted < 0.95 * r->offered ||
+		       u.refused_window > 0 || starved > 0 ||
+		       r->avg_packet_latency > 3 * r->zero_load_latency + 50;
 	r->node_cycles_per_s =
 		r->wall_s > 0 ? (double)r->cycles * N / r->wall_s : 0;
 	r->routers_per_cycle = (double)visits_window / (double)c->measure_cycles;
@@ -437,6 +456,7 @@ int traffic_run(const struct traffic_config *c, struct traffic_result *r,
 	fabsim_counters(u.s, &r->counters);
 	fabsim_free(u.s);
 	free(u.heap);
+	free(q0);
 	return 0;
 }
 
@@ -449,6 +469,8 @@ int traffic_saturation(const struct traffic_config *c, double tol,
 	double lo = 0, hi = bound * 1.3 > 1 ? 1 : bound * 1.3;
 	struct traffic_config t = *c;
 	struct traffic_result r;
+	if (t.measure_cycles < 5000) /* longer windows see slow backlogs */
+		t.measure_cycles = 5000;
 	/* is even the top stable? */
 	t.rate = hi;
 	if (traffic_run(&t, &r, d))
