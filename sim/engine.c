@@ -48,10 +48,10 @@ struct stage_rt {
 	int *out_fwd, *out_bwd;	 /* route ids */
 	int *cons, *prod;	 /* stage ids (consumers hold back-pressure) */
 	int sink;		 /* forward output goes to no stage */
-	/* full mode: occupancy of the four tile shapes (rows of K with the
-	 * larger or smaller share x columns of N likewise) */
+	/* full mode: occupancy of the four tile shapes (columns with the
+	 * larger or smaller share of K x rows with that of N) */
 	cycles_t occ_full[PASS_COUNT][4];
-	int64_t k_big_rows, n_big_cols; /* rows / columns with the larger share */
+	int64_t k_big_cols, n_big_rows; /* columns / rows with the larger share */
 };
 
 struct eroute {
@@ -186,15 +186,16 @@ static void scale_work(const struct kernel_work *w, double f,
 }
 
 /* Full mode: the per-PE tiles of a stage.  A dense main layer with known
- * K (input features) and N (units) split over h rows and w columns gives
- * two row shares and two column shares; anything else is even. */
+ * K (input features) and N (units) is split as compiler/plan.h says: K over
+ * the w columns, N over the h rows, the first K % w columns (N % h rows)
+ * one element larger.  Anything else is taken as even. */
 static void full_setup(struct sim *s, int si)
 {
 	const struct plan_stage *ps = &s->p->stages[si];
 	struct stage_rt *g = &s->sg[si];
 	int64_t K = 0, N = 0;
-	if (s->g && ps->n_layers > 0 && ps->layers[0] >= 0 &&
-	    ps->layers[0] < s->g->n_layers) {
+	if (s->g && ps->kind == KERNEL_DENSE && ps->n_layers > 0 &&
+	    ps->layers[0] >= 0 && ps->layers[0] < s->g->n_layers) {
 		const struct layer *l = &s->g->layers[ps->layers[0]];
 		if (l->op == OP_DENSE && l->n_in > 0) {
 			const struct tensor *t = &s->g->tensors[l->in[0]];
@@ -205,18 +206,19 @@ static void full_setup(struct sim *s, int si)
 	}
 	int64_t h = ps->r.h, w = ps->r.w;
 	double fk[2] = {1, 1}, fn[2] = {1, 1};
-	g->k_big_rows = h;
-	g->n_big_cols = w;
+	g->k_big_cols = w;
+	g->n_big_rows = h;
 	if (K > 0 && N > 0 && ps->tile_k > 0 && ps->tile_n > 0) {
-		int64_t kb = ceil_div64(K, h), ks = K / h;
-		int64_t nb = ceil_div64(N, w), ns = N / w;
-		g->k_big_rows = K % h ? K % h : h;
-		g->n_big_cols = N % w ? N % w : w;
+		int64_t kb = ceil_div64(K, w), ks = K / w;
+		int64_t nb = ceil_div64(N, h), ns = N / h;
+		g->k_big_cols = K % w ? K % w : w;
+		g->n_big_rows = N % h ? N % h : h;
 		fk[0] = kb < ps->tile_k ? (double)kb / (double)ps->tile_k : 1;
 		fk[1] = ks < ps->tile_k ? (double)ks / (double)ps->tile_k : 1;
 		fn[0] = nb < ps->tile_n ? (double)nb / (double)ps->tile_n : 1;
 		fn[1] = ns < ps->tile_n ? (double)ns / (double)ps->tile_n : 1;
 	}
+	/* combo c: bit 1 = a smaller-K column, bit 0 = a smaller-N row */
 	for (int p = 0; p < PASS_COUNT; p++)
 		for (int c = 0; c < 4; c++) {
 			struct kernel_work kw;
@@ -258,8 +260,8 @@ static cycles_t full_task(struct sim *s, int si, int pa, int pb, cycles_t t0)
 				y = k;
 			}
 			int64_t pos_b = w->bcast_axis == AXIS_X ? x : y;
-			int c = (y < g->k_big_rows ? 0 : 2) +
-				(x < g->n_big_cols ? 0 : 1);
+			int c = (x < g->k_big_cols ? 0 : 2) +
+				(y < g->n_big_rows ? 0 : 1);
 			int64_t id = (r->y + y) * W + (r->x + x);
 			cycles_t arr = t0 + s->ramp +
 				       (has_b ? (cycles_t)pos_b * s->hop : 0);
@@ -1150,14 +1152,18 @@ void engine_roofline(const struct plan *p, const struct machine *m,
 	out->limit = LIMIT_IO;
 	for (int i = 0; i < p->n_stages; i++) {
 		const struct plan_stage *ps = &p->stages[i];
-		enum stats_limit l;
-		double c = 0, f = 0;
+		enum stats_limit l = LIMIT_COMPUTE, lk;
+		double c = 0, f = 0, heaviest = -1;
 		for (int k = 0; k < PASS_UPDATE; k++) {
 			double o = (double)engine_task_occ(m, p->prec, &ps->work[k],
-							   k == PASS_FWD ? &l : NULL);
+							   &lk);
 			c += o;
 			if (k == PASS_FWD)
 				f = o;
+			if (o > heaviest) {
+				heaviest = o;
+				l = lk;
+			}
 		}
 		if (c > worst) {
 			worst = c;
@@ -1170,10 +1176,6 @@ void engine_roofline(const struct plan *p, const struct machine *m,
 						   &ps->work[PASS_UPDATE], NULL);
 		if (u > upd)
 			upd = u;
-	}
-	for (int i = 0; i < p->n_routes; i++) {
-		double ser = (double)p->routes[i].wavelets_per_sample;
-		(void)ser; /* lanes are the engine's business: not bounded here */
 	}
 	out->sample_cycles = worst;
 	out->infer_sample_cycles = fworst;

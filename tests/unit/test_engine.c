@@ -119,9 +119,9 @@ static void test_dense_by_hand(void)
 	/* hand computation: the tile's multiply-adds on the mixed lanes plus
 	 * a task start, then broadcast down h rows and reduce across w
 	 * columns one hop each, the reduced stream's tail, two ramps */
-	double tile = (double)(K / h) * (double)(N / w);
+	double tile = (double)(K / w) * (double)(N / h);
 	double compute = tile / 2 + 8;
-	double comm = (double)(h - 1) + (double)(w - 1) + (double)(N / w - 1) + 2;
+	double comm = (double)(h - 1) + (double)(w - 1) + (double)(N / h - 1) + 2;
 	double stage = compute + comm;
 	double got = (double)st.stages[0].latency_cycles[PASS_FWD];
 	printf("\n    dense %lldx%lld on %lldx%lld: stage %g cycles by hand, "
