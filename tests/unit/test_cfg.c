@@ -234,6 +234,27 @@ static void test_schema_doc(void)
 	free(buf);
 }
 
+/* docs/machines.md carries the schema table: it must be the current one. */
+static void test_docs_current(void)
+{
+	char *buf = NULL, *doc = NULL, *path = tu_path("docs/machines.md");
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	cfg_print_schema(machine_schema, f);
+	fclose(f);
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(read_file(path, &doc, NULL, &d), 0);
+	if (!strstr(doc, buf))
+		fprintf(stderr, "\ndocs/machines.md is stale: regenerate it "
+				"with 'wafersim machine schema'\n");
+	CU_ASSERT_PTR_NOT_NULL(strstr(doc, buf));
+	free(buf);
+	free(doc);
+	free(path);
+	diag_release(&d);
+}
+
 int suite_cfg(void)
 {
 	static const struct tu_test tests[] = {
@@ -249,6 +270,7 @@ int suite_cfg(void)
 		{"dump/load/dump identical for presets", test_dump_roundtrip_presets},
 		{"dump keeps reals and strings exact", test_dump_exact_reals},
 		{"schema documentation", test_schema_doc},
+		{"docs/machines.md is current", test_docs_current},
 		{0},
 	};
 	return tu_add_suite("cfg", tests);
