@@ -39,6 +39,14 @@ struct fs_pkt {
 	uint8_t done, live;
 };
 
+/* One buffered wavelet: the three fields are read together, so they sit
+ * together (one cache line, not three). */
+struct fs_slot {
+	uint32_t pkt;
+	uint32_t dst;	/* destination packed as y << 16 | x (XY colors) */
+	uint32_t ready; /* cycle (low 32 bits) it may leave */
+};
+
 struct fs_pending {
 	cycles_t cycle;
 	uint32_t pkt;
@@ -57,7 +65,7 @@ struct fabsim {
 	uint64_t *nonempty; /* [n * 6] */
 	uint16_t *head, *len, *used; /* [n * 6 * C] */
 	uint8_t *served;	     /* multicast outputs already taken */
-	uint32_t *slot_pkt, *slot_dst, *slot_ready; /* [n * 6 * C * D] */
+	struct fs_slot *slot; /* [n * 6 * C * D] */
 
 	/* per router */
 	uint32_t *occ;	     /* wavelets in its 6 * C buffers */
@@ -75,10 +83,11 @@ struct fabsim {
 	uint8_t *color_mode;	   /* [C] */
 	uint8_t *route_rx, *route_tx; /* [n * C] */
 
-	/* active set: act holds the routers to visit in the next step */
-	int32_t *act, *cur;
+	/* active set, a bitmap so routers are visited in id order (memory
+	 * order): act holds the routers to visit in the next step */
+	uint64_t *act, *cur;
+	size_t n_words;
 	int32_t n_act;
-	uint8_t *in_act;
 
 	uint32_t *freed; /* buffers popped this cycle */
 	size_t n_freed, cap_freed;
@@ -101,9 +110,10 @@ struct fabsim {
 
 static inline void activate(struct fabsim *s, int32_t r)
 {
-	if (!s->in_act[r]) {
-		s->in_act[r] = 1;
-		s->act[s->n_act++] = r;
+	uint64_t bit = 1ull << (r & 63);
+	if (!(s->act[r >> 6] & bit)) {
+		s->act[r >> 6] |= bit;
+		s->n_act++;
 	}
 }
 
@@ -121,9 +131,9 @@ static inline void buf_push(struct fabsim *s, int32_t r, int port, int32_t c,
 	if (pos >= s->D)
 		pos -= s->D;
 	size_t slot = (size_t)b * s->D + pos;
-	s->slot_pkt[slot] = pkt;
-	s->slot_dst[slot] = dst;
-	s->slot_ready[slot] = ready_at;
+	s->slot[slot].pkt = pkt;
+	s->slot[slot].dst = dst;
+	s->slot[slot].ready = ready_at;
 	s->len[b]++;
 	s->used[b]++;
 	s->nonempty[g] |= 1ull << c;
@@ -265,9 +275,7 @@ struct fabsim *fabsim_new(const struct fabsim_config *cfg, struct diag *d)
 	s->len = xcalloc(bufs, sizeof(*s->len));
 	s->used = xcalloc(bufs, sizeof(*s->used));
 	s->served = xcalloc(bufs, sizeof(*s->served));
-	s->slot_pkt = xcalloc(bufs * s->D, sizeof(*s->slot_pkt));
-	s->slot_dst = xcalloc(bufs * s->D, sizeof(*s->slot_dst));
-	s->slot_ready = xcalloc(bufs * s->D, sizeof(*s->slot_ready));
+	s->slot = xcalloc(bufs * s->D, sizeof(*s->slot));
 	s->occ = xcalloc(n, sizeof(*s->occ));
 	s->rr_color = xcalloc(groups, sizeof(*s->rr_color));
 	s->rr_out = xcalloc(n * MESH_PORTS, sizeof(*s->rr_out));
@@ -282,9 +290,9 @@ struct fabsim *fabsim_new(const struct fabsim_config *cfg, struct diag *d)
 	s->route_rx = xmalloc(n * (size_t)s->C);
 	memset(s->route_rx, 0xff, n * (size_t)s->C);
 	s->route_tx = xcalloc(n * (size_t)s->C, 1);
-	s->act = xmalloc(n * sizeof(*s->act));
-	s->cur = xmalloc(n * sizeof(*s->cur));
-	s->in_act = xcalloc(n, 1);
+	s->n_words = (n + 63) / 64;
+	s->act = xcalloc(s->n_words, sizeof(*s->act));
+	s->cur = xcalloc(s->n_words, sizeof(*s->cur));
 	s->free_pkt = NONE;
 	s->max_sink_interval = 1;
 	return s;
@@ -299,9 +307,7 @@ void fabsim_free(struct fabsim *s)
 	free(s->len);
 	free(s->used);
 	free(s->served);
-	free(s->slot_pkt);
-	free(s->slot_dst);
-	free(s->slot_ready);
+	free(s->slot);
 	free(s->occ);
 	free(s->rr_color);
 	free(s->rr_out);
@@ -317,7 +323,6 @@ void fabsim_free(struct fabsim *s)
 	free(s->route_tx);
 	free(s->act);
 	free(s->cur);
-	free(s->in_act);
 	free(s->freed);
 	free(s->pkt);
 	free(s->heap);
@@ -328,7 +333,7 @@ size_t fabsim_bytes(const struct fabsim *s)
 {
 	size_t n = (size_t)s->n, groups = n * GROUPS, bufs = groups * (size_t)s->C;
 	return sizeof(*s) + groups * (8 + 1) + bufs * (2 + 2 + 2 + 1) +
-	       bufs * s->D * 12 + n * (4 + 10 + 4 + 4 + 8 + 8 + 4 + 4 + 1) +
+	       bufs * s->D * sizeof(struct fs_slot) + n * (4 + 10 + 4 + 4 + 8 + 8 + 2 * 8 / 64 + 1) +
 	       n * MESH_LINK_DIRS * 8 + n * (size_t)s->C * 2 +
 	       s->cap_freed * 4 + (size_t)s->cap_pkt * sizeof(struct fs_pkt) +
 	       s->cap_heap * sizeof(struct fs_pending) +
@@ -624,7 +629,10 @@ static void router_cycle(struct fabsim *s, int32_t r)
 		if (s->used[b] < D) {
 			if (p->sent == 0)
 				p->injected = now;
-			buf_push(s, r, DIR_RAMP, p->color, q, (uint32_t)p->dst,
+			uint32_t pd = p->dst < 0 ? NONE
+						  : (uint32_t)(p->dst / s->mesh.width) << 16 |
+							    (uint32_t)(p->dst % s->mesh.width);
+			buf_push(s, r, DIR_RAMP, p->color, q, pd,
 				 (uint32_t)(now + s->ramp));
 			s->ctr.in++;
 			s->ctr.queued--;
@@ -647,11 +655,11 @@ static void router_cycle(struct fabsim *s, int32_t r)
 	 * over pairs, so streams on distinct colors share a link evenly
 	 * (max-min fair, as fabric/flow.h assumes). */
 	const uint32_t PC = MESH_PORTS * C;
+	const uint32_t rx = (uint32_t)(r % s->mesh.width);
+	const uint32_t ry = (uint32_t)(r / s->mesh.width);
 	uint16_t *rr = &s->rr_out[(size_t)r * MESH_PORTS];
 	uint32_t best[MESH_PORTS], best_d[MESH_PORTS];
-	for (int o = 0; o < MESH_PORTS; o++)
-		best_d[o] = UINT32_MAX;
-	int any = 0;
+	unsigned outs = 0; /* outputs with a candidate */
 	for (int p = 0; p < MESH_PORTS; p++) {
 		uint64_t mask = s->nonempty[g0 + (uint32_t)p];
 		while (mask) {
@@ -659,12 +667,18 @@ static void router_cycle(struct fabsim *s, int32_t r)
 			mask &= mask - 1;
 			uint32_t b = (g0 + (uint32_t)p) * C + c;
 			size_t slot = (size_t)b * D + s->head[b];
-			if (!ready(s->slot_ready[slot], now))
+			if (!ready(s->slot[slot].ready, now))
 				continue;
 			unsigned want;
 			if (s->color_mode[c] == FABSIM_XY) {
-				want = 1u << mesh_xy_port(&s->mesh, r,
-							  (int32_t)s->slot_dst[slot]);
+				uint32_t dst = s->slot[slot].dst;
+				uint32_t dx = dst & 0xffff, dy = dst >> 16;
+				int o = dx > rx	  ? DIR_EAST
+					: dx < rx ? DIR_WEST
+					: dy > ry ? DIR_SOUTH
+					: dy < ry ? DIR_NORTH
+						  : DIR_RAMP;
+				want = 1u << o;
 			} else {
 				size_t ri = (size_t)r * C + c;
 				if (s->route_rx[ri] != p || !s->route_tx[ri]) {
@@ -683,25 +697,25 @@ static void router_cycle(struct fabsim *s, int32_t r)
 					continue;
 				uint32_t dist = idx >= rr[o] ? idx - rr[o]
 							     : idx + PC - rr[o];
-				if (dist < best_d[o]) {
+				if (!(outs >> o & 1) || dist < best_d[o]) {
+					outs |= 1u << o;
 					best_d[o] = dist;
 					best[o] = idx;
-					any = 1;
 				}
 			}
 		}
 	}
 
-	if (any) {
+	if (outs) {
 		uint32_t touched[MESH_PORTS];
 		int n_touched = 0;
-		for (int o = 0; o < MESH_PORTS; o++) {
-			if (best_d[o] == UINT32_MAX)
-				continue;
-			uint32_t idx = best[o], p = idx / C, c = idx - p * C;
+		for (unsigned om = outs; om; om &= om - 1) {
+			int o = __builtin_ctz(om);
+			uint32_t idx = best[o], p = C == 1 ? idx : idx / C;
+			uint32_t c = idx - p * C;
 			uint32_t b = (g0 + p) * C + c;
 			size_t slot = (size_t)b * D + s->head[b];
-			uint32_t pk = s->slot_pkt[slot], dst = s->slot_dst[slot];
+			uint32_t pk = s->slot[slot].pkt, dst = s->slot[slot].dst;
 			rr[o] = (uint16_t)(idx + 1 == PC ? 0 : idx + 1);
 			if (o == DIR_RAMP) {
 				buf_push(s, r, PE_RX, (int32_t)c, pk, dst,
@@ -713,6 +727,10 @@ static void router_cycle(struct fabsim *s, int32_t r)
 				s->link_wavelets[(size_t)r * MESH_LINK_DIRS + (size_t)o]++;
 				s->ctr.hops++;
 			}
+			if (s->color_mode[c] == FABSIM_XY) {
+				buf_pop(s, r, g0 + p, b, (int32_t)c); /* unicast */
+				continue;
+			}
 			if (!(s->served[b] & 0x80)) {
 				s->served[b] |= 0x80; /* touched this cycle */
 				touched[n_touched++] = b;
@@ -723,12 +741,12 @@ static void router_cycle(struct fabsim *s, int32_t r)
 			uint32_t b = touched[i], idx = b - g0 * C;
 			uint32_t p = idx / C, c = idx - p * C;
 			unsigned served = s->served[b] & 0x1f;
-			unsigned want = s->color_mode[c] == FABSIM_XY
-						? served
-						: s->route_tx[(size_t)r * C + c];
+			unsigned want = s->route_tx[(size_t)r * C + c];
 			if ((served & want) == want) {
-				s->ctr.replicated +=
-					(uint64_t)__builtin_popcount(served) - 1;
+				static const uint8_t bits[32] = {
+					0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+					1, 2, 2, 3, 2, 3, 3, 4, 2, 3, 3, 4, 3, 4, 4, 5};
+				s->ctr.replicated += (uint64_t)bits[served] - 1;
 				buf_pop(s, r, g0 + p, b, (int32_t)c);
 			} else {
 				s->served[b] = (uint8_t)served;
@@ -751,9 +769,9 @@ static void router_cycle(struct fabsim *s, int32_t r)
 				continue;
 			uint32_t b = gp * C + c;
 			size_t slot = (size_t)b * D + s->head[b];
-			if (!ready(s->slot_ready[slot], now))
+			if (!ready(s->slot[slot].ready, now))
 				continue;
-			uint32_t pk = s->slot_pkt[slot];
+			uint32_t pk = s->slot[slot].pkt;
 			buf_pop(s, r, gp, b, (int32_t)c);
 			s->ctr.out++;
 			moved = 1;
@@ -775,18 +793,23 @@ void fabsim_step(struct fabsim *s)
 	while (s->n_heap && s->heap[0].cycle <= s->now)
 		srcq_append(s, heap_pop(s).pkt);
 
-	int32_t *cur = s->act, n = s->n_act;
+	uint64_t *cur = s->act;
 	s->act = s->cur;
 	s->cur = cur;
+	s->visits += (uint64_t)s->n_act;
 	s->n_act = 0;
-	for (int32_t i = 0; i < n; i++)
-		s->in_act[cur[i]] = 0;
-	s->visits += (uint64_t)n;
-	for (int32_t i = 0; i < n; i++) {
-		int32_t r = cur[i];
-		router_cycle(s, r);
-		if (s->occ[r] || s->srcq_head[r] != NONE)
-			activate(s, r);
+	for (size_t w = 0; w < s->n_words; w++) {
+		uint64_t word = cur[w];
+		if (!word)
+			continue;
+		cur[w] = 0;
+		do {
+			int32_t r = (int32_t)(w * 64 + (size_t)__builtin_ctzll(word));
+			word &= word - 1;
+			router_cycle(s, r);
+			if (s->occ[r] || s->srcq_head[r] != NONE)
+				activate(s, r);
+		} while (word);
 	}
 	/* credits of this cycle's pops reach the senders now */
 	for (size_t i = 0; i < s->n_freed; i++)
