@@ -23,6 +23,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "fabric/timing.h"
 
@@ -88,6 +89,7 @@ struct fabsim {
 	uint64_t *act, *cur;
 	size_t n_words;
 	int32_t n_act;
+	int32_t *list; /* routers of the current step, in id order */
 
 	uint32_t *freed; /* buffers popped this cycle */
 	size_t n_freed, cap_freed;
@@ -225,6 +227,26 @@ static struct fs_pending heap_pop(struct fabsim *s)
 
 /* ---- lifecycle -------------------------------------------------------- */
 
+/* Zeroed array; large ones on 2 MB pages where the kernel allows it: the
+ * WSE-2 grid's state is hundreds of MB visited sparsely, and with 4 KB
+ * pages nearly every visit would miss the TLB.  Freed with free(). */
+static void *big_calloc(size_t n, size_t size)
+{
+	size_t bytes = n * size;
+	if (bytes < ((size_t)4 << 20))
+		return xcalloc(n, size);
+	size_t align = (size_t)2 << 20;
+	bytes = (bytes + align - 1) / align * align;
+	void *p = NULL;
+	if (posix_memalign(&p, align, bytes) != 0)
+		return xcalloc(n, size);
+#ifdef MADV_HUGEPAGE
+	madvise(p, bytes, MADV_HUGEPAGE); /* a hint: failure is harmless */
+#endif
+	memset(p, 0, bytes);
+	return p;
+}
+
 struct fabsim *fabsim_new(const struct fabsim_config *cfg, struct diag *d)
 {
 	const struct fabric_params *f = &cfg->params;
@@ -270,13 +292,13 @@ struct fabsim *fabsim_new(const struct fabsim_config *cfg, struct diag *d)
 	s->hop = (uint32_t)fabric_hop_cycles(f);
 	s->ramp = (uint32_t)f->ramp_latency_cycles;
 	size_t n = (size_t)s->n, groups = n * GROUPS, bufs = groups * (size_t)s->C;
-	s->nonempty = xcalloc(groups, sizeof(*s->nonempty));
-	s->head = xcalloc(bufs, sizeof(*s->head));
-	s->len = xcalloc(bufs, sizeof(*s->len));
-	s->used = xcalloc(bufs, sizeof(*s->used));
-	s->served = xcalloc(bufs, sizeof(*s->served));
-	s->slot = xcalloc(bufs * s->D, sizeof(*s->slot));
-	s->occ = xcalloc(n, sizeof(*s->occ));
+	s->nonempty = big_calloc(groups, sizeof(*s->nonempty));
+	s->head = big_calloc(bufs, sizeof(*s->head));
+	s->len = big_calloc(bufs, sizeof(*s->len));
+	s->used = big_calloc(bufs, sizeof(*s->used));
+	s->served = big_calloc(bufs, sizeof(*s->served));
+	s->slot = big_calloc(bufs * s->D, sizeof(*s->slot));
+	s->occ = big_calloc(n, sizeof(*s->occ));
 	s->rr_color = xcalloc(groups, sizeof(*s->rr_color));
 	s->rr_out = xcalloc(n * MESH_PORTS, sizeof(*s->rr_out));
 	s->srcq_head = xmalloc(n * sizeof(*s->srcq_head));
@@ -284,8 +306,8 @@ struct fabsim *fabsim_new(const struct fabsim_config *cfg, struct diag *d)
 	memset(s->srcq_head, 0xff, n * sizeof(*s->srcq_head));
 	memset(s->srcq_tail, 0xff, n * sizeof(*s->srcq_tail));
 	s->srcq_wavelets = xcalloc(n, sizeof(*s->srcq_wavelets));
-	s->busy = xcalloc(n, sizeof(*s->busy));
-	s->link_wavelets = xcalloc(n * MESH_LINK_DIRS, sizeof(*s->link_wavelets));
+	s->busy = big_calloc(n, sizeof(*s->busy));
+	s->link_wavelets = big_calloc(n * MESH_LINK_DIRS, sizeof(*s->link_wavelets));
 	s->color_mode = xcalloc((size_t)s->C, 1);
 	s->route_rx = xmalloc(n * (size_t)s->C);
 	memset(s->route_rx, 0xff, n * (size_t)s->C);
@@ -293,6 +315,7 @@ struct fabsim *fabsim_new(const struct fabsim_config *cfg, struct diag *d)
 	s->n_words = (n + 63) / 64;
 	s->act = xcalloc(s->n_words, sizeof(*s->act));
 	s->cur = xcalloc(s->n_words, sizeof(*s->cur));
+	s->list = xmalloc(n * sizeof(*s->list));
 	s->free_pkt = NONE;
 	s->max_sink_interval = 1;
 	return s;
@@ -323,6 +346,7 @@ void fabsim_free(struct fabsim *s)
 	free(s->route_tx);
 	free(s->act);
 	free(s->cur);
+	free(s->list);
 	free(s->freed);
 	free(s->pkt);
 	free(s->heap);
@@ -333,7 +357,7 @@ size_t fabsim_bytes(const struct fabsim *s)
 {
 	size_t n = (size_t)s->n, groups = n * GROUPS, bufs = groups * (size_t)s->C;
 	return sizeof(*s) + groups * (8 + 1) + bufs * (2 + 2 + 2 + 1) +
-	       bufs * s->D * sizeof(struct fs_slot) + n * (4 + 10 + 4 + 4 + 8 + 8 + 2 * 8 / 64 + 1) +
+	       bufs * s->D * sizeof(struct fs_slot) + n * (4 + 10 + 4 + 4 + 8 + 8 + 4 + 2 * 8 / 64 + 1) +
 	       n * MESH_LINK_DIRS * 8 + n * (size_t)s->C * 2 +
 	       s->cap_freed * 4 + (size_t)s->cap_pkt * sizeof(struct fs_pkt) +
 	       s->cap_heap * sizeof(struct fs_pending) +
@@ -787,6 +811,25 @@ static void router_cycle(struct fabsim *s, int32_t r)
 		s->last_progress = now;
 }
 
+static inline void prefetch_router(const struct fabsim *s, int32_t r)
+{
+	size_t g0 = (size_t)r * GROUPS, b0 = g0 * (size_t)s->C;
+	size_t nb = GROUPS * (size_t)s->C;
+	__builtin_prefetch(&s->nonempty[g0]);
+	__builtin_prefetch(&s->head[b0]);
+	__builtin_prefetch(&s->len[b0]);
+	__builtin_prefetch(&s->used[b0]);
+	__builtin_prefetch(&s->occ[r]);
+	__builtin_prefetch(&s->srcq_head[r]);
+	__builtin_prefetch(&s->rr_out[(size_t)r * MESH_PORTS]);
+	const char *a = (const char *)&s->slot[b0 * s->D];
+	size_t bytes = nb * s->D * sizeof(struct fs_slot);
+	if (bytes > 512)
+		bytes = 512;
+	for (size_t k = 0; k < bytes; k += 64)
+		__builtin_prefetch(a + k);
+}
+
 void fabsim_step(struct fabsim *s)
 {
 	/* packets whose time has come join their PE's send queue */
@@ -797,19 +840,31 @@ void fabsim_step(struct fabsim *s)
 	s->act = s->cur;
 	s->cur = cur;
 	s->visits += (uint64_t)s->n_act;
-	s->n_act = 0;
+	/* this cycle's routers, in id order */
+	int32_t n = 0, *list = s->list;
 	for (size_t w = 0; w < s->n_words; w++) {
 		uint64_t word = cur[w];
 		if (!word)
 			continue;
 		cur[w] = 0;
 		do {
-			int32_t r = (int32_t)(w * 64 + (size_t)__builtin_ctzll(word));
+			list[n++] = (int32_t)(w * 64 + (size_t)__builtin_ctzll(word));
 			word &= word - 1;
-			router_cycle(s, r);
-			if (s->occ[r] || s->srcq_head[r] != NONE)
-				activate(s, r);
 		} while (word);
+	}
+	s->n_act = 0;
+	/* On a large mesh the active routers are sparse and their state is
+	 * far apart: fetch a few routers ahead so the misses overlap. */
+	const int ahead = 8;
+	for (int32_t i = 0; i < n && i < ahead; i++)
+		prefetch_router(s, list[i]);
+	for (int32_t i = 0; i < n; i++) {
+		int32_t r = list[i];
+		if (i + ahead < n)
+			prefetch_router(s, list[i + ahead]);
+		router_cycle(s, r);
+		if (s->occ[r] || s->srcq_head[r] != NONE)
+			activate(s, r);
 	}
 	/* credits of this cycle's pops reach the senders now */
 	for (size_t i = 0; i < s->n_freed; i++)
