@@ -43,6 +43,8 @@ ALL_C   := $(foreach d,$(SUBSYS),$(wildcard $(d)/*.c))
 PROG_C  := sim/main.c $(wildcard sim/cmd_*.c)
 LIB_C   := $(filter-out $(PROG_C),$(ALL_C))
 LIB_CXX := $(strip $(foreach d,$(SUBSYS),$(wildcard $(d)/*.cpp)))
+# libsystemc calls sc_main: pull the reference model's (sim/sc_top.cpp) in.
+LDFLAGS += $(if $(LIB_CXX),-u sc_main)
 TEST_C  := $(wildcard tests/unit/*.c)
 SUITES  := $(filter-out util,$(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c)))
 
