@@ -345,20 +345,32 @@ static void route_links(struct sim *s, struct eroute *e,
 	e->hops = n;
 }
 
+cycles_t engine_stream_reserve(uint64_t *link_free, const int64_t *links,
+			       int n_links, cycles_t ready, int64_t wavelets,
+			       const struct fabric_params *f, cycles_t *start)
+{
+	cycles_t t = ready;
+	for (int i = 0; i < n_links; i++)
+		t = cmax(t, link_free[links[i]]);
+	int64_t n = wavelets > 0 ? wavelets : 1;
+	for (int i = 0; i < n_links; i++)
+		link_free[links[i]] = t + (cycles_t)n;
+	if (start)
+		*start = t;
+	return t + fabric_stream_cycles(f, n_links, n);
+}
+
 /* Send sample `smp` on route ri, ready at t. */
 static void route_send(struct sim *s, int ri, uint64_t smp, cycles_t t)
 {
 	struct eroute *e = &s->rt[ri];
 	struct stats_route *sr = &s->st->routes[ri];
-	cycles_t start = t;
+	cycles_t start;
+	cycles_t arrive = engine_stream_reserve(s->link_free, e->links,
+						e->n_links, t, e->ser,
+						&s->m->fabric, &start);
 	for (int i = 0; i < e->n_links; i++)
-		start = cmax(start, s->link_free[e->links[i]]);
-	for (int i = 0; i < e->n_links; i++) {
-		s->link_free[e->links[i]] = start + (cycles_t)e->ser;
 		s->st->link_wavelets[e->links[i]] += (uint64_t)e->wavelets;
-	}
-	cycles_t arrive = start + fabric_stream_cycles(&s->m->fabric, e->hops,
-						       e->ser > 0 ? e->ser : 1);
 	if (e->dst < 0) {
 		arrive += (cycles_t)s->m->io.latency_cycles;
 		s->st->io_out_bytes += e->wavelets * (s->m->fabric.wavelet_bits / 8);

@@ -6,6 +6,8 @@
 
 #include "compiler/graph.h"
 #include "cores/pe.h"
+#include "fabric/flow.h"
+#include "fabric/mesh.h"
 #include "fabric/timing.h"
 #include "sim/energy.h"
 #include "sim/engine.h"
@@ -13,6 +15,11 @@
 #include "sim/machine.h"
 #include "test_util.h"
 #include "tests/unit/test_engine_plans.h"
+
+static cycles_t cmax_u(cycles_t a, cycles_t b)
+{
+	return a > b ? a : b;
+}
 
 /* ---- event queue ---------------------------------------------------- */
 
@@ -426,6 +433,52 @@ static void test_energy(void)
 	tp_release(&p);
 }
 
+/* The engine's stream contention agrees with the fabric's flow model: two
+ * streams sharing a row segment, both ready at 0, end together. */
+static void test_contention_vs_flow(void)
+{
+	struct machine m;
+	load("mini64", &m);
+	struct mesh mesh = {(int32_t)m.width, (int32_t)m.height};
+	int64_t n = 2000;
+	/* A: (0,5) -> (40,5); B: (10,5) -> (30,5): B's links inside A's */
+	struct flow_stream fs[2];
+	memset(fs, 0, sizeof(fs));
+	fs[0].src = mesh_id(&mesh, 0, 5);
+	fs[0].dst = mesh_id(&mesh, 40, 5);
+	fs[1].src = mesh_id(&mesh, 10, 5);
+	fs[1].dst = mesh_id(&mesh, 30, 5);
+	for (int k = 0; k < 2; k++) {
+		fs[k].kind = FLOW_UNICAST;
+		fs[k].n_wavelets = n;
+	}
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(flow_run(&mesh, &m.fabric, fs, 2, NULL, &d), 0);
+	uint64_t *link_free = calloc((size_t)(m.width * m.height * 4), 8);
+	int64_t la[40], lb[20];
+	for (int x = 0; x < 40; x++)
+		la[x] = mesh_link(mesh_id(&mesh, x, 5), DIR_EAST);
+	for (int x = 0; x < 20; x++)
+		lb[x] = mesh_link(mesh_id(&mesh, 10 + x, 5), DIR_EAST);
+	cycles_t ea = engine_stream_reserve(link_free, la, 40, 0, n, &m.fabric,
+					    NULL);
+	cycles_t eb = engine_stream_reserve(link_free, lb, 20, 0, n, &m.fabric,
+					    NULL);
+	double last_flow = (double)cmax_u(fs[0].done_cycle, fs[1].done_cycle);
+	double last_eng = (double)cmax_u(ea, eb);
+	printf("\n    shared segment: last stream done at %g (engine) vs %g "
+	       "(fabric flow model)\n", last_eng, last_flow);
+	CU_ASSERT(fabs(last_eng - last_flow) / last_flow < 0.02);
+	/* alone, both models give the fabric timing rule exactly */
+	memset(link_free, 0, (size_t)(m.width * m.height * 4) * 8);
+	CU_ASSERT_EQUAL(engine_stream_reserve(link_free, la, 40, 0, n, &m.fabric,
+					      NULL),
+			fabric_stream_cycles(&m.fabric, 40, n));
+	free(link_free);
+	diag_release(&d);
+}
+
 /* Two runs give the same bytes. */
 static void test_deterministic(void)
 {
@@ -486,6 +539,7 @@ int suite_engine(void)
 		{"short side input does not throttle", test_input_skew},
 		{"streamed layer bound by I/O", test_streaming_bound},
 		{"energy", test_energy},
+		{"stream contention vs flow model", test_contention_vs_flow},
 		{"deterministic", test_deterministic},
 		{"bad plan", test_bad_plan},
 		{0, 0}};
