@@ -98,8 +98,12 @@ validate: deps
 	@sh tests/validate/run.sh $(BIN)
 
 validate-ref: deps
-	@$(MAKE) --no-print-directory $(BIN)
+	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/ref_cases
 	@sh tests/validate/ref.sh $(BIN)
+
+# The engines against the SystemC reference, case by case (ref_cases.sh).
+$(BUILD)/ref_cases: $(BUILD)/tests/validate/ref_cases.o $(LIB)
+	$(CXX) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@

@@ -35,6 +35,7 @@
 extern "C" {
 #endif
 
+#include "compiler/plan.h"
 #include "cores/pe.h"
 #include "sim/diag.h"
 #include "sim/machine.h"
@@ -79,6 +80,8 @@ struct sc_ref_traffic {
 	int64_t measure_cycles;	  /* >= 1 */
 	double hotspot_fraction;  /* hotspot: share of packets to the hot PE */
 	int64_t colors_used;	  /* packet i of a PE uses colour i % this */
+	int64_t max_queue_wavelets; /* a fuller source queue refuses new
+				       packets (as fabric/traffic.h); 0: none */
 	int drain;		  /* 1: stop generating after the window and
 				     run until the fabric is empty */
 	uint64_t seed;
@@ -110,6 +113,10 @@ enum sc_ref_op_kind {
 	SC_OP_COMPUTE,	/* one task: pe_work_cycles(work) busy cycles */
 	SC_OP_RELAY,	/* n times: take a wavelet of `color`, spend
 			   pe_work_cycles(work), send one on `color_out` */
+	SC_OP_TASK,	/* a task activated by the first of n wavelets of
+			   `color` (at once if n == 0): it computes for
+			   pe_work_cycles(work) while it takes the n wavelets
+			   as they arrive, one per cycle */
 	SC_OP_COUNT
 };
 
@@ -156,6 +163,24 @@ struct sc_ref_program_stats {
 	int deadlock;		   /* 1: max_cycles reached with work left */
 	double wall_s;
 };
+
+/*
+ * One task of a plan stage (struct kernel_work of one pass, on a w x h
+ * rectangle) as a program, the way compiler/plan.h maps it: a row of
+ * feeder PEs outside the rectangle multicasts the input along the broadcast
+ * axis, every PE exchanges its halo with its east neighbour, runs the task
+ * (SC_OP_TASK), and the partial sums are relayed PE by PE along the
+ * reduction axis (one add per wavelet) into drain PEs beyond the far edge.
+ * *edge_adjust is what to add to the program's cycles to get the time from
+ * the input at the rectangle's edge to the output leaving it (the feeders'
+ * and drains' own ramps and hops removed, or the ramps the program does not
+ * have added), the quantity the engine reports as a task's latency.
+ * 0 or WS_EINPUT (rectangle plus feeders and drains beyond 64 x 64).
+ */
+int sc_ref_program_stage(struct sc_ref_program *p, const struct machine *m,
+			 int64_t w, int64_t h, enum pe_prec prec,
+			 const struct kernel_work *kw, int64_t *edge_adjust,
+			 struct diag *d);
 
 /* 0 or WS_EINPUT if the mesh is too large for the reference model. */
 int sc_ref_check_mesh(int64_t width, int64_t height, struct diag *d);

@@ -655,3 +655,76 @@ void sc_ref_route_line(struct sc_ref_program *p, int64_t colors, int color,
 			break;
 	}
 }
+
+int sc_ref_program_stage(struct sc_ref_program *p, const struct machine *m,
+			 int64_t w, int64_t h, enum pe_prec prec,
+			 const struct kernel_work *kw, int64_t *edge_adjust,
+			 struct diag *d)
+{
+	const bool has_b = kw->bcast_wavelets > 0, has_r = kw->reduce_wavelets > 0;
+	const bool bx = kw->bcast_axis == AXIS_X, rx = kw->reduce_axis == AXIS_X;
+	/* feeders west of (bx) or north of the rectangle; drains east of
+	 * (rx) or south of it */
+	const int64_t ox = has_b && bx ? 1 : 0, oy = has_b && !bx ? 1 : 0;
+	const int64_t mw = ox + w + (has_r && rx ? 1 : 0);
+	const int64_t mh = oy + h + (has_r && !rx ? 1 : 0);
+	if (w < 1 || h < 1 || sc_ref_check_mesh(mw, mh, d))
+		return WS_EINPUT;
+	const int64_t colors = m->fabric.colors;
+	const int c_b = 0, c_r = 1, c_h = 2 % (int)colors;
+	sc_ref_program_init(p, m, mw, mh);
+	p->prec = prec;
+	const int64_t ramp = m->fabric.ramp_latency_cycles;
+	const int64_t hop = (int64_t)fabric_hop_cycles(&m->fabric);
+	*edge_adjust = (has_b ? -(ramp + hop) : ramp) + (has_r ? -(hop + ramp) : ramp);
+
+	for (int64_t y = 0; y < mh; y++)
+		for (int64_t x = 0; x < mw; x++) {
+			const int64_t id = y * mw + x;
+			const bool in_x = x >= ox && x < ox + w;
+			const bool in_y = y >= oy && y < oy + h;
+			if (in_x && in_y) {
+				/* a PE of the rectangle */
+				int64_t ex = x + 1;
+				if (kw->halo_wavelets > 0 && ex < ox + w) {
+					sc_ref_op o = {SC_OP_SEND, c_h, 0, (int32_t)(id + 1),
+						       kw->halo_wavelets, {0, 0, 0, 0, 0}};
+					sc_ref_program_add(p, id, &o);
+				}
+				if (kw->halo_wavelets > 0 && x > ox) {
+					sc_ref_op o = {SC_OP_RECV, c_h, 0, -1,
+						       kw->halo_wavelets, {0, 0, 0, 0, 0}};
+					sc_ref_program_add(p, id, &o);
+				}
+				sc_ref_op t = {SC_OP_TASK, c_b, 0, -1,
+					       has_b ? kw->bcast_wavelets : 0, kw->pe};
+				sc_ref_program_add(p, id, &t);
+				if (has_r) {
+					int64_t next = rx ? id + 1 : id + mw;
+					bool first = rx ? x == ox : y == oy;
+					/* a partial sum arriving is added to the PE's own:
+					 * one vector op and one SRAM read per wavelet */
+					sc_ref_op o = {first ? SC_OP_SEND : SC_OP_RELAY, c_r,
+						       c_r, (int32_t)next, kw->reduce_wavelets,
+						       {0, 1, 1, 0, 0}};
+					sc_ref_program_add(p, id, &o);
+				}
+			} else if (has_b && ((bx && x == 0 && in_y) ||
+					     (!bx && y == 0 && in_x))) {
+				/* a feeder: multicast along its line */
+				int64_t last = bx ? y * mw + ox + w - 1
+						  : (oy + h - 1) * mw + x;
+				sc_ref_route_line(p, colors, c_b, id, last, 1);
+				sc_ref_op o = {SC_OP_SEND, c_b, 0, -1,
+					       kw->bcast_wavelets, {0, 0, 0, 0, 0}};
+				sc_ref_program_add(p, id, &o);
+			} else if (has_r && ((rx && x == ox + w && in_y) ||
+					     (!rx && y == oy + h && in_x))) {
+				sc_ref_op o = {SC_OP_RECV, c_r, 0, -1,
+					       kw->reduce_wavelets, {0, 0, 0, 0, 0}};
+				sc_ref_program_add(p, id, &o);
+			}
+		}
+	sc_ref_program_end(p);
+	return 0;
+}
