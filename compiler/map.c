@@ -327,8 +327,9 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 		act_pe = (cin * tin + tn * tk) * eb;
 		buf_pe = 2 * (cin * (tin + kv) + tn * tk) * eb;
 	} else {
-		/* output elements spread evenly; second operand broadcast */
-		int64_t E = imax(1, t.out_elems);
+		/* elements (output, or input for reductions such as losses)
+		 * spread evenly; second operand broadcast */
+		int64_t E = imax(1, imax(t.out_elems, t.in_elems));
 		int64_t tk = cdiv(E, P);
 		o->tile_k = tk;
 		o->tile_n = 1;
@@ -344,7 +345,8 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 		if (s->kind == KERNEL_ATTENTION || s->kind == KERNEL_MATMUL) {
 			const struct layer *L = t.main;
 			int q = L->n_in > 1 ? 1 : 0;
-			int64_t ne = elems(&c->g->tensors[L->in[q]]);
+			int64_t ne = L->n_in > 0 ? elems(&c->g->tensors[L->in[q]])
+						 : E;
 			if (s->kind == KERNEL_ATTENTION)
 				ne *= 2; /* keys and values */
 			other = cdiv(ne, h);
@@ -424,12 +426,14 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 			       (k->reduce_wavelets
 					? (k->reduce_axis == AXIS_X ? w : h)
 					: 0);
-		cycles_t cc = comp > (cycles_t)stream ? comp : (cycles_t)stream;
+		cycles_t pace = comp > (cycles_t)stream ? comp : (cycles_t)stream;
+		o->est_cycles[p] = pace;
 		if (stream)
-			cc += fabric_stream_cycles(fp, span, 1);
-		o->est_cycles[p] = cc;
+			o->est_cycles[p] += fabric_stream_cycles(fp, span, 1);
+		/* in a pipeline the fill latency is paid once, not per
+		 * sample: the pace is the busiest resource */
 		if (p != PASS_UPDATE)
-			total += cc;
+			total += pace;
 	}
 	total += (cycles_t)cdiv((int64_t)o->est_cycles[PASS_UPDATE],
 				imax(1, c->batch));
@@ -465,7 +469,7 @@ void map_max_shape(const struct map_ctx *c, const struct plan_stage *s,
 		mw = pout;
 		mh = cout;
 	} else {
-		int64_t E = imax(1, t.out_elems);
+		int64_t E = imax(1, imax(t.out_elems, t.in_elems));
 		mw = E;
 		mh = E;
 	}

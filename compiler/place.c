@@ -40,6 +40,17 @@ const struct place_strategy *place_find_strategy(const char *name)
 
 /* ---- helpers --------------------------------------------------------------- */
 
+int64_t place_scaled_pes(const struct place_problem *pp, int i, double s)
+{
+	const struct place_item *it = &pp->items[i];
+	double grid = (double)pp->grid_w * pp->grid_h;
+	double v = (double)it->target_pes;
+	if (v > grid / 100)
+		v *= s;
+	int64_t p = (int64_t)v;
+	return p > it->min_pes ? p : it->min_pes;
+}
+
 uint64_t place_rand(uint64_t *state)
 {
 	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
@@ -190,9 +201,11 @@ double place_cost_cycles(const struct place_problem *pp, const struct rect *r,
 			centre_dist(pp, r, &pp->edges[e]);
 	double grid = (double)pp->grid_w * pp->grid_h;
 	double unused = 1.0 - used / grid;
-	/* documented in docs/placement.md */
-	return tmax + comm / (double)(pp->n_items + 1) / 64.0 +
-	       0.1 * tmax * unused;
+	/* documented in docs/placement.md: the bottleneck's cycles, the
+	 * cycles the fabric's 2 W H links would need for one sample's
+	 * wavelet-hops if only 1/16 of them carried traffic, and 10% of the
+	 * bottleneck per whole wafer left unused */
+	return tmax + comm * 16.0 / (2.0 * grid) + 0.1 * tmax * unused;
 }
 
 double place_cost(const struct place_problem *pp, const struct rect *r)
@@ -270,6 +283,42 @@ static int64_t useful_pes(const struct build_ctx *b, int i, int32_t mw,
 		if (probe[k].t <= 1.1 * best && probe[k].p < bestp)
 			bestp = probe[k].p;
 	return bestp > min_pes ? bestp : min_pes;
+}
+
+/* Stage time of item i on about `pes` PEs of its preferred aspect. */
+static double size_cycles(const struct build_ctx *b,
+			  const struct place_item *it, int i, int64_t pes)
+{
+	int32_t w = (int32_t)llround(sqrt((double)pes * it->aspect));
+	if (w < 1)
+		w = 1;
+	if (w > it->max_w)
+		w = it->max_w;
+	if (w > pes)
+		w = (int32_t)pes;
+	int64_t h = (pes + w - 1) / w;
+	if (h > it->max_h)
+		h = it->max_h;
+	return (double)map_cycles(&b->mc, &b->stages[i], w, (int32_t)h);
+}
+
+/* Fewest PEs (>= min, <= cap) on which item i runs within t cycles. */
+static int64_t pes_for(const struct build_ctx *b, const struct place_item *it,
+		       int i, int64_t cap, double t)
+{
+	int64_t lo = it->min_pes, hi = cap;
+	if (size_cycles(b, it, i, lo) <= t)
+		return lo;
+	if (size_cycles(b, it, i, hi) > t)
+		return hi;
+	while (hi - lo > 1 && hi - lo > lo / 64) {
+		int64_t mid = lo + (hi - lo) / 2;
+		if (size_cycles(b, it, i, mid) <= t)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return hi;
 }
 
 static void set_mode_ctx(struct build_ctx *b, struct plan *p,
@@ -466,38 +515,29 @@ int plan_build(const struct graph *g, const struct machine *m,
 			items[i].work = work[i];
 			cap[i] = useful_pes(&b, i, mw, mh, items[i].min_pes);
 		}
-		double lo = 0, hi = 1;
-		for (int it = 0; it < 200; it++) { /* grow hi until over */
-			int64_t sum = 0;
-			for (int i = 0; i < n; i++) {
-				double t = hi * work[i];
-				int64_t v = t > (double)cap[i] ? cap[i] : (int64_t)t;
-				sum += v > items[i].min_pes ? v : items[i].min_pes;
-			}
-			if (sum >= budget)
-				break;
-			lo = hi;
-			hi *= 2;
-		}
-		for (int it = 0; it < 60; it++) {
-			double mid = (lo + hi) / 2;
-			int64_t sum = 0;
-			for (int i = 0; i < n; i++) {
-				double t = mid * work[i];
-				int64_t v = t > (double)cap[i] ? cap[i] : (int64_t)t;
-				sum += v > items[i].min_pes ? v : items[i].min_pes;
-			}
-			if (sum > budget)
-				hi = mid;
-			else
-				lo = mid;
-		}
+		/* stage times match: the smallest pace T whose PE counts
+		 * (each stage's fewest PEs reaching T, within its minimum and
+		 * useful maximum) fit the budget */
+		int64_t *pes_at = xcalloc((size_t)n, sizeof(int64_t));
+		double tlo = 0, thi = 0;
 		for (int i = 0; i < n; i++) {
-			double t = lo * work[i];
-			int64_t v = t > (double)cap[i] ? cap[i] : (int64_t)t;
-			items[i].target_pes = v > items[i].min_pes ? v
-								   : items[i].min_pes;
+			double t = size_cycles(&b, &items[i], i, items[i].min_pes);
+			if (t > thi)
+				thi = t;
 		}
+		for (int it = 0; it < 40; it++) {
+			double mid = (tlo + thi) / 2;
+			int64_t sum = 0;
+			for (int i = 0; i < n; i++)
+				sum += pes_for(&b, &items[i], i, cap[i], mid);
+			if (sum <= budget)
+				thi = mid;
+			else
+				tlo = mid;
+		}
+		for (int i = 0; i < n; i++)
+			items[i].target_pes = pes_for(&b, &items[i], i, cap[i], thi);
+		free(pes_at);
 		free(work);
 		free(cap);
 

@@ -111,6 +111,11 @@ double place_cost(const struct place_problem *pp, const struct rect *rects);
 /* Same, with item i's stage cycles given in cycles[i]. */
 double place_cost_cycles(const struct place_problem *pp,
 			 const struct rect *rects, const double *cycles);
+/* PEs for item i when a strategy must shrink sizes by s in (0, 1]: large
+ * stages (target over 1% of the grid) shrink to s target, never below
+ * min_pes; small ones keep their target (they cost little area and would
+ * become the bottleneck). */
+int64_t place_scaled_pes(const struct place_problem *pp, int i, double s);
 /* Deterministic PRNG (splitmix64). */
 uint64_t place_rand(uint64_t *state);
 

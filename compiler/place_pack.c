@@ -52,9 +52,7 @@ static int pack_at(const struct place_problem *pp, double s, struct rect *r,
 		sky[c] = 0;
 	for (int i = 0; i < pp->n_items; i++) {
 		const struct place_item *it = &pp->items[i];
-		int64_t pes = (int64_t)(s * (double)it->target_pes);
-		if (pes < it->min_pes)
-			pes = it->min_pes;
+		int64_t pes = place_scaled_pes(pp, i, s);
 		int32_t sw[3], sh[3];
 		int ns = 0;
 		const double asp[3] = {1, 4, 0.25};

@@ -29,9 +29,7 @@ static int layout(const struct place_problem *pp, int k, double s,
 		int32_t h = it->max_h < H ? it->max_h : H;
 		if (h < 1)
 			h = 1;
-		double want = s * (double)it->target_pes;
-		if (want < (double)it->min_pes)
-			want = (double)it->min_pes;
+		double want = (double)place_scaled_pes(pp, i, s);
 		int64_t w64 = (int64_t)ceil(want / h);
 		if (w64 < 1)
 			w64 = 1;

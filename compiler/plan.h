@@ -107,15 +107,20 @@ struct plan_stage {
 	int64_t tile_k, tile_n;	    /* per-PE tile of the main operation */
 	struct kernel_work work[PASS_COUNT];
 	struct sram_use sram;
-	cycles_t est_cycles[PASS_COUNT]; /* analytic, per sample (update: step) */
+	cycles_t est_cycles[PASS_COUNT]; /* analytic, per sample (update: step);
+					  * one sample alone, fill latency
+					  * across the rectangle included */
 	/* --- added by the placement engineer (all additive) --- */
 	int64_t samples_in_flight; /* samples whose activations this stage keeps
 				    * (1F1B pipeline: deeper for early stages) */
 	int64_t min_pes;	   /* fewest PEs whose SRAM holds the stage */
 	int64_t stream_bytes;	   /* STREAMING: weight bytes streamed in per
 				    * step (0 in pipelined mode) */
-	cycles_t stage_cycles;	   /* est. FWD+BWD_DATA+BWD_WEIGHT per sample:
-				    * the pipeline's pace if this is slowest */
+	cycles_t stage_cycles;	   /* pace: per sample, the busiest resource
+				    * (compute or inbound wavelets) summed
+				    * over FWD, BWD_DATA, BWD_WEIGHT, plus
+				    * UPDATE / batch; fill latency excluded
+				    * (est_cycles includes it) */
 	int line, col;		   /* where the stage was read (plan_load), or 0 */
 };
 
