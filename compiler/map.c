@@ -215,6 +215,31 @@ static void conv_dims(const struct map_ctx *c, const struct stage_sum *t,
 	*kvol = kv;
 }
 
+/*
+ * A convolution whose weights outweigh its activations (late layers: few
+ * positions, many channels) is mapped as the implicit GEMM
+ * [positions x (Cin/groups . kernel)] x [(Cin/groups . kernel) x Cout] with
+ * the dense mapping (weights split, not replicated per column); others
+ * keep the positions x channels mapping.  Fills the GEMM dims if so.
+ */
+static int conv_as_gemm(const struct map_ctx *c, const struct stage_sum *t,
+			int64_t *M, int64_t *K, int64_t *N)
+{
+	if (t->main->op != OP_CONV || t->main->n_in < 1 || t->main->n_out < 1)
+		return 0;
+	int64_t cin, pin, cout, pout, kv;
+	conv_dims(c, t, &cin, &pin, &cout, &pout, &kv);
+	int64_t groups = t->main->attrs.groups > 0 ? t->main->attrs.groups : 1;
+	if (groups > 1 && groups == cin)
+		return 0; /* depthwise: nothing to share across channels */
+	if (t->params <= cin * pin + cout * pout)
+		return 0;
+	*M = pout;
+	*K = imax(1, cin / groups * kv);
+	*N = cout;
+	return 1;
+}
+
 static int64_t words(const struct map_ctx *c, int64_t bytes)
 {
 	return pe_sram_words(&c->m->pe, bytes);
@@ -246,19 +271,23 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 	double share; /* this PE's share of the stage's parameters */
 	int64_t act_pe, buf_pe, wrep = 1;
 
-	if (s->kind == KERNEL_DENSE) {
-		int64_t M, K, N;
-		dense_dims(c, &t, &M, &K, &N);
+	int64_t M, K, N;
+	int gemm = s->kind == KERNEL_DENSE || conv_as_gemm(c, &t, &M, &K, &N);
+	if (gemm) {
+		if (s->kind == KERNEL_DENSE)
+			dense_dims(c, &t, &M, &K, &N);
 		int64_t tk = cdiv(K, w), tn = cdiv(N, h);
 		o->tile_k = tk;
 		o->tile_n = tn;
 		share = (double)(tk * tn) / (double)(K * N);
 		int64_t f = M * tk * tn;
 		int64_t ew_f = cdiv(t.ew[PASS_FWD], h); /* epilogue, east col */
+		/* cores/ reference GEMV tile, once per row of the sample */
+		struct pe_work gv;
+		pe_gemv_work(pe, c->prec, tk, tn, &gv);
 		wk[PASS_FWD].pe = (struct pe_work){
-			f, M * tn + ew_f,
-			words(c, tk * tn * eb) * M + words(c, M * tk * eb),
-			words(c, M * tn * acc), 2};
+			gv.fma * M, (w > 1 ? M * tn : 0) + ew_f,
+			gv.sram_reads * M, gv.sram_writes * M, gv.tasks};
 		wk[PASS_FWD].bcast_wavelets = wav(c, M * tk * eb);
 		wk[PASS_FWD].reduce_wavelets = w > 1 ? wav(c, M * tn * acc) : 0;
 		wk[PASS_FWD].out_wavelets = wav(c, M * N * eb);
@@ -268,10 +297,10 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 		b->reduce_axis = AXIS_Y;
 		b->bcast_wavelets = wav(c, M * tn * eb);
 		if (t.needs_grad) {
+			pe_gemv_work(pe, c->prec, tn, tk, &gv);
 			b->pe = (struct pe_work){
-				f, M * tk + ew_b,
-				words(c, tk * tn * eb) * M + words(c, M * tn * eb),
-				words(c, M * tk * acc), 2};
+				gv.fma * M, (h > 1 ? M * tk : 0) + ew_b,
+				gv.sram_reads * M, gv.sram_writes * M, gv.tasks};
 			b->reduce_wavelets = h > 1 ? wav(c, M * tk * acc) : 0;
 			b->out_wavelets = wav(c, M * K * eb);
 		} else {
@@ -281,8 +310,13 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 		wk[PASS_BWD_WEIGHT].pe = (struct pe_work){
 			f, 0, words(c, M * (tk + tn) * eb) + words(c, tk * tn * acc),
 			words(c, tk * tn * acc), 1};
-		act_pe = M * (tk + tn) * eb;
+		/* saved x and y are spread over the whole rectangle, not
+		 * replicated; the weight-gradient pass broadcasts the x slice
+		 * down the columns again (dy is still in the row buffers) */
+		act_pe = (cdiv(M * K, P) + cdiv(M * N, P)) * eb;
 		buf_pe = 2 * M * (tk + tn) * eb;
+		wk[PASS_BWD_WEIGHT].bcast_axis = AXIS_Y;
+		wk[PASS_BWD_WEIGHT].bcast_wavelets = h > 1 ? wav(c, M * tk * eb) : 0;
 	} else if (s->kind == KERNEL_CONV) {
 		int64_t cin, pin, cout, pout, kv;
 		conv_dims(c, &t, &cin, &pin, &cout, &pout, &kv);
@@ -324,7 +358,11 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 					  words(c, wel * acc), 1};
 		gw->reduce_axis = AXIS_X;
 		gw->reduce_wavelets = w > 1 ? wav(c, wel * acc) : 0;
-		act_pe = (cin * tin + tn * tk) * eb;
+		/* the saved input is spread down the column, re-broadcast
+		 * for the weight gradient */
+		act_pe = (cdiv(cin * tin, h) + tn * tk) * eb;
+		gw->bcast_axis = AXIS_Y;
+		gw->bcast_wavelets = h > 1 ? wav(c, cin * tin * eb) : 0;
 		buf_pe = 2 * (cin * (tin + kv) + tn * tk) * eb;
 	} else {
 		/* elements (output, or input for reductions such as losses)
@@ -458,9 +496,10 @@ void map_max_shape(const struct map_ctx *c, const struct plan_stage *s,
 	struct stage_sum t;
 	stage_sum(c, s, &t);
 	int64_t mw, mh;
-	if (s->kind == KERNEL_DENSE) {
-		int64_t M, K, N;
-		dense_dims(c, &t, &M, &K, &N);
+	int64_t M, K, N;
+	if (s->kind == KERNEL_DENSE || conv_as_gemm(c, &t, &M, &K, &N)) {
+		if (s->kind == KERNEL_DENSE)
+			dense_dims(c, &t, &M, &K, &N);
 		mw = K;
 		mh = N;
 	} else if (s->kind == KERNEL_CONV) {

@@ -551,8 +551,12 @@ int plan_load_string(const char *file, const char *text, const struct graph *g,
 			map_kernel(&mc, s);
 		s->min_pes = map_min_pes(&mc, s, &w, &h);
 	}
-	snprintf(p->mode_reason, sizeof p->mode_reason, "%s: read from %s",
-		 plan_mode_name(p->mode), file);
+	const char *why = scalar(get(&r, root, "mode_reason"));
+	if (why && *why)
+		snprintf(p->mode_reason, sizeof p->mode_reason, "%s", why);
+	else
+		snprintf(p->mode_reason, sizeof p->mode_reason,
+			 "%s: read from %s", plan_mode_name(p->mode), file);
 	yaml_node_t *rs = get(&r, root, "routes");
 	if (rs && rs->type == YAML_SEQUENCE_NODE &&
 	    rs->data.sequence.items.top > rs->data.sequence.items.start) {
