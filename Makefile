@@ -43,6 +43,8 @@ ALL_C   := $(foreach d,$(SUBSYS),$(wildcard $(d)/*.c))
 PROG_C  := sim/main.c $(wildcard sim/cmd_*.c)
 LIB_C   := $(filter-out $(PROG_C),$(ALL_C))
 LIB_CXX := $(strip $(foreach d,$(SUBSYS),$(wildcard $(d)/*.cpp)))
+# libsystemc calls sc_main: pull the reference model's (sim/sc_top.cpp) in.
+LDFLAGS += $(if $(LIB_CXX),-u sc_main)
 TEST_C  := $(wildcard tests/unit/*.c)
 SUITES  := $(filter-out util,$(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c)))
 
@@ -97,8 +99,12 @@ validate: deps
 	@sh tests/validate/run.sh $(BIN)
 
 validate-ref: deps
-	@$(MAKE) --no-print-directory $(BIN)
+	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/ref_cases
 	@sh tests/validate/ref.sh $(BIN)
+
+# The engines against the SystemC reference, case by case (ref_cases.sh).
+$(BUILD)/ref_cases: $(BUILD)/tests/validate/ref_cases.o $(LIB)
+	$(CXX) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
