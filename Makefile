@@ -11,6 +11,7 @@
 # the library; tests/unit/test_<module>.c joins the test runner (it must
 # define `int suite_<module>(void)`).  Objects go under $(BUILD)/.
 
+VERSION := 0.1.0
 BUILD   ?= build
 CC      ?= cc
 CXX     ?= g++
@@ -22,7 +23,7 @@ PKGS      := yaml-0.1 libprotobuf-c libcgraph libgvc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 SC_CFLAGS  = $(shell pkg-config --cflags systemc 2>/dev/null)
-SC_LIBS    = $(shell pkg-config --libs systemc 2>/dev/null)
+SC_LIBS    = $(if $(LIB_CXX),$(shell pkg-config --libs systemc 2>/dev/null))
 CU_CFLAGS  = $(shell pkg-config --cflags cunit 2>/dev/null)
 CU_LIBS    = $(shell pkg-config --libs cunit 2>/dev/null)
 
@@ -31,7 +32,6 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 INCS := -I. -I$(BUILD)/gen
 DEFS := -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
         -DWAFERSIM_SRCDIR=\"$(CURDIR)\" -DWAFERSIM_VERSION=\"$(VERSION)\"
-VERSION := 0.1.0
 
 CFLAGS   := -std=c11 $(OPT) -g $(WARN) $(WERROR) $(SAN) $(DEFS) $(INCS)
 CXXFLAGS := -std=c++17 $(OPT) -g -Wall -Wextra $(WERROR) $(SAN) $(DEFS) $(INCS)
@@ -42,7 +42,7 @@ SUBSYS  := sim fabric cores compiler traces
 ALL_C   := $(foreach d,$(SUBSYS),$(wildcard $(d)/*.c))
 PROG_C  := sim/main.c $(wildcard sim/cmd_*.c)
 LIB_C   := $(filter-out $(PROG_C),$(ALL_C))
-LIB_CXX := $(foreach d,$(SUBSYS),$(wildcard $(d)/*.cpp))
+LIB_CXX := $(strip $(foreach d,$(SUBSYS),$(wildcard $(d)/*.cpp)))
 TEST_C  := $(wildcard tests/unit/*.c)
 SUITES  := $(filter-out util,$(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c)))
 

@@ -51,8 +51,12 @@ enum op_kind {
 	OP_GELU,
 	OP_SOFTMAX,	/* over attrs.axis */
 	OP_DROPOUT,
-	OP_EMBEDDING,	/* gather rows of a [vocab, dim] table */
-	OP_ATTENTION,	/* multi-head attention core: softmax(QK^T/sqrt(d))V */
+	OP_EMBEDDING,	/* gather rows of a [vocab, dim] table; with no input
+			   the whole table is the output (learned position
+			   tables, class tokens, ONNX parameters used as data) */
+	OP_ATTENTION,	/* multi-head attention core: softmax(QK^T/sqrt(d))V;
+			   inputs q, k, v as [s, heads*dh] (or [heads, s, dh]),
+			   or one packed [s, 3*heads*dh] input */
 	OP_ADD,		/* elementwise, with broadcasting */
 	OP_SUB,
 	OP_MUL,
@@ -65,7 +69,7 @@ enum op_kind {
 	OP_SPLIT,
 	OP_SLICE,
 	OP_SQUEEZE,
-	OP_LOSS_MSE,
+	OP_LOSS_MSE,	/* inputs: prediction [, target]; output rank 0 */
 	OP_LOSS_XENT,	/* softmax cross-entropy (or sigmoid BCE) */
 	OP_COUNT
 };
@@ -87,6 +91,15 @@ struct op_attrs {
 	int64_t perm[GRAPH_MAX_DIMS];	  /* TRANSPOSE */
 	int64_t ew_flops_per_elem;	  /* EW_UNARY: FLOPs per element (>= 1) */
 	char ew_name[16];		  /* EW_UNARY: "sqrt", "erf", ... */
+	/* Added by the front end (frontend engineer): */
+	int64_t shape[GRAPH_MAX_DIMS];	  /* RESHAPE: per-sample target shape; */
+	int shape_rank;			  /*   -1 = inferred, 0 = copy input dim */
+	int64_t sizes[GRAPH_MAX_IO];	  /* SPLIT: sizes along axis (0s: equal) */
+	int64_t start, end, step;	  /* SLICE: along axis; end clamped */
+	unsigned axes_mask;		  /* SQUEEZE: bit i = per-sample axis i;
+					     0 = every axis of size 1 */
+	int ceil_mode;			  /* POOL: round output size up */
+	int perm_rank;			  /* TRANSPOSE: entries used in perm */
 };
 
 struct tensor {
@@ -96,6 +109,10 @@ struct tensor {
 	int64_t dims[GRAPH_MAX_DIMS];
 	int producer;			/* layer id, or -1 for a network input */
 	int is_output;			/* a network output (or loss) */
+	/* Added by the front end: */
+	int is_input;			/* declared network input (producer -1) */
+	int requires_grad;		/* set by graph_finish(): depends on a
+					   parameter, so backward reaches it */
 };
 
 /* Passes of a training step. */
@@ -144,6 +161,9 @@ struct graph {
 	int64_t default_batch;
 	int64_t dataset_samples;
 	enum dtype param_dtype;	/* dtype that weights are counted in */
+	/* Added by the front end: */
+	char *description;	/* one line (YAML 'description'), "" if none */
+	enum optimizer opt;	/* optimizer the costs were counted for */
 };
 
 void graph_init(struct graph *g, const char *name, const char *source);

@@ -27,22 +27,78 @@ static int64_t ceil_div(int64_t a, int64_t b)
 	return (a + b - 1) / b;
 }
 
+void pe_work_breakdown(const struct pe_params *pe, enum pe_prec p,
+		       const struct pe_work *w, struct pe_cycles *out)
+{
+	/* FMA and other vector ops share the datapath; SRAM ports stream
+	 * operands while it computes, so the busiest of them sets the pace,
+	 * and task starts are paid on top (a task cannot overlap its own
+	 * activation). */
+	int64_t c = ceil_div(w->fma, pe_fma_lanes(pe, p));
+	int64_t e = ceil_div(w->ew, pe_ew_lanes(pe, p));
+	out->datapath = (cycles_t)(c + e);
+	out->sram_read = (cycles_t)ceil_div(w->sram_reads, pe->sram_read_ports);
+	out->sram_write =
+		(cycles_t)ceil_div(w->sram_writes, pe->sram_write_ports);
+	out->task = (cycles_t)(w->tasks * pe->task_start_cycles);
+	cycles_t busy = out->datapath;
+	out->bound = PE_BOUND_COMPUTE;
+	if (out->sram_read > busy) {
+		busy = out->sram_read;
+		out->bound = PE_BOUND_SRAM_READ;
+	}
+	if (out->sram_write > busy) {
+		busy = out->sram_write;
+		out->bound = PE_BOUND_SRAM_WRITE;
+	}
+	if (out->task > busy)
+		out->bound = PE_BOUND_TASKS;
+	out->total = busy + out->task;
+	if (out->total == 0 &&
+	    (w->fma || w->ew || w->sram_reads || w->sram_writes))
+		out->total = 1;
+}
+
 cycles_t pe_work_cycles(const struct pe_params *pe, enum pe_prec p,
 			const struct pe_work *w)
 {
-	int64_t c = ceil_div(w->fma, pe_fma_lanes(pe, p));
-	int64_t e = ceil_div(w->ew, pe_ew_lanes(pe, p));
-	int64_t r = ceil_div(w->sram_reads, pe->sram_read_ports);
-	int64_t s = ceil_div(w->sram_writes, pe->sram_write_ports);
-	int64_t busy = c + e; /* FMA and other vector ops share the datapath */
-	if (r > busy)
-		busy = r;
-	if (s > busy)
-		busy = s;
-	int64_t total = busy + w->tasks * pe->task_start_cycles;
-	if (total == 0 && (w->fma || w->ew || w->sram_reads || w->sram_writes))
-		total = 1;
-	return (cycles_t)total;
+	struct pe_cycles c;
+	pe_work_breakdown(pe, p, w, &c);
+	return c.total;
+}
+
+const char *pe_bound_name(enum pe_bound b)
+{
+	static const char *const names[] = {"compute", "SRAM read",
+					    "SRAM write", "task start"};
+	return b < PE_BOUND_COUNT ? names[b] : "?";
+}
+
+void pe_work_energy_split(const struct machine_energy *e, enum pe_prec p,
+			  const struct pe_work *w, double *ops_pj,
+			  double *sram_pj)
+{
+	double fma_pj = p == PREC_FP32	 ? e->fma_fp32_pj
+			: p == PREC_MIXED ? e->fma_mixed_pj
+					  : e->fma_fp16_pj;
+	double ew_pj = p == PREC_FP32 ? e->add_fp32_pj : e->add_fp16_pj;
+	*ops_pj = (double)w->fma * fma_pj + (double)w->ew * ew_pj;
+	*sram_pj = (double)w->sram_reads * e->sram_read_pj +
+		   (double)w->sram_writes * e->sram_write_pj;
+}
+
+void pe_gemv_work(const struct pe_params *pe, enum pe_prec p, int64_t k,
+		  int64_t n, struct pe_work *w)
+{
+	int64_t port_bytes = pe->sram_port_bits / 8;
+	int64_t acc_bytes = p == PREC_FP16 ? 2 : 4;
+	w->fma = k * n;
+	w->ew = 0;
+	/* weights once; accumulators read and written once per input row */
+	w->sram_reads = ceil_div(k * n * pe_elem_bytes(p), port_bytes) +
+			k * ceil_div(n * acc_bytes, port_bytes);
+	w->sram_writes = k * ceil_div(n * acc_bytes, port_bytes);
+	w->tasks = k > 0 ? 1 : 0;
 }
 
 int64_t pe_sram_words(const struct pe_params *pe, int64_t bytes)
@@ -53,11 +109,7 @@ int64_t pe_sram_words(const struct pe_params *pe, int64_t bytes)
 double pe_work_energy_pj(const struct machine_energy *e, enum pe_prec p,
 			 const struct pe_work *w)
 {
-	double fma_pj = p == PREC_FP32	 ? e->fma_fp32_pj
-			: p == PREC_MIXED ? e->fma_mixed_pj
-					  : e->fma_fp16_pj;
-	double ew_pj = p == PREC_FP32 ? e->add_fp32_pj : e->add_fp16_pj;
-	return (double)w->fma * fma_pj + (double)w->ew * ew_pj +
-	       (double)w->sram_reads * e->sram_read_pj +
-	       (double)w->sram_writes * e->sram_write_pj;
+	double ops, sram;
+	pe_work_energy_split(e, p, w, &ops, &sram);
+	return ops + sram;
 }

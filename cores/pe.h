@@ -55,4 +55,40 @@ int64_t pe_sram_words(const struct pe_params *pe, int64_t bytes);
 double pe_work_energy_pj(const struct machine_energy *e, enum pe_prec p,
 			 const struct pe_work *w);
 
+/* Which resource of the PE sets the pace of a piece of work. */
+enum pe_bound { PE_BOUND_COMPUTE = 0, PE_BOUND_SRAM_READ, PE_BOUND_SRAM_WRITE,
+		PE_BOUND_TASKS, PE_BOUND_COUNT };
+const char *pe_bound_name(enum pe_bound b);
+
+/* The terms pe_work_cycles() takes the busiest of, and which one won.
+ * total == pe_work_cycles() always. */
+struct pe_cycles {
+	cycles_t datapath;	/* FMA + other vector ops (shared lanes) */
+	cycles_t sram_read;	/* reads / read ports */
+	cycles_t sram_write;	/* writes / write ports */
+	cycles_t task;		/* task starts x task_start_cycles */
+	cycles_t total;
+	enum pe_bound bound;
+};
+void pe_work_breakdown(const struct pe_params *pe, enum pe_prec p,
+		       const struct pe_work *w, struct pe_cycles *out);
+
+/* Energy of `w` split into arithmetic and SRAM parts (their sum is
+ * pe_work_energy_pj()). */
+void pe_work_energy_split(const struct machine_energy *e, enum pe_prec p,
+			  const struct pe_work *w, double *ops_pj,
+			  double *sram_pj);
+
+/*
+ * The reference GEMV tile: a PE holding a k x n block of the weights
+ * multiplies it by k inputs arriving from the fabric and produces n partial
+ * sums.  Weights are read from SRAM at port width (in the kernel's element
+ * size), accumulators are read and written once per input row in the
+ * accumulator width (fp32 unless fp16 throughout), the inputs come from the
+ * fabric (no SRAM traffic), one task per sample (the task streams its
+ * input rows through a fabric descriptor).  Fills *w.
+ */
+void pe_gemv_work(const struct pe_params *pe, enum pe_prec p, int64_t k,
+		  int64_t n, struct pe_work *w);
+
 #endif

@@ -147,13 +147,27 @@ const struct cfg_key machine_schema[] = {
 	{0},
 };
 
+static int key_line(const struct cfg_src *src, const char *path)
+{
+	int line, col;
+	cfg_src_find(src, path, &line, &col);
+	return line;
+}
+
+static int key_col(const struct cfg_src *src, const char *path)
+{
+	int line, col;
+	cfg_src_find(src, path, &line, &col);
+	return col;
+}
+
 /* Checks that involve several keys: each error is located at the key that
  * has to change. */
 static int machine_check(const struct machine *m, const struct cfg_src *src,
 			 struct diag *d)
 {
-	int errors = 0, line, col;
-#define AT(path) (cfg_src_find(src, path, &line, &col), src->file), line, col
+	int errors = 0;
+#define AT(path) src->file, key_line(src, path), key_col(src, path)
 	const struct pe_params *pe = &m->pe;
 	int64_t word_bytes = pe->sram_port_bits / 8;
 	if (pe->sram_port_bits % 8) {

@@ -8,6 +8,11 @@
 
 #include <CUnit/CUnit.h>
 
+/* Every suite's entry point, from the generated list. */
+#define SUITE(m) int suite_##m(void);
+#include "suites.h"
+#undef SUITE
+
 /* Add a suite with its tests; returns 0 or -1.  `tests` ends with {0}. */
 struct tu_test {
 	const char *name;

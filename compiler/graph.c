@@ -1,0 +1,471 @@
+/*
+ * graph.c: the network IR: building, checking, ordering, loading.
+ *
+ * Front ends add tensors and layers in whatever order their source gives
+ * them (a YAML layer may name an input defined further down); graph_finish()
+ * then checks the whole graph, orders it and infers shapes.  Everything the
+ * user wrote wrong is reported through the diag, with the layer's location.
+ */
+#include "compiler/graph.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/cost.h"
+#include "compiler/graph_int.h"
+#include "compiler/net_yaml.h"
+#include "compiler/onnx.h"
+#include "sim/util.h"
+
+static const char *const op_names[OP_COUNT] = {
+	[OP_INPUT] = "input",
+	[OP_DENSE] = "dense",
+	[OP_MATMUL] = "matmul",
+	[OP_CONV] = "conv",
+	[OP_MAXPOOL] = "maxpool",
+	[OP_AVGPOOL] = "avgpool",
+	[OP_GLOBALAVGPOOL] = "globalavgpool",
+	[OP_BATCHNORM] = "batchnorm",
+	[OP_LAYERNORM] = "layernorm",
+	[OP_RELU] = "relu",
+	[OP_SIGMOID] = "sigmoid",
+	[OP_TANH] = "tanh",
+	[OP_GELU] = "gelu",
+	[OP_SOFTMAX] = "softmax",
+	[OP_DROPOUT] = "dropout",
+	[OP_EMBEDDING] = "embedding",
+	[OP_ATTENTION] = "attention",
+	[OP_ADD] = "add",
+	[OP_SUB] = "sub",
+	[OP_MUL] = "mul",
+	[OP_DIV] = "div",
+	[OP_EW_UNARY] = "unary",
+	[OP_CONCAT] = "concat",
+	[OP_FLATTEN] = "flatten",
+	[OP_RESHAPE] = "reshape",
+	[OP_TRANSPOSE] = "transpose",
+	[OP_SPLIT] = "split",
+	[OP_SLICE] = "slice",
+	[OP_SQUEEZE] = "squeeze",
+	[OP_LOSS_MSE] = "mse_loss",
+	[OP_LOSS_XENT] = "cross_entropy",
+};
+
+const char *op_name(enum op_kind op)
+{
+	return (unsigned)op < OP_COUNT ? op_names[op] : "?";
+}
+
+int op_is_free(enum op_kind op)
+{
+	switch (op) {
+	case OP_INPUT:
+	case OP_CONCAT:
+	case OP_FLATTEN:
+	case OP_RESHAPE:
+	case OP_TRANSPOSE:
+	case OP_SPLIT:
+	case OP_SLICE:
+	case OP_SQUEEZE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int op_has_params(enum op_kind op)
+{
+	switch (op) {
+	case OP_DENSE:
+	case OP_CONV:
+	case OP_BATCHNORM:
+	case OP_LAYERNORM:
+	case OP_EMBEDDING:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static const struct {
+	const char *name;
+	int bytes;
+} dtypes[DT_COUNT] = {
+	[DT_FP32] = {"fp32", 4}, [DT_FP16] = {"fp16", 2},
+	[DT_BF16] = {"bf16", 2}, [DT_INT64] = {"int64", 8},
+	[DT_INT32] = {"int32", 4}, [DT_BOOL] = {"bool", 1},
+};
+
+int dtype_bytes(enum dtype dt)
+{
+	return (unsigned)dt < DT_COUNT ? dtypes[dt].bytes : 0;
+}
+
+const char *dtype_name(enum dtype dt)
+{
+	return (unsigned)dt < DT_COUNT ? dtypes[dt].name : "?";
+}
+
+int64_t tensor_elems(const struct tensor *t)
+{
+	int64_t n = 1;
+	for (int i = 0; i < t->rank; i++)
+		n *= t->dims[i];
+	return n;
+}
+
+int axis_norm(int axis, int rank)
+{
+	if (axis < 0)
+		axis += rank;
+	return axis >= 0 && axis < rank ? axis : -1;
+}
+
+void graph_init(struct graph *g, const char *name, const char *source)
+{
+	memset(g, 0, sizeof(*g));
+	g->name = xstrdup(name ? name : "");
+	g->source = xstrdup(source ? source : "");
+	g->description = xstrdup("");
+	g->param_dtype = DT_FP32;
+}
+
+void graph_release(struct graph *g)
+{
+	for (int i = 0; i < g->n_tensors; i++)
+		free(g->tensors[i].name);
+	for (int i = 0; i < g->n_layers; i++)
+		free(g->layers[i].name);
+	free(g->tensors);
+	free(g->layers);
+	free(g->name);
+	free(g->source);
+	free(g->description);
+	memset(g, 0, sizeof(*g));
+}
+
+int graph_add_tensor(struct graph *g, const char *name, enum dtype dt,
+		     int rank, const int64_t *dims)
+{
+	if (g->n_tensors == g->cap_tensors) {
+		g->cap_tensors = g->cap_tensors ? 2 * g->cap_tensors : 64;
+		g->tensors = xrealloc(g->tensors,
+				      g->cap_tensors * sizeof(*g->tensors));
+	}
+	struct tensor *t = &g->tensors[g->n_tensors];
+	memset(t, 0, sizeof(*t));
+	t->name = xstrdup(name);
+	t->dtype = dt;
+	if (rank < 0 || rank > GRAPH_MAX_DIMS)
+		rank = 0;
+	t->rank = rank;
+	for (int i = 0; i < rank && dims; i++)
+		t->dims[i] = dims[i];
+	t->producer = -1;
+	return g->n_tensors++;
+}
+
+int graph_find_tensor(const struct graph *g, const char *name)
+{
+	/* Newest first: later definitions are looked up most often. */
+	for (int i = g->n_tensors - 1; i >= 0; i--)
+		if (!strcmp(g->tensors[i].name, name))
+			return i;
+	return -1;
+}
+
+int graph_add_layer(struct graph *g, const char *name, enum op_kind op,
+		    const struct op_attrs *attrs, int n_in, const int *in,
+		    int n_out, const int *out)
+{
+	if (g->n_layers == g->cap_layers) {
+		g->cap_layers = g->cap_layers ? 2 * g->cap_layers : 64;
+		g->layers =
+			xrealloc(g->layers, g->cap_layers * sizeof(*g->layers));
+	}
+	int id = g->n_layers++;
+	struct layer *l = &g->layers[id];
+	memset(l, 0, sizeof(*l));
+	l->name = xstrdup(name);
+	l->op = op;
+	if (attrs)
+		l->attrs = *attrs;
+	if (n_in > GRAPH_MAX_IO)
+		n_in = GRAPH_MAX_IO;
+	if (n_out > GRAPH_MAX_IO)
+		n_out = GRAPH_MAX_IO;
+	l->n_in = n_in;
+	l->n_out = n_out;
+	for (int i = 0; i < n_in; i++)
+		l->in[i] = in[i];
+	for (int i = 0; i < n_out; i++) {
+		l->out[i] = out[i];
+		g->tensors[out[i]].producer = id;
+	}
+	l->param_owner = id;
+	l->needs_input_grad = 1;
+	return id;
+}
+
+/* Binary min-heap of layer ids: Kahn's algorithm picks the earliest-defined
+ * ready layer, so the order is stable and deterministic. */
+struct heap {
+	int *a;
+	int n;
+};
+
+static void heap_push(struct heap *h, int v)
+{
+	int i = h->n++;
+	h->a[i] = v;
+	while (i > 0 && h->a[(i - 1) / 2] > h->a[i]) {
+		int p = (i - 1) / 2, t = h->a[p];
+		h->a[p] = h->a[i];
+		h->a[i] = t;
+		i = p;
+	}
+}
+
+static int heap_pop(struct heap *h)
+{
+	int top = h->a[0];
+	h->a[0] = h->a[--h->n];
+	for (int i = 0;;) {
+		int l = 2 * i + 1, r = l + 1, m = i;
+		if (l < h->n && h->a[l] < h->a[m])
+			m = l;
+		if (r < h->n && h->a[r] < h->a[m])
+			m = r;
+		if (m == i)
+			break;
+		int t = h->a[m];
+		h->a[m] = h->a[i];
+		h->a[i] = t;
+		i = m;
+	}
+	return top;
+}
+
+/* Check producers and inputs; order layers topologically.  Reports dangling
+ * inputs, tensors written twice, and cycles. */
+static int graph_order(struct graph *g, struct diag *d)
+{
+	int n = g->n_layers, bad = 0;
+	int *prod = xmalloc((g->n_tensors + 1) * sizeof(int));
+	for (int t = 0; t < g->n_tensors; t++)
+		prod[t] = -1;
+	for (int i = 0; i < n; i++) {
+		struct layer *l = &g->layers[i];
+		for (int o = 0; o < l->n_out; o++) {
+			int t = l->out[o];
+			if (prod[t] >= 0 || g->tensors[t].is_input) {
+				diag_add(d, LAYER_LOC(g, l),
+					 "network: layer '%s' writes '%s', "
+					 "which is already %s",
+					 l->name, g->tensors[t].name,
+					 g->tensors[t].is_input
+						 ? "a network input"
+						 : "written by another layer");
+				bad = 1;
+			} else {
+				prod[t] = i;
+			}
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		struct layer *l = &g->layers[i];
+		for (int k = 0; k < l->n_in; k++) {
+			int t = l->in[k];
+			if (prod[t] < 0 && !g->tensors[t].is_input) {
+				diag_add(d, LAYER_LOC(g, l),
+					 "network: input '%s' of layer '%s' "
+					 "must be a network input or a layer "
+					 "output, got nothing of that name",
+					 g->tensors[t].name, l->name);
+				bad = 1;
+			}
+		}
+	}
+	if (bad) {
+		free(prod);
+		return WS_EINPUT;
+	}
+	/* Kahn: indegree = inputs produced by layers (a layer reading the same
+	 * tensor twice counts it twice and is released twice). */
+	int *indeg = xcalloc(n + 1, sizeof(int));
+	int *cons_start = xcalloc(g->n_tensors + 1, sizeof(int));
+	int *cons = xmalloc((size_t)(n * GRAPH_MAX_IO + 1) * sizeof(int));
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < g->layers[i].n_in; k++) {
+			int t = g->layers[i].in[k];
+			if (prod[t] >= 0) {
+				indeg[i]++;
+				cons_start[t + 1]++;
+			}
+		}
+	for (int t = 0; t < g->n_tensors; t++)
+		cons_start[t + 1] += cons_start[t];
+	int *fill = xmalloc((g->n_tensors + 1) * sizeof(int));
+	memcpy(fill, cons_start, (g->n_tensors + 1) * sizeof(int));
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < g->layers[i].n_in; k++) {
+			int t = g->layers[i].in[k];
+			if (prod[t] >= 0)
+				cons[fill[t]++] = i;
+		}
+	struct heap h = {xmalloc((n + 1) * sizeof(int)), 0};
+	for (int i = 0; i < n; i++)
+		if (!indeg[i])
+			heap_push(&h, i);
+	int *order = xmalloc((n + 1) * sizeof(int));
+	int done = 0;
+	while (h.n) {
+		int i = heap_pop(&h);
+		order[done++] = i;
+		struct layer *l = &g->layers[i];
+		for (int o = 0; o < l->n_out; o++) {
+			int t = l->out[o];
+			for (int c = cons_start[t]; c < cons_start[t + 1]; c++)
+				if (--indeg[cons[c]] == 0)
+					heap_push(&h, cons[c]);
+		}
+	}
+	int rc = 0;
+	if (done < n) {
+		/* Report the first layer left in a cycle, with the input that
+		 * closes it (an input still waiting on an unfinished layer). */
+		for (int i = 0; i < n; i++) {
+			if (!indeg[i])
+				continue;
+			struct layer *l = &g->layers[i];
+			const char *via = "?";
+			for (int k = 0; k < l->n_in; k++) {
+				int p = prod[l->in[k]];
+				if (p >= 0 && indeg[p]) {
+					via = g->tensors[l->in[k]].name;
+					break;
+				}
+			}
+			diag_add(d, LAYER_LOC(g, l),
+				 "network: layer '%s' must not depend on its "
+				 "own output, got a cycle through input '%s'",
+				 l->name, via);
+			rc = WS_EINPUT;
+			break;
+		}
+	} else {
+		/* Permute layers into `order`; remap ids. */
+		int *newid = xmalloc((n + 1) * sizeof(int));
+		for (int k = 0; k < n; k++)
+			newid[order[k]] = k;
+		struct layer *nl = xmalloc((n + 1) * sizeof(*nl));
+		for (int k = 0; k < n; k++) {
+			nl[k] = g->layers[order[k]];
+			nl[k].param_owner = newid[nl[k].param_owner];
+		}
+		memcpy(g->layers, nl, n * sizeof(*nl));
+		free(nl);
+		for (int t = 0; t < g->n_tensors; t++)
+			g->tensors[t].producer = prod[t] >= 0 ? newid[prod[t]]
+							      : -1;
+		free(newid);
+	}
+	free(order);
+	free(h.a);
+	free(fill);
+	free(cons);
+	free(cons_start);
+	free(indeg);
+	free(prod);
+	return rc;
+}
+
+int graph_finish(struct graph *g, struct diag *d)
+{
+	size_t before = diag_count(d);
+	if (g->n_layers == 0) {
+		diag_add(d, g->source, 0, 0,
+			 "network: '%s' must have at least one layer, got none",
+			 g->name);
+		return WS_EINPUT;
+	}
+	int rc = graph_order(g, d);
+	if (rc)
+		return rc;
+	/* Shapes in order; stop at the first failing layer of each chain (a
+	 * failed layer's outputs get rank -1 and its consumers stay quiet). */
+	char *failed = xcalloc(g->n_tensors + 1, 1);
+	for (int i = 0; i < g->n_layers; i++) {
+		struct layer *l = &g->layers[i];
+		int skip = 0;
+		for (int k = 0; k < l->n_in; k++)
+			skip |= failed[l->in[k]];
+		if (!skip && shape_infer_layer(g, i, d) == 0)
+			continue;
+		for (int o = 0; o < l->n_out; o++)
+			failed[l->out[o]] = 1;
+	}
+	free(failed);
+	if (diag_count(d) > before)
+		return WS_EINPUT;
+	/* Gradients: a tensor needs one when it depends on a parameter. */
+	for (int t = 0; t < g->n_tensors; t++)
+		g->tensors[t].requires_grad = 0;
+	for (int i = 0; i < g->n_layers; i++) {
+		struct layer *l = &g->layers[i];
+		int rg = 0;
+		for (int k = 0; k < l->n_in; k++)
+			rg |= g->tensors[l->in[k]].requires_grad;
+		l->needs_input_grad = rg;
+		if (op_has_params(g->layers[l->param_owner].op))
+			rg = 1;
+		for (int o = 0; o < l->n_out; o++)
+			g->tensors[l->out[o]].requires_grad = rg;
+	}
+	/* Outputs: tensors nobody reads. */
+	char *read = xcalloc(g->n_tensors + 1, 1);
+	for (int i = 0; i < g->n_layers; i++)
+		for (int k = 0; k < g->layers[i].n_in; k++)
+			read[g->layers[i].in[k]] = 1;
+	for (int t = 0; t < g->n_tensors; t++)
+		if (!read[t] && g->tensors[t].producer >= 0)
+			g->tensors[t].is_output = 1;
+	free(read);
+	return 0;
+}
+
+static int ends_with(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+	return a >= b && !strcmp(s + a - b, suf);
+}
+
+int graph_load(const char *name_or_path, enum optimizer opt, struct graph *g,
+	       struct diag *d)
+{
+	memset(g, 0, sizeof(*g));
+	int rc;
+	if (ends_with(name_or_path, ".onnx")) {
+		char *path = ws_find_model(name_or_path, "onnx", "", "network",
+					   d);
+		if (!path)
+			return WS_EIO;
+		rc = onnx_load(path, g, d);
+		free(path);
+	} else {
+		const char *ext = ends_with(name_or_path, ".yaml") ||
+					  ends_with(name_or_path, ".yml")
+				  ? ""
+				  : ".yaml";
+		char *path = ws_find_model(name_or_path, "nets", ext, "network",
+					   d);
+		if (!path)
+			return WS_EIO;
+		rc = net_yaml_load(path, g, d);
+		free(path);
+	}
+	if (rc)
+		return rc;
+	cost_count(g, opt);
+	return 0;
+}

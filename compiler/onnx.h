@@ -1,0 +1,35 @@
+/*
+ * onnx.h: the ONNX network reader.
+ *
+ * Reads an ONNX ModelProto (protobuf-c code generated at build time from
+ * Debian's onnx.proto) into a finished graph (graph_finish() run, costs not
+ * yet counted).  Weights may live in an absent external file: only the
+ * initializers' dimensions are used.  Subgraphs that only compute shapes
+ * (Shape, Gather, Unsqueeze, Concat, ... on constants) are folded away;
+ * primitive attention (MatMul, scale, Softmax, MatMul) is recognised as one
+ * attention layer; MatMul/Gemm with a weight initializer becomes a dense
+ * layer (its bias Add folded in).
+ *
+ * Shapes: the export's batch size must be 1; a leading dimension of 1 on a
+ * tensor of rank >= 2 is taken as the batch and dropped (graph.h shapes are
+ * per sample).
+ *
+ * Errors name the node, its op type and what is supported; a truncated or
+ * corrupt file is reported, never crashed on.  On failure the graph is
+ * released (left zeroed).
+ */
+#ifndef WAFERSIM_ONNX_H
+#define WAFERSIM_ONNX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compiler/graph.h"
+
+/* 0, WS_EIO or WS_EINPUT. */
+int onnx_load(const char *path, struct graph *g, struct diag *d);
+/* Same from bytes in memory; `file` names the source in messages. */
+int onnx_load_buffer(const char *file, const uint8_t *data, size_t len,
+		     struct graph *g, struct diag *d);
+
+#endif

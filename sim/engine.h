@@ -1,0 +1,109 @@
+/*
+ * engine.h: discrete-event, cycle-approximate execution of a plan.
+ *
+ * The engine runs a plan (compiler/plan.h) on a machine and fills a struct
+ * stats (sim/stats.h).  Every cycle count it produces comes from the timing
+ * rules of cores/pe.h (a task's occupancy of a PE) and fabric/timing.h (hops,
+ * ramps, serialisation); the engine only decides WHEN things happen, from
+ * dependencies and resources:
+ *
+ *   - a stage (one kernel on one rectangle) runs a task when its inputs have
+ *     arrived at its edge, its PEs are free, and (forward) every consumer has
+ *     room for the output (back-pressure: STAGE_INPUT_SLOTS samples queued);
+ *   - a task's input is broadcast across the rectangle, its partial sums are
+ *     reduced along rows or columns, then the stage's output leaves on its
+ *     routes; a route holds the links of its path for the serialisation of
+ *     the wavelets it carries (contention: a later stream waits);
+ *   - samples enter from the wafer edge at the host I/O rate;
+ *   - training: forward flows down the chain of stages, the loss stage turns
+ *     a sample around, gradients flow back over the backward routes (or the
+ *     forward routes reversed when the plan has none), every stage updates
+ *     its weights once it has the whole batch's gradients, and the next
+ *     step's forward at a stage waits for that stage's update.  Fill and
+ *     drain are simulated, not assumed;
+ *   - weight streaming: the stages are the layers in order, each over the
+ *     whole wafer; weights stream in from external memory before forward and
+ *     again before backward, gradients stream out; the next layer's weights
+ *     stream while the current one computes (double buffering); a layer never
+ *     finishes before its weights have arrived;
+ *   - inference: forward only, a stream of samples.
+ *
+ * PEs of a stage run the same program; by default one reference PE (the
+ * busiest) stands for all of them (a class with a multiplicity) and the
+ * offsets across the rectangle (broadcast fill, reduction chain) are added
+ * in closed form.  With `full`, every PE's task is timed separately (its own
+ * tile, its own position along the broadcast and the reduction chain), every
+ * PE's busy cycles are counted; the stage-level dispatch is the same, so
+ * both give the same cycles when the tiles are even, and close to them
+ * otherwise (tests check within 1%).
+ *
+ * A simulation is a value: engine_run() allocates everything it needs,
+ * touches no globals, and two can run at once on two threads.
+ */
+#ifndef WAFERSIM_ENGINE_H
+#define WAFERSIM_ENGINE_H
+
+#include <stdint.h>
+
+#include "compiler/graph.h"
+#include "compiler/plan.h"
+#include "sim/diag.h"
+#include "sim/machine.h"
+#include "sim/stats.h"
+
+/* Samples a stage may hold at its input before its producers stall. */
+#define STAGE_INPUT_SLOTS 2
+
+enum engine_job { ENGINE_TRAIN = 0, ENGINE_INFER };
+
+struct engine_opts {
+	enum engine_job job;
+	int64_t batch;		/* samples per training step; 0: plan->batch */
+	int steps;		/* training steps simulated; 0: 2 */
+	int64_t infer_samples;	/* inference samples streamed; 0: 64 */
+	int full;		/* time every PE separately */
+	/* called now and then with the fraction done (0..1); may be NULL */
+	void (*progress)(void *ctx, double done);
+	void *progress_ctx;
+};
+
+void engine_opts_init(struct engine_opts *o);
+
+/*
+ * Simulate `p` on `m`.  `g` may be NULL; when given (the graph the plan was
+ * made from) it gives exact per-PE tiles of dense layers for the full mode.
+ * `st` must be initialised (stats_init); it is filled, caller releases.
+ * Returns 0, or WS_EINPUT when the plan cannot run on this machine (a
+ * rectangle outside the grid, a route naming a missing stage, an empty
+ * plan), with the reasons in `d`.
+ */
+int engine_run(const struct plan *p, const struct graph *g,
+	       const struct machine *m, const struct engine_opts *o,
+	       struct stats *st, struct diag *d);
+
+/*
+ * Occupancy of one PE by one task of `w` (cycles): the busiest of its
+ * datapath and SRAM ports (pe_work_cycles) and of the wavelets through its
+ * ramp (one per cycle each way: broadcast + halo in, reduction + halo out).
+ * Sets *limit to what won.  Shared with the analytic roofline.
+ */
+cycles_t engine_task_occ(const struct machine *m, enum pe_prec prec,
+			 const struct kernel_work *w, enum stats_limit *limit);
+
+/*
+ * Analytic estimate of the plan, no simulation: per sample, the slowest of
+ * every stage's occupancy, every route's serialisation and the host I/O;
+ * per step, batch x that plus one pass of pipeline latency plus the update.
+ * Weight streaming: per layer the larger of compute and weight bytes / I/O.
+ * Printed beside the simulated figures, labelled as an estimate.
+ */
+struct engine_roofline {
+	double sample_cycles;	/* steady cycles per sample */
+	double step_cycles;	/* one training step */
+	double infer_sample_cycles;
+	enum stats_limit limit;
+};
+void engine_roofline(const struct plan *p, const struct machine *m,
+		     int64_t batch, struct engine_roofline *out);
+
+#endif

@@ -1,0 +1,246 @@
+/* stats.c: simulation statistics. See stats.h. */
+#include "sim/stats.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *stats_limit_name(enum stats_limit l)
+{
+	static const char *const names[] = {"compute", "SRAM", "fabric",
+					    "I/O", "external memory", "task start"};
+	return l < LIMIT_COUNT ? names[l] : "?";
+}
+
+void stats_init(struct stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->slowest_stage = -1;
+	st->bottleneck_route = -1;
+}
+
+void stats_release(struct stats *st)
+{
+	for (int s = 0; s < st->n_stages; s++)
+		free(st->stages[s].name);
+	free(st->stages);
+	free(st->routes);
+	free(st->pe_busy_cycles);
+	free(st->link_wavelets);
+	free(st->win.stage_busy);
+	free(st->win.fma);
+	free(st->win.ew);
+	free(st->win.sram_reads);
+	free(st->win.sram_writes);
+	free(st->win.wavelet_hops);
+	free(st->win.io_bytes);
+	stats_init(st);
+}
+
+void stats_alloc(struct stats *st, int n_stages, int n_routes, int64_t width,
+		 int64_t height)
+{
+	st->n_stages = n_stages;
+	st->stages = xcalloc((size_t)(n_stages ? n_stages : 1),
+			     sizeof(*st->stages));
+	st->n_routes = n_routes;
+	st->routes = xcalloc((size_t)(n_routes ? n_routes : 1),
+			     sizeof(*st->routes));
+	st->width = width;
+	st->height = height;
+	if (width > 0 && height > 0) {
+		size_t n = (size_t)(width * height);
+		st->pe_busy_cycles = xcalloc(n, sizeof(uint64_t));
+		st->link_wavelets = xcalloc(n * LINK_DIRS, sizeof(uint64_t));
+	}
+	struct stats_windows *w = &st->win;
+	w->n = 1;
+	w->window_cycles = 64;
+	w->n_stages = n_stages;
+	w->stage_busy = xcalloc((size_t)STATS_MAX_WINDOWS *
+					(size_t)(n_stages ? n_stages : 1),
+				sizeof(double));
+	w->fma = xcalloc(STATS_MAX_WINDOWS, sizeof(double));
+	w->ew = xcalloc(STATS_MAX_WINDOWS, sizeof(double));
+	w->sram_reads = xcalloc(STATS_MAX_WINDOWS, sizeof(double));
+	w->sram_writes = xcalloc(STATS_MAX_WINDOWS, sizeof(double));
+	w->wavelet_hops = xcalloc(STATS_MAX_WINDOWS, sizeof(double));
+	w->io_bytes = xcalloc(STATS_MAX_WINDOWS, sizeof(double));
+}
+
+/* Halve the number of windows by summing neighbours in place. */
+static void merge_series(double *a, int n, int stride)
+{
+	for (int s = 0; s < stride; s++) {
+		for (int i = 0; i < n; i++) {
+			int j0 = 2 * i, j1 = 2 * i + 1;
+			double v = j0 < n ? a[j0 * stride + s] : 0;
+			if (j1 < n)
+				v += a[j1 * stride + s];
+			a[i * stride + s] = v;
+		}
+		for (int i = (n + 1) / 2; i < n; i++)
+			a[i * stride + s] = 0;
+	}
+}
+
+void stats_win_cover(struct stats_windows *w, cycles_t t)
+{
+	while (t >= (cycles_t)STATS_MAX_WINDOWS * w->window_cycles) {
+		int n = w->n;
+		merge_series(w->stage_busy, n, w->n_stages ? w->n_stages : 1);
+		merge_series(w->fma, n, 1);
+		merge_series(w->ew, n, 1);
+		merge_series(w->sram_reads, n, 1);
+		merge_series(w->sram_writes, n, 1);
+		merge_series(w->wavelet_hops, n, 1);
+		merge_series(w->io_bytes, n, 1);
+		w->n = (n + 1) / 2;
+		w->window_cycles *= 2;
+	}
+	int need = (int)(t / w->window_cycles) + 1;
+	if (need > w->n)
+		w->n = need;
+}
+
+void stats_win_add(struct stats_windows *w, cycles_t t0, cycles_t t1,
+		   double *series, int stride, double amount)
+{
+	if (amount == 0)
+		return;
+	if (t1 <= t0) {
+		stats_win_cover(w, t0);
+		series[(size_t)(t0 / w->window_cycles) * (size_t)stride] +=
+			amount;
+		return;
+	}
+	stats_win_cover(w, t1 - 1);
+	/* the cover may have merged windows: series pointers stay valid
+	 * because merging is in place */
+	double per_cycle = amount / (double)(t1 - t0);
+	cycles_t wc = w->window_cycles;
+	for (cycles_t t = t0; t < t1;) {
+		cycles_t i = t / wc;
+		cycles_t end = (i + 1) * wc;
+		if (end > t1)
+			end = t1;
+		series[(size_t)i * (size_t)stride] += per_cycle * (double)(end - t);
+		t = end;
+	}
+}
+
+double stats_stage_sample_cycles(const struct stats *st, int s)
+{
+	const struct stats_stage *g = &st->stages[s];
+	double c = (double)g->occ_cycles[PASS_FWD];
+	if (st->job == STATS_TRAIN) {
+		c += (double)g->occ_cycles[PASS_BWD_DATA] +
+		     (double)g->occ_cycles[PASS_BWD_WEIGHT];
+		if (st->batch > 0)
+			c += (double)g->occ_cycles[PASS_UPDATE] /
+			     (double)st->batch;
+	}
+	return c;
+}
+
+double stats_pe_utilisation(const struct stats *st)
+{
+	if (!st->pe_busy_cycles || st->total_cycles == 0)
+		return 0;
+	double busy = 0;
+	int64_t n = st->width * st->height;
+	for (int64_t i = 0; i < n; i++)
+		busy += (double)st->pe_busy_cycles[i];
+	return busy / ((double)n * (double)st->total_cycles);
+}
+
+static void jnum(FILE *out, const char *key, double v, int last)
+{
+	char buf[32];
+	fprintf(out, "\"%s\": %s%s", key, fmt_double_exact(buf, v),
+		last ? "" : ", ");
+}
+
+static void jstr(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(out, "\\u%04x", ch);
+		else
+			fputc(ch, out);
+	}
+	fputc('"', out);
+}
+
+static void jint(FILE *out, const char *key, int64_t v, int last)
+{
+	fprintf(out, "\"%s\": %lld%s", key, (long long)v, last ? "" : ", ");
+}
+
+void stats_write_json(const struct stats *st, FILE *out, int indent)
+{
+	int i = indent;
+	fprintf(out, "{\n%*s", i + 2, "");
+	jint(out, "total_cycles", (int64_t)st->total_cycles, 0);
+	jint(out, "step_first_cycles", (int64_t)st->step_first_cycles, 0);
+	jint(out, "step_cycles", (int64_t)st->step_cycles, 0);
+	jint(out, "infer_latency_cycles", (int64_t)st->infer_latency_cycles, 0);
+	jint(out, "infer_interval_cycles", (int64_t)st->infer_interval_cycles,
+	     0);
+	fprintf(out, "\n%*s", i + 2, "");
+	jint(out, "fma", st->fma, 0);
+	jint(out, "ew", st->ew, 0);
+	jint(out, "sram_reads", st->sram_reads, 0);
+	jint(out, "sram_writes", st->sram_writes, 0);
+	jint(out, "wavelet_hops", st->wavelet_hops, 0);
+	fprintf(out, "\n%*s", i + 2, "");
+	jint(out, "io_in_bytes", st->io_in_bytes, 0);
+	jint(out, "io_out_bytes", st->io_out_bytes, 0);
+	jint(out, "extmem_in_bytes", st->extmem_in_bytes, 0);
+	jint(out, "extmem_out_bytes", st->extmem_out_bytes, 0);
+	jint(out, "events", (int64_t)st->events, 0);
+	jint(out, "pe_tasks", (int64_t)st->pe_tasks, 0);
+	jnum(out, "pe_utilisation", stats_pe_utilisation(st), 0);
+	fprintf(out, "\n%*s\"stages\": [", i + 2, "");
+	for (int s = 0; s < st->n_stages; s++) {
+		const struct stats_stage *g = &st->stages[s];
+		fprintf(out, "%s\n%*s{\"name\": ", s ? "," : "", i + 4, "");
+		jstr(out, g->name);
+		fprintf(out, ", ");
+		fprintf(out, "\"rect\": [%d, %d, %d, %d], ", g->r.x, g->r.y,
+			g->r.w, g->r.h);
+		jint(out, "compute_cycles", (int64_t)g->compute_cycles, 0);
+		jint(out, "comm_cycles", (int64_t)g->comm_cycles, 0);
+		jint(out, "wait_in_cycles", (int64_t)g->wait_in_cycles, 0);
+		jint(out, "wait_out_cycles", (int64_t)g->wait_out_cycles, 0);
+		fprintf(out, "\"occ_cycles\": [%llu, %llu, %llu, %llu], ",
+			(unsigned long long)g->occ_cycles[0],
+			(unsigned long long)g->occ_cycles[1],
+			(unsigned long long)g->occ_cycles[2],
+			(unsigned long long)g->occ_cycles[3]);
+		jnum(out, "sample_cycles", stats_stage_sample_cycles(st, s), 0);
+		fprintf(out, "\"limit\": \"%s\", ", stats_limit_name(g->limit));
+		jint(out, "fma", g->fma, 0);
+		jint(out, "wavelet_hops", g->wavelet_hops, 0);
+		jint(out, "extmem_in_bytes", g->extmem_in_bytes, 0);
+		jint(out, "stream_span_cycles", (int64_t)g->stream_span_cycles,
+		     1);
+		fprintf(out, "}");
+	}
+	fprintf(out, "\n%*s],\n%*s\"routes\": [", i + 2, "", i + 2, "");
+	for (int r = 0; r < st->n_routes; r++) {
+		const struct stats_route *q = &st->routes[r];
+		fprintf(out, "%s\n%*s{", r ? "," : "", i + 4, "");
+		jint(out, "wavelets", q->wavelets, 0);
+		jint(out, "hops", q->hops, 0);
+		jint(out, "lanes", q->lanes, 0);
+		jint(out, "occ_cycles", (int64_t)q->occ_cycles, 0);
+		jint(out, "busy_cycles", (int64_t)q->busy_cycles, 0);
+		jint(out, "wait_cycles", (int64_t)q->wait_cycles, 1);
+		fprintf(out, "}");
+	}
+	fprintf(out, "\n%*s]\n%*s}", i + 2, "", i, "");
+}

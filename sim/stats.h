@@ -1,0 +1,166 @@
+/*
+ * stats.h: what a simulation measured.  Filled by engine_run() (engine.h),
+ * read by energy.h, report.h and the trace writers (traces/).  Plain data;
+ * every array is owned by the struct stats and freed by stats_release().
+ *
+ * Four levels, each documented where it is declared:
+ *
+ *   stats                 the run: job, batch, cycles, step and sample times
+ *   stats.stages[s]       one per plan stage (same index as plan.stages)
+ *   stats.routes[r]       one per plan route (same index as plan.routes)
+ *   stats.pe_busy_cycles  one per PE of the machine,  id = y * width + x
+ *   stats.link_wavelets   one per directed link,      id = pe_id * 4 + dir
+ *   stats.win             time windows: series over the run
+ *
+ * Time windows (for timelines):
+ *
+ *     cycle 0         window_cycles                      total_cycles
+ *     |  win 0  |  win 1  |  win 2  |   ...   |  win n-1  |
+ *
+ * `window_cycles` is chosen by the engine (it starts small and doubles,
+ * merging neighbours, so that n stays <= STATS_MAX_WINDOWS whatever the
+ * length of the run).  Per window: busy cycles of each stage's reference PE
+ * (stage_busy[w * n_stages + s]; divide by window_cycles for utilisation),
+ * and counts summed over every PE and link (operations, SRAM accesses,
+ * wavelet hops, I/O bytes), from which energy.h derives power over time.
+ * Work of a task is spread evenly over the cycles the task occupies.
+ *
+ * Per-stage times are those of the stage's reference PE (its busiest one)
+ * and always add up: compute + comm + wait_in + wait_out == total_cycles.
+ */
+#ifndef WAFERSIM_STATS_H
+#define WAFERSIM_STATS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "compiler/plan.h"
+#include "sim/util.h"
+
+#define STATS_MAX_WINDOWS 256
+
+/* What sets the pace of a stage, a route or the whole run. */
+enum stats_limit {
+	LIMIT_COMPUTE = 0, /* PE datapath (FMA and vector lanes) */
+	LIMIT_SRAM,	   /* SRAM read or write ports */
+	LIMIT_FABRIC,	   /* wavelets through a PE's ramp or a link */
+	LIMIT_IO,	   /* host I/O at the wafer edge */
+	LIMIT_EXTMEM,	   /* weight streaming from external memory */
+	LIMIT_TASKS,	   /* task start overhead */
+	LIMIT_COUNT
+};
+const char *stats_limit_name(enum stats_limit l);
+
+enum stats_job { STATS_TRAIN = 0, STATS_INFER };
+
+/* Link directions: the link leaving a PE's router towards a neighbour. */
+enum { LINK_EAST = 0, LINK_WEST, LINK_SOUTH, LINK_NORTH, LINK_DIRS };
+
+struct stats_stage {
+	char *name;		/* copy of the plan stage's name */
+	enum kernel_kind kind;
+	struct rect r;
+	int64_t pes;		/* PEs in the rectangle (the class multiplicity) */
+	/* the reference PE over the run, cycles (sum == total_cycles) */
+	cycles_t compute_cycles;  /* datapath, SRAM ports, task starts */
+	cycles_t comm_cycles;	  /* occupied by wavelets beyond compute */
+	cycles_t wait_in_cycles;  /* idle: no task had its inputs (fill too) */
+	cycles_t wait_out_cycles; /* a task was ready, output space was not */
+	/* one task of each pass: occupancy of the reference PE, and the
+	 * latency from inputs at the edge to outputs at the edge */
+	cycles_t occ_cycles[PASS_COUNT];
+	cycles_t latency_cycles[PASS_COUNT];
+	int64_t tasks[PASS_COUNT]; /* tasks run (stage level) */
+	enum stats_limit limit;	   /* what sets occ of forward + backward */
+	/* totals over every PE of the stage and the whole run */
+	int64_t fma, ew, sram_reads, sram_writes;
+	int64_t wavelet_hops;	   /* inside the rectangle */
+	cycles_t first_cycle, last_cycle; /* first task start, last task end */
+	/* weight streaming only: weight bytes in and gradient bytes out */
+	int64_t extmem_in_bytes, extmem_out_bytes;
+	cycles_t stream_span_cycles; /* from weights starting to stream in to
+					the layer's last task end (max pass) */
+};
+
+struct stats_route {
+	int64_t wavelets;	/* carried over the run */
+	int64_t hops;		/* links on the path */
+	int64_t lanes;		/* parallel rows/columns the stream spreads on */
+	cycles_t busy_cycles;	/* cycles the path was serialising this route */
+	cycles_t wait_cycles;	/* cycles held by contention on its links */
+	cycles_t occ_cycles;	/* serialisation of one sample */
+};
+
+struct stats_windows {
+	int n;			 /* windows in use */
+	cycles_t window_cycles;
+	int n_stages;
+	double *stage_busy;	 /* [STATS_MAX_WINDOWS * n_stages] */
+	double *fma, *ew, *sram_reads, *sram_writes; /* [STATS_MAX_WINDOWS] */
+	double *wavelet_hops, *io_bytes;
+};
+
+struct stats {
+	enum stats_job job;
+	enum exec_mode mode;	 /* pipelined or streaming (as simulated) */
+	enum pe_prec prec;
+	int full;		 /* every PE simulated separately */
+	int64_t batch;		 /* samples per step (train) */
+	int steps;		 /* training steps simulated */
+	int64_t samples;	 /* samples simulated (all steps) */
+	cycles_t total_cycles;	 /* end of the last event */
+	cycles_t step_first_cycles;  /* first step, pipeline fill included */
+	cycles_t step_cycles;	 /* steady step: last step's end - previous end
+				    (== step_first_cycles if steps == 1) */
+	cycles_t infer_latency_cycles;	/* inference: first sample in to out */
+	cycles_t infer_interval_cycles; /* inference: cycles per sample, steady */
+	int slowest_stage;	 /* highest per-sample occupancy, -1 if none */
+	int bottleneck_route;	 /* route slower than the slowest stage, or -1 */
+	enum stats_limit bottleneck; /* what limits the run as a whole */
+	/* totals over the run */
+	int64_t fma, ew, sram_reads, sram_writes, wavelet_hops;
+	int64_t io_in_bytes, io_out_bytes;	 /* host I/O */
+	int64_t extmem_in_bytes, extmem_out_bytes; /* weight streaming */
+	cycles_t io_busy_cycles;
+	uint64_t events;	 /* events popped from the queue */
+	uint64_t pe_tasks;	 /* PE-level task executions simulated */
+	/* per stage and route */
+	int n_stages;
+	struct stats_stage *stages;
+	int n_routes;
+	struct stats_route *routes;
+	/* per PE and link of the whole machine (NULL when width*height == 0) */
+	int64_t width, height;
+	uint64_t *pe_busy_cycles;  /* [width * height] */
+	uint64_t *link_wavelets;   /* [width * height * LINK_DIRS] */
+	struct stats_windows win;
+};
+
+void stats_init(struct stats *st);
+void stats_release(struct stats *st);
+
+/* Allocate per-stage, per-route, per-PE, per-link and window arrays
+ * (zeroed). */
+void stats_alloc(struct stats *st, int n_stages, int n_routes, int64_t width,
+		 int64_t height);
+
+/* Add `amount` of a counter spread evenly over [t0, t1) to the windows;
+ * grows (doubles) window_cycles as needed.  `series` is one of the window
+ * arrays, or stage_busy + s with stride n_stages (use the helpers below). */
+void stats_win_add(struct stats_windows *w, cycles_t t0, cycles_t t1,
+		   double *series, int stride, double amount);
+/* Make sure windows cover cycle t (call before adding at t). */
+void stats_win_cover(struct stats_windows *w, cycles_t t);
+
+/* Per-stage sample time: forward + backward occupancy (train) or forward
+ * (infer) of the reference PE, plus the update spread over the batch. */
+double stats_stage_sample_cycles(const struct stats *st, int s);
+
+/* Utilisation of PEs over the run: busy PE-cycles / (PEs x total cycles). */
+double stats_pe_utilisation(const struct stats *st);
+
+/* Write everything as JSON (deterministic: fixed key order, exact
+ * doubles).  Per-PE and per-link arrays are summarised, not listed. */
+void stats_write_json(const struct stats *st, FILE *out, int indent);
+
+#endif

@@ -1,0 +1,277 @@
+/*
+ * test_cfg.c: the schema-driven YAML loader, through the machine schema:
+ * every error kind with its message and location, all errors reported,
+ * and dump -> load -> dump giving identical bytes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/machine.h"
+#include "sim/util.h"
+#include "test_util.h"
+
+static const char base_yaml[] = "name: t\n"
+				"grid:\n"
+				"  width: 8\n"
+				"  height: 4\n";
+
+/* Load `text` as file "t.yaml"; returns rc, leaves messages in *d. */
+static int load(const char *text, struct machine *m, struct diag *d)
+{
+	diag_init(d);
+	return machine_load_string("t.yaml", text, m, d);
+}
+
+static void expect_error(const char *text, const char *needle)
+{
+	struct machine m;
+	struct diag d;
+	int rc = load(text, &m, &d);
+	CU_ASSERT_EQUAL(rc, WS_EINPUT);
+	if (!diag_contains(&d, needle)) {
+		fprintf(stderr, "\nexpected an error containing: %s\ngot:\n",
+			needle);
+		diag_print(&d, stderr);
+	}
+	CU_ASSERT_TRUE(diag_contains(&d, needle));
+	diag_release(&d);
+}
+
+static void test_minimal_defaults(void)
+{
+	struct machine m;
+	struct diag d;
+	CU_ASSERT_EQUAL(load(base_yaml, &m, &d), 0);
+	CU_ASSERT_EQUAL(diag_count(&d), 0);
+	CU_ASSERT_STRING_EQUAL(m.name, "t");
+	CU_ASSERT_EQUAL(m.width, 8);
+	CU_ASSERT_EQUAL(m.height, 4);
+	CU_ASSERT_EQUAL(m.pe.sram_bytes, 49152);	/* default */
+	CU_ASSERT_EQUAL(m.fabric.colors, 24);
+	CU_ASSERT_EQUAL(m.io.edges, EDGE_WEST | EDGE_EAST);
+	CU_ASSERT_DOUBLE_EQUAL(m.clock_ghz, 0.85, 1e-12);
+	diag_release(&d);
+}
+
+static void test_unknown_key(void)
+{
+	expect_error("name: t\ngrid:\n  width: 8\n  height: 4\n  depth: 3\n",
+		     "machine: unknown key 'grid.depth' (expected one of: "
+		     "width, height) (t.yaml:5:3)");
+}
+
+static void test_wrong_type(void)
+{
+	expect_error("name: t\ngrid:\n  width: eight\n  height: 4\n",
+		     "machine: 'grid.width' must be an integer, got 'eight' "
+		     "(t.yaml:3:10)");
+	expect_error("name: t\ngrid:\n  width: 8\n  height: 4\nclock_ghz: "
+		     "fast\n",
+		     "'clock_ghz' must be a number, got 'fast' (t.yaml:5:12)");
+	expect_error("name: t\ngrid: 5\n",
+		     "'grid' must be a mapping of keys, got a scalar "
+		     "(t.yaml:2:7)");
+	expect_error("name: t\ngrid:\n  width: [1, 2]\n  height: 4\n",
+		     "'grid.width' must be an integer, got a list (t.yaml:3:10)");
+	expect_error("name: t\ngrid:\n  width: \"8\"\n  height: 4\n",
+		     "'grid.width' must be an integer, got '8'");
+	expect_error(
+		"name: t\ngrid:\n  width: 8\n  height: 4\nio:\n  edges: [up]\n",
+		"'io.edges' items must be among 'west', 'east', 'north', "
+		"'south', got 'up' (t.yaml:6:11)");
+}
+
+static void test_out_of_range(void)
+{
+	expect_error("name: t\ngrid:\n  width: 0\n  height: 4\n",
+		     "machine: 'grid.width' must be in [1, 4096] PE, got 0 "
+		     "(t.yaml:3:10)");
+	expect_error("name: t\ngrid:\n  width: 8\n  height: 4\nclock_ghz: "
+		     "-1\n",
+		     "'clock_ghz' must be in [0.001, 100.0] GHz, got -1 "
+		     "(t.yaml:5:12)");
+}
+
+static void test_duplicate_key(void)
+{
+	expect_error("name: t\ngrid:\n  width: 8\n  height: 4\n  width: 9\n",
+		     "machine: duplicate key 'grid.width', first given at line "
+		     "3 (t.yaml:5:3)");
+}
+
+static void test_malformed(void)
+{
+	expect_error("name: t\ngrid:\n  width: 8\n   height: [4\n",
+		     "machine: malformed YAML");
+	struct machine m;
+	struct diag d;
+	load("name: t\ngrid: {width: 8, height: 4\n", &m, &d);
+	/* located: the message carries file:line:col */
+	CU_ASSERT_TRUE(diag_contains(&d, "(t.yaml:"));
+	diag_release(&d);
+}
+
+static void test_empty_and_missing(void)
+{
+	expect_error("", "machine: file is empty, expected a mapping of machine "
+			 "keys (t.yaml:1:1)");
+	expect_error("# only a comment\n", "file is empty");
+	expect_error("- a\n- b\n", "expected a mapping of machine keys at the "
+				   "top level, got a list (t.yaml:1:1)");
+	expect_error("grid:\n  width: 8\n  height: 4\n",
+		     "missing required key 'name'");
+	struct machine m;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL(machine_load("/nonexistent/dir/x.yaml", &m, &d),
+			WS_EIO);
+	CU_ASSERT_TRUE(diag_contains(&d, "/nonexistent/dir/x.yaml"));
+	diag_release(&d);
+	diag_init(&d);
+	CU_ASSERT_EQUAL(machine_load("no_such_preset", &m, &d), WS_EIO);
+	CU_ASSERT_TRUE(diag_contains(&d, "no preset named 'no_such_preset'"));
+	diag_release(&d);
+}
+
+static void test_all_errors_reported(void)
+{
+	struct machine m;
+	struct diag d;
+	int rc = load("name: t\n"
+		      "grid:\n"
+		      "  width: 0\n"
+		      "  height: x\n"
+		      "colour: 3\n"
+		      "fabric:\n"
+		      "  colors: 99\n",
+		      &m, &d);
+	CU_ASSERT_EQUAL(rc, WS_EINPUT);
+	CU_ASSERT_EQUAL(diag_count(&d), 4);
+	CU_ASSERT_TRUE(diag_contains(&d, "'grid.width' must be in"));
+	CU_ASSERT_TRUE(diag_contains(&d, "'grid.height' must be an integer"));
+	CU_ASSERT_TRUE(diag_contains(&d, "unknown key 'colour'"));
+	CU_ASSERT_TRUE(diag_contains(&d, "'fabric.colors' must be in [1, 64]"));
+	diag_release(&d);
+}
+
+static void test_impossible_machine(void)
+{
+	expect_error("name: t\ngrid: {width: 8, height: 4}\n"
+		     "pe:\n  sram_bytes: 4096\n  code_bytes: 8192\n",
+		     "'pe.code_bytes' must leave room for data: expected less "
+		     "than pe.sram_bytes = 4096, got 8192 (t.yaml:5:3)");
+	expect_error("name: t\ngrid: {width: 8, height: 4}\n"
+		     "pe:\n  sram_bytes: 49160\n",
+		     "'pe.sram_bytes' must divide into 8 banks");
+	expect_error("name: t\ngrid: {width: 8, height: 4}\nio:\n  edges: []\n",
+		     "'io.edges' must name at least one edge");
+}
+
+static char *dump_to_string(const struct machine *m)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	machine_dump(m, f);
+	fclose(f);
+	return buf;
+}
+
+static void test_dump_roundtrip_presets(void)
+{
+	static const char *const presets[] = {"wse1", "wse2", "wse3", "mini16",
+					      "mini64", "mini128"};
+	for (size_t i = 0; i < ARRAY_SIZE(presets); i++) {
+		struct machine a, b;
+		struct diag d;
+		diag_init(&d);
+		int rc = machine_load(presets[i], &a, &d);
+		if (rc)
+			diag_print(&d, stderr);
+		CU_ASSERT_EQUAL_FATAL(rc, 0);
+		char *one = dump_to_string(&a);
+		CU_ASSERT_EQUAL(machine_load_string("dump.yaml", one, &b, &d), 0);
+		char *two = dump_to_string(&b);
+		CU_ASSERT_STRING_EQUAL(one, two);
+		CU_ASSERT_EQUAL(memcmp(&a.energy, &b.energy, sizeof(a.energy)),
+				0);
+		free(one);
+		free(two);
+		diag_release(&d);
+	}
+}
+
+static void test_dump_exact_reals(void)
+{
+	struct machine a, b;
+	struct diag d;
+	CU_ASSERT_EQUAL_FATAL(load("name: \"odd \\\"name\\\"\"\n"
+				   "grid: {width: 3, height: 5}\n"
+				   "clock_ghz: 0.1234567890123\n"
+				   "energy: {fma_fp16_pj: 1e-7}\n",
+				   &a, &d),
+			      0);
+	char *one = dump_to_string(&a);
+	CU_ASSERT_EQUAL(machine_load_string("dump.yaml", one, &b, &d), 0);
+	CU_ASSERT_EQUAL(a.clock_ghz, b.clock_ghz);
+	CU_ASSERT_EQUAL(a.energy.fma_fp16_pj, b.energy.fma_fp16_pj);
+	CU_ASSERT_STRING_EQUAL(b.name, "odd \"name\"");
+	free(one);
+	diag_release(&d);
+}
+
+static void test_schema_doc(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	cfg_print_schema(machine_schema, f);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "| `grid.width` | integer | PE | "
+					   "[1, 4096] | (required) |"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "| `fabric.colors` | integer |"));
+	free(buf);
+}
+
+/* docs/machines.md carries the schema table: it must be the current one. */
+static void test_docs_current(void)
+{
+	char *buf = NULL, *doc = NULL, *path = tu_path("docs/machines.md");
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	cfg_print_schema(machine_schema, f);
+	fclose(f);
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(read_file(path, &doc, NULL, &d), 0);
+	if (!strstr(doc, buf))
+		fprintf(stderr, "\ndocs/machines.md is stale: regenerate it "
+				"with 'wafersim machine schema'\n");
+	CU_ASSERT_PTR_NOT_NULL(strstr(doc, buf));
+	free(buf);
+	free(doc);
+	free(path);
+	diag_release(&d);
+}
+
+int suite_cfg(void)
+{
+	static const struct tu_test tests[] = {
+		{"minimal file takes defaults", test_minimal_defaults},
+		{"unknown key", test_unknown_key},
+		{"wrong type", test_wrong_type},
+		{"out of range", test_out_of_range},
+		{"duplicate key", test_duplicate_key},
+		{"malformed YAML", test_malformed},
+		{"empty and missing files", test_empty_and_missing},
+		{"all errors reported", test_all_errors_reported},
+		{"impossible machines", test_impossible_machine},
+		{"dump/load/dump identical for presets", test_dump_roundtrip_presets},
+		{"dump keeps reals and strings exact", test_dump_exact_reals},
+		{"schema documentation", test_schema_doc},
+		{"docs/machines.md is current", test_docs_current},
+		{0},
+	};
+	return tu_add_suite("cfg", tests);
+}

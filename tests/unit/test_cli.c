@@ -1,0 +1,155 @@
+/*
+ * test_cli.c: the command-line conventions every command shares: --help,
+ * --version, exit codes, -o written atomically, errors on stderr.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sim/util.h"
+#include "test_util.h"
+
+static const char *const commands[] = {"run", "compile", "place", "gpu",
+				       "fabric", "plot", "validate", "machine"};
+
+static void test_version_and_help(void)
+{
+	char *out, *err;
+	CU_ASSERT_EQUAL(tu_run("--version", &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "wafersim "));
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("--help", &out, &err), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, commands[i]));
+	free(out);
+	free(err);
+}
+
+static void test_every_command_has_help(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		char *args = xasprintf("%s --help", commands[i]);
+		char *out, *err;
+		int rc = tu_run(args, &out, &err);
+		CU_ASSERT_EQUAL(rc, 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, "usage: wafersim"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, commands[i]));
+		free(out);
+		free(err);
+		free(args);
+	}
+}
+
+static void test_usage_errors(void)
+{
+	char *out, *err;
+	CU_ASSERT_EQUAL(tu_run("", &out, &err), 2);
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("frobnicate", &out, &err), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown command 'frobnicate'"));
+	CU_ASSERT_STRING_EQUAL(out, "");
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("machine --bogus", &out, &err), 2);
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("machine show", &out, &err), 2);
+	free(out);
+	free(err);
+}
+
+static void test_machine_show_roundtrip(void)
+{
+	char *dir = tu_temp_dir();
+	char *args = xasprintf("machine show wse2 -o %s/a.yaml", dir);
+	char *out, *err;
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
+	CU_ASSERT_STRING_EQUAL(out, "");
+	free(out);
+	free(err);
+	free(args);
+	args = xasprintf("machine show %s/a.yaml -o %s/b.yaml", dir, dir);
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
+	free(out);
+	free(err);
+	free(args);
+
+	struct diag d;
+	diag_init(&d);
+	char *a = NULL, *b = NULL, *pa = xasprintf("%s/a.yaml", dir),
+	     *pb = xasprintf("%s/b.yaml", dir);
+	CU_ASSERT_EQUAL(read_file(pa, &a, NULL, &d), 0);
+	CU_ASSERT_EQUAL(read_file(pb, &b, NULL, &d), 0);
+	if (a && b) {
+		CU_ASSERT_STRING_EQUAL(a, b);
+		CU_ASSERT_PTR_NOT_NULL(strstr(a, "width: 757"));
+	}
+	remove(pa);
+	remove(pb);
+	remove(dir);
+	free(a);
+	free(b);
+	free(pa);
+	free(pb);
+	free(dir);
+	diag_release(&d);
+}
+
+static void test_bad_machine_no_output(void)
+{
+	char *bad = tu_temp_file(".yaml", "name: x\ngrid:\n  width: -3\n  "
+					  "height: 2\n  hieght: 4\n");
+	char *dir = tu_temp_dir();
+	char *args = xasprintf("machine show %s -o %s/out.yaml", bad, dir);
+	char *out, *err;
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 1);
+	/* both errors, each located */
+	char *want1 = xasprintf("'grid.width' must be in [1, 4096] PE, got -3 "
+				"(%s:3:10)", bad);
+	char *want2 = xasprintf("unknown key 'grid.hieght' (expected one of: "
+				"width, height) (%s:5:3)", bad);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, want1));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, want2));
+	char *outpath = xasprintf("%s/out.yaml", dir);
+	struct stat st;
+	CU_ASSERT_NOT_EQUAL(stat(outpath, &st), 0); /* nothing written */
+	remove(bad);
+	remove(dir);
+	free(want1);
+	free(want2);
+	free(outpath);
+	free(out);
+	free(err);
+	free(args);
+	free(bad);
+	free(dir);
+}
+
+static void test_machine_list(void)
+{
+	char *out, *err;
+	CU_ASSERT_EQUAL(tu_run("machine list", &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "wse2"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "757x996"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "753972"));
+	free(out);
+	free(err);
+}
+
+int suite_cli(void)
+{
+	static const struct tu_test tests[] = {
+		{"--version and --help", test_version_and_help},
+		{"every command has --help", test_every_command_has_help},
+		{"usage errors exit 2", test_usage_errors},
+		{"machine show round-trips through -o", test_machine_show_roundtrip},
+		{"bad machine: all errors, exit 1, no output",
+		 test_bad_machine_no_output},
+		{"machine list", test_machine_list},
+		{0},
+	};
+	return tu_add_suite("cli", tests);
+}

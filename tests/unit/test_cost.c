@@ -1,0 +1,185 @@
+/*
+ * test_cost.c: cost counting.  The matrix FLOPs of every zoo network must
+ * equal PyTorch's own counter (flops_forward, flops_train_step in the
+ * project's copy of the H100 measurements, models/measured/h100/train.jsonl)
+ * within 1% at every batch size measured.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/cost.h"
+#include "compiler/graph.h"
+#include "sim/util.h"
+#include "test_util.h"
+
+/* Value of "key": in a JSON line (number or string), or NULL. */
+static const char *json_field(const char *line, const char *key, char *buf,
+			      size_t n)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), "\"%s\": ", key);
+	const char *p = strstr(line, pat);
+	if (!p)
+		return NULL;
+	p += strlen(pat);
+	size_t k = 0;
+	if (*p == '"') {
+		p++;
+		while (*p && *p != '"' && k + 1 < n)
+			buf[k++] = *p++;
+	} else {
+		while (*p && *p != ',' && *p != '}' && k + 1 < n)
+			buf[k++] = *p++;
+	}
+	buf[k] = 0;
+	return buf;
+}
+
+static int within(int64_t ours, int64_t ref, double tol)
+{
+	double d = (double)ours - (double)ref;
+	if (d < 0)
+		d = -d;
+	return d <= tol * (double)ref;
+}
+
+static void check_measured(const char *ext)
+{
+	char *path = tu_path("models/measured/h100/train.jsonl");
+	char *text;
+	size_t len;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(read_file(path, &text, &len, &d), 0);
+	int checked = 0;
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		char m[64], b[32], ff[32], ft[32], pr[32];
+		if (!json_field(line, "model", m, sizeof(m)) ||
+		    !json_field(line, "batch", b, sizeof(b)) ||
+		    !json_field(line, "flops_forward", ff, sizeof(ff)) ||
+		    !json_field(line, "flops_train_step", ft, sizeof(ft)) ||
+		    !strcmp(ff, "null"))
+			continue;
+		json_field(line, "params", pr, sizeof(pr));
+		int64_t batch = atoll(b), fwd = atoll(ff), train = atoll(ft);
+		diag_clear(&d);
+		char *name = xasprintf("%s%s", m, ext);
+		struct graph g;
+		int rc = graph_load(name, OPT_MOMENTUM, &g, &d);
+		if (rc)
+			diag_print(&d, stderr);
+		CU_ASSERT_EQUAL(rc, 0);
+		if (!rc) {
+			struct cost_totals t;
+			cost_totals(&g, &t);
+			int64_t of = cost_infer_mat_flops_per_batch(&t, batch);
+			int64_t ot = cost_train_mat_flops_per_batch(&t, batch);
+			int ok = within(of, fwd, 0.01) && within(ot, train, 0.01);
+			CU_ASSERT_TRUE(ok);
+			CU_ASSERT_EQUAL(t.params, atoll(pr));
+			if (!ok || t.params != atoll(pr))
+				fprintf(stderr,
+					"%s batch %" PRId64 ": fwd %" PRId64
+					" vs %" PRId64 ", train %" PRId64
+					" vs %" PRId64 ", params %" PRId64
+					" vs %s\n",
+					name, batch, of, fwd, ot, train,
+					t.params, pr);
+			checked++;
+			graph_release(&g);
+		}
+		free(name);
+	}
+	/* uno, p1b1, resnet50 and bert_base at two or three batches each */
+	CU_ASSERT_TRUE(checked >= 8);
+	free(text);
+	free(path);
+	diag_release(&d);
+}
+
+static void test_measured_yaml(void)
+{
+	check_measured("");
+}
+
+/* Hand-checked small cases: conv, attention, optimizer state, first layer. */
+static void test_rules(void)
+{
+	const char *text =
+		"name: t\n"
+		"inputs: {img: [3, 8, 8], ids: {shape: [4], dtype: int64}}\n"
+		"layers:\n"
+		"  - {name: c, op: conv, filters: 4, kernel: 3, padding: 1,"
+		" in: img}\n"
+		"  - {name: dw, op: conv, filters: 4, kernel: 3, groups: 4}\n"
+		"  - {name: e, op: embedding, vocab: 10, dim: 6, in: ids}\n"
+		"  - {name: qkv, op: dense, units: 18}\n"
+		"  - {name: a, op: attention, heads: 2}\n"
+		"  - {name: l, op: cross_entropy}\n"
+		"  - {name: l2, op: mse_loss, in: dw}\n";
+	struct graph g;
+	struct diag d;
+	diag_init(&d);
+	char *path = tu_temp_file(".yaml", text);
+	int rc = graph_load(path, OPT_ADAM, &g, &d);
+	if (rc)
+		diag_print(&d, stderr);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	struct cost_totals t;
+	cost_totals(&g, &t);
+	const struct layer *c = &g.layers[0], *dw = &g.layers[1];
+	CU_ASSERT_STRING_EQUAL(c->name, "c");
+	/* 4 x 8 x 8 outputs, 3 x 3 x 3 MACs each; no input grad (image) */
+	CU_ASSERT_EQUAL(c->cost.mat_flops[PASS_FWD], 2 * 256 * 27);
+	CU_ASSERT_EQUAL(c->cost.mat_flops[PASS_BWD_DATA], 0);
+	CU_ASSERT_EQUAL(c->cost.params, 4 * 27 + 4);
+	/* depthwise: 4 x 6 x 6 outputs, 9 MACs each; needs input grad */
+	CU_ASSERT_EQUAL(dw->cost.mat_flops[PASS_FWD], 2 * 144 * 9);
+	CU_ASSERT_EQUAL(dw->cost.mat_flops[PASS_BWD_DATA], 2 * 144 * 9);
+	CU_ASSERT_EQUAL(dw->cost.params, 4 * 9 + 4);
+	for (int i = 0; i < g.n_layers; i++) {
+		const struct layer *l = &g.layers[i];
+		if (!strcmp(l->name, "a")) {
+			/* 2 heads, seq 4, head dim 3: QK^T and PV 48 MACs
+			 * each; backward 5 matmuls */
+			CU_ASSERT_EQUAL(l->cost.mat_flops[PASS_FWD], 2 * 192);
+			CU_ASSERT_EQUAL(l->cost.mat_flops[PASS_BWD_DATA],
+					2 * 5 * 96);
+			CU_ASSERT_EQUAL(g.tensors[l->out[0]].dims[1], 6);
+		}
+		if (!strcmp(l->name, "qkv"))
+			CU_ASSERT_EQUAL(l->cost.mat_flops[PASS_BWD_DATA],
+					2 * 4 * 6 * 18);
+		if (!strcmp(l->name, "e"))
+			CU_ASSERT_EQUAL(l->cost.params, 60);
+	}
+	/* Adam: two fp32 values per parameter */
+	CU_ASSERT_EQUAL(t.opt_state_bytes, 8 * t.params);
+	CU_ASSERT_EQUAL(t.ew_flops[PASS_UPDATE],
+			COST_ADAM_FLOPS_PER_PARAM * t.params);
+	CU_ASSERT_EQUAL(cost_train_memory_bytes(&t, 2),
+			t.weight_bytes * 2 + t.opt_state_bytes +
+				2 * t.saved_bytes);
+	/* SGD keeps no state */
+	cost_count(&g, OPT_SGD);
+	cost_totals(&g, &t);
+	CU_ASSERT_EQUAL(t.opt_state_bytes, 0);
+	CU_ASSERT_EQUAL(t.opt, OPT_SGD);
+	graph_release(&g);
+	remove(path);
+	free(path);
+	diag_release(&d);
+}
+
+int suite_cost(void)
+{
+	static const struct tu_test tests[] = {
+		{"conv, depthwise, attention, optimizer rules", test_rules},
+		{"YAML zoo matrix FLOPs vs PyTorch counter",
+		 test_measured_yaml},
+		{0},
+	};
+	return tu_add_suite("cost", tests);
+}

@@ -1,0 +1,416 @@
+/* test_engine.c: the engine on hand-built plans, and its event queue. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cores/pe.h"
+#include "fabric/timing.h"
+#include "sim/energy.h"
+#include "sim/engine.h"
+#include "sim/event.h"
+#include "sim/machine.h"
+#include "test_util.h"
+#include "tests/unit/test_engine_plans.h"
+
+/* ---- event queue ---------------------------------------------------- */
+
+static void test_event_order(void)
+{
+	struct event_queue q;
+	event_queue_init(&q);
+	/* pseudo-random times, many ties */
+	uint64_t x = 12345;
+	for (int i = 0; i < 5000; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		event_push(&q, (x >> 33) % 100, 0, (uint32_t)i, 0);
+	}
+	struct event prev = {0, 0, 0, 0, 0}, e;
+	int n = 0;
+	while (event_pop(&q, &e)) {
+		if (n) {
+			CU_ASSERT(e.time >= prev.time);
+			if (e.time == prev.time)
+				CU_ASSERT(e.a > prev.a); /* push order */
+		}
+		prev = e;
+		n++;
+	}
+	CU_ASSERT_EQUAL(n, 5000);
+	CU_ASSERT_EQUAL(event_queue_len(&q), 0);
+	CU_ASSERT_EQUAL(event_pop(&q, &e), 0);
+	event_queue_release(&q);
+}
+
+/* ---- PE rules ------------------------------------------------------- */
+
+static void test_pe_rules(void)
+{
+	struct machine m;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(machine_load("wse2", &m, &d), 0);
+	struct pe_work w;
+	pe_gemv_work(&m.pe, PREC_MIXED, 32, 32, &w);
+	CU_ASSERT_EQUAL(w.fma, 1024);
+	struct pe_cycles c;
+	pe_work_breakdown(&m.pe, PREC_MIXED, &w, &c);
+	/* 1024 FMAs on 2 mixed lanes */
+	CU_ASSERT_EQUAL(c.datapath, 512);
+	CU_ASSERT_EQUAL(c.total, pe_work_cycles(&m.pe, PREC_MIXED, &w));
+	CU_ASSERT(c.total >= 512 + (cycles_t)m.pe.task_start_cycles);
+	/* fp32 is slower than mixed, fp16 faster */
+	CU_ASSERT(pe_work_cycles(&m.pe, PREC_FP32, &w) > c.total);
+	struct pe_work w16;
+	pe_gemv_work(&m.pe, PREC_FP16, 32, 32, &w16);
+	CU_ASSERT(pe_work_cycles(&m.pe, PREC_FP16, &w16) < c.total);
+	/* SRAM-bound work says so */
+	struct pe_work s = {0, 0, 1000, 0, 0};
+	pe_work_breakdown(&m.pe, PREC_MIXED, &s, &c);
+	CU_ASSERT_EQUAL(c.bound, PE_BOUND_SRAM_READ);
+	CU_ASSERT_EQUAL(c.total, 500);
+	double ops, sram;
+	pe_work_energy_split(&m.energy, PREC_MIXED, &w, &ops, &sram);
+	CU_ASSERT_DOUBLE_EQUAL(ops + sram,
+			       pe_work_energy_pj(&m.energy, PREC_MIXED, &w), 1e-9);
+	diag_release(&d);
+}
+
+/* ---- engine --------------------------------------------------------- */
+
+static void load(const char *name, struct machine *m)
+{
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(machine_load(name, m, &d), 0);
+	diag_release(&d);
+}
+
+static int run(const struct plan *p, const struct machine *m,
+	       enum engine_job job, int64_t samples, int full,
+	       struct stats *st)
+{
+	struct engine_opts o;
+	engine_opts_init(&o);
+	o.job = job;
+	o.infer_samples = samples;
+	o.full = full;
+	struct diag d;
+	diag_init(&d);
+	stats_init(st);
+	int rc = engine_run(p, NULL, m, &o, st, &d);
+	if (rc)
+		diag_print(&d, stderr);
+	diag_release(&d);
+	return rc;
+}
+
+/* A dense layer alone, by hand: one sample through, forward only. */
+static void test_dense_by_hand(void)
+{
+	struct machine m;
+	load("mini128", &m);
+	int64_t K = 1024, N = 1024, w = 32, h = 32;
+	struct plan p;
+	tp_dense_chain(&p, &m, 1, (const int64_t[]){K, N}, w, h, PREC_MIXED);
+	struct stats st;
+	CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_INFER, 1, 0, &st), 0);
+
+	/* hand computation: the tile's multiply-adds on the mixed lanes plus
+	 * a task start, then broadcast down h rows and reduce across w
+	 * columns one hop each, the reduced stream's tail, two ramps */
+	double tile = (double)(K / w) * (double)(N / h);
+	double compute = tile / 2 + 8;
+	double comm = (double)(h - 1) + (double)(w - 1) + (double)(N / h - 1) + 2;
+	double stage = compute + comm;
+	double got = (double)st.stages[0].latency_cycles[PASS_FWD];
+	printf("\n    dense %lldx%lld on %lldx%lld: stage %g cycles by hand, "
+	       "%g simulated\n", (long long)K, (long long)N, (long long)w,
+	       (long long)h, stage, got);
+	CU_ASSERT(fabs(got - stage) / stage < 0.05);
+	/* the whole sample: host I/O in, the stage, out to the edge */
+	double bpc = 150.0 / 0.85;
+	double io = ceil((double)K * 2 / bpc) + 1000;
+	double in_route = 2 + (double)(K / 2) / (double)w - 1;
+	double out_route = 2 + (127 - 31) + (double)(N / 2) / (double)h - 1 + 1000;
+	double total = io + in_route + stage + out_route;
+	double lat = (double)st.infer_latency_cycles;
+	printf("    whole sample: %g by hand, %g simulated\n", total, lat);
+	CU_ASSERT(fabs(lat - total) / total < 0.05);
+	stats_release(&st);
+
+	/* steady stream: one sample per tile time */
+	CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_INFER, 64, 0, &st), 0);
+	double iv = (double)st.infer_interval_cycles;
+	printf("    steady: %g cycles per sample (tile time %g)\n", iv,
+	       compute);
+	CU_ASSERT(fabs(iv - compute) / compute < 0.05);
+	stats_release(&st);
+	tp_release(&p);
+}
+
+/* Doubling a rectangle halves compute until communication dominates. */
+static void test_dense_scaling(void)
+{
+	struct machine m;
+	load("mini128", &m);
+	int64_t K = 2048, N = 2048;
+	int dims[][2] = {{8, 8}, {16, 8}, {16, 16}, {32, 16}, {32, 32},
+			 {64, 32}, {64, 64}, {128, 64}, {128, 128}};
+	double prev = 0;
+	int comm_dominated = 0;
+	printf("\n");
+	for (size_t i = 0; i < ARRAY_SIZE(dims); i++) {
+		struct plan p;
+		tp_dense_chain(&p, &m, 1, (const int64_t[]){K, N}, dims[i][0],
+			       dims[i][1], PREC_MIXED);
+		struct stats st;
+		CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_INFER, 1, 0, &st), 0);
+		double occ = (double)st.stages[0].occ_cycles[PASS_FWD];
+		double lat = (double)st.stages[0].latency_cycles[PASS_FWD];
+		printf("    %3dx%-3d compute %7.0f comm %5.0f cycles%s\n",
+		       dims[i][0], dims[i][1], occ, lat - occ,
+		       lat - occ > occ ? "  communication dominates" : "");
+		if (prev > 0 && !comm_dominated) {
+			double r = occ / prev;
+			CU_ASSERT(r > 0.45 && r < 0.6);
+		}
+		if (lat - occ > occ)
+			comm_dominated = 1;
+		prev = occ;
+		stats_release(&st);
+		tp_release(&p);
+	}
+	CU_ASSERT(comm_dominated);
+}
+
+/* Class mode and full mode agree. */
+static void test_full_agrees(void)
+{
+	const char *machines[] = {"mini16", "mini64", "mini128"};
+	for (size_t k = 0; k < ARRAY_SIZE(machines); k++) {
+		struct machine m;
+		load(machines[k], &m);
+		int64_t W = m.width;
+		struct plan p;
+		tp_dense_chain(&p, &m, 3,
+			       (const int64_t[]){W * 8, W * 16, W * 4, 10},
+			       (int)(W / 4), (int)(W / 2), PREC_MIXED);
+		struct stats a, b;
+		CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_TRAIN, 0, 0, &a), 0);
+		CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_TRAIN, 0, 1, &b), 0);
+		double ca = (double)a.step_cycles, cb = (double)b.step_cycles;
+		printf("\n    %s: step %g (class) vs %g (full) cycles, "
+		       "%llu vs %llu PE tasks", machines[k], ca, cb,
+		       (unsigned long long)a.pe_tasks,
+		       (unsigned long long)b.pe_tasks);
+		CU_ASSERT(ca > 0);
+		CU_ASSERT(fabs(ca - cb) / ca < 0.01);
+		CU_ASSERT(fabs((double)a.total_cycles - (double)b.total_cycles) /
+				  (double)a.total_cycles < 0.01);
+		CU_ASSERT(b.pe_tasks > a.pe_tasks);
+		/* per-PE busy cycles agree too */
+		CU_ASSERT(fabs(stats_pe_utilisation(&a) -
+			       stats_pe_utilisation(&b)) < 0.01);
+		stats_release(&a);
+		stats_release(&b);
+		tp_release(&p);
+	}
+	printf("\n");
+}
+
+/* Training: the step is at least batch x the slowest stage, the backward
+ * pass runs, every stage updates once per step. */
+static void test_training_schedule(void)
+{
+	struct machine m;
+	load("mini64", &m);
+	struct plan p;
+	tp_dense_chain(&p, &m, 3, (const int64_t[]){512, 1024, 256, 10}, 16, 32,
+		       PREC_MIXED);
+	p.batch = 16;
+	struct stats st;
+	CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_TRAIN, 0, 0, &st), 0);
+	CU_ASSERT_EQUAL(st.steps, 2);
+	double slow = stats_stage_sample_cycles(&st, st.slowest_stage);
+	printf("\n    step %llu cycles (first %llu), slowest stage %g per "
+	       "sample x 16 = %g\n", (unsigned long long)st.step_cycles,
+	       (unsigned long long)st.step_first_cycles, slow, 16 * slow);
+	CU_ASSERT((double)st.step_cycles >= 16 * slow);
+	CU_ASSERT((double)st.step_cycles < 16 * slow * 3);
+	for (int i = 0; i < st.n_stages; i++) {
+		CU_ASSERT_EQUAL(st.stages[i].tasks[PASS_FWD], 32);
+		CU_ASSERT_EQUAL(st.stages[i].tasks[PASS_BWD_DATA], 32);
+		CU_ASSERT_EQUAL(st.stages[i].tasks[PASS_UPDATE], 2);
+		const struct stats_stage *g = &st.stages[i];
+		CU_ASSERT_EQUAL(g->compute_cycles + g->comm_cycles +
+					g->wait_in_cycles + g->wait_out_cycles,
+				st.total_cycles);
+	}
+	/* derived backward routes carried gradients */
+	CU_ASSERT(st.n_routes > p.n_routes);
+	CU_ASSERT(st.routes[p.n_routes].wavelets > 0);
+	stats_release(&st);
+	tp_release(&p);
+}
+
+/* A slow consumer holds its producer back (waiting for output space). */
+static void test_back_pressure(void)
+{
+	struct machine m;
+	load("mini64", &m);
+	struct plan p;
+	/* a big fast stage feeding a tiny slow one */
+	tp_dense_chain(&p, &m, 2, (const int64_t[]){256, 256, 256}, 32, 32,
+		       PREC_MIXED);
+	p.stages[1].r.w = 2;
+	p.stages[1].r.h = 2;
+	p.stages[1].r.x = 60;
+	p.stages[1].work[PASS_FWD].pe.fma *= 200;
+	struct stats st;
+	CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_INFER, 32, 0, &st), 0);
+	printf("\n    producer waited %llu cycles for output space\n",
+	       (unsigned long long)st.stages[0].wait_out_cycles);
+	CU_ASSERT(st.stages[0].wait_out_cycles > 0);
+	CU_ASSERT_EQUAL(st.slowest_stage, 1);
+	stats_release(&st);
+	tp_release(&p);
+}
+
+/* A streamed layer never beats its weight bytes over the I/O bandwidth. */
+static void test_streaming_bound(void)
+{
+	struct machine m;
+	load("mini64", &m);
+	struct plan p;
+	tp_dense_chain(&p, &m, 2, (const int64_t[]){4096, 4096, 4096}, 64, 64,
+		       PREC_MIXED);
+	p.mode = MODE_STREAMING;
+	for (int i = 0; i < p.n_stages; i++) {
+		p.stages[i].r = (struct rect){0, 0, 64, 64};
+		p.stages[i].sram.weights = 4096 * 4096 * 2 / (64 * 64);
+	}
+	struct stats st;
+	CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_TRAIN, 0, 0, &st), 0);
+	double bpc = m.extmem.bandwidth_gbytes_s / m.clock_ghz;
+	double wcyc = 4096.0 * 4096 * 2 / bpc;
+	for (int i = 0; i < st.n_stages; i++) {
+		printf("\n    layer %d: %llu cycles from weights in to done, "
+		       "bound %g", i,
+		       (unsigned long long)st.stages[i].stream_span_cycles, wcyc);
+		CU_ASSERT((double)st.stages[i].stream_span_cycles >= wcyc);
+	}
+	/* forward and backward each stream every layer's weights in */
+	CU_ASSERT((double)st.step_cycles >= 2 * 2 * wcyc);
+	CU_ASSERT_EQUAL(st.extmem_in_bytes, 2 * 2 * 2 * 4096 * 4096 * 2);
+	printf("\n    step %llu cycles >= %g\n",
+	       (unsigned long long)st.step_cycles, 4 * wcyc);
+	stats_release(&st);
+	tp_release(&p);
+}
+
+/* Energy: full-load WSE-2 power in the plausible range; a run's energy
+ * adds up. */
+static void test_energy(void)
+{
+	struct machine m;
+	load("wse2", &m);
+	double full = energy_full_load_w(&m, PREC_MIXED);
+	double idle = energy_idle_w(&m);
+	printf("\n    wse2: full load %.1f kW, idle %.1f kW\n", full / 1e3,
+	       idle / 1e3);
+	CU_ASSERT(full >= 10e3 && full <= 25e3);
+	CU_ASSERT(idle < full);
+	struct machine s;
+	load("mini64", &s);
+	struct plan p;
+	tp_dense_chain(&p, &s, 2, (const int64_t[]){1024, 1024, 64}, 32, 32,
+		       PREC_MIXED);
+	struct stats st;
+	CU_ASSERT_EQUAL_FATAL(run(&p, &s, ENGINE_TRAIN, 0, 0, &st), 0);
+	struct energy_breakdown e;
+	energy_compute(&st, &s, &e);
+	double sum = 0;
+	for (int i = 0; i < ENERGY_PARTS; i++) {
+		CU_ASSERT(e.part_pj[i] >= 0);
+		sum += e.part_pj[i];
+	}
+	CU_ASSERT_DOUBLE_EQUAL(sum, e.total_pj, 1e-6 * sum);
+	CU_ASSERT(e.part_pj[ENERGY_OPS] > 0);
+	CU_ASSERT(e.part_pj[ENERGY_FABRIC] > 0);
+	CU_ASSERT(e.avg_power_w > e.idle_power_w);
+	/* the windows account for the same dynamic energy */
+	double wsum = 0;
+	for (int i = 0; i < st.win.n; i++)
+		wsum += (energy_window_power_w(&st, &s, i) - e.idle_power_w) *
+			(double)st.win.window_cycles * machine_cycle_s(&s) * 1e12;
+	double dyn = e.total_pj - e.part_pj[ENERGY_STATIC] -
+		     (double)st.io_out_bytes * s.energy.io_pj_per_byte;
+	CU_ASSERT(fabs(wsum - dyn) / dyn < 0.01);
+	stats_release(&st);
+	tp_release(&p);
+}
+
+/* Two runs give the same bytes. */
+static void test_deterministic(void)
+{
+	struct machine m;
+	load("mini64", &m);
+	struct plan p;
+	tp_dense_chain(&p, &m, 3, (const int64_t[]){500, 700, 300, 5}, 20, 24,
+		       PREC_FP32);
+	char *txt[2];
+	for (int k = 0; k < 2; k++) {
+		struct stats st;
+		CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_TRAIN, 0, 0, &st), 0);
+		size_t len;
+		FILE *f = open_memstream(&txt[k], &len);
+		stats_write_json(&st, f, 0);
+		fclose(f);
+		stats_release(&st);
+	}
+	CU_ASSERT_STRING_EQUAL(txt[0], txt[1]);
+	free(txt[0]);
+	free(txt[1]);
+	tp_release(&p);
+}
+
+/* Bad plans are errors, not crashes. */
+static void test_bad_plan(void)
+{
+	struct machine m;
+	load("mini16", &m);
+	struct plan p;
+	tp_dense_chain(&p, &m, 1, (const int64_t[]){64, 64}, 8, 8, PREC_MIXED);
+	p.stages[0].r.x = 12;
+	struct engine_opts o;
+	engine_opts_init(&o);
+	struct diag d;
+	diag_init(&d);
+	struct stats st;
+	stats_init(&st);
+	CU_ASSERT_EQUAL(engine_run(&p, NULL, &m, &o, &st, &d), WS_EINPUT);
+	CU_ASSERT(diag_contains(&d, "must lie in the 16x16 grid"));
+	stats_release(&st);
+	diag_release(&d);
+	tp_release(&p);
+}
+
+int suite_engine(void);
+int suite_engine(void)
+{
+	static const struct tu_test tests[] = {
+		{"event queue order and ties", test_event_order},
+		{"PE timing and energy rules", test_pe_rules},
+		{"dense layer against hand computation", test_dense_by_hand},
+		{"doubling a rectangle halves compute", test_dense_scaling},
+		{"class and full modes agree", test_full_agrees},
+		{"training schedule", test_training_schedule},
+		{"back-pressure", test_back_pressure},
+		{"streamed layer bound by I/O", test_streaming_bound},
+		{"energy", test_energy},
+		{"deterministic", test_deterministic},
+		{"bad plan", test_bad_plan},
+		{0, 0}};
+	return tu_add_suite("engine", tests);
+}
