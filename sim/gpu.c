@@ -53,9 +53,20 @@ static const struct cfg_key overhead_keys[] = {
 	   "device time every kernel costs beyond its work (launch, ramp, "
 	   "tail); what remains inside a captured graph", kernel_us),
 	KR("framework_op_us", "us", 0, 1e5, "20",
-	   "host time per framework op in eager mode (Python, dispatcher, "
-	   "autograd, launch); a property of the host CPU and framework",
+	   "host time per Python-level op in eager mode (module call, "
+	   "dispatcher, launch); a property of the host CPU and framework",
 	   framework_op_us),
+	KR("autograd_op_us", "us", 0, 1e5, "5",
+	   "extra host time per forward op in training (autograd graph "
+	   "recording)", autograd_op_us),
+	KR("internal_op_us", "us", 0, 1e5, "15",
+	   "host time per op the framework issues from C++: backward "
+	   "kernels, autocast casts, optimizer foreach ops",
+	   internal_op_us),
+	KR("step_us", "us", 0, 1e6, "500",
+	   "host time per training step outside ops (optimizer.step and "
+	   "zero_grad in Python); overlaps the device finishing backward",
+	   step_us),
 	KR("graph_launch_us", "us", 0, 1e6, "20",
 	   "host time to replay one captured graph", graph_launch_us),
 	{0},
@@ -109,6 +120,14 @@ static const struct cfg_key calib_keys[] = {
 	KR("attn_fraction", "", 0.01, 1, "0.6",
 	   "fused attention rate / GEMM rate of the same shape",
 	   calib.attn_fraction),
+	KR("conv_fraction", "", 0.01, 1, "0.6",
+	   "cuDNN convolution rate / GEMM rate of the same implicit-GEMM "
+	   "shape (address generation, halos, layout transforms)",
+	   calib.conv_fraction),
+	KR("conv_layout_passes", "", 0, 10, "1",
+	   "extra passes over a tensor-core convolution's activations "
+	   "(channels-first to channels-last and back)",
+	   calib.conv_layout_passes),
 	KR("power_awake", "", 0, 1, "0.15",
 	   "share of (max - idle) power drawn while a step runs at all",
 	   calib.power_awake),

@@ -56,6 +56,9 @@ struct gpu_calib {
 					stride is not 16-byte aligned */
 	double mem_fraction;	     /* achieved / datasheet bandwidth */
 	double attn_fraction;	     /* fused attention vs a GEMM, same shape */
+	double conv_fraction;	     /* implicit-GEMM convolution vs a GEMM */
+	double conv_layout_passes;   /* extra passes over a tensor-core conv's
+					activations: NCHW <-> NHWC transforms */
 	/* power above idle, as fractions of (max_w - idle_w) */
 	double power_awake;	/* whenever a step runs (clocks up) */
 	double power_compute;	/* x compute utilisation while a kernel runs */
@@ -72,6 +75,12 @@ struct gpu_spec {
 	double idle_w, max_w;		/* board power */
 	double kernel_us;		/* device: fixed cost per kernel */
 	double framework_op_us;		/* host: per framework op, eager */
+	double autograd_op_us;		/* host: extra per forward op when
+					   training (autograd recording) */
+	double internal_op_us;		/* host: per op issued from C++
+					   (backward, casts, optimizer) */
+	double step_us;			/* host: per training step (optimizer
+					   and zero_grad in Python) */
 	double graph_launch_us;		/* host: one captured-graph replay */
 	/* interconnect (data parallel) */
 	int64_t gpus_per_node;

@@ -11,7 +11,16 @@
 
 #include "gpu.h"
 
-enum gk_kind { GK_MEM = 0, GK_GEMM, GK_ATTN, GK_SIMT };
+/* Host cost of launching a kernel in eager mode. */
+enum gpu_host {
+	HOST_NONE = 0,	/* launched inside another op (cuDNN helpers, extra
+			   foreach chunks): no framework op of its own */
+	HOST_PY,	/* a Python-level op (module or functional call) */
+	HOST_CPP	/* issued from C++: autograd backward, autocast casts,
+			   optimizer foreach ops, helpers inside an op */
+};
+
+enum gk_kind { GK_MEM = 0, GK_GEMM, GK_CONV, GK_ATTN, GK_SIMT };
 
 struct gpu_kern {
 	int layer;		/* graph layer, -1 for step-level kernels */
@@ -22,7 +31,7 @@ struct gpu_kern {
 	int elem_bytes;
 	int aligned;		/* GEMM: row strides 16-byte aligned */
 	double flops, bytes;
-	int host_ops;		/* framework ops charged on the host */
+	enum gpu_host host;	/* what the host spends to launch it */
 	/* filled by the timing pass */
 	double dev_s, work_s;
 	int mem_bound;

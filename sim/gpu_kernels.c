@@ -81,11 +81,14 @@ void gpu_kern_time(const struct gpu_spec *g, struct gpu_kern *k)
 	double t_math = 0, t_mem = gpu_mem_seconds(g, k->bytes);
 	switch (k->kind) {
 	case GK_GEMM:
+	case GK_CONV:
 	case GK_ATTN: {
 		double rate = gpu_gemm_rate(g, k->math, k->m, k->n, k->k,
 					    k->batch);
 		if (k->kind == GK_ATTN)
 			rate *= g->calib.attn_fraction;
+		if (k->kind == GK_CONV)
+			rate *= g->calib.conv_fraction;
 		if (!k->aligned && k->math != GPU_MATH_FP32) {
 			double cap = peak_flops(g, k->math) *
 				     g->calib.unaligned_fraction;
@@ -147,7 +150,7 @@ static struct gpu_kern *add(struct build *b, int layer, int pass,
 	k->kind = kind;
 	k->flops = flops;
 	k->bytes = bytes;
-	k->host_ops = 1;
+	k->host = pass == PASS_FWD ? HOST_PY : HOST_CPP;
 	k->batch = 1;
 	k->aligned = 1;
 	return k;
@@ -156,6 +159,12 @@ static struct gpu_kern *add(struct build *b, int layer, int pass,
 static void mem(struct build *b, int layer, int pass, double bytes)
 {
 	add(b, layer, pass, GK_MEM, 0, bytes);
+}
+
+/* A kernel the framework issues from C++ within a forward op. */
+static void cpp(struct build *b, int layer, int pass, double bytes)
+{
+	add(b, layer, pass, GK_MEM, 0, bytes)->host = HOST_CPP;
 }
 
 static enum gpu_math mat_math(const struct build *b, int conv)
@@ -186,6 +195,25 @@ static void gemm(struct build *b, int layer, int pass, int conv, int64_t m,
 	/* cuBLAS row strides are k and n (either operand order); cuDNN pads
 	 * channels itself */
 	x->aligned = conv || (k % align == 0 && n % align == 0);
+}
+
+/* A convolution as an implicit GEMM: the GEMM's shape sets the rate, but
+ * the im2col matrix is never stored, so memory traffic is the activations
+ * and the weights. */
+static void conv_gemm(struct build *b, int layer, int pass, int64_t m,
+		      int64_t n, int64_t k, double act_bytes, int64_t params)
+{
+	gemm(b, layer, pass, 1, m, n, k, 1);
+	struct gpu_kern *x = &b->kl->k[b->kl->n - 1];
+	x->bytes = act_bytes + (double)params * x->elem_bytes;
+	x->kind = GK_CONV;
+	/* tensor-core kernels want channels-last; PyTorch's default layout
+	 * is channels-first, so cuDNN transposes operand and result */
+	double passes = b->g->calib.conv_layout_passes;
+	if (x->math != GPU_MATH_FP32 && passes > 0) {
+		mem(b, layer, pass, act_bytes * passes);
+		b->kl->k[b->kl->n - 1].host = HOST_NONE;
+	}
 }
 
 static double abytes(const struct build *b, int t)
@@ -339,7 +367,7 @@ static void amp_input_casts(struct build *b, int l, int bwd)
 		    (c == CLS_FP32 && from == 2)) {
 			double n = abytes(b, t) / from;
 			if (!bwd)
-				mem(b, l, PASS_FWD, n * 6);
+				cpp(b, l, PASS_FWD, n * 6);
 			else if (b->req[t])
 				mem(b, l, PASS_BWD_DATA, n * 6);
 		}
@@ -382,7 +410,7 @@ static void layer_fwd(struct build *b, int l)
 	if (b->amp && p && L->param_owner == l &&
 	    op_class(L->op) == CLS_MATRIX)
 		for (int i = 0; i < ptens; i++)
-			mem(b, l, PASS_FWD, 6.0 * (double)p / ptens);
+			cpp(b, l, PASS_FWD, 6.0 * (double)p / ptens);
 	amp_input_casts(b, l, 0);
 	switch (L->op) {
 	case OP_INPUT:
@@ -405,9 +433,9 @@ static void layer_fwd(struct build *b, int l)
 		int64_t m = B * (elems(out) / out->dims[0]);
 		int64_t n = out->dims[0] / gps, k = in->dims[0] / gps * kk;
 		if (gps == 1) {
-			gemm(b, l, PASS_FWD, 1, m, n, k, 1);
+			conv_gemm(b, l, PASS_FWD, m, n, k, bi + bo, p);
 			if (L->attrs.bias)
-				mem(b, l, PASS_FWD, 2 * bo);
+				cpp(b, l, PASS_FWD, 2 * bo);
 		} else {
 			add(b, l, PASS_FWD, GK_SIMT,
 			    2.0 * (double)m * n * k * gps,
@@ -483,13 +511,13 @@ static void layer_fwd(struct build *b, int l)
 		/* target, elementwise error, mean */
 		mem(b, l, PASS_FWD, bi);
 		mem(b, l, PASS_FWD, 2 * bi);
-		mem(b, l, PASS_FWD, bi);
+		cpp(b, l, PASS_FWD, bi);
 		break;
 	case OP_LOSS_XENT:
 		/* target, log-softmax, nll */
 		mem(b, l, PASS_FWD, (double)B * 8);
 		mem(b, l, PASS_FWD, 2 * bi);
-		mem(b, l, PASS_FWD, bi);
+		cpp(b, l, PASS_FWD, bi);
 		break;
 	default:
 		diag_add(b->d, gr->source, L->src_line, L->src_col,
@@ -548,8 +576,9 @@ static void layer_bwd(struct build *b, int l)
 		int64_t n = out->dims[0] / gps, k = in->dims[0] / gps * kk;
 		if (gps == 1) {
 			if (rq0)
-				gemm(b, l, PASS_BWD_DATA, 1, m, k, n, 1);
-			gemm(b, l, PASS_BWD_WEIGHT, 1, n, k, m, 1);
+				conv_gemm(b, l, PASS_BWD_DATA, m, k, n,
+					  bi + bo, p);
+			conv_gemm(b, l, PASS_BWD_WEIGHT, n, k, m, bi + bo, p);
 		} else {
 			double f = 2.0 * (double)m * n * k * gps;
 			if (rq0)
@@ -702,7 +731,7 @@ static void optimizer(struct build *b)
 				add(b, -1, PASS_UPDATE, GK_MEM, 0,
 				    opt[o].bytes_per_param * P / opt[o].ops /
 					    per_op);
-			k->host_ops = j == 0;
+			k->host = j == 0 ? HOST_CPP : HOST_NONE;
 		}
 }
 

@@ -61,11 +61,17 @@ static void run(const struct gpu_spec *g, const struct gpu_run_opts *o,
 		double *dev, int train, struct gpu_result *r,
 		struct gpu_pass_result *pr, double *ready_s, double *dyn_j)
 {
-	double op_s = o->style == GPU_EAGER ? g->framework_op_us * 1e-6 : 0;
+	double host_s[3] = {0, 0, 0};
+	if (o->style == GPU_EAGER) {
+		host_s[HOST_PY] = (g->framework_op_us +
+				   (train ? g->autograd_op_us : 0)) * 1e-6;
+		host_s[HOST_CPP] = g->internal_op_us * 1e-6;
+	}
 	double span = g->max_w - g->idle_w;
 	for (int i = from; i < to; i++) {
 		struct gpu_kern *x = &k[i];
-		*host += op_s * x->host_ops;
+		*host += host_s[x->host];
+		pr->host_s += host_s[x->host];
 		double start = *host > *dev ? *host : *dev;
 		double end = start + x->dev_s;
 		double added = end - *dev;
@@ -94,9 +100,12 @@ static void run(const struct gpu_spec *g, const struct gpu_run_opts *o,
 				uc = 1;
 			if (um > 1)
 				um = 1;
-			*dyn_j += span * x->dev_s *
-				  (g->calib.power_compute * uc +
-				   g->calib.power_memory * um);
+			/* the board never draws more than its power limit */
+			double f = g->calib.power_compute * uc +
+				   g->calib.power_memory * um;
+			if (f > 1 - g->calib.power_awake)
+				f = 1 - g->calib.power_awake;
+			*dyn_j += span * x->dev_s * f;
 		}
 		if (x->layer >= 0) {
 			struct gpu_layer_result *L = &r->layers[x->layer];
@@ -231,14 +240,11 @@ int gpu_estimate(const struct gpu_spec *g, const struct graph *gr,
 	/* the optimizer waits for the last gradients */
 	host += exposed;
 	dev += exposed;
+	if (o.style == GPU_EAGER) /* the optimizer's Python, zero_grad */
+		host += g->step_us * 1e-6;
 	run(g, &o, tk.k, first_upd, tk.n, &host, &dev, 1, out, &out->train,
 	    NULL, &dyn);
-	out->train.host_s = 0;
-	for (int i = 0; i < tk.n; i++)
-		out->train.host_s += tk.k[i].host_ops *
-				     (o.style == GPU_EAGER
-					      ? g->framework_op_us * 1e-6
-					      : 0);
+	out->train.host_s += o.style == GPU_EAGER ? g->step_us * 1e-6 : 0;
 	finish_pass(g, &out->train, host, dev, dyn);
 	if (exposed > 0) /* communication shows as overhead of the step */
 		out->train.by_bound_s[GPU_BOUND_OVERHEAD] += exposed;
@@ -250,11 +256,6 @@ int gpu_estimate(const struct gpu_spec *g, const struct graph *gr,
 	dyn = 0;
 	run(g, &o, ik.k, 0, ik.n, &host, &dev, 0, out, &out->infer, NULL,
 	    &dyn);
-	for (int i = 0; i < ik.n; i++)
-		out->infer.host_s += ik.k[i].host_ops *
-				     (o.style == GPU_EAGER
-					      ? g->framework_op_us * 1e-6
-					      : 0);
 	finish_pass(g, &out->infer, host, dev, dyn);
 
 	for (int l = 0; l < gr->n_layers; l++)
