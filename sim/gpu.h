@@ -90,6 +90,8 @@ struct gpu_spec {
 	double internode_latency_us;
 	double link_efficiency;		/* achieved / nominal, collectives */
 	double bucket_mbytes;		/* gradient bucket (PyTorch DDP: 25) */
+	double comm_compute_share;	/* device share collectives take while
+					   overlapped with backward */
 	struct gpu_calib calib;
 };
 
@@ -162,7 +164,9 @@ struct gpu_result {
 	struct gpu_pass_result train, infer;
 	/* data parallel (n_gpus > 1; zeros otherwise) */
 	double allreduce_s;	 /* all-reduce of all gradients, alone */
-	double exposed_comm_s;	 /* what backward could not hide */
+	double exposed_comm_s;	 /* what data parallelism adds to the step:
+				    all-reduce backward could not hide, plus
+				    bucket copies and overlap contention */
 	double scaling_efficiency; /* single-GPU step / multi-GPU step */
 	double samples_per_s;	 /* whole cluster, training */
 	double cluster_energy_j; /* all GPUs, one step */
