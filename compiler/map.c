@@ -417,7 +417,8 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 		if (t.needs_grad)
 			wk[PASS_BWD_DATA].out_wavelets =
 				wav(c, imax(1, t.in_elems) * eb);
-		act_pe = cdiv(t.saved_bytes, P) + (other ? other * eb : 0);
+		/* the broadcast operand's slices are part of what is saved */
+		act_pe = cdiv(t.saved_bytes, P);
 		buf_pe = 2 * (tin + tk + other) * eb;
 		(void)wrep;
 	}
