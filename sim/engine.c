@@ -910,6 +910,24 @@ static void finish(struct sim *s)
 		else
 			st->infer_interval_cycles = s->sample_out[0];
 	}
+	if (s->p->mode == MODE_STREAMING) {
+		/* the layer holding the wafer longest; external memory bound
+		 * when its weights took longer to arrive than its compute */
+		cycles_t worst = 0;
+		for (int i = 0; i < s->n; i++)
+			if (st->stages[i].stream_span_cycles > worst) {
+				worst = st->stages[i].stream_span_cycles;
+				st->slowest_stage = i;
+			}
+		if (st->slowest_stage >= 0) {
+			const struct stats_stage *g = &st->stages[st->slowest_stage];
+			double bpc = s->m->extmem.bandwidth_gbytes_s / s->m->clock_ghz;
+			double wcyc = (double)g->extmem_in_bytes / bpc;
+			double comp = (double)(g->compute_cycles + g->comm_cycles);
+			st->bottleneck = wcyc > comp ? LIMIT_EXTMEM : g->limit;
+		}
+		return;
+	}
 	/* bottleneck: the slowest stage, unless a route or the host I/O needs
 	 * more cycles per sample */
 	double worst = 0;

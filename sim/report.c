@@ -117,11 +117,12 @@ const char *report_bottleneck(const struct stats *st, const struct plan *p,
 			 stage_name(p, src), stage_name(p, dst));
 	} else if (st->slowest_stage >= 0) {
 		const struct stats_stage *g = &st->stages[st->slowest_stage];
-		const char *what = st->mode == MODE_STREAMING &&
-						   st->bottleneck == LIMIT_EXTMEM
-					   ? "external memory"
+		const char *what = st->mode == MODE_STREAMING
+					   ? stats_limit_name(st->bottleneck)
 					   : stats_limit_name(g->limit);
-		snprintf(buf, n, "stage '%s' (%s bound)", g->name, what);
+		snprintf(buf, n, "%s '%s' (%s bound)",
+			 st->mode == MODE_STREAMING ? "layer" : "stage", g->name,
+			 what);
 	} else
 		snprintf(buf, n, "none");
 	return buf;
@@ -318,9 +319,11 @@ void report_text(const struct report_in *r, FILE *out)
 		used += (int64_t)p->stages[i].r.w * p->stages[i].r.h;
 	if (p->mode == MODE_STREAMING && p->n_stages > 0)
 		used = machine_pes(m);
-	fprintf(out, "Plan\n");
-	fprintf(out, "  mode               %s%s%s\n", mode_name(p->mode),
-		p->mode_reason[0] ? ": " : "", p->mode_reason);
+	fprintf(out, "Plan (%s)\n", mode_name(p->mode));
+	if (p->mode_reason[0])
+		fprintf(out, "  mode               %s\n", p->mode_reason);
+	else
+		fprintf(out, "  mode               %s\n", mode_name(p->mode));
 	fprintf(out, "  placement          %s, %d stages, %d routes, %d colors\n",
 		p->strategy ? p->strategy : "?", p->n_stages, p->n_routes,
 		p->colors_used);
@@ -371,7 +374,16 @@ void report_text(const struct report_in *r, FILE *out)
 		text_energy_parts(&f.e_train, out);
 		fprintf(out, "  bottleneck         %s\n",
 			report_bottleneck(t, p, bn, sizeof(bn)));
-		if (t->slowest_stage >= 0)
+		if (t->slowest_stage >= 0 && t->mode == MODE_STREAMING) {
+			const struct stats_stage *g = &t->stages[t->slowest_stage];
+			fprintf(out, "  slowest layer      '%s': %s from its weights "
+				"streaming in to its gradients out (%sB in per step "
+				"at %.0f GB/s)\n",
+				g->name,
+				report_fmt_s(a, (double)g->stream_span_cycles * f.cycle_s),
+				fmt_n(b, (double)g->extmem_in_bytes / t->steps),
+				m->extmem.bandwidth_gbytes_s);
+		} else if (t->slowest_stage >= 0)
 			fprintf(out, "  slowest stage      '%s': %.0f cycles per sample "
 				"(steady state)\n",
 				t->stages[t->slowest_stage].name,
