@@ -14,6 +14,7 @@
 #include "compiler/plan.h"
 #include "compiler/plan_io.h"
 #include "sim/engine.h"
+#include "sim/gpu.h"
 #include "sim/report.h"
 #include "machine.h"
 #include "util.h"
@@ -253,6 +254,9 @@ int cmd_run(int argc, char **argv)
 	struct graph g;
 	struct plan p;
 	struct stats st_train, st_infer;
+	struct gpu_spec gs;
+	struct gpu_result gr[2];
+	memset(gr, 0, sizeof(gr));
 	stats_init(&st_train);
 	stats_init(&st_infer);
 	plan_init(&p);
@@ -328,9 +332,40 @@ int cmd_run(int argc, char **argv)
 	ri.runs = runs;
 	ri.predictions = (int64_t)predictions;
 	ri.region = region;
-	if (gpu_arg)
-		fprintf(stderr, "run: the GPU baseline (sim/gpu.h) is not in this "
-			"build yet; '--gpu %s' ignored\n", gpu_arg);
+	if (gpu_arg) {
+		if ((rc = gpu_load(gpu_name, &gs, &d)))
+			goto done;
+		for (int k = 0; k < 2; k++) {
+			struct gpu_run_opts go;
+			gpu_run_opts_default(&go);
+			go.batch = p.batch;
+			go.dtype = prec == PREC_FP32 ? DT_FP32 : DT_BF16;
+			go.n_gpus = (int)n_gpus;
+			go.style = k ? GPU_GRAPH : GPU_EAGER;
+			go.optimizer = optim;
+			if ((rc = gpu_estimate(&gs, &g, &go, &gr[k], &d)))
+				goto done;
+			ri.gpu.train_step_s[k] = gr[k].train.seconds;
+			ri.gpu.train_step_j[k] = n_gpus > 1 ? gr[k].cluster_energy_j
+							    : gr[k].train.energy_j;
+			ri.gpu.infer_batch_s[k] = gr[k].infer.seconds;
+			ri.gpu.infer_batch_j[k] = gr[k].infer.energy_j * (double)n_gpus;
+		}
+		ri.gpu.present = 1;
+		snprintf(ri.gpu.name, sizeof(ri.gpu.name), "%.63s", gs.name);
+		ri.gpu.n_gpus = (int)n_gpus;
+		/* data parallel: every GPU takes `batch`, the cluster a step of
+		 * batch x N samples */
+		ri.gpu.batch = gr[0].batch * n_gpus;
+		snprintf(ri.gpu.bound, sizeof(ri.gpu.bound), "%s",
+			 gpu_bound_name(gr[0].train.bound));
+		if (n_gpus > 1) {
+			/* an inference batch per GPU, in parallel */
+			for (int k = 0; k < 2; k++)
+				ri.gpu.infer_batch_j[k] = gr[k].infer.energy_j *
+							  (double)n_gpus;
+		}
+	}
 	if ((rc = outfile_open(&of, out_path ? out_path : "-", &d)))
 		goto done;
 	of_open = 1;
@@ -351,6 +386,9 @@ int cmd_run(int argc, char **argv)
 done:
 	if (of_open)
 		outfile_abort(&of);
+	for (int k = 0; k < 2; k++)
+		if (gpu_arg)
+			gpu_result_release(&gr[k]);
 	stats_release(&st_train);
 	stats_release(&st_infer);
 	plan_release(&p);
