@@ -150,6 +150,8 @@ void sc_pe::step_traffic(int64_t t)
 	double u = (double)(next_random() >> 11) * 0x1.0p-53;
 	bool full = tr.max_queue_wavelets > 0 &&
 		    st_.queued + tr.packet_wavelets > tr.max_queue_wavelets;
+	if (u < p && full)
+		st_.refused++;
 	if (u < p && !(tr.drain && t >= w1) && !full) {
 		packet k;
 		k.gen_cycle = t;

@@ -103,6 +103,8 @@ struct sc_ref_traffic_stats {
 	int64_t wavelets_in_flight;  /* in the fabric at the end */
 	int64_t wavelets_queued;     /* in source queues at the end */
 	int64_t unroutable;	     /* wavelets with no route (model error) */
+	int64_t packets_generated;   /* in the window (measured or lost) */
+	int64_t packets_refused;     /* source queue full (max_queue_wavelets) */
 	double wall_s;		     /* the child's simulation wall time */
 };
 
@@ -181,6 +183,20 @@ int sc_ref_program_stage(struct sc_ref_program *p, const struct machine *m,
 			 int64_t w, int64_t h, enum pe_prec prec,
 			 const struct kernel_work *kw, int64_t *edge_adjust,
 			 struct diag *d);
+
+/*
+ * `wafersim fabric --engine systemc`: the synthetic traffic of `c`
+ * (fabric/traffic.h: pattern, rate, packet length, warm-up, window, drain
+ * limit, hotspot share, source queue bound, seed) on the reference model,
+ * reported in the C simulator's struct traffic_result so both print alike.
+ * The reference draws its own random numbers, so figures agree
+ * statistically, not bit for bit.  0, WS_EINPUT or WS_EIO.
+ */
+struct traffic_config;
+struct traffic_result;
+int sc_ref_traffic_run(const struct machine *m, const struct traffic_config *c,
+		       const struct sc_ref_opts *o, struct traffic_result *r,
+		       struct diag *d);
 
 /* 0 or WS_EINPUT if the mesh is too large for the reference model. */
 int sc_ref_check_mesh(int64_t width, int64_t height, struct diag *d);

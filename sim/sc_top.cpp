@@ -16,6 +16,7 @@
 
 extern "C" {
 #include "fabric/timing.h"
+#include "fabric/traffic.h"
 }
 
 /* ---- the mesh ---------------------------------------------------------- */
@@ -232,9 +233,11 @@ void child_traffic(const run_spec &s, child_result *res)
 		o.wavelets_injected += p.injected;
 		o.wavelets_ejected += p.ejected;
 		queued += p.queued;
+		o.packets_refused += p.refused;
 		o.unroutable += top.router(i).stats().unroutable;
 	}
 	o.cycles = now;
+	o.packets_generated = gen;
 	o.packets_lost = gen - o.packets_measured;
 	if (o.packets_measured) {
 		o.avg_packet_latency = lat / (double)o.packets_measured;
@@ -726,5 +729,65 @@ int sc_ref_program_stage(struct sc_ref_program *p, const struct machine *m,
 			}
 		}
 	sc_ref_program_end(p);
+	return 0;
+}
+
+int sc_ref_traffic_run(const struct machine *m, const struct traffic_config *c,
+		       const struct sc_ref_opts *o, struct traffic_result *r,
+		       struct diag *d)
+{
+	struct sc_ref_traffic t;
+	sc_ref_traffic_init(&t);
+	t.width = c->width;
+	t.height = c->height;
+	t.pattern = c->pattern; /* enum traffic_pattern has the same order */
+	t.rate = c->rate;
+	t.packet_wavelets = c->packet_wavelets;
+	t.warmup_cycles = (int64_t)c->warmup_cycles;
+	t.measure_cycles = (int64_t)c->measure_cycles;
+	t.hotspot_fraction = c->hotspot_fraction;
+	t.max_queue_wavelets = c->max_queue_wavelets;
+	t.seed = c->seed;
+	/* the machine's fabric, with the latencies and depth of the run */
+	struct machine mm = *m;
+	mm.fabric = c->params;
+	struct sc_ref_opts oo;
+	if (o)
+		oo = *o;
+	else
+		sc_ref_opts_init(&oo);
+	oo.max_cycles = (int64_t)(c->warmup_cycles + c->measure_cycles +
+				  c->drain_cycles);
+	struct sc_ref_traffic_stats st;
+	double w0 = wall_seconds();
+	int rc = sc_ref_run_traffic(&mm, &t, &oo, &st, d);
+	double wall = wall_seconds() - w0;
+	if (rc)
+		return rc;
+	memset(r, 0, sizeof *r);
+	r->offered = st.offered;
+	r->accepted = st.throughput;
+	r->avg_packet_latency = st.avg_packet_latency;
+	r->avg_network_latency = st.avg_network_latency;
+	r->max_packet_latency = st.max_packet_latency;
+	r->avg_hops = st.avg_hops;
+	r->zero_load_latency =
+		2.0 * (double)c->params.ramp_latency_cycles +
+		st.avg_hops * (double)fabric_hop_cycles(&c->params) +
+		(double)(c->packet_wavelets - 1);
+	r->packets_measured = st.packets_generated;
+	r->packets_done = st.packets_measured;
+	r->packets_refused = (uint64_t)st.packets_refused;
+	r->cycles = (cycles_t)st.cycles;
+	r->wall_s = wall;
+	double nodes = (double)c->width * (double)c->height;
+	r->node_cycles_per_s = wall > 0 ? nodes * (double)st.cycles / wall : 0;
+	r->routers_per_cycle = nodes; /* every router, every cycle */
+	r->saturated = st.packets_lost > 0 || st.throughput < 0.95 * st.offered;
+	r->counters.in = (uint64_t)st.wavelets_injected;
+	r->counters.out = (uint64_t)st.wavelets_ejected;
+	r->counters.dropped = (uint64_t)st.unroutable;
+	r->counters.buffered = (uint64_t)st.wavelets_in_flight;
+	r->counters.queued = (uint64_t)st.wavelets_queued;
 	return 0;
 }
