@@ -302,6 +302,7 @@ int cmd_run(int argc, char **argv)
 		eo.progress = progress_cb;
 		eo.progress_ctx = &pg;
 	}
+	double te = wall_seconds();
 	if (do_train) {
 		eo.job = ENGINE_TRAIN;
 		pg.what = "simulating training";
@@ -316,6 +317,7 @@ int cmd_run(int argc, char **argv)
 			goto done;
 		events += st_infer.events;
 	}
+	te = wall_seconds() - te;
 	if (pg.shown)
 		fprintf(stderr, "\r%60s\r", "");
 
@@ -378,10 +380,12 @@ int cmd_run(int argc, char **argv)
 	of_open = 0;
 	if (verbose) {
 		double wall = wall_seconds() - t0;
-		fprintf(stderr, "run: %.3f s wall, %llu events (%.3g events/s), "
-			"%llu PE tasks\n", wall, (unsigned long long)events,
-			wall > 0 ? (double)events / wall : 0,
-			(unsigned long long)(st_train.pe_tasks + st_infer.pe_tasks));
+		uint64_t tasks = st_train.pe_tasks + st_infer.pe_tasks;
+		fprintf(stderr, "run: %.3f s wall (engine %.3f s), %llu events "
+			"(%.3g events/s), %llu PE tasks (%.3g per s)\n", wall, te,
+			(unsigned long long)events,
+			te > 0 ? (double)events / te : 0, (unsigned long long)tasks,
+			te > 0 ? (double)tasks / te : 0);
 	}
 done:
 	if (of_open)

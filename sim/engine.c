@@ -964,6 +964,8 @@ static void finish(struct sim *s)
 static int64_t stage_weight_bytes(const struct sim *s, int si)
 {
 	const struct plan_stage *ps = &s->p->stages[si];
+	if (ps->stream_bytes > 0) /* what the compiler streams per step */
+		return ps->stream_bytes;
 	if (s->g) {
 		int64_t b = 0;
 		for (int k = 0; k < ps->n_layers; k++) {
