@@ -90,6 +90,9 @@ static const struct cfg_key net_keys[] = {
 	KR("bucket_mbytes", "MB", 0.001, 1e6, "25",
 	   "gradient bucket all-reduced as soon as backward fills it",
 	   bucket_mbytes),
+	KR("comm_compute_share", "", 0, 1, "0.1",
+	   "share of the device (SMs, bandwidth) collective kernels take while "
+	   "they overlap backward", comm_compute_share),
 	{0},
 };
 
@@ -159,14 +162,17 @@ static int gpu_check(const struct gpu_spec *g, const struct cfg_src *src,
 		     struct diag *d)
 {
 	int errors = 0, line, col;
-#define AT(path) (cfg_src_find(src, path, &line, &col), src->file), line, col
+	/* look the location up first: argument evaluation order is unspecified */
+#define AT(path) src->file, line, col
 	if (g->idle_w >= g->max_w) {
+		cfg_src_find(src, "power.idle_w", &line, &col);
 		diag_add(d, AT("power.idle_w"),
 			 "gpu: 'power.idle_w' must be below power.max_w = %g, "
 			 "got %g", g->max_w, g->idle_w);
 		errors++;
 	}
 	if (g->calib.power_awake + g->calib.power_compute > 2) {
+		cfg_src_find(src, "calibration.power_compute", &line, &col);
 		diag_add(d, AT("calibration.power_compute"),
 			 "gpu: 'calibration.power_compute' plus power_awake "
 			 "must be at most 2, got %g",

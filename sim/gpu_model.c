@@ -203,11 +203,12 @@ int gpu_estimate(const struct gpu_spec *g, const struct graph *gr,
 	/* data parallel: gradients (fp32) in buckets of bucket_mbytes, in
 	 * backward order; each bucket is all-reduced once backward has
 	 * produced all its gradients and the previous bucket is done */
-	double comm_end = 0;
+	double comm_end = 0, comm_extra = 0;
 	if (o.n_gpus > 1) {
 		/* per-layer parameter bytes, in backward order */
 		double bucket = g->bucket_mbytes * 1e6, fill = 0, at = 0;
-		double cend = 0, alone = 0;
+		double cend = 0, alone = 0, grads = 0;
+		int buckets = 0;
 		for (int l = gr->n_layers - 1; l >= 0; l--) {
 			if (gr->layers[l].param_owner != l)
 				continue;
@@ -215,6 +216,7 @@ int gpu_estimate(const struct gpu_spec *g, const struct graph *gr,
 			if (pb <= 0)
 				continue;
 			fill += pb;
+			grads += pb;
 			if (ready[l] > at)
 				at = ready[l];
 			if (fill >= bucket) {
@@ -223,6 +225,7 @@ int gpu_estimate(const struct gpu_spec *g, const struct graph *gr,
 				cend = s + t;
 				alone += t;
 				fill = 0;
+				buckets++;
 			}
 		}
 		if (fill > 0) {
@@ -230,12 +233,23 @@ int gpu_estimate(const struct gpu_spec *g, const struct graph *gr,
 			double s = t1_bwd_end > cend ? t1_bwd_end : cend;
 			cend = s + t;
 			alone += t;
+			buckets++;
 		}
 		out->allreduce_s = alone;
 		comm_end = cend;
+		/* what overlap costs the compute stream: gradients copied into
+		 * the flat buckets and back (PyTorch DDP), and the SMs and
+		 * memory bandwidth the collective kernels take while they run
+		 * beside backward */
+		double hidden = alone - (cend > t1_bwd_end ? cend - t1_bwd_end
+							   : 0);
+		comm_extra = gpu_mem_seconds(g, 4.0 * grads) +
+			     2.0 * buckets * g->kernel_us * 1e-6 +
+			     g->comm_compute_share * (hidden > 0 ? hidden : 0);
 	}
 	double upd_start = t1_bwd_end;
-	double exposed = comm_end > upd_start ? comm_end - upd_start : 0;
+	double exposed = (comm_end > upd_start ? comm_end - upd_start : 0) +
+			 comm_extra;
 	out->exposed_comm_s = exposed;
 	/* the optimizer waits for the last gradients */
 	host += exposed;
