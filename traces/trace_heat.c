@@ -230,7 +230,7 @@ int trace_heat_write(const struct trace_data *t, const char *dir,
 
 #define ROUTE_FWD ((struct trace_rgb){0x10, 0x10, 0x10})
 #define ROUTE_BWD ((struct trace_rgb){0xc0, 0x00, 0x00})
-#define LEGEND_CHARS 30
+#define LEGEND_CHARS 38
 
 int trace_place_write(const struct trace_data *t, const char *dir,
 		      const struct trace_opts *o, struct diag *d)
