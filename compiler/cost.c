@@ -130,7 +130,7 @@ static void cost_layer(struct graph *g, int id, enum optimizer opt)
 			int r = x->rank;
 			h = r == 3 ? x->dims[0] : a->heads;
 			sq = x->dims[r - 2];
-			sk = k->dims[r - 2];
+			sk = k->dims[r - 2 + a->k_transposed];
 			dqk = r == 3 ? x->dims[2] : x->dims[1] / h;
 			dv = r == 3 ? v->dims[2] : v->dims[1] / h;
 		}

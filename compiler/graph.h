@@ -100,6 +100,8 @@ struct op_attrs {
 					     0 = every axis of size 1 */
 	int ceil_mode;			  /* POOL: round output size up */
 	int perm_rank;			  /* TRANSPOSE: entries used in perm */
+	int k_transposed;		  /* ATTENTION, 3 inputs: k given as
+					     [heads, head_dim, seq] (ONNX) */
 };
 
 struct tensor {
