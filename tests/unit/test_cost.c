@@ -104,6 +104,11 @@ static void test_measured_yaml(void)
 	check_measured("");
 }
 
+static void test_measured_onnx(void)
+{
+	check_measured(".onnx");
+}
+
 /* Hand-checked small cases: conv, attention, optimizer state, first layer. */
 static void test_rules(void)
 {
@@ -179,6 +184,8 @@ int suite_cost(void)
 		{"conv, depthwise, attention, optimizer rules", test_rules},
 		{"YAML zoo matrix FLOPs vs PyTorch counter",
 		 test_measured_yaml},
+		{"ONNX zoo matrix FLOPs vs PyTorch counter",
+		 test_measured_onnx},
 		{0},
 	};
 	return tu_add_suite("cost", tests);
