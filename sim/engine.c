@@ -47,11 +47,13 @@ struct stage_rt {
 	int n_out_fwd, n_out_bwd, n_cons, n_prod;
 	int *out_fwd, *out_bwd;	 /* route ids */
 	int *cons, *prod;	 /* stage ids (consumers hold back-pressure) */
+	int64_t *credits;	 /* per consumer: samples this stage may be
+				    ahead of that consumer's starts */
 	int sink;		 /* forward output goes to no stage */
-	/* full mode: occupancy of the four tile shapes (rows of K with the
-	 * larger or smaller share x columns of N likewise) */
+	/* full mode: occupancy of the four tile shapes (columns with the
+	 * larger or smaller share of K x rows with that of N) */
 	cycles_t occ_full[PASS_COUNT][4];
-	int64_t k_big_rows, n_big_cols; /* rows / columns with the larger share */
+	int64_t k_big_cols, n_big_rows; /* columns / rows with the larger share */
 };
 
 struct eroute {
@@ -186,15 +188,16 @@ static void scale_work(const struct kernel_work *w, double f,
 }
 
 /* Full mode: the per-PE tiles of a stage.  A dense main layer with known
- * K (input features) and N (units) split over h rows and w columns gives
- * two row shares and two column shares; anything else is even. */
+ * K (input features) and N (units) is split as compiler/plan.h says: K over
+ * the w columns, N over the h rows, the first K % w columns (N % h rows)
+ * one element larger.  Anything else is taken as even. */
 static void full_setup(struct sim *s, int si)
 {
 	const struct plan_stage *ps = &s->p->stages[si];
 	struct stage_rt *g = &s->sg[si];
 	int64_t K = 0, N = 0;
-	if (s->g && ps->n_layers > 0 && ps->layers[0] >= 0 &&
-	    ps->layers[0] < s->g->n_layers) {
+	if (s->g && ps->kind == KERNEL_DENSE && ps->n_layers > 0 &&
+	    ps->layers[0] >= 0 && ps->layers[0] < s->g->n_layers) {
 		const struct layer *l = &s->g->layers[ps->layers[0]];
 		if (l->op == OP_DENSE && l->n_in > 0) {
 			const struct tensor *t = &s->g->tensors[l->in[0]];
@@ -205,18 +208,19 @@ static void full_setup(struct sim *s, int si)
 	}
 	int64_t h = ps->r.h, w = ps->r.w;
 	double fk[2] = {1, 1}, fn[2] = {1, 1};
-	g->k_big_rows = h;
-	g->n_big_cols = w;
+	g->k_big_cols = w;
+	g->n_big_rows = h;
 	if (K > 0 && N > 0 && ps->tile_k > 0 && ps->tile_n > 0) {
-		int64_t kb = ceil_div64(K, h), ks = K / h;
-		int64_t nb = ceil_div64(N, w), ns = N / w;
-		g->k_big_rows = K % h ? K % h : h;
-		g->n_big_cols = N % w ? N % w : w;
+		int64_t kb = ceil_div64(K, w), ks = K / w;
+		int64_t nb = ceil_div64(N, h), ns = N / h;
+		g->k_big_cols = K % w ? K % w : w;
+		g->n_big_rows = N % h ? N % h : h;
 		fk[0] = kb < ps->tile_k ? (double)kb / (double)ps->tile_k : 1;
 		fk[1] = ks < ps->tile_k ? (double)ks / (double)ps->tile_k : 1;
 		fn[0] = nb < ps->tile_n ? (double)nb / (double)ps->tile_n : 1;
 		fn[1] = ns < ps->tile_n ? (double)ns / (double)ps->tile_n : 1;
 	}
+	/* combo c: bit 1 = a smaller-K column, bit 0 = a smaller-N row */
 	for (int p = 0; p < PASS_COUNT; p++)
 		for (int c = 0; c < 4; c++) {
 			struct kernel_work kw;
@@ -258,8 +262,8 @@ static cycles_t full_task(struct sim *s, int si, int pa, int pb, cycles_t t0)
 				y = k;
 			}
 			int64_t pos_b = w->bcast_axis == AXIS_X ? x : y;
-			int c = (y < g->k_big_rows ? 0 : 2) +
-				(x < g->n_big_cols ? 0 : 1);
+			int c = (x < g->k_big_cols ? 0 : 2) +
+				(y < g->n_big_rows ? 0 : 1);
 			int64_t id = (r->y + y) * W + (r->x + x);
 			cycles_t arr = t0 + s->ramp +
 				       (has_b ? (cycles_t)pos_b * s->hop : 0);
@@ -341,20 +345,32 @@ static void route_links(struct sim *s, struct eroute *e,
 	e->hops = n;
 }
 
+cycles_t engine_stream_reserve(uint64_t *link_free, const int64_t *links,
+			       int n_links, cycles_t ready, int64_t wavelets,
+			       const struct fabric_params *f, cycles_t *start)
+{
+	cycles_t t = ready;
+	for (int i = 0; i < n_links; i++)
+		t = cmax(t, link_free[links[i]]);
+	int64_t n = wavelets > 0 ? wavelets : 1;
+	for (int i = 0; i < n_links; i++)
+		link_free[links[i]] = t + (cycles_t)n;
+	if (start)
+		*start = t;
+	return t + fabric_stream_cycles(f, n_links, n);
+}
+
 /* Send sample `smp` on route ri, ready at t. */
 static void route_send(struct sim *s, int ri, uint64_t smp, cycles_t t)
 {
 	struct eroute *e = &s->rt[ri];
 	struct stats_route *sr = &s->st->routes[ri];
-	cycles_t start = t;
+	cycles_t start;
+	cycles_t arrive = engine_stream_reserve(s->link_free, e->links,
+						e->n_links, t, e->ser,
+						&s->m->fabric, &start);
 	for (int i = 0; i < e->n_links; i++)
-		start = cmax(start, s->link_free[e->links[i]]);
-	for (int i = 0; i < e->n_links; i++) {
-		s->link_free[e->links[i]] = start + (cycles_t)e->ser;
 		s->st->link_wavelets[e->links[i]] += (uint64_t)e->wavelets;
-	}
-	cycles_t arrive = start + fabric_stream_cycles(&s->m->fabric, e->hops,
-						       e->ser > 0 ? e->ser : 1);
 	if (e->dst < 0) {
 		arrive += (cycles_t)s->m->io.latency_cycles;
 		s->st->io_out_bytes += e->wavelets * (s->m->fabric.wavelet_bits / 8);
@@ -493,7 +509,7 @@ static void try_stage(struct sim *s, int si, cycles_t now)
 	if (s->fwd_got[base + f] < g->fwd_need)
 		return;
 	for (int i = 0; i < g->n_cons; i++)
-		if (f - s->sg[g->cons[i]].next_fwd >= STAGE_INPUT_SLOTS) {
+		if (f - s->sg[g->cons[i]].next_fwd >= g->credits[i]) {
 			if (!g->blocked) {
 				g->blocked = 1;
 				g->blocked_since = now;
@@ -598,6 +614,8 @@ static void add_route_out(int **a, int *n, int v)
 	*a = xrealloc(*a, (size_t)(*n + 1) * sizeof(int));
 	(*a)[(*n)++] = v;
 }
+
+static void credits_setup(struct sim *s);
 
 static void setup(struct sim *s)
 {
@@ -704,6 +722,72 @@ static void setup(struct sim *s)
 	h->occ[PASS_FWD] = bytes > 0 ? (cycles_t)((double)bytes / bpc + 0.999999)
 				     : 0;
 	h->lim[PASS_FWD] = LIMIT_IO;
+	credits_setup(s);
+}
+
+/*
+ * Back-pressure credits.  A producer may run ahead of a consumer's starts by
+ * the consumer's input slots plus what the path between them holds at full
+ * rate: its transit latency (the producer's broadcast and reduction chain,
+ * the route's hops and ramps, the host I/O latency) over the serialisation
+ * of one sample (router buffers hold at least one wavelet per hop, so a
+ * long path is also a deep queue).  And when a consumer's inputs arrive by
+ * paths of different latency (Uno's doses go straight from the host to the
+ * head, its encoders take three stages), the early input is buffered at the
+ * consumer for the skew between them; without this the short path would
+ * throttle the whole pipeline, which the hardware does not do.
+ */
+static void credits_setup(struct sim *s)
+{
+	int n = s->n;
+	cycles_t *dist = xcalloc((size_t)n + 1, sizeof(cycles_t));
+	cycles_t *arr = xcalloc((size_t)s->nr + 1, sizeof(cycles_t));
+	/* longest arrival time of a sample at every stage's edge, host at 0
+	 * (relaxation over the DAG; n + 1 rounds suffice) */
+	for (int round = 0; round <= n; round++) {
+		int changed = 0;
+		for (int r = 0; r < s->nr; r++) {
+			const struct eroute *e = &s->rt[r];
+			if (!e->fwd || e->dst < 0)
+				continue;
+			const struct stage_rt *g = &s->sg[e->src];
+			cycles_t t = dist[e->src] + g->occ[PASS_FWD] +
+				     fabric_stream_cycles(&s->m->fabric, e->hops,
+							  e->ser > 0 ? e->ser : 1);
+			t += e->src == n ? (cycles_t)s->m->io.latency_cycles
+					 : g->lat[PASS_FWD];
+			arr[r] = t;
+			if (t > dist[e->dst]) {
+				dist[e->dst] = t;
+				changed = 1;
+			}
+		}
+		if (!changed)
+			break;
+	}
+	for (int i = 0; i <= n; i++) {
+		struct stage_rt *g = &s->sg[i];
+		g->credits = xcalloc((size_t)(g->n_cons ? g->n_cons : 1),
+				     sizeof(int64_t));
+		for (int k = 0; k < g->n_cons; k++)
+			g->credits[k] = STAGE_INPUT_SLOTS;
+	}
+	for (int r = 0; r < s->nr; r++) {
+		const struct eroute *e = &s->rt[r];
+		if (!e->fwd || e->dst < 0)
+			continue;
+		struct stage_rt *g = &s->sg[e->src];
+		/* from the producer's start to the consumer's start */
+		cycles_t transit = dist[e->dst] - dist[e->src];
+		cycles_t per = cmax((cycles_t)(e->ser > 0 ? e->ser : 1),
+				    cmax(g->occ[PASS_FWD], 1));
+		int64_t cr = STAGE_INPUT_SLOTS + (int64_t)(transit / per);
+		for (int k = 0; k < g->n_cons; k++)
+			if (g->cons[k] == e->dst && cr > g->credits[k])
+				g->credits[k] = cr;
+	}
+	free(dist);
+	free(arr);
 }
 
 static void sim_release(struct sim *s)
@@ -714,6 +798,7 @@ static void sim_release(struct sim *s)
 			free(s->sg[i].out_bwd);
 			free(s->sg[i].cons);
 			free(s->sg[i].prod);
+			free(s->sg[i].credits);
 		}
 	free(s->sg);
 	if (s->rt)
@@ -824,6 +909,24 @@ static void finish(struct sim *s)
 				(cycles_t)(b - a);
 		else
 			st->infer_interval_cycles = s->sample_out[0];
+	}
+	if (s->p->mode == MODE_STREAMING) {
+		/* the layer holding the wafer longest; external memory bound
+		 * when its weights took longer to arrive than its compute */
+		cycles_t worst = 0;
+		for (int i = 0; i < s->n; i++)
+			if (st->stages[i].stream_span_cycles > worst) {
+				worst = st->stages[i].stream_span_cycles;
+				st->slowest_stage = i;
+			}
+		if (st->slowest_stage >= 0) {
+			const struct stats_stage *g = &st->stages[st->slowest_stage];
+			double bpc = s->m->extmem.bandwidth_gbytes_s / s->m->clock_ghz;
+			double wcyc = (double)g->extmem_in_bytes / bpc;
+			double comp = (double)(g->compute_cycles + g->comm_cycles);
+			st->bottleneck = wcyc > comp ? LIMIT_EXTMEM : g->limit;
+		}
+		return;
 	}
 	/* bottleneck: the slowest stage, unless a route or the host I/O needs
 	 * more cycles per sample */
@@ -1150,14 +1253,18 @@ void engine_roofline(const struct plan *p, const struct machine *m,
 	out->limit = LIMIT_IO;
 	for (int i = 0; i < p->n_stages; i++) {
 		const struct plan_stage *ps = &p->stages[i];
-		enum stats_limit l;
-		double c = 0, f = 0;
+		enum stats_limit l = LIMIT_COMPUTE, lk;
+		double c = 0, f = 0, heaviest = -1;
 		for (int k = 0; k < PASS_UPDATE; k++) {
 			double o = (double)engine_task_occ(m, p->prec, &ps->work[k],
-							   k == PASS_FWD ? &l : NULL);
+							   &lk);
 			c += o;
 			if (k == PASS_FWD)
 				f = o;
+			if (o > heaviest) {
+				heaviest = o;
+				l = lk;
+			}
 		}
 		if (c > worst) {
 			worst = c;
@@ -1171,9 +1278,26 @@ void engine_roofline(const struct plan *p, const struct machine *m,
 		if (u > upd)
 			upd = u;
 	}
+	/* routes: a sample's wavelets over the lanes of the stream */
 	for (int i = 0; i < p->n_routes; i++) {
-		double ser = (double)p->routes[i].wavelets_per_sample;
-		(void)ser; /* lanes are the engine's business: not bounded here */
+		const struct plan_route *r = &p->routes[i];
+		int pa = r->pass == PASS_BWD_DATA ? PASS_BWD_DATA : PASS_FWD;
+		int64_t lo = r->src_stage >= 0
+				     ? stage_out_lines(&p->stages[r->src_stage], pa)
+				     : INT64_MAX;
+		int64_t li = r->dst_stage >= 0
+				     ? stage_in_lines(&p->stages[r->dst_stage], pa)
+				     : lo;
+		int64_t lanes = lo < li ? lo : li;
+		if (lanes == INT64_MAX || lanes < 1)
+			lanes = 1;
+		double ser = (double)ceil_div64(r->wavelets_per_sample, lanes);
+		if (ser > worst) {
+			worst = ser;
+			out->limit = LIMIT_FABRIC;
+		}
+		if (pa == PASS_FWD && ser > fworst)
+			fworst = ser;
 	}
 	out->sample_cycles = worst;
 	out->infer_sample_cycles = fworst;

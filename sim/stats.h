@@ -10,6 +10,7 @@
  *   stats.routes[r]       one per plan route (same index as plan.routes)
  *   stats.pe_busy_cycles  one per PE of the machine,  id = y * width + x
  *   stats.link_wavelets   one per directed link,      id = pe_id * 4 + dir
+ *                         (dir: N, S, E, W as fabric/mesh.h, mesh_link())
  *   stats.win             time windows: series over the run
  *
  * Time windows (for timelines):
@@ -35,6 +36,7 @@
 #include <stdio.h>
 
 #include "compiler/plan.h"
+#include "fabric/mesh.h"
 #include "sim/util.h"
 
 #define STATS_MAX_WINDOWS 256
@@ -53,8 +55,11 @@ const char *stats_limit_name(enum stats_limit l);
 
 enum stats_job { STATS_TRAIN = 0, STATS_INFER };
 
-/* Link directions: the link leaving a PE's router towards a neighbour. */
-enum { LINK_EAST = 0, LINK_WEST, LINK_SOUTH, LINK_NORTH, LINK_DIRS };
+/* Link directions: the link leaving a PE's router towards a neighbour.
+ * Same numbering as fabric/mesh.h (DIR_NORTH.. and mesh_link()), so
+ * link_wavelets[mesh_link(id, dir)] is that link's load. */
+enum { LINK_NORTH = DIR_NORTH, LINK_SOUTH = DIR_SOUTH, LINK_EAST = DIR_EAST,
+       LINK_WEST = DIR_WEST, LINK_DIRS = MESH_LINK_DIRS };
 
 struct stats_stage {
 	char *name;		/* copy of the plan stage's name */

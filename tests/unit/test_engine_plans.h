@@ -26,7 +26,7 @@ static inline void tp_dense_stage(struct plan_stage *s,
 {
 	int64_t eb = pe_elem_bytes(prec);
 	int64_t ab = prec == PREC_FP16 ? 2 : 4; /* partial sums */
-	int64_t tk = tp_cdiv(K, h), tn = tp_cdiv(N, w);
+	int64_t tk = tp_cdiv(K, w), tn = tp_cdiv(N, h); /* as plan.h */
 	int64_t port = m->pe.sram_port_bits / 8;
 	s->kind = KERNEL_DENSE;
 	s->tile_k = tk;

@@ -1,0 +1,354 @@
+/*
+ * flow.c: max-min fair fluid model of streams on the mesh.  See flow.h.
+ *
+ * Resources get global ids: mesh link r*4+dir, then 4N + pe for a PE's ramp
+ * up, 5N + pe for its ramp down.  The ids a run touches are compacted to
+ * 0..R-1 (sort, unique, binary search), so memory follows the streams, not
+ * the wafer.  Two CSR tables join streams and resources both ways.
+ */
+#include "fabric/flow.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fabric/timing.h"
+
+struct heap_ent {
+	double share;
+	int32_t res;
+	uint32_t version;
+};
+
+struct flow_state {
+	size_t n_res;
+	size_t *s_off;	 /* stream -> resources, CSR */
+	int32_t *s_res;
+	size_t *r_off;	 /* resource -> streams, CSR */
+	int32_t *r_str;
+	double *cap;
+	int32_t *cnt;
+	uint32_t *ver;
+	struct heap_ent *heap;
+	size_t n_heap, cap_heap;
+};
+
+struct order_ent {
+	cycles_t start;
+	int32_t idx;
+};
+
+static int cmp_order(const void *a, const void *b)
+{
+	const struct order_ent *x = a, *y = b;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The resources of one stream, appended to *ids. */
+static void stream_resources(const struct mesh *m, const struct flow_stream *s,
+			     int64_t **ids, size_t *n, size_t *cap)
+{
+	int64_t N = mesh_nodes(m);
+#define ADD(v)                                                           \
+	do {                                                             \
+		if (*n == *cap) {                                        \
+			*cap = *cap ? 2 * *cap : 1024;                   \
+			*ids = xrealloc(*ids, *cap * sizeof(**ids));     \
+		}                                                        \
+		(*ids)[(*n)++] = (v);                                    \
+	} while (0)
+	ADD(4 * N + s->src);
+	int32_t r = s->src;
+	while (r != s->dst) {
+		int o = mesh_xy_port(m, r, s->dst);
+		ADD(mesh_link(r, o));
+		r = mesh_neighbour(m, r, o);
+		if (s->kind == FLOW_LINE_MULTICAST && r != s->dst)
+			ADD(5 * N + r);
+	}
+	ADD(5 * N + s->dst);
+#undef ADD
+}
+
+static int heap_less(const struct heap_ent *a, const struct heap_ent *b)
+{
+	return a->share < b->share || (a->share == b->share && a->res < b->res);
+}
+
+static void heap_push(struct flow_state *st, double share, int32_t res)
+{
+	if (st->n_heap == st->cap_heap) {
+		st->cap_heap = st->cap_heap ? 2 * st->cap_heap : 1024;
+		st->heap = xrealloc(st->heap, st->cap_heap * sizeof(*st->heap));
+	}
+	struct heap_ent e = {share, res, st->ver[res]};
+	size_t i = st->n_heap++;
+	while (i > 0 && heap_less(&e, &st->heap[(i - 1) / 2])) {
+		st->heap[i] = st->heap[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	st->heap[i] = e;
+}
+
+static struct heap_ent heap_pop(struct flow_state *st)
+{
+	struct heap_ent top = st->heap[0], last = st->heap[--st->n_heap];
+	size_t i = 0, n = st->n_heap;
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		const struct heap_ent *best = &last;
+		if (l < n && heap_less(&st->heap[l], best))
+			best = &st->heap[m = l];
+		if (l + 1 < n && heap_less(&st->heap[l + 1], best))
+			m = l + 1;
+		if (m == i)
+			break;
+		st->heap[i] = st->heap[m];
+		i = m;
+	}
+	if (n)
+		st->heap[i] = last;
+	return top;
+}
+
+/* Max-min fair rates of the active streams (progressive filling). */
+static void fair_rates(struct flow_state *st, const int32_t *act, size_t n_act,
+		       const uint8_t *is_act, double *rate, uint8_t *frozen)
+{
+	for (size_t k = 0; k < n_act; k++) {
+		int32_t i = act[k];
+		frozen[i] = 0;
+		for (size_t j = st->s_off[i]; j < st->s_off[i + 1]; j++) {
+			int32_t r = st->s_res[j];
+			if (st->cnt[r] == 0)
+				st->cap[r] = 1.0;
+			st->cnt[r]++;
+		}
+	}
+	st->n_heap = 0;
+	for (size_t k = 0; k < n_act; k++) {
+		int32_t i = act[k];
+		for (size_t j = st->s_off[i]; j < st->s_off[i + 1]; j++) {
+			int32_t r = st->s_res[j];
+			st->ver[r]++;
+			heap_push(st, st->cap[r] / st->cnt[r], r);
+		}
+	}
+	size_t left = n_act;
+	while (left && st->n_heap) {
+		struct heap_ent e = heap_pop(st);
+		int32_t r = e.res;
+		if (e.version != st->ver[r] || st->cnt[r] == 0)
+			continue;
+		double share = st->cap[r] / st->cnt[r];
+		if (share < 0)
+			share = 0;
+		for (size_t j = st->r_off[r]; j < st->r_off[r + 1]; j++) {
+			int32_t i = st->r_str[j];
+			if (!is_act[i] || frozen[i])
+				continue;
+			frozen[i] = 1;
+			rate[i] = share;
+			left--;
+			for (size_t q = st->s_off[i]; q < st->s_off[i + 1]; q++) {
+				int32_t x = st->s_res[q];
+				st->cap[x] -= share;
+				st->cnt[x]--;
+				st->ver[x]++;
+				if (st->cnt[x] > 0)
+					heap_push(st, st->cap[x] / st->cnt[x], x);
+			}
+		}
+	}
+	/* every count is back to 0 here: each freeze undid its increments */
+}
+
+static int check_stream(const struct mesh *m, const struct flow_stream *s,
+			size_t i, struct diag *d)
+{
+	int32_t N = mesh_nodes(m);
+	if (s->src < 0 || s->src >= N || s->dst < 0 || s->dst >= N) {
+		diag_add(d, NULL, 0, 0,
+			 "flow: stream %zu: 'src' and 'dst' must be PEs in [0, "
+			 "%d], got %d and %d",
+			 i, (int)N - 1, (int)s->src, (int)s->dst);
+		return 1;
+	}
+	if (s->n_wavelets < 1) {
+		diag_add(d, NULL, 0, 0,
+			 "flow: stream %zu: 'n_wavelets' must be >= 1, got %lld",
+			 i, (long long)s->n_wavelets);
+		return 1;
+	}
+	if (s->kind == FLOW_LINE_MULTICAST) {
+		if (s->src == s->dst || (mesh_x(m, s->src) != mesh_x(m, s->dst) &&
+					 mesh_y(m, s->src) != mesh_y(m, s->dst))) {
+			diag_add(d, NULL, 0, 0,
+				 "flow: stream %zu: a multicast must run along "
+				 "one row or column, got PE %d to PE %d",
+				 i, (int)s->src, (int)s->dst);
+			return 1;
+		}
+	} else if (s->kind != FLOW_UNICAST) {
+		diag_add(d, NULL, 0, 0, "flow: stream %zu: unknown kind %d", i,
+			 s->kind);
+		return 1;
+	}
+	return 0;
+}
+
+int flow_run(const struct mesh *m, const struct fabric_params *f,
+	     struct flow_stream *streams, size_t n, uint64_t *link_wavelets,
+	     struct diag *d)
+{
+	int bad = 0;
+	for (size_t i = 0; i < n; i++)
+		bad |= check_stream(m, &streams[i], i, d);
+	if (bad)
+		return WS_EINPUT;
+	if (n == 0)
+		return 0;
+
+	struct flow_state st;
+	memset(&st, 0, sizeof(st));
+	int64_t *ids = NULL;
+	size_t n_ids = 0, cap_ids = 0;
+	st.s_off = xmalloc((n + 1) * sizeof(*st.s_off));
+	for (size_t i = 0; i < n; i++) {
+		st.s_off[i] = n_ids;
+		stream_resources(m, &streams[i], &ids, &n_ids, &cap_ids);
+	}
+	st.s_off[n] = n_ids;
+
+	/* compact the ids */
+	int64_t *uniq = xmalloc(n_ids * sizeof(*uniq));
+	memcpy(uniq, ids, n_ids * sizeof(*uniq));
+	qsort(uniq, n_ids, sizeof(*uniq), cmp_i64);
+	size_t R = 0;
+	for (size_t i = 0; i < n_ids; i++)
+		if (R == 0 || uniq[R - 1] != uniq[i])
+			uniq[R++] = uniq[i];
+	st.n_res = R;
+	st.s_res = xmalloc(n_ids * sizeof(*st.s_res));
+	int64_t N4 = 4 * (int64_t)mesh_nodes(m);
+	for (size_t j = 0; j < n_ids; j++) {
+		int64_t *p = bsearch(&ids[j], uniq, R, sizeof(*uniq), cmp_i64);
+		st.s_res[j] = (int32_t)(p - uniq);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct flow_stream *s = &streams[i];
+		s->hops = mesh_hops(m, s->src, s->dst);
+		if (link_wavelets)
+			for (size_t j = st.s_off[i]; j < st.s_off[i + 1]; j++)
+				if (ids[j] < N4)
+					link_wavelets[ids[j]] += (uint64_t)s->n_wavelets;
+	}
+	free(ids);
+
+	/* resource -> streams */
+	st.r_off = xcalloc(R + 1, sizeof(*st.r_off));
+	for (size_t j = 0; j < n_ids; j++)
+		st.r_off[st.s_res[j] + 1]++;
+	for (size_t r = 0; r < R; r++)
+		st.r_off[r + 1] += st.r_off[r];
+	size_t *fill = xmalloc((R + 1) * sizeof(*fill));
+	memcpy(fill, st.r_off, (R + 1) * sizeof(*fill));
+	st.r_str = xmalloc(n_ids * sizeof(*st.r_str));
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = st.s_off[i]; j < st.s_off[i + 1]; j++)
+			st.r_str[fill[st.s_res[j]]++] = (int32_t)i;
+	free(fill);
+	free(uniq);
+	st.cap = xcalloc(R, sizeof(*st.cap));
+	st.cnt = xcalloc(R, sizeof(*st.cnt));
+	st.ver = xcalloc(R, sizeof(*st.ver));
+
+	/* streams by start, ties by index */
+	struct order_ent *ord = xmalloc(n * sizeof(*ord));
+	for (size_t i = 0; i < n; i++) {
+		ord[i].start = streams[i].start_cycle;
+		ord[i].idx = (int32_t)i;
+	}
+	qsort(ord, n, sizeof(*ord), cmp_order);
+	int32_t *order = xmalloc(n * sizeof(*order));
+	for (size_t i = 0; i < n; i++)
+		order[i] = ord[i].idx;
+	free(ord);
+	double *rem = xmalloc(n * sizeof(*rem));
+	double *rate = xcalloc(n, sizeof(*rate));
+	uint8_t *frozen = xcalloc(n, 1), *is_act = xcalloc(n, 1);
+	int32_t *act = xmalloc(n * sizeof(*act));
+	size_t n_act = 0, next = 0;
+	for (size_t i = 0; i < n; i++) {
+		rem[i] = (double)streams[i].n_wavelets;
+		streams[i].min_rate = 1.0;
+	}
+	cycles_t lat_fixed = 2 * (cycles_t)f->ramp_latency_cycles;
+	cycles_t hop = fabric_hop_cycles(f);
+	double t = (double)streams[order[0]].start_cycle;
+	while (next < n || n_act) {
+		while (next < n && (double)streams[order[next]].start_cycle <= t) {
+			int32_t i = order[next++];
+			is_act[i] = 1;
+			act[n_act++] = i;
+		}
+		if (n_act == 0) {
+			t = (double)streams[order[next]].start_cycle;
+			continue;
+		}
+		fair_rates(&st, act, n_act, is_act, rate, frozen);
+		double dt = INFINITY;
+		for (size_t k = 0; k < n_act; k++) {
+			int32_t i = act[k];
+			if (rate[i] < streams[i].min_rate)
+				streams[i].min_rate = rate[i];
+			if (rate[i] > 0 && rem[i] / rate[i] < dt)
+				dt = rem[i] / rate[i];
+		}
+		if (next < n) {
+			double ts = (double)streams[order[next]].start_cycle - t;
+			if (ts < dt)
+				dt = ts;
+		}
+		double t2 = t + dt;
+		size_t w = 0;
+		for (size_t k = 0; k < n_act; k++) {
+			int32_t i = act[k];
+			rem[i] -= rate[i] * dt;
+			if (rem[i] <= 1e-9 * (double)streams[i].n_wavelets) {
+				struct flow_stream *s = &streams[i];
+				double end = ceil(t2 - 1e-7);
+				s->done_cycle = (cycles_t)end - 1 + lat_fixed +
+						(cycles_t)s->hops * hop;
+				is_act[i] = 0;
+			} else {
+				act[w++] = i;
+			}
+		}
+		n_act = w;
+		t = t2;
+	}
+	free(order);
+	free(rem);
+	free(rate);
+	free(frozen);
+	free(is_act);
+	free(act);
+	free(st.s_off);
+	free(st.s_res);
+	free(st.r_off);
+	free(st.r_str);
+	free(st.cap);
+	free(st.cnt);
+	free(st.ver);
+	free(st.heap);
+	return 0;
+}

@@ -1,0 +1,604 @@
+/* report.c: text and JSON reports of a run. See report.h. */
+#include "sim/report.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *report_fmt_s(char *buf, double s)
+{
+	if (!(s > 0))
+		snprintf(buf, 32, "0 s");
+	else if (s < 1e-6)
+		snprintf(buf, 32, "%.3g ns", s * 1e9);
+	else if (s < 1e-3)
+		snprintf(buf, 32, "%.3g us", s * 1e6);
+	else if (s < 1)
+		snprintf(buf, 32, "%.3g ms", s * 1e3);
+	else if (s < 120)
+		snprintf(buf, 32, "%.3g s", s);
+	else if (s < 7200)
+		snprintf(buf, 32, "%.3g min", s / 60);
+	else if (s < 2 * 86400)
+		snprintf(buf, 32, "%.3g h", s / 3600);
+	else if (s < 2 * 365 * 86400.0)
+		snprintf(buf, 32, "%.3g days", s / 86400);
+	else
+		snprintf(buf, 32, "%.3g years", s / (365 * 86400.0));
+	return buf;
+}
+
+static const char *fmt_j(char *buf, double j)
+{
+	if (j < 1e-3)
+		snprintf(buf, 32, "%.3g uJ", j * 1e6);
+	else if (j < 1)
+		snprintf(buf, 32, "%.3g mJ", j * 1e3);
+	else if (j < 1e3)
+		snprintf(buf, 32, "%.3g J", j);
+	else if (j < 3.6e6)
+		snprintf(buf, 32, "%.3g kJ", j / 1e3);
+	else
+		snprintf(buf, 32, "%.3g kWh", j / 3.6e6);
+	return buf;
+}
+
+static const char *fmt_n(char *buf, double v)
+{
+	if (v >= 1e9)
+		snprintf(buf, 32, "%.3g G", v / 1e9);
+	else if (v >= 1e6)
+		snprintf(buf, 32, "%.3g M", v / 1e6);
+	else if (v >= 1e4)
+		snprintf(buf, 32, "%.3g k", v / 1e3);
+	else
+		snprintf(buf, 32, "%.3g", v);
+	return buf;
+}
+
+/* An integer with thousands separators: 753,972. */
+static const char *fmt_int(char *buf, int64_t v)
+{
+	char tmp[32];
+	int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)(v < 0 ? -v : v));
+	int o = 0;
+	if (v < 0)
+		buf[o++] = '-';
+	for (int i = 0; i < n; i++) {
+		if (i && (n - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = tmp[i];
+	}
+	buf[o] = 0;
+	return buf;
+}
+
+static const char *fmt_w(char *buf, double w)
+{
+	if (w >= 1e3)
+		snprintf(buf, 32, "%.3g kW", w / 1e3);
+	else
+		snprintf(buf, 32, "%.3g W", w);
+	return buf;
+}
+
+static const char *stage_name(const struct plan *p, int s)
+{
+	if (s < 0)
+		return "host";
+	if (s >= p->n_stages || !p->stages[s].name)
+		return "?";
+	return p->stages[s].name;
+}
+
+const char *report_bottleneck(const struct stats *st, const struct plan *p,
+			      char *buf, size_t n)
+{
+	if (st->bottleneck == LIMIT_IO && st->bottleneck_route < 0)
+		snprintf(buf, n, "host I/O at the wafer edge (I/O bound)");
+	else if (st->bottleneck_route >= 0) {
+		int r = st->bottleneck_route;
+		int src, dst;
+		if (r < p->n_routes) {
+			src = p->routes[r].src_stage;
+			dst = p->routes[r].dst_stage;
+		} else { /* derived backward route: reversed forward one */
+			src = dst = -1;
+			int k = p->n_routes;
+			for (int i = 0; i < p->n_routes; i++)
+				if (p->routes[i].pass == PASS_FWD &&
+				    p->routes[i].src_stage >= 0 &&
+				    p->routes[i].dst_stage >= 0 && k++ == r) {
+					src = p->routes[i].dst_stage;
+					dst = p->routes[i].src_stage;
+				}
+		}
+		snprintf(buf, n, "route '%s' -> '%s' (fabric bound)",
+			 stage_name(p, src), stage_name(p, dst));
+	} else if (st->slowest_stage >= 0) {
+		const struct stats_stage *g = &st->stages[st->slowest_stage];
+		const char *what = st->mode == MODE_STREAMING
+					   ? stats_limit_name(st->bottleneck)
+					   : stats_limit_name(g->limit);
+		snprintf(buf, n, "%s '%s' (%s bound)",
+			 st->mode == MODE_STREAMING ? "layer" : "stage", g->name,
+			 what);
+	} else
+		snprintf(buf, n, "none");
+	return buf;
+}
+
+void report_compute(const struct report_in *r, struct report_figures *f)
+{
+	memset(f, 0, sizeof(*f));
+	const struct machine *m = r->m;
+	f->cycle_s = machine_cycle_s(m);
+	f->idle_w = energy_idle_w(m);
+	f->full_load_w = energy_full_load_w(m, r->p->prec);
+	int64_t epochs = r->epochs > 0 ? r->epochs : 1;
+	int64_t runs = r->runs > 0 ? r->runs : 1;
+	if (r->train) {
+		const struct stats *t = r->train;
+		energy_compute(t, m, &f->e_train);
+		f->step_s = (double)t->step_cycles * f->cycle_s;
+		f->step_first_s = (double)t->step_first_cycles * f->cycle_s;
+		f->samples_per_s = f->step_s > 0 ? (double)t->batch / f->step_s : 0;
+		double dyn = f->e_train.total_pj - f->e_train.part_pj[ENERGY_STATIC];
+		f->step_j = dyn * 1e-12 / (t->steps > 0 ? t->steps : 1) +
+			    f->idle_w * f->step_s;
+		f->step_power_w = f->step_s > 0 ? f->step_j / f->step_s : 0;
+		int64_t ds = r->dataset_samples > 0 ? r->dataset_samples : t->batch;
+		f->steps_per_epoch = (ds + t->batch - 1) / t->batch;
+		f->epoch_s = (double)f->steps_per_epoch * f->step_s;
+		f->epoch_j = (double)f->steps_per_epoch * f->step_j;
+		f->train_s = (double)epochs * f->epoch_s;
+		f->train_j = (double)epochs * f->epoch_j;
+		f->campaign_s = (double)runs * f->train_s;
+		f->campaign_j = (double)runs * f->train_j;
+		f->roof_step_s = r->roof.step_cycles * f->cycle_s;
+	}
+	if (r->infer) {
+		const struct stats *t = r->infer;
+		energy_compute(t, m, &f->e_infer);
+		double iv = (double)t->infer_interval_cycles * f->cycle_s;
+		f->pred_per_s = iv > 0 ? 1 / iv : 0;
+		f->pred_latency_s = (double)t->infer_latency_cycles * f->cycle_s;
+		double dyn = f->e_infer.total_pj - f->e_infer.part_pj[ENERGY_STATIC];
+		f->pred_j = dyn * 1e-12 / (double)(t->samples > 0 ? t->samples : 1) +
+			    f->idle_w * iv;
+		f->predictions_s = f->pred_per_s > 0
+					   ? (double)r->predictions / f->pred_per_s
+					   : 0;
+		f->predictions_j = (double)r->predictions * f->pred_j;
+		f->roof_pred_per_s = r->roof.infer_sample_cycles > 0
+					     ? 1 / (r->roof.infer_sample_cycles *
+						    f->cycle_s)
+					     : 0;
+	}
+	if (r->gpu.present) {
+		for (int k = 0; k < 2; k++) {
+			double steps = (double)f->steps_per_epoch * (double)epochs;
+			/* the GPU trains the same samples at its own batch */
+			int64_t ds = r->dataset_samples > 0
+					     ? r->dataset_samples
+					     : (r->train ? r->train->batch : 1);
+			if (r->gpu.batch > 0)
+				steps = (double)((ds + r->gpu.batch - 1) /
+						 r->gpu.batch) *
+					(double)epochs;
+			f->gpu_train_s[k] = steps * r->gpu.train_step_s[k];
+			f->gpu_train_j[k] = steps * r->gpu.train_step_j[k];
+			f->gpu_campaign_s[k] = (double)runs * f->gpu_train_s[k];
+			f->gpu_campaign_j[k] = (double)runs * f->gpu_train_j[k];
+			f->gpu_pred_per_s[k] =
+				r->gpu.infer_batch_s[k] > 0
+					? (double)r->gpu.batch / r->gpu.infer_batch_s[k]
+					: 0;
+			f->gpu_pred_j[k] = r->gpu.batch > 0
+						   ? r->gpu.infer_batch_j[k] /
+							     (double)r->gpu.batch
+						   : 0;
+			f->gpu_predictions_s[k] =
+				f->gpu_pred_per_s[k] > 0
+					? (double)r->predictions / f->gpu_pred_per_s[k]
+					: 0;
+			f->gpu_predictions_j[k] =
+				(double)r->predictions * f->gpu_pred_j[k];
+			if (f->train_s > 0) {
+				f->speedup_train[k] = f->gpu_train_s[k] / f->train_s;
+				f->energy_ratio_train[k] =
+					f->train_j > 0 ? f->gpu_train_j[k] / f->train_j
+						       : 0;
+			}
+			if (f->pred_per_s > 0 && f->gpu_pred_per_s[k] > 0) {
+				f->speedup_infer[k] =
+					f->pred_per_s / f->gpu_pred_per_s[k];
+				f->energy_ratio_infer[k] =
+					f->pred_j > 0 ? f->gpu_pred_j[k] / f->pred_j : 0;
+			}
+		}
+	}
+}
+
+static const char *prec_name(enum pe_prec p)
+{
+	return p == PREC_FP32 ? "fp32" : p == PREC_MIXED ? "mixed (fp16 x fp16 + fp32)"
+							 : "fp16";
+}
+
+static const char *mode_name(enum exec_mode m)
+{
+	return m == MODE_STREAMING ? "weight streaming" : "layer-pipelined";
+}
+
+static int cmp_stage(const void *a, const void *b, const struct stats *st)
+{
+	double x = stats_stage_sample_cycles(st, *(const int *)a);
+	double y = stats_stage_sample_cycles(st, *(const int *)b);
+	if (x != y)
+		return x < y ? 1 : -1;
+	return *(const int *)a - *(const int *)b;
+}
+
+/* insertion sort: qsort has no context argument in C11 */
+static void sort_stages(int *idx, int n, const struct stats *st)
+{
+	for (int i = 1; i < n; i++) {
+		int v = idx[i], j = i;
+		while (j > 0 && cmp_stage(&idx[j - 1], &v, st) > 0) {
+			idx[j] = idx[j - 1];
+			j--;
+		}
+		idx[j] = v;
+	}
+}
+
+#define REPORT_MAX_ROWS 12
+
+static void text_stages(const struct report_in *r, const struct stats *st,
+			FILE *out)
+{
+	int n = st->n_stages;
+	int *idx = xmalloc((size_t)(n ? n : 1) * sizeof(int));
+	for (int i = 0; i < n; i++)
+		idx[i] = i;
+	sort_stages(idx, n, st);
+	int rows = n < REPORT_MAX_ROWS ? n : REPORT_MAX_ROWS;
+	fprintf(out, "  %s (cycles of the busiest PE):\n",
+		rows < n ? "slowest stages" : "stages");
+	fprintf(out, "    %-22s %-16s %8s %8s %8s %9s %5s  %s\n", "stage",
+		"rectangle", "PEs", "fwd", "bwd", "/sample", "busy", "limit");
+	for (int k = 0; k < rows; k++) {
+		int i = idx[k];
+		const struct stats_stage *g = &st->stages[i];
+		char rect[40];
+		snprintf(rect, sizeof(rect), "%dx%d@%d,%d", g->r.w, g->r.h,
+			 g->r.x, g->r.y);
+		double busy = st->total_cycles
+				      ? (double)(g->compute_cycles + g->comm_cycles) /
+						(double)st->total_cycles
+				      : 0;
+		fprintf(out, "    %-22.22s %-16s %8lld %8llu %8llu %9.0f %4.0f%%  %s\n",
+			g->name, rect, (long long)g->pes,
+			(unsigned long long)g->occ_cycles[PASS_FWD],
+			(unsigned long long)(g->occ_cycles[PASS_BWD_DATA] +
+					     g->occ_cycles[PASS_BWD_WEIGHT]),
+			stats_stage_sample_cycles(st, i), 100 * busy,
+			stats_limit_name(g->limit));
+	}
+	if (rows < n)
+		fprintf(out, "    ... and %d more stages\n", n - rows);
+	free(idx);
+	(void)r;
+}
+
+static void text_energy_parts(const struct energy_breakdown *e, FILE *out)
+{
+	fprintf(out, "  energy by part     ");
+	for (int i = 0; i < ENERGY_PARTS; i++)
+		fprintf(out, " %s %.0f%%", energy_part_name((enum energy_part)i),
+			e->total_pj > 0 ? 100 * e->part_pj[i] / e->total_pj : 0);
+	fprintf(out, "\n");
+}
+
+void report_text(const struct report_in *r, FILE *out)
+{
+	struct report_figures f;
+	report_compute(r, &f);
+	const struct plan *p = r->p;
+	const struct machine *m = r->m;
+	char a[32], b[32], c[32], d[32];
+	const struct stats *any = r->train ? r->train : r->infer;
+	fprintf(out, "wafersim run: %s on %s (%lld x %lld PEs, %.3g GHz), %s, batch %lld\n\n",
+		p->network ? p->network : "?", m->name, (long long)m->width,
+		(long long)m->height, m->clock_ghz, prec_name(p->prec),
+		(long long)(any ? any->batch : p->batch));
+	/* plan */
+	int64_t used = 0;
+	for (int i = 0; i < p->n_stages; i++)
+		used += (int64_t)p->stages[i].r.w * p->stages[i].r.h;
+	if (p->mode == MODE_STREAMING && p->n_stages > 0)
+		used = machine_pes(m);
+	fprintf(out, "Plan (%s)\n", mode_name(p->mode));
+	if (p->mode_reason[0])
+		fprintf(out, "  mode               %s\n", p->mode_reason);
+	else
+		fprintf(out, "  mode               %s\n", mode_name(p->mode));
+	fprintf(out, "  placement          %s, %d stages, %d routes, %d colors\n",
+		p->strategy ? p->strategy : "?", p->n_stages, p->n_routes,
+		p->colors_used);
+	fprintf(out, "  PEs used           %s of %s (%.1f%%)\n",
+		fmt_int(a, used), fmt_int(b, machine_pes(m)),
+		100.0 * (double)used / (double)machine_pes(m));
+	if (any)
+		text_stages(r, any, out);
+	if (r->region && any && any->n_stages > 0) {
+		/* kernel microbenchmark: the main stage alone */
+		int s0 = any->slowest_stage >= 0 ? any->slowest_stage : 0;
+		const struct stats_stage *g = &any->stages[s0];
+		cycles_t occ = g->occ_cycles[PASS_FWD];
+		cycles_t comm = g->latency_cycles[PASS_FWD] - occ;
+		fprintf(out, "\nKernel on %s: '%s'\n", r->region, g->name);
+		fprintf(out, "  forward, one sample  %llu cycles (compute %llu, "
+			"communication %llu)%s\n",
+			(unsigned long long)g->latency_cycles[PASS_FWD],
+			(unsigned long long)occ, (unsigned long long)comm,
+			comm > occ ? ": communication dominates" : "");
+		if (r->train)
+			fprintf(out, "  training step        %llu cycles (batch %lld)\n",
+				(unsigned long long)r->train->step_cycles,
+				(long long)r->train->batch);
+	}
+	if (r->train) {
+		const struct stats *t = r->train;
+		char bn[160];
+		fprintf(out, "\nTraining (simulated: %d steps of %lld samples, %s)\n",
+			t->steps, (long long)t->batch,
+			t->full ? "every PE timed" : "one reference PE per stage");
+		fprintf(out, "  time per step      %s  (first step %s, pipeline fill included)\n",
+			report_fmt_s(a, f.step_s), report_fmt_s(b, f.step_first_s));
+		fprintf(out, "  samples per second %s\n", fmt_n(a, f.samples_per_s));
+		if (r->dataset_samples > 0)
+			fprintf(out, "  epoch              %s  (%s samples, %lld steps); "
+				"%lld epoch(s): %s\n",
+				report_fmt_s(a, f.epoch_s),
+				fmt_n(b, (double)r->dataset_samples),
+				(long long)f.steps_per_epoch, (long long)r->epochs,
+				report_fmt_s(c, f.train_s));
+		else
+			fprintf(out, "  epoch              dataset size unknown: give --samples\n");
+		fprintf(out, "  energy             %s per step, %s per epoch; "
+			"average power %s (idle %s)\n",
+			fmt_j(a, f.step_j), fmt_j(b, f.epoch_j),
+			fmt_w(c, f.step_power_w), fmt_w(d, f.idle_w));
+		text_energy_parts(&f.e_train, out);
+		fprintf(out, "  bottleneck         %s\n",
+			report_bottleneck(t, p, bn, sizeof(bn)));
+		if (t->slowest_stage >= 0 && t->mode == MODE_STREAMING) {
+			const struct stats_stage *g = &t->stages[t->slowest_stage];
+			fprintf(out, "  slowest layer      '%s': %s from its weights "
+				"streaming in to its gradients out (%sB in per step "
+				"at %.0f GB/s)\n",
+				g->name,
+				report_fmt_s(a, (double)g->stream_span_cycles * f.cycle_s),
+				fmt_n(b, (double)g->extmem_in_bytes / t->steps),
+				m->extmem.bandwidth_gbytes_s);
+		} else if (t->slowest_stage >= 0)
+			fprintf(out, "  slowest stage      '%s': %.0f cycles per sample "
+				"(steady state)\n",
+				t->stages[t->slowest_stage].name,
+				stats_stage_sample_cycles(t, t->slowest_stage));
+		fprintf(out, "  PE utilisation     %.1f%% of all PE-cycles\n",
+			100 * stats_pe_utilisation(t));
+		fprintf(out, "  analytic estimate  %s per step (roofline of the "
+			"plan, not simulated; %s bound)\n",
+			report_fmt_s(a, f.roof_step_s),
+			stats_limit_name(r->roof.limit));
+	}
+	if (r->infer) {
+		const struct stats *t = r->infer;
+		char bn[160];
+		fprintf(out, "\nInference (simulated: %lld samples streamed, forward only)\n",
+			(long long)t->samples);
+		fprintf(out, "  predictions/s      %s  (latency %s per sample)\n",
+			fmt_n(a, f.pred_per_s), report_fmt_s(b, f.pred_latency_s));
+		fprintf(out, "  energy             %s per prediction; average power %s\n",
+			fmt_j(a, f.pred_j), fmt_w(b, f.pred_j * f.pred_per_s));
+		fprintf(out, "  bottleneck         %s\n",
+			report_bottleneck(t, p, bn, sizeof(bn)));
+		fprintf(out, "  analytic estimate  %s predictions/s (roofline, not "
+			"simulated)\n", fmt_n(a, f.roof_pred_per_s));
+	}
+	if (r->gpu.present) {
+		const struct report_gpu *g = &r->gpu;
+		fprintf(out, "\nGPU baseline: %s x %d, batch %lld (model: sim/gpu.h; "
+			"eager %s bound)\n", g->name, g->n_gpus, (long long)g->batch,
+			g->bound);
+		fprintf(out, "  %-20s %14s %14s %14s\n", "", "wafer", "GPU eager",
+			"GPU graph");
+		fprintf(out, "  %-20s %14s %14s %14s\n", "training step",
+			report_fmt_s(a, f.step_s),
+			report_fmt_s(b, g->train_step_s[0]),
+			report_fmt_s(c, g->train_step_s[1]));
+		fprintf(out, "  %-20s %14s %14s %14s\n", "energy per step",
+			fmt_j(a, f.step_j), fmt_j(b, g->train_step_j[0]),
+			fmt_j(c, g->train_step_j[1]));
+		fprintf(out, "  %-20s %14s %14s %14s\n", "predictions/s",
+			fmt_n(a, f.pred_per_s), fmt_n(b, f.gpu_pred_per_s[0]),
+			fmt_n(c, f.gpu_pred_per_s[1]));
+		fprintf(out, "  %-20s %14s %14s %14s\n", "energy/prediction",
+			fmt_j(a, f.pred_j), fmt_j(b, f.gpu_pred_j[0]),
+			fmt_j(c, f.gpu_pred_j[1]));
+		fprintf(out, "  wafer speedup        training %.1fx / %.1fx, "
+			"inference %.1fx / %.1fx (vs eager / graph)\n",
+			f.speedup_train[0], f.speedup_train[1], f.speedup_infer[0],
+			f.speedup_infer[1]);
+		fprintf(out, "  GPU/wafer energy     training %.1fx / %.1fx, "
+			"inference %.1fx / %.1fx\n",
+			f.energy_ratio_train[0], f.energy_ratio_train[1],
+			f.energy_ratio_infer[0], f.energy_ratio_infer[1]);
+	}
+	if (r->runs > 1 || r->predictions > 0) {
+		fprintf(out, "\nCampaign: %lld training run(s) x %lld epoch(s)",
+			(long long)r->runs, (long long)r->epochs);
+		if (r->predictions > 0)
+			fprintf(out, ", %s predictions", fmt_n(a, (double)r->predictions));
+		fprintf(out, "\n  %-20s %21s", "", "wafer");
+		if (r->gpu.present)
+			fprintf(out, " %21s %21s", "GPU eager", "GPU graph");
+		fprintf(out, "\n");
+		if (r->train) {
+			fprintf(out, "  %-20s %10s %10s", "training", report_fmt_s(a, f.campaign_s),
+				fmt_j(b, f.campaign_j));
+			if (r->gpu.present)
+				fprintf(out, " %10s %10s %10s %10s",
+					report_fmt_s(c, f.gpu_campaign_s[0]),
+					fmt_j(d, f.gpu_campaign_j[0]),
+					report_fmt_s(a, f.gpu_campaign_s[1]),
+					fmt_j(b, f.gpu_campaign_j[1]));
+			fprintf(out, "\n");
+		}
+		if (r->infer && r->predictions > 0) {
+			fprintf(out, "  %-20s %10s %10s", "predictions",
+				report_fmt_s(a, f.predictions_s), fmt_j(b, f.predictions_j));
+			if (r->gpu.present)
+				fprintf(out, " %10s %10s %10s %10s",
+					report_fmt_s(c, f.gpu_predictions_s[0]),
+					fmt_j(d, f.gpu_predictions_j[0]),
+					report_fmt_s(a, f.gpu_predictions_s[1]),
+					fmt_j(b, f.gpu_predictions_j[1]));
+			fprintf(out, "\n");
+		}
+	}
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+static void jstr(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(out, "\\u%04x", ch);
+		else
+			fputc(ch, out);
+	}
+	fputc('"', out);
+}
+
+static void jkv(FILE *out, int ind, const char *k, double v, int comma)
+{
+	char buf[32];
+	fprintf(out, "%*s\"%s\": %s%s\n", ind, "", k,
+		isfinite(v) ? fmt_double_exact(buf, v) : "null", comma ? "," : "");
+}
+
+static void jks(FILE *out, int ind, const char *k, const char *v, int comma)
+{
+	fprintf(out, "%*s\"%s\": ", ind, "", k);
+	jstr(out, v);
+	fprintf(out, "%s\n", comma ? "," : "");
+}
+
+static void json_energy(FILE *out, const struct energy_breakdown *e)
+{
+	fprintf(out, "{");
+	for (int i = 0; i < ENERGY_PARTS; i++) {
+		char buf[32];
+		fprintf(out, "%s", i ? ", " : "");
+		jstr(out, energy_part_name((enum energy_part)i));
+		fprintf(out, ": %s", fmt_double_exact(buf, e->part_pj[i] * 1e-12));
+	}
+	fprintf(out, "}");
+}
+
+void report_json(const struct report_in *r, FILE *out)
+{
+	struct report_figures f;
+	report_compute(r, &f);
+	const struct plan *p = r->p;
+	char bn[160];
+	fprintf(out, "{\n");
+	jks(out, 2, "network", p->network, 1);
+	jks(out, 2, "machine", r->m->name, 1);
+	jks(out, 2, "mode", p->mode == MODE_STREAMING ? "streaming" : "pipelined", 1);
+	jks(out, 2, "mode_reason", p->mode_reason, 1);
+	jks(out, 2, "strategy", p->strategy, 1);
+	jks(out, 2, "dtype", p->prec == PREC_FP32 ? "fp32" : "mixed", 1);
+	jkv(out, 2, "stages", p->n_stages, 1);
+	jkv(out, 2, "routes", p->n_routes, 1);
+	jkv(out, 2, "colors_used", p->colors_used, 1);
+	jkv(out, 2, "idle_power_w", f.idle_w, 1);
+	jkv(out, 2, "full_load_power_w", f.full_load_w, 1);
+	if (r->train) {
+		fprintf(out, "  \"train\": {\n");
+		jkv(out, 4, "batch", (double)r->train->batch, 1);
+		jkv(out, 4, "step_s", f.step_s, 1);
+		jkv(out, 4, "step_first_s", f.step_first_s, 1);
+		jkv(out, 4, "samples_per_s", f.samples_per_s, 1);
+		jkv(out, 4, "step_j", f.step_j, 1);
+		jkv(out, 4, "avg_power_w", f.step_power_w, 1);
+		jkv(out, 4, "dataset_samples", (double)r->dataset_samples, 1);
+		jkv(out, 4, "steps_per_epoch", (double)f.steps_per_epoch, 1);
+		jkv(out, 4, "epoch_s", f.epoch_s, 1);
+		jkv(out, 4, "epoch_j", f.epoch_j, 1);
+		jkv(out, 4, "epochs", (double)r->epochs, 1);
+		jkv(out, 4, "train_s", f.train_s, 1);
+		jkv(out, 4, "train_j", f.train_j, 1);
+		jks(out, 4, "bottleneck", report_bottleneck(r->train, p, bn, sizeof(bn)), 1);
+		jkv(out, 4, "roofline_step_s", f.roof_step_s, 1);
+		fprintf(out, "    \"energy_j\": ");
+		json_energy(out, &f.e_train);
+		fprintf(out, ",\n    \"stats\": ");
+		stats_write_json(r->train, out, 4);
+		fprintf(out, "\n  },\n");
+	}
+	if (r->infer) {
+		fprintf(out, "  \"infer\": {\n");
+		jkv(out, 4, "predictions_per_s", f.pred_per_s, 1);
+		jkv(out, 4, "latency_s", f.pred_latency_s, 1);
+		jkv(out, 4, "prediction_j", f.pred_j, 1);
+		jks(out, 4, "bottleneck", report_bottleneck(r->infer, p, bn, sizeof(bn)), 1);
+		jkv(out, 4, "roofline_predictions_per_s", f.roof_pred_per_s, 1);
+		fprintf(out, "    \"energy_j\": ");
+		json_energy(out, &f.e_infer);
+		fprintf(out, ",\n    \"stats\": ");
+		stats_write_json(r->infer, out, 4);
+		fprintf(out, "\n  },\n");
+	}
+	if (r->gpu.present) {
+		const char *st[2] = {"eager", "graph"};
+		fprintf(out, "  \"gpu\": {\n");
+		jks(out, 4, "name", r->gpu.name, 1);
+		jkv(out, 4, "gpus", r->gpu.n_gpus, 1);
+		jkv(out, 4, "batch", (double)r->gpu.batch, 1);
+		for (int k = 0; k < 2; k++) {
+			fprintf(out, "    \"%s\": {\n", st[k]);
+			jkv(out, 6, "step_s", r->gpu.train_step_s[k], 1);
+			jkv(out, 6, "step_j", r->gpu.train_step_j[k], 1);
+			jkv(out, 6, "predictions_per_s", f.gpu_pred_per_s[k], 1);
+			jkv(out, 6, "prediction_j", f.gpu_pred_j[k], 1);
+			jkv(out, 6, "speedup_train", f.speedup_train[k], 1);
+			jkv(out, 6, "energy_ratio_train", f.energy_ratio_train[k], 1);
+			jkv(out, 6, "speedup_infer", f.speedup_infer[k], 1);
+			jkv(out, 6, "energy_ratio_infer", f.energy_ratio_infer[k], 0);
+			fprintf(out, "    }%s\n", k ? "" : ",");
+		}
+		fprintf(out, "  },\n");
+	}
+	fprintf(out, "  \"campaign\": {\n");
+	jkv(out, 4, "runs", (double)r->runs, 1);
+	jkv(out, 4, "predictions", (double)r->predictions, 1);
+	jkv(out, 4, "train_s", f.campaign_s, 1);
+	jkv(out, 4, "train_j", f.campaign_j, 1);
+	jkv(out, 4, "predictions_s", f.predictions_s, 1);
+	jkv(out, 4, "predictions_j", f.predictions_j, 1);
+	jkv(out, 4, "gpu_eager_train_s", f.gpu_campaign_s[0], 1);
+	jkv(out, 4, "gpu_graph_train_s", f.gpu_campaign_s[1], 1);
+	jkv(out, 4, "gpu_eager_predictions_s", f.gpu_predictions_s[0], 1);
+	jkv(out, 4, "gpu_graph_predictions_s", f.gpu_predictions_s[1], 0);
+	fprintf(out, "  }\n}\n");
+}

@@ -1,0 +1,90 @@
+/*
+ * report.h: the answer of `wafersim run`, as text for people and JSON for
+ * tools, from simulated statistics, their energy and (optionally) the GPU
+ * baseline.  The report computes nothing the engine should: it converts
+ * cycles to seconds, per-step to per-epoch and per-campaign figures, and
+ * names the bottleneck the engine found.
+ *
+ * JSON is deterministic (fixed key order, exact doubles, no wall time).
+ */
+#ifndef WAFERSIM_REPORT_H
+#define WAFERSIM_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "compiler/graph.h"
+#include "compiler/plan.h"
+#include "sim/energy.h"
+#include "sim/engine.h"
+#include "sim/machine.h"
+#include "sim/stats.h"
+
+/* GPU baseline figures, filled by the caller from sim/gpu.h (the report
+ * does not depend on the GPU model).  Index: 0 eager, 1 graph-captured. */
+struct report_gpu {
+	int present;
+	char name[64];
+	int n_gpus;
+	int64_t batch;			/* per step, all GPUs together */
+	double train_step_s[2];
+	double train_step_j[2];		/* all GPUs */
+	double infer_batch_s[2];	/* one inference batch of `batch` */
+	double infer_batch_j[2];
+	char bound[32];			/* what limits the eager step */
+};
+
+struct report_in {
+	const struct plan *p;
+	const struct graph *g;		/* may be NULL */
+	const struct machine *m;
+	const struct stats *train;	/* may be NULL (inference only) */
+	const struct stats *infer;	/* may be NULL (training only) */
+	struct engine_roofline roof;
+	int64_t dataset_samples;	/* samples per epoch; 0: unknown */
+	int64_t epochs;			/* >= 1 */
+	int64_t runs;			/* training campaign: repeats (>= 1) */
+	int64_t predictions;		/* inference campaign; 0: none */
+	struct report_gpu gpu;
+	const char *region;		/* --region WxH given, or NULL */
+};
+
+/* Derived figures (seconds, joules, per second), shared by both formats
+ * and by tests. */
+struct report_figures {
+	double cycle_s;
+	double step_s, step_first_s, samples_per_s;
+	double step_j, step_power_w;
+	int64_t steps_per_epoch;
+	double epoch_s, epoch_j, train_s, train_j;	/* one run: all epochs */
+	double campaign_s, campaign_j;			/* runs x train */
+	double pred_per_s, pred_latency_s, pred_j;	/* one prediction */
+	double predictions_s, predictions_j;		/* the whole campaign */
+	double roof_step_s, roof_pred_per_s;
+	struct energy_breakdown e_train, e_infer;
+	double idle_w, full_load_w;
+	/* GPU (index 0 eager, 1 graph): same campaign */
+	double gpu_train_s[2], gpu_train_j[2];
+	double gpu_pred_per_s[2], gpu_pred_j[2];
+	double gpu_campaign_s[2], gpu_campaign_j[2];
+	double gpu_predictions_s[2], gpu_predictions_j[2];
+	double speedup_train[2], energy_ratio_train[2];
+	double speedup_infer[2], energy_ratio_infer[2];
+};
+
+void report_compute(const struct report_in *r, struct report_figures *f);
+
+/* Human-readable report. */
+void report_text(const struct report_in *r, FILE *out);
+/* JSON report (one object). */
+void report_json(const struct report_in *r, FILE *out);
+
+/* The bottleneck in words, e.g. "stage 'dense3' (compute bound)" or
+ * "route 'enc0' -> 'dense1' (fabric bound)"; into buf (size n). */
+const char *report_bottleneck(const struct stats *st, const struct plan *p,
+			      char *buf, size_t n);
+
+/* Format seconds with a fitting unit ("12.3 ms", "4.1 h"); buf holds 32. */
+const char *report_fmt_s(char *buf, double s);
+
+#endif

@@ -1,0 +1,218 @@
+/*
+ * sc_ref.h: the SystemC reference model, seen from C.
+ *
+ * A wavelet-level, cycle-by-cycle model of the mesh (fabric/sc_router.h),
+ * its PEs (cores/sc_pe.h) and the top level (sim/sc_top.h).  It calls the
+ * same timing rules as the engine (fabric/timing.h, cores/pe.h), so the two
+ * fidelities can differ only in how they aggregate.  It is the reference the
+ * fast engine and the C fabric simulator are checked against
+ * (tests/validate/ref_*.sh, docs/reference.md), and the source of VCD
+ * waveforms.
+ *
+ * Two kinds of run:
+ *   - traffic: synthetic patterns (uniform, transpose, ...) injected by every
+ *     PE, destination-routed X then Y; prints what network simulators print;
+ *   - program: every PE runs a short list of operations (send, receive,
+ *     compute, relay) over static colour routes with multicast fan-out; a
+ *     broadcast, a reduction or a plan's stage becomes such a program.
+ *
+ * Each run happens in a child process (fork): the SystemC kernel keeps its
+ * state in globals and cannot elaborate twice, so running in a child keeps
+ * the library free of mutable globals, lets one process run many reference
+ * simulations, and turns a crash of the model into an error here.  Results
+ * come back through a pipe; the VCD file (if asked) is written to a
+ * temporary name and renamed into place only when the run succeeds.
+ *
+ * Meshes up to SC_REF_MAX_SIDE x SC_REF_MAX_SIDE; larger ones are refused.
+ */
+#ifndef WAFERSIM_SC_REF_H
+#define WAFERSIM_SC_REF_H
+
+#include <stdint.h>
+
+/* The C headers below have no linkage guards of their own. */
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#include "compiler/plan.h"
+#include "cores/pe.h"
+#include "sim/diag.h"
+#include "sim/machine.h"
+#include "sim/util.h"
+
+#define SC_REF_MAX_SIDE 64
+#define SC_REF_MAX_VCD 16 /* PEs (with their routers) traced at most */
+
+/* Router ports; bit (1 << port) in a route's transmit mask. */
+enum sc_ref_port { SC_PORT_N = 0, SC_PORT_S, SC_PORT_E, SC_PORT_W,
+		   SC_PORT_RAMP, SC_PORT_COUNT };
+
+enum sc_ref_pattern { SC_PAT_UNIFORM = 0, SC_PAT_TRANSPOSE, SC_PAT_BITCOMP,
+		      SC_PAT_TORNADO, SC_PAT_HOTSPOT, SC_PAT_NEIGHBOR,
+		      SC_PAT_COUNT };
+
+/* Pattern by name ("uniform", ...); -1 if unknown. */
+int sc_ref_pattern_parse(const char *name);
+const char *sc_ref_pattern_name(int pattern);
+
+/* Options common to both kinds of run. */
+struct sc_ref_opts {
+	const char *vcd_path;	      /* NULL: no waveform */
+	int n_vcd_pes;		      /* PEs traced, with their router's links */
+	int32_t vcd_pes[SC_REF_MAX_VCD]; /* PE ids (y * width + x) */
+	int64_t max_cycles;	      /* give up (deadlock) after; 0: 10^7 */
+};
+void sc_ref_opts_init(struct sc_ref_opts *o);
+
+/* Synthetic traffic: every PE generates packets of `packet_wavelets`
+ * wavelets, a packet with probability rate / packet_wavelets per cycle
+ * (so `rate` is the offered load in wavelets per cycle per PE), into an
+ * unbounded source queue; wavelets are routed X then Y by destination.
+ * Packets generated in [warmup, warmup + measure) are measured; the run
+ * continues until they have all arrived (or max_cycles). */
+struct sc_ref_traffic {
+	int64_t width, height;	  /* mesh size, <= the machine's */
+	int pattern;		  /* SC_PAT_* */
+	double rate;		  /* offered wavelets / cycle / PE, in [0, 1] */
+	int64_t packet_wavelets;  /* >= 1 */
+	int64_t warmup_cycles;
+	int64_t measure_cycles;	  /* >= 1 */
+	double hotspot_fraction;  /* hotspot: share of packets to the hot PE */
+	int64_t colors_used;	  /* packet i of a PE uses colour i % this */
+	int64_t max_queue_wavelets; /* a fuller source queue refuses new
+				       packets (as fabric/traffic.h); 0: none */
+	int drain;		  /* 1: stop generating after the window and
+				     run until the fabric is empty */
+	uint64_t seed;
+};
+void sc_ref_traffic_init(struct sc_ref_traffic *t);
+
+struct sc_ref_traffic_stats {
+	int64_t cycles;		     /* simulated */
+	int64_t packets_measured;    /* generated in the window, all arrived */
+	int64_t packets_lost;	     /* measured but not arrived by max_cycles */
+	double avg_packet_latency;   /* generation to tail arrival, cycles */
+	double avg_network_latency;  /* head leaving its PE to tail arrival */
+	double max_packet_latency;
+	double avg_hops;
+	double throughput;	     /* wavelets arrived in the window / cycle / PE */
+	double offered;		     /* wavelets generated in the window / c / PE */
+	int64_t wavelets_injected;   /* whole run, counted in and out */
+	int64_t wavelets_ejected;
+	int64_t wavelets_in_flight;  /* in the fabric at the end */
+	int64_t wavelets_queued;     /* in source queues at the end */
+	int64_t unroutable;	     /* wavelets with no route (model error) */
+	int64_t packets_generated;   /* in the window (measured or lost) */
+	int64_t packets_refused;     /* source queue full (max_queue_wavelets) */
+	double wall_s;		     /* the child's simulation wall time */
+};
+
+/* A PE program: operations run in order, one PE at a time per cycle. */
+enum sc_ref_op_kind {
+	SC_OP_SEND = 0, /* inject n wavelets on `color` (to `dest` if >= 0) */
+	SC_OP_RECV,	/* consume n wavelets of `color`, one per cycle */
+	SC_OP_COMPUTE,	/* one task: pe_work_cycles(work) busy cycles */
+	SC_OP_RELAY,	/* n times: take a wavelet of `color`, spend
+			   pe_work_cycles(work), send one on `color_out` */
+	SC_OP_TASK,	/* a task activated by the first of n wavelets of
+			   `color` (at once if n == 0): it computes for
+			   pe_work_cycles(work) while it takes the n wavelets
+			   as they arrive, one per cycle */
+	SC_OP_COUNT
+};
+
+struct sc_ref_op {
+	int kind;	    /* SC_OP_* */
+	int color, color_out;
+	int32_t dest;	    /* SEND: destination PE (X then Y), -1: colour route */
+	int64_t n;	    /* wavelets */
+	struct pe_work work; /* COMPUTE: the task; RELAY: per wavelet */
+};
+
+/* Every PE's operations (CSR layout: PE i runs ops[first[i] .. first[i+1]))
+ * and every router's static routes: routes[(y * width + x) * colors + c] is
+ * the transmit mask (bits 1 << SC_PORT_*) of a wavelet of colour c at that
+ * router; 0 = no route.  Colour routes apply to wavelets with dest < 0. */
+struct sc_ref_program {
+	int64_t width, height;
+	enum pe_prec prec;
+	int64_t *first;	      /* width * height + 1 entries */
+	struct sc_ref_op *ops;
+	uint8_t *routes;      /* width * height * machine colours */
+	int64_t n_ops, cap_ops;
+};
+/* Empty program on a mesh (routes all 0, no ops). */
+void sc_ref_program_init(struct sc_ref_program *p, const struct machine *m,
+			 int64_t width, int64_t height);
+void sc_ref_program_release(struct sc_ref_program *p);
+/* Append an op to PE `pe`; PEs must be filled in increasing id order. */
+void sc_ref_program_add(struct sc_ref_program *p, int64_t pe,
+			const struct sc_ref_op *op);
+/* Close the program (fills `first` for PEs with no ops). */
+void sc_ref_program_end(struct sc_ref_program *p);
+/* Route colour c along a straight path from PE src to PE dst (same row or
+ * column), delivering to every PE after src (multicast) or only to dst. */
+void sc_ref_route_line(struct sc_ref_program *p, int64_t colors, int color,
+		       int64_t src, int64_t dst, int multicast);
+
+struct sc_ref_program_stats {
+	int64_t cycles;		   /* first cycle to the last PE's last event */
+	int64_t wavelets_injected, wavelets_ejected;
+	int64_t unroutable;
+	int64_t busy_cycles_max;   /* compute cycles of the busiest PE */
+	int32_t last_pe;	   /* the PE that finished last */
+	int deadlock;		   /* 1: max_cycles reached with work left */
+	double wall_s;
+};
+
+/*
+ * One task of a plan stage (struct kernel_work of one pass, on a w x h
+ * rectangle) as a program, the way compiler/plan.h maps it: a row of
+ * feeder PEs outside the rectangle multicasts the input along the broadcast
+ * axis, every PE exchanges its halo with its east neighbour, runs the task
+ * (SC_OP_TASK), and the partial sums are relayed PE by PE along the
+ * reduction axis (one add per wavelet) into drain PEs beyond the far edge.
+ * *edge_adjust is what to add to the program's cycles to get the time from
+ * the input at the rectangle's edge to the output leaving it (the feeders'
+ * and drains' own ramps and hops removed, or the ramps the program does not
+ * have added), the quantity the engine reports as a task's latency.
+ * 0 or WS_EINPUT (rectangle plus feeders and drains beyond 64 x 64).
+ */
+int sc_ref_program_stage(struct sc_ref_program *p, const struct machine *m,
+			 int64_t w, int64_t h, enum pe_prec prec,
+			 const struct kernel_work *kw, int64_t *edge_adjust,
+			 struct diag *d);
+
+/*
+ * `wafersim fabric --engine systemc`: the synthetic traffic of `c`
+ * (fabric/traffic.h: pattern, rate, packet length, warm-up, window, drain
+ * limit, hotspot share, source queue bound, seed) on the reference model,
+ * reported in the C simulator's struct traffic_result so both print alike.
+ * The reference draws its own random numbers, so figures agree
+ * statistically, not bit for bit.  0, WS_EINPUT or WS_EIO.
+ */
+struct traffic_config;
+struct traffic_result;
+int sc_ref_traffic_run(const struct machine *m, const struct traffic_config *c,
+		       const struct sc_ref_opts *o, struct traffic_result *r,
+		       struct diag *d);
+
+/* 0 or WS_EINPUT if the mesh is too large for the reference model. */
+int sc_ref_check_mesh(int64_t width, int64_t height, struct diag *d);
+
+/* Run; 0, WS_EINPUT (bad spec or mesh), WS_EIO (the child failed or the
+ * VCD file could not be written). */
+int sc_ref_run_traffic(const struct machine *m, const struct sc_ref_traffic *t,
+		       const struct sc_ref_opts *o,
+		       struct sc_ref_traffic_stats *out, struct diag *d);
+int sc_ref_run_program(const struct machine *m,
+		       const struct sc_ref_program *p,
+		       const struct sc_ref_opts *o,
+		       struct sc_ref_program_stats *out, struct diag *d);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
