@@ -234,6 +234,44 @@ static void test_unsupported_op(void)
 	free(buf);
 }
 
+/* Deterministically corrupted zoo files: every outcome is a load or a
+ * reported error, never a crash (run under `make asan` too). */
+static void test_corrupt_never_crashes(void)
+{
+	static const char *const files[] = {"models/onnx/uno.onnx",
+					    "models/onnx/st1.onnx"};
+	uint64_t seed = 12345;
+	for (size_t f = 0; f < ARRAY_SIZE(files); f++) {
+		char *path = tu_path(files[f]);
+		char *data;
+		size_t len;
+		struct diag d;
+		diag_init(&d);
+		CU_ASSERT_EQUAL_FATAL(read_file(path, &data, &len, &d), 0);
+		uint8_t *buf = xmalloc(len);
+		for (int round = 0; round < 150; round++) {
+			memcpy(buf, data, len);
+			for (int k = 0; k < 1 + round % 8; k++) {
+				seed = seed * 6364136223846793005ull +
+				       1442695040888963407ull;
+				buf[(seed >> 33) % len] ^=
+					(uint8_t)(1u << ((seed >> 29) & 7));
+			}
+			struct graph g;
+			diag_clear(&d);
+			int rc = onnx_load_buffer("fuzz.onnx", buf, len, &g, &d);
+			CU_ASSERT(rc == 0 || rc == WS_EINPUT);
+			CU_ASSERT(rc == 0 || diag_count(&d) > 0);
+			if (rc == 0)
+				graph_release(&g);
+		}
+		free(buf);
+		free(data);
+		free(path);
+		diag_release(&d);
+	}
+}
+
 int suite_onnx(void)
 {
 	static const struct tu_test tests[] = {
@@ -242,6 +280,8 @@ int suite_onnx(void)
 		{"attention, gelu and shared-weight recognition", test_patterns},
 		{"truncated file, wrong magic", test_truncated_and_magic},
 		{"unsupported op names node and op type", test_unsupported_op},
+		{"corrupted files: errors, never crashes",
+		 test_corrupt_never_crashes},
 		{0},
 	};
 	return tu_add_suite("onnx", tests);
