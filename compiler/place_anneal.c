@@ -1,6 +1,7 @@
 /*
  * place_anneal.c: strategy "anneal": simulated annealing over positions and
- * shapes, starting from the "pack" layout.
+ * shapes, starting from the better (place_cost) of the "pack" and "strips"
+ * layouts.
  *
  * Cost (place_cost, docs/placement.md): bottleneck stage cycles + traffic
  * (bytes x Manhattan distance, as wavelet-hops spread over the links) + 10%
@@ -23,6 +24,7 @@
 #include "sim/util.h"
 
 extern const struct place_strategy place_strategy_pack;
+extern const struct place_strategy place_strategy_strips;
 
 struct state {
 	const struct place_problem *pp;
@@ -61,9 +63,27 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 		  char *note, struct diag *d)
 {
 	int n = pp->n_items;
-	int rc = place_strategy_pack.fn(pp, rects, note, d);
-	if (rc)
-		return rc;
+	/* start from the better of pack and strips */
+	struct rect *alt = xmalloc(sizeof(*alt) * (size_t)n);
+	struct diag quiet;
+	diag_init(&quiet);
+	int rc = place_strategy_pack.fn(pp, rects, note, &quiet);
+	int rc2 = place_strategy_strips.fn(pp, alt, note, &quiet);
+	diag_release(&quiet);
+	if (rc && rc2) {
+		free(alt);
+		diag_add(d, NULL, 0, 0,
+			 "place: anneal: neither pack nor strips could make a "
+			 "starting layout of the %d stages in the %dx%d grid",
+			 n, pp->grid_w, pp->grid_h);
+		return WS_EINPUT;
+	}
+	const char *start = "pack";
+	if (rc || (!rc2 && place_cost(pp, alt) < place_cost(pp, rects))) {
+		memcpy(rects, alt, sizeof(*alt) * (size_t)n);
+		start = "strips";
+	}
+	free(alt);
 	struct state s = {pp, rects, xcalloc((size_t)n, sizeof(double))};
 	for (int i = 0; i < n; i++)
 		s.cyc[i] = place_item_cycles(pp, i, rects[i].w, rects[i].h);
@@ -153,9 +173,9 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 		}
 	}
 	memcpy(rects, best, sizeof(*best) * (size_t)n);
-	snprintf(note, 128, "%s%ld of %ld moves, %ld accepted, cost %.4g",
-		 stopped ? "stopped by time budget after " : "", it, moves,
-		 accepted, bestc);
+	snprintf(note, 128, "from %s, %s%ld of %ld moves, %ld accepted, cost %.4g",
+		 start, stopped ? "stopped by time budget after " : "", it,
+		 moves, accepted, bestc);
 	free(best);
 	free(s.cyc);
 	return 0;
@@ -163,6 +183,6 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 
 const struct place_strategy place_strategy_anneal = {
 	"anneal",
-	"simulated annealing over positions and shapes from the pack layout",
+	"simulated annealing over positions and shapes from pack or strips",
 	anneal,
 };

@@ -294,7 +294,9 @@ static int64_t stage_out_lines(const struct plan_stage *ps, int pass)
 	const struct kernel_work *w = &ps->work[pass];
 	if (w->reduce_wavelets > 0)
 		return across(&ps->r, w->reduce_axis);
-	return ps->r.w < ps->r.h ? ps->r.w : ps->r.h;
+	/* no reduction: the output is spread over the rectangle and leaves
+	 * through its longer edge */
+	return ps->r.w > ps->r.h ? ps->r.w : ps->r.h;
 }
 
 static int64_t stage_in_lines(const struct plan_stage *ps, int pass)
@@ -302,7 +304,7 @@ static int64_t stage_in_lines(const struct plan_stage *ps, int pass)
 	const struct kernel_work *w = &ps->work[pass];
 	if (w->bcast_wavelets > 0)
 		return across(&ps->r, w->bcast_axis);
-	return ps->r.w < ps->r.h ? ps->r.w : ps->r.h;
+	return ps->r.w > ps->r.h ? ps->r.w : ps->r.h;
 }
 
 /* Link ids along a path of corners (dimension-ordered segments).  Steps
@@ -962,6 +964,8 @@ static void finish(struct sim *s)
 static int64_t stage_weight_bytes(const struct sim *s, int si)
 {
 	const struct plan_stage *ps = &s->p->stages[si];
+	if (ps->stream_bytes > 0) /* what the compiler streams per step */
+		return ps->stream_bytes;
 	if (s->g) {
 		int64_t b = 0;
 		for (int k = 0; k < ps->n_layers; k++) {
@@ -1272,7 +1276,7 @@ void engine_roofline(const struct plan *p, const struct machine *m,
 		}
 		if (f > fworst)
 			fworst = f;
-		depth += f + hop * (ps->r.w + ps->r.h);
+
 		double u = (double)engine_task_occ(m, p->prec,
 						   &ps->work[PASS_UPDATE], NULL);
 		if (u > upd)
@@ -1299,6 +1303,43 @@ void engine_roofline(const struct plan *p, const struct machine *m,
 		if (pa == PASS_FWD && ser > fworst)
 			fworst = ser;
 	}
+	/* fill and drain: the longest path of forward tasks (occupancy, fill
+	 * across the rectangle) and routes (hops) from the host */
+	double *dist = xcalloc((size_t)p->n_stages + 1, sizeof(double));
+	for (int round = 0; round <= p->n_stages; round++) {
+		int changed = 0;
+		for (int i = 0; i < p->n_routes; i++) {
+			const struct plan_route *r = &p->routes[i];
+			if (r->pass != PASS_FWD || r->dst_stage < 0)
+				continue;
+			double t = r->src_stage < 0 ? io + (double)m->io.latency_cycles
+						    : dist[r->src_stage];
+			if (r->src_stage >= 0) {
+				const struct plan_stage *ps = &p->stages[r->src_stage];
+				t += (double)engine_task_occ(m, p->prec,
+							     &ps->work[PASS_FWD], NULL) +
+				     hop * (ps->r.w + ps->r.h);
+			}
+			for (int k = 0; k + 1 < r->n_points; k++)
+				t += hop * (abs(r->points[k + 1].x - r->points[k].x) +
+					    abs(r->points[k + 1].y - r->points[k].y));
+			if (t > dist[r->dst_stage]) {
+				dist[r->dst_stage] = t;
+				changed = 1;
+			}
+		}
+		if (!changed)
+			break;
+	}
+	for (int i = 0; i < p->n_stages; i++) {
+		const struct plan_stage *ps = &p->stages[i];
+		double t = dist[i] + (double)engine_task_occ(m, p->prec,
+							     &ps->work[PASS_FWD], NULL) +
+			   hop * (ps->r.w + ps->r.h);
+		if (t > depth)
+			depth = t;
+	}
+	free(dist);
 	out->sample_cycles = worst;
 	out->infer_sample_cycles = fworst;
 	/* fill and drain: forward and backward through the chain once */

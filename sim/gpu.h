@@ -179,11 +179,22 @@ void gpu_result_release(struct gpu_result *r);
 
 /*
  * Estimate a training step (zero_grad, forward, loss, backward, optimizer
- * step) and an inference batch (forward, no gradients) of `gr` on the GPU.
- * `gr` must be finished (graph_finish).  Fills `out` (caller releases it).
- * 0, or WS_EINPUT with the reason in d (e.g. an op it cannot cost, a batch
- * that does not fit in GPU memory is NOT an error: it is reported in d as a
- * warning-free note only through the result).
+ * step) and an inference batch (forward only, no gradients) of `gr` on the
+ * GPU described by `g`, with the options in `opts` (batch per GPU, dtype,
+ * number of GPUs, eager or graph style, optimizer).  `gr` must be a
+ * finished graph (graph_load / graph_finish); its per-sample shapes are
+ * read, its costs are not needed.  Fills `out`; the caller releases it
+ * with gpu_result_release().  Times in seconds, energy in joules (whole
+ * board, idle included, one GPU; cluster_energy_j for all GPUs).
+ * Returns 0, or WS_EINPUT with the reason in d (a dtype the model does not
+ * support, an op it cannot cost).  Memory capacity is not checked.
+ *
+ * Example:
+ *     struct gpu_run_opts o;
+ *     gpu_run_opts_default(&o);
+ *     o.batch = 256; o.dtype = DT_BF16;
+ *     if (gpu_estimate(&h100, &graph, &o, &r, &d) == 0)
+ *         printf("%.3f ms per step\n", r.train.seconds * 1e3);
  */
 int gpu_estimate(const struct gpu_spec *g, const struct graph *gr,
 		 const struct gpu_run_opts *opts, struct gpu_result *out,

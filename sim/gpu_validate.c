@@ -246,8 +246,9 @@ void gpu_val_print(const struct gpu_val *v, FILE *out, int rows)
 	static const char *const mname[] = {"train time", "infer time",
 					    "train energy"};
 	fprintf(out, "measurements: %s\n", v->file);
-	fprintf(out, "%-12s %6s %-5s %-5s %-8s | %9s %9s %6s | %9s %9s %6s "
-		     "| %9s %9s %6s\n",
+	if (rows)
+		fprintf(out, "%-12s %6s %-5s %-5s %-8s | %9s %9s %6s | %9s %9s "
+			     "%6s | %9s %9s %6s\n",
 		"network", "batch", "prec", "style", "bound", "train ms",
 		"meas", "err", "infer ms", "meas", "err", "train J", "meas",
 		"err");
