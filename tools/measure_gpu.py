@@ -313,7 +313,14 @@ class Net(nn.Module):
             q, k, v = xs[:3]
         b, s, d = q.shape
         sp = lambda t: t.reshape(b, t.shape[1], h, d // h).transpose(1, 2)
-        o = F.scaled_dot_product_attention(sp(q), sp(k), sp(v), is_causal=causal)
+        q, k, v = sp(q), sp(k), sp(v)
+        if hasattr(F, "scaled_dot_product_attention"):
+            o = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
+        else:  # PyTorch < 2.0: unfused
+            w = (q @ k.transpose(-1, -2)) / math.sqrt(q.shape[-1])
+            if causal:
+                w = w.masked_fill(torch.ones(s, s, dtype=torch.bool, device=q.device).triu(1), float("-inf"))
+            o = torch.softmax(w, dim=-1) @ v
         return o.transpose(1, 2).reshape(b, s, d)
 
 
@@ -573,11 +580,15 @@ def main(argv=None):
     try:
         paths = [find_net(n) for n in a.nets]
         if a.check:
-            for p in paths:
+            for p in paths:  # build, one training step on the CPU, count
                 y = YamlNet(p)
-                model, _ = build(y, 2, "cpu")
+                model, inputs = build(y, 2, "cpu")
+                opt = make_opt(a.optimizer, model.parameters())
+                loss = model(*inputs)
+                loss.backward()
+                opt.step()
                 print(f"{y.name}: {sum(t.numel() for t in model.parameters())} parameters, "
-                      f"{len(y.layers)} layers")
+                      f"{len(y.layers)} layers, loss {float(loss):.4g}: ok")
             return 0
         if not torch.cuda.is_available():
             sys.exit("measure_gpu: no CUDA GPU visible to PyTorch (use --check to test the networks on the CPU)")
