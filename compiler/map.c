@@ -9,6 +9,9 @@
 #include "fabric/timing.h"
 #include "sim/util.h"
 
+/* Rows (dense) or input channels (conv) a kernel buffers at a time. */
+#define MAP_ROW_BLOCK 8
+
 static int64_t cdiv(int64_t a, int64_t b)
 {
 	return b <= 0 ? a : (a + b - 1) / b;
@@ -314,7 +317,9 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 		 * replicated; the weight-gradient pass broadcasts the x slice
 		 * down the columns again (dy is still in the row buffers) */
 		act_pe = (cdiv(M * K, P) + cdiv(M * N, P)) * eb;
-		buf_pe = 2 * M * (tk + tn) * eb;
+		/* rows stream through in blocks of MAP_ROW_BLOCK, double
+		 * buffered: inputs and partial sums of one block */
+		buf_pe = 2 * imin(M, MAP_ROW_BLOCK) * (tk * eb + tn * acc);
 		wk[PASS_BWD_WEIGHT].bcast_axis = AXIS_Y;
 		wk[PASS_BWD_WEIGHT].bcast_wavelets = h > 1 ? wav(c, M * tk * eb) : 0;
 	} else if (s->kind == KERNEL_CONV) {
@@ -363,7 +368,10 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 		act_pe = (cdiv(cin * tin, h) + tn * tk) * eb;
 		gw->bcast_axis = AXIS_Y;
 		gw->bcast_wavelets = h > 1 ? wav(c, cin * tin * eb) : 0;
-		buf_pe = 2 * (cin * (tin + kv) + tn * tk) * eb;
+		/* input channels stream through MAP_ROW_BLOCK at a time
+		 * (double buffered) into fp32 accumulators of the tile */
+		buf_pe = 2 * imin(cin, MAP_ROW_BLOCK) * (tin + kv) * eb +
+			 tn * tk * acc;
 	} else {
 		/* elements (output, or input for reductions such as losses)
 		 * spread evenly; second operand broadcast */
@@ -417,7 +425,8 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 		if (t.needs_grad)
 			wk[PASS_BWD_DATA].out_wavelets =
 				wav(c, imax(1, t.in_elems) * eb);
-		act_pe = cdiv(t.saved_bytes, P) + (other ? other * eb : 0);
+		/* the broadcast operand's slices are part of what is saved */
+		act_pe = cdiv(t.saved_bytes, P);
 		buf_pe = 2 * (tin + tk + other) * eb;
 		(void)wrep;
 	}

@@ -1,12 +1,15 @@
 /*
  * place_anneal.c: strategy "anneal": simulated annealing over positions and
- * shapes, starting from the "pack" layout.
+ * shapes, starting from the better (place_cost) of the "pack" and "strips"
+ * layouts.
  *
  * Cost (place_cost, docs/placement.md): bottleneck stage cycles + traffic
  * (bytes x Manhattan distance, as wavelet-hops spread over the links) + 10%
  * of the bottleneck per unused wafer.  Moves: shift a stage by a few PEs,
  * move it anywhere, swap two stages' corners, resize a stage (PEs x0.8 ..
- * x1.25, within its minimum and useful maximum, aspect perturbed).  A move
+ * x1.25, within its minimum and useful maximum, aspect perturbed), move one
+ * edge of a stage by 1 to 4 PEs (grow into a gap, or give one up); a
+ * quarter of the moves pick the current bottleneck stage.  A move
  * that leaves the grid, overlaps or breaks SRAM is rejected.
  *
  * Deterministic for a given seed: the schedule is a fixed number of moves
@@ -23,6 +26,7 @@
 #include "sim/util.h"
 
 extern const struct place_strategy place_strategy_pack;
+extern const struct place_strategy place_strategy_strips;
 
 struct state {
 	const struct place_problem *pp;
@@ -61,9 +65,27 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 		  char *note, struct diag *d)
 {
 	int n = pp->n_items;
-	int rc = place_strategy_pack.fn(pp, rects, note, d);
-	if (rc)
-		return rc;
+	/* start from the better of pack and strips */
+	struct rect *alt = xmalloc(sizeof(*alt) * (size_t)n);
+	struct diag quiet;
+	diag_init(&quiet);
+	int rc = place_strategy_pack.fn(pp, rects, note, &quiet);
+	int rc2 = place_strategy_strips.fn(pp, alt, note, &quiet);
+	diag_release(&quiet);
+	if (rc && rc2) {
+		free(alt);
+		diag_add(d, NULL, 0, 0,
+			 "place: anneal: neither pack nor strips could make a "
+			 "starting layout of the %d stages in the %dx%d grid",
+			 n, pp->grid_w, pp->grid_h);
+		return WS_EINPUT;
+	}
+	const char *start = "pack";
+	if (rc || (!rc2 && place_cost(pp, alt) < place_cost(pp, rects))) {
+		memcpy(rects, alt, sizeof(*alt) * (size_t)n);
+		start = "strips";
+	}
+	free(alt);
 	struct state s = {pp, rects, xcalloc((size_t)n, sizeof(double))};
 	for (int i = 0; i < n; i++)
 		s.cyc[i] = place_item_cycles(pp, i, rects[i].w, rects[i].h);
@@ -84,8 +106,16 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 			break;
 		}
 		T = T0 * pow(1e-4, (double)it / (double)moves);
-		int kind = rnd(&st, 4);
+		int kind = rnd(&st, 5);
 		int i = rnd(&st, n), j = -1;
+		if (rnd(&st, 4) == 0) {
+			/* a quarter of the moves work on the bottleneck */
+			for (int k = 0; k < n; k++)
+				if (s.cyc[k] > s.cyc[i])
+					i = k;
+			if (kind == 1 || kind == 2)
+				kind = 4;
+		}
 		struct rect qi = rects[i], qj = {0, 0, 0, 0};
 		const struct place_item *item = &pp->items[i];
 		if (kind == 0) { /* shift */
@@ -105,13 +135,23 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 			qi.y = rects[j].y;
 			qj.x = rects[i].x;
 			qj.y = rects[i].y;
+		} else if (kind == 4) { /* move one edge by 1..4 PEs */
+			int32_t k = 1 + rnd(&st, 4) * (rnd(&st, 2) ? 1 : -1);
+			switch (rnd(&st, 4)) {
+			case 0: qi.w += k; break;		  /* east */
+			case 1: qi.h += k; break;		  /* south */
+			case 2: qi.x -= k; qi.w += k; break;	  /* west */
+			default: qi.y -= k; qi.h += k; break;	  /* north */
+			}
+			if (qi.w < 1 || qi.h < 1 ||
+			    (int64_t)qi.w * qi.h < item->min_pes)
+				continue;
 		} else { /* resize */
 			double f = 0.8 + 0.45 * unit(&st);
 			int64_t pes = (int64_t)((double)qi.w * qi.h * f);
 			double asp = (double)qi.w / qi.h * (0.7 + 0.6 * unit(&st));
 			if (!place_shape_aspect(pp, i, pes, asp, &qi.w, &qi.h))
 				continue;
-			(void)item;
 		}
 		/* validity: check i against everyone but j, then j */
 		struct rect oi = rects[i], oj = j >= 0 ? rects[j] : qj;
@@ -153,9 +193,9 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 		}
 	}
 	memcpy(rects, best, sizeof(*best) * (size_t)n);
-	snprintf(note, 128, "%s%ld of %ld moves, %ld accepted, cost %.4g",
-		 stopped ? "stopped by time budget after " : "", it, moves,
-		 accepted, bestc);
+	snprintf(note, 128, "from %s, %s%ld of %ld moves, %ld accepted, cost %.4g",
+		 start, stopped ? "stopped by time budget after " : "", it,
+		 moves, accepted, bestc);
 	free(best);
 	free(s.cyc);
 	return 0;
@@ -163,6 +203,6 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 
 const struct place_strategy place_strategy_anneal = {
 	"anneal",
-	"simulated annealing over positions and shapes from the pack layout",
+	"simulated annealing over positions and shapes from pack or strips",
 	anneal,
 };

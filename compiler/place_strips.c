@@ -57,7 +57,7 @@ static int strips(const struct place_problem *pp, struct rect *rects,
 	int n = pp->n_items;
 	struct rect *tmp = xcalloc((size_t)n, sizeof(*tmp));
 	double best = INFINITY;
-	int kmax = n < 48 ? n : 48;
+	int kmax = 2 * n + 8 < 96 ? 2 * n + 8 : 96;
 	if (kmax > pp->grid_h)
 		kmax = pp->grid_h;
 	for (int k = 1; k <= kmax; k++) {

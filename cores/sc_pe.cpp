@@ -248,6 +248,17 @@ void sc_pe::step_program(int64_t t)
 			finished = op_sent_ == o.n;
 			break;
 		case SC_OP_TASK:
+			/* the halo goes out and comes in while the task runs */
+			if (op_sent_ < o.n_send && can_send(o.color_out)) {
+				send(o.color_out, o.dest, op_sent_ == o.n_send - 1,
+				     false, t, t, t);
+				op_sent_++;
+				relay_free_ = event_max(relay_free_, t + 1);
+			}
+			if (op_halo_ < o.n_recv2 && take(o.color_out, t, &s)) {
+				op_halo_++;
+				relay_free_ = event_max(relay_free_, t + 1);
+			}
 			if (!op_started_ && (o.n == 0 || take(o.color, t, &s))) {
 				int64_t k = (int64_t)pe_work_cycles(cfg_->pe, cfg_->prec,
 								    &o.work);
@@ -256,15 +267,16 @@ void sc_pe::step_program(int64_t t)
 				op_started_ = true;
 				if (o.n) {
 					op_done_ = 1;
-					relay_free_ = t + 1; /* consumed up to t */
+					relay_free_ = event_max(relay_free_, t + 1);
 				}
 			} else if (op_started_ && op_done_ < o.n &&
 				   take(o.color, t, &s)) {
 				op_done_++;
-				relay_free_ = t + 1;
+				relay_free_ = event_max(relay_free_, t + 1);
 			}
 			trace_busy_ = op_started_ && t < busy_until_;
-			if (op_started_ && op_done_ == o.n && t >= busy_until_ &&
+			if (op_started_ && op_done_ == o.n && op_sent_ == o.n_send &&
+			    op_halo_ == o.n_recv2 && t >= busy_until_ &&
 			    t >= relay_free_) {
 				st_.last_event = event_max(
 					st_.last_event, event_max(busy_until_, relay_free_));
@@ -278,7 +290,7 @@ void sc_pe::step_program(int64_t t)
 		if (!finished)
 			break;
 		op_++;
-		op_done_ = op_sent_ = 0;
+		op_done_ = op_sent_ = op_halo_ = 0;
 		op_started_ = false;
 		relay_free_ = 0;
 		relay_ready_.clear();

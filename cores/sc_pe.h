@@ -95,7 +95,7 @@ private:
 	int64_t packets_made_ = 0;
 	std::deque<packet> srcq_;
 	/* program state */
-	int64_t op_ = 0, op_end_ = 0, op_done_ = 0, op_sent_ = 0;
+	int64_t op_ = 0, op_end_ = 0, op_done_ = 0, op_sent_ = 0, op_halo_ = 0;
 	bool op_started_ = false;
 	int64_t busy_until_ = 0, relay_free_ = 0;
 	std::deque<int64_t> relay_ready_;

@@ -707,6 +707,9 @@ static void setup(struct sim *s)
 			}
 		}
 		struct stats_route *sr = &s->st->routes[i];
+		sr->src_stage = r->src == n ? -1 : r->src;
+		sr->dst_stage = r->dst;
+		sr->backward = !r->fwd;
 		sr->hops = r->hops;
 		sr->lanes = r->lanes;
 		sr->occ_cycles = (cycles_t)r->ser;
@@ -954,9 +957,11 @@ static void finish(struct sim *s)
 		}
 	}
 	if ((double)s->sg[s->n].occ[PASS_FWD] > rworst) {
+		rworst = (double)s->sg[s->n].occ[PASS_FWD];
 		st->bottleneck = LIMIT_IO;
 		st->bottleneck_route = -1;
 	}
+	st->pace_cycles = rworst;
 }
 
 /* ---- weight streaming ------------------------------------------------- */
@@ -964,6 +969,8 @@ static void finish(struct sim *s)
 static int64_t stage_weight_bytes(const struct sim *s, int si)
 {
 	const struct plan_stage *ps = &s->p->stages[si];
+	if (ps->stream_bytes > 0) /* what the compiler streams per step */
+		return ps->stream_bytes;
 	if (s->g) {
 		int64_t b = 0;
 		for (int k = 0; k < ps->n_layers; k++) {

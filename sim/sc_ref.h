@@ -118,7 +118,9 @@ enum sc_ref_op_kind {
 	SC_OP_TASK,	/* a task activated by the first of n wavelets of
 			   `color` (at once if n == 0): it computes for
 			   pe_work_cycles(work) while it takes the n wavelets
-			   as they arrive, one per cycle */
+			   as they arrive, one per cycle; meanwhile it sends
+			   n_send halo wavelets to `dest` on `color_out` and
+			   takes n_recv2 halo wavelets of `color_out` */
 	SC_OP_COUNT
 };
 
@@ -128,6 +130,7 @@ struct sc_ref_op {
 	int32_t dest;	    /* SEND: destination PE (X then Y), -1: colour route */
 	int64_t n;	    /* wavelets */
 	struct pe_work work; /* COMPUTE: the task; RELAY: per wavelet */
+	int64_t n_send, n_recv2; /* TASK: halo out and in */
 };
 
 /* Every PE's operations (CSR layout: PE i runs ops[first[i] .. first[i+1]))

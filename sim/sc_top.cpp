@@ -687,20 +687,15 @@ int sc_ref_program_stage(struct sc_ref_program *p, const struct machine *m,
 			const bool in_x = x >= ox && x < ox + w;
 			const bool in_y = y >= oy && y < oy + h;
 			if (in_x && in_y) {
-				/* a PE of the rectangle */
-				int64_t ex = x + 1;
-				if (kw->halo_wavelets > 0 && ex < ox + w) {
-					sc_ref_op o = {SC_OP_SEND, c_h, 0, (int32_t)(id + 1),
-						       kw->halo_wavelets, {0, 0, 0, 0, 0}};
-					sc_ref_program_add(p, id, &o);
-				}
-				if (kw->halo_wavelets > 0 && x > ox) {
-					sc_ref_op o = {SC_OP_RECV, c_h, 0, -1,
-						       kw->halo_wavelets, {0, 0, 0, 0, 0}};
-					sc_ref_program_add(p, id, &o);
-				}
-				sc_ref_op t = {SC_OP_TASK, c_b, 0, -1,
-					       has_b ? kw->bcast_wavelets : 0, kw->pe};
+				/* a PE of the rectangle: its halo goes to its east
+				 * neighbour, its west neighbour's comes in */
+				bool east = kw->halo_wavelets > 0 && x + 1 < ox + w;
+				bool west = kw->halo_wavelets > 0 && x > ox;
+				sc_ref_op t = {SC_OP_TASK, c_b, c_h,
+					       east ? (int32_t)(id + 1) : -1,
+					       has_b ? kw->bcast_wavelets : 0, kw->pe,
+					       east ? kw->halo_wavelets : 0,
+					       west ? kw->halo_wavelets : 0};
 				sc_ref_program_add(p, id, &t);
 				if (has_r) {
 					int64_t next = rx ? id + 1 : id + mw;
@@ -709,7 +704,7 @@ int sc_ref_program_stage(struct sc_ref_program *p, const struct machine *m,
 					 * one vector op and one SRAM read per wavelet */
 					sc_ref_op o = {first ? SC_OP_SEND : SC_OP_RELAY, c_r,
 						       c_r, (int32_t)next, kw->reduce_wavelets,
-						       {0, 1, 1, 0, 0}};
+						       {0, 1, 1, 0, 0}, 0, 0};
 					sc_ref_program_add(p, id, &o);
 				}
 			} else if (has_b && ((bx && x == 0 && in_y) ||
@@ -719,12 +714,12 @@ int sc_ref_program_stage(struct sc_ref_program *p, const struct machine *m,
 						  : (oy + h - 1) * mw + x;
 				sc_ref_route_line(p, colors, c_b, id, last, 1);
 				sc_ref_op o = {SC_OP_SEND, c_b, 0, -1,
-					       kw->bcast_wavelets, {0, 0, 0, 0, 0}};
+					       kw->bcast_wavelets, {0, 0, 0, 0, 0}, 0, 0};
 				sc_ref_program_add(p, id, &o);
 			} else if (has_r && ((rx && x == ox + w && in_y) ||
 					     (!rx && y == oy + h && in_x))) {
 				sc_ref_op o = {SC_OP_RECV, c_r, 0, -1,
-					       kw->reduce_wavelets, {0, 0, 0, 0, 0}};
+					       kw->reduce_wavelets, {0, 0, 0, 0, 0}, 0, 0};
 				sc_ref_program_add(p, id, &o);
 			}
 		}

@@ -374,6 +374,49 @@ static void test_uno_speed(void)
 	diag_release(&d);
 }
 
+static char *yaml_of(const struct plan *p, const struct graph *g)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	plan_write(p, g, f);
+	fclose(f);
+	return buf;
+}
+
+static void test_plan_deterministic(void)
+{
+	struct graph g;
+	struct machine m;
+	CU_ASSERT_EQUAL_FATAL(pn_random_graph(&g, 9, 8, 8, 48), 0);
+	CU_ASSERT_EQUAL_FATAL(pn_machine("mini64", 0, 0, 0, &m), 0);
+	int n;
+	const struct place_strategy *const *all = place_strategies(&n);
+	for (int s = 0; s < n; s++) {
+		char *text[2];
+		for (int k = 0; k < 2; k++) {
+			struct plan p;
+			struct diag d;
+			plan_init(&p);
+			diag_init(&d);
+			struct plan_opts o;
+			plan_opts_init(&o);
+			o.strategy = all[s]->name;
+			o.seed = 3;
+			o.time_budget_s = 60; /* never the limit here */
+			CU_ASSERT_EQUAL_FATAL(plan_build(&g, &m, &o, &p, &d), 0);
+			CU_ASSERT(strstr(p.strategy_note, "time budget") == NULL);
+			text[k] = yaml_of(&p, &g);
+			plan_release(&p);
+			diag_release(&d);
+		}
+		CU_ASSERT_STRING_EQUAL(text[0], text[1]);
+		free(text[0]);
+		free(text[1]);
+	}
+	graph_release(&g);
+}
+
 int suite_place(void)
 {
 	static const struct tu_test tests[] = {
@@ -386,6 +429,7 @@ int suite_place(void)
 		 test_random_graphs_and_machines},
 		{"color limits", test_colors_limit},
 		{"modes: auto, forced, unknown strategy", test_modes},
+		{"same inputs and seed, same plan bytes", test_plan_deterministic},
 		{"CANDLE zoo on wse2", test_candle_zoo},
 		{"Uno under a second per fast strategy", test_uno_speed},
 		{0, 0}};

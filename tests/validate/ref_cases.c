@@ -234,8 +234,8 @@ static void zero_load_case(const struct machine *m, int side, int64_t n)
 	r.engine_s = wall_seconds() - t0;
 	struct sc_ref_program p;
 	sc_ref_program_init(&p, m, side, side);
-	struct sc_ref_op send = {SC_OP_SEND, 0, 0, dst, n, {0, 0, 0, 0, 0}};
-	struct sc_ref_op recv = {SC_OP_RECV, 0, 0, -1, n, {0, 0, 0, 0, 0}};
+	struct sc_ref_op send = {SC_OP_SEND, 0, 0, dst, n, {0, 0, 0, 0, 0}, 0, 0};
+	struct sc_ref_op recv = {SC_OP_RECV, 0, 0, -1, n, {0, 0, 0, 0, 0}, 0, 0};
 	sc_ref_program_add(&p, 0, &send);
 	sc_ref_program_add(&p, dst, &recv);
 	sc_ref_program_end(&p);
@@ -253,6 +253,158 @@ static void zero_load_case(const struct machine *m, int side, int64_t n)
 	if (diag_count(&d))
 		diag_print(&d, stderr);
 	diag_release(&d);
+	print_row(&r);
+}
+
+/* ---- the three-layer MLP pipeline -------------------------------------- */
+
+/*
+ * dims[0] -> dims[1] -> dims[2] -> dims[3], each layer a w x w stage, side
+ * by side in one band of a 32 x 32 machine, S samples streamed (inference).
+ * Engine: total cycles of engine_run (host I/O made negligible: its figure
+ * is the pipeline's).  Reference: the same stages, every PE:
+ *
+ *     row 0      feeders (the host input), one per column of stage 0
+ *     rows 1..w  stage 0 | stage 1 | stage 2 | drains
+ *
+ * a stage PE runs, per sample, TASK (column broadcast in) then its part of
+ * the row reduction (SEND from the west edge, RELAY after); the east-edge
+ * PE of row i takes the reduced row and sends it (fp16) to column i of the
+ * next stage on a colour route: east along row i, then north and south
+ * along the column, into every PE of it.  Colour sets alternate between
+ * stage boundaries so a router never needs two routes for one colour.
+ */
+static void route_lane(struct sc_ref_program *p, int64_t colors, int color,
+		       int64_t src, int64_t col_x, int64_t y_top, int64_t y_bot)
+{
+	int64_t W = p->width, sy = src / W, sx = src % W;
+	for (int64_t x = sx; x < col_x; x++)
+		p->routes[(sy * W + x) * colors + color] |= 1u << SC_PORT_E;
+	for (int64_t y = y_top; y <= y_bot; y++) {
+		uint8_t m = 1u << SC_PORT_RAMP;
+		if (y <= sy && y > y_top)
+			m |= 1u << SC_PORT_N;
+		if (y >= sy && y < y_bot)
+			m |= 1u << SC_PORT_S;
+		p->routes[(y * W + col_x) * colors + color] |= m;
+	}
+}
+
+static void mlp_case(const struct machine *m0, int S)
+{
+	struct machine m = *m0;
+	m.width = m.height = 32;
+	m.io.bandwidth_gbytes_s = 1e6;
+	m.io.latency_cycles = 0;
+	const int n = 3, w = 10;
+	const int64_t dims[4] = {1000, 1000, 1000, 1000};
+	const enum pe_prec prec = PREC_MIXED;
+	struct plan p;
+	tp_dense_chain(&p, &m, n, dims, w, w, prec);
+	struct engine_opts o;
+	engine_opts_init(&o);
+	o.job = ENGINE_INFER;
+	o.infer_samples = S;
+	struct stats st;
+	stats_init(&st);
+	struct diag d;
+	diag_init(&d);
+	struct row r = {"MLP 3x1000 on 32x32, 10x10 stages", -1, -1, 0, 0, 0.05, 0,
+			NULL};
+	char name[64];
+	snprintf(name, sizeof name, "MLP 3 layers 32x32, %d samples", S);
+	r.name = name;
+	double t0 = wall_seconds();
+	if (engine_run(&p, NULL, &m, &o, &st, &d) == 0)
+		r.engine = (double)st.total_cycles;
+	r.engine_s = wall_seconds() - t0;
+	stats_release(&st);
+
+	/* the reference program */
+	const int64_t W = n * w + 1, H = w + 1, colors = m.fabric.colors;
+	struct sc_ref_program q;
+	sc_ref_program_init(&q, &m, W, H);
+	q.prec = prec;
+	const int c_r = 1, c_out = 1;
+	for (int64_t y = 0; y < H; y++)
+		for (int64_t x = 0; x < W; x++) {
+			int64_t id = y * W + x;
+			int s = (int)(x / w), i = (int)(x % w), row = (int)y - 1;
+			if (y == 0) {
+				if (s != 0)
+					continue;
+				/* feeder of column i of stage 0: the host input */
+				const struct kernel_work *k = &p.stages[0].work[PASS_FWD];
+				sc_ref_route_line(&q, colors, 2 + i, id, (H - 1) * W + x, 1);
+				struct sc_ref_op f = {SC_OP_SEND, 2 + i, 0, -1,
+						      S * k->bcast_wavelets,
+						      {0, 0, 0, 0, 0}, 0, 0};
+				sc_ref_program_add(&q, id, &f);
+				continue;
+			}
+			if (s == n) {
+				/* drain of row `row`: the network's output */
+				const struct kernel_work *k = &p.stages[n - 1].work[PASS_FWD];
+				int64_t out = (k->out_wavelets + w - 1) / w;
+				struct sc_ref_op f = {SC_OP_RECV, c_out, 0, -1, S * out,
+						      {0, 0, 0, 0, 0}, 0, 0};
+				sc_ref_program_add(&q, id, &f);
+				continue;
+			}
+			const struct kernel_work *k = &p.stages[s].work[PASS_FWD];
+			int in_color = 2 + (s % 2) * w + i;
+			int lane = 2 + ((s + 1) % 2) * w + row;
+			for (int smp = 0; smp < S; smp++) {
+				struct sc_ref_op t = {SC_OP_TASK, in_color, 0, -1,
+						      k->bcast_wavelets, k->pe, 0, 0};
+				sc_ref_program_add(&q, id, &t);
+				if (i == 0) {
+					struct sc_ref_op f = {SC_OP_SEND, c_r, 0,
+							      (int32_t)(id + 1),
+							      k->reduce_wavelets,
+							      {0, 0, 0, 0, 0}, 0, 0};
+					sc_ref_program_add(&q, id, &f);
+				} else if (i < w - 1) {
+					struct sc_ref_op f = {SC_OP_RELAY, c_r, c_r,
+							      (int32_t)(id + 1),
+							      k->reduce_wavelets,
+							      {0, 1, 1, 0, 0}, 0, 0};
+					sc_ref_program_add(&q, id, &f);
+				} else {
+					/* east edge: the reduced row, then its fp16
+					 * outputs to the next stage or the drain */
+					struct sc_ref_op f = {SC_OP_RECV, c_r, 0, -1,
+							      k->reduce_wavelets,
+							      {0, 0, 0, 0, 0}, 0, 0};
+					sc_ref_program_add(&q, id, &f);
+					int64_t out = (k->out_wavelets + w - 1) / w;
+					struct sc_ref_op g = {SC_OP_SEND, c_out, 0,
+							      (int32_t)(id + 1), out,
+							      {0, 0, 0, 0, 0}, 0, 0};
+					if (s + 1 < n) {
+						g.color = lane;
+						g.dest = -1;
+						if (smp == 0)
+							route_lane(&q, colors, lane, id,
+								   (s + 1) * w + row, 1,
+								   H - 1);
+					}
+					sc_ref_program_add(&q, id, &g);
+				}
+			}
+		}
+	sc_ref_program_end(&q);
+	struct sc_ref_program_stats qs;
+	t0 = wall_seconds();
+	if (sc_ref_run_program(&m, &q, NULL, &qs, &d) == 0 && !qs.deadlock &&
+	    !qs.unroutable)
+		r.ref = (double)qs.cycles;
+	r.ref_s = wall_seconds() - t0;
+	sc_ref_program_release(&q);
+	if (diag_count(&d))
+		diag_print(&d, stderr);
+	diag_release(&d);
+	tp_release(&p);
 	print_row(&r);
 }
 
@@ -318,6 +470,8 @@ int main(int argc, char **argv)
 	cw->pe.tasks = 1;
 	cw->halo_wavelets = 2 * 2 * 32 * 2 / 4;
 	stage_case(&m, "conv 3x3 32ch 16x16 fwd", &s, PASS_FWD, 0, NULL);
+
+	mlp_case(&m, 6);
 
 	/* synthetic traffic, 16 x 16, packets of 4 wavelets */
 	traffic_case(&m, "uniform 16x16 load 0.04", TRAFFIC_UNIFORM, 0.04, 4, 16);
