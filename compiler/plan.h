@@ -20,12 +20,30 @@
  *   edge |  rectangle edges, one color each            |  edge
  *        +---------------------------------------------+
  *
- * Dense kernel on a w x h rectangle (the reference mapping): the weight
- * matrix [K in, N out] is tiled so PE (i, j) holds a (K/h) x (N/w) block.
- * The input vector is broadcast down columns (each column needs K/h values
- * per row, multicast along the column); partial sums are reduced along rows
- * to the east edge; backward runs the transposed flows; the weight gradient
- * is a local outer product; the update is local.
+ * Dense kernel on a w x h rectangle (the reference mapping, compiler/map.c):
+ * the weight matrix [K in, N out] is tiled so the PE in column j, row i
+ * holds a tile_k x tile_n block, tile_k = ceil(K/w) (the K slice is chosen
+ * by the column) and tile_n = ceil(N/h) (the N slice by the row).  The input
+ * vector enters at the north edge and column j's K slice is broadcast down
+ * the column (bcast_axis = AXIS_Y); partial sums are reduced along rows to
+ * the east edge (reduce_axis = AXIS_X), where the fused epilogue (bias,
+ * activation, normalisation, dropout) runs and the output leaves.  Backward
+ * runs the transposed flows (dy slices broadcast along rows, dx partial sums
+ * reduced down columns to the south edge); the weight gradient is a local
+ * outer product; the update is local.  The axes are always given explicitly
+ * in struct kernel_work: the engine should read them, not assume them.
+ *
+ * Execution modes:
+ *   MODE_PIPELINED  every stage owns its rectangle for the whole run; the
+ *                   rectangles never overlap; samples are pipelined.
+ *   MODE_STREAMING  stages run one at a time, each on the whole wafer (all
+ *                   rectangles are the full grid and do overlap); the
+ *                   weights of a stage stream in from external memory
+ *                   (plan_stage.stream_bytes) and the gradients out.
+ *
+ * Ownership: every pointer in a plan is owned by it (plan_release frees).
+ * The compiler's entry points (plan_build, plan_load, plan_check) are in
+ * compiler/place.h and compiler/plan_io.h.
  */
 #ifndef WAFERSIM_PLAN_H
 #define WAFERSIM_PLAN_H
@@ -89,7 +107,21 @@ struct plan_stage {
 	int64_t tile_k, tile_n;	    /* per-PE tile of the main operation */
 	struct kernel_work work[PASS_COUNT];
 	struct sram_use sram;
-	cycles_t est_cycles[PASS_COUNT]; /* analytic, per sample (update: step) */
+	cycles_t est_cycles[PASS_COUNT]; /* analytic, per sample (update: step);
+					  * one sample alone, fill latency
+					  * across the rectangle included */
+	/* --- added by the placement engineer (all additive) --- */
+	int64_t samples_in_flight; /* samples whose activations this stage keeps
+				    * (1F1B pipeline: deeper for early stages) */
+	int64_t min_pes;	   /* fewest PEs whose SRAM holds the stage */
+	int64_t stream_bytes;	   /* STREAMING: weight bytes streamed in per
+				    * step (0 in pipelined mode) */
+	cycles_t stage_cycles;	   /* pace: per sample, the busiest resource
+				    * (compute or inbound wavelets) summed
+				    * over FWD, BWD_DATA, BWD_WEIGHT, plus
+				    * UPDATE / batch; fill latency excluded
+				    * (est_cycles includes it) */
+	int line, col;		   /* where the stage was read (plan_load), or 0 */
 };
 
 struct plan_point {
@@ -105,7 +137,18 @@ struct plan_route {
 	int n_points;	/* corners of a dimension-ordered path, src to dst */
 	struct plan_point *points;
 	int multicast_group; /* routes sharing a source tree share an id, else -1 */
+	/* --- added (additive) --- */
+	int tensor;	/* graph tensor carried (its gradient for BWD_DATA), or -1 */
+	int64_t hops;	/* links crossed: sum of |dx| + |dy| over the path */
+	int line, col;	/* where the route was read (plan_load), or 0 */
 };
+
+/*
+ * Kernel colors: every router inside a stage's rectangle keeps this many
+ * colors for the kernel's own broadcast and reduction flows (forward and
+ * backward); routes between stages use the remaining ones there.
+ */
+#define PLAN_KERNEL_COLORS 4
 
 struct plan {
 	char *network;	/* graph name */
@@ -121,9 +164,41 @@ struct plan {
 	int n_routes;
 	struct plan_route *routes;
 	int colors_used;
+	/* --- added (additive): summary figures, grid, provenance --- */
+	int64_t grid_w, grid_h;	  /* machine grid the plan was made for */
+	int64_t pes_used;	  /* PEs inside some stage's rectangle */
+	int bottleneck_stage;	  /* stage with the largest stage_cycles, or -1 */
+	cycles_t bottleneck_cycles; /* its stage_cycles: time per sample */
+	int64_t hop_bytes_per_sample; /* sum over routes of wavelet bytes x hops */
+	int64_t max_sram_bytes;	  /* largest sram.total over stages */
+	int64_t min_pes_total;	  /* sum of stages' min_pes */
+	enum optimizer opt;	  /* optimizer the training state is sized for */
+	uint64_t seed;		  /* strategy seed (anneal) */
+	double compile_s;	  /* wall seconds plan_build took (not written) */
+	char strategy_note[128];  /* e.g. "stopped by time budget after N moves" */
 };
 
+/* Empty plan (no stages, no routes, mode MODE_AUTO, bottleneck_stage -1). */
 void plan_init(struct plan *p);
+/* Free everything the plan owns and leave it as after plan_init. */
 void plan_release(struct plan *p);
+
+/* Names used in plan files and reports (lowercase, stable). */
+const char *plan_mode_name(enum exec_mode m);
+const char *plan_kind_name(enum kernel_kind k);
+const char *plan_pass_name(enum pass p);
+const char *plan_prec_name(enum pe_prec p);
+/* Reverse lookups: index or -1. */
+int plan_mode_from_name(const char *s);
+int plan_kind_from_name(const char *s);
+int plan_pass_from_name(const char *s);
+int plan_prec_from_name(const char *s);
+
+/* Stage id by name, or -1. */
+int plan_find_stage(const struct plan *p, const char *name);
+
+/* Recompute the summary figures (pes_used, bottleneck, hop bytes, max SRAM,
+ * min_pes_total, route hops, colors_used) from stages and routes. */
+void plan_summarise(struct plan *p, const struct machine *m);
 
 #endif

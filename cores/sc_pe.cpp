@@ -62,7 +62,7 @@ int32_t sc_pe::pick_dest()
 		return (int32_t)(((y + (h + 1) / 2 - 1) % h) * w +
 				 (x + (w + 1) / 2 - 1) % w);
 	case SC_PAT_NEIGHBOR:
-		return (int32_t)(((y + 1) % h) * w + (x + 1) % w);
+		return (int32_t)(y * w + (x + 1) % w);
 	case SC_PAT_HOTSPOT: {
 		double u = (double)(next_random() >> 11) * 0x1.0p-53;
 		if (u < cfg_->traffic->hotspot_fraction)
@@ -148,7 +148,11 @@ void sc_pe::step_traffic(int64_t t)
 	/* Source: Bernoulli generation, then one wavelet of the oldest packet. */
 	double p = tr.rate / (double)tr.packet_wavelets;
 	double u = (double)(next_random() >> 11) * 0x1.0p-53;
-	if (u < p && !(tr.drain && t >= w1)) {
+	bool full = tr.max_queue_wavelets > 0 &&
+		    st_.queued + tr.packet_wavelets > tr.max_queue_wavelets;
+	if (u < p && full)
+		st_.refused++;
+	if (u < p && !(tr.drain && t >= w1) && !full) {
 		packet k;
 		k.gen_cycle = t;
 		k.inject_cycle = -1;
@@ -243,6 +247,42 @@ void sc_pe::step_program(int64_t t)
 			trace_busy_ = t < relay_free_;
 			finished = op_sent_ == o.n;
 			break;
+		case SC_OP_TASK:
+			/* the halo goes out and comes in while the task runs */
+			if (op_sent_ < o.n_send && can_send(o.color_out)) {
+				send(o.color_out, o.dest, op_sent_ == o.n_send - 1,
+				     false, t, t, t);
+				op_sent_++;
+				relay_free_ = event_max(relay_free_, t + 1);
+			}
+			if (op_halo_ < o.n_recv2 && take(o.color_out, t, &s)) {
+				op_halo_++;
+				relay_free_ = event_max(relay_free_, t + 1);
+			}
+			if (!op_started_ && (o.n == 0 || take(o.color, t, &s))) {
+				int64_t k = (int64_t)pe_work_cycles(cfg_->pe, cfg_->prec,
+								    &o.work);
+				busy_until_ = t + k;
+				st_.busy_cycles += k;
+				op_started_ = true;
+				if (o.n) {
+					op_done_ = 1;
+					relay_free_ = event_max(relay_free_, t + 1);
+				}
+			} else if (op_started_ && op_done_ < o.n &&
+				   take(o.color, t, &s)) {
+				op_done_++;
+				relay_free_ = event_max(relay_free_, t + 1);
+			}
+			trace_busy_ = op_started_ && t < busy_until_;
+			if (op_started_ && op_done_ == o.n && op_sent_ == o.n_send &&
+			    op_halo_ == o.n_recv2 && t >= busy_until_ &&
+			    t >= relay_free_) {
+				st_.last_event = event_max(
+					st_.last_event, event_max(busy_until_, relay_free_));
+				finished = true;
+			}
+			break;
 		default:
 			assert(!"unknown op kind");
 			finished = true;
@@ -250,7 +290,7 @@ void sc_pe::step_program(int64_t t)
 		if (!finished)
 			break;
 		op_++;
-		op_done_ = op_sent_ = 0;
+		op_done_ = op_sent_ = op_halo_ = 0;
 		op_started_ = false;
 		relay_free_ = 0;
 		relay_ready_.clear();

@@ -48,6 +48,7 @@ struct sc_pe_stats {
 	int64_t packets_measured_gen = 0, packets_measured_done = 0;
 	double lat_sum = 0, net_lat_sum = 0, lat_max = 0, hops_sum = 0;
 	int64_t queued = 0;	    /* wavelets waiting in the source queue */
+	int64_t refused = 0;	    /* packets refused: source queue full */
 	int64_t busy_cycles = 0;    /* program: compute and relay cycles */
 	int64_t last_event = 0;	    /* program: last send/arrival/compute end */
 	bool done = false;	    /* program: all ops finished */
@@ -94,7 +95,7 @@ private:
 	int64_t packets_made_ = 0;
 	std::deque<packet> srcq_;
 	/* program state */
-	int64_t op_ = 0, op_end_ = 0, op_done_ = 0, op_sent_ = 0;
+	int64_t op_ = 0, op_end_ = 0, op_done_ = 0, op_sent_ = 0, op_halo_ = 0;
 	bool op_started_ = false;
 	int64_t busy_until_ = 0, relay_free_ = 0;
 	std::deque<int64_t> relay_ready_;

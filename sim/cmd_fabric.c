@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "fabric/traffic.h"
 #include "machine.h"
+#include "sc_ref.h"
 #include "util.h"
 
 static const char fabric_help[] =
@@ -19,7 +20,8 @@ static const char fabric_help[] =
 	"                       [--rate R] [--packet-wavelets N] [--cycles C]\n"
 	"                       [--warmup C] [--drain C] [--seed S]\n"
 	"                       [--hotspot-fraction F] [--sweep | --saturation]\n"
-	"                       [-o DIR] [--json]\n\n"
+	"                       [-o DIR] [--json]\n"
+	"                       [--engine fabsim|systemc [--vcd FILE [--vcd-pe N]...]]\n\n"
 	"Synthetic traffic on the cycle-level fabric model: every PE injects\n"
 	"packets (Bernoulli), routed X then Y on one color.  Prints what network\n"
 	"simulators print: average packet and network latency, accepted\n"
@@ -41,6 +43,13 @@ static const char fabric_help[] =
 	"  --saturation         bisection for the saturation rate\n"
 	"  -o, --output DIR     where --sweep writes (default .)\n"
 	"  --json               machine-readable output on stdout\n"
+	"  --engine E           fabsim (default: the C simulator) or systemc\n"
+	"                       (the SystemC reference model, one point, meshes\n"
+	"                       up to 64x64; docs/reference.md)\n"
+	"  --vcd FILE           systemc: write a VCD waveform (GTKWave) of the\n"
+	"                       traced PEs, their routers and links\n"
+	"  --vcd-pe N           PE id (y * width + x) to trace, repeatable up to\n"
+	"                       16 (default 0)\n"
 	"\nexample: wafersim fabric --machine mini64 --pattern transpose "
 	"--rate 0.01\n";
 
@@ -247,7 +256,8 @@ static int do_sweep(const char *machine, const struct traffic_config *c,
 int cmd_fabric(int argc, char **argv)
 {
 	enum { O_MESH = 256, O_PATTERN, O_RATE, O_PKT, O_CYCLES, O_WARMUP,
-	       O_DRAIN, O_SEED, O_HOT, O_SWEEP, O_SAT, O_JSON, O_MACHINE };
+	       O_DRAIN, O_SEED, O_HOT, O_SWEEP, O_SAT, O_JSON, O_MACHINE,
+	       O_ENGINE, O_VCD, O_VCD_PE };
 	static const struct option opts[] = {
 		{"machine", required_argument, NULL, O_MACHINE},
 		{"mesh", required_argument, NULL, O_MESH},
@@ -262,13 +272,18 @@ int cmd_fabric(int argc, char **argv)
 		{"sweep", no_argument, NULL, O_SWEEP},
 		{"saturation", no_argument, NULL, O_SAT},
 		{"json", no_argument, NULL, O_JSON},
+		{"engine", required_argument, NULL, O_ENGINE},
+		{"vcd", required_argument, NULL, O_VCD},
+		{"vcd-pe", required_argument, NULL, O_VCD_PE},
 		{"output", required_argument, NULL, 'o'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *machine_name = "mini64", *mesh = NULL, *pattern = "uniform";
 	const char *out_dir = ".";
-	int sweep = 0, sat = 0, json = 0;
+	int sweep = 0, sat = 0, json = 0, systemc = 0;
+	struct sc_ref_opts sco;
+	sc_ref_opts_init(&sco);
 	long v;
 	double rate = 0.1;
 	struct traffic_config c;
@@ -327,6 +342,25 @@ int cmd_fabric(int argc, char **argv)
 		case O_SWEEP: sweep = 1; break;
 		case O_SAT: sat = 1; break;
 		case O_JSON: json = 1; break;
+		case O_ENGINE:
+			if (strcmp(optarg, "fabsim") && strcmp(optarg, "systemc"))
+				return cli_usage_error(
+					"fabric",
+					"'--engine' must be fabsim or systemc, got '%s'",
+					optarg);
+			systemc = !strcmp(optarg, "systemc");
+			break;
+		case O_VCD: sco.vcd_path = optarg; break;
+		case O_VCD_PE:
+			if (sco.n_vcd_pes == SC_REF_MAX_VCD)
+				return cli_usage_error("fabric",
+						       "at most %d '--vcd-pe'",
+						       SC_REF_MAX_VCD);
+			if (cli_parse_long("fabric", "--vcd-pe", optarg, 0,
+					   SC_REF_MAX_SIDE * SC_REF_MAX_SIDE - 1, &v))
+				return EXIT_USAGE;
+			sco.vcd_pes[sco.n_vcd_pes++] = (int32_t)v;
+			break;
 		case 'o': out_dir = optarg; break;
 		case 'h': fputs(fabric_help, stdout); return EXIT_OK;
 		default: return cli_usage_error("fabric", "bad option");
@@ -339,6 +373,15 @@ int cmd_fabric(int argc, char **argv)
 		return cli_usage_error("fabric",
 				       "'--sweep' and '--saturation' exclude "
 				       "each other");
+	if (systemc && (sweep || sat))
+		return cli_usage_error("fabric",
+				       "'--engine systemc' runs one point; "
+				       "'--sweep' and '--saturation' use fabsim");
+	if (!systemc && (sco.vcd_path || sco.n_vcd_pes))
+		return cli_usage_error("fabric",
+				       "'--vcd' needs '--engine systemc'");
+	if (sco.vcd_path && !sco.n_vcd_pes)
+		sco.n_vcd_pes = 1; /* PE 0 */
 
 	struct diag d;
 	diag_init(&d);
@@ -406,7 +449,12 @@ int cmd_fabric(int argc, char **argv)
 		}
 	} else {
 		struct traffic_result r;
-		rc = traffic_run(&c, &r, &d);
+		rc = systemc ? sc_ref_traffic_run(&m, &c, &sco, &r, &d)
+			     : traffic_run(&c, &r, &d);
+		if (!rc && systemc && !json)
+			printf("fabric: engine systemc (reference model)%s%s\n",
+			       sco.vcd_path ? ", waveform " : "",
+			       sco.vcd_path ? sco.vcd_path : "");
 		if (!rc) {
 			if (json) {
 				print_json_obj(stdout, &c, &r, bound);

@@ -47,6 +47,8 @@ struct stage_rt {
 	int n_out_fwd, n_out_bwd, n_cons, n_prod;
 	int *out_fwd, *out_bwd;	 /* route ids */
 	int *cons, *prod;	 /* stage ids (consumers hold back-pressure) */
+	int64_t *credits;	 /* per consumer: samples this stage may be
+				    ahead of that consumer's starts */
 	int sink;		 /* forward output goes to no stage */
 	/* full mode: occupancy of the four tile shapes (columns with the
 	 * larger or smaller share of K x rows with that of N) */
@@ -292,7 +294,9 @@ static int64_t stage_out_lines(const struct plan_stage *ps, int pass)
 	const struct kernel_work *w = &ps->work[pass];
 	if (w->reduce_wavelets > 0)
 		return across(&ps->r, w->reduce_axis);
-	return ps->r.w < ps->r.h ? ps->r.w : ps->r.h;
+	/* no reduction: the output is spread over the rectangle and leaves
+	 * through its longer edge */
+	return ps->r.w > ps->r.h ? ps->r.w : ps->r.h;
 }
 
 static int64_t stage_in_lines(const struct plan_stage *ps, int pass)
@@ -300,7 +304,7 @@ static int64_t stage_in_lines(const struct plan_stage *ps, int pass)
 	const struct kernel_work *w = &ps->work[pass];
 	if (w->bcast_wavelets > 0)
 		return across(&ps->r, w->bcast_axis);
-	return ps->r.w < ps->r.h ? ps->r.w : ps->r.h;
+	return ps->r.w > ps->r.h ? ps->r.w : ps->r.h;
 }
 
 /* Link ids along a path of corners (dimension-ordered segments).  Steps
@@ -343,20 +347,32 @@ static void route_links(struct sim *s, struct eroute *e,
 	e->hops = n;
 }
 
+cycles_t engine_stream_reserve(uint64_t *link_free, const int64_t *links,
+			       int n_links, cycles_t ready, int64_t wavelets,
+			       const struct fabric_params *f, cycles_t *start)
+{
+	cycles_t t = ready;
+	for (int i = 0; i < n_links; i++)
+		t = cmax(t, link_free[links[i]]);
+	int64_t n = wavelets > 0 ? wavelets : 1;
+	for (int i = 0; i < n_links; i++)
+		link_free[links[i]] = t + (cycles_t)n;
+	if (start)
+		*start = t;
+	return t + fabric_stream_cycles(f, n_links, n);
+}
+
 /* Send sample `smp` on route ri, ready at t. */
 static void route_send(struct sim *s, int ri, uint64_t smp, cycles_t t)
 {
 	struct eroute *e = &s->rt[ri];
 	struct stats_route *sr = &s->st->routes[ri];
-	cycles_t start = t;
+	cycles_t start;
+	cycles_t arrive = engine_stream_reserve(s->link_free, e->links,
+						e->n_links, t, e->ser,
+						&s->m->fabric, &start);
 	for (int i = 0; i < e->n_links; i++)
-		start = cmax(start, s->link_free[e->links[i]]);
-	for (int i = 0; i < e->n_links; i++) {
-		s->link_free[e->links[i]] = start + (cycles_t)e->ser;
 		s->st->link_wavelets[e->links[i]] += (uint64_t)e->wavelets;
-	}
-	cycles_t arrive = start + fabric_stream_cycles(&s->m->fabric, e->hops,
-						       e->ser > 0 ? e->ser : 1);
 	if (e->dst < 0) {
 		arrive += (cycles_t)s->m->io.latency_cycles;
 		s->st->io_out_bytes += e->wavelets * (s->m->fabric.wavelet_bits / 8);
@@ -495,7 +511,7 @@ static void try_stage(struct sim *s, int si, cycles_t now)
 	if (s->fwd_got[base + f] < g->fwd_need)
 		return;
 	for (int i = 0; i < g->n_cons; i++)
-		if (f - s->sg[g->cons[i]].next_fwd >= STAGE_INPUT_SLOTS) {
+		if (f - s->sg[g->cons[i]].next_fwd >= g->credits[i]) {
 			if (!g->blocked) {
 				g->blocked = 1;
 				g->blocked_since = now;
@@ -601,6 +617,8 @@ static void add_route_out(int **a, int *n, int v)
 	(*a)[(*n)++] = v;
 }
 
+static void credits_setup(struct sim *s);
+
 static void setup(struct sim *s)
 {
 	const struct plan *p = s->p;
@@ -689,6 +707,9 @@ static void setup(struct sim *s)
 			}
 		}
 		struct stats_route *sr = &s->st->routes[i];
+		sr->src_stage = r->src == n ? -1 : r->src;
+		sr->dst_stage = r->dst;
+		sr->backward = !r->fwd;
 		sr->hops = r->hops;
 		sr->lanes = r->lanes;
 		sr->occ_cycles = (cycles_t)r->ser;
@@ -706,6 +727,72 @@ static void setup(struct sim *s)
 	h->occ[PASS_FWD] = bytes > 0 ? (cycles_t)((double)bytes / bpc + 0.999999)
 				     : 0;
 	h->lim[PASS_FWD] = LIMIT_IO;
+	credits_setup(s);
+}
+
+/*
+ * Back-pressure credits.  A producer may run ahead of a consumer's starts by
+ * the consumer's input slots plus what the path between them holds at full
+ * rate: its transit latency (the producer's broadcast and reduction chain,
+ * the route's hops and ramps, the host I/O latency) over the serialisation
+ * of one sample (router buffers hold at least one wavelet per hop, so a
+ * long path is also a deep queue).  And when a consumer's inputs arrive by
+ * paths of different latency (Uno's doses go straight from the host to the
+ * head, its encoders take three stages), the early input is buffered at the
+ * consumer for the skew between them; without this the short path would
+ * throttle the whole pipeline, which the hardware does not do.
+ */
+static void credits_setup(struct sim *s)
+{
+	int n = s->n;
+	cycles_t *dist = xcalloc((size_t)n + 1, sizeof(cycles_t));
+	cycles_t *arr = xcalloc((size_t)s->nr + 1, sizeof(cycles_t));
+	/* longest arrival time of a sample at every stage's edge, host at 0
+	 * (relaxation over the DAG; n + 1 rounds suffice) */
+	for (int round = 0; round <= n; round++) {
+		int changed = 0;
+		for (int r = 0; r < s->nr; r++) {
+			const struct eroute *e = &s->rt[r];
+			if (!e->fwd || e->dst < 0)
+				continue;
+			const struct stage_rt *g = &s->sg[e->src];
+			cycles_t t = dist[e->src] + g->occ[PASS_FWD] +
+				     fabric_stream_cycles(&s->m->fabric, e->hops,
+							  e->ser > 0 ? e->ser : 1);
+			t += e->src == n ? (cycles_t)s->m->io.latency_cycles
+					 : g->lat[PASS_FWD];
+			arr[r] = t;
+			if (t > dist[e->dst]) {
+				dist[e->dst] = t;
+				changed = 1;
+			}
+		}
+		if (!changed)
+			break;
+	}
+	for (int i = 0; i <= n; i++) {
+		struct stage_rt *g = &s->sg[i];
+		g->credits = xcalloc((size_t)(g->n_cons ? g->n_cons : 1),
+				     sizeof(int64_t));
+		for (int k = 0; k < g->n_cons; k++)
+			g->credits[k] = STAGE_INPUT_SLOTS;
+	}
+	for (int r = 0; r < s->nr; r++) {
+		const struct eroute *e = &s->rt[r];
+		if (!e->fwd || e->dst < 0)
+			continue;
+		struct stage_rt *g = &s->sg[e->src];
+		/* from the producer's start to the consumer's start */
+		cycles_t transit = dist[e->dst] - dist[e->src];
+		cycles_t per = cmax((cycles_t)(e->ser > 0 ? e->ser : 1),
+				    cmax(g->occ[PASS_FWD], 1));
+		int64_t cr = STAGE_INPUT_SLOTS + (int64_t)(transit / per);
+		for (int k = 0; k < g->n_cons; k++)
+			if (g->cons[k] == e->dst && cr > g->credits[k])
+				g->credits[k] = cr;
+	}
+	free(dist);
+	free(arr);
 }
 
 static void sim_release(struct sim *s)
@@ -716,6 +803,7 @@ static void sim_release(struct sim *s)
 			free(s->sg[i].out_bwd);
 			free(s->sg[i].cons);
 			free(s->sg[i].prod);
+			free(s->sg[i].credits);
 		}
 	free(s->sg);
 	if (s->rt)
@@ -827,6 +915,24 @@ static void finish(struct sim *s)
 		else
 			st->infer_interval_cycles = s->sample_out[0];
 	}
+	if (s->p->mode == MODE_STREAMING) {
+		/* the layer holding the wafer longest; external memory bound
+		 * when its weights took longer to arrive than its compute */
+		cycles_t worst = 0;
+		for (int i = 0; i < s->n; i++)
+			if (st->stages[i].stream_span_cycles > worst) {
+				worst = st->stages[i].stream_span_cycles;
+				st->slowest_stage = i;
+			}
+		if (st->slowest_stage >= 0) {
+			const struct stats_stage *g = &st->stages[st->slowest_stage];
+			double bpc = s->m->extmem.bandwidth_gbytes_s / s->m->clock_ghz;
+			double wcyc = (double)g->extmem_in_bytes / bpc;
+			double comp = (double)(g->compute_cycles + g->comm_cycles);
+			st->bottleneck = wcyc > comp ? LIMIT_EXTMEM : g->limit;
+		}
+		return;
+	}
 	/* bottleneck: the slowest stage, unless a route or the host I/O needs
 	 * more cycles per sample */
 	double worst = 0;
@@ -851,9 +957,11 @@ static void finish(struct sim *s)
 		}
 	}
 	if ((double)s->sg[s->n].occ[PASS_FWD] > rworst) {
+		rworst = (double)s->sg[s->n].occ[PASS_FWD];
 		st->bottleneck = LIMIT_IO;
 		st->bottleneck_route = -1;
 	}
+	st->pace_cycles = rworst;
 }
 
 /* ---- weight streaming ------------------------------------------------- */
@@ -861,6 +969,8 @@ static void finish(struct sim *s)
 static int64_t stage_weight_bytes(const struct sim *s, int si)
 {
 	const struct plan_stage *ps = &s->p->stages[si];
+	if (ps->stream_bytes > 0) /* what the compiler streams per step */
+		return ps->stream_bytes;
 	if (s->g) {
 		int64_t b = 0;
 		for (int k = 0; k < ps->n_layers; k++) {
@@ -1072,9 +1182,15 @@ int engine_run(const struct plan *p, const struct graph *gr,
 				on_arrive(&s, (int)ev.a, ev.b, ev.time);
 				break;
 			}
-			if (o->progress && (st->events & 0xffff) == 0) {
-				double done = (double)s.sg[s.n > 0 ? 0 : 0].next_fwd /
-					      (double)s.S;
+			if (o->progress &&
+			    (o->full || (st->events & 0x3ff) == 0)) {
+				/* tasks run over tasks to run */
+				double done = 0;
+				for (int i = 0; i < s.n; i++)
+					done += (double)(s.sg[i].next_fwd +
+							 s.sg[i].next_bwd);
+				done /= (double)s.n * (double)s.S *
+					(s.train ? 2.0 : 1.0);
 				o->progress(o->progress_ctx, done);
 			}
 		}
@@ -1171,12 +1287,70 @@ void engine_roofline(const struct plan *p, const struct machine *m,
 		}
 		if (f > fworst)
 			fworst = f;
-		depth += f + hop * (ps->r.w + ps->r.h);
+
 		double u = (double)engine_task_occ(m, p->prec,
 						   &ps->work[PASS_UPDATE], NULL);
 		if (u > upd)
 			upd = u;
 	}
+	/* routes: a sample's wavelets over the lanes of the stream */
+	for (int i = 0; i < p->n_routes; i++) {
+		const struct plan_route *r = &p->routes[i];
+		int pa = r->pass == PASS_BWD_DATA ? PASS_BWD_DATA : PASS_FWD;
+		int64_t lo = r->src_stage >= 0
+				     ? stage_out_lines(&p->stages[r->src_stage], pa)
+				     : INT64_MAX;
+		int64_t li = r->dst_stage >= 0
+				     ? stage_in_lines(&p->stages[r->dst_stage], pa)
+				     : lo;
+		int64_t lanes = lo < li ? lo : li;
+		if (lanes == INT64_MAX || lanes < 1)
+			lanes = 1;
+		double ser = (double)ceil_div64(r->wavelets_per_sample, lanes);
+		if (ser > worst) {
+			worst = ser;
+			out->limit = LIMIT_FABRIC;
+		}
+		if (pa == PASS_FWD && ser > fworst)
+			fworst = ser;
+	}
+	/* fill and drain: the longest path of forward tasks (occupancy, fill
+	 * across the rectangle) and routes (hops) from the host */
+	double *dist = xcalloc((size_t)p->n_stages + 1, sizeof(double));
+	for (int round = 0; round <= p->n_stages; round++) {
+		int changed = 0;
+		for (int i = 0; i < p->n_routes; i++) {
+			const struct plan_route *r = &p->routes[i];
+			if (r->pass != PASS_FWD || r->dst_stage < 0)
+				continue;
+			double t = r->src_stage < 0 ? io + (double)m->io.latency_cycles
+						    : dist[r->src_stage];
+			if (r->src_stage >= 0) {
+				const struct plan_stage *ps = &p->stages[r->src_stage];
+				t += (double)engine_task_occ(m, p->prec,
+							     &ps->work[PASS_FWD], NULL) +
+				     hop * (ps->r.w + ps->r.h);
+			}
+			for (int k = 0; k + 1 < r->n_points; k++)
+				t += hop * (abs(r->points[k + 1].x - r->points[k].x) +
+					    abs(r->points[k + 1].y - r->points[k].y));
+			if (t > dist[r->dst_stage]) {
+				dist[r->dst_stage] = t;
+				changed = 1;
+			}
+		}
+		if (!changed)
+			break;
+	}
+	for (int i = 0; i < p->n_stages; i++) {
+		const struct plan_stage *ps = &p->stages[i];
+		double t = dist[i] + (double)engine_task_occ(m, p->prec,
+							     &ps->work[PASS_FWD], NULL) +
+			   hop * (ps->r.w + ps->r.h);
+		if (t > depth)
+			depth = t;
+	}
+	free(dist);
 	out->sample_cycles = worst;
 	out->infer_sample_cycles = fworst;
 	/* fill and drain: forward and backward through the chain once */

@@ -36,10 +36,14 @@ static const char *fmt_j(char *buf, double j)
 		snprintf(buf, 32, "%.3g mJ", j * 1e3);
 	else if (j < 1e3)
 		snprintf(buf, 32, "%.3g J", j);
-	else if (j < 3.6e6)
+	else if (j < 1e6)
 		snprintf(buf, 32, "%.3g kJ", j / 1e3);
-	else
+	else if (j < 3.6e9)
 		snprintf(buf, 32, "%.3g kWh", j / 3.6e6);
+	else if (j < 3.6e12)
+		snprintf(buf, 32, "%.3g MWh", j / 3.6e9);
+	else
+		snprintf(buf, 32, "%.3g GWh", j / 3.6e12);
 	return buf;
 }
 
@@ -117,11 +121,12 @@ const char *report_bottleneck(const struct stats *st, const struct plan *p,
 			 stage_name(p, src), stage_name(p, dst));
 	} else if (st->slowest_stage >= 0) {
 		const struct stats_stage *g = &st->stages[st->slowest_stage];
-		const char *what = st->mode == MODE_STREAMING &&
-						   st->bottleneck == LIMIT_EXTMEM
-					   ? "external memory"
+		const char *what = st->mode == MODE_STREAMING
+					   ? stats_limit_name(st->bottleneck)
 					   : stats_limit_name(g->limit);
-		snprintf(buf, n, "stage '%s' (%s bound)", g->name, what);
+		snprintf(buf, n, "%s '%s' (%s bound)",
+			 st->mode == MODE_STREAMING ? "layer" : "stage", g->name,
+			 what);
 	} else
 		snprintf(buf, n, "none");
 	return buf;
@@ -318,9 +323,11 @@ void report_text(const struct report_in *r, FILE *out)
 		used += (int64_t)p->stages[i].r.w * p->stages[i].r.h;
 	if (p->mode == MODE_STREAMING && p->n_stages > 0)
 		used = machine_pes(m);
-	fprintf(out, "Plan\n");
-	fprintf(out, "  mode               %s%s%s\n", mode_name(p->mode),
-		p->mode_reason[0] ? ": " : "", p->mode_reason);
+	fprintf(out, "Plan (%s)\n", mode_name(p->mode));
+	if (p->mode_reason[0])
+		fprintf(out, "  mode               %s\n", p->mode_reason);
+	else
+		fprintf(out, "  mode               %s\n", mode_name(p->mode));
 	fprintf(out, "  placement          %s, %d stages, %d routes, %d colors\n",
 		p->strategy ? p->strategy : "?", p->n_stages, p->n_routes,
 		p->colors_used);
@@ -352,8 +359,13 @@ void report_text(const struct report_in *r, FILE *out)
 		fprintf(out, "\nTraining (simulated: %d steps of %lld samples, %s)\n",
 			t->steps, (long long)t->batch,
 			t->full ? "every PE timed" : "one reference PE per stage");
-		fprintf(out, "  time per step      %s  (first step %s, pipeline fill included)\n",
-			report_fmt_s(a, f.step_s), report_fmt_s(b, f.step_first_s));
+		if (t->mode == MODE_STREAMING)
+			fprintf(out, "  time per step      %s  (every layer's weights in "
+				"twice, gradients out)\n", report_fmt_s(a, f.step_s));
+		else
+			fprintf(out, "  time per step      %s  (first step %s, pipeline "
+				"fill included)\n",
+				report_fmt_s(a, f.step_s), report_fmt_s(b, f.step_first_s));
 		fprintf(out, "  samples per second %s\n", fmt_n(a, f.samples_per_s));
 		if (r->dataset_samples > 0)
 			fprintf(out, "  epoch              %s  (%s samples, %lld steps); "
@@ -371,11 +383,32 @@ void report_text(const struct report_in *r, FILE *out)
 		text_energy_parts(&f.e_train, out);
 		fprintf(out, "  bottleneck         %s\n",
 			report_bottleneck(t, p, bn, sizeof(bn)));
-		if (t->slowest_stage >= 0)
+		if (t->slowest_stage >= 0 && t->mode == MODE_STREAMING) {
+			const struct stats_stage *g = &t->stages[t->slowest_stage];
+			fprintf(out, "  slowest layer      '%s': %s from its weights "
+				"streaming in to its gradients out (%sB in per step "
+				"at %.0f GB/s)\n",
+				g->name,
+				report_fmt_s(a, (double)g->stream_span_cycles * f.cycle_s),
+				fmt_n(b, (double)g->extmem_in_bytes / t->steps),
+				m->extmem.bandwidth_gbytes_s);
+		} else if (t->slowest_stage >= 0)
 			fprintf(out, "  slowest stage      '%s': %.0f cycles per sample "
 				"(steady state)\n",
 				t->stages[t->slowest_stage].name,
 				stats_stage_sample_cycles(t, t->slowest_stage));
+		if (t->mode != MODE_STREAMING && t->pace_cycles > 0 &&
+		    t->step_cycles > 0) {
+			double work = t->pace_cycles * (double)t->batch;
+			double share = 1 - work / (double)t->step_cycles;
+			fprintf(out, "  pipeline           %.0f cycles per sample at the "
+				"bottleneck; the batch needs %.0f of the step's %llu "
+				"cycles%s\n", t->pace_cycles, work,
+				(unsigned long long)t->step_cycles,
+				share > 0.5 ? ": fill and drain dominate (a larger "
+					      "batch would amortise them)"
+					    : "");
+		}
 		fprintf(out, "  PE utilisation     %.1f%% of all PE-cycles\n",
 			100 * stats_pe_utilisation(t));
 		fprintf(out, "  analytic estimate  %s per step (roofline of the "
@@ -431,33 +464,32 @@ void report_text(const struct report_in *r, FILE *out)
 			(long long)r->runs, (long long)r->epochs);
 		if (r->predictions > 0)
 			fprintf(out, ", %s predictions", fmt_n(a, (double)r->predictions));
-		fprintf(out, "\n  %-20s %21s", "", "wafer");
+		fprintf(out, " (time, energy)\n  %-12s %22s", "", "wafer");
 		if (r->gpu.present)
-			fprintf(out, " %21s %21s", "GPU eager", "GPU graph");
+			fprintf(out, " %22s %22s", "GPU eager", "GPU graph");
 		fprintf(out, "\n");
-		if (r->train) {
-			fprintf(out, "  %-20s %10s %10s", "training", report_fmt_s(a, f.campaign_s),
-				fmt_j(b, f.campaign_j));
-			if (r->gpu.present)
-				fprintf(out, " %10s %10s %10s %10s",
-					report_fmt_s(c, f.gpu_campaign_s[0]),
-					fmt_j(d, f.gpu_campaign_j[0]),
-					report_fmt_s(a, f.gpu_campaign_s[1]),
-					fmt_j(b, f.gpu_campaign_j[1]));
-			fprintf(out, "\n");
-		}
-		if (r->infer && r->predictions > 0) {
-			fprintf(out, "  %-20s %10s %10s", "predictions",
-				report_fmt_s(a, f.predictions_s), fmt_j(b, f.predictions_j));
-			if (r->gpu.present)
-				fprintf(out, " %10s %10s %10s %10s",
-					report_fmt_s(c, f.gpu_predictions_s[0]),
-					fmt_j(d, f.gpu_predictions_j[0]),
-					report_fmt_s(a, f.gpu_predictions_s[1]),
-					fmt_j(b, f.gpu_predictions_j[1]));
+		for (int row = 0; row < 2; row++) {
+			if (row == 0 && !r->train)
+				continue;
+			if (row == 1 && !(r->infer && r->predictions > 0))
+				continue;
+			double ts[3] = {row ? f.predictions_s : f.campaign_s,
+					row ? f.gpu_predictions_s[0] : f.gpu_campaign_s[0],
+					row ? f.gpu_predictions_s[1] : f.gpu_campaign_s[1]};
+			double js[3] = {row ? f.predictions_j : f.campaign_j,
+					row ? f.gpu_predictions_j[0] : f.gpu_campaign_j[0],
+					row ? f.gpu_predictions_j[1] : f.gpu_campaign_j[1]};
+			fprintf(out, "  %-12s", row ? "predictions" : "training");
+			for (int k = 0; k < (r->gpu.present ? 3 : 1); k++) {
+				char cell[64];
+				snprintf(cell, sizeof(cell), "%s, %s",
+					 report_fmt_s(a, ts[k]), fmt_j(b, js[k]));
+				fprintf(out, " %22s", cell);
+			}
 			fprintf(out, "\n");
 		}
 	}
+	(void)d;
 }
 
 /* ---- JSON ---------------------------------------------------------------- */
@@ -482,6 +514,12 @@ static void jkv(FILE *out, int ind, const char *k, double v, int comma)
 	char buf[32];
 	fprintf(out, "%*s\"%s\": %s%s\n", ind, "", k,
 		isfinite(v) ? fmt_double_exact(buf, v) : "null", comma ? "," : "");
+}
+
+static void jki(FILE *out, int ind, const char *k, int64_t v, int comma)
+{
+	fprintf(out, "%*s\"%s\": %lld%s\n", ind, "", k, (long long)v,
+		comma ? "," : "");
 }
 
 static void jks(FILE *out, int ind, const char *k, const char *v, int comma)
@@ -516,24 +554,24 @@ void report_json(const struct report_in *r, FILE *out)
 	jks(out, 2, "mode_reason", p->mode_reason, 1);
 	jks(out, 2, "strategy", p->strategy, 1);
 	jks(out, 2, "dtype", p->prec == PREC_FP32 ? "fp32" : "mixed", 1);
-	jkv(out, 2, "stages", p->n_stages, 1);
-	jkv(out, 2, "routes", p->n_routes, 1);
-	jkv(out, 2, "colors_used", p->colors_used, 1);
+	jki(out, 2, "stages", p->n_stages, 1);
+	jki(out, 2, "routes", p->n_routes, 1);
+	jki(out, 2, "colors_used", p->colors_used, 1);
 	jkv(out, 2, "idle_power_w", f.idle_w, 1);
 	jkv(out, 2, "full_load_power_w", f.full_load_w, 1);
 	if (r->train) {
 		fprintf(out, "  \"train\": {\n");
-		jkv(out, 4, "batch", (double)r->train->batch, 1);
+		jki(out, 4, "batch", r->train->batch, 1);
 		jkv(out, 4, "step_s", f.step_s, 1);
 		jkv(out, 4, "step_first_s", f.step_first_s, 1);
 		jkv(out, 4, "samples_per_s", f.samples_per_s, 1);
 		jkv(out, 4, "step_j", f.step_j, 1);
 		jkv(out, 4, "avg_power_w", f.step_power_w, 1);
-		jkv(out, 4, "dataset_samples", (double)r->dataset_samples, 1);
-		jkv(out, 4, "steps_per_epoch", (double)f.steps_per_epoch, 1);
+		jki(out, 4, "dataset_samples", r->dataset_samples, 1);
+		jki(out, 4, "steps_per_epoch", f.steps_per_epoch, 1);
 		jkv(out, 4, "epoch_s", f.epoch_s, 1);
 		jkv(out, 4, "epoch_j", f.epoch_j, 1);
-		jkv(out, 4, "epochs", (double)r->epochs, 1);
+		jki(out, 4, "epochs", r->epochs, 1);
 		jkv(out, 4, "train_s", f.train_s, 1);
 		jkv(out, 4, "train_j", f.train_j, 1);
 		jks(out, 4, "bottleneck", report_bottleneck(r->train, p, bn, sizeof(bn)), 1);
@@ -561,8 +599,8 @@ void report_json(const struct report_in *r, FILE *out)
 		const char *st[2] = {"eager", "graph"};
 		fprintf(out, "  \"gpu\": {\n");
 		jks(out, 4, "name", r->gpu.name, 1);
-		jkv(out, 4, "gpus", r->gpu.n_gpus, 1);
-		jkv(out, 4, "batch", (double)r->gpu.batch, 1);
+		jki(out, 4, "gpus", r->gpu.n_gpus, 1);
+		jki(out, 4, "batch", r->gpu.batch, 1);
 		for (int k = 0; k < 2; k++) {
 			fprintf(out, "    \"%s\": {\n", st[k]);
 			jkv(out, 6, "step_s", r->gpu.train_step_s[k], 1);
@@ -578,8 +616,8 @@ void report_json(const struct report_in *r, FILE *out)
 		fprintf(out, "  },\n");
 	}
 	fprintf(out, "  \"campaign\": {\n");
-	jkv(out, 4, "runs", (double)r->runs, 1);
-	jkv(out, 4, "predictions", (double)r->predictions, 1);
+	jki(out, 4, "runs", r->runs, 1);
+	jki(out, 4, "predictions", r->predictions, 1);
 	jkv(out, 4, "train_s", f.campaign_s, 1);
 	jkv(out, 4, "train_j", f.campaign_j, 1);
 	jkv(out, 4, "predictions_s", f.predictions_s, 1);

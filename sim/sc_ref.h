@@ -35,6 +35,7 @@
 extern "C" {
 #endif
 
+#include "compiler/plan.h"
 #include "cores/pe.h"
 #include "sim/diag.h"
 #include "sim/machine.h"
@@ -79,6 +80,8 @@ struct sc_ref_traffic {
 	int64_t measure_cycles;	  /* >= 1 */
 	double hotspot_fraction;  /* hotspot: share of packets to the hot PE */
 	int64_t colors_used;	  /* packet i of a PE uses colour i % this */
+	int64_t max_queue_wavelets; /* a fuller source queue refuses new
+				       packets (as fabric/traffic.h); 0: none */
 	int drain;		  /* 1: stop generating after the window and
 				     run until the fabric is empty */
 	uint64_t seed;
@@ -100,6 +103,8 @@ struct sc_ref_traffic_stats {
 	int64_t wavelets_in_flight;  /* in the fabric at the end */
 	int64_t wavelets_queued;     /* in source queues at the end */
 	int64_t unroutable;	     /* wavelets with no route (model error) */
+	int64_t packets_generated;   /* in the window (measured or lost) */
+	int64_t packets_refused;     /* source queue full (max_queue_wavelets) */
 	double wall_s;		     /* the child's simulation wall time */
 };
 
@@ -110,6 +115,12 @@ enum sc_ref_op_kind {
 	SC_OP_COMPUTE,	/* one task: pe_work_cycles(work) busy cycles */
 	SC_OP_RELAY,	/* n times: take a wavelet of `color`, spend
 			   pe_work_cycles(work), send one on `color_out` */
+	SC_OP_TASK,	/* a task activated by the first of n wavelets of
+			   `color` (at once if n == 0): it computes for
+			   pe_work_cycles(work) while it takes the n wavelets
+			   as they arrive, one per cycle; meanwhile it sends
+			   n_send halo wavelets to `dest` on `color_out` and
+			   takes n_recv2 halo wavelets of `color_out` */
 	SC_OP_COUNT
 };
 
@@ -119,6 +130,7 @@ struct sc_ref_op {
 	int32_t dest;	    /* SEND: destination PE (X then Y), -1: colour route */
 	int64_t n;	    /* wavelets */
 	struct pe_work work; /* COMPUTE: the task; RELAY: per wavelet */
+	int64_t n_send, n_recv2; /* TASK: halo out and in */
 };
 
 /* Every PE's operations (CSR layout: PE i runs ops[first[i] .. first[i+1]))
@@ -156,6 +168,38 @@ struct sc_ref_program_stats {
 	int deadlock;		   /* 1: max_cycles reached with work left */
 	double wall_s;
 };
+
+/*
+ * One task of a plan stage (struct kernel_work of one pass, on a w x h
+ * rectangle) as a program, the way compiler/plan.h maps it: a row of
+ * feeder PEs outside the rectangle multicasts the input along the broadcast
+ * axis, every PE exchanges its halo with its east neighbour, runs the task
+ * (SC_OP_TASK), and the partial sums are relayed PE by PE along the
+ * reduction axis (one add per wavelet) into drain PEs beyond the far edge.
+ * *edge_adjust is what to add to the program's cycles to get the time from
+ * the input at the rectangle's edge to the output leaving it (the feeders'
+ * and drains' own ramps and hops removed, or the ramps the program does not
+ * have added), the quantity the engine reports as a task's latency.
+ * 0 or WS_EINPUT (rectangle plus feeders and drains beyond 64 x 64).
+ */
+int sc_ref_program_stage(struct sc_ref_program *p, const struct machine *m,
+			 int64_t w, int64_t h, enum pe_prec prec,
+			 const struct kernel_work *kw, int64_t *edge_adjust,
+			 struct diag *d);
+
+/*
+ * `wafersim fabric --engine systemc`: the synthetic traffic of `c`
+ * (fabric/traffic.h: pattern, rate, packet length, warm-up, window, drain
+ * limit, hotspot share, source queue bound, seed) on the reference model,
+ * reported in the C simulator's struct traffic_result so both print alike.
+ * The reference draws its own random numbers, so figures agree
+ * statistically, not bit for bit.  0, WS_EINPUT or WS_EIO.
+ */
+struct traffic_config;
+struct traffic_result;
+int sc_ref_traffic_run(const struct machine *m, const struct traffic_config *c,
+		       const struct sc_ref_opts *o, struct traffic_result *r,
+		       struct diag *d);
 
 /* 0 or WS_EINPUT if the mesh is too large for the reference model. */
 int sc_ref_check_mesh(int64_t width, int64_t height, struct diag *d);

@@ -16,6 +16,7 @@
 
 extern "C" {
 #include "fabric/timing.h"
+#include "fabric/traffic.h"
 }
 
 /* ---- the mesh ---------------------------------------------------------- */
@@ -232,9 +233,11 @@ void child_traffic(const run_spec &s, child_result *res)
 		o.wavelets_injected += p.injected;
 		o.wavelets_ejected += p.ejected;
 		queued += p.queued;
+		o.packets_refused += p.refused;
 		o.unroutable += top.router(i).stats().unroutable;
 	}
 	o.cycles = now;
+	o.packets_generated = gen;
 	o.packets_lost = gen - o.packets_measured;
 	if (o.packets_measured) {
 		o.avg_packet_latency = lat / (double)o.packets_measured;
@@ -654,4 +657,132 @@ void sc_ref_route_line(struct sc_ref_program *p, int64_t colors, int color,
 		if (r == dst)
 			break;
 	}
+}
+
+int sc_ref_program_stage(struct sc_ref_program *p, const struct machine *m,
+			 int64_t w, int64_t h, enum pe_prec prec,
+			 const struct kernel_work *kw, int64_t *edge_adjust,
+			 struct diag *d)
+{
+	const bool has_b = kw->bcast_wavelets > 0, has_r = kw->reduce_wavelets > 0;
+	const bool bx = kw->bcast_axis == AXIS_X, rx = kw->reduce_axis == AXIS_X;
+	/* feeders west of (bx) or north of the rectangle; drains east of
+	 * (rx) or south of it */
+	const int64_t ox = has_b && bx ? 1 : 0, oy = has_b && !bx ? 1 : 0;
+	const int64_t mw = ox + w + (has_r && rx ? 1 : 0);
+	const int64_t mh = oy + h + (has_r && !rx ? 1 : 0);
+	if (w < 1 || h < 1 || sc_ref_check_mesh(mw, mh, d))
+		return WS_EINPUT;
+	const int64_t colors = m->fabric.colors;
+	const int c_b = 0, c_r = 1, c_h = 2 % (int)colors;
+	sc_ref_program_init(p, m, mw, mh);
+	p->prec = prec;
+	const int64_t ramp = m->fabric.ramp_latency_cycles;
+	const int64_t hop = (int64_t)fabric_hop_cycles(&m->fabric);
+	*edge_adjust = (has_b ? -(ramp + hop) : ramp) + (has_r ? -(hop + ramp) : ramp);
+
+	for (int64_t y = 0; y < mh; y++)
+		for (int64_t x = 0; x < mw; x++) {
+			const int64_t id = y * mw + x;
+			const bool in_x = x >= ox && x < ox + w;
+			const bool in_y = y >= oy && y < oy + h;
+			if (in_x && in_y) {
+				/* a PE of the rectangle: its halo goes to its east
+				 * neighbour, its west neighbour's comes in */
+				bool east = kw->halo_wavelets > 0 && x + 1 < ox + w;
+				bool west = kw->halo_wavelets > 0 && x > ox;
+				sc_ref_op t = {SC_OP_TASK, c_b, c_h,
+					       east ? (int32_t)(id + 1) : -1,
+					       has_b ? kw->bcast_wavelets : 0, kw->pe,
+					       east ? kw->halo_wavelets : 0,
+					       west ? kw->halo_wavelets : 0};
+				sc_ref_program_add(p, id, &t);
+				if (has_r) {
+					int64_t next = rx ? id + 1 : id + mw;
+					bool first = rx ? x == ox : y == oy;
+					/* a partial sum arriving is added to the PE's own:
+					 * one vector op and one SRAM read per wavelet */
+					sc_ref_op o = {first ? SC_OP_SEND : SC_OP_RELAY, c_r,
+						       c_r, (int32_t)next, kw->reduce_wavelets,
+						       {0, 1, 1, 0, 0}, 0, 0};
+					sc_ref_program_add(p, id, &o);
+				}
+			} else if (has_b && ((bx && x == 0 && in_y) ||
+					     (!bx && y == 0 && in_x))) {
+				/* a feeder: multicast along its line */
+				int64_t last = bx ? y * mw + ox + w - 1
+						  : (oy + h - 1) * mw + x;
+				sc_ref_route_line(p, colors, c_b, id, last, 1);
+				sc_ref_op o = {SC_OP_SEND, c_b, 0, -1,
+					       kw->bcast_wavelets, {0, 0, 0, 0, 0}, 0, 0};
+				sc_ref_program_add(p, id, &o);
+			} else if (has_r && ((rx && x == ox + w && in_y) ||
+					     (!rx && y == oy + h && in_x))) {
+				sc_ref_op o = {SC_OP_RECV, c_r, 0, -1,
+					       kw->reduce_wavelets, {0, 0, 0, 0, 0}, 0, 0};
+				sc_ref_program_add(p, id, &o);
+			}
+		}
+	sc_ref_program_end(p);
+	return 0;
+}
+
+int sc_ref_traffic_run(const struct machine *m, const struct traffic_config *c,
+		       const struct sc_ref_opts *o, struct traffic_result *r,
+		       struct diag *d)
+{
+	struct sc_ref_traffic t;
+	sc_ref_traffic_init(&t);
+	t.width = c->width;
+	t.height = c->height;
+	t.pattern = c->pattern; /* enum traffic_pattern has the same order */
+	t.rate = c->rate;
+	t.packet_wavelets = c->packet_wavelets;
+	t.warmup_cycles = (int64_t)c->warmup_cycles;
+	t.measure_cycles = (int64_t)c->measure_cycles;
+	t.hotspot_fraction = c->hotspot_fraction;
+	t.max_queue_wavelets = c->max_queue_wavelets;
+	t.seed = c->seed;
+	/* the machine's fabric, with the latencies and depth of the run */
+	struct machine mm = *m;
+	mm.fabric = c->params;
+	struct sc_ref_opts oo;
+	if (o)
+		oo = *o;
+	else
+		sc_ref_opts_init(&oo);
+	oo.max_cycles = (int64_t)(c->warmup_cycles + c->measure_cycles +
+				  c->drain_cycles);
+	struct sc_ref_traffic_stats st;
+	double w0 = wall_seconds();
+	int rc = sc_ref_run_traffic(&mm, &t, &oo, &st, d);
+	double wall = wall_seconds() - w0;
+	if (rc)
+		return rc;
+	memset(r, 0, sizeof *r);
+	r->offered = st.offered;
+	r->accepted = st.throughput;
+	r->avg_packet_latency = st.avg_packet_latency;
+	r->avg_network_latency = st.avg_network_latency;
+	r->max_packet_latency = st.max_packet_latency;
+	r->avg_hops = st.avg_hops;
+	r->zero_load_latency =
+		2.0 * (double)c->params.ramp_latency_cycles +
+		st.avg_hops * (double)fabric_hop_cycles(&c->params) +
+		(double)(c->packet_wavelets - 1);
+	r->packets_measured = st.packets_generated;
+	r->packets_done = st.packets_measured;
+	r->packets_refused = (uint64_t)st.packets_refused;
+	r->cycles = (cycles_t)st.cycles;
+	r->wall_s = wall;
+	double nodes = (double)c->width * (double)c->height;
+	r->node_cycles_per_s = wall > 0 ? nodes * (double)st.cycles / wall : 0;
+	r->routers_per_cycle = nodes; /* every router, every cycle */
+	r->saturated = st.packets_lost > 0 || st.throughput < 0.95 * st.offered;
+	r->counters.in = (uint64_t)st.wavelets_injected;
+	r->counters.out = (uint64_t)st.wavelets_ejected;
+	r->counters.dropped = (uint64_t)st.unroutable;
+	r->counters.buffered = (uint64_t)st.wavelets_in_flight;
+	r->counters.queued = (uint64_t)st.wavelets_queued;
+	return 0;
 }

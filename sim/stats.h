@@ -10,6 +10,7 @@
  *   stats.routes[r]       one per plan route (same index as plan.routes)
  *   stats.pe_busy_cycles  one per PE of the machine,  id = y * width + x
  *   stats.link_wavelets   one per directed link,      id = pe_id * 4 + dir
+ *                         (dir: N, S, E, W as fabric/mesh.h, mesh_link())
  *   stats.win             time windows: series over the run
  *
  * Time windows (for timelines):
@@ -35,6 +36,7 @@
 #include <stdio.h>
 
 #include "compiler/plan.h"
+#include "fabric/mesh.h"
 #include "sim/util.h"
 
 #define STATS_MAX_WINDOWS 256
@@ -53,8 +55,11 @@ const char *stats_limit_name(enum stats_limit l);
 
 enum stats_job { STATS_TRAIN = 0, STATS_INFER };
 
-/* Link directions: the link leaving a PE's router towards a neighbour. */
-enum { LINK_EAST = 0, LINK_WEST, LINK_SOUTH, LINK_NORTH, LINK_DIRS };
+/* Link directions: the link leaving a PE's router towards a neighbour.
+ * Same numbering as fabric/mesh.h (DIR_NORTH.. and mesh_link()), so
+ * link_wavelets[mesh_link(id, dir)] is that link's load. */
+enum { LINK_NORTH = DIR_NORTH, LINK_SOUTH = DIR_SOUTH, LINK_EAST = DIR_EAST,
+       LINK_WEST = DIR_WEST, LINK_DIRS = MESH_LINK_DIRS };
 
 struct stats_stage {
 	char *name;		/* copy of the plan stage's name */
@@ -83,6 +88,8 @@ struct stats_stage {
 };
 
 struct stats_route {
+	int src_stage, dst_stage; /* stage ids, -1: host (as the plan route) */
+	int backward;		/* carries gradients (PASS_BWD_DATA) */
 	int64_t wavelets;	/* carried over the run */
 	int64_t hops;		/* links on the path */
 	int64_t lanes;		/* parallel rows/columns the stream spreads on */
@@ -117,6 +124,8 @@ struct stats {
 	int slowest_stage;	 /* highest per-sample occupancy, -1 if none */
 	int bottleneck_route;	 /* route slower than the slowest stage, or -1 */
 	enum stats_limit bottleneck; /* what limits the run as a whole */
+	double pace_cycles;	 /* pipelined: cycles per sample of the
+				    bottleneck (stage, route or host I/O) */
 	/* totals over the run */
 	int64_t fma, ew, sram_reads, sram_writes, wavelet_hops;
 	int64_t io_in_bytes, io_out_bytes;	 /* host I/O */

@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compiler/graph.h"
 #include "cores/pe.h"
+#include "fabric/flow.h"
+#include "fabric/mesh.h"
 #include "fabric/timing.h"
 #include "sim/energy.h"
 #include "sim/engine.h"
@@ -12,6 +15,11 @@
 #include "sim/machine.h"
 #include "test_util.h"
 #include "tests/unit/test_engine_plans.h"
+
+static cycles_t cmax_u(cycles_t a, cycles_t b)
+{
+	return a > b ? a : b;
+}
 
 /* ---- event queue ---------------------------------------------------- */
 
@@ -219,6 +227,56 @@ static void test_full_agrees(void)
 	printf("\n");
 }
 
+/* Uneven tiles (a graph gives K and N): full mode times the smaller tiles
+ * separately and still agrees with the class mode within 1%. */
+static void test_full_uneven(void)
+{
+	struct machine m;
+	load("mini128", &m);
+	int64_t dims[] = {1000, 1000, 999, 10};
+	struct graph g;
+	graph_init(&g, "uneven", "test");
+	int t = graph_add_tensor(&g, "x", DT_FP32, 1, &dims[0]);
+	g.tensors[t].is_input = 1;
+	for (int i = 0; i < 3; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "d%d", i);
+		int o = graph_add_tensor(&g, name, DT_FP32, 0, NULL);
+		struct op_attrs a;
+		memset(&a, 0, sizeof(a));
+		a.units = dims[i + 1];
+		a.bias = 1;
+		graph_add_layer(&g, name, OP_DENSE, &a, 1, &t, 1, &o);
+		t = o;
+	}
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(graph_finish(&g, &d), 0);
+	struct plan p;
+	tp_dense_chain(&p, &m, 3, dims, 24, 36, PREC_MIXED);
+	struct stats st[2];
+	for (int k = 0; k < 2; k++) {
+		struct engine_opts o;
+		engine_opts_init(&o);
+		o.full = k;
+		stats_init(&st[k]);
+		CU_ASSERT_EQUAL_FATAL(engine_run(&p, &g, &m, &o, &st[k], &d), 0);
+	}
+	double ca = (double)st[0].step_cycles, cb = (double)st[1].step_cycles;
+	double ua = stats_pe_utilisation(&st[0]), ub = stats_pe_utilisation(&st[1]);
+	printf("\n    uneven tiles: step %g (class) vs %g (full), PE "
+	       "utilisation %.4f vs %.4f\n", ca, cb, ua, ub);
+	CU_ASSERT(cb <= ca);
+	CU_ASSERT(fabs(ca - cb) / ca < 0.01);
+	/* the smaller tiles are idle a little longer */
+	CU_ASSERT(ub < ua);
+	for (int k = 0; k < 2; k++)
+		stats_release(&st[k]);
+	tp_release(&p);
+	graph_release(&g);
+	diag_release(&d);
+}
+
 /* Training: the step is at least batch x the slowest stage, the backward
  * pass runs, every stage updates once per step. */
 static void test_training_schedule(void)
@@ -277,6 +335,30 @@ static void test_back_pressure(void)
 	tp_release(&p);
 }
 
+/* A short side input (Uno's doses) does not throttle a long main path:
+ * the early input is buffered for the skew, the stream keeps its pace. */
+static void test_input_skew(void)
+{
+	struct machine m;
+	load("mini128", &m);
+	struct plan p;
+	tp_dense_chain(&p, &m, 4, (const int64_t[]){1000, 1000, 1000, 1000, 1},
+		       32, 64, PREC_MIXED);
+	p.routes = realloc(p.routes, (size_t)(p.n_routes + 1) * sizeof(*p.routes));
+	tp_route(&p.routes[p.n_routes++], -1, 3, 1, 0, 64, 96, 64);
+	struct stats st;
+	CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_INFER, 128, 0, &st), 0);
+	double pace = 0;
+	for (int i = 0; i < st.n_stages; i++)
+		if ((double)st.stages[i].occ_cycles[PASS_FWD] > pace)
+			pace = (double)st.stages[i].occ_cycles[PASS_FWD];
+	printf("\n    interval %llu cycles, slowest stage %g\n",
+	       (unsigned long long)st.infer_interval_cycles, pace);
+	CU_ASSERT((double)st.infer_interval_cycles < 1.1 * pace);
+	stats_release(&st);
+	tp_release(&p);
+}
+
 /* A streamed layer never beats its weight bytes over the I/O bandwidth. */
 static void test_streaming_bound(void)
 {
@@ -321,6 +403,30 @@ static void test_energy(void)
 	       idle / 1e3);
 	CU_ASSERT(full >= 10e3 && full <= 25e3);
 	CU_ASSERT(idle < full);
+	/* and a simulated run that keeps the whole wafer computing: four
+	 * compute-bound dense stages side by side over all 757 x 996 PEs */
+	{
+		struct plan p;
+		int64_t w = m.width / 4;
+		tp_dense_chain(&p, &m, 4,
+			       (const int64_t[]){64 * w, 64 * m.height,
+						 64 * w, 64 * m.height, 64 * w},
+			       (int)w, (int)m.height, PREC_MIXED);
+		struct stats st;
+		CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_INFER, 16, 0, &st), 0);
+		double peak = 0;
+		for (int i = 0; i < st.win.n; i++) {
+			double pw = energy_window_power_w(&st, &m, i);
+			if (pw > peak)
+				peak = pw;
+		}
+		printf("    wse2 simulated, whole wafer busy: %.1f kW at the "
+		       "busiest window, PE utilisation %.0f%%\n", peak / 1e3,
+		       100 * stats_pe_utilisation(&st));
+		CU_ASSERT(peak >= 10e3 && peak <= 25e3);
+		stats_release(&st);
+		tp_release(&p);
+	}
 	struct machine s;
 	load("mini64", &s);
 	struct plan p;
@@ -349,6 +455,52 @@ static void test_energy(void)
 	CU_ASSERT(fabs(wsum - dyn) / dyn < 0.01);
 	stats_release(&st);
 	tp_release(&p);
+}
+
+/* The engine's stream contention agrees with the fabric's flow model: two
+ * streams sharing a row segment, both ready at 0, end together. */
+static void test_contention_vs_flow(void)
+{
+	struct machine m;
+	load("mini64", &m);
+	struct mesh mesh = {(int32_t)m.width, (int32_t)m.height};
+	int64_t n = 2000;
+	/* A: (0,5) -> (40,5); B: (10,5) -> (30,5): B's links inside A's */
+	struct flow_stream fs[2];
+	memset(fs, 0, sizeof(fs));
+	fs[0].src = mesh_id(&mesh, 0, 5);
+	fs[0].dst = mesh_id(&mesh, 40, 5);
+	fs[1].src = mesh_id(&mesh, 10, 5);
+	fs[1].dst = mesh_id(&mesh, 30, 5);
+	for (int k = 0; k < 2; k++) {
+		fs[k].kind = FLOW_UNICAST;
+		fs[k].n_wavelets = n;
+	}
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(flow_run(&mesh, &m.fabric, fs, 2, NULL, &d), 0);
+	uint64_t *link_free = calloc((size_t)(m.width * m.height * 4), 8);
+	int64_t la[40], lb[20];
+	for (int x = 0; x < 40; x++)
+		la[x] = mesh_link(mesh_id(&mesh, x, 5), DIR_EAST);
+	for (int x = 0; x < 20; x++)
+		lb[x] = mesh_link(mesh_id(&mesh, 10 + x, 5), DIR_EAST);
+	cycles_t ea = engine_stream_reserve(link_free, la, 40, 0, n, &m.fabric,
+					    NULL);
+	cycles_t eb = engine_stream_reserve(link_free, lb, 20, 0, n, &m.fabric,
+					    NULL);
+	double last_flow = (double)cmax_u(fs[0].done_cycle, fs[1].done_cycle);
+	double last_eng = (double)cmax_u(ea, eb);
+	printf("\n    shared segment: last stream done at %g (engine) vs %g "
+	       "(fabric flow model)\n", last_eng, last_flow);
+	CU_ASSERT(fabs(last_eng - last_flow) / last_flow < 0.02);
+	/* alone, both models give the fabric timing rule exactly */
+	memset(link_free, 0, (size_t)(m.width * m.height * 4) * 8);
+	CU_ASSERT_EQUAL(engine_stream_reserve(link_free, la, 40, 0, n, &m.fabric,
+					      NULL),
+			fabric_stream_cycles(&m.fabric, 40, n));
+	free(link_free);
+	diag_release(&d);
 }
 
 /* Two runs give the same bytes. */
@@ -405,10 +557,13 @@ int suite_engine(void)
 		{"dense layer against hand computation", test_dense_by_hand},
 		{"doubling a rectangle halves compute", test_dense_scaling},
 		{"class and full modes agree", test_full_agrees},
+		{"full mode with uneven tiles", test_full_uneven},
 		{"training schedule", test_training_schedule},
 		{"back-pressure", test_back_pressure},
+		{"short side input does not throttle", test_input_skew},
 		{"streamed layer bound by I/O", test_streaming_bound},
 		{"energy", test_energy},
+		{"stream contention vs flow model", test_contention_vs_flow},
 		{"deterministic", test_deterministic},
 		{"bad plan", test_bad_plan},
 		{0, 0}};

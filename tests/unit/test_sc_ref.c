@@ -7,6 +7,7 @@
  * random traffic, and meshes beyond 64 x 64 are refused.  The heavy cross-
  * validation against the engine is tests/validate/ref_cases.sh.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +15,14 @@
 #include <unistd.h>
 
 #include "cores/pe.h"
+#include "fabric/fabsim.h"
 #include "fabric/timing.h"
+#include "fabric/traffic.h"
+#include "sim/engine.h"
 #include "sim/machine.h"
 #include "sim/sc_ref.h"
+#include "sim/stats.h"
+#include "test_engine_plans.h"
 #include "test_util.h"
 
 static void load_mini16(struct machine *m)
@@ -268,6 +274,177 @@ static void test_vcd(void)
 	diag_release(&d);
 }
 
+/* The C fabric simulator's zero-load packet latency equals the reference's,
+ * cycle for cycle (both claim exactness). */
+static void test_same_as_fabsim_zero_load(void)
+{
+	struct machine m;
+	load_mini16(&m);
+	m.fabric.link_latency_cycles = 2;
+	m.fabric.ramp_latency_cycles = 2;
+	m.fabric.buffer_depth_wavelets = 4;
+	const int side = 6;
+	const int64_t n = 5;
+	struct fabsim_config fc;
+	memset(&fc, 0, sizeof fc);
+	fc.width = fc.height = side;
+	fc.colors = 1;
+	fc.params = m.fabric;
+	struct diag d;
+	diag_init(&d);
+	struct fabsim *s = fabsim_new(&fc, &d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	int64_t pk = fabsim_inject(s, 3, 0, side * side - 2, n, 0, &d);
+	CU_ASSERT_EQUAL(fabsim_run(s, 10000), FABSIM_DONE);
+	struct fabsim_packet_info info;
+	CU_ASSERT_EQUAL(fabsim_packet(s, pk, &info), 0);
+	fabsim_free(s);
+	int64_t ref = stream_cycles(&m, side, side, 3, side * side - 2, n);
+	printf("\n    fabsim %lld, reference %lld",
+	       (long long)(info.done_cycle - info.injected_cycle), (long long)ref);
+	CU_ASSERT_EQUAL((int64_t)(info.done_cycle - info.injected_cycle), ref);
+	diag_release(&d);
+}
+
+/* Uniform traffic below saturation: the C fabric simulator and the
+ * reference agree on latency and throughput within 5 %. */
+static void test_same_as_fabsim_traffic(void)
+{
+	struct machine m;
+	load_mini16(&m);
+	struct traffic_config c;
+	traffic_config_init(&c);
+	c.params = m.fabric;
+	c.width = c.height = 8;
+	c.rate = 0.15;
+	c.packet_wavelets = 2;
+	c.warmup_cycles = 300;
+	c.measure_cycles = 1500;
+	struct traffic_result a, b;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(traffic_run(&c, &a, &d), 0);
+	CU_ASSERT_EQUAL_FATAL(sc_ref_traffic_run(&m, &c, NULL, &b, &d), 0);
+	printf("\n    8x8 uniform 0.15: latency fabsim %.2f reference %.2f, "
+	       "accepted %.4f / %.4f",
+	       a.avg_packet_latency, b.avg_packet_latency, a.accepted,
+	       b.accepted);
+	CU_ASSERT(fabs(a.avg_packet_latency - b.avg_packet_latency) <=
+		  0.05 * b.avg_packet_latency);
+	CU_ASSERT(fabs(a.accepted - b.accepted) <= 0.05 * b.accepted);
+	CU_ASSERT_EQUAL(b.saturated, 0);
+	diag_release(&d);
+}
+
+/* One task of a stage: the engine's latency against the reference running
+ * every PE; a row broadcast exactly, a dense layer within 5 %. */
+static double engine_task_latency(const struct machine *m,
+				  const struct plan_stage *s)
+{
+	struct plan p;
+	memset(&p, 0, sizeof p);
+	p.network = xstrdup("ref");
+	p.machine = xstrdup(m->name);
+	p.strategy = xstrdup("hand");
+	p.mode = MODE_PIPELINED;
+	p.prec = PREC_MIXED;
+	p.batch = 1;
+	p.samples_in_flight = 1;
+	p.n_stages = 1;
+	p.stages = calloc(1, sizeof *p.stages);
+	p.stages[0] = *s;
+	p.stages[0].name = xstrdup("s");
+	p.n_routes = 2;
+	p.routes = calloc(2, sizeof *p.routes);
+	tp_route(&p.routes[0], -1, 0, 16, 0, 0, 0, 0);
+	tp_route(&p.routes[1], 0, -1, 16, s->r.w - 1, 0, (int)m->width - 1, 0);
+	struct engine_opts o;
+	engine_opts_init(&o);
+	o.job = ENGINE_INFER;
+	o.infer_samples = 1;
+	struct stats st;
+	stats_init(&st);
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL(engine_run(&p, NULL, m, &o, &st, &d), 0);
+	double lat = st.n_stages ? (double)st.stages[0].latency_cycles[PASS_FWD]
+				 : -1;
+	stats_release(&st);
+	diag_release(&d);
+	tp_release(&p);
+	return lat;
+}
+
+static double ref_task_latency(const struct machine *m,
+			       const struct plan_stage *s)
+{
+	struct sc_ref_program p;
+	struct sc_ref_program_stats st;
+	struct diag d;
+	diag_init(&d);
+	int64_t adj = 0;
+	CU_ASSERT_EQUAL_FATAL(sc_ref_program_stage(&p, m, s->r.w, s->r.h,
+						   PREC_MIXED, &s->work[PASS_FWD],
+						   &adj, &d),
+			      0);
+	CU_ASSERT_EQUAL(sc_ref_run_program(m, &p, NULL, &st, &d), 0);
+	CU_ASSERT_EQUAL(st.deadlock, 0);
+	CU_ASSERT_EQUAL(st.unroutable, 0);
+	sc_ref_program_release(&p);
+	diag_release(&d);
+	return (double)(st.cycles + adj);
+}
+
+static void test_same_as_engine_stage(void)
+{
+	struct machine m;
+	load_mini16(&m);
+	struct plan_stage s;
+	memset(&s, 0, sizeof s);
+	s.kind = KERNEL_DENSE;
+	s.r.w = 12;
+	s.r.h = 1;
+	s.work[PASS_FWD].bcast_wavelets = 40;
+	s.work[PASS_FWD].bcast_axis = AXIS_X;
+	double e = engine_task_latency(&m, &s), r = ref_task_latency(&m, &s);
+	printf("\n    row broadcast: engine %.0f, reference %.0f", e, r);
+	CU_ASSERT_EQUAL(e, r);
+	memset(&s, 0, sizeof s);
+	tp_dense_stage(&s, &m, PREC_MIXED, 256, 256, 8, 8);
+	e = engine_task_latency(&m, &s);
+	r = ref_task_latency(&m, &s);
+	printf(", dense 256x256 on 8x8: engine %.0f, reference %.0f", e, r);
+	CU_ASSERT(fabs(e - r) <= 0.05 * r);
+}
+
+/* The command line: `wafersim fabric --engine systemc`. */
+static void test_cli(void)
+{
+	char *out, *err;
+	CU_ASSERT_EQUAL(tu_run("fabric --machine mini16 --mesh 8x8 --rate 0.05 "
+			       "--warmup 100 --cycles 400 --engine systemc",
+			       &out, &err),
+			0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "engine systemc"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "accepted throughput"));
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("fabric --machine mini128 --engine systemc", &out,
+			       &err),
+			1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at most 64x64"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "got 128x128"));
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("fabric --vcd x.vcd", &out, &err), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "needs '--engine systemc'"));
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("fabric --engine verilator", &out, &err), 2);
+	free(out);
+	free(err);
+}
+
 int suite_sc_ref(void)
 {
 	static const struct tu_test tests[] = {
@@ -280,6 +457,12 @@ int suite_sc_ref(void)
 		{"meshes beyond 64x64 and bad rates refused",
 		 test_refuses_large_mesh},
 		{"VCD waveform", test_vcd},
+		{"zero-load packet: same cycles as fabsim",
+		 test_same_as_fabsim_zero_load},
+		{"uniform traffic: fabsim within 5%", test_same_as_fabsim_traffic},
+		{"stage task: engine exact (broadcast), within 5% (dense)",
+		 test_same_as_engine_stage},
+		{"wafersim fabric --engine systemc", test_cli},
 		{0},
 	};
 	return tu_add_suite("sc_ref", tests);

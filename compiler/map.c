@@ -1,0 +1,631 @@
+/* map.c: layers -> stages -> per-PE kernel work and SRAM. See map.h. */
+#include "compiler/map.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cores/pe.h"
+#include "fabric/timing.h"
+#include "sim/util.h"
+
+/* Rows (dense) or input channels (conv) a kernel buffers at a time. */
+#define MAP_ROW_BLOCK 8
+
+static int64_t cdiv(int64_t a, int64_t b)
+{
+	return b <= 0 ? a : (a + b - 1) / b;
+}
+static int64_t imax(int64_t a, int64_t b) { return a > b ? a : b; }
+static int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
+
+static int64_t elems(const struct tensor *t)
+{
+	int64_t n = 1;
+	for (int i = 0; i < t->rank; i++)
+		n *= t->dims[i] > 0 ? t->dims[i] : 1;
+	return n;
+}
+
+/* ---- stage formation ----------------------------------------------------- */
+
+static enum kernel_kind kind_of(enum op_kind op)
+{
+	switch (op) {
+	case OP_DENSE: return KERNEL_DENSE;
+	case OP_CONV: return KERNEL_CONV;
+	case OP_MATMUL: return KERNEL_MATMUL;
+	case OP_ATTENTION: return KERNEL_ATTENTION;
+	case OP_EMBEDDING: return KERNEL_EMBEDDING;
+	case OP_LOSS_MSE:
+	case OP_LOSS_XENT: return KERNEL_LOSS;
+	default: return KERNEL_ELEMENTWISE;
+	}
+}
+
+/* Ops that start a stage of their own. */
+static int starts_stage(enum op_kind op)
+{
+	return kind_of(op) != KERNEL_ELEMENTWISE;
+}
+
+int map_stages(const struct graph *g, enum pe_prec prec, struct plan *p,
+	       struct map_edge **edges_out, int *n_edges_out, struct diag *d)
+{
+	int *stage_of = xmalloc(sizeof(int) * (size_t)(g->n_layers + 1));
+	int cap = 16, n = 0;
+	struct plan_stage *st = xcalloc((size_t)cap, sizeof(*st));
+	for (int li = 0; li < g->n_layers; li++) {
+		const struct layer *L = &g->layers[li];
+		stage_of[li] = -1;
+		if (L->op == OP_INPUT)
+			continue;
+		int ps = -1; /* latest stage producing one of its inputs */
+		for (int k = 0; k < L->n_in; k++) {
+			int pl = g->tensors[L->in[k]].producer;
+			if (pl >= 0 && pl < li && stage_of[pl] > ps)
+				ps = stage_of[pl];
+		}
+		if (!starts_stage(L->op) && ps >= 0 &&
+		    st[ps].n_layers < PLAN_MAX_FUSED) {
+			st[ps].layers[st[ps].n_layers++] = li;
+			stage_of[li] = ps;
+			continue;
+		}
+		if (n == cap) {
+			cap *= 2;
+			st = xrealloc(st, sizeof(*st) * (size_t)cap);
+		}
+		memset(&st[n], 0, sizeof(st[n]));
+		st[n].name = xstrdup(L->name);
+		st[n].kind = kind_of(L->op);
+		st[n].n_layers = 1;
+		st[n].layers[0] = li;
+		st[n].samples_in_flight = 1;
+		stage_of[li] = n++;
+	}
+	if (n == 0) {
+		diag_add(d, g->source, 0, 0,
+			 "place: network '%s' must have a computing layer, got none",
+			 g->name);
+		free(st);
+		free(stage_of);
+		return WS_EINPUT;
+	}
+	p->stages = st;
+	p->n_stages = n;
+
+	/* Edges: one per (source stage, tensor), consumers deduplicated. */
+	int ecap = 16, ne = 0;
+	struct map_edge *e = xcalloc((size_t)ecap, sizeof(*e));
+	int eb = pe_elem_bytes(prec);
+	for (int s = 0; s < n; s++) {
+		for (int k = 0; k < st[s].n_layers; k++) {
+			const struct layer *L = &g->layers[st[s].layers[k]];
+			for (int q = 0; q < L->n_in; q++) {
+				int t = L->in[q];
+				int pl = g->tensors[t].producer;
+				int src = pl >= 0 ? stage_of[pl] : -1;
+				if (src == s)
+					continue;
+				int found = -1;
+				for (int x = 0; x < ne; x++)
+					if (e[x].src == src && e[x].tensor == t)
+						found = x;
+				if (found < 0) {
+					if (ne == ecap) {
+						ecap *= 2;
+						e = xrealloc(e, sizeof(*e) *
+								     (size_t)ecap);
+					}
+					found = ne++;
+					memset(&e[found], 0, sizeof(e[found]));
+					e[found].src = src;
+					e[found].tensor = t;
+					e[found].bytes =
+						elems(&g->tensors[t]) * eb;
+				}
+				struct map_edge *x = &e[found];
+				int dup = 0;
+				for (int y = 0; y < x->n_dst; y++)
+					dup |= x->dst[y] == s;
+				if (!dup && x->n_dst < (int)ARRAY_SIZE(x->dst))
+					x->dst[x->n_dst++] = s;
+				/* gradients flow back unless the consumer
+				 * needs none or the source is the host */
+				if (src >= 0 && L->needs_input_grad)
+					x->grad = 1;
+			}
+		}
+	}
+	free(stage_of);
+	*edges_out = e;
+	*n_edges_out = ne;
+	return 0;
+}
+
+/* ---- kernel model -------------------------------------------------------- */
+
+/* Totals of a stage's layers. */
+struct stage_sum {
+	const struct layer *main;
+	int64_t mat_fma[PASS_COUNT], ew[PASS_COUNT];
+	int64_t weight_bytes, opt_bytes, saved_bytes, params;
+	int64_t in_elems, out_elems; /* main layer's first input, stage output */
+	int needs_grad;
+};
+
+static void stage_sum(const struct map_ctx *c, const struct plan_stage *s,
+		      struct stage_sum *t)
+{
+	const struct graph *g = c->g;
+	memset(t, 0, sizeof(*t));
+	t->main = &g->layers[s->layers[0]];
+	for (int k = 0; k < s->n_layers; k++) {
+		const struct layer *L = &g->layers[s->layers[k]];
+		for (int p = 0; p < PASS_COUNT; p++) {
+			t->mat_fma[p] += L->cost.mat_flops[p] / 2;
+			t->ew[p] += L->cost.ew_flops[p];
+		}
+		t->weight_bytes += L->cost.weight_bytes;
+		t->opt_bytes += L->cost.opt_state_bytes;
+		t->saved_bytes += L->cost.saved_bytes;
+		t->params += L->cost.params;
+	}
+	if (t->main->n_in > 0)
+		t->in_elems = elems(&g->tensors[t->main->in[0]]);
+	const struct layer *last = &g->layers[s->layers[s->n_layers - 1]];
+	if (last->n_out > 0)
+		t->out_elems = elems(&g->tensors[last->out[0]]);
+	t->needs_grad = t->main->needs_input_grad;
+	/* the update touches every parameter: count it if costs did not */
+	if (t->params && !t->ew[PASS_UPDATE])
+		t->ew[PASS_UPDATE] = 2 * t->params;
+	/* activations the kernel itself keeps, if costs did not say */
+	if (!t->saved_bytes && t->params)
+		t->saved_bytes = t->in_elems * pe_elem_bytes(c->prec);
+}
+
+/* Dense dims: M rows of K in, N out per sample. */
+static void dense_dims(const struct map_ctx *c, const struct stage_sum *t,
+		       int64_t *M, int64_t *K, int64_t *N)
+{
+	const struct layer *L = t->main;
+	const struct tensor *in = &c->g->tensors[L->in[0]];
+	*K = in->rank > 0 && in->dims[in->rank - 1] > 0
+		     ? in->dims[in->rank - 1] : 1;
+	*M = imax(1, elems(in) / *K);
+	*N = L->attrs.units > 0 ? L->attrs.units : 1;
+}
+
+/* Conv dims: Cin, input positions, Cout, output positions, kernel volume. */
+static void conv_dims(const struct map_ctx *c, const struct stage_sum *t,
+		      int64_t *cin, int64_t *pin, int64_t *cout, int64_t *pout,
+		      int64_t *kvol)
+{
+	const struct layer *L = t->main;
+	const struct tensor *in = &c->g->tensors[L->in[0]];
+	const struct tensor *out = &c->g->tensors[L->out[0]];
+	*cin = in->rank > 0 ? imax(1, in->dims[0]) : 1;
+	*pin = imax(1, elems(in) / *cin);
+	*cout = out->rank > 0 ? imax(1, out->dims[0]) : 1;
+	*pout = imax(1, elems(out) / *cout);
+	int64_t kv = 1;
+	int sp = L->attrs.spatial > 0 && L->attrs.spatial <= 3 ? L->attrs.spatial
+							       : 1;
+	for (int i = 0; i < sp; i++)
+		kv *= imax(1, L->attrs.kernel[i]);
+	*kvol = kv;
+}
+
+/*
+ * A convolution whose weights outweigh its activations (late layers: few
+ * positions, many channels) is mapped as the implicit GEMM
+ * [positions x (Cin/groups . kernel)] x [(Cin/groups . kernel) x Cout] with
+ * the dense mapping (weights split, not replicated per column); others
+ * keep the positions x channels mapping.  Fills the GEMM dims if so.
+ */
+static int conv_as_gemm(const struct map_ctx *c, const struct stage_sum *t,
+			int64_t *M, int64_t *K, int64_t *N)
+{
+	if (t->main->op != OP_CONV || t->main->n_in < 1 || t->main->n_out < 1)
+		return 0;
+	int64_t cin, pin, cout, pout, kv;
+	conv_dims(c, t, &cin, &pin, &cout, &pout, &kv);
+	int64_t groups = t->main->attrs.groups > 0 ? t->main->attrs.groups : 1;
+	if (groups > 1 && groups == cin)
+		return 0; /* depthwise: nothing to share across channels */
+	if (t->params <= cin * pin + cout * pout)
+		return 0;
+	*M = pout;
+	*K = imax(1, cin / groups * kv);
+	*N = cout;
+	return 1;
+}
+
+static int64_t words(const struct map_ctx *c, int64_t bytes)
+{
+	return pe_sram_words(&c->m->pe, bytes);
+}
+static int64_t wav(const struct map_ctx *c, int64_t bytes)
+{
+	return fabric_wavelets(&c->m->fabric, bytes);
+}
+
+/* Fill everything but rect-independent fields, for a w x h rectangle. */
+static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
+			int32_t w, int32_t h, struct plan_stage *o)
+{
+	struct stage_sum t;
+	stage_sum(c, s, &t);
+	const struct pe_params *pe = &c->m->pe;
+	int64_t P = (int64_t)w * h;
+	int64_t eb = pe_elem_bytes(c->prec);
+	int64_t acc = c->prec == PREC_FP16 ? 2 : 4; /* partial sums */
+	int64_t fl = imax(1, s->samples_in_flight);
+	int streaming = c->mode == MODE_STREAMING;
+	struct kernel_work *wk = o->work;
+	memset(wk, 0, sizeof(o->work));
+	memset(&o->sram, 0, sizeof(o->sram));
+	for (int p = 0; p < PASS_COUNT; p++) {
+		wk[p].bcast_axis = AXIS_Y;
+		wk[p].reduce_axis = AXIS_X;
+	}
+	double share; /* this PE's share of the stage's parameters */
+	int64_t act_pe, buf_pe, wrep = 1;
+
+	int64_t M, K, N;
+	int gemm = s->kind == KERNEL_DENSE || conv_as_gemm(c, &t, &M, &K, &N);
+	if (gemm) {
+		if (s->kind == KERNEL_DENSE)
+			dense_dims(c, &t, &M, &K, &N);
+		int64_t tk = cdiv(K, w), tn = cdiv(N, h);
+		o->tile_k = tk;
+		o->tile_n = tn;
+		share = (double)(tk * tn) / (double)(K * N);
+		int64_t f = M * tk * tn;
+		int64_t ew_f = cdiv(t.ew[PASS_FWD], h); /* epilogue, east col */
+		/* cores/ reference GEMV tile, once per row of the sample */
+		struct pe_work gv;
+		pe_gemv_work(pe, c->prec, tk, tn, &gv);
+		wk[PASS_FWD].pe = (struct pe_work){
+			gv.fma * M, (w > 1 ? M * tn : 0) + ew_f,
+			gv.sram_reads * M, gv.sram_writes * M, gv.tasks};
+		wk[PASS_FWD].bcast_wavelets = wav(c, M * tk * eb);
+		wk[PASS_FWD].reduce_wavelets = w > 1 ? wav(c, M * tn * acc) : 0;
+		wk[PASS_FWD].out_wavelets = wav(c, M * N * eb);
+		int64_t ew_b = cdiv(t.ew[PASS_BWD_DATA], h);
+		struct kernel_work *b = &wk[PASS_BWD_DATA];
+		b->bcast_axis = AXIS_X;
+		b->reduce_axis = AXIS_Y;
+		b->bcast_wavelets = wav(c, M * tn * eb);
+		if (t.needs_grad) {
+			pe_gemv_work(pe, c->prec, tn, tk, &gv);
+			b->pe = (struct pe_work){
+				gv.fma * M, (h > 1 ? M * tk : 0) + ew_b,
+				gv.sram_reads * M, gv.sram_writes * M, gv.tasks};
+			b->reduce_wavelets = h > 1 ? wav(c, M * tk * acc) : 0;
+			b->out_wavelets = wav(c, M * K * eb);
+		} else {
+			b->pe = (struct pe_work){0, ew_b, words(c, M * tn * eb),
+						 words(c, M * tn * eb), 1};
+		}
+		wk[PASS_BWD_WEIGHT].pe = (struct pe_work){
+			f, 0, words(c, M * (tk + tn) * eb) + words(c, tk * tn * acc),
+			words(c, tk * tn * acc), 1};
+		/* saved x and y are spread over the whole rectangle, not
+		 * replicated; the weight-gradient pass broadcasts the x slice
+		 * down the columns again (dy is still in the row buffers) */
+		act_pe = (cdiv(M * K, P) + cdiv(M * N, P)) * eb;
+		/* rows stream through in blocks of MAP_ROW_BLOCK, double
+		 * buffered: inputs and partial sums of one block */
+		buf_pe = 2 * imin(M, MAP_ROW_BLOCK) * (tk * eb + tn * acc);
+		wk[PASS_BWD_WEIGHT].bcast_axis = AXIS_Y;
+		wk[PASS_BWD_WEIGHT].bcast_wavelets = h > 1 ? wav(c, M * tk * eb) : 0;
+	} else if (s->kind == KERNEL_CONV) {
+		int64_t cin, pin, cout, pout, kv;
+		conv_dims(c, &t, &cin, &pin, &cout, &pout, &kv);
+		int64_t tn = cdiv(cout, h), tk = cdiv(pout, w);
+		int64_t tin = cdiv(pin, w);
+		o->tile_k = tk;
+		o->tile_n = tn;
+		double fr = (double)(tn * tk) / (double)(cout * pout);
+		int64_t f[PASS_COUNT];
+		for (int p = 0; p < PASS_COUNT; p++)
+			f[p] = (int64_t)ceil((double)t.mat_fma[p] * fr);
+		share = (double)tn / (double)cout; /* replicated per column */
+		wrep = w;
+		int64_t wel = cdiv(t.params, cout) * tn; /* weights on the PE */
+		int64_t halo = (kv - 1) * cin * eb;
+		int64_t ewf = (int64_t)ceil((double)t.ew[PASS_FWD] * fr);
+		wk[PASS_FWD].pe = (struct pe_work){
+			f[PASS_FWD], ewf,
+			words(c, (f[PASS_FWD] + cin * tin) * eb),
+			words(c, tn * tk * eb), 2 + (w > 1)};
+		wk[PASS_FWD].bcast_wavelets = wav(c, cin * tin * eb);
+		wk[PASS_FWD].halo_wavelets = w > 1 ? wav(c, halo) : 0;
+		wk[PASS_FWD].out_wavelets = wav(c, cout * pout * eb);
+		struct kernel_work *b = &wk[PASS_BWD_DATA];
+		b->bcast_axis = AXIS_X;
+		b->reduce_axis = AXIS_Y;
+		int64_t ewb = (int64_t)ceil((double)t.ew[PASS_BWD_DATA] * fr);
+		b->pe = (struct pe_work){
+			t.needs_grad ? f[PASS_BWD_DATA] : 0, ewb,
+			words(c, (f[PASS_BWD_DATA] + tn * tk) * eb),
+			words(c, cin * tin * acc), 2};
+		b->halo_wavelets = w > 1 && t.needs_grad ? wav(c, halo) : 0;
+		b->reduce_wavelets =
+			h > 1 && t.needs_grad ? wav(c, cin * tin * acc) : 0;
+		b->out_wavelets = t.needs_grad ? wav(c, cin * pin * eb) : 0;
+		struct kernel_work *gw = &wk[PASS_BWD_WEIGHT];
+		gw->pe = (struct pe_work){f[PASS_BWD_WEIGHT], 0,
+					  words(c, (f[PASS_BWD_WEIGHT]) * eb),
+					  words(c, wel * acc), 1};
+		gw->reduce_axis = AXIS_X;
+		gw->reduce_wavelets = w > 1 ? wav(c, wel * acc) : 0;
+		/* the saved input is spread down the column, re-broadcast
+		 * for the weight gradient */
+		act_pe = (cdiv(cin * tin, h) + tn * tk) * eb;
+		gw->bcast_axis = AXIS_Y;
+		gw->bcast_wavelets = h > 1 ? wav(c, cin * tin * eb) : 0;
+		/* input channels stream through MAP_ROW_BLOCK at a time
+		 * (double buffered) into fp32 accumulators of the tile */
+		buf_pe = 2 * imin(cin, MAP_ROW_BLOCK) * (tin + kv) * eb +
+			 tn * tk * acc;
+	} else {
+		/* elements (output, or input for reductions such as losses)
+		 * spread evenly; second operand broadcast */
+		int64_t E = imax(1, imax(t.out_elems, t.in_elems));
+		int64_t tk = cdiv(E, P);
+		o->tile_k = tk;
+		o->tile_n = 1;
+		double fr = (double)tk / (double)E;
+		share = 1.0 / (double)P;
+		int64_t f[PASS_COUNT], e[PASS_COUNT];
+		for (int p = 0; p < PASS_COUNT; p++) {
+			f[p] = (int64_t)ceil((double)t.mat_fma[p] * fr);
+			e[p] = (int64_t)ceil((double)t.ew[p] * fr);
+		}
+		int64_t tin = cdiv(imax(1, t.in_elems), P);
+		int64_t other = 0; /* broadcast operand per PE row */
+		if (s->kind == KERNEL_ATTENTION || s->kind == KERNEL_MATMUL) {
+			const struct layer *L = t.main;
+			int q = L->n_in > 1 ? 1 : 0;
+			int64_t ne = L->n_in > 0 ? elems(&c->g->tensors[L->in[q]])
+						 : E;
+			if (s->kind == KERNEL_ATTENTION)
+				ne *= 2; /* keys and values */
+			other = cdiv(ne, h);
+		} else if (s->kind == KERNEL_EMBEDDING) {
+			other = cdiv(imax(1, t.in_elems), 1); /* indices */
+		}
+		for (int p = PASS_FWD; p <= PASS_BWD_WEIGHT; p++) {
+			int64_t ff = p == PASS_BWD_DATA && !t.needs_grad ? 0 : f[p];
+			wk[p].pe = (struct pe_work){
+				ff, e[p],
+				words(c, (2 * ff + e[p] + tin + tk) * eb),
+				words(c, tk * eb), 1 + (other > 0)};
+		}
+		wk[PASS_FWD].bcast_axis = AXIS_X;
+		wk[PASS_FWD].bcast_wavelets = other ? wav(c, other * eb) : 0;
+		wk[PASS_FWD].out_wavelets = wav(c, E * eb);
+		if (s->kind == KERNEL_EMBEDDING) {
+			/* gathered rows are collected along rows */
+			wk[PASS_FWD].reduce_wavelets =
+				w > 1 ? wav(c, cdiv(E, h) * eb) : 0;
+			wk[PASS_BWD_WEIGHT].bcast_axis = AXIS_X;
+			wk[PASS_BWD_WEIGHT].bcast_wavelets =
+				wav(c, cdiv(E, h) * eb);
+		}
+		if (s->kind == KERNEL_ATTENTION || s->kind == KERNEL_MATMUL) {
+			wk[PASS_BWD_DATA].reduce_axis = AXIS_X;
+			wk[PASS_BWD_DATA].reduce_wavelets =
+				w > 1 && t.needs_grad ? wav(c, other * acc) : 0;
+		}
+		if (t.needs_grad)
+			wk[PASS_BWD_DATA].out_wavelets =
+				wav(c, imax(1, t.in_elems) * eb);
+		/* the broadcast operand's slices are part of what is saved */
+		act_pe = cdiv(t.saved_bytes, P);
+		buf_pe = 2 * (tin + tk + other) * eb;
+		(void)wrep;
+	}
+	/* the update is local: every parameter read, changed, written */
+	int64_t ppe = (int64_t)ceil((double)t.params * share);
+	int64_t state_words = words(c, (int64_t)ceil((double)(t.weight_bytes * 2 +
+							      t.opt_bytes) * share));
+	wk[PASS_UPDATE].pe = (struct pe_work){
+		0, (int64_t)ceil((double)t.ew[PASS_UPDATE] * share),
+		ppe ? state_words : 0, ppe ? state_words : 0, ppe ? 1 : 0};
+
+	/* SRAM */
+	struct sram_use *m = &o->sram;
+	int64_t wbytes = (int64_t)ceil((double)t.weight_bytes * share);
+	if (streaming) {
+		/* weights pass through in chunks; state stays off-wafer */
+		m->weights = imin(wbytes, 2 * 1024);
+		m->grads = imin(wbytes, 2 * 1024);
+		m->opt_state = 0;
+		m->activations = cdiv(c->stream_act_bytes, P) ;
+	} else {
+		m->weights = wbytes;
+		m->grads = wbytes;
+		m->opt_state = (int64_t)ceil((double)t.opt_bytes * share /
+					     (double)wrep);
+		m->activations = act_pe * fl;
+	}
+	m->buffers = buf_pe;
+	m->code = pe->code_bytes;
+	m->total = m->weights + m->grads + m->opt_state + m->activations +
+		   m->buffers + m->code;
+
+	/* time: compute and the PE's inbound stream overlap; flows add
+	 * their fill latency across the rectangle */
+	const struct fabric_params *fp = &c->m->fabric;
+	cycles_t total = 0;
+	for (int p = 0; p < PASS_COUNT; p++) {
+		const struct kernel_work *k = &wk[p];
+		cycles_t comp = pe_work_cycles(pe, c->prec, &k->pe);
+		int64_t stream = k->bcast_wavelets + k->reduce_wavelets +
+				 k->halo_wavelets;
+		int64_t span = (k->bcast_wavelets ? (k->bcast_axis == AXIS_X ? w : h)
+						  : 0) +
+			       (k->reduce_wavelets
+					? (k->reduce_axis == AXIS_X ? w : h)
+					: 0);
+		cycles_t pace = comp > (cycles_t)stream ? comp : (cycles_t)stream;
+		o->est_cycles[p] = pace;
+		if (stream)
+			o->est_cycles[p] += fabric_stream_cycles(fp, span, 1);
+		/* in a pipeline the fill latency is paid once, not per
+		 * sample: the pace is the busiest resource */
+		if (p != PASS_UPDATE)
+			total += pace;
+	}
+	total += (cycles_t)cdiv((int64_t)o->est_cycles[PASS_UPDATE],
+				imax(1, c->batch));
+	o->stage_cycles = total;
+}
+
+void map_kernel(const struct map_ctx *c, struct plan_stage *s)
+{
+	int32_t w = s->r.w > 0 ? s->r.w : 1, h = s->r.h > 0 ? s->r.h : 1;
+	kernel_eval(c, s, w, h, s);
+	s->stream_bytes = 0;
+	if (c->mode == MODE_STREAMING) {
+		struct stage_sum t;
+		stage_sum(c, s, &t);
+		s->stream_bytes = t.weight_bytes;
+	}
+}
+
+void map_max_shape(const struct map_ctx *c, const struct plan_stage *s,
+		   int32_t *max_w, int32_t *max_h)
+{
+	struct stage_sum t;
+	stage_sum(c, s, &t);
+	int64_t mw, mh;
+	int64_t M, K, N;
+	if (s->kind == KERNEL_DENSE || conv_as_gemm(c, &t, &M, &K, &N)) {
+		if (s->kind == KERNEL_DENSE)
+			dense_dims(c, &t, &M, &K, &N);
+		mw = K;
+		mh = N;
+	} else if (s->kind == KERNEL_CONV) {
+		int64_t cin, pin, cout, pout, kv;
+		conv_dims(c, &t, &cin, &pin, &cout, &pout, &kv);
+		mw = pout;
+		mh = cout;
+	} else {
+		int64_t E = imax(1, imax(t.out_elems, t.in_elems));
+		mw = E;
+		mh = E;
+	}
+	*max_w = (int32_t)imax(1, imin(mw, c->m->width));
+	*max_h = (int32_t)imax(1, imin(mh, c->m->height));
+}
+
+double map_aspect(const struct map_ctx *c, const struct plan_stage *s)
+{
+	int32_t mw, mh;
+	map_max_shape(c, s, &mw, &mh);
+	double a = (double)mw / (double)mh;
+	if (s->kind != KERNEL_DENSE && s->kind != KERNEL_CONV)
+		a = 1;
+	return a < 1.0 / 16 ? 1.0 / 16 : a > 16 ? 16 : a;
+}
+
+int map_fits(const struct map_ctx *c, const struct plan_stage *s, int32_t w,
+	     int32_t h)
+{
+	struct plan_stage o;
+	kernel_eval(c, s, w, h, &o);
+	return o.sram.total <= c->m->pe.sram_bytes;
+}
+
+cycles_t map_cycles(const struct map_ctx *c, const struct plan_stage *s,
+		    int32_t w, int32_t h)
+{
+	struct plan_stage o;
+	kernel_eval(c, s, w, h, &o);
+	return o.stage_cycles;
+}
+
+/* Best-fitting shape for about `pes` PEs: lowest SRAM; 0 if none fits. */
+static int shape_for(const struct map_ctx *c, const struct plan_stage *s,
+		     int64_t pes, int32_t mw, int32_t mh, int32_t *bw,
+		     int32_t *bh)
+{
+	int64_t best = INT64_MAX;
+	for (double wf = 1;; wf *= 1.25) {
+		int32_t w = (int32_t)wf;
+		if (w > mw)
+			w = mw;
+		int64_t h = cdiv(pes, w);
+		if (h <= mh) {
+			struct plan_stage o;
+			kernel_eval(c, s, w, (int32_t)h, &o);
+			if (o.sram.total < best) {
+				best = o.sram.total;
+				*bw = w;
+				*bh = (int32_t)h;
+			}
+		}
+		if (w >= mw || w >= pes)
+			break;
+	}
+	return best <= c->m->pe.sram_bytes;
+}
+
+int64_t map_min_pes(const struct map_ctx *c, const struct plan_stage *s,
+		    int32_t *w, int32_t *h)
+{
+	int32_t mw, mh;
+	map_max_shape(c, s, &mw, &mh);
+	int64_t hi = (int64_t)mw * mh;
+	int32_t bw = 0, bh = 0;
+	if (!shape_for(c, s, hi, mw, mh, &bw, &bh)) {
+		/* more PEs than elements may still spread buffers: try the
+		 * whole grid once */
+		int32_t gw = (int32_t)c->m->width, gh = (int32_t)c->m->height;
+		if (!shape_for(c, s, (int64_t)gw * gh, gw, gh, &bw, &bh))
+			return 0;
+		*w = bw;
+		*h = bh;
+		return (int64_t)bw * bh;
+	}
+	int32_t hw = bw, hh = bh;
+	int64_t lo = 1; /* invariant: hi fits */
+	if (shape_for(c, s, 1, mw, mh, &bw, &bh)) {
+		*w = bw;
+		*h = bh;
+		return 1;
+	}
+	while (hi - lo > 1) {
+		int64_t mid = lo + (hi - lo) / 2;
+		if (shape_for(c, s, mid, mw, mh, &bw, &bh)) {
+			hi = mid;
+			hw = bw;
+			hh = bh;
+		} else {
+			lo = mid;
+		}
+	}
+	*w = hw;
+	*h = hh;
+	return (int64_t)hw * hh;
+}
+
+int64_t map_saved_bytes(const struct map_ctx *c, const struct plan_stage *s)
+{
+	struct stage_sum t;
+	stage_sum(c, s, &t);
+	return t.saved_bytes;
+}
+
+int64_t map_state_bytes(const struct map_ctx *c, const struct plan_stage *s)
+{
+	struct stage_sum t;
+	stage_sum(c, s, &t);
+	return 2 * t.weight_bytes + t.opt_bytes;
+}

@@ -1,0 +1,95 @@
+/*
+ * map.h: kernel mapping: graph layers -> stages -> per-PE work and SRAM.
+ *
+ * map_stages() groups layers into stages: each matrix-heavy op (dense, conv,
+ * matmul, attention, embedding) and each loss starts a stage; normalisation,
+ * activation, elementwise, dropout, pooling and shape ops are fused into the
+ * stage that produces their (latest) input, where the data already sits;
+ * shape ops cost nothing.  An elementwise layer fed only by network inputs
+ * gets a stage of its own.
+ *
+ * map_kernel() fills a stage's tile, per-pass per-PE work, SRAM use and
+ * analytic cycle estimate for the stage's current rectangle (s->r.w x s->r.h).
+ * The reference mappings (documented with numbers in docs/placement.md):
+ *   dense      tile_k = ceil(K/w), tile_n = ceil(N/h); inputs broadcast down
+ *              columns, partial sums reduced along rows (see plan.h)
+ *   conv       output channels over rows (tile_n = ceil(Cout/h)), output
+ *              positions over columns (tile_k = ceil(P/w)); input positions
+ *              broadcast down columns; halo exchange with row neighbours;
+ *              weights replicated per column, weight gradients reduced
+ *              along rows; backward-data partial sums reduced down columns
+ *   attention, matmul, embedding, elementwise, loss: output elements spread
+ *              evenly (tile_k = ceil(E/(w h)), tile_n = 1); the second
+ *              operand (keys/values, table rows) broadcast along rows
+ * SRAM per PE: weights, gradients, optimizer state (training state),
+ * activations saved for backward for s->samples_in_flight samples, double
+ * buffered input/output staging, and machine pe.code_bytes.
+ */
+#ifndef WAFERSIM_MAP_H
+#define WAFERSIM_MAP_H
+
+#include "compiler/graph.h"
+#include "compiler/plan.h"
+#include "sim/diag.h"
+#include "sim/machine.h"
+
+/* Everything map_kernel needs besides the graph and the stage. */
+struct map_ctx {
+	const struct graph *g;
+	const struct machine *m;
+	enum pe_prec prec;
+	enum optimizer opt;
+	enum exec_mode mode;	 /* PIPELINED or STREAMING */
+	int64_t batch;
+	int64_t stream_act_bytes; /* STREAMING: all stages' saved activations
+				   * for the batch (spread over the wafer) */
+};
+
+/* Communication between stages, one per (source stage, tensor). */
+struct map_edge {
+	int src;	  /* stage id, or -1 for a network input (host) */
+	int tensor;	  /* graph tensor id */
+	int n_dst;	  /* consumer stages */
+	int dst[PLAN_MAX_FUSED * GRAPH_MAX_IO];
+	int grad;	  /* 1 if its gradient flows back (BWD_DATA) */
+	int64_t bytes;	  /* per sample, at the activation precision */
+};
+
+/*
+ * Group g's layers into stages: fills p->stages (names, kinds, layers;
+ * rectangles zero) and returns the inter-stage edges in *edges (heap,
+ * caller frees) with their count in *n_edges.  0 or WS_EINPUT (a graph
+ * with no computing layer).
+ */
+int map_stages(const struct graph *g, enum pe_prec prec, struct plan *p,
+	       struct map_edge **edges, int *n_edges, struct diag *d);
+
+/* Fill tile, work, sram, est_cycles and stage_cycles of `s` for its
+ * rectangle s->r (w, h >= 1) and s->samples_in_flight. */
+void map_kernel(const struct map_ctx *c, struct plan_stage *s);
+
+/* Largest useful width and height of a stage's rectangle (more PEs along
+ * an axis would get no elements), limited by the grid. */
+void map_max_shape(const struct map_ctx *c, const struct plan_stage *s,
+		   int32_t *max_w, int32_t *max_h);
+/* Preferred w / h of the stage's rectangle. */
+double map_aspect(const struct map_ctx *c, const struct plan_stage *s);
+
+/* Does the stage fit its SRAM on a w x h rectangle? (does not modify s) */
+int map_fits(const struct map_ctx *c, const struct plan_stage *s, int32_t w,
+	     int32_t h);
+/* Stage cycles on w x h (does not modify s). */
+cycles_t map_cycles(const struct map_ctx *c, const struct plan_stage *s,
+		    int32_t w, int32_t h);
+
+/* Fewest PEs on which the stage fits (some shape within the grid), and
+ * that shape; 0 if it fits nowhere on the machine. */
+int64_t map_min_pes(const struct map_ctx *c, const struct plan_stage *s,
+		    int32_t *w, int32_t *h);
+
+/* Per-sample activation bytes the stage saves for backward. */
+int64_t map_saved_bytes(const struct map_ctx *c, const struct plan_stage *s);
+/* Bytes of training state (weights + grads + optimizer state). */
+int64_t map_state_bytes(const struct map_ctx *c, const struct plan_stage *s);
+
+#endif

@@ -1,0 +1,664 @@
+/*
+ * place.c: the strategy table, helpers shared by strategies, sizing, the
+ * choice of execution mode and plan_build().  See place.h.
+ */
+#include "compiler/place.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/map.h"
+#include "compiler/route.h"
+#include "sim/util.h"
+
+/* ---- strategy table (generated list, see Makefile) ----------------------- */
+
+#define STRATEGY(n) extern const struct place_strategy place_strategy_##n;
+#include "strategies.h"
+#undef STRATEGY
+
+static const struct place_strategy *const strategy_table[] = {
+#define STRATEGY(n) &place_strategy_##n,
+#include "strategies.h"
+#undef STRATEGY
+};
+
+const struct place_strategy *const *place_strategies(int *n)
+{
+	*n = (int)ARRAY_SIZE(strategy_table);
+	return strategy_table;
+}
+
+const struct place_strategy *place_find_strategy(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(strategy_table); i++)
+		if (name && strcmp(strategy_table[i]->name, name) == 0)
+			return strategy_table[i];
+	return NULL;
+}
+
+/* ---- helpers --------------------------------------------------------------- */
+
+int64_t place_scaled_pes(const struct place_problem *pp, int i, double s)
+{
+	const struct place_item *it = &pp->items[i];
+	double grid = (double)pp->grid_w * pp->grid_h;
+	double v = (double)it->target_pes;
+	if (v > grid / 100)
+		v *= s;
+	int64_t p = (int64_t)v;
+	return p > it->min_pes ? p : it->min_pes;
+}
+
+uint64_t place_rand(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+double place_item_cycles(const struct place_problem *pp, int i, int32_t w,
+			 int32_t h)
+{
+	if (pp->stage_cycles)
+		return pp->stage_cycles(pp->ctx, i, w, h);
+	const struct place_item *it = &pp->items[i];
+	return it->work / ((double)w * h) + it->fixed_cycles;
+}
+
+int place_item_fits(const struct place_problem *pp, int i, int32_t w,
+		    int32_t h)
+{
+	if ((int64_t)w * h < pp->items[i].min_pes)
+		return 0;
+	return pp->fits ? pp->fits(pp->ctx, i, w, h) : 1;
+}
+
+int place_shape(const struct place_problem *pp, int i, int64_t pes,
+		int32_t *bw, int32_t *bh)
+{
+	return place_shape_aspect(pp, i, pes, pp->items[i].aspect, bw, bh);
+}
+
+int place_shape_aspect(const struct place_problem *pp, int i, int64_t pes,
+		       double aspect, int32_t *bw, int32_t *bh)
+{
+	const struct place_item *it = &pp->items[i];
+	int32_t mw = it->max_w < pp->grid_w ? it->max_w : pp->grid_w;
+	int32_t mh = it->max_h < pp->grid_h ? it->max_h : pp->grid_h;
+	if (mw < 1)
+		mw = 1;
+	if (mh < 1)
+		mh = 1;
+	if (pes < it->min_pes)
+		pes = it->min_pes;
+	if (pes > (int64_t)mw * mh)
+		pes = (int64_t)mw * mh;
+	double best = INFINITY;
+	int found = 0;
+	double la = log(aspect > 0 ? aspect : 1.0);
+	for (int32_t w = 1; w <= mw; w++) {
+		int64_t h = (pes + w - 1) / w;
+		if (h > mh)
+			continue;
+		if (h < 1)
+			h = 1;
+		double sc = fabs(log((double)w / (double)h) - la) +
+			    4.0 * (double)((int64_t)w * h - pes) / (double)pes;
+		if (sc >= best)
+			continue;
+		if (!place_item_fits(pp, i, w, (int32_t)h))
+			continue;
+		best = sc;
+		*bw = w;
+		*bh = (int32_t)h;
+		found = 1;
+	}
+	return found;
+}
+
+int place_overlap(const struct rect *a, const struct rect *b)
+{
+	return a->x < b->x + b->w && b->x < a->x + a->w && a->y < b->y + b->h &&
+	       b->y < a->y + a->h;
+}
+
+int place_check(const struct place_problem *pp, const struct rect *r,
+		struct diag *d)
+{
+	int bad = 0;
+	for (int i = 0; i < pp->n_items; i++) {
+		if (r[i].w < 1 || r[i].h < 1 || r[i].x < 0 || r[i].y < 0 ||
+		    r[i].x + r[i].w > pp->grid_w ||
+		    r[i].y + r[i].h > pp->grid_h) {
+			if (d)
+				diag_add(d, NULL, 0, 0,
+					 "place: item %d rectangle (%d,%d %dx%d) "
+					 "must lie inside the %dx%d grid",
+					 i, r[i].x, r[i].y, r[i].w, r[i].h,
+					 pp->grid_w, pp->grid_h);
+			bad++;
+		}
+		if ((int64_t)r[i].w * r[i].h < pp->items[i].min_pes) {
+			if (d)
+				diag_add(d, NULL, 0, 0,
+					 "place: item %d must get at least "
+					 "%lld PEs, got %lld",
+					 i, (long long)pp->items[i].min_pes,
+					 (long long)r[i].w * r[i].h);
+			bad++;
+		}
+		for (int j = 0; j < i; j++)
+			if (place_overlap(&r[i], &r[j])) {
+				if (d)
+					diag_add(d, NULL, 0, 0,
+						 "place: items %d and %d must "
+						 "not overlap",
+						 j, i);
+				bad++;
+			}
+	}
+	return bad;
+}
+
+static double centre_dist(const struct place_problem *pp,
+			  const struct rect *r, const struct place_edge *e)
+{
+	const struct rect *b = &r[e->dst];
+	double bx = b->x + b->w / 2.0, by = b->y + b->h / 2.0;
+	if (e->src < 0) {
+		/* host: nearest I/O edge */
+		double best = INFINITY;
+		if (pp->io_edges & EDGE_WEST)
+			best = fmin(best, bx);
+		if (pp->io_edges & EDGE_EAST)
+			best = fmin(best, pp->grid_w - bx);
+		if (pp->io_edges & EDGE_NORTH)
+			best = fmin(best, by);
+		if (pp->io_edges & EDGE_SOUTH)
+			best = fmin(best, pp->grid_h - by);
+		return isinf(best) ? bx : best;
+	}
+	const struct rect *a = &r[e->src];
+	/* output port: east edge, middle */
+	double ax = a->x + a->w, ay = a->y + a->h / 2.0;
+	return fabs(ax - bx) + fabs(ay - by);
+}
+
+double place_cost_cycles(const struct place_problem *pp, const struct rect *r,
+			 const double *cycles)
+{
+	double tmax = 0, used = 0, comm = 0;
+	for (int i = 0; i < pp->n_items; i++) {
+		if (cycles[i] > tmax)
+			tmax = cycles[i];
+		used += (double)r[i].w * r[i].h;
+	}
+	for (int e = 0; e < pp->n_edges; e++)
+		comm += (double)pp->edges[e].bytes / 4.0 *
+			centre_dist(pp, r, &pp->edges[e]);
+	double grid = (double)pp->grid_w * pp->grid_h;
+	double unused = 1.0 - used / grid;
+	/* documented in docs/placement.md: the bottleneck's cycles, the
+	 * cycles the fabric's 2 W H links would need for one sample's
+	 * wavelet-hops if only 1/16 of them carried traffic, and 10% of the
+	 * bottleneck per whole wafer left unused */
+	return tmax + comm * 16.0 / (2.0 * grid) + 0.1 * tmax * unused;
+}
+
+double place_cost(const struct place_problem *pp, const struct rect *r)
+{
+	double *c = xcalloc((size_t)pp->n_items + 1, sizeof(double));
+	for (int i = 0; i < pp->n_items; i++)
+		c[i] = place_item_cycles(pp, i, r[i].w, r[i].h);
+	double v = place_cost_cycles(pp, r, c);
+	free(c);
+	return v;
+}
+
+/* ---- plan_build ------------------------------------------------------------ */
+
+void plan_opts_init(struct plan_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->mode = MODE_AUTO;
+	o->prec = PREC_MIXED;
+	o->opt = OPT_MOMENTUM;
+	o->seed = 1;
+}
+
+struct build_ctx {
+	struct map_ctx mc;
+	struct plan_stage *stages;
+};
+
+static double cb_cycles(const void *ctx, int i, int32_t w, int32_t h)
+{
+	const struct build_ctx *b = ctx;
+	return (double)map_cycles(&b->mc, &b->stages[i], w, h);
+}
+
+static int cb_fits(const void *ctx, int i, int32_t w, int32_t h)
+{
+	const struct build_ctx *b = ctx;
+	return map_fits(&b->mc, &b->stages[i], w, h);
+}
+
+/* 1F1B pipelining: stage i of n keeps activations of the samples between
+ * its forward and its backward pass. */
+static int64_t in_flight(int i, int n, int64_t batch)
+{
+	int64_t f = 2 * (int64_t)(n - i) - 1;
+	return f < batch ? f : batch;
+}
+
+/* Smallest PE count whose stage time is within 10% of the best found at
+ * the largest useful size: beyond it PEs buy nothing. */
+static int64_t useful_pes(const struct build_ctx *b, int i, int32_t mw,
+			  int32_t mh, int64_t min_pes)
+{
+	const struct plan_stage *s = &b->stages[i];
+	int64_t maxp = (int64_t)mw * mh;
+	double best = INFINITY;
+	int64_t bestp = maxp;
+	struct { int64_t p; double t; } probe[64];
+	int np = 0;
+	for (int64_t p = maxp; p >= min_pes && np < 64; p = p * 2 / 3) {
+		int32_t w = (int32_t)sqrt((double)p * mw / mh);
+		if (w < 1) w = 1;
+		if (w > mw) w = mw;
+		int64_t h = (p + w - 1) / w;
+		if (h > mh) h = mh;
+		double t = (double)map_cycles(&b->mc, s, w, (int32_t)h);
+		probe[np].p = (int64_t)w * h;
+		probe[np++].t = t;
+		if (t < best)
+			best = t;
+		if (p < 2)
+			break;
+	}
+	for (int k = 0; k < np; k++)
+		if (probe[k].t <= 1.1 * best && probe[k].p < bestp)
+			bestp = probe[k].p;
+	return bestp > min_pes ? bestp : min_pes;
+}
+
+/* Stage time of item i on about `pes` PEs of its preferred aspect. */
+static double size_cycles(const struct build_ctx *b,
+			  const struct place_item *it, int i, int64_t pes)
+{
+	int32_t w = (int32_t)llround(sqrt((double)pes * it->aspect));
+	if (w < 1)
+		w = 1;
+	if (w > it->max_w)
+		w = it->max_w;
+	if (w > pes)
+		w = (int32_t)pes;
+	int64_t h = (pes + w - 1) / w;
+	if (h > it->max_h)
+		h = it->max_h;
+	return (double)map_cycles(&b->mc, &b->stages[i], w, (int32_t)h);
+}
+
+/* Fewest PEs (>= min, <= cap) on which item i runs within t cycles. */
+static int64_t pes_for(const struct build_ctx *b, const struct place_item *it,
+		       int i, int64_t cap, double t)
+{
+	int64_t lo = it->min_pes, hi = cap;
+	if (size_cycles(b, it, i, lo) <= t)
+		return lo;
+	if (size_cycles(b, it, i, hi) > t)
+		return hi;
+	while (hi - lo > 1 && hi - lo > lo / 64) {
+		int64_t mid = lo + (hi - lo) / 2;
+		if (size_cycles(b, it, i, mid) <= t)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return hi;
+}
+
+static void set_mode_ctx(struct build_ctx *b, struct plan *p,
+			 enum exec_mode mode)
+{
+	b->mc.mode = mode;
+	p->mode = mode;
+	p->samples_in_flight = 0;
+	int64_t act = 0;
+	for (int i = 0; i < p->n_stages; i++) {
+		struct plan_stage *s = &p->stages[i];
+		s->samples_in_flight = mode == MODE_STREAMING
+					       ? p->batch
+					       : in_flight(i, p->n_stages, p->batch);
+		if (s->samples_in_flight > p->samples_in_flight)
+			p->samples_in_flight = s->samples_in_flight;
+		act += map_saved_bytes(&b->mc, s);
+	}
+	b->mc.stream_act_bytes = act * p->batch;
+}
+
+static void fmt_bytes(char *buf, size_t n, double v)
+{
+	const char *u[] = {"B", "KB", "MB", "GB", "TB"};
+	int k = 0;
+	while (v >= 1024 && k < 4) {
+		v /= 1024;
+		k++;
+	}
+	snprintf(buf, n, k ? "%.1f %s" : "%.0f %s", v, u[k]);
+}
+
+int plan_build(const struct graph *g, const struct machine *m,
+	       const struct plan_opts *o, struct plan *p, struct diag *d)
+{
+	double t0 = wall_seconds();
+	struct plan_opts def;
+	if (!o) {
+		plan_opts_init(&def);
+		o = &def;
+	}
+	plan_release(p);
+	const char *sname = o->strategy ? o->strategy : PLACE_DEFAULT_STRATEGY;
+	const struct place_strategy *strat = place_find_strategy(sname);
+	if (!strat) {
+		char names[256] = "";
+		int n;
+		const struct place_strategy *const *all = place_strategies(&n);
+		for (int i = 0; i < n; i++) {
+			strncat(names, i ? ", " : "", sizeof(names) - strlen(names) - 1);
+			strncat(names, all[i]->name, sizeof(names) - strlen(names) - 1);
+		}
+		diag_add(d, NULL, 0, 0,
+			 "place: 'strategy' must be one of %s, got '%s'", names,
+			 sname);
+		return WS_EINPUT;
+	}
+	if (m->fabric.colors <= PLAN_KERNEL_COLORS) {
+		diag_add(d, NULL, 0, 0,
+			 "place: machine '%s' 'fabric.colors' must be more than "
+			 "the %d kernel colors, got %lld",
+			 m->name, PLAN_KERNEL_COLORS,
+			 (long long)m->fabric.colors);
+		return WS_EINPUT;
+	}
+	p->network = xstrdup(g->name ? g->name : "?");
+	p->machine = xstrdup(m->name);
+	p->strategy = xstrdup(strat->name);
+	p->prec = o->prec;
+	p->opt = o->opt;
+	p->seed = o->seed;
+	p->batch = o->batch > 0 ? o->batch
+				: g->default_batch > 0 ? g->default_batch : 32;
+	p->grid_w = m->width;
+	p->grid_h = m->height;
+
+	struct map_edge *edges = NULL;
+	int n_edges = 0;
+	int rc = map_stages(g, o->prec, p, &edges, &n_edges, d);
+	if (rc)
+		return rc;
+	int n = p->n_stages;
+	struct build_ctx b = {{g, m, o->prec, o->opt, MODE_PIPELINED, p->batch, 0},
+			      p->stages};
+	int64_t grid = machine_pes(m);
+	double fill = o->fill > 0 && o->fill <= 1 ? o->fill : 0.9;
+	int64_t budget = (int64_t)(fill * (double)grid);
+
+	/* -- can it run pipelined? -- */
+	set_mode_ctx(&b, p, MODE_PIPELINED);
+	struct place_item *items = xcalloc((size_t)n, sizeof(*items));
+	int64_t sum_min = 0;
+	int nowhere = -1;
+	int64_t biggest = 0;
+	int bigi = 0;
+	for (int i = 0; i < n; i++) {
+		int32_t w, h;
+		int64_t mp = map_min_pes(&b.mc, &p->stages[i], &w, &h);
+		p->stages[i].min_pes = mp;
+		items[i].min_pes = mp;
+		if (!mp && nowhere < 0)
+			nowhere = i;
+		sum_min += mp;
+		if (mp > biggest) {
+			biggest = mp;
+			bigi = i;
+		}
+	}
+	int64_t state = 0;
+	for (int i = 0; i < n; i++)
+		state += map_state_bytes(&b.mc, &p->stages[i]);
+	char sb[32], wb[32];
+	fmt_bytes(sb, sizeof sb, (double)state);
+	fmt_bytes(wb, sizeof wb, (double)grid * (double)m->pe.sram_bytes);
+	int pipe_ok = nowhere < 0 && sum_min <= budget;
+	char why_not[256] = "";
+	if (nowhere >= 0) {
+		struct plan_stage tmp = p->stages[nowhere];
+		tmp.r = (struct rect){0, 0, (int32_t)m->width, (int32_t)m->height};
+		map_kernel(&b.mc, &tmp);
+		char need[32];
+		fmt_bytes(need, sizeof need, (double)tmp.sram.total);
+		snprintf(why_not, sizeof why_not,
+			 "stage '%s' needs %s per PE even on the whole %lldx%lld "
+			 "grid (SRAM %lld B)",
+			 p->stages[nowhere].name, need, (long long)m->width,
+			 (long long)m->height, (long long)m->pe.sram_bytes);
+	} else if (!pipe_ok) {
+		snprintf(why_not, sizeof why_not,
+			 "%d stages need at least %lld PEs (training state %s, "
+			 "activations for up to %lld samples in flight), more "
+			 "than %.0f%% of the %lld PEs; largest '%s' needs %lld",
+			 n, (long long)sum_min, sb,
+			 (long long)p->samples_in_flight, fill * 100,
+			 (long long)grid, p->stages[bigi].name,
+			 (long long)biggest);
+	}
+	if (o->mode == MODE_PIPELINED && !pipe_ok) {
+		diag_add(d, NULL, 0, 0,
+			 "place: pipelined mode does not fit '%s' on '%s': %s",
+			 p->network, m->name, why_not);
+		rc = WS_EINPUT;
+		goto out;
+	}
+	enum exec_mode mode = o->mode == MODE_STREAMING || !pipe_ok
+				      ? MODE_STREAMING
+				      : MODE_PIPELINED;
+	if (mode == MODE_STREAMING) {
+		set_mode_ctx(&b, p, MODE_STREAMING);
+		for (int i = 0; i < n; i++) {
+			struct plan_stage *s = &p->stages[i];
+			s->r = (struct rect){0, 0, (int32_t)m->width,
+					     (int32_t)m->height};
+			map_kernel(&b.mc, s);
+			s->min_pes = grid;
+			if (s->sram.total > m->pe.sram_bytes) {
+				char ab[32];
+				fmt_bytes(ab, sizeof ab,
+					  (double)b.mc.stream_act_bytes);
+				diag_add(d, NULL, 0, 0,
+					 "place: streaming mode does not fit "
+					 "'%s' on '%s': stage '%s' needs %lld B "
+					 "per PE (activations of the batch of "
+					 "%lld: %s over the wafer), SRAM is "
+					 "%lld B%s%s",
+					 p->network, m->name, s->name,
+					 (long long)s->sram.total,
+					 (long long)p->batch, ab,
+					 (long long)m->pe.sram_bytes,
+					 pipe_ok ? "" : "; pipelined: ",
+					 why_not);
+				rc = WS_EINPUT;
+				goto out;
+			}
+		}
+		if (o->mode == MODE_STREAMING)
+			snprintf(p->mode_reason, sizeof p->mode_reason,
+				 "streaming: forced by --mode streaming");
+		else
+			snprintf(p->mode_reason, sizeof p->mode_reason,
+				 "streaming: %s", why_not);
+	} else {
+		/* -- size: PEs in proportion to work, within min and useful -- */
+		double *work = xcalloc((size_t)n, sizeof(double));
+		int64_t *cap = xcalloc((size_t)n, sizeof(int64_t));
+		for (int i = 0; i < n; i++) {
+			struct plan_stage *s = &p->stages[i];
+			int32_t mw, mh;
+			map_max_shape(&b.mc, s, &mw, &mh);
+			items[i].max_w = mw;
+			items[i].max_h = mh;
+			items[i].aspect = map_aspect(&b.mc, s);
+			work[i] = (double)map_cycles(&b.mc, s, 1, 1);
+			items[i].work = work[i];
+			cap[i] = useful_pes(&b, i, mw, mh, items[i].min_pes);
+		}
+		/* stage times match: the smallest pace T whose PE counts
+		 * (each stage's fewest PEs reaching T, within its minimum and
+		 * useful maximum) fit the budget */
+		int64_t *pes_at = xcalloc((size_t)n, sizeof(int64_t));
+		double tlo = 0, thi = 0;
+		for (int i = 0; i < n; i++) {
+			double t = size_cycles(&b, &items[i], i, items[i].min_pes);
+			if (t > thi)
+				thi = t;
+		}
+		for (int it = 0; it < 40; it++) {
+			double mid = (tlo + thi) / 2;
+			int64_t sum = 0;
+			for (int i = 0; i < n; i++)
+				sum += pes_for(&b, &items[i], i, cap[i], mid);
+			if (sum <= budget)
+				thi = mid;
+			else
+				tlo = mid;
+		}
+		for (int i = 0; i < n; i++)
+			items[i].target_pes = pes_for(&b, &items[i], i, cap[i], thi);
+		free(pes_at);
+		free(work);
+		free(cap);
+
+		struct place_edge *pe_edges = NULL;
+		int npe = 0;
+		for (int e = 0; e < n_edges; e++)
+			npe += edges[e].n_dst;
+		pe_edges = xcalloc((size_t)npe + 1, sizeof(*pe_edges));
+		npe = 0;
+		for (int e = 0; e < n_edges; e++)
+			for (int k = 0; k < edges[e].n_dst; k++)
+				pe_edges[npe++] = (struct place_edge){
+					edges[e].src, edges[e].dst[k],
+					edges[e].bytes * (1 + edges[e].grad)};
+		struct place_problem pp = {
+			(int32_t)m->width, (int32_t)m->height, m->io.edges, n,
+			items, npe, pe_edges, o->seed,
+			o->time_budget_s, cb_cycles, cb_fits, &b};
+		struct rect *rects = xcalloc((size_t)n, sizeof(*rects));
+		rc = strat->fn(&pp, rects, p->strategy_note, d);
+		if (!rc && place_check(&pp, rects, d))
+			rc = WS_EINPUT;
+		if (rc) {
+			diag_add(d, NULL, 0, 0,
+				 "place: strategy '%s' could not place '%s' "
+				 "pipelined on '%s' (minimum %lld PEs of %lld)",
+				 strat->name, p->network, m->name,
+				 (long long)sum_min, (long long)grid);
+		} else {
+			for (int i = 0; i < n; i++) {
+				p->stages[i].r = rects[i];
+				map_kernel(&b.mc, &p->stages[i]);
+			}
+			snprintf(p->mode_reason, sizeof p->mode_reason,
+				 "pipelined: %s%d stages need at least %lld PEs "
+				 "(%.2f%% of %lld) for training state %s and "
+				 "activations of up to %lld samples in flight",
+				 o->mode == MODE_PIPELINED ? "forced; " : "", n,
+				 (long long)sum_min,
+				 100.0 * (double)sum_min / (double)grid,
+				 (long long)grid, sb,
+				 (long long)p->samples_in_flight);
+		}
+		free(rects);
+		free(pe_edges);
+		if (rc)
+			goto out;
+	}
+	(void)wb;
+	rc = route_build(p, m, edges, n_edges, d);
+	if (rc)
+		goto out;
+	plan_summarise(p, m);
+out:
+	free(items);
+	free(edges);
+	p->compile_s = wall_seconds() - t0;
+	return rc;
+}
+
+/* ---- plan_check ------------------------------------------------------------ */
+
+int plan_check(const struct plan *p, const struct machine *m,
+	       const char *file, struct diag *d)
+{
+	int bad = 0;
+	if ((p->grid_w && p->grid_w != m->width) ||
+	    (p->grid_h && p->grid_h != m->height)) {
+		diag_add(d, file, 0, 0,
+			 "plan: 'grid' must be the machine's %lldx%lld, got "
+			 "%lldx%lld",
+			 (long long)m->width, (long long)m->height,
+			 (long long)p->grid_w, (long long)p->grid_h);
+		bad++;
+	}
+	for (int i = 0; i < p->n_stages; i++) {
+		const struct plan_stage *s = &p->stages[i];
+		const struct rect *r = &s->r;
+		if (r->w < 1 || r->h < 1 || r->x < 0 || r->y < 0 ||
+		    (int64_t)r->x + r->w > m->width ||
+		    (int64_t)r->y + r->h > m->height) {
+			diag_add(d, file, s->line, s->col,
+				 "plan: stage '%s' rectangle must lie inside the "
+				 "%lldx%lld grid, got x %d y %d w %d h %d",
+				 s->name, (long long)m->width,
+				 (long long)m->height, r->x, r->y, r->w, r->h);
+			bad++;
+			continue;
+		}
+		if (s->sram.total > m->pe.sram_bytes) {
+			diag_add(d, file, s->line, s->col,
+				 "plan: stage '%s' SRAM per PE must be at most "
+				 "%lld B, got %lld B on %dx%d (weights %lld, "
+				 "grads %lld, optimizer %lld, activations %lld, "
+				 "buffers %lld, code %lld)",
+				 s->name, (long long)m->pe.sram_bytes,
+				 (long long)s->sram.total, r->w, r->h,
+				 (long long)s->sram.weights,
+				 (long long)s->sram.grads,
+				 (long long)s->sram.opt_state,
+				 (long long)s->sram.activations,
+				 (long long)s->sram.buffers,
+				 (long long)s->sram.code);
+			bad++;
+		}
+		if (p->mode == MODE_STREAMING)
+			continue;
+		for (int j = 0; j < i; j++) {
+			const struct rect *q = &p->stages[j].r;
+			if (place_overlap(r, q)) {
+				diag_add(d, file, s->line, s->col,
+					 "plan: stage '%s' must not overlap "
+					 "stage '%s', got x %d y %d w %d h %d "
+					 "and x %d y %d w %d h %d",
+					 s->name, p->stages[j].name, r->x, r->y,
+					 r->w, r->h, q->x, q->y, q->w, q->h);
+				bad++;
+			}
+		}
+	}
+	if (!bad)
+		bad += route_check(p, m, file, d);
+	return bad;
+}

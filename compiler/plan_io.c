@@ -1,0 +1,611 @@
+/*
+ * plan_io.c: plan YAML writer and validating reader, JSON summary.
+ * See plan_io.h; the format is in docs/placement.md.
+ */
+#include "compiler/plan_io.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "compiler/map.h"
+#include "compiler/place.h"
+#include "compiler/route.h"
+#include "sim/util.h"
+
+static const char *const opt_names[] = {"sgd", "momentum", "adam", NULL};
+
+/* ---- writing --------------------------------------------------------------- */
+
+/* Quote a string for YAML (double-quoted, escaping " and \). */
+static void put_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void put_work(FILE *f, const struct kernel_work *k)
+{
+	fprintf(f,
+		"{fma: %lld, ew: %lld, sram_reads: %lld, sram_writes: %lld, "
+		"tasks: %lld, bcast_wavelets: %lld, bcast_axis: %s, "
+		"reduce_wavelets: %lld, reduce_axis: %s, halo_wavelets: %lld, "
+		"out_wavelets: %lld}",
+		(long long)k->pe.fma, (long long)k->pe.ew,
+		(long long)k->pe.sram_reads, (long long)k->pe.sram_writes,
+		(long long)k->pe.tasks, (long long)k->bcast_wavelets,
+		k->bcast_axis == AXIS_X ? "x" : "y",
+		(long long)k->reduce_wavelets,
+		k->reduce_axis == AXIS_X ? "x" : "y",
+		(long long)k->halo_wavelets, (long long)k->out_wavelets);
+}
+
+void plan_write(const struct plan *p, const struct graph *g, FILE *f)
+{
+	fprintf(f, "# wafersim plan (docs/placement.md).  Edit stage 'rect's and\n"
+		   "# 'routes'; everything else is recomputed when the plan is "
+		   "read.\n"
+		   "# An empty 'routes: []' is routed again.\n");
+	fprintf(f, "network: ");
+	put_str(f, p->network);
+	fprintf(f, "\nmachine: ");
+	put_str(f, p->machine);
+	fprintf(f, "\ngrid: {width: %lld, height: %lld}\n", (long long)p->grid_w,
+		(long long)p->grid_h);
+	fprintf(f, "strategy: ");
+	put_str(f, p->strategy);
+	fprintf(f, "\nseed: %llu\n", (unsigned long long)p->seed);
+	fprintf(f, "mode: %s\nmode_reason: ", plan_mode_name(p->mode));
+	put_str(f, p->mode_reason);
+	fprintf(f, "\nprecision: %s\noptimizer: %s\nbatch: %lld\n",
+		plan_prec_name(p->prec),
+		(unsigned)p->opt < OPT_COUNT ? opt_names[p->opt] : "momentum",
+		(long long)p->batch);
+	fprintf(f, "samples_in_flight: %lld\n", (long long)p->samples_in_flight);
+	fprintf(f,
+		"summary: {pes_used: %lld, bottleneck_stage: ",
+		(long long)p->pes_used);
+	put_str(f, p->bottleneck_stage >= 0
+			   ? p->stages[p->bottleneck_stage].name
+			   : "");
+	fprintf(f,
+		", bottleneck_cycles: %llu, hop_bytes_per_sample: %lld, "
+		"colors_used: %d, max_sram_bytes: %lld, min_pes_total: %lld}\n",
+		(unsigned long long)p->bottleneck_cycles,
+		(long long)p->hop_bytes_per_sample, p->colors_used,
+		(long long)p->max_sram_bytes, (long long)p->min_pes_total);
+	fprintf(f, "stages:\n");
+	for (int i = 0; i < p->n_stages; i++) {
+		const struct plan_stage *s = &p->stages[i];
+		fprintf(f, "  - name: ");
+		put_str(f, s->name);
+		fprintf(f, "\n    rect: {x: %d, y: %d, w: %d, h: %d}\n", s->r.x,
+			s->r.y, s->r.w, s->r.h);
+		fprintf(f, "    kind: %s\n    layers: [", plan_kind_name(s->kind));
+		for (int k = 0; k < s->n_layers; k++) {
+			if (k)
+				fputs(", ", f);
+			if (g && s->layers[k] >= 0 && s->layers[k] < g->n_layers)
+				put_str(f, g->layers[s->layers[k]].name);
+			else
+				fprintf(f, "%d", s->layers[k]);
+		}
+		fprintf(f, "]\n    tile: {k: %lld, n: %lld}\n",
+			(long long)s->tile_k, (long long)s->tile_n);
+		fprintf(f, "    samples_in_flight: %lld\n    min_pes: %lld\n",
+			(long long)s->samples_in_flight, (long long)s->min_pes);
+		if (s->stream_bytes)
+			fprintf(f, "    stream_bytes: %lld\n",
+				(long long)s->stream_bytes);
+		const struct sram_use *u = &s->sram;
+		fprintf(f,
+			"    sram: {weights: %lld, grads: %lld, opt_state: %lld, "
+			"activations: %lld, buffers: %lld, code: %lld, total: "
+			"%lld}\n",
+			(long long)u->weights, (long long)u->grads,
+			(long long)u->opt_state, (long long)u->activations,
+			(long long)u->buffers, (long long)u->code,
+			(long long)u->total);
+		fprintf(f, "    est_cycles: {");
+		for (int q = 0; q < PASS_COUNT; q++)
+			fprintf(f, "%s%s: %llu", q ? ", " : "",
+				plan_pass_name((enum pass)q),
+				(unsigned long long)s->est_cycles[q]);
+		fprintf(f, "}\n    stage_cycles: %llu\n    work:\n",
+			(unsigned long long)s->stage_cycles);
+		for (int q = 0; q < PASS_COUNT; q++) {
+			fprintf(f, "      %s: ", plan_pass_name((enum pass)q));
+			put_work(f, &s->work[q]);
+			fputc('\n', f);
+		}
+	}
+	fprintf(f, "routes:%s\n", p->n_routes ? "" : " []");
+	for (int i = 0; i < p->n_routes; i++) {
+		const struct plan_route *r = &p->routes[i];
+		fprintf(f, "  - {src: ");
+		put_str(f, r->src_stage >= 0 ? p->stages[r->src_stage].name
+					     : "host");
+		fprintf(f, ", dst: ");
+		put_str(f, r->dst_stage >= 0 ? p->stages[r->dst_stage].name
+					     : "host");
+		fprintf(f, ", pass: %s, color: %d, multicast_group: %d, "
+			   "wavelets_per_sample: %lld, ",
+			plan_pass_name(r->pass), r->color, r->multicast_group,
+			(long long)r->wavelets_per_sample);
+		if (g && r->tensor >= 0 && r->tensor < g->n_tensors) {
+			fprintf(f, "tensor: ");
+			put_str(f, g->tensors[r->tensor].name);
+			fprintf(f, ", ");
+		}
+		fprintf(f, "points: [");
+		for (int k = 0; k < r->n_points; k++)
+			fprintf(f, "%s[%d, %d]", k ? ", " : "", r->points[k].x,
+				r->points[k].y);
+		fprintf(f, "]}\n");
+	}
+}
+
+int plan_save(const struct plan *p, const struct graph *g, const char *path,
+	      struct diag *d)
+{
+	struct outfile o;
+	if (outfile_open(&o, path, d))
+		return WS_EIO;
+	plan_write(p, g, o.f);
+	return outfile_commit(&o, d);
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+void plan_write_json(const struct plan *p, FILE *f)
+{
+	fprintf(f, "{\"network\": ");
+	json_str(f, p->network);
+	fprintf(f, ", \"machine\": ");
+	json_str(f, p->machine);
+	fprintf(f, ", \"strategy\": ");
+	json_str(f, p->strategy);
+	fprintf(f, ", \"mode\": \"%s\", \"mode_reason\": ", plan_mode_name(p->mode));
+	json_str(f, p->mode_reason);
+	fprintf(f,
+		", \"batch\": %lld, \"stages\": %d, \"routes\": %d, "
+		"\"pes_used\": %lld, \"pes_total\": %lld, \"bottleneck_stage\": ",
+		(long long)p->batch, p->n_stages, p->n_routes,
+		(long long)p->pes_used, (long long)(p->grid_w * p->grid_h));
+	json_str(f, p->bottleneck_stage >= 0 ? p->stages[p->bottleneck_stage].name
+					     : "");
+	fprintf(f,
+		", \"bottleneck_cycles\": %llu, \"hop_bytes_per_sample\": %lld, "
+		"\"colors_used\": %d, \"max_sram_bytes\": %lld, "
+		"\"compile_s\": %.6f, \"stage_list\": [",
+		(unsigned long long)p->bottleneck_cycles,
+		(long long)p->hop_bytes_per_sample, p->colors_used,
+		(long long)p->max_sram_bytes, p->compile_s);
+	for (int i = 0; i < p->n_stages; i++) {
+		const struct plan_stage *s = &p->stages[i];
+		fprintf(f, "%s{\"name\": ", i ? ", " : "");
+		json_str(f, s->name);
+		fprintf(f,
+			", \"kind\": \"%s\", \"x\": %d, \"y\": %d, \"w\": %d, "
+			"\"h\": %d, \"sram_bytes\": %lld, \"min_pes\": %lld, "
+			"\"stage_cycles\": %llu}",
+			plan_kind_name(s->kind), s->r.x, s->r.y, s->r.w, s->r.h,
+			(long long)s->sram.total, (long long)s->min_pes,
+			(unsigned long long)s->stage_cycles);
+	}
+	fprintf(f, "]}\n");
+}
+
+/* ---- reading --------------------------------------------------------------- */
+
+struct rd {
+	yaml_document_t *doc;
+	const char *file;
+	struct diag *d;
+	int errors;
+};
+
+static int L(const yaml_node_t *n) { return (int)n->start_mark.line + 1; }
+static int C(const yaml_node_t *n) { return (int)n->start_mark.column + 1; }
+
+static yaml_node_t *get(struct rd *r, yaml_node_t *map, const char *key)
+{
+	if (!map || map->type != YAML_MAPPING_NODE)
+		return NULL;
+	for (yaml_node_pair_t *pr = map->data.mapping.pairs.start;
+	     pr < map->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = yaml_document_get_node(r->doc, pr->key);
+		if (k && k->type == YAML_SCALAR_NODE &&
+		    strcmp((const char *)k->data.scalar.value, key) == 0)
+			return yaml_document_get_node(r->doc, pr->value);
+	}
+	return NULL;
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value
+						: NULL;
+}
+
+static void err(struct rd *r, const yaml_node_t *n, const char *what,
+		const char *expect)
+{
+	const char *s = scalar(n);
+	diag_add(r->d, r->file, n ? L(n) : 0, n ? C(n) : 0,
+		 "plan: '%s' must be %s, got %s%s%s", what, expect,
+		 s ? "'" : "", s ? s : n ? "a collection" : "nothing",
+		 s ? "'" : "");
+	r->errors++;
+}
+
+/* Integer in [lo, hi]; `def` if the node is absent and !required. */
+static int64_t get_int(struct rd *r, yaml_node_t *map, const char *key,
+		       int64_t lo, int64_t hi, int64_t def, int required,
+		       const char *what)
+{
+	yaml_node_t *n = get(r, map, key);
+	if (!n) {
+		if (required) {
+			diag_add(r->d, r->file, map ? L(map) : 0,
+				 map ? C(map) : 0,
+				 "plan: '%s' must be given, got nothing", what);
+			r->errors++;
+		}
+		return def;
+	}
+	const char *s = scalar(n);
+	char *end = NULL;
+	errno = 0;
+	long long v = s ? strtoll(s, &end, 10) : 0;
+	if (!s || !*s || *end || errno || v < lo || v > hi) {
+		char ex[96];
+		snprintf(ex, sizeof ex, "an integer in [%lld, %lld]",
+			 (long long)lo, (long long)hi);
+		err(r, n, what, ex);
+		return def;
+	}
+	return v;
+}
+
+static int get_enum(struct rd *r, yaml_node_t *map, const char *key,
+		    int (*from)(const char *), int def, const char *what,
+		    const char *expect)
+{
+	yaml_node_t *n = get(r, map, key);
+	if (!n)
+		return def;
+	int v = from(scalar(n));
+	if (v < 0) {
+		err(r, n, what, expect);
+		return def;
+	}
+	return v;
+}
+
+static int opt_from_name(const char *s)
+{
+	for (int i = 0; opt_names[i]; i++)
+		if (s && strcmp(s, opt_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static int stage_or_host(const struct plan *p, const char *s)
+{
+	if (!s)
+		return -2;
+	if (strcmp(s, "host") == 0)
+		return -1;
+	int i = plan_find_stage(p, s);
+	return i >= 0 ? i : -2;
+}
+
+static void read_routes(struct rd *r, yaml_node_t *seq, struct plan *p,
+			const struct graph *g, const struct machine *m)
+{
+	int n = (int)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+	p->routes = xcalloc((size_t)n + 1, sizeof(*p->routes));
+	for (int i = 0; i < n; i++) {
+		yaml_node_t *e = yaml_document_get_node(
+			r->doc, seq->data.sequence.items.start[i]);
+		if (!e || e->type != YAML_MAPPING_NODE) {
+			err(r, e, "routes[]", "a mapping");
+			continue;
+		}
+		struct plan_route *rt = &p->routes[p->n_routes++];
+		rt->line = L(e);
+		rt->col = C(e);
+		rt->multicast_group = -1;
+		rt->tensor = -1;
+		rt->color = -1;
+		yaml_node_t *sn = get(r, e, "src"), *dn = get(r, e, "dst");
+		rt->src_stage = stage_or_host(p, scalar(sn));
+		rt->dst_stage = stage_or_host(p, scalar(dn));
+		if (rt->src_stage == -2) {
+			err(r, sn ? sn : e, "route src", "a stage name or 'host'");
+			rt->src_stage = -1;
+		}
+		if (rt->dst_stage == -2) {
+			err(r, dn ? dn : e, "route dst", "a stage name or 'host'");
+			rt->dst_stage = -1;
+		}
+		rt->pass = (enum pass)get_enum(r, e, "pass", plan_pass_from_name,
+					       PASS_FWD, "route pass",
+					       "fwd or bwd_data");
+		rt->color = (int)get_int(r, e, "color", -1, 63, -1, 0,
+					 "route color");
+		rt->multicast_group = (int)get_int(r, e, "multicast_group", -1,
+						   1 << 30, -1, 0,
+						   "route multicast_group");
+		rt->wavelets_per_sample =
+			get_int(r, e, "wavelets_per_sample", 0, INT64_MAX / 4,
+				0, 0, "route wavelets_per_sample");
+		const char *tn = scalar(get(r, e, "tensor"));
+		if (tn && g)
+			rt->tensor = graph_find_tensor(g, tn);
+		yaml_node_t *pts = get(r, e, "points");
+		if (!pts || pts->type != YAML_SEQUENCE_NODE) {
+			err(r, pts ? pts : e, "route points",
+			    "a list of [x, y] pairs");
+			continue;
+		}
+		int np = (int)(pts->data.sequence.items.top -
+			       pts->data.sequence.items.start);
+		rt->points = xcalloc((size_t)np + 1, sizeof(*rt->points));
+		for (int k = 0; k < np; k++) {
+			yaml_node_t *pt = yaml_document_get_node(
+				r->doc, pts->data.sequence.items.start[k]);
+			int ok = pt && pt->type == YAML_SEQUENCE_NODE &&
+				 pt->data.sequence.items.top -
+						 pt->data.sequence.items.start ==
+					 2;
+			int64_t xy[2] = {0, 0};
+			for (int q = 0; ok && q < 2; q++) {
+				const char *s = scalar(yaml_document_get_node(
+					r->doc, pt->data.sequence.items.start[q]));
+				char *end = NULL;
+				xy[q] = s ? strtoll(s, &end, 10) : 0;
+				ok = s && *s && !*end && xy[q] >= -1000000 &&
+				     xy[q] <= 1000000;
+			}
+			if (!ok) {
+				err(r, pt, "route point", "[x, y] integers");
+				continue;
+			}
+			rt->points[rt->n_points++] =
+				(struct plan_point){(int32_t)xy[0], (int32_t)xy[1]};
+		}
+		/* report problems at the points list */
+		rt->line = L(pts);
+		rt->col = C(pts);
+	}
+	(void)m;
+}
+
+int plan_load_string(const char *file, const char *text, const struct graph *g,
+		     const struct machine *m, struct plan *p, struct diag *d)
+{
+	plan_release(p);
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
+				     strlen(text));
+	if (!yaml_parser_load(&parser, &doc)) {
+		diag_add(d, file, (int)parser.problem_mark.line + 1,
+			 (int)parser.problem_mark.column + 1,
+			 "plan: file must be valid YAML, got %s",
+			 parser.problem ? parser.problem : "a syntax error");
+		yaml_parser_delete(&parser);
+		return WS_EINPUT;
+	}
+	struct rd r = {&doc, file, d, 0};
+	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	int rc = 0;
+	struct map_edge *edges = NULL;
+	int n_edges = 0;
+	if (!root || root->type != YAML_MAPPING_NODE) {
+		diag_add(d, file, root ? L(root) : 1, root ? C(root) : 1,
+			 "plan: file must be a mapping (a plan), got %s",
+			 root ? "something else" : "an empty document");
+		rc = WS_EINPUT;
+		goto out;
+	}
+	yaml_node_t *nn = get(&r, root, "network"), *mn = get(&r, root, "machine");
+	if (!nn || !scalar(nn) || strcmp(scalar(nn), g->name) != 0) {
+		char ex[160];
+		snprintf(ex, sizeof ex, "'%s' (the network given)", g->name);
+		err(&r, nn ? nn : root, "network", ex);
+	}
+	if (!mn || !scalar(mn) || strcmp(scalar(mn), m->name) != 0) {
+		char ex[160];
+		snprintf(ex, sizeof ex, "'%s' (the machine given)", m->name);
+		err(&r, mn ? mn : root, "machine", ex);
+	}
+	p->network = xstrdup(g->name);
+	p->machine = xstrdup(m->name);
+	const char *st = scalar(get(&r, root, "strategy"));
+	p->strategy = xstrdup(st ? st : "hand");
+	p->mode = (enum exec_mode)get_enum(&r, root, "mode", plan_mode_from_name,
+					   MODE_PIPELINED, "mode",
+					   "pipelined or streaming");
+	if (p->mode == MODE_AUTO) {
+		err(&r, get(&r, root, "mode"), "mode", "pipelined or streaming");
+		p->mode = MODE_PIPELINED;
+	}
+	p->prec = (enum pe_prec)get_enum(&r, root, "precision",
+					 plan_prec_from_name, PREC_MIXED,
+					 "precision", "fp32, mixed or fp16");
+	p->opt = (enum optimizer)get_enum(&r, root, "optimizer", opt_from_name,
+					  OPT_MOMENTUM, "optimizer",
+					  "sgd, momentum or adam");
+	p->batch = get_int(&r, root, "batch", 1, 1 << 30, 32, 1, "batch");
+	p->seed = (uint64_t)get_int(&r, root, "seed", 0, INT64_MAX, 1, 0, "seed");
+	yaml_node_t *gr = get(&r, root, "grid");
+	p->grid_w = get_int(&r, gr, "width", 1, 4096, m->width, 0, "grid.width");
+	p->grid_h = get_int(&r, gr, "height", 1, 4096, m->height, 0,
+			    "grid.height");
+	if (gr && (p->grid_w != m->width || p->grid_h != m->height)) {
+		diag_add(d, file, L(gr), C(gr),
+			 "plan: 'grid' must be the machine's %lldx%lld, got "
+			 "%lldx%lld",
+			 (long long)m->width, (long long)m->height,
+			 (long long)p->grid_w, (long long)p->grid_h);
+		r.errors++;
+	}
+	p->grid_w = m->width;
+	p->grid_h = m->height;
+
+	/* stages: re-derived from the graph, rectangles from the file */
+	if (map_stages(g, p->prec, p, &edges, &n_edges, d)) {
+		rc = WS_EINPUT;
+		goto out;
+	}
+	yaml_node_t *ss = get(&r, root, "stages");
+	if (!ss || ss->type != YAML_SEQUENCE_NODE) {
+		err(&r, ss ? ss : root, "stages", "a list of stages");
+		rc = WS_EINPUT;
+		goto out;
+	}
+	int *seen = xcalloc((size_t)p->n_stages, sizeof(int));
+	int ns = (int)(ss->data.sequence.items.top - ss->data.sequence.items.start);
+	for (int i = 0; i < ns; i++) {
+		yaml_node_t *e = yaml_document_get_node(
+			&doc, ss->data.sequence.items.start[i]);
+		yaml_node_t *nm = get(&r, e, "name");
+		int si = nm && scalar(nm) ? plan_find_stage(p, scalar(nm)) : -1;
+		if (si < 0) {
+			err(&r, nm ? nm : e, "stages[].name",
+			    "a stage of the network (see 'wafersim place')");
+			continue;
+		}
+		if (seen[si]++) {
+			err(&r, nm, "stages[].name", "given once");
+			continue;
+		}
+		yaml_node_t *rc_n = get(&r, e, "rect");
+		struct plan_stage *s = &p->stages[si];
+		s->r.x = (int32_t)get_int(&r, rc_n, "x", -1000000, 1000000, 0, 1,
+					  "rect.x");
+		s->r.y = (int32_t)get_int(&r, rc_n, "y", -1000000, 1000000, 0, 1,
+					  "rect.y");
+		s->r.w = (int32_t)get_int(&r, rc_n, "w", -1000000, 1000000, 1, 1,
+					  "rect.w");
+		s->r.h = (int32_t)get_int(&r, rc_n, "h", -1000000, 1000000, 1, 1,
+					  "rect.h");
+		yaml_node_t *at = rc_n ? rc_n : e;
+		s->line = L(at);
+		s->col = C(at);
+	}
+	for (int i = 0; i < p->n_stages; i++)
+		if (!seen[i]) {
+			diag_add(d, file, L(ss), C(ss),
+				 "plan: stage '%s' of network '%s' must be in "
+				 "'stages', got no entry",
+				 p->stages[i].name, g->name);
+			r.errors++;
+		}
+	free(seen);
+	if (r.errors) {
+		rc = WS_EINPUT;
+		goto out;
+	}
+	/* recompute every stage's kernel for its rectangle */
+	struct map_ctx mc = {g, m, p->prec, p->opt, p->mode, p->batch, 0};
+	int64_t act = 0;
+	p->samples_in_flight = 0;
+	for (int i = 0; i < p->n_stages; i++) {
+		struct plan_stage *s = &p->stages[i];
+		int64_t f = 2 * (int64_t)(p->n_stages - i) - 1;
+		s->samples_in_flight = p->mode == MODE_STREAMING ? p->batch
+					: f < p->batch ? f : p->batch;
+		if (s->samples_in_flight > p->samples_in_flight)
+			p->samples_in_flight = s->samples_in_flight;
+		act += map_saved_bytes(&mc, s);
+	}
+	mc.stream_act_bytes = act * p->batch;
+	for (int i = 0; i < p->n_stages; i++) {
+		struct plan_stage *s = &p->stages[i];
+		int32_t w, h;
+		if (s->r.w > 0 && s->r.h > 0)
+			map_kernel(&mc, s);
+		/* streaming stages take the whole wafer, as plan_build says */
+		s->min_pes = p->mode == MODE_STREAMING
+				     ? machine_pes(m)
+				     : map_min_pes(&mc, s, &w, &h);
+	}
+	const char *why = scalar(get(&r, root, "mode_reason"));
+	if (why && *why)
+		snprintf(p->mode_reason, sizeof p->mode_reason, "%s", why);
+	else
+		snprintf(p->mode_reason, sizeof p->mode_reason,
+			 "%s: read from %s", plan_mode_name(p->mode), file);
+	yaml_node_t *rs = get(&r, root, "routes");
+	if (rs && rs->type == YAML_SEQUENCE_NODE &&
+	    rs->data.sequence.items.top > rs->data.sequence.items.start) {
+		read_routes(&r, rs, p, g, m);
+	} else if (rs && rs->type != YAML_SEQUENCE_NODE &&
+		   !(scalar(rs) && !*scalar(rs))) {
+		err(&r, rs, "routes", "a list of routes");
+	} else if (!plan_check(p, m, file, d)) {
+		/* no routes given: route the stages as placed */
+		if (route_build(p, m, edges, n_edges, d))
+			r.errors++;
+	} else {
+		r.errors++;
+	}
+	if (r.errors) {
+		rc = WS_EINPUT;
+		goto out;
+	}
+	/* routes without a color get one; then everything is checked */
+	int need = 0;
+	for (int i = 0; i < p->n_routes; i++)
+		need |= p->routes[i].color < 0;
+	if (need && route_assign_colors(p, m, file, d)) {
+		rc = WS_EINPUT;
+		goto out;
+	}
+	if (plan_check(p, m, file, d))
+		rc = WS_EINPUT;
+	plan_summarise(p, m);
+out:
+	if (r.errors && !rc)
+		rc = WS_EINPUT;
+	free(edges);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+int plan_load(const char *path, const struct graph *g,
+	      const struct machine *m, struct plan *p, struct diag *d)
+{
+	char *text;
+	size_t len;
+	if (read_file(path, &text, &len, d))
+		return WS_EIO;
+	int rc = plan_load_string(path, text, g, m, p, d);
+	free(text);
+	return rc;
+}

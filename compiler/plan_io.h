@@ -1,0 +1,47 @@
+/*
+ * plan_io.h: plans as YAML files (written, read back, validated) and as a
+ * JSON summary.  The format is documented in docs/placement.md.
+ *
+ * What a file holds: the run parameters (network, machine, mode, precision,
+ * batch, optimizer, strategy, seed), one entry per stage with its rectangle
+ * (the part meant for hand-editing) and, for reading by people, its layers,
+ * tile, SRAM use, per-pass work and cycle estimates; and the routes with
+ * their corner points, colors and multicast groups.
+ *
+ * Reading (plan_load) trusts only the rectangles and routes: the stages are
+ * re-derived from the graph (map_stages) and matched by name, and every
+ * stage's work and SRAM are recomputed (map_kernel) for its rectangle, so
+ * a hand-edited rectangle is judged by the same rules as a compiled one.
+ * An empty or missing `routes:` list is routed again (route_build).  Then
+ * plan_check runs; every problem is reported with the plan file's
+ * line:col.
+ */
+#ifndef WAFERSIM_PLAN_IO_H
+#define WAFERSIM_PLAN_IO_H
+
+#include <stdio.h>
+
+#include "compiler/graph.h"
+#include "compiler/plan.h"
+#include "sim/diag.h"
+#include "sim/machine.h"
+
+/* Write p as YAML; g (may be NULL) names the fused layers.  Deterministic:
+ * the same plan gives the same bytes (compile time is not written). */
+void plan_write(const struct plan *p, const struct graph *g, FILE *out);
+/* Atomically write to `path` ("-" = stdout).  0 or WS_EIO. */
+int plan_save(const struct plan *p, const struct graph *g, const char *path,
+	      struct diag *d);
+
+/* Read a plan written by plan_write (maybe hand-edited) for graph g on
+ * machine m; see above.  p is released and refilled.  0, WS_EIO or
+ * WS_EINPUT (all problems in d, each with file:line:col). */
+int plan_load(const char *path, const struct graph *g,
+	      const struct machine *m, struct plan *p, struct diag *d);
+int plan_load_string(const char *file, const char *text, const struct graph *g,
+		     const struct machine *m, struct plan *p, struct diag *d);
+
+/* Summary and stages as one JSON object (for `place --json`). */
+void plan_write_json(const struct plan *p, FILE *out);
+
+#endif

@@ -1,0 +1,388 @@
+/* route.c: paths between stage rectangles, multicast groups, colors.
+ * See route.h. */
+#include "compiler/route.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fabric/timing.h"
+#include "sim/util.h"
+
+static int32_t clamp32(int32_t v, int32_t lo, int32_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+struct plan_point route_out_port(const struct plan_stage *s)
+{
+	return (struct plan_point){s->r.x + s->r.w - 1, s->r.y + s->r.h / 2};
+}
+
+struct plan_point route_in_port(const struct plan_stage *s,
+				struct plan_point from)
+{
+	return (struct plan_point){clamp32(from.x, s->r.x, s->r.x + s->r.w - 1),
+				   clamp32(from.y, s->r.y, s->r.y + s->r.h - 1)};
+}
+
+struct plan_point route_host_port(const struct machine *m,
+				  struct plan_point to)
+{
+	int32_t W = (int32_t)m->width, H = (int32_t)m->height;
+	struct plan_point best = {0, to.y};
+	int64_t bd = -1;
+	struct {
+		unsigned bit;
+		struct plan_point p;
+	} c[4] = {{EDGE_WEST, {0, to.y}},
+		  {EDGE_EAST, {W - 1, to.y}},
+		  {EDGE_NORTH, {to.x, 0}},
+		  {EDGE_SOUTH, {to.x, H - 1}}};
+	for (int i = 0; i < 4; i++) {
+		if (!(m->io.edges & c[i].bit))
+			continue;
+		int64_t dd = llabs((long long)c[i].p.x - to.x) +
+			     llabs((long long)c[i].p.y - to.y);
+		if (bd < 0 || dd < bd) {
+			bd = dd;
+			best = c[i].p;
+		}
+	}
+	return best;
+}
+
+int route_path(struct plan_point a, struct plan_point b,
+	       struct plan_point **pts)
+{
+	struct plan_point *p = xmalloc(3 * sizeof(*p));
+	int n = 0;
+	p[n++] = a;
+	if (a.x != b.x && a.y != b.y)
+		p[n++] = (struct plan_point){b.x, a.y}; /* X first, then Y */
+	p[n++] = b;
+	*pts = p;
+	return n;
+}
+
+static struct plan_route *add_route(struct plan *p, int *cap)
+{
+	if (p->n_routes == *cap) {
+		*cap = *cap ? 2 * *cap : 16;
+		p->routes = xrealloc(p->routes, sizeof(*p->routes) * (size_t)*cap);
+	}
+	struct plan_route *r = &p->routes[p->n_routes++];
+	memset(r, 0, sizeof(*r));
+	r->color = -1;
+	r->multicast_group = -1;
+	r->tensor = -1;
+	return r;
+}
+
+static struct plan_point centre(const struct plan_stage *s)
+{
+	return (struct plan_point){s->r.x + s->r.w / 2, s->r.y + s->r.h / 2};
+}
+
+int route_build(struct plan *p, const struct machine *m,
+		const struct map_edge *edges, int n_edges, struct diag *d)
+{
+	int cap = 0;
+	for (int i = 0; i < p->n_routes; i++)
+		free(p->routes[i].points);
+	free(p->routes);
+	p->routes = NULL;
+	p->n_routes = 0;
+	int group = 0;
+	for (int e = 0; e < n_edges; e++) {
+		const struct map_edge *E = &edges[e];
+		if (p->mode == MODE_STREAMING && E->src >= 0)
+			continue; /* data stays in place between layers */
+		if (E->n_dst == 0)
+			continue;
+		struct plan_point root =
+			E->src >= 0 ? route_out_port(&p->stages[E->src])
+				    : route_host_port(m, centre(&p->stages[E->dst[0]]));
+		int g = E->n_dst > 1 ? group++ : -1;
+		int64_t wv = fabric_wavelets(&m->fabric, E->bytes);
+		for (int k = 0; k < E->n_dst; k++) {
+			const struct plan_stage *dst = &p->stages[E->dst[k]];
+			struct plan_point in = route_in_port(dst, root);
+			struct plan_route *r = add_route(p, &cap);
+			r->src_stage = E->src;
+			r->dst_stage = E->dst[k];
+			r->pass = PASS_FWD;
+			r->tensor = E->tensor;
+			r->wavelets_per_sample = wv;
+			r->multicast_group = g;
+			r->n_points = route_path(root, in, &r->points);
+		}
+		if (!E->grad || E->src < 0)
+			continue;
+		for (int k = 0; k < E->n_dst; k++) {
+			const struct plan_stage *dst = &p->stages[E->dst[k]];
+			struct plan_point in = route_in_port(dst, root);
+			struct plan_route *r = add_route(p, &cap);
+			r->src_stage = E->dst[k];
+			r->dst_stage = E->src;
+			r->pass = PASS_BWD_DATA;
+			r->tensor = E->tensor;
+			r->wavelets_per_sample = wv;
+			r->n_points = route_path(in, root, &r->points);
+		}
+	}
+	return route_assign_colors(p, m, NULL, d);
+}
+
+/* Run `body` with `id` = every router on the route's path (a corner may be
+ * visited twice: bodies must be idempotent). */
+#define FOR_PATH(r, W, id, body)                                             \
+	do {                                                                 \
+		for (int k_ = 0; k_ < (r)->n_points; k_++) {                 \
+			struct plan_point a_ = (r)->points[k_];              \
+			struct plan_point b_ = k_ + 1 < (r)->n_points        \
+						       ? (r)->points[k_ + 1] \
+						       : a_;                 \
+			int dx_ = b_.x > a_.x ? 1 : b_.x < a_.x ? -1 : 0;    \
+			int dy_ = b_.y > a_.y ? 1 : b_.y < a_.y ? -1 : 0;    \
+			int32_t x_ = a_.x, y_ = a_.y;                        \
+			for (;;) {                                           \
+				int64_t id = (int64_t)y_ * (W) + x_;         \
+				body;                                        \
+				if (x_ == b_.x && y_ == b_.y)                \
+					break;                               \
+				x_ += dx_;                                   \
+				y_ += dy_;                                   \
+			}                                                    \
+		}                                                            \
+	} while (0)
+
+static int path_ok(const struct plan_route *r, const struct machine *m)
+{
+	for (int k = 0; k < r->n_points; k++) {
+		const struct plan_point *q = &r->points[k];
+		if (q->x < 0 || q->y < 0 || q->x >= m->width || q->y >= m->height)
+			return 0;
+		if (k && q->x != r->points[k - 1].x && q->y != r->points[k - 1].y)
+			return 0;
+	}
+	return r->n_points >= 1;
+}
+
+static const char *stage_name(const struct plan *p, int s)
+{
+	return s >= 0 && s < p->n_stages ? p->stages[s].name : "host";
+}
+
+static void list_colors(uint64_t mask, char *buf, size_t n)
+{
+	size_t len = 0;
+	buf[0] = 0;
+	len += (size_t)snprintf(buf, n, "0-%d (kernels)", PLAN_KERNEL_COLORS - 1);
+	for (int c = PLAN_KERNEL_COLORS; c < 64 && len < n; c++)
+		if (mask >> c & 1)
+			len += (size_t)snprintf(buf + len, n - len, ", %d", c);
+}
+
+int route_assign_colors(struct plan *p, const struct machine *m,
+			const char *file, struct diag *d)
+{
+	int64_t W = m->width;
+	int ncol = (int)m->fabric.colors;
+	uint64_t *mask = xcalloc((size_t)machine_pes(m), sizeof(uint64_t));
+	int rc = 0;
+	/* routes whose paths leave the grid are reported by route_check */
+	for (int i = 0; i < p->n_routes; i++) {
+		struct plan_route *r = &p->routes[i];
+		if (r->color < 0 || !path_ok(r, m))
+			continue;
+		FOR_PATH(r, W, id, mask[id] |= 1ull << (r->color & 63));
+	}
+	for (int i = 0; i < p->n_routes; i++) {
+		struct plan_route *r = &p->routes[i];
+		if (r->color >= 0 || !path_ok(r, m))
+			continue;
+		/* the whole multicast group takes one color */
+		uint64_t used = 0;
+		for (int j = i; j < p->n_routes; j++) {
+			struct plan_route *q = &p->routes[j];
+			if (j != i && (r->multicast_group < 0 ||
+				       q->multicast_group != r->multicast_group ||
+				       q->color >= 0 || !path_ok(q, m)))
+				continue;
+			FOR_PATH(q, W, id, used |= mask[id]);
+		}
+		int c = PLAN_KERNEL_COLORS;
+		while (c < ncol && (used >> c & 1))
+			c++;
+		if (c >= ncol) {
+			/* name the fullest router on the path */
+			int64_t worst = 0;
+			int wn = -1;
+			FOR_PATH(r, W, id, {
+				int k = __builtin_popcountll(mask[id]);
+				if (k > wn) {
+					wn = k;
+					worst = id;
+				}
+			});
+			char cl[256];
+			list_colors(mask[worst], cl, sizeof cl);
+			diag_add(d, file, r->line, r->col,
+				 "route: no color left for '%s' -> '%s' (%s): "
+				 "router (%lld,%lld) already carries colors %s "
+				 "of the %d it has",
+				 stage_name(p, r->src_stage),
+				 stage_name(p, r->dst_stage),
+				 plan_pass_name(r->pass), (long long)(worst % W),
+				 (long long)(worst / W), cl, ncol);
+			rc = WS_EINPUT;
+			break;
+		}
+		for (int j = i; j < p->n_routes; j++) {
+			struct plan_route *q = &p->routes[j];
+			if (j != i && (r->multicast_group < 0 ||
+				       q->multicast_group != r->multicast_group ||
+				       q->color >= 0 || !path_ok(q, m)))
+				continue;
+			q->color = c;
+			FOR_PATH(q, W, id, mask[id] |= 1ull << c);
+		}
+	}
+	free(mask);
+	if (!rc)
+		plan_summarise(p, m);
+	return rc;
+}
+
+static int on_io_edge(const struct machine *m, struct plan_point q)
+{
+	unsigned e = m->io.edges;
+	return ((e & EDGE_WEST) && q.x == 0) ||
+	       ((e & EDGE_EAST) && q.x == m->width - 1) ||
+	       ((e & EDGE_NORTH) && q.y == 0) ||
+	       ((e & EDGE_SOUTH) && q.y == m->height - 1);
+}
+
+static int in_rect(const struct rect *r, struct plan_point q)
+{
+	return q.x >= r->x && q.x < r->x + r->w && q.y >= r->y &&
+	       q.y < r->y + r->h;
+}
+
+int route_check(const struct plan *p, const struct machine *m,
+		const char *file, struct diag *d)
+{
+	int bad = 0;
+	int ncol = (int)m->fabric.colors;
+	for (int i = 0; i < p->n_routes; i++) {
+		const struct plan_route *r = &p->routes[i];
+		const char *sn = stage_name(p, r->src_stage);
+		const char *dn = stage_name(p, r->dst_stage);
+		if (r->src_stage >= p->n_stages || r->dst_stage >= p->n_stages ||
+		    r->src_stage < -1 || r->dst_stage < -1) {
+			diag_add(d, file, r->line, r->col,
+				 "route: stages must exist, got %d -> %d",
+				 r->src_stage, r->dst_stage);
+			bad++;
+			continue;
+		}
+		if (r->n_points < 1) {
+			diag_add(d, file, r->line, r->col,
+				 "route: '%s' -> '%s' must have points, got none",
+				 sn, dn);
+			bad++;
+			continue;
+		}
+		for (int k = 0; k < r->n_points; k++) {
+			struct plan_point q = r->points[k];
+			if (q.x < 0 || q.y < 0 || q.x >= m->width ||
+			    q.y >= m->height) {
+				diag_add(d, file, r->line, r->col,
+					 "route: '%s' -> '%s' point %d must lie "
+					 "inside the %lldx%lld grid, got (%d,%d)",
+					 sn, dn, k, (long long)m->width,
+					 (long long)m->height, q.x, q.y);
+				bad++;
+			} else if (k && q.x != r->points[k - 1].x &&
+				   q.y != r->points[k - 1].y) {
+				diag_add(d, file, r->line, r->col,
+					 "route: '%s' -> '%s' segment %d must be "
+					 "along x or y, got (%d,%d) -> (%d,%d)",
+					 sn, dn, k, r->points[k - 1].x,
+					 r->points[k - 1].y, q.x, q.y);
+				bad++;
+			}
+		}
+		struct plan_point a = r->points[0], b = r->points[r->n_points - 1];
+		int a_ok = r->src_stage >= 0
+				   ? in_rect(&p->stages[r->src_stage].r, a)
+				   : on_io_edge(m, a);
+		int b_ok = r->dst_stage >= 0
+				   ? in_rect(&p->stages[r->dst_stage].r, b)
+				   : on_io_edge(m, b);
+		if (!a_ok || !b_ok) {
+			diag_add(d, file, r->line, r->col,
+				 "route: '%s' -> '%s' is disconnected: must %s "
+				 "at (%d,%d) and %s at (%d,%d)",
+				 sn, dn,
+				 a_ok ? "start" : r->src_stage >= 0
+					? "start inside the source rectangle"
+					: "start on an I/O edge",
+				 a.x, a.y,
+				 b_ok ? "end" : r->dst_stage >= 0
+					? "end inside the destination rectangle"
+					: "end on an I/O edge",
+				 b.x, b.y);
+			bad++;
+		}
+		if (r->color < PLAN_KERNEL_COLORS || r->color >= ncol) {
+			diag_add(d, file, r->line, r->col,
+				 "route: '%s' -> '%s' 'color' must be in [%d, %d] "
+				 "(machine '%s' has %d colors, %d kept for "
+				 "kernels), got %d",
+				 sn, dn, PLAN_KERNEL_COLORS, ncol - 1, m->name,
+				 ncol, PLAN_KERNEL_COLORS, r->color);
+			bad++;
+		}
+	}
+	if (bad)
+		return bad;
+	/* two routes of different groups sharing a color at one router */
+	int64_t W = m->width;
+	int64_t *owner = xmalloc(sizeof(int64_t) * (size_t)machine_pes(m));
+	for (int c = PLAN_KERNEL_COLORS; c < ncol && bad < 10; c++) {
+		int any = 0;
+		for (int i = 0; i < p->n_routes; i++) {
+			const struct plan_route *r = &p->routes[i];
+			if (r->color != c)
+				continue;
+			if (!any)
+				for (int64_t k = 0; k < machine_pes(m); k++)
+					owner[k] = -1;
+			any = 1;
+			int64_t tag = r->multicast_group >= 0
+					      ? r->multicast_group
+					      : 1000000 + i;
+			int64_t clash = -1;
+			FOR_PATH(r, W, id, {
+				if (owner[id] >= 0 && owner[id] != tag &&
+				    clash < 0)
+					clash = id;
+				owner[id] = tag;
+			});
+			if (clash >= 0) {
+				diag_add(d, file, r->line, r->col,
+					 "route: '%s' -> '%s' color %d must be "
+					 "free at router (%lld,%lld), got it "
+					 "used by another route there",
+					 stage_name(p, r->src_stage),
+					 stage_name(p, r->dst_stage), c,
+					 (long long)(clash % W),
+					 (long long)(clash / W));
+				bad++;
+			}
+		}
+	}
+	free(owner);
+	return bad;
+}

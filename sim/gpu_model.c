@@ -1,0 +1,290 @@
+/*
+ * gpu_model.c: a step as a host/device pipeline, energy, data parallel.
+ *
+ * Eager: the host spends framework_op_us per op, then the kernel is queued;
+ * the device runs kernels in order, each starting when it has been issued
+ * and the previous one is done:
+ *
+ *     host   |op0|op1|op2|op3|op4| ...
+ *     device     [k0][k1----------][k2][k3]...      (compute-bound)
+ *     device     [k0]  [k1]  [k2]  [k3]  ...        (overhead-bound)
+ *
+ * The wall-clock time each kernel adds (its end minus the previous end) is
+ * split into overhead (time the device waited for the host, plus the fixed
+ * per-kernel cost) and work (compute or memory, whichever bounds it), and
+ * charged to its layer.  Graph-captured style: one replay launch, then the
+ * device alone.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gpu_int.h"
+#include "util.h"
+
+void gpu_run_opts_default(struct gpu_run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->dtype = DT_FP32;
+	o->n_gpus = 1;
+	o->style = GPU_EAGER;
+	o->optimizer = OPT_MOMENTUM;
+}
+
+void gpu_result_release(struct gpu_result *r)
+{
+	free(r->layers);
+	memset(r, 0, sizeof(*r));
+}
+
+struct timeline {
+	double end_s;		  /* wall clock at the end */
+	double *ready_s;	  /* per layer: end of its last backward kernel */
+};
+
+static enum gpu_bound argmax3(const double *v)
+{
+	int b = 0;
+	for (int i = 1; i < GPU_BOUND_COUNT; i++)
+		if (v[i] > v[b])
+			b = i;
+	return (enum gpu_bound)b;
+}
+
+/*
+ * Run kernels [from, to) through the pipeline starting with host and
+ * device clocks *host and *dev.  Charges each kernel's added wall time to
+ * its layer (train or infer) and to pr->by_bound_s.
+ */
+static void run(const struct gpu_spec *g, const struct gpu_run_opts *o,
+		struct gpu_kern *k, int from, int to, double *host,
+		double *dev, int train, struct gpu_result *r,
+		struct gpu_pass_result *pr, double *ready_s, double *dyn_j)
+{
+	double host_s[3] = {0, 0, 0};
+	if (o->style == GPU_EAGER) {
+		host_s[HOST_PY] = (g->framework_op_us +
+				   (train ? g->autograd_op_us : 0)) * 1e-6;
+		host_s[HOST_CPP] = g->internal_op_us * 1e-6;
+	}
+	double span = g->max_w - g->idle_w;
+	for (int i = from; i < to; i++) {
+		struct gpu_kern *x = &k[i];
+		*host += host_s[x->host];
+		pr->host_s += host_s[x->host];
+		double start = *host > *dev ? *host : *dev;
+		double end = start + x->dev_s;
+		double added = end - *dev;
+		double ovh = (start - *dev) + (x->dev_s - x->work_s);
+		double work = added - ovh;
+		double part[GPU_BOUND_COUNT] = {0};
+		part[GPU_BOUND_OVERHEAD] = ovh;
+		part[x->mem_bound ? GPU_BOUND_MEMORY : GPU_BOUND_COMPUTE] =
+			work;
+		for (int b = 0; b < GPU_BOUND_COUNT; b++)
+			pr->by_bound_s[b] += part[b];
+		pr->device_busy_s += x->dev_s;
+		pr->flops += x->flops;
+		pr->kernels++;
+		/* energy above idle while the kernel runs */
+		if (x->dev_s > 0) {
+			double peak = x->kind == GK_MEM
+					      ? 0
+					      : g->peak_tflops[x->math] * 1e12;
+			if (x->kind == GK_SIMT)
+				peak = g->peak_tflops[GPU_MATH_FP32] * 1e12;
+			double uc = peak > 0 ? x->flops / (x->dev_s * peak) : 0;
+			double um = x->bytes / (x->dev_s * 1e9 *
+						g->mem_bandwidth_gbytes_s);
+			if (uc > 1)
+				uc = 1;
+			if (um > 1)
+				um = 1;
+			/* the board never draws more than its power limit */
+			double f = g->calib.power_compute * uc +
+				   g->calib.power_memory * um;
+			if (f > 1 - g->calib.power_awake)
+				f = 1 - g->calib.power_awake;
+			*dyn_j += span * x->dev_s * f;
+		}
+		if (x->layer >= 0) {
+			struct gpu_layer_result *L = &r->layers[x->layer];
+			if (train) {
+				L->train_s[x->pass] += added;
+				for (int b = 0; b < GPU_BOUND_COUNT; b++)
+					L->by_bound_s[b] += part[b];
+				L->kernels_train++;
+				L->flops_train += x->flops;
+				if (ready_s && x->pass != PASS_FWD)
+					ready_s[x->layer] = end;
+			} else {
+				L->infer_s += added;
+				L->kernels_infer++;
+			}
+		}
+		*dev = end;
+	}
+}
+
+static void finish_pass(const struct gpu_spec *g, struct gpu_pass_result *pr,
+			double host, double dev, double dyn_j)
+{
+	pr->seconds = host > dev ? host : dev;
+	if (host > dev)
+		pr->by_bound_s[GPU_BOUND_OVERHEAD] += host - dev;
+	pr->bound = argmax3(pr->by_bound_s);
+	double span = g->max_w - g->idle_w;
+	pr->energy_j = g->idle_w * pr->seconds +
+		       span * g->calib.power_awake * pr->seconds + dyn_j;
+	pr->avg_power_w = pr->seconds > 0 ? pr->energy_j / pr->seconds : 0;
+}
+
+/* Ring all-reduce of `bytes` over n GPUs: 2(n-1) steps, each moving
+ * bytes/n over the slowest link of the ring. */
+static double allreduce_s(const struct gpu_spec *g, int n, double bytes)
+{
+	if (n <= 1)
+		return 0;
+	int nodes = (int)((n + g->gpus_per_node - 1) / g->gpus_per_node);
+	double bw = (nodes > 1 ? g->internode_gbytes_s : g->nvlink_gbytes_s) *
+		    1e9 * g->link_efficiency;
+	double steps = 2.0 * (n - 1);
+	double lat = steps * g->nvlink_latency_us * 1e-6;
+	if (nodes > 1)
+		lat += 2.0 * (nodes - 1) * g->internode_latency_us * 1e-6;
+	return lat + steps * (bytes / n) / bw;
+}
+
+int gpu_estimate(const struct gpu_spec *g, const struct graph *gr,
+		 const struct gpu_run_opts *opts, struct gpu_result *out,
+		 struct diag *d)
+{
+	struct gpu_run_opts o = *opts;
+	memset(out, 0, sizeof(*out));
+	if (o.batch <= 0)
+		o.batch = gr->default_batch > 0 ? gr->default_batch : 32;
+	if (o.n_gpus < 1)
+		o.n_gpus = 1;
+	if (o.dtype != DT_FP32 && o.dtype != DT_BF16 && o.dtype != DT_FP16) {
+		diag_add(d, NULL, 0, 0,
+			 "gpu: 'dtype' must be fp32, bf16 or fp16, got %s",
+			 dtype_name(o.dtype));
+		return WS_EINPUT;
+	}
+	struct gpu_klist tk, ik;
+	int64_t params = 0;
+	if (gpu_kernels(g, gr, &o, 1, &tk, &params, d))
+		return WS_EINPUT;
+	if (gpu_kernels(g, gr, &o, 0, &ik, &params, d)) {
+		gpu_klist_release(&tk);
+		return WS_EINPUT;
+	}
+	out->batch = o.batch;
+	out->params = params;
+	out->n_layers = gr->n_layers;
+	out->layers = xcalloc((size_t)(gr->n_layers > 0 ? gr->n_layers : 1),
+			      sizeof(*out->layers));
+	for (int l = 0; l < gr->n_layers; l++)
+		out->layers[l].layer = l;
+
+	/* training step: everything up to the optimizer, then the update */
+	int first_upd = tk.n;
+	while (first_upd > 0 && tk.k[first_upd - 1].pass == PASS_UPDATE &&
+	       tk.k[first_upd - 1].layer < 0)
+		first_upd--;
+	double *ready = xcalloc((size_t)(gr->n_layers > 0 ? gr->n_layers : 1),
+				sizeof(double));
+	double host = o.style == GPU_GRAPH ? g->graph_launch_us * 1e-6 : 0;
+	double dev = 0, dyn = 0;
+	run(g, &o, tk.k, 0, first_upd, &host, &dev, 1, out, &out->train,
+	    ready, &dyn);
+	double t1_bwd_end = dev > host ? dev : host;
+
+	/* data parallel: gradients (fp32) in buckets of bucket_mbytes, in
+	 * backward order; each bucket is all-reduced once backward has
+	 * produced all its gradients and the previous bucket is done */
+	double comm_end = 0, comm_extra = 0;
+	if (o.n_gpus > 1) {
+		/* per-layer parameter bytes, in backward order */
+		double bucket = g->bucket_mbytes * 1e6, fill = 0, at = 0;
+		double cend = 0, alone = 0, grads = 0;
+		int buckets = 0;
+		for (int l = gr->n_layers - 1; l >= 0; l--) {
+			if (gr->layers[l].param_owner != l)
+				continue;
+			double pb = 4.0 * (double)gpu_layer_params(gr, l);
+			if (pb <= 0)
+				continue;
+			fill += pb;
+			grads += pb;
+			if (ready[l] > at)
+				at = ready[l];
+			if (fill >= bucket) {
+				double t = allreduce_s(g, o.n_gpus, fill);
+				double s = at > cend ? at : cend;
+				cend = s + t;
+				alone += t;
+				fill = 0;
+				buckets++;
+			}
+		}
+		if (fill > 0) {
+			double t = allreduce_s(g, o.n_gpus, fill);
+			double s = t1_bwd_end > cend ? t1_bwd_end : cend;
+			cend = s + t;
+			alone += t;
+			buckets++;
+		}
+		out->allreduce_s = alone;
+		comm_end = cend;
+		/* what overlap costs the compute stream: gradients copied into
+		 * the flat buckets and back (PyTorch DDP), and the SMs and
+		 * memory bandwidth the collective kernels take while they run
+		 * beside backward */
+		double hidden = alone - (cend > t1_bwd_end ? cend - t1_bwd_end
+							   : 0);
+		comm_extra = gpu_mem_seconds(g, 4.0 * grads) +
+			     2.0 * buckets * g->kernel_us * 1e-6 +
+			     g->comm_compute_share * (hidden > 0 ? hidden : 0);
+	}
+	double upd_start = t1_bwd_end;
+	double exposed = (comm_end > upd_start ? comm_end - upd_start : 0) +
+			 comm_extra;
+	out->exposed_comm_s = exposed;
+	/* the optimizer waits for the last gradients */
+	host += exposed;
+	dev += exposed;
+	if (o.style == GPU_EAGER) /* the optimizer's Python, zero_grad */
+		host += g->step_us * 1e-6;
+	run(g, &o, tk.k, first_upd, tk.n, &host, &dev, 1, out, &out->train,
+	    NULL, &dyn);
+	out->train.host_s += o.style == GPU_EAGER ? g->step_us * 1e-6 : 0;
+	finish_pass(g, &out->train, host, dev, dyn);
+	if (exposed > 0) /* communication shows as overhead of the step */
+		out->train.by_bound_s[GPU_BOUND_OVERHEAD] += exposed;
+	out->train.bound = argmax3(out->train.by_bound_s);
+
+	/* inference batch */
+	host = o.style == GPU_GRAPH ? g->graph_launch_us * 1e-6 : 0;
+	dev = 0;
+	dyn = 0;
+	run(g, &o, ik.k, 0, ik.n, &host, &dev, 0, out, &out->infer, NULL,
+	    &dyn);
+	finish_pass(g, &out->infer, host, dev, dyn);
+
+	for (int l = 0; l < gr->n_layers; l++)
+		out->layers[l].bound = argmax3(out->layers[l].by_bound_s);
+
+	if (o.n_gpus > 1) {
+		double t_single = out->train.seconds - exposed;
+		out->scaling_efficiency = t_single / out->train.seconds;
+	} else {
+		out->scaling_efficiency = 1;
+	}
+	out->samples_per_s = (double)o.batch * o.n_gpus / out->train.seconds;
+	out->cluster_energy_j = out->train.energy_j * o.n_gpus;
+	free(ready);
+	gpu_klist_release(&tk);
+	gpu_klist_release(&ik);
+	return WS_OK;
+}

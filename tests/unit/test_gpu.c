@@ -1,0 +1,463 @@
+/* test_gpu.c: GPU files, the kernel cost model, the whole-network estimate,
+ * the validation bounds against the measured H100, and the commands. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/net_yaml.h"
+#include "sim/gpu.h"
+#include "sim/gpu_validate.h"
+#include "sim/json.h"
+#include "sim/util.h"
+#include "test_util.h"
+
+static void load_ok(const char *name, struct gpu_spec *g)
+{
+	struct diag d;
+	diag_init(&d);
+	int rc = gpu_load(name, g, &d);
+	if (rc)
+		diag_print(&d, stderr);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	diag_release(&d);
+}
+
+static char *dump_str(const struct gpu_spec *g)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	gpu_dump(g, f);
+	fclose(f);
+	return buf;
+}
+
+static void test_presets_roundtrip(void)
+{
+	static const char *const names[] = {"v100", "a100", "h100", "h200"};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		struct gpu_spec g, g2;
+		load_ok(names[i], &g);
+		CU_ASSERT_STRING_EQUAL(g.name, names[i]);
+		CU_ASSERT(g.peak_tflops[GPU_MATH_BF16] >=
+			  g.peak_tflops[GPU_MATH_FP32]);
+		CU_ASSERT(g.idle_w < g.max_w);
+		char *a = dump_str(&g);
+		struct diag d;
+		diag_init(&d);
+		CU_ASSERT_EQUAL(gpu_load_string("dump.yaml", a, &g2, &d), 0);
+		diag_release(&d);
+		char *b = dump_str(&g2);
+		CU_ASSERT_STRING_EQUAL(a, b); /* same bytes */
+		CU_ASSERT_EQUAL(g.kernel_us, g2.kernel_us);
+		CU_ASSERT_EQUAL(g.calib.tile_n, g2.calib.tile_n);
+		free(a);
+		free(b);
+	}
+	/* datasheet ordering: newer parts are faster */
+	struct gpu_spec v, h, h2;
+	load_ok("v100", &v);
+	load_ok("h100", &h);
+	load_ok("h200", &h2);
+	CU_ASSERT(h.peak_tflops[GPU_MATH_BF16] > v.peak_tflops[GPU_MATH_BF16]);
+	CU_ASSERT(h2.mem_bandwidth_gbytes_s > h.mem_bandwidth_gbytes_s);
+}
+
+static const char good_min[] =
+	"name: tiny\nsms: 10\npeak_tflops: {fp32: 1, tf32: 2, bf16: 4, fp16: 4}\n"
+	"memory: {gbytes: 8, bandwidth_gbytes_s: 100}\n"
+	"power: {idle_w: 10, max_w: 100}\n";
+
+static void test_bad_files(void)
+{
+	static const struct {
+		const char *text, *needle;
+	} cases[] = {
+		/* missing required key */
+		{"name: x\nsms: 10\n", "peak_tflops"},
+		/* unknown key */
+		{"name: tiny\nsms: 10\npeak_tflops: {fp32: 1, tf32: 2, bf16: 4, "
+		 "fp16: 4}\nmemory: {gbytes: 8, bandwidth_gbytes_s: 100}\n"
+		 "power: {idle_w: 10, max_w: 100}\nflops: 3\n", "flops"},
+		/* out of range */
+		{"name: tiny\nsms: 0\npeak_tflops: {fp32: 1, tf32: 2, bf16: 4, "
+		 "fp16: 4}\nmemory: {gbytes: 8, bandwidth_gbytes_s: 100}\n"
+		 "power: {idle_w: 10, max_w: 100}\n", "'sms'"},
+		/* wrong type */
+		{"name: tiny\nsms: many\npeak_tflops: {fp32: 1, tf32: 2, bf16: 4, "
+		 "fp16: 4}\nmemory: {gbytes: 8, bandwidth_gbytes_s: 100}\n"
+		 "power: {idle_w: 10, max_w: 100}\n", "'sms'"},
+		/* whole-GPU check: idle above max, located at idle_w */
+		{"name: tiny\nsms: 10\npeak_tflops: {fp32: 1, tf32: 2, bf16: 4, "
+		 "fp16: 4}\nmemory: {gbytes: 8, bandwidth_gbytes_s: 100}\n"
+		 "power: {idle_w: 200, max_w: 100}\n",
+		 "'power.idle_w' must be below power.max_w = 100, got 200 "
+		 "(bad.yaml:5:"},
+		/* calibration out of range */
+		{"name: tiny\nsms: 10\npeak_tflops: {fp32: 1, tf32: 2, bf16: 4, "
+		 "fp16: 4}\nmemory: {gbytes: 8, bandwidth_gbytes_s: 100}\n"
+		 "power: {idle_w: 10, max_w: 100}\ncalibration: "
+		 "{mem_fraction: 1.5}\n", "mem_fraction"},
+		/* not YAML */
+		{"name: [x\n", "bad.yaml"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct gpu_spec g;
+		struct diag d;
+		diag_init(&d);
+		CU_ASSERT_EQUAL(gpu_load_string("bad.yaml", cases[i].text, &g, &d),
+				WS_EINPUT);
+		if (!diag_contains(&d, cases[i].needle)) {
+			fprintf(stderr, "\ncase %zu:\n", i);
+			diag_print(&d, stderr);
+		}
+		CU_ASSERT(diag_contains(&d, cases[i].needle));
+		diag_release(&d);
+	}
+	/* the minimal file loads, defaults filled in */
+	struct gpu_spec g;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL(gpu_load_string("ok.yaml", good_min, &g, &d), 0);
+	CU_ASSERT(g.kernel_us > 0 && g.gpus_per_node == 8);
+	/* a missing preset is an I/O error naming it */
+	CU_ASSERT_EQUAL(gpu_load("no_such_gpu", &g, &d), WS_EIO);
+	CU_ASSERT(diag_contains(&d, "no_such_gpu"));
+	diag_release(&d);
+}
+
+static void test_gemm_rate(void)
+{
+	struct gpu_spec g;
+	load_ok("h100", &g);
+	double big = gpu_gemm_rate(&g, GPU_MATH_BF16, 8192, 8192, 8192, 1);
+	double peak = g.peak_tflops[GPU_MATH_BF16] * 1e12;
+	/* a large GEMM reaches about the calibrated fraction of peak */
+	CU_ASSERT(big > 0.6 * g.calib.gemm_fraction_tensor * peak);
+	CU_ASSERT(big <= g.calib.gemm_fraction_tensor * peak);
+	/* thin and shallow GEMMs run far below it (memory included) */
+	CU_ASSERT(2.0 * 32 * 1000 * 1000 /
+			  gpu_gemm_seconds(&g, GPU_MATH_BF16, 32, 1000, 1000, 1,
+					   2) <
+		  0.2 * big);
+	CU_ASSERT(gpu_gemm_rate(&g, GPU_MATH_BF16, 8192, 8192, 16, 1) <
+		  0.5 * big);
+	/* more work per call never lowers the rate for square shapes */
+	double prev = 0;
+	for (int64_t n = 256; n <= 8192; n *= 2) {
+		double r = gpu_gemm_rate(&g, GPU_MATH_FP32, n, n, n, 1);
+		CU_ASSERT(r >= prev * 0.95);
+		prev = r;
+	}
+	/* measured micro-benchmarks, large sizes: within 25% */
+	struct json_lines jl;
+	struct diag d;
+	diag_init(&d);
+	char *path = tu_path("models/measured/h100/micro.jsonl");
+	CU_ASSERT_EQUAL_FATAL(json_lines_read(path, &jl, &d), 0);
+	int checked = 0;
+	for (size_t i = 0; i < jl.n; i++) {
+		const char *kind = json_string_at(&jl.rows[i], "kind");
+		const char *dt = json_string_at(&jl.rows[i], "dtype");
+		double m, n, k, ms;
+		if (!kind || strcmp(kind, "gemm") ||
+		    !json_number_at(&jl.rows[i], "m", &m) ||
+		    !json_number_at(&jl.rows[i], "n", &n) ||
+		    !json_number_at(&jl.rows[i], "k", &k) ||
+		    !json_number_at(&jl.rows[i], "median_ms", &ms) || ms < 0.3)
+			continue;
+		enum gpu_math mm = !strcmp(dt, "fp32")	 ? GPU_MATH_FP32
+				   : !strcmp(dt, "tf32") ? GPU_MATH_TF32
+				   : !strcmp(dt, "bf16") ? GPU_MATH_BF16
+							 : GPU_MATH_FP16;
+		int eb = mm == GPU_MATH_FP32 || mm == GPU_MATH_TF32 ? 4 : 2;
+		double t = gpu_gemm_seconds(&g, mm, (int64_t)m, (int64_t)n,
+					    (int64_t)k, 1, eb);
+		if ((int64_t)k % (16 / eb) && mm != GPU_MATH_FP32)
+			continue; /* unaligned: checked through the networks */
+		CU_ASSERT(fabs(t / (ms * 1e-3) - 1) < 0.25);
+		checked++;
+	}
+	CU_ASSERT(checked >= 8);
+	json_lines_release(&jl);
+	free(path);
+	diag_release(&d);
+	/* memory time is linear in bytes */
+	CU_ASSERT_DOUBLE_EQUAL(gpu_mem_seconds(&g, 2e9),
+			       2 * gpu_mem_seconds(&g, 1e9), 1e-12);
+}
+
+/* A 3-layer MLP: 1024 -> 4096 -> 4096 -> 10. */
+static const char mlp_yaml[] =
+	"name: mlp\nbatch: 32\ninputs:\n  x: [1024]\nlayers:\n"
+	"  - {name: fc1, op: dense, units: 4096, in: x}\n"
+	"  - {name: r1, op: relu}\n"
+	"  - {name: fc2, op: dense, units: 4096}\n"
+	"  - {name: r2, op: relu}\n"
+	"  - {name: out, op: dense, units: 10}\n"
+	"  - {name: loss, op: cross_entropy}\n";
+
+static void load_mlp(struct graph *gr)
+{
+	struct diag d;
+	diag_init(&d);
+	int rc = net_yaml_load_string("mlp.yaml", mlp_yaml, strlen(mlp_yaml),
+				      gr, &d);
+	if (rc)
+		diag_print(&d, stderr);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	diag_release(&d);
+}
+
+static void estimate(const struct gpu_spec *g, const struct graph *gr,
+		     int64_t batch, enum dtype dt, enum gpu_style st,
+		     enum optimizer opt, int n_gpus, struct gpu_result *r)
+{
+	struct gpu_run_opts o;
+	gpu_run_opts_default(&o);
+	o.batch = batch;
+	o.dtype = dt;
+	o.style = st;
+	o.optimizer = opt;
+	o.n_gpus = n_gpus;
+	struct diag d;
+	diag_init(&d);
+	int rc = gpu_estimate(g, gr, &o, r, &d);
+	if (rc)
+		diag_print(&d, stderr);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	diag_release(&d);
+}
+
+static int layer_id(const struct graph *gr, const char *name)
+{
+	for (int l = 0; l < gr->n_layers; l++)
+		if (!strcmp(gr->layers[l].name, name))
+			return l;
+	return -1;
+}
+
+static void test_estimate_mlp(void)
+{
+	struct gpu_spec g;
+	struct graph gr;
+	load_ok("h100", &g);
+	load_mlp(&gr);
+	struct gpu_result small, large, graph_s, bf, sgd, adam;
+	estimate(&g, &gr, 32, DT_FP32, GPU_EAGER, OPT_MOMENTUM, 1, &small);
+	estimate(&g, &gr, 65536, DT_FP32, GPU_EAGER, OPT_MOMENTUM, 1, &large);
+	estimate(&g, &gr, 32, DT_FP32, GPU_GRAPH, OPT_MOMENTUM, 1, &graph_s);
+	estimate(&g, &gr, 32, DT_BF16, GPU_EAGER, OPT_MOMENTUM, 1, &bf);
+	estimate(&g, &gr, 32, DT_FP32, GPU_EAGER, OPT_SGD, 1, &sgd);
+	estimate(&g, &gr, 32, DT_FP32, GPU_EAGER, OPT_ADAM, 1, &adam);
+	/* small batch in eager mode: overhead-bound; large: compute-bound */
+	CU_ASSERT_EQUAL(small.train.bound, GPU_BOUND_OVERHEAD);
+	CU_ASSERT_EQUAL(small.infer.bound, GPU_BOUND_OVERHEAD);
+	CU_ASSERT_EQUAL(large.train.bound, GPU_BOUND_COMPUTE);
+	int fc2 = layer_id(&gr, "fc2");
+	CU_ASSERT_EQUAL(small.layers[fc2].bound, GPU_BOUND_OVERHEAD);
+	CU_ASSERT_EQUAL(large.layers[fc2].bound, GPU_BOUND_COMPUTE);
+	/* per-layer times add up to the step (optimizer aside) */
+	double sum = 0;
+	for (int l = 0; l < large.n_layers; l++)
+		for (int p = 0; p < PASS_COUNT; p++)
+			sum += large.layers[l].train_s[p];
+	CU_ASSERT(sum <= large.train.seconds * 1.0001);
+	CU_ASSERT(sum > 0.8 * large.train.seconds);
+	/* large batch: close to FLOPs at the achieved GEMM rate */
+	double fl = large.train.flops;
+	CU_ASSERT(large.train.seconds > fl / (g.peak_tflops[0] * 1e12));
+	/* a captured graph removes the host overhead */
+	CU_ASSERT(graph_s.train.seconds < 0.6 * small.train.seconds);
+	CU_ASSERT_EQUAL(graph_s.train.host_s, 0);
+	/* autocast adds cast kernels: more kernels, slower when overhead-bound */
+	CU_ASSERT(bf.train.kernels > small.train.kernels);
+	CU_ASSERT(bf.train.seconds > small.train.seconds);
+	/* the first layer computes no input gradient: fc1 has one GEMM fewer
+	 * in backward than fc2 */
+	int fc1 = layer_id(&gr, "fc1");
+	CU_ASSERT_EQUAL(small.layers[fc1].kernels_train + 1,
+			small.layers[fc2].kernels_train);
+	CU_ASSERT_EQUAL(small.layers[fc1].train_s[PASS_BWD_DATA], 0);
+	CU_ASSERT(small.layers[fc2].train_s[PASS_BWD_DATA] > 0);
+	/* optimizers: Adam does more work than momentum, momentum than SGD */
+	CU_ASSERT(adam.train.kernels > small.train.kernels);
+	CU_ASSERT(small.train.kernels > sgd.train.kernels);
+	CU_ASSERT(adam.train.seconds > sgd.train.seconds);
+	/* energy: idle power is a floor, the limit a ceiling */
+	struct gpu_result *rs[] = {&small, &large, &graph_s, &bf};
+	for (size_t i = 0; i < ARRAY_SIZE(rs); i++) {
+		CU_ASSERT(rs[i]->train.avg_power_w > g.idle_w);
+		CU_ASSERT(rs[i]->train.avg_power_w <= g.max_w);
+		CU_ASSERT(rs[i]->infer.energy_j > 0);
+	}
+	CU_ASSERT(large.train.avg_power_w > small.train.avg_power_w);
+	CU_ASSERT_EQUAL(small.params, 1024 * 4096 + 4096 + 4096 * 4096 +
+					      4096 + 4096 * 10 + 10);
+	struct gpu_result *all[] = {&small, &large, &graph_s, &bf, &sgd, &adam};
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+		gpu_result_release(all[i]);
+	graph_release(&gr);
+}
+
+static void test_data_parallel(void)
+{
+	struct gpu_spec g;
+	struct graph gr;
+	load_ok("h100", &g);
+	load_mlp(&gr);
+	struct gpu_result one, eight, sixteen, slow;
+	estimate(&g, &gr, 4096, DT_BF16, GPU_EAGER, OPT_MOMENTUM, 1, &one);
+	estimate(&g, &gr, 4096, DT_BF16, GPU_EAGER, OPT_MOMENTUM, 8, &eight);
+	estimate(&g, &gr, 4096, DT_BF16, GPU_EAGER, OPT_MOMENTUM, 16, &sixteen);
+	CU_ASSERT_EQUAL(one.scaling_efficiency, 1);
+	CU_ASSERT(eight.allreduce_s > 0);
+	CU_ASSERT(eight.scaling_efficiency > 0 && eight.scaling_efficiency <= 1);
+	/* crossing nodes (InfiniBand) costs more than NVLink */
+	CU_ASSERT(sixteen.allreduce_s > eight.allreduce_s);
+	CU_ASSERT(sixteen.scaling_efficiency <= eight.scaling_efficiency);
+	CU_ASSERT(eight.train.seconds >= one.train.seconds);
+	CU_ASSERT(eight.samples_per_s > 4 * one.samples_per_s);
+	/* a slow network hurts scaling */
+	struct gpu_spec s = g;
+	s.nvlink_gbytes_s = 1;
+	estimate(&s, &gr, 4096, DT_BF16, GPU_EAGER, OPT_MOMENTUM, 8, &slow);
+	CU_ASSERT(slow.scaling_efficiency < eight.scaling_efficiency);
+	CU_ASSERT(slow.exposed_comm_s > eight.exposed_comm_s);
+	struct gpu_result *all[] = {&one, &eight, &sixteen, &slow};
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+		gpu_result_release(all[i]);
+	graph_release(&gr);
+}
+
+/* The acceptance bounds on the project's H100 measurements. */
+static void test_validation_bounds(void)
+{
+	struct gpu_spec g;
+	load_ok("h100", &g);
+	struct gpu_val v;
+	struct diag d;
+	diag_init(&d);
+	char *train = tu_path("models/measured/h100/train.jsonl");
+	char *graphs = tu_path("models/measured/h100/graphs.jsonl");
+	CU_ASSERT_EQUAL_FATAL(gpu_validate_file(&g, train, &v, &d), 0);
+	CU_ASSERT_EQUAL(v.n_skipped, 0);
+	CU_ASSERT(v.n_predicted >= 18);
+	CU_ASSERT(v.median_abs[GPU_VAL_TRAIN] <= 0.15);
+	CU_ASSERT(v.median_abs[GPU_VAL_INFER] <= 0.20);
+	CU_ASSERT(v.median_abs[GPU_VAL_ENERGY] <= 0.20);
+	CU_ASSERT(v.worst_ratio <= 2.0);
+	if (v.median_abs[GPU_VAL_INFER] > 0.20 || v.worst_ratio > 2 ||
+	    v.median_abs[GPU_VAL_TRAIN] > 0.15)
+		gpu_val_print(&v, stderr, 1);
+	gpu_val_release(&v);
+	CU_ASSERT_EQUAL_FATAL(gpu_validate_file(&g, graphs, &v, &d), 0);
+	CU_ASSERT(v.n_predicted >= 10);
+	CU_ASSERT(v.median_abs[GPU_VAL_TRAIN] <= 0.15);
+	CU_ASSERT(v.worst_ratio <= 2.0);
+	gpu_val_release(&v);
+	free(train);
+	free(graphs);
+	diag_release(&d);
+}
+
+static void test_validate_rows(void)
+{
+	struct gpu_spec g;
+	load_ok("h100", &g);
+	char *f = tu_temp_file(".jsonl",
+		"{\"model\": \"uno\", \"batch\": 32, \"precision\": \"fp32\", "
+		"\"train\": {\"median_ms\": 4.0, \"energy_j_per_iter\": 0.7}, "
+		"\"infer\": {\"median_ms\": 1.0}}\n"
+		"{\"model\": \"no_such_net\", \"batch\": 8, \"precision\": "
+		"\"fp32\", \"train\": {\"median_ms\": 1.0}}\n"
+		"{\"model\": \"uno\", \"batch\": 32, \"precision\": \"int4\", "
+		"\"train\": {\"median_ms\": 1.0}}\n"
+		"{\"model\": \"uno\", \"batch\": 8, \"precision\": \"fp32\", "
+		"\"error\": \"OOM\"}\n");
+	struct gpu_val v;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(gpu_validate_file(&g, f, &v, &d), 0);
+	CU_ASSERT_EQUAL(v.n, 4);
+	CU_ASSERT_EQUAL(v.n_predicted, 1);
+	CU_ASSERT_EQUAL(v.n_skipped, 3);
+	CU_ASSERT_PTR_NULL(v.rows[0].skipped);
+	CU_ASSERT(strstr(v.rows[1].skipped, "no_such_net") != NULL);
+	CU_ASSERT(strstr(v.rows[2].skipped, "int4") != NULL);
+	CU_ASSERT(strstr(v.rows[3].skipped, "OOM") != NULL);
+	CU_ASSERT(isnan(v.rows[0].err[GPU_VAL_ENERGY]) == 0);
+	gpu_val_release(&v);
+	remove(f);
+	free(f);
+	/* a file that is not JSON lines fails with its location */
+	f = tu_temp_file(".jsonl", "{\"model\": \"uno\"\n");
+	CU_ASSERT_EQUAL(gpu_validate_file(&g, f, &v, &d), WS_EINPUT);
+	CU_ASSERT(diag_contains(&d, ":1:"));
+	remove(f);
+	free(f);
+	diag_release(&d);
+}
+
+static void test_cli(void)
+{
+	char *out, *err;
+	CU_ASSERT_EQUAL(tu_run("gpu uno --gpu h100 --batch 32", &out, &err), 0);
+	CU_ASSERT(strstr(out, "training step:") != NULL);
+	CU_ASSERT(strstr(out, "overhead") != NULL);
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("gpu uno --batch 2048 --dtype bf16 --gpus 8 "
+			       "--style graph --optimizer adam --json",
+			       &out, &err), 0);
+	struct json_value v;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL(json_parse(out, strlen(out), "out", 1, &v, &d), 0);
+	double eff = 0, n = 0;
+	CU_ASSERT(json_number_at(&v, "data_parallel.scaling_efficiency", &eff));
+	CU_ASSERT(eff > 0 && eff <= 1);
+	CU_ASSERT(json_number_at(&v, "gpus", &n) && n == 8);
+	CU_ASSERT_STRING_EQUAL(json_string_at(&v, "style"), "graph");
+	CU_ASSERT(json_get(&v, "layers") && json_get(&v, "layers")->len > 10);
+	json_release(&v);
+	diag_release(&d);
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("gpu uno --dtype int3", &out, &err), 2);
+	CU_ASSERT(strstr(err, "int3") != NULL);
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("gpu no_such_net", &out, &err), 1);
+	CU_ASSERT(strstr(err, "no_such_net") != NULL);
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("gpu show h100", &out, &err), 0);
+	CU_ASSERT(strstr(out, "framework_op_us") != NULL);
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("validate gpu --quiet", &out, &err), 0);
+	CU_ASSERT(strstr(out, "median |error|") != NULL);
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("validate nothing", &out, &err), 2);
+	free(out);
+	free(err);
+}
+
+int suite_gpu(void);
+int suite_gpu(void)
+{
+	static const struct tu_test tests[] = {
+		{"presets load and dump round-trips", test_presets_roundtrip},
+		{"bad gpu files", test_bad_files},
+		{"gemm rate", test_gemm_rate},
+		{"estimate mlp", test_estimate_mlp},
+		{"data parallel", test_data_parallel},
+		{"validation bounds (H100)", test_validation_bounds},
+		{"validate rows", test_validate_rows},
+		{"commands", test_cli},
+		{0},
+	};
+	return tu_add_suite("gpu", tests);
+}

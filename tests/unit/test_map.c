@@ -1,0 +1,236 @@
+/*
+ * test_map.c: kernel mapping: stage grouping (fusion), the dense tiling,
+ * SRAM accounting and minimum PEs, conv halo, infeasible layers.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/map.h"
+#include "cores/pe.h"
+#include "place_nets.h"
+#include "sim/util.h"
+#include "test_util.h"
+
+/* x[K] -> dense(N) -> relu -> dropout -> dense(3) -> mse */
+static void build_mlp(struct graph *g, int64_t K, int64_t N)
+{
+	graph_init(g, "mlp", "mlp.yaml");
+	int x = pn_input(g, "x", 1, &K);
+	int y = pn_dense(g, "fc1", x, N);
+	y = pn_layer(g, "act1", OP_RELU, NULL, 1, &y);
+	struct op_attrs dr;
+	memset(&dr, 0, sizeof dr);
+	dr.rate = 0.1;
+	y = pn_layer(g, "drop1", OP_DROPOUT, &dr, 1, &y);
+	y = pn_dense(g, "fc2", y, 3);
+	int64_t three = 3;
+	int t = pn_input(g, "t", 1, &three);
+	int ins[2] = {y, t};
+	int l = pn_layer(g, "loss", OP_LOSS_MSE, NULL, 2, ins);
+	g->tensors[l].is_output = 1;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(graph_finish(g, &d), 0);
+	diag_release(&d);
+	cost_count(g, OPT_MOMENTUM);
+}
+
+static void test_fusion(void)
+{
+	struct graph g;
+	build_mlp(&g, 100, 50);
+	struct plan p;
+	plan_init(&p);
+	struct diag d;
+	diag_init(&d);
+	struct map_edge *e = NULL;
+	int ne = 0;
+	CU_ASSERT_EQUAL_FATAL(map_stages(&g, PREC_MIXED, &p, &e, &ne, &d), 0);
+	/* fc1+act1+drop1, fc2, loss */
+	CU_ASSERT_EQUAL(p.n_stages, 3);
+	CU_ASSERT_STRING_EQUAL(p.stages[0].name, "fc1");
+	CU_ASSERT_EQUAL(p.stages[0].n_layers, 3);
+	CU_ASSERT_EQUAL(p.stages[0].kind, KERNEL_DENSE);
+	CU_ASSERT_EQUAL(p.stages[2].kind, KERNEL_LOSS);
+	/* edges: host x -> fc1, fc1 -> fc2, fc2 -> loss, host t -> loss */
+	CU_ASSERT_EQUAL(ne, 4);
+	int host = 0, grads = 0;
+	for (int i = 0; i < ne; i++) {
+		host += e[i].src < 0;
+		grads += e[i].grad;
+	}
+	CU_ASSERT_EQUAL(host, 2);
+	CU_ASSERT_EQUAL(grads, 2); /* fc1->fc2 and fc2->loss */
+	free(e);
+	plan_release(&p);
+	graph_release(&g);
+	diag_release(&d);
+}
+
+static void test_dense_tiling(void)
+{
+	struct graph g;
+	struct machine m;
+	CU_ASSERT_EQUAL_FATAL(pn_machine("mini64", 0, 0, 0, &m), 0);
+	build_mlp(&g, 1000, 300);
+	struct plan p;
+	plan_init(&p);
+	struct diag d;
+	diag_init(&d);
+	struct map_edge *e = NULL;
+	int ne = 0;
+	CU_ASSERT_EQUAL_FATAL(map_stages(&g, PREC_MIXED, &p, &e, &ne, &d), 0);
+	struct map_ctx c = {&g, &m, PREC_MIXED, OPT_MOMENTUM, MODE_PIPELINED, 8, 0};
+	struct plan_stage *s = &p.stages[0];
+	s->samples_in_flight = 1;
+	s->r = (struct rect){0, 0, 7, 9};
+	map_kernel(&c, s);
+	/* tile: ceil(K/w) x ceil(N/h) */
+	CU_ASSERT_EQUAL(s->tile_k, (1000 + 6) / 7);
+	CU_ASSERT_EQUAL(s->tile_n, (300 + 8) / 9);
+	CU_ASSERT_EQUAL(s->work[PASS_FWD].pe.fma, s->tile_k * s->tile_n);
+	CU_ASSERT_EQUAL(s->work[PASS_BWD_WEIGHT].pe.fma, s->tile_k * s->tile_n);
+	CU_ASSERT_EQUAL(s->work[PASS_FWD].bcast_axis, AXIS_Y);
+	CU_ASSERT_EQUAL(s->work[PASS_FWD].reduce_axis, AXIS_X);
+	CU_ASSERT_EQUAL(s->work[PASS_BWD_DATA].bcast_axis, AXIS_X);
+	CU_ASSERT_EQUAL(s->work[PASS_BWD_DATA].reduce_axis, AXIS_Y);
+	CU_ASSERT(s->work[PASS_FWD].reduce_wavelets > 0);
+	/* first layer: no gradient to its input, so no backward matmul */
+	CU_ASSERT_EQUAL(s->work[PASS_BWD_DATA].pe.fma, 0);
+	/* second dense needs its input gradient */
+	struct plan_stage *s2 = &p.stages[1];
+	s2->samples_in_flight = 1;
+	s2->r = (struct rect){0, 0, 3, 1};
+	map_kernel(&c, s2);
+	CU_ASSERT(s2->work[PASS_BWD_DATA].pe.fma > 0);
+	/* weights: about params / PEs in the param dtype, grads the same,
+	 * momentum state; code allowance from the machine */
+	int64_t wpe = s->sram.weights;
+	CU_ASSERT(wpe >= s->tile_k * s->tile_n * 4);
+	CU_ASSERT(wpe <= (s->tile_k + 1) * (s->tile_n + 1) * 4 + 64);
+	CU_ASSERT_EQUAL(s->sram.grads, s->sram.weights);
+	CU_ASSERT(s->sram.opt_state > 0);
+	CU_ASSERT_EQUAL(s->sram.code, m.pe.code_bytes);
+	CU_ASSERT_EQUAL(s->sram.total,
+			s->sram.weights + s->sram.grads + s->sram.opt_state +
+				s->sram.activations + s->sram.buffers +
+				s->sram.code);
+	/* time uses the cores/ rule: more PEs, fewer cycles */
+	cycles_t small = map_cycles(&c, s, 2, 2), big = map_cycles(&c, s, 20, 20);
+	CU_ASSERT(big < small);
+	/* activations scale with the samples in flight */
+	int64_t a1 = s->sram.activations;
+	s->samples_in_flight = 5;
+	map_kernel(&c, s);
+	CU_ASSERT_EQUAL(s->sram.activations, 5 * a1);
+	/* minimum PEs: fits there, not on fewer */
+	int32_t w, h;
+	s->samples_in_flight = 1;
+	int64_t mp = map_min_pes(&c, s, &w, &h);
+	CU_ASSERT(mp > 1);
+	CU_ASSERT_EQUAL(mp, (int64_t)w * h);
+	CU_ASSERT(map_fits(&c, s, w, h));
+	CU_ASSERT(!map_fits(&c, s, 1, 1));
+	/* 1000x300 fp32 weights+grads+momentum = 3.6 MB: >= 3.6 MB / 48 KB */
+	CU_ASSERT(mp >= 1000 * 300 * 12 / m.pe.sram_bytes);
+	free(e);
+	plan_release(&p);
+	graph_release(&g);
+	diag_release(&d);
+}
+
+static void test_conv_halo(void)
+{
+	struct graph g;
+	struct machine m;
+	CU_ASSERT_EQUAL_FATAL(pn_machine("mini64", 0, 0, 0, &m), 0);
+	graph_init(&g, "cnn", "cnn.yaml");
+	int64_t dims[2] = {4, 1000};
+	int x = pn_input(&g, "x", 2, dims);
+	struct op_attrs a;
+	memset(&a, 0, sizeof a);
+	a.spatial = 1;
+	a.out_channels = 8;
+	a.kernel[0] = 5;
+	a.stride[0] = 1;
+	a.dilation[0] = 1;
+	a.groups = 1;
+	int y = pn_layer(&g, "conv", OP_CONV, &a, 1, &x);
+	y = pn_layer(&g, "r", OP_RELU, NULL, 1, &y);
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(graph_finish(&g, &d), 0);
+	cost_count(&g, OPT_SGD);
+	struct plan p;
+	plan_init(&p);
+	struct map_edge *e = NULL;
+	int ne = 0;
+	CU_ASSERT_EQUAL_FATAL(map_stages(&g, PREC_MIXED, &p, &e, &ne, &d), 0);
+	CU_ASSERT_EQUAL(p.n_stages, 1);
+	struct map_ctx c = {&g, &m, PREC_MIXED, OPT_SGD, MODE_PIPELINED, 8, 0};
+	struct plan_stage *s = &p.stages[0];
+	CU_ASSERT_EQUAL(s->kind, KERNEL_CONV);
+	s->samples_in_flight = 1;
+	s->r = (struct rect){0, 0, 10, 2};
+	map_kernel(&c, s);
+	/* positions over columns, output channels over rows */
+	CU_ASSERT_EQUAL(s->tile_n, 4);
+	CU_ASSERT_EQUAL(s->tile_k, (996 + 9) / 10);
+	CU_ASSERT(s->work[PASS_FWD].halo_wavelets > 0);
+	CU_ASSERT(s->work[PASS_FWD].pe.fma > 0);
+	s->r = (struct rect){0, 0, 1, 2};
+	map_kernel(&c, s);
+	CU_ASSERT_EQUAL(s->work[PASS_FWD].halo_wavelets, 0);
+	free(e);
+	plan_release(&p);
+	graph_release(&g);
+	diag_release(&d);
+}
+
+static void test_infeasible_reported(void)
+{
+	/* one dense too big for a 16x16 machine: the error names it */
+	struct graph g;
+	struct machine m;
+	CU_ASSERT_EQUAL_FATAL(pn_machine("mini16", 0, 0, 0, &m), 0);
+	build_mlp(&g, 4000, 4000);
+	struct plan p;
+	plan_init(&p);
+	struct diag d;
+	diag_init(&d);
+	struct plan_opts o;
+	plan_opts_init(&o);
+	o.mode = MODE_PIPELINED;
+	CU_ASSERT_EQUAL(plan_build(&g, &m, &o, &p, &d), WS_EINPUT);
+	CU_ASSERT(diag_contains(&d, "pipelined mode does not fit"));
+	CU_ASSERT(diag_contains(&d, "'fc1'"));
+	/* auto: falls back to weight streaming and says why */
+	diag_clear(&d);
+	o.mode = MODE_AUTO;
+	CU_ASSERT_EQUAL_FATAL(plan_build(&g, &m, &o, &p, &d), 0);
+	CU_ASSERT_EQUAL(p.mode, MODE_STREAMING);
+	CU_ASSERT(strstr(p.mode_reason, "streaming:") == p.mode_reason);
+	CU_ASSERT(strstr(p.mode_reason, "'fc1'") != NULL);
+	CU_ASSERT(p.stages[0].stream_bytes > 0);
+	CU_ASSERT_EQUAL(plan_check(&p, &m, NULL, &d), 0);
+	/* a batch whose activations overflow even the whole wafer */
+	plan_release(&p);
+	diag_clear(&d);
+	o.batch = 1 << 20;
+	CU_ASSERT_EQUAL(plan_build(&g, &m, &o, &p, &d), WS_EINPUT);
+	CU_ASSERT(diag_contains(&d, "streaming mode does not fit"));
+	plan_release(&p);
+	graph_release(&g);
+	diag_release(&d);
+}
+
+int suite_map(void)
+{
+	static const struct tu_test tests[] = {
+		{"fusion into the producing kernel", test_fusion},
+		{"dense tiling, SRAM and minimum PEs", test_dense_tiling},
+		{"conv tiling and halo", test_conv_halo},
+		{"infeasible layer reported", test_infeasible_reported},
+		{0, 0}};
+	return tu_add_suite("map", tests);
+}
