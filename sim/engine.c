@@ -707,6 +707,9 @@ static void setup(struct sim *s)
 			}
 		}
 		struct stats_route *sr = &s->st->routes[i];
+		sr->src_stage = r->src == n ? -1 : r->src;
+		sr->dst_stage = r->dst;
+		sr->backward = !r->fwd;
 		sr->hops = r->hops;
 		sr->lanes = r->lanes;
 		sr->occ_cycles = (cycles_t)r->ser;
@@ -954,9 +957,11 @@ static void finish(struct sim *s)
 		}
 	}
 	if ((double)s->sg[s->n].occ[PASS_FWD] > rworst) {
+		rworst = (double)s->sg[s->n].occ[PASS_FWD];
 		st->bottleneck = LIMIT_IO;
 		st->bottleneck_route = -1;
 	}
+	st->pace_cycles = rworst;
 }
 
 /* ---- weight streaming ------------------------------------------------- */
