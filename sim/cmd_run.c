@@ -16,6 +16,7 @@
 #include "sim/engine.h"
 #include "sim/gpu.h"
 #include "sim/report.h"
+#include "traces/trace.h"
 #include "machine.h"
 #include "util.h"
 
@@ -46,6 +47,8 @@ static const char run_help[] =
 	"  --json              JSON on stdout (or -o) instead of text\n"
 	"  -o, --output FILE   write the report to FILE\n"
 	"  -v, --verbose       wall time and events per second on stderr\n"
+	"  --trace DIR         write timeline, heatmaps, placement map, graph and\n"
+	"                      charts into DIR (docs/traces.md; re-render: plot)\n"
 	"\nexample: wafersim run uno --machine wse2 --gpu h100 --runs 1000\n";
 
 struct progress {
@@ -131,6 +134,7 @@ int cmd_run(int argc, char **argv)
 		{"output", required_argument, 0, 'o'},
 		{"verbose", no_argument, 0, 'v'},
 		{"help", no_argument, 0, 'h'},
+		{"trace", required_argument, 0, 'T'},
 		{0, 0, 0, 0}};
 	const char *mname = "wse2", *strategy = NULL, *plan_file = NULL;
 	const char *gpu_arg = NULL, *out_path = NULL, *region = NULL;
@@ -142,6 +146,7 @@ int cmd_run(int argc, char **argv)
 	enum exec_mode mode = MODE_AUTO;
 	enum optimizer optim = OPT_MOMENTUM;
 	int rw = 0, rh = 0;
+	const char *trace_dir = NULL; /* --trace: traces/trace.h */
 	optind = 1;
 	opterr = 0;
 	int c;
@@ -227,6 +232,7 @@ int cmd_run(int argc, char **argv)
 		case 'o': out_path = optarg; break;
 		case 'v': verbose = 1; break;
 		case 'h': fputs(run_help, stdout); return EXIT_OK;
+		case 'T': trace_dir = optarg; break;
 		default:
 			return cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
 		}
@@ -378,6 +384,8 @@ int cmd_run(int argc, char **argv)
 	if ((rc = outfile_commit(&of, &d)))
 		goto done;
 	of_open = 0;
+	if (trace_dir && (rc = trace_write(&ri, trace_dir, NULL, &d)))
+		goto done;
 	if (verbose) {
 		double wall = wall_seconds() - t0;
 		uint64_t tasks = st_train.pe_tasks + st_infer.pe_tasks;
