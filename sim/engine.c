@@ -1182,9 +1182,15 @@ int engine_run(const struct plan *p, const struct graph *gr,
 				on_arrive(&s, (int)ev.a, ev.b, ev.time);
 				break;
 			}
-			if (o->progress && (st->events & 0xffff) == 0) {
-				double done = (double)s.sg[s.n > 0 ? 0 : 0].next_fwd /
-					      (double)s.S;
+			if (o->progress &&
+			    (o->full || (st->events & 0x3ff) == 0)) {
+				/* tasks run over tasks to run */
+				double done = 0;
+				for (int i = 0; i < s.n; i++)
+					done += (double)(s.sg[i].next_fwd +
+							 s.sg[i].next_bwd);
+				done /= (double)s.n * (double)s.S *
+					(s.train ? 2.0 : 1.0);
 				o->progress(o->progress_ctx, done);
 			}
 		}
