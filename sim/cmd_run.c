@@ -49,6 +49,8 @@ static const char run_help[] =
 	"  -v, --verbose       wall time and events per second on stderr\n"
 	"  --trace DIR         write timeline, heatmaps, placement map, graph and\n"
 	"                      charts into DIR (docs/traces.md; re-render: plot)\n"
+	"  --trace-detail      with --trace: link maps per direction, 4 sampled\n"
+	"                      PE tracks per stage in the timeline\n"
 	"\nexample: wafersim run uno --machine wse2 --gpu h100 --runs 1000\n";
 
 struct progress {
@@ -135,6 +137,7 @@ int cmd_run(int argc, char **argv)
 		{"verbose", no_argument, 0, 'v'},
 		{"help", no_argument, 0, 'h'},
 		{"trace", required_argument, 0, 'T'},
+		{"trace-detail", no_argument, 0, 'D'},
 		{0, 0, 0, 0}};
 	const char *mname = "wse2", *strategy = NULL, *plan_file = NULL;
 	const char *gpu_arg = NULL, *out_path = NULL, *region = NULL;
@@ -147,6 +150,8 @@ int cmd_run(int argc, char **argv)
 	enum optimizer optim = OPT_MOMENTUM;
 	int rw = 0, rh = 0;
 	const char *trace_dir = NULL; /* --trace: traces/trace.h */
+	struct trace_opts topt;
+	trace_opts_init(&topt);
 	optind = 1;
 	opterr = 0;
 	int c;
@@ -233,6 +238,7 @@ int cmd_run(int argc, char **argv)
 		case 'v': verbose = 1; break;
 		case 'h': fputs(run_help, stdout); return EXIT_OK;
 		case 'T': trace_dir = optarg; break;
+		case 'D': topt.link_dirs = 1; topt.pe_tracks = 4; break;
 		default:
 			return cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
 		}
@@ -384,7 +390,7 @@ int cmd_run(int argc, char **argv)
 	if ((rc = outfile_commit(&of, &d)))
 		goto done;
 	of_open = 0;
-	if (trace_dir && (rc = trace_write(&ri, trace_dir, NULL, &d)))
+	if (trace_dir && (rc = trace_write(&ri, trace_dir, &topt, &d)))
 		goto done;
 	if (verbose) {
 		double wall = wall_seconds() - t0;
