@@ -616,7 +616,8 @@ static int add_op_layer(struct ny *c, yaml_node_t *e, const struct op_spec *sp,
 			    full, o->name, op_name(l->op), op_name(o->op));
 			return -1;
 		}
-		l->param_owner = o->param_owner;
+		if (op_has_params(l->op)) /* nothing to share otherwise */
+			l->param_owner = o->param_owner;
 	}
 	return out[0];
 }
@@ -950,7 +951,7 @@ static int parse_dtype(const char *s)
 static int parse_input(struct ny *c, const char *name, yaml_node_t *v)
 {
 	yaml_node_t *shape = v;
-	enum dtype dt = DT_FP32;
+	enum dtype dt = c->g->param_dtype; /* float inputs: the network's */
 	if (v->type == YAML_MAPPING_NODE) {
 		shape = map_get(c, v, "shape");
 		yaml_node_t *dn = map_get(c, v, "dtype");
