@@ -99,6 +99,7 @@ void plan_summarise(struct plan *p, const struct machine *m)
 	}
 	int64_t wbytes = m ? m->fabric.wavelet_bits / 8 : 4;
 	p->hop_bytes_per_sample = 0;
+	p->host_bytes_per_sample = 0;
 	int maxc = -1;
 	for (int i = 0; i < p->n_routes; i++) {
 		struct plan_route *r = &p->routes[i];
@@ -108,9 +109,21 @@ void plan_summarise(struct plan *p, const struct machine *m)
 				llabs((long long)r->points[k].y - r->points[k - 1].y);
 		r->hops = hops;
 		p->hop_bytes_per_sample += r->wavelets_per_sample * wbytes * hops;
+		/* a multicast tree from the host carries its data once */
+		int again = 0;
+		for (int j = 0; j < i && r->multicast_group >= 0; j++)
+			again |= p->routes[j].multicast_group == r->multicast_group &&
+				 p->routes[j].src_stage < 0;
+		if (r->src_stage < 0 && r->pass == PASS_FWD && !again)
+			p->host_bytes_per_sample += r->wavelets_per_sample * wbytes;
 		if (r->color > maxc)
 			maxc = r->color;
 	}
+	p->host_cycles_per_sample =
+		m && m->io.bandwidth_gbytes_s > 0
+			? (double)p->host_bytes_per_sample /
+				  m->io.bandwidth_gbytes_s * m->clock_ghz
+			: 0;
 	/* colors [0, PLAN_KERNEL_COLORS) are the kernels' own */
 	p->colors_used = maxc + 1;
 	if (p->n_stages > 0 && p->colors_used < PLAN_KERNEL_COLORS)

@@ -176,6 +176,9 @@ struct plan {
 	uint64_t seed;		  /* strategy seed (anneal) */
 	double compile_s;	  /* wall seconds plan_build took (not written) */
 	char strategy_note[128];  /* e.g. "stopped by time budget after N moves" */
+	int64_t host_bytes_per_sample; /* entering from the host (input routes) */
+	double host_cycles_per_sample; /* those bytes at io.bandwidth_gbytes_s:
+					* the pace if it exceeds the bottleneck */
 };
 
 /* Empty plan (no stages, no routes, mode MODE_AUTO, bottleneck_stage -1). */
@@ -198,7 +201,8 @@ int plan_prec_from_name(const char *s);
 int plan_find_stage(const struct plan *p, const char *name);
 
 /* Recompute the summary figures (pes_used, bottleneck, hop bytes, max SRAM,
- * min_pes_total, route hops, colors_used) from stages and routes. */
+ * min_pes_total, route hops, colors_used, host bytes and cycles) from
+ * stages and routes.  `m` may be NULL (host cycles then 0). */
 void plan_summarise(struct plan *p, const struct machine *m);
 
 #endif

@@ -196,10 +196,12 @@ void plan_write_json(const struct plan *p, FILE *f)
 	fprintf(f,
 		", \"bottleneck_cycles\": %llu, \"hop_bytes_per_sample\": %lld, "
 		"\"colors_used\": %d, \"max_sram_bytes\": %lld, "
+		"\"host_bytes_per_sample\": %lld, \"host_cycles_per_sample\": %.1f, "
 		"\"compile_s\": %.6f, \"stage_list\": [",
 		(unsigned long long)p->bottleneck_cycles,
 		(long long)p->hop_bytes_per_sample, p->colors_used,
-		(long long)p->max_sram_bytes, p->compile_s);
+		(long long)p->max_sram_bytes, (long long)p->host_bytes_per_sample,
+		p->host_cycles_per_sample, p->compile_s);
 	for (int i = 0; i < p->n_stages; i++) {
 		const struct plan_stage *s = &p->stages[i];
 		fprintf(f, "%s{\"name\": ", i ? ", " : "");

@@ -70,6 +70,13 @@ static void print_summary(const struct plan *p, const struct machine *m)
 		       ? m->clock_ghz * 1e9 / (double)p->bottleneck_cycles
 		       : 0.0,
 	       m->clock_ghz);
+	printf("host input: %lld B per sample, %.0f cycles at %.0f GB/s%s\n",
+	       (long long)p->host_bytes_per_sample, p->host_cycles_per_sample,
+	       m->io.bandwidth_gbytes_s,
+	       p->host_cycles_per_sample > (double)p->bottleneck_cycles
+		       ? " (slower than the bottleneck stage: host I/O sets "
+			 "the pace)"
+		       : "");
 	printf("PEs used %lld of %lld (%.1f%%), routes %d, colors used %d of "
 	       "%lld, hop-bytes per sample %lld, largest SRAM per PE %lld of "
 	       "%lld B, compile %.3f s\n",

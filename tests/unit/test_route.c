@@ -92,6 +92,10 @@ static void test_build_multicast(void)
 	CU_ASSERT_EQUAL(fwd_mc, 2);
 	CU_ASSERT_EQUAL(route_check(&p, &m, NULL, &d), 0);
 	CU_ASSERT(p.hop_bytes_per_sample > 0);
+	/* the host sends x once: 400 B at io.bandwidth_gbytes_s */
+	CU_ASSERT_EQUAL(p.host_bytes_per_sample, 400);
+	CU_ASSERT_DOUBLE_EQUAL(p.host_cycles_per_sample,
+			       400 / m.io.bandwidth_gbytes_s * m.clock_ghz, 1e-9);
 
 	/* disconnected: move the consumer away, keep the route */
 	p.stages[1].r.y = 40;
