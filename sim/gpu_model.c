@@ -85,7 +85,7 @@ static void run(const struct gpu_spec *g, const struct gpu_run_opts *o,
 			pr->by_bound_s[b] += part[b];
 		pr->device_busy_s += x->dev_s;
 		pr->flops += x->flops;
-		pr->kernels++;
+		pr->kernels += x->kind != GK_HOST;
 		/* energy above idle while the kernel runs */
 		if (x->dev_s > 0) {
 			double peak = x->kind == GK_MEM
@@ -113,13 +113,13 @@ static void run(const struct gpu_spec *g, const struct gpu_run_opts *o,
 				L->train_s[x->pass] += added;
 				for (int b = 0; b < GPU_BOUND_COUNT; b++)
 					L->by_bound_s[b] += part[b];
-				L->kernels_train++;
+				L->kernels_train += x->kind != GK_HOST;
 				L->flops_train += x->flops;
 				if (ready_s && x->pass != PASS_FWD)
 					ready_s[x->layer] = end;
 			} else {
 				L->infer_s += added;
-				L->kernels_infer++;
+				L->kernels_infer += x->kind != GK_HOST;
 			}
 		}
 		*dev = end;
@@ -181,6 +181,8 @@ int gpu_estimate(const struct gpu_spec *g, const struct graph *gr,
 	}
 	out->batch = o.batch;
 	out->params = params;
+	out->train_memory_bytes = gpu_train_memory_bytes(gr, &o);
+	out->fits = out->train_memory_bytes <= g->mem_gbytes * 1e9;
 	out->n_layers = gr->n_layers;
 	out->layers = xcalloc((size_t)(gr->n_layers > 0 ? gr->n_layers : 1),
 			      sizeof(*out->layers));
