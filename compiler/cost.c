@@ -68,6 +68,8 @@ static void cost_layer(struct graph *g, int id, enum optimizer opt)
 
 	if (l->param_owner == id)
 		c->params = shape_layer_params(g, l);
+	if (l->param_owner == id && l->op == OP_BATCHNORM && x && x->rank)
+		c->buffers = 2 * x->dims[0];
 	c->weight_bytes = c->params * dtype_bytes(g->param_dtype);
 	if (opt == OPT_MOMENTUM)
 		c->opt_state_bytes = 4 * c->params;
@@ -130,7 +132,7 @@ static void cost_layer(struct graph *g, int id, enum optimizer opt)
 			int r = x->rank;
 			h = r == 3 ? x->dims[0] : a->heads;
 			sq = x->dims[r - 2];
-			sk = k->dims[r - 2];
+			sk = k->dims[r - 2 + a->k_transposed];
 			dqk = r == 3 ? x->dims[2] : x->dims[1] / h;
 			dv = r == 3 ? v->dims[2] : v->dims[1] / h;
 		}
@@ -219,6 +221,7 @@ void cost_totals(const struct graph *g, struct cost_totals *t)
 	for (int i = 0; i < g->n_layers; i++) {
 		const struct layer_cost *c = &g->layers[i].cost;
 		t->params += c->params;
+		t->buffers += c->buffers;
 		for (int p = 0; p < PASS_COUNT; p++) {
 			t->mat_flops[p] += c->mat_flops[p];
 			t->ew_flops[p] += c->ew_flops[p];

@@ -41,6 +41,7 @@ void cost_count(struct graph *g, enum optimizer opt);
 struct cost_totals {
 	enum optimizer opt;
 	int64_t params;		       /* trainable parameters, shared once */
+	int64_t buffers;	       /* batch-norm running statistics */
 	int64_t mat_flops[PASS_COUNT]; /* FWD..BWD_WEIGHT per sample; UPDATE */
 	int64_t ew_flops[PASS_COUNT];  /*   per step (matrix part is 0) */
 	int64_t weight_bytes;

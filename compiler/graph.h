@@ -100,6 +100,8 @@ struct op_attrs {
 					     0 = every axis of size 1 */
 	int ceil_mode;			  /* POOL: round output size up */
 	int perm_rank;			  /* TRANSPOSE: entries used in perm */
+	int k_transposed;		  /* ATTENTION, 3 inputs: k given as
+					     [heads, head_dim, seq] (ONNX) */
 };
 
 struct tensor {
@@ -135,6 +137,10 @@ struct layer_cost {
 	int64_t act_out_bytes;	    /* activations written, per sample, fwd */
 	int64_t saved_bytes;	    /* kept for backward, per sample */
 	int64_t opt_state_bytes;    /* optimizer state for owned params */
+	/* Added by the front end: */
+	int64_t buffers;	    /* non-trainable values kept with the
+				       weights (batch-norm running mean and
+				       variance: 2 per channel); not params */
 };
 
 struct layer {

@@ -1,19 +1,1652 @@
-/* onnx.c: the ONNX reader (see onnx.h).  Placeholder until the reader lands. */
+/*
+ * onnx.c: ONNX models (protobuf-c, schema from Debian's onnx.proto) into a
+ * graph.  See onnx.h for what is recognised.
+ *
+ * Every ONNX value gets a kind:
+ *
+ *     DATA   computed from a network input (or from a parameter used as data)
+ *     PARAM  a floating-point initializer (weights; data never needed)
+ *     CONST  Constant nodes, integer initializers, Shape outputs, and
+ *            everything computed only from those: shape arithmetic, folded
+ *
+ * Only nodes with a DATA (or PARAM-as-data) input become layers.  Shapes of
+ * DATA values come from the file's value_info (PyTorch's exporter runs shape
+ * inference; the zoo files carry every shape), with a few computed here as a
+ * fallback; graph_finish() then re-infers them and any disagreement on the
+ * element count is reported.  Patterns fused before layers are emitted:
+ *
+ *     MatMul(x, W) + Add(b)              -> dense with bias
+ *     x * 0.5 * (1 + erf(x / sqrt 2))    -> gelu
+ *     MatMul(q*s, k^T*s) [*s] [+mask] -> Softmax -> MatMul(., v)
+ *                                        -> attention (mask: causal)
+ *     Conv with exporter-made weights    -> conv (no bias) + batch norm
+ *       ("onnx::" initializers: batch norm folded by an eval-mode export)
+ */
 #include "compiler/onnx.h"
 
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "compiler/graph_int.h"
+#include "onnx.pb-c.h"
+#include "sim/util.h"
+
+#define OX_MAX_RANK 8
+
+enum vkind { V_NONE = 0, V_DATA, V_PARAM, V_CONST };
+
+struct oval {
+	const char *name;
+	enum vkind kind;
+	int rank; /* -1: unknown */
+	int64_t dims[OX_MAX_RANK];
+	int elem_type;
+	int init;	 /* initializer index (PARAM, CONST), or -1 */
+	int producer;	 /* node index, or -1 */
+	int n_cons;	 /* consuming nodes */
+	int first_cons;	 /* a consuming node (for single-consumer chains) */
+	int tensor;	 /* graph tensor (DATA), or -1 */
+	int layer;	 /* graph layer that produced it, or -1 */
+	double *val;	 /* CONST: folded values (row-major), or NULL */
+	int64_t n_val;
+};
+
+#define OX_MAX_FOLD 4096 /* largest constant folded (elements) */
+
+/* Node roles decided by the pattern pass. */
+enum nrole { N_NORMAL = 0, N_ABSORBED, N_GELU, N_ATTENTION };
+
+struct ox {
+	const char *file;
+	struct diag *d;
+	struct graph *g;
+	Onnx__GraphProto *gp;
+	struct oval *v;
+	int n_v, cap_v;
+	int *hash; /* open addressing: value index + 1 */
+	size_t n_hash;
+	enum nrole *role;
+	int *pat_a, *pat_b, *pat_c; /* pattern operands (value ids) */
+	int *pat_flag;
+	int *init_owner; /* per initializer: layer that owns it, or -1 */
+	int errors;
+};
+
+/* ---------------------------------------------------------------- values */
+
+static uint64_t str_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static int val_find(const struct ox *c, const char *name)
+{
+	if (!name || !*name)
+		return -1;
+	for (size_t i = str_hash(name) & (c->n_hash - 1);;
+	     i = (i + 1) & (c->n_hash - 1)) {
+		int k = c->hash[i];
+		if (!k)
+			return -1;
+		if (!strcmp(c->v[k - 1].name, name))
+			return k - 1;
+	}
+}
+
+static int val_get(struct ox *c, const char *name)
+{
+	int k = val_find(c, name);
+	if (k >= 0)
+		return k;
+	if (c->n_v == c->cap_v) {
+		c->cap_v = c->cap_v ? 2 * c->cap_v : 256;
+		c->v = xrealloc(c->v, c->cap_v * sizeof(*c->v));
+	}
+	k = c->n_v++;
+	struct oval *v = &c->v[k];
+	memset(v, 0, sizeof(*v));
+	v->name = name;
+	v->rank = -1;
+	v->init = v->producer = v->tensor = v->layer = v->first_cons = -1;
+	size_t i = str_hash(name) & (c->n_hash - 1);
+	while (c->hash[i])
+		i = (i + 1) & (c->n_hash - 1);
+	c->hash[i] = k + 1;
+	return k;
+}
+
+static void set_shape_from_type(struct oval *v, const Onnx__TypeProto *tp)
+{
+	if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE ||
+	    !tp->tensor_type)
+		return;
+	v->elem_type = tp->tensor_type->elem_type;
+	const Onnx__TensorShapeProto *s = tp->tensor_type->shape;
+	if (!s || s->n_dim > OX_MAX_RANK)
+		return;
+	for (size_t i = 0; i < s->n_dim; i++) {
+		const Onnx__TensorShapeProto__Dimension *dm = s->dim[i];
+		if (dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
+		    dm->dim_value > 0)
+			v->dims[i] = dm->dim_value;
+		else if (i == 0)
+			v->dims[i] = 1; /* symbolic batch: taken as 1 */
+		else
+			return;
+	}
+	v->rank = (int)s->n_dim;
+}
+
+/* Per-sample view: a leading 1 on rank >= 2 is the batch. */
+static int stripped(const struct oval *v)
+{
+	return v->rank >= 2 && v->dims[0] == 1;
+}
+
+static int ps_rank(const struct oval *v)
+{
+	return v->rank - stripped(v);
+}
+
+static const int64_t *ps_dims(const struct oval *v)
+{
+	return v->dims + stripped(v);
+}
+
+static int64_t val_elems(const struct oval *v)
+{
+	int64_t n = 1;
+	for (int i = 0; i < v->rank; i++)
+		n *= v->dims[i];
+	return n;
+}
+
+/* ---------------------------------------------------------------- nodes */
+
+static const char *node_name(const Onnx__NodeProto *n, int idx, char *buf,
+			     size_t len)
+{
+	if (n->name && *n->name)
+		return n->name[0] == '/' ? n->name + 1 : n->name;
+	snprintf(buf, len, "%s_%d", n->op_type ? n->op_type : "node", idx);
+	return buf;
+}
+
+static void nerr(struct ox *c, int idx, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void nerr(struct ox *c, int idx, const char *fmt, ...)
+{
+	char msg[512], nb[64];
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag_add(c->d, c->file, 0, 0, "onnx: node '%s' (op type %s, node %d): %s",
+		 node_name(n, idx, nb, sizeof(nb)), n->op_type, idx, msg);
+	c->errors++;
+}
+
+static const Onnx__AttributeProto *attr(const Onnx__NodeProto *n,
+					const char *name)
+{
+	for (size_t i = 0; i < n->n_attribute; i++)
+		if (n->attribute[i]->name && !strcmp(n->attribute[i]->name, name))
+			return n->attribute[i];
+	return NULL;
+}
+
+static int64_t attr_i(const Onnx__NodeProto *n, const char *name, int64_t def)
+{
+	const Onnx__AttributeProto *a = attr(n, name);
+	return a ? a->i : def;
+}
+
+static int attr_ints(const Onnx__NodeProto *n, const char *name, int64_t *out,
+		     int max)
+{
+	const Onnx__AttributeProto *a = attr(n, name);
+	if (!a)
+		return 0;
+	int k = 0;
+	for (size_t i = 0; i < a->n_ints && k < max; i++)
+		out[k++] = a->ints[i];
+	return k;
+}
+
+static int op_is(const Onnx__NodeProto *n, const char *op)
+{
+	return n->op_type && !strcmp(n->op_type, op);
+}
+
+/* Value id of input i of node n, or -1 (absent or empty). */
+static int in_val(struct ox *c, const Onnx__NodeProto *n, size_t i)
+{
+	return i < n->n_input ? val_find(c, n->input[i]) : -1;
+}
+
+static int kind_of(struct ox *c, int vid)
+{
+	return vid >= 0 ? (int)c->v[vid].kind : V_NONE;
+}
+
+/* Is value `vid` a single-consumer output of a node of type `op`?  Returns
+ * the node index or -1. */
+static int single_from(struct ox *c, int vid, const char *op)
+{
+	if (vid < 0 || c->v[vid].producer < 0 || c->v[vid].n_cons != 1)
+		return -1;
+	int p = c->v[vid].producer;
+	return op_is(c->gp->node[p], op) ? p : -1;
+}
+
+/* The only consumer of `vid` if it is of type `op`, else -1. */
+static int single_to(struct ox *c, int vid, const char *op)
+{
+	if (vid < 0 || c->v[vid].n_cons != 1)
+		return -1;
+	int k = c->v[vid].first_cons;
+	return op_is(c->gp->node[k], op) ? k : -1;
+}
+
+static int out_val(struct ox *c, const Onnx__NodeProto *n, size_t i)
+{
+	return i < n->n_output ? val_find(c, n->output[i]) : -1;
+}
+
+/* For a Mul/Div node with one CONST operand: the other operand, else -1. */
+static int scaled_operand(struct ox *c, int node)
+{
+	const Onnx__NodeProto *n = c->gp->node[node];
+	if (!(op_is(n, "Mul") || op_is(n, "Div")) || n->n_input != 2)
+		return -1;
+	int a = in_val(c, n, 0), b = in_val(c, n, 1);
+	if (kind_of(c, b) == V_CONST && kind_of(c, a) == V_DATA)
+		return a;
+	if (op_is(n, "Mul") && kind_of(c, a) == V_CONST &&
+	    kind_of(c, b) == V_DATA)
+		return b;
+	return -1;
+}
+
+/* ------------------------------------------------------------- patterns */
+
+static void find_gelu(struct ox *c, int e)
+{
+	/* Erf(x / c1) + c2, times x, times c3 (either order of the muls) */
+	const Onnx__NodeProto *erf = c->gp->node[e];
+	int u = in_val(c, erf, 0);
+	int dn = single_from(c, u, "Div");
+	if (dn < 0)
+		dn = single_from(c, u, "Mul");
+	if (dn < 0)
+		return;
+	int x = scaled_operand(c, dn);
+	if (x < 0)
+		return;
+	int an = single_to(c, out_val(c, erf, 0), "Add");
+	if (an < 0)
+		return;
+	const Onnx__NodeProto *add = c->gp->node[an];
+	if (kind_of(c, in_val(c, add, 0)) != V_CONST &&
+	    kind_of(c, in_val(c, add, 1)) != V_CONST)
+		return;
+	int m1 = single_to(c, out_val(c, add, 0), "Mul");
+	if (m1 < 0)
+		return;
+	const Onnx__NodeProto *mul = c->gp->node[m1];
+	int last = m1, m2 = -1;
+	int o1 = in_val(c, mul, 0) == x || in_val(c, mul, 1) == x;
+	if (o1) {
+		/* x * (1 + erf) [* 0.5] */
+		m2 = single_to(c, out_val(c, mul, 0), "Mul");
+		if (m2 >= 0 && scaled_operand(c, m2) >= 0)
+			last = m2;
+		else
+			m2 = -1;
+	} else {
+		/* (0.5 * x)... not produced by the exporters in the zoo */
+		return;
+	}
+	c->role[dn] = N_ABSORBED;
+	c->role[e] = N_ABSORBED;
+	c->role[an] = N_ABSORBED;
+	if (m2 >= 0)
+		c->role[m1] = N_ABSORBED;
+	c->role[last] = N_GELU;
+	c->pat_a[last] = x;
+}
+
+static void find_attention(struct ox *c, int sm)
+{
+	const Onnx__NodeProto *s = c->gp->node[sm];
+	int score = in_val(c, s, 0);
+	int causal = 0;
+	int chain[8], nch = 0;
+	/* walk up through scaling and masking to the scores MatMul */
+	int p;
+	for (;;) {
+		if (score < 0 || c->v[score].n_cons != 1 ||
+		    (p = c->v[score].producer) < 0 || nch == 8)
+			return;
+		const Onnx__NodeProto *n = c->gp->node[p];
+		if (op_is(n, "MatMul"))
+			break;
+		int nx = scaled_operand(c, p);
+		if (nx < 0 && (op_is(n, "Add") || op_is(n, "Where"))) {
+			/* mask: one DATA operand, the rest constant */
+			int data = -1, ok = 1;
+			for (size_t i = 0; i < n->n_input; i++) {
+				int k = in_val(c, n, i);
+				if (kind_of(c, k) == V_DATA) {
+					ok &= data < 0;
+					data = k;
+				}
+			}
+			if (ok && data >= 0) {
+				nx = data;
+				causal = 1;
+			}
+		}
+		if (nx < 0)
+			return;
+		chain[nch++] = p;
+		score = nx;
+	}
+	int m1 = p;
+	const Onnx__NodeProto *mm = c->gp->node[m1];
+	int q = in_val(c, mm, 0), k = in_val(c, mm, 1);
+	if (kind_of(c, q) != V_DATA || kind_of(c, k) != V_DATA)
+		return;
+	int m2 = single_to(c, out_val(c, s, 0), "MatMul");
+	if (m2 < 0 || in_val(c, c->gp->node[m2], 0) != out_val(c, s, 0))
+		return;
+	int v = in_val(c, c->gp->node[m2], 1);
+	if (kind_of(c, v) != V_DATA)
+		return;
+	/* peel the scale off q and k; look through k's transpose */
+	int pq = c->v[q].n_cons == 1 ? c->v[q].producer : -1;
+	if (pq >= 0 && scaled_operand(c, pq) >= 0) {
+		c->role[pq] = N_ABSORBED;
+		q = scaled_operand(c, pq);
+	}
+	int pk = c->v[k].n_cons == 1 ? c->v[k].producer : -1;
+	if (pk >= 0 && scaled_operand(c, pk) >= 0) {
+		c->role[pk] = N_ABSORBED;
+		k = scaled_operand(c, pk);
+	}
+	int kt = 1;
+	int tn = single_from(c, k, "Transpose");
+	if (tn >= 0 && c->v[k].rank >= 2) {
+		int64_t perm[OX_MAX_RANK];
+		int r = attr_ints(c->gp->node[tn], "perm", perm, OX_MAX_RANK);
+		int ok = r == c->v[k].rank;
+		for (int i = 0; ok && i < r - 2; i++)
+			ok = perm[i] == i;
+		if (ok && perm[r - 2] == r - 1 && perm[r - 1] == r - 2) {
+			c->role[tn] = N_ABSORBED;
+			k = in_val(c, c->gp->node[tn], 0);
+			kt = 0;
+		}
+	}
+	for (int i = 0; i < nch; i++)
+		c->role[chain[i]] = N_ABSORBED;
+	c->role[m1] = N_ABSORBED;
+	c->role[sm] = N_ABSORBED;
+	c->role[m2] = N_ATTENTION;
+	c->pat_a[m2] = q;
+	c->pat_b[m2] = k;
+	c->pat_c[m2] = v;
+	c->pat_flag[m2] = kt | (causal << 1);
+}
+
+/* ---------------------------------------------------------------- layers */
+
+static int data_tensor(struct ox *c, int vid);
+
+/* Add a layer for node `idx` writing ONNX value `out` (or a fresh tensor
+ * when out < 0); returns the layer id. */
+static int emit(struct ox *c, int idx, const char *suffix, enum op_kind op,
+		const struct op_attrs *a, int n_in, const int *in_vals, int out)
+{
+	char nb[64];
+	const char *base = node_name(c->gp->node[idx], idx, nb, sizeof(nb));
+	char *name = xasprintf("%s%s", base, suffix ? suffix : "");
+	int tin[GRAPH_MAX_IO];
+	for (int i = 0; i < n_in; i++)
+		tin[i] = data_tensor(c, in_vals[i]);
+	int t;
+	if (out >= 0) {
+		struct oval *v = &c->v[out];
+		t = graph_add_tensor(c->g, name, DT_FP32,
+				     v->rank >= 0 ? ps_rank(v) : 0,
+				     v->rank >= 0 ? ps_dims(v) : NULL);
+		v->tensor = t;
+	} else {
+		t = graph_add_tensor(c->g, name, DT_FP32, 0, NULL);
+	}
+	int id = graph_add_layer(c->g, name, op, a, n_in, tin, 1, &t);
+	c->g->layers[id].src_line = 0;
+	c->g->layers[id].src_col = idx + 1;
+	if (out >= 0)
+		c->v[out].layer = id;
+	free(name);
+	return id;
+}
+
+/* Graph tensor of a DATA value; a PARAM used as data becomes a learned
+ * tensor layer (embedding without input) the first time. */
+static int data_tensor(struct ox *c, int vid)
+{
+	struct oval *v = &c->v[vid];
+	if (v->tensor >= 0)
+		return v->tensor;
+	if (v->kind != V_PARAM || v->rank < 1) {
+		/* its producer failed (reported); keep going quietly */
+		if (!c->errors)
+			diag_add(c->d, c->file, 0, 0,
+				 "onnx: value '%s' is used as data but has no "
+				 "shape",
+				 v->name);
+		c->errors++;
+		v->tensor = graph_add_tensor(c->g, v->name, DT_FP32, 0, NULL);
+		return v->tensor;
+	}
+	/* PARAM used as data */
+	struct op_attrs a = {0};
+	int r = ps_rank(v);
+	const int64_t *dd = ps_dims(v);
+	a.dim = r ? dd[r - 1] : 1;
+	a.vocab = 1;
+	for (int i = 0; i + 1 < r; i++)
+		a.vocab *= dd[i];
+	char *name = xasprintf("param:%s", v->name);
+	int t = graph_add_tensor(c->g, name, DT_FP32, 2,
+				 (int64_t[]){a.vocab, a.dim});
+	int id = graph_add_layer(c->g, name, OP_EMBEDDING, &a, 0, NULL, 1, &t);
+	if (v->init >= 0) {
+		if (c->init_owner[v->init] >= 0)
+			c->g->layers[id].param_owner = c->init_owner[v->init];
+		else
+			c->init_owner[v->init] = id;
+	}
+	free(name);
+	if (r != 2) {
+		struct op_attrs ra = {0};
+		ra.shape_rank = r;
+		memcpy(ra.shape, dd, r * sizeof(int64_t));
+		char *n2 = xasprintf("param:%s/reshape", v->name);
+		int t2 = graph_add_tensor(c->g, n2, DT_FP32, r, dd);
+		graph_add_layer(c->g, n2, OP_RESHAPE, &ra, 1, &t, 1, &t2);
+		free(n2);
+		t = t2;
+	}
+	v->tensor = t;
+	return t;
+}
+
+/* Share weights: the first layer using initializer `init` owns it. */
+static void own(struct ox *c, int layer, int vid)
+{
+	if (vid < 0 || c->v[vid].init < 0)
+		return;
+	int i = c->v[vid].init;
+	if (c->init_owner[i] < 0)
+		c->init_owner[i] = layer;
+	else if (c->init_owner[i] != layer)
+		c->g->layers[layer].param_owner =
+			c->g->layers[c->init_owner[i]].param_owner;
+}
+
+/* Convert an ONNX axis of value v to a per-sample axis; -1 = batch axis. */
+static int ps_axis(const struct oval *v, int64_t axis)
+{
+	if (axis < 0)
+		axis += v->rank;
+	return (int)axis - stripped(v);
+}
+
+/* A layout-only layer: output shape = the file's shape of `out`. */
+static int emit_reshape(struct ox *c, int idx, int in, int out)
+{
+	struct oval *o = &c->v[out];
+	if (o->rank < 0) {
+		nerr(c, idx, "output '%s' has no shape in the file; export "
+			     "with shape inference (onnx.shape_inference)",
+		     o->name);
+		return -1;
+	}
+	struct op_attrs a = {0};
+	a.shape_rank = ps_rank(o);
+	memcpy(a.shape, ps_dims(o), a.shape_rank * sizeof(int64_t));
+	if (val_elems(o) != val_elems(&c->v[in])) {
+		nerr(c, idx, "output '%s' must have the %lld elements of its "
+			     "input, got %lld (only layout changes are "
+			     "supported here)",
+		     o->name, (long long)val_elems(&c->v[in]),
+		     (long long)val_elems(o));
+		return -1;
+	}
+	return emit(c, idx, NULL, OP_RESHAPE, &a, 1, &in, out);
+}
+
+static int64_t *kernel_attrs(const Onnx__NodeProto *n, struct op_attrs *a,
+			     int sp)
+{
+	int64_t pads[6] = {0}, k[3] = {0}, s[3] = {1, 1, 1}, dl[3] = {1, 1, 1};
+	attr_ints(n, "kernel_shape", k, 3);
+	attr_ints(n, "strides", s, 3);
+	attr_ints(n, "dilations", dl, 3);
+	attr_ints(n, "pads", pads, 6);
+	a->spatial = sp;
+	for (int i = 0; i < sp; i++) {
+		a->kernel[i] = k[i];
+		a->stride[i] = s[i];
+		a->dilation[i] = dl[i];
+		a->pad_begin[i] = pads[i];
+		a->pad_end[i] = pads[i + sp];
+	}
+	return a->kernel;
+}
+
+static const char supported_ops[] =
+	"Gemm, MatMul, Conv, MaxPool, AveragePool, GlobalAveragePool, "
+	"BatchNormalization, LayerNormalization, Relu, Sigmoid, Tanh, Softmax, "
+	"LogSoftmax, Dropout, Gather, Add, Sub, Mul, Div, Pow, Sqrt, Erf, Exp, "
+	"Log, Neg, Reciprocal, Clip, Where, Concat, Flatten, Reshape, "
+	"Transpose, Split, Slice, Squeeze, Unsqueeze, Expand, Identity, Cast; "
+	"on shapes and constants also Shape, Constant, ConstantOfShape, Range, "
+	"Equal, Mod, Trilu and any other op";
+
+static const struct {
+	const char *op;
+	enum op_kind kind;
+	int flops;
+} unary_ops[] = {
+	{"Relu", OP_RELU, 1},	      {"Sigmoid", OP_SIGMOID, 4},
+	{"Tanh", OP_TANH, 4},	      {"Dropout", OP_DROPOUT, 2},
+	{"Sqrt", OP_EW_UNARY, 1},     {"Erf", OP_EW_UNARY, 8},
+	{"Exp", OP_EW_UNARY, 4},      {"Log", OP_EW_UNARY, 4},
+	{"Neg", OP_EW_UNARY, 1},      {"Reciprocal", OP_EW_UNARY, 1},
+	{"Clip", OP_EW_UNARY, 2},     {"Abs", OP_EW_UNARY, 1},
+	{"Pow", OP_EW_UNARY, 2},      {"Gelu", OP_GELU, 8},
+	{"HardSigmoid", OP_EW_UNARY, 3}, {"HardSwish", OP_EW_UNARY, 4},
+};
+
+static void lower(char *dst, const char *src, size_t n)
+{
+	size_t i = 0;
+	for (; src[i] && i + 1 < n; i++)
+		dst[i] = (char)(src[i] >= 'A' && src[i] <= 'Z' ? src[i] + 32
+							      : src[i]);
+	dst[i] = 0;
+}
+
+static void infer_missing(struct ox *c, int idx);
+
+static void node_layers(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	struct op_attrs a = {0};
+	int x = in_val(c, n, 0), out = out_val(c, n, 0);
+	int id;
+	const char *op = n->op_type;
+
+	if (c->role[idx] == N_ABSORBED)
+		return;
+	infer_missing(c, idx);
+	if (c->role[idx] == N_GELU) {
+		int xin = c->pat_a[idx];
+		emit(c, idx, NULL, OP_GELU, &a, 1, &xin, out);
+		return;
+	}
+	if (c->role[idx] == N_ATTENTION) {
+		int in3[3] = {c->pat_a[idx], c->pat_b[idx], c->pat_c[idx]};
+		const struct oval *q = &c->v[in3[0]];
+		a.k_transposed = c->pat_flag[idx] & 1;
+		a.causal = (c->pat_flag[idx] >> 1) & 1;
+		a.heads = ps_rank(q) == 3 ? ps_dims(q)[0] : 1;
+		emit(c, idx, NULL, OP_ATTENTION, &a, 3, in3, out);
+		return;
+	}
+	if (op_is(n, "Gemm") || op_is(n, "MatMul")) {
+		int w = in_val(c, n, 1);
+		if (kind_of(c, w) == V_PARAM && c->v[w].rank == 2) {
+			int tb = op_is(n, "Gemm") && attr_i(n, "transB", 0);
+			if (op_is(n, "Gemm") && attr_i(n, "transA", 0)) {
+				nerr(c, idx, "transA=1 must not be used, got it");
+				return;
+			}
+			a.units = c->v[w].dims[tb ? 0 : 1];
+			int b = in_val(c, n, 2);
+			a.bias = b >= 0;
+			id = emit(c, idx, NULL, OP_DENSE, &a, 1, &x, out);
+			own(c, id, w);
+			return;
+		}
+		if (kind_of(c, w) != V_DATA && kind_of(c, w) != V_PARAM) {
+			nerr(c, idx, "second input must be a weight or data, "
+				     "got a constant");
+			return;
+		}
+		int in2[2] = {x, w};
+		emit(c, idx, NULL, OP_MATMUL, &a, 2, in2, out);
+		return;
+	}
+	if (op_is(n, "Conv")) {
+		int w = in_val(c, n, 1), b = in_val(c, n, 2);
+		if (kind_of(c, w) != V_PARAM || c->v[w].rank < 3 ||
+		    c->v[w].rank > 5) {
+			nerr(c, idx, "weights must be an initializer of rank 3 "
+				     "to 5");
+			return;
+		}
+		kernel_attrs(n, &a, c->v[w].rank - 2);
+		if (!attr(n, "kernel_shape"))
+			for (int i = 0; i < a.spatial; i++)
+				a.kernel[i] = c->v[w].dims[2 + i];
+		a.out_channels = c->v[w].dims[0];
+		a.groups = attr_i(n, "group", 1);
+		a.bias = b >= 0;
+		/* eval-mode export folded a batch norm into this conv */
+		int folded = b >= 0 && !strncmp(c->v[b].name, "onnx::", 6) &&
+			     !strncmp(c->v[w].name, "onnx::", 6);
+		if (folded) {
+			a.bias = 0;
+			id = emit(c, idx, NULL, OP_CONV, &a, 1, &x, -1);
+			own(c, id, w);
+			int t = c->g->layers[id].out[0];
+			struct op_attrs bn = {0};
+			char nb[64];
+			char *name = xasprintf(
+				"%s/bn", node_name(n, idx, nb, sizeof(nb)));
+			struct oval *o = &c->v[out];
+			int t2 = graph_add_tensor(c->g, name, DT_FP32,
+						  o->rank >= 0 ? ps_rank(o) : 0,
+						  o->rank >= 0 ? ps_dims(o) : NULL);
+			int id2 = graph_add_layer(c->g, name, OP_BATCHNORM, &bn,
+						  1, &t, 1, &t2);
+			c->g->layers[id2].src_col = idx + 1;
+			o->tensor = t2;
+			o->layer = id2;
+			free(name);
+			return;
+		}
+		id = emit(c, idx, NULL, OP_CONV, &a, 1, &x, out);
+		own(c, id, w);
+		return;
+	}
+	if (op_is(n, "MaxPool") || op_is(n, "AveragePool")) {
+		int r = c->v[x].rank;
+		if (r < 3 || r > 5) {
+			nerr(c, idx, "input must be [batch, channels, 1 to 3 "
+				     "spatial dims]");
+			return;
+		}
+		kernel_attrs(n, &a, r - 2);
+		a.ceil_mode = (int)attr_i(n, "ceil_mode", 0);
+		emit(c, idx, NULL, op_is(n, "MaxPool") ? OP_MAXPOOL : OP_AVGPOOL,
+		     &a, 1, &x, out);
+		return;
+	}
+	if (op_is(n, "GlobalAveragePool")) {
+		emit(c, idx, NULL, OP_GLOBALAVGPOOL, &a, 1, &x, out);
+		return;
+	}
+	if (op_is(n, "BatchNormalization")) {
+		id = emit(c, idx, NULL, OP_BATCHNORM, &a, 1, &x, out);
+		own(c, id, in_val(c, n, 1));
+		return;
+	}
+	if (op_is(n, "LayerNormalization")) {
+		a.bias = in_val(c, n, 2) >= 0;
+		if (attr_i(n, "axis", -1) != -1 &&
+		    attr_i(n, "axis", -1) != c->v[x].rank - 1) {
+			nerr(c, idx, "'axis' must be the last axis, got %lld",
+			     (long long)attr_i(n, "axis", -1));
+			return;
+		}
+		id = emit(c, idx, NULL, OP_LAYERNORM, &a, 1, &x, out);
+		own(c, id, in_val(c, n, 1));
+		return;
+	}
+	if (op_is(n, "Softmax") || op_is(n, "LogSoftmax")) {
+		int ax = ps_axis(&c->v[x], attr_i(n, "axis", -1));
+		a.axis = ax - ps_rank(&c->v[x]); /* negative: robust */
+		if (ax < 0) {
+			nerr(c, idx, "softmax over the batch axis is not "
+				     "supported");
+			return;
+		}
+		emit(c, idx, NULL, OP_SOFTMAX, &a, 1, &x, out);
+		return;
+	}
+	if (op_is(n, "Gather")) {
+		int ids = in_val(c, n, 1);
+		if (kind_of(c, x) == V_PARAM && kind_of(c, ids) == V_DATA &&
+		    c->v[x].rank == 2 && attr_i(n, "axis", 0) == 0) {
+			a.vocab = c->v[x].dims[0];
+			a.dim = c->v[x].dims[1];
+			id = emit(c, idx, NULL, OP_EMBEDDING, &a, 1, &ids, out);
+			own(c, id, x);
+			return;
+		}
+		if (kind_of(c, ids) != V_CONST) {
+			nerr(c, idx, "only embedding lookups (table initializer, "
+				     "data indices) and constant indices are "
+				     "supported");
+			return;
+		}
+		/* constant index: a slice, then drop the axis */
+		int ax = ps_axis(&c->v[x], attr_i(n, "axis", 0));
+		if (ax < 0) {
+			nerr(c, idx, "gathering along the batch axis is not "
+				     "supported");
+			return;
+		}
+		a.axis = ax;
+		a.start = 0;
+		a.end = 1;
+		a.step = 1;
+		id = emit(c, idx, "/slice", OP_SLICE, &a, 1, &x, -1);
+		int t = c->g->layers[id].out[0];
+		struct oval *o = &c->v[out];
+		if (o->rank < 0) {
+			nerr(c, idx, "output has no shape in the file");
+			return;
+		}
+		struct op_attrs ra = {0};
+		ra.shape_rank = ps_rank(o);
+		memcpy(ra.shape, ps_dims(o), ra.shape_rank * sizeof(int64_t));
+		char nb[64];
+		char *name = xasprintf("%s", node_name(n, idx, nb, sizeof(nb)));
+		int t2 = graph_add_tensor(c->g, name, DT_FP32, ra.shape_rank,
+					  ra.shape);
+		int id2 = graph_add_layer(c->g, name, OP_RESHAPE, &ra, 1, &t, 1,
+					  &t2);
+		c->g->layers[id2].src_col = idx + 1;
+		o->tensor = t2;
+		o->layer = id2;
+		free(name);
+		return;
+	}
+	if (op_is(n, "Add") || op_is(n, "Sub") || op_is(n, "Mul") ||
+	    op_is(n, "Div")) {
+		int y = in_val(c, n, 1);
+		enum op_kind k = op_is(n, "Add")   ? OP_ADD
+				 : op_is(n, "Sub") ? OP_SUB
+				 : op_is(n, "Mul") ? OP_MUL
+						   : OP_DIV;
+		int kx = kind_of(c, x), ky = kind_of(c, y);
+		/* bias after a weight MatMul: fold into the dense layer */
+		if (k == OP_ADD && (kx == V_PARAM || ky == V_PARAM)) {
+			int b = kx == V_PARAM ? x : y, d = kx == V_PARAM ? y : x;
+			int pl = c->v[d].layer;
+			if (kind_of(c, d) == V_DATA && pl >= 0 &&
+			    c->v[d].n_cons == 1 && c->v[b].rank == 1 &&
+			    c->g->layers[pl].op == OP_DENSE &&
+			    !c->g->layers[pl].attrs.bias &&
+			    c->g->layers[pl].attrs.units == c->v[b].dims[0]) {
+				c->g->layers[pl].attrs.bias = 1;
+				c->v[out].tensor = c->v[d].tensor;
+				c->v[out].layer = pl;
+				return;
+			}
+		}
+		if (kx == V_CONST || ky == V_CONST) {
+			int d = kx == V_CONST ? y : x;
+			if (val_elems(&c->v[out]) != val_elems(&c->v[d]) &&
+			    c->v[out].rank >= 0) {
+				nerr(c, idx, "a constant operand must not "
+					     "broadcast the data, got %lld "
+					     "elements from %lld",
+				     (long long)val_elems(&c->v[out]),
+				     (long long)val_elems(&c->v[d]));
+				return;
+			}
+			a.ew_flops_per_elem = 1;
+			lower(a.ew_name, op, sizeof(a.ew_name));
+			emit(c, idx, NULL, OP_EW_UNARY, &a, 1, &d, out);
+			return;
+		}
+		int in2[2] = {x, y};
+		emit(c, idx, NULL, k, &a, 2, in2, out);
+		return;
+	}
+	if (op_is(n, "Where")) {
+		int d = -1, nd = 0;
+		for (size_t i = 0; i < n->n_input; i++) {
+			int k = in_val(c, n, i);
+			if (kind_of(c, k) == V_DATA || kind_of(c, k) == V_PARAM) {
+				d = k;
+				nd++;
+			}
+		}
+		if (nd != 1 || kind_of(c, x) != V_CONST) {
+			nerr(c, idx, "only a constant condition selecting "
+				     "from one data input is supported");
+			return;
+		}
+		a.ew_flops_per_elem = 1;
+		snprintf(a.ew_name, sizeof(a.ew_name), "where");
+		emit(c, idx, NULL, OP_EW_UNARY, &a, 1, &d, out);
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(unary_ops); i++)
+		if (op_is(n, unary_ops[i].op)) {
+			a.ew_flops_per_elem = unary_ops[i].flops;
+			lower(a.ew_name, op, sizeof(a.ew_name));
+			if (unary_ops[i].kind == OP_DROPOUT)
+				a.rate = 0;
+			emit(c, idx, NULL, unary_ops[i].kind, &a, 1, &x, out);
+			return;
+		}
+	if (op_is(n, "Concat")) {
+		int ins[GRAPH_MAX_IO];
+		if (n->n_input > GRAPH_MAX_IO) {
+			nerr(c, idx, "must have at most %d inputs, got %zu",
+			     GRAPH_MAX_IO, n->n_input);
+			return;
+		}
+		for (size_t i = 0; i < n->n_input; i++) {
+			ins[i] = in_val(c, n, i);
+			if (kind_of(c, ins[i]) == V_CONST) {
+				nerr(c, idx, "constant inputs to a data concat "
+					     "are not supported");
+				return;
+			}
+		}
+		int ax = ps_axis(&c->v[x], attr_i(n, "axis", 0));
+		if (ax < 0) {
+			nerr(c, idx, "concatenating along the batch axis is "
+				     "not supported");
+			return;
+		}
+		a.axis = ax;
+		emit(c, idx, NULL, OP_CONCAT, &a, (int)n->n_input, ins, out);
+		return;
+	}
+	if (op_is(n, "Split")) {
+		if (n->n_output > GRAPH_MAX_IO) {
+			nerr(c, idx, "must have at most %d outputs",
+			     GRAPH_MAX_IO);
+			return;
+		}
+		int ax = ps_axis(&c->v[x], attr_i(n, "axis", 0));
+		int outs[GRAPH_MAX_IO];
+		for (size_t i = 0; i < n->n_output; i++) {
+			int o = out_val(c, n, i);
+			if (o < 0 || c->v[o].rank < 0) {
+				nerr(c, idx, "outputs must have shapes in the "
+					     "file");
+				return;
+			}
+			outs[i] = o;
+		}
+		if (ax < 0) {
+			/* splitting the (size 1) batch axis: one copy per part */
+			for (size_t i = 0; i < n->n_output; i++)
+				emit_reshape(c, idx, x, outs[i]);
+			return;
+		}
+		a.axis = ax;
+		int tin = data_tensor(c, x), touts[GRAPH_MAX_IO];
+		char nb[64];
+		const char *base = node_name(n, idx, nb, sizeof(nb));
+		for (size_t i = 0; i < n->n_output; i++) {
+			struct oval *o = &c->v[outs[i]];
+			a.sizes[i] = o->dims[ax + stripped(&c->v[x])];
+			char *tn = xasprintf("%s:%zu", base, i);
+			touts[i] = graph_add_tensor(c->g, tn, DT_FP32,
+						    ps_rank(o), ps_dims(o));
+			o->tensor = touts[i];
+			free(tn);
+		}
+		id = graph_add_layer(c->g, base, OP_SPLIT, &a, 1, &tin,
+				     (int)n->n_output, touts);
+		c->g->layers[id].src_col = idx + 1;
+		for (size_t i = 0; i < n->n_output; i++)
+			c->v[outs[i]].layer = id;
+		return;
+	}
+	if (op_is(n, "Slice")) {
+		struct oval *o = &c->v[out], *iv = &c->v[x];
+		if (o->rank < 0 || o->rank != iv->rank) {
+			nerr(c, idx, "output must have a shape in the file, of "
+				     "the input's rank");
+			return;
+		}
+		int ax = -1;
+		for (int i = 0; i < o->rank; i++)
+			if (o->dims[i] != iv->dims[i]) {
+				if (ax >= 0) {
+					nerr(c, idx, "slicing more than one "
+						     "axis is not supported");
+					return;
+				}
+				ax = i;
+			}
+		if (ax < 0 || ps_axis(iv, ax) < 0) {
+			emit_reshape(c, idx, x, out);
+			return;
+		}
+		a.axis = ps_axis(iv, ax);
+		a.start = 0;
+		a.end = o->dims[ax];
+		a.step = 1;
+		emit(c, idx, NULL, OP_SLICE, &a, 1, &x, out);
+		return;
+	}
+	if (op_is(n, "Transpose")) {
+		struct oval *iv = &c->v[x];
+		int64_t perm[OX_MAX_RANK];
+		int r = attr_ints(n, "perm", perm, OX_MAX_RANK);
+		if (r == 0) { /* default: reverse */
+			r = iv->rank;
+			for (int i = 0; i < r; i++)
+				perm[i] = r - 1 - i;
+		}
+		struct oval *o = &c->v[out];
+		if (o->rank < 0 && iv->rank == r) {
+			o->rank = r;
+			for (int i = 0; i < r; i++)
+				o->dims[i] = iv->dims[perm[i]];
+		}
+		if (stripped(iv) && stripped(o) && perm[0] == 0 &&
+		    r == iv->rank) {
+			a.perm_rank = r - 1;
+			for (int i = 1; i < r; i++)
+				a.perm[i - 1] = perm[i] - 1;
+			emit(c, idx, NULL, OP_TRANSPOSE, &a, 1, &x, out);
+			return;
+		}
+		emit_reshape(c, idx, x, out);
+		return;
+	}
+	if (op_is(n, "Flatten")) {
+		struct oval *iv = &c->v[x], *o = &c->v[out];
+		if (o->rank < 0 && iv->rank >= 0) {
+			int ax = (int)attr_i(n, "axis", 1);
+			if (ax < 0)
+				ax += iv->rank;
+			int64_t a0 = 1, a1 = 1;
+			for (int i = 0; i < iv->rank; i++)
+				*(i < ax ? &a0 : &a1) *= iv->dims[i];
+			o->rank = 2;
+			o->dims[0] = a0;
+			o->dims[1] = a1;
+		}
+		emit_reshape(c, idx, x, out);
+		return;
+	}
+	if (op_is(n, "Reshape") || op_is(n, "Squeeze") ||
+	    op_is(n, "Unsqueeze") || op_is(n, "Identity") ||
+	    op_is(n, "Cast") || op_is(n, "Expand")) {
+		struct oval *iv = &c->v[x], *o = &c->v[out];
+		if (o->rank < 0 && (op_is(n, "Identity") || op_is(n, "Cast"))) {
+			o->rank = iv->rank;
+			memcpy(o->dims, iv->dims, sizeof(o->dims));
+		}
+		emit_reshape(c, idx, x, out);
+		return;
+	}
+	nerr(c, idx, "op type '%s' is not supported on data; supported: %s",
+	     op, supported_ops);
+}
+
+
+/* ------------------------------------------------------------- folding */
+
+/* Values of an ONNX tensor held inline (Constant nodes), or -1. */
+static int tensor_values(const Onnx__TensorProto *t, struct oval *v)
+{
+	int64_t n = 1;
+	if (t->n_dims > OX_MAX_RANK)
+		return -1;
+	v->rank = (int)t->n_dims;
+	for (size_t i = 0; i < t->n_dims; i++) {
+		v->dims[i] = t->dims[i];
+		n *= t->dims[i];
+	}
+	if (n < 0 || n > OX_MAX_FOLD)
+		return -1;
+	double *x = xcalloc((size_t)n + 1, sizeof(double));
+	int ok = 1;
+	const uint8_t *raw = t->raw_data.data;
+	size_t rl = t->raw_data.len;
+	for (int64_t i = 0; i < n && ok; i++) {
+		switch (t->data_type) {
+		case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:
+			if (rl >= (size_t)(i + 1) * 8) {
+				int64_t q;
+				memcpy(&q, raw + i * 8, 8);
+				x[i] = (double)q;
+			} else if ((size_t)i < t->n_int64_data) {
+				x[i] = (double)t->int64_data[i];
+			} else {
+				ok = 0;
+			}
+			break;
+		case ONNX__TENSOR_PROTO__DATA_TYPE__INT32:
+		case ONNX__TENSOR_PROTO__DATA_TYPE__BOOL:
+			if (t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__BOOL &&
+			    rl >= (size_t)i + 1) {
+				x[i] = raw[i];
+			} else if (rl >= (size_t)(i + 1) * 4) {
+				int32_t q;
+				memcpy(&q, raw + i * 4, 4);
+				x[i] = q;
+			} else if ((size_t)i < t->n_int32_data) {
+				x[i] = t->int32_data[i];
+			} else {
+				ok = 0;
+			}
+			break;
+		case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:
+			if (rl >= (size_t)(i + 1) * 4) {
+				float q;
+				memcpy(&q, raw + i * 4, 4);
+				x[i] = q;
+			} else if ((size_t)i < t->n_float_data) {
+				x[i] = t->float_data[i];
+			} else {
+				ok = 0;
+			}
+			break;
+		default:
+			ok = 0;
+		}
+	}
+	if (!ok) {
+		free(x);
+		return -1;
+	}
+	free(v->val);
+	v->val = x;
+	v->n_val = n;
+	return 0;
+}
+
+static void set_vals(struct oval *o, int rank, const int64_t *dims,
+		     const double *x, int64_t n)
+{
+	o->rank = rank;
+	for (int i = 0; i < rank; i++)
+		o->dims[i] = dims[i];
+	free(o->val);
+	o->val = xmalloc((size_t)(n + 1) * sizeof(double));
+	memcpy(o->val, x, (size_t)n * sizeof(double));
+	o->n_val = n;
+}
+
+static const struct oval *cin(struct ox *c, const Onnx__NodeProto *n,
+			      size_t i)
+{
+	int k = in_val(c, n, i);
+	return k >= 0 && c->v[k].val ? &c->v[k] : NULL;
+}
+
+/* Fold a node whose inputs are all constant (shape arithmetic).  Leaves
+ * the output without values when the op is not one folded here; that is
+ * only an error if a data op later needs them. */
+static void const_fold(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	int oid = out_val(c, n, 0);
+	if (oid < 0)
+		return;
+	struct oval *o = &c->v[oid];
+	const struct oval *a = cin(c, n, 0), *b = cin(c, n, 1);
+	double buf[OX_MAX_FOLD];
+	int64_t dims[OX_MAX_RANK] = {0};
+	if (op_is(n, "Constant")) {
+		const Onnx__AttributeProto *at = attr(n, "value");
+		if (at && at->t) {
+			tensor_values(at->t, o);
+		} else if ((at = attr(n, "value_int"))) {
+			buf[0] = (double)at->i;
+			set_vals(o, 0, dims, buf, 1);
+		} else if ((at = attr(n, "value_ints")) &&
+			   at->n_ints <= OX_MAX_FOLD) {
+			for (size_t i = 0; i < at->n_ints; i++)
+				buf[i] = (double)at->ints[i];
+			dims[0] = (int64_t)at->n_ints;
+			set_vals(o, 1, dims, buf, dims[0]);
+		} else if ((at = attr(n, "value_float"))) {
+			buf[0] = at->f;
+			set_vals(o, 0, dims, buf, 1);
+		}
+		return;
+	}
+	if (op_is(n, "Shape")) {
+		const struct oval *x = &c->v[in_val(c, n, 0)];
+		if (x->rank < 0)
+			return;
+		int64_t st = attr_i(n, "start", 0), en = attr_i(n, "end", x->rank);
+		if (st < 0)
+			st += x->rank;
+		if (en < 0)
+			en += x->rank;
+		if (en > x->rank)
+			en = x->rank;
+		int k = 0;
+		for (int64_t i = st; i < en; i++)
+			buf[k++] = (double)x->dims[i];
+		dims[0] = k;
+		set_vals(o, 1, dims, buf, k);
+		return;
+	}
+	if (!a)
+		return;
+	if (op_is(n, "Identity") || op_is(n, "Cast") || op_is(n, "Sqrt") ||
+	    op_is(n, "Neg") || op_is(n, "Floor") || op_is(n, "Ceil")) {
+		for (int64_t i = 0; i < a->n_val; i++) {
+			double q = a->val[i];
+			buf[i] = op_is(n, "Sqrt")    ? sqrt(q)
+				 : op_is(n, "Neg")   ? -q
+				 : op_is(n, "Floor") ? floor(q)
+				 : op_is(n, "Ceil")  ? ceil(q)
+						     : q;
+		}
+		set_vals(o, a->rank, a->dims, buf, a->n_val);
+		return;
+	}
+	if ((op_is(n, "Unsqueeze") || op_is(n, "Squeeze") ||
+	     op_is(n, "Reshape") || op_is(n, "Flatten")) &&
+	    o->rank >= 0) {
+		/* values unchanged; shape from the file if known */
+		set_vals(o, o->rank, o->dims, a->val, a->n_val);
+		return;
+	}
+	if (op_is(n, "Unsqueeze") && a->rank == 0) {
+		dims[0] = 1;
+		set_vals(o, 1, dims, a->val, 1);
+		return;
+	}
+	if (op_is(n, "Squeeze") && a->n_val == 1) {
+		set_vals(o, 0, dims, a->val, 1);
+		return;
+	}
+	if (op_is(n, "Gather") && b && a->rank == 1) {
+		for (int64_t i = 0; i < b->n_val; i++) {
+			int64_t j = (int64_t)b->val[i];
+			if (j < 0)
+				j += a->n_val;
+			if (j < 0 || j >= a->n_val)
+				return;
+			buf[i] = a->val[j];
+		}
+		set_vals(o, b->rank, b->dims, buf, b->n_val);
+		return;
+	}
+	if (op_is(n, "Concat")) {
+		int64_t k = 0;
+		for (size_t i = 0; i < n->n_input; i++) {
+			const struct oval *p = cin(c, n, i);
+			if (!p || p->rank > 1 || k + p->n_val > OX_MAX_FOLD)
+				return;
+			memcpy(buf + k, p->val, (size_t)p->n_val * sizeof(double));
+			k += p->n_val;
+		}
+		dims[0] = k;
+		set_vals(o, 1, dims, buf, k);
+		return;
+	}
+	if (op_is(n, "Slice") && a->rank == 1 && b && cin(c, n, 2)) {
+		int64_t st = (int64_t)b->val[0];
+		int64_t en = (int64_t)cin(c, n, 2)->val[0];
+		int64_t sp = cin(c, n, 4) ? (int64_t)cin(c, n, 4)->val[0] : 1;
+		int64_t len = a->n_val, k = 0;
+		if (st < 0)
+			st += len;
+		if (en < 0)
+			en += len;
+		if (st < 0)
+			st = 0;
+		if (en > len)
+			en = len;
+		if (sp < 1)
+			return;
+		for (int64_t i = st; i < en; i += sp)
+			buf[k++] = a->val[i];
+		dims[0] = k;
+		set_vals(o, 1, dims, buf, k);
+		return;
+	}
+	if (op_is(n, "ConstantOfShape")) {
+		int64_t cnt = 1;
+		for (int64_t i = 0; i < a->n_val; i++) {
+			dims[i] = (int64_t)a->val[i];
+			cnt *= dims[i];
+		}
+		if (a->n_val > OX_MAX_RANK || cnt > OX_MAX_FOLD || cnt < 0)
+			return;
+		double fill = 0;
+		const Onnx__AttributeProto *at = attr(n, "value");
+		struct oval tmp = {0};
+		if (at && at->t && tensor_values(at->t, &tmp) == 0 && tmp.n_val)
+			fill = tmp.val[0];
+		free(tmp.val);
+		for (int64_t i = 0; i < cnt; i++)
+			buf[i] = fill;
+		set_vals(o, (int)a->n_val, dims, buf, cnt);
+		return;
+	}
+	if (op_is(n, "Range") && b && cin(c, n, 2)) {
+		double st = a->val[0], lim = b->val[0], d = cin(c, n, 2)->val[0];
+		int64_t k = 0;
+		for (double q = st; d > 0 ? q < lim : q > lim; q += d) {
+			if (k == OX_MAX_FOLD || d == 0)
+				return;
+			buf[k++] = q;
+		}
+		dims[0] = k;
+		set_vals(o, 1, dims, buf, k);
+		return;
+	}
+	if (op_is(n, "Where") && b && cin(c, n, 2)) {
+		const struct oval *z = cin(c, n, 2);
+		int64_t m = a->n_val;
+		if (b->n_val > m)
+			m = b->n_val;
+		if (z->n_val > m)
+			m = z->n_val;
+		const struct oval *big = a->n_val == m ? a : b->n_val == m ? b : z;
+		for (int64_t i = 0; i < m; i++) {
+			double cc = a->val[a->n_val == m ? i : 0];
+			double y1 = b->val[b->n_val == m ? i : 0];
+			double y2 = z->val[z->n_val == m ? i : 0];
+			buf[i] = cc != 0 ? y1 : y2;
+		}
+		set_vals(o, big->rank, big->dims, buf, m);
+		return;
+	}
+	if (b && (op_is(n, "Add") || op_is(n, "Sub") || op_is(n, "Mul") ||
+		  op_is(n, "Div") || op_is(n, "Mod") || op_is(n, "Equal"))) {
+		int64_t m = a->n_val > b->n_val ? a->n_val : b->n_val;
+		if ((a->n_val != m && a->n_val != 1) ||
+		    (b->n_val != m && b->n_val != 1))
+			return;
+		for (int64_t i = 0; i < m; i++) {
+			double p = a->val[a->n_val == m ? i : 0];
+			double q = b->val[b->n_val == m ? i : 0];
+			buf[i] = op_is(n, "Add")   ? p + q
+				 : op_is(n, "Sub") ? p - q
+				 : op_is(n, "Mul") ? p * q
+				 : op_is(n, "Div") ? (q != 0 ? p / q : 0)
+				 : op_is(n, "Mod") ? (q != 0 ? fmod(p, q) : 0)
+						   : (double)(p == q);
+		}
+		const struct oval *big = a->n_val == m ? a : b;
+		set_vals(o, big->rank, big->dims, buf, m);
+		return;
+	}
+}
+
+/* The output shape of a data node the file gave no shape for. */
+static void infer_missing(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	int oid = out_val(c, n, 0), xid = in_val(c, n, 0);
+	if (oid < 0 || xid < 0 || c->v[oid].rank >= 0 || c->v[xid].rank < 0)
+		return;
+	struct oval *o = &c->v[oid];
+	const struct oval *x = &c->v[xid], *b = cin(c, n, 1);
+	int r = x->rank;
+	if (op_is(n, "Reshape") && b && b->rank == 1 &&
+	    b->n_val <= OX_MAX_RANK) {
+		int64_t known = 1, infer = -1;
+		for (int64_t i = 0; i < b->n_val; i++) {
+			int64_t q = (int64_t)b->val[i];
+			if (q == 0 && i < r)
+				q = x->dims[i];
+			o->dims[i] = q;
+			if (q == -1)
+				infer = i;
+			else
+				known *= q;
+		}
+		if (infer >= 0 && known > 0)
+			o->dims[infer] = val_elems(x) / known;
+		o->rank = (int)b->n_val;
+		return;
+	}
+	if (op_is(n, "Unsqueeze") && b) {
+		int rr = r + (int)b->n_val, k = 0;
+		unsigned mask = 0;
+		if (rr > OX_MAX_RANK)
+			return;
+		for (int64_t i = 0; i < b->n_val; i++) {
+			int64_t q = (int64_t)b->val[i];
+			mask |= 1u << (q < 0 ? q + rr : q);
+		}
+		for (int i = 0; i < rr; i++)
+			o->dims[i] = mask & (1u << i) ? 1 : x->dims[k++];
+		o->rank = rr;
+		return;
+	}
+	if (op_is(n, "Squeeze")) {
+		unsigned mask = 0;
+		for (int64_t i = 0; b && i < b->n_val; i++) {
+			int64_t q = (int64_t)b->val[i];
+			mask |= 1u << (q < 0 ? q + r : q);
+		}
+		int k = 0;
+		for (int i = 0; i < r; i++)
+			if (b ? !(mask & (1u << i)) : x->dims[i] != 1)
+				o->dims[k++] = x->dims[i];
+		o->rank = k;
+		return;
+	}
+	if (op_is(n, "Gather") && b) {
+		int ax = (int)attr_i(n, "axis", 0);
+		if (ax < 0)
+			ax += r;
+		int k = 0;
+		for (int i = 0; i < r; i++) {
+			if (i != ax) {
+				o->dims[k++] = x->dims[i];
+				continue;
+			}
+			for (int j = 0; j < b->rank; j++)
+				o->dims[k++] = b->dims[j];
+		}
+		o->rank = k;
+		return;
+	}
+	if (op_is(n, "Expand") && b && b->rank == 1) {
+		int rr = r > b->n_val ? r : (int)b->n_val;
+		for (int i = 0; i < rr; i++) {
+			int ix = i - (rr - r), ib = i - (rr - (int)b->n_val);
+			int64_t dx = ix >= 0 ? x->dims[ix] : 1;
+			int64_t db = ib >= 0 ? (int64_t)b->val[ib] : 1;
+			o->dims[i] = dx == 1 ? db : dx;
+		}
+		o->rank = rr;
+		return;
+	}
+}
+
+/* ---------------------------------------------------------------- load */
+
+static int classify(struct ox *c)
+{
+	Onnx__GraphProto *gp = c->gp;
+	for (size_t i = 0; i < gp->n_initializer; i++) {
+		const Onnx__TensorProto *t = gp->initializer[i];
+		if (!t->name || !*t->name) {
+			diag_add(c->d, c->file, 0, 0,
+				 "onnx: initializer %zu must have a name, got "
+				 "none",
+				 i);
+			return -1;
+		}
+		int k = val_get(c, t->name);
+		struct oval *v = &c->v[k];
+		v->init = (int)i;
+		v->elem_type = t->data_type;
+		v->rank = t->n_dims <= OX_MAX_RANK ? (int)t->n_dims : -1;
+		for (size_t j = 0; j < t->n_dims && j < OX_MAX_RANK; j++)
+			v->dims[j] = t->dims[j];
+		int fl = t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT ||
+			 t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16 ||
+			 t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16 ||
+			 t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE;
+		v->kind = fl && t->n_dims >= 1 ? V_PARAM : V_CONST;
+	}
+	int n_inputs = 0;
+	for (size_t i = 0; i < gp->n_input; i++) {
+		const Onnx__ValueInfoProto *vi = gp->input[i];
+		int k = val_get(c, vi->name ? vi->name : "");
+		struct oval *v = &c->v[k];
+		if (v->init >= 0)
+			continue; /* an initializer listed as input */
+		set_shape_from_type(v, vi->type);
+		if (v->rank < 1) {
+			diag_add(c->d, c->file, 0, 0,
+				 "onnx: graph input '%s' must have a known "
+				 "shape (batch first), got none",
+				 v->name);
+			return -1;
+		}
+		v->kind = V_DATA;
+		enum dtype dt = v->elem_type == ONNX__TENSOR_PROTO__DATA_TYPE__INT64
+					? DT_INT64
+				: v->elem_type == ONNX__TENSOR_PROTO__DATA_TYPE__INT32
+					? DT_INT32
+					: DT_FP32;
+		/* graph inputs: the leading axis is the batch */
+		v->tensor = graph_add_tensor(c->g, v->name, dt, v->rank - 1,
+					     v->dims + 1);
+		c->g->tensors[v->tensor].is_input = 1;
+		if (v->dims[0] != 1) {
+			diag_add(c->d, c->file, 0, 0,
+				 "onnx: graph input '%s' must have batch size "
+				 "1 (or symbolic), got %lld",
+				 v->name, (long long)v->dims[0]);
+			return -1;
+		}
+		n_inputs++;
+	}
+	if (!n_inputs) {
+		diag_add(c->d, c->file, 0, 0,
+			 "onnx: graph must have at least one input that is "
+			 "not an initializer, got none");
+		return -1;
+	}
+	for (size_t i = 0; i < gp->n_value_info; i++) {
+		const Onnx__ValueInfoProto *vi = gp->value_info[i];
+		if (vi->name) {
+			int k = val_get(c, vi->name);
+			set_shape_from_type(&c->v[k], vi->type);
+		}
+	}
+	for (size_t i = 0; i < gp->n_output; i++) {
+		const Onnx__ValueInfoProto *vi = gp->output[i];
+		if (vi->name) {
+			int k = val_get(c, vi->name);
+			set_shape_from_type(&c->v[k], vi->type);
+		}
+	}
+	/* nodes in order: kinds, producers, consumers */
+	for (size_t i = 0; i < gp->n_node; i++) {
+		const Onnx__NodeProto *n = gp->node[i];
+		if (!n->op_type || !*n->op_type) {
+			nerr(c, (int)i, "node must have an op type");
+			return -1;
+		}
+		int any_data = 0, any_param = 0;
+		for (size_t k = 0; k < n->n_input; k++) {
+			if (!n->input[k] || !*n->input[k])
+				continue;
+			int vid = val_find(c, n->input[k]);
+			if (vid < 0 || c->v[vid].kind == V_NONE) {
+				nerr(c, (int)i, "input '%s' must be a graph "
+						"input, an initializer or an "
+						"earlier node's output, got "
+						"nothing of that name",
+				     n->input[k]);
+				return -1;
+			}
+			struct oval *v = &c->v[vid];
+			v->n_cons++;
+			if (v->first_cons < 0)
+				v->first_cons = (int)i;
+			any_data |= v->kind == V_DATA;
+			any_param |= v->kind == V_PARAM;
+		}
+		enum vkind ok;
+		if (op_is(n, "Shape") || op_is(n, "Size") ||
+		    op_is(n, "Constant") || op_is(n, "ConstantOfShape"))
+			ok = V_CONST;
+		else if (any_data)
+			ok = V_DATA;
+		else if (any_param && op_is(n, "Identity"))
+			ok = V_PARAM;
+		else if (any_param)
+			ok = V_DATA; /* a parameter used as data */
+		else
+			ok = V_CONST;
+		for (size_t k = 0; k < n->n_output; k++) {
+			if (!n->output[k] || !*n->output[k])
+				continue;
+			int vid = val_get(c, n->output[k]);
+			struct oval *v = &c->v[vid];
+			if (v->producer >= 0 || v->init >= 0 ||
+			    v->tensor >= 0) {
+				nerr(c, (int)i, "output '%s' is already "
+						"defined",
+				     n->output[k]);
+				return -1;
+			}
+			v->producer = (int)i;
+			v->kind = ok;
+			if (ok == V_PARAM) { /* Identity of a weight: alias */
+				int src = in_val(c, n, 0);
+				v->init = c->v[src].init;
+				v->rank = c->v[src].rank;
+				memcpy(v->dims, c->v[src].dims, sizeof(v->dims));
+			}
+		}
+		if (ok == V_CONST)
+			const_fold(c, (int)i);
+	}
+	return 0;
+}
 
 int onnx_load_buffer(const char *file, const uint8_t *data, size_t len,
 		     struct graph *g, struct diag *d)
 {
-	(void)data;
-	(void)len;
-	memset(g, 0, sizeof(*g));
-	diag_add(d, file, 0, 0, "onnx: reader not available in this version");
-	return WS_EINPUT;
+	const char *base = strrchr(file, '/');
+	base = base ? base + 1 : file;
+	char *stem = xstrdup(base);
+	char *dot = strrchr(stem, '.');
+	if (dot)
+		*dot = 0;
+	graph_init(g, stem, file);
+	free(stem);
+	/* ModelProto starts with ir_version (field 1, varint): byte 0x08 */
+	if (len < 2 || data[0] != 0x08) {
+		diag_add(d, file, 0, 0,
+			 "onnx: file must start with an ONNX ModelProto "
+			 "(ir_version field, byte 0x08), got %s0x%02x",
+			 len ? "" : "an empty file, ", len ? data[0] : 0);
+		graph_release(g);
+		return WS_EINPUT;
+	}
+	Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, len, data);
+	if (!m) {
+		diag_add(d, file, 0, 0,
+			 "onnx: file must be a complete ONNX model, got %zu "
+			 "bytes that do not parse (truncated or corrupt)",
+			 len);
+		graph_release(g);
+		return WS_EINPUT;
+	}
+	if (!m->graph || !m->graph->n_node) {
+		diag_add(d, file, 0, 0,
+			 "onnx: model must have a graph with nodes, got %s",
+			 m->graph ? "no nodes" : "no graph");
+		onnx__model_proto__free_unpacked(m, NULL);
+		graph_release(g);
+		return WS_EINPUT;
+	}
+	struct ox c = {0};
+	c.file = file;
+	c.d = d;
+	c.g = g;
+	c.gp = m->graph;
+	size_t nv = 2 * (m->graph->n_node * 3 + m->graph->n_initializer +
+			 m->graph->n_input + m->graph->n_value_info + 16);
+	c.n_hash = 64;
+	while (c.n_hash < 2 * nv)
+		c.n_hash *= 2;
+	c.hash = xcalloc(c.n_hash, sizeof(int));
+	size_t nn = m->graph->n_node;
+	c.role = xcalloc(nn, sizeof(*c.role));
+	c.pat_a = xcalloc(nn, sizeof(int));
+	c.pat_b = xcalloc(nn, sizeof(int));
+	c.pat_c = xcalloc(nn, sizeof(int));
+	c.pat_flag = xcalloc(nn, sizeof(int));
+	c.init_owner = xmalloc((m->graph->n_initializer + 1) * sizeof(int));
+	for (size_t i = 0; i <= m->graph->n_initializer; i++)
+		c.init_owner[i] = -1;
+	int rc = WS_EINPUT;
+	if (m->graph->name && *m->graph->name && strcmp(m->graph->name,
+							 "main_graph")) {
+		free(g->name);
+		g->name = xstrdup(m->graph->name);
+	}
+	if (classify(&c) == 0) {
+		for (size_t i = 0; i < nn; i++) {
+			if (op_is(c.gp->node[i], "Erf") &&
+			    c.v[in_val(&c, c.gp->node[i], 0)].kind == V_DATA)
+				find_gelu(&c, (int)i);
+			if (op_is(c.gp->node[i], "Softmax") &&
+			    c.v[in_val(&c, c.gp->node[i], 0)].kind == V_DATA)
+				find_attention(&c, (int)i);
+		}
+		for (size_t i = 0; i < nn; i++) {
+			const Onnx__NodeProto *n = c.gp->node[i];
+			int vid = n->n_output ? val_find(&c, n->output[0]) : -1;
+			if (vid >= 0 && c.v[vid].kind == V_DATA)
+				node_layers(&c, (int)i);
+		}
+		if (!c.errors && graph_finish(g, d) == 0) {
+			/* the file's shapes and ours must agree */
+			rc = 0;
+			for (int k = 0; k < c.n_v; k++) {
+				struct oval *v = &c.v[k];
+				if (v->kind != V_DATA || v->tensor < 0 ||
+				    v->rank < 0)
+					continue;
+				const struct tensor *t = &g->tensors[v->tensor];
+				if (tensor_elems(t) != val_elems(v)) {
+					char s1[96], s2[96];
+					diag_add(d, file, 0, 0,
+						 "onnx: value '%s' must have "
+						 "shape %s as the file says, "
+						 "got %s from shape inference",
+						 v->name,
+						 shape_str(s1, 96, v->rank,
+							   v->dims),
+						 shape_str(s2, 96, t->rank,
+							   t->dims));
+					rc = WS_EINPUT;
+				}
+			}
+		}
+	}
+	for (int k = 0; k < c.n_v; k++)
+		free(c.v[k].val);
+	free(c.v);
+	free(c.hash);
+	free(c.role);
+	free(c.pat_a);
+	free(c.pat_b);
+	free(c.pat_c);
+	free(c.pat_flag);
+	free(c.init_owner);
+	onnx__model_proto__free_unpacked(m, NULL);
+	if (rc)
+		graph_release(g);
+	return rc;
 }
 
 int onnx_load(const char *path, struct graph *g, struct diag *d)
 {
-	return onnx_load_buffer(path, NULL, 0, g, d);
+	char *data;
+	size_t len;
+	memset(g, 0, sizeof(*g));
+	if (read_file(path, &data, &len, d))
+		return WS_EIO;
+	int rc = onnx_load_buffer(path, (const uint8_t *)data, len, g, d);
+	free(data);
+	return rc;
 }

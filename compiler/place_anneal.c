@@ -7,7 +7,9 @@
  * (bytes x Manhattan distance, as wavelet-hops spread over the links) + 10%
  * of the bottleneck per unused wafer.  Moves: shift a stage by a few PEs,
  * move it anywhere, swap two stages' corners, resize a stage (PEs x0.8 ..
- * x1.25, within its minimum and useful maximum, aspect perturbed).  A move
+ * x1.25, within its minimum and useful maximum, aspect perturbed), move one
+ * edge of a stage by 1 to 4 PEs (grow into a gap, or give one up); a
+ * quarter of the moves pick the current bottleneck stage.  A move
  * that leaves the grid, overlaps or breaks SRAM is rejected.
  *
  * Deterministic for a given seed: the schedule is a fixed number of moves
@@ -104,8 +106,16 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 			break;
 		}
 		T = T0 * pow(1e-4, (double)it / (double)moves);
-		int kind = rnd(&st, 4);
+		int kind = rnd(&st, 5);
 		int i = rnd(&st, n), j = -1;
+		if (rnd(&st, 4) == 0) {
+			/* a quarter of the moves work on the bottleneck */
+			for (int k = 0; k < n; k++)
+				if (s.cyc[k] > s.cyc[i])
+					i = k;
+			if (kind == 1 || kind == 2)
+				kind = 4;
+		}
 		struct rect qi = rects[i], qj = {0, 0, 0, 0};
 		const struct place_item *item = &pp->items[i];
 		if (kind == 0) { /* shift */
@@ -125,13 +135,23 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 			qi.y = rects[j].y;
 			qj.x = rects[i].x;
 			qj.y = rects[i].y;
+		} else if (kind == 4) { /* move one edge by 1..4 PEs */
+			int32_t k = 1 + rnd(&st, 4) * (rnd(&st, 2) ? 1 : -1);
+			switch (rnd(&st, 4)) {
+			case 0: qi.w += k; break;		  /* east */
+			case 1: qi.h += k; break;		  /* south */
+			case 2: qi.x -= k; qi.w += k; break;	  /* west */
+			default: qi.y -= k; qi.h += k; break;	  /* north */
+			}
+			if (qi.w < 1 || qi.h < 1 ||
+			    (int64_t)qi.w * qi.h < item->min_pes)
+				continue;
 		} else { /* resize */
 			double f = 0.8 + 0.45 * unit(&st);
 			int64_t pes = (int64_t)((double)qi.w * qi.h * f);
 			double asp = (double)qi.w / qi.h * (0.7 + 0.6 * unit(&st));
 			if (!place_shape_aspect(pp, i, pes, asp, &qi.w, &qi.h))
 				continue;
-			(void)item;
 		}
 		/* validity: check i against everyone but j, then j */
 		struct rect oi = rects[i], oj = j >= 0 ? rects[j] : qj;

@@ -4,7 +4,7 @@
  * each put where it is closest to the stages that feed it (bytes-weighted
  * Manhattan distance from their output ports) with little area wasted under
  * it.  Shapes: the kernel's preferred aspect, 4x wider and 4x taller.  If
- * the stages do not fit at their balanced sizes, all sizes shrink by 15%
+ * the stages do not fit at their balanced sizes, the large ones shrink by 6%
  * (never below their minimums) and packing starts again.
  */
 #include <math.h>
@@ -117,12 +117,12 @@ static int pack(const struct place_problem *pp, struct rect *rects,
 	int32_t *cand = xcalloc((size_t)(2 * pp->n_items + 2), sizeof(int32_t));
 	double s = 1;
 	int ok = 0;
-	for (int tries = 0; tries < 40 && !ok; tries++) {
+	for (int tries = 0; tries < 80 && !ok; tries++) {
 		ok = pack_at(pp, s, rects, sky, cand);
 		if (!ok) {
 			if (s == 0)
 				break;
-			s = tries >= 38 ? 0 : s * 0.85;
+			s = tries >= 78 ? 0 : s * 0.94;
 		}
 	}
 	free(sky);

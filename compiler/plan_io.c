@@ -549,7 +549,10 @@ int plan_load_string(const char *file, const char *text, const struct graph *g,
 		int32_t w, h;
 		if (s->r.w > 0 && s->r.h > 0)
 			map_kernel(&mc, s);
-		s->min_pes = map_min_pes(&mc, s, &w, &h);
+		/* streaming stages take the whole wafer, as plan_build says */
+		s->min_pes = p->mode == MODE_STREAMING
+				     ? machine_pes(m)
+				     : map_min_pes(&mc, s, &w, &h);
 	}
 	const char *why = scalar(get(&r, root, "mode_reason"));
 	if (why && *why)

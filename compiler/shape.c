@@ -353,8 +353,9 @@ int shape_infer_layer(struct graph *g, int id, struct diag *d)
 			     "%s and %s",
 			     l->name, shape_str(s1, 96, x->rank, x->dims),
 			     shape_str(s2, 96, k->rank, k->dims));
-		int64_t dq = x->dims[rk - 1], dk = k->dims[rk - 1];
-		int64_t sk = k->dims[rk - 2], sv = v->dims[rk - 2];
+		int kt = a->k_transposed;
+		int64_t dq = x->dims[rk - 1], dk = k->dims[rk - 1 - kt];
+		int64_t sk = k->dims[rk - 2 + kt], sv = v->dims[rk - 2];
 		if (dq != dk || sk != sv || (rk == 3 && (x->dims[0] != k->dims[0] ||
 							 k->dims[0] != v->dims[0])))
 			FAIL("network: k '%s' of layer '%s' (attention) must "

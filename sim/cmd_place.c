@@ -88,9 +88,10 @@ static int compare(const struct graph *g, const struct machine *m,
 	if (json)
 		printf("[");
 	else
-		printf("%-8s %-9s %9s %7s %12s %14s %7s %9s %9s\n", "strategy",
-		       "mode", "PEs", "share", "bottleneck", "hop-B/sample",
-		       "colors", "SRAM/PE", "compile_s");
+		printf("%-8s %-9s %9s %7s %12s %-20s %14s %7s %9s %9s\n",
+		       "strategy", "mode", "PEs", "share", "bottleneck",
+		       "(stage)", "hop-B/sample", "colors", "SRAM/PE",
+		       "compile_s");
 	int rc = EXIT_OK;
 	for (int i = 0; i < n; i++) {
 		struct plan_opts oi = *o;
@@ -114,12 +115,15 @@ static int compare(const struct graph *g, const struct machine *m,
 			       diag_text(&d, 0) ? diag_text(&d, 0) : "?");
 		} else {
 			int64_t tot = p.grid_w * p.grid_h;
-			printf("%-8s %-9s %9lld %6.1f%% %12llu %14lld %7d %9lld "
-			       "%9.3f\n",
+			printf("%-8s %-9s %9lld %6.1f%% %12llu %-20.20s %14lld %7d "
+			       "%9lld %9.3f\n",
 			       all[i]->name, plan_mode_name(p.mode),
 			       (long long)p.pes_used,
 			       100.0 * (double)p.pes_used / (double)tot,
 			       (unsigned long long)p.bottleneck_cycles,
+			       p.bottleneck_stage >= 0
+				       ? p.stages[p.bottleneck_stage].name
+				       : "-",
 			       (long long)p.hop_bytes_per_sample, p.colors_used,
 			       (long long)p.max_sram_bytes, p.compile_s);
 		}

@@ -17,6 +17,7 @@
 #include "sim/gpu.h"
 #include "sim/report.h"
 #include "sim/sc_ref.h"
+#include "traces/trace.h"
 #include "machine.h"
 #include "util.h"
 
@@ -52,6 +53,8 @@ static const char run_help[] =
 	"                      reference model (machines up to 64x64) and print\n"
 	"                      it beside the engine's (docs/reference.md)\n"
 	"  --vcd FILE          with systemc: waveform of the slowest stage\n"
+	"  --trace DIR         write timeline, heatmaps, placement map, graph and\n"
+	"                      charts into DIR (docs/traces.md; re-render: plot)\n"
 	"\nexample: wafersim run uno --machine wse2 --gpu h100 --runs 1000\n";
 
 struct progress {
@@ -139,6 +142,7 @@ int cmd_run(int argc, char **argv)
 		{"help", no_argument, 0, 'h'},
 		{"engine", required_argument, 0, 'E'},
 		{"vcd", required_argument, 0, 'V'},
+		{"trace", required_argument, 0, 'T'},
 		{0, 0, 0, 0}};
 	const char *mname = "wse2", *strategy = NULL, *plan_file = NULL;
 	const char *gpu_arg = NULL, *out_path = NULL, *region = NULL;
@@ -152,6 +156,7 @@ int cmd_run(int argc, char **argv)
 	int rw = 0, rh = 0, systemc = 0;
 	struct sc_ref_opts sco;
 	sc_ref_opts_init(&sco);
+	const char *trace_dir = NULL; /* --trace: traces/trace.h */
 	optind = 1;
 	opterr = 0;
 	int c;
@@ -243,6 +248,7 @@ int cmd_run(int argc, char **argv)
 			systemc = !strcmp(optarg, "systemc");
 			break;
 		case 'V': sco.vcd_path = optarg; break;
+		case 'T': trace_dir = optarg; break;
 		default:
 			return cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
 		}
@@ -406,6 +412,8 @@ int cmd_run(int argc, char **argv)
 					    do_train, &sco, stdout, &worst, &d)))
 			goto done;
 	}
+	if (trace_dir && (rc = trace_write(&ri, trace_dir, NULL, &d)))
+		goto done;
 	if (verbose) {
 		double wall = wall_seconds() - t0;
 		uint64_t tasks = st_train.pe_tasks + st_infer.pe_tasks;

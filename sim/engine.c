@@ -707,6 +707,9 @@ static void setup(struct sim *s)
 			}
 		}
 		struct stats_route *sr = &s->st->routes[i];
+		sr->src_stage = r->src == n ? -1 : r->src;
+		sr->dst_stage = r->dst;
+		sr->backward = !r->fwd;
 		sr->hops = r->hops;
 		sr->lanes = r->lanes;
 		sr->occ_cycles = (cycles_t)r->ser;
@@ -954,9 +957,11 @@ static void finish(struct sim *s)
 		}
 	}
 	if ((double)s->sg[s->n].occ[PASS_FWD] > rworst) {
+		rworst = (double)s->sg[s->n].occ[PASS_FWD];
 		st->bottleneck = LIMIT_IO;
 		st->bottleneck_route = -1;
 	}
+	st->pace_cycles = rworst;
 }
 
 /* ---- weight streaming ------------------------------------------------- */
@@ -1177,9 +1182,15 @@ int engine_run(const struct plan *p, const struct graph *gr,
 				on_arrive(&s, (int)ev.a, ev.b, ev.time);
 				break;
 			}
-			if (o->progress && (st->events & 0xffff) == 0) {
-				double done = (double)s.sg[s.n > 0 ? 0 : 0].next_fwd /
-					      (double)s.S;
+			if (o->progress &&
+			    (o->full || (st->events & 0x3ff) == 0)) {
+				/* tasks run over tasks to run */
+				double done = 0;
+				for (int i = 0; i < s.n; i++)
+					done += (double)(s.sg[i].next_fwd +
+							 s.sg[i].next_bwd);
+				done /= (double)s.n * (double)s.S *
+					(s.train ? 2.0 : 1.0);
 				o->progress(o->progress_ctx, done);
 			}
 		}

@@ -392,6 +392,18 @@ void report_text(const struct report_in *r, FILE *out)
 				"(steady state)\n",
 				t->stages[t->slowest_stage].name,
 				stats_stage_sample_cycles(t, t->slowest_stage));
+		if (t->mode != MODE_STREAMING && t->pace_cycles > 0 &&
+		    t->step_cycles > 0) {
+			double work = t->pace_cycles * (double)t->batch;
+			double share = 1 - work / (double)t->step_cycles;
+			fprintf(out, "  pipeline           %.0f cycles per sample at the "
+				"bottleneck; the batch needs %.0f of the step's %llu "
+				"cycles%s\n", t->pace_cycles, work,
+				(unsigned long long)t->step_cycles,
+				share > 0.5 ? ": fill and drain dominate (a larger "
+					      "batch would amortise them)"
+					    : "");
+		}
 		fprintf(out, "  PE utilisation     %.1f%% of all PE-cycles\n",
 			100 * stats_pe_utilisation(t));
 		fprintf(out, "  analytic estimate  %s per step (roofline of the "

@@ -204,6 +204,7 @@ void stats_write_json(const struct stats *st, FILE *out, int indent)
 	jint(out, "events", (int64_t)st->events, 0);
 	jint(out, "pe_tasks", (int64_t)st->pe_tasks, 0);
 	jnum(out, "pe_utilisation", stats_pe_utilisation(st), 0);
+	jnum(out, "pace_cycles", st->pace_cycles, 0);
 	fprintf(out, "\n%*s\"stages\": [", i + 2, "");
 	for (int s = 0; s < st->n_stages; s++) {
 		const struct stats_stage *g = &st->stages[s];
@@ -234,6 +235,9 @@ void stats_write_json(const struct stats *st, FILE *out, int indent)
 	for (int r = 0; r < st->n_routes; r++) {
 		const struct stats_route *q = &st->routes[r];
 		fprintf(out, "%s\n%*s{", r ? "," : "", i + 4, "");
+		jint(out, "src", q->src_stage, 0);
+		jint(out, "dst", q->dst_stage, 0);
+		jint(out, "backward", q->backward, 0);
 		jint(out, "wavelets", q->wavelets, 0);
 		jint(out, "hops", q->hops, 0);
 		jint(out, "lanes", q->lanes, 0);

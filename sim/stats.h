@@ -88,6 +88,8 @@ struct stats_stage {
 };
 
 struct stats_route {
+	int src_stage, dst_stage; /* stage ids, -1: host (as the plan route) */
+	int backward;		/* carries gradients (PASS_BWD_DATA) */
 	int64_t wavelets;	/* carried over the run */
 	int64_t hops;		/* links on the path */
 	int64_t lanes;		/* parallel rows/columns the stream spreads on */
@@ -122,6 +124,8 @@ struct stats {
 	int slowest_stage;	 /* highest per-sample occupancy, -1 if none */
 	int bottleneck_route;	 /* route slower than the slowest stage, or -1 */
 	enum stats_limit bottleneck; /* what limits the run as a whole */
+	double pace_cycles;	 /* pipelined: cycles per sample of the
+				    bottleneck (stage, route or host I/O) */
 	/* totals over the run */
 	int64_t fma, ew, sram_reads, sram_writes, wavelet_hops;
 	int64_t io_in_bytes, io_out_bytes;	 /* host I/O */

@@ -104,6 +104,11 @@ static void test_measured_yaml(void)
 	check_measured("");
 }
 
+static void test_measured_onnx(void)
+{
+	check_measured(".onnx");
+}
+
 /* Hand-checked small cases: conv, attention, optimizer state, first layer. */
 static void test_rules(void)
 {
@@ -173,12 +178,105 @@ static void test_rules(void)
 	diag_release(&d);
 }
 
+/* `wafersim compile`: table, JSON, DOT, errors and exit codes, speed. */
+static void test_compile_cli(void)
+{
+	char *out, *err;
+	CU_ASSERT_EQUAL(tu_run("compile uno --batch 256", &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "parameters            21275001"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "desc2_enc/fc.1/dense"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "(shared)"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "per batch of 256"));
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("compile uno.onnx --json --optimizer adam", &out,
+			       &err),
+			0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"totals\": {\"layers\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"params\": 21275001"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"optimizer\": \"adam\""));
+	/* 2 x 21,275,001 x 4 bytes of Adam state */
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"opt_state_bytes\": 170200008"));
+	free(out);
+	free(err);
+	/* usage errors exit 2, bad input 1 with the location */
+	CU_ASSERT_EQUAL(tu_run("compile", &out, &err), 2);
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("compile uno --optimizer rmsprop", &out, &err),
+			2);
+	free(out);
+	free(err);
+	char *bad = tu_temp_file(".yaml", "name: t\ninputs: {x: [4]}\n"
+					  "layers:\n  - {op: dense}\n");
+	char *args = xasprintf("compile %s", bad);
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "must have 'units'"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ".yaml:4:5)"));
+	CU_ASSERT_STRING_EQUAL(out, "");
+	free(out);
+	free(err);
+	free(args);
+	remove(bad);
+	free(bad);
+	CU_ASSERT_EQUAL(tu_run("compile no_such_net", &out, &err), 1);
+	free(out);
+	free(err);
+	/* --dot writes a Graphviz file */
+	char *dir = tu_temp_dir();
+	args = xasprintf("compile combo --dot %s/g.dot", dir);
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
+	free(out);
+	free(err);
+	free(args);
+	char *dot = xasprintf("%s/g.dot", dir), *text;
+	size_t len;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(read_file(dot, &text, &len, &d), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "digraph \"combo\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "label=\"shares\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "-> L"));
+	free(text);
+	remove(dot);
+	remove(dir);
+	free(dot);
+	free(dir);
+	diag_release(&d);
+}
+
+/* The largest zoo networks compile well under a second (process start,
+ * load, shapes, costs and the whole table included). */
+static void test_compile_speed(void)
+{
+	static const char *const nets[] = {"gpt2_small", "gpt2_small.onnx",
+					   "vit_b16.onnx", "p1b1"};
+	for (size_t i = 0; i < ARRAY_SIZE(nets); i++) {
+		char *args = xasprintf("compile %s --json", nets[i]);
+		char *out, *err;
+		double t0 = wall_seconds();
+		CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
+		double dt = wall_seconds() - t0;
+		CU_ASSERT_TRUE(dt < 0.5);
+		if (dt >= 0.5)
+			fprintf(stderr, "compile %s took %.3f s\n", nets[i], dt);
+		free(out);
+		free(err);
+		free(args);
+	}
+}
+
 int suite_cost(void)
 {
 	static const struct tu_test tests[] = {
 		{"conv, depthwise, attention, optimizer rules", test_rules},
 		{"YAML zoo matrix FLOPs vs PyTorch counter",
 		 test_measured_yaml},
+		{"ONNX zoo matrix FLOPs vs PyTorch counter",
+		 test_measured_onnx},
+		{"compile command: table, JSON, DOT, errors", test_compile_cli},
+		{"compile of the largest networks under 0.5 s",
+		 test_compile_speed},
 		{0},
 	};
 	return tu_add_suite("cost", tests);

@@ -182,10 +182,76 @@ static void test_bad_yaml_syntax(void)
 		     "layer name 'a' must be unique", "(t.yaml:5:5)");
 }
 
+/*
+ * Parameter counts of the zoo, copied from the team's reference table
+ * (shared/reference/networks.md, "params" column).  Exact figures must match
+ * exactly; figures given as "244.4 M" must match at the digits given.
+ */
+static const struct {
+	const char *name;
+	int64_t params; /* exact count, or the figure x 10^-digits */
+	int digits;	/* 0: exact; else rounded to 10^digits */
+} zoo_params[] = {
+	{"uno", 21275001, 0},	  {"combo", 13742001, 0},
+	{"nt3", 154922918, 0},	  {"p1b1", 2444, 5},
+	{"p1b2", 29540618, 0},	  {"p1b3", 30088701, 0},
+	{"attn", 8893437, 0},	  {"unomt", 878, 5},
+	{"st1", 393, 5},	  {"tbi3d", 955, 4},
+	{"resnet50", 256, 5},	  {"vgg16", 1384, 5},
+	{"mobilenet_v2", 35, 5},  {"vit_b16", 866, 5},
+	{"bert_base", 1086, 5},	  {"gpt2_small", 1630, 5},
+};
+
+static void test_zoo_params(void)
+{
+	for (size_t j = 0; j < 2 * ARRAY_SIZE(zoo_params); j++) {
+		size_t i = j / 2;
+		struct graph g;
+		struct diag d;
+		diag_init(&d);
+		/* from the YAML, then from the ONNX file */
+		char *name = xasprintf("%s%s", zoo_params[i].name,
+				       j % 2 ? ".onnx" : "");
+		int rc = graph_load(name, OPT_SGD, &g, &d);
+		free(name);
+		if (rc)
+			diag_print(&d, stderr);
+		CU_ASSERT_EQUAL(rc, 0);
+		if (rc) {
+			diag_release(&d);
+			continue;
+		}
+		struct cost_totals t;
+		cost_totals(&g, &t);
+		int64_t n = t.params;
+		/* The table's attn figure is Keras' total, which counts the
+		 * batch norms' running mean and variance (PyTorch: 8,887,507
+		 * trainable). */
+		if (!strcmp(zoo_params[i].name, "attn"))
+			n += t.buffers;
+		int64_t want = zoo_params[i].params, got = n;
+		if (zoo_params[i].digits) {
+			int64_t q = 1;
+			for (int k = 0; k < zoo_params[i].digits; k++)
+				q *= 10;
+			got = (n + q / 2) / q;
+		}
+		CU_ASSERT_EQUAL(got, want);
+		if (got != want)
+			fprintf(stderr, "%s%s: %lld parameters\n",
+				zoo_params[i].name, j % 2 ? ".onnx" : "",
+				(long long)n);
+		graph_release(&g);
+		diag_release(&d);
+	}
+}
+
 int suite_net_yaml(void)
 {
 	static const struct tu_test tests[] = {
 		{"uno loads, shared encoders counted once", test_uno_loads},
+		{"zoo parameter counts (YAML, ONNX) match the reference",
+		 test_zoo_params},
 		{"blocks, repeat and shared weights", test_blocks_repeat_share},
 		{"unknown op", test_bad_unknown_op},
 		{"missing or foreign attribute", test_bad_missing_attribute},

@@ -114,6 +114,37 @@ static void test_round_trip(void)
 	teardown(&f);
 }
 
+static void test_streaming_round_trip(void)
+{
+	struct graph g;
+	struct machine m;
+	CU_ASSERT_EQUAL_FATAL(pn_random_graph(&g, 6, 5, 16, 64), 0);
+	CU_ASSERT_EQUAL_FATAL(pn_machine("mini16", 0, 0, 0, &m), 0);
+	struct plan p, q;
+	plan_init(&p);
+	plan_init(&q);
+	struct diag d;
+	diag_init(&d);
+	struct plan_opts o;
+	plan_opts_init(&o);
+	o.mode = MODE_STREAMING;
+	CU_ASSERT_EQUAL_FATAL(plan_build(&g, &m, &o, &p, &d), 0);
+	char *text = plan_text(&p, &g);
+	CU_ASSERT(strstr(text, "mode: streaming") != NULL);
+	CU_ASSERT(strstr(text, "stream_bytes: ") != NULL);
+	/* the stages share the wafer: overlapping is fine here */
+	CU_ASSERT_EQUAL(plan_load_string("s.yaml", text, &g, &m, &q, &d), 0);
+	CU_ASSERT_EQUAL(q.mode, MODE_STREAMING);
+	char *again = plan_text(&q, &g);
+	CU_ASSERT_STRING_EQUAL(again, text);
+	free(again);
+	free(text);
+	plan_release(&p);
+	plan_release(&q);
+	diag_release(&d);
+	graph_release(&g);
+}
+
 /* Load `text`; expect failure with `what` at line `line`. */
 static void expect_error(struct fixture *f, const char *text, const char *what,
 			 int line)
@@ -304,6 +335,7 @@ int suite_plan_io(void)
 {
 	static const struct tu_test tests[] = {
 		{"write, read back, same bytes", test_round_trip},
+		{"streaming plan round trip", test_streaming_round_trip},
 		{"hand edits reported with line:col", test_hand_edits},
 		{"place command", test_cli},
 		{0, 0}};

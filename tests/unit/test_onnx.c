@@ -1,0 +1,288 @@
+/*
+ * test_onnx.c: the ONNX reader.  Every zoo ONNX file (models/onnx/, weights
+ * absent) loads and gives the same totals as its YAML twin; corrupt files
+ * and unsupported ops are reported with the node and op type.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/cost.h"
+#include "compiler/graph.h"
+#include "compiler/onnx.h"
+#include "onnx.pb-c.h"
+#include "sim/util.h"
+#include "test_util.h"
+
+static const char *const zoo[] = {
+	"uno",	    "combo", "nt3",	 "p1b1",     "p1b2",
+	"p1b3",	    "attn",  "unomt",	 "st1",	     "tbi3d",
+	"resnet50", "vgg16", "mobilenet_v2", "vit_b16", "bert_base",
+	"gpt2_small",
+};
+
+/* Elementwise forward FLOPs without the layers an inference export drops
+ * (dropout, loss) and without conv biases (a folded batch norm turns the
+ * bias into the norm's shift). */
+static int64_t ew_fwd_core(const struct graph *g)
+{
+	int64_t s = 0;
+	for (int i = 0; i < g->n_layers; i++) {
+		enum op_kind op = g->layers[i].op;
+		if (op != OP_DROPOUT && op != OP_LOSS_MSE &&
+		    op != OP_LOSS_XENT && op != OP_CONV)
+			s += g->layers[i].cost.ew_flops[PASS_FWD];
+	}
+	return s;
+}
+
+static void test_zoo_matches_yaml(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(zoo); i++) {
+		struct graph gy, go;
+		struct diag d;
+		diag_init(&d);
+		char *onnx = xasprintf("%s.onnx", zoo[i]);
+		int ry = graph_load(zoo[i], OPT_MOMENTUM, &gy, &d);
+		int ro = graph_load(onnx, OPT_MOMENTUM, &go, &d);
+		if (ry || ro)
+			diag_print(&d, stderr);
+		CU_ASSERT_EQUAL(ry, 0);
+		CU_ASSERT_EQUAL(ro, 0);
+		if (!ry && !ro) {
+			struct cost_totals ty, to;
+			cost_totals(&gy, &ty);
+			cost_totals(&go, &to);
+			/* tbi3d's eval export folded each batch norm into its
+			 * conv: the conv biases (32 + 64 + 128 + 256) cannot be
+			 * told apart from the batch-norm shift */
+			int64_t fold = strcmp(zoo[i], "tbi3d") ? 0 : 480;
+			CU_ASSERT_EQUAL(ty.params, to.params + fold);
+			int ok = ty.params == to.params + fold;
+			for (int p = PASS_FWD; p <= PASS_BWD_WEIGHT; p++) {
+				CU_ASSERT_EQUAL(ty.mat_flops[p], to.mat_flops[p]);
+				ok &= ty.mat_flops[p] == to.mat_flops[p];
+			}
+			int64_t ey = ew_fwd_core(&gy), eo = ew_fwd_core(&go);
+			double rel = (double)(ey - eo) / (double)(eo ? eo : 1);
+			CU_ASSERT_TRUE(rel < 0.01 && rel > -0.01);
+			ok &= rel < 0.01 && rel > -0.01;
+			if (!ok)
+				fprintf(stderr,
+					"%s: params %lld vs %lld, fwd mat %lld vs "
+					"%lld, ew %lld vs %lld\n",
+					zoo[i], (long long)ty.params,
+					(long long)to.params,
+					(long long)ty.mat_flops[PASS_FWD],
+					(long long)to.mat_flops[PASS_FWD],
+					(long long)ey, (long long)eo);
+			graph_release(&gy);
+			graph_release(&go);
+		}
+		free(onnx);
+		diag_release(&d);
+	}
+}
+
+static void test_patterns(void)
+{
+	struct graph g;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(graph_load("gpt2_small.onnx", OPT_SGD, &g, &d),
+			      0);
+	int att = 0, gelu = 0, causal = 0, erf = 0, shared = 0;
+	for (int i = 0; i < g.n_layers; i++) {
+		const struct layer *l = &g.layers[i];
+		att += l->op == OP_ATTENTION;
+		causal += l->op == OP_ATTENTION && l->attrs.causal;
+		gelu += l->op == OP_GELU;
+		erf += l->op == OP_EW_UNARY && !strcmp(l->attrs.ew_name, "erf");
+	}
+	CU_ASSERT_EQUAL(att, 12);
+	CU_ASSERT_EQUAL(causal, 12);
+	CU_ASSERT_EQUAL(gelu, 12);
+	CU_ASSERT_EQUAL(erf, 0);
+	graph_release(&g);
+	/* st1: one block's initializers used four times: weights once */
+	CU_ASSERT_EQUAL_FATAL(graph_load("st1.onnx", OPT_SGD, &g, &d), 0);
+	for (int i = 0; i < g.n_layers; i++)
+		shared += g.layers[i].param_owner != i &&
+			  op_has_params(g.layers[i].op);
+	/* q, k, v, o, ln1, ff1, ff2, ln2 in applications 2 to 4 */
+	if (shared != 3 * 8)
+		fprintf(stderr, "st1.onnx: %d shared layers\n", shared);
+	CU_ASSERT_EQUAL(shared, 3 * 8);
+	graph_release(&g);
+	diag_release(&d);
+}
+
+static void expect_error(const uint8_t *data, size_t len, const char *n1,
+			 const char *n2)
+{
+	struct graph g;
+	struct diag d;
+	diag_init(&d);
+	int rc = onnx_load_buffer("bad.onnx", data, len, &g, &d);
+	CU_ASSERT_EQUAL(rc, WS_EINPUT);
+	CU_ASSERT_TRUE(diag_contains(&d, n1));
+	if (n2)
+		CU_ASSERT_TRUE(diag_contains(&d, n2));
+	if (!diag_contains(&d, n1) || (n2 && !diag_contains(&d, n2)))
+		diag_print(&d, stderr);
+	diag_release(&d);
+}
+
+static void test_truncated_and_magic(void)
+{
+	char *path = tu_path("models/onnx/uno.onnx");
+	char *data;
+	size_t len;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(read_file(path, &data, &len, &d), 0);
+	/* cut in the middle of a message */
+	expect_error((const uint8_t *)data, len / 2, "truncated or corrupt",
+		     "bad.onnx");
+	expect_error((const uint8_t *)data, 1, "must start with an ONNX", NULL);
+	const char *png = "\x89PNG\r\n\x1a\n0000";
+	expect_error((const uint8_t *)png, strlen(png),
+		     "must start with an ONNX ModelProto", "got 0x89");
+	expect_error((const uint8_t *)"", 0, "an empty file", NULL);
+	free(data);
+	free(path);
+	diag_release(&d);
+}
+
+/* A one-node model built with protobuf-c: x [1, 4] -> op -> y. */
+static uint8_t *tiny_model(const char *op, size_t *len)
+{
+	Onnx__TensorShapeProto__Dimension d0 =
+		ONNX__TENSOR_SHAPE_PROTO__DIMENSION__INIT;
+	Onnx__TensorShapeProto__Dimension d1 =
+		ONNX__TENSOR_SHAPE_PROTO__DIMENSION__INIT;
+	d0.value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+	d0.dim_value = 1;
+	d1.value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+	d1.dim_value = 4;
+	Onnx__TensorShapeProto__Dimension *dims[2] = {&d0, &d1};
+	Onnx__TensorShapeProto shape = ONNX__TENSOR_SHAPE_PROTO__INIT;
+	shape.n_dim = 2;
+	shape.dim = dims;
+	Onnx__TypeProto__Tensor tt = ONNX__TYPE_PROTO__TENSOR__INIT;
+	tt.has_elem_type = 1;
+	tt.elem_type = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+	tt.shape = &shape;
+	Onnx__TypeProto type = ONNX__TYPE_PROTO__INIT;
+	type.value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
+	type.tensor_type = &tt;
+	Onnx__ValueInfoProto in = ONNX__VALUE_INFO_PROTO__INIT;
+	in.name = (char *)"x";
+	in.type = &type;
+	Onnx__ValueInfoProto out = ONNX__VALUE_INFO_PROTO__INIT;
+	out.name = (char *)"y";
+	out.type = &type;
+	char *ins[1] = {(char *)"x"}, *outs[1] = {(char *)"y"};
+	Onnx__NodeProto node = ONNX__NODE_PROTO__INIT;
+	node.name = (char *)"/block/frob";
+	node.op_type = (char *)op;
+	node.n_input = 1;
+	node.input = ins;
+	node.n_output = 1;
+	node.output = outs;
+	Onnx__NodeProto *nodes[1] = {&node};
+	Onnx__ValueInfoProto *gin[1] = {&in}, *gout[1] = {&out};
+	Onnx__GraphProto graph = ONNX__GRAPH_PROTO__INIT;
+	graph.name = (char *)"tiny";
+	graph.n_node = 1;
+	graph.node = nodes;
+	graph.n_input = 1;
+	graph.input = gin;
+	graph.n_output = 1;
+	graph.output = gout;
+	Onnx__ModelProto m = ONNX__MODEL_PROTO__INIT;
+	m.has_ir_version = 1;
+	m.ir_version = 8;
+	m.graph = &graph;
+	*len = onnx__model_proto__get_packed_size(&m);
+	uint8_t *buf = xmalloc(*len + 1);
+	onnx__model_proto__pack(&m, buf);
+	return buf;
+}
+
+static void test_unsupported_op(void)
+{
+	size_t len;
+	uint8_t *buf = tiny_model("FrobnicateND", &len);
+	expect_error(buf, len,
+		     "node 'block/frob' (op type FrobnicateND, node 0)",
+		     "not supported on data; supported: Gemm, MatMul");
+	free(buf);
+	/* the same model with a supported op loads */
+	buf = tiny_model("Relu", &len);
+	struct graph g;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL(onnx_load_buffer("ok.onnx", buf, len, &g, &d), 0);
+	if (!diag_count(&d)) {
+		CU_ASSERT_EQUAL(g.n_layers, 1);
+		CU_ASSERT_EQUAL(g.layers[0].op, OP_RELU);
+		CU_ASSERT_STRING_EQUAL(g.name, "tiny");
+		graph_release(&g);
+	}
+	diag_release(&d);
+	free(buf);
+}
+
+/* Deterministically corrupted zoo files: every outcome is a load or a
+ * reported error, never a crash (run under `make asan` too). */
+static void test_corrupt_never_crashes(void)
+{
+	static const char *const files[] = {"models/onnx/uno.onnx",
+					    "models/onnx/st1.onnx"};
+	uint64_t seed = 12345;
+	for (size_t f = 0; f < ARRAY_SIZE(files); f++) {
+		char *path = tu_path(files[f]);
+		char *data;
+		size_t len;
+		struct diag d;
+		diag_init(&d);
+		CU_ASSERT_EQUAL_FATAL(read_file(path, &data, &len, &d), 0);
+		uint8_t *buf = xmalloc(len);
+		for (int round = 0; round < 150; round++) {
+			memcpy(buf, data, len);
+			for (int k = 0; k < 1 + round % 8; k++) {
+				seed = seed * 6364136223846793005ull +
+				       1442695040888963407ull;
+				buf[(seed >> 33) % len] ^=
+					(uint8_t)(1u << ((seed >> 29) & 7));
+			}
+			struct graph g;
+			diag_clear(&d);
+			int rc = onnx_load_buffer("fuzz.onnx", buf, len, &g, &d);
+			CU_ASSERT(rc == 0 || rc == WS_EINPUT);
+			CU_ASSERT(rc == 0 || diag_count(&d) > 0);
+			if (rc == 0)
+				graph_release(&g);
+		}
+		free(buf);
+		free(data);
+		free(path);
+		diag_release(&d);
+	}
+}
+
+int suite_onnx(void)
+{
+	static const struct tu_test tests[] = {
+		{"zoo ONNX equals YAML: params, matrix and ew FLOPs",
+		 test_zoo_matches_yaml},
+		{"attention, gelu and shared-weight recognition", test_patterns},
+		{"truncated file, wrong magic", test_truncated_and_magic},
+		{"unsupported op names node and op type", test_unsupported_op},
+		{"corrupted files: errors, never crashes",
+		 test_corrupt_never_crashes},
+		{0},
+	};
+	return tu_add_suite("onnx", tests);
+}

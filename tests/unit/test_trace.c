@@ -1,0 +1,521 @@
+/*
+ * test_trace.c: every trace picture rendered for a small case (a chain of
+ * dense layers on mini64, simulated by the engine) and checked real: PNG
+ * size from its header, not blank, the expected distinct colors (decoded
+ * with libpng); the timeline JSON parsed with sim/json.h with every span
+ * inside the run; saved statistics re-rendered to identical pictures.
+ */
+#include <math.h>
+#include <png.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "compiler/cost.h"
+#include "compiler/graph.h"
+#include "sim/energy.h"
+#include "sim/engine.h"
+#include "sim/json.h"
+#include "sim/report.h"
+#include "test_engine_plans.h"
+#include "test_util.h"
+#include "traces/trace.h"
+#include "traces/trace_int.h"
+#include "traces/trace_png.h"
+
+struct img {
+	int w, h;
+	uint8_t *px; /* RGB */
+};
+
+static int img_read(const char *path, struct img *im)
+{
+	memset(im, 0, sizeof(*im));
+	png_image pi;
+	memset(&pi, 0, sizeof(pi));
+	pi.version = PNG_IMAGE_VERSION;
+	if (!png_image_begin_read_from_file(&pi, path))
+		return -1;
+	pi.format = PNG_FORMAT_RGB;
+	im->w = (int)pi.width;
+	im->h = (int)pi.height;
+	im->px = malloc(PNG_IMAGE_SIZE(pi));
+	if (!png_image_finish_read(&pi, NULL, im->px, 0, NULL)) {
+		free(im->px);
+		im->px = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static uint32_t px_at(const struct img *im, int x, int y)
+{
+	const uint8_t *p = im->px + ((size_t)y * (size_t)im->w + (size_t)x) * 3;
+	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* distinct colors in [x0,x1) x [y0,y1) */
+static int distinct(const struct img *im, int x0, int y0, int x1, int y1)
+{
+	size_t n = 0, cap = (size_t)(x1 - x0) * (size_t)(y1 - y0);
+	uint32_t *v = malloc(cap * sizeof(*v) + 4);
+	for (int y = y0; y < y1; y++)
+		for (int x = x0; x < x1; x++)
+			v[n++] = px_at(im, x, y);
+	qsort(v, n, sizeof(*v), cmp_u32);
+	int k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += i == 0 || v[i] != v[i - 1];
+	free(v);
+	return k;
+}
+
+static int has_color(const struct img *im, struct trace_rgb c)
+{
+	uint32_t want = (uint32_t)c.r << 16 | (uint32_t)c.g << 8 | c.b;
+	for (int y = 0; y < im->h; y++)
+		for (int x = 0; x < im->w; x++)
+			if (px_at(im, x, y) == want)
+				return 1;
+	return 0;
+}
+
+static uint32_t rgb32(struct trace_rgb c)
+{
+	return (uint32_t)c.r << 16 | (uint32_t)c.g << 8 | c.b;
+}
+
+/* distinct values of v over PEs (used or not) */
+static int distinct_colors_of(const double *v, int64_t n, double hi)
+{
+	uint32_t *c = malloc((size_t)n * sizeof(*c));
+	for (int64_t i = 0; i < n; i++)
+		c[i] = v[i] < 0 ? 0xd9d9d9u : rgb32(trace_viridis(v[i] / hi));
+	qsort(c, (size_t)n, sizeof(*c), cmp_u32);
+	int k = 0;
+	for (int64_t i = 0; i < n; i++)
+		k += i == 0 || c[i] != c[i - 1];
+	free(c);
+	return k;
+}
+
+/* ---- the case: 3 dense layers on mini64, with a matching graph ---------- */
+
+struct tcase {
+	struct machine m;
+	struct plan p;
+	struct graph g;
+	struct stats st;
+	struct report_in r;
+};
+
+static const int64_t dims[4] = {512, 1024, 256, 10};
+
+static void case_make(struct tcase *c)
+{
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_FATAL(machine_load("mini64", &c->m, &d) == 0);
+	tp_dense_chain(&c->p, &c->m, 3, dims, 16, 32, PREC_MIXED);
+	/* the SRAM of each stage differs, so the SRAM map has 3 levels */
+	for (int s = 0; s < 3; s++)
+		c->p.stages[s].sram.total = c->p.stages[s].sram.weights +
+					    c->p.stages[s].sram.grads;
+	/* a graph whose layers 0..2 are the stages */
+	graph_init(&c->g, "chain3", "test");
+	int x = graph_add_tensor(&c->g, "x", DT_FP32, 1, &dims[0]);
+	c->g.tensors[x].is_input = 1;
+	int prev = x;
+	for (int i = 0; i < 3; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "h%d", i);
+		int out = graph_add_tensor(&c->g, name, DT_FP32, 0, NULL);
+		struct op_attrs a;
+		memset(&a, 0, sizeof(a));
+		a.units = dims[i + 1];
+		a.bias = 1;
+		snprintf(name, sizeof(name), "dense%d", i);
+		graph_add_layer(&c->g, name, OP_DENSE, &a, 1, &prev, 1, &out);
+		prev = out;
+	}
+	CU_ASSERT_FATAL(graph_finish(&c->g, &d) == 0);
+	cost_count(&c->g, OPT_SGD);
+	stats_init(&c->st);
+	struct engine_opts o;
+	engine_opts_init(&o);
+	CU_ASSERT_FATAL(engine_run(&c->p, &c->g, &c->m, &o, &c->st, &d) == 0);
+	memset(&c->r, 0, sizeof(c->r));
+	c->r.p = &c->p;
+	c->r.g = &c->g;
+	c->r.m = &c->m;
+	c->r.train = &c->st;
+	c->r.epochs = 1;
+	c->r.runs = 1;
+	/* a GPU baseline to compare with (figures as the caller fills them) */
+	c->r.gpu.present = 1;
+	snprintf(c->r.gpu.name, sizeof(c->r.gpu.name), "testgpu");
+	c->r.gpu.n_gpus = 1;
+	c->r.gpu.batch = 8;
+	c->r.gpu.train_step_s[0] = 2e-3;
+	c->r.gpu.train_step_s[1] = 1e-3;
+	c->r.gpu.train_step_j[0] = 0.8;
+	c->r.gpu.train_step_j[1] = 0.5;
+	diag_release(&d);
+}
+
+static void case_free(struct tcase *c)
+{
+	stats_release(&c->st);
+	graph_release(&c->g);
+	tp_release(&c->p);
+}
+
+static char *file_in(const char *dir, const char *name)
+{
+	return xasprintf("%s/%s", dir, name);
+}
+
+/* WAFERSIM_TRACE_KEEP=DIR keeps the pictures of test_pictures there */
+static void rm_rf_keep(const char *dir, int may_keep)
+{
+	const char *keep = may_keep ? getenv("WAFERSIM_TRACE_KEEP") : NULL;
+	char *cmd = keep ? xasprintf("rm -rf '%s' && mv '%s' '%s'", keep, dir,
+				     keep)
+			 : xasprintf("rm -rf '%s'", dir);
+	CU_ASSERT(system(cmd) == 0);
+	free(cmd);
+}
+
+static void rm_rf(const char *dir)
+{
+	rm_rf_keep(dir, 0);
+}
+
+/* The map area of a wafer picture: where trace_frame_layout puts it. */
+static void map_area(const struct machine *m, int *mx, int *my, int *mw,
+		     int *mh, int *ch)
+{
+	int scale, bin, cw;
+	trace_heat_scale(m->width, m->height, 0, &scale, &bin);
+	struct trace_frame f = {0};
+	f.map_w = (int)(m->width * scale);
+	f.map_h = (int)(m->height * scale);
+	f.bar_unit = "x";
+	trace_frame_layout(&f, &cw, ch, mx, my);
+	*mw = f.map_w;
+	*mh = f.map_h;
+}
+
+static void test_pictures(void)
+{
+	struct tcase c;
+	case_make(&c);
+	char *dir = tu_temp_dir();
+	struct diag d;
+	diag_init(&d);
+	struct trace_opts o;
+	trace_opts_init(&o);
+	o.quiet = 1;
+	CU_ASSERT_FATAL(trace_write(&c.r, dir, &o, &d) == 0);
+	int mx, my, mw, mh, ch;
+	map_area(&c.m, &mx, &my, &mw, &mh, &ch);
+	CU_ASSERT(mw == 512 && mh == 512); /* mini64 scaled up 8x */
+	int64_t n = machine_pes(&c.m);
+	double *v = malloc((size_t)n * sizeof(double));
+	struct img im;
+
+	/* PE utilisation: one color per distinct busy fraction, grey unused */
+	char *f = file_in(dir, "heat_pe.png");
+	CU_ASSERT_FATAL(img_read(f, &im) == 0);
+	CU_ASSERT(im.h == ch && im.w >= mx + mw + 50);
+	double hi = 0;
+	for (int64_t i = 0; i < n; i++) {
+		float u = (float)((double)c.st.pe_busy_cycles[i] /
+				  (double)c.st.total_cycles);
+		v[i] = u;
+		hi = v[i] > hi ? v[i] : hi;
+	}
+	for (int64_t i = 0; i < n; i++) {
+		int64_t x = i % c.m.width, y = i / c.m.width;
+		int used = 0;
+		for (int s = 0; s < c.p.n_stages; s++) {
+			const struct rect *r = &c.p.stages[s].r;
+			used |= x >= r->x && x < r->x + r->w && y >= r->y &&
+				y < r->y + r->h;
+		}
+		if (!used)
+			v[i] = -1;
+	}
+	int want = distinct_colors_of(v, n, hi);
+	CU_ASSERT(want >= 3); /* three stages, unused PEs */
+	CU_ASSERT_EQUAL(distinct(&im, mx, my, mx + mw, my + mh), want);
+	CU_ASSERT(distinct(&im, 0, 0, im.w, im.h) > want); /* axes, text */
+	free(im.px);
+	free(f);
+
+	/* SRAM occupancy: three stage levels and grey */
+	f = file_in(dir, "heat_sram.png");
+	CU_ASSERT_FATAL(img_read(f, &im) == 0);
+	CU_ASSERT(im.h == ch);
+	CU_ASSERT_EQUAL(distinct(&im, mx, my, mx + mw, my + mh), 4);
+	free(im.px);
+	free(f);
+
+	/* links: some links carry wavelets, most do not */
+	f = file_in(dir, "heat_link.png");
+	CU_ASSERT_FATAL(img_read(f, &im) == 0);
+	CU_ASSERT(im.h == ch);
+	CU_ASSERT(distinct(&im, mx, my, mx + mw, my + mh) >= 2);
+	CU_ASSERT(has_color(&im, trace_viridis(1.0))); /* the busiest link */
+	free(im.px);
+	free(f);
+
+	/* placement: every stage's color, grey unused PEs, forward routes */
+	f = file_in(dir, "placement.png");
+	CU_ASSERT_FATAL(img_read(f, &im) == 0);
+	CU_ASSERT(im.w > mx + mw && im.h >= my + mh);
+	for (int s = 0; s < c.p.n_stages; s++)
+		CU_ASSERT(has_color(&im, trace_qual(s)));
+	CU_ASSERT(px_at(&im, mx + mw - 2, my + mh - 2) == 0xd9d9d9u);
+	CU_ASSERT(has_color(&im, (struct trace_rgb){0x10, 0x10, 0x10}));
+	/* the first stage's label is written inside its rectangle */
+	const struct rect *r0 = &c.p.stages[0].r;
+	CU_ASSERT(distinct(&im, mx + r0->x * 8 + 2, my + r0->y * 8 + 2,
+			   mx + (r0->x + r0->w) * 8 - 2,
+			   my + (r0->y + r0->h) * 8 - 2) >= 2);
+	free(im.px);
+	free(f);
+
+	/* the graph: Graphviz PNG with the stages' fill colors */
+	f = file_in(dir, "graph.png");
+	CU_ASSERT_FATAL(img_read(f, &im) == 0);
+	CU_ASSERT(im.w > 50 && im.h > 100);
+	for (int s = 0; s < 3; s++)
+		CU_ASSERT(has_color(&im, trace_qual(s)));
+	free(im.px);
+	free(f);
+	f = file_in(dir, "graph.svg");
+	char *text;
+	size_t len;
+	CU_ASSERT_FATAL(read_file(f, &text, &len, &d) == 0);
+	CU_ASSERT(strstr(text, "<svg") && strstr(text, "dense2"));
+	free(text);
+	free(f);
+
+	/* gnuplot charts: size from their scripts, not blank */
+	const char *charts[3] = {"timeline.png", "breakdown.png", "gpu.png"};
+	const int cw[3] = {1000, 700, 1000}, chh[3] = {640, 560, 480};
+	for (int k = 0; k < 3; k++) {
+		f = file_in(dir, charts[k]);
+		CU_ASSERT_FATAL(img_read(f, &im) == 0);
+		CU_ASSERT(im.w == cw[k] && im.h == chh[k]);
+		CU_ASSERT(distinct(&im, 0, 0, im.w, im.h) > 10);
+		free(im.px);
+		free(f);
+	}
+	free(v);
+	diag_release(&d);
+	rm_rf_keep(dir, 1);
+	free(dir);
+	case_free(&c);
+}
+
+static void test_timeline_json(void)
+{
+	struct tcase c;
+	case_make(&c);
+	char *dir = tu_temp_dir();
+	struct diag d;
+	diag_init(&d);
+	struct trace_opts o;
+	trace_opts_init(&o);
+	o.quiet = 1;
+	o.gnuplot = o.graphviz = 0;
+	o.pe_tracks = 2;
+	CU_ASSERT_FATAL(trace_write(&c.r, dir, &o, &d) == 0);
+	char *f = file_in(dir, "trace.json"), *text;
+	size_t len;
+	CU_ASSERT_FATAL(read_file(f, &text, &len, &d) == 0);
+	struct json_value root;
+	CU_ASSERT_FATAL(json_parse(text, len, f, 1, &root, &d) == 0);
+	const struct json_value *ev = json_get(&root, "traceEvents");
+	CU_ASSERT_FATAL(ev && ev->type == JSON_ARRAY);
+	double total_us = (double)c.st.total_cycles / c.m.clock_ghz * 1e-3;
+	int spans[8] = {0}, compute = 0, counters = 0, bad = 0, names = 0;
+	double end_max = 0;
+	for (size_t i = 0; i < ev->len; i++) {
+		const struct json_value *e = &ev->items[i];
+		const char *ph = json_string_at(e, "ph");
+		CU_ASSERT_FATAL(ph != NULL);
+		double tid = 0, ts = -1, dur = -1;
+		json_number_at(e, "tid", &tid);
+		if (!strcmp(ph, "X")) {
+			if (!json_number_at(e, "ts", &ts) ||
+			    !json_number_at(e, "dur", &dur) || ts < 0 ||
+			    dur < 0 || ts + dur > total_us + 1e-5)
+				bad++;
+			end_max = ts + dur > end_max ? ts + dur : end_max;
+			if (tid >= 1 && tid <= 3)
+				spans[(int)tid]++;
+			if (!strcmp(json_string_at(e, "name"), "compute"))
+				compute++;
+		} else if (!strcmp(ph, "C")) {
+			counters++;
+		} else if (!strcmp(ph, "M")) {
+			names++;
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	for (int s = 1; s <= 3; s++)
+		CU_ASSERT(spans[s] > 0);
+	CU_ASSERT(compute > 0);
+	CU_ASSERT_EQUAL(counters, 3 * c.st.win.n);
+	/* stage tracks and 2 sampled PEs per stage, each named and sorted */
+	CU_ASSERT_EQUAL(names, 1 + 2 * (3 + 3 * 2));
+	/* the spans of a track cover the run: last end at the run's end */
+	CU_ASSERT(fabs(end_max - total_us) < 1e-3);
+	json_release(&root);
+	free(text);
+	free(f);
+	diag_release(&d);
+	rm_rf(dir);
+	free(dir);
+	case_free(&c);
+}
+
+static int same_file(const char *a, const char *b)
+{
+	char *x, *y;
+	size_t nx, ny;
+	struct diag d;
+	diag_init(&d);
+	int ok = read_file(a, &x, &nx, &d) == 0 && read_file(b, &y, &ny, &d) == 0;
+	ok = ok && nx == ny && memcmp(x, y, nx) == 0;
+	free(x);
+	free(y);
+	diag_release(&d);
+	return ok;
+}
+
+static void test_replot_identical(void)
+{
+	struct tcase c;
+	case_make(&c);
+	char *dir = tu_temp_dir(), *dir2 = tu_temp_dir();
+	struct diag d;
+	diag_init(&d);
+	struct trace_opts o;
+	trace_opts_init(&o);
+	o.quiet = 1;
+	o.gnuplot = 0;
+	o.link_dirs = 1;
+	CU_ASSERT_FATAL(trace_write(&c.r, dir, &o, &d) == 0);
+	CU_ASSERT_FATAL(trace_replot(dir, dir2, &o, &d) == 0);
+	const char *files[] = {"heat_pe.png", "heat_link.png",
+			       "heat_link_east.png", "heat_sram.png",
+			       "placement.png", "trace.json", "stats.json",
+			       "pe_util.csv", "graph.dot", "breakdown.csv"};
+	for (size_t k = 0; k < ARRAY_SIZE(files); k++) {
+		char *a = file_in(dir, files[k]), *b = file_in(dir2, files[k]);
+		CU_ASSERT(same_file(a, b));
+		if (!same_file(a, b))
+			printf("\n  differs after replot: %s\n", files[k]);
+		free(a);
+		free(b);
+	}
+	/* the CLI re-renders too */
+	char *args = xasprintf("plot '%s' --no-gnuplot", dir), *out, *err;
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
+	free(args);
+	free(out);
+	free(err);
+	diag_release(&d);
+	rm_rf(dir);
+	rm_rf(dir2);
+	free(dir);
+	free(dir2);
+	case_free(&c);
+}
+
+static void test_bad_saved_stats(void)
+{
+	char *dir = tu_temp_dir();
+	char *f = file_in(dir, "stats.json");
+	FILE *fp = fopen(f, "w");
+	CU_ASSERT_FATAL(fp != NULL);
+	fprintf(fp, "{\"format\": \"wafersim-trace\", \"version\": 1,\n"
+		    " \"network\": 3}\n");
+	fclose(fp);
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL(trace_replot(dir, dir, NULL, &d), WS_EINPUT);
+	CU_ASSERT(diag_contains(&d, "'network' must be a string"));
+	CU_ASSERT(diag_contains(&d, "stats.json:2:13"));
+	diag_release(&d);
+	char *args = xasprintf("plot '%s'", dir), *out, *err;
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 1);
+	CU_ASSERT(strstr(err, "must be a string") != NULL);
+	free(args);
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("plot", &out, &err), 2);
+	free(out);
+	free(err);
+	rm_rf(dir);
+	free(dir);
+	free(f);
+}
+
+static void test_png_text_and_bins(void)
+{
+	/* the built-in font draws every printable character */
+	struct trace_canvas cv;
+	trace_canvas_init(&cv, 8 * 95, 20, TRACE_WHITE);
+	char all[96];
+	for (int i = 0; i < 95; i++)
+		all[i] = (char)(32 + i);
+	all[95] = 0;
+	CU_ASSERT_EQUAL(trace_text(&cv, &trace_font_small, 0, 0, all,
+				   TRACE_BLACK),
+			95 * trace_font_small.w);
+	int blank = 0;
+	for (int i = 1; i < 95; i++) { /* every glyph but the space inks */
+		int ink = 0;
+		for (int y = 0; y < trace_font_small.h; y++)
+			for (int x = 0; x < trace_font_small.w; x++)
+				ink |= cv.px[((size_t)y * (size_t)cv.w +
+					      (size_t)(i * trace_font_small.w + x)) *
+						     3] == 0;
+		blank += !ink;
+	}
+	CU_ASSERT_EQUAL(blank, 0);
+	trace_canvas_release(&cv);
+	/* wafer scale: one pixel per PE for WSE-2, binned beyond 1024 */
+	int s, b;
+	trace_heat_scale(757, 996, 0, &s, &b);
+	CU_ASSERT(s == 1 && b == 1);
+	trace_heat_scale(3000, 2000, 0, &s, &b);
+	CU_ASSERT(s == 1 && b == 3);
+	trace_heat_scale(16, 16, 0, &s, &b);
+	CU_ASSERT(s == 32 && b == 1);
+	trace_heat_scale(757, 996, 4, &s, &b);
+	CU_ASSERT(s == 1 && b == 4);
+}
+
+int suite_trace(void)
+{
+	static const struct tu_test tests[] = {
+		{"pictures are real (size, colors, labels)", test_pictures},
+		{"timeline JSON parses, spans inside the run", test_timeline_json},
+		{"replot from saved stats is identical", test_replot_identical},
+		{"bad saved stats are reported", test_bad_saved_stats},
+		{"font and heatmap scale", test_png_text_and_bins},
+		{0}};
+	return tu_add_suite("trace", tests);
+}

@@ -1,0 +1,203 @@
+/*
+ * trace_chrome.c: the timeline as Chrome trace-event JSON (Perfetto,
+ * chrome://tracing): {"traceEvents": [...], "displayTimeUnit": "ns"}.
+ *
+ * Spans come from the engine's time windows (sim/stats.h): in window w a
+ * stage's reference PE was busy stage_busy[w][s] cycles.  The busy part is
+ * split into receive / compute / send in the proportions of the stage's run
+ * totals (comm_cycles split by the stage's wavelets in vs out), the idle
+ * part into stall (a task was ready, output space was not: wait_out) and
+ * wait (no input: wait_in), and laid out in that order inside the window.
+ * Consecutive spans of one kind are merged, so a stage busy for many windows
+ * shows one long span.  So a span is exact to a window, not to a task: the
+ * window length is in the trace's metadata (otherData.window_cycles).
+ *
+ * Sampled PE tracks (opts.pe_tracks) scale their stage's busy time by the
+ * PE's own busy cycles over the reference PE's (equal in class mode; they
+ * differ in full mode).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/util.h"
+#include "traces/trace_int.h"
+
+enum { SPAN_RECV = 0, SPAN_COMPUTE, SPAN_SEND, SPAN_STALL, SPAN_WAIT,
+       SPAN_KINDS };
+static const char *const span_name[SPAN_KINDS] = {
+	"receive", "compute", "send", "stall (output full)", "wait (no input)"};
+static const char *const span_cat[SPAN_KINDS] = {"comm", "compute", "comm",
+						 "stall", "wait"};
+
+struct track {
+	FILE *f;
+	int tid;
+	double us_per_cycle;
+	int kind;	/* pending span, -1 none */
+	double t0, t1;	/* cycles */
+	long n_events;
+};
+
+static void flush(struct track *k)
+{
+	if (k->kind < 0 || !(k->t1 > k->t0))
+		return;
+	/* fixed-point microseconds: begin and end rounded the same way, so
+	 * ts + dur never passes the next span's ts */
+	double b = floor(k->t0 * k->us_per_cycle * 1e6 + 0.5) / 1e6;
+	double e = floor(k->t1 * k->us_per_cycle * 1e6 + 0.5) / 1e6;
+	fprintf(k->f,
+		",\n{\"name\":\"%s\",\"cat\":\"%s\",\"ph\":\"X\",\"pid\":1,"
+		"\"tid\":%d,\"ts\":%.6f,\"dur\":%.6f}",
+		span_name[k->kind], span_cat[k->kind], k->tid, b, e - b);
+	k->n_events++;
+	k->kind = -1;
+}
+
+static void span(struct track *k, int kind, double t0, double len)
+{
+	if (!(len > 1e-9))
+		return;
+	if (k->kind == kind && fabs(k->t1 - t0) < 1e-6) {
+		k->t1 = t0 + len;
+		return;
+	}
+	flush(k);
+	k->kind = kind;
+	k->t0 = t0;
+	k->t1 = t0 + len;
+}
+
+/* The spans of stage s, its busy time scaled by `scale`. */
+static void stage_spans(const struct trace_data *t, int s, double scale,
+			struct track *k)
+{
+	const struct trace_stage *ts = &t->stages[s];
+	double cm = ts->compute_cycles + ts->comm_cycles;
+	double comp_share = cm > 0 ? ts->compute_cycles / cm : 1;
+	double wi = ts->wait_in_cycles, wo = ts->wait_out_cycles;
+	double stall_share = wi + wo > 0 ? wo / (wi + wo) : 0;
+	for (int w = 0; w < t->n_win; w++) {
+		double t0 = w * t->window_cycles;
+		double t1 = t0 + t->window_cycles;
+		if (t1 > t->total_cycles)
+			t1 = t->total_cycles;
+		double len = t1 - t0;
+		if (!(len > 0))
+			break;
+		double busy = t->stage_busy[w * t->n_stages + s] * scale;
+		busy = busy < 0 ? 0 : busy > len ? len : busy;
+		double comp = busy * comp_share;
+		double recv = (busy - comp) * ts->recv_share;
+		double send = busy - comp - recv;
+		double stall = (len - busy) * stall_share;
+		double x = t0;
+		span(k, SPAN_RECV, x, recv);
+		x += recv;
+		span(k, SPAN_COMPUTE, x, comp);
+		x += comp;
+		span(k, SPAN_SEND, x, send);
+		x += send;
+		span(k, SPAN_STALL, x, stall);
+		x += stall;
+		span(k, SPAN_WAIT, x, t1 - x);
+	}
+	flush(k);
+}
+
+static void meta(FILE *f, const char *what, int tid, const char *name,
+		 int sort)
+{
+	fprintf(f, ",\n{\"name\":\"%s\",\"ph\":\"M\",\"pid\":1,\"tid\":%d,"
+		   "\"args\":{\"name\":",
+		what, tid);
+	trace_json_str(f, name);
+	fprintf(f, "}}");
+	fprintf(f, ",\n{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":1,"
+		   "\"tid\":%d,\"args\":{\"sort_index\":%d}}",
+		tid, sort);
+}
+
+static void counter(FILE *f, const char *name, double ts_us, double v)
+{
+	char buf[32];
+	fprintf(f, ",\n{\"name\":\"%s\",\"ph\":\"C\",\"pid\":1,\"ts\":%.6f,"
+		   "\"args\":{\"value\":%s}}",
+		name, ts_us, fmt_double_exact(buf, isfinite(v) ? v : 0));
+}
+
+int trace_chrome_write(const struct trace_data *t, const char *dir,
+		       const struct trace_opts *o, struct diag *d)
+{
+	char *path = trace_path(dir, "trace.json");
+	struct outfile of;
+	int rc = outfile_open(&of, path, d);
+	free(path);
+	if (rc)
+		return WS_EIO;
+	FILE *f = of.f;
+	double usc = t->clock_ghz > 0 ? 1e-3 / t->clock_ghz : 1e-3;
+	char buf[32];
+	fprintf(f, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"network\":");
+	trace_json_str(f, t->network);
+	fprintf(f, ",\"machine\":");
+	trace_json_str(f, t->machine);
+	fprintf(f, ",\"job\":");
+	trace_json_str(f, t->job);
+	fprintf(f, ",\"clock_ghz\":%s", fmt_double_exact(buf, t->clock_ghz));
+	fprintf(f, ",\"window_cycles\":%s",
+		fmt_double_exact(buf, t->window_cycles));
+	fprintf(f, ",\"total_cycles\":%s",
+		fmt_double_exact(buf, t->total_cycles));
+	fprintf(f, ",\"spans\":\"per time window, see docs/traces.md\"},\n"
+		   "\"traceEvents\":[\n");
+	char *pname = xasprintf("%s on %s (%s)", t->network, t->machine, t->job);
+	fprintf(f, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,"
+		   "\"args\":{\"name\":");
+	trace_json_str(f, pname);
+	fprintf(f, "}}");
+	free(pname);
+	int sort = 0;
+	for (int s = 0; s < t->n_stages; s++) {
+		const struct trace_stage *ts = &t->stages[s];
+		char *name = xasprintf("%d %s (%s %dx%d at %d,%d)", s, ts->name,
+				       ts->kind, ts->r.w, ts->r.h, ts->r.x,
+				       ts->r.y);
+		meta(f, "thread_name", s + 1, name, sort++);
+		free(name);
+		struct track k = {f, s + 1, usc, -1, 0, 0, 0};
+		stage_spans(t, s, 1.0, &k);
+		int np = o->pe_tracks < TRACE_MAX_PE_TRACKS ? o->pe_tracks
+							    : TRACE_MAX_PE_TRACKS;
+		int64_t area = (int64_t)ts->r.w * ts->r.h;
+		for (int i = 0; i < np && t->pe_util && area > 0; i++) {
+			/* evenly along the rectangle's diagonal */
+			int64_t px = ts->r.x + (int64_t)ts->r.w * (2 * i + 1) / (2 * np);
+			int64_t py = ts->r.y + (int64_t)ts->r.h * (2 * i + 1) / (2 * np);
+			if (px >= t->width || py >= t->height)
+				continue;
+			double busy = t->pe_util[py * t->width + px] * t->total_cycles;
+			double scale = ts->ref_busy_cycles > 0
+					       ? busy / ts->ref_busy_cycles
+					       : 0;
+			int tid = 100000 + s * TRACE_MAX_PE_TRACKS + i;
+			name = xasprintf("  PE (%lld,%lld) of %s", (long long)px,
+					 (long long)py, ts->name);
+			meta(f, "thread_name", tid, name, sort++);
+			free(name);
+			struct track kp = {f, tid, usc, -1, 0, 0, 0};
+			stage_spans(t, s, scale > 1 ? 1 : scale, &kp);
+		}
+	}
+	for (int w = 0; w < t->n_win; w++) {
+		double ts_us = w * t->window_cycles * usc;
+		if (w * t->window_cycles >= t->total_cycles)
+			break;
+		counter(f, "PE utilisation", ts_us, t->win_pe_util[w]);
+		counter(f, "fabric utilisation", ts_us, t->win_fabric_util[w]);
+		counter(f, "power (W)", ts_us, t->win_power_w[w]);
+	}
+	fprintf(f, "\n]}\n");
+	return outfile_commit(&of, d) ? WS_EIO : 0;
+}

@@ -1,0 +1,135 @@
+/*
+ * trace_int.h: inside traces/ only.  struct trace_data is a self-contained
+ * snapshot of what every picture shows, so that pictures can be drawn from
+ * a live run (trace_data_build) or from saved files (trace_data_load) by the
+ * same code.
+ *
+ *   trace_data
+ *     run:     names, job, mesh size, clock, SRAM per PE, total cycles
+ *     stages[] rectangle, time breakdown, SRAM bytes, send/receive shares
+ *     routes[] corner points, wavelets, pass
+ *     nodes[], edges[]   the network graph (empty when no graph was given)
+ *     win      per window: stage busy (ref PE), PE util, fabric util, power
+ *     pe_util[W*H], link_util[W*H*4] (id = (y*W + x)*4 + dir), NULL if absent
+ *     gpu      the baseline comparison figures
+ */
+#ifndef WAFERSIM_TRACE_INT_H
+#define WAFERSIM_TRACE_INT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "compiler/plan.h"
+#include "sim/diag.h"
+#include "traces/trace.h"
+
+#define TRACE_FORMAT "wafersim-trace"
+#define TRACE_FORMAT_VERSION 1
+
+struct trace_stage {
+	char *name;
+	char *kind;
+	struct rect r;
+	int64_t pes;
+	double compute_cycles, comm_cycles, wait_in_cycles, wait_out_cycles;
+	double recv_share;	/* share of comm spent receiving (0..1) */
+	double ref_busy_cycles; /* reference PE: compute + comm */
+	int64_t sram_bytes;	/* fullest PE */
+	double fma;
+	char *limit;
+};
+
+struct trace_route {
+	int src, dst, color;
+	char *pass;
+	int64_t wavelets;
+	int n_points;
+	struct plan_point *points;
+};
+
+struct trace_node {
+	char *name, *op, *shape;
+	int64_t params;
+	double flops_fwd;	/* per sample */
+	int stage;		/* -1: not placed (free op, input) */
+};
+
+struct trace_edge {
+	int from, to;		/* node ids */
+	char *label;
+	int dashed;		/* shared weights */
+};
+
+struct trace_gpu {
+	int present;
+	char *name;
+	int n_gpus;
+	int train;		/* figures are for training (else inference) */
+	double wafer_s, wafer_j;	  /* the campaign on the wafer */
+	double gpu_s[2], gpu_j[2];	  /* eager, graph-captured */
+	double speedup[2], energy_ratio[2];
+};
+
+struct trace_data {
+	char *network, *machine, *strategy, *job, *mode;
+	int64_t width, height;
+	double clock_ghz;
+	int64_t sram_bytes_per_pe;
+	double total_cycles;
+	int n_stages, n_routes, n_nodes, n_edges;
+	struct trace_stage *stages;
+	struct trace_route *routes;
+	struct trace_node *nodes;
+	struct trace_edge *edges;
+	/* time windows */
+	int n_win;
+	double window_cycles;
+	double *stage_busy;	/* [n_win * n_stages] */
+	double *win_pe_util, *win_fabric_util, *win_power_w; /* [n_win] */
+	double avg_power_w, energy_j;
+	float *pe_util;		/* [W*H], NULL if absent */
+	float *link_util;	/* [W*H*4], NULL if absent */
+	int link_dirs_saved;	/* link_util holds 4 directions (else the
+				   busiest in slot 0 of each PE) */
+	struct trace_gpu gpu;
+};
+
+void trace_data_init(struct trace_data *t);
+void trace_data_release(struct trace_data *t);
+int trace_data_build(const struct report_in *r, struct trace_data *t);
+/* stats.json + grid CSVs into dir */
+int trace_data_save(const struct trace_data *t, const char *dir,
+		    const struct trace_opts *o, struct diag *d);
+int trace_data_load(const char *dir, struct trace_data *t, struct diag *d);
+
+/* Busiest outgoing link of PE id, wavelets per cycle. */
+float trace_link_max(const struct trace_data *t, int64_t id);
+
+/* Renderers (each writes its files into dir). */
+int trace_chrome_write(const struct trace_data *t, const char *dir,
+		       const struct trace_opts *o, struct diag *d);
+int trace_heat_write(const struct trace_data *t, const char *dir,
+		     const struct trace_opts *o, struct diag *d);
+int trace_place_write(const struct trace_data *t, const char *dir,
+		      const struct trace_opts *o, struct diag *d);
+int trace_graph_write(const struct trace_data *t, const char *dir,
+		      const struct trace_opts *o, struct diag *d);
+int trace_plot_write(const struct trace_data *t, const char *dir,
+		     const struct trace_opts *o, struct diag *d);
+
+/* Pixels per PE (>= 1) or PEs per pixel (bin > 1) for a mesh. */
+void trace_heat_scale(int64_t w, int64_t h, int heat_bin, int *scale,
+		      int *bin);
+
+/* Run argv (a program found on PATH) inside dir, output discarded; if tmp
+ * is given (a file name ending ".tmp" in dir) rename it to its final name
+ * on success, remove it on failure.  0 on success, 1 if the program is
+ * missing or failed. */
+int trace_run_tool(const char *dir, const char *const *argv, const char *tmp);
+
+/* "dir/name" (heap). */
+char *trace_path(const char *dir, const char *name);
+/* JSON string literal of s (quotes and escapes) to f. */
+void trace_json_str(FILE *f, const char *s);
+
+#endif
