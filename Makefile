@@ -75,7 +75,7 @@ deps:
 # that pkg-config sees the freshly installed packages.
 run: deps
 	@$(MAKE) --no-print-directory $(BIN)
-	$(BIN) run uno --machine wse2 --gpu h100
+	$(BIN) run uno --machine wse2 --gpu h100 --trace out/uno-wse2
 
 test: deps
 	@$(MAKE) --no-print-directory all

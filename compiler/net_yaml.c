@@ -950,7 +950,7 @@ static int parse_dtype(const char *s)
 static int parse_input(struct ny *c, const char *name, yaml_node_t *v)
 {
 	yaml_node_t *shape = v;
-	enum dtype dt = DT_FP32;
+	enum dtype dt = c->g->param_dtype; /* float inputs: the network's */
 	if (v->type == YAML_MAPPING_NODE) {
 		shape = map_get(c, v, "shape");
 		yaml_node_t *dn = map_get(c, v, "dtype");

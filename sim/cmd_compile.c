@@ -106,8 +106,9 @@ static void print_json(const struct graph *g, const struct cost_totals *t,
 		       l->cost.act_out_bytes, l->cost.saved_bytes,
 		       l->cost.opt_state_bytes, i + 1 < g->n_layers ? "," : "");
 	}
-	printf(" ],\n \"totals\": {\"layers\": %d, \"params\": %" PRId64,
-	       g->n_layers, t->params);
+	printf(" ],\n \"totals\": {\"layers\": %d, \"params\": %" PRId64
+	       ", \"buffers\": %" PRId64,
+	       g->n_layers, t->params, t->buffers);
 	for (int p = 0; p < PASS_COUNT; p++)
 		printf(", \"mat_flops_%s\": %" PRId64 ", \"ew_flops_%s\": %" PRId64,
 		       pass[p], t->mat_flops[p], pass[p], t->ew_flops[p]);
@@ -184,6 +185,10 @@ static void print_table(const struct graph *g, const struct cost_totals *t,
 	printf("  parameters            %" PRId64 " (%s, %s weights)\n",
 	       t->params, human(b1, sizeof(b1), (double)t->weight_bytes, "B"),
 	       dtype_name(g->param_dtype));
+	if (t->buffers)
+		printf("  buffers               %" PRId64
+		       " (batch-norm running statistics, not trained)\n",
+		       t->buffers);
 	printf("  forward               %" PRId64 " FLOPs (matrix %" PRId64
 	       ", elementwise %" PRId64 ")\n",
 	       cost_infer_flops_per_sample(t), t->mat_flops[PASS_FWD],

@@ -55,6 +55,8 @@ static const char run_help[] =
 	"  --vcd FILE          with systemc: waveform of the slowest stage\n"
 	"  --trace DIR         write timeline, heatmaps, placement map, graph and\n"
 	"                      charts into DIR (docs/traces.md; re-render: plot)\n"
+	"  --trace-detail      with --trace: link maps per direction, 4 sampled\n"
+	"                      PE tracks per stage in the timeline\n"
 	"\nexample: wafersim run uno --machine wse2 --gpu h100 --runs 1000\n";
 
 struct progress {
@@ -143,6 +145,7 @@ int cmd_run(int argc, char **argv)
 		{"engine", required_argument, 0, 'E'},
 		{"vcd", required_argument, 0, 'V'},
 		{"trace", required_argument, 0, 'T'},
+		{"trace-detail", no_argument, 0, 'D'},
 		{0, 0, 0, 0}};
 	const char *mname = "wse2", *strategy = NULL, *plan_file = NULL;
 	const char *gpu_arg = NULL, *out_path = NULL, *region = NULL;
@@ -157,6 +160,8 @@ int cmd_run(int argc, char **argv)
 	struct sc_ref_opts sco;
 	sc_ref_opts_init(&sco);
 	const char *trace_dir = NULL; /* --trace: traces/trace.h */
+	struct trace_opts topt;
+	trace_opts_init(&topt);
 	optind = 1;
 	opterr = 0;
 	int c;
@@ -249,6 +254,7 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'V': sco.vcd_path = optarg; break;
 		case 'T': trace_dir = optarg; break;
+		case 'D': topt.link_dirs = 1; topt.pe_tracks = 4; break;
 		default:
 			return cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
 		}
@@ -412,7 +418,7 @@ int cmd_run(int argc, char **argv)
 					    do_train, &sco, stdout, &worst, &d)))
 			goto done;
 	}
-	if (trace_dir && (rc = trace_write(&ri, trace_dir, NULL, &d)))
+	if (trace_dir && (rc = trace_write(&ri, trace_dir, &topt, &d)))
 		goto done;
 	if (verbose) {
 		double wall = wall_seconds() - t0;

@@ -359,8 +359,13 @@ void report_text(const struct report_in *r, FILE *out)
 		fprintf(out, "\nTraining (simulated: %d steps of %lld samples, %s)\n",
 			t->steps, (long long)t->batch,
 			t->full ? "every PE timed" : "one reference PE per stage");
-		fprintf(out, "  time per step      %s  (first step %s, pipeline fill included)\n",
-			report_fmt_s(a, f.step_s), report_fmt_s(b, f.step_first_s));
+		if (t->mode == MODE_STREAMING)
+			fprintf(out, "  time per step      %s  (every layer's weights in "
+				"twice, gradients out)\n", report_fmt_s(a, f.step_s));
+		else
+			fprintf(out, "  time per step      %s  (first step %s, pipeline "
+				"fill included)\n",
+				report_fmt_s(a, f.step_s), report_fmt_s(b, f.step_first_s));
 		fprintf(out, "  samples per second %s\n", fmt_n(a, f.samples_per_s));
 		if (r->dataset_samples > 0)
 			fprintf(out, "  epoch              %s  (%s samples, %lld steps); "

@@ -20,8 +20,17 @@ void trace_opts_init(struct trace_opts *o)
 	o->graphviz = 1;
 }
 
+/* mkdir -p */
 static int make_dir(const char *dir, struct diag *d)
 {
+	char *p = xstrdup(dir);
+	for (char *s = p + 1; *s; s++)
+		if (*s == '/') {
+			*s = 0;
+			mkdir(p, 0777);
+			*s = '/';
+		}
+	free(p);
 	if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
 		struct stat sb;
 		if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))

@@ -177,18 +177,26 @@ int trace_heat_write(const struct trace_data *t, const char *dir,
 		snprintf(file, sizeof(file), k < 0 ? "heat_link.png"
 						   : "heat_link_%s.png",
 			 k < 0 ? "" : dn[k]);
-		struct heat h = {.file = file, .unit = "wavelets/cyc",
-				 .v = v, .used = NULL, .hi = max_of(v, n)};
+		/* a link carries at most one wavelet per cycle: the scale
+		 * tops at that; more (the engine counting a stream's lanes
+		 * on one link) saturates and is counted in the subtitle */
+		double top = max_of(v, n);
+		int64_t over = 0;
+		for (int64_t i = 0; i < n; i++)
+			over += v[i] > 1.0f;
+		struct heat h = {.file = file, .unit = "wavelet/cyc",
+				 .v = v, .used = NULL,
+				 .hi = top > 1 ? 1 : top};
 		title = xasprintf("Link utilisation%s%s: %s on %s (%s)",
 				  k < 0 ? "" : ", ", k < 0 ? "" : dn[k],
 				  t->network, t->machine, t->job);
 		h.title = title;
 		snprintf(h.subtitle, sizeof(h.subtitle),
 			 k < 0 ? "wavelets per cycle on each PE's busiest "
-				 "outgoing link, over %.0f cycles"
+				 "outgoing link, over %.0f cycles; %lld above 1"
 			       : "wavelets per cycle leaving each PE this way, "
-				 "over %.0f cycles",
-			 t->total_cycles);
+				 "over %.0f cycles; %lld above 1",
+			 t->total_cycles, (long long)over);
 		rc = heat_draw(t, dir, &h, o, d);
 		free(title);
 	}

@@ -266,6 +266,50 @@ static void test_compile_speed(void)
 	}
 }
 
+/* tests/golden/compile_*: output compared byte for byte (README there). */
+static void test_golden(void)
+{
+	static const char *const cases[] = {"compile_uno",
+					    "compile_attn_onnx_json"};
+	int update = getenv("WAFERSIM_UPDATE_GOLDEN") != NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *rel = xasprintf("tests/golden/%s/args", cases[i]);
+		char *ap = tu_path(rel), *args, *want, *out, *err;
+		free(rel);
+		rel = xasprintf("tests/golden/%s/expected", cases[i]);
+		char *ep = tu_path(rel);
+		free(rel);
+		size_t len;
+		struct diag d;
+		diag_init(&d);
+		CU_ASSERT_EQUAL_FATAL(read_file(ap, &args, &len, &d), 0);
+		while (len && args[len - 1] == '\n')
+			args[--len] = 0;
+		CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
+		const char *body = strchr(out, '\n');
+		body = body ? body + 1 : out;
+		if (update) {
+			FILE *f = fopen(ep, "w");
+			CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+			fputs(body, f);
+			fclose(f);
+		}
+		CU_ASSERT_EQUAL_FATAL(read_file(ep, &want, &len, &d), 0);
+		CU_ASSERT_STRING_EQUAL(body, want);
+		if (strcmp(body, want))
+			fprintf(stderr, "golden %s differs (see tests/golden/"
+					"README.md)\n",
+				cases[i]);
+		free(want);
+		free(out);
+		free(err);
+		free(args);
+		free(ap);
+		free(ep);
+		diag_release(&d);
+	}
+}
+
 int suite_cost(void)
 {
 	static const struct tu_test tests[] = {
@@ -277,6 +321,7 @@ int suite_cost(void)
 		{"compile command: table, JSON, DOT, errors", test_compile_cli},
 		{"compile of the largest networks under 0.5 s",
 		 test_compile_speed},
+		{"golden compile outputs", test_golden},
 		{0},
 	};
 	return tu_add_suite("cost", tests);

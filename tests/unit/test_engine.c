@@ -403,6 +403,30 @@ static void test_energy(void)
 	       idle / 1e3);
 	CU_ASSERT(full >= 10e3 && full <= 25e3);
 	CU_ASSERT(idle < full);
+	/* and a simulated run that keeps the whole wafer computing: four
+	 * compute-bound dense stages side by side over all 757 x 996 PEs */
+	{
+		struct plan p;
+		int64_t w = m.width / 4;
+		tp_dense_chain(&p, &m, 4,
+			       (const int64_t[]){64 * w, 64 * m.height,
+						 64 * w, 64 * m.height, 64 * w},
+			       (int)w, (int)m.height, PREC_MIXED);
+		struct stats st;
+		CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_INFER, 16, 0, &st), 0);
+		double peak = 0;
+		for (int i = 0; i < st.win.n; i++) {
+			double pw = energy_window_power_w(&st, &m, i);
+			if (pw > peak)
+				peak = pw;
+		}
+		printf("    wse2 simulated, whole wafer busy: %.1f kW at the "
+		       "busiest window, PE utilisation %.0f%%\n", peak / 1e3,
+		       100 * stats_pe_utilisation(&st));
+		CU_ASSERT(peak >= 10e3 && peak <= 25e3);
+		stats_release(&st);
+		tp_release(&p);
+	}
 	struct machine s;
 	load("mini64", &s);
 	struct plan p;

@@ -246,6 +246,47 @@ static void test_zoo_params(void)
 	}
 }
 
+/* Truncated and byte-mutated zoo files: a graph or a reported error, never
+ * a crash (run under `make asan` too). */
+static void test_mangled_never_crashes(void)
+{
+	static const char *const files[] = {"models/nets/resnet50.yaml",
+					    "models/nets/st1.yaml"};
+	static const char junk[] = "{}[]:,-$ \n#x9";
+	uint64_t seed = 99;
+	for (size_t f = 0; f < ARRAY_SIZE(files); f++) {
+		char *path = tu_path(files[f]);
+		char *text;
+		size_t len;
+		struct diag d;
+		diag_init(&d);
+		CU_ASSERT_EQUAL_FATAL(read_file(path, &text, &len, &d), 0);
+		char *buf = xmalloc(len + 1);
+		for (int round = 0; round < 200; round++) {
+			memcpy(buf, text, len + 1);
+			size_t n = len;
+			seed = seed * 6364136223846793005ull +
+			       1442695040888963407ull;
+			if (round % 2)
+				n = (size_t)(seed >> 33) % len; /* truncate */
+			else
+				buf[(seed >> 33) % len] =
+					junk[(seed >> 20) % (sizeof(junk) - 1)];
+			buf[n] = 0;
+			struct graph g;
+			diag_clear(&d);
+			int rc = net_yaml_load_string("m.yaml", buf, n, &g, &d);
+			CU_ASSERT(rc == 0 || (rc == WS_EINPUT && diag_count(&d)));
+			if (rc == 0)
+				graph_release(&g);
+		}
+		free(buf);
+		free(text);
+		free(path);
+		diag_release(&d);
+	}
+}
+
 int suite_net_yaml(void)
 {
 	static const struct tu_test tests[] = {
@@ -259,6 +300,8 @@ int suite_net_yaml(void)
 		{"cycle", test_bad_cycle},
 		{"dangling input", test_bad_dangling_input},
 		{"syntax, unknown block, duplicate name", test_bad_yaml_syntax},
+		{"mangled files: errors, never crashes",
+		 test_mangled_never_crashes},
 		{0},
 	};
 	return tu_add_suite("net_yaml", tests);

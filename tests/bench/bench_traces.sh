@@ -1,0 +1,43 @@
+#!/bin/sh
+# bench_traces.sh: cost of `--trace` on the full wse2 Uno run (the budget:
+# under 5 s and under 100 MB by default), and the finer-detail options.
+# Prints: wall seconds without and with traces (best of 3), the difference,
+# the directory size, and the C-only re-render time (wafersim plot without
+# gnuplot and Graphviz).  Fails if the default exceeds the budget.
+set -u
+bin=${1:-build/wafersim}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+best() { # best wall seconds of 3 runs of "$@"
+	b=
+	for i in 1 2 3; do
+		t0=$(date +%s.%N)
+		"$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; return 1; }
+		t1=$(date +%s.%N)
+		t=$(echo "$t1 - $t0" | bc -l)
+		if [ -z "$b" ] || [ "$(echo "$t < $b" | bc -l)" = 1 ]; then b=$t; fi
+	done
+	printf '%.3f' "$b"
+}
+
+run="$bin run uno --machine wse2 --gpu h100"
+base=$(best $run) || exit 1
+with=$(best $run --trace "$tmp/t") || exit 1
+mb=$(du -sm "$tmp/t" | cut -f1)
+files=$(ls "$tmp/t" | wc -l)
+replot=$(best "$bin" plot "$tmp/t" -o "$tmp/r" --no-gnuplot --no-graphviz) || exit 1
+full=$(best "$bin" plot "$tmp/t" -o "$tmp/f") || exit 1
+add=$(echo "$with - $base" | bc -l)
+printf 'traces: uno on wse2: run %s s, with --trace %s s (adds %.3f s), %s MB in %s files\n' \
+	"$base" "$with" "$add" "$mb" "$files"
+printf 'traces: re-render from saved stats: %s s (C pictures, JSON, CSV), %s s with gnuplot and Graphviz\n' \
+	"$replot" "$full"
+# finer detail: per-direction link maps and 4 sampled PE tracks per stage
+detail=$(best $run --trace "$tmp/d" --trace-detail) || exit 1
+dmb=$(du -sm "$tmp/d" | cut -f1)
+printf 'traces: run with --trace-detail (link maps per direction, 4 PE tracks per stage): %s s, %s MB\n' "$detail" "$dmb"
+ok=1
+[ "$(echo "$add < 5" | bc -l)" = 1 ] || { echo "traces: FAIL: adds $add s (budget 5 s)"; ok=0; }
+[ "$mb" -lt 100 ] || { echo "traces: FAIL: $mb MB (budget 100 MB)"; ok=0; }
+[ $ok = 1 ]

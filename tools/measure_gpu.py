@@ -1,0 +1,609 @@
+#!/usr/bin/env python3
+"""Measure training and inference time and energy of wafersim networks on
+your own GPU, in the format `wafersim validate gpu` reads.
+
+    python3 tools/measure_gpu.py uno p1b1 --batch 32,256 --out my_gpu/
+    wafersim validate gpu my_gpu/train.jsonl --gpu MY_GPU.yaml \
+        --graphs my_gpu/graphs.jsonl
+
+What it supports, honestly:
+- Networks are read from the zoo's YAML format (models/nets/NAME.yaml, or
+  any file in that format you point at): the script builds a PyTorch module
+  from it.  Ops: dense, conv (1-3 D, groups), maxpool, avgpool,
+  globalavgpool, batchnorm, layernorm, relu, sigmoid, tanh, gelu, softmax,
+  dropout, embedding (also a table used whole, `in: []`), attention
+  (packed qkv or q, k, v), add, sub, mul, div, matmul, concat, flatten,
+  reshape, transpose, split, slice, squeeze, mse_loss, cross_entropy; blocks
+  with params, repeat, share/shared.  Anything else stops with a message
+  naming the layer.  ONNX files are not read: write the network in YAML.
+- A training step is what wafersim models: zero_grad(set_to_none=True),
+  forward, loss, backward, optimizer step (SGD with momentum 0.9 by
+  default; --optimizer sgd|momentum|adam), synthetic inputs already on the
+  GPU, no input pipeline, one GPU.
+- fp32 uses PyTorch's defaults (TF32 off for matmul, on for cuDNN); bf16 and
+  fp16 use torch.autocast around forward and loss (fp16 without a loss
+  scaler: timing only).
+- Times are CUDA-event medians (>= 10 steps and >= 0.6 s after 5 warm-up
+  steps).  Energy needs NVML (pip package nvidia-ml-py, module pynvml) and
+  a GPU that reports total energy (Volta or newer); without it the energy
+  fields are null and `validate gpu` compares times only.
+- --graphs also captures the step in a CUDA graph (graphs.jsonl), the GPU
+  without launch and framework overhead.
+- --micro adds GEMM and bandwidth microbenchmarks (micro.jsonl), the data
+  the GEMM-rate curve is calibrated on.
+
+Needs: python3, torch (CUDA build), PyYAML; optional pynvml.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+try:
+    import yaml
+except ImportError:  # pragma: no cover
+    sys.exit("measure_gpu: needs PyYAML (pip install pyyaml)")
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ZOO = os.path.join(HERE, "..", "models", "nets")
+
+
+# ------------------------------------------------------------ YAML networks
+class NetError(Exception):
+    pass
+
+
+def _list(v):
+    if v is None:
+        return None
+    return v if isinstance(v, list) else [v]
+
+
+def _tuple(v, n):
+    if isinstance(v, (list, tuple)):
+        if len(v) == 1:
+            return tuple(v) * n
+        return tuple(v)
+    return (v,) * n
+
+
+class Layer:
+    """One layer after block expansion: op, attributes, inputs, weights owner."""
+
+    def __init__(self, name, op, attrs, inputs, owner):
+        self.name, self.op, self.attrs, self.inputs, self.owner = name, op, attrs, inputs, owner
+
+
+class YamlNet:
+    """Expands a zoo YAML network into a flat list of layers (names as
+    wafersim prints them: block applications prefixed "app/", repeats
+    suffixed ".1", ".2", ...)."""
+
+    def __init__(self, path):
+        with open(path) as f:
+            self.doc = yaml.safe_load(f)
+        if not isinstance(self.doc, dict) or "layers" not in self.doc:
+            raise NetError(f"{path}: not a wafersim network (no 'layers')")
+        self.path = path
+        self.name = self.doc.get("name", os.path.splitext(os.path.basename(path))[0])
+        self.batch = int(self.doc.get("batch", 32))
+        self.blocks = self.doc.get("blocks") or {}
+        self.inputs = {}
+        for k, v in (self.doc.get("inputs") or {}).items():
+            if isinstance(v, dict):
+                self.inputs[k] = (list(v["shape"]), v.get("dtype", "fp32"))
+            else:
+                self.inputs[k] = (list(v), "fp32")
+        self.layers = []
+        self.alias = {k: k for k in self.inputs}
+        self._expand(self.doc["layers"], prefix="", bind={}, params={}, share_prefix=None,
+                     prev=list(self.inputs)[-1] if self.inputs else None)
+
+    def _subst(self, v, params):
+        if isinstance(v, str) and v.startswith("$"):
+            if v[1:] not in params:
+                raise NetError(f"{self.path}: unknown block parameter '{v}'")
+            return params[v[1:]]
+        if isinstance(v, list):
+            return [self._subst(x, params) for x in v]
+        return v
+
+    def _resolve(self, n, prefix, bind):
+        if n in bind:
+            return bind[n]
+        for p in (prefix, ""):
+            if p + n in self.alias:
+                return self.alias[p + n]
+        raise NetError(f"{self.path}: input '{n}' names no earlier layer or input")
+
+    def _expand(self, entries, prefix, bind, params, share_prefix, prev):
+        for e in entries:
+            e = {k: self._subst(v, params) for k, v in e.items()}
+            local = e.get("name")
+            if not local:
+                raise NetError(f"{self.path}: a layer needs a 'name'")
+            repeat = int(e.get("repeat", 1))
+            share = e.get("share")
+            shared = bool(e.get("shared", False))
+            first = None
+            for r in range(repeat):
+                full = prefix + local + (f".{r + 1}" if repeat > 1 else "")
+                if share:
+                    owner = prefix + share + (f".{r + 1}" if repeat > 1 else "")
+                elif share_prefix:
+                    owner = share_prefix + local + (f".{r + 1}" if repeat > 1 else "")
+                elif r > 0 and shared:
+                    owner = first
+                else:
+                    owner = full
+                first = first or full
+                ins = _list(e.get("in")) if r == 0 else None
+                if ins is None:
+                    ins = [prev] if prev is not None else []
+                else:
+                    ins = [self._resolve(n, prefix, bind) for n in ins]
+                if "block" in e:
+                    out = self._apply_block(e, full, owner if owner != full else None, ins, params)
+                else:
+                    op = e.get("op")
+                    if not op:
+                        raise NetError(f"{self.path}: layer '{full}' needs 'op' or 'block'")
+                    attrs = {k: v for k, v in e.items()
+                             if k not in ("name", "op", "in", "repeat", "share", "shared")}
+                    self.layers.append(Layer(full, op, attrs, ins, owner))
+                    out = full
+                self.alias[full] = out
+                prev = out
+            if repeat > 1:
+                self.alias[prefix + local] = prev
+        return prev
+
+    def _apply_block(self, e, app, share_app, ins, outer_params):
+        b = self.blocks.get(e["block"])
+        if b is None:
+            raise NetError(f"{self.path}: unknown block '{e['block']}' in '{app}'")
+        params = dict(b.get("params") or {})
+        params.update({k: self._subst(v, outer_params) for k, v in (e.get("with") or {}).items()})
+        names = b.get("inputs") or ["in"]
+        bind = dict(zip(names, ins))
+        out = self._expand(b["layers"], prefix=app + "/", bind=bind, params=params,
+                           share_prefix=(share_app + "/") if share_app else None,
+                           prev=ins[0] if ins else None)
+        if b.get("output"):
+            out = self._resolve(b["output"], app + "/", bind)
+        return out
+
+
+class Net(nn.Module):
+    """Runs the flat layer list; modules are made on the first call, when
+    input shapes are known (call it once before creating the optimizer)."""
+
+    LOSSES = ("mse_loss", "cross_entropy")
+
+    def __init__(self, ynet):
+        super().__init__()
+        self.y = ynet
+        self.mods = nn.ModuleDict()
+        self.tables = nn.ParameterDict()
+
+    @staticmethod
+    def _key(name):
+        return name.replace(".", "_").replace("/", "__")
+
+    def _module(self, L, x):
+        a, op = L.attrs, L.op
+        key = self._key(L.owner)
+        if key in self.mods:
+            return self.mods[key]
+        bias = bool(a.get("bias", True))
+        if op == "dense":
+            m = nn.Linear(x.shape[-1], int(a["units"]), bias=bias)
+        elif op == "conv":
+            nd = x.dim() - 2
+            cls = (nn.Conv1d, nn.Conv2d, nn.Conv3d)[nd - 1]
+            m = cls(x.shape[1], int(a["filters"]), _tuple(a.get("kernel", 1), nd),
+                    stride=_tuple(a.get("stride", 1), nd), padding=_tuple(a.get("padding", 0), nd),
+                    dilation=_tuple(a.get("dilation", 1), nd), groups=int(a.get("groups", 1)), bias=bias)
+        elif op == "batchnorm":
+            m = (nn.BatchNorm1d, nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)[max(x.dim() - 2, 0)](x.shape[1])
+        elif op == "layernorm":
+            m = nn.LayerNorm(x.shape[-1])
+        elif op == "embedding":
+            m = nn.Embedding(int(a["vocab"]), int(a["dim"]))
+        else:
+            return None
+        m = m.to(x.device)
+        self.mods[key] = m
+        return m
+
+    def forward(self, *inputs, targets=None):
+        env = dict(zip(self.y.inputs, inputs))
+        loss = None
+        for L in self.y.layers:
+            xs = [env[n] for n in L.inputs]
+            x = xs[0] if xs else None
+            a, op = L.attrs, L.op
+            if op in ("dense", "conv", "batchnorm", "layernorm"):
+                y = self._module(L, x)(x)
+            elif op == "embedding":
+                if not xs:  # a table used whole (position embeddings)
+                    key = self._key(L.owner)
+                    if key not in self.tables:
+                        dev = next(iter(env.values())).device
+                        self.tables[key] = nn.Parameter(torch.randn(int(a["vocab"]), int(a["dim"]), device=dev))
+                    y = self.tables[key]
+                else:
+                    y = self._module(L, x)(x)
+            elif op == "relu":
+                y = F.relu(x)
+            elif op == "sigmoid":
+                y = torch.sigmoid(x)
+            elif op == "tanh":
+                y = torch.tanh(x)
+            elif op == "gelu":
+                y = F.gelu(x)
+            elif op == "softmax":
+                ax = int(a.get("axis", -1))
+                y = F.softmax(x, dim=ax + 1 if ax >= 0 else ax)
+            elif op == "dropout":
+                y = F.dropout(x, float(a.get("rate", 0.5)), self.training)
+            elif op in ("maxpool", "avgpool"):
+                nd = x.dim() - 2
+                k = _tuple(a.get("kernel", 2), nd)
+                fn = {("maxpool", 1): F.max_pool1d, ("maxpool", 2): F.max_pool2d, ("maxpool", 3): F.max_pool3d,
+                      ("avgpool", 1): F.avg_pool1d, ("avgpool", 2): F.avg_pool2d, ("avgpool", 3): F.avg_pool3d}[(op, nd)]
+                y = fn(x, k, stride=_tuple(a.get("stride", a.get("kernel", 2)), nd),
+                       padding=_tuple(a.get("padding", 0), nd), ceil_mode=bool(a.get("ceil_mode", False)))
+            elif op == "globalavgpool":
+                y = x.mean(dim=tuple(range(2, x.dim())), keepdim=True)
+            elif op in ("add", "sub", "mul", "div"):
+                y = xs[0]
+                for z in xs[1:]:
+                    y = {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div}[op](y, z)
+            elif op == "matmul":
+                y = torch.matmul(xs[0], xs[1])
+            elif op == "concat":
+                ax = int(a.get("axis", 0))
+                dt = torch.promote_types(xs[0].dtype, xs[-1].dtype)
+                y = torch.cat([z.to(dt) for z in xs], dim=ax + 1 if ax >= 0 else ax)
+            elif op == "flatten":
+                y = x.flatten(1)
+            elif op == "reshape":
+                y = x.reshape(x.shape[0], *[int(s) for s in a["shape"]])
+            elif op == "transpose":
+                y = x.permute(0, *[int(p) + 1 for p in a["perm"]])
+            elif op == "squeeze":
+                axes = a.get("axes")
+                y = x
+                for ax in sorted((_list(axes) or [i for i in range(x.dim() - 1) if x.shape[i + 1] == 1]), reverse=True):
+                    y = y.squeeze(int(ax) + 1)
+            elif op == "slice":
+                ax = int(a.get("axis", 0)) + 1
+                y = x[(slice(None),) * ax + (slice(int(a.get("start", 0)), a.get("end"), int(a.get("step", 1))),)]
+            elif op == "split":
+                raise NetError(f"layer '{L.name}': split is not supported by measure_gpu.py")
+            elif op == "attention":
+                y = self._attention(L, xs)
+            elif op in self.LOSSES:
+                if op == "mse_loss":
+                    t = xs[1] if len(xs) > 1 else torch.zeros_like(x)
+                    y = F.mse_loss(x.float(), t.float())
+                else:
+                    n = x.shape[-1]
+                    t = targets if targets is not None else torch.randint(0, n, x.shape[:-1], device=x.device)
+                    y = F.cross_entropy(x.float().reshape(-1, n), t.reshape(-1))
+                loss = y
+            else:
+                raise NetError(f"layer '{L.name}': op '{op}' is not supported by measure_gpu.py")
+            env[L.name] = y
+        return loss if loss is not None else y
+
+    @staticmethod
+    def _attention(L, xs):
+        h = int(L.attrs.get("heads", 1))
+        causal = bool(L.attrs.get("causal", False))
+        if len(xs) == 1:
+            q, k, v = xs[0].chunk(3, dim=-1)
+        else:
+            q, k, v = xs[:3]
+        b, s, d = q.shape
+        sp = lambda t: t.reshape(b, t.shape[1], h, d // h).transpose(1, 2)
+        q, k, v = sp(q), sp(k), sp(v)
+        if hasattr(F, "scaled_dot_product_attention"):
+            o = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
+        else:  # PyTorch < 2.0: unfused
+            w = (q @ k.transpose(-1, -2)) / math.sqrt(q.shape[-1])
+            if causal:
+                w = w.masked_fill(torch.ones(s, s, dtype=torch.bool, device=q.device).triu(1), float("-inf"))
+            o = torch.softmax(w, dim=-1) @ v
+        return o.transpose(1, 2).reshape(b, s, d)
+
+
+def make_inputs(ynet, batch, device):
+    xs = []
+    for name, (shape, dt) in ynet.inputs.items():
+        if dt in ("int64", "int32"):
+            vocab = 2
+            for L in ynet.layers:  # the embedding reading it sets the range
+                if L.op == "embedding" and name in L.inputs:
+                    vocab = int(L.attrs["vocab"])
+            xs.append(torch.randint(0, vocab, (batch, *shape), device=device))
+        else:
+            xs.append(torch.randn(batch, *shape, device=device))
+    return xs
+
+
+def find_net(name):
+    if os.path.exists(name):
+        return name
+    p = os.path.join(ZOO, name + ".yaml")
+    if os.path.exists(p):
+        return p
+    raise NetError(f"network '{name}' must be a file or a zoo name (models/nets/{name}.yaml)")
+
+
+# ------------------------------------------------------------ measurement
+class Energy:
+    def __init__(self, index):
+        self.h = None
+        try:
+            import pynvml
+            pynvml.nvmlInit()
+            self.nv = pynvml
+            self.h = pynvml.nvmlDeviceGetHandleByIndex(index)
+            pynvml.nvmlDeviceGetTotalEnergyConsumption(self.h)
+        except Exception as e:  # energy is optional
+            print("measure_gpu: no energy counter (%s); energy fields will be null" % e, file=sys.stderr)
+            self.h = None
+
+    def mj(self):
+        if self.h is None:
+            return None
+        try:
+            return self.nv.nvmlDeviceGetTotalEnergyConsumption(self.h)
+        except Exception:
+            return None
+
+
+def timed(fn, energy, min_iters=10, min_s=0.6, warm=5):
+    for _ in range(warm):
+        fn()
+    torch.cuda.synchronize()
+    times = []
+    e0 = energy.mj()
+    t0 = time.time()
+    while len(times) < min_iters or time.time() - t0 < min_s:
+        s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        s.record()
+        fn()
+        e.record()
+        e.synchronize()
+        times.append(s.elapsed_time(e))
+        if len(times) > 2000:
+            break
+    torch.cuda.synchronize()
+    wall = time.time() - t0
+    e1 = energy.mj()
+    times.sort()
+    j = None if e0 is None or e1 is None else (e1 - e0) / 1000.0 / len(times)
+    return {"median_ms": times[len(times) // 2], "min_ms": times[0], "max_ms": times[-1], "iters": len(times),
+            "wall_s": wall, "energy_j_per_iter": j, "avg_power_w": None if j is None else j * len(times) / wall}
+
+
+def make_opt(name, params):
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=1e-3)
+    if name == "adam":
+        return torch.optim.Adam(params, lr=1e-3)
+    return torch.optim.SGD(params, lr=1e-3, momentum=0.9)
+
+
+OPT_NAME = {"sgd": "sgd", "momentum": "sgd-momentum", "adam": "adam"}
+
+
+def autocast(prec):
+    if prec == "fp32":
+        return torch.autocast("cuda", enabled=False)
+    return torch.autocast("cuda", dtype=torch.bfloat16 if prec == "bf16" else torch.float16)
+
+
+def count_flops(model, inputs):
+    try:
+        from torch.utils.flop_counter import FlopCounterMode
+        fc = FlopCounterMode(display=False)
+        with fc:
+            model(*inputs).backward()
+        model.zero_grad(set_to_none=True)
+        fc2 = FlopCounterMode(display=False)
+        with torch.no_grad(), fc2:
+            model(*inputs)
+        return fc.get_total_flops(), fc2.get_total_flops()
+    except Exception as e:
+        print("measure_gpu: flop count failed:", e, file=sys.stderr)
+        return None, None
+
+
+def build(ynet, batch, device):
+    model = Net(ynet).to(device)
+    inputs = make_inputs(ynet, batch, device)
+    model.train()
+    with torch.no_grad():
+        model(*inputs)  # make the modules
+    return model, inputs
+
+
+def measure_net(path, batches, precs, opt_name, energy, out, graphs, device):
+    ynet = YamlNet(path)
+    for b in batches or [ynet.batch]:
+        for prec in precs:
+            rec = {"model": ynet.name, "batch": b, "precision": prec}
+            try:
+                model, inputs = build(ynet, b, device)
+                params = sum(p.numel() for p in model.parameters())
+                opt = make_opt(opt_name, model.parameters())
+                ft = ff = None
+                if prec == "fp32":
+                    ft, ff = count_flops(model, inputs)
+
+                def step():
+                    opt.zero_grad(set_to_none=True)
+                    with autocast(prec):
+                        loss = model(*inputs)
+                    loss.backward()
+                    opt.step()
+
+                def infer():
+                    with torch.no_grad(), autocast(prec):
+                        model(*inputs)
+
+                torch.cuda.reset_peak_memory_stats()
+                model.train()
+                tr = timed(step, energy)
+                model.eval()
+                inf = timed(infer, energy)
+                model.train()
+                rec.update({"params": params, "flops_train_step": ft, "flops_forward": ff, "train": tr,
+                            "infer": inf, "peak_mem_mib": torch.cuda.max_memory_allocated() / 2**20,
+                            "optimizer": OPT_NAME[opt_name],
+                            "tf32_matmul": torch.backends.cuda.matmul.allow_tf32,
+                            "tf32_cudnn": torch.backends.cudnn.allow_tf32})
+                log(out, "train.jsonl", rec)
+                if graphs:
+                    log(out, "graphs.jsonl", measure_graph(ynet, b, prec, opt_name, energy, device))
+                del model, opt
+            except NetError:
+                raise
+            except Exception as e:
+                rec["error"] = repr(e)[:300]
+                log(out, "train.jsonl", rec)
+            torch.cuda.empty_cache()
+
+
+def measure_graph(ynet, batch, prec, opt_name, energy, device):
+    rec = {"model": ynet.name, "batch": batch, "precision": prec, "mode": "cuda-graph"}
+    try:
+        model, inputs = build(ynet, batch, device)
+        opt = make_opt(opt_name, model.parameters())
+
+        def step():  # as measure_graphs.py: random targets are graph-safe
+            opt.zero_grad(set_to_none=False)
+            with autocast(prec):
+                loss = model(*inputs)
+            loss.backward()
+            opt.step()
+
+        s = torch.cuda.Stream()
+        s.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(s):
+            for _ in range(3):
+                step()
+        torch.cuda.current_stream().wait_stream(s)
+        g = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(g):
+            step()
+        rec["train"] = timed(g.replay, energy, min_iters=20, min_s=0.5, warm=3)
+        rec["optimizer"] = OPT_NAME[opt_name]
+    except Exception as e:
+        rec["error"] = repr(e)[:300]
+    return rec
+
+
+def micro(out, energy):
+    for dt, tf32 in (("fp32", False), ("tf32", True), ("bf16", False), ("fp16", False)):
+        torch.backends.cuda.matmul.allow_tf32 = tf32
+        dtype = {"fp32": torch.float32, "tf32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[dt]
+        for (m, n, k) in [(256, 256, 256), (512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048), (4096, 4096, 4096),
+                          (8192, 8192, 8192), (32, 1000, 1000), (256, 1000, 1000), (2048, 1000, 1000),
+                          (256, 1000, 5270), (2048, 2000, 60483), (4096, 768, 3072), (8192, 3072, 768)]:
+            a = torch.randn(m, k, device="cuda", dtype=dtype)
+            b = torch.randn(k, n, device="cuda", dtype=dtype)
+            r = timed(lambda: a @ b, energy, min_iters=20, min_s=0.15, warm=3)
+            log(out, "micro.jsonl", {"kind": "gemm", "dtype": dt, "m": m, "n": n, "k": k,
+                                     "median_ms": r["median_ms"], "tflops": 2 * m * n * k / r["median_ms"] / 1e9})
+    torch.backends.cuda.matmul.allow_tf32 = False
+    for mb in (1, 16, 256, 2048):
+        x = torch.empty(mb * 2**20 // 4, device="cuda")
+        y = torch.empty_like(x)
+        r = timed(lambda: y.copy_(x), energy, min_iters=20, min_s=0.15, warm=3)
+        log(out, "micro.jsonl", {"kind": "copy", "mib": mb, "median_ms": r["median_ms"],
+                                 "gbs_rw": 2 * mb * 2**20 / r["median_ms"] / 1e6})
+
+
+def log(out, fname, rec):
+    with open(os.path.join(out, fname), "a") as f:
+        f.write(json.dumps(rec) + "\n")
+    print(json.dumps(rec), flush=True)
+
+
+def env_info(energy):
+    p = torch.cuda.get_device_properties(0)
+    info = {"torch": torch.__version__, "device": torch.cuda.get_device_name(0), "sms": p.multi_processor_count,
+            "cudnn": torch.backends.cudnn.version()}
+    if energy.h is not None:
+        nv = energy.nv
+        try:
+            info["power_limit_w"] = nv.nvmlDeviceGetPowerManagementLimit(energy.h) / 1000
+            info["sm_clock_max_mhz"] = nv.nvmlDeviceGetMaxClockInfo(energy.h, nv.NVML_CLOCK_SM)
+            info["mem_clock_max_mhz"] = nv.nvmlDeviceGetMaxClockInfo(energy.h, nv.NVML_CLOCK_MEM)
+            e0 = energy.mj()
+            time.sleep(1.0)
+            info["idle_power_w"] = (energy.mj() - e0) / 1000.0
+        except Exception as e:
+            info["nvml_error"] = repr(e)
+    return info
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("nets", nargs="*", default=["uno", "p1b1"],
+                    help="zoo names (models/nets/NAME.yaml) or YAML files (default: uno p1b1)")
+    ap.add_argument("--batch", default="", help="comma-separated batch sizes (default: each network's)")
+    ap.add_argument("--precision", default="fp32,bf16", help="fp32, bf16, fp16 (comma-separated)")
+    ap.add_argument("--optimizer", default="momentum", choices=["sgd", "momentum", "adam"])
+    ap.add_argument("--out", default="gpu_measurements", help="output folder (files are appended to)")
+    ap.add_argument("--graphs", action="store_true", help="also time the step captured in a CUDA graph")
+    ap.add_argument("--micro", action="store_true", help="also run GEMM and bandwidth microbenchmarks")
+    ap.add_argument("--check", action="store_true",
+                    help="build each network on the CPU, print its parameter count, measure nothing")
+    a = ap.parse_args(argv)
+    batches = [int(x) for x in a.batch.split(",") if x]
+    precs = [x for x in a.precision.split(",") if x]
+    for p in precs:
+        if p not in ("fp32", "bf16", "fp16"):
+            ap.error(f"precision must be fp32, bf16 or fp16, got '{p}'")
+    try:
+        paths = [find_net(n) for n in a.nets]
+        if a.check:
+            for p in paths:  # build, one training step on the CPU, count
+                y = YamlNet(p)
+                model, inputs = build(y, 2, "cpu")
+                opt = make_opt(a.optimizer, model.parameters())
+                loss = model(*inputs)
+                loss.backward()
+                opt.step()
+                print(f"{y.name}: {sum(t.numel() for t in model.parameters())} parameters, "
+                      f"{len(y.layers)} layers, loss {float(loss):.4g}: ok")
+            return 0
+        if not torch.cuda.is_available():
+            sys.exit("measure_gpu: no CUDA GPU visible to PyTorch (use --check to test the networks on the CPU)")
+        os.makedirs(a.out, exist_ok=True)
+        energy = Energy(0)
+        log(a.out, "env.jsonl", env_info(energy))
+        torch.backends.cudnn.benchmark = True
+        for p in paths:
+            measure_net(p, batches, precs, a.optimizer, energy, a.out, a.graphs, "cuda")
+        if a.micro:
+            micro(a.out, energy)
+    except NetError as e:
+        sys.exit(f"measure_gpu: {e}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
