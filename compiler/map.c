@@ -325,16 +325,19 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 	} else if (s->kind == KERNEL_CONV) {
 		int64_t cin, pin, cout, pout, kv;
 		conv_dims(c, &t, &cin, &pin, &cout, &pout, &kv);
-		int64_t tn = cdiv(cout, h), tk = cdiv(pout, w);
-		int64_t tin = cdiv(pin, w);
+		/* rows beyond the output channels split the positions
+		 * further: hc channel rows, hp position groups down y */
+		int64_t hc = imin(h, cout), hp = imax(1, h / hc);
+		int64_t tn = cdiv(cout, hc), tk = cdiv(pout, w * hp);
+		int64_t tin = cdiv(pin, w * hp);
 		o->tile_k = tk;
 		o->tile_n = tn;
 		double fr = (double)(tn * tk) / (double)(cout * pout);
 		int64_t f[PASS_COUNT];
 		for (int p = 0; p < PASS_COUNT; p++)
 			f[p] = (int64_t)ceil((double)t.mat_fma[p] * fr);
-		share = (double)tn / (double)cout; /* replicated per column */
-		wrep = w;
+		share = (double)tn / (double)cout; /* replicated per group */
+		wrep = w * hp;
 		int64_t wel = cdiv(t.params, cout) * tn; /* weights on the PE */
 		int64_t halo = (kv - 1) * cin * eb;
 		int64_t ewf = (int64_t)ceil((double)t.ew[PASS_FWD] * fr);
@@ -365,7 +368,7 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 		gw->reduce_wavelets = w > 1 ? wav(c, wel * acc) : 0;
 		/* the saved input is spread down the column, re-broadcast
 		 * for the weight gradient */
-		act_pe = (cdiv(cin * tin, h) + tn * tk) * eb;
+		act_pe = (cdiv(cin * tin, hc) + tn * tk) * eb;
 		gw->bcast_axis = AXIS_Y;
 		gw->bcast_wavelets = h > 1 ? wav(c, cin * tin * eb) : 0;
 		/* input channels stream through MAP_ROW_BLOCK at a time
@@ -515,7 +518,8 @@ void map_max_shape(const struct map_ctx *c, const struct plan_stage *s,
 		int64_t cin, pin, cout, pout, kv;
 		conv_dims(c, &t, &cin, &pin, &cout, &pout, &kv);
 		mw = pout;
-		mh = cout;
+		/* extra rows take position groups (see kernel_eval) */
+		mh = cout * imax(1, pout / imax(1, imin(pout, c->m->width)));
 	} else {
 		int64_t E = imax(1, imax(t.out_elems, t.in_elems));
 		mw = E;

@@ -13,8 +13,9 @@
  * The reference mappings (documented with numbers in docs/placement.md):
  *   dense      tile_k = ceil(K/w), tile_n = ceil(N/h); inputs broadcast down
  *              columns, partial sums reduced along rows (see plan.h)
- *   conv       output channels over rows (tile_n = ceil(Cout/h)), output
- *              positions over columns (tile_k = ceil(P/w)); input positions
+ *   conv       output channels over rows (tile_n = ceil(Cout/min(h,Cout))),
+ *              output positions over columns and over the row groups left
+ *              when h > Cout (tile_k = ceil(P/(w floor(h/Cout)))); input positions
  *              broadcast down columns; halo exchange with row neighbours;
  *              weights replicated per column, weight gradients reduced
  *              along rows; backward-data partial sums reduced down columns

@@ -616,7 +616,8 @@ static int add_op_layer(struct ny *c, yaml_node_t *e, const struct op_spec *sp,
 			    full, o->name, op_name(l->op), op_name(o->op));
 			return -1;
 		}
-		l->param_owner = o->param_owner;
+		if (op_has_params(l->op)) /* nothing to share otherwise */
+			l->param_owner = o->param_owner;
 	}
 	return out[0];
 }

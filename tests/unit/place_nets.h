@@ -40,7 +40,8 @@ static inline int pn_dense(struct graph *g, const char *name, int in,
 }
 
 /*
- * A random MLP-like graph: `n` dense layers of random widths in [lo, hi],
+ * A random MLP-like graph (every third seed behind a small 1-D CNN):
+ * `n` dense layers of random widths in [lo, hi],
  * each followed by a relu, some feeding two later layers (fan-out, so
  * multicast routes) through an add, ending in an MSE loss against a target
  * input.  Finished and costed (momentum).  Deterministic for `seed`.
@@ -52,8 +53,40 @@ static inline int pn_random_graph(struct graph *g, unsigned seed, int n,
 	char name[32];
 	graph_init(g, "rnd", "rnd.yaml");
 	int64_t in_dim = lo + (int64_t)(place_rand(&st) % (uint64_t)(hi - lo + 1));
-	int x = pn_input(g, "x", 1, &in_dim);
-	int prev = x, skip = -1;
+	int x, prev;
+	if (seed % 3 == 0) {
+		/* a 1-D CNN front: conv, relu, (conv, relu,) maxpool, flatten */
+		int64_t dims[2] = {1 + (int64_t)(place_rand(&st) % 4),
+				   64 + (int64_t)(place_rand(&st) % 448)};
+		x = pn_input(g, "x", 2, dims);
+		prev = x;
+		int nconv = 1 + (int)(place_rand(&st) % 2);
+		for (int i = 0; i < nconv; i++) {
+			struct op_attrs a;
+			memset(&a, 0, sizeof(a));
+			a.spatial = 1;
+			a.out_channels = 2 + (int64_t)(place_rand(&st) % 30);
+			a.kernel[0] = 3 + (int64_t)(place_rand(&st) % 5);
+			a.stride[0] = 1;
+			a.dilation[0] = 1;
+			a.groups = 1;
+			a.bias = 1;
+			snprintf(name, sizeof name, "conv%d", i);
+			prev = pn_layer(g, name, OP_CONV, &a, 1, &prev);
+			snprintf(name, sizeof name, "crelu%d", i);
+			prev = pn_layer(g, name, OP_RELU, NULL, 1, &prev);
+		}
+		struct op_attrs pa;
+		memset(&pa, 0, sizeof(pa));
+		pa.spatial = 1;
+		pa.kernel[0] = pa.stride[0] = 4;
+		prev = pn_layer(g, "pool", OP_MAXPOOL, &pa, 1, &prev);
+		prev = pn_layer(g, "flat", OP_FLATTEN, NULL, 1, &prev);
+	} else {
+		x = pn_input(g, "x", 1, &in_dim);
+		prev = x;
+	}
+	int skip = -1;
 	int64_t width = in_dim, skip_w = 0;
 	for (int i = 0; i < n; i++) {
 		int64_t u = lo + (int64_t)(place_rand(&st) % (uint64_t)(hi - lo + 1));

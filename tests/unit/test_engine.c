@@ -50,39 +50,6 @@ static void test_event_order(void)
 	event_queue_release(&q);
 }
 
-/* ---- PE rules ------------------------------------------------------- */
-
-static void test_pe_rules(void)
-{
-	struct machine m;
-	struct diag d;
-	diag_init(&d);
-	CU_ASSERT_EQUAL_FATAL(machine_load("wse2", &m, &d), 0);
-	struct pe_work w;
-	pe_gemv_work(&m.pe, PREC_MIXED, 32, 32, &w);
-	CU_ASSERT_EQUAL(w.fma, 1024);
-	struct pe_cycles c;
-	pe_work_breakdown(&m.pe, PREC_MIXED, &w, &c);
-	/* 1024 FMAs on 2 mixed lanes */
-	CU_ASSERT_EQUAL(c.datapath, 512);
-	CU_ASSERT_EQUAL(c.total, pe_work_cycles(&m.pe, PREC_MIXED, &w));
-	CU_ASSERT(c.total >= 512 + (cycles_t)m.pe.task_start_cycles);
-	/* fp32 is slower than mixed, fp16 faster */
-	CU_ASSERT(pe_work_cycles(&m.pe, PREC_FP32, &w) > c.total);
-	struct pe_work w16;
-	pe_gemv_work(&m.pe, PREC_FP16, 32, 32, &w16);
-	CU_ASSERT(pe_work_cycles(&m.pe, PREC_FP16, &w16) < c.total);
-	/* SRAM-bound work says so */
-	struct pe_work s = {0, 0, 1000, 0, 0};
-	pe_work_breakdown(&m.pe, PREC_MIXED, &s, &c);
-	CU_ASSERT_EQUAL(c.bound, PE_BOUND_SRAM_READ);
-	CU_ASSERT_EQUAL(c.total, 500);
-	double ops, sram;
-	pe_work_energy_split(&m.energy, PREC_MIXED, &w, &ops, &sram);
-	CU_ASSERT_DOUBLE_EQUAL(ops + sram,
-			       pe_work_energy_pj(&m.energy, PREC_MIXED, &w), 1e-9);
-	diag_release(&d);
-}
 
 /* ---- engine --------------------------------------------------------- */
 
@@ -391,71 +358,6 @@ static void test_streaming_bound(void)
 	tp_release(&p);
 }
 
-/* Energy: full-load WSE-2 power in the plausible range; a run's energy
- * adds up. */
-static void test_energy(void)
-{
-	struct machine m;
-	load("wse2", &m);
-	double full = energy_full_load_w(&m, PREC_MIXED);
-	double idle = energy_idle_w(&m);
-	printf("\n    wse2: full load %.1f kW, idle %.1f kW\n", full / 1e3,
-	       idle / 1e3);
-	CU_ASSERT(full >= 10e3 && full <= 25e3);
-	CU_ASSERT(idle < full);
-	/* and a simulated run that keeps the whole wafer computing: four
-	 * compute-bound dense stages side by side over all 757 x 996 PEs */
-	{
-		struct plan p;
-		int64_t w = m.width / 4;
-		tp_dense_chain(&p, &m, 4,
-			       (const int64_t[]){64 * w, 64 * m.height,
-						 64 * w, 64 * m.height, 64 * w},
-			       (int)w, (int)m.height, PREC_MIXED);
-		struct stats st;
-		CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_INFER, 16, 0, &st), 0);
-		double peak = 0;
-		for (int i = 0; i < st.win.n; i++) {
-			double pw = energy_window_power_w(&st, &m, i);
-			if (pw > peak)
-				peak = pw;
-		}
-		printf("    wse2 simulated, whole wafer busy: %.1f kW at the "
-		       "busiest window, PE utilisation %.0f%%\n", peak / 1e3,
-		       100 * stats_pe_utilisation(&st));
-		CU_ASSERT(peak >= 10e3 && peak <= 25e3);
-		stats_release(&st);
-		tp_release(&p);
-	}
-	struct machine s;
-	load("mini64", &s);
-	struct plan p;
-	tp_dense_chain(&p, &s, 2, (const int64_t[]){1024, 1024, 64}, 32, 32,
-		       PREC_MIXED);
-	struct stats st;
-	CU_ASSERT_EQUAL_FATAL(run(&p, &s, ENGINE_TRAIN, 0, 0, &st), 0);
-	struct energy_breakdown e;
-	energy_compute(&st, &s, &e);
-	double sum = 0;
-	for (int i = 0; i < ENERGY_PARTS; i++) {
-		CU_ASSERT(e.part_pj[i] >= 0);
-		sum += e.part_pj[i];
-	}
-	CU_ASSERT_DOUBLE_EQUAL(sum, e.total_pj, 1e-6 * sum);
-	CU_ASSERT(e.part_pj[ENERGY_OPS] > 0);
-	CU_ASSERT(e.part_pj[ENERGY_FABRIC] > 0);
-	CU_ASSERT(e.avg_power_w > e.idle_power_w);
-	/* the windows account for the same dynamic energy */
-	double wsum = 0;
-	for (int i = 0; i < st.win.n; i++)
-		wsum += (energy_window_power_w(&st, &s, i) - e.idle_power_w) *
-			(double)st.win.window_cycles * machine_cycle_s(&s) * 1e12;
-	double dyn = e.total_pj - e.part_pj[ENERGY_STATIC] -
-		     (double)st.io_out_bytes * s.energy.io_pj_per_byte;
-	CU_ASSERT(fabs(wsum - dyn) / dyn < 0.01);
-	stats_release(&st);
-	tp_release(&p);
-}
 
 /* The engine's stream contention agrees with the fabric's flow model: two
  * streams sharing a row segment, both ready at 0, end together. */
@@ -553,7 +455,6 @@ int suite_engine(void)
 {
 	static const struct tu_test tests[] = {
 		{"event queue order and ties", test_event_order},
-		{"PE timing and energy rules", test_pe_rules},
 		{"dense layer against hand computation", test_dense_by_hand},
 		{"doubling a rectangle halves compute", test_dense_scaling},
 		{"class and full modes agree", test_full_agrees},
@@ -562,7 +463,6 @@ int suite_engine(void)
 		{"back-pressure", test_back_pressure},
 		{"short side input does not throttle", test_input_skew},
 		{"streamed layer bound by I/O", test_streaming_bound},
-		{"energy", test_energy},
 		{"stream contention vs flow model", test_contention_vs_flow},
 		{"deterministic", test_deterministic},
 		{"bad plan", test_bad_plan},

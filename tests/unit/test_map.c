@@ -178,6 +178,13 @@ static void test_conv_halo(void)
 	CU_ASSERT_EQUAL(s->tile_k, (996 + 9) / 10);
 	CU_ASSERT(s->work[PASS_FWD].halo_wavelets > 0);
 	CU_ASSERT(s->work[PASS_FWD].pe.fma > 0);
+	/* rows beyond the 8 channels take position groups */
+	int64_t fma2 = s->work[PASS_FWD].pe.fma;
+	s->r = (struct rect){0, 0, 10, 16};
+	map_kernel(&c, s);
+	CU_ASSERT_EQUAL(s->tile_n, 1);
+	CU_ASSERT_EQUAL(s->tile_k, (996 + 19) / 20);
+	CU_ASSERT(s->work[PASS_FWD].pe.fma < fma2);
 	s->r = (struct rect){0, 0, 1, 2};
 	map_kernel(&c, s);
 	CU_ASSERT_EQUAL(s->work[PASS_FWD].halo_wavelets, 0);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "compiler/plan_io.h"
+#include "sim/engine.h"
 #include "place_nets.h"
 #include "sim/util.h"
 #include "test_util.h"
@@ -417,6 +418,40 @@ static void test_plan_deterministic(void)
 	graph_release(&g);
 }
 
+/* The hand-off: every strategy's plan runs in the engine. */
+static void test_plans_run_in_engine(void)
+{
+	struct graph g;
+	struct machine m;
+	CU_ASSERT_EQUAL_FATAL(pn_random_graph(&g, 11, 5, 8, 48), 0);
+	CU_ASSERT_EQUAL_FATAL(pn_machine("mini64", 0, 0, 0, &m), 0);
+	int n;
+	const struct place_strategy *const *all = place_strategies(&n);
+	for (int s = 0; s < n; s++) {
+		struct plan p;
+		struct diag d;
+		plan_init(&p);
+		diag_init(&d);
+		struct plan_opts o;
+		plan_opts_init(&o);
+		o.strategy = all[s]->name;
+		CU_ASSERT_EQUAL_FATAL(plan_build(&g, &m, &o, &p, &d), 0);
+		struct engine_opts eo;
+		engine_opts_init(&eo);
+		eo.steps = 1;
+		struct stats st;
+		stats_init(&st);
+		int rc = engine_run(&p, &g, &m, &eo, &st, &d);
+		CU_ASSERT_EQUAL(rc, 0);
+		if (rc)
+			diag_print(&d, stderr);
+		stats_release(&st);
+		plan_release(&p);
+		diag_release(&d);
+	}
+	graph_release(&g);
+}
+
 int suite_place(void)
 {
 	static const struct tu_test tests[] = {
@@ -430,6 +465,7 @@ int suite_place(void)
 		{"color limits", test_colors_limit},
 		{"modes: auto, forced, unknown strategy", test_modes},
 		{"same inputs and seed, same plan bytes", test_plan_deterministic},
+		{"plans run in the engine", test_plans_run_in_engine},
 		{"CANDLE zoo on wse2", test_candle_zoo},
 		{"Uno under a second per fast strategy", test_uno_speed},
 		{0, 0}};
