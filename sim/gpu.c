@@ -60,7 +60,7 @@ static const struct cfg_key overhead_keys[] = {
 	KR("autograd_op_us", "us", 0, 1e5, "5",
 	   "extra host time per forward op in training (autograd graph "
 	   "recording)", autograd_op_us),
-	KR("internal_op_us", "us", 0, 1e5, "27.5",
+	KR("internal_op_us", "us", 0, 1e5, "30",
 	   "host time per op the framework issues from C++: backward "
 	   "kernels, autocast casts, optimizer foreach ops",
 	   internal_op_us),

@@ -20,7 +20,8 @@ enum gpu_host {
 			   optimizer foreach ops, helpers inside an op */
 };
 
-enum gk_kind { GK_MEM = 0, GK_GEMM, GK_CONV, GK_ATTN, GK_SIMT };
+enum gk_kind { GK_MEM = 0, GK_GEMM, GK_CONV, GK_ATTN, GK_SIMT,
+	       GK_HOST /* a framework op that launches nothing (a view) */ };
 
 struct gpu_kern {
 	int layer;		/* graph layer, -1 for step-level kernels */

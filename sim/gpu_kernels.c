@@ -105,6 +105,10 @@ void gpu_kern_time(const struct gpu_spec *g, struct gpu_kern *k)
 	case GK_MEM:
 		/* elementwise math is far below the memory time on any GPU */
 		break;
+	case GK_HOST:
+		k->mem_bound = 0;
+		k->work_s = k->dev_s = 0;
+		return;
 	}
 	k->mem_bound = t_mem >= t_math;
 	k->work_s = k->mem_bound ? t_mem : t_math;
@@ -159,6 +163,12 @@ static struct gpu_kern *add(struct build *b, int layer, int pass,
 static void mem(struct build *b, int layer, int pass, double bytes)
 {
 	add(b, layer, pass, GK_MEM, 0, bytes);
+}
+
+/* A framework op that only makes a view: host time, no kernel. */
+static void view(struct build *b, int layer, int pass)
+{
+	add(b, layer, pass, GK_HOST, 0, 0);
 }
 
 /* A kernel the framework issues from C++ within a forward op. */
@@ -414,11 +424,13 @@ static void layer_fwd(struct build *b, int l)
 	amp_input_casts(b, l, 0);
 	switch (L->op) {
 	case OP_INPUT:
+		break;
 	case OP_FLATTEN:
 	case OP_RESHAPE:
 	case OP_SQUEEZE:
 	case OP_SPLIT:
 	case OP_SLICE:
+		view(b, l, PASS_FWD);
 		break;
 	case OP_DENSE: {
 		int64_t k = in->dims[in->rank - 1];
@@ -459,12 +471,18 @@ static void layer_fwd(struct build *b, int l)
 		double by = 0;
 		for (int i = 0; i < L->n_in; i++)
 			by += abytes(b, L->in[i]);
+		/* split heads: view, permute, unbind (views) */
+		for (int i = 0; i < 3; i++)
+			view(b, l, PASS_FWD);
 		struct gpu_kern *x = add(b, l, PASS_FWD, GK_ATTN, f, by + bo);
 		x->math = b->amp ? mat_math(b, 0) : GPU_MATH_FP32;
 		x->m = s;
 		x->n = s;
 		x->k = dh;
 		x->batch = nb;
+		/* merge heads: transpose (view) and reshape (a copy) */
+		view(b, l, PASS_FWD);
+		mem(b, l, PASS_FWD, 2 * bo);
 		break;
 	}
 	case OP_MAXPOOL:
@@ -486,6 +504,8 @@ static void layer_fwd(struct build *b, int l)
 		break;
 	case OP_BATCHNORM:
 		mem(b, l, PASS_FWD, (train ? 2 : 1) * bi + bo);
+		if (train) /* nn.BatchNorm: num_batches_tracked += 1 */
+			mem(b, l, PASS_FWD, 16);
 		break;
 	case OP_LAYERNORM:
 		mem(b, l, PASS_FWD, bi + bo);
@@ -610,6 +630,7 @@ static void layer_bwd(struct build *b, int l)
 		double by = 0;
 		for (int i = 0; i < L->n_in; i++)
 			by += 2 * abytes(b, L->in[i]);
+		mem(b, l, PASS_BWD_DATA, 2 * bo);  /* merge-heads copy */
 		mem(b, l, PASS_BWD_DATA, 3 * bo); /* rowsum(dO * O) */
 		struct gpu_kern *x = add(b, l, PASS_BWD_DATA, GK_ATTN, f,
 					 by + 2 * bo);
@@ -618,6 +639,7 @@ static void layer_bwd(struct build *b, int l)
 		x->n = s;
 		x->k = dh;
 		x->batch = nb;
+		mem(b, l, PASS_BWD_DATA, by); /* unbind backward: stack */
 		break;
 	}
 	case OP_RELU:

@@ -85,7 +85,7 @@ static void run(const struct gpu_spec *g, const struct gpu_run_opts *o,
 			pr->by_bound_s[b] += part[b];
 		pr->device_busy_s += x->dev_s;
 		pr->flops += x->flops;
-		pr->kernels++;
+		pr->kernels += x->kind != GK_HOST;
 		/* energy above idle while the kernel runs */
 		if (x->dev_s > 0) {
 			double peak = x->kind == GK_MEM
@@ -113,13 +113,13 @@ static void run(const struct gpu_spec *g, const struct gpu_run_opts *o,
 				L->train_s[x->pass] += added;
 				for (int b = 0; b < GPU_BOUND_COUNT; b++)
 					L->by_bound_s[b] += part[b];
-				L->kernels_train++;
+				L->kernels_train += x->kind != GK_HOST;
 				L->flops_train += x->flops;
 				if (ready_s && x->pass != PASS_FWD)
 					ready_s[x->layer] = end;
 			} else {
 				L->infer_s += added;
-				L->kernels_infer++;
+				L->kernels_infer += x->kind != GK_HOST;
 			}
 		}
 		*dev = end;
