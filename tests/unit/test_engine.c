@@ -1,5 +1,6 @@
 /* test_engine.c: the engine on hand-built plans, and its event queue. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -429,6 +430,52 @@ static void test_deterministic(void)
 	tp_release(&p);
 }
 
+/* A simulation is a value: two run at once on two threads and give the
+ * same bytes as one run alone. */
+struct thr {
+	const struct plan *p;
+	const struct machine *m;
+	char *json;
+};
+
+static void *thr_run(void *arg)
+{
+	struct thr *t = arg;
+	struct stats st;
+	if (run(t->p, t->m, ENGINE_TRAIN, 0, 1, &st) == 0) {
+		size_t len;
+		FILE *f = open_memstream(&t->json, &len);
+		stats_write_json(&st, f, 0);
+		fclose(f);
+	}
+	stats_release(&st);
+	return NULL;
+}
+
+static void test_two_threads(void)
+{
+	struct machine m;
+	load("mini64", &m);
+	struct plan p;
+	tp_dense_chain(&p, &m, 3, (const int64_t[]){500, 700, 300, 5}, 20, 24,
+		       PREC_MIXED);
+	struct thr t[3] = {{&p, &m, NULL}, {&p, &m, NULL}, {&p, &m, NULL}};
+	thr_run(&t[0]);
+	pthread_t a, b;
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&a, NULL, thr_run, &t[1]), 0);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&b, NULL, thr_run, &t[2]), 0);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t[0].json);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t[1].json);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t[2].json);
+	CU_ASSERT_STRING_EQUAL(t[0].json, t[1].json);
+	CU_ASSERT_STRING_EQUAL(t[0].json, t[2].json);
+	for (int i = 0; i < 3; i++)
+		free(t[i].json);
+	tp_release(&p);
+}
+
 /* Bad plans are errors, not crashes. */
 static void test_bad_plan(void)
 {
@@ -465,6 +512,7 @@ int suite_engine(void)
 		{"streamed layer bound by I/O", test_streaming_bound},
 		{"stream contention vs flow model", test_contention_vs_flow},
 		{"deterministic", test_deterministic},
+		{"two simulations on two threads", test_two_threads},
 		{"bad plan", test_bad_plan},
 		{0, 0}};
 	return tu_add_suite("engine", tests);
