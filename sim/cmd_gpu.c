@@ -126,6 +126,9 @@ static void print_json(FILE *f, const struct gpu_spec *g,
 	print_pass_json(f, "train", &r->train);
 	fputs(",\n", f);
 	print_pass_json(f, "infer", &r->infer);
+	fputs(",\n  \"train_memory_bytes\": ", f);
+	json_num(f, r->train_memory_bytes);
+	fprintf(f, ", \"fits\": %s", r->fits ? "true" : "false");
 	fputs(",\n  \"data_parallel\": {\"allreduce_s\": ", f);
 	json_num(f, r->allreduce_s);
 	fputs(", \"exposed_comm_s\": ", f);
@@ -218,6 +221,9 @@ static void print_text(FILE *f, const struct gpu_spec *g,
 	fprintf(f, "                 bound by %s (", gpu_bound_name(r->infer.bound));
 	pct_bounds(f, &r->infer);
 	fputs(")\n", f);
+	fprintf(f, "memory (training, rough): %.2f GB of %.0f GB%s\n",
+		r->train_memory_bytes / 1e9, g->mem_gbytes,
+		r->fits ? "" : "  -- DOES NOT FIT: lower --batch or add GPUs");
 	if (o->n_gpus > 1)
 		fprintf(f, "data parallel:   %d GPUs, all-reduce %.3f ms alone, "
 			   "%.3f ms exposed, scaling efficiency %.1f%%, "

@@ -172,6 +172,9 @@ struct gpu_result {
 	double cluster_energy_j; /* all GPUs, one step */
 	int64_t batch;		 /* per GPU */
 	int64_t params;
+	double train_memory_bytes; /* rough estimate per GPU: weights, grads,
+				      optimizer state, saved activations */
+	int fits;		 /* train_memory_bytes <= memory.gbytes */
 	struct gpu_layer_result *layers; /* n_layers entries, graph order */
 	int n_layers;
 };
@@ -187,7 +190,8 @@ void gpu_result_release(struct gpu_result *r);
  * with gpu_result_release().  Times in seconds, energy in joules (whole
  * board, idle included, one GPU; cluster_energy_j for all GPUs).
  * Returns 0, or WS_EINPUT with the reason in d (a dtype the model does not
- * support, an op it cannot cost).  Memory capacity is not checked.
+ * support, an op it cannot cost).  A batch that would not fit in device
+ * memory is not an error: `fits` says so (the estimate is rough).
  *
  * Example:
  *     struct gpu_run_opts o;

@@ -53,6 +53,11 @@ void gpu_klist_release(struct gpu_klist *kl);
 /* Parameters layer l owns (0 if it has none or uses another's). */
 int64_t gpu_layer_params(const struct graph *gr, int l);
 
+/* Rough training memory: weights, gradients, optimizer state, saved
+ * activations (no workspaces, no allocator slack). */
+double gpu_train_memory_bytes(const struct graph *gr,
+			      const struct gpu_run_opts *o);
+
 /* Device time of one kernel (fills dev_s, work_s, mem_bound). */
 void gpu_kern_time(const struct gpu_spec *g, struct gpu_kern *k);
 

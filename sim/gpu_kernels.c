@@ -801,6 +801,30 @@ int gpu_kernels(const struct gpu_spec *g, const struct graph *gr,
 	return WS_OK;
 }
 
+double gpu_train_memory_bytes(const struct graph *gr,
+			      const struct gpu_run_opts *o)
+{
+	static const double state_words[OPT_COUNT] = {0, 1, 2};
+	double params = 0, acts = 0;
+	int amp = o->dtype != DT_FP32;
+	for (int l = 0; l < gr->n_layers; l++) {
+		const struct layer *L = &gr->layers[l];
+		params += (double)gpu_layer_params(gr, l);
+		if (op_is_free(L->op) || L->op == OP_LOSS_MSE ||
+		    L->op == OP_LOSS_XENT || L->op == OP_INPUT)
+			continue;
+		for (int i = 0; i < L->n_out; i++) {
+			const struct tensor *t = &gr->tensors[L->out[i]];
+			int eb = amp && op_class(L->op) == CLS_MATRIX ? 2 : 4;
+			acts += (double)elems(t) * eb;
+		}
+	}
+	/* weights, gradients and optimizer state in fp32 (+ 16-bit weight
+	 * copies under autocast); every layer output kept for backward */
+	return params * (4.0 * (2 + state_words[o->optimizer]) + (amp ? 2 : 0)) +
+	       acts * (double)o->batch;
+}
+
 void gpu_klist_release(struct gpu_klist *kl)
 {
 	free(kl->k);

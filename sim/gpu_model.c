@@ -181,6 +181,8 @@ int gpu_estimate(const struct gpu_spec *g, const struct graph *gr,
 	}
 	out->batch = o.batch;
 	out->params = params;
+	out->train_memory_bytes = gpu_train_memory_bytes(gr, &o);
+	out->fits = out->train_memory_bytes <= g->mem_gbytes * 1e9;
 	out->n_layers = gr->n_layers;
 	out->layers = xcalloc((size_t)(gr->n_layers > 0 ? gr->n_layers : 1),
 			      sizeof(*out->layers));

@@ -292,6 +292,15 @@ static void test_estimate_mlp(void)
 		CU_ASSERT(rs[i]->infer.energy_j > 0);
 	}
 	CU_ASSERT(large.train.avg_power_w > small.train.avg_power_w);
+	/* memory: weights, grads, momentum and activations; a huge batch
+	 * does not fit in 80 GB */
+	CU_ASSERT(small.fits);
+	CU_ASSERT(small.train_memory_bytes > 3 * 4.0 * small.params);
+	CU_ASSERT(large.train_memory_bytes > small.train_memory_bytes);
+	struct gpu_result huge;
+	estimate(&g, &gr, 10000000, DT_FP32, GPU_EAGER, OPT_MOMENTUM, 1, &huge);
+	CU_ASSERT_FALSE(huge.fits);
+	gpu_result_release(&huge);
 	CU_ASSERT_EQUAL(small.params, 1024 * 4096 + 4096 + 4096 * 4096 +
 					      4096 + 4096 * 10 + 10);
 	struct gpu_result *all[] = {&small, &large, &graph_s, &bf, &sgd, &adam};
