@@ -371,8 +371,7 @@ static void route_send(struct sim *s, int ri, uint64_t smp, cycles_t t)
 	cycles_t arrive = engine_stream_reserve(s->link_free, e->links,
 						e->n_links, t, e->ser,
 						&s->m->fabric, &start);
-	for (int i = 0; i < e->n_links; i++)
-		s->st->link_wavelets[e->links[i]] += (uint64_t)e->wavelets;
+
 	if (e->dst < 0) {
 		arrive += (cycles_t)s->m->io.latency_cycles;
 		s->st->io_out_bytes += e->wavelets * (s->m->fabric.wavelet_bits / 8);
@@ -865,6 +864,37 @@ static void stage_links(struct sim *s, int si)
 	}
 }
 
+/* Paint a route's wavelets on the links of its bundle: `lanes` parallel
+ * copies of its representative path, side by side across the direction of
+ * each hop (kept inside the grid), each carrying wavelets / lanes. */
+static void route_paint(struct sim *s, int ri)
+{
+	const struct eroute *e = &s->rt[ri];
+	const struct stats_route *sr = &s->st->routes[ri];
+	if (!sr->wavelets || !e->n_links)
+		return;
+	int64_t W = s->m->width, H = s->m->height;
+	uint64_t per = (uint64_t)ceil_div64(sr->wavelets, e->lanes);
+	for (int i = 0; i < e->n_links; i++) {
+		int64_t id = e->links[i] / LINK_DIRS;
+		int dir = (int)(e->links[i] % LINK_DIRS);
+		int64_t x = id % W, y = id / W;
+		int along_x = dir == LINK_EAST || dir == LINK_WEST;
+		int64_t span = along_x ? H : W;
+		int64_t lanes = e->lanes < span ? e->lanes : span;
+		int64_t c = along_x ? y : x;
+		int64_t lo = c - lanes / 2;
+		if (lo < 0)
+			lo = 0;
+		if (lo + lanes > span)
+			lo = span - lanes;
+		for (int64_t l = lo; l < lo + lanes; l++) {
+			int64_t pid = along_x ? l * W + x : y * W + l;
+			s->st->link_wavelets[pid * LINK_DIRS + dir] += per;
+		}
+	}
+}
+
 static void finish(struct sim *s)
 {
 	struct stats *st = s->st;
@@ -900,6 +930,8 @@ static void finish(struct sim *s)
 		st->wavelet_hops += ss->wavelet_hops;
 		stage_links(s, i);
 	}
+	for (int r = 0; r < s->nr; r++)
+		route_paint(s, r);
 	if (s->train) {
 		st->step_first_cycles = s->step_end[0];
 		st->step_cycles = s->steps > 1 ? s->step_end[s->steps - 1] -
