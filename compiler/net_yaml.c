@@ -196,6 +196,15 @@ static int get_ints(struct ny *c, yaml_node_t *n, const char *what, int max,
 
 static void alias_set(struct ny *c, const char *name, int tensor)
 {
+	/* Layers that named it before it was defined read a placeholder:
+	 * point them at the real tensor. */
+	int ph = graph_find_tensor(c->g, name);
+	if (ph >= 0 && ph != tensor && c->g->tensors[ph].producer < 0 &&
+	    !c->g->tensors[ph].is_input)
+		for (int i = 0; i < c->g->n_layers; i++)
+			for (int k = 0; k < c->g->layers[i].n_in; k++)
+				if (c->g->layers[i].in[k] == ph)
+					c->g->layers[i].in[k] = tensor;
 	for (int i = 0; i < c->n_alias; i++)
 		if (!strcmp(c->aliases[i].name, name)) {
 			c->aliases[i].tensor = tensor;

@@ -56,7 +56,7 @@ struct oval {
 #define OX_MAX_FOLD 4096 /* largest constant folded (elements) */
 
 /* Node roles decided by the pattern pass. */
-enum nrole { N_NORMAL = 0, N_ABSORBED, N_GELU, N_ATTENTION };
+enum nrole { N_NORMAL = 0, N_ABSORBED, N_GELU, N_ATTENTION, N_LAYERNORM };
 
 struct ox {
 	const char *file;
@@ -406,6 +406,74 @@ static void find_attention(struct ox *c, int sm)
 	c->pat_flag[m2] = kt | (causal << 1);
 }
 
+
+/* Layer norm spelled out (exports before opset 17):
+ *   d = x - ReduceMean(x); y = d / Sqrt(ReduceMean(Pow(d, 2)) + eps)
+ *   [* gamma [+ beta]]                                                  */
+static void find_layernorm(struct ox *c, int r1)
+{
+	const Onnx__NodeProto *n = c->gp->node[r1];
+	int x = in_val(c, n, 0), m = out_val(c, n, 0);
+	int sub = single_to(c, m, "Sub");
+	if (sub < 0 || in_val(c, c->gp->node[sub], 0) != x)
+		return;
+	int d = out_val(c, c->gp->node[sub], 0);
+	if (d < 0 || c->v[d].n_cons != 2)
+		return;
+	/* the two users of d: Pow and Div */
+	int pw = -1, dv = -1;
+	for (size_t i = 0; i < c->gp->n_node; i++) {
+		const Onnx__NodeProto *u = c->gp->node[i];
+		for (size_t k = 0; k < u->n_input; k++)
+			if (in_val(c, u, k) == d) {
+				if (op_is(u, "Pow"))
+					pw = (int)i;
+				else if (op_is(u, "Div") && k == 0)
+					dv = (int)i;
+			}
+	}
+	if (pw < 0 || dv < 0)
+		return;
+	int r2 = single_to(c, out_val(c, c->gp->node[pw], 0), "ReduceMean");
+	if (r2 < 0)
+		return;
+	int ad = single_to(c, out_val(c, c->gp->node[r2], 0), "Add");
+	if (ad < 0)
+		return;
+	int sq = single_to(c, out_val(c, c->gp->node[ad], 0), "Sqrt");
+	if (sq < 0 || c->v[out_val(c, c->gp->node[sq], 0)].first_cons != dv)
+		return;
+	int last = dv, gamma = -1, beta = -1;
+	int mul = single_to(c, out_val(c, c->gp->node[dv], 0), "Mul");
+	if (mul >= 0) {
+		const Onnx__NodeProto *u = c->gp->node[mul];
+		int a0 = in_val(c, u, 0), a1 = in_val(c, u, 1);
+		gamma = kind_of(c, a0) == V_PARAM ? a0
+			: kind_of(c, a1) == V_PARAM ? a1
+						    : -1;
+	}
+	if (gamma < 0)
+		return; /* no affine part: not a layer norm with weights */
+	last = mul;
+	int add = single_to(c, out_val(c, c->gp->node[mul], 0), "Add");
+	if (add >= 0) {
+		const Onnx__NodeProto *u = c->gp->node[add];
+		int a0 = in_val(c, u, 0), a1 = in_val(c, u, 1);
+		beta = kind_of(c, a0) == V_PARAM ? a0
+		       : kind_of(c, a1) == V_PARAM ? a1
+						   : -1;
+		if (beta >= 0)
+			last = add;
+	}
+	int parts[] = {r1, sub, pw, r2, ad, sq, dv, mul};
+	for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
+		c->role[parts[i]] = N_ABSORBED;
+	c->role[last] = N_LAYERNORM;
+	c->pat_a[last] = x;
+	c->pat_b[last] = gamma;
+	c->pat_flag[last] = beta >= 0;
+}
+
 /* ---------------------------------------------------------------- layers */
 
 static int data_tensor(struct ox *c, int vid);
@@ -604,6 +672,13 @@ static void node_layers(struct ox *c, int idx)
 	if (c->role[idx] == N_GELU) {
 		int xin = c->pat_a[idx];
 		emit(c, idx, NULL, OP_GELU, &a, 1, &xin, out);
+		return;
+	}
+	if (c->role[idx] == N_LAYERNORM) {
+		int xin = c->pat_a[idx];
+		a.bias = c->pat_flag[idx];
+		id = emit(c, idx, NULL, OP_LAYERNORM, &a, 1, &xin, out);
+		own(c, id, c->pat_b[idx]);
 		return;
 	}
 	if (c->role[idx] == N_ATTENTION) {
@@ -1588,6 +1663,9 @@ int onnx_load_buffer(const char *file, const uint8_t *data, size_t len,
 			if (op_is(c.gp->node[i], "Erf") &&
 			    c.v[in_val(&c, c.gp->node[i], 0)].kind == V_DATA)
 				find_gelu(&c, (int)i);
+			if (op_is(c.gp->node[i], "ReduceMean") &&
+			    c.v[in_val(&c, c.gp->node[i], 0)].kind == V_DATA)
+				find_layernorm(&c, (int)i);
 			if (op_is(c.gp->node[i], "Softmax") &&
 			    c.v[in_val(&c, c.gp->node[i], 0)].kind == V_DATA)
 				find_attention(&c, (int)i);

@@ -114,6 +114,29 @@ static void test_blocks_repeat_share(void)
 	diag_release(&d);
 }
 
+/* Names may be used before they are defined, blocks' outputs included. */
+static void test_forward_references(void)
+{
+	const char *text = "name: t\ninputs: {x: [8]}\n"
+			   "blocks:\n  enc:\n    layers:\n"
+			   "      - {name: fc, op: dense, units: 4}\n"
+			   "layers:\n"
+			   "  - {name: out, op: dense, units: 2, in: e}\n"
+			   "  - {name: e, block: enc, in: x}\n";
+	struct graph g;
+	struct diag d;
+	int rc = load_text(text, &g, &d);
+	if (rc)
+		diag_print(&d, stderr);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(g.n_layers, 2);
+	CU_ASSERT_STRING_EQUAL(g.layers[0].name, "e/fc");
+	CU_ASSERT_STRING_EQUAL(g.layers[1].name, "out");
+	CU_ASSERT_EQUAL(g.tensors[g.layers[1].in[0]].dims[0], 4);
+	graph_release(&g);
+	diag_release(&d);
+}
+
 static void test_bad_unknown_op(void)
 {
 	expect_error("name: t\ninputs: {x: [4]}\nlayers:\n"
@@ -294,6 +317,7 @@ int suite_net_yaml(void)
 		{"zoo parameter counts (YAML, ONNX) match the reference",
 		 test_zoo_params},
 		{"blocks, repeat and shared weights", test_blocks_repeat_share},
+		{"forward references", test_forward_references},
 		{"unknown op", test_bad_unknown_op},
 		{"missing or foreign attribute", test_bad_missing_attribute},
 		{"shape mismatch", test_bad_shape_mismatch},

@@ -210,6 +210,194 @@ static uint8_t *tiny_model(const char *op, size_t *len)
 	return buf;
 }
 
+/* A small graph builder on protobuf-c's structs (all storage static to the
+ * test): nodes with ints attributes, initializers with dims only, float
+ * scalar constants. */
+struct tb {
+	Onnx__NodeProto node[24], *np[24];
+	Onnx__AttributeProto attr[24], *ap[24];
+	Onnx__TensorProto init[8], *ip[8], cval[8];
+	float cdata[8];
+	int n, na, ni, nc;
+};
+
+static void tb_node(struct tb *b, const char *name, const char *op,
+		    int n_in, const char *const *in, const char *out,
+		    const char *attr_name, int n_ints, const int64_t *ints)
+{
+	Onnx__NodeProto *n = &b->node[b->n];
+	onnx__node_proto__init(n);
+	n->name = (char *)name;
+	n->op_type = (char *)op;
+	n->n_input = (size_t)n_in;
+	n->input = (char **)in;
+	n->n_output = 1;
+	n->output = xmalloc(sizeof(char *));
+	n->output[0] = (char *)out;
+	if (attr_name) {
+		Onnx__AttributeProto *a = &b->attr[b->na];
+		onnx__attribute_proto__init(a);
+		a->name = (char *)attr_name;
+		a->has_type = 1;
+		a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS;
+		a->n_ints = (size_t)n_ints;
+		a->ints = (int64_t *)ints;
+		b->ap[b->na] = a;
+		n->n_attribute = 1;
+		n->attribute = &b->ap[b->na++];
+	}
+	b->np[b->n++] = n;
+}
+
+static void tb_const(struct tb *b, const char *out, float v)
+{
+	Onnx__TensorProto *t = &b->cval[b->nc];
+	onnx__tensor_proto__init(t);
+	t->has_data_type = 1;
+	t->data_type = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+	b->cdata[b->nc] = v;
+	t->has_raw_data = 1;
+	t->raw_data.len = 4;
+	t->raw_data.data = (uint8_t *)&b->cdata[b->nc];
+	Onnx__AttributeProto *a = &b->attr[b->na];
+	onnx__attribute_proto__init(a);
+	a->name = (char *)"value";
+	a->has_type = 1;
+	a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR;
+	a->t = t;
+	b->ap[b->na] = a;
+	b->nc++;
+	tb_node(b, out, "Constant", 0, NULL, out, NULL, 0, NULL);
+	b->node[b->n - 1].n_attribute = 1;
+	b->node[b->n - 1].attribute = &b->ap[b->na++];
+}
+
+static void tb_init(struct tb *b, const char *name, int n_dims,
+		    const int64_t *dims)
+{
+	Onnx__TensorProto *t = &b->init[b->ni];
+	onnx__tensor_proto__init(t);
+	t->name = (char *)name;
+	t->has_data_type = 1;
+	t->data_type = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+	t->n_dims = (size_t)n_dims;
+	t->dims = (int64_t *)dims;
+	b->ip[b->ni++] = t;
+}
+
+/* Pack with one float input x of `dims` (batch first). */
+static uint8_t *tb_pack(struct tb *b, int n_dims, const int64_t *dims,
+			const char *output, size_t *len)
+{
+	Onnx__TensorShapeProto__Dimension dm[4], *dp[4];
+	for (int i = 0; i < n_dims; i++) {
+		onnx__tensor_shape_proto__dimension__init(&dm[i]);
+		dm[i].value_case =
+			ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+		dm[i].dim_value = dims[i];
+		dp[i] = &dm[i];
+	}
+	Onnx__TensorShapeProto shape = ONNX__TENSOR_SHAPE_PROTO__INIT;
+	shape.n_dim = (size_t)n_dims;
+	shape.dim = dp;
+	Onnx__TypeProto__Tensor tt = ONNX__TYPE_PROTO__TENSOR__INIT;
+	tt.has_elem_type = 1;
+	tt.elem_type = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+	tt.shape = &shape;
+	Onnx__TypeProto type = ONNX__TYPE_PROTO__INIT;
+	type.value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
+	type.tensor_type = &tt;
+	Onnx__ValueInfoProto in = ONNX__VALUE_INFO_PROTO__INIT, out =
+		ONNX__VALUE_INFO_PROTO__INIT;
+	in.name = (char *)"x";
+	in.type = &type;
+	out.name = (char *)output;
+	Onnx__ValueInfoProto *gin[1] = {&in}, *gout[1] = {&out};
+	Onnx__GraphProto graph = ONNX__GRAPH_PROTO__INIT;
+	graph.name = (char *)"built";
+	graph.n_node = (size_t)b->n;
+	graph.node = b->np;
+	graph.n_initializer = (size_t)b->ni;
+	graph.initializer = b->ip;
+	graph.n_input = 1;
+	graph.input = gin;
+	graph.n_output = 1;
+	graph.output = gout;
+	Onnx__ModelProto m = ONNX__MODEL_PROTO__INIT;
+	m.has_ir_version = 1;
+	m.ir_version = 8;
+	m.graph = &graph;
+	*len = onnx__model_proto__get_packed_size(&m);
+	uint8_t *buf = xmalloc(*len + 1);
+	onnx__model_proto__pack(&m, buf);
+	for (int i = 0; i < b->n; i++)
+		free(b->node[i].output);
+	return buf;
+}
+
+/* An exporter's spelled-out layer norm (opset < 17) becomes one layer norm;
+ * MatMul + bias one dense layer; shapes are inferred without value_info. */
+static void test_layernorm_spelled_out(void)
+{
+	static struct tb b;
+	memset(&b, 0, sizeof(b));
+	static const int64_t last[] = {-1}, xd[] = {1, 5, 8};
+	static const int64_t d8[] = {8}, d86[] = {8, 6}, d6[] = {6};
+	static const char *const i_m[] = {"x"}, *const i_d[] = {"x", "m"},
+				 *const i_p[] = {"d", "two"},
+				 *const i_v[] = {"p"}, *const i_e[] = {"v", "eps"},
+				 *const i_q[] = {"e"}, *const i_n[] = {"d", "q"},
+				 *const i_y[] = {"n", "gamma"},
+				 *const i_z[] = {"y", "beta"},
+				 *const i_o[] = {"z", "W"},
+				 *const i_b[] = {"bias", "o"};
+	tb_init(&b, "gamma", 1, d8);
+	tb_init(&b, "beta", 1, d8);
+	tb_init(&b, "W", 2, d86);
+	tb_init(&b, "bias", 1, d6);
+	tb_node(&b, "/ln/ReduceMean", "ReduceMean", 1, i_m, "m", "axes", 1,
+		last);
+	tb_node(&b, "/ln/Sub", "Sub", 2, i_d, "d", NULL, 0, NULL);
+	tb_const(&b, "two", 2.0f);
+	tb_node(&b, "/ln/Pow", "Pow", 2, i_p, "p", NULL, 0, NULL);
+	tb_node(&b, "/ln/ReduceMean_1", "ReduceMean", 1, i_v, "v", "axes", 1,
+		last);
+	tb_const(&b, "eps", 1e-5f);
+	tb_node(&b, "/ln/Add", "Add", 2, i_e, "e", NULL, 0, NULL);
+	tb_node(&b, "/ln/Sqrt", "Sqrt", 1, i_q, "q", NULL, 0, NULL);
+	tb_node(&b, "/ln/Div", "Div", 2, i_n, "n", NULL, 0, NULL);
+	tb_node(&b, "/ln/Mul", "Mul", 2, i_y, "y", NULL, 0, NULL);
+	tb_node(&b, "/ln/Add_1", "Add", 2, i_z, "z", NULL, 0, NULL);
+	tb_node(&b, "/fc/MatMul", "MatMul", 2, i_o, "o", NULL, 0, NULL);
+	tb_node(&b, "/fc/Add", "Add", 2, i_b, "out", NULL, 0, NULL);
+	size_t len;
+	uint8_t *buf = tb_pack(&b, 3, xd, "out", &len);
+	struct graph g;
+	struct diag d;
+	diag_init(&d);
+	int rc = onnx_load_buffer("ln.onnx", buf, len, &g, &d);
+	if (rc)
+		diag_print(&d, stderr);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(g.n_layers, 2);
+	CU_ASSERT_EQUAL(g.layers[0].op, OP_LAYERNORM);
+	CU_ASSERT_STRING_EQUAL(g.layers[0].name, "ln/Add_1");
+	CU_ASSERT_EQUAL(g.layers[1].op, OP_DENSE);
+	CU_ASSERT_TRUE(g.layers[1].attrs.bias);
+	const struct tensor *o = &g.tensors[g.layers[1].out[0]];
+	CU_ASSERT_EQUAL(o->rank, 2);
+	CU_ASSERT_EQUAL(o->dims[0], 5);
+	CU_ASSERT_EQUAL(o->dims[1], 6);
+	cost_count(&g, OPT_SGD);
+	struct cost_totals t;
+	cost_totals(&g, &t);
+	CU_ASSERT_EQUAL(t.params, 16 + 54);
+	CU_ASSERT_EQUAL(t.mat_flops[PASS_FWD], 2 * 5 * 8 * 6);
+	graph_release(&g);
+	diag_release(&d);
+	free(buf);
+}
+
 static void test_unsupported_op(void)
 {
 	size_t len;
@@ -280,6 +468,8 @@ int suite_onnx(void)
 		{"attention, gelu and shared-weight recognition", test_patterns},
 		{"truncated file, wrong magic", test_truncated_and_magic},
 		{"unsupported op names node and op type", test_unsupported_op},
+		{"spelled-out layer norm, dense with bias, no value_info",
+		 test_layernorm_spelled_out},
 		{"corrupted files: errors, never crashes",
 		 test_corrupt_never_crashes},
 		{0},
