@@ -16,8 +16,14 @@ static int64_t cdiv(int64_t a, int64_t b)
 {
 	return b <= 0 ? a : (a + b - 1) / b;
 }
-static int64_t imax(int64_t a, int64_t b) { return a > b ? a : b; }
-static int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
+static int64_t imax(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+static int64_t imin(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
 
 static int64_t elems(const struct tensor *t)
 {
@@ -86,7 +92,8 @@ int map_stages(const struct graph *g, enum pe_prec prec, struct plan *p,
 	}
 	if (n == 0) {
 		diag_add(d, g->source, 0, 0,
-			 "place: network '%s' must have a computing layer, got none",
+			 "place: network '%s' must have a computing layer, got "
+			 "none",
 			 g->name);
 		free(st);
 		free(stage_of);
@@ -115,8 +122,10 @@ int map_stages(const struct graph *g, enum pe_prec prec, struct plan *p,
 				if (found < 0) {
 					if (ne == ecap) {
 						ecap *= 2;
-						e = xrealloc(e, sizeof(*e) *
-								     (size_t)ecap);
+						e = xrealloc(
+							e,
+							sizeof(*e) *
+								(size_t)ecap);
 					}
 					found = ne++;
 					memset(&e[found], 0, sizeof(e[found]));
@@ -151,7 +160,8 @@ struct stage_sum {
 	const struct layer *main;
 	int64_t mat_fma[PASS_COUNT], ew[PASS_COUNT];
 	int64_t weight_bytes, opt_bytes, saved_bytes, params;
-	int64_t in_elems, out_elems; /* main layer's first input, stage output */
+	int64_t in_elems,
+		out_elems; /* main layer's first input, stage output */
 	int needs_grad;
 };
 
@@ -192,8 +202,8 @@ static void dense_dims(const struct map_ctx *c, const struct stage_sum *t,
 {
 	const struct layer *L = t->main;
 	const struct tensor *in = &c->g->tensors[L->in[0]];
-	*K = in->rank > 0 && in->dims[in->rank - 1] > 0
-		     ? in->dims[in->rank - 1] : 1;
+	*K = in->rank > 0 && in->dims[in->rank - 1] > 0 ? in->dims[in->rank - 1]
+							: 1;
 	*M = imax(1, elems(in) / *K);
 	*N = L->attrs.units > 0 ? L->attrs.units : 1;
 }
@@ -211,8 +221,9 @@ static void conv_dims(const struct map_ctx *c, const struct stage_sum *t,
 	*cout = out->rank > 0 ? imax(1, out->dims[0]) : 1;
 	*pout = imax(1, elems(out) / *cout);
 	int64_t kv = 1;
-	int sp = L->attrs.spatial > 0 && L->attrs.spatial <= 3 ? L->attrs.spatial
-							       : 1;
+	int sp = L->attrs.spatial > 0 && L->attrs.spatial <= 3
+			 ? L->attrs.spatial
+			 : 1;
 	for (int i = 0; i < sp; i++)
 		kv *= imax(1, L->attrs.kernel[i]);
 	*kvol = kv;
@@ -301,9 +312,10 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 		b->bcast_wavelets = wav(c, M * tn * eb);
 		if (t.needs_grad) {
 			pe_gemv_work(pe, c->prec, tn, tk, &gv);
-			b->pe = (struct pe_work){
-				gv.fma * M, (h > 1 ? M * tk : 0) + ew_b,
-				gv.sram_reads * M, gv.sram_writes * M, gv.tasks};
+			b->pe = (struct pe_work){gv.fma * M,
+						 (h > 1 ? M * tk : 0) + ew_b,
+						 gv.sram_reads * M,
+						 gv.sram_writes * M, gv.tasks};
 			b->reduce_wavelets = h > 1 ? wav(c, M * tk * acc) : 0;
 			b->out_wavelets = wav(c, M * K * eb);
 		} else {
@@ -311,7 +323,8 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 						 words(c, M * tn * eb), 1};
 		}
 		wk[PASS_BWD_WEIGHT].pe = (struct pe_work){
-			f, 0, words(c, M * (tk + tn) * eb) + words(c, tk * tn * acc),
+			f, 0,
+			words(c, M * (tk + tn) * eb) + words(c, tk * tn * acc),
 			words(c, tk * tn * acc), 1};
 		/* saved x and y are spread over the whole rectangle, not
 		 * replicated; the weight-gradient pass broadcasts the x slice
@@ -321,7 +334,8 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 		 * buffered: inputs and partial sums of one block */
 		buf_pe = 2 * imin(M, MAP_ROW_BLOCK) * (tk * eb + tn * acc);
 		wk[PASS_BWD_WEIGHT].bcast_axis = AXIS_Y;
-		wk[PASS_BWD_WEIGHT].bcast_wavelets = h > 1 ? wav(c, M * tk * eb) : 0;
+		wk[PASS_BWD_WEIGHT].bcast_wavelets =
+			h > 1 ? wav(c, M * tk * eb) : 0;
 	} else if (s->kind == KERNEL_CONV) {
 		int64_t cin, pin, cout, pout, kv;
 		conv_dims(c, &t, &cin, &pin, &cout, &pout, &kv);
@@ -394,8 +408,9 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 		if (s->kind == KERNEL_ATTENTION || s->kind == KERNEL_MATMUL) {
 			const struct layer *L = t.main;
 			int q = L->n_in > 1 ? 1 : 0;
-			int64_t ne = L->n_in > 0 ? elems(&c->g->tensors[L->in[q]])
-						 : E;
+			int64_t ne = L->n_in > 0
+					     ? elems(&c->g->tensors[L->in[q]])
+					     : E;
 			if (s->kind == KERNEL_ATTENTION)
 				ne *= 2; /* keys and values */
 			other = cdiv(ne, h);
@@ -403,7 +418,8 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 			other = cdiv(imax(1, t.in_elems), 1); /* indices */
 		}
 		for (int p = PASS_FWD; p <= PASS_BWD_WEIGHT; p++) {
-			int64_t ff = p == PASS_BWD_DATA && !t.needs_grad ? 0 : f[p];
+			int64_t ff =
+				p == PASS_BWD_DATA && !t.needs_grad ? 0 : f[p];
 			wk[p].pe = (struct pe_work){
 				ff, e[p],
 				words(c, (2 * ff + e[p] + tin + tk) * eb),
@@ -435,8 +451,9 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 	}
 	/* the update is local: every parameter read, changed, written */
 	int64_t ppe = (int64_t)ceil((double)t.params * share);
-	int64_t state_words = words(c, (int64_t)ceil((double)(t.weight_bytes * 2 +
-							      t.opt_bytes) * share));
+	int64_t state_words = words(
+		c, (int64_t)ceil((double)(t.weight_bytes * 2 + t.opt_bytes) *
+				 share));
 	wk[PASS_UPDATE].pe = (struct pe_work){
 		0, (int64_t)ceil((double)t.ew[PASS_UPDATE] * share),
 		ppe ? state_words : 0, ppe ? state_words : 0, ppe ? 1 : 0};
@@ -449,7 +466,7 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 		m->weights = imin(wbytes, 2 * 1024);
 		m->grads = imin(wbytes, 2 * 1024);
 		m->opt_state = 0;
-		m->activations = cdiv(c->stream_act_bytes, P) ;
+		m->activations = cdiv(c->stream_act_bytes, P);
 	} else {
 		m->weights = wbytes;
 		m->grads = wbytes;
@@ -471,12 +488,13 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 		cycles_t comp = pe_work_cycles(pe, c->prec, &k->pe);
 		int64_t stream = k->bcast_wavelets + k->reduce_wavelets +
 				 k->halo_wavelets;
-		int64_t span = (k->bcast_wavelets ? (k->bcast_axis == AXIS_X ? w : h)
-						  : 0) +
-			       (k->reduce_wavelets
-					? (k->reduce_axis == AXIS_X ? w : h)
-					: 0);
-		cycles_t pace = comp > (cycles_t)stream ? comp : (cycles_t)stream;
+		int64_t span =
+			(k->bcast_wavelets ? (k->bcast_axis == AXIS_X ? w : h)
+					   : 0) +
+			(k->reduce_wavelets ? (k->reduce_axis == AXIS_X ? w : h)
+					    : 0);
+		cycles_t pace =
+			comp > (cycles_t)stream ? comp : (cycles_t)stream;
 		o->est_cycles[p] = pace;
 		if (stream)
 			o->est_cycles[p] += fabric_stream_cycles(fp, span, 1);

@@ -15,16 +15,15 @@
  *              columns, partial sums reduced along rows (see plan.h)
  *   conv       output channels over rows (tile_n = ceil(Cout/min(h,Cout))),
  *              output positions over columns and over the row groups left
- *              when h > Cout (tile_k = ceil(P/(w floor(h/Cout)))); input positions
- *              broadcast down columns; halo exchange with row neighbours;
- *              weights replicated per column, weight gradients reduced
- *              along rows; backward-data partial sums reduced down columns
- *   attention, matmul, embedding, elementwise, loss: output elements spread
- *              evenly (tile_k = ceil(E/(w h)), tile_n = 1); the second
- *              operand (keys/values, table rows) broadcast along rows
- * SRAM per PE: weights, gradients, optimizer state (training state),
- * activations saved for backward for s->samples_in_flight samples, double
- * buffered input/output staging, and machine pe.code_bytes.
+ *              when h > Cout (tile_k = ceil(P/(w floor(h/Cout)))); input
+ * positions broadcast down columns; halo exchange with row neighbours; weights
+ * replicated per column, weight gradients reduced along rows; backward-data
+ * partial sums reduced down columns attention, matmul, embedding, elementwise,
+ * loss: output elements spread evenly (tile_k = ceil(E/(w h)), tile_n = 1); the
+ * second operand (keys/values, table rows) broadcast along rows SRAM per PE:
+ * weights, gradients, optimizer state (training state), activations saved for
+ * backward for s->samples_in_flight samples, double buffered input/output
+ * staging, and machine pe.code_bytes.
  */
 #ifndef WAFERSIM_MAP_H
 #define WAFERSIM_MAP_H
@@ -40,7 +39,7 @@ struct map_ctx {
 	const struct machine *m;
 	enum pe_prec prec;
 	enum optimizer opt;
-	enum exec_mode mode;	 /* PIPELINED or STREAMING */
+	enum exec_mode mode; /* PIPELINED or STREAMING */
 	int64_t batch;
 	int64_t stream_act_bytes; /* STREAMING: all stages' saved activations
 				   * for the batch (spread over the wafer) */
@@ -48,12 +47,12 @@ struct map_ctx {
 
 /* Communication between stages, one per (source stage, tensor). */
 struct map_edge {
-	int src;	  /* stage id, or -1 for a network input (host) */
-	int tensor;	  /* graph tensor id */
-	int n_dst;	  /* consumer stages */
+	int src;    /* stage id, or -1 for a network input (host) */
+	int tensor; /* graph tensor id */
+	int n_dst;  /* consumer stages */
 	int dst[PLAN_MAX_FUSED * GRAPH_MAX_IO];
-	int grad;	  /* 1 if its gradient flows back (BWD_DATA) */
-	int64_t bytes;	  /* per sample, at the activation precision */
+	int grad;      /* 1 if its gradient flows back (BWD_DATA) */
+	int64_t bytes; /* per sample, at the activation precision */
 };
 
 /*

@@ -38,7 +38,8 @@ const struct place_strategy *place_find_strategy(const char *name)
 	return NULL;
 }
 
-/* ---- helpers --------------------------------------------------------------- */
+/* ---- helpers ---------------------------------------------------------------
+ */
 
 int64_t place_scaled_pes(const struct place_problem *pp, int i, double s)
 {
@@ -68,16 +69,15 @@ double place_item_cycles(const struct place_problem *pp, int i, int32_t w,
 	return it->work / ((double)w * h) + it->fixed_cycles;
 }
 
-int place_item_fits(const struct place_problem *pp, int i, int32_t w,
-		    int32_t h)
+int place_item_fits(const struct place_problem *pp, int i, int32_t w, int32_t h)
 {
 	if ((int64_t)w * h < pp->items[i].min_pes)
 		return 0;
 	return pp->fits ? pp->fits(pp->ctx, i, w, h) : 1;
 }
 
-int place_shape(const struct place_problem *pp, int i, int64_t pes,
-		int32_t *bw, int32_t *bh)
+int place_shape(const struct place_problem *pp, int i, int64_t pes, int32_t *bw,
+		int32_t *bh)
 {
 	return place_shape_aspect(pp, i, pes, pp->items[i].aspect, bw, bh);
 }
@@ -135,7 +135,8 @@ int place_check(const struct place_problem *pp, const struct rect *r,
 		    r[i].y + r[i].h > pp->grid_h) {
 			if (d)
 				diag_add(d, NULL, 0, 0,
-					 "place: item %d rectangle (%d,%d %dx%d) "
+					 "place: item %d rectangle (%d,%d "
+					 "%dx%d) "
 					 "must lie inside the %dx%d grid",
 					 i, r[i].x, r[i].y, r[i].w, r[i].h,
 					 pp->grid_w, pp->grid_h);
@@ -163,8 +164,8 @@ int place_check(const struct place_problem *pp, const struct rect *r,
 	return bad;
 }
 
-static double centre_dist(const struct place_problem *pp,
-			  const struct rect *r, const struct place_edge *e)
+static double centre_dist(const struct place_problem *pp, const struct rect *r,
+			  const struct place_edge *e)
 {
 	const struct rect *b = &r[e->dst];
 	double bx = b->x + b->w / 2.0, by = b->y + b->h / 2.0;
@@ -218,7 +219,8 @@ double place_cost(const struct place_problem *pp, const struct rect *r)
 	return v;
 }
 
-/* ---- plan_build ------------------------------------------------------------ */
+/* ---- plan_build ------------------------------------------------------------
+ */
 
 void plan_opts_init(struct plan_opts *o)
 {
@@ -263,14 +265,20 @@ static int64_t useful_pes(const struct build_ctx *b, int i, int32_t mw,
 	int64_t maxp = (int64_t)mw * mh;
 	double best = INFINITY;
 	int64_t bestp = maxp;
-	struct { int64_t p; double t; } probe[64];
+	struct {
+		int64_t p;
+		double t;
+	} probe[64];
 	int np = 0;
 	for (int64_t p = maxp; p >= min_pes && np < 64; p = p * 2 / 3) {
 		int32_t w = (int32_t)sqrt((double)p * mw / mh);
-		if (w < 1) w = 1;
-		if (w > mw) w = mw;
+		if (w < 1)
+			w = 1;
+		if (w > mw)
+			w = mw;
 		int64_t h = (p + w - 1) / w;
-		if (h > mh) h = mh;
+		if (h > mh)
+			h = mh;
 		double t = (double)map_cycles(&b->mc, s, w, (int32_t)h);
 		probe[np].p = (int64_t)w * h;
 		probe[np++].t = t;
@@ -330,9 +338,10 @@ static void set_mode_ctx(struct build_ctx *b, struct plan *p,
 	int64_t act = 0;
 	for (int i = 0; i < p->n_stages; i++) {
 		struct plan_stage *s = &p->stages[i];
-		s->samples_in_flight = mode == MODE_STREAMING
-					       ? p->batch
-					       : in_flight(i, p->n_stages, p->batch);
+		s->samples_in_flight =
+			mode == MODE_STREAMING
+				? p->batch
+				: in_flight(i, p->n_stages, p->batch);
 		if (s->samples_in_flight > p->samples_in_flight)
 			p->samples_in_flight = s->samples_in_flight;
 		act += map_saved_bytes(&b->mc, s);
@@ -368,8 +377,10 @@ int plan_build(const struct graph *g, const struct machine *m,
 		int n;
 		const struct place_strategy *const *all = place_strategies(&n);
 		for (int i = 0; i < n; i++) {
-			strncat(names, i ? ", " : "", sizeof(names) - strlen(names) - 1);
-			strncat(names, all[i]->name, sizeof(names) - strlen(names) - 1);
+			strncat(names, i ? ", " : "",
+				sizeof(names) - strlen(names) - 1);
+			strncat(names, all[i]->name,
+				sizeof(names) - strlen(names) - 1);
 		}
 		diag_add(d, NULL, 0, 0,
 			 "place: 'strategy' must be one of %s, got '%s'", names,
@@ -377,11 +388,12 @@ int plan_build(const struct graph *g, const struct machine *m,
 		return WS_EINPUT;
 	}
 	if (m->fabric.colors <= PLAN_KERNEL_COLORS) {
-		diag_add(d, NULL, 0, 0,
-			 "place: machine '%s' 'fabric.colors' must be more than "
-			 "the %d kernel colors, got %lld",
-			 m->name, PLAN_KERNEL_COLORS,
-			 (long long)m->fabric.colors);
+		diag_add(
+			d, NULL, 0, 0,
+			"place: machine '%s' 'fabric.colors' must be more than "
+			"the %d kernel colors, got %lld",
+			m->name, PLAN_KERNEL_COLORS,
+			(long long)m->fabric.colors);
 		return WS_EINPUT;
 	}
 	p->network = xstrdup(g->name ? g->name : "?");
@@ -390,8 +402,9 @@ int plan_build(const struct graph *g, const struct machine *m,
 	p->prec = o->prec;
 	p->opt = o->opt;
 	p->seed = o->seed;
-	p->batch = o->batch > 0 ? o->batch
-				: g->default_batch > 0 ? g->default_batch : 32;
+	p->batch = o->batch > 0		  ? o->batch
+		   : g->default_batch > 0 ? g->default_batch
+					  : 32;
 	p->grid_w = m->width;
 	p->grid_h = m->height;
 
@@ -401,8 +414,9 @@ int plan_build(const struct graph *g, const struct machine *m,
 	if (rc)
 		return rc;
 	int n = p->n_stages;
-	struct build_ctx b = {{g, m, o->prec, o->opt, MODE_PIPELINED, p->batch, 0},
-			      p->stages};
+	struct build_ctx b = {
+		{g, m, o->prec, o->opt, MODE_PIPELINED, p->batch, 0},
+		p->stages};
 	int64_t grid = machine_pes(m);
 	double fill = o->fill > 0 && o->fill <= 1 ? o->fill : 0.9;
 	int64_t budget = (int64_t)(fill * (double)grid);
@@ -437,12 +451,14 @@ int plan_build(const struct graph *g, const struct machine *m,
 	char why_not[256] = "";
 	if (nowhere >= 0) {
 		struct plan_stage tmp = p->stages[nowhere];
-		tmp.r = (struct rect){0, 0, (int32_t)m->width, (int32_t)m->height};
+		tmp.r = (struct rect){0, 0, (int32_t)m->width,
+				      (int32_t)m->height};
 		map_kernel(&b.mc, &tmp);
 		char need[32];
 		fmt_bytes(need, sizeof need, (double)tmp.sram.total);
 		snprintf(why_not, sizeof why_not,
-			 "stage '%s' needs %s per PE even on the whole %lldx%lld "
+			 "stage '%s' needs %s per PE even on the whole "
+			 "%lldx%lld "
 			 "grid (SRAM %lld B)",
 			 p->stages[nowhere].name, need, (long long)m->width,
 			 (long long)m->height, (long long)m->pe.sram_bytes);
@@ -478,18 +494,19 @@ int plan_build(const struct graph *g, const struct machine *m,
 				char ab[32];
 				fmt_bytes(ab, sizeof ab,
 					  (double)b.mc.stream_act_bytes);
-				diag_add(d, NULL, 0, 0,
-					 "place: streaming mode does not fit "
-					 "'%s' on '%s': stage '%s' needs %lld B "
-					 "per PE (activations of the batch of "
-					 "%lld: %s over the wafer), SRAM is "
-					 "%lld B%s%s",
-					 p->network, m->name, s->name,
-					 (long long)s->sram.total,
-					 (long long)p->batch, ab,
-					 (long long)m->pe.sram_bytes,
-					 pipe_ok ? "" : "; pipelined: ",
-					 why_not);
+				diag_add(
+					d, NULL, 0, 0,
+					"place: streaming mode does not fit "
+					"'%s' on '%s': stage '%s' needs %lld B "
+					"per PE (activations of the batch of "
+					"%lld: %s over the wafer), SRAM is "
+					"%lld B%s%s",
+					p->network, m->name, s->name,
+					(long long)s->sram.total,
+					(long long)p->batch, ab,
+					(long long)m->pe.sram_bytes,
+					pipe_ok ? "" : "; pipelined: ",
+					why_not);
 				rc = WS_EINPUT;
 				goto out;
 			}
@@ -501,7 +518,8 @@ int plan_build(const struct graph *g, const struct machine *m,
 			snprintf(p->mode_reason, sizeof p->mode_reason,
 				 "streaming: %s", why_not);
 	} else {
-		/* -- size: PEs in proportion to work, within min and useful -- */
+		/* -- size: PEs in proportion to work, within min and useful --
+		 */
 		double *work = xcalloc((size_t)n, sizeof(double));
 		int64_t *cap = xcalloc((size_t)n, sizeof(int64_t));
 		for (int i = 0; i < n; i++) {
@@ -521,7 +539,8 @@ int plan_build(const struct graph *g, const struct machine *m,
 		int64_t *pes_at = xcalloc((size_t)n, sizeof(int64_t));
 		double tlo = 0, thi = 0;
 		for (int i = 0; i < n; i++) {
-			double t = size_cycles(&b, &items[i], i, items[i].min_pes);
+			double t =
+				size_cycles(&b, &items[i], i, items[i].min_pes);
 			if (t > thi)
 				thi = t;
 		}
@@ -536,7 +555,8 @@ int plan_build(const struct graph *g, const struct machine *m,
 				tlo = mid;
 		}
 		for (int i = 0; i < n; i++)
-			items[i].target_pes = pes_for(&b, &items[i], i, cap[i], thi);
+			items[i].target_pes =
+				pes_for(&b, &items[i], i, cap[i], thi);
 		free(pes_at);
 		free(work);
 		free(cap);
@@ -552,10 +572,18 @@ int plan_build(const struct graph *g, const struct machine *m,
 				pe_edges[npe++] = (struct place_edge){
 					edges[e].src, edges[e].dst[k],
 					edges[e].bytes * (1 + edges[e].grad)};
-		struct place_problem pp = {
-			(int32_t)m->width, (int32_t)m->height, m->io.edges, n,
-			items, npe, pe_edges, o->seed,
-			o->time_budget_s, cb_cycles, cb_fits, &b};
+		struct place_problem pp = {(int32_t)m->width,
+					   (int32_t)m->height,
+					   m->io.edges,
+					   n,
+					   items,
+					   npe,
+					   pe_edges,
+					   o->seed,
+					   o->time_budget_s,
+					   cb_cycles,
+					   cb_fits,
+					   &b};
 		struct rect *rects = xcalloc((size_t)n, sizeof(*rects));
 		rc = strat->fn(&pp, rects, p->strategy_note, d);
 		if (!rc && place_check(&pp, rects, d))
@@ -571,15 +599,16 @@ int plan_build(const struct graph *g, const struct machine *m,
 				p->stages[i].r = rects[i];
 				map_kernel(&b.mc, &p->stages[i]);
 			}
-			snprintf(p->mode_reason, sizeof p->mode_reason,
-				 "pipelined: %s%d stages need at least %lld PEs "
-				 "(%.2f%% of %lld) for training state %s and "
-				 "activations of up to %lld samples in flight",
-				 o->mode == MODE_PIPELINED ? "forced; " : "", n,
-				 (long long)sum_min,
-				 100.0 * (double)sum_min / (double)grid,
-				 (long long)grid, sb,
-				 (long long)p->samples_in_flight);
+			snprintf(
+				p->mode_reason, sizeof p->mode_reason,
+				"pipelined: %s%d stages need at least %lld PEs "
+				"(%.2f%% of %lld) for training state %s and "
+				"activations of up to %lld samples in flight",
+				o->mode == MODE_PIPELINED ? "forced; " : "", n,
+				(long long)sum_min,
+				100.0 * (double)sum_min / (double)grid,
+				(long long)grid, sb,
+				(long long)p->samples_in_flight);
 		}
 		free(rects);
 		free(pe_edges);
@@ -598,10 +627,11 @@ out:
 	return rc;
 }
 
-/* ---- plan_check ------------------------------------------------------------ */
+/* ---- plan_check ------------------------------------------------------------
+ */
 
-int plan_check(const struct plan *p, const struct machine *m,
-	       const char *file, struct diag *d)
+int plan_check(const struct plan *p, const struct machine *m, const char *file,
+	       struct diag *d)
 {
 	int bad = 0;
 	if ((p->grid_w && p->grid_w != m->width) ||
@@ -620,7 +650,8 @@ int plan_check(const struct plan *p, const struct machine *m,
 		    (int64_t)r->x + r->w > m->width ||
 		    (int64_t)r->y + r->h > m->height) {
 			diag_add(d, file, s->line, s->col,
-				 "plan: stage '%s' rectangle must lie inside the "
+				 "plan: stage '%s' rectangle must lie inside "
+				 "the "
 				 "%lldx%lld grid, got x %d y %d w %d h %d",
 				 s->name, (long long)m->width,
 				 (long long)m->height, r->x, r->y, r->w, r->h);
@@ -628,19 +659,20 @@ int plan_check(const struct plan *p, const struct machine *m,
 			continue;
 		}
 		if (s->sram.total > m->pe.sram_bytes) {
-			diag_add(d, file, s->line, s->col,
-				 "plan: stage '%s' SRAM per PE must be at most "
-				 "%lld B, got %lld B on %dx%d (weights %lld, "
-				 "grads %lld, optimizer %lld, activations %lld, "
-				 "buffers %lld, code %lld)",
-				 s->name, (long long)m->pe.sram_bytes,
-				 (long long)s->sram.total, r->w, r->h,
-				 (long long)s->sram.weights,
-				 (long long)s->sram.grads,
-				 (long long)s->sram.opt_state,
-				 (long long)s->sram.activations,
-				 (long long)s->sram.buffers,
-				 (long long)s->sram.code);
+			diag_add(
+				d, file, s->line, s->col,
+				"plan: stage '%s' SRAM per PE must be at most "
+				"%lld B, got %lld B on %dx%d (weights %lld, "
+				"grads %lld, optimizer %lld, activations %lld, "
+				"buffers %lld, code %lld)",
+				s->name, (long long)m->pe.sram_bytes,
+				(long long)s->sram.total, r->w, r->h,
+				(long long)s->sram.weights,
+				(long long)s->sram.grads,
+				(long long)s->sram.opt_state,
+				(long long)s->sram.activations,
+				(long long)s->sram.buffers,
+				(long long)s->sram.code);
 			bad++;
 		}
 		if (p->mode == MODE_STREAMING)

@@ -30,32 +30,33 @@
 #include "sim/machine.h"
 
 struct place_item {
-	int64_t target_pes; /* PEs that balance the pipeline (>= min_pes) */
-	int64_t min_pes;    /* fewest PEs whose SRAM holds the stage */
+	int64_t target_pes;   /* PEs that balance the pipeline (>= min_pes) */
+	int64_t min_pes;      /* fewest PEs whose SRAM holds the stage */
 	int32_t max_w, max_h; /* widest / tallest useful rectangle (>= 1) */
-	double aspect;	    /* preferred w / h (1 = square) */
-	double work;	    /* cycles per sample on ONE PE (for balance) */
-	double fixed_cycles; /* per-sample cycles no PE count removes */
+	double aspect;	      /* preferred w / h (1 = square) */
+	double work;	      /* cycles per sample on ONE PE (for balance) */
+	double fixed_cycles;  /* per-sample cycles no PE count removes */
 };
 
 struct place_edge {
-	int src, dst;	  /* item ids; src -1 = host input at a wafer edge */
-	int64_t bytes;	  /* per sample, forward and backward together */
+	int src, dst;  /* item ids; src -1 = host input at a wafer edge */
+	int64_t bytes; /* per sample, forward and backward together */
 };
 
 struct place_problem {
 	int32_t grid_w, grid_h;
-	unsigned io_edges;	/* EDGE_* bits where host data enters */
+	unsigned io_edges; /* EDGE_* bits where host data enters */
 	int n_items;
 	const struct place_item *items; /* in pipeline (topological) order */
 	int n_edges;
 	const struct place_edge *edges;
-	uint64_t seed;		/* for randomised strategies */
-	double time_budget_s;	/* wall-clock cap (0 = none); see anneal */
+	uint64_t seed;	      /* for randomised strategies */
+	double time_budget_s; /* wall-clock cap (0 = none); see anneal */
 	/* Optional: stage time of item i on a w x h rectangle; NULL = use
 	 * work / (w h) + fixed_cycles. */
 	double (*stage_cycles)(const void *ctx, int item, int32_t w, int32_t h);
-	/* Optional: does item i fit its SRAM on w x h?  NULL = w h >= min_pes. */
+	/* Optional: does item i fit its SRAM on w x h?  NULL = w h >= min_pes.
+	 */
 	int (*fits)(const void *ctx, int item, int32_t w, int32_t h);
 	const void *ctx;
 };
@@ -90,8 +91,8 @@ double place_item_cycles(const struct place_problem *pp, int i, int32_t w,
 			 int32_t h);
 /* Shape (w, h) with w*h >= pes (and close to it), w <= max_w, h <= max_h,
  * grid-limited, near the item's aspect; 0 if none exists. */
-int place_shape(const struct place_problem *pp, int i, int64_t pes,
-		int32_t *w, int32_t *h);
+int place_shape(const struct place_problem *pp, int i, int64_t pes, int32_t *w,
+		int32_t *h);
 /* Same, for a given aspect (w / h) instead of the item's. */
 int place_shape_aspect(const struct place_problem *pp, int i, int64_t pes,
 		       double aspect, int32_t *w, int32_t *h);
@@ -122,14 +123,14 @@ uint64_t place_rand(uint64_t *state);
 /* ---- the compiler's entry point ---------------------------------------- */
 
 struct plan_opts {
-	const char *strategy;	/* NULL = PLACE_DEFAULT_STRATEGY */
-	enum exec_mode mode;	/* MODE_AUTO: pipelined if it fits */
-	int64_t batch;		/* 0 = graph default (or 32) */
-	enum pe_prec prec;	/* default PREC_MIXED */
-	enum optimizer opt;	/* optimizer the graph's costs were counted for */
-	uint64_t seed;		/* anneal seed (default 1) */
-	double time_budget_s;	/* anneal cap (0 = its default, 10 s) */
-	double fill;		/* share of the grid to hand out (0 = 0.9) */
+	const char *strategy; /* NULL = PLACE_DEFAULT_STRATEGY */
+	enum exec_mode mode;  /* MODE_AUTO: pipelined if it fits */
+	int64_t batch;	      /* 0 = graph default (or 32) */
+	enum pe_prec prec;    /* default PREC_MIXED */
+	enum optimizer opt;   /* optimizer the graph's costs were counted for */
+	uint64_t seed;	      /* anneal seed (default 1) */
+	double time_budget_s; /* anneal cap (0 = its default, 10 s) */
+	double fill;	      /* share of the grid to hand out (0 = 0.9) */
 };
 
 void plan_opts_init(struct plan_opts *o);
@@ -153,7 +154,7 @@ int plan_build(const struct graph *g, const struct machine *m,
  * every router.  `file` names the plan file for locations (stage/route
  * line/col); may be NULL.  Returns the number of problems.
  */
-int plan_check(const struct plan *p, const struct machine *m,
-	       const char *file, struct diag *d);
+int plan_check(const struct plan *p, const struct machine *m, const char *file,
+	       struct diag *d);
 
 #endif

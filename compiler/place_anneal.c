@@ -119,8 +119,9 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 		struct rect qi = rects[i], qj = {0, 0, 0, 0};
 		const struct place_item *item = &pp->items[i];
 		if (kind == 0) { /* shift */
-			int32_t span = 1 + (int32_t)(8 * (1.0 - (double)it / moves) *
-						     (qi.w + qi.h) / 2);
+			int32_t span =
+				1 + (int32_t)(8 * (1.0 - (double)it / moves) *
+					      (qi.w + qi.h) / 2);
 			qi.x += rnd(&st, 2 * span + 1) - span;
 			qi.y += rnd(&st, 2 * span + 1) - span;
 		} else if (kind == 1) { /* jump */
@@ -138,10 +139,16 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 		} else if (kind == 4) { /* move one edge by 1..4 PEs */
 			int32_t k = 1 + rnd(&st, 4) * (rnd(&st, 2) ? 1 : -1);
 			switch (rnd(&st, 4)) {
-			case 0: qi.w += k; break;		  /* east */
-			case 1: qi.h += k; break;		  /* south */
-			case 2: qi.x -= k; qi.w += k; break;	  /* west */
-			default: qi.y -= k; qi.h += k; break;	  /* north */
+			case 0: qi.w += k; break; /* east */
+			case 1: qi.h += k; break; /* south */
+			case 2:
+				qi.x -= k;
+				qi.w += k;
+				break; /* west */
+			default:
+				qi.y -= k;
+				qi.h += k;
+				break; /* north */
 			}
 			if (qi.w < 1 || qi.h < 1 ||
 			    (int64_t)qi.w * qi.h < item->min_pes)
@@ -149,7 +156,8 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 		} else { /* resize */
 			double f = 0.8 + 0.45 * unit(&st);
 			int64_t pes = (int64_t)((double)qi.w * qi.h * f);
-			double asp = (double)qi.w / qi.h * (0.7 + 0.6 * unit(&st));
+			double asp =
+				(double)qi.w / qi.h * (0.7 + 0.6 * unit(&st));
 			if (!place_shape_aspect(pp, i, pes, asp, &qi.w, &qi.h))
 				continue;
 		}
@@ -178,7 +186,8 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 		if (qi.w != oi.w || qi.h != oi.h)
 			s.cyc[i] = place_item_cycles(pp, i, qi.w, qi.h);
 		double nc = cost(&s);
-		if (nc <= cur || unit(&st) < exp((cur - nc) / (T > 0 ? T : 1e-12))) {
+		if (nc <= cur ||
+		    unit(&st) < exp((cur - nc) / (T > 0 ? T : 1e-12))) {
 			cur = nc;
 			accepted++;
 			if (nc < bestc) {
@@ -193,9 +202,10 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 		}
 	}
 	memcpy(rects, best, sizeof(*best) * (size_t)n);
-	snprintf(note, 128, "from %s, %s%ld of %ld moves, %ld accepted, cost %.4g",
-		 start, stopped ? "stopped by time budget after " : "", it,
-		 moves, accepted, bestc);
+	snprintf(note, 128,
+		 "from %s, %s%ld of %ld moves, %ld accepted, cost %.4g", start,
+		 stopped ? "stopped by time budget after " : "", it, moves,
+		 accepted, bestc);
 	free(best);
 	free(s.cyc);
 	return 0;

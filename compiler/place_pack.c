@@ -58,10 +58,12 @@ static int pack_at(const struct place_problem *pp, double s, struct rect *r,
 		const double asp[3] = {1, 4, 0.25};
 		for (int a = 0; a < 3; a++) {
 			double as = (it->aspect > 0 ? it->aspect : 1) * asp[a];
-			if (place_shape_aspect(pp, i, pes, as, &sw[ns], &sh[ns])) {
+			if (place_shape_aspect(pp, i, pes, as, &sw[ns],
+					       &sh[ns])) {
 				int dup = 0;
 				for (int q = 0; q < ns; q++)
-					dup |= sw[q] == sw[ns] && sh[q] == sh[ns];
+					dup |= sw[q] == sw[ns] &&
+					       sh[q] == sh[ns];
 				if (!dup)
 					ns++;
 			}
@@ -110,8 +112,8 @@ static int pack_at(const struct place_problem *pp, double s, struct rect *r,
 	return 1;
 }
 
-static int pack(const struct place_problem *pp, struct rect *rects,
-		char *note, struct diag *d)
+static int pack(const struct place_problem *pp, struct rect *rects, char *note,
+		struct diag *d)
 {
 	int32_t *sky = xcalloc((size_t)pp->grid_w, sizeof(int32_t));
 	int32_t *cand = xcalloc((size_t)(2 * pp->n_items + 2), sizeof(int32_t));
@@ -129,7 +131,8 @@ static int pack(const struct place_problem *pp, struct rect *rects,
 	free(cand);
 	if (!ok) {
 		diag_add(d, NULL, 0, 0,
-			 "place: pack: the %d stages at their minimum sizes must "
+			 "place: pack: the %d stages at their minimum sizes "
+			 "must "
 			 "pack into the %dx%d grid, they do not",
 			 pp->n_items, pp->grid_w, pp->grid_h);
 		return WS_EINPUT;

@@ -80,16 +80,17 @@ static int strips(const struct place_problem *pp, struct rect *rects,
 		if (c < best) {
 			best = c;
 			memcpy(rects, tmp, sizeof(*tmp) * (size_t)n);
-			snprintf(note, 128, "%d bands of %d rows, scale %.3f", k,
-				 pp->grid_h / k, lo);
+			snprintf(note, 128, "%d bands of %d rows, scale %.3f",
+				 k, pp->grid_h / k, lo);
 		}
 	}
 	free(tmp);
 	if (isinf(best)) {
-		diag_add(d, NULL, 0, 0,
-			 "place: strips: the %d stages' minimum strips must fit "
-			 "in the %dx%d grid, they do not",
-			 n, pp->grid_w, pp->grid_h);
+		diag_add(
+			d, NULL, 0, 0,
+			"place: strips: the %d stages' minimum strips must fit "
+			"in the %dx%d grid, they do not",
+			n, pp->grid_w, pp->grid_h);
 		return WS_EINPUT;
 	}
 	return 0;

@@ -29,10 +29,9 @@ void plan_release(struct plan *p)
 
 static const char *const mode_names[] = {"auto", "pipelined", "streaming",
 					 NULL};
-static const char *const kind_names[] = {"dense",     "conv",
-					 "matmul",    "attention",
-					 "embedding", "elementwise",
-					 "loss",      NULL};
+static const char *const kind_names[] = {
+	"dense",     "conv",	    "matmul", "attention",
+	"embedding", "elementwise", "loss",   NULL};
 static const char *const pass_names[] = {"fwd", "bwd_data", "bwd_weight",
 					 "update", NULL};
 static const char *const prec_names[] = {"fp32", "mixed", "fp16", NULL};
@@ -61,10 +60,22 @@ const char *plan_prec_name(enum pe_prec p)
 {
 	return (unsigned)p < PREC_COUNT ? prec_names[p] : "?";
 }
-int plan_mode_from_name(const char *s) { return find_name(mode_names, s); }
-int plan_kind_from_name(const char *s) { return find_name(kind_names, s); }
-int plan_pass_from_name(const char *s) { return find_name(pass_names, s); }
-int plan_prec_from_name(const char *s) { return find_name(prec_names, s); }
+int plan_mode_from_name(const char *s)
+{
+	return find_name(mode_names, s);
+}
+int plan_kind_from_name(const char *s)
+{
+	return find_name(kind_names, s);
+}
+int plan_pass_from_name(const char *s)
+{
+	return find_name(pass_names, s);
+}
+int plan_prec_from_name(const char *s)
+{
+	return find_name(prec_names, s);
+}
 
 int plan_find_stage(const struct plan *p, const char *name)
 {
@@ -86,8 +97,8 @@ void plan_summarise(struct plan *p, const struct machine *m)
 		int64_t a = (int64_t)s->r.w * s->r.h;
 		/* streaming stages share the whole wafer: count it once */
 		if (p->mode != MODE_STREAMING || a > p->pes_used)
-			p->pes_used = p->mode == MODE_STREAMING ? a
-								: p->pes_used + a;
+			p->pes_used =
+				p->mode == MODE_STREAMING ? a : p->pes_used + a;
 		if (p->bottleneck_stage < 0 ||
 		    s->stage_cycles > p->bottleneck_cycles) {
 			p->bottleneck_stage = i;
@@ -99,18 +110,36 @@ void plan_summarise(struct plan *p, const struct machine *m)
 	}
 	int64_t wbytes = m ? m->fabric.wavelet_bits / 8 : 4;
 	p->hop_bytes_per_sample = 0;
+	p->host_bytes_per_sample = 0;
 	int maxc = -1;
 	for (int i = 0; i < p->n_routes; i++) {
 		struct plan_route *r = &p->routes[i];
 		int64_t hops = 0;
 		for (int k = 1; k < r->n_points; k++)
-			hops += llabs((long long)r->points[k].x - r->points[k - 1].x) +
-				llabs((long long)r->points[k].y - r->points[k - 1].y);
+			hops += llabs((long long)r->points[k].x -
+				      r->points[k - 1].x) +
+				llabs((long long)r->points[k].y -
+				      r->points[k - 1].y);
 		r->hops = hops;
-		p->hop_bytes_per_sample += r->wavelets_per_sample * wbytes * hops;
+		p->hop_bytes_per_sample +=
+			r->wavelets_per_sample * wbytes * hops;
+		/* a multicast tree from the host carries its data once */
+		int again = 0;
+		for (int j = 0; j < i && r->multicast_group >= 0; j++)
+			again |= p->routes[j].multicast_group ==
+					 r->multicast_group &&
+				 p->routes[j].src_stage < 0;
+		if (r->src_stage < 0 && r->pass == PASS_FWD && !again)
+			p->host_bytes_per_sample +=
+				r->wavelets_per_sample * wbytes;
 		if (r->color > maxc)
 			maxc = r->color;
 	}
+	p->host_cycles_per_sample = m && m->io.bandwidth_gbytes_s > 0
+					    ? (double)p->host_bytes_per_sample /
+						      m->io.bandwidth_gbytes_s *
+						      m->clock_ghz
+					    : 0;
 	/* colors [0, PLAN_KERNEL_COLORS) are the kernels' own */
 	p->colors_used = maxc + 1;
 	if (p->n_stages > 0 && p->colors_used < PLAN_KERNEL_COLORS)

@@ -61,12 +61,12 @@
 enum exec_mode { MODE_AUTO = 0, MODE_PIPELINED, MODE_STREAMING };
 
 enum kernel_kind {
-	KERNEL_DENSE = 0,  /* dense / gemm with fused epilogue */
-	KERNEL_CONV,	   /* convolution, tiled over channels and positions */
-	KERNEL_MATMUL,	   /* activation x activation */
-	KERNEL_ATTENTION,  /* attention core */
-	KERNEL_EMBEDDING,  /* table gather */
-	KERNEL_ELEMENTWISE,/* pooling, norms, activations, add, concat, ... */
+	KERNEL_DENSE = 0,   /* dense / gemm with fused epilogue */
+	KERNEL_CONV,	    /* convolution, tiled over channels and positions */
+	KERNEL_MATMUL,	    /* activation x activation */
+	KERNEL_ATTENTION,   /* attention core */
+	KERNEL_EMBEDDING,   /* table gather */
+	KERNEL_ELEMENTWISE, /* pooling, norms, activations, add, concat, ... */
 	KERNEL_LOSS,
 	KERNEL_COUNT
 };
@@ -80,20 +80,20 @@ struct rect {
 /* Communication and compute of the busiest PE of a stage, for one sample of
  * one pass (PASS_UPDATE: once per optimizer step). */
 struct kernel_work {
-	struct pe_work pe;	  /* compute, in cores/ units */
-	int64_t bcast_wavelets;	  /* received by multicast along bcast_axis */
+	struct pe_work pe;	/* compute, in cores/ units */
+	int64_t bcast_wavelets; /* received by multicast along bcast_axis */
 	enum plan_axis bcast_axis;
-	int64_t reduce_wavelets;  /* partial sums sent along reduce_axis */
+	int64_t reduce_wavelets; /* partial sums sent along reduce_axis */
 	enum plan_axis reduce_axis;
-	int64_t halo_wavelets;	  /* exchanged with mesh neighbours */
-	int64_t out_wavelets;	  /* the whole stage's output for one sample */
+	int64_t halo_wavelets; /* exchanged with mesh neighbours */
+	int64_t out_wavelets;  /* the whole stage's output for one sample */
 };
 
 /* SRAM use of the fullest PE of a stage, in bytes. */
 struct sram_use {
 	int64_t weights, grads, opt_state;
-	int64_t activations;	/* kept for backward, all samples in flight */
-	int64_t buffers;	/* input/output staging */
+	int64_t activations; /* kept for backward, all samples in flight */
+	int64_t buffers;     /* input/output staging */
 	int64_t code;
 	int64_t total;
 };
@@ -104,7 +104,7 @@ struct plan_stage {
 	int n_layers;
 	int layers[PLAN_MAX_FUSED]; /* graph layer ids, first is the main one */
 	struct rect r;
-	int64_t tile_k, tile_n;	    /* per-PE tile of the main operation */
+	int64_t tile_k, tile_n; /* per-PE tile of the main operation */
 	struct kernel_work work[PASS_COUNT];
 	struct sram_use sram;
 	cycles_t est_cycles[PASS_COUNT]; /* analytic, per sample (update: step);
@@ -112,7 +112,8 @@ struct plan_stage {
 					  * across the rectangle included */
 	/* --- added by the placement engineer (all additive) --- */
 	int64_t samples_in_flight; /* samples whose activations this stage keeps
-				    * (1F1B pipeline: deeper for early stages) */
+				    * (1F1B pipeline: deeper for early stages)
+				    */
 	int64_t min_pes;	   /* fewest PEs whose SRAM holds the stage */
 	int64_t stream_bytes;	   /* STREAMING: weight bytes streamed in per
 				    * step (0 in pipelined mode) */
@@ -121,7 +122,7 @@ struct plan_stage {
 				    * over FWD, BWD_DATA, BWD_WEIGHT, plus
 				    * UPDATE / batch; fill latency excluded
 				    * (est_cycles includes it) */
-	int line, col;		   /* where the stage was read (plan_load), or 0 */
+	int line, col; /* where the stage was read (plan_load), or 0 */
 };
 
 struct plan_point {
@@ -129,18 +130,20 @@ struct plan_point {
 };
 
 struct plan_route {
-	int src_stage;	/* -1: host input entering at the wafer edge */
-	int dst_stage;	/* -1: host output leaving at the wafer edge */
+	int src_stage; /* -1: host input entering at the wafer edge */
+	int dst_stage; /* -1: host output leaving at the wafer edge */
 	int color;
-	enum pass pass;	/* PASS_FWD activations, PASS_BWD_DATA gradients */
+	enum pass pass; /* PASS_FWD activations, PASS_BWD_DATA gradients */
 	int64_t wavelets_per_sample;
-	int n_points;	/* corners of a dimension-ordered path, src to dst */
+	int n_points; /* corners of a dimension-ordered path, src to dst */
 	struct plan_point *points;
-	int multicast_group; /* routes sharing a source tree share an id, else -1 */
+	int multicast_group; /* routes sharing a source tree share an id, else
+				-1 */
 	/* --- added (additive) --- */
-	int tensor;	/* graph tensor carried (its gradient for BWD_DATA), or -1 */
-	int64_t hops;	/* links crossed: sum of |dx| + |dy| over the path */
-	int line, col;	/* where the route was read (plan_load), or 0 */
+	int tensor;   /* graph tensor carried (its gradient for BWD_DATA), or -1
+		       */
+	int64_t hops; /* links crossed: sum of |dx| + |dy| over the path */
+	int line, col; /* where the route was read (plan_load), or 0 */
 };
 
 /*
@@ -153,29 +156,37 @@ struct plan_route {
 struct plan {
 	char *network;	/* graph name */
 	char *machine;	/* machine name */
-	char *strategy;	/* placement strategy that made it ("hand" if edited) */
+	char *strategy; /* placement strategy that made it ("hand" if edited) */
 	enum exec_mode mode;
 	char mode_reason[256];
 	enum pe_prec prec;
 	int64_t batch;
-	int64_t samples_in_flight; /* pipeline depth used for activation memory */
+	int64_t samples_in_flight; /* pipeline depth used for activation memory
+				    */
 	int n_stages;
 	struct plan_stage *stages;
 	int n_routes;
 	struct plan_route *routes;
 	int colors_used;
 	/* --- added (additive): summary figures, grid, provenance --- */
-	int64_t grid_w, grid_h;	  /* machine grid the plan was made for */
-	int64_t pes_used;	  /* PEs inside some stage's rectangle */
-	int bottleneck_stage;	  /* stage with the largest stage_cycles, or -1 */
-	cycles_t bottleneck_cycles; /* its stage_cycles: time per sample */
-	int64_t hop_bytes_per_sample; /* sum over routes of wavelet bytes x hops */
-	int64_t max_sram_bytes;	  /* largest sram.total over stages */
-	int64_t min_pes_total;	  /* sum of stages' min_pes */
-	enum optimizer opt;	  /* optimizer the training state is sized for */
-	uint64_t seed;		  /* strategy seed (anneal) */
-	double compile_s;	  /* wall seconds plan_build took (not written) */
-	char strategy_note[128];  /* e.g. "stopped by time budget after N moves" */
+	int64_t grid_w, grid_h; /* machine grid the plan was made for */
+	int64_t pes_used;	/* PEs inside some stage's rectangle */
+	int bottleneck_stage;	/* stage with the largest stage_cycles, or -1 */
+	cycles_t bottleneck_cycles;   /* its stage_cycles: time per sample */
+	int64_t hop_bytes_per_sample; /* sum over routes of wavelet bytes x hops
+				       */
+	int64_t max_sram_bytes;	      /* largest sram.total over stages */
+	int64_t min_pes_total;	      /* sum of stages' min_pes */
+	enum optimizer opt; /* optimizer the training state is sized for */
+	uint64_t seed;	    /* strategy seed (anneal) */
+	double compile_s;   /* wall seconds plan_build took (not written) */
+	char strategy_note[128]; /* e.g. "stopped by time budget after N moves"
+				  */
+	int64_t host_bytes_per_sample; /* entering from the host (input routes)
+					*/
+	double host_cycles_per_sample; /* those bytes at io.bandwidth_gbytes_s:
+					* the pace if it exceeds the bottleneck
+					*/
 };
 
 /* Empty plan (no stages, no routes, mode MODE_AUTO, bottleneck_stage -1). */
@@ -198,7 +209,8 @@ int plan_prec_from_name(const char *s);
 int plan_find_stage(const struct plan *p, const char *name);
 
 /* Recompute the summary figures (pes_used, bottleneck, hop bytes, max SRAM,
- * min_pes_total, route hops, colors_used) from stages and routes. */
+ * min_pes_total, route hops, colors_used, host bytes and cycles) from
+ * stages and routes.  `m` may be NULL (host cycles then 0). */
 void plan_summarise(struct plan *p, const struct machine *m);
 
 #endif

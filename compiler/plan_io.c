@@ -17,7 +17,8 @@
 
 static const char *const opt_names[] = {"sgd", "momentum", "adam", NULL};
 
-/* ---- writing --------------------------------------------------------------- */
+/* ---- writing ---------------------------------------------------------------
+ */
 
 /* Quote a string for YAML (double-quoted, escaping " and \). */
 static void put_str(FILE *f, const char *s)
@@ -49,16 +50,17 @@ static void put_work(FILE *f, const struct kernel_work *k)
 
 void plan_write(const struct plan *p, const struct graph *g, FILE *f)
 {
-	fprintf(f, "# wafersim plan (docs/placement.md).  Edit stage 'rect's and\n"
-		   "# 'routes'; everything else is recomputed when the plan is "
-		   "read.\n"
-		   "# An empty 'routes: []' is routed again.\n");
+	fprintf(f,
+		"# wafersim plan (docs/placement.md).  Edit stage 'rect's and\n"
+		"# 'routes'; everything else is recomputed when the plan is "
+		"read.\n"
+		"# An empty 'routes: []' is routed again.\n");
 	fprintf(f, "network: ");
 	put_str(f, p->network);
 	fprintf(f, "\nmachine: ");
 	put_str(f, p->machine);
-	fprintf(f, "\ngrid: {width: %lld, height: %lld}\n", (long long)p->grid_w,
-		(long long)p->grid_h);
+	fprintf(f, "\ngrid: {width: %lld, height: %lld}\n",
+		(long long)p->grid_w, (long long)p->grid_h);
 	fprintf(f, "strategy: ");
 	put_str(f, p->strategy);
 	fprintf(f, "\nseed: %llu\n", (unsigned long long)p->seed);
@@ -68,9 +70,9 @@ void plan_write(const struct plan *p, const struct graph *g, FILE *f)
 		plan_prec_name(p->prec),
 		(unsigned)p->opt < OPT_COUNT ? opt_names[p->opt] : "momentum",
 		(long long)p->batch);
-	fprintf(f, "samples_in_flight: %lld\n", (long long)p->samples_in_flight);
-	fprintf(f,
-		"summary: {pes_used: %lld, bottleneck_stage: ",
+	fprintf(f, "samples_in_flight: %lld\n",
+		(long long)p->samples_in_flight);
+	fprintf(f, "summary: {pes_used: %lld, bottleneck_stage: ",
 		(long long)p->pes_used);
 	put_str(f, p->bottleneck_stage >= 0
 			   ? p->stages[p->bottleneck_stage].name
@@ -88,11 +90,13 @@ void plan_write(const struct plan *p, const struct graph *g, FILE *f)
 		put_str(f, s->name);
 		fprintf(f, "\n    rect: {x: %d, y: %d, w: %d, h: %d}\n", s->r.x,
 			s->r.y, s->r.w, s->r.h);
-		fprintf(f, "    kind: %s\n    layers: [", plan_kind_name(s->kind));
+		fprintf(f, "    kind: %s\n    layers: [",
+			plan_kind_name(s->kind));
 		for (int k = 0; k < s->n_layers; k++) {
 			if (k)
 				fputs(", ", f);
-			if (g && s->layers[k] >= 0 && s->layers[k] < g->n_layers)
+			if (g && s->layers[k] >= 0 &&
+			    s->layers[k] < g->n_layers)
 				put_str(f, g->layers[s->layers[k]].name);
 			else
 				fprintf(f, "%d", s->layers[k]);
@@ -106,7 +110,8 @@ void plan_write(const struct plan *p, const struct graph *g, FILE *f)
 				(long long)s->stream_bytes);
 		const struct sram_use *u = &s->sram;
 		fprintf(f,
-			"    sram: {weights: %lld, grads: %lld, opt_state: %lld, "
+			"    sram: {weights: %lld, grads: %lld, opt_state: "
+			"%lld, "
 			"activations: %lld, buffers: %lld, code: %lld, total: "
 			"%lld}\n",
 			(long long)u->weights, (long long)u->grads,
@@ -135,8 +140,9 @@ void plan_write(const struct plan *p, const struct graph *g, FILE *f)
 		fprintf(f, ", dst: ");
 		put_str(f, r->dst_stage >= 0 ? p->stages[r->dst_stage].name
 					     : "host");
-		fprintf(f, ", pass: %s, color: %d, multicast_group: %d, "
-			   "wavelets_per_sample: %lld, ",
+		fprintf(f,
+			", pass: %s, color: %d, multicast_group: %d, "
+			"wavelets_per_sample: %lld, ",
 			plan_pass_name(r->pass), r->color, r->multicast_group,
 			(long long)r->wavelets_per_sample);
 		if (g && r->tensor >= 0 && r->tensor < g->n_tensors) {
@@ -184,22 +190,30 @@ void plan_write_json(const struct plan *p, FILE *f)
 	json_str(f, p->machine);
 	fprintf(f, ", \"strategy\": ");
 	json_str(f, p->strategy);
-	fprintf(f, ", \"mode\": \"%s\", \"mode_reason\": ", plan_mode_name(p->mode));
+	fprintf(f, ", \"mode\": \"%s\", \"mode_reason\": ",
+		plan_mode_name(p->mode));
 	json_str(f, p->mode_reason);
 	fprintf(f,
 		", \"batch\": %lld, \"stages\": %d, \"routes\": %d, "
-		"\"pes_used\": %lld, \"pes_total\": %lld, \"bottleneck_stage\": ",
+		"\"pes_used\": %lld, \"pes_total\": %lld, "
+		"\"bottleneck_stage\": ",
 		(long long)p->batch, p->n_stages, p->n_routes,
 		(long long)p->pes_used, (long long)(p->grid_w * p->grid_h));
-	json_str(f, p->bottleneck_stage >= 0 ? p->stages[p->bottleneck_stage].name
-					     : "");
+	json_str(f, p->bottleneck_stage >= 0
+			    ? p->stages[p->bottleneck_stage].name
+			    : "");
 	fprintf(f,
-		", \"bottleneck_cycles\": %llu, \"hop_bytes_per_sample\": %lld, "
+		", \"bottleneck_cycles\": %llu, \"hop_bytes_per_sample\": "
+		"%lld, "
 		"\"colors_used\": %d, \"max_sram_bytes\": %lld, "
+		"\"host_bytes_per_sample\": %lld, \"host_cycles_per_sample\": "
+		"%.1f, "
 		"\"compile_s\": %.6f, \"stage_list\": [",
 		(unsigned long long)p->bottleneck_cycles,
 		(long long)p->hop_bytes_per_sample, p->colors_used,
-		(long long)p->max_sram_bytes, p->compile_s);
+		(long long)p->max_sram_bytes,
+		(long long)p->host_bytes_per_sample, p->host_cycles_per_sample,
+		p->compile_s);
 	for (int i = 0; i < p->n_stages; i++) {
 		const struct plan_stage *s = &p->stages[i];
 		fprintf(f, "%s{\"name\": ", i ? ", " : "");
@@ -215,7 +229,8 @@ void plan_write_json(const struct plan *p, FILE *f)
 	fprintf(f, "]}\n");
 }
 
-/* ---- reading --------------------------------------------------------------- */
+/* ---- reading ---------------------------------------------------------------
+ */
 
 struct rd {
 	yaml_document_t *doc;
@@ -224,8 +239,14 @@ struct rd {
 	int errors;
 };
 
-static int L(const yaml_node_t *n) { return (int)n->start_mark.line + 1; }
-static int C(const yaml_node_t *n) { return (int)n->start_mark.column + 1; }
+static int L(const yaml_node_t *n)
+{
+	return (int)n->start_mark.line + 1;
+}
+static int C(const yaml_node_t *n)
+{
+	return (int)n->start_mark.column + 1;
+}
 
 static yaml_node_t *get(struct rd *r, yaml_node_t *map, const char *key)
 {
@@ -243,8 +264,9 @@ static yaml_node_t *get(struct rd *r, yaml_node_t *map, const char *key)
 
 static const char *scalar(const yaml_node_t *n)
 {
-	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value
-						: NULL;
+	return n && n->type == YAML_SCALAR_NODE
+		       ? (const char *)n->data.scalar.value
+		       : NULL;
 }
 
 static void err(struct rd *r, const yaml_node_t *n, const char *what,
@@ -253,7 +275,10 @@ static void err(struct rd *r, const yaml_node_t *n, const char *what,
 	const char *s = scalar(n);
 	diag_add(r->d, r->file, n ? L(n) : 0, n ? C(n) : 0,
 		 "plan: '%s' must be %s, got %s%s%s", what, expect,
-		 s ? "'" : "", s ? s : n ? "a collection" : "nothing",
+		 s ? "'" : "",
+		 s   ? s
+		 : n ? "a collection"
+		     : "nothing",
 		 s ? "'" : "");
 	r->errors++;
 }
@@ -323,7 +348,8 @@ static int stage_or_host(const struct plan *p, const char *s)
 static void read_routes(struct rd *r, yaml_node_t *seq, struct plan *p,
 			const struct graph *g, const struct machine *m)
 {
-	int n = (int)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+	int n = (int)(seq->data.sequence.items.top -
+		      seq->data.sequence.items.start);
 	p->routes = xcalloc((size_t)n + 1, sizeof(*p->routes));
 	for (int i = 0; i < n; i++) {
 		yaml_node_t *e = yaml_document_get_node(
@@ -342,21 +368,23 @@ static void read_routes(struct rd *r, yaml_node_t *seq, struct plan *p,
 		rt->src_stage = stage_or_host(p, scalar(sn));
 		rt->dst_stage = stage_or_host(p, scalar(dn));
 		if (rt->src_stage == -2) {
-			err(r, sn ? sn : e, "route src", "a stage name or 'host'");
+			err(r, sn ? sn : e, "route src",
+			    "a stage name or 'host'");
 			rt->src_stage = -1;
 		}
 		if (rt->dst_stage == -2) {
-			err(r, dn ? dn : e, "route dst", "a stage name or 'host'");
+			err(r, dn ? dn : e, "route dst",
+			    "a stage name or 'host'");
 			rt->dst_stage = -1;
 		}
-		rt->pass = (enum pass)get_enum(r, e, "pass", plan_pass_from_name,
-					       PASS_FWD, "route pass",
-					       "fwd or bwd_data");
+		rt->pass = (enum pass)get_enum(r, e, "pass",
+					       plan_pass_from_name, PASS_FWD,
+					       "route pass", "fwd or bwd_data");
 		rt->color = (int)get_int(r, e, "color", -1, 63, -1, 0,
 					 "route color");
-		rt->multicast_group = (int)get_int(r, e, "multicast_group", -1,
-						   1 << 30, -1, 0,
-						   "route multicast_group");
+		rt->multicast_group =
+			(int)get_int(r, e, "multicast_group", -1, 1 << 30, -1,
+				     0, "route multicast_group");
 		rt->wavelets_per_sample =
 			get_int(r, e, "wavelets_per_sample", 0, INT64_MAX / 4,
 				0, 0, "route wavelets_per_sample");
@@ -375,14 +403,16 @@ static void read_routes(struct rd *r, yaml_node_t *seq, struct plan *p,
 		for (int k = 0; k < np; k++) {
 			yaml_node_t *pt = yaml_document_get_node(
 				r->doc, pts->data.sequence.items.start[k]);
-			int ok = pt && pt->type == YAML_SEQUENCE_NODE &&
-				 pt->data.sequence.items.top -
-						 pt->data.sequence.items.start ==
-					 2;
+			int ok =
+				pt && pt->type == YAML_SEQUENCE_NODE &&
+				pt->data.sequence.items.top -
+						pt->data.sequence.items.start ==
+					2;
 			int64_t xy[2] = {0, 0};
 			for (int q = 0; ok && q < 2; q++) {
 				const char *s = scalar(yaml_document_get_node(
-					r->doc, pt->data.sequence.items.start[q]));
+					r->doc,
+					pt->data.sequence.items.start[q]));
 				char *end = NULL;
 				xy[q] = s ? strtoll(s, &end, 10) : 0;
 				ok = s && *s && !*end && xy[q] >= -1000000 &&
@@ -392,8 +422,8 @@ static void read_routes(struct rd *r, yaml_node_t *seq, struct plan *p,
 				err(r, pt, "route point", "[x, y] integers");
 				continue;
 			}
-			rt->points[rt->n_points++] =
-				(struct plan_point){(int32_t)xy[0], (int32_t)xy[1]};
+			rt->points[rt->n_points++] = (struct plan_point){
+				(int32_t)xy[0], (int32_t)xy[1]};
 		}
 		/* report problems at the points list */
 		rt->line = L(pts);
@@ -431,7 +461,8 @@ int plan_load_string(const char *file, const char *text, const struct graph *g,
 		rc = WS_EINPUT;
 		goto out;
 	}
-	yaml_node_t *nn = get(&r, root, "network"), *mn = get(&r, root, "machine");
+	yaml_node_t *nn = get(&r, root, "network"),
+		    *mn = get(&r, root, "machine");
 	if (!nn || !scalar(nn) || strcmp(scalar(nn), g->name) != 0) {
 		char ex[160];
 		snprintf(ex, sizeof ex, "'%s' (the network given)", g->name);
@@ -446,11 +477,12 @@ int plan_load_string(const char *file, const char *text, const struct graph *g,
 	p->machine = xstrdup(m->name);
 	const char *st = scalar(get(&r, root, "strategy"));
 	p->strategy = xstrdup(st ? st : "hand");
-	p->mode = (enum exec_mode)get_enum(&r, root, "mode", plan_mode_from_name,
-					   MODE_PIPELINED, "mode",
-					   "pipelined or streaming");
+	p->mode = (enum exec_mode)get_enum(&r, root, "mode",
+					   plan_mode_from_name, MODE_PIPELINED,
+					   "mode", "pipelined or streaming");
 	if (p->mode == MODE_AUTO) {
-		err(&r, get(&r, root, "mode"), "mode", "pipelined or streaming");
+		err(&r, get(&r, root, "mode"), "mode",
+		    "pipelined or streaming");
 		p->mode = MODE_PIPELINED;
 	}
 	p->prec = (enum pe_prec)get_enum(&r, root, "precision",
@@ -460,11 +492,13 @@ int plan_load_string(const char *file, const char *text, const struct graph *g,
 					  OPT_MOMENTUM, "optimizer",
 					  "sgd, momentum or adam");
 	p->batch = get_int(&r, root, "batch", 1, 1 << 30, 32, 1, "batch");
-	p->seed = (uint64_t)get_int(&r, root, "seed", 0, INT64_MAX, 1, 0, "seed");
+	p->seed =
+		(uint64_t)get_int(&r, root, "seed", 0, INT64_MAX, 1, 0, "seed");
 	yaml_node_t *gr = get(&r, root, "grid");
-	p->grid_w = get_int(&r, gr, "width", 1, 4096, m->width, 0, "grid.width");
-	p->grid_h = get_int(&r, gr, "height", 1, 4096, m->height, 0,
-			    "grid.height");
+	p->grid_w =
+		get_int(&r, gr, "width", 1, 4096, m->width, 0, "grid.width");
+	p->grid_h =
+		get_int(&r, gr, "height", 1, 4096, m->height, 0, "grid.height");
 	if (gr && (p->grid_w != m->width || p->grid_h != m->height)) {
 		diag_add(d, file, L(gr), C(gr),
 			 "plan: 'grid' must be the machine's %lldx%lld, got "
@@ -488,7 +522,8 @@ int plan_load_string(const char *file, const char *text, const struct graph *g,
 		goto out;
 	}
 	int *seen = xcalloc((size_t)p->n_stages, sizeof(int));
-	int ns = (int)(ss->data.sequence.items.top - ss->data.sequence.items.start);
+	int ns = (int)(ss->data.sequence.items.top -
+		       ss->data.sequence.items.start);
 	for (int i = 0; i < ns; i++) {
 		yaml_node_t *e = yaml_document_get_node(
 			&doc, ss->data.sequence.items.start[i]);
@@ -505,14 +540,14 @@ int plan_load_string(const char *file, const char *text, const struct graph *g,
 		}
 		yaml_node_t *rc_n = get(&r, e, "rect");
 		struct plan_stage *s = &p->stages[si];
-		s->r.x = (int32_t)get_int(&r, rc_n, "x", -1000000, 1000000, 0, 1,
-					  "rect.x");
-		s->r.y = (int32_t)get_int(&r, rc_n, "y", -1000000, 1000000, 0, 1,
-					  "rect.y");
-		s->r.w = (int32_t)get_int(&r, rc_n, "w", -1000000, 1000000, 1, 1,
-					  "rect.w");
-		s->r.h = (int32_t)get_int(&r, rc_n, "h", -1000000, 1000000, 1, 1,
-					  "rect.h");
+		s->r.x = (int32_t)get_int(&r, rc_n, "x", -1000000, 1000000, 0,
+					  1, "rect.x");
+		s->r.y = (int32_t)get_int(&r, rc_n, "y", -1000000, 1000000, 0,
+					  1, "rect.y");
+		s->r.w = (int32_t)get_int(&r, rc_n, "w", -1000000, 1000000, 1,
+					  1, "rect.w");
+		s->r.h = (int32_t)get_int(&r, rc_n, "h", -1000000, 1000000, 1,
+					  1, "rect.h");
 		yaml_node_t *at = rc_n ? rc_n : e;
 		s->line = L(at);
 		s->col = C(at);
@@ -538,7 +573,8 @@ int plan_load_string(const char *file, const char *text, const struct graph *g,
 		struct plan_stage *s = &p->stages[i];
 		int64_t f = 2 * (int64_t)(p->n_stages - i) - 1;
 		s->samples_in_flight = p->mode == MODE_STREAMING ? p->batch
-					: f < p->batch ? f : p->batch;
+				       : f < p->batch		 ? f
+								 : p->batch;
 		if (s->samples_in_flight > p->samples_in_flight)
 			p->samples_in_flight = s->samples_in_flight;
 		act += map_saved_bytes(&mc, s);
@@ -598,8 +634,8 @@ out:
 	return rc;
 }
 
-int plan_load(const char *path, const struct graph *g,
-	      const struct machine *m, struct plan *p, struct diag *d)
+int plan_load(const char *path, const struct graph *g, const struct machine *m,
+	      struct plan *p, struct diag *d)
 {
 	char *text;
 	size_t len;

@@ -36,8 +36,8 @@ int plan_save(const struct plan *p, const struct graph *g, const char *path,
 /* Read a plan written by plan_write (maybe hand-edited) for graph g on
  * machine m; see above.  p is released and refilled.  0, WS_EIO or
  * WS_EINPUT (all problems in d, each with file:line:col). */
-int plan_load(const char *path, const struct graph *g,
-	      const struct machine *m, struct plan *p, struct diag *d);
+int plan_load(const char *path, const struct graph *g, const struct machine *m,
+	      struct plan *p, struct diag *d);
 int plan_load_string(const char *file, const char *text, const struct graph *g,
 		     const struct machine *m, struct plan *p, struct diag *d);
 

@@ -21,12 +21,12 @@ struct plan_point route_out_port(const struct plan_stage *s)
 struct plan_point route_in_port(const struct plan_stage *s,
 				struct plan_point from)
 {
-	return (struct plan_point){clamp32(from.x, s->r.x, s->r.x + s->r.w - 1),
-				   clamp32(from.y, s->r.y, s->r.y + s->r.h - 1)};
+	return (struct plan_point){
+		clamp32(from.x, s->r.x, s->r.x + s->r.w - 1),
+		clamp32(from.y, s->r.y, s->r.y + s->r.h - 1)};
 }
 
-struct plan_point route_host_port(const struct machine *m,
-				  struct plan_point to)
+struct plan_point route_host_port(const struct machine *m, struct plan_point to)
 {
 	int32_t W = (int32_t)m->width, H = (int32_t)m->height;
 	struct plan_point best = {0, to.y};
@@ -68,7 +68,8 @@ static struct plan_route *add_route(struct plan *p, int *cap)
 {
 	if (p->n_routes == *cap) {
 		*cap = *cap ? 2 * *cap : 16;
-		p->routes = xrealloc(p->routes, sizeof(*p->routes) * (size_t)*cap);
+		p->routes =
+			xrealloc(p->routes, sizeof(*p->routes) * (size_t)*cap);
 	}
 	struct plan_route *r = &p->routes[p->n_routes++];
 	memset(r, 0, sizeof(*r));
@@ -101,7 +102,8 @@ int route_build(struct plan *p, const struct machine *m,
 			continue;
 		struct plan_point root =
 			E->src >= 0 ? route_out_port(&p->stages[E->src])
-				    : route_host_port(m, centre(&p->stages[E->dst[0]]));
+				    : route_host_port(
+					      m, centre(&p->stages[E->dst[0]]));
 		int g = E->n_dst > 1 ? group++ : -1;
 		int64_t wv = fabric_wavelets(&m->fabric, E->bytes);
 		for (int k = 0; k < E->n_dst; k++) {
@@ -135,34 +137,36 @@ int route_build(struct plan *p, const struct machine *m,
 
 /* Run `body` with `id` = every router on the route's path (a corner may be
  * visited twice: bodies must be idempotent). */
-#define FOR_PATH(r, W, id, body)                                             \
-	do {                                                                 \
-		for (int k_ = 0; k_ < (r)->n_points; k_++) {                 \
-			struct plan_point a_ = (r)->points[k_];              \
-			struct plan_point b_ = k_ + 1 < (r)->n_points        \
-						       ? (r)->points[k_ + 1] \
-						       : a_;                 \
-			int dx_ = b_.x > a_.x ? 1 : b_.x < a_.x ? -1 : 0;    \
-			int dy_ = b_.y > a_.y ? 1 : b_.y < a_.y ? -1 : 0;    \
-			int32_t x_ = a_.x, y_ = a_.y;                        \
-			for (;;) {                                           \
-				int64_t id = (int64_t)y_ * (W) + x_;         \
-				body;                                        \
-				if (x_ == b_.x && y_ == b_.y)                \
-					break;                               \
-				x_ += dx_;                                   \
-				y_ += dy_;                                   \
-			}                                                    \
-		}                                                            \
+#define FOR_PATH(r, W, id, body)                                               \
+	do {                                                                   \
+		for (int k_ = 0; k_ < (r)->n_points; k_++) {                   \
+			struct plan_point a_ = (r)->points[k_];                \
+			struct plan_point b_ = k_ + 1 < (r)->n_points          \
+						       ? (r)->points[k_ + 1]   \
+						       : a_;                   \
+			int dx_ = b_.x > a_.x ? 1 : b_.x < a_.x ? -1 : 0;      \
+			int dy_ = b_.y > a_.y ? 1 : b_.y < a_.y ? -1 : 0;      \
+			int32_t x_ = a_.x, y_ = a_.y;                          \
+			for (;;) {                                             \
+				int64_t id = (int64_t)y_ * (W) + x_;           \
+				body;                                          \
+				if (x_ == b_.x && y_ == b_.y)                  \
+					break;                                 \
+				x_ += dx_;                                     \
+				y_ += dy_;                                     \
+			}                                                      \
+		}                                                              \
 	} while (0)
 
 static int path_ok(const struct plan_route *r, const struct machine *m)
 {
 	for (int k = 0; k < r->n_points; k++) {
 		const struct plan_point *q = &r->points[k];
-		if (q->x < 0 || q->y < 0 || q->x >= m->width || q->y >= m->height)
+		if (q->x < 0 || q->y < 0 || q->x >= m->width ||
+		    q->y >= m->height)
 			return 0;
-		if (k && q->x != r->points[k - 1].x && q->y != r->points[k - 1].y)
+		if (k && q->x != r->points[k - 1].x &&
+		    q->y != r->points[k - 1].y)
 			return 0;
 	}
 	return r->n_points >= 1;
@@ -177,7 +181,8 @@ static void list_colors(uint64_t mask, char *buf, size_t n)
 {
 	size_t len = 0;
 	buf[0] = 0;
-	len += (size_t)snprintf(buf, n, "0-%d (kernels)", PLAN_KERNEL_COLORS - 1);
+	len += (size_t)snprintf(buf, n, "0-%d (kernels)",
+				PLAN_KERNEL_COLORS - 1);
 	for (int c = PLAN_KERNEL_COLORS; c < 64 && len < n; c++)
 		if (mask >> c & 1)
 			len += (size_t)snprintf(buf + len, n - len, ", %d", c);
@@ -205,9 +210,10 @@ int route_assign_colors(struct plan *p, const struct machine *m,
 		uint64_t used = 0;
 		for (int j = i; j < p->n_routes; j++) {
 			struct plan_route *q = &p->routes[j];
-			if (j != i && (r->multicast_group < 0 ||
-				       q->multicast_group != r->multicast_group ||
-				       q->color >= 0 || !path_ok(q, m)))
+			if (j != i &&
+			    (r->multicast_group < 0 ||
+			     q->multicast_group != r->multicast_group ||
+			     q->color >= 0 || !path_ok(q, m)))
 				continue;
 			FOR_PATH(q, W, id, used |= mask[id]);
 		}
@@ -233,16 +239,18 @@ int route_assign_colors(struct plan *p, const struct machine *m,
 				 "of the %d it has",
 				 stage_name(p, r->src_stage),
 				 stage_name(p, r->dst_stage),
-				 plan_pass_name(r->pass), (long long)(worst % W),
-				 (long long)(worst / W), cl, ncol);
+				 plan_pass_name(r->pass),
+				 (long long)(worst % W), (long long)(worst / W),
+				 cl, ncol);
 			rc = WS_EINPUT;
 			break;
 		}
 		for (int j = i; j < p->n_routes; j++) {
 			struct plan_route *q = &p->routes[j];
-			if (j != i && (r->multicast_group < 0 ||
-				       q->multicast_group != r->multicast_group ||
-				       q->color >= 0 || !path_ok(q, m)))
+			if (j != i &&
+			    (r->multicast_group < 0 ||
+			     q->multicast_group != r->multicast_group ||
+			     q->color >= 0 || !path_ok(q, m)))
 				continue;
 			q->color = c;
 			FOR_PATH(q, W, id, mask[id] |= 1ull << c);
@@ -269,8 +277,8 @@ static int in_rect(const struct rect *r, struct plan_point q)
 	       q.y < r->y + r->h;
 }
 
-int route_check(const struct plan *p, const struct machine *m,
-		const char *file, struct diag *d)
+int route_check(const struct plan *p, const struct machine *m, const char *file,
+		struct diag *d)
 {
 	int bad = 0;
 	int ncol = (int)m->fabric.colors;
@@ -278,8 +286,9 @@ int route_check(const struct plan *p, const struct machine *m,
 		const struct plan_route *r = &p->routes[i];
 		const char *sn = stage_name(p, r->src_stage);
 		const char *dn = stage_name(p, r->dst_stage);
-		if (r->src_stage >= p->n_stages || r->dst_stage >= p->n_stages ||
-		    r->src_stage < -1 || r->dst_stage < -1) {
+		if (r->src_stage >= p->n_stages ||
+		    r->dst_stage >= p->n_stages || r->src_stage < -1 ||
+		    r->dst_stage < -1) {
 			diag_add(d, file, r->line, r->col,
 				 "route: stages must exist, got %d -> %d",
 				 r->src_stage, r->dst_stage);
@@ -288,7 +297,8 @@ int route_check(const struct plan *p, const struct machine *m,
 		}
 		if (r->n_points < 1) {
 			diag_add(d, file, r->line, r->col,
-				 "route: '%s' -> '%s' must have points, got none",
+				 "route: '%s' -> '%s' must have points, got "
+				 "none",
 				 sn, dn);
 			bad++;
 			continue;
@@ -297,23 +307,27 @@ int route_check(const struct plan *p, const struct machine *m,
 			struct plan_point q = r->points[k];
 			if (q.x < 0 || q.y < 0 || q.x >= m->width ||
 			    q.y >= m->height) {
-				diag_add(d, file, r->line, r->col,
-					 "route: '%s' -> '%s' point %d must lie "
-					 "inside the %lldx%lld grid, got (%d,%d)",
-					 sn, dn, k, (long long)m->width,
-					 (long long)m->height, q.x, q.y);
+				diag_add(
+					d, file, r->line, r->col,
+					"route: '%s' -> '%s' point %d must lie "
+					"inside the %lldx%lld grid, got "
+					"(%d,%d)",
+					sn, dn, k, (long long)m->width,
+					(long long)m->height, q.x, q.y);
 				bad++;
 			} else if (k && q.x != r->points[k - 1].x &&
 				   q.y != r->points[k - 1].y) {
 				diag_add(d, file, r->line, r->col,
-					 "route: '%s' -> '%s' segment %d must be "
+					 "route: '%s' -> '%s' segment %d must "
+					 "be "
 					 "along x or y, got (%d,%d) -> (%d,%d)",
 					 sn, dn, k, r->points[k - 1].x,
 					 r->points[k - 1].y, q.x, q.y);
 				bad++;
 			}
 		}
-		struct plan_point a = r->points[0], b = r->points[r->n_points - 1];
+		struct plan_point a = r->points[0],
+				  b = r->points[r->n_points - 1];
 		int a_ok = r->src_stage >= 0
 				   ? in_rect(&p->stages[r->src_stage].r, a)
 				   : on_io_edge(m, a);
@@ -321,23 +335,27 @@ int route_check(const struct plan *p, const struct machine *m,
 				   ? in_rect(&p->stages[r->dst_stage].r, b)
 				   : on_io_edge(m, b);
 		if (!a_ok || !b_ok) {
-			diag_add(d, file, r->line, r->col,
-				 "route: '%s' -> '%s' is disconnected: must %s "
-				 "at (%d,%d) and %s at (%d,%d)",
-				 sn, dn,
-				 a_ok ? "start" : r->src_stage >= 0
+			diag_add(
+				d, file, r->line, r->col,
+				"route: '%s' -> '%s' is disconnected: must %s "
+				"at (%d,%d) and %s at (%d,%d)",
+				sn, dn,
+				a_ok ? "start"
+				: r->src_stage >= 0
 					? "start inside the source rectangle"
 					: "start on an I/O edge",
-				 a.x, a.y,
-				 b_ok ? "end" : r->dst_stage >= 0
+				a.x, a.y,
+				b_ok ? "end"
+				: r->dst_stage >= 0
 					? "end inside the destination rectangle"
 					: "end on an I/O edge",
-				 b.x, b.y);
+				b.x, b.y);
 			bad++;
 		}
 		if (r->color < PLAN_KERNEL_COLORS || r->color >= ncol) {
 			diag_add(d, file, r->line, r->col,
-				 "route: '%s' -> '%s' 'color' must be in [%d, %d] "
+				 "route: '%s' -> '%s' 'color' must be in [%d, "
+				 "%d] "
 				 "(machine '%s' has %d colors, %d kept for "
 				 "kernels), got %d",
 				 sn, dn, PLAN_KERNEL_COLORS, ncol - 1, m->name,

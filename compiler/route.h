@@ -61,7 +61,7 @@ int route_assign_colors(struct plan *p, const struct machine *m,
  * the destination rectangle (or on an I/O edge for host output), colors in
  * range and no router over fabric.colors.  Returns the problem count.
  */
-int route_check(const struct plan *p, const struct machine *m,
-		const char *file, struct diag *d);
+int route_check(const struct plan *p, const struct machine *m, const char *file,
+		struct diag *d);
 
 #endif

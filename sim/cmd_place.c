@@ -20,17 +20,19 @@ static const char place_help[] =
 	"Map NET (zoo name or .yaml/.onnx file) onto machine M: kernels per\n"
 	"layer, execution mode, rectangle sizes, placement and routes.\n\n"
 	"  --machine M         machine preset or file (required)\n"
-	"  --strategy S        placement strategy (default " PLACE_DEFAULT_STRATEGY
-	"; see --list-strategies)\n"
+	"  --strategy S        placement strategy "
+	"(default " PLACE_DEFAULT_STRATEGY "; see --list-strategies)\n"
 	"  --mode M            auto (default), pipelined or streaming\n"
 	"  --batch B           samples per step (default: the network's)\n"
 	"  --precision P       fp32, mixed (default) or fp16\n"
 	"  --optimizer O       sgd, momentum (default) or adam\n"
 	"  --seed N            seed of randomised strategies (default 1)\n"
-	"  --time-budget S     wall-clock cap for anneal in seconds (default 10)\n"
+	"  --time-budget S     wall-clock cap for anneal in seconds (default "
+	"10)\n"
 	"  -o, --output FILE   write the plan as YAML (docs/placement.md)\n"
 	"  --json              print the summary as JSON on stdout\n"
-	"  --compare           one row per strategy: PEs, bottleneck, traffic,\n"
+	"  --compare           one row per strategy: PEs, bottleneck, "
+	"traffic,\n"
 	"                      colors, SRAM, compile time\n"
 	"  --check FILE        read a (hand-edited) plan and validate it\n"
 	"  --list-strategies   print the strategies and exit\n"
@@ -39,22 +41,24 @@ static const char place_help[] =
 static void print_summary(const struct plan *p, const struct machine *m)
 {
 	printf("plan for '%s' on '%s' (%lldx%lld PEs), strategy '%s'%s%s%s\n",
-	       p->network, p->machine, (long long)p->grid_w, (long long)p->grid_h,
-	       p->strategy, p->strategy_note[0] ? " (" : "", p->strategy_note,
+	       p->network, p->machine, (long long)p->grid_w,
+	       (long long)p->grid_h, p->strategy,
+	       p->strategy_note[0] ? " (" : "", p->strategy_note,
 	       p->strategy_note[0] ? ")" : "");
 	printf("mode: %s\n", p->mode_reason);
 	printf("precision %s, batch %lld, samples in flight up to %lld\n\n",
 	       plan_prec_name(p->prec), (long long)p->batch,
 	       (long long)p->samples_in_flight);
-	printf("%-4s %-24s %-11s %-22s %9s %9s %8s %12s\n", "id", "stage", "kind",
-	       "rect x,y wxh", "PEs", "min PEs", "SRAM/PE", "cycles/smpl");
+	printf("%-4s %-24s %-11s %-22s %9s %9s %8s %12s\n", "id", "stage",
+	       "kind", "rect x,y wxh", "PEs", "min PEs", "SRAM/PE",
+	       "cycles/smpl");
 	for (int i = 0; i < p->n_stages; i++) {
 		const struct plan_stage *s = &p->stages[i];
 		char rect[40];
-		snprintf(rect, sizeof rect, "%d,%d %dx%d", s->r.x, s->r.y, s->r.w,
-			 s->r.h);
-		printf("%-4d %-24.24s %-11s %-22s %9lld %9lld %8lld %12llu%s\n", i,
-		       s->name, plan_kind_name(s->kind), rect,
+		snprintf(rect, sizeof rect, "%d,%d %dx%d", s->r.x, s->r.y,
+			 s->r.w, s->r.h);
+		printf("%-4d %-24.24s %-11s %-22s %9lld %9lld %8lld %12llu%s\n",
+		       i, s->name, plan_kind_name(s->kind), rect,
 		       (long long)s->r.w * s->r.h, (long long)s->min_pes,
 		       (long long)s->sram.total,
 		       (unsigned long long)s->stage_cycles,
@@ -70,6 +74,13 @@ static void print_summary(const struct plan *p, const struct machine *m)
 		       ? m->clock_ghz * 1e9 / (double)p->bottleneck_cycles
 		       : 0.0,
 	       m->clock_ghz);
+	printf("host input: %lld B per sample, %.0f cycles at %.0f GB/s%s\n",
+	       (long long)p->host_bytes_per_sample, p->host_cycles_per_sample,
+	       m->io.bandwidth_gbytes_s,
+	       p->host_cycles_per_sample > (double)p->bottleneck_cycles
+		       ? " (slower than the bottleneck stage: host I/O sets "
+			 "the pace)"
+		       : "");
 	printf("PEs used %lld of %lld (%.1f%%), routes %d, colors used %d of "
 	       "%lld, hop-bytes per sample %lld, largest SRAM per PE %lld of "
 	       "%lld B, compile %.3f s\n",
@@ -105,7 +116,8 @@ static int compare(const struct graph *g, const struct machine *m,
 			if (i)
 				printf(", ");
 			if (r) {
-				printf("{\"strategy\": \"%s\", \"error\": true}",
+				printf("{\"strategy\": \"%s\", \"error\": "
+				       "true}",
 				       all[i]->name);
 			} else {
 				plan_write_json(&p, stdout);
@@ -115,7 +127,8 @@ static int compare(const struct graph *g, const struct machine *m,
 			       diag_text(&d, 0) ? diag_text(&d, 0) : "?");
 		} else {
 			int64_t tot = p.grid_w * p.grid_h;
-			printf("%-8s %-9s %9lld %6.1f%% %12llu %-20.20s %14lld %7d "
+			printf("%-8s %-9s %9lld %6.1f%% %12llu %-20.20s %14lld "
+			       "%7d "
 			       "%9lld %9.3f\n",
 			       all[i]->name, plan_mode_name(p.mode),
 			       (long long)p.pes_used,
@@ -204,11 +217,11 @@ int cmd_place(int argc, char **argv)
 			else if (!strcmp(optarg, "adam"))
 				o.opt = OPT_ADAM;
 			else
-				return cli_usage_error(
-					"place",
-					"'--optimizer' must be sgd, momentum or "
-					"adam, got '%s'",
-					optarg);
+				return cli_usage_error("place",
+						       "'--optimizer' must be "
+						       "sgd, momentum or "
+						       "adam, got '%s'",
+						       optarg);
 			break;
 		case 'S':
 			if (cli_parse_long("place", "--seed", optarg, 0,

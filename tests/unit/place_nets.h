@@ -52,10 +52,12 @@ static inline int pn_random_graph(struct graph *g, unsigned seed, int n,
 	uint64_t st = seed * 7919u + 17;
 	char name[32];
 	graph_init(g, "rnd", "rnd.yaml");
-	int64_t in_dim = lo + (int64_t)(place_rand(&st) % (uint64_t)(hi - lo + 1));
+	int64_t in_dim =
+		lo + (int64_t)(place_rand(&st) % (uint64_t)(hi - lo + 1));
 	int x, prev;
 	if (seed % 3 == 0) {
-		/* a 1-D CNN front: conv, relu, (conv, relu,) maxpool, flatten */
+		/* a 1-D CNN front: conv, relu, (conv, relu,) maxpool, flatten
+		 */
 		int64_t dims[2] = {1 + (int64_t)(place_rand(&st) % 4),
 				   64 + (int64_t)(place_rand(&st) % 448)};
 		x = pn_input(g, "x", 2, dims);
@@ -89,7 +91,8 @@ static inline int pn_random_graph(struct graph *g, unsigned seed, int n,
 	int skip = -1;
 	int64_t width = in_dim, skip_w = 0;
 	for (int i = 0; i < n; i++) {
-		int64_t u = lo + (int64_t)(place_rand(&st) % (uint64_t)(hi - lo + 1));
+		int64_t u = lo + (int64_t)(place_rand(&st) %
+					   (uint64_t)(hi - lo + 1));
 		if (skip >= 0 && place_rand(&st) % 2)
 			u = skip_w; /* allows a residual add below */
 		snprintf(name, sizeof name, "fc%d", i);

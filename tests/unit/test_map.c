@@ -80,7 +80,8 @@ static void test_dense_tiling(void)
 	struct map_edge *e = NULL;
 	int ne = 0;
 	CU_ASSERT_EQUAL_FATAL(map_stages(&g, PREC_MIXED, &p, &e, &ne, &d), 0);
-	struct map_ctx c = {&g, &m, PREC_MIXED, OPT_MOMENTUM, MODE_PIPELINED, 8, 0};
+	struct map_ctx c = {&g, &m, PREC_MIXED, OPT_MOMENTUM, MODE_PIPELINED,
+			    8,	0};
 	struct plan_stage *s = &p.stages[0];
 	s->samples_in_flight = 1;
 	s->r = (struct rect){0, 0, 7, 9};
@@ -111,12 +112,13 @@ static void test_dense_tiling(void)
 	CU_ASSERT_EQUAL(s->sram.grads, s->sram.weights);
 	CU_ASSERT(s->sram.opt_state > 0);
 	CU_ASSERT_EQUAL(s->sram.code, m.pe.code_bytes);
-	CU_ASSERT_EQUAL(s->sram.total,
-			s->sram.weights + s->sram.grads + s->sram.opt_state +
-				s->sram.activations + s->sram.buffers +
-				s->sram.code);
+	CU_ASSERT_EQUAL(s->sram.total, s->sram.weights + s->sram.grads +
+					       s->sram.opt_state +
+					       s->sram.activations +
+					       s->sram.buffers + s->sram.code);
 	/* time uses the cores/ rule: more PEs, fewer cycles */
-	cycles_t small = map_cycles(&c, s, 2, 2), big = map_cycles(&c, s, 20, 20);
+	cycles_t small = map_cycles(&c, s, 2, 2),
+		 big = map_cycles(&c, s, 20, 20);
 	CU_ASSERT(big < small);
 	/* activations scale with the samples in flight */
 	int64_t a1 = s->sram.activations;

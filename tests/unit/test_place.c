@@ -46,13 +46,17 @@ static void random_problem(uint64_t seed, struct place_problem *pp,
 	for (int i = 0; i < n; i++) {
 		struct place_item *it = &items[i];
 		memset(it, 0, sizeof(*it));
-		it->min_pes = 1 + (int64_t)(place_rand(&st) % (uint64_t)(grid / (4 * n) + 1));
-		it->target_pes = it->min_pes * (1 + (int64_t)(place_rand(&st) % 4));
+		it->min_pes = 1 + (int64_t)(place_rand(&st) %
+					    (uint64_t)(grid / (4 * n) + 1));
+		it->target_pes =
+			it->min_pes * (1 + (int64_t)(place_rand(&st) % 4));
 		if (it->target_pes > grid * 6 / (10 * n))
 			it->target_pes = it->min_pes;
-		it->max_w = 1 + (int32_t)(place_rand(&st) % (uint64_t)pp->grid_w) +
+		it->max_w = 1 +
+			    (int32_t)(place_rand(&st) % (uint64_t)pp->grid_w) +
 			    pp->grid_w / 2;
-		it->max_h = 1 + (int32_t)(place_rand(&st) % (uint64_t)pp->grid_h) +
+		it->max_h = 1 +
+			    (int32_t)(place_rand(&st) % (uint64_t)pp->grid_h) +
 			    pp->grid_h / 2;
 		if ((int64_t)it->max_w * it->max_h < it->min_pes) {
 			it->max_w = pp->grid_w;
@@ -64,8 +68,8 @@ static void random_problem(uint64_t seed, struct place_problem *pp,
 	int ne = 0;
 	edges[ne++] = (struct place_edge){-1, 0, 1000};
 	for (int i = 1; i < n; i++)
-		edges[ne++] = (struct place_edge){i - 1, i,
-						  (int64_t)(place_rand(&st) % 5000)};
+		edges[ne++] = (struct place_edge){
+			i - 1, i, (int64_t)(place_rand(&st) % 5000)};
 	for (int i = 2; i < n; i += 3)
 		edges[ne++] = (struct place_edge){i - 2, i, 100};
 	pp->n_items = n;
@@ -176,7 +180,8 @@ static void check_plan(const struct plan *p, const struct machine *m)
 			CU_ASSERT(r->points[k].x == r->points[k - 1].x ||
 				  r->points[k].y == r->points[k - 1].y);
 	}
-	CU_ASSERT(p->bottleneck_stage >= 0 && p->bottleneck_stage < p->n_stages);
+	CU_ASSERT(p->bottleneck_stage >= 0 &&
+		  p->bottleneck_stage < p->n_stages);
 	for (int i = 0; i < p->n_stages; i++)
 		CU_ASSERT(p->stages[i].stage_cycles <= p->bottleneck_cycles);
 }
@@ -189,15 +194,17 @@ static void test_random_graphs_and_machines(void)
 	for (unsigned seed = 1; seed <= 12; seed++) {
 		struct graph g;
 		struct machine m;
-		CU_ASSERT_EQUAL_FATAL(pn_random_graph(&g, seed, 2 + (int)seed % 7,
-						      8, 40 + 60 * (seed % 4)),
+		CU_ASSERT_EQUAL_FATAL(pn_random_graph(&g, seed,
+						      2 + (int)seed % 7, 8,
+						      40 + 60 * (seed % 4)),
 				      0);
 		uint64_t st = seed;
 		int64_t colors = 8 + (int64_t)(place_rand(&st) % 17);
 		CU_ASSERT_EQUAL_FATAL(
 			pn_machine(presets[seed % 3],
 				   8 + (int64_t)(place_rand(&st) % 60),
-				   8 + (int64_t)(place_rand(&st) % 60), colors, &m),
+				   8 + (int64_t)(place_rand(&st) % 60), colors,
+				   &m),
 			0);
 		for (int s = 0; s < n_strat; s++) {
 			struct plan p;
@@ -237,7 +244,8 @@ static void test_colors_limit(void)
 	struct graph g;
 	struct machine m;
 	CU_ASSERT_EQUAL_FATAL(pn_random_graph(&g, 5, 6, 8, 30), 0);
-	CU_ASSERT_EQUAL_FATAL(pn_machine("mini64", 0, 0, PLAN_KERNEL_COLORS + 1, &m), 0);
+	CU_ASSERT_EQUAL_FATAL(
+		pn_machine("mini64", 0, 0, PLAN_KERNEL_COLORS + 1, &m), 0);
 	struct plan p;
 	struct diag d;
 	plan_init(&p);
@@ -296,8 +304,8 @@ static void test_modes(void)
  * the numbers.  Networks not in the zoo yet are listed and skipped. */
 static void test_candle_zoo(void)
 {
-	static const char *const nets[] = {"uno",  "combo", "nt3",   "p1b1",
-					   "p1b2", "p1b3",  "attn",  "unomt",
+	static const char *const nets[] = {"uno",  "combo", "nt3",  "p1b1",
+					   "p1b2", "p1b3",  "attn", "unomt",
 					   "st1",  "tbi3d"};
 	struct machine m;
 	CU_ASSERT_EQUAL_FATAL(pn_machine("wse2", 0, 0, 0, &m), 0);
@@ -307,8 +315,9 @@ static void test_candle_zoo(void)
 		struct diag d;
 		diag_init(&d);
 		if (graph_load(nets[i], OPT_MOMENTUM, &g, &d)) {
-			fprintf(stderr, "[candle zoo: '%s' not loadable here, "
-					"skipped]\n",
+			fprintf(stderr,
+				"[candle zoo: '%s' not loadable here, "
+				"skipped]\n",
 				nets[i]);
 			diag_release(&d);
 			continue;
@@ -405,8 +414,10 @@ static void test_plan_deterministic(void)
 			o.strategy = all[s]->name;
 			o.seed = 3;
 			o.time_budget_s = 60; /* never the limit here */
-			CU_ASSERT_EQUAL_FATAL(plan_build(&g, &m, &o, &p, &d), 0);
-			CU_ASSERT(strstr(p.strategy_note, "time budget") == NULL);
+			CU_ASSERT_EQUAL_FATAL(plan_build(&g, &m, &o, &p, &d),
+					      0);
+			CU_ASSERT(strstr(p.strategy_note, "time budget") ==
+				  NULL);
 			text[k] = yaml_of(&p, &g);
 			plan_release(&p);
 			diag_release(&d);
@@ -464,7 +475,8 @@ int suite_place(void)
 		 test_random_graphs_and_machines},
 		{"color limits", test_colors_limit},
 		{"modes: auto, forced, unknown strategy", test_modes},
-		{"same inputs and seed, same plan bytes", test_plan_deterministic},
+		{"same inputs and seed, same plan bytes",
+		 test_plan_deterministic},
 		{"plans run in the engine", test_plans_run_in_engine},
 		{"CANDLE zoo on wse2", test_candle_zoo},
 		{"Uno under a second per fast strategy", test_uno_speed},

@@ -94,7 +94,8 @@ static void test_round_trip(void)
 	for (int i = 0; i < q.n_stages; i++) {
 		CU_ASSERT(memcmp(&q.stages[i].r, &f.p.stages[i].r,
 				 sizeof(struct rect)) == 0);
-		CU_ASSERT_EQUAL(q.stages[i].sram.total, f.p.stages[i].sram.total);
+		CU_ASSERT_EQUAL(q.stages[i].sram.total,
+				f.p.stages[i].sram.total);
 		CU_ASSERT_EQUAL(q.stages[i].stage_cycles,
 				f.p.stages[i].stage_cycles);
 	}
@@ -153,15 +154,17 @@ static void expect_error(struct fixture *f, const char *text, const char *what,
 	plan_init(&q);
 	struct diag d;
 	diag_init(&d);
-	CU_ASSERT_EQUAL(plan_load_string("hand.yaml", text, &f->g, &f->m, &q, &d),
-			WS_EINPUT);
+	CU_ASSERT_EQUAL(
+		plan_load_string("hand.yaml", text, &f->g, &f->m, &q, &d),
+		WS_EINPUT);
 	CU_ASSERT(diag_contains(&d, what));
 	if (line > 0) {
 		char loc[64];
 		snprintf(loc, sizeof loc, "(hand.yaml:%d:", line);
 		CU_ASSERT(diag_contains(&d, loc));
 		if (!diag_contains(&d, loc) || !diag_contains(&d, what)) {
-			fprintf(stderr, "expected '%s' at %s, got:\n", what, loc);
+			fprintf(stderr, "expected '%s' at %s, got:\n", what,
+				loc);
 			diag_print(&d, stderr);
 		}
 	}
@@ -261,7 +264,8 @@ static void test_hand_edits(void)
 	c = strstr(f.text, "network: ");
 	t = xasprintf("%.*snetwork: other%s", (int)(c - f.text), f.text,
 		      strchr(c, '\n'));
-	expect_error(&f, t, "'network' must be 'rnd'", line_of(f.text, "network: ", 0));
+	expect_error(&f, t, "'network' must be 'rnd'",
+		     line_of(f.text, "network: ", 0));
 	free(t);
 	expect_error(&f, "stages: [\n  {a: }\n", "must be valid YAML", 0);
 	teardown(&f);
@@ -294,9 +298,10 @@ static void test_cli(void)
 	free(args);
 	free(out);
 	free(err);
-	CU_ASSERT_EQUAL(tu_run("place uno --machine wse2 --compare --time-budget 0.2",
-			       &out, &err),
-			0);
+	CU_ASSERT_EQUAL(
+		tu_run("place uno --machine wse2 --compare --time-budget 0.2",
+		       &out, &err),
+		0);
 	int n;
 	place_strategies(&n);
 	int rows = 0;
@@ -306,16 +311,18 @@ static void test_cli(void)
 	CU_ASSERT(strstr(out, "hop-B/sample") != NULL);
 	free(out);
 	free(err);
-	CU_ASSERT_EQUAL(tu_run("place uno --machine wse2 --json", &out, &err), 0);
+	CU_ASSERT_EQUAL(tu_run("place uno --machine wse2 --json", &out, &err),
+			0);
 	CU_ASSERT(strstr(out, "\"bottleneck_cycles\": ") != NULL);
 	free(out);
 	free(err);
-	CU_ASSERT_EQUAL(tu_run("place uno --machine wse2 --strategy zz", &out, &err),
-			2);
+	CU_ASSERT_EQUAL(
+		tu_run("place uno --machine wse2 --strategy zz", &out, &err),
+		2);
 	free(out);
 	free(err);
-	CU_ASSERT_EQUAL(tu_run("place uno --machine mini16 --mode pipelined", &out,
-			       &err),
+	CU_ASSERT_EQUAL(tu_run("place uno --machine mini16 --mode pipelined",
+			       &out, &err),
 			1);
 	CU_ASSERT(strstr(err, "pipelined mode does not fit") != NULL);
 	free(out);

@@ -19,7 +19,8 @@ static void test_paths_and_ports(void)
 	CU_ASSERT_EQUAL(n, 3);
 	CU_ASSERT(pts[1].x == 7 && pts[1].y == 3); /* X first, then Y */
 	free(pts);
-	n = route_path((struct plan_point){2, 3}, (struct plan_point){2, 9}, &pts);
+	n = route_path((struct plan_point){2, 3}, (struct plan_point){2, 9},
+		       &pts);
 	CU_ASSERT_EQUAL(n, 2);
 	free(pts);
 	struct plan_stage s;
@@ -82,7 +83,8 @@ static void test_build_multicast(void)
 			CU_ASSERT(r->multicast_group >= 0);
 			if (color < 0)
 				color = r->color;
-			CU_ASSERT_EQUAL(r->color, color); /* one tree, one color */
+			CU_ASSERT_EQUAL(r->color,
+					color); /* one tree, one color */
 		}
 		if (r->src_stage < 0) {
 			CU_ASSERT_EQUAL(r->points[0].x, 0); /* west I/O edge */
@@ -92,6 +94,11 @@ static void test_build_multicast(void)
 	CU_ASSERT_EQUAL(fwd_mc, 2);
 	CU_ASSERT_EQUAL(route_check(&p, &m, NULL, &d), 0);
 	CU_ASSERT(p.hop_bytes_per_sample > 0);
+	/* the host sends x once: 400 B at io.bandwidth_gbytes_s */
+	CU_ASSERT_EQUAL(p.host_bytes_per_sample, 400);
+	CU_ASSERT_DOUBLE_EQUAL(p.host_cycles_per_sample,
+			       400 / m.io.bandwidth_gbytes_s * m.clock_ghz,
+			       1e-9);
 
 	/* disconnected: move the consumer away, keep the route */
 	p.stages[1].r.y = 40;
@@ -117,8 +124,8 @@ static void test_color_exhaustion(void)
 {
 	/* 6 parallel routes through the same row and 1 route color */
 	struct machine m;
-	CU_ASSERT_EQUAL_FATAL(pn_machine("mini64", 0, 0, PLAN_KERNEL_COLORS + 2, &m),
-			      0);
+	CU_ASSERT_EQUAL_FATAL(
+		pn_machine("mini64", 0, 0, PLAN_KERNEL_COLORS + 2, &m), 0);
 	struct plan p;
 	small_plan(&p);
 	p.n_routes = 6;
@@ -129,8 +136,9 @@ static void test_color_exhaustion(void)
 		r->dst_stage = 2;
 		r->color = -1;
 		r->multicast_group = -1;
-		r->n_points = route_path((struct plan_point){9, 5},
-					 (struct plan_point){24, 5}, &r->points);
+		r->n_points =
+			route_path((struct plan_point){9, 5},
+				   (struct plan_point){24, 5}, &r->points);
 	}
 	struct diag d;
 	diag_init(&d);
@@ -149,7 +157,8 @@ int suite_route(void)
 {
 	static const struct tu_test tests[] = {
 		{"paths and ports", test_paths_and_ports},
-		{"build: host input, multicast, backward", test_build_multicast},
+		{"build: host input, multicast, backward",
+		 test_build_multicast},
 		{"colors exhausted name the router", test_color_exhaustion},
 		{0, 0}};
 	return tu_add_suite("route", tests);
