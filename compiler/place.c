@@ -620,6 +620,14 @@ int plan_build(const struct graph *g, const struct machine *m,
 	if (rc)
 		goto out;
 	plan_summarise(p, m);
+	/* what a hand-edited plan must pass, the compiler's must too */
+	if (plan_check(p, m, NULL, d)) {
+		diag_add(d, NULL, 0, 0,
+			 "place: strategy '%s' made a plan that fails its "
+			 "checks (above): please report it",
+			 strat->name);
+		rc = WS_EINPUT;
+	}
 out:
 	free(items);
 	free(edges);

@@ -425,9 +425,6 @@ static void read_routes(struct rd *r, yaml_node_t *seq, struct plan *p,
 			rt->points[rt->n_points++] = (struct plan_point){
 				(int32_t)xy[0], (int32_t)xy[1]};
 		}
-		/* report problems at the points list */
-		rt->line = L(pts);
-		rt->col = C(pts);
 	}
 	(void)m;
 }
