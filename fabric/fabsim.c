@@ -23,6 +23,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "fabric/timing.h"
 
@@ -37,6 +38,29 @@ struct fs_pkt {
 	int64_t n, sent, delivered;
 	cycles_t created, injected, done_at;
 	uint8_t done, live;
+};
+
+/* One buffered wavelet: the three fields are read together, so they sit
+ * together (one cache line, not three). */
+struct fs_slot {
+	uint32_t pkt;
+	uint32_t dst;	/* destination packed as y << 16 | x (XY colors) */
+	uint32_t ready; /* cycle (low 32 bits) it may leave */
+};
+
+/* A router's hot state, one cache line. */
+struct fs_router {
+	_Alignas(64) uint32_t nonempty[GROUPS]; /* bit c: FIFO of color c not empty */
+	uint32_t occ;			     /* wavelets in its 6 * C buffers */
+	uint32_t srcq_head, srcq_tail;	     /* PE send queue (packet ids) */
+	uint16_t rr_out[MESH_PORTS]; /* next (port, color) to favour per output */
+	uint8_t rr_color;	     /* next color the PE consumes */
+};
+
+/* A FIFO's bookkeeping, together for the same reason. */
+struct fs_buf {
+	uint16_t head, len, used;
+	uint8_t served; /* multicast outputs already taken */
 };
 
 struct fs_pending {
@@ -54,16 +78,11 @@ struct fabsim {
 	cycles_t now;
 
 	/* buffers (see the picture above) */
-	uint64_t *nonempty; /* [n * 6] */
-	uint16_t *head, *len, *used; /* [n * 6 * C] */
-	uint8_t *served;	     /* multicast outputs already taken */
-	uint32_t *slot_pkt, *slot_dst, *slot_ready; /* [n * 6 * C * D] */
+	struct fs_router *rt; /* [n] */
+	struct fs_buf *bm;    /* [n * 6 * C] */
+	struct fs_slot *slot; /* [n * 6 * C * D] */
 
-	/* per router */
-	uint32_t *occ;	     /* wavelets in its 6 * C buffers */
-	uint8_t *rr_color;   /* [n * 6] next color the PE consumes */
-	uint16_t *rr_out;    /* [n * 5] next (port, color) to favour per output */
-	uint32_t *srcq_head, *srcq_tail;
+	/* per router, cold */
 	int64_t *srcq_wavelets; /* wavelets not yet sent, per PE */
 	uint32_t *sink_interval; /* NULL: everyone full speed */
 	cycles_t *sink_next;
@@ -75,10 +94,12 @@ struct fabsim {
 	uint8_t *color_mode;	   /* [C] */
 	uint8_t *route_rx, *route_tx; /* [n * C] */
 
-	/* active set: act holds the routers to visit in the next step */
-	int32_t *act, *cur;
+	/* active set, a bitmap so routers are visited in id order (memory
+	 * order): act holds the routers to visit in the next step */
+	uint64_t *act, *cur;
+	size_t n_words;
 	int32_t n_act;
-	uint8_t *in_act;
+	int32_t *list; /* routers of the current step, in id order */
 
 	uint32_t *freed; /* buffers popped this cycle */
 	size_t n_freed, cap_freed;
@@ -101,9 +122,10 @@ struct fabsim {
 
 static inline void activate(struct fabsim *s, int32_t r)
 {
-	if (!s->in_act[r]) {
-		s->in_act[r] = 1;
-		s->act[s->n_act++] = r;
+	uint64_t bit = 1ull << (r & 63);
+	if (!(s->act[r >> 6] & bit)) {
+		s->act[r >> 6] |= bit;
+		s->n_act++;
 	}
 }
 
@@ -117,17 +139,17 @@ static inline void buf_push(struct fabsim *s, int32_t r, int port, int32_t c,
 {
 	uint32_t g = (uint32_t)r * GROUPS + (uint32_t)port;
 	uint32_t b = g * (uint32_t)s->C + (uint32_t)c;
-	uint32_t pos = (uint32_t)s->head[b] + s->len[b];
+	uint32_t pos = (uint32_t)s->bm[b].head + s->bm[b].len;
 	if (pos >= s->D)
 		pos -= s->D;
 	size_t slot = (size_t)b * s->D + pos;
-	s->slot_pkt[slot] = pkt;
-	s->slot_dst[slot] = dst;
-	s->slot_ready[slot] = ready_at;
-	s->len[b]++;
-	s->used[b]++;
-	s->nonempty[g] |= 1ull << c;
-	s->occ[r]++;
+	s->slot[slot].pkt = pkt;
+	s->slot[slot].dst = dst;
+	s->slot[slot].ready = ready_at;
+	s->bm[b].len++;
+	s->bm[b].used++;
+	s->rt[r].nonempty[port] |= 1u << c;
+	s->rt[r].occ++;
 	s->ctr.buffered++;
 	activate(s, r);
 }
@@ -135,12 +157,12 @@ static inline void buf_push(struct fabsim *s, int32_t r, int port, int32_t c,
 static inline void buf_pop(struct fabsim *s, int32_t r, uint32_t g,
 			   uint32_t b, int32_t c)
 {
-	uint32_t h = s->head[b] + 1u;
-	s->head[b] = (uint16_t)(h == s->D ? 0 : h);
-	if (--s->len[b] == 0)
-		s->nonempty[g] &= ~(1ull << c);
-	s->served[b] = 0;
-	s->occ[r]--;
+	uint32_t h = s->bm[b].head + 1u;
+	s->bm[b].head = (uint16_t)(h == s->D ? 0 : h);
+	if (--s->bm[b].len == 0)
+		s->rt[r].nonempty[g - (uint32_t)r * GROUPS] &= ~(1u << c);
+	s->bm[b].served = 0;
+	s->rt[r].occ--;
 	s->ctr.buffered--;
 	if (s->n_freed == s->cap_freed) {
 		s->cap_freed = s->cap_freed ? 2 * s->cap_freed : 1024;
@@ -161,7 +183,7 @@ static inline int has_credit(const struct fabsim *s, int32_t r, int o,
 	case DIR_WEST: g = (uint32_t)(r - 1) * GROUPS + DIR_EAST; break;
 	default: g = (uint32_t)r * GROUPS + PE_RX; break;
 	}
-	return s->used[g * (uint32_t)s->C + (uint32_t)c] < s->D;
+	return s->bm[g * (uint32_t)s->C + (uint32_t)c].used < s->D;
 }
 
 static void heap_push(struct fabsim *s, cycles_t cycle, uint32_t pkt)
@@ -215,6 +237,28 @@ static struct fs_pending heap_pop(struct fabsim *s)
 
 /* ---- lifecycle -------------------------------------------------------- */
 
+/* Zeroed array; large ones on 2 MB pages where the kernel allows it: the
+ * WSE-2 grid's state is hundreds of MB visited sparsely, and with 4 KB
+ * pages nearly every visit would miss the TLB.  Freed with free(). */
+static void *big_calloc(size_t n, size_t size)
+{
+	size_t bytes = n * size;
+	int huge = bytes >= ((size_t)4 << 20);
+	size_t align = huge ? (size_t)2 << 20 : 64; /* 64: cache-line structs */
+	bytes = (bytes + align - 1) / align * align;
+	if (bytes == 0)
+		bytes = align;
+	void *p = NULL;
+	if (posix_memalign(&p, align, bytes) != 0)
+		abort(); /* out of memory, as xmalloc does */
+#ifdef MADV_HUGEPAGE
+	if (huge)
+		madvise(p, bytes, MADV_HUGEPAGE); /* a hint: failure is harmless */
+#endif
+	memset(p, 0, bytes);
+	return p;
+}
+
 struct fabsim *fabsim_new(const struct fabsim_config *cfg, struct diag *d)
 {
 	const struct fabric_params *f = &cfg->params;
@@ -226,10 +270,11 @@ struct fabsim *fabsim_new(const struct fabsim_config *cfg, struct diag *d)
 			 (int)cfg->width, (int)cfg->height);
 		bad = 1;
 	}
-	if (f->colors < 1 || f->colors > 64 || cfg->colors < 1 ||
-	    cfg->colors > f->colors) {
+	if (f->colors < 1 || cfg->colors < 1 || cfg->colors > f->colors ||
+	    cfg->colors > 32) {
 		diag_add(d, NULL, 0, 0,
-			 "fabric: 'colors' modelled must be in [1, %lld], got %d",
+			 "fabric: 'colors' modelled must be in [1, %lld] and at "
+			 "most 32, got %d",
 			 (long long)f->colors, (int)cfg->colors);
 		bad = 1;
 	}
@@ -260,31 +305,22 @@ struct fabsim *fabsim_new(const struct fabsim_config *cfg, struct diag *d)
 	s->hop = (uint32_t)fabric_hop_cycles(f);
 	s->ramp = (uint32_t)f->ramp_latency_cycles;
 	size_t n = (size_t)s->n, groups = n * GROUPS, bufs = groups * (size_t)s->C;
-	s->nonempty = xcalloc(groups, sizeof(*s->nonempty));
-	s->head = xcalloc(bufs, sizeof(*s->head));
-	s->len = xcalloc(bufs, sizeof(*s->len));
-	s->used = xcalloc(bufs, sizeof(*s->used));
-	s->served = xcalloc(bufs, sizeof(*s->served));
-	s->slot_pkt = xcalloc(bufs * s->D, sizeof(*s->slot_pkt));
-	s->slot_dst = xcalloc(bufs * s->D, sizeof(*s->slot_dst));
-	s->slot_ready = xcalloc(bufs * s->D, sizeof(*s->slot_ready));
-	s->occ = xcalloc(n, sizeof(*s->occ));
-	s->rr_color = xcalloc(groups, sizeof(*s->rr_color));
-	s->rr_out = xcalloc(n * MESH_PORTS, sizeof(*s->rr_out));
-	s->srcq_head = xmalloc(n * sizeof(*s->srcq_head));
-	s->srcq_tail = xmalloc(n * sizeof(*s->srcq_tail));
-	memset(s->srcq_head, 0xff, n * sizeof(*s->srcq_head));
-	memset(s->srcq_tail, 0xff, n * sizeof(*s->srcq_tail));
+	s->rt = big_calloc(n, sizeof(*s->rt));
+	s->bm = big_calloc(bufs, sizeof(*s->bm));
+	s->slot = big_calloc(bufs * s->D, sizeof(*s->slot));
+	for (size_t i = 0; i < n; i++)
+		s->rt[i].srcq_head = s->rt[i].srcq_tail = NONE;
 	s->srcq_wavelets = xcalloc(n, sizeof(*s->srcq_wavelets));
-	s->busy = xcalloc(n, sizeof(*s->busy));
-	s->link_wavelets = xcalloc(n * MESH_LINK_DIRS, sizeof(*s->link_wavelets));
+	s->busy = big_calloc(n, sizeof(*s->busy));
+	s->link_wavelets = big_calloc(n * MESH_LINK_DIRS, sizeof(*s->link_wavelets));
 	s->color_mode = xcalloc((size_t)s->C, 1);
 	s->route_rx = xmalloc(n * (size_t)s->C);
 	memset(s->route_rx, 0xff, n * (size_t)s->C);
 	s->route_tx = xcalloc(n * (size_t)s->C, 1);
-	s->act = xmalloc(n * sizeof(*s->act));
-	s->cur = xmalloc(n * sizeof(*s->cur));
-	s->in_act = xcalloc(n, 1);
+	s->n_words = (n + 63) / 64;
+	s->act = xcalloc(s->n_words, sizeof(*s->act));
+	s->cur = xcalloc(s->n_words, sizeof(*s->cur));
+	s->list = xmalloc(n * sizeof(*s->list));
 	s->free_pkt = NONE;
 	s->max_sink_interval = 1;
 	return s;
@@ -294,19 +330,9 @@ void fabsim_free(struct fabsim *s)
 {
 	if (!s)
 		return;
-	free(s->nonempty);
-	free(s->head);
-	free(s->len);
-	free(s->used);
-	free(s->served);
-	free(s->slot_pkt);
-	free(s->slot_dst);
-	free(s->slot_ready);
-	free(s->occ);
-	free(s->rr_color);
-	free(s->rr_out);
-	free(s->srcq_head);
-	free(s->srcq_tail);
+	free(s->rt);
+	free(s->bm);
+	free(s->slot);
 	free(s->srcq_wavelets);
 	free(s->sink_interval);
 	free(s->sink_next);
@@ -317,7 +343,7 @@ void fabsim_free(struct fabsim *s)
 	free(s->route_tx);
 	free(s->act);
 	free(s->cur);
-	free(s->in_act);
+	free(s->list);
 	free(s->freed);
 	free(s->pkt);
 	free(s->heap);
@@ -327,8 +353,9 @@ void fabsim_free(struct fabsim *s)
 size_t fabsim_bytes(const struct fabsim *s)
 {
 	size_t n = (size_t)s->n, groups = n * GROUPS, bufs = groups * (size_t)s->C;
-	return sizeof(*s) + groups * (8 + 1) + bufs * (2 + 2 + 2 + 1) +
-	       bufs * s->D * 12 + n * (4 + 10 + 4 + 4 + 8 + 8 + 4 + 4 + 1) +
+	return sizeof(*s) + n * sizeof(struct fs_router) +
+	       bufs * sizeof(struct fs_buf) +
+	       bufs * s->D * sizeof(struct fs_slot) + n * (8 + 8 + 4 + 1) +
 	       n * MESH_LINK_DIRS * 8 + n * (size_t)s->C * 2 +
 	       s->cap_freed * 4 + (size_t)s->cap_pkt * sizeof(struct fs_pkt) +
 	       s->cap_heap * sizeof(struct fs_pending) +
@@ -518,11 +545,11 @@ static void srcq_append(struct fabsim *s, uint32_t id)
 	struct fs_pkt *p = &s->pkt[id];
 	int32_t r = p->src;
 	p->next = NONE;
-	if (s->srcq_head[r] == NONE)
-		s->srcq_head[r] = id;
+	if (s->rt[r].srcq_head == NONE)
+		s->rt[r].srcq_head = id;
 	else
-		s->pkt[s->srcq_tail[r]].next = id;
-	s->srcq_tail[r] = id;
+		s->pkt[s->rt[r].srcq_tail].next = id;
+	s->rt[r].srcq_tail = id;
 	s->ctr.queued += (uint64_t)p->n;
 	s->srcq_wavelets[r] += p->n;
 	activate(s, r);
@@ -617,23 +644,26 @@ static void router_cycle(struct fabsim *s, int32_t r)
 	int moved = 0;
 
 	/* (1) the PE injects one wavelet of its oldest queued packet */
-	uint32_t q = s->srcq_head[r];
+	uint32_t q = s->rt[r].srcq_head;
 	if (q != NONE) {
 		struct fs_pkt *p = &s->pkt[q];
 		uint32_t b = (g0 + DIR_RAMP) * C + (uint32_t)p->color;
-		if (s->used[b] < D) {
+		if (s->bm[b].used < D) {
 			if (p->sent == 0)
 				p->injected = now;
-			buf_push(s, r, DIR_RAMP, p->color, q, (uint32_t)p->dst,
+			uint32_t pd = p->dst < 0 ? NONE
+						  : (uint32_t)(p->dst / s->mesh.width) << 16 |
+							    (uint32_t)(p->dst % s->mesh.width);
+			buf_push(s, r, DIR_RAMP, p->color, q, pd,
 				 (uint32_t)(now + s->ramp));
 			s->ctr.in++;
 			s->ctr.queued--;
 			s->srcq_wavelets[r]--;
 			moved = 1;
 			if (++p->sent == p->n) {
-				s->srcq_head[r] = p->next;
+				s->rt[r].srcq_head = p->next;
 				if (p->next == NONE)
-					s->srcq_tail[r] = NONE;
+					s->rt[r].srcq_tail = NONE;
 				if (p->dests == 0) {
 					p->done = 1;
 					p->done_at = now;
@@ -647,24 +677,30 @@ static void router_cycle(struct fabsim *s, int32_t r)
 	 * over pairs, so streams on distinct colors share a link evenly
 	 * (max-min fair, as fabric/flow.h assumes). */
 	const uint32_t PC = MESH_PORTS * C;
-	uint16_t *rr = &s->rr_out[(size_t)r * MESH_PORTS];
+	const uint32_t rx = (uint32_t)(r % s->mesh.width);
+	const uint32_t ry = (uint32_t)(r / s->mesh.width);
+	uint16_t *rr = s->rt[r].rr_out;
 	uint32_t best[MESH_PORTS], best_d[MESH_PORTS];
-	for (int o = 0; o < MESH_PORTS; o++)
-		best_d[o] = UINT32_MAX;
-	int any = 0;
+	unsigned outs = 0; /* outputs with a candidate */
 	for (int p = 0; p < MESH_PORTS; p++) {
-		uint64_t mask = s->nonempty[g0 + (uint32_t)p];
+		uint32_t mask = s->rt[r].nonempty[p];
 		while (mask) {
-			uint32_t c = (uint32_t)__builtin_ctzll(mask);
+			uint32_t c = (uint32_t)__builtin_ctz(mask);
 			mask &= mask - 1;
 			uint32_t b = (g0 + (uint32_t)p) * C + c;
-			size_t slot = (size_t)b * D + s->head[b];
-			if (!ready(s->slot_ready[slot], now))
+			size_t slot = (size_t)b * D + s->bm[b].head;
+			if (!ready(s->slot[slot].ready, now))
 				continue;
 			unsigned want;
 			if (s->color_mode[c] == FABSIM_XY) {
-				want = 1u << mesh_xy_port(&s->mesh, r,
-							  (int32_t)s->slot_dst[slot]);
+				uint32_t dst = s->slot[slot].dst;
+				uint32_t dx = dst & 0xffff, dy = dst >> 16;
+				int o = dx > rx	  ? DIR_EAST
+					: dx < rx ? DIR_WEST
+					: dy > ry ? DIR_SOUTH
+					: dy < ry ? DIR_NORTH
+						  : DIR_RAMP;
+				want = 1u << o;
 			} else {
 				size_t ri = (size_t)r * C + c;
 				if (s->route_rx[ri] != p || !s->route_tx[ri]) {
@@ -674,7 +710,7 @@ static void router_cycle(struct fabsim *s, int32_t r)
 					moved = 1;
 					continue;
 				}
-				want = s->route_tx[ri] & ~(unsigned)s->served[b];
+				want = s->route_tx[ri] & ~(unsigned)s->bm[b].served;
 			}
 			uint32_t idx = (uint32_t)p * C + c;
 			for (unsigned m = want; m; m &= m - 1) {
@@ -683,25 +719,25 @@ static void router_cycle(struct fabsim *s, int32_t r)
 					continue;
 				uint32_t dist = idx >= rr[o] ? idx - rr[o]
 							     : idx + PC - rr[o];
-				if (dist < best_d[o]) {
+				if (!(outs >> o & 1) || dist < best_d[o]) {
+					outs |= 1u << o;
 					best_d[o] = dist;
 					best[o] = idx;
-					any = 1;
 				}
 			}
 		}
 	}
 
-	if (any) {
+	if (outs) {
 		uint32_t touched[MESH_PORTS];
 		int n_touched = 0;
-		for (int o = 0; o < MESH_PORTS; o++) {
-			if (best_d[o] == UINT32_MAX)
-				continue;
-			uint32_t idx = best[o], p = idx / C, c = idx - p * C;
+		for (unsigned om = outs; om; om &= om - 1) {
+			int o = __builtin_ctz(om);
+			uint32_t idx = best[o], p = C == 1 ? idx : idx / C;
+			uint32_t c = idx - p * C;
 			uint32_t b = (g0 + p) * C + c;
-			size_t slot = (size_t)b * D + s->head[b];
-			uint32_t pk = s->slot_pkt[slot], dst = s->slot_dst[slot];
+			size_t slot = (size_t)b * D + s->bm[b].head;
+			uint32_t pk = s->slot[slot].pkt, dst = s->slot[slot].dst;
 			rr[o] = (uint16_t)(idx + 1 == PC ? 0 : idx + 1);
 			if (o == DIR_RAMP) {
 				buf_push(s, r, PE_RX, (int32_t)c, pk, dst,
@@ -713,25 +749,29 @@ static void router_cycle(struct fabsim *s, int32_t r)
 				s->link_wavelets[(size_t)r * MESH_LINK_DIRS + (size_t)o]++;
 				s->ctr.hops++;
 			}
-			if (!(s->served[b] & 0x80)) {
-				s->served[b] |= 0x80; /* touched this cycle */
+			if (s->color_mode[c] == FABSIM_XY) {
+				buf_pop(s, r, g0 + p, b, (int32_t)c); /* unicast */
+				continue;
+			}
+			if (!(s->bm[b].served & 0x80)) {
+				s->bm[b].served |= 0x80; /* touched this cycle */
 				touched[n_touched++] = b;
 			}
-			s->served[b] |= (uint8_t)(1u << o);
+			s->bm[b].served |= (uint8_t)(1u << o);
 		}
 		for (int i = 0; i < n_touched; i++) {
 			uint32_t b = touched[i], idx = b - g0 * C;
 			uint32_t p = idx / C, c = idx - p * C;
-			unsigned served = s->served[b] & 0x1f;
-			unsigned want = s->color_mode[c] == FABSIM_XY
-						? served
-						: s->route_tx[(size_t)r * C + c];
+			unsigned served = s->bm[b].served & 0x1f;
+			unsigned want = s->route_tx[(size_t)r * C + c];
 			if ((served & want) == want) {
-				s->ctr.replicated +=
-					(uint64_t)__builtin_popcount(served) - 1;
+				static const uint8_t bits[32] = {
+					0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+					1, 2, 2, 3, 2, 3, 3, 4, 2, 3, 3, 4, 3, 4, 4, 5};
+				s->ctr.replicated += (uint64_t)bits[served] - 1;
 				buf_pop(s, r, g0 + p, b, (int32_t)c);
 			} else {
-				s->served[b] = (uint8_t)served;
+				s->bm[b].served = (uint8_t)served;
 			}
 		}
 		s->busy[r]++;
@@ -740,9 +780,9 @@ static void router_cycle(struct fabsim *s, int32_t r)
 
 	/* (3) the PE consumes one wavelet */
 	uint32_t gp = g0 + PE_RX;
-	uint64_t mask = s->nonempty[gp];
+	uint32_t mask = s->rt[r].nonempty[PE_RX];
 	if (mask && (!s->sink_interval || s->sink_next[r] <= now)) {
-		uint32_t c0 = C > 1 ? s->rr_color[gp] : 0;
+		uint32_t c0 = C > 1 ? s->rt[r].rr_color : 0;
 		for (uint32_t k = 0; k < C; k++) {
 			uint32_t c = c0 + k;
 			if (c >= C)
@@ -750,17 +790,17 @@ static void router_cycle(struct fabsim *s, int32_t r)
 			if (!(mask >> c & 1))
 				continue;
 			uint32_t b = gp * C + c;
-			size_t slot = (size_t)b * D + s->head[b];
-			if (!ready(s->slot_ready[slot], now))
+			size_t slot = (size_t)b * D + s->bm[b].head;
+			if (!ready(s->slot[slot].ready, now))
 				continue;
-			uint32_t pk = s->slot_pkt[slot];
+			uint32_t pk = s->slot[slot].pkt;
 			buf_pop(s, r, gp, b, (int32_t)c);
 			s->ctr.out++;
 			moved = 1;
 			if (s->sink_interval)
 				s->sink_next[r] = now + s->sink_interval[r];
 			if (C > 1)
-				s->rr_color[gp] = (uint8_t)(c + 1 == C ? 0 : c + 1);
+				s->rt[r].rr_color = (uint8_t)(c + 1 == C ? 0 : c + 1);
 			packet_delivered(s, pk);
 			break;
 		}
@@ -769,28 +809,70 @@ static void router_cycle(struct fabsim *s, int32_t r)
 		s->last_progress = now;
 }
 
+/* Two-stage prefetch: first a router's line and FIFO bookkeeping, later
+ * (when those have arrived) the slots of its non-empty FIFOs only. */
+static inline void prefetch_router(const struct fabsim *s, int32_t r)
+{
+	__builtin_prefetch(&s->rt[r]);
+	__builtin_prefetch(&s->bm[(size_t)r * GROUPS * (size_t)s->C]);
+}
+
+static inline void prefetch_slots(const struct fabsim *s, int32_t r)
+{
+	const struct fs_router *rt = &s->rt[r];
+	for (int p = 0; p < GROUPS; p++) {
+		uint32_t m = rt->nonempty[p];
+		if (!m)
+			continue;
+		size_t b = ((size_t)r * GROUPS + (size_t)p) * (size_t)s->C +
+			   (size_t)__builtin_ctz(m);
+		__builtin_prefetch(&s->slot[b * s->D]);
+	}
+}
+
 void fabsim_step(struct fabsim *s)
 {
 	/* packets whose time has come join their PE's send queue */
 	while (s->n_heap && s->heap[0].cycle <= s->now)
 		srcq_append(s, heap_pop(s).pkt);
 
-	int32_t *cur = s->act, n = s->n_act;
+	uint64_t *cur = s->act;
 	s->act = s->cur;
 	s->cur = cur;
+	s->visits += (uint64_t)s->n_act;
+	/* this cycle's routers, in id order */
+	int32_t n = 0, *list = s->list;
+	for (size_t w = 0; w < s->n_words; w++) {
+		uint64_t word = cur[w];
+		if (!word)
+			continue;
+		cur[w] = 0;
+		do {
+			list[n++] = (int32_t)(w * 64 + (size_t)__builtin_ctzll(word));
+			word &= word - 1;
+		} while (word);
+	}
 	s->n_act = 0;
-	for (int32_t i = 0; i < n; i++)
-		s->in_act[cur[i]] = 0;
-	s->visits += (uint64_t)n;
+	/* On a large mesh the active routers are sparse and their state is
+	 * far apart: fetch a few routers ahead so the misses overlap. */
+	const int ahead = 16, ahead2 = 6;
+	for (int32_t i = 0; i < n && i < ahead; i++)
+		prefetch_router(s, list[i]);
+	for (int32_t i = 0; i < n && i < ahead2; i++)
+		prefetch_slots(s, list[i]);
 	for (int32_t i = 0; i < n; i++) {
-		int32_t r = cur[i];
+		int32_t r = list[i];
+		if (i + ahead < n)
+			prefetch_router(s, list[i + ahead]);
+		if (i + ahead2 < n)
+			prefetch_slots(s, list[i + ahead2]);
 		router_cycle(s, r);
-		if (s->occ[r] || s->srcq_head[r] != NONE)
+		if (s->rt[r].occ || s->rt[r].srcq_head != NONE)
 			activate(s, r);
 	}
 	/* credits of this cycle's pops reach the senders now */
 	for (size_t i = 0; i < s->n_freed; i++)
-		s->used[s->freed[i]]--;
+		s->bm[s->freed[i]].used--;
 	s->n_freed = 0;
 	s->now++;
 }
