@@ -310,6 +310,8 @@ int cmd_run(int argc, char **argv)
 	eo.steps = (int)steps;
 	eo.infer_samples = infer_samples;
 	eo.full = full;
+	if (trace_dir) /* task spans for the timeline, bounded */
+		eo.max_spans = TRACE_MAX_SPANS;
 	if (tty) {
 		eo.progress = progress_cb;
 		eo.progress_ctx = &pg;

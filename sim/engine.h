@@ -62,6 +62,9 @@ struct engine_opts {
 	int steps;		/* training steps simulated; 0: 2 */
 	int64_t infer_samples;	/* inference samples streamed; 0: 64 */
 	int full;		/* time every PE separately */
+	/* task and route spans kept in stats.spans for timelines (traces/):
+	 * at most this many; 0 (default): not recorded, no cost */
+	int64_t max_spans;
 	/* called now and then with the fraction done (0..1); may be NULL */
 	void (*progress)(void *ctx, double done);
 	void *progress_ctx;

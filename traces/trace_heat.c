@@ -83,13 +83,18 @@ static int heat_draw(const struct trace_data *t, const char *dir,
 	trace_frame_draw(&c, &fr, mx, my);
 	double inv = 1.0 / fr.bar_hi;
 	if (scale > 1 || bin == 1) {
+		float lastv = 0;
+		struct trace_rgb lastc = trace_viridis(0);
 		for (int64_t y = 0; y < t->height; y++)
 			for (int64_t x = 0; x < t->width; x++) {
 				int64_t id = y * t->width + x;
-				struct trace_rgb col =
-					h->used && !h->used[id]
-						? UNUSED_GREY
-						: trace_viridis(h->v[id] * inv);
+				if (h->v[id] != lastv) {
+					lastv = h->v[id];
+					lastc = trace_viridis(lastv * inv);
+				}
+				struct trace_rgb col = h->used && !h->used[id]
+							       ? UNUSED_GREY
+							       : lastc;
 				if (scale == 1)
 					trace_put(&c, mx + (int)x, my + (int)y, col);
 				else

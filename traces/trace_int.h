@@ -70,6 +70,14 @@ struct trace_gpu {
 	double speedup[2], energy_ratio[2];
 };
 
+/* A recorded span (sim/stats.h struct stats_span), cycles. */
+struct trace_span {
+	double t0, t1, comp;
+	int32_t id;
+	uint32_t sample;
+	int kind;		/* enum stats_span_kind */
+};
+
 struct trace_data {
 	char *network, *machine, *strategy, *job, *mode;
 	int64_t width, height;
@@ -92,6 +100,9 @@ struct trace_data {
 	int link_dirs_saved;	/* link_util holds 4 directions (else the
 				   busiest in slot 0 of each PE) */
 	struct trace_gpu gpu;
+	/* recorded task spans (empty: the timeline uses the windows) */
+	int64_t n_spans, spans_dropped;
+	struct trace_span *spans;
 };
 
 void trace_data_init(struct trace_data *t);
