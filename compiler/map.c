@@ -153,6 +153,36 @@ int map_stages(const struct graph *g, enum pe_prec prec, struct plan *p,
 	return 0;
 }
 
+void map_in_flight(struct plan *p, const struct map_edge *edges, int n_edges,
+		   enum exec_mode mode)
+{
+	int n = p->n_stages;
+	int64_t *depth = xcalloc((size_t)n + 1, sizeof(int64_t));
+	/* stages are in topological order: consumers after producers */
+	for (int s = n - 1; s >= 0; s--) {
+		depth[s] = 1;
+		for (int e = 0; e < n_edges; e++) {
+			if (edges[e].src != s)
+				continue;
+			for (int k = 0; k < edges[e].n_dst; k++) {
+				int t = edges[e].dst[k];
+				if (t > s && depth[t] + 1 > depth[s])
+					depth[s] = depth[t] + 1;
+			}
+		}
+	}
+	p->samples_in_flight = 0;
+	for (int s = 0; s < n; s++) {
+		int64_t f = 2 * depth[s] - 1;
+		if (mode == MODE_STREAMING || f > p->batch)
+			f = p->batch;
+		p->stages[s].samples_in_flight = f > 0 ? f : 1;
+		if (p->stages[s].samples_in_flight > p->samples_in_flight)
+			p->samples_in_flight = p->stages[s].samples_in_flight;
+	}
+	free(depth);
+}
+
 /* ---- kernel model -------------------------------------------------------- */
 
 /* Totals of a stage's layers. */

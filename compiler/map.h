@@ -64,6 +64,17 @@ struct map_edge {
 int map_stages(const struct graph *g, enum pe_prec prec, struct plan *p,
 	       struct map_edge **edges, int *n_edges, struct diag *d);
 
+/*
+ * Samples whose activations each stage keeps (sets every stage's and the
+ * plan's samples_in_flight).  Pipelined, 1F1B: a stage keeps the samples
+ * between its forward and its backward pass, 2 d - 1 where d is the number
+ * of stages on the longest path from it to the end (itself included), at
+ * most the batch; parallel branches (Uno's encoders) are not counted as
+ * depth.  Streaming: the whole batch.
+ */
+void map_in_flight(struct plan *p, const struct map_edge *edges, int n_edges,
+		   enum exec_mode mode);
+
 /* Fill tile, work, sram, est_cycles and stage_cycles of `s` for its
  * rectangle s->r (w, h >= 1) and s->samples_in_flight. */
 void map_kernel(const struct map_ctx *c, struct plan_stage *s);

@@ -248,14 +248,6 @@ static int cb_fits(const void *ctx, int i, int32_t w, int32_t h)
 	return map_fits(&b->mc, &b->stages[i], w, h);
 }
 
-/* 1F1B pipelining: stage i of n keeps activations of the samples between
- * its forward and its backward pass. */
-static int64_t in_flight(int i, int n, int64_t batch)
-{
-	int64_t f = 2 * (int64_t)(n - i) - 1;
-	return f < batch ? f : batch;
-}
-
 /* Smallest PE count whose stage time is within 10% of the best found at
  * the largest useful size: beyond it PEs buy nothing. */
 static int64_t useful_pes(const struct build_ctx *b, int i, int32_t mw,
@@ -330,22 +322,15 @@ static int64_t pes_for(const struct build_ctx *b, const struct place_item *it,
 }
 
 static void set_mode_ctx(struct build_ctx *b, struct plan *p,
-			 enum exec_mode mode)
+			 enum exec_mode mode, const struct map_edge *edges,
+			 int n_edges)
 {
 	b->mc.mode = mode;
 	p->mode = mode;
-	p->samples_in_flight = 0;
+	map_in_flight(p, edges, n_edges, mode);
 	int64_t act = 0;
-	for (int i = 0; i < p->n_stages; i++) {
-		struct plan_stage *s = &p->stages[i];
-		s->samples_in_flight =
-			mode == MODE_STREAMING
-				? p->batch
-				: in_flight(i, p->n_stages, p->batch);
-		if (s->samples_in_flight > p->samples_in_flight)
-			p->samples_in_flight = s->samples_in_flight;
-		act += map_saved_bytes(&b->mc, s);
-	}
+	for (int i = 0; i < p->n_stages; i++)
+		act += map_saved_bytes(&b->mc, &p->stages[i]);
 	b->mc.stream_act_bytes = act * p->batch;
 }
 
@@ -422,7 +407,7 @@ int plan_build(const struct graph *g, const struct machine *m,
 	int64_t budget = (int64_t)(fill * (double)grid);
 
 	/* -- can it run pipelined? -- */
-	set_mode_ctx(&b, p, MODE_PIPELINED);
+	set_mode_ctx(&b, p, MODE_PIPELINED, edges, n_edges);
 	struct place_item *items = xcalloc((size_t)n, sizeof(*items));
 	int64_t sum_min = 0;
 	int nowhere = -1;
@@ -483,7 +468,7 @@ int plan_build(const struct graph *g, const struct machine *m,
 				      ? MODE_STREAMING
 				      : MODE_PIPELINED;
 	if (mode == MODE_STREAMING) {
-		set_mode_ctx(&b, p, MODE_STREAMING);
+		set_mode_ctx(&b, p, MODE_STREAMING, edges, n_edges);
 		for (int i = 0; i < n; i++) {
 			struct plan_stage *s = &p->stages[i];
 			s->r = (struct rect){0, 0, (int32_t)m->width,
@@ -528,6 +513,11 @@ int plan_build(const struct graph *g, const struct machine *m,
 			map_max_shape(&b.mc, s, &mw, &mh);
 			items[i].max_w = mw;
 			items[i].max_h = mh;
+			if ((int64_t)mw * mh < items[i].min_pes) {
+				/* fits only spread past its useful shape */
+				items[i].max_w = (int32_t)m->width;
+				items[i].max_h = (int32_t)m->height;
+			}
 			items[i].aspect = map_aspect(&b.mc, s);
 			work[i] = (double)map_cycles(&b.mc, s, 1, 1);
 			items[i].work = work[i];

@@ -565,17 +565,9 @@ int plan_load_string(const char *file, const char *text, const struct graph *g,
 	/* recompute every stage's kernel for its rectangle */
 	struct map_ctx mc = {g, m, p->prec, p->opt, p->mode, p->batch, 0};
 	int64_t act = 0;
-	p->samples_in_flight = 0;
-	for (int i = 0; i < p->n_stages; i++) {
-		struct plan_stage *s = &p->stages[i];
-		int64_t f = 2 * (int64_t)(p->n_stages - i) - 1;
-		s->samples_in_flight = p->mode == MODE_STREAMING ? p->batch
-				       : f < p->batch		 ? f
-								 : p->batch;
-		if (s->samples_in_flight > p->samples_in_flight)
-			p->samples_in_flight = s->samples_in_flight;
-		act += map_saved_bytes(&mc, s);
-	}
+	map_in_flight(p, edges, n_edges, p->mode);
+	for (int i = 0; i < p->n_stages; i++)
+		act += map_saved_bytes(&mc, &p->stages[i]);
 	mc.stream_act_bytes = act * p->batch;
 	for (int i = 0; i < p->n_stages; i++) {
 		struct plan_stage *s = &p->stages[i];

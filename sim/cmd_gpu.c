@@ -2,6 +2,7 @@
  * cmd_gpu.c: `wafersim gpu NET`: the GPU baseline for one network, with a
  * per-layer table (time by pass, and what bounds it) and totals.
  */
+#include <dirent.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@ static const char gpu_help[] =
 	"                    [--dtype fp32|bf16|fp16] [--style eager|graph]\n"
 	"                    [--optimizer sgd|momentum|adam] [--json] [-o FILE]\n"
 	"       wafersim gpu show NAME|FILE    effective GPU configuration\n"
+	"       wafersim gpu list              the presets in models/gpus/\n"
 	"       wafersim gpu schema            every GPU key\n\n"
 	"Predicts a training step (forward, loss, backward, optimizer) and an\n"
 	"inference batch of NET (zoo name or .yaml/.onnx path) on one GPU, or\n"
@@ -33,6 +35,59 @@ static const char gpu_help[] =
 	"  --json            machine-readable output\n"
 	"  -o, --output F    write to F instead of stdout\n"
 	"\nexample: wafersim gpu uno --gpu h100 --batch 32 --dtype bf16\n";
+
+static int names_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int gpu_list(void)
+{
+	char *home = ws_data_dir();
+	char *dir = xasprintf("%s/models/gpus", home);
+	free(home);
+	DIR *dp = opendir(dir);
+	if (!dp) {
+		fprintf(stderr, "wafersim gpu: cannot open '%s'\n", dir);
+		free(dir);
+		return EXIT_INPUT;
+	}
+	char **names = NULL;
+	size_t n = 0;
+	for (struct dirent *e; (e = readdir(dp));) {
+		size_t l = strlen(e->d_name);
+		if (l > 5 && !strcmp(e->d_name + l - 5, ".yaml")) {
+			names = xrealloc(names, (n + 1) * sizeof(*names));
+			names[n++] = xstrdup(e->d_name);
+		}
+	}
+	closedir(dp);
+	qsort(names, n, sizeof(*names), names_cmp);
+	int rc = EXIT_OK;
+	printf("%-8s %9s %9s %7s %9s %6s  %s\n", "name", "fp32 TF", "bf16 TF",
+	       "mem GB", "mem GB/s", "TDP W", "description");
+	for (size_t i = 0; i < n; i++) {
+		char *path = xasprintf("%s/%s", dir, names[i]);
+		struct gpu_spec g;
+		struct diag d;
+		diag_init(&d);
+		if (gpu_load(path, &g, &d) == 0) {
+			printf("%-8s %9.1f %9.1f %7.0f %9.0f %6.0f  %s\n", g.name,
+			       g.peak_tflops[GPU_MATH_FP32],
+			       g.peak_tflops[GPU_MATH_BF16], g.mem_gbytes,
+			       g.mem_bandwidth_gbytes_s, g.max_w, g.description);
+		} else {
+			diag_print(&d, stderr);
+			rc = EXIT_INPUT;
+		}
+		diag_release(&d);
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+	free(dir);
+	return rc;
+}
 
 static int parse_dtype(const char *s, enum dtype *dt)
 {
@@ -301,6 +356,10 @@ int cmd_gpu(int argc, char **argv)
 	diag_init(&d);
 	struct gpu_spec g;
 	int rc;
+	if (!strcmp(argv[optind], "list") && optind + 1 == argc) {
+		diag_release(&d);
+		return gpu_list();
+	}
 	if (!strcmp(argv[optind], "schema") && optind + 1 == argc) {
 		cfg_print_schema(gpu_schema, stdout);
 		diag_release(&d);

@@ -16,6 +16,7 @@
 #include "sim/engine.h"
 #include "sim/gpu.h"
 #include "sim/report.h"
+#include "sim/sc_ref.h"
 #include "traces/trace.h"
 #include "machine.h"
 #include "util.h"
@@ -47,6 +48,11 @@ static const char run_help[] =
 	"  --json              JSON on stdout (or -o) instead of text\n"
 	"  -o, --output FILE   write the report to FILE\n"
 	"  -v, --verbose       wall time and events per second on stderr\n"
+	"  --engine E          engine (default) or systemc: after the report,\n"
+	"                      run one task of every stage on the SystemC\n"
+	"                      reference model (machines up to 64x64) and print\n"
+	"                      it beside the engine's (docs/reference.md)\n"
+	"  --vcd FILE          with systemc: waveform of the slowest stage\n"
 	"  --trace DIR         write timeline, heatmaps, placement map, graph and\n"
 	"                      charts into DIR (docs/traces.md; re-render: plot)\n"
 	"  --trace-detail      with --trace: link maps per direction, 4 sampled\n"
@@ -136,6 +142,8 @@ int cmd_run(int argc, char **argv)
 		{"output", required_argument, 0, 'o'},
 		{"verbose", no_argument, 0, 'v'},
 		{"help", no_argument, 0, 'h'},
+		{"engine", required_argument, 0, 'E'},
+		{"vcd", required_argument, 0, 'V'},
 		{"trace", required_argument, 0, 'T'},
 		{"trace-detail", no_argument, 0, 'D'},
 		{0, 0, 0, 0}};
@@ -148,7 +156,9 @@ int cmd_run(int argc, char **argv)
 	enum pe_prec prec = PREC_MIXED;
 	enum exec_mode mode = MODE_AUTO;
 	enum optimizer optim = OPT_MOMENTUM;
-	int rw = 0, rh = 0;
+	int rw = 0, rh = 0, systemc = 0;
+	struct sc_ref_opts sco;
+	sc_ref_opts_init(&sco);
 	const char *trace_dir = NULL; /* --trace: traces/trace.h */
 	struct trace_opts topt;
 	trace_opts_init(&topt);
@@ -237,6 +247,12 @@ int cmd_run(int argc, char **argv)
 		case 'o': out_path = optarg; break;
 		case 'v': verbose = 1; break;
 		case 'h': fputs(run_help, stdout); return EXIT_OK;
+		case 'E':
+			if (strcmp(optarg, "engine") && strcmp(optarg, "systemc"))
+				return cli_usage_error("run", "'--engine' must be engine or systemc, got '%s'", optarg);
+			systemc = !strcmp(optarg, "systemc");
+			break;
+		case 'V': sco.vcd_path = optarg; break;
 		case 'T': trace_dir = optarg; break;
 		case 'D': topt.link_dirs = 1; topt.pe_tracks = 4; break;
 		default:
@@ -247,6 +263,10 @@ int cmd_run(int argc, char **argv)
 		return cli_usage_error("run", optind >= argc ? "a network is required"
 							   : "one network expected, got '%s'",
 				       optind < argc ? argv[optind + 1] : "");
+	if (sco.vcd_path && !systemc)
+		return cli_usage_error("run", "'--vcd' needs '--engine systemc'");
+	if (systemc && json)
+		return cli_usage_error("run", "'--engine systemc' prints text; drop '--json'");
 	const char *net = argv[optind];
 	char gpu_name[64] = "";
 	long n_gpus = 1;
@@ -280,6 +300,8 @@ int cmd_run(int argc, char **argv)
 
 	if ((rc = machine_load(mname, &m, &d)))
 		goto done;
+	if (systemc && (rc = sc_ref_check_mesh(m.width, m.height, &d)))
+		goto done;
 	if ((rc = graph_load(net, optim, &g, &d)))
 		goto done;
 	have_graph = 1;
@@ -310,6 +332,8 @@ int cmd_run(int argc, char **argv)
 	eo.steps = (int)steps;
 	eo.infer_samples = infer_samples;
 	eo.full = full;
+	if (trace_dir) /* task spans for the timeline, bounded */
+		eo.max_spans = TRACE_MAX_SPANS;
 	if (tty) {
 		eo.progress = progress_cb;
 		eo.progress_ctx = &pg;
@@ -390,6 +414,12 @@ int cmd_run(int argc, char **argv)
 	if ((rc = outfile_commit(&of, &d)))
 		goto done;
 	of_open = 0;
+	if (systemc) {
+		double worst;
+		if ((rc = sc_ref_check_plan(&p, &m, do_infer ? &st_infer : &st_train,
+					    do_train, &sco, stdout, &worst, &d)))
+			goto done;
+	}
 	if (trace_dir && (rc = trace_write(&ri, trace_dir, &topt, &d)))
 		goto done;
 	if (verbose) {

@@ -383,6 +383,13 @@ static void route_send(struct sim *s, int ri, uint64_t smp, cycles_t t)
 	s->st->wavelet_hops += (int64_t)hops;
 	stats_win_add(&s->st->win, start, start + (cycles_t)e->ser,
 		      s->st->win.wavelet_hops, 1, hops);
+	if (s->st->cap_spans) { /* traces: off by default */
+		if (start > t)
+			stats_span_add(s->st, STATS_SPAN_ROUTE_WAIT, ri, smp, t,
+				       start, 0);
+		stats_span_add(s->st, STATS_SPAN_ROUTE, ri, smp, start,
+			       start + (cycles_t)e->ser, 0);
+	}
 	event_push(&s->q, arrive, EV_ARRIVE, (uint32_t)ri, smp);
 }
 
@@ -420,6 +427,9 @@ static void start_task(struct sim *s, int si, int kind, uint64_t smp,
 	if (g->blocked) {
 		if (!host)
 			s->st->stages[si].wait_out_cycles += now - g->blocked_since;
+		if (!host && s->st->cap_spans) /* traces: off by default */
+			stats_span_add(s->st, STATS_SPAN_STALL, si, smp,
+				       g->blocked_since, now, 0);
 		g->blocked = 0;
 	}
 	int pa, pb = -1;
@@ -457,6 +467,12 @@ static void start_task(struct sim *s, int si, int kind, uint64_t smp,
 		ss->last_cycle = cmax(ss->last_cycle, now + occ);
 		stats_win_add(&s->st->win, now, now + occ,
 			      s->st->win.stage_busy + si, s->n, (double)occ);
+		if (s->st->cap_spans) /* traces: off by default */
+			stats_span_add(s->st,
+				       kind == TASK_FWD   ? STATS_SPAN_FWD
+				       : kind == TASK_BWD ? STATS_SPAN_BWD
+							  : STATS_SPAN_UPDATE,
+				       si, smp, now, now + occ, comp);
 		count_work(s, si, pa, now, now + g->occ[pa]);
 		if (pb >= 0)
 			count_work(s, si, pb, now + g->occ[pa], now + occ);
@@ -1088,6 +1104,11 @@ static void run_streaming(struct sim *s)
 				stats_win_add(&st->win, cs, ce,
 					      st->win.stage_busy + si, n,
 					      (double)(occ * (cycles_t)B));
+				if (st->cap_spans) /* traces: off by default */
+					stats_span_add(st, ph ? STATS_SPAN_BWD
+							      : STATS_SPAN_FWD,
+						       si, 0, cs, ce,
+						       comp * (cycles_t)B);
 				stats_win_add(&st->win, ws, ws + wcyc,
 					      st->win.io_bytes, 1, (double)wbytes);
 				st->pe_tasks += (uint64_t)B;
@@ -1151,6 +1172,7 @@ int engine_run(const struct plan *p, const struct graph *gr,
 		      : (o->infer_samples > 0 ? o->infer_samples : 64);
 	int streaming = p->mode == MODE_STREAMING;
 	stats_alloc(st, p->n_stages, 0, m->width, m->height);
+	stats_spans_alloc(st, o->max_spans); /* traces; 0: off */
 	st->job = s.train ? STATS_TRAIN : STATS_INFER;
 	st->mode = streaming ? MODE_STREAMING : MODE_PIPELINED;
 	st->prec = p->prec;

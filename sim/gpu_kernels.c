@@ -565,7 +565,6 @@ static void layer_bwd(struct build *b, int l)
 	int rq0 = b->req[L->in[0]];
 	int ptens = 0;
 	int64_t p = layer_params(gr, L, &ptens);
-	int has_w = p > 0;
 	/* nothing flows back through a layer whose output needs no grad and
 	 * which owns no weights (it is outside the differentiated graph) */
 	if (!b->req[L->out[0]] && op_class(L->op) != CLS_FP32)
@@ -715,7 +714,6 @@ static void layer_bwd(struct build *b, int l)
 		break;
 	default: break;
 	}
-	(void)has_w;
 	/* shared weights: the second use's gradient is added in */
 	if (p && L->param_owner != l)
 		mem(b, l, PASS_BWD_WEIGHT, 3.0 * (b->amp ? 2 : 4) * (double)p);

@@ -1,7 +1,9 @@
 /*
  * gpu_model.c: a step as a host/device pipeline, energy, data parallel.
  *
- * Eager: the host spends framework_op_us per op, then the kernel is queued;
+ * Eager: the host spends framework_op_us (+ autograd_op_us when training)
+ * per Python-level op, internal_op_us per op issued from C++ (backward,
+ * casts, optimizer), then the kernel is queued;
  * the device runs kernels in order, each starting when it has been issued
  * and the previous one is done:
  *

@@ -43,6 +43,9 @@ extern "C" {
 
 #define SC_REF_MAX_SIDE 64
 #define SC_REF_MAX_VCD 16 /* PEs (with their routers) traced at most */
+/* A program may add this many rows and columns of feeder and drain PEs
+ * around a rectangle as large as the mesh limit (sc_ref_program_stage). */
+#define SC_REF_PROGRAM_BORDER 2
 
 /* Router ports; bit (1 << port) in a route's transmit mask. */
 enum sc_ref_port { SC_PORT_N = 0, SC_PORT_S, SC_PORT_E, SC_PORT_W,
@@ -200,6 +203,22 @@ struct traffic_result;
 int sc_ref_traffic_run(const struct machine *m, const struct traffic_config *c,
 		       const struct sc_ref_opts *o, struct traffic_result *r,
 		       struct diag *d);
+
+/*
+ * `wafersim run --engine systemc`: every stage of `p` (forward, and
+ * backward-to-data when `train`), one task each, on the reference model
+ * (sc_ref_program_stage), printed beside the engine's latency of the same
+ * task (st->stages[s].latency_cycles, from engine_run) with the difference;
+ * a stage whose rectangle with feeders and drains exceeds 64 x 64 is listed
+ * as skipped.  `o` may ask for a waveform of the slowest stage's forward
+ * task.  Returns 0, or the first error (and stops) with messages in `d`;
+ * *worst_rel gets the largest relative difference.
+ */
+struct stats;
+int sc_ref_check_plan(const struct plan *p, const struct machine *m,
+		      const struct stats *st, int train,
+		      const struct sc_ref_opts *o, FILE *out,
+		      double *worst_rel, struct diag *d);
 
 /* 0 or WS_EINPUT if the mesh is too large for the reference model. */
 int sc_ref_check_mesh(int64_t width, int64_t height, struct diag *d);

@@ -6,6 +6,7 @@
 
 #include <cassert>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -17,6 +18,7 @@
 extern "C" {
 #include "fabric/timing.h"
 #include "fabric/traffic.h"
+#include "sim/stats.h"
 }
 
 /* ---- the mesh ---------------------------------------------------------- */
@@ -187,7 +189,9 @@ void child_traffic(const run_spec &s, child_result *res)
 	pc.traffic = &t;
 	pc.hot_pe = (int)((t.height / 2) * t.width + t.width / 2);
 	double w0 = wall_seconds();
-	sc_top top("top", &mesh, &pc, t.seed);
+	/* Never destroyed: the child exits right after, and tearing down
+	 * thousands of SystemC objects costs seconds (name registry). */
+	sc_top &top = *new sc_top("top", &mesh, &pc, t.seed);
 	sc_core::sc_trace_file *tf = open_trace(s, top);
 	const int64_t end_gen = t.warmup_cycles + t.measure_cycles;
 	const int64_t limit = max_cycles_of(s.opts);
@@ -265,7 +269,7 @@ void child_program(const run_spec &s, child_result *res)
 	pc.prec = pg.prec;
 	pc.program = &pg;
 	double w0 = wall_seconds();
-	sc_top top("top", &mesh, &pc, 1);
+	sc_top &top = *new sc_top("top", &mesh, &pc, 1); /* see above */
 	sc_core::sc_trace_file *tf = open_trace(s, top);
 	const int64_t limit = max_cycles_of(s.opts);
 	int64_t now = 0;
@@ -406,13 +410,16 @@ int run_in_child(run_spec &s, child_result *res, struct diag *d)
 	return 0;
 }
 
+/* `border`: PEs a program may add around a rectangle as high as the mesh
+ * (feeders on one side, drains on the other). */
 int check_common(const struct machine *m, int64_t w, int64_t h,
-		 const sc_ref_opts *o, struct diag *d)
+		 const sc_ref_opts *o, int border, struct diag *d)
 {
-	int rc = sc_ref_check_mesh(w, h, d);
+	int rc = sc_ref_check_mesh(w - border > 0 ? w - border : w,
+				   h - border > 0 ? h - border : h, d);
 	if (rc)
 		return rc;
-	if (w > m->width || h > m->height) {
+	if (w > m->width + border || h > m->height + border) {
 		diag_add(d, NULL, 0, 0,
 			 "reference model: mesh %lldx%lld must fit the machine "
 			 "'%s', got more than %lldx%lld",
@@ -507,7 +514,7 @@ int sc_ref_run_traffic(const struct machine *m, const struct sc_ref_traffic *t,
 		       const struct sc_ref_opts *o,
 		       struct sc_ref_traffic_stats *out, struct diag *d)
 {
-	int rc = check_common(m, t->width, t->height, o, d);
+	int rc = check_common(m, t->width, t->height, o, 0, d);
 	if (t->pattern < 0 || t->pattern >= SC_PAT_COUNT) {
 		diag_add(d, NULL, 0, 0,
 			 "reference model: unknown traffic pattern %d", t->pattern);
@@ -550,7 +557,7 @@ int sc_ref_run_program(const struct machine *m, const struct sc_ref_program *p,
 		       const struct sc_ref_opts *o,
 		       struct sc_ref_program_stats *out, struct diag *d)
 {
-	int rc = check_common(m, p->width, p->height, o, d);
+	int rc = check_common(m, p->width, p->height, o, SC_REF_PROGRAM_BORDER, d);
 	for (int64_t i = 0; i < p->n_ops && !rc; i++) {
 		const sc_ref_op &op = p->ops[i];
 		bool bad_c = op.color < 0 || op.color >= m->fabric.colors ||
@@ -671,7 +678,9 @@ int sc_ref_program_stage(struct sc_ref_program *p, const struct machine *m,
 	const int64_t ox = has_b && bx ? 1 : 0, oy = has_b && !bx ? 1 : 0;
 	const int64_t mw = ox + w + (has_r && rx ? 1 : 0);
 	const int64_t mh = oy + h + (has_r && !rx ? 1 : 0);
-	if (w < 1 || h < 1 || sc_ref_check_mesh(mw, mh, d))
+	if (w < 1 || h < 1 ||
+	    sc_ref_check_mesh(mw > SC_REF_PROGRAM_BORDER ? mw - SC_REF_PROGRAM_BORDER : mw,
+			      mh > SC_REF_PROGRAM_BORDER ? mh - SC_REF_PROGRAM_BORDER : mh, d))
 		return WS_EINPUT;
 	const int64_t colors = m->fabric.colors;
 	const int c_b = 0, c_r = 1, c_h = 2 % (int)colors;
@@ -784,5 +793,94 @@ int sc_ref_traffic_run(const struct machine *m, const struct traffic_config *c,
 	r->counters.dropped = (uint64_t)st.unroutable;
 	r->counters.buffered = (uint64_t)st.wavelets_in_flight;
 	r->counters.queued = (uint64_t)st.wavelets_queued;
+	return 0;
+}
+
+int sc_ref_check_plan(const struct plan *p, const struct machine *m,
+		      const struct stats *st, int train,
+		      const struct sc_ref_opts *o, FILE *out,
+		      double *worst_rel, struct diag *d)
+{
+	static const char *const pass_names[PASS_COUNT] = {
+		"fwd", "bwd-data", "bwd-weight", "update"};
+	*worst_rel = 0;
+	/* the slowest stage's forward task gets the waveform, if any */
+	int slow = -1;
+	for (int i = 0; i < p->n_stages && i < st->n_stages; i++)
+		if (slow < 0 || st->stages[i].latency_cycles[PASS_FWD] >
+				       st->stages[slow].latency_cycles[PASS_FWD])
+			slow = i;
+	fprintf(out, "\nreference model (SystemC, every PE and wavelet): one task "
+		     "of each stage, inputs at its edge to outputs leaving it\n");
+	fprintf(out, "%-24s %-9s %9s %12s %12s %9s %8s %8s\n", "stage", "pass",
+		"rect", "engine", "systemc", "diff", "rel", "wall s");
+	const enum pass passes[2] = {PASS_FWD, PASS_BWD_DATA};
+	for (int i = 0; i < p->n_stages && i < st->n_stages; i++) {
+		const plan_stage &s = p->stages[i];
+		for (int k = 0; k < (train ? 2 : 1); k++) {
+			enum pass ps = passes[k];
+			const kernel_work &kw = s.work[ps];
+			char rect[32];
+			snprintf(rect, sizeof rect, "%dx%d", (int)s.r.w, (int)s.r.h);
+			double eng = (double)st->stages[i].latency_cycles[ps];
+			struct sc_ref_program prog;
+			int64_t adj = 0;
+			struct diag dd;
+			diag_init(&dd);
+			if (sc_ref_program_stage(&prog, m, s.r.w, s.r.h, p->prec, &kw,
+						 &adj, &dd)) {
+				fprintf(out, "%-24.24s %-9s %9s %12.0f %12s  (skipped: "
+					     "with feeders and drains beyond %dx%d)\n",
+					s.name ? s.name : "?", pass_names[ps], rect, eng,
+					"-", SC_REF_MAX_SIDE, SC_REF_MAX_SIDE);
+				diag_release(&dd);
+				continue;
+			}
+			diag_release(&dd);
+			struct sc_ref_opts oo;
+			sc_ref_opts_init(&oo);
+			if (o && o->vcd_path && i == slow && ps == PASS_FWD) {
+				oo = *o;
+				if (!oo.n_vcd_pes) {
+					/* near the first corner and the far one */
+					oo.n_vcd_pes = 2;
+					oo.vcd_pes[0] = (int32_t)(prog.width + 1 <
+								  prog.width * prog.height
+							  ? prog.width + 1 : 0);
+					oo.vcd_pes[1] = (int32_t)(prog.width * prog.height - 1);
+				}
+			}
+			struct sc_ref_program_stats rs;
+			double t0 = wall_seconds();
+			int rc = sc_ref_run_program(m, &prog, &oo, &rs, d);
+			double wall = wall_seconds() - t0;
+			sc_ref_program_release(&prog);
+			if (rc)
+				return rc;
+			if (rs.deadlock || rs.unroutable) {
+				diag_add(d, NULL, 0, 0,
+					 "reference model: stage '%s' (%s) did not finish "
+					 "(%s)",
+					 s.name ? s.name : "?", pass_names[ps],
+					 rs.deadlock ? "deadlock" : "unroutable wavelets");
+				return WS_EIO;
+			}
+			double ref = (double)(rs.cycles + adj);
+			double rel = ref > 0 ? (ref - eng) / ref : 0;
+			if (std::fabs(rel) > *worst_rel)
+				*worst_rel = std::fabs(rel);
+			fprintf(out, "%-24.24s %-9s %9s %12.0f %12.0f %+9.0f %+7.2f%% "
+				     "%8.3f\n",
+				s.name ? s.name : "?", pass_names[ps], rect, eng, ref,
+				ref - eng, 100 * rel, wall);
+		}
+	}
+	fprintf(out, "largest difference %.2f %% (docs/reference.md explains the "
+		     "engine's approximations)\n",
+		100 * *worst_rel);
+	if (o && o->vcd_path && slow >= 0)
+		fprintf(out, "waveform of stage '%s' (forward) in %s\n",
+			p->stages[slow].name ? p->stages[slow].name : "?",
+			o->vcd_path);
 	return 0;
 }

@@ -33,7 +33,18 @@ void stats_release(struct stats *st)
 	free(st->win.sram_writes);
 	free(st->win.wavelet_hops);
 	free(st->win.io_bytes);
+	free(st->spans);
 	stats_init(st);
+}
+
+void stats_spans_alloc(struct stats *st, int64_t cap)
+{
+	free(st->spans);
+	st->spans = NULL;
+	st->n_spans = st->spans_dropped = 0;
+	st->cap_spans = cap > 0 ? cap : 0;
+	if (cap > 0)
+		st->spans = xcalloc((size_t)cap, sizeof(*st->spans));
 }
 
 void stats_alloc(struct stats *st, int n_stages, int n_routes, int64_t width,

@@ -107,6 +107,31 @@ struct stats_windows {
 	double *wavelet_hops, *io_bytes;
 };
 
+/*
+ * Optional task spans for timelines (traces/): recorded only when
+ * engine_opts.max_spans > 0, at most that many (later ones are counted in
+ * spans_dropped), so a trace never costs unbounded memory and the engine
+ * pays one untaken branch per task when off.  Times are those of the
+ * stage's reference PE (class mode) or the stage-level dispatch (full).
+ */
+enum stats_span_kind {
+	STATS_SPAN_FWD = 0,	/* a forward task: [t0, t1) occupies the PEs */
+	STATS_SPAN_BWD,		/* backward to data and weights */
+	STATS_SPAN_UPDATE,	/* the weight update of a step */
+	STATS_SPAN_STALL,	/* ready, but a consumer had no room (wait_out) */
+	STATS_SPAN_ROUTE,	/* a route serialising one sample's wavelets */
+	STATS_SPAN_ROUTE_WAIT,	/* that stream held by contention first */
+	STATS_SPAN_KINDS
+};
+struct stats_span {
+	cycles_t t0, t1;
+	cycles_t comp_cycles;	/* tasks: datapath part of [t0, t1); the rest
+				   is wavelets through the ramp */
+	int32_t id;		/* stage, or route for STATS_SPAN_ROUTE* */
+	uint32_t sample;	/* sample, or step for STATS_SPAN_UPDATE */
+	uint8_t kind;		/* enum stats_span_kind */
+};
+
 struct stats {
 	enum stats_job job;
 	enum exec_mode mode;	 /* pipelined or streaming (as simulated) */
@@ -143,6 +168,9 @@ struct stats {
 	uint64_t *pe_busy_cycles;  /* [width * height] */
 	uint64_t *link_wavelets;   /* [width * height * LINK_DIRS] */
 	struct stats_windows win;
+	/* task spans (see struct stats_span); NULL unless asked for */
+	struct stats_span *spans;
+	int64_t n_spans, cap_spans, spans_dropped;
 };
 
 void stats_init(struct stats *st);
@@ -160,6 +188,28 @@ void stats_win_add(struct stats_windows *w, cycles_t t0, cycles_t t1,
 		   double *series, int stride, double amount);
 /* Make sure windows cover cycle t (call before adding at t). */
 void stats_win_cover(struct stats_windows *w, cycles_t t);
+
+/* Make room for up to `cap` spans (0: recording stays off). */
+void stats_spans_alloc(struct stats *st, int64_t cap);
+/* Record a span if recording is on and there is room (else count it). */
+static inline void stats_span_add(struct stats *st, int kind, int32_t id,
+				  uint64_t sample, cycles_t t0, cycles_t t1,
+				  cycles_t comp_cycles)
+{
+	if (!st->cap_spans)
+		return;
+	if (st->n_spans >= st->cap_spans) {
+		st->spans_dropped++;
+		return;
+	}
+	struct stats_span *v = &st->spans[st->n_spans++];
+	v->t0 = t0;
+	v->t1 = t1;
+	v->comp_cycles = comp_cycles;
+	v->id = id;
+	v->sample = (uint32_t)sample;
+	v->kind = (uint8_t)kind;
+}
 
 /* Per-stage sample time: forward + backward occupancy (train) or forward
  * (infer) of the reference PE, plus the update spread over the batch. */

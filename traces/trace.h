@@ -51,6 +51,9 @@ struct trace_opts {
 	int quiet;	 /* no notes on stderr */
 };
 #define TRACE_MAX_PE_TRACKS 16
+/* Task and route spans a traced run records (engine_opts.max_spans): about
+ * 40 bytes each in memory, 120 in trace.json; beyond it, window spans. */
+#define TRACE_MAX_SPANS (1 << 18)
 
 void trace_opts_init(struct trace_opts *o);
 

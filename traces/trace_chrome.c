@@ -2,7 +2,16 @@
  * trace_chrome.c: the timeline as Chrome trace-event JSON (Perfetto,
  * chrome://tracing): {"traceEvents": [...], "displayTimeUnit": "ns"}.
  *
- * Spans come from the engine's time windows (sim/stats.h): in window w a
+ * When the run recorded task spans (engine_opts.max_spans, sim/stats.h),
+ * each stage track shows every task: receive, compute and send parts of its
+ * occupancy (compute = the task's datapath cycles, the rest split by the
+ * stage's wavelets in vs out), with the pass and sample in its args; stall
+ * spans where a ready task waited for output room; wait spans in the gaps.
+ * A second process holds one track per route, a span per sample streamed
+ * (args: the cycles it waited for contended links first).
+ *
+ * Otherwise (no recorded spans, or more than were kept) spans come from the
+ * engine's time windows (sim/stats.h): in window w a
  * stage's reference PE was busy stage_busy[w][s] cycles.  The busy part is
  * split into receive / compute / send in the proportions of the stage's run
  * totals (comm_cycles split by the stage's wavelets in vs out), the idle
@@ -20,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/stats.h"
 #include "sim/util.h"
 #include "traces/trace_int.h"
 
@@ -106,17 +116,126 @@ static void stage_spans(const struct trace_data *t, int s, double scale,
 	flush(k);
 }
 
+static void meta_pid(FILE *f, int pid, const char *what, int tid,
+		     const char *name, int sort)
+{
+	fprintf(f, ",\n{\"name\":\"%s\",\"ph\":\"M\",\"pid\":%d,\"tid\":%d,"
+		   "\"args\":{\"name\":",
+		what, pid, tid);
+	trace_json_str(f, name);
+	fprintf(f, "}}");
+	fprintf(f, ",\n{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":%d,"
+		   "\"tid\":%d,\"args\":{\"sort_index\":%d}}",
+		pid, tid, sort);
+}
+
 static void meta(FILE *f, const char *what, int tid, const char *name,
 		 int sort)
 {
-	fprintf(f, ",\n{\"name\":\"%s\",\"ph\":\"M\",\"pid\":1,\"tid\":%d,"
-		   "\"args\":{\"name\":",
-		what, tid);
-	trace_json_str(f, name);
-	fprintf(f, "}}");
-	fprintf(f, ",\n{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":1,"
-		   "\"tid\":%d,\"args\":{\"sort_index\":%d}}",
-		tid, sort);
+	meta_pid(f, 1, what, tid, name, sort);
+}
+
+/* microseconds, rounded the same way for every begin and end */
+static double us_of(double cycles, double usc)
+{
+	return floor(cycles * usc * 1e6 + 0.5) / 1e6;
+}
+
+static const char *const pass_of_kind[] = {"fwd", "bwd", "update"};
+
+/* One recorded span [t0, t1) cycles on (pid, tid), with args. */
+static void rspan(FILE *f, int pid, int tid, const char *name,
+		  const char *cat, double t0, double t1, double usc,
+		  const char *pass, uint32_t sample, double waited)
+{
+	double b = us_of(t0, usc), e = us_of(t1, usc);
+	if (!(e > b))
+		return;
+	fprintf(f,
+		",\n{\"name\":\"%s\",\"cat\":\"%s\",\"ph\":\"X\",\"pid\":%d,"
+		"\"tid\":%d,\"ts\":%.6f,\"dur\":%.6f",
+		name, cat, pid, tid, b, e - b);
+	if (pass)
+		fprintf(f, ",\"args\":{\"pass\":\"%s\",\"%s\":%u}}", pass,
+			strcmp(pass, "update") ? "sample" : "step", sample);
+	else if (waited >= 0)
+		fprintf(f, ",\"args\":{\"sample\":%u,\"waited_cycles\":%.0f}}",
+			sample, waited);
+	else
+		fputc('}', f);
+}
+
+/* Stage s from recorded spans (in the engine's order: per stage, start
+ * times never decrease). */
+static void stage_recorded(const struct trace_data *t, int s, double usc,
+			   FILE *f)
+{
+	const struct trace_stage *ts = &t->stages[s];
+	double at = 0; /* end of the last span drawn */
+	for (int64_t i = 0; i < t->n_spans; i++) {
+		const struct trace_span *a = &t->spans[i];
+		if (a->id != s || a->kind >= STATS_SPAN_ROUTE)
+			continue;
+		double t0 = a->t0 < at ? at : a->t0;
+		if (t0 > at)
+			rspan(f, 1, s + 1, span_name[SPAN_WAIT], span_cat[SPAN_WAIT],
+			      at, t0, usc, NULL, 0, -1);
+		if (a->kind == STATS_SPAN_STALL) {
+			rspan(f, 1, s + 1, span_name[SPAN_STALL],
+			      span_cat[SPAN_STALL], t0, a->t1, usc, NULL, 0, -1);
+		} else {
+			const char *pass = pass_of_kind[a->kind];
+			double comm = a->t1 - a->t0 - a->comp;
+			comm = comm < 0 ? 0 : comm;
+			double recv = comm * ts->recv_share;
+			double x = t0;
+			rspan(f, 1, s + 1, span_name[SPAN_RECV], span_cat[SPAN_RECV],
+			      x, x + recv, usc, pass, a->sample, -1);
+			x += recv;
+			double c1 = x + a->comp > a->t1 ? a->t1 : x + a->comp;
+			rspan(f, 1, s + 1, span_name[SPAN_COMPUTE],
+			      span_cat[SPAN_COMPUTE], x, c1, usc, pass, a->sample,
+			      -1);
+			rspan(f, 1, s + 1, span_name[SPAN_SEND], span_cat[SPAN_SEND],
+			      c1, a->t1, usc, pass, a->sample, -1);
+		}
+		at = a->t1 > at ? a->t1 : at;
+	}
+	if (t->total_cycles > at)
+		rspan(f, 1, s + 1, span_name[SPAN_WAIT], span_cat[SPAN_WAIT], at,
+		      t->total_cycles, usc, NULL, 0, -1);
+}
+
+static void routes_recorded(const struct trace_data *t, double usc, FILE *f)
+{
+	fprintf(f, ",\n{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":2,"
+		   "\"args\":{\"name\":\"routes (one span per sample "
+		   "streamed)\"}}");
+	for (int r = 0; r < t->n_routes; r++) {
+		const struct trace_route *tr = &t->routes[r];
+		char *name = xasprintf(
+			"route %d: %s -> %s (%s)", r,
+			tr->src >= 0 && tr->src < t->n_stages ? t->stages[tr->src].name
+							      : "host",
+			tr->dst >= 0 && tr->dst < t->n_stages ? t->stages[tr->dst].name
+							      : "host",
+			tr->pass);
+		meta_pid(f, 2, "thread_name", r + 1, name, r);
+		free(name);
+	}
+	double waited = 0;
+	for (int64_t i = 0; i < t->n_spans; i++) {
+		const struct trace_span *a = &t->spans[i];
+		if (a->kind == STATS_SPAN_ROUTE_WAIT) {
+			waited = a->t1 - a->t0;
+			continue;
+		}
+		if (a->kind != STATS_SPAN_ROUTE)
+			continue;
+		rspan(f, 2, a->id + 1, "stream", "comm", a->t0, a->t1, usc, NULL,
+		      a->sample, waited);
+		waited = 0;
+	}
 }
 
 static void counter(FILE *f, const char *name, double ts_us, double v)
@@ -150,8 +269,10 @@ int trace_chrome_write(const struct trace_data *t, const char *dir,
 		fmt_double_exact(buf, t->window_cycles));
 	fprintf(f, ",\"total_cycles\":%s",
 		fmt_double_exact(buf, t->total_cycles));
-	fprintf(f, ",\"spans\":\"per time window, see docs/traces.md\"},\n"
-		   "\"traceEvents\":[\n");
+	fprintf(f, ",\"spans\":\"%s\"},\n\"traceEvents\":[\n",
+		t->n_spans > 0 && t->spans_dropped == 0
+			? "per task, recorded by the engine"
+			: "per time window, see docs/traces.md");
 	char *pname = xasprintf("%s on %s (%s)", t->network, t->machine, t->job);
 	fprintf(f, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,"
 		   "\"args\":{\"name\":");
@@ -159,6 +280,8 @@ int trace_chrome_write(const struct trace_data *t, const char *dir,
 	fprintf(f, "}}");
 	free(pname);
 	int sort = 0;
+	/* recorded task spans, unless some were dropped (then windows) */
+	int recorded = t->n_spans > 0 && t->spans_dropped == 0;
 	for (int s = 0; s < t->n_stages; s++) {
 		const struct trace_stage *ts = &t->stages[s];
 		char *name = xasprintf("%d %s (%s %dx%d at %d,%d)", s, ts->name,
@@ -166,8 +289,12 @@ int trace_chrome_write(const struct trace_data *t, const char *dir,
 				       ts->r.y);
 		meta(f, "thread_name", s + 1, name, sort++);
 		free(name);
-		struct track k = {f, s + 1, usc, -1, 0, 0, 0};
-		stage_spans(t, s, 1.0, &k);
+		if (recorded) {
+			stage_recorded(t, s, usc, f);
+		} else {
+			struct track k = {f, s + 1, usc, -1, 0, 0, 0};
+			stage_spans(t, s, 1.0, &k);
+		}
 		int np = o->pe_tracks < TRACE_MAX_PE_TRACKS ? o->pe_tracks
 							    : TRACE_MAX_PE_TRACKS;
 		int64_t area = (int64_t)ts->r.w * ts->r.h;
@@ -190,6 +317,8 @@ int trace_chrome_write(const struct trace_data *t, const char *dir,
 			stage_spans(t, s, scale > 1 ? 1 : scale, &kp);
 		}
 	}
+	if (recorded)
+		routes_recorded(t, usc, f);
 	for (int w = 0; w < t->n_win; w++) {
 		double ts_us = w * t->window_cycles * usc;
 		if (w * t->window_cycles >= t->total_cycles)

@@ -11,6 +11,7 @@
 #include "compiler/graph.h"
 #include "sim/energy.h"
 #include "sim/json.h"
+#include "sim/stats.h"
 #include "sim/util.h"
 #include "traces/trace_int.h"
 
@@ -55,6 +56,7 @@ void trace_data_release(struct trace_data *t)
 	free(t->pe_util);
 	free(t->link_util);
 	free(t->gpu.name);
+	free(t->spans);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -239,8 +241,13 @@ int trace_data_build(const struct report_in *r, struct trace_data *t)
 			ts->limit = xstrdup("?");
 		}
 	}
-	t->n_routes = p->n_routes;
-	t->routes = xcalloc((size_t)p->n_routes + 1, sizeof(*t->routes));
+	/* the engine adds reversed forward routes (stage to stage, in plan
+	 * order) for gradients when a training plan has no backward routes;
+	 * its statistics and spans index them after the plan's */
+	int n_extra = st && st->n_routes > p->n_routes ? st->n_routes - p->n_routes
+						       : 0;
+	t->n_routes = p->n_routes + n_extra;
+	t->routes = xcalloc((size_t)t->n_routes + 1, sizeof(*t->routes));
 	for (int i = 0; i < p->n_routes; i++) {
 		const struct plan_route *pr = &p->routes[i];
 		struct trace_route *tr = &t->routes[i];
@@ -255,6 +262,22 @@ int trace_data_build(const struct report_in *r, struct trace_data *t)
 		if (pr->n_points)
 			memcpy(tr->points, pr->points,
 			       (size_t)pr->n_points * sizeof(*tr->points));
+	}
+	for (int i = 0, e = p->n_routes; i < p->n_routes && e < t->n_routes; i++) {
+		const struct plan_route *pr = &p->routes[i];
+		if (pr->pass != PASS_FWD || pr->src_stage < 0 || pr->dst_stage < 0)
+			continue;
+		struct trace_route *tr = &t->routes[e];
+		tr->src = pr->dst_stage;
+		tr->dst = pr->src_stage;
+		tr->color = pr->color;
+		tr->pass = xstrdup(pass_name(PASS_BWD_DATA));
+		tr->wavelets = st->routes[e].wavelets;
+		tr->n_points = pr->n_points;
+		tr->points = xcalloc((size_t)pr->n_points + 1, sizeof(*tr->points));
+		for (int k = 0; k < pr->n_points; k++)
+			tr->points[k] = pr->points[pr->n_points - 1 - k];
+		e++;
 	}
 	if (r->g)
 		build_graph(r->g, p, t);
@@ -304,6 +327,15 @@ int trace_data_build(const struct report_in *r, struct trace_data *t)
 					(float)((double)st->link_wavelets[i] / tot);
 			t->link_dirs_saved = 1;
 		}
+	}
+	t->spans_dropped = st->spans_dropped;
+	t->n_spans = st->n_spans;
+	t->spans = xcalloc((size_t)st->n_spans + 1, sizeof(*t->spans));
+	for (int64_t i = 0; i < st->n_spans; i++) {
+		const struct stats_span *a = &st->spans[i];
+		t->spans[i] = (struct trace_span){(double)a->t0, (double)a->t1,
+						  (double)a->comp_cycles, a->id,
+						  a->sample, a->kind};
 	}
 	if (r->gpu.present) {
 		struct trace_gpu *gp = &t->gpu;
@@ -372,22 +404,32 @@ static int save_grid(const struct trace_data *t, const char *dir,
 	free(path);
 	if (rc)
 		return WS_EIO;
-	char buf[32];
+	/* neighbours mostly hold the same value (a stage's PEs run one
+	 * program): format each run of equal values once */
+	char buf[40];
+	float last = 0;
+	size_t blen = 1;
+	buf[0] = '0';
 	for (int64_t y = 0; y < t->height; y++) {
 		for (int64_t x = 0; x < t->width; x++) {
 			int64_t id = y * t->width + x;
 			float f = which < 0 ? trace_link_max(t, id)
 					    : v[id * stride + which];
-			if (x)
-				fputc(',', o.f);
-			if (f == 0)
-				fputc('0', o.f);
-			else {
-				snprintf(buf, sizeof(buf), "%.6g", (double)f);
-				fputs(buf, o.f);
+			if (f != last) {
+				last = f;
+				if (f == 0) {
+					buf[0] = '0';
+					blen = 1;
+				} else {
+					blen = (size_t)snprintf(buf, sizeof(buf),
+								"%.6g", (double)f);
+				}
 			}
+			if (x)
+				putc(',', o.f);
+			fwrite(buf, 1, blen, o.f);
 		}
-		fputc('\n', o.f);
+		putc('\n', o.f);
 	}
 	return outfile_commit(&o, d) ? WS_EIO : 0;
 }
@@ -491,6 +533,17 @@ int trace_data_save(const struct trace_data *t, const char *dir,
 	num_array(f, "pe_util", t->win_pe_util, t->n_win, 1);
 	num_array(f, "fabric_util", t->win_fabric_util, t->n_win, 1);
 	num_array(f, "power_w", t->win_power_w, t->n_win, 0);
+	fprintf(f, "},\n  \"spans\": {");
+	num(f, "dropped", (double)t->spans_dropped, 0);
+	fprintf(f, ",\n    \"rows\": [");
+	for (int64_t i = 0; i < t->n_spans; i++) {
+		const struct trace_span *a = &t->spans[i];
+		char b0[32], b1[32], b2[32];
+		fprintf(f, "%s[%d, %d, %u, %s, %s, %s]", i ? (i % 4 ? ", " : ",\n      ") : "",
+			a->kind, a->id, a->sample, fmt_double_exact(b0, a->t0),
+			fmt_double_exact(b1, a->t1), fmt_double_exact(b2, a->comp));
+	}
+	fprintf(f, "]");
 	fprintf(f, "},\n  \"gpu\": ");
 	if (t->gpu.present) {
 		const struct trace_gpu *g = &t->gpu;
@@ -597,11 +650,24 @@ static int load_grid(const char *dir, const char *name, int64_t w, int64_t h,
 		return rc;
 	}
 	char *p = text;
+	/* equal neighbours: reuse the last number when its text repeats */
+	const char *prev = NULL;
+	size_t prev_len = 0;
+	double prev_v = 0;
 	for (int64_t y = 0; y < h && !rc; y++)
 		for (int64_t x = 0; x < w; x++) {
 			char *end;
-			errno = 0;
-			double v = strtod(p, &end);
+			double v;
+			if (prev && !strncmp(p, prev, prev_len) &&
+			    (p[prev_len] == ',' || p[prev_len] == '\n')) {
+				v = prev_v;
+				end = p + prev_len;
+			} else {
+				v = strtod(p, &end);
+				prev = p;
+				prev_len = (size_t)(end - p);
+				prev_v = v;
+			}
 			char want = x + 1 < w ? ',' : '\n';
 			if (end == p || *end != want) {
 				diag_add(d, path, (int)y + 1, 0,
@@ -772,6 +838,45 @@ int trace_data_load(const char *dir, struct trace_data *t, struct diag *d)
 		t->win_fabric_util =
 			get_nums(&L, w, "fabric_util", (size_t)t->n_win);
 		t->win_power_w = get_nums(&L, w, "power_w", (size_t)t->n_win);
+	}
+	const struct json_value *sp = json_get(&root, "spans");
+	if (sp && sp->type == JSON_OBJECT) { /* absent: window spans */
+		t->spans_dropped = (int64_t)get_num(&L, sp, "dropped");
+		const struct json_value *rows = need(&L, sp, "rows", JSON_ARRAY);
+		t->spans = xcalloc((rows ? rows->len : 0) + 1, sizeof(*t->spans));
+		for (size_t i = 0; rows && i < rows->len; i++) {
+			const struct json_value *q = &rows->items[i];
+			int ok = q->type == JSON_ARRAY && q->len == 6;
+			for (size_t k = 0; ok && k < 6; k++)
+				ok = q->items[k].type == JSON_NUMBER;
+			if (!ok || q->items[0].num < 0 ||
+			    q->items[0].num >= STATS_SPAN_KINDS ||
+			    q->items[4].num < q->items[3].num) {
+				diag_add(d, path, q->line, q->col,
+					 "trace: a span must be [kind, id, "
+					 "sample, t0, t1, comp] with t0 <= t1");
+				L.bad = 1;
+				break;
+			}
+			struct trace_span *sa = &t->spans[t->n_spans++];
+			sa->kind = (int)q->items[0].num;
+			sa->id = (int32_t)q->items[1].num;
+			sa->sample = (uint32_t)q->items[2].num;
+			sa->t0 = q->items[3].num;
+			sa->t1 = q->items[4].num;
+			sa->comp = q->items[5].num;
+			int lim = sa->kind >= STATS_SPAN_ROUTE ? t->n_routes
+							       : t->n_stages;
+			if (sa->id < 0 || sa->id >= lim) {
+				diag_add(d, path, q->line, q->col,
+					 "trace: span names %s %d, there are %d",
+					 sa->kind >= STATS_SPAN_ROUTE ? "route"
+								    : "stage",
+					 sa->id, lim);
+				L.bad = 1;
+				break;
+			}
+		}
 	}
 	const struct json_value *g = json_get(&root, "gpu");
 	if (g && g->type == JSON_OBJECT) {

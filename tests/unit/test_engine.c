@@ -160,6 +160,32 @@ static void test_dense_scaling(void)
 	CU_ASSERT(comm_dominated);
 }
 
+/* fp32 runs the same layer at half the mixed-precision FMA rate (wse2: 1 vs
+ * 2 lanes) and moves twice the bytes per activation. */
+static void test_precisions(void)
+{
+	struct machine m;
+	load("mini64", &m);
+	double occ[2];
+	int64_t wav[2];
+	enum pe_prec pr[2] = {PREC_MIXED, PREC_FP32};
+	for (int k = 0; k < 2; k++) {
+		struct plan p;
+		tp_dense_chain(&p, &m, 1, (const int64_t[]){2048, 2048}, 16, 16,
+			       pr[k]);
+		struct stats st;
+		CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_INFER, 16, 0, &st), 0);
+		occ[k] = (double)st.stages[0].occ_cycles[PASS_FWD];
+		wav[k] = st.routes[0].wavelets;
+		stats_release(&st);
+		tp_release(&p);
+	}
+	printf("\n    2048x2048 on 16x16: mixed %g, fp32 %g cycles per sample\n",
+	       occ[0], occ[1]);
+	CU_ASSERT(occ[1] / occ[0] > 1.8 && occ[1] / occ[0] < 2.2);
+	CU_ASSERT_EQUAL(wav[1], 2 * wav[0]);
+}
+
 /* Class mode and full mode agree. */
 static void test_full_agrees(void)
 {
@@ -504,6 +530,7 @@ int suite_engine(void)
 		{"event queue order and ties", test_event_order},
 		{"dense layer against hand computation", test_dense_by_hand},
 		{"doubling a rectangle halves compute", test_dense_scaling},
+		{"mixed precision and fp32", test_precisions},
 		{"class and full modes agree", test_full_agrees},
 		{"full mode with uneven tiles", test_full_uneven},
 		{"training schedule", test_training_schedule},

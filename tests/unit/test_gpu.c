@@ -445,6 +445,11 @@ static void test_cli(void)
 	CU_ASSERT(strstr(out, "framework_op_us") != NULL);
 	free(out);
 	free(err);
+	CU_ASSERT_EQUAL(tu_run("gpu list", &out, &err), 0);
+	CU_ASSERT(strstr(out, "h100") && strstr(out, "v100") &&
+		  strstr(out, "a100") && strstr(out, "h200"));
+	free(out);
+	free(err);
 	CU_ASSERT_EQUAL(tu_run("validate gpu --quiet", &out, &err), 0);
 	CU_ASSERT(strstr(out, "median |error|") != NULL);
 	free(out);

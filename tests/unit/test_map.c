@@ -61,6 +61,18 @@ static void test_fusion(void)
 	}
 	CU_ASSERT_EQUAL(host, 2);
 	CU_ASSERT_EQUAL(grads, 2); /* fc1->fc2 and fc2->loss */
+	/* 1F1B: 2 d - 1 samples for a stage d stages from the end */
+	p.batch = 8;
+	map_in_flight(&p, e, ne, MODE_PIPELINED);
+	CU_ASSERT_EQUAL(p.stages[0].samples_in_flight, 5);
+	CU_ASSERT_EQUAL(p.stages[1].samples_in_flight, 3);
+	CU_ASSERT_EQUAL(p.stages[2].samples_in_flight, 1);
+	CU_ASSERT_EQUAL(p.samples_in_flight, 5);
+	p.batch = 4; /* never more than the batch */
+	map_in_flight(&p, e, ne, MODE_PIPELINED);
+	CU_ASSERT_EQUAL(p.stages[0].samples_in_flight, 4);
+	map_in_flight(&p, e, ne, MODE_STREAMING);
+	CU_ASSERT_EQUAL(p.stages[2].samples_in_flight, 4);
 	free(e);
 	plan_release(&p);
 	graph_release(&g);

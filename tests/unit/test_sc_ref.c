@@ -443,6 +443,33 @@ static void test_cli(void)
 	CU_ASSERT_EQUAL(tu_run("fabric --engine verilator", &out, &err), 2);
 	free(out);
 	free(err);
+	/* `wafersim run --engine systemc`: every stage's task beside the
+	 * engine's; the forward pass of a dense stage within 5 % */
+	CU_ASSERT_EQUAL(tu_run("run uno --machine mini16 --batch 4 --job infer "
+			       "--engine systemc",
+			       &out, &err),
+			0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "reference model (SystemC"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "largest difference"));
+	const char *row = strstr(out, "head.2/dense");
+	CU_ASSERT_PTR_NOT_NULL(row);
+	if (row) {
+		double e = 0, r = 0;
+		CU_ASSERT_EQUAL(sscanf(row, "head.2/dense fwd %*s %lf %lf", &e, &r),
+				2);
+		CU_ASSERT(e > 0 && fabs(e - r) <= 0.05 * r);
+	}
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("run uno --machine mini128 --engine systemc", &out,
+			       &err),
+			1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at most 64x64"));
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("run uno --vcd x.vcd", &out, &err), 2);
+	free(out);
+	free(err);
 }
 
 int suite_sc_ref(void)
@@ -462,7 +489,7 @@ int suite_sc_ref(void)
 		{"uniform traffic: fabsim within 5%", test_same_as_fabsim_traffic},
 		{"stage task: engine exact (broadcast), within 5% (dense)",
 		 test_same_as_engine_stage},
-		{"wafersim fabric --engine systemc", test_cli},
+		{"wafersim fabric|run --engine systemc", test_cli},
 		{0},
 	};
 	return tu_add_suite("sc_ref", tests);

@@ -117,7 +117,7 @@ struct tcase {
 
 static const int64_t dims[4] = {512, 1024, 256, 10};
 
-static void case_make(struct tcase *c)
+static void case_make_spans(struct tcase *c, int64_t max_spans)
 {
 	struct diag d;
 	diag_init(&d);
@@ -133,7 +133,7 @@ static void case_make(struct tcase *c)
 	c->g.tensors[x].is_input = 1;
 	int prev = x;
 	for (int i = 0; i < 3; i++) {
-		char name[16];
+		char name[32];
 		snprintf(name, sizeof(name), "h%d", i);
 		int out = graph_add_tensor(&c->g, name, DT_FP32, 0, NULL);
 		struct op_attrs a;
@@ -149,6 +149,7 @@ static void case_make(struct tcase *c)
 	stats_init(&c->st);
 	struct engine_opts o;
 	engine_opts_init(&o);
+	o.max_spans = max_spans;
 	CU_ASSERT_FATAL(engine_run(&c->p, &c->g, &c->m, &o, &c->st, &d) == 0);
 	memset(&c->r, 0, sizeof(c->r));
 	c->r.p = &c->p;
@@ -167,6 +168,11 @@ static void case_make(struct tcase *c)
 	c->r.gpu.train_step_j[0] = 0.8;
 	c->r.gpu.train_step_j[1] = 0.5;
 	diag_release(&d);
+}
+
+static void case_make(struct tcase *c)
+{
+	case_make_spans(c, 0);
 }
 
 static void case_free(struct tcase *c)
@@ -389,6 +395,133 @@ static void test_timeline_json(void)
 	case_free(&c);
 }
 
+/* With task spans recorded: one compute span per task, per stage in time
+ * order, every span inside the run; route streams on their own tracks. */
+static void test_timeline_recorded(void)
+{
+	struct tcase c;
+	case_make_spans(&c, 100000);
+	CU_ASSERT(c.st.n_spans > 0 && c.st.spans_dropped == 0);
+	char *dir = tu_temp_dir();
+	struct diag d;
+	diag_init(&d);
+	struct trace_opts o;
+	trace_opts_init(&o);
+	o.quiet = 1;
+	o.gnuplot = o.graphviz = 0;
+	CU_ASSERT_FATAL(trace_write(&c.r, dir, &o, &d) == 0);
+	char *f = file_in(dir, "trace.json"), *text;
+	size_t len;
+	CU_ASSERT_FATAL(read_file(f, &text, &len, &d) == 0);
+	struct json_value root;
+	CU_ASSERT_FATAL(json_parse(text, len, f, 1, &root, &d) == 0);
+	const struct json_value *ev = json_get(&root, "traceEvents");
+	CU_ASSERT_FATAL(ev && ev->type == JSON_ARRAY);
+	double total_us = (double)c.st.total_cycles / c.m.clock_ghz * 1e-3;
+	int64_t fwd[4] = {0}, bwd[4] = {0}, streams = 0;
+	double last_end[4] = {0};
+	int bad = 0, overlap = 0;
+	for (size_t i = 0; i < ev->len; i++) {
+		const struct json_value *e = &ev->items[i];
+		if (strcmp(json_string_at(e, "ph"), "X"))
+			continue;
+		double pid = 0, tid = 0, ts = -1, dur = -1;
+		json_number_at(e, "pid", &pid);
+		json_number_at(e, "tid", &tid);
+		if (!json_number_at(e, "ts", &ts) ||
+		    !json_number_at(e, "dur", &dur) || ts < 0 || dur <= 0 ||
+		    ts + dur > total_us + 1e-5)
+			bad++;
+		const char *name = json_string_at(e, "name");
+		if (pid == 2) {
+			streams += !strcmp(name, "stream");
+			continue;
+		}
+		int s = (int)tid;
+		if (s < 1 || s > 3)
+			continue;
+		if (ts < last_end[s] - 1e-6)
+			overlap++;
+		last_end[s] = ts + dur;
+		const char *pass = json_string_at(e, "args.pass");
+		if (!strcmp(name, "compute") && pass) {
+			fwd[s] += !strcmp(pass, "fwd");
+			bwd[s] += !strcmp(pass, "bwd");
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(overlap, 0);
+	for (int s = 0; s < 3; s++) {
+		CU_ASSERT_EQUAL(fwd[s + 1], c.st.stages[s].tasks[PASS_FWD]);
+		CU_ASSERT_EQUAL(bwd[s + 1], c.st.stages[s].tasks[PASS_BWD_DATA]);
+		CU_ASSERT(fabs(last_end[s + 1] - total_us) < 1e-3);
+	}
+	CU_ASSERT(streams > 0);
+	CU_ASSERT(!strcmp(json_string_at(&root, "otherData.spans"),
+			  "per task, recorded by the engine"));
+	json_release(&root);
+	free(text);
+	free(f);
+	/* the spans survive a save and load: same timeline re-rendered */
+	char *dir2 = tu_temp_dir();
+	int rrc = trace_replot(dir, dir2, &o, &d);
+	if (rrc)
+		diag_print(&d, stdout);
+	CU_ASSERT_FATAL(rrc == 0);
+	char *a = file_in(dir, "trace.json"), *b = file_in(dir2, "trace.json");
+	char *x, *y;
+	size_t nx, ny;
+	CU_ASSERT_FATAL(read_file(a, &x, &nx, &d) == 0 &&
+			read_file(b, &y, &ny, &d) == 0);
+	CU_ASSERT(nx == ny && !memcmp(x, y, nx));
+	free(x);
+	free(y);
+	free(a);
+	free(b);
+	diag_release(&d);
+	rm_rf(dir);
+	rm_rf(dir2);
+	free(dir);
+	free(dir2);
+	case_free(&c);
+}
+
+/* Recording spans changes nothing the engine reports. */
+static void test_spans_do_not_change_run(void)
+{
+	struct tcase a, b;
+	case_make_spans(&a, 0);
+	case_make_spans(&b, 50);
+	CU_ASSERT(a.st.n_spans == 0 && a.st.spans == NULL);
+	CU_ASSERT(b.st.n_spans == 50 && b.st.spans_dropped > 0);
+	CU_ASSERT_EQUAL(a.st.total_cycles, b.st.total_cycles);
+	CU_ASSERT_EQUAL(a.st.step_cycles, b.st.step_cycles);
+	CU_ASSERT_EQUAL(a.st.events, b.st.events);
+	int64_t n = machine_pes(&a.m);
+	CU_ASSERT(!memcmp(a.st.pe_busy_cycles, b.st.pe_busy_cycles,
+			  (size_t)n * sizeof(uint64_t)));
+	/* with spans dropped, the timeline falls back to windows */
+	char *dir = tu_temp_dir();
+	struct diag d;
+	diag_init(&d);
+	struct trace_opts o;
+	trace_opts_init(&o);
+	o.quiet = 1;
+	o.gnuplot = o.graphviz = 0;
+	CU_ASSERT_FATAL(trace_write(&b.r, dir, &o, &d) == 0);
+	char *f = file_in(dir, "trace.json"), *text;
+	size_t len;
+	CU_ASSERT_FATAL(read_file(f, &text, &len, &d) == 0);
+	CU_ASSERT(strstr(text, "per time window") != NULL);
+	free(text);
+	free(f);
+	diag_release(&d);
+	rm_rf(dir);
+	free(dir);
+	case_free(&a);
+	case_free(&b);
+}
+
 static int same_file(const char *a, const char *b)
 {
 	char *x, *y;
@@ -441,6 +574,79 @@ static void test_replot_identical(void)
 	free(dir);
 	free(dir2);
 	case_free(&c);
+}
+
+/* End to end: `wafersim run --trace` on a zoo network, then `plot`. */
+static void test_cli_run_trace(void)
+{
+	char *dir = tu_temp_dir(), *dir2 = tu_temp_dir(), *out, *err;
+	char *args = xasprintf("run p1b1 --machine mini64 --gpu h100 --trace "
+			       "'%s'",
+			       dir);
+	CU_ASSERT_EQUAL_FATAL(tu_run(args, &out, &err), 0);
+	free(args);
+	free(out);
+	free(err);
+	const char *files[] = {"trace.json",	"stats.json",	 "pe_util.csv",
+			       "link_util.csv", "heat_pe.png",	 "heat_link.png",
+			       "heat_sram.png", "placement.png", "graph.dot",
+			       "graph.svg",	"graph.png",	 "timeline.csv",
+			       "timeline.png",	"breakdown.csv", "breakdown.png",
+			       "gpu.csv",	"gpu.png",	 "stages.csv"};
+	for (size_t k = 0; k < ARRAY_SIZE(files); k++) {
+		char *f = file_in(dir, files[k]);
+		struct stat sb;
+		CU_ASSERT(stat(f, &sb) == 0 && sb.st_size > 0);
+		free(f);
+	}
+	/* the traced run recorded task spans; the pictures are 1 per PE x 8 */
+	struct diag d;
+	diag_init(&d);
+	char *f = file_in(dir, "trace.json"), *text;
+	size_t len;
+	CU_ASSERT_FATAL(read_file(f, &text, &len, &d) == 0);
+	CU_ASSERT(strstr(text, "per task, recorded by the engine") != NULL);
+	free(text);
+	free(f);
+	struct img im;
+	f = file_in(dir, "heat_pe.png");
+	CU_ASSERT_FATAL(img_read(f, &im) == 0);
+	struct machine m;
+	CU_ASSERT_FATAL(machine_load("mini64", &m, &d) == 0);
+	int mx, my, mw, mh, ch;
+	map_area(&m, &mx, &my, &mw, &mh, &ch);
+	CU_ASSERT(im.h == ch && im.w > mx + mw);
+	/* p1b1 does not fit mini64 layer-pipelined: weight streaming runs
+	 * every layer on the whole wafer, so every PE is used, equally */
+	CU_ASSERT_EQUAL(distinct(&im, mx, my, mx + mw, my + mh), 1);
+	CU_ASSERT(px_at(&im, mx + mw / 2, my + mh / 2) != 0xd9d9d9u);
+	free(im.px);
+	free(f);
+	f = file_in(dir, "placement.png");
+	CU_ASSERT_FATAL(img_read(f, &im) == 0);
+	CU_ASSERT(px_at(&im, mx + 3, my + 3) == rgb32(trace_qual(0)));
+	free(im.px);
+	free(f);
+	/* plot re-renders the same C pictures elsewhere */
+	args = xasprintf("plot '%s' -o '%s' --no-gnuplot --no-graphviz", dir,
+			 dir2);
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
+	free(args);
+	free(out);
+	free(err);
+	const char *same[] = {"heat_pe.png", "heat_link.png", "heat_sram.png",
+			      "placement.png", "trace.json"};
+	for (size_t k = 0; k < ARRAY_SIZE(same); k++) {
+		char *a = file_in(dir, same[k]), *b = file_in(dir2, same[k]);
+		CU_ASSERT(same_file(a, b));
+		free(a);
+		free(b);
+	}
+	diag_release(&d);
+	rm_rf(dir);
+	rm_rf(dir2);
+	free(dir);
+	free(dir2);
 }
 
 static void test_bad_saved_stats(void)
@@ -513,8 +719,11 @@ int suite_trace(void)
 	static const struct tu_test tests[] = {
 		{"pictures are real (size, colors, labels)", test_pictures},
 		{"timeline JSON parses, spans inside the run", test_timeline_json},
+		{"timeline from recorded task spans", test_timeline_recorded},
+		{"recording spans changes nothing", test_spans_do_not_change_run},
 		{"replot from saved stats is identical", test_replot_identical},
 		{"bad saved stats are reported", test_bad_saved_stats},
+		{"wafersim run --trace, then plot", test_cli_run_trace},
 		{"font and heatmap scale", test_png_text_and_bins},
 		{0}};
 	return tu_add_suite("trace", tests);
