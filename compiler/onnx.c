@@ -604,6 +604,30 @@ static int emit_reshape(struct ox *c, int idx, int in, int out)
 	return emit(c, idx, NULL, OP_RESHAPE, &a, 1, &in, out);
 }
 
+/* auto_pad SAME_UPPER / SAME_LOWER (Keras exports): the pads that keep
+ * ceil(in / stride) outputs, the odd one at the end (UPPER) or start. */
+static void auto_pad(const Onnx__NodeProto *n, const struct oval *x,
+		     struct op_attrs *a)
+{
+	const Onnx__AttributeProto *ap = attr(n, "auto_pad");
+	if (!ap || !ap->s.data || x->rank != a->spatial + 2)
+		return;
+	int upper = ap->s.len == 10 && !memcmp(ap->s.data, "SAME_UPPER", 10);
+	int lower = ap->s.len == 10 && !memcmp(ap->s.data, "SAME_LOWER", 10);
+	if (!upper && !lower)
+		return; /* NOTSET or VALID: pads as given (none) */
+	for (int i = 0; i < a->spatial; i++) {
+		int64_t in = x->dims[2 + i], st = a->stride[i];
+		int64_t out = (in + st - 1) / st;
+		int64_t tot = (out - 1) * st + (a->kernel[i] - 1) * a->dilation[i] +
+			      1 - in;
+		if (tot < 0)
+			tot = 0;
+		a->pad_begin[i] = upper ? tot / 2 : tot - tot / 2;
+		a->pad_end[i] = tot - a->pad_begin[i];
+	}
+}
+
 static int64_t *kernel_attrs(const Onnx__NodeProto *n, struct op_attrs *a,
 			     int sp)
 {
@@ -728,6 +752,7 @@ static void node_layers(struct ox *c, int idx)
 				a.kernel[i] = c->v[w].dims[2 + i];
 		a.out_channels = c->v[w].dims[0];
 		a.groups = attr_i(n, "group", 1);
+		auto_pad(n, &c->v[x], &a);
 		a.bias = b >= 0;
 		/* eval-mode export folded a batch norm into this conv */
 		int folded = b >= 0 && !strncmp(c->v[b].name, "onnx::", 6) &&
@@ -765,6 +790,7 @@ static void node_layers(struct ox *c, int idx)
 			return;
 		}
 		kernel_attrs(n, &a, r - 2);
+		auto_pad(n, &c->v[x], &a);
 		a.ceil_mode = (int)attr_i(n, "ceil_mode", 0);
 		emit(c, idx, NULL, op_is(n, "MaxPool") ? OP_MAXPOOL : OP_AVGPOOL,
 		     &a, 1, &x, out);

@@ -53,7 +53,7 @@ static const char *fmt_n(char *buf, double v)
 		snprintf(buf, 32, "%.3g G", v / 1e9);
 	else if (v >= 1e6)
 		snprintf(buf, 32, "%.3g M", v / 1e6);
-	else if (v >= 1e4)
+	else if (v >= 1e3)
 		snprintf(buf, 32, "%.3g k", v / 1e3);
 	else
 		snprintf(buf, 32, "%.3g", v);
@@ -437,27 +437,35 @@ void report_text(const struct report_in *r, FILE *out)
 			g->bound);
 		fprintf(out, "  %-20s %14s %14s %14s\n", "", "wafer", "GPU eager",
 			"GPU graph");
-		fprintf(out, "  %-20s %14s %14s %14s\n", "training step",
-			report_fmt_s(a, f.step_s),
-			report_fmt_s(b, g->train_step_s[0]),
-			report_fmt_s(c, g->train_step_s[1]));
-		fprintf(out, "  %-20s %14s %14s %14s\n", "energy per step",
-			fmt_j(a, f.step_j), fmt_j(b, g->train_step_j[0]),
-			fmt_j(c, g->train_step_j[1]));
-		fprintf(out, "  %-20s %14s %14s %14s\n", "predictions/s",
-			fmt_n(a, f.pred_per_s), fmt_n(b, f.gpu_pred_per_s[0]),
-			fmt_n(c, f.gpu_pred_per_s[1]));
-		fprintf(out, "  %-20s %14s %14s %14s\n", "energy/prediction",
-			fmt_j(a, f.pred_j), fmt_j(b, f.gpu_pred_j[0]),
-			fmt_j(c, f.gpu_pred_j[1]));
-		fprintf(out, "  wafer speedup        training %.1fx / %.1fx, "
-			"inference %.1fx / %.1fx (vs eager / graph)\n",
-			f.speedup_train[0], f.speedup_train[1], f.speedup_infer[0],
-			f.speedup_infer[1]);
-		fprintf(out, "  GPU/wafer energy     training %.1fx / %.1fx, "
-			"inference %.1fx / %.1fx\n",
-			f.energy_ratio_train[0], f.energy_ratio_train[1],
-			f.energy_ratio_infer[0], f.energy_ratio_infer[1]);
+		if (r->train) {
+			fprintf(out, "  %-20s %14s %14s %14s\n", "training step",
+				report_fmt_s(a, f.step_s),
+				report_fmt_s(b, g->train_step_s[0]),
+				report_fmt_s(c, g->train_step_s[1]));
+			fprintf(out, "  %-20s %14s %14s %14s\n", "energy per step",
+				fmt_j(a, f.step_j), fmt_j(b, g->train_step_j[0]),
+				fmt_j(c, g->train_step_j[1]));
+		}
+		if (r->infer) {
+			fprintf(out, "  %-20s %14s %14s %14s\n", "predictions/s",
+				fmt_n(a, f.pred_per_s), fmt_n(b, f.gpu_pred_per_s[0]),
+				fmt_n(c, f.gpu_pred_per_s[1]));
+			fprintf(out, "  %-20s %14s %14s %14s\n", "energy/prediction",
+				fmt_j(a, f.pred_j), fmt_j(b, f.gpu_pred_j[0]),
+				fmt_j(c, f.gpu_pred_j[1]));
+		}
+		if (r->train)
+			fprintf(out, "  wafer speedup        training %.1fx / %.1fx "
+				"(vs eager / graph); GPU/wafer energy %.1fx / "
+				"%.1fx\n",
+				f.speedup_train[0], f.speedup_train[1],
+				f.energy_ratio_train[0], f.energy_ratio_train[1]);
+		if (r->infer)
+			fprintf(out, "  wafer speedup        inference %.1fx / %.1fx "
+				"(vs eager / graph); GPU/wafer energy %.1fx / "
+				"%.1fx\n",
+				f.speedup_infer[0], f.speedup_infer[1],
+				f.energy_ratio_infer[0], f.energy_ratio_infer[1]);
 	}
 	if (r->runs > 1 || r->predictions > 0) {
 		fprintf(out, "\nCampaign: %lld training run(s) x %lld epoch(s)",

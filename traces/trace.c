@@ -41,20 +41,24 @@ static int make_dir(const char *dir, struct diag *d)
 	return WS_EIO;
 }
 
+/* Everything but the saved statistics (when save is 0).  Graphviz runs
+ * while gnuplot and the C pictures are drawn (two cores). */
 static int render_all(const struct trace_data *t, const char *dir,
-		      const struct trace_opts *o, struct diag *d)
+		      const struct trace_opts *o, int save, struct diag *d)
 {
-	int rc = trace_data_save(t, dir, o, d);
+	int rc = save ? trace_data_save(t, dir, o, d) : 0;
+	long dot_job = -1;
+	if (!rc && o->graphviz)
+		rc = trace_graph_start(t, dir, o, d, &dot_job);
 	if (!rc)
 		rc = trace_chrome_write(t, dir, o, d);
 	if (!rc)
 		rc = trace_heat_write(t, dir, o, d);
 	if (!rc)
 		rc = trace_place_write(t, dir, o, d);
-	if (!rc && o->graphviz)
-		rc = trace_graph_write(t, dir, o, d);
 	if (!rc)
 		rc = trace_plot_write(t, dir, o, d);
+	trace_graph_finish(dir, dot_job, o);
 	return rc;
 }
 
@@ -71,7 +75,7 @@ int trace_write(const struct report_in *r, const char *dir,
 	struct trace_data t;
 	int rc = trace_data_build(r, &t);
 	if (!rc)
-		rc = render_all(&t, dir, o, d);
+		rc = render_all(&t, dir, o, 1, d);
 	trace_data_release(&t);
 	return rc;
 }
@@ -94,25 +98,14 @@ int trace_replot(const char *in_dir, const char *out_dir,
 		 * survive only if they were saved */
 		struct trace_opts oo = *o;
 		oo.link_dirs = o->link_dirs && t.link_dirs_saved;
-		if (strcmp(in_dir, out_dir))
-			rc = render_all(&t, out_dir, &oo, d);
-		else {
-			rc = trace_chrome_write(&t, out_dir, &oo, d);
-			if (!rc)
-				rc = trace_heat_write(&t, out_dir, &oo, d);
-			if (!rc)
-				rc = trace_place_write(&t, out_dir, &oo, d);
-			if (!rc && oo.graphviz)
-				rc = trace_graph_write(&t, out_dir, &oo, d);
-			if (!rc)
-				rc = trace_plot_write(&t, out_dir, &oo, d);
-		}
+		rc = render_all(&t, out_dir, &oo, strcmp(in_dir, out_dir) != 0,
+				d);
 	}
 	trace_data_release(&t);
 	return rc;
 }
 
-int trace_run_tool(const char *dir, const char *const *argv, const char *tmp)
+long trace_tool_start(const char *dir, const char *const *argv)
 {
 	fflush(NULL);
 	pid_t pid = fork();
@@ -126,24 +119,41 @@ int trace_run_tool(const char *dir, const char *const *argv, const char *tmp)
 			execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
+	return pid > 0 ? (long)pid : -1;
+}
+
+int trace_tool_wait(long job)
+{
+	if (job <= 0)
+		return 1;
 	int status = -1;
-	if (pid > 0)
-		while (waitpid(pid, &status, 0) < 0)
-			;
-	int ok = pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-	if (tmp) {
-		/* tmp ends in ".tmp": rename it to its final name */
-		char *from = trace_path(dir, tmp);
-		char *to = xstrdup(from);
-		size_t n = strlen(to);
-		if (n > 4 && !strcmp(to + n - 4, ".tmp"))
-			to[n - 4] = 0;
-		if (ok)
-			ok = rename(from, to) == 0;
-		else
-			unlink(from);
-		free(from);
-		free(to);
-	}
+	while (waitpid((pid_t)job, &status, 0) < 0)
+		if (errno != EINTR)
+			return 1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
+int trace_tmp_commit(const char *dir, const char *tmp, int ok)
+{
+	/* tmp ends in ".tmp": rename it to its final name */
+	char *from = trace_path(dir, tmp);
+	char *to = xstrdup(from);
+	size_t n = strlen(to);
+	if (n > 4 && !strcmp(to + n - 4, ".tmp"))
+		to[n - 4] = 0;
+	if (ok)
+		ok = rename(from, to) == 0;
+	else
+		unlink(from);
+	free(from);
+	free(to);
+	return ok ? 0 : 1;
+}
+
+int trace_run_tool(const char *dir, const char *const *argv, const char *tmp)
+{
+	int ok = trace_tool_wait(trace_tool_start(dir, argv)) == 0;
+	if (tmp)
+		return trace_tmp_commit(dir, tmp, ok);
 	return ok ? 0 : 1;
 }

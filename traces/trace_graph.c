@@ -64,6 +64,10 @@ static char *dot_text(const struct trace_data *t, size_t *len)
 		   "  node [fontname=\"DejaVu Sans\", fontsize=10, style=filled,"
 		   " fillcolor=white];\n  edge [fontname=\"DejaVu Sans\","
 		   " fontsize=8, color=\"#555555\"];\n");
+	/* big networks: the PNG is scaled down to at most 30 x 100 inches
+	 * (the SVG keeps every detail) */
+	if (t->n_nodes > 150)
+		fprintf(f, "  size=\"30,100\";\n");
 	char c1[32], c2[32];
 	for (int i = 0; i < t->n_nodes; i++) {
 		const struct trace_node *n = &t->nodes[i];
@@ -117,9 +121,11 @@ static int write_mem(const char *dir, const char *name, const char *data,
 	return outfile_commit(&o, d) ? WS_EIO : 0;
 }
 
-int trace_graph_write(const struct trace_data *t, const char *dir,
-		      const struct trace_opts *o, struct diag *d)
+int trace_graph_start(const struct trace_data *t, const char *dir,
+		      const struct trace_opts *o, struct diag *d, long *job)
 {
+	(void)o;
+	*job = -1;
 	if (t->n_nodes == 0)
 		return 0;
 	size_t len;
@@ -128,24 +134,26 @@ int trace_graph_write(const struct trace_data *t, const char *dir,
 	free(text);
 	if (rc)
 		return rc;
-	/* Graphviz runs as the `dot` program: linking libgvc into wafersim is
-	 * not possible while compiler/graph.c defines graph_init(), a name
-	 * libgvc's own layout code calls internally (the program's definition
-	 * wins and layout crashes). */
-	const char *fmts[2] = {"svg", "png"};
-	for (int k = 0; k < 2; k++) {
-		char fmt[16], out[32];
-		snprintf(fmt, sizeof(fmt), "-T%s", fmts[k]);
-		snprintf(out, sizeof(out), "graph.%s.tmp", fmts[k]);
-		const char *argv[] = {"dot", fmt, "-o", out, "graph.dot", NULL};
-		if (trace_run_tool(dir, argv, out)) {
-			if (!o->quiet)
-				fprintf(stderr, "note: Graphviz 'dot' is missing "
-						"or failed: graph.%s not drawn "
-						"(graph.dot is in %s)\n",
-					fmts[k], dir);
-			break;
-		}
-	}
+	/* Graphviz runs as the `dot` program, one layout for both formats:
+	 * linking libgvc into wafersim is not possible while compiler/graph.c
+	 * defines graph_init(), a name libgvc's own layout code calls
+	 * internally (the program's definition wins and layout crashes). */
+	const char *argv[] = {"dot",	     "-Tsvg", "-o", "graph.svg.tmp",
+			      "-Tpng",	     "-o",    "graph.png.tmp",
+			      "graph.dot", NULL};
+	*job = trace_tool_start(dir, argv);
 	return 0;
+}
+
+void trace_graph_finish(const char *dir, long job, const struct trace_opts *o)
+{
+	if (job < 0) /* no graph to draw (or no process to draw it) */
+		return;
+	int ok = trace_tool_wait(job) == 0;
+	int bad = trace_tmp_commit(dir, "graph.svg.tmp", ok);
+	bad |= trace_tmp_commit(dir, "graph.png.tmp", ok);
+	if (bad && !o->quiet)
+		fprintf(stderr, "note: Graphviz 'dot' is missing or failed: the "
+				"graph is not drawn (graph.dot is in %s)\n",
+			dir);
 }

@@ -131,6 +131,20 @@ static int heat_draw(const struct trace_data *t, const char *dir,
 	return rc;
 }
 
+/* The scale's top: the smallest of 1, 2, 2.5, 5 x 10^k at or above v, so
+ * a light load still spreads over the colors (1 if v is 0 or beyond 1). */
+static double nice_ceil(double v)
+{
+	if (!(v > 0) || v >= 1)
+		return v > 1 ? v : 1;
+	double p = pow(10, floor(log10(v)));
+	static const double m[] = {1, 2, 2.5, 5, 10};
+	for (size_t i = 0; i < 5; i++)
+		if (m[i] * p >= v * (1 - 1e-12))
+			return m[i] * p;
+	return 10 * p;
+}
+
 static double max_of(const float *v, int64_t n)
 {
 	double m = 0;
@@ -159,7 +173,7 @@ int trace_heat_write(const struct trace_data *t, const char *dir,
 			sum += used[i] ? t->pe_util[i] : 0;
 		struct heat h = {.file = "heat_pe.png", .unit = "busy frac",
 				 .v = t->pe_util, .used = used,
-				 .hi = max_of(t->pe_util, n)};
+				 .hi = nice_ceil(max_of(t->pe_util, n))};
 		title = xasprintf("PE utilisation: %s on %s (%s)", t->network,
 				  t->machine, t->job);
 		h.title = title;
@@ -191,7 +205,7 @@ int trace_heat_write(const struct trace_data *t, const char *dir,
 			over += v[i] > 1.0f;
 		struct heat h = {.file = file, .unit = "wavelet/cyc",
 				 .v = v, .used = NULL,
-				 .hi = top > 1 ? 1 : top};
+				 .hi = top > 1 ? 1 : nice_ceil(top)};
 		title = xasprintf("Link utilisation%s%s: %s on %s (%s)",
 				  k < 0 ? "" : ", ", k < 0 ? "" : dn[k],
 				  t->network, t->machine, t->job);
@@ -221,9 +235,8 @@ int trace_heat_write(const struct trace_data *t, const char *dir,
 					    y < t->height)
 						v[y * t->width + x] = (float)f;
 		}
-		struct heat h = {.file = "heat_sram.png", .unit = "of SRAM",
-				 .v = v, .used = used,
-				 .hi = worst > 1 ? worst : 1};
+		struct heat h = {.file = "heat_sram.png", .unit = "SRAM frac",
+				 .v = v, .used = used, .hi = nice_ceil(worst)};
 		title = xasprintf("SRAM occupancy: %s on %s", t->network,
 				  t->machine);
 		h.title = title;
@@ -260,15 +273,20 @@ int trace_place_write(const struct trace_data *t, const char *dir,
 	fr.cells_h = t->height;
 	char *title = xasprintf("Placement: %s on %s (%s, %s)", t->network,
 				t->machine, t->strategy, t->mode);
+	/* weight streaming: the layers run in turn, each on (most of) the
+	 * wafer: one color for all, the legend lists their order */
+	int streaming = !strcmp(t->mode, "streaming");
+	uint8_t *mask = used_mask(t);
 	int64_t used = 0;
-	for (int s = 0; s < t->n_stages; s++)
-		used += t->stages[s].pes;
-	char sub[160];
+	for (int64_t i = 0; i < t->width * t->height; i++)
+		used += mask[i];
+	free(mask);
+	char sub[200];
 	snprintf(sub, sizeof(sub),
-		 "%d stages on %lld of %lld PEs (%.1f%%), %d routes; grey: "
+		 "%d %s on %lld of %lld PEs (%.1f%%), %d routes; grey: "
 		 "unused PEs",
-		 t->n_stages, (long long)used,
-		 (long long)(t->width * t->height),
+		 t->n_stages, streaming ? "layers in turn" : "stages",
+		 (long long)used, (long long)(t->width * t->height),
 		 100.0 * (double)used / (double)(t->width * t->height),
 		 t->n_routes);
 	fr.title = title;
@@ -290,7 +308,7 @@ int trace_place_write(const struct trace_data *t, const char *dir,
 		int x0 = mx + (int)floor(r->x * kx), y0 = my + (int)floor(r->y * ky);
 		int x1 = mx + (int)ceil((r->x + r->w) * kx);
 		int y1 = my + (int)ceil((r->y + r->h) * ky);
-		struct trace_rgb col = trace_qual(s);
+		struct trace_rgb col = trace_qual(streaming ? 0 : s);
 		trace_fill(&c, x0, y0, x1 - x0, y1 - y0, col);
 		if (x1 - x0 >= 4 && y1 - y0 >= 4)
 			trace_box(&c, x0, y0, x1 - x0, y1 - y0,
@@ -320,6 +338,19 @@ int trace_place_write(const struct trace_data *t, const char *dir,
 		const struct rect *r = &t->stages[s].r;
 		int x0 = mx + (int)floor(r->x * kx), y0 = my + (int)floor(r->y * ky);
 		int wpx = (int)ceil(r->w * kx), hpx = (int)ceil(r->h * ky);
+		if (streaming) { /* one label for the layers in turn */
+			if (s == 0) {
+				snprintf(buf, sizeof(buf),
+					 "layers 0-%d in turn (weight streaming)",
+					 t->n_stages - 1);
+				if (trace_text_w(sm, buf) + 2 <= wpx)
+					trace_text(&c, sm,
+						   x0 + (wpx - trace_text_w(sm, buf)) / 2,
+						   y0 + (hpx - sm->h) / 2, buf,
+						   trace_ink_on(trace_qual(0)));
+			}
+			continue;
+		}
 		struct trace_rgb ink = trace_ink_on(trace_qual(s));
 		snprintf(buf, sizeof(buf), "%d %s", s, t->stages[s].name);
 		if (trace_text_w(sm, buf) + 4 > wpx)
@@ -339,7 +370,8 @@ int trace_place_write(const struct trace_data *t, const char *dir,
 			ly += sm->h + 1;
 			break;
 		}
-		trace_fill(&c, lx, ly + 2, 10, sm->h - 4, trace_qual(s));
+		trace_fill(&c, lx, ly + 2, 10, sm->h - 4,
+			   trace_qual(streaming ? 0 : s));
 		snprintf(buf, sizeof(buf), "%d %s %dx%d", s, t->stages[s].name,
 			 t->stages[s].r.w, t->stages[s].r.h);
 		buf[LEGEND_CHARS - 2] = 0;

@@ -123,8 +123,11 @@ int trace_heat_write(const struct trace_data *t, const char *dir,
 		     const struct trace_opts *o, struct diag *d);
 int trace_place_write(const struct trace_data *t, const char *dir,
 		      const struct trace_opts *o, struct diag *d);
-int trace_graph_write(const struct trace_data *t, const char *dir,
-		      const struct trace_opts *o, struct diag *d);
+/* graph.dot now; Graphviz draws graph.svg and graph.png in the background
+ * (*job: its process, or -1); trace_graph_finish waits for it. */
+int trace_graph_start(const struct trace_data *t, const char *dir,
+		      const struct trace_opts *o, struct diag *d, long *job);
+void trace_graph_finish(const char *dir, long job, const struct trace_opts *o);
 int trace_plot_write(const struct trace_data *t, const char *dir,
 		     const struct trace_opts *o, struct diag *d);
 
@@ -137,6 +140,12 @@ void trace_heat_scale(int64_t w, int64_t h, int heat_bin, int *scale,
  * on success, remove it on failure.  0 on success, 1 if the program is
  * missing or failed. */
 int trace_run_tool(const char *dir, const char *const *argv, const char *tmp);
+/* The same in two steps: start (a job id, or -1), then wait (0 ok, 1 not). */
+long trace_tool_start(const char *dir, const char *const *argv);
+int trace_tool_wait(long job);
+/* Rename dir/tmp (ending ".tmp") into place if ok, else remove it; 0 if
+ * it is in place. */
+int trace_tmp_commit(const char *dir, const char *tmp, int ok);
 
 /* "dir/name" (heap). */
 char *trace_path(const char *dir, const char *name);

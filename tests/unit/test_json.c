@@ -1,5 +1,6 @@
 /* test_json.c: the JSON reader and the JSON-lines reader. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -195,6 +196,46 @@ static void test_lines(void)
 	free(path);
 }
 
+/* Mutated documents never crash the parser: each either parses or fails
+ * with exactly one located message (fixed seed: deterministic). */
+static void test_mutations(void)
+{
+	static const char base[] =
+		"{\"model\": \"uno\", \"batch\": 32, \"x\": [1.5e3, -2, true, "
+		"null, {\"a\": \"\\u00e9\\n\"}], \"t\": {\"ms\": 4.05}}";
+	static const char alphabet[] = "{}[],:\"\\0123456789.eE+-tfnul aZ\x01\xff";
+	uint32_t seed = 12345;
+	char buf[sizeof(base) + 8];
+	for (int iter = 0; iter < 20000; iter++) {
+		memcpy(buf, base, sizeof(base));
+		size_t len = sizeof(base) - 1;
+		int edits = 1 + iter % 4;
+		for (int e = 0; e < edits; e++) {
+			seed = seed * 1103515245u + 12345u;
+			size_t pos = (seed >> 8) % len;
+			seed = seed * 1103515245u + 12345u;
+			char c = alphabet[(seed >> 8) % (sizeof(alphabet) - 1)];
+			if ((seed >> 4) % 3 == 0 && len > 1) /* truncate */
+				len = pos + 1;
+			else
+				buf[pos] = c;
+		}
+		struct diag d;
+		struct json_value v;
+		diag_init(&d);
+		int rc = json_parse(buf, len, "m.json", 1, &v, &d);
+		if (rc == 0) {
+			CU_ASSERT_EQUAL(diag_count(&d), 0);
+			json_release(&v);
+		} else {
+			CU_ASSERT_EQUAL(rc, WS_EINPUT);
+			CU_ASSERT_EQUAL(diag_count(&d), 1);
+			CU_ASSERT(diag_contains(&d, "(m.json:1:"));
+		}
+		diag_release(&d);
+	}
+}
+
 int suite_json(void);
 int suite_json(void)
 {
@@ -205,6 +246,7 @@ int suite_json(void)
 		{"errors", test_errors},
 		{"depth", test_depth},
 		{"json lines", test_lines},
+		{"mutations", test_mutations},
 		{0},
 	};
 	return tu_add_suite("json", tests);

@@ -398,6 +398,51 @@ static void test_layernorm_spelled_out(void)
 	free(buf);
 }
 
+/* Keras-style conv: auto_pad SAME_UPPER with stride 2 keeps ceil(9/2). */
+static void test_conv_auto_pad(void)
+{
+	static struct tb b;
+	memset(&b, 0, sizeof(b));
+	static const int64_t xd[] = {1, 3, 9, 9}, wd[] = {4, 3, 3, 3};
+	static const int64_t st[] = {2, 2};
+	static const char *const in[] = {"x", "W"};
+	tb_init(&b, "W", 4, wd);
+	tb_node(&b, "/conv/Conv", "Conv", 2, in, "y", "strides", 2, st);
+	static Onnx__AttributeProto pad;
+	onnx__attribute_proto__init(&pad);
+	pad.name = (char *)"auto_pad";
+	pad.has_type = 1;
+	pad.type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING;
+	pad.has_s = 1;
+	pad.s.data = (uint8_t *)"SAME_UPPER";
+	pad.s.len = 10;
+	static Onnx__AttributeProto *two[2];
+	two[0] = b.node[0].attribute[0];
+	two[1] = &pad;
+	b.node[0].n_attribute = 2;
+	b.node[0].attribute = two;
+	size_t len;
+	uint8_t *buf = tb_pack(&b, 4, xd, "y", &len);
+	struct graph g;
+	struct diag d;
+	diag_init(&d);
+	int rc = onnx_load_buffer("pad.onnx", buf, len, &g, &d);
+	if (rc)
+		diag_print(&d, stderr);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	const struct tensor *y = &g.tensors[g.layers[0].out[0]];
+	CU_ASSERT_EQUAL(y->rank, 3);
+	CU_ASSERT_EQUAL(y->dims[0], 4);
+	CU_ASSERT_EQUAL(y->dims[1], 5);
+	CU_ASSERT_EQUAL(y->dims[2], 5);
+	CU_ASSERT_EQUAL(g.layers[0].attrs.pad_begin[0], 1);
+	CU_ASSERT_EQUAL(g.layers[0].attrs.pad_end[0], 1);
+	CU_ASSERT_FALSE(g.layers[0].attrs.bias);
+	graph_release(&g);
+	diag_release(&d);
+	free(buf);
+}
+
 static void test_unsupported_op(void)
 {
 	size_t len;
@@ -470,6 +515,7 @@ int suite_onnx(void)
 		{"unsupported op names node and op type", test_unsupported_op},
 		{"spelled-out layer norm, dense with bias, no value_info",
 		 test_layernorm_spelled_out},
+		{"conv with auto_pad SAME_UPPER", test_conv_auto_pad},
 		{"corrupted files: errors, never crashes",
 		 test_corrupt_never_crashes},
 		{0},

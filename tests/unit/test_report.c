@@ -117,6 +117,7 @@ static void test_text(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "analytic estimate"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "idle"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "training 10.0x / 10.0x"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "inference 10.0x / 10.0x"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "Campaign: 100 training run(s)"));
 	free(t);
 	fx_release(&fx);

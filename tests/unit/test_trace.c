@@ -576,6 +576,79 @@ static void test_replot_identical(void)
 	case_free(&c);
 }
 
+/* End to end: `wafersim run --trace` on a zoo network, then `plot`. */
+static void test_cli_run_trace(void)
+{
+	char *dir = tu_temp_dir(), *dir2 = tu_temp_dir(), *out, *err;
+	char *args = xasprintf("run p1b1 --machine mini64 --gpu h100 --trace "
+			       "'%s'",
+			       dir);
+	CU_ASSERT_EQUAL_FATAL(tu_run(args, &out, &err), 0);
+	free(args);
+	free(out);
+	free(err);
+	const char *files[] = {"trace.json",	"stats.json",	 "pe_util.csv",
+			       "link_util.csv", "heat_pe.png",	 "heat_link.png",
+			       "heat_sram.png", "placement.png", "graph.dot",
+			       "graph.svg",	"graph.png",	 "timeline.csv",
+			       "timeline.png",	"breakdown.csv", "breakdown.png",
+			       "gpu.csv",	"gpu.png",	 "stages.csv"};
+	for (size_t k = 0; k < ARRAY_SIZE(files); k++) {
+		char *f = file_in(dir, files[k]);
+		struct stat sb;
+		CU_ASSERT(stat(f, &sb) == 0 && sb.st_size > 0);
+		free(f);
+	}
+	/* the traced run recorded task spans; the pictures are 1 per PE x 8 */
+	struct diag d;
+	diag_init(&d);
+	char *f = file_in(dir, "trace.json"), *text;
+	size_t len;
+	CU_ASSERT_FATAL(read_file(f, &text, &len, &d) == 0);
+	CU_ASSERT(strstr(text, "per task, recorded by the engine") != NULL);
+	free(text);
+	free(f);
+	struct img im;
+	f = file_in(dir, "heat_pe.png");
+	CU_ASSERT_FATAL(img_read(f, &im) == 0);
+	struct machine m;
+	CU_ASSERT_FATAL(machine_load("mini64", &m, &d) == 0);
+	int mx, my, mw, mh, ch;
+	map_area(&m, &mx, &my, &mw, &mh, &ch);
+	CU_ASSERT(im.h == ch && im.w > mx + mw);
+	/* p1b1 does not fit mini64 layer-pipelined: weight streaming runs
+	 * every layer on the whole wafer, so every PE is used, equally */
+	CU_ASSERT_EQUAL(distinct(&im, mx, my, mx + mw, my + mh), 1);
+	CU_ASSERT(px_at(&im, mx + mw / 2, my + mh / 2) != 0xd9d9d9u);
+	free(im.px);
+	free(f);
+	f = file_in(dir, "placement.png");
+	CU_ASSERT_FATAL(img_read(f, &im) == 0);
+	CU_ASSERT(px_at(&im, mx + 3, my + 3) == rgb32(trace_qual(0)));
+	free(im.px);
+	free(f);
+	/* plot re-renders the same C pictures elsewhere */
+	args = xasprintf("plot '%s' -o '%s' --no-gnuplot --no-graphviz", dir,
+			 dir2);
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
+	free(args);
+	free(out);
+	free(err);
+	const char *same[] = {"heat_pe.png", "heat_link.png", "heat_sram.png",
+			      "placement.png", "trace.json"};
+	for (size_t k = 0; k < ARRAY_SIZE(same); k++) {
+		char *a = file_in(dir, same[k]), *b = file_in(dir2, same[k]);
+		CU_ASSERT(same_file(a, b));
+		free(a);
+		free(b);
+	}
+	diag_release(&d);
+	rm_rf(dir);
+	rm_rf(dir2);
+	free(dir);
+	free(dir2);
+}
+
 static void test_bad_saved_stats(void)
 {
 	char *dir = tu_temp_dir();
@@ -650,6 +723,7 @@ int suite_trace(void)
 		{"recording spans changes nothing", test_spans_do_not_change_run},
 		{"replot from saved stats is identical", test_replot_identical},
 		{"bad saved stats are reported", test_bad_saved_stats},
+		{"wafersim run --trace, then plot", test_cli_run_trace},
 		{"font and heatmap scale", test_png_text_and_bins},
 		{0}};
 	return tu_add_suite("trace", tests);
