@@ -13,16 +13,22 @@ static const char usage[] =
 	"usage: wafersim plot DIR [-o OUTDIR] [--heat-bin N] [--link-dirs]\n"
 	"                     [--pe-tracks N] [--no-gnuplot] [--no-graphviz]\n"
 	"\n"
-	"Re-render the trace pictures (heatmaps, placement map, network graph,\n"
-	"timeline, gnuplot charts) and their CSV files from DIR/stats.json and\n"
-	"the grid CSVs saved by `wafersim run ... --trace DIR`.  docs/traces.md\n"
+	"Re-render the trace pictures (heatmaps, placement map, network "
+	"graph,\n"
+	"timeline, gnuplot charts) and their CSV files from DIR/stats.json "
+	"and\n"
+	"the grid CSVs saved by `wafersim run ... --trace DIR`.  "
+	"docs/traces.md\n"
 	"describes every file.\n"
 	"\n"
 	"  -o, --output DIR  write into DIR instead of the input directory\n"
-	"  --heat-bin N      PEs per heatmap pixel side (default: 1 up to 1024\n"
+	"  --heat-bin N      PEs per heatmap pixel side (default: 1 up to "
+	"1024\n"
 	"                    PEs a side, scaled up on small meshes)\n"
-	"  --link-dirs       one link heatmap per direction (if they were saved)\n"
-	"  --pe-tracks N     timeline tracks for N sampled PEs per stage (<= 16)\n"
+	"  --link-dirs       one link heatmap per direction (if they were "
+	"saved)\n"
+	"  --pe-tracks N     timeline tracks for N sampled PEs per stage (<= "
+	"16)\n"
 	"  --no-gnuplot      skip the gnuplot charts (CSV and scripts still)\n"
 	"  --no-graphviz     skip the network graph drawing\n"
 	"\nexample: wafersim plot out/uno-wse2 --heat-bin 2\n";
@@ -48,8 +54,8 @@ int cmd_plot(int argc, char **argv)
 		switch (c) {
 		case 'o': out_dir = optarg; break;
 		case 'b':
-			if (cli_parse_long("plot", "--heat-bin", optarg, 1, 4096,
-					   &v))
+			if (cli_parse_long("plot", "--heat-bin", optarg, 1,
+					   4096, &v))
 				return EXIT_USAGE;
 			o.heat_bin = (int)v;
 			break;
@@ -67,8 +73,9 @@ int cmd_plot(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage_error("plot", "expected one trace directory, "
-					       "got %d arguments",
+		return cli_usage_error("plot",
+				       "expected one trace directory, "
+				       "got %d arguments",
 				       argc - optind);
 	const char *dir = argv[optind];
 	struct diag d;
