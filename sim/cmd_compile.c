@@ -2,6 +2,7 @@
  * cmd_compile.c: `wafersim compile NET`: read a network (zoo name, YAML or
  * ONNX file), print its layers and what training and inference cost.
  */
+#include <dirent.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -31,6 +32,8 @@ static const char compile_help[] =
 	"  --optimizer NAME    sgd, momentum (default) or adam\n"
 	"  --json              machine-readable output on stdout\n"
 	"  --dot FILE          write the graph for Graphviz to FILE\n"
+	"  --list              the zoo (models/nets/): parameters, FLOPs, "
+	"batch\n"
 	"\nFLOPs count 2 per multiply-add; 'matrix' FLOPs are those PyTorch's\n"
 	"FLOP counter counts (dense, conv, matmul, attention).\n"
 	"\nexample: wafersim compile uno --batch 256\n";
@@ -243,6 +246,70 @@ static void print_table(const struct graph *g, const struct cost_totals *t,
 			     "FLOP"));
 }
 
+static int names_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The zoo: every .yaml file in models/nets/, sorted by name. */
+static int compile_list(void)
+{
+	char *home = ws_data_dir();
+	char *dir = xasprintf("%s/models/nets", home);
+	free(home);
+	DIR *dp = opendir(dir);
+	if (!dp) {
+		fprintf(stderr, "wafersim compile: cannot open '%s'\n", dir);
+		free(dir);
+		return EXIT_INPUT;
+	}
+	char **names = NULL;
+	size_t n = 0;
+	for (struct dirent *e; (e = readdir(dp));) {
+		size_t l = strlen(e->d_name);
+		if (l > 5 && !strcmp(e->d_name + l - 5, ".yaml")) {
+			names = xrealloc(names, (n + 1) * sizeof(*names));
+			names[n++] = xstrdup(e->d_name);
+		}
+	}
+	closedir(dp);
+	qsort(names, n, sizeof(*names), names_cmp);
+	int rc = EXIT_OK;
+	printf("%-14s %12s %14s %16s %6s  %s\n", "name", "params",
+	       "fwd FLOP/smp", "train FLOP/smp", "batch", "description");
+	for (size_t i = 0; i < n; i++) {
+		char *path = xasprintf("%s/%s", dir, names[i]);
+		struct graph g;
+		struct diag d;
+		diag_init(&d);
+		if (graph_load(path, OPT_MOMENTUM, &g, &d) == 0) {
+			struct cost_totals t;
+			char b1[32], b2[32];
+			cost_totals(&g, &t);
+			printf("%-14s %12" PRId64 " %14s %16s %6" PRId64
+			       "  %s\n",
+			       g.name, t.params,
+			       human(b1, sizeof(b1),
+				     (double)cost_infer_flops_per_sample(&t),
+				     ""),
+			       human(b2, sizeof(b2),
+				     (double)cost_train_flops_per_sample(&t),
+				     ""),
+			       g.default_batch, g.description);
+			graph_release(&g);
+		} else {
+			diag_print(&d, stderr);
+			rc = EXIT_INPUT;
+		}
+		diag_release(&d);
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+	free(dir);
+	return rc;
+}
+
 int cmd_compile(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -251,6 +318,7 @@ int cmd_compile(int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"dot", required_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
+		{"list", no_argument, NULL, 'l'},
 		{0, 0, 0, 0},
 	};
 	long batch = 0;
@@ -276,6 +344,7 @@ int cmd_compile(int argc, char **argv)
 		case 'j': json = 1; break;
 		case 'd': dot = optarg; break;
 		case 'h': fputs(compile_help, stdout); return EXIT_OK;
+		case 'l': return compile_list();
 		default: return cli_usage_error("compile", "unknown option");
 		}
 	}

@@ -200,6 +200,15 @@ static void test_compile_cli(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"opt_state_bytes\": 170200008"));
 	free(out);
 	free(err);
+	/* the zoo listing: a header and one line per network */
+	CU_ASSERT_EQUAL(tu_run("compile --list", &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "gpt2_small        163037184"));
+	int lines = 0;
+	for (const char *q = out; *q; q++)
+		lines += *q == '\n';
+	CU_ASSERT_EQUAL(lines, 1 + 16);
+	free(out);
+	free(err);
 	/* usage errors exit 2, bad input 1 with the location */
 	CU_ASSERT_EQUAL(tu_run("compile", &out, &err), 2);
 	free(out);
