@@ -9,29 +9,26 @@
 #include "cli.h"
 #include "traces/trace.h"
 
+/* clang-format off */
 static const char usage[] =
 	"usage: wafersim plot DIR [-o OUTDIR] [--heat-bin N] [--link-dirs]\n"
 	"                     [--pe-tracks N] [--no-gnuplot] [--no-graphviz]\n"
 	"\n"
-	"Re-render the trace pictures (heatmaps, placement map, network "
-	"graph,\n"
-	"timeline, gnuplot charts) and their CSV files from DIR/stats.json "
-	"and\n"
-	"the grid CSVs saved by `wafersim run ... --trace DIR`.  "
-	"docs/traces.md\n"
+	"Re-render the trace pictures (heatmaps, placement map, network graph,\n"
+	"timeline, gnuplot charts) and their CSV files from DIR/stats.json and\n"
+	"the grid CSVs saved by `wafersim run ... --trace DIR`.  docs/traces.md\n"
 	"describes every file.\n"
 	"\n"
 	"  -o, --output DIR  write into DIR instead of the input directory\n"
-	"  --heat-bin N      PEs per heatmap pixel side (default: 1 up to "
-	"1024\n"
+	"  --heat-bin N      PEs per heatmap pixel side (default: 1 up to 1200\n"
 	"                    PEs a side, scaled up on small meshes)\n"
-	"  --link-dirs       one link heatmap per direction (if they were "
-	"saved)\n"
-	"  --pe-tracks N     timeline tracks for N sampled PEs per stage (<= "
-	"16)\n"
+	"  --link-dirs       one link heatmap per direction (if they were saved:\n"
+	"                    run --trace-detail)\n"
+	"  --pe-tracks N     timeline tracks for N sampled PEs per stage (<= 16)\n"
 	"  --no-gnuplot      skip the gnuplot charts (CSV and scripts still)\n"
 	"  --no-graphviz     skip the network graph drawing\n"
 	"\nexample: wafersim plot out/uno-wse2 --heat-bin 2\n";
+/* clang-format on */
 
 int cmd_plot(int argc, char **argv)
 {

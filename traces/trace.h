@@ -43,7 +43,7 @@ struct trace_opts {
 	int pe_tracks; /* PEs sampled per stage, each its own timeline
 			  track (0: none; bounded by TRACE_MAX_PE_TRACKS) */
 	int heat_bin;  /* PEs per heatmap pixel side; 0: automatic (one
-			  pixel per PE up to 1024 a side, scaled up below
+			  pixel per PE up to 1200 a side, scaled up below
 			  512) */
 	int link_dirs; /* also one link heatmap and CSV per direction */
 	int gnuplot;   /* draw the gnuplot charts (default 1) */

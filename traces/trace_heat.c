@@ -2,7 +2,7 @@
  * trace_heat.c: wafer heatmaps (PE utilisation, link utilisation, SRAM
  * occupancy) and the placement map, drawn in C (trace_png.h).
  *
- * One pixel per PE up to 1024 PEs a side (WSE-2: 757 x 996), scaled up for
+ * One pixel per PE up to 1200 PEs a side (WSE-2 757 x 996, WSE-3 762 x 1176), scaled up for
  * small meshes, binned (mean of the PEs under a pixel) beyond, or as asked
  * by opts.heat_bin.  PEs that no stage uses are grey on the PE and SRAM
  * maps, so "idle" and "unused" do not look alike.
@@ -24,8 +24,8 @@ void trace_heat_scale(int64_t w, int64_t h, int heat_bin, int *scale, int *bin)
 	*bin = 1;
 	if (heat_bin > 0)
 		*bin = heat_bin;
-	else if (m > 1024)
-		*bin = (int)((m + 1023) / 1024);
+	else if (m > 1200)
+		*bin = (int)((m + 1199) / 1200);
 	else if (m > 0 && m < 512)
 		*scale = (int)(512 / m);
 }

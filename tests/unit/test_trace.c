@@ -682,6 +682,75 @@ static void test_bad_saved_stats(void)
 	free(f);
 }
 
+/* A mesh beyond 1200 a side is binned: 2050 x 1030 PEs at 2 x 2 per
+ * pixel; the left half busy, the right half half as busy. */
+static void test_binned_heatmap(void)
+{
+	struct trace_data t;
+	trace_data_init(&t);
+	t.network = xstrdup("synthetic");
+	t.machine = xstrdup("big");
+	t.strategy = xstrdup("hand");
+	t.job = xstrdup("train");
+	t.mode = xstrdup("pipelined");
+	t.width = 2050;
+	t.height = 1030;
+	t.sram_bytes_per_pe = 49152;
+	t.total_cycles = 1000;
+	t.n_stages = 1;
+	t.stages = xcalloc(1, sizeof(*t.stages));
+	t.stages[0].name = xstrdup("all");
+	t.stages[0].kind = xstrdup("dense");
+	t.stages[0].limit = xstrdup("compute");
+	t.stages[0].r = (struct rect){0, 0, 2050, 1030};
+	t.stages[0].sram_bytes = 24576;
+	int64_t n = t.width * t.height;
+	t.pe_util = xmalloc((size_t)n * sizeof(float));
+	for (int64_t i = 0; i < n; i++)
+		t.pe_util[i] = i % t.width < 1025 ? 1.0f : 0.5f;
+	char *dir = tu_temp_dir();
+	struct diag d;
+	diag_init(&d);
+	struct trace_opts o;
+	trace_opts_init(&o);
+	CU_ASSERT_FATAL(trace_heat_write(&t, dir, &o, &d) == 0);
+	int scale, bin, cw, ch, mx, my;
+	trace_heat_scale(t.width, t.height, 0, &scale, &bin);
+	CU_ASSERT(scale == 1 && bin == 2);
+	struct trace_frame fr = {0};
+	fr.map_w = 1025;
+	fr.map_h = 515;
+	fr.bar_unit = "x";
+	trace_frame_layout(&fr, &cw, &ch, &mx, &my);
+	char *f = file_in(dir, "heat_pe.png");
+	struct img im;
+	CU_ASSERT_FATAL(img_read(f, &im) == 0);
+	CU_ASSERT(im.h == ch && im.w >= mx + 1025);
+	/* two halves, two colors; the middle pixel column mixes them */
+	CU_ASSERT_EQUAL(distinct(&im, mx, my, mx + 512, my + 515), 1);
+	CU_ASSERT_EQUAL(distinct(&im, mx + 513, my, mx + 1025, my + 515), 1);
+	CU_ASSERT(px_at(&im, mx, my) == rgb32(trace_viridis(1.0)));
+	CU_ASSERT(px_at(&im, mx + 1024, my + 514) == rgb32(trace_viridis(0.5)));
+	free(im.px);
+	free(f);
+	/* asked for 4 x 4 PEs per pixel */
+	o.heat_bin = 4;
+	CU_ASSERT_FATAL(trace_heat_write(&t, dir, &o, &d) == 0);
+	f = file_in(dir, "heat_sram.png");
+	CU_ASSERT_FATAL(img_read(f, &im) == 0);
+	fr.map_w = 513;
+	fr.map_h = 258;
+	trace_frame_layout(&fr, &cw, &ch, &mx, &my);
+	CU_ASSERT(im.h == ch);
+	CU_ASSERT_EQUAL(distinct(&im, mx, my, mx + 513, my + 258), 1);
+	free(im.px);
+	free(f);
+	diag_release(&d);
+	rm_rf(dir);
+	free(dir);
+	trace_data_release(&t);
+}
+
 static void test_png_text_and_bins(void)
 {
 	/* the built-in font draws every printable character */
@@ -707,7 +776,7 @@ static void test_png_text_and_bins(void)
 	}
 	CU_ASSERT_EQUAL(blank, 0);
 	trace_canvas_release(&cv);
-	/* wafer scale: one pixel per PE for WSE-2, binned beyond 1024 */
+	/* wafer scale: one pixel per PE for WSE-2, binned beyond 1200 */
 	int s, b;
 	trace_heat_scale(757, 996, 0, &s, &b);
 	CU_ASSERT(s == 1 && b == 1);
@@ -732,6 +801,7 @@ int suite_trace(void)
 		{"bad saved stats are reported", test_bad_saved_stats},
 		{"wafersim run --trace, then plot", test_cli_run_trace},
 		{"font and heatmap scale", test_png_text_and_bins},
+		{"big meshes are binned", test_binned_heatmap},
 		{0}};
 	return tu_add_suite("trace", tests);
 }
