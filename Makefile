@@ -1,6 +1,7 @@
 # wafersim: one non-recursive Makefile.
 #
 #   make run     install missing packages, build, run the default job
+#                (its traces and pictures go to out/uno-wse2/)
 #   make test    install missing packages, build, run all unit and e2e tests
 #   make asan    unit tests under AddressSanitizer + UBSan (build-asan/)
 #   make bench   speed and memory benchmarks, figures printed

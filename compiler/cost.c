@@ -21,33 +21,34 @@ static int64_t prod3(const int64_t *k, int n)
 
 static int64_t tbytes(const struct graph *g, int t)
 {
-	return tensor_elems(&g->tensors[t]) *
-	       dtype_bytes(g->tensors[t].dtype);
+	return tensor_elems(&g->tensors[t]) * dtype_bytes(g->tensors[t].dtype);
 }
 
 /* Elementwise FLOPs per output element: forward, backward to data. */
+static const struct {
+	enum op_kind op;
+	int64_t fwd, bwd;
+} ew_table[] = {
+	{OP_RELU, 1, 1},      {OP_SIGMOID, 4, 2},   {OP_TANH, 4, 2},
+	{OP_GELU, 8, 12},     {OP_SOFTMAX, 5, 4},   {OP_DROPOUT, 2, 1},
+	{OP_BATCHNORM, 7, 9}, {OP_LAYERNORM, 7, 9}, {OP_ADD, 1, 1},
+	{OP_SUB, 1, 1},	      {OP_MUL, 1, 2},	    {OP_DIV, 1, 3},
+};
+
 static void ew_rates(const struct layer *l, int64_t *f, int64_t *b)
 {
-	switch (l->op) {
-	case OP_RELU: *f = 1; *b = 1; break;
-	case OP_SIGMOID: *f = 4; *b = 2; break;
-	case OP_TANH: *f = 4; *b = 2; break;
-	case OP_GELU: *f = 8; *b = 12; break;
-	case OP_SOFTMAX: *f = 5; *b = 4; break;
-	case OP_DROPOUT: *f = 2; *b = 1; break;
-	case OP_BATCHNORM: *f = 7; *b = 9; break;
-	case OP_LAYERNORM: *f = 7; *b = 9; break;
-	case OP_ADD: *f = 1; *b = 1; break;
-	case OP_SUB: *f = 1; *b = 1; break;
-	case OP_MUL: *f = 1; *b = 2; break;
-	case OP_DIV: *f = 1; *b = 3; break;
-	case OP_EW_UNARY:
+	*f = *b = 0;
+	if (l->op == OP_EW_UNARY) {
 		*f = l->attrs.ew_flops_per_elem > 0 ? l->attrs.ew_flops_per_elem
 						    : 1;
 		*b = *f + 1;
-		break;
-	default: *f = 0; *b = 0; break;
+		return;
 	}
+	for (size_t i = 0; i < sizeof(ew_table) / sizeof(ew_table[0]); i++)
+		if (ew_table[i].op == l->op) {
+			*f = ew_table[i].fwd;
+			*b = ew_table[i].bwd;
+		}
 }
 
 static void cost_layer(struct graph *g, int id, enum optimizer opt)
@@ -75,12 +76,11 @@ static void cost_layer(struct graph *g, int id, enum optimizer opt)
 		c->opt_state_bytes = 4 * c->params;
 	else if (opt == OPT_ADAM)
 		c->opt_state_bytes = 8 * c->params;
-	static const int64_t upd[OPT_COUNT] = {
-		COST_SGD_FLOPS_PER_PARAM, COST_MOMENTUM_FLOPS_PER_PARAM,
-		COST_ADAM_FLOPS_PER_PARAM};
-	c->ew_flops[PASS_UPDATE] = c->params * upd[(unsigned)opt < OPT_COUNT
-						       ? opt
-						       : OPT_SGD];
+	static const int64_t upd[OPT_COUNT] = {COST_SGD_FLOPS_PER_PARAM,
+					       COST_MOMENTUM_FLOPS_PER_PARAM,
+					       COST_ADAM_FLOPS_PER_PARAM};
+	c->ew_flops[PASS_UPDATE] =
+		c->params * upd[(unsigned)opt < OPT_COUNT ? opt : OPT_SGD];
 
 	int64_t f = 0, b = 0;
 	switch (l->op) {
@@ -155,8 +155,8 @@ static void cost_layer(struct graph *g, int id, enum optimizer opt)
 	case OP_AVGPOOL:
 		c->ew_flops[PASS_FWD] = dout * prod3(a->kernel, a->spatial);
 		c->ew_flops[PASS_BWD_DATA] = grad ? din : 0;
-		c->saved_bytes = grad && l->op == OP_MAXPOOL ? tbytes(g, l->in[0])
-							     : 0;
+		c->saved_bytes =
+			grad && l->op == OP_MAXPOOL ? tbytes(g, l->in[0]) : 0;
 		return;
 	case OP_GLOBALAVGPOOL:
 		c->ew_flops[PASS_FWD] = din;
@@ -172,8 +172,7 @@ static void cost_layer(struct graph *g, int id, enum optimizer opt)
 		c->ew_flops[PASS_BWD_DATA] = grad ? 2 * din : 0;
 		c->saved_bytes = grad ? tbytes(g, l->in[0]) : 0;
 		return;
-	default:
-		break;
+	default: break;
 	}
 	if (op_is_free(l->op))
 		return;
@@ -188,9 +187,7 @@ static void cost_layer(struct graph *g, int id, enum optimizer opt)
 	case OP_RELU:
 	case OP_SIGMOID:
 	case OP_TANH:
-	case OP_SOFTMAX:
-		c->saved_bytes = tbytes(g, l->out[0]);
-		break;
+	case OP_SOFTMAX: c->saved_bytes = tbytes(g, l->out[0]); break;
 	case OP_DROPOUT:
 		c->saved_bytes = dout; /* one byte of mask per element */
 		break;
@@ -199,11 +196,8 @@ static void cost_layer(struct graph *g, int id, enum optimizer opt)
 		c->saved_bytes = tbytes(g, l->in[0]) + tbytes(g, l->in[1]);
 		break;
 	case OP_ADD:
-	case OP_SUB:
-		break;
-	default:
-		c->saved_bytes = tbytes(g, l->in[0]);
-		break;
+	case OP_SUB: break;
+	default: c->saved_bytes = tbytes(g, l->in[0]); break;
 	}
 }
 

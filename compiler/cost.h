@@ -30,9 +30,9 @@
 #include "compiler/graph.h"
 
 /* Elementwise FLOPs per updated parameter, per optimizer step. */
-#define COST_SGD_FLOPS_PER_PARAM 2
+#define COST_SGD_FLOPS_PER_PARAM      2
 #define COST_MOMENTUM_FLOPS_PER_PARAM 4
-#define COST_ADAM_FLOPS_PER_PARAM 12
+#define COST_ADAM_FLOPS_PER_PARAM     12
 
 /* Fill layer.cost of every layer of a finished graph for optimizer `opt`. */
 void cost_count(struct graph *g, enum optimizer opt);
@@ -45,13 +45,13 @@ struct cost_totals {
 	int64_t mat_flops[PASS_COUNT]; /* FWD..BWD_WEIGHT per sample; UPDATE */
 	int64_t ew_flops[PASS_COUNT];  /*   per step (matrix part is 0) */
 	int64_t weight_bytes;
-	int64_t grad_bytes;	       /* = weight_bytes (one gradient each) */
+	int64_t grad_bytes; /* = weight_bytes (one gradient each) */
 	int64_t opt_state_bytes;
-	int64_t act_in_bytes;	       /* per sample, forward */
-	int64_t act_out_bytes;	       /* per sample, forward */
-	int64_t saved_bytes;	       /* per sample, kept for backward */
-	int64_t input_bytes;	       /* network inputs, per sample */
-	int64_t output_bytes;	       /* network outputs, per sample */
+	int64_t act_in_bytes;  /* per sample, forward */
+	int64_t act_out_bytes; /* per sample, forward */
+	int64_t saved_bytes;   /* per sample, kept for backward */
+	int64_t input_bytes;   /* network inputs, per sample */
+	int64_t output_bytes;  /* network outputs, per sample */
 	int n_layers;
 };
 void cost_totals(const struct graph *g, struct cost_totals *t);

@@ -58,17 +58,18 @@ void dot_write(const struct graph *g, FILE *out)
 		for (int k = 0; k < l->n_in; k++) {
 			const struct tensor *x = &g->tensors[l->in[k]];
 			if (x->producer >= 0)
-				fprintf(out, "  L%d -> L%d [label=\"", x->producer,
-					i);
+				fprintf(out, "  L%d -> L%d [label=\"",
+					x->producer, i);
 			else
-				fprintf(out, "  in%d -> L%d [label=\"", l->in[k],
-					i);
+				fprintf(out, "  in%d -> L%d [label=\"",
+					l->in[k], i);
 			shape(out, x);
 			fprintf(out, "\"];\n");
 		}
 		if (l->param_owner != i)
-			fprintf(out, "  L%d -> L%d [style=dashed, color=gray, "
-				     "constraint=false, label=\"shares\"];\n",
+			fprintf(out,
+				"  L%d -> L%d [style=dashed, color=gray, "
+				"constraint=false, label=\"shares\"];\n",
 				i, l->param_owner);
 	}
 	fprintf(out, "}\n");

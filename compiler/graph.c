@@ -66,10 +66,8 @@ int op_is_free(enum op_kind op)
 	case OP_TRANSPOSE:
 	case OP_SPLIT:
 	case OP_SLICE:
-	case OP_SQUEEZE:
-		return 1;
-	default:
-		return 0;
+	case OP_SQUEEZE: return 1;
+	default: return 0;
 	}
 }
 
@@ -80,10 +78,8 @@ int op_has_params(enum op_kind op)
 	case OP_CONV:
 	case OP_BATCHNORM:
 	case OP_LAYERNORM:
-	case OP_EMBEDDING:
-		return 1;
-	default:
-		return 0;
+	case OP_EMBEDDING: return 1;
+	default: return 0;
 	}
 }
 
@@ -91,8 +87,8 @@ static const struct {
 	const char *name;
 	int bytes;
 } dtypes[DT_COUNT] = {
-	[DT_FP32] = {"fp32", 4}, [DT_FP16] = {"fp16", 2},
-	[DT_BF16] = {"bf16", 2}, [DT_INT64] = {"int64", 8},
+	[DT_FP32] = {"fp32", 4},   [DT_FP16] = {"fp16", 2},
+	[DT_BF16] = {"bf16", 2},   [DT_INT64] = {"int64", 8},
 	[DT_INT32] = {"int32", 4}, [DT_BOOL] = {"bool", 1},
 };
 
@@ -144,8 +140,8 @@ void graph_release(struct graph *g)
 	memset(g, 0, sizeof(*g));
 }
 
-int graph_add_tensor(struct graph *g, const char *name, enum dtype dt,
-		     int rank, const int64_t *dims)
+int graph_add_tensor(struct graph *g, const char *name, enum dtype dt, int rank,
+		     const int64_t *dims)
 {
 	if (g->n_tensors == g->cap_tensors) {
 		g->cap_tensors = g->cap_tensors ? 2 * g->cap_tensors : 64;
@@ -366,8 +362,8 @@ static int graph_order(struct graph *g, struct diag *d)
 		memcpy(g->layers, nl, n * sizeof(*nl));
 		free(nl);
 		for (int t = 0; t < g->n_tensors; t++)
-			g->tensors[t].producer = prod[t] >= 0 ? newid[prod[t]]
-							      : -1;
+			g->tensors[t].producer =
+				prod[t] >= 0 ? newid[prod[t]] : -1;
 		free(newid);
 	}
 	free(order);
@@ -446,19 +442,20 @@ int graph_load(const char *name_or_path, enum optimizer opt, struct graph *g,
 	memset(g, 0, sizeof(*g));
 	int rc;
 	if (ends_with(name_or_path, ".onnx")) {
-		char *path = ws_find_model(name_or_path, "onnx", "", "network",
-					   d);
+		char *path =
+			ws_find_model(name_or_path, "onnx", "", "network", d);
 		if (!path)
 			return WS_EIO;
 		rc = onnx_load(path, g, d);
 		free(path);
 	} else {
-		const char *ext = ends_with(name_or_path, ".yaml") ||
-					  ends_with(name_or_path, ".yml")
-				  ? ""
-				  : ".yaml";
-		char *path = ws_find_model(name_or_path, "nets", ext, "network",
-					   d);
+		const char *ext =
+			ends_with(name_or_path, ".yaml") ||
+					ends_with(name_or_path, ".yml")
+				? ""
+				: ".yaml";
+		char *path =
+			ws_find_model(name_or_path, "nets", ext, "network", d);
 		if (!path)
 			return WS_EIO;
 		rc = net_yaml_load(path, g, d);

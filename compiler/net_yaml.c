@@ -22,7 +22,7 @@
 #include "compiler/graph_int.h"
 #include "sim/util.h"
 
-#define NY_MAX_DEPTH 16	    /* block applications nested */
+#define NY_MAX_DEPTH  16    /* block applications nested */
 #define NY_MAX_REPEAT 10000 /* repeat: upper bound */
 #define NY_MAX_PARAMS 16    /* parameters of one block */
 
@@ -59,7 +59,7 @@ struct ny {
 /* ---------------------------------------------------------------- nodes */
 
 #define LINE(n) ((int)(n)->start_mark.line + 1)
-#define COL(n) ((int)(n)->start_mark.column + 1)
+#define COL(n)	((int)(n)->start_mark.column + 1)
 
 static void err(struct ny *c, const yaml_node_t *n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -92,8 +92,9 @@ static const char *kind_name(const yaml_node_t *n)
 
 static const char *scalar(const yaml_node_t *n)
 {
-	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value
-						: NULL;
+	return n && n->type == YAML_SCALAR_NODE
+		       ? (const char *)n->data.scalar.value
+		       : NULL;
 }
 
 static yaml_node_t *map_get(struct ny *c, yaml_node_t *m, const char *key)
@@ -181,8 +182,9 @@ static int get_ints(struct ny *c, yaml_node_t *n, const char *what, int max,
 	for (yaml_node_item_t *it = n->data.sequence.items.start;
 	     it < n->data.sequence.items.top; it++, k++) {
 		if (k == max) {
-			err(c, n, "network: '%s' must have at most %d entries, "
-				  "got more",
+			err(c, n,
+			    "network: '%s' must have at most %d entries, "
+			    "got more",
 			    what, max);
 			return -1;
 		}
@@ -212,8 +214,8 @@ static void alias_set(struct ny *c, const char *name, int tensor)
 		}
 	if (c->n_alias == c->cap_alias) {
 		c->cap_alias = c->cap_alias ? 2 * c->cap_alias : 16;
-		c->aliases =
-			xrealloc(c->aliases, c->cap_alias * sizeof(*c->aliases));
+		c->aliases = xrealloc(c->aliases,
+				      c->cap_alias * sizeof(*c->aliases));
 	}
 	c->aliases[c->n_alias].name = xstrdup(name);
 	c->aliases[c->n_alias++].tensor = tensor;
@@ -304,8 +306,7 @@ static const struct op_spec op_specs[] = {
 };
 
 /* Keys any layer entry may have. */
-static const char common_keys[] =
-	"name op block in repeat shared share with";
+static const char common_keys[] = "name op block in repeat shared share with";
 
 /* A "$param" value replaced by the block parameter bound in scope s. */
 static yaml_node_t *subst(struct ny *c, const struct scope *s, yaml_node_t *v)
@@ -316,8 +317,9 @@ static yaml_node_t *subst(struct ny *c, const struct scope *s, yaml_node_t *v)
 	for (int i = 0; s && i < s->n_par; i++)
 		if (!strcmp(s->par_name[i], x + 1))
 			return s->par_node[i];
-	err(c, v, "network: '%s' must name a parameter of the enclosing block, "
-		  "got no such parameter",
+	err(c, v,
+	    "network: '%s' must name a parameter of the enclosing block, "
+	    "got no such parameter",
 	    x);
 	return NULL;
 }
@@ -382,7 +384,8 @@ static int parse_attrs(struct ny *c, yaml_node_t *e, const struct op_spec *sp,
 			err(c, kn,
 			    "network: key '%s' is not an attribute of op '%s' "
 			    "(it takes: %s%s%s)",
-			    k, sp->name, sp->req, *sp->req && *sp->opt ? " " : "",
+			    k, sp->name, sp->req,
+			    *sp->req && *sp->opt ? " " : "",
 			    *sp->req || *sp->opt ? sp->opt : "nothing");
 			bad = 1;
 		}
@@ -392,8 +395,9 @@ static int parse_attrs(struct ny *c, yaml_node_t *e, const struct op_spec *sp,
 	for (char *save, *w = strtok_r(req, " ", &save); w;
 	     w = strtok_r(NULL, " ", &save))
 		if (!map_get(c, e, w)) {
-			err(c, e, "network: layer of op '%s' must have '%s', got "
-				  "none",
+			err(c, e,
+			    "network: layer of op '%s' must have '%s', got "
+			    "none",
 			    sp->name, w);
 			bad = 1;
 		}
@@ -444,8 +448,9 @@ static int parse_attrs(struct ny *c, yaml_node_t *e, const struct op_spec *sp,
 				       sizeof(a->pad_end));
 			if (v->type == YAML_SEQUENCE_NODE) {
 				if (a->spatial && a->spatial != n) {
-					err(c, v, "network: '%s' must have %d "
-						  "entries, got %d",
+					err(c, v,
+					    "network: '%s' must have %d "
+					    "entries, got %d",
 					    k, a->spatial, n);
 					bad = 1;
 				}
@@ -465,18 +470,21 @@ static int parse_attrs(struct ny *c, yaml_node_t *e, const struct op_spec *sp,
 			bad |= get_real(c, v, k, 0, 1, &a->rate);
 		else if (!strcmp(k, "axis")) {
 			int64_t ax;
-			if (get_int(c, v, k, -GRAPH_MAX_DIMS, GRAPH_MAX_DIMS, &ax))
+			if (get_int(c, v, k, -GRAPH_MAX_DIMS, GRAPH_MAX_DIMS,
+				    &ax))
 				bad = 1;
 			else
 				a->axis = (int)ax;
 		} else if (!strcmp(k, "fn")) {
 			const char *fn = scalar(v);
 			if (!fn) {
-				err(c, v, "network: 'fn' must be a name, got %s",
+				err(c, v,
+				    "network: 'fn' must be a name, got %s",
 				    kind_name(v));
 				bad = 1;
 			} else {
-				snprintf(a->ew_name, sizeof(a->ew_name), "%s", fn);
+				snprintf(a->ew_name, sizeof(a->ew_name), "%s",
+					 fn);
 			}
 		} else if (!strcmp(k, "flops"))
 			bad |= get_int(c, v, k, 1, 1000, &a->ew_flops_per_elem);
@@ -485,15 +493,16 @@ static int parse_attrs(struct ny *c, yaml_node_t *e, const struct op_spec *sp,
 				     a->shape);
 			if (n < 0 || v->type != YAML_SEQUENCE_NODE) {
 				if (n >= 0)
-					err(c, v, "network: 'shape' must be a "
-						  "list, got a scalar");
+					err(c, v,
+					    "network: 'shape' must be a "
+					    "list, got a scalar");
 				bad = 1;
 			} else {
 				a->shape_rank = n;
 			}
 		} else if (!strcmp(k, "perm")) {
-			n = get_ints(c, v, k, GRAPH_MAX_DIMS, 0, GRAPH_MAX_DIMS - 1,
-				     a->perm);
+			n = get_ints(c, v, k, GRAPH_MAX_DIMS, 0,
+				     GRAPH_MAX_DIMS - 1, a->perm);
 			if (n < 0)
 				bad = 1;
 			else
@@ -505,20 +514,22 @@ static int parse_attrs(struct ny *c, yaml_node_t *e, const struct op_spec *sp,
 			else
 				*n_parts = (int)p1;
 		} else if (!strcmp(k, "sizes")) {
-			n = get_ints(c, v, k, GRAPH_MAX_IO, 1, INT32_MAX, a->sizes);
+			n = get_ints(c, v, k, GRAPH_MAX_IO, 1, INT32_MAX,
+				     a->sizes);
 			if (n < 0)
 				bad = 1;
 			else
 				*n_parts = n;
 		} else if (!strcmp(k, "start"))
-			bad |= get_int(c, v, k, -INT32_MAX, INT32_MAX, &a->start);
+			bad |= get_int(c, v, k, -INT32_MAX, INT32_MAX,
+				       &a->start);
 		else if (!strcmp(k, "end"))
 			bad |= get_int(c, v, k, -INT32_MAX, INT32_MAX, &a->end);
 		else if (!strcmp(k, "step"))
 			bad |= get_int(c, v, k, 1, INT32_MAX, &a->step);
 		else if (!strcmp(k, "axes")) {
-			n = get_ints(c, v, k, GRAPH_MAX_DIMS, 0, GRAPH_MAX_DIMS - 1,
-				     tmp);
+			n = get_ints(c, v, k, GRAPH_MAX_DIMS, 0,
+				     GRAPH_MAX_DIMS - 1, tmp);
 			if (n < 0)
 				bad = 1;
 			for (int i = 0; i < n; i++)
@@ -530,8 +541,9 @@ static int parse_attrs(struct ny *c, yaml_node_t *e, const struct op_spec *sp,
 	if (sp->op == OP_EW_UNARY && !a->ew_flops_per_elem)
 		a->ew_flops_per_elem = 1;
 	if (sp->op == OP_SPLIT && !*n_parts) {
-		err(c, e, "network: layer of op 'split' must have 'parts' or "
-			  "'sizes', got neither");
+		err(c, e,
+		    "network: layer of op 'split' must have 'parts' or "
+		    "'sizes', got neither");
 		bad = 1;
 	}
 	return bad ? -1 : 0;
@@ -549,8 +561,9 @@ static int entry_inputs(struct ny *c, yaml_node_t *e, const struct scope *s,
 	yaml_node_t *v = map_get(c, e, "in");
 	if (!v) {
 		if (prev < 0) {
-			err(c, e, "network: layer must say its input ('in:'), "
-				  "got none and no previous layer");
+			err(c, e,
+			    "network: layer must say its input ('in:'), "
+			    "got none and no previous layer");
 			return -1;
 		}
 		in[0] = prev;
@@ -561,8 +574,9 @@ static int entry_inputs(struct ny *c, yaml_node_t *e, const struct scope *s,
 		return 1;
 	}
 	if (v->type != YAML_SEQUENCE_NODE) {
-		err(c, v, "network: 'in' must be a name or a list of names, got "
-			  "%s",
+		err(c, v,
+		    "network: 'in' must be a name or a list of names, got "
+		    "%s",
 		    kind_name(v));
 		return -1;
 	}
@@ -571,8 +585,9 @@ static int entry_inputs(struct ny *c, yaml_node_t *e, const struct scope *s,
 	     it < v->data.sequence.items.top; it++) {
 		yaml_node_t *x = node(c, *it);
 		if (!scalar(x)) {
-			err(c, x, "network: entries of 'in' must be names, got "
-				  "%s",
+			err(c, x,
+			    "network: entries of 'in' must be names, got "
+			    "%s",
 			    kind_name(x));
 			return -1;
 		}
@@ -596,15 +611,16 @@ static int add_op_layer(struct ny *c, yaml_node_t *e, const struct op_spec *sp,
 	if (parse_attrs(c, e, sp, s, &a, &parts))
 		return -1;
 	if (find_layer(c->g, full) >= 0) {
-		err(c, e, "network: layer name '%s' must be unique, got it "
-			  "twice",
+		err(c, e,
+		    "network: layer name '%s' must be unique, got it "
+		    "twice",
 		    full);
 		return -1;
 	}
 	int out[GRAPH_MAX_IO], n_out = sp->op == OP_SPLIT ? parts : 1;
 	for (int o = 0; o < n_out; o++) {
-		char *tn = n_out > 1 ? xasprintf("%s:%d", full, o)
-				     : xstrdup(full);
+		char *tn =
+			n_out > 1 ? xasprintf("%s:%d", full, o) : xstrdup(full);
 		int t = graph_find_tensor(c->g, tn);
 		if (t < 0 || c->g->tensors[t].is_input)
 			t = graph_add_tensor(c->g, tn, DT_FP32, 0, NULL);
@@ -617,11 +633,12 @@ static int add_op_layer(struct ny *c, yaml_node_t *e, const struct op_spec *sp,
 	l->src_col = COL(e);
 	if (share_layer >= 0) {
 		struct layer *o = &c->g->layers[share_layer];
-		if (o->op != l->op || memcmp(&o->attrs, &l->attrs,
-					      sizeof(l->attrs))) {
-			err(c, e, "network: layer '%s' must match the layer "
-				  "'%s' whose weights it shares, got op '%s' vs "
-				  "'%s' or different attributes",
+		if (o->op != l->op ||
+		    memcmp(&o->attrs, &l->attrs, sizeof(l->attrs))) {
+			err(c, e,
+			    "network: layer '%s' must match the layer "
+			    "'%s' whose weights it shares, got op '%s' vs "
+			    "'%s' or different attributes",
 			    full, o->name, op_name(l->op), op_name(o->op));
 			return -1;
 		}
@@ -639,14 +656,16 @@ static int bind_params(struct ny *c, yaml_node_t *e, yaml_node_t *b,
 	yaml_node_t *pars = map_get(c, b, "params");
 	yaml_node_t *with = map_get(c, e, "with");
 	if (pars && pars->type != YAML_MAPPING_NODE) {
-		err(c, pars, "network: 'params' of block '%s' must map names to "
-			     "defaults, got %s",
+		err(c, pars,
+		    "network: 'params' of block '%s' must map names to "
+		    "defaults, got %s",
 		    bname, kind_name(pars));
 		return -1;
 	}
 	if (with && with->type != YAML_MAPPING_NODE) {
-		err(c, with, "network: 'with' must map block parameters to "
-			     "values, got %s",
+		err(c, with,
+		    "network: 'with' must map block parameters to "
+		    "values, got %s",
 		    kind_name(with));
 		return -1;
 	}
@@ -656,7 +675,8 @@ static int bind_params(struct ny *c, yaml_node_t *e, yaml_node_t *b,
 			const char *k = scalar(node(c, p->key));
 			if (!k || !map_get(c, pars, k)) {
 				err(c, node(c, p->key),
-				    "network: '%s' must be a parameter of block "
+				    "network: '%s' must be a parameter of "
+				    "block "
 				    "'%s', got no such parameter",
 				    k ? k : "?", bname);
 				return -1;
@@ -676,14 +696,16 @@ static int bind_params(struct ny *c, yaml_node_t *e, yaml_node_t *b,
 			return -1;
 		const char *vs = scalar(v);
 		if (!vs || !*vs || !strcmp(vs, "~") || !strcmp(vs, "null")) {
-			err(c, e, "network: block '%s' must be given parameter "
-				  "'%s' ('with:'), got none",
+			err(c, e,
+			    "network: block '%s' must be given parameter "
+			    "'%s' ('with:'), got none",
 			    bname, k);
 			return -1;
 		}
 		if (s->n_par == NY_MAX_PARAMS) {
-			err(c, pars, "network: block '%s' must have at most %d "
-				     "parameters",
+			err(c, pars,
+			    "network: block '%s' must have at most %d "
+			    "parameters",
 			    bname, NY_MAX_PARAMS);
 			return -1;
 		}
@@ -701,26 +723,29 @@ static int apply_block(struct ny *c, yaml_node_t *e, yaml_node_t *bname_node,
 	const char *bname = scalar(bname_node);
 	yaml_node_t *b = bname ? map_get(c, c->blocks, bname) : NULL;
 	if (!b) {
-		err(c, bname_node, "network: block '%s' must be defined under "
-				   "'blocks:', got no such block",
+		err(c, bname_node,
+		    "network: block '%s' must be defined under "
+		    "'blocks:', got no such block",
 		    bname ? bname : "?");
 		return -1;
 	}
 	if (depth >= NY_MAX_DEPTH) {
-		err(c, e, "network: blocks must nest at most %d deep, got "
-			  "deeper (is block '%s' applied inside itself?)",
+		err(c, e,
+		    "network: blocks must nest at most %d deep, got "
+		    "deeper (is block '%s' applied inside itself?)",
 		    NY_MAX_DEPTH, bname);
 		return -1;
 	}
 	if (b->type != YAML_MAPPING_NODE) {
-		err(c, b, "network: block '%s' must be a mapping, got %s", bname,
-		    kind_name(b));
+		err(c, b, "network: block '%s' must be a mapping, got %s",
+		    bname, kind_name(b));
 		return -1;
 	}
 	yaml_node_t *bin = map_get(c, b, "inputs");
 	yaml_node_t *layers = map_get(c, b, "layers");
 	if (!layers || layers->type != YAML_SEQUENCE_NODE) {
-		err(c, b, "network: block '%s' must have a 'layers' list, got %s",
+		err(c, b,
+		    "network: block '%s' must have a 'layers' list, got %s",
 		    bname, layers ? kind_name(layers) : "none");
 		return -1;
 	}
@@ -735,8 +760,9 @@ static int apply_block(struct ny *c, yaml_node_t *e, yaml_node_t *bname_node,
 		goto out;
 	if (bin) {
 		if (bin->type != YAML_SEQUENCE_NODE) {
-			err(c, bin, "network: 'inputs' of block '%s' must be a "
-				    "list of names, got %s",
+			err(c, bin,
+			    "network: 'inputs' of block '%s' must be a "
+			    "list of names, got %s",
 			    bname, kind_name(bin));
 			goto out;
 		}
@@ -744,8 +770,9 @@ static int apply_block(struct ny *c, yaml_node_t *e, yaml_node_t *bname_node,
 		     it < bin->data.sequence.items.top; it++) {
 			const char *nm = scalar(node(c, *it));
 			if (!nm || s.n_bind == GRAPH_MAX_IO) {
-				err(c, bin, "network: 'inputs' of block '%s' "
-					    "must be at most %d names",
+				err(c, bin,
+				    "network: 'inputs' of block '%s' "
+				    "must be at most %d names",
 				    bname, GRAPH_MAX_IO);
 				goto out;
 			}
@@ -756,7 +783,8 @@ static int apply_block(struct ny *c, yaml_node_t *e, yaml_node_t *bname_node,
 		s.n_bind = 1;
 	}
 	if (s.n_bind != n_in) {
-		err(c, e, "network: block '%s' must be given %d input%s, got %d",
+		err(c, e,
+		    "network: block '%s' must be given %d input%s, got %d",
 		    bname, s.n_bind, s.n_bind == 1 ? "" : "s", n_in);
 		goto out;
 	}
@@ -768,8 +796,9 @@ static int apply_block(struct ny *c, yaml_node_t *e, yaml_node_t *bname_node,
 	if (outn) {
 		const char *o = scalar(outn);
 		if (!o) {
-			err(c, outn, "network: 'output' of block '%s' must be a "
-				     "name, got %s",
+			err(c, outn,
+			    "network: 'output' of block '%s' must be a "
+			    "name, got %s",
 			    bname, kind_name(outn));
 			goto out;
 		}
@@ -795,8 +824,9 @@ static int expand_entry(struct ny *c, yaml_node_t *e, const struct scope *s,
 	yaml_node_t *nn = map_get(c, e, "name");
 	const struct op_spec *sp = NULL;
 	if (!!opn == !!bn) {
-		err(c, e, "network: a layer must have exactly one of 'op' or "
-			  "'block', got %s",
+		err(c, e,
+		    "network: a layer must have exactly one of 'op' or "
+		    "'block', got %s",
 		    opn ? "both" : "neither");
 		return -1;
 	}
@@ -817,7 +847,8 @@ static int expand_entry(struct ny *c, yaml_node_t *e, const struct scope *s,
 			const char *k = scalar(node(c, p->key));
 			if (k && !word_in(common_keys, k)) {
 				err(c, node(c, p->key),
-				    "network: key '%s' is not allowed on a block "
+				    "network: key '%s' is not allowed on a "
+				    "block "
 				    "application (allowed: %s)",
 				    k, common_keys);
 				return -1;
@@ -828,8 +859,9 @@ static int expand_entry(struct ny *c, yaml_node_t *e, const struct scope *s,
 	if (nn) {
 		const char *nm = scalar(nn);
 		if (!nm || !*nm || strchr(nm, '/') || strchr(nm, ':')) {
-			err(c, nn, "network: 'name' must be a name without '/' "
-				   "or ':', got %s",
+			err(c, nn,
+			    "network: 'name' must be a name without '/' "
+			    "or ':', got %s",
 			    nm ? nm : kind_name(nn));
 			return -1;
 		}
@@ -839,7 +871,8 @@ static int expand_entry(struct ny *c, yaml_node_t *e, const struct scope *s,
 	}
 	int64_t repeat = 1;
 	int shared = 0;
-	yaml_node_t *rn = map_get(c, e, "repeat"), *shn = map_get(c, e, "shared");
+	yaml_node_t *rn = map_get(c, e, "repeat"),
+		    *shn = map_get(c, e, "shared");
 	yaml_node_t *sharen = map_get(c, e, "share");
 	if ((rn && get_int(c, rn, "repeat", 1, NY_MAX_REPEAT, &repeat)) ||
 	    (shn && get_bool(c, shn, "shared", &shared))) {
@@ -856,8 +889,9 @@ static int expand_entry(struct ny *c, yaml_node_t *e, const struct scope *s,
 	if (sharen) {
 		const char *o = scalar(sharen);
 		if (!o) {
-			err(c, sharen, "network: 'share' must name an earlier "
-				       "layer or block application, got %s",
+			err(c, sharen,
+			    "network: 'share' must name an earlier "
+			    "layer or block application, got %s",
 			    kind_name(sharen));
 			free(local);
 			return -1;
@@ -869,12 +903,11 @@ static int expand_entry(struct ny *c, yaml_node_t *e, const struct scope *s,
 	int out = -1;
 	char *first_app = NULL;
 	for (int64_t r = 0; r < repeat; r++) {
-		char *full = repeat > 1
-				     ? xasprintf("%s%s.%lld", s->prefix, local,
-						 (long long)r + 1)
-				     : xasprintf("%s%s", s->prefix, local);
+		char *full = repeat > 1 ? xasprintf("%s%s.%lld", s->prefix,
+						    local, (long long)r + 1)
+					: xasprintf("%s%s", s->prefix, local);
 		char *owner_buf = NULL;
-		const char *owner = share_full ? share_full
+		const char *owner = share_full	      ? share_full
 				    : r > 0 && shared ? first_app
 						      : NULL;
 		if (share_full && repeat > 1 && !sharen)
@@ -902,7 +935,8 @@ static int expand_entry(struct ny *c, yaml_node_t *e, const struct scope *s,
 		} else {
 			if (owner && alias_find(c, owner) < 0) {
 				err(c, sharen ? sharen : e,
-				    "network: 'share' must name an earlier block "
+				    "network: 'share' must name an earlier "
+				    "block "
 				    "application, got '%s'",
 				    owner);
 				free(full);
@@ -976,24 +1010,27 @@ static int parse_input(struct ny *c, const char *name, yaml_node_t *v)
 		if (dn) {
 			int x = scalar(dn) ? parse_dtype(scalar(dn)) : -1;
 			if (x < 0) {
-				err(c, dn, "network: 'dtype' of input '%s' must "
-					   "be fp32, fp16, bf16, int64, int32 "
-					   "or bool, got %s",
+				err(c, dn,
+				    "network: 'dtype' of input '%s' must "
+				    "be fp32, fp16, bf16, int64, int32 "
+				    "or bool, got %s",
 				    name, scalar(dn) ? scalar(dn) : "?");
 				return -1;
 			}
 			dt = (enum dtype)x;
 		}
 		if (!shape) {
-			err(c, v, "network: input '%s' must have a 'shape', got "
-				  "none",
+			err(c, v,
+			    "network: input '%s' must have a 'shape', got "
+			    "none",
 			    name);
 			return -1;
 		}
 	}
 	if (shape->type != YAML_SEQUENCE_NODE) {
-		err(c, shape, "network: shape of input '%s' must be a list of "
-			      "sizes, got %s",
+		err(c, shape,
+		    "network: shape of input '%s' must be a list of "
+		    "sizes, got %s",
 		    name, kind_name(shape));
 		return -1;
 	}
@@ -1015,8 +1052,9 @@ static int load_doc(struct ny *c)
 	yaml_node_t *root = yaml_document_get_root_node(&c->doc);
 	struct graph *g = c->g;
 	if (!root || root->type != YAML_MAPPING_NODE) {
-		err(c, root, "network: the file must be a mapping with 'name', "
-			     "'inputs' and 'layers', got %s",
+		err(c, root,
+		    "network: the file must be a mapping with 'name', "
+		    "'inputs' and 'layers', got %s",
 		    root ? kind_name(root) : "an empty document");
 		return -1;
 	}
@@ -1027,7 +1065,8 @@ static int load_doc(struct ny *c)
 		const char *k = scalar(node(c, p->key));
 		if (!k || !word_in(top_keys, k))
 			err(c, node(c, p->key),
-			    "network: top-level key must be one of %s; got '%s'",
+			    "network: top-level key must be one of %s; got "
+			    "'%s'",
 			    top_keys, k ? k : "?");
 	}
 	yaml_node_t *v;
@@ -1051,16 +1090,18 @@ static int load_doc(struct ny *c)
 	if ((v = map_get(c, root, "dtype"))) {
 		int x = scalar(v) ? parse_dtype(scalar(v)) : -1;
 		if (x < 0 || x == DT_INT64 || x == DT_INT32 || x == DT_BOOL)
-			err(c, v, "network: 'dtype' must be fp32, fp16 or bf16, "
-				  "got %s",
+			err(c, v,
+			    "network: 'dtype' must be fp32, fp16 or bf16, "
+			    "got %s",
 			    scalar(v) ? scalar(v) : kind_name(v));
 		else
 			g->param_dtype = (enum dtype)x;
 	}
 	c->blocks = map_get(c, root, "blocks");
 	if (c->blocks && c->blocks->type != YAML_MAPPING_NODE) {
-		err(c, c->blocks, "network: 'blocks' must be a mapping of "
-				  "names to blocks, got %s",
+		err(c, c->blocks,
+		    "network: 'blocks' must be a mapping of "
+		    "names to blocks, got %s",
 		    kind_name(c->blocks));
 		c->blocks = NULL;
 	}

@@ -43,13 +43,13 @@ struct oval {
 	int rank; /* -1: unknown */
 	int64_t dims[OX_MAX_RANK];
 	int elem_type;
-	int init;	 /* initializer index (PARAM, CONST), or -1 */
-	int producer;	 /* node index, or -1 */
-	int n_cons;	 /* consuming nodes */
-	int first_cons;	 /* a consuming node (for single-consumer chains) */
-	int tensor;	 /* graph tensor (DATA), or -1 */
-	int layer;	 /* graph layer that produced it, or -1 */
-	double *val;	 /* CONST: folded values (row-major), or NULL */
+	int init;	/* initializer index (PARAM, CONST), or -1 */
+	int producer;	/* node index, or -1 */
+	int n_cons;	/* consuming nodes */
+	int first_cons; /* a consuming node (for single-consumer chains) */
+	int tensor;	/* graph tensor (DATA), or -1 */
+	int layer;	/* graph layer that produced it, or -1 */
+	double *val;	/* CONST: folded values (row-major), or NULL */
 	int64_t n_val;
 };
 
@@ -131,7 +131,8 @@ static void set_shape_from_type(struct oval *v, const Onnx__TypeProto *tp)
 		return;
 	for (size_t i = 0; i < s->n_dim; i++) {
 		const Onnx__TensorShapeProto__Dimension *dm = s->dim[i];
-		if (dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
+		if (dm->value_case ==
+			    ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
 		    dm->dim_value > 0)
 			v->dims[i] = dm->dim_value;
 		else if (i == 0)
@@ -188,7 +189,8 @@ static void nerr(struct ox *c, int idx, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	diag_add(c->d, c->file, 0, 0, "onnx: node '%s' (op type %s, node %d): %s",
+	diag_add(c->d, c->file, 0, 0,
+		 "onnx: node '%s' (op type %s, node %d): %s",
 		 node_name(n, idx, nb, sizeof(nb)), n->op_type, idx, msg);
 	c->errors++;
 }
@@ -197,7 +199,8 @@ static const Onnx__AttributeProto *attr(const Onnx__NodeProto *n,
 					const char *name)
 {
 	for (size_t i = 0; i < n->n_attribute; i++)
-		if (n->attribute[i]->name && !strcmp(n->attribute[i]->name, name))
+		if (n->attribute[i]->name &&
+		    !strcmp(n->attribute[i]->name, name))
 			return n->attribute[i];
 	return NULL;
 }
@@ -406,7 +409,6 @@ static void find_attention(struct ox *c, int sm)
 	c->pat_flag[m2] = kt | (causal << 1);
 }
 
-
 /* Layer norm spelled out (exports before opset 17):
  *   d = x - ReduceMean(x); y = d / Sqrt(ReduceMean(Pow(d, 2)) + eps)
  *   [* gamma [+ beta]]                                                  */
@@ -448,7 +450,7 @@ static void find_layernorm(struct ox *c, int r1)
 	if (mul >= 0) {
 		const Onnx__NodeProto *u = c->gp->node[mul];
 		int a0 = in_val(c, u, 0), a1 = in_val(c, u, 1);
-		gamma = kind_of(c, a0) == V_PARAM ? a0
+		gamma = kind_of(c, a0) == V_PARAM   ? a0
 			: kind_of(c, a1) == V_PARAM ? a1
 						    : -1;
 	}
@@ -459,7 +461,7 @@ static void find_layernorm(struct ox *c, int r1)
 	if (add >= 0) {
 		const Onnx__NodeProto *u = c->gp->node[add];
 		int a0 = in_val(c, u, 0), a1 = in_val(c, u, 1);
-		beta = kind_of(c, a0) == V_PARAM ? a0
+		beta = kind_of(c, a0) == V_PARAM   ? a0
 		       : kind_of(c, a1) == V_PARAM ? a1
 						   : -1;
 		if (beta >= 0)
@@ -585,8 +587,9 @@ static int emit_reshape(struct ox *c, int idx, int in, int out)
 {
 	struct oval *o = &c->v[out];
 	if (o->rank < 0) {
-		nerr(c, idx, "output '%s' has no shape in the file; export "
-			     "with shape inference (onnx.shape_inference)",
+		nerr(c, idx,
+		     "output '%s' has no shape in the file; export "
+		     "with shape inference (onnx.shape_inference)",
 		     o->name);
 		return -1;
 	}
@@ -594,14 +597,39 @@ static int emit_reshape(struct ox *c, int idx, int in, int out)
 	a.shape_rank = ps_rank(o);
 	memcpy(a.shape, ps_dims(o), a.shape_rank * sizeof(int64_t));
 	if (val_elems(o) != val_elems(&c->v[in])) {
-		nerr(c, idx, "output '%s' must have the %lld elements of its "
-			     "input, got %lld (only layout changes are "
-			     "supported here)",
+		nerr(c, idx,
+		     "output '%s' must have the %lld elements of its "
+		     "input, got %lld (only layout changes are "
+		     "supported here)",
 		     o->name, (long long)val_elems(&c->v[in]),
 		     (long long)val_elems(o));
 		return -1;
 	}
 	return emit(c, idx, NULL, OP_RESHAPE, &a, 1, &in, out);
+}
+
+/* auto_pad SAME_UPPER / SAME_LOWER (Keras exports): the pads that keep
+ * ceil(in / stride) outputs, the odd one at the end (UPPER) or start. */
+static void auto_pad(const Onnx__NodeProto *n, const struct oval *x,
+		     struct op_attrs *a)
+{
+	const Onnx__AttributeProto *ap = attr(n, "auto_pad");
+	if (!ap || !ap->s.data || x->rank != a->spatial + 2)
+		return;
+	int upper = ap->s.len == 10 && !memcmp(ap->s.data, "SAME_UPPER", 10);
+	int lower = ap->s.len == 10 && !memcmp(ap->s.data, "SAME_LOWER", 10);
+	if (!upper && !lower)
+		return; /* NOTSET or VALID: pads as given (none) */
+	for (int i = 0; i < a->spatial; i++) {
+		int64_t in = x->dims[2 + i], st = a->stride[i];
+		int64_t out = (in + st - 1) / st;
+		int64_t tot = (out - 1) * st +
+			      (a->kernel[i] - 1) * a->dilation[i] + 1 - in;
+		if (tot < 0)
+			tot = 0;
+		a->pad_begin[i] = upper ? tot / 2 : tot - tot / 2;
+		a->pad_end[i] = tot - a->pad_begin[i];
+	}
 }
 
 static int64_t *kernel_attrs(const Onnx__NodeProto *n, struct op_attrs *a,
@@ -637,14 +665,22 @@ static const struct {
 	enum op_kind kind;
 	int flops;
 } unary_ops[] = {
-	{"Relu", OP_RELU, 1},	      {"Sigmoid", OP_SIGMOID, 4},
-	{"Tanh", OP_TANH, 4},	      {"Dropout", OP_DROPOUT, 2},
-	{"Sqrt", OP_EW_UNARY, 1},     {"Erf", OP_EW_UNARY, 8},
-	{"Exp", OP_EW_UNARY, 4},      {"Log", OP_EW_UNARY, 4},
-	{"Neg", OP_EW_UNARY, 1},      {"Reciprocal", OP_EW_UNARY, 1},
-	{"Clip", OP_EW_UNARY, 2},     {"Abs", OP_EW_UNARY, 1},
-	{"Pow", OP_EW_UNARY, 2},      {"Gelu", OP_GELU, 8},
-	{"HardSigmoid", OP_EW_UNARY, 3}, {"HardSwish", OP_EW_UNARY, 4},
+	{"Relu", OP_RELU, 1},
+	{"Sigmoid", OP_SIGMOID, 4},
+	{"Tanh", OP_TANH, 4},
+	{"Dropout", OP_DROPOUT, 2},
+	{"Sqrt", OP_EW_UNARY, 1},
+	{"Erf", OP_EW_UNARY, 8},
+	{"Exp", OP_EW_UNARY, 4},
+	{"Log", OP_EW_UNARY, 4},
+	{"Neg", OP_EW_UNARY, 1},
+	{"Reciprocal", OP_EW_UNARY, 1},
+	{"Clip", OP_EW_UNARY, 2},
+	{"Abs", OP_EW_UNARY, 1},
+	{"Pow", OP_EW_UNARY, 2},
+	{"Gelu", OP_GELU, 8},
+	{"HardSigmoid", OP_EW_UNARY, 3},
+	{"HardSwish", OP_EW_UNARY, 4},
 };
 
 static void lower(char *dst, const char *src, size_t n)
@@ -652,7 +688,7 @@ static void lower(char *dst, const char *src, size_t n)
 	size_t i = 0;
 	for (; src[i] && i + 1 < n; i++)
 		dst[i] = (char)(src[i] >= 'A' && src[i] <= 'Z' ? src[i] + 32
-							      : src[i]);
+							       : src[i]);
 	dst[i] = 0;
 }
 
@@ -695,7 +731,8 @@ static void node_layers(struct ox *c, int idx)
 		if (kind_of(c, w) == V_PARAM && c->v[w].rank == 2) {
 			int tb = op_is(n, "Gemm") && attr_i(n, "transB", 0);
 			if (op_is(n, "Gemm") && attr_i(n, "transA", 0)) {
-				nerr(c, idx, "transA=1 must not be used, got it");
+				nerr(c, idx,
+				     "transA=1 must not be used, got it");
 				return;
 			}
 			a.units = c->v[w].dims[tb ? 0 : 1];
@@ -706,8 +743,9 @@ static void node_layers(struct ox *c, int idx)
 			return;
 		}
 		if (kind_of(c, w) != V_DATA && kind_of(c, w) != V_PARAM) {
-			nerr(c, idx, "second input must be a weight or data, "
-				     "got a constant");
+			nerr(c, idx,
+			     "second input must be a weight or data, "
+			     "got a constant");
 			return;
 		}
 		int in2[2] = {x, w};
@@ -718,8 +756,9 @@ static void node_layers(struct ox *c, int idx)
 		int w = in_val(c, n, 1), b = in_val(c, n, 2);
 		if (kind_of(c, w) != V_PARAM || c->v[w].rank < 3 ||
 		    c->v[w].rank > 5) {
-			nerr(c, idx, "weights must be an initializer of rank 3 "
-				     "to 5");
+			nerr(c, idx,
+			     "weights must be an initializer of rank 3 "
+			     "to 5");
 			return;
 		}
 		kernel_attrs(n, &a, c->v[w].rank - 2);
@@ -728,6 +767,7 @@ static void node_layers(struct ox *c, int idx)
 				a.kernel[i] = c->v[w].dims[2 + i];
 		a.out_channels = c->v[w].dims[0];
 		a.groups = attr_i(n, "group", 1);
+		auto_pad(n, &c->v[x], &a);
 		a.bias = b >= 0;
 		/* eval-mode export folded a batch norm into this conv */
 		int folded = b >= 0 && !strncmp(c->v[b].name, "onnx::", 6) &&
@@ -744,7 +784,8 @@ static void node_layers(struct ox *c, int idx)
 			struct oval *o = &c->v[out];
 			int t2 = graph_add_tensor(c->g, name, DT_FP32,
 						  o->rank >= 0 ? ps_rank(o) : 0,
-						  o->rank >= 0 ? ps_dims(o) : NULL);
+						  o->rank >= 0 ? ps_dims(o)
+							       : NULL);
 			int id2 = graph_add_layer(c->g, name, OP_BATCHNORM, &bn,
 						  1, &t, 1, &t2);
 			c->g->layers[id2].src_col = idx + 1;
@@ -760,14 +801,17 @@ static void node_layers(struct ox *c, int idx)
 	if (op_is(n, "MaxPool") || op_is(n, "AveragePool")) {
 		int r = c->v[x].rank;
 		if (r < 3 || r > 5) {
-			nerr(c, idx, "input must be [batch, channels, 1 to 3 "
-				     "spatial dims]");
+			nerr(c, idx,
+			     "input must be [batch, channels, 1 to 3 "
+			     "spatial dims]");
 			return;
 		}
 		kernel_attrs(n, &a, r - 2);
+		auto_pad(n, &c->v[x], &a);
 		a.ceil_mode = (int)attr_i(n, "ceil_mode", 0);
-		emit(c, idx, NULL, op_is(n, "MaxPool") ? OP_MAXPOOL : OP_AVGPOOL,
-		     &a, 1, &x, out);
+		emit(c, idx, NULL,
+		     op_is(n, "MaxPool") ? OP_MAXPOOL : OP_AVGPOOL, &a, 1, &x,
+		     out);
 		return;
 	}
 	if (op_is(n, "GlobalAveragePool")) {
@@ -795,8 +839,9 @@ static void node_layers(struct ox *c, int idx)
 		int ax = ps_axis(&c->v[x], attr_i(n, "axis", -1));
 		a.axis = ax - ps_rank(&c->v[x]); /* negative: robust */
 		if (ax < 0) {
-			nerr(c, idx, "softmax over the batch axis is not "
-				     "supported");
+			nerr(c, idx,
+			     "softmax over the batch axis is not "
+			     "supported");
 			return;
 		}
 		emit(c, idx, NULL, OP_SOFTMAX, &a, 1, &x, out);
@@ -813,16 +858,18 @@ static void node_layers(struct ox *c, int idx)
 			return;
 		}
 		if (kind_of(c, ids) != V_CONST) {
-			nerr(c, idx, "only embedding lookups (table initializer, "
-				     "data indices) and constant indices are "
-				     "supported");
+			nerr(c, idx,
+			     "only embedding lookups (table initializer, "
+			     "data indices) and constant indices are "
+			     "supported");
 			return;
 		}
 		/* constant index: a slice, then drop the axis */
 		int ax = ps_axis(&c->v[x], attr_i(n, "axis", 0));
 		if (ax < 0) {
-			nerr(c, idx, "gathering along the batch axis is not "
-				     "supported");
+			nerr(c, idx,
+			     "gathering along the batch axis is not "
+			     "supported");
 			return;
 		}
 		a.axis = ax;
@@ -861,7 +908,8 @@ static void node_layers(struct ox *c, int idx)
 		int kx = kind_of(c, x), ky = kind_of(c, y);
 		/* bias after a weight MatMul: fold into the dense layer */
 		if (k == OP_ADD && (kx == V_PARAM || ky == V_PARAM)) {
-			int b = kx == V_PARAM ? x : y, d = kx == V_PARAM ? y : x;
+			int b = kx == V_PARAM ? x : y,
+			    d = kx == V_PARAM ? y : x;
 			int pl = c->v[d].layer;
 			if (kind_of(c, d) == V_DATA && pl >= 0 &&
 			    c->v[d].n_cons == 1 && c->v[b].rank == 1 &&
@@ -878,9 +926,10 @@ static void node_layers(struct ox *c, int idx)
 			int d = kx == V_CONST ? y : x;
 			if (val_elems(&c->v[out]) != val_elems(&c->v[d]) &&
 			    c->v[out].rank >= 0) {
-				nerr(c, idx, "a constant operand must not "
-					     "broadcast the data, got %lld "
-					     "elements from %lld",
+				nerr(c, idx,
+				     "a constant operand must not "
+				     "broadcast the data, got %lld "
+				     "elements from %lld",
 				     (long long)val_elems(&c->v[out]),
 				     (long long)val_elems(&c->v[d]));
 				return;
@@ -898,14 +947,16 @@ static void node_layers(struct ox *c, int idx)
 		int d = -1, nd = 0;
 		for (size_t i = 0; i < n->n_input; i++) {
 			int k = in_val(c, n, i);
-			if (kind_of(c, k) == V_DATA || kind_of(c, k) == V_PARAM) {
+			if (kind_of(c, k) == V_DATA ||
+			    kind_of(c, k) == V_PARAM) {
 				d = k;
 				nd++;
 			}
 		}
 		if (nd != 1 || kind_of(c, x) != V_CONST) {
-			nerr(c, idx, "only a constant condition selecting "
-				     "from one data input is supported");
+			nerr(c, idx,
+			     "only a constant condition selecting "
+			     "from one data input is supported");
 			return;
 		}
 		a.ew_flops_per_elem = 1;
@@ -932,15 +983,17 @@ static void node_layers(struct ox *c, int idx)
 		for (size_t i = 0; i < n->n_input; i++) {
 			ins[i] = in_val(c, n, i);
 			if (kind_of(c, ins[i]) == V_CONST) {
-				nerr(c, idx, "constant inputs to a data concat "
-					     "are not supported");
+				nerr(c, idx,
+				     "constant inputs to a data concat "
+				     "are not supported");
 				return;
 			}
 		}
 		int ax = ps_axis(&c->v[x], attr_i(n, "axis", 0));
 		if (ax < 0) {
-			nerr(c, idx, "concatenating along the batch axis is "
-				     "not supported");
+			nerr(c, idx,
+			     "concatenating along the batch axis is "
+			     "not supported");
 			return;
 		}
 		a.axis = ax;
@@ -958,14 +1011,16 @@ static void node_layers(struct ox *c, int idx)
 		for (size_t i = 0; i < n->n_output; i++) {
 			int o = out_val(c, n, i);
 			if (o < 0 || c->v[o].rank < 0) {
-				nerr(c, idx, "outputs must have shapes in the "
-					     "file");
+				nerr(c, idx,
+				     "outputs must have shapes in the "
+				     "file");
 				return;
 			}
 			outs[i] = o;
 		}
 		if (ax < 0) {
-			/* splitting the (size 1) batch axis: one copy per part */
+			/* splitting the (size 1) batch axis: one copy per part
+			 */
 			for (size_t i = 0; i < n->n_output; i++)
 				emit_reshape(c, idx, x, outs[i]);
 			return;
@@ -993,16 +1048,18 @@ static void node_layers(struct ox *c, int idx)
 	if (op_is(n, "Slice")) {
 		struct oval *o = &c->v[out], *iv = &c->v[x];
 		if (o->rank < 0 || o->rank != iv->rank) {
-			nerr(c, idx, "output must have a shape in the file, of "
-				     "the input's rank");
+			nerr(c, idx,
+			     "output must have a shape in the file, of "
+			     "the input's rank");
 			return;
 		}
 		int ax = -1;
 		for (int i = 0; i < o->rank; i++)
 			if (o->dims[i] != iv->dims[i]) {
 				if (ax >= 0) {
-					nerr(c, idx, "slicing more than one "
-						     "axis is not supported");
+					nerr(c, idx,
+					     "slicing more than one "
+					     "axis is not supported");
 					return;
 				}
 				ax = i;
@@ -1061,8 +1118,8 @@ static void node_layers(struct ox *c, int idx)
 		return;
 	}
 	if (op_is(n, "Reshape") || op_is(n, "Squeeze") ||
-	    op_is(n, "Unsqueeze") || op_is(n, "Identity") ||
-	    op_is(n, "Cast") || op_is(n, "Expand")) {
+	    op_is(n, "Unsqueeze") || op_is(n, "Identity") || op_is(n, "Cast") ||
+	    op_is(n, "Expand")) {
 		struct oval *iv = &c->v[x], *o = &c->v[out];
 		if (o->rank < 0 && (op_is(n, "Identity") || op_is(n, "Cast"))) {
 			o->rank = iv->rank;
@@ -1071,10 +1128,9 @@ static void node_layers(struct ox *c, int idx)
 		emit_reshape(c, idx, x, out);
 		return;
 	}
-	nerr(c, idx, "op type '%s' is not supported on data; supported: %s",
-	     op, supported_ops);
+	nerr(c, idx, "op type '%s' is not supported on data; supported: %s", op,
+	     supported_ops);
 }
-
 
 /* ------------------------------------------------------------- folding */
 
@@ -1110,7 +1166,8 @@ static int tensor_values(const Onnx__TensorProto *t, struct oval *v)
 			break;
 		case ONNX__TENSOR_PROTO__DATA_TYPE__INT32:
 		case ONNX__TENSOR_PROTO__DATA_TYPE__BOOL:
-			if (t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__BOOL &&
+			if (t->data_type ==
+				    ONNX__TENSOR_PROTO__DATA_TYPE__BOOL &&
 			    rl >= (size_t)i + 1) {
 				x[i] = raw[i];
 			} else if (rl >= (size_t)(i + 1) * 4) {
@@ -1134,8 +1191,7 @@ static int tensor_values(const Onnx__TensorProto *t, struct oval *v)
 				ok = 0;
 			}
 			break;
-		default:
-			ok = 0;
+		default: ok = 0;
 		}
 	}
 	if (!ok) {
@@ -1160,8 +1216,7 @@ static void set_vals(struct oval *o, int rank, const int64_t *dims,
 	o->n_val = n;
 }
 
-static const struct oval *cin(struct ox *c, const Onnx__NodeProto *n,
-			      size_t i)
+static const struct oval *cin(struct ox *c, const Onnx__NodeProto *n, size_t i)
 {
 	int k = in_val(c, n, i);
 	return k >= 0 && c->v[k].val ? &c->v[k] : NULL;
@@ -1203,7 +1258,8 @@ static void const_fold(struct ox *c, int idx)
 		const struct oval *x = &c->v[in_val(c, n, 0)];
 		if (x->rank < 0)
 			return;
-		int64_t st = attr_i(n, "start", 0), en = attr_i(n, "end", x->rank);
+		int64_t st = attr_i(n, "start", 0),
+			en = attr_i(n, "end", x->rank);
 		if (st < 0)
 			st += x->rank;
 		if (en < 0)
@@ -1266,7 +1322,8 @@ static void const_fold(struct ox *c, int idx)
 			const struct oval *p = cin(c, n, i);
 			if (!p || p->rank > 1 || k + p->n_val > OX_MAX_FOLD)
 				return;
-			memcpy(buf + k, p->val, (size_t)p->n_val * sizeof(double));
+			memcpy(buf + k, p->val,
+			       (size_t)p->n_val * sizeof(double));
 			k += p->n_val;
 		}
 		dims[0] = k;
@@ -1314,7 +1371,8 @@ static void const_fold(struct ox *c, int idx)
 		return;
 	}
 	if (op_is(n, "Range") && b && cin(c, n, 2)) {
-		double st = a->val[0], lim = b->val[0], d = cin(c, n, 2)->val[0];
+		double st = a->val[0], lim = b->val[0],
+		       d = cin(c, n, 2)->val[0];
 		int64_t k = 0;
 		for (double q = st; d > 0 ? q < lim : q > lim; q += d) {
 			if (k == OX_MAX_FOLD || d == 0)
@@ -1332,7 +1390,9 @@ static void const_fold(struct ox *c, int idx)
 			m = b->n_val;
 		if (z->n_val > m)
 			m = z->n_val;
-		const struct oval *big = a->n_val == m ? a : b->n_val == m ? b : z;
+		const struct oval *big = a->n_val == m	 ? a
+					 : b->n_val == m ? b
+							 : z;
 		for (int64_t i = 0; i < m; i++) {
 			double cc = a->val[a->n_val == m ? i : 0];
 			double y1 = b->val[b->n_val == m ? i : 0];
@@ -1470,8 +1530,10 @@ static int classify(struct ox *c)
 		for (size_t j = 0; j < t->n_dims && j < OX_MAX_RANK; j++)
 			v->dims[j] = t->dims[j];
 		int fl = t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT ||
-			 t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16 ||
-			 t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16 ||
+			 t->data_type ==
+				 ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16 ||
+			 t->data_type ==
+				 ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16 ||
 			 t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE;
 		v->kind = fl && t->n_dims >= 1 ? V_PARAM : V_CONST;
 	}
@@ -1491,11 +1553,12 @@ static int classify(struct ox *c)
 			return -1;
 		}
 		v->kind = V_DATA;
-		enum dtype dt = v->elem_type == ONNX__TENSOR_PROTO__DATA_TYPE__INT64
-					? DT_INT64
-				: v->elem_type == ONNX__TENSOR_PROTO__DATA_TYPE__INT32
-					? DT_INT32
-					: DT_FP32;
+		enum dtype dt =
+			v->elem_type == ONNX__TENSOR_PROTO__DATA_TYPE__INT64
+				? DT_INT64
+			: v->elem_type == ONNX__TENSOR_PROTO__DATA_TYPE__INT32
+				? DT_INT32
+				: DT_FP32;
 		/* graph inputs: the leading axis is the batch */
 		v->tensor = graph_add_tensor(c->g, v->name, dt, v->rank - 1,
 					     v->dims + 1);
@@ -1542,10 +1605,11 @@ static int classify(struct ox *c)
 				continue;
 			int vid = val_find(c, n->input[k]);
 			if (vid < 0 || c->v[vid].kind == V_NONE) {
-				nerr(c, (int)i, "input '%s' must be a graph "
-						"input, an initializer or an "
-						"earlier node's output, got "
-						"nothing of that name",
+				nerr(c, (int)i,
+				     "input '%s' must be a graph "
+				     "input, an initializer or an "
+				     "earlier node's output, got "
+				     "nothing of that name",
 				     n->input[k]);
 				return -1;
 			}
@@ -1575,8 +1639,9 @@ static int classify(struct ox *c)
 			struct oval *v = &c->v[vid];
 			if (v->producer >= 0 || v->init >= 0 ||
 			    v->tensor >= 0) {
-				nerr(c, (int)i, "output '%s' is already "
-						"defined",
+				nerr(c, (int)i,
+				     "output '%s' is already "
+				     "defined",
 				     n->output[k]);
 				return -1;
 			}
@@ -1586,7 +1651,8 @@ static int classify(struct ox *c)
 				int src = in_val(c, n, 0);
 				v->init = c->v[src].init;
 				v->rank = c->v[src].rank;
-				memcpy(v->dims, c->v[src].dims, sizeof(v->dims));
+				memcpy(v->dims, c->v[src].dims,
+				       sizeof(v->dims));
 			}
 		}
 		if (ok == V_CONST)
@@ -1653,8 +1719,8 @@ int onnx_load_buffer(const char *file, const uint8_t *data, size_t len,
 	for (size_t i = 0; i <= m->graph->n_initializer; i++)
 		c.init_owner[i] = -1;
 	int rc = WS_EINPUT;
-	if (m->graph->name && *m->graph->name && strcmp(m->graph->name,
-							 "main_graph")) {
+	if (m->graph->name && *m->graph->name &&
+	    strcmp(m->graph->name, "main_graph")) {
 		free(g->name);
 		g->name = xstrdup(m->graph->name);
 	}

@@ -513,6 +513,11 @@ int plan_build(const struct graph *g, const struct machine *m,
 			map_max_shape(&b.mc, s, &mw, &mh);
 			items[i].max_w = mw;
 			items[i].max_h = mh;
+			if ((int64_t)mw * mh < items[i].min_pes) {
+				/* fits only spread past its useful shape */
+				items[i].max_w = (int32_t)m->width;
+				items[i].max_h = (int32_t)m->height;
+			}
 			items[i].aspect = map_aspect(&b.mc, s);
 			work[i] = (double)map_cycles(&b.mc, s, 1, 1);
 			items[i].work = work[i];

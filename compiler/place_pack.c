@@ -1,11 +1,13 @@
 /*
  * place_pack.c: strategy "pack": two-dimensional rectangle packing on a
- * skyline (the lowest free row of every column), stages in pipeline order,
- * each put where it is closest to the stages that feed it (bytes-weighted
- * Manhattan distance from their output ports) with little area wasted under
- * it.  Shapes: the kernel's preferred aspect, 4x wider and 4x taller.  If
- * the stages do not fit at their balanced sizes, the large ones shrink by 6%
- * (never below their minimums) and packing starts again.
+ * skyline (the lowest free row of every column), each stage put where it
+ * is closest to the placed stages it talks to (bytes-weighted Manhattan
+ * distance between output and input ports) with little area wasted under
+ * it.  Two orders are packed, pipeline order (neighbours side by side) and
+ * largest stage first (denser), and the one of lower place_cost() kept. Shapes:
+ * the kernel's preferred aspect, 4x wider and 4x taller.  If the stages do not
+ * fit at their balanced sizes, the large ones shrink by 6% (never below their
+ * minimums) and packing starts again.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -15,12 +17,20 @@
 #include "sim/util.h"
 
 static double feed_dist(const struct place_problem *pp, const struct rect *r,
-			int i, int32_t x, int32_t y, int32_t w, int32_t h)
+			const char *placed, int i, int32_t x, int32_t y,
+			int32_t w, int32_t h)
 {
 	double sum = 0, bytes = 0;
 	for (int e = 0; e < pp->n_edges; e++) {
 		const struct place_edge *ed = &pp->edges[e];
-		if (ed->dst != i || ed->src >= i)
+		/* producers already placed (or the host) pull; so do the
+		 * consumers already placed when packing out of order */
+		int other = ed->dst == i   ? ed->src
+			    : ed->src == i ? ed->dst
+					   : -2;
+		if (other == -2 || (other >= 0 && !placed[other]))
+			continue;
+		if (ed->src == i && other < 0)
 			continue;
 		double px, py;
 		if (ed->src < 0) {
@@ -30,9 +40,13 @@ static double feed_dist(const struct place_problem *pp, const struct rect *r,
 			if ((pp->io_edges & EDGE_EAST) &&
 			    pp->grid_w - (x + w) < x)
 				px = pp->grid_w;
-		} else {
+		} else if (ed->dst == i) {
 			const struct rect *a = &r[ed->src];
 			px = a->x + a->w;
+			py = a->y + a->h / 2.0;
+		} else {
+			const struct rect *a = &r[ed->dst];
+			px = a->x;
 			py = a->y + a->h / 2.0;
 		}
 		double qx = px < x ? x : px > x + w - 1 ? x + w - 1 : px;
@@ -45,12 +59,14 @@ static double feed_dist(const struct place_problem *pp, const struct rect *r,
 }
 
 static int pack_at(const struct place_problem *pp, double s, struct rect *r,
-		   int32_t *sky, int32_t *cand)
+		   int32_t *sky, int32_t *cand, const int *order, char *placed)
 {
 	int W = pp->grid_w;
 	for (int c = 0; c < W; c++)
 		sky[c] = 0;
-	for (int i = 0; i < pp->n_items; i++) {
+	memset(placed, 0, (size_t)pp->n_items);
+	for (int oi = 0; oi < pp->n_items; oi++) {
+		int i = order[oi];
 		const struct place_item *it = &pp->items[i];
 		int64_t pes = place_scaled_pes(pp, i, s);
 		int32_t sw[3], sh[3];
@@ -73,7 +89,8 @@ static int pack_at(const struct place_problem *pp, double s, struct rect *r,
 		/* candidate x: the west edge and every placed edge */
 		int nc = 0;
 		cand[nc++] = 0;
-		for (int j = 0; j < i; j++) {
+		for (int oj = 0; oj < oi; oj++) {
+			int j = order[oj];
 			cand[nc++] = r[j].x + r[j].w;
 			cand[nc++] = r[j].x;
 		}
@@ -95,7 +112,8 @@ static int pack_at(const struct place_problem *pp, double s, struct rect *r,
 					continue;
 				for (int k = x; k < x + w; k++)
 					waste += y - sky[k];
-				double sc = feed_dist(pp, r, i, x, y, w, h) +
+				double sc = feed_dist(pp, r, placed, i, x, y, w,
+						      h) +
 					    (double)waste / w + 0.01 * (x + y);
 				if (sc < best) {
 					best = sc;
@@ -106,38 +124,77 @@ static int pack_at(const struct place_problem *pp, double s, struct rect *r,
 		if (isinf(best))
 			return 0;
 		r[i] = br;
+		placed[i] = 1;
 		for (int k = br.x; k < br.x + br.w; k++)
 			sky[k] = br.y + br.h;
 	}
 	return 1;
 }
 
+/* Pack in `order`, shrinking large stages until it fits; the scale used,
+ * or -1 if even the minimums do not pack. */
+static double pack_order(const struct place_problem *pp, const int *order,
+			 struct rect *r, int32_t *sky, int32_t *cand,
+			 char *placed)
+{
+	double s = 1;
+	for (int tries = 0; tries < 80; tries++) {
+		if (pack_at(pp, s, r, sky, cand, order, placed))
+			return s;
+		if (s == 0)
+			break;
+		s = tries >= 78 ? 0 : s * 0.94;
+	}
+	return -1;
+}
+
 static int pack(const struct place_problem *pp, struct rect *rects, char *note,
 		struct diag *d)
 {
+	int n = pp->n_items;
 	int32_t *sky = xcalloc((size_t)pp->grid_w, sizeof(int32_t));
-	int32_t *cand = xcalloc((size_t)(2 * pp->n_items + 2), sizeof(int32_t));
-	double s = 1;
-	int ok = 0;
-	for (int tries = 0; tries < 80 && !ok; tries++) {
-		ok = pack_at(pp, s, rects, sky, cand);
-		if (!ok) {
-			if (s == 0)
-				break;
-			s = tries >= 78 ? 0 : s * 0.94;
+	int32_t *cand = xcalloc((size_t)(2 * n + 2), sizeof(int32_t));
+	char *placed = xcalloc((size_t)n + 1, 1);
+	int *order = xcalloc((size_t)n + 1, sizeof(int));
+	struct rect *alt = xcalloc((size_t)n + 1, sizeof(*alt));
+	/* 1: pipeline order, communicating stages side by side */
+	for (int i = 0; i < n; i++)
+		order[i] = i;
+	double s1 = pack_order(pp, order, rects, sky, cand, placed);
+	/* 2: largest target first (denser), ties in pipeline order; a stable
+	 * insertion sort keeps it deterministic */
+	for (int i = 1; i < n; i++) {
+		int v = order[i], j = i - 1;
+		while (j >= 0 && pp->items[order[j]].target_pes <
+					 pp->items[v].target_pes) {
+			order[j + 1] = order[j];
+			j--;
 		}
+		order[j + 1] = v;
+	}
+	double s2 = pack_order(pp, order, alt, sky, cand, placed);
+	const char *how = "pipeline order";
+	double s = s1;
+	if (s2 >= 0 &&
+	    (s1 < 0 || place_cost(pp, alt) < place_cost(pp, rects))) {
+		memcpy(rects, alt, sizeof(*alt) * (size_t)n);
+		how = "largest first";
+		s = s2;
 	}
 	free(sky);
 	free(cand);
-	if (!ok) {
+	free(placed);
+	free(order);
+	free(alt);
+	if (s < 0) {
 		diag_add(d, NULL, 0, 0,
 			 "place: pack: the %d stages at their minimum sizes "
 			 "must "
 			 "pack into the %dx%d grid, they do not",
-			 pp->n_items, pp->grid_w, pp->grid_h);
+			 n, pp->grid_w, pp->grid_h);
 		return WS_EINPUT;
 	}
-	snprintf(note, 128, "sizes scaled by %.3f to pack", s);
+	snprintf(note, 128, "%s, sizes scaled by %.3f to pack", how, s);
 	return 0;
 }
 

@@ -43,27 +43,25 @@ int64_t shape_layer_params(const struct graph *g, const struct layer *l)
 	case OP_CONV: {
 		int64_t c = in && in->rank ? in->dims[0] : 1;
 		int64_t g1 = a->groups > 0 ? a->groups : 1;
-		return a->out_channels * (c / g1) * prod(a->kernel, a->spatial) +
+		return a->out_channels * (c / g1) *
+			       prod(a->kernel, a->spatial) +
 		       (a->bias ? a->out_channels : 0);
 	}
-	case OP_BATCHNORM:
-		return in && in->rank ? 2 * in->dims[0] : 0;
+	case OP_BATCHNORM: return in && in->rank ? 2 * in->dims[0] : 0;
 	case OP_LAYERNORM: {
 		int64_t c = in && in->rank ? in->dims[in->rank - 1] : 1;
 		return (a->bias ? 2 : 1) * c;
 	}
-	case OP_EMBEDDING:
-		return a->vocab * a->dim;
-	default:
-		return 0;
+	case OP_EMBEDDING: return a->vocab * a->dim;
+	default: return 0;
 	}
 }
 
 /* Shorthands for errors at the layer. */
-#define FAIL(...)                                                      \
-	do {                                                           \
-		diag_add(d, LAYER_LOC(g, l), __VA_ARGS__);             \
-		return WS_EINPUT;                                      \
+#define FAIL(...)                                                              \
+	do {                                                                   \
+		diag_add(d, LAYER_LOC(g, l), __VA_ARGS__);                     \
+		return WS_EINPUT;                                              \
 	} while (0)
 
 static void set_out(struct graph *g, struct layer *l, int o, int rank,
@@ -77,8 +75,8 @@ static void set_out(struct graph *g, struct layer *l, int o, int rank,
 }
 
 /* Numpy broadcasting of a and b into out; 0 or -1. */
-static int broadcast(const struct tensor *a, const struct tensor *b,
-		     int *rank, int64_t *out)
+static int broadcast(const struct tensor *a, const struct tensor *b, int *rank,
+		     int64_t *out)
 {
 	int r = a->rank > b->rank ? a->rank : b->rank;
 	for (int i = 0; i < r; i++) {
@@ -121,31 +119,18 @@ int shape_infer_layer(struct graph *g, int id, struct diag *d)
 	/* Arity. */
 	int min_in = 1, max_in = 1, n_out = 1;
 	switch (l->op) {
-	case OP_EMBEDDING:
-		min_in = 0;
-		break;
+	case OP_EMBEDDING: min_in = 0; break;
 	case OP_MATMUL:
 	case OP_ADD:
 	case OP_SUB:
 	case OP_MUL:
-	case OP_DIV:
-		min_in = max_in = 2;
-		break;
-	case OP_ATTENTION:
-		max_in = 3;
-		break;
-	case OP_CONCAT:
-		max_in = GRAPH_MAX_IO;
-		break;
+	case OP_DIV: min_in = max_in = 2; break;
+	case OP_ATTENTION: max_in = 3; break;
+	case OP_CONCAT: max_in = GRAPH_MAX_IO; break;
 	case OP_LOSS_MSE:
-	case OP_LOSS_XENT:
-		max_in = 2;
-		break;
-	case OP_SPLIT:
-		n_out = -1;
-		break;
-	default:
-		break;
+	case OP_LOSS_XENT: max_in = 2; break;
+	case OP_SPLIT: n_out = -1; break;
+	default: break;
 	}
 	if (l->op == OP_INPUT || (unsigned)l->op >= OP_COUNT)
 		FAIL("network: layer '%s' must have a computing op, got '%s'",
@@ -294,9 +279,7 @@ int shape_infer_layer(struct graph *g, int id, struct diag *d)
 	case OP_TANH:
 	case OP_GELU:
 	case OP_DROPOUT:
-	case OP_EW_UNARY:
-		set_out(g, l, 0, x->rank, x->dims, dt);
-		return 0;
+	case OP_EW_UNARY: set_out(g, l, 0, x->rank, x->dims, dt); return 0;
 
 	case OP_SOFTMAX:
 		if (x->rank && axis_norm(a->axis, x->rank) < 0)
@@ -356,8 +339,9 @@ int shape_infer_layer(struct graph *g, int id, struct diag *d)
 		int kt = a->k_transposed;
 		int64_t dq = x->dims[rk - 1], dk = k->dims[rk - 1 - kt];
 		int64_t sk = k->dims[rk - 2 + kt], sv = v->dims[rk - 2];
-		if (dq != dk || sk != sv || (rk == 3 && (x->dims[0] != k->dims[0] ||
-							 k->dims[0] != v->dims[0])))
+		if (dq != dk || sk != sv ||
+		    (rk == 3 &&
+		     (x->dims[0] != k->dims[0] || k->dims[0] != v->dims[0])))
 			FAIL("network: k '%s' of layer '%s' (attention) must "
 			     "match q %s and v %s, got %s",
 			     k->name, l->name,
@@ -419,7 +403,8 @@ int shape_infer_layer(struct graph *g, int id, struct diag *d)
 		/* attrs.axis: dims before it are kept (default 0: all). */
 		int ax = a->axis;
 		if (ax < 0 || ax > x->rank)
-			FAIL("network: 'axis' of layer '%s' must be in [0, %d], "
+			FAIL("network: 'axis' of layer '%s' must be in [0, "
+			     "%d], "
 			     "got %d",
 			     l->name, x->rank, ax);
 		memcpy(od, x->dims, sizeof(od));
@@ -452,7 +437,8 @@ int shape_infer_layer(struct graph *g, int id, struct diag *d)
 		if (infer >= 0 && known > 0 && n % known == 0)
 			od[infer] = n / known, known = n;
 		if (known != n)
-			FAIL("network: 'shape' of layer '%s' must hold the %lld "
+			FAIL("network: 'shape' of layer '%s' must hold the "
+			     "%lld "
 			     "elements of '%s' %s, got %s",
 			     l->name, (long long)n, x->name,
 			     shape_str(s1, 96, x->rank, x->dims),
@@ -540,7 +526,8 @@ int shape_infer_layer(struct graph *g, int id, struct diag *d)
 			int sel = a->axes_mask ? (int)((a->axes_mask >> i) & 1)
 					       : x->dims[i] == 1;
 			if (sel && x->dims[i] != 1)
-				FAIL("network: axis %d of '%s' %s must have size "
+				FAIL("network: axis %d of '%s' %s must have "
+				     "size "
 				     "1 to be squeezed by layer '%s', got %lld",
 				     i, x->name,
 				     shape_str(s1, 96, x->rank, x->dims),

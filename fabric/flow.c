@@ -46,12 +46,6 @@ static int cmp_order(const void *a, const void *b)
 	return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* The resources of one stream, appended to *ids. */
 static void stream_resources(const struct mesh *m, const struct flow_stream *s,
 			     int64_t **ids, size_t *n, size_t *cap)
@@ -171,6 +165,108 @@ static void fair_rates(struct flow_state *st, const int32_t *act, size_t n_act,
 	/* every count is back to 0 here: each freeze undid its increments */
 }
 
+struct res_key {
+	uint64_t hash;
+	size_t cnt;
+	int32_t res;
+};
+
+static int cmp_res_key(const void *a, const void *b)
+{
+	const struct res_key *x = a, *y = b;
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	if (x->cnt != y->cnt)
+		return x->cnt < y->cnt ? -1 : 1;
+	return (x->res > y->res) - (x->res < y->res);
+}
+
+static int same_streams(const struct flow_state *st, int32_t a, int32_t b)
+{
+	size_t na = st->r_off[a + 1] - st->r_off[a];
+	return na == st->r_off[b + 1] - st->r_off[b] &&
+	       !memcmp(&st->r_str[st->r_off[a]], &st->r_str[st->r_off[b]],
+		       na * sizeof(*st->r_str));
+}
+
+/*
+ * Resources crossed by exactly the same streams carry the same load at
+ * every instant, so one of them stands for all: a row multicast's 756 links
+ * become one resource, a lone stream's whole path one.  This is what makes
+ * wafer-scale runs cheap (a recomputation costs the merged resources, not
+ * the path lengths).  Rewrites both CSR tables; returns the new count.
+ */
+static size_t merge_equivalent(struct flow_state *st, size_t n, size_t R)
+{
+	struct res_key *k = xmalloc(R * sizeof(*k));
+	for (size_t r = 0; r < R; r++) {
+		uint64_t h = 1469598103934665603ull;
+		for (size_t j = st->r_off[r]; j < st->r_off[r + 1]; j++) {
+			h ^= (uint64_t)(uint32_t)st->r_str[j];
+			h *= 1099511628211ull;
+		}
+		k[r].hash = h;
+		k[r].cnt = st->r_off[r + 1] - st->r_off[r];
+		k[r].res = (int32_t)r;
+	}
+	qsort(k, R, sizeof(*k), cmp_res_key);
+	int32_t *rep = xmalloc(R * sizeof(*rep));
+	int32_t *first = xmalloc(R * sizeof(*first)); /* new id -> a member */
+	size_t R2 = 0;
+	for (size_t i = 0; i < R;) {
+		size_t j = i; /* run of equal (hash, count) */
+		while (j < R && k[j].hash == k[i].hash && k[j].cnt == k[i].cnt)
+			j++;
+		size_t base = R2;
+		for (size_t q = i; q < j; q++) {
+			size_t t = base;
+			while (t < R2 && !same_streams(st, first[t], k[q].res))
+				t++; /* hash collision: usually none */
+			if (t == R2)
+				first[R2++] = k[q].res;
+			rep[k[q].res] = (int32_t)t;
+		}
+		i = j;
+	}
+	/* each stream's list: representatives, sorted, without repeats */
+	size_t w = 0, start = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t lo = start, hi = st->s_off[i + 1];
+		start = hi;
+		st->s_off[i] = w;
+		size_t from = w;
+		for (size_t j = lo; j < hi; j++) {
+			int32_t v = rep[st->s_res[j]];
+			size_t q = w;
+			while (q > from && st->s_res[q - 1] > v)
+				q--;
+			if (q > from && st->s_res[q - 1] == v)
+				continue;
+			memmove(&st->s_res[q + 1], &st->s_res[q],
+				(w - q) * sizeof(*st->s_res));
+			st->s_res[q] = v;
+			w++;
+		}
+	}
+	st->s_off[n] = w;
+	/* resource -> streams again */
+	memset(st->r_off, 0, (R + 1) * sizeof(*st->r_off));
+	for (size_t j = 0; j < w; j++)
+		st->r_off[st->s_res[j] + 1]++;
+	for (size_t r = 0; r < R2; r++)
+		st->r_off[r + 1] += st->r_off[r];
+	size_t *fill = xmalloc((R2 + 1) * sizeof(*fill));
+	memcpy(fill, st->r_off, (R2 + 1) * sizeof(*fill));
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = st->s_off[i]; j < st->s_off[i + 1]; j++)
+			st->r_str[fill[st->s_res[j]]++] = (int32_t)i;
+	free(fill);
+	free(first);
+	free(rep);
+	free(k);
+	return R2;
+}
+
 static int check_stream(const struct mesh *m, const struct flow_stream *s,
 			size_t i, struct diag *d)
 {
@@ -228,21 +324,22 @@ int flow_run(const struct mesh *m, const struct fabric_params *f,
 	}
 	st.s_off[n] = n_ids;
 
-	/* compact the ids */
-	int64_t *uniq = xmalloc(n_ids * sizeof(*uniq));
-	memcpy(uniq, ids, n_ids * sizeof(*uniq));
-	qsort(uniq, n_ids, sizeof(*uniq), cmp_i64);
+	/* compact the ids, in order of first use (a direct map: 24 bytes per
+	 * PE, cheaper than sorting millions of path entries) */
+	size_t n_global = 6 * (size_t)mesh_nodes(m);
+	int32_t *map = xmalloc(n_global * sizeof(*map));
+	memset(map, 0xff, n_global * sizeof(*map));
 	size_t R = 0;
-	for (size_t i = 0; i < n_ids; i++)
-		if (R == 0 || uniq[R - 1] != uniq[i])
-			uniq[R++] = uniq[i];
-	st.n_res = R;
 	st.s_res = xmalloc(n_ids * sizeof(*st.s_res));
 	int64_t N4 = 4 * (int64_t)mesh_nodes(m);
 	for (size_t j = 0; j < n_ids; j++) {
-		int64_t *p = bsearch(&ids[j], uniq, R, sizeof(*uniq), cmp_i64);
-		st.s_res[j] = (int32_t)(p - uniq);
+		int32_t *v = &map[ids[j]];
+		if (*v < 0)
+			*v = (int32_t)R++;
+		st.s_res[j] = *v;
 	}
+	free(map);
+	st.n_res = R;
 	for (size_t i = 0; i < n; i++) {
 		struct flow_stream *s = &streams[i];
 		s->hops = mesh_hops(m, s->src, s->dst);
@@ -266,7 +363,8 @@ int flow_run(const struct mesh *m, const struct fabric_params *f,
 		for (size_t j = st.s_off[i]; j < st.s_off[i + 1]; j++)
 			st.r_str[fill[st.s_res[j]]++] = (int32_t)i;
 	free(fill);
-	free(uniq);
+	R = merge_equivalent(&st, n, R);
+	st.n_res = R;
 	st.cap = xcalloc(R, sizeof(*st.cap));
 	st.cnt = xcalloc(R, sizeof(*st.cnt));
 	st.ver = xcalloc(R, sizeof(*st.ver));
@@ -294,17 +392,68 @@ int flow_run(const struct mesh *m, const struct fabric_params *f,
 	cycles_t lat_fixed = 2 * (cycles_t)f->ramp_latency_cycles;
 	cycles_t hop = fabric_hop_cycles(f);
 	double t = (double)streams[order[0]].start_cycle;
+	/* Only the streams linked (through shared resources) to one that
+	 * started or ended can change rate: recompute that component. */
+	int32_t *changed = xmalloc(n * sizeof(*changed)), *comp = xmalloc(n * sizeof(*comp));
+	uint32_t *s_mark = xcalloc(n, sizeof(*s_mark)), *r_mark = xcalloc(R, sizeof(*r_mark));
+	uint32_t epoch = 0;
+	size_t n_changed = 0;
 	while (next < n || n_act) {
 		while (next < n && (double)streams[order[next]].start_cycle <= t) {
 			int32_t i = order[next++];
 			is_act[i] = 1;
 			act[n_act++] = i;
+			changed[n_changed++] = i;
 		}
 		if (n_act == 0) {
+			n_changed = 0;
 			t = (double)streams[order[next]].start_cycle;
 			continue;
 		}
-		fair_rates(&st, act, n_act, is_act, rate, frozen);
+		epoch++;
+		size_t n_comp = 0;
+		for (size_t c = 0; c < n_changed; c++) {
+			int32_t i = changed[c];
+			if (is_act[i] && s_mark[i] != epoch) {
+				s_mark[i] = epoch;
+				comp[n_comp++] = i;
+			}
+			for (size_t j = st.s_off[i]; j < st.s_off[i + 1]; j++)
+				r_mark[st.s_res[j]] = epoch;
+		}
+		/* seeds: the resources of every changed stream (ended ones too) */
+		for (size_t c = 0; c < n_changed; c++) {
+			int32_t i = changed[c];
+			for (size_t j = st.s_off[i]; j < st.s_off[i + 1]; j++) {
+				int32_t r = st.s_res[j];
+				for (size_t q = st.r_off[r]; q < st.r_off[r + 1]; q++) {
+					int32_t o = st.r_str[q];
+					if (is_act[o] && s_mark[o] != epoch) {
+						s_mark[o] = epoch;
+						comp[n_comp++] = o;
+					}
+				}
+			}
+		}
+		for (size_t c = 0; c < n_comp; c++) { /* grows as it goes */
+			int32_t i = comp[c];
+			for (size_t j = st.s_off[i]; j < st.s_off[i + 1]; j++) {
+				int32_t r = st.s_res[j];
+				if (r_mark[r] == epoch)
+					continue;
+				r_mark[r] = epoch;
+				for (size_t q = st.r_off[r]; q < st.r_off[r + 1]; q++) {
+					int32_t o = st.r_str[q];
+					if (is_act[o] && s_mark[o] != epoch) {
+						s_mark[o] = epoch;
+						comp[n_comp++] = o;
+					}
+				}
+			}
+		}
+		n_changed = 0;
+		if (n_comp)
+			fair_rates(&st, comp, n_comp, is_act, rate, frozen);
 		double dt = INFINITY;
 		for (size_t k = 0; k < n_act; k++) {
 			int32_t i = act[k];
@@ -329,6 +478,7 @@ int flow_run(const struct mesh *m, const struct fabric_params *f,
 				s->done_cycle = (cycles_t)end - 1 + lat_fixed +
 						(cycles_t)s->hops * hop;
 				is_act[i] = 0;
+				changed[n_changed++] = i;
 			} else {
 				act[w++] = i;
 			}
@@ -336,6 +486,10 @@ int flow_run(const struct mesh *m, const struct fabric_params *f,
 		n_act = w;
 		t = t2;
 	}
+	free(changed);
+	free(comp);
+	free(s_mark);
+	free(r_mark);
 	free(order);
 	free(rem);
 	free(rate);

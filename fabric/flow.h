@@ -25,8 +25,12 @@
  * at the same time either way); colors add no bandwidth (they share links),
  * and finite buffers cost nothing here.
  *
- * Cost: O(events x resources touched) per run, where events <= 2 streams;
- * memory O(total path length).  Deterministic.
+ * Cost: resources crossed by exactly the same streams are merged into one
+ * (a lone stream's whole path, a row multicast's links), and at each event
+ * only the streams linked through shared resources to the one that started
+ * or ended are recomputed.  Memory O(total path length) + 24 bytes per PE
+ * during the call.  About 4,000 streams over the WSE-2 grid take well
+ * under a second (unit test prints it).  Deterministic.
  */
 #ifndef WAFERSIM_FABRIC_FLOW_H
 #define WAFERSIM_FABRIC_FLOW_H

@@ -2,6 +2,7 @@
  * cmd_compile.c: `wafersim compile NET`: read a network (zoo name, YAML or
  * ONNX file), print its layers and what training and inference cost.
  */
+#include <dirent.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -14,18 +15,25 @@
 #include "util.h"
 
 static const char compile_help[] =
-	"usage: wafersim compile NET [--batch B] [--optimizer sgd|momentum|adam]\n"
+	"usage: wafersim compile NET [--batch B] [--optimizer "
+	"sgd|momentum|adam]\n"
 	"                            [--json] [--dot FILE]\n\n"
-	"Read a network and print, per layer: name, op, per-sample output shape,\n"
-	"parameters, forward FLOPs and training FLOPs (forward + backward, per\n"
+	"Read a network and print, per layer: name, op, per-sample output "
+	"shape,\n"
+	"parameters, forward FLOPs and training FLOPs (forward + backward, "
+	"per\n"
 	"sample); then totals per sample and per batch.\n\n"
-	"  NET                 zoo name (models/nets/NAME.yaml), a .yaml file or\n"
+	"  NET                 zoo name (models/nets/NAME.yaml), a .yaml file "
+	"or\n"
 	"                      an .onnx file (zoo ONNX: NAME.onnx)\n"
-	"  -b, --batch B       batch size for the per-batch totals (default: the\n"
+	"  -b, --batch B       batch size for the per-batch totals (default: "
+	"the\n"
 	"                      network's, else 1)\n"
 	"  --optimizer NAME    sgd, momentum (default) or adam\n"
 	"  --json              machine-readable output on stdout\n"
 	"  --dot FILE          write the graph for Graphviz to FILE\n"
+	"  --list              the zoo (models/nets/): parameters, FLOPs, "
+	"batch\n"
 	"\nFLOPs count 2 per multiply-add; 'matrix' FLOPs are those PyTorch's\n"
 	"FLOP counter counts (dense, conv, matmul, attention).\n"
 	"\nexample: wafersim compile uno --batch 256\n";
@@ -87,7 +95,8 @@ static void print_json(const struct graph *g, const struct cost_totals *t,
 			printf("%s", k ? ", " : "");
 			json_str(stdout, g->tensors[l->in[k]].name);
 		}
-		printf("], \"params\": %" PRId64 ", \"shares\": ", l->cost.params);
+		printf("], \"params\": %" PRId64 ", \"shares\": ",
+		       l->cost.params);
 		if (l->param_owner != i)
 			json_str(stdout, g->layers[l->param_owner].name);
 		else
@@ -110,12 +119,14 @@ static void print_json(const struct graph *g, const struct cost_totals *t,
 	       ", \"buffers\": %" PRId64,
 	       g->n_layers, t->params, t->buffers);
 	for (int p = 0; p < PASS_COUNT; p++)
-		printf(", \"mat_flops_%s\": %" PRId64 ", \"ew_flops_%s\": %" PRId64,
+		printf(", \"mat_flops_%s\": %" PRId64
+		       ", \"ew_flops_%s\": %" PRId64,
 		       pass[p], t->mat_flops[p], pass[p], t->ew_flops[p]);
 	printf(",\n  \"weight_bytes\": %" PRId64 ", \"grad_bytes\": %" PRId64
 	       ", \"opt_state_bytes\": %" PRId64 ", \"saved_bytes\": %" PRId64
 	       ", \"act_in_bytes\": %" PRId64 ", \"act_out_bytes\": %" PRId64
-	       ", \"input_bytes\": %" PRId64 ", \"output_bytes\": %" PRId64 ",\n",
+	       ", \"input_bytes\": %" PRId64 ", \"output_bytes\": %" PRId64
+	       ",\n",
 	       t->weight_bytes, t->grad_bytes, t->opt_state_bytes,
 	       t->saved_bytes, t->act_in_bytes, t->act_out_bytes,
 	       t->input_bytes, t->output_bytes);
@@ -165,8 +176,8 @@ static void print_table(const struct graph *g, const struct cost_totals *t,
 		w = 40;
 	printf("network %s (%s): %d layers%s%s\n", g->name, g->source,
 	       g->n_layers, *g->description ? ", " : "", g->description);
-	printf("%-*s  %-13s %-18s %14s %14s %14s\n", w, "layer", "op",
-	       "output", "params", "fwd FLOPs", "train FLOPs");
+	printf("%-*s  %-13s %-18s %14s %14s %14s\n", w, "layer", "op", "output",
+	       "params", "fwd FLOPs", "train FLOPs");
 	for (int i = 0; i < g->n_layers; i++) {
 		const struct layer *l = &g->layers[i];
 		fmt_shape(shape, sizeof(shape), &g->tensors[l->out[0]]);
@@ -176,8 +187,8 @@ static void print_table(const struct graph *g, const struct cost_totals *t,
 		else
 			snprintf(params, sizeof(params), "%" PRId64,
 				 l->cost.params);
-		printf("%-*s  %-13s %-18s %14s %14" PRId64 " %14" PRId64 "\n", w,
-		       l->name, op_name(l->op), shape, params,
+		printf("%-*s  %-13s %-18s %14s %14" PRId64 " %14" PRId64 "\n",
+		       w, l->name, op_name(l->op), shape, params,
 		       l->cost.mat_flops[PASS_FWD] + l->cost.ew_flops[PASS_FWD],
 		       layer_train_flops(l));
 	}
@@ -193,15 +204,20 @@ static void print_table(const struct graph *g, const struct cost_totals *t,
 	       ", elementwise %" PRId64 ")\n",
 	       cost_infer_flops_per_sample(t), t->mat_flops[PASS_FWD],
 	       t->ew_flops[PASS_FWD]);
-	printf("  backward to data      %" PRId64 " FLOPs (matrix %" PRId64 ")\n",
+	printf("  backward to data      %" PRId64 " FLOPs (matrix %" PRId64
+	       ")\n",
 	       t->mat_flops[PASS_BWD_DATA] + t->ew_flops[PASS_BWD_DATA],
 	       t->mat_flops[PASS_BWD_DATA]);
-	printf("  backward to weights   %" PRId64 " FLOPs (matrix %" PRId64 ")\n",
+	printf("  backward to weights   %" PRId64 " FLOPs (matrix %" PRId64
+	       ")\n",
 	       t->mat_flops[PASS_BWD_WEIGHT] + t->ew_flops[PASS_BWD_WEIGHT],
 	       t->mat_flops[PASS_BWD_WEIGHT]);
-	printf("  training (fwd+bwd)    %" PRId64 " FLOPs (matrix %" PRId64 ")\n",
-	       cost_train_flops_per_sample(t), cost_train_mat_flops_per_sample(t));
-	printf("  optimizer update      %" PRId64 " FLOPs per step (%s), state %s\n",
+	printf("  training (fwd+bwd)    %" PRId64 " FLOPs (matrix %" PRId64
+	       ")\n",
+	       cost_train_flops_per_sample(t),
+	       cost_train_mat_flops_per_sample(t));
+	printf("  optimizer update      %" PRId64
+	       " FLOPs per step (%s), state %s\n",
 	       t->ew_flops[PASS_UPDATE], optimizer_name(t->opt),
 	       human(b1, sizeof(b1), (double)t->opt_state_bytes, "B"));
 	printf("  activations           %s written, %s kept for backward\n",
@@ -209,24 +225,89 @@ static void print_table(const struct graph *g, const struct cost_totals *t,
 	       human(b2, sizeof(b2), (double)t->saved_bytes, "B"));
 	printf("per batch of %" PRId64 "\n", batch);
 	printf("  inference             %s (matrix %s)\n",
-	       human(b1, sizeof(b1), (double)cost_infer_flops_per_batch(t, batch),
-		     "FLOP"),
+	       human(b1, sizeof(b1),
+		     (double)cost_infer_flops_per_batch(t, batch), "FLOP"),
 	       human(b2, sizeof(b2),
 		     (double)cost_infer_mat_flops_per_batch(t, batch), "FLOP"));
 	printf("  training step         %s (matrix %s), memory %s\n",
-	       human(b1, sizeof(b1), (double)cost_train_flops_per_batch(t, batch),
-		     "FLOP"),
+	       human(b1, sizeof(b1),
+		     (double)cost_train_flops_per_batch(t, batch), "FLOP"),
 	       human(b2, sizeof(b2),
 		     (double)cost_train_mat_flops_per_batch(t, batch), "FLOP"),
 	       human(b3, sizeof(b3), (double)cost_train_memory_bytes(t, batch),
 		     "B"));
 	if (g->dataset_samples)
-		printf("  epoch                 %" PRId64 " samples, %s training\n",
+		printf("  epoch                 %" PRId64
+		       " samples, %s training\n",
 		       g->dataset_samples,
 		       human(b1, sizeof(b1),
 			     (double)cost_train_flops_per_sample(t) *
 				     (double)g->dataset_samples,
 			     "FLOP"));
+}
+
+static int names_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The zoo: every .yaml file in models/nets/, sorted by name. */
+static int compile_list(void)
+{
+	char *home = ws_data_dir();
+	char *dir = xasprintf("%s/models/nets", home);
+	free(home);
+	DIR *dp = opendir(dir);
+	if (!dp) {
+		fprintf(stderr, "wafersim compile: cannot open '%s'\n", dir);
+		free(dir);
+		return EXIT_INPUT;
+	}
+	char **names = NULL;
+	size_t n = 0;
+	for (struct dirent *e; (e = readdir(dp));) {
+		size_t l = strlen(e->d_name);
+		if (l > 5 && !strcmp(e->d_name + l - 5, ".yaml")) {
+			names = xrealloc(names, (n + 1) * sizeof(*names));
+			names[n++] = xstrdup(e->d_name);
+		}
+	}
+	closedir(dp);
+	qsort(names, n, sizeof(*names), names_cmp);
+	int rc = EXIT_OK;
+	printf("%-14s %12s %14s %16s %6s  %s\n", "name", "params",
+	       "fwd FLOP/smp", "train FLOP/smp", "batch", "description");
+	for (size_t i = 0; i < n; i++) {
+		char *path = xasprintf("%s/%s", dir, names[i]);
+		struct graph g;
+		struct diag d;
+		diag_init(&d);
+		if (graph_load(path, OPT_MOMENTUM, &g, &d) == 0) {
+			struct cost_totals t;
+			char b1[32], b2[32];
+			cost_totals(&g, &t);
+			printf("%-14s %12" PRId64 " %14s %16s %6" PRId64
+			       "  %s\n",
+			       g.name, t.params,
+			       human(b1, sizeof(b1),
+				     (double)cost_infer_flops_per_sample(&t),
+				     ""),
+			       human(b2, sizeof(b2),
+				     (double)cost_train_flops_per_sample(&t),
+				     ""),
+			       g.default_batch, g.description);
+			graph_release(&g);
+		} else {
+			diag_print(&d, stderr);
+			rc = EXIT_INPUT;
+		}
+		diag_release(&d);
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+	free(dir);
+	return rc;
 }
 
 int cmd_compile(int argc, char **argv)
@@ -237,6 +318,7 @@ int cmd_compile(int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"dot", required_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
+		{"list", no_argument, NULL, 'l'},
 		{0, 0, 0, 0},
 	};
 	long batch = 0;
@@ -259,21 +341,16 @@ int cmd_compile(int argc, char **argv)
 					"or adam, got '%s'",
 					optarg);
 			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'd':
-			dot = optarg;
-			break;
-		case 'h':
-			fputs(compile_help, stdout);
-			return EXIT_OK;
-		default:
-			return cli_usage_error("compile", "unknown option");
+		case 'j': json = 1; break;
+		case 'd': dot = optarg; break;
+		case 'h': fputs(compile_help, stdout); return EXIT_OK;
+		case 'l': return compile_list();
+		default: return cli_usage_error("compile", "unknown option");
 		}
 	}
 	if (optind != argc - 1)
-		return cli_usage_error("compile", "expected one network, got %d",
+		return cli_usage_error("compile",
+				       "expected one network, got %d",
 				       argc - optind);
 	struct diag d;
 	diag_init(&d);

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "traces/trace.h"
 
+/* clang-format off */
 static const char usage[] =
 	"usage: wafersim plot DIR [-o OUTDIR] [--heat-bin N] [--link-dirs]\n"
 	"                     [--pe-tracks N] [--no-gnuplot] [--no-graphviz]\n"
@@ -19,13 +20,15 @@ static const char usage[] =
 	"describes every file.\n"
 	"\n"
 	"  -o, --output DIR  write into DIR instead of the input directory\n"
-	"  --heat-bin N      PEs per heatmap pixel side (default: 1 up to 1024\n"
+	"  --heat-bin N      PEs per heatmap pixel side (default: 1 up to 1200\n"
 	"                    PEs a side, scaled up on small meshes)\n"
-	"  --link-dirs       one link heatmap per direction (if they were saved)\n"
+	"  --link-dirs       one link heatmap per direction (if they were saved:\n"
+	"                    run --trace-detail)\n"
 	"  --pe-tracks N     timeline tracks for N sampled PEs per stage (<= 16)\n"
 	"  --no-gnuplot      skip the gnuplot charts (CSV and scripts still)\n"
 	"  --no-graphviz     skip the network graph drawing\n"
 	"\nexample: wafersim plot out/uno-wse2 --heat-bin 2\n";
+/* clang-format on */
 
 int cmd_plot(int argc, char **argv)
 {
@@ -48,8 +51,8 @@ int cmd_plot(int argc, char **argv)
 		switch (c) {
 		case 'o': out_dir = optarg; break;
 		case 'b':
-			if (cli_parse_long("plot", "--heat-bin", optarg, 1, 4096,
-					   &v))
+			if (cli_parse_long("plot", "--heat-bin", optarg, 1,
+					   4096, &v))
 				return EXIT_USAGE;
 			o.heat_bin = (int)v;
 			break;
@@ -67,8 +70,9 @@ int cmd_plot(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage_error("plot", "expected one trace directory, "
-					       "got %d arguments",
+		return cli_usage_error("plot",
+				       "expected one trace directory, "
+				       "got %d arguments",
 				       argc - optind);
 	const char *dir = argv[optind];
 	struct diag d;

@@ -9,7 +9,9 @@
  *
  *   - a stage (one kernel on one rectangle) runs a task when its inputs have
  *     arrived at its edge, its PEs are free, and (forward) every consumer has
- *     room for the output (back-pressure: STAGE_INPUT_SLOTS samples queued);
+ *     room for the output (back-pressure: credits of STAGE_INPUT_SLOTS
+ *     samples plus what the path to the consumer holds at full rate and the
+ *     skew between the consumer's input paths, see credits_setup());
  *   - a task's input is broadcast across the rectangle, its partial sums are
  *     reduced along rows or columns, then the stage's output leaves on its
  *     routes; a route holds the links of its path for the serialisation of

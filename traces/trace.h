@@ -40,15 +40,15 @@
 #include "sim/report.h"
 
 struct trace_opts {
-	int pe_tracks;	 /* PEs sampled per stage, each its own timeline
-			    track (0: none; bounded by TRACE_MAX_PE_TRACKS) */
-	int heat_bin;	 /* PEs per heatmap pixel side; 0: automatic (one
-			    pixel per PE up to 1024 a side, scaled up below
-			    512) */
-	int link_dirs;	 /* also one link heatmap and CSV per direction */
-	int gnuplot;	 /* draw the gnuplot charts (default 1) */
-	int graphviz;	 /* draw the network graph (default 1) */
-	int quiet;	 /* no notes on stderr */
+	int pe_tracks; /* PEs sampled per stage, each its own timeline
+			  track (0: none; bounded by TRACE_MAX_PE_TRACKS) */
+	int heat_bin;  /* PEs per heatmap pixel side; 0: automatic (one
+			  pixel per PE up to 1200 a side, scaled up below
+			  512) */
+	int link_dirs; /* also one link heatmap and CSV per direction */
+	int gnuplot;   /* draw the gnuplot charts (default 1) */
+	int graphviz;  /* draw the network graph (default 1) */
+	int quiet;     /* no notes on stderr */
 };
 #define TRACE_MAX_PE_TRACKS 16
 /* Task and route spans a traced run records (engine_opts.max_spans): about

@@ -33,8 +33,14 @@
 #include "sim/util.h"
 #include "traces/trace_int.h"
 
-enum { SPAN_RECV = 0, SPAN_COMPUTE, SPAN_SEND, SPAN_STALL, SPAN_WAIT,
-       SPAN_KINDS };
+enum {
+	SPAN_RECV = 0,
+	SPAN_COMPUTE,
+	SPAN_SEND,
+	SPAN_STALL,
+	SPAN_WAIT,
+	SPAN_KINDS
+};
 static const char *const span_name[SPAN_KINDS] = {
 	"receive", "compute", "send", "stall (output full)", "wait (no input)"};
 static const char *const span_cat[SPAN_KINDS] = {"comm", "compute", "comm",
@@ -44,8 +50,8 @@ struct track {
 	FILE *f;
 	int tid;
 	double us_per_cycle;
-	int kind;	/* pending span, -1 none */
-	double t0, t1;	/* cycles */
+	int kind;      /* pending span, -1 none */
+	double t0, t1; /* cycles */
 	long n_events;
 };
 
@@ -119,18 +125,19 @@ static void stage_spans(const struct trace_data *t, int s, double scale,
 static void meta_pid(FILE *f, int pid, const char *what, int tid,
 		     const char *name, int sort)
 {
-	fprintf(f, ",\n{\"name\":\"%s\",\"ph\":\"M\",\"pid\":%d,\"tid\":%d,"
-		   "\"args\":{\"name\":",
+	fprintf(f,
+		",\n{\"name\":\"%s\",\"ph\":\"M\",\"pid\":%d,\"tid\":%d,"
+		"\"args\":{\"name\":",
 		what, pid, tid);
 	trace_json_str(f, name);
 	fprintf(f, "}}");
-	fprintf(f, ",\n{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":%d,"
-		   "\"tid\":%d,\"args\":{\"sort_index\":%d}}",
+	fprintf(f,
+		",\n{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":%d,"
+		"\"tid\":%d,\"args\":{\"sort_index\":%d}}",
 		pid, tid, sort);
 }
 
-static void meta(FILE *f, const char *what, int tid, const char *name,
-		 int sort)
+static void meta(FILE *f, const char *what, int tid, const char *name, int sort)
 {
 	meta_pid(f, 1, what, tid, name, sort);
 }
@@ -144,9 +151,9 @@ static double us_of(double cycles, double usc)
 static const char *const pass_of_kind[] = {"fwd", "bwd", "update"};
 
 /* One recorded span [t0, t1) cycles on (pid, tid), with args. */
-static void rspan(FILE *f, int pid, int tid, const char *name,
-		  const char *cat, double t0, double t1, double usc,
-		  const char *pass, uint32_t sample, double waited)
+static void rspan(FILE *f, int pid, int tid, const char *name, const char *cat,
+		  double t0, double t1, double usc, const char *pass,
+		  uint32_t sample, double waited)
 {
 	double b = us_of(t0, usc), e = us_of(t1, usc);
 	if (!(e > b))
@@ -178,32 +185,35 @@ static void stage_recorded(const struct trace_data *t, int s, double usc,
 			continue;
 		double t0 = a->t0 < at ? at : a->t0;
 		if (t0 > at)
-			rspan(f, 1, s + 1, span_name[SPAN_WAIT], span_cat[SPAN_WAIT],
-			      at, t0, usc, NULL, 0, -1);
+			rspan(f, 1, s + 1, span_name[SPAN_WAIT],
+			      span_cat[SPAN_WAIT], at, t0, usc, NULL, 0, -1);
 		if (a->kind == STATS_SPAN_STALL) {
 			rspan(f, 1, s + 1, span_name[SPAN_STALL],
-			      span_cat[SPAN_STALL], t0, a->t1, usc, NULL, 0, -1);
+			      span_cat[SPAN_STALL], t0, a->t1, usc, NULL, 0,
+			      -1);
 		} else {
 			const char *pass = pass_of_kind[a->kind];
 			double comm = a->t1 - a->t0 - a->comp;
 			comm = comm < 0 ? 0 : comm;
 			double recv = comm * ts->recv_share;
 			double x = t0;
-			rspan(f, 1, s + 1, span_name[SPAN_RECV], span_cat[SPAN_RECV],
-			      x, x + recv, usc, pass, a->sample, -1);
+			rspan(f, 1, s + 1, span_name[SPAN_RECV],
+			      span_cat[SPAN_RECV], x, x + recv, usc, pass,
+			      a->sample, -1);
 			x += recv;
 			double c1 = x + a->comp > a->t1 ? a->t1 : x + a->comp;
 			rspan(f, 1, s + 1, span_name[SPAN_COMPUTE],
-			      span_cat[SPAN_COMPUTE], x, c1, usc, pass, a->sample,
-			      -1);
-			rspan(f, 1, s + 1, span_name[SPAN_SEND], span_cat[SPAN_SEND],
-			      c1, a->t1, usc, pass, a->sample, -1);
+			      span_cat[SPAN_COMPUTE], x, c1, usc, pass,
+			      a->sample, -1);
+			rspan(f, 1, s + 1, span_name[SPAN_SEND],
+			      span_cat[SPAN_SEND], c1, a->t1, usc, pass,
+			      a->sample, -1);
 		}
 		at = a->t1 > at ? a->t1 : at;
 	}
 	if (t->total_cycles > at)
-		rspan(f, 1, s + 1, span_name[SPAN_WAIT], span_cat[SPAN_WAIT], at,
-		      t->total_cycles, usc, NULL, 0, -1);
+		rspan(f, 1, s + 1, span_name[SPAN_WAIT], span_cat[SPAN_WAIT],
+		      at, t->total_cycles, usc, NULL, 0, -1);
 }
 
 static void routes_recorded(const struct trace_data *t, double usc, FILE *f)
@@ -213,13 +223,14 @@ static void routes_recorded(const struct trace_data *t, double usc, FILE *f)
 		   "streamed)\"}}");
 	for (int r = 0; r < t->n_routes; r++) {
 		const struct trace_route *tr = &t->routes[r];
-		char *name = xasprintf(
-			"route %d: %s -> %s (%s)", r,
-			tr->src >= 0 && tr->src < t->n_stages ? t->stages[tr->src].name
-							      : "host",
-			tr->dst >= 0 && tr->dst < t->n_stages ? t->stages[tr->dst].name
-							      : "host",
-			tr->pass);
+		char *name = xasprintf("route %d: %s -> %s (%s)", r,
+				       tr->src >= 0 && tr->src < t->n_stages
+					       ? t->stages[tr->src].name
+					       : "host",
+				       tr->dst >= 0 && tr->dst < t->n_stages
+					       ? t->stages[tr->dst].name
+					       : "host",
+				       tr->pass);
 		meta_pid(f, 2, "thread_name", r + 1, name, r);
 		free(name);
 	}
@@ -232,8 +243,8 @@ static void routes_recorded(const struct trace_data *t, double usc, FILE *f)
 		}
 		if (a->kind != STATS_SPAN_ROUTE)
 			continue;
-		rspan(f, 2, a->id + 1, "stream", "comm", a->t0, a->t1, usc, NULL,
-		      a->sample, waited);
+		rspan(f, 2, a->id + 1, "stream", "comm", a->t0, a->t1, usc,
+		      NULL, a->sample, waited);
 		waited = 0;
 	}
 }
@@ -241,8 +252,9 @@ static void routes_recorded(const struct trace_data *t, double usc, FILE *f)
 static void counter(FILE *f, const char *name, double ts_us, double v)
 {
 	char buf[32];
-	fprintf(f, ",\n{\"name\":\"%s\",\"ph\":\"C\",\"pid\":1,\"ts\":%.6f,"
-		   "\"args\":{\"value\":%s}}",
+	fprintf(f,
+		",\n{\"name\":\"%s\",\"ph\":\"C\",\"pid\":1,\"ts\":%.6f,"
+		"\"args\":{\"value\":%s}}",
 		name, ts_us, fmt_double_exact(buf, isfinite(v) ? v : 0));
 }
 
@@ -273,7 +285,8 @@ int trace_chrome_write(const struct trace_data *t, const char *dir,
 		t->n_spans > 0 && t->spans_dropped == 0
 			? "per task, recorded by the engine"
 			: "per time window, see docs/traces.md");
-	char *pname = xasprintf("%s on %s (%s)", t->network, t->machine, t->job);
+	char *pname =
+		xasprintf("%s on %s (%s)", t->network, t->machine, t->job);
 	fprintf(f, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,"
 		   "\"args\":{\"name\":");
 	trace_json_str(f, pname);
@@ -284,9 +297,9 @@ int trace_chrome_write(const struct trace_data *t, const char *dir,
 	int recorded = t->n_spans > 0 && t->spans_dropped == 0;
 	for (int s = 0; s < t->n_stages; s++) {
 		const struct trace_stage *ts = &t->stages[s];
-		char *name = xasprintf("%d %s (%s %dx%d at %d,%d)", s, ts->name,
-				       ts->kind, ts->r.w, ts->r.h, ts->r.x,
-				       ts->r.y);
+		char *name =
+			xasprintf("%d %s (%s %dx%d at %d,%d)", s, ts->name,
+				  ts->kind, ts->r.w, ts->r.h, ts->r.x, ts->r.y);
 		meta(f, "thread_name", s + 1, name, sort++);
 		free(name);
 		if (recorded) {
@@ -295,22 +308,27 @@ int trace_chrome_write(const struct trace_data *t, const char *dir,
 			struct track k = {f, s + 1, usc, -1, 0, 0, 0};
 			stage_spans(t, s, 1.0, &k);
 		}
-		int np = o->pe_tracks < TRACE_MAX_PE_TRACKS ? o->pe_tracks
-							    : TRACE_MAX_PE_TRACKS;
+		int np = o->pe_tracks < TRACE_MAX_PE_TRACKS
+				 ? o->pe_tracks
+				 : TRACE_MAX_PE_TRACKS;
 		int64_t area = (int64_t)ts->r.w * ts->r.h;
 		for (int i = 0; i < np && t->pe_util && area > 0; i++) {
 			/* evenly along the rectangle's diagonal */
-			int64_t px = ts->r.x + (int64_t)ts->r.w * (2 * i + 1) / (2 * np);
-			int64_t py = ts->r.y + (int64_t)ts->r.h * (2 * i + 1) / (2 * np);
+			int64_t px = ts->r.x +
+				     (int64_t)ts->r.w * (2 * i + 1) / (2 * np);
+			int64_t py = ts->r.y +
+				     (int64_t)ts->r.h * (2 * i + 1) / (2 * np);
 			if (px >= t->width || py >= t->height)
 				continue;
-			double busy = t->pe_util[py * t->width + px] * t->total_cycles;
+			double busy = t->pe_util[py * t->width + px] *
+				      t->total_cycles;
 			double scale = ts->ref_busy_cycles > 0
 					       ? busy / ts->ref_busy_cycles
 					       : 0;
 			int tid = 100000 + s * TRACE_MAX_PE_TRACKS + i;
-			name = xasprintf("  PE (%lld,%lld) of %s", (long long)px,
-					 (long long)py, ts->name);
+			name = xasprintf("  PE (%lld,%lld) of %s",
+					 (long long)px, (long long)py,
+					 ts->name);
 			meta(f, "thread_name", tid, name, sort++);
 			free(name);
 			struct track kp = {f, tid, usc, -1, 0, 0, 0};

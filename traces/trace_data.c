@@ -96,8 +96,8 @@ float trace_link_max(const struct trace_data *t, int64_t id)
 static const char *kind_name(enum kernel_kind k)
 {
 	static const char *const n[KERNEL_COUNT] = {
-		"dense", "conv", "matmul", "attention", "embedding",
-		"elementwise", "loss"};
+		"dense",     "conv",	    "matmul", "attention",
+		"embedding", "elementwise", "loss"};
 	return (unsigned)k < KERNEL_COUNT ? n[k] : "?";
 }
 
@@ -167,8 +167,9 @@ static void build_graph(const struct graph *g, const struct plan *p,
 			int dashed = 0;
 			if (k < l->n_in) {
 				const struct tensor *x = &g->tensors[l->in[k]];
-				from = x->producer >= 0 ? x->producer
-							: node_of_input[l->in[k]];
+				from = x->producer >= 0
+					       ? x->producer
+					       : node_of_input[l->in[k]];
 				label = shape_str(x);
 			} else {
 				if (l->param_owner == i || l->param_owner < 0)
@@ -179,8 +180,9 @@ static void build_graph(const struct graph *g, const struct plan *p,
 			}
 			if (t->n_edges == cap) {
 				cap *= 2;
-				t->edges = xrealloc(t->edges, (size_t)cap *
-								      sizeof(*t->edges));
+				t->edges = xrealloc(t->edges,
+						    (size_t)cap *
+							    sizeof(*t->edges));
 			}
 			t->edges[t->n_edges++] =
 				(struct trace_edge){from, i, label, dashed};
@@ -200,7 +202,7 @@ int trace_data_build(const struct report_in *r, struct trace_data *t)
 	t->strategy = xstrdup(p->strategy ? p->strategy : "?");
 	t->job = xstrdup(r->train ? "train" : "infer");
 	t->mode = xstrdup(st && st->mode == MODE_STREAMING ? "streaming"
-							    : "pipelined");
+							   : "pipelined");
 	t->width = m->width;
 	t->height = m->height;
 	t->clock_ghz = m->clock_ghz;
@@ -224,8 +226,10 @@ int trace_data_build(const struct report_in *r, struct trace_data *t)
 		double rin = 0, rout = 0;
 		for (int k = PASS_FWD; k <= PASS_BWD_DATA; k++) {
 			const struct kernel_work *w = &ps->work[k];
-			rin += (double)w->bcast_wavelets + w->halo_wavelets / 2.0;
-			rout += (double)w->reduce_wavelets + w->halo_wavelets / 2.0;
+			rin += (double)w->bcast_wavelets +
+			       w->halo_wavelets / 2.0;
+			rout += (double)w->reduce_wavelets +
+				w->halo_wavelets / 2.0;
 		}
 		ts->recv_share = rin + rout > 0 ? rin / (rin + rout) : 0.5;
 		if (st && s < st->n_stages) {
@@ -234,7 +238,8 @@ int trace_data_build(const struct report_in *r, struct trace_data *t)
 			ts->comm_cycles = (double)ss->comm_cycles;
 			ts->wait_in_cycles = (double)ss->wait_in_cycles;
 			ts->wait_out_cycles = (double)ss->wait_out_cycles;
-			ts->ref_busy_cycles = ts->compute_cycles + ts->comm_cycles;
+			ts->ref_busy_cycles =
+				ts->compute_cycles + ts->comm_cycles;
 			ts->fma = (double)ss->fma;
 			ts->limit = xstrdup(stats_limit_name(ss->limit));
 		} else {
@@ -244,8 +249,9 @@ int trace_data_build(const struct report_in *r, struct trace_data *t)
 	/* the engine adds reversed forward routes (stage to stage, in plan
 	 * order) for gradients when a training plan has no backward routes;
 	 * its statistics and spans index them after the plan's */
-	int n_extra = st && st->n_routes > p->n_routes ? st->n_routes - p->n_routes
-						       : 0;
+	int n_extra = st && st->n_routes > p->n_routes
+			      ? st->n_routes - p->n_routes
+			      : 0;
 	t->n_routes = p->n_routes + n_extra;
 	t->routes = xcalloc((size_t)t->n_routes + 1, sizeof(*t->routes));
 	for (int i = 0; i < p->n_routes; i++) {
@@ -255,17 +261,20 @@ int trace_data_build(const struct report_in *r, struct trace_data *t)
 		tr->dst = pr->dst_stage;
 		tr->color = pr->color;
 		tr->pass = xstrdup(pass_name(pr->pass));
-		tr->wavelets = st && i < st->n_routes ? st->routes[i].wavelets : 0;
+		tr->wavelets =
+			st && i < st->n_routes ? st->routes[i].wavelets : 0;
 		tr->n_points = pr->n_points;
-		tr->points = xcalloc((size_t)pr->n_points + 1,
-				     sizeof(*tr->points));
+		tr->points =
+			xcalloc((size_t)pr->n_points + 1, sizeof(*tr->points));
 		if (pr->n_points)
 			memcpy(tr->points, pr->points,
 			       (size_t)pr->n_points * sizeof(*tr->points));
 	}
-	for (int i = 0, e = p->n_routes; i < p->n_routes && e < t->n_routes; i++) {
+	for (int i = 0, e = p->n_routes; i < p->n_routes && e < t->n_routes;
+	     i++) {
 		const struct plan_route *pr = &p->routes[i];
-		if (pr->pass != PASS_FWD || pr->src_stage < 0 || pr->dst_stage < 0)
+		if (pr->pass != PASS_FWD || pr->src_stage < 0 ||
+		    pr->dst_stage < 0)
 			continue;
 		struct trace_route *tr = &t->routes[e];
 		tr->src = pr->dst_stage;
@@ -274,7 +283,8 @@ int trace_data_build(const struct report_in *r, struct trace_data *t)
 		tr->pass = xstrdup(pass_name(PASS_BWD_DATA));
 		tr->wavelets = st->routes[e].wavelets;
 		tr->n_points = pr->n_points;
-		tr->points = xcalloc((size_t)pr->n_points + 1, sizeof(*tr->points));
+		tr->points =
+			xcalloc((size_t)pr->n_points + 1, sizeof(*tr->points));
 		for (int k = 0; k < pr->n_points; k++)
 			tr->points[k] = pr->points[pr->n_points - 1 - k];
 		e++;
@@ -302,7 +312,8 @@ int trace_data_build(const struct report_in *r, struct trace_data *t)
 			busy_pe_cycles += b * (double)t->stages[s].pes;
 		}
 		double wc = t->window_cycles > 0 ? t->window_cycles : 1;
-		t->win_pe_util[w] = all_pes > 0 ? busy_pe_cycles / (all_pes * wc) : 0;
+		t->win_pe_util[w] =
+			all_pes > 0 ? busy_pe_cycles / (all_pes * wc) : 0;
 		t->win_fabric_util[w] =
 			links > 0 ? st->win.wavelet_hops[w] / (links * wc) : 0;
 		t->win_power_w[w] = energy_window_power_w(st, m, w);
@@ -316,15 +327,18 @@ int trace_data_build(const struct report_in *r, struct trace_data *t)
 	if (st->pe_busy_cycles && st->width == m->width &&
 	    st->height == m->height) {
 		int64_t n = st->width * st->height;
-		double tot = st->total_cycles > 0 ? (double)st->total_cycles : 1;
+		double tot =
+			st->total_cycles > 0 ? (double)st->total_cycles : 1;
 		t->pe_util = xmalloc((size_t)n * sizeof(float));
 		for (int64_t i = 0; i < n; i++)
-			t->pe_util[i] = (float)((double)st->pe_busy_cycles[i] / tot);
+			t->pe_util[i] =
+				(float)((double)st->pe_busy_cycles[i] / tot);
 		if (st->link_wavelets) {
 			t->link_util = xmalloc((size_t)n * 4 * sizeof(float));
 			for (int64_t i = 0; i < n * 4; i++)
 				t->link_util[i] =
-					(float)((double)st->link_wavelets[i] / tot);
+					(float)((double)st->link_wavelets[i] /
+						tot);
 			t->link_dirs_saved = 1;
 		}
 	}
@@ -333,9 +347,9 @@ int trace_data_build(const struct report_in *r, struct trace_data *t)
 	t->spans = xcalloc((size_t)st->n_spans + 1, sizeof(*t->spans));
 	for (int64_t i = 0; i < st->n_spans; i++) {
 		const struct stats_span *a = &st->spans[i];
-		t->spans[i] = (struct trace_span){(double)a->t0, (double)a->t1,
-						  (double)a->comp_cycles, a->id,
-						  a->sample, a->kind};
+		t->spans[i] = (struct trace_span){
+			(double)a->t0, (double)a->t1, (double)a->comp_cycles,
+			a->id,	       a->sample,     a->kind};
 	}
 	if (r->gpu.present) {
 		struct trace_gpu *gp = &t->gpu;
@@ -358,8 +372,9 @@ int trace_data_build(const struct report_in *r, struct trace_data *t)
 				gp->energy_ratio[k] = f.energy_ratio_infer[k];
 			}
 		}
-		gp->wafer_s = gp->train ? f.train_s
-					: (f.pred_per_s > 0 ? 1 / f.pred_per_s : 0);
+		gp->wafer_s =
+			gp->train ? f.train_s
+				  : (f.pred_per_s > 0 ? 1 / f.pred_per_s : 0);
 		gp->wafer_j = gp->train ? f.train_j : f.pred_j;
 	}
 	return 0;
@@ -371,7 +386,8 @@ static void num(FILE *f, const char *key, double v, int comma)
 {
 	char buf[32];
 	fprintf(f, "\"%s\": %s%s", key,
-		isfinite(v) ? fmt_double_exact(buf, v) : "null", comma ? ", " : "");
+		isfinite(v) ? fmt_double_exact(buf, v) : "null",
+		comma ? ", " : "");
 }
 
 static void str(FILE *f, const char *key, const char *v, int comma)
@@ -421,8 +437,9 @@ static int save_grid(const struct trace_data *t, const char *dir,
 					buf[0] = '0';
 					blen = 1;
 				} else {
-					blen = (size_t)snprintf(buf, sizeof(buf),
-								"%.6g", (double)f);
+					blen = (size_t)snprintf(
+						buf, sizeof(buf), "%.6g",
+						(double)f);
 				}
 			}
 			if (x)
@@ -539,9 +556,11 @@ int trace_data_save(const struct trace_data *t, const char *dir,
 	for (int64_t i = 0; i < t->n_spans; i++) {
 		const struct trace_span *a = &t->spans[i];
 		char b0[32], b1[32], b2[32];
-		fprintf(f, "%s[%d, %d, %u, %s, %s, %s]", i ? (i % 4 ? ", " : ",\n      ") : "",
-			a->kind, a->id, a->sample, fmt_double_exact(b0, a->t0),
-			fmt_double_exact(b1, a->t1), fmt_double_exact(b2, a->comp));
+		fprintf(f, "%s[%d, %d, %u, %s, %s, %s]",
+			i ? (i % 4 ? ", " : ",\n      ") : "", a->kind, a->id,
+			a->sample, fmt_double_exact(b0, a->t0),
+			fmt_double_exact(b1, a->t1),
+			fmt_double_exact(b2, a->comp));
 	}
 	fprintf(f, "]");
 	fprintf(f, "},\n  \"gpu\": ");
@@ -594,12 +613,13 @@ static const struct json_value *need(struct loader *L,
 				     const char *key, enum json_type type)
 {
 	const struct json_value *v = json_get(obj, key);
-	static const char *const tn[] = {"null", "a boolean", "a number",
-					 "a string", "an array", "an object"};
+	static const char *const tn[] = {"null",     "a boolean", "a number",
+					 "a string", "an array",  "an object"};
 	if (!v || v->type != type) {
 		diag_add(L->d, L->file, v ? v->line : obj->line,
-			 v ? v->col : obj->col, "trace: '%s' must be %s, got %s",
-			 key, tn[type], v ? tn[v->type] : "nothing");
+			 v ? v->col : obj->col,
+			 "trace: '%s' must be %s, got %s", key, tn[type],
+			 v ? tn[v->type] : "nothing");
 		L->bad = 1;
 		return NULL;
 	}
@@ -705,8 +725,9 @@ int trace_data_load(const char *dir, struct trace_data *t, struct diag *d)
 	struct loader L = {path, d, 0};
 	const char *fmt = json_string_at(&root, "format");
 	if (root.type != JSON_OBJECT || !fmt || strcmp(fmt, TRACE_FORMAT)) {
-		diag_add(d, path, 1, 1, "trace: 'format' must be '%s', got '%s'",
-			 TRACE_FORMAT, fmt ? fmt : "nothing");
+		diag_add(d, path, 1, 1,
+			 "trace: 'format' must be '%s', got '%s'", TRACE_FORMAT,
+			 fmt ? fmt : "nothing");
 		json_release(&root);
 		free(path);
 		return WS_EINPUT;
@@ -723,7 +744,8 @@ int trace_data_load(const char *dir, struct trace_data *t, struct diag *d)
 	t->total_cycles = get_num(&L, &root, "total_cycles");
 	t->avg_power_w = get_num(&L, &root, "avg_power_w");
 	t->energy_j = get_num(&L, &root, "energy_j");
-	if (t->width < 0 || t->height < 0 || t->width * t->height > (1LL << 26)) {
+	if (t->width < 0 || t->height < 0 ||
+	    t->width * t->height > (1LL << 26)) {
 		diag_add(d, path, 0, 0, "trace: mesh %lldx%lld out of range",
 			 (long long)t->width, (long long)t->height);
 		L.bad = 1;
@@ -832,8 +854,9 @@ int trace_data_load(const char *dir, struct trace_data *t, struct diag *d)
 		double n = get_num(&L, w, "n");
 		t->n_win = n >= 0 && n <= 1 << 20 ? (int)n : 0;
 		t->window_cycles = get_num(&L, w, "window_cycles");
-		t->stage_busy = get_nums(&L, w, "stage_busy",
-					 (size_t)t->n_win * (size_t)t->n_stages);
+		t->stage_busy =
+			get_nums(&L, w, "stage_busy",
+				 (size_t)t->n_win * (size_t)t->n_stages);
 		t->win_pe_util = get_nums(&L, w, "pe_util", (size_t)t->n_win);
 		t->win_fabric_util =
 			get_nums(&L, w, "fabric_util", (size_t)t->n_win);
@@ -842,8 +865,10 @@ int trace_data_load(const char *dir, struct trace_data *t, struct diag *d)
 	const struct json_value *sp = json_get(&root, "spans");
 	if (sp && sp->type == JSON_OBJECT) { /* absent: window spans */
 		t->spans_dropped = (int64_t)get_num(&L, sp, "dropped");
-		const struct json_value *rows = need(&L, sp, "rows", JSON_ARRAY);
-		t->spans = xcalloc((rows ? rows->len : 0) + 1, sizeof(*t->spans));
+		const struct json_value *rows =
+			need(&L, sp, "rows", JSON_ARRAY);
+		t->spans =
+			xcalloc((rows ? rows->len : 0) + 1, sizeof(*t->spans));
 		for (size_t i = 0; rows && i < rows->len; i++) {
 			const struct json_value *q = &rows->items[i];
 			int ok = q->type == JSON_ARRAY && q->len == 6;
@@ -868,11 +893,12 @@ int trace_data_load(const char *dir, struct trace_data *t, struct diag *d)
 			int lim = sa->kind >= STATS_SPAN_ROUTE ? t->n_routes
 							       : t->n_stages;
 			if (sa->id < 0 || sa->id >= lim) {
-				diag_add(d, path, q->line, q->col,
-					 "trace: span names %s %d, there are %d",
-					 sa->kind >= STATS_SPAN_ROUTE ? "route"
-								    : "stage",
-					 sa->id, lim);
+				diag_add(
+					d, path, q->line, q->col,
+					"trace: span names %s %d, there are %d",
+					sa->kind >= STATS_SPAN_ROUTE ? "route"
+								     : "stage",
+					sa->id, lim);
 				L.bad = 1;
 				break;
 			}
@@ -887,7 +913,8 @@ int trace_data_load(const char *dir, struct trace_data *t, struct diag *d)
 		gp->train = (int)get_num(&L, g, "train");
 		gp->wafer_s = get_num(&L, g, "wafer_s");
 		gp->wafer_j = get_num(&L, g, "wafer_j");
-		const char *keys[4] = {"gpu_s", "gpu_j", "speedup", "energy_ratio"};
+		const char *keys[4] = {"gpu_s", "gpu_j", "speedup",
+				       "energy_ratio"};
 		double *dst[4] = {gp->gpu_s, gp->gpu_j, gp->speedup,
 				  gp->energy_ratio};
 		for (int k = 0; k < 4; k++) {
@@ -913,11 +940,13 @@ int trace_data_load(const char *dir, struct trace_data *t, struct diag *d)
 		if (li && *li) {
 			t->link_util = xcalloc((size_t)n * 4, sizeof(float));
 			t->link_dirs_saved = dirs != 0;
-			for (int k = 0; k < (dirs != 0 ? 4 : 1) && !L.bad; k++) {
+			for (int k = 0; k < (dirs != 0 ? 4 : 1) && !L.bad;
+			     k++) {
 				char name[64];
 				if (dirs != 0)
 					snprintf(name, sizeof(name),
-						 "link_util_%s.csv", dir_names[k]);
+						 "link_util_%s.csv",
+						 dir_names[k]);
 				else
 					snprintf(name, sizeof(name),
 						 "link_util.csv");

@@ -16,7 +16,8 @@ static const char *shape_of(const char *op)
 {
 	if (!strcmp(op, "input"))
 		return "invhouse";
-	if (!strcmp(op, "dense") || !strcmp(op, "conv") || !strcmp(op, "matmul"))
+	if (!strcmp(op, "dense") || !strcmp(op, "conv") ||
+	    !strcmp(op, "matmul"))
 		return "box";
 	if (!strcmp(op, "attention"))
 		return "hexagon";
@@ -60,10 +61,11 @@ static char *dot_text(const struct trace_data *t, size_t *len)
 	esc(f, t->network);
 	fprintf(f, " on ");
 	esc(f, t->machine);
-	fprintf(f, ": layers, shapes, forward cost per sample, placement\";\n"
-		   "  node [fontname=\"DejaVu Sans\", fontsize=10, style=filled,"
-		   " fillcolor=white];\n  edge [fontname=\"DejaVu Sans\","
-		   " fontsize=8, color=\"#555555\"];\n");
+	fprintf(f,
+		": layers, shapes, forward cost per sample, placement\";\n"
+		"  node [fontname=\"DejaVu Sans\", fontsize=10, style=filled,"
+		" fillcolor=white];\n  edge [fontname=\"DejaVu Sans\","
+		" fontsize=8, color=\"#555555\"];\n");
 	/* big networks: the PNG is scaled down to at most 30 x 100 inches
 	 * (the SVG keeps every detail) */
 	if (t->n_nodes > 150)
@@ -83,17 +85,19 @@ static char *dot_text(const struct trace_data *t, size_t *len)
 		if (n->stage >= 0) {
 			const struct trace_stage *s = &t->stages[n->stage];
 			struct trace_rgb col = trace_qual(n->stage);
-			fprintf(f, "\\nstage %d: %dx%d at (%d,%d)\", "
-				   "fillcolor=\"#%02x%02x%02x\"",
+			fprintf(f,
+				"\\nstage %d: %dx%d at (%d,%d)\", "
+				"fillcolor=\"#%02x%02x%02x\"",
 				n->stage, s->r.w, s->r.h, s->r.x, s->r.y, col.r,
 				col.g, col.b);
 			struct trace_rgb ink = trace_ink_on(col);
 			if (ink.r)
 				fprintf(f, ", fontcolor=white");
 		} else {
-			fprintf(f, "\"%s", !strcmp(n->op, "input")
-						   ? ", fillcolor=\"#e8e8e8\""
-						   : "");
+			fprintf(f, "\"%s",
+				!strcmp(n->op, "input")
+					? ", fillcolor=\"#e8e8e8\""
+					: "");
 		}
 		fprintf(f, "];\n");
 	}
@@ -138,9 +142,9 @@ int trace_graph_start(const struct trace_data *t, const char *dir,
 	 * linking libgvc into wafersim is not possible while compiler/graph.c
 	 * defines graph_init(), a name libgvc's own layout code calls
 	 * internally (the program's definition wins and layout crashes). */
-	const char *argv[] = {"dot",	     "-Tsvg", "-o", "graph.svg.tmp",
-			      "-Tpng",	     "-o",    "graph.png.tmp",
-			      "graph.dot", NULL};
+	const char *argv[] = {"dot",	       "-Tsvg",	    "-o",
+			      "graph.svg.tmp", "-Tpng",	    "-o",
+			      "graph.png.tmp", "graph.dot", NULL};
 	*job = trace_tool_start(dir, argv);
 	return 0;
 }
@@ -153,7 +157,8 @@ void trace_graph_finish(const char *dir, long job, const struct trace_opts *o)
 	int bad = trace_tmp_commit(dir, "graph.svg.tmp", ok);
 	bad |= trace_tmp_commit(dir, "graph.png.tmp", ok);
 	if (bad && !o->quiet)
-		fprintf(stderr, "note: Graphviz 'dot' is missing or failed: the "
-				"graph is not drawn (graph.dot is in %s)\n",
+		fprintf(stderr,
+			"note: Graphviz 'dot' is missing or failed: the "
+			"graph is not drawn (graph.dot is in %s)\n",
 			dir);
 }

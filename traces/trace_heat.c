@@ -2,7 +2,7 @@
  * trace_heat.c: wafer heatmaps (PE utilisation, link utilisation, SRAM
  * occupancy) and the placement map, drawn in C (trace_png.h).
  *
- * One pixel per PE up to 1024 PEs a side (WSE-2: 757 x 996), scaled up for
+ * One pixel per PE up to 1200 PEs a side (WSE-2 757 x 996, WSE-3 762 x 1176), scaled up for
  * small meshes, binned (mean of the PEs under a pixel) beyond, or as asked
  * by opts.heat_bin.  PEs that no stage uses are grey on the PE and SRAM
  * maps, so "idle" and "unused" do not look alike.
@@ -17,16 +17,15 @@
 
 #define UNUSED_GREY ((struct trace_rgb){0xd9, 0xd9, 0xd9})
 
-void trace_heat_scale(int64_t w, int64_t h, int heat_bin, int *scale,
-		      int *bin)
+void trace_heat_scale(int64_t w, int64_t h, int heat_bin, int *scale, int *bin)
 {
 	int64_t m = w > h ? w : h;
 	*scale = 1;
 	*bin = 1;
 	if (heat_bin > 0)
 		*bin = heat_bin;
-	else if (m > 1024)
-		*bin = (int)((m + 1023) / 1024);
+	else if (m > 1200)
+		*bin = (int)((m + 1199) / 1200);
 	else if (m > 0 && m < 512)
 		*scale = (int)(512 / m);
 }
@@ -96,7 +95,8 @@ static int heat_draw(const struct trace_data *t, const char *dir,
 							       ? UNUSED_GREY
 							       : lastc;
 				if (scale == 1)
-					trace_put(&c, mx + (int)x, my + (int)y, col);
+					trace_put(&c, mx + (int)x, my + (int)y,
+						  col);
 				else
 					trace_fill(&c, mx + (int)x * scale,
 						   my + (int)y * scale, scale,
@@ -108,7 +108,9 @@ static int heat_draw(const struct trace_data *t, const char *dir,
 				double sum = 0;
 				int n = 0;
 				for (int64_t y = (int64_t)py * bin;
-				     y < (int64_t)(py + 1) * bin && y < t->height; y++)
+				     y < (int64_t)(py + 1) * bin &&
+				     y < t->height;
+				     y++)
 					for (int64_t x = (int64_t)px * bin;
 					     x < (int64_t)(px + 1) * bin &&
 					     x < t->width;
@@ -171,8 +173,10 @@ int trace_heat_write(const struct trace_data *t, const char *dir,
 		double sum = 0;
 		for (int64_t i = 0; i < n; i++)
 			sum += used[i] ? t->pe_util[i] : 0;
-		struct heat h = {.file = "heat_pe.png", .unit = "busy frac",
-				 .v = t->pe_util, .used = used,
+		struct heat h = {.file = "heat_pe.png",
+				 .unit = "busy frac",
+				 .v = t->pe_util,
+				 .used = used,
 				 .hi = nice_ceil(max_of(t->pe_util, n))};
 		title = xasprintf("PE utilisation: %s on %s (%s)", t->network,
 				  t->machine, t->job);
@@ -187,14 +191,16 @@ int trace_heat_write(const struct trace_data *t, const char *dir,
 	}
 	/* link utilisation: busiest outgoing link, then each direction */
 	static const char *const dn[4] = {"east", "west", "south", "north"};
-	for (int k = -1; !rc && t->link_util && k < (o->link_dirs ? 4 : 0); k++) {
+	for (int k = -1; !rc && t->link_util && k < (o->link_dirs ? 4 : 0);
+	     k++) {
 		if (k >= 0 && !t->link_dirs_saved)
 			break;
 		for (int64_t i = 0; i < n; i++)
-			v[i] = k < 0 ? trace_link_max(t, i) : t->link_util[i * 4 + k];
+			v[i] = k < 0 ? trace_link_max(t, i)
+				     : t->link_util[i * 4 + k];
 		char file[64];
-		snprintf(file, sizeof(file), k < 0 ? "heat_link.png"
-						   : "heat_link_%s.png",
+		snprintf(file, sizeof(file),
+			 k < 0 ? "heat_link.png" : "heat_link_%s.png",
 			 k < 0 ? "" : dn[k]);
 		/* a link carries at most one wavelet per cycle: the scale
 		 * tops at that; more (the engine counting a stream's lanes
@@ -203,8 +209,10 @@ int trace_heat_write(const struct trace_data *t, const char *dir,
 		int64_t over = 0;
 		for (int64_t i = 0; i < n; i++)
 			over += v[i] > 1.0f;
-		struct heat h = {.file = file, .unit = "wavelet/cyc",
-				 .v = v, .used = NULL,
+		struct heat h = {.file = file,
+				 .unit = "wavelet/cyc",
+				 .v = v,
+				 .used = NULL,
 				 .hi = top > 1 ? 1 : nice_ceil(top)};
 		title = xasprintf("Link utilisation%s%s: %s on %s (%s)",
 				  k < 0 ? "" : ", ", k < 0 ? "" : dn[k],
@@ -222,21 +230,26 @@ int trace_heat_write(const struct trace_data *t, const char *dir,
 	/* SRAM occupancy: the fullest PE of each stage stands for its stage */
 	if (!rc) {
 		memset(v, 0, (size_t)n * sizeof(float));
-		double cap = t->sram_bytes_per_pe > 0 ? (double)t->sram_bytes_per_pe
-						      : 1;
+		double cap = t->sram_bytes_per_pe > 0
+				     ? (double)t->sram_bytes_per_pe
+				     : 1;
 		double worst = 0;
 		for (int s = 0; s < t->n_stages; s++) {
 			const struct rect *r = &t->stages[s].r;
 			double f = (double)t->stages[s].sram_bytes / cap;
 			worst = f > worst ? f : worst;
 			for (int64_t y = r->y; y < (int64_t)r->y + r->h; y++)
-				for (int64_t x = r->x; x < (int64_t)r->x + r->w; x++)
+				for (int64_t x = r->x; x < (int64_t)r->x + r->w;
+				     x++)
 					if (x >= 0 && y >= 0 && x < t->width &&
 					    y < t->height)
 						v[y * t->width + x] = (float)f;
 		}
-		struct heat h = {.file = "heat_sram.png", .unit = "SRAM frac",
-				 .v = v, .used = used, .hi = nice_ceil(worst)};
+		struct heat h = {.file = "heat_sram.png",
+				 .unit = "SRAM frac",
+				 .v = v,
+				 .used = used,
+				 .hi = nice_ceil(worst)};
 		title = xasprintf("SRAM occupancy: %s on %s", t->network,
 				  t->machine);
 		h.title = title;
@@ -254,8 +267,8 @@ int trace_heat_write(const struct trace_data *t, const char *dir,
 
 /* ---- placement map ------------------------------------------------------ */
 
-#define ROUTE_FWD ((struct trace_rgb){0x10, 0x10, 0x10})
-#define ROUTE_BWD ((struct trace_rgb){0xc0, 0x00, 0x00})
+#define ROUTE_FWD    ((struct trace_rgb){0x10, 0x10, 0x10})
+#define ROUTE_BWD    ((struct trace_rgb){0xc0, 0x00, 0x00})
 #define LEGEND_CHARS 38
 
 int trace_place_write(const struct trace_data *t, const char *dir,
@@ -305,7 +318,8 @@ int trace_place_write(const struct trace_data *t, const char *dir,
 	double ky = (double)fr.map_h / (double)t->height;
 	for (int s = 0; s < t->n_stages; s++) {
 		const struct rect *r = &t->stages[s].r;
-		int x0 = mx + (int)floor(r->x * kx), y0 = my + (int)floor(r->y * ky);
+		int x0 = mx + (int)floor(r->x * kx),
+		    y0 = my + (int)floor(r->y * ky);
 		int x1 = mx + (int)ceil((r->x + r->w) * kx);
 		int y1 = my + (int)ceil((r->y + r->h) * ky);
 		struct trace_rgb col = trace_qual(streaming ? 0 : s);
@@ -317,7 +331,8 @@ int trace_place_write(const struct trace_data *t, const char *dir,
 	/* routes on top of rectangles, labels on top of routes */
 	for (int i = 0; i < t->n_routes; i++) {
 		const struct trace_route *r = &t->routes[i];
-		struct trace_rgb col = strcmp(r->pass, "fwd") ? ROUTE_BWD : ROUTE_FWD;
+		struct trace_rgb col =
+			strcmp(r->pass, "fwd") ? ROUTE_BWD : ROUTE_FWD;
 		int thick = scale >= 4 ? 3 : 2;
 		for (int k = 0; k + 1 < r->n_points; k++) {
 			int ax = mx + (int)((r->points[k].x + 0.5) * kx);
@@ -327,7 +342,8 @@ int trace_place_write(const struct trace_data *t, const char *dir,
 			trace_line(&c, ax, ay, bx, by, thick, col);
 		}
 		if (r->n_points > 0) {
-			const struct plan_point *e = &r->points[r->n_points - 1];
+			const struct plan_point *e =
+				&r->points[r->n_points - 1];
 			int ex = mx + (int)((e->x + 0.5) * kx);
 			int ey = my + (int)((e->y + 0.5) * ky);
 			trace_fill(&c, ex - 3, ey - 3, 7, 7, col);
@@ -336,18 +352,23 @@ int trace_place_write(const struct trace_data *t, const char *dir,
 	char buf[96];
 	for (int s = 0; s < t->n_stages; s++) {
 		const struct rect *r = &t->stages[s].r;
-		int x0 = mx + (int)floor(r->x * kx), y0 = my + (int)floor(r->y * ky);
+		int x0 = mx + (int)floor(r->x * kx),
+		    y0 = my + (int)floor(r->y * ky);
 		int wpx = (int)ceil(r->w * kx), hpx = (int)ceil(r->h * ky);
 		if (streaming) { /* one label for the layers in turn */
 			if (s == 0) {
 				snprintf(buf, sizeof(buf),
-					 "layers 0-%d in turn (weight streaming)",
+					 "layers 0-%d in turn (weight "
+					 "streaming)",
 					 t->n_stages - 1);
 				if (trace_text_w(sm, buf) + 2 <= wpx)
-					trace_text(&c, sm,
-						   x0 + (wpx - trace_text_w(sm, buf)) / 2,
-						   y0 + (hpx - sm->h) / 2, buf,
-						   trace_ink_on(trace_qual(0)));
+					trace_text(
+						&c, sm,
+						x0 + (wpx -
+						      trace_text_w(sm, buf)) /
+								2,
+						y0 + (hpx - sm->h) / 2, buf,
+						trace_ink_on(trace_qual(0)));
 			}
 			continue;
 		}
@@ -356,7 +377,8 @@ int trace_place_write(const struct trace_data *t, const char *dir,
 		if (trace_text_w(sm, buf) + 4 > wpx)
 			snprintf(buf, sizeof(buf), "%d", s);
 		if (trace_text_w(sm, buf) + 2 <= wpx && sm->h + 2 <= hpx)
-			trace_text(&c, sm, x0 + (wpx - trace_text_w(sm, buf)) / 2,
+			trace_text(&c, sm,
+				   x0 + (wpx - trace_text_w(sm, buf)) / 2,
 				   y0 + (hpx - sm->h) / 2, buf, ink);
 	}
 	/* legend */
@@ -404,9 +426,11 @@ int trace_place_write(const struct trace_data *t, const char *dir,
 		      "comm_cycles,wait_in_cycles,wait_out_cycles,limit\n");
 	for (int s = 0; s < t->n_stages; s++) {
 		const struct trace_stage *ts = &t->stages[s];
-		fprintf(of.f, "%d,%s,%s,%d,%d,%d,%d,%lld,%lld,%.0f,%.0f,%.0f,%.0f,%s\n",
-			s, ts->name, ts->kind, ts->r.x, ts->r.y, ts->r.w, ts->r.h,
-			(long long)ts->pes, (long long)ts->sram_bytes,
+		fprintf(of.f,
+			"%d,%s,%s,%d,%d,%d,%d,%lld,%lld,%.0f,%.0f,%.0f,%.0f,%"
+			"s\n",
+			s, ts->name, ts->kind, ts->r.x, ts->r.y, ts->r.w,
+			ts->r.h, (long long)ts->pes, (long long)ts->sram_bytes,
 			ts->compute_cycles, ts->comm_cycles, ts->wait_in_cycles,
 			ts->wait_out_cycles, ts->limit);
 	}

@@ -23,7 +23,7 @@
 #include "sim/diag.h"
 #include "traces/trace.h"
 
-#define TRACE_FORMAT "wafersim-trace"
+#define TRACE_FORMAT	     "wafersim-trace"
 #define TRACE_FORMAT_VERSION 1
 
 struct trace_stage {
@@ -50,23 +50,23 @@ struct trace_route {
 struct trace_node {
 	char *name, *op, *shape;
 	int64_t params;
-	double flops_fwd;	/* per sample */
-	int stage;		/* -1: not placed (free op, input) */
+	double flops_fwd; /* per sample */
+	int stage;	  /* -1: not placed (free op, input) */
 };
 
 struct trace_edge {
-	int from, to;		/* node ids */
+	int from, to; /* node ids */
 	char *label;
-	int dashed;		/* shared weights */
+	int dashed; /* shared weights */
 };
 
 struct trace_gpu {
 	int present;
 	char *name;
 	int n_gpus;
-	int train;		/* figures are for training (else inference) */
-	double wafer_s, wafer_j;	  /* the campaign on the wafer */
-	double gpu_s[2], gpu_j[2];	  /* eager, graph-captured */
+	int train;		 /* figures are for training (else inference) */
+	double wafer_s, wafer_j; /* the campaign on the wafer */
+	double gpu_s[2], gpu_j[2]; /* eager, graph-captured */
 	double speedup[2], energy_ratio[2];
 };
 
@@ -75,7 +75,7 @@ struct trace_span {
 	double t0, t1, comp;
 	int32_t id;
 	uint32_t sample;
-	int kind;		/* enum stats_span_kind */
+	int kind; /* enum stats_span_kind */
 };
 
 struct trace_data {
@@ -92,13 +92,13 @@ struct trace_data {
 	/* time windows */
 	int n_win;
 	double window_cycles;
-	double *stage_busy;	/* [n_win * n_stages] */
+	double *stage_busy; /* [n_win * n_stages] */
 	double *win_pe_util, *win_fabric_util, *win_power_w; /* [n_win] */
 	double avg_power_w, energy_j;
-	float *pe_util;		/* [W*H], NULL if absent */
-	float *link_util;	/* [W*H*4], NULL if absent */
-	int link_dirs_saved;	/* link_util holds 4 directions (else the
-				   busiest in slot 0 of each PE) */
+	float *pe_util;	     /* [W*H], NULL if absent */
+	float *link_util;    /* [W*H*4], NULL if absent */
+	int link_dirs_saved; /* link_util holds 4 directions (else the
+				busiest in slot 0 of each PE) */
 	struct trace_gpu gpu;
 	/* recorded task spans (empty: the timeline uses the windows) */
 	int64_t n_spans, spans_dropped;
@@ -132,8 +132,7 @@ int trace_plot_write(const struct trace_data *t, const char *dir,
 		     const struct trace_opts *o, struct diag *d);
 
 /* Pixels per PE (>= 1) or PEs per pixel (bin > 1) for a mesh. */
-void trace_heat_scale(int64_t w, int64_t h, int heat_bin, int *scale,
-		      int *bin);
+void trace_heat_scale(int64_t w, int64_t h, int heat_bin, int *scale, int *bin);
 
 /* Run argv (a program found on PATH) inside dir, output discarded; if tmp
  * is given (a file name ending ".tmp" in dir) rename it to its final name

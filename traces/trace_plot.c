@@ -63,9 +63,9 @@ static int write_timeline(const struct trace_data *t, const char *dir,
 			break;
 		if (c1 > t->total_cycles)
 			c1 = t->total_cycles;
-		fprintf(o.f, "%d,%.0f,%.6g,%.6g,%.6g,%.6g,%.6g", w, c0, c0 * usc,
-			c1 * usc, t->win_pe_util[w], t->win_fabric_util[w],
-			t->win_power_w[w]);
+		fprintf(o.f, "%d,%.0f,%.6g,%.6g,%.6g,%.6g,%.6g", w, c0,
+			c0 * usc, c1 * usc, t->win_pe_util[w],
+			t->win_fabric_util[w], t->win_power_w[w]);
 		for (int s = 0; s < t->n_stages; s++)
 			fprintf(o.f, ",%.6g",
 				t->window_cycles > 0
@@ -82,9 +82,12 @@ static int write_timeline(const struct trace_data *t, const char *dir,
 		"# utilisation and power over time; data: timeline.csv\n"
 		"reset\nif (!exists(\"out\")) out = \"timeline.png\"\n"
 		"set terminal pngcairo size 1000,640 font \"Sans,10\"\n"
-		"set output out\nset datafile separator \",\"\nset datafile columnheaders\n"
-		"set key outside right top\nset grid\nset lmargin 10\nset rmargin 24\n"
-		"set multiplot layout 2,1 title \"%s on %s (%s): utilisation and "
+		"set output out\nset datafile separator \",\"\nset datafile "
+		"columnheaders\n"
+		"set key outside right top\nset grid\nset lmargin 10\nset "
+		"rmargin 24\n"
+		"set multiplot layout 2,1 title \"%s on %s (%s): utilisation "
+		"and "
 		"power over time\"\n"
 		"set ylabel \"power (W)\"\nset format x \"\"\nunset xlabel\n"
 		"plot \"timeline.csv\" using 3:7 "
@@ -113,7 +116,8 @@ static int write_breakdown(const struct trace_data *t, const char *dir,
 		fprintf(o.f, "%d,", s);
 		csv_str(o.f, ts->name);
 		fprintf(o.f, ",%.0f,%.0f,%.0f,%.0f\n", ts->compute_cycles,
-			ts->comm_cycles, ts->wait_in_cycles, ts->wait_out_cycles);
+			ts->comm_cycles, ts->wait_in_cycles,
+			ts->wait_out_cycles);
 	}
 	if (outfile_commit(&o, d))
 		return WS_EIO;
@@ -124,10 +128,12 @@ static int write_breakdown(const struct trace_data *t, const char *dir,
 		"# per-stage time of the reference PE; data: breakdown.csv\n"
 		"reset\nif (!exists(\"out\")) out = \"breakdown.png\"\n"
 		"set terminal pngcairo size %d,560 font \"Sans,10\"\n"
-		"set output out\nset datafile separator \",\"\nset datafile columnheaders\n"
+		"set output out\nset datafile separator \",\"\nset datafile "
+		"columnheaders\n"
 		"set title \"%s on %s (%s): time per stage (reference PE)\"\n"
 		"set style data histograms\nset style histogram rowstacked\n"
-		"set style fill solid 0.9 border rgb \"#333333\"\nset boxwidth 0.8\n"
+		"set style fill solid 0.9 border rgb \"#333333\"\nset boxwidth "
+		"0.8\n"
 		"set key outside right top\nset ylabel \"cycles\"\n"
 		"set xtics rotate by -60 left noenhanced\nset grid ytics\n"
 		"set yrange [0:*]\n"
@@ -136,8 +142,10 @@ static int write_breakdown(const struct trace_data *t, const char *dir,
 		"     \"\" using 4 title \"comm\" lc rgb \"#ff7f0e\", \\\n"
 		"     \"\" using 5 title \"wait in\" lc rgb \"#c7c7c7\", \\\n"
 		"     \"\" using 6 title \"wait out\" lc rgb \"#d62728\"\n",
-		wpx < 700 ? 700 : wpx > 4000 ? 4000 : wpx, t->network,
-		t->machine, t->job);
+		wpx < 700    ? 700
+		: wpx > 4000 ? 4000
+			     : wpx,
+		t->network, t->machine, t->job);
 	return outfile_commit(&o, d) ? WS_EIO : 0;
 }
 
@@ -154,8 +162,8 @@ static int write_gpu(const struct trace_data *t, const char *dir,
 	const char *mode[2] = {"eager", "graph"};
 	for (int k = 0; k < 2; k++) {
 		fprintf(o.f, "%dx %s %s,%.6g,%.6g,%.6g,%.6g\n", g->n_gpus,
-			g->name, mode[k], g->gpu_s[k], g->gpu_j[k], g->speedup[k],
-			g->energy_ratio[k]);
+			g->name, mode[k], g->gpu_s[k], g->gpu_j[k],
+			g->speedup[k], g->energy_ratio[k]);
 	}
 	if (outfile_commit(&o, d))
 		return WS_EIO;
@@ -166,10 +174,13 @@ static int write_gpu(const struct trace_data *t, const char *dir,
 		"# the wafer against the GPU baseline; data: gpu.csv\n"
 		"reset\nif (!exists(\"out\")) out = \"gpu.png\"\n"
 		"set terminal pngcairo size 1000,480 font \"Sans,10\"\n"
-		"set output out\nset datafile separator \",\"\nset datafile columnheaders\n"
-		"set style data histograms\nset style histogram clustered\nset style fill solid 0.9 border "
+		"set output out\nset datafile separator \",\"\nset datafile "
+		"columnheaders\n"
+		"set style data histograms\nset style histogram clustered\nset "
+		"style fill solid 0.9 border "
 		"rgb \"#333333\"\nset boxwidth 0.7\nset logscale y\n"
-		"set grid ytics\nunset key\nset xtics noenhanced\nset format y \"%%g\"\nset xrange [-0.6:2.6]\n"
+		"set grid ytics\nunset key\nset xtics noenhanced\nset format y "
+		"\"%%g\"\nset xrange [-0.6:2.6]\n"
 		"set multiplot layout 1,2 title \"%s (%s): %s on %s vs %dx %s; "
 		"wafer speedup %.3gx (eager) %.3gx (graph), energy ratio "
 		"%.3gx / %.3gx\" noenhanced\n"
@@ -194,7 +205,8 @@ static int run_gnuplot(const char *dir, const char *const *names, int n)
 	argv[a++] = "gnuplot";
 	for (int i = 0; i < n; i++) {
 		argv[a++] = "-e";
-		argv[a++] = alloc[na++] = xasprintf("out='%s.png.tmp'", names[i]);
+		argv[a++] = alloc[na++] =
+			xasprintf("out='%s.png.tmp'", names[i]);
 		argv[a++] = alloc[na++] = xasprintf("%s.gp", names[i]);
 	}
 	argv[a] = NULL;
@@ -231,8 +243,9 @@ int trace_plot_write(const struct trace_data *t, const char *dir,
 		names[n++] = "gpu";
 	}
 	if (o->gnuplot && run_gnuplot(dir, names, n) && !o->quiet)
-		fprintf(stderr, "note: gnuplot is missing or failed: charts not "
-				"drawn (their CSV and .gp scripts are in %s)\n",
+		fprintf(stderr,
+			"note: gnuplot is missing or failed: charts not "
+			"drawn (their CSV and .gp scripts are in %s)\n",
 			dir);
 	return 0;
 }

@@ -32,7 +32,8 @@ void trace_fill(struct trace_canvas *c, int x, int y, int w, int h,
 	if (x0 >= x1 || y0 >= y1)
 		return;
 	for (int yy = y0; yy < y1; yy++) {
-		uint8_t *p = c->px + ((size_t)yy * (size_t)c->w + (size_t)x0) * 3;
+		uint8_t *p =
+			c->px + ((size_t)yy * (size_t)c->w + (size_t)x0) * 3;
 		for (int xx = x0; xx < x1; xx++, p += 3) {
 			p[0] = col.r;
 			p[1] = col.g;
@@ -82,8 +83,8 @@ static const uint16_t *glyph(const struct trace_font *f, char ch)
 	return f->rows + (size_t)(u - 32) * (size_t)f->h;
 }
 
-int trace_text(struct trace_canvas *c, const struct trace_font *f, int x,
-	       int y, const char *s, struct trace_rgb col)
+int trace_text(struct trace_canvas *c, const struct trace_font *f, int x, int y,
+	       const char *s, struct trace_rgb col)
 {
 	int x0 = x;
 	for (; *s; s++, x += f->w) {
@@ -128,9 +129,12 @@ struct trace_rgb trace_viridis(double t)
 		i = 7;
 	double f = u - i;
 	struct trace_rgb o;
-	o.r = (uint8_t)lround(viridis9[i][0] * (1 - f) + viridis9[i + 1][0] * f);
-	o.g = (uint8_t)lround(viridis9[i][1] * (1 - f) + viridis9[i + 1][1] * f);
-	o.b = (uint8_t)lround(viridis9[i][2] * (1 - f) + viridis9[i + 1][2] * f);
+	o.r = (uint8_t)lround(viridis9[i][0] * (1 - f) +
+			      viridis9[i + 1][0] * f);
+	o.g = (uint8_t)lround(viridis9[i][1] * (1 - f) +
+			      viridis9[i + 1][1] * f);
+	o.b = (uint8_t)lround(viridis9[i][2] * (1 - f) +
+			      viridis9[i + 1][2] * f);
 	return o;
 }
 
@@ -160,8 +164,14 @@ struct trace_rgb trace_ink_on(struct trace_rgb bg)
 
 /* ---- the wafer frame ---------------------------------------------------- */
 
-enum { M_LEFT = 74, M_TOP = 82, M_BOTTOM = 16, BAR_GAP = 16, BAR_W = 18,
-       BAR_LABELS = 64 };
+enum {
+	M_LEFT = 74,
+	M_TOP = 82,
+	M_BOTTOM = 16,
+	BAR_GAP = 16,
+	BAR_W = 18,
+	BAR_LABELS = 64
+};
 
 static int bar_room(const struct trace_frame *f)
 {
@@ -169,8 +179,8 @@ static int bar_room(const struct trace_frame *f)
 	       f->extra_right;
 }
 
-void trace_frame_layout(const struct trace_frame *f, int *cw, int *ch,
-			int *mx, int *my)
+void trace_frame_layout(const struct trace_frame *f, int *cw, int *ch, int *mx,
+			int *my)
 {
 	int title_w = 0;
 	if (f->title)
@@ -215,7 +225,8 @@ void trace_frame_draw(struct trace_canvas *c, const struct trace_frame *f,
 	trace_box(c, mx - 1, my - 1, f->map_w + 2, f->map_h + 2, TRACE_BLACK);
 	char buf[64];
 	/* x axis above the map: PE column */
-	int64_t sx = tick_step(f->cells_w, f->map_w / 50 > 1 ? f->map_w / 50 : 1);
+	int64_t sx =
+		tick_step(f->cells_w, f->map_w / 50 > 1 ? f->map_w / 50 : 1);
 	for (int64_t v = 0; v <= f->cells_w && f->cells_w > 0; v += sx) {
 		int px = mx + (int)(v * f->map_w / f->cells_w);
 		if (v == f->cells_w)
@@ -223,13 +234,15 @@ void trace_frame_draw(struct trace_canvas *c, const struct trace_frame *f,
 		trace_fill(c, px, my - 5, 1, 4, TRACE_BLACK);
 		snprintf(buf, sizeof(buf), "%lld", (long long)v);
 		int tw = trace_text_w(sm, buf);
-		trace_text(c, sm, px - tw / 2, my - 5 - sm->h, buf, TRACE_BLACK);
+		trace_text(c, sm, px - tw / 2, my - 5 - sm->h, buf,
+			   TRACE_BLACK);
 	}
 	const char *xl = "x (PE column, east ->)";
 	trace_text(c, sm, mx + f->map_w / 2 - trace_text_w(sm, xl) / 2,
 		   my - 8 - 2 * sm->h, xl, TRACE_BLACK);
 	/* y axis left of the map: PE row */
-	int64_t sy = tick_step(f->cells_h, f->map_h / 40 > 1 ? f->map_h / 40 : 1);
+	int64_t sy =
+		tick_step(f->cells_h, f->map_h / 40 > 1 ? f->map_h / 40 : 1);
 	for (int64_t v = 0; v <= f->cells_h && f->cells_h > 0; v += sy) {
 		int py = my + (int)(v * f->map_h / f->cells_h);
 		if (v == f->cells_h)
@@ -237,7 +250,8 @@ void trace_frame_draw(struct trace_canvas *c, const struct trace_frame *f,
 		trace_fill(c, mx - 5, py, 4, 1, TRACE_BLACK);
 		snprintf(buf, sizeof(buf), "%lld", (long long)v);
 		int tw = trace_text_w(sm, buf);
-		trace_text(c, sm, mx - 7 - tw, py - sm->h / 2, buf, TRACE_BLACK);
+		trace_text(c, sm, mx - 7 - tw, py - sm->h / 2, buf,
+			   TRACE_BLACK);
 	}
 	const char *yl = "y (PE row, south ->)";
 	trace_text_up(c, sm, 4, my + f->map_h / 2 + trace_text_w(sm, yl) / 2,
@@ -259,8 +273,7 @@ void trace_frame_draw(struct trace_canvas *c, const struct trace_frame *f,
 		trace_text(c, sm, bx + BAR_W + 6, py - sm->h / 2, buf,
 			   TRACE_BLACK);
 	}
-	trace_text(c, sm, bx - 4, my - 8 - 2 * sm->h, f->bar_unit,
-		   TRACE_BLACK);
+	trace_text(c, sm, bx - 4, my - 8 - 2 * sm->h, f->bar_unit, TRACE_BLACK);
 }
 
 /* ---- PNG ---------------------------------------------------------------- */
@@ -271,8 +284,8 @@ int trace_png_write(const struct trace_canvas *c, const char *path,
 	struct outfile o;
 	if (outfile_open(&o, path, d))
 		return WS_EIO;
-	png_structp png =
-		png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL,
+						  NULL, NULL);
 	png_infop info = png ? png_create_info_struct(png) : NULL;
 	if (!png || !info) {
 		png_destroy_write_struct(&png, &info);

@@ -39,7 +39,7 @@ extern const struct trace_font trace_font_bold;	 /* 8 x 17 */
 
 #define TRACE_WHITE ((struct trace_rgb){255, 255, 255})
 #define TRACE_BLACK ((struct trace_rgb){0, 0, 0})
-#define TRACE_GREY ((struct trace_rgb){200, 200, 200})
+#define TRACE_GREY  ((struct trace_rgb){200, 200, 200})
 
 void trace_canvas_init(struct trace_canvas *c, int w, int h,
 		       struct trace_rgb bg);
@@ -68,8 +68,8 @@ void trace_line(struct trace_canvas *c, int x0, int y0, int x1, int y1,
 /* Text with its top-left corner at (x, y); returns the width drawn.
  * Characters outside printable ASCII draw as '?'.  `vertical`: rotated 90
  * degrees counter-clockwise, reading upwards from (x, y) = bottom-left. */
-int trace_text(struct trace_canvas *c, const struct trace_font *f, int x,
-	       int y, const char *s, struct trace_rgb col);
+int trace_text(struct trace_canvas *c, const struct trace_font *f, int x, int y,
+	       const char *s, struct trace_rgb col);
 void trace_text_up(struct trace_canvas *c, const struct trace_font *f, int x,
 		   int y, const char *s, struct trace_rgb col);
 static inline int trace_text_w(const struct trace_font *f, const char *s)
@@ -96,15 +96,15 @@ struct trace_rgb trace_ink_on(struct trace_rgb bg);
  * or 1/bin cells per pixel) is drawn by the caller at (*mx, *my).
  */
 struct trace_frame {
-	int map_w, map_h;	/* pixels of the map area */
+	int map_w, map_h;	  /* pixels of the map area */
 	int64_t cells_w, cells_h; /* what the axes count (PEs) */
 	const char *title, *subtitle;
-	const char *bar_unit;	/* NULL: no color bar */
+	const char *bar_unit; /* NULL: no color bar */
 	double bar_lo, bar_hi;
-	int extra_right;	/* room for a legend right of the bar */
+	int extra_right; /* room for a legend right of the bar */
 };
-void trace_frame_layout(const struct trace_frame *f, int *cw, int *ch,
-			int *mx, int *my);
+void trace_frame_layout(const struct trace_frame *f, int *cw, int *ch, int *mx,
+			int *my);
 void trace_frame_draw(struct trace_canvas *c, const struct trace_frame *f,
 		      int mx, int my);
 

@@ -30,7 +30,7 @@ one() { # name wall_limit_s mem_limit_kb min_node_cycles_per_s args...
 	nodes=$(sed -n 's/.*mesh \([0-9]*\)x\([0-9]*\),.*/\1 \2/p' "$tmp.out" |
 		awk '{print $1 * $2}')
 	echo "$name"
-	grep -E 'offered|accepted|avg packet latency|avg network latency|avg hops|saturated|cycles simulated|wall time|node-cycles|active routers|memory' \
+	grep -E '^  (offered|accepted|avg packet latency|avg network latency|avg hops|saturated|cycles simulated|wall time|node-cycles|active routers|memory)' \
 		"$tmp.out" | sed 's/^/  /'
 	awk -v c="$cyc" -v n="$nodes" -v u="$user" -v s="$sys" -v w="$wall" \
 	    -v m="$mem" -v wl="$wlim" -v ml="$mlim" 'BEGIN {
@@ -63,7 +63,7 @@ one "64x64 uniform, half saturation (rate 0.03125)" 60 1048576 10000000 \
 	--machine mini64 --pattern uniform --rate 0.03125 --warmup 1000 \
 	--cycles 10000
 one "757x996 (wse2) uniform, light (rate 2e-5), ~10k cycles" 60 2097152 0 \
-	--machine wse2 --pattern uniform --rate 0.00002 --warmup 500 \
-	--cycles 8500 --drain 1500
+	--machine wse2 --pattern uniform --rate 0.00002 --warmup 300 \
+	--cycles 8000 --drain 2500
 rm -f "$tmp.out" "$tmp.err"
 exit $rc

@@ -76,7 +76,8 @@ static void check_measured(const char *ext)
 			cost_totals(&g, &t);
 			int64_t of = cost_infer_mat_flops_per_batch(&t, batch);
 			int64_t ot = cost_train_mat_flops_per_batch(&t, batch);
-			int ok = within(of, fwd, 0.01) && within(ot, train, 0.01);
+			int ok = within(of, fwd, 0.01) &&
+				 within(ot, train, 0.01);
 			CU_ASSERT_TRUE(ok);
 			CU_ASSERT_EQUAL(t.params, atoll(pr));
 			if (!ok || t.params != atoll(pr))
@@ -189,14 +190,23 @@ static void test_compile_cli(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "per batch of 256"));
 	free(out);
 	free(err);
-	CU_ASSERT_EQUAL(tu_run("compile uno.onnx --json --optimizer adam", &out,
-			       &err),
-			0);
+	CU_ASSERT_EQUAL(
+		tu_run("compile uno.onnx --json --optimizer adam", &out, &err),
+		0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"totals\": {\"layers\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"params\": 21275001"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"optimizer\": \"adam\""));
 	/* 2 x 21,275,001 x 4 bytes of Adam state */
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"opt_state_bytes\": 170200008"));
+	free(out);
+	free(err);
+	/* the zoo listing: a header and one line per network */
+	CU_ASSERT_EQUAL(tu_run("compile --list", &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "gpt2_small        163037184"));
+	int lines = 0;
+	for (const char *q = out; *q; q++)
+		lines += *q == '\n';
+	CU_ASSERT_EQUAL(lines, 1 + 16);
 	free(out);
 	free(err);
 	/* usage errors exit 2, bad input 1 with the location */
@@ -259,7 +269,8 @@ static void test_compile_speed(void)
 		double dt = wall_seconds() - t0;
 		CU_ASSERT_TRUE(dt < 0.5);
 		if (dt >= 0.5)
-			fprintf(stderr, "compile %s took %.3f s\n", nets[i], dt);
+			fprintf(stderr, "compile %s took %.3f s\n", nets[i],
+				dt);
 		free(out);
 		free(err);
 		free(args);
@@ -297,8 +308,9 @@ static void test_golden(void)
 		CU_ASSERT_EQUAL_FATAL(read_file(ep, &want, &len, &d), 0);
 		CU_ASSERT_STRING_EQUAL(body, want);
 		if (strcmp(body, want))
-			fprintf(stderr, "golden %s differs (see tests/golden/"
-					"README.md)\n",
+			fprintf(stderr,
+				"golden %s differs (see tests/golden/"
+				"README.md)\n",
 				cases[i]);
 		free(want);
 		free(out);

@@ -1,6 +1,7 @@
 /* test_engine_run.c: `wafersim run` end to end, and every zoo network on
  * wse2 through the library (graph -> plan -> engine -> report). */
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,50 @@ static void test_zoo(void)
 	free(dir);
 }
 
+/* Compiled plans (backward routes, fused stages, uneven tiles from the
+ * graph): class and full modes agree within 1% on a 128 x 128 mesh. */
+static void test_full_compiled(void)
+{
+	const char *nets[] = {"uno", "p1b2", "attn"};
+	struct machine m;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(machine_load("mini128", &m, &d), 0);
+	printf("\n");
+	for (size_t i = 0; i < ARRAY_SIZE(nets); i++) {
+		struct graph g;
+		struct plan p;
+		plan_init(&p);
+		if (graph_load(nets[i], OPT_MOMENTUM, &g, &d)) {
+			diag_print(&d, stdout);
+			CU_FAIL("graph_load");
+			continue;
+		}
+		struct plan_opts po;
+		plan_opts_init(&po);
+		CU_ASSERT_EQUAL_FATAL(plan_build(&g, &m, &po, &p, &d), 0);
+		cycles_t c[2];
+		for (int k = 0; k < 2; k++) {
+			struct engine_opts o;
+			engine_opts_init(&o);
+			o.full = k;
+			struct stats st;
+			stats_init(&st);
+			CU_ASSERT_EQUAL_FATAL(engine_run(&p, &g, &m, &o, &st, &d), 0);
+			c[k] = st.step_cycles;
+			stats_release(&st);
+		}
+		double rel = fabs((double)c[0] - (double)c[1]) / (double)c[0];
+		printf("    %-5s on mini128: step %llu (class) vs %llu (full), "
+		       "%.2f%%\n", nets[i], (unsigned long long)c[0],
+		       (unsigned long long)c[1], 100 * rel);
+		CU_ASSERT(rel < 0.01);
+		plan_release(&p);
+		graph_release(&g);
+	}
+	diag_release(&d);
+}
+
 int suite_engine_run(void);
 int suite_engine_run(void)
 {
@@ -190,6 +235,7 @@ int suite_engine_run(void)
 		{"--region: communication dominates", test_region},
 		{"bad input", test_bad_input},
 		{"every zoo network on wse2", test_zoo},
+		{"class and full agree on compiled plans", test_full_compiled},
 		{0, 0}};
 	return tu_add_suite("engine_run", tests);
 }

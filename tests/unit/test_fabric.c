@@ -412,6 +412,62 @@ static void test_flow_vs_cycle(void)
 	diag_release(&dg);
 }
 
+/* The stream model at wafer scale: 3000 unicast streams at random places
+ * and times plus 996 row multicasts on the WSE-2 grid.  Checks what must
+ * hold whatever the contention (no stream beats its zero-load time, link
+ * loads add up to wavelets x hops) and prints the time taken. */
+static void test_flow_wafer_scale(void)
+{
+	struct diag dg;
+	diag_init(&dg);
+	struct fabric_params f = params(1, 0, 1, 4);
+	struct mesh m = {757, 996};
+	size_t n = 3000 + 996;
+	struct flow_stream *st = xcalloc(n, sizeof(*st));
+	uint64_t x = 12345;
+	for (size_t i = 0; i < n; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		uint32_t a = (uint32_t)(x >> 33);
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		uint32_t b = (uint32_t)(x >> 33);
+		if (i < 3000) {
+			st[i].src = (int32_t)(a % (757u * 996u));
+			st[i].dst = (int32_t)(b % (757u * 996u));
+			st[i].kind = FLOW_UNICAST;
+		} else {
+			int32_t y = (int32_t)(i - 3000);
+			st[i].src = y * 757;
+			st[i].dst = y * 757 + 756;
+			st[i].kind = FLOW_LINE_MULTICAST;
+		}
+		st[i].n_wavelets = 500 + a % 1000;
+		st[i].start_cycle = b % 50000;
+	}
+	uint64_t *load = xcalloc(4 * (size_t)757 * 996, sizeof(*load));
+	double t0 = wall_seconds();
+	CU_ASSERT_EQUAL_FATAL(flow_run(&m, &f, st, n, load, &dg), 0);
+	double dt = wall_seconds() - t0;
+	uint64_t want = 0, got = 0;
+	int ok = 1, slowed = 0;
+	for (size_t i = 0; i < n; i++) {
+		cycles_t zl = fabric_stream_cycles(&f, st[i].hops, st[i].n_wavelets);
+		ok &= st[i].done_cycle - st[i].start_cycle >= zl;
+		slowed += st[i].done_cycle - st[i].start_cycle > zl;
+		want += (uint64_t)st[i].n_wavelets * (uint64_t)st[i].hops;
+	}
+	for (size_t l = 0; l < 4 * (size_t)757 * 996; l++)
+		got += load[l];
+	printf("\n  %zu streams on 757x996: %.2f s, %d slowed by sharing, "
+	       "link loads %llu = wavelets x hops %llu ",
+	       n, dt, slowed, (unsigned long long)got, (unsigned long long)want);
+	CU_ASSERT(ok);
+	CU_ASSERT(slowed > 0);
+	CU_ASSERT_EQUAL(got, want);
+	free(load);
+	free(st);
+	diag_release(&dg);
+}
+
 /* ---- bad parameters --------------------------------------------------- */
 
 static void test_bad_params(void)
@@ -523,6 +579,7 @@ int suite_fabric(void)
 		{"conservation, routing errors, determinism",
 		 test_conservation_and_determinism},
 		{"stream model vs cycle-level", test_flow_vs_cycle},
+		{"stream model at wafer scale", test_flow_wafer_scale},
 		{"bad parameters", test_bad_params},
 		{"sweep writes CSV and PNG", test_sweep_files},
 		{0},

@@ -106,8 +106,8 @@ static void test_blocks_repeat_share(void)
 		if (!strcmp(l->name, "e1/fc") || !strcmp(l->name, "e2/fc"))
 			CU_ASSERT_EQUAL(l->cost.mat_flops[PASS_BWD_DATA], 0);
 		if (!strcmp(l->name, "r.2"))
-			CU_ASSERT_STRING_EQUAL(
-				g.layers[l->param_owner].name, "r.1");
+			CU_ASSERT_STRING_EQUAL(g.layers[l->param_owner].name,
+					       "r.1");
 	}
 	CU_ASSERT_NOT_EQUAL(graph_find_tensor(&g, "r.3"), -1);
 	graph_release(&g);
@@ -215,14 +215,12 @@ static const struct {
 	int64_t params; /* exact count, or the figure x 10^-digits */
 	int digits;	/* 0: exact; else rounded to 10^digits */
 } zoo_params[] = {
-	{"uno", 21275001, 0},	  {"combo", 13742001, 0},
-	{"nt3", 154922918, 0},	  {"p1b1", 2444, 5},
-	{"p1b2", 29540618, 0},	  {"p1b3", 30088701, 0},
-	{"attn", 8893437, 0},	  {"unomt", 878, 5},
-	{"st1", 393, 5},	  {"tbi3d", 955, 4},
-	{"resnet50", 256, 5},	  {"vgg16", 1384, 5},
-	{"mobilenet_v2", 35, 5},  {"vit_b16", 866, 5},
-	{"bert_base", 1086, 5},	  {"gpt2_small", 1630, 5},
+	{"uno", 21275001, 0},	 {"combo", 13742001, 0}, {"nt3", 154922918, 0},
+	{"p1b1", 2444, 5},	 {"p1b2", 29540618, 0},	 {"p1b3", 30088701, 0},
+	{"attn", 8893437, 0},	 {"unomt", 878, 5},	 {"st1", 393, 5},
+	{"tbi3d", 955, 4},	 {"resnet50", 256, 5},	 {"vgg16", 1384, 5},
+	{"mobilenet_v2", 35, 5}, {"vit_b16", 866, 5},	 {"bert_base", 1086, 5},
+	{"gpt2_small", 1630, 5},
 };
 
 static void test_zoo_params(void)
@@ -299,7 +297,8 @@ static void test_mangled_never_crashes(void)
 			struct graph g;
 			diag_clear(&d);
 			int rc = net_yaml_load_string("m.yaml", buf, n, &g, &d);
-			CU_ASSERT(rc == 0 || (rc == WS_EINPUT && diag_count(&d)));
+			CU_ASSERT(rc == 0 ||
+				  (rc == WS_EINPUT && diag_count(&d)));
 			if (rc == 0)
 				graph_release(&g);
 		}

@@ -15,10 +15,10 @@
 #include "test_util.h"
 
 static const char *const zoo[] = {
-	"uno",	    "combo", "nt3",	 "p1b1",     "p1b2",
-	"p1b3",	    "attn",  "unomt",	 "st1",	     "tbi3d",
-	"resnet50", "vgg16", "mobilenet_v2", "vit_b16", "bert_base",
-	"gpt2_small",
+	"uno",		"combo",   "nt3",	"p1b1",
+	"p1b2",		"p1b3",	   "attn",	"unomt",
+	"st1",		"tbi3d",   "resnet50",	"vgg16",
+	"mobilenet_v2", "vit_b16", "bert_base", "gpt2_small",
 };
 
 /* Elementwise forward FLOPs without the layers an inference export drops
@@ -60,7 +60,8 @@ static void test_zoo_matches_yaml(void)
 			CU_ASSERT_EQUAL(ty.params, to.params + fold);
 			int ok = ty.params == to.params + fold;
 			for (int p = PASS_FWD; p <= PASS_BWD_WEIGHT; p++) {
-				CU_ASSERT_EQUAL(ty.mat_flops[p], to.mat_flops[p]);
+				CU_ASSERT_EQUAL(ty.mat_flops[p],
+						to.mat_flops[p]);
 				ok &= ty.mat_flops[p] == to.mat_flops[p];
 			}
 			int64_t ey = ew_fwd_core(&gy), eo = ew_fwd_core(&go);
@@ -69,7 +70,8 @@ static void test_zoo_matches_yaml(void)
 			ok &= rel < 0.01 && rel > -0.01;
 			if (!ok)
 				fprintf(stderr,
-					"%s: params %lld vs %lld, fwd mat %lld vs "
+					"%s: params %lld vs %lld, fwd mat %lld "
+					"vs "
 					"%lld, ew %lld vs %lld\n",
 					zoo[i], (long long)ty.params,
 					(long long)to.params,
@@ -221,8 +223,8 @@ struct tb {
 	int n, na, ni, nc;
 };
 
-static void tb_node(struct tb *b, const char *name, const char *op,
-		    int n_in, const char *const *in, const char *out,
+static void tb_node(struct tb *b, const char *name, const char *op, int n_in,
+		    const char *const *in, const char *out,
 		    const char *attr_name, int n_ints, const int64_t *ints)
 {
 	Onnx__NodeProto *n = &b->node[b->n];
@@ -307,8 +309,8 @@ static uint8_t *tb_pack(struct tb *b, int n_dims, const int64_t *dims,
 	Onnx__TypeProto type = ONNX__TYPE_PROTO__INIT;
 	type.value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
 	type.tensor_type = &tt;
-	Onnx__ValueInfoProto in = ONNX__VALUE_INFO_PROTO__INIT, out =
-		ONNX__VALUE_INFO_PROTO__INIT;
+	Onnx__ValueInfoProto in = ONNX__VALUE_INFO_PROTO__INIT,
+			     out = ONNX__VALUE_INFO_PROTO__INIT;
 	in.name = (char *)"x";
 	in.type = &type;
 	out.name = (char *)output;
@@ -343,14 +345,13 @@ static void test_layernorm_spelled_out(void)
 	memset(&b, 0, sizeof(b));
 	static const int64_t last[] = {-1}, xd[] = {1, 5, 8};
 	static const int64_t d8[] = {8}, d86[] = {8, 6}, d6[] = {6};
-	static const char *const i_m[] = {"x"}, *const i_d[] = {"x", "m"},
-				 *const i_p[] = {"d", "two"},
-				 *const i_v[] = {"p"}, *const i_e[] = {"v", "eps"},
-				 *const i_q[] = {"e"}, *const i_n[] = {"d", "q"},
-				 *const i_y[] = {"n", "gamma"},
-				 *const i_z[] = {"y", "beta"},
-				 *const i_o[] = {"z", "W"},
-				 *const i_b[] = {"bias", "o"};
+	static const char *const
+		i_m[] = {"x"},
+		*const i_d[] = {"x", "m"}, *const i_p[] = {"d", "two"},
+		*const i_v[] = {"p"}, *const i_e[] = {"v", "eps"},
+		*const i_q[] = {"e"}, *const i_n[] = {"d", "q"},
+		*const i_y[] = {"n", "gamma"}, *const i_z[] = {"y", "beta"},
+		*const i_o[] = {"z", "W"}, *const i_b[] = {"bias", "o"};
 	tb_init(&b, "gamma", 1, d8);
 	tb_init(&b, "beta", 1, d8);
 	tb_init(&b, "W", 2, d86);
@@ -393,6 +394,51 @@ static void test_layernorm_spelled_out(void)
 	cost_totals(&g, &t);
 	CU_ASSERT_EQUAL(t.params, 16 + 54);
 	CU_ASSERT_EQUAL(t.mat_flops[PASS_FWD], 2 * 5 * 8 * 6);
+	graph_release(&g);
+	diag_release(&d);
+	free(buf);
+}
+
+/* Keras-style conv: auto_pad SAME_UPPER with stride 2 keeps ceil(9/2). */
+static void test_conv_auto_pad(void)
+{
+	static struct tb b;
+	memset(&b, 0, sizeof(b));
+	static const int64_t xd[] = {1, 3, 9, 9}, wd[] = {4, 3, 3, 3};
+	static const int64_t st[] = {2, 2};
+	static const char *const in[] = {"x", "W"};
+	tb_init(&b, "W", 4, wd);
+	tb_node(&b, "/conv/Conv", "Conv", 2, in, "y", "strides", 2, st);
+	static Onnx__AttributeProto pad;
+	onnx__attribute_proto__init(&pad);
+	pad.name = (char *)"auto_pad";
+	pad.has_type = 1;
+	pad.type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING;
+	pad.has_s = 1;
+	pad.s.data = (uint8_t *)"SAME_UPPER";
+	pad.s.len = 10;
+	static Onnx__AttributeProto *two[2];
+	two[0] = b.node[0].attribute[0];
+	two[1] = &pad;
+	b.node[0].n_attribute = 2;
+	b.node[0].attribute = two;
+	size_t len;
+	uint8_t *buf = tb_pack(&b, 4, xd, "y", &len);
+	struct graph g;
+	struct diag d;
+	diag_init(&d);
+	int rc = onnx_load_buffer("pad.onnx", buf, len, &g, &d);
+	if (rc)
+		diag_print(&d, stderr);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	const struct tensor *y = &g.tensors[g.layers[0].out[0]];
+	CU_ASSERT_EQUAL(y->rank, 3);
+	CU_ASSERT_EQUAL(y->dims[0], 4);
+	CU_ASSERT_EQUAL(y->dims[1], 5);
+	CU_ASSERT_EQUAL(y->dims[2], 5);
+	CU_ASSERT_EQUAL(g.layers[0].attrs.pad_begin[0], 1);
+	CU_ASSERT_EQUAL(g.layers[0].attrs.pad_end[0], 1);
+	CU_ASSERT_FALSE(g.layers[0].attrs.bias);
 	graph_release(&g);
 	diag_release(&d);
 	free(buf);
@@ -447,7 +493,8 @@ static void test_corrupt_never_crashes(void)
 			}
 			struct graph g;
 			diag_clear(&d);
-			int rc = onnx_load_buffer("fuzz.onnx", buf, len, &g, &d);
+			int rc =
+				onnx_load_buffer("fuzz.onnx", buf, len, &g, &d);
 			CU_ASSERT(rc == 0 || rc == WS_EINPUT);
 			CU_ASSERT(rc == 0 || diag_count(&d) > 0);
 			if (rc == 0)
@@ -465,11 +512,13 @@ int suite_onnx(void)
 	static const struct tu_test tests[] = {
 		{"zoo ONNX equals YAML: params, matrix and ew FLOPs",
 		 test_zoo_matches_yaml},
-		{"attention, gelu and shared-weight recognition", test_patterns},
+		{"attention, gelu and shared-weight recognition",
+		 test_patterns},
 		{"truncated file, wrong magic", test_truncated_and_magic},
 		{"unsupported op names node and op type", test_unsupported_op},
 		{"spelled-out layer norm, dense with bias, no value_info",
 		 test_layernorm_spelled_out},
+		{"conv with auto_pad SAME_UPPER", test_conv_auto_pad},
 		{"corrupted files: errors, never crashes",
 		 test_corrupt_never_crashes},
 		{0},

@@ -125,8 +125,8 @@ static void case_make_spans(struct tcase *c, int64_t max_spans)
 	tp_dense_chain(&c->p, &c->m, 3, dims, 16, 32, PREC_MIXED);
 	/* the SRAM of each stage differs, so the SRAM map has 3 levels */
 	for (int s = 0; s < 3; s++)
-		c->p.stages[s].sram.total = c->p.stages[s].sram.weights +
-					    c->p.stages[s].sram.grads;
+		c->p.stages[s].sram.total =
+			c->p.stages[s].sram.weights + c->p.stages[s].sram.grads;
 	/* a graph whose layers 0..2 are the stages */
 	graph_init(&c->g, "chain3", "test");
 	int x = graph_add_tensor(&c->g, "x", DT_FP32, 1, &dims[0]);
@@ -191,9 +191,9 @@ static char *file_in(const char *dir, const char *name)
 static void rm_rf_keep(const char *dir, int may_keep)
 {
 	const char *keep = may_keep ? getenv("WAFERSIM_TRACE_KEEP") : NULL;
-	char *cmd = keep ? xasprintf("rm -rf '%s' && mv '%s' '%s'", keep, dir,
-				     keep)
-			 : xasprintf("rm -rf '%s'", dir);
+	char *cmd =
+		keep ? xasprintf("rm -rf '%s' && mv '%s' '%s'", keep, dir, keep)
+		     : xasprintf("rm -rf '%s'", dir);
 	CU_ASSERT(system(cmd) == 0);
 	free(cmd);
 }
@@ -453,7 +453,8 @@ static void test_timeline_recorded(void)
 	CU_ASSERT_EQUAL(overlap, 0);
 	for (int s = 0; s < 3; s++) {
 		CU_ASSERT_EQUAL(fwd[s + 1], c.st.stages[s].tasks[PASS_FWD]);
-		CU_ASSERT_EQUAL(bwd[s + 1], c.st.stages[s].tasks[PASS_BWD_DATA]);
+		CU_ASSERT_EQUAL(bwd[s + 1],
+				c.st.stages[s].tasks[PASS_BWD_DATA]);
 		CU_ASSERT(fabs(last_end[s + 1] - total_us) < 1e-3);
 	}
 	CU_ASSERT(streams > 0);
@@ -528,7 +529,8 @@ static int same_file(const char *a, const char *b)
 	size_t nx, ny;
 	struct diag d;
 	diag_init(&d);
-	int ok = read_file(a, &x, &nx, &d) == 0 && read_file(b, &y, &ny, &d) == 0;
+	int ok = read_file(a, &x, &nx, &d) == 0 &&
+		 read_file(b, &y, &ny, &d) == 0;
 	ok = ok && nx == ny && memcmp(x, y, nx) == 0;
 	free(x);
 	free(y);
@@ -550,10 +552,11 @@ static void test_replot_identical(void)
 	o.link_dirs = 1;
 	CU_ASSERT_FATAL(trace_write(&c.r, dir, &o, &d) == 0);
 	CU_ASSERT_FATAL(trace_replot(dir, dir2, &o, &d) == 0);
-	const char *files[] = {"heat_pe.png", "heat_link.png",
+	const char *files[] = {"heat_pe.png",	     "heat_link.png",
 			       "heat_link_east.png", "heat_sram.png",
-			       "placement.png", "trace.json", "stats.json",
-			       "pe_util.csv", "graph.dot", "breakdown.csv"};
+			       "placement.png",	     "trace.json",
+			       "stats.json",	     "pe_util.csv",
+			       "graph.dot",	     "breakdown.csv"};
 	for (size_t k = 0; k < ARRAY_SIZE(files); k++) {
 		char *a = file_in(dir, files[k]), *b = file_in(dir2, files[k]);
 		CU_ASSERT(same_file(a, b));
@@ -587,12 +590,13 @@ static void test_cli_run_trace(void)
 	free(args);
 	free(out);
 	free(err);
-	const char *files[] = {"trace.json",	"stats.json",	 "pe_util.csv",
-			       "link_util.csv", "heat_pe.png",	 "heat_link.png",
-			       "heat_sram.png", "placement.png", "graph.dot",
-			       "graph.svg",	"graph.png",	 "timeline.csv",
-			       "timeline.png",	"breakdown.csv", "breakdown.png",
-			       "gpu.csv",	"gpu.png",	 "stages.csv"};
+	const char *files[] = {
+		"trace.json",	 "stats.json",	  "pe_util.csv",
+		"link_util.csv", "heat_pe.png",	  "heat_link.png",
+		"heat_sram.png", "placement.png", "graph.dot",
+		"graph.svg",	 "graph.png",	  "timeline.csv",
+		"timeline.png",	 "breakdown.csv", "breakdown.png",
+		"gpu.csv",	 "gpu.png",	  "stages.csv"};
 	for (size_t k = 0; k < ARRAY_SIZE(files); k++) {
 		char *f = file_in(dir, files[k]);
 		struct stat sb;
@@ -678,6 +682,75 @@ static void test_bad_saved_stats(void)
 	free(f);
 }
 
+/* A mesh beyond 1200 a side is binned: 2050 x 1030 PEs at 2 x 2 per
+ * pixel; the left half busy, the right half half as busy. */
+static void test_binned_heatmap(void)
+{
+	struct trace_data t;
+	trace_data_init(&t);
+	t.network = xstrdup("synthetic");
+	t.machine = xstrdup("big");
+	t.strategy = xstrdup("hand");
+	t.job = xstrdup("train");
+	t.mode = xstrdup("pipelined");
+	t.width = 2050;
+	t.height = 1030;
+	t.sram_bytes_per_pe = 49152;
+	t.total_cycles = 1000;
+	t.n_stages = 1;
+	t.stages = xcalloc(1, sizeof(*t.stages));
+	t.stages[0].name = xstrdup("all");
+	t.stages[0].kind = xstrdup("dense");
+	t.stages[0].limit = xstrdup("compute");
+	t.stages[0].r = (struct rect){0, 0, 2050, 1030};
+	t.stages[0].sram_bytes = 24576;
+	int64_t n = t.width * t.height;
+	t.pe_util = xmalloc((size_t)n * sizeof(float));
+	for (int64_t i = 0; i < n; i++)
+		t.pe_util[i] = i % t.width < 1025 ? 1.0f : 0.5f;
+	char *dir = tu_temp_dir();
+	struct diag d;
+	diag_init(&d);
+	struct trace_opts o;
+	trace_opts_init(&o);
+	CU_ASSERT_FATAL(trace_heat_write(&t, dir, &o, &d) == 0);
+	int scale, bin, cw, ch, mx, my;
+	trace_heat_scale(t.width, t.height, 0, &scale, &bin);
+	CU_ASSERT(scale == 1 && bin == 2);
+	struct trace_frame fr = {0};
+	fr.map_w = 1025;
+	fr.map_h = 515;
+	fr.bar_unit = "x";
+	trace_frame_layout(&fr, &cw, &ch, &mx, &my);
+	char *f = file_in(dir, "heat_pe.png");
+	struct img im;
+	CU_ASSERT_FATAL(img_read(f, &im) == 0);
+	CU_ASSERT(im.h == ch && im.w >= mx + 1025);
+	/* two halves, two colors; the middle pixel column mixes them */
+	CU_ASSERT_EQUAL(distinct(&im, mx, my, mx + 512, my + 515), 1);
+	CU_ASSERT_EQUAL(distinct(&im, mx + 513, my, mx + 1025, my + 515), 1);
+	CU_ASSERT(px_at(&im, mx, my) == rgb32(trace_viridis(1.0)));
+	CU_ASSERT(px_at(&im, mx + 1024, my + 514) == rgb32(trace_viridis(0.5)));
+	free(im.px);
+	free(f);
+	/* asked for 4 x 4 PEs per pixel */
+	o.heat_bin = 4;
+	CU_ASSERT_FATAL(trace_heat_write(&t, dir, &o, &d) == 0);
+	f = file_in(dir, "heat_sram.png");
+	CU_ASSERT_FATAL(img_read(f, &im) == 0);
+	fr.map_w = 513;
+	fr.map_h = 258;
+	trace_frame_layout(&fr, &cw, &ch, &mx, &my);
+	CU_ASSERT(im.h == ch);
+	CU_ASSERT_EQUAL(distinct(&im, mx, my, mx + 513, my + 258), 1);
+	free(im.px);
+	free(f);
+	diag_release(&d);
+	rm_rf(dir);
+	free(dir);
+	trace_data_release(&t);
+}
+
 static void test_png_text_and_bins(void)
 {
 	/* the built-in font draws every printable character */
@@ -687,22 +760,23 @@ static void test_png_text_and_bins(void)
 	for (int i = 0; i < 95; i++)
 		all[i] = (char)(32 + i);
 	all[95] = 0;
-	CU_ASSERT_EQUAL(trace_text(&cv, &trace_font_small, 0, 0, all,
-				   TRACE_BLACK),
-			95 * trace_font_small.w);
+	CU_ASSERT_EQUAL(
+		trace_text(&cv, &trace_font_small, 0, 0, all, TRACE_BLACK),
+		95 * trace_font_small.w);
 	int blank = 0;
 	for (int i = 1; i < 95; i++) { /* every glyph but the space inks */
 		int ink = 0;
 		for (int y = 0; y < trace_font_small.h; y++)
 			for (int x = 0; x < trace_font_small.w; x++)
 				ink |= cv.px[((size_t)y * (size_t)cv.w +
-					      (size_t)(i * trace_font_small.w + x)) *
-						     3] == 0;
+					      (size_t)(i * trace_font_small.w +
+						       x)) *
+					     3] == 0;
 		blank += !ink;
 	}
 	CU_ASSERT_EQUAL(blank, 0);
 	trace_canvas_release(&cv);
-	/* wafer scale: one pixel per PE for WSE-2, binned beyond 1024 */
+	/* wafer scale: one pixel per PE for WSE-2, binned beyond 1200 */
 	int s, b;
 	trace_heat_scale(757, 996, 0, &s, &b);
 	CU_ASSERT(s == 1 && b == 1);
@@ -718,13 +792,16 @@ int suite_trace(void)
 {
 	static const struct tu_test tests[] = {
 		{"pictures are real (size, colors, labels)", test_pictures},
-		{"timeline JSON parses, spans inside the run", test_timeline_json},
+		{"timeline JSON parses, spans inside the run",
+		 test_timeline_json},
 		{"timeline from recorded task spans", test_timeline_recorded},
-		{"recording spans changes nothing", test_spans_do_not_change_run},
+		{"recording spans changes nothing",
+		 test_spans_do_not_change_run},
 		{"replot from saved stats is identical", test_replot_identical},
 		{"bad saved stats are reported", test_bad_saved_stats},
 		{"wafersim run --trace, then plot", test_cli_run_trace},
 		{"font and heatmap scale", test_png_text_and_bins},
+		{"big meshes are binned", test_binned_heatmap},
 		{0}};
 	return tu_add_suite("trace", tests);
 }

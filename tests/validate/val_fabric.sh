@@ -31,7 +31,7 @@ for k in 8 16 32; do sat hotspot $k 0.85 1.10; done
 sat bitcomp 16 0.70 1.10
 
 hops=$("$bin" fabric --machine mini64 --mesh 32x32 --rate 0.02 --cycles 4000 |
-	sed -n 's/.*avg hops *//p')
+	sed -n 's/^  avg hops *//p')
 want=$(awk 'BEGIN { k = 32; print 2 * (k * k - 1) / (3 * k) }')
 err=$(awk -v h="$hops" -v w="$want" 'BEGIN { e = (h - w) / w; if (e < 0) e = -e; print 100 * e }')
 if awk -v e="$err" 'BEGIN { exit !(e <= 1) }'; then v=ok; else v=OUTSIDE; rc=1; fi
