@@ -6,7 +6,7 @@
 
 sc_pe::sc_pe(sc_core::sc_module_name name, const sc_pe_cfg *cfg, int id,
 	     uint64_t seed)
-	: sc_module(name), cfg_(cfg), id_(id)
+    : sc_module(name), cfg_(cfg), id_(id)
 {
 	depth_ = cfg->mesh->depth;
 	colors_ = cfg->mesh->colors;
@@ -56,21 +56,18 @@ int32_t sc_pe::pick_dest()
 	case SC_PAT_TRANSPOSE:
 		/* (x, y) -> (y, x), scaled when the mesh is not square */
 		return (int32_t)((int64_t)x * h / w * w + (int64_t)y * w / h);
-	case SC_PAT_BITCOMP:
-		return (int32_t)((h - 1 - y) * w + (w - 1 - x));
+	case SC_PAT_BITCOMP: return (int32_t)((h - 1 - y) * w + (w - 1 - x));
 	case SC_PAT_TORNADO:
 		return (int32_t)(((y + (h + 1) / 2 - 1) % h) * w +
 				 (x + (w + 1) / 2 - 1) % w);
-	case SC_PAT_NEIGHBOR:
-		return (int32_t)(y * w + (x + 1) % w);
+	case SC_PAT_NEIGHBOR: return (int32_t)(y * w + (x + 1) % w);
 	case SC_PAT_HOTSPOT: {
 		double u = (double)(next_random() >> 11) * 0x1.0p-53;
 		if (u < cfg_->traffic->hotspot_fraction)
 			return cfg_->hot_pe;
 		return (int32_t)(next_random() % (uint64_t)n);
 	}
-	default:
-		return (int32_t)(next_random() % (uint64_t)n);
+	default: return (int32_t)(next_random() % (uint64_t)n);
 	}
 }
 
@@ -79,8 +76,8 @@ bool sc_pe::can_send(int color) const
 	return !sent_now_ && credits_[(size_t)color] > 0;
 }
 
-void sc_pe::send(int color, int32_t dest, bool tail, bool measured,
-		 int64_t gen, int64_t inject, int64_t t)
+void sc_pe::send(int color, int32_t dest, bool tail, bool measured, int64_t gen,
+		 int64_t inject, int64_t t)
 {
 	assert(can_send(color));
 	sc_wavelet w;
@@ -123,29 +120,34 @@ bool sc_pe::take(int color, int64_t t, rx_slot *out)
 void sc_pe::step_traffic(int64_t t)
 {
 	const sc_ref_traffic &tr = *cfg_->traffic;
-	const int64_t w0 = tr.warmup_cycles, w1 = tr.warmup_cycles + tr.measure_cycles;
+	const int64_t w0 = tr.warmup_cycles,
+		      w1 = tr.warmup_cycles + tr.measure_cycles;
 	/* Sink: everything that has arrived, every colour. */
 	for (int c = 0; c < colors_; c++) {
 		rx_slot s;
 		while (take(c, t, &s)) {
-			consumed_now_ &= ~(1ull << c); /* a sink drains at link rate */
+			consumed_now_ &=
+				~(1ull << c); /* a sink drains at link rate */
 			if (s.arrival >= w0 && s.arrival < w1)
 				st_.ejected_window++;
 			if (s.w.tail && s.w.measured) {
-				double lat = (double)(s.arrival - s.w.gen_cycle);
+				double lat =
+					(double)(s.arrival - s.w.gen_cycle);
 				st_.lat_sum += lat;
 				st_.net_lat_sum +=
 					(double)(s.arrival - s.w.inject_cycle);
 				if (lat > st_.lat_max)
 					st_.lat_max = lat;
 				int w = cfg_->mesh->width;
-				st_.hops_sum += std::abs(s.w.src % w - id_ % w) +
-						std::abs(s.w.src / w - id_ / w);
+				st_.hops_sum +=
+					std::abs(s.w.src % w - id_ % w) +
+					std::abs(s.w.src / w - id_ / w);
 				st_.packets_measured_done++;
 			}
 		}
 	}
-	/* Source: Bernoulli generation, then one wavelet of the oldest packet. */
+	/* Source: Bernoulli generation, then one wavelet of the oldest packet.
+	 */
 	double p = tr.rate / (double)tr.packet_wavelets;
 	double u = (double)(next_random() >> 11) * 0x1.0p-53;
 	bool full = tr.max_queue_wavelets > 0 &&
@@ -196,8 +198,8 @@ void sc_pe::step_program(int64_t t)
 		switch (o.kind) {
 		case SC_OP_SEND:
 			if (op_done_ < o.n && can_send(o.color)) {
-				send(o.color, o.dest, op_done_ == o.n - 1, false, t,
-				     t, t);
+				send(o.color, o.dest, op_done_ == o.n - 1,
+				     false, t, t, t);
 				op_done_++;
 				st_.last_event = event_max(st_.last_event, t);
 			}
@@ -212,33 +214,35 @@ void sc_pe::step_program(int64_t t)
 			break;
 		case SC_OP_COMPUTE:
 			if (!op_started_) {
-				int64_t k = (int64_t)pe_work_cycles(cfg_->pe, cfg_->prec,
-								    &o.work);
+				int64_t k = (int64_t)pe_work_cycles(
+					cfg_->pe, cfg_->prec, &o.work);
 				busy_until_ = t + k;
 				st_.busy_cycles += k;
 				op_started_ = true;
 			}
 			trace_busy_ = t < busy_until_;
 			if (t >= busy_until_) {
-				st_.last_event = event_max(st_.last_event, busy_until_);
+				st_.last_event =
+					event_max(st_.last_event, busy_until_);
 				finished = true;
 			}
 			break;
 		case SC_OP_RELAY:
-			/* Send what is computed, then take the next wavelet if the
-			 * datapath is free: a task per arriving wavelet. */
-			if (!relay_ready_.empty() && relay_ready_.front() <= t &&
+			/* Send what is computed, then take the next wavelet if
+			 * the datapath is free: a task per arriving wavelet. */
+			if (!relay_ready_.empty() &&
+			    relay_ready_.front() <= t &&
 			    can_send(o.color_out)) {
 				relay_ready_.pop_front();
-				send(o.color_out, o.dest, op_sent_ == o.n - 1, false, t,
-				     t, t);
+				send(o.color_out, o.dest, op_sent_ == o.n - 1,
+				     false, t, t, t);
 				op_sent_++;
 				st_.last_event = event_max(st_.last_event, t);
 			}
 			if (op_done_ < o.n && t >= relay_free_ &&
 			    take(o.color, t, &s)) {
-				int64_t k = (int64_t)pe_work_cycles(cfg_->pe, cfg_->prec,
-								    &o.work);
+				int64_t k = (int64_t)pe_work_cycles(
+					cfg_->pe, cfg_->prec, &o.work);
 				relay_free_ = t + k;
 				relay_ready_.push_back(t + k);
 				st_.busy_cycles += k;
@@ -250,8 +254,8 @@ void sc_pe::step_program(int64_t t)
 		case SC_OP_TASK:
 			/* the halo goes out and comes in while the task runs */
 			if (op_sent_ < o.n_send && can_send(o.color_out)) {
-				send(o.color_out, o.dest, op_sent_ == o.n_send - 1,
-				     false, t, t, t);
+				send(o.color_out, o.dest,
+				     op_sent_ == o.n_send - 1, false, t, t, t);
 				op_sent_++;
 				relay_free_ = event_max(relay_free_, t + 1);
 			}
@@ -259,15 +263,17 @@ void sc_pe::step_program(int64_t t)
 				op_halo_++;
 				relay_free_ = event_max(relay_free_, t + 1);
 			}
-			if (!op_started_ && (o.n == 0 || take(o.color, t, &s))) {
-				int64_t k = (int64_t)pe_work_cycles(cfg_->pe, cfg_->prec,
-								    &o.work);
+			if (!op_started_ &&
+			    (o.n == 0 || take(o.color, t, &s))) {
+				int64_t k = (int64_t)pe_work_cycles(
+					cfg_->pe, cfg_->prec, &o.work);
 				busy_until_ = t + k;
 				st_.busy_cycles += k;
 				op_started_ = true;
 				if (o.n) {
 					op_done_ = 1;
-					relay_free_ = event_max(relay_free_, t + 1);
+					relay_free_ =
+						event_max(relay_free_, t + 1);
 				}
 			} else if (op_started_ && op_done_ < o.n &&
 				   take(o.color, t, &s)) {
@@ -275,17 +281,16 @@ void sc_pe::step_program(int64_t t)
 				relay_free_ = event_max(relay_free_, t + 1);
 			}
 			trace_busy_ = op_started_ && t < busy_until_;
-			if (op_started_ && op_done_ == o.n && op_sent_ == o.n_send &&
-			    op_halo_ == o.n_recv2 && t >= busy_until_ &&
-			    t >= relay_free_) {
+			if (op_started_ && op_done_ == o.n &&
+			    op_sent_ == o.n_send && op_halo_ == o.n_recv2 &&
+			    t >= busy_until_ && t >= relay_free_) {
 				st_.last_event = event_max(
-					st_.last_event, event_max(busy_until_, relay_free_));
+					st_.last_event,
+					event_max(busy_until_, relay_free_));
 				finished = true;
 			}
 			break;
-		default:
-			assert(!"unknown op kind");
-			finished = true;
+		default: assert(!"unknown op kind"); finished = true;
 		}
 		if (!finished)
 			break;
@@ -309,8 +314,8 @@ void sc_pe::evaluate()
 		size_t c = (size_t)w.color;
 		assert(rx_count_[c] < depth_); /* the router spent a credit */
 		size_t i = (rx_head_[c] + rx_count_[c]) % (size_t)depth_;
-		rxq_[c * (size_t)depth_ + i] = {w, w.sent_cycle +
-							   cfg_->mesh->ramp_cycles};
+		rxq_[c * (size_t)depth_ + i] = {
+			w, w.sent_cycle + cfg_->mesh->ramp_cycles};
 		rx_count_[c]++;
 	}
 	uint64_t back = credit_in.read();

@@ -47,30 +47,34 @@ struct sc_pe_stats {
 	int64_t generated_window = 0; /* wavelets generated in the window */
 	int64_t packets_measured_gen = 0, packets_measured_done = 0;
 	double lat_sum = 0, net_lat_sum = 0, lat_max = 0, hops_sum = 0;
-	int64_t queued = 0;	    /* wavelets waiting in the source queue */
-	int64_t refused = 0;	    /* packets refused: source queue full */
-	int64_t busy_cycles = 0;    /* program: compute and relay cycles */
-	int64_t last_event = 0;	    /* program: last send/arrival/compute end */
-	bool done = false;	    /* program: all ops finished */
+	int64_t queued = 0;	 /* wavelets waiting in the source queue */
+	int64_t refused = 0;	 /* packets refused: source queue full */
+	int64_t busy_cycles = 0; /* program: compute and relay cycles */
+	int64_t last_event = 0;	 /* program: last send/arrival/compute end */
+	bool done = false;	 /* program: all ops finished */
 };
 
-class sc_pe : public sc_core::sc_module {
-public:
+class sc_pe : public sc_core::sc_module
+{
+      public:
 	sc_core::sc_in<bool> clk;
-	sc_core::sc_in<sc_wavelet> rx;	 /* from the router's ramp output */
-	sc_core::sc_out<sc_wavelet> tx;	 /* into the router's ramp FIFOs */
-	sc_core::sc_in<uint64_t> credit_in;   /* router freed ramp FIFO slots */
+	sc_core::sc_in<sc_wavelet> rx;	    /* from the router's ramp output */
+	sc_core::sc_out<sc_wavelet> tx;	    /* into the router's ramp FIFOs */
+	sc_core::sc_in<uint64_t> credit_in; /* router freed ramp FIFO slots */
 	sc_core::sc_out<uint64_t> credit_out; /* we freed rx FIFO slots */
 
 	sc_pe(sc_core::sc_module_name name, const sc_pe_cfg *cfg, int id,
 	      uint64_t seed);
 	SC_HAS_PROCESS(sc_pe);
 
-	const sc_pe_stats &stats() const { return st_; }
+	const sc_pe_stats &stats() const
+	{
+		return st_;
+	}
 	/* Add this PE's state (current op, busy, queue) to a waveform. */
 	void trace(sc_core::sc_trace_file *tf);
 
-private:
+      private:
 	struct rx_slot {
 		sc_wavelet w;
 		int64_t arrival; /* cycle it reached the PE */
@@ -86,10 +90,10 @@ private:
 	int id_;
 	uint64_t rng_;
 	int depth_, colors_;
-	std::vector<rx_slot> rxq_;   /* [c * depth + i] */
+	std::vector<rx_slot> rxq_; /* [c * depth + i] */
 	std::vector<uint16_t> rx_head_, rx_count_;
 	std::vector<int32_t> credits_; /* router ramp FIFO slots per colour */
-	uint64_t freed_ = 0;	/* rx slots freed this cycle (colour bits) */
+	uint64_t freed_ = 0; /* rx slots freed this cycle (colour bits) */
 	bool credit_sent_ = true, tx_busy_ = true, sent_now_ = false;
 	uint32_t seq_ = 0;
 	int64_t packets_made_ = 0;

@@ -40,8 +40,8 @@ int64_t sc_router::cycle_now()
 
 sc_router::sc_router(sc_core::sc_module_name name, const sc_mesh_cfg *cfg,
 		     int id)
-	: sc_module(name), cfg_(cfg), id_(id), x_(id % cfg->width),
-	  y_(id / cfg->width)
+    : sc_module(name), cfg_(cfg), id_(id), x_(id % cfg->width),
+      y_(id / cfg->width)
 {
 	size_t pc = (size_t)SCR_PORTS * (size_t)cfg->colors;
 	fifo_.resize(pc * (size_t)cfg->depth);
@@ -97,8 +97,8 @@ bool sc_router::push(int port, const sc_wavelet &w, int64_t ready)
 	int q = port * cfg_->colors + w.color;
 	uint8_t mask = route(w);
 	if (!mask) {
-		/* A wavelet with nowhere to go is a model (plan) error: count it
-		 * and hand the slot back at once so nothing else stalls. */
+		/* A wavelet with nowhere to go is a model (plan) error: count
+		 * it and hand the slot back at once so nothing else stalls. */
 		st_.unroutable++;
 		return false;
 	}
@@ -128,8 +128,9 @@ void sc_router::evaluate()
 	for (int p = 0; p < SCR_PORTS; p++) {
 		const sc_wavelet &w = in[p].read();
 		if (w.valid) {
-			int64_t ready = p == SCR_RAMP ? w.sent_cycle + cfg_->ramp_cycles
-						      : w.sent_cycle + cfg_->hop_cycles;
+			int64_t ready =
+				p == SCR_RAMP ? w.sent_cycle + cfg_->ramp_cycles
+					      : w.sent_cycle + cfg_->hop_cycles;
 			if (!push(p, w, ready))
 				freed[p] |= 1ull << w.color; /* dropped */
 		}
@@ -154,7 +155,8 @@ void sc_router::evaluate()
 			int c = __builtin_ctzll(m);
 			m &= m - 1;
 			int q = p * colors + c;
-			slot &s = fifo_[(size_t)q * (size_t)cfg_->depth + head_[q]];
+			slot &s = fifo_[(size_t)q * (size_t)cfg_->depth +
+					head_[q]];
 			if (s.ready_cycle <= t)
 				cands[n++] = {q, &s};
 		}
@@ -167,7 +169,8 @@ void sc_router::evaluate()
 		for (int k = 0; k < n; k++) {
 			slot &s = *cands[k].s;
 			int c = cands[k].q % colors;
-			if (!(s.pending >> o & 1) || credits_[o * colors + c] <= 0)
+			if (!(s.pending >> o & 1) ||
+			    credits_[o * colors + c] <= 0)
 				continue;
 			int d = (cands[k].q - rr_[o] + nq) % nq;
 			if (d < best_d) {
@@ -189,7 +192,7 @@ void sc_router::evaluate()
 		out[o].write(w);
 		out_busy_[o] = true;
 		credits_[o * colors + c]--;
-		s.pending &= (uint8_t)~(1u << o);
+		s.pending &= (uint8_t) ~(1u << o);
 		rr_[o] = (cands[best].q + 1) % nq;
 		st_.forwarded[o]++;
 	}

@@ -44,8 +44,8 @@ struct sc_wavelet {
 	bool measured = false; /* its packet counts in the statistics */
 	int8_t color = 0;
 	int32_t src = -1;
-	int32_t dest = -1;     /* >= 0: routed X then Y; < 0: colour route */
-	uint32_t seq = 0;      /* per-source sequence number (waveforms) */
+	int32_t dest = -1;	  /* >= 0: routed X then Y; < 0: colour route */
+	uint32_t seq = 0;	  /* per-source sequence number (waveforms) */
 	int64_t gen_cycle = 0;	  /* its packet was generated */
 	int64_t inject_cycle = 0; /* its packet's head left the source PE */
 	int64_t sent_cycle = 0;	  /* this wavelet left the previous hop */
@@ -73,23 +73,26 @@ struct sc_router_stats {
 	int64_t queued = 0; /* wavelets in the input FIFOs now */
 };
 
-class sc_router : public sc_core::sc_module {
-public:
+class sc_router : public sc_core::sc_module
+{
+      public:
 	sc_core::sc_in<bool> clk;
 	sc_core::sc_in<sc_wavelet> in[SCR_PORTS];
 	sc_core::sc_out<sc_wavelet> out[SCR_PORTS];
 	sc_core::sc_in<uint64_t> credit_in[SCR_PORTS];	 /* for out[p] */
 	sc_core::sc_out<uint64_t> credit_out[SCR_PORTS]; /* for in[p] */
 
-	sc_router(sc_core::sc_module_name name, const sc_mesh_cfg *cfg,
-		  int id);
+	sc_router(sc_core::sc_module_name name, const sc_mesh_cfg *cfg, int id);
 	SC_HAS_PROCESS(sc_router);
 
-	const sc_router_stats &stats() const { return st_; }
+	const sc_router_stats &stats() const
+	{
+		return st_;
+	}
 	/* Current cycle from simulated time (routers run on rising edges). */
 	static int64_t cycle_now();
 
-private:
+      private:
 	struct slot {
 		sc_wavelet w;
 		int64_t ready_cycle; /* may be granted from this cycle on */
@@ -97,12 +100,12 @@ private:
 	};
 	const sc_mesh_cfg *cfg_;
 	int id_, x_, y_;
-	std::vector<slot> fifo_;      /* [(port * colors + c) * depth + i] */
-	std::vector<uint16_t> head_;  /* [port * colors + c] */
-	std::vector<uint16_t> count_; /* [port * colors + c] */
+	std::vector<slot> fifo_;       /* [(port * colors + c) * depth + i] */
+	std::vector<uint16_t> head_;   /* [port * colors + c] */
+	std::vector<uint16_t> count_;  /* [port * colors + c] */
 	std::vector<int32_t> credits_; /* [port * colors + c], for out[port] */
 	uint64_t nonempty_[SCR_PORTS];
-	int rr_[SCR_PORTS];	/* next (port * colors + c) to favour */
+	int rr_[SCR_PORTS];	   /* next (port * colors + c) to favour */
 	bool out_busy_[SCR_PORTS]; /* last value written was valid */
 	bool credit_sent_[SCR_PORTS];
 	sc_router_stats st_;

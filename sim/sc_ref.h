@@ -42,18 +42,30 @@ extern "C" {
 #include "sim/util.h"
 
 #define SC_REF_MAX_SIDE 64
-#define SC_REF_MAX_VCD 16 /* PEs (with their routers) traced at most */
+#define SC_REF_MAX_VCD	16 /* PEs (with their routers) traced at most */
 /* A program may add this many rows and columns of feeder and drain PEs
  * around a rectangle as large as the mesh limit (sc_ref_program_stage). */
 #define SC_REF_PROGRAM_BORDER 2
 
 /* Router ports; bit (1 << port) in a route's transmit mask. */
-enum sc_ref_port { SC_PORT_N = 0, SC_PORT_S, SC_PORT_E, SC_PORT_W,
-		   SC_PORT_RAMP, SC_PORT_COUNT };
+enum sc_ref_port {
+	SC_PORT_N = 0,
+	SC_PORT_S,
+	SC_PORT_E,
+	SC_PORT_W,
+	SC_PORT_RAMP,
+	SC_PORT_COUNT
+};
 
-enum sc_ref_pattern { SC_PAT_UNIFORM = 0, SC_PAT_TRANSPOSE, SC_PAT_BITCOMP,
-		      SC_PAT_TORNADO, SC_PAT_HOTSPOT, SC_PAT_NEIGHBOR,
-		      SC_PAT_COUNT };
+enum sc_ref_pattern {
+	SC_PAT_UNIFORM = 0,
+	SC_PAT_TRANSPOSE,
+	SC_PAT_BITCOMP,
+	SC_PAT_TORNADO,
+	SC_PAT_HOTSPOT,
+	SC_PAT_NEIGHBOR,
+	SC_PAT_COUNT
+};
 
 /* Pattern by name ("uniform", ...); -1 if unknown. */
 int sc_ref_pattern_parse(const char *name);
@@ -61,10 +73,10 @@ const char *sc_ref_pattern_name(int pattern);
 
 /* Options common to both kinds of run. */
 struct sc_ref_opts {
-	const char *vcd_path;	      /* NULL: no waveform */
-	int n_vcd_pes;		      /* PEs traced, with their router's links */
+	const char *vcd_path; /* NULL: no waveform */
+	int n_vcd_pes;	      /* PEs traced, with their router's links */
 	int32_t vcd_pes[SC_REF_MAX_VCD]; /* PE ids (y * width + x) */
-	int64_t max_cycles;	      /* give up (deadlock) after; 0: 10^7 */
+	int64_t max_cycles;		 /* give up (deadlock) after; 0: 10^7 */
 };
 void sc_ref_opts_init(struct sc_ref_opts *o);
 
@@ -75,40 +87,40 @@ void sc_ref_opts_init(struct sc_ref_opts *o);
  * Packets generated in [warmup, warmup + measure) are measured; the run
  * continues until they have all arrived (or max_cycles). */
 struct sc_ref_traffic {
-	int64_t width, height;	  /* mesh size, <= the machine's */
-	int pattern;		  /* SC_PAT_* */
-	double rate;		  /* offered wavelets / cycle / PE, in [0, 1] */
-	int64_t packet_wavelets;  /* >= 1 */
+	int64_t width, height;	 /* mesh size, <= the machine's */
+	int pattern;		 /* SC_PAT_* */
+	double rate;		 /* offered wavelets / cycle / PE, in [0, 1] */
+	int64_t packet_wavelets; /* >= 1 */
 	int64_t warmup_cycles;
-	int64_t measure_cycles;	  /* >= 1 */
-	double hotspot_fraction;  /* hotspot: share of packets to the hot PE */
-	int64_t colors_used;	  /* packet i of a PE uses colour i % this */
+	int64_t measure_cycles;	 /* >= 1 */
+	double hotspot_fraction; /* hotspot: share of packets to the hot PE */
+	int64_t colors_used;	 /* packet i of a PE uses colour i % this */
 	int64_t max_queue_wavelets; /* a fuller source queue refuses new
 				       packets (as fabric/traffic.h); 0: none */
-	int drain;		  /* 1: stop generating after the window and
-				     run until the fabric is empty */
+	int drain;		    /* 1: stop generating after the window and
+				       run until the fabric is empty */
 	uint64_t seed;
 };
 void sc_ref_traffic_init(struct sc_ref_traffic *t);
 
 struct sc_ref_traffic_stats {
-	int64_t cycles;		     /* simulated */
-	int64_t packets_measured;    /* generated in the window, all arrived */
-	int64_t packets_lost;	     /* measured but not arrived by max_cycles */
-	double avg_packet_latency;   /* generation to tail arrival, cycles */
-	double avg_network_latency;  /* head leaving its PE to tail arrival */
+	int64_t cycles;		    /* simulated */
+	int64_t packets_measured;   /* generated in the window, all arrived */
+	int64_t packets_lost;	    /* measured but not arrived by max_cycles */
+	double avg_packet_latency;  /* generation to tail arrival, cycles */
+	double avg_network_latency; /* head leaving its PE to tail arrival */
 	double max_packet_latency;
 	double avg_hops;
-	double throughput;	     /* wavelets arrived in the window / cycle / PE */
-	double offered;		     /* wavelets generated in the window / c / PE */
-	int64_t wavelets_injected;   /* whole run, counted in and out */
+	double throughput; /* wavelets arrived in the window / cycle / PE */
+	double offered;	   /* wavelets generated in the window / c / PE */
+	int64_t wavelets_injected; /* whole run, counted in and out */
 	int64_t wavelets_ejected;
-	int64_t wavelets_in_flight;  /* in the fabric at the end */
-	int64_t wavelets_queued;     /* in source queues at the end */
-	int64_t unroutable;	     /* wavelets with no route (model error) */
-	int64_t packets_generated;   /* in the window (measured or lost) */
-	int64_t packets_refused;     /* source queue full (max_queue_wavelets) */
-	double wall_s;		     /* the child's simulation wall time */
+	int64_t wavelets_in_flight; /* in the fabric at the end */
+	int64_t wavelets_queued;    /* in source queues at the end */
+	int64_t unroutable;	    /* wavelets with no route (model error) */
+	int64_t packets_generated;  /* in the window (measured or lost) */
+	int64_t packets_refused;    /* source queue full (max_queue_wavelets) */
+	double wall_s;		    /* the child's simulation wall time */
 };
 
 /* A PE program: operations run in order, one PE at a time per cycle. */
@@ -128,11 +140,11 @@ enum sc_ref_op_kind {
 };
 
 struct sc_ref_op {
-	int kind;	    /* SC_OP_* */
+	int kind; /* SC_OP_* */
 	int color, color_out;
-	int32_t dest;	    /* SEND: destination PE (X then Y), -1: colour route */
-	int64_t n;	    /* wavelets */
-	struct pe_work work; /* COMPUTE: the task; RELAY: per wavelet */
+	int32_t dest; /* SEND: destination PE (X then Y), -1: colour route */
+	int64_t n;    /* wavelets */
+	struct pe_work work;	 /* COMPUTE: the task; RELAY: per wavelet */
 	int64_t n_send, n_recv2; /* TASK: halo out and in */
 };
 
@@ -143,9 +155,9 @@ struct sc_ref_op {
 struct sc_ref_program {
 	int64_t width, height;
 	enum pe_prec prec;
-	int64_t *first;	      /* width * height + 1 entries */
+	int64_t *first; /* width * height + 1 entries */
 	struct sc_ref_op *ops;
-	uint8_t *routes;      /* width * height * machine colours */
+	uint8_t *routes; /* width * height * machine colours */
 	int64_t n_ops, cap_ops;
 };
 /* Empty program on a mesh (routes all 0, no ops). */
@@ -163,12 +175,12 @@ void sc_ref_route_line(struct sc_ref_program *p, int64_t colors, int color,
 		       int64_t src, int64_t dst, int multicast);
 
 struct sc_ref_program_stats {
-	int64_t cycles;		   /* first cycle to the last PE's last event */
+	int64_t cycles; /* first cycle to the last PE's last event */
 	int64_t wavelets_injected, wavelets_ejected;
 	int64_t unroutable;
-	int64_t busy_cycles_max;   /* compute cycles of the busiest PE */
-	int32_t last_pe;	   /* the PE that finished last */
-	int deadlock;		   /* 1: max_cycles reached with work left */
+	int64_t busy_cycles_max; /* compute cycles of the busiest PE */
+	int32_t last_pe;	 /* the PE that finished last */
+	int deadlock;		 /* 1: max_cycles reached with work left */
 	double wall_s;
 };
 
@@ -217,8 +229,8 @@ int sc_ref_traffic_run(const struct machine *m, const struct traffic_config *c,
 struct stats;
 int sc_ref_check_plan(const struct plan *p, const struct machine *m,
 		      const struct stats *st, int train,
-		      const struct sc_ref_opts *o, FILE *out,
-		      double *worst_rel, struct diag *d);
+		      const struct sc_ref_opts *o, FILE *out, double *worst_rel,
+		      struct diag *d);
 
 /* 0 or WS_EINPUT if the mesh is too large for the reference model. */
 int sc_ref_check_mesh(int64_t width, int64_t height, struct diag *d);
@@ -228,8 +240,7 @@ int sc_ref_check_mesh(int64_t width, int64_t height, struct diag *d);
 int sc_ref_run_traffic(const struct machine *m, const struct sc_ref_traffic *t,
 		       const struct sc_ref_opts *o,
 		       struct sc_ref_traffic_stats *out, struct diag *d);
-int sc_ref_run_program(const struct machine *m,
-		       const struct sc_ref_program *p,
+int sc_ref_run_program(const struct machine *m, const struct sc_ref_program *p,
 		       const struct sc_ref_opts *o,
 		       struct sc_ref_program_stats *out, struct diag *d);
 

@@ -43,17 +43,20 @@ static int opposite(int port)
 
 sc_top::sc_top(sc_core::sc_module_name name, const sc_mesh_cfg *mesh,
 	       const sc_pe_cfg *pcfg, uint64_t seed)
-	: sc_module(name), n_(mesh->width * mesh->height),
-	  clk_("clk", sc_core::sc_time(1, sc_core::SC_NS), 0.5, sc_core::SC_ZERO_TIME, true),
-	  idle_link_("idle_link"), idle_credit_("idle_credit")
+    : sc_module(name), n_(mesh->width * mesh->height),
+      clk_("clk", sc_core::sc_time(1, sc_core::SC_NS), 0.5,
+	   sc_core::SC_ZERO_TIME, true),
+      idle_link_("idle_link"), idle_credit_("idle_credit")
 {
 	char nm[64];
 	for (int i = 0; i < n_; i++) {
 		for (int p = 0; p < SCR_PORTS; p++) {
 			snprintf(nm, sizeof nm, "link_%d_%d", i, p);
-			link_.emplace_back(new sc_core::sc_signal<sc_wavelet>(nm));
+			link_.emplace_back(
+				new sc_core::sc_signal<sc_wavelet>(nm));
 			snprintf(nm, sizeof nm, "credit_%d_%d", i, p);
-			credit_.emplace_back(new sc_core::sc_signal<uint64_t>(nm));
+			credit_.emplace_back(
+				new sc_core::sc_signal<uint64_t>(nm));
 		}
 		snprintf(nm, sizeof nm, "pe_tx_%d", i);
 		pe_tx_.emplace_back(new sc_core::sc_signal<sc_wavelet>(nm));
@@ -73,7 +76,8 @@ sc_top::sc_top(sc_core::sc_module_name name, const sc_mesh_cfg *mesh,
 		r.clk(clk_);
 		for (int p = 0; p < SCR_PORTS; p++) {
 			r.out[p](*link_[(size_t)i * SCR_PORTS + (size_t)p]);
-			r.credit_out[p](*credit_[(size_t)i * SCR_PORTS + (size_t)p]);
+			r.credit_out[p](
+				*credit_[(size_t)i * SCR_PORTS + (size_t)p]);
 			if (p == SCR_RAMP) {
 				r.in[p](*pe_tx_[(size_t)i]);
 				r.credit_in[p](*pe_credit_[(size_t)i]);
@@ -84,7 +88,8 @@ sc_top::sc_top(sc_core::sc_module_name name, const sc_mesh_cfg *mesh,
 				r.in[p](idle_link_);
 				r.credit_in[p](idle_credit_);
 			} else {
-				size_t k = (size_t)nb * SCR_PORTS + (size_t)opposite(p);
+				size_t k = (size_t)nb * SCR_PORTS +
+					   (size_t)opposite(p);
 				r.in[p](*link_[k]);
 				r.credit_in[p](*credit_[k]);
 			}
@@ -107,9 +112,9 @@ void sc_top::trace(sc_core::sc_trace_file *tf, int id)
 	for (int p = 0; p < SCR_PORTS; p++) {
 		sc_trace(tf, link_[(size_t)id * SCR_PORTS + (size_t)p]->read(),
 			 base + ".out_" + port_names[p]);
-		sc_core::sc_trace(tf,
-				  credit_[(size_t)id * SCR_PORTS + (size_t)p]->read(),
-				  base + ".credit_" + port_names[p]);
+		sc_core::sc_trace(
+			tf, credit_[(size_t)id * SCR_PORTS + (size_t)p]->read(),
+			base + ".credit_" + port_names[p]);
 	}
 	sc_trace(tf, pe_tx_[(size_t)id]->read(),
 		 std::string(pes_[(size_t)id]->name()) + ".tx");
@@ -120,14 +125,16 @@ void sc_top::trace(sc_core::sc_trace_file *tf, int id)
  * main, so this is never called, but the library needs the symbol. */
 int sc_main(int, char *[])
 {
-	fprintf(stderr, "wafersim: the SystemC reference model is a library; "
-			"run it through 'wafersim fabric|run --engine systemc'\n");
+	fprintf(stderr,
+		"wafersim: the SystemC reference model is a library; "
+		"run it through 'wafersim fabric|run --engine systemc'\n");
 	return 1;
 }
 
 /* ---- running in a child process ---------------------------------------- */
 
-namespace {
+namespace
+{
 
 /* What the child sends back through the pipe. */
 struct child_result {
@@ -251,8 +258,8 @@ void child_traffic(const run_spec &s, child_result *res)
 	double denom = (double)t.measure_cycles * (double)top.n();
 	o.throughput = (double)win / denom;
 	o.offered = (double)genw / denom;
-	o.wavelets_in_flight = o.wavelets_injected - o.wavelets_ejected -
-			       o.unroutable;
+	o.wavelets_in_flight =
+		o.wavelets_injected - o.wavelets_ejected - o.unroutable;
 	o.wavelets_queued = queued;
 	o.wall_s = wall;
 }
@@ -325,7 +332,8 @@ int run_in_child(run_spec &s, child_result *res, struct diag *d)
 	}
 	int fds[2];
 	if (pipe(fds) != 0) {
-		diag_add(d, NULL, 0, 0, "reference model: cannot create a pipe: %s",
+		diag_add(d, NULL, 0, 0,
+			 "reference model: cannot create a pipe: %s",
 			 strerror(errno));
 		return WS_EIO;
 	}
@@ -385,11 +393,13 @@ int run_in_child(run_spec &s, child_result *res, struct diag *d)
 			unlink(vcd_tmp.c_str());
 		if (WIFSIGNALED(status))
 			diag_add(d, NULL, 0, 0,
-				 "reference model: the simulation died with signal %d",
+				 "reference model: the simulation died with "
+				 "signal %d",
 				 WTERMSIG(status));
 		else
 			diag_add(d, NULL, 0, 0,
-				 "reference model: the simulation failed (exit %d)",
+				 "reference model: the simulation failed (exit "
+				 "%d)",
 				 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		return WS_EIO;
 	}
@@ -423,8 +433,8 @@ int check_common(const struct machine *m, int64_t w, int64_t h,
 		diag_add(d, NULL, 0, 0,
 			 "reference model: mesh %lldx%lld must fit the machine "
 			 "'%s', got more than %lldx%lld",
-			 (long long)w, (long long)h, m->name, (long long)m->width,
-			 (long long)m->height);
+			 (long long)w, (long long)h, m->name,
+			 (long long)m->width, (long long)m->height);
 		rc = WS_EINPUT;
 	}
 	if (m->fabric.colors > 64 || m->fabric.buffer_depth_wavelets > 65535) {
@@ -437,17 +447,21 @@ int check_common(const struct machine *m, int64_t w, int64_t h,
 	if (o) {
 		if (o->n_vcd_pes < 0 || o->n_vcd_pes > SC_REF_MAX_VCD) {
 			diag_add(d, NULL, 0, 0,
-				 "reference model: traced PEs must be in [0, %d], "
+				 "reference model: traced PEs must be in [0, "
+				 "%d], "
 				 "got %d",
 				 SC_REF_MAX_VCD, o->n_vcd_pes);
 			rc = WS_EINPUT;
 		} else {
 			for (int i = 0; i < o->n_vcd_pes; i++)
-				if (o->vcd_pes[i] < 0 || o->vcd_pes[i] >= w * h) {
+				if (o->vcd_pes[i] < 0 ||
+				    o->vcd_pes[i] >= w * h) {
 					diag_add(d, NULL, 0, 0,
-						 "reference model: traced PE must be "
+						 "reference model: traced PE "
+						 "must be "
 						 "in [0, %lld), got %d",
-						 (long long)(w * h), o->vcd_pes[i]);
+						 (long long)(w * h),
+						 o->vcd_pes[i]);
 					rc = WS_EINPUT;
 				}
 		}
@@ -501,7 +515,8 @@ int sc_ref_check_mesh(int64_t width, int64_t height, struct diag *d)
 	    height > SC_REF_MAX_SIDE) {
 		diag_add(d, NULL, 0, 0,
 			 "reference model: mesh must be at most %dx%d PEs (the "
-			 "SystemC model moves every wavelet every cycle; use the "
+			 "SystemC model moves every wavelet every cycle; use "
+			 "the "
 			 "default engine for larger meshes), got %lldx%lld",
 			 SC_REF_MAX_SIDE, SC_REF_MAX_SIDE, (long long)width,
 			 (long long)height);
@@ -517,7 +532,8 @@ int sc_ref_run_traffic(const struct machine *m, const struct sc_ref_traffic *t,
 	int rc = check_common(m, t->width, t->height, o, 0, d);
 	if (t->pattern < 0 || t->pattern >= SC_PAT_COUNT) {
 		diag_add(d, NULL, 0, 0,
-			 "reference model: unknown traffic pattern %d", t->pattern);
+			 "reference model: unknown traffic pattern %d",
+			 t->pattern);
 		rc = WS_EINPUT;
 	}
 	if (!(t->rate >= 0 && t->rate <= 1)) {
@@ -536,10 +552,11 @@ int sc_ref_run_traffic(const struct machine *m, const struct sc_ref_traffic *t,
 		rc = WS_EINPUT;
 	}
 	if (t->pattern == SC_PAT_TRANSPOSE && t->width != t->height) {
-		diag_add(d, NULL, 0, 0,
-			 "reference model: 'transpose' needs a square mesh, got "
-			 "%lldx%lld",
-			 (long long)t->width, (long long)t->height);
+		diag_add(
+			d, NULL, 0, 0,
+			"reference model: 'transpose' needs a square mesh, got "
+			"%lldx%lld",
+			(long long)t->width, (long long)t->height);
 		rc = WS_EINPUT;
 	}
 	if (rc)
@@ -557,19 +574,22 @@ int sc_ref_run_program(const struct machine *m, const struct sc_ref_program *p,
 		       const struct sc_ref_opts *o,
 		       struct sc_ref_program_stats *out, struct diag *d)
 {
-	int rc = check_common(m, p->width, p->height, o, SC_REF_PROGRAM_BORDER, d);
+	int rc = check_common(m, p->width, p->height, o, SC_REF_PROGRAM_BORDER,
+			      d);
 	for (int64_t i = 0; i < p->n_ops && !rc; i++) {
 		const sc_ref_op &op = p->ops[i];
 		bool bad_c = op.color < 0 || op.color >= m->fabric.colors ||
 			     (op.kind == SC_OP_RELAY &&
-			      (op.color_out < 0 || op.color_out >= m->fabric.colors));
-		if (op.kind < 0 || op.kind >= SC_OP_COUNT || bad_c || op.n < 0 ||
-		    op.dest >= p->width * p->height) {
-			diag_add(d, NULL, 0, 0,
-				 "reference model: program op %lld is malformed "
-				 "(kind %d, colour %d, n %lld, dest %d)",
-				 (long long)i, op.kind, op.color, (long long)op.n,
-				 op.dest);
+			      (op.color_out < 0 ||
+			       op.color_out >= m->fabric.colors));
+		if (op.kind < 0 || op.kind >= SC_OP_COUNT || bad_c ||
+		    op.n < 0 || op.dest >= p->width * p->height) {
+			diag_add(
+				d, NULL, 0, 0,
+				"reference model: program op %lld is malformed "
+				"(kind %d, colour %d, n %lld, dest %d)",
+				(long long)i, op.kind, op.color,
+				(long long)op.n, op.dest);
 			rc = WS_EINPUT;
 		}
 	}
@@ -671,16 +691,22 @@ int sc_ref_program_stage(struct sc_ref_program *p, const struct machine *m,
 			 const struct kernel_work *kw, int64_t *edge_adjust,
 			 struct diag *d)
 {
-	const bool has_b = kw->bcast_wavelets > 0, has_r = kw->reduce_wavelets > 0;
-	const bool bx = kw->bcast_axis == AXIS_X, rx = kw->reduce_axis == AXIS_X;
+	const bool has_b = kw->bcast_wavelets > 0,
+		   has_r = kw->reduce_wavelets > 0;
+	const bool bx = kw->bcast_axis == AXIS_X,
+		   rx = kw->reduce_axis == AXIS_X;
 	/* feeders west of (bx) or north of the rectangle; drains east of
 	 * (rx) or south of it */
 	const int64_t ox = has_b && bx ? 1 : 0, oy = has_b && !bx ? 1 : 0;
 	const int64_t mw = ox + w + (has_r && rx ? 1 : 0);
 	const int64_t mh = oy + h + (has_r && !rx ? 1 : 0);
 	if (w < 1 || h < 1 ||
-	    sc_ref_check_mesh(mw > SC_REF_PROGRAM_BORDER ? mw - SC_REF_PROGRAM_BORDER : mw,
-			      mh > SC_REF_PROGRAM_BORDER ? mh - SC_REF_PROGRAM_BORDER : mh, d))
+	    sc_ref_check_mesh(
+		    mw > SC_REF_PROGRAM_BORDER ? mw - SC_REF_PROGRAM_BORDER
+					       : mw,
+		    mh > SC_REF_PROGRAM_BORDER ? mh - SC_REF_PROGRAM_BORDER
+					       : mh,
+		    d))
 		return WS_EINPUT;
 	const int64_t colors = m->fabric.colors;
 	const int c_b = 0, c_r = 1, c_h = 2 % (int)colors;
@@ -688,7 +714,8 @@ int sc_ref_program_stage(struct sc_ref_program *p, const struct machine *m,
 	p->prec = prec;
 	const int64_t ramp = m->fabric.ramp_latency_cycles;
 	const int64_t hop = (int64_t)fabric_hop_cycles(&m->fabric);
-	*edge_adjust = (has_b ? -(ramp + hop) : ramp) + (has_r ? -(hop + ramp) : ramp);
+	*edge_adjust =
+		(has_b ? -(ramp + hop) : ramp) + (has_r ? -(hop + ramp) : ramp);
 
 	for (int64_t y = 0; y < mh; y++)
 		for (int64_t x = 0; x < mw; x++) {
@@ -696,24 +723,36 @@ int sc_ref_program_stage(struct sc_ref_program *p, const struct machine *m,
 			const bool in_x = x >= ox && x < ox + w;
 			const bool in_y = y >= oy && y < oy + h;
 			if (in_x && in_y) {
-				/* a PE of the rectangle: its halo goes to its east
-				 * neighbour, its west neighbour's comes in */
-				bool east = kw->halo_wavelets > 0 && x + 1 < ox + w;
+				/* a PE of the rectangle: its halo goes to its
+				 * east neighbour, its west neighbour's comes in
+				 */
+				bool east =
+					kw->halo_wavelets > 0 && x + 1 < ox + w;
 				bool west = kw->halo_wavelets > 0 && x > ox;
-				sc_ref_op t = {SC_OP_TASK, c_b, c_h,
+				sc_ref_op t = {SC_OP_TASK,
+					       c_b,
+					       c_h,
 					       east ? (int32_t)(id + 1) : -1,
-					       has_b ? kw->bcast_wavelets : 0, kw->pe,
+					       has_b ? kw->bcast_wavelets : 0,
+					       kw->pe,
 					       east ? kw->halo_wavelets : 0,
 					       west ? kw->halo_wavelets : 0};
 				sc_ref_program_add(p, id, &t);
 				if (has_r) {
 					int64_t next = rx ? id + 1 : id + mw;
 					bool first = rx ? x == ox : y == oy;
-					/* a partial sum arriving is added to the PE's own:
-					 * one vector op and one SRAM read per wavelet */
-					sc_ref_op o = {first ? SC_OP_SEND : SC_OP_RELAY, c_r,
-						       c_r, (int32_t)next, kw->reduce_wavelets,
-						       {0, 1, 1, 0, 0}, 0, 0};
+					/* a partial sum arriving is added to
+					 * the PE's own: one vector op and one
+					 * SRAM read per wavelet */
+					sc_ref_op o = {first ? SC_OP_SEND
+							     : SC_OP_RELAY,
+						       c_r,
+						       c_r,
+						       (int32_t)next,
+						       kw->reduce_wavelets,
+						       {0, 1, 1, 0, 0},
+						       0,
+						       0};
 					sc_ref_program_add(p, id, &o);
 				}
 			} else if (has_b && ((bx && x == 0 && in_y) ||
@@ -722,13 +761,25 @@ int sc_ref_program_stage(struct sc_ref_program *p, const struct machine *m,
 				int64_t last = bx ? y * mw + ox + w - 1
 						  : (oy + h - 1) * mw + x;
 				sc_ref_route_line(p, colors, c_b, id, last, 1);
-				sc_ref_op o = {SC_OP_SEND, c_b, 0, -1,
-					       kw->bcast_wavelets, {0, 0, 0, 0, 0}, 0, 0};
+				sc_ref_op o = {SC_OP_SEND,
+					       c_b,
+					       0,
+					       -1,
+					       kw->bcast_wavelets,
+					       {0, 0, 0, 0, 0},
+					       0,
+					       0};
 				sc_ref_program_add(p, id, &o);
 			} else if (has_r && ((rx && x == ox + w && in_y) ||
 					     (!rx && y == oy + h && in_x))) {
-				sc_ref_op o = {SC_OP_RECV, c_r, 0, -1,
-					       kw->reduce_wavelets, {0, 0, 0, 0, 0}, 0, 0};
+				sc_ref_op o = {SC_OP_RECV,
+					       c_r,
+					       0,
+					       -1,
+					       kw->reduce_wavelets,
+					       {0, 0, 0, 0, 0},
+					       0,
+					       0};
 				sc_ref_program_add(p, id, &o);
 			}
 		}
@@ -798,8 +849,8 @@ int sc_ref_traffic_run(const struct machine *m, const struct traffic_config *c,
 
 int sc_ref_check_plan(const struct plan *p, const struct machine *m,
 		      const struct stats *st, int train,
-		      const struct sc_ref_opts *o, FILE *out,
-		      double *worst_rel, struct diag *d)
+		      const struct sc_ref_opts *o, FILE *out, double *worst_rel,
+		      struct diag *d)
 {
 	static const char *const pass_names[PASS_COUNT] = {
 		"fwd", "bwd-data", "bwd-weight", "update"};
@@ -807,11 +858,13 @@ int sc_ref_check_plan(const struct plan *p, const struct machine *m,
 	/* the slowest stage's forward task gets the waveform, if any */
 	int slow = -1;
 	for (int i = 0; i < p->n_stages && i < st->n_stages; i++)
-		if (slow < 0 || st->stages[i].latency_cycles[PASS_FWD] >
-				       st->stages[slow].latency_cycles[PASS_FWD])
+		if (slow < 0 ||
+		    st->stages[i].latency_cycles[PASS_FWD] >
+			    st->stages[slow].latency_cycles[PASS_FWD])
 			slow = i;
-	fprintf(out, "\nreference model (SystemC, every PE and wavelet): one task "
-		     "of each stage, inputs at its edge to outputs leaving it\n");
+	fprintf(out,
+		"\nreference model (SystemC, every PE and wavelet): one task "
+		"of each stage, inputs at its edge to outputs leaving it\n");
 	fprintf(out, "%-24s %-9s %9s %12s %12s %9s %8s %8s\n", "stage", "pass",
 		"rect", "engine", "systemc", "diff", "rel", "wall s");
 	const enum pass passes[2] = {PASS_FWD, PASS_BWD_DATA};
@@ -821,18 +874,23 @@ int sc_ref_check_plan(const struct plan *p, const struct machine *m,
 			enum pass ps = passes[k];
 			const kernel_work &kw = s.work[ps];
 			char rect[32];
-			snprintf(rect, sizeof rect, "%dx%d", (int)s.r.w, (int)s.r.h);
+			snprintf(rect, sizeof rect, "%dx%d", (int)s.r.w,
+				 (int)s.r.h);
 			double eng = (double)st->stages[i].latency_cycles[ps];
 			struct sc_ref_program prog;
 			int64_t adj = 0;
 			struct diag dd;
 			diag_init(&dd);
-			if (sc_ref_program_stage(&prog, m, s.r.w, s.r.h, p->prec, &kw,
-						 &adj, &dd)) {
-				fprintf(out, "%-24.24s %-9s %9s %12.0f %12s  (skipped: "
-					     "with feeders and drains beyond %dx%d)\n",
-					s.name ? s.name : "?", pass_names[ps], rect, eng,
-					"-", SC_REF_MAX_SIDE, SC_REF_MAX_SIDE);
+			if (sc_ref_program_stage(&prog, m, s.r.w, s.r.h,
+						 p->prec, &kw, &adj, &dd)) {
+				fprintf(out,
+					"%-24.24s %-9s %9s %12.0f %12s  "
+					"(skipped: "
+					"with feeders and drains beyond "
+					"%dx%d)\n",
+					s.name ? s.name : "?", pass_names[ps],
+					rect, eng, "-", SC_REF_MAX_SIDE,
+					SC_REF_MAX_SIDE);
 				diag_release(&dd);
 				continue;
 			}
@@ -842,12 +900,20 @@ int sc_ref_check_plan(const struct plan *p, const struct machine *m,
 			if (o && o->vcd_path && i == slow && ps == PASS_FWD) {
 				oo = *o;
 				if (!oo.n_vcd_pes) {
-					/* near the first corner and the far one */
+					/* near the first corner and the far one
+					 */
 					oo.n_vcd_pes = 2;
-					oo.vcd_pes[0] = (int32_t)(prog.width + 1 <
-								  prog.width * prog.height
-							  ? prog.width + 1 : 0);
-					oo.vcd_pes[1] = (int32_t)(prog.width * prog.height - 1);
+					oo.vcd_pes[0] =
+						(int32_t)(prog.width + 1 <
+									  prog.width *
+										  prog.height
+								  ? prog.width +
+									    1
+								  : 0);
+					oo.vcd_pes[1] =
+						(int32_t)(prog.width *
+								  prog.height -
+							  1);
 				}
 			}
 			struct sc_ref_program_stats rs;
@@ -859,24 +925,29 @@ int sc_ref_check_plan(const struct plan *p, const struct machine *m,
 				return rc;
 			if (rs.deadlock || rs.unroutable) {
 				diag_add(d, NULL, 0, 0,
-					 "reference model: stage '%s' (%s) did not finish "
+					 "reference model: stage '%s' (%s) did "
+					 "not finish "
 					 "(%s)",
 					 s.name ? s.name : "?", pass_names[ps],
-					 rs.deadlock ? "deadlock" : "unroutable wavelets");
+					 rs.deadlock ? "deadlock"
+						     : "unroutable wavelets");
 				return WS_EIO;
 			}
 			double ref = (double)(rs.cycles + adj);
 			double rel = ref > 0 ? (ref - eng) / ref : 0;
 			if (std::fabs(rel) > *worst_rel)
 				*worst_rel = std::fabs(rel);
-			fprintf(out, "%-24.24s %-9s %9s %12.0f %12.0f %+9.0f %+7.2f%% "
-				     "%8.3f\n",
-				s.name ? s.name : "?", pass_names[ps], rect, eng, ref,
-				ref - eng, 100 * rel, wall);
+			fprintf(out,
+				"%-24.24s %-9s %9s %12.0f %12.0f %+9.0f "
+				"%+7.2f%% "
+				"%8.3f\n",
+				s.name ? s.name : "?", pass_names[ps], rect,
+				eng, ref, ref - eng, 100 * rel, wall);
 		}
 	}
-	fprintf(out, "largest difference %.2f %% (docs/reference.md explains the "
-		     "engine's approximations)\n",
+	fprintf(out,
+		"largest difference %.2f %% (docs/reference.md explains the "
+		"engine's approximations)\n",
 		100 * *worst_rel);
 	if (o && o->vcd_path && slow >= 0)
 		fprintf(out, "waveform of stage '%s' (forward) in %s\n",

@@ -27,8 +27,9 @@
 #include "fabric/sc_router.h"
 #include "sim/sc_ref.h"
 
-class sc_top : public sc_core::sc_module {
-public:
+class sc_top : public sc_core::sc_module
+{
+      public:
 	/* `pcfg` and what it points to must outlive the module. */
 	sc_top(sc_core::sc_module_name name, const sc_mesh_cfg *mesh,
 	       const sc_pe_cfg *pcfg, uint64_t seed);
@@ -37,11 +38,20 @@ public:
 	/* Trace PE `id`, its router's five output links and its tx link. */
 	void trace(sc_core::sc_trace_file *tf, int id);
 
-	int n() const { return n_; }
-	const sc_router &router(int id) const { return *routers_[(size_t)id]; }
-	const sc_pe &pe(int id) const { return *pes_[(size_t)id]; }
+	int n() const
+	{
+		return n_;
+	}
+	const sc_router &router(int id) const
+	{
+		return *routers_[(size_t)id];
+	}
+	const sc_pe &pe(int id) const
+	{
+		return *pes_[(size_t)id];
+	}
 
-private:
+      private:
 	int n_;
 	sc_core::sc_clock clk_;
 	sc_core::sc_signal<sc_wavelet> idle_link_;

@@ -40,10 +40,10 @@ static int64_t stream_cycles(const struct machine *m, int64_t w, int64_t h,
 {
 	struct sc_ref_program p;
 	sc_ref_program_init(&p, m, w, h);
-	struct sc_ref_op send = {.kind = SC_OP_SEND, .color = 0, .dest = (int32_t)dst,
-				 .n = n};
-	struct sc_ref_op recv = {.kind = SC_OP_RECV, .color = 0, .dest = -1,
-				 .n = n};
+	struct sc_ref_op send = {
+		.kind = SC_OP_SEND, .color = 0, .dest = (int32_t)dst, .n = n};
+	struct sc_ref_op recv = {
+		.kind = SC_OP_RECV, .color = 0, .dest = -1, .n = n};
 	if (src < dst) {
 		sc_ref_program_add(&p, src, &send);
 		sc_ref_program_add(&p, dst, &recv);
@@ -105,10 +105,10 @@ static void test_row_broadcast(void)
 	struct sc_ref_program p;
 	sc_ref_program_init(&p, &m, w, h);
 	sc_ref_route_line(&p, m.fabric.colors, 3, 0, w - 1, 1);
-	struct sc_ref_op send = {.kind = SC_OP_SEND, .color = 3, .dest = -1,
-				 .n = n};
-	struct sc_ref_op recv = {.kind = SC_OP_RECV, .color = 3, .dest = -1,
-				 .n = n};
+	struct sc_ref_op send = {
+		.kind = SC_OP_SEND, .color = 3, .dest = -1, .n = n};
+	struct sc_ref_op recv = {
+		.kind = SC_OP_RECV, .color = 3, .dest = -1, .n = n};
 	sc_ref_program_add(&p, 0, &send);
 	for (int64_t x = 1; x < w; x++)
 		sc_ref_program_add(&p, x, &recv);
@@ -118,7 +118,8 @@ static void test_row_broadcast(void)
 	diag_init(&d);
 	CU_ASSERT_EQUAL(sc_ref_run_program(&m, &p, NULL, &st, &d), 0);
 	int64_t want = (int64_t)fabric_stream_cycles(&m.fabric, w - 1, n);
-	printf("\n    row broadcast %lld wavelets over %lld PEs: reference %lld, "
+	printf("\n    row broadcast %lld wavelets over %lld PEs: reference "
+	       "%lld, "
 	       "closed form %lld",
 	       (long long)n, (long long)w, (long long)st.cycles,
 	       (long long)want);
@@ -139,13 +140,13 @@ static void test_back_pressure_and_compute(void)
 	const int64_t n = 200;
 	struct sc_ref_program p;
 	sc_ref_program_init(&p, &m, 4, 1);
-	struct sc_ref_op send = {.kind = SC_OP_SEND, .color = 1, .dest = 3,
-				 .n = n};
+	struct sc_ref_op send = {
+		.kind = SC_OP_SEND, .color = 1, .dest = 3, .n = n};
 	struct sc_ref_op work = {.kind = SC_OP_COMPUTE, .dest = -1};
 	work.work.fma = 4000;
 	work.work.tasks = 1;
-	struct sc_ref_op recv = {.kind = SC_OP_RECV, .color = 1, .dest = -1,
-				 .n = n};
+	struct sc_ref_op recv = {
+		.kind = SC_OP_RECV, .color = 1, .dest = -1, .n = n};
 	sc_ref_program_add(&p, 0, &send);
 	sc_ref_program_add(&p, 3, &work);
 	sc_ref_program_add(&p, 3, &recv);
@@ -208,6 +209,34 @@ static void test_traffic_conserves(void)
 	diag_release(&d);
 }
 
+/* Same spec and seed, same figures (the run is a value; SystemC's process
+ * order cannot matter because modules talk only through signals). */
+static void test_deterministic(void)
+{
+	struct machine m;
+	load_mini16(&m);
+	struct sc_ref_traffic t;
+	sc_ref_traffic_init(&t);
+	t.width = t.height = 6;
+	t.rate = 0.3;
+	t.packet_wavelets = 3;
+	t.warmup_cycles = 100;
+	t.measure_cycles = 500;
+	t.pattern = SC_PAT_HOTSPOT;
+	t.max_queue_wavelets = 64;
+	struct sc_ref_traffic_stats a, b;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL(sc_ref_run_traffic(&m, &t, NULL, &a, &d), 0);
+	CU_ASSERT_EQUAL(sc_ref_run_traffic(&m, &t, NULL, &b, &d), 0);
+	a.wall_s = b.wall_s = 0;
+	CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof a), 0);
+	t.seed = 2;
+	CU_ASSERT_EQUAL(sc_ref_run_traffic(&m, &t, NULL, &b, &d), 0);
+	CU_ASSERT_NOT_EQUAL(a.avg_packet_latency, b.avg_packet_latency);
+	diag_release(&d);
+}
+
 static void test_refuses_large_mesh(void)
 {
 	struct machine m;
@@ -256,9 +285,12 @@ static void test_vcd(void)
 	size_t len = 0;
 	CU_ASSERT_EQUAL(read_file(path, &text, &len, &d), 0);
 	CU_ASSERT_PTR_NOT_NULL(text && strstr(text, "$enddefinitions"));
-	CU_ASSERT_PTR_NOT_NULL(text && strstr(text, "$scope module router_1_1 $end"));
-	CU_ASSERT_PTR_NOT_NULL(text && strstr(text, "$scope module out_E $end"));
-	CU_ASSERT_PTR_NOT_NULL(text && strstr(text, "$scope module pe_0_0 $end"));
+	CU_ASSERT_PTR_NOT_NULL(text &&
+			       strstr(text, "$scope module router_1_1 $end"));
+	CU_ASSERT_PTR_NOT_NULL(text &&
+			       strstr(text, "$scope module out_E $end"));
+	CU_ASSERT_PTR_NOT_NULL(text &&
+			       strstr(text, "$scope module pe_0_0 $end"));
 	CU_ASSERT_PTR_NOT_NULL(text && strstr(text, " valid "));
 	CU_ASSERT_PTR_NULL(text && strstr(text, "router_2_2"));
 	free(text);
@@ -301,7 +333,8 @@ static void test_same_as_fabsim_zero_load(void)
 	fabsim_free(s);
 	int64_t ref = stream_cycles(&m, side, side, 3, side * side - 2, n);
 	printf("\n    fabsim %lld, reference %lld",
-	       (long long)(info.done_cycle - info.injected_cycle), (long long)ref);
+	       (long long)(info.done_cycle - info.injected_cycle),
+	       (long long)ref);
 	CU_ASSERT_EQUAL((int64_t)(info.done_cycle - info.injected_cycle), ref);
 	diag_release(&d);
 }
@@ -383,10 +416,10 @@ static double ref_task_latency(const struct machine *m,
 	struct diag d;
 	diag_init(&d);
 	int64_t adj = 0;
-	CU_ASSERT_EQUAL_FATAL(sc_ref_program_stage(&p, m, s->r.w, s->r.h,
-						   PREC_MIXED, &s->work[PASS_FWD],
-						   &adj, &d),
-			      0);
+	CU_ASSERT_EQUAL_FATAL(
+		sc_ref_program_stage(&p, m, s->r.w, s->r.h, PREC_MIXED,
+				     &s->work[PASS_FWD], &adj, &d),
+		0);
 	CU_ASSERT_EQUAL(sc_ref_run_program(m, &p, NULL, &st, &d), 0);
 	CU_ASSERT_EQUAL(st.deadlock, 0);
 	CU_ASSERT_EQUAL(st.unroutable, 0);
@@ -429,9 +462,9 @@ static void test_cli(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "accepted throughput"));
 	free(out);
 	free(err);
-	CU_ASSERT_EQUAL(tu_run("fabric --machine mini128 --engine systemc", &out,
-			       &err),
-			1);
+	CU_ASSERT_EQUAL(
+		tu_run("fabric --machine mini128 --engine systemc", &out, &err),
+		1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at most 64x64"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "got 128x128"));
 	free(out);
@@ -455,14 +488,14 @@ static void test_cli(void)
 	CU_ASSERT_PTR_NOT_NULL(row);
 	if (row) {
 		double e = 0, r = 0;
-		CU_ASSERT_EQUAL(sscanf(row, "head.2/dense fwd %*s %lf %lf", &e, &r),
-				2);
+		CU_ASSERT_EQUAL(
+			sscanf(row, "head.2/dense fwd %*s %lf %lf", &e, &r), 2);
 		CU_ASSERT(e > 0 && fabs(e - r) <= 0.05 * r);
 	}
 	free(out);
 	free(err);
-	CU_ASSERT_EQUAL(tu_run("run uno --machine mini128 --engine systemc", &out,
-			       &err),
+	CU_ASSERT_EQUAL(tu_run("run uno --machine mini128 --engine systemc",
+			       &out, &err),
 			1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at most 64x64"));
 	free(out);
@@ -475,18 +508,21 @@ static void test_cli(void)
 int suite_sc_ref(void)
 {
 	static const struct tu_test tests[] = {
-		{"zero-load latency equals the closed form", test_zero_load_exact},
+		{"zero-load latency equals the closed form",
+		 test_zero_load_exact},
 		{"row broadcast equals the multicast closed form",
 		 test_row_broadcast},
 		{"compute and back-pressure", test_back_pressure_and_compute},
 		{"uniform traffic: conservation, hops, latency",
 		 test_traffic_conserves},
+		{"deterministic for a seed", test_deterministic},
 		{"meshes beyond 64x64 and bad rates refused",
 		 test_refuses_large_mesh},
 		{"VCD waveform", test_vcd},
 		{"zero-load packet: same cycles as fabsim",
 		 test_same_as_fabsim_zero_load},
-		{"uniform traffic: fabsim within 5%", test_same_as_fabsim_traffic},
+		{"uniform traffic: fabsim within 5%",
+		 test_same_as_fabsim_traffic},
 		{"stage task: engine exact (broadcast), within 5% (dense)",
 		 test_same_as_engine_stage},
 		{"wafersim fabric|run --engine systemc", test_cli},

@@ -33,10 +33,10 @@
 
 struct row {
 	const char *name;
-	double engine, ref;	   /* cycles (or latency in cycles) */
-	double engine_s, ref_s;	   /* wall seconds */
-	double tol;		   /* relative tolerance; 0: exact */
-	double bound;		   /* documented absolute bound, 0: none */
+	double engine, ref;	/* cycles (or latency in cycles) */
+	double engine_s, ref_s; /* wall seconds */
+	double tol;		/* relative tolerance; 0: exact */
+	double bound;		/* documented absolute bound, 0: none */
 	const char *note;
 };
 
@@ -63,7 +63,8 @@ static void print_row(const struct row *r)
 	}
 	if (!ok)
 		n_bad++;
-	printf("%-32s %10.1f %10.1f %+9.1f %+7.2f%% %9.4f %9.4f %8.0fx  %s%s%s\n",
+	printf("%-32s %10.1f %10.1f %+9.1f %+7.2f%% %9.4f %9.4f %8.0fx  "
+	       "%s%s%s\n",
 	       r->name, r->engine, r->ref, diff, 100 * rel, r->engine_s,
 	       r->ref_s, r->engine_s > 0 ? r->ref_s / r->engine_s : 0, verdict,
 	       r->note ? "  " : "", r->note ? r->note : "");
@@ -129,7 +130,8 @@ static double ref_stage(const struct machine *m, const struct plan_stage *s,
 	if (sc_ref_program_stage(&p, m, s->r.w, s->r.h, PREC_MIXED, &s->work[k],
 				 &adj, &d) == 0) {
 		struct sc_ref_program_stats st;
-		if (sc_ref_run_program(m, &p, NULL, &st, &d) == 0 && !st.deadlock)
+		if (sc_ref_run_program(m, &p, NULL, &st, &d) == 0 &&
+		    !st.deadlock)
 			lat = (double)(st.cycles + adj);
 		sc_ref_program_release(&p);
 	}
@@ -162,8 +164,8 @@ static void init_stage(struct plan_stage *s, const char *name, int w, int h)
 
 /* ---- traffic cases ---------------------------------------------------- */
 
-static void traffic_case(const struct machine *m, const char *name,
-			 int pattern, double rate, int64_t n, int side)
+static void traffic_case(const struct machine *m, const char *name, int pattern,
+			 double rate, int64_t n, int side)
 {
 	struct traffic_config c;
 	traffic_config_init(&c);
@@ -219,7 +221,8 @@ static void zero_load_case(const struct machine *m, int side, int64_t n)
 	fc.params = m->fabric;
 	struct diag d;
 	diag_init(&d);
-	struct row r = {"zero-load latency 16x16, n=8", -1, -1, 0, 0, 0, 0, NULL};
+	struct row r = {
+		"zero-load latency 16x16, n=8", -1, -1, 0, 0, 0, 0, NULL};
 	double t0 = wall_seconds();
 	struct fabsim *s = fabsim_new(&fc, &d);
 	int32_t dst = side * side - 1;
@@ -228,14 +231,17 @@ static void zero_load_case(const struct machine *m, int side, int64_t n)
 		fabsim_run(s, 100000);
 		struct fabsim_packet_info info;
 		if (pk >= 0 && fabsim_packet(s, pk, &info) == 0 && info.done)
-			r.engine = (double)(info.done_cycle - info.injected_cycle);
+			r.engine =
+				(double)(info.done_cycle - info.injected_cycle);
 		fabsim_free(s);
 	}
 	r.engine_s = wall_seconds() - t0;
 	struct sc_ref_program p;
 	sc_ref_program_init(&p, m, side, side);
-	struct sc_ref_op send = {SC_OP_SEND, 0, 0, dst, n, {0, 0, 0, 0, 0}, 0, 0};
-	struct sc_ref_op recv = {SC_OP_RECV, 0, 0, -1, n, {0, 0, 0, 0, 0}, 0, 0};
+	struct sc_ref_op send = {SC_OP_SEND,	  0, 0, dst, n,
+				 {0, 0, 0, 0, 0}, 0, 0};
+	struct sc_ref_op recv = {SC_OP_RECV,	  0, 0, -1, n,
+				 {0, 0, 0, 0, 0}, 0, 0};
 	sc_ref_program_add(&p, 0, &send);
 	sc_ref_program_add(&p, dst, &recv);
 	sc_ref_program_end(&p);
@@ -247,8 +253,8 @@ static void zero_load_case(const struct machine *m, int side, int64_t n)
 	sc_ref_program_release(&p);
 	char note[96];
 	snprintf(note, sizeof note, "closed form %llu",
-		 (unsigned long long)fabric_stream_cycles(
-			 &m->fabric, 2 * (side - 1), n));
+		 (unsigned long long)fabric_stream_cycles(&m->fabric,
+							  2 * (side - 1), n));
 	r.note = note;
 	if (diag_count(&d))
 		diag_print(&d, stderr);
@@ -309,7 +315,13 @@ static void mlp_case(const struct machine *m0, int S)
 	stats_init(&st);
 	struct diag d;
 	diag_init(&d);
-	struct row r = {"MLP 3x1000 on 32x32, 10x10 stages", -1, -1, 0, 0, 0.05, 0,
+	struct row r = {"MLP 3x1000 on 32x32, 10x10 stages",
+			-1,
+			-1,
+			0,
+			0,
+			0.05,
+			0,
 			NULL};
 	char name[64];
 	snprintf(name, sizeof name, "MLP 3 layers 32x32, %d samples", S);
@@ -329,65 +341,100 @@ static void mlp_case(const struct machine *m0, int S)
 	for (int64_t y = 0; y < H; y++)
 		for (int64_t x = 0; x < W; x++) {
 			int64_t id = y * W + x;
-			int s = (int)(x / w), i = (int)(x % w), row = (int)y - 1;
+			int s = (int)(x / w), i = (int)(x % w),
+			    row = (int)y - 1;
 			if (y == 0) {
 				if (s != 0)
 					continue;
-				/* feeder of column i of stage 0: the host input */
-				const struct kernel_work *k = &p.stages[0].work[PASS_FWD];
-				sc_ref_route_line(&q, colors, 2 + i, id, (H - 1) * W + x, 1);
-				struct sc_ref_op f = {SC_OP_SEND, 2 + i, 0, -1,
+				/* feeder of column i of stage 0: the host input
+				 */
+				const struct kernel_work *k =
+					&p.stages[0].work[PASS_FWD];
+				sc_ref_route_line(&q, colors, 2 + i, id,
+						  (H - 1) * W + x, 1);
+				struct sc_ref_op f = {SC_OP_SEND,
+						      2 + i,
+						      0,
+						      -1,
 						      S * k->bcast_wavelets,
-						      {0, 0, 0, 0, 0}, 0, 0};
+						      {0, 0, 0, 0, 0},
+						      0,
+						      0};
 				sc_ref_program_add(&q, id, &f);
 				continue;
 			}
 			if (s == n) {
 				/* drain of row `row`: the network's output */
-				const struct kernel_work *k = &p.stages[n - 1].work[PASS_FWD];
+				const struct kernel_work *k =
+					&p.stages[n - 1].work[PASS_FWD];
 				int64_t out = (k->out_wavelets + w - 1) / w;
-				struct sc_ref_op f = {SC_OP_RECV, c_out, 0, -1, S * out,
-						      {0, 0, 0, 0, 0}, 0, 0};
+				struct sc_ref_op f = {
+					SC_OP_RECV, c_out,	     0, -1,
+					S * out,    {0, 0, 0, 0, 0}, 0, 0};
 				sc_ref_program_add(&q, id, &f);
 				continue;
 			}
-			const struct kernel_work *k = &p.stages[s].work[PASS_FWD];
+			const struct kernel_work *k =
+				&p.stages[s].work[PASS_FWD];
 			int in_color = 2 + (s % 2) * w + i;
 			int lane = 2 + ((s + 1) % 2) * w + row;
 			for (int smp = 0; smp < S; smp++) {
-				struct sc_ref_op t = {SC_OP_TASK, in_color, 0, -1,
-						      k->bcast_wavelets, k->pe, 0, 0};
+				struct sc_ref_op t = {
+					SC_OP_TASK,	   in_color, 0, -1,
+					k->bcast_wavelets, k->pe,    0, 0};
 				sc_ref_program_add(&q, id, &t);
 				if (i == 0) {
-					struct sc_ref_op f = {SC_OP_SEND, c_r, 0,
-							      (int32_t)(id + 1),
-							      k->reduce_wavelets,
-							      {0, 0, 0, 0, 0}, 0, 0};
+					struct sc_ref_op f = {
+						SC_OP_SEND,
+						c_r,
+						0,
+						(int32_t)(id + 1),
+						k->reduce_wavelets,
+						{0, 0, 0, 0, 0},
+						0,
+						0};
 					sc_ref_program_add(&q, id, &f);
 				} else if (i < w - 1) {
-					struct sc_ref_op f = {SC_OP_RELAY, c_r, c_r,
-							      (int32_t)(id + 1),
-							      k->reduce_wavelets,
-							      {0, 1, 1, 0, 0}, 0, 0};
+					struct sc_ref_op f = {
+						SC_OP_RELAY,
+						c_r,
+						c_r,
+						(int32_t)(id + 1),
+						k->reduce_wavelets,
+						{0, 1, 1, 0, 0},
+						0,
+						0};
 					sc_ref_program_add(&q, id, &f);
 				} else {
-					/* east edge: the reduced row, then its fp16
-					 * outputs to the next stage or the drain */
-					struct sc_ref_op f = {SC_OP_RECV, c_r, 0, -1,
-							      k->reduce_wavelets,
-							      {0, 0, 0, 0, 0}, 0, 0};
+					/* east edge: the reduced row, then its
+					 * fp16 outputs to the next stage or the
+					 * drain */
+					struct sc_ref_op f = {
+						SC_OP_RECV,
+						c_r,
+						0,
+						-1,
+						k->reduce_wavelets,
+						{0, 0, 0, 0, 0},
+						0,
+						0};
 					sc_ref_program_add(&q, id, &f);
-					int64_t out = (k->out_wavelets + w - 1) / w;
-					struct sc_ref_op g = {SC_OP_SEND, c_out, 0,
-							      (int32_t)(id + 1), out,
-							      {0, 0, 0, 0, 0}, 0, 0};
+					int64_t out =
+						(k->out_wavelets + w - 1) / w;
+					struct sc_ref_op g = {
+						SC_OP_SEND, c_out,
+						0,	    (int32_t)(id + 1),
+						out,	    {0, 0, 0, 0, 0},
+						0,	    0};
 					if (s + 1 < n) {
 						g.color = lane;
 						g.dest = -1;
 						if (smp == 0)
-							route_lane(&q, colors, lane, id,
-								   (s + 1) * w + row, 1,
-								   H - 1);
+							route_lane(&q, colors,
+								   lane, id,
+								   (s + 1) * w +
+									   row,
+								   1, H - 1);
 					}
 					sc_ref_program_add(&q, id, &g);
 				}
@@ -474,12 +521,16 @@ int main(int argc, char **argv)
 	mlp_case(&m, 6);
 
 	/* synthetic traffic, 16 x 16, packets of 4 wavelets */
-	traffic_case(&m, "uniform 16x16 load 0.04", TRAFFIC_UNIFORM, 0.04, 4, 16);
-	traffic_case(&m, "uniform 16x16 load 0.08", TRAFFIC_UNIFORM, 0.08, 4, 16);
-	traffic_case(&m, "uniform 16x16 load 0.12", TRAFFIC_UNIFORM, 0.12, 4, 16);
-	traffic_case(&m, "hotspot 16x16 load 0.03", TRAFFIC_HOTSPOT, 0.03, 4, 16);
+	traffic_case(&m, "uniform 16x16 load 0.04", TRAFFIC_UNIFORM, 0.04, 4,
+		     16);
+	traffic_case(&m, "uniform 16x16 load 0.08", TRAFFIC_UNIFORM, 0.08, 4,
+		     16);
+	traffic_case(&m, "uniform 16x16 load 0.12", TRAFFIC_UNIFORM, 0.12, 4,
+		     16);
+	traffic_case(&m, "hotspot 16x16 load 0.03", TRAFFIC_HOTSPOT, 0.03, 4,
+		     16);
 
-	printf("\n%s: %d case(s) outside tolerance\n",
-	       n_bad ? "FAIL" : "ok", n_bad);
+	printf("\n%s: %d case(s) outside tolerance\n", n_bad ? "FAIL" : "ok",
+	       n_bad);
 	return n_bad ? 1 : 0;
 }
