@@ -84,7 +84,7 @@ void sc_pe::send(int color, int32_t dest, bool tail, bool measured, int64_t gen,
 	w.valid = true;
 	w.tail = tail;
 	w.measured = measured;
-	w.color = (int8_t)color;
+	w.color = (int16_t)color;
 	w.src = id_;
 	w.dest = dest;
 	w.seq = seq_++;

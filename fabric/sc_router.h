@@ -42,7 +42,7 @@ struct sc_wavelet {
 	bool valid = false;
 	bool tail = false;     /* last wavelet of its packet */
 	bool measured = false; /* its packet counts in the statistics */
-	int8_t color = 0;
+	int16_t color = 0; /* short: sc_trace has no signed-char overload */
 	int32_t src = -1;
 	int32_t dest = -1;	  /* >= 0: routed X then Y; < 0: colour route */
 	uint32_t seq = 0;	  /* per-source sequence number (waveforms) */
