@@ -117,7 +117,7 @@ int axis_norm(int axis, int rank)
 	return axis >= 0 && axis < rank ? axis : -1;
 }
 
-void graph_init(struct graph *g, const char *name, const char *source)
+void graph_setup(struct graph *g, const char *name, const char *source)
 {
 	memset(g, 0, sizeof(*g));
 	g->name = xstrdup(name ? name : "");

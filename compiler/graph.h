@@ -172,7 +172,9 @@ struct graph {
 	enum optimizer opt;	/* optimizer the costs were counted for */
 };
 
-void graph_init(struct graph *g, const char *name, const char *source);
+/* Lifecycle.  (Not graph_init: libgvc exports a graph_init of its own, and
+ * ours would interpose on it when Graphviz is linked in.) */
+void graph_setup(struct graph *g, const char *name, const char *source);
 void graph_release(struct graph *g);
 
 /* Add a tensor (name copied); returns its id. */

@@ -477,7 +477,6 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 		/* the broadcast operand's slices are part of what is saved */
 		act_pe = cdiv(t.saved_bytes, P);
 		buf_pe = 2 * (tin + tk + other) * eb;
-		(void)wrep;
 	}
 	/* the update is local: every parameter read, changed, written */
 	int64_t ppe = (int64_t)ceil((double)t.params * share);

@@ -1149,7 +1149,7 @@ int net_yaml_load_string(const char *file, const char *text, size_t len,
 	char *dot = strrchr(stem, '.');
 	if (dot)
 		*dot = 0;
-	graph_init(g, stem, file);
+	graph_setup(g, stem, file);
 	free(stem);
 
 	yaml_parser_t p;

@@ -1670,7 +1670,7 @@ int onnx_load_buffer(const char *file, const uint8_t *data, size_t len,
 	char *dot = strrchr(stem, '.');
 	if (dot)
 		*dot = 0;
-	graph_init(g, stem, file);
+	graph_setup(g, stem, file);
 	free(stem);
 	/* ModelProto starts with ir_version (field 1, varint): byte 0x08 */
 	if (len < 2 || data[0] != 0x08) {

@@ -429,9 +429,8 @@ int plan_build(const struct graph *g, const struct machine *m,
 	int64_t state = 0;
 	for (int i = 0; i < n; i++)
 		state += map_state_bytes(&b.mc, &p->stages[i]);
-	char sb[32], wb[32];
+	char sb[32];
 	fmt_bytes(sb, sizeof sb, (double)state);
-	fmt_bytes(wb, sizeof wb, (double)grid * (double)m->pe.sram_bytes);
 	int pipe_ok = nowhere < 0 && sum_min <= budget;
 	char why_not[256] = "";
 	if (nowhere >= 0) {
@@ -526,7 +525,6 @@ int plan_build(const struct graph *g, const struct machine *m,
 		/* stage times match: the smallest pace T whose PE counts
 		 * (each stage's fewest PEs reaching T, within its minimum and
 		 * useful maximum) fit the budget */
-		int64_t *pes_at = xcalloc((size_t)n, sizeof(int64_t));
 		double tlo = 0, thi = 0;
 		for (int i = 0; i < n; i++) {
 			double t =
@@ -547,7 +545,6 @@ int plan_build(const struct graph *g, const struct machine *m,
 		for (int i = 0; i < n; i++)
 			items[i].target_pes =
 				pes_for(&b, &items[i], i, cap[i], thi);
-		free(pes_at);
 		free(work);
 		free(cap);
 
@@ -605,7 +602,6 @@ int plan_build(const struct graph *g, const struct machine *m,
 		if (rc)
 			goto out;
 	}
-	(void)wb;
 	rc = route_build(p, m, edges, n_edges, d);
 	if (rc)
 		goto out;

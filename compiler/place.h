@@ -55,8 +55,8 @@ struct place_problem {
 	/* Optional: stage time of item i on a w x h rectangle; NULL = use
 	 * work / (w h) + fixed_cycles. */
 	double (*stage_cycles)(const void *ctx, int item, int32_t w, int32_t h);
-	/* Optional: does item i fit its SRAM on w x h?  NULL = w h >= min_pes.
-	 */
+	/* Optional: does item i fit its SRAM on w x h?
+	 * NULL = w h >= min_pes. */
 	int (*fits)(const void *ctx, int item, int32_t w, int32_t h);
 	const void *ctx;
 };

@@ -111,9 +111,8 @@ struct plan_stage {
 					  * one sample alone, fill latency
 					  * across the rectangle included */
 	/* --- added by the placement engineer (all additive) --- */
-	int64_t samples_in_flight; /* samples whose activations this stage keeps
-				    * (1F1B pipeline: deeper for early stages)
-				    */
+	int64_t samples_in_flight; /* samples whose activations it keeps
+				    * (1F1B: map_in_flight in map.h) */
 	int64_t min_pes;	   /* fewest PEs whose SRAM holds the stage */
 	int64_t stream_bytes;	   /* STREAMING: weight bytes streamed in per
 				    * step (0 in pipelined mode) */
@@ -135,13 +134,17 @@ struct plan_route {
 	int color;
 	enum pass pass; /* PASS_FWD activations, PASS_BWD_DATA gradients */
 	int64_t wavelets_per_sample;
-	int n_points; /* corners of a dimension-ordered path, src to dst */
+	/* Corners of a dimension-ordered path (X first, then Y), src to dst:
+	 * the first point lies in the source rectangle (its output port) or
+	 * on an I/O edge for the host, the last in the destination. */
+	int n_points;
 	struct plan_point *points;
-	int multicast_group; /* routes sharing a source tree share an id, else
-				-1 */
+	/* Routes sharing a source tree (fan-out) share an id and a color;
+	 * -1 for a route of its own. */
+	int multicast_group;
 	/* --- added (additive) --- */
-	int tensor;   /* graph tensor carried (its gradient for BWD_DATA), or -1
-		       */
+	/* Graph tensor carried (its gradient for BWD_DATA), or -1. */
+	int tensor;
 	int64_t hops; /* links crossed: sum of |dx| + |dy| over the path */
 	int line, col; /* where the route was read (plan_load), or 0 */
 };
@@ -161,8 +164,8 @@ struct plan {
 	char mode_reason[256];
 	enum pe_prec prec;
 	int64_t batch;
-	int64_t samples_in_flight; /* pipeline depth used for activation memory
-				    */
+	/* Largest stage samples_in_flight: pipeline depth for activations. */
+	int64_t samples_in_flight;
 	int n_stages;
 	struct plan_stage *stages;
 	int n_routes;
@@ -173,20 +176,20 @@ struct plan {
 	int64_t pes_used;	/* PEs inside some stage's rectangle */
 	int bottleneck_stage;	/* stage with the largest stage_cycles, or -1 */
 	cycles_t bottleneck_cycles;   /* its stage_cycles: time per sample */
-	int64_t hop_bytes_per_sample; /* sum over routes of wavelet bytes x hops
-				       */
+	/* Sum over routes of wavelet bytes x hops, per sample. */
+	int64_t hop_bytes_per_sample;
 	int64_t max_sram_bytes;	      /* largest sram.total over stages */
 	int64_t min_pes_total;	      /* sum of stages' min_pes */
 	enum optimizer opt; /* optimizer the training state is sized for */
 	uint64_t seed;	    /* strategy seed (anneal) */
 	double compile_s;   /* wall seconds plan_build took (not written) */
-	char strategy_note[128]; /* e.g. "stopped by time budget after N moves"
-				  */
-	int64_t host_bytes_per_sample; /* entering from the host (input routes)
-					*/
-	double host_cycles_per_sample; /* those bytes at io.bandwidth_gbytes_s:
-					* the pace if it exceeds the bottleneck
-					*/
+	/* A strategy's remark, e.g. "stopped by time budget after N moves". */
+	char strategy_note[128];
+	/* Bytes entering from the host per sample (input routes, a multicast
+	 * tree once), and the cycles they take at io.bandwidth_gbytes_s: the
+	 * pace when that exceeds the bottleneck stage. */
+	int64_t host_bytes_per_sample;
+	double host_cycles_per_sample;
 };
 
 /* Empty plan (no stages, no routes, mode MODE_AUTO, bottleneck_stage -1). */

@@ -75,6 +75,7 @@ struct fabsim {
 	int32_t C;	   /* colors modelled */
 	uint32_t D;	   /* buffer depth */
 	uint32_t hop, ramp; /* cycles */
+	int32_t delta[MESH_LINK_DIRS]; /* id step to the neighbour, per dir */
 	cycles_t now;
 
 	/* buffers (see the picture above) */
@@ -100,6 +101,7 @@ struct fabsim {
 	size_t n_words;
 	int32_t n_act;
 	int32_t *list; /* routers of the current step, in id order */
+	int prefetch;  /* prefetch routers ahead (large meshes) */
 
 	uint32_t *freed; /* buffers popped this cycle */
 	size_t n_freed, cap_freed;
@@ -175,14 +177,10 @@ static inline void buf_pop(struct fabsim *s, int32_t r, uint32_t g,
 static inline int has_credit(const struct fabsim *s, int32_t r, int o,
 			     int32_t c)
 {
-	uint32_t g;
-	switch (o) {
-	case DIR_NORTH: g = (uint32_t)(r - s->mesh.width) * GROUPS + DIR_SOUTH; break;
-	case DIR_SOUTH: g = (uint32_t)(r + s->mesh.width) * GROUPS + DIR_NORTH; break;
-	case DIR_EAST: g = (uint32_t)(r + 1) * GROUPS + DIR_WEST; break;
-	case DIR_WEST: g = (uint32_t)(r - 1) * GROUPS + DIR_EAST; break;
-	default: g = (uint32_t)r * GROUPS + PE_RX; break;
-	}
+	uint32_t g = o == DIR_RAMP
+			     ? (uint32_t)r * GROUPS + PE_RX
+			     : (uint32_t)(r + s->delta[o]) * GROUPS +
+				       (uint32_t)mesh_opposite(o);
 	return s->bm[g * (uint32_t)s->C + (uint32_t)c].used < s->D;
 }
 
@@ -304,6 +302,11 @@ struct fabsim *fabsim_new(const struct fabsim_config *cfg, struct diag *d)
 	s->D = (uint32_t)f->buffer_depth_wavelets;
 	s->hop = (uint32_t)fabric_hop_cycles(f);
 	s->ramp = (uint32_t)f->ramp_latency_cycles;
+	s->delta[DIR_NORTH] = -cfg->width;
+	s->delta[DIR_SOUTH] = cfg->width;
+	s->delta[DIR_EAST] = 1;
+	s->delta[DIR_WEST] = -1;
+	s->prefetch = s->n >= 65536; /* small meshes stay in cache */
 	size_t n = (size_t)s->n, groups = n * GROUPS, bufs = groups * (size_t)s->C;
 	s->rt = big_calloc(n, sizeof(*s->rt));
 	s->bm = big_calloc(bufs, sizeof(*s->bm));
@@ -743,7 +746,9 @@ static void router_cycle(struct fabsim *s, int32_t r)
 				buf_push(s, r, PE_RX, (int32_t)c, pk, dst,
 					 (uint32_t)(now + s->ramp));
 			} else {
-				int32_t r2 = mesh_neighbour(&s->mesh, r, o);
+				/* routes never leave the mesh (checked when set;
+				 * X-then-Y stops at the destination) */
+				int32_t r2 = r + s->delta[o];
 				buf_push(s, r2, mesh_opposite(o), (int32_t)c, pk, dst,
 					 (uint32_t)(now + s->hop));
 				s->link_wavelets[(size_t)r * MESH_LINK_DIRS + (size_t)o]++;
@@ -856,16 +861,20 @@ void fabsim_step(struct fabsim *s)
 	/* On a large mesh the active routers are sparse and their state is
 	 * far apart: fetch a few routers ahead so the misses overlap. */
 	const int ahead = 16, ahead2 = 6;
-	for (int32_t i = 0; i < n && i < ahead; i++)
-		prefetch_router(s, list[i]);
-	for (int32_t i = 0; i < n && i < ahead2; i++)
-		prefetch_slots(s, list[i]);
+	if (s->prefetch) {
+		for (int32_t i = 0; i < n && i < ahead; i++)
+			prefetch_router(s, list[i]);
+		for (int32_t i = 0; i < n && i < ahead2; i++)
+			prefetch_slots(s, list[i]);
+	}
 	for (int32_t i = 0; i < n; i++) {
 		int32_t r = list[i];
-		if (i + ahead < n)
-			prefetch_router(s, list[i + ahead]);
-		if (i + ahead2 < n)
-			prefetch_slots(s, list[i + ahead2]);
+		if (s->prefetch) {
+			if (i + ahead < n)
+				prefetch_router(s, list[i + ahead]);
+			if (i + ahead2 < n)
+				prefetch_slots(s, list[i + ahead2]);
+		}
 		router_cycle(s, r);
 		if (s->rt[r].occ || s->rt[r].srcq_head != NONE)
 			activate(s, r);

@@ -55,10 +55,11 @@
  * destination PEs).  Packet latency = done - created, network latency =
  * done - injected, as BookSim reports them.
  *
- * State: struct-of-arrays by router id, only routers with work are visited.
- * Memory is about 48 + colors * 6 * (8 + 8 * buffer_depth) bytes per router
- * plus 40 per link; the WSE-2 grid with one modelled color and depth 4 needs
- * about 250 MB.  Model only the colors you use (fabsim_config.colors).
+ * State: struct-of-arrays by router id, only routers with work are visited
+ * (in id order).  Memory is about 130 + colors * 6 * (8 + 12 * depth) bytes
+ * per router (links included): the WSE-2 grid with one modelled color and
+ * depth 4 takes about 360 MB.  At most 32 colors are modelled at once:
+ * model only the colors you use (fabsim_config.colors).
  *
  * Not thread-safe per object; two objects may run on two threads.
  */

@@ -188,6 +188,13 @@ static void print_json(FILE *f, const struct gpu_spec *g,
 	json_num(f, r->allreduce_s);
 	fputs(", \"exposed_comm_s\": ", f);
 	json_num(f, r->exposed_comm_s);
+	fprintf(f, ", \"buckets\": %d", r->buckets);
+	fputs(", \"comm_tail_s\": ", f);
+	json_num(f, r->comm_tail_s);
+	fputs(", \"ddp_copy_s\": ", f);
+	json_num(f, r->ddp_copy_s);
+	fputs(", \"contention_s\": ", f);
+	json_num(f, r->contention_s);
 	fputs(", \"scaling_efficiency\": ", f);
 	json_num(f, r->scaling_efficiency);
 	fputs(", \"samples_per_s\": ", f);
@@ -285,6 +292,12 @@ static void print_text(FILE *f, const struct gpu_spec *g,
 			   "cluster %.3f J per step\n", o->n_gpus,
 			r->allreduce_s * 1e3, r->exposed_comm_s * 1e3,
 			100 * r->scaling_efficiency, r->cluster_energy_j);
+	if (o->n_gpus > 1)
+		fprintf(f, "  exposed = all-reduce tail %.3f ms + DDP bucket "
+			   "copies %.3f ms + compute lost to overlapping "
+			   "collectives %.3f ms (%d buckets)\n",
+			r->comm_tail_s * 1e3, r->ddp_copy_s * 1e3,
+			r->contention_s * 1e3, r->buckets);
 }
 
 int cmd_gpu(int argc, char **argv)

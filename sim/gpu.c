@@ -86,14 +86,24 @@ static const struct cfg_key net_keys[] = {
 	KR("internode_latency_us", "us", 0, 1e5, "6",
 	   "latency of one inter-node ring step", internode_latency_us),
 	KR("link_efficiency", "", 0.01, 1, "0.8",
-	   "achieved / nominal link bandwidth in collectives",
-	   link_efficiency),
-	KR("bucket_mbytes", "MB", 0.001, 1e6, "25",
-	   "gradient bucket all-reduced as soon as backward fills it",
-	   bucket_mbytes),
-	KR("comm_compute_share", "", 0, 1, "0.1",
-	   "share of the device (SMs, bandwidth) collective kernels take while "
-	   "they overlap backward", comm_compute_share),
+	   "NVLink: achieved bus bandwidth of a large ring all-reduce / "
+	   "nominal (NCCL protocol overhead)", link_efficiency),
+	KR("internode_efficiency", "", 0.01, 1, "0.94",
+	   "inter-node NICs: achieved ring bus bandwidth / nominal",
+	   internode_efficiency),
+	KR("first_bucket_mbytes", "MiB", 0.001, 1e6, "1",
+	   "first gradient bucket (the last layers' gradients; PyTorch DDP "
+	   "caps it at 1 MiB)", first_bucket_mbytes),
+	KR("bucket_mbytes", "MiB", 0.001, 1e6, "25",
+	   "later gradient buckets (PyTorch DDP bucket_cap_mb); each is "
+	   "all-reduced once backward has filled it", bucket_mbytes),
+	KI("collective_sms", "SM", 0, 1024, "16",
+	   "SMs an all-reduce holds while it runs (one per NCCL channel; "
+	   "compute kernels cannot use them)", collective_sms),
+	KR("collective_hbm_per_bus_byte", "", 0, 100, "3",
+	   "device-memory bytes a ring all-reduce moves per byte it sends "
+	   "(receive-buffer write and read, local input read)",
+	   collective_hbm_per_bus_byte),
 	{0},
 };
 

@@ -88,10 +88,17 @@ struct gpu_spec {
 	double nvlink_latency_us;
 	double internode_gbytes_s;	/* per GPU, one direction */
 	double internode_latency_us;
-	double link_efficiency;		/* achieved / nominal, collectives */
-	double bucket_mbytes;		/* gradient bucket (PyTorch DDP: 25) */
-	double comm_compute_share;	/* device share collectives take while
-					   overlapped with backward */
+	double link_efficiency;		/* NVLink: achieved bus bandwidth of a
+					   large ring all-reduce / nominal */
+	double internode_efficiency;	/* the same for the inter-node NICs */
+	double first_bucket_mbytes;	/* DDP's first gradient bucket, MiB
+					   (PyTorch: 1) */
+	double bucket_mbytes;		/* later gradient buckets, MiB
+					   (PyTorch DDP bucket_cap_mb: 25) */
+	int64_t collective_sms;		/* SMs an all-reduce holds while it runs
+					   (one per NCCL channel) */
+	double collective_hbm_per_bus_byte; /* device-memory bytes a ring
+					   all-reduce moves per byte on the bus */
 	struct gpu_calib calib;
 };
 
@@ -165,8 +172,16 @@ struct gpu_result {
 	/* data parallel (n_gpus > 1; zeros otherwise) */
 	double allreduce_s;	 /* all-reduce of all gradients, alone */
 	double exposed_comm_s;	 /* what data parallelism adds to the step:
-				    all-reduce backward could not hide, plus
-				    bucket copies and overlap contention */
+				    the sum of the four parts below */
+	double comm_tail_s;	 /* all-reduce still running after backward
+				    (the last buckets' exposed tail) */
+	double ddp_copy_s;	 /* gradients copied into the buckets (during
+				    backward) and back (after the last
+				    all-reduce), one kernel per tensor each */
+	double contention_s;	 /* compute lost to the collective kernels
+				    (SMs, memory bandwidth) while they
+				    overlap backward */
+	int buckets;		 /* gradient buckets (all-reduces) per step */
 	double scaling_efficiency; /* single-GPU step / multi-GPU step */
 	double samples_per_s;	 /* whole cluster, training */
 	double cluster_energy_j; /* all GPUs, one step */

@@ -52,6 +52,8 @@ void gpu_klist_release(struct gpu_klist *kl);
 
 /* Parameters layer l owns (0 if it has none or uses another's). */
 int64_t gpu_layer_params(const struct graph *gr, int l);
+/* ... and in how many tensors (weight, bias, ...). */
+int gpu_layer_param_tensors(const struct graph *gr, int l);
 
 /* Rough training memory: weights, gradients, optimizer state, saved
  * activations (no workspaces, no allocator slack). */

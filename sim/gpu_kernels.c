@@ -360,6 +360,15 @@ int64_t gpu_layer_params(const struct graph *gr, int l)
 	return layer_params(gr, &gr->layers[l], &t);
 }
 
+int gpu_layer_param_tensors(const struct graph *gr, int l)
+{
+	int t;
+	if (gr->layers[l].param_owner != l)
+		return 0;
+	layer_params(gr, &gr->layers[l], &t);
+	return t;
+}
+
 /* Autocast cast of a matrix op's fp32 inputs (fwd) and their gradients
  * back (bwd). */
 static void amp_input_casts(struct build *b, int l, int bwd)

@@ -141,20 +141,112 @@ static void finish_pass(const struct gpu_spec *g, struct gpu_pass_result *pr,
 	pr->avg_power_w = pr->seconds > 0 ? pr->energy_j / pr->seconds : 0;
 }
 
-/* Ring all-reduce of `bytes` over n GPUs: 2(n-1) steps, each moving
- * bytes/n over the slowest link of the ring. */
-static double allreduce_s(const struct gpu_spec *g, int n, double bytes)
+/*
+ * Ring all-reduce of `bytes` over n GPUs, as NCCL runs it for a DDP bucket:
+ *
+ *     t = 2(n-1) x step latency + 2(n-1)/n x bytes / busbw
+ *
+ * the latency-bandwidth form nccl-tests reports (busbw = 2(n-1)/n x
+ * bytes / t).  Inside a node busbw = NVLink x link_efficiency (NCCL's
+ * protocol overhead).  Across nodes NCCL runs one ring per NIC and every
+ * ring enters and leaves each node through its own NIC, so the NICs of a
+ * node together carry the rings: busbw = min(NVLink, GPUs per node x NIC
+ * x internode_efficiency), and each ring step waits for its slowest hop.
+ * On two nodes NCCL may pick a tree instead, which can beat the ring (up
+ * to 2x the network on 2 nodes): the ring is the conservative choice.
+ * *busbw_out gets the bus bandwidth (bytes/s) the transfer achieves.
+ */
+static double allreduce_s(const struct gpu_spec *g, int n, double bytes,
+			  double *busbw_out)
 {
-	if (n <= 1)
+	if (busbw_out)
+		*busbw_out = 0;
+	if (n <= 1 || bytes <= 0)
 		return 0;
 	int nodes = (int)((n + g->gpus_per_node - 1) / g->gpus_per_node);
-	double bw = (nodes > 1 ? g->internode_gbytes_s : g->nvlink_gbytes_s) *
-		    1e9 * g->link_efficiency;
-	double steps = 2.0 * (n - 1);
-	double lat = steps * g->nvlink_latency_us * 1e-6;
-	if (nodes > 1)
-		lat += 2.0 * (nodes - 1) * g->internode_latency_us * 1e-6;
-	return lat + steps * (bytes / n) / bw;
+	double bw = g->nvlink_gbytes_s * 1e9 * g->link_efficiency;
+	double step_lat = g->nvlink_latency_us * 1e-6;
+	if (nodes > 1) {
+		int per_node = n < g->gpus_per_node ? n : (int)g->gpus_per_node;
+		double nic = per_node * g->internode_gbytes_s * 1e9 *
+			     g->internode_efficiency;
+		if (nic < bw)
+			bw = nic;
+		if (g->internode_latency_us > g->nvlink_latency_us)
+			step_lat = g->internode_latency_us * 1e-6;
+	}
+	double f = 2.0 * (n - 1) / n;
+	double t = 2.0 * (n - 1) * step_lat + f * bytes / bw;
+	if (busbw_out)
+		*busbw_out = f * bytes / t;
+	return t;
+}
+
+/* One DDP bucket: its gradients' bytes, when backward has produced them
+ * all, and its all-reduce. */
+struct bucket {
+	double bytes, ready_s, start_s, end_s, busbw;
+};
+
+/*
+ * PyTorch DDP's bucket schedule over the single-GPU backward timeline
+ * (ready_s: per layer, the end of its last backward kernel):
+ *  - buckets in reverse layer order (DDP assigns parameters to buckets in
+ *    reverse registration order, roughly the order backward produces
+ *    their gradients); the first holds up to first_bucket_mbytes, the
+ *    others up to bucket_mbytes; a bucket closes once it reaches its cap
+ *    (so one large tensor can overfill it);
+ *  - a bucket's all-reduce starts when its last gradient is ready and the
+ *    previous bucket's all-reduce is done (one NCCL stream, in order);
+ *  - the gradients still in an open bucket when backward ends are
+ *    all-reduced then.
+ * Fills *nb buckets (xmalloc'ed, caller frees) and returns the array.
+ */
+static struct bucket *ddp_schedule(const struct gpu_spec *g,
+				   const struct graph *gr, int n_gpus,
+				   const double *ready, double bwd_end_s,
+				   int *nb, double *grad_bytes,
+				   int *grad_tensors)
+{
+	const double mib = 1024.0 * 1024.0;
+	int cap_n = 8;
+	struct bucket *b = xcalloc((size_t)cap_n, sizeof(*b));
+	double fill = 0, at = 0;
+	*nb = 0;
+	*grad_bytes = 0;
+	*grad_tensors = 0;
+	for (int l = gr->n_layers - 1; l >= -1; l--) {
+		int last = l < 0;
+		if (!last) {
+			if (gr->layers[l].param_owner != l)
+				continue;
+			double pb = 4.0 * (double)gpu_layer_params(gr, l);
+			if (pb <= 0)
+				continue;
+			fill += pb;
+			*grad_bytes += pb;
+			*grad_tensors += gpu_layer_param_tensors(gr, l);
+			if (ready[l] > at)
+				at = ready[l];
+		}
+		double cap = (*nb == 0 ? g->first_bucket_mbytes
+				       : g->bucket_mbytes) * mib;
+		if (fill <= 0 || (!last && fill < cap))
+			continue;
+		if (*nb == cap_n) {
+			cap_n *= 2;
+			b = xrealloc(b, (size_t)cap_n * sizeof(*b));
+		}
+		struct bucket *k = &b[(*nb)++];
+		memset(k, 0, sizeof(*k));
+		k->bytes = fill;
+		k->ready_s = last ? bwd_end_s : at;
+		double prev = *nb > 1 ? b[*nb - 2].end_s : 0;
+		k->start_s = k->ready_s > prev ? k->ready_s : prev;
+		k->end_s = k->start_s + allreduce_s(g, n_gpus, fill, &k->busbw);
+		fill = 0;
+	}
+	return b;
 }
 
 int gpu_estimate(const struct gpu_spec *g, const struct graph *gr,
@@ -204,56 +296,58 @@ int gpu_estimate(const struct gpu_spec *g, const struct graph *gr,
 	    ready, &dyn);
 	double t1_bwd_end = dev > host ? dev : host;
 
-	/* data parallel: gradients (fp32) in buckets of bucket_mbytes, in
-	 * backward order; each bucket is all-reduced once backward has
-	 * produced all its gradients and the previous bucket is done */
-	double comm_end = 0, comm_extra = 0;
+	/* data parallel (PyTorch DDP over NCCL): what it adds to the step */
+	double exposed = 0;
 	if (o.n_gpus > 1) {
-		/* per-layer parameter bytes, in backward order */
-		double bucket = g->bucket_mbytes * 1e6, fill = 0, at = 0;
-		double cend = 0, alone = 0, grads = 0;
-		int buckets = 0;
-		for (int l = gr->n_layers - 1; l >= 0; l--) {
-			if (gr->layers[l].param_owner != l)
-				continue;
-			double pb = 4.0 * (double)gpu_layer_params(gr, l);
-			if (pb <= 0)
-				continue;
-			fill += pb;
-			grads += pb;
-			if (ready[l] > at)
-				at = ready[l];
-			if (fill >= bucket) {
-				double t = allreduce_s(g, o.n_gpus, fill);
-				double s = at > cend ? at : cend;
-				cend = s + t;
-				alone += t;
-				fill = 0;
-				buckets++;
-			}
+		int nb = 0, ntens = 0;
+		double gbytes = 0;
+		struct bucket *bk = ddp_schedule(g, gr, o.n_gpus, ready,
+						 t1_bwd_end, &nb, &gbytes,
+						 &ntens);
+		/* while an all-reduce overlaps backward its kernels hold
+		 * collective_sms SMs (NCCL CTAs do not share an SM) and move
+		 * collective_hbm_per_bus_byte bytes of device memory per bus
+		 * byte; backward loses the larger of the two shares */
+		double sm_share = (double)g->collective_sms / (double)g->sms;
+		double mem_bw = g->calib.mem_fraction *
+				g->mem_bandwidth_gbytes_s * 1e9;
+		double alone = 0, contention = 0, comm_end = 0;
+		for (int i = 0; i < nb; i++) {
+			double end = bk[i].end_s;
+			alone += end - bk[i].start_s;
+			double ov = (end < t1_bwd_end ? end : t1_bwd_end) -
+				    bk[i].start_s;
+			double share = g->collective_hbm_per_bus_byte *
+				       bk[i].busbw / mem_bw;
+			if (share < sm_share)
+				share = sm_share;
+			if (share > 1)
+				share = 1;
+			if (ov > 0)
+				contention += share * ov;
+			if (end > comm_end)
+				comm_end = end;
 		}
-		if (fill > 0) {
-			double t = allreduce_s(g, o.n_gpus, fill);
-			double s = t1_bwd_end > cend ? t1_bwd_end : cend;
-			cend = s + t;
-			alone += t;
-			buckets++;
-		}
+		/* DDP's default (gradient_as_bucket_view=False) copies each
+		 * gradient into its bucket as autograd produces it (the 1/N
+		 * scaling fused in) and back once the bucket is reduced: one
+		 * kernel per tensor each way, read + write */
+		double copy_one = ntens * g->kernel_us * 1e-6 +
+				  gpu_mem_seconds(g, 2.0 * gbytes);
+		/* the tail: all-reduce still running when backward has made
+		 * its last gradient.  The copies and the contention stretch
+		 * backward and delay the last buckets' readiness alike, so
+		 * the tail is measured on the single-GPU timeline. */
+		out->comm_tail_s = comm_end > t1_bwd_end ? comm_end - t1_bwd_end
+							 : 0;
+		out->ddp_copy_s = 2 * copy_one;
+		out->contention_s = contention;
 		out->allreduce_s = alone;
-		comm_end = cend;
-		/* what overlap costs the compute stream: gradients copied into
-		 * the flat buckets and back (PyTorch DDP), and the SMs and
-		 * memory bandwidth the collective kernels take while they run
-		 * beside backward */
-		double hidden = alone - (cend > t1_bwd_end ? cend - t1_bwd_end
-							   : 0);
-		comm_extra = gpu_mem_seconds(g, 4.0 * grads) +
-			     2.0 * buckets * g->kernel_us * 1e-6 +
-			     g->comm_compute_share * (hidden > 0 ? hidden : 0);
+		out->buckets = nb;
+		exposed = out->comm_tail_s + out->ddp_copy_s +
+			  out->contention_s;
+		free(bk);
 	}
-	double upd_start = t1_bwd_end;
-	double exposed = (comm_end > upd_start ? comm_end - upd_start : 0) +
-			 comm_extra;
 	out->exposed_comm_s = exposed;
 	/* the optimizer waits for the last gradients */
 	host += exposed;

@@ -847,6 +847,24 @@ int sc_ref_traffic_run(const struct machine *m, const struct traffic_config *c,
 	return 0;
 }
 
+namespace
+{
+
+/* A stage task already run: stages with the same rectangle and work (the
+ * repeated layers of a network) are simulated once. */
+struct task_memo {
+	int64_t w, h;
+	kernel_work kw;
+	double ref, wall;
+};
+
+bool same_task(const task_memo &t, int64_t w, int64_t h, const kernel_work &kw)
+{
+	return t.w == w && t.h == h && !memcmp(&t.kw, &kw, sizeof kw);
+}
+
+} /* namespace */
+
 int sc_ref_check_plan(const struct plan *p, const struct machine *m,
 		      const struct stats *st, int train,
 		      const struct sc_ref_opts *o, FILE *out, double *worst_rel,
@@ -854,6 +872,8 @@ int sc_ref_check_plan(const struct plan *p, const struct machine *m,
 {
 	static const char *const pass_names[PASS_COUNT] = {
 		"fwd", "bwd-data", "bwd-weight", "update"};
+	const enum pass passes[2] = {PASS_FWD, PASS_BWD_DATA};
+	std::vector<task_memo> memo;
 	*worst_rel = 0;
 	/* the slowest stage's forward task gets the waveform, if any */
 	int slow = -1;
@@ -863,86 +883,101 @@ int sc_ref_check_plan(const struct plan *p, const struct machine *m,
 			    st->stages[slow].latency_cycles[PASS_FWD])
 			slow = i;
 	fprintf(out,
-		"\nreference model (SystemC, every PE and wavelet): one task "
-		"of each stage, inputs at its edge to outputs leaving it\n");
+		"\nreference model (SystemC, every PE and wavelet): one "
+		"task of each stage, inputs at its edge to outputs leaving "
+		"it\n");
 	fprintf(out, "%-24s %-9s %9s %12s %12s %9s %8s %8s\n", "stage", "pass",
 		"rect", "engine", "systemc", "diff", "rel", "wall s");
-	const enum pass passes[2] = {PASS_FWD, PASS_BWD_DATA};
 	for (int i = 0; i < p->n_stages && i < st->n_stages; i++) {
 		const plan_stage &s = p->stages[i];
+		const char *name = s.name ? s.name : "?";
 		for (int k = 0; k < (train ? 2 : 1); k++) {
-			enum pass ps = passes[k];
+			const enum pass ps = passes[k];
 			const kernel_work &kw = s.work[ps];
+			const bool traced =
+				o && o->vcd_path && i == slow && ps == PASS_FWD;
 			char rect[32];
 			snprintf(rect, sizeof rect, "%dx%d", (int)s.r.w,
 				 (int)s.r.h);
 			double eng = (double)st->stages[i].latency_cycles[ps];
-			struct sc_ref_program prog;
-			int64_t adj = 0;
-			struct diag dd;
-			diag_init(&dd);
-			if (sc_ref_program_stage(&prog, m, s.r.w, s.r.h,
-						 p->prec, &kw, &adj, &dd)) {
-				fprintf(out,
-					"%-24.24s %-9s %9s %12.0f %12s  "
-					"(skipped: "
-					"with feeders and drains beyond "
-					"%dx%d)\n",
-					s.name ? s.name : "?", pass_names[ps],
-					rect, eng, "-", SC_REF_MAX_SIDE,
-					SC_REF_MAX_SIDE);
+			const task_memo *hit = nullptr;
+			for (const task_memo &t : memo)
+				if (!traced && same_task(t, s.r.w, s.r.h, kw))
+					hit = &t;
+			double ref, wall = 0;
+			if (hit) {
+				ref = hit->ref;
+			} else {
+				struct sc_ref_program prog;
+				int64_t adj = 0;
+				struct diag dd;
+				diag_init(&dd);
+				int bad = sc_ref_program_stage(&prog, m, s.r.w,
+							       s.r.h, p->prec,
+							       &kw, &adj, &dd);
 				diag_release(&dd);
-				continue;
-			}
-			diag_release(&dd);
-			struct sc_ref_opts oo;
-			sc_ref_opts_init(&oo);
-			if (o && o->vcd_path && i == slow && ps == PASS_FWD) {
-				oo = *o;
-				if (!oo.n_vcd_pes) {
-					/* near the first corner and the far one
-					 */
-					oo.n_vcd_pes = 2;
-					oo.vcd_pes[0] =
-						(int32_t)(prog.width + 1 <
-									  prog.width *
-										  prog.height
-								  ? prog.width +
-									    1
-								  : 0);
-					oo.vcd_pes[1] =
-						(int32_t)(prog.width *
-								  prog.height -
-							  1);
+				if (bad) {
+					fprintf(out,
+						"%-24.24s %-9s %9s %12.0f %12s "
+						" "
+						"(skipped: with feeders and "
+						"drains beyond %dx%d)\n",
+						name, pass_names[ps], rect, eng,
+						"-",
+						SC_REF_MAX_SIDE +
+							SC_REF_PROGRAM_BORDER,
+						SC_REF_MAX_SIDE +
+							SC_REF_PROGRAM_BORDER);
+					continue;
 				}
+				struct sc_ref_opts oo;
+				sc_ref_opts_init(&oo);
+				if (traced) {
+					oo = *o;
+					int32_t n = (int32_t)(prog.width *
+							      prog.height);
+					if (!oo.n_vcd_pes) {
+						/* near both corners */
+						oo.n_vcd_pes = 2;
+						oo.vcd_pes[0] =
+							(int32_t)(prog.width + 1 <
+										  n
+									  ? prog.width +
+										    1
+									  : 0);
+						oo.vcd_pes[1] = n - 1;
+					}
+				}
+				struct sc_ref_program_stats rs;
+				double t0 = wall_seconds();
+				int rc = sc_ref_run_program(m, &prog, &oo, &rs,
+							    d);
+				wall = wall_seconds() - t0;
+				sc_ref_program_release(&prog);
+				if (rc)
+					return rc;
+				if (rs.deadlock || rs.unroutable) {
+					diag_add(d, NULL, 0, 0,
+						 "reference model: stage '%s' "
+						 "(%s) did not finish (%s)",
+						 name, pass_names[ps],
+						 rs.deadlock ? "deadlock"
+							     : "unroutable "
+							       "wavelets");
+					return WS_EIO;
+				}
+				ref = (double)(rs.cycles + adj);
+				memo.push_back({s.r.w, s.r.h, kw, ref, wall});
 			}
-			struct sc_ref_program_stats rs;
-			double t0 = wall_seconds();
-			int rc = sc_ref_run_program(m, &prog, &oo, &rs, d);
-			double wall = wall_seconds() - t0;
-			sc_ref_program_release(&prog);
-			if (rc)
-				return rc;
-			if (rs.deadlock || rs.unroutable) {
-				diag_add(d, NULL, 0, 0,
-					 "reference model: stage '%s' (%s) did "
-					 "not finish "
-					 "(%s)",
-					 s.name ? s.name : "?", pass_names[ps],
-					 rs.deadlock ? "deadlock"
-						     : "unroutable wavelets");
-				return WS_EIO;
-			}
-			double ref = (double)(rs.cycles + adj);
 			double rel = ref > 0 ? (ref - eng) / ref : 0;
 			if (std::fabs(rel) > *worst_rel)
 				*worst_rel = std::fabs(rel);
 			fprintf(out,
 				"%-24.24s %-9s %9s %12.0f %12.0f %+9.0f "
-				"%+7.2f%% "
-				"%8.3f\n",
-				s.name ? s.name : "?", pass_names[ps], rect,
-				eng, ref, ref - eng, 100 * rel, wall);
+				"%+7.2f%% %8.3f%s\n",
+				name, pass_names[ps], rect, eng, ref, ref - eng,
+				100 * rel, wall,
+				hit ? " (as an earlier stage)" : "");
 		}
 	}
 	fprintf(out,

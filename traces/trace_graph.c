@@ -140,7 +140,7 @@ int trace_graph_start(const struct trace_data *t, const char *dir,
 		return rc;
 	/* Graphviz runs as the `dot` program, one layout for both formats:
 	 * linking libgvc into wafersim is not possible while compiler/graph.c
-	 * defines graph_init(), a name libgvc's own layout code calls
+	 * defines graph_setup(), a name libgvc's own layout code calls
 	 * internally (the program's definition wins and layout crashes). */
 	const char *argv[] = {"dot",	       "-Tsvg",	    "-o",
 			      "graph.svg.tmp", "-Tpng",	    "-o",

@@ -51,7 +51,7 @@ static inline int pn_random_graph(struct graph *g, unsigned seed, int n,
 {
 	uint64_t st = seed * 7919u + 17;
 	char name[32];
-	graph_init(g, "rnd", "rnd.yaml");
+	graph_setup(g, "rnd", "rnd.yaml");
 	int64_t in_dim =
 		lo + (int64_t)(place_rand(&st) % (uint64_t)(hi - lo + 1));
 	int x, prev;

@@ -229,7 +229,7 @@ static void test_full_uneven(void)
 	load("mini128", &m);
 	int64_t dims[] = {1000, 1000, 999, 10};
 	struct graph g;
-	graph_init(&g, "uneven", "test");
+	graph_setup(&g, "uneven", "test");
 	int t = graph_add_tensor(&g, "x", DT_FP32, 1, &dims[0]);
 	g.tensors[t].is_input = 1;
 	for (int i = 0; i < 3; i++) {

@@ -30,7 +30,7 @@ static void test_order_and_shapes(void)
 	struct graph g;
 	struct diag d;
 	diag_init(&d);
-	graph_init(&g, "t", "t.yaml");
+	graph_setup(&g, "t", "t.yaml");
 	int64_t img[] = {3, 32, 32};
 	int x = input(&g, "x", 3, img);
 	/* defined out of order: the pool reads the conv defined after it */
@@ -81,7 +81,7 @@ static void test_finish_errors(void)
 	struct graph g;
 	struct diag d;
 	diag_init(&d);
-	graph_init(&g, "t", "t.yaml");
+	graph_setup(&g, "t", "t.yaml");
 	int64_t v[] = {4};
 	int x = input(&g, "x", 1, v);
 	struct op_attrs dense = {0};
@@ -97,7 +97,7 @@ static void test_finish_errors(void)
 	graph_release(&g);
 	diag_clear(&d);
 
-	graph_init(&g, "t", "t.yaml");
+	graph_setup(&g, "t", "t.yaml");
 	CU_ASSERT_EQUAL(graph_finish(&g, &d), WS_EINPUT);
 	CU_ASSERT_TRUE(diag_contains(&d, "must have at least one layer"));
 	graph_release(&g);

@@ -14,7 +14,7 @@
 /* x[K] -> dense(N) -> relu -> dropout -> dense(3) -> mse */
 static void build_mlp(struct graph *g, int64_t K, int64_t N)
 {
-	graph_init(g, "mlp", "mlp.yaml");
+	graph_setup(g, "mlp", "mlp.yaml");
 	int x = pn_input(g, "x", 1, &K);
 	int y = pn_dense(g, "fc1", x, N);
 	y = pn_layer(g, "act1", OP_RELU, NULL, 1, &y);
@@ -158,7 +158,7 @@ static void test_conv_halo(void)
 	struct graph g;
 	struct machine m;
 	CU_ASSERT_EQUAL_FATAL(pn_machine("mini64", 0, 0, 0, &m), 0);
-	graph_init(&g, "cnn", "cnn.yaml");
+	graph_setup(&g, "cnn", "cnn.yaml");
 	int64_t dims[2] = {4, 1000};
 	int x = pn_input(&g, "x", 2, dims);
 	struct op_attrs a;

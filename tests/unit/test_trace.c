@@ -128,7 +128,7 @@ static void case_make_spans(struct tcase *c, int64_t max_spans)
 		c->p.stages[s].sram.total =
 			c->p.stages[s].sram.weights + c->p.stages[s].sram.grads;
 	/* a graph whose layers 0..2 are the stages */
-	graph_init(&c->g, "chain3", "test");
+	graph_setup(&c->g, "chain3", "test");
 	int x = graph_add_tensor(&c->g, "x", DT_FP32, 1, &dims[0]);
 	c->g.tensors[x].is_input = 1;
 	int prev = x;
