@@ -113,3 +113,19 @@ double pe_work_energy_pj(const struct machine_energy *e, enum pe_prec p,
 	pe_work_energy_split(e, p, w, &ops, &sram);
 	return ops + sram;
 }
+
+void pe_relay_work(struct pe_work *w)
+{
+	w->fma = 0;
+	w->ew = 1;
+	w->sram_reads = 1;
+	w->sram_writes = 0;
+	w->tasks = 0;
+}
+
+cycles_t pe_relay_cycles(const struct pe_params *pe, enum pe_prec p)
+{
+	struct pe_work w;
+	pe_relay_work(&w);
+	return pe_work_cycles(pe, p, &w);
+}

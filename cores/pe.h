@@ -91,4 +91,17 @@ void pe_work_energy_split(const struct machine_energy *e, enum pe_prec p,
 void pe_gemv_work(const struct pe_params *pe, enum pe_prec p, int64_t k,
 		  int64_t n, struct pe_work *w);
 
+/*
+ * Relaying one wavelet of a reduction chain: a PE of the chain takes the
+ * partial sum arriving from its upstream neighbour, adds its own (one vector
+ * op, one SRAM read of its own partial sum) and sends the sum on.  Fills *w
+ * (no task start: the relay is one task for the whole stream).  The engine
+ * (sim/engine.c) and the SystemC reference (sim/sc_top.cpp, RELAY ops) both
+ * take the relay from here.
+ */
+void pe_relay_work(struct pe_work *w);
+
+/* Cycles a PE spends per relayed wavelet: pe_work_cycles(pe_relay_work). */
+cycles_t pe_relay_cycles(const struct pe_params *pe, enum pe_prec p);
+
 #endif

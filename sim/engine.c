@@ -44,6 +44,9 @@ struct stage_rt {
 	 * limits it, and the extra latency from the task's start to its
 	 * output leaving the rectangle beyond the occupancy */
 	cycles_t occ[PASS_COUNT], comp[PASS_COUNT], lat[PASS_COUNT];
+	/* per pass: cycles from the task's start until its partial sums are
+	 * final and the reduction stream can leave (task_ready()) */
+	cycles_t ready[PASS_COUNT];
 	enum stats_limit lim[PASS_COUNT];
 	double task_hops[PASS_COUNT]; /* wavelet hops inside the rect */
 	int64_t pes;
@@ -62,6 +65,7 @@ struct stage_rt {
 	/* full mode: occupancy of the four tile shapes (columns with the
 	 * larger or smaller share of K x rows with that of N) */
 	cycles_t occ_full[PASS_COUNT][4];
+	cycles_t ready_full[PASS_COUNT][4];
 	int64_t k_big_cols, n_big_rows; /* columns / rows with the larger share */
 };
 
@@ -98,6 +102,7 @@ struct sim {
 	uint64_t *pe_free;
 	struct event_queue q;
 	cycles_t hop, ramp;
+	cycles_t relay;	/* cycles a PE spends per relayed wavelet (pe.h) */
 	int64_t samples_out;
 	int64_t host_bytes;	/* host input bytes per sample */
 };
@@ -151,22 +156,47 @@ static int64_t across(const struct rect *r, enum plan_axis a)
 	return a == AXIS_X ? r->h : r->w;
 }
 
-/* Latency of a task beyond its occupancy: ramps, broadcast fill along the
- * rectangle, the reduction chain, the tail of the reduced stream.  Must
- * equal what full_task() computes when all tiles are equal. */
+/* Cycles from a task's start until its partial sums are final, so its
+ * reduction stream can start to leave: the computation and the inputs
+ * (broadcast and halo, one per cycle over the ramp, task starts on top, as
+ * engine_task_occ() counts them), not the outgoing stream.  The occupancy
+ * may also count the outgoing stream (ramp-bound tasks); the latency must
+ * not count it a second time after the occupancy. */
+static cycles_t task_ready(const struct machine *m, enum pe_prec prec,
+			   const struct kernel_work *w)
+{
+	struct pe_cycles c;
+	pe_work_breakdown(&m->pe, prec, &w->pe, &c);
+	cycles_t in = (cycles_t)(w->bcast_wavelets + w->halo_wavelets);
+	return cmax(c.total, in > 0 ? in + c.task : 0);
+}
+
+/* Latency of a task beyond its occupancy `occ`: ramps, broadcast fill along
+ * the rectangle, then (with a reduction) from the partial sums being final
+ * (`ready` after the start) the reduction chain relayed PE by PE
+ * (fabric_relay_cycles(): every PE takes each wavelet down its ramp, adds,
+ * sends it back up) and its tail.  Must equal what full_task() computes
+ * when all tiles are equal. */
 static cycles_t task_lat(const struct sim *s, const struct rect *r,
-			 const struct kernel_work *w)
+			 const struct kernel_work *w, cycles_t occ,
+			 cycles_t ready)
 {
 	int64_t lb = w->bcast_wavelets > 0 ? along(r, w->bcast_axis) - 1 : 0;
-	int64_t lr = w->reduce_wavelets > 0 ? along(r, w->reduce_axis) - 1 : 0;
-	int64_t hops;
+	if (w->reduce_wavelets <= 0)
+		return 2 * s->ramp + (cycles_t)lb * s->hop;
+	int64_t lr = along(r, w->reduce_axis) - 1;
+	cycles_t chain = fabric_relay_cycles(&s->m->fabric, lr,
+					     w->reduce_wavelets, s->relay);
+	cycles_t fill = (cycles_t)lb * s->hop;
+	cycles_t path;
 	if (lb > 0 && lr > 0 && w->bcast_axis == w->reduce_axis)
-		hops = lb > lr ? lb : lr;
+		/* the chain runs along the broadcast: the far PE's own
+		 * stream or the chain, whichever ends later */
+		path = cmax(fill + (cycles_t)w->reduce_wavelets - 1, chain);
 	else
-		hops = lb + lr;
-	cycles_t tail = w->reduce_wavelets > 0 ? (cycles_t)w->reduce_wavelets - 1
-					       : 0;
-	return 2 * s->ramp + (cycles_t)hops * s->hop + tail;
+		path = fill + chain;
+	cycles_t total = 2 * s->ramp + ready + path;
+	return total > occ ? total - occ : 0;
 }
 
 static double task_hops(const struct rect *r, const struct kernel_work *w)
@@ -244,6 +274,7 @@ static void full_setup(struct sim *s, int si)
 			scale_work(&ps->work[p], fk[c >> 1] * fn[c & 1], &kw);
 			g->occ_full[p][c] =
 				engine_task_occ(s->m, s->p->prec, &kw, NULL);
+			g->ready_full[p][c] = task_ready(s->m, s->p->prec, &kw);
 		}
 }
 
@@ -264,6 +295,14 @@ static cycles_t full_task(struct sim *s, int si, int pa, int pb, cycles_t t0)
 	int64_t lines = has_r ? across(r, w->reduce_axis) : 1;
 	int64_t len = has_r ? along(r, w->reduce_axis) : (int64_t)r->w * r->h;
 	cycles_t out = t0;
+	/* the reduced stream's tail after its head left the chain's last PE */
+	cycles_t tail =
+		has_r ? fabric_relay_cycles(&s->m->fabric, len - 1,
+					    w->reduce_wavelets, s->relay) -
+				(cycles_t)(len - 1) *
+					fabric_relay_link_cycles(&s->m->fabric,
+								 s->relay)
+		      : 0;
 	for (int64_t li = 0; li < lines; li++) {
 		cycles_t red = 0;
 		for (int64_t k = 0; k < len; k++) {
@@ -291,14 +330,20 @@ static cycles_t full_task(struct sim *s, int si, int pa, int pb, cycles_t t0)
 				busy += g->occ_full[pb][c];
 			s->pe_free[id] = start + busy;
 			s->st->pe_busy_cycles[id] += busy;
+			/* relay chain: the head leaves the first PE when its
+			 * partial sums are final; every later PE takes it
+			 * (hop + 2 ramp after it left the previous one) once
+			 * its own are, adds (s->relay) and sends it on */
+			cycles_t rdy = start + g->ready_full[pa][c];
 			if (has_r)
-				red = cmax(end, k ? red + s->hop : 0);
+				red = k ? cmax(rdy, red + s->hop + 2 * s->ramp) +
+						  s->relay
+					: rdy;
 			else
 				out = cmax(out, end + s->ramp);
 		}
 		if (has_r)
-			out = cmax(out, red + (cycles_t)w->reduce_wavelets - 1 +
-						s->ramp);
+			out = cmax(out, red + tail + s->ramp);
 	}
 	s->st->pe_tasks += (uint64_t)r->w * (uint64_t)r->h;
 	return out;
@@ -729,6 +774,7 @@ static void setup(struct sim *s)
 	int n = s->n = p->n_stages;
 	s->hop = fabric_hop_cycles(&m->fabric);
 	s->ramp = (cycles_t)m->fabric.ramp_latency_cycles;
+	s->relay = pe_relay_cycles(&m->pe, p->prec);
 	s->sg = xcalloc((size_t)n + 1, sizeof(*s->sg));
 	for (int i = 0; i < n; i++) {
 		const struct plan_stage *ps = &p->stages[i];
@@ -741,7 +787,9 @@ static void setup(struct sim *s)
 						    &ps->work[k].pe);
 			if (g->comp[k] > g->occ[k])
 				g->comp[k] = g->occ[k];
-			g->lat[k] = task_lat(s, &ps->r, &ps->work[k]);
+			g->ready[k] = task_ready(m, p->prec, &ps->work[k]);
+			g->lat[k] = task_lat(s, &ps->r, &ps->work[k],
+					     g->occ[k], g->ready[k]);
 			g->task_hops[k] = task_hops(&ps->r, &ps->work[k]);
 		}
 		if (s->o.full)

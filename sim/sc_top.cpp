@@ -742,17 +742,18 @@ int sc_ref_program_stage(struct sc_ref_program *p, const struct machine *m,
 					int64_t next = rx ? id + 1 : id + mw;
 					bool first = rx ? x == ox : y == oy;
 					/* a partial sum arriving is added to
-					 * the PE's own: one vector op and one
-					 * SRAM read per wavelet */
+					 * the PE's own (cores/pe.h
+					 * pe_relay_work, as the engine) */
 					sc_ref_op o = {first ? SC_OP_SEND
 							     : SC_OP_RELAY,
 						       c_r,
 						       c_r,
 						       (int32_t)next,
 						       kw->reduce_wavelets,
-						       {0, 1, 1, 0, 0},
+						       {0, 0, 0, 0, 0},
 						       0,
 						       0};
+					pe_relay_work(&o.work);
 					sc_ref_program_add(p, id, &o);
 				}
 			} else if (has_b && ((bx && x == 0 && in_y) ||

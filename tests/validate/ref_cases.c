@@ -401,9 +401,10 @@ static void mlp_case(const struct machine *m0, int S)
 						c_r,
 						(int32_t)(id + 1),
 						k->reduce_wavelets,
-						{0, 1, 1, 0, 0},
+						{0, 0, 0, 0, 0},
 						0,
 						0};
+					pe_relay_work(&f.work);
 					sc_ref_program_add(&q, id, &f);
 				} else {
 					/* east edge: the reduced row, then its
