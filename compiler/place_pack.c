@@ -200,6 +200,7 @@ static int pack(const struct place_problem *pp, struct rect *rects, char *note,
 
 const struct place_strategy place_strategy_pack = {
 	"pack",
-	"2-D skyline packing in pipeline order, each stage near its producers",
+	"2-D skyline packing near communicating stages (pipeline or "
+	"largest-first order)",
 	pack,
 };

@@ -305,8 +305,53 @@ void sc_pe::step_program(int64_t t)
 	st_.done = op_ == op_end_;
 }
 
+/* May this PE sleep after deciding cycle t, and until when?  Returns false
+ * (stay awake), or true with *wake_at the cycle to decide next (0: only
+ * when the router writes to it).  Only in program mode, only with nothing
+ * buffered, sent or freed, and only in states that need no cycle-by-cycle
+ * work: computing, or waiting for wavelets or credits. */
+bool sc_pe::may_sleep(int64_t t, int64_t *wake_at) const
+{
+	*wake_at = 0;
+	if (!cfg_->program || cfg_->traffic || sent_now_ || tx_busy_ ||
+	    credit_sent_ || freed_)
+		return false;
+	for (int c = 0; c < colors_; c++)
+		if (rx_count_[(size_t)c])
+			return false;
+	if (op_ >= op_end_)
+		return true;
+	const sc_ref_op &o = cfg_->program->ops[op_];
+	switch (o.kind) {
+	case SC_OP_COMPUTE:
+		if (!op_started_ || busy_until_ <= t + 1)
+			return false;
+		*wake_at = busy_until_;
+		return true;
+	case SC_OP_TASK:
+		if (op_sent_ < o.n_send)
+			return false;
+		if (!op_started_ || op_done_ < o.n || op_halo_ < o.n_recv2)
+			return true; /* waiting for wavelets */
+		*wake_at = event_max(busy_until_, relay_free_);
+		return *wake_at > t + 1;
+	case SC_OP_RECV: return true;
+	case SC_OP_SEND: return credits_[(size_t)o.color] == 0;
+	default: return false;
+	}
+}
+
 void sc_pe::evaluate()
 {
+	if (asleep_) {
+		/* woken by the router or the timer: decide on the falling
+		 * edge, as always */
+		asleep_ = false;
+		if (!clk.negedge()) {
+			next_trigger(clk.negedge_event());
+			return;
+		}
+	}
 	/* Falling edge after rising edge t - 1: decide cycle t. */
 	const int64_t t = sc_router::cycle_now() + 1;
 	const sc_wavelet &w = rx.read();
@@ -319,6 +364,7 @@ void sc_pe::evaluate()
 		rx_count_[c]++;
 	}
 	uint64_t back = credit_in.read();
+	const bool quiet = !w.valid && !back;
 	while (back) {
 		int c = __builtin_ctzll(back);
 		back &= back - 1;
@@ -338,5 +384,21 @@ void sc_pe::evaluate()
 	if (freed_ || credit_sent_) {
 		credit_out.write(freed_);
 		credit_sent_ = freed_ != 0;
+	}
+	int64_t wake_at;
+	if (quiet && may_sleep(t, &wake_at)) {
+		if (!wake_built_) {
+			wake_ |= rx.value_changed_event();
+			wake_ |= credit_in.value_changed_event();
+			wake_built_ = true;
+		}
+		asleep_ = true;
+		if (wake_at > 0) /* a quarter cycle before that falling edge */
+			next_trigger(
+				sc_core::sc_time((double)(wake_at - t) - 0.25,
+						 sc_core::SC_NS),
+				wake_);
+		else
+			next_trigger(wake_);
 	}
 }

@@ -106,7 +106,11 @@ class sc_pe : public sc_core::sc_module
 	uint64_t consumed_now_ = 0;
 	int trace_op_ = -1, trace_busy_ = 0, trace_queue_ = 0;
 	sc_pe_stats st_;
+	bool asleep_ = false; /* waiting for wake_ or a timer */
+	bool wake_built_ = false;
+	sc_core::sc_event_or_list wake_; /* rx or credit_in written */
 
+	bool may_sleep(int64_t t, int64_t *wake_at) const;
 	uint64_t next_random();
 	int32_t pick_dest();
 	bool can_send(int color) const;

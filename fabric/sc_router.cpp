@@ -118,9 +118,19 @@ bool sc_router::push(int port, const sc_wavelet &w, int64_t ready)
 
 void sc_router::evaluate()
 {
+	if (asleep_) {
+		/* woken by a neighbour's write, half a cycle or less before
+		 * the rising edge that must see it */
+		asleep_ = false;
+		if (!clk.posedge()) {
+			next_trigger(clk.posedge_event());
+			return;
+		}
+	}
 	const int64_t t = cycle_now();
 	const int colors = cfg_->colors;
 	uint64_t freed[SCR_PORTS] = {0, 0, 0, 0, 0};
+	bool quiet = true; /* no wavelet and no credit came in */
 
 	/* Arrivals: from a neighbour, sent at t - 1 (the last rising edge)
 	 * and usable hop_cycles after; from the PE, sent at t (the PE writes
@@ -128,6 +138,7 @@ void sc_router::evaluate()
 	for (int p = 0; p < SCR_PORTS; p++) {
 		const sc_wavelet &w = in[p].read();
 		if (w.valid) {
+			quiet = false;
 			int64_t ready =
 				p == SCR_RAMP ? w.sent_cycle + cfg_->ramp_cycles
 					      : w.sent_cycle + cfg_->hop_cycles;
@@ -135,6 +146,8 @@ void sc_router::evaluate()
 				freed[p] |= 1ull << w.color; /* dropped */
 		}
 		uint64_t back = credit_in[p].read();
+		if (back)
+			quiet = false;
 		while (back) {
 			int c = __builtin_ctzll(back);
 			back &= back - 1;
@@ -214,5 +227,22 @@ void sc_router::evaluate()
 			credit_out[p].write(freed[p]);
 			credit_sent_[p] = freed[p] != 0;
 		}
+	}
+	/* Idle routers sleep until a neighbour writes to them: nothing
+	 * buffered, nothing arrived, every output written idle (so any
+	 * later wavelet or credit is a change, hence an event). */
+	bool out_idle = true;
+	for (int p = 0; p < SCR_PORTS; p++)
+		out_idle = out_idle && !out_busy_[p] && !credit_sent_[p];
+	if (quiet && out_idle && st_.queued == 0) {
+		if (!wake_built_) {
+			for (int p = 0; p < SCR_PORTS; p++) {
+				wake_ |= in[p].value_changed_event();
+				wake_ |= credit_in[p].value_changed_event();
+			}
+			wake_built_ = true;
+		}
+		asleep_ = true;
+		next_trigger(wake_);
 	}
 }

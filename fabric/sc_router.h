@@ -42,7 +42,7 @@ struct sc_wavelet {
 	bool valid = false;
 	bool tail = false;     /* last wavelet of its packet */
 	bool measured = false; /* its packet counts in the statistics */
-	int16_t color = 0; /* short: sc_trace has no signed-char overload */
+	int16_t color = 0;     /* short: sc_trace has no signed-char overload */
 	int32_t src = -1;
 	int32_t dest = -1;	  /* >= 0: routed X then Y; < 0: colour route */
 	uint32_t seq = 0;	  /* per-source sequence number (waveforms) */
@@ -109,6 +109,9 @@ class sc_router : public sc_core::sc_module
 	bool out_busy_[SCR_PORTS]; /* last value written was valid */
 	bool credit_sent_[SCR_PORTS];
 	sc_router_stats st_;
+	bool asleep_ = false; /* waiting for wake_, not the clock */
+	bool wake_built_ = false;
+	sc_core::sc_event_or_list wake_; /* any input or credit written */
 
 	uint8_t route(const sc_wavelet &w) const;
 	bool push(int port, const sc_wavelet &w, int64_t ready);
