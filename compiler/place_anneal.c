@@ -72,12 +72,16 @@ static int64_t edge_hops(const struct place_problem *pp, const struct rect *r,
 {
 	const struct rect *b = &r[e->dst];
 	int32_t px, py;
+	int ei = (int)(e - pp->edges);
 	if (e->src >= 0) {
 		const struct rect *a = &r[e->src];
 		px = a->x + a->w - 1;
 		py = a->y + a->h / 2;
 	} else {
-		int32_t cx = b->x + b->w / 2, cy = b->y + b->h / 2;
+		/* the port nearest the fan-out's first consumer's centre */
+		const struct rect *c0 =
+			pp->edge_root ? &r[pp->edges[pp->edge_root[ei]].dst] : b;
+		int32_t cx = c0->x + c0->w / 2, cy = c0->y + c0->h / 2;
 		int32_t W = pp->grid_w, H = pp->grid_h;
 		int64_t bd = -1;
 		px = 0;
@@ -164,10 +168,12 @@ struct chain_out {
 
 /*
  * One annealing chain from the layout in s->r; every layout better (by
- * better()) than *best is copied to best_r.
+ * better()) than *best is copied to best_r.  A polishing chain (polish 1)
+ * anneals hop-bytes alone and rejects every move that lifts the bottleneck
+ * above best->tmax.
  */
 static void chain(struct state *s, uint64_t seed, long moves, double t_end,
-		  struct rect *best_r, struct score *best,
+		  int polish, struct rect *best_r, struct score *best,
 		  struct chain_out *out)
 {
 	const struct place_problem *pp = s->pp;
@@ -177,6 +183,8 @@ static void chain(struct state *s, uint64_t seed, long moves, double t_end,
 		s->cyc[i] = place_item_cycles(pp, i, rects[i].w, rects[i].h);
 	struct score cur, nw;
 	score(s, &cur);
+	if (polish)
+		cur.cost = cur.hop;
 	uint64_t st = seed;
 	double T0 = 0.02 * cur.cost, T;
 	long it, accepted = 0;
@@ -191,7 +199,7 @@ static void chain(struct state *s, uint64_t seed, long moves, double t_end,
 		int kind = rnd(&st, 5);
 		int i = rnd(&st, n), j = -1;
 		int grow = 0;
-		if (rnd(&st, 4) == 0) {
+		if (!polish && rnd(&st, 4) == 0) {
 			/* a quarter of the moves grow the bottleneck */
 			for (int k = 0; k < n; k++)
 				if (s->cyc[k] > s->cyc[i])
@@ -278,6 +286,8 @@ static void chain(struct state *s, uint64_t seed, long moves, double t_end,
 		if (resized)
 			s->cyc[i] = place_item_cycles(pp, i, qi.w, qi.h);
 		score(s, &nw);
+		if (polish)
+			nw.cost = nw.tmax > best->tmax ? INFINITY : nw.hop;
 		if (nw.cost <= cur.cost ||
 		    unit(&st) < exp((cur.cost - nw.cost) / (T > 0 ? T : 1e-12))) {
 			cur = nw;
@@ -374,12 +384,27 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 			s.r = start[c];
 			chain(&s, pp->seed * 0x9e3779b97f4a7c15ull ^
 					  (0x5eed5eedull + (uint64_t)c),
-			      moves, t_end, rects, &best, &co);
+			      moves, t_end, 0, rects, &best, &co);
 			done += co.done;
 			accepted += co.accepted;
 			stopped |= co.stopped;
 		}
 		free(start[c]);
+	}
+	/* -- polish: hop-bytes down at the best bottleneck found -- */
+	long pmoves = moves / 2;
+	total += pmoves;
+	if (!stopped && n > 1) {
+		struct chain_out co = {0, 0, 0, 0};
+		struct rect *r = xmalloc(sizeof(*r) * (size_t)n);
+		memcpy(r, rects, sizeof(*r) * (size_t)n);
+		s.r = r;
+		chain(&s, pp->seed * 0x9e3779b97f4a7c15ull ^ 0x9011511ull,
+		      pmoves, t0 + budget, 1, rects, &best, &co);
+		done += co.done;
+		accepted += co.accepted;
+		stopped |= co.stopped;
+		free(r);
 	}
 	char buf[256];
 	snprintf(buf, sizeof buf,
