@@ -1,6 +1,6 @@
 /*
  * place_anneal.c: strategy "anneal": simulated annealing over positions and
- * shapes, one chain seeded from each of the other strategies' layouts.
+ * shapes, chains seeded from each of the other strategies' layouts.
  *
  * What it minimises, in order (docs/placement.md, "The annealer"):
  *   1. the bottleneck: the slowest stage's cycles per sample, with stage
@@ -8,13 +8,17 @@
  *      stages as the sizing step does);
  *   2. hop-bytes per sample: bytes x hops of every route, measured as
  *      route.c lays them out (output port = middle of the source's east
- *      column, to the destination's nearest PE; host data from the nearest
- *      I/O edge).
+ *      column, to the destination's nearest PE; host data from the I/O edge
+ *      nearest the fan-out's first consumer).
  * The result is the lexicographic best (bottleneck, then hop-bytes) of every
  * layout any chain visited, starts included, so it is never worse than the
- * best start on either count, in that order.
+ * best start on the bottleneck, nor on hop-bytes when the bottlenecks tie.
  *
- * A chain's Metropolis cost is a scalar, in cycles:
+ * Schedule: the other strategies (every one in the table but this) make
+ * the starts; CHAINS_PER_START chains anneal from each, then one polishing
+ * chain anneals hop-bytes alone from the best layout, rejecting every move
+ * that lifts the bottleneck above the best.  A chain's Metropolis cost is a
+ * scalar, in cycles:
  *     T_max + W_NEXT T_next + W_HOP hop_bytes / (4 L)
  * T_next (the second slowest stage) rewards progress when two stages tie as
  * bottleneck; hop_bytes / (4 L) is the cycles one sample's wavelet-hops
@@ -22,16 +26,17 @@
  * place_cost).  Unused PEs are not charged: they matter only through the
  * stage times.
  *
- * Moves: shift, jump, swap two stages' corners, resize (PEs x0.6 .. x1.4,
- * aspect perturbed), move one edge by up to 1/8 of the stage's side; a
- * quarter of the moves pick the current bottleneck and grow it.  A move that
- * leaves the grid, overlaps or breaks SRAM is rejected.
+ * Moves: shift, jump, swap two stages' corners, resize (PEs x0.6 .. x1.4, or
+ * down to about the bottleneck's pace for a stage well under it; aspect
+ * perturbed), move one edge by up to 1/8 of the stage's side; a quarter of
+ * the moves pick the current bottleneck and grow it.  A move that leaves the
+ * grid, overlaps or breaks SRAM is rejected.
  *
  * Deterministic for a given seed: each chain runs a fixed number of moves
- * (3000 per stage, at most 300000).  The time budget (plan_opts
- * time_budget_s, --time-budget; default 10 s, shared by the chains) only
- * stops it early, and the strategy note then says so, since the result then
- * depends on the speed of the machine.
+ * (3000 per stage, at most 300000; the polishing chain half that).  The time
+ * budget (plan_opts time_budget_s, --time-budget; default 10 s, shared by
+ * the chains) only stops it early, and the strategy note then says so, since
+ * the result then depends on the speed of the machine.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -41,9 +46,10 @@
 #include "sim/util.h"
 
 /* weights of the chain cost (documented in docs/placement.md) */
-#define W_NEXT 0.1
-#define W_HOP 0.05
-#define MAX_STARTS 8
+#define W_NEXT		 0.1
+#define W_HOP		 0.05
+#define MAX_STARTS	 8
+#define CHAINS_PER_START 2
 
 extern const struct place_strategy place_strategy_anneal;
 
@@ -80,7 +86,8 @@ static int64_t edge_hops(const struct place_problem *pp, const struct rect *r,
 	} else {
 		/* the port nearest the fan-out's first consumer's centre */
 		const struct rect *c0 =
-			pp->edge_root ? &r[pp->edges[pp->edge_root[ei]].dst] : b;
+			pp->edge_root ? &r[pp->edges[pp->edge_root[ei]].dst]
+				      : b;
 		int32_t cx = c0->x + c0->w / 2, cy = c0->y + c0->h / 2;
 		int32_t W = pp->grid_w, H = pp->grid_h;
 		int64_t bd = -1;
@@ -211,8 +218,8 @@ static void chain(struct state *s, uint64_t seed, long moves, double t_end,
 		struct rect qi = rects[i], qj = {0, 0, 0, 0};
 		const struct place_item *item = &pp->items[i];
 		if (kind == 0) { /* shift */
-			int32_t span = 1 + (int32_t)(8 * left * (qi.w + qi.h) /
-						     2);
+			int32_t span =
+				1 + (int32_t)(8 * left * (qi.w + qi.h) / 2);
 			qi.x += rnd(&st, 2 * span + 1) - span;
 			qi.y += rnd(&st, 2 * span + 1) - span;
 		} else if (kind == 1) { /* jump */
@@ -250,8 +257,16 @@ static void chain(struct state *s, uint64_t seed, long moves, double t_end,
 			    (int64_t)qi.w * qi.h < item->min_pes)
 				continue;
 		} else { /* resize around the same centre */
-			double f = grow ? 1.0 + 0.4 * unit(&st)
-					: 0.6 + 0.8 * unit(&st);
+			double f;
+			if (grow)
+				f = 1.0 + 0.4 * unit(&st);
+			else if (s->cyc[i] < 0.8 * cur.tmax && rnd(&st, 2))
+				/* to pace: about the PEs that bring it
+				 * near the bottleneck's time, freeing room */
+				f = s->cyc[i] /
+				    (cur.tmax * (0.8 + 0.2 * unit(&st)));
+			else
+				f = 0.6 + 0.8 * unit(&st);
 			int64_t pes = (int64_t)((double)qi.w * qi.h * f);
 			double asp =
 				(double)qi.w / qi.h * (0.6 + 0.8 * unit(&st));
@@ -289,12 +304,14 @@ static void chain(struct state *s, uint64_t seed, long moves, double t_end,
 		if (polish)
 			nw.cost = nw.tmax > best->tmax ? INFINITY : nw.hop;
 		if (nw.cost <= cur.cost ||
-		    unit(&st) < exp((cur.cost - nw.cost) / (T > 0 ? T : 1e-12))) {
+		    unit(&st) <
+			    exp((cur.cost - nw.cost) / (T > 0 ? T : 1e-12))) {
 			cur = nw;
 			accepted++;
 			if (better(&nw, best)) {
 				*best = nw;
-				memcpy(best_r, rects, sizeof(*best_r) * (size_t)n);
+				memcpy(best_r, rects,
+				       sizeof(*best_r) * (size_t)n);
 			}
 		} else {
 			rects[i] = oi;
@@ -374,23 +391,29 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 		moves = 300000;
 	long done = 0, accepted = 0, total = 0;
 	int stopped = 0;
-	for (int c = 0; c < ns; c++) {
+	struct rect *work = xmalloc(sizeof(*work) * (size_t)n);
+	int nc = ns * CHAINS_PER_START;
+	for (int c = 0; c < nc; c++) {
 		struct chain_out co = {0, 0, 0, 0};
 		total += moves;
 		if (!stopped) {
 			/* the chains share what is left of the budget */
 			double left = budget - (wall_seconds() - t0);
-			double t_end = wall_seconds() + left / (ns - c);
-			s.r = start[c];
-			chain(&s, pp->seed * 0x9e3779b97f4a7c15ull ^
-					  (0x5eed5eedull + (uint64_t)c),
+			double t_end = wall_seconds() + left / (nc - c);
+			memcpy(work, start[c % ns], sizeof(*work) * (size_t)n);
+			s.r = work;
+			chain(&s,
+			      pp->seed * 0x9e3779b97f4a7c15ull ^
+				      (0x5eed5eedull + (uint64_t)c),
 			      moves, t_end, 0, rects, &best, &co);
 			done += co.done;
 			accepted += co.accepted;
 			stopped |= co.stopped;
 		}
-		free(start[c]);
 	}
+	for (int c = 0; c < ns; c++)
+		free(start[c]);
+	free(work);
 	/* -- polish: hop-bytes down at the best bottleneck found -- */
 	long pmoves = moves / 2;
 	total += pmoves;
@@ -410,8 +433,9 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 	snprintf(buf, sizeof buf,
 		 "from %s (+%d more), %s%ld of %ld moves, %ld accepted, "
 		 "bottleneck %.0f, hop-bytes %.4g",
-		 sname[0], ns - 1, stopped ? "stopped by time budget after " : "",
-		 done, total, accepted, best.tmax, best.hop);
+		 sname[0], ns - 1,
+		 stopped ? "stopped by time budget after " : "", done, total,
+		 accepted, best.tmax, best.hop);
 	size_t len = strlen(buf) < 127 ? strlen(buf) : 127;
 	memcpy(note, buf, len);
 	note[len] = 0;

@@ -122,7 +122,7 @@ static void test_abstract_properties(void)
 }
 
 static double bottleneck_of(const struct place_problem *pp,
-			     const struct rect *r)
+			    const struct rect *r)
 {
 	double t = 0;
 	for (int i = 0; i < pp->n_items; i++) {
@@ -484,8 +484,8 @@ static void test_plans_run_in_engine(void)
 /* ---- anneal against its starting points (CANDLE networks on wse2) ------ */
 
 static int plan_for_budget(const struct graph *g, const struct machine *m,
-			   const char *strategy, uint64_t seed,
-			   double budget_s, struct plan *p)
+			   const char *strategy, uint64_t seed, double budget_s,
+			   struct plan *p)
 {
 	struct plan_opts o;
 	struct diag d;
@@ -505,7 +505,8 @@ static int plan_for_budget(const struct graph *g, const struct machine *m,
 static int plan_for(const struct graph *g, const struct machine *m,
 		    const char *strategy, uint64_t seed, struct plan *p)
 {
-	return plan_for_budget(g, m, strategy, seed, 60, p); /* never the limit */
+	return plan_for_budget(g, m, strategy, seed, 60,
+			       p); /* never the limit */
 }
 
 /* Bottleneck no worse than min(pack, strips); hop-bytes no worse than the
@@ -523,7 +524,8 @@ static void test_anneal_not_worse_than_starts(void)
 		int rc = graph_load(nets[i], OPT_MOMENTUM, &g, &d);
 		diag_release(&d);
 		if (rc) {
-			fprintf(stderr, "[anneal: '%s' not loadable, skipped]\n",
+			fprintf(stderr,
+				"[anneal: '%s' not loadable, skipped]\n",
 				nets[i]);
 			continue;
 		}
@@ -593,9 +595,8 @@ static void test_anneal_seed_deterministic(void)
 	char *text[3];
 	for (int k = 0; k < 3; k++) {
 		struct plan p;
-		CU_ASSERT_EQUAL_FATAL(plan_for(&g, &m, "anneal", k < 2 ? 7 : 8,
-					       &p),
-				      0);
+		CU_ASSERT_EQUAL_FATAL(
+			plan_for(&g, &m, "anneal", k < 2 ? 7 : 8, &p), 0);
 		CU_ASSERT(strstr(p.strategy_note, "time budget") == NULL);
 		check_plan(&p, &m);
 		text[k] = yaml_of(&p, &g);
