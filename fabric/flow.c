@@ -301,17 +301,20 @@ static int check_stream(const struct mesh *m, const struct flow_stream *s,
 	return 0;
 }
 
-int flow_run(const struct mesh *m, const struct fabric_params *f,
-	     struct flow_stream *streams, size_t n, uint64_t *link_wavelets,
-	     struct diag *d)
+/*
+ * The event loop, for the batch run and the incremental one alike: streams
+ * with rem[i] wavelets left; those starting at or before t0 are active from
+ * t0.  Runs every start and end up to and including t_end (INFINITY: until
+ * all have ended).  On return rem, rate (as of t_end) and done are updated,
+ * done_cycle and min_rate of ended streams filled; returns the time reached.
+ */
+static double run_streams(const struct mesh *m, const struct fabric_params *f,
+			  struct flow_stream *streams, size_t n, double *rem,
+			  double *rate, uint8_t *done, double t0, double t_end,
+			  uint64_t *link_wavelets)
 {
-	int bad = 0;
-	for (size_t i = 0; i < n; i++)
-		bad |= check_stream(m, &streams[i], i, d);
-	if (bad)
-		return WS_EINPUT;
 	if (n == 0)
-		return 0;
+		return t_end < INFINITY ? t_end : t0;
 
 	struct flow_state st;
 	memset(&st, 0, sizeof(st));
@@ -380,18 +383,16 @@ int flow_run(const struct mesh *m, const struct fabric_params *f,
 	for (size_t i = 0; i < n; i++)
 		order[i] = ord[i].idx;
 	free(ord);
-	double *rem = xmalloc(n * sizeof(*rem));
-	double *rate = xcalloc(n, sizeof(*rate));
 	uint8_t *frozen = xcalloc(n, 1), *is_act = xcalloc(n, 1);
 	int32_t *act = xmalloc(n * sizeof(*act));
 	size_t n_act = 0, next = 0;
 	for (size_t i = 0; i < n; i++) {
-		rem[i] = (double)streams[i].n_wavelets;
-		streams[i].min_rate = 1.0;
+		rate[i] = 0;
+		done[i] = 0;
 	}
 	cycles_t lat_fixed = 2 * (cycles_t)f->ramp_latency_cycles;
 	cycles_t hop = fabric_hop_cycles(f);
-	double t = (double)streams[order[0]].start_cycle;
+	double t = t0;
 	/* Only the streams linked (through shared resources) to one that
 	 * started or ended can change rate: recompute that component. */
 	int32_t *changed = xmalloc(n * sizeof(*changed)), *comp = xmalloc(n * sizeof(*comp));
@@ -407,7 +408,12 @@ int flow_run(const struct mesh *m, const struct fabric_params *f,
 		}
 		if (n_act == 0) {
 			n_changed = 0;
-			t = (double)streams[order[next]].start_cycle;
+			double ts = (double)streams[order[next]].start_cycle;
+			if (ts > t_end) {
+				t = t_end;
+				break;
+			}
+			t = ts;
 			continue;
 		}
 		epoch++;
@@ -467,6 +473,12 @@ int flow_run(const struct mesh *m, const struct fabric_params *f,
 			if (ts < dt)
 				dt = ts;
 		}
+		if (t + dt > t_end) { /* stop between events */
+			for (size_t k = 0; k < n_act; k++)
+				rem[act[k]] -= rate[act[k]] * (t_end - t);
+			t = t_end;
+			break;
+		}
 		double t2 = t + dt;
 		size_t w = 0;
 		for (size_t k = 0; k < n_act; k++) {
@@ -478,6 +490,9 @@ int flow_run(const struct mesh *m, const struct fabric_params *f,
 				s->done_cycle = (cycles_t)end - 1 + lat_fixed +
 						(cycles_t)s->hops * hop;
 				is_act[i] = 0;
+				done[i] = 1;
+				rem[i] = 0;
+				rate[i] = 0;
 				changed[n_changed++] = i;
 			} else {
 				act[w++] = i;
@@ -490,9 +505,9 @@ int flow_run(const struct mesh *m, const struct fabric_params *f,
 	free(comp);
 	free(s_mark);
 	free(r_mark);
+	if (next >= n && n_act == 0 && t_end < INFINITY)
+		t = t_end;
 	free(order);
-	free(rem);
-	free(rate);
 	free(frozen);
 	free(is_act);
 	free(act);
@@ -504,5 +519,167 @@ int flow_run(const struct mesh *m, const struct fabric_params *f,
 	free(st.cnt);
 	free(st.ver);
 	free(st.heap);
+	return t;
+}
+
+int flow_run(const struct mesh *m, const struct fabric_params *f,
+	     struct flow_stream *streams, size_t n, uint64_t *link_wavelets,
+	     struct diag *d)
+{
+	int bad = 0;
+	for (size_t i = 0; i < n; i++)
+		bad |= check_stream(m, &streams[i], i, d);
+	if (bad)
+		return WS_EINPUT;
+	if (n == 0)
+		return 0;
+	double *rem = xmalloc(n * sizeof(*rem));
+	double *rate = xmalloc(n * sizeof(*rate));
+	uint8_t *done = xmalloc(n);
+	double t0 = INFINITY;
+	for (size_t i = 0; i < n; i++) {
+		rem[i] = (double)streams[i].n_wavelets;
+		streams[i].min_rate = 1.0;
+		if ((double)streams[i].start_cycle < t0)
+			t0 = (double)streams[i].start_cycle;
+	}
+	run_streams(m, f, streams, n, rem, rate, done, t0, INFINITY,
+		    link_wavelets);
+	free(rem);
+	free(rate);
+	free(done);
+	return 0;
+}
+
+/* ---- incremental ------------------------------------------------------ */
+
+struct flow_sim {
+	struct mesh m;
+	struct fabric_params f;
+	struct flow_stream *st;
+	double *rem, *rate;
+	uint8_t *done;
+	size_t n, cap;
+	double t;
+	int dirty; /* streams added since the rates were computed */
+};
+
+struct flow_sim *flow_sim_new(const struct mesh *m,
+			      const struct fabric_params *f)
+{
+	struct flow_sim *fs = xcalloc(1, sizeof(*fs));
+	fs->m = *m;
+	fs->f = *f;
+	return fs;
+}
+
+void flow_sim_free(struct flow_sim *fs)
+{
+	if (!fs)
+		return;
+	free(fs->st);
+	free(fs->rem);
+	free(fs->rate);
+	free(fs->done);
+	free(fs);
+}
+
+double flow_sim_time(const struct flow_sim *fs)
+{
+	return fs->t;
+}
+
+int64_t flow_sim_add(struct flow_sim *fs, const struct flow_stream *s,
+		     struct diag *d)
+{
+	if (check_stream(&fs->m, s, fs->n, d))
+		return WS_EINPUT;
+	if ((double)s->start_cycle < fs->t) {
+		diag_add(d, NULL, 0, 0,
+			 "flow: stream %zu starts at cycle %llu, before the "
+			 "model's time %.17g",
+			 fs->n, (unsigned long long)s->start_cycle, fs->t);
+		return WS_EINPUT;
+	}
+	if (fs->n == fs->cap) {
+		fs->cap = fs->cap ? 2 * fs->cap : 64;
+		fs->st = xrealloc(fs->st, fs->cap * sizeof(*fs->st));
+		fs->rem = xrealloc(fs->rem, fs->cap * sizeof(*fs->rem));
+		fs->rate = xrealloc(fs->rate, fs->cap * sizeof(*fs->rate));
+		fs->done = xrealloc(fs->done, fs->cap);
+	}
+	size_t i = fs->n++;
+	fs->st[i] = *s;
+	fs->st[i].hops = mesh_hops(&fs->m, s->src, s->dst);
+	fs->st[i].min_rate = 1.0;
+	fs->st[i].done_cycle = 0;
+	fs->rem[i] = (double)s->n_wavelets;
+	fs->rate[i] = 0;
+	fs->done[i] = 0;
+	fs->dirty = 1;
+	return (int64_t)i;
+}
+
+void flow_sim_advance(struct flow_sim *fs, double t)
+{
+	if (t < fs->t)
+		t = fs->t;
+	size_t n = 0;
+	for (size_t i = 0; i < fs->n; i++)
+		n += !fs->done[i];
+	struct flow_stream *st = xmalloc((n ? n : 1) * sizeof(*st));
+	double *rem = xmalloc((n ? n : 1) * sizeof(*rem));
+	double *rate = xmalloc((n ? n : 1) * sizeof(*rate));
+	uint8_t *done = xmalloc(n ? n : 1);
+	size_t *idx = xmalloc((n ? n : 1) * sizeof(*idx));
+	size_t k = 0;
+	for (size_t i = 0; i < fs->n; i++)
+		if (!fs->done[i]) {
+			idx[k] = i;
+			st[k] = fs->st[i];
+			rem[k++] = fs->rem[i];
+		}
+	run_streams(&fs->m, &fs->f, st, n, rem, rate, done, fs->t, t, NULL);
+	for (k = 0; k < n; k++) {
+		size_t i = idx[k];
+		fs->st[i] = st[k];
+		fs->rem[i] = rem[k];
+		fs->rate[i] = rate[k];
+		fs->done[i] = done[k];
+	}
+	free(st);
+	free(rem);
+	free(rate);
+	free(done);
+	free(idx);
+	fs->t = t;
+	fs->dirty = 0;
+}
+
+double flow_sim_next_event(struct flow_sim *fs)
+{
+	if (fs->dirty)
+		flow_sim_advance(fs, fs->t);
+	double best = INFINITY;
+	for (size_t i = 0; i < fs->n; i++) {
+		if (fs->done[i])
+			continue;
+		double e = (double)fs->st[i].start_cycle > fs->t
+				   ? (double)fs->st[i].start_cycle
+			   : fs->rate[i] > 0 ? fs->t + fs->rem[i] / fs->rate[i]
+					     : INFINITY;
+		if (e < best)
+			best = e;
+	}
+	return best;
+}
+
+int flow_sim_get(const struct flow_sim *fs, int64_t id, struct flow_stream *out,
+		 int *done)
+{
+	if (id < 0 || (size_t)id >= fs->n)
+		return WS_EINPUT;
+	*out = fs->st[id];
+	*done = fs->done[id];
 	return 0;
 }

@@ -68,4 +68,33 @@ int flow_run(const struct mesh *m, const struct fabric_params *f,
 	     struct flow_stream *streams, size_t n, uint64_t *link_wavelets,
 	     struct diag *d);
 
+/*
+ * Incremental use, for an engine that learns of streams as it goes:
+ *
+ *     struct flow_sim *fs = flow_sim_new(&mesh, &params);
+ *     id = flow_sim_add(fs, &stream, d);    start_cycle >= flow_sim_time()
+ *     t = flow_sim_next_event(fs);          next start or end (INFINITY: none)
+ *     flow_sim_advance(fs, t);              run every event up to t
+ *     flow_sim_get(fs, id, &s, &done);      done_cycle once done
+ *
+ * Adding all streams first and advancing to INFINITY gives what flow_run
+ * gives (a unit test checks).  A predicted end can move later when a stream
+ * added afterwards shares a resource; it never moves earlier.  Each
+ * advance rebuilds the tables of the unfinished streams (O(their paths)),
+ * so advance from event to event, not cycle by cycle.
+ */
+struct flow_sim;
+struct flow_sim *flow_sim_new(const struct mesh *m,
+			      const struct fabric_params *f);
+void flow_sim_free(struct flow_sim *fs);
+/* The stream as given (outputs ignored); its id (0, 1, ...) or WS_EINPUT. */
+int64_t flow_sim_add(struct flow_sim *fs, const struct flow_stream *s,
+		     struct diag *d);
+double flow_sim_time(const struct flow_sim *fs);
+double flow_sim_next_event(struct flow_sim *fs);
+void flow_sim_advance(struct flow_sim *fs, double t);
+/* The stream with its outputs; *done says whether done_cycle is final. */
+int flow_sim_get(const struct flow_sim *fs, int64_t id, struct flow_stream *out,
+		 int *done);
+
 #endif

@@ -10,7 +10,16 @@
  *                         PASS_BWD_DATA routes)
  *   fwd_got, bwd_got      [(n + 1) * S]      inputs arrived per stage, sample
  *   fwd_done              [(n + 1) * S]      forward output left the stage
- *   link_free             [W * H * 4]        first cycle each link is free
+ *   link_free             [4][W * H]         first cycle each link is free,
+ *                         one plane per direction; N/S planes row-major
+ *                         (y * W + x), E/W planes column-major (x * H + y),
+ *                         so the lanes of a bundle at one hop (side by
+ *                         side across the hop) are contiguous:
+ *
+ *                           E/W hop at (x, y), lanes lo..lo+L-1:
+ *                             plane[E] + x * H + lo .. + L - 1
+ *                           N/S hop at (x, y):
+ *                             plane[S] + y * W + lo .. + L - 1
  *   pe_free               [W * H]            full mode: first free cycle
  *
  * What must stay true: every time comes from engine_task_occ() and the
@@ -62,6 +71,11 @@ struct eroute {
 	int64_t wavelets, lanes, ser, hops;
 	int n_links;
 	int64_t *links;	 /* link ids along the representative path */
+	/* the bundle: `lanes` parallel copies of each link of the path, side
+	 * by side across its direction (bundle_lo()); the stream holds all of
+	 * them and every one carries its share of the wavelets */
+	int64_t n_sends; /* samples sent over the run (for the link counts) */
+	int64_t *lf;	 /* per path link: link_free index of its first lane */
 };
 
 struct sim {
@@ -166,7 +180,10 @@ static double task_hops(const struct rect *r, const struct kernel_work *w)
 		h += (double)w->reduce_wavelets *
 		     (double)(along(r, w->reduce_axis) - 1) *
 		     (double)across(r, w->reduce_axis);
-	h += (double)w->halo_wavelets * (double)r->w * (double)r->h;
+	/* halo: every PE trades with its row neighbours inside the rectangle
+	 * (the spatial split is over columns, compiler/map.c), one hop each:
+	 * the w - 1 link pairs of each row, as stage_links() counts them */
+	h += (double)w->halo_wavelets * (double)(r->w - 1) * (double)r->h;
 	return h;
 }
 
@@ -362,15 +379,86 @@ cycles_t engine_stream_reserve(uint64_t *link_free, const int64_t *links,
 	return t + fabric_stream_cycles(f, n_links, n);
 }
 
+/* First lane of the bundle copy of path link `link` (lanes side by side
+ * across the link's direction, centred on the path, kept inside the grid):
+ * copy l (0 <= l < e->lanes) is link bundle_link(s, link, lo + l). */
+static int64_t bundle_lo(const struct sim *s, const struct eroute *e,
+			 int64_t link)
+{
+	int64_t W = s->m->width, H = s->m->height;
+	int64_t id = link / LINK_DIRS;
+	int dir = (int)(link % LINK_DIRS);
+	int along_x = dir == LINK_EAST || dir == LINK_WEST;
+	int64_t span = along_x ? H : W;
+	int64_t c = along_x ? id / W : id % W;
+	int64_t lo = c - e->lanes / 2;
+	if (lo < 0)
+		lo = 0;
+	if (lo + e->lanes > span)
+		lo = span - e->lanes;
+	return lo;
+}
+
+static int64_t bundle_link(const struct sim *s, int64_t link, int64_t lane)
+{
+	int64_t W = s->m->width;
+	int64_t id = link / LINK_DIRS;
+	int dir = (int)(link % LINK_DIRS);
+	int along_x = dir == LINK_EAST || dir == LINK_WEST;
+	int64_t pid = along_x ? lane * W + id % W : (id / W) * W + lane;
+	return pid * LINK_DIRS + dir;
+}
+
+/*
+ * The engine's rule for a route's stream: engine_stream_reserve() over the
+ * whole bundle (every lane of every hop), so two streams whose bundles
+ * share a link serialise even when their representative paths do not
+ * cross; the latency is that of the path (its hops).  This is the same
+ * traffic route_paint() counts: each lane link carries at most `ser`
+ * wavelets per sample and is held for `ser` cycles.
+ */
+static cycles_t bundle_reserve(struct sim *s, const struct eroute *e,
+			       cycles_t ready, cycles_t *start)
+{
+	cycles_t t = ready;
+	int64_t L = e->lanes;
+	for (int i = 0; i < e->n_links; i++) {
+		const uint64_t *f = s->link_free + e->lf[i];
+		for (int64_t l = 0; l < L; l++)
+			t = cmax(t, f[l]);
+	}
+	int64_t n = e->ser > 0 ? e->ser : 1;
+	for (int i = 0; i < e->n_links; i++) {
+		uint64_t *f = s->link_free + e->lf[i];
+		for (int64_t l = 0; l < L; l++)
+			f[l] = t + (cycles_t)n;
+	}
+	*start = t;
+	return t + fabric_stream_cycles(&s->m->fabric, e->n_links, n);
+}
+
+/* Where the lanes of path link `link` start in link_free (layout at the
+ * top of this file). */
+static int64_t bundle_free_index(const struct sim *s, const struct eroute *e,
+				 int64_t link)
+{
+	int64_t W = s->m->width, H = s->m->height;
+	int64_t id = link / LINK_DIRS;
+	int dir = (int)(link % LINK_DIRS);
+	int64_t plane = (int64_t)dir * W * H, lo = bundle_lo(s, e, link);
+	if (dir == LINK_EAST || dir == LINK_WEST)
+		return plane + (id % W) * H + lo;
+	return plane + (id / W) * W + lo;
+}
+
 /* Send sample `smp` on route ri, ready at t. */
 static void route_send(struct sim *s, int ri, uint64_t smp, cycles_t t)
 {
 	struct eroute *e = &s->rt[ri];
 	struct stats_route *sr = &s->st->routes[ri];
 	cycles_t start;
-	cycles_t arrive = engine_stream_reserve(s->link_free, e->links,
-						e->n_links, t, e->ser,
-						&s->m->fabric, &start);
+	cycles_t arrive = bundle_reserve(s, e, t, &start);
+	e->n_sends++;
 
 	if (e->dst < 0) {
 		arrive += (cycles_t)s->m->io.latency_cycles;
@@ -703,6 +791,17 @@ static void setup(struct sim *s)
 		r->lanes = lo < li ? lo : li;
 		if (r->lanes == INT64_MAX || r->lanes < 1)
 			r->lanes = 1;
+		/* a bundle is no wider than the grid across any of its hops */
+		for (int k = 0; k < r->n_links; k++) {
+			int d = (int)(r->links[k] % LINK_DIRS);
+			int64_t span = d == LINK_EAST || d == LINK_WEST
+					       ? m->height : m->width;
+			if (r->lanes > span)
+				r->lanes = span;
+		}
+		r->lf = xmalloc((size_t)(r->n_links + 1) * sizeof(int64_t));
+		for (int k = 0; k < r->n_links; k++)
+			r->lf[k] = bundle_free_index(s, r, r->links[k]);
 		r->ser = ceil_div64(r->wavelets, r->lanes);
 		if (s->train || r->fwd) {
 			if (r->fwd) {
@@ -823,7 +922,7 @@ static void sim_release(struct sim *s)
 	free(s->sg);
 	if (s->rt)
 		for (int i = 0; i < s->nr; i++)
-			free(s->rt[i].links);
+			free(s->rt[i].links), free(s->rt[i].lf);
 	free(s->rt);
 	free(s->fwd_got);
 	free(s->bwd_got);
@@ -870,6 +969,20 @@ static void stage_links(struct sim *s, int si)
 						nt * (uint64_t)fl[f].v;
 				}
 		}
+		/* halo: half each way between row neighbours (the odd one
+		 * east), so each link pair carries halo_wavelets per task */
+		if (w->halo_wavelets > 0)
+			for (int y = 0; y < ps->r.h; y++)
+				for (int x = 0; x + 1 < ps->r.w; x++) {
+					int64_t id = (ps->r.y + y) * W + ps->r.x + x;
+					uint64_t hw = (uint64_t)w->halo_wavelets;
+					s->st->link_wavelets[id * LINK_DIRS +
+							     LINK_EAST] +=
+						nt * (hw - hw / 2);
+					s->st->link_wavelets[(id + 1) * LINK_DIRS +
+							     LINK_WEST] +=
+						nt * (hw / 2);
+				}
 	}
 	if (!s->pe_free) {
 		cycles_t busy = ss->compute_cycles + ss->comm_cycles;
@@ -880,34 +993,23 @@ static void stage_links(struct sim *s, int si)
 	}
 }
 
-/* Paint a route's wavelets on the links of its bundle: `lanes` parallel
- * copies of its representative path, side by side across the direction of
- * each hop (kept inside the grid), each carrying wavelets / lanes. */
+/* Count a route's wavelets on the links of its bundle (bundle_lo()): the
+ * same links bundle_reserve() held.  Each sample's wavelets are dealt over
+ * the lanes, the first `wavelets % lanes` lanes one more, so no lane link
+ * carries more than `ser` per sample and the links sum to wavelets x hops
+ * (stats.wavelet_hops) exactly. */
 static void route_paint(struct sim *s, int ri)
 {
 	const struct eroute *e = &s->rt[ri];
-	const struct stats_route *sr = &s->st->routes[ri];
-	if (!sr->wavelets || !e->n_links)
+	if (!e->n_sends || !e->n_links)
 		return;
-	int64_t W = s->m->width, H = s->m->height;
-	uint64_t per = (uint64_t)ceil_div64(sr->wavelets, e->lanes);
+	uint64_t base = (uint64_t)(e->wavelets / e->lanes) * (uint64_t)e->n_sends;
+	int64_t rem = e->wavelets % e->lanes;
 	for (int i = 0; i < e->n_links; i++) {
-		int64_t id = e->links[i] / LINK_DIRS;
-		int dir = (int)(e->links[i] % LINK_DIRS);
-		int64_t x = id % W, y = id / W;
-		int along_x = dir == LINK_EAST || dir == LINK_WEST;
-		int64_t span = along_x ? H : W;
-		int64_t lanes = e->lanes < span ? e->lanes : span;
-		int64_t c = along_x ? y : x;
-		int64_t lo = c - lanes / 2;
-		if (lo < 0)
-			lo = 0;
-		if (lo + lanes > span)
-			lo = span - lanes;
-		for (int64_t l = lo; l < lo + lanes; l++) {
-			int64_t pid = along_x ? l * W + x : y * W + l;
-			s->st->link_wavelets[pid * LINK_DIRS + dir] += per;
-		}
+		int64_t lo = bundle_lo(s, e, e->links[i]);
+		for (int64_t l = 0; l < e->lanes; l++)
+			s->st->link_wavelets[bundle_link(s, e->links[i], lo + l)] +=
+				base + (l < rem ? (uint64_t)e->n_sends : 0);
 	}
 }
 

@@ -244,9 +244,16 @@ static void test_backpressure(void)
 				  mesh_id(fabsim_mesh(s), 3, 1), n, 0, &dg);
 	CU_ASSERT_FATAL(a >= 0 && b >= 0);
 	uint64_t max_buffered = 0;
-	int stalled = 0, balanced = 1;
+	int stalled = 0, balanced = 1, one_per_cycle = 1;
+	uint64_t prev[4 * 64] = {0};
 	while (!fabsim_idle(s) && fabsim_now(s) < 100000) {
 		fabsim_step(s);
+		/* one wavelet per link per direction per cycle */
+		const uint64_t *lw = fabsim_link_wavelets(s);
+		for (int l = 0; l < 4 * 64; l++) {
+			one_per_cycle &= lw[l] - prev[l] <= 1;
+			prev[l] = lw[l];
+		}
 		struct fabsim_counters k;
 		fabsim_counters(s, &k);
 		balanced &= k.in + k.replicated == k.out + k.dropped + k.buffered;
@@ -268,6 +275,9 @@ static void test_backpressure(void)
 	       stalled ? "yes" : "no", (unsigned long long)ia.done_cycle,
 	       (unsigned long long)ib.done_cycle);
 	CU_ASSERT(balanced);
+	CU_ASSERT(one_per_cycle);
+	CU_ASSERT(fabsim_router_busy(s)[src] > 0 &&
+		  fabsim_router_busy(s)[src] <= fabsim_now(s));
 	CU_ASSERT_EQUAL(k.in, 2 * (uint64_t)n);
 	CU_ASSERT_EQUAL(k.out, 2 * (uint64_t)n);
 	CU_ASSERT_EQUAL(k.dropped, 0);
@@ -468,6 +478,91 @@ static void test_flow_wafer_scale(void)
 	diag_release(&dg);
 }
 
+/* The incremental stream model against the batch one: all streams added
+ * first, and streams added one by one as the clock reaches their start. */
+static void test_flow_incremental(void)
+{
+	struct diag dg;
+	diag_init(&dg);
+	struct fabric_params f = params(1, 0, 1, 4);
+	struct mesh m = {32, 32};
+	size_t n = 300;
+	struct flow_stream *st = xcalloc(n, sizeof(*st));
+	uint64_t x = 777;
+	for (size_t i = 0; i < n; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		uint32_t a = (uint32_t)(x >> 33);
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		uint32_t b = (uint32_t)(x >> 33);
+		st[i].src = (int32_t)(a % 1024);
+		st[i].dst = (int32_t)(b % 1024);
+		if (i % 5 == 0) { /* some row multicasts */
+			st[i].dst = (st[i].src / 32) * 32 + 31;
+			st[i].kind = st[i].dst == st[i].src ? FLOW_UNICAST
+							    : FLOW_LINE_MULTICAST;
+		}
+		st[i].n_wavelets = 50 + a % 400;
+		st[i].start_cycle = (cycles_t)(i * 10 + b % 7); /* by start */
+	}
+	CU_ASSERT_EQUAL_FATAL(flow_run(&m, &f, st, n, NULL, &dg), 0);
+
+	/* (a) everything first */
+	struct flow_sim *fs = flow_sim_new(&m, &f);
+	for (size_t i = 0; i < n; i++)
+		CU_ASSERT_EQUAL(flow_sim_add(fs, &st[i], &dg), (int64_t)i);
+	flow_sim_advance(fs, INFINITY);
+	int same_a = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct flow_stream o;
+		int done = 0;
+		CU_ASSERT_EQUAL(flow_sim_get(fs, (int64_t)i, &o, &done), 0);
+		same_a += done && o.done_cycle == st[i].done_cycle;
+	}
+	flow_sim_free(fs);
+
+	/* (b) as the clock goes: add a stream when its start comes */
+	fs = flow_sim_new(&m, &f);
+	size_t next = 0;
+	int events = 0;
+	for (;;) {
+		double te = flow_sim_next_event(fs);
+		double ts = next < n ? (double)st[next].start_cycle : INFINITY;
+		if (te == INFINITY && ts == INFINITY)
+			break;
+		if (ts <= te) {
+			flow_sim_advance(fs, ts);
+			CU_ASSERT(flow_sim_add(fs, &st[next++], &dg) >= 0);
+		} else {
+			flow_sim_advance(fs, te);
+		}
+		events++;
+	}
+	/* adding before the model's time is an error */
+	struct flow_stream late = st[0];
+	late.start_cycle = 0;
+	CU_ASSERT(flow_sim_add(fs, &late, &dg) < 0);
+	CU_ASSERT(diag_contains(&dg, "before the model's time"));
+	int same_b = 0, close_b = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct flow_stream o;
+		int done = 0;
+		flow_sim_get(fs, (int64_t)i, &o, &done);
+		same_b += done && o.done_cycle == st[i].done_cycle;
+		close_b += done && o.done_cycle + 1 >= st[i].done_cycle &&
+			   o.done_cycle <= st[i].done_cycle + 1;
+	}
+	flow_sim_free(fs);
+	printf("\n  incremental vs batch, %zu streams on 32x32: all added first "
+	       "%d/%zu identical; added as the clock goes (%d events) %d/%zu "
+	       "identical, %d/%zu within one cycle ",
+	       n, same_a, n, events, same_b, n, close_b, n);
+	CU_ASSERT_EQUAL(same_a, (int)n);
+	CU_ASSERT_EQUAL(close_b, (int)n);
+	CU_ASSERT(same_b >= (int)(n * 95 / 100));
+	free(st);
+	diag_release(&dg);
+}
+
 /* ---- bad parameters --------------------------------------------------- */
 
 static void test_bad_params(void)
@@ -580,6 +675,7 @@ int suite_fabric(void)
 		 test_conservation_and_determinism},
 		{"stream model vs cycle-level", test_flow_vs_cycle},
 		{"stream model at wafer scale", test_flow_wafer_scale},
+		{"stream model, incremental", test_flow_incremental},
 		{"bad parameters", test_bad_params},
 		{"sweep writes CSV and PNG", test_sweep_files},
 		{0},

@@ -484,14 +484,29 @@ static void test_cli(void)
 			0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "reference model (SystemC"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "largest difference"));
-	const char *row = strstr(out, "head.2/dense");
-	CU_ASSERT_PTR_NOT_NULL(row);
-	if (row) {
-		double e = 0, r = 0;
-		CU_ASSERT_EQUAL(
-			sscanf(row, "head.2/dense fwd %*s %lf %lf", &e, &r), 2);
-		CU_ASSERT(e > 0 && fabs(e - r) <= 0.05 * r);
+	/* every stage row: the reference is never faster than the engine by
+	 * more than 5 %, and the longest task (compute-bound) is within 5 % */
+	int rows = 0;
+	double best_e = 0, best_r = 0;
+	const char *table =
+		out ? strstr(out, "reference model (SystemC") : NULL;
+	for (const char *l = table; l && *l;
+	     l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		char name[64], pass[16], rect[16];
+		double e, r;
+		if (sscanf(l, "%63s %15s %15s %lf %lf", name, pass, rect, &e,
+			   &r) != 5 ||
+		    !strchr(rect, 'x'))
+			continue;
+		rows++;
+		CU_ASSERT(r >= 0.95 * e);
+		if (e > best_e) {
+			best_e = e;
+			best_r = r;
+		}
 	}
+	CU_ASSERT(rows >= 2);
+	CU_ASSERT(best_e > 0 && fabs(best_e - best_r) <= 0.05 * best_r);
 	free(out);
 	free(err);
 	CU_ASSERT_EQUAL(tu_run("run uno --machine mini128 --engine systemc",
