@@ -128,7 +128,7 @@ $(BUILD)/sim/mpi_sweep.o: sim/mpi_sweep.c | $(GEN_H)
 $(BUILD)/wafersim-mpi: $(BUILD)/sim/mpi_sweep.o $(BUILD)/sim/cmd_sweep.o $(LIB)
 	$(MPICC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lstdc++
 
-$(TESTBIN): $(TEST_OBJ) $(LIB) $(BIN)
+$(TESTBIN): $(TEST_OBJ) $(LIB) $(BIN) | $(MPIBIN)
 	$(CXX) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIB) $(LDLIBS) $(CU_LIBS)
 
 $(BUILD)/tests/%.o: tests/%.c | $(GEN_H)

@@ -64,6 +64,20 @@ static int fail(struct diag *d, int rc, int lead)
 	return rc == WS_EUSAGE ? EXIT_USAGE : EXIT_INPUT;
 }
 
+/* cli_parse_long on rank 0; the other ranks check silently. */
+static int parse_count(int lead, const char *opt, const char *val, long hi,
+		       long *out)
+{
+	if (lead)
+		return cli_parse_long("sweep", opt, val, 1, hi, out);
+	char *end;
+	long v = strtol(val, &end, 10);
+	if (end == val || *end || v < 1 || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 int sweep_command(int argc, char **argv, const struct sweep_exec *x)
 {
 	static const struct sweep_exec alone = {0, 1, NULL, NULL};
@@ -104,11 +118,11 @@ int sweep_command(int argc, char **argv, const struct sweep_exec *x)
 			spec.gpu = xstrdup(optarg);
 			break;
 		case 's':
-			if (cli_parse_long("sweep", "--steps", optarg, 1, 1000, &steps))
+			if (parse_count(lead, "--steps", optarg, 1000, &steps))
 				rc = EXIT_USAGE;
 			break;
 		case 'j':
-			if (cli_parse_long("sweep", "--jobs", optarg, 1, 1024, &jobs))
+			if (parse_count(lead, "--jobs", optarg, 1024, &jobs))
 				rc = EXIT_USAGE;
 			break;
 		case 'o': out_path = optarg; break;

@@ -63,7 +63,9 @@ static int gather(const struct sweep *sw, struct sweep_result *res, void *ctx)
 
 int main(int argc, char **argv)
 {
-	MPI_Init(&argc, &argv);
+	/* --jobs threads run points, only this thread calls MPI */
+	int provided;
+	MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
 	struct sweep_exec x = {0, 1, gather, NULL};
 	MPI_Comm_rank(MPI_COMM_WORLD, &x.rank);
 	MPI_Comm_size(MPI_COMM_WORLD, &x.size);

@@ -331,7 +331,11 @@ static void test_mpi_identical(void)
 	free(out);
 	free(err);
 	free(args);
-	char *cmd = xasprintf("mpirun %s --oversubscribe -np 2 %s sweep "
+	/* Open MPI leaks by design (and from unloaded plugins, so no
+	 * suppression can name them): under `make asan` leak checking is off
+	 * for this one command; every other check stays on, and the same
+	 * sweep_command() runs leak-checked above through the threaded CLI */
+	char *cmd = xasprintf("ASAN_OPTIONS=detect_leaks=0 mpirun %s --oversubscribe -np 2 %s sweep "
 			      SMALL_ARGS " -o %s >%s/out.txt 2>&1 </dev/null",
 			      geteuid() == 0 ? "--allow-run-as-root" : "",
 			      mpibin, f2, dir);
