@@ -445,7 +445,7 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 
 const struct place_strategy place_strategy_anneal = {
 	"anneal",
-	"simulated annealing over positions and shapes, one chain from each "
-	"other strategy's layout",
+	"simulated annealing over positions and shapes, chains seeded from "
+	"every other strategy's layout",
 	anneal,
 };
