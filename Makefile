@@ -43,7 +43,8 @@ LDLIBS    = $(PKG_LIBS) $(SC_LIBS) -lm
 SUBSYS  := sim fabric cores compiler traces
 ALL_C   := $(foreach d,$(SUBSYS),$(wildcard $(d)/*.c))
 PROG_C  := sim/main.c $(wildcard sim/cmd_*.c)
-LIB_C   := $(filter-out $(PROG_C),$(ALL_C))
+MPI_C   := sim/mpi_sweep.c
+LIB_C   := $(filter-out $(PROG_C) $(MPI_C),$(ALL_C))
 LIB_CXX := $(strip $(foreach d,$(SUBSYS),$(wildcard $(d)/*.cpp)))
 # libsystemc calls sc_main: pull the reference model's (sim/sc_top.cpp) in.
 LDFLAGS += $(if $(LIB_CXX),-u sc_main)
@@ -67,7 +68,11 @@ TESTBIN := $(BUILD)/test_runner
 .PHONY: all deps run test unit asan bench validate validate-ref clean format
 .DEFAULT_GOAL := all
 
-all: $(BIN) $(TESTBIN)
+# MPI sweep driver (docs/sweep.md): built when mpicc is installed.
+MPICC   ?= mpicc
+MPIBIN  := $(if $(shell command -v $(MPICC) 2>/dev/null),$(BUILD)/wafersim-mpi)
+
+all: $(BIN) $(TESTBIN) $(MPIBIN)
 
 deps:
 	@sh tools/deps.sh
@@ -115,7 +120,15 @@ $(LIB): $(LIB_OBJ)
 $(BIN): $(PROG_OBJ) $(LIB)
 	$(CXX) $(LDFLAGS) -o $@ $(PROG_OBJ) $(LIB) $(LDLIBS)
 
-$(TESTBIN): $(TEST_OBJ) $(LIB) $(BIN)
+# Only sim/mpi_sweep.c sees MPI; it links the same library.
+$(BUILD)/sim/mpi_sweep.o: sim/mpi_sweep.c | $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(MPICC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/wafersim-mpi: $(BUILD)/sim/mpi_sweep.o $(BUILD)/sim/cmd_sweep.o $(LIB)
+	$(MPICC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lstdc++
+
+$(TESTBIN): $(TEST_OBJ) $(LIB) $(BIN) | $(MPIBIN)
 	$(CXX) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIB) $(LDLIBS) $(CU_LIBS)
 
 $(BUILD)/tests/%.o: tests/%.c | $(GEN_H)

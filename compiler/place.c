@@ -553,12 +553,17 @@ int plan_build(const struct graph *g, const struct machine *m,
 		for (int e = 0; e < n_edges; e++)
 			npe += edges[e].n_dst;
 		pe_edges = xcalloc((size_t)npe + 1, sizeof(*pe_edges));
+		int *edge_root = xcalloc((size_t)npe + 1, sizeof(int));
 		npe = 0;
-		for (int e = 0; e < n_edges; e++)
-			for (int k = 0; k < edges[e].n_dst; k++)
+		for (int e = 0; e < n_edges; e++) {
+			int first = npe;
+			for (int k = 0; k < edges[e].n_dst; k++) {
+				edge_root[npe] = first;
 				pe_edges[npe++] = (struct place_edge){
 					edges[e].src, edges[e].dst[k],
 					edges[e].bytes * (1 + edges[e].grad)};
+			}
+		}
 		struct place_problem pp = {(int32_t)m->width,
 					   (int32_t)m->height,
 					   m->io.edges,
@@ -570,7 +575,8 @@ int plan_build(const struct graph *g, const struct machine *m,
 					   o->time_budget_s,
 					   cb_cycles,
 					   cb_fits,
-					   &b};
+					   &b,
+					   edge_root};
 		struct rect *rects = xcalloc((size_t)n, sizeof(*rects));
 		rc = strat->fn(&pp, rects, p->strategy_note, d);
 		if (!rc && place_check(&pp, rects, d))
@@ -599,6 +605,7 @@ int plan_build(const struct graph *g, const struct machine *m,
 		}
 		free(rects);
 		free(pe_edges);
+		free(edge_root);
 		if (rc)
 			goto out;
 	}

@@ -59,6 +59,12 @@ struct place_problem {
 	 * NULL = w h >= min_pes. */
 	int (*fits)(const void *ctx, int item, int32_t w, int32_t h);
 	const void *ctx;
+	/* Optional (NULL = every edge alone): edge_root[e] is the index of the
+	 * first edge of e's fan-out (one output to several consumers, one
+	 * multicast tree in route.c), e itself when alone or first.  route.c
+	 * picks a host fan-out's I/O port from its first consumer's centre;
+	 * anneal measures hop-bytes the same way. */
+	const int *edge_root;
 };
 
 /*

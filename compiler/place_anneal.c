@@ -1,22 +1,42 @@
 /*
  * place_anneal.c: strategy "anneal": simulated annealing over positions and
- * shapes, starting from the better (place_cost) of the "pack" and "strips"
- * layouts.
+ * shapes, chains seeded from each of the other strategies' layouts.
  *
- * Cost (place_cost, docs/placement.md): bottleneck stage cycles + traffic
- * (bytes x Manhattan distance, as wavelet-hops spread over the links) + 10%
- * of the bottleneck per unused wafer.  Moves: shift a stage by a few PEs,
- * move it anywhere, swap two stages' corners, resize a stage (PEs x0.8 ..
- * x1.25, within its minimum and useful maximum, aspect perturbed), move one
- * edge of a stage by 1 to 4 PEs (grow into a gap, or give one up); a
- * quarter of the moves pick the current bottleneck stage.  A move
- * that leaves the grid, overlaps or breaks SRAM is rejected.
+ * What it minimises, in order (docs/placement.md, "The annealer"):
+ *   1. the bottleneck: the slowest stage's cycles per sample, with stage
+ *      sizes free to change (resize and edge moves trade PEs between
+ *      stages as the sizing step does);
+ *   2. hop-bytes per sample: bytes x hops of every route, measured as
+ *      route.c lays them out (output port = middle of the source's east
+ *      column, to the destination's nearest PE; host data from the I/O edge
+ *      nearest the fan-out's first consumer).
+ * The result is the lexicographic best (bottleneck, then hop-bytes) of every
+ * layout any chain visited, starts included, so it is never worse than the
+ * best start on the bottleneck, nor on hop-bytes when the bottlenecks tie.
  *
- * Deterministic for a given seed: the schedule is a fixed number of moves
- * (3000 per stage, at most 300000).  The time budget (plan_opts
- * time_budget_s, --time-budget; default 10 s) only stops it early, and the
- * plan's strategy_note then says so, since the result then depends on the
- * speed of the machine.
+ * Schedule: the other strategies (every one in the table but this) make
+ * the starts; CHAINS_PER_START chains anneal from each, then one polishing
+ * chain anneals hop-bytes alone from the best layout, rejecting every move
+ * that lifts the bottleneck above the best.  A chain's Metropolis cost is a
+ * scalar, in cycles:
+ *     T_max + W_NEXT T_next + W_HOP hop_bytes / (4 L)
+ * T_next (the second slowest stage) rewards progress when two stages tie as
+ * bottleneck; hop_bytes / (4 L) is the cycles one sample's wavelet-hops
+ * would take if only L = 2 W H / 16 links carried them (the normalisation of
+ * place_cost).  Unused PEs are not charged: they matter only through the
+ * stage times.
+ *
+ * Moves: shift, jump, swap two stages' corners, resize (PEs x0.6 .. x1.4, or
+ * down to about the bottleneck's pace for a stage well under it; aspect
+ * perturbed), move one edge by up to 1/8 of the stage's side; a quarter of
+ * the moves pick the current bottleneck and grow it.  A move that leaves the
+ * grid, overlaps or breaks SRAM is rejected.
+ *
+ * Deterministic for a given seed: each chain runs a fixed number of moves
+ * (3000 per stage, at most 300000; the polishing chain half that).  The time
+ * budget (plan_opts time_budget_s, --time-budget; default 10 s, shared by
+ * the chains) only stops it early, and the strategy note then says so, since
+ * the result then depends on the speed of the machine.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -25,14 +45,106 @@
 #include "compiler/place.h"
 #include "sim/util.h"
 
-extern const struct place_strategy place_strategy_pack;
-extern const struct place_strategy place_strategy_strips;
+/* weights of the chain cost (documented in docs/placement.md) */
+#define W_NEXT		 0.1
+#define W_HOP		 0.05
+#define MAX_STARTS	 8
+#define CHAINS_PER_START 2
+
+extern const struct place_strategy place_strategy_anneal;
 
 struct state {
 	const struct place_problem *pp;
 	struct rect *r;
 	double *cyc; /* stage cycles per item */
 };
+
+/* A layout's figures: what the annealer compares. */
+struct score {
+	double tmax, tnext; /* slowest and second slowest stage cycles */
+	double hop;	    /* hop-bytes per sample (route.c geometry) */
+	double cost;	    /* chain cost (above) */
+};
+
+static int32_t clamp(int32_t v, int32_t lo, int32_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* Hops of edge e as route.c lays it out (route_out_port, route_in_port,
+ * route_host_port). */
+static int64_t edge_hops(const struct place_problem *pp, const struct rect *r,
+			 const struct place_edge *e)
+{
+	const struct rect *b = &r[e->dst];
+	int32_t px, py;
+	int ei = (int)(e - pp->edges);
+	if (e->src >= 0) {
+		const struct rect *a = &r[e->src];
+		px = a->x + a->w - 1;
+		py = a->y + a->h / 2;
+	} else {
+		/* the port nearest the fan-out's first consumer's centre */
+		const struct rect *c0 =
+			pp->edge_root ? &r[pp->edges[pp->edge_root[ei]].dst]
+				      : b;
+		int32_t cx = c0->x + c0->w / 2, cy = c0->y + c0->h / 2;
+		int32_t W = pp->grid_w, H = pp->grid_h;
+		int64_t bd = -1;
+		px = 0;
+		py = cy;
+		const struct {
+			unsigned bit;
+			int32_t x, y;
+		} c[4] = {{EDGE_WEST, 0, cy},
+			  {EDGE_EAST, W - 1, cy},
+			  {EDGE_NORTH, cx, 0},
+			  {EDGE_SOUTH, cx, H - 1}};
+		for (int k = 0; k < 4; k++) {
+			if (!(pp->io_edges & c[k].bit))
+				continue;
+			int64_t dd = llabs((long long)c[k].x - cx) +
+				     llabs((long long)c[k].y - cy);
+			if (bd < 0 || dd < bd) {
+				bd = dd;
+				px = c[k].x;
+				py = c[k].y;
+			}
+		}
+	}
+	int32_t qx = clamp(px, b->x, b->x + b->w - 1);
+	int32_t qy = clamp(py, b->y, b->y + b->h - 1);
+	return llabs((long long)px - qx) + llabs((long long)py - qy);
+}
+
+static void score(const struct state *s, struct score *o)
+{
+	const struct place_problem *pp = s->pp;
+	o->tmax = o->tnext = 0;
+	for (int i = 0; i < pp->n_items; i++) {
+		double c = s->cyc[i];
+		if (c > o->tmax) {
+			o->tnext = o->tmax;
+			o->tmax = c;
+		} else if (c > o->tnext) {
+			o->tnext = c;
+		}
+	}
+	o->hop = 0;
+	for (int e = 0; e < pp->n_edges; e++)
+		o->hop += (double)pp->edges[e].bytes *
+			  (double)edge_hops(pp, s->r, &pp->edges[e]);
+	double links = 2.0 * pp->grid_w * pp->grid_h / 16.0;
+	o->cost = o->tmax + W_NEXT * o->tnext + W_HOP * o->hop / (4.0 * links);
+}
+
+/* Lexicographic: bottleneck, then hop-bytes. */
+static int better(const struct score *a, const struct score *b)
+{
+	if (a->tmax != b->tmax)
+		return a->tmax < b->tmax;
+	return a->hop < b->hop;
+}
 
 static int valid(const struct state *s, int i, const struct rect *q)
 {
@@ -46,11 +158,6 @@ static int valid(const struct state *s, int i, const struct rect *q)
 	return 1;
 }
 
-static double cost(const struct state *s)
-{
-	return place_cost_cycles(s->pp, s->r, s->cyc);
-}
-
 static int32_t rnd(uint64_t *st, int32_t n)
 {
 	return n <= 0 ? 0 : (int32_t)(place_rand(st) % (uint64_t)n);
@@ -61,58 +168,50 @@ static double unit(uint64_t *st)
 	return (double)(place_rand(st) >> 11) / 9007199254740992.0;
 }
 
-static int anneal(const struct place_problem *pp, struct rect *rects,
-		  char *note, struct diag *d)
+struct chain_out {
+	long moves, done, accepted;
+	int stopped;
+};
+
+/*
+ * One annealing chain from the layout in s->r; every layout better (by
+ * better()) than *best is copied to best_r.  A polishing chain (polish 1)
+ * anneals hop-bytes alone and rejects every move that lifts the bottleneck
+ * above best->tmax.
+ */
+static void chain(struct state *s, uint64_t seed, long moves, double t_end,
+		  int polish, struct rect *best_r, struct score *best,
+		  struct chain_out *out)
 {
+	const struct place_problem *pp = s->pp;
+	struct rect *rects = s->r;
 	int n = pp->n_items;
-	/* start from the better of pack and strips */
-	struct rect *alt = xmalloc(sizeof(*alt) * (size_t)n);
-	struct diag quiet;
-	diag_init(&quiet);
-	int rc = place_strategy_pack.fn(pp, rects, note, &quiet);
-	int rc2 = place_strategy_strips.fn(pp, alt, note, &quiet);
-	diag_release(&quiet);
-	if (rc && rc2) {
-		free(alt);
-		diag_add(d, NULL, 0, 0,
-			 "place: anneal: neither pack nor strips could make a "
-			 "starting layout of the %d stages in the %dx%d grid",
-			 n, pp->grid_w, pp->grid_h);
-		return WS_EINPUT;
-	}
-	const char *start = "pack";
-	if (rc || (!rc2 && place_cost(pp, alt) < place_cost(pp, rects))) {
-		memcpy(rects, alt, sizeof(*alt) * (size_t)n);
-		start = "strips";
-	}
-	free(alt);
-	struct state s = {pp, rects, xcalloc((size_t)n, sizeof(double))};
 	for (int i = 0; i < n; i++)
-		s.cyc[i] = place_item_cycles(pp, i, rects[i].w, rects[i].h);
-	struct rect *best = xmalloc(sizeof(*best) * (size_t)n);
-	memcpy(best, rects, sizeof(*best) * (size_t)n);
-	double cur = cost(&s), bestc = cur;
-	uint64_t st = pp->seed ^ 0x5eed5eedull;
-	long moves = 3000L * n;
-	if (moves > 300000)
-		moves = 300000;
-	double budget = pp->time_budget_s > 0 ? pp->time_budget_s : 10.0;
-	double t0 = wall_seconds(), T0 = 0.02 * cur, T;
+		s->cyc[i] = place_item_cycles(pp, i, rects[i].w, rects[i].h);
+	struct score cur, nw;
+	score(s, &cur);
+	if (polish)
+		cur.cost = cur.hop;
+	uint64_t st = seed;
+	double T0 = 0.02 * cur.cost, T;
 	long it, accepted = 0;
 	int stopped = 0;
 	for (it = 0; it < moves; it++) {
-		if ((it & 255) == 0 && wall_seconds() - t0 > budget) {
+		if ((it & 255) == 0 && wall_seconds() > t_end) {
 			stopped = 1;
 			break;
 		}
+		double left = 1.0 - (double)it / (double)moves;
 		T = T0 * pow(1e-4, (double)it / (double)moves);
 		int kind = rnd(&st, 5);
 		int i = rnd(&st, n), j = -1;
-		if (rnd(&st, 4) == 0) {
-			/* a quarter of the moves work on the bottleneck */
+		int grow = 0;
+		if (!polish && rnd(&st, 4) == 0) {
+			/* a quarter of the moves grow the bottleneck */
 			for (int k = 0; k < n; k++)
-				if (s.cyc[k] > s.cyc[i])
+				if (s->cyc[k] > s->cyc[i])
 					i = k;
+			grow = 1;
 			if (kind == 1 || kind == 2)
 				kind = 4;
 		}
@@ -120,8 +219,7 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 		const struct place_item *item = &pp->items[i];
 		if (kind == 0) { /* shift */
 			int32_t span =
-				1 + (int32_t)(8 * (1.0 - (double)it / moves) *
-					      (qi.w + qi.h) / 2);
+				1 + (int32_t)(8 * left * (qi.w + qi.h) / 2);
 			qi.x += rnd(&st, 2 * span + 1) - span;
 			qi.y += rnd(&st, 2 * span + 1) - span;
 		} else if (kind == 1) { /* jump */
@@ -136,9 +234,14 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 			qi.y = rects[j].y;
 			qj.x = rects[i].x;
 			qj.y = rects[i].y;
-		} else if (kind == 4) { /* move one edge by 1..4 PEs */
-			int32_t k = 1 + rnd(&st, 4) * (rnd(&st, 2) ? 1 : -1);
-			switch (rnd(&st, 4)) {
+		} else if (kind == 4 || kind == 2) { /* move one edge */
+			int side = rnd(&st, 4);
+			int32_t len = side % 2 == 0 ? qi.w : qi.h;
+			int32_t span = 4 + (int32_t)(left * len / 8);
+			int32_t k = 1 + rnd(&st, span);
+			if (!grow && rnd(&st, 2))
+				k = -k;
+			switch (side) {
 			case 0: qi.w += k; break; /* east */
 			case 1: qi.h += k; break; /* south */
 			case 2:
@@ -153,28 +256,40 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 			if (qi.w < 1 || qi.h < 1 ||
 			    (int64_t)qi.w * qi.h < item->min_pes)
 				continue;
-		} else { /* resize */
-			double f = 0.8 + 0.45 * unit(&st);
+		} else { /* resize around the same centre */
+			double f;
+			if (grow)
+				f = 1.0 + 0.4 * unit(&st);
+			else if (s->cyc[i] < 0.8 * cur.tmax && rnd(&st, 2))
+				/* to pace: about the PEs that bring it
+				 * near the bottleneck's time, freeing room */
+				f = s->cyc[i] /
+				    (cur.tmax * (0.8 + 0.2 * unit(&st)));
+			else
+				f = 0.6 + 0.8 * unit(&st);
 			int64_t pes = (int64_t)((double)qi.w * qi.h * f);
 			double asp =
-				(double)qi.w / qi.h * (0.7 + 0.6 * unit(&st));
+				(double)qi.w / qi.h * (0.6 + 0.8 * unit(&st));
+			int32_t cx = qi.x + qi.w / 2, cy = qi.y + qi.h / 2;
 			if (!place_shape_aspect(pp, i, pes, asp, &qi.w, &qi.h))
 				continue;
+			qi.x = clamp(cx - qi.w / 2, 0, pp->grid_w - qi.w);
+			qi.y = clamp(cy - qi.h / 2, 0, pp->grid_h - qi.h);
 		}
 		/* validity: check i against everyone but j, then j */
 		struct rect oi = rects[i], oj = j >= 0 ? rects[j] : qj;
 		rects[i] = (struct rect){-1, -1, 0, 0};
 		if (j >= 0)
 			rects[j] = qj;
-		int ok = valid(&s, i, &qi);
+		int ok = valid(s, i, &qi);
 		rects[i] = qi;
 		if (ok && j >= 0) {
 			rects[j] = (struct rect){-1, -1, 0, 0};
-			ok = valid(&s, j, &qj);
+			ok = valid(s, j, &qj);
 			rects[j] = qj;
 		}
-		if (ok && (qi.w != oi.w || qi.h != oi.h) &&
-		    !place_item_fits(pp, i, qi.w, qi.h))
+		int resized = qi.w != oi.w || qi.h != oi.h;
+		if (ok && resized && !place_item_fits(pp, i, qi.w, qi.h))
 			ok = 0;
 		if (!ok) {
 			rects[i] = oi;
@@ -182,37 +297,155 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 				rects[j] = oj;
 			continue;
 		}
-		double ci = s.cyc[i];
-		if (qi.w != oi.w || qi.h != oi.h)
-			s.cyc[i] = place_item_cycles(pp, i, qi.w, qi.h);
-		double nc = cost(&s);
-		if (nc <= cur ||
-		    unit(&st) < exp((cur - nc) / (T > 0 ? T : 1e-12))) {
-			cur = nc;
+		double ci = s->cyc[i];
+		if (resized)
+			s->cyc[i] = place_item_cycles(pp, i, qi.w, qi.h);
+		score(s, &nw);
+		if (polish)
+			nw.cost = nw.tmax > best->tmax ? INFINITY : nw.hop;
+		if (nw.cost <= cur.cost ||
+		    unit(&st) <
+			    exp((cur.cost - nw.cost) / (T > 0 ? T : 1e-12))) {
+			cur = nw;
 			accepted++;
-			if (nc < bestc) {
-				bestc = nc;
-				memcpy(best, rects, sizeof(*best) * (size_t)n);
+			if (better(&nw, best)) {
+				*best = nw;
+				memcpy(best_r, rects,
+				       sizeof(*best_r) * (size_t)n);
 			}
 		} else {
 			rects[i] = oi;
 			if (j >= 0)
 				rects[j] = oj;
-			s.cyc[i] = ci;
+			s->cyc[i] = ci;
 		}
 	}
-	memcpy(rects, best, sizeof(*best) * (size_t)n);
-	snprintf(note, 128,
-		 "from %s, %s%ld of %ld moves, %ld accepted, cost %.4g", start,
-		 stopped ? "stopped by time budget after " : "", it, moves,
-		 accepted, bestc);
-	free(best);
+	out->moves = moves;
+	out->done = it;
+	out->accepted = accepted;
+	out->stopped = stopped;
+}
+
+static int anneal(const struct place_problem *pp, struct rect *rects,
+		  char *note, struct diag *d)
+{
+	int n = pp->n_items;
+	double t0 = wall_seconds();
+	double budget = pp->time_budget_s > 0 ? pp->time_budget_s : 10.0;
+	struct state s = {pp, NULL, xcalloc((size_t)n + 1, sizeof(double))};
+
+	/* -- starts: every other strategy's layout, best first -- */
+	int n_all;
+	const struct place_strategy *const *all = place_strategies(&n_all);
+	struct rect *start[MAX_STARTS];
+	struct score ssc[MAX_STARTS];
+	const char *sname[MAX_STARTS];
+	int ns = 0;
+	for (int k = 0; k < n_all && ns < MAX_STARTS; k++) {
+		if (all[k] == &place_strategy_anneal)
+			continue;
+		struct rect *r = xcalloc((size_t)n + 1, sizeof(*r));
+		char tmp[128] = "";
+		struct diag quiet;
+		diag_init(&quiet);
+		int rc = all[k]->fn(pp, r, tmp, &quiet);
+		if (!rc && place_check(pp, r, NULL))
+			rc = 1;
+		diag_release(&quiet);
+		if (rc) {
+			free(r);
+			continue;
+		}
+		s.r = r;
+		for (int i = 0; i < n; i++)
+			s.cyc[i] = place_item_cycles(pp, i, r[i].w, r[i].h);
+		struct score sc;
+		score(&s, &sc);
+		/* insertion in order of better(): stable, deterministic */
+		int at = ns;
+		while (at > 0 && better(&sc, &ssc[at - 1])) {
+			start[at] = start[at - 1];
+			ssc[at] = ssc[at - 1];
+			sname[at] = sname[at - 1];
+			at--;
+		}
+		start[at] = r;
+		ssc[at] = sc;
+		sname[at] = all[k]->name;
+		ns++;
+	}
+	if (!ns) {
+		free(s.cyc);
+		diag_add(d, NULL, 0, 0,
+			 "place: anneal: no other strategy could make a "
+			 "starting layout of the %d stages in the %dx%d grid",
+			 n, pp->grid_w, pp->grid_h);
+		return WS_EINPUT;
+	}
+
+	/* -- one chain per start; the lexicographic best of all is kept -- */
+	struct score best = ssc[0];
+	memcpy(rects, start[0], sizeof(*rects) * (size_t)n);
+	long moves = 3000L * n;
+	if (moves > 300000)
+		moves = 300000;
+	long done = 0, accepted = 0, total = 0;
+	int stopped = 0;
+	struct rect *work = xmalloc(sizeof(*work) * (size_t)n);
+	int nc = ns * CHAINS_PER_START;
+	for (int c = 0; c < nc; c++) {
+		struct chain_out co = {0, 0, 0, 0};
+		total += moves;
+		if (!stopped) {
+			/* the chains share what is left of the budget */
+			double left = budget - (wall_seconds() - t0);
+			double t_end = wall_seconds() + left / (nc - c);
+			memcpy(work, start[c % ns], sizeof(*work) * (size_t)n);
+			s.r = work;
+			chain(&s,
+			      pp->seed * 0x9e3779b97f4a7c15ull ^
+				      (0x5eed5eedull + (uint64_t)c),
+			      moves, t_end, 0, rects, &best, &co);
+			done += co.done;
+			accepted += co.accepted;
+			stopped |= co.stopped;
+		}
+	}
+	for (int c = 0; c < ns; c++)
+		free(start[c]);
+	free(work);
+	/* -- polish: hop-bytes down at the best bottleneck found -- */
+	long pmoves = moves / 2;
+	total += pmoves;
+	if (!stopped && n > 1) {
+		struct chain_out co = {0, 0, 0, 0};
+		struct rect *r = xmalloc(sizeof(*r) * (size_t)n);
+		memcpy(r, rects, sizeof(*r) * (size_t)n);
+		s.r = r;
+		chain(&s, pp->seed * 0x9e3779b97f4a7c15ull ^ 0x9011511ull,
+		      pmoves, t0 + budget, 1, rects, &best, &co);
+		done += co.done;
+		accepted += co.accepted;
+		stopped |= co.stopped;
+		free(r);
+	}
+	char buf[256];
+	snprintf(buf, sizeof buf,
+		 "from %s (+%d more), %s%ld of %ld moves, %ld accepted, "
+		 "bottleneck %.0f, hop-bytes %.4g",
+		 sname[0], ns - 1,
+		 stopped ? "stopped by time budget after " : "", done, total,
+		 accepted, best.tmax, best.hop);
+	size_t len = strlen(buf) < 127 ? strlen(buf) : 127;
+	memcpy(note, buf, len);
+	note[len] = 0;
 	free(s.cyc);
 	return 0;
 }
 
 const struct place_strategy place_strategy_anneal = {
 	"anneal",
-	"simulated annealing over positions and shapes from pack or strips",
+	"simulated annealing over positions and shapes, chains seeded from "
+	"every other strategy's layout",
 	anneal,
 };

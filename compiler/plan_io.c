@@ -14,6 +14,7 @@
 #include "compiler/place.h"
 #include "compiler/route.h"
 #include "sim/util.h"
+#include "sim/json.h"
 
 static const char *const opt_names[] = {"sgd", "momentum", "adam", NULL};
 
@@ -168,38 +169,24 @@ int plan_save(const struct plan *p, const struct graph *g, const char *path,
 	return outfile_commit(&o, d);
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
-		if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 void plan_write_json(const struct plan *p, FILE *f)
 {
 	fprintf(f, "{\"network\": ");
-	json_str(f, p->network);
+	json_write_str(f, p->network);
 	fprintf(f, ", \"machine\": ");
-	json_str(f, p->machine);
+	json_write_str(f, p->machine);
 	fprintf(f, ", \"strategy\": ");
-	json_str(f, p->strategy);
+	json_write_str(f, p->strategy);
 	fprintf(f, ", \"mode\": \"%s\", \"mode_reason\": ",
 		plan_mode_name(p->mode));
-	json_str(f, p->mode_reason);
+	json_write_str(f, p->mode_reason);
 	fprintf(f,
 		", \"batch\": %lld, \"stages\": %d, \"routes\": %d, "
 		"\"pes_used\": %lld, \"pes_total\": %lld, "
 		"\"bottleneck_stage\": ",
 		(long long)p->batch, p->n_stages, p->n_routes,
 		(long long)p->pes_used, (long long)(p->grid_w * p->grid_h));
-	json_str(f, p->bottleneck_stage >= 0
+	json_write_str(f, p->bottleneck_stage >= 0
 			    ? p->stages[p->bottleneck_stage].name
 			    : "");
 	fprintf(f,
@@ -217,7 +204,7 @@ void plan_write_json(const struct plan *p, FILE *f)
 	for (int i = 0; i < p->n_stages; i++) {
 		const struct plan_stage *s = &p->stages[i];
 		fprintf(f, "%s{\"name\": ", i ? ", " : "");
-		json_str(f, s->name);
+		json_write_str(f, s->name);
 		fprintf(f,
 			", \"kind\": \"%s\", \"x\": %d, \"y\": %d, \"w\": %d, "
 			"\"h\": %d, \"sram_bytes\": %lld, \"min_pes\": %lld, "

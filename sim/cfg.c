@@ -241,8 +241,11 @@ void cfg_defaults(const struct cfg_key *schema, void *obj)
 			/* default: comma-separated names */
 			char buf[256];
 			snprintf(buf, sizeof(buf), "%s", k->def);
-			for (char *t = strtok(buf, ", "); t;
-			     t = strtok(NULL, ", "))
+			/* strtok_r: strtok's hidden state would race when
+			 * two threads load configurations (sweeps) */
+			char *save = NULL;
+			for (char *t = strtok_r(buf, ", ", &save); t;
+			     t = strtok_r(NULL, ", ", &save))
 				set_scalar(k, "default", k->name, t, 0, obj,
 					   NULL, 0, 0, &dd);
 		} else {

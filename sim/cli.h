@@ -24,6 +24,7 @@ int cmd_fabric(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_machine(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 
 /* Print "wafersim <cmd>: <message>" and a hint to --help; returns
  * EXIT_USAGE. */

@@ -13,6 +13,7 @@
 #include "compiler/dot.h"
 #include "compiler/graph.h"
 #include "util.h"
+#include "json.h"
 
 static const char compile_help[] =
 	"usage: wafersim compile NET [--batch B] [--optimizer "
@@ -48,20 +49,6 @@ static void fmt_shape(char *buf, size_t n, const struct tensor *t)
 		snprintf(buf + k, n - k, "]");
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static int64_t layer_train_flops(const struct layer *l)
 {
 	int64_t s = 0;
@@ -76,9 +63,9 @@ static void print_json(const struct graph *g, const struct cost_totals *t,
 	static const char *const pass[PASS_COUNT] = {"fwd", "bwd_data",
 						     "bwd_weight", "update"};
 	printf("{\"name\": ");
-	json_str(stdout, g->name);
+	json_write_str(stdout, g->name);
 	printf(", \"source\": ");
-	json_str(stdout, g->source);
+	json_write_str(stdout, g->source);
 	printf(", \"batch\": %" PRId64 ", \"optimizer\": \"%s\", "
 	       "\"param_dtype\": \"%s\",\n \"layers\": [\n",
 	       batch, optimizer_name(t->opt), dtype_name(g->param_dtype));
@@ -86,19 +73,19 @@ static void print_json(const struct graph *g, const struct cost_totals *t,
 		const struct layer *l = &g->layers[i];
 		const struct tensor *o = &g->tensors[l->out[0]];
 		printf("  {\"name\": ");
-		json_str(stdout, l->name);
+		json_write_str(stdout, l->name);
 		printf(", \"op\": \"%s\", \"shape\": [", op_name(l->op));
 		for (int k = 0; k < o->rank; k++)
 			printf("%s%" PRId64, k ? ", " : "", o->dims[k]);
 		printf("], \"inputs\": [");
 		for (int k = 0; k < l->n_in; k++) {
 			printf("%s", k ? ", " : "");
-			json_str(stdout, g->tensors[l->in[k]].name);
+			json_write_str(stdout, g->tensors[l->in[k]].name);
 		}
 		printf("], \"params\": %" PRId64 ", \"shares\": ",
 		       l->cost.params);
 		if (l->param_owner != i)
-			json_str(stdout, g->layers[l->param_owner].name);
+			json_write_str(stdout, g->layers[l->param_owner].name);
 		else
 			printf("null");
 		for (int p = 0; p < PASS_COUNT; p++)

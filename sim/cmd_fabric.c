@@ -429,7 +429,10 @@ int cmd_fabric(int argc, char **argv)
 	int rc = 0;
 	double bound = traffic_bound(&c);
 	if (sweep) {
-		rc = do_sweep(m.name, &c, out_dir, json, &d);
+		/* the directory first: a sweep can run for minutes */
+		rc = ws_mkdir_p(out_dir, &d);
+		if (!rc)
+			rc = do_sweep(m.name, &c, out_dir, json, &d);
 	} else if (sat) {
 		double s;
 		rc = traffic_saturation(&c, 0.02, &s, &d);

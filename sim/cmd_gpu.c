@@ -12,6 +12,7 @@
 #include "gpu.h"
 #include "gpu_validate.h"
 #include "util.h"
+#include "json.h"
 
 static const char gpu_help[] =
 	"usage: wafersim gpu NET [--gpu NAME|FILE] [--gpus N] [--batch B]\n"
@@ -120,47 +121,24 @@ static const char *opt_name(enum optimizer o)
 	return o == OPT_SGD ? "sgd" : o == OPT_ADAM ? "adam" : "momentum";
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", (unsigned char)*s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-static void json_num(FILE *f, double v)
-{
-	char buf[32];
-	if (!isfinite(v))
-		fputs("null", f);
-	else
-		fputs(fmt_double_exact(buf, v), f);
-}
-
 static void print_pass_json(FILE *f, const char *name,
 			    const struct gpu_pass_result *p)
 {
 	fprintf(f, "  \"%s\": {\"seconds\": ", name);
-	json_num(f, p->seconds);
+	json_write_num(f, p->seconds);
 	fputs(", \"energy_j\": ", f);
-	json_num(f, p->energy_j);
+	json_write_num(f, p->energy_j);
 	fputs(", \"avg_power_w\": ", f);
-	json_num(f, p->avg_power_w);
+	json_write_num(f, p->avg_power_w);
 	fputs(", \"device_busy_s\": ", f);
-	json_num(f, p->device_busy_s);
+	json_write_num(f, p->device_busy_s);
 	fputs(", \"host_s\": ", f);
-	json_num(f, p->host_s);
+	json_write_num(f, p->host_s);
 	fprintf(f, ", \"kernels\": %d, \"bound\": \"%s\"", p->kernels,
 		gpu_bound_name(p->bound));
 	for (int b = 0; b < GPU_BOUND_COUNT; b++) {
 		fprintf(f, ", \"%s_s\": ", gpu_bound_name(b));
-		json_num(f, p->by_bound_s[b]);
+		json_write_num(f, p->by_bound_s[b]);
 	}
 	fputs("}", f);
 }
@@ -170,9 +148,9 @@ static void print_json(FILE *f, const struct gpu_spec *g,
 		       const struct gpu_result *r)
 {
 	fputs("{\n  \"network\": ", f);
-	json_str(f, gr->name ? gr->name : "?");
+	json_write_str(f, gr->name ? gr->name : "?");
 	fputs(", \"gpu\": ", f);
-	json_str(f, g->name);
+	json_write_str(f, g->name);
 	fprintf(f, ", \"gpus\": %d, \"batch\": %lld, \"dtype\": \"%s\", "
 		   "\"style\": \"%s\", \"optimizer\": \"%s\", \"params\": %lld,\n",
 		o->n_gpus, (long long)r->batch, dtype_name(o->dtype),
@@ -182,25 +160,25 @@ static void print_json(FILE *f, const struct gpu_spec *g,
 	fputs(",\n", f);
 	print_pass_json(f, "infer", &r->infer);
 	fputs(",\n  \"train_memory_bytes\": ", f);
-	json_num(f, r->train_memory_bytes);
+	json_write_num(f, r->train_memory_bytes);
 	fprintf(f, ", \"fits\": %s", r->fits ? "true" : "false");
 	fputs(",\n  \"data_parallel\": {\"allreduce_s\": ", f);
-	json_num(f, r->allreduce_s);
+	json_write_num(f, r->allreduce_s);
 	fputs(", \"exposed_comm_s\": ", f);
-	json_num(f, r->exposed_comm_s);
+	json_write_num(f, r->exposed_comm_s);
 	fprintf(f, ", \"buckets\": %d", r->buckets);
 	fputs(", \"comm_tail_s\": ", f);
-	json_num(f, r->comm_tail_s);
+	json_write_num(f, r->comm_tail_s);
 	fputs(", \"ddp_copy_s\": ", f);
-	json_num(f, r->ddp_copy_s);
+	json_write_num(f, r->ddp_copy_s);
 	fputs(", \"contention_s\": ", f);
-	json_num(f, r->contention_s);
+	json_write_num(f, r->contention_s);
 	fputs(", \"scaling_efficiency\": ", f);
-	json_num(f, r->scaling_efficiency);
+	json_write_num(f, r->scaling_efficiency);
 	fputs(", \"samples_per_s\": ", f);
-	json_num(f, r->samples_per_s);
+	json_write_num(f, r->samples_per_s);
 	fputs(", \"cluster_energy_j\": ", f);
-	json_num(f, r->cluster_energy_j);
+	json_write_num(f, r->cluster_energy_j);
 	fputs("},\n  \"layers\": [", f);
 	int first = 1;
 	for (int l = 0; l < r->n_layers; l++) {
@@ -209,16 +187,16 @@ static void print_json(FILE *f, const struct gpu_spec *g,
 			continue;
 		fputs(first ? "\n    {\"name\": " : ",\n    {\"name\": ", f);
 		first = 0;
-		json_str(f, gr->layers[l].name);
+		json_write_str(f, gr->layers[l].name);
 		fprintf(f, ", \"op\": \"%s\"", op_name(gr->layers[l].op));
 		static const char *const pn[] = {"fwd_s", "bwd_data_s",
 						 "bwd_weight_s", "update_s"};
 		for (int p = 0; p < PASS_COUNT; p++) {
 			fprintf(f, ", \"%s\": ", pn[p]);
-			json_num(f, L->train_s[p]);
+			json_write_num(f, L->train_s[p]);
 		}
 		fputs(", \"infer_s\": ", f);
-		json_num(f, L->infer_s);
+		json_write_num(f, L->infer_s);
 		fprintf(f, ", \"kernels_train\": %d, \"bound\": \"%s\"}",
 			L->kernels_train, gpu_bound_name(L->bound));
 	}

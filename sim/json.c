@@ -539,3 +539,27 @@ void json_lines_release(struct json_lines *jl)
 	free(jl->file);
 	memset(jl, 0, sizeof(*jl));
 }
+
+void json_write_str(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(out, "\\u%04x", ch);
+		else
+			fputc(ch, out);
+	}
+	fputc('"', out);
+}
+
+void json_write_num(FILE *out, double v)
+{
+	char buf[32];
+	if (!isfinite(v))
+		fputs("null", out);
+	else
+		fputs(fmt_double_exact(buf, v), out);
+}

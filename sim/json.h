@@ -22,6 +22,7 @@
 #define WAFERSIM_JSON_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "diag.h"
 
@@ -81,5 +82,13 @@ int json_lines_read(const char *path, struct json_lines *jl, struct diag *d);
 int json_lines_parse(const char *file, const char *text, size_t len,
 		     struct json_lines *jl, struct diag *d);
 void json_lines_release(struct json_lines *jl);
+
+/* ---- writing ------------------------------------------------------------ */
+
+/* Write `s` as a JSON string literal (quotes and escapes); NULL writes "". */
+void json_write_str(FILE *out, const char *s);
+/* Write a number exactly (shortest form that reads back the same double);
+ * NaN and infinities, which JSON cannot hold, are written as null. */
+void json_write_num(FILE *out, double v);
 
 #endif

@@ -21,6 +21,7 @@ static const struct command {
 	{"plot", cmd_plot, "render trace plots from saved statistics"},
 	{"validate", cmd_validate, "check models against measurements and theory"},
 	{"machine", cmd_machine, "show, list and check machine descriptions"},
+	{"sweep", cmd_sweep, "cross product of nets, machines, strategies, batches to CSV"},
 };
 
 static void usage(FILE *out)

@@ -1,5 +1,6 @@
 /* report.c: text and JSON reports of a run. See report.h. */
 #include "sim/report.h"
+#include "sim/json.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -502,21 +503,6 @@ void report_text(const struct report_in *r, FILE *out)
 
 /* ---- JSON ---------------------------------------------------------------- */
 
-static void jstr(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; s && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(out, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(out, "\\u%04x", ch);
-		else
-			fputc(ch, out);
-	}
-	fputc('"', out);
-}
-
 static void jkv(FILE *out, int ind, const char *k, double v, int comma)
 {
 	char buf[32];
@@ -533,7 +519,7 @@ static void jki(FILE *out, int ind, const char *k, int64_t v, int comma)
 static void jks(FILE *out, int ind, const char *k, const char *v, int comma)
 {
 	fprintf(out, "%*s\"%s\": ", ind, "", k);
-	jstr(out, v);
+	json_write_str(out, v);
 	fprintf(out, "%s\n", comma ? "," : "");
 }
 
@@ -543,7 +529,7 @@ static void json_energy(FILE *out, const struct energy_breakdown *e)
 	for (int i = 0; i < ENERGY_PARTS; i++) {
 		char buf[32];
 		fprintf(out, "%s", i ? ", " : "");
-		jstr(out, energy_part_name((enum energy_part)i));
+		json_write_str(out, energy_part_name((enum energy_part)i));
 		fprintf(out, ": %s", fmt_double_exact(buf, e->part_pj[i] * 1e-12));
 	}
 	fprintf(out, "}");

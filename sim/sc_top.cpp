@@ -179,7 +179,7 @@ sc_core::sc_trace_file *open_trace(const run_spec &s, sc_top &top)
 		return nullptr;
 	sc_core::sc_trace_file *tf =
 		sc_core::sc_create_vcd_trace_file(s.vcd_base.c_str());
-	tf->set_time_unit(100, sc_core::SC_PS); /* edges at 0 and 500 ps */
+	tf->set_time_unit(1, sc_core::SC_PS); /* clock edges at 0 and 500 ps, PE steps on quarter cycles */
 	for (int i = 0; i < s.opts->n_vcd_pes; i++)
 		top.trace(tf, s.opts->vcd_pes[i]);
 	return tf;

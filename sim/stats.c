@@ -1,5 +1,6 @@
 /* stats.c: simulation statistics. See stats.h. */
 #include "sim/stats.h"
+#include "sim/json.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -171,21 +172,6 @@ static void jnum(FILE *out, const char *key, double v, int last)
 		last ? "" : ", ");
 }
 
-static void jstr(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; s && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(out, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(out, "\\u%04x", ch);
-		else
-			fputc(ch, out);
-	}
-	fputc('"', out);
-}
-
 static void jint(FILE *out, const char *key, int64_t v, int last)
 {
 	fprintf(out, "\"%s\": %lld%s", key, (long long)v, last ? "" : ", ");
@@ -220,7 +206,7 @@ void stats_write_json(const struct stats *st, FILE *out, int indent)
 	for (int s = 0; s < st->n_stages; s++) {
 		const struct stats_stage *g = &st->stages[s];
 		fprintf(out, "%s\n%*s{\"name\": ", s ? "," : "", i + 4, "");
-		jstr(out, g->name);
+		json_write_str(out, g->name);
 		fprintf(out, ", ");
 		fprintf(out, "\"rect\": [%d, %d, %d, %d], ", g->r.x, g->r.y,
 			g->r.w, g->r.h);

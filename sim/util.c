@@ -225,6 +225,26 @@ char *ws_find_model(const char *name_or_path, const char *subdir,
 	return NULL;
 }
 
+int ws_mkdir_p(const char *dir, struct diag *d)
+{
+	char *p = xstrdup(dir);
+	for (char *s = p + 1; *s; s++)
+		if (*s == '/') {
+			*s = 0;
+			mkdir(p, 0777);
+			*s = '/';
+		}
+	free(p);
+	if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
+		struct stat sb;
+		if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
+			return WS_OK;
+	}
+	diag_add(d, NULL, 0, 0, "cannot create directory '%s': %s", dir,
+		 strerror(errno));
+	return WS_EIO;
+}
+
 double wall_seconds(void)
 {
 	struct timespec ts;

@@ -57,6 +57,10 @@ char *ws_data_dir(void);
 char *ws_find_model(const char *name_or_path, const char *subdir,
 		    const char *ext, const char *what, struct diag *d);
 
+/* mkdir -p: create `dir` and its missing parents.  0, or WS_EIO with a
+ * message naming the directory. */
+int ws_mkdir_p(const char *dir, struct diag *d);
+
 /* Monotonic wall-clock seconds. */
 double wall_seconds(void);
 

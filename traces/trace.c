@@ -20,27 +20,6 @@ void trace_opts_init(struct trace_opts *o)
 	o->graphviz = 1;
 }
 
-/* mkdir -p */
-static int make_dir(const char *dir, struct diag *d)
-{
-	char *p = xstrdup(dir);
-	for (char *s = p + 1; *s; s++)
-		if (*s == '/') {
-			*s = 0;
-			mkdir(p, 0777);
-			*s = '/';
-		}
-	free(p);
-	if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
-		struct stat sb;
-		if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
-			return 0;
-	}
-	diag_add(d, dir, 0, 0, "trace: cannot create directory: %s",
-		 strerror(errno));
-	return WS_EIO;
-}
-
 /* Everything but the saved statistics (when save is 0).  Graphviz runs
  * while gnuplot and the C pictures are drawn (two cores). */
 static int render_all(const struct trace_data *t, const char *dir,
@@ -70,7 +49,7 @@ int trace_write(const struct report_in *r, const char *dir,
 		trace_opts_init(&def);
 		o = &def;
 	}
-	if (make_dir(dir, d))
+	if (ws_mkdir_p(dir, d))
 		return WS_EIO;
 	struct trace_data t;
 	int rc = trace_data_build(r, &t);
@@ -92,7 +71,7 @@ int trace_replot(const char *in_dir, const char *out_dir,
 	int rc = trace_data_load(in_dir, &t, d);
 	if (rc)
 		return rc;
-	rc = make_dir(out_dir, d);
+	rc = ws_mkdir_p(out_dir, d);
 	if (!rc) {
 		/* re-save only into another directory: link directions
 		 * survive only if they were saved */

@@ -16,7 +16,12 @@ echo "$out" | awk '$1 != "strategy" && $1 != "anneal" && $NF+0 >= 1.0 {
 for n in combo nt3 p1b1 p1b2 p1b3 attn unomt st1 tbi3d; do
 	if "$bin" place "$n" --machine wse2 --json >/dev/null 2>&1; then
 		echo "== $n"
-		"$bin" place "$n" --machine wse2 --compare --time-budget 5 || rc=1
+		out=$("$bin" place "$n" --machine wse2 --compare --time-budget 5) || rc=1
+		echo "$out"
+		# the optimiser starts from the others: never a slower bottleneck
+		echo "$out" | awk -v n="$n" '$1 == "anneal" { a = $5 }
+			$1 != "strategy" && $1 != "anneal" && (m == "" || $5 + 0 < m) { m = $5 + 0 }
+			END { if (a + 0 > m) { print "FAIL: " n " anneal bottleneck " a " > " m; exit 1 } }' || rc=1
 	else
 		echo "== $n: not placed ($("$bin" place "$n" --machine wse2 2>&1 | head -1))"
 	fi

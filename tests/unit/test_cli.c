@@ -139,6 +139,27 @@ static void test_machine_list(void)
 	free(err);
 }
 
+/* Output directories are created as needed (mkdir -p), not required. */
+static void test_output_dir_created(void)
+{
+	char *dir = tu_temp_dir();
+	char *args = xasprintf("fabric --machine mini16 --pattern neighbor "
+			       "--sweep -o %s/new/sub", dir);
+	char *out, *err;
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
+	char *csv = xasprintf("%s/new/sub/fabric_neighbor.csv", dir);
+	struct stat st;
+	CU_ASSERT_EQUAL(stat(csv, &st), 0);
+	char *cmd = xasprintf("rm -rf %s", dir);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+	free(cmd);
+	free(csv);
+	free(args);
+	free(out);
+	free(err);
+	free(dir);
+}
+
 int suite_cli(void)
 {
 	static const struct tu_test tests[] = {
@@ -149,6 +170,7 @@ int suite_cli(void)
 		{"bad machine: all errors, exit 1, no output",
 		 test_bad_machine_no_output},
 		{"machine list", test_machine_list},
+		{"output directories are created", test_output_dir_created},
 		{0},
 	};
 	return tu_add_suite("cli", tests);

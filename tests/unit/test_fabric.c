@@ -244,9 +244,16 @@ static void test_backpressure(void)
 				  mesh_id(fabsim_mesh(s), 3, 1), n, 0, &dg);
 	CU_ASSERT_FATAL(a >= 0 && b >= 0);
 	uint64_t max_buffered = 0;
-	int stalled = 0, balanced = 1;
+	int stalled = 0, balanced = 1, one_per_cycle = 1;
+	uint64_t prev[4 * 64] = {0};
 	while (!fabsim_idle(s) && fabsim_now(s) < 100000) {
 		fabsim_step(s);
+		/* one wavelet per link per direction per cycle */
+		const uint64_t *lw = fabsim_link_wavelets(s);
+		for (int l = 0; l < 4 * 64; l++) {
+			one_per_cycle &= lw[l] - prev[l] <= 1;
+			prev[l] = lw[l];
+		}
 		struct fabsim_counters k;
 		fabsim_counters(s, &k);
 		balanced &= k.in + k.replicated == k.out + k.dropped + k.buffered;
@@ -268,6 +275,9 @@ static void test_backpressure(void)
 	       stalled ? "yes" : "no", (unsigned long long)ia.done_cycle,
 	       (unsigned long long)ib.done_cycle);
 	CU_ASSERT(balanced);
+	CU_ASSERT(one_per_cycle);
+	CU_ASSERT(fabsim_router_busy(s)[src] > 0 &&
+		  fabsim_router_busy(s)[src] <= fabsim_now(s));
 	CU_ASSERT_EQUAL(k.in, 2 * (uint64_t)n);
 	CU_ASSERT_EQUAL(k.out, 2 * (uint64_t)n);
 	CU_ASSERT_EQUAL(k.dropped, 0);

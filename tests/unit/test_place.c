@@ -121,9 +121,22 @@ static void test_abstract_properties(void)
 	CU_ASSERT(placed >= 40 * n_strat * 9 / 10);
 }
 
+static double bottleneck_of(const struct place_problem *pp,
+			    const struct rect *r)
+{
+	double t = 0;
+	for (int i = 0; i < pp->n_items; i++) {
+		double c = place_item_cycles(pp, i, r[i].w, r[i].h);
+		if (c > t)
+			t = c;
+	}
+	return t;
+}
+
 static void test_anneal_improves_pack(void)
 {
-	const struct place_strategy *pack = place_find_strategy("pack");
+	int n_strat;
+	const struct place_strategy *const *all = place_strategies(&n_strat);
 	const struct place_strategy *an = place_find_strategy("anneal");
 	for (uint64_t seed = 3; seed <= 8; seed++) {
 		struct place_item items[10];
@@ -134,13 +147,18 @@ static void test_anneal_improves_pack(void)
 		char note[128];
 		struct diag d;
 		diag_init(&d);
-		if (pack->fn(&pp, a, note, &d)) {
+		if (an->fn(&pp, b, note, &d)) {
 			diag_release(&d);
 			continue;
 		}
-		CU_ASSERT_EQUAL_FATAL(an->fn(&pp, b, note, &d), 0);
-		/* it starts from pack and keeps its best */
-		CU_ASSERT(place_cost(&pp, b) <= place_cost(&pp, a) + 1e-9);
+		/* it starts from the others' layouts and keeps its best:
+		 * its bottleneck is never above any of theirs */
+		for (int s = 0; s < n_strat; s++) {
+			if (all[s] == an || all[s]->fn(&pp, a, note, &d))
+				continue;
+			CU_ASSERT(bottleneck_of(&pp, b) <=
+				  bottleneck_of(&pp, a));
+		}
 		diag_release(&d);
 	}
 }
@@ -463,13 +481,142 @@ static void test_plans_run_in_engine(void)
 	graph_release(&g);
 }
 
+/* ---- anneal against its starting points (CANDLE networks on wse2) ------ */
+
+static int plan_for_budget(const struct graph *g, const struct machine *m,
+			   const char *strategy, uint64_t seed, double budget_s,
+			   struct plan *p)
+{
+	struct plan_opts o;
+	struct diag d;
+	plan_opts_init(&o);
+	diag_init(&d);
+	o.strategy = strategy;
+	o.seed = seed;
+	o.time_budget_s = budget_s;
+	plan_init(p);
+	int rc = plan_build(g, m, &o, p, &d);
+	if (rc)
+		diag_print(&d, stderr);
+	diag_release(&d);
+	return rc;
+}
+
+static int plan_for(const struct graph *g, const struct machine *m,
+		    const char *strategy, uint64_t seed, struct plan *p)
+{
+	return plan_for_budget(g, m, strategy, seed, 60,
+			       p); /* never the limit */
+}
+
+/* Bottleneck no worse than min(pack, strips); hop-bytes no worse than the
+ * start (the better of the two, bottleneck first) when bottlenecks tie. */
+static void test_anneal_not_worse_than_starts(void)
+{
+	static const char *const nets[] = {"p1b1", "nt3", "tbi3d"};
+	struct machine m;
+	CU_ASSERT_EQUAL_FATAL(pn_machine("wse2", 0, 0, 0, &m), 0);
+	int tried = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(nets); i++) {
+		struct graph g;
+		struct diag d;
+		diag_init(&d);
+		int rc = graph_load(nets[i], OPT_MOMENTUM, &g, &d);
+		diag_release(&d);
+		if (rc) {
+			fprintf(stderr,
+				"[anneal: '%s' not loadable, skipped]\n",
+				nets[i]);
+			continue;
+		}
+		struct plan pk, sp, an, a0;
+		CU_ASSERT_EQUAL_FATAL(plan_for(&g, &m, "pack", 1, &pk), 0);
+		CU_ASSERT_EQUAL_FATAL(plan_for(&g, &m, "strips", 1, &sp), 0);
+		CU_ASSERT_EQUAL_FATAL(plan_for(&g, &m, "anneal", 1, &an), 0);
+		/* stopped before its first move: it hands back its start,
+		 * so the bottlenecks tie and the hop-bytes rule decides */
+		CU_ASSERT_EQUAL_FATAL(
+			plan_for_budget(&g, &m, "anneal", 1, 1e-9, &a0), 0);
+		if (pk.mode == MODE_PIPELINED) {
+			tried++;
+			const struct plan *st =
+				sp.bottleneck_cycles < pk.bottleneck_cycles ||
+						(sp.bottleneck_cycles ==
+							 pk.bottleneck_cycles &&
+						 sp.hop_bytes_per_sample <
+							 pk.hop_bytes_per_sample)
+					? &sp
+					: &pk;
+			CU_ASSERT(an.bottleneck_cycles <= pk.bottleneck_cycles);
+			CU_ASSERT(an.bottleneck_cycles <= sp.bottleneck_cycles);
+			if (an.bottleneck_cycles == st->bottleneck_cycles)
+				CU_ASSERT(an.hop_bytes_per_sample <=
+					  st->hop_bytes_per_sample);
+			CU_ASSERT(strstr(a0.strategy_note, "time budget") !=
+				  NULL);
+			CU_ASSERT_EQUAL(a0.bottleneck_cycles,
+					st->bottleneck_cycles);
+			CU_ASSERT(a0.hop_bytes_per_sample <=
+				  st->hop_bytes_per_sample);
+			fprintf(stderr,
+				"[%s bottleneck anneal %llu pack %llu strips "
+				"%llu; hop-bytes %lld %lld %lld]\n",
+				nets[i],
+				(unsigned long long)an.bottleneck_cycles,
+				(unsigned long long)pk.bottleneck_cycles,
+				(unsigned long long)sp.bottleneck_cycles,
+				(long long)an.hop_bytes_per_sample,
+				(long long)pk.hop_bytes_per_sample,
+				(long long)sp.hop_bytes_per_sample);
+		}
+		plan_release(&pk);
+		plan_release(&sp);
+		plan_release(&an);
+		plan_release(&a0);
+		graph_release(&g);
+	}
+	CU_ASSERT(tried >= 1);
+}
+
+/* Same seed, same plan YAML; another seed still valid. */
+static void test_anneal_seed_deterministic(void)
+{
+	struct machine m;
+	struct graph g;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(pn_machine("wse2", 0, 0, 0, &m), 0);
+	int rc = graph_load("p1b1", OPT_MOMENTUM, &g, &d);
+	diag_release(&d);
+	if (rc) {
+		fprintf(stderr, "[anneal: 'p1b1' not loadable, skipped]\n");
+		return;
+	}
+	char *text[3];
+	for (int k = 0; k < 3; k++) {
+		struct plan p;
+		CU_ASSERT_EQUAL_FATAL(
+			plan_for(&g, &m, "anneal", k < 2 ? 7 : 8, &p), 0);
+		CU_ASSERT(strstr(p.strategy_note, "time budget") == NULL);
+		check_plan(&p, &m);
+		text[k] = yaml_of(&p, &g);
+		plan_release(&p);
+	}
+	CU_ASSERT_STRING_EQUAL(text[0], text[1]);
+	/* the seed reaches the search: another seed, another plan */
+	CU_ASSERT(strcmp(text[0], text[2]) != 0);
+	for (int k = 0; k < 3; k++)
+		free(text[k]);
+	graph_release(&g);
+}
+
 int suite_place(void)
 {
 	static const struct tu_test tests[] = {
 		{"strategy table", test_table},
 		{"abstract problems: valid and deterministic",
 		 test_abstract_properties},
-		{"anneal never worse than its pack start",
+		{"anneal: bottleneck never above another strategy",
 		 test_anneal_improves_pack},
 		{"random graphs and machines: plan properties",
 		 test_random_graphs_and_machines},
@@ -480,6 +627,10 @@ int suite_place(void)
 		{"plans run in the engine", test_plans_run_in_engine},
 		{"CANDLE zoo on wse2", test_candle_zoo},
 		{"Uno under a second per fast strategy", test_uno_speed},
+		{"anneal: bottleneck <= min(pack, strips), hop-bytes on ties",
+		 test_anneal_not_worse_than_starts},
+		{"anneal: same seed, same plan YAML",
+		 test_anneal_seed_deterministic},
 		{0, 0}};
 	return tu_add_suite("place", tests);
 }

@@ -1,0 +1,50 @@
+#!/bin/sh
+# Sweeps (docs/sweep.md): the full example of the README (3 networks x wse2,
+# wse3 x strips, pack, anneal x batch 32, 64, with the H100 baseline) run on
+# 1 thread, on 2 threads and on 2 MPI ranks (build/wafersim-mpi).  Prints the
+# summary, wall times and row counts; fails unless the three CSVs are
+# byte-identical (a simulation is a value; the order of the rows does not
+# depend on the scheduling).  The MPI leg is skipped, saying so, when
+# mpirun or build/wafersim-mpi is missing.
+set -u
+bin=${1:-build/wafersim}
+mpibin="$bin-mpi"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+args="--nets uno,combo,p1b2 --machines wse2,wse3 --strategies strips,pack,anneal --batch 32,64 --gpu h100"
+now() { date +%s.%N; }
+t0=$(now)
+"$bin" sweep $args --jobs 1 -o "$tmp/j1.csv" >"$tmp/j1.txt" || { cat "$tmp/j1.txt"; echo "val_sweep: sweep --jobs 1 failed"; exit 1; }
+t1=$(now)
+"$bin" sweep $args --jobs 2 -o "$tmp/j2.csv" >/dev/null || { echo "val_sweep: sweep --jobs 2 failed"; exit 1; }
+t2=$(now)
+cat "$tmp/j1.txt"
+rows=$(($(wc -l <"$tmp/j1.csv") - 1))
+errs=$(grep -c ',error,' "$tmp/j1.csv")
+echo
+awk -v a="$t0" -v b="$t1" -v c="$t2" -v r="$rows" -v e="$errs" 'BEGIN {
+	printf "rows %d (%d failed points); wall: --jobs 1 %.2f s, --jobs 2 %.2f s\n", r, e, b - a, c - b }'
+rc=0
+if cmp -s "$tmp/j1.csv" "$tmp/j2.csv"; then
+	echo "ok   --jobs 2 CSV byte-identical to --jobs 1"
+else
+	echo "FAIL --jobs 2 CSV differs from --jobs 1"; diff "$tmp/j1.csv" "$tmp/j2.csv" | head -5; rc=1
+fi
+if ! command -v mpirun >/dev/null 2>&1 || [ ! -x "$mpibin" ]; then
+	echo "skip MPI: mpirun or $mpibin missing"
+	exit $rc
+fi
+root=""
+[ "$(id -u)" = 0 ] && root="--allow-run-as-root"
+for np in 2 3; do
+	t3=$(now)
+	mpirun $root --oversubscribe -np $np "$mpibin" sweep $args -o "$tmp/mpi$np.csv" >"$tmp/mpi.txt" 2>&1 </dev/null ||
+		{ cat "$tmp/mpi.txt"; echo "FAIL mpirun -np $np failed"; rc=1; continue; }
+	t4=$(now)
+	if cmp -s "$tmp/j1.csv" "$tmp/mpi$np.csv"; then
+		awk -v a="$t3" -v b="$t4" -v n="$np" 'BEGIN { printf "ok   mpirun -np %d CSV byte-identical to wafersim sweep (%.2f s)\n", n, b - a }'
+	else
+		echo "FAIL mpirun -np $np CSV differs from wafersim sweep"; diff "$tmp/j1.csv" "$tmp/mpi$np.csv" | head -5; rc=1
+	fi
+done
+exit $rc
