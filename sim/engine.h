@@ -13,7 +13,9 @@
  *     samples plus what the path to the consumer holds at full rate and the
  *     skew between the consumer's input paths, see credits_setup());
  *   - a task's input is broadcast across the rectangle, its partial sums are
- *     reduced along rows or columns, then the stage's output leaves on its
+ *     reduced along rows or columns (relayed PE by PE: every PE takes each
+ *     wavelet down its ramp, adds and sends it on, fabric/timing.h
+ *     fabric_relay_cycles), then the stage's output leaves on its
  *     routes; a route holds the links of its path for the serialisation of
  *     the wavelets it carries (contention: a later stream waits);
  *   - samples enter from the wafer edge at the host I/O rate;

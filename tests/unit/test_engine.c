@@ -529,12 +529,69 @@ static void test_bad_plan(void)
 	tp_release(&p);
 }
 
+/* A lone reduction down a column, by hand: every PE after the first takes
+ * each partial-sum wavelet down its ramp, adds (one cycle) and sends it
+ * back up, 4 cycles a link with hop 1 and ramp 1; the stream of R
+ * wavelets counts once (its head leaves when the partial sums are final,
+ * not after an occupancy that already holds the stream).  The SystemC
+ * reference gives the same 93 (make validate-ref). */
+static void test_reduction_relay(void)
+{
+	struct machine m;
+	load("mini64", &m);
+	CU_ASSERT_EQUAL_FATAL(fabric_hop_cycles(&m.fabric), 1);
+	CU_ASSERT_EQUAL_FATAL(m.fabric.ramp_latency_cycles, 1);
+	CU_ASSERT_EQUAL_FATAL(pe_relay_cycles(&m.pe, PREC_MIXED), 1);
+	const int64_t L = 16, R = 32;
+	/* ramp in + (L - 1)(hop + 2 ramp + add) + (R - 1) + ramp out */
+	const double hand = 1 + (double)(L - 1) * 4 + (double)(R - 1) + 1;
+	CU_ASSERT_EQUAL(fabric_relay_cycles(&m.fabric, L - 1, R, 1) + 2,
+			(cycles_t)hand);
+	for (int full = 0; full < 2; full++) {
+		struct plan p;
+		memset(&p, 0, sizeof p);
+		p.network = xstrdup("reduce");
+		p.machine = xstrdup(m.name);
+		p.strategy = xstrdup("hand");
+		p.mode = MODE_PIPELINED;
+		p.prec = PREC_MIXED;
+		p.batch = 1;
+		p.samples_in_flight = 1;
+		p.n_stages = 1;
+		p.stages = calloc(1, sizeof *p.stages);
+		struct plan_stage *s = &p.stages[0];
+		s->name = xstrdup("reduce");
+		s->kind = KERNEL_DENSE;
+		s->n_layers = 1;
+		s->r.w = 1;
+		s->r.h = (int)L;
+		s->work[PASS_FWD].reduce_wavelets = R;
+		s->work[PASS_FWD].reduce_axis = AXIS_Y;
+		p.n_routes = 2;
+		p.routes = calloc(2, sizeof *p.routes);
+		tp_route(&p.routes[0], -1, 0, 16, 0, 0, 0, 0);
+		tp_route(&p.routes[1], 0, -1, 16, 0, 0, (int)m.width - 1, 0);
+		struct stats st;
+		CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_INFER, 1, full, &st),
+				      0);
+		double got = (double)st.stages[0].latency_cycles[PASS_FWD];
+		printf("%s    column reduction %lld PEs, %lld wavelets (%s): "
+		       "%g by hand, %g simulated\n",
+		       full ? "" : "\n", (long long)L, (long long)R,
+		       full ? "full" : "class", hand, got);
+		CU_ASSERT_EQUAL(got, hand);
+		stats_release(&st);
+		tp_release(&p);
+	}
+}
+
 int suite_engine(void);
 int suite_engine(void)
 {
 	static const struct tu_test tests[] = {
 		{"event queue order and ties", test_event_order},
 		{"dense layer against hand computation", test_dense_by_hand},
+		{"reduction relay chain by hand", test_reduction_relay},
 		{"doubling a rectangle halves compute", test_dense_scaling},
 		{"mixed precision and fp32", test_precisions},
 		{"class and full modes agree", test_full_agrees},
