@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "cores/pe.h"
+#include "fabric/reserve.h"
 #include "fabric/timing.h"
 #include "sim/event.h"
 
@@ -409,21 +410,6 @@ static void route_links(struct sim *s, struct eroute *e,
 	e->hops = n;
 }
 
-cycles_t engine_stream_reserve(uint64_t *link_free, const int64_t *links,
-			       int n_links, cycles_t ready, int64_t wavelets,
-			       const struct fabric_params *f, cycles_t *start)
-{
-	cycles_t t = ready;
-	for (int i = 0; i < n_links; i++)
-		t = cmax(t, link_free[links[i]]);
-	int64_t n = wavelets > 0 ? wavelets : 1;
-	for (int i = 0; i < n_links; i++)
-		link_free[links[i]] = t + (cycles_t)n;
-	if (start)
-		*start = t;
-	return t + fabric_stream_cycles(f, n_links, n);
-}
-
 /* First lane of the bundle copy of path link `link` (lanes side by side
  * across the link's direction, centred on the path, kept inside the grid):
  * copy l (0 <= l < e->lanes) is link bundle_link(s, link, lo + l). */
@@ -455,8 +441,9 @@ static int64_t bundle_link(const struct sim *s, int64_t link, int64_t lane)
 }
 
 /*
- * The engine's rule for a route's stream: engine_stream_reserve() over the
- * whole bundle (every lane of every hop), so two streams whose bundles
+ * The engine's rule for a route's stream: fabric_reserve() (the fabric's
+ * link-reservation model, fabric/reserve.h) over the whole bundle (every
+ * lane of every hop), so two streams whose bundles
  * share a link serialise even when their representative paths do not
  * cross; the latency is that of the path (its hops).  This is the same
  * traffic route_paint() counts: each lane link carries at most `ser`
@@ -465,21 +452,8 @@ static int64_t bundle_link(const struct sim *s, int64_t link, int64_t lane)
 static cycles_t bundle_reserve(struct sim *s, const struct eroute *e,
 			       cycles_t ready, cycles_t *start)
 {
-	cycles_t t = ready;
-	int64_t L = e->lanes;
-	for (int i = 0; i < e->n_links; i++) {
-		const uint64_t *f = s->link_free + e->lf[i];
-		for (int64_t l = 0; l < L; l++)
-			t = cmax(t, f[l]);
-	}
-	int64_t n = e->ser > 0 ? e->ser : 1;
-	for (int i = 0; i < e->n_links; i++) {
-		uint64_t *f = s->link_free + e->lf[i];
-		for (int64_t l = 0; l < L; l++)
-			f[l] = t + (cycles_t)n;
-	}
-	*start = t;
-	return t + fabric_stream_cycles(&s->m->fabric, e->n_links, n);
+	return fabric_reserve(s->link_free, e->lf, e->n_links, e->lanes,
+			      e->n_links, ready, e->ser, &s->m->fabric, start);
 }
 
 /* Where the lanes of path link `link` start in link_free (layout at the

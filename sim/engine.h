@@ -98,18 +98,6 @@ cycles_t engine_task_occ(const struct machine *m, enum pe_prec prec,
 			 const struct kernel_work *w, enum stats_limit *limit);
 
 /*
- * The engine's contention rule for one stream of `wavelets` over the links
- * `links` (ids as fabric/mesh.h mesh_link()), ready at `ready`: it starts
- * when every link of its path is free, holds them for its serialisation,
- * and arrives fabric_stream_cycles() after its start.  Updates link_free
- * (first free cycle per link); returns the arrival cycle, *start (may be
- * NULL) the start.  A test holds it against fabric/flow.h.
- */
-cycles_t engine_stream_reserve(uint64_t *link_free, const int64_t *links,
-			       int n_links, cycles_t ready, int64_t wavelets,
-			       const struct fabric_params *f, cycles_t *start);
-
-/*
  * Analytic estimate of the plan, no simulation: per sample, the slowest of
  * every stage's occupancy, every route's serialisation and the host I/O;
  * per step, batch x that plus one pass of pipeline latency plus the update.

@@ -11,6 +11,7 @@
 #include "fabric/mesh.h"
 #include "fabric/timing.h"
 #include "sim/energy.h"
+#include "fabric/reserve.h"
 #include "sim/engine.h"
 #include "sim/event.h"
 #include "sim/machine.h"
@@ -420,9 +421,9 @@ static void test_contention_vs_flow(void)
 		la[x] = mesh_link(mesh_id(&mesh, x, 5), DIR_EAST);
 	for (int x = 0; x < 20; x++)
 		lb[x] = mesh_link(mesh_id(&mesh, 10 + x, 5), DIR_EAST);
-	cycles_t ea = engine_stream_reserve(link_free, la, 40, 0, n, &m.fabric,
+	cycles_t ea = fabric_reserve_path(link_free, la, 40, 0, n, &m.fabric,
 					    NULL);
-	cycles_t eb = engine_stream_reserve(link_free, lb, 20, 0, n, &m.fabric,
+	cycles_t eb = fabric_reserve_path(link_free, lb, 20, 0, n, &m.fabric,
 					    NULL);
 	double last_flow = (double)cmax_u(fs[0].done_cycle, fs[1].done_cycle);
 	double last_eng = (double)cmax_u(ea, eb);
@@ -431,7 +432,7 @@ static void test_contention_vs_flow(void)
 	CU_ASSERT(fabs(last_eng - last_flow) / last_flow < 0.02);
 	/* alone, both models give the fabric timing rule exactly */
 	memset(link_free, 0, (size_t)(m.width * m.height * 4) * 8);
-	CU_ASSERT_EQUAL(engine_stream_reserve(link_free, la, 40, 0, n, &m.fabric,
+	CU_ASSERT_EQUAL(fabric_reserve_path(link_free, la, 40, 0, n, &m.fabric,
 					      NULL),
 			fabric_stream_cycles(&m.fabric, 40, n));
 	free(link_free);
