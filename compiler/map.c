@@ -190,6 +190,10 @@ struct stage_sum {
 	const struct layer *main;
 	int64_t mat_fma[PASS_COUNT], ew[PASS_COUNT];
 	int64_t weight_bytes, opt_bytes, saved_bytes, params;
+	/* weights the stage must hold (pipelined) or stream in (streaming):
+	 * its own, plus a replica of those of a shared layer it applies
+	 * again (weight_bytes counts owned weights only, once per network) */
+	int64_t held_weight_bytes;
 	int64_t in_elems,
 		out_elems; /* main layer's first input, stage output */
 	int needs_grad;
@@ -208,6 +212,10 @@ static void stage_sum(const struct map_ctx *c, const struct plan_stage *s,
 			t->ew[p] += L->cost.ew_flops[p];
 		}
 		t->weight_bytes += L->cost.weight_bytes;
+		t->held_weight_bytes +=
+			L->param_owner >= 0 && L->param_owner != s->layers[k]
+				? g->layers[L->param_owner].cost.weight_bytes
+				: L->cost.weight_bytes;
 		t->opt_bytes += L->cost.opt_state_bytes;
 		t->saved_bytes += L->cost.saved_bytes;
 		t->params += L->cost.params;
@@ -489,7 +497,7 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 
 	/* SRAM */
 	struct sram_use *m = &o->sram;
-	int64_t wbytes = (int64_t)ceil((double)t.weight_bytes * share);
+	int64_t wbytes = (int64_t)ceil((double)t.held_weight_bytes * share);
 	if (streaming) {
 		/* weights pass through in chunks; state stays off-wafer */
 		m->weights = imin(wbytes, 2 * 1024);
@@ -545,7 +553,7 @@ void map_kernel(const struct map_ctx *c, struct plan_stage *s)
 	if (c->mode == MODE_STREAMING) {
 		struct stage_sum t;
 		stage_sum(c, s, &t);
-		s->stream_bytes = t.weight_bytes;
+		s->stream_bytes = t.held_weight_bytes;
 	}
 }
 
@@ -678,5 +686,5 @@ int64_t map_state_bytes(const struct map_ctx *c, const struct plan_stage *s)
 {
 	struct stage_sum t;
 	stage_sum(c, s, &t);
-	return 2 * t.weight_bytes + t.opt_bytes;
+	return 2 * t.held_weight_bytes + t.opt_bytes;
 }

@@ -245,6 +245,44 @@ static void test_infeasible_reported(void)
 	diag_release(&d);
 }
 
+/* A shared encoder applied twice (Uno: one drug encoder for both drugs)
+ * owns its weights once, but weight streaming brings them in for every
+ * application, and a pipelined replica holds its own copy. */
+static void test_shared_weights_streamed_per_application(void)
+{
+	struct graph g;
+	struct machine m;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(graph_load("uno", OPT_MOMENTUM, &g, &d), 0);
+	CU_ASSERT_EQUAL_FATAL(machine_load("wse2", &m, &d), 0);
+	int64_t owned = 0, applied = 0;
+	for (int i = 0; i < g.n_layers; i++) {
+		const struct layer *L = &g.layers[i];
+		owned += L->cost.weight_bytes;
+		applied += g.layers[L->param_owner].cost.weight_bytes;
+	}
+	CU_ASSERT(applied > owned); /* uno shares two encoders */
+	struct plan p;
+	plan_init(&p);
+	struct plan_opts o;
+	plan_opts_init(&o);
+	o.mode = MODE_STREAMING;
+	CU_ASSERT_EQUAL_FATAL(plan_build(&g, &m, &o, &p, &d), 0);
+	int64_t streamed = 0;
+	for (int s = 0; s < p.n_stages; s++) {
+		streamed += p.stages[s].stream_bytes;
+		/* a stage applying shared weights streams them too */
+		const struct layer *L = &g.layers[p.stages[s].layers[0]];
+		if (g.layers[L->param_owner].cost.weight_bytes > 0)
+			CU_ASSERT(p.stages[s].stream_bytes > 0);
+	}
+	CU_ASSERT_EQUAL(streamed, applied);
+	plan_release(&p);
+	graph_release(&g);
+	diag_release(&d);
+}
+
 int suite_map(void)
 {
 	static const struct tu_test tests[] = {
@@ -252,6 +290,8 @@ int suite_map(void)
 		{"dense tiling, SRAM and minimum PEs", test_dense_tiling},
 		{"conv tiling and halo", test_conv_halo},
 		{"infeasible layer reported", test_infeasible_reported},
+		{"shared weights streamed per application",
+		 test_shared_weights_streamed_per_application},
 		{0, 0}};
 	return tu_add_suite("map", tests);
 }
