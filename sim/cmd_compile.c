@@ -2,7 +2,6 @@
  * cmd_compile.c: `wafersim compile NET`: read a network (zoo name, YAML or
  * ONNX file), print its layers and what training and inference cost.
  */
-#include <dirent.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -233,39 +232,24 @@ static void print_table(const struct graph *g, const struct cost_totals *t,
 			     "FLOP"));
 }
 
-static int names_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The zoo: every .yaml file in models/nets/, sorted by name. */
 static int compile_list(void)
 {
-	char *home = ws_data_dir();
-	char *dir = xasprintf("%s/models/nets", home);
-	free(home);
-	DIR *dp = opendir(dir);
-	if (!dp) {
-		fprintf(stderr, "wafersim compile: cannot open '%s'\n", dir);
-		free(dir);
+	struct diag ld;
+	diag_init(&ld);
+	size_t n;
+	char **paths = ws_list_models("nets", &n, &ld);
+	if (!paths) {
+		diag_print(&ld, stderr);
+		diag_release(&ld);
 		return EXIT_INPUT;
 	}
-	char **names = NULL;
-	size_t n = 0;
-	for (struct dirent *e; (e = readdir(dp));) {
-		size_t l = strlen(e->d_name);
-		if (l > 5 && !strcmp(e->d_name + l - 5, ".yaml")) {
-			names = xrealloc(names, (n + 1) * sizeof(*names));
-			names[n++] = xstrdup(e->d_name);
-		}
-	}
-	closedir(dp);
-	qsort(names, n, sizeof(*names), names_cmp);
+	diag_release(&ld);
 	int rc = EXIT_OK;
 	printf("%-14s %12s %14s %16s %6s  %s\n", "name", "params",
 	       "fwd FLOP/smp", "train FLOP/smp", "batch", "description");
 	for (size_t i = 0; i < n; i++) {
-		char *path = xasprintf("%s/%s", dir, names[i]);
+		const char *path = paths[i];
 		struct graph g;
 		struct diag d;
 		diag_init(&d);
@@ -289,11 +273,8 @@ static int compile_list(void)
 			rc = EXIT_INPUT;
 		}
 		diag_release(&d);
-		free(path);
-		free(names[i]);
 	}
-	free(names);
-	free(dir);
+	ws_free_list(paths);
 	return rc;
 }
 

@@ -2,7 +2,6 @@
  * cmd_gpu.c: `wafersim gpu NET`: the GPU baseline for one network, with a
  * per-layer table (time by pass, and what bounds it) and totals.
  */
-#include <dirent.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -37,38 +36,23 @@ static const char gpu_help[] =
 	"  -o, --output F    write to F instead of stdout\n"
 	"\nexample: wafersim gpu uno --gpu h100 --batch 32 --dtype bf16\n";
 
-static int names_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int gpu_list(void)
 {
-	char *home = ws_data_dir();
-	char *dir = xasprintf("%s/models/gpus", home);
-	free(home);
-	DIR *dp = opendir(dir);
-	if (!dp) {
-		fprintf(stderr, "wafersim gpu: cannot open '%s'\n", dir);
-		free(dir);
+	struct diag ld;
+	diag_init(&ld);
+	size_t n;
+	char **paths = ws_list_models("gpus", &n, &ld);
+	if (!paths) {
+		diag_print(&ld, stderr);
+		diag_release(&ld);
 		return EXIT_INPUT;
 	}
-	char **names = NULL;
-	size_t n = 0;
-	for (struct dirent *e; (e = readdir(dp));) {
-		size_t l = strlen(e->d_name);
-		if (l > 5 && !strcmp(e->d_name + l - 5, ".yaml")) {
-			names = xrealloc(names, (n + 1) * sizeof(*names));
-			names[n++] = xstrdup(e->d_name);
-		}
-	}
-	closedir(dp);
-	qsort(names, n, sizeof(*names), names_cmp);
+	diag_release(&ld);
 	int rc = EXIT_OK;
 	printf("%-8s %9s %9s %7s %9s %6s  %s\n", "name", "fp32 TF", "bf16 TF",
 	       "mem GB", "mem GB/s", "TDP W", "description");
 	for (size_t i = 0; i < n; i++) {
-		char *path = xasprintf("%s/%s", dir, names[i]);
+		const char *path = paths[i];
 		struct gpu_spec g;
 		struct diag d;
 		diag_init(&d);
@@ -82,11 +66,8 @@ static int gpu_list(void)
 			rc = EXIT_INPUT;
 		}
 		diag_release(&d);
-		free(path);
-		free(names[i]);
 	}
-	free(names);
-	free(dir);
+	ws_free_list(paths);
 	return rc;
 }
 

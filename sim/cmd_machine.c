@@ -1,7 +1,6 @@
 /*
  * cmd_machine.c: `wafersim machine show|list|check|schema`.
  */
-#include <dirent.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,38 +22,23 @@ static const char machine_help[] =
 	"  -o, --output FILE   write to FILE instead of stdout\n"
 	"\nexample: wafersim machine show wse2\n";
 
-static int names_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int machine_list(void)
 {
-	char *home = ws_data_dir();
-	char *dir = xasprintf("%s/models/machines", home);
-	free(home);
-	DIR *dp = opendir(dir);
-	if (!dp) {
-		fprintf(stderr, "wafersim machine: cannot open '%s'\n", dir);
-		free(dir);
+	struct diag ld;
+	diag_init(&ld);
+	size_t n;
+	char **paths = ws_list_models("machines", &n, &ld);
+	if (!paths) {
+		diag_print(&ld, stderr);
+		diag_release(&ld);
 		return EXIT_INPUT;
 	}
-	char **names = NULL;
-	size_t n = 0;
-	for (struct dirent *e; (e = readdir(dp));) {
-		size_t l = strlen(e->d_name);
-		if (l > 5 && !strcmp(e->d_name + l - 5, ".yaml")) {
-			names = xrealloc(names, (n + 1) * sizeof(*names));
-			names[n++] = xstrdup(e->d_name);
-		}
-	}
-	closedir(dp);
-	qsort(names, n, sizeof(*names), names_cmp);
+	diag_release(&ld);
 	int rc = EXIT_OK;
 	printf("%-10s %11s %9s %8s  %s\n", "name", "grid", "PEs", "clock",
 	       "description");
 	for (size_t i = 0; i < n; i++) {
-		char *path = xasprintf("%s/%s", dir, names[i]);
+		const char *path = paths[i];
 		struct machine m;
 		struct diag d;
 		diag_init(&d);
@@ -70,11 +54,8 @@ static int machine_list(void)
 			rc = EXIT_INPUT;
 		}
 		diag_release(&d);
-		free(path);
-		free(names[i]);
 	}
-	free(names);
-	free(dir);
+	ws_free_list(paths);
 	return rc;
 }
 

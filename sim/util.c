@@ -1,6 +1,7 @@
 /* util.c: allocation, formatting, files. See util.h. */
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -223,6 +224,49 @@ char *ws_find_model(const char *name_or_path, const char *subdir,
 	diag_add(d, NULL, 0, 0, "%s: cannot open '%s': no such file", what,
 		 name_or_path);
 	return NULL;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **ws_list_models(const char *subdir, size_t *n, struct diag *d)
+{
+	char *home = ws_data_dir();
+	char *dir = xasprintf("%s/models/%s", home, subdir);
+	free(home);
+	DIR *dp = opendir(dir);
+	if (!dp) {
+		diag_add(d, NULL, 0, 0, "cannot open '%s': %s", dir,
+			 strerror(errno));
+		free(dir);
+		return NULL;
+	}
+	char **list = xmalloc(sizeof(*list));
+	size_t k = 0;
+	for (struct dirent *e; (e = readdir(dp));) {
+		size_t l = strlen(e->d_name);
+		if (l > 5 && !strcmp(e->d_name + l - 5, ".yaml")) {
+			list = xrealloc(list, (k + 2) * sizeof(*list));
+			list[k++] = xasprintf("%s/%s", dir, e->d_name);
+		}
+	}
+	closedir(dp);
+	free(dir);
+	qsort(list, k, sizeof(*list), str_cmp);
+	list[k] = NULL;
+	*n = k;
+	return list;
+}
+
+void ws_free_list(char **list)
+{
+	if (!list)
+		return;
+	for (char **p = list; *p; p++)
+		free(*p);
+	free(list);
 }
 
 int ws_mkdir_p(const char *dir, struct diag *d)

@@ -57,6 +57,13 @@ char *ws_data_dir(void);
 char *ws_find_model(const char *name_or_path, const char *subdir,
 		    const char *ext, const char *what, struct diag *d);
 
+/* The presets of one kind: every "*.yaml" in <data>/models/<subdir>/, as
+ * full paths sorted by name, in a NULL-terminated heap array (free it with
+ * ws_free_list).  *n receives the count.  NULL (and a diag) if the folder
+ * cannot be read. */
+char **ws_list_models(const char *subdir, size_t *n, struct diag *d);
+void ws_free_list(char **list);
+
 /* mkdir -p: create `dir` and its missing parents.  0, or WS_EIO with a
  * message naming the directory. */
 int ws_mkdir_p(const char *dir, struct diag *d);
