@@ -147,7 +147,25 @@ struct plan_route {
 	int tensor;
 	int64_t hops; /* links crossed: sum of |dx| + |dy| over the path */
 	int line, col; /* where the route was read (plan_load), or 0 */
+	/* --- added (additive): shared-weight synchronisation --- */
+	/* ROUTE_SAMPLE (0): the routes above, wavelets_per_sample per sample.
+	 * ROUTE_GRAD_SYNC: once per step, from a stage holding a replica of
+	 * shared weights (graph.h param_owner) to the owner's stage: the
+	 * replica's weight gradients (fp32), summed into the owner's before
+	 * the owner's update (pass PASS_BWD_WEIGHT).
+	 * ROUTE_WEIGHT_SYNC: once per step, owner -> replica: the updated
+	 * weights (fp16 in mixed/fp16 precision, fp32 otherwise), needed
+	 * before the replica's next forward (pass PASS_UPDATE).
+	 * Sync routes join two distinct stages (never the host), carry
+	 * bytes_per_step > 0 and wavelets_per_sample 0; pipelined plans only.
+	 * In plan YAML they add `kind: grad_sync|weight_sync` and
+	 * `bytes_per_step: N` (absent for sample routes). */
+	int kind;		/* enum route_kind */
+	int64_t bytes_per_step; /* sync routes: bytes once per step, else 0 */
 };
+
+enum route_kind { ROUTE_SAMPLE = 0, ROUTE_GRAD_SYNC, ROUTE_WEIGHT_SYNC,
+		  ROUTE_KIND_COUNT };
 
 /*
  * Kernel colors: every router inside a stage's rectangle keeps this many
@@ -207,6 +225,9 @@ int plan_mode_from_name(const char *s);
 int plan_kind_from_name(const char *s);
 int plan_pass_from_name(const char *s);
 int plan_prec_from_name(const char *s);
+/* "sample", "grad_sync", "weight_sync"; and back (index or -1). */
+const char *plan_route_kind_name(int k);
+int plan_route_kind_from_name(const char *s);
 
 /* Stage id by name, or -1. */
 int plan_find_stage(const struct plan *p, const char *name);

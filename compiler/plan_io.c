@@ -146,6 +146,10 @@ void plan_write(const struct plan *p, const struct graph *g, FILE *f)
 			"wavelets_per_sample: %lld, ",
 			plan_pass_name(r->pass), r->color, r->multicast_group,
 			(long long)r->wavelets_per_sample);
+		if (r->kind != ROUTE_SAMPLE) /* additive: sample routes as before */
+			fprintf(f, "kind: %s, bytes_per_step: %lld, ",
+				plan_route_kind_name(r->kind),
+				(long long)r->bytes_per_step);
 		if (g && r->tensor >= 0 && r->tensor < g->n_tensors) {
 			fprintf(f, "tensor: ");
 			put_str(f, g->tensors[r->tensor].name);
@@ -322,6 +326,22 @@ static int opt_from_name(const char *s)
 	return -1;
 }
 
+static const char *const route_kind_names[ROUTE_KIND_COUNT] = {
+	"sample", "grad_sync", "weight_sync"};
+
+const char *plan_route_kind_name(int k)
+{
+	return k >= 0 && k < ROUTE_KIND_COUNT ? route_kind_names[k] : "?";
+}
+
+int plan_route_kind_from_name(const char *s)
+{
+	for (int i = 0; i < ROUTE_KIND_COUNT; i++)
+		if (s && strcmp(s, route_kind_names[i]) == 0)
+			return i;
+	return -1;
+}
+
 static int stage_or_host(const struct plan *p, const char *s)
 {
 	if (!s)
@@ -375,6 +395,12 @@ static void read_routes(struct rd *r, yaml_node_t *seq, struct plan *p,
 		rt->wavelets_per_sample =
 			get_int(r, e, "wavelets_per_sample", 0, INT64_MAX / 4,
 				0, 0, "route wavelets_per_sample");
+		rt->kind = get_enum(r, e, "kind", plan_route_kind_from_name,
+				    ROUTE_SAMPLE, "route kind",
+				    "sample, grad_sync or weight_sync");
+		rt->bytes_per_step =
+			get_int(r, e, "bytes_per_step", 0, INT64_MAX / 4, 0, 0,
+				"route bytes_per_step");
 		const char *tn = scalar(get(r, e, "tensor"));
 		if (tn && g)
 			rt->tensor = graph_find_tensor(g, tn);

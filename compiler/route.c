@@ -295,6 +295,39 @@ int route_check(const struct plan *p, const struct machine *m, const char *file,
 			bad++;
 			continue;
 		}
+		if (r->kind < 0 || r->kind >= ROUTE_KIND_COUNT) {
+			diag_add(d, file, r->line, r->col,
+				 "route: '%s' -> '%s' 'kind' must be sample, "
+				 "grad_sync or weight_sync, got %d",
+				 sn, dn, r->kind);
+			bad++;
+			continue;
+		}
+		if (r->kind == ROUTE_SAMPLE && r->bytes_per_step != 0) {
+			diag_add(d, file, r->line, r->col,
+				 "route: '%s' -> '%s' 'bytes_per_step' must be "
+				 "0 on a sample route (kind grad_sync or "
+				 "weight_sync carry bytes per step), got %lld",
+				 sn, dn, (long long)r->bytes_per_step);
+			bad++;
+		}
+		if (r->kind != ROUTE_SAMPLE &&
+		    (r->src_stage < 0 || r->dst_stage < 0 ||
+		     r->src_stage == r->dst_stage || r->bytes_per_step < 1 ||
+		     r->wavelets_per_sample != 0 ||
+		     p->mode == MODE_STREAMING)) {
+			diag_add(d, file, r->line, r->col,
+				 "route: %s route '%s' -> '%s' must join two "
+				 "distinct stages of a pipelined plan with "
+				 "bytes_per_step > 0 and wavelets_per_sample 0, "
+				 "got bytes_per_step %lld, wavelets_per_sample "
+				 "%lld, mode %s",
+				 plan_route_kind_name(r->kind), sn, dn,
+				 (long long)r->bytes_per_step,
+				 (long long)r->wavelets_per_sample,
+				 plan_mode_name(p->mode));
+			bad++;
+		}
 		if (r->n_points < 1) {
 			diag_add(d, file, r->line, r->col,
 				 "route: '%s' -> '%s' must have points, got "

@@ -68,6 +68,13 @@ struct stage_rt {
 	cycles_t occ_full[PASS_COUNT][4];
 	cycles_t ready_full[PASS_COUNT][4];
 	int64_t k_big_cols, n_big_rows; /* columns / rows with the larger share */
+	/* shared weights (plan ROUTE_GRAD_SYNC / ROUTE_WEIGHT_SYNC): sync
+	 * routes this stage sends once per step (gradients after its last
+	 * backward of the step, weights after its update) and how many it
+	 * waits for before its update (gradients: owner; weights: replica,
+	 * whose "update" is taking the owner's new weights in) */
+	int n_gsync_out, n_wsync_out, gsync_need, wsync_need;
+	int *gsync_out, *wsync_out;
 };
 
 struct eroute {
@@ -81,6 +88,7 @@ struct eroute {
 	 * them and every one carries its share of the wavelets */
 	int64_t n_sends; /* samples sent over the run (for the link counts) */
 	int64_t *lf;	 /* per path link: link_free index of its first lane */
+	int sync;	 /* plan route kind: ROUTE_SAMPLE, or once per step */
 };
 
 struct sim {
@@ -106,6 +114,8 @@ struct sim {
 	cycles_t relay;	/* cycles a PE spends per relayed wavelet (pe.h) */
 	int64_t samples_out;
 	int64_t host_bytes;	/* host input bytes per sample */
+	/* sync routes arrived per stage and step: [(n + 1) * steps] */
+	uint16_t *gsync_got, *wsync_got;
 };
 
 static int64_t ceil_div64(int64_t a, int64_t b)
@@ -614,7 +624,10 @@ static void try_stage(struct sim *s, int si, cycles_t now)
 	int host = si == s->n;
 	if (s->train && !host) {
 		int64_t k = g->updates;
-		if (k < s->steps && g->next_bwd == (k + 1) * s->B) {
+		size_t ks = (size_t)si * (size_t)s->steps + (size_t)k;
+		if (k < s->steps && g->next_bwd == (k + 1) * s->B &&
+		    (!g->gsync_need || s->gsync_got[ks] >= g->gsync_need) &&
+		    (!g->wsync_need || s->wsync_got[ks] >= g->wsync_need)) {
 			start_task(s, si, TASK_UPDATE, (uint64_t)k, now);
 			return;
 		}
@@ -646,10 +659,20 @@ static void try_stage(struct sim *s, int si, cycles_t now)
 static void on_done(struct sim *s, int si, cycles_t now)
 {
 	struct stage_rt *g = &s->sg[si];
+	if (g->task == TASK_BWD && g->n_gsync_out && g->next_bwd > 0 &&
+	    g->next_bwd % s->B == 0) {
+		/* the step's weight gradients are complete: to the owner */
+		for (int i = 0; i < g->n_gsync_out; i++)
+			route_send(s, g->gsync_out[i],
+				   (uint64_t)(g->next_bwd / s->B - 1), now);
+	}
 	if (g->task == TASK_UPDATE) {
 		int64_t k = g->updates++;
 		if (++s->step_count[k] == s->n)
 			s->step_end[k] = now;
+		/* the updated weights: back to the replicas */
+		for (int i = 0; i < g->n_wsync_out; i++)
+			route_send(s, g->wsync_out[i], (uint64_t)k, now);
 	}
 	g->task = TASK_NONE;
 	try_stage(s, si, now);
@@ -679,6 +702,15 @@ static void on_out(struct sim *s, int si, uint64_t smp, int fwd,
 static void on_arrive(struct sim *s, int ri, uint64_t smp, cycles_t now)
 {
 	struct eroute *e = &s->rt[ri];
+	if (e->sync) { /* smp is the step */
+		size_t ks = (size_t)e->dst * (size_t)s->steps + (size_t)smp;
+		if (e->sync == ROUTE_GRAD_SYNC)
+			s->gsync_got[ks]++;
+		else
+			s->wsync_got[ks]++;
+		try_stage(s, e->dst, now);
+		return;
+	}
 	if (e->dst < 0) {
 		s->sample_out[smp] = cmax(s->sample_out[smp], now);
 		return;
@@ -792,6 +824,13 @@ static void setup(struct sim *s)
 		r->src = pr->src_stage < 0 ? n : pr->src_stage;
 		r->dst = pr->dst_stage;
 		r->wavelets = pr->wavelets_per_sample;
+		if (pr->kind != ROUTE_SAMPLE) {
+			/* once per step, between two stages (plan_check) */
+			r->sync = pr->kind;
+			r->fwd = 0;
+			r->wavelets = fabric_wavelets(&m->fabric,
+						      pr->bytes_per_step);
+		}
 		route_links(s, r, pr->points, pr->n_points, 0);
 		if (extra && pr->pass == PASS_FWD && pr->src_stage >= 0 &&
 		    pr->dst_stage >= 0) {
@@ -810,6 +849,24 @@ static void setup(struct sim *s)
 					: INT64_MAX;
 		int64_t li = r->dst >= 0 ? stage_in_lines(&p->stages[r->dst], pa)
 					 : lo;
+		if (r->sync && r->src < n && r->dst >= 0) {
+			/* weights and gradients lie over the whole rectangle:
+			 * they leave across the source's extent facing the
+			 * first hop and enter across the destination's
+			 * facing the last */
+			lo = li = 1;
+			if (r->n_links) {
+				int d0 = (int)(r->links[0] % LINK_DIRS);
+				int d1 = (int)(r->links[r->n_links - 1] %
+					       LINK_DIRS);
+				const struct rect *a = &p->stages[r->src].r;
+				const struct rect *b = &p->stages[r->dst].r;
+				lo = d0 == LINK_EAST || d0 == LINK_WEST ? a->h
+									: a->w;
+				li = d1 == LINK_EAST || d1 == LINK_WEST ? b->h
+									: b->w;
+			}
+		}
 		r->lanes = lo < li ? lo : li;
 		if (r->lanes == INT64_MAX || r->lanes < 1)
 			r->lanes = 1;
@@ -825,7 +882,21 @@ static void setup(struct sim *s)
 		for (int k = 0; k < r->n_links; k++)
 			r->lf[k] = bundle_free_index(s, r, r->links[k]);
 		r->ser = ceil_div64(r->wavelets, r->lanes);
-		if (s->train || r->fwd) {
+		if (r->sync) {
+			if (s->train && r->src < n && r->dst >= 0) {
+				struct stage_rt *a = &s->sg[r->src];
+				struct stage_rt *b = &s->sg[r->dst];
+				if (r->sync == ROUTE_GRAD_SYNC) {
+					add_route_out(&a->gsync_out,
+						      &a->n_gsync_out, i);
+					b->gsync_need++;
+				} else {
+					add_route_out(&a->wsync_out,
+						      &a->n_wsync_out, i);
+					b->wsync_need++;
+				}
+			}
+		} else if (s->train || r->fwd) {
 			if (r->fwd) {
 				add_route_out(&s->sg[r->src].out_fwd,
 					      &s->sg[r->src].n_out_fwd, i);
@@ -845,7 +916,7 @@ static void setup(struct sim *s)
 		struct stats_route *sr = &s->st->routes[i];
 		sr->src_stage = r->src == n ? -1 : r->src;
 		sr->dst_stage = r->dst;
-		sr->backward = !r->fwd;
+		sr->backward = r->sync ? r->sync == ROUTE_GRAD_SYNC : !r->fwd;
 		sr->hops = r->hops;
 		sr->lanes = r->lanes;
 		sr->occ_cycles = (cycles_t)r->ser;
@@ -940,6 +1011,8 @@ static void sim_release(struct sim *s)
 			free(s->sg[i].cons);
 			free(s->sg[i].prod);
 			free(s->sg[i].credits);
+			free(s->sg[i].gsync_out);
+			free(s->sg[i].wsync_out);
 		}
 	free(s->sg);
 	if (s->rt)
@@ -952,6 +1025,8 @@ static void sim_release(struct sim *s)
 	free(s->sample_out);
 	free(s->step_end);
 	free(s->step_count);
+	free(s->gsync_got);
+	free(s->wsync_got);
 	free(s->link_free);
 	free(s->pe_free);
 	event_queue_release(&s->q);
@@ -1122,8 +1197,12 @@ static void finish(struct sim *s)
 	for (int r = 0; r < s->nr; r++) {
 		if (!s->train && !s->rt[r].fwd)
 			continue;
-		if ((double)s->rt[r].ser > rworst) {
-			rworst = (double)s->rt[r].ser;
+		/* a sync route's stream is once per step: per sample, its
+		 * share of the batch */
+		double per = s->rt[r].sync ? (double)s->rt[r].ser / (double)s->B
+					   : (double)s->rt[r].ser;
+		if (per > rworst) {
+			rworst = per;
 			st->bottleneck_route = r;
 			st->bottleneck = LIMIT_FABRIC;
 		}
@@ -1335,6 +1414,10 @@ int engine_run(const struct plan *p, const struct graph *gr,
 	s.sample_out = xcalloc((size_t)s.S, sizeof(cycles_t));
 	s.step_end = xcalloc((size_t)s.steps, sizeof(cycles_t));
 	s.step_count = xcalloc((size_t)s.steps, sizeof(int));
+	s.gsync_got = xcalloc((size_t)(s.n + 1) * (size_t)s.steps,
+			      sizeof(uint16_t));
+	s.wsync_got = xcalloc((size_t)(s.n + 1) * (size_t)s.steps,
+			      sizeof(uint16_t));
 	if (streaming) {
 		run_streaming(&s);
 	} else {

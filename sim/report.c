@@ -1,6 +1,7 @@
 /* report.c: text and JSON reports of a run. See report.h. */
 #include "sim/report.h"
 #include "sim/json.h"
+#include "fabric/timing.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -96,6 +97,54 @@ static const char *stage_name(const struct plan *p, int s)
 	return p->stages[s].name;
 }
 
+/* Shared-weight synchronisation (plan ROUTE_GRAD_SYNC / ROUTE_WEIGHT_SYNC)
+ * per training step: bytes each way, and the longest round trip of a
+ * (replica, owner) pair on the fabric (gradient stream, then weights
+ * back: serialisation over the lanes plus transit), the chain the engine
+ * puts between a replica's last backward and its next forward (the
+ * owner's update in between is not counted here). */
+struct sync_sum {
+	int routes;
+	int64_t grad_bytes, weight_bytes;
+	cycles_t round_trip; /* longest pair, zero-load */
+	cycles_t wait;	     /* contention on the sync routes, per step */
+	int64_t lanes;	     /* of that pair's gradient stream */
+};
+
+static void sync_summary(const struct plan *p, const struct stats *st,
+			 const struct machine *m, struct sync_sum *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (!st || st->steps < 1)
+		return;
+	for (int i = 0; i < p->n_routes && i < st->n_routes; i++) {
+		const struct plan_route *r = &p->routes[i];
+		if (r->kind == ROUTE_SAMPLE)
+			continue;
+		o->routes++;
+		const struct stats_route *sr = &st->routes[i];
+		o->wait += sr->wait_cycles / (cycles_t)st->steps;
+		if (r->kind == ROUTE_WEIGHT_SYNC) {
+			o->weight_bytes += r->bytes_per_step;
+			continue;
+		}
+		o->grad_bytes += r->bytes_per_step;
+		cycles_t rt = fabric_stream_cycles(&m->fabric, sr->hops,
+						   sr->occ_cycles);
+		for (int j = 0; j < p->n_routes && j < st->n_routes; j++)
+			if (p->routes[j].kind == ROUTE_WEIGHT_SYNC &&
+			    p->routes[j].src_stage == r->dst_stage &&
+			    p->routes[j].dst_stage == r->src_stage)
+				rt += fabric_stream_cycles(
+					&m->fabric, st->routes[j].hops,
+					st->routes[j].occ_cycles);
+		if (rt > o->round_trip) {
+			o->round_trip = rt;
+			o->lanes = sr->lanes;
+		}
+	}
+}
+
 const char *report_bottleneck(const struct stats *st, const struct plan *p,
 			      char *buf, size_t n)
 {
@@ -118,8 +167,17 @@ const char *report_bottleneck(const struct stats *st, const struct plan *p,
 					dst = p->routes[i].src_stage;
 				}
 		}
-		snprintf(buf, n, "route '%s' -> '%s' (fabric bound)",
-			 stage_name(p, src), stage_name(p, dst));
+		if (r < p->n_routes && p->routes[r].kind != ROUTE_SAMPLE)
+			snprintf(buf, n,
+				 "shared-weight %s '%s' -> '%s' (fabric bound, "
+				 "once per step)",
+				 p->routes[r].kind == ROUTE_GRAD_SYNC
+					 ? "gradient sync"
+					 : "weight sync",
+				 stage_name(p, src), stage_name(p, dst));
+		else
+			snprintf(buf, n, "route '%s' -> '%s' (fabric bound)",
+				 stage_name(p, src), stage_name(p, dst));
 	} else if (st->slowest_stage >= 0) {
 		const struct stats_stage *g = &st->stages[st->slowest_stage];
 		const char *what = st->mode == MODE_STREAMING
@@ -384,6 +442,20 @@ void report_text(const struct report_in *r, FILE *out)
 		text_energy_parts(&f.e_train, out);
 		fprintf(out, "  bottleneck         %s\n",
 			report_bottleneck(t, p, bn, sizeof(bn)));
+		struct sync_sum sy;
+		sync_summary(p, t, m, &sy);
+		if (sy.routes)
+			fprintf(out, "  shared weights     %sB of replica gradients to "
+				"their owners and %sB of weights back per step "
+				"(%d routes); longest round trip %llu cycles "
+				"(gradients over %lld lanes, then weights) of the "
+				"step's %llu; %llu cycles of link contention\n",
+				fmt_n(a, (double)sy.grad_bytes),
+				fmt_n(b, (double)sy.weight_bytes), sy.routes,
+				(unsigned long long)sy.round_trip,
+				(long long)sy.lanes,
+				(unsigned long long)t->step_cycles,
+				(unsigned long long)sy.wait);
 		if (t->slowest_stage >= 0 && t->mode == MODE_STREAMING) {
 			const struct stats_stage *g = &t->stages[t->slowest_stage];
 			fprintf(out, "  slowest layer      '%s': %s from its weights "
@@ -569,6 +641,13 @@ void report_json(const struct report_in *r, FILE *out)
 		jkv(out, 4, "train_s", f.train_s, 1);
 		jkv(out, 4, "train_j", f.train_j, 1);
 		jks(out, 4, "bottleneck", report_bottleneck(r->train, p, bn, sizeof(bn)), 1);
+		struct sync_sum sy;
+		sync_summary(p, r->train, r->m, &sy);
+		if (sy.routes) { /* shared weights only: others as before */
+			jki(out, 4, "sync_grad_bytes_per_step", sy.grad_bytes, 1);
+			jki(out, 4, "sync_weight_bytes_per_step", sy.weight_bytes, 1);
+			jki(out, 4, "sync_round_trip_cycles", (int64_t)sy.round_trip, 1);
+		}
 		jkv(out, 4, "roofline_step_s", f.roof_step_s, 1);
 		fprintf(out, "    \"energy_j\": ");
 		json_energy(out, &f.e_train);

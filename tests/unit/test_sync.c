@@ -1,0 +1,284 @@
+/* test_sync.c: shared weights in pipelined mode.  A stage holding a replica
+ * of another stage's weights (graph.h param_owner) sends its weight
+ * gradients to the owner once per step and gets the updated weights back
+ * (plan ROUTE_GRAD_SYNC / ROUTE_WEIGHT_SYNC, compiler/place.c; engine:
+ * the owner's update waits for the gradients, the replica's for the
+ * weights).  Uno on wse2 (its drug-descriptor and fingerprint encoders are
+ * applied twice), p1b2 (no shared weights). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/graph.h"
+#include "compiler/place.h"
+#include "compiler/plan_io.h"
+#include "fabric/timing.h"
+#include "sim/engine.h"
+#include "test_util.h"
+
+struct fixture {
+	struct machine m;
+	struct graph g;
+	struct plan p;
+	struct diag d;
+};
+
+static int fixture_load(struct fixture *f, const char *net, const char *mach)
+{
+	diag_init(&f->d);
+	plan_init(&f->p);
+	if (machine_load(mach, &f->m, &f->d) ||
+	    graph_load(net, OPT_MOMENTUM, &f->g, &f->d)) {
+		diag_print(&f->d, stdout);
+		return -1;
+	}
+	struct plan_opts po;
+	plan_opts_init(&po);
+	if (plan_build(&f->g, &f->m, &po, &f->p, &f->d)) {
+		diag_print(&f->d, stdout);
+		return -1;
+	}
+	return 0;
+}
+
+static void fixture_release(struct fixture *f)
+{
+	plan_release(&f->p);
+	graph_release(&f->g);
+	diag_release(&f->d);
+}
+
+static int n_sync(const struct plan *p)
+{
+	int k = 0;
+	for (int i = 0; i < p->n_routes; i++)
+		k += p->routes[i].kind != ROUTE_SAMPLE;
+	return k;
+}
+
+static int run(const struct fixture *f, const struct plan *p, int steps,
+	       struct stats *st)
+{
+	struct engine_opts o;
+	engine_opts_init(&o);
+	o.job = ENGINE_TRAIN;
+	o.batch = p->batch;
+	o.steps = steps;
+	stats_init(st);
+	struct diag d;
+	diag_init(&d);
+	int rc = engine_run(p, &f->g, &f->m, &o, st, &d);
+	if (rc)
+		diag_print(&d, stdout);
+	diag_release(&d);
+	return rc;
+}
+
+/* The plan: one gradient and one weight route per (replica, owner) pair,
+ * bytes from the owner's parameters (fp32 gradients, weights at the
+ * plan's precision). */
+static void test_uno_plan(void)
+{
+	struct fixture f;
+	CU_ASSERT_EQUAL_FATAL(fixture_load(&f, "uno", "wse2"), 0);
+	CU_ASSERT_FATAL(n_sync(&f.p) > 0);
+	CU_ASSERT_EQUAL(n_sync(&f.p) % 2, 0);
+	int64_t wb = f.p.prec == PREC_FP32 ? 4 : 2;
+	for (int i = 0; i < f.p.n_routes; i++) {
+		const struct plan_route *r = &f.p.routes[i];
+		if (r->kind != ROUTE_GRAD_SYNC)
+			continue;
+		/* parameters of the owner layers applied again in src */
+		int64_t params = 0;
+		const struct plan_stage *rs = &f.p.stages[r->src_stage];
+		const struct plan_stage *os = &f.p.stages[r->dst_stage];
+		for (int k = 0; k < rs->n_layers; k++) {
+			int ow = f.g.layers[rs->layers[k]].param_owner;
+			for (int j = 0; j < os->n_layers; j++)
+				if (os->layers[j] == ow && ow != rs->layers[k])
+					params += f.g.layers[ow].cost.params;
+		}
+		CU_ASSERT(params > 0);
+		CU_ASSERT_EQUAL(r->bytes_per_step, 4 * params);
+		CU_ASSERT_EQUAL(r->wavelets_per_sample, 0);
+		int back = 0;
+		for (int j = 0; j < f.p.n_routes; j++) {
+			const struct plan_route *q = &f.p.routes[j];
+			if (q->kind == ROUTE_WEIGHT_SYNC &&
+			    q->src_stage == r->dst_stage &&
+			    q->dst_stage == r->src_stage) {
+				back++;
+				CU_ASSERT_EQUAL(q->bytes_per_step, wb * params);
+			}
+		}
+		CU_ASSERT_EQUAL(back, 1);
+	}
+	/* YAML round trip keeps them; plan_check accepts them */
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mf = open_memstream(&buf, &len);
+	plan_write(&f.p, &f.g, mf);
+	fclose(mf);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "kind: grad_sync"));
+	struct plan q;
+	plan_init(&q);
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL(plan_load_string("uno.yaml", buf, &f.g, &f.m, &q, &d), 0);
+	CU_ASSERT_EQUAL(plan_check(&q, &f.m, "uno.yaml", &d), 0);
+	diag_print(&d, stdout);
+	CU_ASSERT_EQUAL(q.n_routes, f.p.n_routes);
+	for (int i = 0; i < q.n_routes && i < f.p.n_routes; i++) {
+		CU_ASSERT_EQUAL(q.routes[i].kind, f.p.routes[i].kind);
+		CU_ASSERT_EQUAL(q.routes[i].bytes_per_step,
+				f.p.routes[i].bytes_per_step);
+	}
+	/* a hand edit that breaks one: no bytes -> plan_check names it */
+	char *bad = strstr(buf, "bytes_per_step: ");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bad);
+	bad += strlen("bytes_per_step: ");
+	while (*bad >= '0' && *bad <= '9')
+		*bad++ = '0';
+	diag_release(&d);
+	diag_init(&d);
+	int rc = plan_load_string("uno.yaml", buf, &f.g, &f.m, &q, &d);
+	if (!rc)
+		rc = plan_check(&q, &f.m, "uno.yaml", &d);
+	CU_ASSERT(rc != 0);
+	CU_ASSERT(diag_count(&d) > 0);
+	plan_release(&q);
+	diag_release(&d);
+	free(buf);
+	fixture_release(&f);
+}
+
+/*
+ * The engine.  Lower bound on the first step (one step simulated), for
+ * the pair (R replica, O owner) with the longest gradient stream: R's
+ * gradients leave when R's last backward of the step ends (t_R), take at
+ * least their serialisation ser_g = ceil(wavelets / lanes) to reach O,
+ * O updates, and the weights take at least ser_w to come back before R
+ * takes them in (its update), which ends the step.  Without the sync the
+ * same run reaches t_R no later (sync streams only add link reservations)
+ * and R updates at once: t_R = R's last cycle - its update's occupancy.
+ * So   step_sync >= t_R(no sync) + ser_g + ser_w,
+ * i.e. the step grows by at least ser_g + ser_w minus what overlaps it
+ * without the sync (the slack from t_R to the step's end).
+ */
+static void test_uno_step(void)
+{
+	struct fixture f;
+	CU_ASSERT_EQUAL_FATAL(fixture_load(&f, "uno", "wse2"), 0);
+	int nr = f.p.n_routes, ns = nr - n_sync(&f.p);
+	/* sync routes come last: the plan without them */
+	for (int i = 0; i < nr; i++)
+		CU_ASSERT_EQUAL_FATAL(f.p.routes[i].kind != ROUTE_SAMPLE,
+				      i >= ns);
+	struct stats with1, with2, wo1, wo2;
+	CU_ASSERT_EQUAL_FATAL(run(&f, &f.p, 1, &with1), 0);
+	CU_ASSERT_EQUAL_FATAL(run(&f, &f.p, 2, &with2), 0);
+	f.p.n_routes = ns;
+	CU_ASSERT_EQUAL_FATAL(run(&f, &f.p, 1, &wo1), 0);
+	CU_ASSERT_EQUAL_FATAL(run(&f, &f.p, 2, &wo2), 0);
+	f.p.n_routes = nr;
+	int best = -1;
+	for (int i = ns; i < nr; i++)
+		if (f.p.routes[i].kind == ROUTE_GRAD_SYNC &&
+		    (best < 0 || with1.routes[i].occ_cycles >
+					 with1.routes[best].occ_cycles))
+			best = i;
+	CU_ASSERT_FATAL(best >= 0);
+	int R = f.p.routes[best].src_stage, O = f.p.routes[best].dst_stage;
+	cycles_t ser_w = 0;
+	for (int i = ns; i < nr; i++)
+		if (f.p.routes[i].kind == ROUTE_WEIGHT_SYNC &&
+		    f.p.routes[i].src_stage == O && f.p.routes[i].dst_stage == R)
+			ser_w = with1.routes[i].occ_cycles;
+	const struct stats_route *g = &with1.routes[best];
+	int64_t wav = fabric_wavelets(&f.m.fabric, f.p.routes[best].bytes_per_step);
+	CU_ASSERT(g->lanes >= 1);
+	CU_ASSERT_EQUAL(g->occ_cycles, (cycles_t)((wav + g->lanes - 1) / g->lanes));
+	/* sent once per step, every wavelet */
+	CU_ASSERT_EQUAL(g->wavelets, wav);
+	CU_ASSERT_EQUAL(with2.routes[best].wavelets, 2 * wav);
+	cycles_t t_r = wo1.stages[R].last_cycle - wo1.stages[R].occ_cycles[PASS_UPDATE];
+	cycles_t bound = t_r + g->occ_cycles + ser_w;
+	printf("\n    uno/wse2: grad sync '%s' -> '%s' %lld B over %lld lanes = "
+	       "%llu cycles, weights back %llu; first step %llu -> %llu "
+	       "(bound %llu: t_R %llu + ser_g + ser_w); steady step %llu -> "
+	       "%llu\n",
+	       f.p.stages[R].name, f.p.stages[O].name,
+	       (long long)f.p.routes[best].bytes_per_step, (long long)g->lanes,
+	       (unsigned long long)g->occ_cycles, (unsigned long long)ser_w,
+	       (unsigned long long)wo1.step_first_cycles,
+	       (unsigned long long)with1.step_first_cycles,
+	       (unsigned long long)bound, (unsigned long long)t_r,
+	       (unsigned long long)wo2.step_cycles,
+	       (unsigned long long)with2.step_cycles);
+	CU_ASSERT(with1.step_first_cycles >= bound);
+	CU_ASSERT(with1.step_first_cycles > wo1.step_first_cycles);
+	CU_ASSERT(with2.step_cycles > wo2.step_cycles);
+	/* the steady step holds the replica's round: its forward and
+	 * backward of the batch plus both streams */
+	CU_ASSERT(with2.step_cycles >= g->occ_cycles + ser_w);
+	stats_release(&with1);
+	stats_release(&with2);
+	stats_release(&wo1);
+	stats_release(&wo2);
+	fixture_release(&f);
+}
+
+/* No shared weights: no sync routes, nothing in the plan file or the
+ * report that was not there before. */
+static void test_p1b2_unchanged(void)
+{
+	struct fixture f;
+	CU_ASSERT_EQUAL_FATAL(fixture_load(&f, "p1b2", "wse2"), 0);
+	CU_ASSERT_EQUAL(n_sync(&f.p), 0);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mf = open_memstream(&buf, &len);
+	plan_write(&f.p, &f.g, mf);
+	fclose(mf);
+	CU_ASSERT_PTR_NULL(strstr(buf, "_sync"));
+	CU_ASSERT_PTR_NULL(strstr(buf, "bytes_per_step"));
+	free(buf);
+	char *out = NULL, *err = NULL;
+	CU_ASSERT_EQUAL(tu_run("run p1b2 --machine wse2 --json", &out, &err), 0);
+	CU_ASSERT_PTR_NULL(strstr(out, "sync_"));
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("run p1b2 --machine wse2", &out, &err), 0);
+	CU_ASSERT_PTR_NULL(strstr(out, "shared weights"));
+	free(out);
+	free(err);
+	fixture_release(&f);
+}
+
+/* Deterministic: two runs, same bytes; the report names the sync. */
+static void test_uno_repeat(void)
+{
+	char *a = NULL, *b = NULL, *e1 = NULL, *e2 = NULL;
+	CU_ASSERT_EQUAL(tu_run("run uno --machine wse2 --json", &a, &e1), 0);
+	CU_ASSERT_EQUAL(tu_run("run uno --machine wse2 --json", &b, &e2), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_STRING_EQUAL(a, b);
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"sync_grad_bytes_per_step\""));
+	free(a), free(b), free(e1), free(e2);
+	CU_ASSERT_EQUAL(tu_run("run uno --machine wse2", &a, &e1), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "  shared weights "));
+	free(a), free(e1);
+}
+
+int suite_sync(void);
+int suite_sync(void)
+{
+	static const struct tu_test tests[] = {
+		{"uno plan: gradient and weight routes per replica", test_uno_plan},
+		{"uno on wse2: the step holds the sync (lower bound)", test_uno_step},
+		{"p1b2: no shared weights, nothing changes", test_p1b2_unchanged},
+		{"uno: two runs byte-identical", test_uno_repeat},
+		{0, 0}};
+	return tu_add_suite("sync", tests);
+}
