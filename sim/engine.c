@@ -1488,6 +1488,31 @@ int engine_run(const struct plan *p, const struct graph *gr,
 
 /* ---- analytic roofline ------------------------------------------------ */
 
+/* Lanes of a sync route's stream from its corners (setup() does the same
+ * from its links): the source's extent across the first hop, the
+ * destination's across the last, the fewer, no wider than the grid. */
+static int64_t sync_lanes(const struct plan *p, const struct machine *m,
+			  const struct plan_route *r)
+{
+	if (r->n_points < 2)
+		return 1;
+	const struct plan_point *a = &r->points[0], *b = &r->points[1];
+	const struct plan_point *y = &r->points[r->n_points - 2],
+				*z = &r->points[r->n_points - 1];
+	const struct rect *sr = &p->stages[r->src_stage].r;
+	const struct rect *dr = &p->stages[r->dst_stage].r;
+	int ex0 = a->x != b->x, ex1 = y->x != z->x;
+	int64_t lo = ex0 ? sr->h : sr->w, li = ex1 ? dr->h : dr->w;
+	int64_t l = lo < li ? lo : li;
+	int64_t span0 = ex0 ? m->height : m->width;
+	int64_t span1 = ex1 ? m->height : m->width;
+	if (l > span0)
+		l = span0;
+	if (l > span1)
+		l = span1;
+	return l < 1 ? 1 : l;
+}
+
 void engine_roofline(const struct plan *p, const struct machine *m,
 		     int64_t batch, struct engine_roofline *out)
 {
@@ -1567,6 +1592,8 @@ void engine_roofline(const struct plan *p, const struct machine *m,
 		int64_t lanes = lo < li ? lo : li;
 		if (lanes == INT64_MAX || lanes < 1)
 			lanes = 1;
+		if (r->kind != ROUTE_SAMPLE)
+			continue; /* once per step: below */
 		double ser = (double)ceil_div64(r->wavelets_per_sample, lanes);
 		if (ser > worst) {
 			worst = ser;
@@ -1612,8 +1639,36 @@ void engine_roofline(const struct plan *p, const struct machine *m,
 			depth = t;
 	}
 	free(dist);
+	/* shared weights: the longest (replica, owner) round, gradients then
+	 * weights back, serialised over the bundle (lanes as the engine's:
+	 * the rectangles' extents across the first and last hop), after the
+	 * replica's last backward and before its next forward */
+	double sync = 0;
+	for (int i = 0; i < p->n_routes; i++) {
+		const struct plan_route *r = &p->routes[i];
+		if (r->kind != ROUTE_GRAD_SYNC || r->src_stage < 0 ||
+		    r->dst_stage < 0)
+			continue;
+		double round = 0;
+		for (int j = 0; j < p->n_routes; j++) {
+			const struct plan_route *q = &p->routes[j];
+			if (j != i && (q->kind != ROUTE_WEIGHT_SYNC ||
+				       q->src_stage != r->dst_stage ||
+				       q->dst_stage != r->src_stage))
+				continue;
+			double ser = (double)ceil_div64(
+				fabric_wavelets(&m->fabric, q->bytes_per_step),
+				sync_lanes(p, m, q));
+			round += ser;
+		}
+		if (round > sync)
+			sync = round;
+	}
+	/* in series with the batch's pace (not a per-sample cost) */
+	if (sync > worst * (double)batch)
+		out->limit = LIMIT_FABRIC;
 	out->sample_cycles = worst;
 	out->infer_sample_cycles = fworst;
 	/* fill and drain: forward and backward through the chain once */
-	out->step_cycles = worst * (double)batch + 2 * depth + upd;
+	out->step_cycles = worst * (double)batch + 2 * depth + upd + sync;
 }

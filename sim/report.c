@@ -474,6 +474,22 @@ void report_text(const struct report_in *r, FILE *out)
 		    t->step_cycles > 0) {
 			double work = t->pace_cycles * (double)t->batch;
 			double share = 1 - work / (double)t->step_cycles;
+			int syncb = t->bottleneck_route >= 0 &&
+				    t->bottleneck_route < p->n_routes &&
+				    p->routes[t->bottleneck_route].kind !=
+					    ROUTE_SAMPLE;
+			if (syncb) /* once per step: not a per-sample pace */
+				fprintf(out, "  pipeline           the shared-weight "
+					"sync streams %.0f cycles once per step "
+					"(%.0f per sample of the batch) of the "
+					"step's %llu cycles%s\n",
+					work, t->pace_cycles,
+					(unsigned long long)t->step_cycles,
+					share > 0.5 ? "; the rest is the sync's "
+						      "round trip, contention, "
+						      "fill and drain"
+						    : "");
+			else
 			fprintf(out, "  pipeline           %.0f cycles per sample at the "
 				"bottleneck; the batch needs %.0f of the step's %llu "
 				"cycles%s\n", t->pace_cycles, work,

@@ -177,9 +177,12 @@ static void test_uno_step(void)
 	struct stats with1, with2, wo1, wo2;
 	CU_ASSERT_EQUAL_FATAL(run(&f, &f.p, 1, &with1), 0);
 	CU_ASSERT_EQUAL_FATAL(run(&f, &f.p, 2, &with2), 0);
+	struct engine_roofline rw, ro;
+	engine_roofline(&f.p, &f.m, f.p.batch, &rw);
 	f.p.n_routes = ns;
 	CU_ASSERT_EQUAL_FATAL(run(&f, &f.p, 1, &wo1), 0);
 	CU_ASSERT_EQUAL_FATAL(run(&f, &f.p, 2, &wo2), 0);
+	engine_roofline(&f.p, &f.m, f.p.batch, &ro);
 	f.p.n_routes = nr;
 	int best = -1;
 	for (int i = ns; i < nr; i++)
@@ -216,6 +219,10 @@ static void test_uno_step(void)
 	       (unsigned long long)wo2.step_cycles,
 	       (unsigned long long)with2.step_cycles);
 	CU_ASSERT(with1.step_first_cycles >= bound);
+	/* the analytic estimate adds the same round (zero-load) */
+	CU_ASSERT(rw.step_cycles >=
+		  ro.step_cycles + (double)(g->occ_cycles + ser_w) - 1e-6);
+	CU_ASSERT(rw.step_cycles <= (double)with2.step_cycles);
 	CU_ASSERT(with1.step_first_cycles > wo1.step_first_cycles);
 	CU_ASSERT(with2.step_cycles > wo2.step_cycles);
 	/* the steady step holds the replica's round: its forward and
