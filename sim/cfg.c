@@ -524,6 +524,37 @@ int cfg_load_file(const struct cfg_key *schema, const char *what,
 	return rc;
 }
 
+int cfg_load_checked(const struct cfg_key *schema, const char *what,
+		     const char *file, const char *text, void *obj,
+		     cfg_check_fn check, struct diag *d)
+{
+	struct cfg_src src;
+	cfg_src_init(&src);
+	int rc = cfg_load_string(schema, what, file, text, strlen(text), obj,
+				 &src, d);
+	if (rc == WS_OK && check)
+		rc = check(obj, &src, d);
+	cfg_src_release(&src);
+	return rc;
+}
+
+int cfg_load_preset(const struct cfg_key *schema, const char *what,
+		    const char *subdir, const char *name_or_path, void *obj,
+		    cfg_check_fn check, struct diag *d)
+{
+	char *path = ws_find_model(name_or_path, subdir, ".yaml", what, d);
+	if (!path)
+		return WS_EIO;
+	char *text;
+	int rc = read_file(path, &text, NULL, d);
+	if (rc == WS_OK) {
+		rc = cfg_load_checked(schema, what, path, text, obj, check, d);
+		free(text);
+	}
+	free(path);
+	return rc;
+}
+
 /* ---- dumping ------------------------------------------------------------ */
 
 static void dump_str(FILE *out, const char *s)

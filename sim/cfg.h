@@ -77,6 +77,22 @@ int cfg_load_file(const struct cfg_key *schema, const char *what,
 		  const char *path, void *obj, struct cfg_src *src,
 		  struct diag *d);
 
+/* Whole-object checks run after a clean load (keys that constrain each
+ * other), located through `src`.  0 or WS_EINPUT. */
+typedef int (*cfg_check_fn)(const void *obj, const struct cfg_src *src,
+			    struct diag *d);
+
+/* cfg_load_string, then `check` (may be NULL) if the keys were fine. */
+int cfg_load_checked(const struct cfg_key *schema, const char *what,
+		     const char *file, const char *text, void *obj,
+		     cfg_check_fn check, struct diag *d);
+
+/* Load a preset by name (<data>/models/<subdir>/<name>.yaml) or a path,
+ * with cfg_load_checked.  0, WS_EIO or WS_EINPUT. */
+int cfg_load_preset(const struct cfg_key *schema, const char *what,
+		    const char *subdir, const char *name_or_path, void *obj,
+		    cfg_check_fn check, struct diag *d);
+
 /* Write obj as YAML that loads back to the same values (every key, with its
  * unit and doc as a comment).  Same object, same bytes. */
 void cfg_dump(const struct cfg_key *schema, const void *obj, FILE *out);

@@ -169,9 +169,10 @@ const struct cfg_key gpu_schema[] = {
 	{0},
 };
 
-static int gpu_check(const struct gpu_spec *g, const struct cfg_src *src,
+static int gpu_check(const void *obj, const struct cfg_src *src,
 		     struct diag *d)
 {
+	const struct gpu_spec *g = obj;
 	int errors = 0, line, col;
 	/* look the location up first: argument evaluation order is unspecified */
 #define AT(path) src->file, line, col
@@ -197,30 +198,13 @@ static int gpu_check(const struct gpu_spec *g, const struct cfg_src *src,
 int gpu_load_string(const char *file, const char *text, struct gpu_spec *g,
 		    struct diag *d)
 {
-	struct cfg_src src;
-	cfg_src_init(&src);
-	int rc = cfg_load_string(gpu_schema, "gpu", file, text, strlen(text), g,
-				 &src, d);
-	if (rc == WS_OK)
-		rc = gpu_check(g, &src, d);
-	cfg_src_release(&src);
-	return rc;
+	return cfg_load_checked(gpu_schema, "gpu", file, text, g, gpu_check, d);
 }
 
 int gpu_load(const char *name_or_path, struct gpu_spec *g, struct diag *d)
 {
-	char *path = ws_find_model(name_or_path, "gpus", ".yaml", "gpu", d);
-	if (!path)
-		return WS_EIO;
-	char *text;
-	size_t len;
-	int rc = read_file(path, &text, &len, d);
-	if (rc == WS_OK) {
-		rc = gpu_load_string(path, text, g, d);
-		free(text);
-	}
-	free(path);
-	return rc;
+	return cfg_load_preset(gpu_schema, "gpu", "gpus", name_or_path, g,
+			       gpu_check, d);
 }
 
 void gpu_dump(const struct gpu_spec *g, FILE *out)

@@ -163,9 +163,10 @@ static int key_col(const struct cfg_src *src, const char *path)
 
 /* Checks that involve several keys: each error is located at the key that
  * has to change. */
-static int machine_check(const struct machine *m, const struct cfg_src *src,
+static int machine_check(const void *obj, const struct cfg_src *src,
 			 struct diag *d)
 {
+	const struct machine *m = obj;
 	int errors = 0;
 #define AT(path) src->file, key_line(src, path), key_col(src, path)
 	const struct pe_params *pe = &m->pe;
@@ -220,31 +221,14 @@ static int machine_check(const struct machine *m, const struct cfg_src *src,
 int machine_load_string(const char *file, const char *text, struct machine *m,
 			struct diag *d)
 {
-	struct cfg_src src;
-	cfg_src_init(&src);
-	int rc = cfg_load_string(machine_schema, "machine", file, text,
-				 strlen(text), m, &src, d);
-	if (rc == WS_OK)
-		rc = machine_check(m, &src, d);
-	cfg_src_release(&src);
-	return rc;
+	return cfg_load_checked(machine_schema, "machine", file, text, m,
+				machine_check, d);
 }
 
 int machine_load(const char *name_or_path, struct machine *m, struct diag *d)
 {
-	char *path = ws_find_model(name_or_path, "machines", ".yaml",
-				   "machine", d);
-	if (!path)
-		return WS_EIO;
-	char *text;
-	size_t len;
-	int rc = read_file(path, &text, &len, d);
-	if (rc == WS_OK) {
-		rc = machine_load_string(path, text, m, d);
-		free(text);
-	}
-	free(path);
-	return rc;
+	return cfg_load_preset(machine_schema, "machine", "machines",
+			       name_or_path, m, machine_check, d);
 }
 
 void machine_dump(const struct machine *m, FILE *out)
