@@ -7,39 +7,12 @@
 #include "test_util.h"
 #include "tests/unit/test_engine_plans.h"
 
-static void load(const char *name, struct machine *m)
-{
-	struct diag d;
-	diag_init(&d);
-	CU_ASSERT_EQUAL_FATAL(machine_load(name, m, &d), 0);
-	diag_release(&d);
-}
-
-static int run(const struct plan *p, const struct machine *m,
-	       enum engine_job job, int64_t samples, int full,
-	       struct stats *st)
-{
-	struct engine_opts o;
-	engine_opts_init(&o);
-	o.job = job;
-	o.infer_samples = samples;
-	o.full = full;
-	struct diag d;
-	diag_init(&d);
-	stats_init(st);
-	int rc = engine_run(p, NULL, m, &o, st, &d);
-	if (rc)
-		diag_print(&d, stderr);
-	diag_release(&d);
-	return rc;
-}
-
 /* Energy: full-load WSE-2 power in the plausible range; a run's energy
  * adds up. */
 static void test_energy(void)
 {
 	struct machine m;
-	load("wse2", &m);
+	tp_load("wse2", &m);
 	double full = energy_full_load_w(&m, PREC_MIXED);
 	double idle = energy_idle_w(&m);
 	printf("\n    wse2: full load %.1f kW, idle %.1f kW\n", full / 1e3,
@@ -56,7 +29,7 @@ static void test_energy(void)
 						 64 * w, 64 * m.height, 64 * w},
 			       (int)w, (int)m.height, PREC_MIXED);
 		struct stats st;
-		CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_INFER, 16, 0, &st), 0);
+		CU_ASSERT_EQUAL_FATAL(tp_run(&p, &m, ENGINE_INFER, 16, 0, &st), 0);
 		double peak = 0;
 		for (int i = 0; i < st.win.n; i++) {
 			double pw = energy_window_power_w(&st, &m, i);
@@ -71,12 +44,12 @@ static void test_energy(void)
 		tp_release(&p);
 	}
 	struct machine s;
-	load("mini64", &s);
+	tp_load("mini64", &s);
 	struct plan p;
 	tp_dense_chain(&p, &s, 2, (const int64_t[]){1024, 1024, 64}, 32, 32,
 		       PREC_MIXED);
 	struct stats st;
-	CU_ASSERT_EQUAL_FATAL(run(&p, &s, ENGINE_TRAIN, 0, 0, &st), 0);
+	CU_ASSERT_EQUAL_FATAL(tp_run(&p, &s, ENGINE_TRAIN, 0, 0, &st), 0);
 	struct energy_breakdown e;
 	energy_compute(&st, &s, &e);
 	double sum = 0;

@@ -55,43 +55,16 @@ static void test_event_order(void)
 
 /* ---- engine --------------------------------------------------------- */
 
-static void load(const char *name, struct machine *m)
-{
-	struct diag d;
-	diag_init(&d);
-	CU_ASSERT_EQUAL_FATAL(machine_load(name, m, &d), 0);
-	diag_release(&d);
-}
-
-static int run(const struct plan *p, const struct machine *m,
-	       enum engine_job job, int64_t samples, int full,
-	       struct stats *st)
-{
-	struct engine_opts o;
-	engine_opts_init(&o);
-	o.job = job;
-	o.infer_samples = samples;
-	o.full = full;
-	struct diag d;
-	diag_init(&d);
-	stats_init(st);
-	int rc = engine_run(p, NULL, m, &o, st, &d);
-	if (rc)
-		diag_print(&d, stderr);
-	diag_release(&d);
-	return rc;
-}
-
 /* A dense layer alone, by hand: one sample through, forward only. */
 static void test_dense_by_hand(void)
 {
 	struct machine m;
-	load("mini128", &m);
+	tp_load("mini128", &m);
 	int64_t K = 1024, N = 1024, w = 32, h = 32;
 	struct plan p;
 	tp_dense_chain(&p, &m, 1, (const int64_t[]){K, N}, w, h, PREC_MIXED);
 	struct stats st;
-	CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_INFER, 1, 0, &st), 0);
+	CU_ASSERT_EQUAL_FATAL(tp_run(&p, &m, ENGINE_INFER, 1, 0, &st), 0);
 
 	/* hand computation: the tile's multiply-adds on the mixed lanes plus
 	 * a task start, then broadcast down h rows one hop each, and the
@@ -123,7 +96,7 @@ static void test_dense_by_hand(void)
 	stats_release(&st);
 
 	/* steady stream: one sample per tile time */
-	CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_INFER, 64, 0, &st), 0);
+	CU_ASSERT_EQUAL_FATAL(tp_run(&p, &m, ENGINE_INFER, 64, 0, &st), 0);
 	double iv = (double)st.infer_interval_cycles;
 	printf("    steady: %g cycles per sample (tile time %g)\n", iv,
 	       compute);
@@ -136,7 +109,7 @@ static void test_dense_by_hand(void)
 static void test_dense_scaling(void)
 {
 	struct machine m;
-	load("mini128", &m);
+	tp_load("mini128", &m);
 	int64_t K = 2048, N = 2048;
 	int dims[][2] = {{8, 8}, {16, 8}, {16, 16}, {32, 16}, {32, 32},
 			 {64, 32}, {64, 64}, {128, 64}, {128, 128}};
@@ -148,7 +121,7 @@ static void test_dense_scaling(void)
 		tp_dense_chain(&p, &m, 1, (const int64_t[]){K, N}, dims[i][0],
 			       dims[i][1], PREC_MIXED);
 		struct stats st;
-		CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_INFER, 1, 0, &st), 0);
+		CU_ASSERT_EQUAL_FATAL(tp_run(&p, &m, ENGINE_INFER, 1, 0, &st), 0);
 		double occ = (double)st.stages[0].occ_cycles[PASS_FWD];
 		double lat = (double)st.stages[0].latency_cycles[PASS_FWD];
 		printf("    %3dx%-3d compute %7.0f comm %5.0f cycles%s\n",
@@ -172,7 +145,7 @@ static void test_dense_scaling(void)
 static void test_precisions(void)
 {
 	struct machine m;
-	load("mini64", &m);
+	tp_load("mini64", &m);
 	double occ[2];
 	int64_t wav[2];
 	enum pe_prec pr[2] = {PREC_MIXED, PREC_FP32};
@@ -181,7 +154,7 @@ static void test_precisions(void)
 		tp_dense_chain(&p, &m, 1, (const int64_t[]){2048, 2048}, 16, 16,
 			       pr[k]);
 		struct stats st;
-		CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_INFER, 16, 0, &st), 0);
+		CU_ASSERT_EQUAL_FATAL(tp_run(&p, &m, ENGINE_INFER, 16, 0, &st), 0);
 		occ[k] = (double)st.stages[0].occ_cycles[PASS_FWD];
 		wav[k] = st.routes[0].wavelets;
 		stats_release(&st);
@@ -199,15 +172,15 @@ static void test_full_agrees(void)
 	const char *machines[] = {"mini16", "mini64", "mini128"};
 	for (size_t k = 0; k < ARRAY_SIZE(machines); k++) {
 		struct machine m;
-		load(machines[k], &m);
+		tp_load(machines[k], &m);
 		int64_t W = m.width;
 		struct plan p;
 		tp_dense_chain(&p, &m, 3,
 			       (const int64_t[]){W * 8, W * 16, W * 4, 10},
 			       (int)(W / 4), (int)(W / 2), PREC_MIXED);
 		struct stats a, b;
-		CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_TRAIN, 0, 0, &a), 0);
-		CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_TRAIN, 0, 1, &b), 0);
+		CU_ASSERT_EQUAL_FATAL(tp_run(&p, &m, ENGINE_TRAIN, 0, 0, &a), 0);
+		CU_ASSERT_EQUAL_FATAL(tp_run(&p, &m, ENGINE_TRAIN, 0, 1, &b), 0);
 		double ca = (double)a.step_cycles, cb = (double)b.step_cycles;
 		printf("\n    %s: step %g (class) vs %g (full) cycles, "
 		       "%llu vs %llu PE tasks", machines[k], ca, cb,
@@ -233,7 +206,7 @@ static void test_full_agrees(void)
 static void test_full_uneven(void)
 {
 	struct machine m;
-	load("mini128", &m);
+	tp_load("mini128", &m);
 	int64_t dims[] = {1000, 1000, 999, 10};
 	struct graph g;
 	graph_setup(&g, "uneven", "test");
@@ -283,13 +256,13 @@ static void test_full_uneven(void)
 static void test_training_schedule(void)
 {
 	struct machine m;
-	load("mini64", &m);
+	tp_load("mini64", &m);
 	struct plan p;
 	tp_dense_chain(&p, &m, 3, (const int64_t[]){512, 1024, 256, 10}, 16, 32,
 		       PREC_MIXED);
 	p.batch = 16;
 	struct stats st;
-	CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_TRAIN, 0, 0, &st), 0);
+	CU_ASSERT_EQUAL_FATAL(tp_run(&p, &m, ENGINE_TRAIN, 0, 0, &st), 0);
 	CU_ASSERT_EQUAL(st.steps, 2);
 	double slow = stats_stage_sample_cycles(&st, st.slowest_stage);
 	printf("\n    step %llu cycles (first %llu), slowest stage %g per "
@@ -317,7 +290,7 @@ static void test_training_schedule(void)
 static void test_back_pressure(void)
 {
 	struct machine m;
-	load("mini64", &m);
+	tp_load("mini64", &m);
 	struct plan p;
 	/* a big fast stage feeding a tiny slow one */
 	tp_dense_chain(&p, &m, 2, (const int64_t[]){256, 256, 256}, 32, 32,
@@ -327,7 +300,7 @@ static void test_back_pressure(void)
 	p.stages[1].r.x = 60;
 	p.stages[1].work[PASS_FWD].pe.fma *= 200;
 	struct stats st;
-	CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_INFER, 32, 0, &st), 0);
+	CU_ASSERT_EQUAL_FATAL(tp_run(&p, &m, ENGINE_INFER, 32, 0, &st), 0);
 	printf("\n    producer waited %llu cycles for output space\n",
 	       (unsigned long long)st.stages[0].wait_out_cycles);
 	CU_ASSERT(st.stages[0].wait_out_cycles > 0);
@@ -341,14 +314,14 @@ static void test_back_pressure(void)
 static void test_input_skew(void)
 {
 	struct machine m;
-	load("mini128", &m);
+	tp_load("mini128", &m);
 	struct plan p;
 	tp_dense_chain(&p, &m, 4, (const int64_t[]){1000, 1000, 1000, 1000, 1},
 		       32, 64, PREC_MIXED);
 	p.routes = realloc(p.routes, (size_t)(p.n_routes + 1) * sizeof(*p.routes));
 	tp_route(&p.routes[p.n_routes++], -1, 3, 1, 0, 64, 96, 64);
 	struct stats st;
-	CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_INFER, 128, 0, &st), 0);
+	CU_ASSERT_EQUAL_FATAL(tp_run(&p, &m, ENGINE_INFER, 128, 0, &st), 0);
 	double pace = 0;
 	for (int i = 0; i < st.n_stages; i++)
 		if ((double)st.stages[i].occ_cycles[PASS_FWD] > pace)
@@ -364,7 +337,7 @@ static void test_input_skew(void)
 static void test_streaming_bound(void)
 {
 	struct machine m;
-	load("mini64", &m);
+	tp_load("mini64", &m);
 	struct plan p;
 	tp_dense_chain(&p, &m, 2, (const int64_t[]){4096, 4096, 4096}, 64, 64,
 		       PREC_MIXED);
@@ -374,7 +347,7 @@ static void test_streaming_bound(void)
 		p.stages[i].sram.weights = 4096 * 4096 * 2 / (64 * 64);
 	}
 	struct stats st;
-	CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_TRAIN, 0, 0, &st), 0);
+	CU_ASSERT_EQUAL_FATAL(tp_run(&p, &m, ENGINE_TRAIN, 0, 0, &st), 0);
 	double bpc = m.extmem.bandwidth_gbytes_s / m.clock_ghz;
 	double wcyc = 4096.0 * 4096 * 2 / bpc;
 	for (int i = 0; i < st.n_stages; i++) {
@@ -398,7 +371,7 @@ static void test_streaming_bound(void)
 static void test_contention_vs_flow(void)
 {
 	struct machine m;
-	load("mini64", &m);
+	tp_load("mini64", &m);
 	struct mesh mesh = {(int32_t)m.width, (int32_t)m.height};
 	int64_t n = 2000;
 	/* A: (0,5) -> (40,5); B: (10,5) -> (30,5): B's links inside A's */
@@ -443,14 +416,14 @@ static void test_contention_vs_flow(void)
 static void test_deterministic(void)
 {
 	struct machine m;
-	load("mini64", &m);
+	tp_load("mini64", &m);
 	struct plan p;
 	tp_dense_chain(&p, &m, 3, (const int64_t[]){500, 700, 300, 5}, 20, 24,
 		       PREC_FP32);
 	char *txt[2];
 	for (int k = 0; k < 2; k++) {
 		struct stats st;
-		CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_TRAIN, 0, 0, &st), 0);
+		CU_ASSERT_EQUAL_FATAL(tp_run(&p, &m, ENGINE_TRAIN, 0, 0, &st), 0);
 		size_t len;
 		FILE *f = open_memstream(&txt[k], &len);
 		stats_write_json(&st, f, 0);
@@ -475,7 +448,7 @@ static void *thr_run(void *arg)
 {
 	struct thr *t = arg;
 	struct stats st;
-	if (run(t->p, t->m, ENGINE_TRAIN, 0, 1, &st) == 0) {
+	if (tp_run(t->p, t->m, ENGINE_TRAIN, 0, 1, &st) == 0) {
 		size_t len;
 		FILE *f = open_memstream(&t->json, &len);
 		stats_write_json(&st, f, 0);
@@ -488,7 +461,7 @@ static void *thr_run(void *arg)
 static void test_two_threads(void)
 {
 	struct machine m;
-	load("mini64", &m);
+	tp_load("mini64", &m);
 	struct plan p;
 	tp_dense_chain(&p, &m, 3, (const int64_t[]){500, 700, 300, 5}, 20, 24,
 		       PREC_MIXED);
@@ -513,7 +486,7 @@ static void test_two_threads(void)
 static void test_bad_plan(void)
 {
 	struct machine m;
-	load("mini16", &m);
+	tp_load("mini16", &m);
 	struct plan p;
 	tp_dense_chain(&p, &m, 1, (const int64_t[]){64, 64}, 8, 8, PREC_MIXED);
 	p.stages[0].r.x = 12;
@@ -539,7 +512,7 @@ static void test_bad_plan(void)
 static void test_reduction_relay(void)
 {
 	struct machine m;
-	load("mini64", &m);
+	tp_load("mini64", &m);
 	CU_ASSERT_EQUAL_FATAL(fabric_hop_cycles(&m.fabric), 1);
 	CU_ASSERT_EQUAL_FATAL(m.fabric.ramp_latency_cycles, 1);
 	CU_ASSERT_EQUAL_FATAL(pe_relay_cycles(&m.pe, PREC_MIXED), 1);
@@ -573,7 +546,7 @@ static void test_reduction_relay(void)
 		tp_route(&p.routes[0], -1, 0, 16, 0, 0, 0, 0);
 		tp_route(&p.routes[1], 0, -1, 16, 0, 0, (int)m.width - 1, 0);
 		struct stats st;
-		CU_ASSERT_EQUAL_FATAL(run(&p, &m, ENGINE_INFER, 1, full, &st),
+		CU_ASSERT_EQUAL_FATAL(tp_run(&p, &m, ENGINE_INFER, 1, full, &st),
 				      0);
 		double got = (double)st.stages[0].latency_cycles[PASS_FWD];
 		printf("%s    column reduction %lld PEs, %lld wavelets (%s): "

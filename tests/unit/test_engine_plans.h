@@ -9,8 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <CUnit/CUnit.h>
+
 #include "compiler/plan.h"
 #include "cores/pe.h"
+#include "sim/engine.h"
 #include "sim/machine.h"
 #include "sim/util.h"
 
@@ -138,6 +141,36 @@ static inline void tp_release(struct plan *p)
 	free(p->machine);
 	free(p->strategy);
 	memset(p, 0, sizeof(*p));
+}
+
+/* Load a machine preset; the test stops if it does not load. */
+static inline void tp_load(const char *name, struct machine *m)
+{
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(machine_load(name, m, &d), 0);
+	diag_release(&d);
+}
+
+/* Run the engine on a plan with default options but the job, inference
+ * samples and full mode given; messages are printed on failure. */
+static inline int tp_run(const struct plan *p, const struct machine *m,
+			 enum engine_job job, int64_t samples, int full,
+			 struct stats *st)
+{
+	struct engine_opts o;
+	engine_opts_init(&o);
+	o.job = job;
+	o.infer_samples = samples;
+	o.full = full;
+	struct diag d;
+	diag_init(&d);
+	stats_init(st);
+	int rc = engine_run(p, NULL, m, &o, st, &d);
+	if (rc)
+		diag_print(&d, stderr);
+	diag_release(&d);
+	return rc;
 }
 
 #endif
