@@ -101,6 +101,17 @@ void cfg_dump(const struct cfg_key *schema, const void *obj, FILE *out);
  * doc), for docs/ and `wafersim machine schema`. */
 void cfg_print_schema(const struct cfg_key *schema, FILE *out);
 
+/* Shorthands for schema tables.  The including file defines CFG_OFF(f) as
+ * offsetof(struct <its struct>, f) before using them. */
+#define CFG_KI(n, u, lo, hi, def, doc, f) \
+	{n, CFG_INT, u, lo, hi, def, doc, CFG_OFF(f), NULL, NULL}
+#define CFG_KR(n, u, lo, hi, def, doc, f) \
+	{n, CFG_REAL, u, lo, hi, def, doc, CFG_OFF(f), NULL, NULL}
+#define CFG_KS(n, def, doc, f) \
+	{n, CFG_STR, "", 0, 0, def, doc, CFG_OFF(f), NULL, NULL}
+#define CFG_KSEC(n, doc, sub) \
+	{n, CFG_SECTION, "", 0, 0, NULL, doc, 0, sub, NULL}
+
 /* Field accessors by offset. */
 #define CFG_I64(obj, off) (*(int64_t *)((char *)(obj) + (off)))
 #define CFG_DBL(obj, off) (*(double *)((char *)(obj) + (off)))

@@ -1,5 +1,6 @@
 /* cli.c: helpers shared by the commands. See cli.h. */
 #include "cli.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -51,6 +52,17 @@ int cli_parse_double(const char *cmd, const char *opt, const char *val,
 	}
 	*out = v;
 	return 0;
+}
+
+char **cli_list_models(const char *subdir, size_t *n)
+{
+	struct diag d;
+	diag_init(&d);
+	char **paths = ws_list_models(subdir, n, &d);
+	if (!paths)
+		diag_print(&d, stderr);
+	diag_release(&d);
+	return paths;
 }
 
 int cli_progress_ok(void)

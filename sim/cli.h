@@ -40,6 +40,10 @@ int cli_parse_long(const char *cmd, const char *opt, const char *val,
 int cli_parse_double(const char *cmd, const char *opt, const char *val,
 		     double lo, double hi, double *out);
 
+/* ws_list_models() for a listing command: prints the error and returns
+ * NULL if the folder cannot be read. */
+char **cli_list_models(const char *subdir, size_t *n);
+
 /* True when progress may be shown (stderr is a terminal). */
 int cli_progress_ok(void);
 

@@ -235,16 +235,10 @@ static void print_table(const struct graph *g, const struct cost_totals *t,
 /* The zoo: every .yaml file in models/nets/, sorted by name. */
 static int compile_list(void)
 {
-	struct diag ld;
-	diag_init(&ld);
 	size_t n;
-	char **paths = ws_list_models("nets", &n, &ld);
-	if (!paths) {
-		diag_print(&ld, stderr);
-		diag_release(&ld);
+	char **paths = cli_list_models("nets", &n);
+	if (!paths)
 		return EXIT_INPUT;
-	}
-	diag_release(&ld);
 	int rc = EXIT_OK;
 	printf("%-14s %12s %14s %16s %6s  %s\n", "name", "params",
 	       "fwd FLOP/smp", "train FLOP/smp", "batch", "description");

@@ -38,16 +38,10 @@ static const char gpu_help[] =
 
 static int gpu_list(void)
 {
-	struct diag ld;
-	diag_init(&ld);
 	size_t n;
-	char **paths = ws_list_models("gpus", &n, &ld);
-	if (!paths) {
-		diag_print(&ld, stderr);
-		diag_release(&ld);
+	char **paths = cli_list_models("gpus", &n);
+	if (!paths)
 		return EXIT_INPUT;
-	}
-	diag_release(&ld);
 	int rc = EXIT_OK;
 	printf("%-8s %9s %9s %7s %9s %6s  %s\n", "name", "fp32 TF", "bf16 TF",
 	       "mem GB", "mem GB/s", "TDP W", "description");

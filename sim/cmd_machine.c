@@ -24,16 +24,10 @@ static const char machine_help[] =
 
 static int machine_list(void)
 {
-	struct diag ld;
-	diag_init(&ld);
 	size_t n;
-	char **paths = ws_list_models("machines", &n, &ld);
-	if (!paths) {
-		diag_print(&ld, stderr);
-		diag_release(&ld);
+	char **paths = cli_list_models("machines", &n);
+	if (!paths)
 		return EXIT_INPUT;
-	}
-	diag_release(&ld);
 	int rc = EXIT_OK;
 	printf("%-10s %11s %9s %8s  %s\n", "name", "grid", "PEs", "clock",
 	       "description");

@@ -13,94 +13,88 @@
 
 #include "util.h"
 
-#define OFF(f) offsetof(struct gpu_spec, f)
-#define KI(n, u, lo, hi, def, doc, f) \
-	{n, CFG_INT, u, lo, hi, def, doc, OFF(f), NULL, NULL}
-#define KR(n, u, lo, hi, def, doc, f) \
-	{n, CFG_REAL, u, lo, hi, def, doc, OFF(f), NULL, NULL}
-#define KS(n, def, doc, f) {n, CFG_STR, "", 0, 0, def, doc, OFF(f), NULL, NULL}
-#define KSEC(n, doc, sub) {n, CFG_SECTION, "", 0, 0, NULL, doc, 0, sub, NULL}
+#define CFG_OFF(f) offsetof(struct gpu_spec, f)
 
 static const struct cfg_key peak_keys[] = {
-	KR("fp32", "TFLOP/s", 0.001, 1e6, NULL,
+	CFG_KR("fp32", "TFLOP/s", 0.001, 1e6, NULL,
 	   "fp32 on CUDA cores (SIMT), dense", peak_tflops[GPU_MATH_FP32]),
-	KR("tf32", "TFLOP/s", 0.001, 1e6, NULL,
+	CFG_KR("tf32", "TFLOP/s", 0.001, 1e6, NULL,
 	   "tf32 tensor cores, dense (no sparsity); = fp32 if none",
 	   peak_tflops[GPU_MATH_TF32]),
-	KR("bf16", "TFLOP/s", 0.001, 1e6, NULL,
+	CFG_KR("bf16", "TFLOP/s", 0.001, 1e6, NULL,
 	   "bf16 tensor cores, dense; the fp32 rate if none",
 	   peak_tflops[GPU_MATH_BF16]),
-	KR("fp16", "TFLOP/s", 0.001, 1e6, NULL, "fp16 tensor cores, dense",
+	CFG_KR("fp16", "TFLOP/s", 0.001, 1e6, NULL, "fp16 tensor cores, dense",
 	   peak_tflops[GPU_MATH_FP16]),
 	{0},
 };
 
 static const struct cfg_key memory_keys[] = {
-	KR("gbytes", "GB", 0.1, 1e6, NULL, "device memory", mem_gbytes),
-	KR("bandwidth_gbytes_s", "GB/s", 1, 1e6, NULL,
+	CFG_KR("gbytes", "GB", 0.1, 1e6, NULL, "device memory", mem_gbytes),
+	CFG_KR("bandwidth_gbytes_s", "GB/s", 1, 1e6, NULL,
 	   "device memory bandwidth, datasheet", mem_bandwidth_gbytes_s),
 	{0},
 };
 
 static const struct cfg_key power_keys[] = {
-	KR("idle_w", "W", 0, 1e5, NULL, "board power with nothing running",
+	CFG_KR("idle_w", "W", 0, 1e5, NULL, "board power with nothing running",
 	   idle_w),
-	KR("max_w", "W", 1, 1e5, NULL, "board power limit (TDP)", max_w),
+	CFG_KR("max_w", "W", 1, 1e5, NULL, "board power limit (TDP)", max_w),
 	{0},
 };
 
 static const struct cfg_key overhead_keys[] = {
-	KR("kernel_us", "us", 0, 1e5, "4.5",
+	CFG_KR("kernel_us", "us", 0, 1e5, "4.5",
 	   "device time every kernel costs beyond its work (launch, ramp, "
 	   "tail); what remains inside a captured graph", kernel_us),
-	KR("framework_op_us", "us", 0, 1e5, "35",
+	CFG_KR("framework_op_us", "us", 0, 1e5, "35",
 	   "host time per Python-level op in eager mode (module call, "
 	   "dispatcher, launch); a property of the host CPU and framework",
 	   framework_op_us),
-	KR("autograd_op_us", "us", 0, 1e5, "5",
+	CFG_KR("autograd_op_us", "us", 0, 1e5, "5",
 	   "extra host time per forward op in training (autograd graph "
 	   "recording)", autograd_op_us),
-	KR("internal_op_us", "us", 0, 1e5, "30",
+	CFG_KR("internal_op_us", "us", 0, 1e5, "30",
 	   "host time per op the framework issues from C++: backward "
 	   "kernels, autocast casts, optimizer foreach ops",
 	   internal_op_us),
-	KR("step_us", "us", 0, 1e6, "0",
+	CFG_KR("step_us", "us", 0, 1e6, "0",
 	   "host time per training step outside ops (optimizer.step and "
 	   "zero_grad in Python); overlaps the device finishing backward",
 	   step_us),
-	KR("graph_launch_us", "us", 0, 1e6, "20",
+	CFG_KR("graph_launch_us", "us", 0, 1e6, "20",
 	   "host time to replay one captured graph", graph_launch_us),
 	{0},
 };
 
 static const struct cfg_key net_keys[] = {
-	KI("gpus_per_node", "GPU", 1, 1024, "8", "GPUs sharing NVLink",
+	CFG_KI("gpus_per_node", "GPU", 1, 1024, "8", "GPUs sharing NVLink",
 	   gpus_per_node),
-	KR("nvlink_gbytes_s", "GB/s", 0.001, 1e6, "450",
+	CFG_KR("nvlink_gbytes_s", "GB/s", 0.001, 1e6, "450",
 	   "NVLink bandwidth per GPU, one direction", nvlink_gbytes_s),
-	KR("nvlink_latency_us", "us", 0, 1e5, "3",
+	CFG_KR("nvlink_latency_us", "us", 0, 1e5, "3",
 	   "latency of one NVLink ring step", nvlink_latency_us),
-	KR("internode_gbytes_s", "GB/s", 0.001, 1e6, "50",
+	CFG_KR("internode_gbytes_s", "GB/s", 0.001, 1e6, "50",
 	   "inter-node network per GPU, one direction (InfiniBand)",
 	   internode_gbytes_s),
-	KR("internode_latency_us", "us", 0, 1e5, "6",
+	CFG_KR("internode_latency_us", "us", 0, 1e5, "6",
 	   "latency of one inter-node ring step", internode_latency_us),
-	KR("link_efficiency", "", 0.01, 1, "0.8",
+	CFG_KR("link_efficiency", "", 0.01, 1, "0.8",
 	   "NVLink: achieved bus bandwidth of a large ring all-reduce / "
 	   "nominal (NCCL protocol overhead)", link_efficiency),
-	KR("internode_efficiency", "", 0.01, 1, "0.94",
+	CFG_KR("internode_efficiency", "", 0.01, 1, "0.94",
 	   "inter-node NICs: achieved ring bus bandwidth / nominal",
 	   internode_efficiency),
-	KR("first_bucket_mbytes", "MiB", 0.001, 1e6, "1",
+	CFG_KR("first_bucket_mbytes", "MiB", 0.001, 1e6, "1",
 	   "first gradient bucket (the last layers' gradients; PyTorch DDP "
 	   "caps it at 1 MiB)", first_bucket_mbytes),
-	KR("bucket_mbytes", "MiB", 0.001, 1e6, "25",
+	CFG_KR("bucket_mbytes", "MiB", 0.001, 1e6, "25",
 	   "later gradient buckets (PyTorch DDP bucket_cap_mb); each is "
 	   "all-reduced once backward has filled it", bucket_mbytes),
-	KI("collective_sms", "SM", 0, 1024, "16",
+	CFG_KI("collective_sms", "SM", 0, 1024, "16",
 	   "SMs an all-reduce holds while it runs (one per NCCL channel; "
 	   "compute kernels cannot use them)", collective_sms),
-	KR("collective_hbm_per_bus_byte", "", 0, 100, "3",
+	CFG_KR("collective_hbm_per_bus_byte", "", 0, 100, "3",
 	   "device-memory bytes a ring all-reduce moves per byte it sends "
 	   "(receive-buffer write and read, local input read)",
 	   collective_hbm_per_bus_byte),
@@ -108,64 +102,64 @@ static const struct cfg_key net_keys[] = {
 };
 
 static const struct cfg_key calib_keys[] = {
-	KR("gemm_fraction_fp32", "", 0.01, 1, "0.78",
+	CFG_KR("gemm_fraction_fp32", "", 0.01, 1, "0.78",
 	   "achieved / peak fp32 rate of a large square GEMM",
 	   calib.gemm_fraction_fp32),
-	KR("gemm_fraction_tensor", "", 0.01, 1, "0.72",
+	CFG_KR("gemm_fraction_tensor", "", 0.01, 1, "0.72",
 	   "achieved / peak tensor-core rate of a large square GEMM",
 	   calib.gemm_fraction_tensor),
-	KI("tile_m", "", 1, 4096, "128",
+	CFG_KI("tile_m", "", 1, 4096, "128",
 	   "rows of the output tile one thread block computes", calib.tile_m),
-	KI("tile_n", "", 1, 4096, "128",
+	CFG_KI("tile_n", "", 1, 4096, "128",
 	   "columns of the output tile one thread block computes",
 	   calib.tile_n),
-	KR("k_half", "", 0, 1e6, "32",
+	CFG_KR("k_half", "", 0, 1e6, "32",
 	   "reduction depth at which a GEMM reaches half its rate "
 	   "(pipeline fill and epilogue)", calib.k_half),
-	KR("split_k_min", "", 1, 1e9, "64",
+	CFG_KR("split_k_min", "", 1, 1e9, "64",
 	   "least reduction depth per slice when a GEMM splits K over idle "
 	   "SMs", calib.split_k_min),
-	KR("unaligned_fraction", "", 0.001, 1, "0.15",
+	CFG_KR("unaligned_fraction", "", 0.001, 1, "0.15",
 	   "tensor-core GEMM rate / peak when k or n is not a multiple of 16 "
 	   "bytes (slow fallback kernels)", calib.unaligned_fraction),
-	KR("mem_fraction", "", 0.01, 1, "0.9",
+	CFG_KR("mem_fraction", "", 0.01, 1, "0.9",
 	   "achieved / datasheet memory bandwidth of a large streaming kernel",
 	   calib.mem_fraction),
-	KR("attn_fraction", "", 0.01, 1, "0.6",
+	CFG_KR("attn_fraction", "", 0.01, 1, "0.6",
 	   "fused attention rate / GEMM rate of the same shape",
 	   calib.attn_fraction),
-	KR("conv_fraction", "", 0.01, 1, "1",
+	CFG_KR("conv_fraction", "", 0.01, 1, "1",
 	   "cuDNN convolution rate / GEMM rate of the same implicit-GEMM "
 	   "shape (address generation, halos, layout transforms)",
 	   calib.conv_fraction),
-	KR("conv_layout_passes", "", 0, 10, "2.5",
+	CFG_KR("conv_layout_passes", "", 0, 10, "2.5",
 	   "extra passes over a tensor-core convolution's activations "
 	   "(channels-first to channels-last and back)",
 	   calib.conv_layout_passes),
-	KR("power_awake", "", 0, 1, "0.1",
+	CFG_KR("power_awake", "", 0, 1, "0.1",
 	   "share of (max - idle) power drawn while a step runs at all",
 	   calib.power_awake),
-	KR("power_compute", "", 0, 2, "1.4",
+	CFG_KR("power_compute", "", 0, 2, "1.4",
 	   "share of (max - idle) power at full compute utilisation",
 	   calib.power_compute),
-	KR("power_memory", "", 0, 2, "0.8",
+	CFG_KR("power_memory", "", 0, 2, "0.8",
 	   "share of (max - idle) power at full bandwidth utilisation",
 	   calib.power_memory),
 	{0},
 };
 
 const struct cfg_key gpu_schema[] = {
-	KS("name", NULL, "short name of the GPU", name),
-	KS("description", "", "one line: model, form factor, source",
+	CFG_KS("name", NULL, "short name of the GPU", name),
+	CFG_KS("description", "", "one line: model, form factor, source",
 	   description),
-	KI("sms", "SM", 1, 100000, NULL, "streaming multiprocessors", sms),
-	KSEC("peak_tflops", "datasheet peak rates, dense", peak_keys),
-	KSEC("memory", "device memory", memory_keys),
-	KSEC("power", "board power", power_keys),
-	KSEC("overhead", "per-kernel and per-op costs beyond the work",
+	CFG_KI("sms", "SM", 1, 100000, NULL, "streaming multiprocessors", sms),
+	CFG_KSEC("peak_tflops", "datasheet peak rates, dense", peak_keys),
+	CFG_KSEC("memory", "device memory", memory_keys),
+	CFG_KSEC("power", "board power", power_keys),
+	CFG_KSEC("overhead", "per-kernel and per-op costs beyond the work",
 	     overhead_keys),
-	KSEC("interconnect", "data-parallel links", net_keys),
-	KSEC("calibration", "fitted constants (see docs/gpu.md)", calib_keys),
+	CFG_KSEC("interconnect", "data-parallel links", net_keys),
+	CFG_KSEC("calibration", "fitted constants (see docs/gpu.md)", calib_keys),
 	{0},
 };
 

@@ -12,138 +12,132 @@
 
 #include "util.h"
 
-#define OFF(f) offsetof(struct machine, f)
-#define KI(n, u, lo, hi, def, doc, f) \
-	{n, CFG_INT, u, lo, hi, def, doc, OFF(f), NULL, NULL}
-#define KR(n, u, lo, hi, def, doc, f) \
-	{n, CFG_REAL, u, lo, hi, def, doc, OFF(f), NULL, NULL}
-#define KS(n, def, doc, f) {n, CFG_STR, "", 0, 0, def, doc, OFF(f), NULL, NULL}
-#define KSEC(n, doc, sub) {n, CFG_SECTION, "", 0, 0, NULL, doc, 0, sub, NULL}
+#define CFG_OFF(f) offsetof(struct machine, f)
 
 static const char *const edge_names[] = {"west", "east", "north", "south",
 					 NULL};
 
 static const struct cfg_key grid_keys[] = {
-	KI("width", "PE", 1, 4096, NULL, "PEs across, west to east", width),
-	KI("height", "PE", 1, 4096, NULL, "PEs down, north to south", height),
+	CFG_KI("width", "PE", 1, 4096, NULL, "PEs across, west to east", width),
+	CFG_KI("height", "PE", 1, 4096, NULL, "PEs down, north to south", height),
 	{0},
 };
 
 static const struct cfg_key simd_keys[] = {
-	KI("fma_fp16", "lanes", 1, 64, "4", "fp16 multiply-adds per cycle",
+	CFG_KI("fma_fp16", "lanes", 1, 64, "4", "fp16 multiply-adds per cycle",
 	   pe.simd.fma_fp16),
-	KI("fma_mixed", "lanes", 1, 64, "2",
+	CFG_KI("fma_mixed", "lanes", 1, 64, "2",
 	   "fp16 x fp16 + fp32 accumulate multiply-adds per cycle",
 	   pe.simd.fma_mixed),
-	KI("fma_fp32", "lanes", 1, 64, "1", "fp32 multiply-adds per cycle",
+	CFG_KI("fma_fp32", "lanes", 1, 64, "1", "fp32 multiply-adds per cycle",
 	   pe.simd.fma_fp32),
-	KI("add_fp16", "lanes", 1, 64, "4",
+	CFG_KI("add_fp16", "lanes", 1, 64, "4",
 	   "fp16 add, multiply, max or compare per cycle", pe.simd.add_fp16),
-	KI("add_fp32", "lanes", 1, 64, "2",
+	CFG_KI("add_fp32", "lanes", 1, 64, "2",
 	   "fp32 add, multiply, max or compare per cycle", pe.simd.add_fp32),
 	{0},
 };
 
 static const struct cfg_key pe_keys[] = {
-	KI("sram_bytes", "B", 1024, 16777216, "49152", "local SRAM per PE",
+	CFG_KI("sram_bytes", "B", 1024, 16777216, "49152", "local SRAM per PE",
 	   pe.sram_bytes),
-	KI("sram_banks", "", 1, 64, "8", "SRAM banks, words interleaved",
+	CFG_KI("sram_banks", "", 1, 64, "8", "SRAM banks, words interleaved",
 	   pe.sram_banks),
-	KI("sram_read_ports", "", 1, 8, "2", "SRAM reads per cycle",
+	CFG_KI("sram_read_ports", "", 1, 8, "2", "SRAM reads per cycle",
 	   pe.sram_read_ports),
-	KI("sram_write_ports", "", 1, 8, "1", "SRAM writes per cycle",
+	CFG_KI("sram_write_ports", "", 1, 8, "1", "SRAM writes per cycle",
 	   pe.sram_write_ports),
-	KI("sram_port_bits", "bit", 8, 1024, "64", "width of one SRAM access",
+	CFG_KI("sram_port_bits", "bit", 8, 1024, "64", "width of one SRAM access",
 	   pe.sram_port_bits),
-	KI("code_bytes", "B", 0, 16777216, "6144",
+	CFG_KI("code_bytes", "B", 0, 16777216, "6144",
 	   "SRAM set aside for code and runtime on every PE", pe.code_bytes),
-	KI("task_start_cycles", "cycle", 0, 10000, "8",
+	CFG_KI("task_start_cycles", "cycle", 0, 10000, "8",
 	   "cycles to activate a task", pe.task_start_cycles),
-	KI("max_tasks", "", 1, 1024, "64", "task slots per PE", pe.max_tasks),
-	KSEC("simd", "vector lanes per operation and data type", simd_keys),
+	CFG_KI("max_tasks", "", 1, 1024, "64", "task slots per PE", pe.max_tasks),
+	CFG_KSEC("simd", "vector lanes per operation and data type", simd_keys),
 	{0},
 };
 
 static const struct cfg_key fabric_keys[] = {
-	KI("wavelet_bits", "bit", 16, 256, "32", "payload bits per wavelet",
+	CFG_KI("wavelet_bits", "bit", 16, 256, "32", "payload bits per wavelet",
 	   fabric.wavelet_bits),
-	KI("colors", "", 1, 64, "24", "virtual channels (colors) per link",
+	CFG_KI("colors", "", 1, 64, "24", "virtual channels (colors) per link",
 	   fabric.colors),
-	KI("link_latency_cycles", "cycle", 0, 1000, "1",
+	CFG_KI("link_latency_cycles", "cycle", 0, 1000, "1",
 	   "wire delay between neighbouring routers", fabric.link_latency_cycles),
-	KI("router_latency_cycles", "cycle", 0, 1000, "0",
+	CFG_KI("router_latency_cycles", "cycle", 0, 1000, "0",
 	   "extra pipeline delay through a router",
 	   fabric.router_latency_cycles),
-	KI("ramp_latency_cycles", "cycle", 0, 1000, "1",
+	CFG_KI("ramp_latency_cycles", "cycle", 0, 1000, "1",
 	   "PE to router (or back) delay, each way", fabric.ramp_latency_cycles),
-	KI("buffer_depth_wavelets", "wavelet", 1, 1024, "4",
+	CFG_KI("buffer_depth_wavelets", "wavelet", 1, 1024, "4",
 	   "input buffer per port and color (back-pressure beyond it)",
 	   fabric.buffer_depth_wavelets),
 	{0},
 };
 
 static const struct cfg_key io_keys[] = {
-	KR("bandwidth_gbytes_s", "GB/s", 0, 1e6, "150",
+	CFG_KR("bandwidth_gbytes_s", "GB/s", 0, 1e6, "150",
 	   "host I/O bandwidth, all edges together", io.bandwidth_gbytes_s),
 	{"edges", CFG_FLAGS, "", 0, 0, "west, east",
-	 "wafer edges where host data enters and leaves", OFF(io.edges), NULL,
+	 "wafer edges where host data enters and leaves", CFG_OFF(io.edges), NULL,
 	 edge_names},
-	KI("latency_cycles", "cycle", 0, 100000000, "1000",
+	CFG_KI("latency_cycles", "cycle", 0, 100000000, "1000",
 	   "host to first PE latency", io.latency_cycles),
 	{0},
 };
 
 static const struct cfg_key extmem_keys[] = {
-	KR("bandwidth_gbytes_s", "GB/s", 0, 1e6, "150",
+	CFG_KR("bandwidth_gbytes_s", "GB/s", 0, 1e6, "150",
 	   "weight streaming rate from external memory into the wafer",
 	   extmem.bandwidth_gbytes_s),
-	KR("latency_us", "us", 0, 1e6, "2", "external memory request latency",
+	CFG_KR("latency_us", "us", 0, 1e6, "2", "external memory request latency",
 	   extmem.latency_us),
-	KR("capacity_gbytes", "GB", 0, 1e9, "12000",
+	CFG_KR("capacity_gbytes", "GB", 0, 1e9, "12000",
 	   "external weight memory capacity", extmem.capacity_gbytes),
 	{0},
 };
 
 static const struct cfg_key energy_keys[] = {
-	KR("fma_fp16_pj", "pJ", 0, 1e6, "0.3", "one fp16 multiply-add",
+	CFG_KR("fma_fp16_pj", "pJ", 0, 1e6, "0.3", "one fp16 multiply-add",
 	   energy.fma_fp16_pj),
-	KR("fma_mixed_pj", "pJ", 0, 1e6, "0.45",
+	CFG_KR("fma_mixed_pj", "pJ", 0, 1e6, "0.45",
 	   "one fp16 multiply with fp32 accumulate", energy.fma_mixed_pj),
-	KR("fma_fp32_pj", "pJ", 0, 1e6, "1.2", "one fp32 multiply-add",
+	CFG_KR("fma_fp32_pj", "pJ", 0, 1e6, "1.2", "one fp32 multiply-add",
 	   energy.fma_fp32_pj),
-	KR("add_fp16_pj", "pJ", 0, 1e6, "0.1", "one fp16 add or compare",
+	CFG_KR("add_fp16_pj", "pJ", 0, 1e6, "0.1", "one fp16 add or compare",
 	   energy.add_fp16_pj),
-	KR("add_fp32_pj", "pJ", 0, 1e6, "0.3", "one fp32 add or compare",
+	CFG_KR("add_fp32_pj", "pJ", 0, 1e6, "0.3", "one fp32 add or compare",
 	   energy.add_fp32_pj),
-	KR("sram_read_pj", "pJ", 0, 1e6, "2", "one SRAM read of a port width",
+	CFG_KR("sram_read_pj", "pJ", 0, 1e6, "2", "one SRAM read of a port width",
 	   energy.sram_read_pj),
-	KR("sram_write_pj", "pJ", 0, 1e6, "2.5",
+	CFG_KR("sram_write_pj", "pJ", 0, 1e6, "2.5",
 	   "one SRAM write of a port width", energy.sram_write_pj),
-	KR("wavelet_hop_pj", "pJ", 0, 1e6, "2.5",
+	CFG_KR("wavelet_hop_pj", "pJ", 0, 1e6, "2.5",
 	   "one wavelet across one link, router included",
 	   energy.wavelet_hop_pj),
-	KR("static_mw_per_pe", "mW", 0, 1e6, "12",
+	CFG_KR("static_mw_per_pe", "mW", 0, 1e6, "12",
 	   "leakage and clock power of one PE, busy or not",
 	   energy.static_mw_per_pe),
-	KR("io_pj_per_byte", "pJ/B", 0, 1e9, "80", "host I/O, per byte",
+	CFG_KR("io_pj_per_byte", "pJ/B", 0, 1e9, "80", "host I/O, per byte",
 	   energy.io_pj_per_byte),
-	KR("extmem_pj_per_byte", "pJ/B", 0, 1e9, "100",
+	CFG_KR("extmem_pj_per_byte", "pJ/B", 0, 1e9, "100",
 	   "external weight memory, per byte moved", energy.extmem_pj_per_byte),
 	{0},
 };
 
 const struct cfg_key machine_schema[] = {
-	KS("name", NULL, "short name of the machine", name),
-	KS("description", "", "one line on what it models", description),
-	KSEC("grid", "the PE array exposed to programs", grid_keys),
-	KR("clock_ghz", "GHz", 0.001, 100, "0.85", "core and fabric clock",
+	CFG_KS("name", NULL, "short name of the machine", name),
+	CFG_KS("description", "", "one line on what it models", description),
+	CFG_KSEC("grid", "the PE array exposed to programs", grid_keys),
+	CFG_KR("clock_ghz", "GHz", 0.001, 100, "0.85", "core and fabric clock",
 	   clock_ghz),
-	KSEC("pe", "processing element", pe_keys),
-	KSEC("fabric", "mesh routers and links", fabric_keys),
-	KSEC("io", "host I/O at the wafer edge", io_keys),
-	KSEC("extmem", "external weight memory (weight streaming)",
+	CFG_KSEC("pe", "processing element", pe_keys),
+	CFG_KSEC("fabric", "mesh routers and links", fabric_keys),
+	CFG_KSEC("io", "host I/O at the wafer edge", io_keys),
+	CFG_KSEC("extmem", "external weight memory (weight streaming)",
 	     extmem_keys),
-	KSEC("energy", "energy table", energy_keys),
+	CFG_KSEC("energy", "energy table", energy_keys),
 	{0},
 };
 
