@@ -40,10 +40,10 @@ CXXFLAGS := -std=c++17 $(OPT) -g -Wall -Wextra $(WERROR) $(SAN) $(DEFS) $(INCS)
 LDFLAGS  := $(SAN)
 LDLIBS    = $(PKG_LIBS) $(SC_LIBS) -lm
 
-SUBSYS  := sim fabric cores compiler traces
+SUBSYS  := ground cores fabric machine compiler sim gpu traces cli
 ALL_C   := $(foreach d,$(SUBSYS),$(wildcard $(d)/*.c))
-PROG_C  := sim/main.c $(wildcard sim/cmd_*.c)
-MPI_C   := sim/mpi_sweep.c
+PROG_C  := cli/main.c $(wildcard cli/cmd_*.c)
+MPI_C   := cli/mpi_sweep.c
 LIB_C   := $(filter-out $(PROG_C) $(MPI_C),$(ALL_C))
 LIB_CXX := $(strip $(foreach d,$(SUBSYS),$(wildcard $(d)/*.cpp)))
 # libsystemc calls sc_main: pull the reference model's (sim/sc_top.cpp) in.
@@ -120,12 +120,12 @@ $(LIB): $(LIB_OBJ)
 $(BIN): $(PROG_OBJ) $(LIB)
 	$(CXX) $(LDFLAGS) -o $@ $(PROG_OBJ) $(LIB) $(LDLIBS)
 
-# Only sim/mpi_sweep.c sees MPI; it links the same library.
-$(BUILD)/sim/mpi_sweep.o: sim/mpi_sweep.c | $(GEN_H)
+# Only cli/mpi_sweep.c sees MPI; it links the same library.
+$(BUILD)/cli/mpi_sweep.o: cli/mpi_sweep.c | $(GEN_H)
 	@mkdir -p $(dir $@)
 	$(MPICC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/wafersim-mpi: $(BUILD)/sim/mpi_sweep.o $(BUILD)/sim/cmd_sweep.o $(LIB)
+$(BUILD)/wafersim-mpi: $(BUILD)/cli/mpi_sweep.o $(BUILD)/cli/cmd_sweep.o $(LIB)
 	$(MPICC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lstdc++
 
 $(TESTBIN): $(TEST_OBJ) $(LIB) $(BIN) | $(MPIBIN)

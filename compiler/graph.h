@@ -19,6 +19,12 @@
  *     layer.param_owner               layer id whose weights this one uses
  *                                     (itself, or an earlier application of a
  *                                     shared encoder: weights counted once)
+ *
+ * Layer 3, compiler/ owns networks to plans: the graph IR and its readers
+ * (net_load.c picks one), shapes, costs, kernel mapping, placement
+ * strategies, routing, plans and plan files.  It may include ground/,
+ * cores/, fabric/, machine/; never a layer above (docs/ARCHITECTURE.md,
+ * checked by tests/house/check_layers.py).
  */
 #ifndef WAFERSIM_GRAPH_H
 #define WAFERSIM_GRAPH_H
@@ -26,7 +32,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "sim/diag.h"
+#include "ground/diag.h"
 
 #define GRAPH_MAX_DIMS 5  /* per-sample rank (batch excluded) */
 #define GRAPH_MAX_IO 8	  /* inputs or outputs of one layer */

@@ -7,7 +7,7 @@
 
 #include "cores/pe.h"
 #include "fabric/timing.h"
-#include "sim/util.h"
+#include "ground/util.h"
 
 /* Rows (dense) or input channels (conv) a kernel buffers at a time. */
 #define MAP_ROW_BLOCK 8

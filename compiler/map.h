@@ -30,8 +30,8 @@
 
 #include "compiler/graph.h"
 #include "compiler/plan.h"
-#include "sim/diag.h"
-#include "sim/machine.h"
+#include "ground/diag.h"
+#include "machine/machine.h"
 
 /* Everything map_kernel needs besides the graph and the stage. */
 struct map_ctx {

@@ -20,7 +20,7 @@
 #include <yaml.h>
 
 #include "compiler/graph_int.h"
-#include "sim/util.h"
+#include "ground/util.h"
 
 #define NY_MAX_DEPTH  16    /* block applications nested */
 #define NY_MAX_REPEAT 10000 /* repeat: upper bound */

@@ -31,7 +31,7 @@
 
 #include "compiler/graph_int.h"
 #include "onnx.pb-c.h"
-#include "sim/util.h"
+#include "ground/util.h"
 
 #define OX_MAX_RANK 8
 

@@ -26,8 +26,8 @@
 
 #include "compiler/graph.h"
 #include "compiler/plan.h"
-#include "sim/diag.h"
-#include "sim/machine.h"
+#include "ground/diag.h"
+#include "machine/machine.h"
 
 struct place_item {
 	int64_t target_pes;   /* PEs that balance the pipeline (>= min_pes) */
@@ -42,6 +42,8 @@ struct place_edge {
 	int src, dst;  /* item ids; src -1 = host input at a wafer edge */
 	int64_t bytes; /* per sample, forward and backward together */
 };
+
+struct place_strategy;
 
 struct place_problem {
 	int32_t grid_w, grid_h;
@@ -65,6 +67,10 @@ struct place_problem {
 	 * picks a host fan-out's I/O port from its first consumer's centre;
 	 * anneal measures hop-bytes the same way. */
 	const int *edge_root;
+	/* Every strategy (plan_build passes place_strategies()): anneal
+	 * starts from the others' layouts.  NULL = none. */
+	const struct place_strategy *const *strategies;
+	int n_strategies;
 };
 
 /*

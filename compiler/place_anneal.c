@@ -43,7 +43,7 @@
 #include <string.h>
 
 #include "compiler/place.h"
-#include "sim/util.h"
+#include "ground/util.h"
 
 /* weights of the chain cost (documented in docs/placement.md) */
 #define W_NEXT		 0.1
@@ -335,8 +335,8 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 	struct state s = {pp, NULL, xcalloc((size_t)n + 1, sizeof(double))};
 
 	/* -- starts: every other strategy's layout, best first -- */
-	int n_all;
-	const struct place_strategy *const *all = place_strategies(&n_all);
+	int n_all = pp->strategies ? pp->n_strategies : 0;
+	const struct place_strategy *const *all = pp->strategies;
 	struct rect *start[MAX_STARTS];
 	struct score ssc[MAX_STARTS];
 	const char *sname[MAX_STARTS];

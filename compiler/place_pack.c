@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "compiler/place.h"
-#include "sim/util.h"
+#include "ground/util.h"
 
 static double feed_dist(const struct place_problem *pp, const struct rect *r,
 			const char *placed, int i, int32_t x, int32_t y,

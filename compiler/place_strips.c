@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "compiler/place.h"
-#include "sim/util.h"
+#include "ground/util.h"
 
 /* Lay out at scale s with k bands; 0 if it does not fit. */
 static int layout(const struct place_problem *pp, int k, double s,

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "fabric/timing.h"
-#include "sim/util.h"
+#include "ground/util.h"
 
 void plan_init(struct plan *p)
 {
@@ -75,6 +75,22 @@ int plan_pass_from_name(const char *s)
 int plan_prec_from_name(const char *s)
 {
 	return find_name(prec_names, s);
+}
+
+static const char *const route_kind_names[ROUTE_KIND_COUNT] = {
+	"sample", "grad_sync", "weight_sync"};
+
+const char *plan_route_kind_name(int k)
+{
+	return k >= 0 && k < ROUTE_KIND_COUNT ? route_kind_names[k] : "?";
+}
+
+int plan_route_kind_from_name(const char *s)
+{
+	for (int i = 0; i < ROUTE_KIND_COUNT; i++)
+		if (s && strcmp(s, route_kind_names[i]) == 0)
+			return i;
+	return -1;
 }
 
 int plan_find_stage(const struct plan *p, const char *name)

@@ -53,8 +53,8 @@
 
 #include "compiler/graph.h"
 #include "cores/pe.h"
-#include "sim/diag.h"
-#include "sim/machine.h"
+#include "ground/diag.h"
+#include "machine/machine.h"
 
 #define PLAN_MAX_FUSED 8
 

@@ -13,8 +13,8 @@
 #include "compiler/map.h"
 #include "compiler/place.h"
 #include "compiler/route.h"
-#include "sim/util.h"
-#include "sim/json.h"
+#include "ground/util.h"
+#include "ground/json.h"
 
 static const char *const opt_names[] = {"sgd", "momentum", "adam", NULL};
 
@@ -322,22 +322,6 @@ static int opt_from_name(const char *s)
 {
 	for (int i = 0; opt_names[i]; i++)
 		if (s && strcmp(s, opt_names[i]) == 0)
-			return i;
-	return -1;
-}
-
-static const char *const route_kind_names[ROUTE_KIND_COUNT] = {
-	"sample", "grad_sync", "weight_sync"};
-
-const char *plan_route_kind_name(int k)
-{
-	return k >= 0 && k < ROUTE_KIND_COUNT ? route_kind_names[k] : "?";
-}
-
-int plan_route_kind_from_name(const char *s)
-{
-	for (int i = 0; i < ROUTE_KIND_COUNT; i++)
-		if (s && strcmp(s, route_kind_names[i]) == 0)
 			return i;
 	return -1;
 }

@@ -23,8 +23,8 @@
 
 #include "compiler/graph.h"
 #include "compiler/plan.h"
-#include "sim/diag.h"
-#include "sim/machine.h"
+#include "ground/diag.h"
+#include "machine/machine.h"
 
 /* Write p as YAML; g (may be NULL) names the fused layers.  Deterministic:
  * the same plan gives the same bytes (compile time is not written). */

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "fabric/timing.h"
-#include "sim/util.h"
+#include "ground/util.h"
 
 static int32_t clamp32(int32_t v, int32_t lo, int32_t hi)
 {

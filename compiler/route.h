@@ -24,8 +24,8 @@
 
 #include "compiler/map.h"
 #include "compiler/plan.h"
-#include "sim/diag.h"
-#include "sim/machine.h"
+#include "ground/diag.h"
+#include "machine/machine.h"
 
 /* Output and input ports of a stage; the input port nearest (x, y). */
 struct plan_point route_out_port(const struct plan_stage *s);

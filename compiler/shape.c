@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "compiler/graph_int.h"
-#include "sim/util.h"
+#include "ground/util.h"
 
 char *shape_str(char *buf, size_t n, int rank, const int64_t *dims)
 {

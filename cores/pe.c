@@ -1,8 +1,6 @@
 /* pe.c: PE timing and energy rules. See pe.h. */
 #include "cores/pe.h"
 
-#include "sim/machine.h"
-
 int pe_elem_bytes(enum pe_prec p)
 {
 	return p == PREC_FP32 ? 4 : 2;
@@ -74,15 +72,24 @@ const char *pe_bound_name(enum pe_bound b)
 	return b < PE_BOUND_COUNT ? names[b] : "?";
 }
 
-void pe_work_energy_split(const struct machine_energy *e, enum pe_prec p,
+double pe_fma_pj(const struct pe_energy *e, enum pe_prec p)
+{
+	return p == PREC_FP32	 ? e->fma_fp32_pj
+	       : p == PREC_MIXED ? e->fma_mixed_pj
+				 : e->fma_fp16_pj;
+}
+
+double pe_ew_pj(const struct pe_energy *e, enum pe_prec p)
+{
+	return p == PREC_FP32 ? e->add_fp32_pj : e->add_fp16_pj;
+}
+
+void pe_work_energy_split(const struct pe_energy *e, enum pe_prec p,
 			  const struct pe_work *w, double *ops_pj,
 			  double *sram_pj)
 {
-	double fma_pj = p == PREC_FP32	 ? e->fma_fp32_pj
-			: p == PREC_MIXED ? e->fma_mixed_pj
-					  : e->fma_fp16_pj;
-	double ew_pj = p == PREC_FP32 ? e->add_fp32_pj : e->add_fp16_pj;
-	*ops_pj = (double)w->fma * fma_pj + (double)w->ew * ew_pj;
+	*ops_pj = (double)w->fma * pe_fma_pj(e, p) +
+		  (double)w->ew * pe_ew_pj(e, p);
 	*sram_pj = (double)w->sram_reads * e->sram_read_pj +
 		   (double)w->sram_writes * e->sram_write_pj;
 }
@@ -106,7 +113,7 @@ int64_t pe_sram_words(const struct pe_params *pe, int64_t bytes)
 	return ceil_div(bytes, pe->sram_port_bits / 8);
 }
 
-double pe_work_energy_pj(const struct machine_energy *e, enum pe_prec p,
+double pe_work_energy_pj(const struct pe_energy *e, enum pe_prec p,
 			 const struct pe_work *w)
 {
 	double ops, sram;

@@ -4,6 +4,12 @@
  * Every stage that turns per-PE work into cycles or picojoules calls these
  * (placement when it balances stages, the C engine, the SystemC reference
  * model), so the fidelities can differ only in how they aggregate.
+ *
+ * Layer 1, cores/ owns the PE: timing and energy rules, its parameters
+ * (pe_params.h), the SystemC PE module and what it runs (sc_pe.h,
+ * sc_prog.h).  It may include ground/ and, for the SystemC modules,
+ * fabric/ (same layer); never a layer above (docs/ARCHITECTURE.md, checked
+ * by tests/house/check_layers.py).
  */
 #ifndef WAFERSIM_PE_H
 #define WAFERSIM_PE_H
@@ -11,9 +17,7 @@
 #include <stdint.h>
 
 #include "cores/pe_params.h"
-#include "sim/util.h"
-
-struct machine_energy;
+#include "ground/util.h"
 
 /* Arithmetic precision of a kernel. */
 enum pe_prec {
@@ -51,8 +55,12 @@ cycles_t pe_work_cycles(const struct pe_params *pe, enum pe_prec p,
 /* Port-width SRAM words needed to hold `bytes`. */
 int64_t pe_sram_words(const struct pe_params *pe, int64_t bytes);
 
+/* Picojoules of one multiply-add and of one other vector op at `p`. */
+double pe_fma_pj(const struct pe_energy *e, enum pe_prec p);
+double pe_ew_pj(const struct pe_energy *e, enum pe_prec p);
+
 /* Dynamic energy of `w` in picojoules (operations and SRAM accesses). */
-double pe_work_energy_pj(const struct machine_energy *e, enum pe_prec p,
+double pe_work_energy_pj(const struct pe_energy *e, enum pe_prec p,
 			 const struct pe_work *w);
 
 /* Which resource of the PE sets the pace of a piece of work. */
@@ -75,7 +83,7 @@ void pe_work_breakdown(const struct pe_params *pe, enum pe_prec p,
 
 /* Energy of `w` split into arithmetic and SRAM parts (their sum is
  * pe_work_energy_pj()). */
-void pe_work_energy_split(const struct machine_energy *e, enum pe_prec p,
+void pe_work_energy_split(const struct pe_energy *e, enum pe_prec p,
 			  const struct pe_work *w, double *ops_pj,
 			  double *sram_pj);
 

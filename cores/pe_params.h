@@ -17,6 +17,15 @@ struct pe_simd {
 	int64_t add_fp32;  /* fp32 add/mul/max/compare per cycle */
 };
 
+/* Energy of the PE's own operations and SRAM accesses (the machine file's
+ * `energy` section holds these beside the fabric's and the I/O's). */
+struct pe_energy {
+	double fma_fp16_pj, fma_mixed_pj, fma_fp32_pj;
+	double add_fp16_pj, add_fp32_pj;
+	double sram_read_pj;  /* one port-width read */
+	double sram_write_pj; /* one port-width write */
+};
+
 struct pe_params {
 	int64_t sram_bytes;	  /* local SRAM capacity */
 	int64_t sram_banks;	  /* banks, words interleaved across them */

@@ -28,7 +28,7 @@
 #include <systemc>
 
 #include "fabric/sc_router.h"
-#include "sim/sc_ref.h"
+#include "cores/sc_prog.h"
 
 /* What every PE of one run shares (read-only during simulation). */
 struct sc_pe_cfg {

@@ -70,8 +70,8 @@
 
 #include "fabric/fabric_params.h"
 #include "fabric/mesh.h"
-#include "sim/diag.h"
-#include "sim/util.h"
+#include "ground/diag.h"
+#include "ground/util.h"
 
 struct fabsim;
 

@@ -40,8 +40,8 @@
 
 #include "fabric/fabric_params.h"
 #include "fabric/mesh.h"
-#include "sim/diag.h"
-#include "sim/util.h"
+#include "ground/diag.h"
+#include "ground/util.h"
 
 enum { FLOW_UNICAST = 0, FLOW_LINE_MULTICAST = 1 };
 

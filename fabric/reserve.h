@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #include "fabric/fabric_params.h"
-#include "sim/util.h"
+#include "ground/util.h"
 
 /* Reserve the links for a stream of `wavelets` (at least 1) over `hops`
  * hops; returns its arrival cycle, *start (may be NULL) its start. */

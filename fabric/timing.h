@@ -9,6 +9,12 @@
  * link in hop_cycles = link latency + router latency (at least 1), and goes
  * down the ramp into the destination PE.  One wavelet per cycle per link per
  * direction, so a stream of n wavelets arrives n - 1 cycles after its head.
+ *
+ * Layer 1, fabric/ owns the mesh: timing rules, the cycle-level simulator
+ * (fabsim.h), stream reservation (reserve.h), max-min flows (flow.h),
+ * synthetic traffic (traffic.h), the SystemC router.  It may include
+ * ground/ and cores/ (same layer); never a layer above
+ * (docs/ARCHITECTURE.md, checked by tests/house/check_layers.py).
  */
 #ifndef WAFERSIM_FABRIC_TIMING_H
 #define WAFERSIM_FABRIC_TIMING_H
@@ -16,7 +22,7 @@
 #include <stdint.h>
 
 #include "fabric/fabric_params.h"
-#include "sim/util.h"
+#include "ground/util.h"
 
 /* Cycles for one wavelet to cross one link and its router (>= 1). */
 cycles_t fabric_hop_cycles(const struct fabric_params *f);

@@ -34,8 +34,8 @@
 
 #include "fabric/fabric_params.h"
 #include "fabric/fabsim.h"
-#include "sim/diag.h"
-#include "sim/util.h"
+#include "ground/diag.h"
+#include "ground/util.h"
 
 enum traffic_pattern {
 	TRAFFIC_UNIFORM,

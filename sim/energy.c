@@ -18,27 +18,16 @@ double energy_idle_w(const struct machine *m)
 	return m->energy.static_mw_per_pe * 1e-3 * (double)machine_pes(m);
 }
 
-static double fma_pj(const struct machine_energy *e, enum pe_prec p)
-{
-	return p == PREC_FP32 ? e->fma_fp32_pj
-	       : p == PREC_MIXED ? e->fma_mixed_pj : e->fma_fp16_pj;
-}
-
-static double ew_pj(const struct machine_energy *e, enum pe_prec p)
-{
-	return p == PREC_FP32 ? e->add_fp32_pj : e->add_fp16_pj;
-}
-
 void energy_compute(const struct stats *st, const struct machine *m,
 		    struct energy_breakdown *out)
 {
 	const struct machine_energy *e = &m->energy;
 	memset(out, 0, sizeof(*out));
 	out->seconds = (double)st->total_cycles * machine_cycle_s(m);
-	out->part_pj[ENERGY_OPS] = (double)st->fma * fma_pj(e, st->prec) +
-				   (double)st->ew * ew_pj(e, st->prec);
-	out->part_pj[ENERGY_SRAM] = (double)st->sram_reads * e->sram_read_pj +
-				    (double)st->sram_writes * e->sram_write_pj;
+	out->part_pj[ENERGY_OPS] = (double)st->fma * pe_fma_pj(&e->pe, st->prec) +
+				   (double)st->ew * pe_ew_pj(&e->pe, st->prec);
+	out->part_pj[ENERGY_SRAM] = (double)st->sram_reads * e->pe.sram_read_pj +
+				    (double)st->sram_writes * e->pe.sram_write_pj;
 	out->part_pj[ENERGY_FABRIC] = (double)st->wavelet_hops * e->wavelet_hop_pj;
 	out->part_pj[ENERGY_IO] =
 		(double)(st->io_in_bytes + st->io_out_bytes) * e->io_pj_per_byte;
@@ -60,9 +49,9 @@ double energy_window_power_w(const struct stats *st, const struct machine *m,
 	const struct stats_windows *w = &st->win;
 	if (i < 0 || i >= w->n || w->window_cycles == 0)
 		return 0;
-	double pj = w->fma[i] * fma_pj(e, st->prec) + w->ew[i] * ew_pj(e, st->prec) +
-		    w->sram_reads[i] * e->sram_read_pj +
-		    w->sram_writes[i] * e->sram_write_pj +
+	double pj = w->fma[i] * pe_fma_pj(&e->pe, st->prec) + w->ew[i] * pe_ew_pj(&e->pe, st->prec) +
+		    w->sram_reads[i] * e->pe.sram_read_pj +
+		    w->sram_writes[i] * e->pe.sram_write_pj +
 		    w->wavelet_hops[i] * e->wavelet_hop_pj +
 		    w->io_bytes[i] * e->io_pj_per_byte;
 	double sec = (double)w->window_cycles * machine_cycle_s(m);
@@ -76,7 +65,7 @@ double energy_full_load_w(const struct machine *m, enum pe_prec p)
 	struct pe_work w;
 	pe_gemv_work(&m->pe, p, 64, 64, &w);
 	cycles_t c = pe_work_cycles(&m->pe, p, &w);
-	double pj = pe_work_energy_pj(&m->energy, p, &w) / (double)c;
+	double pj = pe_work_energy_pj(&m->energy.pe, p, &w) / (double)c;
 	/* a wavelet in and out of every router each cycle: two hops */
 	pj += 2 * m->energy.wavelet_hop_pj;
 	double dyn_w = pj * 1e-12 * m->clock_ghz * 1e9 * (double)machine_pes(m);

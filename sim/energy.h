@@ -14,7 +14,7 @@
 #ifndef WAFERSIM_ENERGY_H
 #define WAFERSIM_ENERGY_H
 
-#include "sim/machine.h"
+#include "machine/machine.h"
 #include "sim/stats.h"
 
 enum energy_part { ENERGY_OPS = 0, ENERGY_SRAM, ENERGY_FABRIC, ENERGY_IO,

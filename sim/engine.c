@@ -35,7 +35,7 @@
 #include "cores/pe.h"
 #include "fabric/reserve.h"
 #include "fabric/timing.h"
-#include "sim/event.h"
+#include "ground/event.h"
 
 enum { EV_TRY = 0, EV_DONE, EV_OUT_FWD, EV_OUT_BWD, EV_ARRIVE };
 enum { TASK_NONE = 0, TASK_FWD, TASK_BWD, TASK_UPDATE };

@@ -43,6 +43,12 @@
  *
  * A simulation is a value: engine_run() allocates everything it needs,
  * touches no globals, and two can run at once on two threads.
+ *
+ * Layer 4, sim/ owns executing a plan: the engine, statistics, energy,
+ * reports and the SystemC top level; beside it gpu/ and traces/.  It may
+ * include every layer below (ground/ to compiler/) and gpu/, traces/ (same
+ * layer); never a layer above (docs/ARCHITECTURE.md, checked by
+ * tests/house/check_layers.py).
  */
 #ifndef WAFERSIM_ENGINE_H
 #define WAFERSIM_ENGINE_H
@@ -51,8 +57,8 @@
 
 #include "compiler/graph.h"
 #include "compiler/plan.h"
-#include "sim/diag.h"
-#include "sim/machine.h"
+#include "ground/diag.h"
+#include "machine/machine.h"
 #include "sim/stats.h"
 
 /* Samples a stage may hold at its input before its producers stall. */

@@ -1,6 +1,6 @@
 /* report.c: text and JSON reports of a run. See report.h. */
 #include "sim/report.h"
-#include "sim/json.h"
+#include "ground/json.h"
 #include "fabric/timing.h"
 
 #include <math.h>

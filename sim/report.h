@@ -17,10 +17,10 @@
 #include "compiler/plan.h"
 #include "sim/energy.h"
 #include "sim/engine.h"
-#include "sim/machine.h"
+#include "machine/machine.h"
 #include "sim/stats.h"
 
-/* GPU baseline figures, filled by the caller from sim/gpu.h (the report
+/* GPU baseline figures, filled by the caller from gpu/gpu.h (the report
  * does not depend on the GPU model).  Index: 0 eager, 1 graph-captured. */
 struct report_gpu {
 	int present;

@@ -1,6 +1,6 @@
 /* stats.c: simulation statistics. See stats.h. */
 #include "sim/stats.h"
-#include "sim/json.h"
+#include "ground/json.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -37,7 +37,7 @@
 
 #include "compiler/plan.h"
 #include "fabric/mesh.h"
-#include "sim/util.h"
+#include "ground/util.h"
 
 #define STATS_MAX_WINDOWS 256
 

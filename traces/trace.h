@@ -30,13 +30,18 @@
  * Heatmaps and the placement map are drawn in C (traces/trace_png.h): fast
  * and byte-identical.  gnuplot and Graphviz pictures are skipped (with a
  * note on stderr, never an error) if gnuplot is not installed.
+ *
+ * Layer 4, traces/ owns trace files and pictures drawn from a run's
+ * statistics and plan.  It may include every layer below; sim/ and gpu/
+ * (same layer); never a layer above (docs/ARCHITECTURE.md, checked by
+ * tests/house/check_layers.py).
  */
 #ifndef WAFERSIM_TRACE_H
 #define WAFERSIM_TRACE_H
 
 #include <stdint.h>
 
-#include "sim/diag.h"
+#include "ground/diag.h"
 #include "sim/report.h"
 
 struct trace_opts {

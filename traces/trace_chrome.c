@@ -30,7 +30,7 @@
 #include <string.h>
 
 #include "sim/stats.h"
-#include "sim/util.h"
+#include "ground/util.h"
 #include "traces/trace_int.h"
 
 enum {

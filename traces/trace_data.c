@@ -1,6 +1,6 @@
 /*
  * trace_data.c: the snapshot every picture is drawn from: built from a run,
- * saved as stats.json plus grid CSVs, loaded back (sim/json.h).
+ * saved as stats.json plus grid CSVs, loaded back (ground/json.h).
  */
 #include <errno.h>
 #include <math.h>
@@ -10,9 +10,9 @@
 
 #include "compiler/graph.h"
 #include "sim/energy.h"
-#include "sim/json.h"
+#include "ground/json.h"
 #include "sim/stats.h"
-#include "sim/util.h"
+#include "ground/util.h"
 #include "traces/trace_int.h"
 
 static const char *const dir_names[4] = {"east", "west", "south", "north"};

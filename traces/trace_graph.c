@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/util.h"
+#include "ground/util.h"
 #include "traces/trace_int.h"
 #include "traces/trace_png.h"
 

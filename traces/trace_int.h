@@ -20,7 +20,7 @@
 #include <stdio.h>
 
 #include "compiler/plan.h"
-#include "sim/diag.h"
+#include "ground/diag.h"
 #include "traces/trace.h"
 
 #define TRACE_FORMAT	     "wafersim-trace"

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/util.h"
+#include "ground/util.h"
 #include "traces/trace_int.h"
 
 static int open_out(struct outfile *o, const char *dir, const char *name,

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/util.h"
+#include "ground/util.h"
 
 void trace_canvas_init(struct trace_canvas *c, int w, int h,
 		       struct trace_rgb bg)

@@ -17,7 +17,7 @@
 
 #include <stdint.h>
 
-#include "sim/diag.h"
+#include "ground/diag.h"
 
 struct trace_rgb {
 	uint8_t r, g, b;

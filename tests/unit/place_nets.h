@@ -11,7 +11,7 @@
 #include "compiler/cost.h"
 #include "compiler/graph.h"
 #include "compiler/place.h"
-#include "sim/machine.h"
+#include "machine/machine.h"
 
 static inline int pn_input(struct graph *g, const char *name, int rank,
 			   const int64_t *dims)

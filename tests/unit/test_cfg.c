@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/machine.h"
-#include "sim/util.h"
+#include "machine/machine.h"
+#include "ground/util.h"
 #include "test_util.h"
 
 static const char base_yaml[] = "name: t\n"
@@ -215,7 +215,7 @@ static void test_dump_exact_reals(void)
 	char *one = dump_to_string(&a);
 	CU_ASSERT_EQUAL(machine_load_string("dump.yaml", one, &b, &d), 0);
 	CU_ASSERT_EQUAL(a.clock_ghz, b.clock_ghz);
-	CU_ASSERT_EQUAL(a.energy.fma_fp16_pj, b.energy.fma_fp16_pj);
+	CU_ASSERT_EQUAL(a.energy.pe.fma_fp16_pj, b.energy.pe.fma_fp16_pj);
 	CU_ASSERT_STRING_EQUAL(b.name, "odd \"name\"");
 	free(one);
 	diag_release(&d);

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "sim/util.h"
+#include "ground/util.h"
 #include "test_util.h"
 
 static const char *const commands[] = {"run", "compile", "place", "gpu",

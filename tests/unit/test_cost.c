@@ -11,7 +11,7 @@
 
 #include "compiler/cost.h"
 #include "compiler/graph.h"
-#include "sim/util.h"
+#include "ground/util.h"
 #include "test_util.h"
 
 /* Value of "key": in a JSON line (number or string), or NULL. */

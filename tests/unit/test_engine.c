@@ -13,8 +13,8 @@
 #include "sim/energy.h"
 #include "fabric/reserve.h"
 #include "sim/engine.h"
-#include "sim/event.h"
-#include "sim/machine.h"
+#include "ground/event.h"
+#include "machine/machine.h"
 #include "test_util.h"
 #include "tests/unit/test_engine_plans.h"
 

@@ -14,8 +14,8 @@
 #include "compiler/plan.h"
 #include "cores/pe.h"
 #include "sim/engine.h"
-#include "sim/machine.h"
-#include "sim/util.h"
+#include "machine/machine.h"
+#include "ground/util.h"
 
 static inline int64_t tp_cdiv(int64_t a, int64_t b)
 {

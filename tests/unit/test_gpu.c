@@ -5,10 +5,10 @@
 #include <string.h>
 
 #include "compiler/net_yaml.h"
-#include "sim/gpu.h"
-#include "sim/gpu_validate.h"
-#include "sim/json.h"
-#include "sim/util.h"
+#include "gpu/gpu.h"
+#include "gpu/gpu_validate.h"
+#include "ground/json.h"
+#include "ground/util.h"
 #include "test_util.h"
 
 static void load_ok(const char *name, struct gpu_spec *g)

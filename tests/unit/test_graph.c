@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "compiler/graph.h"
-#include "sim/util.h"
+#include "ground/util.h"
 #include "test_util.h"
 
 static int input(struct graph *g, const char *name, int rank,

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/json.h"
+#include "ground/json.h"
 #include "test_util.h"
 
 static int parse(const char *text, struct json_value *v, struct diag *d)

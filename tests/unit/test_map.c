@@ -8,7 +8,7 @@
 #include "compiler/map.h"
 #include "cores/pe.h"
 #include "place_nets.h"
-#include "sim/util.h"
+#include "ground/util.h"
 #include "test_util.h"
 
 /* x[K] -> dense(N) -> relu -> dropout -> dense(3) -> mse */

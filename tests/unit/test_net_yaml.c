@@ -10,7 +10,7 @@
 #include "compiler/cost.h"
 #include "compiler/graph.h"
 #include "compiler/net_yaml.h"
-#include "sim/util.h"
+#include "ground/util.h"
 #include "test_util.h"
 
 /* Load text as "t.yaml"; returns rc, graph released by the caller on 0. */

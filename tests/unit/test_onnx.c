@@ -11,7 +11,7 @@
 #include "compiler/graph.h"
 #include "compiler/onnx.h"
 #include "onnx.pb-c.h"
-#include "sim/util.h"
+#include "ground/util.h"
 #include "test_util.h"
 
 static const char *const zoo[] = {

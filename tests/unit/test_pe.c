@@ -1,6 +1,6 @@
 /* test_pe.c: the PE timing and energy rules (cores/pe.h). */
 #include "cores/pe.h"
-#include "sim/machine.h"
+#include "machine/machine.h"
 #include "test_util.h"
 
 static void test_pe_rules(void)
@@ -29,9 +29,9 @@ static void test_pe_rules(void)
 	CU_ASSERT_EQUAL(c.bound, PE_BOUND_SRAM_READ);
 	CU_ASSERT_EQUAL(c.total, 500);
 	double ops, sram;
-	pe_work_energy_split(&m.energy, PREC_MIXED, &w, &ops, &sram);
+	pe_work_energy_split(&m.energy.pe, PREC_MIXED, &w, &ops, &sram);
 	CU_ASSERT_DOUBLE_EQUAL(ops + sram,
-			       pe_work_energy_pj(&m.energy, PREC_MIXED, &w), 1e-9);
+			       pe_work_energy_pj(&m.energy.pe, PREC_MIXED, &w), 1e-9);
 	diag_release(&d);
 }
 

@@ -10,7 +10,7 @@
 #include "compiler/plan_io.h"
 #include "sim/engine.h"
 #include "place_nets.h"
-#include "sim/util.h"
+#include "ground/util.h"
 #include "test_util.h"
 
 static void test_table(void)
@@ -39,6 +39,7 @@ static void random_problem(uint64_t seed, struct place_problem *pp,
 {
 	uint64_t st = seed;
 	memset(pp, 0, sizeof(*pp));
+	pp->strategies = place_strategies(&pp->n_strategies);
 	pp->grid_w = 8 + (int32_t)(place_rand(&st) % 120);
 	pp->grid_h = 8 + (int32_t)(place_rand(&st) % 120);
 	pp->io_edges = EDGE_WEST | EDGE_EAST;

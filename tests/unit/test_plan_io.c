@@ -8,7 +8,7 @@
 
 #include "compiler/plan_io.h"
 #include "place_nets.h"
-#include "sim/util.h"
+#include "ground/util.h"
 #include "test_util.h"
 
 static char *plan_text(const struct plan *p, const struct graph *g)

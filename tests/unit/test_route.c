@@ -8,7 +8,7 @@
 
 #include "compiler/route.h"
 #include "place_nets.h"
-#include "sim/util.h"
+#include "ground/util.h"
 #include "test_util.h"
 
 static void test_paths_and_ports(void)

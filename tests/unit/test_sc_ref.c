@@ -19,7 +19,7 @@
 #include "fabric/timing.h"
 #include "fabric/traffic.h"
 #include "sim/engine.h"
-#include "sim/machine.h"
+#include "machine/machine.h"
 #include "sim/sc_ref.h"
 #include "sim/stats.h"
 #include "test_engine_plans.h"

@@ -1,5 +1,5 @@
 /*
- * test_sweep.c: design-space sweeps (sim/sweep.h, `wafersim sweep`,
+ * test_sweep.c: design-space sweeps (cli/sweep.h, `wafersim sweep`,
  * build/wafersim-mpi): list parsing and checking, point order, rows that
  * agree with a single engine run, --jobs 2 byte-identical to --jobs 1 (the
  * test that a simulation is a value), MPI ranks byte-identical to threads,
@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/sweep.h"
-#include "sim/util.h"
+#include "cli/sweep.h"
+#include "ground/util.h"
 #include "test_util.h"
 
 static int set(struct sweep_spec *s, const char *opt, const char *val)

@@ -1,7 +1,7 @@
 /* test_sync.c: shared weights in pipelined mode.  A stage holding a replica
  * of another stage's weights (graph.h param_owner) sends its weight
  * gradients to the owner once per step and gets the updated weights back
- * (plan ROUTE_GRAD_SYNC / ROUTE_WEIGHT_SYNC, compiler/place.c; engine:
+ * (plan ROUTE_GRAD_SYNC / ROUTE_WEIGHT_SYNC, compiler/plan_build.c; engine:
  * the owner's update waits for the gradients, the replica's for the
  * weights).  Uno on wse2 (its drug-descriptor and fingerprint encoders are
  * applied twice), p1b2 (no shared weights). */

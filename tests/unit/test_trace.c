@@ -2,7 +2,7 @@
  * test_trace.c: every trace picture rendered for a small case (a chain of
  * dense layers on mini64, simulated by the engine) and checked real: PNG
  * size from its header, not blank, the expected distinct colors (decoded
- * with libpng); the timeline JSON parsed with sim/json.h with every span
+ * with libpng); the timeline JSON parsed with ground/json.h with every span
  * inside the run; saved statistics re-rendered to identical pictures.
  */
 #include <math.h>
@@ -15,7 +15,7 @@
 #include "compiler/graph.h"
 #include "sim/energy.h"
 #include "sim/engine.h"
-#include "sim/json.h"
+#include "ground/json.h"
 #include "sim/report.h"
 #include "test_engine_plans.h"
 #include "test_util.h"

@@ -7,7 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sim/util.h"
+#include "ground/util.h"
 
 int tu_add_suite(const char *name, const struct tu_test *tests)
 {

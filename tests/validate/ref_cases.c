@@ -24,10 +24,10 @@
 #include "fabric/timing.h"
 #include "fabric/traffic.h"
 #include "sim/engine.h"
-#include "sim/machine.h"
+#include "machine/machine.h"
 #include "sim/sc_ref.h"
 #include "sim/stats.h"
-#include "sim/util.h"
+#include "ground/util.h"
 
 #include "../unit/test_engine_plans.h"
 

@@ -1,0 +1,71 @@
+/* cli.c: helpers shared by the commands. See cli.h. */
+#include "cli/cli.h"
+#include "ground/util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "wafersim %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(see 'wafersim %s --help')\n", cmd);
+	return EXIT_USAGE;
+}
+
+int cli_fail(struct diag *d, int rc)
+{
+	diag_print(d, stderr);
+	return rc == WS_EUSAGE ? EXIT_USAGE : EXIT_INPUT;
+}
+
+int cli_parse_long(const char *cmd, const char *opt, const char *val,
+		   long lo, long hi, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(val, &end, 10);
+	if (errno || !*val || *end || v < lo || v > hi) {
+		cli_usage_error(cmd, "'%s' must be an integer in [%ld, %ld], got '%s'",
+				opt, lo, hi, val);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int cli_parse_double(const char *cmd, const char *opt, const char *val,
+		     double lo, double hi, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(val, &end);
+	if (errno || !*val || *end || !(v >= lo && v <= hi)) {
+		cli_usage_error(cmd, "'%s' must be a number in [%g, %g], got '%s'",
+				opt, lo, hi, val);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+char **cli_list_models(const char *subdir, size_t *n)
+{
+	struct diag d;
+	diag_init(&d);
+	char **paths = ws_list_models(subdir, n, &d);
+	if (!paths)
+		diag_print(&d, stderr);
+	diag_release(&d);
+	return paths;
+}
+
+int cli_progress_ok(void)
+{
+	return isatty(2);
+}

@@ -1,0 +1,55 @@
+/*
+ * cli.h: what every `wafersim <command>` shares: exit codes, the command
+ * table's entry points, and small helpers for options and errors.
+ *
+ * Conventions: long options; `-o FILE` for an output file (written
+ * atomically); `--json` for machine-readable output on stdout; messages and
+ * progress on stderr (progress only when stderr is a terminal).
+ *
+ * Layer 5, cli/ owns the program: main, one file per command, their shared
+ * option parsing, the sweep drivers (threads and MPI).  It may include
+ * everything; never a layer above (docs/ARCHITECTURE.md, checked by
+ * tests/house/check_layers.py).
+ */
+#ifndef WAFERSIM_CLI_H
+#define WAFERSIM_CLI_H
+
+#include <stdio.h>
+
+#include "ground/diag.h"
+
+enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2 };
+
+/* Entry points, one file each: cli/cmd_<name>.c.  argv[0] is the command. */
+int cmd_run(int argc, char **argv);
+int cmd_compile(int argc, char **argv);
+int cmd_place(int argc, char **argv);
+int cmd_gpu(int argc, char **argv);
+int cmd_fabric(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_machine(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+
+/* Print "wafersim <cmd>: <message>" and a hint to --help; returns
+ * EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Print all diagnostics and return EXIT_INPUT (EXIT_USAGE for WS_EUSAGE). */
+int cli_fail(struct diag *d, int rc);
+
+/* Parse a positive integer option value; on error prints and returns -1. */
+int cli_parse_long(const char *cmd, const char *opt, const char *val,
+		   long lo, long hi, long *out);
+int cli_parse_double(const char *cmd, const char *opt, const char *val,
+		     double lo, double hi, double *out);
+
+/* ws_list_models() for a listing command: prints the error and returns
+ * NULL if the folder cannot be read. */
+char **cli_list_models(const char *subdir, size_t *n);
+
+/* True when progress may be shown (stderr is a terminal). */
+int cli_progress_ok(void);
+
+#endif

@@ -1,0 +1,353 @@
+/*
+ * cmd_compile.c: `wafersim compile NET`: read a network (zoo name, YAML or
+ * ONNX file), print its layers and what training and inference cost.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "compiler/cost.h"
+#include "compiler/dot.h"
+#include "compiler/graph.h"
+#include "ground/util.h"
+#include "ground/json.h"
+
+static const char compile_help[] =
+	"usage: wafersim compile NET [--batch B] [--optimizer "
+	"sgd|momentum|adam]\n"
+	"                            [--json] [--dot FILE]\n\n"
+	"Read a network and print, per layer: name, op, per-sample output "
+	"shape,\n"
+	"parameters, forward FLOPs and training FLOPs (forward + backward, "
+	"per\n"
+	"sample); then totals per sample and per batch.\n\n"
+	"  NET                 zoo name (models/nets/NAME.yaml), a .yaml file "
+	"or\n"
+	"                      an .onnx file (zoo ONNX: NAME.onnx)\n"
+	"  -b, --batch B       batch size for the per-batch totals (default: "
+	"the\n"
+	"                      network's, else 1)\n"
+	"  --optimizer NAME    sgd, momentum (default) or adam\n"
+	"  --json              machine-readable output on stdout\n"
+	"  --dot FILE          write the graph for Graphviz to FILE\n"
+	"  --list              the zoo (models/nets/): parameters, FLOPs, "
+	"batch\n"
+	"\nFLOPs count 2 per multiply-add; 'matrix' FLOPs are those PyTorch's\n"
+	"FLOP counter counts (dense, conv, matmul, attention).\n"
+	"\nexample: wafersim compile uno --batch 256\n";
+
+static void fmt_shape(char *buf, size_t n, const struct tensor *t)
+{
+	size_t k = snprintf(buf, n, "[");
+	for (int i = 0; i < t->rank && k < n; i++)
+		k += snprintf(buf + k, n - k, "%s%" PRId64, i ? "," : "",
+			      t->dims[i]);
+	if (k < n)
+		snprintf(buf + k, n - k, "]");
+}
+
+static int64_t layer_train_flops(const struct layer *l)
+{
+	int64_t s = 0;
+	for (int p = PASS_FWD; p <= PASS_BWD_WEIGHT; p++)
+		s += l->cost.mat_flops[p] + l->cost.ew_flops[p];
+	return s;
+}
+
+static void print_json(const struct graph *g, const struct cost_totals *t,
+		       int64_t batch)
+{
+	static const char *const pass[PASS_COUNT] = {"fwd", "bwd_data",
+						     "bwd_weight", "update"};
+	printf("{\"name\": ");
+	json_write_str(stdout, g->name);
+	printf(", \"source\": ");
+	json_write_str(stdout, g->source);
+	printf(", \"batch\": %" PRId64 ", \"optimizer\": \"%s\", "
+	       "\"param_dtype\": \"%s\",\n \"layers\": [\n",
+	       batch, optimizer_name(t->opt), dtype_name(g->param_dtype));
+	for (int i = 0; i < g->n_layers; i++) {
+		const struct layer *l = &g->layers[i];
+		const struct tensor *o = &g->tensors[l->out[0]];
+		printf("  {\"name\": ");
+		json_write_str(stdout, l->name);
+		printf(", \"op\": \"%s\", \"shape\": [", op_name(l->op));
+		for (int k = 0; k < o->rank; k++)
+			printf("%s%" PRId64, k ? ", " : "", o->dims[k]);
+		printf("], \"inputs\": [");
+		for (int k = 0; k < l->n_in; k++) {
+			printf("%s", k ? ", " : "");
+			json_write_str(stdout, g->tensors[l->in[k]].name);
+		}
+		printf("], \"params\": %" PRId64 ", \"shares\": ",
+		       l->cost.params);
+		if (l->param_owner != i)
+			json_write_str(stdout, g->layers[l->param_owner].name);
+		else
+			printf("null");
+		for (int p = 0; p < PASS_COUNT; p++)
+			printf(", \"mat_flops_%s\": %" PRId64
+			       ", \"ew_flops_%s\": %" PRId64,
+			       pass[p], l->cost.mat_flops[p], pass[p],
+			       l->cost.ew_flops[p]);
+		printf(", \"weight_bytes\": %" PRId64
+		       ", \"act_in_bytes\": %" PRId64
+		       ", \"act_out_bytes\": %" PRId64
+		       ", \"saved_bytes\": %" PRId64
+		       ", \"opt_state_bytes\": %" PRId64 "}%s\n",
+		       l->cost.weight_bytes, l->cost.act_in_bytes,
+		       l->cost.act_out_bytes, l->cost.saved_bytes,
+		       l->cost.opt_state_bytes, i + 1 < g->n_layers ? "," : "");
+	}
+	printf(" ],\n \"totals\": {\"layers\": %d, \"params\": %" PRId64
+	       ", \"buffers\": %" PRId64,
+	       g->n_layers, t->params, t->buffers);
+	for (int p = 0; p < PASS_COUNT; p++)
+		printf(", \"mat_flops_%s\": %" PRId64
+		       ", \"ew_flops_%s\": %" PRId64,
+		       pass[p], t->mat_flops[p], pass[p], t->ew_flops[p]);
+	printf(",\n  \"weight_bytes\": %" PRId64 ", \"grad_bytes\": %" PRId64
+	       ", \"opt_state_bytes\": %" PRId64 ", \"saved_bytes\": %" PRId64
+	       ", \"act_in_bytes\": %" PRId64 ", \"act_out_bytes\": %" PRId64
+	       ", \"input_bytes\": %" PRId64 ", \"output_bytes\": %" PRId64
+	       ",\n",
+	       t->weight_bytes, t->grad_bytes, t->opt_state_bytes,
+	       t->saved_bytes, t->act_in_bytes, t->act_out_bytes,
+	       t->input_bytes, t->output_bytes);
+	printf("  \"infer_flops_per_sample\": %" PRId64
+	       ", \"infer_mat_flops_per_sample\": %" PRId64
+	       ", \"train_flops_per_sample\": %" PRId64
+	       ", \"train_mat_flops_per_sample\": %" PRId64 ",\n",
+	       cost_infer_flops_per_sample(t),
+	       cost_infer_mat_flops_per_sample(t),
+	       cost_train_flops_per_sample(t),
+	       cost_train_mat_flops_per_sample(t));
+	printf("  \"infer_flops_per_batch\": %" PRId64
+	       ", \"infer_mat_flops_per_batch\": %" PRId64
+	       ", \"train_flops_per_batch\": %" PRId64
+	       ", \"train_mat_flops_per_batch\": %" PRId64
+	       ", \"train_memory_bytes\": %" PRId64 "}}\n",
+	       cost_infer_flops_per_batch(t, batch),
+	       cost_infer_mat_flops_per_batch(t, batch),
+	       cost_train_flops_per_batch(t, batch),
+	       cost_train_mat_flops_per_batch(t, batch),
+	       cost_train_memory_bytes(t, batch));
+}
+
+/* 12345678 -> "12.35 M" style, 4 significant digits. */
+static const char *human(char *buf, size_t n, double v, const char *unit)
+{
+	static const char *const pre[] = {"", "k", "M", "G", "T", "P", "E"};
+	int k = 0;
+	while (v >= 999.95 && k < 6) {
+		v /= 1000;
+		k++;
+	}
+	snprintf(buf, n, k ? "%.2f %s%s" : "%.0f %s%s", v, pre[k], unit);
+	return buf;
+}
+
+static void print_table(const struct graph *g, const struct cost_totals *t,
+			int64_t batch)
+{
+	char b1[32], b2[32], b3[32], shape[64];
+	int w = 4;
+	for (int i = 0; i < g->n_layers; i++) {
+		int n = (int)strlen(g->layers[i].name);
+		w = n > w ? n : w;
+	}
+	if (w > 40)
+		w = 40;
+	printf("network %s (%s): %d layers%s%s\n", g->name, g->source,
+	       g->n_layers, *g->description ? ", " : "", g->description);
+	printf("%-*s  %-13s %-18s %14s %14s %14s\n", w, "layer", "op", "output",
+	       "params", "fwd FLOPs", "train FLOPs");
+	for (int i = 0; i < g->n_layers; i++) {
+		const struct layer *l = &g->layers[i];
+		fmt_shape(shape, sizeof(shape), &g->tensors[l->out[0]]);
+		char params[40];
+		if (l->param_owner != i && op_has_params(l->op))
+			snprintf(params, sizeof(params), "(shared)");
+		else
+			snprintf(params, sizeof(params), "%" PRId64,
+				 l->cost.params);
+		printf("%-*s  %-13s %-18s %14s %14" PRId64 " %14" PRId64 "\n",
+		       w, l->name, op_name(l->op), shape, params,
+		       l->cost.mat_flops[PASS_FWD] + l->cost.ew_flops[PASS_FWD],
+		       layer_train_flops(l));
+	}
+	printf("\ntotals (per sample unless said; FLOPs 2 per multiply-add)\n");
+	printf("  parameters            %" PRId64 " (%s, %s weights)\n",
+	       t->params, human(b1, sizeof(b1), (double)t->weight_bytes, "B"),
+	       dtype_name(g->param_dtype));
+	if (t->buffers)
+		printf("  buffers               %" PRId64
+		       " (batch-norm running statistics, not trained)\n",
+		       t->buffers);
+	printf("  forward               %" PRId64 " FLOPs (matrix %" PRId64
+	       ", elementwise %" PRId64 ")\n",
+	       cost_infer_flops_per_sample(t), t->mat_flops[PASS_FWD],
+	       t->ew_flops[PASS_FWD]);
+	printf("  backward to data      %" PRId64 " FLOPs (matrix %" PRId64
+	       ")\n",
+	       t->mat_flops[PASS_BWD_DATA] + t->ew_flops[PASS_BWD_DATA],
+	       t->mat_flops[PASS_BWD_DATA]);
+	printf("  backward to weights   %" PRId64 " FLOPs (matrix %" PRId64
+	       ")\n",
+	       t->mat_flops[PASS_BWD_WEIGHT] + t->ew_flops[PASS_BWD_WEIGHT],
+	       t->mat_flops[PASS_BWD_WEIGHT]);
+	printf("  training (fwd+bwd)    %" PRId64 " FLOPs (matrix %" PRId64
+	       ")\n",
+	       cost_train_flops_per_sample(t),
+	       cost_train_mat_flops_per_sample(t));
+	printf("  optimizer update      %" PRId64
+	       " FLOPs per step (%s), state %s\n",
+	       t->ew_flops[PASS_UPDATE], optimizer_name(t->opt),
+	       human(b1, sizeof(b1), (double)t->opt_state_bytes, "B"));
+	printf("  activations           %s written, %s kept for backward\n",
+	       human(b1, sizeof(b1), (double)t->act_out_bytes, "B"),
+	       human(b2, sizeof(b2), (double)t->saved_bytes, "B"));
+	printf("per batch of %" PRId64 "\n", batch);
+	printf("  inference             %s (matrix %s)\n",
+	       human(b1, sizeof(b1),
+		     (double)cost_infer_flops_per_batch(t, batch), "FLOP"),
+	       human(b2, sizeof(b2),
+		     (double)cost_infer_mat_flops_per_batch(t, batch), "FLOP"));
+	printf("  training step         %s (matrix %s), memory %s\n",
+	       human(b1, sizeof(b1),
+		     (double)cost_train_flops_per_batch(t, batch), "FLOP"),
+	       human(b2, sizeof(b2),
+		     (double)cost_train_mat_flops_per_batch(t, batch), "FLOP"),
+	       human(b3, sizeof(b3), (double)cost_train_memory_bytes(t, batch),
+		     "B"));
+	if (g->dataset_samples)
+		printf("  epoch                 %" PRId64
+		       " samples, %s training\n",
+		       g->dataset_samples,
+		       human(b1, sizeof(b1),
+			     (double)cost_train_flops_per_sample(t) *
+				     (double)g->dataset_samples,
+			     "FLOP"));
+}
+
+/* The zoo: every .yaml file in models/nets/, sorted by name. */
+static int compile_list(void)
+{
+	size_t n;
+	char **paths = cli_list_models("nets", &n);
+	if (!paths)
+		return EXIT_INPUT;
+	int rc = EXIT_OK;
+	printf("%-14s %12s %14s %16s %6s  %s\n", "name", "params",
+	       "fwd FLOP/smp", "train FLOP/smp", "batch", "description");
+	for (size_t i = 0; i < n; i++) {
+		const char *path = paths[i];
+		struct graph g;
+		struct diag d;
+		diag_init(&d);
+		if (graph_load(path, OPT_MOMENTUM, &g, &d) == 0) {
+			struct cost_totals t;
+			char b1[32], b2[32];
+			cost_totals(&g, &t);
+			printf("%-14s %12" PRId64 " %14s %16s %6" PRId64
+			       "  %s\n",
+			       g.name, t.params,
+			       human(b1, sizeof(b1),
+				     (double)cost_infer_flops_per_sample(&t),
+				     ""),
+			       human(b2, sizeof(b2),
+				     (double)cost_train_flops_per_sample(&t),
+				     ""),
+			       g.default_batch, g.description);
+			graph_release(&g);
+		} else {
+			diag_print(&d, stderr);
+			rc = EXIT_INPUT;
+		}
+		diag_release(&d);
+	}
+	ws_free_list(paths);
+	return rc;
+}
+
+int cmd_compile(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"batch", required_argument, NULL, 'b'},
+		{"optimizer", required_argument, NULL, 'O'},
+		{"json", no_argument, NULL, 'j'},
+		{"dot", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{"list", no_argument, NULL, 'l'},
+		{0, 0, 0, 0},
+	};
+	long batch = 0;
+	int json = 0, opt = OPT_MOMENTUM;
+	const char *dot = NULL;
+	optind = 1;
+	for (int c; (c = getopt_long(argc, argv, "b:h", opts, NULL)) != -1;) {
+		switch (c) {
+		case 'b':
+			if (cli_parse_long("compile", "--batch", optarg, 1,
+					   1L << 30, &batch))
+				return EXIT_USAGE;
+			break;
+		case 'O':
+			opt = optimizer_parse(optarg);
+			if (opt < 0)
+				return cli_usage_error(
+					"compile",
+					"'--optimizer' must be sgd, momentum "
+					"or adam, got '%s'",
+					optarg);
+			break;
+		case 'j': json = 1; break;
+		case 'd': dot = optarg; break;
+		case 'h': fputs(compile_help, stdout); return EXIT_OK;
+		case 'l': return compile_list();
+		default: return cli_usage_error("compile", "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("compile",
+				       "expected one network, got %d",
+				       argc - optind);
+	struct diag d;
+	diag_init(&d);
+	struct graph g;
+	int rc = graph_load(argv[optind], (enum optimizer)opt, &g, &d);
+	if (rc) {
+		int e = cli_fail(&d, rc);
+		diag_release(&d);
+		return e;
+	}
+	if (!batch)
+		batch = g.default_batch ? g.default_batch : 1;
+	struct cost_totals t;
+	cost_totals(&g, &t);
+	if (dot) {
+		struct outfile of;
+		rc = outfile_open(&of, dot, &d);
+		if (!rc) {
+			dot_write(&g, of.f);
+			rc = outfile_commit(&of, &d);
+			if (rc)
+				outfile_abort(&of);
+		}
+		if (rc) {
+			graph_release(&g);
+			int e = cli_fail(&d, rc);
+			diag_release(&d);
+			return e;
+		}
+	}
+	if (json)
+		print_json(&g, &t, batch);
+	else
+		print_table(&g, &t, batch);
+	graph_release(&g);
+	diag_release(&d);
+	return EXIT_OK;
+}

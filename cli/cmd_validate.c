@@ -1,0 +1,128 @@
+/*
+ * cmd_validate.c: `wafersim validate WHAT ...`: models against measurements
+ * and theory.  Each subject is one entry of the table below; add yours
+ * (fabric, ref, ...) as a function `static int validate_<what>(argc, argv)`
+ * where argv[0] is the subject name, and a row in `subjects`.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "gpu/gpu.h"
+#include "gpu/gpu_validate.h"
+#include "ground/util.h"
+
+static const char gpu_help[] =
+	"usage: wafersim validate gpu [FILE.jsonl] [--gpu NAME|FILE]\n"
+	"                             [--graphs FILE.jsonl]\n\n"
+	"Predicts every row of a measurement file (the format of\n"
+	"models/measured/h100/train.jsonl, written by tools/measure_gpu.py)\n"
+	"and prints predicted against measured training time, inference time\n"
+	"and training energy, each row's error, and the median and worst.\n"
+	"Rows naming networks that are not in the zoo are listed, not hidden.\n\n"
+	"  FILE.jsonl        measurements (default: the project's H100 file,\n"
+	"                    models/measured/h100/train.jsonl, checked against\n"
+	"                    --gpu h100 together with its graphs.jsonl)\n"
+	"  --gpu NAME|FILE   the GPU the file was measured on (default h100)\n"
+	"  --graphs FILE     captured-graph measurements (graphs.jsonl format)\n"
+	"  --quiet           print only the summary lines\n"
+	"\nexit status 0 when every row could be compared, 1 otherwise.\n";
+
+static int validate_gpu(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"gpu", required_argument, NULL, 'g'},
+		{"graphs", required_argument, NULL, 'G'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *gpu_name = "h100", *graphs = NULL;
+	char *def_train = NULL, *def_graphs = NULL;
+	int c, quiet = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'g': gpu_name = optarg; break;
+		case 'G': graphs = optarg; break;
+		case 'q': quiet = 1; break;
+		case 'h': fputs(gpu_help, stdout); return EXIT_OK;
+		default: return cli_usage_error("validate gpu", "bad option");
+		}
+	}
+	if (argc - optind > 1)
+		return cli_usage_error("validate gpu", "expected at most one "
+				       "measurement file");
+	const char *train = optind < argc ? argv[optind] : NULL;
+	if (!train) {
+		char *home = ws_data_dir();
+		def_train = xasprintf("%s/models/measured/h100/train.jsonl", home);
+		if (!graphs)
+			def_graphs = xasprintf("%s/models/measured/h100/"
+					       "graphs.jsonl", home);
+		free(home);
+		train = def_train;
+		graphs = graphs ? graphs : def_graphs;
+	}
+	struct diag d;
+	diag_init(&d);
+	struct gpu_spec g;
+	int rc = gpu_load(gpu_name, &g, &d), skipped = 0;
+	const char *files[2] = {train, graphs};
+	for (int i = 0; rc == 0 && i < 2; i++) {
+		if (!files[i])
+			continue;
+		struct gpu_val v;
+		rc = gpu_validate_file(&g, files[i], &v, &d);
+		if (rc)
+			break;
+		gpu_val_print(&v, stdout, !quiet);
+		skipped += v.n_skipped;
+		fputc('\n', stdout);
+		gpu_val_release(&v);
+	}
+	free(def_train);
+	free(def_graphs);
+	int ex = rc ? cli_fail(&d, rc) : skipped ? EXIT_INPUT : EXIT_OK;
+	diag_release(&d);
+	return ex;
+}
+
+/* Subjects of `wafersim validate`: add a row for yours. */
+static const struct subject {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} subjects[] = {
+	{"gpu", validate_gpu,
+	 "GPU baseline against measured GPU time and energy"},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: wafersim validate SUBJECT [options]\n"
+		     "       wafersim validate SUBJECT --help\n\nsubjects:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(subjects); i++)
+		fprintf(out, "  %-8s %s\n", subjects[i].name,
+			subjects[i].summary);
+}
+
+int cmd_validate(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(subjects); i++)
+		if (!strcmp(argv[1], subjects[i].name))
+			return subjects[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "wafersim validate: unknown subject '%s'\n\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

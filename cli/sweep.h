@@ -1,0 +1,163 @@
+/*
+ * sweep.h: design-space sweeps: the cross product of networks, machines,
+ * placement strategies, batch sizes and data types, each point one engine
+ * run (training step), as rows of a CSV and a summary (best strategy per
+ * network x machine).
+ *
+ *   spec (lists of names) --sweep_prepare--> struct sweep (inputs loaded
+ *   and checked once, read-only afterwards)
+ *   point i --sweep_point--> struct sweep_result (a plain value)
+ *   results[0 .. n) --sweep_write_csv / sweep_write_summary--> output
+ *
+ * Points are numbered in a fixed order: network, then machine, strategy,
+ * batch, dtype (the last varies fastest), as the lists were given.  A
+ * point's result depends only on its index and the spec, never on which
+ * thread or process ran it or when: so `--jobs N` and the MPI driver
+ * (cli/mpi_sweep.c) write the same bytes.  This is what "a simulation is a
+ * value" buys.  The annealer's wall-clock cap is disabled in sweeps
+ * (sweep_point sets a budget no run reaches), since a capped anneal would
+ * depend on the load of the machine.
+ *
+ * Thread safety: sweep_point() only reads the struct sweep; every plan,
+ * statistic and GPU estimate it makes is its own.  sweep_run() runs the
+ * points on `jobs` pthreads (work taken from a shared counter; each result
+ * lands at its own index).
+ */
+#ifndef WAFERSIM_SWEEP_H
+#define WAFERSIM_SWEEP_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "compiler/graph.h"
+#include "compiler/plan.h"
+#include "ground/diag.h"
+#include "gpu/gpu.h"
+#include "machine/machine.h"
+
+/* What to sweep: lists as given on the command line (heap copies). */
+struct sweep_spec {
+	char **nets;
+	int n_nets;
+	char **machines;
+	int n_machines;
+	char **strategies;
+	int n_strategies;
+	int64_t *batches;
+	int n_batches;
+	enum pe_prec *dtypes; /* default: PREC_MIXED only */
+	int n_dtypes;
+	char *gpu;	      /* GPU preset or file for speedups, or NULL */
+	int steps;	      /* training steps simulated; 0: engine default */
+};
+
+void sweep_spec_init(struct sweep_spec *s);
+void sweep_spec_release(struct sweep_spec *s);
+
+/*
+ * Parse a comma-separated list `val` of option `opt` ("--nets",
+ * "--machines", "--strategies", "--batch", "--dtype") into the spec,
+ * replacing an earlier one.  Names are only split here (they are checked by
+ * sweep_prepare); batches must be integers in [1, 1048576], dtypes mixed or
+ * fp32.  An empty list or an empty item is an error.  0 or WS_EINPUT (with
+ * a message in d).
+ */
+int sweep_spec_set(struct sweep_spec *s, const char *opt, const char *val,
+		   struct diag *d);
+
+/* The loaded, checked inputs of a sweep.  Read-only once prepared. */
+struct sweep {
+	struct sweep_spec spec;	 /* owned copy */
+	struct graph *graphs;	 /* [n_nets], momentum optimizer */
+	struct machine *machines; /* [n_machines] */
+	struct gpu_spec gpu;	 /* valid when spec.gpu */
+	int64_t n_points;
+};
+
+/*
+ * Check and load everything a sweep needs, before anything runs: every
+ * list non-empty, every network, machine and GPU loads, every strategy
+ * exists (place_find_strategy).  Collects all problems into d; returns 0 or
+ * WS_EINPUT (then `sw` needs no release).  `spec` is copied.
+ */
+int sweep_prepare(const struct sweep_spec *spec, struct sweep *sw,
+		  struct diag *d);
+void sweep_release(struct sweep *sw);
+
+/* One point's figures.  A plain value with fixed-size text, zeroed before
+ * it is filled (so it can be sent between processes as bytes). */
+struct sweep_result {
+	int64_t index;
+	int ok;			 /* 0: the point could not be planned or run */
+	char error[256];	 /* why, when !ok (first message) */
+	int net, machine, strategy, batch, dtype; /* indices into the spec */
+	int64_t batch_samples;	 /* the batch as run */
+	char mode[16];		 /* pipelined or streaming */
+	double step_s;		 /* steady training step */
+	double samples_per_s;
+	double step_j;		 /* energy per step */
+	double power_w;		 /* average power over the step */
+	char limit[16];		 /* what limits the run (stats_limit_name) */
+	char bottleneck[128];	 /* report_bottleneck() */
+	int64_t pes_used, pes_total;
+	int gpu;		 /* GPU figures present */
+	double gpu_step_s;	 /* eager, same batch and dtype, one GPU */
+	double speedup;		 /* gpu_step_s / step_s */
+};
+
+/* Coordinates of point i (order above). */
+void sweep_point_coords(const struct sweep *sw, int64_t i, int *net,
+			int *machine, int *strategy, int *batch, int *dtype);
+
+/* Run point i (0 <= i < n_points) and fill r.  Never fails as a whole: a
+ * point that cannot be planned or simulated gets ok = 0 and its error. */
+void sweep_point(const struct sweep *sw, int64_t i, struct sweep_result *r);
+
+/* Run every point on `jobs` threads (>= 1); results[n_points].  If
+ * `progress` is not NULL it is called (under a lock, from the worker
+ * threads) after each point with the count done. */
+int sweep_run(const struct sweep *sw, int jobs, struct sweep_result *results,
+	      void (*progress)(void *ctx, int64_t done, int64_t total),
+	      void *ctx);
+/* The same for one share of the points: those with i % n_shares == share
+ * (static round-robin, as the MPI driver splits them); other slots of
+ * `results` are left alone.  `progress` counts this share's points. */
+int sweep_run_share(const struct sweep *sw, int share, int n_shares, int jobs,
+		    struct sweep_result *results,
+		    void (*progress)(void *ctx, int64_t done, int64_t total),
+		    void *ctx);
+/* Points in share `share` of `n_shares`. */
+int64_t sweep_share_points(const struct sweep *sw, int share, int n_shares);
+
+/* The CSV: a header line, then one row per point in index order.  Doubles
+ * exact (fmt_double_exact); text quoted when it holds a comma or quote. */
+void sweep_write_csv(const struct sweep *sw, const struct sweep_result *res,
+		     FILE *out);
+/* Summary table: per network x machine (and batch, dtype) the best
+ * strategy by samples/s, with its step time and energy, and failed points
+ * counted. */
+void sweep_write_summary(const struct sweep *sw,
+			 const struct sweep_result *res, FILE *out);
+/* The same as JSON: {"points": [...], "best": [...]} (deterministic). */
+void sweep_write_json(const struct sweep *sw, const struct sweep_result *res,
+		      FILE *out);
+
+/* ---- the command (cli/cmd_sweep.c; linked into build/wafersim and
+ * build/wafersim-mpi, not into the library) ---------------------------- */
+
+/* How the points are spread over processes.  NULL (or size 1): all here. */
+struct sweep_exec {
+	int rank, size;	/* this process runs the share `rank` of `size` */
+	/* after this process ran its share: make `results` complete on rank
+	 * 0 (the MPI gather); 0 or nonzero on failure */
+	int (*gather)(const struct sweep *sw, struct sweep_result *results,
+		      void *ctx);
+	void *ctx;
+};
+
+/* `wafersim sweep` with argv[0] the command name.  Every process parses
+ * and checks the same lists; only rank 0 prints messages and writes the
+ * CSV and the summary.  Returns the exit code (cli.h). */
+int sweep_command(int argc, char **argv, const struct sweep_exec *x);
+
+#endif

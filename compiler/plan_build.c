@@ -1,0 +1,529 @@
+/*
+ * plan_build.c: from a graph and a machine to a plan: the strategy table,
+ * sizing of the stages, the choice of execution mode, placement by a
+ * strategy, routing and the final check.  See place.h.
+ */
+#include "compiler/place.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/map.h"
+#include "compiler/route.h"
+#include "ground/util.h"
+
+/* ---- strategy table (generated list, see Makefile) ----------------------- */
+
+#define STRATEGY(n) extern const struct place_strategy place_strategy_##n;
+#include "strategies.h"
+#undef STRATEGY
+
+static const struct place_strategy *const strategy_table[] = {
+#define STRATEGY(n) &place_strategy_##n,
+#include "strategies.h"
+#undef STRATEGY
+};
+
+const struct place_strategy *const *place_strategies(int *n)
+{
+	*n = (int)ARRAY_SIZE(strategy_table);
+	return strategy_table;
+}
+
+const struct place_strategy *place_find_strategy(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(strategy_table); i++)
+		if (name && strcmp(strategy_table[i]->name, name) == 0)
+			return strategy_table[i];
+	return NULL;
+}
+
+/* ---- plan_build ------------------------------------------------------------
+ */
+
+void plan_opts_init(struct plan_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->mode = MODE_AUTO;
+	o->prec = PREC_MIXED;
+	o->opt = OPT_MOMENTUM;
+	o->seed = 1;
+}
+
+struct build_ctx {
+	struct map_ctx mc;
+	struct plan_stage *stages;
+};
+
+static double cb_cycles(const void *ctx, int i, int32_t w, int32_t h)
+{
+	const struct build_ctx *b = ctx;
+	return (double)map_cycles(&b->mc, &b->stages[i], w, h);
+}
+
+static int cb_fits(const void *ctx, int i, int32_t w, int32_t h)
+{
+	const struct build_ctx *b = ctx;
+	return map_fits(&b->mc, &b->stages[i], w, h);
+}
+
+/* Smallest PE count whose stage time is within 10% of the best found at
+ * the largest useful size: beyond it PEs buy nothing. */
+static int64_t useful_pes(const struct build_ctx *b, int i, int32_t mw,
+			  int32_t mh, int64_t min_pes)
+{
+	const struct plan_stage *s = &b->stages[i];
+	int64_t maxp = (int64_t)mw * mh;
+	double best = INFINITY;
+	int64_t bestp = maxp;
+	struct {
+		int64_t p;
+		double t;
+	} probe[64];
+	int np = 0;
+	for (int64_t p = maxp; p >= min_pes && np < 64; p = p * 2 / 3) {
+		int32_t w = (int32_t)sqrt((double)p * mw / mh);
+		if (w < 1)
+			w = 1;
+		if (w > mw)
+			w = mw;
+		int64_t h = (p + w - 1) / w;
+		if (h > mh)
+			h = mh;
+		double t = (double)map_cycles(&b->mc, s, w, (int32_t)h);
+		probe[np].p = (int64_t)w * h;
+		probe[np++].t = t;
+		if (t < best)
+			best = t;
+		if (p < 2)
+			break;
+	}
+	for (int k = 0; k < np; k++)
+		if (probe[k].t <= 1.1 * best && probe[k].p < bestp)
+			bestp = probe[k].p;
+	return bestp > min_pes ? bestp : min_pes;
+}
+
+/* Stage time of item i on about `pes` PEs of its preferred aspect. */
+static double size_cycles(const struct build_ctx *b,
+			  const struct place_item *it, int i, int64_t pes)
+{
+	int32_t w = (int32_t)llround(sqrt((double)pes * it->aspect));
+	if (w < 1)
+		w = 1;
+	if (w > it->max_w)
+		w = it->max_w;
+	if (w > pes)
+		w = (int32_t)pes;
+	int64_t h = (pes + w - 1) / w;
+	if (h > it->max_h)
+		h = it->max_h;
+	return (double)map_cycles(&b->mc, &b->stages[i], w, (int32_t)h);
+}
+
+/* Fewest PEs (>= min, <= cap) on which item i runs within t cycles. */
+static int64_t pes_for(const struct build_ctx *b, const struct place_item *it,
+		       int i, int64_t cap, double t)
+{
+	int64_t lo = it->min_pes, hi = cap;
+	if (size_cycles(b, it, i, lo) <= t)
+		return lo;
+	if (size_cycles(b, it, i, hi) > t)
+		return hi;
+	while (hi - lo > 1 && hi - lo > lo / 64) {
+		int64_t mid = lo + (hi - lo) / 2;
+		if (size_cycles(b, it, i, mid) <= t)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return hi;
+}
+
+static void set_mode_ctx(struct build_ctx *b, struct plan *p,
+			 enum exec_mode mode, const struct map_edge *edges,
+			 int n_edges)
+{
+	b->mc.mode = mode;
+	p->mode = mode;
+	map_in_flight(p, edges, n_edges, mode);
+	int64_t act = 0;
+	for (int i = 0; i < p->n_stages; i++)
+		act += map_saved_bytes(&b->mc, &p->stages[i]);
+	b->mc.stream_act_bytes = act * p->batch;
+}
+
+static void fmt_bytes(char *buf, size_t n, double v)
+{
+	const char *u[] = {"B", "KB", "MB", "GB", "TB"};
+	int k = 0;
+	while (v >= 1024 && k < 4) {
+		v /= 1024;
+		k++;
+	}
+	snprintf(buf, n, k ? "%.1f %s" : "%.0f %s", v, u[k]);
+}
+
+/*
+ * Shared weights, pipelined: a stage applying a layer whose weights another
+ * stage owns (graph.h param_owner) holds a replica (map.c).  Once per step
+ * the replica's gradients (fp32) go to the owner's stage, which sums them
+ * into its own before its update, and the updated weights (fp16 in mixed
+ * or fp16 precision, fp32 otherwise) come back before the replica's next
+ * forward: one ROUTE_GRAD_SYNC and one ROUTE_WEIGHT_SYNC per (replica
+ * stage, owner stage) pair, bytes summed over the pair's shared layers.
+ * Paths as for sample routes: the source's output port to the input port
+ * of the destination nearest to it.  Colors are assigned after the sample
+ * routes, so those keep theirs.
+ */
+static int add_sync_routes(struct plan *p, const struct graph *g,
+			   const struct machine *m, struct diag *d)
+{
+	if (p->mode != MODE_PIPELINED || !g)
+		return 0;
+	int *stage_of = xmalloc(sizeof(int) * (size_t)(g->n_layers + 1));
+	for (int l = 0; l < g->n_layers; l++)
+		stage_of[l] = -1;
+	for (int i = 0; i < p->n_stages; i++)
+		for (int k = 0; k < p->stages[i].n_layers; k++) {
+			int l = p->stages[i].layers[k];
+			if (l >= 0 && l < g->n_layers)
+				stage_of[l] = i;
+		}
+	int64_t wb = p->prec == PREC_FP32 ? 4 : 2;
+	int added = 0;
+	for (int i = 0; i < p->n_stages; i++) {
+		/* owners in order of their stage, each pair once */
+		for (int o = 0; o < p->n_stages; o++) {
+			if (o == i)
+				continue;
+			int64_t params = 0;
+			for (int k = 0; k < p->stages[i].n_layers; k++) {
+				int l = p->stages[i].layers[k];
+				if (l < 0 || l >= g->n_layers)
+					continue;
+				int ow = g->layers[l].param_owner;
+				if (ow < 0 || ow == l || ow >= g->n_layers ||
+				    stage_of[ow] != o)
+					continue;
+				params += g->layers[ow].cost.params;
+			}
+			if (params <= 0)
+				continue;
+			for (int dir = 0; dir < 2; dir++) {
+				const struct plan_stage *src =
+					&p->stages[dir ? o : i];
+				const struct plan_stage *dst =
+					&p->stages[dir ? i : o];
+				p->routes = xrealloc(
+					p->routes, sizeof(*p->routes) *
+							   (size_t)(p->n_routes + 1));
+				struct plan_route *r = &p->routes[p->n_routes++];
+				memset(r, 0, sizeof(*r));
+				r->src_stage = dir ? o : i;
+				r->dst_stage = dir ? i : o;
+				r->color = -1;
+				r->multicast_group = -1;
+				r->tensor = -1;
+				r->kind = dir ? ROUTE_WEIGHT_SYNC
+					      : ROUTE_GRAD_SYNC;
+				r->pass = dir ? PASS_UPDATE : PASS_BWD_WEIGHT;
+				r->bytes_per_step = params * (dir ? wb : 4);
+				struct plan_point a = route_out_port(src);
+				r->n_points = route_path(
+					a, route_in_port(dst, a), &r->points);
+				added++;
+			}
+		}
+	}
+	free(stage_of);
+	return added ? route_assign_colors(p, m, NULL, d) : 0;
+}
+
+int plan_build(const struct graph *g, const struct machine *m,
+	       const struct plan_opts *o, struct plan *p, struct diag *d)
+{
+	double t0 = wall_seconds();
+	struct plan_opts def;
+	if (!o) {
+		plan_opts_init(&def);
+		o = &def;
+	}
+	plan_release(p);
+	const char *sname = o->strategy ? o->strategy : PLACE_DEFAULT_STRATEGY;
+	const struct place_strategy *strat = place_find_strategy(sname);
+	if (!strat) {
+		char names[256] = "";
+		int n;
+		const struct place_strategy *const *all = place_strategies(&n);
+		for (int i = 0; i < n; i++) {
+			strncat(names, i ? ", " : "",
+				sizeof(names) - strlen(names) - 1);
+			strncat(names, all[i]->name,
+				sizeof(names) - strlen(names) - 1);
+		}
+		diag_add(d, NULL, 0, 0,
+			 "place: 'strategy' must be one of %s, got '%s'", names,
+			 sname);
+		return WS_EINPUT;
+	}
+	if (m->fabric.colors <= PLAN_KERNEL_COLORS) {
+		diag_add(
+			d, NULL, 0, 0,
+			"place: machine '%s' 'fabric.colors' must be more than "
+			"the %d kernel colors, got %lld",
+			m->name, PLAN_KERNEL_COLORS,
+			(long long)m->fabric.colors);
+		return WS_EINPUT;
+	}
+	p->network = xstrdup(g->name ? g->name : "?");
+	p->machine = xstrdup(m->name);
+	p->strategy = xstrdup(strat->name);
+	p->prec = o->prec;
+	p->opt = o->opt;
+	p->seed = o->seed;
+	p->batch = o->batch > 0		  ? o->batch
+		   : g->default_batch > 0 ? g->default_batch
+					  : 32;
+	p->grid_w = m->width;
+	p->grid_h = m->height;
+
+	struct map_edge *edges = NULL;
+	int n_edges = 0;
+	int rc = map_stages(g, o->prec, p, &edges, &n_edges, d);
+	if (rc)
+		return rc;
+	int n = p->n_stages;
+	struct build_ctx b = {
+		{g, m, o->prec, o->opt, MODE_PIPELINED, p->batch, 0},
+		p->stages};
+	int64_t grid = machine_pes(m);
+	double fill = o->fill > 0 && o->fill <= 1 ? o->fill : 0.9;
+	int64_t budget = (int64_t)(fill * (double)grid);
+
+	/* -- can it run pipelined? -- */
+	set_mode_ctx(&b, p, MODE_PIPELINED, edges, n_edges);
+	struct place_item *items = xcalloc((size_t)n, sizeof(*items));
+	int64_t sum_min = 0;
+	int nowhere = -1;
+	int64_t biggest = 0;
+	int bigi = 0;
+	for (int i = 0; i < n; i++) {
+		int32_t w, h;
+		int64_t mp = map_min_pes(&b.mc, &p->stages[i], &w, &h);
+		p->stages[i].min_pes = mp;
+		items[i].min_pes = mp;
+		if (!mp && nowhere < 0)
+			nowhere = i;
+		sum_min += mp;
+		if (mp > biggest) {
+			biggest = mp;
+			bigi = i;
+		}
+	}
+	int64_t state = 0;
+	for (int i = 0; i < n; i++)
+		state += map_state_bytes(&b.mc, &p->stages[i]);
+	char sb[32];
+	fmt_bytes(sb, sizeof sb, (double)state);
+	int pipe_ok = nowhere < 0 && sum_min <= budget;
+	char why_not[256] = "";
+	if (nowhere >= 0) {
+		struct plan_stage tmp = p->stages[nowhere];
+		tmp.r = (struct rect){0, 0, (int32_t)m->width,
+				      (int32_t)m->height};
+		map_kernel(&b.mc, &tmp);
+		char need[32];
+		fmt_bytes(need, sizeof need, (double)tmp.sram.total);
+		snprintf(why_not, sizeof why_not,
+			 "stage '%s' needs %s per PE even on the whole "
+			 "%lldx%lld "
+			 "grid (SRAM %lld B)",
+			 p->stages[nowhere].name, need, (long long)m->width,
+			 (long long)m->height, (long long)m->pe.sram_bytes);
+	} else if (!pipe_ok) {
+		snprintf(why_not, sizeof why_not,
+			 "%d stages need at least %lld PEs (training state %s, "
+			 "activations for up to %lld samples in flight), more "
+			 "than %.0f%% of the %lld PEs; largest '%s' needs %lld",
+			 n, (long long)sum_min, sb,
+			 (long long)p->samples_in_flight, fill * 100,
+			 (long long)grid, p->stages[bigi].name,
+			 (long long)biggest);
+	}
+	if (o->mode == MODE_PIPELINED && !pipe_ok) {
+		diag_add(d, NULL, 0, 0,
+			 "place: pipelined mode does not fit '%s' on '%s': %s",
+			 p->network, m->name, why_not);
+		rc = WS_EINPUT;
+		goto out;
+	}
+	enum exec_mode mode = o->mode == MODE_STREAMING || !pipe_ok
+				      ? MODE_STREAMING
+				      : MODE_PIPELINED;
+	if (mode == MODE_STREAMING) {
+		set_mode_ctx(&b, p, MODE_STREAMING, edges, n_edges);
+		for (int i = 0; i < n; i++) {
+			struct plan_stage *s = &p->stages[i];
+			s->r = (struct rect){0, 0, (int32_t)m->width,
+					     (int32_t)m->height};
+			map_kernel(&b.mc, s);
+			s->min_pes = grid;
+			if (s->sram.total > m->pe.sram_bytes) {
+				char ab[32];
+				fmt_bytes(ab, sizeof ab,
+					  (double)b.mc.stream_act_bytes);
+				diag_add(
+					d, NULL, 0, 0,
+					"place: streaming mode does not fit "
+					"'%s' on '%s': stage '%s' needs %lld B "
+					"per PE (activations of the batch of "
+					"%lld: %s over the wafer), SRAM is "
+					"%lld B%s%s",
+					p->network, m->name, s->name,
+					(long long)s->sram.total,
+					(long long)p->batch, ab,
+					(long long)m->pe.sram_bytes,
+					pipe_ok ? "" : "; pipelined: ",
+					why_not);
+				rc = WS_EINPUT;
+				goto out;
+			}
+		}
+		if (o->mode == MODE_STREAMING)
+			snprintf(p->mode_reason, sizeof p->mode_reason,
+				 "streaming: forced by --mode streaming");
+		else
+			snprintf(p->mode_reason, sizeof p->mode_reason,
+				 "streaming: %s", why_not);
+	} else {
+		/* -- size: PEs in proportion to work, within min and useful --
+		 */
+		double *work = xcalloc((size_t)n, sizeof(double));
+		int64_t *cap = xcalloc((size_t)n, sizeof(int64_t));
+		for (int i = 0; i < n; i++) {
+			struct plan_stage *s = &p->stages[i];
+			int32_t mw, mh;
+			map_max_shape(&b.mc, s, &mw, &mh);
+			items[i].max_w = mw;
+			items[i].max_h = mh;
+			if ((int64_t)mw * mh < items[i].min_pes) {
+				/* fits only spread past its useful shape */
+				items[i].max_w = (int32_t)m->width;
+				items[i].max_h = (int32_t)m->height;
+			}
+			items[i].aspect = map_aspect(&b.mc, s);
+			work[i] = (double)map_cycles(&b.mc, s, 1, 1);
+			items[i].work = work[i];
+			cap[i] = useful_pes(&b, i, mw, mh, items[i].min_pes);
+		}
+		/* stage times match: the smallest pace T whose PE counts
+		 * (each stage's fewest PEs reaching T, within its minimum and
+		 * useful maximum) fit the budget */
+		double tlo = 0, thi = 0;
+		for (int i = 0; i < n; i++) {
+			double t =
+				size_cycles(&b, &items[i], i, items[i].min_pes);
+			if (t > thi)
+				thi = t;
+		}
+		for (int it = 0; it < 40; it++) {
+			double mid = (tlo + thi) / 2;
+			int64_t sum = 0;
+			for (int i = 0; i < n; i++)
+				sum += pes_for(&b, &items[i], i, cap[i], mid);
+			if (sum <= budget)
+				thi = mid;
+			else
+				tlo = mid;
+		}
+		for (int i = 0; i < n; i++)
+			items[i].target_pes =
+				pes_for(&b, &items[i], i, cap[i], thi);
+		free(work);
+		free(cap);
+
+		struct place_edge *pe_edges = NULL;
+		int npe = 0;
+		for (int e = 0; e < n_edges; e++)
+			npe += edges[e].n_dst;
+		pe_edges = xcalloc((size_t)npe + 1, sizeof(*pe_edges));
+		int *edge_root = xcalloc((size_t)npe + 1, sizeof(int));
+		npe = 0;
+		for (int e = 0; e < n_edges; e++) {
+			int first = npe;
+			for (int k = 0; k < edges[e].n_dst; k++) {
+				edge_root[npe] = first;
+				pe_edges[npe++] = (struct place_edge){
+					edges[e].src, edges[e].dst[k],
+					edges[e].bytes * (1 + edges[e].grad)};
+			}
+		}
+		struct place_problem pp = {(int32_t)m->width,
+					   (int32_t)m->height,
+					   m->io.edges,
+					   n,
+					   items,
+					   npe,
+					   pe_edges,
+					   o->seed,
+					   o->time_budget_s,
+					   cb_cycles,
+					   cb_fits,
+					   &b,
+					   edge_root,
+					   strategy_table,
+					   (int)ARRAY_SIZE(strategy_table)};
+		struct rect *rects = xcalloc((size_t)n, sizeof(*rects));
+		rc = strat->fn(&pp, rects, p->strategy_note, d);
+		if (!rc && place_check(&pp, rects, d))
+			rc = WS_EINPUT;
+		if (rc) {
+			diag_add(d, NULL, 0, 0,
+				 "place: strategy '%s' could not place '%s' "
+				 "pipelined on '%s' (minimum %lld PEs of %lld)",
+				 strat->name, p->network, m->name,
+				 (long long)sum_min, (long long)grid);
+		} else {
+			for (int i = 0; i < n; i++) {
+				p->stages[i].r = rects[i];
+				map_kernel(&b.mc, &p->stages[i]);
+			}
+			snprintf(
+				p->mode_reason, sizeof p->mode_reason,
+				"pipelined: %s%d stages need at least %lld PEs "
+				"(%.2f%% of %lld) for training state %s and "
+				"activations of up to %lld samples in flight",
+				o->mode == MODE_PIPELINED ? "forced; " : "", n,
+				(long long)sum_min,
+				100.0 * (double)sum_min / (double)grid,
+				(long long)grid, sb,
+				(long long)p->samples_in_flight);
+		}
+		free(rects);
+		free(pe_edges);
+		free(edge_root);
+		if (rc)
+			goto out;
+	}
+	rc = route_build(p, m, edges, n_edges, d);
+	if (!rc)
+		rc = add_sync_routes(p, g, m, d);
+	if (rc)
+		goto out;
+	plan_summarise(p, m);
+	/* what a hand-edited plan must pass, the compiler's must too */
+	if (plan_check(p, m, NULL, d)) {
+		diag_add(d, NULL, 0, 0,
+			 "place: strategy '%s' made a plan that fails its "
+			 "checks (above): please report it",
+			 strat->name);
+		rc = WS_EINPUT;
+	}
+out:
+	free(items);
+	free(edges);
+	p->compile_s = wall_seconds() - t0;
+	return rc;
+}

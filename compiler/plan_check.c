@@ -1,0 +1,76 @@
+/*
+ * plan_check.c: is a plan (built or read back from YAML) one the machine
+ * can run?  Called by plan_build() and by plan_load(); it calls down into
+ * placement's overlap test and routing's route check.  See place.h.
+ */
+#include "compiler/place.h"
+
+#include "compiler/route.h"
+
+/* ---- plan_check ------------------------------------------------------------
+ */
+
+int plan_check(const struct plan *p, const struct machine *m, const char *file,
+	       struct diag *d)
+{
+	int bad = 0;
+	if ((p->grid_w && p->grid_w != m->width) ||
+	    (p->grid_h && p->grid_h != m->height)) {
+		diag_add(d, file, 0, 0,
+			 "plan: 'grid' must be the machine's %lldx%lld, got "
+			 "%lldx%lld",
+			 (long long)m->width, (long long)m->height,
+			 (long long)p->grid_w, (long long)p->grid_h);
+		bad++;
+	}
+	for (int i = 0; i < p->n_stages; i++) {
+		const struct plan_stage *s = &p->stages[i];
+		const struct rect *r = &s->r;
+		if (r->w < 1 || r->h < 1 || r->x < 0 || r->y < 0 ||
+		    (int64_t)r->x + r->w > m->width ||
+		    (int64_t)r->y + r->h > m->height) {
+			diag_add(d, file, s->line, s->col,
+				 "plan: stage '%s' rectangle must lie inside "
+				 "the "
+				 "%lldx%lld grid, got x %d y %d w %d h %d",
+				 s->name, (long long)m->width,
+				 (long long)m->height, r->x, r->y, r->w, r->h);
+			bad++;
+			continue;
+		}
+		if (s->sram.total > m->pe.sram_bytes) {
+			diag_add(
+				d, file, s->line, s->col,
+				"plan: stage '%s' SRAM per PE must be at most "
+				"%lld B, got %lld B on %dx%d (weights %lld, "
+				"grads %lld, optimizer %lld, activations %lld, "
+				"buffers %lld, code %lld)",
+				s->name, (long long)m->pe.sram_bytes,
+				(long long)s->sram.total, r->w, r->h,
+				(long long)s->sram.weights,
+				(long long)s->sram.grads,
+				(long long)s->sram.opt_state,
+				(long long)s->sram.activations,
+				(long long)s->sram.buffers,
+				(long long)s->sram.code);
+			bad++;
+		}
+		if (p->mode == MODE_STREAMING)
+			continue;
+		for (int j = 0; j < i; j++) {
+			const struct rect *q = &p->stages[j].r;
+			if (place_overlap(r, q)) {
+				diag_add(d, file, s->line, s->col,
+					 "plan: stage '%s' must not overlap "
+					 "stage '%s', got x %d y %d w %d h %d "
+					 "and x %d y %d w %d h %d",
+					 s->name, p->stages[j].name, r->x, r->y,
+					 r->w, r->h, q->x, q->y, q->w, q->h);
+				bad++;
+			}
+		}
+	}
+	if (!bad)
+		bad += route_check(p, m, file, d);
+	return bad;
+}

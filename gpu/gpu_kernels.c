@@ -1,0 +1,839 @@
+/*
+ * gpu_kernels.c: the kernels an eager framework (PyTorch) launches for a
+ * graph, and the device time of one kernel.
+ *
+ * What each op launches follows PyTorch 2.x eager on CUDA (cuBLAS for
+ * dense and matmul, cuDNN for convolution and batch norm, fused
+ * scaled-dot-product attention, foreach optimizers); docs/gpu.md lists it.
+ * Autocast (bf16/fp16): matrix ops run in low precision and cast their
+ * fp32 inputs (weights once per step, cached), fp32-list ops (softmax,
+ * layer norm, losses) cast low-precision inputs back; every cast of a
+ * tensor that needs a gradient has a cast kernel in backward too.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gpu/gpu_int.h"
+#include "ground/util.h"
+
+/* ---- device time of one kernel ------------------------------------------ */
+
+static double peak_flops(const struct gpu_spec *g, enum gpu_math m)
+{
+	return g->peak_tflops[m] * 1e12;
+}
+
+double gpu_mem_seconds(const struct gpu_spec *g, double bytes)
+{
+	return bytes / (g->mem_bandwidth_gbytes_s * 1e9 * g->calib.mem_fraction);
+}
+
+static double ceil_div(double a, double b)
+{
+	return ceil(a / b);
+}
+
+/* Achieved rate of `batch` m x n x k GEMMs: the large-GEMM fraction of
+ * peak, times the share of SMs the output tiles keep busy in their last
+ * wave (split-K first spreads a small output over idle SMs), times the
+ * pipeline efficiency of the reduction depth each tile sees. */
+double gpu_gemm_rate(const struct gpu_spec *g, enum gpu_math math, int64_t m,
+		     int64_t n, int64_t k, int64_t batch)
+{
+	const struct gpu_calib *c = &g->calib;
+	if (m <= 0 || n <= 0 || k <= 0 || batch <= 0)
+		return peak_flops(g, math);
+	double tiles = ceil_div((double)m, (double)c->tile_m) *
+		       ceil_div((double)n, (double)c->tile_n) * (double)batch;
+	double sms = (double)g->sms, split = 1;
+	if (tiles < sms) {
+		split = floor(sms / tiles);
+		double by_k = floor((double)k / c->split_k_min);
+		if (by_k < split)
+			split = by_k;
+		if (split < 1)
+			split = 1;
+	}
+	double kp = (double)k / split, t = tiles * split;
+	double waves = ceil_div(t, sms);
+	double wave_eff = t / (waves * sms);
+	double k_eff = kp / (kp + c->k_half);
+	double frac = math == GPU_MATH_FP32 ? c->gemm_fraction_fp32
+					    : c->gemm_fraction_tensor;
+	return peak_flops(g, math) * frac * wave_eff * k_eff;
+}
+
+double gpu_gemm_seconds(const struct gpu_spec *g, enum gpu_math math,
+			int64_t m, int64_t n, int64_t k, int64_t batch,
+			int elem_bytes)
+{
+	double flops = 2.0 * (double)m * (double)n * (double)k * (double)batch;
+	double bytes = ((double)m * k + (double)k * n + (double)m * n) *
+		       elem_bytes * (double)batch;
+	double t_math = flops / gpu_gemm_rate(g, math, m, n, k, batch);
+	double t_mem = gpu_mem_seconds(g, bytes);
+	return t_math > t_mem ? t_math : t_mem;
+}
+
+void gpu_kern_time(const struct gpu_spec *g, struct gpu_kern *k)
+{
+	double t_math = 0, t_mem = gpu_mem_seconds(g, k->bytes);
+	switch (k->kind) {
+	case GK_GEMM:
+	case GK_CONV:
+	case GK_ATTN: {
+		double rate = gpu_gemm_rate(g, k->math, k->m, k->n, k->k,
+					    k->batch);
+		if (k->kind == GK_ATTN)
+			rate *= g->calib.attn_fraction;
+		if (k->kind == GK_CONV)
+			rate *= g->calib.conv_fraction;
+		if (!k->aligned && k->math != GPU_MATH_FP32) {
+			double cap = peak_flops(g, k->math) *
+				     g->calib.unaligned_fraction;
+			if (rate > cap)
+				rate = cap;
+		}
+		t_math = k->flops / rate;
+		break;
+	}
+	case GK_SIMT:
+		t_math = k->flops / (peak_flops(g, GPU_MATH_FP32) *
+				     g->calib.gemm_fraction_fp32);
+		break;
+	case GK_MEM:
+		/* elementwise math is far below the memory time on any GPU */
+		break;
+	case GK_HOST:
+		k->mem_bound = 0;
+		k->work_s = k->dev_s = 0;
+		return;
+	}
+	k->mem_bound = t_mem >= t_math;
+	k->work_s = k->mem_bound ? t_mem : t_math;
+	k->dev_s = g->kernel_us * 1e-6 + k->work_s;
+}
+
+/* ---- the kernels of a graph --------------------------------------------- */
+
+struct build {
+	const struct gpu_spec *g;
+	const struct graph *gr;
+	const struct gpu_run_opts *o;
+	struct gpu_klist *kl;
+	int train, amp;
+	int64_t B;
+	int *tbytes;	  /* runtime element bytes per tensor */
+	int *req;	  /* tensor needs a gradient */
+	int *consumers;	  /* consumers that send a gradient back */
+	int64_t params, param_tensors;
+	struct diag *d;
+};
+
+static int64_t elems(const struct tensor *t)
+{
+	int64_t n = 1;
+	for (int i = 0; i < t->rank; i++)
+		n *= t->dims[i];
+	return n;
+}
+
+static struct gpu_kern *add(struct build *b, int layer, int pass,
+			    enum gk_kind kind, double flops, double bytes)
+{
+	struct gpu_klist *kl = b->kl;
+	if (kl->n == kl->cap) {
+		kl->cap = kl->cap ? 2 * kl->cap : 256;
+		kl->k = xrealloc(kl->k, (size_t)kl->cap * sizeof(*kl->k));
+	}
+	struct gpu_kern *k = &kl->k[kl->n++];
+	memset(k, 0, sizeof(*k));
+	k->layer = layer;
+	k->pass = pass;
+	k->kind = kind;
+	k->flops = flops;
+	k->bytes = bytes;
+	k->host = pass == PASS_FWD ? HOST_PY : HOST_CPP;
+	k->batch = 1;
+	k->aligned = 1;
+	return k;
+}
+
+static void mem(struct build *b, int layer, int pass, double bytes)
+{
+	add(b, layer, pass, GK_MEM, 0, bytes);
+}
+
+/* A framework op that only makes a view: host time, no kernel. */
+static void view(struct build *b, int layer, int pass)
+{
+	add(b, layer, pass, GK_HOST, 0, 0);
+}
+
+/* A kernel the framework issues from C++ within a forward op. */
+static void cpp(struct build *b, int layer, int pass, double bytes)
+{
+	add(b, layer, pass, GK_MEM, 0, bytes)->host = HOST_CPP;
+}
+
+static enum gpu_math mat_math(const struct build *b, int conv)
+{
+	if (b->o->dtype == DT_BF16)
+		return GPU_MATH_BF16;
+	if (b->o->dtype == DT_FP16)
+		return GPU_MATH_FP16;
+	/* PyTorch defaults: cuDNN convolutions in TF32, matmuls in fp32 */
+	return conv ? GPU_MATH_TF32 : GPU_MATH_FP32;
+}
+
+static void gemm(struct build *b, int layer, int pass, int conv, int64_t m,
+		 int64_t n, int64_t k, int64_t batch)
+{
+	int eb = b->amp ? 2 : 4;
+	double bytes = ((double)m * k + (double)k * n + (double)m * n) * eb *
+		       (double)batch;
+	struct gpu_kern *x = add(b, layer, pass, GK_GEMM,
+				 2.0 * (double)m * n * k * batch, bytes);
+	x->math = mat_math(b, conv);
+	x->m = m;
+	x->n = n;
+	x->k = k;
+	x->batch = batch;
+	x->elem_bytes = eb;
+	int align = 16 / eb;
+	/* cuBLAS row strides are k and n (either operand order); cuDNN pads
+	 * channels itself */
+	x->aligned = conv || (k % align == 0 && n % align == 0);
+}
+
+/* A convolution as an implicit GEMM: the GEMM's shape sets the rate, but
+ * the im2col matrix is never stored, so memory traffic is the activations
+ * and the weights. */
+static void conv_gemm(struct build *b, int layer, int pass, int64_t m,
+		      int64_t n, int64_t k, double act_bytes, int64_t params)
+{
+	gemm(b, layer, pass, 1, m, n, k, 1);
+	struct gpu_kern *x = &b->kl->k[b->kl->n - 1];
+	x->bytes = act_bytes + (double)params * x->elem_bytes;
+	x->kind = GK_CONV;
+	/* tensor-core kernels want channels-last; PyTorch's default layout
+	 * is channels-first, so cuDNN transposes operand and result */
+	double passes = b->g->calib.conv_layout_passes;
+	if (x->math != GPU_MATH_FP32 && passes > 0) {
+		mem(b, layer, pass, act_bytes * passes);
+		b->kl->k[b->kl->n - 1].host = HOST_NONE;
+	}
+}
+
+static double abytes(const struct build *b, int t)
+{
+	return (double)elems(&b->gr->tensors[t]) * (double)b->B *
+	       b->tbytes[t];
+}
+
+enum cls { CLS_MATRIX, CLS_FP32, CLS_PASS };
+
+static enum cls op_class(enum op_kind op)
+{
+	switch (op) {
+	case OP_DENSE:
+	case OP_MATMUL:
+	case OP_CONV:
+	case OP_ATTENTION: return CLS_MATRIX;
+	case OP_SOFTMAX:
+	case OP_LAYERNORM:
+	case OP_LOSS_MSE:
+	case OP_LOSS_XENT: return CLS_FP32;
+	default: return CLS_PASS;
+	}
+}
+
+static int is_float(enum dtype dt)
+{
+	return dt == DT_FP32 || dt == DT_FP16 || dt == DT_BF16;
+}
+
+/* Runtime element size of every tensor, and which need gradients. */
+static void tensor_props(struct build *b)
+{
+	const struct graph *gr = b->gr;
+	for (int t = 0; t < gr->n_tensors; t++) {
+		const struct tensor *x = &gr->tensors[t];
+		b->tbytes[t] = is_float(x->dtype) ? 4 : (x->dtype == DT_INT64
+							 ? 8 : 4);
+		if (x->dtype == DT_BOOL)
+			b->tbytes[t] = 1;
+	}
+	for (int l = 0; l < gr->n_layers; l++) {
+		const struct layer *L = &gr->layers[l];
+		enum cls c = op_class(L->op);
+		int req = op_has_params(L->op), eb = 0;
+		for (int i = 0; i < L->n_in; i++) {
+			int t = L->in[i];
+			req |= b->req[t];
+			if (is_float(gr->tensors[t].dtype) && b->tbytes[t] > eb)
+				eb = b->tbytes[t];
+		}
+		if (L->op == OP_EMBEDDING || !eb)
+			eb = 4;
+		if (b->amp && c == CLS_MATRIX)
+			eb = 2;
+		if (c == CLS_FP32)
+			eb = 4;
+		for (int i = 0; i < L->n_out; i++) {
+			int t = L->out[i];
+			if (is_float(gr->tensors[t].dtype)) {
+				b->tbytes[t] = eb;
+				b->req[t] = req;
+			}
+		}
+	}
+	for (int l = 0; l < gr->n_layers; l++) {
+		const struct layer *L = &gr->layers[l];
+		for (int i = 0; i < L->n_in; i++)
+			if (b->req[L->in[i]])
+				b->consumers[L->in[i]]++;
+	}
+}
+
+static int64_t lead(const struct tensor *t, int keep)
+{
+	int64_t n = 1;
+	for (int i = 0; i < t->rank - keep; i++)
+		n *= t->dims[i];
+	return n;
+}
+
+/* Parameters a layer owns, and in how many tensors. */
+static int64_t layer_params(const struct graph *gr, const struct layer *L,
+			    int *tensors)
+{
+	int64_t p = 0;
+	*tensors = 0;
+	if (L->op == OP_EMBEDDING) {
+		*tensors = 1;
+		return L->attrs.vocab * L->attrs.dim;
+	}
+	if (L->n_in < 1 || L->n_out < 1)
+		return 0;
+	const struct tensor *in = &gr->tensors[L->in[0]];
+	const struct tensor *out = &gr->tensors[L->out[0]];
+	switch (L->op) {
+	case OP_DENSE: {
+		int64_t k = in->rank ? in->dims[in->rank - 1] : 1;
+		p = k * L->attrs.units + (L->attrs.bias ? L->attrs.units : 0);
+		*tensors = 1 + !!L->attrs.bias;
+		break;
+	}
+	case OP_CONV: {
+		int64_t kk = 1, gps = L->attrs.groups > 0 ? L->attrs.groups : 1;
+		for (int i = 0; i < L->attrs.spatial; i++)
+			kk *= L->attrs.kernel[i];
+		int64_t co = out->dims[0];
+		p = co * (in->dims[0] / gps) * kk + (L->attrs.bias ? co : 0);
+		*tensors = 1 + !!L->attrs.bias;
+		break;
+	}
+	case OP_BATCHNORM:
+		p = 2 * in->dims[0];
+		*tensors = 2;
+		break;
+	case OP_LAYERNORM:
+		p = 2 * (in->rank ? in->dims[in->rank - 1] : 1);
+		*tensors = 2;
+		break;
+	case OP_EMBEDDING:
+		p = L->attrs.vocab * L->attrs.dim;
+		*tensors = 1;
+		break;
+	default: break;
+	}
+	return p;
+}
+
+int64_t gpu_layer_params(const struct graph *gr, int l)
+{
+	int t;
+	if (gr->layers[l].param_owner != l)
+		return 0;
+	return layer_params(gr, &gr->layers[l], &t);
+}
+
+int gpu_layer_param_tensors(const struct graph *gr, int l)
+{
+	int t;
+	if (gr->layers[l].param_owner != l)
+		return 0;
+	layer_params(gr, &gr->layers[l], &t);
+	return t;
+}
+
+/* Autocast cast of a matrix op's fp32 inputs (fwd) and their gradients
+ * back (bwd). */
+static void amp_input_casts(struct build *b, int l, int bwd)
+{
+	const struct layer *L = &b->gr->layers[l];
+	if (!b->amp)
+		return;
+	enum cls c = op_class(L->op);
+	for (int i = 0; i < L->n_in; i++) {
+		int t = L->in[i];
+		if (!is_float(b->gr->tensors[t].dtype))
+			continue;
+		int from = b->tbytes[t];
+		if ((c == CLS_MATRIX && from == 4) ||
+		    (c == CLS_FP32 && from == 2)) {
+			double n = abytes(b, t) / from;
+			if (!bwd)
+				cpp(b, l, PASS_FWD, n * 6);
+			else if (b->req[t])
+				mem(b, l, PASS_BWD_DATA, n * 6);
+		}
+	}
+}
+
+/* Attention output as [s, heads*dh] or [heads, s, dh]. */
+static void attn_shape(const struct layer *L, const struct tensor *out,
+		       int64_t B, int64_t *s, int64_t *dh, int64_t *nb)
+{
+	int64_t h = L->attrs.heads > 0 ? L->attrs.heads : 1;
+	int r = out->rank;
+	*s = r >= 2 ? out->dims[r - 2] : 1;
+	if (r >= 3 && out->dims[r - 3] == h) {
+		*dh = out->dims[r - 1];
+		*nb = B * lead(out, 2);
+	} else {
+		*dh = out->dims[r - 1] / h;
+		*nb = B * h * lead(out, 2);
+	}
+	if (*dh < 1)
+		*dh = 1;
+}
+
+static void layer_fwd(struct build *b, int l)
+{
+	const struct graph *gr = b->gr;
+	const struct layer *L = &gr->layers[l];
+	if (L->n_in < 1 || L->n_out < 1 || L->op == OP_INPUT)
+		return; /* a parameter table used as data is a view */
+	if (!b->train && (L->op == OP_LOSS_MSE || L->op == OP_LOSS_XENT))
+		return;
+	const struct tensor *in = &gr->tensors[L->in[0]];
+	const struct tensor *out = &gr->tensors[L->out[0]];
+	int train = b->train;
+	double bi = abytes(b, L->in[0]), bo = abytes(b, L->out[0]);
+	int64_t B = b->B;
+	int ptens = 0;
+	int64_t p = layer_params(gr, L, &ptens);
+	if (b->amp && p && L->param_owner == l &&
+	    op_class(L->op) == CLS_MATRIX)
+		for (int i = 0; i < ptens; i++)
+			cpp(b, l, PASS_FWD, 6.0 * (double)p / ptens);
+	amp_input_casts(b, l, 0);
+	switch (L->op) {
+	case OP_INPUT:
+		break;
+	case OP_FLATTEN:
+	case OP_RESHAPE:
+	case OP_SQUEEZE:
+	case OP_SPLIT:
+	case OP_SLICE:
+		view(b, l, PASS_FWD);
+		break;
+	case OP_DENSE: {
+		int64_t k = in->dims[in->rank - 1];
+		gemm(b, l, PASS_FWD, 0, B * lead(in, 1), L->attrs.units, k, 1);
+		break;
+	}
+	case OP_CONV: {
+		int64_t gps = L->attrs.groups > 0 ? L->attrs.groups : 1;
+		int64_t kk = 1;
+		for (int i = 0; i < L->attrs.spatial; i++)
+			kk *= L->attrs.kernel[i];
+		int64_t m = B * (elems(out) / out->dims[0]);
+		int64_t n = out->dims[0] / gps, k = in->dims[0] / gps * kk;
+		if (gps == 1) {
+			conv_gemm(b, l, PASS_FWD, m, n, k, bi + bo, p);
+			if (L->attrs.bias)
+				cpp(b, l, PASS_FWD, 2 * bo);
+		} else {
+			add(b, l, PASS_FWD, GK_SIMT,
+			    2.0 * (double)m * n * k * gps,
+			    bi + bo + 4.0 * (double)p);
+		}
+		break;
+	}
+	case OP_MATMUL: {
+		const struct tensor *in1 = &gr->tensors[L->in[L->n_in > 1]];
+		int64_t k = in->dims[in->rank - 1];
+		int64_t m = in->rank >= 2 ? in->dims[in->rank - 2] : 1;
+		int64_t n = in1->dims[in1->rank - 1];
+		gemm(b, l, PASS_FWD, 0, m, n, k, B * lead(out, 2));
+		break;
+	}
+	case OP_ATTENTION: {
+		int64_t s, dh, nb;
+		attn_shape(L, out, B, &s, &dh, &nb);
+		double f = 4.0 * (double)nb * s * s * dh *
+			   (L->attrs.causal ? 0.5 : 1);
+		double by = 0;
+		for (int i = 0; i < L->n_in; i++)
+			by += abytes(b, L->in[i]);
+		/* split heads: view, permute, unbind (views) */
+		for (int i = 0; i < 3; i++)
+			view(b, l, PASS_FWD);
+		struct gpu_kern *x = add(b, l, PASS_FWD, GK_ATTN, f, by + bo);
+		x->math = b->amp ? mat_math(b, 0) : GPU_MATH_FP32;
+		x->m = s;
+		x->n = s;
+		x->k = dh;
+		x->batch = nb;
+		/* merge heads: transpose (view) and reshape (a copy) */
+		view(b, l, PASS_FWD);
+		mem(b, l, PASS_FWD, 2 * bo);
+		break;
+	}
+	case OP_MAXPOOL:
+		mem(b, l, PASS_FWD, bi + bo + (train ? 2.0 * bo : 0));
+		break;
+	case OP_AVGPOOL:
+	case OP_GLOBALAVGPOOL:
+	case OP_RELU:
+	case OP_SIGMOID:
+	case OP_TANH:
+	case OP_GELU:
+	case OP_EW_UNARY:
+	case OP_SOFTMAX:
+		mem(b, l, PASS_FWD, bi + bo);
+		break;
+	case OP_DROPOUT:
+		if (train)
+			mem(b, l, PASS_FWD, bi + bo + bo / b->tbytes[L->out[0]]);
+		break;
+	case OP_BATCHNORM:
+		mem(b, l, PASS_FWD, (train ? 2 : 1) * bi + bo);
+		if (train) /* nn.BatchNorm: num_batches_tracked += 1 */
+			mem(b, l, PASS_FWD, 16);
+		break;
+	case OP_LAYERNORM:
+		mem(b, l, PASS_FWD, bi + bo);
+		break;
+	case OP_EMBEDDING:
+		mem(b, l, PASS_FWD, 2 * bo + bi);
+		break;
+	case OP_ADD:
+	case OP_SUB:
+	case OP_MUL:
+	case OP_DIV:
+	case OP_CONCAT: {
+		double by = bo;
+		for (int i = 0; i < L->n_in; i++)
+			by += abytes(b, L->in[i]);
+		mem(b, l, PASS_FWD, by);
+		break;
+	}
+	case OP_TRANSPOSE:
+		mem(b, l, PASS_FWD, bi + bo);
+		break;
+	case OP_LOSS_MSE:
+		/* target, elementwise error, mean */
+		mem(b, l, PASS_FWD, bi);
+		mem(b, l, PASS_FWD, 2 * bi);
+		cpp(b, l, PASS_FWD, bi);
+		break;
+	case OP_LOSS_XENT:
+		/* target, log-softmax, nll */
+		mem(b, l, PASS_FWD, (double)B * 8);
+		mem(b, l, PASS_FWD, 2 * bi);
+		cpp(b, l, PASS_FWD, bi);
+		break;
+	default:
+		diag_add(b->d, gr->source, L->src_line, L->src_col,
+			 "gpu: layer '%s' has op '%s' the GPU model cannot "
+			 "cost", L->name, op_name(L->op));
+	}
+}
+
+static void layer_bwd(struct build *b, int l)
+{
+	const struct graph *gr = b->gr;
+	const struct layer *L = &gr->layers[l];
+	if (L->op == OP_EMBEDDING && L->n_in < 1 && L->n_out > 0) {
+		/* a table used whole: its gradient lands in a slice */
+		mem(b, l, PASS_BWD_WEIGHT,
+		    8.0 * (double)elems(&gr->tensors[L->out[0]]));
+		return;
+	}
+	if (L->n_in < 1 || L->n_out < 1 || L->op == OP_INPUT)
+		return;
+	const struct tensor *in = &gr->tensors[L->in[0]];
+	const struct tensor *out = &gr->tensors[L->out[0]];
+	double bi = abytes(b, L->in[0]), bo = abytes(b, L->out[0]);
+	int64_t B = b->B;
+	int rq0 = b->req[L->in[0]];
+	int ptens = 0;
+	int64_t p = layer_params(gr, L, &ptens);
+	/* nothing flows back through a layer whose output needs no grad and
+	 * which owns no weights (it is outside the differentiated graph) */
+	if (!b->req[L->out[0]] && op_class(L->op) != CLS_FP32)
+		return;
+	/* gradients of a tensor used several times are summed */
+	for (int i = 0; i < L->n_out; i++) {
+		int t = L->out[i];
+		for (int c = 1; c < b->consumers[t]; c++)
+			mem(b, l, PASS_BWD_DATA, 3 * abytes(b, t));
+	}
+	switch (L->op) {
+	case OP_DENSE: {
+		int64_t k = in->dims[in->rank - 1], m = B * lead(in, 1);
+		int64_t n = L->attrs.units;
+		if (rq0)
+			gemm(b, l, PASS_BWD_DATA, 0, m, k, n, 1);
+		gemm(b, l, PASS_BWD_WEIGHT, 0, n, k, m, 1);
+		if (L->attrs.bias)
+			mem(b, l, PASS_BWD_WEIGHT, bo);
+		break;
+	}
+	case OP_CONV: {
+		int64_t gps = L->attrs.groups > 0 ? L->attrs.groups : 1;
+		int64_t kk = 1;
+		for (int i = 0; i < L->attrs.spatial; i++)
+			kk *= L->attrs.kernel[i];
+		int64_t m = B * (elems(out) / out->dims[0]);
+		int64_t n = out->dims[0] / gps, k = in->dims[0] / gps * kk;
+		if (gps == 1) {
+			if (rq0)
+				conv_gemm(b, l, PASS_BWD_DATA, m, k, n,
+					  bi + bo, p);
+			conv_gemm(b, l, PASS_BWD_WEIGHT, n, k, m, bi + bo, p);
+		} else {
+			double f = 2.0 * (double)m * n * k * gps;
+			if (rq0)
+				add(b, l, PASS_BWD_DATA, GK_SIMT, f,
+				    bi + bo + 4.0 * (double)p);
+			add(b, l, PASS_BWD_WEIGHT, GK_SIMT, f,
+			    bi + bo + 4.0 * (double)p);
+		}
+		if (L->attrs.bias)
+			mem(b, l, PASS_BWD_WEIGHT, bo);
+		break;
+	}
+	case OP_MATMUL: {
+		const struct tensor *in1 = &gr->tensors[L->in[L->n_in > 1]];
+		int64_t k = in->dims[in->rank - 1];
+		int64_t m = in->rank >= 2 ? in->dims[in->rank - 2] : 1;
+		int64_t n = in1->dims[in1->rank - 1], nb = B * lead(out, 2);
+		if (rq0)
+			gemm(b, l, PASS_BWD_DATA, 0, m, k, n, nb);
+		if (L->n_in > 1 && b->req[L->in[1]])
+			gemm(b, l, PASS_BWD_DATA, 0, k, n, m, nb);
+		break;
+	}
+	case OP_ATTENTION: {
+		int64_t s, dh, nb;
+		attn_shape(L, out, B, &s, &dh, &nb);
+		double f = 10.0 * (double)nb * s * s * dh *
+			   (L->attrs.causal ? 0.5 : 1);
+		double by = 0;
+		for (int i = 0; i < L->n_in; i++)
+			by += 2 * abytes(b, L->in[i]);
+		mem(b, l, PASS_BWD_DATA, 2 * bo);  /* merge-heads copy */
+		mem(b, l, PASS_BWD_DATA, 3 * bo); /* rowsum(dO * O) */
+		struct gpu_kern *x = add(b, l, PASS_BWD_DATA, GK_ATTN, f,
+					 by + 2 * bo);
+		x->math = b->amp ? mat_math(b, 0) : GPU_MATH_FP32;
+		x->m = s;
+		x->n = s;
+		x->k = dh;
+		x->batch = nb;
+		mem(b, l, PASS_BWD_DATA, by); /* unbind backward: stack */
+		break;
+	}
+	case OP_RELU:
+	case OP_SIGMOID:
+	case OP_TANH:
+	case OP_GELU:
+	case OP_EW_UNARY:
+	case OP_SOFTMAX:
+	case OP_DROPOUT:
+		if (rq0)
+			mem(b, l, PASS_BWD_DATA, bi + 2 * bo);
+		break;
+	case OP_MAXPOOL:
+	case OP_AVGPOOL:
+	case OP_GLOBALAVGPOOL:
+		if (rq0)
+			mem(b, l, PASS_BWD_DATA, 2 * bi + 2 * bo);
+		break;
+	case OP_BATCHNORM:
+		mem(b, l, PASS_BWD_DATA, 3 * bi + bo);
+		break;
+	case OP_LAYERNORM:
+		if (rq0)
+			mem(b, l, PASS_BWD_DATA, 2 * bi + bo);
+		mem(b, l, PASS_BWD_WEIGHT, 2 * bi);
+		break;
+	case OP_EMBEDDING: {
+		double table = 4.0 * (double)p;
+		mem(b, l, PASS_BWD_WEIGHT, table); /* zero the dense grad */
+		mem(b, l, PASS_BWD_WEIGHT, 2 * bi); /* sort indices */
+		mem(b, l, PASS_BWD_WEIGHT, 2 * bi);
+		mem(b, l, PASS_BWD_WEIGHT, 2 * bo); /* segment sums */
+		break;
+	}
+	case OP_ADD:
+	case OP_SUB:
+	case OP_MUL:
+	case OP_DIV:
+		for (int i = 0; i < L->n_in; i++) {
+			int t = L->in[i];
+			if (!b->req[t])
+				continue;
+			int64_t ne = elems(&gr->tensors[t]);
+			if (L->op == OP_MUL || L->op == OP_DIV)
+				mem(b, l, PASS_BWD_DATA, 3 * abytes(b, t));
+			else if (ne < elems(out) || (L->op == OP_SUB && i))
+				mem(b, l, PASS_BWD_DATA, bo + abytes(b, t));
+		}
+		break;
+	case OP_SPLIT:
+		if (rq0)
+			mem(b, l, PASS_BWD_DATA, 2 * bi);
+		break;
+	case OP_SLICE:
+		if (rq0) {
+			mem(b, l, PASS_BWD_DATA, bi);
+			mem(b, l, PASS_BWD_DATA, 2 * bo);
+		}
+		break;
+	case OP_TRANSPOSE:
+		if (rq0)
+			mem(b, l, PASS_BWD_DATA, bi + bo);
+		break;
+	case OP_LOSS_MSE:
+		mem(b, l, PASS_BWD_DATA, 8); /* seed */
+		mem(b, l, PASS_BWD_DATA, 3 * bi);
+		break;
+	case OP_LOSS_XENT:
+		mem(b, l, PASS_BWD_DATA, 8);
+		mem(b, l, PASS_BWD_DATA, bi);
+		mem(b, l, PASS_BWD_DATA, bi);
+		mem(b, l, PASS_BWD_DATA, 3 * bi);
+		break;
+	default: break;
+	}
+	/* shared weights: the second use's gradient is added in */
+	if (p && L->param_owner != l)
+		mem(b, l, PASS_BWD_WEIGHT, 3.0 * (b->amp ? 2 : 4) * (double)p);
+	/* autocast: weight gradients cast back to fp32 */
+	if (b->amp && p && L->param_owner == l &&
+	    op_class(L->op) == CLS_MATRIX)
+		for (int i = 0; i < ptens; i++)
+			mem(b, l, PASS_BWD_WEIGHT, 6.0 * (double)p / ptens);
+	amp_input_casts(b, l, 1);
+}
+
+/* foreach optimizer: each op touches every parameter tensor, launching
+ * one kernel per ~100 tensors or per ~21 M elements, whichever is more. */
+static void optimizer(struct build *b)
+{
+	static const struct {
+		int ops;
+		double bytes_per_param; /* fp32 reads + writes, all ops */
+	} opt[OPT_COUNT] = {
+		[OPT_SGD] = {1, 12},
+		[OPT_MOMENTUM] = {3, 32},
+		[OPT_ADAM] = {7, 72},
+	};
+	enum optimizer o = b->o->optimizer;
+	double P = (double)b->params;
+	int per_op = (int)ceil((double)b->param_tensors / 100.0);
+	int by_size = (int)ceil(P / (65536.0 * 320.0));
+	if (by_size > per_op)
+		per_op = by_size;
+	if (per_op < 1)
+		per_op = 1;
+	for (int i = 0; i < opt[o].ops; i++)
+		for (int j = 0; j < per_op; j++) {
+			struct gpu_kern *k =
+				add(b, -1, PASS_UPDATE, GK_MEM, 0,
+				    opt[o].bytes_per_param * P / opt[o].ops /
+					    per_op);
+			k->host = j == 0 ? HOST_CPP : HOST_NONE;
+		}
+}
+
+int gpu_kernels(const struct gpu_spec *g, const struct graph *gr,
+		const struct gpu_run_opts *o, int train, struct gpu_klist *kl,
+		int64_t *params, struct diag *d)
+{
+	struct build b = {g, gr, o, kl, train, o->dtype != DT_FP32,
+			  o->batch, NULL, NULL, NULL, 0, 0, d};
+	size_t nt = (size_t)(gr->n_tensors > 0 ? gr->n_tensors : 1);
+	b.tbytes = xcalloc(nt, sizeof(int));
+	b.req = xcalloc(nt, sizeof(int));
+	b.consumers = xcalloc(nt, sizeof(int));
+	size_t before = diag_count(d);
+	memset(kl, 0, sizeof(*kl));
+	tensor_props(&b);
+	for (int l = 0; l < gr->n_layers; l++) {
+		const struct layer *L = &gr->layers[l];
+		int pt = 0;
+		int64_t p = layer_params(gr, L, &pt);
+		if (L->param_owner == l) {
+			b.params += p;
+			b.param_tensors += pt;
+		}
+	}
+	if (train && o->style == GPU_GRAPH) /* zero_grad(set_to_none=False) */
+		mem(&b, -1, PASS_FWD, 4.0 * (double)b.params);
+	for (int l = 0; l < gr->n_layers; l++)
+		layer_fwd(&b, l);
+	if (train) {
+		for (int l = gr->n_layers - 1; l >= 0; l--)
+			layer_bwd(&b, l);
+		optimizer(&b);
+	}
+	for (int i = 0; i < kl->n; i++)
+		gpu_kern_time(g, &kl->k[i]);
+	*params = b.params;
+	free(b.tbytes);
+	free(b.req);
+	free(b.consumers);
+	if (diag_count(d) > before) {
+		gpu_klist_release(kl);
+		return WS_EINPUT;
+	}
+	return WS_OK;
+}
+
+double gpu_train_memory_bytes(const struct graph *gr,
+			      const struct gpu_run_opts *o)
+{
+	static const double state_words[OPT_COUNT] = {0, 1, 2};
+	double params = 0, acts = 0;
+	int amp = o->dtype != DT_FP32;
+	for (int l = 0; l < gr->n_layers; l++) {
+		const struct layer *L = &gr->layers[l];
+		params += (double)gpu_layer_params(gr, l);
+		if (op_is_free(L->op) || L->op == OP_LOSS_MSE ||
+		    L->op == OP_LOSS_XENT || L->op == OP_INPUT)
+			continue;
+		for (int i = 0; i < L->n_out; i++) {
+			const struct tensor *t = &gr->tensors[L->out[i]];
+			int eb = amp && op_class(L->op) == CLS_MATRIX ? 2 : 4;
+			acts += (double)elems(t) * eb;
+		}
+	}
+	/* weights, gradients and optimizer state in fp32 (+ 16-bit weight
+	 * copies under autocast); every layer output kept for backward */
+	return params * (4.0 * (2 + state_words[o->optimizer]) + (amp ? 2 : 0)) +
+	       acts * (double)o->batch;
+}
+
+void gpu_klist_release(struct gpu_klist *kl)
+{
+	free(kl->k);
+	memset(kl, 0, sizeof(*kl));
+}

@@ -1,0 +1,388 @@
+/*
+ * gpu_model.c: a step as a host/device pipeline, energy, data parallel.
+ *
+ * Eager: the host spends framework_op_us (+ autograd_op_us when training)
+ * per Python-level op, internal_op_us per op issued from C++ (backward,
+ * casts, optimizer), then the kernel is queued;
+ * the device runs kernels in order, each starting when it has been issued
+ * and the previous one is done:
+ *
+ *     host   |op0|op1|op2|op3|op4| ...
+ *     device     [k0][k1----------][k2][k3]...      (compute-bound)
+ *     device     [k0]  [k1]  [k2]  [k3]  ...        (overhead-bound)
+ *
+ * The wall-clock time each kernel adds (its end minus the previous end) is
+ * split into overhead (time the device waited for the host, plus the fixed
+ * per-kernel cost) and work (compute or memory, whichever bounds it), and
+ * charged to its layer.  Graph-captured style: one replay launch, then the
+ * device alone.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gpu/gpu_int.h"
+#include "ground/util.h"
+
+void gpu_run_opts_default(struct gpu_run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->dtype = DT_FP32;
+	o->n_gpus = 1;
+	o->style = GPU_EAGER;
+	o->optimizer = OPT_MOMENTUM;
+}
+
+void gpu_result_release(struct gpu_result *r)
+{
+	free(r->layers);
+	memset(r, 0, sizeof(*r));
+}
+
+struct timeline {
+	double end_s;		  /* wall clock at the end */
+	double *ready_s;	  /* per layer: end of its last backward kernel */
+};
+
+static enum gpu_bound argmax3(const double *v)
+{
+	int b = 0;
+	for (int i = 1; i < GPU_BOUND_COUNT; i++)
+		if (v[i] > v[b])
+			b = i;
+	return (enum gpu_bound)b;
+}
+
+/*
+ * Run kernels [from, to) through the pipeline starting with host and
+ * device clocks *host and *dev.  Charges each kernel's added wall time to
+ * its layer (train or infer) and to pr->by_bound_s.
+ */
+static void run(const struct gpu_spec *g, const struct gpu_run_opts *o,
+		struct gpu_kern *k, int from, int to, double *host,
+		double *dev, int train, struct gpu_result *r,
+		struct gpu_pass_result *pr, double *ready_s, double *dyn_j)
+{
+	double host_s[3] = {0, 0, 0};
+	if (o->style == GPU_EAGER) {
+		host_s[HOST_PY] = (g->framework_op_us +
+				   (train ? g->autograd_op_us : 0)) * 1e-6;
+		host_s[HOST_CPP] = g->internal_op_us * 1e-6;
+	}
+	double span = g->max_w - g->idle_w;
+	for (int i = from; i < to; i++) {
+		struct gpu_kern *x = &k[i];
+		*host += host_s[x->host];
+		pr->host_s += host_s[x->host];
+		double start = *host > *dev ? *host : *dev;
+		double end = start + x->dev_s;
+		double added = end - *dev;
+		double ovh = (start - *dev) + (x->dev_s - x->work_s);
+		double work = added - ovh;
+		double part[GPU_BOUND_COUNT] = {0};
+		part[GPU_BOUND_OVERHEAD] = ovh;
+		part[x->mem_bound ? GPU_BOUND_MEMORY : GPU_BOUND_COMPUTE] =
+			work;
+		for (int b = 0; b < GPU_BOUND_COUNT; b++)
+			pr->by_bound_s[b] += part[b];
+		pr->device_busy_s += x->dev_s;
+		pr->flops += x->flops;
+		pr->kernels += x->kind != GK_HOST;
+		/* energy above idle while the kernel runs */
+		if (x->dev_s > 0) {
+			double peak = x->kind == GK_MEM
+					      ? 0
+					      : g->peak_tflops[x->math] * 1e12;
+			if (x->kind == GK_SIMT)
+				peak = g->peak_tflops[GPU_MATH_FP32] * 1e12;
+			double uc = peak > 0 ? x->flops / (x->dev_s * peak) : 0;
+			double um = x->bytes / (x->dev_s * 1e9 *
+						g->mem_bandwidth_gbytes_s);
+			if (uc > 1)
+				uc = 1;
+			if (um > 1)
+				um = 1;
+			/* the board never draws more than its power limit */
+			double f = g->calib.power_compute * uc +
+				   g->calib.power_memory * um;
+			if (f > 1 - g->calib.power_awake)
+				f = 1 - g->calib.power_awake;
+			*dyn_j += span * x->dev_s * f;
+		}
+		if (x->layer >= 0) {
+			struct gpu_layer_result *L = &r->layers[x->layer];
+			if (train) {
+				L->train_s[x->pass] += added;
+				for (int b = 0; b < GPU_BOUND_COUNT; b++)
+					L->by_bound_s[b] += part[b];
+				L->kernels_train += x->kind != GK_HOST;
+				L->flops_train += x->flops;
+				if (ready_s && x->pass != PASS_FWD)
+					ready_s[x->layer] = end;
+			} else {
+				L->infer_s += added;
+				L->kernels_infer += x->kind != GK_HOST;
+			}
+		}
+		*dev = end;
+	}
+}
+
+static void finish_pass(const struct gpu_spec *g, struct gpu_pass_result *pr,
+			double host, double dev, double dyn_j)
+{
+	pr->seconds = host > dev ? host : dev;
+	if (host > dev)
+		pr->by_bound_s[GPU_BOUND_OVERHEAD] += host - dev;
+	pr->bound = argmax3(pr->by_bound_s);
+	double span = g->max_w - g->idle_w;
+	pr->energy_j = g->idle_w * pr->seconds +
+		       span * g->calib.power_awake * pr->seconds + dyn_j;
+	pr->avg_power_w = pr->seconds > 0 ? pr->energy_j / pr->seconds : 0;
+}
+
+/*
+ * Ring all-reduce of `bytes` over n GPUs, as NCCL runs it for a DDP bucket:
+ *
+ *     t = 2(n-1) x step latency + 2(n-1)/n x bytes / busbw
+ *
+ * the latency-bandwidth form nccl-tests reports (busbw = 2(n-1)/n x
+ * bytes / t).  Inside a node busbw = NVLink x link_efficiency (NCCL's
+ * protocol overhead).  Across nodes NCCL runs one ring per NIC and every
+ * ring enters and leaves each node through its own NIC, so the NICs of a
+ * node together carry the rings: busbw = min(NVLink, GPUs per node x NIC
+ * x internode_efficiency), and each ring step waits for its slowest hop.
+ * On two nodes NCCL may pick a tree instead, which can beat the ring (up
+ * to 2x the network on 2 nodes): the ring is the conservative choice.
+ * *busbw_out gets the bus bandwidth (bytes/s) the transfer achieves.
+ */
+static double allreduce_s(const struct gpu_spec *g, int n, double bytes,
+			  double *busbw_out)
+{
+	if (busbw_out)
+		*busbw_out = 0;
+	if (n <= 1 || bytes <= 0)
+		return 0;
+	int nodes = (int)((n + g->gpus_per_node - 1) / g->gpus_per_node);
+	double bw = g->nvlink_gbytes_s * 1e9 * g->link_efficiency;
+	double step_lat = g->nvlink_latency_us * 1e-6;
+	if (nodes > 1) {
+		int per_node = n < g->gpus_per_node ? n : (int)g->gpus_per_node;
+		double nic = per_node * g->internode_gbytes_s * 1e9 *
+			     g->internode_efficiency;
+		if (nic < bw)
+			bw = nic;
+		if (g->internode_latency_us > g->nvlink_latency_us)
+			step_lat = g->internode_latency_us * 1e-6;
+	}
+	double f = 2.0 * (n - 1) / n;
+	double t = 2.0 * (n - 1) * step_lat + f * bytes / bw;
+	if (busbw_out)
+		*busbw_out = f * bytes / t;
+	return t;
+}
+
+/* One DDP bucket: its gradients' bytes, when backward has produced them
+ * all, and its all-reduce. */
+struct bucket {
+	double bytes, ready_s, start_s, end_s, busbw;
+};
+
+/*
+ * PyTorch DDP's bucket schedule over the single-GPU backward timeline
+ * (ready_s: per layer, the end of its last backward kernel):
+ *  - buckets in reverse layer order (DDP assigns parameters to buckets in
+ *    reverse registration order, roughly the order backward produces
+ *    their gradients); the first holds up to first_bucket_mbytes, the
+ *    others up to bucket_mbytes; a bucket closes once it reaches its cap
+ *    (so one large tensor can overfill it);
+ *  - a bucket's all-reduce starts when its last gradient is ready and the
+ *    previous bucket's all-reduce is done (one NCCL stream, in order);
+ *  - the gradients still in an open bucket when backward ends are
+ *    all-reduced then.
+ * Fills *nb buckets (xmalloc'ed, caller frees) and returns the array.
+ */
+static struct bucket *ddp_schedule(const struct gpu_spec *g,
+				   const struct graph *gr, int n_gpus,
+				   const double *ready, double bwd_end_s,
+				   int *nb, double *grad_bytes,
+				   int *grad_tensors)
+{
+	const double mib = 1024.0 * 1024.0;
+	int cap_n = 8;
+	struct bucket *b = xcalloc((size_t)cap_n, sizeof(*b));
+	double fill = 0, at = 0;
+	*nb = 0;
+	*grad_bytes = 0;
+	*grad_tensors = 0;
+	for (int l = gr->n_layers - 1; l >= -1; l--) {
+		int last = l < 0;
+		if (!last) {
+			if (gr->layers[l].param_owner != l)
+				continue;
+			double pb = 4.0 * (double)gpu_layer_params(gr, l);
+			if (pb <= 0)
+				continue;
+			fill += pb;
+			*grad_bytes += pb;
+			*grad_tensors += gpu_layer_param_tensors(gr, l);
+			if (ready[l] > at)
+				at = ready[l];
+		}
+		double cap = (*nb == 0 ? g->first_bucket_mbytes
+				       : g->bucket_mbytes) * mib;
+		if (fill <= 0 || (!last && fill < cap))
+			continue;
+		if (*nb == cap_n) {
+			cap_n *= 2;
+			b = xrealloc(b, (size_t)cap_n * sizeof(*b));
+		}
+		struct bucket *k = &b[(*nb)++];
+		memset(k, 0, sizeof(*k));
+		k->bytes = fill;
+		k->ready_s = last ? bwd_end_s : at;
+		double prev = *nb > 1 ? b[*nb - 2].end_s : 0;
+		k->start_s = k->ready_s > prev ? k->ready_s : prev;
+		k->end_s = k->start_s + allreduce_s(g, n_gpus, fill, &k->busbw);
+		fill = 0;
+	}
+	return b;
+}
+
+int gpu_estimate(const struct gpu_spec *g, const struct graph *gr,
+		 const struct gpu_run_opts *opts, struct gpu_result *out,
+		 struct diag *d)
+{
+	struct gpu_run_opts o = *opts;
+	memset(out, 0, sizeof(*out));
+	if (o.batch <= 0)
+		o.batch = gr->default_batch > 0 ? gr->default_batch : 32;
+	if (o.n_gpus < 1)
+		o.n_gpus = 1;
+	if (o.dtype != DT_FP32 && o.dtype != DT_BF16 && o.dtype != DT_FP16) {
+		diag_add(d, NULL, 0, 0,
+			 "gpu: 'dtype' must be fp32, bf16 or fp16, got %s",
+			 dtype_name(o.dtype));
+		return WS_EINPUT;
+	}
+	struct gpu_klist tk, ik;
+	int64_t params = 0;
+	if (gpu_kernels(g, gr, &o, 1, &tk, &params, d))
+		return WS_EINPUT;
+	if (gpu_kernels(g, gr, &o, 0, &ik, &params, d)) {
+		gpu_klist_release(&tk);
+		return WS_EINPUT;
+	}
+	out->batch = o.batch;
+	out->params = params;
+	out->train_memory_bytes = gpu_train_memory_bytes(gr, &o);
+	out->fits = out->train_memory_bytes <= g->mem_gbytes * 1e9;
+	out->n_layers = gr->n_layers;
+	out->layers = xcalloc((size_t)(gr->n_layers > 0 ? gr->n_layers : 1),
+			      sizeof(*out->layers));
+	for (int l = 0; l < gr->n_layers; l++)
+		out->layers[l].layer = l;
+
+	/* training step: everything up to the optimizer, then the update */
+	int first_upd = tk.n;
+	while (first_upd > 0 && tk.k[first_upd - 1].pass == PASS_UPDATE &&
+	       tk.k[first_upd - 1].layer < 0)
+		first_upd--;
+	double *ready = xcalloc((size_t)(gr->n_layers > 0 ? gr->n_layers : 1),
+				sizeof(double));
+	double host = o.style == GPU_GRAPH ? g->graph_launch_us * 1e-6 : 0;
+	double dev = 0, dyn = 0;
+	run(g, &o, tk.k, 0, first_upd, &host, &dev, 1, out, &out->train,
+	    ready, &dyn);
+	double t1_bwd_end = dev > host ? dev : host;
+
+	/* data parallel (PyTorch DDP over NCCL): what it adds to the step */
+	double exposed = 0;
+	if (o.n_gpus > 1) {
+		int nb = 0, ntens = 0;
+		double gbytes = 0;
+		struct bucket *bk = ddp_schedule(g, gr, o.n_gpus, ready,
+						 t1_bwd_end, &nb, &gbytes,
+						 &ntens);
+		/* while an all-reduce overlaps backward its kernels hold
+		 * collective_sms SMs (NCCL CTAs do not share an SM) and move
+		 * collective_hbm_per_bus_byte bytes of device memory per bus
+		 * byte; backward loses the larger of the two shares */
+		double sm_share = (double)g->collective_sms / (double)g->sms;
+		double mem_bw = g->calib.mem_fraction *
+				g->mem_bandwidth_gbytes_s * 1e9;
+		double alone = 0, contention = 0, comm_end = 0;
+		for (int i = 0; i < nb; i++) {
+			double end = bk[i].end_s;
+			alone += end - bk[i].start_s;
+			double ov = (end < t1_bwd_end ? end : t1_bwd_end) -
+				    bk[i].start_s;
+			double share = g->collective_hbm_per_bus_byte *
+				       bk[i].busbw / mem_bw;
+			if (share < sm_share)
+				share = sm_share;
+			if (share > 1)
+				share = 1;
+			if (ov > 0)
+				contention += share * ov;
+			if (end > comm_end)
+				comm_end = end;
+		}
+		/* DDP's default (gradient_as_bucket_view=False) copies each
+		 * gradient into its bucket as autograd produces it (the 1/N
+		 * scaling fused in) and back once the bucket is reduced: one
+		 * kernel per tensor each way, read + write */
+		double copy_one = ntens * g->kernel_us * 1e-6 +
+				  gpu_mem_seconds(g, 2.0 * gbytes);
+		/* the tail: all-reduce still running when backward has made
+		 * its last gradient.  The copies and the contention stretch
+		 * backward and delay the last buckets' readiness alike, so
+		 * the tail is measured on the single-GPU timeline. */
+		out->comm_tail_s = comm_end > t1_bwd_end ? comm_end - t1_bwd_end
+							 : 0;
+		out->ddp_copy_s = 2 * copy_one;
+		out->contention_s = contention;
+		out->allreduce_s = alone;
+		out->buckets = nb;
+		exposed = out->comm_tail_s + out->ddp_copy_s +
+			  out->contention_s;
+		free(bk);
+	}
+	out->exposed_comm_s = exposed;
+	/* the optimizer waits for the last gradients */
+	host += exposed;
+	dev += exposed;
+	if (o.style == GPU_EAGER) /* the optimizer's Python, zero_grad */
+		host += g->step_us * 1e-6;
+	run(g, &o, tk.k, first_upd, tk.n, &host, &dev, 1, out, &out->train,
+	    NULL, &dyn);
+	out->train.host_s += o.style == GPU_EAGER ? g->step_us * 1e-6 : 0;
+	finish_pass(g, &out->train, host, dev, dyn);
+	if (exposed > 0) /* communication shows as overhead of the step */
+		out->train.by_bound_s[GPU_BOUND_OVERHEAD] += exposed;
+	out->train.bound = argmax3(out->train.by_bound_s);
+
+	/* inference batch */
+	host = o.style == GPU_GRAPH ? g->graph_launch_us * 1e-6 : 0;
+	dev = 0;
+	dyn = 0;
+	run(g, &o, ik.k, 0, ik.n, &host, &dev, 0, out, &out->infer, NULL,
+	    &dyn);
+	finish_pass(g, &out->infer, host, dev, dyn);
+
+	for (int l = 0; l < gr->n_layers; l++)
+		out->layers[l].bound = argmax3(out->layers[l].by_bound_s);
+
+	if (o.n_gpus > 1) {
+		double t_single = out->train.seconds - exposed;
+		out->scaling_efficiency = t_single / out->train.seconds;
+	} else {
+		out->scaling_efficiency = 1;
+	}
+	out->samples_per_s = (double)o.batch * o.n_gpus / out->train.seconds;
+	out->cluster_energy_j = out->train.energy_j * o.n_gpus;
+	free(ready);
+	gpu_klist_release(&tk);
+	gpu_klist_release(&ik);
+	return WS_OK;
+}

@@ -1,0 +1,286 @@
+/*
+ * gpu_validate.c: predict measured rows and summarise the errors.
+ */
+#include "gpu/gpu_validate.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ground/json.h"
+#include "ground/util.h"
+
+int gpu_load_network(const char *name, struct graph *g, struct diag *d)
+{
+	/* a path is loaded as given */
+	if (strchr(name, '/') || strstr(name, ".yaml") || strstr(name, ".onnx"))
+		return graph_load(name, OPT_MOMENTUM, g, d);
+	char *home = ws_data_dir();
+	char *yaml = xasprintf("%s/models/nets/%s.yaml", home, name);
+	char *onnx = xasprintf("%s/models/onnx/%s.onnx", home, name);
+	FILE *f;
+	const char *path = NULL;
+	if ((f = fopen(yaml, "r"))) {
+		fclose(f);
+		path = yaml;
+	} else if ((f = fopen(onnx, "r"))) {
+		fclose(f);
+		path = onnx;
+	}
+	int rc;
+	if (path) {
+		rc = graph_load(path, OPT_MOMENTUM, g, d);
+	} else {
+		diag_add(d, NULL, 0, 0,
+			 "gpu: network '%s' must be a zoo network "
+			 "(models/nets/%s.yaml or models/onnx/%s.onnx), "
+			 "found neither", name, name, name);
+		rc = WS_EIO;
+	}
+	free(yaml);
+	free(onnx);
+	free(home);
+	return rc;
+}
+
+struct net_cache {
+	char name[64];
+	struct graph g;
+	int ok;
+	char *error;
+};
+
+static struct net_cache *find_net(struct net_cache **cache, int *n,
+				  const char *name)
+{
+	for (int i = 0; i < *n; i++)
+		if (!strcmp((*cache)[i].name, name))
+			return &(*cache)[i];
+	*cache = xrealloc(*cache, (size_t)(*n + 1) * sizeof(**cache));
+	struct net_cache *c = &(*cache)[(*n)++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	struct diag d;
+	diag_init(&d);
+	c->ok = gpu_load_network(name, &c->g, &d) == WS_OK;
+	if (!c->ok)
+		c->error = xstrdup(diag_count(&d) && diag_text(&d, 0)
+					   ? diag_text(&d, 0)
+					   : "cannot load the network");
+	diag_release(&d);
+	return c;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void summarise(struct gpu_val *v)
+{
+	double *buf = xcalloc((size_t)(v->n > 0 ? v->n : 1), sizeof(double));
+	v->worst_ratio = 1;
+	for (int m = 0; m < GPU_VAL_COUNT; m++) {
+		int c = 0;
+		v->worst_abs[m] = NAN;
+		for (int i = 0; i < v->n; i++) {
+			const struct gpu_val_row *r = &v->rows[i];
+			if (r->skipped || isnan(r->err[m]))
+				continue;
+			double a = fabs(r->err[m]);
+			buf[c++] = a;
+			if (isnan(v->worst_abs[m]) || a > v->worst_abs[m])
+				v->worst_abs[m] = a;
+			double ratio = r->pred[m] > r->meas[m]
+					       ? r->pred[m] / r->meas[m]
+					       : r->meas[m] / r->pred[m];
+			if (ratio > v->worst_ratio)
+				v->worst_ratio = ratio;
+		}
+		v->count[m] = c;
+		if (!c) {
+			v->median_abs[m] = NAN;
+			continue;
+		}
+		qsort(buf, (size_t)c, sizeof(double), cmp_double);
+		v->median_abs[m] = c % 2 ? buf[c / 2]
+					 : 0.5 * (buf[c / 2 - 1] + buf[c / 2]);
+	}
+	free(buf);
+}
+
+static double num_or_nan(const struct json_value *row, const char *path)
+{
+	double x;
+	return json_number_at(row, path, &x) && x > 0 ? x : NAN;
+}
+
+int gpu_validate_file(const struct gpu_spec *g, const char *path,
+		      struct gpu_val *v, struct diag *d)
+{
+	struct json_lines jl;
+	memset(v, 0, sizeof(*v));
+	int rc = json_lines_read(path, &jl, d);
+	if (rc)
+		return rc;
+	v->file = xstrdup(path);
+	v->rows = xcalloc(jl.n ? jl.n : 1, sizeof(*v->rows));
+	struct net_cache *cache = NULL;
+	int n_cache = 0;
+	for (size_t i = 0; i < jl.n; i++) {
+		const struct json_value *row = &jl.rows[i];
+		struct gpu_val_row *r = &v->rows[v->n++];
+		r->line = jl.line_of[i];
+		for (int m = 0; m < GPU_VAL_COUNT; m++)
+			r->meas[m] = r->pred[m] = r->err[m] = NAN;
+		const char *model = json_string_at(row, "model");
+		const char *prec = json_string_at(row, "precision");
+		const char *mode = json_string_at(row, "mode");
+		const char *optn = json_string_at(row, "optimizer");
+		double batch = 0;
+		snprintf(r->model, sizeof(r->model), "%s", model ? model : "?");
+		snprintf(r->precision, sizeof(r->precision), "%s",
+			 prec ? prec : "?");
+		r->style = mode && !strcmp(mode, "cuda-graph") ? GPU_GRAPH
+							       : GPU_EAGER;
+		int has_batch = json_number_at(row, "batch", &batch);
+		r->batch = has_batch ? (int64_t)batch : 0;
+		if (json_get(row, "error") || json_get(row, "skipped")) {
+			const char *why = json_string_at(row, "error");
+			if (!why)
+				why = json_string_at(row, "skipped");
+			r->skipped = xasprintf("measurement row records no "
+					       "result (%s)", why ? why : "?");
+			continue;
+		}
+		if (!model || !has_batch || batch < 1 || !prec) {
+			r->skipped = xstrdup("row needs 'model', 'batch' >= 1 "
+					     "and 'precision'");
+			continue;
+		}
+		struct gpu_run_opts o;
+		gpu_run_opts_default(&o);
+		o.batch = r->batch;
+		o.style = r->style;
+		if (!strcmp(prec, "fp32") || !strcmp(prec, "tf32")) {
+			o.dtype = DT_FP32;
+		} else if (!strcmp(prec, "bf16")) {
+			o.dtype = DT_BF16;
+		} else if (!strcmp(prec, "fp16")) {
+			o.dtype = DT_FP16;
+		} else {
+			r->skipped = xasprintf("precision must be fp32, bf16 "
+					       "or fp16, got '%s'", prec);
+			continue;
+		}
+		if (optn && !strcmp(optn, "sgd"))
+			o.optimizer = OPT_SGD;
+		else if (optn && !strcmp(optn, "adam"))
+			o.optimizer = OPT_ADAM;
+		struct net_cache *c = find_net(&cache, &n_cache, model);
+		if (!c->ok) {
+			r->skipped = xasprintf("unknown network: %s", c->error);
+			continue;
+		}
+		r->meas[GPU_VAL_TRAIN] = num_or_nan(row, "train.median_ms") * 1e-3;
+		r->meas[GPU_VAL_INFER] = num_or_nan(row, "infer.median_ms") * 1e-3;
+		r->meas[GPU_VAL_ENERGY] =
+			num_or_nan(row, "train.energy_j_per_iter");
+		struct gpu_result res;
+		struct diag dd;
+		diag_init(&dd);
+		if (gpu_estimate(g, &c->g, &o, &res, &dd)) {
+			r->skipped = xstrdup(diag_count(&dd) && diag_text(&dd, 0)
+						     ? diag_text(&dd, 0)
+						     : "model failed");
+			diag_release(&dd);
+			continue;
+		}
+		diag_release(&dd);
+		r->pred[GPU_VAL_TRAIN] = res.train.seconds;
+		r->pred[GPU_VAL_INFER] = res.infer.seconds;
+		r->pred[GPU_VAL_ENERGY] = res.train.energy_j;
+		r->bound = res.train.bound;
+		gpu_result_release(&res);
+		for (int m = 0; m < GPU_VAL_COUNT; m++)
+			r->err[m] = r->pred[m] / r->meas[m] - 1;
+	}
+	for (int i = 0; i < v->n; i++) {
+		if (v->rows[i].skipped)
+			v->n_skipped++;
+		else
+			v->n_predicted++;
+	}
+	summarise(v);
+	for (int i = 0; i < n_cache; i++) {
+		if (cache[i].ok)
+			graph_release(&cache[i].g);
+		free(cache[i].error);
+	}
+	free(cache);
+	json_lines_release(&jl);
+	return WS_OK;
+}
+
+void gpu_val_release(struct gpu_val *v)
+{
+	for (int i = 0; i < v->n; i++)
+		free(v->rows[i].skipped);
+	free(v->rows);
+	free(v->file);
+	memset(v, 0, sizeof(*v));
+}
+
+static void cell(FILE *out, double pred, double meas, double scale)
+{
+	if (isnan(meas) || isnan(pred))
+		fprintf(out, " %9s %9s %6s", "-", "-", "-");
+	else
+		fprintf(out, " %9.3f %9.3f %+5.0f%%", pred * scale,
+			meas * scale, 100 * (pred / meas - 1));
+}
+
+void gpu_val_print(const struct gpu_val *v, FILE *out, int rows)
+{
+	static const char *const mname[] = {"train time", "infer time",
+					    "train energy"};
+	fprintf(out, "measurements: %s\n", v->file);
+	if (rows)
+		fprintf(out, "%-12s %6s %-5s %-5s %-8s | %9s %9s %6s | %9s %9s "
+			     "%6s | %9s %9s %6s\n",
+		"network", "batch", "prec", "style", "bound", "train ms",
+		"meas", "err", "infer ms", "meas", "err", "train J", "meas",
+		"err");
+	for (int i = 0; rows && i < v->n; i++) {
+		const struct gpu_val_row *r = &v->rows[i];
+		if (r->skipped)
+			continue;
+		fprintf(out, "%-12s %6lld %-5s %-5s %-8s |", r->model,
+			(long long)r->batch, r->precision,
+			gpu_style_name(r->style), gpu_bound_name(r->bound));
+		cell(out, r->pred[0], r->meas[0], 1e3);
+		fputs(" |", out);
+		cell(out, r->pred[1], r->meas[1], 1e3);
+		fputs(" |", out);
+		cell(out, r->pred[2], r->meas[2], 1);
+		fputc('\n', out);
+	}
+	for (int i = 0; i < v->n; i++)
+		if (v->rows[i].skipped)
+			fprintf(out, "not predicted: line %d (%s, batch %lld, "
+				     "%s): %s\n", v->rows[i].line,
+				v->rows[i].model, (long long)v->rows[i].batch,
+				v->rows[i].precision, v->rows[i].skipped);
+	fprintf(out, "rows: %d predicted, %d not predicted\n", v->n_predicted,
+		v->n_skipped);
+	for (int m = 0; m < GPU_VAL_COUNT; m++) {
+		if (!v->count[m])
+			continue;
+		fprintf(out, "%-12s  median |error| %5.1f%%  worst %5.1f%%  "
+			     "(%d rows)\n", mname[m], 100 * v->median_abs[m],
+			100 * v->worst_abs[m], v->count[m]);
+	}
+	fprintf(out, "worst ratio predicted/measured (either way): %.2fx\n",
+		v->worst_ratio);
+}

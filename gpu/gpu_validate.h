@@ -1,0 +1,62 @@
+/*
+ * gpu_validate.h: the GPU model against measurements.
+ *
+ * Reads JSON lines in the format of models/measured/h100/train.jsonl (one
+ * row per network, batch and precision: "model", "batch", "precision",
+ * "train": {"median_ms", "energy_j_per_iter"}, "infer": {"median_ms"},
+ * optional "optimizer" and "mode": "cuda-graph") and predicts every row.
+ * A row's "model" names a zoo network: models/nets/NAME.yaml, else
+ * models/onnx/NAME.onnx.  Rows that cannot be predicted (unknown network,
+ * a row that records an error, a bad field) are kept with the reason.
+ */
+#ifndef WAFERSIM_GPU_VALIDATE_H
+#define WAFERSIM_GPU_VALIDATE_H
+
+#include <stdio.h>
+
+#include "gpu/gpu.h"
+
+enum gpu_val_metric { GPU_VAL_TRAIN = 0, GPU_VAL_INFER, GPU_VAL_ENERGY,
+		      GPU_VAL_COUNT };
+
+struct gpu_val_row {
+	char model[64];
+	char precision[16];
+	int64_t batch;
+	int line;		/* in the measurement file */
+	enum gpu_style style;
+	char *skipped;		/* why it was not predicted, or NULL */
+	double meas[GPU_VAL_COUNT]; /* seconds, seconds, joules; NAN = none */
+	double pred[GPU_VAL_COUNT];
+	double err[GPU_VAL_COUNT];  /* pred / meas - 1; NAN = none */
+	enum gpu_bound bound;	   /* predicted training bound */
+};
+
+struct gpu_val {
+	char *file;
+	struct gpu_val_row *rows;
+	int n;
+	int n_predicted, n_skipped;
+	int count[GPU_VAL_COUNT];	/* rows with both figures */
+	double median_abs[GPU_VAL_COUNT]; /* of |err|; NAN if count = 0 */
+	double worst_abs[GPU_VAL_COUNT];
+	double worst_ratio;		/* max over rows/metrics of
+					   max(pred/meas, meas/pred) */
+};
+
+/* Load a zoo network by name as the validator does (nets/ YAML first,
+ * then onnx/).  0, WS_EIO or WS_EINPUT. */
+int gpu_load_network(const char *name, struct graph *g, struct diag *d);
+
+/* Predict every row of `path`.  Fails (WS_EIO / WS_EINPUT) only if the
+ * file cannot be read or is not JSON lines; per-row problems are kept in
+ * the rows. */
+int gpu_validate_file(const struct gpu_spec *g, const char *path,
+		      struct gpu_val *v, struct diag *d);
+void gpu_val_release(struct gpu_val *v);
+
+/* The table: one line per row (if `rows`), the rows not predicted and
+ * why, then median and worst per metric. */
+void gpu_val_print(const struct gpu_val *v, FILE *out, int rows);
+
+#endif

@@ -1,0 +1,660 @@
+/*
+ * cfg.c: schema-driven YAML loading, dumping and documentation.
+ *
+ * Loading uses libyaml's document API: the whole file becomes a node tree
+ * first (so a syntax error is reported once, at the parser's mark), then the
+ * tree is walked against the schema, collecting every error.
+ */
+#include "ground/cfg.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "ground/util.h"
+
+void cfg_src_init(struct cfg_src *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void cfg_src_release(struct cfg_src *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->locs[i].path);
+	free(s->locs);
+	free(s->file);
+	memset(s, 0, sizeof(*s));
+}
+
+static void src_add(struct cfg_src *s, const char *path, int line, int col)
+{
+	if (!s)
+		return;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 32;
+		s->locs = xrealloc(s->locs, s->cap * sizeof(*s->locs));
+	}
+	s->locs[s->n].path = xstrdup(path);
+	s->locs[s->n].line = line;
+	s->locs[s->n].col = col;
+	s->n++;
+}
+
+int cfg_src_find(const struct cfg_src *s, const char *path, int *line,
+		 int *col)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		if (strcmp(s->locs[i].path, path) == 0) {
+			*line = s->locs[i].line;
+			*col = s->locs[i].col;
+			return 1;
+		}
+	}
+	*line = s->root_line ? s->root_line : 1;
+	*col = s->root_col ? s->root_col : 1;
+	return 0;
+}
+
+/* ---- parsing scalars ---------------------------------------------------- */
+
+static int parse_int(const char *s, int64_t *out)
+{
+	if (!*s)
+		return -1;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_real(const char *s, double *out)
+{
+	if (!*s)
+		return -1;
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || *end || !isfinite(v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int find_name(const char *const *names, const char *s)
+{
+	for (int i = 0; names[i]; i++)
+		if (strcmp(names[i], s) == 0)
+			return i;
+	return -1;
+}
+
+static void names_list(const char *const *names, char *buf, size_t n)
+{
+	buf[0] = '\0';
+	for (int i = 0; names[i]; i++) {
+		size_t l = strlen(buf);
+		snprintf(buf + l, n - l, "%s'%s'", i ? ", " : "", names[i]);
+	}
+}
+
+static void fmt_range(const struct cfg_key *k, char *buf, size_t n)
+{
+	char a[32], b[32];
+	if (k->type == CFG_INT) {
+		snprintf(buf, n, "[%.0f, %.0f]", k->min, k->max);
+	} else {
+		snprintf(buf, n, "[%s, %s]", fmt_double_exact(a, k->min),
+			 fmt_double_exact(b, k->max));
+	}
+}
+
+/* Set one scalar key from text.  Returns 0, or -1 with an error added. */
+static int set_scalar(const struct cfg_key *k, const char *what,
+		      const char *path, const char *text, int quoted,
+		      void *obj, const char *file, int line, int col,
+		      struct diag *d)
+{
+	char *p = (char *)obj + k->offset;
+	char range[96];
+	const char *shown = *text ? text : "nothing";
+	switch (k->type) {
+	case CFG_INT: {
+		int64_t v;
+		if (quoted || parse_int(text, &v) != 0) {
+			diag_add(d, file, line, col,
+				 "%s: '%s' must be an integer, got '%s'", what,
+				 path, shown);
+			return -1;
+		}
+		if ((double)v < k->min || (double)v > k->max) {
+			fmt_range(k, range, sizeof(range));
+			diag_add(d, file, line, col,
+				 "%s: '%s' must be in %s%s%s, got %s", what,
+				 path, range, *k->unit ? " " : "", k->unit,
+				 text);
+			return -1;
+		}
+		*(int64_t *)p = v;
+		return 0;
+	}
+	case CFG_REAL: {
+		double v;
+		if (quoted || parse_real(text, &v) != 0) {
+			diag_add(d, file, line, col,
+				 "%s: '%s' must be a number, got '%s'", what,
+				 path, shown);
+			return -1;
+		}
+		if (v < k->min || v > k->max) {
+			fmt_range(k, range, sizeof(range));
+			diag_add(d, file, line, col,
+				 "%s: '%s' must be in %s%s%s, got %s", what,
+				 path, range, *k->unit ? " " : "", k->unit,
+				 text);
+			return -1;
+		}
+		*(double *)p = v;
+		return 0;
+	}
+	case CFG_BOOL:
+		if (!quoted && strcmp(text, "true") == 0) {
+			*(int *)p = 1;
+		} else if (!quoted && strcmp(text, "false") == 0) {
+			*(int *)p = 0;
+		} else {
+			diag_add(d, file, line, col,
+				 "%s: '%s' must be true or false, got '%s'",
+				 what, path, shown);
+			return -1;
+		}
+		return 0;
+	case CFG_STR:
+		if (strlen(text) >= CFG_STR_MAX) {
+			diag_add(d, file, line, col,
+				 "%s: '%s' must be at most %d characters, got "
+				 "%zu",
+				 what, path, CFG_STR_MAX - 1, strlen(text));
+			return -1;
+		}
+		snprintf(p, CFG_STR_MAX, "%s", text);
+		return 0;
+	case CFG_ENUM: {
+		int i = find_name(k->names, text);
+		if (i < 0) {
+			char list[512];
+			names_list(k->names, list, sizeof(list));
+			diag_add(d, file, line, col,
+				 "%s: '%s' must be one of %s, got '%s'", what,
+				 path, list, shown);
+			return -1;
+		}
+		*(int *)p = i;
+		return 0;
+	}
+	case CFG_FLAGS: {
+		int i = find_name(k->names, text);
+		if (i < 0) {
+			char list[512];
+			names_list(k->names, list, sizeof(list));
+			diag_add(d, file, line, col,
+				 "%s: '%s' items must be among %s, got '%s'",
+				 what, path, list, shown);
+			return -1;
+		}
+		*(unsigned *)p |= 1u << i;
+		return 0;
+	}
+	default:
+		return -1;
+	}
+}
+
+void cfg_defaults(const struct cfg_key *schema, void *obj)
+{
+	for (const struct cfg_key *k = schema; k->name; k++) {
+		char *p = (char *)obj + k->offset;
+		if (k->type == CFG_SECTION) {
+			cfg_defaults(k->sub, obj);
+			continue;
+		}
+		switch (k->type) {
+		case CFG_INT: *(int64_t *)p = 0; break;
+		case CFG_REAL: *(double *)p = 0; break;
+		case CFG_BOOL: *(int *)p = 0; break;
+		case CFG_STR: p[0] = '\0'; break;
+		case CFG_ENUM: *(int *)p = 0; break;
+		case CFG_FLAGS: *(unsigned *)p = 0; break;
+		default: break;
+		}
+		if (!k->def)
+			continue;
+		struct diag dd;
+		diag_init(&dd);
+		if (k->type == CFG_FLAGS) {
+			/* default: comma-separated names */
+			char buf[256];
+			snprintf(buf, sizeof(buf), "%s", k->def);
+			/* strtok_r: strtok's hidden state would race when
+			 * two threads load configurations (sweeps) */
+			char *save = NULL;
+			for (char *t = strtok_r(buf, ", ", &save); t;
+			     t = strtok_r(NULL, ", ", &save))
+				set_scalar(k, "default", k->name, t, 0, obj,
+					   NULL, 0, 0, &dd);
+		} else {
+			set_scalar(k, "default", k->name, k->def, 0, obj, NULL,
+				   0, 0, &dd);
+		}
+		/* a schema whose default does not parse is a programming error */
+		if (diag_count(&dd)) {
+			diag_print(&dd, stderr);
+			abort();
+		}
+		diag_release(&dd);
+	}
+}
+
+/* ---- walking the document ----------------------------------------------- */
+
+struct walk {
+	yaml_document_t *doc;
+	const char *what;
+	const char *file;
+	void *obj;
+	struct cfg_src *src;
+	struct diag *d;
+	int errors;
+};
+
+static const char *node_kind(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_SCALAR_NODE: return "a scalar";
+	case YAML_SEQUENCE_NODE: return "a list";
+	case YAML_MAPPING_NODE: return "a mapping";
+	default: return "nothing";
+	}
+}
+
+static int is_null_scalar(const yaml_node_t *n)
+{
+	if (n->type != YAML_SCALAR_NODE ||
+	    n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return 0;
+	const char *s = (const char *)n->data.scalar.value;
+	return !*s || strcmp(s, "~") == 0 || strcmp(s, "null") == 0;
+}
+
+static void walk_mapping(struct walk *w, const struct cfg_key *keys,
+			 yaml_node_t *map, const char *prefix);
+
+static void walk_value(struct walk *w, const struct cfg_key *k,
+		       yaml_node_t *v, const char *path)
+{
+	int line = (int)v->start_mark.line + 1, col = (int)v->start_mark.column + 1;
+	if (k->type == CFG_SECTION) {
+		if (v->type != YAML_MAPPING_NODE) {
+			diag_add(w->d, w->file, line, col,
+				 "%s: '%s' must be a mapping of keys, got %s",
+				 w->what, path, node_kind(v));
+			w->errors++;
+			return;
+		}
+		walk_mapping(w, k->sub, v, path);
+		return;
+	}
+	if (k->type == CFG_FLAGS) {
+		*(unsigned *)((char *)w->obj + k->offset) = 0;
+		if (v->type == YAML_SCALAR_NODE) {
+			if (set_scalar(k, w->what, path,
+				       (const char *)v->data.scalar.value, 0,
+				       w->obj, w->file, line, col, w->d))
+				w->errors++;
+			return;
+		}
+		if (v->type != YAML_SEQUENCE_NODE) {
+			diag_add(w->d, w->file, line, col,
+				 "%s: '%s' must be a list of names, got %s",
+				 w->what, path, node_kind(v));
+			w->errors++;
+			return;
+		}
+		for (yaml_node_item_t *it = v->data.sequence.items.start;
+		     it < v->data.sequence.items.top; it++) {
+			yaml_node_t *e = yaml_document_get_node(w->doc, *it);
+			int l = (int)e->start_mark.line + 1;
+			int c = (int)e->start_mark.column + 1;
+			if (e->type != YAML_SCALAR_NODE) {
+				diag_add(w->d, w->file, l, c,
+					 "%s: '%s' items must be names, got %s",
+					 w->what, path, node_kind(e));
+				w->errors++;
+				continue;
+			}
+			if (set_scalar(k, w->what, path,
+				       (const char *)e->data.scalar.value, 0,
+				       w->obj, w->file, l, c, w->d))
+				w->errors++;
+		}
+		return;
+	}
+	if (v->type != YAML_SCALAR_NODE) {
+		static const char *const expect[] = {
+			[CFG_INT] = "an integer", [CFG_REAL] = "a number",
+			[CFG_BOOL] = "true or false", [CFG_STR] = "a string",
+			[CFG_ENUM] = "a name",
+		};
+		diag_add(w->d, w->file, line, col, "%s: '%s' must be %s, got %s",
+			 w->what, path, expect[k->type], node_kind(v));
+		w->errors++;
+		return;
+	}
+	int quoted = v->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+	const char *text = is_null_scalar(v) ? "" : (const char *)v->data.scalar.value;
+	if (k->type == CFG_STR)
+		quoted = 0;
+	if (set_scalar(k, w->what, path, text, quoted, w->obj, w->file, line,
+		       col, w->d))
+		w->errors++;
+}
+
+static void walk_mapping(struct walk *w, const struct cfg_key *keys,
+			 yaml_node_t *map, const char *prefix)
+{
+	yaml_node_pair_t *first = map->data.mapping.pairs.start;
+	for (yaml_node_pair_t *pr = first; pr < map->data.mapping.pairs.top;
+	     pr++) {
+		yaml_node_t *kn = yaml_document_get_node(w->doc, pr->key);
+		yaml_node_t *vn = yaml_document_get_node(w->doc, pr->value);
+		int line = (int)kn->start_mark.line + 1;
+		int col = (int)kn->start_mark.column + 1;
+		if (kn->type != YAML_SCALAR_NODE) {
+			diag_add(w->d, w->file, line, col,
+				 "%s: keys must be names, got %s under '%s'",
+				 w->what, node_kind(kn),
+				 *prefix ? prefix : "(top level)");
+			w->errors++;
+			continue;
+		}
+		const char *name = (const char *)kn->data.scalar.value;
+		char path[256];
+		snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "",
+			 name);
+
+		/* duplicate key? */
+		int dup = 0;
+		for (yaml_node_pair_t *q = first; q < pr; q++) {
+			yaml_node_t *qk = yaml_document_get_node(w->doc, q->key);
+			if (qk->type == YAML_SCALAR_NODE &&
+			    strcmp((const char *)qk->data.scalar.value, name) == 0) {
+				diag_add(w->d, w->file, line, col,
+					 "%s: duplicate key '%s', first given at "
+					 "line %d",
+					 w->what, path,
+					 (int)qk->start_mark.line + 1);
+				w->errors++;
+				dup = 1;
+				break;
+			}
+		}
+		if (dup)
+			continue;
+
+		const struct cfg_key *k = keys;
+		for (; k->name; k++)
+			if (strcmp(k->name, name) == 0)
+				break;
+		if (!k->name) {
+			char list[1024] = "";
+			for (const struct cfg_key *e = keys; e->name; e++) {
+				size_t l = strlen(list);
+				snprintf(list + l, sizeof(list) - l, "%s%s",
+					 e == keys ? "" : ", ", e->name);
+			}
+			diag_add(w->d, w->file, line, col,
+				 "%s: unknown key '%s' (expected one of: %s)",
+				 w->what, path, list);
+			w->errors++;
+			continue;
+		}
+		src_add(w->src, path, line, col);
+		walk_value(w, k, vn, path);
+	}
+}
+
+static void check_required(struct walk *w, const struct cfg_key *keys,
+			   const char *prefix, int line, int col)
+{
+	for (const struct cfg_key *k = keys; k->name; k++) {
+		char path[256];
+		snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "",
+			 k->name);
+		int l, c;
+		int given = w->src ? cfg_src_find(w->src, path, &l, &c) : 1;
+		if (k->type == CFG_SECTION) {
+			check_required(w, k->sub, path, line, col);
+			continue;
+		}
+		if (!k->def && !given) {
+			diag_add(w->d, w->file, line, col,
+				 "%s: missing required key '%s' (%s)", w->what,
+				 path, k->doc);
+			w->errors++;
+		}
+	}
+}
+
+int cfg_load_string(const struct cfg_key *schema, const char *what,
+		    const char *file, const char *text, size_t len, void *obj,
+		    struct cfg_src *src, struct diag *d)
+{
+	struct cfg_src local;
+	if (!src) {
+		cfg_src_init(&local);
+		src = &local;
+	} else {
+		cfg_src_release(src);
+	}
+	src->file = xstrdup(file);
+	cfg_defaults(schema, obj);
+
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	int rc = WS_OK;
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		diag_add(d, file, (int)parser.problem_mark.line + 1,
+			 (int)parser.problem_mark.column + 1,
+			 "%s: malformed YAML: %s%s%s", what,
+			 parser.problem ? parser.problem : "syntax error",
+			 parser.context ? " " : "",
+			 parser.context ? parser.context : "");
+		yaml_parser_delete(&parser);
+		rc = WS_EINPUT;
+		goto out;
+	}
+	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	if (!root || is_null_scalar(root)) {
+		diag_add(d, file, 1, 1,
+			 "%s: file is empty, expected a mapping of %s keys",
+			 what, what);
+		rc = WS_EINPUT;
+	} else if (root->type != YAML_MAPPING_NODE) {
+		diag_add(d, file, (int)root->start_mark.line + 1,
+			 (int)root->start_mark.column + 1,
+			 "%s: expected a mapping of %s keys at the top level, "
+			 "got %s",
+			 what, what, node_kind(root));
+		rc = WS_EINPUT;
+	} else {
+		struct walk w = {&doc, what, file, obj, src, d, 0};
+		src->root_line = (int)root->start_mark.line + 1;
+		src->root_col = (int)root->start_mark.column + 1;
+		walk_mapping(&w, schema, root, "");
+		check_required(&w, schema, "", src->root_line, src->root_col);
+		if (w.errors)
+			rc = WS_EINPUT;
+	}
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+out:
+	if (src == &local)
+		cfg_src_release(&local);
+	return rc;
+}
+
+int cfg_load_file(const struct cfg_key *schema, const char *what,
+		  const char *path, void *obj, struct cfg_src *src,
+		  struct diag *d)
+{
+	char *text;
+	size_t len;
+	if (read_file(path, &text, &len, d) != 0)
+		return WS_EIO;
+	int rc = cfg_load_string(schema, what, path, text, len, obj, src, d);
+	free(text);
+	return rc;
+}
+
+int cfg_load_checked(const struct cfg_key *schema, const char *what,
+		     const char *file, const char *text, void *obj,
+		     cfg_check_fn check, struct diag *d)
+{
+	struct cfg_src src;
+	cfg_src_init(&src);
+	int rc = cfg_load_string(schema, what, file, text, strlen(text), obj,
+				 &src, d);
+	if (rc == WS_OK && check)
+		rc = check(obj, &src, d);
+	cfg_src_release(&src);
+	return rc;
+}
+
+int cfg_load_preset(const struct cfg_key *schema, const char *what,
+		    const char *subdir, const char *name_or_path, void *obj,
+		    cfg_check_fn check, struct diag *d)
+{
+	char *path = ws_find_model(name_or_path, subdir, ".yaml", what, d);
+	if (!path)
+		return WS_EIO;
+	char *text;
+	int rc = read_file(path, &text, NULL, d);
+	if (rc == WS_OK) {
+		rc = cfg_load_checked(schema, what, path, text, obj, check, d);
+		free(text);
+	}
+	free(path);
+	return rc;
+}
+
+/* ---- dumping ------------------------------------------------------------ */
+
+static void dump_str(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void dump_keys(const struct cfg_key *keys, const void *obj, FILE *out,
+		      int indent)
+{
+	for (const struct cfg_key *k = keys; k->name; k++) {
+		const char *p = (const char *)obj + k->offset;
+		fprintf(out, "%*s%s:", indent, "", k->name);
+		if (k->type == CFG_SECTION) {
+			fprintf(out, "  # %s\n", k->doc);
+			dump_keys(k->sub, obj, out, indent + 2);
+			continue;
+		}
+		char buf[32];
+		fputc(' ', out);
+		switch (k->type) {
+		case CFG_INT: fprintf(out, "%lld", (long long)*(const int64_t *)p); break;
+		case CFG_REAL: fputs(fmt_double_exact(buf, *(const double *)p), out); break;
+		case CFG_BOOL: fputs(*(const int *)p ? "true" : "false", out); break;
+		case CFG_STR: dump_str(out, p); break;
+		case CFG_ENUM: fputs(k->names[*(const int *)p], out); break;
+		case CFG_FLAGS: {
+			unsigned f = *(const unsigned *)p;
+			fputc('[', out);
+			int first = 1;
+			for (int i = 0; k->names[i]; i++) {
+				if (f & (1u << i)) {
+					fprintf(out, "%s%s", first ? "" : ", ",
+						k->names[i]);
+					first = 0;
+				}
+			}
+			fputc(']', out);
+			break;
+		}
+		default: break;
+		}
+		if (*k->unit)
+			fprintf(out, "  # [%s] %s\n", k->unit, k->doc);
+		else
+			fprintf(out, "  # %s\n", k->doc);
+	}
+}
+
+void cfg_dump(const struct cfg_key *schema, const void *obj, FILE *out)
+{
+	dump_keys(schema, obj, out, 0);
+}
+
+/* ---- documentation ------------------------------------------------------ */
+
+static const char *type_name(const struct cfg_key *k)
+{
+	switch (k->type) {
+	case CFG_INT: return "integer";
+	case CFG_REAL: return "number";
+	case CFG_BOOL: return "bool";
+	case CFG_STR: return "string";
+	case CFG_ENUM: return "name";
+	case CFG_FLAGS: return "list";
+	default: return "";
+	}
+}
+
+static void schema_rows(const struct cfg_key *keys, const char *prefix,
+			FILE *out)
+{
+	for (const struct cfg_key *k = keys; k->name; k++) {
+		char path[256];
+		snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "",
+			 k->name);
+		if (k->type == CFG_SECTION) {
+			schema_rows(k->sub, path, out);
+			continue;
+		}
+		char range[128] = "";
+		if (k->type == CFG_INT || k->type == CFG_REAL)
+			fmt_range(k, range, sizeof(range));
+		else if (k->names)
+			names_list(k->names, range, sizeof(range));
+		fprintf(out, "| `%s` | %s | %s | %s | %s | %s |\n", path,
+			type_name(k), k->unit, range,
+			k->def ? k->def : "(required)", k->doc);
+	}
+}
+
+void cfg_print_schema(const struct cfg_key *schema, FILE *out)
+{
+	fprintf(out, "| key | type | unit | range | default | meaning |\n");
+	fprintf(out, "|---|---|---|---|---|---|\n");
+	schema_rows(schema, "", out);
+}

@@ -1,0 +1,119 @@
+/*
+ * cfg.h: schema-driven YAML configuration (machines, GPUs).
+ *
+ * Each component declares its keys once, in a table of struct cfg_key: name,
+ * type, unit, range, default and a one-line doc.  The same table drives
+ * loading (with defaults filled in), validation, dumping back to YAML, and
+ * the printed schema documentation.  Values land in a caller struct at the
+ * key's offset:
+ *
+ *     CFG_INT   -> int64_t        CFG_BOOL  -> int (0/1)
+ *     CFG_REAL  -> double         CFG_STR   -> char[CFG_STR_MAX]
+ *     CFG_ENUM  -> int (index)    CFG_FLAGS -> unsigned (bit i = names[i])
+ *     CFG_SECTION: a nested mapping; `sub` lists its keys.
+ *
+ * Offsets are from the start of the top-level struct, nested or not.
+ * Loading reports every problem in the file, each with file:line:column, the
+ * dotted key path, what was expected and what was found.
+ */
+#ifndef WAFERSIM_CFG_H
+#define WAFERSIM_CFG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ground/diag.h"
+
+#define CFG_STR_MAX 128
+
+enum cfg_type { CFG_END = 0, CFG_INT, CFG_REAL, CFG_BOOL, CFG_STR, CFG_ENUM,
+		CFG_FLAGS, CFG_SECTION };
+
+struct cfg_key {
+	const char *name;
+	enum cfg_type type;
+	const char *unit;	   /* printed in docs and dump comments; may be "" */
+	double min, max;	   /* inclusive range, INT and REAL only */
+	const char *def;	   /* default as YAML text; NULL = required */
+	const char *doc;	   /* one line */
+	size_t offset;		   /* into the top-level struct */
+	const struct cfg_key *sub; /* SECTION: keys, ended by {0} */
+	const char *const *names;  /* ENUM / FLAGS: NULL-terminated */
+};
+
+/* Where each key was found in the source file (for later validators). */
+struct cfg_loc {
+	char *path; /* dotted key path, e.g. "fabric.colors" */
+	int line, col;
+};
+struct cfg_src {
+	char *file;
+	struct cfg_loc *locs;
+	size_t n, cap;
+	int root_line, root_col;
+};
+
+void cfg_src_init(struct cfg_src *s);
+void cfg_src_release(struct cfg_src *s);
+/* Location of a key path; falls back to the document root.  Returns 1 if the
+ * key itself was given in the file, 0 if it took its default. */
+int cfg_src_find(const struct cfg_src *s, const char *path, int *line,
+		 int *col);
+
+/* Fill every key with its default (required keys are zeroed). */
+void cfg_defaults(const struct cfg_key *schema, void *obj);
+
+/*
+ * Load YAML text into obj (defaults first, then the file).  `what` prefixes
+ * messages ("machine", "gpu"); `file` names the source in locations.  `src`
+ * may be NULL; if not, it receives the key locations.  Returns 0 or
+ * WS_EINPUT with every error in `d`.
+ */
+int cfg_load_string(const struct cfg_key *schema, const char *what,
+		    const char *file, const char *text, size_t len, void *obj,
+		    struct cfg_src *src, struct diag *d);
+int cfg_load_file(const struct cfg_key *schema, const char *what,
+		  const char *path, void *obj, struct cfg_src *src,
+		  struct diag *d);
+
+/* Whole-object checks run after a clean load (keys that constrain each
+ * other), located through `src`.  0 or WS_EINPUT. */
+typedef int (*cfg_check_fn)(const void *obj, const struct cfg_src *src,
+			    struct diag *d);
+
+/* cfg_load_string, then `check` (may be NULL) if the keys were fine. */
+int cfg_load_checked(const struct cfg_key *schema, const char *what,
+		     const char *file, const char *text, void *obj,
+		     cfg_check_fn check, struct diag *d);
+
+/* Load a preset by name (<data>/models/<subdir>/<name>.yaml) or a path,
+ * with cfg_load_checked.  0, WS_EIO or WS_EINPUT. */
+int cfg_load_preset(const struct cfg_key *schema, const char *what,
+		    const char *subdir, const char *name_or_path, void *obj,
+		    cfg_check_fn check, struct diag *d);
+
+/* Write obj as YAML that loads back to the same values (every key, with its
+ * unit and doc as a comment).  Same object, same bytes. */
+void cfg_dump(const struct cfg_key *schema, const void *obj, FILE *out);
+
+/* Print the schema as a Markdown table (key, type, unit, range, default,
+ * doc), for docs/ and `wafersim machine schema`. */
+void cfg_print_schema(const struct cfg_key *schema, FILE *out);
+
+/* Shorthands for schema tables.  The including file defines CFG_OFF(f) as
+ * offsetof(struct <its struct>, f) before using them. */
+#define CFG_KI(n, u, lo, hi, def, doc, f) \
+	{n, CFG_INT, u, lo, hi, def, doc, CFG_OFF(f), NULL, NULL}
+#define CFG_KR(n, u, lo, hi, def, doc, f) \
+	{n, CFG_REAL, u, lo, hi, def, doc, CFG_OFF(f), NULL, NULL}
+#define CFG_KS(n, def, doc, f) \
+	{n, CFG_STR, "", 0, 0, def, doc, CFG_OFF(f), NULL, NULL}
+#define CFG_KSEC(n, doc, sub) \
+	{n, CFG_SECTION, "", 0, 0, NULL, doc, 0, sub, NULL}
+
+/* Field accessors by offset. */
+#define CFG_I64(obj, off) (*(int64_t *)((char *)(obj) + (off)))
+#define CFG_DBL(obj, off) (*(double *)((char *)(obj) + (off)))
+
+#endif

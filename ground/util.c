@@ -1,0 +1,246 @@
+/* util.c: number formatting, files, model look-up. See util.h. */
+#include "ground/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef WAFERSIM_SRCDIR
+#define WAFERSIM_SRCDIR "."
+#endif
+
+char *fmt_double_exact(char *buf, double v)
+{
+	for (int prec = 6; prec <= 17; prec++) {
+		snprintf(buf, 32, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	/* keep it recognisably a float in YAML/JSON-ish output */
+	if (!strpbrk(buf, ".eEn"))
+		strcat(buf, ".0");
+	return buf;
+}
+
+int read_file(const char *path, char **data, size_t *len, struct diag *d)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		diag_add(d, path, 0, 0, "cannot open '%s': %s", path,
+			 strerror(errno));
+		return WS_EIO;
+	}
+	size_t cap = 65536, n = 0;
+	char *buf = xmalloc(cap);
+	for (;;) {
+		if (n + 1 >= cap) {
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		size_t got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	int err = ferror(f);
+	fclose(f);
+	if (err) {
+		free(buf);
+		diag_add(d, path, 0, 0, "cannot read '%s'", path);
+		return WS_EIO;
+	}
+	buf[n] = '\0';
+	*data = buf;
+	if (len)
+		*len = n;
+	return WS_OK;
+}
+
+int outfile_open(struct outfile *o, const char *path, struct diag *d)
+{
+	memset(o, 0, sizeof(*o));
+	if (strcmp(path, "-") == 0) {
+		o->f = stdout;
+		o->path = xstrdup(path);
+		return WS_OK;
+	}
+	o->path = xstrdup(path);
+	o->tmp_path = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	o->f = fopen(o->tmp_path, "wb");
+	if (!o->f) {
+		diag_add(d, NULL, 0, 0, "cannot write '%s': %s", path,
+			 strerror(errno));
+		free(o->path);
+		free(o->tmp_path);
+		memset(o, 0, sizeof(*o));
+		return WS_EIO;
+	}
+	return WS_OK;
+}
+
+int outfile_commit(struct outfile *o, struct diag *d)
+{
+	int rc = WS_OK;
+	if (!o->f)
+		return WS_OK;
+	if (o->f == stdout) {
+		fflush(stdout);
+	} else {
+		int bad = ferror(o->f);
+		if (fclose(o->f) != 0 || bad) {
+			diag_add(d, NULL, 0, 0, "cannot write '%s'", o->path);
+			remove(o->tmp_path);
+			rc = WS_EIO;
+		} else if (rename(o->tmp_path, o->path) != 0) {
+			diag_add(d, NULL, 0, 0, "cannot create '%s': %s",
+				 o->path, strerror(errno));
+			remove(o->tmp_path);
+			rc = WS_EIO;
+		}
+	}
+	free(o->path);
+	free(o->tmp_path);
+	memset(o, 0, sizeof(*o));
+	return rc;
+}
+
+void outfile_abort(struct outfile *o)
+{
+	if (o->f && o->f != stdout) {
+		fclose(o->f);
+		remove(o->tmp_path);
+	}
+	free(o->path);
+	free(o->tmp_path);
+	memset(o, 0, sizeof(*o));
+}
+
+static int has_models(const char *dir)
+{
+	char *p = xasprintf("%s/models/machines", dir);
+	struct stat st;
+	int ok = stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+	free(p);
+	return ok;
+}
+
+char *ws_data_dir(void)
+{
+	const char *env = getenv("WAFERSIM_HOME");
+	if (env && *env)
+		return xstrdup(env);
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		for (int up = 0; up < 2; up++) {
+			char *slash = strrchr(exe, '/');
+			if (!slash)
+				break;
+			*slash = '\0';
+			if (has_models(exe))
+				return xstrdup(exe);
+		}
+	}
+	return xstrdup(WAFERSIM_SRCDIR);
+}
+
+char *ws_find_model(const char *name_or_path, const char *subdir,
+		    const char *ext, const char *what, struct diag *d)
+{
+	struct stat st;
+	if (stat(name_or_path, &st) == 0 && S_ISREG(st.st_mode))
+		return xstrdup(name_or_path);
+	if (!strchr(name_or_path, '/')) {
+		char *dir = ws_data_dir();
+		char *p = xasprintf("%s/models/%s/%s%s", dir, subdir,
+				    name_or_path, ext);
+		free(dir);
+		if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
+			return p;
+		free(p);
+		diag_add(d, NULL, 0, 0,
+			 "%s: no file '%s' and no preset named '%s' in "
+			 "models/%s/",
+			 what, name_or_path, name_or_path, subdir);
+		return NULL;
+	}
+	diag_add(d, NULL, 0, 0, "%s: cannot open '%s': no such file", what,
+		 name_or_path);
+	return NULL;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **ws_list_models(const char *subdir, size_t *n, struct diag *d)
+{
+	char *home = ws_data_dir();
+	char *dir = xasprintf("%s/models/%s", home, subdir);
+	free(home);
+	DIR *dp = opendir(dir);
+	if (!dp) {
+		diag_add(d, NULL, 0, 0, "cannot open '%s': %s", dir,
+			 strerror(errno));
+		free(dir);
+		return NULL;
+	}
+	char **list = xmalloc(sizeof(*list));
+	size_t k = 0;
+	for (struct dirent *e; (e = readdir(dp));) {
+		size_t l = strlen(e->d_name);
+		if (l > 5 && !strcmp(e->d_name + l - 5, ".yaml")) {
+			list = xrealloc(list, (k + 2) * sizeof(*list));
+			list[k++] = xasprintf("%s/%s", dir, e->d_name);
+		}
+	}
+	closedir(dp);
+	free(dir);
+	qsort(list, k, sizeof(*list), str_cmp);
+	list[k] = NULL;
+	*n = k;
+	return list;
+}
+
+void ws_free_list(char **list)
+{
+	if (!list)
+		return;
+	for (char **p = list; *p; p++)
+		free(*p);
+	free(list);
+}
+
+int ws_mkdir_p(const char *dir, struct diag *d)
+{
+	char *p = xstrdup(dir);
+	for (char *s = p + 1; *s; s++)
+		if (*s == '/') {
+			*s = 0;
+			mkdir(p, 0777);
+			*s = '/';
+		}
+	free(p);
+	if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
+		struct stat sb;
+		if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
+			return WS_OK;
+	}
+	diag_add(d, NULL, 0, 0, "cannot create directory '%s': %s", dir,
+		 strerror(errno));
+	return WS_EIO;
+}
+
+double wall_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}

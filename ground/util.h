@@ -1,0 +1,75 @@
+/*
+ * util.h: small helpers shared by every module: exact number formatting,
+ * whole-file reads, atomic output files, finding the project's data.
+ * (Allocation is in ground/mem.h, below diagnostics; this file sits above
+ * both.)
+ *
+ * Output files are written atomically: to a temporary name beside the
+ * target, renamed into place on commit, removed on abort; a failed run leaves
+ * no half-written file.
+ *
+ * Layer 0, ground/ owns the helpers every layer uses: allocation (mem.h),
+ * diagnostics (diag.h), files and atomic outputs (util.h), the
+ * configuration schema (cfg.h), JSON (json.h), the event queue (event.h).
+ * It may include nothing of the project (only libc and libyaml); never a
+ * layer above (docs/ARCHITECTURE.md, checked by
+ * tests/house/check_layers.py).
+ */
+#ifndef WAFERSIM_UTIL_H
+#define WAFERSIM_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ground/diag.h"
+#include "ground/mem.h"
+
+typedef uint64_t cycles_t;
+
+/* Format a double so that strtod() gives back exactly the same value, in
+ * the shortest of %.{6..17}g that does.  `buf` must hold 32 bytes. */
+char *fmt_double_exact(char *buf, double v);
+
+/* Read a whole file into a NUL-terminated heap buffer. 0 or WS_EIO. */
+int read_file(const char *path, char **data, size_t *len, struct diag *d);
+
+/* Atomic output file. */
+struct outfile {
+	FILE *f;
+	char *path;     /* final name */
+	char *tmp_path; /* where it is written until commit */
+};
+/* Open for writing; path "-" means stdout (commit then only flushes). */
+int outfile_open(struct outfile *o, const char *path, struct diag *d);
+/* Flush, close and rename into place. 0 or WS_EIO. */
+int outfile_commit(struct outfile *o, struct diag *d);
+/* Close and delete the temporary file. Safe to call after commit. */
+void outfile_abort(struct outfile *o);
+
+/* Directory holding the project's data (models/...), as a heap string.
+ * Found, in order, from $WAFERSIM_HOME, next to the running executable
+ * (its dir or its parent), then the source tree the binary was built from. */
+char *ws_data_dir(void);
+
+/* Resolve `name_or_path` for a kind of model: if it names an existing file
+ * it is returned as is; otherwise "<data>/models/<subdir>/<name><ext>".
+ * Returns a heap string, or NULL (and a diag) if nothing exists. */
+char *ws_find_model(const char *name_or_path, const char *subdir,
+		    const char *ext, const char *what, struct diag *d);
+
+/* The presets of one kind: every "*.yaml" in <data>/models/<subdir>/, as
+ * full paths sorted by name, in a NULL-terminated heap array (free it with
+ * ws_free_list).  *n receives the count.  NULL (and a diag) if the folder
+ * cannot be read. */
+char **ws_list_models(const char *subdir, size_t *n, struct diag *d);
+void ws_free_list(char **list);
+
+/* mkdir -p: create `dir` and its missing parents.  0, or WS_EIO with a
+ * message naming the directory. */
+int ws_mkdir_p(const char *dir, struct diag *d);
+
+/* Monotonic wall-clock seconds. */
+double wall_seconds(void);
+
+#endif
