@@ -41,11 +41,18 @@ static void test_no_circles(void)
 	CU_ASSERT_EQUAL(run_check("check_calls.py", NULL), 0);
 }
 
+static void test_function_length(void)
+{
+	CU_ASSERT_EQUAL(run_check("check_fnlen.py", "100"), 0);
+}
+
 int suite_house(void)
 {
 	static const struct tu_test tests[] = {
 		{"includes point down the layers", test_layers},
 		{"no two files call each other", test_no_circles},
+		{"no function over 100 lines (but the listed ones)",
+		 test_function_length},
 		{0}};
 	return tu_add_suite("house", tests);
 }
