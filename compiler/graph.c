@@ -294,7 +294,7 @@ int graph_finish(struct graph *g, struct diag *d)
 		int skip = 0;
 		for (int k = 0; k < l->n_in; k++)
 			skip |= failed[l->in[k]];
-		if (!skip && shape_infer_layer(g, i, d) == 0)
+		if (!skip && op_infer_layer(g, i, d) == 0)
 			continue;
 		for (int o = 0; o < l->n_out; o++)
 			failed[l->out[o]] = 1;
