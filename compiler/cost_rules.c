@@ -189,8 +189,8 @@ void cost_unary(const struct graph *g, const struct layer *l,
 		const struct op_desc *od, struct layer_cost *c)
 {
 	(void)od;
-	int64_t f = l->attrs.ew_flops_per_elem > 0 ? l->attrs.ew_flops_per_elem
-						   : 1;
+	int64_t f =
+		l->attrs.ew_flops_per_elem > 0 ? l->attrs.ew_flops_per_elem : 1;
 	if (ew_apply(g, l, c, f, f + 1))
 		c->saved_bytes = tbytes(g, l->in[0]);
 }

@@ -413,8 +413,9 @@ static int attr_window(struct attr_ctx *x, const char *k, yaml_node_t *v)
 	int bad = 0;
 	if (v->type == YAML_SEQUENCE_NODE) {
 		if (a->spatial && a->spatial != n) {
-			err(x->c, v, "network: '%s' must have %d entries, got %d",
-			    k, a->spatial, n);
+			err(x->c, v,
+			    "network: '%s' must have %d entries, got %d", k,
+			    a->spatial, n);
 			bad = 1;
 		}
 		a->spatial = n;
@@ -496,7 +497,8 @@ static int attr_sizes(struct attr_ctx *x, const char *k, yaml_node_t *v)
 static int attr_axes(struct attr_ctx *x, const char *k, yaml_node_t *v)
 {
 	int64_t tmp[GRAPH_MAX_DIMS] = {0};
-	int n = get_ints(x->c, v, k, GRAPH_MAX_DIMS, 0, GRAPH_MAX_DIMS - 1, tmp);
+	int n = get_ints(x->c, v, k, GRAPH_MAX_DIMS, 0, GRAPH_MAX_DIMS - 1,
+			 tmp);
 	for (int i = 0; i < n; i++)
 		x->a->axes_mask |= 1u << tmp[i];
 	return n < 0;
@@ -507,12 +509,12 @@ static const struct {
 	const char *key;
 	int (*parse)(struct attr_ctx *x, const char *k, yaml_node_t *v);
 } fn_keys[] = {
-	{"kernel", attr_window}, {"stride", attr_window},
+	{"kernel", attr_window},   {"stride", attr_window},
 	{"dilation", attr_window}, {"padding", attr_window},
-	{"rate", attr_rate},	 {"axis", attr_axis},
-	{"fn", attr_fn},	 {"shape", attr_shape},
-	{"perm", attr_perm},	 {"parts", attr_parts},
-	{"sizes", attr_sizes},	 {"axes", attr_axes},
+	{"rate", attr_rate},	   {"axis", attr_axis},
+	{"fn", attr_fn},	   {"shape", attr_shape},
+	{"perm", attr_perm},	   {"parts", attr_parts},
+	{"sizes", attr_sizes},	   {"axes", attr_axes},
 };
 
 /* One attribute key (already checked to belong to the op); 1 if bad. */

@@ -8,14 +8,14 @@
 
 #include <string.h>
 
-#define FREE OPF_FREE
+#define FREE   OPF_FREE
 #define PARAMS OPF_PARAMS
 
 /* name, min_in, max_in, n_out, flags, ew_fwd, ew_bwd, infer, params, cost */
 const struct op_desc op_desc[OP_COUNT] = {
 	[OP_INPUT] = {"input", 1, 1, 1, FREE, 0, 0, NULL, NULL, NULL},
-	[OP_DENSE] = {"dense", 1, 1, 1, PARAMS, 0, 0, shape_dense,
-		      params_dense, cost_dense},
+	[OP_DENSE] = {"dense", 1, 1, 1, PARAMS, 0, 0, shape_dense, params_dense,
+		      cost_dense},
 	[OP_MATMUL] = {"matmul", 2, 2, 1, 0, 0, 0, shape_matmul, NULL,
 		       cost_matmul},
 	[OP_CONV] = {"conv", 1, 1, 1, PARAMS, 0, 0, shape_window, params_conv,

@@ -233,11 +233,12 @@ int shape_window(struct graph *g, struct layer *l, const struct op_desc *od,
 			FAIL("network: kernel, stride and dilation of layer "
 			     "'%s' must be >= 1, got %lld, %lld, %lld",
 			     l->name, (long long)a->kernel[i],
-			     (long long)a->stride[i], (long long)a->dilation[i]);
-		o[i + 1] = window_out(x->dims[i + 1], a->kernel[i],
-				      a->stride[i], a->dilation[i],
-				      a->pad_begin[i], a->pad_end[i],
-				      a->ceil_mode);
+			     (long long)a->stride[i],
+			     (long long)a->dilation[i]);
+		o[i + 1] =
+			window_out(x->dims[i + 1], a->kernel[i], a->stride[i],
+				   a->dilation[i], a->pad_begin[i],
+				   a->pad_end[i], a->ceil_mode);
 		if (o[i + 1] < 1)
 			FAIL("network: input '%s' of layer '%s' is too small "
 			     "for kernel %lld: %s",
