@@ -411,149 +411,377 @@ static void attn_shape(const struct layer *L, const struct tensor *out,
 		*dh = 1;
 }
 
-static void layer_fwd(struct build *b, int l)
+/* One layer as the per-op rules see it. */
+struct lctx {
+	int l;
+	const struct layer *L;
+	const struct tensor *in, *out;
+	double bi, bo;		/* bytes of the first input and output */
+	int64_t B;
+	int64_t p;		/* parameters the layer's op holds */
+	int ptens;		/* ... in that many tensors */
+	int rq0;		/* the first input needs a gradient */
+};
+
+static void lctx_init(const struct build *b, int l, struct lctx *c)
 {
 	const struct graph *gr = b->gr;
-	const struct layer *L = &gr->layers[l];
+	memset(c, 0, sizeof(*c));
+	c->l = l;
+	c->L = &gr->layers[l];
+	c->in = &gr->tensors[c->L->in[0]];
+	c->out = &gr->tensors[c->L->out[0]];
+	c->bi = abytes(b, c->L->in[0]);
+	c->bo = abytes(b, c->L->out[0]);
+	c->B = b->B;
+	c->p = layer_params(gr, c->L, &c->ptens);
+	c->rq0 = b->req[c->L->in[0]];
+}
+
+/* A convolution as per-group GEMM shape: m output pixels x batch, n output
+ * channels, k input channels x kernel taps. */
+static void conv_dims(const struct lctx *c, int64_t *m, int64_t *n,
+		      int64_t *k, int64_t *gps)
+{
+	const struct layer *L = c->L;
+	int64_t kk = 1;
+	*gps = L->attrs.groups > 0 ? L->attrs.groups : 1;
+	for (int i = 0; i < L->attrs.spatial; i++)
+		kk *= L->attrs.kernel[i];
+	*m = c->B * (elems(c->out) / c->out->dims[0]);
+	*n = c->out->dims[0] / *gps;
+	*k = c->in->dims[0] / *gps * kk;
+}
+
+/* The fused attention kernel of (s, s, dh) over nb heads x batch. */
+static void attn_kernel(struct build *b, const struct lctx *c, int pass,
+			double flops, double bytes)
+{
+	int64_t s, dh, nb;
+	attn_shape(c->L, c->out, c->B, &s, &dh, &nb);
+	struct gpu_kern *x = add(b, c->l, pass, GK_ATTN, flops, bytes);
+	x->math = b->amp ? mat_math(b, 0) : GPU_MATH_FP32;
+	x->m = s;
+	x->n = s;
+	x->k = dh;
+	x->batch = nb;
+}
+
+/* FLOPs of the attention core: 4 s^2 dh per head (QK^T and PV), half if
+ * causal, times `mult` (1 forward, 2.5 backward). */
+static double attn_flops(const struct lctx *c, double mult)
+{
+	int64_t s, dh, nb;
+	attn_shape(c->L, c->out, c->B, &s, &dh, &nb);
+	return mult * 4.0 * (double)nb * s * s * dh *
+	       (c->L->attrs.causal ? 0.5 : 1);
+}
+
+static double inputs_bytes(const struct build *b, const struct layer *L)
+{
+	double by = 0;
+	for (int i = 0; i < L->n_in; i++)
+		by += abytes(b, L->in[i]);
+	return by;
+}
+
+/* ---- forward, per op ---------------------------------------------------- */
+
+typedef void (*op_rule)(struct build *b, const struct lctx *c);
+
+static void fwd_view(struct build *b, const struct lctx *c)
+{
+	view(b, c->l, PASS_FWD);
+}
+
+static void fwd_dense(struct build *b, const struct lctx *c)
+{
+	int64_t k = c->in->dims[c->in->rank - 1];
+	gemm(b, c->l, PASS_FWD, 0, c->B * lead(c->in, 1), c->L->attrs.units,
+	     k, 1);
+}
+
+static void fwd_conv(struct build *b, const struct lctx *c)
+{
+	int64_t m, n, k, gps;
+	conv_dims(c, &m, &n, &k, &gps);
+	if (gps == 1) {
+		conv_gemm(b, c->l, PASS_FWD, m, n, k, c->bi + c->bo, c->p);
+		if (c->L->attrs.bias)
+			cpp(b, c->l, PASS_FWD, 2 * c->bo);
+	} else {
+		add(b, c->l, PASS_FWD, GK_SIMT, 2.0 * (double)m * n * k * gps,
+		    c->bi + c->bo + 4.0 * (double)c->p);
+	}
+}
+
+static void fwd_matmul(struct build *b, const struct lctx *c)
+{
+	const struct layer *L = c->L;
+	const struct tensor *in1 = &b->gr->tensors[L->in[L->n_in > 1]];
+	int64_t k = c->in->dims[c->in->rank - 1];
+	int64_t m = c->in->rank >= 2 ? c->in->dims[c->in->rank - 2] : 1;
+	int64_t n = in1->dims[in1->rank - 1];
+	gemm(b, c->l, PASS_FWD, 0, m, n, k, c->B * lead(c->out, 2));
+}
+
+static void fwd_attention(struct build *b, const struct lctx *c)
+{
+	/* split heads: view, permute, unbind (views) */
+	for (int i = 0; i < 3; i++)
+		view(b, c->l, PASS_FWD);
+	attn_kernel(b, c, PASS_FWD, attn_flops(c, 1),
+		    inputs_bytes(b, c->L) + c->bo);
+	/* merge heads: transpose (view) and reshape (a copy) */
+	view(b, c->l, PASS_FWD);
+	mem(b, c->l, PASS_FWD, 2 * c->bo);
+}
+
+static void fwd_maxpool(struct build *b, const struct lctx *c)
+{
+	mem(b, c->l, PASS_FWD, c->bi + c->bo + (b->train ? 2.0 * c->bo : 0));
+}
+
+/* One read of the input, one write of the output. */
+static void fwd_stream(struct build *b, const struct lctx *c)
+{
+	mem(b, c->l, PASS_FWD, c->bi + c->bo);
+}
+
+static void fwd_dropout(struct build *b, const struct lctx *c)
+{
+	if (b->train)
+		mem(b, c->l, PASS_FWD,
+		    c->bi + c->bo + c->bo / b->tbytes[c->L->out[0]]);
+}
+
+static void fwd_batchnorm(struct build *b, const struct lctx *c)
+{
+	mem(b, c->l, PASS_FWD, (b->train ? 2 : 1) * c->bi + c->bo);
+	if (b->train) /* nn.BatchNorm: num_batches_tracked += 1 */
+		mem(b, c->l, PASS_FWD, 16);
+}
+
+static void fwd_embedding(struct build *b, const struct lctx *c)
+{
+	mem(b, c->l, PASS_FWD, 2 * c->bo + c->bi);
+}
+
+/* Elementwise over several inputs (and concatenation). */
+static void fwd_nary(struct build *b, const struct lctx *c)
+{
+	mem(b, c->l, PASS_FWD, c->bo + inputs_bytes(b, c->L));
+}
+
+static void fwd_loss_mse(struct build *b, const struct lctx *c)
+{
+	/* target, elementwise error, mean */
+	mem(b, c->l, PASS_FWD, c->bi);
+	mem(b, c->l, PASS_FWD, 2 * c->bi);
+	cpp(b, c->l, PASS_FWD, c->bi);
+}
+
+static void fwd_loss_xent(struct build *b, const struct lctx *c)
+{
+	/* target, log-softmax, nll */
+	mem(b, c->l, PASS_FWD, (double)c->B * 8);
+	mem(b, c->l, PASS_FWD, 2 * c->bi);
+	cpp(b, c->l, PASS_FWD, c->bi);
+}
+
+static const op_rule fwd_rules[OP_COUNT] = {
+	[OP_FLATTEN] = fwd_view,	[OP_RESHAPE] = fwd_view,
+	[OP_SQUEEZE] = fwd_view,	[OP_SPLIT] = fwd_view,
+	[OP_SLICE] = fwd_view,		[OP_DENSE] = fwd_dense,
+	[OP_CONV] = fwd_conv,		[OP_MATMUL] = fwd_matmul,
+	[OP_ATTENTION] = fwd_attention, [OP_MAXPOOL] = fwd_maxpool,
+	[OP_AVGPOOL] = fwd_stream,	[OP_GLOBALAVGPOOL] = fwd_stream,
+	[OP_RELU] = fwd_stream,		[OP_SIGMOID] = fwd_stream,
+	[OP_TANH] = fwd_stream,		[OP_GELU] = fwd_stream,
+	[OP_EW_UNARY] = fwd_stream,	[OP_SOFTMAX] = fwd_stream,
+	[OP_LAYERNORM] = fwd_stream,	[OP_TRANSPOSE] = fwd_stream,
+	[OP_DROPOUT] = fwd_dropout,	[OP_BATCHNORM] = fwd_batchnorm,
+	[OP_EMBEDDING] = fwd_embedding, [OP_ADD] = fwd_nary,
+	[OP_SUB] = fwd_nary,		[OP_MUL] = fwd_nary,
+	[OP_DIV] = fwd_nary,		[OP_CONCAT] = fwd_nary,
+	[OP_LOSS_MSE] = fwd_loss_mse,	[OP_LOSS_XENT] = fwd_loss_xent,
+};
+
+static void layer_fwd(struct build *b, int l)
+{
+	const struct layer *L = &b->gr->layers[l];
 	if (L->n_in < 1 || L->n_out < 1 || L->op == OP_INPUT)
 		return; /* a parameter table used as data is a view */
 	if (!b->train && (L->op == OP_LOSS_MSE || L->op == OP_LOSS_XENT))
 		return;
-	const struct tensor *in = &gr->tensors[L->in[0]];
-	const struct tensor *out = &gr->tensors[L->out[0]];
-	int train = b->train;
-	double bi = abytes(b, L->in[0]), bo = abytes(b, L->out[0]);
-	int64_t B = b->B;
-	int ptens = 0;
-	int64_t p = layer_params(gr, L, &ptens);
-	if (b->amp && p && L->param_owner == l &&
+	struct lctx c;
+	lctx_init(b, l, &c);
+	if (b->amp && c.p && L->param_owner == l &&
 	    op_class(L->op) == CLS_MATRIX)
-		for (int i = 0; i < ptens; i++)
-			cpp(b, l, PASS_FWD, 6.0 * (double)p / ptens);
+		for (int i = 0; i < c.ptens; i++)
+			cpp(b, l, PASS_FWD, 6.0 * (double)c.p / c.ptens);
 	amp_input_casts(b, l, 0);
-	switch (L->op) {
-	case OP_INPUT:
-		break;
-	case OP_FLATTEN:
-	case OP_RESHAPE:
-	case OP_SQUEEZE:
-	case OP_SPLIT:
-	case OP_SLICE:
-		view(b, l, PASS_FWD);
-		break;
-	case OP_DENSE: {
-		int64_t k = in->dims[in->rank - 1];
-		gemm(b, l, PASS_FWD, 0, B * lead(in, 1), L->attrs.units, k, 1);
-		break;
-	}
-	case OP_CONV: {
-		int64_t gps = L->attrs.groups > 0 ? L->attrs.groups : 1;
-		int64_t kk = 1;
-		for (int i = 0; i < L->attrs.spatial; i++)
-			kk *= L->attrs.kernel[i];
-		int64_t m = B * (elems(out) / out->dims[0]);
-		int64_t n = out->dims[0] / gps, k = in->dims[0] / gps * kk;
-		if (gps == 1) {
-			conv_gemm(b, l, PASS_FWD, m, n, k, bi + bo, p);
-			if (L->attrs.bias)
-				cpp(b, l, PASS_FWD, 2 * bo);
-		} else {
-			add(b, l, PASS_FWD, GK_SIMT,
-			    2.0 * (double)m * n * k * gps,
-			    bi + bo + 4.0 * (double)p);
-		}
-		break;
-	}
-	case OP_MATMUL: {
-		const struct tensor *in1 = &gr->tensors[L->in[L->n_in > 1]];
-		int64_t k = in->dims[in->rank - 1];
-		int64_t m = in->rank >= 2 ? in->dims[in->rank - 2] : 1;
-		int64_t n = in1->dims[in1->rank - 1];
-		gemm(b, l, PASS_FWD, 0, m, n, k, B * lead(out, 2));
-		break;
-	}
-	case OP_ATTENTION: {
-		int64_t s, dh, nb;
-		attn_shape(L, out, B, &s, &dh, &nb);
-		double f = 4.0 * (double)nb * s * s * dh *
-			   (L->attrs.causal ? 0.5 : 1);
-		double by = 0;
-		for (int i = 0; i < L->n_in; i++)
-			by += abytes(b, L->in[i]);
-		/* split heads: view, permute, unbind (views) */
-		for (int i = 0; i < 3; i++)
-			view(b, l, PASS_FWD);
-		struct gpu_kern *x = add(b, l, PASS_FWD, GK_ATTN, f, by + bo);
-		x->math = b->amp ? mat_math(b, 0) : GPU_MATH_FP32;
-		x->m = s;
-		x->n = s;
-		x->k = dh;
-		x->batch = nb;
-		/* merge heads: transpose (view) and reshape (a copy) */
-		view(b, l, PASS_FWD);
-		mem(b, l, PASS_FWD, 2 * bo);
-		break;
-	}
-	case OP_MAXPOOL:
-		mem(b, l, PASS_FWD, bi + bo + (train ? 2.0 * bo : 0));
-		break;
-	case OP_AVGPOOL:
-	case OP_GLOBALAVGPOOL:
-	case OP_RELU:
-	case OP_SIGMOID:
-	case OP_TANH:
-	case OP_GELU:
-	case OP_EW_UNARY:
-	case OP_SOFTMAX:
-		mem(b, l, PASS_FWD, bi + bo);
-		break;
-	case OP_DROPOUT:
-		if (train)
-			mem(b, l, PASS_FWD, bi + bo + bo / b->tbytes[L->out[0]]);
-		break;
-	case OP_BATCHNORM:
-		mem(b, l, PASS_FWD, (train ? 2 : 1) * bi + bo);
-		if (train) /* nn.BatchNorm: num_batches_tracked += 1 */
-			mem(b, l, PASS_FWD, 16);
-		break;
-	case OP_LAYERNORM:
-		mem(b, l, PASS_FWD, bi + bo);
-		break;
-	case OP_EMBEDDING:
-		mem(b, l, PASS_FWD, 2 * bo + bi);
-		break;
-	case OP_ADD:
-	case OP_SUB:
-	case OP_MUL:
-	case OP_DIV:
-	case OP_CONCAT: {
-		double by = bo;
-		for (int i = 0; i < L->n_in; i++)
-			by += abytes(b, L->in[i]);
-		mem(b, l, PASS_FWD, by);
-		break;
-	}
-	case OP_TRANSPOSE:
-		mem(b, l, PASS_FWD, bi + bo);
-		break;
-	case OP_LOSS_MSE:
-		/* target, elementwise error, mean */
-		mem(b, l, PASS_FWD, bi);
-		mem(b, l, PASS_FWD, 2 * bi);
-		cpp(b, l, PASS_FWD, bi);
-		break;
-	case OP_LOSS_XENT:
-		/* target, log-softmax, nll */
-		mem(b, l, PASS_FWD, (double)B * 8);
-		mem(b, l, PASS_FWD, 2 * bi);
-		cpp(b, l, PASS_FWD, bi);
-		break;
-	default:
-		diag_add(b->d, gr->source, L->src_line, L->src_col,
+	if (fwd_rules[L->op])
+		fwd_rules[L->op](b, &c);
+	else
+		diag_add(b->d, b->gr->source, L->src_line, L->src_col,
 			 "gpu: layer '%s' has op '%s' the GPU model cannot "
 			 "cost", L->name, op_name(L->op));
+}
+
+/* ---- backward, per op --------------------------------------------------- */
+
+static void bwd_dense(struct build *b, const struct lctx *c)
+{
+	int64_t k = c->in->dims[c->in->rank - 1], m = c->B * lead(c->in, 1);
+	int64_t n = c->L->attrs.units;
+	if (c->rq0)
+		gemm(b, c->l, PASS_BWD_DATA, 0, m, k, n, 1);
+	gemm(b, c->l, PASS_BWD_WEIGHT, 0, n, k, m, 1);
+	if (c->L->attrs.bias)
+		mem(b, c->l, PASS_BWD_WEIGHT, c->bo);
+}
+
+static void bwd_conv(struct build *b, const struct lctx *c)
+{
+	int64_t m, n, k, gps;
+	conv_dims(c, &m, &n, &k, &gps);
+	double act = c->bi + c->bo;
+	if (gps == 1) {
+		if (c->rq0)
+			conv_gemm(b, c->l, PASS_BWD_DATA, m, k, n, act, c->p);
+		conv_gemm(b, c->l, PASS_BWD_WEIGHT, n, k, m, act, c->p);
+	} else {
+		double f = 2.0 * (double)m * n * k * gps;
+		double by = act + 4.0 * (double)c->p;
+		if (c->rq0)
+			add(b, c->l, PASS_BWD_DATA, GK_SIMT, f, by);
+		add(b, c->l, PASS_BWD_WEIGHT, GK_SIMT, f, by);
+	}
+	if (c->L->attrs.bias)
+		mem(b, c->l, PASS_BWD_WEIGHT, c->bo);
+}
+
+static void bwd_matmul(struct build *b, const struct lctx *c)
+{
+	const struct layer *L = c->L;
+	const struct tensor *in1 = &b->gr->tensors[L->in[L->n_in > 1]];
+	int64_t k = c->in->dims[c->in->rank - 1];
+	int64_t m = c->in->rank >= 2 ? c->in->dims[c->in->rank - 2] : 1;
+	int64_t n = in1->dims[in1->rank - 1], nb = c->B * lead(c->out, 2);
+	if (c->rq0)
+		gemm(b, c->l, PASS_BWD_DATA, 0, m, k, n, nb);
+	if (L->n_in > 1 && b->req[L->in[1]])
+		gemm(b, c->l, PASS_BWD_DATA, 0, k, n, m, nb);
+}
+
+static void bwd_attention(struct build *b, const struct lctx *c)
+{
+	double by = 2 * inputs_bytes(b, c->L);
+	mem(b, c->l, PASS_BWD_DATA, 2 * c->bo);	/* merge-heads copy */
+	mem(b, c->l, PASS_BWD_DATA, 3 * c->bo);	/* rowsum(dO * O) */
+	attn_kernel(b, c, PASS_BWD_DATA, attn_flops(c, 2.5), by + 2 * c->bo);
+	mem(b, c->l, PASS_BWD_DATA, by); /* unbind backward: stack */
+}
+
+/* Pointwise: read the saved input and the output gradient, write one. */
+static void bwd_pointwise(struct build *b, const struct lctx *c)
+{
+	if (c->rq0)
+		mem(b, c->l, PASS_BWD_DATA, c->bi + 2 * c->bo);
+}
+
+static void bwd_pool(struct build *b, const struct lctx *c)
+{
+	if (c->rq0)
+		mem(b, c->l, PASS_BWD_DATA, 2 * c->bi + 2 * c->bo);
+}
+
+static void bwd_batchnorm(struct build *b, const struct lctx *c)
+{
+	mem(b, c->l, PASS_BWD_DATA, 3 * c->bi + c->bo);
+}
+
+static void bwd_layernorm(struct build *b, const struct lctx *c)
+{
+	if (c->rq0)
+		mem(b, c->l, PASS_BWD_DATA, 2 * c->bi + c->bo);
+	mem(b, c->l, PASS_BWD_WEIGHT, 2 * c->bi);
+}
+
+static void bwd_embedding(struct build *b, const struct lctx *c)
+{
+	double table = 4.0 * (double)c->p;
+	mem(b, c->l, PASS_BWD_WEIGHT, table); /* zero the dense grad */
+	mem(b, c->l, PASS_BWD_WEIGHT, 2 * c->bi); /* sort indices */
+	mem(b, c->l, PASS_BWD_WEIGHT, 2 * c->bi);
+	mem(b, c->l, PASS_BWD_WEIGHT, 2 * c->bo); /* segment sums */
+}
+
+static void bwd_arith(struct build *b, const struct lctx *c)
+{
+	const struct layer *L = c->L;
+	for (int i = 0; i < L->n_in; i++) {
+		int t = L->in[i];
+		if (!b->req[t])
+			continue;
+		int64_t ne = elems(&b->gr->tensors[t]);
+		if (L->op == OP_MUL || L->op == OP_DIV)
+			mem(b, c->l, PASS_BWD_DATA, 3 * abytes(b, t));
+		else if (ne < elems(c->out) || (L->op == OP_SUB && i))
+			mem(b, c->l, PASS_BWD_DATA, c->bo + abytes(b, t));
 	}
 }
+
+static void bwd_split(struct build *b, const struct lctx *c)
+{
+	if (c->rq0)
+		mem(b, c->l, PASS_BWD_DATA, 2 * c->bi);
+}
+
+static void bwd_slice(struct build *b, const struct lctx *c)
+{
+	if (c->rq0) {
+		mem(b, c->l, PASS_BWD_DATA, c->bi);
+		mem(b, c->l, PASS_BWD_DATA, 2 * c->bo);
+	}
+}
+
+static void bwd_transpose(struct build *b, const struct lctx *c)
+{
+	if (c->rq0)
+		mem(b, c->l, PASS_BWD_DATA, c->bi + c->bo);
+}
+
+static void bwd_loss_mse(struct build *b, const struct lctx *c)
+{
+	mem(b, c->l, PASS_BWD_DATA, 8); /* seed */
+	mem(b, c->l, PASS_BWD_DATA, 3 * c->bi);
+}
+
+static void bwd_loss_xent(struct build *b, const struct lctx *c)
+{
+	mem(b, c->l, PASS_BWD_DATA, 8);
+	mem(b, c->l, PASS_BWD_DATA, c->bi);
+	mem(b, c->l, PASS_BWD_DATA, c->bi);
+	mem(b, c->l, PASS_BWD_DATA, 3 * c->bi);
+}
+
+static const op_rule bwd_rules[OP_COUNT] = {
+	[OP_DENSE] = bwd_dense,		[OP_CONV] = bwd_conv,
+	[OP_MATMUL] = bwd_matmul,	[OP_ATTENTION] = bwd_attention,
+	[OP_RELU] = bwd_pointwise,	[OP_SIGMOID] = bwd_pointwise,
+	[OP_TANH] = bwd_pointwise,	[OP_GELU] = bwd_pointwise,
+	[OP_EW_UNARY] = bwd_pointwise,	[OP_SOFTMAX] = bwd_pointwise,
+	[OP_DROPOUT] = bwd_pointwise,	[OP_MAXPOOL] = bwd_pool,
+	[OP_AVGPOOL] = bwd_pool,	[OP_GLOBALAVGPOOL] = bwd_pool,
+	[OP_BATCHNORM] = bwd_batchnorm, [OP_LAYERNORM] = bwd_layernorm,
+	[OP_EMBEDDING] = bwd_embedding, [OP_ADD] = bwd_arith,
+	[OP_SUB] = bwd_arith,		[OP_MUL] = bwd_arith,
+	[OP_DIV] = bwd_arith,		[OP_SPLIT] = bwd_split,
+	[OP_SLICE] = bwd_slice,		[OP_TRANSPOSE] = bwd_transpose,
+	[OP_LOSS_MSE] = bwd_loss_mse,	[OP_LOSS_XENT] = bwd_loss_xent,
+};
 
 static void layer_bwd(struct build *b, int l)
 {
@@ -567,13 +795,8 @@ static void layer_bwd(struct build *b, int l)
 	}
 	if (L->n_in < 1 || L->n_out < 1 || L->op == OP_INPUT)
 		return;
-	const struct tensor *in = &gr->tensors[L->in[0]];
-	const struct tensor *out = &gr->tensors[L->out[0]];
-	double bi = abytes(b, L->in[0]), bo = abytes(b, L->out[0]);
-	int64_t B = b->B;
-	int rq0 = b->req[L->in[0]];
-	int ptens = 0;
-	int64_t p = layer_params(gr, L, &ptens);
+	struct lctx c;
+	lctx_init(b, l, &c);
 	/* nothing flows back through a layer whose output needs no grad and
 	 * which owns no weights (it is outside the differentiated graph) */
 	if (!b->req[L->out[0]] && op_class(L->op) != CLS_FP32)
@@ -581,156 +804,19 @@ static void layer_bwd(struct build *b, int l)
 	/* gradients of a tensor used several times are summed */
 	for (int i = 0; i < L->n_out; i++) {
 		int t = L->out[i];
-		for (int c = 1; c < b->consumers[t]; c++)
+		for (int k = 1; k < b->consumers[t]; k++)
 			mem(b, l, PASS_BWD_DATA, 3 * abytes(b, t));
 	}
-	switch (L->op) {
-	case OP_DENSE: {
-		int64_t k = in->dims[in->rank - 1], m = B * lead(in, 1);
-		int64_t n = L->attrs.units;
-		if (rq0)
-			gemm(b, l, PASS_BWD_DATA, 0, m, k, n, 1);
-		gemm(b, l, PASS_BWD_WEIGHT, 0, n, k, m, 1);
-		if (L->attrs.bias)
-			mem(b, l, PASS_BWD_WEIGHT, bo);
-		break;
-	}
-	case OP_CONV: {
-		int64_t gps = L->attrs.groups > 0 ? L->attrs.groups : 1;
-		int64_t kk = 1;
-		for (int i = 0; i < L->attrs.spatial; i++)
-			kk *= L->attrs.kernel[i];
-		int64_t m = B * (elems(out) / out->dims[0]);
-		int64_t n = out->dims[0] / gps, k = in->dims[0] / gps * kk;
-		if (gps == 1) {
-			if (rq0)
-				conv_gemm(b, l, PASS_BWD_DATA, m, k, n,
-					  bi + bo, p);
-			conv_gemm(b, l, PASS_BWD_WEIGHT, n, k, m, bi + bo, p);
-		} else {
-			double f = 2.0 * (double)m * n * k * gps;
-			if (rq0)
-				add(b, l, PASS_BWD_DATA, GK_SIMT, f,
-				    bi + bo + 4.0 * (double)p);
-			add(b, l, PASS_BWD_WEIGHT, GK_SIMT, f,
-			    bi + bo + 4.0 * (double)p);
-		}
-		if (L->attrs.bias)
-			mem(b, l, PASS_BWD_WEIGHT, bo);
-		break;
-	}
-	case OP_MATMUL: {
-		const struct tensor *in1 = &gr->tensors[L->in[L->n_in > 1]];
-		int64_t k = in->dims[in->rank - 1];
-		int64_t m = in->rank >= 2 ? in->dims[in->rank - 2] : 1;
-		int64_t n = in1->dims[in1->rank - 1], nb = B * lead(out, 2);
-		if (rq0)
-			gemm(b, l, PASS_BWD_DATA, 0, m, k, n, nb);
-		if (L->n_in > 1 && b->req[L->in[1]])
-			gemm(b, l, PASS_BWD_DATA, 0, k, n, m, nb);
-		break;
-	}
-	case OP_ATTENTION: {
-		int64_t s, dh, nb;
-		attn_shape(L, out, B, &s, &dh, &nb);
-		double f = 10.0 * (double)nb * s * s * dh *
-			   (L->attrs.causal ? 0.5 : 1);
-		double by = 0;
-		for (int i = 0; i < L->n_in; i++)
-			by += 2 * abytes(b, L->in[i]);
-		mem(b, l, PASS_BWD_DATA, 2 * bo);  /* merge-heads copy */
-		mem(b, l, PASS_BWD_DATA, 3 * bo); /* rowsum(dO * O) */
-		struct gpu_kern *x = add(b, l, PASS_BWD_DATA, GK_ATTN, f,
-					 by + 2 * bo);
-		x->math = b->amp ? mat_math(b, 0) : GPU_MATH_FP32;
-		x->m = s;
-		x->n = s;
-		x->k = dh;
-		x->batch = nb;
-		mem(b, l, PASS_BWD_DATA, by); /* unbind backward: stack */
-		break;
-	}
-	case OP_RELU:
-	case OP_SIGMOID:
-	case OP_TANH:
-	case OP_GELU:
-	case OP_EW_UNARY:
-	case OP_SOFTMAX:
-	case OP_DROPOUT:
-		if (rq0)
-			mem(b, l, PASS_BWD_DATA, bi + 2 * bo);
-		break;
-	case OP_MAXPOOL:
-	case OP_AVGPOOL:
-	case OP_GLOBALAVGPOOL:
-		if (rq0)
-			mem(b, l, PASS_BWD_DATA, 2 * bi + 2 * bo);
-		break;
-	case OP_BATCHNORM:
-		mem(b, l, PASS_BWD_DATA, 3 * bi + bo);
-		break;
-	case OP_LAYERNORM:
-		if (rq0)
-			mem(b, l, PASS_BWD_DATA, 2 * bi + bo);
-		mem(b, l, PASS_BWD_WEIGHT, 2 * bi);
-		break;
-	case OP_EMBEDDING: {
-		double table = 4.0 * (double)p;
-		mem(b, l, PASS_BWD_WEIGHT, table); /* zero the dense grad */
-		mem(b, l, PASS_BWD_WEIGHT, 2 * bi); /* sort indices */
-		mem(b, l, PASS_BWD_WEIGHT, 2 * bi);
-		mem(b, l, PASS_BWD_WEIGHT, 2 * bo); /* segment sums */
-		break;
-	}
-	case OP_ADD:
-	case OP_SUB:
-	case OP_MUL:
-	case OP_DIV:
-		for (int i = 0; i < L->n_in; i++) {
-			int t = L->in[i];
-			if (!b->req[t])
-				continue;
-			int64_t ne = elems(&gr->tensors[t]);
-			if (L->op == OP_MUL || L->op == OP_DIV)
-				mem(b, l, PASS_BWD_DATA, 3 * abytes(b, t));
-			else if (ne < elems(out) || (L->op == OP_SUB && i))
-				mem(b, l, PASS_BWD_DATA, bo + abytes(b, t));
-		}
-		break;
-	case OP_SPLIT:
-		if (rq0)
-			mem(b, l, PASS_BWD_DATA, 2 * bi);
-		break;
-	case OP_SLICE:
-		if (rq0) {
-			mem(b, l, PASS_BWD_DATA, bi);
-			mem(b, l, PASS_BWD_DATA, 2 * bo);
-		}
-		break;
-	case OP_TRANSPOSE:
-		if (rq0)
-			mem(b, l, PASS_BWD_DATA, bi + bo);
-		break;
-	case OP_LOSS_MSE:
-		mem(b, l, PASS_BWD_DATA, 8); /* seed */
-		mem(b, l, PASS_BWD_DATA, 3 * bi);
-		break;
-	case OP_LOSS_XENT:
-		mem(b, l, PASS_BWD_DATA, 8);
-		mem(b, l, PASS_BWD_DATA, bi);
-		mem(b, l, PASS_BWD_DATA, bi);
-		mem(b, l, PASS_BWD_DATA, 3 * bi);
-		break;
-	default: break;
-	}
+	if (bwd_rules[L->op])
+		bwd_rules[L->op](b, &c);
 	/* shared weights: the second use's gradient is added in */
-	if (p && L->param_owner != l)
-		mem(b, l, PASS_BWD_WEIGHT, 3.0 * (b->amp ? 2 : 4) * (double)p);
+	if (c.p && L->param_owner != l)
+		mem(b, l, PASS_BWD_WEIGHT, 3.0 * (b->amp ? 2 : 4) * (double)c.p);
 	/* autocast: weight gradients cast back to fp32 */
-	if (b->amp && p && L->param_owner == l &&
+	if (b->amp && c.p && L->param_owner == l &&
 	    op_class(L->op) == CLS_MATRIX)
-		for (int i = 0; i < ptens; i++)
-			mem(b, l, PASS_BWD_WEIGHT, 6.0 * (double)p / ptens);
+		for (int i = 0; i < c.ptens; i++)
+			mem(b, l, PASS_BWD_WEIGHT, 6.0 * (double)c.p / c.ptens);
 	amp_input_casts(b, l, 1);
 }
 
