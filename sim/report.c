@@ -364,19 +364,33 @@ static void text_energy_parts(const struct energy_breakdown *e, FILE *out)
 	fprintf(out, "\n");
 }
 
-void report_text(const struct report_in *r, FILE *out)
+/* ---- text sections ------------------------------------------------------ */
+
+static const struct stats *any_stats(const struct report_in *r)
 {
-	struct report_figures f;
-	report_compute(r, &f);
+	return r->train ? r->train : r->infer;
+}
+
+static void text_head(const struct report_in *r,
+		      const struct report_figures *f, FILE *out)
+{
 	const struct plan *p = r->p;
 	const struct machine *m = r->m;
-	char a[32], b[32], c[32], d[32];
-	const struct stats *any = r->train ? r->train : r->infer;
+	const struct stats *any = any_stats(r);
 	fprintf(out, "wafersim run: %s on %s (%lld x %lld PEs, %.3g GHz), %s, batch %lld\n\n",
 		p->network ? p->network : "?", m->name, (long long)m->width,
 		(long long)m->height, m->clock_ghz, prec_name(p->prec),
 		(long long)(any ? any->batch : p->batch));
-	/* plan */
+	(void)f;
+}
+
+static void text_plan(const struct report_in *r,
+		      const struct report_figures *f, FILE *out)
+{
+	const struct plan *p = r->p;
+	const struct machine *m = r->m;
+	const struct stats *any = any_stats(r);
+	char a[32], b[32];
 	int64_t used = 0;
 	for (int i = 0; i < p->n_stages; i++)
 		used += (int64_t)p->stages[i].r.w * p->stages[i].r.h;
@@ -395,198 +409,291 @@ void report_text(const struct report_in *r, FILE *out)
 		100.0 * (double)used / (double)machine_pes(m));
 	if (any)
 		text_stages(r, any, out);
-	if (r->region && any && any->n_stages > 0) {
-		/* kernel microbenchmark: the main stage alone */
-		int s0 = any->slowest_stage >= 0 ? any->slowest_stage : 0;
-		const struct stats_stage *g = &any->stages[s0];
-		cycles_t occ = g->occ_cycles[PASS_FWD];
-		cycles_t comm = g->latency_cycles[PASS_FWD] - occ;
-		fprintf(out, "\nKernel on %s: '%s'\n", r->region, g->name);
-		fprintf(out, "  forward, one sample  %llu cycles (compute %llu, "
-			"communication %llu)%s\n",
-			(unsigned long long)g->latency_cycles[PASS_FWD],
-			(unsigned long long)occ, (unsigned long long)comm,
-			comm > occ ? ": communication dominates" : "");
-		if (r->train)
-			fprintf(out, "  training step        %llu cycles (batch %lld)\n",
-				(unsigned long long)r->train->step_cycles,
-				(long long)r->train->batch);
-	}
+	(void)f;
+}
+
+static int has_region(const struct report_in *r)
+{
+	const struct stats *any = any_stats(r);
+	return r->region && any && any->n_stages > 0;
+}
+
+/* kernel microbenchmark: the main stage alone */
+static void text_region(const struct report_in *r,
+			const struct report_figures *f, FILE *out)
+{
+	const struct stats *any = any_stats(r);
+	int s0 = any->slowest_stage >= 0 ? any->slowest_stage : 0;
+	const struct stats_stage *g = &any->stages[s0];
+	cycles_t occ = g->occ_cycles[PASS_FWD];
+	cycles_t comm = g->latency_cycles[PASS_FWD] - occ;
+	fprintf(out, "\nKernel on %s: '%s'\n", r->region, g->name);
+	fprintf(out, "  forward, one sample  %llu cycles (compute %llu, "
+		"communication %llu)%s\n",
+		(unsigned long long)g->latency_cycles[PASS_FWD],
+		(unsigned long long)occ, (unsigned long long)comm,
+		comm > occ ? ": communication dominates" : "");
+	if (r->train)
+		fprintf(out, "  training step        %llu cycles (batch %lld)\n",
+			(unsigned long long)r->train->step_cycles,
+			(long long)r->train->batch);
+	(void)f;
+}
+
+static int has_train(const struct report_in *r)
+{
+	return r->train != NULL;
+}
+
+static int has_infer(const struct report_in *r)
+{
+	return r->infer != NULL;
+}
+
+static int has_gpu(const struct report_in *r)
+{
+	return r->gpu.present;
+}
+
+static int has_campaign(const struct report_in *r)
+{
+	return r->runs > 1 || r->predictions > 0;
+}
+
+/* Training: the shared-weight sync line, if any. */
+static void text_train_sync(const struct report_in *r, FILE *out)
+{
+	const struct stats *t = r->train;
+	char a[32], b[32];
+	struct sync_sum sy;
+	sync_summary(r->p, t, r->m, &sy);
+	if (sy.routes)
+		fprintf(out, "  shared weights     %sB of replica gradients to "
+			"their owners and %sB of weights back per step "
+			"(%d routes); longest round trip %llu cycles "
+			"(gradients over %lld lanes, then weights) of the "
+			"step's %llu; %llu cycles of link contention\n",
+			fmt_n(a, (double)sy.grad_bytes),
+			fmt_n(b, (double)sy.weight_bytes), sy.routes,
+			(unsigned long long)sy.round_trip,
+			(long long)sy.lanes,
+			(unsigned long long)t->step_cycles,
+			(unsigned long long)sy.wait);
+}
+
+/* Training: the slowest layer or stage and the pipeline's pace. */
+static void text_train_pace(const struct report_in *r,
+			    const struct report_figures *f, FILE *out)
+{
+	const struct stats *t = r->train;
+	const struct plan *p = r->p;
+	char a[32], b[32];
+	if (t->slowest_stage >= 0 && t->mode == MODE_STREAMING) {
+		const struct stats_stage *g = &t->stages[t->slowest_stage];
+		fprintf(out, "  slowest layer      '%s': %s from its weights "
+			"streaming in to its gradients out (%sB in per step "
+			"at %.0f GB/s)\n",
+			g->name,
+			report_fmt_s(a, (double)g->stream_span_cycles * f->cycle_s),
+			fmt_n(b, (double)g->extmem_in_bytes / t->steps),
+			r->m->extmem.bandwidth_gbytes_s);
+	} else if (t->slowest_stage >= 0)
+		fprintf(out, "  slowest stage      '%s': %.0f cycles per sample "
+			"(steady state)\n",
+			t->stages[t->slowest_stage].name,
+			stats_stage_sample_cycles(t, t->slowest_stage));
+	if (t->mode == MODE_STREAMING || t->pace_cycles <= 0 ||
+	    t->step_cycles <= 0)
+		return;
+	double work = t->pace_cycles * (double)t->batch;
+	double share = 1 - work / (double)t->step_cycles;
+	int syncb = t->bottleneck_route >= 0 &&
+		    t->bottleneck_route < p->n_routes &&
+		    p->routes[t->bottleneck_route].kind != ROUTE_SAMPLE;
+	if (syncb) /* once per step: not a per-sample pace */
+		fprintf(out, "  pipeline           the shared-weight "
+			"sync streams %.0f cycles once per step "
+			"(%.0f per sample of the batch) of the "
+			"step's %llu cycles%s\n",
+			work, t->pace_cycles,
+			(unsigned long long)t->step_cycles,
+			share > 0.5 ? "; the rest is the sync's "
+				      "round trip, contention, "
+				      "fill and drain"
+				    : "");
+	else
+		fprintf(out, "  pipeline           %.0f cycles per sample at the "
+			"bottleneck; the batch needs %.0f of the step's %llu "
+			"cycles%s\n", t->pace_cycles, work,
+			(unsigned long long)t->step_cycles,
+			share > 0.5 ? ": fill and drain dominate (a larger "
+				      "batch would amortise them)"
+				    : "");
+}
+
+static void text_train(const struct report_in *r,
+		       const struct report_figures *f, FILE *out)
+{
+	const struct stats *t = r->train;
+	char a[32], b[32], c[32], d[32];
+	char bn[160];
+	fprintf(out, "\nTraining (simulated: %d steps of %lld samples, %s)\n",
+		t->steps, (long long)t->batch,
+		t->full ? "every PE timed" : "one reference PE per stage");
+	if (t->mode == MODE_STREAMING)
+		fprintf(out, "  time per step      %s  (every layer's weights in "
+			"twice, gradients out)\n", report_fmt_s(a, f->step_s));
+	else
+		fprintf(out, "  time per step      %s  (first step %s, pipeline "
+			"fill included)\n",
+			report_fmt_s(a, f->step_s), report_fmt_s(b, f->step_first_s));
+	fprintf(out, "  samples per second %s\n", fmt_n(a, f->samples_per_s));
+	if (r->dataset_samples > 0)
+		fprintf(out, "  epoch              %s  (%s samples, %lld steps); "
+			"%lld epoch(s): %s\n",
+			report_fmt_s(a, f->epoch_s),
+			fmt_n(b, (double)r->dataset_samples),
+			(long long)f->steps_per_epoch, (long long)r->epochs,
+			report_fmt_s(c, f->train_s));
+	else
+		fprintf(out, "  epoch              dataset size unknown: give --samples\n");
+	fprintf(out, "  energy             %s per step, %s per epoch; "
+		"average power %s (idle %s)\n",
+		fmt_j(a, f->step_j), fmt_j(b, f->epoch_j),
+		fmt_w(c, f->step_power_w), fmt_w(d, f->idle_w));
+	text_energy_parts(&f->e_train, out);
+	fprintf(out, "  bottleneck         %s\n",
+		report_bottleneck(t, r->p, bn, sizeof(bn)));
+	text_train_sync(r, out);
+	text_train_pace(r, f, out);
+	fprintf(out, "  PE utilisation     %.1f%% of all PE-cycles\n",
+		100 * stats_pe_utilisation(t));
+	fprintf(out, "  analytic estimate  %s per step (roofline of the "
+		"plan, not simulated; %s bound)\n",
+		report_fmt_s(a, f->roof_step_s),
+		stats_limit_name(r->roof.limit));
+}
+
+static void text_infer(const struct report_in *r,
+		       const struct report_figures *f, FILE *out)
+{
+	const struct stats *t = r->infer;
+	char a[32], b[32];
+	char bn[160];
+	fprintf(out, "\nInference (simulated: %lld samples streamed, forward only)\n",
+		(long long)t->samples);
+	fprintf(out, "  predictions/s      %s  (latency %s per sample)\n",
+		fmt_n(a, f->pred_per_s), report_fmt_s(b, f->pred_latency_s));
+	fprintf(out, "  energy             %s per prediction; average power %s\n",
+		fmt_j(a, f->pred_j), fmt_w(b, f->pred_j * f->pred_per_s));
+	fprintf(out, "  bottleneck         %s\n",
+		report_bottleneck(t, r->p, bn, sizeof(bn)));
+	fprintf(out, "  analytic estimate  %s predictions/s (roofline, not "
+		"simulated)\n", fmt_n(a, f->roof_pred_per_s));
+}
+
+static void text_gpu(const struct report_in *r,
+		     const struct report_figures *f, FILE *out)
+{
+	const struct report_gpu *g = &r->gpu;
+	char a[32], b[32], c[32];
+	fprintf(out, "\nGPU baseline: %s x %d, batch %lld (model: sim/gpu.h; "
+		"eager %s bound)\n", g->name, g->n_gpus, (long long)g->batch,
+		g->bound);
+	fprintf(out, "  %-20s %14s %14s %14s\n", "", "wafer", "GPU eager",
+		"GPU graph");
 	if (r->train) {
-		const struct stats *t = r->train;
-		char bn[160];
-		fprintf(out, "\nTraining (simulated: %d steps of %lld samples, %s)\n",
-			t->steps, (long long)t->batch,
-			t->full ? "every PE timed" : "one reference PE per stage");
-		if (t->mode == MODE_STREAMING)
-			fprintf(out, "  time per step      %s  (every layer's weights in "
-				"twice, gradients out)\n", report_fmt_s(a, f.step_s));
-		else
-			fprintf(out, "  time per step      %s  (first step %s, pipeline "
-				"fill included)\n",
-				report_fmt_s(a, f.step_s), report_fmt_s(b, f.step_first_s));
-		fprintf(out, "  samples per second %s\n", fmt_n(a, f.samples_per_s));
-		if (r->dataset_samples > 0)
-			fprintf(out, "  epoch              %s  (%s samples, %lld steps); "
-				"%lld epoch(s): %s\n",
-				report_fmt_s(a, f.epoch_s),
-				fmt_n(b, (double)r->dataset_samples),
-				(long long)f.steps_per_epoch, (long long)r->epochs,
-				report_fmt_s(c, f.train_s));
-		else
-			fprintf(out, "  epoch              dataset size unknown: give --samples\n");
-		fprintf(out, "  energy             %s per step, %s per epoch; "
-			"average power %s (idle %s)\n",
-			fmt_j(a, f.step_j), fmt_j(b, f.epoch_j),
-			fmt_w(c, f.step_power_w), fmt_w(d, f.idle_w));
-		text_energy_parts(&f.e_train, out);
-		fprintf(out, "  bottleneck         %s\n",
-			report_bottleneck(t, p, bn, sizeof(bn)));
-		struct sync_sum sy;
-		sync_summary(p, t, m, &sy);
-		if (sy.routes)
-			fprintf(out, "  shared weights     %sB of replica gradients to "
-				"their owners and %sB of weights back per step "
-				"(%d routes); longest round trip %llu cycles "
-				"(gradients over %lld lanes, then weights) of the "
-				"step's %llu; %llu cycles of link contention\n",
-				fmt_n(a, (double)sy.grad_bytes),
-				fmt_n(b, (double)sy.weight_bytes), sy.routes,
-				(unsigned long long)sy.round_trip,
-				(long long)sy.lanes,
-				(unsigned long long)t->step_cycles,
-				(unsigned long long)sy.wait);
-		if (t->slowest_stage >= 0 && t->mode == MODE_STREAMING) {
-			const struct stats_stage *g = &t->stages[t->slowest_stage];
-			fprintf(out, "  slowest layer      '%s': %s from its weights "
-				"streaming in to its gradients out (%sB in per step "
-				"at %.0f GB/s)\n",
-				g->name,
-				report_fmt_s(a, (double)g->stream_span_cycles * f.cycle_s),
-				fmt_n(b, (double)g->extmem_in_bytes / t->steps),
-				m->extmem.bandwidth_gbytes_s);
-		} else if (t->slowest_stage >= 0)
-			fprintf(out, "  slowest stage      '%s': %.0f cycles per sample "
-				"(steady state)\n",
-				t->stages[t->slowest_stage].name,
-				stats_stage_sample_cycles(t, t->slowest_stage));
-		if (t->mode != MODE_STREAMING && t->pace_cycles > 0 &&
-		    t->step_cycles > 0) {
-			double work = t->pace_cycles * (double)t->batch;
-			double share = 1 - work / (double)t->step_cycles;
-			int syncb = t->bottleneck_route >= 0 &&
-				    t->bottleneck_route < p->n_routes &&
-				    p->routes[t->bottleneck_route].kind !=
-					    ROUTE_SAMPLE;
-			if (syncb) /* once per step: not a per-sample pace */
-				fprintf(out, "  pipeline           the shared-weight "
-					"sync streams %.0f cycles once per step "
-					"(%.0f per sample of the batch) of the "
-					"step's %llu cycles%s\n",
-					work, t->pace_cycles,
-					(unsigned long long)t->step_cycles,
-					share > 0.5 ? "; the rest is the sync's "
-						      "round trip, contention, "
-						      "fill and drain"
-						    : "");
-			else
-			fprintf(out, "  pipeline           %.0f cycles per sample at the "
-				"bottleneck; the batch needs %.0f of the step's %llu "
-				"cycles%s\n", t->pace_cycles, work,
-				(unsigned long long)t->step_cycles,
-				share > 0.5 ? ": fill and drain dominate (a larger "
-					      "batch would amortise them)"
-					    : "");
-		}
-		fprintf(out, "  PE utilisation     %.1f%% of all PE-cycles\n",
-			100 * stats_pe_utilisation(t));
-		fprintf(out, "  analytic estimate  %s per step (roofline of the "
-			"plan, not simulated; %s bound)\n",
-			report_fmt_s(a, f.roof_step_s),
-			stats_limit_name(r->roof.limit));
+		fprintf(out, "  %-20s %14s %14s %14s\n", "training step",
+			report_fmt_s(a, f->step_s),
+			report_fmt_s(b, g->train_step_s[0]),
+			report_fmt_s(c, g->train_step_s[1]));
+		fprintf(out, "  %-20s %14s %14s %14s\n", "energy per step",
+			fmt_j(a, f->step_j), fmt_j(b, g->train_step_j[0]),
+			fmt_j(c, g->train_step_j[1]));
 	}
 	if (r->infer) {
-		const struct stats *t = r->infer;
-		char bn[160];
-		fprintf(out, "\nInference (simulated: %lld samples streamed, forward only)\n",
-			(long long)t->samples);
-		fprintf(out, "  predictions/s      %s  (latency %s per sample)\n",
-			fmt_n(a, f.pred_per_s), report_fmt_s(b, f.pred_latency_s));
-		fprintf(out, "  energy             %s per prediction; average power %s\n",
-			fmt_j(a, f.pred_j), fmt_w(b, f.pred_j * f.pred_per_s));
-		fprintf(out, "  bottleneck         %s\n",
-			report_bottleneck(t, p, bn, sizeof(bn)));
-		fprintf(out, "  analytic estimate  %s predictions/s (roofline, not "
-			"simulated)\n", fmt_n(a, f.roof_pred_per_s));
+		fprintf(out, "  %-20s %14s %14s %14s\n", "predictions/s",
+			fmt_n(a, f->pred_per_s), fmt_n(b, f->gpu_pred_per_s[0]),
+			fmt_n(c, f->gpu_pred_per_s[1]));
+		fprintf(out, "  %-20s %14s %14s %14s\n", "energy/prediction",
+			fmt_j(a, f->pred_j), fmt_j(b, f->gpu_pred_j[0]),
+			fmt_j(c, f->gpu_pred_j[1]));
 	}
-	if (r->gpu.present) {
-		const struct report_gpu *g = &r->gpu;
-		fprintf(out, "\nGPU baseline: %s x %d, batch %lld (model: sim/gpu.h; "
-			"eager %s bound)\n", g->name, g->n_gpus, (long long)g->batch,
-			g->bound);
-		fprintf(out, "  %-20s %14s %14s %14s\n", "", "wafer", "GPU eager",
-			"GPU graph");
-		if (r->train) {
-			fprintf(out, "  %-20s %14s %14s %14s\n", "training step",
-				report_fmt_s(a, f.step_s),
-				report_fmt_s(b, g->train_step_s[0]),
-				report_fmt_s(c, g->train_step_s[1]));
-			fprintf(out, "  %-20s %14s %14s %14s\n", "energy per step",
-				fmt_j(a, f.step_j), fmt_j(b, g->train_step_j[0]),
-				fmt_j(c, g->train_step_j[1]));
+	if (r->train)
+		fprintf(out, "  wafer speedup        training %.1fx / %.1fx "
+			"(vs eager / graph); GPU/wafer energy %.1fx / "
+			"%.1fx\n",
+			f->speedup_train[0], f->speedup_train[1],
+			f->energy_ratio_train[0], f->energy_ratio_train[1]);
+	if (r->infer)
+		fprintf(out, "  wafer speedup        inference %.1fx / %.1fx "
+			"(vs eager / graph); GPU/wafer energy %.1fx / "
+			"%.1fx\n",
+			f->speedup_infer[0], f->speedup_infer[1],
+			f->energy_ratio_infer[0], f->energy_ratio_infer[1]);
+}
+
+static void text_campaign(const struct report_in *r,
+			  const struct report_figures *f, FILE *out)
+{
+	char a[32], b[32];
+	fprintf(out, "\nCampaign: %lld training run(s) x %lld epoch(s)",
+		(long long)r->runs, (long long)r->epochs);
+	if (r->predictions > 0)
+		fprintf(out, ", %s predictions", fmt_n(a, (double)r->predictions));
+	fprintf(out, " (time, energy)\n  %-12s %22s", "", "wafer");
+	if (r->gpu.present)
+		fprintf(out, " %22s %22s", "GPU eager", "GPU graph");
+	fprintf(out, "\n");
+	for (int row = 0; row < 2; row++) {
+		if (row == 0 && !r->train)
+			continue;
+		if (row == 1 && !(r->infer && r->predictions > 0))
+			continue;
+		double ts[3] = {row ? f->predictions_s : f->campaign_s,
+				row ? f->gpu_predictions_s[0] : f->gpu_campaign_s[0],
+				row ? f->gpu_predictions_s[1] : f->gpu_campaign_s[1]};
+		double js[3] = {row ? f->predictions_j : f->campaign_j,
+				row ? f->gpu_predictions_j[0] : f->gpu_campaign_j[0],
+				row ? f->gpu_predictions_j[1] : f->gpu_campaign_j[1]};
+		fprintf(out, "  %-12s", row ? "predictions" : "training");
+		for (int k = 0; k < (r->gpu.present ? 3 : 1); k++) {
+			char cell[64];
+			snprintf(cell, sizeof(cell), "%s, %s",
+				 report_fmt_s(a, ts[k]), fmt_j(b, js[k]));
+			fprintf(out, " %22s", cell);
 		}
-		if (r->infer) {
-			fprintf(out, "  %-20s %14s %14s %14s\n", "predictions/s",
-				fmt_n(a, f.pred_per_s), fmt_n(b, f.gpu_pred_per_s[0]),
-				fmt_n(c, f.gpu_pred_per_s[1]));
-			fprintf(out, "  %-20s %14s %14s %14s\n", "energy/prediction",
-				fmt_j(a, f.pred_j), fmt_j(b, f.gpu_pred_j[0]),
-				fmt_j(c, f.gpu_pred_j[1]));
-		}
-		if (r->train)
-			fprintf(out, "  wafer speedup        training %.1fx / %.1fx "
-				"(vs eager / graph); GPU/wafer energy %.1fx / "
-				"%.1fx\n",
-				f.speedup_train[0], f.speedup_train[1],
-				f.energy_ratio_train[0], f.energy_ratio_train[1]);
-		if (r->infer)
-			fprintf(out, "  wafer speedup        inference %.1fx / %.1fx "
-				"(vs eager / graph); GPU/wafer energy %.1fx / "
-				"%.1fx\n",
-				f.speedup_infer[0], f.speedup_infer[1],
-				f.energy_ratio_infer[0], f.energy_ratio_infer[1]);
-	}
-	if (r->runs > 1 || r->predictions > 0) {
-		fprintf(out, "\nCampaign: %lld training run(s) x %lld epoch(s)",
-			(long long)r->runs, (long long)r->epochs);
-		if (r->predictions > 0)
-			fprintf(out, ", %s predictions", fmt_n(a, (double)r->predictions));
-		fprintf(out, " (time, energy)\n  %-12s %22s", "", "wafer");
-		if (r->gpu.present)
-			fprintf(out, " %22s %22s", "GPU eager", "GPU graph");
 		fprintf(out, "\n");
-		for (int row = 0; row < 2; row++) {
-			if (row == 0 && !r->train)
-				continue;
-			if (row == 1 && !(r->infer && r->predictions > 0))
-				continue;
-			double ts[3] = {row ? f.predictions_s : f.campaign_s,
-					row ? f.gpu_predictions_s[0] : f.gpu_campaign_s[0],
-					row ? f.gpu_predictions_s[1] : f.gpu_campaign_s[1]};
-			double js[3] = {row ? f.predictions_j : f.campaign_j,
-					row ? f.gpu_predictions_j[0] : f.gpu_campaign_j[0],
-					row ? f.gpu_predictions_j[1] : f.gpu_campaign_j[1]};
-			fprintf(out, "  %-12s", row ? "predictions" : "training");
-			for (int k = 0; k < (r->gpu.present ? 3 : 1); k++) {
-				char cell[64];
-				snprintf(cell, sizeof(cell), "%s, %s",
-					 report_fmt_s(a, ts[k]), fmt_j(b, js[k]));
-				fprintf(out, " %22s", cell);
-			}
-			fprintf(out, "\n");
-		}
 	}
-	(void)d;
+}
+
+/* The text report's sections in order: a section prints when present(r)
+ * (NULL: always). */
+static const struct report_section {
+	const char *title;
+	int (*present)(const struct report_in *r);
+	void (*text)(const struct report_in *r, const struct report_figures *f,
+		     FILE *out);
+} report_sections[] = {
+	{"head", NULL, text_head},
+	{"plan", NULL, text_plan},
+	{"kernel", has_region, text_region},
+	{"training", has_train, text_train},
+	{"inference", has_infer, text_infer},
+	{"gpu", has_gpu, text_gpu},
+	{"campaign", has_campaign, text_campaign},
+};
+
+void report_text(const struct report_in *r, FILE *out)
+{
+	struct report_figures f;
+	report_compute(r, &f);
+	for (size_t i = 0; i < sizeof(report_sections) / sizeof(report_sections[0]);
+	     i++) {
+		const struct report_section *sec = &report_sections[i];
+		if (!sec->present || sec->present(r))
+			sec->text(r, &f, out);
+	}
 }
 
 /* ---- JSON ---------------------------------------------------------------- */
