@@ -12,6 +12,7 @@
 #include <yaml.h>
 
 #include "compiler/map.h"
+#include "compiler/microbatch.h"
 #include "compiler/place.h"
 #include "compiler/route.h"
 #include "ground/util.h"
@@ -75,6 +76,13 @@ static void write_head(const struct plan *p, FILE *f)
 		(long long)p->batch);
 	fprintf(f, "samples_in_flight: %lld\n",
 		(long long)p->samples_in_flight);
+	if (p->mode == MODE_STREAMING) {
+		fprintf(f, "micro_batch: %lld\nrecompute: %s\nmicro_reason: ",
+			(long long)p->micro_batch,
+			p->recompute ? "true" : "false");
+		put_str(f, p->micro_reason);
+		fprintf(f, "\n");
+	}
 	fprintf(f, "summary: {pes_used: %lld, bottleneck_stage: ",
 		(long long)p->pes_used);
 	put_str(f, p->bottleneck_stage >= 0
@@ -558,6 +566,10 @@ static void remap_stages(const struct graph *g, const struct machine *m,
 	for (int i = 0; i < p->n_stages; i++)
 		act += map_saved_bytes(&mc, &p->stages[i]);
 	mc.stream_act_bytes = act * p->batch;
+	if (p->mode == MODE_STREAMING && p->micro_batch > 0)
+		mc.stream_act_bytes =
+			mb_saved_per_sample(&mc, p, p->recompute) *
+			p->micro_batch;
 	for (int i = 0; i < p->n_stages; i++) {
 		struct plan_stage *s = &p->stages[i];
 		int32_t w, h;
@@ -637,6 +649,16 @@ int plan_load_string(const char *file, const char *text, const struct graph *g,
 	    read_stages(&r, root, g, p)) {
 		rc = WS_EINPUT;
 		goto out;
+	}
+	if (p->mode == MODE_STREAMING) {
+		/* micro-batches as the file says (compiler/microbatch.h) */
+		p->micro_batch = get_int(&r, root, "micro_batch", 1, p->batch,
+					 p->batch, 0, "micro_batch");
+		const char *rec = scalar(get(&r, root, "recompute"));
+		p->recompute = rec && !strcmp(rec, "true");
+		const char *mr = scalar(get(&r, root, "micro_reason"));
+		snprintf(p->micro_reason, sizeof p->micro_reason, "%s",
+			 mr ? mr : "");
 	}
 	remap_stages(g, m, edges, n_edges, p);
 	const char *why = scalar(get(&r, root, "mode_reason"));
