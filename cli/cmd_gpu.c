@@ -137,6 +137,11 @@ static void print_json(FILE *f, const struct gpu_spec *g,
 	fputs(",\n  \"train_memory_bytes\": ", f);
 	json_write_num(f, r->train_memory_bytes);
 	fprintf(f, ", \"fits\": %s", r->fits ? "true" : "false");
+	fputs(", \"full_memory_bytes\": ", f);
+	json_write_num(f, r->full_memory_bytes);
+	fprintf(f, ",\n  \"fit\": \"%s\", \"micro_batches\": %d, "
+		   "\"micro_batch\": %lld", gpu_fit_name(r->fit),
+		r->micro_batches, (long long)r->micro_batch);
 	fputs(",\n  \"data_parallel\": {\"allreduce_s\": ", f);
 	json_write_num(f, r->allreduce_s);
 	fputs(", \"exposed_comm_s\": ", f);
@@ -237,8 +242,17 @@ static void print_text(FILE *f, const struct gpu_spec *g,
 	pct_bounds(f, &r->infer);
 	fputs(")\n", f);
 	fprintf(f, "memory (training, rough): %.2f GB of %.0f GB%s\n",
-		r->train_memory_bytes / 1e9, g->mem_gbytes,
-		r->fits ? "" : "  -- DOES NOT FIT: lower --batch or add GPUs");
+		r->full_memory_bytes / 1e9, g->mem_gbytes,
+		r->fits ? "" : ": does not fit");
+	if (r->fit == GPU_FIT_ACCUMULATE)
+		fprintf(f, "                 runs as %d micro-batches of %lld "
+			   "with gradient accumulation (%.2f GB); times above "
+			   "are for that\n", r->micro_batches,
+			(long long)r->micro_batch, r->train_memory_bytes / 1e9);
+	else if (r->fit == GPU_FIT_CHECKPOINT)
+		fprintf(f, "                 runs with activation checkpointing "
+			   "(%.2f GB); times above are for that\n",
+			r->train_memory_bytes / 1e9);
 	if (o->n_gpus > 1)
 		fprintf(f, "data parallel:   %d GPUs, all-reduce %.3f ms alone, "
 			   "%.3f ms exposed, scaling efficiency %.1f%%, "
