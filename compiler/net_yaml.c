@@ -709,8 +709,13 @@ static int add_op_layer(struct ny *c, yaml_node_t *e, const struct op_spec *sp,
 	l->src_col = COL(e);
 	if (share_layer >= 0) {
 		struct layer *o = &c->g->layers[share_layer];
-		if (o->op != l->op ||
-		    memcmp(&o->attrs, &l->attrs, sizeof(l->attrs))) {
+		/* a bias-free dense layer of `vocab` units may use an
+		 * embedding's table transposed (a language model's head
+		 * tied to its token embedding, GPT-2 and BERT) */
+		int tied = l->op == OP_DENSE && o->op == OP_EMBEDDING &&
+			   !l->attrs.bias && l->attrs.units == o->attrs.vocab;
+		if (!tied && (o->op != l->op ||
+			      memcmp(&o->attrs, &l->attrs, sizeof(l->attrs)))) {
 			err(c, e,
 			    "network: layer '%s' must match the layer "
 			    "'%s' whose weights it shares, got op '%s' vs "

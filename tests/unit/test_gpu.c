@@ -7,7 +7,7 @@
 #include "compiler/net_yaml.h"
 #include "gpu/gpu.h"
 #include "gpu/gpu_validate.h"
-#include "ground/json.h"
+#include "ground/json_io.h"
 #include "ground/util.h"
 #include "test_util.h"
 
@@ -150,21 +150,21 @@ static void test_gemm_rate(void)
 		prev = r;
 	}
 	/* measured micro-benchmarks, large sizes: within 25% */
-	struct json_lines jl;
+	struct gpu_jsonl jl;
 	struct diag d;
 	diag_init(&d);
 	char *path = tu_path("models/measured/h100/micro.jsonl");
-	CU_ASSERT_EQUAL_FATAL(json_lines_read(path, &jl, &d), 0);
+	CU_ASSERT_EQUAL_FATAL(gpu_jsonl_read(path, &jl, &d), 0);
 	int checked = 0;
 	for (size_t i = 0; i < jl.n; i++) {
-		const char *kind = json_string_at(&jl.rows[i], "kind");
-		const char *dt = json_string_at(&jl.rows[i], "dtype");
+		const char *kind = ws_json_str_at(jl.rows[i], "kind");
+		const char *dt = ws_json_str_at(jl.rows[i], "dtype");
 		double m, n, k, ms;
 		if (!kind || strcmp(kind, "gemm") ||
-		    !json_number_at(&jl.rows[i], "m", &m) ||
-		    !json_number_at(&jl.rows[i], "n", &n) ||
-		    !json_number_at(&jl.rows[i], "k", &k) ||
-		    !json_number_at(&jl.rows[i], "median_ms", &ms) || ms < 0.3)
+		    !ws_json_num_at(jl.rows[i], "m", &m) ||
+		    !ws_json_num_at(jl.rows[i], "n", &n) ||
+		    !ws_json_num_at(jl.rows[i], "k", &k) ||
+		    !ws_json_num_at(jl.rows[i], "median_ms", &ms) || ms < 0.3)
 			continue;
 		enum gpu_math mm = !strcmp(dt, "fp32")	 ? GPU_MATH_FP32
 				   : !strcmp(dt, "tf32") ? GPU_MATH_TF32
@@ -179,7 +179,7 @@ static void test_gemm_rate(void)
 		checked++;
 	}
 	CU_ASSERT(checked >= 8);
-	json_lines_release(&jl);
+	gpu_jsonl_release(&jl);
 	free(path);
 	diag_release(&d);
 	/* memory time is linear in bytes */
@@ -438,6 +438,42 @@ static void test_validation_bounds(void)
 	diag_release(&d);
 }
 
+/* JSON lines: blank lines skipped, rows keep their line numbers; every
+ * bad line is reported with its own file:line:col. */
+static void test_jsonl(void)
+{
+	struct diag d;
+	struct gpu_jsonl jl;
+	diag_init(&d);
+	const char *ok = "{\"m\": \"uno\", \"t\": {\"ms\": 4.5}}\n\n"
+			 "  \n{\"m\": \"p1b1\"}\r\n";
+	CU_ASSERT_EQUAL(gpu_jsonl_parse("x.jsonl", ok, strlen(ok), &jl, &d), 0);
+	CU_ASSERT_EQUAL(jl.n, 2);
+	CU_ASSERT_EQUAL(jl.line_of[0], 1);
+	CU_ASSERT_EQUAL(jl.line_of[1], 4);
+	CU_ASSERT_STRING_EQUAL(ws_json_str_at(jl.rows[1], "m"), "p1b1");
+	double ms = 0;
+	CU_ASSERT(ws_json_num_at(jl.rows[0], "t.ms", &ms));
+	CU_ASSERT_DOUBLE_EQUAL(ms, 4.5, 0);
+	gpu_jsonl_release(&jl);
+
+	const char *bad = "{\"a\": 1}\n{\"a\": }\n{}\n[1,\n";
+	CU_ASSERT_EQUAL(gpu_jsonl_parse("x.jsonl", bad, strlen(bad), &jl, &d),
+			WS_EINPUT);
+	CU_ASSERT_EQUAL(diag_count(&d), 2);
+	CU_ASSERT(diag_contains(&d, "(x.jsonl:2:"));
+	CU_ASSERT(diag_contains(&d, "(x.jsonl:4:"));
+	CU_ASSERT_EQUAL(jl.n, 0);
+	gpu_jsonl_release(&jl);
+	diag_release(&d);
+
+	diag_init(&d);
+	CU_ASSERT_EQUAL(gpu_jsonl_read("/nonexistent/x.jsonl", &jl, &d),
+			WS_EIO);
+	CU_ASSERT(diag_count(&d) > 0);
+	diag_release(&d);
+}
+
 static void test_validate_rows(void)
 {
 	struct gpu_spec g;
@@ -487,17 +523,17 @@ static void test_cli(void)
 	CU_ASSERT_EQUAL(tu_run("gpu uno --batch 2048 --dtype bf16 --gpus 8 "
 			       "--style graph --optimizer adam --json",
 			       &out, &err), 0);
-	struct json_value v;
 	struct diag d;
 	diag_init(&d);
-	CU_ASSERT_EQUAL(json_parse(out, strlen(out), "out", 1, &v, &d), 0);
+	json_t *v = ws_json_parse(out, strlen(out), "out", 1, &d);
+	CU_ASSERT_FATAL(v != NULL);
 	double eff = 0, n = 0;
-	CU_ASSERT(json_number_at(&v, "data_parallel.scaling_efficiency", &eff));
+	CU_ASSERT(ws_json_num_at(v, "data_parallel.scaling_efficiency", &eff));
 	CU_ASSERT(eff > 0 && eff <= 1);
-	CU_ASSERT(json_number_at(&v, "gpus", &n) && n == 8);
-	CU_ASSERT_STRING_EQUAL(json_string_at(&v, "style"), "graph");
-	CU_ASSERT(json_get(&v, "layers") && json_get(&v, "layers")->len > 10);
-	json_release(&v);
+	CU_ASSERT(ws_json_num_at(v, "gpus", &n) && n == 8);
+	CU_ASSERT_STRING_EQUAL(ws_json_str_at(v, "style"), "graph");
+	CU_ASSERT(json_array_size(json_object_get(v, "layers")) > 10);
+	json_decref(v);
 	diag_release(&d);
 	free(out);
 	free(err);
@@ -923,6 +959,7 @@ int suite_gpu(void)
 		{"resnet50 8 x h100 scaling vs public figures",
 		 test_resnet50_scaling},
 		{"validation bounds (H100)", test_validation_bounds},
+		{"json lines", test_jsonl},
 		{"validate rows", test_validate_rows},
 		{"commands", test_cli},
 		{"latency-bound loads", test_latency_bound},
