@@ -9,11 +9,16 @@
  *     CONST  Constant nodes, integer initializers, Shape outputs, and
  *            everything computed only from those: shape arithmetic, folded
  *
- * Only nodes with a DATA (or PARAM-as-data) input become layers.  Shapes of
- * DATA values come from the file's value_info (PyTorch's exporter runs shape
- * inference; the zoo files carry every shape), with a few computed here as a
- * fallback; graph_finish() then re-infers them and any disagreement on the
- * element count is reported.  Patterns fused before layers are emitted:
+ * Only nodes with a DATA (or PARAM-as-data) input become layers.  Shapes
+ * never depend on the file's value_info: nodes are read in order, constants
+ * folded, and each data node's layers get their shapes from wafersim's own
+ * rules (op_infer_layer) as soon as they are emitted, so the ONNX shape of
+ * every value (batch 1 first, a symbolic batch taken as 1) is known before
+ * a Shape or Reshape downstream needs it.  Layout ops (Reshape, Slice,
+ * Split, Squeeze, Unsqueeze, Expand, Flatten, Transpose) work out their
+ * output from constant shape inputs (infer_missing).  Shapes the file does
+ * declare are compared with ours at the end (a disagreement on the element
+ * count is an error).  Patterns fused before layers are emitted:
  *
  *     MatMul(x, W) + Add(b)              -> dense with bias
  *     x * 0.5 * (1 + erf(x / sqrt 2))    -> gelu
@@ -386,10 +391,10 @@ static void find_attention(struct ox *c, int sm)
 	}
 	int kt = 1;
 	int tn = single_from(c, k, "Transpose");
-	if (tn >= 0 && c->v[k].rank >= 2) {
+	if (tn >= 0) {
 		int64_t perm[OX_MAX_RANK];
 		int r = attr_ints(c->gp->node[tn], "perm", perm, OX_MAX_RANK);
-		int ok = r == c->v[k].rank;
+		int ok = r >= 2 && (c->v[k].rank < 0 || r == c->v[k].rank);
 		for (int i = 0; ok && i < r - 2; i++)
 			ok = perm[i] == i;
 		if (ok && perm[r - 2] == r - 1 && perm[r - 1] == r - 2) {
@@ -588,8 +593,9 @@ static int emit_reshape(struct ox *c, int idx, int in, int out)
 	struct oval *o = &c->v[out];
 	if (o->rank < 0) {
 		nerr(c, idx,
-		     "output '%s' has no shape in the file; export "
-		     "with shape inference (onnx.shape_inference)",
+		     "output '%s' must have a shape wafersim can infer "
+		     "(shape, axes or sizes inputs computed from shapes "
+		     "and constants only), got none",
 		     o->name);
 		return -1;
 	}
@@ -692,7 +698,7 @@ static void lower(char *dst, const char *src, size_t n)
 	dst[i] = 0;
 }
 
-static void infer_missing(struct ox *c, int idx);
+static void infer_missing(struct ox *c, const Onnx__NodeProto *n);
 
 static void node_gemm(struct ox *c, int idx)
 {
@@ -881,7 +887,9 @@ static void node_gather(struct ox *c, int idx)
 	int t = c->g->layers[id].out[0];
 	struct oval *o = &c->v[out];
 	if (o->rank < 0) {
-		nerr(c, idx, "output has no shape in the file");
+		nerr(c, idx,
+		     "output must have a shape wafersim can infer "
+		     "(constant indices), got none");
 		return;
 	}
 	struct op_attrs ra = {0};
@@ -1014,8 +1022,8 @@ static void node_split(struct ox *c, int idx)
 		int o = out_val(c, n, i);
 		if (o < 0 || c->v[o].rank < 0) {
 			nerr(c, idx,
-			     "outputs must have shapes in the "
-			     "file");
+			     "outputs must have shapes wafersim can infer "
+			     "(constant 'split' sizes), got none");
 			return;
 		}
 		outs[i] = o;
@@ -1055,8 +1063,9 @@ static void node_slice(struct ox *c, int idx)
 	struct oval *o = &c->v[out], *iv = &c->v[x];
 	if (o->rank < 0 || o->rank != iv->rank) {
 		nerr(c, idx,
-		     "output must have a shape in the file, of "
-		     "the input's rank");
+		     "output must have a shape wafersim can infer "
+		     "(constant starts, ends, axes and steps) of the "
+		     "input's rank, got none");
 		return;
 	}
 	int ax = -1;
@@ -1240,21 +1249,68 @@ static int node_pattern(struct ox *c, int idx)
 	return 0;
 }
 
+/* Shapes of the layers node idx added (ids first ..), by wafersim's own
+ * rules, and from them the ONNX shapes (batch 1 first) of the node's
+ * outputs the file declares none for.  The file's declared shapes are
+ * compared with ours at the end (check_file_shapes). */
+static void node_shapes(struct ox *c, int idx, int first)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	if (c->errors)
+		return; /* a failed node's consumers stay quiet */
+	for (int id = first; id < c->g->n_layers; id++)
+		if (op_infer_layer(c->g, id, c->d)) {
+			c->errors++;
+			return;
+		}
+	/* the outputs have a batch axis when the data input has one (a
+	 * transpose may have moved it: then it is an ordinary axis of 1) */
+	int batch = 1, xin = c->role[idx] != N_NORMAL ? c->pat_a[idx] : -1;
+	for (int pass = 0; pass < 2; pass++) /* data first, then weights */
+		for (size_t k = 0; xin < 0 && k < n->n_input; k++) {
+			int vid = in_val(c, n, k);
+			if (vid >= 0 && c->v[vid].rank >= 0 &&
+			    c->v[vid].kind == (pass ? V_PARAM : V_DATA))
+				xin = vid;
+		}
+	if (xin >= 0 && c->v[xin].rank >= 0)
+		batch = stripped(&c->v[xin]);
+	for (size_t k = 0; k < n->n_output; k++) {
+		int vid = out_val(c, n, k);
+		if (vid < 0 || c->v[vid].rank >= 0 || c->v[vid].tensor < 0)
+			continue;
+		struct oval *v = &c->v[vid];
+		const struct tensor *t = &c->g->tensors[v->tensor];
+		if (t->rank + batch > OX_MAX_RANK)
+			continue;
+		v->rank = t->rank + batch;
+		v->dims[0] = 1;
+		memcpy(v->dims + batch, t->dims, t->rank * sizeof(int64_t));
+	}
+}
+
 static void node_layers(struct ox *c, int idx)
 {
 	const Onnx__NodeProto *n = c->gp->node[idx];
+	int first = c->g->n_layers;
 	if (c->role[idx] == N_ABSORBED)
 		return;
-	infer_missing(c, idx);
-	if (node_pattern(c, idx))
-		return;
-	for (size_t i = 0; i < ARRAY_SIZE(node_emitters); i++)
-		if (op_is(n, node_emitters[i].op)) {
-			node_emitters[i].emit(c, idx);
+	infer_missing(c, n);
+	if (!node_pattern(c, idx)) {
+		size_t i = 0;
+		while (i < ARRAY_SIZE(node_emitters) &&
+		       !op_is(n, node_emitters[i].op))
+			i++;
+		if (i == ARRAY_SIZE(node_emitters)) {
+			nerr(c, idx,
+			     "op type '%s' is not supported on data; "
+			     "supported: %s",
+			     n->op_type, supported_ops);
 			return;
 		}
-	nerr(c, idx, "op type '%s' is not supported on data; supported: %s",
-	     n->op_type, supported_ops);
+		node_emitters[i].emit(c, idx);
+	}
+	node_shapes(c, idx, first);
 }
 
 /* ------------------------------------------------------------- folding */
@@ -1422,9 +1478,11 @@ static void fold_unary(struct ox *c, const Onnx__NodeProto *n, struct oval *o,
 static void fold_layout(struct ox *c, const Onnx__NodeProto *n, struct oval *o,
 			const struct oval *a, const struct oval *b)
 {
-	(void)c, (void)b;
+	(void)b;
 	int64_t dims[OX_MAX_RANK] = {0};
-	if (o->rank >= 0) {
+	if (o->rank < 0 && !op_is(n, "Flatten"))
+		infer_missing(c, n); /* the shape from the shape input */
+	if (o->rank >= 0 && val_elems(o) == a->n_val) {
 		set_vals(o, o->rank, o->dims, a->val, a->n_val);
 	} else if (op_is(n, "Unsqueeze") && a->rank == 0) {
 		dims[0] = 1;
@@ -1635,12 +1693,114 @@ static void const_fold(struct ox *c, int idx)
 }
 
 /* The output shape of a data node the file gave no shape for. */
-static void infer_missing(struct ox *c, int idx)
+/* Split: each output's size along the axis from the 'split' input
+ * (opset 13), the attribute (before), or equal parts. */
+static void infer_split(struct ox *c, const Onnx__NodeProto *n,
+			const struct oval *x)
 {
-	const Onnx__NodeProto *n = c->gp->node[idx];
-	int oid = out_val(c, n, 0), xid = in_val(c, n, 0);
-	if (oid < 0 || xid < 0 || c->v[oid].rank >= 0 || c->v[xid].rank < 0)
+	int64_t ax = attr_i(n, "axis", 0), sizes[OX_MAX_RANK + GRAPH_MAX_IO];
+	const struct oval *sp = cin(c, n, 1);
+	size_t no = n->n_output;
+	if (ax < 0)
+		ax += x->rank;
+	if (ax < 0 || ax >= x->rank || no < 1 || no > GRAPH_MAX_IO)
+		return; /* reported by the emitter */
+	int ns = sp ? (int)sp->n_val
+		    : attr_ints(n, "split", sizes, GRAPH_MAX_IO);
+	if (ns && (size_t)ns != no)
 		return;
+	for (size_t k = 0; k < no; k++) {
+		int oid = out_val(c, n, k);
+		if (oid < 0 || c->v[oid].rank >= 0)
+			continue;
+		struct oval *o = &c->v[oid];
+		int64_t part = (x->dims[ax] + (int64_t)no - 1) / (int64_t)no;
+		int64_t rest = x->dims[ax] - part * (int64_t)k;
+		o->rank = x->rank;
+		memcpy(o->dims, x->dims, sizeof(o->dims));
+		o->dims[ax] = sp   ? (int64_t)sp->val[k]
+			      : ns ? sizes[k]
+			      : part < rest ? part
+					    : (rest > 0 ? rest : 0);
+	}
+}
+
+/* One axis of a Slice, clamped as the ONNX spec says; its new length. */
+static int64_t slice_len(int64_t dim, int64_t st, int64_t en, int64_t sp)
+{
+	if (st < 0)
+		st += dim;
+	if (en < 0)
+		en += dim;
+	if (sp > 0) {
+		st = st < 0 ? 0 : st > dim ? dim : st;
+		en = en < 0 ? 0 : en > dim ? dim : en;
+		return en > st ? (en - st + sp - 1) / sp : 0;
+	}
+	st = st < 0 ? 0 : st > dim - 1 ? dim - 1 : st;
+	en = en < -1 ? -1 : en > dim - 1 ? dim - 1 : en;
+	return st > en ? (st - en - sp - 1) / -sp : 0;
+}
+
+/* Slice from constant starts, ends [, axes [, steps]] (opset 10), or the
+ * attributes (before). */
+static void infer_slice(struct ox *c, const Onnx__NodeProto *n,
+			const struct oval *x, struct oval *o)
+{
+	int64_t st[OX_MAX_RANK], en[OX_MAX_RANK], ax[OX_MAX_RANK],
+		sp[OX_MAX_RANK];
+	int k;
+	const struct oval *s1 = cin(c, n, 1), *e1 = cin(c, n, 2);
+	const struct oval *a1 = cin(c, n, 3), *p1 = cin(c, n, 4);
+	if (n->n_input >= 3) {
+		if (!s1 || !e1 || s1->n_val != e1->n_val ||
+		    s1->n_val > OX_MAX_RANK || (a1 && a1->n_val != s1->n_val) ||
+		    (p1 && p1->n_val != s1->n_val) ||
+		    (n->n_input > 3 && *n->input[3] && !a1) ||
+		    (n->n_input > 4 && *n->input[4] && !p1))
+			return;
+		k = (int)s1->n_val;
+		for (int i = 0; i < k; i++) {
+			st[i] = (int64_t)s1->val[i];
+			en[i] = e1->val[i] > 9e18 ? INT64_MAX : (int64_t)e1->val[i];
+			ax[i] = a1 ? (int64_t)a1->val[i] : i;
+			sp[i] = p1 ? (int64_t)p1->val[i] : 1;
+		}
+	} else {
+		k = attr_ints(n, "starts", st, OX_MAX_RANK);
+		if (attr_ints(n, "ends", en, OX_MAX_RANK) != k)
+			return;
+		if (attr_ints(n, "axes", ax, OX_MAX_RANK) != k)
+			for (int i = 0; i < k; i++)
+				ax[i] = i;
+		for (int i = 0; i < k; i++)
+			sp[i] = 1;
+	}
+	int64_t dims[OX_MAX_RANK];
+	memcpy(dims, x->dims, sizeof(dims));
+	for (int i = 0; i < k; i++) {
+		int64_t a = ax[i] < 0 ? ax[i] + x->rank : ax[i];
+		if (a < 0 || a >= x->rank || sp[i] == 0)
+			return;
+		dims[a] = slice_len(x->dims[a], st[i], en[i], sp[i]);
+	}
+	o->rank = x->rank;
+	memcpy(o->dims, dims, sizeof(dims));
+}
+
+static void infer_missing(struct ox *c, const Onnx__NodeProto *n)
+{
+	int oid = out_val(c, n, 0), xid = in_val(c, n, 0);
+	if (oid < 0 || xid < 0 || c->v[xid].rank < 0)
+		return;
+	if (op_is(n, "Split"))
+		infer_split(c, n, &c->v[xid]);
+	if (c->v[oid].rank >= 0)
+		return;
+	if (op_is(n, "Slice")) {
+		infer_slice(c, n, &c->v[xid], &c->v[oid]);
+		return;
+	}
 	struct oval *o = &c->v[oid];
 	const struct oval *x = &c->v[xid], *b = cin(c, n, 1);
 	int r = x->rank;
@@ -1884,8 +2044,6 @@ static int classify_node(struct ox *c, int idx)
 			memcpy(v->dims, c->v[src].dims, sizeof(v->dims));
 		}
 	}
-	if (ok == V_CONST)
-		const_fold(c, idx);
 	return 0;
 }
 
@@ -2034,10 +2192,15 @@ int onnx_load_buffer(const char *file, const uint8_t *data, size_t len,
 	}
 	if (classify(&c) == 0) {
 		find_patterns(&c);
+		/* in order: constants folded, data nodes emitted and their
+		 * shapes inferred, so a Shape node sees the shape of its input
+		 * however far down the graph it is */
 		for (size_t i = 0; i < c.gp->n_node; i++) {
 			const Onnx__NodeProto *n = c.gp->node[i];
 			int vid = n->n_output ? val_find(&c, n->output[0]) : -1;
-			if (vid >= 0 && c.v[vid].kind == V_DATA)
+			if (vid >= 0 && c.v[vid].kind == V_CONST)
+				const_fold(&c, (int)i);
+			else if (vid >= 0 && c.v[vid].kind == V_DATA)
 				node_layers(&c, (int)i);
 		}
 		if (!c.errors && graph_finish(g, d) == 0)
