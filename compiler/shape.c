@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "compiler/graph_int.h"
+#include "ground/checked.h"
 #include "ground/util.h"
 
 char *shape_str(char *buf, size_t n, int rank, const int64_t *dims)
@@ -23,11 +24,27 @@ char *shape_str(char *buf, size_t n, int rank, const int64_t *dims)
 	return buf;
 }
 
+/* Saturating at CK_LIMIT (ground/checked.h): graph_finish refuses a layer
+ * whose sizes reach it, with a located message. */
+static int64_t smul(int64_t a, int64_t b)
+{
+	int64_t r;
+	ck_mul_ok(a, b, &r);
+	return r;
+}
+
+static int64_t sadd(int64_t a, int64_t b)
+{
+	int64_t r;
+	ck_add_ok(a, b, &r);
+	return r;
+}
+
 static int64_t prod(const int64_t *d, int n)
 {
 	int64_t p = 1;
 	for (int i = 0; i < n; i++)
-		p *= d[i];
+		p = smul(p, d[i]);
 	return p;
 }
 
@@ -38,21 +55,21 @@ int64_t shape_layer_params(const struct graph *g, const struct layer *l)
 	switch (l->op) {
 	case OP_DENSE: {
 		int64_t k = in && in->rank ? in->dims[in->rank - 1] : 1;
-		return k * a->units + (a->bias ? a->units : 0);
+		return sadd(smul(k, a->units), a->bias ? a->units : 0);
 	}
 	case OP_CONV: {
 		int64_t c = in && in->rank ? in->dims[0] : 1;
 		int64_t g1 = a->groups > 0 ? a->groups : 1;
-		return a->out_channels * (c / g1) *
-			       prod(a->kernel, a->spatial) +
-		       (a->bias ? a->out_channels : 0);
+		return sadd(smul(smul(a->out_channels, c / g1),
+				 prod(a->kernel, a->spatial)),
+			    a->bias ? a->out_channels : 0);
 	}
-	case OP_BATCHNORM: return in && in->rank ? 2 * in->dims[0] : 0;
+	case OP_BATCHNORM: return in && in->rank ? smul(2, in->dims[0]) : 0;
 	case OP_LAYERNORM: {
 		int64_t c = in && in->rank ? in->dims[in->rank - 1] : 1;
-		return (a->bias ? 2 : 1) * c;
+		return smul(a->bias ? 2 : 1, c);
 	}
-	case OP_EMBEDDING: return a->vocab * a->dim;
+	case OP_EMBEDDING: return smul(a->vocab, a->dim);
 	default: return 0;
 	}
 }
@@ -94,12 +111,19 @@ static int broadcast(const struct tensor *a, const struct tensor *b, int *rank,
 static int64_t window_out(int64_t n, int64_t k, int64_t s, int64_t dil,
 			  int64_t pb, int64_t pe, int ceil_mode)
 {
-	int64_t span = n + pb + pe - dil * (k - 1) - 1;
-	if (span < 0)
+	/* attributes come from the file: checked, saturating (a padded
+	 * input beyond CK_LIMIT gives CK_LIMIT, which graph_finish refuses;
+	 * a window wider than any input gives 0) */
+	int64_t in, reach, span;
+	if (s < 1 || !ck_add_ok(n, pb, &in) || !ck_add_ok(in, pe, &in))
+		return s < 1 ? 0 : CK_LIMIT;
+	if (!ck_mul_ok(dil, k - 1, &reach) || !ck_add_ok(reach, 1, &reach) ||
+	    reach > in)
 		return 0;
-	int64_t o = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
+	span = in - reach;
+	int64_t o = span / s + (ceil_mode && span % s ? 1 : 0) + 1, st;
 	/* PyTorch: the last window must start inside the padded input */
-	if (ceil_mode && (o - 1) * s >= n + pb)
+	if (ceil_mode && (!ck_mul_ok(o - 1, s, &st) || st >= n + pb))
 		o--;
 	return o;
 }
@@ -393,7 +417,7 @@ int shape_infer_layer(struct graph *g, int id, struct diag *d)
 				     y->name, l->name, ax,
 				     shape_str(s1, 96, x->rank, x->dims),
 				     shape_str(s2, 96, y->rank, y->dims));
-			od[ax] += y->dims[ax];
+			od[ax] = sadd(od[ax], y->dims[ax]);
 		}
 		set_out(g, l, 0, x->rank, od, x->dtype);
 		return 0;
@@ -431,7 +455,7 @@ int shape_infer_layer(struct graph *g, int id, struct diag *d)
 				     "sizes >= 1 (one -1 allowed), got %lld",
 				     l->name, (long long)a->shape[i]);
 			else
-				known *= od[i];
+				known = smul(known, od[i]);
 		}
 		int64_t n = tensor_elems(x);
 		if (infer >= 0 && known > 0 && n % known == 0)

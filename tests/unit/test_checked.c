@@ -3,8 +3,11 @@
  * input errors naming subject and quantity, reported once, saturating) and
  * memory budgets (the refusal states estimate and limit).
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "compiler/graph.h"
 #include "ground/checked.h"
 #include "test_util.h"
 
@@ -83,6 +86,33 @@ static void test_budget(void)
 	CU_ASSERT_EQUAL(mem_parse_size("99999999999T", &b), -1);
 }
 
+/* Issue 17: a dense layer whose weights and optimizer state overflow is an
+ * input error naming the layer (it gave negative memory with exit 0). */
+static void test_dense_overflow(void)
+{
+	char *path = tu_temp_file(".yaml",
+				  "name: big\n"
+				  "inputs:\n  x: [67108864]\n"
+				  "layers:\n"
+				  "  - {name: huge, op: dense, units: 67108864, "
+				  "in: x}\n"
+				  "  - {name: loss, op: mse_loss}\n");
+	struct graph g;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL(graph_load(path, OPT_ADAM, &g, &d), WS_EINPUT);
+	if (!diag_contains(&d, "network: layer 'huge': FLOPs and bytes must "
+			       "be at most 9007199254740992 (2^53)"))
+		diag_print(&d, stderr);
+	CU_ASSERT_TRUE(diag_contains(&d, "network: layer 'huge': FLOPs and "
+					  "bytes must be at most "
+					  "9007199254740992 (2^53)"));
+	CU_ASSERT_TRUE(diag_contains(&d, ":5:"));
+	diag_release(&d);
+	remove(path);
+	free(path);
+}
+
 int suite_checked(void)
 {
 	static const struct tu_test tests[] = {
@@ -90,6 +120,7 @@ int suite_checked(void)
 		{"overflow reported once, saturates",
 		 test_overflow_reported_once},
 		{"memory budget", test_budget},
+		{"overflowing dense layer refused", test_dense_overflow},
 		{0},
 	};
 	return tu_add_suite("checked", tests);
