@@ -13,6 +13,7 @@
 #include "gpu/gpu.h"
 #include "gpu/gpu_validate.h"
 #include "ground/util.h"
+#include "sim/wafer_val.h"
 
 static const char gpu_help[] =
 	"usage: wafersim validate gpu [FILE.jsonl] [--gpu NAME|FILE]\n"
@@ -90,6 +91,63 @@ static int validate_gpu(int argc, char **argv)
 	return ex;
 }
 
+static const char wafer_help[] =
+	"usage: wafersim validate wafer [FILE.csv] [--machine M]\n\n"
+	"Predicts every row of a wafer measurement file and prints measured\n"
+	"against predicted, each row's error, the median and the worst.\n"
+	"The header line says what the rows are (sim/wafer_val.h):\n"
+	"  kernel,P,M,K,N,group_num,Mt,Kt,Nt,mean_cycles   kernels on P x P\n"
+	"  network,machine,wafers,mode,dtype,batch,samples_per_s,source_id\n"
+	"Rows that cannot be simulated are listed, not hidden.\n\n"
+	"  FILE.csv          measurements (default: the project's WSE-3\n"
+	"                    kernels, models/measured/wse3/kernels.csv)\n"
+	"  --machine M       machine preset or file for kernel rows (wse3)\n"
+	"  --quiet           print only the summary lines\n"
+	"\nexit status 0 when every row could be compared, 1 otherwise.\n";
+
+static int validate_wafer(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"machine", required_argument, NULL, 'm'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct wval_opts o = {.machine = "wse3"};
+	int c, quiet = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm': o.machine = optarg; break;
+		case 'q': quiet = 1; break;
+		case 'h': fputs(wafer_help, stdout); return EXIT_OK;
+		default: return cli_usage_error("validate wafer", "bad option");
+		}
+	}
+	if (argc - optind > 1)
+		return cli_usage_error("validate wafer", "expected at most one "
+				       "measurement file");
+	char *def = NULL;
+	const char *file = optind < argc ? argv[optind] : NULL;
+	if (!file) {
+		char *home = ws_data_dir();
+		def = xasprintf("%s/models/measured/wse3/kernels.csv", home);
+		free(home);
+		file = def;
+	}
+	struct diag d;
+	diag_init(&d);
+	struct wval v;
+	int rc = wval_file(file, &o, &v, &d);
+	if (!rc)
+		wval_print(&v, stdout, !quiet);
+	int ex = rc ? cli_fail(&d, rc) : v.n_skipped ? EXIT_INPUT : EXIT_OK;
+	wval_release(&v);
+	diag_release(&d);
+	free(def);
+	return ex;
+}
+
 /* Subjects of `wafersim validate`: add a row for yours. */
 static const struct subject {
 	const char *name;
@@ -98,6 +156,8 @@ static const struct subject {
 } subjects[] = {
 	{"gpu", validate_gpu,
 	 "GPU baseline against measured GPU time and energy"},
+	{"wafer", validate_wafer,
+	 "wafer model against measured wafer kernels and networks"},
 };
 
 static void usage(FILE *out)

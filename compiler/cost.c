@@ -1,78 +1,44 @@
 /*
  * cost.c: FLOPs, bytes and memory per layer and pass (conventions: cost.h).
  *
- * Elementwise FLOPs per element are estimates of what a straightforward
- * kernel does (a relu is one compare, a sigmoid exp+add+div+neg, a norm a
- * few passes of adds and multiplies); matrix FLOPs are exact.
+ * Each layer gets the part every op shares here (activation bytes,
+ * parameters, optimizer state and update), then its op's cost rule from
+ * op_desc[] (op.c; the rules are in cost_rules.c).
  */
 #include "compiler/cost.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "compiler/graph_int.h"
 #include "ground/checked.h"
 #include "ground/mem.h"
 
-/* Every product and sum below is checked (ground/checked.h): sizes come
- * from input files.  The first overflow is reported at the layer and the
- * figures saturate at CK_LIMIT. */
-#define MUL(a, b) ck_mul(ck, "FLOPs and bytes", (a), (b))
-#define ADD(a, b) ck_add(ck, "FLOPs and bytes", (a), (b))
+/* Sizes come from input files: products and sums saturate at CK_LIMIT
+ * (ground/checked.h, as in the rules of cost_rules.c), and
+ * cost_count_checked refuses a layer whose figures reached it. */
+#define MUL(a, b) ck_smul((a), (b))
+#define ADD(a, b) ck_sadd((a), (b))
 
-static int64_t tbytes(struct ck *ck, const struct graph *g, int t)
+static int64_t tbytes(const struct graph *g, int t)
 {
 	return MUL(tensor_elems(&g->tensors[t]),
 		   dtype_bytes(g->tensors[t].dtype));
 }
 
-/* Elementwise FLOPs per output element: forward, backward to data. */
-static const struct {
-	enum op_kind op;
-	int64_t fwd, bwd;
-} ew_table[] = {
-	{OP_RELU, 1, 1},      {OP_SIGMOID, 4, 2},   {OP_TANH, 4, 2},
-	{OP_GELU, 8, 12},     {OP_SOFTMAX, 5, 4},   {OP_DROPOUT, 2, 1},
-	{OP_BATCHNORM, 7, 9}, {OP_LAYERNORM, 7, 9}, {OP_ADD, 1, 1},
-	{OP_SUB, 1, 1},	      {OP_MUL, 1, 2},	    {OP_DIV, 1, 3},
-};
-
-static void ew_rates(const struct layer *l, int64_t *f, int64_t *b)
-{
-	*f = *b = 0;
-	if (l->op == OP_EW_UNARY) {
-		*f = l->attrs.ew_flops_per_elem > 0 ? l->attrs.ew_flops_per_elem
-						    : 1;
-		*b = *f + 1;
-		return;
-	}
-	for (size_t i = 0; i < sizeof(ew_table) / sizeof(ew_table[0]); i++)
-		if (ew_table[i].op == l->op) {
-			*f = ew_table[i].fwd;
-			*b = ew_table[i].bwd;
-		}
-}
-
-static void cost_layer(struct graph *g, int id, enum optimizer opt,
-		       struct ck *ck)
+/* The part of a layer's costs every op shares, then its op's rule. */
+static void cost_layer(struct graph *g, int id, enum optimizer opt)
 {
 	struct layer *l = &g->layers[id];
 	struct layer_cost *c = &l->cost;
-	const struct op_attrs *a = &l->attrs;
 	memset(c, 0, sizeof(*c));
-	const struct tensor *x = l->n_in ? &g->tensors[l->in[0]] : NULL;
-	const struct tensor *y = &g->tensors[l->out[0]];
-	int64_t din = x ? tensor_elems(x) : 0, dout = tensor_elems(y);
-	int grad = l->needs_input_grad;
-
 	for (int k = 0; k < l->n_in; k++)
-		c->act_in_bytes = ADD(c->act_in_bytes, tbytes(ck, g, l->in[k]));
+		c->act_in_bytes = ADD(c->act_in_bytes, tbytes(g, l->in[k]));
 	for (int o = 0; o < l->n_out; o++)
-		c->act_out_bytes = ADD(c->act_out_bytes, tbytes(ck, g, l->out[o]));
+		c->act_out_bytes = ADD(c->act_out_bytes, tbytes(g, l->out[o]));
 
 	if (l->param_owner == id)
-		c->params = shape_layer_params(g, l);
-	if (l->param_owner == id && l->op == OP_BATCHNORM && x && x->rank)
-		c->buffers = MUL(2, x->dims[0]);
+		c->params = op_layer_params(g, l);
 	c->weight_bytes = MUL(c->params, dtype_bytes(g->param_dtype));
 	if (opt == OPT_MOMENTUM)
 		c->opt_state_bytes = MUL(4, c->params);
@@ -84,169 +50,80 @@ static void cost_layer(struct graph *g, int id, enum optimizer opt,
 	c->ew_flops[PASS_UPDATE] =
 		MUL(c->params, upd[(unsigned)opt < OPT_COUNT ? opt : OPT_SGD]);
 
-	int64_t f = 0, b = 0;
-	switch (l->op) {
-	case OP_DENSE: {
-		int64_t k = x->rank ? x->dims[x->rank - 1] : 1;
-		int64_t m = k ? din / k : 0, mac = MUL(MUL(m, k), a->units);
-		c->mat_flops[PASS_FWD] = MUL(2, mac);
-		c->mat_flops[PASS_BWD_DATA] = grad ? MUL(2, mac) : 0;
-		c->mat_flops[PASS_BWD_WEIGHT] = MUL(2, mac);
-		if (a->bias) {
-			c->ew_flops[PASS_FWD] = dout;
-			c->ew_flops[PASS_BWD_WEIGHT] = dout;
-		}
-		c->saved_bytes = tbytes(ck, g, l->in[0]);
-		return;
+	if ((unsigned)l->op < OP_COUNT && op_desc[l->op].cost)
+		op_desc[l->op].cost(g, l, &op_desc[l->op], c);
+}
+
+/* The first figure of a layer that reached CK_LIMIT, or NULL. */
+static const char *saturated_figure(const struct layer_cost *c)
+{
+	static const char *const mat[PASS_COUNT] = {
+		"forward matrix FLOPs", "backward (data) matrix FLOPs",
+		"backward (weights) matrix FLOPs", "update matrix FLOPs"};
+	static const char *const ew[PASS_COUNT] = {
+		"forward elementwise FLOPs", "backward (data) elementwise FLOPs",
+		"backward (weights) elementwise FLOPs",
+		"update elementwise FLOPs"};
+	if (ck_saturated(c->params))
+		return "parameters";
+	const struct {
+		const char *name;
+		int64_t v;
+	} f[] = {{"weight bytes", c->weight_bytes},
+		 {"optimizer state bytes", c->opt_state_bytes},
+		 {"activation bytes read", c->act_in_bytes},
+		 {"activation bytes written", c->act_out_bytes},
+		 {"bytes saved for backward", c->saved_bytes},
+		 {"buffers", c->buffers}};
+	for (size_t i = 0; i < ARRAY_SIZE(f); i++)
+		if (ck_saturated(f[i].v))
+			return f[i].name;
+	for (int p = 0; p < PASS_COUNT; p++) {
+		if (ck_saturated(c->mat_flops[p]))
+			return mat[p];
+		if (ck_saturated(c->ew_flops[p]))
+			return ew[p];
 	}
-	case OP_CONV: {
-		int64_t cin = x->dims[0], gr = a->groups > 0 ? a->groups : 1;
-		int64_t mac = MUL(MUL(dout, cin / gr),
-				  ck_prod(ck, "FLOPs", a->kernel, a->spatial));
-		c->mat_flops[PASS_FWD] = MUL(2, mac);
-		c->mat_flops[PASS_BWD_DATA] = grad ? MUL(2, mac) : 0;
-		c->mat_flops[PASS_BWD_WEIGHT] = MUL(2, mac);
-		if (a->bias) {
-			c->ew_flops[PASS_FWD] = dout;
-			c->ew_flops[PASS_BWD_WEIGHT] = dout;
-		}
-		c->saved_bytes = tbytes(ck, g, l->in[0]);
-		return;
-	}
-	case OP_MATMUL: {
-		int64_t k = x->dims[x->rank - 1], mac = MUL(dout, k);
-		c->mat_flops[PASS_FWD] = MUL(2, mac);
-		for (int i = 0; i < 2; i++)
-			if (g->tensors[l->in[i]].requires_grad)
-				c->mat_flops[PASS_BWD_DATA] += MUL(2, mac);
-		c->saved_bytes =
-			ADD(tbytes(ck, g, l->in[0]), tbytes(ck, g, l->in[1]));
-		return;
-	}
-	case OP_ATTENTION: {
-		/* heads, query and key lengths, q/k and v widths per head */
-		int64_t h, sq, sk, dqk, dv;
-		if (l->n_in == 1) {
-			h = a->heads;
-			sq = sk = x->dims[0];
-			dqk = dv = x->dims[1] / 3 / h;
-		} else {
-			const struct tensor *k = &g->tensors[l->in[1]];
-			const struct tensor *v = &g->tensors[l->in[2]];
-			int r = x->rank;
-			h = r == 3 ? x->dims[0] : a->heads;
-			sq = x->dims[r - 2];
-			sk = k->dims[r - 2 + a->k_transposed];
-			dqk = r == 3 ? x->dims[2] : x->dims[1] / h;
-			dv = r == 3 ? v->dims[2] : v->dims[1] / h;
-		}
-		int64_t scores = MUL(MUL(h, sq), sk);
-		int64_t qk = MUL(scores, dqk), pv = MUL(scores, dv);
-		c->mat_flops[PASS_FWD] = MUL(2, ADD(qk, pv));
-		c->mat_flops[PASS_BWD_DATA] =
-			grad ? MUL(2, ADD(MUL(3, qk), MUL(2, pv))) : 0;
-		c->ew_flops[PASS_FWD] = MUL(6, scores);
-		c->ew_flops[PASS_BWD_DATA] = grad ? MUL(4, scores) : 0;
-		for (int i = 0; i < l->n_in; i++)
-			c->saved_bytes = ADD(c->saved_bytes, tbytes(ck, g, l->in[i]));
-		c->saved_bytes = ADD(c->saved_bytes,
-				     ADD(tbytes(ck, g, l->out[0]),
-					 MUL(MUL(4, h), sq)));
-		return;
-	}
-	case OP_EMBEDDING:
-		c->ew_flops[PASS_BWD_WEIGHT] = dout; /* scatter-add */
-		c->saved_bytes = x ? tbytes(ck, g, l->in[0]) : 0;
-		return;
-	case OP_MAXPOOL:
-	case OP_AVGPOOL:
-		c->ew_flops[PASS_FWD] =
-			MUL(dout, ck_prod(ck, "FLOPs", a->kernel, a->spatial));
-		c->ew_flops[PASS_BWD_DATA] = grad ? din : 0;
-		c->saved_bytes =
-			grad && l->op == OP_MAXPOOL ? tbytes(ck, g, l->in[0]) : 0;
-		return;
-	case OP_GLOBALAVGPOOL:
-		c->ew_flops[PASS_FWD] = din;
-		c->ew_flops[PASS_BWD_DATA] = grad ? din : 0;
-		return;
-	case OP_LOSS_MSE:
-		c->ew_flops[PASS_FWD] = MUL(3, din);
-		c->ew_flops[PASS_BWD_DATA] = grad ? MUL(2, din) : 0;
-		c->saved_bytes = grad ? tbytes(ck, g, l->in[0]) : 0;
-		return;
-	case OP_LOSS_XENT:
-		c->ew_flops[PASS_FWD] = MUL(5, din);
-		c->ew_flops[PASS_BWD_DATA] = grad ? MUL(2, din) : 0;
-		c->saved_bytes = grad ? tbytes(ck, g, l->in[0]) : 0;
-		return;
-	default: break;
-	}
-	if (op_is_free(l->op))
-		return;
-	ew_rates(l, &f, &b);
-	c->ew_flops[PASS_FWD] = MUL(f, dout);
-	c->ew_flops[PASS_BWD_DATA] = grad ? MUL(b, dout) : 0;
-	if (l->op == OP_BATCHNORM || l->op == OP_LAYERNORM)
-		c->ew_flops[PASS_BWD_WEIGHT] = MUL(2, dout);
-	if (!grad && !op_has_params(l->op))
-		return;
-	switch (l->op) {
-	case OP_RELU:
-	case OP_SIGMOID:
-	case OP_TANH:
-	case OP_SOFTMAX: c->saved_bytes = tbytes(ck, g, l->out[0]); break;
-	case OP_DROPOUT:
-		c->saved_bytes = dout; /* one byte of mask per element */
-		break;
-	case OP_MUL:
-	case OP_DIV:
-		c->saved_bytes =
-			ADD(tbytes(ck, g, l->in[0]), tbytes(ck, g, l->in[1]));
-		break;
-	case OP_ADD:
-	case OP_SUB: break;
-	default: c->saved_bytes = tbytes(ck, g, l->in[0]); break;
-	}
+	return NULL;
 }
 
 int cost_count_checked(struct graph *g, enum optimizer opt, struct diag *d)
 {
 	g->opt = opt;
 	int bad = 0;
+	int64_t flops = 0, bytes = 0;
 	for (int i = 0; i < g->n_layers; i++) {
 		const struct layer *l = &g->layers[i];
-		char subject[256];
-		snprintf(subject, sizeof(subject), "network: layer '%s'",
-			 l->name);
-		struct ck ck;
-		ck_init(&ck, d, g->source, subject);
-		ck.line = l->src_line;
-		ck.col = l->src_col;
-		cost_layer(g, i, opt, &ck);
-		bad |= ck.failed;
-	}
-	/* the totals too (cost_totals adds them up unchecked) */
-	struct ck ck;
-	char subject[256];
-	snprintf(subject, sizeof(subject), "network: '%s'", g->name);
-	ck_init(&ck, bad ? NULL : d, g->source, subject);
-	int64_t f = 0, m = 0;
-	for (int i = 0; i < g->n_layers; i++) {
-		const struct layer_cost *c = &g->layers[i].cost;
-		for (int p = 0; p < PASS_COUNT; p++) {
-			f = ck_add(&ck, "FLOPs per sample, all layers", f,
-				   c->mat_flops[p]);
-			f = ck_add(&ck, "FLOPs per sample, all layers", f,
-				   c->ew_flops[p]);
+		cost_layer(g, i, opt);
+		const char *q = saturated_figure(&l->cost);
+		if (q) {
+			if (d)
+				diag_add(d, LAYER_LOC(g, l),
+					 "network: layer '%s': %s must be less "
+					 "than 2^53 (%lld), got more",
+					 l->name, q, (long long)CK_LIMIT);
+			bad = 1;
+			continue;
 		}
-		const int64_t b[] = {c->weight_bytes, c->opt_state_bytes,
-				     c->saved_bytes, c->act_out_bytes};
-		for (size_t k = 0; k < ARRAY_SIZE(b); k++)
-			m = ck_add(&ck, "bytes per sample, all layers", m,
-				   b[k]);
+		/* the totals too (cost_totals adds them up) */
+		for (int p = 0; p < PASS_COUNT; p++)
+			flops = ADD(flops, ADD(l->cost.mat_flops[p],
+					       l->cost.ew_flops[p]));
+		bytes = ADD(bytes, ADD(ADD(l->cost.weight_bytes,
+					   l->cost.opt_state_bytes),
+				       ADD(l->cost.saved_bytes,
+					   l->cost.act_out_bytes)));
 	}
-	return bad || ck.failed ? WS_EINPUT : WS_OK;
+	if (!bad && (ck_saturated(flops) || ck_saturated(bytes))) {
+		if (d)
+			diag_add(d, g->source, 0, 0,
+				 "network: '%s': %s of all layers must be less "
+				 "than 2^53 (%lld) per sample, got more",
+				 g->name, ck_saturated(flops) ? "FLOPs" : "bytes",
+				 (long long)CK_LIMIT);
+		bad = 1;
+	}
+	return bad ? WS_EINPUT : WS_OK;
 }
 
 void cost_count(struct graph *g, enum optimizer opt)

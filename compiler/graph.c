@@ -141,15 +141,15 @@ static int heap_pop(struct heap *h)
 	return top;
 }
 
-/* Check producers and inputs; order layers topologically.  Reports dangling
- * inputs, tensors written twice, and cycles. */
-static int graph_order(struct graph *g, struct diag *d)
+/* prod[t] = the layer writing tensor t, or -1.  Reports tensors written
+ * twice (or written and declared a network input) and dangling inputs;
+ * 0 or WS_EINPUT. */
+static int graph_producers(struct graph *g, int *prod, struct diag *d)
 {
-	int n = g->n_layers, bad = 0;
-	int *prod = xmalloc((g->n_tensors + 1) * sizeof(int));
+	int bad = 0;
 	for (int t = 0; t < g->n_tensors; t++)
 		prod[t] = -1;
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < g->n_layers; i++) {
 		struct layer *l = &g->layers[i];
 		for (int o = 0; o < l->n_out; o++) {
 			int t = l->out[o];
@@ -167,7 +167,7 @@ static int graph_order(struct graph *g, struct diag *d)
 			}
 		}
 	}
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < g->n_layers; i++) {
 		struct layer *l = &g->layers[i];
 		for (int k = 0; k < l->n_in; k++) {
 			int t = l->in[k];
@@ -181,13 +181,16 @@ static int graph_order(struct graph *g, struct diag *d)
 			}
 		}
 	}
-	if (bad) {
-		free(prod);
-		return WS_EINPUT;
-	}
-	/* Kahn: indegree = inputs produced by layers (a layer reading the same
-	 * tensor twice counts it twice and is released twice). */
-	int *indeg = xcalloc(n + 1, sizeof(int));
+	return bad ? WS_EINPUT : 0;
+}
+
+/* Kahn's algorithm: order[0 .. returned count) and, per layer, the inputs
+ * still waiting (indeg; nonzero only for layers left in a cycle).
+ * Indegree = inputs produced by layers (a layer reading the same tensor
+ * twice counts it twice and is released twice). */
+static int kahn(const struct graph *g, const int *prod, int *indeg, int *order)
+{
+	int n = g->n_layers;
 	int *cons_start = xcalloc(g->n_tensors + 1, sizeof(int));
 	int *cons = xmalloc((size_t)(n * GRAPH_MAX_IO + 1) * sizeof(int));
 	for (int i = 0; i < n; i++)
@@ -212,12 +215,11 @@ static int graph_order(struct graph *g, struct diag *d)
 	for (int i = 0; i < n; i++)
 		if (!indeg[i])
 			heap_push(&h, i);
-	int *order = xmalloc((n + 1) * sizeof(int));
 	int done = 0;
 	while (h.n) {
 		int i = heap_pop(&h);
 		order[done++] = i;
-		struct layer *l = &g->layers[i];
+		const struct layer *l = &g->layers[i];
 		for (int o = 0; o < l->n_out; o++) {
 			int t = l->out[o];
 			for (int c = cons_start[t]; c < cons_start[t + 1]; c++)
@@ -225,51 +227,76 @@ static int graph_order(struct graph *g, struct diag *d)
 					heap_push(&h, cons[c]);
 		}
 	}
-	int rc = 0;
-	if (done < n) {
-		/* Report the first layer left in a cycle, with the input that
-		 * closes it (an input still waiting on an unfinished layer). */
-		for (int i = 0; i < n; i++) {
-			if (!indeg[i])
-				continue;
-			struct layer *l = &g->layers[i];
-			const char *via = "?";
-			for (int k = 0; k < l->n_in; k++) {
-				int p = prod[l->in[k]];
-				if (p >= 0 && indeg[p]) {
-					via = g->tensors[l->in[k]].name;
-					break;
-				}
-			}
-			diag_add(d, LAYER_LOC(g, l),
-				 "network: layer '%s' must not depend on its "
-				 "own output, got a cycle through input '%s'",
-				 l->name, via);
-			rc = WS_EINPUT;
-			break;
-		}
-	} else {
-		/* Permute layers into `order`; remap ids. */
-		int *newid = xmalloc((n + 1) * sizeof(int));
-		for (int k = 0; k < n; k++)
-			newid[order[k]] = k;
-		struct layer *nl = xmalloc((n + 1) * sizeof(*nl));
-		for (int k = 0; k < n; k++) {
-			nl[k] = g->layers[order[k]];
-			nl[k].param_owner = newid[nl[k].param_owner];
-		}
-		memcpy(g->layers, nl, n * sizeof(*nl));
-		free(nl);
-		for (int t = 0; t < g->n_tensors; t++)
-			g->tensors[t].producer =
-				prod[t] >= 0 ? newid[prod[t]] : -1;
-		free(newid);
-	}
-	free(order);
 	free(h.a);
 	free(fill);
 	free(cons);
 	free(cons_start);
+	return done;
+}
+
+/* Report the first layer left in a cycle, with the input that closes it
+ * (an input still waiting on an unfinished layer). */
+static void report_cycle(struct graph *g, const int *prod, const int *indeg,
+			 struct diag *d)
+{
+	for (int i = 0; i < g->n_layers; i++) {
+		if (!indeg[i])
+			continue;
+		struct layer *l = &g->layers[i];
+		const char *via = "?";
+		for (int k = 0; k < l->n_in; k++) {
+			int p = prod[l->in[k]];
+			if (p >= 0 && indeg[p]) {
+				via = g->tensors[l->in[k]].name;
+				break;
+			}
+		}
+		diag_add(d, LAYER_LOC(g, l),
+			 "network: layer '%s' must not depend on its own "
+			 "output, got a cycle through input '%s'",
+			 l->name, via);
+		return;
+	}
+}
+
+/* Permute layers into `order`; remap ids. */
+static void permute(struct graph *g, const int *prod, const int *order)
+{
+	int n = g->n_layers;
+	int *newid = xmalloc((n + 1) * sizeof(int));
+	for (int k = 0; k < n; k++)
+		newid[order[k]] = k;
+	struct layer *nl = xmalloc((n + 1) * sizeof(*nl));
+	for (int k = 0; k < n; k++) {
+		nl[k] = g->layers[order[k]];
+		nl[k].param_owner = newid[nl[k].param_owner];
+	}
+	memcpy(g->layers, nl, n * sizeof(*nl));
+	free(nl);
+	for (int t = 0; t < g->n_tensors; t++)
+		g->tensors[t].producer = prod[t] >= 0 ? newid[prod[t]] : -1;
+	free(newid);
+}
+
+/* Check producers and inputs; order layers topologically.  Reports dangling
+ * inputs, tensors written twice, and cycles. */
+static int graph_order(struct graph *g, struct diag *d)
+{
+	int n = g->n_layers, rc = 0;
+	int *prod = xmalloc((g->n_tensors + 1) * sizeof(int));
+	if (graph_producers(g, prod, d)) {
+		free(prod);
+		return WS_EINPUT;
+	}
+	int *indeg = xcalloc(n + 1, sizeof(int));
+	int *order = xmalloc((n + 1) * sizeof(int));
+	if (kahn(g, prod, indeg, order) < n) {
+		report_cycle(g, prod, indeg, d);
+		rc = WS_EINPUT;
+	} else {
+		permute(g, prod, order);
+	}
+	free(order);
 	free(indeg);
 	free(prod);
 	return rc;
@@ -298,8 +325,11 @@ static int check_tensor_size(struct graph *g, int t, const struct layer *l,
 				 subject, x->name, (long long)x->dims[k]);
 			return WS_EINPUT;
 		}
-	ck_prod(&ck, quantity, x->dims, x->rank);
-	return ck.failed ? WS_EINPUT : WS_OK;
+	int64_t n = ck_prod(&ck, quantity, x->dims, x->rank);
+	if (!ck.failed && ck_saturated(n))
+		diag_add(d, LAYER_LOC(g, l), "%s: %s must be less than 2^53",
+			 subject, quantity);
+	return ck.failed || ck_saturated(n) ? WS_EINPUT : WS_OK;
 }
 
 static int check_sizes(struct graph *g, int i, struct diag *d)
@@ -311,7 +341,7 @@ static int check_sizes(struct graph *g, int i, struct diag *d)
 			rc |= check_tensor_size(g, l->in[k], l, d);
 	for (int o = 0; o < l->n_out; o++)
 		rc |= check_tensor_size(g, l->out[o], l, d);
-	if (!rc && shape_layer_params(g, l) >= CK_LIMIT) {
+	if (!rc && ck_saturated(op_layer_params(g, l))) {
 		diag_add(d, LAYER_LOC(g, l),
 			 "network: layer '%s': parameters must be fewer than "
 			 "2^53, got more",
@@ -341,7 +371,7 @@ int graph_finish(struct graph *g, struct diag *d)
 		int skip = 0;
 		for (int k = 0; k < l->n_in; k++)
 			skip |= failed[l->in[k]];
-		if (!skip && shape_infer_layer(g, i, d) == 0 &&
+		if (!skip && op_infer_layer(g, i, d) == 0 &&
 		    check_sizes(g, i, d) == 0)
 			continue;
 		for (int o = 0; o < l->n_out; o++)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "compiler/map.h"
+#include "compiler/microbatch.h"
 #include "compiler/route.h"
 #include "ground/util.h"
 
@@ -352,33 +353,34 @@ static int stream_items(struct build_ctx *b)
 	const struct machine *m = b->m;
 	set_mode_ctx(b, p, MODE_STREAMING, b->edges, b->n_edges);
 	for (int i = 0; i < b->n; i++) {
-		struct plan_stage *s = &p->stages[i];
-		s->r = (struct rect){0, 0, (int32_t)m->width,
-				     (int32_t)m->height};
-		map_kernel(&b->mc, s);
-		s->min_pes = b->grid;
-		if (s->sram.total > m->pe.sram_bytes) {
-			char ab[32];
-			fmt_bytes(ab, sizeof ab, (double)b->mc.stream_act_bytes);
-			diag_add(b->d, NULL, 0, 0,
-				 "place: streaming mode does not fit "
-				 "'%s' on '%s': stage '%s' needs %lld B "
-				 "per PE (activations of the batch of "
-				 "%lld: %s over the wafer), SRAM is "
-				 "%lld B%s%s",
-				 p->network, m->name, s->name,
-				 (long long)s->sram.total, (long long)p->batch,
-				 ab, (long long)m->pe.sram_bytes,
-				 b->pipe_ok ? "" : "; pipelined: ", b->why_not);
-			return WS_EINPUT;
-		}
+		p->stages[i].r = (struct rect){0, 0, (int32_t)m->width,
+					       (int32_t)m->height};
+		p->stages[i].min_pes = b->grid;
+	}
+	int bad = mb_choose(&b->mc, p, b->o->micro_batch, b->o->recompute);
+	if (bad) {
+		struct plan_stage *s = &p->stages[bad - 1];
+		char ab[32];
+		fmt_bytes(ab, sizeof ab, (double)b->mc.stream_act_bytes);
+		diag_add(b->d, NULL, 0, 0,
+			 "place: streaming mode does not fit "
+			 "'%s' on '%s': stage '%s' needs %lld B "
+			 "per PE (activations of a micro-batch of "
+			 "%lld%s: %s over the wafer), SRAM is "
+			 "%lld B%s%s",
+			 p->network, m->name, s->name,
+			 (long long)s->sram.total, (long long)p->micro_batch,
+			 p->recompute ? ", recomputed from checkpoints" : "",
+			 ab, (long long)m->pe.sram_bytes,
+			 b->pipe_ok ? "" : "; pipelined: ", b->why_not);
+		return WS_EINPUT;
 	}
 	if (b->o->mode == MODE_STREAMING)
 		snprintf(p->mode_reason, sizeof p->mode_reason,
 			 "streaming: forced by --mode streaming");
 	else
 		snprintf(p->mode_reason, sizeof p->mode_reason,
-			 "streaming: %s", b->why_not);
+			 "streaming: %.200s", b->why_not);
 	return 0;
 }
 
@@ -532,6 +534,38 @@ static void plan_header(struct plan *p, const struct graph *g,
 	p->grid_h = m->height;
 }
 
+/* Place and route pipelined; when the mode was chosen automatically and
+ * the stages fit by their sizes but the strategy cannot pack or route
+ * them, stream instead and say why. */
+static int place_route_or_stream(struct build_ctx *b)
+{
+	if (b->o->mode != MODE_AUTO) {
+		int rc = place_items(b);
+		return rc ? rc : route_and_check(b);
+	}
+	struct diag tmp, *d = b->d;
+	diag_init(&tmp);
+	b->d = &tmp;
+	int rc = place_items(b);
+	if (!rc)
+		rc = route_and_check(b);
+	b->d = d;
+	size_t n = diag_count(&tmp);
+	if (rc && n) {
+		const char *why = diag_text(&tmp, n - 1);
+		size_t k = strlen(why);
+		if (k > 200) /* room in mode_reason after "streaming: " */
+			k = 200;
+		memcpy(b->why_not, why, k);
+		b->why_not[k] = 0;
+		rc = stream_items(b);
+		if (!rc)
+			rc = route_and_check(b);
+	}
+	diag_release(&tmp);
+	return rc;
+}
+
 int plan_build(const struct graph *g, const struct machine *m,
 	       const struct plan_opts *o, struct plan *p, struct diag *d)
 {
@@ -573,9 +607,9 @@ int plan_build(const struct graph *g, const struct machine *m,
 		rc = stream_items(&b);
 	} else {
 		size_items(&b);
-		rc = place_items(&b);
+		rc = place_route_or_stream(&b);
 	}
-	if (!rc)
+	if (!rc && mode == MODE_STREAMING)
 		rc = route_and_check(&b);
 	free(b.items);
 	free(b.edges);

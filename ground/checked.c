@@ -40,6 +40,20 @@ int ck_add_ok(int64_t a, int64_t b, int64_t *out)
 	return 1;
 }
 
+int64_t ck_smul(int64_t a, int64_t b)
+{
+	int64_t r;
+	ck_mul_ok(a, b, &r);
+	return r;
+}
+
+int64_t ck_sadd(int64_t a, int64_t b)
+{
+	int64_t r;
+	ck_add_ok(a, b, &r);
+	return r;
+}
+
 static void ck_fail(struct ck *c, const char *quantity, int64_t a,
 		    const char *op, int64_t b)
 {

@@ -38,6 +38,33 @@ static const struct cfg_key simd_keys[] = {
 	{0},
 };
 
+/* Software costs (cores/pe_sw.h).  Defaults: calibrated on the measured
+ * WSE-3 MeshGEMM and MeshGEMV rows (models/measured/wse3/), each a cost a
+ * CSL program pays per instruction it runs; docs/engine.md. */
+static const struct cfg_key sw_keys[] = {
+	CFG_KI("ctrl_cycles", "cycle", 0, 10000, "2",
+	   "one task control instruction (block, unblock, activate)",
+	   pe.sw.ctrl_cycles),
+	CFG_KI("dsd_cycles", "cycle", 0, 10000, "4",
+	   "one descriptor instruction (set base/length/offset, load to DSR)",
+	   pe.sw.dsd_cycles),
+	CFG_KI("loop_cycles", "cycle", 0, 10000, "5",
+	   "one iteration of a software loop", pe.sw.loop_cycles),
+	CFG_KI("call_cycles", "cycle", 0, 10000, "2",
+	   "one element of a @map: scalar load, call and return",
+	   pe.sw.call_cycles),
+	CFG_KI("vec_start_cycles", "cycle", 0, 10000, "2",
+	   "a vector instruction on SRAM operands before its first element",
+	   pe.sw.vec_start_cycles),
+	CFG_KI("fabric_start_cycles", "cycle", 0, 10000, "22",
+	   "a vector instruction on a fabric queue before its first wavelet",
+	   pe.sw.fabric_start_cycles),
+	CFG_KI("relay_latency_cycles", "cycle", 0, 10000, "11",
+	   "a wavelet through a PE's fabric-to-fabric add or move",
+	   pe.sw.relay_latency_cycles),
+	{0},
+};
+
 static const struct cfg_key pe_keys[] = {
 	CFG_KI("sram_bytes", "B", 1024, 16777216, "49152", "local SRAM per PE",
 	   pe.sram_bytes),
@@ -55,6 +82,7 @@ static const struct cfg_key pe_keys[] = {
 	   "cycles to activate a task", pe.task_start_cycles),
 	CFG_KI("max_tasks", "", 1, 1024, "64", "task slots per PE", pe.max_tasks),
 	CFG_KSEC("simd", "vector lanes per operation and data type", simd_keys),
+	CFG_KSEC("sw", "software costs of the PE's runtime", sw_keys),
 	{0},
 };
 
@@ -98,6 +126,18 @@ static const struct cfg_key extmem_keys[] = {
 	{0},
 };
 
+static const struct cfg_key interconnect_keys[] = {
+	CFG_KR("bandwidth_gbytes_s", "GB/s", 0.001, 1e6, "150",
+	   "per wafer, each way: weights broadcast in, gradients reduced out",
+	   interconnect.bandwidth_gbytes_s),
+	CFG_KR("latency_us", "us", 0, 1e6, "1",
+	   "per switch level of the broadcast and reduction tree",
+	   interconnect.latency_us),
+	CFG_KI("radix", "", 2, 1024, "16", "wafers (or switches) per switch",
+	   interconnect.radix),
+	{0},
+};
+
 static const struct cfg_key energy_keys[] = {
 	CFG_KR("fma_fp16_pj", "pJ", 0, 1e6, "0.3", "one fp16 multiply-add",
 	   energy.pe.fma_fp16_pj),
@@ -119,6 +159,10 @@ static const struct cfg_key energy_keys[] = {
 	CFG_KR("static_mw_per_pe", "mW", 0, 1e6, "12",
 	   "leakage and clock power of one PE, busy or not",
 	   energy.static_mw_per_pe),
+	CFG_KR("active_pj_per_cycle", "pJ", 0, 1e6, "0",
+	   "a PE running a task, per cycle, beyond its operations and SRAM "
+	   "accesses (instruction issue, control, clock of the active core)",
+	   energy.active_pj_per_cycle),
 	CFG_KR("io_pj_per_byte", "pJ/B", 0, 1e9, "80", "host I/O, per byte",
 	   energy.io_pj_per_byte),
 	CFG_KR("extmem_pj_per_byte", "pJ/B", 0, 1e9, "100",
@@ -137,6 +181,9 @@ const struct cfg_key machine_schema[] = {
 	CFG_KSEC("io", "host I/O at the wafer edge", io_keys),
 	CFG_KSEC("extmem", "external weight memory (weight streaming)",
 	     extmem_keys),
+	CFG_KSEC("interconnect",
+	     "between external memory and several wafers (data parallel)",
+	     interconnect_keys),
 	CFG_KSEC("energy", "energy table", energy_keys),
 	{0},
 };
