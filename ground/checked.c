@@ -118,8 +118,7 @@ int mem_budget_check(const char *what, double estimate_bytes,
 		 "%s: needs about %.3g GB of memory, more than the limit of "
 		 "%.3g GB (%s)",
 		 what, estimate_bytes / 1e9, (double)limit_bytes / 1e9,
-		 dflt ? "half of the physical RAM; raise it with --max-memory"
-		      : "--max-memory");
+		 dflt ? "the default: half of the physical RAM" : "--max-memory");
 	return WS_EINPUT;
 }
 

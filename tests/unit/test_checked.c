@@ -9,6 +9,7 @@
 
 #include "compiler/graph.h"
 #include "ground/checked.h"
+#include "ground/util.h"
 #include "test_util.h"
 
 static void test_exact_within_limit(void)
@@ -113,6 +114,27 @@ static void test_dense_overflow(void)
 	free(path);
 }
 
+/* Issue 17: a fabric too large for the memory budget is refused before
+ * anything is allocated, with the estimate and the limit (it grew past
+ * 12 GB, then aborted without a message). */
+static void test_fabric_budget(void)
+{
+	char *m = tu_temp_file(".yaml", "name: big\ngrid:\n  width: 4096\n"
+					"  height: 4096\nfabric:\n"
+					"  buffer_depth_wavelets: 1024\n");
+	char *args = xasprintf("fabric --machine %s --cycles 10", m);
+	char *err = NULL;
+	CU_ASSERT_EQUAL(tu_run(args, NULL, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "fabric: a 4096x4096 mesh, 1 "
+						"colors, depth 1024: needs "
+						"about 1.24e+03 GB of memory, "
+						"more than the limit of"));
+	free(err);
+	free(args);
+	remove(m);
+	free(m);
+}
+
 int suite_checked(void)
 {
 	static const struct tu_test tests[] = {
@@ -121,6 +143,7 @@ int suite_checked(void)
 		 test_overflow_reported_once},
 		{"memory budget", test_budget},
 		{"overflowing dense layer refused", test_dense_overflow},
+		{"fabric beyond the memory budget refused", test_fabric_budget},
 		{0},
 	};
 	return tu_add_suite("checked", tests);
