@@ -709,6 +709,17 @@ static void node_gemm(struct ox *c, int idx)
 			return;
 		}
 		a.units = c->v[w].dims[tb ? 0 : 1];
+		/* the weight's rows must match the input's last dimension */
+		int64_t k = c->v[w].dims[tb ? 1 : 0];
+		const struct oval *xv = x >= 0 ? &c->v[x] : NULL;
+		if (xv && xv->rank >= 1 && xv->dims[xv->rank - 1] != k) {
+			nerr(c, idx,
+			     "input A's last dimension must equal weight "
+			     "'%s''s %s (%lld), got %lld",
+			     c->v[w].name, tb ? "columns" : "rows",
+			     (long long)k, (long long)xv->dims[xv->rank - 1]);
+			return;
+		}
 		int b = in_val(c, n, 2);
 		a.bias = b >= 0;
 		id = emit(c, idx, NULL, OP_DENSE, &a, 1, &x, out);

@@ -462,6 +462,22 @@ static void test_one_input_add(void)
 	free(buf);
 }
 
+/* Issue 17: a MatMul whose inner dimensions differ is refused (it became
+ * a dense layer with the weight's shape). */
+static void test_matmul_mismatch(void)
+{
+	static struct tb b;
+	memset(&b, 0, sizeof(b));
+	static const int64_t xd[] = {1, 8}, wd[] = {16, 4};
+	static const char *const in[] = {"x", "W"};
+	tb_init(&b, "W", 2, wd);
+	tb_node(&b, "/mm", "MatMul", 2, in, "y", NULL, 0, NULL);
+	size_t len;
+	uint8_t *buf = tb_pack(&b, 2, xd, "y", &len);
+	expect_error(buf, len, "'mm'", "8");
+	free(buf);
+}
+
 /* Issue 17: a conv whose output has more than 2^53 elements is an input
  * error naming the layer (it gave negative FLOPs with exit 0). */
 static void test_conv_overflow(void)
@@ -558,6 +574,8 @@ int suite_onnx(void)
 		 test_layernorm_spelled_out},
 		{"conv with auto_pad SAME_UPPER", test_conv_auto_pad},
 		{"one-input Add refused", test_one_input_add},
+		{"MatMul with mismatched inner dimensions refused",
+		 test_matmul_mismatch},
 		{"overflowing conv refused", test_conv_overflow},
 		{"corrupted files: errors, never crashes",
 		 test_corrupt_never_crashes},
