@@ -706,6 +706,31 @@ static int load_grid(const char *dir, const char *name, int64_t w, int64_t h,
 	return rc;
 }
 
+/* A stage's rectangle: whole PEs inside the mesh (it is drawn and
+ * indexed by), else an error naming the stage and a zero rectangle. */
+static void load_rect(struct loader *L, const json_t *s, const char *w,
+		      const struct trace_data *t, struct rect *r)
+{
+	double x = get_num(L, s, w, "x"), y = get_num(L, s, w, "y");
+	double rw = get_num(L, s, w, "w"), rh = get_num(L, s, w, "h");
+	memset(r, 0, sizeof(*r));
+	if (x >= 0 && y >= 0 && rw >= 1 && rh >= 1 &&
+	    x + rw <= (double)t->width && y + rh <= (double)t->height &&
+	    x == (int32_t)x && y == (int32_t)y && rw == (int32_t)rw &&
+	    rh == (int32_t)rh) {
+		r->x = (int32_t)x;
+		r->y = (int32_t)y;
+		r->w = (int32_t)rw;
+		r->h = (int32_t)rh;
+		return;
+	}
+	diag_add(L->d, L->file, 0, 0,
+		 "trace: '%s' rectangle must lie inside the %lldx%lld mesh, "
+		 "got x %.17g, y %.17g, w %.17g, h %.17g",
+		 w, (long long)t->width, (long long)t->height, x, y, rw, rh);
+	L->bad = 1;
+}
+
 static void load_stages(struct loader *L, const json_t *root,
 			struct trace_data *t)
 {
@@ -718,10 +743,7 @@ static void load_stages(struct loader *L, const json_t *root,
 		snprintf(w, sizeof(w), "stages[%d]", i);
 		ts->name = get_str(L, s, w, "name");
 		ts->kind = get_str(L, s, w, "kind");
-		ts->r.x = (int32_t)get_num(L, s, w, "x");
-		ts->r.y = (int32_t)get_num(L, s, w, "y");
-		ts->r.w = (int32_t)get_num(L, s, w, "w");
-		ts->r.h = (int32_t)get_num(L, s, w, "h");
+		load_rect(L, s, w, t, &ts->r);
 		ts->pes = (int64_t)get_num(L, s, w, "pes");
 		ts->compute_cycles = get_num(L, s, w, "compute_cycles");
 		ts->comm_cycles = get_num(L, s, w, "comm_cycles");

@@ -134,6 +134,36 @@ static void test_failed_trace_leaves_no_output(void)
 	free(dir);
 }
 
+/* Issue 17: a saved stats file whose stage rectangle leaves the mesh is
+ * refused with the stage named, before any picture is drawn. */
+static void test_stats_rect_out_of_range(void)
+{
+	char *dir = tu_temp_dir();
+	char *cmd = xasprintf(
+		"cp %s/tests/fuzz/stats_grids/*.csv %s/ && sed "
+		"'0,/\"x\": 0/s//\"x\": 100000/' "
+		"%s/tests/fuzz/corpus/stats/p1b2_mini16.json > %s/stats.json",
+		WAFERSIM_SRCDIR, dir, WAFERSIM_SRCDIR, dir);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	char *args = xasprintf("plot %s -o %s/pics --no-gnuplot --no-graphviz",
+			       dir, dir);
+	char *err = NULL;
+	CU_ASSERT_EQUAL(tu_run(args, NULL, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "rectangle must lie inside "
+						"the 16x16 mesh, got x "
+						"100000"));
+	char *pics = xasprintf("%s/pics", dir);
+	CU_ASSERT_NOT_EQUAL(access(pics, F_OK), 0);
+	free(err);
+	free(args);
+	free(cmd);
+	cmd = xasprintf("rm -rf %s", dir);
+	system(cmd);
+	free(cmd);
+	free(pics);
+	free(dir);
+}
+
 int suite_outputs(void)
 {
 	static const struct tu_test tests[] = {
@@ -143,6 +173,8 @@ int suite_outputs(void)
 		 test_outfile_special_abort},
 		{"failed --trace or bad input: no -o file",
 		 test_failed_trace_leaves_no_output},
+		{"stage rectangle out of range in saved stats",
+		 test_stats_rect_out_of_range},
 		{0},
 	};
 	return tu_add_suite("outputs", tests);
