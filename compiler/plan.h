@@ -212,6 +212,11 @@ struct plan {
 	 * pace when that exceeds the bottleneck stage. */
 	int64_t host_bytes_per_sample;
 	double host_cycles_per_sample;
+	/* The objective (compiler/plan_estimate.h), filled by
+	 * plan_summarise: estimated training step and inference interval,
+	 * in cycles, and what sets the step. */
+	double est_step_cycles, est_infer_cycles;
+	char est_limit[96];
 	/* STREAMING (compiler/microbatch.h): the batch runs as micro-batches
 	 * of micro_batch samples (the last may be smaller), gradients
 	 * accumulated over them; recompute: activations checkpointed per

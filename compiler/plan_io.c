@@ -593,12 +593,16 @@ static int load_routes(struct rd *r, yaml_node_t *root, const struct graph *g,
 	if (rs && rs->type == YAML_SEQUENCE_NODE &&
 	    rs->data.sequence.items.top > rs->data.sequence.items.start) {
 		read_routes(r, rs, p, g, m);
+		if (!r->errors && route_complete(p, g, m, edges, n_edges,
+						 r->file, L(rs), C(rs), r->d))
+			r->errors++;
 	} else if (rs && rs->type != YAML_SEQUENCE_NODE &&
 		   !(scalar(rs) && !*scalar(rs))) {
 		err(r, rs, "routes", "a list of routes");
 	} else if (!plan_check(p, m, r->file, r->d)) {
-		/* no routes given: route the stages as placed */
-		if (route_build(p, m, edges, n_edges, r->d))
+		/* no routes given: route the stages as placed, syncs too */
+		if (route_build(p, m, edges, n_edges, r->d) ||
+		    route_add_sync(p, g, m, r->d))
 			r->errors++;
 	} else {
 		r->errors++;

@@ -6,7 +6,7 @@ set -u
 PKGS="libyaml-dev libcunit1-dev libgraphviz-dev graphviz libsystemc-dev
 libprotobuf-c-dev protobuf-c-compiler libonnx-dev gnuplot-nox libopenmpi-dev
 openmpi-bin pkg-config libpng-dev zlib1g-dev libjansson-dev gcc g++ make python3
-binutils"
+binutils python3-onnx"
 # `deps.sh fuzz` (make fuzz): clang and its libFuzzer/sanitizer runtimes too;
 # nothing else needs clang.
 [ "${1:-}" = fuzz ] && PKGS="$PKGS clang libclang-rt-14-dev"
