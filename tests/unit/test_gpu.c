@@ -994,6 +994,27 @@ static void test_validate_network_file(void)
 	free(meas);
 }
 
+/* tools/measure_gpu.py --help runs without PyTorch (or any package) and
+ * says what the script needs. */
+static void test_measure_help(void)
+{
+	if (system("python3 -c 'import sys' >/dev/null 2>&1") != 0)
+		return; /* no Python on this machine: nothing to check */
+	char *script = tu_path("tools/measure_gpu.py");
+	char *cmd = xasprintf("python3 '%s' --help 2>&1", script);
+	FILE *p = popen(cmd, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	char buf[8192];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, p);
+	buf[n] = 0;
+	CU_ASSERT_EQUAL(pclose(p), 0);
+	CU_ASSERT(strstr(buf, "usage:") != NULL);
+	CU_ASSERT(strstr(buf, "--micro") != NULL);
+	CU_ASSERT(strstr(buf, "Needs:") != NULL);
+	free(cmd);
+	free(script);
+}
+
 int suite_gpu(void);
 int suite_gpu(void)
 {
@@ -1022,6 +1043,7 @@ int suite_gpu(void)
 		{"a batch that does not fit", test_does_not_fit},
 		{"validate: network_file and network folders",
 		 test_validate_network_file},
+		{"measure_gpu.py --help without PyTorch", test_measure_help},
 		{0},
 	};
 	return tu_add_suite("gpu", tests);
