@@ -36,6 +36,19 @@ static int render_all(const struct trace_data *t, const char *dir,
 	return rc;
 }
 
+static int trace_one(const struct report_in *r, const char *dir,
+		     const struct trace_opts *o, struct diag *d)
+{
+	if (ws_mkdir_p(dir, d))
+		return WS_EIO;
+	struct trace_data t;
+	int rc = trace_data_build(r, &t);
+	if (!rc)
+		rc = render_all(&t, dir, o, 1, d);
+	trace_data_release(&t);
+	return rc;
+}
+
 int trace_write(const struct report_in *r, const char *dir,
 		const struct trace_opts *o, struct diag *d)
 {
@@ -44,13 +57,15 @@ int trace_write(const struct report_in *r, const char *dir,
 		trace_opts_init(&def);
 		o = &def;
 	}
-	if (ws_mkdir_p(dir, d))
-		return WS_EIO;
-	struct trace_data t;
-	int rc = trace_data_build(r, &t);
-	if (!rc)
-		rc = render_all(&t, dir, o, 1, d);
-	trace_data_release(&t);
+	int rc = trace_one(r, dir, o, d);
+	if (rc || !r->train || !r->infer)
+		return rc;
+	/* training and inference both simulated: the inference in infer/ */
+	struct report_in ri = *r;
+	ri.train = NULL;
+	char *sub = xasprintf("%s/infer", dir);
+	rc = trace_one(&ri, sub, o, d);
+	free(sub);
 	return rc;
 }
 

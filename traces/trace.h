@@ -65,7 +65,8 @@ void trace_opts_init(struct trace_opts *o);
 
 /*
  * Write every trace of the run in `r` (train statistics if present, else
- * inference) into directory `dir` (created if missing).  Returns 0, or
+ * inference) into directory `dir` (created if missing); when both were
+ * simulated, the inference's traces go to `dir`/infer/.  Returns 0, or
  * WS_EIO / WS_EINPUT with the reason in d.
  */
 int trace_write(const struct report_in *r, const char *dir,

@@ -677,6 +677,24 @@ static void test_cli_run_trace(void)
 		CU_ASSERT(stat(f, &sb) == 0 && sb.st_size > 0);
 		free(f);
 	}
+	/* training and inference both simulated: the inference traced in
+	 * infer/, its own job */
+	char *inf = file_in(dir, "infer/stats.json"), *itext;
+	size_t ilen;
+	struct diag di;
+	diag_init(&di);
+	CU_ASSERT_FATAL(read_file(inf, &itext, &ilen, &di) == 0);
+	json_t *ij = ws_json_parse(itext, ilen, inf, 1, &di);
+	CU_ASSERT(ij && ws_json_str_at(ij, "job") &&
+		  !strcmp(ws_json_str_at(ij, "job"), "infer"));
+	json_decref(ij);
+	free(itext);
+	free(inf);
+	diag_release(&di);
+	inf = file_in(dir, "infer/placement.pdf");
+	struct stat isb;
+	CU_ASSERT(stat(inf, &isb) == 0 && isb.st_size > 0);
+	free(inf);
 	/* the traced run recorded task spans; the pictures are 1 per PE x 8 */
 	struct diag d;
 	diag_init(&d);
