@@ -194,7 +194,7 @@ struct stage_sum {
 	/* weights the stage must hold (pipelined) or stream in (streaming):
 	 * its own, plus a replica of those of a shared layer it applies
 	 * again (weight_bytes counts owned weights only, once per network) */
-	int64_t held_weight_bytes;
+	int64_t held_weight_bytes, held_params;
 	int64_t in_elems,
 		out_elems; /* main layer's first input, stage output */
 	int needs_grad;
@@ -217,6 +217,10 @@ static void stage_sum(const struct map_ctx *c, const struct plan_stage *s,
 			L->param_owner >= 0 && L->param_owner != s->layers[k]
 				? g->layers[L->param_owner].cost.weight_bytes
 				: L->cost.weight_bytes;
+		t->held_params +=
+			L->param_owner >= 0 && L->param_owner != s->layers[k]
+				? g->layers[L->param_owner].cost.params
+				: L->cost.params;
 		t->opt_bytes += L->cost.opt_state_bytes;
 		t->saved_bytes += L->cost.saved_bytes;
 		t->params += L->cost.params;
@@ -487,7 +491,11 @@ static void work_ew(const struct map_ctx *c, const struct plan_stage *s,
 			wav(c, imax(1, t->in_elems) * eb);
 	/* the broadcast operand's slices are part of what is saved */
 	kf->act_pe = cdiv(t->saved_bytes, P);
-	kf->buf_pe = 2 * (tin + tk + other) * eb;
+	/* the broadcast operand (keys and values) passes by in blocks of
+	 * MAP_ROW_BLOCK of its rows per PE, double buffered, as attention
+	 * kernels stream keys and values past the queries they hold (flash
+	 * attention, Dao et al. 2022) */
+	kf->buf_pe = 2 * (tin + tk + imin(other, MAP_ROW_BLOCK * tk)) * eb;
 }
 
 /* The (local) update, and the SRAM per PE. */
@@ -603,9 +611,13 @@ void map_kernel(const struct map_ctx *c, struct plan_stage *s)
 	kernel_eval(c, s, w, h, s);
 	s->stream_bytes = 0;
 	if (c->mode == MODE_STREAMING) {
+		/* the external memory keeps the master weights and sends
+		 * them at the precision the PEs multiply in (fp16 in mixed
+		 * precision: Cerebras weight streaming keeps fp32 masters
+		 * off-wafer, Hot Chips 34) */
 		struct stage_sum t;
 		stage_sum(c, s, &t);
-		s->stream_bytes = t.held_weight_bytes;
+		s->stream_bytes = t.held_params * pe_elem_bytes(c->prec);
 	}
 }
 

@@ -147,6 +147,11 @@ struct plan_opts {
 	 * fastest that fits; groups for gemv_grouped (0 = its fastest). */
 	const char *kernel;
 	int64_t groups;
+	/* STREAMING (compiler/microbatch.h): micro-batch size (0: the
+	 * largest that fits) and activation recomputation (0 automatic, 1
+	 * on, -1 off) */
+	int64_t micro_batch;
+	int recompute;
 };
 
 void plan_opts_init(struct plan_opts *o);

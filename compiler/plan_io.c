@@ -5,16 +5,18 @@
 #include "compiler/plan_io.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <yaml.h>
 
 #include "compiler/map.h"
+#include "compiler/microbatch.h"
 #include "compiler/place.h"
 #include "compiler/route.h"
 #include "ground/util.h"
-#include "ground/json.h"
+#include "ground/json_io.h"
 
 static const char *const opt_names[] = {"sgd", "momentum", "adam", NULL};
 
@@ -74,6 +76,13 @@ static void write_head(const struct plan *p, FILE *f)
 		(long long)p->batch);
 	fprintf(f, "samples_in_flight: %lld\n",
 		(long long)p->samples_in_flight);
+	if (p->mode == MODE_STREAMING) {
+		fprintf(f, "micro_batch: %lld\nrecompute: %s\nmicro_reason: ",
+			(long long)p->micro_batch,
+			p->recompute ? "true" : "false");
+		put_str(f, p->micro_reason);
+		fprintf(f, "\n");
+	}
 	fprintf(f, "summary: {pes_used: %lld, bottleneck_stage: ",
 		(long long)p->pes_used);
 	put_str(f, p->bottleneck_stage >= 0
@@ -182,51 +191,52 @@ int plan_save(const struct plan *p, const struct graph *g, const char *path,
 	return outfile_commit(&o, d);
 }
 
+static json_t *stage_json(const struct plan_stage *s)
+{
+	json_t *o = ws_json_obj();
+	ws_json_set_str(o, "name", s->name);
+	ws_json_set_str(o, "kind", plan_kind_name(s->kind));
+	ws_json_set_int(o, "x", s->r.x);
+	ws_json_set_int(o, "y", s->r.y);
+	ws_json_set_int(o, "w", s->r.w);
+	ws_json_set_int(o, "h", s->r.h);
+	ws_json_set_int(o, "sram_bytes", s->sram.total);
+	ws_json_set_int(o, "min_pes", s->min_pes);
+	ws_json_set_int(o, "stage_cycles", (int64_t)s->stage_cycles);
+	return o;
+}
+
 void plan_write_json(const struct plan *p, FILE *f)
 {
-	fprintf(f, "{\"network\": ");
-	json_write_str(f, p->network);
-	fprintf(f, ", \"machine\": ");
-	json_write_str(f, p->machine);
-	fprintf(f, ", \"strategy\": ");
-	json_write_str(f, p->strategy);
-	fprintf(f, ", \"mode\": \"%s\", \"mode_reason\": ",
-		plan_mode_name(p->mode));
-	json_write_str(f, p->mode_reason);
-	fprintf(f,
-		", \"batch\": %lld, \"stages\": %d, \"routes\": %d, "
-		"\"pes_used\": %lld, \"pes_total\": %lld, "
-		"\"bottleneck_stage\": ",
-		(long long)p->batch, p->n_stages, p->n_routes,
-		(long long)p->pes_used, (long long)(p->grid_w * p->grid_h));
-	json_write_str(f, p->bottleneck_stage >= 0
-			    ? p->stages[p->bottleneck_stage].name
-			    : "");
-	fprintf(f,
-		", \"bottleneck_cycles\": %llu, \"hop_bytes_per_sample\": "
-		"%lld, "
-		"\"colors_used\": %d, \"max_sram_bytes\": %lld, "
-		"\"host_bytes_per_sample\": %lld, \"host_cycles_per_sample\": "
-		"%.1f, "
-		"\"compile_s\": %.6f, \"stage_list\": [",
-		(unsigned long long)p->bottleneck_cycles,
-		(long long)p->hop_bytes_per_sample, p->colors_used,
-		(long long)p->max_sram_bytes,
-		(long long)p->host_bytes_per_sample, p->host_cycles_per_sample,
-		p->compile_s);
-	for (int i = 0; i < p->n_stages; i++) {
-		const struct plan_stage *s = &p->stages[i];
-		fprintf(f, "%s{\"name\": ", i ? ", " : "");
-		json_write_str(f, s->name);
-		fprintf(f,
-			", \"kind\": \"%s\", \"x\": %d, \"y\": %d, \"w\": %d, "
-			"\"h\": %d, \"sram_bytes\": %lld, \"min_pes\": %lld, "
-			"\"stage_cycles\": %llu}",
-			plan_kind_name(s->kind), s->r.x, s->r.y, s->r.w, s->r.h,
-			(long long)s->sram.total, (long long)s->min_pes,
-			(unsigned long long)s->stage_cycles);
-	}
-	fprintf(f, "]}\n");
+	json_t *o = ws_json_obj();
+	ws_json_set_str(o, "network", p->network);
+	ws_json_set_str(o, "machine", p->machine);
+	ws_json_set_str(o, "strategy", p->strategy);
+	ws_json_set_str(o, "mode", plan_mode_name(p->mode));
+	ws_json_set_str(o, "mode_reason", p->mode_reason);
+	ws_json_set_int(o, "batch", p->batch);
+	ws_json_set_int(o, "stages", p->n_stages);
+	ws_json_set_int(o, "routes", p->n_routes);
+	ws_json_set_int(o, "pes_used", p->pes_used);
+	ws_json_set_int(o, "pes_total", (int64_t)p->grid_w * p->grid_h);
+	ws_json_set_str(o, "bottleneck_stage",
+			p->bottleneck_stage >= 0
+				? p->stages[p->bottleneck_stage].name
+				: "");
+	ws_json_set_int(o, "bottleneck_cycles", (int64_t)p->bottleneck_cycles);
+	ws_json_set_int(o, "hop_bytes_per_sample", p->hop_bytes_per_sample);
+	ws_json_set_int(o, "colors_used", p->colors_used);
+	ws_json_set_int(o, "max_sram_bytes", p->max_sram_bytes);
+	ws_json_set_int(o, "host_bytes_per_sample", p->host_bytes_per_sample);
+	/* to a tenth of a cycle, as the text report shows it */
+	ws_json_set_real(o, "host_cycles_per_sample",
+			 round(p->host_cycles_per_sample * 10) / 10);
+	ws_json_set_real(o, "compile_s", p->compile_s);
+	json_t *a = ws_json_arr();
+	for (int i = 0; i < p->n_stages; i++)
+		ws_json_push(a, stage_json(&p->stages[i]));
+	ws_json_set(o, "stage_list", a);
+	ws_json_write(f, o, WS_JSON_INDENT);
 }
 
 /* ---- reading ---------------------------------------------------------------
@@ -556,6 +566,10 @@ static void remap_stages(const struct graph *g, const struct machine *m,
 	for (int i = 0; i < p->n_stages; i++)
 		act += map_saved_bytes(&mc, &p->stages[i]);
 	mc.stream_act_bytes = act * p->batch;
+	if (p->mode == MODE_STREAMING && p->micro_batch > 0)
+		mc.stream_act_bytes =
+			mb_saved_per_sample(&mc, p, p->recompute) *
+			p->micro_batch;
 	for (int i = 0; i < p->n_stages; i++) {
 		struct plan_stage *s = &p->stages[i];
 		int32_t w, h;
@@ -578,12 +592,16 @@ static int load_routes(struct rd *r, yaml_node_t *root, const struct graph *g,
 	if (rs && rs->type == YAML_SEQUENCE_NODE &&
 	    rs->data.sequence.items.top > rs->data.sequence.items.start) {
 		read_routes(r, rs, p, g, m);
+		if (!r->errors && route_complete(p, g, m, edges, n_edges,
+						 r->file, L(rs), C(rs), r->d))
+			r->errors++;
 	} else if (rs && rs->type != YAML_SEQUENCE_NODE &&
 		   !(scalar(rs) && !*scalar(rs))) {
 		err(r, rs, "routes", "a list of routes");
 	} else if (!plan_check(p, m, r->file, r->d)) {
-		/* no routes given: route the stages as placed */
-		if (route_build(p, m, edges, n_edges, r->d))
+		/* no routes given: route the stages as placed, syncs too */
+		if (route_build(p, m, edges, n_edges, r->d) ||
+		    route_add_sync(p, g, m, r->d))
 			r->errors++;
 	} else {
 		r->errors++;
@@ -635,6 +653,16 @@ int plan_load_string(const char *file, const char *text, const struct graph *g,
 	    read_stages(&r, root, g, p)) {
 		rc = WS_EINPUT;
 		goto out;
+	}
+	if (p->mode == MODE_STREAMING) {
+		/* micro-batches as the file says (compiler/microbatch.h) */
+		p->micro_batch = get_int(&r, root, "micro_batch", 1, p->batch,
+					 p->batch, 0, "micro_batch");
+		const char *rec = scalar(get(&r, root, "recompute"));
+		p->recompute = rec && !strcmp(rec, "true");
+		const char *mr = scalar(get(&r, root, "micro_reason"));
+		snprintf(p->micro_reason, sizeof p->micro_reason, "%s",
+			 mr ? mr : "");
 	}
 	remap_stages(g, m, edges, n_edges, p);
 	const char *why = scalar(get(&r, root, "mode_reason"));

@@ -65,8 +65,9 @@ static void run(const struct gpu_spec *g, const struct gpu_run_opts *o,
 {
 	double host_s[3] = {0, 0, 0};
 	if (o->style == GPU_EAGER) {
-		host_s[HOST_PY] = (g->framework_op_us +
-				   (train ? g->autograd_op_us : 0)) * 1e-6;
+		host_s[HOST_PY] = (train ? g->framework_op_us +
+					   g->autograd_op_us
+					 : g->infer_op_us) * 1e-6;
 		host_s[HOST_CPP] = g->internal_op_us * 1e-6;
 	}
 	double span = g->max_w - g->idle_w;

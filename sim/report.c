@@ -1,6 +1,5 @@
 /* report.c: text and JSON reports of a run. See report.h. */
 #include "sim/report.h"
-#include "ground/json.h"
 #include "fabric/timing.h"
 
 #include <math.h>
@@ -205,13 +204,17 @@ void report_compute(const struct report_in *r, struct report_figures *f)
 		energy_compute(t, m, &f->e_train);
 		f->step_s = (double)t->step_cycles * f->cycle_s;
 		f->step_first_s = (double)t->step_first_cycles * f->cycle_s;
-		f->samples_per_s = f->step_s > 0 ? (double)t->batch / f->step_s : 0;
+		/* several wafers (data parallel): each runs the batch, all draw
+		 * power */
+		int64_t wafers = t->wafers > 1 ? t->wafers : 1;
+		int64_t gbatch = t->batch * wafers;
+		f->samples_per_s = f->step_s > 0 ? (double)gbatch / f->step_s : 0;
 		double dyn = f->e_train.total_pj - f->e_train.part_pj[ENERGY_STATIC];
-		f->step_j = dyn * 1e-12 / (t->steps > 0 ? t->steps : 1) +
-			    f->idle_w * f->step_s;
+		f->step_j = (dyn * 1e-12 / (t->steps > 0 ? t->steps : 1) +
+			     f->idle_w * f->step_s) * (double)wafers;
 		f->step_power_w = f->step_s > 0 ? f->step_j / f->step_s : 0;
-		int64_t ds = r->dataset_samples > 0 ? r->dataset_samples : t->batch;
-		f->steps_per_epoch = (ds + t->batch - 1) / t->batch;
+		int64_t ds = r->dataset_samples > 0 ? r->dataset_samples : gbatch;
+		f->steps_per_epoch = (ds + gbatch - 1) / gbatch;
 		f->epoch_s = (double)f->steps_per_epoch * f->step_s;
 		f->epoch_j = (double)f->steps_per_epoch * f->step_j;
 		f->train_s = (double)epochs * f->epoch_s;
@@ -540,9 +543,22 @@ static void text_train(const struct report_in *r,
 	fprintf(out, "\nTraining (simulated: %d steps of %lld samples, %s)\n",
 		t->steps, (long long)t->batch,
 		t->full ? "every PE timed" : "one reference PE per stage");
-	if (t->mode == MODE_STREAMING)
+	if (t->mode == MODE_STREAMING) {
+		int64_t mb = t->micro_batch > 0 ? t->micro_batch : t->batch;
 		fprintf(out, "  time per step      %s  (every layer's weights in "
-			"twice, gradients out)\n", report_fmt_s(a, f->step_s));
+			"twice and gradients out per micro-batch of %lld, %lld "
+			"per step%s)\n", report_fmt_s(a, f->step_s), (long long)mb,
+			(long long)((t->batch + mb - 1) / mb),
+			t->recompute ? ", activations recomputed" : "");
+		if (r->p->micro_reason[0])
+			fprintf(out, "  micro-batch        %s\n", r->p->micro_reason);
+		if (t->wafers > 1)
+			fprintf(out, "  wafers             %d data-parallel, batch "
+				"%lld each (%lld per step); weights broadcast and "
+				"gradients summed through the interconnect\n",
+				t->wafers, (long long)t->batch,
+				(long long)t->batch * t->wafers);
+	}
 	else
 		fprintf(out, "  time per step      %s  (first step %s, pipeline "
 			"fill included)\n",
@@ -698,36 +714,107 @@ void report_text(const struct report_in *r, FILE *out)
 
 /* ---- JSON ---------------------------------------------------------------- */
 
-static void jkv(FILE *out, int ind, const char *k, double v, int comma)
+static json_t *energy_json(const struct energy_breakdown *e)
 {
-	char buf[32];
-	fprintf(out, "%*s\"%s\": %s%s\n", ind, "", k,
-		isfinite(v) ? fmt_double_exact(buf, v) : "null", comma ? "," : "");
+	json_t *o = ws_json_obj();
+	for (int i = 0; i < ENERGY_PARTS; i++)
+		ws_json_set_real(o, energy_part_name((enum energy_part)i),
+				 e->part_pj[i] * 1e-12);
+	return o;
 }
 
-static void jki(FILE *out, int ind, const char *k, int64_t v, int comma)
+static json_t *train_json(const struct report_in *r,
+			  const struct report_figures *f)
 {
-	fprintf(out, "%*s\"%s\": %lld%s\n", ind, "", k, (long long)v,
-		comma ? "," : "");
-}
-
-static void jks(FILE *out, int ind, const char *k, const char *v, int comma)
-{
-	fprintf(out, "%*s\"%s\": ", ind, "", k);
-	json_write_str(out, v);
-	fprintf(out, "%s\n", comma ? "," : "");
-}
-
-static void json_energy(FILE *out, const struct energy_breakdown *e)
-{
-	fprintf(out, "{");
-	for (int i = 0; i < ENERGY_PARTS; i++) {
-		char buf[32];
-		fprintf(out, "%s", i ? ", " : "");
-		json_write_str(out, energy_part_name((enum energy_part)i));
-		fprintf(out, ": %s", fmt_double_exact(buf, e->part_pj[i] * 1e-12));
+	const struct plan *p = r->p;
+	char bn[160];
+	json_t *o = ws_json_obj();
+	ws_json_set_int(o, "batch", r->train->batch);
+	ws_json_set_real(o, "step_s", f->step_s);
+	ws_json_set_real(o, "step_first_s", f->step_first_s);
+	ws_json_set_real(o, "samples_per_s", f->samples_per_s);
+	ws_json_set_real(o, "step_j", f->step_j);
+	ws_json_set_real(o, "avg_power_w", f->step_power_w);
+	ws_json_set_int(o, "dataset_samples", r->dataset_samples);
+	ws_json_set_int(o, "steps_per_epoch", f->steps_per_epoch);
+	ws_json_set_real(o, "epoch_s", f->epoch_s);
+	ws_json_set_real(o, "epoch_j", f->epoch_j);
+	ws_json_set_int(o, "epochs", r->epochs);
+	ws_json_set_real(o, "train_s", f->train_s);
+	ws_json_set_real(o, "train_j", f->train_j);
+	ws_json_set_str(o, "bottleneck",
+			report_bottleneck(r->train, p, bn, sizeof(bn)));
+	struct sync_sum sy;
+	sync_summary(p, r->train, r->m, &sy);
+	if (sy.routes) { /* shared weights only: others as before */
+		ws_json_set_int(o, "sync_grad_bytes_per_step", sy.grad_bytes);
+		ws_json_set_int(o, "sync_weight_bytes_per_step",
+				sy.weight_bytes);
+		ws_json_set_int(o, "sync_round_trip_cycles",
+				(int64_t)sy.round_trip);
 	}
-	fprintf(out, "}");
+	ws_json_set_real(o, "roofline_step_s", f->roof_step_s);
+	ws_json_set(o, "energy_j", energy_json(&f->e_train));
+	ws_json_set(o, "stats", stats_json(r->train));
+	return o;
+}
+
+static json_t *infer_json(const struct report_in *r,
+			  const struct report_figures *f)
+{
+	char bn[160];
+	json_t *o = ws_json_obj();
+	ws_json_set_real(o, "predictions_per_s", f->pred_per_s);
+	ws_json_set_real(o, "latency_s", f->pred_latency_s);
+	ws_json_set_real(o, "prediction_j", f->pred_j);
+	ws_json_set_str(o, "bottleneck",
+			report_bottleneck(r->infer, r->p, bn, sizeof(bn)));
+	ws_json_set_real(o, "roofline_predictions_per_s", f->roof_pred_per_s);
+	ws_json_set(o, "energy_j", energy_json(&f->e_infer));
+	ws_json_set(o, "stats", stats_json(r->infer));
+	return o;
+}
+
+static json_t *gpu_json(const struct report_in *r,
+			const struct report_figures *f)
+{
+	const char *st[2] = {"eager", "graph"};
+	json_t *o = ws_json_obj();
+	ws_json_set_str(o, "name", r->gpu.name);
+	ws_json_set_int(o, "gpus", r->gpu.n_gpus);
+	ws_json_set_int(o, "batch", r->gpu.batch);
+	for (int k = 0; k < 2; k++) {
+		json_t *s = ws_json_obj();
+		ws_json_set_real(s, "step_s", r->gpu.train_step_s[k]);
+		ws_json_set_real(s, "step_j", r->gpu.train_step_j[k]);
+		ws_json_set_real(s, "predictions_per_s", f->gpu_pred_per_s[k]);
+		ws_json_set_real(s, "prediction_j", f->gpu_pred_j[k]);
+		ws_json_set_real(s, "speedup_train", f->speedup_train[k]);
+		ws_json_set_real(s, "energy_ratio_train",
+				 f->energy_ratio_train[k]);
+		ws_json_set_real(s, "speedup_infer", f->speedup_infer[k]);
+		ws_json_set_real(s, "energy_ratio_infer",
+				 f->energy_ratio_infer[k]);
+		ws_json_set(o, st[k], s);
+	}
+	return o;
+}
+
+static json_t *campaign_json(const struct report_in *r,
+			     const struct report_figures *f)
+{
+	json_t *o = ws_json_obj();
+	ws_json_set_int(o, "runs", r->runs);
+	ws_json_set_int(o, "predictions", r->predictions);
+	ws_json_set_real(o, "train_s", f->campaign_s);
+	ws_json_set_real(o, "train_j", f->campaign_j);
+	ws_json_set_real(o, "predictions_s", f->predictions_s);
+	ws_json_set_real(o, "predictions_j", f->predictions_j);
+	ws_json_set_real(o, "gpu_eager_train_s", f->gpu_campaign_s[0]);
+	ws_json_set_real(o, "gpu_graph_train_s", f->gpu_campaign_s[1]);
+	ws_json_set_real(o, "gpu_eager_predictions_s", f->gpu_predictions_s[0]);
+	ws_json_set_real(o, "gpu_graph_predictions_s", f->gpu_predictions_s[1]);
+	return o;
 }
 
 void report_json(const struct report_in *r, FILE *out)
@@ -735,92 +822,25 @@ void report_json(const struct report_in *r, FILE *out)
 	struct report_figures f;
 	report_compute(r, &f);
 	const struct plan *p = r->p;
-	char bn[160];
-	fprintf(out, "{\n");
-	jks(out, 2, "network", p->network, 1);
-	jks(out, 2, "machine", r->m->name, 1);
-	jks(out, 2, "mode", p->mode == MODE_STREAMING ? "streaming" : "pipelined", 1);
-	jks(out, 2, "mode_reason", p->mode_reason, 1);
-	jks(out, 2, "strategy", p->strategy, 1);
-	jks(out, 2, "dtype", p->prec == PREC_FP32 ? "fp32" : "mixed", 1);
-	jki(out, 2, "stages", p->n_stages, 1);
-	jki(out, 2, "routes", p->n_routes, 1);
-	jki(out, 2, "colors_used", p->colors_used, 1);
-	jkv(out, 2, "idle_power_w", f.idle_w, 1);
-	jkv(out, 2, "full_load_power_w", f.full_load_w, 1);
-	if (r->train) {
-		fprintf(out, "  \"train\": {\n");
-		jki(out, 4, "batch", r->train->batch, 1);
-		jkv(out, 4, "step_s", f.step_s, 1);
-		jkv(out, 4, "step_first_s", f.step_first_s, 1);
-		jkv(out, 4, "samples_per_s", f.samples_per_s, 1);
-		jkv(out, 4, "step_j", f.step_j, 1);
-		jkv(out, 4, "avg_power_w", f.step_power_w, 1);
-		jki(out, 4, "dataset_samples", r->dataset_samples, 1);
-		jki(out, 4, "steps_per_epoch", f.steps_per_epoch, 1);
-		jkv(out, 4, "epoch_s", f.epoch_s, 1);
-		jkv(out, 4, "epoch_j", f.epoch_j, 1);
-		jki(out, 4, "epochs", r->epochs, 1);
-		jkv(out, 4, "train_s", f.train_s, 1);
-		jkv(out, 4, "train_j", f.train_j, 1);
-		jks(out, 4, "bottleneck", report_bottleneck(r->train, p, bn, sizeof(bn)), 1);
-		struct sync_sum sy;
-		sync_summary(p, r->train, r->m, &sy);
-		if (sy.routes) { /* shared weights only: others as before */
-			jki(out, 4, "sync_grad_bytes_per_step", sy.grad_bytes, 1);
-			jki(out, 4, "sync_weight_bytes_per_step", sy.weight_bytes, 1);
-			jki(out, 4, "sync_round_trip_cycles", (int64_t)sy.round_trip, 1);
-		}
-		jkv(out, 4, "roofline_step_s", f.roof_step_s, 1);
-		fprintf(out, "    \"energy_j\": ");
-		json_energy(out, &f.e_train);
-		fprintf(out, ",\n    \"stats\": ");
-		stats_write_json(r->train, out, 4);
-		fprintf(out, "\n  },\n");
-	}
-	if (r->infer) {
-		fprintf(out, "  \"infer\": {\n");
-		jkv(out, 4, "predictions_per_s", f.pred_per_s, 1);
-		jkv(out, 4, "latency_s", f.pred_latency_s, 1);
-		jkv(out, 4, "prediction_j", f.pred_j, 1);
-		jks(out, 4, "bottleneck", report_bottleneck(r->infer, p, bn, sizeof(bn)), 1);
-		jkv(out, 4, "roofline_predictions_per_s", f.roof_pred_per_s, 1);
-		fprintf(out, "    \"energy_j\": ");
-		json_energy(out, &f.e_infer);
-		fprintf(out, ",\n    \"stats\": ");
-		stats_write_json(r->infer, out, 4);
-		fprintf(out, "\n  },\n");
-	}
-	if (r->gpu.present) {
-		const char *st[2] = {"eager", "graph"};
-		fprintf(out, "  \"gpu\": {\n");
-		jks(out, 4, "name", r->gpu.name, 1);
-		jki(out, 4, "gpus", r->gpu.n_gpus, 1);
-		jki(out, 4, "batch", r->gpu.batch, 1);
-		for (int k = 0; k < 2; k++) {
-			fprintf(out, "    \"%s\": {\n", st[k]);
-			jkv(out, 6, "step_s", r->gpu.train_step_s[k], 1);
-			jkv(out, 6, "step_j", r->gpu.train_step_j[k], 1);
-			jkv(out, 6, "predictions_per_s", f.gpu_pred_per_s[k], 1);
-			jkv(out, 6, "prediction_j", f.gpu_pred_j[k], 1);
-			jkv(out, 6, "speedup_train", f.speedup_train[k], 1);
-			jkv(out, 6, "energy_ratio_train", f.energy_ratio_train[k], 1);
-			jkv(out, 6, "speedup_infer", f.speedup_infer[k], 1);
-			jkv(out, 6, "energy_ratio_infer", f.energy_ratio_infer[k], 0);
-			fprintf(out, "    }%s\n", k ? "" : ",");
-		}
-		fprintf(out, "  },\n");
-	}
-	fprintf(out, "  \"campaign\": {\n");
-	jki(out, 4, "runs", r->runs, 1);
-	jki(out, 4, "predictions", r->predictions, 1);
-	jkv(out, 4, "train_s", f.campaign_s, 1);
-	jkv(out, 4, "train_j", f.campaign_j, 1);
-	jkv(out, 4, "predictions_s", f.predictions_s, 1);
-	jkv(out, 4, "predictions_j", f.predictions_j, 1);
-	jkv(out, 4, "gpu_eager_train_s", f.gpu_campaign_s[0], 1);
-	jkv(out, 4, "gpu_graph_train_s", f.gpu_campaign_s[1], 1);
-	jkv(out, 4, "gpu_eager_predictions_s", f.gpu_predictions_s[0], 1);
-	jkv(out, 4, "gpu_graph_predictions_s", f.gpu_predictions_s[1], 0);
-	fprintf(out, "  }\n}\n");
+	json_t *o = ws_json_obj();
+	ws_json_set_str(o, "network", p->network);
+	ws_json_set_str(o, "machine", r->m->name);
+	ws_json_set_str(o, "mode",
+			p->mode == MODE_STREAMING ? "streaming" : "pipelined");
+	ws_json_set_str(o, "mode_reason", p->mode_reason);
+	ws_json_set_str(o, "strategy", p->strategy);
+	ws_json_set_str(o, "dtype", p->prec == PREC_FP32 ? "fp32" : "mixed");
+	ws_json_set_int(o, "stages", p->n_stages);
+	ws_json_set_int(o, "routes", p->n_routes);
+	ws_json_set_int(o, "colors_used", p->colors_used);
+	ws_json_set_real(o, "idle_power_w", f.idle_w);
+	ws_json_set_real(o, "full_load_power_w", f.full_load_w);
+	if (r->train)
+		ws_json_set(o, "train", train_json(r, &f));
+	if (r->infer)
+		ws_json_set(o, "infer", infer_json(r, &f));
+	if (r->gpu.present)
+		ws_json_set(o, "gpu", gpu_json(r, &f));
+	ws_json_set(o, "campaign", campaign_json(r, &f));
+	ws_json_write(out, o, WS_JSON_INDENT);
 }

@@ -37,6 +37,7 @@
 
 #include "compiler/plan.h"
 #include "fabric/mesh.h"
+#include "ground/json_io.h"
 #include "ground/util.h"
 
 #define STATS_MAX_WINDOWS 256
@@ -137,7 +138,10 @@ struct stats {
 	enum exec_mode mode;	 /* pipelined or streaming (as simulated) */
 	enum pe_prec prec;
 	int full;		 /* every PE simulated separately */
-	int64_t batch;		 /* samples per step (train) */
+	int64_t batch;		 /* samples per step (train), one wafer */
+	int wafers;		 /* wafers data-parallel (streaming), >= 1 */
+	int64_t micro_batch;	 /* streaming: samples per micro-batch pass */
+	int recompute;		 /* streaming: activations recomputed */
 	int steps;		 /* training steps simulated */
 	int64_t samples;	 /* samples simulated (all steps) */
 	cycles_t total_cycles;	 /* end of the last event */
@@ -218,8 +222,10 @@ double stats_stage_sample_cycles(const struct stats *st, int s);
 /* Utilisation of PEs over the run: busy PE-cycles / (PEs x total cycles). */
 double stats_pe_utilisation(const struct stats *st);
 
-/* Write everything as JSON (deterministic: fixed key order, exact
- * doubles).  Per-PE and per-link arrays are summarised, not listed. */
+/* Everything as JSON (deterministic: fixed key order, exact doubles; a new
+ * reference).  Per-PE and per-link arrays are summarised, not listed. */
+json_t *stats_json(const struct stats *st);
+/* The same written to out, indented by `indent` (0: one line). */
 void stats_write_json(const struct stats *st, FILE *out, int indent);
 
 #endif

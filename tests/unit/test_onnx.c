@@ -86,6 +86,95 @@ static void test_zoo_matches_yaml(void)
 	}
 }
 
+/* Costs that must not depend on what the file declares about shapes. */
+static int same_costs(const char *what, const struct graph *a,
+		      const struct graph *b)
+{
+	struct cost_totals ta, tb;
+	cost_totals(a, &ta);
+	cost_totals(b, &tb);
+	int ok = ta.params == tb.params && a->n_layers == b->n_layers &&
+		 ta.saved_bytes == tb.saved_bytes &&
+		 ta.act_out_bytes == tb.act_out_bytes;
+	for (int p = 0; p < PASS_COUNT; p++)
+		ok &= ta.mat_flops[p] == tb.mat_flops[p] &&
+		      ta.ew_flops[p] == tb.ew_flops[p];
+	if (!ok)
+		fprintf(stderr,
+			"%s: params %lld vs %lld, fwd FLOPs %lld+%lld vs "
+			"%lld+%lld\n",
+			what, (long long)ta.params, (long long)tb.params,
+			(long long)ta.mat_flops[PASS_FWD],
+			(long long)ta.ew_flops[PASS_FWD],
+			(long long)tb.mat_flops[PASS_FWD],
+			(long long)tb.ew_flops[PASS_FWD]);
+	return ok;
+}
+
+/* Every zoo file with its value_info removed (as torch.onnx.export writes
+ * it without shape inference), then also the outputs' shapes: wafersim
+ * infers every intermediate shape from the graph inputs, so parameters,
+ * FLOPs and bytes are those of the file as shipped. */
+static void test_zoo_without_value_info(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(zoo); i++) {
+		char *rel = xasprintf("models/onnx/%s.onnx", zoo[i]);
+		char *path = tu_path(rel);
+		char *data;
+		size_t len;
+		struct diag d;
+		struct graph full, bare;
+		diag_init(&d);
+		CU_ASSERT_EQUAL_FATAL(read_file(path, &data, &len, &d), 0);
+		Onnx__ModelProto *m = onnx__model_proto__unpack(
+			NULL, len, (const uint8_t *)data);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		CU_ASSERT_TRUE(m->graph->n_value_info > 0);
+		CU_ASSERT_EQUAL_FATAL(onnx_load_buffer(rel, (uint8_t *)data,
+						       len, &full, &d),
+				      0);
+		cost_count(&full, OPT_ADAM);
+		for (int outputs = 0; outputs < 2; outputs++) {
+			size_t n_vi = m->graph->n_value_info;
+			Onnx__TensorShapeProto *shape[16];
+			m->graph->n_value_info = 0;
+			for (size_t k = 0; outputs && k < m->graph->n_output &&
+					   k < ARRAY_SIZE(shape);
+			     k++) { /* no shape field: unknown, not rank 0 */
+				Onnx__TypeProto__Tensor *tt =
+					m->graph->output[k]->type->tensor_type;
+				shape[k] = tt->shape;
+				tt->shape = NULL;
+			}
+			size_t blen = onnx__model_proto__get_packed_size(m);
+			uint8_t *buf = xmalloc(blen + 1);
+			onnx__model_proto__pack(m, buf);
+			m->graph->n_value_info = n_vi;
+			for (size_t k = 0; outputs && k < m->graph->n_output &&
+					   k < ARRAY_SIZE(shape);
+			     k++)
+				m->graph->output[k]->type->tensor_type->shape =
+					shape[k];
+			int rc = onnx_load_buffer(rel, buf, blen, &bare, &d);
+			if (rc)
+				diag_print(&d, stderr);
+			CU_ASSERT_EQUAL(rc, 0);
+			if (!rc) {
+				cost_count(&bare, OPT_ADAM);
+				CU_ASSERT_TRUE(same_costs(zoo[i], &full, &bare));
+				graph_release(&bare);
+			}
+			free(buf);
+		}
+		graph_release(&full);
+		onnx__model_proto__free_unpacked(m, NULL);
+		free(data);
+		free(path);
+		free(rel);
+		diag_release(&d);
+	}
+}
+
 static void test_patterns(void)
 {
 	struct graph g;
@@ -512,6 +601,8 @@ int suite_onnx(void)
 	static const struct tu_test tests[] = {
 		{"zoo ONNX equals YAML: params, matrix and ew FLOPs",
 		 test_zoo_matches_yaml},
+		{"zoo ONNX without value_info or output shapes: same costs",
+		 test_zoo_without_value_info},
 		{"attention, gelu and shared-weight recognition",
 		 test_patterns},
 		{"truncated file, wrong magic", test_truncated_and_magic},
