@@ -195,6 +195,7 @@ struct build {
 	struct gpu_klist *kl;
 	int train, amp;
 	int zero_grads;	  /* gradients zeroed, not set to None */
+	int accumulate;	  /* this backward adds into existing gradients */
 	int64_t B;
 	int *tbytes;	  /* runtime element bytes per tensor */
 	int *req;	  /* tensor needs a gradient */
@@ -1022,7 +1023,7 @@ static void layer_bwd(struct build *b, int l)
 	 * into the existing one (grad += new: read both, write one, fp32),
 	 * one kernel per parameter tensor; set to None it hands the new
 	 * gradient over without a kernel */
-	if (b->zero_grads && c.p && L->param_owner == l)
+	if (b->accumulate && c.p && L->param_owner == l)
 		for (int i = 0; i < c.ptens; i++)
 			mem(b, l, PASS_BWD_WEIGHT, 12.0 * (double)c.p / c.ptens);
 	/* autocast: weight gradients cast back to fp32 */
@@ -1075,7 +1076,7 @@ int gpu_kernels(const struct gpu_spec *g, const struct graph *gr,
 		int64_t *params, struct diag *d)
 {
 	struct build b = {g, gr, o, kl, train, o->dtype != DT_FP32,
-			  gpu_zeroes_grads(o), o->batch, NULL, NULL, NULL,
+			  gpu_zeroes_grads(o), 0, o->batch, NULL, NULL, NULL,
 			  0, 0, d};
 	size_t nt = (size_t)(gr->n_tensors > 0 ? gr->n_tensors : 1);
 	b.tbytes = xcalloc(nt, sizeof(int));
@@ -1095,13 +1096,23 @@ int gpu_kernels(const struct gpu_spec *g, const struct graph *gr,
 	}
 	if (train && b.zero_grads) /* zero_grad(set_to_none=False) */
 		mem(&b, -1, PASS_FWD, 4.0 * (double)b.params);
-	for (int l = 0; l < gr->n_layers; l++)
-		layer_fwd(&b, l);
-	if (train) {
+	/* gradient accumulation over micro-batches: every micro-batch after
+	 * the first adds into the gradients; checkpointing recomputes the
+	 * forward before backward */
+	int steps = train && o->micro_batches > 1 ? o->micro_batches : 1;
+	for (int s = 0; s < steps; s++) {
+		b.accumulate = b.zero_grads || s > 0;
+		for (int l = 0; l < gr->n_layers; l++)
+			layer_fwd(&b, l);
+		if (!train)
+			break;
+		for (int l = 0; o->checkpoint && l < gr->n_layers; l++)
+			layer_fwd(&b, l);
 		for (int l = gr->n_layers - 1; l >= 0; l--)
 			layer_bwd(&b, l);
-		optimizer(&b);
 	}
+	if (train)
+		optimizer(&b);
 	for (int i = 0; i < kl->n; i++)
 		gpu_kern_time(g, &kl->k[i]);
 	*params = b.params;
@@ -1115,18 +1126,20 @@ int gpu_kernels(const struct gpu_spec *g, const struct graph *gr,
 	return WS_OK;
 }
 
-double gpu_train_memory_bytes(const struct graph *gr,
-			      const struct gpu_run_opts *o)
+void gpu_train_memory_split(const struct graph *gr,
+			    const struct gpu_run_opts *o, double *state,
+			    double *acts_per_sample, int *act_layers)
 {
 	static const double state_words[OPT_COUNT] = {0, 1, 2};
 	double params = 0, acts = 0;
-	int amp = o->dtype != DT_FP32;
+	int amp = o->dtype != DT_FP32, n = 0;
 	for (int l = 0; l < gr->n_layers; l++) {
 		const struct layer *L = &gr->layers[l];
 		params += (double)gpu_layer_params(gr, l);
 		if (op_is_free(L->op) || L->op == OP_LOSS_MSE ||
 		    L->op == OP_LOSS_XENT || L->op == OP_INPUT)
 			continue;
+		n++;
 		for (int i = 0; i < L->n_out; i++) {
 			const struct tensor *t = &gr->tensors[L->out[i]];
 			int eb = amp && op_class(L->op) == CLS_MATRIX ? 2 : 4;
@@ -1135,8 +1148,23 @@ double gpu_train_memory_bytes(const struct graph *gr,
 	}
 	/* weights, gradients and optimizer state in fp32 (+ 16-bit weight
 	 * copies under autocast); every layer output kept for backward */
-	return params * (4.0 * (2 + state_words[o->optimizer]) + (amp ? 2 : 0)) +
-	       acts * (double)o->batch;
+	*state = params * (4.0 * (2 + state_words[o->optimizer]) +
+			   (amp ? 2 : 0));
+	*acts_per_sample = acts;
+	*act_layers = n;
+}
+
+double gpu_train_memory_bytes(const struct graph *gr,
+			      const struct gpu_run_opts *o)
+{
+	double state, acts;
+	int n;
+	gpu_train_memory_split(gr, o, &state, &acts, &n);
+	/* activation checkpointing in sqrt(n) segments keeps the segment
+	 * inputs and, during backward, one segment's activations */
+	if (o->checkpoint && n > 1)
+		acts *= 2.0 / sqrt((double)n);
+	return state + acts * (double)o->batch;
 }
 
 void gpu_klist_release(struct gpu_klist *kl)

@@ -156,10 +156,10 @@ static const struct cfg_key energy_keys[] = {
 	CFG_KR("wavelet_hop_pj", "pJ", 0, 1e6, "2.5",
 	   "one wavelet across one link, router included",
 	   energy.wavelet_hop_pj),
-	CFG_KR("static_mw_per_pe", "mW", 0, 1e6, "12",
+	CFG_KR("static_mw_per_pe", "mW", 0, 1e6, "3.1",
 	   "leakage and clock power of one PE, busy or not",
 	   energy.static_mw_per_pe),
-	CFG_KR("active_pj_per_cycle", "pJ", 0, 1e6, "0",
+	CFG_KR("active_pj_per_cycle", "pJ", 0, 1e6, "12.3",
 	   "a PE running a task, per cycle, beyond its operations and SRAM "
 	   "accesses (instruction issue, control, clock of the active core)",
 	   energy.active_pj_per_cycle),

@@ -616,6 +616,11 @@ static void text_gpu(const struct report_in *r,
 	fprintf(out, "\nGPU baseline: %s x %d, batch %lld (model: sim/gpu.h; "
 		"eager %s bound)\n", g->name, g->n_gpus, (long long)g->batch,
 		g->bound);
+	fprintf(out, "  energy boundary      the wafer (PEs, SRAM, fabric; "
+		"sim/energy.h) beside the GPUs' board power; neither counts "
+		"fans, power supplies, hosts or the weight-streaming "
+		"appliances; the wafer's is not validated against a "
+		"measurement\n");
 	fprintf(out, "  %-20s %14s %14s %14s\n", "", "wafer", "GPU eager",
 		"GPU graph");
 	if (r->train) {

@@ -887,6 +887,66 @@ static void test_calibrated_tags(void)
 	}
 }
 
+/* A batch that does not fit: gradient accumulation over the fewest
+ * micro-batches that fit.  MLP on a GPU with 0.3 GB: weights, gradients
+ * and momentum take 12 bytes x P = 252.2 MB; each sample saves 4096 x 4 +
+ * 10 floats = 65576 bytes; 47.8 MB hold 728 samples, so batch 2048 runs
+ * as 3 micro-batches of 683.  With 0.2 GB not even one sample fits: an
+ * error and no time. */
+static void test_does_not_fit(void)
+{
+	struct gpu_spec g;
+	struct graph gr;
+	load_ok("h100", &g);
+	load_mlp(&gr);
+	g.mem_gbytes = 0.3;
+	struct gpu_run_opts o;
+	gpu_run_opts_default(&o);
+	o.batch = 2048;
+	struct gpu_result r, x;
+	estimate_o(&g, &gr, &o, &r);
+	double P = 1024.0 * 4096 + 4096 + 4096.0 * 4096 + 4096 + 40960 + 10;
+	double per = 4.0 * (4 * 4096 + 10);
+	int64_t fit = (int64_t)floor((0.3e9 - 12 * P) / per);
+	CU_ASSERT_EQUAL(fit, 728);
+	CU_ASSERT_EQUAL(r.fits, 0);
+	CU_ASSERT_EQUAL(r.fit, GPU_FIT_ACCUMULATE);
+	CU_ASSERT_EQUAL(r.micro_batches, 3);
+	CU_ASSERT_EQUAL(r.micro_batch, 683);
+	CU_ASSERT_DOUBLE_EQUAL(r.full_memory_bytes, 12 * P + 2048 * per, 1);
+	CU_ASSERT_DOUBLE_EQUAL(r.train_memory_bytes, 12 * P + 683 * per, 1);
+	CU_ASSERT(r.train_memory_bytes <= 0.3e9);
+	CU_ASSERT_EQUAL(r.batch, 2048);
+	/* the same as asking for 3 micro-batches */
+	o.micro_batches = 3;
+	estimate_o(&g, &gr, &o, &x);
+	CU_ASSERT_DOUBLE_EQUAL(x.train.seconds, r.train.seconds, 1e-15);
+	CU_ASSERT_DOUBLE_EQUAL(x.infer.seconds, r.infer.seconds, 1e-15);
+	/* micro-batches 2 and 3 add into the 6 gradients: 2 x 6 kernels */
+	struct gpu_result one;
+	o.micro_batches = 0;
+	o.batch = 683;
+	g.mem_gbytes = 80;
+	estimate_o(&g, &gr, &o, &one);
+	/* momentum: 3 foreach ops of 2 launches each (21.02 M parameters >
+	 * the 65536 x 320 = 20.97 M elements of one launch) */
+	int opt_k = 3 * 2;
+	CU_ASSERT_EQUAL(r.train.kernels,
+			3 * (one.train.kernels - opt_k) + 12 + opt_k);
+	gpu_result_release(&r);
+	gpu_result_release(&x);
+	gpu_result_release(&one);
+	/* nothing fits: no time */
+	g.mem_gbytes = 0.2;
+	o.batch = 2048;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL(gpu_estimate(&g, &gr, &o, &r, &d), WS_EINPUT);
+	CU_ASSERT(diag_count(&d) == 1);
+	diag_release(&d);
+	graph_release(&gr);
+}
+
 int suite_gpu(void);
 int suite_gpu(void)
 {
@@ -912,6 +972,7 @@ int suite_gpu(void)
 		 test_attention_fp32},
 		{"mechanism: channels-first layout", test_conv_layout},
 		{"no CALIBRATED tag on one network", test_calibrated_tags},
+		{"a batch that does not fit", test_does_not_fit},
 		{0},
 	};
 	return tu_add_suite("gpu", tests);
