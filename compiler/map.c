@@ -331,7 +331,13 @@ static void work_gemm(const struct map_ctx *c, const struct stage_sum *t,
 	o->tile_n = tn;
 	kf->share = (double)(tk * tn) / (double)(K * N);
 	int64_t f = M * tk * tn;
-	int64_t ew_f = cdiv(t->ew[PASS_FWD], h); /* epilogue, east col */
+	/* epilogue (bias, activation): where the reduction leaves the sums,
+	 * the row's east PE; in weight streaming a layer's output stays
+	 * spread over the wafer for the next layer (activations never
+	 * leave it), so the row's chain ends as a reduce-scatter (the same
+	 * wavelets) and every PE applies the epilogue to its share */
+	int64_t ew_pes = c->mode == MODE_STREAMING ? P : h;
+	int64_t ew_f = cdiv(t->ew[PASS_FWD], ew_pes);
 	/* cores/ reference GEMV tile, once per row of the sample */
 	struct pe_work gv;
 	pe_gemv_work(pe, c->prec, tk, tn, &gv);
@@ -341,7 +347,7 @@ static void work_gemm(const struct map_ctx *c, const struct stage_sum *t,
 	wk[PASS_FWD].bcast_wavelets = wav(c, M * tk * eb);
 	wk[PASS_FWD].reduce_wavelets = w > 1 ? wav(c, M * tn * acc) : 0;
 	wk[PASS_FWD].out_wavelets = wav(c, M * N * eb);
-	int64_t ew_b = cdiv(t->ew[PASS_BWD_DATA], h);
+	int64_t ew_b = cdiv(t->ew[PASS_BWD_DATA], ew_pes);
 	struct kernel_work *b = &wk[PASS_BWD_DATA];
 	b->bcast_axis = AXIS_X;
 	b->reduce_axis = AXIS_Y;

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compiler/net_yaml.h"
 #include "gpu/gpu.h"
@@ -947,6 +948,52 @@ static void test_does_not_fit(void)
 	graph_release(&gr);
 }
 
+/* Rows may name their network by file (relative to the measurement file)
+ * or be looked up in extra folders before the zoo. */
+static void test_validate_network_file(void)
+{
+	struct gpu_spec g;
+	load_ok("h100", &g);
+	char dir[] = "/tmp/wafersim_gpuval_XXXXXX";
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	char *net = xasprintf("%s/mine.yaml", dir);
+	char *meas = xasprintf("%s/m.jsonl", dir);
+	FILE *f = fopen(net, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(mlp_yaml, f);
+	fclose(f);
+	f = fopen(meas, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("{\"model\": \"mlp\", \"network_file\": \"mine.yaml\", "
+	      "\"batch\": 32, \"precision\": \"fp32\", "
+	      "\"train\": {\"median_ms\": 1.0}}\n"
+	      "{\"model\": \"mine\", \"batch\": 32, \"precision\": \"fp32\", "
+	      "\"train\": {\"median_ms\": 1.0}}\n", f);
+	fclose(f);
+	struct gpu_val v;
+	struct diag d;
+	diag_init(&d);
+	/* zoo only: the second row's network is unknown */
+	CU_ASSERT_EQUAL_FATAL(gpu_validate_file(&g, meas, &v, &d), 0);
+	CU_ASSERT_PTR_NULL(v.rows[0].skipped);
+	CU_ASSERT_PTR_NOT_NULL(v.rows[1].skipped);
+	double t0 = v.rows[0].pred[GPU_VAL_TRAIN];
+	gpu_val_release(&v);
+	/* with the folder: both, and the same network gives the same time */
+	const char *dirs[] = {dir};
+	CU_ASSERT_EQUAL_FATAL(gpu_validate_file_in(&g, meas, dirs, 1, &v, &d),
+			      0);
+	CU_ASSERT_EQUAL(v.n_predicted, 2);
+	CU_ASSERT_DOUBLE_EQUAL(v.rows[1].pred[GPU_VAL_TRAIN], t0, 1e-15);
+	gpu_val_release(&v);
+	diag_release(&d);
+	remove(net);
+	remove(meas);
+	rmdir(dir);
+	free(net);
+	free(meas);
+}
+
 int suite_gpu(void);
 int suite_gpu(void)
 {
@@ -973,6 +1020,8 @@ int suite_gpu(void)
 		{"mechanism: channels-first layout", test_conv_layout},
 		{"no CALIBRATED tag on one network", test_calibrated_tags},
 		{"a batch that does not fit", test_does_not_fit},
+		{"validate: network_file and network folders",
+		 test_validate_network_file},
 		{0},
 	};
 	return tu_add_suite("gpu", tests);
