@@ -40,7 +40,9 @@ static enum kernel_kind kind_of(enum op_kind op)
 {
 	switch (op) {
 	case OP_DENSE: return KERNEL_DENSE;
-	case OP_CONV: return KERNEL_CONV;
+	case OP_CONV:
+	case OP_CONV_TRANSPOSE: return KERNEL_CONV; /* a conv over the
+						      strided input */
 	case OP_MATMUL: return KERNEL_MATMUL;
 	case OP_ATTENTION: return KERNEL_ATTENTION;
 	case OP_EMBEDDING: return KERNEL_EMBEDDING;

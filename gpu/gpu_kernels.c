@@ -320,6 +320,7 @@ static enum cls op_class(enum op_kind op)
 	case OP_DENSE:
 	case OP_MATMUL:
 	case OP_CONV:
+	case OP_CONV_TRANSPOSE:
 	case OP_ATTENTION: return CLS_MATRIX;
 	case OP_SOFTMAX:
 	case OP_LAYERNORM:
@@ -412,6 +413,15 @@ static int64_t layer_params(const struct graph *gr, const struct layer *L,
 			kk *= L->attrs.kernel[i];
 		int64_t co = out->dims[0];
 		p = co * (in->dims[0] / gps) * kk + (L->attrs.bias ? co : 0);
+		*tensors = 1 + !!L->attrs.bias;
+		break;
+	}
+	case OP_CONV_TRANSPOSE: { /* weights [Cin, Cout / groups, k..] */
+		int64_t kk = 1, gps = L->attrs.groups > 0 ? L->attrs.groups : 1;
+		for (int i = 0; i < L->attrs.spatial; i++)
+			kk *= L->attrs.kernel[i];
+		int64_t co = out->dims[0];
+		p = in->dims[0] * (co / gps) * kk + (L->attrs.bias ? co : 0);
 		*tensors = 1 + !!L->attrs.bias;
 		break;
 	}
@@ -627,6 +637,31 @@ static void fwd_conv(struct build *b, const struct lctx *c)
 		cpp(b, c->l, PASS_FWD, 2 * c->bo);
 }
 
+/* A transposed conv is the data gradient of the conv it transposes
+ * (cuDNN runs it so): that conv has m = B x input positions outputs,
+ * n = Cin / groups channels and k = Cout / groups x taps reductions. */
+static void convt_dims(const struct lctx *c, int64_t *m, int64_t *n,
+		       int64_t *k, int64_t *gps)
+{
+	const struct layer *L = c->L;
+	int64_t kk = 1;
+	*gps = L->attrs.groups > 0 ? L->attrs.groups : 1;
+	for (int i = 0; i < L->attrs.spatial; i++)
+		kk *= L->attrs.kernel[i];
+	*m = c->B * (elems(c->in) / c->in->dims[0]);
+	*n = c->in->dims[0] / *gps;
+	*k = c->out->dims[0] / *gps * kk;
+}
+
+static void fwd_conv_transpose(struct build *b, const struct lctx *c)
+{
+	int64_t m, n, k, gps;
+	convt_dims(c, &m, &n, &k, &gps);
+	conv_gemm(b, c->l, PASS_FWD, m, k, n, gps, c->bi, c->bo, c->p);
+	if (c->L->attrs.bias)
+		cpp(b, c->l, PASS_FWD, 2 * c->bo);
+}
+
 static void fwd_matmul(struct build *b, const struct lctx *c)
 {
 	const struct layer *L = c->L;
@@ -780,6 +815,9 @@ static const op_rule fwd_rules[OP_COUNT] = {
 	[OP_SUB] = fwd_nary,		[OP_MUL] = fwd_nary,
 	[OP_DIV] = fwd_nary,		[OP_CONCAT] = fwd_nary,
 	[OP_LOSS_MSE] = fwd_loss_mse,	[OP_LOSS_XENT] = fwd_loss_xent,
+	[OP_CONV_TRANSPOSE] = fwd_conv_transpose,
+	[OP_REDUCE] = fwd_stream,	[OP_RESIZE] = fwd_stream,
+	[OP_PAD] = fwd_stream,
 };
 
 static void layer_fwd(struct build *b, int l)
@@ -854,6 +892,18 @@ static void bwd_conv(struct build *b, const struct lctx *c)
 		conv_gemm(b, c->l, PASS_BWD_WEIGHT, n, k, m, gps, c->bi, c->bo,
 			  c->p);
 	}
+	if (c->L->attrs.bias)
+		mem(b, c->l, PASS_BWD_WEIGHT, c->bo);
+}
+
+static void bwd_conv_transpose(struct build *b, const struct lctx *c)
+{
+	int64_t m, n, k, gps;
+	convt_dims(c, &m, &n, &k, &gps);
+	if (c->rq0) /* the transposed conv's own conv, forward */
+		conv_gemm(b, c->l, PASS_BWD_DATA, m, n, k, gps, c->bo, c->bi,
+			  c->p);
+	conv_gemm(b, c->l, PASS_BWD_WEIGHT, n, k, m, gps, c->bi, c->bo, c->p);
 	if (c->L->attrs.bias)
 		mem(b, c->l, PASS_BWD_WEIGHT, c->bo);
 }
@@ -988,6 +1038,9 @@ static const op_rule bwd_rules[OP_COUNT] = {
 	[OP_DIV] = bwd_arith,		[OP_SPLIT] = bwd_split,
 	[OP_SLICE] = bwd_slice,		[OP_TRANSPOSE] = bwd_transpose,
 	[OP_LOSS_MSE] = bwd_loss_mse,	[OP_LOSS_XENT] = bwd_loss_xent,
+	[OP_CONV_TRANSPOSE] = bwd_conv_transpose,
+	[OP_REDUCE] = bwd_pointwise,	[OP_RESIZE] = bwd_pool,
+	[OP_PAD] = bwd_transpose,
 };
 
 static void layer_bwd(struct build *b, int l)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compiler/cost.h"
 #include "compiler/net_yaml.h"
 #include "gpu/gpu.h"
 #include "gpu/gpu_validate.h"
@@ -702,6 +703,45 @@ static void test_depthwise_mechanism(void)
 	graph_release(&gr);
 }
 
+/* A transposed conv runs as the data gradient of the conv it transposes:
+ * its GEMMs carry the compiler's matrix FLOPs, pass by pass, and a
+ * decoder (transposed conv, resize, pad, reduce) costs without error. */
+static void test_conv_transpose(void)
+{
+	static const char yaml[] =
+		"name: dec\nbatch: 8\ninputs:\n  x: [32, 16, 16]\nlayers:\n"
+		"  - {name: c, op: conv2d, filters: 32, kernel: 3, padding: 1,"
+		" in: x}\n"
+		"  - {name: up, op: conv_transpose2d, filters: 16, kernel: 2,"
+		" stride: 2, bias: false}\n"
+		"  - {name: rs, op: resize, scale: 2, mode: bilinear}\n"
+		"  - {name: pd, op: pad, pads: [1, 1, 1, 1]}\n"
+		"  - {name: gm, op: reduce_mean, axes: [1, 2]}\n";
+	struct gpu_spec g;
+	struct graph gr;
+	load_ok("h100", &g);
+	load_yaml(yaml, &gr);
+	cost_count(&gr, OPT_SGD);
+	struct gpu_run_opts o;
+	gpu_run_opts_default(&o);
+	o.batch = 8;
+	o.dtype = DT_FP32;
+	struct gpu_result r;
+	estimate_o(&g, &gr, &o, &r);
+	int up = layer_id(&gr, "up");
+	const struct layer_cost *lc = &gr.layers[up].cost;
+	double mat = 0;
+	for (int p = PASS_FWD; p <= PASS_BWD_WEIGHT; p++)
+		mat += (double)lc->mat_flops[p];
+	/* 32 x 16 x 16 inputs, each meeting 16 x 2 x 2 weights */
+	CU_ASSERT(lc->mat_flops[PASS_FWD] == 2 * 32 * 256 * 16 * 4);
+	CU_ASSERT_DOUBLE_EQUAL(r.layers[up].flops_train, 8 * mat,
+			       8 * mat * 1e-9);
+	CU_ASSERT(r.train.seconds > 0);
+	gpu_result_release(&r);
+	graph_release(&gr);
+}
+
 /* Mechanism 3: tile fill of small fp32 GEMMs.  m = 100 on 32-, 64- or
  * 128-row tiles fills 100 / 128 of them; n = 1000 fills 1000 / 1024. */
 static void test_tile_fill(void)
@@ -994,6 +1034,27 @@ static void test_validate_network_file(void)
 	free(meas);
 }
 
+/* tools/measure_gpu.py --help runs without PyTorch (or any package) and
+ * says what the script needs. */
+static void test_measure_help(void)
+{
+	if (system("python3 -c 'import sys' >/dev/null 2>&1") != 0)
+		return; /* no Python on this machine: nothing to check */
+	char *script = tu_path("tools/measure_gpu.py");
+	char *cmd = xasprintf("python3 '%s' --help 2>&1", script);
+	FILE *p = popen(cmd, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	char buf[8192];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, p);
+	buf[n] = 0;
+	CU_ASSERT_EQUAL(pclose(p), 0);
+	CU_ASSERT(strstr(buf, "usage:") != NULL);
+	CU_ASSERT(strstr(buf, "--micro") != NULL);
+	CU_ASSERT(strstr(buf, "Needs:") != NULL);
+	free(cmd);
+	free(script);
+}
+
 int suite_gpu(void);
 int suite_gpu(void)
 {
@@ -1012,6 +1073,7 @@ int suite_gpu(void)
 		{"latency-bound loads", test_latency_bound},
 		{"mechanism: batch norm in training", test_batchnorm_mechanism},
 		{"mechanism: depthwise convolution", test_depthwise_mechanism},
+		{"conv_transpose: the GEMMs of its conv", test_conv_transpose},
 		{"mechanism: tile fill", test_tile_fill},
 		{"mechanism: gradient accumulation", test_grad_accumulation},
 		{"mechanism: inference host cost", test_infer_host},
@@ -1022,6 +1084,7 @@ int suite_gpu(void)
 		{"a batch that does not fit", test_does_not_fit},
 		{"validate: network_file and network folders",
 		 test_validate_network_file},
+		{"measure_gpu.py --help without PyTorch", test_measure_help},
 		{0},
 	};
 	return tu_add_suite("gpu", tests);

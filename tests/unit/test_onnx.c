@@ -130,9 +130,9 @@ static void test_zoo_without_value_info(void)
 			NULL, len, (const uint8_t *)data);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 		CU_ASSERT_TRUE(m->graph->n_value_info > 0);
-		CU_ASSERT_EQUAL_FATAL(onnx_load_buffer(rel, (uint8_t *)data,
-						       len, &full, &d),
-				      0);
+		CU_ASSERT_EQUAL_FATAL(
+			onnx_load_buffer(rel, (uint8_t *)data, len, &full, &d),
+			0);
 		cost_count(&full, OPT_ADAM);
 		for (int outputs = 0; outputs < 2; outputs++) {
 			size_t n_vi = m->graph->n_value_info;
@@ -161,7 +161,8 @@ static void test_zoo_without_value_info(void)
 			CU_ASSERT_EQUAL(rc, 0);
 			if (!rc) {
 				cost_count(&bare, OPT_ADAM);
-				CU_ASSERT_TRUE(same_costs(zoo[i], &full, &bare));
+				CU_ASSERT_TRUE(
+					same_costs(zoo[i], &full, &bare));
 				graph_release(&bare);
 			}
 			free(buf);
@@ -173,6 +174,112 @@ static void test_zoo_without_value_info(void)
 		free(rel);
 		diag_release(&d);
 	}
+}
+
+/* Layers of op `op` in g. */
+static int count_op(const struct graph *g, enum op_kind op)
+{
+	int n = 0;
+	for (int i = 0; i < g->n_layers; i++)
+		n += g->layers[i].op == op;
+	return n;
+}
+
+/* The per-sample shape of g's (one) output as "D1 D2 ..". */
+static void output_shape(const struct graph *g, char *buf, size_t len)
+{
+	size_t k = 0;
+	buf[0] = 0;
+	for (int t = 0; t < g->n_tensors; t++)
+		if (g->tensors[t].is_output)
+			for (int i = 0; i < g->tensors[t].rank && k < len; i++)
+				k += (size_t)snprintf(
+					buf + k, len - k, "%s%lld",
+					i ? " " : "",
+					(long long)g->tensors[t].dims[i]);
+}
+
+/* Graphs shaped like torch.onnx.export's EfficientNet, ConvNeXt, U-Net,
+ * transposed convs and a transformer, written at test time by
+ * tests/onnx/make_models.py with the onnx Python helpers, with and without
+ * shape inference: both load, with the same costs, the parameters the
+ * script counted from the initializers and the output shape it expects. */
+static void test_exported_models(void)
+{
+	static const struct {
+		const char *name;
+		enum op_kind op; /* an op the export must turn into */
+		int n_op;	 /* that many layers */
+	} models[] = {
+		{"efficientnet_tiny", OP_GLOBALAVGPOOL, 3},
+		{"convnext_tiny", OP_REDUCE, 3},
+		{"unet_tiny", OP_CONV_TRANSPOSE, 1},
+		{"deconv_1d_3d", OP_CONV_TRANSPOSE, 2},
+		{"transformer_tiny", OP_ATTENTION, 1},
+	};
+	char *dir = tu_temp_dir();
+	char *script = tu_path("tests/onnx/make_models.py");
+	char *cmd = xasprintf("/usr/bin/python3 %s %s", script, dir);
+	int rc = system(cmd);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(models); i++) {
+		struct graph g[2];
+		struct diag d;
+		diag_init(&d);
+		char *p0 = xasprintf("%s/%s.onnx", dir, models[i].name);
+		char *p1 = xasprintf("%s/%s_shapes.onnx", dir, models[i].name);
+		char *pe = xasprintf("%s/%s.expect", dir, models[i].name);
+		int r0 = graph_load(p0, OPT_SGD, &g[0], &d);
+		int r1 = graph_load(p1, OPT_SGD, &g[1], &d);
+		if (r0 || r1)
+			diag_print(&d, stderr);
+		CU_ASSERT_EQUAL(r0, 0);
+		CU_ASSERT_EQUAL(r1, 0);
+		char *text;
+		size_t len;
+		long long params = -1;
+		char want[128] = "", got[128];
+		if (read_file(pe, &text, &len, &d) == 0) {
+			char *o = strstr(text, "output ");
+			sscanf(text, "params %lld", &params);
+			if (o)
+				sscanf(o, "output %127[0-9 ]", want);
+			free(text);
+		}
+		for (int k = 0; k < 2; k++) {
+			if (k ? r1 : r0)
+				continue;
+			struct cost_totals t;
+			cost_totals(&g[k], &t);
+			output_shape(&g[k], got, sizeof(got));
+			CU_ASSERT_EQUAL(t.params, params);
+			CU_ASSERT_STRING_EQUAL(got, want);
+			CU_ASSERT_EQUAL(count_op(&g[k], models[i].op),
+					models[i].n_op);
+			if (t.params != params || strcmp(got, want))
+				fprintf(stderr,
+					"%s: params %lld (want %lld), output "
+					"[%s] (want [%s])\n",
+					models[i].name, (long long)t.params,
+					params, got, want);
+		}
+		if (!r0 && !r1)
+			CU_ASSERT_TRUE(
+				same_costs(models[i].name, &g[0], &g[1]));
+		for (int k = 0; k < 2; k++)
+			if (k ? !r1 : !r0)
+				graph_release(&g[k]);
+		free(p0);
+		free(p1);
+		free(pe);
+		diag_release(&d);
+	}
+	char *rm = xasprintf("rm -rf '%s'", dir);
+	CU_ASSERT_EQUAL(system(rm), 0);
+	free(rm);
+	free(cmd);
+	free(script);
+	free(dir);
 }
 
 static void test_patterns(void)
@@ -603,6 +710,9 @@ int suite_onnx(void)
 		 test_zoo_matches_yaml},
 		{"zoo ONNX without value_info or output shapes: same costs",
 		 test_zoo_without_value_info},
+		{"exports as torch writes them (EfficientNet, ConvNeXt, U-Net, "
+		 "ConvTranspose 1-D/3-D, transformer), with and without shapes",
+		 test_exported_models},
 		{"attention, gelu and shared-weight recognition",
 		 test_patterns},
 		{"truncated file, wrong magic", test_truncated_and_magic},
