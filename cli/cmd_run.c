@@ -298,6 +298,15 @@ int cmd_run(int argc, char **argv)
 	double t0 = wall_seconds();
 	uint64_t events = 0;
 
+	/* every output path is checked before the work starts; the report
+	 * is committed only after every step (systemc, traces) succeeded */
+	if ((rc = outfile_open(&of, out_path ? out_path : "-", &d)))
+		goto done;
+	of_open = 1;
+	if (sco.vcd_path && (rc = ws_check_output(sco.vcd_path, "--vcd", &d)))
+		goto done;
+	if (trace_dir && (rc = ws_check_output(trace_dir, "--trace", &d)))
+		goto done;
 	if ((rc = machine_load(mname, &m, &d)))
 		goto done;
 	if (systemc && (rc = sc_ref_check_mesh(m.width, m.height, &d)))
@@ -404,16 +413,10 @@ int cmd_run(int argc, char **argv)
 							  (double)n_gpus;
 		}
 	}
-	if ((rc = outfile_open(&of, out_path ? out_path : "-", &d)))
-		goto done;
-	of_open = 1;
 	if (json)
 		report_json(&ri, of.f);
 	else
 		report_text(&ri, of.f);
-	if ((rc = outfile_commit(&of, &d)))
-		goto done;
-	of_open = 0;
 	if (systemc) {
 		double worst;
 		if ((rc = sc_ref_check_plan(&p, &m, do_infer ? &st_infer : &st_train,
@@ -421,6 +424,9 @@ int cmd_run(int argc, char **argv)
 			goto done;
 	}
 	if (trace_dir && (rc = trace_write(&ri, trace_dir, &topt, &d)))
+		goto done;
+	of_open = 0;
+	if ((rc = outfile_commit(&of, &d)))
 		goto done;
 	if (verbose) {
 		double wall = wall_seconds() - t0;
