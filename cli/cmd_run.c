@@ -382,6 +382,7 @@ int cmd_run(int argc, char **argv)
 	if (gpu_arg) {
 		if ((rc = gpu_load(gpu_name, &gs, &d)))
 			goto done;
+		report_confidence(&ri, prec);
 		for (int k = 0; k < 2; k++) {
 			struct gpu_run_opts go;
 			gpu_run_opts_default(&go);
