@@ -608,7 +608,7 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 	kernel_sram(c, s, &t, &kf, o);
 	o->kernel = 0;
 	o->kernel_groups = 0;
-	if (gemm && c->mode == MODE_PIPELINED)
+	if (gemm && c->mode == MODE_PIPELINED && c->kernel)
 		map_kern_apply(c, t.needs_grad, M, K, N, w, h, o);
 	kernel_time(c, w, h, o);
 }

@@ -134,7 +134,7 @@ void map_kern_apply(const struct map_ctx *c, int needs_grad, int64_t M,
 	o->kernel = KERN_STREAM;
 	o->kernel_groups = 0;
 	stream_software(c, needs_grad, M, K, N, w, h, o);
-	int forced = c->kernel ? kern_from_name(c->kernel) : -1;
+	int forced = kern_from_name(c->kernel); /* "auto": -1, the pick */
 	if (forced == KERN_STREAM)
 		return;
 	cycles_t best = stream_pace(c, o);

@@ -14,7 +14,7 @@
 #include "test_util.h"
 
 /* Training step of `net` with the dense stage on w x h running `kernel`
- * (NULL: the compiler's pick); 0 when the forced one cannot run there. */
+ * ("auto": the compiler's pick); 0 when the forced one cannot run there. */
 static cycles_t step_with(const struct graph *g, const struct machine *m,
 			  const char *kernel, int32_t w, int32_t h,
 			  int *picked)
@@ -42,7 +42,8 @@ static cycles_t step_with(const struct graph *g, const struct machine *m,
 	plan_summarise(&p, m);
 	cycles_t t = 0;
 	*picked = s->kernel;
-	int want = kernel ? kern_from_name(kernel) : s->kernel;
+	int want = kern_from_name(kernel) >= 0 ? kern_from_name(kernel)
+						  : s->kernel;
 	if (s->kernel == want && s->sram.total <= m->pe.sram_bytes) {
 		struct stats st;
 		CU_ASSERT_EQUAL(tp_run(&p, m, ENGINE_TRAIN, 0, 0, &st), 0);
@@ -96,7 +97,7 @@ static void test_pick_simulated(void)
 			if (!fastest || t < fastest)
 				fastest = t;
 		}
-		cycles_t mine = step_with(&g, &m, NULL, shapes[i].w,
+		cycles_t mine = step_with(&g, &m, "auto", shapes[i].w,
 					  shapes[i].h, &picked);
 		printf("\n    %lldx%lldx%lld on %dx%d: %d kernels run, "
 		       "fastest %llu, pick %s %llu",
