@@ -4,58 +4,43 @@
  * (fabric, ref, ...) as a function `static int validate_<what>(argc, argv)`
  * where argv[0] is the subject name, and a row in `subjects`.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "gpu/gpu.h"
 #include "gpu/gpu_validate.h"
 #include "ground/util.h"
 
-static const char gpu_help[] =
-	"usage: wafersim validate gpu [FILE.jsonl] [--gpu NAME|FILE]\n"
-	"                             [--graphs FILE.jsonl]\n\n"
+static const char *const validate_gpu_options[] = {"gpu", "graphs", "quiet",
+						   NULL};
+
+static const struct cli_command validate_gpu_cmd = {
+	"validate gpu", "[FILE.jsonl] [options]",
 	"Predicts every row of a measurement file (the format of\n"
 	"models/measured/h100/train.jsonl, written by tools/measure_gpu.py)\n"
 	"and prints predicted against measured training time, inference time\n"
 	"and training energy, each row's error, and the median and worst.\n"
-	"Rows naming networks that are not in the zoo are listed, not hidden.\n\n"
-	"  FILE.jsonl        measurements (default: the project's H100 file,\n"
-	"                    models/measured/h100/train.jsonl, checked against\n"
-	"                    --gpu h100 together with its graphs.jsonl)\n"
-	"  --gpu NAME|FILE   the GPU the file was measured on (default h100)\n"
-	"  --graphs FILE     captured-graph measurements (graphs.jsonl format)\n"
-	"  --quiet           print only the summary lines\n"
-	"\nexit status 0 when every row could be compared, 1 otherwise.\n";
+	"Rows naming networks that are not in the zoo are listed, not hidden.\n"
+	"Without FILE: the project's H100 file, models/measured/h100/\n"
+	"train.jsonl, with its graphs.jsonl, checked against --gpu h100.",
+	validate_gpu_options,
+	"exit status 0 when every row could be compared, 1 otherwise.\n", 0,
+	1};
 
 static int validate_gpu(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"gpu", required_argument, NULL, 'g'},
-		{"graphs", required_argument, NULL, 'G'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
-	const char *gpu_name = "h100", *graphs = NULL;
+	struct cli_opts o;
+	cli_opts_init(&o);
+	int pr = cli_parse(&validate_gpu_cmd, argc, argv, &o);
+	if (pr != CLI_GO)
+		return cli_parse_exit(pr);
+	const char *gpu_name = o.gpu, *graphs = o.graphs;
 	char *def_train = NULL, *def_graphs = NULL;
-	int c, quiet = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'g': gpu_name = optarg; break;
-		case 'G': graphs = optarg; break;
-		case 'q': quiet = 1; break;
-		case 'h': fputs(gpu_help, stdout); return EXIT_OK;
-		default: return cli_usage_error("validate gpu", "bad option");
-		}
-	}
-	if (argc - optind > 1)
-		return cli_usage_error("validate gpu", "expected at most one "
-				       "measurement file");
-	const char *train = optind < argc ? argv[optind] : NULL;
+	int quiet = o.quiet_rows;
+	const char *train = o.n_args ? o.args[0] : NULL;
 	if (!train) {
 		char *home = ws_data_dir();
 		def_train = xasprintf("%s/models/measured/h100/train.jsonl", home);
