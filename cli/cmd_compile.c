@@ -12,7 +12,7 @@
 #include "compiler/dot.h"
 #include "compiler/graph.h"
 #include "ground/util.h"
-#include "ground/json.h"
+#include "ground/json_io.h"
 
 static const char *const compile_options[] = {
 	"batch", "optimizer", "json", "dot", "list", NULL};
@@ -47,84 +47,98 @@ static int64_t layer_train_flops(const struct layer *l)
 	return s;
 }
 
+static const char *const pass_key[PASS_COUNT] = {"fwd", "bwd_data",
+						  "bwd_weight", "update"};
+
+static void set_flops(json_t *o, const int64_t *mat, const int64_t *ew)
+{
+	for (int p = 0; p < PASS_COUNT; p++) {
+		char k[40];
+		snprintf(k, sizeof(k), "mat_flops_%s", pass_key[p]);
+		ws_json_set_int(o, k, mat[p]);
+		snprintf(k, sizeof(k), "ew_flops_%s", pass_key[p]);
+		ws_json_set_int(o, k, ew[p]);
+	}
+}
+
+static json_t *layer_json(const struct graph *g, int i)
+{
+	const struct layer *l = &g->layers[i];
+	const struct tensor *t = &g->tensors[l->out[0]];
+	json_t *o = ws_json_obj();
+	ws_json_set_str(o, "name", l->name);
+	ws_json_set_str(o, "op", op_name(l->op));
+	ws_json_set(o, "shape", ws_json_ints(t->dims, (size_t)t->rank));
+	json_t *in = ws_json_arr();
+	for (int k = 0; k < l->n_in; k++)
+		ws_json_push(in, ws_json_str(g->tensors[l->in[k]].name));
+	ws_json_set(o, "inputs", in);
+	ws_json_set_int(o, "params", l->cost.params);
+	ws_json_set(o, "shares",
+		    l->param_owner != i
+			    ? ws_json_str(g->layers[l->param_owner].name)
+			    : json_null());
+	set_flops(o, l->cost.mat_flops, l->cost.ew_flops);
+	ws_json_set_int(o, "weight_bytes", l->cost.weight_bytes);
+	ws_json_set_int(o, "act_in_bytes", l->cost.act_in_bytes);
+	ws_json_set_int(o, "act_out_bytes", l->cost.act_out_bytes);
+	ws_json_set_int(o, "saved_bytes", l->cost.saved_bytes);
+	ws_json_set_int(o, "opt_state_bytes", l->cost.opt_state_bytes);
+	return o;
+}
+
+static json_t *totals_json(const struct graph *g, const struct cost_totals *t,
+			   int64_t batch)
+{
+	json_t *o = ws_json_obj();
+	ws_json_set_int(o, "layers", g->n_layers);
+	ws_json_set_int(o, "params", t->params);
+	ws_json_set_int(o, "buffers", t->buffers);
+	set_flops(o, t->mat_flops, t->ew_flops);
+	ws_json_set_int(o, "weight_bytes", t->weight_bytes);
+	ws_json_set_int(o, "grad_bytes", t->grad_bytes);
+	ws_json_set_int(o, "opt_state_bytes", t->opt_state_bytes);
+	ws_json_set_int(o, "saved_bytes", t->saved_bytes);
+	ws_json_set_int(o, "act_in_bytes", t->act_in_bytes);
+	ws_json_set_int(o, "act_out_bytes", t->act_out_bytes);
+	ws_json_set_int(o, "input_bytes", t->input_bytes);
+	ws_json_set_int(o, "output_bytes", t->output_bytes);
+	ws_json_set_int(o, "infer_flops_per_sample",
+			cost_infer_flops_per_sample(t));
+	ws_json_set_int(o, "infer_mat_flops_per_sample",
+			cost_infer_mat_flops_per_sample(t));
+	ws_json_set_int(o, "train_flops_per_sample",
+			cost_train_flops_per_sample(t));
+	ws_json_set_int(o, "train_mat_flops_per_sample",
+			cost_train_mat_flops_per_sample(t));
+	ws_json_set_int(o, "infer_flops_per_batch",
+			cost_infer_flops_per_batch(t, batch));
+	ws_json_set_int(o, "infer_mat_flops_per_batch",
+			cost_infer_mat_flops_per_batch(t, batch));
+	ws_json_set_int(o, "train_flops_per_batch",
+			cost_train_flops_per_batch(t, batch));
+	ws_json_set_int(o, "train_mat_flops_per_batch",
+			cost_train_mat_flops_per_batch(t, batch));
+	ws_json_set_int(o, "train_memory_bytes",
+			cost_train_memory_bytes(t, batch));
+	return o;
+}
+
 static void print_json(const struct graph *g, const struct cost_totals *t,
 		       int64_t batch)
 {
-	static const char *const pass[PASS_COUNT] = {"fwd", "bwd_data",
-						     "bwd_weight", "update"};
-	printf("{\"name\": ");
-	json_write_str(stdout, g->name);
-	printf(", \"source\": ");
-	json_write_str(stdout, g->source);
-	printf(", \"batch\": %" PRId64 ", \"optimizer\": \"%s\", "
-	       "\"param_dtype\": \"%s\",\n \"layers\": [\n",
-	       batch, optimizer_name(t->opt), dtype_name(g->param_dtype));
-	for (int i = 0; i < g->n_layers; i++) {
-		const struct layer *l = &g->layers[i];
-		const struct tensor *o = &g->tensors[l->out[0]];
-		printf("  {\"name\": ");
-		json_write_str(stdout, l->name);
-		printf(", \"op\": \"%s\", \"shape\": [", op_name(l->op));
-		for (int k = 0; k < o->rank; k++)
-			printf("%s%" PRId64, k ? ", " : "", o->dims[k]);
-		printf("], \"inputs\": [");
-		for (int k = 0; k < l->n_in; k++) {
-			printf("%s", k ? ", " : "");
-			json_write_str(stdout, g->tensors[l->in[k]].name);
-		}
-		printf("], \"params\": %" PRId64 ", \"shares\": ",
-		       l->cost.params);
-		if (l->param_owner != i)
-			json_write_str(stdout, g->layers[l->param_owner].name);
-		else
-			printf("null");
-		for (int p = 0; p < PASS_COUNT; p++)
-			printf(", \"mat_flops_%s\": %" PRId64
-			       ", \"ew_flops_%s\": %" PRId64,
-			       pass[p], l->cost.mat_flops[p], pass[p],
-			       l->cost.ew_flops[p]);
-		printf(", \"weight_bytes\": %" PRId64
-		       ", \"act_in_bytes\": %" PRId64
-		       ", \"act_out_bytes\": %" PRId64
-		       ", \"saved_bytes\": %" PRId64
-		       ", \"opt_state_bytes\": %" PRId64 "}%s\n",
-		       l->cost.weight_bytes, l->cost.act_in_bytes,
-		       l->cost.act_out_bytes, l->cost.saved_bytes,
-		       l->cost.opt_state_bytes, i + 1 < g->n_layers ? "," : "");
-	}
-	printf(" ],\n \"totals\": {\"layers\": %d, \"params\": %" PRId64
-	       ", \"buffers\": %" PRId64,
-	       g->n_layers, t->params, t->buffers);
-	for (int p = 0; p < PASS_COUNT; p++)
-		printf(", \"mat_flops_%s\": %" PRId64
-		       ", \"ew_flops_%s\": %" PRId64,
-		       pass[p], t->mat_flops[p], pass[p], t->ew_flops[p]);
-	printf(",\n  \"weight_bytes\": %" PRId64 ", \"grad_bytes\": %" PRId64
-	       ", \"opt_state_bytes\": %" PRId64 ", \"saved_bytes\": %" PRId64
-	       ", \"act_in_bytes\": %" PRId64 ", \"act_out_bytes\": %" PRId64
-	       ", \"input_bytes\": %" PRId64 ", \"output_bytes\": %" PRId64
-	       ",\n",
-	       t->weight_bytes, t->grad_bytes, t->opt_state_bytes,
-	       t->saved_bytes, t->act_in_bytes, t->act_out_bytes,
-	       t->input_bytes, t->output_bytes);
-	printf("  \"infer_flops_per_sample\": %" PRId64
-	       ", \"infer_mat_flops_per_sample\": %" PRId64
-	       ", \"train_flops_per_sample\": %" PRId64
-	       ", \"train_mat_flops_per_sample\": %" PRId64 ",\n",
-	       cost_infer_flops_per_sample(t),
-	       cost_infer_mat_flops_per_sample(t),
-	       cost_train_flops_per_sample(t),
-	       cost_train_mat_flops_per_sample(t));
-	printf("  \"infer_flops_per_batch\": %" PRId64
-	       ", \"infer_mat_flops_per_batch\": %" PRId64
-	       ", \"train_flops_per_batch\": %" PRId64
-	       ", \"train_mat_flops_per_batch\": %" PRId64
-	       ", \"train_memory_bytes\": %" PRId64 "}}\n",
-	       cost_infer_flops_per_batch(t, batch),
-	       cost_infer_mat_flops_per_batch(t, batch),
-	       cost_train_flops_per_batch(t, batch),
-	       cost_train_mat_flops_per_batch(t, batch),
-	       cost_train_memory_bytes(t, batch));
+	json_t *o = ws_json_obj();
+	ws_json_set_str(o, "name", g->name);
+	ws_json_set_str(o, "source", g->source);
+	ws_json_set_int(o, "batch", batch);
+	ws_json_set_str(o, "optimizer", optimizer_name(t->opt));
+	ws_json_set_str(o, "param_dtype", dtype_name(g->param_dtype));
+	json_t *a = ws_json_arr();
+	for (int i = 0; i < g->n_layers; i++)
+		ws_json_push(a, layer_json(g, i));
+	ws_json_set(o, "layers", a);
+	ws_json_set(o, "totals", totals_json(g, t, batch));
+	ws_json_write(stdout, o, WS_JSON_INDENT);
 }
 
 /* 12345678 -> "12.35 M" style, 4 significant digits. */

@@ -13,6 +13,7 @@
 #include "fabric/traffic.h"
 #include "machine/machine.h"
 #include "sim/sc_ref.h"
+#include "ground/json_io.h"
 #include "ground/util.h"
 
 static const char *const fabric_options[] = {
@@ -85,32 +86,35 @@ static void print_text(const char *machine, const struct traffic_config *c,
 	       (unsigned long long)r->counters.buffered);
 }
 
-static void print_json_obj(FILE *f, const struct traffic_config *c,
-			   const struct traffic_result *r, double bound)
+static json_t *point_json(const struct traffic_config *c,
+			  const struct traffic_result *r, double bound)
 {
-	fprintf(f,
-		"{\"pattern\": \"%s\", \"width\": %d, \"height\": %d, "
-		"\"rate\": %.17g, \"packet_wavelets\": %lld, \"seed\": %llu, "
-		"\"offered\": %.17g, \"accepted\": %.17g, "
-		"\"avg_packet_latency\": %.17g, \"avg_network_latency\": %.17g, "
-		"\"max_packet_latency\": %.17g, \"zero_load_latency\": %.17g, "
-		"\"avg_hops\": %.17g, \"packets_measured\": %lld, "
-		"\"packets_done\": %lld, \"packets_refused\": %llu, "
-		"\"bound\": %.17g, \"saturated\": %s, \"cycles\": %llu, "
-		"\"wall_s\": %.6f, \"node_cycles_per_s\": %.6g, "
-		"\"memory_bytes\": %zu, \"wavelets_in\": %llu, "
-		"\"wavelets_out\": %llu}",
-		traffic_pattern_name(c->pattern), (int)c->width, (int)c->height,
-		c->rate, (long long)c->packet_wavelets,
-		(unsigned long long)c->seed, r->offered, r->accepted,
-		r->avg_packet_latency, r->avg_network_latency,
-		r->max_packet_latency, r->zero_load_latency, r->avg_hops,
-		(long long)r->packets_measured, (long long)r->packets_done,
-		(unsigned long long)r->packets_refused, bound,
-		r->saturated ? "true" : "false", (unsigned long long)r->cycles,
-		r->wall_s, r->node_cycles_per_s, r->bytes,
-		(unsigned long long)r->counters.in,
-		(unsigned long long)r->counters.out);
+	json_t *o = ws_json_obj();
+	ws_json_set_str(o, "pattern", traffic_pattern_name(c->pattern));
+	ws_json_set_int(o, "width", c->width);
+	ws_json_set_int(o, "height", c->height);
+	ws_json_set_real(o, "rate", c->rate);
+	ws_json_set_int(o, "packet_wavelets", c->packet_wavelets);
+	ws_json_set_int(o, "seed", (int64_t)c->seed);
+	ws_json_set_real(o, "offered", r->offered);
+	ws_json_set_real(o, "accepted", r->accepted);
+	ws_json_set_real(o, "avg_packet_latency", r->avg_packet_latency);
+	ws_json_set_real(o, "avg_network_latency", r->avg_network_latency);
+	ws_json_set_real(o, "max_packet_latency", r->max_packet_latency);
+	ws_json_set_real(o, "zero_load_latency", r->zero_load_latency);
+	ws_json_set_real(o, "avg_hops", r->avg_hops);
+	ws_json_set_int(o, "packets_measured", r->packets_measured);
+	ws_json_set_int(o, "packets_done", r->packets_done);
+	ws_json_set_int(o, "packets_refused", (int64_t)r->packets_refused);
+	ws_json_set_real(o, "bound", bound);
+	ws_json_set(o, "saturated", json_boolean(r->saturated));
+	ws_json_set_int(o, "cycles", (int64_t)r->cycles);
+	ws_json_set_real(o, "wall_s", r->wall_s);
+	ws_json_set_real(o, "node_cycles_per_s", r->node_cycles_per_s);
+	ws_json_set_int(o, "memory_bytes", (int64_t)r->bytes);
+	ws_json_set_int(o, "wavelets_in", (int64_t)r->counters.in);
+	ws_json_set_int(o, "wavelets_out", (int64_t)r->counters.out);
+	return o;
 }
 
 /* The PNG through gnuplot: written to the outfile's temporary name, then
@@ -206,15 +210,16 @@ static int do_sweep(const char *machine, const struct traffic_config *c,
 	}
 	int plot_rc = rc ? rc : plot_png(csv, png, c, bound, d);
 	if (json) {
-		printf("{\"machine\": \"%s\", \"bound\": %.17g, \"points\": [",
-		       machine, bound);
+		json_t *j = ws_json_obj(), *a = ws_json_arr();
+		ws_json_set_str(j, "machine", machine);
+		ws_json_set_real(j, "bound", bound);
 		for (size_t i = 0; i < n; i++) {
 			struct traffic_config t = *c;
 			t.rate = rates[i];
-			printf(i ? ",\n  " : "\n  ");
-			print_json_obj(stdout, &t, &pts[i], bound);
+			ws_json_push(a, point_json(&t, &pts[i], bound));
 		}
-		printf("]}\n");
+		ws_json_set(j, "points", a);
+		ws_json_write(stdout, j, WS_JSON_INDENT);
 	} else {
 		printf("fabric sweep: machine %s, mesh %dx%d, pattern %s, bound "
 		       "%.5f wavelets/cycle/node\n",
@@ -330,12 +335,16 @@ static int fabric_saturation(const struct traffic_config *c, int json,
 	int rc = traffic_saturation(c, 0.02, &s, d);
 	if (rc)
 		return rc;
-	if (json)
-		printf("{\"pattern\": \"%s\", \"width\": %d, \"height\": %d, "
-		       "\"saturation_rate\": %.17g, \"bound\": %.17g}\n",
-		       traffic_pattern_name(c->pattern), (int)c->width,
-		       (int)c->height, s, bound);
-	else
+	if (json) {
+		json_t *j = ws_json_obj();
+		ws_json_set_str(j, "pattern", traffic_pattern_name(c->pattern));
+		ws_json_set_int(j, "width", c->width);
+		ws_json_set_int(j, "height", c->height);
+		ws_json_set_real(j, "saturation_rate", s);
+		ws_json_set_real(j, "bound", bound);
+		ws_json_write(stdout, j, WS_JSON_INDENT);
+		return 0;
+	}
 		printf("fabric: %s on %dx%d saturates at %.5f "
 		       "wavelets/cycle/node, bound %.5f (ratio %.3f)\n",
 		       traffic_pattern_name(c->pattern), (int)c->width,
@@ -358,8 +367,8 @@ static int fabric_point(const struct machine *m,
 		       sco->vcd_path ? ", waveform " : "",
 		       sco->vcd_path ? sco->vcd_path : "");
 	if (json) {
-		print_json_obj(stdout, c, &r, traffic_bound(c));
-		printf("\n");
+		ws_json_write(stdout, point_json(c, &r, traffic_bound(c)),
+			      WS_JSON_INDENT);
 	} else {
 		print_text(m->name, c, &r, traffic_bound(c));
 	}

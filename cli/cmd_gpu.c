@@ -11,7 +11,7 @@
 #include "gpu/gpu.h"
 #include "gpu/gpu_validate.h"
 #include "ground/util.h"
-#include "ground/json.h"
+#include "ground/json_io.h"
 
 static const char *const gpu_options[] = {
 	"gpu", "gpus", "batch", "precision", "style", "optimizer", "json",
@@ -65,86 +65,81 @@ static const char *opt_name(enum optimizer o)
 	return o == OPT_SGD ? "sgd" : o == OPT_ADAM ? "adam" : "momentum";
 }
 
-static void print_pass_json(FILE *f, const char *name,
-			    const struct gpu_pass_result *p)
+static json_t *pass_json(const struct gpu_pass_result *p)
 {
-	fprintf(f, "  \"%s\": {\"seconds\": ", name);
-	json_write_num(f, p->seconds);
-	fputs(", \"energy_j\": ", f);
-	json_write_num(f, p->energy_j);
-	fputs(", \"avg_power_w\": ", f);
-	json_write_num(f, p->avg_power_w);
-	fputs(", \"device_busy_s\": ", f);
-	json_write_num(f, p->device_busy_s);
-	fputs(", \"host_s\": ", f);
-	json_write_num(f, p->host_s);
-	fprintf(f, ", \"kernels\": %d, \"bound\": \"%s\"", p->kernels,
-		gpu_bound_name(p->bound));
+	json_t *o = ws_json_obj();
+	ws_json_set_real(o, "seconds", p->seconds);
+	ws_json_set_real(o, "energy_j", p->energy_j);
+	ws_json_set_real(o, "avg_power_w", p->avg_power_w);
+	ws_json_set_real(o, "device_busy_s", p->device_busy_s);
+	ws_json_set_real(o, "host_s", p->host_s);
+	ws_json_set_int(o, "kernels", p->kernels);
+	ws_json_set_str(o, "bound", gpu_bound_name(p->bound));
 	for (int b = 0; b < GPU_BOUND_COUNT; b++) {
-		fprintf(f, ", \"%s_s\": ", gpu_bound_name(b));
-		json_write_num(f, p->by_bound_s[b]);
+		char k[48];
+		snprintf(k, sizeof(k), "%s_s", gpu_bound_name(b));
+		ws_json_set_real(o, k, p->by_bound_s[b]);
 	}
-	fputs("}", f);
+	return o;
+}
+
+static json_t *dp_json(const struct gpu_result *r)
+{
+	json_t *o = ws_json_obj();
+	ws_json_set_real(o, "allreduce_s", r->allreduce_s);
+	ws_json_set_real(o, "exposed_comm_s", r->exposed_comm_s);
+	ws_json_set_int(o, "buckets", r->buckets);
+	ws_json_set_real(o, "comm_tail_s", r->comm_tail_s);
+	ws_json_set_real(o, "ddp_copy_s", r->ddp_copy_s);
+	ws_json_set_real(o, "contention_s", r->contention_s);
+	ws_json_set_real(o, "scaling_efficiency", r->scaling_efficiency);
+	ws_json_set_real(o, "samples_per_s", r->samples_per_s);
+	ws_json_set_real(o, "cluster_energy_j", r->cluster_energy_j);
+	return o;
+}
+
+static json_t *layers_json(const struct graph *gr, const struct gpu_result *r)
+{
+	static const char *const pn[] = {"fwd_s", "bwd_data_s", "bwd_weight_s",
+					 "update_s"};
+	json_t *a = ws_json_arr();
+	for (int l = 0; l < r->n_layers; l++) {
+		const struct gpu_layer_result *L = &r->layers[l];
+		if (!L->kernels_train && !L->kernels_infer)
+			continue;
+		json_t *o = ws_json_obj();
+		ws_json_set_str(o, "name", gr->layers[l].name);
+		ws_json_set_str(o, "op", op_name(gr->layers[l].op));
+		for (int p = 0; p < PASS_COUNT; p++)
+			ws_json_set_real(o, pn[p], L->train_s[p]);
+		ws_json_set_real(o, "infer_s", L->infer_s);
+		ws_json_set_int(o, "kernels_train", L->kernels_train);
+		ws_json_set_str(o, "bound", gpu_bound_name(L->bound));
+		ws_json_push(a, o);
+	}
+	return a;
 }
 
 static void print_json(FILE *f, const struct gpu_spec *g,
 		       const struct graph *gr, const struct gpu_run_opts *o,
 		       const struct gpu_result *r)
 {
-	fputs("{\n  \"network\": ", f);
-	json_write_str(f, gr->name ? gr->name : "?");
-	fputs(", \"gpu\": ", f);
-	json_write_str(f, g->name);
-	fprintf(f, ", \"gpus\": %d, \"batch\": %lld, \"dtype\": \"%s\", "
-		   "\"style\": \"%s\", \"optimizer\": \"%s\", \"params\": %lld,\n",
-		o->n_gpus, (long long)r->batch, dtype_name(o->dtype),
-		gpu_style_name(o->style), opt_name(o->optimizer),
-		(long long)r->params);
-	print_pass_json(f, "train", &r->train);
-	fputs(",\n", f);
-	print_pass_json(f, "infer", &r->infer);
-	fputs(",\n  \"train_memory_bytes\": ", f);
-	json_write_num(f, r->train_memory_bytes);
-	fprintf(f, ", \"fits\": %s", r->fits ? "true" : "false");
-	fputs(",\n  \"data_parallel\": {\"allreduce_s\": ", f);
-	json_write_num(f, r->allreduce_s);
-	fputs(", \"exposed_comm_s\": ", f);
-	json_write_num(f, r->exposed_comm_s);
-	fprintf(f, ", \"buckets\": %d", r->buckets);
-	fputs(", \"comm_tail_s\": ", f);
-	json_write_num(f, r->comm_tail_s);
-	fputs(", \"ddp_copy_s\": ", f);
-	json_write_num(f, r->ddp_copy_s);
-	fputs(", \"contention_s\": ", f);
-	json_write_num(f, r->contention_s);
-	fputs(", \"scaling_efficiency\": ", f);
-	json_write_num(f, r->scaling_efficiency);
-	fputs(", \"samples_per_s\": ", f);
-	json_write_num(f, r->samples_per_s);
-	fputs(", \"cluster_energy_j\": ", f);
-	json_write_num(f, r->cluster_energy_j);
-	fputs("},\n  \"layers\": [", f);
-	int first = 1;
-	for (int l = 0; l < r->n_layers; l++) {
-		const struct gpu_layer_result *L = &r->layers[l];
-		if (!L->kernels_train && !L->kernels_infer)
-			continue;
-		fputs(first ? "\n    {\"name\": " : ",\n    {\"name\": ", f);
-		first = 0;
-		json_write_str(f, gr->layers[l].name);
-		fprintf(f, ", \"op\": \"%s\"", op_name(gr->layers[l].op));
-		static const char *const pn[] = {"fwd_s", "bwd_data_s",
-						 "bwd_weight_s", "update_s"};
-		for (int p = 0; p < PASS_COUNT; p++) {
-			fprintf(f, ", \"%s\": ", pn[p]);
-			json_write_num(f, L->train_s[p]);
-		}
-		fputs(", \"infer_s\": ", f);
-		json_write_num(f, L->infer_s);
-		fprintf(f, ", \"kernels_train\": %d, \"bound\": \"%s\"}",
-			L->kernels_train, gpu_bound_name(L->bound));
-	}
-	fputs("\n  ]\n}\n", f);
+	json_t *j = ws_json_obj();
+	ws_json_set_str(j, "network", gr->name ? gr->name : "?");
+	ws_json_set_str(j, "gpu", g->name);
+	ws_json_set_int(j, "gpus", o->n_gpus);
+	ws_json_set_int(j, "batch", r->batch);
+	ws_json_set_str(j, "dtype", dtype_name(o->dtype));
+	ws_json_set_str(j, "style", gpu_style_name(o->style));
+	ws_json_set_str(j, "optimizer", opt_name(o->optimizer));
+	ws_json_set_int(j, "params", r->params);
+	ws_json_set(j, "train", pass_json(&r->train));
+	ws_json_set(j, "infer", pass_json(&r->infer));
+	ws_json_set_real(j, "train_memory_bytes", (double)r->train_memory_bytes);
+	ws_json_set(j, "fits", json_boolean(r->fits));
+	ws_json_set(j, "data_parallel", dp_json(r));
+	ws_json_set(j, "layers", layers_json(gr, r));
+	ws_json_write(f, j, WS_JSON_INDENT);
 }
 
 static void pct_bounds(FILE *f, const struct gpu_pass_result *p)

@@ -13,6 +13,7 @@
 #include "gpu/gpu.h"
 #include "gpu/gpu_validate.h"
 #include "ground/util.h"
+#include "sim/wafer_val.h"
 
 static const char *const validate_gpu_options[] = {"gpu", "graphs", "quiet",
 						   NULL};
@@ -75,6 +76,56 @@ static int validate_gpu(int argc, char **argv)
 	return ex;
 }
 
+static const char *const validate_wafer_options[] = {"machine", "quiet",
+						     NULL};
+
+static const struct cli_command validate_wafer_cmd = {
+	"validate wafer", "[FILE.csv] [options]",
+	"Predicts every row of a wafer measurement file and prints measured\n"
+	"against predicted, each row's error, the median and the worst.\n"
+	"The header line says what the rows are (sim/wafer_val.h):\n"
+	"  kernel,P,M,K,N,group_num,Mt,Kt,Nt,mean_cycles   kernels on P x P\n"
+	"  network,machine,wafers,mode,dtype,batch,samples_per_s,source_id\n"
+	"Rows that cannot be simulated are listed, not hidden.  Kernel rows\n"
+	"run on --machine.  Without FILE: the project's WSE-3 kernels,\n"
+	"models/measured/wse3/kernels.csv, on the machine they were measured\n"
+	"on, wse3 (unless --machine says otherwise).",
+	validate_wafer_options,
+	"exit status 0 when every row could be compared, 1 otherwise.\n", 0,
+	1};
+
+static int validate_wafer(int argc, char **argv)
+{
+	struct cli_opts co;
+	cli_opts_init(&co);
+	int pr = cli_parse(&validate_wafer_cmd, argc, argv, &co);
+	if (pr != CLI_GO)
+		return cli_parse_exit(pr);
+	struct wval_opts o = {.machine = co.machine};
+	int quiet = co.quiet_rows;
+	char *def = NULL;
+	const char *file = co.n_args ? co.args[0] : NULL;
+	if (!file && !cli_given(&co, "machine"))
+		o.machine = "wse3"; /* the project's file was measured there */
+	if (!file) {
+		char *home = ws_data_dir();
+		def = xasprintf("%s/models/measured/wse3/kernels.csv", home);
+		free(home);
+		file = def;
+	}
+	struct diag d;
+	diag_init(&d);
+	struct wval v;
+	int rc = wval_file(file, &o, &v, &d);
+	if (!rc)
+		wval_print(&v, stdout, !quiet);
+	int ex = rc ? cli_fail(&d, rc) : v.n_skipped ? EXIT_INPUT : EXIT_OK;
+	wval_release(&v);
+	diag_release(&d);
+	free(def);
+	return ex;
+}
+
 /* Subjects of `wafersim validate`: add a row for yours. */
 static const struct subject {
 	const char *name;
@@ -83,6 +134,8 @@ static const struct subject {
 } subjects[] = {
 	{"gpu", validate_gpu,
 	 "GPU baseline against measured GPU time and energy"},
+	{"wafer", validate_wafer,
+	 "wafer model against measured wafer kernels and networks"},
 };
 
 static void usage(FILE *out)

@@ -163,7 +163,7 @@ static const struct cli_opt vocabulary[] = {
 	 "pattern",
 	 "uniform, transpose, bitcomp, tornado, hotspot or neighbor", NULL,
 	 NULL},
-	{"rate", 0, CLI_REAL, F(rate), 0, 1, NULL, "0.1", NULL, "R", "rate",
+	{"rate", 0, CLI_REAL, F(rate), -BIG, BIG, NULL, "0.1", NULL, "R", "rate",
 	 "offered wavelets per cycle per PE", NULL, NULL},
 	{"packet-wavelets", 0, CLI_INT, F(packet_wavelets), 1, 1000000, NULL,
 	 "1", NULL, "N", "packet-wavelets", "wavelets per packet", NULL, NULL},
@@ -176,7 +176,7 @@ static const struct cli_opt vocabulary[] = {
 	 "at most C cycles to deliver the measured packets, else the run is "
 	 "'saturated'",
 	 NULL, NULL},
-	{"hotspot-fraction", 0, CLI_REAL, F(hotspot_fraction), 0, 1, NULL,
+	{"hotspot-fraction", 0, CLI_REAL, F(hotspot_fraction), -BIG, BIG, NULL,
 	 "0.1", NULL, "F", "hotspot-fraction",
 	 "share of the traffic sent to the centre PE", NULL, NULL},
 	{"sweep", 0, CLI_FLAG, F(sweep), 0, 0, NULL, NULL, NULL, NULL,

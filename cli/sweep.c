@@ -15,6 +15,7 @@
 #include "sim/report.h"
 #include "sim/stats.h"
 #include "cli/sweep.h"
+#include "ground/json_io.h"
 #include "ground/util.h"
 
 /* Annealing in a sweep is never stopped by the clock (see sweep.h); the
@@ -606,76 +607,52 @@ void sweep_write_summary(const struct sweep *sw,
 	}
 }
 
-static void json_str(FILE *out, const char *v)
-{
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
-	fputc('"', out);
-}
-
-static void json_point(FILE *out, const struct sweep *sw,
-		       const struct sweep_result *r)
+static json_t *point_json(const struct sweep *sw,
+			  const struct sweep_result *r)
 {
 	const struct sweep_spec *s = &sw->spec;
-	char b[32];
-	fprintf(out, "{\"index\": %lld, \"net\": ", (long long)r->index);
-	json_str(out, s->nets[r->net]);
-	fputs(", \"machine\": ", out);
-	json_str(out, s->machines[r->machine]);
-	fputs(", \"strategy\": ", out);
-	json_str(out, s->strategies[r->strategy]);
-	fprintf(out, ", \"batch\": %lld, \"dtype\": \"%s\", \"ok\": %s",
-		(long long)r->batch_samples,
-		plan_prec_name(s->dtypes[r->dtype]), r->ok ? "true" : "false");
+	json_t *o = ws_json_obj();
+	ws_json_set_int(o, "index", r->index);
+	ws_json_set_str(o, "net", s->nets[r->net]);
+	ws_json_set_str(o, "machine", s->machines[r->machine]);
+	ws_json_set_str(o, "strategy", s->strategies[r->strategy]);
+	ws_json_set_int(o, "batch", r->batch_samples);
+	ws_json_set_str(o, "dtype", plan_prec_name(s->dtypes[r->dtype]));
+	ws_json_set(o, "ok", json_boolean(r->ok));
 	if (!r->ok) {
-		fputs(", \"error\": ", out);
-		json_str(out, r->error);
-		fputc('}', out);
-		return;
+		ws_json_set_str(o, "error", r->error);
+		return o;
 	}
-	fprintf(out, ", \"mode\": \"%s\"", r->mode);
-	fprintf(out, ", \"step_s\": %s", fmt_double_exact(b, r->step_s));
-	fprintf(out, ", \"samples_per_s\": %s",
-		fmt_double_exact(b, r->samples_per_s));
-	fprintf(out, ", \"step_j\": %s", fmt_double_exact(b, r->step_j));
-	fprintf(out, ", \"power_w\": %s", fmt_double_exact(b, r->power_w));
-	fprintf(out, ", \"limit\": \"%s\", \"bottleneck\": ", r->limit);
-	json_str(out, r->bottleneck);
-	fprintf(out, ", \"pes_used\": %lld, \"pes_total\": %lld",
-		(long long)r->pes_used, (long long)r->pes_total);
+	ws_json_set_str(o, "mode", r->mode);
+	ws_json_set_real(o, "step_s", r->step_s);
+	ws_json_set_real(o, "samples_per_s", r->samples_per_s);
+	ws_json_set_real(o, "step_j", r->step_j);
+	ws_json_set_real(o, "power_w", r->power_w);
+	ws_json_set_str(o, "limit", r->limit);
+	ws_json_set_str(o, "bottleneck", r->bottleneck);
+	ws_json_set_int(o, "pes_used", r->pes_used);
+	ws_json_set_int(o, "pes_total", r->pes_total);
 	if (r->gpu) {
-		fprintf(out, ", \"gpu_step_s\": %s",
-			fmt_double_exact(b, r->gpu_step_s));
-		fprintf(out, ", \"speedup\": %s",
-			fmt_double_exact(b, r->speedup));
+		ws_json_set_real(o, "gpu_step_s", r->gpu_step_s);
+		ws_json_set_real(o, "speedup", r->speedup);
 	}
-	fputc('}', out);
+	return o;
 }
 
 void sweep_write_json(const struct sweep *sw, const struct sweep_result *res,
 		      FILE *out)
 {
-	fputs("{\"points\": [", out);
-	for (int64_t i = 0; i < sw->n_points; i++) {
-		fputs(i ? ",\n  " : "\n  ", out);
-		json_point(out, sw, &res[i]);
-	}
-	fputs("\n], \"best\": [", out);
-	int n = 0;
+	json_t *o = ws_json_obj(), *a = ws_json_arr(), *best = ws_json_arr();
+	for (int64_t i = 0; i < sw->n_points; i++)
+		ws_json_push(a, point_json(sw, &res[i]));
+	ws_json_set(o, "points", a);
 	for (int64_t k = 0; k < n_groups(sw); k++) {
 		int64_t first = group_first(sw, k);
 		int failed;
 		int64_t b = group_best(sw, res, first, &failed);
-		if (b < 0)
-			continue;
-		fprintf(out, "%s%lld", n++ ? ", " : "", (long long)b);
+		if (b >= 0)
+			ws_json_push(best, ws_json_int(b));
 	}
-	fputs("]}\n", out);
+	ws_json_set(o, "best", best);
+	ws_json_write(out, o, WS_JSON_INDENT);
 }

@@ -1,9 +1,9 @@
 /*
  * cost.c: FLOPs, bytes and memory per layer and pass (conventions: cost.h).
  *
- * Elementwise FLOPs per element are estimates of what a straightforward
- * kernel does (a relu is one compare, a sigmoid exp+add+div+neg, a norm a
- * few passes of adds and multiplies); matrix FLOPs are exact.
+ * Each layer gets the part every op shares here (activation bytes,
+ * parameters, optimizer state and update), then its op's cost rule from
+ * op_desc[] (op.c; the rules are in cost_rules.c).
  */
 #include "compiler/cost.h"
 
@@ -11,66 +11,24 @@
 
 #include "compiler/graph_int.h"
 
-static int64_t prod3(const int64_t *k, int n)
-{
-	int64_t p = 1;
-	for (int i = 0; i < n; i++)
-		p *= k[i];
-	return p;
-}
-
 static int64_t tbytes(const struct graph *g, int t)
 {
 	return tensor_elems(&g->tensors[t]) * dtype_bytes(g->tensors[t].dtype);
 }
 
-/* Elementwise FLOPs per output element: forward, backward to data. */
-static const struct {
-	enum op_kind op;
-	int64_t fwd, bwd;
-} ew_table[] = {
-	{OP_RELU, 1, 1},      {OP_SIGMOID, 4, 2},   {OP_TANH, 4, 2},
-	{OP_GELU, 8, 12},     {OP_SOFTMAX, 5, 4},   {OP_DROPOUT, 2, 1},
-	{OP_BATCHNORM, 7, 9}, {OP_LAYERNORM, 7, 9}, {OP_ADD, 1, 1},
-	{OP_SUB, 1, 1},	      {OP_MUL, 1, 2},	    {OP_DIV, 1, 3},
-};
-
-static void ew_rates(const struct layer *l, int64_t *f, int64_t *b)
-{
-	*f = *b = 0;
-	if (l->op == OP_EW_UNARY) {
-		*f = l->attrs.ew_flops_per_elem > 0 ? l->attrs.ew_flops_per_elem
-						    : 1;
-		*b = *f + 1;
-		return;
-	}
-	for (size_t i = 0; i < sizeof(ew_table) / sizeof(ew_table[0]); i++)
-		if (ew_table[i].op == l->op) {
-			*f = ew_table[i].fwd;
-			*b = ew_table[i].bwd;
-		}
-}
-
+/* The part of a layer's costs every op shares, then its op's rule. */
 static void cost_layer(struct graph *g, int id, enum optimizer opt)
 {
 	struct layer *l = &g->layers[id];
 	struct layer_cost *c = &l->cost;
-	const struct op_attrs *a = &l->attrs;
 	memset(c, 0, sizeof(*c));
-	const struct tensor *x = l->n_in ? &g->tensors[l->in[0]] : NULL;
-	const struct tensor *y = &g->tensors[l->out[0]];
-	int64_t din = x ? tensor_elems(x) : 0, dout = tensor_elems(y);
-	int grad = l->needs_input_grad;
-
 	for (int k = 0; k < l->n_in; k++)
 		c->act_in_bytes += tbytes(g, l->in[k]);
 	for (int o = 0; o < l->n_out; o++)
 		c->act_out_bytes += tbytes(g, l->out[o]);
 
 	if (l->param_owner == id)
-		c->params = shape_layer_params(g, l);
-	if (l->param_owner == id && l->op == OP_BATCHNORM && x && x->rank)
-		c->buffers = 2 * x->dims[0];
+		c->params = op_layer_params(g, l);
 	c->weight_bytes = c->params * dtype_bytes(g->param_dtype);
 	if (opt == OPT_MOMENTUM)
 		c->opt_state_bytes = 4 * c->params;
@@ -82,123 +40,8 @@ static void cost_layer(struct graph *g, int id, enum optimizer opt)
 	c->ew_flops[PASS_UPDATE] =
 		c->params * upd[(unsigned)opt < OPT_COUNT ? opt : OPT_SGD];
 
-	int64_t f = 0, b = 0;
-	switch (l->op) {
-	case OP_DENSE: {
-		int64_t k = x->rank ? x->dims[x->rank - 1] : 1;
-		int64_t m = k ? din / k : 0, mac = m * k * a->units;
-		c->mat_flops[PASS_FWD] = 2 * mac;
-		c->mat_flops[PASS_BWD_DATA] = grad ? 2 * mac : 0;
-		c->mat_flops[PASS_BWD_WEIGHT] = 2 * mac;
-		if (a->bias) {
-			c->ew_flops[PASS_FWD] = dout;
-			c->ew_flops[PASS_BWD_WEIGHT] = dout;
-		}
-		c->saved_bytes = tbytes(g, l->in[0]);
-		return;
-	}
-	case OP_CONV: {
-		int64_t cin = x->dims[0], gr = a->groups > 0 ? a->groups : 1;
-		int64_t mac = dout * (cin / gr) * prod3(a->kernel, a->spatial);
-		c->mat_flops[PASS_FWD] = 2 * mac;
-		c->mat_flops[PASS_BWD_DATA] = grad ? 2 * mac : 0;
-		c->mat_flops[PASS_BWD_WEIGHT] = 2 * mac;
-		if (a->bias) {
-			c->ew_flops[PASS_FWD] = dout;
-			c->ew_flops[PASS_BWD_WEIGHT] = dout;
-		}
-		c->saved_bytes = tbytes(g, l->in[0]);
-		return;
-	}
-	case OP_MATMUL: {
-		int64_t k = x->dims[x->rank - 1], mac = dout * k;
-		c->mat_flops[PASS_FWD] = 2 * mac;
-		for (int i = 0; i < 2; i++)
-			if (g->tensors[l->in[i]].requires_grad)
-				c->mat_flops[PASS_BWD_DATA] += 2 * mac;
-		c->saved_bytes = tbytes(g, l->in[0]) + tbytes(g, l->in[1]);
-		return;
-	}
-	case OP_ATTENTION: {
-		/* heads, query and key lengths, q/k and v widths per head */
-		int64_t h, sq, sk, dqk, dv;
-		if (l->n_in == 1) {
-			h = a->heads;
-			sq = sk = x->dims[0];
-			dqk = dv = x->dims[1] / 3 / h;
-		} else {
-			const struct tensor *k = &g->tensors[l->in[1]];
-			const struct tensor *v = &g->tensors[l->in[2]];
-			int r = x->rank;
-			h = r == 3 ? x->dims[0] : a->heads;
-			sq = x->dims[r - 2];
-			sk = k->dims[r - 2 + a->k_transposed];
-			dqk = r == 3 ? x->dims[2] : x->dims[1] / h;
-			dv = r == 3 ? v->dims[2] : v->dims[1] / h;
-		}
-		int64_t qk = h * sq * sk * dqk, pv = h * sq * sk * dv;
-		int64_t scores = h * sq * sk;
-		c->mat_flops[PASS_FWD] = 2 * (qk + pv);
-		c->mat_flops[PASS_BWD_DATA] = grad ? 2 * (3 * qk + 2 * pv) : 0;
-		c->ew_flops[PASS_FWD] = 6 * scores;
-		c->ew_flops[PASS_BWD_DATA] = grad ? 4 * scores : 0;
-		for (int i = 0; i < l->n_in; i++)
-			c->saved_bytes += tbytes(g, l->in[i]);
-		c->saved_bytes += tbytes(g, l->out[0]) + 4 * h * sq;
-		return;
-	}
-	case OP_EMBEDDING:
-		c->ew_flops[PASS_BWD_WEIGHT] = dout; /* scatter-add */
-		c->saved_bytes = x ? tbytes(g, l->in[0]) : 0;
-		return;
-	case OP_MAXPOOL:
-	case OP_AVGPOOL:
-		c->ew_flops[PASS_FWD] = dout * prod3(a->kernel, a->spatial);
-		c->ew_flops[PASS_BWD_DATA] = grad ? din : 0;
-		c->saved_bytes =
-			grad && l->op == OP_MAXPOOL ? tbytes(g, l->in[0]) : 0;
-		return;
-	case OP_GLOBALAVGPOOL:
-		c->ew_flops[PASS_FWD] = din;
-		c->ew_flops[PASS_BWD_DATA] = grad ? din : 0;
-		return;
-	case OP_LOSS_MSE:
-		c->ew_flops[PASS_FWD] = 3 * din;
-		c->ew_flops[PASS_BWD_DATA] = grad ? 2 * din : 0;
-		c->saved_bytes = grad ? tbytes(g, l->in[0]) : 0;
-		return;
-	case OP_LOSS_XENT:
-		c->ew_flops[PASS_FWD] = 5 * din;
-		c->ew_flops[PASS_BWD_DATA] = grad ? 2 * din : 0;
-		c->saved_bytes = grad ? tbytes(g, l->in[0]) : 0;
-		return;
-	default: break;
-	}
-	if (op_is_free(l->op))
-		return;
-	ew_rates(l, &f, &b);
-	c->ew_flops[PASS_FWD] = f * dout;
-	c->ew_flops[PASS_BWD_DATA] = grad ? b * dout : 0;
-	if (l->op == OP_BATCHNORM || l->op == OP_LAYERNORM)
-		c->ew_flops[PASS_BWD_WEIGHT] = 2 * dout;
-	if (!grad && !op_has_params(l->op))
-		return;
-	switch (l->op) {
-	case OP_RELU:
-	case OP_SIGMOID:
-	case OP_TANH:
-	case OP_SOFTMAX: c->saved_bytes = tbytes(g, l->out[0]); break;
-	case OP_DROPOUT:
-		c->saved_bytes = dout; /* one byte of mask per element */
-		break;
-	case OP_MUL:
-	case OP_DIV:
-		c->saved_bytes = tbytes(g, l->in[0]) + tbytes(g, l->in[1]);
-		break;
-	case OP_ADD:
-	case OP_SUB: break;
-	default: c->saved_bytes = tbytes(g, l->in[0]); break;
-	}
+	if ((unsigned)l->op < OP_COUNT && op_desc[l->op].cost)
+		op_desc[l->op].cost(g, l, &op_desc[l->op], c);
 }
 
 void cost_count(struct graph *g, enum optimizer opt)

@@ -140,15 +140,15 @@ static int heap_pop(struct heap *h)
 	return top;
 }
 
-/* Check producers and inputs; order layers topologically.  Reports dangling
- * inputs, tensors written twice, and cycles. */
-static int graph_order(struct graph *g, struct diag *d)
+/* prod[t] = the layer writing tensor t, or -1.  Reports tensors written
+ * twice (or written and declared a network input) and dangling inputs;
+ * 0 or WS_EINPUT. */
+static int graph_producers(struct graph *g, int *prod, struct diag *d)
 {
-	int n = g->n_layers, bad = 0;
-	int *prod = xmalloc((g->n_tensors + 1) * sizeof(int));
+	int bad = 0;
 	for (int t = 0; t < g->n_tensors; t++)
 		prod[t] = -1;
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < g->n_layers; i++) {
 		struct layer *l = &g->layers[i];
 		for (int o = 0; o < l->n_out; o++) {
 			int t = l->out[o];
@@ -166,7 +166,7 @@ static int graph_order(struct graph *g, struct diag *d)
 			}
 		}
 	}
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < g->n_layers; i++) {
 		struct layer *l = &g->layers[i];
 		for (int k = 0; k < l->n_in; k++) {
 			int t = l->in[k];
@@ -180,13 +180,16 @@ static int graph_order(struct graph *g, struct diag *d)
 			}
 		}
 	}
-	if (bad) {
-		free(prod);
-		return WS_EINPUT;
-	}
-	/* Kahn: indegree = inputs produced by layers (a layer reading the same
-	 * tensor twice counts it twice and is released twice). */
-	int *indeg = xcalloc(n + 1, sizeof(int));
+	return bad ? WS_EINPUT : 0;
+}
+
+/* Kahn's algorithm: order[0 .. returned count) and, per layer, the inputs
+ * still waiting (indeg; nonzero only for layers left in a cycle).
+ * Indegree = inputs produced by layers (a layer reading the same tensor
+ * twice counts it twice and is released twice). */
+static int kahn(const struct graph *g, const int *prod, int *indeg, int *order)
+{
+	int n = g->n_layers;
 	int *cons_start = xcalloc(g->n_tensors + 1, sizeof(int));
 	int *cons = xmalloc((size_t)(n * GRAPH_MAX_IO + 1) * sizeof(int));
 	for (int i = 0; i < n; i++)
@@ -211,12 +214,11 @@ static int graph_order(struct graph *g, struct diag *d)
 	for (int i = 0; i < n; i++)
 		if (!indeg[i])
 			heap_push(&h, i);
-	int *order = xmalloc((n + 1) * sizeof(int));
 	int done = 0;
 	while (h.n) {
 		int i = heap_pop(&h);
 		order[done++] = i;
-		struct layer *l = &g->layers[i];
+		const struct layer *l = &g->layers[i];
 		for (int o = 0; o < l->n_out; o++) {
 			int t = l->out[o];
 			for (int c = cons_start[t]; c < cons_start[t + 1]; c++)
@@ -224,51 +226,76 @@ static int graph_order(struct graph *g, struct diag *d)
 					heap_push(&h, cons[c]);
 		}
 	}
-	int rc = 0;
-	if (done < n) {
-		/* Report the first layer left in a cycle, with the input that
-		 * closes it (an input still waiting on an unfinished layer). */
-		for (int i = 0; i < n; i++) {
-			if (!indeg[i])
-				continue;
-			struct layer *l = &g->layers[i];
-			const char *via = "?";
-			for (int k = 0; k < l->n_in; k++) {
-				int p = prod[l->in[k]];
-				if (p >= 0 && indeg[p]) {
-					via = g->tensors[l->in[k]].name;
-					break;
-				}
-			}
-			diag_add(d, LAYER_LOC(g, l),
-				 "network: layer '%s' must not depend on its "
-				 "own output, got a cycle through input '%s'",
-				 l->name, via);
-			rc = WS_EINPUT;
-			break;
-		}
-	} else {
-		/* Permute layers into `order`; remap ids. */
-		int *newid = xmalloc((n + 1) * sizeof(int));
-		for (int k = 0; k < n; k++)
-			newid[order[k]] = k;
-		struct layer *nl = xmalloc((n + 1) * sizeof(*nl));
-		for (int k = 0; k < n; k++) {
-			nl[k] = g->layers[order[k]];
-			nl[k].param_owner = newid[nl[k].param_owner];
-		}
-		memcpy(g->layers, nl, n * sizeof(*nl));
-		free(nl);
-		for (int t = 0; t < g->n_tensors; t++)
-			g->tensors[t].producer =
-				prod[t] >= 0 ? newid[prod[t]] : -1;
-		free(newid);
-	}
-	free(order);
 	free(h.a);
 	free(fill);
 	free(cons);
 	free(cons_start);
+	return done;
+}
+
+/* Report the first layer left in a cycle, with the input that closes it
+ * (an input still waiting on an unfinished layer). */
+static void report_cycle(struct graph *g, const int *prod, const int *indeg,
+			 struct diag *d)
+{
+	for (int i = 0; i < g->n_layers; i++) {
+		if (!indeg[i])
+			continue;
+		struct layer *l = &g->layers[i];
+		const char *via = "?";
+		for (int k = 0; k < l->n_in; k++) {
+			int p = prod[l->in[k]];
+			if (p >= 0 && indeg[p]) {
+				via = g->tensors[l->in[k]].name;
+				break;
+			}
+		}
+		diag_add(d, LAYER_LOC(g, l),
+			 "network: layer '%s' must not depend on its own "
+			 "output, got a cycle through input '%s'",
+			 l->name, via);
+		return;
+	}
+}
+
+/* Permute layers into `order`; remap ids. */
+static void permute(struct graph *g, const int *prod, const int *order)
+{
+	int n = g->n_layers;
+	int *newid = xmalloc((n + 1) * sizeof(int));
+	for (int k = 0; k < n; k++)
+		newid[order[k]] = k;
+	struct layer *nl = xmalloc((n + 1) * sizeof(*nl));
+	for (int k = 0; k < n; k++) {
+		nl[k] = g->layers[order[k]];
+		nl[k].param_owner = newid[nl[k].param_owner];
+	}
+	memcpy(g->layers, nl, n * sizeof(*nl));
+	free(nl);
+	for (int t = 0; t < g->n_tensors; t++)
+		g->tensors[t].producer = prod[t] >= 0 ? newid[prod[t]] : -1;
+	free(newid);
+}
+
+/* Check producers and inputs; order layers topologically.  Reports dangling
+ * inputs, tensors written twice, and cycles. */
+static int graph_order(struct graph *g, struct diag *d)
+{
+	int n = g->n_layers, rc = 0;
+	int *prod = xmalloc((g->n_tensors + 1) * sizeof(int));
+	if (graph_producers(g, prod, d)) {
+		free(prod);
+		return WS_EINPUT;
+	}
+	int *indeg = xcalloc(n + 1, sizeof(int));
+	int *order = xmalloc((n + 1) * sizeof(int));
+	if (kahn(g, prod, indeg, order) < n) {
+		report_cycle(g, prod, indeg, d);
+		rc = WS_EINPUT;
+	} else {
+		permute(g, prod, order);
+	}
+	free(order);
 	free(indeg);
 	free(prod);
 	return rc;
@@ -294,7 +321,7 @@ int graph_finish(struct graph *g, struct diag *d)
 		int skip = 0;
 		for (int k = 0; k < l->n_in; k++)
 			skip |= failed[l->in[k]];
-		if (!skip && shape_infer_layer(g, i, d) == 0)
+		if (!skip && op_infer_layer(g, i, d) == 0)
 			continue;
 		for (int o = 0; o < l->n_out; o++)
 			failed[l->out[o]] = 1;

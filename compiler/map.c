@@ -301,228 +301,240 @@ static int64_t wav(const struct map_ctx *c, int64_t bytes)
 	return fabric_wavelets(&c->m->fabric, bytes);
 }
 
-/* Fill everything but rect-independent fields, for a w x h rectangle. */
-static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
-			int32_t w, int32_t h, struct plan_stage *o)
-{
-	struct stage_sum t;
-	stage_sum(c, s, &t);
-	const struct pe_params *pe = &c->m->pe;
-	int64_t P = (int64_t)w * h;
-	int64_t eb = pe_elem_bytes(c->prec);
-	int64_t acc = c->prec == PREC_FP16 ? 2 : 4; /* partial sums */
-	int64_t fl = imax(1, s->samples_in_flight);
-	int streaming = c->mode == MODE_STREAMING;
-	struct kernel_work *wk = o->work;
-	memset(wk, 0, sizeof(o->work));
-	memset(&o->sram, 0, sizeof(o->sram));
-	for (int p = 0; p < PASS_COUNT; p++) {
-		wk[p].bcast_axis = AXIS_Y;
-		wk[p].reduce_axis = AXIS_X;
-	}
-	double share; /* this PE's share of the stage's parameters */
-	int64_t act_pe, buf_pe, wrep = 1;
+/* A kernel's frame on a w x h rectangle, and what its work mapping leaves
+ * for the SRAM step: this PE's share of the stage's parameters, its saved
+ * activations and buffers per sample, and how often weights are
+ * replicated. */
+struct kern_frame {
+	int32_t w, h;
+	int64_t P, eb, acc;
+	double share;
+	int64_t act_pe, buf_pe, wrep;
+};
 
-	int64_t M, K, N;
-	int gemm = s->kind == KERNEL_DENSE || conv_as_gemm(c, &t, &M, &K, &N);
-	if (gemm) {
-		if (s->kind == KERNEL_DENSE)
-			dense_dims(c, &t, &M, &K, &N);
-		int64_t tk = cdiv(K, w), tn = cdiv(N, h);
-		o->tile_k = tk;
-		o->tile_n = tn;
-		share = (double)(tk * tn) / (double)(K * N);
-		int64_t f = M * tk * tn;
-		int64_t ew_f = cdiv(t.ew[PASS_FWD], h); /* epilogue, east col */
-		/* cores/ reference GEMV tile, once per row of the sample */
-		struct pe_work gv;
-		pe_gemv_work(pe, c->prec, tk, tn, &gv);
-		wk[PASS_FWD].pe = (struct pe_work){
-			gv.fma * M, (w > 1 ? M * tn : 0) + ew_f,
-			gv.sram_reads * M, gv.sram_writes * M, gv.tasks};
-		wk[PASS_FWD].bcast_wavelets = wav(c, M * tk * eb);
-		wk[PASS_FWD].reduce_wavelets = w > 1 ? wav(c, M * tn * acc) : 0;
-		wk[PASS_FWD].out_wavelets = wav(c, M * N * eb);
-		int64_t ew_b = cdiv(t.ew[PASS_BWD_DATA], h);
-		struct kernel_work *b = &wk[PASS_BWD_DATA];
-		b->bcast_axis = AXIS_X;
-		b->reduce_axis = AXIS_Y;
-		b->bcast_wavelets = wav(c, M * tn * eb);
-		if (t.needs_grad) {
-			pe_gemv_work(pe, c->prec, tn, tk, &gv);
-			b->pe = (struct pe_work){gv.fma * M,
-						 (h > 1 ? M * tk : 0) + ew_b,
-						 gv.sram_reads * M,
-						 gv.sram_writes * M, gv.tasks};
-			b->reduce_wavelets = h > 1 ? wav(c, M * tk * acc) : 0;
-			b->out_wavelets = wav(c, M * K * eb);
-		} else {
-			b->pe = (struct pe_work){0, ew_b, words(c, M * tn * eb),
-						 words(c, M * tn * eb), 1};
-		}
-		wk[PASS_BWD_WEIGHT].pe = (struct pe_work){
-			f, 0,
-			words(c, M * (tk + tn) * eb) + words(c, tk * tn * acc),
-			words(c, tk * tn * acc), 1};
-		/* saved x and y are spread over the whole rectangle, not
-		 * replicated; the weight-gradient pass broadcasts the x slice
-		 * down the columns again (dy is still in the row buffers) */
-		act_pe = (cdiv(M * K, P) + cdiv(M * N, P)) * eb;
-		/* rows stream through in blocks of MAP_ROW_BLOCK, double
-		 * buffered: inputs and partial sums of one block */
-		buf_pe = 2 * imin(M, MAP_ROW_BLOCK) * (tk * eb + tn * acc);
-		wk[PASS_BWD_WEIGHT].bcast_axis = AXIS_Y;
-		wk[PASS_BWD_WEIGHT].bcast_wavelets =
-			h > 1 ? wav(c, M * tk * eb) : 0;
-	} else if (s->kind == KERNEL_CONV) {
-		int64_t cin, pin, cout, pout, kv;
-		conv_dims(c, &t, &cin, &pin, &cout, &pout, &kv);
-		/* rows beyond the output channels split the positions
-		 * further: hc channel rows, hp position groups down y */
-		int64_t hc = imin(h, cout), hp = imax(1, h / hc);
-		int64_t tn = cdiv(cout, hc), tk = cdiv(pout, w * hp);
-		int64_t tin = cdiv(pin, w * hp);
-		o->tile_k = tk;
-		o->tile_n = tn;
-		double fr = (double)(tn * tk) / (double)(cout * pout);
-		int64_t f[PASS_COUNT];
-		for (int p = 0; p < PASS_COUNT; p++)
-			f[p] = (int64_t)ceil((double)t.mat_fma[p] * fr);
-		share = (double)tn / (double)cout; /* replicated per group */
-		wrep = w * hp;
-		int64_t wel = cdiv(t.params, cout) * tn; /* weights on the PE */
-		int64_t halo = (kv - 1) * cin * eb;
-		int64_t ewf = (int64_t)ceil((double)t.ew[PASS_FWD] * fr);
-		wk[PASS_FWD].pe = (struct pe_work){
-			f[PASS_FWD], ewf,
-			words(c, (f[PASS_FWD] + cin * tin) * eb),
-			words(c, tn * tk * eb), 2 + (w > 1)};
-		wk[PASS_FWD].bcast_wavelets = wav(c, cin * tin * eb);
-		wk[PASS_FWD].halo_wavelets = w > 1 ? wav(c, halo) : 0;
-		wk[PASS_FWD].out_wavelets = wav(c, cout * pout * eb);
-		struct kernel_work *b = &wk[PASS_BWD_DATA];
-		b->bcast_axis = AXIS_X;
-		b->reduce_axis = AXIS_Y;
-		int64_t ewb = (int64_t)ceil((double)t.ew[PASS_BWD_DATA] * fr);
-		b->pe = (struct pe_work){
-			t.needs_grad ? f[PASS_BWD_DATA] : 0, ewb,
-			words(c, (f[PASS_BWD_DATA] + tn * tk) * eb),
-			words(c, cin * tin * acc), 2};
-		b->halo_wavelets = w > 1 && t.needs_grad ? wav(c, halo) : 0;
-		b->reduce_wavelets =
-			h > 1 && t.needs_grad ? wav(c, cin * tin * acc) : 0;
-		b->out_wavelets = t.needs_grad ? wav(c, cin * pin * eb) : 0;
-		struct kernel_work *gw = &wk[PASS_BWD_WEIGHT];
-		gw->pe = (struct pe_work){f[PASS_BWD_WEIGHT], 0,
-					  words(c, (f[PASS_BWD_WEIGHT]) * eb),
-					  words(c, wel * acc), 1};
-		gw->reduce_axis = AXIS_X;
-		gw->reduce_wavelets = w > 1 ? wav(c, wel * acc) : 0;
-		/* the saved input is spread down the column, re-broadcast
-		 * for the weight gradient */
-		act_pe = (cdiv(cin * tin, hc) + tn * tk) * eb;
-		gw->bcast_axis = AXIS_Y;
-		gw->bcast_wavelets = h > 1 ? wav(c, cin * tin * eb) : 0;
-		/* input channels stream through MAP_ROW_BLOCK at a time
-		 * (double buffered) into fp32 accumulators of the tile */
-		buf_pe = 2 * imin(cin, MAP_ROW_BLOCK) * (tin + kv) * eb +
-			 tn * tk * acc;
+/* Dense, or a conv as its implicit GEMM: [M x K] x [K x N]. */
+static void work_gemm(const struct map_ctx *c, const struct stage_sum *t,
+		      int64_t M, int64_t K, int64_t N, struct kern_frame *kf,
+		      struct plan_stage *o)
+{
+	const struct pe_params *pe = &c->m->pe;
+	struct kernel_work *wk = o->work;
+	int32_t w = kf->w, h = kf->h;
+	int64_t eb = kf->eb, acc = kf->acc, P = kf->P;
+	int64_t tk = cdiv(K, w), tn = cdiv(N, h);
+	o->tile_k = tk;
+	o->tile_n = tn;
+	kf->share = (double)(tk * tn) / (double)(K * N);
+	int64_t f = M * tk * tn;
+	int64_t ew_f = cdiv(t->ew[PASS_FWD], h); /* epilogue, east col */
+	/* cores/ reference GEMV tile, once per row of the sample */
+	struct pe_work gv;
+	pe_gemv_work(pe, c->prec, tk, tn, &gv);
+	wk[PASS_FWD].pe = (struct pe_work){
+		gv.fma * M, (w > 1 ? M * tn : 0) + ew_f, gv.sram_reads * M,
+		gv.sram_writes * M, gv.tasks};
+	wk[PASS_FWD].bcast_wavelets = wav(c, M * tk * eb);
+	wk[PASS_FWD].reduce_wavelets = w > 1 ? wav(c, M * tn * acc) : 0;
+	wk[PASS_FWD].out_wavelets = wav(c, M * N * eb);
+	int64_t ew_b = cdiv(t->ew[PASS_BWD_DATA], h);
+	struct kernel_work *b = &wk[PASS_BWD_DATA];
+	b->bcast_axis = AXIS_X;
+	b->reduce_axis = AXIS_Y;
+	b->bcast_wavelets = wav(c, M * tn * eb);
+	if (t->needs_grad) {
+		pe_gemv_work(pe, c->prec, tn, tk, &gv);
+		b->pe = (struct pe_work){gv.fma * M,
+					 (h > 1 ? M * tk : 0) + ew_b,
+					 gv.sram_reads * M, gv.sram_writes * M,
+					 gv.tasks};
+		b->reduce_wavelets = h > 1 ? wav(c, M * tk * acc) : 0;
+		b->out_wavelets = wav(c, M * K * eb);
 	} else {
-		/* elements (output, or input for reductions such as losses)
-		 * spread evenly; second operand broadcast */
-		int64_t E = imax(1, imax(t.out_elems, t.in_elems));
-		int64_t tk = cdiv(E, P);
-		o->tile_k = tk;
-		o->tile_n = 1;
-		double fr = (double)tk / (double)E;
-		share = 1.0 / (double)P;
-		int64_t f[PASS_COUNT], e[PASS_COUNT];
-		for (int p = 0; p < PASS_COUNT; p++) {
-			f[p] = (int64_t)ceil((double)t.mat_fma[p] * fr);
-			e[p] = (int64_t)ceil((double)t.ew[p] * fr);
-		}
-		int64_t tin = cdiv(imax(1, t.in_elems), P);
-		int64_t other = 0; /* broadcast operand per PE row */
-		if (s->kind == KERNEL_ATTENTION || s->kind == KERNEL_MATMUL) {
-			const struct layer *L = t.main;
-			int q = L->n_in > 1 ? 1 : 0;
-			int64_t ne = L->n_in > 0
-					     ? elems(&c->g->tensors[L->in[q]])
-					     : E;
-			if (s->kind == KERNEL_ATTENTION)
-				ne *= 2; /* keys and values */
-			other = cdiv(ne, h);
-		} else if (s->kind == KERNEL_EMBEDDING) {
-			other = cdiv(imax(1, t.in_elems), 1); /* indices */
-		}
-		for (int p = PASS_FWD; p <= PASS_BWD_WEIGHT; p++) {
-			int64_t ff =
-				p == PASS_BWD_DATA && !t.needs_grad ? 0 : f[p];
-			wk[p].pe = (struct pe_work){
-				ff, e[p],
-				words(c, (2 * ff + e[p] + tin + tk) * eb),
-				words(c, tk * eb), 1 + (other > 0)};
-		}
-		wk[PASS_FWD].bcast_axis = AXIS_X;
-		wk[PASS_FWD].bcast_wavelets = other ? wav(c, other * eb) : 0;
-		wk[PASS_FWD].out_wavelets = wav(c, E * eb);
-		if (s->kind == KERNEL_EMBEDDING) {
-			/* gathered rows are collected along rows */
-			wk[PASS_FWD].reduce_wavelets =
-				w > 1 ? wav(c, cdiv(E, h) * eb) : 0;
-			wk[PASS_BWD_WEIGHT].bcast_axis = AXIS_X;
-			wk[PASS_BWD_WEIGHT].bcast_wavelets =
-				wav(c, cdiv(E, h) * eb);
-		}
-		if (s->kind == KERNEL_ATTENTION || s->kind == KERNEL_MATMUL) {
-			wk[PASS_BWD_DATA].reduce_axis = AXIS_X;
-			wk[PASS_BWD_DATA].reduce_wavelets =
-				w > 1 && t.needs_grad ? wav(c, other * acc) : 0;
-		}
-		if (t.needs_grad)
-			wk[PASS_BWD_DATA].out_wavelets =
-				wav(c, imax(1, t.in_elems) * eb);
-		/* the broadcast operand's slices are part of what is saved */
-		act_pe = cdiv(t.saved_bytes, P);
-		buf_pe = 2 * (tin + tk + other) * eb;
+		b->pe = (struct pe_work){0, ew_b, words(c, M * tn * eb),
+					 words(c, M * tn * eb), 1};
 	}
+	wk[PASS_BWD_WEIGHT].pe = (struct pe_work){
+		f, 0, words(c, M * (tk + tn) * eb) + words(c, tk * tn * acc),
+		words(c, tk * tn * acc), 1};
+	/* saved x and y are spread over the whole rectangle, not
+	 * replicated; the weight-gradient pass broadcasts the x slice
+	 * down the columns again (dy is still in the row buffers) */
+	kf->act_pe = (cdiv(M * K, P) + cdiv(M * N, P)) * eb;
+	/* rows stream through in blocks of MAP_ROW_BLOCK, double
+	 * buffered: inputs and partial sums of one block */
+	kf->buf_pe = 2 * imin(M, MAP_ROW_BLOCK) * (tk * eb + tn * acc);
+	wk[PASS_BWD_WEIGHT].bcast_axis = AXIS_Y;
+	wk[PASS_BWD_WEIGHT].bcast_wavelets = h > 1 ? wav(c, M * tk * eb) : 0;
+}
+
+/* Conv: output channels over rows, positions over columns. */
+static void work_conv(const struct map_ctx *c, const struct stage_sum *t,
+		      struct kern_frame *kf, struct plan_stage *o)
+{
+	struct kernel_work *wk = o->work;
+	int32_t w = kf->w, h = kf->h;
+	int64_t eb = kf->eb, acc = kf->acc;
+	int64_t cin, pin, cout, pout, kv;
+	conv_dims(c, t, &cin, &pin, &cout, &pout, &kv);
+	/* rows beyond the output channels split the positions
+	 * further: hc channel rows, hp position groups down y */
+	int64_t hc = imin(h, cout), hp = imax(1, h / hc);
+	int64_t tn = cdiv(cout, hc), tk = cdiv(pout, w * hp);
+	int64_t tin = cdiv(pin, w * hp);
+	o->tile_k = tk;
+	o->tile_n = tn;
+	double fr = (double)(tn * tk) / (double)(cout * pout);
+	int64_t f[PASS_COUNT];
+	for (int p = 0; p < PASS_COUNT; p++)
+		f[p] = (int64_t)ceil((double)t->mat_fma[p] * fr);
+	kf->share = (double)tn / (double)cout; /* replicated per group */
+	kf->wrep = w * hp;
+	int64_t wel = cdiv(t->params, cout) * tn; /* weights on the PE */
+	int64_t halo = (kv - 1) * cin * eb;
+	int64_t ewf = (int64_t)ceil((double)t->ew[PASS_FWD] * fr);
+	wk[PASS_FWD].pe = (struct pe_work){
+		f[PASS_FWD], ewf, words(c, (f[PASS_FWD] + cin * tin) * eb),
+		words(c, tn * tk * eb), 2 + (w > 1)};
+	wk[PASS_FWD].bcast_wavelets = wav(c, cin * tin * eb);
+	wk[PASS_FWD].halo_wavelets = w > 1 ? wav(c, halo) : 0;
+	wk[PASS_FWD].out_wavelets = wav(c, cout * pout * eb);
+	struct kernel_work *b = &wk[PASS_BWD_DATA];
+	b->bcast_axis = AXIS_X;
+	b->reduce_axis = AXIS_Y;
+	int64_t ewb = (int64_t)ceil((double)t->ew[PASS_BWD_DATA] * fr);
+	b->pe = (struct pe_work){
+		t->needs_grad ? f[PASS_BWD_DATA] : 0, ewb,
+		words(c, (f[PASS_BWD_DATA] + tn * tk) * eb),
+		words(c, cin * tin * acc), 2};
+	b->halo_wavelets = w > 1 && t->needs_grad ? wav(c, halo) : 0;
+	b->reduce_wavelets =
+		h > 1 && t->needs_grad ? wav(c, cin * tin * acc) : 0;
+	b->out_wavelets = t->needs_grad ? wav(c, cin * pin * eb) : 0;
+	struct kernel_work *gw = &wk[PASS_BWD_WEIGHT];
+	gw->pe = (struct pe_work){f[PASS_BWD_WEIGHT], 0,
+				  words(c, (f[PASS_BWD_WEIGHT]) * eb),
+				  words(c, wel * acc), 1};
+	gw->reduce_axis = AXIS_X;
+	gw->reduce_wavelets = w > 1 ? wav(c, wel * acc) : 0;
+	/* the saved input is spread down the column, re-broadcast
+	 * for the weight gradient */
+	kf->act_pe = (cdiv(cin * tin, hc) + tn * tk) * eb;
+	gw->bcast_axis = AXIS_Y;
+	gw->bcast_wavelets = h > 1 ? wav(c, cin * tin * eb) : 0;
+	/* input channels stream through MAP_ROW_BLOCK at a time
+	 * (double buffered) into fp32 accumulators of the tile */
+	kf->buf_pe = 2 * imin(cin, MAP_ROW_BLOCK) * (tin + kv) * eb +
+		     tn * tk * acc;
+}
+
+/* Elements (output, or input for reductions such as losses) spread
+ * evenly; the second operand broadcast along rows. */
+static void work_ew(const struct map_ctx *c, const struct plan_stage *s,
+		    const struct stage_sum *t, struct kern_frame *kf,
+		    struct plan_stage *o)
+{
+	struct kernel_work *wk = o->work;
+	int32_t w = kf->w, h = kf->h;
+	int64_t eb = kf->eb, acc = kf->acc, P = kf->P;
+	int64_t E = imax(1, imax(t->out_elems, t->in_elems));
+	int64_t tk = cdiv(E, P);
+	o->tile_k = tk;
+	o->tile_n = 1;
+	double fr = (double)tk / (double)E;
+	kf->share = 1.0 / (double)P;
+	int64_t f[PASS_COUNT], e[PASS_COUNT];
+	for (int p = 0; p < PASS_COUNT; p++) {
+		f[p] = (int64_t)ceil((double)t->mat_fma[p] * fr);
+		e[p] = (int64_t)ceil((double)t->ew[p] * fr);
+	}
+	int64_t tin = cdiv(imax(1, t->in_elems), P);
+	int64_t other = 0; /* broadcast operand per PE row */
+	int attn = s->kind == KERNEL_ATTENTION || s->kind == KERNEL_MATMUL;
+	if (attn) {
+		const struct layer *L = t->main;
+		int q = L->n_in > 1 ? 1 : 0;
+		int64_t ne = L->n_in > 0 ? elems(&c->g->tensors[L->in[q]]) : E;
+		if (s->kind == KERNEL_ATTENTION)
+			ne *= 2; /* keys and values */
+		other = cdiv(ne, h);
+	} else if (s->kind == KERNEL_EMBEDDING) {
+		other = cdiv(imax(1, t->in_elems), 1); /* indices */
+	}
+	for (int p = PASS_FWD; p <= PASS_BWD_WEIGHT; p++) {
+		int64_t ff = p == PASS_BWD_DATA && !t->needs_grad ? 0 : f[p];
+		wk[p].pe = (struct pe_work){
+			ff, e[p], words(c, (2 * ff + e[p] + tin + tk) * eb),
+			words(c, tk * eb), 1 + (other > 0)};
+	}
+	wk[PASS_FWD].bcast_axis = AXIS_X;
+	wk[PASS_FWD].bcast_wavelets = other ? wav(c, other * eb) : 0;
+	wk[PASS_FWD].out_wavelets = wav(c, E * eb);
+	if (s->kind == KERNEL_EMBEDDING) {
+		/* gathered rows are collected along rows */
+		wk[PASS_FWD].reduce_wavelets =
+			w > 1 ? wav(c, cdiv(E, h) * eb) : 0;
+		wk[PASS_BWD_WEIGHT].bcast_axis = AXIS_X;
+		wk[PASS_BWD_WEIGHT].bcast_wavelets = wav(c, cdiv(E, h) * eb);
+	}
+	if (attn) {
+		wk[PASS_BWD_DATA].reduce_axis = AXIS_X;
+		wk[PASS_BWD_DATA].reduce_wavelets =
+			w > 1 && t->needs_grad ? wav(c, other * acc) : 0;
+	}
+	if (t->needs_grad)
+		wk[PASS_BWD_DATA].out_wavelets =
+			wav(c, imax(1, t->in_elems) * eb);
+	/* the broadcast operand's slices are part of what is saved */
+	kf->act_pe = cdiv(t->saved_bytes, P);
+	kf->buf_pe = 2 * (tin + tk + other) * eb;
+}
+
+/* The (local) update, and the SRAM per PE. */
+static void kernel_sram(const struct map_ctx *c, const struct plan_stage *s,
+			const struct stage_sum *t, const struct kern_frame *kf,
+			struct plan_stage *o)
+{
 	/* the update is local: every parameter read, changed, written */
-	int64_t ppe = (int64_t)ceil((double)t.params * share);
+	double share = kf->share;
+	int64_t ppe = (int64_t)ceil((double)t->params * share);
 	int64_t state_words = words(
-		c, (int64_t)ceil((double)(t.weight_bytes * 2 + t.opt_bytes) *
+		c, (int64_t)ceil((double)(t->weight_bytes * 2 + t->opt_bytes) *
 				 share));
-	wk[PASS_UPDATE].pe = (struct pe_work){
-		0, (int64_t)ceil((double)t.ew[PASS_UPDATE] * share),
+	o->work[PASS_UPDATE].pe = (struct pe_work){
+		0, (int64_t)ceil((double)t->ew[PASS_UPDATE] * share),
 		ppe ? state_words : 0, ppe ? state_words : 0, ppe ? 1 : 0};
 
-	/* SRAM */
 	struct sram_use *m = &o->sram;
-	int64_t wbytes = (int64_t)ceil((double)t.held_weight_bytes * share);
-	if (streaming) {
+	int64_t wbytes = (int64_t)ceil((double)t->held_weight_bytes * share);
+	if (c->mode == MODE_STREAMING) {
 		/* weights pass through in chunks; state stays off-wafer */
 		m->weights = imin(wbytes, 2 * 1024);
 		m->grads = imin(wbytes, 2 * 1024);
 		m->opt_state = 0;
-		m->activations = cdiv(c->stream_act_bytes, P);
+		m->activations = cdiv(c->stream_act_bytes, kf->P);
 	} else {
 		m->weights = wbytes;
 		m->grads = wbytes;
-		m->opt_state = (int64_t)ceil((double)t.opt_bytes * share /
-					     (double)wrep);
-		m->activations = act_pe * fl;
+		m->opt_state = (int64_t)ceil((double)t->opt_bytes * share /
+					     (double)kf->wrep);
+		m->activations = kf->act_pe * imax(1, s->samples_in_flight);
 	}
-	m->buffers = buf_pe;
-	m->code = pe->code_bytes;
+	m->buffers = kf->buf_pe;
+	m->code = c->m->pe.code_bytes;
 	m->total = m->weights + m->grads + m->opt_state + m->activations +
 		   m->buffers + m->code;
+}
 
-	/* time: compute and the PE's inbound stream overlap; flows add
-	 * their fill latency across the rectangle */
+/* Time: compute and the PE's inbound stream overlap; flows add their fill
+ * latency across the rectangle. */
+static void kernel_time(const struct map_ctx *c, int32_t w, int32_t h,
+			struct plan_stage *o)
+{
 	const struct fabric_params *fp = &c->m->fabric;
 	cycles_t total = 0;
 	for (int p = 0; p < PASS_COUNT; p++) {
-		const struct kernel_work *k = &wk[p];
-		cycles_t comp = pe_work_cycles(pe, c->prec, &k->pe);
+		const struct kernel_work *k = &o->work[p];
+		cycles_t comp = pe_work_cycles(&c->m->pe, c->prec, &k->pe);
 		int64_t stream = k->bcast_wavelets + k->reduce_wavelets +
 				 k->halo_wavelets;
 		int64_t span =
@@ -543,6 +555,41 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 	total += (cycles_t)cdiv((int64_t)o->est_cycles[PASS_UPDATE],
 				imax(1, c->batch));
 	o->stage_cycles = total;
+}
+
+/* Fill everything but rect-independent fields, for a w x h rectangle. */
+static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
+			int32_t w, int32_t h, struct plan_stage *o)
+{
+	struct stage_sum t;
+	stage_sum(c, s, &t);
+	struct kern_frame kf = {
+		.w = w,
+		.h = h,
+		.P = (int64_t)w * h,
+		.eb = pe_elem_bytes(c->prec),
+		.acc = c->prec == PREC_FP16 ? 2 : 4, /* partial sums */
+		.wrep = 1,
+	};
+	memset(o->work, 0, sizeof(o->work));
+	memset(&o->sram, 0, sizeof(o->sram));
+	for (int p = 0; p < PASS_COUNT; p++) {
+		o->work[p].bcast_axis = AXIS_Y;
+		o->work[p].reduce_axis = AXIS_X;
+	}
+	int64_t M, K, N;
+	int gemm = s->kind == KERNEL_DENSE || conv_as_gemm(c, &t, &M, &K, &N);
+	if (gemm) {
+		if (s->kind == KERNEL_DENSE)
+			dense_dims(c, &t, &M, &K, &N);
+		work_gemm(c, &t, M, K, N, &kf, o);
+	} else if (s->kind == KERNEL_CONV) {
+		work_conv(c, &t, &kf, o);
+	} else {
+		work_ew(c, s, &t, &kf, o);
+	}
+	kernel_sram(c, s, &t, &kf, o);
+	kernel_time(c, w, h, o);
 }
 
 void map_kernel(const struct map_ctx *c, struct plan_stage *s)

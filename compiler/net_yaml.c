@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -356,22 +357,194 @@ static void list_ops(char *buf, size_t n)
 			      op_specs[i].name);
 }
 
-/* Fill attrs from the entry's keys; 0 or -1. */
-static int parse_attrs(struct ny *c, yaml_node_t *e, const struct op_spec *sp,
-		       const struct scope *s, struct op_attrs *a, int *n_parts)
+/* Attribute parsing state of one entry. */
+struct attr_ctx {
+	struct ny *c;
+	struct op_attrs *a;
+	int *n_parts;
+	int stride_given;
+};
+
+/* Integer attributes: key, field, range. */
+static const struct {
+	const char *key;
+	size_t off;
+	int64_t lo, hi;
+} int_keys[] = {
+	{"units", offsetof(struct op_attrs, units), 1, INT32_MAX},
+	{"filters", offsetof(struct op_attrs, out_channels), 1, INT32_MAX},
+	{"groups", offsetof(struct op_attrs, groups), 1, INT32_MAX},
+	{"heads", offsetof(struct op_attrs, heads), 1, 65536},
+	{"vocab", offsetof(struct op_attrs, vocab), 1, INT32_MAX},
+	{"dim", offsetof(struct op_attrs, dim), 1, INT32_MAX},
+	{"flops", offsetof(struct op_attrs, ew_flops_per_elem), 1, 1000},
+	{"start", offsetof(struct op_attrs, start), -INT32_MAX, INT32_MAX},
+	{"end", offsetof(struct op_attrs, end), -INT32_MAX, INT32_MAX},
+	{"step", offsetof(struct op_attrs, step), 1, INT32_MAX},
+};
+
+/* Boolean attributes: key, field. */
+static const struct {
+	const char *key;
+	size_t off;
+} bool_keys[] = {
+	{"bias", offsetof(struct op_attrs, bias)},
+	{"causal", offsetof(struct op_attrs, causal)},
+	{"ceil_mode", offsetof(struct op_attrs, ceil_mode)},
+};
+
+/* kernel, stride, dilation, padding: one value or one per spatial dim. */
+static int attr_window(struct attr_ctx *x, const char *k, yaml_node_t *v)
+{
+	struct op_attrs *a = x->a;
+	int64_t tmp[GRAPH_MAX_DIMS] = {0};
+	int n = get_ints(x->c, v, k, 3, !strcmp(k, "padding") ? 0 : 1, 100000,
+			 tmp);
+	if (n < 0)
+		return 1;
+	int64_t *dst = !strcmp(k, "kernel")	? a->kernel
+		       : !strcmp(k, "stride")	? a->stride
+		       : !strcmp(k, "dilation") ? a->dilation
+						: a->pad_begin;
+	for (int i = 0; i < 3; i++)
+		dst[i] = tmp[n == 1 ? 0 : (i < n ? i : n - 1)];
+	if (dst == a->pad_begin)
+		memcpy(a->pad_end, a->pad_begin, sizeof(a->pad_end));
+	int bad = 0;
+	if (v->type == YAML_SEQUENCE_NODE) {
+		if (a->spatial && a->spatial != n) {
+			err(x->c, v,
+			    "network: '%s' must have %d entries, got %d", k,
+			    a->spatial, n);
+			bad = 1;
+		}
+		a->spatial = n;
+	}
+	if (dst == a->stride)
+		x->stride_given = 1;
+	return bad;
+}
+
+static int attr_rate(struct attr_ctx *x, const char *k, yaml_node_t *v)
+{
+	return get_real(x->c, v, k, 0, 1, &x->a->rate) ? 1 : 0;
+}
+
+static int attr_axis(struct attr_ctx *x, const char *k, yaml_node_t *v)
+{
+	int64_t ax;
+	if (get_int(x->c, v, k, -GRAPH_MAX_DIMS, GRAPH_MAX_DIMS, &ax))
+		return 1;
+	x->a->axis = (int)ax;
+	return 0;
+}
+
+static int attr_fn(struct attr_ctx *x, const char *k, yaml_node_t *v)
+{
+	(void)k;
+	const char *fn = scalar(v);
+	if (!fn) {
+		err(x->c, v, "network: 'fn' must be a name, got %s",
+		    kind_name(v));
+		return 1;
+	}
+	snprintf(x->a->ew_name, sizeof(x->a->ew_name), "%s", fn);
+	return 0;
+}
+
+static int attr_shape(struct attr_ctx *x, const char *k, yaml_node_t *v)
+{
+	int n = get_ints(x->c, v, k, GRAPH_MAX_DIMS, -1, INT32_MAX,
+			 x->a->shape);
+	if (n < 0 || v->type != YAML_SEQUENCE_NODE) {
+		if (n >= 0)
+			err(x->c, v,
+			    "network: 'shape' must be a list, got a scalar");
+		return 1;
+	}
+	x->a->shape_rank = n;
+	return 0;
+}
+
+static int attr_perm(struct attr_ctx *x, const char *k, yaml_node_t *v)
+{
+	int n = get_ints(x->c, v, k, GRAPH_MAX_DIMS, 0, GRAPH_MAX_DIMS - 1,
+			 x->a->perm);
+	if (n < 0)
+		return 1;
+	x->a->perm_rank = n;
+	return 0;
+}
+
+static int attr_parts(struct attr_ctx *x, const char *k, yaml_node_t *v)
+{
+	int64_t p1;
+	if (get_int(x->c, v, k, 1, GRAPH_MAX_IO, &p1))
+		return 1;
+	*x->n_parts = (int)p1;
+	return 0;
+}
+
+static int attr_sizes(struct attr_ctx *x, const char *k, yaml_node_t *v)
+{
+	int n = get_ints(x->c, v, k, GRAPH_MAX_IO, 1, INT32_MAX, x->a->sizes);
+	if (n < 0)
+		return 1;
+	*x->n_parts = n;
+	return 0;
+}
+
+static int attr_axes(struct attr_ctx *x, const char *k, yaml_node_t *v)
+{
+	int64_t tmp[GRAPH_MAX_DIMS] = {0};
+	int n = get_ints(x->c, v, k, GRAPH_MAX_DIMS, 0, GRAPH_MAX_DIMS - 1,
+			 tmp);
+	for (int i = 0; i < n; i++)
+		x->a->axes_mask |= 1u << tmp[i];
+	return n < 0;
+}
+
+/* Attributes with a parser of their own. */
+static const struct {
+	const char *key;
+	int (*parse)(struct attr_ctx *x, const char *k, yaml_node_t *v);
+} fn_keys[] = {
+	{"kernel", attr_window},   {"stride", attr_window},
+	{"dilation", attr_window}, {"padding", attr_window},
+	{"rate", attr_rate},	   {"axis", attr_axis},
+	{"fn", attr_fn},	   {"shape", attr_shape},
+	{"perm", attr_perm},	   {"parts", attr_parts},
+	{"sizes", attr_sizes},	   {"axes", attr_axes},
+};
+
+/* One attribute key (already checked to belong to the op); 1 if bad. */
+static int parse_attr(struct attr_ctx *x, const char *k, yaml_node_t *v)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(int_keys); i++)
+		if (!strcmp(k, int_keys[i].key))
+			return get_int(x->c, v, k, int_keys[i].lo,
+				       int_keys[i].hi,
+				       (int64_t *)((char *)x->a +
+						   int_keys[i].off))
+				       ? 1
+				       : 0;
+	for (size_t i = 0; i < ARRAY_SIZE(bool_keys); i++)
+		if (!strcmp(k, bool_keys[i].key)) {
+			int b = 0;
+			int bad = get_bool(x->c, v, k, &b) ? 1 : 0;
+			*(int *)((char *)x->a + bool_keys[i].off) = b;
+			return bad;
+		}
+	for (size_t i = 0; i < ARRAY_SIZE(fn_keys); i++)
+		if (!strcmp(k, fn_keys[i].key))
+			return fn_keys[i].parse(x, k, v);
+	return 0;
+}
+
+/* Every key must belong to the op, every required one be there; 0 or -1. */
+static int check_keys(struct ny *c, yaml_node_t *e, const struct op_spec *sp)
 {
 	int bad = 0;
-	memset(a, 0, sizeof(*a));
-	a->bias = 1;
-	a->groups = 1;
-	a->axis = sp->op == OP_FLATTEN ? 0 : -1;
-	a->spatial = sp->spatial;
-	for (int i = 0; i < 3; i++)
-		a->stride[i] = a->dilation[i] = 1;
-	a->step = 1;
-	a->end = INT64_MAX;
-	*n_parts = 0;
-	int stride_given = 0;
 	/* Unknown keys first, then required ones. */
 	for (yaml_node_pair_t *p = e->data.mapping.pairs.start;
 	     p < e->data.mapping.pairs.top; p++) {
@@ -401,142 +574,45 @@ static int parse_attrs(struct ny *c, yaml_node_t *e, const struct op_spec *sp,
 			    sp->name, w);
 			bad = 1;
 		}
-	if (bad)
+	return bad ? -1 : 0;
+}
+
+static void attrs_default(struct op_attrs *a, const struct op_spec *sp)
+{
+	memset(a, 0, sizeof(*a));
+	a->bias = 1;
+	a->groups = 1;
+	a->axis = sp->op == OP_FLATTEN ? 0 : -1;
+	a->spatial = sp->spatial;
+	for (int i = 0; i < 3; i++)
+		a->stride[i] = a->dilation[i] = 1;
+	a->step = 1;
+	a->end = INT64_MAX;
+}
+
+/* Fill attrs from the entry's keys; 0 or -1. */
+static int parse_attrs(struct ny *c, yaml_node_t *e, const struct op_spec *sp,
+		       const struct scope *s, struct op_attrs *a, int *n_parts)
+{
+	struct attr_ctx x = {c, a, n_parts, 0};
+	int bad = 0;
+	attrs_default(a, sp);
+	*n_parts = 0;
+	if (check_keys(c, e, sp))
 		return -1;
 	for (yaml_node_pair_t *p = e->data.mapping.pairs.start;
 	     p < e->data.mapping.pairs.top; p++) {
 		const char *k = scalar(node(c, p->key));
 		yaml_node_t *v = node(c, p->value);
-		int64_t tmp[GRAPH_MAX_DIMS] = {0};
-		int n;
 		if (!k || word_in(common_keys, k))
 			continue;
 		if (!(v = subst(c, s, v))) {
 			bad = 1;
 			continue;
 		}
-		if (!strcmp(k, "units"))
-			bad |= get_int(c, v, k, 1, INT32_MAX, &a->units);
-		else if (!strcmp(k, "filters"))
-			bad |= get_int(c, v, k, 1, INT32_MAX, &a->out_channels);
-		else if (!strcmp(k, "bias") || !strcmp(k, "causal") ||
-			 !strcmp(k, "ceil_mode")) {
-			int b = 0;
-			bad |= get_bool(c, v, k, &b);
-			if (!strcmp(k, "bias"))
-				a->bias = b;
-			else if (!strcmp(k, "causal"))
-				a->causal = b;
-			else
-				a->ceil_mode = b;
-		} else if (!strcmp(k, "kernel") || !strcmp(k, "stride") ||
-			   !strcmp(k, "dilation") || !strcmp(k, "padding")) {
-			n = get_ints(c, v, k, 3, !strcmp(k, "padding") ? 0 : 1,
-				     100000, tmp);
-			if (n < 0) {
-				bad = 1;
-				continue;
-			}
-			int64_t *dst = !strcmp(k, "kernel")	? a->kernel
-				       : !strcmp(k, "stride")	? a->stride
-				       : !strcmp(k, "dilation") ? a->dilation
-								: a->pad_begin;
-			for (int i = 0; i < 3; i++)
-				dst[i] = tmp[n == 1 ? 0 : (i < n ? i : n - 1)];
-			if (dst == a->pad_begin)
-				memcpy(a->pad_end, a->pad_begin,
-				       sizeof(a->pad_end));
-			if (v->type == YAML_SEQUENCE_NODE) {
-				if (a->spatial && a->spatial != n) {
-					err(c, v,
-					    "network: '%s' must have %d "
-					    "entries, got %d",
-					    k, a->spatial, n);
-					bad = 1;
-				}
-				a->spatial = n;
-			}
-			if (dst == a->stride)
-				stride_given = 1;
-		} else if (!strcmp(k, "groups"))
-			bad |= get_int(c, v, k, 1, INT32_MAX, &a->groups);
-		else if (!strcmp(k, "heads"))
-			bad |= get_int(c, v, k, 1, 65536, &a->heads);
-		else if (!strcmp(k, "vocab"))
-			bad |= get_int(c, v, k, 1, INT32_MAX, &a->vocab);
-		else if (!strcmp(k, "dim"))
-			bad |= get_int(c, v, k, 1, INT32_MAX, &a->dim);
-		else if (!strcmp(k, "rate"))
-			bad |= get_real(c, v, k, 0, 1, &a->rate);
-		else if (!strcmp(k, "axis")) {
-			int64_t ax;
-			if (get_int(c, v, k, -GRAPH_MAX_DIMS, GRAPH_MAX_DIMS,
-				    &ax))
-				bad = 1;
-			else
-				a->axis = (int)ax;
-		} else if (!strcmp(k, "fn")) {
-			const char *fn = scalar(v);
-			if (!fn) {
-				err(c, v,
-				    "network: 'fn' must be a name, got %s",
-				    kind_name(v));
-				bad = 1;
-			} else {
-				snprintf(a->ew_name, sizeof(a->ew_name), "%s",
-					 fn);
-			}
-		} else if (!strcmp(k, "flops"))
-			bad |= get_int(c, v, k, 1, 1000, &a->ew_flops_per_elem);
-		else if (!strcmp(k, "shape")) {
-			n = get_ints(c, v, k, GRAPH_MAX_DIMS, -1, INT32_MAX,
-				     a->shape);
-			if (n < 0 || v->type != YAML_SEQUENCE_NODE) {
-				if (n >= 0)
-					err(c, v,
-					    "network: 'shape' must be a "
-					    "list, got a scalar");
-				bad = 1;
-			} else {
-				a->shape_rank = n;
-			}
-		} else if (!strcmp(k, "perm")) {
-			n = get_ints(c, v, k, GRAPH_MAX_DIMS, 0,
-				     GRAPH_MAX_DIMS - 1, a->perm);
-			if (n < 0)
-				bad = 1;
-			else
-				a->perm_rank = n;
-		} else if (!strcmp(k, "parts")) {
-			int64_t p1;
-			if (get_int(c, v, k, 1, GRAPH_MAX_IO, &p1))
-				bad = 1;
-			else
-				*n_parts = (int)p1;
-		} else if (!strcmp(k, "sizes")) {
-			n = get_ints(c, v, k, GRAPH_MAX_IO, 1, INT32_MAX,
-				     a->sizes);
-			if (n < 0)
-				bad = 1;
-			else
-				*n_parts = n;
-		} else if (!strcmp(k, "start"))
-			bad |= get_int(c, v, k, -INT32_MAX, INT32_MAX,
-				       &a->start);
-		else if (!strcmp(k, "end"))
-			bad |= get_int(c, v, k, -INT32_MAX, INT32_MAX, &a->end);
-		else if (!strcmp(k, "step"))
-			bad |= get_int(c, v, k, 1, INT32_MAX, &a->step);
-		else if (!strcmp(k, "axes")) {
-			n = get_ints(c, v, k, GRAPH_MAX_DIMS, 0,
-				     GRAPH_MAX_DIMS - 1, tmp);
-			if (n < 0)
-				bad = 1;
-			for (int i = 0; i < n; i++)
-				a->axes_mask |= 1u << tmp[i];
-		}
+		bad |= parse_attr(&x, k, v);
 	}
-	if ((sp->op == OP_MAXPOOL || sp->op == OP_AVGPOOL) && !stride_given)
+	if ((sp->op == OP_MAXPOOL || sp->op == OP_AVGPOOL) && !x.stride_given)
 		memcpy(a->stride, a->kernel, sizeof(a->stride));
 	if (sp->op == OP_EW_UNARY && !a->ew_flops_per_elem)
 		a->ew_flops_per_elem = 1;
@@ -811,6 +887,123 @@ out:
 	return rc;
 }
 
+/* What an entry applies: an op (*sp) or a block (*bn); 0 or -1. */
+static int entry_kind(struct ny *c, yaml_node_t *e, const struct op_spec **sp,
+		      yaml_node_t **bn)
+{
+	yaml_node_t *opn = map_get(c, e, "op");
+	*bn = map_get(c, e, "block");
+	*sp = NULL;
+	if (!!opn == !!*bn) {
+		err(c, e,
+		    "network: a layer must have exactly one of 'op' or "
+		    "'block', got %s",
+		    opn ? "both" : "neither");
+		return -1;
+	}
+	if (opn) {
+		const char *o = scalar(opn);
+		*sp = o ? find_op(o) : NULL;
+		if (!*sp) {
+			char ops[1024];
+			list_ops(ops, sizeof(ops));
+			err(c, opn, "network: op must be one of %s; got '%s'",
+			    ops, o ? o : kind_name(opn));
+			return -1;
+		}
+		return 0;
+	}
+	/* block applications take only the common keys */
+	for (yaml_node_pair_t *p = e->data.mapping.pairs.start;
+	     p < e->data.mapping.pairs.top; p++) {
+		const char *k = scalar(node(c, p->key));
+		if (k && !word_in(common_keys, k)) {
+			err(c, node(c, p->key),
+			    "network: key '%s' is not allowed on a block "
+			    "application (allowed: %s)",
+			    k, common_keys);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The entry's own name (allocated), or NULL after an error. */
+static char *entry_name(struct ny *c, yaml_node_t *e, const struct op_spec *sp,
+			yaml_node_t *bn, int index)
+{
+	yaml_node_t *nn = map_get(c, e, "name");
+	if (!nn)
+		return xasprintf("%s_%d", sp ? sp->name : scalar(bn), index);
+	const char *nm = scalar(nn);
+	if (!nm || !*nm || strchr(nm, '/') || strchr(nm, ':')) {
+		err(c, nn,
+		    "network: 'name' must be a name without '/' or ':', got %s",
+		    nm ? nm : kind_name(nn));
+		return NULL;
+	}
+	return xstrdup(nm);
+}
+
+/* The full name of the layer or application whose weights the entry
+ * shares ('share:', or the same name under a shared block), or NULL; *bad
+ * set after an error. */
+static char *entry_share(struct ny *c, yaml_node_t *e, const struct scope *s,
+			 const char *local, int *bad)
+{
+	yaml_node_t *sharen = map_get(c, e, "share");
+	*bad = 0;
+	if (sharen) {
+		const char *o = scalar(sharen);
+		if (!o) {
+			err(c, sharen,
+			    "network: 'share' must name an earlier layer or "
+			    "block application, got %s",
+			    kind_name(sharen));
+			*bad = 1;
+			return NULL;
+		}
+		return xasprintf("%s%s", s->prefix, o);
+	}
+	if (s->share_prefix)
+		return xasprintf("%s%s", s->share_prefix, local);
+	return NULL;
+}
+
+/* One application named `full` of an op or block entry, sharing the
+ * weights of `owner` (or not, when NULL); returns its output, -1, or -2
+ * when `owner` names nothing (the entry's earlier output stands). */
+static int entry_apply(struct ny *c, yaml_node_t *e, const struct op_spec *sp,
+		       yaml_node_t *bn, const struct scope *s, const char *full,
+		       const char *owner, int n_in, const int *in)
+{
+	yaml_node_t *where = map_get(c, e, "share");
+	if (!where)
+		where = e;
+	if (sp) {
+		int sl = -1;
+		if (owner && (sl = find_layer(c->g, owner)) < 0) {
+			err(c, where,
+			    "network: 'share' must name an earlier layer, got "
+			    "'%s'",
+			    owner);
+			return -2;
+		}
+		return add_op_layer(c, e, sp, s, full, n_in, in, sl);
+	}
+	if (owner && alias_find(c, owner) < 0) {
+		err(c, where,
+		    "network: 'share' must name an earlier block application, "
+		    "got '%s'",
+		    owner);
+		return -2;
+	}
+	int out = apply_block(c, e, bn, full, owner, n_in, in, s);
+	if (out >= 0)
+		alias_set(c, full, out);
+	return out;
+}
+
 /* One entry of a layer list (possibly repeated); returns its output. */
 static int expand_entry(struct ny *c, yaml_node_t *e, const struct scope *s,
 			int index, int prev)
@@ -820,86 +1013,27 @@ static int expand_entry(struct ny *c, yaml_node_t *e, const struct scope *s,
 		    kind_name(e));
 		return -1;
 	}
-	yaml_node_t *opn = map_get(c, e, "op"), *bn = map_get(c, e, "block");
-	yaml_node_t *nn = map_get(c, e, "name");
-	const struct op_spec *sp = NULL;
-	if (!!opn == !!bn) {
-		err(c, e,
-		    "network: a layer must have exactly one of 'op' or "
-		    "'block', got %s",
-		    opn ? "both" : "neither");
+	const struct op_spec *sp;
+	yaml_node_t *bn;
+	if (entry_kind(c, e, &sp, &bn))
 		return -1;
-	}
-	if (opn) {
-		const char *o = scalar(opn);
-		sp = o ? find_op(o) : NULL;
-		if (!sp) {
-			char ops[1024];
-			list_ops(ops, sizeof(ops));
-			err(c, opn, "network: op must be one of %s; got '%s'",
-			    ops, o ? o : kind_name(opn));
-			return -1;
-		}
-	} else {
-		/* block applications take only the common keys */
-		for (yaml_node_pair_t *p = e->data.mapping.pairs.start;
-		     p < e->data.mapping.pairs.top; p++) {
-			const char *k = scalar(node(c, p->key));
-			if (k && !word_in(common_keys, k)) {
-				err(c, node(c, p->key),
-				    "network: key '%s' is not allowed on a "
-				    "block "
-				    "application (allowed: %s)",
-				    k, common_keys);
-				return -1;
-			}
-		}
-	}
-	char *local;
-	if (nn) {
-		const char *nm = scalar(nn);
-		if (!nm || !*nm || strchr(nm, '/') || strchr(nm, ':')) {
-			err(c, nn,
-			    "network: 'name' must be a name without '/' "
-			    "or ':', got %s",
-			    nm ? nm : kind_name(nn));
-			return -1;
-		}
-		local = xstrdup(nm);
-	} else {
-		local = xasprintf("%s_%d", sp ? sp->name : scalar(bn), index);
-	}
+	char *local = entry_name(c, e, sp, bn, index);
+	if (!local)
+		return -1;
 	int64_t repeat = 1;
-	int shared = 0;
+	int shared = 0, bad = 0;
 	yaml_node_t *rn = map_get(c, e, "repeat"),
 		    *shn = map_get(c, e, "shared");
-	yaml_node_t *sharen = map_get(c, e, "share");
-	if ((rn && get_int(c, rn, "repeat", 1, NY_MAX_REPEAT, &repeat)) ||
-	    (shn && get_bool(c, shn, "shared", &shared))) {
-		free(local);
-		return -1;
-	}
-	int in[GRAPH_MAX_IO];
-	int n_in = entry_inputs(c, e, s, prev, in);
-	if (n_in < 0) {
-		free(local);
-		return -1;
-	}
+	int in[GRAPH_MAX_IO], n_in = -1;
 	char *share_full = NULL;
-	if (sharen) {
-		const char *o = scalar(sharen);
-		if (!o) {
-			err(c, sharen,
-			    "network: 'share' must name an earlier "
-			    "layer or block application, got %s",
-			    kind_name(sharen));
-			free(local);
-			return -1;
-		}
-		share_full = xasprintf("%s%s", s->prefix, o);
-	} else if (s->share_prefix) {
-		share_full = xasprintf("%s%s", s->share_prefix, local);
+	if ((rn && get_int(c, rn, "repeat", 1, NY_MAX_REPEAT, &repeat)) ||
+	    (shn && get_bool(c, shn, "shared", &shared)) ||
+	    (n_in = entry_inputs(c, e, s, prev, in)) < 0 ||
+	    ((share_full = entry_share(c, e, s, local, &bad)), bad)) {
+		free(local);
+		return -1;
 	}
+	int explicit_share = map_get(c, e, "share") != NULL;
 	int out = -1;
 	char *first_app = NULL;
 	for (int64_t r = 0; r < repeat; r++) {
@@ -910,43 +1044,20 @@ static int expand_entry(struct ny *c, yaml_node_t *e, const struct scope *s,
 		const char *owner = share_full	      ? share_full
 				    : r > 0 && shared ? first_app
 						      : NULL;
-		if (share_full && repeat > 1 && !sharen)
+		if (share_full && repeat > 1 && !explicit_share)
 			owner = owner_buf = xasprintf("%s.%lld", share_full,
 						      (long long)r + 1);
 		if (r > 0) {
 			n_in = 1;
 			in[0] = out;
 		}
-		if (sp) {
-			int sl = -1;
-			if (owner) {
-				sl = find_layer(c->g, owner);
-				if (sl < 0) {
-					err(c, sharen ? sharen : e,
-					    "network: 'share' must name an "
-					    "earlier layer, got '%s'",
-					    owner);
-					free(full);
-					free(owner_buf);
-					break;
-				}
-			}
-			out = add_op_layer(c, e, sp, s, full, n_in, in, sl);
-		} else {
-			if (owner && alias_find(c, owner) < 0) {
-				err(c, sharen ? sharen : e,
-				    "network: 'share' must name an earlier "
-				    "block "
-				    "application, got '%s'",
-				    owner);
-				free(full);
-				free(owner_buf);
-				break;
-			}
-			out = apply_block(c, e, bn, full, owner, n_in, in, s);
-			if (out >= 0)
-				alias_set(c, full, out);
+		int o = entry_apply(c, e, sp, bn, s, full, owner, n_in, in);
+		if (o == -2) {
+			free(full);
+			free(owner_buf);
+			break;
 		}
+		out = o;
 		if (r == 0)
 			first_app = xstrdup(full);
 		free(full);

@@ -694,28 +694,539 @@ static void lower(char *dst, const char *src, size_t n)
 
 static void infer_missing(struct ox *c, int idx);
 
-static void node_layers(struct ox *c, int idx)
+static void node_gemm(struct ox *c, int idx)
 {
 	const Onnx__NodeProto *n = c->gp->node[idx];
 	struct op_attrs a = {0};
 	int x = in_val(c, n, 0), out = out_val(c, n, 0);
 	int id;
-	const char *op = n->op_type;
-
-	if (c->role[idx] == N_ABSORBED)
+	int w = in_val(c, n, 1);
+	if (kind_of(c, w) == V_PARAM && c->v[w].rank == 2) {
+		int tb = op_is(n, "Gemm") && attr_i(n, "transB", 0);
+		if (op_is(n, "Gemm") && attr_i(n, "transA", 0)) {
+			nerr(c, idx, "transA=1 must not be used, got it");
+			return;
+		}
+		a.units = c->v[w].dims[tb ? 0 : 1];
+		int b = in_val(c, n, 2);
+		a.bias = b >= 0;
+		id = emit(c, idx, NULL, OP_DENSE, &a, 1, &x, out);
+		own(c, id, w);
 		return;
-	infer_missing(c, idx);
+	}
+	if (kind_of(c, w) != V_DATA && kind_of(c, w) != V_PARAM) {
+		nerr(c, idx,
+		     "second input must be a weight or data, "
+		     "got a constant");
+		return;
+	}
+	int in2[2] = {x, w};
+	emit(c, idx, NULL, OP_MATMUL, &a, 2, in2, out);
+}
+
+static void node_conv(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	struct op_attrs a = {0};
+	int x = in_val(c, n, 0), out = out_val(c, n, 0);
+	int id;
+	int w = in_val(c, n, 1), b = in_val(c, n, 2);
+	if (kind_of(c, w) != V_PARAM || c->v[w].rank < 3 || c->v[w].rank > 5) {
+		nerr(c, idx,
+		     "weights must be an initializer of rank 3 "
+		     "to 5");
+		return;
+	}
+	kernel_attrs(n, &a, c->v[w].rank - 2);
+	if (!attr(n, "kernel_shape"))
+		for (int i = 0; i < a.spatial; i++)
+			a.kernel[i] = c->v[w].dims[2 + i];
+	a.out_channels = c->v[w].dims[0];
+	a.groups = attr_i(n, "group", 1);
+	auto_pad(n, &c->v[x], &a);
+	a.bias = b >= 0;
+	/* eval-mode export folded a batch norm into this conv */
+	int folded = b >= 0 && !strncmp(c->v[b].name, "onnx::", 6) &&
+		     !strncmp(c->v[w].name, "onnx::", 6);
+	if (folded) {
+		a.bias = 0;
+		id = emit(c, idx, NULL, OP_CONV, &a, 1, &x, -1);
+		own(c, id, w);
+		int t = c->g->layers[id].out[0];
+		struct op_attrs bn = {0};
+		char nb[64];
+		char *name =
+			xasprintf("%s/bn", node_name(n, idx, nb, sizeof(nb)));
+		struct oval *o = &c->v[out];
+		int t2 = graph_add_tensor(c->g, name, DT_FP32,
+					  o->rank >= 0 ? ps_rank(o) : 0,
+					  o->rank >= 0 ? ps_dims(o) : NULL);
+		int id2 = graph_add_layer(c->g, name, OP_BATCHNORM, &bn, 1, &t,
+					  1, &t2);
+		c->g->layers[id2].src_col = idx + 1;
+		o->tensor = t2;
+		o->layer = id2;
+		free(name);
+		return;
+	}
+	id = emit(c, idx, NULL, OP_CONV, &a, 1, &x, out);
+	own(c, id, w);
+}
+
+static void node_pool(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	struct op_attrs a = {0};
+	int x = in_val(c, n, 0), out = out_val(c, n, 0);
+	int r = c->v[x].rank;
+	if (r < 3 || r > 5) {
+		nerr(c, idx,
+		     "input must be [batch, channels, 1 to 3 "
+		     "spatial dims]");
+		return;
+	}
+	kernel_attrs(n, &a, r - 2);
+	auto_pad(n, &c->v[x], &a);
+	a.ceil_mode = (int)attr_i(n, "ceil_mode", 0);
+	emit(c, idx, NULL, op_is(n, "MaxPool") ? OP_MAXPOOL : OP_AVGPOOL, &a, 1,
+	     &x, out);
+}
+
+static void node_global_pool(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	struct op_attrs a = {0};
+	int x = in_val(c, n, 0), out = out_val(c, n, 0);
+	emit(c, idx, NULL, OP_GLOBALAVGPOOL, &a, 1, &x, out);
+}
+
+static void node_batchnorm(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	struct op_attrs a = {0};
+	int x = in_val(c, n, 0), out = out_val(c, n, 0);
+	int id;
+	id = emit(c, idx, NULL, OP_BATCHNORM, &a, 1, &x, out);
+	own(c, id, in_val(c, n, 1));
+}
+
+static void node_layernorm(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	struct op_attrs a = {0};
+	int x = in_val(c, n, 0), out = out_val(c, n, 0);
+	int id;
+	a.bias = in_val(c, n, 2) >= 0;
+	if (attr_i(n, "axis", -1) != -1 &&
+	    attr_i(n, "axis", -1) != c->v[x].rank - 1) {
+		nerr(c, idx, "'axis' must be the last axis, got %lld",
+		     (long long)attr_i(n, "axis", -1));
+		return;
+	}
+	id = emit(c, idx, NULL, OP_LAYERNORM, &a, 1, &x, out);
+	own(c, id, in_val(c, n, 1));
+}
+
+static void node_softmax(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	struct op_attrs a = {0};
+	int x = in_val(c, n, 0), out = out_val(c, n, 0);
+	int ax = ps_axis(&c->v[x], attr_i(n, "axis", -1));
+	a.axis = ax - ps_rank(&c->v[x]); /* negative: robust */
+	if (ax < 0) {
+		nerr(c, idx,
+		     "softmax over the batch axis is not "
+		     "supported");
+		return;
+	}
+	emit(c, idx, NULL, OP_SOFTMAX, &a, 1, &x, out);
+}
+
+static void node_gather(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	struct op_attrs a = {0};
+	int x = in_val(c, n, 0), out = out_val(c, n, 0);
+	int id;
+	int ids = in_val(c, n, 1);
+	if (kind_of(c, x) == V_PARAM && kind_of(c, ids) == V_DATA &&
+	    c->v[x].rank == 2 && attr_i(n, "axis", 0) == 0) {
+		a.vocab = c->v[x].dims[0];
+		a.dim = c->v[x].dims[1];
+		id = emit(c, idx, NULL, OP_EMBEDDING, &a, 1, &ids, out);
+		own(c, id, x);
+		return;
+	}
+	if (kind_of(c, ids) != V_CONST) {
+		nerr(c, idx,
+		     "only embedding lookups (table initializer, "
+		     "data indices) and constant indices are "
+		     "supported");
+		return;
+	}
+	/* constant index: a slice, then drop the axis */
+	int ax = ps_axis(&c->v[x], attr_i(n, "axis", 0));
+	if (ax < 0) {
+		nerr(c, idx,
+		     "gathering along the batch axis is not "
+		     "supported");
+		return;
+	}
+	a.axis = ax;
+	a.start = 0;
+	a.end = 1;
+	a.step = 1;
+	id = emit(c, idx, "/slice", OP_SLICE, &a, 1, &x, -1);
+	int t = c->g->layers[id].out[0];
+	struct oval *o = &c->v[out];
+	if (o->rank < 0) {
+		nerr(c, idx, "output has no shape in the file");
+		return;
+	}
+	struct op_attrs ra = {0};
+	ra.shape_rank = ps_rank(o);
+	memcpy(ra.shape, ps_dims(o), ra.shape_rank * sizeof(int64_t));
+	char nb[64];
+	char *name = xasprintf("%s", node_name(n, idx, nb, sizeof(nb)));
+	int t2 = graph_add_tensor(c->g, name, DT_FP32, ra.shape_rank, ra.shape);
+	int id2 = graph_add_layer(c->g, name, OP_RESHAPE, &ra, 1, &t, 1, &t2);
+	c->g->layers[id2].src_col = idx + 1;
+	o->tensor = t2;
+	o->layer = id2;
+	free(name);
+}
+
+static void node_binary(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	struct op_attrs a = {0};
+	int x = in_val(c, n, 0), out = out_val(c, n, 0);
+	int y = in_val(c, n, 1);
+	enum op_kind k = op_is(n, "Add")   ? OP_ADD
+			 : op_is(n, "Sub") ? OP_SUB
+			 : op_is(n, "Mul") ? OP_MUL
+					   : OP_DIV;
+	int kx = kind_of(c, x), ky = kind_of(c, y);
+	/* bias after a weight MatMul: fold into the dense layer */
+	if (k == OP_ADD && (kx == V_PARAM || ky == V_PARAM)) {
+		int b = kx == V_PARAM ? x : y, d = kx == V_PARAM ? y : x;
+		int pl = c->v[d].layer;
+		if (kind_of(c, d) == V_DATA && pl >= 0 && c->v[d].n_cons == 1 &&
+		    c->v[b].rank == 1 && c->g->layers[pl].op == OP_DENSE &&
+		    !c->g->layers[pl].attrs.bias &&
+		    c->g->layers[pl].attrs.units == c->v[b].dims[0]) {
+			c->g->layers[pl].attrs.bias = 1;
+			c->v[out].tensor = c->v[d].tensor;
+			c->v[out].layer = pl;
+			return;
+		}
+	}
+	if (kx == V_CONST || ky == V_CONST) {
+		int d = kx == V_CONST ? y : x;
+		if (val_elems(&c->v[out]) != val_elems(&c->v[d]) &&
+		    c->v[out].rank >= 0) {
+			nerr(c, idx,
+			     "a constant operand must not "
+			     "broadcast the data, got %lld "
+			     "elements from %lld",
+			     (long long)val_elems(&c->v[out]),
+			     (long long)val_elems(&c->v[d]));
+			return;
+		}
+		a.ew_flops_per_elem = 1;
+		lower(a.ew_name, n->op_type, sizeof(a.ew_name));
+		emit(c, idx, NULL, OP_EW_UNARY, &a, 1, &d, out);
+		return;
+	}
+	int in2[2] = {x, y};
+	emit(c, idx, NULL, k, &a, 2, in2, out);
+}
+
+static void node_where(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	struct op_attrs a = {0};
+	int x = in_val(c, n, 0), out = out_val(c, n, 0);
+	int d = -1, nd = 0;
+	for (size_t i = 0; i < n->n_input; i++) {
+		int k = in_val(c, n, i);
+		if (kind_of(c, k) == V_DATA || kind_of(c, k) == V_PARAM) {
+			d = k;
+			nd++;
+		}
+	}
+	if (nd != 1 || kind_of(c, x) != V_CONST) {
+		nerr(c, idx,
+		     "only a constant condition selecting "
+		     "from one data input is supported");
+		return;
+	}
+	a.ew_flops_per_elem = 1;
+	snprintf(a.ew_name, sizeof(a.ew_name), "where");
+	emit(c, idx, NULL, OP_EW_UNARY, &a, 1, &d, out);
+}
+
+static void node_concat(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	struct op_attrs a = {0};
+	int x = in_val(c, n, 0), out = out_val(c, n, 0);
+	int ins[GRAPH_MAX_IO];
+	if (n->n_input > GRAPH_MAX_IO) {
+		nerr(c, idx, "must have at most %d inputs, got %zu",
+		     GRAPH_MAX_IO, n->n_input);
+		return;
+	}
+	for (size_t i = 0; i < n->n_input; i++) {
+		ins[i] = in_val(c, n, i);
+		if (kind_of(c, ins[i]) == V_CONST) {
+			nerr(c, idx,
+			     "constant inputs to a data concat "
+			     "are not supported");
+			return;
+		}
+	}
+	int ax = ps_axis(&c->v[x], attr_i(n, "axis", 0));
+	if (ax < 0) {
+		nerr(c, idx,
+		     "concatenating along the batch axis is "
+		     "not supported");
+		return;
+	}
+	a.axis = ax;
+	emit(c, idx, NULL, OP_CONCAT, &a, (int)n->n_input, ins, out);
+}
+
+static void node_split(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	struct op_attrs a = {0};
+	int x = in_val(c, n, 0);
+	int id;
+	if (n->n_output > GRAPH_MAX_IO) {
+		nerr(c, idx, "must have at most %d outputs", GRAPH_MAX_IO);
+		return;
+	}
+	int ax = ps_axis(&c->v[x], attr_i(n, "axis", 0));
+	int outs[GRAPH_MAX_IO];
+	for (size_t i = 0; i < n->n_output; i++) {
+		int o = out_val(c, n, i);
+		if (o < 0 || c->v[o].rank < 0) {
+			nerr(c, idx,
+			     "outputs must have shapes in the "
+			     "file");
+			return;
+		}
+		outs[i] = o;
+	}
+	if (ax < 0) {
+		/* splitting the (size 1) batch axis: one copy per part
+		 */
+		for (size_t i = 0; i < n->n_output; i++)
+			emit_reshape(c, idx, x, outs[i]);
+		return;
+	}
+	a.axis = ax;
+	int tin = data_tensor(c, x), touts[GRAPH_MAX_IO];
+	char nb[64];
+	const char *base = node_name(n, idx, nb, sizeof(nb));
+	for (size_t i = 0; i < n->n_output; i++) {
+		struct oval *o = &c->v[outs[i]];
+		a.sizes[i] = o->dims[ax + stripped(&c->v[x])];
+		char *tn = xasprintf("%s:%zu", base, i);
+		touts[i] = graph_add_tensor(c->g, tn, DT_FP32, ps_rank(o),
+					    ps_dims(o));
+		o->tensor = touts[i];
+		free(tn);
+	}
+	id = graph_add_layer(c->g, base, OP_SPLIT, &a, 1, &tin,
+			     (int)n->n_output, touts);
+	c->g->layers[id].src_col = idx + 1;
+	for (size_t i = 0; i < n->n_output; i++)
+		c->v[outs[i]].layer = id;
+}
+
+static void node_slice(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	struct op_attrs a = {0};
+	int x = in_val(c, n, 0), out = out_val(c, n, 0);
+	struct oval *o = &c->v[out], *iv = &c->v[x];
+	if (o->rank < 0 || o->rank != iv->rank) {
+		nerr(c, idx,
+		     "output must have a shape in the file, of "
+		     "the input's rank");
+		return;
+	}
+	int ax = -1;
+	for (int i = 0; i < o->rank; i++)
+		if (o->dims[i] != iv->dims[i]) {
+			if (ax >= 0) {
+				nerr(c, idx,
+				     "slicing more than one "
+				     "axis is not supported");
+				return;
+			}
+			ax = i;
+		}
+	if (ax < 0 || ps_axis(iv, ax) < 0) {
+		emit_reshape(c, idx, x, out);
+		return;
+	}
+	a.axis = ps_axis(iv, ax);
+	a.start = 0;
+	a.end = o->dims[ax];
+	a.step = 1;
+	emit(c, idx, NULL, OP_SLICE, &a, 1, &x, out);
+}
+
+static void node_transpose(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	struct op_attrs a = {0};
+	int x = in_val(c, n, 0), out = out_val(c, n, 0);
+	struct oval *iv = &c->v[x];
+	int64_t perm[OX_MAX_RANK];
+	int r = attr_ints(n, "perm", perm, OX_MAX_RANK);
+	if (r == 0) { /* default: reverse */
+		r = iv->rank;
+		for (int i = 0; i < r; i++)
+			perm[i] = r - 1 - i;
+	}
+	struct oval *o = &c->v[out];
+	if (o->rank < 0 && iv->rank == r) {
+		o->rank = r;
+		for (int i = 0; i < r; i++)
+			o->dims[i] = iv->dims[perm[i]];
+	}
+	if (stripped(iv) && stripped(o) && perm[0] == 0 && r == iv->rank) {
+		a.perm_rank = r - 1;
+		for (int i = 1; i < r; i++)
+			a.perm[i - 1] = perm[i] - 1;
+		emit(c, idx, NULL, OP_TRANSPOSE, &a, 1, &x, out);
+		return;
+	}
+	emit_reshape(c, idx, x, out);
+}
+
+static void node_flatten(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	int x = in_val(c, n, 0), out = out_val(c, n, 0);
+	struct oval *iv = &c->v[x], *o = &c->v[out];
+	if (o->rank < 0 && iv->rank >= 0) {
+		int ax = (int)attr_i(n, "axis", 1);
+		if (ax < 0)
+			ax += iv->rank;
+		int64_t a0 = 1, a1 = 1;
+		for (int i = 0; i < iv->rank; i++)
+			*(i < ax ? &a0 : &a1) *= iv->dims[i];
+		o->rank = 2;
+		o->dims[0] = a0;
+		o->dims[1] = a1;
+	}
+	emit_reshape(c, idx, x, out);
+}
+
+static void node_layout(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	int x = in_val(c, n, 0), out = out_val(c, n, 0);
+	struct oval *iv = &c->v[x], *o = &c->v[out];
+	if (o->rank < 0 && (op_is(n, "Identity") || op_is(n, "Cast"))) {
+		o->rank = iv->rank;
+		memcpy(o->dims, iv->dims, sizeof(o->dims));
+	}
+	emit_reshape(c, idx, x, out);
+}
+
+static void node_unary(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	struct op_attrs a = {0};
+	int x = in_val(c, n, 0), out = out_val(c, n, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(unary_ops); i++)
+		if (op_is(n, unary_ops[i].op)) {
+			a.ew_flops_per_elem = unary_ops[i].flops;
+			lower(a.ew_name, n->op_type, sizeof(a.ew_name));
+			if (unary_ops[i].kind == OP_DROPOUT)
+				a.rate = 0;
+			emit(c, idx, NULL, unary_ops[i].kind, &a, 1, &x, out);
+			return;
+		}
+}
+
+/* ONNX op type -> the emitter of its layers (looked up in order). */
+static const struct {
+	const char *op;
+	void (*emit)(struct ox *c, int idx);
+} node_emitters[] = {
+	{"Gemm", node_gemm},
+	{"MatMul", node_gemm},
+	{"Conv", node_conv},
+	{"MaxPool", node_pool},
+	{"AveragePool", node_pool},
+	{"GlobalAveragePool", node_global_pool},
+	{"BatchNormalization", node_batchnorm},
+	{"LayerNormalization", node_layernorm},
+	{"Softmax", node_softmax},
+	{"LogSoftmax", node_softmax},
+	{"Gather", node_gather},
+	{"Add", node_binary},
+	{"Sub", node_binary},
+	{"Mul", node_binary},
+	{"Div", node_binary},
+	{"Where", node_where},
+	{"Relu", node_unary},
+	{"Sigmoid", node_unary},
+	{"Tanh", node_unary},
+	{"Dropout", node_unary},
+	{"Sqrt", node_unary},
+	{"Erf", node_unary},
+	{"Exp", node_unary},
+	{"Log", node_unary},
+	{"Neg", node_unary},
+	{"Reciprocal", node_unary},
+	{"Clip", node_unary},
+	{"Abs", node_unary},
+	{"Pow", node_unary},
+	{"Gelu", node_unary},
+	{"HardSigmoid", node_unary},
+	{"HardSwish", node_unary},
+	{"Concat", node_concat},
+	{"Split", node_split},
+	{"Slice", node_slice},
+	{"Transpose", node_transpose},
+	{"Flatten", node_flatten},
+	{"Reshape", node_layout},
+	{"Squeeze", node_layout},
+	{"Unsqueeze", node_layout},
+	{"Identity", node_layout},
+	{"Cast", node_layout},
+	{"Expand", node_layout},
+};
+
+/* Nodes the pattern pass claimed: absorbed ones emit nothing, the last
+ * node of a pattern emits the fused layer; 1 if the node was handled. */
+static int node_pattern(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	struct op_attrs a = {0};
+	int out = out_val(c, n, 0);
+	int id;
+
 	if (c->role[idx] == N_GELU) {
 		int xin = c->pat_a[idx];
 		emit(c, idx, NULL, OP_GELU, &a, 1, &xin, out);
-		return;
+		return 1;
 	}
 	if (c->role[idx] == N_LAYERNORM) {
 		int xin = c->pat_a[idx];
 		a.bias = c->pat_flag[idx];
 		id = emit(c, idx, NULL, OP_LAYERNORM, &a, 1, &xin, out);
 		own(c, id, c->pat_b[idx]);
-		return;
+		return 1;
 	}
 	if (c->role[idx] == N_ATTENTION) {
 		int in3[3] = {c->pat_a[idx], c->pat_b[idx], c->pat_c[idx]};
@@ -724,412 +1235,26 @@ static void node_layers(struct ox *c, int idx)
 		a.causal = (c->pat_flag[idx] >> 1) & 1;
 		a.heads = ps_rank(q) == 3 ? ps_dims(q)[0] : 1;
 		emit(c, idx, NULL, OP_ATTENTION, &a, 3, in3, out);
-		return;
+		return 1;
 	}
-	if (op_is(n, "Gemm") || op_is(n, "MatMul")) {
-		int w = in_val(c, n, 1);
-		if (kind_of(c, w) == V_PARAM && c->v[w].rank == 2) {
-			int tb = op_is(n, "Gemm") && attr_i(n, "transB", 0);
-			if (op_is(n, "Gemm") && attr_i(n, "transA", 0)) {
-				nerr(c, idx,
-				     "transA=1 must not be used, got it");
-				return;
-			}
-			a.units = c->v[w].dims[tb ? 0 : 1];
-			int b = in_val(c, n, 2);
-			a.bias = b >= 0;
-			id = emit(c, idx, NULL, OP_DENSE, &a, 1, &x, out);
-			own(c, id, w);
-			return;
-		}
-		if (kind_of(c, w) != V_DATA && kind_of(c, w) != V_PARAM) {
-			nerr(c, idx,
-			     "second input must be a weight or data, "
-			     "got a constant");
-			return;
-		}
-		int in2[2] = {x, w};
-		emit(c, idx, NULL, OP_MATMUL, &a, 2, in2, out);
+	return 0;
+}
+
+static void node_layers(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	if (c->role[idx] == N_ABSORBED)
 		return;
-	}
-	if (op_is(n, "Conv")) {
-		int w = in_val(c, n, 1), b = in_val(c, n, 2);
-		if (kind_of(c, w) != V_PARAM || c->v[w].rank < 3 ||
-		    c->v[w].rank > 5) {
-			nerr(c, idx,
-			     "weights must be an initializer of rank 3 "
-			     "to 5");
-			return;
-		}
-		kernel_attrs(n, &a, c->v[w].rank - 2);
-		if (!attr(n, "kernel_shape"))
-			for (int i = 0; i < a.spatial; i++)
-				a.kernel[i] = c->v[w].dims[2 + i];
-		a.out_channels = c->v[w].dims[0];
-		a.groups = attr_i(n, "group", 1);
-		auto_pad(n, &c->v[x], &a);
-		a.bias = b >= 0;
-		/* eval-mode export folded a batch norm into this conv */
-		int folded = b >= 0 && !strncmp(c->v[b].name, "onnx::", 6) &&
-			     !strncmp(c->v[w].name, "onnx::", 6);
-		if (folded) {
-			a.bias = 0;
-			id = emit(c, idx, NULL, OP_CONV, &a, 1, &x, -1);
-			own(c, id, w);
-			int t = c->g->layers[id].out[0];
-			struct op_attrs bn = {0};
-			char nb[64];
-			char *name = xasprintf(
-				"%s/bn", node_name(n, idx, nb, sizeof(nb)));
-			struct oval *o = &c->v[out];
-			int t2 = graph_add_tensor(c->g, name, DT_FP32,
-						  o->rank >= 0 ? ps_rank(o) : 0,
-						  o->rank >= 0 ? ps_dims(o)
-							       : NULL);
-			int id2 = graph_add_layer(c->g, name, OP_BATCHNORM, &bn,
-						  1, &t, 1, &t2);
-			c->g->layers[id2].src_col = idx + 1;
-			o->tensor = t2;
-			o->layer = id2;
-			free(name);
-			return;
-		}
-		id = emit(c, idx, NULL, OP_CONV, &a, 1, &x, out);
-		own(c, id, w);
+	infer_missing(c, idx);
+	if (node_pattern(c, idx))
 		return;
-	}
-	if (op_is(n, "MaxPool") || op_is(n, "AveragePool")) {
-		int r = c->v[x].rank;
-		if (r < 3 || r > 5) {
-			nerr(c, idx,
-			     "input must be [batch, channels, 1 to 3 "
-			     "spatial dims]");
+	for (size_t i = 0; i < ARRAY_SIZE(node_emitters); i++)
+		if (op_is(n, node_emitters[i].op)) {
+			node_emitters[i].emit(c, idx);
 			return;
 		}
-		kernel_attrs(n, &a, r - 2);
-		auto_pad(n, &c->v[x], &a);
-		a.ceil_mode = (int)attr_i(n, "ceil_mode", 0);
-		emit(c, idx, NULL,
-		     op_is(n, "MaxPool") ? OP_MAXPOOL : OP_AVGPOOL, &a, 1, &x,
-		     out);
-		return;
-	}
-	if (op_is(n, "GlobalAveragePool")) {
-		emit(c, idx, NULL, OP_GLOBALAVGPOOL, &a, 1, &x, out);
-		return;
-	}
-	if (op_is(n, "BatchNormalization")) {
-		id = emit(c, idx, NULL, OP_BATCHNORM, &a, 1, &x, out);
-		own(c, id, in_val(c, n, 1));
-		return;
-	}
-	if (op_is(n, "LayerNormalization")) {
-		a.bias = in_val(c, n, 2) >= 0;
-		if (attr_i(n, "axis", -1) != -1 &&
-		    attr_i(n, "axis", -1) != c->v[x].rank - 1) {
-			nerr(c, idx, "'axis' must be the last axis, got %lld",
-			     (long long)attr_i(n, "axis", -1));
-			return;
-		}
-		id = emit(c, idx, NULL, OP_LAYERNORM, &a, 1, &x, out);
-		own(c, id, in_val(c, n, 1));
-		return;
-	}
-	if (op_is(n, "Softmax") || op_is(n, "LogSoftmax")) {
-		int ax = ps_axis(&c->v[x], attr_i(n, "axis", -1));
-		a.axis = ax - ps_rank(&c->v[x]); /* negative: robust */
-		if (ax < 0) {
-			nerr(c, idx,
-			     "softmax over the batch axis is not "
-			     "supported");
-			return;
-		}
-		emit(c, idx, NULL, OP_SOFTMAX, &a, 1, &x, out);
-		return;
-	}
-	if (op_is(n, "Gather")) {
-		int ids = in_val(c, n, 1);
-		if (kind_of(c, x) == V_PARAM && kind_of(c, ids) == V_DATA &&
-		    c->v[x].rank == 2 && attr_i(n, "axis", 0) == 0) {
-			a.vocab = c->v[x].dims[0];
-			a.dim = c->v[x].dims[1];
-			id = emit(c, idx, NULL, OP_EMBEDDING, &a, 1, &ids, out);
-			own(c, id, x);
-			return;
-		}
-		if (kind_of(c, ids) != V_CONST) {
-			nerr(c, idx,
-			     "only embedding lookups (table initializer, "
-			     "data indices) and constant indices are "
-			     "supported");
-			return;
-		}
-		/* constant index: a slice, then drop the axis */
-		int ax = ps_axis(&c->v[x], attr_i(n, "axis", 0));
-		if (ax < 0) {
-			nerr(c, idx,
-			     "gathering along the batch axis is not "
-			     "supported");
-			return;
-		}
-		a.axis = ax;
-		a.start = 0;
-		a.end = 1;
-		a.step = 1;
-		id = emit(c, idx, "/slice", OP_SLICE, &a, 1, &x, -1);
-		int t = c->g->layers[id].out[0];
-		struct oval *o = &c->v[out];
-		if (o->rank < 0) {
-			nerr(c, idx, "output has no shape in the file");
-			return;
-		}
-		struct op_attrs ra = {0};
-		ra.shape_rank = ps_rank(o);
-		memcpy(ra.shape, ps_dims(o), ra.shape_rank * sizeof(int64_t));
-		char nb[64];
-		char *name = xasprintf("%s", node_name(n, idx, nb, sizeof(nb)));
-		int t2 = graph_add_tensor(c->g, name, DT_FP32, ra.shape_rank,
-					  ra.shape);
-		int id2 = graph_add_layer(c->g, name, OP_RESHAPE, &ra, 1, &t, 1,
-					  &t2);
-		c->g->layers[id2].src_col = idx + 1;
-		o->tensor = t2;
-		o->layer = id2;
-		free(name);
-		return;
-	}
-	if (op_is(n, "Add") || op_is(n, "Sub") || op_is(n, "Mul") ||
-	    op_is(n, "Div")) {
-		int y = in_val(c, n, 1);
-		enum op_kind k = op_is(n, "Add")   ? OP_ADD
-				 : op_is(n, "Sub") ? OP_SUB
-				 : op_is(n, "Mul") ? OP_MUL
-						   : OP_DIV;
-		int kx = kind_of(c, x), ky = kind_of(c, y);
-		/* bias after a weight MatMul: fold into the dense layer */
-		if (k == OP_ADD && (kx == V_PARAM || ky == V_PARAM)) {
-			int b = kx == V_PARAM ? x : y,
-			    d = kx == V_PARAM ? y : x;
-			int pl = c->v[d].layer;
-			if (kind_of(c, d) == V_DATA && pl >= 0 &&
-			    c->v[d].n_cons == 1 && c->v[b].rank == 1 &&
-			    c->g->layers[pl].op == OP_DENSE &&
-			    !c->g->layers[pl].attrs.bias &&
-			    c->g->layers[pl].attrs.units == c->v[b].dims[0]) {
-				c->g->layers[pl].attrs.bias = 1;
-				c->v[out].tensor = c->v[d].tensor;
-				c->v[out].layer = pl;
-				return;
-			}
-		}
-		if (kx == V_CONST || ky == V_CONST) {
-			int d = kx == V_CONST ? y : x;
-			if (val_elems(&c->v[out]) != val_elems(&c->v[d]) &&
-			    c->v[out].rank >= 0) {
-				nerr(c, idx,
-				     "a constant operand must not "
-				     "broadcast the data, got %lld "
-				     "elements from %lld",
-				     (long long)val_elems(&c->v[out]),
-				     (long long)val_elems(&c->v[d]));
-				return;
-			}
-			a.ew_flops_per_elem = 1;
-			lower(a.ew_name, op, sizeof(a.ew_name));
-			emit(c, idx, NULL, OP_EW_UNARY, &a, 1, &d, out);
-			return;
-		}
-		int in2[2] = {x, y};
-		emit(c, idx, NULL, k, &a, 2, in2, out);
-		return;
-	}
-	if (op_is(n, "Where")) {
-		int d = -1, nd = 0;
-		for (size_t i = 0; i < n->n_input; i++) {
-			int k = in_val(c, n, i);
-			if (kind_of(c, k) == V_DATA ||
-			    kind_of(c, k) == V_PARAM) {
-				d = k;
-				nd++;
-			}
-		}
-		if (nd != 1 || kind_of(c, x) != V_CONST) {
-			nerr(c, idx,
-			     "only a constant condition selecting "
-			     "from one data input is supported");
-			return;
-		}
-		a.ew_flops_per_elem = 1;
-		snprintf(a.ew_name, sizeof(a.ew_name), "where");
-		emit(c, idx, NULL, OP_EW_UNARY, &a, 1, &d, out);
-		return;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(unary_ops); i++)
-		if (op_is(n, unary_ops[i].op)) {
-			a.ew_flops_per_elem = unary_ops[i].flops;
-			lower(a.ew_name, op, sizeof(a.ew_name));
-			if (unary_ops[i].kind == OP_DROPOUT)
-				a.rate = 0;
-			emit(c, idx, NULL, unary_ops[i].kind, &a, 1, &x, out);
-			return;
-		}
-	if (op_is(n, "Concat")) {
-		int ins[GRAPH_MAX_IO];
-		if (n->n_input > GRAPH_MAX_IO) {
-			nerr(c, idx, "must have at most %d inputs, got %zu",
-			     GRAPH_MAX_IO, n->n_input);
-			return;
-		}
-		for (size_t i = 0; i < n->n_input; i++) {
-			ins[i] = in_val(c, n, i);
-			if (kind_of(c, ins[i]) == V_CONST) {
-				nerr(c, idx,
-				     "constant inputs to a data concat "
-				     "are not supported");
-				return;
-			}
-		}
-		int ax = ps_axis(&c->v[x], attr_i(n, "axis", 0));
-		if (ax < 0) {
-			nerr(c, idx,
-			     "concatenating along the batch axis is "
-			     "not supported");
-			return;
-		}
-		a.axis = ax;
-		emit(c, idx, NULL, OP_CONCAT, &a, (int)n->n_input, ins, out);
-		return;
-	}
-	if (op_is(n, "Split")) {
-		if (n->n_output > GRAPH_MAX_IO) {
-			nerr(c, idx, "must have at most %d outputs",
-			     GRAPH_MAX_IO);
-			return;
-		}
-		int ax = ps_axis(&c->v[x], attr_i(n, "axis", 0));
-		int outs[GRAPH_MAX_IO];
-		for (size_t i = 0; i < n->n_output; i++) {
-			int o = out_val(c, n, i);
-			if (o < 0 || c->v[o].rank < 0) {
-				nerr(c, idx,
-				     "outputs must have shapes in the "
-				     "file");
-				return;
-			}
-			outs[i] = o;
-		}
-		if (ax < 0) {
-			/* splitting the (size 1) batch axis: one copy per part
-			 */
-			for (size_t i = 0; i < n->n_output; i++)
-				emit_reshape(c, idx, x, outs[i]);
-			return;
-		}
-		a.axis = ax;
-		int tin = data_tensor(c, x), touts[GRAPH_MAX_IO];
-		char nb[64];
-		const char *base = node_name(n, idx, nb, sizeof(nb));
-		for (size_t i = 0; i < n->n_output; i++) {
-			struct oval *o = &c->v[outs[i]];
-			a.sizes[i] = o->dims[ax + stripped(&c->v[x])];
-			char *tn = xasprintf("%s:%zu", base, i);
-			touts[i] = graph_add_tensor(c->g, tn, DT_FP32,
-						    ps_rank(o), ps_dims(o));
-			o->tensor = touts[i];
-			free(tn);
-		}
-		id = graph_add_layer(c->g, base, OP_SPLIT, &a, 1, &tin,
-				     (int)n->n_output, touts);
-		c->g->layers[id].src_col = idx + 1;
-		for (size_t i = 0; i < n->n_output; i++)
-			c->v[outs[i]].layer = id;
-		return;
-	}
-	if (op_is(n, "Slice")) {
-		struct oval *o = &c->v[out], *iv = &c->v[x];
-		if (o->rank < 0 || o->rank != iv->rank) {
-			nerr(c, idx,
-			     "output must have a shape in the file, of "
-			     "the input's rank");
-			return;
-		}
-		int ax = -1;
-		for (int i = 0; i < o->rank; i++)
-			if (o->dims[i] != iv->dims[i]) {
-				if (ax >= 0) {
-					nerr(c, idx,
-					     "slicing more than one "
-					     "axis is not supported");
-					return;
-				}
-				ax = i;
-			}
-		if (ax < 0 || ps_axis(iv, ax) < 0) {
-			emit_reshape(c, idx, x, out);
-			return;
-		}
-		a.axis = ps_axis(iv, ax);
-		a.start = 0;
-		a.end = o->dims[ax];
-		a.step = 1;
-		emit(c, idx, NULL, OP_SLICE, &a, 1, &x, out);
-		return;
-	}
-	if (op_is(n, "Transpose")) {
-		struct oval *iv = &c->v[x];
-		int64_t perm[OX_MAX_RANK];
-		int r = attr_ints(n, "perm", perm, OX_MAX_RANK);
-		if (r == 0) { /* default: reverse */
-			r = iv->rank;
-			for (int i = 0; i < r; i++)
-				perm[i] = r - 1 - i;
-		}
-		struct oval *o = &c->v[out];
-		if (o->rank < 0 && iv->rank == r) {
-			o->rank = r;
-			for (int i = 0; i < r; i++)
-				o->dims[i] = iv->dims[perm[i]];
-		}
-		if (stripped(iv) && stripped(o) && perm[0] == 0 &&
-		    r == iv->rank) {
-			a.perm_rank = r - 1;
-			for (int i = 1; i < r; i++)
-				a.perm[i - 1] = perm[i] - 1;
-			emit(c, idx, NULL, OP_TRANSPOSE, &a, 1, &x, out);
-			return;
-		}
-		emit_reshape(c, idx, x, out);
-		return;
-	}
-	if (op_is(n, "Flatten")) {
-		struct oval *iv = &c->v[x], *o = &c->v[out];
-		if (o->rank < 0 && iv->rank >= 0) {
-			int ax = (int)attr_i(n, "axis", 1);
-			if (ax < 0)
-				ax += iv->rank;
-			int64_t a0 = 1, a1 = 1;
-			for (int i = 0; i < iv->rank; i++)
-				*(i < ax ? &a0 : &a1) *= iv->dims[i];
-			o->rank = 2;
-			o->dims[0] = a0;
-			o->dims[1] = a1;
-		}
-		emit_reshape(c, idx, x, out);
-		return;
-	}
-	if (op_is(n, "Reshape") || op_is(n, "Squeeze") ||
-	    op_is(n, "Unsqueeze") || op_is(n, "Identity") || op_is(n, "Cast") ||
-	    op_is(n, "Expand")) {
-		struct oval *iv = &c->v[x], *o = &c->v[out];
-		if (o->rank < 0 && (op_is(n, "Identity") || op_is(n, "Cast"))) {
-			o->rank = iv->rank;
-			memcpy(o->dims, iv->dims, sizeof(o->dims));
-		}
-		emit_reshape(c, idx, x, out);
-		return;
-	}
-	nerr(c, idx, "op type '%s' is not supported on data; supported: %s", op,
-	     supported_ops);
+	nerr(c, idx, "op type '%s' is not supported on data; supported: %s",
+	     n->op_type, supported_ops);
 }
 
 /* ------------------------------------------------------------- folding */
@@ -1222,6 +1347,275 @@ static const struct oval *cin(struct ox *c, const Onnx__NodeProto *n, size_t i)
 	return k >= 0 && c->v[k].val ? &c->v[k] : NULL;
 }
 
+/* Folding rules: node n's output o from its constant inputs a, b (the
+ * first two; NULL when absent or not folded). */
+typedef void (*fold_fn)(struct ox *c, const Onnx__NodeProto *n, struct oval *o,
+			const struct oval *a, const struct oval *b);
+
+static void fold_constant(struct ox *c, const Onnx__NodeProto *n,
+			  struct oval *o, const struct oval *a,
+			  const struct oval *b)
+{
+	(void)c, (void)a, (void)b;
+	double buf[OX_MAX_FOLD];
+	int64_t dims[OX_MAX_RANK] = {0};
+	const Onnx__AttributeProto *at = attr(n, "value");
+	if (at && at->t) {
+		tensor_values(at->t, o);
+	} else if ((at = attr(n, "value_int"))) {
+		buf[0] = (double)at->i;
+		set_vals(o, 0, dims, buf, 1);
+	} else if ((at = attr(n, "value_ints")) && at->n_ints <= OX_MAX_FOLD) {
+		for (size_t i = 0; i < at->n_ints; i++)
+			buf[i] = (double)at->ints[i];
+		dims[0] = (int64_t)at->n_ints;
+		set_vals(o, 1, dims, buf, dims[0]);
+	} else if ((at = attr(n, "value_float"))) {
+		buf[0] = at->f;
+		set_vals(o, 0, dims, buf, 1);
+	}
+}
+
+static void fold_shape(struct ox *c, const Onnx__NodeProto *n, struct oval *o,
+		       const struct oval *a, const struct oval *b)
+{
+	(void)a, (void)b;
+	double buf[OX_MAX_RANK];
+	int64_t dims[1];
+	const struct oval *x = &c->v[in_val(c, n, 0)];
+	if (x->rank < 0)
+		return;
+	int64_t st = attr_i(n, "start", 0), en = attr_i(n, "end", x->rank);
+	if (st < 0)
+		st += x->rank;
+	if (en < 0)
+		en += x->rank;
+	if (st < 0) /* clamped to [0, rank], as the ONNX spec says */
+		st = 0;
+	if (en > x->rank)
+		en = x->rank;
+	int k = 0;
+	for (int64_t i = st; i < en; i++)
+		buf[k++] = (double)x->dims[i];
+	dims[0] = k;
+	set_vals(o, 1, dims, buf, k);
+}
+
+static void fold_unary(struct ox *c, const Onnx__NodeProto *n, struct oval *o,
+		       const struct oval *a, const struct oval *b)
+{
+	(void)c, (void)b;
+	double buf[OX_MAX_FOLD];
+	for (int64_t i = 0; i < a->n_val; i++) {
+		double q = a->val[i];
+		buf[i] = op_is(n, "Sqrt")    ? sqrt(q)
+			 : op_is(n, "Neg")   ? -q
+			 : op_is(n, "Floor") ? floor(q)
+			 : op_is(n, "Ceil")  ? ceil(q)
+					     : q;
+	}
+	set_vals(o, a->rank, a->dims, buf, a->n_val);
+}
+
+/* Unsqueeze, Squeeze, Reshape, Flatten: values unchanged; the shape from
+ * the file if known, else worked out for the scalar cases. */
+static void fold_layout(struct ox *c, const Onnx__NodeProto *n, struct oval *o,
+			const struct oval *a, const struct oval *b)
+{
+	(void)c, (void)b;
+	int64_t dims[OX_MAX_RANK] = {0};
+	if (o->rank >= 0) {
+		set_vals(o, o->rank, o->dims, a->val, a->n_val);
+	} else if (op_is(n, "Unsqueeze") && a->rank == 0) {
+		dims[0] = 1;
+		set_vals(o, 1, dims, a->val, 1);
+	} else if (op_is(n, "Squeeze") && a->n_val == 1) {
+		set_vals(o, 0, dims, a->val, 1);
+	}
+}
+
+static void fold_gather(struct ox *c, const Onnx__NodeProto *n, struct oval *o,
+			const struct oval *a, const struct oval *b)
+{
+	(void)c, (void)n;
+	double buf[OX_MAX_FOLD];
+	if (!b || a->rank != 1)
+		return;
+	for (int64_t i = 0; i < b->n_val; i++) {
+		int64_t j = (int64_t)b->val[i];
+		if (j < 0)
+			j += a->n_val;
+		if (j < 0 || j >= a->n_val)
+			return;
+		buf[i] = a->val[j];
+	}
+	set_vals(o, b->rank, b->dims, buf, b->n_val);
+}
+
+static void fold_concat(struct ox *c, const Onnx__NodeProto *n, struct oval *o,
+			const struct oval *a, const struct oval *b)
+{
+	(void)a, (void)b;
+	double buf[OX_MAX_FOLD];
+	int64_t dims[1], k = 0;
+	for (size_t i = 0; i < n->n_input; i++) {
+		const struct oval *p = cin(c, n, i);
+		if (!p || p->rank > 1 || k + p->n_val > OX_MAX_FOLD)
+			return;
+		memcpy(buf + k, p->val, (size_t)p->n_val * sizeof(double));
+		k += p->n_val;
+	}
+	dims[0] = k;
+	set_vals(o, 1, dims, buf, k);
+}
+
+static void fold_slice(struct ox *c, const Onnx__NodeProto *n, struct oval *o,
+		       const struct oval *a, const struct oval *b)
+{
+	double buf[OX_MAX_FOLD];
+	int64_t dims[1];
+	if (a->rank != 1 || !b || !cin(c, n, 2))
+		return;
+	int64_t st = (int64_t)b->val[0];
+	int64_t en = (int64_t)cin(c, n, 2)->val[0];
+	int64_t sp = cin(c, n, 4) ? (int64_t)cin(c, n, 4)->val[0] : 1;
+	int64_t len = a->n_val, k = 0;
+	if (st < 0)
+		st += len;
+	if (en < 0)
+		en += len;
+	if (st < 0)
+		st = 0;
+	if (en > len)
+		en = len;
+	if (sp < 1)
+		return;
+	for (int64_t i = st; i < en; i += sp)
+		buf[k++] = a->val[i];
+	dims[0] = k;
+	set_vals(o, 1, dims, buf, k);
+}
+
+static void fold_const_of_shape(struct ox *c, const Onnx__NodeProto *n,
+				struct oval *o, const struct oval *a,
+				const struct oval *b)
+{
+	(void)c, (void)b;
+	double buf[OX_MAX_FOLD];
+	int64_t dims[OX_MAX_RANK] = {0}, cnt = 1;
+	for (int64_t i = 0; i < a->n_val; i++) {
+		dims[i] = (int64_t)a->val[i];
+		cnt *= dims[i];
+	}
+	if (a->n_val > OX_MAX_RANK || cnt > OX_MAX_FOLD || cnt < 0)
+		return;
+	double fill = 0;
+	const Onnx__AttributeProto *at = attr(n, "value");
+	struct oval tmp = {0};
+	if (at && at->t && tensor_values(at->t, &tmp) == 0 && tmp.n_val)
+		fill = tmp.val[0];
+	free(tmp.val);
+	for (int64_t i = 0; i < cnt; i++)
+		buf[i] = fill;
+	set_vals(o, (int)a->n_val, dims, buf, cnt);
+}
+
+static void fold_range(struct ox *c, const Onnx__NodeProto *n, struct oval *o,
+		       const struct oval *a, const struct oval *b)
+{
+	double buf[OX_MAX_FOLD];
+	int64_t dims[1], k = 0;
+	if (!b || !cin(c, n, 2))
+		return;
+	double st = a->val[0], lim = b->val[0], d = cin(c, n, 2)->val[0];
+	for (double q = st; d > 0 ? q < lim : q > lim; q += d) {
+		if (k == OX_MAX_FOLD || d == 0)
+			return;
+		buf[k++] = q;
+	}
+	dims[0] = k;
+	set_vals(o, 1, dims, buf, k);
+}
+
+static void fold_where(struct ox *c, const Onnx__NodeProto *n, struct oval *o,
+		       const struct oval *a, const struct oval *b)
+{
+	double buf[OX_MAX_FOLD];
+	const struct oval *z = cin(c, n, 2);
+	if (!b || !z)
+		return;
+	int64_t m = a->n_val;
+	if (b->n_val > m)
+		m = b->n_val;
+	if (z->n_val > m)
+		m = z->n_val;
+	const struct oval *big = a->n_val == m ? a : b->n_val == m ? b : z;
+	for (int64_t i = 0; i < m; i++) {
+		double cc = a->val[a->n_val == m ? i : 0];
+		double y1 = b->val[b->n_val == m ? i : 0];
+		double y2 = z->val[z->n_val == m ? i : 0];
+		buf[i] = cc != 0 ? y1 : y2;
+	}
+	set_vals(o, big->rank, big->dims, buf, m);
+}
+
+static void fold_binary(struct ox *c, const Onnx__NodeProto *n, struct oval *o,
+			const struct oval *a, const struct oval *b)
+{
+	(void)c;
+	double buf[OX_MAX_FOLD];
+	if (!b)
+		return;
+	int64_t m = a->n_val > b->n_val ? a->n_val : b->n_val;
+	if ((a->n_val != m && a->n_val != 1) ||
+	    (b->n_val != m && b->n_val != 1))
+		return;
+	for (int64_t i = 0; i < m; i++) {
+		double p = a->val[a->n_val == m ? i : 0];
+		double q = b->val[b->n_val == m ? i : 0];
+		buf[i] = op_is(n, "Add")   ? p + q
+			 : op_is(n, "Sub") ? p - q
+			 : op_is(n, "Mul") ? p * q
+			 : op_is(n, "Div") ? (q != 0 ? p / q : 0)
+			 : op_is(n, "Mod") ? (q != 0 ? fmod(p, q) : 0)
+					   : (double)(p == q);
+	}
+	const struct oval *big = a->n_val == m ? a : b;
+	set_vals(o, big->rank, big->dims, buf, m);
+}
+
+/* ONNX op type -> folding rule; `need_a`: only with a folded first input. */
+static const struct {
+	const char *op;
+	int need_a;
+	fold_fn fold;
+} fold_rules[] = {
+	{"Constant", 0, fold_constant},
+	{"Shape", 0, fold_shape},
+	{"Identity", 1, fold_unary},
+	{"Cast", 1, fold_unary},
+	{"Sqrt", 1, fold_unary},
+	{"Neg", 1, fold_unary},
+	{"Floor", 1, fold_unary},
+	{"Ceil", 1, fold_unary},
+	{"Unsqueeze", 1, fold_layout},
+	{"Squeeze", 1, fold_layout},
+	{"Reshape", 1, fold_layout},
+	{"Flatten", 1, fold_layout},
+	{"Gather", 1, fold_gather},
+	{"Concat", 1, fold_concat},
+	{"Slice", 1, fold_slice},
+	{"ConstantOfShape", 1, fold_const_of_shape},
+	{"Range", 1, fold_range},
+	{"Where", 1, fold_where},
+	{"Add", 1, fold_binary},
+	{"Sub", 1, fold_binary},
+	{"Mul", 1, fold_binary},
+	{"Div", 1, fold_binary},
+	{"Mod", 1, fold_binary},
+	{"Equal", 1, fold_binary},
+};
+
 /* Fold a node whose inputs are all constant (shape arithmetic).  Leaves
  * the output without values when the op is not one folded here; that is
  * only an error if a data op later needs them. */
@@ -1231,197 +1625,13 @@ static void const_fold(struct ox *c, int idx)
 	int oid = out_val(c, n, 0);
 	if (oid < 0)
 		return;
-	struct oval *o = &c->v[oid];
 	const struct oval *a = cin(c, n, 0), *b = cin(c, n, 1);
-	double buf[OX_MAX_FOLD];
-	int64_t dims[OX_MAX_RANK] = {0};
-	if (op_is(n, "Constant")) {
-		const Onnx__AttributeProto *at = attr(n, "value");
-		if (at && at->t) {
-			tensor_values(at->t, o);
-		} else if ((at = attr(n, "value_int"))) {
-			buf[0] = (double)at->i;
-			set_vals(o, 0, dims, buf, 1);
-		} else if ((at = attr(n, "value_ints")) &&
-			   at->n_ints <= OX_MAX_FOLD) {
-			for (size_t i = 0; i < at->n_ints; i++)
-				buf[i] = (double)at->ints[i];
-			dims[0] = (int64_t)at->n_ints;
-			set_vals(o, 1, dims, buf, dims[0]);
-		} else if ((at = attr(n, "value_float"))) {
-			buf[0] = at->f;
-			set_vals(o, 0, dims, buf, 1);
-		}
-		return;
-	}
-	if (op_is(n, "Shape")) {
-		const struct oval *x = &c->v[in_val(c, n, 0)];
-		if (x->rank < 0)
+	for (size_t i = 0; i < ARRAY_SIZE(fold_rules); i++)
+		if (op_is(n, fold_rules[i].op)) {
+			if (a || !fold_rules[i].need_a)
+				fold_rules[i].fold(c, n, &c->v[oid], a, b);
 			return;
-		int64_t st = attr_i(n, "start", 0),
-			en = attr_i(n, "end", x->rank);
-		if (st < 0)
-			st += x->rank;
-		if (en < 0)
-			en += x->rank;
-		if (en > x->rank)
-			en = x->rank;
-		int k = 0;
-		for (int64_t i = st; i < en; i++)
-			buf[k++] = (double)x->dims[i];
-		dims[0] = k;
-		set_vals(o, 1, dims, buf, k);
-		return;
-	}
-	if (!a)
-		return;
-	if (op_is(n, "Identity") || op_is(n, "Cast") || op_is(n, "Sqrt") ||
-	    op_is(n, "Neg") || op_is(n, "Floor") || op_is(n, "Ceil")) {
-		for (int64_t i = 0; i < a->n_val; i++) {
-			double q = a->val[i];
-			buf[i] = op_is(n, "Sqrt")    ? sqrt(q)
-				 : op_is(n, "Neg")   ? -q
-				 : op_is(n, "Floor") ? floor(q)
-				 : op_is(n, "Ceil")  ? ceil(q)
-						     : q;
 		}
-		set_vals(o, a->rank, a->dims, buf, a->n_val);
-		return;
-	}
-	if ((op_is(n, "Unsqueeze") || op_is(n, "Squeeze") ||
-	     op_is(n, "Reshape") || op_is(n, "Flatten")) &&
-	    o->rank >= 0) {
-		/* values unchanged; shape from the file if known */
-		set_vals(o, o->rank, o->dims, a->val, a->n_val);
-		return;
-	}
-	if (op_is(n, "Unsqueeze") && a->rank == 0) {
-		dims[0] = 1;
-		set_vals(o, 1, dims, a->val, 1);
-		return;
-	}
-	if (op_is(n, "Squeeze") && a->n_val == 1) {
-		set_vals(o, 0, dims, a->val, 1);
-		return;
-	}
-	if (op_is(n, "Gather") && b && a->rank == 1) {
-		for (int64_t i = 0; i < b->n_val; i++) {
-			int64_t j = (int64_t)b->val[i];
-			if (j < 0)
-				j += a->n_val;
-			if (j < 0 || j >= a->n_val)
-				return;
-			buf[i] = a->val[j];
-		}
-		set_vals(o, b->rank, b->dims, buf, b->n_val);
-		return;
-	}
-	if (op_is(n, "Concat")) {
-		int64_t k = 0;
-		for (size_t i = 0; i < n->n_input; i++) {
-			const struct oval *p = cin(c, n, i);
-			if (!p || p->rank > 1 || k + p->n_val > OX_MAX_FOLD)
-				return;
-			memcpy(buf + k, p->val,
-			       (size_t)p->n_val * sizeof(double));
-			k += p->n_val;
-		}
-		dims[0] = k;
-		set_vals(o, 1, dims, buf, k);
-		return;
-	}
-	if (op_is(n, "Slice") && a->rank == 1 && b && cin(c, n, 2)) {
-		int64_t st = (int64_t)b->val[0];
-		int64_t en = (int64_t)cin(c, n, 2)->val[0];
-		int64_t sp = cin(c, n, 4) ? (int64_t)cin(c, n, 4)->val[0] : 1;
-		int64_t len = a->n_val, k = 0;
-		if (st < 0)
-			st += len;
-		if (en < 0)
-			en += len;
-		if (st < 0)
-			st = 0;
-		if (en > len)
-			en = len;
-		if (sp < 1)
-			return;
-		for (int64_t i = st; i < en; i += sp)
-			buf[k++] = a->val[i];
-		dims[0] = k;
-		set_vals(o, 1, dims, buf, k);
-		return;
-	}
-	if (op_is(n, "ConstantOfShape")) {
-		int64_t cnt = 1;
-		for (int64_t i = 0; i < a->n_val; i++) {
-			dims[i] = (int64_t)a->val[i];
-			cnt *= dims[i];
-		}
-		if (a->n_val > OX_MAX_RANK || cnt > OX_MAX_FOLD || cnt < 0)
-			return;
-		double fill = 0;
-		const Onnx__AttributeProto *at = attr(n, "value");
-		struct oval tmp = {0};
-		if (at && at->t && tensor_values(at->t, &tmp) == 0 && tmp.n_val)
-			fill = tmp.val[0];
-		free(tmp.val);
-		for (int64_t i = 0; i < cnt; i++)
-			buf[i] = fill;
-		set_vals(o, (int)a->n_val, dims, buf, cnt);
-		return;
-	}
-	if (op_is(n, "Range") && b && cin(c, n, 2)) {
-		double st = a->val[0], lim = b->val[0],
-		       d = cin(c, n, 2)->val[0];
-		int64_t k = 0;
-		for (double q = st; d > 0 ? q < lim : q > lim; q += d) {
-			if (k == OX_MAX_FOLD || d == 0)
-				return;
-			buf[k++] = q;
-		}
-		dims[0] = k;
-		set_vals(o, 1, dims, buf, k);
-		return;
-	}
-	if (op_is(n, "Where") && b && cin(c, n, 2)) {
-		const struct oval *z = cin(c, n, 2);
-		int64_t m = a->n_val;
-		if (b->n_val > m)
-			m = b->n_val;
-		if (z->n_val > m)
-			m = z->n_val;
-		const struct oval *big = a->n_val == m	 ? a
-					 : b->n_val == m ? b
-							 : z;
-		for (int64_t i = 0; i < m; i++) {
-			double cc = a->val[a->n_val == m ? i : 0];
-			double y1 = b->val[b->n_val == m ? i : 0];
-			double y2 = z->val[z->n_val == m ? i : 0];
-			buf[i] = cc != 0 ? y1 : y2;
-		}
-		set_vals(o, big->rank, big->dims, buf, m);
-		return;
-	}
-	if (b && (op_is(n, "Add") || op_is(n, "Sub") || op_is(n, "Mul") ||
-		  op_is(n, "Div") || op_is(n, "Mod") || op_is(n, "Equal"))) {
-		int64_t m = a->n_val > b->n_val ? a->n_val : b->n_val;
-		if ((a->n_val != m && a->n_val != 1) ||
-		    (b->n_val != m && b->n_val != 1))
-			return;
-		for (int64_t i = 0; i < m; i++) {
-			double p = a->val[a->n_val == m ? i : 0];
-			double q = b->val[b->n_val == m ? i : 0];
-			buf[i] = op_is(n, "Add")   ? p + q
-				 : op_is(n, "Sub") ? p - q
-				 : op_is(n, "Mul") ? p * q
-				 : op_is(n, "Div") ? (q != 0 ? p / q : 0)
-				 : op_is(n, "Mod") ? (q != 0 ? fmod(p, q) : 0)
-						   : (double)(p == q);
-		}
-		const struct oval *big = a->n_val == m ? a : b;
-		set_vals(o, big->rank, big->dims, buf, m);
-		return;
-	}
 }
 
 /* The output shape of a data node the file gave no shape for. */
@@ -1510,7 +1720,9 @@ static void infer_missing(struct ox *c, int idx)
 
 /* ---------------------------------------------------------------- load */
 
-static int classify(struct ox *c)
+/* Initializers: floating-point ones of rank >= 1 are parameters, the rest
+ * constants.  0 or -1. */
+static int classify_initializers(struct ox *c)
 {
 	Onnx__GraphProto *gp = c->gp;
 	for (size_t i = 0; i < gp->n_initializer; i++) {
@@ -1537,6 +1749,14 @@ static int classify(struct ox *c)
 			 t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE;
 		v->kind = fl && t->n_dims >= 1 ? V_PARAM : V_CONST;
 	}
+	return 0;
+}
+
+/* Graph inputs that are not initializers: the network's data inputs, batch
+ * first.  0 or -1. */
+static int classify_inputs(struct ox *c)
+{
+	Onnx__GraphProto *gp = c->gp;
 	int n_inputs = 0;
 	for (size_t i = 0; i < gp->n_input; i++) {
 		const Onnx__ValueInfoProto *vi = gp->input[i];
@@ -1578,6 +1798,13 @@ static int classify(struct ox *c)
 			 "not an initializer, got none");
 		return -1;
 	}
+	return 0;
+}
+
+/* Shapes the file declares for intermediate values and outputs. */
+static void file_shapes(struct ox *c)
+{
+	Onnx__GraphProto *gp = c->gp;
 	for (size_t i = 0; i < gp->n_value_info; i++) {
 		const Onnx__ValueInfoProto *vi = gp->value_info[i];
 		if (vi->name) {
@@ -1592,73 +1819,193 @@ static int classify(struct ox *c)
 			set_shape_from_type(&c->v[k], vi->type);
 		}
 	}
-	/* nodes in order: kinds, producers, consumers */
-	for (size_t i = 0; i < gp->n_node; i++) {
-		const Onnx__NodeProto *n = gp->node[i];
-		if (!n->op_type || !*n->op_type) {
-			nerr(c, (int)i, "node must have an op type");
+}
+
+/* Node idx in order: its inputs' consumers, its outputs' kind and producer;
+ * constant nodes are folded.  0 or -1. */
+static int classify_node(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	if (!n->op_type || !*n->op_type) {
+		nerr(c, idx, "node must have an op type");
+		return -1;
+	}
+	int any_data = 0, any_param = 0;
+	for (size_t k = 0; k < n->n_input; k++) {
+		if (!n->input[k] || !*n->input[k])
+			continue;
+		int vid = val_find(c, n->input[k]);
+		if (vid < 0 || c->v[vid].kind == V_NONE) {
+			nerr(c, idx,
+			     "input '%s' must be a graph "
+			     "input, an initializer or an "
+			     "earlier node's output, got "
+			     "nothing of that name",
+			     n->input[k]);
 			return -1;
 		}
-		int any_data = 0, any_param = 0;
-		for (size_t k = 0; k < n->n_input; k++) {
-			if (!n->input[k] || !*n->input[k])
-				continue;
-			int vid = val_find(c, n->input[k]);
-			if (vid < 0 || c->v[vid].kind == V_NONE) {
-				nerr(c, (int)i,
-				     "input '%s' must be a graph "
-				     "input, an initializer or an "
-				     "earlier node's output, got "
-				     "nothing of that name",
-				     n->input[k]);
-				return -1;
-			}
-			struct oval *v = &c->v[vid];
-			v->n_cons++;
-			if (v->first_cons < 0)
-				v->first_cons = (int)i;
-			any_data |= v->kind == V_DATA;
-			any_param |= v->kind == V_PARAM;
-		}
-		enum vkind ok;
-		if (op_is(n, "Shape") || op_is(n, "Size") ||
-		    op_is(n, "Constant") || op_is(n, "ConstantOfShape"))
-			ok = V_CONST;
-		else if (any_data)
-			ok = V_DATA;
-		else if (any_param && op_is(n, "Identity"))
-			ok = V_PARAM;
-		else if (any_param)
-			ok = V_DATA; /* a parameter used as data */
-		else
-			ok = V_CONST;
-		for (size_t k = 0; k < n->n_output; k++) {
-			if (!n->output[k] || !*n->output[k])
-				continue;
-			int vid = val_get(c, n->output[k]);
-			struct oval *v = &c->v[vid];
-			if (v->producer >= 0 || v->init >= 0 ||
-			    v->tensor >= 0) {
-				nerr(c, (int)i,
-				     "output '%s' is already "
-				     "defined",
-				     n->output[k]);
-				return -1;
-			}
-			v->producer = (int)i;
-			v->kind = ok;
-			if (ok == V_PARAM) { /* Identity of a weight: alias */
-				int src = in_val(c, n, 0);
-				v->init = c->v[src].init;
-				v->rank = c->v[src].rank;
-				memcpy(v->dims, c->v[src].dims,
-				       sizeof(v->dims));
-			}
-		}
-		if (ok == V_CONST)
-			const_fold(c, (int)i);
+		struct oval *v = &c->v[vid];
+		v->n_cons++;
+		if (v->first_cons < 0)
+			v->first_cons = idx;
+		any_data |= v->kind == V_DATA;
+		any_param |= v->kind == V_PARAM;
 	}
+	enum vkind ok;
+	if (op_is(n, "Shape") || op_is(n, "Size") || op_is(n, "Constant") ||
+	    op_is(n, "ConstantOfShape"))
+		ok = V_CONST;
+	else if (any_data)
+		ok = V_DATA;
+	else if (any_param && op_is(n, "Identity"))
+		ok = V_PARAM;
+	else if (any_param)
+		ok = V_DATA; /* a parameter used as data */
+	else
+		ok = V_CONST;
+	for (size_t k = 0; k < n->n_output; k++) {
+		if (!n->output[k] || !*n->output[k])
+			continue;
+		int vid = val_get(c, n->output[k]);
+		struct oval *v = &c->v[vid];
+		if (v->producer >= 0 || v->init >= 0 || v->tensor >= 0) {
+			nerr(c, idx,
+			     "output '%s' is already "
+			     "defined",
+			     n->output[k]);
+			return -1;
+		}
+		v->producer = idx;
+		v->kind = ok;
+		if (ok == V_PARAM) { /* Identity of a weight: alias */
+			int src = in_val(c, n, 0);
+			v->init = c->v[src].init;
+			v->rank = c->v[src].rank;
+			memcpy(v->dims, c->v[src].dims, sizeof(v->dims));
+		}
+	}
+	if (ok == V_CONST)
+		const_fold(c, idx);
 	return 0;
+}
+
+static int classify(struct ox *c)
+{
+	if (classify_initializers(c) || classify_inputs(c))
+		return -1;
+	file_shapes(c);
+	for (size_t i = 0; i < c->gp->n_node; i++)
+		if (classify_node(c, (int)i))
+			return -1;
+	return 0;
+}
+
+/* The ModelProto in data, or NULL after an error. */
+static Onnx__ModelProto *unpack_model(const char *file, const uint8_t *data,
+				      size_t len, struct diag *d)
+{
+	/* ModelProto starts with ir_version (field 1, varint): byte 0x08 */
+	if (len < 2 || data[0] != 0x08) {
+		diag_add(d, file, 0, 0,
+			 "onnx: file must start with an ONNX ModelProto "
+			 "(ir_version field, byte 0x08), got %s0x%02x",
+			 len ? "" : "an empty file, ", len ? data[0] : 0);
+		return NULL;
+	}
+	Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, len, data);
+	if (!m) {
+		diag_add(d, file, 0, 0,
+			 "onnx: file must be a complete ONNX model, got %zu "
+			 "bytes that do not parse (truncated or corrupt)",
+			 len);
+		return NULL;
+	}
+	if (!m->graph || !m->graph->n_node) {
+		diag_add(d, file, 0, 0,
+			 "onnx: model must have a graph with nodes, got %s",
+			 m->graph ? "no nodes" : "no graph");
+		onnx__model_proto__free_unpacked(m, NULL);
+		return NULL;
+	}
+	return m;
+}
+
+static void ox_setup(struct ox *c, const char *file, Onnx__GraphProto *gp,
+		     struct graph *g, struct diag *d)
+{
+	memset(c, 0, sizeof(*c));
+	c->file = file;
+	c->d = d;
+	c->g = g;
+	c->gp = gp;
+	size_t nv = 2 * (gp->n_node * 3 + gp->n_initializer + gp->n_input +
+			 gp->n_value_info + 16);
+	c->n_hash = 64;
+	while (c->n_hash < 2 * nv)
+		c->n_hash *= 2;
+	c->hash = xcalloc(c->n_hash, sizeof(int));
+	size_t nn = gp->n_node;
+	c->role = xcalloc(nn, sizeof(*c->role));
+	c->pat_a = xcalloc(nn, sizeof(int));
+	c->pat_b = xcalloc(nn, sizeof(int));
+	c->pat_c = xcalloc(nn, sizeof(int));
+	c->pat_flag = xcalloc(nn, sizeof(int));
+	c->init_owner = xmalloc((gp->n_initializer + 1) * sizeof(int));
+	for (size_t i = 0; i <= gp->n_initializer; i++)
+		c->init_owner[i] = -1;
+}
+
+static void ox_release(struct ox *c)
+{
+	for (int k = 0; k < c->n_v; k++)
+		free(c->v[k].val);
+	free(c->v);
+	free(c->hash);
+	free(c->role);
+	free(c->pat_a);
+	free(c->pat_b);
+	free(c->pat_c);
+	free(c->pat_flag);
+	free(c->init_owner);
+}
+
+/* The pattern pass: GELU, layer norm and attention, found from their
+ * anchor node (Erf, ReduceMean, Softmax) on data. */
+static void find_patterns(struct ox *c)
+{
+	for (size_t i = 0; i < c->gp->n_node; i++) {
+		const Onnx__NodeProto *n = c->gp->node[i];
+		if (op_is(n, "Erf") && kind_of(c, in_val(c, n, 0)) == V_DATA)
+			find_gelu(c, (int)i);
+		if (op_is(n, "ReduceMean") &&
+		    kind_of(c, in_val(c, n, 0)) == V_DATA)
+			find_layernorm(c, (int)i);
+		if (op_is(n, "Softmax") &&
+		    kind_of(c, in_val(c, n, 0)) == V_DATA)
+			find_attention(c, (int)i);
+	}
+}
+
+/* The file's shapes and ours must agree; 0 or WS_EINPUT. */
+static int check_file_shapes(struct ox *c)
+{
+	int rc = 0;
+	for (int k = 0; k < c->n_v; k++) {
+		struct oval *v = &c->v[k];
+		if (v->kind != V_DATA || v->tensor < 0 || v->rank < 0)
+			continue;
+		const struct tensor *t = &c->g->tensors[v->tensor];
+		if (tensor_elems(t) != val_elems(v)) {
+			char s1[96], s2[96];
+			diag_add(c->d, c->file, 0, 0,
+				 "onnx: value '%s' must have shape %s as the "
+				 "file says, got %s from shape inference",
+				 v->name, shape_str(s1, 96, v->rank, v->dims),
+				 shape_str(s2, 96, t->rank, t->dims));
+			rc = WS_EINPUT;
+		}
+	}
+	return rc;
 }
 
 int onnx_load_buffer(const char *file, const uint8_t *data, size_t len,
@@ -1672,52 +2019,13 @@ int onnx_load_buffer(const char *file, const uint8_t *data, size_t len,
 		*dot = 0;
 	graph_setup(g, stem, file);
 	free(stem);
-	/* ModelProto starts with ir_version (field 1, varint): byte 0x08 */
-	if (len < 2 || data[0] != 0x08) {
-		diag_add(d, file, 0, 0,
-			 "onnx: file must start with an ONNX ModelProto "
-			 "(ir_version field, byte 0x08), got %s0x%02x",
-			 len ? "" : "an empty file, ", len ? data[0] : 0);
-		graph_release(g);
-		return WS_EINPUT;
-	}
-	Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, len, data);
+	Onnx__ModelProto *m = unpack_model(file, data, len, d);
 	if (!m) {
-		diag_add(d, file, 0, 0,
-			 "onnx: file must be a complete ONNX model, got %zu "
-			 "bytes that do not parse (truncated or corrupt)",
-			 len);
 		graph_release(g);
 		return WS_EINPUT;
 	}
-	if (!m->graph || !m->graph->n_node) {
-		diag_add(d, file, 0, 0,
-			 "onnx: model must have a graph with nodes, got %s",
-			 m->graph ? "no nodes" : "no graph");
-		onnx__model_proto__free_unpacked(m, NULL);
-		graph_release(g);
-		return WS_EINPUT;
-	}
-	struct ox c = {0};
-	c.file = file;
-	c.d = d;
-	c.g = g;
-	c.gp = m->graph;
-	size_t nv = 2 * (m->graph->n_node * 3 + m->graph->n_initializer +
-			 m->graph->n_input + m->graph->n_value_info + 16);
-	c.n_hash = 64;
-	while (c.n_hash < 2 * nv)
-		c.n_hash *= 2;
-	c.hash = xcalloc(c.n_hash, sizeof(int));
-	size_t nn = m->graph->n_node;
-	c.role = xcalloc(nn, sizeof(*c.role));
-	c.pat_a = xcalloc(nn, sizeof(int));
-	c.pat_b = xcalloc(nn, sizeof(int));
-	c.pat_c = xcalloc(nn, sizeof(int));
-	c.pat_flag = xcalloc(nn, sizeof(int));
-	c.init_owner = xmalloc((m->graph->n_initializer + 1) * sizeof(int));
-	for (size_t i = 0; i <= m->graph->n_initializer; i++)
-		c.init_owner[i] = -1;
+	struct ox c;
+	ox_setup(&c, file, m->graph, g, d);
 	int rc = WS_EINPUT;
 	if (m->graph->name && *m->graph->name &&
 	    strcmp(m->graph->name, "main_graph")) {
@@ -1725,58 +2033,17 @@ int onnx_load_buffer(const char *file, const uint8_t *data, size_t len,
 		g->name = xstrdup(m->graph->name);
 	}
 	if (classify(&c) == 0) {
-		for (size_t i = 0; i < nn; i++) {
-			if (op_is(c.gp->node[i], "Erf") &&
-			    c.v[in_val(&c, c.gp->node[i], 0)].kind == V_DATA)
-				find_gelu(&c, (int)i);
-			if (op_is(c.gp->node[i], "ReduceMean") &&
-			    c.v[in_val(&c, c.gp->node[i], 0)].kind == V_DATA)
-				find_layernorm(&c, (int)i);
-			if (op_is(c.gp->node[i], "Softmax") &&
-			    c.v[in_val(&c, c.gp->node[i], 0)].kind == V_DATA)
-				find_attention(&c, (int)i);
-		}
-		for (size_t i = 0; i < nn; i++) {
+		find_patterns(&c);
+		for (size_t i = 0; i < c.gp->n_node; i++) {
 			const Onnx__NodeProto *n = c.gp->node[i];
 			int vid = n->n_output ? val_find(&c, n->output[0]) : -1;
 			if (vid >= 0 && c.v[vid].kind == V_DATA)
 				node_layers(&c, (int)i);
 		}
-		if (!c.errors && graph_finish(g, d) == 0) {
-			/* the file's shapes and ours must agree */
-			rc = 0;
-			for (int k = 0; k < c.n_v; k++) {
-				struct oval *v = &c.v[k];
-				if (v->kind != V_DATA || v->tensor < 0 ||
-				    v->rank < 0)
-					continue;
-				const struct tensor *t = &g->tensors[v->tensor];
-				if (tensor_elems(t) != val_elems(v)) {
-					char s1[96], s2[96];
-					diag_add(d, file, 0, 0,
-						 "onnx: value '%s' must have "
-						 "shape %s as the file says, "
-						 "got %s from shape inference",
-						 v->name,
-						 shape_str(s1, 96, v->rank,
-							   v->dims),
-						 shape_str(s2, 96, t->rank,
-							   t->dims));
-					rc = WS_EINPUT;
-				}
-			}
-		}
+		if (!c.errors && graph_finish(g, d) == 0)
+			rc = check_file_shapes(&c);
 	}
-	for (int k = 0; k < c.n_v; k++)
-		free(c.v[k].val);
-	free(c.v);
-	free(c.hash);
-	free(c.role);
-	free(c.pat_a);
-	free(c.pat_b);
-	free(c.pat_c);
-	free(c.pat_flag);
-	free(c.init_owner);
+	ox_release(&c);
 	onnx__model_proto__free_unpacked(m, NULL);
 	if (rc)
 		graph_release(g);

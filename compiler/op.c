@@ -1,108 +1,134 @@
 /*
- * op.c: names and facts of the IR's vocabulary (operators, element types),
- * and the small shape helpers every pass uses.  The bottom of compiler/:
- * it calls nothing else of the folder.  Declared in graph.h.
+ * op.c: the IR's vocabulary: one row of facts per operator (op_desc[],
+ * graph_int.h), read by shape inference, cost counting and every message
+ * that names an op.  A new op is one row here plus its rules (shape.c,
+ * cost_rules.c).  Declared in graph.h and graph_int.h.
  */
 #include "compiler/graph_int.h"
 
 #include <string.h>
 
-static const char *const op_names[OP_COUNT] = {
-	[OP_INPUT] = "input",
-	[OP_DENSE] = "dense",
-	[OP_MATMUL] = "matmul",
-	[OP_CONV] = "conv",
-	[OP_MAXPOOL] = "maxpool",
-	[OP_AVGPOOL] = "avgpool",
-	[OP_GLOBALAVGPOOL] = "globalavgpool",
-	[OP_BATCHNORM] = "batchnorm",
-	[OP_LAYERNORM] = "layernorm",
-	[OP_RELU] = "relu",
-	[OP_SIGMOID] = "sigmoid",
-	[OP_TANH] = "tanh",
-	[OP_GELU] = "gelu",
-	[OP_SOFTMAX] = "softmax",
-	[OP_DROPOUT] = "dropout",
-	[OP_EMBEDDING] = "embedding",
-	[OP_ATTENTION] = "attention",
-	[OP_ADD] = "add",
-	[OP_SUB] = "sub",
-	[OP_MUL] = "mul",
-	[OP_DIV] = "div",
-	[OP_EW_UNARY] = "unary",
-	[OP_CONCAT] = "concat",
-	[OP_FLATTEN] = "flatten",
-	[OP_RESHAPE] = "reshape",
-	[OP_TRANSPOSE] = "transpose",
-	[OP_SPLIT] = "split",
-	[OP_SLICE] = "slice",
-	[OP_SQUEEZE] = "squeeze",
-	[OP_LOSS_MSE] = "mse_loss",
-	[OP_LOSS_XENT] = "cross_entropy",
+#define FREE   OPF_FREE
+#define PARAMS OPF_PARAMS
+
+/* name, min_in, max_in, n_out, flags, ew_fwd, ew_bwd, infer, params, cost */
+const struct op_desc op_desc[OP_COUNT] = {
+	[OP_INPUT] = {"input", 1, 1, 1, FREE, 0, 0, NULL, NULL, NULL},
+	[OP_DENSE] = {"dense", 1, 1, 1, PARAMS, 0, 0, shape_dense, params_dense,
+		      cost_dense},
+	[OP_MATMUL] = {"matmul", 2, 2, 1, 0, 0, 0, shape_matmul, NULL,
+		       cost_matmul},
+	[OP_CONV] = {"conv", 1, 1, 1, PARAMS, 0, 0, shape_window, params_conv,
+		     cost_conv},
+	[OP_MAXPOOL] = {"maxpool", 1, 1, 1, 0, 0, 0, shape_window, NULL,
+			cost_pool},
+	[OP_AVGPOOL] = {"avgpool", 1, 1, 1, 0, 0, 0, shape_window, NULL,
+			cost_pool},
+	[OP_GLOBALAVGPOOL] = {"globalavgpool", 1, 1, 1, 0, 0, 0,
+			      shape_global_pool, NULL, cost_global_pool},
+	[OP_BATCHNORM] = {"batchnorm", 1, 1, 1, PARAMS, 7, 9, shape_norm,
+			  params_batchnorm, cost_norm},
+	[OP_LAYERNORM] = {"layernorm", 1, 1, 1, PARAMS, 7, 9, shape_norm,
+			  params_layernorm, cost_norm},
+	[OP_RELU] = {"relu", 1, 1, 1, 0, 1, 1, shape_same, NULL,
+		     cost_ew_saves_out},
+	[OP_SIGMOID] = {"sigmoid", 1, 1, 1, 0, 4, 2, shape_same, NULL,
+			cost_ew_saves_out},
+	[OP_TANH] = {"tanh", 1, 1, 1, 0, 4, 2, shape_same, NULL,
+		     cost_ew_saves_out},
+	[OP_GELU] = {"gelu", 1, 1, 1, 0, 8, 12, shape_same, NULL,
+		     cost_ew_saves_in},
+	[OP_SOFTMAX] = {"softmax", 1, 1, 1, 0, 5, 4, shape_softmax, NULL,
+			cost_ew_saves_out},
+	[OP_DROPOUT] = {"dropout", 1, 1, 1, 0, 2, 1, shape_same, NULL,
+			cost_dropout},
+	[OP_EMBEDDING] = {"embedding", 0, 1, 1, PARAMS, 0, 0, shape_embedding,
+			  params_embedding, cost_embedding},
+	[OP_ATTENTION] = {"attention", 1, 3, 1, 0, 0, 0, shape_attention, NULL,
+			  cost_attention},
+	[OP_ADD] = {"add", 2, 2, 1, 0, 1, 1, shape_broadcast, NULL,
+		    cost_ew_saves_none},
+	[OP_SUB] = {"sub", 2, 2, 1, 0, 1, 1, shape_broadcast, NULL,
+		    cost_ew_saves_none},
+	[OP_MUL] = {"mul", 2, 2, 1, 0, 1, 2, shape_broadcast, NULL,
+		    cost_ew_saves_both},
+	[OP_DIV] = {"div", 2, 2, 1, 0, 1, 3, shape_broadcast, NULL,
+		    cost_ew_saves_both},
+	[OP_EW_UNARY] = {"unary", 1, 1, 1, 0, 0, 0, shape_same, NULL,
+			 cost_unary},
+	[OP_CONCAT] = {"concat", 1, GRAPH_MAX_IO, 1, FREE, 0, 0, shape_concat,
+		       NULL, NULL},
+	[OP_FLATTEN] = {"flatten", 1, 1, 1, FREE, 0, 0, shape_flatten, NULL,
+			NULL},
+	[OP_RESHAPE] = {"reshape", 1, 1, 1, FREE, 0, 0, shape_reshape, NULL,
+			NULL},
+	[OP_TRANSPOSE] = {"transpose", 1, 1, 1, FREE, 0, 0, shape_transpose,
+			  NULL, NULL},
+	[OP_SPLIT] = {"split", 1, 1, -1, FREE, 0, 0, shape_split, NULL, NULL},
+	[OP_SLICE] = {"slice", 1, 1, 1, FREE, 0, 0, shape_slice, NULL, NULL},
+	[OP_SQUEEZE] = {"squeeze", 1, 1, 1, FREE, 0, 0, shape_squeeze, NULL,
+			NULL},
+	[OP_LOSS_MSE] = {"mse_loss", 1, 2, 1, 0, 0, 0, shape_loss, NULL,
+			 cost_loss},
+	[OP_LOSS_XENT] = {"cross_entropy", 1, 2, 1, 0, 0, 0, shape_loss, NULL,
+			  cost_loss},
 };
 
 const char *op_name(enum op_kind op)
 {
-	return (unsigned)op < OP_COUNT ? op_names[op] : "?";
+	return (unsigned)op < OP_COUNT ? op_desc[op].name : "?";
 }
 
 int op_is_free(enum op_kind op)
 {
-	switch (op) {
-	case OP_INPUT:
-	case OP_CONCAT:
-	case OP_FLATTEN:
-	case OP_RESHAPE:
-	case OP_TRANSPOSE:
-	case OP_SPLIT:
-	case OP_SLICE:
-	case OP_SQUEEZE: return 1;
-	default: return 0;
-	}
+	return (unsigned)op < OP_COUNT && (op_desc[op].flags & OPF_FREE);
 }
 
 int op_has_params(enum op_kind op)
 {
-	switch (op) {
-	case OP_DENSE:
-	case OP_CONV:
-	case OP_BATCHNORM:
-	case OP_LAYERNORM:
-	case OP_EMBEDDING: return 1;
-	default: return 0;
+	return (unsigned)op < OP_COUNT && (op_desc[op].flags & OPF_PARAMS);
+}
+
+int64_t op_layer_params(const struct graph *g, const struct layer *l)
+{
+	if ((unsigned)l->op >= OP_COUNT || !op_desc[l->op].params)
+		return 0;
+	return op_desc[l->op].params(g, l);
+}
+
+int op_infer_layer(struct graph *g, int id, struct diag *d)
+{
+	struct layer *l = &g->layers[id];
+	if ((unsigned)l->op >= OP_COUNT || !op_desc[l->op].infer) {
+		diag_add(d, LAYER_LOC(g, l),
+			 "network: layer '%s' must have a computing op, got "
+			 "'%s'",
+			 l->name, op_name(l->op));
+		return WS_EINPUT;
 	}
-}
-
-static const struct {
-	const char *name;
-	int bytes;
-} dtypes[DT_COUNT] = {
-	[DT_FP32] = {"fp32", 4},   [DT_FP16] = {"fp16", 2},
-	[DT_BF16] = {"bf16", 2},   [DT_INT64] = {"int64", 8},
-	[DT_INT32] = {"int32", 4}, [DT_BOOL] = {"bool", 1},
-};
-
-int dtype_bytes(enum dtype dt)
-{
-	return (unsigned)dt < DT_COUNT ? dtypes[dt].bytes : 0;
-}
-
-const char *dtype_name(enum dtype dt)
-{
-	return (unsigned)dt < DT_COUNT ? dtypes[dt].name : "?";
-}
-
-int64_t tensor_elems(const struct tensor *t)
-{
-	int64_t n = 1;
-	for (int i = 0; i < t->rank; i++)
-		n *= t->dims[i];
-	return n;
-}
-
-int axis_norm(int axis, int rank)
-{
-	if (axis < 0)
-		axis += rank;
-	return axis >= 0 && axis < rank ? axis : -1;
+	const struct op_desc *od = &op_desc[l->op];
+	int lo = od->min_in, hi = od->max_in;
+	if (l->n_in < lo || l->n_in > hi) {
+		if (lo == hi)
+			diag_add(d, LAYER_LOC(g, l),
+				 "network: layer '%s' (%s) must have %d "
+				 "input%s, got %d",
+				 l->name, od->name, lo, lo == 1 ? "" : "s",
+				 l->n_in);
+		else
+			diag_add(d, LAYER_LOC(g, l),
+				 "network: layer '%s' (%s) must have %d to %d "
+				 "inputs, got %d",
+				 l->name, od->name, lo, hi, l->n_in);
+		return WS_EINPUT;
+	}
+	if (od->n_out > 0 && l->n_out != od->n_out) {
+		diag_add(d, LAYER_LOC(g, l),
+			 "network: layer '%s' (%s) must have %d output, got %d",
+			 l->name, od->name, od->n_out, l->n_out);
+		return WS_EINPUT;
+	}
+	if (l->n_in && g->tensors[l->in[0]].rank < 0)
+		return WS_EINPUT;
+	return od->infer(g, l, od, d);
 }

@@ -173,6 +173,143 @@ struct chain_out {
 	int stopped;
 };
 
+/* A proposed move: stage i to qi, and (swap) stage j to qj. */
+struct move {
+	int i, j;
+	struct rect qi, qj;
+};
+
+/* Move one edge of qi by up to 1/8 of its side (out when growing);
+ * 0 if the rectangle falls under the stage's minimum. */
+static int move_edge(const struct place_problem *pp, uint64_t *st,
+		     double left, int grow, struct move *mv)
+{
+	struct rect *qi = &mv->qi;
+	int side = rnd(st, 4);
+	int32_t len = side % 2 == 0 ? qi->w : qi->h;
+	int32_t span = 4 + (int32_t)(left * len / 8);
+	int32_t k = 1 + rnd(st, span);
+	if (!grow && rnd(st, 2))
+		k = -k;
+	switch (side) {
+	case 0: qi->w += k; break; /* east */
+	case 1: qi->h += k; break; /* south */
+	case 2:
+		qi->x -= k;
+		qi->w += k;
+		break; /* west */
+	default:
+		qi->y -= k;
+		qi->h += k;
+		break; /* north */
+	}
+	return !(qi->w < 1 || qi->h < 1 ||
+		 (int64_t)qi->w * qi->h < pp->items[mv->i].min_pes);
+}
+
+/* Resize qi around the same centre; 0 if no shape fits. */
+static int move_resize(const struct state *s, uint64_t *st, int grow,
+		       double tmax, struct move *mv)
+{
+	const struct place_problem *pp = s->pp;
+	struct rect *qi = &mv->qi;
+	int i = mv->i;
+	double f;
+	if (grow)
+		f = 1.0 + 0.4 * unit(st);
+	else if (s->cyc[i] < 0.8 * tmax && rnd(st, 2))
+		/* to pace: about the PEs that bring it
+		 * near the bottleneck's time, freeing room */
+		f = s->cyc[i] / (tmax * (0.8 + 0.2 * unit(st)));
+	else
+		f = 0.6 + 0.8 * unit(st);
+	int64_t pes = (int64_t)((double)qi->w * qi->h * f);
+	double asp = (double)qi->w / qi->h * (0.6 + 0.8 * unit(st));
+	int32_t cx = qi->x + qi->w / 2, cy = qi->y + qi->h / 2;
+	if (!place_shape_aspect(pp, i, pes, asp, &qi->w, &qi->h))
+		return 0;
+	qi->x = clamp(cx - qi->w / 2, 0, pp->grid_w - qi->w);
+	qi->y = clamp(cy - qi->h / 2, 0, pp->grid_h - qi->h);
+	return 1;
+}
+
+/* Draw a move (shift, jump, swap, edge, resize; a quarter grow the
+ * bottleneck unless polishing); 0 if it is refused before checking. */
+static int propose(const struct state *s, uint64_t *st, double left,
+		   int polish, double tmax, struct move *mv)
+{
+	const struct place_problem *pp = s->pp;
+	const struct rect *rects = s->r;
+	int n = pp->n_items;
+	int kind = rnd(st, 5);
+	int i = rnd(st, n);
+	int grow = 0;
+	if (!polish && rnd(st, 4) == 0) {
+		/* a quarter of the moves grow the bottleneck */
+		for (int k = 0; k < n; k++)
+			if (s->cyc[k] > s->cyc[i])
+				i = k;
+		grow = 1;
+		if (kind == 1 || kind == 2)
+			kind = 4;
+	}
+	*mv = (struct move){i, -1, rects[i], {0, 0, 0, 0}};
+	struct rect *qi = &mv->qi;
+	if (kind == 0) { /* shift */
+		int32_t span = 1 + (int32_t)(8 * left * (qi->w + qi->h) / 2);
+		qi->x += rnd(st, 2 * span + 1) - span;
+		qi->y += rnd(st, 2 * span + 1) - span;
+	} else if (kind == 1) { /* jump */
+		qi->x = rnd(st, pp->grid_w - qi->w + 1);
+		qi->y = rnd(st, pp->grid_h - qi->h + 1);
+	} else if (kind == 2 && n > 1) { /* swap corners */
+		int j = rnd(st, n - 1);
+		if (j >= i)
+			j++;
+		mv->j = j;
+		mv->qj = rects[j];
+		qi->x = rects[j].x;
+		qi->y = rects[j].y;
+		mv->qj.x = rects[i].x;
+		mv->qj.y = rects[i].y;
+	} else if (kind == 4 || kind == 2) {
+		return move_edge(pp, st, left, grow, mv);
+	} else {
+		return move_resize(s, st, grow, tmax, mv);
+	}
+	return 1;
+}
+
+/* Apply the move if it is valid (in the grid, no overlap, SRAM fits):
+ * 1 and the old rectangles in *old, else 0 and nothing changed. */
+static int apply(struct state *s, const struct move *mv, struct move *old)
+{
+	struct rect *rects = s->r;
+	int i = mv->i, j = mv->j;
+	/* validity: check i against everyone but j, then j */
+	*old = (struct move){i, j, rects[i], j >= 0 ? rects[j] : mv->qj};
+	rects[i] = (struct rect){-1, -1, 0, 0};
+	if (j >= 0)
+		rects[j] = mv->qj;
+	int ok = valid(s, i, &mv->qi);
+	rects[i] = mv->qi;
+	if (ok && j >= 0) {
+		rects[j] = (struct rect){-1, -1, 0, 0};
+		ok = valid(s, j, &mv->qj);
+		rects[j] = mv->qj;
+	}
+	int resized = mv->qi.w != old->qi.w || mv->qi.h != old->qi.h;
+	if (ok && resized &&
+	    !place_item_fits(s->pp, i, mv->qi.w, mv->qi.h))
+		ok = 0;
+	if (!ok) {
+		rects[i] = old->qi;
+		if (j >= 0)
+			rects[j] = old->qj;
+	}
+	return ok;
+}
+
 /*
  * One annealing chain from the layout in s->r; every layout better (by
  * better()) than *best is copied to best_r.  A polishing chain (polish 1)
@@ -203,103 +340,14 @@ static void chain(struct state *s, uint64_t seed, long moves, double t_end,
 		}
 		double left = 1.0 - (double)it / (double)moves;
 		T = T0 * pow(1e-4, (double)it / (double)moves);
-		int kind = rnd(&st, 5);
-		int i = rnd(&st, n), j = -1;
-		int grow = 0;
-		if (!polish && rnd(&st, 4) == 0) {
-			/* a quarter of the moves grow the bottleneck */
-			for (int k = 0; k < n; k++)
-				if (s->cyc[k] > s->cyc[i])
-					i = k;
-			grow = 1;
-			if (kind == 1 || kind == 2)
-				kind = 4;
-		}
-		struct rect qi = rects[i], qj = {0, 0, 0, 0};
-		const struct place_item *item = &pp->items[i];
-		if (kind == 0) { /* shift */
-			int32_t span =
-				1 + (int32_t)(8 * left * (qi.w + qi.h) / 2);
-			qi.x += rnd(&st, 2 * span + 1) - span;
-			qi.y += rnd(&st, 2 * span + 1) - span;
-		} else if (kind == 1) { /* jump */
-			qi.x = rnd(&st, pp->grid_w - qi.w + 1);
-			qi.y = rnd(&st, pp->grid_h - qi.h + 1);
-		} else if (kind == 2 && n > 1) { /* swap corners */
-			j = rnd(&st, n - 1);
-			if (j >= i)
-				j++;
-			qj = rects[j];
-			qi.x = rects[j].x;
-			qi.y = rects[j].y;
-			qj.x = rects[i].x;
-			qj.y = rects[i].y;
-		} else if (kind == 4 || kind == 2) { /* move one edge */
-			int side = rnd(&st, 4);
-			int32_t len = side % 2 == 0 ? qi.w : qi.h;
-			int32_t span = 4 + (int32_t)(left * len / 8);
-			int32_t k = 1 + rnd(&st, span);
-			if (!grow && rnd(&st, 2))
-				k = -k;
-			switch (side) {
-			case 0: qi.w += k; break; /* east */
-			case 1: qi.h += k; break; /* south */
-			case 2:
-				qi.x -= k;
-				qi.w += k;
-				break; /* west */
-			default:
-				qi.y -= k;
-				qi.h += k;
-				break; /* north */
-			}
-			if (qi.w < 1 || qi.h < 1 ||
-			    (int64_t)qi.w * qi.h < item->min_pes)
-				continue;
-		} else { /* resize around the same centre */
-			double f;
-			if (grow)
-				f = 1.0 + 0.4 * unit(&st);
-			else if (s->cyc[i] < 0.8 * cur.tmax && rnd(&st, 2))
-				/* to pace: about the PEs that bring it
-				 * near the bottleneck's time, freeing room */
-				f = s->cyc[i] /
-				    (cur.tmax * (0.8 + 0.2 * unit(&st)));
-			else
-				f = 0.6 + 0.8 * unit(&st);
-			int64_t pes = (int64_t)((double)qi.w * qi.h * f);
-			double asp =
-				(double)qi.w / qi.h * (0.6 + 0.8 * unit(&st));
-			int32_t cx = qi.x + qi.w / 2, cy = qi.y + qi.h / 2;
-			if (!place_shape_aspect(pp, i, pes, asp, &qi.w, &qi.h))
-				continue;
-			qi.x = clamp(cx - qi.w / 2, 0, pp->grid_w - qi.w);
-			qi.y = clamp(cy - qi.h / 2, 0, pp->grid_h - qi.h);
-		}
-		/* validity: check i against everyone but j, then j */
-		struct rect oi = rects[i], oj = j >= 0 ? rects[j] : qj;
-		rects[i] = (struct rect){-1, -1, 0, 0};
-		if (j >= 0)
-			rects[j] = qj;
-		int ok = valid(s, i, &qi);
-		rects[i] = qi;
-		if (ok && j >= 0) {
-			rects[j] = (struct rect){-1, -1, 0, 0};
-			ok = valid(s, j, &qj);
-			rects[j] = qj;
-		}
-		int resized = qi.w != oi.w || qi.h != oi.h;
-		if (ok && resized && !place_item_fits(pp, i, qi.w, qi.h))
-			ok = 0;
-		if (!ok) {
-			rects[i] = oi;
-			if (j >= 0)
-				rects[j] = oj;
+		struct move mv, old;
+		if (!propose(s, &st, left, polish, cur.tmax, &mv) ||
+		    !apply(s, &mv, &old))
 			continue;
-		}
+		int i = mv.i;
 		double ci = s->cyc[i];
-		if (resized)
-			s->cyc[i] = place_item_cycles(pp, i, qi.w, qi.h);
+		if (mv.qi.w != old.qi.w || mv.qi.h != old.qi.h)
+			s->cyc[i] = place_item_cycles(pp, i, mv.qi.w, mv.qi.h);
 		score(s, &nw);
 		if (polish)
 			nw.cost = nw.tmax > best->tmax ? INFINITY : nw.hop;
@@ -314,9 +362,9 @@ static void chain(struct state *s, uint64_t seed, long moves, double t_end,
 				       sizeof(*best_r) * (size_t)n);
 			}
 		} else {
-			rects[i] = oi;
-			if (j >= 0)
-				rects[j] = oj;
+			rects[i] = old.qi;
+			if (mv.j >= 0)
+				rects[mv.j] = old.qj;
 			s->cyc[i] = ci;
 		}
 	}
@@ -326,22 +374,22 @@ static void chain(struct state *s, uint64_t seed, long moves, double t_end,
 	out->stopped = stopped;
 }
 
-static int anneal(const struct place_problem *pp, struct rect *rects,
-		  char *note, struct diag *d)
-{
-	int n = pp->n_items;
-	double t0 = wall_seconds();
-	double budget = pp->time_budget_s > 0 ? pp->time_budget_s : 10.0;
-	struct state s = {pp, NULL, xcalloc((size_t)n + 1, sizeof(double))};
+/* Starting layouts: every other strategy's, in order of better(). */
+struct starts {
+	struct rect *r[MAX_STARTS];
+	struct score sc[MAX_STARTS];
+	const char *name[MAX_STARTS];
+	int n;
+};
 
-	/* -- starts: every other strategy's layout, best first -- */
+static void make_starts(struct state *s, struct starts *ss)
+{
+	const struct place_problem *pp = s->pp;
+	int n = pp->n_items;
 	int n_all = pp->strategies ? pp->n_strategies : 0;
 	const struct place_strategy *const *all = pp->strategies;
-	struct rect *start[MAX_STARTS];
-	struct score ssc[MAX_STARTS];
-	const char *sname[MAX_STARTS];
-	int ns = 0;
-	for (int k = 0; k < n_all && ns < MAX_STARTS; k++) {
+	ss->n = 0;
+	for (int k = 0; k < n_all && ss->n < MAX_STARTS; k++) {
 		if (all[k] == &place_strategy_anneal)
 			continue;
 		struct rect *r = xcalloc((size_t)n + 1, sizeof(*r));
@@ -356,25 +404,77 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 			free(r);
 			continue;
 		}
-		s.r = r;
+		s->r = r;
 		for (int i = 0; i < n; i++)
-			s.cyc[i] = place_item_cycles(pp, i, r[i].w, r[i].h);
+			s->cyc[i] = place_item_cycles(pp, i, r[i].w, r[i].h);
 		struct score sc;
-		score(&s, &sc);
+		score(s, &sc);
 		/* insertion in order of better(): stable, deterministic */
-		int at = ns;
-		while (at > 0 && better(&sc, &ssc[at - 1])) {
-			start[at] = start[at - 1];
-			ssc[at] = ssc[at - 1];
-			sname[at] = sname[at - 1];
+		int at = ss->n;
+		while (at > 0 && better(&sc, &ss->sc[at - 1])) {
+			ss->r[at] = ss->r[at - 1];
+			ss->sc[at] = ss->sc[at - 1];
+			ss->name[at] = ss->name[at - 1];
 			at--;
 		}
-		start[at] = r;
-		ssc[at] = sc;
-		sname[at] = all[k]->name;
-		ns++;
+		ss->r[at] = r;
+		ss->sc[at] = sc;
+		ss->name[at] = all[k]->name;
+		ss->n++;
 	}
-	if (!ns) {
+}
+
+/* What the chains did, for the strategy note. */
+struct tally {
+	long done, accepted, total;
+	int stopped;
+};
+
+static void tally_add(struct tally *t, const struct chain_out *co)
+{
+	t->done += co->done;
+	t->accepted += co->accepted;
+	t->stopped |= co->stopped;
+}
+
+/* CHAINS_PER_START chains from each start, sharing the time budget. */
+static void run_chains(struct state *s, const struct starts *ss, long moves,
+		       double t0, double budget, struct rect *rects,
+		       struct score *best, struct tally *t)
+{
+	const struct place_problem *pp = s->pp;
+	int n = pp->n_items, ns = ss->n;
+	struct rect *work = xmalloc(sizeof(*work) * (size_t)n);
+	int nc = ns * CHAINS_PER_START;
+	for (int c = 0; c < nc; c++) {
+		struct chain_out co = {0, 0, 0, 0};
+		t->total += moves;
+		if (t->stopped)
+			continue;
+		/* the chains share what is left of the budget */
+		double left = budget - (wall_seconds() - t0);
+		double t_end = wall_seconds() + left / (nc - c);
+		memcpy(work, ss->r[c % ns], sizeof(*work) * (size_t)n);
+		s->r = work;
+		chain(s,
+		      pp->seed * 0x9e3779b97f4a7c15ull ^
+			      (0x5eed5eedull + (uint64_t)c),
+		      moves, t_end, 0, rects, best, &co);
+		tally_add(t, &co);
+	}
+	free(work);
+}
+
+static int anneal(const struct place_problem *pp, struct rect *rects,
+		  char *note, struct diag *d)
+{
+	int n = pp->n_items;
+	double t0 = wall_seconds();
+	double budget = pp->time_budget_s > 0 ? pp->time_budget_s : 10.0;
+	struct state s = {pp, NULL, xcalloc((size_t)n + 1, sizeof(double))};
+	struct starts ss;
+	make_starts(&s, &ss);
+	if (!ss.n) {
 		free(s.cyc);
 		diag_add(d, NULL, 0, 0,
 			 "place: anneal: no other strategy could make a "
@@ -382,60 +482,36 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 			 n, pp->grid_w, pp->grid_h);
 		return WS_EINPUT;
 	}
-
-	/* -- one chain per start; the lexicographic best of all is kept -- */
-	struct score best = ssc[0];
-	memcpy(rects, start[0], sizeof(*rects) * (size_t)n);
+	/* -- chains from every start; the lexicographic best is kept -- */
+	struct score best = ss.sc[0];
+	memcpy(rects, ss.r[0], sizeof(*rects) * (size_t)n);
 	long moves = 3000L * n;
 	if (moves > 300000)
 		moves = 300000;
-	long done = 0, accepted = 0, total = 0;
-	int stopped = 0;
-	struct rect *work = xmalloc(sizeof(*work) * (size_t)n);
-	int nc = ns * CHAINS_PER_START;
-	for (int c = 0; c < nc; c++) {
-		struct chain_out co = {0, 0, 0, 0};
-		total += moves;
-		if (!stopped) {
-			/* the chains share what is left of the budget */
-			double left = budget - (wall_seconds() - t0);
-			double t_end = wall_seconds() + left / (nc - c);
-			memcpy(work, start[c % ns], sizeof(*work) * (size_t)n);
-			s.r = work;
-			chain(&s,
-			      pp->seed * 0x9e3779b97f4a7c15ull ^
-				      (0x5eed5eedull + (uint64_t)c),
-			      moves, t_end, 0, rects, &best, &co);
-			done += co.done;
-			accepted += co.accepted;
-			stopped |= co.stopped;
-		}
-	}
-	for (int c = 0; c < ns; c++)
-		free(start[c]);
-	free(work);
+	struct tally t = {0, 0, 0, 0};
+	run_chains(&s, &ss, moves, t0, budget, rects, &best, &t);
+	for (int c = 0; c < ss.n; c++)
+		free(ss.r[c]);
 	/* -- polish: hop-bytes down at the best bottleneck found -- */
 	long pmoves = moves / 2;
-	total += pmoves;
-	if (!stopped && n > 1) {
+	t.total += pmoves;
+	if (!t.stopped && n > 1) {
 		struct chain_out co = {0, 0, 0, 0};
 		struct rect *r = xmalloc(sizeof(*r) * (size_t)n);
 		memcpy(r, rects, sizeof(*r) * (size_t)n);
 		s.r = r;
 		chain(&s, pp->seed * 0x9e3779b97f4a7c15ull ^ 0x9011511ull,
 		      pmoves, t0 + budget, 1, rects, &best, &co);
-		done += co.done;
-		accepted += co.accepted;
-		stopped |= co.stopped;
+		tally_add(&t, &co);
 		free(r);
 	}
 	char buf[256];
 	snprintf(buf, sizeof buf,
 		 "from %s (+%d more), %s%ld of %ld moves, %ld accepted, "
 		 "bottleneck %.0f, hop-bytes %.4g",
-		 sname[0], ns - 1,
-		 stopped ? "stopped by time budget after " : "", done, total,
-		 accepted, best.tmax, best.hop);
+		 ss.name[0], ss.n - 1,
+		 t.stopped ? "stopped by time budget after " : "", t.done,
+		 t.total, t.accepted, best.tmax, best.hop);
 	size_t len = strlen(buf) < 127 ? strlen(buf) : 127;
 	memcpy(note, buf, len);
 	note[len] = 0;

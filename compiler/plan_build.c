@@ -51,9 +51,26 @@ void plan_opts_init(struct plan_opts *o)
 	o->seed = 1;
 }
 
+/* One plan_build: its inputs, and what each step leaves for the next. */
 struct build_ctx {
 	struct map_ctx mc;
 	struct plan_stage *stages;
+	const struct graph *g;
+	const struct machine *m;
+	const struct plan_opts *o;
+	const struct place_strategy *strat;
+	struct plan *p;
+	struct diag *d;
+	struct map_edge *edges;
+	int n_edges;
+	int n;			 /* stages */
+	struct place_item *items; /* one per stage */
+	int64_t grid, budget;	 /* PEs: all, and the fill's share */
+	double fill;
+	int64_t sum_min; /* minimum PEs, all stages */
+	char state[32];	 /* training state, formatted */
+	int pipe_ok;
+	char why_not[256]; /* why not pipelined, when not */
 };
 
 static double cb_cycles(const void *ctx, int i, int32_t w, int32_t h)
@@ -241,42 +258,267 @@ static int add_sync_routes(struct plan *p, const struct graph *g,
 	return added ? route_assign_colors(p, m, NULL, d) : 0;
 }
 
-int plan_build(const struct graph *g, const struct machine *m,
-	       const struct plan_opts *o, struct plan *p, struct diag *d)
+/* The strategy named by the options, or NULL with an error naming all. */
+static const struct place_strategy *find_strategy(const struct plan_opts *o,
+						  struct diag *d)
 {
-	double t0 = wall_seconds();
-	struct plan_opts def;
-	if (!o) {
-		plan_opts_init(&def);
-		o = &def;
-	}
-	plan_release(p);
 	const char *sname = o->strategy ? o->strategy : PLACE_DEFAULT_STRATEGY;
 	const struct place_strategy *strat = place_find_strategy(sname);
-	if (!strat) {
-		char names[256] = "";
-		int n;
-		const struct place_strategy *const *all = place_strategies(&n);
-		for (int i = 0; i < n; i++) {
-			strncat(names, i ? ", " : "",
-				sizeof(names) - strlen(names) - 1);
-			strncat(names, all[i]->name,
-				sizeof(names) - strlen(names) - 1);
+	if (strat)
+		return strat;
+	char names[256] = "";
+	int n;
+	const struct place_strategy *const *all = place_strategies(&n);
+	for (int i = 0; i < n; i++) {
+		strncat(names, i ? ", " : "", sizeof(names) - strlen(names) - 1);
+		strncat(names, all[i]->name, sizeof(names) - strlen(names) - 1);
+	}
+	diag_add(d, NULL, 0, 0, "place: 'strategy' must be one of %s, got '%s'",
+		 names, sname);
+	return NULL;
+}
+
+/* Minimum PEs per stage; whether they fit pipelined, and why not. */
+static void min_sizes(struct build_ctx *b)
+{
+	struct plan *p = b->p;
+	const struct machine *m = b->m;
+	int nowhere = -1, bigi = 0;
+	int64_t biggest = 0, state = 0;
+	b->sum_min = 0;
+	for (int i = 0; i < b->n; i++) {
+		int32_t w, h;
+		int64_t mp = map_min_pes(&b->mc, &p->stages[i], &w, &h);
+		p->stages[i].min_pes = mp;
+		b->items[i].min_pes = mp;
+		if (!mp && nowhere < 0)
+			nowhere = i;
+		b->sum_min += mp;
+		if (mp > biggest) {
+			biggest = mp;
+			bigi = i;
 		}
-		diag_add(d, NULL, 0, 0,
-			 "place: 'strategy' must be one of %s, got '%s'", names,
-			 sname);
+	}
+	for (int i = 0; i < b->n; i++)
+		state += map_state_bytes(&b->mc, &p->stages[i]);
+	fmt_bytes(b->state, sizeof b->state, (double)state);
+	b->pipe_ok = nowhere < 0 && b->sum_min <= b->budget;
+	b->why_not[0] = 0;
+	if (nowhere >= 0) {
+		struct plan_stage tmp = p->stages[nowhere];
+		tmp.r = (struct rect){0, 0, (int32_t)m->width,
+				      (int32_t)m->height};
+		map_kernel(&b->mc, &tmp);
+		char need[32];
+		fmt_bytes(need, sizeof need, (double)tmp.sram.total);
+		snprintf(b->why_not, sizeof b->why_not,
+			 "stage '%s' needs %s per PE even on the whole "
+			 "%lldx%lld "
+			 "grid (SRAM %lld B)",
+			 p->stages[nowhere].name, need, (long long)m->width,
+			 (long long)m->height, (long long)m->pe.sram_bytes);
+	} else if (!b->pipe_ok) {
+		snprintf(b->why_not, sizeof b->why_not,
+			 "%d stages need at least %lld PEs (training state %s, "
+			 "activations for up to %lld samples in flight), more "
+			 "than %.0f%% of the %lld PEs; largest '%s' needs %lld",
+			 b->n, (long long)b->sum_min, b->state,
+			 (long long)p->samples_in_flight, b->fill * 100,
+			 (long long)b->grid, p->stages[bigi].name,
+			 (long long)biggest);
+	}
+}
+
+/* Can it run pipelined?  The mode to use, or -1 with an error when the
+ * forced mode does not fit. */
+static int choose_mode(struct build_ctx *b)
+{
+	set_mode_ctx(b, b->p, MODE_PIPELINED, b->edges, b->n_edges);
+	min_sizes(b);
+	if (b->o->mode == MODE_PIPELINED && !b->pipe_ok) {
+		diag_add(b->d, NULL, 0, 0,
+			 "place: pipelined mode does not fit '%s' on '%s': %s",
+			 b->p->network, b->m->name, b->why_not);
+		return -1;
+	}
+	return b->o->mode == MODE_STREAMING || !b->pipe_ok ? MODE_STREAMING
+							   : MODE_PIPELINED;
+}
+
+/* Streaming: every stage on the whole wafer, in turn. */
+static int stream_items(struct build_ctx *b)
+{
+	struct plan *p = b->p;
+	const struct machine *m = b->m;
+	set_mode_ctx(b, p, MODE_STREAMING, b->edges, b->n_edges);
+	for (int i = 0; i < b->n; i++) {
+		struct plan_stage *s = &p->stages[i];
+		s->r = (struct rect){0, 0, (int32_t)m->width,
+				     (int32_t)m->height};
+		map_kernel(&b->mc, s);
+		s->min_pes = b->grid;
+		if (s->sram.total > m->pe.sram_bytes) {
+			char ab[32];
+			fmt_bytes(ab, sizeof ab, (double)b->mc.stream_act_bytes);
+			diag_add(b->d, NULL, 0, 0,
+				 "place: streaming mode does not fit "
+				 "'%s' on '%s': stage '%s' needs %lld B "
+				 "per PE (activations of the batch of "
+				 "%lld: %s over the wafer), SRAM is "
+				 "%lld B%s%s",
+				 p->network, m->name, s->name,
+				 (long long)s->sram.total, (long long)p->batch,
+				 ab, (long long)m->pe.sram_bytes,
+				 b->pipe_ok ? "" : "; pipelined: ", b->why_not);
+			return WS_EINPUT;
+		}
+	}
+	if (b->o->mode == MODE_STREAMING)
+		snprintf(p->mode_reason, sizeof p->mode_reason,
+			 "streaming: forced by --mode streaming");
+	else
+		snprintf(p->mode_reason, sizeof p->mode_reason,
+			 "streaming: %s", b->why_not);
+	return 0;
+}
+
+/* Pipelined sizing: PEs in proportion to work, within min and useful.
+ * Stage times match: the smallest pace T whose PE counts (each stage's
+ * fewest PEs reaching T, within its minimum and useful maximum) fit the
+ * budget. */
+static void size_items(struct build_ctx *b)
+{
+	int n = b->n;
+	struct place_item *items = b->items;
+	int64_t *cap = xcalloc((size_t)n, sizeof(int64_t));
+	for (int i = 0; i < n; i++) {
+		struct plan_stage *s = &b->p->stages[i];
+		int32_t mw, mh;
+		map_max_shape(&b->mc, s, &mw, &mh);
+		items[i].max_w = mw;
+		items[i].max_h = mh;
+		if ((int64_t)mw * mh < items[i].min_pes) {
+			/* fits only spread past its useful shape */
+			items[i].max_w = (int32_t)b->m->width;
+			items[i].max_h = (int32_t)b->m->height;
+		}
+		items[i].aspect = map_aspect(&b->mc, s);
+		items[i].work = (double)map_cycles(&b->mc, s, 1, 1);
+		cap[i] = useful_pes(b, i, mw, mh, items[i].min_pes);
+	}
+	double tlo = 0, thi = 0;
+	for (int i = 0; i < n; i++) {
+		double t = size_cycles(b, &items[i], i, items[i].min_pes);
+		if (t > thi)
+			thi = t;
+	}
+	for (int it = 0; it < 40; it++) {
+		double mid = (tlo + thi) / 2;
+		int64_t sum = 0;
+		for (int i = 0; i < n; i++)
+			sum += pes_for(b, &items[i], i, cap[i], mid);
+		if (sum <= b->budget)
+			thi = mid;
+		else
+			tlo = mid;
+	}
+	for (int i = 0; i < n; i++)
+		items[i].target_pes = pes_for(b, &items[i], i, cap[i], thi);
+	free(cap);
+}
+
+/* Positions from the strategy, checked; the stages mapped on them. */
+static int place_items(struct build_ctx *b)
+{
+	struct plan *p = b->p;
+	const struct machine *m = b->m;
+	int n = b->n, npe = 0;
+	for (int e = 0; e < b->n_edges; e++)
+		npe += b->edges[e].n_dst;
+	struct place_edge *pe_edges = xcalloc((size_t)npe + 1, sizeof(*pe_edges));
+	int *edge_root = xcalloc((size_t)npe + 1, sizeof(int));
+	npe = 0;
+	for (int e = 0; e < b->n_edges; e++) {
+		const struct map_edge *me = &b->edges[e];
+		int first = npe;
+		for (int k = 0; k < me->n_dst; k++) {
+			edge_root[npe] = first;
+			pe_edges[npe++] = (struct place_edge){
+				me->src, me->dst[k], me->bytes * (1 + me->grad)};
+		}
+	}
+	struct place_problem pp = {(int32_t)m->width,
+				   (int32_t)m->height,
+				   m->io.edges,
+				   n,
+				   b->items,
+				   npe,
+				   pe_edges,
+				   b->o->seed,
+				   b->o->time_budget_s,
+				   cb_cycles,
+				   cb_fits,
+				   b,
+				   edge_root,
+				   strategy_table,
+				   (int)ARRAY_SIZE(strategy_table)};
+	struct rect *rects = xcalloc((size_t)n, sizeof(*rects));
+	int rc = b->strat->fn(&pp, rects, p->strategy_note, b->d);
+	if (!rc && place_check(&pp, rects, b->d))
+		rc = WS_EINPUT;
+	if (rc) {
+		diag_add(b->d, NULL, 0, 0,
+			 "place: strategy '%s' could not place '%s' "
+			 "pipelined on '%s' (minimum %lld PEs of %lld)",
+			 b->strat->name, p->network, m->name,
+			 (long long)b->sum_min, (long long)b->grid);
+	} else {
+		for (int i = 0; i < n; i++) {
+			p->stages[i].r = rects[i];
+			map_kernel(&b->mc, &p->stages[i]);
+		}
+		snprintf(p->mode_reason, sizeof p->mode_reason,
+			 "pipelined: %s%d stages need at least %lld PEs "
+			 "(%.2f%% of %lld) for training state %s and "
+			 "activations of up to %lld samples in flight",
+			 b->o->mode == MODE_PIPELINED ? "forced; " : "", n,
+			 (long long)b->sum_min,
+			 100.0 * (double)b->sum_min / (double)b->grid,
+			 (long long)b->grid, b->state,
+			 (long long)p->samples_in_flight);
+	}
+	free(rects);
+	free(pe_edges);
+	free(edge_root);
+	return rc;
+}
+
+/* Routes and sync routes, the summary, and the hand-edit check. */
+static int route_and_check(struct build_ctx *b)
+{
+	struct plan *p = b->p;
+	int rc = route_build(p, b->m, b->edges, b->n_edges, b->d);
+	if (!rc)
+		rc = add_sync_routes(p, b->g, b->m, b->d);
+	if (rc)
+		return rc;
+	plan_summarise(p, b->m);
+	/* what a hand-edited plan must pass, the compiler's must too */
+	if (plan_check(p, b->m, NULL, b->d)) {
+		diag_add(b->d, NULL, 0, 0,
+			 "place: strategy '%s' made a plan that fails its "
+			 "checks (above): please report it",
+			 b->strat->name);
 		return WS_EINPUT;
 	}
-	if (m->fabric.colors <= PLAN_KERNEL_COLORS) {
-		diag_add(
-			d, NULL, 0, 0,
-			"place: machine '%s' 'fabric.colors' must be more than "
-			"the %d kernel colors, got %lld",
-			m->name, PLAN_KERNEL_COLORS,
-			(long long)m->fabric.colors);
-		return WS_EINPUT;
-	}
+	return 0;
+}
+
+/* The plan's header fields from the inputs and options. */
+static void plan_header(struct plan *p, const struct graph *g,
+			const struct machine *m, const struct plan_opts *o,
+			const struct place_strategy *strat)
+{
 	p->network = xstrdup(g->name ? g->name : "?");
 	p->machine = xstrdup(m->name);
 	p->strategy = xstrdup(strat->name);
@@ -288,242 +530,55 @@ int plan_build(const struct graph *g, const struct machine *m,
 					  : 32;
 	p->grid_w = m->width;
 	p->grid_h = m->height;
+}
 
-	struct map_edge *edges = NULL;
-	int n_edges = 0;
-	int rc = map_stages(g, o->prec, p, &edges, &n_edges, d);
+int plan_build(const struct graph *g, const struct machine *m,
+	       const struct plan_opts *o, struct plan *p, struct diag *d)
+{
+	double t0 = wall_seconds();
+	struct plan_opts def;
+	if (!o) {
+		plan_opts_init(&def);
+		o = &def;
+	}
+	plan_release(p);
+	const struct place_strategy *strat = find_strategy(o, d);
+	if (!strat)
+		return WS_EINPUT;
+	if (m->fabric.colors <= PLAN_KERNEL_COLORS) {
+		diag_add(d, NULL, 0, 0,
+			 "place: machine '%s' 'fabric.colors' must be more "
+			 "than the %d kernel colors, got %lld",
+			 m->name, PLAN_KERNEL_COLORS,
+			 (long long)m->fabric.colors);
+		return WS_EINPUT;
+	}
+	plan_header(p, g, m, o, strat);
+	struct build_ctx b = {
+		.mc = {g, m, o->prec, o->opt, MODE_PIPELINED, p->batch, 0},
+		.g = g, .m = m, .o = o, .strat = strat, .p = p, .d = d};
+	int rc = map_stages(g, o->prec, p, &b.edges, &b.n_edges, d);
 	if (rc)
 		return rc;
-	int n = p->n_stages;
-	struct build_ctx b = {
-		{g, m, o->prec, o->opt, MODE_PIPELINED, p->batch, 0},
-		p->stages};
-	int64_t grid = machine_pes(m);
-	double fill = o->fill > 0 && o->fill <= 1 ? o->fill : 0.9;
-	int64_t budget = (int64_t)(fill * (double)grid);
-
-	/* -- can it run pipelined? -- */
-	set_mode_ctx(&b, p, MODE_PIPELINED, edges, n_edges);
-	struct place_item *items = xcalloc((size_t)n, sizeof(*items));
-	int64_t sum_min = 0;
-	int nowhere = -1;
-	int64_t biggest = 0;
-	int bigi = 0;
-	for (int i = 0; i < n; i++) {
-		int32_t w, h;
-		int64_t mp = map_min_pes(&b.mc, &p->stages[i], &w, &h);
-		p->stages[i].min_pes = mp;
-		items[i].min_pes = mp;
-		if (!mp && nowhere < 0)
-			nowhere = i;
-		sum_min += mp;
-		if (mp > biggest) {
-			biggest = mp;
-			bigi = i;
-		}
-	}
-	int64_t state = 0;
-	for (int i = 0; i < n; i++)
-		state += map_state_bytes(&b.mc, &p->stages[i]);
-	char sb[32];
-	fmt_bytes(sb, sizeof sb, (double)state);
-	int pipe_ok = nowhere < 0 && sum_min <= budget;
-	char why_not[256] = "";
-	if (nowhere >= 0) {
-		struct plan_stage tmp = p->stages[nowhere];
-		tmp.r = (struct rect){0, 0, (int32_t)m->width,
-				      (int32_t)m->height};
-		map_kernel(&b.mc, &tmp);
-		char need[32];
-		fmt_bytes(need, sizeof need, (double)tmp.sram.total);
-		snprintf(why_not, sizeof why_not,
-			 "stage '%s' needs %s per PE even on the whole "
-			 "%lldx%lld "
-			 "grid (SRAM %lld B)",
-			 p->stages[nowhere].name, need, (long long)m->width,
-			 (long long)m->height, (long long)m->pe.sram_bytes);
-	} else if (!pipe_ok) {
-		snprintf(why_not, sizeof why_not,
-			 "%d stages need at least %lld PEs (training state %s, "
-			 "activations for up to %lld samples in flight), more "
-			 "than %.0f%% of the %lld PEs; largest '%s' needs %lld",
-			 n, (long long)sum_min, sb,
-			 (long long)p->samples_in_flight, fill * 100,
-			 (long long)grid, p->stages[bigi].name,
-			 (long long)biggest);
-	}
-	if (o->mode == MODE_PIPELINED && !pipe_ok) {
-		diag_add(d, NULL, 0, 0,
-			 "place: pipelined mode does not fit '%s' on '%s': %s",
-			 p->network, m->name, why_not);
+	b.stages = p->stages;
+	b.n = p->n_stages;
+	b.grid = machine_pes(m);
+	b.fill = o->fill > 0 && o->fill <= 1 ? o->fill : 0.9;
+	b.budget = (int64_t)(b.fill * (double)b.grid);
+	b.items = xcalloc((size_t)b.n, sizeof(*b.items));
+	int mode = choose_mode(&b);
+	if (mode < 0) {
 		rc = WS_EINPUT;
-		goto out;
-	}
-	enum exec_mode mode = o->mode == MODE_STREAMING || !pipe_ok
-				      ? MODE_STREAMING
-				      : MODE_PIPELINED;
-	if (mode == MODE_STREAMING) {
-		set_mode_ctx(&b, p, MODE_STREAMING, edges, n_edges);
-		for (int i = 0; i < n; i++) {
-			struct plan_stage *s = &p->stages[i];
-			s->r = (struct rect){0, 0, (int32_t)m->width,
-					     (int32_t)m->height};
-			map_kernel(&b.mc, s);
-			s->min_pes = grid;
-			if (s->sram.total > m->pe.sram_bytes) {
-				char ab[32];
-				fmt_bytes(ab, sizeof ab,
-					  (double)b.mc.stream_act_bytes);
-				diag_add(
-					d, NULL, 0, 0,
-					"place: streaming mode does not fit "
-					"'%s' on '%s': stage '%s' needs %lld B "
-					"per PE (activations of the batch of "
-					"%lld: %s over the wafer), SRAM is "
-					"%lld B%s%s",
-					p->network, m->name, s->name,
-					(long long)s->sram.total,
-					(long long)p->batch, ab,
-					(long long)m->pe.sram_bytes,
-					pipe_ok ? "" : "; pipelined: ",
-					why_not);
-				rc = WS_EINPUT;
-				goto out;
-			}
-		}
-		if (o->mode == MODE_STREAMING)
-			snprintf(p->mode_reason, sizeof p->mode_reason,
-				 "streaming: forced by --mode streaming");
-		else
-			snprintf(p->mode_reason, sizeof p->mode_reason,
-				 "streaming: %s", why_not);
+	} else if (mode == MODE_STREAMING) {
+		rc = stream_items(&b);
 	} else {
-		/* -- size: PEs in proportion to work, within min and useful --
-		 */
-		double *work = xcalloc((size_t)n, sizeof(double));
-		int64_t *cap = xcalloc((size_t)n, sizeof(int64_t));
-		for (int i = 0; i < n; i++) {
-			struct plan_stage *s = &p->stages[i];
-			int32_t mw, mh;
-			map_max_shape(&b.mc, s, &mw, &mh);
-			items[i].max_w = mw;
-			items[i].max_h = mh;
-			if ((int64_t)mw * mh < items[i].min_pes) {
-				/* fits only spread past its useful shape */
-				items[i].max_w = (int32_t)m->width;
-				items[i].max_h = (int32_t)m->height;
-			}
-			items[i].aspect = map_aspect(&b.mc, s);
-			work[i] = (double)map_cycles(&b.mc, s, 1, 1);
-			items[i].work = work[i];
-			cap[i] = useful_pes(&b, i, mw, mh, items[i].min_pes);
-		}
-		/* stage times match: the smallest pace T whose PE counts
-		 * (each stage's fewest PEs reaching T, within its minimum and
-		 * useful maximum) fit the budget */
-		double tlo = 0, thi = 0;
-		for (int i = 0; i < n; i++) {
-			double t =
-				size_cycles(&b, &items[i], i, items[i].min_pes);
-			if (t > thi)
-				thi = t;
-		}
-		for (int it = 0; it < 40; it++) {
-			double mid = (tlo + thi) / 2;
-			int64_t sum = 0;
-			for (int i = 0; i < n; i++)
-				sum += pes_for(&b, &items[i], i, cap[i], mid);
-			if (sum <= budget)
-				thi = mid;
-			else
-				tlo = mid;
-		}
-		for (int i = 0; i < n; i++)
-			items[i].target_pes =
-				pes_for(&b, &items[i], i, cap[i], thi);
-		free(work);
-		free(cap);
-
-		struct place_edge *pe_edges = NULL;
-		int npe = 0;
-		for (int e = 0; e < n_edges; e++)
-			npe += edges[e].n_dst;
-		pe_edges = xcalloc((size_t)npe + 1, sizeof(*pe_edges));
-		int *edge_root = xcalloc((size_t)npe + 1, sizeof(int));
-		npe = 0;
-		for (int e = 0; e < n_edges; e++) {
-			int first = npe;
-			for (int k = 0; k < edges[e].n_dst; k++) {
-				edge_root[npe] = first;
-				pe_edges[npe++] = (struct place_edge){
-					edges[e].src, edges[e].dst[k],
-					edges[e].bytes * (1 + edges[e].grad)};
-			}
-		}
-		struct place_problem pp = {(int32_t)m->width,
-					   (int32_t)m->height,
-					   m->io.edges,
-					   n,
-					   items,
-					   npe,
-					   pe_edges,
-					   o->seed,
-					   o->time_budget_s,
-					   cb_cycles,
-					   cb_fits,
-					   &b,
-					   edge_root,
-					   strategy_table,
-					   (int)ARRAY_SIZE(strategy_table)};
-		struct rect *rects = xcalloc((size_t)n, sizeof(*rects));
-		rc = strat->fn(&pp, rects, p->strategy_note, d);
-		if (!rc && place_check(&pp, rects, d))
-			rc = WS_EINPUT;
-		if (rc) {
-			diag_add(d, NULL, 0, 0,
-				 "place: strategy '%s' could not place '%s' "
-				 "pipelined on '%s' (minimum %lld PEs of %lld)",
-				 strat->name, p->network, m->name,
-				 (long long)sum_min, (long long)grid);
-		} else {
-			for (int i = 0; i < n; i++) {
-				p->stages[i].r = rects[i];
-				map_kernel(&b.mc, &p->stages[i]);
-			}
-			snprintf(
-				p->mode_reason, sizeof p->mode_reason,
-				"pipelined: %s%d stages need at least %lld PEs "
-				"(%.2f%% of %lld) for training state %s and "
-				"activations of up to %lld samples in flight",
-				o->mode == MODE_PIPELINED ? "forced; " : "", n,
-				(long long)sum_min,
-				100.0 * (double)sum_min / (double)grid,
-				(long long)grid, sb,
-				(long long)p->samples_in_flight);
-		}
-		free(rects);
-		free(pe_edges);
-		free(edge_root);
-		if (rc)
-			goto out;
+		size_items(&b);
+		rc = place_items(&b);
 	}
-	rc = route_build(p, m, edges, n_edges, d);
 	if (!rc)
-		rc = add_sync_routes(p, g, m, d);
-	if (rc)
-		goto out;
-	plan_summarise(p, m);
-	/* what a hand-edited plan must pass, the compiler's must too */
-	if (plan_check(p, m, NULL, d)) {
-		diag_add(d, NULL, 0, 0,
-			 "place: strategy '%s' made a plan that fails its "
-			 "checks (above): please report it",
-			 strat->name);
-		rc = WS_EINPUT;
-	}
-out:
-	free(items);
-	free(edges);
+		rc = route_and_check(&b);
+	free(b.items);
+	free(b.edges);
 	p->compile_s = wall_seconds() - t0;
 	return rc;
 }

@@ -5,6 +5,7 @@
 #include "compiler/plan_io.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +15,7 @@
 #include "compiler/place.h"
 #include "compiler/route.h"
 #include "ground/util.h"
-#include "ground/json.h"
+#include "ground/json_io.h"
 
 static const char *const opt_names[] = {"sgd", "momentum", "adam", NULL};
 
@@ -49,7 +50,8 @@ static void put_work(FILE *f, const struct kernel_work *k)
 		(long long)k->halo_wavelets, (long long)k->out_wavelets);
 }
 
-void plan_write(const struct plan *p, const struct graph *g, FILE *f)
+/* The plan's head: inputs, options and summary. */
+static void write_head(const struct plan *p, FILE *f)
 {
 	fprintf(f,
 		"# wafersim plan (docs/placement.md).  Edit stage 'rect's and\n"
@@ -84,83 +86,91 @@ void plan_write(const struct plan *p, const struct graph *g, FILE *f)
 		(unsigned long long)p->bottleneck_cycles,
 		(long long)p->hop_bytes_per_sample, p->colors_used,
 		(long long)p->max_sram_bytes, (long long)p->min_pes_total);
+}
+
+static void write_stage(const struct plan_stage *s, const struct graph *g,
+			FILE *f)
+{
+	fprintf(f, "  - name: ");
+	put_str(f, s->name);
+	fprintf(f, "\n    rect: {x: %d, y: %d, w: %d, h: %d}\n", s->r.x,
+		s->r.y, s->r.w, s->r.h);
+	fprintf(f, "    kind: %s\n    layers: [", plan_kind_name(s->kind));
+	for (int k = 0; k < s->n_layers; k++) {
+		if (k)
+			fputs(", ", f);
+		if (g && s->layers[k] >= 0 && s->layers[k] < g->n_layers)
+			put_str(f, g->layers[s->layers[k]].name);
+		else
+			fprintf(f, "%d", s->layers[k]);
+	}
+	fprintf(f, "]\n    tile: {k: %lld, n: %lld}\n", (long long)s->tile_k,
+		(long long)s->tile_n);
+	fprintf(f, "    samples_in_flight: %lld\n    min_pes: %lld\n",
+		(long long)s->samples_in_flight, (long long)s->min_pes);
+	if (s->stream_bytes)
+		fprintf(f, "    stream_bytes: %lld\n",
+			(long long)s->stream_bytes);
+	const struct sram_use *u = &s->sram;
+	fprintf(f,
+		"    sram: {weights: %lld, grads: %lld, opt_state: "
+		"%lld, "
+		"activations: %lld, buffers: %lld, code: %lld, total: "
+		"%lld}\n",
+		(long long)u->weights, (long long)u->grads,
+		(long long)u->opt_state, (long long)u->activations,
+		(long long)u->buffers, (long long)u->code, (long long)u->total);
+	fprintf(f, "    est_cycles: {");
+	for (int q = 0; q < PASS_COUNT; q++)
+		fprintf(f, "%s%s: %llu", q ? ", " : "",
+			plan_pass_name((enum pass)q),
+			(unsigned long long)s->est_cycles[q]);
+	fprintf(f, "}\n    stage_cycles: %llu\n    work:\n",
+		(unsigned long long)s->stage_cycles);
+	for (int q = 0; q < PASS_COUNT; q++) {
+		fprintf(f, "      %s: ", plan_pass_name((enum pass)q));
+		put_work(f, &s->work[q]);
+		fputc('\n', f);
+	}
+}
+
+static void write_route(const struct plan *p, const struct plan_route *r,
+			const struct graph *g, FILE *f)
+{
+	fprintf(f, "  - {src: ");
+	put_str(f, r->src_stage >= 0 ? p->stages[r->src_stage].name : "host");
+	fprintf(f, ", dst: ");
+	put_str(f, r->dst_stage >= 0 ? p->stages[r->dst_stage].name : "host");
+	fprintf(f,
+		", pass: %s, color: %d, multicast_group: %d, "
+		"wavelets_per_sample: %lld, ",
+		plan_pass_name(r->pass), r->color, r->multicast_group,
+		(long long)r->wavelets_per_sample);
+	if (r->kind != ROUTE_SAMPLE) /* additive: sample routes as before */
+		fprintf(f, "kind: %s, bytes_per_step: %lld, ",
+			plan_route_kind_name(r->kind),
+			(long long)r->bytes_per_step);
+	if (g && r->tensor >= 0 && r->tensor < g->n_tensors) {
+		fprintf(f, "tensor: ");
+		put_str(f, g->tensors[r->tensor].name);
+		fprintf(f, ", ");
+	}
+	fprintf(f, "points: [");
+	for (int k = 0; k < r->n_points; k++)
+		fprintf(f, "%s[%d, %d]", k ? ", " : "", r->points[k].x,
+			r->points[k].y);
+	fprintf(f, "]}\n");
+}
+
+void plan_write(const struct plan *p, const struct graph *g, FILE *f)
+{
+	write_head(p, f);
 	fprintf(f, "stages:\n");
-	for (int i = 0; i < p->n_stages; i++) {
-		const struct plan_stage *s = &p->stages[i];
-		fprintf(f, "  - name: ");
-		put_str(f, s->name);
-		fprintf(f, "\n    rect: {x: %d, y: %d, w: %d, h: %d}\n", s->r.x,
-			s->r.y, s->r.w, s->r.h);
-		fprintf(f, "    kind: %s\n    layers: [",
-			plan_kind_name(s->kind));
-		for (int k = 0; k < s->n_layers; k++) {
-			if (k)
-				fputs(", ", f);
-			if (g && s->layers[k] >= 0 &&
-			    s->layers[k] < g->n_layers)
-				put_str(f, g->layers[s->layers[k]].name);
-			else
-				fprintf(f, "%d", s->layers[k]);
-		}
-		fprintf(f, "]\n    tile: {k: %lld, n: %lld}\n",
-			(long long)s->tile_k, (long long)s->tile_n);
-		fprintf(f, "    samples_in_flight: %lld\n    min_pes: %lld\n",
-			(long long)s->samples_in_flight, (long long)s->min_pes);
-		if (s->stream_bytes)
-			fprintf(f, "    stream_bytes: %lld\n",
-				(long long)s->stream_bytes);
-		const struct sram_use *u = &s->sram;
-		fprintf(f,
-			"    sram: {weights: %lld, grads: %lld, opt_state: "
-			"%lld, "
-			"activations: %lld, buffers: %lld, code: %lld, total: "
-			"%lld}\n",
-			(long long)u->weights, (long long)u->grads,
-			(long long)u->opt_state, (long long)u->activations,
-			(long long)u->buffers, (long long)u->code,
-			(long long)u->total);
-		fprintf(f, "    est_cycles: {");
-		for (int q = 0; q < PASS_COUNT; q++)
-			fprintf(f, "%s%s: %llu", q ? ", " : "",
-				plan_pass_name((enum pass)q),
-				(unsigned long long)s->est_cycles[q]);
-		fprintf(f, "}\n    stage_cycles: %llu\n    work:\n",
-			(unsigned long long)s->stage_cycles);
-		for (int q = 0; q < PASS_COUNT; q++) {
-			fprintf(f, "      %s: ", plan_pass_name((enum pass)q));
-			put_work(f, &s->work[q]);
-			fputc('\n', f);
-		}
-	}
+	for (int i = 0; i < p->n_stages; i++)
+		write_stage(&p->stages[i], g, f);
 	fprintf(f, "routes:%s\n", p->n_routes ? "" : " []");
-	for (int i = 0; i < p->n_routes; i++) {
-		const struct plan_route *r = &p->routes[i];
-		fprintf(f, "  - {src: ");
-		put_str(f, r->src_stage >= 0 ? p->stages[r->src_stage].name
-					     : "host");
-		fprintf(f, ", dst: ");
-		put_str(f, r->dst_stage >= 0 ? p->stages[r->dst_stage].name
-					     : "host");
-		fprintf(f,
-			", pass: %s, color: %d, multicast_group: %d, "
-			"wavelets_per_sample: %lld, ",
-			plan_pass_name(r->pass), r->color, r->multicast_group,
-			(long long)r->wavelets_per_sample);
-		if (r->kind != ROUTE_SAMPLE) /* additive: sample routes as before */
-			fprintf(f, "kind: %s, bytes_per_step: %lld, ",
-				plan_route_kind_name(r->kind),
-				(long long)r->bytes_per_step);
-		if (g && r->tensor >= 0 && r->tensor < g->n_tensors) {
-			fprintf(f, "tensor: ");
-			put_str(f, g->tensors[r->tensor].name);
-			fprintf(f, ", ");
-		}
-		fprintf(f, "points: [");
-		for (int k = 0; k < r->n_points; k++)
-			fprintf(f, "%s[%d, %d]", k ? ", " : "", r->points[k].x,
-				r->points[k].y);
-		fprintf(f, "]}\n");
-	}
+	for (int i = 0; i < p->n_routes; i++)
+		write_route(p, &p->routes[i], g, f);
 }
 
 int plan_save(const struct plan *p, const struct graph *g, const char *path,
@@ -173,51 +183,52 @@ int plan_save(const struct plan *p, const struct graph *g, const char *path,
 	return outfile_commit(&o, d);
 }
 
+static json_t *stage_json(const struct plan_stage *s)
+{
+	json_t *o = ws_json_obj();
+	ws_json_set_str(o, "name", s->name);
+	ws_json_set_str(o, "kind", plan_kind_name(s->kind));
+	ws_json_set_int(o, "x", s->r.x);
+	ws_json_set_int(o, "y", s->r.y);
+	ws_json_set_int(o, "w", s->r.w);
+	ws_json_set_int(o, "h", s->r.h);
+	ws_json_set_int(o, "sram_bytes", s->sram.total);
+	ws_json_set_int(o, "min_pes", s->min_pes);
+	ws_json_set_int(o, "stage_cycles", (int64_t)s->stage_cycles);
+	return o;
+}
+
 void plan_write_json(const struct plan *p, FILE *f)
 {
-	fprintf(f, "{\"network\": ");
-	json_write_str(f, p->network);
-	fprintf(f, ", \"machine\": ");
-	json_write_str(f, p->machine);
-	fprintf(f, ", \"strategy\": ");
-	json_write_str(f, p->strategy);
-	fprintf(f, ", \"mode\": \"%s\", \"mode_reason\": ",
-		plan_mode_name(p->mode));
-	json_write_str(f, p->mode_reason);
-	fprintf(f,
-		", \"batch\": %lld, \"stages\": %d, \"routes\": %d, "
-		"\"pes_used\": %lld, \"pes_total\": %lld, "
-		"\"bottleneck_stage\": ",
-		(long long)p->batch, p->n_stages, p->n_routes,
-		(long long)p->pes_used, (long long)(p->grid_w * p->grid_h));
-	json_write_str(f, p->bottleneck_stage >= 0
-			    ? p->stages[p->bottleneck_stage].name
-			    : "");
-	fprintf(f,
-		", \"bottleneck_cycles\": %llu, \"hop_bytes_per_sample\": "
-		"%lld, "
-		"\"colors_used\": %d, \"max_sram_bytes\": %lld, "
-		"\"host_bytes_per_sample\": %lld, \"host_cycles_per_sample\": "
-		"%.1f, "
-		"\"compile_s\": %.6f, \"stage_list\": [",
-		(unsigned long long)p->bottleneck_cycles,
-		(long long)p->hop_bytes_per_sample, p->colors_used,
-		(long long)p->max_sram_bytes,
-		(long long)p->host_bytes_per_sample, p->host_cycles_per_sample,
-		p->compile_s);
-	for (int i = 0; i < p->n_stages; i++) {
-		const struct plan_stage *s = &p->stages[i];
-		fprintf(f, "%s{\"name\": ", i ? ", " : "");
-		json_write_str(f, s->name);
-		fprintf(f,
-			", \"kind\": \"%s\", \"x\": %d, \"y\": %d, \"w\": %d, "
-			"\"h\": %d, \"sram_bytes\": %lld, \"min_pes\": %lld, "
-			"\"stage_cycles\": %llu}",
-			plan_kind_name(s->kind), s->r.x, s->r.y, s->r.w, s->r.h,
-			(long long)s->sram.total, (long long)s->min_pes,
-			(unsigned long long)s->stage_cycles);
-	}
-	fprintf(f, "]}\n");
+	json_t *o = ws_json_obj();
+	ws_json_set_str(o, "network", p->network);
+	ws_json_set_str(o, "machine", p->machine);
+	ws_json_set_str(o, "strategy", p->strategy);
+	ws_json_set_str(o, "mode", plan_mode_name(p->mode));
+	ws_json_set_str(o, "mode_reason", p->mode_reason);
+	ws_json_set_int(o, "batch", p->batch);
+	ws_json_set_int(o, "stages", p->n_stages);
+	ws_json_set_int(o, "routes", p->n_routes);
+	ws_json_set_int(o, "pes_used", p->pes_used);
+	ws_json_set_int(o, "pes_total", (int64_t)p->grid_w * p->grid_h);
+	ws_json_set_str(o, "bottleneck_stage",
+			p->bottleneck_stage >= 0
+				? p->stages[p->bottleneck_stage].name
+				: "");
+	ws_json_set_int(o, "bottleneck_cycles", (int64_t)p->bottleneck_cycles);
+	ws_json_set_int(o, "hop_bytes_per_sample", p->hop_bytes_per_sample);
+	ws_json_set_int(o, "colors_used", p->colors_used);
+	ws_json_set_int(o, "max_sram_bytes", p->max_sram_bytes);
+	ws_json_set_int(o, "host_bytes_per_sample", p->host_bytes_per_sample);
+	/* to a tenth of a cycle, as the text report shows it */
+	ws_json_set_real(o, "host_cycles_per_sample",
+			 round(p->host_cycles_per_sample * 10) / 10);
+	ws_json_set_real(o, "compile_s", p->compile_s);
+	json_t *a = ws_json_arr();
+	for (int i = 0; i < p->n_stages; i++)
+		ws_json_push(a, stage_json(&p->stages[i]));
+	ws_json_set(o, "stage_list", a);
+	ws_json_write(f, o, WS_JSON_INDENT);
 }
 
 /* ---- reading ---------------------------------------------------------------
@@ -426,6 +437,171 @@ static void read_routes(struct rd *r, yaml_node_t *seq, struct plan *p,
 	(void)m;
 }
 
+/* The head: network and machine must match; options and grid. */
+static void read_head(struct rd *r, yaml_node_t *root, const struct graph *g,
+		      const struct machine *m, struct plan *p)
+{
+	yaml_node_t *nn = get(r, root, "network"),
+		    *mn = get(r, root, "machine");
+	if (!nn || !scalar(nn) || strcmp(scalar(nn), g->name) != 0) {
+		char ex[160];
+		snprintf(ex, sizeof ex, "'%s' (the network given)", g->name);
+		err(r, nn ? nn : root, "network", ex);
+	}
+	if (!mn || !scalar(mn) || strcmp(scalar(mn), m->name) != 0) {
+		char ex[160];
+		snprintf(ex, sizeof ex, "'%s' (the machine given)", m->name);
+		err(r, mn ? mn : root, "machine", ex);
+	}
+	p->network = xstrdup(g->name);
+	p->machine = xstrdup(m->name);
+	const char *st = scalar(get(r, root, "strategy"));
+	p->strategy = xstrdup(st ? st : "hand");
+	p->mode = (enum exec_mode)get_enum(r, root, "mode",
+					   plan_mode_from_name, MODE_PIPELINED,
+					   "mode", "pipelined or streaming");
+	if (p->mode == MODE_AUTO) {
+		err(r, get(r, root, "mode"), "mode", "pipelined or streaming");
+		p->mode = MODE_PIPELINED;
+	}
+	p->prec = (enum pe_prec)get_enum(r, root, "precision",
+					 plan_prec_from_name, PREC_MIXED,
+					 "precision", "fp32, mixed or fp16");
+	p->opt = (enum optimizer)get_enum(r, root, "optimizer", opt_from_name,
+					  OPT_MOMENTUM, "optimizer",
+					  "sgd, momentum or adam");
+	p->batch = get_int(r, root, "batch", 1, 1 << 30, 32, 1, "batch");
+	p->seed = (uint64_t)get_int(r, root, "seed", 0, INT64_MAX, 1, 0, "seed");
+	yaml_node_t *gr = get(r, root, "grid");
+	p->grid_w = get_int(r, gr, "width", 1, 4096, m->width, 0, "grid.width");
+	p->grid_h =
+		get_int(r, gr, "height", 1, 4096, m->height, 0, "grid.height");
+	if (gr && (p->grid_w != m->width || p->grid_h != m->height)) {
+		diag_add(r->d, r->file, L(gr), C(gr),
+			 "plan: 'grid' must be the machine's %lldx%lld, got "
+			 "%lldx%lld",
+			 (long long)m->width, (long long)m->height,
+			 (long long)p->grid_w, (long long)p->grid_h);
+		r->errors++;
+	}
+	p->grid_w = m->width;
+	p->grid_h = m->height;
+}
+
+/* One entry of 'stages': its rectangle, matched by name. */
+static void read_stage(struct rd *r, yaml_node_t *e, struct plan *p, int *seen)
+{
+	yaml_node_t *nm = get(r, e, "name");
+	int si = nm && scalar(nm) ? plan_find_stage(p, scalar(nm)) : -1;
+	if (si < 0) {
+		err(r, nm ? nm : e, "stages[].name",
+		    "a stage of the network (see 'wafersim place')");
+		return;
+	}
+	if (seen[si]++) {
+		err(r, nm, "stages[].name", "given once");
+		return;
+	}
+	yaml_node_t *rc_n = get(r, e, "rect");
+	struct plan_stage *s = &p->stages[si];
+	s->r.x = (int32_t)get_int(r, rc_n, "x", -1000000, 1000000, 0, 1,
+				  "rect.x");
+	s->r.y = (int32_t)get_int(r, rc_n, "y", -1000000, 1000000, 0, 1,
+				  "rect.y");
+	s->r.w = (int32_t)get_int(r, rc_n, "w", -1000000, 1000000, 1, 1,
+				  "rect.w");
+	s->r.h = (int32_t)get_int(r, rc_n, "h", -1000000, 1000000, 1, 1,
+				  "rect.h");
+	yaml_node_t *at = rc_n ? rc_n : e;
+	s->line = L(at);
+	s->col = C(at);
+}
+
+/* 'stages': the rectangles of the stages re-derived from the graph; every
+ * stage must be there once. */
+static int read_stages(struct rd *r, yaml_node_t *root, const struct graph *g,
+		       struct plan *p)
+{
+	yaml_node_t *ss = get(r, root, "stages");
+	if (!ss || ss->type != YAML_SEQUENCE_NODE) {
+		err(r, ss ? ss : root, "stages", "a list of stages");
+		return WS_EINPUT;
+	}
+	int *seen = xcalloc((size_t)p->n_stages, sizeof(int));
+	int ns = (int)(ss->data.sequence.items.top -
+		       ss->data.sequence.items.start);
+	for (int i = 0; i < ns; i++)
+		read_stage(r,
+			   yaml_document_get_node(
+				   r->doc, ss->data.sequence.items.start[i]),
+			   p, seen);
+	for (int i = 0; i < p->n_stages; i++)
+		if (!seen[i]) {
+			diag_add(r->d, r->file, L(ss), C(ss),
+				 "plan: stage '%s' of network '%s' must be in "
+				 "'stages', got no entry",
+				 p->stages[i].name, g->name);
+			r->errors++;
+		}
+	free(seen);
+	return r->errors ? WS_EINPUT : 0;
+}
+
+/* Recompute every stage's kernel for its rectangle. */
+static void remap_stages(const struct graph *g, const struct machine *m,
+			 const struct map_edge *edges, int n_edges,
+			 struct plan *p)
+{
+	struct map_ctx mc = {g, m, p->prec, p->opt, p->mode, p->batch, 0};
+	int64_t act = 0;
+	map_in_flight(p, edges, n_edges, p->mode);
+	for (int i = 0; i < p->n_stages; i++)
+		act += map_saved_bytes(&mc, &p->stages[i]);
+	mc.stream_act_bytes = act * p->batch;
+	for (int i = 0; i < p->n_stages; i++) {
+		struct plan_stage *s = &p->stages[i];
+		int32_t w, h;
+		if (s->r.w > 0 && s->r.h > 0)
+			map_kernel(&mc, s);
+		/* streaming stages take the whole wafer, as plan_build says */
+		s->min_pes = p->mode == MODE_STREAMING
+				     ? machine_pes(m)
+				     : map_min_pes(&mc, s, &w, &h);
+	}
+}
+
+/* 'routes': read, or (none given) laid for the stages as placed; routes
+ * without a color get one; then the whole plan is checked. */
+static int load_routes(struct rd *r, yaml_node_t *root, const struct graph *g,
+		       const struct machine *m, const struct map_edge *edges,
+		       int n_edges, struct plan *p)
+{
+	yaml_node_t *rs = get(r, root, "routes");
+	if (rs && rs->type == YAML_SEQUENCE_NODE &&
+	    rs->data.sequence.items.top > rs->data.sequence.items.start) {
+		read_routes(r, rs, p, g, m);
+	} else if (rs && rs->type != YAML_SEQUENCE_NODE &&
+		   !(scalar(rs) && !*scalar(rs))) {
+		err(r, rs, "routes", "a list of routes");
+	} else if (!plan_check(p, m, r->file, r->d)) {
+		/* no routes given: route the stages as placed */
+		if (route_build(p, m, edges, n_edges, r->d))
+			r->errors++;
+	} else {
+		r->errors++;
+	}
+	if (r->errors)
+		return WS_EINPUT;
+	int need = 0;
+	for (int i = 0; i < p->n_routes; i++)
+		need |= p->routes[i].color < 0;
+	if (need && route_assign_colors(p, m, r->file, r->d))
+		return WS_EINPUT;
+	int rc = plan_check(p, m, r->file, r->d) ? WS_EINPUT : 0;
+	plan_summarise(p, m);
+	return rc;
+}
+
 int plan_load_string(const char *file, const char *text, const struct graph *g,
 		     const struct machine *m, struct plan *p, struct diag *d)
 {
@@ -455,162 +631,21 @@ int plan_load_string(const char *file, const char *text, const struct graph *g,
 		rc = WS_EINPUT;
 		goto out;
 	}
-	yaml_node_t *nn = get(&r, root, "network"),
-		    *mn = get(&r, root, "machine");
-	if (!nn || !scalar(nn) || strcmp(scalar(nn), g->name) != 0) {
-		char ex[160];
-		snprintf(ex, sizeof ex, "'%s' (the network given)", g->name);
-		err(&r, nn ? nn : root, "network", ex);
-	}
-	if (!mn || !scalar(mn) || strcmp(scalar(mn), m->name) != 0) {
-		char ex[160];
-		snprintf(ex, sizeof ex, "'%s' (the machine given)", m->name);
-		err(&r, mn ? mn : root, "machine", ex);
-	}
-	p->network = xstrdup(g->name);
-	p->machine = xstrdup(m->name);
-	const char *st = scalar(get(&r, root, "strategy"));
-	p->strategy = xstrdup(st ? st : "hand");
-	p->mode = (enum exec_mode)get_enum(&r, root, "mode",
-					   plan_mode_from_name, MODE_PIPELINED,
-					   "mode", "pipelined or streaming");
-	if (p->mode == MODE_AUTO) {
-		err(&r, get(&r, root, "mode"), "mode",
-		    "pipelined or streaming");
-		p->mode = MODE_PIPELINED;
-	}
-	p->prec = (enum pe_prec)get_enum(&r, root, "precision",
-					 plan_prec_from_name, PREC_MIXED,
-					 "precision", "fp32, mixed or fp16");
-	p->opt = (enum optimizer)get_enum(&r, root, "optimizer", opt_from_name,
-					  OPT_MOMENTUM, "optimizer",
-					  "sgd, momentum or adam");
-	p->batch = get_int(&r, root, "batch", 1, 1 << 30, 32, 1, "batch");
-	p->seed =
-		(uint64_t)get_int(&r, root, "seed", 0, INT64_MAX, 1, 0, "seed");
-	yaml_node_t *gr = get(&r, root, "grid");
-	p->grid_w =
-		get_int(&r, gr, "width", 1, 4096, m->width, 0, "grid.width");
-	p->grid_h =
-		get_int(&r, gr, "height", 1, 4096, m->height, 0, "grid.height");
-	if (gr && (p->grid_w != m->width || p->grid_h != m->height)) {
-		diag_add(d, file, L(gr), C(gr),
-			 "plan: 'grid' must be the machine's %lldx%lld, got "
-			 "%lldx%lld",
-			 (long long)m->width, (long long)m->height,
-			 (long long)p->grid_w, (long long)p->grid_h);
-		r.errors++;
-	}
-	p->grid_w = m->width;
-	p->grid_h = m->height;
-
+	read_head(&r, root, g, m, p);
 	/* stages: re-derived from the graph, rectangles from the file */
-	if (map_stages(g, p->prec, p, &edges, &n_edges, d)) {
+	if (map_stages(g, p->prec, p, &edges, &n_edges, d) ||
+	    read_stages(&r, root, g, p)) {
 		rc = WS_EINPUT;
 		goto out;
 	}
-	yaml_node_t *ss = get(&r, root, "stages");
-	if (!ss || ss->type != YAML_SEQUENCE_NODE) {
-		err(&r, ss ? ss : root, "stages", "a list of stages");
-		rc = WS_EINPUT;
-		goto out;
-	}
-	int *seen = xcalloc((size_t)p->n_stages, sizeof(int));
-	int ns = (int)(ss->data.sequence.items.top -
-		       ss->data.sequence.items.start);
-	for (int i = 0; i < ns; i++) {
-		yaml_node_t *e = yaml_document_get_node(
-			&doc, ss->data.sequence.items.start[i]);
-		yaml_node_t *nm = get(&r, e, "name");
-		int si = nm && scalar(nm) ? plan_find_stage(p, scalar(nm)) : -1;
-		if (si < 0) {
-			err(&r, nm ? nm : e, "stages[].name",
-			    "a stage of the network (see 'wafersim place')");
-			continue;
-		}
-		if (seen[si]++) {
-			err(&r, nm, "stages[].name", "given once");
-			continue;
-		}
-		yaml_node_t *rc_n = get(&r, e, "rect");
-		struct plan_stage *s = &p->stages[si];
-		s->r.x = (int32_t)get_int(&r, rc_n, "x", -1000000, 1000000, 0,
-					  1, "rect.x");
-		s->r.y = (int32_t)get_int(&r, rc_n, "y", -1000000, 1000000, 0,
-					  1, "rect.y");
-		s->r.w = (int32_t)get_int(&r, rc_n, "w", -1000000, 1000000, 1,
-					  1, "rect.w");
-		s->r.h = (int32_t)get_int(&r, rc_n, "h", -1000000, 1000000, 1,
-					  1, "rect.h");
-		yaml_node_t *at = rc_n ? rc_n : e;
-		s->line = L(at);
-		s->col = C(at);
-	}
-	for (int i = 0; i < p->n_stages; i++)
-		if (!seen[i]) {
-			diag_add(d, file, L(ss), C(ss),
-				 "plan: stage '%s' of network '%s' must be in "
-				 "'stages', got no entry",
-				 p->stages[i].name, g->name);
-			r.errors++;
-		}
-	free(seen);
-	if (r.errors) {
-		rc = WS_EINPUT;
-		goto out;
-	}
-	/* recompute every stage's kernel for its rectangle */
-	struct map_ctx mc = {g, m, p->prec, p->opt, p->mode, p->batch, 0};
-	int64_t act = 0;
-	map_in_flight(p, edges, n_edges, p->mode);
-	for (int i = 0; i < p->n_stages; i++)
-		act += map_saved_bytes(&mc, &p->stages[i]);
-	mc.stream_act_bytes = act * p->batch;
-	for (int i = 0; i < p->n_stages; i++) {
-		struct plan_stage *s = &p->stages[i];
-		int32_t w, h;
-		if (s->r.w > 0 && s->r.h > 0)
-			map_kernel(&mc, s);
-		/* streaming stages take the whole wafer, as plan_build says */
-		s->min_pes = p->mode == MODE_STREAMING
-				     ? machine_pes(m)
-				     : map_min_pes(&mc, s, &w, &h);
-	}
+	remap_stages(g, m, edges, n_edges, p);
 	const char *why = scalar(get(&r, root, "mode_reason"));
 	if (why && *why)
 		snprintf(p->mode_reason, sizeof p->mode_reason, "%s", why);
 	else
 		snprintf(p->mode_reason, sizeof p->mode_reason,
 			 "%s: read from %s", plan_mode_name(p->mode), file);
-	yaml_node_t *rs = get(&r, root, "routes");
-	if (rs && rs->type == YAML_SEQUENCE_NODE &&
-	    rs->data.sequence.items.top > rs->data.sequence.items.start) {
-		read_routes(&r, rs, p, g, m);
-	} else if (rs && rs->type != YAML_SEQUENCE_NODE &&
-		   !(scalar(rs) && !*scalar(rs))) {
-		err(&r, rs, "routes", "a list of routes");
-	} else if (!plan_check(p, m, file, d)) {
-		/* no routes given: route the stages as placed */
-		if (route_build(p, m, edges, n_edges, d))
-			r.errors++;
-	} else {
-		r.errors++;
-	}
-	if (r.errors) {
-		rc = WS_EINPUT;
-		goto out;
-	}
-	/* routes without a color get one; then everything is checked */
-	int need = 0;
-	for (int i = 0; i < p->n_routes; i++)
-		need |= p->routes[i].color < 0;
-	if (need && route_assign_colors(p, m, file, d)) {
-		rc = WS_EINPUT;
-		goto out;
-	}
-	if (plan_check(p, m, file, d))
-		rc = WS_EINPUT;
-	plan_summarise(p, m);
+	rc = load_routes(&r, root, g, m, edges, n_edges, p);
 out:
 	if (r.errors && !rc)
 		rc = WS_EINPUT;

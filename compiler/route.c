@@ -277,128 +277,143 @@ static int in_rect(const struct rect *r, struct plan_point q)
 	       q.y < r->y + r->h;
 }
 
-int route_check(const struct plan *p, const struct machine *m, const char *file,
-		struct diag *d)
+/* A route's stages, kind and bytes; *stop when the rest cannot be
+ * checked.  Returns the errors found. */
+static int check_kind(const struct plan *p, const struct plan_route *r,
+		      const char *file, struct diag *d, int *stop)
 {
+	const char *sn = stage_name(p, r->src_stage);
+	const char *dn = stage_name(p, r->dst_stage);
 	int bad = 0;
-	int ncol = (int)m->fabric.colors;
-	for (int i = 0; i < p->n_routes; i++) {
-		const struct plan_route *r = &p->routes[i];
-		const char *sn = stage_name(p, r->src_stage);
-		const char *dn = stage_name(p, r->dst_stage);
-		if (r->src_stage >= p->n_stages ||
-		    r->dst_stage >= p->n_stages || r->src_stage < -1 ||
-		    r->dst_stage < -1) {
+	*stop = 1;
+	if (r->src_stage >= p->n_stages || r->dst_stage >= p->n_stages ||
+	    r->src_stage < -1 || r->dst_stage < -1) {
+		diag_add(d, file, r->line, r->col,
+			 "route: stages must exist, got %d -> %d",
+			 r->src_stage, r->dst_stage);
+		return 1;
+	}
+	if (r->kind < 0 || r->kind >= ROUTE_KIND_COUNT) {
+		diag_add(d, file, r->line, r->col,
+			 "route: '%s' -> '%s' 'kind' must be sample, "
+			 "grad_sync or weight_sync, got %d",
+			 sn, dn, r->kind);
+		return 1;
+	}
+	if (r->kind == ROUTE_SAMPLE && r->bytes_per_step != 0) {
+		diag_add(d, file, r->line, r->col,
+			 "route: '%s' -> '%s' 'bytes_per_step' must be "
+			 "0 on a sample route (kind grad_sync or "
+			 "weight_sync carry bytes per step), got %lld",
+			 sn, dn, (long long)r->bytes_per_step);
+		bad++;
+	}
+	if (r->kind != ROUTE_SAMPLE &&
+	    (r->src_stage < 0 || r->dst_stage < 0 ||
+	     r->src_stage == r->dst_stage || r->bytes_per_step < 1 ||
+	     r->wavelets_per_sample != 0 || p->mode == MODE_STREAMING)) {
+		diag_add(d, file, r->line, r->col,
+			 "route: %s route '%s' -> '%s' must join two "
+			 "distinct stages of a pipelined plan with "
+			 "bytes_per_step > 0 and wavelets_per_sample 0, "
+			 "got bytes_per_step %lld, wavelets_per_sample "
+			 "%lld, mode %s",
+			 plan_route_kind_name(r->kind), sn, dn,
+			 (long long)r->bytes_per_step,
+			 (long long)r->wavelets_per_sample,
+			 plan_mode_name(p->mode));
+		bad++;
+	}
+	if (r->n_points < 1) {
+		diag_add(d, file, r->line, r->col,
+			 "route: '%s' -> '%s' must have points, got "
+			 "none",
+			 sn, dn);
+		return bad + 1;
+	}
+	*stop = 0;
+	return bad;
+}
+
+/* A route's points: on the grid, along x or y, joining its ends. */
+static int check_points(const struct plan *p, const struct plan_route *r,
+			const struct machine *m, const char *file,
+			struct diag *d)
+{
+	const char *sn = stage_name(p, r->src_stage);
+	const char *dn = stage_name(p, r->dst_stage);
+	int bad = 0;
+	for (int k = 0; k < r->n_points; k++) {
+		struct plan_point q = r->points[k];
+		if (q.x < 0 || q.y < 0 || q.x >= m->width || q.y >= m->height) {
 			diag_add(d, file, r->line, r->col,
-				 "route: stages must exist, got %d -> %d",
-				 r->src_stage, r->dst_stage);
+				 "route: '%s' -> '%s' point %d must lie "
+				 "inside the %lldx%lld grid, got "
+				 "(%d,%d)",
+				 sn, dn, k, (long long)m->width,
+				 (long long)m->height, q.x, q.y);
 			bad++;
-			continue;
-		}
-		if (r->kind < 0 || r->kind >= ROUTE_KIND_COUNT) {
+		} else if (k && q.x != r->points[k - 1].x &&
+			   q.y != r->points[k - 1].y) {
 			diag_add(d, file, r->line, r->col,
-				 "route: '%s' -> '%s' 'kind' must be sample, "
-				 "grad_sync or weight_sync, got %d",
-				 sn, dn, r->kind);
-			bad++;
-			continue;
-		}
-		if (r->kind == ROUTE_SAMPLE && r->bytes_per_step != 0) {
-			diag_add(d, file, r->line, r->col,
-				 "route: '%s' -> '%s' 'bytes_per_step' must be "
-				 "0 on a sample route (kind grad_sync or "
-				 "weight_sync carry bytes per step), got %lld",
-				 sn, dn, (long long)r->bytes_per_step);
-			bad++;
-		}
-		if (r->kind != ROUTE_SAMPLE &&
-		    (r->src_stage < 0 || r->dst_stage < 0 ||
-		     r->src_stage == r->dst_stage || r->bytes_per_step < 1 ||
-		     r->wavelets_per_sample != 0 ||
-		     p->mode == MODE_STREAMING)) {
-			diag_add(d, file, r->line, r->col,
-				 "route: %s route '%s' -> '%s' must join two "
-				 "distinct stages of a pipelined plan with "
-				 "bytes_per_step > 0 and wavelets_per_sample 0, "
-				 "got bytes_per_step %lld, wavelets_per_sample "
-				 "%lld, mode %s",
-				 plan_route_kind_name(r->kind), sn, dn,
-				 (long long)r->bytes_per_step,
-				 (long long)r->wavelets_per_sample,
-				 plan_mode_name(p->mode));
-			bad++;
-		}
-		if (r->n_points < 1) {
-			diag_add(d, file, r->line, r->col,
-				 "route: '%s' -> '%s' must have points, got "
-				 "none",
-				 sn, dn);
-			bad++;
-			continue;
-		}
-		for (int k = 0; k < r->n_points; k++) {
-			struct plan_point q = r->points[k];
-			if (q.x < 0 || q.y < 0 || q.x >= m->width ||
-			    q.y >= m->height) {
-				diag_add(
-					d, file, r->line, r->col,
-					"route: '%s' -> '%s' point %d must lie "
-					"inside the %lldx%lld grid, got "
-					"(%d,%d)",
-					sn, dn, k, (long long)m->width,
-					(long long)m->height, q.x, q.y);
-				bad++;
-			} else if (k && q.x != r->points[k - 1].x &&
-				   q.y != r->points[k - 1].y) {
-				diag_add(d, file, r->line, r->col,
-					 "route: '%s' -> '%s' segment %d must "
-					 "be "
-					 "along x or y, got (%d,%d) -> (%d,%d)",
-					 sn, dn, k, r->points[k - 1].x,
-					 r->points[k - 1].y, q.x, q.y);
-				bad++;
-			}
-		}
-		struct plan_point a = r->points[0],
-				  b = r->points[r->n_points - 1];
-		int a_ok = r->src_stage >= 0
-				   ? in_rect(&p->stages[r->src_stage].r, a)
-				   : on_io_edge(m, a);
-		int b_ok = r->dst_stage >= 0
-				   ? in_rect(&p->stages[r->dst_stage].r, b)
-				   : on_io_edge(m, b);
-		if (!a_ok || !b_ok) {
-			diag_add(
-				d, file, r->line, r->col,
-				"route: '%s' -> '%s' is disconnected: must %s "
-				"at (%d,%d) and %s at (%d,%d)",
-				sn, dn,
-				a_ok ? "start"
-				: r->src_stage >= 0
-					? "start inside the source rectangle"
-					: "start on an I/O edge",
-				a.x, a.y,
-				b_ok ? "end"
-				: r->dst_stage >= 0
-					? "end inside the destination rectangle"
-					: "end on an I/O edge",
-				b.x, b.y);
-			bad++;
-		}
-		if (r->color < PLAN_KERNEL_COLORS || r->color >= ncol) {
-			diag_add(d, file, r->line, r->col,
-				 "route: '%s' -> '%s' 'color' must be in [%d, "
-				 "%d] "
-				 "(machine '%s' has %d colors, %d kept for "
-				 "kernels), got %d",
-				 sn, dn, PLAN_KERNEL_COLORS, ncol - 1, m->name,
-				 ncol, PLAN_KERNEL_COLORS, r->color);
+				 "route: '%s' -> '%s' segment %d must "
+				 "be "
+				 "along x or y, got (%d,%d) -> (%d,%d)",
+				 sn, dn, k, r->points[k - 1].x,
+				 r->points[k - 1].y, q.x, q.y);
 			bad++;
 		}
 	}
-	if (bad)
-		return bad;
-	/* two routes of different groups sharing a color at one router */
+	struct plan_point a = r->points[0], b = r->points[r->n_points - 1];
+	int a_ok = r->src_stage >= 0 ? in_rect(&p->stages[r->src_stage].r, a)
+				     : on_io_edge(m, a);
+	int b_ok = r->dst_stage >= 0 ? in_rect(&p->stages[r->dst_stage].r, b)
+				     : on_io_edge(m, b);
+	if (!a_ok || !b_ok) {
+		diag_add(d, file, r->line, r->col,
+			 "route: '%s' -> '%s' is disconnected: must %s "
+			 "at (%d,%d) and %s at (%d,%d)",
+			 sn, dn,
+			 a_ok ? "start"
+			 : r->src_stage >= 0
+				 ? "start inside the source rectangle"
+				 : "start on an I/O edge",
+			 a.x, a.y,
+			 b_ok ? "end"
+			 : r->dst_stage >= 0
+				 ? "end inside the destination rectangle"
+				 : "end on an I/O edge",
+			 b.x, b.y);
+		bad++;
+	}
+	return bad;
+}
+
+/* A route's color: in [PLAN_KERNEL_COLORS, colors). */
+static int check_color(const struct plan *p, const struct plan_route *r,
+		       const struct machine *m, const char *file,
+		       struct diag *d)
+{
+	int ncol = (int)m->fabric.colors;
+	if (r->color >= PLAN_KERNEL_COLORS && r->color < ncol)
+		return 0;
+	diag_add(d, file, r->line, r->col,
+		 "route: '%s' -> '%s' 'color' must be in [%d, "
+		 "%d] "
+		 "(machine '%s' has %d colors, %d kept for "
+		 "kernels), got %d",
+		 stage_name(p, r->src_stage), stage_name(p, r->dst_stage),
+		 PLAN_KERNEL_COLORS, ncol - 1, m->name, ncol,
+		 PLAN_KERNEL_COLORS, r->color);
+	return 1;
+}
+
+/* Two routes of different groups sharing a color at one router (at most
+ * about ten reported). */
+static int check_clashes(const struct plan *p, const struct machine *m,
+			 const char *file, struct diag *d)
+{
+	int bad = 0, ncol = (int)m->fabric.colors;
 	int64_t W = m->width;
 	int64_t *owner = xmalloc(sizeof(int64_t) * (size_t)machine_pes(m));
 	for (int c = PLAN_KERNEL_COLORS; c < ncol && bad < 10; c++) {
@@ -436,4 +451,22 @@ int route_check(const struct plan *p, const struct machine *m, const char *file,
 	}
 	free(owner);
 	return bad;
+}
+
+int route_check(const struct plan *p, const struct machine *m, const char *file,
+		struct diag *d)
+{
+	int bad = 0;
+	for (int i = 0; i < p->n_routes; i++) {
+		const struct plan_route *r = &p->routes[i];
+		int stop;
+		bad += check_kind(p, r, file, d, &stop);
+		if (stop)
+			continue;
+		bad += check_points(p, r, m, file, d);
+		bad += check_color(p, r, m, file, d);
+	}
+	if (bad)
+		return bad;
+	return check_clashes(p, m, file, d);
 }

@@ -26,6 +26,28 @@ struct pe_energy {
 	double sram_write_pj; /* one port-width write */
 };
 
+/*
+ * Software costs of the PE's runtime: what a CSL program pays besides its
+ * vector work (cores/pe_sw.h turns instruction counts into cycles with
+ * these).  A task's activation is pe_params.task_start_cycles.  Values and
+ * sources: the presets in models/machines/ and docs/engine.md ("Software on the PE").
+ */
+struct pe_sw {
+	int64_t ctrl_cycles;	 /* one @block / @unblock / @activate */
+	int64_t dsd_cycles;	 /* one descriptor instruction (set base,
+				  * length, offset; load to a DSR) */
+	int64_t loop_cycles;	 /* one iteration of a software loop */
+	int64_t call_cycles;	 /* one element of @map: scalar load, call,
+				  * return */
+	int64_t vec_start_cycles; /* a vector instruction on SRAM operands
+				   * before its first element */
+	int64_t fabric_start_cycles; /* a vector instruction on a fabric
+				      * queue before its first wavelet */
+	int64_t relay_latency_cycles; /* a wavelet through a PE's fabric-in
+				       * to fabric-out vector op (add or
+				       * move), one per cycle once filled */
+};
+
 struct pe_params {
 	int64_t sram_bytes;	  /* local SRAM capacity */
 	int64_t sram_banks;	  /* banks, words interleaved across them */
@@ -36,6 +58,7 @@ struct pe_params {
 	int64_t task_start_cycles; /* cost to activate a task */
 	int64_t max_tasks;	  /* task slots */
 	struct pe_simd simd;
+	struct pe_sw sw;
 };
 
 #endif

@@ -188,108 +188,118 @@ static int64_t event_max(int64_t a, int64_t b)
 	return a > b ? a : b;
 }
 
+/* One cycle of each op kind; true when the op has finished. */
+bool sc_pe::op_send(const sc_ref_op &o, int64_t t)
+{
+	if (op_done_ < o.n && can_send(o.color)) {
+		send(o.color, o.dest, op_done_ == o.n - 1, false, t, t, t);
+		op_done_++;
+		st_.last_event = event_max(st_.last_event, t);
+	}
+	return op_done_ == o.n;
+}
+
+bool sc_pe::op_recv(const sc_ref_op &o, int64_t t)
+{
+	rx_slot s;
+	if (op_done_ < o.n && take(o.color, t, &s)) {
+		op_done_++;
+		st_.last_event = event_max(st_.last_event, t);
+	}
+	return op_done_ == o.n;
+}
+
+bool sc_pe::op_compute(const sc_ref_op &o, int64_t t)
+{
+	if (!op_started_) {
+		int64_t k = (int64_t)pe_work_cycles(cfg_->pe, cfg_->prec,
+						    &o.work);
+		busy_until_ = t + k;
+		st_.busy_cycles += k;
+		op_started_ = true;
+	}
+	trace_busy_ = t < busy_until_;
+	if (t >= busy_until_) {
+		st_.last_event = event_max(st_.last_event, busy_until_);
+		return true;
+	}
+	return false;
+}
+
+/* Send what is computed, then take the next wavelet if the datapath is
+ * free: a task per arriving wavelet. */
+bool sc_pe::op_relay(const sc_ref_op &o, int64_t t)
+{
+	rx_slot s;
+	if (!relay_ready_.empty() && relay_ready_.front() <= t &&
+	    can_send(o.color_out)) {
+		relay_ready_.pop_front();
+		send(o.color_out, o.dest, op_sent_ == o.n - 1, false, t, t, t);
+		op_sent_++;
+		st_.last_event = event_max(st_.last_event, t);
+	}
+	if (op_done_ < o.n && t >= relay_free_ && take(o.color, t, &s)) {
+		int64_t k = (int64_t)pe_work_cycles(cfg_->pe, cfg_->prec,
+						    &o.work);
+		relay_free_ = t + k;
+		relay_ready_.push_back(t + k);
+		st_.busy_cycles += k;
+		op_done_++;
+	}
+	trace_busy_ = t < relay_free_;
+	return op_sent_ == o.n;
+}
+
+/* The halo goes out and comes in while the task runs. */
+bool sc_pe::op_task(const sc_ref_op &o, int64_t t)
+{
+	rx_slot s;
+	if (op_sent_ < o.n_send && can_send(o.color_out)) {
+		send(o.color_out, o.dest, op_sent_ == o.n_send - 1, false, t,
+		     t, t);
+		op_sent_++;
+		relay_free_ = event_max(relay_free_, t + 1);
+	}
+	if (op_halo_ < o.n_recv2 && take(o.color_out, t, &s)) {
+		op_halo_++;
+		relay_free_ = event_max(relay_free_, t + 1);
+	}
+	if (!op_started_ && (o.n == 0 || take(o.color, t, &s))) {
+		int64_t k = (int64_t)pe_work_cycles(cfg_->pe, cfg_->prec,
+						    &o.work);
+		busy_until_ = t + k;
+		st_.busy_cycles += k;
+		op_started_ = true;
+		if (o.n) {
+			op_done_ = 1;
+			relay_free_ = event_max(relay_free_, t + 1);
+		}
+	} else if (op_started_ && op_done_ < o.n && take(o.color, t, &s)) {
+		op_done_++;
+		relay_free_ = event_max(relay_free_, t + 1);
+	}
+	trace_busy_ = op_started_ && t < busy_until_;
+	if (op_started_ && op_done_ == o.n && op_sent_ == o.n_send &&
+	    op_halo_ == o.n_recv2 && t >= busy_until_ && t >= relay_free_) {
+		st_.last_event = event_max(st_.last_event,
+					   event_max(busy_until_, relay_free_));
+		return true;
+	}
+	return false;
+}
+
 void sc_pe::step_program(int64_t t)
 {
 	const sc_ref_program &pg = *cfg_->program;
 	while (op_ < op_end_) {
 		const sc_ref_op &o = pg.ops[op_];
 		bool finished = false;
-		rx_slot s;
 		switch (o.kind) {
-		case SC_OP_SEND:
-			if (op_done_ < o.n && can_send(o.color)) {
-				send(o.color, o.dest, op_done_ == o.n - 1,
-				     false, t, t, t);
-				op_done_++;
-				st_.last_event = event_max(st_.last_event, t);
-			}
-			finished = op_done_ == o.n;
-			break;
-		case SC_OP_RECV:
-			if (op_done_ < o.n && take(o.color, t, &s)) {
-				op_done_++;
-				st_.last_event = event_max(st_.last_event, t);
-			}
-			finished = op_done_ == o.n;
-			break;
-		case SC_OP_COMPUTE:
-			if (!op_started_) {
-				int64_t k = (int64_t)pe_work_cycles(
-					cfg_->pe, cfg_->prec, &o.work);
-				busy_until_ = t + k;
-				st_.busy_cycles += k;
-				op_started_ = true;
-			}
-			trace_busy_ = t < busy_until_;
-			if (t >= busy_until_) {
-				st_.last_event =
-					event_max(st_.last_event, busy_until_);
-				finished = true;
-			}
-			break;
-		case SC_OP_RELAY:
-			/* Send what is computed, then take the next wavelet if
-			 * the datapath is free: a task per arriving wavelet. */
-			if (!relay_ready_.empty() &&
-			    relay_ready_.front() <= t &&
-			    can_send(o.color_out)) {
-				relay_ready_.pop_front();
-				send(o.color_out, o.dest, op_sent_ == o.n - 1,
-				     false, t, t, t);
-				op_sent_++;
-				st_.last_event = event_max(st_.last_event, t);
-			}
-			if (op_done_ < o.n && t >= relay_free_ &&
-			    take(o.color, t, &s)) {
-				int64_t k = (int64_t)pe_work_cycles(
-					cfg_->pe, cfg_->prec, &o.work);
-				relay_free_ = t + k;
-				relay_ready_.push_back(t + k);
-				st_.busy_cycles += k;
-				op_done_++;
-			}
-			trace_busy_ = t < relay_free_;
-			finished = op_sent_ == o.n;
-			break;
-		case SC_OP_TASK:
-			/* the halo goes out and comes in while the task runs */
-			if (op_sent_ < o.n_send && can_send(o.color_out)) {
-				send(o.color_out, o.dest,
-				     op_sent_ == o.n_send - 1, false, t, t, t);
-				op_sent_++;
-				relay_free_ = event_max(relay_free_, t + 1);
-			}
-			if (op_halo_ < o.n_recv2 && take(o.color_out, t, &s)) {
-				op_halo_++;
-				relay_free_ = event_max(relay_free_, t + 1);
-			}
-			if (!op_started_ &&
-			    (o.n == 0 || take(o.color, t, &s))) {
-				int64_t k = (int64_t)pe_work_cycles(
-					cfg_->pe, cfg_->prec, &o.work);
-				busy_until_ = t + k;
-				st_.busy_cycles += k;
-				op_started_ = true;
-				if (o.n) {
-					op_done_ = 1;
-					relay_free_ =
-						event_max(relay_free_, t + 1);
-				}
-			} else if (op_started_ && op_done_ < o.n &&
-				   take(o.color, t, &s)) {
-				op_done_++;
-				relay_free_ = event_max(relay_free_, t + 1);
-			}
-			trace_busy_ = op_started_ && t < busy_until_;
-			if (op_started_ && op_done_ == o.n &&
-			    op_sent_ == o.n_send && op_halo_ == o.n_recv2 &&
-			    t >= busy_until_ && t >= relay_free_) {
-				st_.last_event = event_max(
-					st_.last_event,
-					event_max(busy_until_, relay_free_));
-				finished = true;
-			}
-			break;
+		case SC_OP_SEND: finished = op_send(o, t); break;
+		case SC_OP_RECV: finished = op_recv(o, t); break;
+		case SC_OP_COMPUTE: finished = op_compute(o, t); break;
+		case SC_OP_RELAY: finished = op_relay(o, t); break;
+		case SC_OP_TASK: finished = op_task(o, t); break;
 		default: assert(!"unknown op kind"); finished = true;
 		}
 		if (!finished)

@@ -118,6 +118,11 @@ class sc_pe : public sc_core::sc_module
 		  int64_t gen, int64_t inject, int64_t t);
 	bool take(int color, int64_t t, rx_slot *out);
 	void step_traffic(int64_t t);
+	bool op_send(const sc_ref_op &o, int64_t t);
+	bool op_recv(const sc_ref_op &o, int64_t t);
+	bool op_compute(const sc_ref_op &o, int64_t t);
+	bool op_relay(const sc_ref_op &o, int64_t t);
+	bool op_task(const sc_ref_op &o, int64_t t);
 	void step_program(int64_t t);
 	void evaluate();
 };

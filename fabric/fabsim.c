@@ -639,14 +639,13 @@ static void packet_delivered(struct fabsim *s, uint32_t id)
 	}
 }
 
-static void router_cycle(struct fabsim *s, int32_t r)
+/* (1) the PE injects one wavelet of its oldest queued packet. */
+static inline int router_inject(struct fabsim *s, int32_t r)
 {
 	const uint32_t C = (uint32_t)s->C, D = s->D;
 	const cycles_t now = s->now;
 	const uint32_t g0 = (uint32_t)r * GROUPS;
 	int moved = 0;
-
-	/* (1) the PE injects one wavelet of its oldest queued packet */
 	uint32_t q = s->rt[r].srcq_head;
 	if (q != NONE) {
 		struct fs_pkt *p = &s->pkt[q];
@@ -674,16 +673,24 @@ static void router_cycle(struct fabsim *s, int32_t r)
 			}
 		}
 	}
+	return moved;
+}
 
-	/* (2) switch: every output port grants, round-robin, one of the
-	 * (input port, color) heads that want it and have its credit.  Flat
-	 * over pairs, so streams on distinct colors share a link evenly
-	 * (max-min fair, as fabric/flow.h assumes). */
+/* (2a) for every output port, the (input port, color) head nearest its
+ * round-robin pointer that wants it and has its credit; bit o of the
+ * result set when output o has one (best[o]).  Drops heads a
+ * route-table program misroutes (*moved). */
+static inline unsigned router_requests(struct fabsim *s, int32_t r,
+					uint32_t best[MESH_PORTS], int *moved)
+{
+	const uint32_t C = (uint32_t)s->C, D = s->D;
+	const cycles_t now = s->now;
+	const uint32_t g0 = (uint32_t)r * GROUPS;
 	const uint32_t PC = MESH_PORTS * C;
 	const uint32_t rx = (uint32_t)(r % s->mesh.width);
 	const uint32_t ry = (uint32_t)(r / s->mesh.width);
-	uint16_t *rr = s->rt[r].rr_out;
-	uint32_t best[MESH_PORTS], best_d[MESH_PORTS];
+	const uint16_t *rr = s->rt[r].rr_out;
+	uint32_t best_d[MESH_PORTS];
 	unsigned outs = 0; /* outputs with a candidate */
 	for (int p = 0; p < MESH_PORTS; p++) {
 		uint32_t mask = s->rt[r].nonempty[p];
@@ -710,7 +717,7 @@ static void router_cycle(struct fabsim *s, int32_t r)
 					/* routing error of the modelled program */
 					buf_pop(s, r, g0 + (uint32_t)p, b, (int32_t)c);
 					s->ctr.dropped++;
-					moved = 1;
+					*moved = 1;
 					continue;
 				}
 				want = s->route_tx[ri] & ~(unsigned)s->bm[b].served;
@@ -730,60 +737,75 @@ static void router_cycle(struct fabsim *s, int32_t r)
 			}
 		}
 	}
+	return outs;
+}
 
-	if (outs) {
-		uint32_t touched[MESH_PORTS];
-		int n_touched = 0;
-		for (unsigned om = outs; om; om &= om - 1) {
-			int o = __builtin_ctz(om);
-			uint32_t idx = best[o], p = C == 1 ? idx : idx / C;
-			uint32_t c = idx - p * C;
-			uint32_t b = (g0 + p) * C + c;
-			size_t slot = (size_t)b * D + s->bm[b].head;
-			uint32_t pk = s->slot[slot].pkt, dst = s->slot[slot].dst;
-			rr[o] = (uint16_t)(idx + 1 == PC ? 0 : idx + 1);
-			if (o == DIR_RAMP) {
-				buf_push(s, r, PE_RX, (int32_t)c, pk, dst,
-					 (uint32_t)(now + s->ramp));
-			} else {
-				/* routes never leave the mesh (checked when set;
-				 * X-then-Y stops at the destination) */
-				int32_t r2 = r + s->delta[o];
-				buf_push(s, r2, mesh_opposite(o), (int32_t)c, pk, dst,
-					 (uint32_t)(now + s->hop));
-				s->link_wavelets[(size_t)r * MESH_LINK_DIRS + (size_t)o]++;
-				s->ctr.hops++;
-			}
-			if (s->color_mode[c] == FABSIM_XY) {
-				buf_pop(s, r, g0 + p, b, (int32_t)c); /* unicast */
-				continue;
-			}
-			if (!(s->bm[b].served & 0x80)) {
-				s->bm[b].served |= 0x80; /* touched this cycle */
-				touched[n_touched++] = b;
-			}
-			s->bm[b].served |= (uint8_t)(1u << o);
+/* (2b) every output with a candidate forwards it; multicast heads leave
+ * their buffer once every output of their route has served them. */
+static inline void router_grant(struct fabsim *s, int32_t r, unsigned outs,
+				const uint32_t best[MESH_PORTS])
+{
+	const uint32_t C = (uint32_t)s->C, D = s->D;
+	const cycles_t now = s->now;
+	const uint32_t g0 = (uint32_t)r * GROUPS;
+	const uint32_t PC = MESH_PORTS * C;
+	uint16_t *rr = s->rt[r].rr_out;
+	uint32_t touched[MESH_PORTS];
+	int n_touched = 0;
+	for (unsigned om = outs; om; om &= om - 1) {
+		int o = __builtin_ctz(om);
+		uint32_t idx = best[o], p = C == 1 ? idx : idx / C;
+		uint32_t c = idx - p * C;
+		uint32_t b = (g0 + p) * C + c;
+		size_t slot = (size_t)b * D + s->bm[b].head;
+		uint32_t pk = s->slot[slot].pkt, dst = s->slot[slot].dst;
+		rr[o] = (uint16_t)(idx + 1 == PC ? 0 : idx + 1);
+		if (o == DIR_RAMP) {
+			buf_push(s, r, PE_RX, (int32_t)c, pk, dst,
+				 (uint32_t)(now + s->ramp));
+		} else {
+			/* routes never leave the mesh (checked when set;
+			 * X-then-Y stops at the destination) */
+			int32_t r2 = r + s->delta[o];
+			buf_push(s, r2, mesh_opposite(o), (int32_t)c, pk, dst,
+				 (uint32_t)(now + s->hop));
+			s->link_wavelets[(size_t)r * MESH_LINK_DIRS + (size_t)o]++;
+			s->ctr.hops++;
 		}
-		for (int i = 0; i < n_touched; i++) {
-			uint32_t b = touched[i], idx = b - g0 * C;
-			uint32_t p = idx / C, c = idx - p * C;
-			unsigned served = s->bm[b].served & 0x1f;
-			unsigned want = s->route_tx[(size_t)r * C + c];
-			if ((served & want) == want) {
-				static const uint8_t bits[32] = {
-					0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
-					1, 2, 2, 3, 2, 3, 3, 4, 2, 3, 3, 4, 3, 4, 4, 5};
-				s->ctr.replicated += (uint64_t)bits[served] - 1;
-				buf_pop(s, r, g0 + p, b, (int32_t)c);
-			} else {
-				s->bm[b].served = (uint8_t)served;
-			}
+		if (s->color_mode[c] == FABSIM_XY) {
+			buf_pop(s, r, g0 + p, b, (int32_t)c); /* unicast */
+			continue;
 		}
-		s->busy[r]++;
-		moved = 1;
+		if (!(s->bm[b].served & 0x80)) {
+			s->bm[b].served |= 0x80; /* touched this cycle */
+			touched[n_touched++] = b;
+		}
+		s->bm[b].served |= (uint8_t)(1u << o);
 	}
+	for (int i = 0; i < n_touched; i++) {
+		uint32_t b = touched[i], idx = b - g0 * C;
+		uint32_t p = idx / C, c = idx - p * C;
+		unsigned served = s->bm[b].served & 0x1f;
+		unsigned want = s->route_tx[(size_t)r * C + c];
+		if ((served & want) == want) {
+			static const uint8_t bits[32] = {
+				0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+				1, 2, 2, 3, 2, 3, 3, 4, 2, 3, 3, 4, 3, 4, 4, 5};
+			s->ctr.replicated += (uint64_t)bits[served] - 1;
+			buf_pop(s, r, g0 + p, b, (int32_t)c);
+		} else {
+			s->bm[b].served = (uint8_t)served;
+		}
+	}
+}
 
-	/* (3) the PE consumes one wavelet */
+/* (3) the PE consumes one wavelet. */
+static inline int router_consume(struct fabsim *s, int32_t r)
+{
+	const uint32_t C = (uint32_t)s->C, D = s->D;
+	const cycles_t now = s->now;
+	const uint32_t g0 = (uint32_t)r * GROUPS;
+	int moved = 0;
 	uint32_t gp = g0 + PE_RX;
 	uint32_t mask = s->rt[r].nonempty[PE_RX];
 	if (mask && (!s->sink_interval || s->sink_next[r] <= now)) {
@@ -810,12 +832,28 @@ static void router_cycle(struct fabsim *s, int32_t r)
 			break;
 		}
 	}
-	if (moved)
-		s->last_progress = now;
+	return moved;
 }
 
-/* Two-stage prefetch: first a router's line and FIFO bookkeeping, later
- * (when those have arrived) the slots of its non-empty FIFOs only. */
+static void router_cycle(struct fabsim *s, int32_t r)
+{
+	int moved = router_inject(s, r);
+	/* (2) switch: every output port grants, round-robin, one of the
+	 * (input port, color) heads that want it and have its credit.  Flat
+	 * over pairs, so streams on distinct colors share a link evenly
+	 * (max-min fair, as fabric/flow.h assumes). */
+	uint32_t best[MESH_PORTS];
+	unsigned outs = router_requests(s, r, best, &moved);
+	if (outs) {
+		router_grant(s, r, outs, best);
+		s->busy[r]++;
+		moved = 1;
+	}
+	moved |= router_consume(s, r);
+	if (moved)
+		s->last_progress = s->now;
+}
+
 static inline void prefetch_router(const struct fabsim *s, int32_t r)
 {
 	__builtin_prefetch(&s->rt[r]);

@@ -301,6 +301,207 @@ static int check_stream(const struct mesh *m, const struct flow_stream *s,
 	return 0;
 }
 
+/* The streams' resources as CSR both ways, ids compacted and equivalent
+ * resources merged; adds each stream's wavelets to its links. */
+static void build_state(const struct mesh *m, struct flow_stream *streams,
+			size_t n, uint64_t *link_wavelets,
+			struct flow_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	int64_t *ids = NULL;
+	size_t n_ids = 0, cap_ids = 0;
+	st->s_off = xmalloc((n + 1) * sizeof(*st->s_off));
+	for (size_t i = 0; i < n; i++) {
+		st->s_off[i] = n_ids;
+		stream_resources(m, &streams[i], &ids, &n_ids, &cap_ids);
+	}
+	st->s_off[n] = n_ids;
+
+	/* compact the ids, in order of first use (a direct map: 24 bytes per
+	 * PE, cheaper than sorting millions of path entries) */
+	size_t n_global = 6 * (size_t)mesh_nodes(m);
+	int32_t *map = xmalloc(n_global * sizeof(*map));
+	memset(map, 0xff, n_global * sizeof(*map));
+	size_t R = 0;
+	st->s_res = xmalloc(n_ids * sizeof(*st->s_res));
+	int64_t N4 = 4 * (int64_t)mesh_nodes(m);
+	for (size_t j = 0; j < n_ids; j++) {
+		int32_t *v = &map[ids[j]];
+		if (*v < 0)
+			*v = (int32_t)R++;
+		st->s_res[j] = *v;
+	}
+	free(map);
+	st->n_res = R;
+	for (size_t i = 0; i < n; i++) {
+		struct flow_stream *s = &streams[i];
+		s->hops = mesh_hops(m, s->src, s->dst);
+		if (link_wavelets)
+			for (size_t j = st->s_off[i]; j < st->s_off[i + 1]; j++)
+				if (ids[j] < N4)
+					link_wavelets[ids[j]] += (uint64_t)s->n_wavelets;
+	}
+	free(ids);
+
+	/* resource -> streams */
+	st->r_off = xcalloc(R + 1, sizeof(*st->r_off));
+	for (size_t j = 0; j < n_ids; j++)
+		st->r_off[st->s_res[j] + 1]++;
+	for (size_t r = 0; r < R; r++)
+		st->r_off[r + 1] += st->r_off[r];
+	size_t *fill = xmalloc((R + 1) * sizeof(*fill));
+	memcpy(fill, st->r_off, (R + 1) * sizeof(*fill));
+	st->r_str = xmalloc(n_ids * sizeof(*st->r_str));
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = st->s_off[i]; j < st->s_off[i + 1]; j++)
+			st->r_str[fill[st->s_res[j]]++] = (int32_t)i;
+	free(fill);
+	R = merge_equivalent(st, n, R);
+	st->n_res = R;
+	st->cap = xcalloc(R, sizeof(*st->cap));
+	st->cnt = xcalloc(R, sizeof(*st->cnt));
+	st->ver = xcalloc(R, sizeof(*st->ver));
+}
+
+static void free_state(struct flow_state *st)
+{
+	free(st->s_off);
+	free(st->s_res);
+	free(st->r_off);
+	free(st->r_str);
+	free(st->cap);
+	free(st->cnt);
+	free(st->ver);
+	free(st->heap);
+}
+
+/* Streams by start, ties by index. */
+static int32_t *start_order(const struct flow_stream *streams, size_t n)
+{
+	struct order_ent *ord = xmalloc(n * sizeof(*ord));
+	for (size_t i = 0; i < n; i++) {
+		ord[i].start = streams[i].start_cycle;
+		ord[i].idx = (int32_t)i;
+	}
+	qsort(ord, n, sizeof(*ord), cmp_order);
+	int32_t *order = xmalloc(n * sizeof(*order));
+	for (size_t i = 0; i < n; i++)
+		order[i] = ord[i].idx;
+	free(ord);
+	return order;
+}
+
+/* The event loop's working sets. */
+struct run {
+	int32_t *order;		/* streams by start */
+	uint8_t *frozen, *is_act;
+	int32_t *act;		/* active streams */
+	size_t n_act, next;	/* next: in order, the first not started */
+	int32_t *changed, *comp; /* started or ended; their component */
+	size_t n_changed;
+	uint32_t *s_mark, *r_mark, epoch;
+};
+
+/* Add the active streams on resource r not yet in the component. */
+static void comp_add_users(const struct flow_state *st, struct run *u,
+			   int32_t r, size_t *n_comp)
+{
+	for (size_t q = st->r_off[r]; q < st->r_off[r + 1]; q++) {
+		int32_t o = st->r_str[q];
+		if (u->is_act[o] && u->s_mark[o] != u->epoch) {
+			u->s_mark[o] = u->epoch;
+			u->comp[(*n_comp)++] = o;
+		}
+	}
+}
+
+/* Only the streams linked (through shared resources) to one that started
+ * or ended can change rate: that component, in u->comp. */
+static size_t changed_component(const struct flow_state *st, struct run *u)
+{
+	u->epoch++;
+	size_t n_comp = 0;
+	for (size_t c = 0; c < u->n_changed; c++) {
+		int32_t i = u->changed[c];
+		if (u->is_act[i] && u->s_mark[i] != u->epoch) {
+			u->s_mark[i] = u->epoch;
+			u->comp[n_comp++] = i;
+		}
+		for (size_t j = st->s_off[i]; j < st->s_off[i + 1]; j++)
+			u->r_mark[st->s_res[j]] = u->epoch;
+	}
+	/* seeds: the resources of every changed stream (ended ones too) */
+	for (size_t c = 0; c < u->n_changed; c++) {
+		int32_t i = u->changed[c];
+		for (size_t j = st->s_off[i]; j < st->s_off[i + 1]; j++)
+			comp_add_users(st, u, st->s_res[j], &n_comp);
+	}
+	for (size_t c = 0; c < n_comp; c++) { /* grows as it goes */
+		int32_t i = u->comp[c];
+		for (size_t j = st->s_off[i]; j < st->s_off[i + 1]; j++) {
+			int32_t r = st->s_res[j];
+			if (u->r_mark[r] == u->epoch)
+				continue;
+			u->r_mark[r] = u->epoch;
+			comp_add_users(st, u, r, &n_comp);
+		}
+	}
+	u->n_changed = 0;
+	return n_comp;
+}
+
+/* Move every active stream on by dt from t; those that finish end at the
+ * cycle after t + dt plus their fixed latency. */
+static void advance(const struct fabric_params *f, struct flow_stream *streams,
+		    struct run *u, double *rem, double *rate, uint8_t *done,
+		    double t, double dt)
+{
+	cycles_t lat_fixed = 2 * (cycles_t)f->ramp_latency_cycles;
+	cycles_t hop = fabric_hop_cycles(f);
+	double t2 = t + dt;
+	size_t w = 0;
+	for (size_t k = 0; k < u->n_act; k++) {
+		int32_t i = u->act[k];
+		rem[i] -= rate[i] * dt;
+		if (rem[i] <= 1e-9 * (double)streams[i].n_wavelets) {
+			struct flow_stream *s = &streams[i];
+			double end = ceil(t2 - 1e-7);
+			s->done_cycle = (cycles_t)end - 1 + lat_fixed +
+					(cycles_t)s->hops * hop;
+			u->is_act[i] = 0;
+			done[i] = 1;
+			rem[i] = 0;
+			rate[i] = 0;
+			u->changed[u->n_changed++] = i;
+		} else {
+			u->act[w++] = i;
+		}
+	}
+	u->n_act = w;
+}
+
+/* Time to the next event: the first active stream to end or the next to
+ * start. */
+static double next_event(struct flow_stream *streams, size_t n,
+			 const struct run *u, const double *rem,
+			 const double *rate, double t)
+{
+	double dt = INFINITY;
+	for (size_t k = 0; k < u->n_act; k++) {
+		int32_t i = u->act[k];
+		if (rate[i] < streams[i].min_rate)
+			streams[i].min_rate = rate[i];
+		if (rate[i] > 0 && rem[i] / rate[i] < dt)
+			dt = rem[i] / rate[i];
+	}
+	if (u->next < n) {
+		double ts = (double)streams[u->order[u->next]].start_cycle - t;
+		if (ts < dt)
+			dt = ts;
+	}
+	return dt;
+}
+
 /*
  * The event loop, for the batch run and the incremental one alike: streams
  * with rem[i] wavelets left; those starting at or before t0 are active from
@@ -315,100 +516,35 @@ static double run_streams(const struct mesh *m, const struct fabric_params *f,
 {
 	if (n == 0)
 		return t_end < INFINITY ? t_end : t0;
-
 	struct flow_state st;
-	memset(&st, 0, sizeof(st));
-	int64_t *ids = NULL;
-	size_t n_ids = 0, cap_ids = 0;
-	st.s_off = xmalloc((n + 1) * sizeof(*st.s_off));
-	for (size_t i = 0; i < n; i++) {
-		st.s_off[i] = n_ids;
-		stream_resources(m, &streams[i], &ids, &n_ids, &cap_ids);
-	}
-	st.s_off[n] = n_ids;
-
-	/* compact the ids, in order of first use (a direct map: 24 bytes per
-	 * PE, cheaper than sorting millions of path entries) */
-	size_t n_global = 6 * (size_t)mesh_nodes(m);
-	int32_t *map = xmalloc(n_global * sizeof(*map));
-	memset(map, 0xff, n_global * sizeof(*map));
-	size_t R = 0;
-	st.s_res = xmalloc(n_ids * sizeof(*st.s_res));
-	int64_t N4 = 4 * (int64_t)mesh_nodes(m);
-	for (size_t j = 0; j < n_ids; j++) {
-		int32_t *v = &map[ids[j]];
-		if (*v < 0)
-			*v = (int32_t)R++;
-		st.s_res[j] = *v;
-	}
-	free(map);
-	st.n_res = R;
-	for (size_t i = 0; i < n; i++) {
-		struct flow_stream *s = &streams[i];
-		s->hops = mesh_hops(m, s->src, s->dst);
-		if (link_wavelets)
-			for (size_t j = st.s_off[i]; j < st.s_off[i + 1]; j++)
-				if (ids[j] < N4)
-					link_wavelets[ids[j]] += (uint64_t)s->n_wavelets;
-	}
-	free(ids);
-
-	/* resource -> streams */
-	st.r_off = xcalloc(R + 1, sizeof(*st.r_off));
-	for (size_t j = 0; j < n_ids; j++)
-		st.r_off[st.s_res[j] + 1]++;
-	for (size_t r = 0; r < R; r++)
-		st.r_off[r + 1] += st.r_off[r];
-	size_t *fill = xmalloc((R + 1) * sizeof(*fill));
-	memcpy(fill, st.r_off, (R + 1) * sizeof(*fill));
-	st.r_str = xmalloc(n_ids * sizeof(*st.r_str));
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = st.s_off[i]; j < st.s_off[i + 1]; j++)
-			st.r_str[fill[st.s_res[j]]++] = (int32_t)i;
-	free(fill);
-	R = merge_equivalent(&st, n, R);
-	st.n_res = R;
-	st.cap = xcalloc(R, sizeof(*st.cap));
-	st.cnt = xcalloc(R, sizeof(*st.cnt));
-	st.ver = xcalloc(R, sizeof(*st.ver));
-
-	/* streams by start, ties by index */
-	struct order_ent *ord = xmalloc(n * sizeof(*ord));
-	for (size_t i = 0; i < n; i++) {
-		ord[i].start = streams[i].start_cycle;
-		ord[i].idx = (int32_t)i;
-	}
-	qsort(ord, n, sizeof(*ord), cmp_order);
-	int32_t *order = xmalloc(n * sizeof(*order));
-	for (size_t i = 0; i < n; i++)
-		order[i] = ord[i].idx;
-	free(ord);
-	uint8_t *frozen = xcalloc(n, 1), *is_act = xcalloc(n, 1);
-	int32_t *act = xmalloc(n * sizeof(*act));
-	size_t n_act = 0, next = 0;
+	build_state(m, streams, n, link_wavelets, &st);
+	size_t R = st.n_res;
+	struct run u = {
+		.order = start_order(streams, n),
+		.frozen = xcalloc(n, 1),
+		.is_act = xcalloc(n, 1),
+		.act = xmalloc(n * sizeof(*u.act)),
+		.changed = xmalloc(n * sizeof(*u.changed)),
+		.comp = xmalloc(n * sizeof(*u.comp)),
+		.s_mark = xcalloc(n, sizeof(*u.s_mark)),
+		.r_mark = xcalloc(R, sizeof(*u.r_mark)),
+	};
 	for (size_t i = 0; i < n; i++) {
 		rate[i] = 0;
 		done[i] = 0;
 	}
-	cycles_t lat_fixed = 2 * (cycles_t)f->ramp_latency_cycles;
-	cycles_t hop = fabric_hop_cycles(f);
 	double t = t0;
-	/* Only the streams linked (through shared resources) to one that
-	 * started or ended can change rate: recompute that component. */
-	int32_t *changed = xmalloc(n * sizeof(*changed)), *comp = xmalloc(n * sizeof(*comp));
-	uint32_t *s_mark = xcalloc(n, sizeof(*s_mark)), *r_mark = xcalloc(R, sizeof(*r_mark));
-	uint32_t epoch = 0;
-	size_t n_changed = 0;
-	while (next < n || n_act) {
-		while (next < n && (double)streams[order[next]].start_cycle <= t) {
-			int32_t i = order[next++];
-			is_act[i] = 1;
-			act[n_act++] = i;
-			changed[n_changed++] = i;
+	while (u.next < n || u.n_act) {
+		while (u.next < n &&
+		       (double)streams[u.order[u.next]].start_cycle <= t) {
+			int32_t i = u.order[u.next++];
+			u.is_act[i] = 1;
+			u.act[u.n_act++] = i;
+			u.changed[u.n_changed++] = i;
 		}
-		if (n_act == 0) {
-			n_changed = 0;
-			double ts = (double)streams[order[next]].start_cycle;
+		if (u.n_act == 0) {
+			u.n_changed = 0;
+			double ts = (double)streams[u.order[u.next]].start_cycle;
 			if (ts > t_end) {
 				t = t_end;
 				break;
@@ -416,109 +552,31 @@ static double run_streams(const struct mesh *m, const struct fabric_params *f,
 			t = ts;
 			continue;
 		}
-		epoch++;
-		size_t n_comp = 0;
-		for (size_t c = 0; c < n_changed; c++) {
-			int32_t i = changed[c];
-			if (is_act[i] && s_mark[i] != epoch) {
-				s_mark[i] = epoch;
-				comp[n_comp++] = i;
-			}
-			for (size_t j = st.s_off[i]; j < st.s_off[i + 1]; j++)
-				r_mark[st.s_res[j]] = epoch;
-		}
-		/* seeds: the resources of every changed stream (ended ones too) */
-		for (size_t c = 0; c < n_changed; c++) {
-			int32_t i = changed[c];
-			for (size_t j = st.s_off[i]; j < st.s_off[i + 1]; j++) {
-				int32_t r = st.s_res[j];
-				for (size_t q = st.r_off[r]; q < st.r_off[r + 1]; q++) {
-					int32_t o = st.r_str[q];
-					if (is_act[o] && s_mark[o] != epoch) {
-						s_mark[o] = epoch;
-						comp[n_comp++] = o;
-					}
-				}
-			}
-		}
-		for (size_t c = 0; c < n_comp; c++) { /* grows as it goes */
-			int32_t i = comp[c];
-			for (size_t j = st.s_off[i]; j < st.s_off[i + 1]; j++) {
-				int32_t r = st.s_res[j];
-				if (r_mark[r] == epoch)
-					continue;
-				r_mark[r] = epoch;
-				for (size_t q = st.r_off[r]; q < st.r_off[r + 1]; q++) {
-					int32_t o = st.r_str[q];
-					if (is_act[o] && s_mark[o] != epoch) {
-						s_mark[o] = epoch;
-						comp[n_comp++] = o;
-					}
-				}
-			}
-		}
-		n_changed = 0;
+		size_t n_comp = changed_component(&st, &u);
 		if (n_comp)
-			fair_rates(&st, comp, n_comp, is_act, rate, frozen);
-		double dt = INFINITY;
-		for (size_t k = 0; k < n_act; k++) {
-			int32_t i = act[k];
-			if (rate[i] < streams[i].min_rate)
-				streams[i].min_rate = rate[i];
-			if (rate[i] > 0 && rem[i] / rate[i] < dt)
-				dt = rem[i] / rate[i];
-		}
-		if (next < n) {
-			double ts = (double)streams[order[next]].start_cycle - t;
-			if (ts < dt)
-				dt = ts;
-		}
+			fair_rates(&st, u.comp, n_comp, u.is_act, rate,
+				   u.frozen);
+		double dt = next_event(streams, n, &u, rem, rate, t);
 		if (t + dt > t_end) { /* stop between events */
-			for (size_t k = 0; k < n_act; k++)
-				rem[act[k]] -= rate[act[k]] * (t_end - t);
+			for (size_t k = 0; k < u.n_act; k++)
+				rem[u.act[k]] -= rate[u.act[k]] * (t_end - t);
 			t = t_end;
 			break;
 		}
-		double t2 = t + dt;
-		size_t w = 0;
-		for (size_t k = 0; k < n_act; k++) {
-			int32_t i = act[k];
-			rem[i] -= rate[i] * dt;
-			if (rem[i] <= 1e-9 * (double)streams[i].n_wavelets) {
-				struct flow_stream *s = &streams[i];
-				double end = ceil(t2 - 1e-7);
-				s->done_cycle = (cycles_t)end - 1 + lat_fixed +
-						(cycles_t)s->hops * hop;
-				is_act[i] = 0;
-				done[i] = 1;
-				rem[i] = 0;
-				rate[i] = 0;
-				changed[n_changed++] = i;
-			} else {
-				act[w++] = i;
-			}
-		}
-		n_act = w;
-		t = t2;
+		advance(f, streams, &u, rem, rate, done, t, dt);
+		t = t + dt;
 	}
-	free(changed);
-	free(comp);
-	free(s_mark);
-	free(r_mark);
-	if (next >= n && n_act == 0 && t_end < INFINITY)
+	if (u.next >= n && u.n_act == 0 && t_end < INFINITY)
 		t = t_end;
-	free(order);
-	free(frozen);
-	free(is_act);
-	free(act);
-	free(st.s_off);
-	free(st.s_res);
-	free(st.r_off);
-	free(st.r_str);
-	free(st.cap);
-	free(st.cnt);
-	free(st.ver);
-	free(st.heap);
+	free(u.changed);
+	free(u.comp);
+	free(u.s_mark);
+	free(u.r_mark);
+	free(u.order);
+	free(u.frozen);
+	free(u.is_act);
+	free(u.act);
+	free_state(&st);
 	return t;
 }
 

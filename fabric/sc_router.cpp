@@ -116,25 +116,14 @@ bool sc_router::push(int port, const sc_wavelet &w, int64_t ready)
 	return true;
 }
 
-void sc_router::evaluate()
+/* Arrivals: from a neighbour, sent at t - 1 (the last rising edge) and
+ * usable hop_cycles after; from the PE, sent at t (the PE writes on the
+ * falling edge before) and usable ramp_cycles after.  Credits come back.
+ * Returns true when nothing came in. */
+bool sc_router::arrivals(uint64_t *freed)
 {
-	if (asleep_) {
-		/* woken by a neighbour's write, half a cycle or less before
-		 * the rising edge that must see it */
-		asleep_ = false;
-		if (!clk.posedge()) {
-			next_trigger(clk.posedge_event());
-			return;
-		}
-	}
-	const int64_t t = cycle_now();
 	const int colors = cfg_->colors;
-	uint64_t freed[SCR_PORTS] = {0, 0, 0, 0, 0};
-	bool quiet = true; /* no wavelet and no credit came in */
-
-	/* Arrivals: from a neighbour, sent at t - 1 (the last rising edge)
-	 * and usable hop_cycles after; from the PE, sent at t (the PE writes
-	 * on the falling edge before) and usable ramp_cycles after. */
+	bool quiet = true;
 	for (int p = 0; p < SCR_PORTS; p++) {
 		const sc_wavelet &w = in[p].read();
 		if (w.valid) {
@@ -155,12 +144,13 @@ void sc_router::evaluate()
 			assert(credits_[p * colors + c] <= cfg_->depth);
 		}
 	}
+	return quiet;
+}
 
-	/* Heads that may move this cycle. */
-	struct cand {
-		int q;
-		slot *s;
-	} cands[SCR_PORTS * 64];
+/* Heads that may move this cycle. */
+int sc_router::heads(int64_t t, cand *cands)
+{
+	const int colors = cfg_->colors;
 	int n = 0;
 	for (int p = 0; p < SCR_PORTS; p++) {
 		uint64_t m = nonempty_[p];
@@ -174,8 +164,13 @@ void sc_router::evaluate()
 				cands[n++] = {q, &s};
 		}
 	}
+	return n;
+}
 
-	/* Each output port grants one head, round robin from rr_[o]. */
+/* Each output port grants one head, round robin from rr_[o]. */
+void sc_router::grant(int64_t t, cand *cands, int n)
+{
+	const int colors = cfg_->colors;
 	const int nq = SCR_PORTS * colors;
 	for (int o = 0; o < SCR_PORTS; o++) {
 		int best = -1, best_d = nq;
@@ -209,9 +204,13 @@ void sc_router::evaluate()
 		rr_[o] = (cands[best].q + 1) % nq;
 		st_.forwarded[o]++;
 	}
+}
 
-	/* Heads whose fan-out is complete leave (after all grants, so one
-	 * FIFO gives at most one wavelet per cycle). */
+/* Heads whose fan-out is complete leave (after all grants, so one FIFO
+ * gives at most one wavelet per cycle); their credits go back. */
+void sc_router::retire(const cand *cands, int n, uint64_t *freed)
+{
+	const int colors = cfg_->colors;
 	for (int k = 0; k < n; k++) {
 		if (cands[k].s->pending)
 			continue;
@@ -228,9 +227,13 @@ void sc_router::evaluate()
 			credit_sent_[p] = freed[p] != 0;
 		}
 	}
-	/* Idle routers sleep until a neighbour writes to them: nothing
-	 * buffered, nothing arrived, every output written idle (so any
-	 * later wavelet or credit is a change, hence an event). */
+}
+
+/* Idle routers sleep until a neighbour writes to them: nothing buffered,
+ * nothing arrived, every output written idle (so any later wavelet or
+ * credit is a change, hence an event). */
+void sc_router::sleep_if_idle(bool quiet)
+{
 	bool out_idle = true;
 	for (int p = 0; p < SCR_PORTS; p++)
 		out_idle = out_idle && !out_busy_[p] && !credit_sent_[p];
@@ -245,4 +248,25 @@ void sc_router::evaluate()
 		asleep_ = true;
 		next_trigger(wake_);
 	}
+}
+
+void sc_router::evaluate()
+{
+	if (asleep_) {
+		/* woken by a neighbour's write, half a cycle or less before
+		 * the rising edge that must see it */
+		asleep_ = false;
+		if (!clk.posedge()) {
+			next_trigger(clk.posedge_event());
+			return;
+		}
+	}
+	const int64_t t = cycle_now();
+	uint64_t freed[SCR_PORTS] = {0, 0, 0, 0, 0};
+	bool quiet = arrivals(freed); /* no wavelet and no credit came in */
+	cand cands[SCR_PORTS * 64];
+	int n = heads(t, cands);
+	grant(t, cands, n);
+	retire(cands, n, freed);
+	sleep_if_idle(quiet);
 }

@@ -115,6 +115,16 @@ class sc_router : public sc_core::sc_module
 
 	uint8_t route(const sc_wavelet &w) const;
 	bool push(int port, const sc_wavelet &w, int64_t ready);
+	/* a head that may move this cycle: its FIFO and slot */
+	struct cand {
+		int q;
+		slot *s;
+	};
+	bool arrivals(uint64_t *freed);
+	int heads(int64_t t, cand *cands);
+	void grant(int64_t t, cand *cands, int n);
+	void retire(const cand *cands, int n, uint64_t *freed);
+	void sleep_if_idle(bool quiet);
 	void evaluate();
 };
 

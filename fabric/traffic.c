@@ -353,6 +353,104 @@ static void generate(struct run *u)
 	}
 }
 
+/* Every node's first packet time, as a heap. */
+static void gen_init(struct run *u, int32_t N)
+{
+	if (u->p <= 0)
+		return;
+	u->heap = xmalloc((size_t)N * sizeof(*u->heap));
+	for (int32_t i = 0; i < N; i++) {
+		u->heap[i].node = i;
+		u->heap[i].at = gap(u) - 1;
+	}
+	u->n_heap = (size_t)N;
+	for (size_t i = u->n_heap / 2; i-- > 0;)
+		gen_sift_down(u->heap, u->n_heap, i);
+}
+
+/* What the measurement window saw. */
+struct window {
+	uint64_t out_lo, out_hi, visits;
+	int64_t *q0;	 /* source queues at its start */
+	int64_t starved; /* sources whose queue kept growing */
+};
+
+/* Step until the measured packets are done (or the drain ends),
+ * sampling counters at the window's ends. */
+static void run_window(struct run *u, int32_t N, struct window *w)
+{
+	const struct traffic_config *c = u->c;
+	struct fabsim_counters k;
+	cycles_t end = u->win_hi + c->drain_cycles;
+	for (;;) {
+		cycles_t now = fabsim_now(u->s);
+		if (now == u->win_lo) {
+			fabsim_counters(u->s, &k);
+			w->out_lo = k.out;
+			w->visits = fabsim_router_visits(u->s);
+			for (int32_t i = 0; i < N; i++)
+				w->q0[i] = fabsim_queued(u->s, i);
+		}
+		if (now == u->win_hi) {
+			fabsim_counters(u->s, &k);
+			w->out_hi = k.out;
+			w->visits = fabsim_router_visits(u->s) - w->visits;
+			/* a source whose queue keeps growing is held back by
+			 * a saturated bottleneck, even if few sources are */
+			double slack = 16.0 * (double)c->packet_wavelets +
+				       0.05 * c->rate * (double)c->measure_cycles;
+			for (int32_t i = 0; i < N; i++)
+				if ((double)(fabsim_queued(u->s, i) - w->q0[i]) >
+				    slack)
+					w->starved++;
+		}
+		if (now >= u->win_hi && u->done == u->measured)
+			break;
+		if (now >= end)
+			break;
+		generate(u);
+		fabsim_step(u->s);
+	}
+}
+
+/* The result from the run and its window. */
+static void fill_result(const struct run *u, const struct window *w,
+			int32_t N, struct traffic_result *r)
+{
+	const struct traffic_config *c = u->c;
+	r->cycles = fabsim_now(u->s);
+	r->offered = (double)u->generated_wavelets_window /
+		     ((double)c->measure_cycles * N);
+	r->accepted =
+		(double)(w->out_hi - w->out_lo) / ((double)c->measure_cycles * N);
+	r->packets_measured = u->measured;
+	r->packets_done = u->done;
+	r->packets_refused = u->refused;
+	if (u->done) {
+		r->avg_packet_latency = u->sum_lat / (double)u->done;
+		r->avg_network_latency = u->sum_net / (double)u->done;
+		r->avg_hops = u->sum_hops / (double)u->done;
+		r->max_packet_latency = u->max_lat;
+	}
+	r->zero_load_latency =
+		(double)(2 * c->params.ramp_latency_cycles) +
+		r->avg_hops * (double)fabric_hop_cycles(&c->params) +
+		(double)(c->packet_wavelets - 1);
+	/* unstable: packets left behind, throughput short of the offer,
+	 * source queues overflowing, or latency beyond 3x zero load (the
+	 * usual definition; it catches bottlenecks that hold back only a
+	 * few sources) */
+	r->saturated = u->done < u->measured ||
+		       r->accepted < 0.95 * r->offered ||
+		       u->refused_window > 0 || w->starved > 0 ||
+		       r->avg_packet_latency > 3 * r->zero_load_latency + 50;
+	r->node_cycles_per_s =
+		r->wall_s > 0 ? (double)r->cycles * N / r->wall_s : 0;
+	r->routers_per_cycle = (double)w->visits / (double)c->measure_cycles;
+	r->bytes = fabsim_bytes(u->s) + (size_t)N * sizeof(*u->heap);
+	fabsim_counters(u->s, &r->counters);
+}
+
 int traffic_run(const struct traffic_config *c, struct traffic_result *r,
 		struct diag *d)
 {
@@ -380,83 +478,14 @@ int traffic_run(const struct traffic_config *c, struct traffic_result *r,
 	u.win_hi = c->warmup_cycles + c->measure_cycles;
 	fabsim_set_done_hook(u.s, on_done, &u);
 	int32_t N = c->width * c->height;
-	if (u.p > 0) {
-		u.heap = xmalloc((size_t)N * sizeof(*u.heap));
-		for (int32_t i = 0; i < N; i++) {
-			u.heap[i].node = i;
-			u.heap[i].at = gap(&u) - 1;
-		}
-		u.n_heap = (size_t)N;
-		for (size_t i = u.n_heap / 2; i-- > 0;)
-			gen_sift_down(u.heap, u.n_heap, i);
-	}
-	struct fabsim_counters k;
-	uint64_t out_lo = 0, out_hi = 0;
-	cycles_t end = u.win_hi + c->drain_cycles;
-	uint64_t visits_window = 0;
-	int64_t *q0 = xcalloc((size_t)N, sizeof(*q0));
-	int64_t starved = 0;
-	for (;;) {
-		cycles_t now = fabsim_now(u.s);
-		if (now == u.win_lo) {
-			fabsim_counters(u.s, &k);
-			out_lo = k.out;
-			visits_window = fabsim_router_visits(u.s);
-			for (int32_t i = 0; i < N; i++)
-				q0[i] = fabsim_queued(u.s, i);
-		}
-		if (now == u.win_hi) {
-			fabsim_counters(u.s, &k);
-			out_hi = k.out;
-			visits_window = fabsim_router_visits(u.s) - visits_window;
-			/* a source whose queue keeps growing is held back by
-			 * a saturated bottleneck, even if few sources are */
-			double slack = 16.0 * (double)c->packet_wavelets +
-				       0.05 * c->rate * (double)c->measure_cycles;
-			for (int32_t i = 0; i < N; i++)
-				if ((double)(fabsim_queued(u.s, i) - q0[i]) > slack)
-					starved++;
-		}
-		if (now >= u.win_hi && u.done == u.measured)
-			break;
-		if (now >= end)
-			break;
-		generate(&u);
-		fabsim_step(u.s);
-	}
+	gen_init(&u, N);
+	struct window w = {0, 0, 0, xcalloc((size_t)N, sizeof(int64_t)), 0};
+	run_window(&u, N, &w);
 	r->wall_s = wall_seconds() - t0;
-	r->cycles = fabsim_now(u.s);
-	r->offered = (double)u.generated_wavelets_window /
-		     ((double)c->measure_cycles * N);
-	r->accepted = (double)(out_hi - out_lo) / ((double)c->measure_cycles * N);
-	r->packets_measured = u.measured;
-	r->packets_done = u.done;
-	r->packets_refused = u.refused;
-	if (u.done) {
-		r->avg_packet_latency = u.sum_lat / (double)u.done;
-		r->avg_network_latency = u.sum_net / (double)u.done;
-		r->avg_hops = u.sum_hops / (double)u.done;
-		r->max_packet_latency = u.max_lat;
-	}
-	r->zero_load_latency =
-		(double)(2 * c->params.ramp_latency_cycles) +
-		r->avg_hops * (double)fabric_hop_cycles(&c->params) +
-		(double)(c->packet_wavelets - 1);
-	/* unstable: packets left behind, throughput short of the offer,
-	 * source queues overflowing, or latency beyond 3x zero load (the
-	 * usual definition; it catches bottlenecks that hold back only a
-	 * few sources) */
-	r->saturated = u.done < u.measured || r->accepted < 0.95 * r->offered ||
-		       u.refused_window > 0 || starved > 0 ||
-		       r->avg_packet_latency > 3 * r->zero_load_latency + 50;
-	r->node_cycles_per_s =
-		r->wall_s > 0 ? (double)r->cycles * N / r->wall_s : 0;
-	r->routers_per_cycle = (double)visits_window / (double)c->measure_cycles;
-	r->bytes = fabsim_bytes(u.s) + (size_t)N * sizeof(*u.heap);
-	fabsim_counters(u.s, &r->counters);
+	fill_result(&u, &w, N, r);
 	fabsim_free(u.s);
 	free(u.heap);
-	free(q0);
+	free(w.q0);
 	return 0;
 }
 

@@ -44,17 +44,17 @@ static const struct cfg_key power_keys[] = {
 };
 
 static const struct cfg_key overhead_keys[] = {
-	CFG_KR("kernel_us", "us", 0, 1e5, "4.5",
+	CFG_KR("kernel_us", "us", 0, 1e5, "3",
 	   "device time every kernel costs beyond its work (launch, ramp, "
 	   "tail); what remains inside a captured graph", kernel_us),
-	CFG_KR("framework_op_us", "us", 0, 1e5, "35",
+	CFG_KR("framework_op_us", "us", 0, 1e5, "40",
 	   "host time per Python-level op in eager mode (module call, "
 	   "dispatcher, launch); a property of the host CPU and framework",
 	   framework_op_us),
-	CFG_KR("autograd_op_us", "us", 0, 1e5, "5",
+	CFG_KR("autograd_op_us", "us", 0, 1e5, "10",
 	   "extra host time per forward op in training (autograd graph "
 	   "recording)", autograd_op_us),
-	CFG_KR("internal_op_us", "us", 0, 1e5, "30",
+	CFG_KR("internal_op_us", "us", 0, 1e5, "25",
 	   "host time per op the framework issues from C++: backward "
 	   "kernels, autocast casts, optimizer foreach ops",
 	   internal_op_us),
@@ -62,6 +62,9 @@ static const struct cfg_key overhead_keys[] = {
 	   "host time per training step outside ops (optimizer.step and "
 	   "zero_grad in Python); overlaps the device finishing backward",
 	   step_us),
+	CFG_KR("infer_op_us", "us", 0, 1e5, "25",
+	   "host time per Python-level op under no_grad (inference) in eager "
+	   "mode: no autograd recording, no saved tensors", infer_op_us),
 	CFG_KR("graph_launch_us", "us", 0, 1e6, "20",
 	   "host time to replay one captured graph", graph_launch_us),
 	{0},
@@ -132,10 +135,10 @@ static const struct cfg_key calib_keys[] = {
 	   "cuDNN convolution rate / GEMM rate of the same implicit-GEMM "
 	   "shape (address generation, halos, layout transforms)",
 	   calib.conv_fraction),
-	CFG_KR("conv_layout_passes", "", 0, 10, "2.5",
-	   "extra passes over a tensor-core convolution's activations "
-	   "(channels-first to channels-last and back)",
-	   calib.conv_layout_passes),
+	CFG_KR("mem_latency_ns", "ns", 1, 1e5, "600",
+	   "loaded device-memory latency: a kernel with one element load in "
+	   "flight per thread moves at most resident threads / latency "
+	   "elements per second", calib.mem_latency_ns),
 	CFG_KR("power_awake", "", 0, 1, "0.1",
 	   "share of (max - idle) power drawn while a step runs at all",
 	   calib.power_awake),
@@ -153,6 +156,9 @@ const struct cfg_key gpu_schema[] = {
 	CFG_KS("description", "", "one line: model, form factor, source",
 	   description),
 	CFG_KI("sms", "SM", 1, 100000, NULL, "streaming multiprocessors", sms),
+	CFG_KI("threads_per_sm", "thread", 32, 65536, "2048",
+	   "resident threads per SM (2048 on Volta, Ampere, Hopper)",
+	   threads_per_sm),
 	CFG_KSEC("peak_tflops", "datasheet peak rates, dense", peak_keys),
 	CFG_KSEC("memory", "device memory", memory_keys),
 	CFG_KSEC("power", "board power", power_keys),

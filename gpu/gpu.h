@@ -63,8 +63,10 @@ struct gpu_calib {
 	double mem_fraction;	     /* achieved / datasheet bandwidth */
 	double attn_fraction;	     /* fused attention vs a GEMM, same shape */
 	double conv_fraction;	     /* implicit-GEMM convolution vs a GEMM */
-	double conv_layout_passes;   /* extra passes over a tensor-core conv's
-					activations: NCHW <-> NHWC transforms */
+	double mem_latency_ns;	     /* loaded device-memory latency: a
+					kernel that keeps one element load in
+					flight per thread moves at most
+					threads / latency elements per second */
 	/* power above idle, as fractions of (max_w - idle_w) */
 	double power_awake;	/* whenever a step runs (clocks up) */
 	double power_compute;	/* x compute utilisation while a kernel runs */
@@ -75,6 +77,7 @@ struct gpu_spec {
 	char name[CFG_STR_MAX];
 	char description[CFG_STR_MAX];
 	int64_t sms;			/* streaming multiprocessors */
+	int64_t threads_per_sm;		/* resident threads per SM (2048) */
 	double peak_tflops[GPU_MATH_COUNT]; /* dense, datasheet */
 	double mem_gbytes;
 	double mem_bandwidth_gbytes_s;
@@ -87,6 +90,8 @@ struct gpu_spec {
 					   (backward, casts, optimizer) */
 	double step_us;			/* host: per training step (optimizer
 					   and zero_grad in Python) */
+	double infer_op_us;		/* host: per Python-level op under
+					   no_grad (inference), eager */
 	double graph_launch_us;		/* host: one captured-graph replay */
 	/* interconnect (data parallel) */
 	int64_t gpus_per_node;
@@ -130,12 +135,27 @@ double gpu_gemm_rate(const struct gpu_spec *g, enum gpu_math math, int64_t m,
 double gpu_gemm_seconds(const struct gpu_spec *g, enum gpu_math math,
 			int64_t m, int64_t n, int64_t k, int64_t batch,
 			int elem_bytes);
+/* Filled share of the output tiles of an m x n GEMM (1 when m and n are
+ * multiples of the tile); the fp32 (SIMT) rate is scaled by it. */
+double gpu_tile_fill(const struct gpu_spec *g, int64_t m, int64_t n);
+/* Device time of latency-bound loads: elem_loads spread over every
+ * resident thread, and/or `blocks` thread blocks of block_threads threads
+ * each sweeping block_loads elements, one load in flight per thread. */
+double gpu_latency_seconds(const struct gpu_spec *g, double elem_loads,
+			   double blocks, double block_loads,
+			   int block_threads);
 /* Device time to move `bytes` through memory at achieved bandwidth. */
 double gpu_mem_seconds(const struct gpu_spec *g, double bytes);
 
 /* ---- whole-network estimate --------------------------------------------- */
 
 enum gpu_style { GPU_EAGER = 0, GPU_GRAPH };
+/* How gradients are cleared between steps: set to None (autograd hands
+ * the new gradient over, no kernel) or zeroed (every parameter tensor's
+ * gradient is accumulated, grad += new: one kernel per tensor).  AUTO =
+ * what each style does: eager sets to None, a captured graph zeroes (its
+ * buffers must stay put). */
+enum gpu_grads { GPU_GRADS_AUTO = 0, GPU_GRADS_NONE, GPU_GRADS_ZERO };
 enum gpu_bound { GPU_BOUND_COMPUTE = 0, GPU_BOUND_MEMORY,
 		 GPU_BOUND_OVERHEAD, GPU_BOUND_COUNT };
 
@@ -146,6 +166,7 @@ struct gpu_run_opts {
 	int n_gpus;		/* 1 .. ; data parallel beyond 1 */
 	enum gpu_style style;
 	enum optimizer optimizer;
+	enum gpu_grads grads;
 };
 void gpu_run_opts_default(struct gpu_run_opts *o);
 

@@ -32,6 +32,14 @@ struct gpu_kern {
 	int elem_bytes;
 	int aligned;		/* GEMM: row strides 16-byte aligned */
 	double flops, bytes;
+	int mma_passes;		/* GEMM/ATTN: tensor-core passes per multiply
+				   (3 for fp32 emulated by 3 x TF32) */
+	/* latency-bound kernels (GK_MEM): */
+	double elem_loads;	/* element loads, one in flight per thread,
+				   all resident threads busy */
+	double blocks;		/* per-channel thread blocks, each sweeping */
+	double block_loads;	/* ... this many element loads */
+	int block_threads;	/* ... with this many threads */
 	enum gpu_host host;	/* what the host spends to launch it */
 	/* filled by the timing pass */
 	double dev_s, work_s;
@@ -49,6 +57,9 @@ int gpu_kernels(const struct gpu_spec *g, const struct graph *gr,
 		const struct gpu_run_opts *o, int train, struct gpu_klist *kl,
 		int64_t *params, struct diag *d);
 void gpu_klist_release(struct gpu_klist *kl);
+
+/* 1 when the step zeroes gradients (and so accumulates into them). */
+int gpu_zeroes_grads(const struct gpu_run_opts *o);
 
 /* Parameters layer l owns (0 if it has none or uses another's). */
 int64_t gpu_layer_params(const struct graph *gr, int l);

@@ -34,10 +34,40 @@ static double ceil_div(double a, double b)
 	return ceil(a / b);
 }
 
+/* Filled share of one dimension of `size` on the best tile height cuBLAS
+ * has between 32 and `tile` (its SIMT kernels come in 32-, 64- and
+ * 128-row tiles: ampere_sgemm_32x128, _64x64, _128x128, ...). */
+static double tile_fill_1d(int64_t size, int64_t tile)
+{
+	double best = 1;
+	if (size <= 0)
+		return 1;
+	for (int64_t t = tile; t >= 1; t /= 2) {
+		double f = (double)size / (ceil_div((double)size, (double)t) *
+					   (double)t);
+		if (t == tile || f > best)
+			best = f;
+		if (t <= 32)
+			break;
+	}
+	return best;
+}
+
+/* Share of a thread block's output tile that holds real rows and columns:
+ * a GEMM of m rows on t-row tiles computes ceil(m / t) x t rows, with t
+ * the best cuBLAS tile height between 32 and tile_m.  The fp32 (SIMT) path pays for the empty part: its thread blocks
+ * run every row of the tile. */
+double gpu_tile_fill(const struct gpu_spec *g, int64_t m, int64_t n)
+{
+	const struct gpu_calib *c = &g->calib;
+	return tile_fill_1d(m, c->tile_m) * tile_fill_1d(n, c->tile_n);
+}
+
 /* Achieved rate of `batch` m x n x k GEMMs: the large-GEMM fraction of
  * peak, times the share of SMs the output tiles keep busy in their last
  * wave (split-K first spreads a small output over idle SMs), times the
- * pipeline efficiency of the reduction depth each tile sees. */
+ * pipeline efficiency of the reduction depth each tile sees; on the fp32
+ * (SIMT) path times the filled share of the tiles. */
 double gpu_gemm_rate(const struct gpu_spec *g, enum gpu_math math, int64_t m,
 		     int64_t n, int64_t k, int64_t batch)
 {
@@ -61,7 +91,8 @@ double gpu_gemm_rate(const struct gpu_spec *g, enum gpu_math math, int64_t m,
 	double k_eff = kp / (kp + c->k_half);
 	double frac = math == GPU_MATH_FP32 ? c->gemm_fraction_fp32
 					    : c->gemm_fraction_tensor;
-	return peak_flops(g, math) * frac * wave_eff * k_eff;
+	double fill = math == GPU_MATH_FP32 ? gpu_tile_fill(g, m, n) : 1;
+	return peak_flops(g, math) * frac * wave_eff * k_eff * fill;
 }
 
 double gpu_gemm_seconds(const struct gpu_spec *g, enum gpu_math math,
@@ -76,35 +107,75 @@ double gpu_gemm_seconds(const struct gpu_spec *g, enum gpu_math math,
 	return t_math > t_mem ? t_math : t_mem;
 }
 
+/* Time of loads that are bound by latency, not bandwidth: each thread
+ * keeps one element load in flight (the value is used before the next
+ * load is issued), so a set of resident threads moves threads / latency
+ * elements per second (Little's law).
+ *  - elem_loads over the whole GPU: every SM full (threads_per_sm);
+ *  - per-channel blocks (PyTorch's batch-norm statistics, depthwise
+ *    weight gradient): each block sweeps block_loads with block_threads
+ *    threads; the blocks run in waves of sms x (threads_per_sm /
+ *    block_threads) resident blocks. */
+double gpu_latency_seconds(const struct gpu_spec *g, double elem_loads,
+			   double blocks, double block_loads, int block_threads)
+{
+	double lat = g->calib.mem_latency_ns * 1e-9, t = 0;
+	if (elem_loads > 0)
+		t = elem_loads * lat / ((double)g->sms * g->threads_per_sm);
+	if (blocks > 0 && block_threads > 0) {
+		double per_sm = floor((double)g->threads_per_sm /
+				      block_threads);
+		if (per_sm < 1)
+			per_sm = 1;
+		double waves = ceil_div(blocks, (double)g->sms * per_sm);
+		double tb = waves * ceil_div(block_loads, block_threads) * lat;
+		if (tb > t)
+			t = tb;
+	}
+	return t;
+}
+
+static double matrix_seconds(const struct gpu_spec *g,
+			     const struct gpu_kern *k)
+{
+	double rate = gpu_gemm_rate(g, k->math, k->m, k->n, k->k, k->batch);
+	if (k->kind == GK_ATTN)
+		rate *= g->calib.attn_fraction;
+	if (k->kind == GK_CONV)
+		rate *= g->calib.conv_fraction;
+	if (!k->aligned && k->math != GPU_MATH_FP32) {
+		double cap = peak_flops(g, k->math) * g->calib.unaligned_fraction;
+		if (rate > cap)
+			rate = cap;
+	}
+	if (k->mma_passes > 1)
+		rate /= k->mma_passes;
+	return k->flops / rate;
+}
+
 void gpu_kern_time(const struct gpu_spec *g, struct gpu_kern *k)
 {
 	double t_math = 0, t_mem = gpu_mem_seconds(g, k->bytes);
 	switch (k->kind) {
 	case GK_GEMM:
 	case GK_CONV:
-	case GK_ATTN: {
-		double rate = gpu_gemm_rate(g, k->math, k->m, k->n, k->k,
-					    k->batch);
-		if (k->kind == GK_ATTN)
-			rate *= g->calib.attn_fraction;
-		if (k->kind == GK_CONV)
-			rate *= g->calib.conv_fraction;
-		if (!k->aligned && k->math != GPU_MATH_FP32) {
-			double cap = peak_flops(g, k->math) *
-				     g->calib.unaligned_fraction;
-			if (rate > cap)
-				rate = cap;
-		}
-		t_math = k->flops / rate;
+	case GK_ATTN:
+		t_math = matrix_seconds(g, k);
 		break;
-	}
 	case GK_SIMT:
 		t_math = k->flops / (peak_flops(g, GPU_MATH_FP32) *
 				     g->calib.gemm_fraction_fp32);
 		break;
-	case GK_MEM:
-		/* elementwise math is far below the memory time on any GPU */
+	case GK_MEM: {
+		/* elementwise math is far below the memory time on any GPU;
+		 * latency-bound loads count as memory time */
+		double t_lat = gpu_latency_seconds(g, k->elem_loads, k->blocks,
+						   k->block_loads,
+						   k->block_threads);
+		if (t_lat > t_mem)
+			t_mem = t_lat;
 		break;
+	}
 	case GK_HOST:
 		k->mem_bound = 0;
 		k->work_s = k->dev_s = 0;
@@ -123,6 +194,7 @@ struct build {
 	const struct gpu_run_opts *o;
 	struct gpu_klist *kl;
 	int train, amp;
+	int zero_grads;	  /* gradients zeroed, not set to None */
 	int64_t B;
 	int *tbytes;	  /* runtime element bytes per tensor */
 	int *req;	  /* tensor needs a gradient */
@@ -157,6 +229,7 @@ static struct gpu_kern *add(struct build *b, int layer, int pass,
 	k->host = pass == PASS_FWD ? HOST_PY : HOST_CPP;
 	k->batch = 1;
 	k->aligned = 1;
+	k->mma_passes = 1;
 	return k;
 }
 
@@ -207,21 +280,27 @@ static void gemm(struct build *b, int layer, int pass, int conv, int64_t m,
 	x->aligned = conv || (k % align == 0 && n % align == 0);
 }
 
-/* A convolution as an implicit GEMM: the GEMM's shape sets the rate, but
- * the im2col matrix is never stored, so memory traffic is the activations
- * and the weights. */
+/* A convolution as an implicit GEMM (`batch` groups of m x n x k): the
+ * GEMM's shape sets the rate, but the im2col matrix is never stored, so
+ * memory traffic is the two activation tensors (a_bytes, b_bytes) and
+ * the weights.
+ * Layout: PyTorch's default layout is channels-first (NCHW); cuDNN's
+ * tensor-core implicit GEMMs (TF32, bf16, fp16) read channels-last
+ * (NHWC), so cuDNN transposes both activation operands into NHWC and back
+ * (its nchwToNhwc / nhwcToNchw kernels): one read and one write of each,
+ * two kernels. */
 static void conv_gemm(struct build *b, int layer, int pass, int64_t m,
-		      int64_t n, int64_t k, double act_bytes, int64_t params)
+		      int64_t n, int64_t k, int64_t batch, double a_bytes,
+		      double b_bytes, int64_t params)
 {
-	gemm(b, layer, pass, 1, m, n, k, 1);
+	gemm(b, layer, pass, 1, m, n, k, batch);
 	struct gpu_kern *x = &b->kl->k[b->kl->n - 1];
-	x->bytes = act_bytes + (double)params * x->elem_bytes;
+	x->bytes = a_bytes + b_bytes + (double)params * x->elem_bytes;
 	x->kind = GK_CONV;
-	/* tensor-core kernels want channels-last; PyTorch's default layout
-	 * is channels-first, so cuDNN transposes operand and result */
-	double passes = b->g->calib.conv_layout_passes;
-	if (x->math != GPU_MATH_FP32 && passes > 0) {
-		mem(b, layer, pass, act_bytes * passes);
+	if (x->math != GPU_MATH_FP32) {
+		mem(b, layer, pass, 2 * a_bytes);
+		b->kl->k[b->kl->n - 1].host = HOST_NONE;
+		mem(b, layer, pass, 2 * b_bytes);
 		b->kl->k[b->kl->n - 1].host = HOST_NONE;
 	}
 }
@@ -411,149 +490,504 @@ static void attn_shape(const struct layer *L, const struct tensor *out,
 		*dh = 1;
 }
 
-static void layer_fwd(struct build *b, int l)
+/* One layer as the per-op rules see it. */
+struct lctx {
+	int l;
+	const struct layer *L;
+	const struct tensor *in, *out;
+	double bi, bo;		/* bytes of the first input and output */
+	int64_t B;
+	int64_t p;		/* parameters the layer's op holds */
+	int ptens;		/* ... in that many tensors */
+	int rq0;		/* the first input needs a gradient */
+};
+
+static void lctx_init(const struct build *b, int l, struct lctx *c)
 {
 	const struct graph *gr = b->gr;
-	const struct layer *L = &gr->layers[l];
+	memset(c, 0, sizeof(*c));
+	c->l = l;
+	c->L = &gr->layers[l];
+	c->in = &gr->tensors[c->L->in[0]];
+	c->out = &gr->tensors[c->L->out[0]];
+	c->bi = abytes(b, c->L->in[0]);
+	c->bo = abytes(b, c->L->out[0]);
+	c->B = b->B;
+	c->p = layer_params(gr, c->L, &c->ptens);
+	c->rq0 = b->req[c->L->in[0]];
+}
+
+/* A convolution as per-group GEMM shape: m output pixels x batch, n output
+ * channels, k input channels x kernel taps. */
+static void conv_dims(const struct lctx *c, int64_t *m, int64_t *n,
+		      int64_t *k, int64_t *gps)
+{
+	const struct layer *L = c->L;
+	int64_t kk = 1;
+	*gps = L->attrs.groups > 0 ? L->attrs.groups : 1;
+	for (int i = 0; i < L->attrs.spatial; i++)
+		kk *= L->attrs.kernel[i];
+	*m = c->B * (elems(c->out) / c->out->dims[0]);
+	*n = c->out->dims[0] / *gps;
+	*k = c->in->dims[0] / *gps * kk;
+}
+
+/* The fused attention kernel of (s, s, dh) over nb heads x batch. */
+static void attn_kernel(struct build *b, const struct lctx *c, int pass,
+			double flops, double bytes)
+{
+	int64_t s, dh, nb;
+	attn_shape(c->L, c->out, c->B, &s, &dh, &nb);
+	struct gpu_kern *x = add(b, c->l, pass, GK_ATTN, flops, bytes);
+	x->math = b->amp ? mat_math(b, 0) : GPU_MATH_FP32;
+	/* fp32: PyTorch's memory-efficient attention (CUTLASS) runs fp32 on
+	 * tensor cores from sm80 on, as OpMultiplyAddFastF32: each multiply
+	 * split into 3 TF32 products (mem_eff_attention/gemm_kernel_utils.h,
+	 * DefaultGemmType<ArchTag, float>); a GPU without TF32 runs SIMT */
+	if (!b->amp && b->g->peak_tflops[GPU_MATH_TF32] >
+			       b->g->peak_tflops[GPU_MATH_FP32]) {
+		x->math = GPU_MATH_TF32;
+		x->mma_passes = 3;
+	}
+	x->m = s;
+	x->n = s;
+	x->k = dh;
+	x->batch = nb;
+}
+
+/* FLOPs of the attention core: 4 s^2 dh per head (QK^T and PV), half if
+ * causal, times `mult` (1 forward, 2.5 backward). */
+static double attn_flops(const struct lctx *c, double mult)
+{
+	int64_t s, dh, nb;
+	attn_shape(c->L, c->out, c->B, &s, &dh, &nb);
+	return mult * 4.0 * (double)nb * s * s * dh *
+	       (c->L->attrs.causal ? 0.5 : 1);
+}
+
+static double inputs_bytes(const struct build *b, const struct layer *L)
+{
+	double by = 0;
+	for (int i = 0; i < L->n_in; i++)
+		by += abytes(b, L->in[i]);
+	return by;
+}
+
+/* ---- forward, per op ---------------------------------------------------- */
+
+typedef void (*op_rule)(struct build *b, const struct lctx *c);
+
+static void fwd_view(struct build *b, const struct lctx *c)
+{
+	view(b, c->l, PASS_FWD);
+}
+
+static void fwd_dense(struct build *b, const struct lctx *c)
+{
+	int64_t k = c->in->dims[c->in->rank - 1];
+	gemm(b, c->l, PASS_FWD, 0, c->B * lead(c->in, 1), c->L->attrs.units,
+	     k, 1);
+}
+
+/* Depthwise convolution (groups = input channels, 2-D or 3-D), as
+ * PyTorch's select_conv_backend sees it: cuDNN when the input is fp16,
+ * PyTorch's own CUDA kernels (DepthwiseConv2d.cu, DepthwiseConv3d.cu) for
+ * fp32 and bf16 on channels-first data. */
+static int depthwise_native(const struct build *b, const struct lctx *c)
+{
+	int64_t gps = c->L->attrs.groups;
+	return gps > 1 && gps == c->in->dims[0] && c->L->attrs.spatial >= 2 &&
+	       b->o->dtype != DT_FP16;
+}
+
+static int64_t conv_taps(const struct layer *L)
+{
+	int64_t kk = 1;
+	for (int i = 0; i < L->attrs.spatial; i++)
+		kk *= L->attrs.kernel[i];
+	return kk;
+}
+
+static void fwd_conv(struct build *b, const struct lctx *c)
+{
+	int64_t m, n, k, gps;
+	conv_dims(c, &m, &n, &k, &gps);
+	if (depthwise_native(b, c)) {
+		/* one thread per output element, its taps unrolled: bound by
+		 * output elements per thread, not by bytes */
+		struct gpu_kern *x = add(b, c->l, PASS_FWD, GK_MEM,
+					 2.0 * (double)m * n * k * gps,
+					 c->bi + c->bo + 4.0 * (double)c->p);
+		x->elem_loads = (double)elems(c->out) * (double)c->B;
+	} else {
+		conv_gemm(b, c->l, PASS_FWD, m, n, k, gps, c->bi, c->bo, c->p);
+	}
+	if (c->L->attrs.bias)
+		cpp(b, c->l, PASS_FWD, 2 * c->bo);
+}
+
+static void fwd_matmul(struct build *b, const struct lctx *c)
+{
+	const struct layer *L = c->L;
+	const struct tensor *in1 = &b->gr->tensors[L->in[L->n_in > 1]];
+	int64_t k = c->in->dims[c->in->rank - 1];
+	int64_t m = c->in->rank >= 2 ? c->in->dims[c->in->rank - 2] : 1;
+	int64_t n = in1->dims[in1->rank - 1];
+	gemm(b, c->l, PASS_FWD, 0, m, n, k, c->B * lead(c->out, 2));
+}
+
+static void fwd_attention(struct build *b, const struct lctx *c)
+{
+	/* split heads: view, permute, unbind (views) */
+	for (int i = 0; i < 3; i++)
+		view(b, c->l, PASS_FWD);
+	attn_kernel(b, c, PASS_FWD, attn_flops(c, 1),
+		    inputs_bytes(b, c->L) + c->bo);
+	/* merge heads: transpose (view) and reshape (a copy) */
+	view(b, c->l, PASS_FWD);
+	mem(b, c->l, PASS_FWD, 2 * c->bo);
+}
+
+/* PyTorch's channels-first pooling kernels (max_pool2d_with_indices,
+ * avg_pool2d) give one thread per output element and loop over its
+ * window, one element at a time: bound by elements per thread (each
+ * input element loaded once from memory at least), so bf16 gains little
+ * over fp32. */
+static void pool_elems(struct gpu_kern *x, const struct lctx *c)
+{
+	x->elem_loads = (double)elems(c->in) * (double)c->B;
+}
+
+static void fwd_maxpool(struct build *b, const struct lctx *c)
+{
+	mem(b, c->l, PASS_FWD, c->bi + c->bo + (b->train ? 2.0 * c->bo : 0));
+	pool_elems(&b->kl->k[b->kl->n - 1], c);
+}
+
+static void fwd_avgpool(struct build *b, const struct lctx *c)
+{
+	mem(b, c->l, PASS_FWD, c->bi + c->bo);
+	pool_elems(&b->kl->k[b->kl->n - 1], c);
+}
+
+/* One read of the input, one write of the output. */
+static void fwd_stream(struct build *b, const struct lctx *c)
+{
+	mem(b, c->l, PASS_FWD, c->bi + c->bo);
+}
+
+static void fwd_dropout(struct build *b, const struct lctx *c)
+{
+	if (b->train)
+		mem(b, c->l, PASS_FWD,
+		    c->bi + c->bo + c->bo / b->tbytes[c->L->out[0]]);
+}
+
+/* Which batch norm runs (aten/src/ATen/native/Normalization.cpp,
+ * _select_batch_norm_backend): cuDNN unless the input or weight is bf16;
+ * so under bf16 autocast (the convolution before it wrote bf16) PyTorch's
+ * own kernels (native/cuda/Normalization.cuh) run. */
+static int bn_native(const struct build *b, const struct lctx *c)
+{
+	return b->o->dtype == DT_BF16 && b->tbytes[c->L->in[0]] == 2;
+}
+
+/* PyTorch's channels-first statistics kernels give every channel one
+ * block of up to 512 threads (MAX_BLOCK_SIZE) that sweeps the channel's
+ * batch x spatial elements (batch_norm_collect_statistics_kernel;
+ * batch_norm_backward_reduce_kernel): cost in waves of blocks over the
+ * SMs, each block bound by one load in flight per thread. */
+static void bn_channel_blocks(struct gpu_kern *x, const struct lctx *c)
+{
+	double per_ch = (double)c->B * (double)(elems(c->in) / c->in->dims[0]);
+	x->blocks = (double)c->in->dims[0];
+	x->block_loads = per_ch;
+	x->block_threads = 512;
+}
+
+/* The native path is several ATen ops issued from C++, each a kernel
+ * with its own dispatch (Normalization.cu): training runs the statistics
+ * (per-channel blocks), the running-stats update with 1/std (a small
+ * kernel over the channels) and the normalisation; inference computes
+ * 1/std from the running variance (small) and normalises.  The
+ * normalisation moves one element per thread per step (not vectorised):
+ * bound by elements, so bf16 gains little over fp32. */
+static void fwd_bn_native(struct build *b, const struct lctx *c)
+{
+	double ch = (double)c->in->dims[0];
+	if (b->train) {
+		struct gpu_kern *x = add(b, c->l, PASS_FWD, GK_MEM, 0, c->bi);
+		bn_channel_blocks(x, c);
+	}
+	struct gpu_kern *x = add(b, c->l, PASS_FWD, GK_MEM, 0, 24.0 * ch);
+	x->host = b->train ? HOST_CPP : HOST_PY;
+	x = add(b, c->l, PASS_FWD, GK_MEM, 0, c->bi + c->bo);
+	x->elem_loads = (double)elems(c->in) * (double)c->B;
+	x->host = HOST_CPP;
+}
+
+static void fwd_batchnorm(struct build *b, const struct lctx *c)
+{
+	if (bn_native(b, c))
+		fwd_bn_native(b, c);
+	else /* cuDNN: one call */
+		mem(b, c->l, PASS_FWD, (b->train ? 2 : 1) * c->bi + c->bo);
+	if (b->train) /* nn.BatchNorm: num_batches_tracked += 1 */
+		mem(b, c->l, PASS_FWD, 16);
+}
+
+static void fwd_embedding(struct build *b, const struct lctx *c)
+{
+	mem(b, c->l, PASS_FWD, 2 * c->bo + c->bi);
+}
+
+/* Elementwise over several inputs (and concatenation). */
+static void fwd_nary(struct build *b, const struct lctx *c)
+{
+	mem(b, c->l, PASS_FWD, c->bo + inputs_bytes(b, c->L));
+}
+
+static void fwd_loss_mse(struct build *b, const struct lctx *c)
+{
+	/* target, elementwise error, mean */
+	mem(b, c->l, PASS_FWD, c->bi);
+	mem(b, c->l, PASS_FWD, 2 * c->bi);
+	cpp(b, c->l, PASS_FWD, c->bi);
+}
+
+static void fwd_loss_xent(struct build *b, const struct lctx *c)
+{
+	/* target, log-softmax, nll */
+	mem(b, c->l, PASS_FWD, (double)c->B * 8);
+	mem(b, c->l, PASS_FWD, 2 * c->bi);
+	cpp(b, c->l, PASS_FWD, c->bi);
+}
+
+static const op_rule fwd_rules[OP_COUNT] = {
+	[OP_FLATTEN] = fwd_view,	[OP_RESHAPE] = fwd_view,
+	[OP_SQUEEZE] = fwd_view,	[OP_SPLIT] = fwd_view,
+	[OP_SLICE] = fwd_view,		[OP_DENSE] = fwd_dense,
+	[OP_CONV] = fwd_conv,		[OP_MATMUL] = fwd_matmul,
+	[OP_ATTENTION] = fwd_attention, [OP_MAXPOOL] = fwd_maxpool,
+	[OP_AVGPOOL] = fwd_avgpool,	[OP_GLOBALAVGPOOL] = fwd_stream,
+	[OP_RELU] = fwd_stream,		[OP_SIGMOID] = fwd_stream,
+	[OP_TANH] = fwd_stream,		[OP_GELU] = fwd_stream,
+	[OP_EW_UNARY] = fwd_stream,	[OP_SOFTMAX] = fwd_stream,
+	[OP_LAYERNORM] = fwd_stream,	[OP_TRANSPOSE] = fwd_stream,
+	[OP_DROPOUT] = fwd_dropout,	[OP_BATCHNORM] = fwd_batchnorm,
+	[OP_EMBEDDING] = fwd_embedding, [OP_ADD] = fwd_nary,
+	[OP_SUB] = fwd_nary,		[OP_MUL] = fwd_nary,
+	[OP_DIV] = fwd_nary,		[OP_CONCAT] = fwd_nary,
+	[OP_LOSS_MSE] = fwd_loss_mse,	[OP_LOSS_XENT] = fwd_loss_xent,
+};
+
+static void layer_fwd(struct build *b, int l)
+{
+	const struct layer *L = &b->gr->layers[l];
 	if (L->n_in < 1 || L->n_out < 1 || L->op == OP_INPUT)
 		return; /* a parameter table used as data is a view */
 	if (!b->train && (L->op == OP_LOSS_MSE || L->op == OP_LOSS_XENT))
 		return;
-	const struct tensor *in = &gr->tensors[L->in[0]];
-	const struct tensor *out = &gr->tensors[L->out[0]];
-	int train = b->train;
-	double bi = abytes(b, L->in[0]), bo = abytes(b, L->out[0]);
-	int64_t B = b->B;
-	int ptens = 0;
-	int64_t p = layer_params(gr, L, &ptens);
-	if (b->amp && p && L->param_owner == l &&
+	struct lctx c;
+	lctx_init(b, l, &c);
+	if (b->amp && c.p && L->param_owner == l &&
 	    op_class(L->op) == CLS_MATRIX)
-		for (int i = 0; i < ptens; i++)
-			cpp(b, l, PASS_FWD, 6.0 * (double)p / ptens);
+		for (int i = 0; i < c.ptens; i++)
+			cpp(b, l, PASS_FWD, 6.0 * (double)c.p / c.ptens);
 	amp_input_casts(b, l, 0);
-	switch (L->op) {
-	case OP_INPUT:
-		break;
-	case OP_FLATTEN:
-	case OP_RESHAPE:
-	case OP_SQUEEZE:
-	case OP_SPLIT:
-	case OP_SLICE:
-		view(b, l, PASS_FWD);
-		break;
-	case OP_DENSE: {
-		int64_t k = in->dims[in->rank - 1];
-		gemm(b, l, PASS_FWD, 0, B * lead(in, 1), L->attrs.units, k, 1);
-		break;
-	}
-	case OP_CONV: {
-		int64_t gps = L->attrs.groups > 0 ? L->attrs.groups : 1;
-		int64_t kk = 1;
-		for (int i = 0; i < L->attrs.spatial; i++)
-			kk *= L->attrs.kernel[i];
-		int64_t m = B * (elems(out) / out->dims[0]);
-		int64_t n = out->dims[0] / gps, k = in->dims[0] / gps * kk;
-		if (gps == 1) {
-			conv_gemm(b, l, PASS_FWD, m, n, k, bi + bo, p);
-			if (L->attrs.bias)
-				cpp(b, l, PASS_FWD, 2 * bo);
-		} else {
-			add(b, l, PASS_FWD, GK_SIMT,
-			    2.0 * (double)m * n * k * gps,
-			    bi + bo + 4.0 * (double)p);
-		}
-		break;
-	}
-	case OP_MATMUL: {
-		const struct tensor *in1 = &gr->tensors[L->in[L->n_in > 1]];
-		int64_t k = in->dims[in->rank - 1];
-		int64_t m = in->rank >= 2 ? in->dims[in->rank - 2] : 1;
-		int64_t n = in1->dims[in1->rank - 1];
-		gemm(b, l, PASS_FWD, 0, m, n, k, B * lead(out, 2));
-		break;
-	}
-	case OP_ATTENTION: {
-		int64_t s, dh, nb;
-		attn_shape(L, out, B, &s, &dh, &nb);
-		double f = 4.0 * (double)nb * s * s * dh *
-			   (L->attrs.causal ? 0.5 : 1);
-		double by = 0;
-		for (int i = 0; i < L->n_in; i++)
-			by += abytes(b, L->in[i]);
-		/* split heads: view, permute, unbind (views) */
-		for (int i = 0; i < 3; i++)
-			view(b, l, PASS_FWD);
-		struct gpu_kern *x = add(b, l, PASS_FWD, GK_ATTN, f, by + bo);
-		x->math = b->amp ? mat_math(b, 0) : GPU_MATH_FP32;
-		x->m = s;
-		x->n = s;
-		x->k = dh;
-		x->batch = nb;
-		/* merge heads: transpose (view) and reshape (a copy) */
-		view(b, l, PASS_FWD);
-		mem(b, l, PASS_FWD, 2 * bo);
-		break;
-	}
-	case OP_MAXPOOL:
-		mem(b, l, PASS_FWD, bi + bo + (train ? 2.0 * bo : 0));
-		break;
-	case OP_AVGPOOL:
-	case OP_GLOBALAVGPOOL:
-	case OP_RELU:
-	case OP_SIGMOID:
-	case OP_TANH:
-	case OP_GELU:
-	case OP_EW_UNARY:
-	case OP_SOFTMAX:
-		mem(b, l, PASS_FWD, bi + bo);
-		break;
-	case OP_DROPOUT:
-		if (train)
-			mem(b, l, PASS_FWD, bi + bo + bo / b->tbytes[L->out[0]]);
-		break;
-	case OP_BATCHNORM:
-		mem(b, l, PASS_FWD, (train ? 2 : 1) * bi + bo);
-		if (train) /* nn.BatchNorm: num_batches_tracked += 1 */
-			mem(b, l, PASS_FWD, 16);
-		break;
-	case OP_LAYERNORM:
-		mem(b, l, PASS_FWD, bi + bo);
-		break;
-	case OP_EMBEDDING:
-		mem(b, l, PASS_FWD, 2 * bo + bi);
-		break;
-	case OP_ADD:
-	case OP_SUB:
-	case OP_MUL:
-	case OP_DIV:
-	case OP_CONCAT: {
-		double by = bo;
-		for (int i = 0; i < L->n_in; i++)
-			by += abytes(b, L->in[i]);
-		mem(b, l, PASS_FWD, by);
-		break;
-	}
-	case OP_TRANSPOSE:
-		mem(b, l, PASS_FWD, bi + bo);
-		break;
-	case OP_LOSS_MSE:
-		/* target, elementwise error, mean */
-		mem(b, l, PASS_FWD, bi);
-		mem(b, l, PASS_FWD, 2 * bi);
-		cpp(b, l, PASS_FWD, bi);
-		break;
-	case OP_LOSS_XENT:
-		/* target, log-softmax, nll */
-		mem(b, l, PASS_FWD, (double)B * 8);
-		mem(b, l, PASS_FWD, 2 * bi);
-		cpp(b, l, PASS_FWD, bi);
-		break;
-	default:
-		diag_add(b->d, gr->source, L->src_line, L->src_col,
+	if (fwd_rules[L->op])
+		fwd_rules[L->op](b, &c);
+	else
+		diag_add(b->d, b->gr->source, L->src_line, L->src_col,
 			 "gpu: layer '%s' has op '%s' the GPU model cannot "
 			 "cost", L->name, op_name(L->op));
+}
+
+/* ---- backward, per op --------------------------------------------------- */
+
+static void bwd_dense(struct build *b, const struct lctx *c)
+{
+	int64_t k = c->in->dims[c->in->rank - 1], m = c->B * lead(c->in, 1);
+	int64_t n = c->L->attrs.units;
+	if (c->rq0)
+		gemm(b, c->l, PASS_BWD_DATA, 0, m, k, n, 1);
+	gemm(b, c->l, PASS_BWD_WEIGHT, 0, n, k, m, 1);
+	if (c->L->attrs.bias)
+		mem(b, c->l, PASS_BWD_WEIGHT, c->bo);
+}
+
+/* PyTorch's depthwise backward: the input gradient has one thread per
+ * input element (bound by elements per thread); the weight gradient runs
+ * one block of min(32 x batch, 256) threads per (channel, tap), each
+ * sweeping batch x output pixels of the output gradient and the input
+ * (DepthwiseConv2d.cu conv_depthwise2d_grad_weight_kernel): the
+ * activations are read once per tap. */
+static void bwd_depthwise(struct build *b, const struct lctx *c)
+{
+	int64_t taps = conv_taps(c->L);
+	double f = 2.0 * (double)elems(c->out) * (double)c->B * (double)taps;
+	if (c->rq0) {
+		struct gpu_kern *x = add(b, c->l, PASS_BWD_DATA, GK_MEM, f,
+					 c->bi + c->bo + 4.0 * (double)c->p);
+		x->elem_loads = (double)elems(c->in) * (double)c->B;
+	}
+	struct gpu_kern *w = add(b, c->l, PASS_BWD_WEIGHT, GK_MEM, f,
+				 (c->bi + c->bo) * (double)taps);
+	int64_t threads = 32 * c->B < 256 ? 32 * c->B : 256;
+	w->blocks = (double)c->out->dims[0] * (double)taps;
+	w->block_loads = (double)c->B * (double)(elems(c->out) /
+						 c->out->dims[0]);
+	w->block_threads = (int)threads;
+}
+
+static void bwd_conv(struct build *b, const struct lctx *c)
+{
+	int64_t m, n, k, gps;
+	conv_dims(c, &m, &n, &k, &gps);
+	if (depthwise_native(b, c)) {
+		bwd_depthwise(b, c);
+	} else {
+		if (c->rq0)
+			conv_gemm(b, c->l, PASS_BWD_DATA, m, k, n, gps, c->bo,
+				  c->bi, c->p);
+		conv_gemm(b, c->l, PASS_BWD_WEIGHT, n, k, m, gps, c->bi, c->bo,
+			  c->p);
+	}
+	if (c->L->attrs.bias)
+		mem(b, c->l, PASS_BWD_WEIGHT, c->bo);
+}
+
+static void bwd_matmul(struct build *b, const struct lctx *c)
+{
+	const struct layer *L = c->L;
+	const struct tensor *in1 = &b->gr->tensors[L->in[L->n_in > 1]];
+	int64_t k = c->in->dims[c->in->rank - 1];
+	int64_t m = c->in->rank >= 2 ? c->in->dims[c->in->rank - 2] : 1;
+	int64_t n = in1->dims[in1->rank - 1], nb = c->B * lead(c->out, 2);
+	if (c->rq0)
+		gemm(b, c->l, PASS_BWD_DATA, 0, m, k, n, nb);
+	if (L->n_in > 1 && b->req[L->in[1]])
+		gemm(b, c->l, PASS_BWD_DATA, 0, k, n, m, nb);
+}
+
+static void bwd_attention(struct build *b, const struct lctx *c)
+{
+	double by = 2 * inputs_bytes(b, c->L);
+	mem(b, c->l, PASS_BWD_DATA, 2 * c->bo);	/* merge-heads copy */
+	mem(b, c->l, PASS_BWD_DATA, 3 * c->bo);	/* rowsum(dO * O) */
+	attn_kernel(b, c, PASS_BWD_DATA, attn_flops(c, 2.5), by + 2 * c->bo);
+	mem(b, c->l, PASS_BWD_DATA, by); /* unbind backward: stack */
+}
+
+/* Pointwise: read the saved input and the output gradient, write one. */
+static void bwd_pointwise(struct build *b, const struct lctx *c)
+{
+	if (c->rq0)
+		mem(b, c->l, PASS_BWD_DATA, c->bi + 2 * c->bo);
+}
+
+static void bwd_pool(struct build *b, const struct lctx *c)
+{
+	if (!c->rq0)
+		return;
+	mem(b, c->l, PASS_BWD_DATA, 2 * c->bi + 2 * c->bo);
+	if (c->L->op != OP_GLOBALAVGPOOL) /* one thread per input element */
+		pool_elems(&b->kl->k[b->kl->n - 1], c);
+}
+
+static void bwd_batchnorm(struct build *b, const struct lctx *c)
+{
+	if (!bn_native(b, c)) { /* cuDNN */
+		mem(b, c->l, PASS_BWD_DATA, 3 * c->bi + c->bo);
+		return;
+	}
+	/* per-channel sums of dy and dy * (x - mean), then dx elementwise */
+	struct gpu_kern *x = add(b, c->l, PASS_BWD_DATA, GK_MEM, 0, 2 * c->bi);
+	bn_channel_blocks(x, c);
+	x = add(b, c->l, PASS_BWD_DATA, GK_MEM, 0, 3 * c->bi);
+	x->elem_loads = (double)elems(c->in) * (double)c->B;
+}
+
+static void bwd_layernorm(struct build *b, const struct lctx *c)
+{
+	if (c->rq0)
+		mem(b, c->l, PASS_BWD_DATA, 2 * c->bi + c->bo);
+	mem(b, c->l, PASS_BWD_WEIGHT, 2 * c->bi);
+}
+
+static void bwd_embedding(struct build *b, const struct lctx *c)
+{
+	double table = 4.0 * (double)c->p;
+	mem(b, c->l, PASS_BWD_WEIGHT, table); /* zero the dense grad */
+	mem(b, c->l, PASS_BWD_WEIGHT, 2 * c->bi); /* sort indices */
+	mem(b, c->l, PASS_BWD_WEIGHT, 2 * c->bi);
+	mem(b, c->l, PASS_BWD_WEIGHT, 2 * c->bo); /* segment sums */
+}
+
+static void bwd_arith(struct build *b, const struct lctx *c)
+{
+	const struct layer *L = c->L;
+	for (int i = 0; i < L->n_in; i++) {
+		int t = L->in[i];
+		if (!b->req[t])
+			continue;
+		int64_t ne = elems(&b->gr->tensors[t]);
+		if (L->op == OP_MUL || L->op == OP_DIV)
+			mem(b, c->l, PASS_BWD_DATA, 3 * abytes(b, t));
+		else if (ne < elems(c->out) || (L->op == OP_SUB && i))
+			mem(b, c->l, PASS_BWD_DATA, c->bo + abytes(b, t));
 	}
 }
+
+static void bwd_split(struct build *b, const struct lctx *c)
+{
+	if (c->rq0)
+		mem(b, c->l, PASS_BWD_DATA, 2 * c->bi);
+}
+
+static void bwd_slice(struct build *b, const struct lctx *c)
+{
+	if (c->rq0) {
+		mem(b, c->l, PASS_BWD_DATA, c->bi);
+		mem(b, c->l, PASS_BWD_DATA, 2 * c->bo);
+	}
+}
+
+static void bwd_transpose(struct build *b, const struct lctx *c)
+{
+	if (c->rq0)
+		mem(b, c->l, PASS_BWD_DATA, c->bi + c->bo);
+}
+
+static void bwd_loss_mse(struct build *b, const struct lctx *c)
+{
+	mem(b, c->l, PASS_BWD_DATA, 8); /* seed */
+	mem(b, c->l, PASS_BWD_DATA, 3 * c->bi);
+}
+
+static void bwd_loss_xent(struct build *b, const struct lctx *c)
+{
+	mem(b, c->l, PASS_BWD_DATA, 8);
+	mem(b, c->l, PASS_BWD_DATA, c->bi);
+	mem(b, c->l, PASS_BWD_DATA, c->bi);
+	mem(b, c->l, PASS_BWD_DATA, 3 * c->bi);
+}
+
+static const op_rule bwd_rules[OP_COUNT] = {
+	[OP_DENSE] = bwd_dense,		[OP_CONV] = bwd_conv,
+	[OP_MATMUL] = bwd_matmul,	[OP_ATTENTION] = bwd_attention,
+	[OP_RELU] = bwd_pointwise,	[OP_SIGMOID] = bwd_pointwise,
+	[OP_TANH] = bwd_pointwise,	[OP_GELU] = bwd_pointwise,
+	[OP_EW_UNARY] = bwd_pointwise,	[OP_SOFTMAX] = bwd_pointwise,
+	[OP_DROPOUT] = bwd_pointwise,	[OP_MAXPOOL] = bwd_pool,
+	[OP_AVGPOOL] = bwd_pool,	[OP_GLOBALAVGPOOL] = bwd_pool,
+	[OP_BATCHNORM] = bwd_batchnorm, [OP_LAYERNORM] = bwd_layernorm,
+	[OP_EMBEDDING] = bwd_embedding, [OP_ADD] = bwd_arith,
+	[OP_SUB] = bwd_arith,		[OP_MUL] = bwd_arith,
+	[OP_DIV] = bwd_arith,		[OP_SPLIT] = bwd_split,
+	[OP_SLICE] = bwd_slice,		[OP_TRANSPOSE] = bwd_transpose,
+	[OP_LOSS_MSE] = bwd_loss_mse,	[OP_LOSS_XENT] = bwd_loss_xent,
+};
 
 static void layer_bwd(struct build *b, int l)
 {
@@ -567,13 +1001,8 @@ static void layer_bwd(struct build *b, int l)
 	}
 	if (L->n_in < 1 || L->n_out < 1 || L->op == OP_INPUT)
 		return;
-	const struct tensor *in = &gr->tensors[L->in[0]];
-	const struct tensor *out = &gr->tensors[L->out[0]];
-	double bi = abytes(b, L->in[0]), bo = abytes(b, L->out[0]);
-	int64_t B = b->B;
-	int rq0 = b->req[L->in[0]];
-	int ptens = 0;
-	int64_t p = layer_params(gr, L, &ptens);
+	struct lctx c;
+	lctx_init(b, l, &c);
 	/* nothing flows back through a layer whose output needs no grad and
 	 * which owns no weights (it is outside the differentiated graph) */
 	if (!b->req[L->out[0]] && op_class(L->op) != CLS_FP32)
@@ -581,156 +1010,26 @@ static void layer_bwd(struct build *b, int l)
 	/* gradients of a tensor used several times are summed */
 	for (int i = 0; i < L->n_out; i++) {
 		int t = L->out[i];
-		for (int c = 1; c < b->consumers[t]; c++)
+		for (int k = 1; k < b->consumers[t]; k++)
 			mem(b, l, PASS_BWD_DATA, 3 * abytes(b, t));
 	}
-	switch (L->op) {
-	case OP_DENSE: {
-		int64_t k = in->dims[in->rank - 1], m = B * lead(in, 1);
-		int64_t n = L->attrs.units;
-		if (rq0)
-			gemm(b, l, PASS_BWD_DATA, 0, m, k, n, 1);
-		gemm(b, l, PASS_BWD_WEIGHT, 0, n, k, m, 1);
-		if (L->attrs.bias)
-			mem(b, l, PASS_BWD_WEIGHT, bo);
-		break;
-	}
-	case OP_CONV: {
-		int64_t gps = L->attrs.groups > 0 ? L->attrs.groups : 1;
-		int64_t kk = 1;
-		for (int i = 0; i < L->attrs.spatial; i++)
-			kk *= L->attrs.kernel[i];
-		int64_t m = B * (elems(out) / out->dims[0]);
-		int64_t n = out->dims[0] / gps, k = in->dims[0] / gps * kk;
-		if (gps == 1) {
-			if (rq0)
-				conv_gemm(b, l, PASS_BWD_DATA, m, k, n,
-					  bi + bo, p);
-			conv_gemm(b, l, PASS_BWD_WEIGHT, n, k, m, bi + bo, p);
-		} else {
-			double f = 2.0 * (double)m * n * k * gps;
-			if (rq0)
-				add(b, l, PASS_BWD_DATA, GK_SIMT, f,
-				    bi + bo + 4.0 * (double)p);
-			add(b, l, PASS_BWD_WEIGHT, GK_SIMT, f,
-			    bi + bo + 4.0 * (double)p);
-		}
-		if (L->attrs.bias)
-			mem(b, l, PASS_BWD_WEIGHT, bo);
-		break;
-	}
-	case OP_MATMUL: {
-		const struct tensor *in1 = &gr->tensors[L->in[L->n_in > 1]];
-		int64_t k = in->dims[in->rank - 1];
-		int64_t m = in->rank >= 2 ? in->dims[in->rank - 2] : 1;
-		int64_t n = in1->dims[in1->rank - 1], nb = B * lead(out, 2);
-		if (rq0)
-			gemm(b, l, PASS_BWD_DATA, 0, m, k, n, nb);
-		if (L->n_in > 1 && b->req[L->in[1]])
-			gemm(b, l, PASS_BWD_DATA, 0, k, n, m, nb);
-		break;
-	}
-	case OP_ATTENTION: {
-		int64_t s, dh, nb;
-		attn_shape(L, out, B, &s, &dh, &nb);
-		double f = 10.0 * (double)nb * s * s * dh *
-			   (L->attrs.causal ? 0.5 : 1);
-		double by = 0;
-		for (int i = 0; i < L->n_in; i++)
-			by += 2 * abytes(b, L->in[i]);
-		mem(b, l, PASS_BWD_DATA, 2 * bo);  /* merge-heads copy */
-		mem(b, l, PASS_BWD_DATA, 3 * bo); /* rowsum(dO * O) */
-		struct gpu_kern *x = add(b, l, PASS_BWD_DATA, GK_ATTN, f,
-					 by + 2 * bo);
-		x->math = b->amp ? mat_math(b, 0) : GPU_MATH_FP32;
-		x->m = s;
-		x->n = s;
-		x->k = dh;
-		x->batch = nb;
-		mem(b, l, PASS_BWD_DATA, by); /* unbind backward: stack */
-		break;
-	}
-	case OP_RELU:
-	case OP_SIGMOID:
-	case OP_TANH:
-	case OP_GELU:
-	case OP_EW_UNARY:
-	case OP_SOFTMAX:
-	case OP_DROPOUT:
-		if (rq0)
-			mem(b, l, PASS_BWD_DATA, bi + 2 * bo);
-		break;
-	case OP_MAXPOOL:
-	case OP_AVGPOOL:
-	case OP_GLOBALAVGPOOL:
-		if (rq0)
-			mem(b, l, PASS_BWD_DATA, 2 * bi + 2 * bo);
-		break;
-	case OP_BATCHNORM:
-		mem(b, l, PASS_BWD_DATA, 3 * bi + bo);
-		break;
-	case OP_LAYERNORM:
-		if (rq0)
-			mem(b, l, PASS_BWD_DATA, 2 * bi + bo);
-		mem(b, l, PASS_BWD_WEIGHT, 2 * bi);
-		break;
-	case OP_EMBEDDING: {
-		double table = 4.0 * (double)p;
-		mem(b, l, PASS_BWD_WEIGHT, table); /* zero the dense grad */
-		mem(b, l, PASS_BWD_WEIGHT, 2 * bi); /* sort indices */
-		mem(b, l, PASS_BWD_WEIGHT, 2 * bi);
-		mem(b, l, PASS_BWD_WEIGHT, 2 * bo); /* segment sums */
-		break;
-	}
-	case OP_ADD:
-	case OP_SUB:
-	case OP_MUL:
-	case OP_DIV:
-		for (int i = 0; i < L->n_in; i++) {
-			int t = L->in[i];
-			if (!b->req[t])
-				continue;
-			int64_t ne = elems(&gr->tensors[t]);
-			if (L->op == OP_MUL || L->op == OP_DIV)
-				mem(b, l, PASS_BWD_DATA, 3 * abytes(b, t));
-			else if (ne < elems(out) || (L->op == OP_SUB && i))
-				mem(b, l, PASS_BWD_DATA, bo + abytes(b, t));
-		}
-		break;
-	case OP_SPLIT:
-		if (rq0)
-			mem(b, l, PASS_BWD_DATA, 2 * bi);
-		break;
-	case OP_SLICE:
-		if (rq0) {
-			mem(b, l, PASS_BWD_DATA, bi);
-			mem(b, l, PASS_BWD_DATA, 2 * bo);
-		}
-		break;
-	case OP_TRANSPOSE:
-		if (rq0)
-			mem(b, l, PASS_BWD_DATA, bi + bo);
-		break;
-	case OP_LOSS_MSE:
-		mem(b, l, PASS_BWD_DATA, 8); /* seed */
-		mem(b, l, PASS_BWD_DATA, 3 * bi);
-		break;
-	case OP_LOSS_XENT:
-		mem(b, l, PASS_BWD_DATA, 8);
-		mem(b, l, PASS_BWD_DATA, bi);
-		mem(b, l, PASS_BWD_DATA, bi);
-		mem(b, l, PASS_BWD_DATA, 3 * bi);
-		break;
-	default: break;
-	}
+	if (bwd_rules[L->op])
+		bwd_rules[L->op](b, &c);
 	/* shared weights: the second use's gradient is added in */
-	if (p && L->param_owner != l)
-		mem(b, l, PASS_BWD_WEIGHT, 3.0 * (b->amp ? 2 : 4) * (double)p);
+	if (c.p && L->param_owner != l)
+		mem(b, l, PASS_BWD_WEIGHT, 3.0 * (b->amp ? 2 : 4) * (double)c.p);
+	/* zeroed gradients: autograd's AccumulateGrad adds the new gradient
+	 * into the existing one (grad += new: read both, write one, fp32),
+	 * one kernel per parameter tensor; set to None it hands the new
+	 * gradient over without a kernel */
+	if (b->zero_grads && c.p && L->param_owner == l)
+		for (int i = 0; i < c.ptens; i++)
+			mem(b, l, PASS_BWD_WEIGHT, 12.0 * (double)c.p / c.ptens);
 	/* autocast: weight gradients cast back to fp32 */
-	if (b->amp && p && L->param_owner == l &&
+	if (b->amp && c.p && L->param_owner == l &&
 	    op_class(L->op) == CLS_MATRIX)
-		for (int i = 0; i < ptens; i++)
-			mem(b, l, PASS_BWD_WEIGHT, 6.0 * (double)p / ptens);
+		for (int i = 0; i < c.ptens; i++)
+			mem(b, l, PASS_BWD_WEIGHT, 6.0 * (double)c.p / c.ptens);
 	amp_input_casts(b, l, 1);
 }
 
@@ -764,12 +1063,20 @@ static void optimizer(struct build *b)
 		}
 }
 
+int gpu_zeroes_grads(const struct gpu_run_opts *o)
+{
+	if (o->grads == GPU_GRADS_AUTO)
+		return o->style == GPU_GRAPH;
+	return o->grads == GPU_GRADS_ZERO;
+}
+
 int gpu_kernels(const struct gpu_spec *g, const struct graph *gr,
 		const struct gpu_run_opts *o, int train, struct gpu_klist *kl,
 		int64_t *params, struct diag *d)
 {
 	struct build b = {g, gr, o, kl, train, o->dtype != DT_FP32,
-			  o->batch, NULL, NULL, NULL, 0, 0, d};
+			  gpu_zeroes_grads(o), o->batch, NULL, NULL, NULL,
+			  0, 0, d};
 	size_t nt = (size_t)(gr->n_tensors > 0 ? gr->n_tensors : 1);
 	b.tbytes = xcalloc(nt, sizeof(int));
 	b.req = xcalloc(nt, sizeof(int));
@@ -786,7 +1093,7 @@ int gpu_kernels(const struct gpu_spec *g, const struct graph *gr,
 			b.param_tensors += pt;
 		}
 	}
-	if (train && o->style == GPU_GRAPH) /* zero_grad(set_to_none=False) */
+	if (train && b.zero_grads) /* zero_grad(set_to_none=False) */
 		mem(&b, -1, PASS_FWD, 4.0 * (double)b.params);
 	for (int l = 0; l < gr->n_layers; l++)
 		layer_fwd(&b, l);

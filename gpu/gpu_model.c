@@ -65,8 +65,9 @@ static void run(const struct gpu_spec *g, const struct gpu_run_opts *o,
 {
 	double host_s[3] = {0, 0, 0};
 	if (o->style == GPU_EAGER) {
-		host_s[HOST_PY] = (g->framework_op_us +
-				   (train ? g->autograd_op_us : 0)) * 1e-6;
+		host_s[HOST_PY] = (train ? g->framework_op_us +
+					   g->autograd_op_us
+					 : g->infer_op_us) * 1e-6;
 		host_s[HOST_CPP] = g->internal_op_us * 1e-6;
 	}
 	double span = g->max_w - g->idle_w;
@@ -249,22 +250,132 @@ static struct bucket *ddp_schedule(const struct gpu_spec *g,
 	return b;
 }
 
+/* Options with defaults filled in; WS_EINPUT for a dtype the model does
+ * not run. */
+static int normalize_opts(const struct graph *gr, struct gpu_run_opts *o,
+			  struct diag *d)
+{
+	if (o->batch <= 0)
+		o->batch = gr->default_batch > 0 ? gr->default_batch : 32;
+	if (o->n_gpus < 1)
+		o->n_gpus = 1;
+	if (o->dtype != DT_FP32 && o->dtype != DT_BF16 && o->dtype != DT_FP16) {
+		diag_add(d, NULL, 0, 0,
+			 "gpu: 'dtype' must be fp32, bf16 or fp16, got %s",
+			 dtype_name(o->dtype));
+		return WS_EINPUT;
+	}
+	return WS_OK;
+}
+
+/* What data parallelism (PyTorch DDP over NCCL) adds to the step: fills
+ * the data-parallel fields of `out` and returns the exposed time. */
+static double data_parallel(const struct gpu_spec *g, const struct graph *gr,
+			    int n_gpus, const double *ready, double bwd_end,
+			    struct gpu_result *out)
+{
+	int nb = 0, ntens = 0;
+	double gbytes = 0;
+	struct bucket *bk = ddp_schedule(g, gr, n_gpus, ready, bwd_end, &nb,
+					 &gbytes, &ntens);
+	/* while an all-reduce overlaps backward its kernels hold
+	 * collective_sms SMs (NCCL CTAs do not share an SM) and move
+	 * collective_hbm_per_bus_byte bytes of device memory per bus
+	 * byte; backward loses the larger of the two shares */
+	double sm_share = (double)g->collective_sms / (double)g->sms;
+	double mem_bw = g->calib.mem_fraction * g->mem_bandwidth_gbytes_s * 1e9;
+	double alone = 0, contention = 0, comm_end = 0;
+	for (int i = 0; i < nb; i++) {
+		double end = bk[i].end_s;
+		alone += end - bk[i].start_s;
+		double ov = (end < bwd_end ? end : bwd_end) - bk[i].start_s;
+		double share = g->collective_hbm_per_bus_byte * bk[i].busbw /
+			       mem_bw;
+		if (share < sm_share)
+			share = sm_share;
+		if (share > 1)
+			share = 1;
+		if (ov > 0)
+			contention += share * ov;
+		if (end > comm_end)
+			comm_end = end;
+	}
+	/* DDP's default (gradient_as_bucket_view=False) copies each
+	 * gradient into its bucket as autograd produces it (the 1/N
+	 * scaling fused in) and back once the bucket is reduced: one
+	 * kernel per tensor each way, read + write */
+	double copy_one = ntens * g->kernel_us * 1e-6 +
+			  gpu_mem_seconds(g, 2.0 * gbytes);
+	/* the tail: all-reduce still running when backward has made
+	 * its last gradient.  The copies and the contention stretch
+	 * backward and delay the last buckets' readiness alike, so
+	 * the tail is measured on the single-GPU timeline. */
+	out->comm_tail_s = comm_end > bwd_end ? comm_end - bwd_end : 0;
+	out->ddp_copy_s = 2 * copy_one;
+	out->contention_s = contention;
+	out->allreduce_s = alone;
+	out->buckets = nb;
+	free(bk);
+	return out->comm_tail_s + out->ddp_copy_s + out->contention_s;
+}
+
+/* The training step: forward and backward, what data parallelism adds,
+ * then the optimizer update. */
+static void train_step(const struct gpu_spec *g, const struct graph *gr,
+		       const struct gpu_run_opts *o, struct gpu_klist *tk,
+		       struct gpu_result *out)
+{
+	/* everything up to the optimizer, then the update */
+	int first_upd = tk->n;
+	while (first_upd > 0 && tk->k[first_upd - 1].pass == PASS_UPDATE &&
+	       tk->k[first_upd - 1].layer < 0)
+		first_upd--;
+	double *ready = xcalloc((size_t)(gr->n_layers > 0 ? gr->n_layers : 1),
+				sizeof(double));
+	double host = o->style == GPU_GRAPH ? g->graph_launch_us * 1e-6 : 0;
+	double dev = 0, dyn = 0;
+	run(g, o, tk->k, 0, first_upd, &host, &dev, 1, out, &out->train,
+	    ready, &dyn);
+	double t1_bwd_end = dev > host ? dev : host;
+	double exposed = 0;
+	if (o->n_gpus > 1)
+		exposed = data_parallel(g, gr, o->n_gpus, ready, t1_bwd_end,
+					out);
+	out->exposed_comm_s = exposed;
+	/* the optimizer waits for the last gradients */
+	host += exposed;
+	dev += exposed;
+	if (o->style == GPU_EAGER) /* the optimizer's Python, zero_grad */
+		host += g->step_us * 1e-6;
+	run(g, o, tk->k, first_upd, tk->n, &host, &dev, 1, out, &out->train,
+	    NULL, &dyn);
+	out->train.host_s += o->style == GPU_EAGER ? g->step_us * 1e-6 : 0;
+	finish_pass(g, &out->train, host, dev, dyn);
+	if (exposed > 0) /* communication shows as overhead of the step */
+		out->train.by_bound_s[GPU_BOUND_OVERHEAD] += exposed;
+	out->train.bound = argmax3(out->train.by_bound_s);
+	free(ready);
+}
+
+static void infer_batch(const struct gpu_spec *g,
+			const struct gpu_run_opts *o, struct gpu_klist *ik,
+			struct gpu_result *out)
+{
+	double host = o->style == GPU_GRAPH ? g->graph_launch_us * 1e-6 : 0;
+	double dev = 0, dyn = 0;
+	run(g, o, ik->k, 0, ik->n, &host, &dev, 0, out, &out->infer, NULL,
+	    &dyn);
+	finish_pass(g, &out->infer, host, dev, dyn);
+}
+
 int gpu_estimate(const struct gpu_spec *g, const struct graph *gr,
 		 const struct gpu_run_opts *opts, struct gpu_result *out,
 		 struct diag *d)
 {
 	struct gpu_run_opts o = *opts;
 	memset(out, 0, sizeof(*out));
-	if (o.batch <= 0)
-		o.batch = gr->default_batch > 0 ? gr->default_batch : 32;
-	if (o.n_gpus < 1)
-		o.n_gpus = 1;
-	if (o.dtype != DT_FP32 && o.dtype != DT_BF16 && o.dtype != DT_FP16) {
-		diag_add(d, NULL, 0, 0,
-			 "gpu: 'dtype' must be fp32, bf16 or fp16, got %s",
-			 dtype_name(o.dtype));
+	if (normalize_opts(gr, &o, d))
 		return WS_EINPUT;
-	}
 	struct gpu_klist tk, ik;
 	int64_t params = 0;
 	if (gpu_kernels(g, gr, &o, 1, &tk, &params, d))
@@ -282,106 +393,18 @@ int gpu_estimate(const struct gpu_spec *g, const struct graph *gr,
 			      sizeof(*out->layers));
 	for (int l = 0; l < gr->n_layers; l++)
 		out->layers[l].layer = l;
-
-	/* training step: everything up to the optimizer, then the update */
-	int first_upd = tk.n;
-	while (first_upd > 0 && tk.k[first_upd - 1].pass == PASS_UPDATE &&
-	       tk.k[first_upd - 1].layer < 0)
-		first_upd--;
-	double *ready = xcalloc((size_t)(gr->n_layers > 0 ? gr->n_layers : 1),
-				sizeof(double));
-	double host = o.style == GPU_GRAPH ? g->graph_launch_us * 1e-6 : 0;
-	double dev = 0, dyn = 0;
-	run(g, &o, tk.k, 0, first_upd, &host, &dev, 1, out, &out->train,
-	    ready, &dyn);
-	double t1_bwd_end = dev > host ? dev : host;
-
-	/* data parallel (PyTorch DDP over NCCL): what it adds to the step */
-	double exposed = 0;
-	if (o.n_gpus > 1) {
-		int nb = 0, ntens = 0;
-		double gbytes = 0;
-		struct bucket *bk = ddp_schedule(g, gr, o.n_gpus, ready,
-						 t1_bwd_end, &nb, &gbytes,
-						 &ntens);
-		/* while an all-reduce overlaps backward its kernels hold
-		 * collective_sms SMs (NCCL CTAs do not share an SM) and move
-		 * collective_hbm_per_bus_byte bytes of device memory per bus
-		 * byte; backward loses the larger of the two shares */
-		double sm_share = (double)g->collective_sms / (double)g->sms;
-		double mem_bw = g->calib.mem_fraction *
-				g->mem_bandwidth_gbytes_s * 1e9;
-		double alone = 0, contention = 0, comm_end = 0;
-		for (int i = 0; i < nb; i++) {
-			double end = bk[i].end_s;
-			alone += end - bk[i].start_s;
-			double ov = (end < t1_bwd_end ? end : t1_bwd_end) -
-				    bk[i].start_s;
-			double share = g->collective_hbm_per_bus_byte *
-				       bk[i].busbw / mem_bw;
-			if (share < sm_share)
-				share = sm_share;
-			if (share > 1)
-				share = 1;
-			if (ov > 0)
-				contention += share * ov;
-			if (end > comm_end)
-				comm_end = end;
-		}
-		/* DDP's default (gradient_as_bucket_view=False) copies each
-		 * gradient into its bucket as autograd produces it (the 1/N
-		 * scaling fused in) and back once the bucket is reduced: one
-		 * kernel per tensor each way, read + write */
-		double copy_one = ntens * g->kernel_us * 1e-6 +
-				  gpu_mem_seconds(g, 2.0 * gbytes);
-		/* the tail: all-reduce still running when backward has made
-		 * its last gradient.  The copies and the contention stretch
-		 * backward and delay the last buckets' readiness alike, so
-		 * the tail is measured on the single-GPU timeline. */
-		out->comm_tail_s = comm_end > t1_bwd_end ? comm_end - t1_bwd_end
-							 : 0;
-		out->ddp_copy_s = 2 * copy_one;
-		out->contention_s = contention;
-		out->allreduce_s = alone;
-		out->buckets = nb;
-		exposed = out->comm_tail_s + out->ddp_copy_s +
-			  out->contention_s;
-		free(bk);
-	}
-	out->exposed_comm_s = exposed;
-	/* the optimizer waits for the last gradients */
-	host += exposed;
-	dev += exposed;
-	if (o.style == GPU_EAGER) /* the optimizer's Python, zero_grad */
-		host += g->step_us * 1e-6;
-	run(g, &o, tk.k, first_upd, tk.n, &host, &dev, 1, out, &out->train,
-	    NULL, &dyn);
-	out->train.host_s += o.style == GPU_EAGER ? g->step_us * 1e-6 : 0;
-	finish_pass(g, &out->train, host, dev, dyn);
-	if (exposed > 0) /* communication shows as overhead of the step */
-		out->train.by_bound_s[GPU_BOUND_OVERHEAD] += exposed;
-	out->train.bound = argmax3(out->train.by_bound_s);
-
-	/* inference batch */
-	host = o.style == GPU_GRAPH ? g->graph_launch_us * 1e-6 : 0;
-	dev = 0;
-	dyn = 0;
-	run(g, &o, ik.k, 0, ik.n, &host, &dev, 0, out, &out->infer, NULL,
-	    &dyn);
-	finish_pass(g, &out->infer, host, dev, dyn);
-
+	train_step(g, gr, &o, &tk, out);
+	infer_batch(g, &o, &ik, out);
 	for (int l = 0; l < gr->n_layers; l++)
 		out->layers[l].bound = argmax3(out->layers[l].by_bound_s);
-
-	if (o.n_gpus > 1) {
-		double t_single = out->train.seconds - exposed;
-		out->scaling_efficiency = t_single / out->train.seconds;
-	} else {
+	double exposed = out->exposed_comm_s;
+	if (o.n_gpus > 1)
+		out->scaling_efficiency =
+			(out->train.seconds - exposed) / out->train.seconds;
+	else
 		out->scaling_efficiency = 1;
-	}
 	out->samples_per_s = (double)o.batch * o.n_gpus / out->train.seconds;
 	out->cluster_energy_j = out->train.energy_j * o.n_gpus;
-	free(ready);
 	gpu_klist_release(&tk);
 	gpu_klist_release(&ik);
 	return WS_OK;

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ground/json.h"
 #include "ground/util.h"
 
 int gpu_load_network(const char *name, struct graph *g, struct diag *d)
@@ -110,18 +109,79 @@ static void summarise(struct gpu_val *v)
 	free(buf);
 }
 
-static double num_or_nan(const struct json_value *row, const char *path)
+int gpu_jsonl_parse(const char *file, const char *text, size_t len,
+		    struct gpu_jsonl *jl, struct diag *d)
+{
+	memset(jl, 0, sizeof(*jl));
+	size_t cap = 0;
+	int errors = 0, line = 1;
+	const char *s = text, *end = text + len;
+	for (; s < end; line++) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		const char *e = nl ? nl : end;
+		const char *q = s;
+		while (q < e && (*q == ' ' || *q == '\t' || *q == '\r'))
+			q++;
+		json_t *v = q < e ? ws_json_parse(s, (size_t)(e - s), file,
+						  line, d)
+				  : NULL;
+		s = nl ? nl + 1 : end;
+		if (q < e && !v)
+			errors++;
+		if (!v || errors) {
+			json_decref(v);
+			continue;
+		}
+		if (jl->n == cap) {
+			cap = cap ? 2 * cap : 16;
+			jl->rows = xrealloc(jl->rows, cap * sizeof(*jl->rows));
+			jl->line_of = xrealloc(jl->line_of,
+					       cap * sizeof(*jl->line_of));
+		}
+		jl->rows[jl->n] = v;
+		jl->line_of[jl->n++] = line;
+	}
+	if (errors) {
+		gpu_jsonl_release(jl);
+		return WS_EINPUT;
+	}
+	return WS_OK;
+}
+
+int gpu_jsonl_read(const char *path, struct gpu_jsonl *jl, struct diag *d)
+{
+	char *text;
+	size_t len;
+	memset(jl, 0, sizeof(*jl));
+	int rc = read_file(path, &text, &len, d);
+	if (rc)
+		return rc;
+	rc = gpu_jsonl_parse(path, text, len, jl, d);
+	free(text);
+	return rc;
+}
+
+void gpu_jsonl_release(struct gpu_jsonl *jl)
+{
+	for (size_t i = 0; i < jl->n; i++)
+		json_decref(jl->rows[i]);
+	free(jl->rows);
+	free(jl->line_of);
+	memset(jl, 0, sizeof(*jl));
+}
+
+static double num_or_nan(const json_t *row, const char *path)
 {
 	double x;
-	return json_number_at(row, path, &x) && x > 0 ? x : NAN;
+	return ws_json_num_at(row, path, &x) && x > 0 ? x : NAN;
 }
 
 int gpu_validate_file(const struct gpu_spec *g, const char *path,
 		      struct gpu_val *v, struct diag *d)
 {
-	struct json_lines jl;
+	struct gpu_jsonl jl;
 	memset(v, 0, sizeof(*v));
-	int rc = json_lines_read(path, &jl, d);
+	int rc = gpu_jsonl_read(path, &jl, d);
 	if (rc)
 		return rc;
 	v->file = xstrdup(path);
@@ -129,27 +189,28 @@ int gpu_validate_file(const struct gpu_spec *g, const char *path,
 	struct net_cache *cache = NULL;
 	int n_cache = 0;
 	for (size_t i = 0; i < jl.n; i++) {
-		const struct json_value *row = &jl.rows[i];
+		const json_t *row = jl.rows[i];
 		struct gpu_val_row *r = &v->rows[v->n++];
 		r->line = jl.line_of[i];
 		for (int m = 0; m < GPU_VAL_COUNT; m++)
 			r->meas[m] = r->pred[m] = r->err[m] = NAN;
-		const char *model = json_string_at(row, "model");
-		const char *prec = json_string_at(row, "precision");
-		const char *mode = json_string_at(row, "mode");
-		const char *optn = json_string_at(row, "optimizer");
+		const char *model = ws_json_str_at(row, "model");
+		const char *prec = ws_json_str_at(row, "precision");
+		const char *mode = ws_json_str_at(row, "mode");
+		const char *optn = ws_json_str_at(row, "optimizer");
 		double batch = 0;
 		snprintf(r->model, sizeof(r->model), "%s", model ? model : "?");
 		snprintf(r->precision, sizeof(r->precision), "%s",
 			 prec ? prec : "?");
 		r->style = mode && !strcmp(mode, "cuda-graph") ? GPU_GRAPH
 							       : GPU_EAGER;
-		int has_batch = json_number_at(row, "batch", &batch);
+		int has_batch = ws_json_num_at(row, "batch", &batch);
 		r->batch = has_batch ? (int64_t)batch : 0;
-		if (json_get(row, "error") || json_get(row, "skipped")) {
-			const char *why = json_string_at(row, "error");
+		if (json_object_get(row, "error") ||
+		    json_object_get(row, "skipped")) {
+			const char *why = ws_json_str_at(row, "error");
 			if (!why)
-				why = json_string_at(row, "skipped");
+				why = ws_json_str_at(row, "skipped");
 			r->skipped = xasprintf("measurement row records no "
 					       "result (%s)", why ? why : "?");
 			continue;
@@ -219,7 +280,7 @@ int gpu_validate_file(const struct gpu_spec *g, const char *path,
 		free(cache[i].error);
 	}
 	free(cache);
-	json_lines_release(&jl);
+	gpu_jsonl_release(&jl);
 	return WS_OK;
 }
 

@@ -14,6 +14,7 @@
 
 #include <stdio.h>
 
+#include "ground/json_io.h"
 #include "gpu/gpu.h"
 
 enum gpu_val_metric { GPU_VAL_TRAIN = 0, GPU_VAL_INFER, GPU_VAL_ENERGY,
@@ -43,6 +44,23 @@ struct gpu_val {
 	double worst_ratio;		/* max over rows/metrics of
 					   max(pred/meas, meas/pred) */
 };
+
+/* A JSON-lines file (the measurement format): one value per non-blank
+ * line, read with jansson. */
+struct gpu_jsonl {
+	json_t **rows;
+	int *line_of; /* source line of rows[i] */
+	size_t n;
+};
+
+/* Read one.  Every bad line is reported (file:line:col), not only the
+ * first; on any error returns WS_EINPUT and keeps no rows.  WS_EIO if the
+ * file cannot be read. */
+int gpu_jsonl_read(const char *path, struct gpu_jsonl *jl, struct diag *d);
+/* Same, from text in memory; `file` names it in messages. */
+int gpu_jsonl_parse(const char *file, const char *text, size_t len,
+		    struct gpu_jsonl *jl, struct diag *d);
+void gpu_jsonl_release(struct gpu_jsonl *jl);
 
 /* Load a zoo network by name as the validator does (nets/ YAML first,
  * then onnx/).  0, WS_EIO or WS_EINPUT. */

@@ -261,6 +261,229 @@ void cfg_defaults(const struct cfg_key *schema, void *obj)
 	}
 }
 
+/* ---- reading YAML within limits ----------------------------------------- */
+
+static void yaml_syntax_error(const char *what, const char *file,
+			      const yaml_parser_t *p, struct diag *d)
+{
+	diag_add(d, file, (int)p->problem_mark.line + 1,
+		 (int)p->problem_mark.column + 1,
+		 "%s: file must be valid YAML, got %s%s%s", what,
+		 p->problem ? p->problem : "a syntax error",
+		 p->context ? " " : "", p->context ? p->context : "");
+}
+
+/* First pass over the events, before any node is built: nesting depth,
+ * node count, keys per mapping and aliases.  0 or -1 (error added). */
+static int yaml_prescan(const char *what, const char *file, const char *text,
+			size_t len, struct diag *d)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	int64_t keys[CFG_YAML_MAX_DEPTH + 1]; /* children of open mappings */
+	int is_map[CFG_YAML_MAX_DEPTH + 1];
+	int depth = 0, rc = -1;
+	int64_t nodes = 0;
+	yaml_parser_initialize(&p);
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	for (;;) {
+		if (!yaml_parser_parse(&p, &ev)) {
+			yaml_syntax_error(what, file, &p, d);
+			break;
+		}
+		int line = (int)ev.start_mark.line + 1;
+		int col = (int)ev.start_mark.column + 1;
+		yaml_event_type_t t = ev.type;
+		const char *bad = NULL;
+		if (t == YAML_ALIAS_EVENT)
+			bad = "aliases (*name) are not supported";
+		if (t == YAML_SCALAR_EVENT || t == YAML_SEQUENCE_START_EVENT ||
+		    t == YAML_MAPPING_START_EVENT) {
+			if (++nodes > CFG_YAML_MAX_NODES)
+				bad = "file must have at most 2000000 "
+				      "values";
+			if (depth > 0 && is_map[depth] &&
+			    ++keys[depth] > 2 * (int64_t)CFG_YAML_MAX_KEYS)
+				bad = "a mapping must have at most 65536 keys";
+		}
+		if (!bad && (t == YAML_SEQUENCE_START_EVENT ||
+			     t == YAML_MAPPING_START_EVENT)) {
+			if (depth == CFG_YAML_MAX_DEPTH) {
+				bad = "lists and mappings must nest at most "
+				      "64 deep";
+			} else {
+				depth++;
+				keys[depth] = 0;
+				is_map[depth] = t == YAML_MAPPING_START_EVENT;
+			}
+		}
+		if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT)
+			depth--;
+		yaml_event_delete(&ev);
+		if (bad) {
+			diag_add(d, file, line, col, "%s: %s", what, bad);
+			break;
+		}
+		if (t == YAML_STREAM_END_EVENT) {
+			rc = 0;
+			break;
+		}
+	}
+	yaml_parser_delete(&p);
+	return rc;
+}
+
+/* Where each node hangs: its parent and the key node (mappings) or the
+ * index (lists) it hangs by; the tree has no aliases (prescan). */
+struct yaml_tree {
+	yaml_document_t *doc;
+	int *parent, *edge; /* by node id - 1; edge < 0: -(index + 1) */
+};
+
+static const char *scalar_text(yaml_document_t *doc, int id)
+{
+	yaml_node_t *n = yaml_document_get_node(doc, id);
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value
+						: "?";
+}
+
+static void key_path(const struct yaml_tree *t, int id, char *buf, size_t n)
+{
+	int chain[CFG_YAML_MAX_DEPTH + 2], k = 0;
+	for (int v = id; v > 0 && k < CFG_YAML_MAX_DEPTH + 2;
+	     v = t->parent[v - 1])
+		if (t->parent[v - 1] > 0)
+			chain[k++] = v;
+	buf[0] = '\0';
+	while (k-- > 0) {
+		size_t l = strlen(buf);
+		int e = t->edge[chain[k] - 1];
+		if (e < 0)
+			snprintf(buf + l, n - l, "[%d]", -e - 1);
+		else
+			snprintf(buf + l, n - l, "%s%s", l ? "." : "",
+				 scalar_text(t->doc, e));
+	}
+}
+
+static uint64_t text_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* Duplicate keys, every mapping, with one open-addressing table reused
+ * (only the slots a mapping filled are cleared): linear in the keys. */
+static int yaml_dup_keys(const char *what, const char *file,
+			 struct yaml_tree *t, struct diag *d)
+{
+	yaml_document_t *doc = t->doc;
+	size_t cap = 16;
+	for (yaml_node_t *n = doc->nodes.start; n < doc->nodes.top; n++)
+		if (n->type == YAML_MAPPING_NODE)
+			while (cap < 2 * (size_t)(n->data.mapping.pairs.top -
+						  n->data.mapping.pairs.start))
+				cap *= 2;
+	int *slot = xcalloc(cap, sizeof(int)), *used = xcalloc(cap, sizeof(int));
+	int errors = 0;
+	for (yaml_node_t *n = doc->nodes.start; n < doc->nodes.top; n++) {
+		if (n->type != YAML_MAPPING_NODE)
+			continue;
+		int n_used = 0;
+		for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
+		     pr < n->data.mapping.pairs.top; pr++) {
+			yaml_node_t *k = yaml_document_get_node(doc, pr->key);
+			if (k->type != YAML_SCALAR_NODE)
+				continue;
+			const char *name = (const char *)k->data.scalar.value;
+			size_t h = text_hash(name) & (cap - 1);
+			while (slot[h] &&
+			       strcmp(scalar_text(doc, slot[h]), name))
+				h = (h + 1) & (cap - 1);
+			if (!slot[h]) {
+				slot[h] = pr->key;
+				used[n_used++] = (int)h;
+				continue;
+			}
+			char path[512];
+			key_path(t, pr->value, path, sizeof(path));
+			yaml_node_t *first = yaml_document_get_node(doc, slot[h]);
+			diag_add(d, file, (int)k->start_mark.line + 1,
+				 (int)k->start_mark.column + 1,
+				 "%s: duplicate key '%s', first given at line "
+				 "%d",
+				 what, path, (int)first->start_mark.line + 1);
+			errors++;
+		}
+		for (int i = 0; i < n_used; i++)
+			slot[used[i]] = 0;
+	}
+	free(slot);
+	free(used);
+	return errors ? -1 : 0;
+}
+
+static void yaml_link(struct yaml_tree *t)
+{
+	yaml_document_t *doc = t->doc;
+	int id = 1;
+	for (yaml_node_t *n = doc->nodes.start; n < doc->nodes.top; n++, id++) {
+		if (n->type == YAML_SEQUENCE_NODE) {
+			int i = 0;
+			for (yaml_node_item_t *it = n->data.sequence.items.start;
+			     it < n->data.sequence.items.top; it++, i++) {
+				t->parent[*it - 1] = id;
+				t->edge[*it - 1] = -(i + 1);
+			}
+		} else if (n->type == YAML_MAPPING_NODE) {
+			for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
+			     pr < n->data.mapping.pairs.top; pr++) {
+				t->parent[pr->key - 1] = id;
+				t->edge[pr->key - 1] = pr->key;
+				t->parent[pr->value - 1] = id;
+				t->edge[pr->value - 1] = pr->key;
+			}
+		}
+	}
+}
+
+int cfg_yaml_load(const char *what, const char *file, const char *text,
+		  size_t len, yaml_document_t *doc, struct diag *d)
+{
+	if (len > (size_t)CFG_YAML_MAX_BYTES) {
+		diag_add(d, file, 0, 0,
+			 "%s: file must be at most %lld bytes for the YAML "
+			 "reader, got %zu",
+			 what, (long long)CFG_YAML_MAX_BYTES, len);
+		return WS_EINPUT;
+	}
+	if (yaml_prescan(what, file, text, len, d))
+		return WS_EINPUT;
+	yaml_parser_t p;
+	yaml_parser_initialize(&p);
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	int ok = yaml_parser_load(&p, doc);
+	if (!ok)
+		yaml_syntax_error(what, file, &p, d);
+	yaml_parser_delete(&p);
+	if (!ok)
+		return WS_EINPUT;
+	size_t nn = (size_t)(doc->nodes.top - doc->nodes.start);
+	struct yaml_tree t = {doc, xcalloc(nn + 1, sizeof(int)),
+			      xcalloc(nn + 1, sizeof(int))};
+	yaml_link(&t);
+	int rc = yaml_dup_keys(what, file, &t, d);
+	free(t.parent);
+	free(t.edge);
+	if (rc) {
+		yaml_document_delete(doc);
+		return WS_EINPUT;
+	}
+	return WS_OK;
+}
+
 /* ---- walking the document ----------------------------------------------- */
 
 struct walk {
@@ -368,9 +591,9 @@ static void walk_value(struct walk *w, const struct cfg_key *k,
 static void walk_mapping(struct walk *w, const struct cfg_key *keys,
 			 yaml_node_t *map, const char *prefix)
 {
-	yaml_node_pair_t *first = map->data.mapping.pairs.start;
-	for (yaml_node_pair_t *pr = first; pr < map->data.mapping.pairs.top;
-	     pr++) {
+	/* duplicate keys were refused by cfg_yaml_load */
+	for (yaml_node_pair_t *pr = map->data.mapping.pairs.start;
+	     pr < map->data.mapping.pairs.top; pr++) {
 		yaml_node_t *kn = yaml_document_get_node(w->doc, pr->key);
 		yaml_node_t *vn = yaml_document_get_node(w->doc, pr->value);
 		int line = (int)kn->start_mark.line + 1;
@@ -387,25 +610,6 @@ static void walk_mapping(struct walk *w, const struct cfg_key *keys,
 		char path[256];
 		snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "",
 			 name);
-
-		/* duplicate key? */
-		int dup = 0;
-		for (yaml_node_pair_t *q = first; q < pr; q++) {
-			yaml_node_t *qk = yaml_document_get_node(w->doc, q->key);
-			if (qk->type == YAML_SCALAR_NODE &&
-			    strcmp((const char *)qk->data.scalar.value, name) == 0) {
-				diag_add(w->d, w->file, line, col,
-					 "%s: duplicate key '%s', first given at "
-					 "line %d",
-					 w->what, path,
-					 (int)qk->start_mark.line + 1);
-				w->errors++;
-				dup = 1;
-				break;
-			}
-		}
-		if (dup)
-			continue;
 
 		const struct cfg_key *k = keys;
 		for (; k->name; k++)
@@ -465,19 +669,9 @@ int cfg_load_string(const struct cfg_key *schema, const char *what,
 	src->file = xstrdup(file);
 	cfg_defaults(schema, obj);
 
-	yaml_parser_t parser;
 	yaml_document_t doc;
 	int rc = WS_OK;
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		diag_add(d, file, (int)parser.problem_mark.line + 1,
-			 (int)parser.problem_mark.column + 1,
-			 "%s: malformed YAML: %s%s%s", what,
-			 parser.problem ? parser.problem : "syntax error",
-			 parser.context ? " " : "",
-			 parser.context ? parser.context : "");
-		yaml_parser_delete(&parser);
+	if (cfg_yaml_load(what, file, text, len, &doc, d)) {
 		rc = WS_EINPUT;
 		goto out;
 	}
@@ -504,7 +698,6 @@ int cfg_load_string(const struct cfg_key *schema, const char *what,
 			rc = WS_EINPUT;
 	}
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
 out:
 	if (src == &local)
 		cfg_src_release(&local);

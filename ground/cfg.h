@@ -61,6 +61,29 @@ void cfg_src_release(struct cfg_src *s);
 int cfg_src_find(const struct cfg_src *s, const char *path, int *line,
 		 int *col);
 
+/*
+ * Limits on every YAML file the project reads (machines, GPUs, networks,
+ * plans) [U]: far above the largest file the project ships (16 KB, nesting
+ * 6) and low enough that the node tree and the recursive walks over it stay
+ * small.  Aliases (*name) are refused: nothing uses them, and an alias can
+ * make a tree exponentially large or a cycle.
+ */
+#define CFG_YAML_MAX_BYTES (INT64_C(64) << 20) /* file size */
+#define CFG_YAML_MAX_DEPTH 64		       /* nested lists/mappings */
+#define CFG_YAML_MAX_NODES 2000000	       /* scalars, lists, mappings */
+#define CFG_YAML_MAX_KEYS 65536		       /* keys in one mapping */
+
+struct yaml_document_s;
+/*
+ * Parse `text` into a libyaml document within the limits above, and check
+ * that no mapping repeats a key (in linear time).  Every error is located
+ * at file:line:col and starts with `what` ("machine: ", "network: ").
+ * 0 (the caller deletes the document) or WS_EINPUT (nothing to delete).
+ * A NULL or empty root is left to the caller.
+ */
+int cfg_yaml_load(const char *what, const char *file, const char *text,
+		  size_t len, struct yaml_document_s *doc, struct diag *d);
+
 /* Fill every key with its default (required keys are zeroed). */
 void cfg_defaults(const struct cfg_key *schema, void *obj);
 

@@ -10,9 +10,10 @@
  *
  * Layer 0, ground/ owns the helpers every layer uses: allocation (mem.h),
  * diagnostics (diag.h), files and atomic outputs (util.h), the
- * configuration schema (cfg.h), JSON (json.h), the event queue (event.h).
- * It may include nothing of the project (only libc and libyaml); never a
- * layer above (docs/ARCHITECTURE.md, checked by
+ * configuration schema (cfg.h), JSON through jansson (json_io.h), the event
+ * queue (event.h).
+ * It may include nothing of the project (only libc, libyaml and jansson);
+ * never a layer above (docs/ARCHITECTURE.md, checked by
  * tests/house/check_layers.py).
  */
 #ifndef WAFERSIM_UTIL_H

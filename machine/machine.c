@@ -38,6 +38,33 @@ static const struct cfg_key simd_keys[] = {
 	{0},
 };
 
+/* Software costs (cores/pe_sw.h).  Defaults: calibrated on the measured
+ * WSE-3 MeshGEMM and MeshGEMV rows (models/measured/wse3/), each a cost a
+ * CSL program pays per instruction it runs; docs/engine.md. */
+static const struct cfg_key sw_keys[] = {
+	CFG_KI("ctrl_cycles", "cycle", 0, 10000, "2",
+	   "one task control instruction (block, unblock, activate)",
+	   pe.sw.ctrl_cycles),
+	CFG_KI("dsd_cycles", "cycle", 0, 10000, "4",
+	   "one descriptor instruction (set base/length/offset, load to DSR)",
+	   pe.sw.dsd_cycles),
+	CFG_KI("loop_cycles", "cycle", 0, 10000, "5",
+	   "one iteration of a software loop", pe.sw.loop_cycles),
+	CFG_KI("call_cycles", "cycle", 0, 10000, "2",
+	   "one element of a @map: scalar load, call and return",
+	   pe.sw.call_cycles),
+	CFG_KI("vec_start_cycles", "cycle", 0, 10000, "2",
+	   "a vector instruction on SRAM operands before its first element",
+	   pe.sw.vec_start_cycles),
+	CFG_KI("fabric_start_cycles", "cycle", 0, 10000, "22",
+	   "a vector instruction on a fabric queue before its first wavelet",
+	   pe.sw.fabric_start_cycles),
+	CFG_KI("relay_latency_cycles", "cycle", 0, 10000, "11",
+	   "a wavelet through a PE's fabric-to-fabric add or move",
+	   pe.sw.relay_latency_cycles),
+	{0},
+};
+
 static const struct cfg_key pe_keys[] = {
 	CFG_KI("sram_bytes", "B", 1024, 16777216, "49152", "local SRAM per PE",
 	   pe.sram_bytes),
@@ -55,6 +82,7 @@ static const struct cfg_key pe_keys[] = {
 	   "cycles to activate a task", pe.task_start_cycles),
 	CFG_KI("max_tasks", "", 1, 1024, "64", "task slots per PE", pe.max_tasks),
 	CFG_KSEC("simd", "vector lanes per operation and data type", simd_keys),
+	CFG_KSEC("sw", "software costs of the PE's runtime", sw_keys),
 	{0},
 };
 

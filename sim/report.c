@@ -1,6 +1,5 @@
 /* report.c: text and JSON reports of a run. See report.h. */
 #include "sim/report.h"
-#include "ground/json.h"
 #include "fabric/timing.h"
 
 #include <math.h>
@@ -364,19 +363,33 @@ static void text_energy_parts(const struct energy_breakdown *e, FILE *out)
 	fprintf(out, "\n");
 }
 
-void report_text(const struct report_in *r, FILE *out)
+/* ---- text sections ------------------------------------------------------ */
+
+static const struct stats *any_stats(const struct report_in *r)
 {
-	struct report_figures f;
-	report_compute(r, &f);
+	return r->train ? r->train : r->infer;
+}
+
+static void text_head(const struct report_in *r,
+		      const struct report_figures *f, FILE *out)
+{
 	const struct plan *p = r->p;
 	const struct machine *m = r->m;
-	char a[32], b[32], c[32], d[32];
-	const struct stats *any = r->train ? r->train : r->infer;
+	const struct stats *any = any_stats(r);
 	fprintf(out, "wafersim run: %s on %s (%lld x %lld PEs, %.3g GHz), %s, batch %lld\n\n",
 		p->network ? p->network : "?", m->name, (long long)m->width,
 		(long long)m->height, m->clock_ghz, prec_name(p->prec),
 		(long long)(any ? any->batch : p->batch));
-	/* plan */
+	(void)f;
+}
+
+static void text_plan(const struct report_in *r,
+		      const struct report_figures *f, FILE *out)
+{
+	const struct plan *p = r->p;
+	const struct machine *m = r->m;
+	const struct stats *any = any_stats(r);
+	char a[32], b[32];
 	int64_t used = 0;
 	for (int i = 0; i < p->n_stages; i++)
 		used += (int64_t)p->stages[i].r.w * p->stages[i].r.h;
@@ -395,232 +408,396 @@ void report_text(const struct report_in *r, FILE *out)
 		100.0 * (double)used / (double)machine_pes(m));
 	if (any)
 		text_stages(r, any, out);
-	if (r->region && any && any->n_stages > 0) {
-		/* kernel microbenchmark: the main stage alone */
-		int s0 = any->slowest_stage >= 0 ? any->slowest_stage : 0;
-		const struct stats_stage *g = &any->stages[s0];
-		cycles_t occ = g->occ_cycles[PASS_FWD];
-		cycles_t comm = g->latency_cycles[PASS_FWD] - occ;
-		fprintf(out, "\nKernel on %s: '%s'\n", r->region, g->name);
-		fprintf(out, "  forward, one sample  %llu cycles (compute %llu, "
-			"communication %llu)%s\n",
-			(unsigned long long)g->latency_cycles[PASS_FWD],
-			(unsigned long long)occ, (unsigned long long)comm,
-			comm > occ ? ": communication dominates" : "");
-		if (r->train)
-			fprintf(out, "  training step        %llu cycles (batch %lld)\n",
-				(unsigned long long)r->train->step_cycles,
-				(long long)r->train->batch);
-	}
+	(void)f;
+}
+
+static int has_region(const struct report_in *r)
+{
+	const struct stats *any = any_stats(r);
+	return r->region && any && any->n_stages > 0;
+}
+
+/* kernel microbenchmark: the main stage alone */
+static void text_region(const struct report_in *r,
+			const struct report_figures *f, FILE *out)
+{
+	const struct stats *any = any_stats(r);
+	int s0 = any->slowest_stage >= 0 ? any->slowest_stage : 0;
+	const struct stats_stage *g = &any->stages[s0];
+	cycles_t occ = g->occ_cycles[PASS_FWD];
+	cycles_t comm = g->latency_cycles[PASS_FWD] - occ;
+	fprintf(out, "\nKernel on %s: '%s'\n", r->region, g->name);
+	fprintf(out, "  forward, one sample  %llu cycles (compute %llu, "
+		"communication %llu)%s\n",
+		(unsigned long long)g->latency_cycles[PASS_FWD],
+		(unsigned long long)occ, (unsigned long long)comm,
+		comm > occ ? ": communication dominates" : "");
+	if (r->train)
+		fprintf(out, "  training step        %llu cycles (batch %lld)\n",
+			(unsigned long long)r->train->step_cycles,
+			(long long)r->train->batch);
+	(void)f;
+}
+
+static int has_train(const struct report_in *r)
+{
+	return r->train != NULL;
+}
+
+static int has_infer(const struct report_in *r)
+{
+	return r->infer != NULL;
+}
+
+static int has_gpu(const struct report_in *r)
+{
+	return r->gpu.present;
+}
+
+static int has_campaign(const struct report_in *r)
+{
+	return r->runs > 1 || r->predictions > 0;
+}
+
+/* Training: the shared-weight sync line, if any. */
+static void text_train_sync(const struct report_in *r, FILE *out)
+{
+	const struct stats *t = r->train;
+	char a[32], b[32];
+	struct sync_sum sy;
+	sync_summary(r->p, t, r->m, &sy);
+	if (sy.routes)
+		fprintf(out, "  shared weights     %sB of replica gradients to "
+			"their owners and %sB of weights back per step "
+			"(%d routes); longest round trip %llu cycles "
+			"(gradients over %lld lanes, then weights) of the "
+			"step's %llu; %llu cycles of link contention\n",
+			fmt_n(a, (double)sy.grad_bytes),
+			fmt_n(b, (double)sy.weight_bytes), sy.routes,
+			(unsigned long long)sy.round_trip,
+			(long long)sy.lanes,
+			(unsigned long long)t->step_cycles,
+			(unsigned long long)sy.wait);
+}
+
+/* Training: the slowest layer or stage and the pipeline's pace. */
+static void text_train_pace(const struct report_in *r,
+			    const struct report_figures *f, FILE *out)
+{
+	const struct stats *t = r->train;
+	const struct plan *p = r->p;
+	char a[32], b[32];
+	if (t->slowest_stage >= 0 && t->mode == MODE_STREAMING) {
+		const struct stats_stage *g = &t->stages[t->slowest_stage];
+		fprintf(out, "  slowest layer      '%s': %s from its weights "
+			"streaming in to its gradients out (%sB in per step "
+			"at %.0f GB/s)\n",
+			g->name,
+			report_fmt_s(a, (double)g->stream_span_cycles * f->cycle_s),
+			fmt_n(b, (double)g->extmem_in_bytes / t->steps),
+			r->m->extmem.bandwidth_gbytes_s);
+	} else if (t->slowest_stage >= 0)
+		fprintf(out, "  slowest stage      '%s': %.0f cycles per sample "
+			"(steady state)\n",
+			t->stages[t->slowest_stage].name,
+			stats_stage_sample_cycles(t, t->slowest_stage));
+	if (t->mode == MODE_STREAMING || t->pace_cycles <= 0 ||
+	    t->step_cycles <= 0)
+		return;
+	double work = t->pace_cycles * (double)t->batch;
+	double share = 1 - work / (double)t->step_cycles;
+	int syncb = t->bottleneck_route >= 0 &&
+		    t->bottleneck_route < p->n_routes &&
+		    p->routes[t->bottleneck_route].kind != ROUTE_SAMPLE;
+	if (syncb) /* once per step: not a per-sample pace */
+		fprintf(out, "  pipeline           the shared-weight "
+			"sync streams %.0f cycles once per step "
+			"(%.0f per sample of the batch) of the "
+			"step's %llu cycles%s\n",
+			work, t->pace_cycles,
+			(unsigned long long)t->step_cycles,
+			share > 0.5 ? "; the rest is the sync's "
+				      "round trip, contention, "
+				      "fill and drain"
+				    : "");
+	else
+		fprintf(out, "  pipeline           %.0f cycles per sample at the "
+			"bottleneck; the batch needs %.0f of the step's %llu "
+			"cycles%s\n", t->pace_cycles, work,
+			(unsigned long long)t->step_cycles,
+			share > 0.5 ? ": fill and drain dominate (a larger "
+				      "batch would amortise them)"
+				    : "");
+}
+
+static void text_train(const struct report_in *r,
+		       const struct report_figures *f, FILE *out)
+{
+	const struct stats *t = r->train;
+	char a[32], b[32], c[32], d[32];
+	char bn[160];
+	fprintf(out, "\nTraining (simulated: %d steps of %lld samples, %s)\n",
+		t->steps, (long long)t->batch,
+		t->full ? "every PE timed" : "one reference PE per stage");
+	if (t->mode == MODE_STREAMING)
+		fprintf(out, "  time per step      %s  (every layer's weights in "
+			"twice, gradients out)\n", report_fmt_s(a, f->step_s));
+	else
+		fprintf(out, "  time per step      %s  (first step %s, pipeline "
+			"fill included)\n",
+			report_fmt_s(a, f->step_s), report_fmt_s(b, f->step_first_s));
+	fprintf(out, "  samples per second %s\n", fmt_n(a, f->samples_per_s));
+	if (r->dataset_samples > 0)
+		fprintf(out, "  epoch              %s  (%s samples, %lld steps); "
+			"%lld epoch(s): %s\n",
+			report_fmt_s(a, f->epoch_s),
+			fmt_n(b, (double)r->dataset_samples),
+			(long long)f->steps_per_epoch, (long long)r->epochs,
+			report_fmt_s(c, f->train_s));
+	else
+		fprintf(out, "  epoch              dataset size unknown: give --samples\n");
+	fprintf(out, "  energy             %s per step, %s per epoch; "
+		"average power %s (idle %s)\n",
+		fmt_j(a, f->step_j), fmt_j(b, f->epoch_j),
+		fmt_w(c, f->step_power_w), fmt_w(d, f->idle_w));
+	text_energy_parts(&f->e_train, out);
+	fprintf(out, "  bottleneck         %s\n",
+		report_bottleneck(t, r->p, bn, sizeof(bn)));
+	text_train_sync(r, out);
+	text_train_pace(r, f, out);
+	fprintf(out, "  PE utilisation     %.1f%% of all PE-cycles\n",
+		100 * stats_pe_utilisation(t));
+	fprintf(out, "  analytic estimate  %s per step (roofline of the "
+		"plan, not simulated; %s bound)\n",
+		report_fmt_s(a, f->roof_step_s),
+		stats_limit_name(r->roof.limit));
+}
+
+static void text_infer(const struct report_in *r,
+		       const struct report_figures *f, FILE *out)
+{
+	const struct stats *t = r->infer;
+	char a[32], b[32];
+	char bn[160];
+	fprintf(out, "\nInference (simulated: %lld samples streamed, forward only)\n",
+		(long long)t->samples);
+	fprintf(out, "  predictions/s      %s  (latency %s per sample)\n",
+		fmt_n(a, f->pred_per_s), report_fmt_s(b, f->pred_latency_s));
+	fprintf(out, "  energy             %s per prediction; average power %s\n",
+		fmt_j(a, f->pred_j), fmt_w(b, f->pred_j * f->pred_per_s));
+	fprintf(out, "  bottleneck         %s\n",
+		report_bottleneck(t, r->p, bn, sizeof(bn)));
+	fprintf(out, "  analytic estimate  %s predictions/s (roofline, not "
+		"simulated)\n", fmt_n(a, f->roof_pred_per_s));
+}
+
+static void text_gpu(const struct report_in *r,
+		     const struct report_figures *f, FILE *out)
+{
+	const struct report_gpu *g = &r->gpu;
+	char a[32], b[32], c[32];
+	fprintf(out, "\nGPU baseline: %s x %d, batch %lld (model: sim/gpu.h; "
+		"eager %s bound)\n", g->name, g->n_gpus, (long long)g->batch,
+		g->bound);
+	fprintf(out, "  %-20s %14s %14s %14s\n", "", "wafer", "GPU eager",
+		"GPU graph");
 	if (r->train) {
-		const struct stats *t = r->train;
-		char bn[160];
-		fprintf(out, "\nTraining (simulated: %d steps of %lld samples, %s)\n",
-			t->steps, (long long)t->batch,
-			t->full ? "every PE timed" : "one reference PE per stage");
-		if (t->mode == MODE_STREAMING)
-			fprintf(out, "  time per step      %s  (every layer's weights in "
-				"twice, gradients out)\n", report_fmt_s(a, f.step_s));
-		else
-			fprintf(out, "  time per step      %s  (first step %s, pipeline "
-				"fill included)\n",
-				report_fmt_s(a, f.step_s), report_fmt_s(b, f.step_first_s));
-		fprintf(out, "  samples per second %s\n", fmt_n(a, f.samples_per_s));
-		if (r->dataset_samples > 0)
-			fprintf(out, "  epoch              %s  (%s samples, %lld steps); "
-				"%lld epoch(s): %s\n",
-				report_fmt_s(a, f.epoch_s),
-				fmt_n(b, (double)r->dataset_samples),
-				(long long)f.steps_per_epoch, (long long)r->epochs,
-				report_fmt_s(c, f.train_s));
-		else
-			fprintf(out, "  epoch              dataset size unknown: give --samples\n");
-		fprintf(out, "  energy             %s per step, %s per epoch; "
-			"average power %s (idle %s)\n",
-			fmt_j(a, f.step_j), fmt_j(b, f.epoch_j),
-			fmt_w(c, f.step_power_w), fmt_w(d, f.idle_w));
-		text_energy_parts(&f.e_train, out);
-		fprintf(out, "  bottleneck         %s\n",
-			report_bottleneck(t, p, bn, sizeof(bn)));
-		struct sync_sum sy;
-		sync_summary(p, t, m, &sy);
-		if (sy.routes)
-			fprintf(out, "  shared weights     %sB of replica gradients to "
-				"their owners and %sB of weights back per step "
-				"(%d routes); longest round trip %llu cycles "
-				"(gradients over %lld lanes, then weights) of the "
-				"step's %llu; %llu cycles of link contention\n",
-				fmt_n(a, (double)sy.grad_bytes),
-				fmt_n(b, (double)sy.weight_bytes), sy.routes,
-				(unsigned long long)sy.round_trip,
-				(long long)sy.lanes,
-				(unsigned long long)t->step_cycles,
-				(unsigned long long)sy.wait);
-		if (t->slowest_stage >= 0 && t->mode == MODE_STREAMING) {
-			const struct stats_stage *g = &t->stages[t->slowest_stage];
-			fprintf(out, "  slowest layer      '%s': %s from its weights "
-				"streaming in to its gradients out (%sB in per step "
-				"at %.0f GB/s)\n",
-				g->name,
-				report_fmt_s(a, (double)g->stream_span_cycles * f.cycle_s),
-				fmt_n(b, (double)g->extmem_in_bytes / t->steps),
-				m->extmem.bandwidth_gbytes_s);
-		} else if (t->slowest_stage >= 0)
-			fprintf(out, "  slowest stage      '%s': %.0f cycles per sample "
-				"(steady state)\n",
-				t->stages[t->slowest_stage].name,
-				stats_stage_sample_cycles(t, t->slowest_stage));
-		if (t->mode != MODE_STREAMING && t->pace_cycles > 0 &&
-		    t->step_cycles > 0) {
-			double work = t->pace_cycles * (double)t->batch;
-			double share = 1 - work / (double)t->step_cycles;
-			int syncb = t->bottleneck_route >= 0 &&
-				    t->bottleneck_route < p->n_routes &&
-				    p->routes[t->bottleneck_route].kind !=
-					    ROUTE_SAMPLE;
-			if (syncb) /* once per step: not a per-sample pace */
-				fprintf(out, "  pipeline           the shared-weight "
-					"sync streams %.0f cycles once per step "
-					"(%.0f per sample of the batch) of the "
-					"step's %llu cycles%s\n",
-					work, t->pace_cycles,
-					(unsigned long long)t->step_cycles,
-					share > 0.5 ? "; the rest is the sync's "
-						      "round trip, contention, "
-						      "fill and drain"
-						    : "");
-			else
-			fprintf(out, "  pipeline           %.0f cycles per sample at the "
-				"bottleneck; the batch needs %.0f of the step's %llu "
-				"cycles%s\n", t->pace_cycles, work,
-				(unsigned long long)t->step_cycles,
-				share > 0.5 ? ": fill and drain dominate (a larger "
-					      "batch would amortise them)"
-					    : "");
-		}
-		fprintf(out, "  PE utilisation     %.1f%% of all PE-cycles\n",
-			100 * stats_pe_utilisation(t));
-		fprintf(out, "  analytic estimate  %s per step (roofline of the "
-			"plan, not simulated; %s bound)\n",
-			report_fmt_s(a, f.roof_step_s),
-			stats_limit_name(r->roof.limit));
+		fprintf(out, "  %-20s %14s %14s %14s\n", "training step",
+			report_fmt_s(a, f->step_s),
+			report_fmt_s(b, g->train_step_s[0]),
+			report_fmt_s(c, g->train_step_s[1]));
+		fprintf(out, "  %-20s %14s %14s %14s\n", "energy per step",
+			fmt_j(a, f->step_j), fmt_j(b, g->train_step_j[0]),
+			fmt_j(c, g->train_step_j[1]));
 	}
 	if (r->infer) {
-		const struct stats *t = r->infer;
-		char bn[160];
-		fprintf(out, "\nInference (simulated: %lld samples streamed, forward only)\n",
-			(long long)t->samples);
-		fprintf(out, "  predictions/s      %s  (latency %s per sample)\n",
-			fmt_n(a, f.pred_per_s), report_fmt_s(b, f.pred_latency_s));
-		fprintf(out, "  energy             %s per prediction; average power %s\n",
-			fmt_j(a, f.pred_j), fmt_w(b, f.pred_j * f.pred_per_s));
-		fprintf(out, "  bottleneck         %s\n",
-			report_bottleneck(t, p, bn, sizeof(bn)));
-		fprintf(out, "  analytic estimate  %s predictions/s (roofline, not "
-			"simulated)\n", fmt_n(a, f.roof_pred_per_s));
+		fprintf(out, "  %-20s %14s %14s %14s\n", "predictions/s",
+			fmt_n(a, f->pred_per_s), fmt_n(b, f->gpu_pred_per_s[0]),
+			fmt_n(c, f->gpu_pred_per_s[1]));
+		fprintf(out, "  %-20s %14s %14s %14s\n", "energy/prediction",
+			fmt_j(a, f->pred_j), fmt_j(b, f->gpu_pred_j[0]),
+			fmt_j(c, f->gpu_pred_j[1]));
 	}
-	if (r->gpu.present) {
-		const struct report_gpu *g = &r->gpu;
-		fprintf(out, "\nGPU baseline: %s x %d, batch %lld (model: sim/gpu.h; "
-			"eager %s bound)\n", g->name, g->n_gpus, (long long)g->batch,
-			g->bound);
-		fprintf(out, "  %-20s %14s %14s %14s\n", "", "wafer", "GPU eager",
-			"GPU graph");
-		if (r->train) {
-			fprintf(out, "  %-20s %14s %14s %14s\n", "training step",
-				report_fmt_s(a, f.step_s),
-				report_fmt_s(b, g->train_step_s[0]),
-				report_fmt_s(c, g->train_step_s[1]));
-			fprintf(out, "  %-20s %14s %14s %14s\n", "energy per step",
-				fmt_j(a, f.step_j), fmt_j(b, g->train_step_j[0]),
-				fmt_j(c, g->train_step_j[1]));
+	if (r->train)
+		fprintf(out, "  wafer speedup        training %.1fx / %.1fx "
+			"(vs eager / graph); GPU/wafer energy %.1fx / "
+			"%.1fx\n",
+			f->speedup_train[0], f->speedup_train[1],
+			f->energy_ratio_train[0], f->energy_ratio_train[1]);
+	if (r->infer)
+		fprintf(out, "  wafer speedup        inference %.1fx / %.1fx "
+			"(vs eager / graph); GPU/wafer energy %.1fx / "
+			"%.1fx\n",
+			f->speedup_infer[0], f->speedup_infer[1],
+			f->energy_ratio_infer[0], f->energy_ratio_infer[1]);
+}
+
+static void text_campaign(const struct report_in *r,
+			  const struct report_figures *f, FILE *out)
+{
+	char a[32], b[32];
+	fprintf(out, "\nCampaign: %lld training run(s) x %lld epoch(s)",
+		(long long)r->runs, (long long)r->epochs);
+	if (r->predictions > 0)
+		fprintf(out, ", %s predictions", fmt_n(a, (double)r->predictions));
+	fprintf(out, " (time, energy)\n  %-12s %22s", "", "wafer");
+	if (r->gpu.present)
+		fprintf(out, " %22s %22s", "GPU eager", "GPU graph");
+	fprintf(out, "\n");
+	for (int row = 0; row < 2; row++) {
+		if (row == 0 && !r->train)
+			continue;
+		if (row == 1 && !(r->infer && r->predictions > 0))
+			continue;
+		double ts[3] = {row ? f->predictions_s : f->campaign_s,
+				row ? f->gpu_predictions_s[0] : f->gpu_campaign_s[0],
+				row ? f->gpu_predictions_s[1] : f->gpu_campaign_s[1]};
+		double js[3] = {row ? f->predictions_j : f->campaign_j,
+				row ? f->gpu_predictions_j[0] : f->gpu_campaign_j[0],
+				row ? f->gpu_predictions_j[1] : f->gpu_campaign_j[1]};
+		fprintf(out, "  %-12s", row ? "predictions" : "training");
+		for (int k = 0; k < (r->gpu.present ? 3 : 1); k++) {
+			char cell[64];
+			snprintf(cell, sizeof(cell), "%s, %s",
+				 report_fmt_s(a, ts[k]), fmt_j(b, js[k]));
+			fprintf(out, " %22s", cell);
 		}
-		if (r->infer) {
-			fprintf(out, "  %-20s %14s %14s %14s\n", "predictions/s",
-				fmt_n(a, f.pred_per_s), fmt_n(b, f.gpu_pred_per_s[0]),
-				fmt_n(c, f.gpu_pred_per_s[1]));
-			fprintf(out, "  %-20s %14s %14s %14s\n", "energy/prediction",
-				fmt_j(a, f.pred_j), fmt_j(b, f.gpu_pred_j[0]),
-				fmt_j(c, f.gpu_pred_j[1]));
-		}
-		if (r->train)
-			fprintf(out, "  wafer speedup        training %.1fx / %.1fx "
-				"(vs eager / graph); GPU/wafer energy %.1fx / "
-				"%.1fx\n",
-				f.speedup_train[0], f.speedup_train[1],
-				f.energy_ratio_train[0], f.energy_ratio_train[1]);
-		if (r->infer)
-			fprintf(out, "  wafer speedup        inference %.1fx / %.1fx "
-				"(vs eager / graph); GPU/wafer energy %.1fx / "
-				"%.1fx\n",
-				f.speedup_infer[0], f.speedup_infer[1],
-				f.energy_ratio_infer[0], f.energy_ratio_infer[1]);
-	}
-	if (r->runs > 1 || r->predictions > 0) {
-		fprintf(out, "\nCampaign: %lld training run(s) x %lld epoch(s)",
-			(long long)r->runs, (long long)r->epochs);
-		if (r->predictions > 0)
-			fprintf(out, ", %s predictions", fmt_n(a, (double)r->predictions));
-		fprintf(out, " (time, energy)\n  %-12s %22s", "", "wafer");
-		if (r->gpu.present)
-			fprintf(out, " %22s %22s", "GPU eager", "GPU graph");
 		fprintf(out, "\n");
-		for (int row = 0; row < 2; row++) {
-			if (row == 0 && !r->train)
-				continue;
-			if (row == 1 && !(r->infer && r->predictions > 0))
-				continue;
-			double ts[3] = {row ? f.predictions_s : f.campaign_s,
-					row ? f.gpu_predictions_s[0] : f.gpu_campaign_s[0],
-					row ? f.gpu_predictions_s[1] : f.gpu_campaign_s[1]};
-			double js[3] = {row ? f.predictions_j : f.campaign_j,
-					row ? f.gpu_predictions_j[0] : f.gpu_campaign_j[0],
-					row ? f.gpu_predictions_j[1] : f.gpu_campaign_j[1]};
-			fprintf(out, "  %-12s", row ? "predictions" : "training");
-			for (int k = 0; k < (r->gpu.present ? 3 : 1); k++) {
-				char cell[64];
-				snprintf(cell, sizeof(cell), "%s, %s",
-					 report_fmt_s(a, ts[k]), fmt_j(b, js[k]));
-				fprintf(out, " %22s", cell);
-			}
-			fprintf(out, "\n");
-		}
 	}
-	(void)d;
+}
+
+/* The text report's sections in order: a section prints when present(r)
+ * (NULL: always). */
+static const struct report_section {
+	const char *title;
+	int (*present)(const struct report_in *r);
+	void (*text)(const struct report_in *r, const struct report_figures *f,
+		     FILE *out);
+} report_sections[] = {
+	{"head", NULL, text_head},
+	{"plan", NULL, text_plan},
+	{"kernel", has_region, text_region},
+	{"training", has_train, text_train},
+	{"inference", has_infer, text_infer},
+	{"gpu", has_gpu, text_gpu},
+	{"campaign", has_campaign, text_campaign},
+};
+
+void report_text(const struct report_in *r, FILE *out)
+{
+	struct report_figures f;
+	report_compute(r, &f);
+	for (size_t i = 0; i < sizeof(report_sections) / sizeof(report_sections[0]);
+	     i++) {
+		const struct report_section *sec = &report_sections[i];
+		if (!sec->present || sec->present(r))
+			sec->text(r, &f, out);
+	}
 }
 
 /* ---- JSON ---------------------------------------------------------------- */
 
-static void jkv(FILE *out, int ind, const char *k, double v, int comma)
+static json_t *energy_json(const struct energy_breakdown *e)
 {
-	char buf[32];
-	fprintf(out, "%*s\"%s\": %s%s\n", ind, "", k,
-		isfinite(v) ? fmt_double_exact(buf, v) : "null", comma ? "," : "");
+	json_t *o = ws_json_obj();
+	for (int i = 0; i < ENERGY_PARTS; i++)
+		ws_json_set_real(o, energy_part_name((enum energy_part)i),
+				 e->part_pj[i] * 1e-12);
+	return o;
 }
 
-static void jki(FILE *out, int ind, const char *k, int64_t v, int comma)
+static json_t *train_json(const struct report_in *r,
+			  const struct report_figures *f)
 {
-	fprintf(out, "%*s\"%s\": %lld%s\n", ind, "", k, (long long)v,
-		comma ? "," : "");
-}
-
-static void jks(FILE *out, int ind, const char *k, const char *v, int comma)
-{
-	fprintf(out, "%*s\"%s\": ", ind, "", k);
-	json_write_str(out, v);
-	fprintf(out, "%s\n", comma ? "," : "");
-}
-
-static void json_energy(FILE *out, const struct energy_breakdown *e)
-{
-	fprintf(out, "{");
-	for (int i = 0; i < ENERGY_PARTS; i++) {
-		char buf[32];
-		fprintf(out, "%s", i ? ", " : "");
-		json_write_str(out, energy_part_name((enum energy_part)i));
-		fprintf(out, ": %s", fmt_double_exact(buf, e->part_pj[i] * 1e-12));
+	const struct plan *p = r->p;
+	char bn[160];
+	json_t *o = ws_json_obj();
+	ws_json_set_int(o, "batch", r->train->batch);
+	ws_json_set_real(o, "step_s", f->step_s);
+	ws_json_set_real(o, "step_first_s", f->step_first_s);
+	ws_json_set_real(o, "samples_per_s", f->samples_per_s);
+	ws_json_set_real(o, "step_j", f->step_j);
+	ws_json_set_real(o, "avg_power_w", f->step_power_w);
+	ws_json_set_int(o, "dataset_samples", r->dataset_samples);
+	ws_json_set_int(o, "steps_per_epoch", f->steps_per_epoch);
+	ws_json_set_real(o, "epoch_s", f->epoch_s);
+	ws_json_set_real(o, "epoch_j", f->epoch_j);
+	ws_json_set_int(o, "epochs", r->epochs);
+	ws_json_set_real(o, "train_s", f->train_s);
+	ws_json_set_real(o, "train_j", f->train_j);
+	ws_json_set_str(o, "bottleneck",
+			report_bottleneck(r->train, p, bn, sizeof(bn)));
+	struct sync_sum sy;
+	sync_summary(p, r->train, r->m, &sy);
+	if (sy.routes) { /* shared weights only: others as before */
+		ws_json_set_int(o, "sync_grad_bytes_per_step", sy.grad_bytes);
+		ws_json_set_int(o, "sync_weight_bytes_per_step",
+				sy.weight_bytes);
+		ws_json_set_int(o, "sync_round_trip_cycles",
+				(int64_t)sy.round_trip);
 	}
-	fprintf(out, "}");
+	ws_json_set_real(o, "roofline_step_s", f->roof_step_s);
+	ws_json_set(o, "energy_j", energy_json(&f->e_train));
+	ws_json_set(o, "stats", stats_json(r->train));
+	return o;
+}
+
+static json_t *infer_json(const struct report_in *r,
+			  const struct report_figures *f)
+{
+	char bn[160];
+	json_t *o = ws_json_obj();
+	ws_json_set_real(o, "predictions_per_s", f->pred_per_s);
+	ws_json_set_real(o, "latency_s", f->pred_latency_s);
+	ws_json_set_real(o, "prediction_j", f->pred_j);
+	ws_json_set_str(o, "bottleneck",
+			report_bottleneck(r->infer, r->p, bn, sizeof(bn)));
+	ws_json_set_real(o, "roofline_predictions_per_s", f->roof_pred_per_s);
+	ws_json_set(o, "energy_j", energy_json(&f->e_infer));
+	ws_json_set(o, "stats", stats_json(r->infer));
+	return o;
+}
+
+static json_t *gpu_json(const struct report_in *r,
+			const struct report_figures *f)
+{
+	const char *st[2] = {"eager", "graph"};
+	json_t *o = ws_json_obj();
+	ws_json_set_str(o, "name", r->gpu.name);
+	ws_json_set_int(o, "gpus", r->gpu.n_gpus);
+	ws_json_set_int(o, "batch", r->gpu.batch);
+	for (int k = 0; k < 2; k++) {
+		json_t *s = ws_json_obj();
+		ws_json_set_real(s, "step_s", r->gpu.train_step_s[k]);
+		ws_json_set_real(s, "step_j", r->gpu.train_step_j[k]);
+		ws_json_set_real(s, "predictions_per_s", f->gpu_pred_per_s[k]);
+		ws_json_set_real(s, "prediction_j", f->gpu_pred_j[k]);
+		ws_json_set_real(s, "speedup_train", f->speedup_train[k]);
+		ws_json_set_real(s, "energy_ratio_train",
+				 f->energy_ratio_train[k]);
+		ws_json_set_real(s, "speedup_infer", f->speedup_infer[k]);
+		ws_json_set_real(s, "energy_ratio_infer",
+				 f->energy_ratio_infer[k]);
+		ws_json_set(o, st[k], s);
+	}
+	return o;
+}
+
+static json_t *campaign_json(const struct report_in *r,
+			     const struct report_figures *f)
+{
+	json_t *o = ws_json_obj();
+	ws_json_set_int(o, "runs", r->runs);
+	ws_json_set_int(o, "predictions", r->predictions);
+	ws_json_set_real(o, "train_s", f->campaign_s);
+	ws_json_set_real(o, "train_j", f->campaign_j);
+	ws_json_set_real(o, "predictions_s", f->predictions_s);
+	ws_json_set_real(o, "predictions_j", f->predictions_j);
+	ws_json_set_real(o, "gpu_eager_train_s", f->gpu_campaign_s[0]);
+	ws_json_set_real(o, "gpu_graph_train_s", f->gpu_campaign_s[1]);
+	ws_json_set_real(o, "gpu_eager_predictions_s", f->gpu_predictions_s[0]);
+	ws_json_set_real(o, "gpu_graph_predictions_s", f->gpu_predictions_s[1]);
+	return o;
 }
 
 void report_json(const struct report_in *r, FILE *out)
@@ -628,92 +805,25 @@ void report_json(const struct report_in *r, FILE *out)
 	struct report_figures f;
 	report_compute(r, &f);
 	const struct plan *p = r->p;
-	char bn[160];
-	fprintf(out, "{\n");
-	jks(out, 2, "network", p->network, 1);
-	jks(out, 2, "machine", r->m->name, 1);
-	jks(out, 2, "mode", p->mode == MODE_STREAMING ? "streaming" : "pipelined", 1);
-	jks(out, 2, "mode_reason", p->mode_reason, 1);
-	jks(out, 2, "strategy", p->strategy, 1);
-	jks(out, 2, "dtype", p->prec == PREC_FP32 ? "fp32" : "mixed", 1);
-	jki(out, 2, "stages", p->n_stages, 1);
-	jki(out, 2, "routes", p->n_routes, 1);
-	jki(out, 2, "colors_used", p->colors_used, 1);
-	jkv(out, 2, "idle_power_w", f.idle_w, 1);
-	jkv(out, 2, "full_load_power_w", f.full_load_w, 1);
-	if (r->train) {
-		fprintf(out, "  \"train\": {\n");
-		jki(out, 4, "batch", r->train->batch, 1);
-		jkv(out, 4, "step_s", f.step_s, 1);
-		jkv(out, 4, "step_first_s", f.step_first_s, 1);
-		jkv(out, 4, "samples_per_s", f.samples_per_s, 1);
-		jkv(out, 4, "step_j", f.step_j, 1);
-		jkv(out, 4, "avg_power_w", f.step_power_w, 1);
-		jki(out, 4, "dataset_samples", r->dataset_samples, 1);
-		jki(out, 4, "steps_per_epoch", f.steps_per_epoch, 1);
-		jkv(out, 4, "epoch_s", f.epoch_s, 1);
-		jkv(out, 4, "epoch_j", f.epoch_j, 1);
-		jki(out, 4, "epochs", r->epochs, 1);
-		jkv(out, 4, "train_s", f.train_s, 1);
-		jkv(out, 4, "train_j", f.train_j, 1);
-		jks(out, 4, "bottleneck", report_bottleneck(r->train, p, bn, sizeof(bn)), 1);
-		struct sync_sum sy;
-		sync_summary(p, r->train, r->m, &sy);
-		if (sy.routes) { /* shared weights only: others as before */
-			jki(out, 4, "sync_grad_bytes_per_step", sy.grad_bytes, 1);
-			jki(out, 4, "sync_weight_bytes_per_step", sy.weight_bytes, 1);
-			jki(out, 4, "sync_round_trip_cycles", (int64_t)sy.round_trip, 1);
-		}
-		jkv(out, 4, "roofline_step_s", f.roof_step_s, 1);
-		fprintf(out, "    \"energy_j\": ");
-		json_energy(out, &f.e_train);
-		fprintf(out, ",\n    \"stats\": ");
-		stats_write_json(r->train, out, 4);
-		fprintf(out, "\n  },\n");
-	}
-	if (r->infer) {
-		fprintf(out, "  \"infer\": {\n");
-		jkv(out, 4, "predictions_per_s", f.pred_per_s, 1);
-		jkv(out, 4, "latency_s", f.pred_latency_s, 1);
-		jkv(out, 4, "prediction_j", f.pred_j, 1);
-		jks(out, 4, "bottleneck", report_bottleneck(r->infer, p, bn, sizeof(bn)), 1);
-		jkv(out, 4, "roofline_predictions_per_s", f.roof_pred_per_s, 1);
-		fprintf(out, "    \"energy_j\": ");
-		json_energy(out, &f.e_infer);
-		fprintf(out, ",\n    \"stats\": ");
-		stats_write_json(r->infer, out, 4);
-		fprintf(out, "\n  },\n");
-	}
-	if (r->gpu.present) {
-		const char *st[2] = {"eager", "graph"};
-		fprintf(out, "  \"gpu\": {\n");
-		jks(out, 4, "name", r->gpu.name, 1);
-		jki(out, 4, "gpus", r->gpu.n_gpus, 1);
-		jki(out, 4, "batch", r->gpu.batch, 1);
-		for (int k = 0; k < 2; k++) {
-			fprintf(out, "    \"%s\": {\n", st[k]);
-			jkv(out, 6, "step_s", r->gpu.train_step_s[k], 1);
-			jkv(out, 6, "step_j", r->gpu.train_step_j[k], 1);
-			jkv(out, 6, "predictions_per_s", f.gpu_pred_per_s[k], 1);
-			jkv(out, 6, "prediction_j", f.gpu_pred_j[k], 1);
-			jkv(out, 6, "speedup_train", f.speedup_train[k], 1);
-			jkv(out, 6, "energy_ratio_train", f.energy_ratio_train[k], 1);
-			jkv(out, 6, "speedup_infer", f.speedup_infer[k], 1);
-			jkv(out, 6, "energy_ratio_infer", f.energy_ratio_infer[k], 0);
-			fprintf(out, "    }%s\n", k ? "" : ",");
-		}
-		fprintf(out, "  },\n");
-	}
-	fprintf(out, "  \"campaign\": {\n");
-	jki(out, 4, "runs", r->runs, 1);
-	jki(out, 4, "predictions", r->predictions, 1);
-	jkv(out, 4, "train_s", f.campaign_s, 1);
-	jkv(out, 4, "train_j", f.campaign_j, 1);
-	jkv(out, 4, "predictions_s", f.predictions_s, 1);
-	jkv(out, 4, "predictions_j", f.predictions_j, 1);
-	jkv(out, 4, "gpu_eager_train_s", f.gpu_campaign_s[0], 1);
-	jkv(out, 4, "gpu_graph_train_s", f.gpu_campaign_s[1], 1);
-	jkv(out, 4, "gpu_eager_predictions_s", f.gpu_predictions_s[0], 1);
-	jkv(out, 4, "gpu_graph_predictions_s", f.gpu_predictions_s[1], 0);
-	fprintf(out, "  }\n}\n");
+	json_t *o = ws_json_obj();
+	ws_json_set_str(o, "network", p->network);
+	ws_json_set_str(o, "machine", r->m->name);
+	ws_json_set_str(o, "mode",
+			p->mode == MODE_STREAMING ? "streaming" : "pipelined");
+	ws_json_set_str(o, "mode_reason", p->mode_reason);
+	ws_json_set_str(o, "strategy", p->strategy);
+	ws_json_set_str(o, "dtype", p->prec == PREC_FP32 ? "fp32" : "mixed");
+	ws_json_set_int(o, "stages", p->n_stages);
+	ws_json_set_int(o, "routes", p->n_routes);
+	ws_json_set_int(o, "colors_used", p->colors_used);
+	ws_json_set_real(o, "idle_power_w", f.idle_w);
+	ws_json_set_real(o, "full_load_power_w", f.full_load_w);
+	if (r->train)
+		ws_json_set(o, "train", train_json(r, &f));
+	if (r->infer)
+		ws_json_set(o, "infer", infer_json(r, &f));
+	if (r->gpu.present)
+		ws_json_set(o, "gpu", gpu_json(r, &f));
+	ws_json_set(o, "campaign", campaign_json(r, &f));
+	ws_json_write(out, o, WS_JSON_INDENT);
 }

@@ -866,13 +866,81 @@ bool same_task(const task_memo &t, int64_t w, int64_t h, const kernel_work &kw)
 
 } /* namespace */
 
+static const char *const check_pass_names[PASS_COUNT] = {
+	"fwd", "bwd-data", "bwd-weight", "update"};
+
+/* Run one stage's task of pass ps in the reference model: 0 and *ref
+ * (cycles), *wall (seconds); 0 and *skipped when it is too large (a line
+ * says so); else an error code.  The traced task writes the waveform. */
+static int ref_task(const struct plan *p, const struct machine *m,
+		    const plan_stage &s, enum pass ps, bool traced,
+		    const struct sc_ref_opts *o, FILE *out, double eng,
+		    double *ref, double *wall, bool *skipped, struct diag *d)
+{
+	const char *name = s.name ? s.name : "?";
+	const char *pn = check_pass_names[ps];
+	const kernel_work &kw = s.work[ps];
+	struct sc_ref_program prog;
+	int64_t adj = 0;
+	struct diag dd;
+	diag_init(&dd);
+	int bad = sc_ref_program_stage(&prog, m, s.r.w, s.r.h, p->prec, &kw,
+				       &adj, &dd);
+	diag_release(&dd);
+	*skipped = bad != 0;
+	if (bad) {
+		char rect[32];
+		snprintf(rect, sizeof rect, "%dx%d", (int)s.r.w, (int)s.r.h);
+		fprintf(out,
+			"%-24.24s %-9s %9s %12.0f %12s "
+			" "
+			"(skipped: with feeders and "
+			"drains beyond %dx%d)\n",
+			name, pn, rect, eng, "-",
+			SC_REF_MAX_SIDE + SC_REF_PROGRAM_BORDER,
+			SC_REF_MAX_SIDE + SC_REF_PROGRAM_BORDER);
+		return 0;
+	}
+	struct sc_ref_opts oo;
+	sc_ref_opts_init(&oo);
+	if (traced) {
+		oo = *o;
+		int32_t n = (int32_t)(prog.width * prog.height);
+		if (!oo.n_vcd_pes) {
+			/* near both corners */
+			oo.n_vcd_pes = 2;
+			oo.vcd_pes[0] =
+				(int32_t)(prog.width + 1 < n ? prog.width + 1
+							     : 0);
+			oo.vcd_pes[1] = n - 1;
+		}
+	}
+	struct sc_ref_program_stats rs;
+	double t0 = wall_seconds();
+	int rc = sc_ref_run_program(m, &prog, &oo, &rs, d);
+	*wall = wall_seconds() - t0;
+	sc_ref_program_release(&prog);
+	if (rc)
+		return rc;
+	if (rs.deadlock || rs.unroutable) {
+		diag_add(d, NULL, 0, 0,
+			 "reference model: stage '%s' "
+			 "(%s) did not finish (%s)",
+			 name, pn,
+			 rs.deadlock ? "deadlock"
+				     : "unroutable "
+				       "wavelets");
+		return WS_EIO;
+	}
+	*ref = (double)(rs.cycles + adj);
+	return 0;
+}
+
 int sc_ref_check_plan(const struct plan *p, const struct machine *m,
 		      const struct stats *st, int train,
 		      const struct sc_ref_opts *o, FILE *out, double *worst_rel,
 		      struct diag *d)
 {
-	static const char *const pass_names[PASS_COUNT] = {
-		"fwd", "bwd-data", "bwd-weight", "update"};
 	const enum pass passes[2] = {PASS_FWD, PASS_BWD_DATA};
 	std::vector<task_memo> memo;
 	*worst_rel = 0;
@@ -905,69 +973,18 @@ int sc_ref_check_plan(const struct plan *p, const struct machine *m,
 			for (const task_memo &t : memo)
 				if (!traced && same_task(t, s.r.w, s.r.h, kw))
 					hit = &t;
-			double ref, wall = 0;
+			double ref = 0, wall = 0;
 			if (hit) {
 				ref = hit->ref;
 			} else {
-				struct sc_ref_program prog;
-				int64_t adj = 0;
-				struct diag dd;
-				diag_init(&dd);
-				int bad = sc_ref_program_stage(&prog, m, s.r.w,
-							       s.r.h, p->prec,
-							       &kw, &adj, &dd);
-				diag_release(&dd);
-				if (bad) {
-					fprintf(out,
-						"%-24.24s %-9s %9s %12.0f %12s "
-						" "
-						"(skipped: with feeders and "
-						"drains beyond %dx%d)\n",
-						name, pass_names[ps], rect, eng,
-						"-",
-						SC_REF_MAX_SIDE +
-							SC_REF_PROGRAM_BORDER,
-						SC_REF_MAX_SIDE +
-							SC_REF_PROGRAM_BORDER);
-					continue;
-				}
-				struct sc_ref_opts oo;
-				sc_ref_opts_init(&oo);
-				if (traced) {
-					oo = *o;
-					int32_t n = (int32_t)(prog.width *
-							      prog.height);
-					if (!oo.n_vcd_pes) {
-						/* near both corners */
-						oo.n_vcd_pes = 2;
-						oo.vcd_pes[0] =
-							(int32_t)(prog.width + 1 <
-										  n
-									  ? prog.width +
-										    1
-									  : 0);
-						oo.vcd_pes[1] = n - 1;
-					}
-				}
-				struct sc_ref_program_stats rs;
-				double t0 = wall_seconds();
-				int rc = sc_ref_run_program(m, &prog, &oo, &rs,
-							    d);
-				wall = wall_seconds() - t0;
-				sc_ref_program_release(&prog);
+				bool skipped;
+				int rc = ref_task(p, m, s, ps, traced, o, out,
+						  eng, &ref, &wall, &skipped,
+						  d);
 				if (rc)
 					return rc;
-				if (rs.deadlock || rs.unroutable) {
-					diag_add(d, NULL, 0, 0,
-						 "reference model: stage '%s' "
-						 "(%s) did not finish (%s)",
-						 name, pass_names[ps],
-						 rs.deadlock ? "deadlock"
-							     : "unroutable "
-							       "wavelets");
-					return WS_EIO;
-				}
-				ref = (double)(rs.cycles + adj);
+				if (skipped)
+					continue;
 				memo.push_back({s.r.w, s.r.h, kw, ref, wall});
 			}
 			double rel = ref > 0 ? (ref - eng) / ref : 0;
@@ -976,8 +993,8 @@ int sc_ref_check_plan(const struct plan *p, const struct machine *m,
 			fprintf(out,
 				"%-24.24s %-9s %9s %12.0f %12.0f %+9.0f "
 				"%+7.2f%% %8.3f%s\n",
-				name, pass_names[ps], rect, eng, ref, ref - eng,
-				100 * rel, wall,
+				name, check_pass_names[ps], rect, eng, ref,
+				ref - eng, 100 * rel, wall,
 				hit ? " (as an earlier stage)" : "");
 		}
 	}

@@ -1,6 +1,6 @@
 /* stats.c: simulation statistics. See stats.h. */
 #include "sim/stats.h"
-#include "ground/json.h"
+#include "ground/json_io.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -165,83 +165,81 @@ double stats_pe_utilisation(const struct stats *st)
 	return busy / ((double)n * (double)st->total_cycles);
 }
 
-static void jnum(FILE *out, const char *key, double v, int last)
+static json_t *stage_json(const struct stats *st, int s)
 {
-	char buf[32];
-	fprintf(out, "\"%s\": %s%s", key, fmt_double_exact(buf, v),
-		last ? "" : ", ");
+	const struct stats_stage *g = &st->stages[s];
+	json_t *o = ws_json_obj();
+	ws_json_set_str(o, "name", g->name);
+	const int64_t rect[4] = {g->r.x, g->r.y, g->r.w, g->r.h};
+	ws_json_set(o, "rect", ws_json_ints(rect, 4));
+	ws_json_set_int(o, "compute_cycles", (int64_t)g->compute_cycles);
+	ws_json_set_int(o, "comm_cycles", (int64_t)g->comm_cycles);
+	ws_json_set_int(o, "wait_in_cycles", (int64_t)g->wait_in_cycles);
+	ws_json_set_int(o, "wait_out_cycles", (int64_t)g->wait_out_cycles);
+	int64_t occ[4];
+	for (int k = 0; k < 4; k++)
+		occ[k] = (int64_t)g->occ_cycles[k];
+	ws_json_set(o, "occ_cycles", ws_json_ints(occ, 4));
+	ws_json_set_real(o, "sample_cycles", stats_stage_sample_cycles(st, s));
+	ws_json_set_str(o, "limit", stats_limit_name(g->limit));
+	ws_json_set_int(o, "fma", g->fma);
+	ws_json_set_int(o, "wavelet_hops", g->wavelet_hops);
+	ws_json_set_int(o, "extmem_in_bytes", g->extmem_in_bytes);
+	ws_json_set_int(o, "stream_span_cycles", (int64_t)g->stream_span_cycles);
+	return o;
 }
 
-static void jint(FILE *out, const char *key, int64_t v, int last)
+static json_t *route_json(const struct stats_route *q)
 {
-	fprintf(out, "\"%s\": %lld%s", key, (long long)v, last ? "" : ", ");
+	json_t *o = ws_json_obj();
+	ws_json_set_int(o, "src", q->src_stage);
+	ws_json_set_int(o, "dst", q->dst_stage);
+	ws_json_set_int(o, "backward", q->backward);
+	ws_json_set_int(o, "wavelets", q->wavelets);
+	ws_json_set_int(o, "hops", q->hops);
+	ws_json_set_int(o, "lanes", q->lanes);
+	ws_json_set_int(o, "occ_cycles", (int64_t)q->occ_cycles);
+	ws_json_set_int(o, "busy_cycles", (int64_t)q->busy_cycles);
+	ws_json_set_int(o, "wait_cycles", (int64_t)q->wait_cycles);
+	return o;
+}
+
+json_t *stats_json(const struct stats *st)
+{
+	json_t *o = ws_json_obj();
+	ws_json_set_int(o, "total_cycles", (int64_t)st->total_cycles);
+	ws_json_set_int(o, "step_first_cycles", (int64_t)st->step_first_cycles);
+	ws_json_set_int(o, "step_cycles", (int64_t)st->step_cycles);
+	ws_json_set_int(o, "infer_latency_cycles",
+			(int64_t)st->infer_latency_cycles);
+	ws_json_set_int(o, "infer_interval_cycles",
+			(int64_t)st->infer_interval_cycles);
+	ws_json_set_int(o, "fma", st->fma);
+	ws_json_set_int(o, "ew", st->ew);
+	ws_json_set_int(o, "sram_reads", st->sram_reads);
+	ws_json_set_int(o, "sram_writes", st->sram_writes);
+	ws_json_set_int(o, "wavelet_hops", st->wavelet_hops);
+	ws_json_set_int(o, "io_in_bytes", st->io_in_bytes);
+	ws_json_set_int(o, "io_out_bytes", st->io_out_bytes);
+	ws_json_set_int(o, "extmem_in_bytes", st->extmem_in_bytes);
+	ws_json_set_int(o, "extmem_out_bytes", st->extmem_out_bytes);
+	ws_json_set_int(o, "events", (int64_t)st->events);
+	ws_json_set_int(o, "pe_tasks", (int64_t)st->pe_tasks);
+	ws_json_set_real(o, "pe_utilisation", stats_pe_utilisation(st));
+	ws_json_set_real(o, "pace_cycles", st->pace_cycles);
+	json_t *a = ws_json_arr();
+	for (int s = 0; s < st->n_stages; s++)
+		ws_json_push(a, stage_json(st, s));
+	ws_json_set(o, "stages", a);
+	a = ws_json_arr();
+	for (int r = 0; r < st->n_routes; r++)
+		ws_json_push(a, route_json(&st->routes[r]));
+	ws_json_set(o, "routes", a);
+	return o;
 }
 
 void stats_write_json(const struct stats *st, FILE *out, int indent)
 {
-	int i = indent;
-	fprintf(out, "{\n%*s", i + 2, "");
-	jint(out, "total_cycles", (int64_t)st->total_cycles, 0);
-	jint(out, "step_first_cycles", (int64_t)st->step_first_cycles, 0);
-	jint(out, "step_cycles", (int64_t)st->step_cycles, 0);
-	jint(out, "infer_latency_cycles", (int64_t)st->infer_latency_cycles, 0);
-	jint(out, "infer_interval_cycles", (int64_t)st->infer_interval_cycles,
-	     0);
-	fprintf(out, "\n%*s", i + 2, "");
-	jint(out, "fma", st->fma, 0);
-	jint(out, "ew", st->ew, 0);
-	jint(out, "sram_reads", st->sram_reads, 0);
-	jint(out, "sram_writes", st->sram_writes, 0);
-	jint(out, "wavelet_hops", st->wavelet_hops, 0);
-	fprintf(out, "\n%*s", i + 2, "");
-	jint(out, "io_in_bytes", st->io_in_bytes, 0);
-	jint(out, "io_out_bytes", st->io_out_bytes, 0);
-	jint(out, "extmem_in_bytes", st->extmem_in_bytes, 0);
-	jint(out, "extmem_out_bytes", st->extmem_out_bytes, 0);
-	jint(out, "events", (int64_t)st->events, 0);
-	jint(out, "pe_tasks", (int64_t)st->pe_tasks, 0);
-	jnum(out, "pe_utilisation", stats_pe_utilisation(st), 0);
-	jnum(out, "pace_cycles", st->pace_cycles, 0);
-	fprintf(out, "\n%*s\"stages\": [", i + 2, "");
-	for (int s = 0; s < st->n_stages; s++) {
-		const struct stats_stage *g = &st->stages[s];
-		fprintf(out, "%s\n%*s{\"name\": ", s ? "," : "", i + 4, "");
-		json_write_str(out, g->name);
-		fprintf(out, ", ");
-		fprintf(out, "\"rect\": [%d, %d, %d, %d], ", g->r.x, g->r.y,
-			g->r.w, g->r.h);
-		jint(out, "compute_cycles", (int64_t)g->compute_cycles, 0);
-		jint(out, "comm_cycles", (int64_t)g->comm_cycles, 0);
-		jint(out, "wait_in_cycles", (int64_t)g->wait_in_cycles, 0);
-		jint(out, "wait_out_cycles", (int64_t)g->wait_out_cycles, 0);
-		fprintf(out, "\"occ_cycles\": [%llu, %llu, %llu, %llu], ",
-			(unsigned long long)g->occ_cycles[0],
-			(unsigned long long)g->occ_cycles[1],
-			(unsigned long long)g->occ_cycles[2],
-			(unsigned long long)g->occ_cycles[3]);
-		jnum(out, "sample_cycles", stats_stage_sample_cycles(st, s), 0);
-		fprintf(out, "\"limit\": \"%s\", ", stats_limit_name(g->limit));
-		jint(out, "fma", g->fma, 0);
-		jint(out, "wavelet_hops", g->wavelet_hops, 0);
-		jint(out, "extmem_in_bytes", g->extmem_in_bytes, 0);
-		jint(out, "stream_span_cycles", (int64_t)g->stream_span_cycles,
-		     1);
-		fprintf(out, "}");
-	}
-	fprintf(out, "\n%*s],\n%*s\"routes\": [", i + 2, "", i + 2, "");
-	for (int r = 0; r < st->n_routes; r++) {
-		const struct stats_route *q = &st->routes[r];
-		fprintf(out, "%s\n%*s{", r ? "," : "", i + 4, "");
-		jint(out, "src", q->src_stage, 0);
-		jint(out, "dst", q->dst_stage, 0);
-		jint(out, "backward", q->backward, 0);
-		jint(out, "wavelets", q->wavelets, 0);
-		jint(out, "hops", q->hops, 0);
-		jint(out, "lanes", q->lanes, 0);
-		jint(out, "occ_cycles", (int64_t)q->occ_cycles, 0);
-		jint(out, "busy_cycles", (int64_t)q->busy_cycles, 0);
-		jint(out, "wait_cycles", (int64_t)q->wait_cycles, 1);
-		fprintf(out, "}");
-	}
-	fprintf(out, "\n%*s]\n%*s}", i + 2, "", i, "");
+	ws_json_write(out, stats_json(st),
+		      JSON_INDENT(indent) | JSON_REAL_PRECISION(17));
 }

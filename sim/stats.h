@@ -37,6 +37,7 @@
 
 #include "compiler/plan.h"
 #include "fabric/mesh.h"
+#include "ground/json_io.h"
 #include "ground/util.h"
 
 #define STATS_MAX_WINDOWS 256
@@ -218,8 +219,10 @@ double stats_stage_sample_cycles(const struct stats *st, int s);
 /* Utilisation of PEs over the run: busy PE-cycles / (PEs x total cycles). */
 double stats_pe_utilisation(const struct stats *st);
 
-/* Write everything as JSON (deterministic: fixed key order, exact
- * doubles).  Per-PE and per-link arrays are summarised, not listed. */
+/* Everything as JSON (deterministic: fixed key order, exact doubles; a new
+ * reference).  Per-PE and per-link arrays are summarised, not listed. */
+json_t *stats_json(const struct stats *st);
+/* The same written to out, indented by `indent` (0: one line). */
 void stats_write_json(const struct stats *st, FILE *out, int indent);
 
 #endif

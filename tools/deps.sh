@@ -5,7 +5,8 @@
 set -u
 PKGS="libyaml-dev libcunit1-dev libgraphviz-dev graphviz libsystemc-dev
 libprotobuf-c-dev protobuf-c-compiler libonnx-dev gnuplot-nox libopenmpi-dev
-openmpi-bin pkg-config libpng-dev zlib1g-dev gcc g++ make python3 binutils"
+openmpi-bin pkg-config libpng-dev zlib1g-dev libjansson-dev gcc g++ make python3
+binutils"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -29,8 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/stats.h"
+#include "ground/json_io.h"
 #include "ground/util.h"
+#include "sim/stats.h"
 #include "traces/trace_int.h"
 
 enum {
@@ -45,6 +46,39 @@ static const char *const span_name[SPAN_KINDS] = {
 	"receive", "compute", "send", "stall (output full)", "wait (no input)"};
 static const char *const span_cat[SPAN_KINDS] = {"comm", "compute", "comm",
 						 "stall", "wait"};
+
+/* One event: ",\n" and the event on one line (the first event of the
+ * array is written by trace_chrome_write without the comma). */
+static void event(FILE *f, json_t *ev)
+{
+	fputs(",\n", f);
+	json_dumpf(ev, f, WS_JSON_COMPACT);
+	json_decref(ev);
+}
+
+/* Microseconds to the nanosecond (six decimals), as the viewers show
+ * them: the same double as the decimal "%.6f" writes. */
+static double ns_grid(double us)
+{
+	char buf[64];
+	snprintf(buf, sizeof(buf), "%.6f", us);
+	return strtod(buf, NULL);
+}
+
+/* {"name", "cat", "ph": "X", "pid", "tid", "ts", "dur"}, microseconds */
+static json_t *x_event(const char *name, const char *cat, int pid, int tid,
+		       double ts, double dur)
+{
+	json_t *e = ws_json_obj();
+	ws_json_set_str(e, "name", name);
+	ws_json_set_str(e, "cat", cat);
+	ws_json_set_str(e, "ph", "X");
+	ws_json_set_int(e, "pid", pid);
+	ws_json_set_int(e, "tid", tid);
+	ws_json_set_real(e, "ts", ns_grid(ts));
+	ws_json_set_real(e, "dur", ns_grid(dur));
+	return e;
+}
 
 struct track {
 	FILE *f;
@@ -63,10 +97,8 @@ static void flush(struct track *k)
 	 * ts + dur never passes the next span's ts */
 	double b = floor(k->t0 * k->us_per_cycle * 1e6 + 0.5) / 1e6;
 	double e = floor(k->t1 * k->us_per_cycle * 1e6 + 0.5) / 1e6;
-	fprintf(k->f,
-		",\n{\"name\":\"%s\",\"cat\":\"%s\",\"ph\":\"X\",\"pid\":1,"
-		"\"tid\":%d,\"ts\":%.6f,\"dur\":%.6f}",
-		span_name[k->kind], span_cat[k->kind], k->tid, b, e - b);
+	event(k->f, x_event(span_name[k->kind], span_cat[k->kind], 1, k->tid,
+			    b, e - b));
 	k->n_events++;
 	k->kind = -1;
 }
@@ -125,16 +157,21 @@ static void stage_spans(const struct trace_data *t, int s, double scale,
 static void meta_pid(FILE *f, int pid, const char *what, int tid,
 		     const char *name, int sort)
 {
-	fprintf(f,
-		",\n{\"name\":\"%s\",\"ph\":\"M\",\"pid\":%d,\"tid\":%d,"
-		"\"args\":{\"name\":",
-		what, pid, tid);
-	trace_json_str(f, name);
-	fprintf(f, "}}");
-	fprintf(f,
-		",\n{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":%d,"
-		"\"tid\":%d,\"args\":{\"sort_index\":%d}}",
-		pid, tid, sort);
+	json_t *e = ws_json_obj(), *a = ws_json_obj();
+	ws_json_set_str(e, "name", what);
+	ws_json_set_str(e, "ph", "M");
+	ws_json_set_int(e, "pid", pid);
+	ws_json_set_int(e, "tid", tid);
+	ws_json_set_str(a, "name", name);
+	event(f, ws_json_set(e, "args", a));
+	e = ws_json_obj();
+	a = ws_json_obj();
+	ws_json_set_str(e, "name", "thread_sort_index");
+	ws_json_set_str(e, "ph", "M");
+	ws_json_set_int(e, "pid", pid);
+	ws_json_set_int(e, "tid", tid);
+	ws_json_set_int(a, "sort_index", sort);
+	event(f, ws_json_set(e, "args", a));
 }
 
 static void meta(FILE *f, const char *what, int tid, const char *name, int sort)
@@ -158,18 +195,20 @@ static void rspan(FILE *f, int pid, int tid, const char *name, const char *cat,
 	double b = us_of(t0, usc), e = us_of(t1, usc);
 	if (!(e > b))
 		return;
-	fprintf(f,
-		",\n{\"name\":\"%s\",\"cat\":\"%s\",\"ph\":\"X\",\"pid\":%d,"
-		"\"tid\":%d,\"ts\":%.6f,\"dur\":%.6f",
-		name, cat, pid, tid, b, e - b);
-	if (pass)
-		fprintf(f, ",\"args\":{\"pass\":\"%s\",\"%s\":%u}}", pass,
-			strcmp(pass, "update") ? "sample" : "step", sample);
-	else if (waited >= 0)
-		fprintf(f, ",\"args\":{\"sample\":%u,\"waited_cycles\":%.0f}}",
-			sample, waited);
-	else
-		fputc('}', f);
+	json_t *ev = x_event(name, cat, pid, tid, b, e - b);
+	if (pass) {
+		json_t *a = ws_json_obj();
+		ws_json_set_str(a, "pass", pass);
+		ws_json_set_int(a, strcmp(pass, "update") ? "sample" : "step",
+				sample);
+		ws_json_set(ev, "args", a);
+	} else if (waited >= 0) {
+		json_t *a = ws_json_obj();
+		ws_json_set_int(a, "sample", sample);
+		ws_json_set_int(a, "waited_cycles", (int64_t)floor(waited + 0.5));
+		ws_json_set(ev, "args", a);
+	}
+	event(f, ev);
 }
 
 /* Stage s from recorded spans (in the engine's order: per stage, start
@@ -216,11 +255,19 @@ static void stage_recorded(const struct trace_data *t, int s, double usc,
 		      at, t->total_cycles, usc, NULL, 0, -1);
 }
 
+static json_t *process_name(int pid, const char *name)
+{
+	json_t *e = ws_json_obj(), *a = ws_json_obj();
+	ws_json_set_str(e, "name", "process_name");
+	ws_json_set_str(e, "ph", "M");
+	ws_json_set_int(e, "pid", pid);
+	ws_json_set_str(a, "name", name);
+	return ws_json_set(e, "args", a);
+}
+
 static void routes_recorded(const struct trace_data *t, double usc, FILE *f)
 {
-	fprintf(f, ",\n{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":2,"
-		   "\"args\":{\"name\":\"routes (one span per sample "
-		   "streamed)\"}}");
+	event(f, process_name(2, "routes (one span per sample streamed)"));
 	for (int r = 0; r < t->n_routes; r++) {
 		const struct trace_route *tr = &t->routes[r];
 		char *name = xasprintf("route %d: %s -> %s (%s)", r,
@@ -251,11 +298,13 @@ static void routes_recorded(const struct trace_data *t, double usc, FILE *f)
 
 static void counter(FILE *f, const char *name, double ts_us, double v)
 {
-	char buf[32];
-	fprintf(f,
-		",\n{\"name\":\"%s\",\"ph\":\"C\",\"pid\":1,\"ts\":%.6f,"
-		"\"args\":{\"value\":%s}}",
-		name, ts_us, fmt_double_exact(buf, isfinite(v) ? v : 0));
+	json_t *e = ws_json_obj(), *a = ws_json_obj();
+	ws_json_set_str(e, "name", name);
+	ws_json_set_str(e, "ph", "C");
+	ws_json_set_int(e, "pid", 1);
+	ws_json_set_real(e, "ts", ns_grid(ts_us));
+	ws_json_set_real(a, "value", isfinite(v) ? v : 0);
+	event(f, ws_json_set(e, "args", a));
 }
 
 int trace_chrome_write(const struct trace_data *t, const char *dir,
@@ -269,28 +318,28 @@ int trace_chrome_write(const struct trace_data *t, const char *dir,
 		return WS_EIO;
 	FILE *f = of.f;
 	double usc = t->clock_ghz > 0 ? 1e-3 / t->clock_ghz : 1e-3;
-	char buf[32];
-	fprintf(f, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"network\":");
-	trace_json_str(f, t->network);
-	fprintf(f, ",\"machine\":");
-	trace_json_str(f, t->machine);
-	fprintf(f, ",\"job\":");
-	trace_json_str(f, t->job);
-	fprintf(f, ",\"clock_ghz\":%s", fmt_double_exact(buf, t->clock_ghz));
-	fprintf(f, ",\"window_cycles\":%s",
-		fmt_double_exact(buf, t->window_cycles));
-	fprintf(f, ",\"total_cycles\":%s",
-		fmt_double_exact(buf, t->total_cycles));
-	fprintf(f, ",\"spans\":\"%s\"},\n\"traceEvents\":[\n",
-		t->n_spans > 0 && t->spans_dropped == 0
-			? "per task, recorded by the engine"
-			: "per time window, see docs/traces.md");
+	json_t *od = ws_json_obj();
+	ws_json_set_str(od, "network", t->network);
+	ws_json_set_str(od, "machine", t->machine);
+	ws_json_set_str(od, "job", t->job);
+	ws_json_set_real(od, "clock_ghz", t->clock_ghz);
+	ws_json_set_real(od, "window_cycles", t->window_cycles);
+	ws_json_set_real(od, "total_cycles", t->total_cycles);
+	ws_json_set_str(od, "spans",
+			t->n_spans > 0 && t->spans_dropped == 0
+				? "per task, recorded by the engine"
+				: "per time window, see docs/traces.md");
+	/* the events one per line, so the file streams (a long run has
+	 * hundreds of thousands) */
+	fputs("{\"displayTimeUnit\":\"ns\",\"otherData\":", f);
+	json_dumpf(od, f, WS_JSON_COMPACT);
+	json_decref(od);
+	fputs(",\n\"traceEvents\":[\n", f);
 	char *pname =
 		xasprintf("%s on %s (%s)", t->network, t->machine, t->job);
-	fprintf(f, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,"
-		   "\"args\":{\"name\":");
-	trace_json_str(f, pname);
-	fprintf(f, "}}");
+	json_t *pn = process_name(1, pname);
+	json_dumpf(pn, f, WS_JSON_COMPACT);
+	json_decref(pn);
 	free(pname);
 	int sort = 0;
 	/* recorded task spans, unless some were dropped (then windows) */

@@ -1,6 +1,6 @@
 /*
  * trace_data.c: the snapshot every picture is drawn from: built from a run,
- * saved as stats.json plus grid CSVs, loaded back (ground/json.h).
+ * saved as stats.json plus grid CSVs, loaded back (jansson, ground/json_io.h).
  */
 #include <errno.h>
 #include <math.h>
@@ -10,7 +10,7 @@
 
 #include "compiler/graph.h"
 #include "sim/energy.h"
-#include "ground/json.h"
+#include "ground/json_io.h"
 #include "sim/stats.h"
 #include "ground/util.h"
 #include "traces/trace_int.h"
@@ -63,21 +63,6 @@ void trace_data_release(struct trace_data *t)
 char *trace_path(const char *dir, const char *name)
 {
 	return xasprintf("%s/%s", dir, name);
-}
-
-void trace_json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
 }
 
 float trace_link_max(const struct trace_data *t, int64_t id)
@@ -382,33 +367,6 @@ int trace_data_build(const struct report_in *r, struct trace_data *t)
 
 /* ---- save ---------------------------------------------------------------- */
 
-static void num(FILE *f, const char *key, double v, int comma)
-{
-	char buf[32];
-	fprintf(f, "\"%s\": %s%s", key,
-		isfinite(v) ? fmt_double_exact(buf, v) : "null",
-		comma ? ", " : "");
-}
-
-static void str(FILE *f, const char *key, const char *v, int comma)
-{
-	fprintf(f, "\"%s\": ", key);
-	trace_json_str(f, v);
-	if (comma)
-		fputs(", ", f);
-}
-
-static void num_array(FILE *f, const char *key, const double *v, int n,
-		      int comma)
-{
-	char buf[32];
-	fprintf(f, "\"%s\": [", key);
-	for (int i = 0; i < n; i++)
-		fprintf(f, "%s%s", i ? ", " : "",
-			isfinite(v[i]) ? fmt_double_exact(buf, v[i]) : "0");
-	fprintf(f, "]%s", comma ? ",\n    " : "");
-}
-
 /* One row per mesh row, W values.  `dir` < 0: the busiest of the four. */
 static int save_grid(const struct trace_data *t, const char *dir,
 		     const char *name, const float *v, int stride, int which,
@@ -451,6 +409,157 @@ static int save_grid(const struct trace_data *t, const char *dir,
 	return outfile_commit(&o, d) ? WS_EIO : 0;
 }
 
+static json_t *stage_json(const struct trace_stage *ts)
+{
+	json_t *o = ws_json_obj();
+	ws_json_set_str(o, "name", ts->name);
+	ws_json_set_str(o, "kind", ts->kind);
+	ws_json_set_int(o, "x", ts->r.x);
+	ws_json_set_int(o, "y", ts->r.y);
+	ws_json_set_int(o, "w", ts->r.w);
+	ws_json_set_int(o, "h", ts->r.h);
+	ws_json_set_int(o, "pes", ts->pes);
+	ws_json_set_real(o, "compute_cycles", ts->compute_cycles);
+	ws_json_set_real(o, "comm_cycles", ts->comm_cycles);
+	ws_json_set_real(o, "wait_in_cycles", ts->wait_in_cycles);
+	ws_json_set_real(o, "wait_out_cycles", ts->wait_out_cycles);
+	ws_json_set_real(o, "recv_share", ts->recv_share);
+	ws_json_set_real(o, "ref_busy_cycles", ts->ref_busy_cycles);
+	ws_json_set_int(o, "sram_bytes", ts->sram_bytes);
+	ws_json_set_real(o, "fma", ts->fma);
+	ws_json_set_str(o, "limit", ts->limit);
+	return o;
+}
+
+static json_t *route_json(const struct trace_route *tr)
+{
+	json_t *o = ws_json_obj(), *pts = ws_json_arr();
+	ws_json_set_int(o, "src", tr->src);
+	ws_json_set_int(o, "dst", tr->dst);
+	ws_json_set_int(o, "color", tr->color);
+	ws_json_set_str(o, "pass", tr->pass);
+	ws_json_set_int(o, "wavelets", tr->wavelets);
+	for (int k = 0; k < tr->n_points; k++) {
+		const int64_t xy[2] = {tr->points[k].x, tr->points[k].y};
+		ws_json_push(pts, ws_json_ints(xy, 2));
+	}
+	return ws_json_set(o, "points", pts);
+}
+
+static json_t *graph_json(const struct trace_data *t, json_t *root)
+{
+	json_t *a = ws_json_arr();
+	for (int i = 0; i < t->n_nodes; i++) {
+		const struct trace_node *n = &t->nodes[i];
+		json_t *o = ws_json_obj();
+		ws_json_set_str(o, "name", n->name);
+		ws_json_set_str(o, "op", n->op);
+		ws_json_set_str(o, "shape", n->shape);
+		ws_json_set_int(o, "params", n->params);
+		ws_json_set_real(o, "flops_fwd", n->flops_fwd);
+		ws_json_set_int(o, "stage", n->stage);
+		ws_json_push(a, o);
+	}
+	ws_json_set(root, "nodes", a);
+	a = ws_json_arr();
+	for (int i = 0; i < t->n_edges; i++) {
+		const struct trace_edge *e = &t->edges[i];
+		json_t *o = ws_json_obj();
+		ws_json_set_int(o, "from", e->from);
+		ws_json_set_int(o, "to", e->to);
+		ws_json_set_str(o, "label", e->label);
+		ws_json_set_int(o, "dashed", e->dashed);
+		ws_json_push(a, o);
+	}
+	return ws_json_set(root, "edges", a);
+}
+
+static json_t *windows_json(const struct trace_data *t)
+{
+	json_t *o = ws_json_obj();
+	ws_json_set_int(o, "n", t->n_win);
+	ws_json_set_real(o, "window_cycles", t->window_cycles);
+	ws_json_set(o, "stage_busy",
+		    ws_json_reals(t->stage_busy,
+				  (size_t)t->n_win * (size_t)t->n_stages));
+	ws_json_set(o, "pe_util", ws_json_reals(t->win_pe_util, (size_t)t->n_win));
+	ws_json_set(o, "fabric_util",
+		    ws_json_reals(t->win_fabric_util, (size_t)t->n_win));
+	ws_json_set(o, "power_w", ws_json_reals(t->win_power_w, (size_t)t->n_win));
+	return o;
+}
+
+static json_t *spans_json(const struct trace_data *t)
+{
+	json_t *o = ws_json_obj(), *rows = ws_json_arr();
+	ws_json_set_int(o, "dropped", t->spans_dropped);
+	for (int64_t i = 0; i < t->n_spans; i++) {
+		const struct trace_span *a = &t->spans[i];
+		json_t *r = ws_json_arr();
+		ws_json_push(r, ws_json_int(a->kind));
+		ws_json_push(r, ws_json_int(a->id));
+		ws_json_push(r, ws_json_int(a->sample));
+		ws_json_push(r, ws_json_real(a->t0));
+		ws_json_push(r, ws_json_real(a->t1));
+		ws_json_push(r, ws_json_real(a->comp));
+		ws_json_push(rows, r);
+	}
+	return ws_json_set(o, "rows", rows);
+}
+
+static json_t *gpu_json(const struct trace_gpu *g)
+{
+	if (!g->present)
+		return json_null();
+	json_t *o = ws_json_obj();
+	ws_json_set_str(o, "name", g->name);
+	ws_json_set_int(o, "n_gpus", g->n_gpus);
+	ws_json_set_int(o, "train", g->train);
+	ws_json_set_real(o, "wafer_s", g->wafer_s);
+	ws_json_set_real(o, "wafer_j", g->wafer_j);
+	ws_json_set(o, "gpu_s", ws_json_reals(g->gpu_s, 2));
+	ws_json_set(o, "gpu_j", ws_json_reals(g->gpu_j, 2));
+	ws_json_set(o, "speedup", ws_json_reals(g->speedup, 2));
+	ws_json_set(o, "energy_ratio", ws_json_reals(g->energy_ratio, 2));
+	return o;
+}
+
+static json_t *data_json(const struct trace_data *t, int dirs)
+{
+	json_t *o = ws_json_obj();
+	ws_json_set_str(o, "format", TRACE_FORMAT);
+	ws_json_set_int(o, "version", TRACE_FORMAT_VERSION);
+	ws_json_set_str(o, "network", t->network);
+	ws_json_set_str(o, "machine", t->machine);
+	ws_json_set_str(o, "strategy", t->strategy);
+	ws_json_set_str(o, "job", t->job);
+	ws_json_set_str(o, "mode", t->mode);
+	ws_json_set_int(o, "width", t->width);
+	ws_json_set_int(o, "height", t->height);
+	ws_json_set_real(o, "clock_ghz", t->clock_ghz);
+	ws_json_set_int(o, "sram_bytes_per_pe", t->sram_bytes_per_pe);
+	ws_json_set_real(o, "total_cycles", t->total_cycles);
+	ws_json_set_real(o, "avg_power_w", t->avg_power_w);
+	ws_json_set_real(o, "energy_j", t->energy_j);
+	json_t *g = ws_json_obj();
+	ws_json_set_str(g, "pe_util", t->pe_util ? "pe_util.csv" : "");
+	ws_json_set_str(g, "link_util", t->link_util ? "link_util.csv" : "");
+	ws_json_set_int(g, "link_dirs", dirs);
+	ws_json_set(o, "grids", g);
+	json_t *a = ws_json_arr();
+	for (int s = 0; s < t->n_stages; s++)
+		ws_json_push(a, stage_json(&t->stages[s]));
+	ws_json_set(o, "stages", a);
+	a = ws_json_arr();
+	for (int i = 0; i < t->n_routes; i++)
+		ws_json_push(a, route_json(&t->routes[i]));
+	ws_json_set(o, "routes", a);
+	graph_json(t, o);
+	ws_json_set(o, "windows", windows_json(t));
+	ws_json_set(o, "spans", spans_json(t));
+	return ws_json_set(o, "gpu", gpu_json(&t->gpu));
+}
+
 int trace_data_save(const struct trace_data *t, const char *dir,
 		    const struct trace_opts *o, struct diag *d)
 {
@@ -460,132 +569,12 @@ int trace_data_save(const struct trace_data *t, const char *dir,
 	free(path);
 	if (rc)
 		return WS_EIO;
-	FILE *f = of.f;
 	int dirs = o->link_dirs && t->link_dirs_saved;
-	fprintf(f, "{\n  ");
-	str(f, "format", TRACE_FORMAT, 1);
-	num(f, "version", TRACE_FORMAT_VERSION, 0);
-	fprintf(f, ",\n  ");
-	str(f, "network", t->network, 1);
-	str(f, "machine", t->machine, 1);
-	str(f, "strategy", t->strategy, 1);
-	str(f, "job", t->job, 1);
-	str(f, "mode", t->mode, 0);
-	fprintf(f, ",\n  ");
-	num(f, "width", (double)t->width, 1);
-	num(f, "height", (double)t->height, 1);
-	num(f, "clock_ghz", t->clock_ghz, 1);
-	num(f, "sram_bytes_per_pe", (double)t->sram_bytes_per_pe, 1);
-	num(f, "total_cycles", t->total_cycles, 1);
-	num(f, "avg_power_w", t->avg_power_w, 1);
-	num(f, "energy_j", t->energy_j, 0);
-	fprintf(f, ",\n  \"grids\": {");
-	str(f, "pe_util", t->pe_util ? "pe_util.csv" : "", 1);
-	str(f, "link_util", t->link_util ? "link_util.csv" : "", 1);
-	num(f, "link_dirs", dirs, 0);
-	fprintf(f, "},\n  \"stages\": [");
-	for (int s = 0; s < t->n_stages; s++) {
-		const struct trace_stage *ts = &t->stages[s];
-		fprintf(f, "%s\n    {", s ? "," : "");
-		str(f, "name", ts->name, 1);
-		str(f, "kind", ts->kind, 1);
-		num(f, "x", ts->r.x, 1);
-		num(f, "y", ts->r.y, 1);
-		num(f, "w", ts->r.w, 1);
-		num(f, "h", ts->r.h, 1);
-		num(f, "pes", (double)ts->pes, 1);
-		num(f, "compute_cycles", ts->compute_cycles, 1);
-		num(f, "comm_cycles", ts->comm_cycles, 1);
-		num(f, "wait_in_cycles", ts->wait_in_cycles, 1);
-		num(f, "wait_out_cycles", ts->wait_out_cycles, 1);
-		num(f, "recv_share", ts->recv_share, 1);
-		num(f, "ref_busy_cycles", ts->ref_busy_cycles, 1);
-		num(f, "sram_bytes", (double)ts->sram_bytes, 1);
-		num(f, "fma", ts->fma, 1);
-		str(f, "limit", ts->limit, 0);
-		fputc('}', f);
-	}
-	fprintf(f, "\n  ],\n  \"routes\": [");
-	for (int i = 0; i < t->n_routes; i++) {
-		const struct trace_route *tr = &t->routes[i];
-		fprintf(f, "%s\n    {", i ? "," : "");
-		num(f, "src", tr->src, 1);
-		num(f, "dst", tr->dst, 1);
-		num(f, "color", tr->color, 1);
-		str(f, "pass", tr->pass, 1);
-		num(f, "wavelets", (double)tr->wavelets, 1);
-		fprintf(f, "\"points\": [");
-		for (int k = 0; k < tr->n_points; k++)
-			fprintf(f, "%s[%d, %d]", k ? ", " : "", tr->points[k].x,
-				tr->points[k].y);
-		fprintf(f, "]}");
-	}
-	fprintf(f, "\n  ],\n  \"nodes\": [");
-	for (int i = 0; i < t->n_nodes; i++) {
-		const struct trace_node *n = &t->nodes[i];
-		fprintf(f, "%s\n    {", i ? "," : "");
-		str(f, "name", n->name, 1);
-		str(f, "op", n->op, 1);
-		str(f, "shape", n->shape, 1);
-		num(f, "params", (double)n->params, 1);
-		num(f, "flops_fwd", n->flops_fwd, 1);
-		num(f, "stage", n->stage, 0);
-		fputc('}', f);
-	}
-	fprintf(f, "\n  ],\n  \"edges\": [");
-	for (int i = 0; i < t->n_edges; i++) {
-		const struct trace_edge *e = &t->edges[i];
-		fprintf(f, "%s\n    {", i ? "," : "");
-		num(f, "from", e->from, 1);
-		num(f, "to", e->to, 1);
-		str(f, "label", e->label, 1);
-		num(f, "dashed", e->dashed, 0);
-		fputc('}', f);
-	}
-	fprintf(f, "\n  ],\n  \"windows\": {");
-	num(f, "n", t->n_win, 1);
-	num(f, "window_cycles", t->window_cycles, 0);
-	fprintf(f, ",\n    ");
-	num_array(f, "stage_busy", t->stage_busy, t->n_win * t->n_stages, 1);
-	num_array(f, "pe_util", t->win_pe_util, t->n_win, 1);
-	num_array(f, "fabric_util", t->win_fabric_util, t->n_win, 1);
-	num_array(f, "power_w", t->win_power_w, t->n_win, 0);
-	fprintf(f, "},\n  \"spans\": {");
-	num(f, "dropped", (double)t->spans_dropped, 0);
-	fprintf(f, ",\n    \"rows\": [");
-	for (int64_t i = 0; i < t->n_spans; i++) {
-		const struct trace_span *a = &t->spans[i];
-		char b0[32], b1[32], b2[32];
-		fprintf(f, "%s[%d, %d, %u, %s, %s, %s]",
-			i ? (i % 4 ? ", " : ",\n      ") : "", a->kind, a->id,
-			a->sample, fmt_double_exact(b0, a->t0),
-			fmt_double_exact(b1, a->t1),
-			fmt_double_exact(b2, a->comp));
-	}
-	fprintf(f, "]");
-	fprintf(f, "},\n  \"gpu\": ");
-	if (t->gpu.present) {
-		const struct trace_gpu *g = &t->gpu;
-		fputc('{', f);
-		str(f, "name", g->name, 1);
-		num(f, "n_gpus", g->n_gpus, 1);
-		num(f, "train", g->train, 1);
-		num(f, "wafer_s", g->wafer_s, 1);
-		num(f, "wafer_j", g->wafer_j, 1);
-		num_array(f, "gpu_s", g->gpu_s, 2, 0);
-		fputs(", ", f);
-		num_array(f, "gpu_j", g->gpu_j, 2, 0);
-		fputs(", ", f);
-		num_array(f, "speedup", g->speedup, 2, 0);
-		fputs(", ", f);
-		num_array(f, "energy_ratio", g->energy_ratio, 2, 0);
-		fputc('}', f);
-	} else {
-		fputs("null", f);
-	}
-	fprintf(f, "\n}\n");
-	if (outfile_commit(&of, d))
+	if (ws_json_write(of.f, data_json(t, dirs), WS_JSON_COMPACT) ||
+	    outfile_commit(&of, d)) {
+		outfile_abort(&of);
 		return WS_EIO;
+	}
 	if (t->pe_util && save_grid(t, dir, "pe_util.csv", t->pe_util, 1, 0, d))
 		return WS_EIO;
 	if (t->link_util &&
@@ -602,61 +591,73 @@ int trace_data_save(const struct trace_data *t, const char *dir,
 
 /* ---- load ---------------------------------------------------------------- */
 
+/* Values are named by their path in messages ("stages[3].x"): jansson
+ * keeps no line numbers for values (and stats.json is one line). */
 struct loader {
 	const char *file;
 	struct diag *d;
 	int bad;
 };
 
-static const struct json_value *need(struct loader *L,
-				     const struct json_value *obj,
-				     const char *key, enum json_type type)
+enum want { W_NUM, W_STR, W_ARR, W_OBJ };
+
+static json_t *need(struct loader *L, const json_t *obj, const char *where,
+		    const char *key, enum want w)
 {
-	const struct json_value *v = json_get(obj, key);
-	static const char *const tn[] = {"null",     "a boolean", "a number",
-					 "a string", "an array",  "an object"};
-	if (!v || v->type != type) {
-		diag_add(L->d, L->file, v ? v->line : obj->line,
-			 v ? v->col : obj->col,
-			 "trace: '%s' must be %s, got %s", key, tn[type],
-			 v ? tn[v->type] : "nothing");
-		L->bad = 1;
-		return NULL;
-	}
-	return v;
+	static const char *const wn[] = {"a number", "a string", "an array",
+					 "an object"};
+	json_t *v = json_object_get(obj, key);
+	int ok = w == W_NUM   ? json_is_number(v)
+		 : w == W_STR ? json_is_string(v)
+		 : w == W_ARR ? json_is_array(v)
+			      : json_is_object(v);
+	if (ok)
+		return v;
+	diag_add(L->d, L->file, 0, 0, "trace: '%s%s%s' must be %s, got %s",
+		 where, *where ? "." : "", key, wn[w], ws_json_kind(v));
+	L->bad = 1;
+	return NULL;
 }
 
-static double get_num(struct loader *L, const struct json_value *o,
+static double get_num(struct loader *L, const json_t *o, const char *where,
 		      const char *key)
 {
-	const struct json_value *v = need(L, o, key, JSON_NUMBER);
-	return v ? v->num : 0;
+	return json_number_value(need(L, o, where, key, W_NUM));
 }
 
-static char *get_str(struct loader *L, const struct json_value *o,
+static char *get_str(struct loader *L, const json_t *o, const char *where,
 		     const char *key)
 {
-	const struct json_value *v = need(L, o, key, JSON_STRING);
-	return xstrdup(v ? v->str : "");
+	const char *s = json_string_value(need(L, o, where, key, W_STR));
+	return xstrdup(s ? s : "");
 }
 
-static double *get_nums(struct loader *L, const struct json_value *o,
+static double *get_nums(struct loader *L, const json_t *o, const char *where,
 			const char *key, size_t n)
 {
 	double *out = xcalloc(n + 1, sizeof(double));
-	const struct json_value *v = need(L, o, key, JSON_ARRAY);
+	json_t *v = need(L, o, where, key, W_ARR);
 	if (!v)
 		return out;
-	if (v->len != n) {
-		diag_add(L->d, L->file, v->line, v->col,
-			 "trace: '%s' must have %zu numbers, got %zu", key, n,
-			 v->len);
+	if (json_array_size(v) != n) {
+		diag_add(L->d, L->file, 0, 0,
+			 "trace: '%s%s%s' must have %zu numbers, got %zu",
+			 where, *where ? "." : "", key, n, json_array_size(v));
 		L->bad = 1;
 		return out;
 	}
 	for (size_t i = 0; i < n; i++)
-		out[i] = v->items[i].type == JSON_NUMBER ? v->items[i].num : 0;
+		out[i] = json_number_value(json_array_get(v, i));
 	return out;
+}
+
+/* The array `key` of root: its size in *n, or NULL (and an error). */
+static json_t *get_list(struct loader *L, const json_t *root, const char *key,
+			int *n)
+{
+	json_t *a = need(L, root, "", key, W_ARR);
+	*n = a ? (int)json_array_size(a) : 0;
+	return a;
 }
 
 static int load_grid(const char *dir, const char *name, int64_t w, int64_t h,
@@ -705,6 +706,268 @@ static int load_grid(const char *dir, const char *name, int64_t w, int64_t h,
 	return rc;
 }
 
+static void load_stages(struct loader *L, const json_t *root,
+			struct trace_data *t)
+{
+	json_t *a = get_list(L, root, "stages", &t->n_stages);
+	t->stages = xcalloc((size_t)t->n_stages + 1, sizeof(*t->stages));
+	for (int i = 0; i < t->n_stages; i++) {
+		const json_t *s = json_array_get(a, (size_t)i);
+		struct trace_stage *ts = &t->stages[i];
+		char w[32];
+		snprintf(w, sizeof(w), "stages[%d]", i);
+		ts->name = get_str(L, s, w, "name");
+		ts->kind = get_str(L, s, w, "kind");
+		ts->r.x = (int32_t)get_num(L, s, w, "x");
+		ts->r.y = (int32_t)get_num(L, s, w, "y");
+		ts->r.w = (int32_t)get_num(L, s, w, "w");
+		ts->r.h = (int32_t)get_num(L, s, w, "h");
+		ts->pes = (int64_t)get_num(L, s, w, "pes");
+		ts->compute_cycles = get_num(L, s, w, "compute_cycles");
+		ts->comm_cycles = get_num(L, s, w, "comm_cycles");
+		ts->wait_in_cycles = get_num(L, s, w, "wait_in_cycles");
+		ts->wait_out_cycles = get_num(L, s, w, "wait_out_cycles");
+		ts->recv_share = get_num(L, s, w, "recv_share");
+		ts->ref_busy_cycles = get_num(L, s, w, "ref_busy_cycles");
+		ts->sram_bytes = (int64_t)get_num(L, s, w, "sram_bytes");
+		ts->fma = get_num(L, s, w, "fma");
+		ts->limit = get_str(L, s, w, "limit");
+	}
+}
+
+static void load_points(struct loader *L, const json_t *s, const char *w,
+			struct trace_route *tr)
+{
+	json_t *pts = need(L, s, w, "points", W_ARR);
+	tr->n_points = pts ? (int)json_array_size(pts) : 0;
+	tr->points = xcalloc((size_t)tr->n_points + 1, sizeof(*tr->points));
+	for (int k = 0; k < tr->n_points; k++) {
+		const json_t *q = json_array_get(pts, (size_t)k);
+		if (!json_is_array(q) || json_array_size(q) != 2 ||
+		    !json_is_number(json_array_get(q, 0)) ||
+		    !json_is_number(json_array_get(q, 1))) {
+			diag_add(L->d, L->file, 0, 0,
+				 "trace: '%s.points[%d]' must be [x, y]", w, k);
+			L->bad = 1;
+			continue;
+		}
+		tr->points[k].x = (int32_t)json_number_value(json_array_get(q, 0));
+		tr->points[k].y = (int32_t)json_number_value(json_array_get(q, 1));
+	}
+}
+
+static void load_routes(struct loader *L, const json_t *root,
+			struct trace_data *t)
+{
+	json_t *a = get_list(L, root, "routes", &t->n_routes);
+	t->routes = xcalloc((size_t)t->n_routes + 1, sizeof(*t->routes));
+	for (int i = 0; i < t->n_routes; i++) {
+		const json_t *s = json_array_get(a, (size_t)i);
+		struct trace_route *tr = &t->routes[i];
+		char w[32];
+		snprintf(w, sizeof(w), "routes[%d]", i);
+		tr->src = (int)get_num(L, s, w, "src");
+		tr->dst = (int)get_num(L, s, w, "dst");
+		tr->color = (int)get_num(L, s, w, "color");
+		tr->pass = get_str(L, s, w, "pass");
+		tr->wavelets = (int64_t)get_num(L, s, w, "wavelets");
+		load_points(L, s, w, tr);
+	}
+}
+
+static void load_graph(struct loader *L, const json_t *root,
+		       struct trace_data *t)
+{
+	json_t *a = get_list(L, root, "nodes", &t->n_nodes);
+	t->nodes = xcalloc((size_t)t->n_nodes + 1, sizeof(*t->nodes));
+	for (int i = 0; i < t->n_nodes; i++) {
+		const json_t *s = json_array_get(a, (size_t)i);
+		struct trace_node *n = &t->nodes[i];
+		char w[32];
+		snprintf(w, sizeof(w), "nodes[%d]", i);
+		n->name = get_str(L, s, w, "name");
+		n->op = get_str(L, s, w, "op");
+		n->shape = get_str(L, s, w, "shape");
+		n->params = (int64_t)get_num(L, s, w, "params");
+		n->flops_fwd = get_num(L, s, w, "flops_fwd");
+		n->stage = (int)get_num(L, s, w, "stage");
+		if (n->stage >= t->n_stages)
+			n->stage = -1;
+	}
+	a = get_list(L, root, "edges", &t->n_edges);
+	t->edges = xcalloc((size_t)t->n_edges + 1, sizeof(*t->edges));
+	for (int i = 0; i < t->n_edges; i++) {
+		const json_t *s = json_array_get(a, (size_t)i);
+		struct trace_edge *e = &t->edges[i];
+		char w[32];
+		snprintf(w, sizeof(w), "edges[%d]", i);
+		e->from = (int)get_num(L, s, w, "from");
+		e->to = (int)get_num(L, s, w, "to");
+		e->label = get_str(L, s, w, "label");
+		e->dashed = (int)get_num(L, s, w, "dashed");
+		if (e->from < 0 || e->from >= t->n_nodes || e->to < 0 ||
+		    e->to >= t->n_nodes) {
+			diag_add(L->d, L->file, 0, 0,
+				 "trace: '%s' must join two of the %d nodes, "
+				 "got %d -> %d",
+				 w, t->n_nodes, e->from, e->to);
+			L->bad = 1;
+			e->from = e->to = 0;
+		}
+	}
+}
+
+static void load_windows(struct loader *L, const json_t *root,
+			 struct trace_data *t)
+{
+	const char *k = "windows";
+	json_t *w = need(L, root, "", k, W_OBJ);
+	if (!w)
+		return;
+	double n = get_num(L, w, k, "n");
+	t->n_win = n >= 0 && n <= 1 << 20 ? (int)n : 0;
+	t->window_cycles = get_num(L, w, k, "window_cycles");
+	t->stage_busy = get_nums(L, w, k, "stage_busy",
+				 (size_t)t->n_win * (size_t)t->n_stages);
+	t->win_pe_util = get_nums(L, w, k, "pe_util", (size_t)t->n_win);
+	t->win_fabric_util = get_nums(L, w, k, "fabric_util", (size_t)t->n_win);
+	t->win_power_w = get_nums(L, w, k, "power_w", (size_t)t->n_win);
+}
+
+/* One span row: 0 if it is [kind, id, sample, t0, t1, comp] with a known
+ * kind, t0 <= t1 and an id of an existing stage or route. */
+static int load_span(struct loader *L, const json_t *q, int64_t i,
+		     const struct trace_data *t, struct trace_span *sa)
+{
+	double v[6];
+	int ok = json_is_array(q) && json_array_size(q) == 6;
+	for (size_t k = 0; ok && k < 6; k++) {
+		ok = json_is_number(json_array_get(q, k));
+		v[k] = json_number_value(json_array_get(q, k));
+	}
+	if (!ok || v[0] < 0 || v[0] >= STATS_SPAN_KINDS || v[4] < v[3]) {
+		diag_add(L->d, L->file, 0, 0,
+			 "trace: 'spans.rows[%lld]' must be [kind, id, sample, "
+			 "t0, t1, comp] with t0 <= t1",
+			 (long long)i);
+		return 1;
+	}
+	*sa = (struct trace_span){v[3], v[4], v[5], (int32_t)v[1],
+				  (uint32_t)v[2], (int)v[0]};
+	int route = sa->kind >= STATS_SPAN_ROUTE;
+	int lim = route ? t->n_routes : t->n_stages;
+	if (sa->id < 0 || sa->id >= lim) {
+		diag_add(L->d, L->file, 0, 0,
+			 "trace: 'spans.rows[%lld]' names %s %d, there are %d",
+			 (long long)i, route ? "route" : "stage", sa->id, lim);
+		return 1;
+	}
+	return 0;
+}
+
+static void load_spans(struct loader *L, const json_t *root,
+		       struct trace_data *t)
+{
+	json_t *sp = json_object_get(root, "spans");
+	if (!json_is_object(sp)) /* absent: window spans */
+		return;
+	t->spans_dropped = (int64_t)get_num(L, sp, "spans", "dropped");
+	json_t *rows = need(L, sp, "spans", "rows", W_ARR);
+	size_t n = json_array_size(rows);
+	t->spans = xcalloc(n + 1, sizeof(*t->spans));
+	for (size_t i = 0; i < n; i++) {
+		if (load_span(L, json_array_get(rows, i), (int64_t)i, t,
+			      &t->spans[t->n_spans])) {
+			L->bad = 1;
+			break;
+		}
+		t->n_spans++;
+	}
+}
+
+static void load_gpu(struct loader *L, const json_t *root,
+		     struct trace_data *t)
+{
+	const json_t *g = json_object_get(root, "gpu");
+	if (!json_is_object(g))
+		return;
+	const char *w = "gpu";
+	struct trace_gpu *gp = &t->gpu;
+	gp->present = 1;
+	gp->name = get_str(L, g, w, "name");
+	gp->n_gpus = (int)get_num(L, g, w, "n_gpus");
+	gp->train = (int)get_num(L, g, w, "train");
+	gp->wafer_s = get_num(L, g, w, "wafer_s");
+	gp->wafer_j = get_num(L, g, w, "wafer_j");
+	const char *keys[4] = {"gpu_s", "gpu_j", "speedup", "energy_ratio"};
+	double *dst[4] = {gp->gpu_s, gp->gpu_j, gp->speedup, gp->energy_ratio};
+	for (int k = 0; k < 4; k++) {
+		double *v = get_nums(L, g, w, keys[k], 2);
+		dst[k][0] = v[0];
+		dst[k][1] = v[1];
+		free(v);
+	}
+}
+
+static void load_grids(struct loader *L, const char *dir, const json_t *root,
+		       struct trace_data *t)
+{
+	json_t *gr = need(L, root, "", "grids", W_OBJ);
+	int64_t n = t->width * t->height;
+	if (!gr || L->bad || n <= 0)
+		return;
+	const char *pe = ws_json_str_at(gr, "pe_util");
+	const char *li = ws_json_str_at(gr, "link_util");
+	double dirs = 0;
+	ws_json_num_at(gr, "link_dirs", &dirs);
+	if (pe && *pe) {
+		t->pe_util = xcalloc((size_t)n, sizeof(float));
+		if (load_grid(dir, "pe_util.csv", t->width, t->height,
+			      t->pe_util, 1, 0, L->d))
+			L->bad = 1;
+	}
+	if (!li || !*li)
+		return;
+	t->link_util = xcalloc((size_t)n * 4, sizeof(float));
+	t->link_dirs_saved = dirs != 0;
+	for (int k = 0; k < (dirs != 0 ? 4 : 1) && !L->bad; k++) {
+		char name[64];
+		if (dirs != 0)
+			snprintf(name, sizeof(name), "link_util_%s.csv",
+				 dir_names[k]);
+		else
+			snprintf(name, sizeof(name), "link_util.csv");
+		if (load_grid(dir, name, t->width, t->height, t->link_util, 4,
+			      k, L->d))
+			L->bad = 1;
+	}
+}
+
+static void load_run(struct loader *L, const json_t *root,
+		     struct trace_data *t)
+{
+	t->network = get_str(L, root, "", "network");
+	t->machine = get_str(L, root, "", "machine");
+	t->strategy = get_str(L, root, "", "strategy");
+	t->job = get_str(L, root, "", "job");
+	t->mode = get_str(L, root, "", "mode");
+	t->width = (int64_t)get_num(L, root, "", "width");
+	t->height = (int64_t)get_num(L, root, "", "height");
+	t->clock_ghz = get_num(L, root, "", "clock_ghz");
+	t->sram_bytes_per_pe = (int64_t)get_num(L, root, "", "sram_bytes_per_pe");
+	t->total_cycles = get_num(L, root, "", "total_cycles");
+	t->avg_power_w = get_num(L, root, "", "avg_power_w");
+	t->energy_j = get_num(L, root, "", "energy_j");
+	if (t->width < 0 || t->height < 0 ||
+	    t->width * t->height > (1LL << 26)) {
+		diag_add(L->d, L->file, 0, 0,
+			 "trace: mesh %lldx%lld out of range",
+			 (long long)t->width, (long long)t->height);
+		L->bad = 1;
+		t->width = t->height = 0;
+	}
+}
+
 int trace_data_load(const char *dir, struct trace_data *t, struct diag *d)
 {
 	trace_data_init(t);
@@ -715,248 +978,29 @@ int trace_data_load(const char *dir, struct trace_data *t, struct diag *d)
 		free(path);
 		return rc;
 	}
-	struct json_value root;
-	rc = json_parse(text, len, path, 1, &root, d);
+	json_t *root = ws_json_parse(text, len, path, 1, d);
 	free(text);
-	if (rc) {
-		free(path);
-		return rc;
-	}
-	struct loader L = {path, d, 0};
-	const char *fmt = json_string_at(&root, "format");
-	if (root.type != JSON_OBJECT || !fmt || strcmp(fmt, TRACE_FORMAT)) {
-		diag_add(d, path, 1, 1,
-			 "trace: 'format' must be '%s', got '%s'", TRACE_FORMAT,
-			 fmt ? fmt : "nothing");
-		json_release(&root);
+	if (!root) {
 		free(path);
 		return WS_EINPUT;
 	}
-	t->network = get_str(&L, &root, "network");
-	t->machine = get_str(&L, &root, "machine");
-	t->strategy = get_str(&L, &root, "strategy");
-	t->job = get_str(&L, &root, "job");
-	t->mode = get_str(&L, &root, "mode");
-	t->width = (int64_t)get_num(&L, &root, "width");
-	t->height = (int64_t)get_num(&L, &root, "height");
-	t->clock_ghz = get_num(&L, &root, "clock_ghz");
-	t->sram_bytes_per_pe = (int64_t)get_num(&L, &root, "sram_bytes_per_pe");
-	t->total_cycles = get_num(&L, &root, "total_cycles");
-	t->avg_power_w = get_num(&L, &root, "avg_power_w");
-	t->energy_j = get_num(&L, &root, "energy_j");
-	if (t->width < 0 || t->height < 0 ||
-	    t->width * t->height > (1LL << 26)) {
-		diag_add(d, path, 0, 0, "trace: mesh %lldx%lld out of range",
-			 (long long)t->width, (long long)t->height);
+	struct loader L = {path, d, 0};
+	const char *fmt = ws_json_str_at(root, "format");
+	if (!fmt || strcmp(fmt, TRACE_FORMAT)) {
+		diag_add(d, path, 0, 0, "trace: 'format' must be '%s', got '%s'",
+			 TRACE_FORMAT, fmt ? fmt : "nothing");
 		L.bad = 1;
-		t->width = t->height = 0;
+	} else {
+		load_run(&L, root, t);
+		load_stages(&L, root, t);
+		load_routes(&L, root, t);
+		load_graph(&L, root, t);
+		load_windows(&L, root, t);
+		load_spans(&L, root, t);
+		load_gpu(&L, root, t);
+		load_grids(&L, dir, root, t);
 	}
-	const struct json_value *a = need(&L, &root, "stages", JSON_ARRAY);
-	if (a) {
-		t->n_stages = (int)a->len;
-		t->stages = xcalloc(a->len + 1, sizeof(*t->stages));
-		for (size_t i = 0; i < a->len; i++) {
-			const struct json_value *s = &a->items[i];
-			struct trace_stage *ts = &t->stages[i];
-			ts->name = get_str(&L, s, "name");
-			ts->kind = get_str(&L, s, "kind");
-			ts->r.x = (int32_t)get_num(&L, s, "x");
-			ts->r.y = (int32_t)get_num(&L, s, "y");
-			ts->r.w = (int32_t)get_num(&L, s, "w");
-			ts->r.h = (int32_t)get_num(&L, s, "h");
-			ts->pes = (int64_t)get_num(&L, s, "pes");
-			ts->compute_cycles = get_num(&L, s, "compute_cycles");
-			ts->comm_cycles = get_num(&L, s, "comm_cycles");
-			ts->wait_in_cycles = get_num(&L, s, "wait_in_cycles");
-			ts->wait_out_cycles = get_num(&L, s, "wait_out_cycles");
-			ts->recv_share = get_num(&L, s, "recv_share");
-			ts->ref_busy_cycles = get_num(&L, s, "ref_busy_cycles");
-			ts->sram_bytes = (int64_t)get_num(&L, s, "sram_bytes");
-			ts->fma = get_num(&L, s, "fma");
-			ts->limit = get_str(&L, s, "limit");
-		}
-	}
-	a = need(&L, &root, "routes", JSON_ARRAY);
-	if (a) {
-		t->n_routes = (int)a->len;
-		t->routes = xcalloc(a->len + 1, sizeof(*t->routes));
-		for (size_t i = 0; i < a->len; i++) {
-			const struct json_value *s = &a->items[i];
-			struct trace_route *tr = &t->routes[i];
-			tr->src = (int)get_num(&L, s, "src");
-			tr->dst = (int)get_num(&L, s, "dst");
-			tr->color = (int)get_num(&L, s, "color");
-			tr->pass = get_str(&L, s, "pass");
-			tr->wavelets = (int64_t)get_num(&L, s, "wavelets");
-			const struct json_value *pts =
-				need(&L, s, "points", JSON_ARRAY);
-			if (!pts)
-				continue;
-			tr->n_points = (int)pts->len;
-			tr->points = xcalloc(pts->len + 1, sizeof(*tr->points));
-			for (size_t k = 0; k < pts->len; k++) {
-				const struct json_value *q = &pts->items[k];
-				if (q->type != JSON_ARRAY || q->len != 2 ||
-				    q->items[0].type != JSON_NUMBER ||
-				    q->items[1].type != JSON_NUMBER) {
-					diag_add(d, path, q->line, q->col,
-						 "trace: a route point must be "
-						 "[x, y]");
-					L.bad = 1;
-					continue;
-				}
-				tr->points[k].x = (int32_t)q->items[0].num;
-				tr->points[k].y = (int32_t)q->items[1].num;
-			}
-		}
-	}
-	a = need(&L, &root, "nodes", JSON_ARRAY);
-	if (a) {
-		t->n_nodes = (int)a->len;
-		t->nodes = xcalloc(a->len + 1, sizeof(*t->nodes));
-		for (size_t i = 0; i < a->len; i++) {
-			const struct json_value *s = &a->items[i];
-			struct trace_node *n = &t->nodes[i];
-			n->name = get_str(&L, s, "name");
-			n->op = get_str(&L, s, "op");
-			n->shape = get_str(&L, s, "shape");
-			n->params = (int64_t)get_num(&L, s, "params");
-			n->flops_fwd = get_num(&L, s, "flops_fwd");
-			n->stage = (int)get_num(&L, s, "stage");
-			if (n->stage >= t->n_stages)
-				n->stage = -1;
-		}
-	}
-	a = need(&L, &root, "edges", JSON_ARRAY);
-	if (a) {
-		t->n_edges = (int)a->len;
-		t->edges = xcalloc(a->len + 1, sizeof(*t->edges));
-		for (size_t i = 0; i < a->len; i++) {
-			const struct json_value *s = &a->items[i];
-			struct trace_edge *e = &t->edges[i];
-			e->from = (int)get_num(&L, s, "from");
-			e->to = (int)get_num(&L, s, "to");
-			e->label = get_str(&L, s, "label");
-			e->dashed = (int)get_num(&L, s, "dashed");
-			if (e->from < 0 || e->from >= t->n_nodes || e->to < 0 ||
-			    e->to >= t->n_nodes) {
-				diag_add(d, path, s->line, s->col,
-					 "trace: edge must join two of the %d "
-					 "nodes, got %d -> %d",
-					 t->n_nodes, e->from, e->to);
-				L.bad = 1;
-				e->from = e->to = 0;
-			}
-		}
-	}
-	const struct json_value *w = need(&L, &root, "windows", JSON_OBJECT);
-	if (w) {
-		double n = get_num(&L, w, "n");
-		t->n_win = n >= 0 && n <= 1 << 20 ? (int)n : 0;
-		t->window_cycles = get_num(&L, w, "window_cycles");
-		t->stage_busy =
-			get_nums(&L, w, "stage_busy",
-				 (size_t)t->n_win * (size_t)t->n_stages);
-		t->win_pe_util = get_nums(&L, w, "pe_util", (size_t)t->n_win);
-		t->win_fabric_util =
-			get_nums(&L, w, "fabric_util", (size_t)t->n_win);
-		t->win_power_w = get_nums(&L, w, "power_w", (size_t)t->n_win);
-	}
-	const struct json_value *sp = json_get(&root, "spans");
-	if (sp && sp->type == JSON_OBJECT) { /* absent: window spans */
-		t->spans_dropped = (int64_t)get_num(&L, sp, "dropped");
-		const struct json_value *rows =
-			need(&L, sp, "rows", JSON_ARRAY);
-		t->spans =
-			xcalloc((rows ? rows->len : 0) + 1, sizeof(*t->spans));
-		for (size_t i = 0; rows && i < rows->len; i++) {
-			const struct json_value *q = &rows->items[i];
-			int ok = q->type == JSON_ARRAY && q->len == 6;
-			for (size_t k = 0; ok && k < 6; k++)
-				ok = q->items[k].type == JSON_NUMBER;
-			if (!ok || q->items[0].num < 0 ||
-			    q->items[0].num >= STATS_SPAN_KINDS ||
-			    q->items[4].num < q->items[3].num) {
-				diag_add(d, path, q->line, q->col,
-					 "trace: a span must be [kind, id, "
-					 "sample, t0, t1, comp] with t0 <= t1");
-				L.bad = 1;
-				break;
-			}
-			struct trace_span *sa = &t->spans[t->n_spans++];
-			sa->kind = (int)q->items[0].num;
-			sa->id = (int32_t)q->items[1].num;
-			sa->sample = (uint32_t)q->items[2].num;
-			sa->t0 = q->items[3].num;
-			sa->t1 = q->items[4].num;
-			sa->comp = q->items[5].num;
-			int lim = sa->kind >= STATS_SPAN_ROUTE ? t->n_routes
-							       : t->n_stages;
-			if (sa->id < 0 || sa->id >= lim) {
-				diag_add(
-					d, path, q->line, q->col,
-					"trace: span names %s %d, there are %d",
-					sa->kind >= STATS_SPAN_ROUTE ? "route"
-								     : "stage",
-					sa->id, lim);
-				L.bad = 1;
-				break;
-			}
-		}
-	}
-	const struct json_value *g = json_get(&root, "gpu");
-	if (g && g->type == JSON_OBJECT) {
-		struct trace_gpu *gp = &t->gpu;
-		gp->present = 1;
-		gp->name = get_str(&L, g, "name");
-		gp->n_gpus = (int)get_num(&L, g, "n_gpus");
-		gp->train = (int)get_num(&L, g, "train");
-		gp->wafer_s = get_num(&L, g, "wafer_s");
-		gp->wafer_j = get_num(&L, g, "wafer_j");
-		const char *keys[4] = {"gpu_s", "gpu_j", "speedup",
-				       "energy_ratio"};
-		double *dst[4] = {gp->gpu_s, gp->gpu_j, gp->speedup,
-				  gp->energy_ratio};
-		for (int k = 0; k < 4; k++) {
-			double *v = get_nums(&L, g, keys[k], 2);
-			dst[k][0] = v[0];
-			dst[k][1] = v[1];
-			free(v);
-		}
-	}
-	const struct json_value *gr = need(&L, &root, "grids", JSON_OBJECT);
-	int64_t n = t->width * t->height;
-	if (gr && !L.bad && n > 0) {
-		const char *pe = json_string_at(gr, "pe_util");
-		const char *li = json_string_at(gr, "link_util");
-		double dirs = 0;
-		json_number_at(gr, "link_dirs", &dirs);
-		if (pe && *pe) {
-			t->pe_util = xcalloc((size_t)n, sizeof(float));
-			if (load_grid(dir, "pe_util.csv", t->width, t->height,
-				      t->pe_util, 1, 0, d))
-				L.bad = 1;
-		}
-		if (li && *li) {
-			t->link_util = xcalloc((size_t)n * 4, sizeof(float));
-			t->link_dirs_saved = dirs != 0;
-			for (int k = 0; k < (dirs != 0 ? 4 : 1) && !L.bad;
-			     k++) {
-				char name[64];
-				if (dirs != 0)
-					snprintf(name, sizeof(name),
-						 "link_util_%s.csv",
-						 dir_names[k]);
-				else
-					snprintf(name, sizeof(name),
-						 "link_util.csv");
-				if (load_grid(dir, name, t->width, t->height,
-					      t->link_util, 4, k, d))
-					L.bad = 1;
-			}
-		}
-	}
-	json_release(&root);
+	json_decref(root);
 	free(path);
 	if (L.bad) {
 		trace_data_release(t);

@@ -148,7 +148,5 @@ int trace_tmp_commit(const char *dir, const char *tmp, int ok);
 
 /* "dir/name" (heap). */
 char *trace_path(const char *dir, const char *name);
-/* JSON string literal of s (quotes and escapes) to f. */
-void trace_json_str(FILE *f, const char *s);
 
 #endif

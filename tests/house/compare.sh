@@ -1,11 +1,14 @@
 #!/bin/sh
-# compare.sh [REV]: build REV (default: the merge base with origin, else
-# HEAD~1) in a temporary worktree and the working tree as it is, run
-# outputs.sh with both binaries and diff the results.  Exit 0 when every
-# output is byte-identical (wall-clock fields masked).
+# compare.sh [REV] [--values]: build REV (default: HEAD~1) in a temporary
+# worktree and the working tree as it is, run outputs.sh with both binaries
+# and diff the results.  Exit 0 when every output is byte-identical
+# (wall-clock fields masked).  With --values, outputs whose bytes differ
+# must be JSON holding the same values, every number the same double
+# (json_same.py): the check for a change of JSON number format or layout.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 rev=${1:-HEAD~1}
+values=${2:-}
 tmp=$(mktemp -d)
 trap 'git -C "$top" worktree remove --force "$tmp/base" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 git -C "$top" worktree add --detach "$tmp/base" "$rev" >/dev/null 2>&1 || { echo "compare: cannot check out $rev" >&2; exit 2; }
@@ -19,6 +22,10 @@ for d in before after; do
 		sed -i "s#$tmp/$d#OUT#g" "$f"
 	done
 done
+if [ "$values" = "--values" ]; then
+	python3 "$top/tests/house/json_same.py" "$tmp/before" "$tmp/after"
+	exit $?
+fi
 if diff -r "$tmp/before" "$tmp/after" > "$tmp/diff.txt"; then
 	echo "compare: $(find "$tmp/after" -type f | wc -l) outputs identical to $rev"
 	exit 0

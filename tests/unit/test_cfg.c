@@ -103,7 +103,7 @@ static void test_duplicate_key(void)
 static void test_malformed(void)
 {
 	expect_error("name: t\ngrid:\n  width: 8\n   height: [4\n",
-		     "machine: malformed YAML");
+		     "machine: file must be valid YAML");
 	struct machine m;
 	struct diag d;
 	load("name: t\ngrid: {width: 8, height: 4\n", &m, &d);
@@ -255,6 +255,80 @@ static void test_docs_current(void)
 	diag_release(&d);
 }
 
+/* A text of `n` repetitions of `unit` between `head` and `tail` (heap). */
+static char *repeat(const char *head, const char *unit, int n,
+		    const char *tail)
+{
+	size_t lu = strlen(unit), lh = strlen(head);
+	char *s = xmalloc(lh + lu * (size_t)n + strlen(tail) + 1);
+	strcpy(s, head);
+	for (int i = 0; i < n; i++)
+		memcpy(s + lh + lu * (size_t)i, unit, lu);
+	strcpy(s + lh + lu * (size_t)n, tail);
+	return s;
+}
+
+static void test_deep_yaml(void)
+{
+	/* 100000 nested lists: refused at the 65th, located, no recursion */
+	char *t = repeat("name: t\ngrid: ", "[", 100000, "\n");
+	expect_error(t, "machine: lists and mappings must nest at most 64 "
+			"deep (t.yaml:2:");
+	free(t);
+	t = repeat("name: t\ngrid: ", "{a: ", 64, "\n");
+	expect_error(t, "nest at most 64 deep (t.yaml:2:");
+	free(t);
+}
+
+static void test_many_keys(void)
+{
+	/* 60000 distinct keys and one repeated: found in linear time (it
+	 * took over a minute with the pairwise check at 100k keys) */
+	int n = 60000;
+	char *t = xmalloc((size_t)n * 16 + 64), *p = t;
+	p += sprintf(p, "name: t\nextra:\n");
+	for (int i = 0; i < n; i++)
+		p += sprintf(p, "  k%d: 1\n", i);
+	sprintf(p, "  k17: 2\n");
+	double t0 = wall_seconds();
+	expect_error(t, "machine: duplicate key 'extra.k17', first given at "
+			"line 20 (t.yaml:60003:3)");
+	CU_ASSERT_TRUE(wall_seconds() - t0 < 5.0);
+	free(t);
+	/* more than 65536 keys in one mapping */
+	t = xmalloc(70000 * 16 + 64);
+	p = t + sprintf(t, "name: t\nextra:\n");
+	for (int i = 0; i < 70000; i++)
+		p += sprintf(p, "  k%d: 1\n", i);
+	expect_error(t, "machine: a mapping must have at most 65536 keys "
+			"(t.yaml:65539:");
+	free(t);
+}
+
+static void test_aliases_and_size(void)
+{
+	expect_error("name: &n t\ngrid:\n  width: *n\n",
+		     "machine: aliases (*name) are not supported "
+		     "(t.yaml:3:10)");
+	/* a self-referencing alias (a cycle in libyaml's tree) */
+	expect_error("grid: &a [*a]\n", "aliases (*name) are not supported");
+	struct machine m;
+	struct diag d;
+	diag_init(&d);
+	size_t big = (size_t)CFG_YAML_MAX_BYTES + 1;
+	char *t = xmalloc(big + 1);
+	memset(t, ' ', big);
+	t[big] = 0;
+	CU_ASSERT_EQUAL(cfg_load_string(machine_schema, "machine", "t.yaml", t,
+					big, &m, NULL, &d),
+			WS_EINPUT);
+	CU_ASSERT_TRUE(diag_contains(&d, "machine: file must be at most "
+					  "67108864 bytes for the YAML reader, "
+					  "got 67108865 (t.yaml)"));
+	free(t);
+	diag_release(&d);
+}
+
 int suite_cfg(void)
 {
 	static const struct tu_test tests[] = {
@@ -264,6 +338,9 @@ int suite_cfg(void)
 		{"out of range", test_out_of_range},
 		{"duplicate key", test_duplicate_key},
 		{"malformed YAML", test_malformed},
+		{"deep YAML", test_deep_yaml},
+		{"many keys, duplicates in linear time", test_many_keys},
+		{"aliases and file size", test_aliases_and_size},
 		{"empty and missing files", test_empty_and_missing},
 		{"all errors reported", test_all_errors_reported},
 		{"impossible machines", test_impossible_machine},

@@ -2,7 +2,7 @@
  * test_trace.c: every trace picture rendered for a small case (a chain of
  * dense layers on mini64, simulated by the engine) and checked real: PNG
  * size from its header, not blank, the expected distinct colors (decoded
- * with libpng); the timeline JSON parsed with ground/json.h with every span
+ * with libpng); the timeline JSON parsed with jansson with every span
  * inside the run; saved statistics re-rendered to identical pictures.
  */
 #include <math.h>
@@ -15,7 +15,7 @@
 #include "compiler/graph.h"
 #include "sim/energy.h"
 #include "sim/engine.h"
-#include "ground/json.h"
+#include "ground/json_io.h"
 #include "sim/report.h"
 #include "test_engine_plans.h"
 #include "test_util.h"
@@ -348,28 +348,28 @@ static void test_timeline_json(void)
 	char *f = file_in(dir, "trace.json"), *text;
 	size_t len;
 	CU_ASSERT_FATAL(read_file(f, &text, &len, &d) == 0);
-	struct json_value root;
-	CU_ASSERT_FATAL(json_parse(text, len, f, 1, &root, &d) == 0);
-	const struct json_value *ev = json_get(&root, "traceEvents");
-	CU_ASSERT_FATAL(ev && ev->type == JSON_ARRAY);
+	json_t *root = ws_json_parse(text, len, f, 1, &d);
+	CU_ASSERT_FATAL(root != NULL);
+	const json_t *ev = json_object_get(root, "traceEvents");
+	CU_ASSERT_FATAL(json_is_array(ev));
 	double total_us = (double)c.st.total_cycles / c.m.clock_ghz * 1e-3;
 	int spans[8] = {0}, compute = 0, counters = 0, bad = 0, names = 0;
 	double end_max = 0;
-	for (size_t i = 0; i < ev->len; i++) {
-		const struct json_value *e = &ev->items[i];
-		const char *ph = json_string_at(e, "ph");
+	for (size_t i = 0; i < json_array_size(ev); i++) {
+		const json_t *e = json_array_get(ev, i);
+		const char *ph = ws_json_str_at(e, "ph");
 		CU_ASSERT_FATAL(ph != NULL);
 		double tid = 0, ts = -1, dur = -1;
-		json_number_at(e, "tid", &tid);
+		ws_json_num_at(e, "tid", &tid);
 		if (!strcmp(ph, "X")) {
-			if (!json_number_at(e, "ts", &ts) ||
-			    !json_number_at(e, "dur", &dur) || ts < 0 ||
+			if (!ws_json_num_at(e, "ts", &ts) ||
+			    !ws_json_num_at(e, "dur", &dur) || ts < 0 ||
 			    dur < 0 || ts + dur > total_us + 1e-5)
 				bad++;
 			end_max = ts + dur > end_max ? ts + dur : end_max;
 			if (tid >= 1 && tid <= 3)
 				spans[(int)tid]++;
-			if (!strcmp(json_string_at(e, "name"), "compute"))
+			if (!strcmp(ws_json_str_at(e, "name"), "compute"))
 				compute++;
 		} else if (!strcmp(ph, "C")) {
 			counters++;
@@ -386,7 +386,7 @@ static void test_timeline_json(void)
 	CU_ASSERT_EQUAL(names, 1 + 2 * (3 + 3 * 2));
 	/* the spans of a track cover the run: last end at the run's end */
 	CU_ASSERT(fabs(end_max - total_us) < 1e-3);
-	json_release(&root);
+	json_decref(root);
 	free(text);
 	free(f);
 	diag_release(&d);
@@ -413,26 +413,26 @@ static void test_timeline_recorded(void)
 	char *f = file_in(dir, "trace.json"), *text;
 	size_t len;
 	CU_ASSERT_FATAL(read_file(f, &text, &len, &d) == 0);
-	struct json_value root;
-	CU_ASSERT_FATAL(json_parse(text, len, f, 1, &root, &d) == 0);
-	const struct json_value *ev = json_get(&root, "traceEvents");
-	CU_ASSERT_FATAL(ev && ev->type == JSON_ARRAY);
+	json_t *root = ws_json_parse(text, len, f, 1, &d);
+	CU_ASSERT_FATAL(root != NULL);
+	const json_t *ev = json_object_get(root, "traceEvents");
+	CU_ASSERT_FATAL(json_is_array(ev));
 	double total_us = (double)c.st.total_cycles / c.m.clock_ghz * 1e-3;
 	int64_t fwd[4] = {0}, bwd[4] = {0}, streams = 0;
 	double last_end[4] = {0};
 	int bad = 0, overlap = 0;
-	for (size_t i = 0; i < ev->len; i++) {
-		const struct json_value *e = &ev->items[i];
-		if (strcmp(json_string_at(e, "ph"), "X"))
+	for (size_t i = 0; i < json_array_size(ev); i++) {
+		const json_t *e = json_array_get(ev, i);
+		if (strcmp(ws_json_str_at(e, "ph"), "X"))
 			continue;
 		double pid = 0, tid = 0, ts = -1, dur = -1;
-		json_number_at(e, "pid", &pid);
-		json_number_at(e, "tid", &tid);
-		if (!json_number_at(e, "ts", &ts) ||
-		    !json_number_at(e, "dur", &dur) || ts < 0 || dur <= 0 ||
+		ws_json_num_at(e, "pid", &pid);
+		ws_json_num_at(e, "tid", &tid);
+		if (!ws_json_num_at(e, "ts", &ts) ||
+		    !ws_json_num_at(e, "dur", &dur) || ts < 0 || dur <= 0 ||
 		    ts + dur > total_us + 1e-5)
 			bad++;
-		const char *name = json_string_at(e, "name");
+		const char *name = ws_json_str_at(e, "name");
 		if (pid == 2) {
 			streams += !strcmp(name, "stream");
 			continue;
@@ -443,7 +443,7 @@ static void test_timeline_recorded(void)
 		if (ts < last_end[s] - 1e-6)
 			overlap++;
 		last_end[s] = ts + dur;
-		const char *pass = json_string_at(e, "args.pass");
+		const char *pass = ws_json_str_at(e, "args.pass");
 		if (!strcmp(name, "compute") && pass) {
 			fwd[s] += !strcmp(pass, "fwd");
 			bwd[s] += !strcmp(pass, "bwd");
@@ -458,9 +458,9 @@ static void test_timeline_recorded(void)
 		CU_ASSERT(fabs(last_end[s + 1] - total_us) < 1e-3);
 	}
 	CU_ASSERT(streams > 0);
-	CU_ASSERT(!strcmp(json_string_at(&root, "otherData.spans"),
+	CU_ASSERT(!strcmp(ws_json_str_at(root, "otherData.spans"),
 			  "per task, recorded by the engine"));
-	json_release(&root);
+	json_decref(root);
 	free(text);
 	free(f);
 	/* the spans survive a save and load: same timeline re-rendered */
@@ -665,8 +665,26 @@ static void test_bad_saved_stats(void)
 	struct diag d;
 	diag_init(&d);
 	CU_ASSERT_EQUAL(trace_replot(dir, dir, NULL, &d), WS_EINPUT);
-	CU_ASSERT(diag_contains(&d, "'network' must be a string"));
-	CU_ASSERT(diag_contains(&d, "stats.json:2:13"));
+	CU_ASSERT(diag_contains(&d, "'network' must be a string, got a number"));
+	CU_ASSERT(diag_contains(&d, "stats.json)"));
+	diag_clear(&d);
+	/* a syntax error: jansson's line and column */
+	fp = fopen(f, "w");
+	CU_ASSERT_FATAL(fp != NULL);
+	fprintf(fp, "{\"format\": \"wafersim-trace\",\n \"version\" 1}\n");
+	fclose(fp);
+	CU_ASSERT_EQUAL(trace_replot(dir, dir, NULL, &d), WS_EINPUT);
+	CU_ASSERT(diag_contains(&d, "stats.json:2:"));
+	diag_clear(&d);
+	/* a bad value deep inside is named by its path */
+	fp = fopen(f, "w");
+	CU_ASSERT_FATAL(fp != NULL);
+	fprintf(fp, "{\"format\": \"wafersim-trace\", \"stages\": "
+		    "[{\"name\": \"a\"}, {\"name\": \"b\", \"x\": \"7\"}]}\n");
+	fclose(fp);
+	CU_ASSERT_EQUAL(trace_replot(dir, dir, NULL, &d), WS_EINPUT);
+	CU_ASSERT(diag_contains(&d, "'stages[1].x' must be a number, got a "
+				    "string"));
 	diag_release(&d);
 	char *args = xasprintf("plot '%s'", dir), *out, *err;
 	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 1);

@@ -21,6 +21,7 @@
 /* Every command and subcommand with a --help of options. */
 static const char *const helps[] = {
 	"run", "compile", "place", "gpu", "fabric", "plot", "validate gpu",
+	"validate wafer",
 	"machine", "sweep"};
 
 enum { MAX_SEEN = 256 };

@@ -296,6 +296,100 @@ static void route_lane(struct sc_ref_program *p, int64_t colors, int color,
 	}
 }
 
+/* The MLP's geometry in the reference program: n stages of w x w PEs in
+ * a row below a feeder row, a drain column east, S samples. */
+struct mlp_geo {
+	const struct plan *p;
+	int64_t W, H, colors;
+	int n, w, S;
+};
+
+/* Stage PE (s, i, row): per sample, its task, then its part of the row
+ * reduction (send, relay, or the east edge's receive and output). */
+static void mlp_stage_pe(struct sc_ref_program *q, const struct mlp_geo *g,
+			 int64_t id, int s, int i, int row)
+{
+	const int c_r = 1, c_out = 1, w = g->w, n = g->n;
+	const struct kernel_work *k = &g->p->stages[s].work[PASS_FWD];
+	int in_color = 2 + (s % 2) * w + i;
+	int lane = 2 + ((s + 1) % 2) * w + row;
+	const struct pe_work none = {0, 0, 0, 0, 0};
+	for (int smp = 0; smp < g->S; smp++) {
+		struct sc_ref_op t = {SC_OP_TASK,	 in_color, 0, -1,
+				      k->bcast_wavelets, k->pe,    0, 0};
+		sc_ref_program_add(q, id, &t);
+		if (i == 0) {
+			struct sc_ref_op f = {SC_OP_SEND, c_r, 0,
+					      (int32_t)(id + 1),
+					      k->reduce_wavelets, none, 0, 0};
+			sc_ref_program_add(q, id, &f);
+			continue;
+		}
+		if (i < w - 1) {
+			struct sc_ref_op f = {SC_OP_RELAY, c_r, c_r,
+					      (int32_t)(id + 1),
+					      k->reduce_wavelets, none, 0, 0};
+			pe_relay_work(&f.work);
+			sc_ref_program_add(q, id, &f);
+			continue;
+		}
+		/* east edge: the reduced row, then its fp16 outputs to the
+		 * next stage or the drain */
+		struct sc_ref_op f = {SC_OP_RECV,	  c_r,	0, -1,
+				      k->reduce_wavelets, none, 0, 0};
+		sc_ref_program_add(q, id, &f);
+		int64_t out = (k->out_wavelets + w - 1) / w;
+		struct sc_ref_op o = {SC_OP_SEND, c_out, 0, (int32_t)(id + 1),
+				      out,	  none,	 0, 0};
+		if (s + 1 < n) {
+			o.color = lane;
+			o.dest = -1;
+			if (smp == 0)
+				route_lane(q, g->colors, lane, id,
+					   (s + 1) * w + row, 1, g->H - 1);
+		}
+		sc_ref_program_add(q, id, &o);
+	}
+}
+
+/* The reference program of the MLP: feeders, stages, drains. */
+static void mlp_program(struct sc_ref_program *q, const struct mlp_geo *g)
+{
+	const int c_out = 1, w = g->w, n = g->n;
+	const int64_t W = g->W, H = g->H;
+	const struct pe_work none = {0, 0, 0, 0, 0};
+	for (int64_t y = 0; y < H; y++)
+		for (int64_t x = 0; x < W; x++) {
+			int64_t id = y * W + x;
+			int s = (int)(x / w), i = (int)(x % w),
+			    row = (int)y - 1;
+			if (y == 0) {
+				if (s != 0)
+					continue;
+				/* feeder of column i of stage 0: the host
+				 * input */
+				const struct kernel_work *k =
+					&g->p->stages[0].work[PASS_FWD];
+				sc_ref_route_line(q, g->colors, 2 + i, id,
+						  (H - 1) * W + x, 1);
+				struct sc_ref_op f = {
+					SC_OP_SEND, 2 + i, 0, -1,
+					g->S * k->bcast_wavelets, none, 0, 0};
+				sc_ref_program_add(q, id, &f);
+			} else if (s == n) {
+				/* drain of row `row`: the network's output */
+				const struct kernel_work *k =
+					&g->p->stages[n - 1].work[PASS_FWD];
+				int64_t out = (k->out_wavelets + w - 1) / w;
+				struct sc_ref_op f = {SC_OP_RECV, c_out, 0, -1,
+						      g->S * out, none,	 0, 0};
+				sc_ref_program_add(q, id, &f);
+			} else {
+				mlp_stage_pe(q, g, id, s, i, row);
+			}
+		}
+}
+
 static void mlp_case(const struct machine *m0, int S)
 {
 	struct machine m = *m0;
@@ -333,114 +427,11 @@ static void mlp_case(const struct machine *m0, int S)
 	stats_release(&st);
 
 	/* the reference program */
-	const int64_t W = n * w + 1, H = w + 1, colors = m.fabric.colors;
+	struct mlp_geo g = {&p, n * w + 1, w + 1, m.fabric.colors, n, w, S};
 	struct sc_ref_program q;
-	sc_ref_program_init(&q, &m, W, H);
+	sc_ref_program_init(&q, &m, g.W, g.H);
 	q.prec = prec;
-	const int c_r = 1, c_out = 1;
-	for (int64_t y = 0; y < H; y++)
-		for (int64_t x = 0; x < W; x++) {
-			int64_t id = y * W + x;
-			int s = (int)(x / w), i = (int)(x % w),
-			    row = (int)y - 1;
-			if (y == 0) {
-				if (s != 0)
-					continue;
-				/* feeder of column i of stage 0: the host input
-				 */
-				const struct kernel_work *k =
-					&p.stages[0].work[PASS_FWD];
-				sc_ref_route_line(&q, colors, 2 + i, id,
-						  (H - 1) * W + x, 1);
-				struct sc_ref_op f = {SC_OP_SEND,
-						      2 + i,
-						      0,
-						      -1,
-						      S * k->bcast_wavelets,
-						      {0, 0, 0, 0, 0},
-						      0,
-						      0};
-				sc_ref_program_add(&q, id, &f);
-				continue;
-			}
-			if (s == n) {
-				/* drain of row `row`: the network's output */
-				const struct kernel_work *k =
-					&p.stages[n - 1].work[PASS_FWD];
-				int64_t out = (k->out_wavelets + w - 1) / w;
-				struct sc_ref_op f = {
-					SC_OP_RECV, c_out,	     0, -1,
-					S * out,    {0, 0, 0, 0, 0}, 0, 0};
-				sc_ref_program_add(&q, id, &f);
-				continue;
-			}
-			const struct kernel_work *k =
-				&p.stages[s].work[PASS_FWD];
-			int in_color = 2 + (s % 2) * w + i;
-			int lane = 2 + ((s + 1) % 2) * w + row;
-			for (int smp = 0; smp < S; smp++) {
-				struct sc_ref_op t = {
-					SC_OP_TASK,	   in_color, 0, -1,
-					k->bcast_wavelets, k->pe,    0, 0};
-				sc_ref_program_add(&q, id, &t);
-				if (i == 0) {
-					struct sc_ref_op f = {
-						SC_OP_SEND,
-						c_r,
-						0,
-						(int32_t)(id + 1),
-						k->reduce_wavelets,
-						{0, 0, 0, 0, 0},
-						0,
-						0};
-					sc_ref_program_add(&q, id, &f);
-				} else if (i < w - 1) {
-					struct sc_ref_op f = {
-						SC_OP_RELAY,
-						c_r,
-						c_r,
-						(int32_t)(id + 1),
-						k->reduce_wavelets,
-						{0, 0, 0, 0, 0},
-						0,
-						0};
-					pe_relay_work(&f.work);
-					sc_ref_program_add(&q, id, &f);
-				} else {
-					/* east edge: the reduced row, then its
-					 * fp16 outputs to the next stage or the
-					 * drain */
-					struct sc_ref_op f = {
-						SC_OP_RECV,
-						c_r,
-						0,
-						-1,
-						k->reduce_wavelets,
-						{0, 0, 0, 0, 0},
-						0,
-						0};
-					sc_ref_program_add(&q, id, &f);
-					int64_t out =
-						(k->out_wavelets + w - 1) / w;
-					struct sc_ref_op g = {
-						SC_OP_SEND, c_out,
-						0,	    (int32_t)(id + 1),
-						out,	    {0, 0, 0, 0, 0},
-						0,	    0};
-					if (s + 1 < n) {
-						g.color = lane;
-						g.dest = -1;
-						if (smp == 0)
-							route_lane(&q, colors,
-								   lane, id,
-								   (s + 1) * w +
-									   row,
-								   1, H - 1);
-					}
-					sc_ref_program_add(&q, id, &g);
-				}
-			}
-		}
+	mlp_program(&q, &g);
 	sc_ref_program_end(&q);
 	struct sc_ref_program_stats qs;
 	t0 = wall_seconds();

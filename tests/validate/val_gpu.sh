@@ -6,10 +6,23 @@
 #   train.jsonl  median |error| <= 15% train time, <= 20% inference time,
 #                <= 20% train energy; no row off by more than 2x
 #   graphs.jsonl median |error| <= 15% train time
+# With GPU_DOC=docs/gpu.md it also rewrites the table in that file (between
+# the lines "<!-- validate gpu: begin -->" and "<!-- validate gpu: end -->"),
+# so the documented table is always what this build prints.
 set -u
 bin=${1:-build/wafersim}
 out=$("$bin" validate gpu) || { echo "$out"; echo "val_gpu: validate gpu failed"; exit 1; }
 echo "$out"
+if [ -n "${GPU_DOC:-}" ]; then
+	tmp=$(mktemp)
+	echo "$out" | sed "s#^measurements: .*/models/#measurements: models/#" > "$tmp.t"
+	awk -v t="$tmp.t" '
+	/^<!-- validate gpu: begin -->/ { print; print "```"; while ((getline l < t) > 0) print l; print "```"; skip = 1; next }
+	/^<!-- validate gpu: end -->/ { skip = 0 }
+	!skip { print }' "$GPU_DOC" > "$tmp" && mv "$tmp" "$GPU_DOC"
+	rm -f "$tmp.t"
+	echo "val_gpu: table written to $GPU_DOC"
+fi
 echo "$out" | awk '
 /^measurements:/ { file = ($2 ~ /graphs/) ? "graphs" : "train" }
 /median \|error\|/ {

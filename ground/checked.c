@@ -1,0 +1,137 @@
+/* checked.c: checked size arithmetic and memory budgets. See checked.h. */
+#include "ground/checked.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+void ck_init(struct ck *c, struct diag *d, const char *file,
+	     const char *subject)
+{
+	c->d = d;
+	c->file = file;
+	c->line = c->col = 0;
+	c->subject = subject;
+	c->failed = 0;
+}
+
+int ck_mul_ok(int64_t a, int64_t b, int64_t *out)
+{
+	int64_t r;
+	if (__builtin_mul_overflow(a, b, &r) || r > CK_LIMIT ||
+	    r < -CK_LIMIT) {
+		*out = CK_LIMIT;
+		return 0;
+	}
+	*out = r;
+	return 1;
+}
+
+int ck_add_ok(int64_t a, int64_t b, int64_t *out)
+{
+	int64_t r;
+	if (__builtin_add_overflow(a, b, &r) || r > CK_LIMIT ||
+	    r < -CK_LIMIT) {
+		*out = CK_LIMIT;
+		return 0;
+	}
+	*out = r;
+	return 1;
+}
+
+static void ck_fail(struct ck *c, const char *quantity, int64_t a,
+		    const char *op, int64_t b)
+{
+	if (!c->failed && c->d)
+		diag_add(c->d, c->file, c->line, c->col,
+			 "%s: %s must be at most %lld (2^53), got %lld %s "
+			 "%lld",
+			 c->subject ? c->subject : "input", quantity,
+			 (long long)CK_LIMIT, (long long)a, op, (long long)b);
+	c->failed = 1;
+}
+
+int64_t ck_mul(struct ck *c, const char *quantity, int64_t a, int64_t b)
+{
+	int64_t r;
+	if (!ck_mul_ok(a, b, &r))
+		ck_fail(c, quantity, a, "x", b);
+	return r;
+}
+
+int64_t ck_add(struct ck *c, const char *quantity, int64_t a, int64_t b)
+{
+	int64_t r;
+	if (!ck_add_ok(a, b, &r))
+		ck_fail(c, quantity, a, "+", b);
+	return r;
+}
+
+int64_t ck_prod(struct ck *c, const char *quantity, const int64_t *v, int n)
+{
+	int64_t p = 1;
+	for (int i = 0; i < n; i++)
+		p = ck_mul(c, quantity, p, v[i]);
+	return p;
+}
+
+int64_t mem_physical_bytes(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES);
+	long page = sysconf(_SC_PAGESIZE);
+	if (pages <= 0 || page <= 0)
+		return 0;
+	return (int64_t)pages * (int64_t)page;
+}
+
+int64_t mem_budget_default(void)
+{
+	int64_t ram = mem_physical_bytes();
+	return ram > 0 ? (int64_t)((double)ram * MEM_BUDGET_SHARE)
+		       : MEM_BUDGET_FALLBACK;
+}
+
+int mem_budget_check(const char *what, double estimate_bytes,
+		     int64_t limit_bytes, struct diag *d)
+{
+	int dflt = limit_bytes <= 0;
+	if (dflt)
+		limit_bytes = mem_budget_default();
+	if (estimate_bytes <= (double)limit_bytes)
+		return WS_OK;
+	diag_add(d, NULL, 0, 0,
+		 "%s: needs about %.3g GB of memory, more than the limit of "
+		 "%.3g GB (%s)",
+		 what, estimate_bytes / 1e9, (double)limit_bytes / 1e9,
+		 dflt ? "half of the physical RAM; raise it with --max-memory"
+		      : "--max-memory");
+	return WS_EINPUT;
+}
+
+int mem_parse_size(const char *text, int64_t *bytes)
+{
+	if (!text || !isdigit((unsigned char)*text))
+		return -1;
+	char *end;
+	errno = 0;
+	long long v = strtoll(text, &end, 10);
+	if (errno || v <= 0)
+		return -1;
+	int shift = 0;
+	switch (*end) {
+	case 'K': case 'k': shift = 10; break;
+	case 'M': case 'm': shift = 20; break;
+	case 'G': case 'g': shift = 30; break;
+	case 'T': case 't': shift = 40; break;
+	case '\0': break;
+	default: return -1;
+	}
+	if (shift && end[1] && !(end[1] == 'B' && !end[2]))
+		return -1;
+	int64_t r;
+	if (!ck_mul_ok(v, INT64_C(1) << shift, &r))
+		return -1;
+	*bytes = r;
+	return 0;
+}

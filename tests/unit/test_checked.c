@@ -1,0 +1,96 @@
+/*
+ * test_checked.c: checked size arithmetic (overflow and the 2^53 limit are
+ * input errors naming subject and quantity, reported once, saturating) and
+ * memory budgets (the refusal states estimate and limit).
+ */
+#include <string.h>
+
+#include "ground/checked.h"
+#include "test_util.h"
+
+static void test_exact_within_limit(void)
+{
+	struct diag d;
+	struct ck ck;
+	diag_init(&d);
+	ck_init(&ck, &d, "n.yaml", "network: layer 'fc'");
+	int64_t dims[3] = {1000, 1000, 1000};
+	CU_ASSERT_EQUAL(ck_prod(&ck, "elements", dims, 3), 1000000000);
+	CU_ASSERT_EQUAL(ck_add(&ck, "bytes", CK_LIMIT - 1, 1), CK_LIMIT);
+	CU_ASSERT_EQUAL(ck_mul(&ck, "bytes", -4, 5), -20);
+	CU_ASSERT_FALSE(ck.failed);
+	CU_ASSERT_EQUAL(diag_count(&d), 0);
+	diag_release(&d);
+}
+
+static void test_overflow_reported_once(void)
+{
+	struct diag d;
+	struct ck ck;
+	diag_init(&d);
+	ck_init(&ck, &d, "n.yaml", "network: layer 'conv1'");
+	ck.line = 7;
+	ck.col = 3;
+	int64_t big = INT64_C(1) << 40;
+	int64_t r = ck_mul(&ck, "forward FLOPs", big, big);
+	CU_ASSERT_EQUAL(r, CK_LIMIT);
+	CU_ASSERT_TRUE(ck.failed);
+	/* later results saturate and stay silent */
+	CU_ASSERT_EQUAL(ck_add(&ck, "bytes", r, r), CK_LIMIT);
+	CU_ASSERT_EQUAL(diag_count(&d), 1);
+	CU_ASSERT_TRUE(diag_contains(
+		&d, "network: layer 'conv1': forward FLOPs must be at most "
+		    "9007199254740992 (2^53), got 1099511627776 x "
+		    "1099511627776 (n.yaml:7:3)"));
+	/* int64 wrap-around itself, not only the limit */
+	int64_t out;
+	CU_ASSERT_FALSE(ck_mul_ok(INT64_MAX, 2, &out));
+	CU_ASSERT_FALSE(ck_add_ok(INT64_MAX, 1, &out));
+	CU_ASSERT_FALSE(ck_mul_ok(INT64_MIN, -1, &out));
+	CU_ASSERT_EQUAL(out, CK_LIMIT);
+	CU_ASSERT_TRUE(ck_mul_ok(CK_LIMIT, 1, &out));
+	CU_ASSERT_FALSE(ck_mul_ok(CK_LIMIT, 2, &out));
+	diag_release(&d);
+}
+
+static void test_budget(void)
+{
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL(mem_budget_check("fabric", 1e9, INT64_C(2) << 30, &d),
+			0);
+	CU_ASSERT_EQUAL(mem_budget_check("fabric", 12e9, INT64_C(8) << 30, &d),
+			WS_EINPUT);
+	CU_ASSERT_TRUE(diag_contains(&d, "fabric: needs about 12 GB of "
+					  "memory, more than the limit of "
+					  "8.59 GB (--max-memory)"));
+	diag_clear(&d);
+	/* the default is half the RAM and says so */
+	CU_ASSERT_TRUE(mem_budget_default() > 0);
+	CU_ASSERT_EQUAL(mem_budget_check("fabric", 1e30, 0, &d), WS_EINPUT);
+	CU_ASSERT_TRUE(diag_contains(&d, "half of the physical RAM"));
+	diag_release(&d);
+	int64_t b;
+	CU_ASSERT_EQUAL(mem_parse_size("512M", &b), 0);
+	CU_ASSERT_EQUAL(b, INT64_C(512) << 20);
+	CU_ASSERT_EQUAL(mem_parse_size("8GB", &b), 0);
+	CU_ASSERT_EQUAL(b, INT64_C(8) << 30);
+	CU_ASSERT_EQUAL(mem_parse_size("1000", &b), 0);
+	CU_ASSERT_EQUAL(b, 1000);
+	CU_ASSERT_EQUAL(mem_parse_size("0", &b), -1);
+	CU_ASSERT_EQUAL(mem_parse_size("-1G", &b), -1);
+	CU_ASSERT_EQUAL(mem_parse_size("5X", &b), -1);
+	CU_ASSERT_EQUAL(mem_parse_size("99999999999T", &b), -1);
+}
+
+int suite_checked(void)
+{
+	static const struct tu_test tests[] = {
+		{"exact within the limit", test_exact_within_limit},
+		{"overflow reported once, saturates",
+		 test_overflow_reported_once},
+		{"memory budget", test_budget},
+		{0},
+	};
+	return tu_add_suite("checked", tests);
+}
