@@ -211,6 +211,10 @@ int cmd_place(int argc, char **argv)
 	}
 	if (o.n_args != 1)
 		return cli_usage_error("place", "a network is required");
+	if (!place_find_strategy(o.strategy))
+		return cli_usage_error("place", "'--strategy' must be a known "
+				       "strategy (--list-strategies), got '%s'",
+				       o.strategy);
 	struct diag d;
 	diag_init(&d);
 	int ex = place_steps(&o, &d);

@@ -88,10 +88,12 @@ static int sweep_parse(struct cli_opts *o, struct sweep_spec *spec,
 	int pr = cli_parse(&sweep_cmd, argc, argv, o);
 	*ex = cli_parse_exit(pr);
 	int go = pr == CLI_GO;
-	if (go && (!cli_given(o, "net") || !cli_given(o, "batch")))
-		go = cli_stop(ex, lead ? cli_usage_error("sweep", "'--net' "
-					 "and '--batch' are required")
-				       : EXIT_USAGE);
+	for (int i = 0; go && i < 2; i++)
+		if (!cli_given(o, i ? "batch" : "net"))
+			go = cli_stop(ex, lead ? cli_usage_error("sweep",
+						 "'--%s' is required",
+						 i ? "batch" : "net")
+					       : EXIT_USAGE);
 	if (go && o->gpus > 1)
 		go = cli_stop(ex, lead ? cli_usage_error("sweep", "one GPU "
 					 "per point: sweep does not model "

@@ -53,8 +53,6 @@ static const struct cli_name style_names[] = {
 
 static int gpu_hook(const char *cmd, const struct cli_opt *row,
 		    const char *val, struct cli_opts *o);
-static int strategy_hook(const char *cmd, const struct cli_opt *row,
-			 const char *val, struct cli_opts *o);
 
 #define F(field) offsetof(struct cli_opts, field)
 #define BIG 1e18
@@ -117,7 +115,7 @@ static const struct cli_opt vocabulary[] = {
 	{"strategy", 0, CLI_STR, F(strategy), 0, 0, NULL,
 	 PLACE_DEFAULT_STRATEGY, NULL, "S", "strategy",
 	 "placement strategy (wafersim place --list-strategies)", NULL,
-	 strategy_hook},
+	 NULL},
 	{"job", 0, CLI_ENUM, F(job), 0, 0, job_names, "both", NULL, "J", "job",
 	 "train, infer or both", NULL, NULL},
 	{"steps", 0, CLI_INT, F(steps), 1, 1000, NULL, "2", NULL, "N", "steps",
@@ -258,9 +256,9 @@ static const struct cli_opt vocabulary[] = {
 	 "verbose", "wall time and events per second on stderr", NULL, NULL},
 	/* old spellings: accepted where a command lists them, with a warning */
 	{"place", 0, CLI_STR, F(strategy), 0, 0, NULL, NULL, NULL, "S",
-	 "strategy", NULL, "strategy", strategy_hook},
+	 "strategy", NULL, "strategy", NULL},
 	{"strategies", 0, CLI_STR, F(strategy), 0, 0, NULL, NULL, NULL, "S",
-	 "strategy", NULL, "strategy", strategy_hook},
+	 "strategy", NULL, "strategy", NULL},
 	{"dtype", 0, CLI_ENUM, F(precision), 0, 0, precision_names, NULL, NULL,
 	 "P", "precision", NULL, "precision", NULL},
 	{"machines", 0, CLI_STR, F(machine), 0, 0, NULL, NULL, NULL, "M",
@@ -477,21 +475,6 @@ static int gpu_hook(const char *cmd, const struct cli_opt *row,
 	return 0;
 }
 
-static int strategy_hook(const char *cmd, const struct cli_opt *row,
-			 const char *val, struct cli_opts *o)
-{
-	(void)row;
-	if (!place_find_strategy(val)) {
-		say(o, cmd,
-		    "'--strategy' must be a known strategy "
-		    "(wafersim place --list-strategies), got '%s'%s",
-		    val, "");
-		return -1;
-	}
-	o->strategy = val;
-	return 0;
-}
-
 /* The row a command's entry names, and how: entry "name", "name," (a
  * comma list) or "old>new" (--old accepted here for --new). */
 struct accept {
@@ -552,6 +535,8 @@ static int set_list(const char *cmd, const struct cli_opt *r,
 		struct cli_opts tmp = *o;
 		tmp.n_lists = 0;
 		bad |= set_value(cmd, r, it, &tmp, 0) != 0;
+		if (!*it)
+			bad |= 1;
 		const char *canon = r->kind == CLI_ENUM
 			? cli_enum_name(r->alias_of ? r->alias_of : r->name,
 					*(int *)field(&tmp, r))
@@ -562,8 +547,8 @@ static int set_list(const char *cmd, const struct cli_opt *r,
 	free(copy);
 	if (bad || !out[0] || o->n_lists == CLI_MAX_LISTS) {
 		if (!bad)
-			say(o, cmd, "'--%s' needs a comma list, got '%s'",
-			    r->name, val);
+			say(o, cmd, "'--%s' needs a list of non-empty items, "
+			    "got '%s'", r->name, val);
 		free(out);
 		return -1;
 	}
@@ -749,7 +734,7 @@ void cli_help(const struct cli_command *c, FILE *f)
 			int k = snprintf(item, sizeof item, " --%s (--%s)",
 					 a.spelled->name, a.row->name);
 			if (col + k > 78)
-				col = fprintf(f, "\n ") - 1;
+				col = fprintf(f, "\n   ") - 1;
 			col += fprintf(f, "%s", item);
 		}
 		fputc('\n', f);
