@@ -137,6 +137,10 @@ static void print_json(FILE *f, const struct gpu_spec *g,
 	ws_json_set(j, "infer", pass_json(&r->infer));
 	ws_json_set_real(j, "train_memory_bytes", (double)r->train_memory_bytes);
 	ws_json_set(j, "fits", json_boolean(r->fits));
+	ws_json_set_real(j, "full_memory_bytes", r->full_memory_bytes);
+	ws_json_set_str(j, "fit", gpu_fit_name(r->fit));
+	ws_json_set_int(j, "micro_batches", r->micro_batches);
+	ws_json_set_int(j, "micro_batch", r->micro_batch);
 	ws_json_set(j, "data_parallel", dp_json(r));
 	ws_json_set(j, "layers", layers_json(gr, r));
 	ws_json_write(f, j, WS_JSON_INDENT);
@@ -201,8 +205,17 @@ static void print_text(FILE *f, const struct gpu_spec *g,
 	pct_bounds(f, &r->infer);
 	fputs(")\n", f);
 	fprintf(f, "memory (training, rough): %.2f GB of %.0f GB%s\n",
-		r->train_memory_bytes / 1e9, g->mem_gbytes,
-		r->fits ? "" : "  -- DOES NOT FIT: lower --batch or add GPUs");
+		r->full_memory_bytes / 1e9, g->mem_gbytes,
+		r->fits ? "" : ": does not fit");
+	if (r->fit == GPU_FIT_ACCUMULATE)
+		fprintf(f, "                 runs as %d micro-batches of %lld "
+			   "with gradient accumulation (%.2f GB); times above "
+			   "are for that\n", r->micro_batches,
+			(long long)r->micro_batch, r->train_memory_bytes / 1e9);
+	else if (r->fit == GPU_FIT_CHECKPOINT)
+		fprintf(f, "                 runs with activation checkpointing "
+			   "(%.2f GB); times above are for that\n",
+			r->train_memory_bytes / 1e9);
 	if (o->n_gpus > 1)
 		fprintf(f, "data parallel:   %d GPUs, all-reduce %.3f ms alone, "
 			   "%.3f ms exposed, scaling efficiency %.1f%%, "

@@ -72,6 +72,16 @@ static void print_summary(const struct plan *p, const struct machine *m)
 		       ? " (slower than the bottleneck stage: host I/O sets "
 			 "the pace)"
 		       : "");
+	printf("estimate: %.2f us per step (%.0f samples/s), %.0f "
+	       "predictions/s; step set by %s\n",
+	       p->est_step_cycles / (m->clock_ghz * 1e3),
+	       p->est_step_cycles > 0 ? (double)p->batch * m->clock_ghz * 1e9 /
+						p->est_step_cycles
+				      : 0.0,
+	       p->est_infer_cycles > 0
+		       ? m->clock_ghz * 1e9 / p->est_infer_cycles
+		       : 0.0,
+	       p->est_limit);
 	printf("PEs used %lld of %lld (%.1f%%), routes %d, colors used %d of "
 	       "%lld, hop-bytes per sample %lld, largest SRAM per PE %lld of "
 	       "%lld B, compile %.3f s\n",

@@ -9,6 +9,8 @@
  */
 #include "compiler/graph_int.h"
 
+#include <string.h>
+
 static int64_t prod3(const int64_t *k, int n)
 {
 	int64_t p = 1;
@@ -231,4 +233,53 @@ void cost_norm(const struct graph *g, const struct layer *l,
 	if (l->op == OP_BATCHNORM && l->param_owner == (int)(l - g->layers) &&
 	    x->rank)
 		c->buffers = 2 * x->dims[0];
+}
+
+/* Transposed conv: every input element meets every weight of its group,
+ * as PyTorch's FLOP counter counts it (input positions x weights). */
+void cost_conv_transpose(const struct graph *g, const struct layer *l,
+			 const struct op_desc *od, struct layer_cost *c)
+{
+	(void)od;
+	const struct op_attrs *a = &l->attrs;
+	int64_t gr = a->groups > 0 ? a->groups : 1;
+	gemm_like(g, l, c,
+		  in_elems(g, l) * (a->out_channels / gr) *
+			  prod3(a->kernel, a->spatial));
+}
+
+/* Reduction: one add (or compare) per input element, one divide per output
+ * (counted in the adds); backward spreads the gradient back. */
+void cost_reduce(const struct graph *g, const struct layer *l,
+		 const struct op_desc *od, struct layer_cost *c)
+{
+	(void)od;
+	int64_t din = in_elems(g, l);
+	c->ew_flops[PASS_FWD] = din;
+	c->ew_flops[PASS_BWD_DATA] = l->needs_input_grad ? din : 0;
+	if (l->needs_input_grad && strcmp(l->attrs.ew_name, "mean") &&
+	    strcmp(l->attrs.ew_name, "sum"))
+		c->saved_bytes = tbytes(g, l->in[0]); /* max, min: where */
+}
+
+/* Resize: FLOPs per output element by mode over the k resized axes:
+ * nearest copies (1), linear blends 2^k taps, cubic 4^k (2 FLOPs per tap,
+ * a multiply-add) [U]; backward scatters each gradient to its taps. */
+void cost_resize(const struct graph *g, const struct layer *l,
+		 const struct op_desc *od, struct layer_cost *c)
+{
+	(void)od;
+	const struct tensor *x = &g->tensors[l->in[0]];
+	const struct tensor *y = &g->tensors[l->out[0]];
+	int64_t taps = 1;
+	for (int i = 0; i < x->rank && i < y->rank; i++)
+		if (x->dims[i] != y->dims[i])
+			taps *= !strcmp(l->attrs.ew_name, "linear")  ? 2
+				: !strcmp(l->attrs.ew_name, "cubic") ? 4
+								     : 1;
+	int64_t f = !strcmp(l->attrs.ew_name, "linear") ||
+				    !strcmp(l->attrs.ew_name, "cubic")
+			    ? 2 * taps
+			    : 1;
+	ew_apply(g, l, c, f, f);
 }

@@ -77,6 +77,13 @@ enum op_kind {
 	OP_SQUEEZE,
 	OP_LOSS_MSE,	/* inputs: prediction [, target]; output rank 0 */
 	OP_LOSS_XENT,	/* softmax cross-entropy (or sigmoid BCE) */
+	OP_CONV_TRANSPOSE, /* 1-D to 3-D transposed conv ("deconvolution"):
+			      the attributes of OP_CONV plus output_padding */
+	OP_REDUCE,	/* mean (sum, max: attrs.ew_name) over
+			   attrs.axes_mask (0: all), kept as 1 if keepdims */
+	OP_RESIZE,	/* spatial resampling: attrs.scale per axis or
+			   attrs.shape; nearest, linear or cubic (ew_name) */
+	OP_PAD,		/* constant padding: attrs.pads (no arithmetic) */
 	OP_COUNT
 };
 
@@ -108,6 +115,13 @@ struct op_attrs {
 	int perm_rank;			  /* TRANSPOSE: entries used in perm */
 	int k_transposed;		  /* ATTENTION, 3 inputs: k given as
 					     [heads, head_dim, seq] (ONNX) */
+	int64_t output_padding[3];	  /* CONV_TRANSPOSE: added at the end */
+	int keepdims;			  /* REDUCE: reduced axes kept as 1 */
+	double scale[GRAPH_MAX_DIMS];	  /* RESIZE: per axis (0: unchanged),
+					     unless shape_rank gives sizes */
+	int64_t pads[2][GRAPH_MAX_DIMS];  /* PAD: before, after; [.][k] pads
+					     the k-th axis from the end (as
+					     PyTorch's F.pad lists them) */
 };
 
 struct tensor {

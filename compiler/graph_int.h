@@ -104,6 +104,14 @@ int shape_squeeze(struct graph *g, struct layer *l, const struct op_desc *od,
 		  struct diag *d);
 int shape_loss(struct graph *g, struct layer *l, const struct op_desc *od,
 	       struct diag *d);
+int shape_conv_transpose(struct graph *g, struct layer *l,
+			 const struct op_desc *od, struct diag *d);
+int shape_reduce(struct graph *g, struct layer *l, const struct op_desc *od,
+		 struct diag *d);
+int shape_resize(struct graph *g, struct layer *l, const struct op_desc *od,
+		 struct diag *d);
+int shape_pad(struct graph *g, struct layer *l, const struct op_desc *od,
+	      struct diag *d);
 
 /* Parameter rules (shape.c). */
 int64_t params_dense(const struct graph *g, const struct layer *l);
@@ -111,6 +119,7 @@ int64_t params_conv(const struct graph *g, const struct layer *l);
 int64_t params_batchnorm(const struct graph *g, const struct layer *l);
 int64_t params_layernorm(const struct graph *g, const struct layer *l);
 int64_t params_embedding(const struct graph *g, const struct layer *l);
+int64_t params_conv_transpose(const struct graph *g, const struct layer *l);
 
 /* Cost rules (cost_rules.c). */
 void cost_dense(const struct graph *g, const struct layer *l,
@@ -143,6 +152,12 @@ void cost_dropout(const struct graph *g, const struct layer *l,
 		  const struct op_desc *od, struct layer_cost *c);
 void cost_norm(const struct graph *g, const struct layer *l,
 	       const struct op_desc *od, struct layer_cost *c);
+void cost_conv_transpose(const struct graph *g, const struct layer *l,
+			 const struct op_desc *od, struct layer_cost *c);
+void cost_reduce(const struct graph *g, const struct layer *l,
+		 const struct op_desc *od, struct layer_cost *c);
+void cost_resize(const struct graph *g, const struct layer *l,
+		 const struct op_desc *od, struct layer_cost *c);
 
 /* "[a, b, c]" into buf (size >= 96) (tensor.c). */
 char *shape_str(char *buf, size_t n, int rank, const int64_t *dims);

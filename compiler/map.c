@@ -39,7 +39,9 @@ static enum kernel_kind kind_of(enum op_kind op)
 {
 	switch (op) {
 	case OP_DENSE: return KERNEL_DENSE;
-	case OP_CONV: return KERNEL_CONV;
+	case OP_CONV:
+	case OP_CONV_TRANSPOSE: return KERNEL_CONV; /* a conv over the
+						      strided input */
 	case OP_MATMUL: return KERNEL_MATMUL;
 	case OP_ATTENTION: return KERNEL_ATTENTION;
 	case OP_EMBEDDING: return KERNEL_EMBEDDING;
@@ -193,7 +195,7 @@ struct stage_sum {
 	/* weights the stage must hold (pipelined) or stream in (streaming):
 	 * its own, plus a replica of those of a shared layer it applies
 	 * again (weight_bytes counts owned weights only, once per network) */
-	int64_t held_weight_bytes;
+	int64_t held_weight_bytes, held_params;
 	int64_t in_elems,
 		out_elems; /* main layer's first input, stage output */
 	int needs_grad;
@@ -216,6 +218,10 @@ static void stage_sum(const struct map_ctx *c, const struct plan_stage *s,
 			L->param_owner >= 0 && L->param_owner != s->layers[k]
 				? g->layers[L->param_owner].cost.weight_bytes
 				: L->cost.weight_bytes;
+		t->held_params +=
+			L->param_owner >= 0 && L->param_owner != s->layers[k]
+				? g->layers[L->param_owner].cost.params
+				: L->cost.params;
 		t->opt_bytes += L->cost.opt_state_bytes;
 		t->saved_bytes += L->cost.saved_bytes;
 		t->params += L->cost.params;
@@ -326,7 +332,13 @@ static void work_gemm(const struct map_ctx *c, const struct stage_sum *t,
 	o->tile_n = tn;
 	kf->share = (double)(tk * tn) / (double)(K * N);
 	int64_t f = M * tk * tn;
-	int64_t ew_f = cdiv(t->ew[PASS_FWD], h); /* epilogue, east col */
+	/* epilogue (bias, activation): where the reduction leaves the sums,
+	 * the row's east PE; in weight streaming a layer's output stays
+	 * spread over the wafer for the next layer (activations never
+	 * leave it), so the row's chain ends as a reduce-scatter (the same
+	 * wavelets) and every PE applies the epilogue to its share */
+	int64_t ew_pes = c->mode == MODE_STREAMING ? P : h;
+	int64_t ew_f = cdiv(t->ew[PASS_FWD], ew_pes);
 	/* cores/ reference GEMV tile, once per row of the sample */
 	struct pe_work gv;
 	pe_gemv_work(pe, c->prec, tk, tn, &gv);
@@ -336,7 +348,7 @@ static void work_gemm(const struct map_ctx *c, const struct stage_sum *t,
 	wk[PASS_FWD].bcast_wavelets = wav(c, M * tk * eb);
 	wk[PASS_FWD].reduce_wavelets = w > 1 ? wav(c, M * tn * acc) : 0;
 	wk[PASS_FWD].out_wavelets = wav(c, M * N * eb);
-	int64_t ew_b = cdiv(t->ew[PASS_BWD_DATA], h);
+	int64_t ew_b = cdiv(t->ew[PASS_BWD_DATA], ew_pes);
 	struct kernel_work *b = &wk[PASS_BWD_DATA];
 	b->bcast_axis = AXIS_X;
 	b->reduce_axis = AXIS_Y;
@@ -486,7 +498,11 @@ static void work_ew(const struct map_ctx *c, const struct plan_stage *s,
 			wav(c, imax(1, t->in_elems) * eb);
 	/* the broadcast operand's slices are part of what is saved */
 	kf->act_pe = cdiv(t->saved_bytes, P);
-	kf->buf_pe = 2 * (tin + tk + other) * eb;
+	/* the broadcast operand (keys and values) passes by in blocks of
+	 * MAP_ROW_BLOCK of its rows per PE, double buffered, as attention
+	 * kernels stream keys and values past the queries they hold (flash
+	 * attention, Dao et al. 2022) */
+	kf->buf_pe = 2 * (tin + tk + imin(other, MAP_ROW_BLOCK * tk)) * eb;
 }
 
 /* The (local) update, and the SRAM per PE. */
@@ -598,9 +614,13 @@ void map_kernel(const struct map_ctx *c, struct plan_stage *s)
 	kernel_eval(c, s, w, h, s);
 	s->stream_bytes = 0;
 	if (c->mode == MODE_STREAMING) {
+		/* the external memory keeps the master weights and sends
+		 * them at the precision the PEs multiply in (fp16 in mixed
+		 * precision: Cerebras weight streaming keeps fp32 masters
+		 * off-wafer, Hot Chips 34) */
 		struct stage_sum t;
 		stage_sum(c, s, &t);
-		s->stream_bytes = t.held_weight_bytes;
+		s->stream_bytes = t.held_params * pe_elem_bytes(c->prec);
 	}
 }
 

@@ -257,53 +257,69 @@ static int find_layer(const struct graph *g, const char *name)
 
 /* ---------------------------------------------------------------- ops */
 
-/* Per op: YAML names, the op, required and optional attribute keys. */
+/* Per op: YAML names, the op, required and optional attribute keys, and
+ * the variant it fixes (attrs.ew_name), if any. */
 struct op_spec {
 	const char *name;
 	enum op_kind op;
 	int spatial;
 	const char *req, *opt;
+	const char *fn;
 };
 
 static const struct op_spec op_specs[] = {
-	{"dense", OP_DENSE, 0, "units", "bias"},
-	{"linear", OP_DENSE, 0, "units", "bias"},
-	{"matmul", OP_MATMUL, 0, "", ""},
+	{"dense", OP_DENSE, 0, "units", "bias", NULL},
+	{"linear", OP_DENSE, 0, "units", "bias", NULL},
+	{"matmul", OP_MATMUL, 0, "", "", NULL},
 	{"conv", OP_CONV, 0, "filters kernel",
-	 "stride padding dilation groups bias"},
+	 "stride padding dilation groups bias", NULL},
 	{"conv1d", OP_CONV, 1, "filters kernel",
-	 "stride padding dilation groups bias"},
+	 "stride padding dilation groups bias", NULL},
 	{"conv2d", OP_CONV, 2, "filters kernel",
-	 "stride padding dilation groups bias"},
+	 "stride padding dilation groups bias", NULL},
 	{"conv3d", OP_CONV, 3, "filters kernel",
-	 "stride padding dilation groups bias"},
-	{"maxpool", OP_MAXPOOL, 0, "kernel", "stride padding ceil_mode"},
-	{"avgpool", OP_AVGPOOL, 0, "kernel", "stride padding ceil_mode"},
-	{"globalavgpool", OP_GLOBALAVGPOOL, 0, "", ""},
-	{"batchnorm", OP_BATCHNORM, 0, "", ""},
-	{"layernorm", OP_LAYERNORM, 0, "", "bias"},
-	{"relu", OP_RELU, 0, "", ""},
-	{"sigmoid", OP_SIGMOID, 0, "", ""},
-	{"tanh", OP_TANH, 0, "", ""},
-	{"gelu", OP_GELU, 0, "", ""},
-	{"softmax", OP_SOFTMAX, 0, "", "axis"},
-	{"dropout", OP_DROPOUT, 0, "", "rate"},
-	{"embedding", OP_EMBEDDING, 0, "vocab dim", ""},
-	{"attention", OP_ATTENTION, 0, "heads", "causal"},
-	{"add", OP_ADD, 0, "", ""},
-	{"sub", OP_SUB, 0, "", ""},
-	{"mul", OP_MUL, 0, "", ""},
-	{"div", OP_DIV, 0, "", ""},
-	{"unary", OP_EW_UNARY, 0, "fn", "flops"},
-	{"concat", OP_CONCAT, 0, "", "axis"},
-	{"flatten", OP_FLATTEN, 0, "", "axis"},
-	{"reshape", OP_RESHAPE, 0, "shape", ""},
-	{"transpose", OP_TRANSPOSE, 0, "perm", ""},
-	{"split", OP_SPLIT, 0, "", "axis parts sizes"},
-	{"slice", OP_SLICE, 0, "start", "axis end step"},
-	{"squeeze", OP_SQUEEZE, 0, "", "axes"},
-	{"mse_loss", OP_LOSS_MSE, 0, "", ""},
-	{"cross_entropy", OP_LOSS_XENT, 0, "", ""},
+	 "stride padding dilation groups bias", NULL},
+	{"maxpool", OP_MAXPOOL, 0, "kernel", "stride padding ceil_mode", NULL},
+	{"avgpool", OP_AVGPOOL, 0, "kernel", "stride padding ceil_mode", NULL},
+	{"globalavgpool", OP_GLOBALAVGPOOL, 0, "", "", NULL},
+	{"batchnorm", OP_BATCHNORM, 0, "", "", NULL},
+	{"layernorm", OP_LAYERNORM, 0, "", "bias", NULL},
+	{"relu", OP_RELU, 0, "", "", NULL},
+	{"sigmoid", OP_SIGMOID, 0, "", "", NULL},
+	{"tanh", OP_TANH, 0, "", "", NULL},
+	{"gelu", OP_GELU, 0, "", "", NULL},
+	{"softmax", OP_SOFTMAX, 0, "", "axis", NULL},
+	{"dropout", OP_DROPOUT, 0, "", "rate", NULL},
+	{"embedding", OP_EMBEDDING, 0, "vocab dim", "", NULL},
+	{"attention", OP_ATTENTION, 0, "heads", "causal", NULL},
+	{"add", OP_ADD, 0, "", "", NULL},
+	{"sub", OP_SUB, 0, "", "", NULL},
+	{"mul", OP_MUL, 0, "", "", NULL},
+	{"div", OP_DIV, 0, "", "", NULL},
+	{"unary", OP_EW_UNARY, 0, "fn", "flops", NULL},
+	{"concat", OP_CONCAT, 0, "", "axis", NULL},
+	{"flatten", OP_FLATTEN, 0, "", "axis", NULL},
+	{"reshape", OP_RESHAPE, 0, "shape", "", NULL},
+	{"transpose", OP_TRANSPOSE, 0, "perm", "", NULL},
+	{"split", OP_SPLIT, 0, "", "axis parts sizes", NULL},
+	{"slice", OP_SLICE, 0, "start", "axis end step", NULL},
+	{"squeeze", OP_SQUEEZE, 0, "", "axes", NULL},
+	{"mse_loss", OP_LOSS_MSE, 0, "", "", NULL},
+	{"cross_entropy", OP_LOSS_XENT, 0, "", "", NULL},
+	{"conv_transpose", OP_CONV_TRANSPOSE, 0, "filters kernel",
+	 "stride padding output_padding dilation groups bias", NULL},
+	{"conv_transpose1d", OP_CONV_TRANSPOSE, 1, "filters kernel",
+	 "stride padding output_padding dilation groups bias", NULL},
+	{"conv_transpose2d", OP_CONV_TRANSPOSE, 2, "filters kernel",
+	 "stride padding output_padding dilation groups bias", NULL},
+	{"conv_transpose3d", OP_CONV_TRANSPOSE, 3, "filters kernel",
+	 "stride padding output_padding dilation groups bias", NULL},
+	{"reduce_mean", OP_REDUCE, 0, "", "axes keepdims", "mean"},
+	{"reduce_sum", OP_REDUCE, 0, "", "axes keepdims", "sum"},
+	{"reduce_max", OP_REDUCE, 0, "", "axes keepdims", "max"},
+	{"resize", OP_RESIZE, 0, "", "scale size mode", "nearest"},
+	{"upsample", OP_RESIZE, 0, "", "scale size mode", "nearest"},
+	{"pad", OP_PAD, 0, "pads", "", NULL},
 };
 
 /* Keys any layer entry may have. */
@@ -391,6 +407,7 @@ static const struct {
 	{"bias", offsetof(struct op_attrs, bias)},
 	{"causal", offsetof(struct op_attrs, causal)},
 	{"ceil_mode", offsetof(struct op_attrs, ceil_mode)},
+	{"keepdims", offsetof(struct op_attrs, keepdims)},
 };
 
 /* kernel, stride, dilation, padding: one value or one per spatial dim. */
@@ -398,14 +415,15 @@ static int attr_window(struct attr_ctx *x, const char *k, yaml_node_t *v)
 {
 	struct op_attrs *a = x->a;
 	int64_t tmp[GRAPH_MAX_DIMS] = {0};
-	int n = get_ints(x->c, v, k, 3, !strcmp(k, "padding") ? 0 : 1, 100000,
-			 tmp);
+	int zero_ok = !strcmp(k, "padding") || !strcmp(k, "output_padding");
+	int n = get_ints(x->c, v, k, 3, zero_ok ? 0 : 1, 100000, tmp);
 	if (n < 0)
 		return 1;
-	int64_t *dst = !strcmp(k, "kernel")	? a->kernel
-		       : !strcmp(k, "stride")	? a->stride
-		       : !strcmp(k, "dilation") ? a->dilation
-						: a->pad_begin;
+	int64_t *dst = !strcmp(k, "kernel")	      ? a->kernel
+		       : !strcmp(k, "stride")	      ? a->stride
+		       : !strcmp(k, "dilation")	      ? a->dilation
+		       : !strcmp(k, "output_padding") ? a->output_padding
+						      : a->pad_begin;
 	for (int i = 0; i < 3; i++)
 		dst[i] = tmp[n == 1 ? 0 : (i < n ? i : n - 1)];
 	if (dst == a->pad_begin)
@@ -504,17 +522,109 @@ static int attr_axes(struct attr_ctx *x, const char *k, yaml_node_t *v)
 	return n < 0;
 }
 
+/* Resize factors of the spatial axes: one for all, or one per axis. */
+static int attr_scale(struct attr_ctx *x, const char *k, yaml_node_t *v)
+{
+	int n = 0;
+	double s[GRAPH_MAX_DIMS - 1];
+	if (v->type == YAML_SEQUENCE_NODE) {
+		for (yaml_node_item_t *it = v->data.sequence.items.start;
+		     it < v->data.sequence.items.top; it++, n++)
+			if (n == GRAPH_MAX_DIMS - 1 ||
+			    get_real(x->c, node(x->c, *it), k, 1e-3, 1e3,
+				     &s[n]))
+				return 1;
+		for (int i = 0; i < n; i++)
+			x->a->scale[1 + i] = s[i];
+		return 0;
+	}
+	if (get_real(x->c, v, k, 1e-3, 1e3, &s[0]))
+		return 1;
+	for (int i = 1; i < GRAPH_MAX_DIMS; i++)
+		x->a->scale[i] = s[0];
+	return 0;
+}
+
+/* Resize target sizes of the spatial axes (channels kept). */
+static int attr_size(struct attr_ctx *x, const char *k, yaml_node_t *v)
+{
+	int64_t tmp[GRAPH_MAX_DIMS] = {0};
+	int n = get_ints(x->c, v, k, GRAPH_MAX_DIMS - 1, 1, INT32_MAX, tmp);
+	if (n < 0)
+		return 1;
+	x->a->shape[0] = 0;
+	for (int i = 0; i < n; i++)
+		x->a->shape[1 + i] = tmp[i];
+	x->a->shape_rank = n + 1;
+	return 0;
+}
+
+static int attr_mode(struct attr_ctx *x, const char *k, yaml_node_t *v)
+{
+	static const char *const modes[][2] = {
+		{"nearest", "nearest"}, {"linear", "linear"},
+		{"bilinear", "linear"}, {"trilinear", "linear"},
+		{"cubic", "cubic"},	{"bicubic", "cubic"},
+	};
+	const char *m = scalar(v);
+	for (size_t i = 0; m && i < ARRAY_SIZE(modes); i++)
+		if (!strcmp(m, modes[i][0])) {
+			snprintf(x->a->ew_name, sizeof(x->a->ew_name), "%s",
+				 modes[i][1]);
+			return 0;
+		}
+	err(x->c, v,
+	    "network: '%s' must be nearest, linear, bilinear, trilinear, "
+	    "cubic or bicubic, got %s",
+	    k, m ? m : kind_name(v));
+	return 1;
+}
+
+/* Pads as PyTorch's F.pad lists them: (before, after) of the last axis,
+ * then of the one before it, ... */
+static int attr_pads(struct attr_ctx *x, const char *k, yaml_node_t *v)
+{
+	int64_t tmp[2 * GRAPH_MAX_DIMS] = {0};
+	int n = get_ints(x->c, v, k, 2 * GRAPH_MAX_DIMS, -INT32_MAX, INT32_MAX,
+			 tmp);
+	if (n < 0)
+		return 1;
+	if (n % 2) {
+		err(x->c, v,
+		    "network: '%s' must list (before, after) pairs, got %d "
+		    "values",
+		    k, n);
+		return 1;
+	}
+	for (int i = 0; i < n / 2; i++) {
+		x->a->pads[0][i] = tmp[2 * i];
+		x->a->pads[1][i] = tmp[2 * i + 1];
+	}
+	return 0;
+}
+
 /* Attributes with a parser of their own. */
 static const struct {
 	const char *key;
 	int (*parse)(struct attr_ctx *x, const char *k, yaml_node_t *v);
 } fn_keys[] = {
-	{"kernel", attr_window},   {"stride", attr_window},
-	{"dilation", attr_window}, {"padding", attr_window},
-	{"rate", attr_rate},	   {"axis", attr_axis},
-	{"fn", attr_fn},	   {"shape", attr_shape},
-	{"perm", attr_perm},	   {"parts", attr_parts},
-	{"sizes", attr_sizes},	   {"axes", attr_axes},
+	{"kernel", attr_window},
+	{"stride", attr_window},
+	{"dilation", attr_window},
+	{"padding", attr_window},
+	{"rate", attr_rate},
+	{"axis", attr_axis},
+	{"fn", attr_fn},
+	{"shape", attr_shape},
+	{"perm", attr_perm},
+	{"parts", attr_parts},
+	{"sizes", attr_sizes},
+	{"axes", attr_axes},
+	{"output_padding", attr_window},
+	{"scale", attr_scale},
+	{"size", attr_size},
+	{"mode", attr_mode},
+	{"pads", attr_pads},
 };
 
 /* One attribute key (already checked to belong to the op); 1 if bad. */
@@ -588,6 +698,8 @@ static void attrs_default(struct op_attrs *a, const struct op_spec *sp)
 		a->stride[i] = a->dilation[i] = 1;
 	a->step = 1;
 	a->end = INT64_MAX;
+	if (sp->fn)
+		snprintf(a->ew_name, sizeof(a->ew_name), "%s", sp->fn);
 }
 
 /* Fill attrs from the entry's keys; 0 or -1. */
@@ -709,8 +821,13 @@ static int add_op_layer(struct ny *c, yaml_node_t *e, const struct op_spec *sp,
 	l->src_col = COL(e);
 	if (share_layer >= 0) {
 		struct layer *o = &c->g->layers[share_layer];
-		if (o->op != l->op ||
-		    memcmp(&o->attrs, &l->attrs, sizeof(l->attrs))) {
+		/* a bias-free dense layer of `vocab` units may use an
+		 * embedding's table transposed (a language model's head
+		 * tied to its token embedding, GPT-2 and BERT) */
+		int tied = l->op == OP_DENSE && o->op == OP_EMBEDDING &&
+			   !l->attrs.bias && l->attrs.units == o->attrs.vocab;
+		if (!tied && (o->op != l->op ||
+			      memcmp(&o->attrs, &l->attrs, sizeof(l->attrs)))) {
 			err(c, e,
 			    "network: layer '%s' must match the layer "
 			    "'%s' whose weights it shares, got op '%s' vs "

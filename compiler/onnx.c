@@ -9,11 +9,16 @@
  *     CONST  Constant nodes, integer initializers, Shape outputs, and
  *            everything computed only from those: shape arithmetic, folded
  *
- * Only nodes with a DATA (or PARAM-as-data) input become layers.  Shapes of
- * DATA values come from the file's value_info (PyTorch's exporter runs shape
- * inference; the zoo files carry every shape), with a few computed here as a
- * fallback; graph_finish() then re-infers them and any disagreement on the
- * element count is reported.  Patterns fused before layers are emitted:
+ * Only nodes with a DATA (or PARAM-as-data) input become layers.  Shapes
+ * never depend on the file's value_info: nodes are read in order, constants
+ * folded, and each data node's layers get their shapes from wafersim's own
+ * rules (op_infer_layer) as soon as they are emitted, so the ONNX shape of
+ * every value (batch 1 first, a symbolic batch taken as 1) is known before
+ * a Shape or Reshape downstream needs it.  Layout ops (Reshape, Slice,
+ * Split, Squeeze, Unsqueeze, Expand, Flatten, Transpose) work out their
+ * output from constant shape inputs (infer_missing).  Shapes the file does
+ * declare are compared with ours at the end (a disagreement on the element
+ * count is an error).  Patterns fused before layers are emitted:
  *
  *     MatMul(x, W) + Add(b)              -> dense with bias
  *     x * 0.5 * (1 + erf(x / sqrt 2))    -> gelu
@@ -183,7 +188,7 @@ static void nerr(struct ox *c, int idx, const char *fmt, ...)
 
 static void nerr(struct ox *c, int idx, const char *fmt, ...)
 {
-	char msg[512], nb[64];
+	char msg[3072], nb[64];
 	const Onnx__NodeProto *n = c->gp->node[idx];
 	va_list ap;
 	va_start(ap, fmt);
@@ -232,6 +237,13 @@ static int op_is(const Onnx__NodeProto *n, const char *op)
 static int in_val(struct ox *c, const Onnx__NodeProto *n, size_t i)
 {
 	return i < n->n_input ? val_find(c, n->input[i]) : -1;
+}
+
+/* Input i of node n when it is a folded constant, else NULL. */
+static const struct oval *cin(struct ox *c, const Onnx__NodeProto *n, size_t i)
+{
+	int k = in_val(c, n, i);
+	return k >= 0 && c->v[k].val ? &c->v[k] : NULL;
 }
 
 static int kind_of(struct ox *c, int vid)
@@ -386,10 +398,10 @@ static void find_attention(struct ox *c, int sm)
 	}
 	int kt = 1;
 	int tn = single_from(c, k, "Transpose");
-	if (tn >= 0 && c->v[k].rank >= 2) {
+	if (tn >= 0) {
 		int64_t perm[OX_MAX_RANK];
 		int r = attr_ints(c->gp->node[tn], "perm", perm, OX_MAX_RANK);
-		int ok = r == c->v[k].rank;
+		int ok = r >= 2 && (c->v[k].rank < 0 || r == c->v[k].rank);
 		for (int i = 0; ok && i < r - 2; i++)
 			ok = perm[i] == i;
 		if (ok && perm[r - 2] == r - 1 && perm[r - 1] == r - 2) {
@@ -412,10 +424,27 @@ static void find_attention(struct ox *c, int sm)
 /* Layer norm spelled out (exports before opset 17):
  *   d = x - ReduceMean(x); y = d / Sqrt(ReduceMean(Pow(d, 2)) + eps)
  *   [* gamma [+ beta]]                                                  */
+/* Does ReduceMean node r reduce the last axis only (-1, or rank - 1 when
+ * the rank is known)?  A channels-first norm (axis 1) is no layer norm. */
+static int reduces_last_axis(struct ox *c, int r)
+{
+	const Onnx__NodeProto *n = c->gp->node[r];
+	const struct oval *x = &c->v[in_val(c, n, 0)], *av = cin(c, n, 1);
+	int64_t ax[2];
+	int k = attr_ints(n, "axes", ax, 2);
+	if (!k && av && av->n_val == 1) {
+		ax[0] = (int64_t)av->val[0];
+		k = 1;
+	}
+	return k == 1 && (ax[0] == -1 || (x->rank > 0 && ax[0] == x->rank - 1));
+}
+
 static void find_layernorm(struct ox *c, int r1)
 {
 	const Onnx__NodeProto *n = c->gp->node[r1];
 	int x = in_val(c, n, 0), m = out_val(c, n, 0);
+	if (!reduces_last_axis(c, r1))
+		return;
 	int sub = single_to(c, m, "Sub");
 	if (sub < 0 || in_val(c, c->gp->node[sub], 0) != x)
 		return;
@@ -437,7 +466,7 @@ static void find_layernorm(struct ox *c, int r1)
 	if (pw < 0 || dv < 0)
 		return;
 	int r2 = single_to(c, out_val(c, c->gp->node[pw], 0), "ReduceMean");
-	if (r2 < 0)
+	if (r2 < 0 || !reduces_last_axis(c, r2))
 		return;
 	int ad = single_to(c, out_val(c, c->gp->node[r2], 0), "Add");
 	if (ad < 0)
@@ -588,8 +617,9 @@ static int emit_reshape(struct ox *c, int idx, int in, int out)
 	struct oval *o = &c->v[out];
 	if (o->rank < 0) {
 		nerr(c, idx,
-		     "output '%s' has no shape in the file; export "
-		     "with shape inference (onnx.shape_inference)",
+		     "output '%s' must have a shape wafersim can infer "
+		     "(shape, axes or sizes inputs computed from shapes "
+		     "and constants only), got none",
 		     o->name);
 		return -1;
 	}
@@ -651,15 +681,6 @@ static int64_t *kernel_attrs(const Onnx__NodeProto *n, struct op_attrs *a,
 	return a->kernel;
 }
 
-static const char supported_ops[] =
-	"Gemm, MatMul, Conv, MaxPool, AveragePool, GlobalAveragePool, "
-	"BatchNormalization, LayerNormalization, Relu, Sigmoid, Tanh, Softmax, "
-	"LogSoftmax, Dropout, Gather, Add, Sub, Mul, Div, Pow, Sqrt, Erf, Exp, "
-	"Log, Neg, Reciprocal, Clip, Where, Concat, Flatten, Reshape, "
-	"Transpose, Split, Slice, Squeeze, Unsqueeze, Expand, Identity, Cast; "
-	"on shapes and constants also Shape, Constant, ConstantOfShape, Range, "
-	"Equal, Mod, Trilu and any other op";
-
 static const struct {
 	const char *op;
 	enum op_kind kind;
@@ -681,6 +702,20 @@ static const struct {
 	{"Gelu", OP_GELU, 8},
 	{"HardSigmoid", OP_EW_UNARY, 3},
 	{"HardSwish", OP_EW_UNARY, 4},
+	{"LeakyRelu", OP_EW_UNARY, 2},
+	{"Elu", OP_EW_UNARY, 4},
+	{"Selu", OP_EW_UNARY, 5},
+	{"Celu", OP_EW_UNARY, 5},
+	{"Softplus", OP_EW_UNARY, 4},
+	{"Softsign", OP_EW_UNARY, 3},
+	{"Mish", OP_EW_UNARY, 12},
+	{"ThresholdedRelu", OP_EW_UNARY, 1},
+	{"Floor", OP_EW_UNARY, 1},
+	{"Ceil", OP_EW_UNARY, 1},
+	{"Round", OP_EW_UNARY, 1},
+	{"Sign", OP_EW_UNARY, 1},
+	{"Sin", OP_EW_UNARY, 4},
+	{"Cos", OP_EW_UNARY, 4},
 };
 
 static void lower(char *dst, const char *src, size_t n)
@@ -692,7 +727,7 @@ static void lower(char *dst, const char *src, size_t n)
 	dst[i] = 0;
 }
 
-static void infer_missing(struct ox *c, int idx);
+static void infer_missing(struct ox *c, const Onnx__NodeProto *n);
 
 static void node_gemm(struct ox *c, int idx)
 {
@@ -881,7 +916,9 @@ static void node_gather(struct ox *c, int idx)
 	int t = c->g->layers[id].out[0];
 	struct oval *o = &c->v[out];
 	if (o->rank < 0) {
-		nerr(c, idx, "output has no shape in the file");
+		nerr(c, idx,
+		     "output must have a shape wafersim can infer "
+		     "(constant indices), got none");
 		return;
 	}
 	struct op_attrs ra = {0};
@@ -1014,8 +1051,8 @@ static void node_split(struct ox *c, int idx)
 		int o = out_val(c, n, i);
 		if (o < 0 || c->v[o].rank < 0) {
 			nerr(c, idx,
-			     "outputs must have shapes in the "
-			     "file");
+			     "outputs must have shapes wafersim can infer "
+			     "(constant 'split' sizes), got none");
 			return;
 		}
 		outs[i] = o;
@@ -1047,6 +1084,8 @@ static void node_split(struct ox *c, int idx)
 		c->v[outs[i]].layer = id;
 }
 
+/* Slice: one slice layer per axis whose size changes (free layout work);
+ * the batch axis must keep its size. */
 static void node_slice(struct ox *c, int idx)
 {
 	const Onnx__NodeProto *n = c->gp->node[idx];
@@ -1055,30 +1094,45 @@ static void node_slice(struct ox *c, int idx)
 	struct oval *o = &c->v[out], *iv = &c->v[x];
 	if (o->rank < 0 || o->rank != iv->rank) {
 		nerr(c, idx,
-		     "output must have a shape in the file, of "
-		     "the input's rank");
+		     "output must have a shape wafersim can infer (constant "
+		     "starts, ends, axes and steps) of the input's rank, got "
+		     "none");
 		return;
 	}
-	int ax = -1;
+	int axes[OX_MAX_RANK], k = 0;
 	for (int i = 0; i < o->rank; i++)
 		if (o->dims[i] != iv->dims[i]) {
-			if (ax >= 0) {
+			if (ps_axis(iv, i) < 0) {
 				nerr(c, idx,
-				     "slicing more than one "
-				     "axis is not supported");
+				     "slicing the batch axis is not "
+				     "supported");
 				return;
 			}
-			ax = i;
+			axes[k++] = i;
 		}
-	if (ax < 0 || ps_axis(iv, ax) < 0) {
+	if (!k) {
 		emit_reshape(c, idx, x, out);
 		return;
 	}
-	a.axis = ps_axis(iv, ax);
-	a.start = 0;
-	a.end = o->dims[ax];
-	a.step = 1;
-	emit(c, idx, NULL, OP_SLICE, &a, 1, &x, out);
+	int in = x;
+	for (int j = 0; j < k; j++) {
+		a.axis = ps_axis(iv, axes[j]);
+		a.start = 0;
+		a.end = o->dims[axes[j]];
+		a.step = 1;
+		if (j + 1 == k) {
+			emit(c, idx, NULL, OP_SLICE, &a, 1, &in, out);
+			break;
+		}
+		char sfx[32];
+		snprintf(sfx, sizeof(sfx), "/axis%d", axes[j]);
+		int id = emit(c, idx, sfx, OP_SLICE, &a, 1, &in, -1);
+		/* an unnamed ONNX value for the intermediate result */
+		in = val_get(c, c->g->tensors[c->g->layers[id].out[0]].name);
+		c->v[in].kind = V_DATA;
+		c->v[in].tensor = c->g->layers[id].out[0];
+		c->v[in].layer = id;
+	}
 }
 
 static void node_transpose(struct ox *c, int idx)
@@ -1141,6 +1195,181 @@ static void node_layout(struct ox *c, int idx)
 	emit_reshape(c, idx, x, out);
 }
 
+/* ConvTranspose: weights [in channels, filters / group, kernel...]; pads
+ * from output_shape or auto_pad SAME_* when given (the ONNX spec's rule). */
+static void node_conv_transpose(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	struct op_attrs a = {0};
+	int x = in_val(c, n, 0), out = out_val(c, n, 0);
+	int w = in_val(c, n, 1), b = in_val(c, n, 2);
+	const struct oval *wv = w >= 0 ? &c->v[w] : NULL, *xv = &c->v[x];
+	if (kind_of(c, w) != V_PARAM || wv->rank < 3 || wv->rank > 5 ||
+	    xv->rank != wv->rank) {
+		nerr(c, idx,
+		     "weights must be an initializer of rank 3 to 5, the "
+		     "input's rank %d, got %s",
+		     xv->rank, w < 0 ? "none" : "another value");
+		return;
+	}
+	kernel_attrs(n, &a, wv->rank - 2);
+	if (!attr(n, "kernel_shape"))
+		for (int i = 0; i < a.spatial; i++)
+			a.kernel[i] = wv->dims[2 + i];
+	a.groups = attr_i(n, "group", 1);
+	a.out_channels = wv->dims[1] * a.groups;
+	a.bias = b >= 0;
+	attr_ints(n, "output_padding", a.output_padding, 3);
+	int64_t shape[3];
+	const Onnx__AttributeProto *ap = attr(n, "auto_pad");
+	int upper =
+		ap && ap->s.len == 10 && !memcmp(ap->s.data, "SAME_UPPER", 10);
+	int lower =
+		ap && ap->s.len == 10 && !memcmp(ap->s.data, "SAME_LOWER", 10);
+	int given = attr_ints(n, "output_shape", shape, 3);
+	if (given && given != a.spatial) {
+		nerr(c, idx, "'output_shape' must have %d entries, got %d",
+		     a.spatial, given);
+		return;
+	}
+	for (int i = 0; (given || upper || lower) && i < a.spatial; i++) {
+		int64_t in = xv->dims[2 + i], st = a.stride[i];
+		int64_t want = given ? shape[i] : in * st;
+		int64_t tot = st * (in - 1) + a.output_padding[i] +
+			      (a.kernel[i] - 1) * a.dilation[i] + 1 - want;
+		a.pad_begin[i] = upper ? tot / 2 : tot - tot / 2;
+		a.pad_end[i] = tot - a.pad_begin[i];
+	}
+	int id = emit(c, idx, NULL, OP_CONV_TRANSPOSE, &a, 1, &x, out);
+	own(c, id, w);
+}
+
+/* ReduceMean, ReduceSum, ReduceMax, ReduceMin: axes from the attribute or
+ * (opset 18) a constant input; never the batch axis. */
+static void node_reduce(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	struct op_attrs a = {0};
+	int x = in_val(c, n, 0), out = out_val(c, n, 0);
+	const struct oval *xv = &c->v[x], *ax = cin(c, n, 1);
+	int64_t axes[OX_MAX_RANK];
+	int k = attr_ints(n, "axes", axes, OX_MAX_RANK);
+	if (!k && ax && ax->n_val <= OX_MAX_RANK)
+		for (int64_t i = 0; i < ax->n_val; i++)
+			axes[k++] = (int64_t)ax->val[i];
+	if (!k && in_val(c, n, 1) >= 0 && !ax) {
+		nerr(c, idx, "'axes' input must be constant, got data");
+		return;
+	}
+	if (!k && attr_i(n, "noop_with_empty_axes", 0)) {
+		emit_reshape(c, idx, x, out);
+		return;
+	}
+	for (int i = 0; i < (k ? k : xv->rank); i++) {
+		int64_t q = k ? axes[i] : i;
+		if (q < -xv->rank || q >= xv->rank) {
+			nerr(c, idx, "axis must be in [%d, %d], got %lld",
+			     -xv->rank, xv->rank - 1, (long long)q);
+			return;
+		}
+		int p = ps_axis(xv, q);
+		if (p < 0) {
+			nerr(c, idx,
+			     "reducing over the batch axis is not supported "
+			     "(axes %s)",
+			     k ? "as given" : "absent: all of them");
+			return;
+		}
+		a.axes_mask |= 1u << p;
+	}
+	a.keepdims = (int)attr_i(n, "keepdims", 1);
+	lower(a.ew_name, n->op_type + 6, sizeof(a.ew_name));
+	emit(c, idx, NULL, OP_REDUCE, &a, 1, &x, out);
+}
+
+/* Resize (opset 10+: X, roi, scales, sizes; opset 10: X, scales) and
+ * Upsample (X, scales): per-sample scales or sizes from constants. */
+static void node_resize(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	struct op_attrs a = {0};
+	int x = in_val(c, n, 0), out = out_val(c, n, 0);
+	const struct oval *xv = &c->v[x];
+	int two = op_is(n, "Upsample") || n->n_input == 2;
+	const struct oval *sc = cin(c, n, two ? 1 : 2);
+	const struct oval *sz = two ? NULL : cin(c, n, 3);
+	int st = stripped(xv), r = xv->rank;
+	if (sz && sz->n_val == r) {
+		a.shape_rank = r - st;
+		for (int i = st; i < r; i++)
+			a.shape[i - st] = (int64_t)sz->val[i];
+	} else if (sc && sc->n_val == r) {
+		for (int i = st; i < r; i++)
+			a.scale[i - st] = sc->val[i];
+	} else {
+		nerr(c, idx,
+		     "scales or sizes must be constants with one entry per "
+		     "axis (%d), got none",
+		     r);
+		return;
+	}
+	if (st && ((sz && sz->n_val == r && sz->val[0] != 1) ||
+		   (!(sz && sz->n_val == r) && sc->val[0] != 1))) {
+		nerr(c, idx, "resizing the batch axis is not supported");
+		return;
+	}
+	const Onnx__AttributeProto *m = attr(n, "mode");
+	snprintf(a.ew_name, sizeof(a.ew_name), "%.*s",
+		 m && m->s.data ? (int)m->s.len : 7,
+		 m && m->s.data ? (const char *)m->s.data : "nearest");
+	if (!strcmp(a.ew_name, "bilinear") || !strcmp(a.ew_name, "trilinear"))
+		snprintf(a.ew_name, sizeof(a.ew_name), "linear");
+	emit(c, idx, NULL, OP_RESIZE, &a, 1, &x, out);
+}
+
+/* Pad (opset 11+: constant pads [begins.., ends..] [, value [, axes]];
+ * before: the 'pads' attribute); any mode: a layout copy. */
+static void node_pad(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	struct op_attrs a = {0};
+	int x = in_val(c, n, 0), out = out_val(c, n, 0);
+	const struct oval *xv = &c->v[x], *pv = cin(c, n, 1),
+			  *av = cin(c, n, 3);
+	int64_t pads[2 * OX_MAX_RANK], axes[OX_MAX_RANK];
+	int np = pv ? (int)pv->n_val
+		    : attr_ints(n, "pads", pads, 2 * OX_MAX_RANK);
+	int na = av ? (int)av->n_val : xv->rank;
+	if ((pv && pv->n_val > 2 * OX_MAX_RANK) || na > OX_MAX_RANK ||
+	    np != 2 * na) {
+		nerr(c, idx,
+		     "pads must be constant, 2 per padded axis (%d), got %d",
+		     na, np);
+		return;
+	}
+	for (int i = 0; pv && i < np; i++)
+		pads[i] = (int64_t)pv->val[i];
+	for (int i = 0; i < na; i++) {
+		axes[i] = av ? (int64_t)av->val[i] : i;
+		int p = ps_axis(xv, axes[i]);
+		if (p < 0 && (pads[i] || pads[i + na])) {
+			nerr(c, idx, "padding the batch axis is not supported");
+			return;
+		}
+		if (p < 0)
+			continue;
+		int k = ps_rank(xv) - 1 - p; /* from the end */
+		if (k < 0 || k >= GRAPH_MAX_DIMS) {
+			nerr(c, idx, "axis %lld must be an axis of the input",
+			     (long long)axes[i]);
+			return;
+		}
+		a.pads[0][k] = pads[i];
+		a.pads[1][k] = pads[i + na];
+	}
+	emit(c, idx, NULL, OP_PAD, &a, 1, &x, out);
+}
+
 static void node_unary(struct ox *c, int idx)
 {
 	const Onnx__NodeProto *n = c->gp->node[idx];
@@ -1168,6 +1397,15 @@ static const struct {
 	{"MaxPool", node_pool},
 	{"AveragePool", node_pool},
 	{"GlobalAveragePool", node_global_pool},
+	{"GlobalMaxPool", node_global_pool},
+	{"ConvTranspose", node_conv_transpose},
+	{"ReduceMean", node_reduce},
+	{"ReduceSum", node_reduce},
+	{"ReduceMax", node_reduce},
+	{"ReduceMin", node_reduce},
+	{"Resize", node_resize},
+	{"Upsample", node_resize},
+	{"Pad", node_pad},
 	{"BatchNormalization", node_batchnorm},
 	{"LayerNormalization", node_layernorm},
 	{"Softmax", node_softmax},
@@ -1178,22 +1416,6 @@ static const struct {
 	{"Mul", node_binary},
 	{"Div", node_binary},
 	{"Where", node_where},
-	{"Relu", node_unary},
-	{"Sigmoid", node_unary},
-	{"Tanh", node_unary},
-	{"Dropout", node_unary},
-	{"Sqrt", node_unary},
-	{"Erf", node_unary},
-	{"Exp", node_unary},
-	{"Log", node_unary},
-	{"Neg", node_unary},
-	{"Reciprocal", node_unary},
-	{"Clip", node_unary},
-	{"Abs", node_unary},
-	{"Pow", node_unary},
-	{"Gelu", node_unary},
-	{"HardSigmoid", node_unary},
-	{"HardSwish", node_unary},
 	{"Concat", node_concat},
 	{"Split", node_split},
 	{"Slice", node_slice},
@@ -1240,21 +1462,89 @@ static int node_pattern(struct ox *c, int idx)
 	return 0;
 }
 
+/* An op type with no emitter: the error lists every op supported on data
+ * (from the tables, so it cannot go stale). */
+static void unsupported(struct ox *c, int idx)
+{
+	char list[2048];
+	size_t k = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(node_emitters); i++)
+		k += (size_t)snprintf(
+			list + k, k < sizeof(list) ? sizeof(list) - k : 0,
+			"%s%s", i ? ", " : "", node_emitters[i].op);
+	for (size_t i = 0; i < ARRAY_SIZE(unary_ops); i++)
+		k += (size_t)snprintf(list + k,
+				      k < sizeof(list) ? sizeof(list) - k : 0,
+				      ", %s", unary_ops[i].op);
+	nerr(c, idx,
+	     "op type '%s' is not supported on data; supported: %s; on "
+	     "shapes and constants also Shape, Constant, ConstantOfShape, "
+	     "Range, Equal, Mod, Trilu and any other op",
+	     c->gp->node[idx]->op_type, list);
+}
+
+/* Shapes of the layers node idx added (ids first ..), by wafersim's own
+ * rules, and from them the ONNX shapes (batch 1 first) of the node's
+ * outputs the file declares none for.  The file's declared shapes are
+ * compared with ours at the end (check_file_shapes). */
+static void node_shapes(struct ox *c, int idx, int first)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	if (c->errors)
+		return; /* a failed node's consumers stay quiet */
+	for (int id = first; id < c->g->n_layers; id++)
+		if (op_infer_layer(c->g, id, c->d)) {
+			c->errors++;
+			return;
+		}
+	/* the outputs have a batch axis when the data input has one (a
+	 * transpose may have moved it: then it is an ordinary axis of 1) */
+	int batch = 1, xin = c->role[idx] != N_NORMAL ? c->pat_a[idx] : -1;
+	for (int pass = 0; pass < 2; pass++) /* data first, then weights */
+		for (size_t k = 0; xin < 0 && k < n->n_input; k++) {
+			int vid = in_val(c, n, k);
+			if (vid >= 0 && c->v[vid].rank >= 0 &&
+			    c->v[vid].kind == (pass ? V_PARAM : V_DATA))
+				xin = vid;
+		}
+	if (xin >= 0 && c->v[xin].rank >= 0)
+		batch = stripped(&c->v[xin]);
+	for (size_t k = 0; k < n->n_output; k++) {
+		int vid = out_val(c, n, k);
+		if (vid < 0 || c->v[vid].rank >= 0 || c->v[vid].tensor < 0)
+			continue;
+		struct oval *v = &c->v[vid];
+		const struct tensor *t = &c->g->tensors[v->tensor];
+		if (t->rank + batch > OX_MAX_RANK)
+			continue;
+		v->rank = t->rank + batch;
+		v->dims[0] = 1;
+		memcpy(v->dims + batch, t->dims, t->rank * sizeof(int64_t));
+	}
+}
+
 static void node_layers(struct ox *c, int idx)
 {
 	const Onnx__NodeProto *n = c->gp->node[idx];
+	int first = c->g->n_layers;
 	if (c->role[idx] == N_ABSORBED)
 		return;
-	infer_missing(c, idx);
-	if (node_pattern(c, idx))
-		return;
-	for (size_t i = 0; i < ARRAY_SIZE(node_emitters); i++)
-		if (op_is(n, node_emitters[i].op)) {
-			node_emitters[i].emit(c, idx);
+	infer_missing(c, n);
+	if (!node_pattern(c, idx)) {
+		void (*fn)(struct ox *, int) = NULL;
+		for (size_t i = 0; !fn && i < ARRAY_SIZE(node_emitters); i++)
+			if (op_is(n, node_emitters[i].op))
+				fn = node_emitters[i].emit;
+		for (size_t i = 0; !fn && i < ARRAY_SIZE(unary_ops); i++)
+			if (op_is(n, unary_ops[i].op))
+				fn = node_unary;
+		if (!fn) {
+			unsupported(c, idx);
 			return;
 		}
-	nerr(c, idx, "op type '%s' is not supported on data; supported: %s",
-	     n->op_type, supported_ops);
+		fn(c, idx);
+	}
+	node_shapes(c, idx, first);
 }
 
 /* ------------------------------------------------------------- folding */
@@ -1341,12 +1631,6 @@ static void set_vals(struct oval *o, int rank, const int64_t *dims,
 	o->n_val = n;
 }
 
-static const struct oval *cin(struct ox *c, const Onnx__NodeProto *n, size_t i)
-{
-	int k = in_val(c, n, i);
-	return k >= 0 && c->v[k].val ? &c->v[k] : NULL;
-}
-
 /* Folding rules: node n's output o from its constant inputs a, b (the
  * first two; NULL when absent or not folded). */
 typedef void (*fold_fn)(struct ox *c, const Onnx__NodeProto *n, struct oval *o,
@@ -1422,9 +1706,11 @@ static void fold_unary(struct ox *c, const Onnx__NodeProto *n, struct oval *o,
 static void fold_layout(struct ox *c, const Onnx__NodeProto *n, struct oval *o,
 			const struct oval *a, const struct oval *b)
 {
-	(void)c, (void)b;
+	(void)b;
 	int64_t dims[OX_MAX_RANK] = {0};
-	if (o->rank >= 0) {
+	if (o->rank < 0 && !op_is(n, "Flatten"))
+		infer_missing(c, n); /* the shape from the shape input */
+	if (o->rank >= 0 && val_elems(o) == a->n_val) {
 		set_vals(o, o->rank, o->dims, a->val, a->n_val);
 	} else if (op_is(n, "Unsqueeze") && a->rank == 0) {
 		dims[0] = 1;
@@ -1635,12 +1921,115 @@ static void const_fold(struct ox *c, int idx)
 }
 
 /* The output shape of a data node the file gave no shape for. */
-static void infer_missing(struct ox *c, int idx)
+/* Split: each output's size along the axis from the 'split' input
+ * (opset 13), the attribute (before), or equal parts. */
+static void infer_split(struct ox *c, const Onnx__NodeProto *n,
+			const struct oval *x)
 {
-	const Onnx__NodeProto *n = c->gp->node[idx];
-	int oid = out_val(c, n, 0), xid = in_val(c, n, 0);
-	if (oid < 0 || xid < 0 || c->v[oid].rank >= 0 || c->v[xid].rank < 0)
+	int64_t ax = attr_i(n, "axis", 0), sizes[OX_MAX_RANK + GRAPH_MAX_IO];
+	const struct oval *sp = cin(c, n, 1);
+	size_t no = n->n_output;
+	if (ax < 0)
+		ax += x->rank;
+	if (ax < 0 || ax >= x->rank || no < 1 || no > GRAPH_MAX_IO)
+		return; /* reported by the emitter */
+	int ns = sp ? (int)sp->n_val
+		    : attr_ints(n, "split", sizes, GRAPH_MAX_IO);
+	if (ns && (size_t)ns != no)
 		return;
+	for (size_t k = 0; k < no; k++) {
+		int oid = out_val(c, n, k);
+		if (oid < 0 || c->v[oid].rank >= 0)
+			continue;
+		struct oval *o = &c->v[oid];
+		int64_t part = (x->dims[ax] + (int64_t)no - 1) / (int64_t)no;
+		int64_t rest = x->dims[ax] - part * (int64_t)k;
+		o->rank = x->rank;
+		memcpy(o->dims, x->dims, sizeof(o->dims));
+		o->dims[ax] = sp	    ? (int64_t)sp->val[k]
+			      : ns	    ? sizes[k]
+			      : part < rest ? part
+					    : (rest > 0 ? rest : 0);
+	}
+}
+
+/* One axis of a Slice, clamped as the ONNX spec says; its new length. */
+static int64_t slice_len(int64_t dim, int64_t st, int64_t en, int64_t sp)
+{
+	if (st < 0)
+		st += dim;
+	if (en < 0)
+		en += dim;
+	if (sp > 0) {
+		st = st < 0 ? 0 : st > dim ? dim : st;
+		en = en < 0 ? 0 : en > dim ? dim : en;
+		return en > st ? (en - st + sp - 1) / sp : 0;
+	}
+	st = st < 0 ? 0 : st > dim - 1 ? dim - 1 : st;
+	en = en < -1 ? -1 : en > dim - 1 ? dim - 1 : en;
+	return st > en ? (st - en - sp - 1) / -sp : 0;
+}
+
+/* Slice from constant starts, ends [, axes [, steps]] (opset 10), or the
+ * attributes (before). */
+static void infer_slice(struct ox *c, const Onnx__NodeProto *n,
+			const struct oval *x, struct oval *o)
+{
+	int64_t st[OX_MAX_RANK], en[OX_MAX_RANK], ax[OX_MAX_RANK],
+		sp[OX_MAX_RANK];
+	int k;
+	const struct oval *s1 = cin(c, n, 1), *e1 = cin(c, n, 2);
+	const struct oval *a1 = cin(c, n, 3), *p1 = cin(c, n, 4);
+	if (n->n_input >= 3) {
+		if (!s1 || !e1 || s1->n_val != e1->n_val ||
+		    s1->n_val > OX_MAX_RANK || (a1 && a1->n_val != s1->n_val) ||
+		    (p1 && p1->n_val != s1->n_val) ||
+		    (n->n_input > 3 && *n->input[3] && !a1) ||
+		    (n->n_input > 4 && *n->input[4] && !p1))
+			return;
+		k = (int)s1->n_val;
+		for (int i = 0; i < k; i++) {
+			st[i] = (int64_t)s1->val[i];
+			en[i] = e1->val[i] > 9e18 ? INT64_MAX
+						  : (int64_t)e1->val[i];
+			ax[i] = a1 ? (int64_t)a1->val[i] : i;
+			sp[i] = p1 ? (int64_t)p1->val[i] : 1;
+		}
+	} else {
+		k = attr_ints(n, "starts", st, OX_MAX_RANK);
+		if (attr_ints(n, "ends", en, OX_MAX_RANK) != k)
+			return;
+		if (attr_ints(n, "axes", ax, OX_MAX_RANK) != k)
+			for (int i = 0; i < k; i++)
+				ax[i] = i;
+		for (int i = 0; i < k; i++)
+			sp[i] = 1;
+	}
+	int64_t dims[OX_MAX_RANK];
+	memcpy(dims, x->dims, sizeof(dims));
+	for (int i = 0; i < k; i++) {
+		int64_t a = ax[i] < 0 ? ax[i] + x->rank : ax[i];
+		if (a < 0 || a >= x->rank || sp[i] == 0)
+			return;
+		dims[a] = slice_len(x->dims[a], st[i], en[i], sp[i]);
+	}
+	o->rank = x->rank;
+	memcpy(o->dims, dims, sizeof(dims));
+}
+
+static void infer_missing(struct ox *c, const Onnx__NodeProto *n)
+{
+	int oid = out_val(c, n, 0), xid = in_val(c, n, 0);
+	if (oid < 0 || xid < 0 || c->v[xid].rank < 0)
+		return;
+	if (op_is(n, "Split"))
+		infer_split(c, n, &c->v[xid]);
+	if (c->v[oid].rank >= 0)
+		return;
+	if (op_is(n, "Slice")) {
+		infer_slice(c, n, &c->v[xid], &c->v[oid]);
+		return;
+	}
 	struct oval *o = &c->v[oid];
 	const struct oval *x = &c->v[xid], *b = cin(c, n, 1);
 	int r = x->rank;
@@ -1748,6 +2137,8 @@ static int classify_initializers(struct ox *c)
 				 ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16 ||
 			 t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE;
 		v->kind = fl && t->n_dims >= 1 ? V_PARAM : V_CONST;
+		if (v->kind == V_CONST) /* shapes, axes, pads: values */
+			tensor_values(t, v);
 	}
 	return 0;
 }
@@ -1884,7 +2275,7 @@ static int classify_node(struct ox *c, int idx)
 			memcpy(v->dims, c->v[src].dims, sizeof(v->dims));
 		}
 	}
-	if (ok == V_CONST)
+	if (op_is(n, "Constant")) /* needs nothing: the patterns read it */
 		const_fold(c, idx);
 	return 0;
 }
@@ -2034,10 +2425,15 @@ int onnx_load_buffer(const char *file, const uint8_t *data, size_t len,
 	}
 	if (classify(&c) == 0) {
 		find_patterns(&c);
+		/* in order: constants folded, data nodes emitted and their
+		 * shapes inferred, so a Shape node sees the shape of its input
+		 * however far down the graph it is */
 		for (size_t i = 0; i < c.gp->n_node; i++) {
 			const Onnx__NodeProto *n = c.gp->node[i];
 			int vid = n->n_output ? val_find(&c, n->output[0]) : -1;
-			if (vid >= 0 && c.v[vid].kind == V_DATA)
+			if (vid >= 0 && c.v[vid].kind == V_CONST)
+				const_fold(&c, (int)i);
+			else if (vid >= 0 && c.v[vid].kind == V_DATA)
 				node_layers(&c, (int)i);
 		}
 		if (!c.errors && graph_finish(g, d) == 0)

@@ -72,6 +72,14 @@ const struct op_desc op_desc[OP_COUNT] = {
 			 cost_loss},
 	[OP_LOSS_XENT] = {"cross_entropy", 1, 2, 1, 0, 0, 0, shape_loss, NULL,
 			  cost_loss},
+	[OP_CONV_TRANSPOSE] = {"conv_transpose", 1, 1, 1, PARAMS, 0, 0,
+			       shape_conv_transpose, params_conv_transpose,
+			       cost_conv_transpose},
+	[OP_REDUCE] = {"reduce", 1, 1, 1, 0, 0, 0, shape_reduce, NULL,
+		       cost_reduce},
+	[OP_RESIZE] = {"resize", 1, 1, 1, 0, 0, 0, shape_resize, NULL,
+		       cost_resize},
+	[OP_PAD] = {"pad", 1, 1, 1, FREE, 0, 0, shape_pad, NULL, NULL},
 };
 
 const char *op_name(enum op_kind op)

@@ -143,6 +143,11 @@ struct plan_opts {
 	uint64_t seed;	      /* anneal seed (default 1) */
 	double time_budget_s; /* anneal cap (0 = its default, 10 s) */
 	double fill;	      /* share of the grid to hand out (0 = 0.9) */
+	/* STREAMING (compiler/microbatch.h): micro-batch size (0: the
+	 * largest that fits) and activation recomputation (0 automatic, 1
+	 * on, -1 off) */
+	int64_t micro_batch;
+	int recompute;
 };
 
 void plan_opts_init(struct plan_opts *o);

@@ -1,6 +1,8 @@
 /* plan.c: the plan value's lifecycle, names and summary. See plan.h. */
 #include "compiler/plan.h"
 
+#include "compiler/plan_estimate.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,4 +162,11 @@ void plan_summarise(struct plan *p, const struct machine *m)
 	p->colors_used = maxc + 1;
 	if (p->n_stages > 0 && p->colors_used < PLAN_KERNEL_COLORS)
 		p->colors_used = PLAN_KERNEL_COLORS;
+	if (m) {
+		struct plan_est e;
+		plan_estimate(p, m, &e);
+		p->est_step_cycles = e.step_cycles;
+		p->est_infer_cycles = e.infer_cycles;
+		snprintf(p->est_limit, sizeof p->est_limit, "%s", e.limit);
+	}
 }

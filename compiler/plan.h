@@ -122,6 +122,10 @@ struct plan_stage {
 				    * UPDATE / batch; fill latency excluded
 				    * (est_cycles includes it) */
 	int line, col; /* where the stage was read (plan_load), or 0 */
+	/* STREAMING: 1 when the stage's activations are not kept for
+	 * backward but recomputed from its segment's checkpoint (its forward
+	 * runs again before its backward; compiler/microbatch.h) */
+	int recompute;
 };
 
 struct plan_point {
@@ -208,6 +212,19 @@ struct plan {
 	 * pace when that exceeds the bottleneck stage. */
 	int64_t host_bytes_per_sample;
 	double host_cycles_per_sample;
+	/* The objective (compiler/plan_estimate.h), filled by
+	 * plan_summarise: estimated training step and inference interval,
+	 * in cycles, and what sets the step. */
+	double est_step_cycles, est_infer_cycles;
+	char est_limit[96];
+	/* STREAMING (compiler/microbatch.h): the batch runs as micro-batches
+	 * of micro_batch samples (the last may be smaller), gradients
+	 * accumulated over them; recompute: activations checkpointed per
+	 * segment and recomputed (stages' recompute flags).  micro_batch 0
+	 * in pipelined plans.  micro_reason: why, in words. */
+	int64_t micro_batch;
+	int recompute;
+	char micro_reason[384];
 };
 
 /* Empty plan (no stages, no routes, mode MODE_AUTO, bottleneck_stage -1). */

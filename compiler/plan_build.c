@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "compiler/map.h"
+#include "compiler/microbatch.h"
 #include "compiler/route.h"
 #include "ground/util.h"
 
@@ -182,82 +183,6 @@ static void fmt_bytes(char *buf, size_t n, double v)
 	snprintf(buf, n, k ? "%.1f %s" : "%.0f %s", v, u[k]);
 }
 
-/*
- * Shared weights, pipelined: a stage applying a layer whose weights another
- * stage owns (graph.h param_owner) holds a replica (map.c).  Once per step
- * the replica's gradients (fp32) go to the owner's stage, which sums them
- * into its own before its update, and the updated weights (fp16 in mixed
- * or fp16 precision, fp32 otherwise) come back before the replica's next
- * forward: one ROUTE_GRAD_SYNC and one ROUTE_WEIGHT_SYNC per (replica
- * stage, owner stage) pair, bytes summed over the pair's shared layers.
- * Paths as for sample routes: the source's output port to the input port
- * of the destination nearest to it.  Colors are assigned after the sample
- * routes, so those keep theirs.
- */
-static int add_sync_routes(struct plan *p, const struct graph *g,
-			   const struct machine *m, struct diag *d)
-{
-	if (p->mode != MODE_PIPELINED || !g)
-		return 0;
-	int *stage_of = xmalloc(sizeof(int) * (size_t)(g->n_layers + 1));
-	for (int l = 0; l < g->n_layers; l++)
-		stage_of[l] = -1;
-	for (int i = 0; i < p->n_stages; i++)
-		for (int k = 0; k < p->stages[i].n_layers; k++) {
-			int l = p->stages[i].layers[k];
-			if (l >= 0 && l < g->n_layers)
-				stage_of[l] = i;
-		}
-	int64_t wb = p->prec == PREC_FP32 ? 4 : 2;
-	int added = 0;
-	for (int i = 0; i < p->n_stages; i++) {
-		/* owners in order of their stage, each pair once */
-		for (int o = 0; o < p->n_stages; o++) {
-			if (o == i)
-				continue;
-			int64_t params = 0;
-			for (int k = 0; k < p->stages[i].n_layers; k++) {
-				int l = p->stages[i].layers[k];
-				if (l < 0 || l >= g->n_layers)
-					continue;
-				int ow = g->layers[l].param_owner;
-				if (ow < 0 || ow == l || ow >= g->n_layers ||
-				    stage_of[ow] != o)
-					continue;
-				params += g->layers[ow].cost.params;
-			}
-			if (params <= 0)
-				continue;
-			for (int dir = 0; dir < 2; dir++) {
-				const struct plan_stage *src =
-					&p->stages[dir ? o : i];
-				const struct plan_stage *dst =
-					&p->stages[dir ? i : o];
-				p->routes = xrealloc(
-					p->routes, sizeof(*p->routes) *
-							   (size_t)(p->n_routes + 1));
-				struct plan_route *r = &p->routes[p->n_routes++];
-				memset(r, 0, sizeof(*r));
-				r->src_stage = dir ? o : i;
-				r->dst_stage = dir ? i : o;
-				r->color = -1;
-				r->multicast_group = -1;
-				r->tensor = -1;
-				r->kind = dir ? ROUTE_WEIGHT_SYNC
-					      : ROUTE_GRAD_SYNC;
-				r->pass = dir ? PASS_UPDATE : PASS_BWD_WEIGHT;
-				r->bytes_per_step = params * (dir ? wb : 4);
-				struct plan_point a = route_out_port(src);
-				r->n_points = route_path(
-					a, route_in_port(dst, a), &r->points);
-				added++;
-			}
-		}
-	}
-	free(stage_of);
-	return added ? route_assign_colors(p, m, NULL, d) : 0;
-}
-
 /* The strategy named by the options, or NULL with an error naming all. */
 static const struct place_strategy *find_strategy(const struct plan_opts *o,
 						  struct diag *d)
@@ -352,33 +277,34 @@ static int stream_items(struct build_ctx *b)
 	const struct machine *m = b->m;
 	set_mode_ctx(b, p, MODE_STREAMING, b->edges, b->n_edges);
 	for (int i = 0; i < b->n; i++) {
-		struct plan_stage *s = &p->stages[i];
-		s->r = (struct rect){0, 0, (int32_t)m->width,
-				     (int32_t)m->height};
-		map_kernel(&b->mc, s);
-		s->min_pes = b->grid;
-		if (s->sram.total > m->pe.sram_bytes) {
-			char ab[32];
-			fmt_bytes(ab, sizeof ab, (double)b->mc.stream_act_bytes);
-			diag_add(b->d, NULL, 0, 0,
-				 "place: streaming mode does not fit "
-				 "'%s' on '%s': stage '%s' needs %lld B "
-				 "per PE (activations of the batch of "
-				 "%lld: %s over the wafer), SRAM is "
-				 "%lld B%s%s",
-				 p->network, m->name, s->name,
-				 (long long)s->sram.total, (long long)p->batch,
-				 ab, (long long)m->pe.sram_bytes,
-				 b->pipe_ok ? "" : "; pipelined: ", b->why_not);
-			return WS_EINPUT;
-		}
+		p->stages[i].r = (struct rect){0, 0, (int32_t)m->width,
+					       (int32_t)m->height};
+		p->stages[i].min_pes = b->grid;
+	}
+	int bad = mb_choose(&b->mc, p, b->o->micro_batch, b->o->recompute);
+	if (bad) {
+		struct plan_stage *s = &p->stages[bad - 1];
+		char ab[32];
+		fmt_bytes(ab, sizeof ab, (double)b->mc.stream_act_bytes);
+		diag_add(b->d, NULL, 0, 0,
+			 "place: streaming mode does not fit "
+			 "'%s' on '%s': stage '%s' needs %lld B "
+			 "per PE (activations of a micro-batch of "
+			 "%lld%s: %s over the wafer), SRAM is "
+			 "%lld B%s%s",
+			 p->network, m->name, s->name,
+			 (long long)s->sram.total, (long long)p->micro_batch,
+			 p->recompute ? ", recomputed from checkpoints" : "",
+			 ab, (long long)m->pe.sram_bytes,
+			 b->pipe_ok ? "" : "; pipelined: ", b->why_not);
+		return WS_EINPUT;
 	}
 	if (b->o->mode == MODE_STREAMING)
 		snprintf(p->mode_reason, sizeof p->mode_reason,
 			 "streaming: forced by --mode streaming");
 	else
 		snprintf(p->mode_reason, sizeof p->mode_reason,
-			 "streaming: %s", b->why_not);
+			 "streaming: %.200s", b->why_not);
 	return 0;
 }
 
@@ -499,7 +425,7 @@ static int route_and_check(struct build_ctx *b)
 	struct plan *p = b->p;
 	int rc = route_build(p, b->m, b->edges, b->n_edges, b->d);
 	if (!rc)
-		rc = add_sync_routes(p, b->g, b->m, b->d);
+		rc = route_add_sync(p, b->g, b->m, b->d);
 	if (rc)
 		return rc;
 	plan_summarise(p, b->m);
@@ -530,6 +456,38 @@ static void plan_header(struct plan *p, const struct graph *g,
 					  : 32;
 	p->grid_w = m->width;
 	p->grid_h = m->height;
+}
+
+/* Place and route pipelined; when the mode was chosen automatically and
+ * the stages fit by their sizes but the strategy cannot pack or route
+ * them, stream instead and say why. */
+static int place_route_or_stream(struct build_ctx *b)
+{
+	if (b->o->mode != MODE_AUTO) {
+		int rc = place_items(b);
+		return rc ? rc : route_and_check(b);
+	}
+	struct diag tmp, *d = b->d;
+	diag_init(&tmp);
+	b->d = &tmp;
+	int rc = place_items(b);
+	if (!rc)
+		rc = route_and_check(b);
+	b->d = d;
+	size_t n = diag_count(&tmp);
+	if (rc && n) {
+		const char *why = diag_text(&tmp, n - 1);
+		size_t k = strlen(why);
+		if (k > 200) /* room in mode_reason after "streaming: " */
+			k = 200;
+		memcpy(b->why_not, why, k);
+		b->why_not[k] = 0;
+		rc = stream_items(b);
+		if (!rc)
+			rc = route_and_check(b);
+	}
+	diag_release(&tmp);
+	return rc;
 }
 
 int plan_build(const struct graph *g, const struct machine *m,
@@ -573,9 +531,9 @@ int plan_build(const struct graph *g, const struct machine *m,
 		rc = stream_items(&b);
 	} else {
 		size_items(&b);
-		rc = place_items(&b);
+		rc = place_route_or_stream(&b);
 	}
-	if (!rc)
+	if (!rc && mode == MODE_STREAMING)
 		rc = route_and_check(&b);
 	free(b.items);
 	free(b.edges);

@@ -12,6 +12,7 @@
 #include <yaml.h>
 
 #include "compiler/map.h"
+#include "compiler/microbatch.h"
 #include "compiler/place.h"
 #include "compiler/route.h"
 #include "ground/util.h"
@@ -75,6 +76,13 @@ static void write_head(const struct plan *p, FILE *f)
 		(long long)p->batch);
 	fprintf(f, "samples_in_flight: %lld\n",
 		(long long)p->samples_in_flight);
+	if (p->mode == MODE_STREAMING) {
+		fprintf(f, "micro_batch: %lld\nrecompute: %s\nmicro_reason: ",
+			(long long)p->micro_batch,
+			p->recompute ? "true" : "false");
+		put_str(f, p->micro_reason);
+		fprintf(f, "\n");
+	}
 	fprintf(f, "summary: {pes_used: %lld, bottleneck_stage: ",
 		(long long)p->pes_used);
 	put_str(f, p->bottleneck_stage >= 0
@@ -558,6 +566,10 @@ static void remap_stages(const struct graph *g, const struct machine *m,
 	for (int i = 0; i < p->n_stages; i++)
 		act += map_saved_bytes(&mc, &p->stages[i]);
 	mc.stream_act_bytes = act * p->batch;
+	if (p->mode == MODE_STREAMING && p->micro_batch > 0)
+		mc.stream_act_bytes =
+			mb_saved_per_sample(&mc, p, p->recompute) *
+			p->micro_batch;
 	for (int i = 0; i < p->n_stages; i++) {
 		struct plan_stage *s = &p->stages[i];
 		int32_t w, h;
@@ -580,12 +592,16 @@ static int load_routes(struct rd *r, yaml_node_t *root, const struct graph *g,
 	if (rs && rs->type == YAML_SEQUENCE_NODE &&
 	    rs->data.sequence.items.top > rs->data.sequence.items.start) {
 		read_routes(r, rs, p, g, m);
+		if (!r->errors && route_complete(p, g, m, edges, n_edges,
+						 r->file, L(rs), C(rs), r->d))
+			r->errors++;
 	} else if (rs && rs->type != YAML_SEQUENCE_NODE &&
 		   !(scalar(rs) && !*scalar(rs))) {
 		err(r, rs, "routes", "a list of routes");
 	} else if (!plan_check(p, m, r->file, r->d)) {
-		/* no routes given: route the stages as placed */
-		if (route_build(p, m, edges, n_edges, r->d))
+		/* no routes given: route the stages as placed, syncs too */
+		if (route_build(p, m, edges, n_edges, r->d) ||
+		    route_add_sync(p, g, m, r->d))
 			r->errors++;
 	} else {
 		r->errors++;
@@ -637,6 +653,16 @@ int plan_load_string(const char *file, const char *text, const struct graph *g,
 	    read_stages(&r, root, g, p)) {
 		rc = WS_EINPUT;
 		goto out;
+	}
+	if (p->mode == MODE_STREAMING) {
+		/* micro-batches as the file says (compiler/microbatch.h) */
+		p->micro_batch = get_int(&r, root, "micro_batch", 1, p->batch,
+					 p->batch, 0, "micro_batch");
+		const char *rec = scalar(get(&r, root, "recompute"));
+		p->recompute = rec && !strcmp(rec, "true");
+		const char *mr = scalar(get(&r, root, "micro_reason"));
+		snprintf(p->micro_reason, sizeof p->micro_reason, "%s",
+			 mr ? mr : "");
 	}
 	remap_stages(g, m, edges, n_edges, p);
 	const char *why = scalar(get(&r, root, "mode_reason"));

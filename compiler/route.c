@@ -158,6 +158,176 @@ int route_build(struct plan *p, const struct machine *m,
 		}                                                              \
 	} while (0)
 
+int route_sync_pairs(const struct plan *p, const struct graph *g,
+		     struct route_sync **out)
+{
+	*out = NULL;
+	if (p->mode != MODE_PIPELINED || !g)
+		return 0;
+	int *stage_of = xmalloc(sizeof(int) * (size_t)(g->n_layers + 1));
+	for (int l = 0; l < g->n_layers; l++)
+		stage_of[l] = -1;
+	for (int i = 0; i < p->n_stages; i++)
+		for (int k = 0; k < p->stages[i].n_layers; k++) {
+			int l = p->stages[i].layers[k];
+			if (l >= 0 && l < g->n_layers)
+				stage_of[l] = i;
+		}
+	int64_t wb = p->prec == PREC_FP32 ? 4 : 2;
+	int n = 0;
+	for (int i = 0; i < p->n_stages; i++) {
+		/* owners in order of their stage, each pair once */
+		for (int o = 0; o < p->n_stages; o++) {
+			if (o == i)
+				continue;
+			int64_t params = 0;
+			for (int k = 0; k < p->stages[i].n_layers; k++) {
+				int l = p->stages[i].layers[k];
+				if (l < 0 || l >= g->n_layers)
+					continue;
+				int ow = g->layers[l].param_owner;
+				if (ow < 0 || ow == l || ow >= g->n_layers ||
+				    stage_of[ow] != o)
+					continue;
+				params += g->layers[ow].cost.params;
+			}
+			if (params <= 0)
+				continue;
+			*out = xrealloc(*out, sizeof(**out) * (size_t)(n + 1));
+			(*out)[n++] = (struct route_sync){i, o, params * 4,
+							  params * wb};
+		}
+	}
+	free(stage_of);
+	return n;
+}
+
+int route_add_sync(struct plan *p, const struct graph *g,
+		   const struct machine *m, struct diag *d)
+{
+	struct route_sync *sp;
+	int n = route_sync_pairs(p, g, &sp);
+	for (int k = 0; k < n; k++)
+		for (int dir = 0; dir < 2; dir++) {
+			int src = dir ? sp[k].owner : sp[k].replica;
+			int dst = dir ? sp[k].replica : sp[k].owner;
+			p->routes = xrealloc(p->routes,
+					     sizeof(*p->routes) *
+						     (size_t)(p->n_routes + 1));
+			struct plan_route *r = &p->routes[p->n_routes++];
+			memset(r, 0, sizeof(*r));
+			r->src_stage = src;
+			r->dst_stage = dst;
+			r->color = -1;
+			r->multicast_group = -1;
+			r->tensor = -1;
+			r->kind = dir ? ROUTE_WEIGHT_SYNC : ROUTE_GRAD_SYNC;
+			r->pass = dir ? PASS_UPDATE : PASS_BWD_WEIGHT;
+			r->bytes_per_step =
+				dir ? sp[k].weight_bytes : sp[k].grad_bytes;
+			struct plan_point a = route_out_port(&p->stages[src]);
+			r->n_points = route_path(
+				a, route_in_port(&p->stages[dst], a),
+				&r->points);
+		}
+	free(sp);
+	return n ? route_assign_colors(p, m, NULL, d) : 0;
+}
+
+static const char *stage_name(const struct plan *p, int s)
+{
+	return s >= 0 && s < p->n_stages ? p->stages[s].name : "host";
+}
+
+/* The route of kind/src/dst/pass (and tensor, when both know it), or -1. */
+static int find_route(const struct plan *p, int kind, int src, int dst,
+		      int pass, int tensor)
+{
+	for (int i = 0; i < p->n_routes; i++) {
+		const struct plan_route *r = &p->routes[i];
+		if (r->kind == kind && r->src_stage == src &&
+		    r->dst_stage == dst && (int)r->pass == pass &&
+		    (tensor < 0 || r->tensor < 0 || r->tensor == tensor))
+			return i;
+	}
+	return -1;
+}
+
+/* A sample route the graph needs: present, with its payload recomputed;
+ * else a located error. */
+static int require_sample(struct plan *p, const struct machine *m,
+			  const struct graph *g, const struct map_edge *E,
+			  int src, int dst, int pass, const char *file,
+			  int line, int col, struct diag *d)
+{
+	int i = find_route(p, ROUTE_SAMPLE, src, dst, pass, E->tensor);
+	if (i >= 0) {
+		p->routes[i].wavelets_per_sample =
+			fabric_wavelets(&m->fabric, E->bytes);
+		return 0;
+	}
+	diag_add(d, file, line, col,
+		 "plan: route '%s' -> '%s' (%s, tensor '%s') must be in "
+		 "'routes', got none (write 'routes: []' to have every route "
+		 "laid again)",
+		 stage_name(p, src), stage_name(p, dst),
+		 plan_pass_name((enum pass)pass),
+		 g && E->tensor >= 0 ? g->tensors[E->tensor].name : "?");
+	return 1;
+}
+
+int route_complete(struct plan *p, const struct graph *g,
+		   const struct machine *m, const struct map_edge *edges,
+		   int n_edges, const char *file, int line, int col,
+		   struct diag *d)
+{
+	int bad = 0;
+	for (int e = 0; e < n_edges; e++) {
+		const struct map_edge *E = &edges[e];
+		if (p->mode == MODE_STREAMING && E->src >= 0)
+			continue;
+		for (int k = 0; k < E->n_dst; k++) {
+			bad += require_sample(p, m, g, E, E->src, E->dst[k],
+					      PASS_FWD, file, line, col, d);
+			if (E->grad && E->src >= 0)
+				bad += require_sample(p, m, g, E, E->dst[k],
+						      E->src, PASS_BWD_DATA,
+						      file, line, col, d);
+		}
+	}
+	if (bad)
+		return WS_EINPUT;
+	/* shared-weight syncs: derived, so re-created when missing */
+	struct route_sync *sp;
+	int n = route_sync_pairs(p, g, &sp);
+	for (int k = 0; k < n; k++)
+		for (int dir = 0; dir < 2; dir++) {
+			int src = dir ? sp[k].owner : sp[k].replica;
+			int dst = dir ? sp[k].replica : sp[k].owner;
+			int kind = dir ? ROUTE_WEIGHT_SYNC : ROUTE_GRAD_SYNC;
+			int pass = dir ? PASS_UPDATE : PASS_BWD_WEIGHT;
+			int i = find_route(p, kind, src, dst, pass, -1);
+			if (i < 0) {
+				int cap = p->n_routes;
+				struct plan_route *r = add_route(p, &cap);
+				r->src_stage = src;
+				r->dst_stage = dst;
+				r->kind = kind;
+				r->pass = (enum pass)pass;
+				struct plan_point a =
+					route_out_port(&p->stages[src]);
+				r->n_points = route_path(
+					a, route_in_port(&p->stages[dst], a),
+					&r->points);
+				i = p->n_routes - 1;
+			}
+			p->routes[i].bytes_per_step =
+				dir ? sp[k].weight_bytes : sp[k].grad_bytes;
+		}
+	free(sp);
+	return 0;
+}
+
 static int path_ok(const struct plan_route *r, const struct machine *m)
 {
 	for (int k = 0; k < r->n_points; k++) {
@@ -172,10 +342,6 @@ static int path_ok(const struct plan_route *r, const struct machine *m)
 	return r->n_points >= 1;
 }
 
-static const char *stage_name(const struct plan *p, int s)
-{
-	return s >= 0 && s < p->n_stages ? p->stages[s].name : "host";
-}
 
 static void list_colors(uint64_t mask, char *buf, size_t n)
 {

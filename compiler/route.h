@@ -22,6 +22,7 @@
 #ifndef WAFERSIM_ROUTE_H
 #define WAFERSIM_ROUTE_H
 
+#include "compiler/graph.h"
 #include "compiler/map.h"
 #include "compiler/plan.h"
 #include "ground/diag.h"
@@ -61,6 +62,40 @@ int route_assign_colors(struct plan *p, const struct machine *m,
  * the destination rectangle (or on an I/O edge for host output), colors in
  * range and no router over fabric.colors.  Returns the problem count.
  */
+/*
+ * Shared weights, pipelined: a stage applying a layer whose weights another
+ * stage owns (graph.h param_owner) holds a replica (map.c).  Once per step
+ * the replica's gradients (fp32) go to the owner's stage, which sums them
+ * into its own before its update, and the updated weights (fp16 in mixed
+ * or fp16 precision, fp32 otherwise) come back before the replica's next
+ * forward.  route_sync_pairs lists the (replica stage, owner stage) pairs
+ * with the bytes each way (summed over the pair's shared layers; *out
+ * xmalloc'ed, NULL when none); route_add_sync adds one ROUTE_GRAD_SYNC and
+ * one ROUTE_WEIGHT_SYNC per pair, paths as for sample routes (the source's
+ * output port to the destination's nearest input port), colors assigned
+ * after the sample routes so those keep theirs.  Streaming plans: none.
+ */
+struct route_sync {
+	int replica, owner;
+	int64_t grad_bytes, weight_bytes;
+};
+int route_sync_pairs(const struct plan *p, const struct graph *g,
+		     struct route_sync **out);
+int route_add_sync(struct plan *p, const struct graph *g,
+		   const struct machine *m, struct diag *d);
+
+/*
+ * A plan read from a file must carry every route the graph needs: every
+ * sample route (forward, and backward where a gradient flows) must be
+ * there (else a located error at line:col, the file's 'routes'), and its
+ * payload is recomputed; missing shared-weight sync routes are laid again
+ * (color -1: assign colors after) and their bytes recomputed.
+ */
+int route_complete(struct plan *p, const struct graph *g,
+		   const struct machine *m, const struct map_edge *edges,
+		   int n_edges, const char *file, int line, int col,
+		   struct diag *d);
+
 int route_check(const struct plan *p, const struct machine *m, const char *file,
 		struct diag *d);
 

@@ -631,3 +631,148 @@ int shape_loss(struct graph *g, struct layer *l, const struct op_desc *od,
 	set_out(g, l, 0, 0, o, out_dtype(g, x));
 	return 0;
 }
+
+/* Transposed conv: out = (in - 1) stride - pads + dilation (k - 1) +
+ * output_padding + 1 per spatial axis (PyTorch's ConvTranspose, ONNX's). */
+int shape_conv_transpose(struct graph *g, struct layer *l,
+			 const struct op_desc *od, struct diag *d)
+{
+	const struct tensor *x = in_t(g, l, 0);
+	struct op_attrs *a = &l->attrs;
+	int64_t o[GRAPH_MAX_DIMS];
+	char s1[96];
+	int sp = a->spatial;
+	if (sp == 0 && x->rank >= 2 && x->rank <= 4)
+		sp = a->spatial = x->rank - 1;
+	if (sp < 1 || sp > 3)
+		FAIL("network: 'spatial' of layer '%s' must be 1, 2 or 3, got "
+		     "%d",
+		     l->name, sp);
+	if (x->rank != sp + 1)
+		FAIL("network: input '%s' of layer '%s' (%s %dd) must be "
+		     "[channels, %d spatial dims], got %s",
+		     x->name, l->name, od->name, sp, sp,
+		     shape_str(s1, 96, x->rank, x->dims));
+	if ((o[0] = conv_channels(g, l, x->dims[0], d)) < 0)
+		return WS_EINPUT;
+	for (int i = 0; i < sp; i++) {
+		if (a->dilation[i] == 0)
+			a->dilation[i] = 1;
+		if (a->kernel[i] < 1 || a->stride[i] < 1 || a->dilation[i] < 1)
+			FAIL("network: kernel, stride and dilation of layer "
+			     "'%s' must be >= 1, got %lld, %lld, %lld",
+			     l->name, (long long)a->kernel[i],
+			     (long long)a->stride[i],
+			     (long long)a->dilation[i]);
+		int64_t op = a->output_padding[i];
+		if (op < 0 || (op >= a->stride[i] && op >= a->dilation[i]))
+			FAIL("network: 'output_padding' of layer '%s' must be "
+			     "in [0, max(stride, dilation) - 1] = [0, %lld], "
+			     "got %lld",
+			     l->name,
+			     (long long)(a->stride[i] > a->dilation[i]
+						 ? a->stride[i]
+						 : a->dilation[i]) -
+				     1,
+			     (long long)op);
+		o[i + 1] = (x->dims[i + 1] - 1) * a->stride[i] -
+			   a->pad_begin[i] - a->pad_end[i] +
+			   a->dilation[i] * (a->kernel[i] - 1) + op + 1;
+		if (o[i + 1] < 1)
+			FAIL("network: padding of layer '%s' must leave an "
+			     "output, got size %lld on spatial axis %d of %s",
+			     l->name, (long long)o[i + 1], i,
+			     shape_str(s1, 96, x->rank, x->dims));
+	}
+	set_out(g, l, 0, sp + 1, o, out_dtype(g, x));
+	return 0;
+}
+
+/* Weights [in channels, filters / groups, kernel...] (+ bias). */
+int64_t params_conv_transpose(const struct graph *g, const struct layer *l)
+{
+	const struct op_attrs *a = &l->attrs;
+	const struct tensor *in = in_t(g, l, 0);
+	int64_t c = in && in->rank ? in->dims[0] : 1;
+	int64_t g1 = a->groups > 0 ? a->groups : 1;
+	return c * (a->out_channels / g1) * prod(a->kernel, a->spatial) +
+	       (a->bias ? a->out_channels : 0);
+}
+
+/* Reduction over axes_mask (0: every axis). */
+int shape_reduce(struct graph *g, struct layer *l, const struct op_desc *od,
+		 struct diag *d)
+{
+	(void)od;
+	const struct tensor *x = in_t(g, l, 0);
+	int64_t o[GRAPH_MAX_DIMS];
+	char s1[96];
+	unsigned m = l->attrs.axes_mask;
+	if (m >> x->rank)
+		FAIL("network: 'axes' of layer '%s' must name axes of %s, got "
+		     "axis %d",
+		     l->name, shape_str(s1, 96, x->rank, x->dims),
+		     31 - __builtin_clz(m));
+	int k = 0;
+	for (int i = 0; i < x->rank; i++) {
+		int sel = !m || (m >> i) & 1;
+		if (!sel)
+			o[k++] = x->dims[i];
+		else if (l->attrs.keepdims)
+			o[k++] = 1;
+	}
+	set_out(g, l, 0, k, o, out_dtype(g, x));
+	return 0;
+}
+
+/* Resampling: sizes, or floor(size x scale) per axis (ONNX Resize,
+ * PyTorch interpolate/Upsample). */
+int shape_resize(struct graph *g, struct layer *l, const struct op_desc *od,
+		 struct diag *d)
+{
+	(void)od;
+	const struct op_attrs *a = &l->attrs;
+	const struct tensor *x = in_t(g, l, 0);
+	int64_t o[GRAPH_MAX_DIMS];
+	char s1[96], s2[96];
+	if (a->shape_rank && a->shape_rank != x->rank)
+		FAIL("network: 'size' of layer '%s' must have one entry per "
+		     "axis of %s, got %s",
+		     l->name, shape_str(s1, 96, x->rank, x->dims),
+		     shape_str(s2, 96, a->shape_rank, a->shape));
+	for (int i = 0; i < x->rank; i++) {
+		double s = a->scale[i] > 0 ? a->scale[i] : 1;
+		o[i] = a->shape_rank && a->shape[i] > 0
+			       ? a->shape[i]
+			       : (int64_t)((double)x->dims[i] * s + 1e-9);
+		if (o[i] < 1)
+			FAIL("network: layer '%s' must resize %s to sizes >= "
+			     "1, got %lld on axis %d",
+			     l->name, shape_str(s1, 96, x->rank, x->dims),
+			     (long long)o[i], i);
+	}
+	set_out(g, l, 0, x->rank, o, out_dtype(g, x));
+	return 0;
+}
+
+/* Constant padding before and after each axis. */
+int shape_pad(struct graph *g, struct layer *l, const struct op_desc *od,
+	      struct diag *d)
+{
+	(void)od;
+	const struct tensor *x = in_t(g, l, 0);
+	int64_t o[GRAPH_MAX_DIMS];
+	char s1[96];
+	for (int i = 0; i < x->rank; i++) {
+		int k = x->rank - 1 - i; /* from the end */
+		o[i] = x->dims[i] + l->attrs.pads[0][k] + l->attrs.pads[1][k];
+		if (o[i] < 1)
+			FAIL("network: pads of layer '%s' must leave sizes >= "
+			     "1 "
+			     "of %s, got %lld on axis %d",
+			     l->name, shape_str(s1, 96, x->rank, x->dims),
+			     (long long)o[i], i);
+	}
+	set_out(g, l, 0, x->rank, o, x->dtype);
+	return 0;
+}

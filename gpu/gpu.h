@@ -156,6 +156,14 @@ enum gpu_style { GPU_EAGER = 0, GPU_GRAPH };
  * what each style does: eager sets to None, a captured graph zeroes (its
  * buffers must stay put). */
 enum gpu_grads { GPU_GRADS_AUTO = 0, GPU_GRADS_NONE, GPU_GRADS_ZERO };
+/* How a training step runs on a GPU: as asked, or (when the batch does not
+ * fit in memory) what a user would do: gradient accumulation over
+ * micro-batches, or activation checkpointing, whichever is faster.
+ * A step whose weights, gradients and optimizer state alone do not fit
+ * cannot run on these GPUs (more GPUs with sharded state, not modelled):
+ * gpu_estimate reports an error and no time. */
+enum gpu_fit { GPU_FIT_AS_IS = 0, GPU_FIT_ACCUMULATE, GPU_FIT_CHECKPOINT };
+const char *gpu_fit_name(enum gpu_fit f);
 enum gpu_bound { GPU_BOUND_COMPUTE = 0, GPU_BOUND_MEMORY,
 		 GPU_BOUND_OVERHEAD, GPU_BOUND_COUNT };
 
@@ -167,6 +175,11 @@ struct gpu_run_opts {
 	enum gpu_style style;
 	enum optimizer optimizer;
 	enum gpu_grads grads;
+	/* How a step that does not fit in memory runs (gpu_estimate chooses
+	 * when both are 0; the result says what it chose): */
+	int micro_batches;	/* > 1: gradient accumulation over this many
+				   micro-batches of ceil(batch / n) */
+	int checkpoint;		/* 1: activation checkpointing */
 };
 void gpu_run_opts_default(struct gpu_run_opts *o);
 
@@ -215,8 +228,13 @@ struct gpu_result {
 	int64_t batch;		 /* per GPU */
 	int64_t params;
 	double train_memory_bytes; /* rough estimate per GPU: weights, grads,
-				      optimizer state, saved activations */
-	int fits;		 /* train_memory_bytes <= memory.gbytes */
+				      optimizer state, saved activations,
+				      as the step runs (see fit) */
+	double full_memory_bytes; /* the same for the whole batch at once */
+	int fits;		 /* full_memory_bytes <= memory.gbytes */
+	enum gpu_fit fit;	 /* how the step runs */
+	int micro_batches;	 /* GPU_FIT_ACCUMULATE: how many */
+	int64_t micro_batch;	 /* ... of this many samples each */
 	struct gpu_layer_result *layers; /* n_layers entries, graph order */
 	int n_layers;
 };

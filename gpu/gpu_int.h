@@ -66,6 +66,11 @@ int64_t gpu_layer_params(const struct graph *gr, int l);
 /* ... and in how many tensors (weight, bias, ...). */
 int gpu_layer_param_tensors(const struct graph *gr, int l);
 
+/* Training memory in parts: weights, gradients and optimizer state;
+ * saved activations per sample; layers that save them. */
+void gpu_train_memory_split(const struct graph *gr,
+			    const struct gpu_run_opts *o, double *state,
+			    double *acts_per_sample, int *act_layers);
 /* Rough training memory: weights, gradients, optimizer state, saved
  * activations (no workspaces, no allocator slack). */
 double gpu_train_memory_bytes(const struct graph *gr,

@@ -195,6 +195,7 @@ struct build {
 	struct gpu_klist *kl;
 	int train, amp;
 	int zero_grads;	  /* gradients zeroed, not set to None */
+	int accumulate;	  /* this backward adds into existing gradients */
 	int64_t B;
 	int *tbytes;	  /* runtime element bytes per tensor */
 	int *req;	  /* tensor needs a gradient */
@@ -319,6 +320,7 @@ static enum cls op_class(enum op_kind op)
 	case OP_DENSE:
 	case OP_MATMUL:
 	case OP_CONV:
+	case OP_CONV_TRANSPOSE:
 	case OP_ATTENTION: return CLS_MATRIX;
 	case OP_SOFTMAX:
 	case OP_LAYERNORM:
@@ -411,6 +413,15 @@ static int64_t layer_params(const struct graph *gr, const struct layer *L,
 			kk *= L->attrs.kernel[i];
 		int64_t co = out->dims[0];
 		p = co * (in->dims[0] / gps) * kk + (L->attrs.bias ? co : 0);
+		*tensors = 1 + !!L->attrs.bias;
+		break;
+	}
+	case OP_CONV_TRANSPOSE: { /* weights [Cin, Cout / groups, k..] */
+		int64_t kk = 1, gps = L->attrs.groups > 0 ? L->attrs.groups : 1;
+		for (int i = 0; i < L->attrs.spatial; i++)
+			kk *= L->attrs.kernel[i];
+		int64_t co = out->dims[0];
+		p = in->dims[0] * (co / gps) * kk + (L->attrs.bias ? co : 0);
 		*tensors = 1 + !!L->attrs.bias;
 		break;
 	}
@@ -626,6 +637,31 @@ static void fwd_conv(struct build *b, const struct lctx *c)
 		cpp(b, c->l, PASS_FWD, 2 * c->bo);
 }
 
+/* A transposed conv is the data gradient of the conv it transposes
+ * (cuDNN runs it so): that conv has m = B x input positions outputs,
+ * n = Cin / groups channels and k = Cout / groups x taps reductions. */
+static void convt_dims(const struct lctx *c, int64_t *m, int64_t *n,
+		       int64_t *k, int64_t *gps)
+{
+	const struct layer *L = c->L;
+	int64_t kk = 1;
+	*gps = L->attrs.groups > 0 ? L->attrs.groups : 1;
+	for (int i = 0; i < L->attrs.spatial; i++)
+		kk *= L->attrs.kernel[i];
+	*m = c->B * (elems(c->in) / c->in->dims[0]);
+	*n = c->in->dims[0] / *gps;
+	*k = c->out->dims[0] / *gps * kk;
+}
+
+static void fwd_conv_transpose(struct build *b, const struct lctx *c)
+{
+	int64_t m, n, k, gps;
+	convt_dims(c, &m, &n, &k, &gps);
+	conv_gemm(b, c->l, PASS_FWD, m, k, n, gps, c->bi, c->bo, c->p);
+	if (c->L->attrs.bias)
+		cpp(b, c->l, PASS_FWD, 2 * c->bo);
+}
+
 static void fwd_matmul(struct build *b, const struct lctx *c)
 {
 	const struct layer *L = c->L;
@@ -779,6 +815,9 @@ static const op_rule fwd_rules[OP_COUNT] = {
 	[OP_SUB] = fwd_nary,		[OP_MUL] = fwd_nary,
 	[OP_DIV] = fwd_nary,		[OP_CONCAT] = fwd_nary,
 	[OP_LOSS_MSE] = fwd_loss_mse,	[OP_LOSS_XENT] = fwd_loss_xent,
+	[OP_CONV_TRANSPOSE] = fwd_conv_transpose,
+	[OP_REDUCE] = fwd_stream,	[OP_RESIZE] = fwd_stream,
+	[OP_PAD] = fwd_stream,
 };
 
 static void layer_fwd(struct build *b, int l)
@@ -853,6 +892,18 @@ static void bwd_conv(struct build *b, const struct lctx *c)
 		conv_gemm(b, c->l, PASS_BWD_WEIGHT, n, k, m, gps, c->bi, c->bo,
 			  c->p);
 	}
+	if (c->L->attrs.bias)
+		mem(b, c->l, PASS_BWD_WEIGHT, c->bo);
+}
+
+static void bwd_conv_transpose(struct build *b, const struct lctx *c)
+{
+	int64_t m, n, k, gps;
+	convt_dims(c, &m, &n, &k, &gps);
+	if (c->rq0) /* the transposed conv's own conv, forward */
+		conv_gemm(b, c->l, PASS_BWD_DATA, m, n, k, gps, c->bo, c->bi,
+			  c->p);
+	conv_gemm(b, c->l, PASS_BWD_WEIGHT, n, k, m, gps, c->bi, c->bo, c->p);
 	if (c->L->attrs.bias)
 		mem(b, c->l, PASS_BWD_WEIGHT, c->bo);
 }
@@ -987,6 +1038,9 @@ static const op_rule bwd_rules[OP_COUNT] = {
 	[OP_DIV] = bwd_arith,		[OP_SPLIT] = bwd_split,
 	[OP_SLICE] = bwd_slice,		[OP_TRANSPOSE] = bwd_transpose,
 	[OP_LOSS_MSE] = bwd_loss_mse,	[OP_LOSS_XENT] = bwd_loss_xent,
+	[OP_CONV_TRANSPOSE] = bwd_conv_transpose,
+	[OP_REDUCE] = bwd_pointwise,	[OP_RESIZE] = bwd_pool,
+	[OP_PAD] = bwd_transpose,
 };
 
 static void layer_bwd(struct build *b, int l)
@@ -1022,7 +1076,7 @@ static void layer_bwd(struct build *b, int l)
 	 * into the existing one (grad += new: read both, write one, fp32),
 	 * one kernel per parameter tensor; set to None it hands the new
 	 * gradient over without a kernel */
-	if (b->zero_grads && c.p && L->param_owner == l)
+	if (b->accumulate && c.p && L->param_owner == l)
 		for (int i = 0; i < c.ptens; i++)
 			mem(b, l, PASS_BWD_WEIGHT, 12.0 * (double)c.p / c.ptens);
 	/* autocast: weight gradients cast back to fp32 */
@@ -1075,7 +1129,7 @@ int gpu_kernels(const struct gpu_spec *g, const struct graph *gr,
 		int64_t *params, struct diag *d)
 {
 	struct build b = {g, gr, o, kl, train, o->dtype != DT_FP32,
-			  gpu_zeroes_grads(o), o->batch, NULL, NULL, NULL,
+			  gpu_zeroes_grads(o), 0, o->batch, NULL, NULL, NULL,
 			  0, 0, d};
 	size_t nt = (size_t)(gr->n_tensors > 0 ? gr->n_tensors : 1);
 	b.tbytes = xcalloc(nt, sizeof(int));
@@ -1095,13 +1149,23 @@ int gpu_kernels(const struct gpu_spec *g, const struct graph *gr,
 	}
 	if (train && b.zero_grads) /* zero_grad(set_to_none=False) */
 		mem(&b, -1, PASS_FWD, 4.0 * (double)b.params);
-	for (int l = 0; l < gr->n_layers; l++)
-		layer_fwd(&b, l);
-	if (train) {
+	/* gradient accumulation over micro-batches: every micro-batch after
+	 * the first adds into the gradients; checkpointing recomputes the
+	 * forward before backward */
+	int steps = train && o->micro_batches > 1 ? o->micro_batches : 1;
+	for (int s = 0; s < steps; s++) {
+		b.accumulate = b.zero_grads || s > 0;
+		for (int l = 0; l < gr->n_layers; l++)
+			layer_fwd(&b, l);
+		if (!train)
+			break;
+		for (int l = 0; o->checkpoint && l < gr->n_layers; l++)
+			layer_fwd(&b, l);
 		for (int l = gr->n_layers - 1; l >= 0; l--)
 			layer_bwd(&b, l);
-		optimizer(&b);
 	}
+	if (train)
+		optimizer(&b);
 	for (int i = 0; i < kl->n; i++)
 		gpu_kern_time(g, &kl->k[i]);
 	*params = b.params;
@@ -1115,18 +1179,20 @@ int gpu_kernels(const struct gpu_spec *g, const struct graph *gr,
 	return WS_OK;
 }
 
-double gpu_train_memory_bytes(const struct graph *gr,
-			      const struct gpu_run_opts *o)
+void gpu_train_memory_split(const struct graph *gr,
+			    const struct gpu_run_opts *o, double *state,
+			    double *acts_per_sample, int *act_layers)
 {
 	static const double state_words[OPT_COUNT] = {0, 1, 2};
 	double params = 0, acts = 0;
-	int amp = o->dtype != DT_FP32;
+	int amp = o->dtype != DT_FP32, n = 0;
 	for (int l = 0; l < gr->n_layers; l++) {
 		const struct layer *L = &gr->layers[l];
 		params += (double)gpu_layer_params(gr, l);
 		if (op_is_free(L->op) || L->op == OP_LOSS_MSE ||
 		    L->op == OP_LOSS_XENT || L->op == OP_INPUT)
 			continue;
+		n++;
 		for (int i = 0; i < L->n_out; i++) {
 			const struct tensor *t = &gr->tensors[L->out[i]];
 			int eb = amp && op_class(L->op) == CLS_MATRIX ? 2 : 4;
@@ -1135,8 +1201,23 @@ double gpu_train_memory_bytes(const struct graph *gr,
 	}
 	/* weights, gradients and optimizer state in fp32 (+ 16-bit weight
 	 * copies under autocast); every layer output kept for backward */
-	return params * (4.0 * (2 + state_words[o->optimizer]) + (amp ? 2 : 0)) +
-	       acts * (double)o->batch;
+	*state = params * (4.0 * (2 + state_words[o->optimizer]) +
+			   (amp ? 2 : 0));
+	*acts_per_sample = acts;
+	*act_layers = n;
+}
+
+double gpu_train_memory_bytes(const struct graph *gr,
+			      const struct gpu_run_opts *o)
+{
+	double state, acts;
+	int n;
+	gpu_train_memory_split(gr, o, &state, &acts, &n);
+	/* activation checkpointing in sqrt(n) segments keeps the segment
+	 * inputs and, during backward, one segment's activations */
+	if (o->checkpoint && n > 1)
+		acts *= 2.0 / sqrt((double)n);
+	return state + acts * (double)o->batch;
 }
 
 void gpu_klist_release(struct gpu_klist *kl)

@@ -368,6 +368,128 @@ static void infer_batch(const struct gpu_spec *g,
 	finish_pass(g, &out->infer, host, dev, dyn);
 }
 
+/* The step and the inference batch as `o` says (its batch, micro-batches
+ * and checkpointing). */
+static int estimate_plan(const struct gpu_spec *g, const struct graph *gr,
+			 const struct gpu_run_opts *o, struct gpu_result *out,
+			 struct diag *d)
+{
+	memset(out, 0, sizeof(*out));
+	struct gpu_klist tk, ik;
+	int64_t params = 0;
+	if (gpu_kernels(g, gr, o, 1, &tk, &params, d))
+		return WS_EINPUT;
+	if (gpu_kernels(g, gr, o, 0, &ik, &params, d)) {
+		gpu_klist_release(&tk);
+		return WS_EINPUT;
+	}
+	out->batch = o->batch;
+	out->params = params;
+	out->train_memory_bytes = gpu_train_memory_bytes(gr, o);
+	out->n_layers = gr->n_layers;
+	out->layers = xcalloc((size_t)(gr->n_layers > 0 ? gr->n_layers : 1),
+			      sizeof(*out->layers));
+	for (int l = 0; l < gr->n_layers; l++)
+		out->layers[l].layer = l;
+	train_step(g, gr, o, &tk, out);
+	infer_batch(g, o, &ik, out);
+	for (int l = 0; l < gr->n_layers; l++)
+		out->layers[l].bound = argmax3(out->layers[l].by_bound_s);
+	double exposed = out->exposed_comm_s;
+	if (o->n_gpus > 1)
+		out->scaling_efficiency =
+			(out->train.seconds - exposed) / out->train.seconds;
+	else
+		out->scaling_efficiency = 1;
+	int steps = o->micro_batches > 1 ? o->micro_batches : 1;
+	out->samples_per_s = (double)o->batch * steps * o->n_gpus /
+			     out->train.seconds;
+	out->cluster_energy_j = out->train.energy_j * o->n_gpus;
+	gpu_klist_release(&tk);
+	gpu_klist_release(&ik);
+	return WS_OK;
+}
+
+/* Inference of the whole batch at once (no gradients or optimizer state:
+ * it fits where training did not), replacing the micro-batch figures. */
+static int infer_full_batch(const struct gpu_spec *g, const struct graph *gr,
+			    const struct gpu_run_opts *o,
+			    struct gpu_result *out, struct diag *d)
+{
+	struct gpu_klist ik;
+	int64_t params = 0;
+	if (gpu_kernels(g, gr, o, 0, &ik, &params, d))
+		return WS_EINPUT;
+	memset(&out->infer, 0, sizeof(out->infer));
+	for (int l = 0; l < out->n_layers; l++) {
+		out->layers[l].infer_s = 0;
+		out->layers[l].kernels_infer = 0;
+	}
+	infer_batch(g, o, &ik, out);
+	gpu_klist_release(&ik);
+	return WS_OK;
+}
+
+/*
+ * A batch that does not fit: what a user would do.  Gradient accumulation
+ * over k micro-batches of ceil(batch / k), the fewest that fit; or
+ * activation checkpointing of the whole batch (one more forward, saved
+ * activations down to 2 / sqrt(layers)) if that fits; whichever step is
+ * faster.  Weights, gradients and optimizer state that alone exceed the
+ * memory cannot run on these GPUs: an error, no time.
+ */
+static int estimate_fitted(const struct gpu_spec *g, const struct graph *gr,
+			   const struct gpu_run_opts *o, double full,
+			   struct gpu_result *out, struct diag *d)
+{
+	double cap = g->mem_gbytes * 1e9, state, acts;
+	int n;
+	gpu_train_memory_split(gr, o, &state, &acts, &n);
+	if (state + acts > cap) {
+		diag_add(d, NULL, 0, 0,
+			 "gpu: '%s' does not fit on %s even one sample at a "
+			 "time: weights, gradients and optimizer state take "
+			 "%.2f GB of %.0f GB (sharding them over more GPUs is "
+			 "not modelled)", gr->name ? gr->name : "network",
+			 g->name, state / 1e9, g->mem_gbytes);
+		return WS_EINPUT;
+	}
+	int64_t fit = (int64_t)floor((cap - state) / acts);
+	struct gpu_run_opts acc = *o, ck = *o;
+	acc.micro_batches = (int)((o->batch + fit - 1) / fit);
+	acc.batch = (o->batch + acc.micro_batches - 1) / acc.micro_batches;
+	ck.checkpoint = 1;
+	struct gpu_result ra;
+	if (estimate_plan(g, gr, &acc, &ra, d))
+		return WS_EINPUT;
+	ra.fit = GPU_FIT_ACCUMULATE;
+	ra.micro_batches = acc.micro_batches;
+	ra.micro_batch = acc.batch;
+	if (gpu_train_memory_bytes(gr, &ck) <= cap) {
+		struct gpu_result rc;
+		if (estimate_plan(g, gr, &ck, &rc, d)) {
+			gpu_result_release(&ra);
+			return WS_EINPUT;
+		}
+		rc.fit = GPU_FIT_CHECKPOINT;
+		if (rc.train.seconds < ra.train.seconds) {
+			gpu_result_release(&ra);
+			ra = rc;
+		} else {
+			gpu_result_release(&rc);
+		}
+	}
+	*out = ra;
+	out->batch = o->batch;
+	if (out->fit == GPU_FIT_CHECKPOINT) {
+		out->micro_batches = 1;
+		out->micro_batch = o->batch;
+	}
+	out->fits = 0;
+	out->full_memory_bytes = full;
+	return infer_full_batch(g, gr, o, out, d);
+}
+
 int gpu_estimate(const struct gpu_spec *g, const struct graph *gr,
 		 const struct gpu_run_opts *opts, struct gpu_result *out,
 		 struct diag *d)
@@ -376,36 +498,30 @@ int gpu_estimate(const struct gpu_spec *g, const struct graph *gr,
 	memset(out, 0, sizeof(*out));
 	if (normalize_opts(gr, &o, d))
 		return WS_EINPUT;
-	struct gpu_klist tk, ik;
-	int64_t params = 0;
-	if (gpu_kernels(g, gr, &o, 1, &tk, &params, d))
+	struct gpu_run_opts whole = o, run_o = o;
+	whole.micro_batches = 0;
+	whole.checkpoint = 0;
+	double full = gpu_train_memory_bytes(gr, &whole);
+	int acc = o.micro_batches > 1;
+	if (!acc && !o.checkpoint && full > g->mem_gbytes * 1e9)
+		return estimate_fitted(g, gr, &o, full, out, d);
+	if (acc) /* the batch is split into micro-batches */
+		run_o.batch = (o.batch + o.micro_batches - 1) / o.micro_batches;
+	if (estimate_plan(g, gr, &run_o, out, d))
 		return WS_EINPUT;
-	if (gpu_kernels(g, gr, &o, 0, &ik, &params, d)) {
-		gpu_klist_release(&tk);
-		return WS_EINPUT;
-	}
 	out->batch = o.batch;
-	out->params = params;
-	out->train_memory_bytes = gpu_train_memory_bytes(gr, &o);
-	out->fits = out->train_memory_bytes <= g->mem_gbytes * 1e9;
-	out->n_layers = gr->n_layers;
-	out->layers = xcalloc((size_t)(gr->n_layers > 0 ? gr->n_layers : 1),
-			      sizeof(*out->layers));
-	for (int l = 0; l < gr->n_layers; l++)
-		out->layers[l].layer = l;
-	train_step(g, gr, &o, &tk, out);
-	infer_batch(g, &o, &ik, out);
-	for (int l = 0; l < gr->n_layers; l++)
-		out->layers[l].bound = argmax3(out->layers[l].by_bound_s);
-	double exposed = out->exposed_comm_s;
-	if (o.n_gpus > 1)
-		out->scaling_efficiency =
-			(out->train.seconds - exposed) / out->train.seconds;
-	else
-		out->scaling_efficiency = 1;
-	out->samples_per_s = (double)o.batch * o.n_gpus / out->train.seconds;
-	out->cluster_energy_j = out->train.energy_j * o.n_gpus;
-	gpu_klist_release(&tk);
-	gpu_klist_release(&ik);
-	return WS_OK;
+	out->full_memory_bytes = full;
+	out->fits = full <= g->mem_gbytes * 1e9;
+	out->fit = acc ? GPU_FIT_ACCUMULATE
+		   : o.checkpoint ? GPU_FIT_CHECKPOINT : GPU_FIT_AS_IS;
+	out->micro_batches = acc ? o.micro_batches : 1;
+	out->micro_batch = run_o.batch;
+	return acc ? infer_full_batch(g, gr, &o, out, d) : WS_OK;
+}
+
+const char *gpu_fit_name(enum gpu_fit f)
+{
+	static const char *const names[] = {"as-is", "gradient-accumulation",
+					    "activation-checkpointing"};
+	return (unsigned)f < 3 ? names[f] : "?";
 }

@@ -43,7 +43,7 @@ int gpu_load_network(const char *name, struct graph *g, struct diag *d)
 }
 
 struct net_cache {
-	char name[64];
+	char *name;	/* zoo name or path */
 	struct graph g;
 	int ok;
 	char *error;
@@ -58,7 +58,7 @@ static struct net_cache *find_net(struct net_cache **cache, int *n,
 	*cache = xrealloc(*cache, (size_t)(*n + 1) * sizeof(**cache));
 	struct net_cache *c = &(*cache)[(*n)++];
 	memset(c, 0, sizeof(*c));
-	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->name = xstrdup(name);
 	struct diag d;
 	diag_init(&d);
 	c->ok = gpu_load_network(name, &c->g, &d) == WS_OK;
@@ -176,8 +176,124 @@ static double num_or_nan(const json_t *row, const char *path)
 	return ws_json_num_at(row, path, &x) && x > 0 ? x : NAN;
 }
 
-int gpu_validate_file(const struct gpu_spec *g, const char *path,
-		      struct gpu_val *v, struct diag *d)
+/* Where a row's network comes from: its "network_file" (relative to the
+ * measurement file), else NAME.yaml / NAME.onnx in one of the folders
+ * given, else the zoo.  Returns an xmalloc'ed name or path to load. */
+static char *row_network(const char *meas_path, const char *model,
+			 const char *file, const char *const *dirs, int n_dirs)
+{
+	if (file) {
+		if (file[0] == '/')
+			return xstrdup(file);
+		const char *slash = strrchr(meas_path, '/');
+		if (!slash)
+			return xstrdup(file);
+		return xasprintf("%.*s/%s", (int)(slash - meas_path), meas_path,
+				 file);
+	}
+	for (int i = 0; i < n_dirs; i++) {
+		static const char *const ext[] = {"yaml", "onnx"};
+		for (int e = 0; e < 2; e++) {
+			char *p = xasprintf("%s/%s.%s", dirs[i], model, ext[e]);
+			FILE *f = fopen(p, "r");
+			if (f) {
+				fclose(f);
+				return p;
+			}
+			free(p);
+		}
+	}
+	return xstrdup(model);
+}
+
+/* The row's identity and whether it can be predicted at all. */
+static int row_header(const json_t *row, struct gpu_val_row *r)
+{
+	const char *model = ws_json_str_at(row, "model");
+	const char *prec = ws_json_str_at(row, "precision");
+	const char *mode = ws_json_str_at(row, "mode");
+	double batch = 0;
+	for (int m = 0; m < GPU_VAL_COUNT; m++)
+		r->meas[m] = r->pred[m] = r->err[m] = NAN;
+	snprintf(r->model, sizeof(r->model), "%s", model ? model : "?");
+	snprintf(r->precision, sizeof(r->precision), "%s", prec ? prec : "?");
+	r->style = mode && !strcmp(mode, "cuda-graph") ? GPU_GRAPH : GPU_EAGER;
+	int has_batch = ws_json_num_at(row, "batch", &batch);
+	r->batch = has_batch ? (int64_t)batch : 0;
+	if (json_object_get(row, "error") || json_object_get(row, "skipped")) {
+		const char *why = ws_json_str_at(row, "error");
+		if (!why)
+			why = ws_json_str_at(row, "skipped");
+		r->skipped = xasprintf("measurement row records no result (%s)",
+				       why ? why : "?");
+		return -1;
+	}
+	if (!model || !has_batch || batch < 1 || !prec) {
+		r->skipped = xstrdup("row needs 'model', 'batch' >= 1 and "
+				     "'precision'");
+		return -1;
+	}
+	return 0;
+}
+
+/* The run options a row was measured with. */
+static int row_opts(const json_t *row, struct gpu_val_row *r,
+		    struct gpu_run_opts *o)
+{
+	const char *prec = r->precision;
+	const char *optn = ws_json_str_at(row, "optimizer");
+	gpu_run_opts_default(o);
+	o->batch = r->batch;
+	o->style = r->style;
+	if (!strcmp(prec, "fp32") || !strcmp(prec, "tf32")) {
+		o->dtype = DT_FP32;
+	} else if (!strcmp(prec, "bf16")) {
+		o->dtype = DT_BF16;
+	} else if (!strcmp(prec, "fp16")) {
+		o->dtype = DT_FP16;
+	} else {
+		r->skipped = xasprintf("precision must be fp32, bf16 or fp16, "
+				       "got '%s'", prec);
+		return -1;
+	}
+	if (optn && !strcmp(optn, "sgd"))
+		o->optimizer = OPT_SGD;
+	else if (optn && !strcmp(optn, "adam"))
+		o->optimizer = OPT_ADAM;
+	return 0;
+}
+
+/* Predict one row on its network. */
+static void row_predict(const struct gpu_spec *g, const json_t *row,
+			const struct graph *net, const struct gpu_run_opts *o,
+			struct gpu_val_row *r)
+{
+	r->meas[GPU_VAL_TRAIN] = num_or_nan(row, "train.median_ms") * 1e-3;
+	r->meas[GPU_VAL_INFER] = num_or_nan(row, "infer.median_ms") * 1e-3;
+	r->meas[GPU_VAL_ENERGY] = num_or_nan(row, "train.energy_j_per_iter");
+	struct gpu_result res;
+	struct diag dd;
+	diag_init(&dd);
+	if (gpu_estimate(g, net, o, &res, &dd)) {
+		r->skipped = xstrdup(diag_count(&dd) && diag_text(&dd, 0)
+					     ? diag_text(&dd, 0)
+					     : "model failed");
+		diag_release(&dd);
+		return;
+	}
+	diag_release(&dd);
+	r->pred[GPU_VAL_TRAIN] = res.train.seconds;
+	r->pred[GPU_VAL_INFER] = res.infer.seconds;
+	r->pred[GPU_VAL_ENERGY] = res.train.energy_j;
+	r->bound = res.train.bound;
+	gpu_result_release(&res);
+	for (int m = 0; m < GPU_VAL_COUNT; m++)
+		r->err[m] = r->pred[m] / r->meas[m] - 1;
+}
+
+int gpu_validate_file_in(const struct gpu_spec *g, const char *path,
+			 const char *const *nets_dirs, int n_dirs,
+			 struct gpu_val *v, struct diag *d)
 {
 	struct gpu_jsonl jl;
 	memset(v, 0, sizeof(*v));
@@ -191,81 +307,19 @@ int gpu_validate_file(const struct gpu_spec *g, const char *path,
 	for (size_t i = 0; i < jl.n; i++) {
 		const json_t *row = jl.rows[i];
 		struct gpu_val_row *r = &v->rows[v->n++];
-		r->line = jl.line_of[i];
-		for (int m = 0; m < GPU_VAL_COUNT; m++)
-			r->meas[m] = r->pred[m] = r->err[m] = NAN;
-		const char *model = ws_json_str_at(row, "model");
-		const char *prec = ws_json_str_at(row, "precision");
-		const char *mode = ws_json_str_at(row, "mode");
-		const char *optn = ws_json_str_at(row, "optimizer");
-		double batch = 0;
-		snprintf(r->model, sizeof(r->model), "%s", model ? model : "?");
-		snprintf(r->precision, sizeof(r->precision), "%s",
-			 prec ? prec : "?");
-		r->style = mode && !strcmp(mode, "cuda-graph") ? GPU_GRAPH
-							       : GPU_EAGER;
-		int has_batch = ws_json_num_at(row, "batch", &batch);
-		r->batch = has_batch ? (int64_t)batch : 0;
-		if (json_object_get(row, "error") ||
-		    json_object_get(row, "skipped")) {
-			const char *why = ws_json_str_at(row, "error");
-			if (!why)
-				why = ws_json_str_at(row, "skipped");
-			r->skipped = xasprintf("measurement row records no "
-					       "result (%s)", why ? why : "?");
-			continue;
-		}
-		if (!model || !has_batch || batch < 1 || !prec) {
-			r->skipped = xstrdup("row needs 'model', 'batch' >= 1 "
-					     "and 'precision'");
-			continue;
-		}
 		struct gpu_run_opts o;
-		gpu_run_opts_default(&o);
-		o.batch = r->batch;
-		o.style = r->style;
-		if (!strcmp(prec, "fp32") || !strcmp(prec, "tf32")) {
-			o.dtype = DT_FP32;
-		} else if (!strcmp(prec, "bf16")) {
-			o.dtype = DT_BF16;
-		} else if (!strcmp(prec, "fp16")) {
-			o.dtype = DT_FP16;
-		} else {
-			r->skipped = xasprintf("precision must be fp32, bf16 "
-					       "or fp16, got '%s'", prec);
+		r->line = jl.line_of[i];
+		if (row_header(row, r) || row_opts(row, r, &o))
 			continue;
-		}
-		if (optn && !strcmp(optn, "sgd"))
-			o.optimizer = OPT_SGD;
-		else if (optn && !strcmp(optn, "adam"))
-			o.optimizer = OPT_ADAM;
-		struct net_cache *c = find_net(&cache, &n_cache, model);
-		if (!c->ok) {
+		char *net = row_network(path, r->model,
+					ws_json_str_at(row, "network_file"),
+					nets_dirs, n_dirs);
+		struct net_cache *c = find_net(&cache, &n_cache, net);
+		free(net);
+		if (!c->ok)
 			r->skipped = xasprintf("unknown network: %s", c->error);
-			continue;
-		}
-		r->meas[GPU_VAL_TRAIN] = num_or_nan(row, "train.median_ms") * 1e-3;
-		r->meas[GPU_VAL_INFER] = num_or_nan(row, "infer.median_ms") * 1e-3;
-		r->meas[GPU_VAL_ENERGY] =
-			num_or_nan(row, "train.energy_j_per_iter");
-		struct gpu_result res;
-		struct diag dd;
-		diag_init(&dd);
-		if (gpu_estimate(g, &c->g, &o, &res, &dd)) {
-			r->skipped = xstrdup(diag_count(&dd) && diag_text(&dd, 0)
-						     ? diag_text(&dd, 0)
-						     : "model failed");
-			diag_release(&dd);
-			continue;
-		}
-		diag_release(&dd);
-		r->pred[GPU_VAL_TRAIN] = res.train.seconds;
-		r->pred[GPU_VAL_INFER] = res.infer.seconds;
-		r->pred[GPU_VAL_ENERGY] = res.train.energy_j;
-		r->bound = res.train.bound;
-		gpu_result_release(&res);
-		for (int m = 0; m < GPU_VAL_COUNT; m++)
-			r->err[m] = r->pred[m] / r->meas[m] - 1;
+		else
+			row_predict(g, row, &c->g, &o, r);
 	}
 	for (int i = 0; i < v->n; i++) {
 		if (v->rows[i].skipped)
@@ -278,10 +332,17 @@ int gpu_validate_file(const struct gpu_spec *g, const char *path,
 		if (cache[i].ok)
 			graph_release(&cache[i].g);
 		free(cache[i].error);
+		free(cache[i].name);
 	}
 	free(cache);
 	gpu_jsonl_release(&jl);
 	return WS_OK;
+}
+
+int gpu_validate_file(const struct gpu_spec *g, const char *path,
+		      struct gpu_val *v, struct diag *d)
+{
+	return gpu_validate_file_in(g, path, NULL, 0, v, d);
 }
 
 void gpu_val_release(struct gpu_val *v)

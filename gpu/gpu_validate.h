@@ -6,7 +6,8 @@
  * "train": {"median_ms", "energy_j_per_iter"}, "infer": {"median_ms"},
  * optional "optimizer" and "mode": "cuda-graph") and predicts every row.
  * A row's "model" names a zoo network: models/nets/NAME.yaml, else
- * models/onnx/NAME.onnx.  Rows that cannot be predicted (unknown network,
+ * models/onnx/NAME.onnx; or its "network_file" gives the network (a
+ * YAML or ONNX file, relative to the measurement file).  Rows that cannot be predicted (unknown network,
  * a row that records an error, a bad field) are kept with the reason.
  */
 #ifndef WAFERSIM_GPU_VALIDATE_H
@@ -71,6 +72,12 @@ int gpu_load_network(const char *name, struct graph *g, struct diag *d);
  * the rows. */
 int gpu_validate_file(const struct gpu_spec *g, const char *path,
 		      struct gpu_val *v, struct diag *d);
+/* The same, looking a row's network up first in its "network_file" field
+ * (a YAML or ONNX file, relative to the measurement file), then as
+ * NAME.yaml / NAME.onnx in each of `nets_dirs`, then in the zoo. */
+int gpu_validate_file_in(const struct gpu_spec *g, const char *path,
+			 const char *const *nets_dirs, int n_dirs,
+			 struct gpu_val *v, struct diag *d);
 void gpu_val_release(struct gpu_val *v);
 
 /* The table: one line per row (if `rows`), the rows not predicted and

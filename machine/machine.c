@@ -126,6 +126,18 @@ static const struct cfg_key extmem_keys[] = {
 	{0},
 };
 
+static const struct cfg_key interconnect_keys[] = {
+	CFG_KR("bandwidth_gbytes_s", "GB/s", 0.001, 1e6, "150",
+	   "per wafer, each way: weights broadcast in, gradients reduced out",
+	   interconnect.bandwidth_gbytes_s),
+	CFG_KR("latency_us", "us", 0, 1e6, "1",
+	   "per switch level of the broadcast and reduction tree",
+	   interconnect.latency_us),
+	CFG_KI("radix", "", 2, 1024, "16", "wafers (or switches) per switch",
+	   interconnect.radix),
+	{0},
+};
+
 static const struct cfg_key energy_keys[] = {
 	CFG_KR("fma_fp16_pj", "pJ", 0, 1e6, "0.3", "one fp16 multiply-add",
 	   energy.pe.fma_fp16_pj),
@@ -144,9 +156,13 @@ static const struct cfg_key energy_keys[] = {
 	CFG_KR("wavelet_hop_pj", "pJ", 0, 1e6, "2.5",
 	   "one wavelet across one link, router included",
 	   energy.wavelet_hop_pj),
-	CFG_KR("static_mw_per_pe", "mW", 0, 1e6, "12",
+	CFG_KR("static_mw_per_pe", "mW", 0, 1e6, "3.1",
 	   "leakage and clock power of one PE, busy or not",
 	   energy.static_mw_per_pe),
+	CFG_KR("active_pj_per_cycle", "pJ", 0, 1e6, "12.3",
+	   "a PE running a task, per cycle, beyond its operations and SRAM "
+	   "accesses (instruction issue, control, clock of the active core)",
+	   energy.active_pj_per_cycle),
 	CFG_KR("io_pj_per_byte", "pJ/B", 0, 1e9, "80", "host I/O, per byte",
 	   energy.io_pj_per_byte),
 	CFG_KR("extmem_pj_per_byte", "pJ/B", 0, 1e9, "100",
@@ -165,6 +181,9 @@ const struct cfg_key machine_schema[] = {
 	CFG_KSEC("io", "host I/O at the wafer edge", io_keys),
 	CFG_KSEC("extmem", "external weight memory (weight streaming)",
 	     extmem_keys),
+	CFG_KSEC("interconnect",
+	     "between external memory and several wafers (data parallel)",
+	     interconnect_keys),
 	CFG_KSEC("energy", "energy table", energy_keys),
 	{0},
 };

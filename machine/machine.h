@@ -38,11 +38,22 @@ struct machine_extmem {
 	double capacity_gbytes;
 };
 
+/* Several wafers training one network data-parallel (weight streaming):
+ * the interconnect between the external memory and the wafers (Cerebras
+ * SwarmX) broadcasts weights to all and sums gradients on the way back, a
+ * tree of `radix`-way switches. */
+struct machine_interconnect {
+	double bandwidth_gbytes_s; /* per wafer, each way */
+	double latency_us;	   /* per switch level */
+	int64_t radix;		   /* wafers (or switches) per switch */
+};
+
 /* Energy table: per operation, per access, per hop, static power. */
 struct machine_energy {
 	struct pe_energy pe;   /* operations and SRAM accesses (cores/) */
 	double wavelet_hop_pj; /* one wavelet over one link, router included */
 	double static_mw_per_pe;
+	double active_pj_per_cycle; /* a PE running a task, per cycle */
 	double io_pj_per_byte;
 	double extmem_pj_per_byte;
 };
@@ -56,6 +67,7 @@ struct machine {
 	struct fabric_params fabric;
 	struct machine_io io;
 	struct machine_extmem extmem;
+	struct machine_interconnect interconnect;
 	struct machine_energy energy;
 };
 

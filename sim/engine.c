@@ -145,9 +145,9 @@ static void start_task(struct sim *s, int si, int kind, uint64_t smp,
 				       : kind == TASK_BWD ? STATS_SPAN_BWD
 							  : STATS_SPAN_UPDATE,
 				       si, smp, now, now + occ, comp);
-		eng_count_work(s, si, pa, now, now + g->occ[pa]);
+		eng_count_work(s, si, pa, now, now + g->occ[pa], 1);
 		if (pb >= 0)
-			eng_count_work(s, si, pb, now + g->occ[pa], now + occ);
+			eng_count_work(s, si, pb, now + g->occ[pa], now + occ, 1);
 		cycles_t out;
 		if (s->o.full)
 			out = eng_full_task(s, si, pa, pb, now);
@@ -294,6 +294,12 @@ static void run_stats_init(struct sim *s, struct stats *st)
 	st->prec = p->prec;
 	st->full = o->full;
 	st->batch = s->B;
+	st->wafers = o->wafers > 1 ? o->wafers : 1;
+	if (streaming && s->train) {
+		st->micro_batch = p->micro_batch > 0 && p->micro_batch < s->B
+					  ? p->micro_batch : s->B;
+		st->recompute = p->recompute;
+	}
 	st->steps = s->train ? s->steps : 0;
 	st->samples = s->S;
 	for (int i = 0; i < p->n_stages; i++) {

@@ -72,6 +72,9 @@ struct engine_opts {
 	int steps;		/* training steps simulated; 0: 2 */
 	int64_t infer_samples;	/* inference samples streamed; 0: 64 */
 	int full;		/* time every PE separately */
+	/* weight streaming: wafers training data-parallel, each running the
+	 * plan's batch (0: one); machine.interconnect joins them */
+	int wafers;
 	/* task and route spans kept in stats.spans for timelines (traces/):
 	 * at most this many; 0 (default): not recorded, no cost */
 	int64_t max_spans;

@@ -6,13 +6,27 @@
 #include "sim/engine_int.h"
 
 #include <stdlib.h>
+#include <string.h>
 
-/* In-rectangle link counts from the tasks run (both modes). */
-static void stage_links(struct sim *s, int si)
+/* In-rectangle link counts of a rectangle: every flow inside it puts the
+ * same count on each link it uses, so a stage's counts are one amount
+ * per direction (east: links leaving x < w - 1, west: x > 0, south:
+ * y < h - 1, north: y > 0) and one busy count per PE.  Stages on the same
+ * rectangle (weight streaming: all) are summed before painting. */
+struct rect_counts {
+	struct rect r;
+	uint64_t dir[LINK_DIRS];
+	cycles_t busy;
+	int used;
+};
+
+/* Add stage si's flows (bcast and reduce of each pass, halos) and busy
+ * cycles to c. */
+static void stage_link_counts(const struct sim *s, int si,
+			      struct rect_counts *c)
 {
 	const struct plan_stage *ps = &s->p->stages[si];
 	const struct stats_stage *ss = &s->st->stages[si];
-	int64_t W = s->m->width;
 	for (int p = 0; p < PASS_COUNT; p++) {
 		const struct kernel_work *w = &ps->work[p];
 		uint64_t nt = (uint64_t)ss->tasks[p];
@@ -30,39 +44,58 @@ static void stage_links(struct sim *s, int si)
 			int ax = fl[f].a == AXIS_X;
 			int dir = ax ? (back ? LINK_WEST : LINK_EAST)
 				     : (back ? LINK_NORTH : LINK_SOUTH);
-			for (int y = 0; y < ps->r.h - (ax ? 0 : 1); y++)
-				for (int x = 0; x < ps->r.w - (ax ? 1 : 0); x++) {
-					int64_t sx = back && ax ? x + 1 : x;
-					int64_t sy = back && !ax ? y + 1 : y;
-					int64_t id = (ps->r.y + sy) * W +
-						     (ps->r.x + sx);
-					s->st->link_wavelets[id * LINK_DIRS +
-							     dir] +=
-						nt * (uint64_t)fl[f].v;
-				}
+			c->dir[dir] += nt * (uint64_t)fl[f].v;
 		}
 		/* halo: half each way between row neighbours (the odd one
 		 * east), so each link pair carries halo_wavelets per task */
-		if (w->halo_wavelets > 0)
-			for (int y = 0; y < ps->r.h; y++)
-				for (int x = 0; x + 1 < ps->r.w; x++) {
-					int64_t id = (ps->r.y + y) * W + ps->r.x + x;
-					uint64_t hw = (uint64_t)w->halo_wavelets;
-					s->st->link_wavelets[id * LINK_DIRS +
-							     LINK_EAST] +=
-						nt * (hw - hw / 2);
-					s->st->link_wavelets[(id + 1) * LINK_DIRS +
-							     LINK_WEST] +=
-						nt * (hw / 2);
-				}
+		if (w->halo_wavelets > 0) {
+			uint64_t hw = (uint64_t)w->halo_wavelets;
+			c->dir[LINK_EAST] += nt * (hw - hw / 2);
+			c->dir[LINK_WEST] += nt * (hw / 2);
+		}
 	}
-	if (!s->pe_free) {
-		cycles_t busy = ss->compute_cycles + ss->comm_cycles;
-		for (int y = 0; y < ps->r.h; y++)
-			for (int x = 0; x < ps->r.w; x++)
-				s->st->pe_busy_cycles[(ps->r.y + y) * W +
-						      (ps->r.x + x)] += busy;
+	c->busy += ss->compute_cycles + ss->comm_cycles;
+	c->used = 1;
+}
+
+static void paint_rect_counts(struct sim *s, struct rect_counts *c)
+{
+	if (!c->used)
+		return;
+	const struct rect *r = &c->r;
+	int64_t W = s->m->width;
+	for (int y = 0; y < r->h; y++)
+		for (int x = 0; x < r->w; x++) {
+			int64_t id = (r->y + y) * W + (r->x + x);
+			uint64_t *l = &s->st->link_wavelets[id * LINK_DIRS];
+			if (x + 1 < r->w)
+				l[LINK_EAST] += c->dir[LINK_EAST];
+			if (x > 0)
+				l[LINK_WEST] += c->dir[LINK_WEST];
+			if (y + 1 < r->h)
+				l[LINK_SOUTH] += c->dir[LINK_SOUTH];
+			if (y > 0)
+				l[LINK_NORTH] += c->dir[LINK_NORTH];
+			if (!s->pe_free)
+				s->st->pe_busy_cycles[id] += c->busy;
+		}
+	memset(c, 0, sizeof(*c));
+}
+
+/* In-rectangle link counts from the tasks run (both modes), stage by
+ * stage, one painting per run of stages on the same rectangle. */
+static void stage_links_all(struct sim *s)
+{
+	struct rect_counts c;
+	memset(&c, 0, sizeof(c));
+	for (int i = 0; i < s->n; i++) {
+		const struct rect *r = &s->p->stages[i].r;
+		if (c.used && memcmp(&c.r, r, sizeof(*r)))
+			paint_rect_counts(s, &c);
+		c.r = *r;
+		stage_link_counts(s, i, &c);
 	}
+	paint_rect_counts(s, &c);
 }
 
 /* Count a route's wavelets on the links of its bundle (eng_bundle_lo()): the
@@ -120,8 +153,8 @@ static void finish_stages(struct sim *s)
 		st->sram_reads += ss->sram_reads;
 		st->sram_writes += ss->sram_writes;
 		st->wavelet_hops += ss->wavelet_hops;
-		stage_links(s, i);
 	}
+	stage_links_all(s);
 }
 
 /* Training: the steady step (the last) and the first; inference: the

@@ -137,8 +137,10 @@ int64_t eng_bundle_lo(const struct sim *s, const struct eroute *e,
 int64_t eng_bundle_link(const struct sim *s, int64_t link, int64_t lane);
 int64_t eng_bundle_free_index(const struct sim *s, const struct eroute *e,
 			      int64_t link);
+/* Count n tasks of stage si's pass over [t0, t1) (operations, SRAM,
+ * in-rectangle hops, per window). */
 void eng_count_work(struct sim *s, int si, int pass, cycles_t t0,
-		    cycles_t t1);
+		    cycles_t t1, int64_t n);
 
 /* engine_setup.c */
 int eng_check_plan(const struct plan *p, const struct machine *m,

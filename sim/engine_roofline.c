@@ -35,27 +35,35 @@ static int64_t sync_lanes(const struct plan *p, const struct machine *m,
 	return l < 1 ? 1 : l;
 }
 
-/* Weight streaming: per layer, the batch's compute or its weights' stream
- * (in once for forward, in and gradients out for backward), the longer. */
+/* Weight streaming: per micro-batch pass and layer, the micro-batch's
+ * compute or its weights' stream in, the longer (backward: the forward
+ * again where recomputed; the gradients leave on the other direction). */
 static void roofline_streaming(const struct plan *p, const struct machine *m,
 			       int64_t batch, double io,
 			       struct engine_roofline *out)
 {
 	double ebpc = m->extmem.bandwidth_gbytes_s / m->clock_ghz;
+	int64_t mb = p->micro_batch > 0 && p->micro_batch < batch
+			     ? p->micro_batch : batch;
+	double passes = (double)((batch + mb - 1) / mb);
 	double step = 0, inf = 0;
 	for (int i = 0; i < p->n_stages; i++) {
 		const struct plan_stage *ps = &p->stages[i];
-		double w = (double)ps->sram.weights * ps->r.w * ps->r.h / ebpc;
+		double w = (double)(ps->stream_bytes > 0
+					    ? ps->stream_bytes
+					    : ps->sram.weights * ps->r.w * ps->r.h) /
+			   ebpc;
 		double f = (double)engine_task_occ(m, p->prec,
 						   &ps->work[PASS_FWD], NULL);
 		double b = (double)engine_task_occ(m, p->prec,
 						   &ps->work[PASS_BWD_DATA], NULL) +
 			   (double)engine_task_occ(m, p->prec,
-						   &ps->work[PASS_BWD_WEIGHT], NULL);
-		step += (f * batch > w ? f * batch : w) +
-			(b * batch > 2 * w ? b * batch : 2 * w);
+						   &ps->work[PASS_BWD_WEIGHT], NULL) +
+			   (ps->recompute ? f : 0);
+		step += (f * mb > w ? f * mb : w) + (b * mb > w ? b * mb : w);
 		inf += f * batch > w ? f * batch : w;
 	}
+	step *= passes;
 	out->step_cycles = step + io * batch;
 	out->sample_cycles = step / batch;
 	out->infer_sample_cycles = inf / batch;

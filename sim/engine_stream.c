@@ -26,22 +26,124 @@ static int64_t stage_weight_bytes(const struct sim *s, int si)
 	return ps->sram.weights * (int64_t)ps->r.w * ps->r.h;
 }
 
+/* Weight bytes a pass of stage si over `B` samples streams in: all of its
+ * weights, except that a table lookup (an embedding with an input) needs
+ * only the rows its samples' ids select, at most one per id (the gradient
+ * of the table likewise touches only those rows). */
+static int64_t pass_weight_bytes(const struct sim *s, int si, int64_t B)
+{
+	const struct plan_stage *ps = &s->p->stages[si];
+	int64_t all = stage_weight_bytes(s, si);
+	if (!s->g || ps->kind != KERNEL_EMBEDDING || ps->n_layers < 1 ||
+	    ps->layers[0] < 0 || ps->layers[0] >= s->g->n_layers)
+		return all;
+	const struct layer *l = &s->g->layers[ps->layers[0]];
+	if (l->op != OP_EMBEDDING || l->n_in < 1 || l->attrs.vocab <= 0)
+		return all;
+	int64_t ids = tensor_elems(&s->g->tensors[l->in[0]]) * B;
+	if (ids >= l->attrs.vocab)
+		return all;
+	return all / l->attrs.vocab * ids;
+}
+
 /* The three resources of the streaming chain and their constants. */
 struct stream_state {
-	double bpc;		/* external memory bytes per cycle */
-	cycles_t lat;		/* external memory latency */
+	double in_bpc, out_bpc;	/* weights in, gradients out: bytes/cycle */
+	cycles_t lat;		/* external memory latency (+ switch tree) */
 	cycles_t wafer_free, in_free, out_free, prev_start;
 	cycles_t *grads_out;	/* per stage: its gradients left */
+	/* the wafer's weight buffer: every pass streamed so far (bytes, end
+	 * of its compute, which frees them); cap: bytes it holds */
+	int64_t *buf_bytes;
+	cycles_t *buf_end;
+	int64_t n_pass, cap_pass, buf_cap;
 };
 
-/* Gradients of stage si out (after its backward, over [cs, ce)), then the
- * update in external memory. */
+/* SRAM that holds weights streamed ahead: on every PE, what the stage
+ * with the most other data (activations, buffers, code, gradients) leaves
+ * free, plus the mapping's own weight allowance. */
+static int64_t weight_buffer_bytes(const struct sim *s)
+{
+	int64_t worst = 0, wts = INT64_MAX;
+	for (int i = 0; i < s->n; i++) {
+		const struct sram_use *u = &s->p->stages[i].sram;
+		int64_t other = u->total - u->weights;
+		if (other > worst)
+			worst = other;
+		if (u->weights < wts)
+			wts = u->weights;
+	}
+	int64_t free_pe = s->m->pe.sram_bytes - worst;
+	if (free_pe < wts)
+		free_pe = wts == INT64_MAX ? 0 : wts;
+	return free_pe * machine_pes(s->m);
+}
+
+/* Earliest start of the stream of a pass of `bytes`: the passes still
+ * computing or waiting hold their weights in the buffer, so it waits
+ * until those beyond the buffer's capacity have ended; never later than
+ * the previous pass's start (double buffering, as the mapping's weight
+ * allowance provides). */
+static cycles_t buffer_ready(const struct stream_state *z, int64_t bytes)
+{
+	int64_t held = bytes;
+	int64_t q = z->n_pass;
+	while (q > 0 && held + z->buf_bytes[q - 1] <= z->buf_cap)
+		held += z->buf_bytes[--q];
+	cycles_t t = q > 0 ? z->buf_end[q - 1] : 0;
+	return t < z->prev_start ? t : z->prev_start;
+}
+
+static void buffer_push(struct stream_state *z, int64_t bytes, cycles_t end)
+{
+	if (z->n_pass == z->cap_pass) {
+		z->cap_pass = z->cap_pass ? 2 * z->cap_pass : 1024;
+		z->buf_bytes = xrealloc(z->buf_bytes,
+					(size_t)z->cap_pass * sizeof(int64_t));
+		z->buf_end = xrealloc(z->buf_end,
+				      (size_t)z->cap_pass * sizeof(cycles_t));
+	}
+	z->buf_bytes[z->n_pass] = bytes;
+	z->buf_end[z->n_pass++] = end;
+}
+
+/* Several wafers (data parallel): weights reach every wafer through the
+ * interconnect's broadcast tree and gradients come back summed through
+ * it, so a stream runs at the slower of the external memory and a wafer's
+ * interconnect link, and crosses one switch per level of the tree each
+ * way (ceil(log_radix(wafers)) levels; none for one wafer). */
+static void stream_rates(const struct sim *s, struct stream_state *z)
+{
+	const struct machine *m = s->m;
+	double ext = m->extmem.bandwidth_gbytes_s;
+	int wafers = s->o.wafers > 1 ? s->o.wafers : 1;
+	double lat_us = m->extmem.latency_us;
+	if (wafers > 1) {
+		const struct machine_interconnect *ic = &m->interconnect;
+		if (ic->bandwidth_gbytes_s < ext)
+			ext = ic->bandwidth_gbytes_s;
+		int64_t levels = 0, reach = 1;
+		int64_t radix = ic->radix > 1 ? ic->radix : 2;
+		while (reach < wafers) {
+			reach *= radix;
+			levels++;
+		}
+		lat_us += (double)levels * ic->latency_us;
+	}
+	z->in_bpc = z->out_bpc = ext / m->clock_ghz;
+	z->lat = (cycles_t)(lat_us * 1e3 * m->clock_ghz);
+}
+
+/* Gradients of stage si out (after its backward, over [cs, ce)), summed
+ * into the step's in the external memory (accumulation over micro-
+ * batches; the update runs there once they are all in). */
 static void stream_grads_out(struct sim *s, struct stream_state *z, int si,
-			     int64_t wbytes, cycles_t wcyc, cycles_t ws,
-			     cycles_t cs, cycles_t ce)
+			     int64_t wbytes, cycles_t ws, cycles_t cs,
+			     cycles_t ce)
 {
 	struct stats *st = s->st;
 	struct stats_stage *ss = &st->stages[si];
+	cycles_t wcyc = (cycles_t)((double)wbytes / z->out_bpc + 0.999999);
 	cycles_t gs = cmax(z->out_free, cs);
 	cycles_t ge = cmax(gs + wcyc, ce) + z->lat;
 	z->out_free = gs + wcyc > ce ? gs + wcyc : ce;
@@ -53,49 +155,76 @@ static void stream_grads_out(struct sim *s, struct stream_state *z, int si,
 		ss->stream_span_cycles = ge - ws;
 }
 
-/* One layer's pass (ph 0 forward, 1 backward) of step k over the batch of
- * B: its weights stream in, the wafer computes, gradients stream out. */
-static void stream_layer(struct sim *s, struct stream_state *z, int si,
-			 int ph, int k, int64_t B, cycles_t io_done, int first)
+/* One pass of a stage over a micro-batch. */
+struct stream_pass {
+	int si, ph;		/* stage; 0 forward, 1 backward */
+	int64_t B;		/* samples in the micro-batch */
+	int after_update;	/* first pass of a step after the first: the
+				 * weights are the updated ones */
+	cycles_t io_done;	/* its input is on the wafer (first layer) */
+	int first;		/* first layer of the forward pass */
+};
+
+/* One layer's pass over a micro-batch: its weights stream in, the wafer
+ * computes (backward: recomputing the forward first when the stage's
+ * activations were not kept), gradients stream out. */
+static void stream_layer(struct sim *s, struct stream_state *z,
+			 const struct stream_pass *ps)
 {
 	struct stats *st = s->st;
+	int si = ps->si, ph = ps->ph;
+	int64_t B = ps->B;
 	struct stage_rt *g = &s->sg[si];
 	struct stats_stage *ss = &st->stages[si];
-	int64_t wbytes = stage_weight_bytes(s, si);
-	cycles_t wcyc = (cycles_t)((double)wbytes / z->bpc + 0.999999);
-	/* weights of this layer may stream once the previous layer started
-	 * (double buffer) and, after step 0, once its gradients left */
-	cycles_t ws = cmax(z->in_free, z->prev_start);
-	if (k > 0)
+	int64_t wbytes = pass_weight_bytes(s, si, B);
+	cycles_t wcyc = (cycles_t)((double)wbytes / z->in_bpc + 0.999999);
+	/* weights of this layer may stream once the buffer has room for them
+	 * (buffer_ready) and, at a step's start, once its gradients of the
+	 * previous step left (the update needs them) */
+	cycles_t ws = cmax(z->in_free, buffer_ready(z, wbytes));
+	if (ps->after_update)
 		ws = cmax(ws, z->grads_out[si]);
 	cycles_t wend = ws + z->lat + wcyc;
 	z->in_free = ws + wcyc;
 	int pa = ph == 0 ? PASS_FWD : PASS_BWD_DATA;
 	int pb = ph == 0 ? -1 : PASS_BWD_WEIGHT;
-	cycles_t occ = g->occ[pa] + (pb >= 0 ? g->occ[pb] : 0);
-	cycles_t comp = g->comp[pa] + (pb >= 0 ? g->comp[pb] : 0);
+	int rec = ph == 1 && s->p->stages[si].recompute;
+	cycles_t occ = g->occ[pa] + (pb >= 0 ? g->occ[pb] : 0) +
+		       (rec ? g->occ[PASS_FWD] : 0);
+	cycles_t comp = g->comp[pa] + (pb >= 0 ? g->comp[pb] : 0) +
+			(rec ? g->comp[PASS_FWD] : 0);
 	cycles_t cs = cmax(z->wafer_free, ws + z->lat);
-	if (first)
-		cs = cmax(cs, io_done);
+	if (ps->first)
+		cs = cmax(cs, ps->io_done);
 	cycles_t ce = cmax(cs + occ * (cycles_t)B + g->lat[pa],
 			   wend + g->lat[pa]);
 	z->prev_start = cs;
 	z->wafer_free = ce;
+	buffer_push(z, wbytes, ce);
 	ss->compute_cycles += comp * (cycles_t)B;
 	ss->comm_cycles += (occ - comp) * (cycles_t)B;
 	if (!ss->first_cycle && !ss->last_cycle)
 		ss->first_cycle = cs;
 	ss->last_cycle = ce;
-	if (ce - ws > ss->stream_span_cycles)
-		ss->stream_span_cycles = ce - ws;
+	/* from its weights starting to stream (or, when they came early
+	 * into the buffer, as long before its start as they took) */
+	cycles_t from = cmax(ws, cs > z->lat + wcyc ? cs - z->lat - wcyc : 0);
+	if (ce - from > ss->stream_span_cycles)
+		ss->stream_span_cycles = ce - from;
 	ss->extmem_in_bytes += wbytes;
 	st->extmem_in_bytes += wbytes;
-	for (int64_t b = 0; b < B; b++) {
-		cycles_t t0 = cs + (cycles_t)b * occ;
-		eng_count_work(s, si, pa, t0, t0 + g->occ[pa]);
-		if (pb >= 0)
-			eng_count_work(s, si, pb, t0 + g->occ[pa], t0 + occ);
+	/* the micro-batch's tasks back to back: recomputed forward, then
+	 * the pass (backward: to data, then to weights) */
+	cycles_t t0 = cs, nb = (cycles_t)B;
+	if (rec) { /* the forward again, from the checkpoint */
+		eng_count_work(s, si, PASS_FWD, t0, t0 + g->occ[PASS_FWD] * nb,
+			       B);
+		t0 += g->occ[PASS_FWD] * nb;
 	}
+	eng_count_work(s, si, pa, t0, t0 + g->occ[pa] * nb, B);
+	if (pb >= 0)
+		eng_count_work(s, si, pb, t0 + g->occ[pa] * nb,
+			       t0 + (g->occ[pa] + g->occ[pb]) * nb, B);
 	stats_win_add(&st->win, cs, ce, st->win.stage_busy + si, s->n,
 		      (double)(occ * (cycles_t)B));
 	if (st->cap_spans) /* traces: off by default */
@@ -106,7 +235,15 @@ static void stream_layer(struct sim *s, struct stream_state *z, int si,
 	st->pe_tasks += (uint64_t)B;
 	st->events += 1;
 	if (ph == 1)
-		stream_grads_out(s, z, si, wbytes, wcyc, ws, cs, ce);
+		stream_grads_out(s, z, si, wbytes, from, cs, ce);
+}
+
+/* Samples per micro-batch pass: the plan's micro-batch, within the run's
+ * batch (the whole batch when the plan has none). */
+static int64_t stream_micro(const struct sim *s, int64_t B)
+{
+	int64_t mb = s->p->micro_batch;
+	return mb > 0 && mb < B ? mb : B;
 }
 
 /*
@@ -114,6 +251,10 @@ static void stream_layer(struct sim *s, struct stream_state *z, int si,
  * the schedule is a chain over three resources (the PEs, the external
  * memory's input stream and its output stream); each task starts when its
  * resource is free and its inputs are ready, as in the pipelined engine.
+ * A training step runs the batch as micro-batches (plan micro_batch):
+ * every micro-batch streams every layer's weights in for its forward and
+ * again for its backward and sends its gradients out, where they are
+ * accumulated; the next step's weights wait for the last gradients.
  */
 void eng_run_streaming(struct sim *s)
 {
@@ -121,24 +262,34 @@ void eng_run_streaming(struct sim *s)
 	const struct machine *m = s->m;
 	struct stream_state z;
 	memset(&z, 0, sizeof(z));
-	z.bpc = m->extmem.bandwidth_gbytes_s / m->clock_ghz;
-	z.lat = (cycles_t)(m->extmem.latency_us * 1e3 * m->clock_ghz);
+	stream_rates(s, &z);
+	z.buf_cap = weight_buffer_bytes(s);
 	int n = s->n;
 	int64_t B = s->train ? s->B : s->S;
+	int64_t mb = s->train ? stream_micro(s, B) : B;
 	int steps = s->train ? s->steps : 1;
 	z.grads_out = xcalloc((size_t)n, sizeof(cycles_t));
 	/* host input of the batch */
-	cycles_t io = s->sg[n].occ[PASS_FWD] * (cycles_t)B;
-	st->io_busy_cycles += io * (cycles_t)steps;
+	cycles_t io1 = s->sg[n].occ[PASS_FWD];
+	st->io_busy_cycles += io1 * (cycles_t)B * (cycles_t)steps;
 	for (int k = 0; k < steps; k++) {
-		cycles_t io_done = (k == 0 ? 0 : z.wafer_free) + io +
-				   (cycles_t)m->io.latency_cycles;
+		cycles_t io_start = k == 0 ? 0 : z.wafer_free;
 		st->io_in_bytes += s->host_bytes * B;
 		int npass = s->train ? 2 : 1;
-		for (int ph = 0; ph < npass; ph++)
-			for (int j = 0; j < n; j++)
-				stream_layer(s, &z, ph == 0 ? j : n - 1 - j, ph,
-					     k, B, io_done, ph == 0 && j == 0);
+		for (int64_t u = 0; u * mb < B; u++) {
+			int64_t bu = B - u * mb < mb ? B - u * mb : mb;
+			struct stream_pass ps = {
+				0, 0, bu, k > 0 && u == 0,
+				io_start + io1 * (cycles_t)(u * mb + bu) +
+					(cycles_t)m->io.latency_cycles,
+				0};
+			for (ps.ph = 0; ps.ph < npass; ps.ph++)
+				for (int j = 0; j < n; j++) {
+					ps.si = ps.ph == 0 ? j : n - 1 - j;
+					ps.first = ps.ph == 0 && j == 0;
+					stream_layer(s, &z, &ps);
+				}
+		}
 		cycles_t end = z.wafer_free;
 		for (int i = 0; i < n; i++)
 			end = cmax(end, z.grads_out[i]);
@@ -161,4 +312,6 @@ void eng_run_streaming(struct sim *s)
 			s->sample_out[b] = total * (cycles_t)(b + 1) / (cycles_t)B;
 	}
 	free(z.grads_out);
+	free(z.buf_bytes);
+	free(z.buf_end);
 }

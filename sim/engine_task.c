@@ -332,16 +332,18 @@ int64_t eng_bundle_free_index(const struct sim *s, const struct eroute *e,
 }
 
 void eng_count_work(struct sim *s, int si, int pass, cycles_t t0,
-		       cycles_t t1)
+		    cycles_t t1, int64_t n)
 {
 	const struct pe_work *w = &s->p->stages[si].work[pass].pe;
 	struct stats_stage *g = &s->st->stages[si];
-	int64_t pes = s->sg[si].pes;
+	int64_t pes = s->sg[si].pes * n;
+	double hops = s->sg[si].task_hops[pass] * (double)n;
 	g->fma += w->fma * pes;
 	g->ew += w->ew * pes;
 	g->sram_reads += w->sram_reads * pes;
 	g->sram_writes += w->sram_writes * pes;
-	g->wavelet_hops += (int64_t)s->sg[si].task_hops[pass];
+	g->wavelet_hops += n == 1 ? (int64_t)s->sg[si].task_hops[pass]
+				  : (int64_t)hops;
 	struct stats_windows *win = &s->st->win;
 	stats_win_add(win, t0, t1, win->fma, 1, (double)(w->fma * pes));
 	stats_win_add(win, t0, t1, win->ew, 1, (double)(w->ew * pes));
@@ -349,7 +351,6 @@ void eng_count_work(struct sim *s, int si, int pass, cycles_t t0,
 		      (double)(w->sram_reads * pes));
 	stats_win_add(win, t0, t1, win->sram_writes, 1,
 		      (double)(w->sram_writes * pes));
-	stats_win_add(win, t0, t1, win->wavelet_hops, 1,
-		      s->sg[si].task_hops[pass]);
-	g->tasks[pass]++;
+	stats_win_add(win, t0, t1, win->wavelet_hops, 1, hops);
+	g->tasks[pass] += n;
 }

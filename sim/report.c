@@ -204,13 +204,17 @@ void report_compute(const struct report_in *r, struct report_figures *f)
 		energy_compute(t, m, &f->e_train);
 		f->step_s = (double)t->step_cycles * f->cycle_s;
 		f->step_first_s = (double)t->step_first_cycles * f->cycle_s;
-		f->samples_per_s = f->step_s > 0 ? (double)t->batch / f->step_s : 0;
+		/* several wafers (data parallel): each runs the batch, all draw
+		 * power */
+		int64_t wafers = t->wafers > 1 ? t->wafers : 1;
+		int64_t gbatch = t->batch * wafers;
+		f->samples_per_s = f->step_s > 0 ? (double)gbatch / f->step_s : 0;
 		double dyn = f->e_train.total_pj - f->e_train.part_pj[ENERGY_STATIC];
-		f->step_j = dyn * 1e-12 / (t->steps > 0 ? t->steps : 1) +
-			    f->idle_w * f->step_s;
+		f->step_j = (dyn * 1e-12 / (t->steps > 0 ? t->steps : 1) +
+			     f->idle_w * f->step_s) * (double)wafers;
 		f->step_power_w = f->step_s > 0 ? f->step_j / f->step_s : 0;
-		int64_t ds = r->dataset_samples > 0 ? r->dataset_samples : t->batch;
-		f->steps_per_epoch = (ds + t->batch - 1) / t->batch;
+		int64_t ds = r->dataset_samples > 0 ? r->dataset_samples : gbatch;
+		f->steps_per_epoch = (ds + gbatch - 1) / gbatch;
 		f->epoch_s = (double)f->steps_per_epoch * f->step_s;
 		f->epoch_j = (double)f->steps_per_epoch * f->step_j;
 		f->train_s = (double)epochs * f->epoch_s;
@@ -539,9 +543,22 @@ static void text_train(const struct report_in *r,
 	fprintf(out, "\nTraining (simulated: %d steps of %lld samples, %s)\n",
 		t->steps, (long long)t->batch,
 		t->full ? "every PE timed" : "one reference PE per stage");
-	if (t->mode == MODE_STREAMING)
+	if (t->mode == MODE_STREAMING) {
+		int64_t mb = t->micro_batch > 0 ? t->micro_batch : t->batch;
 		fprintf(out, "  time per step      %s  (every layer's weights in "
-			"twice, gradients out)\n", report_fmt_s(a, f->step_s));
+			"twice and gradients out per micro-batch of %lld, %lld "
+			"per step%s)\n", report_fmt_s(a, f->step_s), (long long)mb,
+			(long long)((t->batch + mb - 1) / mb),
+			t->recompute ? ", activations recomputed" : "");
+		if (r->p->micro_reason[0])
+			fprintf(out, "  micro-batch        %s\n", r->p->micro_reason);
+		if (t->wafers > 1)
+			fprintf(out, "  wafers             %d data-parallel, batch "
+				"%lld each (%lld per step); weights broadcast and "
+				"gradients summed through the interconnect\n",
+				t->wafers, (long long)t->batch,
+				(long long)t->batch * t->wafers);
+	}
 	else
 		fprintf(out, "  time per step      %s  (first step %s, pipeline "
 			"fill included)\n",
@@ -599,6 +616,11 @@ static void text_gpu(const struct report_in *r,
 	fprintf(out, "\nGPU baseline: %s x %d, batch %lld (model: sim/gpu.h; "
 		"eager %s bound)\n", g->name, g->n_gpus, (long long)g->batch,
 		g->bound);
+	fprintf(out, "  energy boundary      the wafer (PEs, SRAM, fabric; "
+		"sim/energy.h) beside the GPUs' board power; neither counts "
+		"fans, power supplies, hosts or the weight-streaming "
+		"appliances; the wafer's is not validated against a "
+		"measurement\n");
 	fprintf(out, "  %-20s %14s %14s %14s\n", "", "wafer", "GPU eager",
 		"GPU graph");
 	if (r->train) {

@@ -1,7 +1,9 @@
 /* stats.c: simulation statistics. See stats.h. */
 #include "sim/stats.h"
 #include "ground/json_io.h"
+#include "ground/stat_field.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -165,44 +167,67 @@ double stats_pe_utilisation(const struct stats *st)
 	return busy / ((double)n * (double)st->total_cycles);
 }
 
-static json_t *stage_json(const struct stats *st, int s)
+static json_t *sample_cycles(const void *rec, const void *ctx)
 {
-	const struct stats_stage *g = &st->stages[s];
-	json_t *o = ws_json_obj();
-	ws_json_set_str(o, "name", g->name);
-	const int64_t rect[4] = {g->r.x, g->r.y, g->r.w, g->r.h};
-	ws_json_set(o, "rect", ws_json_ints(rect, 4));
-	ws_json_set_int(o, "compute_cycles", (int64_t)g->compute_cycles);
-	ws_json_set_int(o, "comm_cycles", (int64_t)g->comm_cycles);
-	ws_json_set_int(o, "wait_in_cycles", (int64_t)g->wait_in_cycles);
-	ws_json_set_int(o, "wait_out_cycles", (int64_t)g->wait_out_cycles);
-	int64_t occ[4];
-	for (int k = 0; k < 4; k++)
-		occ[k] = (int64_t)g->occ_cycles[k];
-	ws_json_set(o, "occ_cycles", ws_json_ints(occ, 4));
-	ws_json_set_real(o, "sample_cycles", stats_stage_sample_cycles(st, s));
-	ws_json_set_str(o, "limit", stats_limit_name(g->limit));
-	ws_json_set_int(o, "fma", g->fma);
-	ws_json_set_int(o, "wavelet_hops", g->wavelet_hops);
-	ws_json_set_int(o, "extmem_in_bytes", g->extmem_in_bytes);
-	ws_json_set_int(o, "stream_span_cycles", (int64_t)g->stream_span_cycles);
-	return o;
+	const struct stats *st = ctx;
+	int s = (int)((const struct stats_stage *)rec - st->stages);
+	return ws_json_real(stats_stage_sample_cycles(st, s));
 }
 
-static json_t *route_json(const struct stats_route *q)
+static json_t *limit_name(const void *rec, const void *ctx)
 {
-	json_t *o = ws_json_obj();
-	ws_json_set_int(o, "src", q->src_stage);
-	ws_json_set_int(o, "dst", q->dst_stage);
-	ws_json_set_int(o, "backward", q->backward);
-	ws_json_set_int(o, "wavelets", q->wavelets);
-	ws_json_set_int(o, "hops", q->hops);
-	ws_json_set_int(o, "lanes", q->lanes);
-	ws_json_set_int(o, "occ_cycles", (int64_t)q->occ_cycles);
-	ws_json_set_int(o, "busy_cycles", (int64_t)q->busy_cycles);
-	ws_json_set_int(o, "wait_cycles", (int64_t)q->wait_cycles);
-	return o;
+	(void)ctx;
+	return ws_json_str(
+		stats_limit_name(((const struct stats_stage *)rec)->limit));
 }
+
+#define SSF(key, unit, doc, member, type)                                    \
+	{key, unit, doc, offsetof(struct stats_stage, member), type, NULL, NULL}
+#define SSFN(key, unit, doc, fn) {key, unit, doc, 0, SF_FN, fn, NULL}
+/* The stage's statistics in --json (sim/stats.h has the meanings). */
+_Static_assert(PASS_COUNT == 4, "occ_cycles is written as 4 numbers");
+_Static_assert(sizeof(struct rect) == 4 * sizeof(int32_t),
+	       "a rect is written as 4 numbers");
+static const struct stat_field stage_fields[] = {
+	SSF("name", "", "the plan stage's name", name, SF_STR),
+	SSF("rect", "PEs", "x, y, w, h", r, SF_I32X4),
+	SSF("compute_cycles", "cycles", "reference PE: datapath, SRAM, starts",
+	    compute_cycles, SF_U64),
+	SSF("comm_cycles", "cycles", "reference PE: wavelets beyond compute",
+	    comm_cycles, SF_U64),
+	SSF("wait_in_cycles", "cycles", "reference PE: idle, no input",
+	    wait_in_cycles, SF_U64),
+	SSF("wait_out_cycles", "cycles", "reference PE: no output room",
+	    wait_out_cycles, SF_U64),
+	SSF("occ_cycles", "cycles", "one task's occupancy per pass",
+	    occ_cycles, SF_U64X4),
+	SSFN("sample_cycles", "cycles", "reference PE time per sample",
+	     sample_cycles),
+	SSFN("limit", "", "what sets the task occupancy", limit_name),
+	SSF("fma", "FMAs", "multiply-adds over every PE", fma, SF_I64),
+	SSF("wavelet_hops", "hops", "inside the rectangle", wavelet_hops,
+	    SF_I64),
+	SSF("extmem_in_bytes", "bytes", "weights streamed in", extmem_in_bytes,
+	    SF_I64),
+	SSF("stream_span_cycles", "cycles", "weights in to last task end",
+	    stream_span_cycles, SF_U64),
+};
+
+#define SRF(key, unit, doc, member, type)                                    \
+	{key, unit, doc, offsetof(struct stats_route, member), type, NULL, NULL}
+static const struct stat_field route_fields[] = {
+	SRF("src", "", "source stage (-1: host)", src_stage, SF_INT),
+	SRF("dst", "", "destination stage (-1: host)", dst_stage, SF_INT),
+	SRF("backward", "", "carries gradients", backward, SF_INT),
+	SRF("wavelets", "wavelets", "carried over the run", wavelets, SF_I64),
+	SRF("hops", "links", "links on the path", hops, SF_I64),
+	SRF("lanes", "", "parallel rows or columns", lanes, SF_I64),
+	SRF("occ_cycles", "cycles", "serialisation of one sample", occ_cycles,
+	    SF_U64),
+	SRF("busy_cycles", "cycles", "path serialising this route",
+	    busy_cycles, SF_U64),
+	SRF("wait_cycles", "cycles", "held by contention", wait_cycles, SF_U64),
+};
 
 json_t *stats_json(const struct stats *st)
 {
@@ -229,11 +254,13 @@ json_t *stats_json(const struct stats *st)
 	ws_json_set_real(o, "pace_cycles", st->pace_cycles);
 	json_t *a = ws_json_arr();
 	for (int s = 0; s < st->n_stages; s++)
-		ws_json_push(a, stage_json(st, s));
+		ws_json_push(a, sf_json(stage_fields, ARRAY_SIZE(stage_fields),
+					&st->stages[s], st));
 	ws_json_set(o, "stages", a);
 	a = ws_json_arr();
 	for (int r = 0; r < st->n_routes; r++)
-		ws_json_push(a, route_json(&st->routes[r]));
+		ws_json_push(a, sf_json(route_fields, ARRAY_SIZE(route_fields),
+					&st->routes[r], NULL));
 	ws_json_set(o, "routes", a);
 	return o;
 }

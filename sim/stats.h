@@ -138,7 +138,10 @@ struct stats {
 	enum exec_mode mode;	 /* pipelined or streaming (as simulated) */
 	enum pe_prec prec;
 	int full;		 /* every PE simulated separately */
-	int64_t batch;		 /* samples per step (train) */
+	int64_t batch;		 /* samples per step (train), one wafer */
+	int wafers;		 /* wafers data-parallel (streaming), >= 1 */
+	int64_t micro_batch;	 /* streaming: samples per micro-batch pass */
+	int recompute;		 /* streaming: activations recomputed */
 	int steps;		 /* training steps simulated */
 	int64_t samples;	 /* samples simulated (all steps) */
 	cycles_t total_cycles;	 /* end of the last event */

@@ -6,7 +6,7 @@ set -u
 PKGS="libyaml-dev libcunit1-dev libgraphviz-dev graphviz libsystemc-dev
 libprotobuf-c-dev protobuf-c-compiler libonnx-dev gnuplot-nox libopenmpi-dev
 openmpi-bin pkg-config libpng-dev zlib1g-dev libjansson-dev gcc g++ make python3
-binutils"
+binutils python3-onnx"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

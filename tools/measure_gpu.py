@@ -29,10 +29,23 @@ What it supports, honestly:
   fields are null and `validate gpu` compares times only.
 - --graphs also captures the step in a CUDA graph (graphs.jsonl), the GPU
   without launch and framework overhead.
-- --micro adds GEMM and bandwidth microbenchmarks (micro.jsonl), the data
-  the GEMM-rate curve is calibrated on.
+- --micro adds microbenchmarks (micro.jsonl): GEMMs (the GEMM-rate curve),
+  copy bandwidth, small-batch fp32 GEMMs (tile fill), batch norm forward,
+  backward and inference over channels and spatial sizes in fp32 and bf16
+  (PyTorch's per-channel blocks vs cuDNN), depthwise convolution forward
+  and backward (PyTorch's kernels), and the host time per op under
+  no_grad with and without autocast and in training (docs/gpu.md,
+  section 7, says which constant each one measures).
+- Each train.jsonl row names its network: the YAML measured is copied
+  into the output folder and the row's "network_file" points at it
+  (relative to train.jsonl), so `wafersim validate gpu` predicts the row
+  on exactly that network; the network is also exported as NAME.onnx
+  there ("onnx_file"; null if the export fails).
 
-Needs: python3, torch (CUDA build), PyYAML; optional pynvml.
+Needs: python3 >= 3.8, PyYAML; for measuring: torch with CUDA (a CUDA GPU
+visible to it), optional nvidia-ml-py (pynvml) for energy, optional onnx
+for the ONNX export.  `--help` needs none of them; `--check` needs torch
+(CPU is enough).
 """
 import argparse
 import json
@@ -41,13 +54,18 @@ import os
 import sys
 import time
 
+import shutil
+
 try:
     import yaml
 except ImportError:  # pragma: no cover
-    sys.exit("measure_gpu: needs PyYAML (pip install pyyaml)")
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
+    yaml = None
+try:  # --help works without PyTorch; measuring needs it
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+except ImportError:  # pragma: no cover
+    torch = nn = F = None
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ZOO = os.path.join(HERE, "..", "models", "nets")
@@ -179,7 +197,7 @@ class YamlNet:
         return out
 
 
-class Net(nn.Module):
+class Net(nn.Module if nn is not None else object):
     """Runs the flat layer list; modules are made on the first call, when
     input shapes are known (call it once before creating the optimizer)."""
 
@@ -437,11 +455,30 @@ def build(ynet, batch, device):
     return model, inputs
 
 
+def network_files(path, ynet, out, device):
+    """Copy the measured YAML next to the results and export its ONNX:
+    (network_file, onnx_file), relative to the output folder."""
+    yname = ynet.name + ".yaml"
+    if os.path.abspath(path) != os.path.abspath(os.path.join(out, yname)):
+        shutil.copyfile(path, os.path.join(out, yname))
+    oname = ynet.name + ".onnx"
+    try:
+        model, inputs = build(ynet, 1, device)
+        model.eval()
+        torch.onnx.export(model, tuple(inputs), os.path.join(out, oname))
+    except Exception as e:  # the measurement does not depend on it
+        print(f"measure_gpu: ONNX export of {ynet.name} failed: {e!r}"[:300], file=sys.stderr)
+        oname = None
+    return yname, oname
+
+
 def measure_net(path, batches, precs, opt_name, energy, out, graphs, device):
     ynet = YamlNet(path)
+    net_file, onnx_file = network_files(path, ynet, out, device)
     for b in batches or [ynet.batch]:
         for prec in precs:
-            rec = {"model": ynet.name, "batch": b, "precision": prec}
+            rec = {"model": ynet.name, "network_file": net_file, "onnx_file": onnx_file,
+                   "batch": b, "precision": prec}
             try:
                 model, inputs = build(ynet, b, device)
                 params = sum(p.numel() for p in model.parameters())
@@ -485,7 +522,8 @@ def measure_net(path, batches, precs, opt_name, energy, out, graphs, device):
 
 
 def measure_graph(ynet, batch, prec, opt_name, energy, device):
-    rec = {"model": ynet.name, "batch": batch, "precision": prec, "mode": "cuda-graph"}
+    rec = {"model": ynet.name, "network_file": ynet.name + ".yaml", "batch": batch, "precision": prec,
+           "mode": "cuda-graph"}
     try:
         model, inputs = build(ynet, batch, device)
         opt = make_opt(opt_name, model.parameters())
@@ -534,6 +572,100 @@ def micro(out, energy):
                                  "gbs_rw": 2 * mb * 2**20 / r["median_ms"] / 1e6})
 
 
+def micro_small_gemm(out, energy):
+    """fp32 GEMMs with a small batch dimension: the tile fill of the SIMT
+    path (docs/gpu.md 7.3)."""
+    torch.backends.cuda.matmul.allow_tf32 = False
+    for m in (8, 16, 32, 64, 100, 128, 200, 256):
+        a = torch.randn(m, 4096, device="cuda")
+        b = torch.randn(4096, 4096, device="cuda")
+        r = timed(lambda: a @ b, energy, min_iters=50, min_s=0.15, warm=5)
+        log(out, "micro.jsonl", {"kind": "gemm_small", "dtype": "fp32", "m": m, "n": 4096, "k": 4096,
+                                 "median_ms": r["median_ms"], "tflops": 2 * m * 4096 * 4096 / r["median_ms"] / 1e9})
+
+
+def micro_batchnorm(out, energy):
+    """BatchNorm2d forward (training and inference) and backward over
+    channels and spatial sizes, fp32 (cuDNN) and bf16 input with fp32
+    weights (PyTorch's per-channel kernels): docs/gpu.md 7.1, 7.7."""
+    for dt in ("fp32", "bf16"):
+        dtype = torch.float32 if dt == "fp32" else torch.bfloat16
+        for n, c, hw in ((32, 16, 112), (32, 64, 112), (32, 64, 56), (32, 256, 56), (32, 512, 28),
+                         (32, 1024, 14), (8, 32, 64), (128, 64, 56)):
+            bn = nn.BatchNorm2d(c).cuda()
+            x = torch.randn(n, c, hw, hw, device="cuda", dtype=dtype, requires_grad=True)
+            g = torch.randn(n, c, hw, hw, device="cuda", dtype=dtype)
+            base = {"kind": "batchnorm", "dtype": dt, "n": n, "c": c, "h": hw, "w": hw}
+            bn.train()
+            r = timed(lambda: bn(x), energy, min_iters=20, min_s=0.15, warm=3)
+            log(out, "micro.jsonl", dict(base, **{"pass": "fwd", "median_ms": r["median_ms"]}))
+            y = bn(x)
+            r = timed(lambda: torch.autograd.grad(y, (x,), g, retain_graph=True), energy,
+                      min_iters=20, min_s=0.15, warm=3)
+            log(out, "micro.jsonl", dict(base, **{"pass": "bwd", "median_ms": r["median_ms"]}))
+            bn.eval()
+            with torch.no_grad():
+                r = timed(lambda: bn(x), energy, min_iters=20, min_s=0.15, warm=3)
+            log(out, "micro.jsonl", dict(base, **{"pass": "infer", "median_ms": r["median_ms"]}))
+            del bn, x, g, y
+            torch.cuda.empty_cache()
+
+
+def micro_depthwise(out, energy):
+    """Depthwise 3x3 convolution forward and backward (input and weight
+    gradients), fp32 and bf16 on channels-first data: docs/gpu.md 7.2."""
+    for dt in ("fp32", "bf16"):
+        dtype = torch.float32 if dt == "fp32" else torch.bfloat16
+        for n, c, hw in ((32, 32, 112), (32, 96, 56), (32, 144, 56), (32, 384, 14), (8, 32, 112)):
+            conv = nn.Conv2d(c, c, 3, padding=1, groups=c, bias=False).cuda().to(dtype)
+            x = torch.randn(n, c, hw, hw, device="cuda", dtype=dtype, requires_grad=True)
+            g = torch.randn(n, c, hw, hw, device="cuda", dtype=dtype)
+            base = {"kind": "depthwise", "dtype": dt, "n": n, "c": c, "h": hw, "w": hw, "kernel": 3}
+            r = timed(lambda: conv(x), energy, min_iters=20, min_s=0.15, warm=3)
+            log(out, "micro.jsonl", dict(base, **{"pass": "fwd", "median_ms": r["median_ms"]}))
+            y = conv(x)
+            for name, wrt in (("bwd_data", (x,)), ("bwd_weight", (conv.weight,))):
+                r = timed(lambda: torch.autograd.grad(y, wrt, g, retain_graph=True), energy,
+                          min_iters=20, min_s=0.15, warm=3)
+                log(out, "micro.jsonl", dict(base, **{"pass": name, "median_ms": r["median_ms"]}))
+            del conv, x, g, y
+            torch.cuda.empty_cache()
+
+
+def micro_host(out):
+    """Host time per op: a chain of 200 tiny Linear modules at batch 1 is
+    host-bound; wall time per forward / 200.  Under no_grad with and without
+    autocast (infer_op_us, the casts at internal_op_us), and a training
+    forward + backward (framework_op_us + autograd_op_us + backward ops):
+    docs/gpu.md 7.5."""
+    chain = nn.Sequential(*[nn.Linear(16, 16) for _ in range(200)]).cuda()
+    x = torch.randn(1, 16, device="cuda")
+
+    def per_op(fn, ops, reps=50):
+        for _ in range(5):
+            fn()
+        torch.cuda.synchronize()
+        t = time.perf_counter()
+        for _ in range(reps):
+            fn()
+        torch.cuda.synchronize()
+        return (time.perf_counter() - t) / reps / ops * 1e6
+
+    def infer(prec):
+        with torch.no_grad(), autocast(prec):
+            chain(x)
+
+    def train():
+        chain.zero_grad(set_to_none=True)
+        chain(x).sum().backward()
+
+    for prec in ("fp32", "bf16"):
+        log(out, "micro.jsonl", {"kind": "host_op", "mode": "no_grad", "precision": prec,
+                                 "us_per_op": per_op(lambda: infer(prec), 200)})
+    log(out, "micro.jsonl", {"kind": "host_op", "mode": "train", "precision": "fp32",
+                             "us_per_op": per_op(train, 200)})
+
+
 def log(out, fname, rec):
     with open(os.path.join(out, fname), "a") as f:
         f.write(json.dumps(rec) + "\n")
@@ -560,6 +692,7 @@ def env_info(energy):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 epilog="Needs" + __doc__.split("\nNeeds")[1],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("nets", nargs="*", default=["uno", "p1b1"],
                     help="zoo names (models/nets/NAME.yaml) or YAML files (default: uno p1b1)")
@@ -568,10 +701,17 @@ def main(argv=None):
     ap.add_argument("--optimizer", default="momentum", choices=["sgd", "momentum", "adam"])
     ap.add_argument("--out", default="gpu_measurements", help="output folder (files are appended to)")
     ap.add_argument("--graphs", action="store_true", help="also time the step captured in a CUDA graph")
-    ap.add_argument("--micro", action="store_true", help="also run GEMM and bandwidth microbenchmarks")
+    ap.add_argument("--micro", action="store_true",
+                    help="also run the microbenchmarks: GEMMs, bandwidth, small fp32 GEMMs, batch norm, "
+                         "depthwise convolution, host time per op")
     ap.add_argument("--check", action="store_true",
                     help="build each network on the CPU, print its parameter count, measure nothing")
     a = ap.parse_args(argv)
+    if yaml is None:
+        sys.exit("measure_gpu: needs PyYAML (pip install pyyaml)")
+    if torch is None:
+        sys.exit("measure_gpu: needs PyTorch (pip install torch; a CUDA build to measure, "
+                 "the CPU build is enough for --check)")
     batches = [int(x) for x in a.batch.split(",") if x]
     precs = [x for x in a.precision.split(",") if x]
     for p in precs:
@@ -600,6 +740,10 @@ def main(argv=None):
             measure_net(p, batches, precs, a.optimizer, energy, a.out, a.graphs, "cuda")
         if a.micro:
             micro(a.out, energy)
+            micro_small_gemm(a.out, energy)
+            micro_batchnorm(a.out, energy)
+            micro_depthwise(a.out, energy)
+            micro_host(a.out)
     except NetError as e:
         sys.exit(f"measure_gpu: {e}")
     return 0

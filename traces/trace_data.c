@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,6 +18,76 @@
 
 static const char *const dir_names[4] = {"east", "west", "south", "north"};
 
+#define TSF(key, unit, doc, member, type)                                    \
+	{key, unit, doc, offsetof(struct trace_stage, member), type, NULL, NULL}
+const struct stat_field trace_stage_fields[TS_FIELDS] = {
+	[TS_NAME] = TSF("name", "", "the plan stage's name", name, SF_STR),
+	[TS_KIND] = TSF("kind", "", "kernel kind (dense, conv, ...)", kind,
+			SF_STR),
+	[TS_X] = TSF("x", "PE", "rectangle: west column", r.x, SF_I32),
+	[TS_Y] = TSF("y", "PE", "rectangle: north row", r.y, SF_I32),
+	[TS_W] = TSF("w", "PEs", "rectangle: width", r.w, SF_I32),
+	[TS_H] = TSF("h", "PEs", "rectangle: height", r.h, SF_I32),
+	[TS_PES] = TSF("pes", "PEs", "PEs in the rectangle", pes, SF_I64),
+	[TS_COMPUTE] = TSF("compute_cycles", "cycles",
+			   "reference PE: datapath, SRAM ports, task starts",
+			   compute_cycles, SF_COUNT),
+	[TS_COMM] = TSF("comm_cycles", "cycles",
+			"reference PE: wavelets beyond compute", comm_cycles,
+			SF_COUNT),
+	[TS_WAIT_IN] = TSF("wait_in_cycles", "cycles",
+			   "reference PE: idle, no input", wait_in_cycles,
+			   SF_COUNT),
+	[TS_WAIT_OUT] = TSF("wait_out_cycles", "cycles",
+			    "reference PE: ready, no output room",
+			    wait_out_cycles, SF_COUNT),
+	[TS_RECV_SHARE] = TSF("recv_share", "",
+			      "share of comm spent receiving (0..1)",
+			      recv_share, SF_REAL),
+	[TS_REF_BUSY] = TSF("ref_busy_cycles", "cycles",
+			    "reference PE: compute + comm", ref_busy_cycles,
+			    SF_COUNT),
+	[TS_SRAM] = TSF("sram_bytes", "bytes", "SRAM of the fullest PE",
+			sram_bytes, SF_I64),
+	[TS_FMA] = TSF("fma", "FMAs", "multiply-adds over every PE", fma,
+		       SF_COUNT),
+	[TS_LIMIT] = TSF("limit", "", "what sets the task occupancy", limit,
+			 SF_STR),
+};
+
+#define TRF(key, csv, unit, doc, member, type)                               \
+	{key, unit, doc, offsetof(struct trace_route, member), type, NULL, csv}
+const struct stat_field trace_route_fields[TR_FIELDS] = {
+	[TR_SRC] = TRF("src", "src_stage", "", "source stage (-1: host)", src,
+		       SF_INT),
+	[TR_DST] = TRF("dst", "dst_stage", "", "destination stage (-1: host)",
+		       dst, SF_INT),
+	[TR_COLOR] = TRF("color", NULL, "", "fabric color", color, SF_INT),
+	[TR_PASS] = TRF("pass", NULL, "", "fwd, bwd_data, ...", pass, SF_STR),
+	[TR_WAVELETS] = TRF("wavelets", NULL, "wavelets",
+			    "carried over the run", wavelets, SF_I64),
+};
+
+#define TNF(key, unit, doc, member, type)                                    \
+	{key, unit, doc, offsetof(struct trace_node, member), type, NULL, NULL}
+static const struct stat_field node_fields[] = {
+	TNF("name", "", "layer or input name", name, SF_STR),
+	TNF("op", "", "operation", op, SF_STR),
+	TNF("shape", "", "output shape per sample", shape, SF_STR),
+	TNF("params", "", "parameters", params, SF_I64),
+	TNF("flops_fwd", "FLOPs", "forward, per sample", flops_fwd, SF_COUNT),
+	TNF("stage", "", "stage it runs in (-1: none)", stage, SF_INT),
+};
+
+#define TEF(key, unit, doc, member, type)                                    \
+	{key, unit, doc, offsetof(struct trace_edge, member), type, NULL, NULL}
+static const struct stat_field edge_fields[] = {
+	TEF("from", "", "node id", from, SF_INT),
+	TEF("to", "", "node id", to, SF_INT),
+	TEF("label", "", "tensor shape or \"shared weights\"", label, SF_STR),
+	TEF("dashed", "", "shared weights", dashed, SF_INT),
+};
+
 void trace_data_init(struct trace_data *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -29,25 +100,19 @@ void trace_data_release(struct trace_data *t)
 	free(t->strategy);
 	free(t->job);
 	free(t->mode);
-	for (int i = 0; i < t->n_stages; i++) {
-		free(t->stages[i].name);
-		free(t->stages[i].kind);
-		free(t->stages[i].limit);
-	}
+	for (int i = 0; i < t->n_stages; i++)
+		sf_release(trace_stage_fields, TS_FIELDS, &t->stages[i]);
 	free(t->stages);
 	for (int i = 0; i < t->n_routes; i++) {
-		free(t->routes[i].pass);
+		sf_release(trace_route_fields, TR_FIELDS, &t->routes[i]);
 		free(t->routes[i].points);
 	}
 	free(t->routes);
-	for (int i = 0; i < t->n_nodes; i++) {
-		free(t->nodes[i].name);
-		free(t->nodes[i].op);
-		free(t->nodes[i].shape);
-	}
+	for (int i = 0; i < t->n_nodes; i++)
+		sf_release(node_fields, ARRAY_SIZE(node_fields), &t->nodes[i]);
 	free(t->nodes);
 	for (int i = 0; i < t->n_edges; i++)
-		free(t->edges[i].label);
+		sf_release(edge_fields, ARRAY_SIZE(edge_fields), &t->edges[i]);
 	free(t->edges);
 	free(t->stage_busy);
 	free(t->win_pe_util);
@@ -176,61 +241,58 @@ static void build_graph(const struct graph *g, const struct plan *p,
 	free(node_of_input);
 }
 
-int trace_data_build(const struct report_in *r, struct trace_data *t)
+static void build_stage(const struct plan_stage *ps, const struct stats *st,
+			int s, struct trace_stage *ts)
 {
-	const struct plan *p = r->p;
-	const struct machine *m = r->m;
-	const struct stats *st = r->train ? r->train : r->infer;
-	trace_data_init(t);
-	t->network = xstrdup(p->network ? p->network : "?");
-	t->machine = xstrdup(m->name);
-	t->strategy = xstrdup(p->strategy ? p->strategy : "?");
-	t->job = xstrdup(r->train ? "train" : "infer");
-	t->mode = xstrdup(st && st->mode == MODE_STREAMING ? "streaming"
-							   : "pipelined");
-	t->width = m->width;
-	t->height = m->height;
-	t->clock_ghz = m->clock_ghz;
-	t->sram_bytes_per_pe = m->pe.sram_bytes;
-	t->total_cycles = st ? (double)st->total_cycles : 0;
-	t->n_stages = p->n_stages;
-	t->stages = xcalloc((size_t)p->n_stages + 1, sizeof(*t->stages));
-	for (int s = 0; s < p->n_stages; s++) {
-		const struct plan_stage *ps = &p->stages[s];
-		struct trace_stage *ts = &t->stages[s];
-		ts->name = xstrdup(ps->name ? ps->name : "?");
-		ts->kind = xstrdup(kind_name(ps->kind));
-		ts->r = ps->r;
-		ts->pes = (int64_t)ps->r.w * ps->r.h;
-		ts->sram_bytes = ps->sram.total;
-		if (!ts->sram_bytes)
-			ts->sram_bytes = ps->sram.weights + ps->sram.grads +
-					 ps->sram.opt_state +
-					 ps->sram.activations +
-					 ps->sram.buffers + ps->sram.code;
-		double rin = 0, rout = 0;
-		for (int k = PASS_FWD; k <= PASS_BWD_DATA; k++) {
-			const struct kernel_work *w = &ps->work[k];
-			rin += (double)w->bcast_wavelets +
-			       w->halo_wavelets / 2.0;
-			rout += (double)w->reduce_wavelets +
-				w->halo_wavelets / 2.0;
-		}
-		ts->recv_share = rin + rout > 0 ? rin / (rin + rout) : 0.5;
-		if (st && s < st->n_stages) {
-			const struct stats_stage *ss = &st->stages[s];
-			ts->compute_cycles = (double)ss->compute_cycles;
-			ts->comm_cycles = (double)ss->comm_cycles;
-			ts->wait_in_cycles = (double)ss->wait_in_cycles;
-			ts->wait_out_cycles = (double)ss->wait_out_cycles;
-			ts->ref_busy_cycles =
-				ts->compute_cycles + ts->comm_cycles;
-			ts->fma = (double)ss->fma;
-			ts->limit = xstrdup(stats_limit_name(ss->limit));
-		} else {
-			ts->limit = xstrdup("?");
-		}
+	ts->name = xstrdup(ps->name ? ps->name : "?");
+	ts->kind = xstrdup(kind_name(ps->kind));
+	ts->r = ps->r;
+	ts->pes = (int64_t)ps->r.w * ps->r.h;
+	ts->sram_bytes = ps->sram.total;
+	if (!ts->sram_bytes)
+		ts->sram_bytes = ps->sram.weights + ps->sram.grads +
+				 ps->sram.opt_state + ps->sram.activations +
+				 ps->sram.buffers + ps->sram.code;
+	double rin = 0, rout = 0;
+	for (int k = PASS_FWD; k <= PASS_BWD_DATA; k++) {
+		const struct kernel_work *w = &ps->work[k];
+		rin += (double)w->bcast_wavelets + w->halo_wavelets / 2.0;
+		rout += (double)w->reduce_wavelets + w->halo_wavelets / 2.0;
 	}
+	ts->recv_share = rin + rout > 0 ? rin / (rin + rout) : 0.5;
+	if (!st || s >= st->n_stages) {
+		ts->limit = xstrdup("?");
+		return;
+	}
+	const struct stats_stage *ss = &st->stages[s];
+	ts->compute_cycles = (double)ss->compute_cycles;
+	ts->comm_cycles = (double)ss->comm_cycles;
+	ts->wait_in_cycles = (double)ss->wait_in_cycles;
+	ts->wait_out_cycles = (double)ss->wait_out_cycles;
+	ts->ref_busy_cycles = ts->compute_cycles + ts->comm_cycles;
+	ts->fma = (double)ss->fma;
+	ts->limit = xstrdup(stats_limit_name(ss->limit));
+}
+
+static void route_copy(struct trace_route *tr, int src, int dst, int color,
+		       enum pass pass, int64_t wavelets,
+		       const struct plan_route *pr, int reversed)
+{
+	tr->src = src;
+	tr->dst = dst;
+	tr->color = color;
+	tr->pass = xstrdup(pass_name(pass));
+	tr->wavelets = wavelets;
+	tr->n_points = pr->n_points;
+	tr->points = xcalloc((size_t)pr->n_points + 1, sizeof(*tr->points));
+	for (int k = 0; k < pr->n_points; k++)
+		tr->points[k] =
+			pr->points[reversed ? pr->n_points - 1 - k : k];
+}
+
+static void build_routes(const struct plan *p, const struct stats *st,
+			 struct trace_data *t)
+{
 	/* the engine adds reversed forward routes (stage to stage, in plan
 	 * order) for gradients when a training plan has no backward routes;
 	 * its statistics and spans index them after the plan's */
@@ -241,19 +303,10 @@ int trace_data_build(const struct report_in *r, struct trace_data *t)
 	t->routes = xcalloc((size_t)t->n_routes + 1, sizeof(*t->routes));
 	for (int i = 0; i < p->n_routes; i++) {
 		const struct plan_route *pr = &p->routes[i];
-		struct trace_route *tr = &t->routes[i];
-		tr->src = pr->src_stage;
-		tr->dst = pr->dst_stage;
-		tr->color = pr->color;
-		tr->pass = xstrdup(pass_name(pr->pass));
-		tr->wavelets =
-			st && i < st->n_routes ? st->routes[i].wavelets : 0;
-		tr->n_points = pr->n_points;
-		tr->points =
-			xcalloc((size_t)pr->n_points + 1, sizeof(*tr->points));
-		if (pr->n_points)
-			memcpy(tr->points, pr->points,
-			       (size_t)pr->n_points * sizeof(*tr->points));
+		route_copy(&t->routes[i], pr->src_stage, pr->dst_stage,
+			   pr->color, pr->pass,
+			   st && i < st->n_routes ? st->routes[i].wavelets : 0,
+			   pr, 0);
 	}
 	for (int i = 0, e = p->n_routes; i < p->n_routes && e < t->n_routes;
 	     i++) {
@@ -261,24 +314,16 @@ int trace_data_build(const struct report_in *r, struct trace_data *t)
 		if (pr->pass != PASS_FWD || pr->src_stage < 0 ||
 		    pr->dst_stage < 0)
 			continue;
-		struct trace_route *tr = &t->routes[e];
-		tr->src = pr->dst_stage;
-		tr->dst = pr->src_stage;
-		tr->color = pr->color;
-		tr->pass = xstrdup(pass_name(PASS_BWD_DATA));
-		tr->wavelets = st->routes[e].wavelets;
-		tr->n_points = pr->n_points;
-		tr->points =
-			xcalloc((size_t)pr->n_points + 1, sizeof(*tr->points));
-		for (int k = 0; k < pr->n_points; k++)
-			tr->points[k] = pr->points[pr->n_points - 1 - k];
+		route_copy(&t->routes[e], pr->dst_stage, pr->src_stage,
+			   pr->color, PASS_BWD_DATA, st->routes[e].wavelets, pr,
+			   1);
 		e++;
 	}
-	if (r->g)
-		build_graph(r->g, p, t);
-	if (!st)
-		return 0;
-	/* windows */
+}
+
+static void build_windows(const struct stats *st, const struct machine *m,
+			  struct trace_data *t)
+{
 	int nw = st->win.n, ns = t->n_stages;
 	t->n_win = nw;
 	t->window_cycles = (double)st->win.window_cycles;
@@ -303,30 +348,29 @@ int trace_data_build(const struct report_in *r, struct trace_data *t)
 			links > 0 ? st->win.wavelet_hops[w] / (links * wc) : 0;
 		t->win_power_w[w] = energy_window_power_w(st, m, w);
 	}
-	struct report_figures f;
-	report_compute(r, &f);
-	const struct energy_breakdown *e = r->train ? &f.e_train : &f.e_infer;
-	t->avg_power_w = e->avg_power_w;
-	t->energy_j = e->total_pj * 1e-12;
-	/* per PE and link grids */
-	if (st->pe_busy_cycles && st->width == m->width &&
-	    st->height == m->height) {
-		int64_t n = st->width * st->height;
-		double tot =
-			st->total_cycles > 0 ? (double)st->total_cycles : 1;
-		t->pe_util = xmalloc((size_t)n * sizeof(float));
-		for (int64_t i = 0; i < n; i++)
-			t->pe_util[i] =
-				(float)((double)st->pe_busy_cycles[i] / tot);
-		if (st->link_wavelets) {
-			t->link_util = xmalloc((size_t)n * 4 * sizeof(float));
-			for (int64_t i = 0; i < n * 4; i++)
-				t->link_util[i] =
-					(float)((double)st->link_wavelets[i] /
-						tot);
-			t->link_dirs_saved = 1;
-		}
-	}
+}
+
+static void build_grids(const struct stats *st, const struct machine *m,
+			struct trace_data *t)
+{
+	if (!st->pe_busy_cycles || st->width != m->width ||
+	    st->height != m->height)
+		return;
+	int64_t n = st->width * st->height;
+	double tot = st->total_cycles > 0 ? (double)st->total_cycles : 1;
+	t->pe_util = xmalloc((size_t)n * sizeof(float));
+	for (int64_t i = 0; i < n; i++)
+		t->pe_util[i] = (float)((double)st->pe_busy_cycles[i] / tot);
+	if (!st->link_wavelets)
+		return;
+	t->link_util = xmalloc((size_t)n * 4 * sizeof(float));
+	for (int64_t i = 0; i < n * 4; i++)
+		t->link_util[i] = (float)((double)st->link_wavelets[i] / tot);
+	t->link_dirs_saved = 1;
+}
+
+static void build_spans(const struct stats *st, struct trace_data *t)
+{
 	t->spans_dropped = st->spans_dropped;
 	t->n_spans = st->n_spans;
 	t->spans = xcalloc((size_t)st->n_spans + 1, sizeof(*t->spans));
@@ -336,32 +380,71 @@ int trace_data_build(const struct report_in *r, struct trace_data *t)
 			(double)a->t0, (double)a->t1, (double)a->comp_cycles,
 			a->id,	       a->sample,     a->kind};
 	}
-	if (r->gpu.present) {
-		struct trace_gpu *gp = &t->gpu;
-		gp->present = 1;
-		gp->name = xstrdup(r->gpu.name);
-		gp->n_gpus = r->gpu.n_gpus;
-		gp->train = r->train != NULL;
-		for (int k = 0; k < 2; k++) {
-			if (gp->train) {
-				gp->gpu_s[k] = f.gpu_train_s[k];
-				gp->gpu_j[k] = f.gpu_train_j[k];
-				gp->speedup[k] = f.speedup_train[k];
-				gp->energy_ratio[k] = f.energy_ratio_train[k];
-			} else {
-				gp->gpu_s[k] = f.gpu_pred_per_s[k] > 0
-						       ? 1 / f.gpu_pred_per_s[k]
-						       : 0;
-				gp->gpu_j[k] = f.gpu_pred_j[k];
-				gp->speedup[k] = f.speedup_infer[k];
-				gp->energy_ratio[k] = f.energy_ratio_infer[k];
-			}
+}
+
+static void build_gpu(const struct report_in *r,
+		      const struct report_figures *f, struct trace_gpu *gp)
+{
+	gp->present = 1;
+	gp->name = xstrdup(r->gpu.name);
+	gp->n_gpus = r->gpu.n_gpus;
+	gp->train = r->train != NULL;
+	for (int k = 0; k < 2; k++) {
+		if (gp->train) {
+			gp->gpu_s[k] = f->gpu_train_s[k];
+			gp->gpu_j[k] = f->gpu_train_j[k];
+			gp->speedup[k] = f->speedup_train[k];
+			gp->energy_ratio[k] = f->energy_ratio_train[k];
+		} else {
+			gp->gpu_s[k] = f->gpu_pred_per_s[k] > 0
+					       ? 1 / f->gpu_pred_per_s[k]
+					       : 0;
+			gp->gpu_j[k] = f->gpu_pred_j[k];
+			gp->speedup[k] = f->speedup_infer[k];
+			gp->energy_ratio[k] = f->energy_ratio_infer[k];
 		}
-		gp->wafer_s =
-			gp->train ? f.train_s
-				  : (f.pred_per_s > 0 ? 1 / f.pred_per_s : 0);
-		gp->wafer_j = gp->train ? f.train_j : f.pred_j;
 	}
+	gp->wafer_s = gp->train ? f->train_s
+				: (f->pred_per_s > 0 ? 1 / f->pred_per_s : 0);
+	gp->wafer_j = gp->train ? f->train_j : f->pred_j;
+}
+
+int trace_data_build(const struct report_in *r, struct trace_data *t)
+{
+	const struct plan *p = r->p;
+	const struct machine *m = r->m;
+	const struct stats *st = r->train ? r->train : r->infer;
+	trace_data_init(t);
+	t->network = xstrdup(p->network ? p->network : "?");
+	t->machine = xstrdup(m->name);
+	t->strategy = xstrdup(p->strategy ? p->strategy : "?");
+	t->job = xstrdup(r->train ? "train" : "infer");
+	t->mode = xstrdup(st && st->mode == MODE_STREAMING ? "streaming"
+							   : "pipelined");
+	t->width = m->width;
+	t->height = m->height;
+	t->clock_ghz = m->clock_ghz;
+	t->sram_bytes_per_pe = m->pe.sram_bytes;
+	t->total_cycles = st ? (double)st->total_cycles : 0;
+	t->n_stages = p->n_stages;
+	t->stages = xcalloc((size_t)p->n_stages + 1, sizeof(*t->stages));
+	for (int s = 0; s < p->n_stages; s++)
+		build_stage(&p->stages[s], st, s, &t->stages[s]);
+	build_routes(p, st, t);
+	if (r->g)
+		build_graph(r->g, p, t);
+	if (!st)
+		return 0;
+	build_windows(st, m, t);
+	struct report_figures f;
+	report_compute(r, &f);
+	const struct energy_breakdown *e = r->train ? &f.e_train : &f.e_infer;
+	t->avg_power_w = e->avg_power_w;
+	t->energy_j = e->total_pj * 1e-12;
+	build_grids(st, m, t);
+	build_spans(st, t);
+	if (r->gpu.present)
+		build_gpu(r, &f, &t->gpu);
 	return 0;
 }
 
@@ -409,36 +492,10 @@ static int save_grid(const struct trace_data *t, const char *dir,
 	return outfile_commit(&o, d) ? WS_EIO : 0;
 }
 
-static json_t *stage_json(const struct trace_stage *ts)
-{
-	json_t *o = ws_json_obj();
-	ws_json_set_str(o, "name", ts->name);
-	ws_json_set_str(o, "kind", ts->kind);
-	ws_json_set_int(o, "x", ts->r.x);
-	ws_json_set_int(o, "y", ts->r.y);
-	ws_json_set_int(o, "w", ts->r.w);
-	ws_json_set_int(o, "h", ts->r.h);
-	ws_json_set_int(o, "pes", ts->pes);
-	ws_json_set_real(o, "compute_cycles", ts->compute_cycles);
-	ws_json_set_real(o, "comm_cycles", ts->comm_cycles);
-	ws_json_set_real(o, "wait_in_cycles", ts->wait_in_cycles);
-	ws_json_set_real(o, "wait_out_cycles", ts->wait_out_cycles);
-	ws_json_set_real(o, "recv_share", ts->recv_share);
-	ws_json_set_real(o, "ref_busy_cycles", ts->ref_busy_cycles);
-	ws_json_set_int(o, "sram_bytes", ts->sram_bytes);
-	ws_json_set_real(o, "fma", ts->fma);
-	ws_json_set_str(o, "limit", ts->limit);
-	return o;
-}
-
 static json_t *route_json(const struct trace_route *tr)
 {
-	json_t *o = ws_json_obj(), *pts = ws_json_arr();
-	ws_json_set_int(o, "src", tr->src);
-	ws_json_set_int(o, "dst", tr->dst);
-	ws_json_set_int(o, "color", tr->color);
-	ws_json_set_str(o, "pass", tr->pass);
-	ws_json_set_int(o, "wavelets", tr->wavelets);
+	json_t *o = sf_json(trace_route_fields, TR_FIELDS, tr, NULL);
+	json_t *pts = ws_json_arr();
 	for (int k = 0; k < tr->n_points; k++) {
 		const int64_t xy[2] = {tr->points[k].x, tr->points[k].y};
 		ws_json_push(pts, ws_json_ints(xy, 2));
@@ -449,28 +506,14 @@ static json_t *route_json(const struct trace_route *tr)
 static json_t *graph_json(const struct trace_data *t, json_t *root)
 {
 	json_t *a = ws_json_arr();
-	for (int i = 0; i < t->n_nodes; i++) {
-		const struct trace_node *n = &t->nodes[i];
-		json_t *o = ws_json_obj();
-		ws_json_set_str(o, "name", n->name);
-		ws_json_set_str(o, "op", n->op);
-		ws_json_set_str(o, "shape", n->shape);
-		ws_json_set_int(o, "params", n->params);
-		ws_json_set_real(o, "flops_fwd", n->flops_fwd);
-		ws_json_set_int(o, "stage", n->stage);
-		ws_json_push(a, o);
-	}
+	for (int i = 0; i < t->n_nodes; i++)
+		ws_json_push(a, sf_json(node_fields, ARRAY_SIZE(node_fields),
+					&t->nodes[i], NULL));
 	ws_json_set(root, "nodes", a);
 	a = ws_json_arr();
-	for (int i = 0; i < t->n_edges; i++) {
-		const struct trace_edge *e = &t->edges[i];
-		json_t *o = ws_json_obj();
-		ws_json_set_int(o, "from", e->from);
-		ws_json_set_int(o, "to", e->to);
-		ws_json_set_str(o, "label", e->label);
-		ws_json_set_int(o, "dashed", e->dashed);
-		ws_json_push(a, o);
-	}
+	for (int i = 0; i < t->n_edges; i++)
+		ws_json_push(a, sf_json(edge_fields, ARRAY_SIZE(edge_fields),
+					&t->edges[i], NULL));
 	return ws_json_set(root, "edges", a);
 }
 
@@ -548,7 +591,8 @@ static json_t *data_json(const struct trace_data *t, int dirs)
 	ws_json_set(o, "grids", g);
 	json_t *a = ws_json_arr();
 	for (int s = 0; s < t->n_stages; s++)
-		ws_json_push(a, stage_json(&t->stages[s]));
+		ws_json_push(a, sf_json(trace_stage_fields, TS_FIELDS,
+					&t->stages[s], NULL));
 	ws_json_set(o, "stages", a);
 	a = ws_json_arr();
 	for (int i = 0; i < t->n_routes; i++)
@@ -716,22 +760,9 @@ static void load_stages(struct loader *L, const json_t *root,
 		struct trace_stage *ts = &t->stages[i];
 		char w[32];
 		snprintf(w, sizeof(w), "stages[%d]", i);
-		ts->name = get_str(L, s, w, "name");
-		ts->kind = get_str(L, s, w, "kind");
-		ts->r.x = (int32_t)get_num(L, s, w, "x");
-		ts->r.y = (int32_t)get_num(L, s, w, "y");
-		ts->r.w = (int32_t)get_num(L, s, w, "w");
-		ts->r.h = (int32_t)get_num(L, s, w, "h");
-		ts->pes = (int64_t)get_num(L, s, w, "pes");
-		ts->compute_cycles = get_num(L, s, w, "compute_cycles");
-		ts->comm_cycles = get_num(L, s, w, "comm_cycles");
-		ts->wait_in_cycles = get_num(L, s, w, "wait_in_cycles");
-		ts->wait_out_cycles = get_num(L, s, w, "wait_out_cycles");
-		ts->recv_share = get_num(L, s, w, "recv_share");
-		ts->ref_busy_cycles = get_num(L, s, w, "ref_busy_cycles");
-		ts->sram_bytes = (int64_t)get_num(L, s, w, "sram_bytes");
-		ts->fma = get_num(L, s, w, "fma");
-		ts->limit = get_str(L, s, w, "limit");
+		if (sf_load(trace_stage_fields, TS_FIELDS, s, ts, "trace", w,
+			    L->file, L->d))
+			L->bad = 1;
 	}
 }
 
@@ -766,11 +797,9 @@ static void load_routes(struct loader *L, const json_t *root,
 		struct trace_route *tr = &t->routes[i];
 		char w[32];
 		snprintf(w, sizeof(w), "routes[%d]", i);
-		tr->src = (int)get_num(L, s, w, "src");
-		tr->dst = (int)get_num(L, s, w, "dst");
-		tr->color = (int)get_num(L, s, w, "color");
-		tr->pass = get_str(L, s, w, "pass");
-		tr->wavelets = (int64_t)get_num(L, s, w, "wavelets");
+		if (sf_load(trace_route_fields, TR_FIELDS, s, tr, "trace", w,
+			    L->file, L->d))
+			L->bad = 1;
 		load_points(L, s, w, tr);
 	}
 }
@@ -785,12 +814,9 @@ static void load_graph(struct loader *L, const json_t *root,
 		struct trace_node *n = &t->nodes[i];
 		char w[32];
 		snprintf(w, sizeof(w), "nodes[%d]", i);
-		n->name = get_str(L, s, w, "name");
-		n->op = get_str(L, s, w, "op");
-		n->shape = get_str(L, s, w, "shape");
-		n->params = (int64_t)get_num(L, s, w, "params");
-		n->flops_fwd = get_num(L, s, w, "flops_fwd");
-		n->stage = (int)get_num(L, s, w, "stage");
+		if (sf_load(node_fields, ARRAY_SIZE(node_fields), s, n, "trace",
+			    w, L->file, L->d))
+			L->bad = 1;
 		if (n->stage >= t->n_stages)
 			n->stage = -1;
 	}
@@ -801,10 +827,9 @@ static void load_graph(struct loader *L, const json_t *root,
 		struct trace_edge *e = &t->edges[i];
 		char w[32];
 		snprintf(w, sizeof(w), "edges[%d]", i);
-		e->from = (int)get_num(L, s, w, "from");
-		e->to = (int)get_num(L, s, w, "to");
-		e->label = get_str(L, s, w, "label");
-		e->dashed = (int)get_num(L, s, w, "dashed");
+		if (sf_load(edge_fields, ARRAY_SIZE(edge_fields), s, e, "trace",
+			    w, L->file, L->d))
+			L->bad = 1;
 		if (e->from < 0 || e->from >= t->n_nodes || e->to < 0 ||
 		    e->to >= t->n_nodes) {
 			diag_add(L->d, L->file, 0, 0,

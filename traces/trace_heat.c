@@ -422,17 +422,19 @@ int trace_place_write(const struct trace_data *t, const char *dir,
 	free(path);
 	if (rc)
 		return WS_EIO;
-	fprintf(of.f, "stage,name,kind,x,y,w,h,pes,sram_bytes,compute_cycles,"
-		      "comm_cycles,wait_in_cycles,wait_out_cycles,limit\n");
+	static const int cols[] = {TS_NAME,	TS_KIND,     TS_X,
+				   TS_Y,	TS_W,	     TS_H,
+				   TS_PES,	TS_SRAM,     TS_COMPUTE,
+				   TS_COMM,	TS_WAIT_IN,  TS_WAIT_OUT,
+				   TS_LIMIT};
+	fputs("stage,", of.f);
+	sf_csv_header(of.f, trace_stage_fields, cols, ARRAY_SIZE(cols));
+	fputc('\n', of.f);
 	for (int s = 0; s < t->n_stages; s++) {
-		const struct trace_stage *ts = &t->stages[s];
-		fprintf(of.f,
-			"%d,%s,%s,%d,%d,%d,%d,%lld,%lld,%.0f,%.0f,%.0f,%.0f,%"
-			"s\n",
-			s, ts->name, ts->kind, ts->r.x, ts->r.y, ts->r.w,
-			ts->r.h, (long long)ts->pes, (long long)ts->sram_bytes,
-			ts->compute_cycles, ts->comm_cycles, ts->wait_in_cycles,
-			ts->wait_out_cycles, ts->limit);
+		fprintf(of.f, "%d,", s);
+		sf_csv_row(of.f, trace_stage_fields, cols, ARRAY_SIZE(cols),
+			   &t->stages[s]);
+		fputc('\n', of.f);
 	}
 	if (outfile_commit(&of, d))
 		return WS_EIO;
@@ -441,11 +443,16 @@ int trace_place_write(const struct trace_data *t, const char *dir,
 	free(path);
 	if (rc)
 		return WS_EIO;
-	fprintf(of.f, "route,src_stage,dst_stage,color,pass,wavelets,points\n");
+	static const int rcols[] = {TR_SRC, TR_DST, TR_COLOR, TR_PASS,
+				    TR_WAVELETS};
+	fputs("route,", of.f);
+	sf_csv_header(of.f, trace_route_fields, rcols, ARRAY_SIZE(rcols));
+	fputs(",points\n", of.f);
 	for (int i = 0; i < t->n_routes; i++) {
 		const struct trace_route *r = &t->routes[i];
-		fprintf(of.f, "%d,%d,%d,%d,%s,%lld,", i, r->src, r->dst,
-			r->color, r->pass, (long long)r->wavelets);
+		fprintf(of.f, "%d,", i);
+		sf_csv_row(of.f, trace_route_fields, rcols, ARRAY_SIZE(rcols), r);
+		fputc(',', of.f);
 		for (int k = 0; k < r->n_points; k++)
 			fprintf(of.f, "%s%d:%d", k ? " " : "", r->points[k].x,
 				r->points[k].y);

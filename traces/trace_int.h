@@ -21,6 +21,7 @@
 
 #include "compiler/plan.h"
 #include "ground/diag.h"
+#include "ground/stat_field.h"
 #include "traces/trace.h"
 
 #define TRACE_FORMAT	     "wafersim-trace"
@@ -39,6 +40,14 @@ struct trace_stage {
 	char *limit;
 };
 
+/* The stage's fields (stats.json, stages.csv, breakdown.csv), by index. */
+enum {
+	TS_NAME, TS_KIND, TS_X, TS_Y, TS_W, TS_H, TS_PES, TS_COMPUTE,
+	TS_COMM, TS_WAIT_IN, TS_WAIT_OUT, TS_RECV_SHARE, TS_REF_BUSY,
+	TS_SRAM, TS_FMA, TS_LIMIT, TS_FIELDS
+};
+extern const struct stat_field trace_stage_fields[TS_FIELDS];
+
 struct trace_route {
 	int src, dst, color;
 	char *pass;
@@ -46,6 +55,10 @@ struct trace_route {
 	int n_points;
 	struct plan_point *points;
 };
+
+/* The route's fields (points apart: a list of corners). */
+enum { TR_SRC, TR_DST, TR_COLOR, TR_PASS, TR_WAVELETS, TR_FIELDS };
+extern const struct stat_field trace_route_fields[TR_FIELDS];
 
 struct trace_node {
 	char *name, *op, *shape;

@@ -27,22 +27,6 @@ static int open_out(struct outfile *o, const char *dir, const char *name,
 	return rc ? WS_EIO : 0;
 }
 
-/* a CSV field: quoted if it holds a comma or a quote */
-static void csv_str(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static int write_timeline(const struct trace_data *t, const char *dir,
 			  struct diag *d)
 {
@@ -54,7 +38,7 @@ static int write_timeline(const struct trace_data *t, const char *dir,
 		     "power_w");
 	for (int s = 0; s < t->n_stages; s++) {
 		fputs(",busy_", o.f);
-		csv_str(o.f, t->stages[s].name);
+		sf_csv_str(o.f, t->stages[s].name);
 	}
 	fputc('\n', o.f);
 	for (int w = 0; w < t->n_win; w++) {
@@ -109,15 +93,16 @@ static int write_breakdown(const struct trace_data *t, const char *dir,
 	struct outfile o;
 	if (open_out(&o, dir, "breakdown.csv", d))
 		return WS_EIO;
-	fprintf(o.f, "stage,name,compute_cycles,comm_cycles,wait_in_cycles,"
-		     "wait_out_cycles\n");
+	static const int cols[] = {TS_NAME, TS_COMPUTE, TS_COMM, TS_WAIT_IN,
+				   TS_WAIT_OUT};
+	fputs("stage,", o.f);
+	sf_csv_header(o.f, trace_stage_fields, cols, ARRAY_SIZE(cols));
+	fputc('\n', o.f);
 	for (int s = 0; s < t->n_stages; s++) {
-		const struct trace_stage *ts = &t->stages[s];
 		fprintf(o.f, "%d,", s);
-		csv_str(o.f, ts->name);
-		fprintf(o.f, ",%.0f,%.0f,%.0f,%.0f\n", ts->compute_cycles,
-			ts->comm_cycles, ts->wait_in_cycles,
-			ts->wait_out_cycles);
+		sf_csv_row(o.f, trace_stage_fields, cols, ARRAY_SIZE(cols),
+			   &t->stages[s]);
+		fputc('\n', o.f);
 	}
 	if (outfile_commit(&o, d))
 		return WS_EIO;

@@ -180,6 +180,88 @@ static void test_rules(void)
 	diag_release(&d);
 }
 
+/* The decoder ops by hand: transposed convs, resize, pad, reductions. */
+static void test_decoder_rules(void)
+{
+	const char *text =
+		"name: t\n"
+		"inputs: {x: [8, 5, 5], s: [2, 10]}\n"
+		"layers:\n"
+		"  - {name: up, op: conv_transpose, filters: 4, kernel: 3,"
+		" stride: 2, padding: 1, output_padding: 1, in: x}\n"
+		"  - {name: rs, op: resize, scale: 2, mode: bilinear}\n"
+		"  - {name: pd, op: pad, pads: [1, 2, 0, 3]}\n"
+		"  - {name: gm, op: reduce_mean, axes: [1, 2]}\n"
+		"  - {name: u1, op: conv_transpose1d, filters: 6, kernel: 4,"
+		" stride: 3, groups: 2, bias: false, in: s}\n"
+		"  - {name: m1, op: reduce_max, axes: [0], keepdims: true}\n";
+	struct graph g;
+	struct diag d;
+	diag_init(&d);
+	char *path = tu_temp_file(".yaml", text);
+	int rc = graph_load(path, OPT_SGD, &g, &d);
+	if (rc)
+		diag_print(&d, stderr);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	for (int i = 0; i < g.n_layers; i++) {
+		const struct layer *l = &g.layers[i];
+		const struct tensor *y = &g.tensors[l->out[0]];
+		if (!strcmp(l->name, "up")) {
+			/* (5 - 1) 2 - 2 + 2 + 1 + 1 = 10; every input element
+			 * meets 4 x 9 weights */
+			CU_ASSERT_EQUAL(y->dims[1], 10);
+			CU_ASSERT_EQUAL(y->dims[2], 10);
+			CU_ASSERT_EQUAL(l->cost.params, 8 * 4 * 9 + 4);
+			CU_ASSERT_EQUAL(l->cost.mat_flops[PASS_FWD],
+					2 * 200 * 36);
+			CU_ASSERT_EQUAL(l->cost.mat_flops[PASS_BWD_WEIGHT],
+					2 * 200 * 36);
+			CU_ASSERT_EQUAL(l->cost.ew_flops[PASS_FWD], 400);
+		}
+		if (!strcmp(l->name, "rs")) { /* 2 x 2 taps, 2 FLOPs each */
+			CU_ASSERT_EQUAL(tensor_elems(y), 4 * 20 * 20);
+			CU_ASSERT_EQUAL(l->cost.ew_flops[PASS_FWD],
+					8 * 4 * 20 * 20);
+		}
+		if (!strcmp(l->name, "pd")) { /* last axis +3, the one before
+						 +3 */
+			CU_ASSERT_EQUAL(y->dims[0], 4);
+			CU_ASSERT_EQUAL(y->dims[1], 23);
+			CU_ASSERT_EQUAL(y->dims[2], 23);
+			CU_ASSERT_EQUAL(l->cost.ew_flops[PASS_FWD], 0);
+		}
+		if (!strcmp(l->name, "gm")) {
+			CU_ASSERT_EQUAL(y->rank, 1);
+			CU_ASSERT_EQUAL(l->cost.ew_flops[PASS_FWD],
+					4 * 23 * 23);
+		}
+		if (!strcmp(l->name, "u1")) { /* (10 - 1) 3 + 3 + 1 = 31 */
+			CU_ASSERT_EQUAL(y->dims[1], 31);
+			CU_ASSERT_EQUAL(l->cost.params, 2 * 3 * 4);
+			CU_ASSERT_EQUAL(l->cost.mat_flops[PASS_FWD],
+					2 * 20 * 3 * 4);
+		}
+		if (!strcmp(l->name, "m1")) {
+			CU_ASSERT_EQUAL(y->rank, 2);
+			CU_ASSERT_EQUAL(y->dims[0], 1);
+			CU_ASSERT_STRING_EQUAL(l->attrs.ew_name, "max");
+		}
+	}
+	graph_release(&g);
+	remove(path);
+	free(path);
+	/* output_padding must stay below the stride (or dilation) */
+	path = tu_temp_file(".yaml", "inputs: {x: [2, 4]}\nlayers:\n"
+				     "  - {op: conv_transpose1d, filters: 2,"
+				     " kernel: 2, stride: 2,"
+				     " output_padding: 2}\n");
+	CU_ASSERT_EQUAL(graph_load(path, OPT_SGD, &g, &d), WS_EINPUT);
+	CU_ASSERT_TRUE(diag_contains(&d, "'output_padding' of layer"));
+	remove(path);
+	free(path);
+	diag_release(&d);
+}
+
 /* `wafersim compile`: table, JSON, DOT, errors and exit codes, speed. */
 static void test_compile_cli(void)
 {
@@ -215,7 +297,7 @@ static void test_compile_cli(void)
 	int lines = 0;
 	for (const char *q = out; *q; q++)
 		lines += *q == '\n';
-	CU_ASSERT_EQUAL(lines, 1 + 16);
+	CU_ASSERT_EQUAL(lines, 1 + 19);
 	free(out);
 	free(err);
 	/* usage errors exit 2, bad input 1 with the location */
@@ -353,6 +435,8 @@ int suite_cost(void)
 {
 	static const struct tu_test tests[] = {
 		{"conv, depthwise, attention, optimizer rules", test_rules},
+		{"conv_transpose, resize, pad, reduce rules",
+		 test_decoder_rules},
 		{"YAML zoo matrix FLOPs vs PyTorch counter",
 		 test_measured_yaml},
 		{"ONNX zoo matrix FLOPs vs PyTorch counter",

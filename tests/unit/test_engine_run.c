@@ -105,8 +105,8 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Every zoo network trains and infers on wse2 at its default batch. */
-static void test_zoo(void)
+/* Every zoo network trains and infers on `machine` at its default batch. */
+static void zoo_on(const char *machine)
 {
 	char *dir = tu_path("models/nets");
 	DIR *dp = opendir(dir);
@@ -124,7 +124,7 @@ static void test_zoo(void)
 	struct machine m;
 	struct diag d;
 	diag_init(&d);
-	CU_ASSERT_EQUAL_FATAL(machine_load("wse2", &m, &d), 0);
+	CU_ASSERT_EQUAL_FATAL(machine_load(machine, &m, &d), 0);
 	printf("\n");
 	for (int i = 0; i < n; i++) {
 		names[i][strlen(names[i]) - 5] = 0;
@@ -182,6 +182,16 @@ static void test_zoo(void)
 	free(dir);
 }
 
+static void test_zoo(void)
+{
+	zoo_on("wse2");
+}
+
+static void test_zoo_wse3(void)
+{
+	zoo_on("wse3");
+}
+
 /* Compiled plans (backward routes, fused stages, uneven tiles from the
  * graph): class and full modes agree within 1% on a 128 x 128 mesh. */
 static void test_full_compiled(void)
@@ -235,6 +245,7 @@ int suite_engine_run(void)
 		{"--region: communication dominates", test_region},
 		{"bad input", test_bad_input},
 		{"every zoo network on wse2", test_zoo},
+		{"every zoo network on wse3", test_zoo_wse3},
 		{"class and full agree on compiled plans", test_full_compiled},
 		{0, 0}};
 	return tu_add_suite("engine_run", tests);

@@ -3,7 +3,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "compiler/cost.h"
 #include "compiler/net_yaml.h"
 #include "gpu/gpu.h"
 #include "gpu/gpu_validate.h"
@@ -701,6 +703,45 @@ static void test_depthwise_mechanism(void)
 	graph_release(&gr);
 }
 
+/* A transposed conv runs as the data gradient of the conv it transposes:
+ * its GEMMs carry the compiler's matrix FLOPs, pass by pass, and a
+ * decoder (transposed conv, resize, pad, reduce) costs without error. */
+static void test_conv_transpose(void)
+{
+	static const char yaml[] =
+		"name: dec\nbatch: 8\ninputs:\n  x: [32, 16, 16]\nlayers:\n"
+		"  - {name: c, op: conv2d, filters: 32, kernel: 3, padding: 1,"
+		" in: x}\n"
+		"  - {name: up, op: conv_transpose2d, filters: 16, kernel: 2,"
+		" stride: 2, bias: false}\n"
+		"  - {name: rs, op: resize, scale: 2, mode: bilinear}\n"
+		"  - {name: pd, op: pad, pads: [1, 1, 1, 1]}\n"
+		"  - {name: gm, op: reduce_mean, axes: [1, 2]}\n";
+	struct gpu_spec g;
+	struct graph gr;
+	load_ok("h100", &g);
+	load_yaml(yaml, &gr);
+	cost_count(&gr, OPT_SGD);
+	struct gpu_run_opts o;
+	gpu_run_opts_default(&o);
+	o.batch = 8;
+	o.dtype = DT_FP32;
+	struct gpu_result r;
+	estimate_o(&g, &gr, &o, &r);
+	int up = layer_id(&gr, "up");
+	const struct layer_cost *lc = &gr.layers[up].cost;
+	double mat = 0;
+	for (int p = PASS_FWD; p <= PASS_BWD_WEIGHT; p++)
+		mat += (double)lc->mat_flops[p];
+	/* 32 x 16 x 16 inputs, each meeting 16 x 2 x 2 weights */
+	CU_ASSERT(lc->mat_flops[PASS_FWD] == 2 * 32 * 256 * 16 * 4);
+	CU_ASSERT_DOUBLE_EQUAL(r.layers[up].flops_train, 8 * mat,
+			       8 * mat * 1e-9);
+	CU_ASSERT(r.train.seconds > 0);
+	gpu_result_release(&r);
+	graph_release(&gr);
+}
+
 /* Mechanism 3: tile fill of small fp32 GEMMs.  m = 100 on 32-, 64- or
  * 128-row tiles fills 100 / 128 of them; n = 1000 fills 1000 / 1024. */
 static void test_tile_fill(void)
@@ -887,6 +928,133 @@ static void test_calibrated_tags(void)
 	}
 }
 
+/* A batch that does not fit: gradient accumulation over the fewest
+ * micro-batches that fit.  MLP on a GPU with 0.3 GB: weights, gradients
+ * and momentum take 12 bytes x P = 252.2 MB; each sample saves 4096 x 4 +
+ * 10 floats = 65576 bytes; 47.8 MB hold 728 samples, so batch 2048 runs
+ * as 3 micro-batches of 683.  With 0.2 GB not even one sample fits: an
+ * error and no time. */
+static void test_does_not_fit(void)
+{
+	struct gpu_spec g;
+	struct graph gr;
+	load_ok("h100", &g);
+	load_mlp(&gr);
+	g.mem_gbytes = 0.3;
+	struct gpu_run_opts o;
+	gpu_run_opts_default(&o);
+	o.batch = 2048;
+	struct gpu_result r, x;
+	estimate_o(&g, &gr, &o, &r);
+	double P = 1024.0 * 4096 + 4096 + 4096.0 * 4096 + 4096 + 40960 + 10;
+	double per = 4.0 * (4 * 4096 + 10);
+	int64_t fit = (int64_t)floor((0.3e9 - 12 * P) / per);
+	CU_ASSERT_EQUAL(fit, 728);
+	CU_ASSERT_EQUAL(r.fits, 0);
+	CU_ASSERT_EQUAL(r.fit, GPU_FIT_ACCUMULATE);
+	CU_ASSERT_EQUAL(r.micro_batches, 3);
+	CU_ASSERT_EQUAL(r.micro_batch, 683);
+	CU_ASSERT_DOUBLE_EQUAL(r.full_memory_bytes, 12 * P + 2048 * per, 1);
+	CU_ASSERT_DOUBLE_EQUAL(r.train_memory_bytes, 12 * P + 683 * per, 1);
+	CU_ASSERT(r.train_memory_bytes <= 0.3e9);
+	CU_ASSERT_EQUAL(r.batch, 2048);
+	/* the same as asking for 3 micro-batches */
+	o.micro_batches = 3;
+	estimate_o(&g, &gr, &o, &x);
+	CU_ASSERT_DOUBLE_EQUAL(x.train.seconds, r.train.seconds, 1e-15);
+	CU_ASSERT_DOUBLE_EQUAL(x.infer.seconds, r.infer.seconds, 1e-15);
+	/* micro-batches 2 and 3 add into the 6 gradients: 2 x 6 kernels */
+	struct gpu_result one;
+	o.micro_batches = 0;
+	o.batch = 683;
+	g.mem_gbytes = 80;
+	estimate_o(&g, &gr, &o, &one);
+	/* momentum: 3 foreach ops of 2 launches each (21.02 M parameters >
+	 * the 65536 x 320 = 20.97 M elements of one launch) */
+	int opt_k = 3 * 2;
+	CU_ASSERT_EQUAL(r.train.kernels,
+			3 * (one.train.kernels - opt_k) + 12 + opt_k);
+	gpu_result_release(&r);
+	gpu_result_release(&x);
+	gpu_result_release(&one);
+	/* nothing fits: no time */
+	g.mem_gbytes = 0.2;
+	o.batch = 2048;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL(gpu_estimate(&g, &gr, &o, &r, &d), WS_EINPUT);
+	CU_ASSERT(diag_count(&d) == 1);
+	diag_release(&d);
+	graph_release(&gr);
+}
+
+/* Rows may name their network by file (relative to the measurement file)
+ * or be looked up in extra folders before the zoo. */
+static void test_validate_network_file(void)
+{
+	struct gpu_spec g;
+	load_ok("h100", &g);
+	char dir[] = "/tmp/wafersim_gpuval_XXXXXX";
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	char *net = xasprintf("%s/mine.yaml", dir);
+	char *meas = xasprintf("%s/m.jsonl", dir);
+	FILE *f = fopen(net, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(mlp_yaml, f);
+	fclose(f);
+	f = fopen(meas, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("{\"model\": \"mlp\", \"network_file\": \"mine.yaml\", "
+	      "\"batch\": 32, \"precision\": \"fp32\", "
+	      "\"train\": {\"median_ms\": 1.0}}\n"
+	      "{\"model\": \"mine\", \"batch\": 32, \"precision\": \"fp32\", "
+	      "\"train\": {\"median_ms\": 1.0}}\n", f);
+	fclose(f);
+	struct gpu_val v;
+	struct diag d;
+	diag_init(&d);
+	/* zoo only: the second row's network is unknown */
+	CU_ASSERT_EQUAL_FATAL(gpu_validate_file(&g, meas, &v, &d), 0);
+	CU_ASSERT_PTR_NULL(v.rows[0].skipped);
+	CU_ASSERT_PTR_NOT_NULL(v.rows[1].skipped);
+	double t0 = v.rows[0].pred[GPU_VAL_TRAIN];
+	gpu_val_release(&v);
+	/* with the folder: both, and the same network gives the same time */
+	const char *dirs[] = {dir};
+	CU_ASSERT_EQUAL_FATAL(gpu_validate_file_in(&g, meas, dirs, 1, &v, &d),
+			      0);
+	CU_ASSERT_EQUAL(v.n_predicted, 2);
+	CU_ASSERT_DOUBLE_EQUAL(v.rows[1].pred[GPU_VAL_TRAIN], t0, 1e-15);
+	gpu_val_release(&v);
+	diag_release(&d);
+	remove(net);
+	remove(meas);
+	rmdir(dir);
+	free(net);
+	free(meas);
+}
+
+/* tools/measure_gpu.py --help runs without PyTorch (or any package) and
+ * says what the script needs. */
+static void test_measure_help(void)
+{
+	if (system("python3 -c 'import sys' >/dev/null 2>&1") != 0)
+		return; /* no Python on this machine: nothing to check */
+	char *script = tu_path("tools/measure_gpu.py");
+	char *cmd = xasprintf("python3 '%s' --help 2>&1", script);
+	FILE *p = popen(cmd, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	char buf[8192];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, p);
+	buf[n] = 0;
+	CU_ASSERT_EQUAL(pclose(p), 0);
+	CU_ASSERT(strstr(buf, "usage:") != NULL);
+	CU_ASSERT(strstr(buf, "--micro") != NULL);
+	CU_ASSERT(strstr(buf, "Needs:") != NULL);
+	free(cmd);
+	free(script);
+}
+
 int suite_gpu(void);
 int suite_gpu(void)
 {
@@ -905,6 +1073,7 @@ int suite_gpu(void)
 		{"latency-bound loads", test_latency_bound},
 		{"mechanism: batch norm in training", test_batchnorm_mechanism},
 		{"mechanism: depthwise convolution", test_depthwise_mechanism},
+		{"conv_transpose: the GEMMs of its conv", test_conv_transpose},
 		{"mechanism: tile fill", test_tile_fill},
 		{"mechanism: gradient accumulation", test_grad_accumulation},
 		{"mechanism: inference host cost", test_infer_host},
@@ -912,6 +1081,10 @@ int suite_gpu(void)
 		 test_attention_fp32},
 		{"mechanism: channels-first layout", test_conv_layout},
 		{"no CALIBRATED tag on one network", test_calibrated_tags},
+		{"a batch that does not fit", test_does_not_fit},
+		{"validate: network_file and network folders",
+		 test_validate_network_file},
+		{"measure_gpu.py --help without PyTorch", test_measure_help},
 		{0},
 	};
 	return tu_add_suite("gpu", tests);

@@ -86,6 +86,202 @@ static void test_zoo_matches_yaml(void)
 	}
 }
 
+/* Costs that must not depend on what the file declares about shapes. */
+static int same_costs(const char *what, const struct graph *a,
+		      const struct graph *b)
+{
+	struct cost_totals ta, tb;
+	cost_totals(a, &ta);
+	cost_totals(b, &tb);
+	int ok = ta.params == tb.params && a->n_layers == b->n_layers &&
+		 ta.saved_bytes == tb.saved_bytes &&
+		 ta.act_out_bytes == tb.act_out_bytes;
+	for (int p = 0; p < PASS_COUNT; p++)
+		ok &= ta.mat_flops[p] == tb.mat_flops[p] &&
+		      ta.ew_flops[p] == tb.ew_flops[p];
+	if (!ok)
+		fprintf(stderr,
+			"%s: params %lld vs %lld, fwd FLOPs %lld+%lld vs "
+			"%lld+%lld\n",
+			what, (long long)ta.params, (long long)tb.params,
+			(long long)ta.mat_flops[PASS_FWD],
+			(long long)ta.ew_flops[PASS_FWD],
+			(long long)tb.mat_flops[PASS_FWD],
+			(long long)tb.ew_flops[PASS_FWD]);
+	return ok;
+}
+
+/* Every zoo file with its value_info removed (as torch.onnx.export writes
+ * it without shape inference), then also the outputs' shapes: wafersim
+ * infers every intermediate shape from the graph inputs, so parameters,
+ * FLOPs and bytes are those of the file as shipped. */
+static void test_zoo_without_value_info(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(zoo); i++) {
+		char *rel = xasprintf("models/onnx/%s.onnx", zoo[i]);
+		char *path = tu_path(rel);
+		char *data;
+		size_t len;
+		struct diag d;
+		struct graph full, bare;
+		diag_init(&d);
+		CU_ASSERT_EQUAL_FATAL(read_file(path, &data, &len, &d), 0);
+		Onnx__ModelProto *m = onnx__model_proto__unpack(
+			NULL, len, (const uint8_t *)data);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		CU_ASSERT_TRUE(m->graph->n_value_info > 0);
+		CU_ASSERT_EQUAL_FATAL(
+			onnx_load_buffer(rel, (uint8_t *)data, len, &full, &d),
+			0);
+		cost_count(&full, OPT_ADAM);
+		for (int outputs = 0; outputs < 2; outputs++) {
+			size_t n_vi = m->graph->n_value_info;
+			Onnx__TensorShapeProto *shape[16];
+			m->graph->n_value_info = 0;
+			for (size_t k = 0; outputs && k < m->graph->n_output &&
+					   k < ARRAY_SIZE(shape);
+			     k++) { /* no shape field: unknown, not rank 0 */
+				Onnx__TypeProto__Tensor *tt =
+					m->graph->output[k]->type->tensor_type;
+				shape[k] = tt->shape;
+				tt->shape = NULL;
+			}
+			size_t blen = onnx__model_proto__get_packed_size(m);
+			uint8_t *buf = xmalloc(blen + 1);
+			onnx__model_proto__pack(m, buf);
+			m->graph->n_value_info = n_vi;
+			for (size_t k = 0; outputs && k < m->graph->n_output &&
+					   k < ARRAY_SIZE(shape);
+			     k++)
+				m->graph->output[k]->type->tensor_type->shape =
+					shape[k];
+			int rc = onnx_load_buffer(rel, buf, blen, &bare, &d);
+			if (rc)
+				diag_print(&d, stderr);
+			CU_ASSERT_EQUAL(rc, 0);
+			if (!rc) {
+				cost_count(&bare, OPT_ADAM);
+				CU_ASSERT_TRUE(
+					same_costs(zoo[i], &full, &bare));
+				graph_release(&bare);
+			}
+			free(buf);
+		}
+		graph_release(&full);
+		onnx__model_proto__free_unpacked(m, NULL);
+		free(data);
+		free(path);
+		free(rel);
+		diag_release(&d);
+	}
+}
+
+/* Layers of op `op` in g. */
+static int count_op(const struct graph *g, enum op_kind op)
+{
+	int n = 0;
+	for (int i = 0; i < g->n_layers; i++)
+		n += g->layers[i].op == op;
+	return n;
+}
+
+/* The per-sample shape of g's (one) output as "D1 D2 ..". */
+static void output_shape(const struct graph *g, char *buf, size_t len)
+{
+	size_t k = 0;
+	buf[0] = 0;
+	for (int t = 0; t < g->n_tensors; t++)
+		if (g->tensors[t].is_output)
+			for (int i = 0; i < g->tensors[t].rank && k < len; i++)
+				k += (size_t)snprintf(
+					buf + k, len - k, "%s%lld",
+					i ? " " : "",
+					(long long)g->tensors[t].dims[i]);
+}
+
+/* Graphs shaped like torch.onnx.export's EfficientNet, ConvNeXt, U-Net,
+ * transposed convs and a transformer, written at test time by
+ * tests/onnx/make_models.py with the onnx Python helpers, with and without
+ * shape inference: both load, with the same costs, the parameters the
+ * script counted from the initializers and the output shape it expects. */
+static void test_exported_models(void)
+{
+	static const struct {
+		const char *name;
+		enum op_kind op; /* an op the export must turn into */
+		int n_op;	 /* that many layers */
+	} models[] = {
+		{"efficientnet_tiny", OP_GLOBALAVGPOOL, 3},
+		{"convnext_tiny", OP_REDUCE, 3},
+		{"unet_tiny", OP_CONV_TRANSPOSE, 1},
+		{"deconv_1d_3d", OP_CONV_TRANSPOSE, 2},
+		{"transformer_tiny", OP_ATTENTION, 1},
+	};
+	char *dir = tu_temp_dir();
+	char *script = tu_path("tests/onnx/make_models.py");
+	char *cmd = xasprintf("/usr/bin/python3 %s %s", script, dir);
+	int rc = system(cmd);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(models); i++) {
+		struct graph g[2];
+		struct diag d;
+		diag_init(&d);
+		char *p0 = xasprintf("%s/%s.onnx", dir, models[i].name);
+		char *p1 = xasprintf("%s/%s_shapes.onnx", dir, models[i].name);
+		char *pe = xasprintf("%s/%s.expect", dir, models[i].name);
+		int r0 = graph_load(p0, OPT_SGD, &g[0], &d);
+		int r1 = graph_load(p1, OPT_SGD, &g[1], &d);
+		if (r0 || r1)
+			diag_print(&d, stderr);
+		CU_ASSERT_EQUAL(r0, 0);
+		CU_ASSERT_EQUAL(r1, 0);
+		char *text;
+		size_t len;
+		long long params = -1;
+		char want[128] = "", got[128];
+		if (read_file(pe, &text, &len, &d) == 0) {
+			char *o = strstr(text, "output ");
+			sscanf(text, "params %lld", &params);
+			if (o)
+				sscanf(o, "output %127[0-9 ]", want);
+			free(text);
+		}
+		for (int k = 0; k < 2; k++) {
+			if (k ? r1 : r0)
+				continue;
+			struct cost_totals t;
+			cost_totals(&g[k], &t);
+			output_shape(&g[k], got, sizeof(got));
+			CU_ASSERT_EQUAL(t.params, params);
+			CU_ASSERT_STRING_EQUAL(got, want);
+			CU_ASSERT_EQUAL(count_op(&g[k], models[i].op),
+					models[i].n_op);
+			if (t.params != params || strcmp(got, want))
+				fprintf(stderr,
+					"%s: params %lld (want %lld), output "
+					"[%s] (want [%s])\n",
+					models[i].name, (long long)t.params,
+					params, got, want);
+		}
+		if (!r0 && !r1)
+			CU_ASSERT_TRUE(
+				same_costs(models[i].name, &g[0], &g[1]));
+		for (int k = 0; k < 2; k++)
+			if (k ? !r1 : !r0)
+				graph_release(&g[k]);
+		free(p0);
+		free(p1);
+		free(pe);
+		diag_release(&d);
+	}
+	char *rm = xasprintf("rm -rf '%s'", dir);
+	CU_ASSERT_EQUAL(system(rm), 0);
+	free(rm);
+	free(cmd);
+	free(script);
+	free(dir);
+}
+
 static void test_patterns(void)
 {
 	struct graph g;
@@ -512,6 +708,11 @@ int suite_onnx(void)
 	static const struct tu_test tests[] = {
 		{"zoo ONNX equals YAML: params, matrix and ew FLOPs",
 		 test_zoo_matches_yaml},
+		{"zoo ONNX without value_info or output shapes: same costs",
+		 test_zoo_without_value_info},
+		{"exports as torch writes them (EfficientNet, ConvNeXt, U-Net, "
+		 "ConvTranspose 1-D/3-D, transformer), with and without shapes",
+		 test_exported_models},
 		{"attention, gelu and shared-weight recognition",
 		 test_patterns},
 		{"truncated file, wrong magic", test_truncated_and_magic},

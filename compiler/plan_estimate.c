@@ -1,0 +1,551 @@
+/*
+ * plan_estimate.c: the placement objective (plan_estimate.h): the engine's
+ * timing rules applied to a plan in closed form.
+ *
+ * Pipelined training, one step of batch B:
+ *     step = fill + drain + (B - 1) pace + update + sync
+ * fill: the first sample's forward along the longest path (host I/O and
+ * latency, every stage's task occupancy and latency: ramps, broadcast
+ * fill, the reduction relay; every route's hops, ramps and serialisation);
+ * drain: the last sample's backward to the data along the longest path
+ * back, then the weight gradient; pace: per sample, the slowest of the
+ * stages (all passes), the routes (serialisation over their lanes, plus
+ * that of routes sharing a link with them) and the host input; update: the
+ * longest; sync: the longest shared-weight round (gradients, then weights
+ * back, each serialised over its bundle, plus the sync streams sharing its
+ * links, since they all start at the end of the step).
+ * Weight streaming: every layer in turn, the batch's compute or its
+ * weights' stream (in for forward; in, and gradients out, for backward),
+ * the longer, plus host input.
+ * Inference: the slowest forward task, forward route or host input.
+ */
+#include "compiler/plan_estimate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cores/pe.h"
+#include "fabric/timing.h"
+#include "ground/util.h"
+
+static int64_t ceil_div64(int64_t a, int64_t b)
+{
+	return b > 0 ? (a + b - 1) / b : a;
+}
+
+static double dmax(double a, double b)
+{
+	return a > b ? a : b;
+}
+
+static int64_t along(const struct rect *r, enum plan_axis a)
+{
+	return a == AXIS_X ? r->w : r->h;
+}
+
+static int64_t across(const struct rect *r, enum plan_axis a)
+{
+	return a == AXIS_X ? r->h : r->w;
+}
+
+cycles_t plan_task_occ(const struct machine *m, enum pe_prec prec,
+		       const struct kernel_work *w)
+{
+	struct pe_cycles c;
+	pe_work_breakdown(&m->pe, prec, &w->pe, &c);
+	int64_t in = w->bcast_wavelets + w->halo_wavelets;
+	int64_t out = w->reduce_wavelets + w->halo_wavelets;
+	cycles_t ramp = (cycles_t)(in > out ? in : out) + c.task;
+	return ramp > c.total ? ramp : c.total;
+}
+
+/* One task from its start to its output leaving the rectangle: occupancy,
+ * or ramps, broadcast fill, partial sums final, the reduction relay. */
+static double task_time(const struct machine *m, enum pe_prec prec,
+			const struct rect *r, const struct kernel_work *w)
+{
+	const struct fabric_params *f = &m->fabric;
+	struct pe_cycles c;
+	pe_work_breakdown(&m->pe, prec, &w->pe, &c);
+	double occ = (double)plan_task_occ(m, prec, w);
+	int64_t in = w->bcast_wavelets + w->halo_wavelets;
+	double ready = dmax((double)c.total, in > 0 ? (double)(in + c.task) : 0);
+	double hop = (double)fabric_hop_cycles(f);
+	double ramp = (double)f->ramp_latency_cycles;
+	int64_t lb = w->bcast_wavelets > 0 ? along(r, w->bcast_axis) - 1 : 0;
+	double fill = (double)lb * hop, path;
+	if (w->reduce_wavelets <= 0)
+		return occ + 2 * ramp + fill;
+	int64_t lr = along(r, w->reduce_axis) - 1;
+	double chain = (double)fabric_relay_cycles(
+		f, lr, w->reduce_wavelets, pe_relay_cycles(&m->pe, prec));
+	if (lb > 0 && lr > 0 && w->bcast_axis == w->reduce_axis)
+		path = dmax(fill + (double)w->reduce_wavelets - 1, chain);
+	else
+		path = fill + chain;
+	return dmax(occ, 2 * ramp + ready + path);
+}
+
+/* Lines a stage's output leaves by (its reduction's, or its longer edge)
+ * and its input enters by, as the engine bundles routes. */
+static int64_t out_lines(const struct plan_stage *s, int pass)
+{
+	const struct kernel_work *w = &s->work[pass];
+	if (w->reduce_wavelets > 0)
+		return across(&s->r, w->reduce_axis);
+	return s->r.w > s->r.h ? s->r.w : s->r.h;
+}
+
+static int64_t in_lines(const struct plan_stage *s, int pass)
+{
+	const struct kernel_work *w = &s->work[pass];
+	if (w->bcast_wavelets > 0)
+		return across(&s->r, w->bcast_axis);
+	return s->r.w > s->r.h ? s->r.w : s->r.h;
+}
+
+/* A sample route's lanes: the fewer of its ends' lines. */
+static int64_t route_lanes(const struct plan *p, const struct plan_route *r)
+{
+	int pa = r->pass == PASS_BWD_DATA ? PASS_BWD_DATA : PASS_FWD;
+	int64_t lo = r->src_stage >= 0 ? out_lines(&p->stages[r->src_stage], pa)
+				       : INT64_MAX;
+	int64_t li = r->dst_stage >= 0 ? in_lines(&p->stages[r->dst_stage], pa)
+				       : lo;
+	int64_t l = lo < li ? lo : li;
+	return l == INT64_MAX || l < 1 ? 1 : l;
+}
+
+/* A sync route's lanes: the source's extent across its first hop, the
+ * destination's across its last, the fewer, no wider than the grid. */
+static int64_t sync_lanes(const struct plan *p, const struct machine *m,
+			  const struct plan_route *r)
+{
+	if (r->n_points < 2)
+		return 1;
+	const struct plan_point *a = &r->points[0], *b = &r->points[1];
+	const struct plan_point *y = &r->points[r->n_points - 2],
+				*z = &r->points[r->n_points - 1];
+	const struct rect *sr = &p->stages[r->src_stage].r;
+	const struct rect *dr = &p->stages[r->dst_stage].r;
+	int ex0 = a->x != b->x, ex1 = y->x != z->x;
+	int64_t lo = ex0 ? sr->h : sr->w, li = ex1 ? dr->h : dr->w;
+	int64_t l = lo < li ? lo : li;
+	int64_t s0 = ex0 ? m->height : m->width, s1 = ex1 ? m->height : m->width;
+	l = l > s0 ? s0 : l;
+	l = l > s1 ? s1 : l;
+	return l < 1 ? 1 : l;
+}
+
+static int64_t route_hops(const struct plan_route *r)
+{
+	int64_t h = 0;
+	for (int k = 0; k + 1 < r->n_points; k++)
+		h += llabs((long long)r->points[k + 1].x - r->points[k].x) +
+		     llabs((long long)r->points[k + 1].y - r->points[k].y);
+	return h;
+}
+
+/* Serialisation of every route (per sample, or per step for syncs). */
+static void route_sers(const struct plan *p, const struct machine *m,
+		       double *ser)
+{
+	for (int i = 0; i < p->n_routes; i++) {
+		const struct plan_route *r = &p->routes[i];
+		if (r->kind == ROUTE_SAMPLE)
+			ser[i] = (double)ceil_div64(r->wavelets_per_sample,
+						    route_lanes(p, r));
+		else
+			ser[i] = (double)ceil_div64(
+				fabric_wavelets(&m->fabric, r->bytes_per_step),
+				sync_lanes(p, m, r));
+	}
+}
+
+/* The band of lines a bundle of `lanes` covers around line c (centred,
+ * kept inside the grid's `span` lines), as the engine lays bundles. */
+static void band(int64_t c, int64_t lanes, int64_t span, int64_t *lo,
+		 int64_t *hi)
+{
+	*lo = c - lanes / 2;
+	if (*lo + lanes > span)
+		*lo = span - lanes;
+	if (*lo < 0)
+		*lo = 0;
+	*hi = *lo + lanes;
+}
+
+/* Do two straight segments, as bundles of la and lb lanes, share a link?
+ * Along the same lines, in the same direction, overlapping. */
+static int seg_share(const struct machine *m, struct plan_point a0,
+		     struct plan_point a1, int64_t la, struct plan_point b0,
+		     struct plan_point b1, int64_t lb)
+{
+	int ha = a0.y == a1.y && a0.x != a1.x, hb = b0.y == b1.y && b0.x != b1.x;
+	int va = a0.x == a1.x && a0.y != a1.y, vb = b0.x == b1.x && b0.y != b1.y;
+	int32_t as, ae, bs, be;
+	int64_t ac, bc, span;
+	if (ha && hb) {
+		as = a0.x, ae = a1.x, bs = b0.x, be = b1.x;
+		ac = a0.y, bc = b0.y, span = m->height;
+	} else if (va && vb) {
+		as = a0.y, ae = a1.y, bs = b0.y, be = b1.y;
+		ac = a0.x, bc = b0.x, span = m->width;
+	} else {
+		return 0;
+	}
+	if ((ae > as) != (be > bs))
+		return 0;
+	int32_t alo = as < ae ? as : ae, ahi = as < ae ? ae : as;
+	int32_t blo = bs < be ? bs : be, bhi = bs < be ? be : bs;
+	if (!(alo < bhi && blo < ahi))
+		return 0;
+	int64_t l0, h0, l1, h1;
+	band(ac, la, span, &l0, &h0);
+	band(bc, lb, span, &l1, &h1);
+	return l0 < h1 && l1 < h0;
+}
+
+static int routes_share(const struct machine *m, const struct plan_route *a,
+			int64_t la, const struct plan_route *b, int64_t lb)
+{
+	for (int i = 0; i + 1 < a->n_points; i++)
+		for (int j = 0; j + 1 < b->n_points; j++)
+			if (seg_share(m, a->points[i], a->points[i + 1], la,
+				      b->points[j], b->points[j + 1], lb))
+				return 1;
+	return 0;
+}
+
+static int64_t *all_lanes(const struct plan *p, const struct machine *m)
+{
+	int64_t *lanes = xcalloc((size_t)p->n_routes + 1, sizeof(int64_t));
+	for (int i = 0; i < p->n_routes; i++)
+		lanes[i] = p->routes[i].kind == ROUTE_SAMPLE
+				   ? route_lanes(p, &p->routes[i])
+				   : sync_lanes(p, m, &p->routes[i]);
+	return lanes;
+}
+
+/*
+ * The shared-weight round, reserved as the engine does: every gradient
+ * stream ready at the end of the step's backward, in route order, starts
+ * when the earlier ones sharing a link with it have ended; an owner's
+ * update waits for all its replicas' gradients; every weight stream is
+ * then ready and reserved the same way.  Returns the last end.
+ */
+static double sync_round(const struct plan *p, const struct machine *m,
+			 const double *ser, double update)
+{
+	int n = p->n_routes;
+	int64_t *lanes = all_lanes(p, m);
+	double *end = xcalloc((size_t)n + 1, sizeof(double));
+	double *own = xcalloc((size_t)p->n_stages + 1, sizeof(double));
+	double last = 0;
+	for (int kind = ROUTE_GRAD_SYNC; kind <= ROUTE_WEIGHT_SYNC; kind++)
+		for (int i = 0; i < n; i++) {
+			const struct plan_route *r = &p->routes[i];
+			if (r->kind != kind)
+				continue;
+			double start = kind == ROUTE_GRAD_SYNC
+					       ? 0
+					       : own[r->src_stage] + update;
+			for (int j = 0; j < n; j++)
+				if (end[j] > start && j != i &&
+				    p->routes[j].kind != ROUTE_SAMPLE &&
+				    routes_share(m, r, lanes[i], &p->routes[j],
+						 lanes[j]))
+					start = end[j];
+			end[i] = start + ser[i] +
+				 (double)fabric_stream_cycles(&m->fabric,
+							      route_hops(r), 1);
+			if (kind == ROUTE_GRAD_SYNC)
+				own[r->dst_stage] = dmax(own[r->dst_stage],
+							 end[i]);
+			last = dmax(last, end[i]);
+		}
+	free(lanes);
+	free(end);
+	free(own);
+	return last;
+}
+
+/* Host input per sample, in cycles at the I/O bandwidth. */
+static double io_pace(const struct plan *p, const struct machine *m)
+{
+	double bpc = m->io.bandwidth_gbytes_s / m->clock_ghz;
+	double bytes = 0;
+	for (int i = 0; i < p->n_routes; i++)
+		if (p->routes[i].src_stage < 0 &&
+		    p->routes[i].kind == ROUTE_SAMPLE)
+			bytes += (double)p->routes[i].wavelets_per_sample *
+				 (double)(m->fabric.wavelet_bits / 8);
+	return bytes / bpc;
+}
+
+/* The paces: every stage's, every sample route's serialisation, the
+ * host's.  Sample routes sharing links are not charged each other's
+ * serialisation: their streams are staggered in time (charging it
+ * overestimated vit_b16's annealed step by half). */
+static void paces(const struct plan *p, const struct machine *m,
+		  const double *ser, struct plan_est *e)
+{
+	for (int i = 0; i < p->n_stages; i++) {
+		const struct plan_stage *s = &p->stages[i];
+		double c = 0, f;
+		for (int k = 0; k < PASS_UPDATE; k++)
+			c += (double)plan_task_occ(m, p->prec, &s->work[k]);
+		e->stage_pace = dmax(e->stage_pace, c);
+		f = (double)plan_task_occ(m, p->prec, &s->work[PASS_FWD]);
+		e->infer_cycles = dmax(e->infer_cycles, f);
+		e->update = dmax(e->update,
+				 (double)plan_task_occ(m, p->prec,
+						       &s->work[PASS_UPDATE]));
+	}
+	for (int i = 0; i < p->n_routes; i++) {
+		const struct plan_route *r = &p->routes[i];
+		if (r->kind != ROUTE_SAMPLE)
+			continue;
+		e->route_pace = dmax(e->route_pace, ser[i]);
+		if (r->pass == PASS_FWD)
+			e->infer_cycles = dmax(e->infer_cycles, ser[i]);
+	}
+	e->io_pace = io_pace(p, m);
+	e->infer_cycles = dmax(e->infer_cycles, e->io_pace);
+	e->pace = dmax(e->stage_pace, dmax(e->route_pace, e->io_pace));
+}
+
+/* A route's latency for one sample: ramps, hops, its serialisation. */
+static double route_lat(const struct machine *m, const struct plan_route *r,
+			double ser)
+{
+	return 2.0 * (double)m->fabric.ramp_latency_cycles +
+	       (double)route_hops(r) * (double)fabric_hop_cycles(&m->fabric) +
+	       ser;
+}
+
+/* When the first sample's input is in at every stage (tin), and from a
+ * stage's backward output to the end of the step (tout, the longest path
+ * back through the producers' backward, then a weight gradient). */
+static void arrivals(const struct plan *p, const struct machine *m,
+		     const double *ser, double io, double *tin, double *tout)
+{
+	int n = p->n_stages;
+	double host = io + (double)m->io.latency_cycles;
+	/* stages are in topological order: producers first */
+	for (int s = 0; s < n; s++) {
+		tin[s] = 0;
+		for (int i = 0; i < p->n_routes; i++) {
+			const struct plan_route *r = &p->routes[i];
+			if (r->kind != ROUTE_SAMPLE || r->pass != PASS_FWD ||
+			    r->dst_stage != s)
+				continue;
+			double a = route_lat(m, r, ser[i]);
+			if (r->src_stage < 0)
+				a += host;
+			else
+				a += tin[r->src_stage] +
+				     task_time(m, p->prec,
+					       &p->stages[r->src_stage].r,
+					       &p->stages[r->src_stage]
+							.work[PASS_FWD]);
+			tin[s] = dmax(tin[s], a);
+		}
+	}
+	for (int s = 0; s < n; s++) {
+		const struct plan_stage *st = &p->stages[s];
+		tout[s] = (double)plan_task_occ(m, p->prec,
+						&st->work[PASS_BWD_WEIGHT]);
+		for (int i = 0; i < p->n_routes; i++) {
+			const struct plan_route *r = &p->routes[i];
+			if (r->kind != ROUTE_SAMPLE || r->pass != PASS_FWD ||
+			    r->dst_stage != s || r->src_stage < 0)
+				continue;
+			const struct plan_stage *q = &p->stages[r->src_stage];
+			tout[s] = dmax(tout[s],
+				       route_lat(m, r, ser[i]) +
+					       task_time(m, p->prec, &q->r,
+							 &q->work[PASS_BWD_DATA]) +
+					       tout[r->src_stage]);
+		}
+	}
+}
+
+/*
+ * The step before the update and the sync: the longer of the whole
+ * pipeline's round for the last sample (the batch entering at the
+ * forward pace, its last sample forward to the end and back) and, for
+ * every stage, its batch of work between the first sample's arrival and
+ * the rest of the last sample's backward.
+ */
+static void pipeline(const struct plan *p, const struct machine *m,
+		     const double *ser, double fpace, struct plan_est *e)
+{
+	int n = p->n_stages;
+	double B = (double)(p->batch > 0 ? p->batch : 1);
+	double *tin = xcalloc((size_t)n + 1, sizeof(double));
+	double *tout = xcalloc((size_t)n + 1, sizeof(double));
+	arrivals(p, m, ser, e->io_pace, tin, tout);
+	double round = 0, busy = 0;
+	for (int s = 0; s < n; s++) {
+		const struct plan_stage *st = &p->stages[s];
+		double f = task_time(m, p->prec, &st->r, &st->work[PASS_FWD]);
+		double b = task_time(m, p->prec, &st->r,
+				     &st->work[PASS_BWD_DATA]);
+		e->fill = dmax(e->fill, tin[s] + f);
+		double c = 0;
+		for (int k = 0; k < PASS_UPDATE; k++)
+			c += (double)plan_task_occ(m, p->prec, &st->work[k]);
+		c = dmax(c, dmax(e->io_pace, e->route_pace));
+		busy = dmax(busy, tin[s] + B * c + tout[s]);
+		round = dmax(round, tin[s] + f + b + tout[s]);
+	}
+	/* the last sample's turnaround after the first's */
+	e->drain = round - e->fill;
+	e->fill = dmax(0, e->fill);
+	double last = (B - 1) * fpace + round;
+	e->pipeline = dmax(last, busy);
+	free(tin);
+	free(tout);
+}
+
+/* Samples `run` streams for inference by default (its --infer-samples). */
+#define EST_INFER_SAMPLES 64
+
+/* The weight-streaming chain over its three resources (the wafer, the
+ * external memory's input and output streams), as the engine runs it:
+ * a layer's weights stream once the previous layer started (double
+ * buffer) and, after the first step, once its gradients left; it computes
+ * once they start arriving and ends no earlier than they have arrived. */
+struct chain {
+	double bpc, lat;
+	double wafer, in, out, prev;
+	double *grads; /* per stage: its gradients out */
+};
+
+static void chain_layer(const struct plan *p, const struct machine *m,
+			struct chain *z, int si, int ph, int k, double B,
+			double io_done, int first)
+{
+	const struct plan_stage *s = &p->stages[si];
+	double wcyc = (double)(int64_t)((double)s->stream_bytes / z->bpc +
+					0.999999);
+	double ws = dmax(z->in, z->prev);
+	if (k > 0)
+		ws = dmax(ws, z->grads[si]);
+	double wend = ws + z->lat + wcyc;
+	z->in = ws + wcyc;
+	int pa = ph == 0 ? PASS_FWD : PASS_BWD_DATA;
+	double occ = (double)plan_task_occ(m, p->prec, &s->work[pa]);
+	if (ph)
+		occ += (double)plan_task_occ(m, p->prec,
+					     &s->work[PASS_BWD_WEIGHT]);
+	double lat = task_time(m, p->prec, &s->r, &s->work[pa]) -
+		     (double)plan_task_occ(m, p->prec, &s->work[pa]);
+	double cs = dmax(z->wafer, ws + z->lat);
+	if (first)
+		cs = dmax(cs, io_done);
+	double ce = dmax(cs + occ * B + lat, wend + lat);
+	z->prev = cs;
+	z->wafer = ce;
+	if (ph) {
+		double gs = dmax(z->out, cs);
+		z->grads[si] = dmax(gs + wcyc, ce) + z->lat;
+		z->out = dmax(gs + wcyc, ce);
+	}
+}
+
+/* Cycles of `steps` passes of a batch of B (training: forward and
+ * backward, the last step's; inference: forward, once). */
+static double chain_run(const struct plan *p, const struct machine *m,
+			double B, int train, double io)
+{
+	struct chain z;
+	memset(&z, 0, sizeof(z));
+	z.bpc = m->extmem.bandwidth_gbytes_s / m->clock_ghz;
+	z.lat = (double)(int64_t)(m->extmem.latency_us * 1e3 * m->clock_ghz);
+	int n = p->n_stages, steps = train ? 2 : 1;
+	z.grads = xcalloc((size_t)n + 1, sizeof(double));
+	double prev_end = 0, end = 0;
+	for (int k = 0; k < steps; k++) {
+		double io_done = (k == 0 ? 0 : z.wafer) + io * B +
+				 (double)m->io.latency_cycles;
+		for (int ph = 0; ph < (train ? 2 : 1); ph++)
+			for (int j = 0; j < n; j++)
+				chain_layer(p, m, &z, ph == 0 ? j : n - 1 - j,
+					    ph, k, B, io_done,
+					    ph == 0 && j == 0);
+		prev_end = end;
+		end = z.wafer;
+		for (int i = 0; i < n && train; i++)
+			end = dmax(end, z.grads[i]);
+	}
+	free(z.grads);
+	return end - prev_end;
+}
+
+static void streaming(const struct plan *p, const struct machine *m,
+		      struct plan_est *e)
+{
+	double B = (double)(p->batch > 0 ? p->batch : 1);
+	e->io_pace = io_pace(p, m);
+	e->step_cycles = chain_run(p, m, B, 1, e->io_pace);
+	e->pace = e->step_cycles / B;
+	e->infer_cycles = chain_run(p, m, EST_INFER_SAMPLES, 0, e->io_pace) /
+			  EST_INFER_SAMPLES;
+	snprintf(e->limit, sizeof e->limit,
+		 "weight streaming: every layer's compute or weights in turn");
+}
+
+void plan_estimate(const struct plan *p, const struct machine *m,
+		   struct plan_est *e)
+{
+	memset(e, 0, sizeof(*e));
+	if (p->mode == MODE_STREAMING) {
+		streaming(p, m, e);
+		return;
+	}
+	size_t nr = (size_t)p->n_routes + 1;
+	double *ser = xcalloc(nr, sizeof(double));
+	route_sers(p, m, ser);
+	paces(p, m, ser, e);
+	pipeline(p, m, ser, e->infer_cycles, e);
+	e->sync = sync_round(p, m, ser, e->update);
+	e->step_cycles = e->pipeline + e->update + e->sync;
+	double B = (double)(p->batch > 0 ? p->batch : 1);
+	const char *what = e->pace == e->io_pace	   ? "host I/O"
+			   : e->pace == e->route_pace ? "a route"
+						      : "a stage";
+	if (e->sync > (B - 1) * e->pace && e->sync > e->fill + e->drain)
+		snprintf(e->limit, sizeof e->limit,
+			 "the shared-weight sync (%.0f cycles per step)",
+			 e->sync);
+	else if (e->fill + e->drain > (B - 1) * e->pace)
+		snprintf(e->limit, sizeof e->limit,
+			 "fill and drain (%.0f cycles; pace %.0f per sample, "
+			 "%s)",
+			 e->fill + e->drain, e->pace, what);
+	else
+		snprintf(e->limit, sizeof e->limit, "%s (%.0f cycles per sample)",
+			 what, e->pace);
+	free(ser);
+}
+
+double plan_est_step_us(const struct plan_est *e, const struct machine *m)
+{
+	return e->step_cycles / (m->clock_ghz * 1e3);
+}
+
+double plan_est_train_rate(const struct plan_est *e, const struct plan *p,
+			   const struct machine *m)
+{
+	return e->step_cycles > 0 ? (double)p->batch * m->clock_ghz * 1e9 /
+					    e->step_cycles
+				  : 0;
+}
+
+double plan_est_infer_rate(const struct plan_est *e, const struct machine *m)
+{
+	return e->infer_cycles > 0 ? m->clock_ghz * 1e9 / e->infer_cycles : 0;
+}

@@ -1,0 +1,48 @@
+/*
+ * plan_estimate.h: the placement objective.  An analytic estimate of what
+ * `wafersim run` simulates for a plan, computed without the engine: the
+ * training step (and the inference interval) from stage paces, route
+ * serialisation and contention on shared links, the shared-weight syncs,
+ * host I/O, and the pipeline's fill and drain.  The timing rules are the
+ * engine's (cores/pe.h occupancy, fabric/timing.h hops, ramps and relays);
+ * docs/placement.md ("The objective") says how each term is charged and
+ * how close it comes to the simulated step.
+ */
+#ifndef WAFERSIM_COMPILER_PLAN_ESTIMATE_H
+#define WAFERSIM_COMPILER_PLAN_ESTIMATE_H
+
+#include "compiler/plan.h"
+#include "machine/machine.h"
+
+struct plan_est {
+	double step_cycles;   /* training step (batch of plan->batch) */
+	double infer_cycles;  /* inference: cycles between predictions */
+	double pace;	      /* per sample, the slowest of what follows */
+	double stage_pace;    /* slowest stage, all passes */
+	double route_pace;    /* slowest route, contention included */
+	double io_pace;	      /* host input per sample */
+	double fill, drain;   /* first forward; its turnaround back */
+	double pipeline;      /* the step before update and sync */
+	double update;	      /* longest update */
+	double sync;	      /* shared-weight round, contention included */
+	char limit[96];	      /* what sets the step, in words */
+};
+
+/* The estimate of plan p on machine m (clock from m). */
+void plan_estimate(const struct plan *p, const struct machine *m,
+		   struct plan_est *e);
+
+/* Microseconds per training step, samples per second (training and
+ * inference) of an estimate. */
+double plan_est_step_us(const struct plan_est *e, const struct machine *m);
+double plan_est_train_rate(const struct plan_est *e, const struct plan *p,
+			   const struct machine *m);
+double plan_est_infer_rate(const struct plan_est *e, const struct machine *m);
+
+/* Occupancy of one task of `w` on a PE: the busiest of datapath, SRAM
+ * ports and task starts, or the ramp (one wavelet per cycle each way,
+ * task starts on top); the engine's rule. */
+cycles_t plan_task_occ(const struct machine *m, enum pe_prec prec,
+		       const struct kernel_work *w);
+
+#endif
