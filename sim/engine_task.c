@@ -8,29 +8,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compiler/plan_estimate.h"
 #include "cores/pe.h"
 #include "fabric/timing.h"
 
 cycles_t engine_task_occ(const struct machine *m, enum pe_prec prec,
 			 const struct kernel_work *w, enum stats_limit *limit)
 {
-	struct pe_cycles c;
-	pe_work_breakdown(&m->pe, prec, &w->pe, &c);
-	cycles_t in = (cycles_t)(w->bcast_wavelets + w->halo_wavelets);
-	cycles_t out = (cycles_t)(w->reduce_wavelets + w->halo_wavelets);
-	cycles_t occ = c.total;
-	enum stats_limit l = c.bound == PE_BOUND_COMPUTE     ? LIMIT_COMPUTE
-			     : c.bound == PE_BOUND_TASKS     ? LIMIT_TASKS
-							     : LIMIT_SRAM;
-	/* the ramp carries one wavelet per cycle each way; task starts are
-	 * paid on top of streaming, like on top of computing */
-	cycles_t ramp = cmax(in, out) + c.task;
-	if (ramp > occ) {
-		occ = ramp;
-		l = LIMIT_FABRIC;
+	/* the rule is the compiler's estimate's (plan_task_occ): the
+	 * busiest of datapath, SRAM ports and task starts, or the ramp (one
+	 * wavelet per cycle each way, task starts on top) */
+	cycles_t occ = plan_task_occ(m, prec, w);
+	if (limit) {
+		struct pe_cycles c;
+		pe_work_breakdown(&m->pe, prec, &w->pe, &c);
+		*limit = occ > c.total		     ? LIMIT_FABRIC
+			 : c.bound == PE_BOUND_COMPUTE ? LIMIT_COMPUTE
+			 : c.bound == PE_BOUND_TASKS   ? LIMIT_TASKS
+						       : LIMIT_SRAM;
 	}
-	if (limit)
-		*limit = l;
 	return occ;
 }
 

@@ -758,6 +758,12 @@ static json_t *train_json(const struct report_in *r,
 		ws_json_set_int(o, "sync_round_trip_cycles",
 				(int64_t)sy.round_trip);
 	}
+	if (r->train->mode == MODE_STREAMING) { /* streaming only */
+		ws_json_set_int(o, "micro_batch", r->train->micro_batch);
+		ws_json_set_int(o, "recompute", r->train->recompute);
+		ws_json_set_int(o, "wafers", r->train->wafers);
+		ws_json_set_str(o, "micro_reason", p->micro_reason);
+	}
 	ws_json_set_real(o, "roofline_step_s", f->roof_step_s);
 	ws_json_set(o, "energy_j", energy_json(&f->e_train));
 	ws_json_set(o, "stats", stats_json(r->train));
