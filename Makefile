@@ -21,7 +21,7 @@ SAN     ?=
 WERROR  ?= $(if $(CI),-Werror,)
 
 PKGS      := yaml-0.1 libprotobuf-c libcgraph libgvc
-PKGS      += libpng zlib jansson
+PKGS      += cairo jansson
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 SC_CFLAGS  = $(shell pkg-config --cflags systemc 2>/dev/null)

@@ -103,6 +103,11 @@ int sf_load(const struct stat_field *f, size_t n, const json_t *obj,
 		const json_t *v = json_object_get(obj, f[i].name);
 		if (load_one(&f[i], v, rec))
 			continue;
+		if (!v && f[i].optional) {
+			if (f[i].type == SF_STR)
+				*AT(rec, &f[i], char *) = xstrdup("");
+			continue;
+		}
 		const char *want = f[i].type == SF_STR ? "a string"
 				   : f[i].type == SF_I32X4 ||
 						   f[i].type == SF_U64X4

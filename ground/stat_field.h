@@ -42,6 +42,7 @@ struct stat_field {
 	enum sf_type type;
 	json_t *(*fn)(const void *rec, const void *ctx); /* SF_FN */
 	const char *csv;  /* CSV column name if not `name` */
+	int optional;	  /* may be absent when loaded (then zero, or "") */
 };
 
 /* The record as a JSON object: every field, in table order. */

@@ -182,8 +182,8 @@ static json_t *limit_name(const void *rec, const void *ctx)
 }
 
 #define SSF(key, unit, doc, member, type)                                    \
-	{key, unit, doc, offsetof(struct stats_stage, member), type, NULL, NULL}
-#define SSFN(key, unit, doc, fn) {key, unit, doc, 0, SF_FN, fn, NULL}
+	{key, unit, doc, offsetof(struct stats_stage, member), type, NULL, NULL, 0}
+#define SSFN(key, unit, doc, fn) {key, unit, doc, 0, SF_FN, fn, NULL, 0}
 /* The stage's statistics in --json (sim/stats.h has the meanings). */
 _Static_assert(PASS_COUNT == 4, "occ_cycles is written as 4 numbers");
 _Static_assert(sizeof(struct rect) == 4 * sizeof(int32_t),
@@ -214,7 +214,7 @@ static const struct stat_field stage_fields[] = {
 };
 
 #define SRF(key, unit, doc, member, type)                                    \
-	{key, unit, doc, offsetof(struct stats_route, member), type, NULL, NULL}
+	{key, unit, doc, offsetof(struct stats_route, member), type, NULL, NULL, 0}
 static const struct stat_field route_fields[] = {
 	SRF("src", "", "source stage (-1: host)", src_stage, SF_INT),
 	SRF("dst", "", "destination stage (-1: host)", dst_stage, SF_INT),

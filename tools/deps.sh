@@ -5,7 +5,8 @@
 set -u
 PKGS="libyaml-dev libcunit1-dev libgraphviz-dev graphviz libsystemc-dev
 libprotobuf-c-dev protobuf-c-compiler libonnx-dev gnuplot-nox libopenmpi-dev
-openmpi-bin pkg-config libpng-dev zlib1g-dev libjansson-dev gcc g++ make python3
+openmpi-bin pkg-config libcairo2-dev fonts-dejavu-core poppler-utils
+libjansson-dev gcc g++ make python3
 binutils python3-onnx"
 missing=""
 for p in $PKGS; do

@@ -27,9 +27,10 @@
  *                     when a GPU was given)
  *   *.gp              the gnuplot scripts, to restyle by hand
  *
- * Heatmaps and the placement map are drawn in C (traces/trace_png.h): fast
- * and byte-identical.  gnuplot and Graphviz pictures are skipped (with a
- * note on stderr, never an error) if gnuplot is not installed.
+ * Every picture comes as PNG, SVG and PDF.  Heatmaps and the placement map
+ * are drawn with cairo (traces/trace_draw.h): fast and byte-identical.
+ * gnuplot and Graphviz pictures are skipped (with a note on stderr naming
+ * the Debian package, never an error) if the program is not installed.
  *
  * Layer 4, traces/ owns trace files and pictures drawn from a run's
  * statistics and plan.  It may include every layer below; sim/ and gpu/

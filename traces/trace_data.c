@@ -19,7 +19,7 @@
 static const char *const dir_names[4] = {"east", "west", "south", "north"};
 
 #define TSF(key, unit, doc, member, type)                                    \
-	{key, unit, doc, offsetof(struct trace_stage, member), type, NULL, NULL}
+	{key, unit, doc, offsetof(struct trace_stage, member), type, NULL, NULL, 0}
 const struct stat_field trace_stage_fields[TS_FIELDS] = {
 	[TS_NAME] = TSF("name", "", "the plan stage's name", name, SF_STR),
 	[TS_KIND] = TSF("kind", "", "kernel kind (dense, conv, ...)", kind,
@@ -56,7 +56,7 @@ const struct stat_field trace_stage_fields[TS_FIELDS] = {
 };
 
 #define TRF(key, csv, unit, doc, member, type)                               \
-	{key, unit, doc, offsetof(struct trace_route, member), type, NULL, csv}
+	{key, unit, doc, offsetof(struct trace_route, member), type, NULL, csv, 0}
 const struct stat_field trace_route_fields[TR_FIELDS] = {
 	[TR_SRC] = TRF("src", "src_stage", "", "source stage (-1: host)", src,
 		       SF_INT),
@@ -66,10 +66,12 @@ const struct stat_field trace_route_fields[TR_FIELDS] = {
 	[TR_PASS] = TRF("pass", NULL, "", "fwd, bwd_data, ...", pass, SF_STR),
 	[TR_WAVELETS] = TRF("wavelets", NULL, "wavelets",
 			    "carried over the run", wavelets, SF_I64),
+	[TR_KIND] = {"kind", "", "0 samples, 1 gradient sync, 2 weight sync",
+		     offsetof(struct trace_route, kind), SF_INT, NULL, NULL, 1},
 };
 
 #define TNF(key, unit, doc, member, type)                                    \
-	{key, unit, doc, offsetof(struct trace_node, member), type, NULL, NULL}
+	{key, unit, doc, offsetof(struct trace_node, member), type, NULL, NULL, 0}
 static const struct stat_field node_fields[] = {
 	TNF("name", "", "layer or input name", name, SF_STR),
 	TNF("op", "", "operation", op, SF_STR),
@@ -80,7 +82,7 @@ static const struct stat_field node_fields[] = {
 };
 
 #define TEF(key, unit, doc, member, type)                                    \
-	{key, unit, doc, offsetof(struct trace_edge, member), type, NULL, NULL}
+	{key, unit, doc, offsetof(struct trace_edge, member), type, NULL, NULL, 0}
 static const struct stat_field edge_fields[] = {
 	TEF("from", "", "node id", from, SF_INT),
 	TEF("to", "", "node id", to, SF_INT),
@@ -307,6 +309,7 @@ static void build_routes(const struct plan *p, const struct stats *st,
 			   pr->color, pr->pass,
 			   st && i < st->n_routes ? st->routes[i].wavelets : 0,
 			   pr, 0);
+		t->routes[i].kind = pr->kind;
 	}
 	for (int i = 0, e = p->n_routes; i < p->n_routes && e < t->n_routes;
 	     i++) {

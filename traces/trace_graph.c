@@ -10,7 +10,7 @@
 
 #include "ground/util.h"
 #include "traces/trace_int.h"
-#include "traces/trace_png.h"
+#include "traces/trace_draw.h"
 
 static const char *shape_of(const char *op)
 {
@@ -142,9 +142,10 @@ int trace_graph_start(const struct trace_data *t, const char *dir,
 	 * linking libgvc into wafersim is not possible while compiler/graph.c
 	 * defines graph_setup(), a name libgvc's own layout code calls
 	 * internally (the program's definition wins and layout crashes). */
-	const char *argv[] = {"dot",	       "-Tsvg",	    "-o",
-			      "graph.svg.tmp", "-Tpng",	    "-o",
-			      "graph.png.tmp", "graph.dot", NULL};
+	const char *argv[] = {"dot",	       "-Tsvg",	 "-o", "graph.svg.tmp",
+			      "-Tpng",	       "-o",	 "graph.png.tmp",
+			      "-Tpdf",	       "-o",	 "graph.pdf.tmp",
+			      "graph.dot",     NULL};
 	*job = trace_tool_start(dir, argv);
 	return 0;
 }
@@ -156,9 +157,11 @@ void trace_graph_finish(const char *dir, long job, const struct trace_opts *o)
 	int ok = trace_tool_wait(job) == 0;
 	int bad = trace_tmp_commit(dir, "graph.svg.tmp", ok);
 	bad |= trace_tmp_commit(dir, "graph.png.tmp", ok);
+	bad |= trace_tmp_commit(dir, "graph.pdf.tmp", ok);
 	if (bad && !o->quiet)
 		fprintf(stderr,
 			"note: Graphviz 'dot' is missing or failed: the "
-			"graph is not drawn (graph.dot is in %s)\n",
+			"graph is not drawn (install Debian's graphviz; "
+			"graph.dot is in %s)\n",
 			dir);
 }

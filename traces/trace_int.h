@@ -52,12 +52,13 @@ struct trace_route {
 	int src, dst, color;
 	char *pass;
 	int64_t wavelets;
+	int kind; /* enum route_kind: samples, gradient or weight sync */
 	int n_points;
 	struct plan_point *points;
 };
 
 /* The route's fields (points apart: a list of corners). */
-enum { TR_SRC, TR_DST, TR_COLOR, TR_PASS, TR_WAVELETS, TR_FIELDS };
+enum { TR_SRC, TR_DST, TR_COLOR, TR_PASS, TR_WAVELETS, TR_KIND, TR_FIELDS };
 extern const struct stat_field trace_route_fields[TR_FIELDS];
 
 struct trace_node {
@@ -146,6 +147,10 @@ int trace_plot_write(const struct trace_data *t, const char *dir,
 
 /* Pixels per PE (>= 1) or PEs per pixel (bin > 1) for a mesh. */
 void trace_heat_scale(int64_t w, int64_t h, int heat_bin, int *scale, int *bin);
+/* Points of a map side of `cells` PEs at that scale. */
+int trace_px_of(int64_t cells, int scale, int bin);
+/* 1 where a stage's rectangle covers the PE ([W*H], heap). */
+uint8_t *trace_used_mask(const struct trace_data *t);
 
 /* Run argv (a program found on PATH) inside dir, output discarded; if tmp
  * is given (a file name ending ".tmp" in dir) rename it to its final name

@@ -1,12 +1,15 @@
 /*
- * trace_plot.c: the charts drawn by gnuplot (pngcairo), each from a CSV
- * written beside it and a .gp script users can edit and re-run
- * (`gnuplot timeline.gp` inside the trace directory):
+ * trace_plot.c: the charts drawn by gnuplot's cairo terminals (pngcairo,
+ * svg, pdfcairo: NAME.png, NAME.svg, NAME.pdf), each from a CSV written
+ * beside it and a .gp script users can edit and re-run (`gnuplot
+ * timeline.gp` inside the trace directory):
  *
- *   timeline   PE and fabric utilisation and power over time (per window)
- *   breakdown  per-stage time of the reference PE: compute, comm, wait in,
- *              wait out (stacked; they add up to the run's cycles)
- *   gpu        run time and energy on the wafer and the GPU baseline
+ *   timeline   power (W, from 0) and PE and fabric utilisation over time
+ *              (per window, x fitted to the run)
+ *   breakdown  per-stage time of the reference PE in percent of the run:
+ *              compute, comm, wait in, wait out (stacked, 100%)
+ *   gpu        run time and energy on the wafer and the GPU baseline,
+ *              values on the bars, the ratios in words
  *
  * gnuplot runs once for all scripts.  If it is missing the CSVs and scripts
  * are still written and a note says so; that is not an error.
@@ -25,6 +28,34 @@ static int open_out(struct outfile *o, const char *dir, const char *name,
 	int rc = outfile_open(o, path, d);
 	free(path);
 	return rc ? WS_EIO : 0;
+}
+
+/* The script's head: a loop over the three formats; the plot commands
+ * follow, then script_tail.  `out` names the files (NAME.png ...), `tmp`
+ * is appended while drawing (the caller renames). */
+static void script_head(FILE *f, const char *what, const char *name, int w,
+			int h)
+{
+	fprintf(f,
+		"# %s; data: %s.csv\n"
+		"if (!exists(\"out\")) out = \"%s\"\n"
+		"if (!exists(\"tmp\")) tmp = \"\"\n"
+		"do for [fmt in \"png svg pdf\"] {\n"
+		"reset\n"
+		"if (fmt eq \"png\") { set terminal pngcairo size %d,%d font "
+		"\"Sans,10\" }\n"
+		"if (fmt eq \"svg\") { set terminal svg size %d,%d font "
+		"\"Sans,10\" }\n"
+		"if (fmt eq \"pdf\") { set terminal pdfcairo size %gin,%gin "
+		"font \"Sans,10\" }\n"
+		"set output out.\".\".fmt.tmp\n"
+		"set datafile separator \",\"\nset datafile columnheaders\n",
+		what, name, name, w, h, w, h, w / 100.0, h / 100.0);
+}
+
+static void script_tail(FILE *f)
+{
+	fputs("set output\n}\n", f);
 }
 
 static int write_timeline(const struct trace_data *t, const char *dir,
@@ -62,18 +93,16 @@ static int write_timeline(const struct trace_data *t, const char *dir,
 		return WS_EIO;
 	if (open_out(&o, dir, "timeline.gp", d))
 		return WS_EIO;
+	double end_us = t->total_cycles * usc;
+	script_head(o.f, "utilisation and power over time", "timeline", 1000,
+		    640);
 	fprintf(o.f,
-		"# utilisation and power over time; data: timeline.csv\n"
-		"reset\nif (!exists(\"out\")) out = \"timeline.png\"\n"
-		"set terminal pngcairo size 1000,640 font \"Sans,10\"\n"
-		"set output out\nset datafile separator \",\"\nset datafile "
-		"columnheaders\n"
-		"set key outside right top\nset grid\nset lmargin 10\nset "
-		"rmargin 24\n"
+		"set key outside right top\nset grid\nset lmargin 10\n"
+		"set rmargin 24\nset xrange [0:%.6g]\n"
 		"set multiplot layout 2,1 title \"%s on %s (%s): utilisation "
-		"and "
-		"power over time\"\n"
-		"set ylabel \"power (W)\"\nset format x \"\"\nunset xlabel\n"
+		"and power over time\" noenhanced\n"
+		"set ylabel \"power (W)\"\nset yrange [0:*]\n"
+		"set format x \"\"\nunset xlabel\n"
 		"plot \"timeline.csv\" using 3:7 "
 		"with steps lw 2 lc rgb \"#d62728\" title \"power\"\n"
 		"set format x \"%%g\"\nset xlabel \"time (us)\"\n"
@@ -83,7 +112,8 @@ static int write_timeline(const struct trace_data *t, const char *dir,
 		"     \"\" using 3:6 with steps lw 2 lc rgb \"#2ca02c\" "
 		"title \"fabric (all links)\"\n"
 		"unset multiplot\n",
-		t->network, t->machine, t->job);
+		end_us > 0 ? end_us : 1, t->network, t->machine, t->job);
+	script_tail(o.f);
 	return outfile_commit(&o, d) ? WS_EIO : 0;
 }
 
@@ -109,28 +139,29 @@ static int write_breakdown(const struct trace_data *t, const char *dir,
 	if (open_out(&o, dir, "breakdown.gp", d))
 		return WS_EIO;
 	int wpx = 300 + 28 * t->n_stages;
+	script_head(o.f, "per-stage time of the reference PE", "breakdown",
+		    wpx < 700 ? 700 : wpx > 4000 ? 4000 : wpx, 560);
 	fprintf(o.f,
-		"# per-stage time of the reference PE; data: breakdown.csv\n"
-		"reset\nif (!exists(\"out\")) out = \"breakdown.png\"\n"
-		"set terminal pngcairo size %d,560 font \"Sans,10\"\n"
-		"set output out\nset datafile separator \",\"\nset datafile "
-		"columnheaders\n"
-		"set title \"%s on %s (%s): time per stage (reference PE)\"\n"
+		"set title \"%s on %s (%s): time per stage, %% of the run's "
+		"%.0f cycles (reference PE)\" noenhanced\n"
 		"set style data histograms\nset style histogram rowstacked\n"
-		"set style fill solid 0.9 border rgb \"#333333\"\nset boxwidth "
-		"0.8\n"
-		"set key outside right top\nset ylabel \"cycles\"\n"
+		"set style fill solid 0.9 border rgb \"#333333\"\n"
+		"set boxwidth 0.8\nset key outside right top\n"
+		"set ylabel \"%% of the run\"\n"
 		"set xtics rotate by -60 left noenhanced\nset grid ytics\n"
-		"set yrange [0:*]\n"
-		"plot \"breakdown.csv\" using 3:xtic(2) title \"compute\" "
-		"lc rgb \"#1f77b4\", \\\n"
-		"     \"\" using 4 title \"comm\" lc rgb \"#ff7f0e\", \\\n"
-		"     \"\" using 5 title \"wait in\" lc rgb \"#c7c7c7\", \\\n"
-		"     \"\" using 6 title \"wait out\" lc rgb \"#d62728\"\n",
-		wpx < 700    ? 700
-		: wpx > 4000 ? 4000
-			     : wpx,
-		t->network, t->machine, t->job);
+		"set yrange [0:100]\n"
+		"sum(a, b, c, d) = a + b + c + d > 0 ? a + b + c + d : 1\n"
+		"pc(x) = 100.0 * x / sum($3, $4, $5, $6)\n"
+		"plot \"breakdown.csv\" using (pc($3)):xtic(2) title "
+		"\"compute\" lc rgb \"#1f77b4\", \\\n"
+		"     \"\" using (pc($4)) title \"comm\" lc rgb \"#ff7f0e\", "
+		"\\\n"
+		"     \"\" using (pc($5)) title \"wait in\" lc rgb "
+		"\"#c7c7c7\", \\\n"
+		"     \"\" using (pc($6)) title \"wait out\" lc rgb "
+		"\"#d62728\"\n",
+		t->network, t->machine, t->job, t->total_cycles);
+	script_tail(o.f);
 	return outfile_commit(&o, d) ? WS_EIO : 0;
 }
 
@@ -155,35 +186,45 @@ static int write_gpu(const struct trace_data *t, const char *dir,
 	if (open_out(&o, dir, "gpu.gp", d))
 		return WS_EIO;
 	const char *what = g->train ? "training run" : "one prediction";
+	char words[2][96];
+	for (int k = 0; k < 2; k++) {
+		double sp = g->speedup[k], er = g->energy_ratio[k];
+		snprintf(words[k], sizeof(words[k]),
+			 "%.3gx %s, %.3gx %s energy", sp >= 1 ? sp : 1 / sp,
+			 sp >= 1 ? "faster" : "slower", er >= 1 ? er : 1 / er,
+			 er >= 1 ? "less" : "more");
+	}
+	script_head(o.f, "the wafer against the GPU baseline", "gpu", 1000,
+		    500);
 	fprintf(o.f,
-		"# the wafer against the GPU baseline; data: gpu.csv\n"
-		"reset\nif (!exists(\"out\")) out = \"gpu.png\"\n"
-		"set terminal pngcairo size 1000,480 font \"Sans,10\"\n"
-		"set output out\nset datafile separator \",\"\nset datafile "
-		"columnheaders\n"
-		"set style data histograms\nset style histogram clustered\nset "
-		"style fill solid 0.9 border "
-		"rgb \"#333333\"\nset boxwidth 0.7\nset logscale y\n"
-		"set grid ytics\nunset key\nset xtics noenhanced\nset format y "
-		"\"%%g\"\nset xrange [-0.6:2.6]\n"
-		"set multiplot layout 1,2 title \"%s (%s): %s on %s vs %dx %s; "
-		"wafer speedup %.3gx (eager) %.3gx (graph), energy ratio "
-		"%.3gx / %.3gx\" noenhanced\n"
+		"set style data histograms\nset style histogram clustered\n"
+		"set style fill solid 0.9 border rgb \"#333333\"\n"
+		"set boxwidth 0.7\nset logscale y\nset grid ytics\n"
+		"unset key\nset xtics noenhanced\nset format y \"%%g\"\n"
+		"set xrange [-0.6:2.6]\nset offsets 0, 0, graph 0.15, 0\n"
+		"set multiplot layout 1,2 title \"%s (%s, %s) on %s vs %dx "
+		"%s: the wafer is %s than eager, %s than graph-captured\" "
+		"noenhanced\n"
 		"set title \"time (s), log scale\"\n"
-		"plot \"gpu.csv\" using 2:xtic(1) lc rgb \"#1f77b4\"\n"
+		"plot \"gpu.csv\" using 2:xtic(1) lc rgb \"#1f77b4\", "
+		"\"\" using 0:2:(sprintf(\"%%.3g s\", $2)) with labels "
+		"offset 0,0.8\n"
 		"set title \"energy (J), log scale\"\n"
-		"plot \"gpu.csv\" using 3:xtic(1) lc rgb \"#ff7f0e\"\n"
+		"plot \"gpu.csv\" using 3:xtic(1) lc rgb \"#ff7f0e\", "
+		"\"\" using 0:3:(sprintf(\"%%.3g J\", $3)) with labels "
+		"offset 0,0.8\n"
 		"unset multiplot\n",
 		t->network, what, t->job, t->machine, g->n_gpus, g->name,
-		g->speedup[0], g->speedup[1], g->energy_ratio[0],
-		g->energy_ratio[1]);
+		words[0], words[1]);
+	script_tail(o.f);
 	return outfile_commit(&o, d) ? WS_EIO : 0;
 }
 
-/* Run gnuplot in dir on each script, writing NAME.png.tmp, then rename.
+/* Run gnuplot in dir on each script, writing NAME.FMT.tmp, then rename.
  * Returns 0 if every chart was drawn, 1 if gnuplot is missing or failed. */
 static int run_gnuplot(const char *dir, const char *const *names, int n)
 {
+	static const char *const fmt[3] = {"png", "svg", "pdf"};
 	const char *argv[3 * 8 + 2];
 	char *alloc[16];
 	int a = 0, na = 0;
@@ -191,21 +232,17 @@ static int run_gnuplot(const char *dir, const char *const *names, int n)
 	for (int i = 0; i < n; i++) {
 		argv[a++] = "-e";
 		argv[a++] = alloc[na++] =
-			xasprintf("out='%s.png.tmp'", names[i]);
+			xasprintf("out='%s'; tmp='.tmp'", names[i]);
 		argv[a++] = alloc[na++] = xasprintf("%s.gp", names[i]);
 	}
 	argv[a] = NULL;
 	int rc = trace_run_tool(dir, argv, NULL);
-	for (int i = 0; i < n; i++) {
-		char *tmp = xasprintf("%s/%s.png.tmp", dir, names[i]);
-		char *fin = xasprintf("%s/%s.png", dir, names[i]);
-		if (!rc)
-			rc = rename(tmp, fin) != 0;
-		else
-			unlink(tmp);
-		free(tmp);
-		free(fin);
-	}
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < 3; k++) {
+			char *tmp = xasprintf("%s.%s.tmp", names[i], fmt[k]);
+			rc |= trace_tmp_commit(dir, tmp, !rc);
+			free(tmp);
+		}
 	for (int i = 0; i < na; i++)
 		free(alloc[i]);
 	return rc;
@@ -230,7 +267,8 @@ int trace_plot_write(const struct trace_data *t, const char *dir,
 	if (o->gnuplot && run_gnuplot(dir, names, n) && !o->quiet)
 		fprintf(stderr,
 			"note: gnuplot is missing or failed: charts not "
-			"drawn (their CSV and .gp scripts are in %s)\n",
+			"drawn (install Debian's gnuplot-nox; their CSV and "
+			".gp scripts are in %s)\n",
 			dir);
 	return 0;
 }
