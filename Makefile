@@ -48,7 +48,7 @@ LIB_C   := $(filter-out $(PROG_C) $(MPI_C),$(ALL_C))
 LIB_CXX := $(strip $(foreach d,$(SUBSYS),$(wildcard $(d)/*.cpp)))
 # libsystemc calls sc_main: pull the reference model's (sim/sc_top.cpp) in.
 LDFLAGS += $(if $(LIB_CXX),-u sc_main)
-TEST_C  := $(wildcard tests/unit/*.c)
+TEST_C  := $(wildcard tests/unit/*.c) tests/fuzz/entry.c
 SUITES  := $(filter-out util,$(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c)))
 
 # ONNX schema: generated at build time from Debian's libonnx-dev.
@@ -65,7 +65,8 @@ LIB     := $(BUILD)/libwafersim.a
 BIN     := $(BUILD)/wafersim
 TESTBIN := $(BUILD)/test_runner
 
-.PHONY: all deps run test unit asan bench validate validate-ref clean format
+.PHONY: all deps run test unit asan bench validate validate-ref clean format \
+        fuzz fuzz-bins
 .DEFAULT_GOAL := all
 
 # MPI sweep driver (docs/sweep.md): built when mpicc is installed.
@@ -108,6 +109,28 @@ validate: deps
 validate-ref: deps
 	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/ref_cases
 	@sh tests/validate/ref.sh $(BIN)
+
+# Fuzzing (tests/fuzz/README.md): one libFuzzer harness per reader, built
+# with clang under ASan and UBSan in build-fuzz/; each runs FUZZ_SECONDS
+# from its committed corpus, which it then replaces by the minimised
+# merge; crash inputs land in tests/fuzz/crashes/.  Only this target needs
+# clang.
+FUZZ_SECONDS ?= 60
+FUZZ_NAMES := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+              -fno-omit-frame-pointer
+fuzz:
+	@sh tools/deps.sh fuzz
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang CXX=clang++ \
+	  OPT=-O1 SAN="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" fuzz-bins
+	@sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+fuzz-bins: $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
+.SECONDARY: $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/fuzz_%.o)
+
+$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/entry.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 # The engines against the SystemC reference, case by case (ref_cases.sh).
 $(BUILD)/ref_cases: $(BUILD)/tests/validate/ref_cases.o $(LIB)
@@ -173,6 +196,6 @@ format:
 	clang-format -i $(ALL_C) $(TEST_C) $(wildcard */*.h)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -114,6 +114,8 @@ struct run {
 	struct report_in ri;
 	struct sc_ref_opts sco;
 	struct trace_opts topt;
+	struct outfile of;
+	int of_open;
 	int rw, rh, have_graph, have_gpu, do_train, do_infer, systemc;
 	double t0, te;
 	uint64_t events;
@@ -146,6 +148,22 @@ static int run_parse(struct run *r, int argc, char **argv, int *ex)
 	r->have_gpu = cli_given(o, "gpu") || cli_given(o, "gpus");
 	*ex = EXIT_OK;
 	return 1;
+}
+
+/* Every output path is checked before the work starts; the report is
+ * committed only after every step (systemc, traces) succeeded. */
+static int run_outputs(struct run *r)
+{
+	const struct cli_opts *o = &r->o;
+	int rc;
+	if ((rc = outfile_open(&r->of, o->output ? o->output : "-", &r->d)))
+		return rc;
+	r->of_open = 1;
+	if (o->vcd && (rc = ws_check_output(o->vcd, "--vcd", &r->d)))
+		return rc;
+	if (o->trace && (rc = ws_check_output(o->trace, "--trace", &r->d)))
+		return rc;
+	return 0;
 }
 
 static int run_load(struct run *r)
@@ -278,16 +296,11 @@ static void run_report_in(struct run *r)
 
 static int run_report(struct run *r)
 {
-	struct outfile of;
 	int rc;
-	if ((rc = outfile_open(&of, r->o.output ? r->o.output : "-", &r->d)))
-		return rc;
 	if (r->o.json)
-		report_json(&r->ri, of.f);
+		report_json(&r->ri, r->of.f);
 	else
-		report_text(&r->ri, of.f);
-	if ((rc = outfile_commit(&of, &r->d)))
-		return rc;
+		report_text(&r->ri, r->of.f);
 	if (r->systemc) {
 		double worst;
 		if ((rc = sc_ref_check_plan(&r->p, &r->m,
@@ -299,6 +312,9 @@ static int run_report(struct run *r)
 	}
 	if (r->o.trace && (rc = trace_write(&r->ri, r->o.trace, &r->topt,
 					    &r->d)))
+		return rc;
+	r->of_open = 0;
+	if ((rc = outfile_commit(&r->of, &r->d)))
 		return rc;
 	if (r->o.verbose) {
 		double wall = wall_seconds() - r->t0, te = r->te;
@@ -316,7 +332,8 @@ static int run_report(struct run *r)
 static int run_steps(struct run *r)
 {
 	int rc;
-	if ((rc = run_load(r)) || (rc = run_plan(r)) || (rc = run_simulate(r)))
+	if ((rc = run_outputs(r)) || (rc = run_load(r)) || (rc = run_plan(r)) ||
+	    (rc = run_simulate(r)))
 		return rc;
 	run_report_in(r);
 	if (r->have_gpu && (rc = run_gpu(r)))
@@ -340,6 +357,8 @@ int cmd_run(int argc, char **argv)
 		int rc = run_steps(r);
 		ex = rc ? cli_fail(&r->d, rc) : EXIT_OK;
 	}
+	if (r->of_open)
+		outfile_abort(&r->of);
 	for (int k = 0; k < 2; k++)
 		gpu_result_release(&r->gr[k]);
 	stats_release(&r->st_train);

@@ -5,6 +5,7 @@
  * stdout.  The library does the work (cli/sweep.h); cli/mpi_sweep.c is the
  * same command split across MPI ranks.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +16,7 @@
 
 static const char *const sweep_options[] = {
 	"net,", "machine,", "strategy,", "batch,", "precision,", "gpu",
-	"steps", "jobs", "output", "json", "nets,", "machines,", "strategies,",
+	"steps", "jobs", "output", "json", "resume", "nets,", "machines,", "strategies,",
 	"dtype,", NULL};
 
 static const struct cli_command sweep_cmd = {
@@ -58,6 +59,60 @@ static int fail(struct diag *d, int rc, int lead)
 	if (lead)
 		return cli_fail(d, rc);
 	return rc == WS_EUSAGE ? EXIT_USAGE : EXIT_INPUT;
+}
+
+/* SIGINT and SIGTERM stop a sweep cleanly: no new point starts, the
+ * running ones finish and are journaled, and the command says how to
+ * resume.  A signal handler can only reach a static. */
+static volatile int stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void catch_stop_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Run this process's share with its journal beside `out_path`; 0, or the
+ * exit code when stopped or the journal cannot be written. */
+static int run_share(const struct sweep *sw, const struct sweep_exec *x,
+		     const char *out_path, int resume, int jobs,
+		     struct sweep_result *res, int lead, struct diag *d)
+{
+	struct sweep_journal j;
+	if (sweep_journal_open(&j, sw, out_path, x->rank, resume, res, d))
+		return fail(d, WS_EIO, lead);
+	if (lead && j.n_resumed)
+		fprintf(stderr, "sweep: %lld of %lld points read back from "
+				"the journal\n",
+			(long long)j.n_resumed, (long long)sw->n_points);
+	struct progress pg = {wall_seconds(), 0};
+	stop_signal = 0;
+	catch_stop_signals();
+	int64_t left = sweep_run_journaled(
+		sw, x->rank, x->size, jobs, res, &j, &stop_signal,
+		lead && cli_progress_ok() ? progress_cb : NULL, &pg);
+	if (pg.shown)
+		fprintf(stderr, "\r%60s\r", "");
+	int rc = 0;
+	if (left) {
+		fprintf(stderr,
+			"sweep: stopped by signal %d with %lld points left; "
+			"the finished ones are kept in %s\n",
+			stop_signal, (long long)left,
+			j.path ? j.path : "no journal (-o -)");
+		rc = 128 + (stop_signal ? stop_signal : SIGTERM);
+	}
+	sweep_journal_close(&j);
+	return rc;
 }
 
 /* The comma lists into the spec, in the names sweep_spec_set knows. */
@@ -123,6 +178,7 @@ static void sweep_write(const struct cli_opts *o, const struct sweep *sw,
 	sweep_write_csv(sw, res, of.f);
 	if (outfile_commit(&of, d) || to_stdout)
 		return;
+	sweep_journal_remove(o->output);
 	if (o->json)
 		sweep_write_json(sw, res, stdout);
 	else
@@ -138,11 +194,13 @@ static int sweep_steps(const struct cli_opts *o, const struct sweep_spec *spec,
 		return fail(d, WS_EINPUT, lead);
 	struct sweep_result *res =
 		xcalloc((size_t)sw.n_points, sizeof(*res));
-	struct progress pg = {wall_seconds(), 0};
-	sweep_run_share(&sw, x->rank, x->size, (int)o->jobs, res,
-			lead && cli_progress_ok() ? progress_cb : NULL, &pg);
-	if (pg.shown)
-		fprintf(stderr, "\r%60s\r", "");
+	int rc = run_share(&sw, x, o->output ? o->output : "-", o->resume,
+			   (int)o->jobs, res, lead, d);
+	if (rc) {
+		free(res);
+		sweep_release(&sw);
+		return rc;
+	}
 	if (x->gather && x->gather(&sw, res, x->ctx))
 		diag_add(d, NULL, 0, 0,
 			 "sweep: gathering the rows on rank 0 failed");

@@ -292,7 +292,7 @@ static const struct cli_opt vocabulary[] = {
 	 "a fraction of physical RAM", "SIZE", "max-memory",
 	 "refuse models estimated larger (issue 17)", NULL, NULL},
 	{"resume", 0, CLI_FLAG, F(resume), 0, 0, NULL, NULL, NULL, NULL,
-	 "resume", "continue a killed sweep from its journal (issue 17)", NULL,
+	 "resume", "continue a killed sweep from its journal", NULL,
 	 NULL},
 };
 

@@ -375,6 +375,8 @@ struct pool {
 	int share, n_shares;
 	pthread_mutex_t lock;
 	int64_t next, done, total;
+	struct sweep_journal *journal; /* may be NULL */
+	volatile const int *stop;      /* may be NULL */
 	void (*progress)(void *ctx, int64_t done, int64_t total);
 	void *ctx;
 };
@@ -383,15 +385,20 @@ static void *worker(void *arg)
 {
 	struct pool *pl = arg;
 	for (;;) {
+		if (pl->stop && *pl->stop)
+			break;
 		pthread_mutex_lock(&pl->lock);
 		int64_t k = pl->next++;
 		pthread_mutex_unlock(&pl->lock);
 		int64_t i = pl->share + k * pl->n_shares;
 		if (i >= pl->sw->n_points)
 			break;
+		if (pl->journal && pl->journal->done[i])
+			continue; /* read back from a journal */
 		/* each result has its own slot: no lock needed to fill it */
 		sweep_point(pl->sw, i, &pl->res[i]);
 		pthread_mutex_lock(&pl->lock);
+		sweep_journal_add(pl->journal, &pl->res[i]);
 		pl->done++;
 		if (pl->progress)
 			pl->progress(pl->ctx, pl->done, pl->total);
@@ -407,10 +414,12 @@ int64_t sweep_share_points(const struct sweep *sw, int share, int n_shares)
 	return (sw->n_points - share + n_shares - 1) / n_shares;
 }
 
-int sweep_run_share(const struct sweep *sw, int share, int n_shares, int jobs,
-		    struct sweep_result *results,
-		    void (*progress)(void *ctx, int64_t done, int64_t total),
-		    void *ctx)
+int64_t sweep_run_journaled(const struct sweep *sw, int share, int n_shares,
+			    int jobs, struct sweep_result *results,
+			    struct sweep_journal *j, volatile const int *stop,
+			    void (*progress)(void *ctx, int64_t done,
+					     int64_t total),
+			    void *ctx)
 {
 	struct pool pl;
 	memset(&pl, 0, sizeof(pl));
@@ -419,13 +428,19 @@ int sweep_run_share(const struct sweep *sw, int share, int n_shares, int jobs,
 	pl.share = share;
 	pl.n_shares = n_shares;
 	pl.total = sweep_share_points(sw, share, n_shares);
+	pl.journal = j;
+	pl.stop = stop;
 	pl.progress = progress;
 	pl.ctx = ctx;
+	int64_t todo = pl.total;
+	for (int64_t i = share; j && i < sw->n_points; i += n_shares)
+		todo -= j->done[i];
+	pl.total = todo;
 	pthread_mutex_init(&pl.lock, NULL);
 	if (jobs < 1)
 		jobs = 1;
-	if (jobs > pl.total)
-		jobs = (int)(pl.total ? pl.total : 1);
+	if (jobs > todo)
+		jobs = (int)(todo ? todo : 1);
 	int started = 0;
 	pthread_t *t = xcalloc((size_t)jobs, sizeof(*t));
 	if (jobs > 1)
@@ -438,6 +453,16 @@ int sweep_run_share(const struct sweep *sw, int share, int n_shares, int jobs,
 		pthread_join(t[k], NULL);
 	free(t);
 	pthread_mutex_destroy(&pl.lock);
+	return todo - pl.done;
+}
+
+int sweep_run_share(const struct sweep *sw, int share, int n_shares, int jobs,
+		    struct sweep_result *results,
+		    void (*progress)(void *ctx, int64_t done, int64_t total),
+		    void *ctx)
+{
+	sweep_run_journaled(sw, share, n_shares, jobs, results, NULL, NULL,
+			    progress, ctx);
 	return 0;
 }
 

@@ -142,6 +142,46 @@ void sweep_write_summary(const struct sweep *sw,
 void sweep_write_json(const struct sweep *sw, const struct sweep_result *res,
 		      FILE *out);
 
+/* ---- resumable sweeps (cli/sweep_journal.c) ------------------------------
+ *
+ * Each process appends every point it finishes to its journal beside the
+ * CSV, "<csv>.journal.<rank>" (one synced line per point: a kill -9 loses
+ * at most the points still running).  Resuming reads every journal of the
+ * CSV with the same sweep key (the lists, the point count and the record
+ * size) and runs only the missing points; since a point is a value, the
+ * CSV is byte-identical to an uninterrupted run, for any number of threads
+ * or ranks before and after.  No journal for "-" (stdout).
+ */
+struct sweep_journal {
+	int fd;		     /* this process's journal, or -1 */
+	char *path;
+	uint64_t key;	     /* identifies the sweep */
+	unsigned char *done; /* [n_points]: 1 if read back from a journal */
+	int64_t n_resumed;   /* points read back */
+};
+/* Open this rank's journal for `out_path`; with `resume`, first read every
+ * journal of `out_path` into `results` (and j->done).  0 or WS_EIO. */
+int sweep_journal_open(struct sweep_journal *j, const struct sweep *sw,
+		       const char *out_path, int rank, int resume,
+		       struct sweep_result *results, struct diag *d);
+/* Append one finished point (callers serialise: the pool's lock). */
+void sweep_journal_add(struct sweep_journal *j, const struct sweep_result *r);
+void sweep_journal_close(struct sweep_journal *j);
+/* Delete every journal of `out_path` (once its CSV is in place). */
+void sweep_journal_remove(const char *out_path);
+
+/* sweep_run_share with a journal (may be NULL): points in j->done are not
+ * run again, every finished point is appended, and no point starts once
+ * *stop (may be NULL; set by a signal handler) is nonzero.  Returns the
+ * number of points of this share left undone (0 when complete). */
+int64_t sweep_run_journaled(const struct sweep *sw, int share, int n_shares,
+			    int jobs, struct sweep_result *results,
+			    struct sweep_journal *j,
+			    volatile const int *stop,
+			    void (*progress)(void *ctx, int64_t done,
+					     int64_t total),
+			    void *ctx);
+
 /* ---- the command (cli/cmd_sweep.c; linked into build/wafersim and
  * build/wafersim-mpi, not into the library) ---------------------------- */
 

@@ -7,13 +7,23 @@
  */
 #include "compiler/cost.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "compiler/graph_int.h"
+#include "ground/checked.h"
+#include "ground/mem.h"
+
+/* Sizes come from input files: products and sums saturate at CK_LIMIT
+ * (ground/checked.h, as in the rules of cost_rules.c), and
+ * cost_count_checked refuses a layer whose figures reached it. */
+#define MUL(a, b) ck_smul((a), (b))
+#define ADD(a, b) ck_sadd((a), (b))
 
 static int64_t tbytes(const struct graph *g, int t)
 {
-	return tensor_elems(&g->tensors[t]) * dtype_bytes(g->tensors[t].dtype);
+	return MUL(tensor_elems(&g->tensors[t]),
+		   dtype_bytes(g->tensors[t].dtype));
 }
 
 /* The part of a layer's costs every op shares, then its op's rule. */
@@ -23,32 +33,102 @@ static void cost_layer(struct graph *g, int id, enum optimizer opt)
 	struct layer_cost *c = &l->cost;
 	memset(c, 0, sizeof(*c));
 	for (int k = 0; k < l->n_in; k++)
-		c->act_in_bytes += tbytes(g, l->in[k]);
+		c->act_in_bytes = ADD(c->act_in_bytes, tbytes(g, l->in[k]));
 	for (int o = 0; o < l->n_out; o++)
-		c->act_out_bytes += tbytes(g, l->out[o]);
+		c->act_out_bytes = ADD(c->act_out_bytes, tbytes(g, l->out[o]));
 
 	if (l->param_owner == id)
 		c->params = op_layer_params(g, l);
-	c->weight_bytes = c->params * dtype_bytes(g->param_dtype);
+	c->weight_bytes = MUL(c->params, dtype_bytes(g->param_dtype));
 	if (opt == OPT_MOMENTUM)
-		c->opt_state_bytes = 4 * c->params;
+		c->opt_state_bytes = MUL(4, c->params);
 	else if (opt == OPT_ADAM)
-		c->opt_state_bytes = 8 * c->params;
+		c->opt_state_bytes = MUL(8, c->params);
 	static const int64_t upd[OPT_COUNT] = {COST_SGD_FLOPS_PER_PARAM,
 					       COST_MOMENTUM_FLOPS_PER_PARAM,
 					       COST_ADAM_FLOPS_PER_PARAM};
 	c->ew_flops[PASS_UPDATE] =
-		c->params * upd[(unsigned)opt < OPT_COUNT ? opt : OPT_SGD];
+		MUL(c->params, upd[(unsigned)opt < OPT_COUNT ? opt : OPT_SGD]);
 
 	if ((unsigned)l->op < OP_COUNT && op_desc[l->op].cost)
 		op_desc[l->op].cost(g, l, &op_desc[l->op], c);
 }
 
-void cost_count(struct graph *g, enum optimizer opt)
+/* The first figure of a layer that reached CK_LIMIT, or NULL. */
+static const char *saturated_figure(const struct layer_cost *c)
+{
+	static const char *const mat[PASS_COUNT] = {
+		"forward matrix FLOPs", "backward (data) matrix FLOPs",
+		"backward (weights) matrix FLOPs", "update matrix FLOPs"};
+	static const char *const ew[PASS_COUNT] = {
+		"forward elementwise FLOPs", "backward (data) elementwise FLOPs",
+		"backward (weights) elementwise FLOPs",
+		"update elementwise FLOPs"};
+	if (ck_saturated(c->params))
+		return "parameters";
+	const struct {
+		const char *name;
+		int64_t v;
+	} f[] = {{"weight bytes", c->weight_bytes},
+		 {"optimizer state bytes", c->opt_state_bytes},
+		 {"activation bytes read", c->act_in_bytes},
+		 {"activation bytes written", c->act_out_bytes},
+		 {"bytes saved for backward", c->saved_bytes},
+		 {"buffers", c->buffers}};
+	for (size_t i = 0; i < ARRAY_SIZE(f); i++)
+		if (ck_saturated(f[i].v))
+			return f[i].name;
+	for (int p = 0; p < PASS_COUNT; p++) {
+		if (ck_saturated(c->mat_flops[p]))
+			return mat[p];
+		if (ck_saturated(c->ew_flops[p]))
+			return ew[p];
+	}
+	return NULL;
+}
+
+int cost_count_checked(struct graph *g, enum optimizer opt, struct diag *d)
 {
 	g->opt = opt;
-	for (int i = 0; i < g->n_layers; i++)
+	int bad = 0;
+	int64_t flops = 0, bytes = 0;
+	for (int i = 0; i < g->n_layers; i++) {
+		const struct layer *l = &g->layers[i];
 		cost_layer(g, i, opt);
+		const char *q = saturated_figure(&l->cost);
+		if (q) {
+			if (d)
+				diag_add(d, LAYER_LOC(g, l),
+					 "network: layer '%s': %s must be less "
+					 "than 2^53 (%lld), got more",
+					 l->name, q, (long long)CK_LIMIT);
+			bad = 1;
+			continue;
+		}
+		/* the totals too (cost_totals adds them up) */
+		for (int p = 0; p < PASS_COUNT; p++)
+			flops = ADD(flops, ADD(l->cost.mat_flops[p],
+					       l->cost.ew_flops[p]));
+		bytes = ADD(bytes, ADD(ADD(l->cost.weight_bytes,
+					   l->cost.opt_state_bytes),
+				       ADD(l->cost.saved_bytes,
+					   l->cost.act_out_bytes)));
+	}
+	if (!bad && (ck_saturated(flops) || ck_saturated(bytes))) {
+		if (d)
+			diag_add(d, g->source, 0, 0,
+				 "network: '%s': %s of all layers must be less "
+				 "than 2^53 (%lld) per sample, got more",
+				 g->name, ck_saturated(flops) ? "FLOPs" : "bytes",
+				 (long long)CK_LIMIT);
+		bad = 1;
+	}
+	return bad ? WS_EINPUT : WS_OK;
+}
+
+void cost_count(struct graph *g, enum optimizer opt)
+{
+	cost_count_checked(g, opt, NULL);
 }
 
 void cost_totals(const struct graph *g, struct cost_totals *t)

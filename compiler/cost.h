@@ -34,7 +34,12 @@
 #define COST_MOMENTUM_FLOPS_PER_PARAM 4
 #define COST_ADAM_FLOPS_PER_PARAM     12
 
-/* Fill layer.cost of every layer of a finished graph for optimizer `opt`. */
+/* Fill layer.cost of every layer of a finished graph for optimizer `opt`.
+ * Every product and sum is checked (ground/checked.h): a figure beyond
+ * CK_LIMIT is an error naming the layer and quantity (the first per layer,
+ * located at it), and the figures saturate.  0 or WS_EINPUT.  cost_count
+ * is the same without messages (for graphs known to be sane). */
+int cost_count_checked(struct graph *g, enum optimizer opt, struct diag *d);
 void cost_count(struct graph *g, enum optimizer opt);
 
 /* Network totals: the sums of the per-layer costs. */

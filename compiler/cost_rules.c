@@ -8,6 +8,13 @@
  * kernel does (op_desc[].ew_fwd, .ew_bwd); matrix FLOPs are exact.
  */
 #include "compiler/graph_int.h"
+#include "ground/checked.h"
+
+/* Sizes come from input files: every product and sum saturates at
+ * CK_LIMIT (ground/checked.h), and cost_count_checked refuses a layer
+ * whose figures reached it. */
+#define MUL(a, b) ck_smul((a), (b))
+#define ADD(a, b) ck_sadd((a), (b))
 
 #include <string.h>
 
@@ -15,13 +22,14 @@ static int64_t prod3(const int64_t *k, int n)
 {
 	int64_t p = 1;
 	for (int i = 0; i < n; i++)
-		p *= k[i];
+		p = MUL(p, k[i]);
 	return p;
 }
 
 static int64_t tbytes(const struct graph *g, int t)
 {
-	return tensor_elems(&g->tensors[t]) * dtype_bytes(g->tensors[t].dtype);
+	return MUL(tensor_elems(&g->tensors[t]),
+		   dtype_bytes(g->tensors[t].dtype));
 }
 
 static int64_t in_elems(const struct graph *g, const struct layer *l)
@@ -40,9 +48,9 @@ static void gemm_like(const struct graph *g, const struct layer *l,
 		      struct layer_cost *c, int64_t mac)
 {
 	int64_t dout = out_elems(g, l);
-	c->mat_flops[PASS_FWD] = 2 * mac;
-	c->mat_flops[PASS_BWD_DATA] = l->needs_input_grad ? 2 * mac : 0;
-	c->mat_flops[PASS_BWD_WEIGHT] = 2 * mac;
+	c->mat_flops[PASS_FWD] = MUL(2, mac);
+	c->mat_flops[PASS_BWD_DATA] = l->needs_input_grad ? MUL(2, mac) : 0;
+	c->mat_flops[PASS_BWD_WEIGHT] = MUL(2, mac);
 	if (l->attrs.bias) {
 		c->ew_flops[PASS_FWD] = dout;
 		c->ew_flops[PASS_BWD_WEIGHT] = dout;
@@ -57,7 +65,7 @@ void cost_dense(const struct graph *g, const struct layer *l,
 	const struct tensor *x = &g->tensors[l->in[0]];
 	int64_t k = x->rank ? x->dims[x->rank - 1] : 1;
 	int64_t m = k ? in_elems(g, l) / k : 0;
-	gemm_like(g, l, c, m * k * l->attrs.units);
+	gemm_like(g, l, c, MUL(MUL(m, k), l->attrs.units));
 }
 
 void cost_conv(const struct graph *g, const struct layer *l,
@@ -68,7 +76,8 @@ void cost_conv(const struct graph *g, const struct layer *l,
 	int64_t cin = g->tensors[l->in[0]].dims[0];
 	int64_t gr = a->groups > 0 ? a->groups : 1;
 	gemm_like(g, l, c,
-		  out_elems(g, l) * (cin / gr) * prod3(a->kernel, a->spatial));
+		  MUL(MUL(out_elems(g, l), cin / gr),
+		      prod3(a->kernel, a->spatial)));
 }
 
 void cost_matmul(const struct graph *g, const struct layer *l,
@@ -76,12 +85,13 @@ void cost_matmul(const struct graph *g, const struct layer *l,
 {
 	(void)od;
 	const struct tensor *x = &g->tensors[l->in[0]];
-	int64_t k = x->dims[x->rank - 1], mac = out_elems(g, l) * k;
-	c->mat_flops[PASS_FWD] = 2 * mac;
+	int64_t k = x->dims[x->rank - 1], mac = MUL(out_elems(g, l), k);
+	c->mat_flops[PASS_FWD] = MUL(2, mac);
 	for (int i = 0; i < 2; i++)
 		if (g->tensors[l->in[i]].requires_grad)
-			c->mat_flops[PASS_BWD_DATA] += 2 * mac;
-	c->saved_bytes = tbytes(g, l->in[0]) + tbytes(g, l->in[1]);
+			c->mat_flops[PASS_BWD_DATA] =
+				ADD(c->mat_flops[PASS_BWD_DATA], MUL(2, mac));
+	c->saved_bytes = ADD(tbytes(g, l->in[0]), tbytes(g, l->in[1]));
 }
 
 void cost_attention(const struct graph *g, const struct layer *l,
@@ -107,15 +117,17 @@ void cost_attention(const struct graph *g, const struct layer *l,
 		dqk = r == 3 ? x->dims[2] : x->dims[1] / h;
 		dv = r == 3 ? v->dims[2] : v->dims[1] / h;
 	}
-	int64_t qk = h * sq * sk * dqk, pv = h * sq * sk * dv;
-	int64_t scores = h * sq * sk;
-	c->mat_flops[PASS_FWD] = 2 * (qk + pv);
-	c->mat_flops[PASS_BWD_DATA] = grad ? 2 * (3 * qk + 2 * pv) : 0;
-	c->ew_flops[PASS_FWD] = 6 * scores;
-	c->ew_flops[PASS_BWD_DATA] = grad ? 4 * scores : 0;
+	int64_t scores = MUL(MUL(h, sq), sk);
+	int64_t qk = MUL(scores, dqk), pv = MUL(scores, dv);
+	c->mat_flops[PASS_FWD] = MUL(2, ADD(qk, pv));
+	c->mat_flops[PASS_BWD_DATA] =
+		grad ? MUL(2, ADD(MUL(3, qk), MUL(2, pv))) : 0;
+	c->ew_flops[PASS_FWD] = MUL(6, scores);
+	c->ew_flops[PASS_BWD_DATA] = grad ? MUL(4, scores) : 0;
 	for (int i = 0; i < l->n_in; i++)
-		c->saved_bytes += tbytes(g, l->in[i]);
-	c->saved_bytes += tbytes(g, l->out[0]) + 4 * h * sq;
+		c->saved_bytes = ADD(c->saved_bytes, tbytes(g, l->in[i]));
+	c->saved_bytes = ADD(c->saved_bytes, ADD(tbytes(g, l->out[0]),
+						 MUL(MUL(4, h), sq)));
 }
 
 void cost_embedding(const struct graph *g, const struct layer *l,
@@ -132,7 +144,7 @@ void cost_pool(const struct graph *g, const struct layer *l,
 	(void)od;
 	int grad = l->needs_input_grad;
 	c->ew_flops[PASS_FWD] =
-		out_elems(g, l) * prod3(l->attrs.kernel, l->attrs.spatial);
+		MUL(out_elems(g, l), prod3(l->attrs.kernel, l->attrs.spatial));
 	c->ew_flops[PASS_BWD_DATA] = grad ? in_elems(g, l) : 0;
 	c->saved_bytes = grad && l->op == OP_MAXPOOL ? tbytes(g, l->in[0]) : 0;
 }
@@ -154,8 +166,8 @@ void cost_loss(const struct graph *g, const struct layer *l,
 	(void)od;
 	int64_t din = in_elems(g, l);
 	int grad = l->needs_input_grad;
-	c->ew_flops[PASS_FWD] = (l->op == OP_LOSS_MSE ? 3 : 5) * din;
-	c->ew_flops[PASS_BWD_DATA] = grad ? 2 * din : 0;
+	c->ew_flops[PASS_FWD] = MUL(l->op == OP_LOSS_MSE ? 3 : 5, din);
+	c->ew_flops[PASS_BWD_DATA] = grad ? MUL(2, din) : 0;
 	c->saved_bytes = grad ? tbytes(g, l->in[0]) : 0;
 }
 
@@ -165,8 +177,8 @@ static int ew_apply(const struct graph *g, const struct layer *l,
 		    struct layer_cost *c, int64_t f, int64_t b)
 {
 	int64_t dout = out_elems(g, l);
-	c->ew_flops[PASS_FWD] = f * dout;
-	c->ew_flops[PASS_BWD_DATA] = l->needs_input_grad ? b * dout : 0;
+	c->ew_flops[PASS_FWD] = MUL(f, dout);
+	c->ew_flops[PASS_BWD_DATA] = l->needs_input_grad ? MUL(b, dout) : 0;
 	return l->needs_input_grad;
 }
 
@@ -202,7 +214,7 @@ void cost_ew_saves_both(const struct graph *g, const struct layer *l,
 			const struct op_desc *od, struct layer_cost *c)
 {
 	if (ew_apply(g, l, c, od->ew_fwd, od->ew_bwd))
-		c->saved_bytes = tbytes(g, l->in[0]) + tbytes(g, l->in[1]);
+		c->saved_bytes = ADD(tbytes(g, l->in[0]), tbytes(g, l->in[1]));
 }
 
 /* add, sub: backward needs nothing saved. */
@@ -228,11 +240,11 @@ void cost_norm(const struct graph *g, const struct layer *l,
 {
 	const struct tensor *x = &g->tensors[l->in[0]];
 	ew_apply(g, l, c, od->ew_fwd, od->ew_bwd);
-	c->ew_flops[PASS_BWD_WEIGHT] = 2 * out_elems(g, l);
+	c->ew_flops[PASS_BWD_WEIGHT] = MUL(2, out_elems(g, l));
 	c->saved_bytes = tbytes(g, l->in[0]);
 	if (l->op == OP_BATCHNORM && l->param_owner == (int)(l - g->layers) &&
 	    x->rank)
-		c->buffers = 2 * x->dims[0];
+		c->buffers = MUL(2, x->dims[0]);
 }
 
 /* Transposed conv: every input element meets every weight of its group,

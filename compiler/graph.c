@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "compiler/graph_int.h"
+#include "ground/checked.h"
 #include "ground/util.h"
 
 void graph_setup(struct graph *g, const char *name, const char *source)
@@ -301,6 +302,55 @@ static int graph_order(struct graph *g, struct diag *d)
 	return rc;
 }
 
+/* A tensor's per-sample size within CK_LIMIT (ground/checked.h), so that
+ * tensor_elems and every cost built on it stay exact; located at the
+ * layer that makes it (or the first that reads a network input). */
+static int check_tensor_size(struct graph *g, int t, const struct layer *l,
+			     struct diag *d)
+{
+	const struct tensor *x = &g->tensors[t];
+	char subject[256], quantity[160];
+	snprintf(subject, sizeof(subject), "network: layer '%s'", l->name);
+	snprintf(quantity, sizeof(quantity), "elements per sample of '%s'",
+		 x->name);
+	struct ck ck;
+	ck_init(&ck, d, g->source, subject);
+	ck.line = l->src_line;
+	ck.col = l->src_col;
+	for (int k = 0; k < x->rank; k++)
+		if (x->dims[k] < 0) {
+			diag_add(d, LAYER_LOC(g, l),
+				 "%s: dimensions of '%s' must be >= 0, got "
+				 "%lld",
+				 subject, x->name, (long long)x->dims[k]);
+			return WS_EINPUT;
+		}
+	int64_t n = ck_prod(&ck, quantity, x->dims, x->rank);
+	if (!ck.failed && ck_saturated(n))
+		diag_add(d, LAYER_LOC(g, l), "%s: %s must be less than 2^53",
+			 subject, quantity);
+	return ck.failed || ck_saturated(n) ? WS_EINPUT : WS_OK;
+}
+
+static int check_sizes(struct graph *g, int i, struct diag *d)
+{
+	const struct layer *l = &g->layers[i];
+	int rc = 0;
+	for (int k = 0; k < l->n_in; k++)
+		if (g->tensors[l->in[k]].producer < 0)
+			rc |= check_tensor_size(g, l->in[k], l, d);
+	for (int o = 0; o < l->n_out; o++)
+		rc |= check_tensor_size(g, l->out[o], l, d);
+	if (!rc && ck_saturated(op_layer_params(g, l))) {
+		diag_add(d, LAYER_LOC(g, l),
+			 "network: layer '%s': parameters must be fewer than "
+			 "2^53, got more",
+			 l->name);
+		rc = WS_EINPUT;
+	}
+	return rc;
+}
+
 int graph_finish(struct graph *g, struct diag *d)
 {
 	size_t before = diag_count(d);
@@ -321,7 +371,8 @@ int graph_finish(struct graph *g, struct diag *d)
 		int skip = 0;
 		for (int k = 0; k < l->n_in; k++)
 			skip |= failed[l->in[k]];
-		if (!skip && op_infer_layer(g, i, d) == 0)
+		if (!skip && op_infer_layer(g, i, d) == 0 &&
+		    check_sizes(g, i, d) == 0)
 			continue;
 		for (int o = 0; o < l->n_out; o++)
 			failed[l->out[o]] = 1;

@@ -47,6 +47,9 @@ int graph_load(const char *name_or_path, enum optimizer opt, struct graph *g,
 	}
 	if (rc)
 		return rc;
-	cost_count(g, opt);
+	if (cost_count_checked(g, opt, d)) {
+		graph_release(g);
+		return WS_EINPUT;
+	}
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include <yaml.h>
 
 #include "compiler/graph_int.h"
+#include "ground/cfg.h"
 #include "ground/util.h"
 
 #define NY_MAX_DEPTH  16    /* block applications nested */
@@ -1380,21 +1381,12 @@ int net_yaml_load_string(const char *file, const char *text, size_t len,
 	graph_setup(g, stem, file);
 	free(stem);
 
-	yaml_parser_t p;
-	yaml_parser_initialize(&p);
-	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
 	int rc = WS_EINPUT;
-	if (!yaml_parser_load(&p, &c.doc)) {
-		diag_add(d, file, (int)p.problem_mark.line + 1,
-			 (int)p.problem_mark.column + 1,
-			 "network: file must be valid YAML, got %s%s%s",
-			 p.problem ? p.problem : "a syntax error",
-			 p.context ? " " : "", p.context ? p.context : "");
-		yaml_parser_delete(&p);
+	/* within the YAML limits (size, nesting, keys; ground/cfg.h) */
+	if (cfg_yaml_load("network", file, text, len, &c.doc, d)) {
 		graph_release(g);
 		return WS_EINPUT;
 	}
-	yaml_parser_delete(&p);
 	if (load_doc(&c) == 0 && !c.errors && graph_finish(g, d) == 0)
 		rc = 0;
 	yaml_document_delete(&c.doc);

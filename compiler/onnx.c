@@ -36,6 +36,7 @@
 
 #include "compiler/graph_int.h"
 #include "onnx.pb-c.h"
+#include "ground/checked.h"
 #include "ground/util.h"
 
 #define OX_MAX_RANK 8
@@ -168,7 +169,7 @@ static int64_t val_elems(const struct oval *v)
 {
 	int64_t n = 1;
 	for (int i = 0; i < v->rank; i++)
-		n *= v->dims[i];
+		n = ck_smul(n, v->dims[i]); /* CK_LIMIT: refused later */
 	return n;
 }
 
@@ -564,7 +565,7 @@ static int data_tensor(struct ox *c, int vid)
 	a.dim = r ? dd[r - 1] : 1;
 	a.vocab = 1;
 	for (int i = 0; i + 1 < r; i++)
-		a.vocab *= dd[i];
+		a.vocab = ck_smul(a.vocab, dd[i]);
 	char *name = xasprintf("param:%s", v->name);
 	int t = graph_add_tensor(c->g, name, DT_FP32, 2,
 				 (int64_t[]){a.vocab, a.dim});
@@ -743,6 +744,17 @@ static void node_gemm(struct ox *c, int idx)
 			return;
 		}
 		a.units = c->v[w].dims[tb ? 0 : 1];
+		/* the weight's rows must match the input's last dimension */
+		int64_t k = c->v[w].dims[tb ? 1 : 0];
+		const struct oval *xv = x >= 0 ? &c->v[x] : NULL;
+		if (xv && xv->rank >= 1 && xv->dims[xv->rank - 1] != k) {
+			nerr(c, idx,
+			     "input A's last dimension must equal weight "
+			     "'%s''s %s (%lld), got %lld",
+			     c->v[w].name, tb ? "columns" : "rows",
+			     (long long)k, (long long)xv->dims[xv->rank - 1]);
+			return;
+		}
 		int b = in_val(c, n, 2);
 		a.bias = b >= 0;
 		id = emit(c, idx, NULL, OP_DENSE, &a, 1, &x, out);
@@ -1175,7 +1187,8 @@ static void node_flatten(struct ox *c, int idx)
 			ax += iv->rank;
 		int64_t a0 = 1, a1 = 1;
 		for (int i = 0; i < iv->rank; i++)
-			*(i < ax ? &a0 : &a1) *= iv->dims[i];
+			*(i < ax ? &a0 : &a1) =
+				ck_smul(*(i < ax ? &a0 : &a1), iv->dims[i]);
 		o->rank = 2;
 		o->dims[0] = a0;
 		o->dims[1] = a1;
@@ -1558,7 +1571,8 @@ static int tensor_values(const Onnx__TensorProto *t, struct oval *v)
 	v->rank = (int)t->n_dims;
 	for (size_t i = 0; i < t->n_dims; i++) {
 		v->dims[i] = t->dims[i];
-		n *= t->dims[i];
+		if (!ck_mul_ok(n, t->dims[i], &n))
+			return -1;
 	}
 	if (n < 0 || n > OX_MAX_FOLD)
 		return -1;
@@ -1617,6 +1631,17 @@ static int tensor_values(const Onnx__TensorProto *t, struct oval *v)
 	v->val = x;
 	v->n_val = n;
 	return 0;
+}
+
+/* A folded value as an integer: exporters write "to the end" as INT64_MAX,
+ * which a double rounds to 2^63, out of int64_t's range; values are
+ * clamped to +-2^62 (far beyond any dimension) and NaN is 0. */
+static int64_t val_i64(double v)
+{
+	const double lim = 4611686018427387904.0; /* 2^62 */
+	if (!(v == v))
+		return 0;
+	return v > lim ? (int64_t)lim : v < -lim ? -(int64_t)lim : (int64_t)v;
 }
 
 static void set_vals(struct oval *o, int rank, const int64_t *dims,
@@ -1728,7 +1753,7 @@ static void fold_gather(struct ox *c, const Onnx__NodeProto *n, struct oval *o,
 	if (!b || a->rank != 1)
 		return;
 	for (int64_t i = 0; i < b->n_val; i++) {
-		int64_t j = (int64_t)b->val[i];
+		int64_t j = val_i64(b->val[i]);
 		if (j < 0)
 			j += a->n_val;
 		if (j < 0 || j >= a->n_val)
@@ -1762,9 +1787,9 @@ static void fold_slice(struct ox *c, const Onnx__NodeProto *n, struct oval *o,
 	int64_t dims[1];
 	if (a->rank != 1 || !b || !cin(c, n, 2))
 		return;
-	int64_t st = (int64_t)b->val[0];
-	int64_t en = (int64_t)cin(c, n, 2)->val[0];
-	int64_t sp = cin(c, n, 4) ? (int64_t)cin(c, n, 4)->val[0] : 1;
+	int64_t st = val_i64(b->val[0]);
+	int64_t en = val_i64(cin(c, n, 2)->val[0]);
+	int64_t sp = cin(c, n, 4) ? val_i64(cin(c, n, 4)->val[0]) : 1;
 	int64_t len = a->n_val, k = 0;
 	if (st < 0)
 		st += len;
@@ -1789,11 +1814,14 @@ static void fold_const_of_shape(struct ox *c, const Onnx__NodeProto *n,
 	(void)c, (void)b;
 	double buf[OX_MAX_FOLD];
 	int64_t dims[OX_MAX_RANK] = {0}, cnt = 1;
+	if (a->n_val > OX_MAX_RANK)
+		return;
 	for (int64_t i = 0; i < a->n_val; i++) {
-		dims[i] = (int64_t)a->val[i];
-		cnt *= dims[i];
+		dims[i] = val_i64(a->val[i]);
+		if (!ck_mul_ok(cnt, dims[i], &cnt))
+			return;
 	}
-	if (a->n_val > OX_MAX_RANK || cnt > OX_MAX_FOLD || cnt < 0)
+	if (cnt > OX_MAX_FOLD || cnt < 0)
 		return;
 	double fill = 0;
 	const Onnx__AttributeProto *at = attr(n, "value");
@@ -2037,14 +2065,14 @@ static void infer_missing(struct ox *c, const Onnx__NodeProto *n)
 	    b->n_val <= OX_MAX_RANK) {
 		int64_t known = 1, infer = -1;
 		for (int64_t i = 0; i < b->n_val; i++) {
-			int64_t q = (int64_t)b->val[i];
+			int64_t q = val_i64(b->val[i]);
 			if (q == 0 && i < r)
 				q = x->dims[i];
 			o->dims[i] = q;
 			if (q == -1)
 				infer = i;
 			else
-				known *= q;
+				known = ck_smul(known, q);
 		}
 		if (infer >= 0 && known > 0)
 			o->dims[infer] = val_elems(x) / known;
@@ -2057,7 +2085,7 @@ static void infer_missing(struct ox *c, const Onnx__NodeProto *n)
 		if (rr > OX_MAX_RANK)
 			return;
 		for (int64_t i = 0; i < b->n_val; i++) {
-			int64_t q = (int64_t)b->val[i];
+			int64_t q = val_i64(b->val[i]);
 			mask |= 1u << (q < 0 ? q + rr : q);
 		}
 		for (int i = 0; i < rr; i++)
@@ -2068,7 +2096,7 @@ static void infer_missing(struct ox *c, const Onnx__NodeProto *n)
 	if (op_is(n, "Squeeze")) {
 		unsigned mask = 0;
 		for (int64_t i = 0; b && i < b->n_val; i++) {
-			int64_t q = (int64_t)b->val[i];
+			int64_t q = val_i64(b->val[i]);
 			mask |= 1u << (q < 0 ? q + r : q);
 		}
 		int k = 0;
@@ -2099,7 +2127,7 @@ static void infer_missing(struct ox *c, const Onnx__NodeProto *n)
 		for (int i = 0; i < rr; i++) {
 			int ix = i - (rr - r), ib = i - (rr - (int)b->n_val);
 			int64_t dx = ix >= 0 ? x->dims[ix] : 1;
-			int64_t db = ib >= 0 ? (int64_t)b->val[ib] : 1;
+			int64_t db = ib >= 0 ? val_i64(b->val[ib]) : 1;
 			o->dims[i] = dx == 1 ? db : dx;
 		}
 		o->rank = rr;
@@ -2128,8 +2156,19 @@ static int classify_initializers(struct ox *c)
 		v->init = (int)i;
 		v->elem_type = t->data_type;
 		v->rank = t->n_dims <= OX_MAX_RANK ? (int)t->n_dims : -1;
-		for (size_t j = 0; j < t->n_dims && j < OX_MAX_RANK; j++)
+		int64_t elems = 1;
+		for (size_t j = 0; j < t->n_dims && j < OX_MAX_RANK; j++) {
 			v->dims[j] = t->dims[j];
+			if (t->dims[j] < 0 ||
+			    !ck_mul_ok(elems, t->dims[j], &elems)) {
+				diag_add(c->d, c->file, 0, 0,
+					 "onnx: initializer '%s' must have "
+					 "dimensions >= 0 and at most 2^53 "
+					 "elements, got dimension %lld",
+					 t->name, (long long)t->dims[j]);
+				return -1;
+			}
+		}
 		int fl = t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT ||
 			 t->data_type ==
 				 ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16 ||
@@ -2280,8 +2319,66 @@ static int classify_node(struct ox *c, int idx)
 	return 0;
 }
 
+/* Inputs each op needs (ONNX operator specs, required inputs); checked
+ * for every node before any rule reads them.  Ops not listed are left to
+ * the rules (unsupported ones are reported there). */
+static const struct {
+	const char *op;
+	int min_in;
+} op_arity[] = {
+	{"Add", 2}, {"Sub", 2}, {"Mul", 2}, {"Div", 2}, {"Pow", 2},
+	{"Mod", 2}, {"Equal", 2}, {"MatMul", 2}, {"Gemm", 2}, {"Conv", 2},
+	{"Reshape", 2}, {"Gather", 2}, {"Expand", 2}, {"Where", 3},
+	{"Range", 3}, {"BatchNormalization", 5}, {"LayerNormalization", 2},
+	{"Concat", 1}, {"Split", 1}, {"Slice", 1}, {"Squeeze", 1},
+	{"Unsqueeze", 1}, {"Transpose", 1}, {"Flatten", 1}, {"Shape", 1},
+	{"Size", 1}, {"Cast", 1}, {"Identity", 1}, {"ConstantOfShape", 1},
+	{"MaxPool", 1}, {"AveragePool", 1}, {"GlobalAveragePool", 1},
+	{"Softmax", 1}, {"LogSoftmax", 1}, {"Relu", 1}, {"Sigmoid", 1},
+	{"Tanh", 1}, {"Erf", 1}, {"Sqrt", 1}, {"Neg", 1}, {"Ceil", 1},
+	{"Floor", 1}, {"ReduceMean", 1}, {"Dropout", 1}, {"Gelu", 1},
+};
+
+static int check_node_inputs(struct ox *c)
+{
+	int bad = 0;
+	for (size_t i = 0; i < c->gp->n_node; i++) {
+		const Onnx__NodeProto *n = c->gp->node[i];
+		for (size_t k = 0; k < ARRAY_SIZE(op_arity); k++) {
+			if (!n->op_type || strcmp(n->op_type, op_arity[k].op))
+				continue;
+			size_t have = 0;
+			while (have < n->n_input && n->input[have] &&
+			       n->input[have][0])
+				have++;
+			if (have >= (size_t)op_arity[k].min_in)
+				break;
+			char nb[64];
+			diag_add(c->d, c->file, 0, 0,
+				 "onnx: node '%s' (%s) must have at least %d "
+				 "inputs, got %zu",
+				 node_name(n, (int)i, nb, sizeof(nb)),
+				 n->op_type, op_arity[k].min_in, have);
+			bad = 1;
+			break;
+		}
+		if (!n->n_output || !n->output[0] || !n->output[0][0]) {
+			char nb[64];
+			diag_add(c->d, c->file, 0, 0,
+				 "onnx: node '%s' (%s) must have an output, "
+				 "got none",
+				 node_name(n, (int)i, nb, sizeof(nb)),
+				 n->op_type ? n->op_type : "?");
+			bad = 1;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
 static int classify(struct ox *c)
 {
+	if (check_node_inputs(c))
+		return -1;
 	if (classify_initializers(c) || classify_inputs(c))
 		return -1;
 	file_shapes(c);

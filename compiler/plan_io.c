@@ -15,6 +15,7 @@
 #include "compiler/microbatch.h"
 #include "compiler/place.h"
 #include "compiler/route.h"
+#include "ground/cfg.h"
 #include "ground/util.h"
 #include "ground/json_io.h"
 
@@ -622,19 +623,10 @@ int plan_load_string(const char *file, const char *text, const struct graph *g,
 		     const struct machine *m, struct plan *p, struct diag *d)
 {
 	plan_release(p);
-	yaml_parser_t parser;
 	yaml_document_t doc;
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
-				     strlen(text));
-	if (!yaml_parser_load(&parser, &doc)) {
-		diag_add(d, file, (int)parser.problem_mark.line + 1,
-			 (int)parser.problem_mark.column + 1,
-			 "plan: file must be valid YAML, got %s",
-			 parser.problem ? parser.problem : "a syntax error");
-		yaml_parser_delete(&parser);
+	/* within the YAML limits (size, nesting, keys; ground/cfg.h) */
+	if (cfg_yaml_load("plan", file, text, strlen(text), &doc, d))
 		return WS_EINPUT;
-	}
 	struct rd r = {&doc, file, d, 0};
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	int rc = 0;
@@ -677,7 +669,6 @@ out:
 		rc = WS_EINPUT;
 	free(edges);
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
 	return rc;
 }
 

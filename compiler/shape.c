@@ -12,13 +12,20 @@
 #include <string.h>
 
 #include "compiler/graph_int.h"
+#include "ground/checked.h"
 #include "ground/util.h"
+
+/* Sizes come from input files: products and sums saturate at CK_LIMIT
+ * (ground/checked.h); graph_finish refuses a layer whose sizes reach it,
+ * with a located message. */
+#define MUL(a, b) ck_smul((a), (b))
+#define ADD(a, b) ck_sadd((a), (b))
 
 static int64_t prod(const int64_t *d, int n)
 {
 	int64_t p = 1;
 	for (int i = 0; i < n; i++)
-		p *= d[i];
+		p = MUL(p, d[i]);
 	return p;
 }
 
@@ -34,7 +41,7 @@ int64_t params_dense(const struct graph *g, const struct layer *l)
 {
 	const struct tensor *in = in_t(g, l, 0);
 	int64_t k = in && in->rank ? in->dims[in->rank - 1] : 1;
-	return k * l->attrs.units + (l->attrs.bias ? l->attrs.units : 0);
+	return ADD(MUL(k, l->attrs.units), l->attrs.bias ? l->attrs.units : 0);
 }
 
 int64_t params_conv(const struct graph *g, const struct layer *l)
@@ -43,27 +50,28 @@ int64_t params_conv(const struct graph *g, const struct layer *l)
 	const struct tensor *in = in_t(g, l, 0);
 	int64_t c = in && in->rank ? in->dims[0] : 1;
 	int64_t g1 = a->groups > 0 ? a->groups : 1;
-	return a->out_channels * (c / g1) * prod(a->kernel, a->spatial) +
-	       (a->bias ? a->out_channels : 0);
+	return ADD(MUL(MUL(a->out_channels, c / g1),
+		       prod(a->kernel, a->spatial)),
+		   a->bias ? a->out_channels : 0);
 }
 
 int64_t params_batchnorm(const struct graph *g, const struct layer *l)
 {
 	const struct tensor *in = in_t(g, l, 0);
-	return in && in->rank ? 2 * in->dims[0] : 0;
+	return in && in->rank ? MUL(2, in->dims[0]) : 0;
 }
 
 int64_t params_layernorm(const struct graph *g, const struct layer *l)
 {
 	const struct tensor *in = in_t(g, l, 0);
 	int64_t c = in && in->rank ? in->dims[in->rank - 1] : 1;
-	return (l->attrs.bias ? 2 : 1) * c;
+	return MUL(l->attrs.bias ? 2 : 1, c);
 }
 
 int64_t params_embedding(const struct graph *g, const struct layer *l)
 {
 	(void)g;
-	return l->attrs.vocab * l->attrs.dim;
+	return MUL(l->attrs.vocab, l->attrs.dim);
 }
 
 /* ---------------------------------------------------------------- shapes */
@@ -115,12 +123,19 @@ static int broadcast(const struct tensor *a, const struct tensor *b, int *rank,
 static int64_t window_out(int64_t n, int64_t k, int64_t s, int64_t dil,
 			  int64_t pb, int64_t pe, int ceil_mode)
 {
-	int64_t span = n + pb + pe - dil * (k - 1) - 1;
-	if (span < 0)
+	/* attributes come from the file: checked (a padded input beyond
+	 * CK_LIMIT gives CK_LIMIT, refused by graph_finish; a window wider
+	 * than any input gives 0, refused by the rule) */
+	int64_t in, reach, st;
+	if (s < 1 || !ck_add_ok(n, pb, &in) || !ck_add_ok(in, pe, &in))
+		return s < 1 ? 0 : CK_LIMIT;
+	if (!ck_mul_ok(dil, k - 1, &reach) || !ck_add_ok(reach, 1, &reach) ||
+	    reach > in)
 		return 0;
-	int64_t o = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
+	int64_t span = in - reach;
+	int64_t o = span / s + (ceil_mode && span % s ? 1 : 0) + 1;
 	/* PyTorch: the last window must start inside the padded input */
-	if (ceil_mode && (o - 1) * s >= n + pb)
+	if (ceil_mode && (!ck_mul_ok(o - 1, s, &st) || st >= n + pb))
 		o--;
 	return o;
 }
@@ -443,7 +458,7 @@ int shape_concat(struct graph *g, struct layer *l, const struct op_desc *od,
 			     y->name, l->name, ax,
 			     shape_str(s1, 96, x->rank, x->dims),
 			     shape_str(s2, 96, y->rank, y->dims));
-		o[ax] += y->dims[ax];
+		o[ax] = ADD(o[ax], y->dims[ax]);
 	}
 	set_out(g, l, 0, x->rank, o, x->dtype);
 	return 0;
@@ -491,7 +506,7 @@ int shape_reshape(struct graph *g, struct layer *l, const struct op_desc *od,
 			     ">= 1 (one -1 allowed), got %lld",
 			     l->name, (long long)a->shape[i]);
 		else
-			known *= o[i];
+			known = MUL(known, o[i]);
 	}
 	int64_t n = tensor_elems(x);
 	if (infer >= 0 && known > 0 && n % known == 0)

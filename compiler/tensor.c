@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "compiler/graph_int.h"
+#include "ground/checked.h"
 
 static const struct {
 	const char *name;
@@ -30,9 +31,9 @@ const char *dtype_name(enum dtype dt)
 
 int64_t tensor_elems(const struct tensor *t)
 {
-	int64_t n = 1;
+	int64_t n = 1; /* saturating: graph_finish refuses CK_LIMIT */
 	for (int i = 0; i < t->rank; i++)
-		n *= t->dims[i];
+		n = ck_smul(n, t->dims[i]);
 	return n;
 }
 

@@ -26,6 +26,7 @@
 #include <sys/mman.h>
 
 #include "fabric/timing.h"
+#include "ground/checked.h"
 
 #define NONE UINT32_MAX
 #define GROUPS 6	 /* 5 router input ports + the PE receive buffer */
@@ -257,6 +258,14 @@ static void *big_calloc(size_t n, size_t size)
 	return p;
 }
 
+double fabsim_estimate_bytes(const struct fabsim_config *cfg)
+{
+	double routers = (double)cfg->width * (double)cfg->height;
+	double depth = (double)cfg->params.buffer_depth_wavelets;
+	return routers * (130.0 + (double)cfg->colors * 6.0 *
+					  (8.0 + 12.0 * depth));
+}
+
 struct fabsim *fabsim_new(const struct fabsim_config *cfg, struct diag *d)
 {
 	const struct fabric_params *f = &cfg->params;
@@ -289,6 +298,15 @@ struct fabsim *fabsim_new(const struct fabsim_config *cfg, struct diag *d)
 		diag_add(d, NULL, 0, 0,
 			 "fabric: latencies must be in [0, 100000] cycles");
 		bad = 1;
+	}
+	if (!bad) {
+		char what[96];
+		snprintf(what, sizeof(what),
+			 "fabric: a %dx%d mesh, %d colors, depth %lld",
+			 (int)cfg->width, (int)cfg->height, (int)cfg->colors,
+			 (long long)f->buffer_depth_wavelets);
+		bad = mem_budget_check(what, fabsim_estimate_bytes(cfg),
+				       cfg->max_memory_bytes, d) != 0;
 	}
 	if (bad)
 		return NULL;

@@ -82,7 +82,15 @@ struct fabsim_config {
 	/* Forget a packet's record once it is done and reported through the
 	 * done hook (long synthetic runs); then fabsim_packet() on it fails. */
 	int recycle_packets;
+	/* Memory budget in bytes (0: mem_budget_default(), half the RAM):
+	 * fabsim_new refuses a mesh whose state would not fit, stating the
+	 * estimate (fabsim_estimate_bytes) and the limit. */
+	int64_t max_memory_bytes;
 };
+
+/* Bytes fabsim_new would allocate for `cfg` before any packet (the formula
+ * above), without allocating. */
+double fabsim_estimate_bytes(const struct fabsim_config *cfg);
 
 enum { FABSIM_XY = 0, FABSIM_STATIC = 1 };
 

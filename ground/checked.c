@@ -40,6 +40,20 @@ int ck_add_ok(int64_t a, int64_t b, int64_t *out)
 	return 1;
 }
 
+int64_t ck_smul(int64_t a, int64_t b)
+{
+	int64_t r;
+	ck_mul_ok(a, b, &r);
+	return r;
+}
+
+int64_t ck_sadd(int64_t a, int64_t b)
+{
+	int64_t r;
+	ck_add_ok(a, b, &r);
+	return r;
+}
+
 static void ck_fail(struct ck *c, const char *quantity, int64_t a,
 		    const char *op, int64_t b)
 {
@@ -104,8 +118,7 @@ int mem_budget_check(const char *what, double estimate_bytes,
 		 "%s: needs about %.3g GB of memory, more than the limit of "
 		 "%.3g GB (%s)",
 		 what, estimate_bytes / 1e9, (double)limit_bytes / 1e9,
-		 dflt ? "half of the physical RAM; raise it with --max-memory"
-		      : "--max-memory");
+		 dflt ? "the default: half of the physical RAM" : "--max-memory");
 	return WS_EINPUT;
 }
 

@@ -60,6 +60,18 @@ int64_t ck_prod(struct ck *c, const char *quantity, const int64_t *v, int n);
 int ck_mul_ok(int64_t a, int64_t b, int64_t *out);
 int ck_add_ok(int64_t a, int64_t b, int64_t *out);
 
+/* Saturating forms for pure functions that cannot report (per-op rules):
+ * the exact result within [-CK_LIMIT, CK_LIMIT], CK_LIMIT otherwise (and
+ * CK_LIMIT stays CK_LIMIT through later products and sums of positive
+ * sizes).  The caller then refuses any figure that reached CK_LIMIT
+ * (ck_saturated), naming the subject and quantity. */
+int64_t ck_smul(int64_t a, int64_t b);
+int64_t ck_sadd(int64_t a, int64_t b);
+static inline int ck_saturated(int64_t v)
+{
+	return v >= CK_LIMIT || v <= -CK_LIMIT;
+}
+
 /* Physical RAM in bytes (0 if unknown). */
 int64_t mem_physical_bytes(void);
 

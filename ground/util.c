@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,12 +65,34 @@ int read_file(const char *path, char **data, size_t *len, struct diag *d)
 int outfile_open(struct outfile *o, const char *path, struct diag *d)
 {
 	memset(o, 0, sizeof(*o));
+	o->path = xstrdup(path);
 	if (strcmp(path, "-") == 0) {
 		o->f = stdout;
-		o->path = xstrdup(path);
 		return WS_OK;
 	}
-	o->path = xstrdup(path);
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		diag_add(d, NULL, 0, 0,
+			 "cannot write '%s': it is a directory, expected a "
+			 "file", path);
+		free(o->path);
+		memset(o, 0, sizeof(*o));
+		return WS_EIO;
+	}
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* a device or a FIFO is never replaced: the output is kept
+		 * in memory and written into it at commit; it must be
+		 * writable now */
+		if (access(path, W_OK) != 0) {
+			diag_add(d, NULL, 0, 0, "cannot write '%s': %s", path,
+				 strerror(errno));
+			free(o->path);
+			memset(o, 0, sizeof(*o));
+			return WS_EIO;
+		}
+		o->f = open_memstream(&o->mem, &o->mem_len);
+		return WS_OK;
+	}
 	o->tmp_path = xasprintf("%s.tmp.%ld", path, (long)getpid());
 	o->f = fopen(o->tmp_path, "wb");
 	if (!o->f) {
@@ -83,26 +106,70 @@ int outfile_open(struct outfile *o, const char *path, struct diag *d)
 	return WS_OK;
 }
 
+/* The buffered output into the device or FIFO at o->path. */
+static int commit_special(struct outfile *o, struct diag *d)
+{
+	int bad = fclose(o->f) != 0;
+	int fd = bad ? -1 : open(o->path, O_WRONLY | O_CLOEXEC);
+	size_t done = 0;
+	while (fd >= 0 && done < o->mem_len) {
+		ssize_t w = write(fd, o->mem + done, o->mem_len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+	}
+	if (fd < 0 || done < o->mem_len) {
+		diag_add(d, NULL, 0, 0, "cannot write '%s': %s", o->path,
+			 strerror(errno));
+		bad = 1;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(o->mem);
+	return bad ? WS_EIO : WS_OK;
+}
+
+/* Flush and sync the temporary file, then rename it over o->path (and
+ * sync the folder, so the new name survives a crash too). */
+static int commit_regular(struct outfile *o, struct diag *d)
+{
+	int bad = ferror(o->f) || fflush(o->f) != 0 || fsync(fileno(o->f));
+	if (fclose(o->f) != 0 || bad) {
+		diag_add(d, NULL, 0, 0, "cannot write '%s'", o->path);
+		remove(o->tmp_path);
+		return WS_EIO;
+	}
+	if (rename(o->tmp_path, o->path) != 0) {
+		diag_add(d, NULL, 0, 0, "cannot create '%s': %s", o->path,
+			 strerror(errno));
+		remove(o->tmp_path);
+		return WS_EIO;
+	}
+	char *dir = xstrdup(o->path), *slash = strrchr(dir, '/');
+	if (slash)
+		slash[1] = '\0';
+	int fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+	return WS_OK;
+}
+
 int outfile_commit(struct outfile *o, struct diag *d)
 {
 	int rc = WS_OK;
 	if (!o->f)
 		return WS_OK;
-	if (o->f == stdout) {
+	if (o->f == stdout)
 		fflush(stdout);
-	} else {
-		int bad = ferror(o->f);
-		if (fclose(o->f) != 0 || bad) {
-			diag_add(d, NULL, 0, 0, "cannot write '%s'", o->path);
-			remove(o->tmp_path);
-			rc = WS_EIO;
-		} else if (rename(o->tmp_path, o->path) != 0) {
-			diag_add(d, NULL, 0, 0, "cannot create '%s': %s",
-				 o->path, strerror(errno));
-			remove(o->tmp_path);
-			rc = WS_EIO;
-		}
-	}
+	else if (!o->tmp_path)
+		rc = commit_special(o, d);
+	else
+		rc = commit_regular(o, d);
 	free(o->path);
 	free(o->tmp_path);
 	memset(o, 0, sizeof(*o));
@@ -113,7 +180,10 @@ void outfile_abort(struct outfile *o)
 {
 	if (o->f && o->f != stdout) {
 		fclose(o->f);
-		remove(o->tmp_path);
+		if (o->tmp_path)
+			remove(o->tmp_path);
+		else
+			free(o->mem);
 	}
 	free(o->path);
 	free(o->tmp_path);
@@ -236,6 +306,31 @@ int ws_mkdir_p(const char *dir, struct diag *d)
 	diag_add(d, NULL, 0, 0, "cannot create directory '%s': %s", dir,
 		 strerror(errno));
 	return WS_EIO;
+}
+
+int ws_check_output(const char *path, const char *what, struct diag *d)
+{
+	char *dir = xstrdup(path);
+	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		dir[--n] = '\0';
+	char *slash = strrchr(dir, '/');
+	const char *parent = slash ? (slash == dir ? "/" : dir) : ".";
+	if (slash && slash != dir)
+		*slash = '\0';
+	struct stat st;
+	int rc = WS_OK;
+	if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    access(parent, W_OK | X_OK) != 0) {
+		diag_add(d, NULL, 0, 0,
+			 "%s: cannot write '%s': folder '%s' %s", what, path,
+			 parent,
+			 stat(parent, &st) != 0 ? "does not exist"
+						: "is not writable");
+		rc = WS_EIO;
+	}
+	free(dir);
+	return rc;
 }
 
 double wall_seconds(void)

@@ -35,11 +35,21 @@ char *fmt_double_exact(char *buf, double v);
 /* Read a whole file into a NUL-terminated heap buffer. 0 or WS_EIO. */
 int read_file(const char *path, char **data, size_t *len, struct diag *d);
 
-/* Atomic output file. */
+/*
+ * Output file that cannot harm.  A regular file (or a new name) is written
+ * to a temporary name beside it, flushed, synced and renamed over it on
+ * commit; anything else that exists (a device such as /dev/null, a FIFO)
+ * is never replaced: the output is kept in memory and written into it on
+ * commit.  Nothing reaches the path before commit, and abort leaves it as
+ * it was.  Open it before the work (a directory, an unwritable folder or
+ * device is reported then), commit after every step succeeded.
+ */
 struct outfile {
 	FILE *f;
-	char *path;     /* final name */
-	char *tmp_path; /* where it is written until commit */
+	char *path;	/* final name */
+	char *tmp_path; /* regular: where it is written until commit */
+	char *mem;	/* device or FIFO: the buffered output */
+	size_t mem_len;
 };
 /* Open for writing; path "-" means stdout (commit then only flushes). */
 int outfile_open(struct outfile *o, const char *path, struct diag *d);
@@ -69,6 +79,10 @@ void ws_free_list(char **list);
 /* mkdir -p: create `dir` and its missing parents.  0, or WS_EIO with a
  * message naming the directory. */
 int ws_mkdir_p(const char *dir, struct diag *d);
+
+/* Before the work: can `path` be created (its folder exists and is
+ * writable)?  0, or WS_EIO with a message naming the option `what`. */
+int ws_check_output(const char *path, const char *what, struct diag *d);
 
 /* Monotonic wall-clock seconds. */
 double wall_seconds(void);

@@ -8,6 +8,9 @@ libprotobuf-c-dev protobuf-c-compiler libonnx-dev gnuplot-nox libopenmpi-dev
 openmpi-bin pkg-config libcairo2-dev fonts-dejavu-core poppler-utils
 libjansson-dev gcc g++ make python3
 binutils python3-onnx"
+# `deps.sh fuzz` (make fuzz): clang and its libFuzzer/sanitizer runtimes too;
+# nothing else needs clang.
+[ "${1:-}" = fuzz ] && PKGS="$PKGS clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -753,6 +753,24 @@ static int load_grid(const char *dir, const char *name, int64_t w, int64_t h,
 	return rc;
 }
 
+/* A stage's rectangle lies inside the mesh (it is drawn and indexed by);
+ * else an error naming the stage, and a zero rectangle. */
+static void check_rect(struct loader *L, const char *w,
+		       const struct trace_data *t, struct rect *r)
+{
+	if (r->x >= 0 && r->y >= 0 && r->w >= 1 && r->h >= 1 &&
+	    (int64_t)r->x + r->w <= t->width &&
+	    (int64_t)r->y + r->h <= t->height)
+		return;
+	diag_add(L->d, L->file, 0, 0,
+		 "trace: '%s' rectangle must lie inside the %lldx%lld mesh, "
+		 "got x %d, y %d, w %d, h %d",
+		 w, (long long)t->width, (long long)t->height, (int)r->x,
+		 (int)r->y, (int)r->w, (int)r->h);
+	memset(r, 0, sizeof(*r));
+	L->bad = 1;
+}
+
 static void load_stages(struct loader *L, const json_t *root,
 			struct trace_data *t)
 {
@@ -766,6 +784,8 @@ static void load_stages(struct loader *L, const json_t *root,
 		if (sf_load(trace_stage_fields, TS_FIELDS, s, ts, "trace", w,
 			    L->file, L->d))
 			L->bad = 1;
+		else
+			check_rect(L, w, t, &ts->r);
 	}
 }
 

@@ -3,9 +3,13 @@
  * input errors naming subject and quantity, reported once, saturating) and
  * memory budgets (the refusal states estimate and limit).
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "compiler/graph.h"
 #include "ground/checked.h"
+#include "ground/util.h"
 #include "test_util.h"
 
 static void test_exact_within_limit(void)
@@ -83,6 +87,54 @@ static void test_budget(void)
 	CU_ASSERT_EQUAL(mem_parse_size("99999999999T", &b), -1);
 }
 
+/* Issue 17: a dense layer whose weights and optimizer state overflow is an
+ * input error naming the layer (it gave negative memory with exit 0). */
+static void test_dense_overflow(void)
+{
+	char *path = tu_temp_file(".yaml",
+				  "name: big\n"
+				  "inputs:\n  x: [67108864]\n"
+				  "layers:\n"
+				  "  - {name: huge, op: dense, units: 67108864, "
+				  "in: x}\n"
+				  "  - {name: loss, op: mse_loss}\n");
+	struct graph g;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL(graph_load(path, OPT_ADAM, &g, &d), WS_EINPUT);
+	if (!diag_contains(&d, "network: layer 'huge': weight bytes must be "
+			       "less than 2^53 (9007199254740992), got more"))
+		diag_print(&d, stderr);
+	CU_ASSERT_TRUE(diag_contains(&d, "network: layer 'huge': weight bytes "
+					  "must be less than 2^53 "
+					  "(9007199254740992), got more"));
+	CU_ASSERT_TRUE(diag_contains(&d, ".yaml:5:5)"));
+	diag_release(&d);
+	remove(path);
+	free(path);
+}
+
+/* Issue 17: a fabric too large for the memory budget is refused before
+ * anything is allocated, with the estimate and the limit (it grew past
+ * 12 GB, then aborted without a message). */
+static void test_fabric_budget(void)
+{
+	char *m = tu_temp_file(".yaml", "name: big\ngrid:\n  width: 4096\n"
+					"  height: 4096\nfabric:\n"
+					"  buffer_depth_wavelets: 1024\n");
+	char *args = xasprintf("fabric --machine %s --cycles 10", m);
+	char *err = NULL;
+	CU_ASSERT_EQUAL(tu_run(args, NULL, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "fabric: a 4096x4096 mesh, 1 "
+						"colors, depth 1024: needs "
+						"about 1.24e+03 GB of memory, "
+						"more than the limit of"));
+	free(err);
+	free(args);
+	remove(m);
+	free(m);
+}
+
 int suite_checked(void)
 {
 	static const struct tu_test tests[] = {
@@ -90,6 +142,8 @@ int suite_checked(void)
 		{"overflow reported once, saturates",
 		 test_overflow_reported_once},
 		{"memory budget", test_budget},
+		{"overflowing dense layer refused", test_dense_overflow},
+		{"fabric beyond the memory budget refused", test_fabric_budget},
 		{0},
 	};
 	return tu_add_suite("checked", tests);

@@ -640,6 +640,60 @@ static void test_conv_auto_pad(void)
 	free(buf);
 }
 
+/* Issue 17: a node with fewer inputs than its op needs is refused, named,
+ * before any rule reads the missing input (it read out of bounds). */
+static void test_one_input_add(void)
+{
+	static struct tb b;
+	memset(&b, 0, sizeof(b));
+	static const int64_t xd[] = {1, 8};
+	static const char *const in[] = {"x"};
+	tb_node(&b, "/add", "Add", 1, in, "y", NULL, 0, NULL);
+	size_t len;
+	uint8_t *buf = tb_pack(&b, 2, xd, "y", &len);
+	expect_error(buf, len,
+		     "onnx: node 'add' (Add) must have at least 2 inputs, "
+		     "got 1 (bad.onnx)",
+		     NULL);
+	free(buf);
+}
+
+/* Issue 17: a MatMul whose inner dimensions differ is refused (it became
+ * a dense layer with the weight's shape). */
+static void test_matmul_mismatch(void)
+{
+	static struct tb b;
+	memset(&b, 0, sizeof(b));
+	static const int64_t xd[] = {1, 8}, wd[] = {16, 4};
+	static const char *const in[] = {"x", "W"};
+	tb_init(&b, "W", 2, wd);
+	tb_node(&b, "/mm", "MatMul", 2, in, "y", NULL, 0, NULL);
+	size_t len;
+	uint8_t *buf = tb_pack(&b, 2, xd, "y", &len);
+	expect_error(buf, len, "'mm'", "8");
+	free(buf);
+}
+
+/* Issue 17: a conv whose output has more than 2^53 elements is an input
+ * error naming the layer (it gave negative FLOPs with exit 0). */
+static void test_conv_overflow(void)
+{
+	static struct tb b;
+	memset(&b, 0, sizeof(b));
+	static const int64_t xd[] = {1, 3, 1 << 20, 1 << 20};
+	static const int64_t wd[] = {1 << 20, 3, 3, 3};
+	static const int64_t st[] = {1, 1};
+	static const char *const in[] = {"x", "W"};
+	tb_init(&b, "W", 4, wd);
+	tb_node(&b, "/conv/Conv", "Conv", 2, in, "y", "strides", 2, st);
+	size_t len;
+	uint8_t *buf = tb_pack(&b, 4, xd, "y", &len);
+	expect_error(buf, len,
+		     "network: layer 'conv/Conv': elements per sample of",
+		     "must be at most 9007199254740992 (2^53)");
+	free(buf);
+}
+
 static void test_unsupported_op(void)
 {
 	size_t len;
@@ -720,6 +774,10 @@ int suite_onnx(void)
 		{"spelled-out layer norm, dense with bias, no value_info",
 		 test_layernorm_spelled_out},
 		{"conv with auto_pad SAME_UPPER", test_conv_auto_pad},
+		{"one-input Add refused", test_one_input_add},
+		{"MatMul with mismatched inner dimensions refused",
+		 test_matmul_mismatch},
+		{"overflowing conv refused", test_conv_overflow},
 		{"corrupted files: errors, never crashes",
 		 test_corrupt_never_crashes},
 		{0},

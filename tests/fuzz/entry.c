@@ -1,0 +1,293 @@
+/*
+ * entry.c: the fuzzed entry points (entry.h).  Shared inputs (the network
+ * and machine a plan is read against) are loaded once per process.
+ */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include "tests/fuzz/entry.h"
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/sweep.h"
+#include "compiler/cost.h"
+#include "compiler/graph.h"
+#include "compiler/net_yaml.h"
+#include "compiler/onnx.h"
+#include "compiler/place.h"
+#include "compiler/plan.h"
+#include "compiler/plan_io.h"
+#include "ground/util.h"
+#include "machine/machine.h"
+#include "onnx.pb-c.h"
+#include "traces/trace.h"
+
+/* NUL-terminated copy of the input (readers of text take strings). */
+static char *text_of(const uint8_t *data, size_t size)
+{
+	char *t = xmalloc(size + 1);
+	memcpy(t, data, size);
+	t[size] = '\0';
+	return t;
+}
+
+int fuzz_machine(const uint8_t *data, size_t size)
+{
+	char *t = text_of(data, size);
+	struct machine m;
+	struct diag d;
+	diag_init(&d);
+	if (machine_load_string("fuzz.yaml", t, &m, &d) == 0) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		machine_dump(&m, f);
+		fclose(f);
+		free(buf);
+	}
+	diag_release(&d);
+	free(t);
+	return 0;
+}
+
+/* What the commands do with a network once read: costs, totals, and a
+ * plan on a small machine (strips: cheap and deterministic). */
+static void use_graph(struct graph *g)
+{
+	static struct machine m;
+	static int have_m = -1;
+	struct diag dc;
+	diag_init(&dc);
+	int bad = cost_count_checked(g, OPT_MOMENTUM, &dc);
+	diag_release(&dc);
+	if (bad)
+		return;
+	struct cost_totals ct;
+	cost_totals(g, &ct);
+	(void)cost_train_memory_bytes(&ct, 32);
+	if (have_m < 0) {
+		struct diag dm;
+		diag_init(&dm);
+		have_m = machine_load("mini64", &m, &dm) == 0;
+		diag_release(&dm);
+	}
+	if (!have_m || g->n_layers > 64)
+		return;
+	struct plan_opts o;
+	plan_opts_init(&o);
+	o.strategy = "strips";
+	struct plan p;
+	struct diag d;
+	plan_init(&p);
+	diag_init(&d);
+	plan_build(g, &m, &o, &p, &d);
+	plan_release(&p);
+	diag_release(&d);
+}
+
+int fuzz_net_yaml(const uint8_t *data, size_t size)
+{
+	struct graph g;
+	struct diag d;
+	memset(&g, 0, sizeof(g));
+	diag_init(&d);
+	if (net_yaml_load_string("fuzz.yaml", (const char *)data, size, &g,
+				 &d) == 0) {
+		use_graph(&g);
+		graph_release(&g);
+	}
+	diag_release(&d);
+	return 0;
+}
+
+int fuzz_onnx(const uint8_t *data, size_t size)
+{
+	struct graph g;
+	struct diag d;
+	memset(&g, 0, sizeof(g));
+	diag_init(&d);
+	if (onnx_load_buffer("fuzz.onnx", data, size, &g, &d) == 0) {
+		use_graph(&g);
+		graph_release(&g);
+	}
+	diag_release(&d);
+	return 0;
+}
+
+/* Plans are read against p1b2 on mini64 (the seeds were written for it). */
+int fuzz_plan(const uint8_t *data, size_t size)
+{
+	static struct graph g;
+	static struct machine m;
+	static int ready = -1;
+	if (ready < 0) {
+		struct diag d0;
+		diag_init(&d0);
+		ready = graph_load("p1b2", OPT_MOMENTUM, &g, &d0) == 0 &&
+			machine_load("mini64", &m, &d0) == 0;
+		diag_release(&d0);
+	}
+	if (!ready)
+		return 0;
+	char *t = text_of(data, size);
+	struct plan p;
+	struct diag d;
+	plan_init(&p);
+	diag_init(&d);
+	if (plan_load_string("fuzz.yaml", t, &g, &m, &p, &d) == 0) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		plan_write(&p, &g, f);
+		plan_write_json(&p, f);
+		fclose(f);
+		free(buf);
+	}
+	plan_release(&p);
+	diag_release(&d);
+	free(t);
+	return 0;
+}
+
+static char stats_root[256];
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+		    struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+static void stats_cleanup(void)
+{
+	nftw(stats_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A folder of its own per process: <tmp>/wsfuzz.<pid>/{in,out}, removed
+ * at exit. */
+static const char *stats_dir(const char *sub)
+{
+	static char in[256], out[256];
+	if (!in[0]) {
+		const char *t = getenv("TMPDIR");
+		snprintf(stats_root, sizeof(stats_root), "%s/wsfuzz.%ld",
+			 t && *t ? t : "/tmp", (long)getpid());
+		atexit(stats_cleanup);
+		const char *tmp = getenv("TMPDIR");
+		snprintf(in, sizeof(in), "%s/wsfuzz.%ld/in",
+			 tmp && *tmp ? tmp : "/tmp", (long)getpid());
+		snprintf(out, sizeof(out), "%s/wsfuzz.%ld/out",
+			 tmp && *tmp ? tmp : "/tmp", (long)getpid());
+		struct diag d;
+		diag_init(&d);
+		ws_mkdir_p(in, &d);
+		ws_mkdir_p(out, &d);
+		diag_release(&d);
+	}
+	return strcmp(sub, "in") ? out : in;
+}
+
+/* The input is a saved stats.json; the grids beside it are those of a
+ * real 16 x 16 run (tests/fuzz/stats_grids/), so a file that says so
+ * reaches the pictures. */
+int fuzz_stats(const uint8_t *data, size_t size)
+{
+	static int copied;
+	const char *in = stats_dir("in");
+	if (!copied) {
+		static const char *const grids[] = {"pe_util.csv",
+						    "link_util.csv", NULL};
+		char *src = ws_data_dir();
+		for (int i = 0; grids[i]; i++) {
+			char *from = xasprintf("%s/tests/fuzz/stats_grids/%s",
+					       src, grids[i]);
+			char *to = xasprintf("%s/%s", in, grids[i]);
+			char *text;
+			size_t len;
+			struct diag d;
+			diag_init(&d);
+			if (read_file(from, &text, &len, &d) == 0) {
+				FILE *f = fopen(to, "wb");
+				if (f) {
+					fwrite(text, 1, len, f);
+					fclose(f);
+				}
+				free(text);
+			}
+			diag_release(&d);
+			free(from);
+			free(to);
+		}
+		free(src);
+		copied = 1;
+	}
+	char *path = xasprintf("%s/stats.json", in);
+	FILE *f = fopen(path, "wb");
+	free(path);
+	if (!f)
+		return 0;
+	fwrite(data, 1, size, f);
+	fclose(f);
+	struct trace_opts o;
+	trace_opts_init(&o);
+	o.gnuplot = 0;
+	o.graphviz = 0;
+	o.quiet = 1;
+	struct diag d;
+	diag_init(&d);
+	trace_replot(in, stats_dir("out"), &o, &d);
+	diag_release(&d);
+	return 0;
+}
+
+/* A sweep specification: one "--option value" per line (the lists of
+ * `wafersim sweep`), checked and prepared; points are not run. */
+int fuzz_sweep(const uint8_t *data, size_t size)
+{
+	char *t = text_of(data, size);
+	struct sweep_spec spec;
+	struct diag d;
+	sweep_spec_init(&spec);
+	diag_init(&d);
+	int bad = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(t, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strchr(line, ' ');
+		if (!sp) {
+			bad = 1;
+			continue;
+		}
+		*sp = '\0';
+		if (sweep_spec_set(&spec, line, sp + 1, &d))
+			bad = 1;
+	}
+	if (!bad) {
+		struct sweep sw;
+		if (sweep_prepare(&spec, &sw, &d) == 0)
+			sweep_release(&sw);
+	}
+	sweep_spec_release(&spec);
+	diag_release(&d);
+	free(t);
+	return 0;
+}
+
+fuzz_fn fuzz_entry(const char *name)
+{
+	static const struct {
+		const char *name;
+		fuzz_fn fn;
+	} table[] = {
+		{"machine", fuzz_machine}, {"net_yaml", fuzz_net_yaml},
+		{"plan", fuzz_plan},	   {"onnx", fuzz_onnx},
+		{"onnx_struct", fuzz_onnx}, {"stats", fuzz_stats},
+		{"sweep", fuzz_sweep},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
+		if (!strcmp(table[i].name, name))
+			return table[i].fn;
+	return NULL;
+}

@@ -1,0 +1,9 @@
+/* fuzz_machine.c: libFuzzer harness for fuzz_machine() (tests/fuzz/entry.h). */
+#include "tests/fuzz/entry.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return fuzz_machine(data, size);
+}

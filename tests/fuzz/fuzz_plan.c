@@ -1,0 +1,9 @@
+/* fuzz_plan.c: libFuzzer harness for fuzz_plan() (tests/fuzz/entry.h). */
+#include "tests/fuzz/entry.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return fuzz_plan(data, size);
+}

@@ -1,0 +1,50 @@
+#!/bin/sh
+# run.sh BUILD SECONDS NAME...: run each libFuzzer harness BUILD/fuzz/NAME
+# for SECONDS from tests/fuzz/corpus/NAME, replace that corpus by the
+# minimised merge of it and what the run found, keep crash inputs in
+# tests/fuzz/crashes/NAME-*, and print one line per harness:
+#     harness  runs  time_s  corpus  crashes
+# Exit 1 if any harness crashed (or timed out, or ran out of memory).
+set -u
+build=$1
+secs=$2
+shift 2
+mkdir -p tests/fuzz/crashes
+printf '%-12s %10s %7s %7s %8s\n' harness runs time_s corpus crashes
+bad=0
+for n in "$@"; do
+	bin=$build/fuzz/$n
+	seeds=tests/fuzz/corpus/$n
+	work=$build/fuzz/work/$n
+	log=$build/fuzz/$n.log
+	rm -rf "$work" "$work.min"
+	mkdir -p "$work" "$work.min" "$seeds"
+	before=$(ls tests/fuzz/crashes | grep -c "^$n-")
+	# inputs as large as the seeds, no larger (keeps the corpora small)
+	case $n in
+	onnx*) maxlen=12288 ;;
+	stats) maxlen=32768 ;;
+	*) maxlen=8192 ;;
+	esac
+	t0=$(date +%s)
+	ASAN_OPTIONS=detect_leaks=1 nice "$bin" -max_total_time="$secs" \
+		-timeout=20 -rss_limit_mb=3072 -print_final_stats=1 \
+		-max_len=$maxlen \
+		-artifact_prefix="tests/fuzz/crashes/$n-" \
+		"$work" "$seeds" >"$log" 2>&1
+	t1=$(date +%s)
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+	# minimise: the smallest set of inputs with the same coverage
+	ASAN_OPTIONS=detect_leaks=0 nice "$bin" -merge=1 -timeout=20 \
+		"$work.min" "$seeds" "$work" >"$log.merge" 2>&1 &&
+		[ -n "$(ls "$work.min")" ] &&
+		rm -f "$seeds"/* && cp "$work.min"/* "$seeds"/
+	corpus=$(ls "$seeds" | wc -l)
+	after=$(ls tests/fuzz/crashes | grep -c "^$n-")
+	crashes=$((after - before))
+	[ "$crashes" -gt 0 ] && bad=1
+	printf '%-12s %10s %7s %7s %8s\n' "$n" "${runs:-?}" $((t1 - t0)) \
+		"$corpus" "$crashes"
+done
+[ "$bad" -eq 0 ] || echo "crash inputs: tests/fuzz/crashes/ (logs: $build/fuzz/*.log)"
+exit $bad

@@ -1,0 +1,181 @@
+/*
+ * test_outputs.c: outputs that cannot harm (ground/util.h, struct
+ * outfile): a FIFO (like a device) is written into, never replaced; a
+ * regular file is replaced only on commit; a failed step (--trace) or bad
+ * input leaves no output; output paths are checked before the work.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ground/util.h"
+#include "test_util.h"
+
+static int is_fifo(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+/* Nothing but `keep` in `dir` (no temporary left behind). */
+static int only_file(const char *dir, const char *keep)
+{
+	char *cmd = xasprintf("test \"$(ls -A %s)\" = \"%s\"", dir, keep);
+	int ok = system(cmd) == 0;
+	free(cmd);
+	return ok;
+}
+
+static void test_fifo_written_not_replaced(void)
+{
+	char *dir = tu_temp_dir();
+	char *fifo = xasprintf("%s/pipe", dir), *got = xasprintf("%s/got", dir);
+	CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
+	pid_t pid = fork();
+	if (pid == 0) { /* the reader */
+		char *cmd = xasprintf("cat %s > %s", fifo, got);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	char *args = xasprintf("run p1b2 --machine mini16 -o %s", fifo);
+	CU_ASSERT_EQUAL(tu_run(args, NULL, NULL), 0);
+	int st;
+	waitpid(pid, &st, 0);
+	CU_ASSERT_TRUE(is_fifo(fifo)); /* still the FIFO */
+	char *text = NULL;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL(read_file(got, &text, NULL, &d), 0);
+	CU_ASSERT_PTR_NOT_NULL(text && strstr(text, "p1b2"));
+	free(text);
+	diag_release(&d);
+	remove(fifo);
+	remove(got);
+	rmdir(dir);
+	free(args);
+	free(fifo);
+	free(got);
+	free(dir);
+}
+
+/* The library side: a FIFO opened, aborted, is untouched and nothing is
+ * written into it; committed, the bytes arrive. */
+static void test_outfile_special_abort(void)
+{
+	char *dir = tu_temp_dir(), *fifo = xasprintf("%s/p", dir);
+	CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
+	struct outfile o;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL(outfile_open(&o, fifo, &d), 0);
+	fputs("never", o.f);
+	outfile_abort(&o);
+	CU_ASSERT_TRUE(is_fifo(fifo));
+	/* a directory is refused at open */
+	CU_ASSERT_EQUAL(outfile_open(&o, dir, &d), WS_EIO);
+	CU_ASSERT_TRUE(diag_contains(&d, "it is a directory"));
+	remove(fifo);
+	rmdir(dir);
+	free(fifo);
+	free(dir);
+	diag_release(&d);
+}
+
+/* --trace fails after the report was made: no -o file, no temporary. */
+static void test_failed_trace_leaves_no_output(void)
+{
+	char *dir = tu_temp_dir();
+	char *out = xasprintf("%s/report.txt", dir);
+	char *blocker = xasprintf("%s/blocker", dir);
+	FILE *f = fopen(blocker, "w");
+	fputs("a file where the trace folder should go\n", f);
+	fclose(f);
+	char *args = xasprintf("run p1b2 --machine mini16 -o %s --trace %s",
+			       out, blocker);
+	char *err = NULL;
+	CU_ASSERT_EQUAL(tu_run(args, NULL, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "error: "));
+	CU_ASSERT_NOT_EQUAL(access(out, F_OK), 0);
+	CU_ASSERT_TRUE(only_file(dir, "blocker"));
+	free(err);
+	free(args);
+	/* an unwritable place is found before the work */
+	args = xasprintf("run p1b2 --machine mini16 -o %s --trace "
+			 "%s/no/such/dir/t",
+			 out, dir);
+	CU_ASSERT_EQUAL(tu_run(args, NULL, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "--trace: cannot write"));
+	CU_ASSERT_NOT_EQUAL(access(out, F_OK), 0);
+	free(err);
+	free(args);
+	/* bad input: exit 1, a located error, nothing written */
+	char *bad = xasprintf("%s/bad.yaml", dir);
+	f = fopen(bad, "w");
+	fputs("name: bad\ninputs:\n  x: [8]\nlayers:\n"
+	      "  - {name: fc, op: dense, units: -3, in: x}\n", f);
+	fclose(f);
+	args = xasprintf("run %s --machine mini16 -o %s", bad, out);
+	CU_ASSERT_EQUAL(tu_run(args, NULL, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "bad.yaml:5:"));
+	CU_ASSERT_NOT_EQUAL(access(out, F_OK), 0);
+	remove(bad);
+	CU_ASSERT_TRUE(only_file(dir, "blocker"));
+	free(err);
+	free(args);
+	free(bad);
+	remove(blocker);
+	rmdir(dir);
+	free(blocker);
+	free(out);
+	free(dir);
+}
+
+/* Issue 17: a saved stats file whose stage rectangle leaves the mesh is
+ * refused with the stage named, before any picture is drawn. */
+static void test_stats_rect_out_of_range(void)
+{
+	char *dir = tu_temp_dir();
+	char *cmd = xasprintf(
+		"cp %s/tests/fuzz/stats_grids/*.csv %s/ && sed "
+		"'0,/\"x\": 0/s//\"x\": 100000/' "
+		"%s/tests/fuzz/corpus/stats/p1b2_mini16.json > %s/stats.json",
+		WAFERSIM_SRCDIR, dir, WAFERSIM_SRCDIR, dir);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	char *args = xasprintf("plot %s -o %s/pics --no-gnuplot --no-graphviz",
+			       dir, dir);
+	char *err = NULL;
+	CU_ASSERT_EQUAL(tu_run(args, NULL, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "rectangle must lie inside "
+						"the 16x16 mesh, got x "
+						"100000"));
+	char *pics = xasprintf("%s/pics", dir);
+	CU_ASSERT_NOT_EQUAL(access(pics, F_OK), 0);
+	free(err);
+	free(args);
+	free(cmd);
+	cmd = xasprintf("rm -rf %s", dir);
+	system(cmd);
+	free(cmd);
+	free(pics);
+	free(dir);
+}
+
+int suite_outputs(void)
+{
+	static const struct tu_test tests[] = {
+		{"-o to a FIFO: written into, not replaced",
+		 test_fifo_written_not_replaced},
+		{"outfile on a FIFO: abort writes nothing; directory refused",
+		 test_outfile_special_abort},
+		{"failed --trace or bad input: no -o file",
+		 test_failed_trace_leaves_no_output},
+		{"stage rectangle out of range in saved stats",
+		 test_stats_rect_out_of_range},
+		{0},
+	};
+	return tu_add_suite("outputs", tests);
+}

@@ -1,0 +1,278 @@
+/*
+ * test_sweep_resume.c: resumable sweeps (cli/sweep_journal.c).  A real
+ * sweep is killed with SIGKILL (threads, and two MPI ranks) or stopped with
+ * SIGINT once some points are journaled; resuming from the journals runs
+ * only the missing points and gives the same CSV bytes as an uninterrupted
+ * run.  Points: uno on mini128, pack then anneal (a fast point, then a slow
+ * one: the kill lands while anneal runs), batch 32 and 64.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli/sweep.h"
+#include "ground/util.h"
+#include "test_util.h"
+
+#define LISTS "--nets uno --machines mini128 --strategies pack,anneal " \
+	      "--batch 32,64"
+
+static int prepare(struct sweep *sw)
+{
+	struct sweep_spec spec;
+	struct diag d;
+	sweep_spec_init(&spec);
+	diag_init(&d);
+	sweep_spec_set(&spec, "--nets", "uno", &d);
+	sweep_spec_set(&spec, "--machines", "mini128", &d);
+	sweep_spec_set(&spec, "--strategies", "pack,anneal", &d);
+	sweep_spec_set(&spec, "--batch", "32,64", &d);
+	int rc = sweep_prepare(&spec, sw, &d);
+	sweep_spec_release(&spec);
+	diag_release(&d);
+	return rc;
+}
+
+static char *csv_of(const struct sweep *sw, const struct sweep_result *res)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	sweep_write_csv(sw, res, f);
+	fclose(f);
+	return buf;
+}
+
+/* The CSV of an uninterrupted run, once. */
+static const char *reference(void)
+{
+	static char *ref;
+	if (ref)
+		return ref;
+	struct sweep sw;
+	CU_ASSERT_EQUAL_FATAL(prepare(&sw), 0);
+	struct sweep_result *res = xcalloc((size_t)sw.n_points, sizeof(*res));
+	sweep_run(&sw, 2, res, NULL, NULL);
+	ref = csv_of(&sw, res);
+	free(res);
+	sweep_release(&sw);
+	return ref;
+}
+
+/* Finished points in the journals of `csv` (lines). */
+static int journal_lines(const char *csv)
+{
+	int n = 0;
+	for (int r = 0; r < 4; r++) {
+		char *p = xasprintf("%s.journal.%d", csv, r), *t;
+		struct diag d;
+		diag_init(&d);
+		if (read_file(p, &t, NULL, &d) == 0) {
+			for (char *c = t; *c; c++)
+				n += *c == '\n';
+			free(t);
+		}
+		diag_release(&d);
+		free(p);
+	}
+	return n;
+}
+
+/* Start `cmd` in its own process group; signal the group with `sig` once
+ * the journals of `csv` hold `lines` points; return the exit status. */
+static int run_and_signal(const char *cmd, const char *csv, int lines,
+			  int sig, int *seen)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	int st = 0;
+	for (int i = 0; i < 6000; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			break;
+		if (journal_lines(csv) >= lines) {
+			*seen = journal_lines(csv);
+			kill(-pid, sig);
+			waitpid(pid, &st, 0);
+			break;
+		}
+		usleep(10000);
+	}
+	return st;
+}
+
+/* Resume from the journals of `csv` in this process: the points read back,
+ * and the CSV compared with the uninterrupted run's. */
+static void resume_and_compare(const char *csv, int64_t *resumed)
+{
+	struct sweep sw;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(prepare(&sw), 0);
+	struct sweep_result *res = xcalloc((size_t)sw.n_points, sizeof(*res));
+	struct sweep_journal j;
+	CU_ASSERT_EQUAL_FATAL(sweep_journal_open(&j, &sw, csv, 0, 1, res, &d),
+			      0);
+	*resumed = j.n_resumed;
+	CU_ASSERT_EQUAL(sweep_run_journaled(&sw, 0, 1, 2, res, &j, NULL, NULL,
+					    NULL),
+			0);
+	sweep_journal_close(&j);
+	char *got = csv_of(&sw, res);
+	CU_ASSERT_STRING_EQUAL(got, reference());
+	free(got);
+	free(res);
+	sweep_release(&sw);
+	sweep_journal_remove(csv);
+	diag_release(&d);
+}
+
+static void test_kill9_threads(void)
+{
+	char *dir = tu_temp_dir(), *csv = xasprintf("%s/s.csv", dir);
+	char *cmd = xasprintf("exec %s sweep " LISTS " --jobs 1 -o %s "
+			      ">/dev/null 2>&1",
+			      WAFERSIM_BIN, csv);
+	int seen = 0;
+	int st = run_and_signal(cmd, csv, 1, SIGKILL, &seen);
+	CU_ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	CU_ASSERT_TRUE(seen >= 1 && seen < 4);
+	CU_ASSERT_NOT_EQUAL(access(csv, F_OK), 0); /* no CSV */
+	int64_t resumed = 0;
+	resume_and_compare(csv, &resumed);
+	CU_ASSERT_TRUE(resumed >= 1 && resumed < 4);
+	CU_ASSERT_EQUAL(journal_lines(csv), 0); /* removed */
+	rmdir(dir);
+	free(cmd);
+	free(csv);
+	free(dir);
+}
+
+/* SIGINT: no new point starts, the running one is kept, exit 130. */
+static void test_sigint_keeps_points(void)
+{
+	char *dir = tu_temp_dir(), *csv = xasprintf("%s/s.csv", dir);
+	char *cmd = xasprintf("exec %s sweep " LISTS " --jobs 1 -o %s "
+			      ">/dev/null 2>%s/err.txt",
+			      WAFERSIM_BIN, csv, dir);
+	int seen = 0;
+	int st = run_and_signal(cmd, csv, 1, SIGINT, &seen);
+	CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 130);
+	CU_ASSERT_NOT_EQUAL(access(csv, F_OK), 0);
+	int kept = journal_lines(csv);
+	CU_ASSERT_TRUE(kept >= seen && kept < 4); /* and the running one */
+	char *ep = xasprintf("%s/err.txt", dir), *err = NULL;
+	struct diag d;
+	diag_init(&d);
+	read_file(ep, &err, NULL, &d);
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "sweep: stopped by signal 2"));
+	free(err);
+	remove(ep);
+	free(ep);
+	diag_release(&d);
+	int64_t resumed = 0;
+	resume_and_compare(csv, &resumed);
+	CU_ASSERT_EQUAL(resumed, kept);
+	rmdir(dir);
+	free(cmd);
+	free(csv);
+	free(dir);
+}
+
+static void test_kill9_mpi(void)
+{
+	if (system("command -v mpirun >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "\n  sweep: mpirun not found, MPI test "
+				"skipped\n");
+		return;
+	}
+	char *dir = tu_temp_dir(), *csv = xasprintf("%s/s.csv", dir);
+	/* Open MPI's own leaks: see test_sweep.c */
+	char *cmd = xasprintf("ASAN_OPTIONS=detect_leaks=0 exec mpirun %s "
+			      "--oversubscribe -np 2 %s-mpi sweep " LISTS
+			      " -o %s >/dev/null 2>&1 </dev/null",
+			      geteuid() == 0 ? "--allow-run-as-root" : "",
+			      WAFERSIM_BIN, csv);
+	int seen = 0;
+	/* both ranks' pack points journaled, both now in anneal */
+	run_and_signal(cmd, csv, 2, SIGKILL, &seen);
+	CU_ASSERT_TRUE(seen >= 2 && seen < 4);
+	CU_ASSERT_NOT_EQUAL(access(csv, F_OK), 0);
+	int64_t resumed = 0;
+	resume_and_compare(csv, &resumed);
+	CU_ASSERT_TRUE(resumed >= 2 && resumed < 4);
+	rmdir(dir);
+	free(cmd);
+	free(csv);
+	free(dir);
+}
+
+/* A journal of another sweep (other lists) is not read back. */
+static void test_other_sweep_ignored(void)
+{
+	char *dir = tu_temp_dir(), *csv = xasprintf("%s/s.csv", dir);
+	char *args = xasprintf("sweep --nets p1b2 --machines mini64 "
+			       "--strategies pack --batch 8 -o %s",
+			       csv);
+	CU_ASSERT_EQUAL(tu_run(args, NULL, NULL), 0);
+	/* a journal as a killed run of that sweep leaves it */
+	struct sweep_spec spec;
+	struct sweep sw;
+	struct diag d;
+	sweep_spec_init(&spec);
+	diag_init(&d);
+	sweep_spec_set(&spec, "--nets", "p1b2", &d);
+	sweep_spec_set(&spec, "--machines", "mini64", &d);
+	sweep_spec_set(&spec, "--strategies", "pack", &d);
+	sweep_spec_set(&spec, "--batch", "8", &d);
+	CU_ASSERT_EQUAL_FATAL(sweep_prepare(&spec, &sw, &d), 0);
+	struct sweep_result r;
+	sweep_point(&sw, 0, &r);
+	struct sweep_journal j;
+	struct sweep_result res[1];
+	CU_ASSERT_EQUAL(sweep_journal_open(&j, &sw, csv, 0, 0, res, &d), 0);
+	sweep_journal_add(&j, &r);
+	sweep_journal_close(&j);
+	/* read back by the same sweep, not by another one */
+	CU_ASSERT_EQUAL(sweep_journal_open(&j, &sw, csv, 1, 1, res, &d), 0);
+	CU_ASSERT_EQUAL(j.n_resumed, 1);
+	sweep_journal_close(&j);
+	sweep_release(&sw);
+	struct sweep other;
+	CU_ASSERT_EQUAL_FATAL(prepare(&other), 0);
+	struct sweep_result *ro = xcalloc((size_t)other.n_points, sizeof(*ro));
+	CU_ASSERT_EQUAL(sweep_journal_open(&j, &other, csv, 0, 1, ro, &d), 0);
+	CU_ASSERT_EQUAL(j.n_resumed, 0);
+	sweep_journal_close(&j);
+	free(ro);
+	sweep_release(&other);
+	sweep_journal_remove(csv);
+	remove(csv);
+	rmdir(dir);
+	sweep_spec_release(&spec);
+	diag_release(&d);
+	free(args);
+	free(csv);
+	free(dir);
+}
+
+int suite_sweep_resume(void)
+{
+	static const struct tu_test tests[] = {
+		{"journal of another sweep ignored", test_other_sweep_ignored},
+		{"kill -9 on threads, resumed to identical bytes",
+		 test_kill9_threads},
+		{"SIGINT keeps every finished point", test_sigint_keeps_points},
+		{"kill -9 on two MPI ranks, resumed to identical bytes",
+		 test_kill9_mpi},
+		{0},
+	};
+	return tu_add_suite("sweep_resume", tests);
+}
