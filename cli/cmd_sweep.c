@@ -123,14 +123,17 @@ static void sweep_lists(const struct cli_opts *o, struct sweep_spec *spec,
 		{"net", "--nets"},	   {"machine", "--machines"},
 		{"strategy", "--strategies"}, {"batch", "--batch"},
 		{"precision", "--dtype"}};
+	/* the spec's own defaults (mixed, the engine's steps) are the
+	 * table's: set only what differs, so a journal's signature is the
+	 * same however the sweep was spelled */
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		const char *v = cli_list(o, rows[i][0]);
-		if (v)
+		if (v && (i < 3 || cli_given(o, rows[i][0])))
 			sweep_spec_set(spec, rows[i][1], v, d);
 	}
 	free(spec->gpu);
 	spec->gpu = cli_given(o, "gpu") ? xstrdup(o->gpu) : NULL;
-	spec->steps = (int)o->steps;
+	spec->steps = cli_given(o, "steps") ? (int)o->steps : 0;
 }
 
 /* 1 to go on; else 0 with the exit status in *ex. */
