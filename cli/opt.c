@@ -179,8 +179,8 @@ static const struct cli_opt vocabulary[] = {
 	 "share of the traffic sent to the centre PE", NULL, NULL},
 	{"sweep", 0, CLI_FLAG, F(sweep), 0, 0, NULL, NULL, NULL, NULL,
 	 "fabric-sweep",
-	 "rising rates until saturation; writes fabric_<pattern>.csv and "
-	 ".png into --out-dir",
+	 "rising rates until saturation; writes fabric_<pattern>.csv, .png, "
+	 ".svg and .pdf into --out-dir",
 	 NULL, NULL},
 	{"saturation", 0, CLI_FLAG, F(saturation), 0, 0, NULL, NULL, NULL,
 	 NULL, "saturation", "bisection for the saturation rate", NULL, NULL},
