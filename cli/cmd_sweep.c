@@ -146,11 +146,12 @@ static int sweep_parse(struct cli_opts *o, struct sweep_spec *spec,
 	int pr = cli_parse(&sweep_cmd, argc, argv, o);
 	*ex = cli_parse_exit(pr);
 	int go = pr == CLI_GO;
-	for (int i = 0; go && i < 2; i++)
-		if (!cli_given(o, i ? "batch" : "net"))
+	/* sweep.c takes named strategies only (not auto): one is required */
+	static const char *const need[] = {"net", "strategy", "batch"};
+	for (int i = 0; go && i < 3; i++)
+		if (!cli_given(o, need[i]))
 			go = cli_stop(ex, lead ? cli_usage_error("sweep",
-						 "'--%s' is required",
-						 i ? "batch" : "net")
+						 "'--%s' is required", need[i])
 					       : EXIT_USAGE);
 	if (go && o->gpus > 1)
 		go = cli_stop(ex, lead ? cli_usage_error("sweep", "one GPU "

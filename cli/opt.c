@@ -114,7 +114,8 @@ static const struct cli_opt vocabulary[] = {
 	 NULL},
 	{"strategy", 0, CLI_STR, F(strategy), 0, 0, NULL,
 	 PLACE_DEFAULT_STRATEGY, NULL, "S", "strategy",
-	 "placement strategy (wafersim place --list-strategies)", NULL,
+	 "placement strategy (wafersim place --list-strategies); auto: "
+	 "every strategy, the best by the estimated step", NULL,
 	 NULL},
 	{"job", 0, CLI_ENUM, F(job), 0, 0, job_names, "both", NULL, "J", "job",
 	 "train, infer or both", NULL, NULL},
@@ -138,9 +139,9 @@ static const struct cli_opt vocabulary[] = {
 	{"seed", 0, CLI_INT, F(seed), 0, 2147483647L, NULL, "1", NULL, "N",
 	 "seed", "seed of everything random (strategies, traffic)", NULL,
 	 NULL},
-	{"time-budget", 0, CLI_REAL, F(time_budget), 0.001, 86400, NULL, "10",
-	 NULL, "S", "time-budget", "wall-clock cap for anneal, in seconds",
-	 NULL, NULL},
+	{"time-budget", 0, CLI_REAL, F(time_budget), 0.001, 86400, NULL, NULL,
+	 "none: anneal counts moves", "S", "time-budget",
+	 "wall-clock cap for anneal, in seconds", NULL, NULL},
 	{"style", 0, CLI_ENUM, F(style), 0, 0, style_names, "eager", NULL, "S",
 	 "gpu-style", "eager or graph (a captured CUDA graph)", NULL, NULL},
 	/* campaign */
