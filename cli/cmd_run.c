@@ -252,7 +252,8 @@ static int run_gpu(struct run *r)
 	for (int k = 0; k < 2; k++) {
 		struct gpu_run_opts go;
 		gpu_run_opts_default(&go);
-		go.batch = r->p.batch;
+		/* the same global batch as the wafer, shared out */
+		go.batch = (r->p.batch + n - 1) / n;
 		go.dtype = cli_gpu_dtype(r->o.precision);
 		go.n_gpus = (int)n;
 		go.style = k ? GPU_GRAPH : GPU_EAGER;
@@ -269,9 +270,17 @@ static int run_gpu(struct run *r)
 	b->present = 1;
 	snprintf(b->name, sizeof(b->name), "%.63s", r->gs.name);
 	b->n_gpus = (int)n;
-	/* data parallel: every GPU takes `batch`, the cluster a step of
-	 * batch x N samples */
+	/* data parallel: each GPU takes its share of the wafer's batch
+	 * (rounded up), the cluster a step of share x N */
 	b->batch = r->gr[0].batch * n;
+	b->batch_per_gpu = r->gr[0].batch;
+	if (r->gr[0].fit == GPU_FIT_ACCUMULATE)
+		snprintf(b->fit, sizeof(b->fit),
+			 "%d micro-batches of %lld per GPU, gradient "
+			 "accumulation", r->gr[0].micro_batches,
+			 (long long)r->gr[0].micro_batch);
+	else if (r->gr[0].fit == GPU_FIT_CHECKPOINT)
+		snprintf(b->fit, sizeof(b->fit), "activation checkpointing");
 	snprintf(b->bound, sizeof(b->bound), "%s",
 		 gpu_bound_name(r->gr[0].train.bound));
 	return 0;
