@@ -95,7 +95,7 @@ static int apply_region(struct plan *p, const struct graph *g,
 		s->r.x = 0;
 	if (s->r.y + h > m->height)
 		s->r.y = 0;
-	struct map_ctx c = {g, m, p->prec, opt, p->mode, p->batch, 0};
+	struct map_ctx c = {g, m, p->prec, opt, p->mode, p->batch, 0, NULL, 0};
 	map_kernel(&c, s);
 	return 0;
 }
@@ -249,6 +249,7 @@ static int run_gpu(struct run *r)
 	int rc;
 	if ((rc = gpu_load(r->o.gpu, &r->gs, &r->d)))
 		return rc;
+	report_confidence(&r->ri, r->o.precision);
 	for (int k = 0; k < 2; k++) {
 		struct gpu_run_opts go;
 		gpu_run_opts_default(&go);
