@@ -40,7 +40,7 @@ static const char fabric_help[] =
 	"  --seed S             PRNG seed (1)\n"
 	"  --hotspot-fraction F share of traffic to the centre PE (0.1)\n"
 	"  --sweep              rising rates (bound/10 steps) until saturation;\n"
-	"                       writes DIR/fabric_<pattern>.csv and .png\n"
+	"                       writes DIR/fabric_<pattern>.csv, .png, .svg, .pdf\n"
 	"  --saturation         bisection for the saturation rate\n"
 	"  -o, --output DIR     where --sweep writes (default .)\n"
 	"  --json               machine-readable output on stdout\n"
@@ -135,18 +135,22 @@ static json_t *point_json(const struct traffic_config *c,
 
 /* The PNG through gnuplot: written to the outfile's temporary name, then
  * renamed in place by the commit. */
-static int plot_png(const char *csv, const char *png,
+/* gnuplot's terminal for each format the sweep chart is drawn in */
+static const char *const chart_fmt[3] = {"png", "svg", "pdf"};
+static const char *const chart_term[3] = {
+	"pngcairo size 800,560 font 'sans,10'",
+	"svg size 800,560 font 'sans,10'",
+	"pdfcairo size 8in,5.6in font 'sans,10'"};
+
+/* One chart through gnuplot: written to the outfile's temporary name,
+ * then renamed in place by the commit.  The saturation bound is a dashed
+ * line; offsets keep the highest and rightmost points inside the frame. */
+static int plot_one(const char *csv, const char *path, int k,
 		    const struct traffic_config *c, double bound,
 		    struct diag *d)
 {
-	if (strchr(csv, '\'') || strchr(png, '\'')) {
-		diag_add(d, NULL, 0, 0,
-			 "fabric: output paths must not contain quotes, got '%s'",
-			 png);
-		return WS_EINPUT;
-	}
 	struct outfile o;
-	if (outfile_open(&o, png, d))
+	if (outfile_open(&o, path, d))
 		return WS_EIO;
 	char *script_path = xasprintf("%s.gp", o.tmp_path);
 	FILE *sf = fopen(script_path, "w");
@@ -154,11 +158,11 @@ static int plot_png(const char *csv, const char *png,
 		free(script_path);
 		outfile_abort(&o);
 		diag_add(d, NULL, 0, 0, "cannot write a gnuplot script for '%s'",
-			 png);
+			 path);
 		return WS_EIO;
 	}
 	fprintf(sf,
-		"set terminal pngcairo size 800,560 font 'sans,10'\n"
+		"set terminal %s\n"
 		"set output '%s'\n"
 		"set datafile separator ','\n"
 		"set key top left\n"
@@ -166,14 +170,18 @@ static int plot_png(const char *csv, const char *png,
 		"set title 'wafersim fabric: %s, %dx%d mesh, %lld-wavelet packets'\n"
 		"set xlabel 'accepted throughput (wavelets/cycle/node)'\n"
 		"set ylabel 'average latency (cycles)'\n"
-		"set arrow from %.17g, graph 0 to %.17g, graph 1 nohead dt 2\n"
-		"set label 'bound %.4g' at %.17g, graph 0.95 right offset -1,0\n"
+		"set xrange [0:%.17g]\n"
+		"set offsets 0, 0, graph 0.08, 0\n"
+		"set arrow from %.17g, graph 0 to %.17g, graph 1 nohead dt 2 "
+		"lw 2 lc rgb '#d62728'\n"
+		"set label 'saturation bound %.4g' at %.17g, graph 0.95 right "
+		"offset -1,0 tc rgb '#d62728'\n"
 		"plot '%s' using 3:4 skip 1 with linespoints title 'packet "
 		"latency', '' using 3:5 skip 1 with linespoints title 'network "
 		"latency'\n",
-		o.tmp_path, traffic_pattern_name(c->pattern), (int)c->width,
-		(int)c->height, (long long)c->packet_wavelets, bound, bound,
-		bound, bound, csv);
+		chart_term[k], o.tmp_path, traffic_pattern_name(c->pattern),
+		(int)c->width, (int)c->height, (long long)c->packet_wavelets,
+		bound * 1.12, bound, bound, bound, bound, csv);
 	fclose(sf);
 	char *cmd = xasprintf("gnuplot '%s' 2>&1", script_path);
 	int st = system(cmd);
@@ -185,11 +193,34 @@ static int plot_png(const char *csv, const char *png,
 		outfile_abort(&o);
 		diag_add(d, NULL, 0, 0,
 			 "fabric: gnuplot could not draw '%s' (is gnuplot "
-			 "installed? tools/deps.sh installs it)",
-			 png);
+			 "installed? Debian's gnuplot-nox; tools/deps.sh "
+			 "installs it)",
+			 path);
 		return WS_EIO;
 	}
 	return outfile_commit(&o, d);
+}
+
+/* The sweep chart as base.png, base.svg and base.pdf. */
+static int plot_png(const char *csv, const char *png,
+		    const struct traffic_config *c, double bound,
+		    struct diag *d)
+{
+	if (strchr(csv, '\'') || strchr(png, '\'')) {
+		diag_add(d, NULL, 0, 0,
+			 "fabric: output paths must not contain quotes, got '%s'",
+			 png);
+		return WS_EINPUT;
+	}
+	size_t n = strlen(png);
+	int rc = 0;
+	for (int k = 0; k < 3 && !rc; k++) {
+		char *path = xasprintf("%.*s.%s", (int)(n > 4 ? n - 4 : n),
+				       png, chart_fmt[k]);
+		rc = plot_one(csv, path, k, c, bound, d);
+		free(path);
+	}
+	return rc;
 }
 
 static int do_sweep(const char *machine, const struct traffic_config *c,
@@ -249,7 +280,7 @@ static int do_sweep(const char *machine, const struct traffic_config *c,
 		if (!rc)
 			printf("wrote %s\n", csv);
 		if (!plot_rc)
-			printf("wrote %s\n", png);
+			printf("wrote %s (and .svg, .pdf)\n", png);
 	}
 	free(csv);
 	free(png);

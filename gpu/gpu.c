@@ -44,17 +44,17 @@ static const struct cfg_key power_keys[] = {
 };
 
 static const struct cfg_key overhead_keys[] = {
-	CFG_KR("kernel_us", "us", 0, 1e5, "3",
+	CFG_KR("kernel_us", "us", 0, 1e5, "3.2",
 	   "device time every kernel costs beyond its work (launch, ramp, "
 	   "tail); what remains inside a captured graph", kernel_us),
-	CFG_KR("framework_op_us", "us", 0, 1e5, "40",
+	CFG_KR("framework_op_us", "us", 0, 1e5, "38",
 	   "host time per Python-level op in eager mode (module call, "
 	   "dispatcher, launch); a property of the host CPU and framework",
 	   framework_op_us),
-	CFG_KR("autograd_op_us", "us", 0, 1e5, "10",
+	CFG_KR("autograd_op_us", "us", 0, 1e5, "15",
 	   "extra host time per forward op in training (autograd graph "
 	   "recording)", autograd_op_us),
-	CFG_KR("internal_op_us", "us", 0, 1e5, "25",
+	CFG_KR("internal_op_us", "us", 0, 1e5, "24",
 	   "host time per op the framework issues from C++: backward "
 	   "kernels, autocast casts, optimizer foreach ops",
 	   internal_op_us),
@@ -145,7 +145,7 @@ static const struct cfg_key calib_keys[] = {
 	CFG_KR("power_compute", "", 0, 2, "1.4",
 	   "share of (max - idle) power at full compute utilisation",
 	   calib.power_compute),
-	CFG_KR("power_memory", "", 0, 2, "0.8",
+	CFG_KR("power_memory", "", 0, 2, "0.7",
 	   "share of (max - idle) power at full bandwidth utilisation",
 	   calib.power_memory),
 	{0},

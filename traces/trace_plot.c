@@ -58,8 +58,20 @@ static void script_tail(FILE *f)
 	fputs("set output\n}\n", f);
 }
 
+/* The timeline's optional third panel: each stage's busy fraction of its
+ * reference PE per window (with PE tracks: --trace-detail, --pe-tracks). */
+static void stage_panel(FILE *f, const struct trace_data *t)
+{
+	fprintf(f,
+		"set ylabel \"stage busy\"\nset yrange [0:1.05]\n"
+		"set key outside right top noenhanced maxcols 1 font \",7\"\n"
+		"plot for [i=8:%d] \"timeline.csv\" using 3:i with steps "
+		"lw 1.5 title columnhead(i)\n",
+		7 + t->n_stages);
+}
+
 static int write_timeline(const struct trace_data *t, const char *dir,
-			  struct diag *d)
+			  int panel, struct diag *d)
 {
 	struct outfile o;
 	if (open_out(&o, dir, "timeline.csv", d))
@@ -94,12 +106,13 @@ static int write_timeline(const struct trace_data *t, const char *dir,
 	if (open_out(&o, dir, "timeline.gp", d))
 		return WS_EIO;
 	double end_us = t->total_cycles * usc;
+	panel = panel && t->n_stages > 0;
 	script_head(o.f, "utilisation and power over time", "timeline", 1000,
-		    640);
+		    panel ? 960 : 640);
 	fprintf(o.f,
 		"set key outside right top\nset grid\nset lmargin 10\n"
 		"set rmargin 24\nset xrange [0:%.6g]\n"
-		"set multiplot layout 2,1 title \"%s on %s (%s): utilisation "
+		"set multiplot layout %d,1 title \"%s on %s (%s): utilisation "
 		"and power over time\" noenhanced\n"
 		"set ylabel \"power (W)\"\nset yrange [0:*]\n"
 		"set format x \"\"\nunset xlabel\n"
@@ -110,9 +123,12 @@ static int write_timeline(const struct trace_data *t, const char *dir,
 		"plot \"timeline.csv\" using 3:5 with steps lw 2 "
 		"lc rgb \"#1f77b4\" title \"PE (all PEs)\", \\\n"
 		"     \"\" using 3:6 with steps lw 2 lc rgb \"#2ca02c\" "
-		"title \"fabric (all links)\"\n"
-		"unset multiplot\n",
-		end_us > 0 ? end_us : 1, t->network, t->machine, t->job);
+		"title \"fabric (all links)\"\n",
+		end_us > 0 ? end_us : 1, panel ? 3 : 2, t->network, t->machine,
+		t->job);
+	if (panel)
+		stage_panel(o.f, t);
+	fputs("unset multiplot\n", o.f);
 	script_tail(o.f);
 	return outfile_commit(&o, d) ? WS_EIO : 0;
 }
@@ -253,7 +269,7 @@ int trace_plot_write(const struct trace_data *t, const char *dir,
 {
 	const char *names[3];
 	int n = 0;
-	if (write_timeline(t, dir, d))
+	if (write_timeline(t, dir, o->pe_tracks > 0, d))
 		return WS_EIO;
 	names[n++] = "timeline";
 	if (write_breakdown(t, dir, d))

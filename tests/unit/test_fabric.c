@@ -650,6 +650,25 @@ static void test_sweep_files(void)
 	       magic[1] == 'P' && magic[2] == 'N' ? "written" : "missing");
 	CU_ASSERT(lines >= 4);
 	CU_ASSERT(magic[1] == 'P' && magic[2] == 'N' && magic[3] == 'G');
+	/* the same chart as SVG and PDF, the bound marked and named */
+	char *svg = xasprintf("%s/fabric_uniform.svg", dir);
+	char *pdf = xasprintf("%s/fabric_uniform.pdf", dir);
+	char *text = NULL;
+	size_t len;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT(read_file(svg, &text, &len, &d) == 0 && text &&
+		  strstr(text, "<svg") && strstr(text, "</svg>"));
+	free(text);
+	char *cmd = xasprintf("pdftotext '%s' - | grep -q 'saturation bound'",
+			      pdf);
+	CU_ASSERT(system(cmd) == 0);
+	free(cmd);
+	diag_release(&d);
+	remove(svg);
+	remove(pdf);
+	free(svg);
+	free(pdf);
 	remove(csv);
 	remove(png);
 	remove(dir);

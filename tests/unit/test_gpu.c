@@ -356,7 +356,7 @@ static void test_data_parallel(void)
  * model has no input pipeline and no GPU-to-GPU speed spread (a step
  * waits for the slowest GPU), so it sits at or above the top of that
  * range: with the bf16 step as long as measured (native batch norm,
- * element-bound kernels) the same ~1.3 ms of exposed DDP time gives
+ * element-bound kernels) the same ~1.4 ms of exposed DDP time gives
  * ~98.7%.  The test fails below the range, or more than 1.25 points
  * above its top (what those two missing terms are worth in the MXNet
  * DGX A100 figures: 99.0% on 2 GPUs down to 97.75% on 8).
@@ -422,18 +422,22 @@ static void test_validation_bounds(void)
 	CU_ASSERT_EQUAL_FATAL(gpu_validate_file(&g, train, &v, &d), 0);
 	CU_ASSERT_EQUAL(v.n_skipped, 0);
 	CU_ASSERT(v.n_predicted >= 18);
-	CU_ASSERT(v.median_abs[GPU_VAL_TRAIN] <= 0.15);
-	CU_ASSERT(v.median_abs[GPU_VAL_INFER] <= 0.20);
-	CU_ASSERT(v.median_abs[GPU_VAL_ENERGY] <= 0.20);
+	/* issue 13's medians: 6% train, 12% inference, 10% energy (the
+	 * 1.5x per-row bound is not met yet: docs/gpu.md says which rows) */
+	CU_ASSERT(v.median_abs[GPU_VAL_TRAIN] <= 0.06);
+	CU_ASSERT(v.median_abs[GPU_VAL_INFER] <= 0.12);
+	CU_ASSERT(v.median_abs[GPU_VAL_ENERGY] <= 0.10);
 	CU_ASSERT(v.worst_ratio <= 2.0);
-	if (v.median_abs[GPU_VAL_INFER] > 0.20 || v.worst_ratio > 2 ||
-	    v.median_abs[GPU_VAL_TRAIN] > 0.15)
+	if (v.median_abs[GPU_VAL_INFER] > 0.12 || v.worst_ratio > 2 ||
+	    v.median_abs[GPU_VAL_TRAIN] > 0.06 ||
+	    v.median_abs[GPU_VAL_ENERGY] > 0.10)
 		gpu_val_print(&v, stderr, 1);
 	gpu_val_release(&v);
 	CU_ASSERT_EQUAL_FATAL(gpu_validate_file(&g, graphs, &v, &d), 0);
 	CU_ASSERT(v.n_predicted >= 10);
-	CU_ASSERT(v.median_abs[GPU_VAL_TRAIN] <= 0.15);
-	CU_ASSERT(v.worst_ratio <= 2.0);
+	CU_ASSERT(v.median_abs[GPU_VAL_TRAIN] <= 0.06);
+	CU_ASSERT(v.median_abs[GPU_VAL_ENERGY] <= 0.10);
+	CU_ASSERT(v.worst_ratio <= 1.5);
 	gpu_val_release(&v);
 	free(train);
 	free(graphs);

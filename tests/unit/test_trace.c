@@ -410,6 +410,13 @@ static void test_timeline_json(void)
 	o.gnuplot = o.graphviz = 0;
 	o.pe_tracks = 2;
 	CU_ASSERT_FATAL(trace_write(&c.r, dir, &o, &d) == 0);
+	/* with PE tracks the timeline gets a third panel, one line a stage */
+	char *gp = file_in(dir, "timeline.gp"), *script;
+	size_t gl;
+	CU_ASSERT_FATAL(read_file(gp, &script, &gl, &d) == 0);
+	CU_ASSERT(strstr(script, "layout 3,1") && strstr(script, "[i=8:10]"));
+	free(script);
+	free(gp);
 	char *f = file_in(dir, "trace.json"), *text;
 	size_t len;
 	CU_ASSERT_FATAL(read_file(f, &text, &len, &d) == 0);
