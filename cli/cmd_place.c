@@ -31,9 +31,11 @@ static const char place_help[] =
 	"10)\n"
 	"  -o, --output FILE   write the plan as YAML (docs/placement.md)\n"
 	"  --json              print the summary as JSON on stdout\n"
-	"  --compare           one row per strategy: PEs, bottleneck, "
-	"traffic,\n"
-	"                      colors, SRAM, compile time\n"
+	"  --compare           one row per strategy, ranked by the "
+	"objective (estimated\n"
+	"                      step in us, samples/s, predictions/s), PEs, "
+	"bottleneck,\n"
+	"                      traffic, colors, SRAM, compile time\n"
 	"  --check FILE        read a (hand-edited) plan and validate it\n"
 	"  --list-strategies   print the strategies and exit\n"
 	"\nexample: wafersim place uno --machine wse2 -o uno.plan.yaml\n";
@@ -101,62 +103,101 @@ static void print_summary(const struct plan *p, const struct machine *m)
 	       (long long)m->pe.sram_bytes, p->compile_s);
 }
 
+/* One row of --compare: the strategy's plan ranked by the objective. */
+static void compare_row(const char *name, const struct plan *p,
+			const struct machine *m, int rank)
+{
+	int64_t tot = p->grid_w * p->grid_h;
+	double us = p->est_step_cycles / (m->clock_ghz * 1e3);
+	printf("%-4d %-8s %-9s %10.2f %11.0f %11.0f %6.1f%% %12llu "
+	       "%-20.20s %14lld %6d %9lld %9.3f\n",
+	       rank, name, plan_mode_name(p->mode), us,
+	       us > 0 ? (double)p->batch / us * 1e6 : 0.0,
+	       p->est_infer_cycles > 0
+		       ? m->clock_ghz * 1e9 / p->est_infer_cycles
+		       : 0.0,
+	       100.0 * (double)p->pes_used / (double)tot,
+	       (unsigned long long)p->bottleneck_cycles,
+	       p->bottleneck_stage >= 0 ? p->stages[p->bottleneck_stage].name
+					: "-",
+	       (long long)p->hop_bytes_per_sample, p->colors_used,
+	       (long long)p->max_sram_bytes, p->compile_s);
+}
+
+/* Every strategy's plan, ranked by the objective (the estimated step, in
+ * run's units), failures last. */
 static int compare(const struct graph *g, const struct machine *m,
 		   const struct plan_opts *o, int json)
 {
 	int n;
 	const struct place_strategy *const *all = place_strategies(&n);
-	if (json)
-		printf("[");
-	else
-		printf("%-8s %-9s %9s %7s %12s %-20s %14s %7s %9s %9s\n",
-		       "strategy", "mode", "PEs", "share", "bottleneck",
-		       "(stage)", "hop-B/sample", "colors", "SRAM/PE",
-		       "compile_s");
+	struct plan *ps = xcalloc((size_t)n + 1, sizeof(*ps));
+	int *ok = xcalloc((size_t)n + 1, sizeof(int));
+	int *order = xcalloc((size_t)n + 1, sizeof(int));
+	char **why = xcalloc((size_t)n + 1, sizeof(char *));
 	int rc = EXIT_OK;
 	for (int i = 0; i < n; i++) {
 		struct plan_opts oi = *o;
 		oi.strategy = all[i]->name;
-		struct plan p;
 		struct diag d;
-		plan_init(&p);
+		plan_init(&ps[i]);
 		diag_init(&d);
-		int r = plan_build(g, m, &oi, &p, &d);
+		ok[i] = plan_build(g, m, &oi, &ps[i], &d) == 0;
+		if (!ok[i]) {
+			why[i] = xstrdup(diag_text(&d, 0) ? diag_text(&d, 0)
+							  : "?");
+			rc = EXIT_INPUT;
+		}
+		diag_release(&d);
+		/* insertion by (built, estimated step), stable */
+		int at = i;
+		while (at > 0 &&
+		       (ok[i] > ok[order[at - 1]] ||
+			(ok[i] && ok[order[at - 1]] &&
+			 ps[i].est_step_cycles <
+				 ps[order[at - 1]].est_step_cycles))) {
+			order[at] = order[at - 1];
+			at--;
+		}
+		order[at] = i;
+	}
+	if (json)
+		printf("[");
+	else
+		printf("%-4s %-8s %-9s %10s %11s %11s %7s %12s %-20s %14s %6s "
+		       "%9s %9s\n",
+		       "rank", "strategy", "mode", "us/step", "samples/s",
+		       "predict/s", "PEs", "bottleneck", "(stage)",
+		       "hop-B/sample", "colors", "SRAM/PE", "compile_s");
+	for (int k = 0; k < n; k++) {
+		int i = order[k];
 		if (json) {
-			if (i)
+			if (k)
 				printf(", ");
-			if (r) {
+			if (!ok[i])
 				printf("{\"strategy\": \"%s\", \"error\": "
 				       "true}",
 				       all[i]->name);
-			} else {
-				plan_write_json(&p, stdout);
-			}
-		} else if (r) {
-			printf("%-8s failed: %s\n", all[i]->name,
-			       diag_text(&d, 0) ? diag_text(&d, 0) : "?");
+			else
+				plan_write_json(&ps[i], stdout);
+		} else if (!ok[i]) {
+			printf("%-4s %-8s failed: %s\n", "-", all[i]->name,
+			       why[i]);
 		} else {
-			int64_t tot = p.grid_w * p.grid_h;
-			printf("%-8s %-9s %9lld %6.1f%% %12llu %-20.20s %14lld "
-			       "%7d "
-			       "%9lld %9.3f\n",
-			       all[i]->name, plan_mode_name(p.mode),
-			       (long long)p.pes_used,
-			       100.0 * (double)p.pes_used / (double)tot,
-			       (unsigned long long)p.bottleneck_cycles,
-			       p.bottleneck_stage >= 0
-				       ? p.stages[p.bottleneck_stage].name
-				       : "-",
-			       (long long)p.hop_bytes_per_sample, p.colors_used,
-			       (long long)p.max_sram_bytes, p.compile_s);
+			compare_row(all[i]->name, &ps[i], m, k + 1);
 		}
-		if (r)
-			rc = EXIT_INPUT;
-		diag_release(&d);
-		plan_release(&p);
+		plan_release(&ps[i]);
+		free(why[i]);
 	}
 	if (json)
 		printf("]\n");
+	else
+		printf("ranked by the objective: the estimated training step "
+		       "(docs/placement.md, \"The objective\")\n");
+	free(ps);
+	free(ok);
+	free(order);
+	free(why);
 	return rc;
 }
 

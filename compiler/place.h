@@ -43,6 +43,13 @@ struct place_edge {
 	int64_t bytes; /* per sample, forward and backward together */
 };
 
+/* A shared-weight sync once per step: the replica's gradients to the
+ * owner, the weights back, in wavelets (route.h route_sync_pairs). */
+struct place_sync {
+	int replica, owner;
+	int64_t grad_wavelets, weight_wavelets;
+};
+
 struct place_strategy;
 
 struct place_problem {
@@ -71,6 +78,13 @@ struct place_problem {
 	 * starts from the others' layouts.  NULL = none. */
 	const struct place_strategy *const *strategies;
 	int n_strategies;
+	/* The objective's terms a strategy may charge (plan_estimate.h;
+	 * anneal does): samples per step, host input cycles per sample,
+	 * and the shared-weight syncs between items (0 and NULL: none). */
+	int64_t batch;
+	double io_cycles;
+	int n_syncs;
+	const struct place_sync *syncs;
 };
 
 /*
@@ -94,7 +108,9 @@ const struct place_strategy *const *place_strategies(int *n);
 /* By name, or NULL. */
 const struct place_strategy *place_find_strategy(const char *name);
 /* Default strategy name. */
-#define PLACE_DEFAULT_STRATEGY "pack"
+/* "auto": every strategy, the best by the objective (plan_build). */
+#define PLACE_AUTO "auto"
+#define PLACE_DEFAULT_STRATEGY PLACE_AUTO
 
 /* ---- helpers shared by strategies (place.c) ---------------------------- */
 

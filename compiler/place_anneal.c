@@ -1,25 +1,31 @@
 /*
  * place_anneal.c: strategy "anneal": simulated annealing over positions and
- * shapes, chains seeded from each of the other strategies' layouts.
+ * shapes, chains seeded from the layouts of "pack" and "strips".
  *
  * What it minimises, in order (docs/placement.md, "The annealer"):
- *   1. the bottleneck: the slowest stage's cycles per sample, with stage
- *      sizes free to change (resize and edge moves trade PEs between
- *      stages as the sizing step does);
+ *   1. the objective's step (compiler/plan_estimate.h) as far as a layout
+ *      decides it without routes: B max(T_max, io) + sync, with B the
+ *      batch, T_max the slowest stage's cycles per sample (stage sizes
+ *      free to change: resize and edge moves trade PEs between stages as
+ *      the sizing step does), io the host input per sample, and sync the
+ *      longest shared-weight round: gradients then weights, each
+ *      serialised over the lanes route.c's path would give it (the
+ *      source's extent across the first hop, the destination's across the
+ *      last);
  *   2. hop-bytes per sample: bytes x hops of every route, measured as
  *      route.c lays them out (output port = middle of the source's east
  *      column, to the destination's nearest PE; host data from the I/O edge
  *      nearest the fan-out's first consumer).
- * The result is the lexicographic best (bottleneck, then hop-bytes) of every
+ * The result is the lexicographic best (step, then hop-bytes) of every
  * layout any chain visited, starts included, so it is never worse than the
- * best start on the bottleneck, nor on hop-bytes when the bottlenecks tie.
+ * best start on the step, nor on hop-bytes when the steps tie.
  *
- * Schedule: the other strategies (every one in the table but this) make
- * the starts; CHAINS_PER_START chains anneal from each, then one polishing
- * chain anneals hop-bytes alone from the best layout, rejecting every move
- * that lifts the bottleneck above the best.  A chain's Metropolis cost is a
- * scalar, in cycles:
- *     T_max + W_NEXT T_next + W_HOP hop_bytes / (4 L)
+ * Schedule: "pack" and "strips" (by name, so that adding a strategy file
+ * changes nothing here) make the starts; CHAINS_PER_START chains anneal
+ * from each, then one polishing chain anneals hop-bytes alone from the
+ * best layout, rejecting every move that lifts the step above the best.
+ * A chain's Metropolis cost is a scalar, in cycles:
+ *     step + W_NEXT B T_next + W_HOP B hop_bytes / (4 L)
  * T_next (the second slowest stage) rewards progress when two stages tie as
  * bottleneck; hop_bytes / (4 L) is the cycles one sample's wavelet-hops
  * would take if only L = 2 W H / 16 links carried them (the normalisation of
@@ -32,11 +38,11 @@
  * the moves pick the current bottleneck and grow it.  A move that leaves the
  * grid, overlaps or breaks SRAM is rejected.
  *
- * Deterministic for a given seed: each chain runs a fixed number of moves
- * (3000 per stage, at most 300000; the polishing chain half that).  The time
- * budget (plan_opts time_budget_s, --time-budget; default 10 s, shared by
- * the chains) only stops it early, and the strategy note then says so, since
- * the result then depends on the speed of the machine.
+ * Deterministic: the budget is counted in moves (MOVES_PER_STAGE per stage,
+ * at most MAX_MOVES, per chain; the polishing chain half that), so the
+ * result depends only on the network, the machine, the options and the
+ * seed.  A time budget (plan_opts time_budget_s, --time-budget) applies
+ * only when given, and the strategy note then says if it stopped a chain.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -48,8 +54,10 @@
 /* weights of the chain cost (documented in docs/placement.md) */
 #define W_NEXT		 0.1
 #define W_HOP		 0.05
-#define MAX_STARTS	 8
+#define MAX_STARTS	 2
 #define CHAINS_PER_START 2
+#define MOVES_PER_STAGE	 1500
+#define MAX_MOVES	 150000
 
 extern const struct place_strategy place_strategy_anneal;
 
@@ -62,6 +70,8 @@ struct state {
 /* A layout's figures: what the annealer compares. */
 struct score {
 	double tmax, tnext; /* slowest and second slowest stage cycles */
+	double sync;	    /* longest shared-weight round, cycles */
+	double step;	    /* B max(tmax, io) + sync */
 	double hop;	    /* hop-bytes per sample (route.c geometry) */
 	double cost;	    /* chain cost (above) */
 };
@@ -117,6 +127,40 @@ static int64_t edge_hops(const struct place_problem *pp, const struct rect *r,
 	return llabs((long long)px - qx) + llabs((long long)py - qy);
 }
 
+/* Lanes of a stream from rectangle a's output port to b's nearest PE:
+ * a's extent across the first hop, b's across the last, the fewer. */
+static int64_t sync_lanes(const struct place_problem *pp, const struct rect *a,
+			  const struct rect *b)
+{
+	int32_t px = a->x + a->w - 1, py = a->y + a->h / 2;
+	int32_t qx = clamp(px, b->x, b->x + b->w - 1);
+	int32_t qy = clamp(py, b->y, b->y + b->h - 1);
+	int first_x = qx != px, last_y = qy != py;
+	int64_t lo = first_x ? a->h : a->w, li = last_y ? b->w : b->h;
+	int64_t l = lo < li ? lo : li;
+	int64_t cap = first_x ? pp->grid_h : pp->grid_w;
+	l = l > cap ? cap : l;
+	return l < 1 ? 1 : l;
+}
+
+/* The longest shared-weight round: gradients, then weights back. */
+static double sync_cycles(const struct place_problem *pp, const struct rect *r)
+{
+	double sync = 0;
+	for (int k = 0; k < pp->n_syncs; k++) {
+		const struct place_sync *q = &pp->syncs[k];
+		const struct rect *a = &r[q->replica], *b = &r[q->owner];
+		double g = (double)((q->grad_wavelets + sync_lanes(pp, a, b) - 1) /
+				    sync_lanes(pp, a, b));
+		double w = (double)((q->weight_wavelets + sync_lanes(pp, b, a) -
+				     1) /
+				    sync_lanes(pp, b, a));
+		if (g + w > sync)
+			sync = g + w;
+	}
+	return sync;
+}
+
 static void score(const struct state *s, struct score *o)
 {
 	const struct place_problem *pp = s->pp;
@@ -134,15 +178,20 @@ static void score(const struct state *s, struct score *o)
 	for (int e = 0; e < pp->n_edges; e++)
 		o->hop += (double)pp->edges[e].bytes *
 			  (double)edge_hops(pp, s->r, &pp->edges[e]);
+	double B = (double)(pp->batch > 0 ? pp->batch : 1);
+	double pace = o->tmax > pp->io_cycles ? o->tmax : pp->io_cycles;
+	o->sync = sync_cycles(pp, s->r);
+	o->step = B * pace + o->sync;
 	double links = 2.0 * pp->grid_w * pp->grid_h / 16.0;
-	o->cost = o->tmax + W_NEXT * o->tnext + W_HOP * o->hop / (4.0 * links);
+	o->cost = o->step + W_NEXT * B * o->tnext +
+		  W_HOP * B * o->hop / (4.0 * links);
 }
 
-/* Lexicographic: bottleneck, then hop-bytes. */
+/* Lexicographic: step, then hop-bytes. */
 static int better(const struct score *a, const struct score *b)
 {
-	if (a->tmax != b->tmax)
-		return a->tmax < b->tmax;
+	if (a->step != b->step)
+		return a->step < b->step;
 	return a->hop < b->hop;
 }
 
@@ -334,7 +383,7 @@ static void chain(struct state *s, uint64_t seed, long moves, double t_end,
 	long it, accepted = 0;
 	int stopped = 0;
 	for (it = 0; it < moves; it++) {
-		if ((it & 255) == 0 && wall_seconds() > t_end) {
+		if (t_end > 0 && (it & 255) == 0 && wall_seconds() > t_end) {
 			stopped = 1;
 			break;
 		}
@@ -350,7 +399,7 @@ static void chain(struct state *s, uint64_t seed, long moves, double t_end,
 			s->cyc[i] = place_item_cycles(pp, i, mv.qi.w, mv.qi.h);
 		score(s, &nw);
 		if (polish)
-			nw.cost = nw.tmax > best->tmax ? INFINITY : nw.hop;
+			nw.cost = nw.step > best->step ? INFINITY : nw.hop;
 		if (nw.cost <= cur.cost ||
 		    unit(&st) <
 			    exp((cur.cost - nw.cost) / (T > 0 ? T : 1e-12))) {
@@ -382,21 +431,33 @@ struct starts {
 	int n;
 };
 
+/* The starts, by name: a strategy file added later changes nothing. */
+static const char *const start_names[MAX_STARTS] = {"pack", "strips"};
+
+static const struct place_strategy *
+start_strategy(const struct place_problem *pp, const char *name)
+{
+	for (int k = 0; pp->strategies && k < pp->n_strategies; k++)
+		if (strcmp(pp->strategies[k]->name, name) == 0)
+			return pp->strategies[k];
+	return NULL;
+}
+
 static void make_starts(struct state *s, struct starts *ss)
 {
 	const struct place_problem *pp = s->pp;
 	int n = pp->n_items;
-	int n_all = pp->strategies ? pp->n_strategies : 0;
-	const struct place_strategy *const *all = pp->strategies;
 	ss->n = 0;
-	for (int k = 0; k < n_all && ss->n < MAX_STARTS; k++) {
-		if (all[k] == &place_strategy_anneal)
+	for (int k = 0; k < MAX_STARTS; k++) {
+		const struct place_strategy *st =
+			start_strategy(pp, start_names[k]);
+		if (!st)
 			continue;
 		struct rect *r = xcalloc((size_t)n + 1, sizeof(*r));
 		char tmp[128] = "";
 		struct diag quiet;
 		diag_init(&quiet);
-		int rc = all[k]->fn(pp, r, tmp, &quiet);
+		int rc = st->fn(pp, r, tmp, &quiet);
 		if (!rc && place_check(pp, r, NULL))
 			rc = 1;
 		diag_release(&quiet);
@@ -419,7 +480,7 @@ static void make_starts(struct state *s, struct starts *ss)
 		}
 		ss->r[at] = r;
 		ss->sc[at] = sc;
-		ss->name[at] = all[k]->name;
+		ss->name[at] = st->name;
 		ss->n++;
 	}
 }
@@ -451,9 +512,11 @@ static void run_chains(struct state *s, const struct starts *ss, long moves,
 		t->total += moves;
 		if (t->stopped)
 			continue;
-		/* the chains share what is left of the budget */
-		double left = budget - (wall_seconds() - t0);
-		double t_end = wall_seconds() + left / (nc - c);
+		/* the chains share what is left of a budget given */
+		double t_end = 0;
+		if (budget > 0)
+			t_end = wall_seconds() +
+				(budget - (wall_seconds() - t0)) / (nc - c);
 		memcpy(work, ss->r[c % ns], sizeof(*work) * (size_t)n);
 		s->r = work;
 		chain(s,
@@ -470,14 +533,14 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 {
 	int n = pp->n_items;
 	double t0 = wall_seconds();
-	double budget = pp->time_budget_s > 0 ? pp->time_budget_s : 10.0;
+	double budget = pp->time_budget_s > 0 ? pp->time_budget_s : 0;
 	struct state s = {pp, NULL, xcalloc((size_t)n + 1, sizeof(double))};
 	struct starts ss;
 	make_starts(&s, &ss);
 	if (!ss.n) {
 		free(s.cyc);
 		diag_add(d, NULL, 0, 0,
-			 "place: anneal: no other strategy could make a "
+			 "place: anneal: neither pack nor strips could make a "
 			 "starting layout of the %d stages in the %dx%d grid",
 			 n, pp->grid_w, pp->grid_h);
 		return WS_EINPUT;
@@ -485,9 +548,9 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 	/* -- chains from every start; the lexicographic best is kept -- */
 	struct score best = ss.sc[0];
 	memcpy(rects, ss.r[0], sizeof(*rects) * (size_t)n);
-	long moves = 3000L * n;
-	if (moves > 300000)
-		moves = 300000;
+	long moves = (long)MOVES_PER_STAGE * n;
+	if (moves > MAX_MOVES)
+		moves = MAX_MOVES;
 	struct tally t = {0, 0, 0, 0};
 	run_chains(&s, &ss, moves, t0, budget, rects, &best, &t);
 	for (int c = 0; c < ss.n; c++)
@@ -501,17 +564,18 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 		memcpy(r, rects, sizeof(*r) * (size_t)n);
 		s.r = r;
 		chain(&s, pp->seed * 0x9e3779b97f4a7c15ull ^ 0x9011511ull,
-		      pmoves, t0 + budget, 1, rects, &best, &co);
+		      pmoves, budget > 0 ? t0 + budget : 0, 1, rects, &best,
+		      &co);
 		tally_add(&t, &co);
 		free(r);
 	}
 	char buf[256];
 	snprintf(buf, sizeof buf,
 		 "from %s (+%d more), %s%ld of %ld moves, %ld accepted, "
-		 "bottleneck %.0f, hop-bytes %.4g",
+		 "step %.0f, hop-bytes %.4g",
 		 ss.name[0], ss.n - 1,
 		 t.stopped ? "stopped by time budget after " : "", t.done,
-		 t.total, t.accepted, best.tmax, best.hop);
+		 t.total, t.accepted, best.step, best.hop);
 	size_t len = strlen(buf) < 127 ? strlen(buf) : 127;
 	memcpy(note, buf, len);
 	note[len] = 0;
@@ -521,7 +585,7 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 
 const struct place_strategy place_strategy_anneal = {
 	"anneal",
-	"simulated annealing over positions and shapes, chains seeded from "
-	"every other strategy's layout",
+	"simulated annealing over positions and shapes for the objective's "
+	"step, chains seeded from pack's and strips' layouts",
 	anneal,
 };

@@ -12,6 +12,7 @@
 #include "compiler/map.h"
 #include "compiler/microbatch.h"
 #include "compiler/route.h"
+#include "fabric/timing.h"
 #include "ground/util.h"
 
 /* ---- strategy table (generated list, see Makefile) ----------------------- */
@@ -198,7 +199,9 @@ static const struct place_strategy *find_strategy(const struct plan_opts *o,
 		strncat(names, i ? ", " : "", sizeof(names) - strlen(names) - 1);
 		strncat(names, all[i]->name, sizeof(names) - strlen(names) - 1);
 	}
-	diag_add(d, NULL, 0, 0, "place: 'strategy' must be one of %s, got '%s'",
+	diag_add(d, NULL, 0, 0,
+		 "place: 'strategy' must be one of " PLACE_AUTO ", %s, got "
+		 "'%s'",
 		 names, sname);
 	return NULL;
 }
@@ -353,6 +356,36 @@ static void size_items(struct build_ctx *b)
 	free(cap);
 }
 
+/* Host input per sample at the I/O bandwidth, as the engine charges it
+ * (every route from the host). */
+static double io_cycles(const struct build_ctx *b)
+{
+	int64_t bytes = 0;
+	for (int e = 0; e < b->n_edges; e++)
+		if (b->edges[e].src < 0)
+			bytes += fabric_wavelets(&b->m->fabric,
+						 b->edges[e].bytes) *
+				 b->edges[e].n_dst *
+				 (b->m->fabric.wavelet_bits / 8);
+	double bpc = b->m->io.bandwidth_gbytes_s / b->m->clock_ghz;
+	return bpc > 0 ? (double)bytes / bpc : 0;
+}
+
+/* The shared-weight syncs between stages, in wavelets, for the strategy. */
+static int sync_items(const struct build_ctx *b, struct place_sync **out)
+{
+	struct route_sync *rs;
+	int n = route_sync_pairs(b->p, b->g, &rs);
+	*out = n ? xcalloc((size_t)n, sizeof(**out)) : NULL;
+	for (int k = 0; k < n; k++)
+		(*out)[k] = (struct place_sync){
+			rs[k].replica, rs[k].owner,
+			fabric_wavelets(&b->m->fabric, rs[k].grad_bytes),
+			fabric_wavelets(&b->m->fabric, rs[k].weight_bytes)};
+	free(rs);
+	return n;
+}
+
 /* Positions from the strategy, checked; the stages mapped on them. */
 static int place_items(struct build_ctx *b)
 {
@@ -387,9 +420,17 @@ static int place_items(struct build_ctx *b)
 				   b,
 				   edge_root,
 				   strategy_table,
-				   (int)ARRAY_SIZE(strategy_table)};
+				   (int)ARRAY_SIZE(strategy_table),
+				   p->batch,
+				   io_cycles(b),
+				   0,
+				   NULL};
+	struct place_sync *ps = NULL;
+	pp.n_syncs = sync_items(b, &ps);
+	pp.syncs = ps;
 	struct rect *rects = xcalloc((size_t)n, sizeof(*rects));
 	int rc = b->strat->fn(&pp, rects, p->strategy_note, b->d);
+	free(ps);
 	if (!rc && place_check(&pp, rects, b->d))
 		rc = WS_EINPUT;
 	if (rc) {
@@ -490,15 +531,11 @@ static int place_route_or_stream(struct build_ctx *b)
 	return rc;
 }
 
-int plan_build(const struct graph *g, const struct machine *m,
-	       const struct plan_opts *o, struct plan *p, struct diag *d)
+/* One strategy's plan. */
+static int build_one(const struct graph *g, const struct machine *m,
+		     const struct plan_opts *o, struct plan *p, struct diag *d)
 {
 	double t0 = wall_seconds();
-	struct plan_opts def;
-	if (!o) {
-		plan_opts_init(&def);
-		o = &def;
-	}
 	plan_release(p);
 	const struct place_strategy *strat = find_strategy(o, d);
 	if (!strat)
@@ -539,4 +576,82 @@ int plan_build(const struct graph *g, const struct machine *m,
 	free(b.edges);
 	p->compile_s = wall_seconds() - t0;
 	return rc;
+}
+
+/*
+ * Strategy "auto" (the default): every strategy of the table builds its
+ * plan and the best by the objective (compiler/plan_estimate.h: the
+ * estimated training step; ties go to the earlier strategy in the table)
+ * is kept; its note names the runner-up.  When none can, the errors are
+ * the first strategy's.
+ */
+static int build_auto(const struct graph *g, const struct machine *m,
+		      const struct plan_opts *o, struct plan *p, struct diag *d)
+{
+	double t0 = wall_seconds();
+	int n;
+	const struct place_strategy *const *all = place_strategies(&n);
+	struct plan cand;
+	plan_init(&cand);
+	int best = -1, second = -1;
+	double best_t = 0, second_t = 0;
+	for (int i = 0; i < n; i++) {
+		struct plan_opts oi = *o;
+		oi.strategy = all[i]->name;
+		struct diag quiet;
+		diag_init(&quiet);
+		int rc = build_one(g, m, &oi, &cand, &quiet);
+		diag_release(&quiet);
+		if (rc)
+			continue;
+		double t = cand.est_step_cycles;
+		if (best < 0 || t < best_t) {
+			second = best;
+			second_t = best_t;
+			best = i;
+			best_t = t;
+			plan_release(p);
+			*p = cand;
+			plan_init(&cand);
+		} else if (second < 0 || t < second_t) {
+			second = i;
+			second_t = t;
+		}
+	}
+	plan_release(&cand);
+	if (best < 0) {
+		struct plan_opts o0 = *o;
+		o0.strategy = n > 0 ? all[0]->name : NULL;
+		return build_one(g, m, &o0, p, d);
+	}
+	double us = m->clock_ghz * 1e3;
+	char note[sizeof p->strategy_note];
+	if (second >= 0)
+		snprintf(note, sizeof note,
+			 "auto: best of %d by the objective, %.1f us/step; "
+			 "runner-up '%s' %.1f us/step",
+			 n, best_t / us, all[second]->name, second_t / us);
+	else
+		snprintf(note, sizeof note,
+			 "auto: the only strategy that could, %.1f us/step",
+			 best_t / us);
+	memcpy(p->strategy_note, note, sizeof note);
+	p->compile_s = wall_seconds() - t0;
+	return 0;
+}
+
+int plan_build(const struct graph *g, const struct machine *m,
+	       const struct plan_opts *o, struct plan *p, struct diag *d)
+{
+	struct plan_opts def;
+	if (!o) {
+		plan_opts_init(&def);
+		o = &def;
+	}
+	const char *s = o->strategy ? o->strategy : PLACE_DEFAULT_STRATEGY;
+	if (strcmp(s, PLACE_AUTO) == 0) {
+		plan_release(p);
+		return build_auto(g, m, o, p, d);
+	}
+	return build_one(g, m, o, p, d);
 }

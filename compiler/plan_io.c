@@ -233,6 +233,12 @@ void plan_write_json(const struct plan *p, FILE *f)
 	ws_json_set_real(o, "host_cycles_per_sample",
 			 round(p->host_cycles_per_sample * 10) / 10);
 	ws_json_set_real(o, "compile_s", p->compile_s);
+	ws_json_set_str(o, "strategy_note", p->strategy_note);
+	/* the objective (compiler/plan_estimate.h), whole cycles */
+	ws_json_set_int(o, "est_step_cycles", (int64_t)llround(p->est_step_cycles));
+	ws_json_set_int(o, "est_infer_cycles",
+			(int64_t)llround(p->est_infer_cycles));
+	ws_json_set_str(o, "est_limit", p->est_limit);
 	json_t *a = ws_json_arr();
 	for (int i = 0; i < p->n_stages; i++)
 		ws_json_push(a, stage_json(&p->stages[i]));

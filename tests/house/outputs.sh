@@ -17,6 +17,7 @@ mask() {
 	       -e 's/("node_cycles_per_s": )[-0-9.e+]+/\1MASKED/g' \
 	       -e 's/(compile|wall time|node-cycles\/s) +[0-9.e+]+/\1 MASKED/g' \
 	       -e 's/^(anneal|pack|strips|[a-z_]+ +(pipelined|streaming) .*) [0-9]+\.[0-9]+$/\1 MASKED/' \
+	       -e 's/^([0-9]+ +[a-z_]+ +(pipelined|streaming) .*) [0-9]+\.[0-9]+$/\1 MASKED/' \
 	       -e 's#/[^ "]*/(models|tests)/#<SRC>/\1/#g'
 }
 c() {

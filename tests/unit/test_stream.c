@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compiler/cost.h"
 #include "compiler/graph.h"
 #include "compiler/place.h"
 #include "ground/util.h"
@@ -205,6 +206,52 @@ static void test_network_rows(void)
 	diag_release(&d);
 }
 
+/* The zoo's weight-streamed networks, from their published architectures:
+ * parameters as published, the tied LM head using the token embedding's
+ * table (counted once), and a tied head that does not match is an error. */
+static void test_zoo_architectures(void)
+{
+	struct {
+		const char *net;
+		int64_t lo, hi; /* published parameter count, bounds */
+	} nets[] = {{"bert_large", 334000000, 341000000},
+		    {"gpt2_small_2048", 124000000, 126000000},
+		    {"gptj_6b", 6000000000LL, 6100000000LL}};
+	struct diag d;
+	diag_init(&d);
+	for (size_t i = 0; i < sizeof(nets) / sizeof(nets[0]); i++) {
+		struct graph g;
+		CU_ASSERT_EQUAL_FATAL(graph_load(nets[i].net, OPT_ADAM, &g, &d), 0);
+		struct cost_totals t;
+		cost_totals(&g, &t);
+		CU_ASSERT(t.params >= nets[i].lo && t.params <= nets[i].hi);
+		printf("\n    %-16s %lld parameters", nets[i].net,
+		       (long long)t.params);
+		for (int l = 0; l < g.n_layers; l++)
+			if (!strcmp(g.layers[l].name, "lm_head") &&
+			    !strcmp(nets[i].net, "gpt2_small_2048")) {
+				const struct layer *o =
+					&g.layers[g.layers[l].param_owner];
+				CU_ASSERT_STRING_EQUAL(o->name, "tok");
+				CU_ASSERT_EQUAL(g.layers[l].cost.params, 0);
+			}
+		graph_release(&g);
+	}
+	printf("\n");
+	char *bad = tu_temp_file(".yaml",
+		"name: untied\ninputs:\n  ids: {shape: [8], dtype: int64}\n"
+		"layers:\n"
+		"  - {name: tok, op: embedding, vocab: 100, dim: 16, in: ids}\n"
+		"  - {name: head, op: dense, units: 99, bias: false, share: tok}\n");
+	struct graph g;
+	diag_clear(&d);
+	CU_ASSERT_NOT_EQUAL(graph_load(bad, OPT_ADAM, &g, &d), 0);
+	CU_ASSERT(diag_contains(&d, "must match the layer 'tok'"));
+	remove(bad);
+	free(bad);
+	diag_release(&d);
+}
+
 int suite_stream(void);
 int suite_stream(void)
 {
@@ -213,6 +260,7 @@ int suite_stream(void)
 		{"recomputation runs the forward again", test_recompute},
 		{"wafers data-parallel through the interconnect", test_wafers},
 		{"validate wafer: network rows", test_network_rows},
+		{"zoo: BERT-large, GPT-2 small 2048, GPT-J 6B", test_zoo_architectures},
 		{0, 0}};
 	return tu_add_suite("stream", tests);
 }
