@@ -16,6 +16,7 @@
 #include "sim/stats.h"
 #include "cli/sweep.h"
 #include "ground/json_io.h"
+#include "ground/stat_field.h"
 #include "ground/util.h"
 
 /* Annealing in a sweep is never stopped by the clock (see sweep.h); the
@@ -475,21 +476,6 @@ int sweep_run(const struct sweep *sw, int jobs, struct sweep_result *results,
 
 /* ---- output --------------------------------------------------------------- */
 
-static void csv_text(FILE *out, const char *s)
-{
-	if (!strpbrk(s, ",\"\n\r")) {
-		fputs(s, out);
-		return;
-	}
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s == '\n' || *s == '\r' ? ' ' : *s, out);
-	}
-	fputc('"', out);
-}
-
 static void csv_double(FILE *out, double v)
 {
 	char b[32];
@@ -509,11 +495,11 @@ void sweep_write_csv(const struct sweep *sw, const struct sweep_result *res,
 	for (int64_t i = 0; i < sw->n_points; i++) {
 		const struct sweep_result *r = &res[i];
 		fprintf(out, "%lld,", (long long)r->index);
-		csv_text(out, s->nets[r->net]);
+		sf_csv_str(out, s->nets[r->net]);
 		fputc(',', out);
-		csv_text(out, s->machines[r->machine]);
+		sf_csv_str(out, s->machines[r->machine]);
 		fputc(',', out);
-		csv_text(out, s->strategies[r->strategy]);
+		sf_csv_str(out, s->strategies[r->strategy]);
 		fprintf(out, ",%lld,%s,%s,", (long long)r->batch_samples,
 			plan_prec_name(s->dtypes[r->dtype]),
 			r->ok ? "ok" : "error");
@@ -527,7 +513,7 @@ void sweep_write_csv(const struct sweep *sw, const struct sweep_result *res,
 			fputc(',', out);
 			csv_double(out, r->power_w);
 			fprintf(out, ",%s,", r->limit);
-			csv_text(out, r->bottleneck);
+			sf_csv_str(out, r->bottleneck);
 			fprintf(out, ",%lld,%lld", (long long)r->pes_used,
 				(long long)r->pes_total);
 		} else {
@@ -535,7 +521,7 @@ void sweep_write_csv(const struct sweep *sw, const struct sweep_result *res,
 		}
 		if (s->gpu) {
 			fputc(',', out);
-			csv_text(out, s->gpu);
+			sf_csv_str(out, s->gpu);
 			fputc(',', out);
 			if (r->ok && r->gpu) {
 				csv_double(out, r->gpu_step_s);
@@ -546,7 +532,7 @@ void sweep_write_csv(const struct sweep *sw, const struct sweep_result *res,
 			}
 		}
 		fputc(',', out);
-		csv_text(out, r->ok ? "" : r->error);
+		sf_csv_str(out, r->ok ? "" : r->error);
 		fputc('\n', out);
 	}
 }

@@ -135,7 +135,7 @@ void sf_release(const struct stat_field *f, size_t n, void *rec)
 void sf_csv_str(FILE *out, const char *s)
 {
 	s = s ? s : "";
-	if (!strpbrk(s, ",\"\n")) {
+	if (!strpbrk(s, ",\"\n\r")) {
 		fputs(s, out);
 		return;
 	}
@@ -143,7 +143,7 @@ void sf_csv_str(FILE *out, const char *s)
 	for (; *s; s++) {
 		if (*s == '"')
 			fputc('"', out);
-		fputc(*s, out);
+		fputc(*s == '\n' || *s == '\r' ? ' ' : *s, out);
 	}
 	fputc('"', out);
 }

@@ -68,7 +68,8 @@ void sf_csv_header(FILE *out, const struct stat_field *f, const int *cols,
 		   size_t n_cols);
 void sf_csv_row(FILE *out, const struct stat_field *f, const int *cols,
 		size_t n_cols, const void *rec);
-/* A CSV string field: quoted if it holds a comma, quote or newline. */
+/* A CSV string field: quoted if it holds a comma, quote or line break
+ * (a line break written as a space: one record per line). */
 void sf_csv_str(FILE *out, const char *s);
 
 #endif
