@@ -385,7 +385,8 @@ int cmd_run(int argc, char **argv)
 		for (int k = 0; k < 2; k++) {
 			struct gpu_run_opts go;
 			gpu_run_opts_default(&go);
-			go.batch = p.batch;
+			/* the same global batch as the wafer, shared out */
+			go.batch = (p.batch + n_gpus - 1) / n_gpus;
 			go.dtype = prec == PREC_FP32 ? DT_FP32 : DT_BF16;
 			go.n_gpus = (int)n_gpus;
 			go.style = k ? GPU_GRAPH : GPU_EAGER;
@@ -401,9 +402,18 @@ int cmd_run(int argc, char **argv)
 		ri.gpu.present = 1;
 		snprintf(ri.gpu.name, sizeof(ri.gpu.name), "%.63s", gs.name);
 		ri.gpu.n_gpus = (int)n_gpus;
-		/* data parallel: every GPU takes `batch`, the cluster a step of
-		 * batch x N samples */
+		/* data parallel: each GPU takes its share of the wafer's
+		 * batch (rounded up), the cluster a step of share x N */
 		ri.gpu.batch = gr[0].batch * n_gpus;
+		ri.gpu.batch_per_gpu = gr[0].batch;
+		if (gr[0].fit == GPU_FIT_ACCUMULATE)
+			snprintf(ri.gpu.fit, sizeof(ri.gpu.fit),
+				 "%d micro-batches of %lld per GPU, gradient "
+				 "accumulation", gr[0].micro_batches,
+				 (long long)gr[0].micro_batch);
+		else if (gr[0].fit == GPU_FIT_CHECKPOINT)
+			snprintf(ri.gpu.fit, sizeof(ri.gpu.fit),
+				 "activation checkpointing");
 		snprintf(ri.gpu.bound, sizeof(ri.gpu.bound), "%s",
 			 gpu_bound_name(gr[0].train.bound));
 		if (n_gpus > 1) {

@@ -613,9 +613,13 @@ static void text_gpu(const struct report_in *r,
 {
 	const struct report_gpu *g = &r->gpu;
 	char a[32], b[32], c[32];
-	fprintf(out, "\nGPU baseline: %s x %d, batch %lld (model: sim/gpu.h; "
-		"eager %s bound)\n", g->name, g->n_gpus, (long long)g->batch,
+	fprintf(out, "\nGPU baseline: %s x %d, batch %lld (%lld per GPU; "
+		"model: gpu/gpu.h; eager %s bound)\n", g->name, g->n_gpus,
+		(long long)g->batch,
+		(long long)(g->batch_per_gpu ? g->batch_per_gpu : g->batch),
 		g->bound);
+	if (g->fit[0])
+		fprintf(out, "  does not fit        %s\n", g->fit);
 	fprintf(out, "  energy boundary      the wafer (PEs, SRAM, fabric; "
 		"sim/energy.h) beside the GPUs' board power; neither counts "
 		"fans, power supplies, hosts or the weight-streaming "
@@ -794,6 +798,10 @@ static json_t *gpu_json(const struct report_in *r,
 	ws_json_set_str(o, "name", r->gpu.name);
 	ws_json_set_int(o, "gpus", r->gpu.n_gpus);
 	ws_json_set_int(o, "batch", r->gpu.batch);
+	ws_json_set_int(o, "batch_per_gpu", r->gpu.batch_per_gpu
+						    ? r->gpu.batch_per_gpu
+						    : r->gpu.batch);
+	ws_json_set_str(o, "fit", r->gpu.fit[0] ? r->gpu.fit : "as-is");
 	for (int k = 0; k < 2; k++) {
 		json_t *s = ws_json_obj();
 		ws_json_set_real(s, "step_s", r->gpu.train_step_s[k]);

@@ -27,6 +27,9 @@ struct report_gpu {
 	char name[64];
 	int n_gpus;
 	int64_t batch;			/* per step, all GPUs together */
+	int64_t batch_per_gpu;		/* each GPU's share (0: batch) */
+	char fit[64];			/* how a step that does not fit runs
+					   ("" = as is) */
 	double train_step_s[2];
 	double train_step_j[2];		/* all GPUs */
 	double infer_batch_s[2];	/* one inference batch of `batch` */
