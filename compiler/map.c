@@ -640,8 +640,9 @@ void map_max_shape(const struct map_ctx *c, const struct plan_stage *s,
 		int64_t cin, pin, cout, pout, kv;
 		conv_dims(c, &t, &cin, &pin, &cout, &pout, &kv);
 		mw = pout;
-		/* extra rows take position groups (see kernel_eval) */
-		mh = cout * imax(1, pout / imax(1, imin(pout, c->m->width)));
+		/* extra rows take position groups (see work_conv): down to
+		 * one output position per PE */
+		mh = cout * pout;
 	} else {
 		int64_t E = imax(1, imax(t.out_elems, t.in_elems));
 		mw = E;
@@ -655,6 +656,22 @@ double map_aspect(const struct map_ctx *c, const struct plan_stage *s)
 {
 	int32_t mw, mh;
 	map_max_shape(c, s, &mw, &mh);
+	if (s->kind == KERNEL_CONV) {
+		/* preferred: a row per output channel (position groups are
+		 * for growing past it, map_max_shape) */
+		struct stage_sum t;
+		stage_sum(c, s, &t);
+		int64_t M, K, N;
+		if (!conv_as_gemm(c, &t, &M, &K, &N)) {
+			int64_t cin, pin, cout, pout, kv;
+			conv_dims(c, &t, &cin, &pin, &cout, &pout, &kv);
+			mh = (int32_t)imax(
+				1, imin(cout * imax(1, pout / imax(1, imin(
+								 pout,
+								 c->m->width))),
+					c->m->height));
+		}
+	}
 	double a = (double)mw / (double)mh;
 	if (s->kind != KERNEL_DENSE && s->kind != KERNEL_CONV)
 		a = 1;

@@ -41,6 +41,7 @@ struct place_item {
 struct place_edge {
 	int src, dst;  /* item ids; src -1 = host input at a wafer edge */
 	int64_t bytes; /* per sample, forward and backward together */
+	int64_t wavelets; /* per sample, forward (0: not charged) */
 };
 
 /* A shared-weight sync once per step: the replica's gradients to the

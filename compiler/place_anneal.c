@@ -180,6 +180,20 @@ static void score(const struct state *s, struct score *o)
 			  (double)edge_hops(pp, s->r, &pp->edges[e]);
 	double B = (double)(pp->batch > 0 ? pp->batch : 1);
 	double pace = o->tmax > pp->io_cycles ? o->tmax : pp->io_cycles;
+	/* a route's serialisation over its lanes: the source's rows (its
+	 * output leaves along them), the destination's columns (its input
+	 * is broadcast down them), the fewer */
+	for (int e = 0; e < pp->n_edges; e++) {
+		const struct place_edge *q = &pp->edges[e];
+		if (q->wavelets <= 0)
+			continue;
+		int64_t lanes = s->r[q->dst].w;
+		if (q->src >= 0 && s->r[q->src].h < lanes)
+			lanes = s->r[q->src].h;
+		lanes = lanes < 1 ? 1 : lanes;
+		double ser = (double)((q->wavelets + lanes - 1) / lanes);
+		pace = ser > pace ? ser : pace;
+	}
 	o->sync = sync_cycles(pp, s->r);
 	o->step = B * pace + o->sync;
 	double links = 2.0 * pp->grid_w * pp->grid_h / 16.0;

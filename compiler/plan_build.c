@@ -403,7 +403,8 @@ static int place_items(struct build_ctx *b)
 		for (int k = 0; k < me->n_dst; k++) {
 			edge_root[npe] = first;
 			pe_edges[npe++] = (struct place_edge){
-				me->src, me->dst[k], me->bytes * (1 + me->grad)};
+				me->src, me->dst[k], me->bytes * (1 + me->grad),
+				fabric_wavelets(&m->fabric, me->bytes)};
 		}
 	}
 	struct place_problem pp = {(int32_t)m->width,

@@ -398,16 +398,23 @@ int route_assign_colors(struct plan *p, const struct machine *m,
 				}
 			});
 			char cl[256];
-			list_colors(mask[worst], cl, sizeof cl);
+			list_colors(used, cl, sizeof cl);
 			diag_add(d, file, r->line, r->col,
 				 "route: no color left for '%s' -> '%s' (%s): "
-				 "router (%lld,%lld) already carries colors %s "
-				 "of the %d it has",
+				 "its path%s crosses routers using colors %s, "
+				 "all %d the machine has (fullest: router "
+				 "(%lld,%lld) with %d); place the stages "
+				 "closer or apart so fewer routes cross "
+				 "(another --strategy, e.g. anneal or pack), "
+				 "or use a machine with more 'fabric.colors'",
 				 stage_name(p, r->src_stage),
 				 stage_name(p, r->dst_stage),
 				 plan_pass_name(r->pass),
-				 (long long)(worst % W), (long long)(worst / W),
-				 cl, ncol);
+				 r->multicast_group >= 0
+					 ? " (with its multicast tree)"
+					 : "",
+				 cl, ncol, (long long)(worst % W),
+				 (long long)(worst / W), wn);
 			rc = WS_EINPUT;
 			break;
 		}

@@ -297,7 +297,7 @@ static void test_compile_cli(void)
 	int lines = 0;
 	for (const char *q = out; *q; q++)
 		lines += *q == '\n';
-	CU_ASSERT_EQUAL(lines, 1 + 19);
+	CU_ASSERT_EQUAL(lines, 1 + 20);
 	free(out);
 	free(err);
 	/* usage errors exit 2, bad input 1 with the location */

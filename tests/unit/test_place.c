@@ -67,12 +67,12 @@ static void random_problem(uint64_t seed, struct place_problem *pp,
 		it->work = (double)(1 + place_rand(&st) % 100000);
 	}
 	int ne = 0;
-	edges[ne++] = (struct place_edge){-1, 0, 1000};
+	edges[ne++] = (struct place_edge){-1, 0, 1000, 0};
 	for (int i = 1; i < n; i++)
 		edges[ne++] = (struct place_edge){
-			i - 1, i, (int64_t)(place_rand(&st) % 5000)};
+			i - 1, i, (int64_t)(place_rand(&st) % 5000), 0};
 	for (int i = 2; i < n; i += 3)
-		edges[ne++] = (struct place_edge){i - 2, i, 100};
+		edges[ne++] = (struct place_edge){i - 2, i, 100, 0};
 	pp->n_items = n;
 	pp->items = items;
 	pp->n_edges = ne;

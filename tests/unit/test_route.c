@@ -145,7 +145,10 @@ static void test_color_exhaustion(void)
 	CU_ASSERT_EQUAL(route_assign_colors(&p, &m, NULL, &d), WS_EINPUT);
 	CU_ASSERT(diag_contains(&d, "no color left for 'a' -> 'c'"));
 	CU_ASSERT(diag_contains(&d, "router ("));
-	CU_ASSERT(diag_contains(&d, "of the 6 it has"));
+	/* every color in use is named, and what to change */
+	CU_ASSERT(diag_contains(&d, "colors 0-3 (kernels), 4, 5, all 6"));
+	CU_ASSERT(diag_contains(&d, "'fabric.colors'"));
+	CU_ASSERT(diag_contains(&d, "--strategy"));
 	/* the first two got the two route colors */
 	CU_ASSERT_EQUAL(p.routes[0].color, PLAN_KERNEL_COLORS);
 	CU_ASSERT_EQUAL(p.routes[1].color, PLAN_KERNEL_COLORS + 1);
