@@ -473,7 +473,8 @@ static void find_layernorm(struct ox *c, int r1)
 	if (ad < 0)
 		return;
 	int sq = single_to(c, out_val(c, c->gp->node[ad], 0), "Sqrt");
-	if (sq < 0 || c->v[out_val(c, c->gp->node[sq], 0)].first_cons != dv)
+	if (sq < 0 || out_val(c, c->gp->node[sq], 0) < 0 ||
+	    c->v[out_val(c, c->gp->node[sq], 0)].first_cons != dv)
 		return;
 	int last = dv, gamma = -1, beta = -1;
 	int mul = single_to(c, out_val(c, c->gp->node[dv], 0), "Mul");
@@ -682,6 +683,8 @@ static int64_t *kernel_attrs(const Onnx__NodeProto *n, struct op_attrs *a,
 	return a->kernel;
 }
 
+/* Elementwise ops of one data input (Pow: and an exponent); extra inputs
+ * (Clip's bounds, Dropout's ratio) are constants. */
 static const struct {
 	const char *op;
 	enum op_kind kind;
@@ -728,7 +731,7 @@ static void lower(char *dst, const char *src, size_t n)
 	dst[i] = 0;
 }
 
-static void infer_missing(struct ox *c, const Onnx__NodeProto *n);
+static int infer_missing(struct ox *c, int idx, const Onnx__NodeProto *n);
 
 static void node_gemm(struct ox *c, int idx)
 {
@@ -744,15 +747,18 @@ static void node_gemm(struct ox *c, int idx)
 			return;
 		}
 		a.units = c->v[w].dims[tb ? 0 : 1];
-		/* the weight's rows must match the input's last dimension */
 		int64_t k = c->v[w].dims[tb ? 1 : 0];
-		const struct oval *xv = x >= 0 ? &c->v[x] : NULL;
-		if (xv && xv->rank >= 1 && xv->dims[xv->rank - 1] != k) {
+		const struct oval *xv = &c->v[x];
+		if (xv->rank >= 1 && xv->dims[xv->rank - 1] != k) {
+			char s1[96], s2[96];
 			nerr(c, idx,
-			     "input A's last dimension must equal weight "
-			     "'%s''s %s (%lld), got %lld",
-			     c->v[w].name, tb ? "columns" : "rows",
-			     (long long)k, (long long)xv->dims[xv->rank - 1]);
+			     "input '%s' %s must have %lld in its last "
+			     "dimension to match weight '%s' %s%s, got %lld",
+			     xv->name, shape_str(s1, 96, xv->rank, xv->dims),
+			     (long long)k, c->v[w].name,
+			     shape_str(s2, 96, 2, c->v[w].dims),
+			     tb ? " (transB)" : "",
+			     (long long)xv->dims[xv->rank - 1]);
 			return;
 		}
 		int b = in_val(c, n, 2);
@@ -1400,46 +1406,49 @@ static void node_unary(struct ox *c, int idx)
 }
 
 /* ONNX op type -> the emitter of its layers (looked up in order). */
+/* ONNX op type, inputs it must have (the first min_in present) and may
+ * have, and the emitter of its layers. */
 static const struct {
 	const char *op;
+	int min_in, max_in;
 	void (*emit)(struct ox *c, int idx);
 } node_emitters[] = {
-	{"Gemm", node_gemm},
-	{"MatMul", node_gemm},
-	{"Conv", node_conv},
-	{"MaxPool", node_pool},
-	{"AveragePool", node_pool},
-	{"GlobalAveragePool", node_global_pool},
-	{"GlobalMaxPool", node_global_pool},
-	{"ConvTranspose", node_conv_transpose},
-	{"ReduceMean", node_reduce},
-	{"ReduceSum", node_reduce},
-	{"ReduceMax", node_reduce},
-	{"ReduceMin", node_reduce},
-	{"Resize", node_resize},
-	{"Upsample", node_resize},
-	{"Pad", node_pad},
-	{"BatchNormalization", node_batchnorm},
-	{"LayerNormalization", node_layernorm},
-	{"Softmax", node_softmax},
-	{"LogSoftmax", node_softmax},
-	{"Gather", node_gather},
-	{"Add", node_binary},
-	{"Sub", node_binary},
-	{"Mul", node_binary},
-	{"Div", node_binary},
-	{"Where", node_where},
-	{"Concat", node_concat},
-	{"Split", node_split},
-	{"Slice", node_slice},
-	{"Transpose", node_transpose},
-	{"Flatten", node_flatten},
-	{"Reshape", node_layout},
-	{"Squeeze", node_layout},
-	{"Unsqueeze", node_layout},
-	{"Identity", node_layout},
-	{"Cast", node_layout},
-	{"Expand", node_layout},
+	{"Gemm", 2, 3, node_gemm},
+	{"MatMul", 2, 2, node_gemm},
+	{"Conv", 2, 3, node_conv},
+	{"MaxPool", 1, 1, node_pool},
+	{"AveragePool", 1, 1, node_pool},
+	{"GlobalAveragePool", 1, 1, node_global_pool},
+	{"GlobalMaxPool", 1, 1, node_global_pool},
+	{"ConvTranspose", 2, 3, node_conv_transpose},
+	{"ReduceMean", 1, 2, node_reduce},
+	{"ReduceSum", 1, 2, node_reduce},
+	{"ReduceMax", 1, 2, node_reduce},
+	{"ReduceMin", 1, 2, node_reduce},
+	{"Resize", 1, 4, node_resize},
+	{"Upsample", 2, 2, node_resize},
+	{"Pad", 1, 4, node_pad},
+	{"BatchNormalization", 5, 5, node_batchnorm},
+	{"LayerNormalization", 2, 3, node_layernorm},
+	{"Softmax", 1, 1, node_softmax},
+	{"LogSoftmax", 1, 1, node_softmax},
+	{"Gather", 2, 2, node_gather},
+	{"Add", 2, 2, node_binary},
+	{"Sub", 2, 2, node_binary},
+	{"Mul", 2, 2, node_binary},
+	{"Div", 2, 2, node_binary},
+	{"Where", 3, 3, node_where},
+	{"Concat", 1, GRAPH_MAX_IO, node_concat},
+	{"Split", 1, 2, node_split},
+	{"Slice", 1, 5, node_slice},
+	{"Transpose", 1, 1, node_transpose},
+	{"Flatten", 1, 1, node_flatten},
+	{"Reshape", 1, 2, node_layout},
+	{"Squeeze", 1, 2, node_layout},
+	{"Unsqueeze", 1, 2, node_layout},
+	{"Identity", 1, 1, node_layout},
+	{"Cast", 1, 1, node_layout},
+	{"Expand", 2, 2, node_layout},
 };
 
 /* Nodes the pattern pass claimed: absorbed ones emit nothing, the last
@@ -1473,6 +1482,49 @@ static int node_pattern(struct ox *c, int idx)
 		return 1;
 	}
 	return 0;
+}
+
+/* An 'axis' attribute must name an axis of the first input (Flatten: or
+ * the end) before anything uses it; 0 or -1 (reported, the value as
+ * read). */
+static int node_axis_ok(struct ox *c, int idx)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	const Onnx__AttributeProto *ap = attr(n, "axis");
+	int x = in_val(c, n, 0);
+	if (!ap || x < 0 || c->v[x].rank < 0)
+		return 0;
+	int64_t r = c->v[x].rank, hi = op_is(n, "Flatten") ? r : r - 1;
+	if (ap->i < -r || ap->i > hi) {
+		nerr(c, idx, "'axis' must be in [%lld, %lld], got %lld",
+		     (long long)-r, (long long)hi, (long long)ap->i);
+		return -1;
+	}
+	return 0;
+}
+
+/* The node has lo to hi inputs, the first lo of them named; 0 or -1
+ * (reported). */
+static int node_arity(struct ox *c, int idx, int lo, int hi)
+{
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	if (n->n_input < (size_t)lo || n->n_input > (size_t)hi) {
+		if (lo == hi)
+			nerr(c, idx, "'input' must list %d input%s, got %zu",
+			     lo, lo == 1 ? "" : "s", n->n_input);
+		else
+			nerr(c, idx,
+			     "'input' must list %d to %d inputs, got %zu", lo,
+			     hi, n->n_input);
+		return -1;
+	}
+	for (int i = 0; i < lo; i++)
+		if (in_val(c, n, (size_t)i) < 0) {
+			nerr(c, idx,
+			     "input %d must be given, got an empty name", i);
+			return -1;
+		}
+	return node_axis_ok(c, idx);
 }
 
 /* An op type with no emitter: the error lists every op supported on data
@@ -1542,19 +1594,28 @@ static void node_layers(struct ox *c, int idx)
 	int first = c->g->n_layers;
 	if (c->role[idx] == N_ABSORBED)
 		return;
-	infer_missing(c, n);
+	if (infer_missing(c, idx, n))
+		return;
 	if (!node_pattern(c, idx)) {
 		void (*fn)(struct ox *, int) = NULL;
+		int lo = 1, hi = 3;
 		for (size_t i = 0; !fn && i < ARRAY_SIZE(node_emitters); i++)
-			if (op_is(n, node_emitters[i].op))
+			if (op_is(n, node_emitters[i].op)) {
 				fn = node_emitters[i].emit;
+				lo = node_emitters[i].min_in;
+				hi = node_emitters[i].max_in;
+			}
 		for (size_t i = 0; !fn && i < ARRAY_SIZE(unary_ops); i++)
-			if (op_is(n, unary_ops[i].op))
+			if (op_is(n, unary_ops[i].op)) {
 				fn = node_unary;
+				lo = op_is(n, "Pow") ? 2 : 1;
+			}
 		if (!fn) {
 			unsupported(c, idx);
 			return;
 		}
+		if (node_arity(c, idx, lo, hi))
+			return;
 		fn(c, idx);
 	}
 	node_shapes(c, idx, first);
@@ -1691,6 +1752,8 @@ static void fold_shape(struct ox *c, const Onnx__NodeProto *n, struct oval *o,
 	(void)a, (void)b;
 	double buf[OX_MAX_RANK];
 	int64_t dims[1];
+	if (in_val(c, n, 0) < 0)
+		return;
 	const struct oval *x = &c->v[in_val(c, n, 0)];
 	if (x->rank < 0)
 		return;
@@ -1734,7 +1797,7 @@ static void fold_layout(struct ox *c, const Onnx__NodeProto *n, struct oval *o,
 	(void)b;
 	int64_t dims[OX_MAX_RANK] = {0};
 	if (o->rank < 0 && !op_is(n, "Flatten"))
-		infer_missing(c, n); /* the shape from the shape input */
+		infer_missing(c, -1, n); /* the shape from the shape input */
 	if (o->rank >= 0 && val_elems(o) == a->n_val) {
 		set_vals(o, o->rank, o->dims, a->val, a->n_val);
 	} else if (op_is(n, "Unsqueeze") && a->rank == 0) {
@@ -1818,7 +1881,7 @@ static void fold_const_of_shape(struct ox *c, const Onnx__NodeProto *n,
 		return;
 	for (int64_t i = 0; i < a->n_val; i++) {
 		dims[i] = val_i64(a->val[i]);
-		if (!ck_mul_ok(cnt, dims[i], &cnt))
+		if (dims[i] < 0 || !ck_mul_ok(cnt, dims[i], &cnt))
 			return;
 	}
 	if (cnt > OX_MAX_FOLD || cnt < 0)
@@ -2045,22 +2108,18 @@ static void infer_slice(struct ox *c, const Onnx__NodeProto *n,
 	memcpy(o->dims, dims, sizeof(dims));
 }
 
-static void infer_missing(struct ox *c, const Onnx__NodeProto *n)
+/* The output shape of a layout node (Reshape, Unsqueeze, Squeeze, Gather,
+ * Expand, ...) from its input x and constant shape inputs, into o (rank
+ * left -1 when they do not say; -2 for a Reshape that cannot hold x). */
+static void infer_shape(struct ox *c, const Onnx__NodeProto *n,
+			const struct oval *x, struct oval *o)
 {
-	int oid = out_val(c, n, 0), xid = in_val(c, n, 0);
-	if (oid < 0 || xid < 0 || c->v[xid].rank < 0)
-		return;
-	if (op_is(n, "Split"))
-		infer_split(c, n, &c->v[xid]);
-	if (c->v[oid].rank >= 0)
-		return;
+	const struct oval *b = cin(c, n, 1);
+	int r = x->rank;
 	if (op_is(n, "Slice")) {
-		infer_slice(c, n, &c->v[xid], &c->v[oid]);
+		infer_slice(c, n, x, o);
 		return;
 	}
-	struct oval *o = &c->v[oid];
-	const struct oval *x = &c->v[xid], *b = cin(c, n, 1);
-	int r = x->rank;
 	if (op_is(n, "Reshape") && b && b->rank == 1 &&
 	    b->n_val <= OX_MAX_RANK) {
 		int64_t known = 1, infer = -1;
@@ -2077,6 +2136,8 @@ static void infer_missing(struct ox *c, const Onnx__NodeProto *n)
 		if (infer >= 0 && known > 0)
 			o->dims[infer] = val_elems(x) / known;
 		o->rank = (int)b->n_val;
+		if (val_elems(o) != val_elems(x) || known <= 0)
+			o->rank = -2;
 		return;
 	}
 	if (op_is(n, "Unsqueeze") && b) {
@@ -2086,6 +2147,8 @@ static void infer_missing(struct ox *c, const Onnx__NodeProto *n)
 			return;
 		for (int64_t i = 0; i < b->n_val; i++) {
 			int64_t q = val_i64(b->val[i]);
+			if (q < -rr || q >= rr)
+				return;
 			mask |= 1u << (q < 0 ? q + rr : q);
 		}
 		for (int i = 0; i < rr; i++)
@@ -2097,6 +2160,8 @@ static void infer_missing(struct ox *c, const Onnx__NodeProto *n)
 		unsigned mask = 0;
 		for (int64_t i = 0; b && i < b->n_val; i++) {
 			int64_t q = val_i64(b->val[i]);
+			if (q < -r || q >= r)
+				return;
 			mask |= 1u << (q < 0 ? q + r : q);
 		}
 		int k = 0;
@@ -2133,6 +2198,57 @@ static void infer_missing(struct ox *c, const Onnx__NodeProto *n)
 		o->rank = rr;
 		return;
 	}
+}
+
+/* The output shape of data node idx from its inputs: set when the file
+ * declares none, compared when it does (a declared shape the shape inputs
+ * contradict, or a Reshape that cannot hold its input, is an error naming
+ * the node).  idx < 0: constants, nothing reported.  0 or -1. */
+static int infer_missing(struct ox *c, int idx, const Onnx__NodeProto *n)
+{
+	int oid = out_val(c, n, 0), xid = in_val(c, n, 0);
+	if (oid < 0 || xid < 0 || c->v[xid].rank < 0)
+		return 0;
+	if (op_is(n, "Split"))
+		infer_split(c, n, &c->v[xid]);
+	struct oval *o = &c->v[oid], t;
+	const struct oval *x = &c->v[xid];
+	memset(&t, 0, sizeof(t));
+	t.rank = -1;
+	infer_shape(c, n, x, &t);
+	char s1[96], s2[96], s3[96];
+	if (t.rank == -2) { /* a Reshape: its shape input is at hand */
+		const struct oval *b = cin(c, n, 1);
+		int64_t want[OX_MAX_RANK];
+		for (int64_t i = 0; i < b->n_val && i < OX_MAX_RANK; i++)
+			want[i] = (int64_t)b->val[i];
+		if (idx >= 0)
+			nerr(c, idx,
+			     "'shape' input must hold the %lld elements of "
+			     "'%s' %s, got %s",
+			     (long long)val_elems(x), x->name,
+			     shape_str(s1, 96, x->rank, x->dims),
+			     shape_str(s2, 96, (int)b->n_val, want));
+		return -1;
+	}
+	if (t.rank < 0)
+		return 0;
+	if (o->rank < 0) {
+		o->rank = t.rank;
+		memcpy(o->dims, t.dims, sizeof(o->dims));
+		return 0;
+	}
+	int same = o->rank == t.rank;
+	for (int i = 0; same && i < t.rank; i++)
+		same = o->dims[i] == t.dims[i];
+	if (!same && idx >= 0)
+		nerr(c, idx,
+		     "output '%s' is declared %s in the file, got %s from its "
+		     "input %s and shape inputs",
+		     o->name, shape_str(s1, 96, o->rank, o->dims),
+		     shape_str(s2, 96, t.rank, t.dims),
+		     shape_str(s3, 96, x->rank, x->dims));
+	return same ? 0 : -1;
 }
 
 /* ---------------------------------------------------------------- load */
@@ -2474,7 +2590,10 @@ static void find_patterns(struct ox *c)
 	}
 }
 
-/* The file's shapes and ours must agree; 0 or WS_EINPUT. */
+/* The shapes the file declares and ours must agree, dimension by
+ * dimension (a symbolic batch was read as 1, a value with another symbolic
+ * dimension declares nothing); a disagreement names the node that computes
+ * the value.  0 or WS_EINPUT. */
 static int check_file_shapes(struct ox *c)
 {
 	int rc = 0;
@@ -2483,15 +2602,30 @@ static int check_file_shapes(struct ox *c)
 		if (v->kind != V_DATA || v->tensor < 0 || v->rank < 0)
 			continue;
 		const struct tensor *t = &c->g->tensors[v->tensor];
-		if (tensor_elems(t) != val_elems(v)) {
-			char s1[96], s2[96];
-			diag_add(c->d, c->file, 0, 0,
-				 "onnx: value '%s' must have shape %s as the "
-				 "file says, got %s from shape inference",
-				 v->name, shape_str(s1, 96, v->rank, v->dims),
-				 shape_str(s2, 96, t->rank, t->dims));
-			rc = WS_EINPUT;
+		/* per sample, or whole when the value's leading 1 is no batch
+		 * (a transpose or a split moved it) */
+		int same = 0;
+		for (int b = 0; b <= stripped(v) && !same; b++) {
+			same = v->rank - b == t->rank;
+			for (int i = 0; same && i < t->rank; i++)
+				same = v->dims[b + i] == t->dims[i];
 		}
+		if (same)
+			continue;
+		char s1[96], s2[96];
+		shape_str(s1, 96, v->rank, v->dims);
+		shape_str(s2, 96, t->rank, t->dims);
+		if (v->producer >= 0)
+			nerr(c, v->producer,
+			     "output '%s' is declared %s in the file, got %s "
+			     "(per sample) from shape inference",
+			     v->name, s1, s2);
+		else
+			diag_add(c->d, c->file, 0, 0,
+				 "onnx: value '%s' is declared %s in the file, "
+				 "got %s (per sample) from shape inference",
+				 v->name, s1, s2);
+		rc = WS_EINPUT;
 	}
 	return rc;
 }

@@ -9,6 +9,11 @@ Python helpers (Debian's python3-onnx), into OUTDIR:
     NAME.expect       'params P' (trainable float initializer elements,
                       batch-norm running statistics excluded) and
                       'output D1 D2 ..' (per-sample shape of the output)
+    bad_NAME.onnx     wrong graphs (a one-input Add, a MatMul whose inner
+    bad_NAME.error    dimensions differ, an impossible Reshape, a declared
+                      shape that contradicts the graph, an axis out of
+                      range): the node's name and the text its error must
+                      contain
 
 Weights are stored as dimensions only (external data is never read by
 wafersim), so the files stay small.  Used by tests/unit/test_onnx.c."""
@@ -257,10 +262,56 @@ def transformer(outdir):
            vinfo(y, [s, 1000]), [s, 1000])
 
 
+def bad(outdir, name, nodes, inits, inputs, output, error, vi=(), node=None):
+    """A wrong graph, bad_NAME.onnx, and bad_NAME.error: the text the
+    error must contain (besides the file and the node's name)."""
+    g = helper.make_graph(nodes, name, inputs, [output], inits,
+                          value_info=list(vi))
+    m = helper.make_model(g, producer_name="pytorch",
+                          opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.save(m, os.path.join(outdir, "bad_%s.onnx" % name))
+    with open(os.path.join(outdir, "bad_%s.error" % name), "w") as f:
+        f.write("%s\n%s\n" % (node or nodes[-1].name, error))
+
+
+def bad_models(outdir):
+    """Graphs a careless or hostile exporter could write (issue 17)."""
+    x4 = vinfo("x", [4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    bad(outdir, "add_one_input",
+        [helper.make_node("Add", ["x"], ["y"], name="add1")], [], [x4], y,
+        "(Add) must have at least 2 inputs, got 1")
+    w = helper.make_tensor("W", TensorProto.FLOAT, [6, 3], [0.0] * 18)
+    bad(outdir, "matmul_inner",
+        [helper.make_node("MatMul", ["x", "W"], ["y"], name="mm")], [w],
+        [vinfo("x", [8])], y,
+        "input 'x' [1, 8] must have 6 in its last dimension to match "
+        "weight 'W' [6, 3], got 8")
+    shp = helper.make_tensor("shape", TensorProto.INT64, [2], [1, 7])
+    bad(outdir, "reshape_impossible",
+        [helper.make_node("Relu", ["x"], ["r"], name="relu"),
+         helper.make_node("Reshape", ["r", "shape"], ["y"], name="rs")],
+        [shp], [vinfo("x", [6])], y,
+        "'shape' input must hold the 6 elements of 'r' [1, 6], got [1, 7]",
+        vi=[vinfo("y", [6])])
+    bad(outdir, "declared_shape",
+        [helper.make_node("Relu", ["x"], ["r"], name="act"),
+         helper.make_node("Sigmoid", ["r"], ["y"], name="sig")],
+        [], [x4], y,
+        "(op type Relu, node 0): output 'r' is declared [1, 5] in the "
+        "file, got [4]", vi=[vinfo("r", [5])], node="act")
+    bad(outdir, "axis_range",
+        [helper.make_node("Softmax", ["x"], ["y"], name="sm",
+                          axis=-2 ** 63)], [], [x4], y,
+        "'axis' must be in [-2, 1], got -9223372036854775808")
+
+
 def main():
     outdir = sys.argv[1]
     os.makedirs(outdir, exist_ok=True)
-    for make in (efficientnet, convnext, unet, deconv, transformer):
+    for make in (efficientnet, convnext, unet, deconv, transformer,
+                 bad_models):
         make(outdir)
 
 

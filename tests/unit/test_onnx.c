@@ -282,6 +282,59 @@ static void test_exported_models(void)
 	free(dir);
 }
 
+/* Wrong graphs (tests/onnx/make_models.py, bad_*): each is a located
+ * error (file, node name, op type, field, values as read), never a graph. */
+static void test_bad_exports(void)
+{
+	static const char *const names[] = {
+		"add_one_input",  "matmul_inner", "reshape_impossible",
+		"declared_shape", "axis_range",
+	};
+	char *dir = tu_temp_dir();
+	char *script = tu_path("tests/onnx/make_models.py");
+	char *cmd = xasprintf("/usr/bin/python3 %s %s", script, dir);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		struct graph g;
+		struct diag d;
+		diag_init(&d);
+		char *path = xasprintf("%s/bad_%s.onnx", dir, names[i]);
+		char *ep = xasprintf("%s/bad_%s.error", dir, names[i]);
+		char *text = NULL;
+		size_t len;
+		CU_ASSERT_EQUAL_FATAL(read_file(ep, &text, &len, &d), 0);
+		char *nl = strchr(text, '\n');
+		CU_ASSERT_PTR_NOT_NULL_FATAL(nl);
+		*nl = 0;
+		char *want = nl + 1;
+		want[strcspn(want, "\n")] = 0;
+		char *node = xasprintf("node '%s'", text);
+		int rc = graph_load(path, OPT_SGD, &g, &d);
+		CU_ASSERT_EQUAL(rc, WS_EINPUT);
+		if (rc == 0)
+			graph_release(&g);
+		CU_ASSERT_TRUE(diag_contains(&d, want));
+		CU_ASSERT_TRUE(diag_contains(&d, node));
+		CU_ASSERT_TRUE(diag_contains(&d, path));
+		if (!diag_contains(&d, want) || !diag_contains(&d, node)) {
+			fprintf(stderr, "%s: want \"%s\" at %s, got:\n",
+				names[i], want, node);
+			diag_print(&d, stderr);
+		}
+		free(node);
+		free(text);
+		free(ep);
+		free(path);
+		diag_release(&d);
+	}
+	char *rm = xasprintf("rm -rf '%s'", dir);
+	CU_ASSERT_EQUAL(system(rm), 0);
+	free(rm);
+	free(cmd);
+	free(script);
+	free(dir);
+}
+
 static void test_patterns(void)
 {
 	struct graph g;
@@ -767,6 +820,9 @@ int suite_onnx(void)
 		{"exports as torch writes them (EfficientNet, ConvNeXt, U-Net, "
 		 "ConvTranspose 1-D/3-D, transformer), with and without shapes",
 		 test_exported_models},
+		{"wrong graphs: one-input Add, MatMul mismatch, impossible "
+		 "Reshape, contradicted declared shape, axis out of range",
+		 test_bad_exports},
 		{"attention, gelu and shared-weight recognition",
 		 test_patterns},
 		{"truncated file, wrong magic", test_truncated_and_magic},
