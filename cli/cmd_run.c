@@ -113,7 +113,7 @@ static int apply_region(struct plan *p, const struct graph *g,
 		s->r.x = 0;
 	if (s->r.y + h > m->height)
 		s->r.y = 0;
-	struct map_ctx c = {g, m, p->prec, opt, p->mode, p->batch, 0};
+	struct map_ctx c = {g, m, p->prec, opt, p->mode, p->batch, 0, NULL, 0};
 	map_kernel(&c, s);
 	return 0;
 }
@@ -382,6 +382,7 @@ int cmd_run(int argc, char **argv)
 	if (gpu_arg) {
 		if ((rc = gpu_load(gpu_name, &gs, &d)))
 			goto done;
+		report_confidence(&ri, prec);
 		for (int k = 0; k < 2; k++) {
 			struct gpu_run_opts go;
 			gpu_run_opts_default(&go);

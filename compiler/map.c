@@ -1,5 +1,6 @@
 /* map.c: layers -> stages -> per-PE kernel work and SRAM. See map.h. */
 #include "compiler/map.h"
+#include "compiler/map_int.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -344,7 +345,7 @@ static void work_gemm(const struct map_ctx *c, const struct stage_sum *t,
 	pe_gemv_work(pe, c->prec, tk, tn, &gv);
 	wk[PASS_FWD].pe = (struct pe_work){
 		gv.fma * M, (w > 1 ? M * tn : 0) + ew_f, gv.sram_reads * M,
-		gv.sram_writes * M, gv.tasks};
+		gv.sram_writes * M, gv.tasks, 0};
 	wk[PASS_FWD].bcast_wavelets = wav(c, M * tk * eb);
 	wk[PASS_FWD].reduce_wavelets = w > 1 ? wav(c, M * tn * acc) : 0;
 	wk[PASS_FWD].out_wavelets = wav(c, M * N * eb);
@@ -358,16 +359,16 @@ static void work_gemm(const struct map_ctx *c, const struct stage_sum *t,
 		b->pe = (struct pe_work){gv.fma * M,
 					 (h > 1 ? M * tk : 0) + ew_b,
 					 gv.sram_reads * M, gv.sram_writes * M,
-					 gv.tasks};
+					 gv.tasks, 0};
 		b->reduce_wavelets = h > 1 ? wav(c, M * tk * acc) : 0;
 		b->out_wavelets = wav(c, M * K * eb);
 	} else {
 		b->pe = (struct pe_work){0, ew_b, words(c, M * tn * eb),
-					 words(c, M * tn * eb), 1};
+					 words(c, M * tn * eb), 1, 0};
 	}
 	wk[PASS_BWD_WEIGHT].pe = (struct pe_work){
 		f, 0, words(c, M * (tk + tn) * eb) + words(c, tk * tn * acc),
-		words(c, tk * tn * acc), 1};
+		words(c, tk * tn * acc), 1, 0};
 	/* saved x and y are spread over the whole rectangle, not
 	 * replicated; the weight-gradient pass broadcasts the x slice
 	 * down the columns again (dy is still in the row buffers) */
@@ -406,7 +407,7 @@ static void work_conv(const struct map_ctx *c, const struct stage_sum *t,
 	int64_t ewf = (int64_t)ceil((double)t->ew[PASS_FWD] * fr);
 	wk[PASS_FWD].pe = (struct pe_work){
 		f[PASS_FWD], ewf, words(c, (f[PASS_FWD] + cin * tin) * eb),
-		words(c, tn * tk * eb), 2 + (w > 1)};
+		words(c, tn * tk * eb), 2 + (w > 1), 0};
 	wk[PASS_FWD].bcast_wavelets = wav(c, cin * tin * eb);
 	wk[PASS_FWD].halo_wavelets = w > 1 ? wav(c, halo) : 0;
 	wk[PASS_FWD].out_wavelets = wav(c, cout * pout * eb);
@@ -417,7 +418,7 @@ static void work_conv(const struct map_ctx *c, const struct stage_sum *t,
 	b->pe = (struct pe_work){
 		t->needs_grad ? f[PASS_BWD_DATA] : 0, ewb,
 		words(c, (f[PASS_BWD_DATA] + tn * tk) * eb),
-		words(c, cin * tin * acc), 2};
+		words(c, cin * tin * acc), 2, 0};
 	b->halo_wavelets = w > 1 && t->needs_grad ? wav(c, halo) : 0;
 	b->reduce_wavelets =
 		h > 1 && t->needs_grad ? wav(c, cin * tin * acc) : 0;
@@ -425,7 +426,7 @@ static void work_conv(const struct map_ctx *c, const struct stage_sum *t,
 	struct kernel_work *gw = &wk[PASS_BWD_WEIGHT];
 	gw->pe = (struct pe_work){f[PASS_BWD_WEIGHT], 0,
 				  words(c, (f[PASS_BWD_WEIGHT]) * eb),
-				  words(c, wel * acc), 1};
+				  words(c, wel * acc), 1, 0};
 	gw->reduce_axis = AXIS_X;
 	gw->reduce_wavelets = w > 1 ? wav(c, wel * acc) : 0;
 	/* the saved input is spread down the column, re-broadcast
@@ -476,7 +477,7 @@ static void work_ew(const struct map_ctx *c, const struct plan_stage *s,
 		int64_t ff = p == PASS_BWD_DATA && !t->needs_grad ? 0 : f[p];
 		wk[p].pe = (struct pe_work){
 			ff, e[p], words(c, (2 * ff + e[p] + tin + tk) * eb),
-			words(c, tk * eb), 1 + (other > 0)};
+			words(c, tk * eb), 1 + (other > 0), 0};
 	}
 	wk[PASS_FWD].bcast_axis = AXIS_X;
 	wk[PASS_FWD].bcast_wavelets = other ? wav(c, other * eb) : 0;
@@ -518,7 +519,7 @@ static void kernel_sram(const struct map_ctx *c, const struct plan_stage *s,
 				 share));
 	o->work[PASS_UPDATE].pe = (struct pe_work){
 		0, (int64_t)ceil((double)t->ew[PASS_UPDATE] * share),
-		ppe ? state_words : 0, ppe ? state_words : 0, ppe ? 1 : 0};
+		ppe ? state_words : 0, ppe ? state_words : 0, ppe ? 1 : 0, 0};
 
 	struct sram_use *m = &o->sram;
 	int64_t wbytes = (int64_t)ceil((double)t->held_weight_bytes * share);
@@ -605,6 +606,10 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 		work_ew(c, s, &t, &kf, o);
 	}
 	kernel_sram(c, s, &t, &kf, o);
+	o->kernel = 0;
+	o->kernel_groups = 0;
+	if (gemm && c->mode == MODE_PIPELINED && c->kernel)
+		map_kern_apply(c, t.needs_grad, M, K, N, w, h, o);
 	kernel_time(c, w, h, o);
 }
 

@@ -43,6 +43,13 @@ struct map_ctx {
 	int64_t batch;
 	int64_t stream_act_bytes; /* STREAMING: all stages' saved activations
 				   * for the batch (spread over the wafer) */
+	/* Dense stages (pipelined): the algorithm (compiler/kern.h) with
+	 * its software costs, "auto" = the fastest that fits; NULL = the
+	 * weight-stationary mapping without software costs (the default
+	 * until the placement objective is retuned to them); `groups` for
+	 * gemv_grouped, 0 = its fastest. */
+	const char *kernel;
+	int64_t groups;
 };
 
 /* Communication between stages, one per (source stage, tensor). */
@@ -75,8 +82,15 @@ int map_stages(const struct graph *g, enum pe_prec prec, struct plan *p,
 void map_in_flight(struct plan *p, const struct map_edge *edges, int n_edges,
 		   enum exec_mode mode);
 
-/* Fill tile, work, sram, est_cycles and stage_cycles of `s` for its
- * rectangle s->r (w, h >= 1) and s->samples_in_flight. */
+/* Fill tile, work, sram, est_cycles, stage_cycles, kernel and
+ * kernel_groups of `s` for its rectangle s->r (w, h >= 1) and
+ * s->samples_in_flight.  With c->kernel set, a dense stage (and a
+ * convolution run as a GEMM) in a pipelined plan runs the algorithm of
+ * compiler/kern.h with the lowest stage_cycles that fits SRAM ("auto") or
+ * the one named: the weight-stationary
+ * mapping above with its software (cores/pe_sw.h) in pe.sw_cycles, or
+ * another algorithm whose whole time (communication inside) is the PE's
+ * sw_cycles beside its FMAs, with no broadcast or reduction flows. */
 void map_kernel(const struct map_ctx *c, struct plan_stage *s);
 
 /* Largest useful width and height of a stage's rectangle (more PEs along

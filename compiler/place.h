@@ -160,6 +160,12 @@ struct plan_opts {
 	uint64_t seed;	      /* anneal seed (default 1) */
 	double time_budget_s; /* anneal cap (0 = its default, 10 s) */
 	double fill;	      /* share of the grid to hand out (0 = 0.9) */
+	/* Dense stages: the algorithm (compiler/kern.h names) with its
+	 * software costs, "auto" = the fastest that fits, NULL = the
+	 * weight-stationary mapping without them (see map.h); groups for
+	 * gemv_grouped (0 = its fastest). */
+	const char *kernel;
+	int64_t groups;
 	/* STREAMING (compiler/microbatch.h): micro-batch size (0: the
 	 * largest that fits) and activation recomputation (0 automatic, 1
 	 * on, -1 off) */

@@ -122,6 +122,10 @@ struct plan_stage {
 				    * UPDATE / batch; fill latency excluded
 				    * (est_cycles includes it) */
 	int line, col; /* where the stage was read (plan_load), or 0 */
+	/* --- added (additive): the algorithm a dense stage runs --- */
+	int kernel;	      /* enum kern_alg (compiler/kern.h); 0 = stream,
+			       * the mapping described above */
+	int64_t kernel_groups; /* gemv_grouped: G */
 	/* STREAMING: 1 when the stage's activations are not kept for
 	 * backward but recomputed from its segment's checkpoint (its forward
 	 * runs again before its backward; compiler/microbatch.h) */

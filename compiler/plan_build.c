@@ -551,7 +551,8 @@ static int build_one(const struct graph *g, const struct machine *m,
 	}
 	plan_header(p, g, m, o, strat);
 	struct build_ctx b = {
-		.mc = {g, m, o->prec, o->opt, MODE_PIPELINED, p->batch, 0},
+		.mc = {g, m, o->prec, o->opt, MODE_PIPELINED, p->batch, 0,
+		       o->kernel, o->groups},
 		.g = g, .m = m, .o = o, .strat = strat, .p = p, .d = d};
 	int rc = map_stages(g, o->prec, p, &b.edges, &b.n_edges, d);
 	if (rc)

@@ -117,9 +117,7 @@ static int64_t route_lanes(const struct plan *p, const struct plan_route *r)
 	return l == INT64_MAX || l < 1 ? 1 : l;
 }
 
-/* A sync route's lanes: the source's extent across its first hop, the
- * destination's across its last, the fewer, no wider than the grid. */
-static int64_t sync_lanes(const struct plan *p, const struct machine *m,
+int64_t plan_sync_lanes(const struct plan *p, const struct machine *m,
 			  const struct plan_route *r)
 {
 	if (r->n_points < 2)
@@ -159,7 +157,7 @@ static void route_sers(const struct plan *p, const struct machine *m,
 		else
 			ser[i] = (double)ceil_div64(
 				fabric_wavelets(&m->fabric, r->bytes_per_step),
-				sync_lanes(p, m, r));
+				plan_sync_lanes(p, m, r));
 	}
 }
 
@@ -224,7 +222,7 @@ static int64_t *all_lanes(const struct plan *p, const struct machine *m)
 	for (int i = 0; i < p->n_routes; i++)
 		lanes[i] = p->routes[i].kind == ROUTE_SAMPLE
 				   ? route_lanes(p, &p->routes[i])
-				   : sync_lanes(p, m, &p->routes[i]);
+				   : plan_sync_lanes(p, m, &p->routes[i]);
 	return lanes;
 }
 

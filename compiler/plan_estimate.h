@@ -45,4 +45,11 @@ double plan_est_infer_rate(const struct plan_est *e, const struct machine *m);
 cycles_t plan_task_occ(const struct machine *m, enum pe_prec prec,
 		       const struct kernel_work *w);
 
+/* A sync route's lanes (weights and gradients lie over the whole
+ * rectangles): the source's extent across its first hop, the
+ * destination's across its last, the fewer, no wider than the grid; as
+ * the engine bundles the stream. */
+int64_t plan_sync_lanes(const struct plan *p, const struct machine *m,
+			const struct plan_route *r);
+
 #endif

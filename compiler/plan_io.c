@@ -567,7 +567,7 @@ static void remap_stages(const struct graph *g, const struct machine *m,
 			 const struct map_edge *edges, int n_edges,
 			 struct plan *p)
 {
-	struct map_ctx mc = {g, m, p->prec, p->opt, p->mode, p->batch, 0};
+	struct map_ctx mc = {g, m, p->prec, p->opt, p->mode, p->batch, 0, NULL, 0};
 	int64_t act = 0;
 	map_in_flight(p, edges, n_edges, p->mode);
 	for (int i = 0; i < p->n_stages; i++)

@@ -202,37 +202,6 @@ int route_sync_pairs(const struct plan *p, const struct graph *g,
 	return n;
 }
 
-int route_add_sync(struct plan *p, const struct graph *g,
-		   const struct machine *m, struct diag *d)
-{
-	struct route_sync *sp;
-	int n = route_sync_pairs(p, g, &sp);
-	for (int k = 0; k < n; k++)
-		for (int dir = 0; dir < 2; dir++) {
-			int src = dir ? sp[k].owner : sp[k].replica;
-			int dst = dir ? sp[k].replica : sp[k].owner;
-			p->routes = xrealloc(p->routes,
-					     sizeof(*p->routes) *
-						     (size_t)(p->n_routes + 1));
-			struct plan_route *r = &p->routes[p->n_routes++];
-			memset(r, 0, sizeof(*r));
-			r->src_stage = src;
-			r->dst_stage = dst;
-			r->color = -1;
-			r->multicast_group = -1;
-			r->tensor = -1;
-			r->kind = dir ? ROUTE_WEIGHT_SYNC : ROUTE_GRAD_SYNC;
-			r->pass = dir ? PASS_UPDATE : PASS_BWD_WEIGHT;
-			r->bytes_per_step =
-				dir ? sp[k].weight_bytes : sp[k].grad_bytes;
-			struct plan_point a = route_out_port(&p->stages[src]);
-			r->n_points = route_path(
-				a, route_in_port(&p->stages[dst], a),
-				&r->points);
-		}
-	free(sp);
-	return n ? route_assign_colors(p, m, NULL, d) : 0;
-}
 
 static const char *stage_name(const struct plan *p, int s)
 {
@@ -251,6 +220,46 @@ static int find_route(const struct plan *p, int kind, int src, int dst,
 			return i;
 	}
 	return -1;
+}
+
+/* Every sync route of the plan's pairs, laid when missing (color -1), its
+ * bytes set from the graph; returns the pairs. */
+static int lay_syncs(struct plan *p, const struct graph *g)
+{
+	struct route_sync *sp;
+	int n = route_sync_pairs(p, g, &sp);
+	for (int k = 0; k < n; k++)
+		for (int dir = 0; dir < 2; dir++) {
+			int src = dir ? sp[k].owner : sp[k].replica;
+			int dst = dir ? sp[k].replica : sp[k].owner;
+			int kind = dir ? ROUTE_WEIGHT_SYNC : ROUTE_GRAD_SYNC;
+			int pass = dir ? PASS_UPDATE : PASS_BWD_WEIGHT;
+			int i = find_route(p, kind, src, dst, pass, -1);
+			if (i < 0) {
+				int cap = p->n_routes;
+				struct plan_route *r = add_route(p, &cap);
+				r->src_stage = src;
+				r->dst_stage = dst;
+				r->kind = kind;
+				r->pass = (enum pass)pass;
+				struct plan_point a =
+					route_out_port(&p->stages[src]);
+				r->n_points = route_path(
+					a, route_in_port(&p->stages[dst], a),
+					&r->points);
+				i = p->n_routes - 1;
+			}
+			p->routes[i].bytes_per_step =
+				dir ? sp[k].weight_bytes : sp[k].grad_bytes;
+		}
+	free(sp);
+	return n;
+}
+
+int route_add_sync(struct plan *p, const struct graph *g,
+		   const struct machine *m, struct diag *d)
+{
+	return lay_syncs(p, g) ? route_assign_colors(p, m, NULL, d) : 0;
 }
 
 /* A sample route the graph needs: present, with its payload recomputed;
@@ -297,34 +306,7 @@ int route_complete(struct plan *p, const struct graph *g,
 	}
 	if (bad)
 		return WS_EINPUT;
-	/* shared-weight syncs: derived, so re-created when missing */
-	struct route_sync *sp;
-	int n = route_sync_pairs(p, g, &sp);
-	for (int k = 0; k < n; k++)
-		for (int dir = 0; dir < 2; dir++) {
-			int src = dir ? sp[k].owner : sp[k].replica;
-			int dst = dir ? sp[k].replica : sp[k].owner;
-			int kind = dir ? ROUTE_WEIGHT_SYNC : ROUTE_GRAD_SYNC;
-			int pass = dir ? PASS_UPDATE : PASS_BWD_WEIGHT;
-			int i = find_route(p, kind, src, dst, pass, -1);
-			if (i < 0) {
-				int cap = p->n_routes;
-				struct plan_route *r = add_route(p, &cap);
-				r->src_stage = src;
-				r->dst_stage = dst;
-				r->kind = kind;
-				r->pass = (enum pass)pass;
-				struct plan_point a =
-					route_out_port(&p->stages[src]);
-				r->n_points = route_path(
-					a, route_in_port(&p->stages[dst], a),
-					&r->points);
-				i = p->n_routes - 1;
-			}
-			p->routes[i].bytes_per_step =
-				dir ? sp[k].weight_bytes : sp[k].grad_bytes;
-		}
-	free(sp);
+	lay_syncs(p, g);
 	return 0;
 }
 

@@ -38,7 +38,8 @@ void pe_work_breakdown(const struct pe_params *pe, enum pe_prec p,
 	out->sram_read = (cycles_t)ceil_div(w->sram_reads, pe->sram_read_ports);
 	out->sram_write =
 		(cycles_t)ceil_div(w->sram_writes, pe->sram_write_ports);
-	out->task = (cycles_t)(w->tasks * pe->task_start_cycles);
+	out->task = (cycles_t)(w->tasks * pe->task_start_cycles +
+			       w->sw_cycles);
 	cycles_t busy = out->datapath;
 	out->bound = PE_BOUND_COMPUTE;
 	if (out->sram_read > busy) {
@@ -101,6 +102,7 @@ void pe_gemv_work(const struct pe_params *pe, enum pe_prec p, int64_t k,
 	int64_t acc_bytes = p == PREC_FP16 ? 2 : 4;
 	w->fma = k * n;
 	w->ew = 0;
+	w->sw_cycles = 0;
 	/* weights once; accumulators read and written once per input row */
 	w->sram_reads = ceil_div(k * n * pe_elem_bytes(p), port_bytes) +
 			k * ceil_div(n * acc_bytes, port_bytes);
@@ -128,6 +130,7 @@ void pe_relay_work(struct pe_work *w)
 	w->sram_reads = 1;
 	w->sram_writes = 0;
 	w->tasks = 0;
+	w->sw_cycles = 0;
 }
 
 cycles_t pe_relay_cycles(const struct pe_params *pe, enum pe_prec p)

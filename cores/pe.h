@@ -34,6 +34,10 @@ struct pe_work {
 	int64_t sram_reads;	/* port-width reads */
 	int64_t sram_writes;	/* port-width writes */
 	int64_t tasks;		/* task activations */
+	int64_t sw_cycles;	/* software around the work besides the task
+				 * starts: descriptors, control, loops, calls,
+				 * vector start-ups, waits of a kernel
+				 * algorithm (cores/pe_sw.h, compiler/kern.h) */
 };
 
 /* Bytes of one element at this precision (activations: fp16 unless fp32). */
@@ -44,8 +48,8 @@ int64_t pe_fma_lanes(const struct pe_params *pe, enum pe_prec p);
 int64_t pe_ew_lanes(const struct pe_params *pe, enum pe_prec p);
 
 /*
- * Cycles for a PE to do `w` with its operands in SRAM: task starts plus the
- * busiest of its resources (FMA lanes, vector lanes, SRAM read ports, SRAM
+ * Cycles for a PE to do `w` with its operands in SRAM: task starts and
+ * software (w->sw_cycles) plus the busiest of its resources (FMA lanes, vector lanes, SRAM read ports, SRAM
  * write ports), since the vector unit streams operands from SRAM while it
  * computes.  Never less than 1 for non-empty work.
  */
@@ -74,7 +78,8 @@ struct pe_cycles {
 	cycles_t datapath;	/* FMA + other vector ops (shared lanes) */
 	cycles_t sram_read;	/* reads / read ports */
 	cycles_t sram_write;	/* writes / write ports */
-	cycles_t task;		/* task starts x task_start_cycles */
+	cycles_t task;		/* task starts x task_start_cycles, plus
+				 * the work's sw_cycles */
 	cycles_t total;
 	enum pe_bound bound;
 };

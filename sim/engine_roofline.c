@@ -8,32 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compiler/plan_estimate.h"
 #include "fabric/timing.h"
 
-/* Lanes of a sync route's stream from its corners (eng_setup() does the same
- * from its links): the source's extent across the first hop, the
- * destination's across the last, the fewer, no wider than the grid. */
-static int64_t sync_lanes(const struct plan *p, const struct machine *m,
-			  const struct plan_route *r)
-{
-	if (r->n_points < 2)
-		return 1;
-	const struct plan_point *a = &r->points[0], *b = &r->points[1];
-	const struct plan_point *y = &r->points[r->n_points - 2],
-				*z = &r->points[r->n_points - 1];
-	const struct rect *sr = &p->stages[r->src_stage].r;
-	const struct rect *dr = &p->stages[r->dst_stage].r;
-	int ex0 = a->x != b->x, ex1 = y->x != z->x;
-	int64_t lo = ex0 ? sr->h : sr->w, li = ex1 ? dr->h : dr->w;
-	int64_t l = lo < li ? lo : li;
-	int64_t span0 = ex0 ? m->height : m->width;
-	int64_t span1 = ex1 ? m->height : m->width;
-	if (l > span0)
-		l = span0;
-	if (l > span1)
-		l = span1;
-	return l < 1 ? 1 : l;
-}
 
 /* Weight streaming: per micro-batch pass and layer, the micro-batch's
  * compute or its weights' stream in, the longer (backward: the forward
@@ -202,7 +179,7 @@ static double roofline_sync(const struct plan *p, const struct machine *m)
 				continue;
 			double ser = (double)ceil_div64(
 				fabric_wavelets(&m->fabric, q->bytes_per_step),
-				sync_lanes(p, m, q));
+				plan_sync_lanes(p, m, q));
 			round += ser;
 		}
 		if (round > sync)

@@ -608,6 +608,49 @@ static void text_infer(const struct report_in *r,
 		"simulated)\n", fmt_n(a, f->roof_pred_per_s));
 }
 
+/* One speedup's range, or "unknown". */
+static void conf_cell(FILE *out, double s, double g, double w)
+{
+	double lo, hi;
+	if (report_speedup_range(s, g, w, &lo, &hi))
+		fprintf(out, "%.1fx-%.1fx", lo, hi);
+	else
+		fputs("unknown", out);
+}
+
+/* Beside the speedups, the range the validation errors imply. */
+static void text_conf(const struct report_in *r,
+		      const struct report_figures *f, FILE *out)
+{
+	const struct report_conf *c = &r->conf;
+	if (!c->present)
+		return;
+	for (int k = 0; k < 2; k++) {
+		if (!(k ? r->infer : r->train))
+			continue;
+		const double *s = k ? f->speedup_infer : f->speedup_train;
+		const double *g = k ? c->gpu_infer_err : c->gpu_train_err;
+		fprintf(out, "  speedup range        %s ",
+			k ? "inference" : "training");
+		conf_cell(out, s[0], g[0], c->wafer_err);
+		fputs(" / ", out);
+		conf_cell(out, s[1], g[1], c->wafer_err);
+		fputs(" (vs eager / graph)\n", out);
+	}
+	fputs("  from validation      GPU model median |error| (training, "
+	      "eager / graph) ", out);
+	for (int k = 0; k < 2; k++) {
+		if (isnan(c->gpu_train_err[k]))
+			fputs("unknown", out);
+		else
+			fprintf(out, "%.0f%%", 100 * c->gpu_train_err[k]);
+		fputs(k ? "" : " / ", out);
+	}
+	fprintf(out, " on %s; wafer model %.1f%% on %s (kernels only: "
+		     "whole networks not checked)\n", c->gpu_basis,
+		100 * c->wafer_err, c->wafer_basis);
+}
+
 static void text_gpu(const struct report_in *r,
 		     const struct report_figures *f, FILE *out)
 {
@@ -656,6 +699,7 @@ static void text_gpu(const struct report_in *r,
 			"%.1fx\n",
 			f->speedup_infer[0], f->speedup_infer[1],
 			f->energy_ratio_infer[0], f->energy_ratio_infer[1]);
+	text_conf(r, f, out);
 }
 
 static void text_campaign(const struct report_in *r,

@@ -37,6 +37,16 @@ struct report_gpu {
 	char bound[32];			/* what limits the eager step */
 };
 
+/* How far the speedups can be trusted (report_confidence()): each side's
+ * median |error| on its measured rows; NAN where there are none. */
+struct report_conf {
+	int present;
+	double gpu_train_err[2], gpu_infer_err[2]; /* eager, graph */
+	char gpu_basis[64];
+	double wafer_err;
+	char wafer_basis[64];
+};
+
 struct report_in {
 	const struct plan *p;
 	const struct graph *g;		/* may be NULL */
@@ -50,7 +60,22 @@ struct report_in {
 	int64_t predictions;		/* inference campaign; 0: none */
 	struct report_gpu gpu;
 	const char *region;		/* --region WxH given, or NULL */
+	struct report_conf conf;	/* filled by report_confidence() */
 };
+
+/*
+ * Fill r->conf: the GPU baseline's median |error| on the project's
+ * measured H100 rows of the precision (bf16 rows for mixed and fp16) and
+ * each style, training and inference; the wafer model's median |error| on
+ * the measured WSE-3 kernels (sim/report_conf.c).
+ */
+void report_confidence(struct report_in *r, enum pe_prec prec);
+
+/* The range of speedup s that errors of gpu_err and wafer_err (fractions)
+ * on the two sides imply: s (1 - g) / (1 + w) to s (1 + g) / (1 - w).
+ * 0 when an error is unknown. */
+int report_speedup_range(double s, double gpu_err, double wafer_err,
+			 double *lo, double *hi);
 
 /* Derived figures (seconds, joules, per second), shared by both formats
  * and by tests. */

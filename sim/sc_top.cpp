@@ -750,7 +750,7 @@ int sc_ref_program_stage(struct sc_ref_program *p, const struct machine *m,
 						       c_r,
 						       (int32_t)next,
 						       kw->reduce_wavelets,
-						       {0, 0, 0, 0, 0},
+						       {0, 0, 0, 0, 0, 0},
 						       0,
 						       0};
 					pe_relay_work(&o.work);
@@ -767,7 +767,7 @@ int sc_ref_program_stage(struct sc_ref_program *p, const struct machine *m,
 					       0,
 					       -1,
 					       kw->bcast_wavelets,
-					       {0, 0, 0, 0, 0},
+					       {0, 0, 0, 0, 0, 0},
 					       0,
 					       0};
 				sc_ref_program_add(p, id, &o);
@@ -778,7 +778,7 @@ int sc_ref_program_stage(struct sc_ref_program *p, const struct machine *m,
 					       0,
 					       -1,
 					       kw->reduce_wavelets,
-					       {0, 0, 0, 0, 0},
+					       {0, 0, 0, 0, 0, 0},
 					       0,
 					       0};
 				sc_ref_program_add(p, id, &o);

@@ -24,7 +24,7 @@ static void test_pe_rules(void)
 	pe_gemv_work(&m.pe, PREC_FP16, 32, 32, &w16);
 	CU_ASSERT(pe_work_cycles(&m.pe, PREC_FP16, &w16) < c.total);
 	/* SRAM-bound work says so */
-	struct pe_work s = {0, 0, 1000, 0, 0};
+	struct pe_work s = {0, 0, 1000, 0, 0, 0};
 	pe_work_breakdown(&m.pe, PREC_MIXED, &s, &c);
 	CU_ASSERT_EQUAL(c.bound, PE_BOUND_SRAM_READ);
 	CU_ASSERT_EQUAL(c.total, 500);
@@ -47,10 +47,10 @@ static void test_pe_lanes(void)
 	CU_ASSERT_EQUAL(pe_fma_lanes(&m.pe, PREC_FP32), m.pe.simd.fma_fp32);
 	CU_ASSERT_EQUAL(pe_ew_lanes(&m.pe, PREC_FP32), m.pe.simd.add_fp32);
 	/* task starts are paid on top of the busiest resource */
-	struct pe_work w = {0, 0, 0, 0, 3};
+	struct pe_work w = {0, 0, 0, 0, 3, 0};
 	CU_ASSERT_EQUAL(pe_work_cycles(&m.pe, PREC_MIXED, &w),
 			(cycles_t)(3 * m.pe.task_start_cycles));
-	struct pe_work z = {0, 0, 0, 0, 0};
+	struct pe_work z = {0, 0, 0, 0, 0, 0};
 	CU_ASSERT_EQUAL(pe_work_cycles(&m.pe, PREC_MIXED, &z), 0);
 	CU_ASSERT_EQUAL(pe_sram_words(&m.pe, 9), 2); /* 8-byte ports */
 	diag_release(&d);

@@ -1,0 +1,159 @@
+/*
+ * map_kern.c: which algorithm a dense stage runs (see map_int.h, map.h).
+ *
+ * The three passes are three products on the same rectangle:
+ *   forward        Y[M x N]  = X[M x K] W[K x N]
+ *   backward data  dX[M x K] = dY[M x N] W^T[N x K]
+ *   weight grad    dW[K x N] = X^T[K x M] dY[M x N]
+ * The stage's pace is the sum of the three (as map.c's stage_cycles): for
+ * the weight-stationary mapping the busiest of the PE's work (with its
+ * software) and its wavelets, for another algorithm its whole time.
+ */
+#include <string.h>
+
+#include "compiler/kern.h"
+#include "compiler/map_int.h"
+
+static const enum pass passes[] = {PASS_FWD, PASS_BWD_DATA,
+				   PASS_BWD_WEIGHT};
+
+static void pass_shape(const struct map_ctx *c, enum pass p, int64_t M,
+		       int64_t K, int64_t N, int32_t w, int32_t h,
+		       struct kern_shape *s)
+{
+	*s = (struct kern_shape){M, K, N, w, h, c->prec, c->groups};
+	if (p == PASS_BWD_DATA) {
+		s->K = N;
+		s->N = K;
+	} else if (p == PASS_BWD_WEIGHT) {
+		s->M = K;
+		s->K = M;
+	}
+}
+
+/* The weight-stationary mapping's software, beside its task starts. */
+static void stream_software(const struct map_ctx *c, int needs_grad,
+			    int64_t M, int64_t K, int64_t N, int32_t w,
+			    int32_t h, struct plan_stage *o)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(passes); i++) {
+		enum pass p = passes[i];
+		if (p == PASS_BWD_DATA && !needs_grad)
+			continue;
+		struct kern_shape s;
+		/* backward data runs the transposed flows (N broadcast
+		 * along the rows, K reduced down the columns); the weight
+		 * gradient is the forward's program on the PE's own tile
+		 * (a row of x and dy per row of the sample) */
+		pass_shape(c, p == PASS_BWD_DATA ? p : PASS_FWD, M, K, N,
+			   p == PASS_BWD_DATA ? h : w,
+			   p == PASS_BWD_DATA ? w : h, &s);
+		struct kern_cost k;
+		kern_eval(c->m, KERN_STREAM, &s, &k);
+		struct pe_prog sw = k.prog;
+		sw.tasks = 0; /* the work's own task starts count them */
+		o->work[p].pe.sw_cycles = (int64_t)pe_prog_cycles(&c->m->pe,
+								  &sw);
+	}
+}
+
+static cycles_t stream_pace(const struct map_ctx *c,
+			    const struct plan_stage *o)
+{
+	cycles_t t = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(passes); i++) {
+		const struct kernel_work *k = &o->work[passes[i]];
+		cycles_t comp = pe_work_cycles(&c->m->pe, c->prec, &k->pe);
+		cycles_t wav = (cycles_t)(k->bcast_wavelets +
+					  k->reduce_wavelets +
+					  k->halo_wavelets);
+		t += comp > wav ? comp : wav;
+	}
+	return t;
+}
+
+/* Algorithm a's time over the passes and its largest SRAM; 0 if it cannot
+ * run the shape or does not fit beside the stage's other SRAM. */
+static int alt_cost(const struct map_ctx *c, enum kern_alg a, int needs_grad,
+		    int64_t M, int64_t K, int64_t N, int32_t w, int32_t h,
+		    const struct plan_stage *o, struct kern_cost *cost,
+		    cycles_t *total)
+{
+	int64_t other = o->sram.total - o->sram.buffers - o->sram.code;
+	*total = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(passes); i++) {
+		enum pass p = passes[i];
+		if (p == PASS_BWD_DATA && !needs_grad)
+			continue;
+		struct kern_shape s;
+		pass_shape(c, p, M, K, N, w, h, &s);
+		kern_eval(c->m, a, &s, &cost[p]);
+		if (!cost[p].applicable ||
+		    other + cost[p].sram_bytes > c->m->pe.sram_bytes)
+			return 0;
+		*total += cost[p].cycles;
+	}
+	return 1;
+}
+
+/* Replace the mapping's work by algorithm a's. */
+static void use_alt(const struct map_ctx *c, enum kern_alg a, int needs_grad,
+		    const struct kern_cost *cost,
+		    struct plan_stage *o)
+{
+	int64_t sram = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(passes); i++) {
+		enum pass p = passes[i];
+		if (p == PASS_BWD_DATA && !needs_grad)
+			continue;
+		/* the same FMAs and SRAM traffic per PE (energy); the
+		 * algorithm's time, its communication inside, on top */
+		struct kernel_work *k = &o->work[p];
+		k->pe.tasks = 0;
+		k->pe.sw_cycles = 0;
+		k->bcast_wavelets = k->reduce_wavelets = k->halo_wavelets = 0;
+		cycles_t own = pe_work_cycles(&c->m->pe, c->prec, &k->pe);
+		k->pe.sw_cycles = cost[p].cycles > own
+					  ? (int64_t)(cost[p].cycles - own)
+					  : 0;
+		if (cost[p].sram_bytes > sram)
+			sram = cost[p].sram_bytes;
+	}
+	o->kernel = a;
+	o->kernel_groups = cost[PASS_FWD].groups;
+	struct sram_use *m = &o->sram;
+	m->buffers = sram - m->code;
+	m->total = m->weights + m->grads + m->opt_state + m->activations +
+		   m->buffers + m->code;
+}
+
+void map_kern_apply(const struct map_ctx *c, int needs_grad, int64_t M,
+		    int64_t K, int64_t N, int32_t w, int32_t h,
+		    struct plan_stage *o)
+{
+	o->kernel = KERN_STREAM;
+	o->kernel_groups = 0;
+	stream_software(c, needs_grad, M, K, N, w, h, o);
+	int forced = kern_from_name(c->kernel); /* "auto": -1, the pick */
+	if (forced == KERN_STREAM)
+		return;
+	cycles_t best = stream_pace(c, o);
+	int pick = -1;
+	struct kern_cost cost[PASS_COUNT], keep[PASS_COUNT];
+	for (int a = KERN_STREAM + 1; a < KERN_COUNT; a++) {
+		if (forced >= 0 && a != forced)
+			continue;
+		cycles_t t;
+		memset(cost, 0, sizeof(cost));
+		if (!alt_cost(c, (enum kern_alg)a, needs_grad, M, K, N, w, h,
+			      o, cost, &t))
+			continue;
+		if (forced >= 0 || t < best) {
+			best = t;
+			pick = a;
+			memcpy(keep, cost, sizeof(keep));
+		}
+	}
+	if (pick >= 0)
+		use_alt(c, (enum kern_alg)pick, needs_grad, keep, o);
+}

@@ -1,0 +1,41 @@
+#!/bin/sh
+# val_objective.sh: the placement objective (compiler/plan_estimate.h)
+# against the engine, for every strategy's plan of every zoo network on
+# wse2: `place NET --strategy S -o plan` then `run NET --plan plan --job
+# train`; prints the estimated and simulated step and their difference,
+# then how many are within 10% (issue 14's target) and fails when one is
+# off by more than 40% (a broken objective, not a loose one).
+# Usage: sh tests/validate/val_objective.sh [path/to/wafersim]
+set -u
+bin=${1:-build/wafersim}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+nets=$("$bin" compile --list | awk 'NR > 1 { print $1 }')
+clock=$("$bin" machine show wse2 | awk '$1 == "clock_ghz:" { print $2 }')
+printf '%-14s %-7s %-10s %12s %12s %8s\n' network strategy mode objective_us simulated_us diff
+for n in $nets; do
+	for s in pack strips anneal; do
+		if ! "$bin" place "$n" --machine wse2 --strategy "$s" -o "$tmp/p.yaml" --json > "$tmp/place.json" 2>/dev/null; then
+			printf '%-14s %-7s not placed\n' "$n" "$s"
+			continue
+		fi
+		if ! "$bin" run "$n" --machine wse2 --plan "$tmp/p.yaml" --job train --json > "$tmp/run.json" 2>/dev/null; then
+			printf '%-14s %-7s not run\n' "$n" "$s"
+			continue
+		fi
+		python3 - "$n" "$s" "$tmp" "$clock" <<'PY'
+import json, sys
+n, s, tmp, clock = sys.argv[1:]
+p = json.load(open(tmp + "/place.json"))
+r = json.load(open(tmp + "/run.json"))
+sim_us = r["train"]["step_s"] * 1e6
+est_us = p["est_step_cycles"] / (float(clock) * 1e3)
+d = est_us / sim_us - 1
+print(f"{n:14s} {s:7s} {p['mode']:10s} {est_us:12.2f} {sim_us:12.2f} {100 * d:+7.1f}%")
+PY
+	done
+done > "$tmp/table.txt"
+cat "$tmp/table.txt"
+awk '$NF ~ /%$/ { t++; v = $NF + 0; if (v < 0) v = -v; if (v <= 10) ok++; if (v > 40) bad++ }
+	END { printf "objective within 10%% of the simulated step: %d of %d plans\n", ok, t;
+	      if (bad) { printf "FAIL: %d plans off by more than 40%%\n", bad; exit 1 } }' "$tmp/table.txt"
