@@ -1,5 +1,7 @@
 /* cli.c: helpers shared by the commands. See cli.h. */
 #include "cli/cli.h"
+#include "compiler/graph.h"
+#include "cores/pe.h"
 #include "ground/util.h"
 
 #include <errno.h>
@@ -16,6 +18,19 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\n(see 'wafersim %s --help')\n", cmd);
 	return EXIT_USAGE;
+}
+
+int cli_stop(int *ex, int code)
+{
+	*ex = code;
+	return 0;
+}
+
+int cli_gpu_dtype(int precision)
+{
+	return precision == PREC_FP32   ? DT_FP32
+	       : precision == PREC_FP16 ? DT_FP16
+					: DT_BF16;
 }
 
 int cli_fail(struct diag *d, int rc)

@@ -2,9 +2,12 @@
  * cli.h: what every `wafersim <command>` shares: exit codes, the command
  * table's entry points, and small helpers for options and errors.
  *
- * Conventions: long options; `-o FILE` for an output file (written
- * atomically); `--json` for machine-readable output on stdout; messages and
- * progress on stderr (progress only when stderr is a terminal).
+ * Conventions: long options from one table (cli/opt.h: one spelling, one
+ * meaning, one default per concept); `-o FILE` for an output file (written
+ * atomically), a folder has its own option; `--json` for machine-readable
+ * output on stdout; messages and progress on stderr (progress only when
+ * stderr is a terminal).  A command is a few named steps: parse (cli_parse)
+ * -> load inputs -> plan -> simulate -> report.
  *
  * Layer 5, cli/ owns the program: main, one file per command, their shared
  * option parsing, the sweep drivers (threads and MPI).  It may include
@@ -35,6 +38,13 @@ int cmd_sweep(int argc, char **argv);
  * EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* For a command's parse step: *ex = code, returns 0 ("stop"). */
+int cli_stop(int *ex, int code);
+
+/* The GPU's data type for a --precision value (enum pe_prec): fp32 ->
+ * fp32, mixed -> bf16 autocast, fp16 -> fp16 autocast. */
+int cli_gpu_dtype(int precision);
 
 /* Print all diagnostics and return EXIT_INPUT (EXIT_USAGE for WS_EUSAGE). */
 int cli_fail(struct diag *d, int rc);

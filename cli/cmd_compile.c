@@ -2,41 +2,32 @@
  * cmd_compile.c: `wafersim compile NET`: read a network (zoo name, YAML or
  * ONNX file), print its layers and what training and inference cost.
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "compiler/cost.h"
 #include "compiler/dot.h"
 #include "compiler/graph.h"
 #include "ground/util.h"
 #include "ground/json_io.h"
 
-static const char compile_help[] =
-	"usage: wafersim compile NET [--batch B] [--optimizer "
-	"sgd|momentum|adam]\n"
-	"                            [--json] [--dot FILE]\n\n"
-	"Read a network and print, per layer: name, op, per-sample output "
-	"shape,\n"
-	"parameters, forward FLOPs and training FLOPs (forward + backward, "
-	"per\n"
-	"sample); then totals per sample and per batch.\n\n"
-	"  NET                 zoo name (models/nets/NAME.yaml), a .yaml file "
-	"or\n"
-	"                      an .onnx file (zoo ONNX: NAME.onnx)\n"
-	"  -b, --batch B       batch size for the per-batch totals (default: "
-	"the\n"
-	"                      network's, else 1)\n"
-	"  --optimizer NAME    sgd, momentum (default) or adam\n"
-	"  --json              machine-readable output on stdout\n"
-	"  --dot FILE          write the graph for Graphviz to FILE\n"
-	"  --list              the zoo (models/nets/): parameters, FLOPs, "
-	"batch\n"
-	"\nFLOPs count 2 per multiply-add; 'matrix' FLOPs are those PyTorch's\n"
+static const char *const compile_options[] = {
+	"batch", "optimizer", "json", "dot", "list", NULL};
+
+static const struct cli_command compile_cmd = {
+	"compile", "NET [options]",
+	"Read a network (zoo name: models/nets/NAME.yaml, a .yaml file or an\n"
+	".onnx file) and print, per layer: name, op, per-sample output shape,\n"
+	"parameters, forward FLOPs and training FLOPs (forward + backward, per\n"
+	"sample); then totals per sample and per batch.",
+	compile_options,
+	"FLOPs count 2 per multiply-add; 'matrix' FLOPs are those PyTorch's\n"
 	"FLOP counter counts (dense, conv, matmul, attention).\n"
-	"\nexample: wafersim compile uno --batch 256\n";
+	"\nexample: wafersim compile uno --batch 256\n",
+	0, 1};
 
 static void fmt_shape(char *buf, size_t n, const struct tensor *t)
 {
@@ -286,82 +277,51 @@ static int compile_list(void)
 	return rc;
 }
 
+static int write_dot(const struct graph *g, const char *path,
+		     struct diag *d)
+{
+	struct outfile of;
+	int rc = outfile_open(&of, path, d);
+	if (!rc) {
+		dot_write(g, of.f);
+		rc = outfile_commit(&of, d);
+	}
+	return rc;
+}
+
 int cmd_compile(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"batch", required_argument, NULL, 'b'},
-		{"optimizer", required_argument, NULL, 'O'},
-		{"json", no_argument, NULL, 'j'},
-		{"dot", required_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{"list", no_argument, NULL, 'l'},
-		{0, 0, 0, 0},
-	};
-	long batch = 0;
-	int json = 0, opt = OPT_MOMENTUM;
-	const char *dot = NULL;
-	optind = 1;
-	for (int c; (c = getopt_long(argc, argv, "b:h", opts, NULL)) != -1;) {
-		switch (c) {
-		case 'b':
-			if (cli_parse_long("compile", "--batch", optarg, 1,
-					   1L << 30, &batch))
-				return EXIT_USAGE;
-			break;
-		case 'O':
-			opt = optimizer_parse(optarg);
-			if (opt < 0)
-				return cli_usage_error(
-					"compile",
-					"'--optimizer' must be sgd, momentum "
-					"or adam, got '%s'",
-					optarg);
-			break;
-		case 'j': json = 1; break;
-		case 'd': dot = optarg; break;
-		case 'h': fputs(compile_help, stdout); return EXIT_OK;
-		case 'l': return compile_list();
-		default: return cli_usage_error("compile", "unknown option");
-		}
-	}
-	if (optind != argc - 1)
-		return cli_usage_error("compile",
-				       "expected one network, got %d",
-				       argc - optind);
+	struct cli_opts o;
+	cli_opts_init(&o);
+	int pr = cli_parse(&compile_cmd, argc, argv, &o);
+	if (pr != CLI_GO)
+		return cli_parse_exit(pr);
+	if (o.list)
+		return compile_list();
+	if (o.n_args != 1)
+		return cli_usage_error("compile", "a network is required");
 	struct diag d;
 	diag_init(&d);
 	struct graph g;
-	int rc = graph_load(argv[optind], (enum optimizer)opt, &g, &d);
+	int rc = graph_load(o.args[0], (enum optimizer)o.optimizer, &g, &d);
 	if (rc) {
 		int e = cli_fail(&d, rc);
 		diag_release(&d);
 		return e;
 	}
-	if (!batch)
-		batch = g.default_batch ? g.default_batch : 1;
+	/* the default batch of every command (cli/opt.c, --batch) */
+	int64_t batch = o.batch ? o.batch
+		      : g.default_batch ? g.default_batch : 32;
 	struct cost_totals t;
 	cost_totals(&g, &t);
-	if (dot) {
-		struct outfile of;
-		rc = outfile_open(&of, dot, &d);
-		if (!rc) {
-			dot_write(&g, of.f);
-			rc = outfile_commit(&of, &d);
-			if (rc)
-				outfile_abort(&of);
-		}
-		if (rc) {
-			graph_release(&g);
-			int e = cli_fail(&d, rc);
-			diag_release(&d);
-			return e;
-		}
-	}
-	if (json)
+	if (o.dot)
+		rc = write_dot(&g, o.dot, &d);
+	int ex = rc ? cli_fail(&d, rc) : EXIT_OK;
+	if (!rc && o.json)
 		print_json(&g, &t, batch);
-	else
+	else if (!rc)
 		print_table(&g, &t, batch);
 	graph_release(&g);
 	diag_release(&d);
-	return EXIT_OK;
+	return ex;
 }

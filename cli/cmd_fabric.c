@@ -3,56 +3,40 @@
  * synthetic traffic (fabric/traffic.h), one run, a sweep of rising rates
  * (CSV + PNG through gnuplot) or a saturation search.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "fabric/traffic.h"
 #include "machine/machine.h"
 #include "sim/sc_ref.h"
 #include "ground/json_io.h"
 #include "ground/util.h"
 
-static const char fabric_help[] =
-	"usage: wafersim fabric [--machine M] [--mesh WxH] [--pattern P]\n"
-	"                       [--rate R] [--packet-wavelets N] [--cycles C]\n"
-	"                       [--warmup C] [--drain C] [--seed S]\n"
-	"                       [--hotspot-fraction F] [--sweep | --saturation]\n"
-	"                       [-o DIR] [--json]\n"
-	"                       [--engine fabsim|systemc [--vcd FILE [--vcd-pe N]...]]\n\n"
+static const char *const fabric_options[] = {
+	"machine", "mesh", "pattern", "rate", "packet-wavelets", "cycles",
+	"warmup", "drain", "seed", "hotspot-fraction", "sweep", "saturation",
+	"out-dir", "json", "engine", "vcd", "vcd-pe", "output>out-dir", NULL};
+
+static const struct cli_command fabric_cmd = {
+	"fabric", "[--machine M] [--mesh WxH] [options]",
 	"Synthetic traffic on the cycle-level fabric model: every PE injects\n"
 	"packets (Bernoulli), routed X then Y on one color.  Prints what network\n"
 	"simulators print: average packet and network latency, accepted\n"
-	"throughput, average hops, cycles simulated, wall time, node-cycles/s.\n\n"
-	"  --machine M          preset or YAML file (default mini64)\n"
-	"  --mesh WxH           sub-mesh to simulate (default: whole machine)\n"
-	"  --pattern P          uniform, transpose, bitcomp, tornado, hotspot,\n"
-	"                       neighbor (default uniform)\n"
-	"  --rate R             offered wavelets per cycle per PE, 0..1 (0.1)\n"
-	"  --packet-wavelets N  wavelets per packet (1)\n"
-	"  --cycles C           measured cycles (2000)\n"
-	"  --warmup C           cycles before measuring (1000)\n"
-	"  --drain C            at most C cycles to deliver measured packets\n"
-	"                       (20000); otherwise the run is 'saturated'\n"
-	"  --seed S             PRNG seed (1)\n"
-	"  --hotspot-fraction F share of traffic to the centre PE (0.1)\n"
-	"  --sweep              rising rates (bound/10 steps) until saturation;\n"
-	"                       writes DIR/fabric_<pattern>.csv, .png, .svg, .pdf\n"
-	"  --saturation         bisection for the saturation rate\n"
-	"  -o, --output DIR     where --sweep writes (default .)\n"
-	"  --json               machine-readable output on stdout\n"
-	"  --engine E           fabsim (default: the C simulator) or systemc\n"
-	"                       (the SystemC reference model, one point, meshes\n"
-	"                       up to 64x64; docs/reference.md)\n"
-	"  --vcd FILE           systemc: write a VCD waveform (GTKWave) of the\n"
-	"                       traced PEs, their routers and links\n"
-	"  --vcd-pe N           PE id (y * width + x) to trace, repeatable up to\n"
-	"                       16 (default 0)\n"
-	"\nexample: wafersim fabric --machine mini64 --pattern transpose "
-	"--rate 0.01\n";
+	"throughput, average hops, cycles simulated, wall time, node-cycles/s.\n"
+	"One point, a sweep of rising rates (--sweep: CSV and PNG through\n"
+	"gnuplot) or a saturation search (--saturation).  --engine systemc runs\n"
+	"one point on the SystemC reference model (docs/reference.md).",
+	fabric_options,
+	"example: wafersim fabric --machine mini64 --pattern transpose "
+	"--rate 0.01\n",
+	0, 0};
+
+/* The default sub-mesh: the whole machine up to this side. */
+enum { FABRIC_DEFAULT_SIDE = 64 };
 
 static int parse_mesh(const char *s, int32_t *w, int32_t *h)
 {
@@ -235,9 +219,12 @@ static int do_sweep(const char *machine, const struct traffic_config *c,
 		free(rates);
 		return WS_EINPUT;
 	}
-	char *csv = xasprintf("%s/fabric_%s.csv", dir,
+	size_t dl = strlen(dir);
+	while (dl > 1 && dir[dl - 1] == '/') /* out/ -> out/fabric_... */
+		dl--;
+	char *csv = xasprintf("%.*s/fabric_%s.csv", (int)dl, dir,
 			      traffic_pattern_name(c->pattern));
-	char *png = xasprintf("%s/fabric_%s.png", dir,
+	char *png = xasprintf("%.*s/fabric_%s.png", (int)dl, dir,
 			      traffic_pattern_name(c->pattern));
 	struct outfile o;
 	int rc = outfile_open(&o, csv, d);
@@ -289,230 +276,171 @@ static int do_sweep(const char *machine, const struct traffic_config *c,
 	return rc ? rc : plot_rc;
 }
 
+/* 1 to go on; else 0 with the exit status in *ex. */
+static int fabric_parse(struct cli_opts *o, struct sc_ref_opts *sco,
+			int argc, char **argv, int *ex)
+{
+	int pr = cli_parse(&fabric_cmd, argc, argv, o);
+	*ex = cli_parse_exit(pr);
+	if (pr != CLI_GO)
+		return 0;
+	int systemc = o->engine == CLI_ENGINE_SYSTEMC;
+	if (o->sweep && o->saturation)
+		return cli_stop(ex, cli_usage_error("fabric", "'--sweep' and "
+				"'--saturation' exclude each other"));
+	if (systemc && (o->sweep || o->saturation))
+		return cli_stop(ex, cli_usage_error("fabric",
+				"'--engine systemc' runs one point; '--sweep' "
+				"and '--saturation' use the native engine"));
+	if (!systemc && (o->vcd || o->vcd_pe.n))
+		return cli_stop(ex, cli_usage_error("fabric",
+				"'--vcd' needs '--engine systemc'"));
+	sco->vcd_path = o->vcd;
+	for (int i = 0; i < o->vcd_pe.n; i++) {
+		long v;
+		if (cli_parse_long("fabric", "--vcd-pe", o->vcd_pe.v[i], 0,
+				   SC_REF_MAX_SIDE * SC_REF_MAX_SIDE - 1, &v))
+			return cli_stop(ex, EXIT_USAGE);
+		sco->vcd_pes[sco->n_vcd_pes++] = (int32_t)v;
+	}
+	if (sco->vcd_path && !sco->n_vcd_pes)
+		sco->n_vcd_pes = 1; /* PE 0 */
+	if (o->mesh && strcmp(o->mesh, "full")) {
+		int32_t w, h;
+		if (parse_mesh(o->mesh, &w, &h))
+			return cli_stop(ex, cli_usage_error("fabric", "'--mesh' "
+					"must be WxH (e.g. 16x16) or full, got "
+					"'%s'", o->mesh));
+	}
+	return 1;
+}
+
+/* The traffic configuration from the machine and the options; errors
+ * collected in d. */
+static void fabric_config(const struct cli_opts *o, const struct machine *m,
+			  struct traffic_config *c, struct diag *d)
+{
+	traffic_config_init(c);
+	c->params = m->fabric;
+	c->width = (int32_t)(m->width < FABRIC_DEFAULT_SIDE ? m->width
+							    : FABRIC_DEFAULT_SIDE);
+	c->height = (int32_t)(m->height < FABRIC_DEFAULT_SIDE
+				      ? m->height
+				      : FABRIC_DEFAULT_SIDE);
+	if (o->mesh && !strcmp(o->mesh, "full")) {
+		c->width = (int32_t)m->width;
+		c->height = (int32_t)m->height;
+	} else if (o->mesh) {
+		int32_t w, h;
+		parse_mesh(o->mesh, &w, &h); /* checked by fabric_parse */
+		if (w > m->width || h > m->height)
+			diag_add(d, NULL, 0, 0,
+				 "fabric: '--mesh' must fit machine '%s' "
+				 "(%lldx%lld), got %dx%d",
+				 m->name, (long long)m->width,
+				 (long long)m->height, (int)w, (int)h);
+		c->width = w;
+		c->height = h;
+	}
+	c->rate = o->rate;
+	c->packet_wavelets = o->packet_wavelets;
+	c->measure_cycles = (cycles_t)o->cycles;
+	c->warmup_cycles = (cycles_t)o->warmup;
+	c->drain_cycles = (cycles_t)o->drain;
+	c->seed = (uint64_t)o->seed;
+	c->hotspot_fraction = o->hotspot_fraction;
+	c->pattern = traffic_pattern_parse(o->pattern);
+	if (c->pattern < 0) {
+		diag_add(d, NULL, 0, 0,
+			 "fabric: '--pattern' must be one of %s, got '%s'",
+			 traffic_pattern_list(), o->pattern);
+		c->pattern = TRAFFIC_UNIFORM; /* keep checking the rest */
+	}
+	traffic_check(c, d);
+}
+
+static int fabric_saturation(const struct traffic_config *c, int json,
+			     struct diag *d)
+{
+	double s, bound = traffic_bound(c);
+	int rc = traffic_saturation(c, 0.02, &s, d);
+	if (rc)
+		return rc;
+	if (json) {
+		json_t *j = ws_json_obj();
+		ws_json_set_str(j, "pattern", traffic_pattern_name(c->pattern));
+		ws_json_set_int(j, "width", c->width);
+		ws_json_set_int(j, "height", c->height);
+		ws_json_set_real(j, "saturation_rate", s);
+		ws_json_set_real(j, "bound", bound);
+		ws_json_write(stdout, j, WS_JSON_INDENT);
+		return 0;
+	}
+		printf("fabric: %s on %dx%d saturates at %.5f "
+		       "wavelets/cycle/node, bound %.5f (ratio %.3f)\n",
+		       traffic_pattern_name(c->pattern), (int)c->width,
+		       (int)c->height, s, bound, s / bound);
+	return 0;
+}
+
+static int fabric_point(const struct machine *m,
+			const struct traffic_config *c,
+			const struct sc_ref_opts *sco, int systemc, int json,
+			struct diag *d)
+{
+	struct traffic_result r;
+	int rc = systemc ? sc_ref_traffic_run(m, c, sco, &r, d)
+			 : traffic_run(c, &r, d);
+	if (rc)
+		return rc;
+	if (systemc && !json)
+		printf("fabric: engine systemc (reference model)%s%s\n",
+		       sco->vcd_path ? ", waveform " : "",
+		       sco->vcd_path ? sco->vcd_path : "");
+	if (json) {
+		ws_json_write(stdout, point_json(c, &r, traffic_bound(c)),
+			      WS_JSON_INDENT);
+	} else {
+		print_text(m->name, c, &r, traffic_bound(c));
+	}
+	return 0;
+}
+
+static int fabric_steps(const struct cli_opts *o,
+			const struct sc_ref_opts *sco, struct diag *d)
+{
+	struct machine m;
+	struct traffic_config c;
+	if (machine_load(o->machine, &m, d))
+		return WS_EINPUT;
+	fabric_config(o, &m, &c, d);
+	if (diag_count(d))
+		return WS_EINPUT;
+	if (o->sweep) {
+		const char *dir = o->out_dir ? o->out_dir : ".";
+		/* the directory first: a sweep can run for minutes */
+		int rc = ws_mkdir_p(dir, d);
+		return rc ? rc : do_sweep(m.name, &c, dir, o->json, d);
+	}
+	if (o->saturation)
+		return fabric_saturation(&c, o->json, d);
+	return fabric_point(&m, &c, sco, o->engine == CLI_ENGINE_SYSTEMC,
+			    o->json, d);
+}
+
 int cmd_fabric(int argc, char **argv)
 {
-	enum { O_MESH = 256, O_PATTERN, O_RATE, O_PKT, O_CYCLES, O_WARMUP,
-	       O_DRAIN, O_SEED, O_HOT, O_SWEEP, O_SAT, O_JSON, O_MACHINE,
-	       O_ENGINE, O_VCD, O_VCD_PE };
-	static const struct option opts[] = {
-		{"machine", required_argument, NULL, O_MACHINE},
-		{"mesh", required_argument, NULL, O_MESH},
-		{"pattern", required_argument, NULL, O_PATTERN},
-		{"rate", required_argument, NULL, O_RATE},
-		{"packet-wavelets", required_argument, NULL, O_PKT},
-		{"cycles", required_argument, NULL, O_CYCLES},
-		{"warmup", required_argument, NULL, O_WARMUP},
-		{"drain", required_argument, NULL, O_DRAIN},
-		{"seed", required_argument, NULL, O_SEED},
-		{"hotspot-fraction", required_argument, NULL, O_HOT},
-		{"sweep", no_argument, NULL, O_SWEEP},
-		{"saturation", no_argument, NULL, O_SAT},
-		{"json", no_argument, NULL, O_JSON},
-		{"engine", required_argument, NULL, O_ENGINE},
-		{"vcd", required_argument, NULL, O_VCD},
-		{"vcd-pe", required_argument, NULL, O_VCD_PE},
-		{"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
-	const char *machine_name = "mini64", *mesh = NULL, *pattern = "uniform";
-	const char *out_dir = ".";
-	int sweep = 0, sat = 0, json = 0, systemc = 0;
+	struct cli_opts o;
 	struct sc_ref_opts sco;
+	cli_opts_init(&o);
 	sc_ref_opts_init(&sco);
-	long v;
-	double rate = 0.1;
-	struct traffic_config c;
-	traffic_config_init(&c);
-	int ch;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case O_MACHINE: machine_name = optarg; break;
-		case O_MESH: mesh = optarg; break;
-		case O_PATTERN: pattern = optarg; break;
-		case O_RATE: {
-			char *end;
-			rate = strtod(optarg, &end);
-			if (end == optarg || *end)
-				return cli_usage_error(
-					"fabric", "'--rate' must be a number, got '%s'",
-					optarg);
-			break;
-		}
-		case O_PKT:
-			if (cli_parse_long("fabric", "--packet-wavelets", optarg, 1,
-					   1000000, &v))
-				return EXIT_USAGE;
-			c.packet_wavelets = v;
-			break;
-		case O_CYCLES:
-			if (cli_parse_long("fabric", "--cycles", optarg, 1,
-					   1000000000L, &v))
-				return EXIT_USAGE;
-			c.measure_cycles = (cycles_t)v;
-			break;
-		case O_WARMUP:
-			if (cli_parse_long("fabric", "--warmup", optarg, 0,
-					   1000000000L, &v))
-				return EXIT_USAGE;
-			c.warmup_cycles = (cycles_t)v;
-			break;
-		case O_DRAIN:
-			if (cli_parse_long("fabric", "--drain", optarg, 0,
-					   1000000000L, &v))
-				return EXIT_USAGE;
-			c.drain_cycles = (cycles_t)v;
-			break;
-		case O_SEED:
-			if (cli_parse_long("fabric", "--seed", optarg, 0,
-					   2147483647L, &v))
-				return EXIT_USAGE;
-			c.seed = (uint64_t)v;
-			break;
-		case O_HOT:
-			if (cli_parse_double("fabric", "--hotspot-fraction", optarg,
-					     0, 1, &c.hotspot_fraction))
-				return EXIT_USAGE;
-			break;
-		case O_SWEEP: sweep = 1; break;
-		case O_SAT: sat = 1; break;
-		case O_JSON: json = 1; break;
-		case O_ENGINE:
-			if (strcmp(optarg, "fabsim") && strcmp(optarg, "systemc"))
-				return cli_usage_error(
-					"fabric",
-					"'--engine' must be fabsim or systemc, got '%s'",
-					optarg);
-			systemc = !strcmp(optarg, "systemc");
-			break;
-		case O_VCD: sco.vcd_path = optarg; break;
-		case O_VCD_PE:
-			if (sco.n_vcd_pes == SC_REF_MAX_VCD)
-				return cli_usage_error("fabric",
-						       "at most %d '--vcd-pe'",
-						       SC_REF_MAX_VCD);
-			if (cli_parse_long("fabric", "--vcd-pe", optarg, 0,
-					   SC_REF_MAX_SIDE * SC_REF_MAX_SIDE - 1, &v))
-				return EXIT_USAGE;
-			sco.vcd_pes[sco.n_vcd_pes++] = (int32_t)v;
-			break;
-		case 'o': out_dir = optarg; break;
-		case 'h': fputs(fabric_help, stdout); return EXIT_OK;
-		default: return cli_usage_error("fabric", "bad option");
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("fabric", "unexpected argument '%s'",
-				       argv[optind]);
-	if (sweep && sat)
-		return cli_usage_error("fabric",
-				       "'--sweep' and '--saturation' exclude "
-				       "each other");
-	if (systemc && (sweep || sat))
-		return cli_usage_error("fabric",
-				       "'--engine systemc' runs one point; "
-				       "'--sweep' and '--saturation' use fabsim");
-	if (!systemc && (sco.vcd_path || sco.n_vcd_pes))
-		return cli_usage_error("fabric",
-				       "'--vcd' needs '--engine systemc'");
-	if (sco.vcd_path && !sco.n_vcd_pes)
-		sco.n_vcd_pes = 1; /* PE 0 */
-
+	int ex;
+	if (!fabric_parse(&o, &sco, argc, argv, &ex))
+		return ex;
 	struct diag d;
 	diag_init(&d);
-	struct machine m;
-	if (machine_load(machine_name, &m, &d)) {
-		int rc = cli_fail(&d, WS_EINPUT);
-		diag_release(&d);
-		return rc;
-	}
-	c.params = m.fabric;
-	c.width = (int32_t)m.width;
-	c.height = (int32_t)m.height;
-	c.rate = rate;
-	if (mesh) {
-		int32_t w, h;
-		if (parse_mesh(mesh, &w, &h)) {
-			diag_release(&d);
-			return cli_usage_error(
-				"fabric", "'--mesh' must be WxH (e.g. 16x16), got '%s'",
-				mesh);
-		}
-		if (w > m.width || h > m.height)
-			diag_add(&d, NULL, 0, 0,
-				 "fabric: '--mesh' must fit machine '%s' (%lldx%lld), "
-				 "got %dx%d",
-				 m.name, (long long)m.width, (long long)m.height,
-				 (int)w, (int)h);
-		c.width = w;
-		c.height = h;
-	}
-	c.pattern = traffic_pattern_parse(pattern);
-	if (c.pattern < 0) {
-		diag_add(&d, NULL, 0, 0,
-			 "fabric: '--pattern' must be one of %s, got '%s'",
-			 traffic_pattern_list(), pattern);
-		c.pattern = TRAFFIC_UNIFORM; /* keep checking the rest */
-	}
-	traffic_check(&c, &d);
-	if (diag_count(&d)) {
-		int rc = cli_fail(&d, WS_EINPUT);
-		diag_release(&d);
-		return rc;
-	}
-
-	int rc = 0;
-	double bound = traffic_bound(&c);
-	if (sweep) {
-		/* the directory first: a sweep can run for minutes */
-		rc = ws_mkdir_p(out_dir, &d);
-		if (!rc)
-			rc = do_sweep(m.name, &c, out_dir, json, &d);
-	} else if (sat) {
-		double s;
-		rc = traffic_saturation(&c, 0.02, &s, &d);
-		if (!rc) {
-			if (json) {
-				json_t *o = ws_json_obj();
-				ws_json_set_str(o, "pattern",
-						traffic_pattern_name(c.pattern));
-				ws_json_set_int(o, "width", c.width);
-				ws_json_set_int(o, "height", c.height);
-				ws_json_set_real(o, "saturation_rate", s);
-				ws_json_set_real(o, "bound", bound);
-				ws_json_write(stdout, o, WS_JSON_INDENT);
-			} else {
-				printf("fabric: %s on %dx%d saturates at %.5f "
-				       "wavelets/cycle/node, bound %.5f (ratio "
-				       "%.3f)\n",
-				       traffic_pattern_name(c.pattern), (int)c.width,
-				       (int)c.height, s, bound, s / bound);
-			}
-		}
-	} else {
-		struct traffic_result r;
-		rc = systemc ? sc_ref_traffic_run(&m, &c, &sco, &r, &d)
-			     : traffic_run(&c, &r, &d);
-		if (!rc && systemc && !json)
-			printf("fabric: engine systemc (reference model)%s%s\n",
-			       sco.vcd_path ? ", waveform " : "",
-			       sco.vcd_path ? sco.vcd_path : "");
-		if (!rc) {
-			if (json) {
-				ws_json_write(stdout,
-					      point_json(&c, &r, bound),
-					      WS_JSON_INDENT);
-			} else {
-				print_text(m.name, &c, &r, bound);
-			}
-		}
-	}
-	if (rc) {
-		int e = cli_fail(&d, rc);
-		diag_release(&d);
-		return e;
-	}
+	int rc = fabric_steps(&o, &sco, &d);
+	ex = rc ? cli_fail(&d, rc) : EXIT_OK;
 	diag_release(&d);
-	return EXIT_OK;
+	return ex;
 }

@@ -2,39 +2,34 @@
  * cmd_gpu.c: `wafersim gpu NET`: the GPU baseline for one network, with a
  * per-layer table (time by pass, and what bounds it) and totals.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "gpu/gpu.h"
 #include "gpu/gpu_validate.h"
 #include "ground/util.h"
 #include "ground/json_io.h"
 
-static const char gpu_help[] =
-	"usage: wafersim gpu NET [--gpu NAME|FILE] [--gpus N] [--batch B]\n"
-	"                    [--dtype fp32|bf16|fp16] [--style eager|graph]\n"
-	"                    [--optimizer sgd|momentum|adam] [--json] [-o FILE]\n"
+static const char *const gpu_options[] = {
+	"gpu", "gpus", "batch", "precision", "style", "optimizer", "json",
+	"output", "dtype", NULL};
+
+static const struct cli_command gpu_cmd = {
+	"gpu", "NET [options]\n"
 	"       wafersim gpu show NAME|FILE    effective GPU configuration\n"
 	"       wafersim gpu list              the presets in models/gpus/\n"
-	"       wafersim gpu schema            every GPU key\n\n"
+	"       wafersim gpu schema            every GPU key",
 	"Predicts a training step (forward, loss, backward, optimizer) and an\n"
 	"inference batch of NET (zoo name or .yaml/.onnx path) on one GPU, or\n"
 	"N GPUs in data parallel (batch is per GPU).  The per-layer table says\n"
 	"whether each layer's time is bound by compute, memory or overhead\n"
-	"(per-kernel launch and framework cost).\n\n"
-	"  --gpu NAME|FILE   models/gpus/NAME.yaml or a file (default h100)\n"
-	"  --gpus N          data-parallel GPUs (default 1)\n"
-	"  --batch B         samples per GPU (default: the network's, or 32)\n"
-	"  --dtype T         fp32 (TF32 convolutions, PyTorch's default), or\n"
-	"                    bf16/fp16 autocast (default fp32)\n"
-	"  --style S         eager (default) or graph (captured CUDA graph)\n"
-	"  --optimizer O     sgd, momentum (default) or adam\n"
-	"  --json            machine-readable output\n"
-	"  -o, --output F    write to F instead of stdout\n"
-	"\nexample: wafersim gpu uno --gpu h100 --batch 32 --dtype bf16\n";
+	"(per-kernel launch and framework cost).",
+	gpu_options,
+	"example: wafersim gpu uno --gpu h100 --batch 32 --precision mixed\n",
+	1, 2};
 
 static int gpu_list(void)
 {
@@ -63,32 +58,6 @@ static int gpu_list(void)
 	}
 	ws_free_list(paths);
 	return rc;
-}
-
-static int parse_dtype(const char *s, enum dtype *dt)
-{
-	if (!strcmp(s, "fp32"))
-		*dt = DT_FP32;
-	else if (!strcmp(s, "bf16"))
-		*dt = DT_BF16;
-	else if (!strcmp(s, "fp16"))
-		*dt = DT_FP16;
-	else
-		return -1;
-	return 0;
-}
-
-static int parse_opt(const char *s, enum optimizer *o)
-{
-	if (!strcmp(s, "sgd"))
-		*o = OPT_SGD;
-	else if (!strcmp(s, "momentum") || !strcmp(s, "sgd-momentum"))
-		*o = OPT_MOMENTUM;
-	else if (!strcmp(s, "adam"))
-		*o = OPT_ADAM;
-	else
-		return -1;
-	return 0;
 }
 
 static const char *opt_name(enum optimizer o)
@@ -261,124 +230,89 @@ static void print_text(FILE *f, const struct gpu_spec *g,
 			r->contention_s * 1e3, r->buckets);
 }
 
-int cmd_gpu(int argc, char **argv)
+static int gpu_show(const char *name, const char *out_path)
 {
-	static const struct option opts[] = {
-		{"gpu", required_argument, NULL, 'g'},
-		{"gpus", required_argument, NULL, 'n'},
-		{"batch", required_argument, NULL, 'b'},
-		{"dtype", required_argument, NULL, 'd'},
-		{"style", required_argument, NULL, 's'},
-		{"optimizer", required_argument, NULL, 'p'},
-		{"json", no_argument, NULL, 'j'},
-		{"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
-	const char *gpu_name = "h100", *out_path = "-";
-	struct gpu_run_opts o;
-	gpu_run_opts_default(&o);
-	int json = 0, c;
-	long v;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'g': gpu_name = optarg; break;
-		case 'n':
-			if (cli_parse_long("gpu", "--gpus", optarg, 1, 1000000,
-					   &v))
-				return EXIT_USAGE;
-			o.n_gpus = (int)v;
-			break;
-		case 'b':
-			if (cli_parse_long("gpu", "--batch", optarg, 1,
-					   100000000, &v))
-				return EXIT_USAGE;
-			o.batch = v;
-			break;
-		case 'd':
-			if (parse_dtype(optarg, &o.dtype))
-				return cli_usage_error("gpu", "'--dtype' must be "
-						       "fp32, bf16 or fp16, got "
-						       "'%s'", optarg);
-			break;
-		case 's':
-			if (!strcmp(optarg, "eager"))
-				o.style = GPU_EAGER;
-			else if (!strcmp(optarg, "graph"))
-				o.style = GPU_GRAPH;
-			else
-				return cli_usage_error("gpu", "'--style' must be "
-						       "eager or graph, got '%s'",
-						       optarg);
-			break;
-		case 'p':
-			if (parse_opt(optarg, &o.optimizer))
-				return cli_usage_error("gpu", "'--optimizer' must "
-						       "be sgd, momentum or adam, "
-						       "got '%s'", optarg);
-			break;
-		case 'j': json = 1; break;
-		case 'o': out_path = optarg; break;
-		case 'h': fputs(gpu_help, stdout); return EXIT_OK;
-		default: return cli_usage_error("gpu", "bad option");
-		}
-	}
-	if (optind >= argc)
-		return cli_usage_error("gpu", "expected a network");
 	struct diag d;
 	diag_init(&d);
 	struct gpu_spec g;
-	int rc;
-	if (!strcmp(argv[optind], "list") && optind + 1 == argc) {
-		diag_release(&d);
-		return gpu_list();
-	}
-	if (!strcmp(argv[optind], "schema") && optind + 1 == argc) {
-		cfg_print_schema(gpu_schema, stdout);
-		diag_release(&d);
-		return EXIT_OK;
-	}
-	if (!strcmp(argv[optind], "show")) {
-		if (optind + 2 != argc)
-			return cli_usage_error("gpu", "'show' needs one NAME or "
-					       "FILE");
-		rc = gpu_load(argv[optind + 1], &g, &d);
-		struct outfile of;
-		if (rc == 0)
-			rc = outfile_open(&of, out_path, &d);
-		if (rc == 0) {
-			gpu_dump(&g, of.f);
-			rc = outfile_commit(&of, &d);
-		}
-		int ex = rc ? cli_fail(&d, rc) : EXIT_OK;
-		diag_release(&d);
-		return ex;
-	}
-	if (optind + 1 != argc)
-		return cli_usage_error("gpu", "expected one network, got %d "
-				       "arguments", argc - optind);
-	struct graph gr;
-	rc = gpu_load(gpu_name, &g, &d);
+	struct outfile of;
+	int rc = gpu_load(name, &g, &d);
+	if (rc == 0)
+		rc = outfile_open(&of, out_path, &d);
 	if (rc == 0) {
-		rc = gpu_load_network(argv[optind], &gr, &d);
-		if (rc == 0) {
-			struct gpu_result r;
-			rc = gpu_estimate(&g, &gr, &o, &r, &d);
-			struct outfile of;
-			if (rc == 0 && (rc = outfile_open(&of, out_path, &d)) == 0) {
-				if (json)
-					print_json(of.f, &g, &gr, &o, &r);
-				else
-					print_text(of.f, &g, &gr, &o, &r);
-				rc = outfile_commit(&of, &d);
-			}
-			if (rc == 0 || r.layers)
-				gpu_result_release(&r);
-			graph_release(&gr);
-		}
+		gpu_dump(&g, of.f);
+		rc = outfile_commit(&of, &d);
 	}
 	int ex = rc ? cli_fail(&d, rc) : EXIT_OK;
 	diag_release(&d);
 	return ex;
+}
+
+static int gpu_report(const struct cli_opts *co, const struct gpu_spec *g,
+		      const struct graph *gr, const struct gpu_run_opts *o,
+		      struct diag *d)
+{
+	struct gpu_result r;
+	struct outfile of;
+	int rc = gpu_estimate(g, gr, o, &r, d);
+	if (rc == 0 && (rc = outfile_open(&of, co->output, d)) == 0) {
+		if (co->json)
+			print_json(of.f, g, gr, o, &r);
+		else
+			print_text(of.f, g, gr, o, &r);
+		rc = outfile_commit(&of, d);
+	}
+	if (rc == 0 || r.layers)
+		gpu_result_release(&r);
+	return rc;
+}
+
+static int gpu_network(const struct cli_opts *co)
+{
+	struct gpu_run_opts o;
+	gpu_run_opts_default(&o);
+	o.n_gpus = (int)co->gpus;
+	o.batch = co->batch;
+	o.dtype = cli_gpu_dtype(co->precision);
+	o.style = co->style;
+	o.optimizer = co->optimizer;
+	struct diag d;
+	diag_init(&d);
+	struct gpu_spec g;
+	struct graph gr;
+	int rc = gpu_load(co->gpu, &g, &d);
+	if (rc == 0 && (rc = gpu_load_network(co->args[0], &gr, &d)) == 0) {
+		rc = gpu_report(co, &g, &gr, &o, &d);
+		graph_release(&gr);
+	}
+	int ex = rc ? cli_fail(&d, rc) : EXIT_OK;
+	diag_release(&d);
+	return ex;
+}
+
+int cmd_gpu(int argc, char **argv)
+{
+	struct cli_opts o;
+	cli_opts_init(&o);
+	int pr = cli_parse(&gpu_cmd, argc, argv, &o);
+	if (pr != CLI_GO)
+		return cli_parse_exit(pr);
+	const char *a0 = o.args[0], *out = o.output ? o.output : "-";
+	if (o.n_args == 1 && !strcmp(a0, "list"))
+		return gpu_list();
+	if (o.n_args == 1 && !strcmp(a0, "schema")) {
+		cfg_print_schema(gpu_schema, stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(a0, "show")) {
+		if (o.n_args != 2)
+			return cli_usage_error("gpu", "'show' needs one NAME or "
+					       "FILE");
+		return gpu_show(o.args[1], out);
+	}
+	if (o.n_args != 1)
+		return cli_usage_error("gpu", "expected one network, got %d "
+				       "arguments", o.n_args);
+	o.output = out;
+	return gpu_network(&o);
 }

@@ -1,26 +1,28 @@
 /*
  * cmd_machine.c: `wafersim machine show|list|check|schema`.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "machine/machine.h"
 #include "ground/util.h"
 
-static const char machine_help[] =
-	"usage: wafersim machine show NAME|FILE [-o FILE]\n"
+static const char *const machine_options[] = {"output", NULL};
+
+static const struct cli_command machine_cmd = {
+	"machine", "show NAME|FILE [-o FILE]\n"
 	"       wafersim machine check FILE...\n"
 	"       wafersim machine list\n"
-	"       wafersim machine schema\n\n"
+	"       wafersim machine schema",
 	"  show    print the effective configuration (defaults filled in) as\n"
 	"          YAML that loads back to the same machine\n"
 	"  check   validate machine files; every error is reported\n"
 	"  list    the presets in models/machines/\n"
-	"  schema  every key with type, unit, range, default and meaning\n\n"
-	"  -o, --output FILE   write to FILE instead of stdout\n"
-	"\nexample: wafersim machine show wse2\n";
+	"  schema  every key with type, unit, range, default and meaning",
+	machine_options, "example: wafersim machine show wse2\n", 1,
+	CLI_MAX_ARGS};
 
 static int machine_list(void)
 {
@@ -55,25 +57,16 @@ static int machine_list(void)
 
 int cmd_machine(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
-	const char *out_path = "-";
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': out_path = optarg; break;
-		case 'h': fputs(machine_help, stdout); return EXIT_OK;
-		default: return cli_usage_error("machine", "bad option");
-		}
-	}
-	if (optind >= argc)
-		return cli_usage_error("machine",
-				       "expected 'show', 'check', 'list' or 'schema'");
-	const char *sub = argv[optind++];
+	struct cli_opts o;
+	cli_opts_init(&o);
+	int pr = cli_parse(&machine_cmd, argc, argv, &o);
+	if (pr != CLI_GO)
+		return cli_parse_exit(pr);
+	const char *out_path = o.output ? o.output : "-";
+	int k = 1;
+	argc = o.n_args;
+	argv = (char **)o.args;
+	const char *sub = argv[0];
 	if (!strcmp(sub, "list"))
 		return machine_list();
 	if (!strcmp(sub, "schema")) {
@@ -81,18 +74,18 @@ int cmd_machine(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (!strcmp(sub, "check")) {
-		if (optind >= argc)
+		if (k >= argc)
 			return cli_usage_error("machine", "'check' needs a file");
 		int rc = EXIT_OK;
-		for (; optind < argc; optind++) {
+		for (; k < argc; k++) {
 			struct machine m;
 			struct diag d;
 			diag_init(&d);
-			if (machine_load(argv[optind], &m, &d) != 0) {
+			if (machine_load(argv[k], &m, &d) != 0) {
 				diag_print(&d, stderr);
 				rc = EXIT_INPUT;
 			} else {
-				printf("%s: ok\n", argv[optind]);
+				printf("%s: ok\n", argv[k]);
 			}
 			diag_release(&d);
 		}
@@ -100,13 +93,13 @@ int cmd_machine(int argc, char **argv)
 	}
 	if (strcmp(sub, "show"))
 		return cli_usage_error("machine", "unknown subcommand '%s'", sub);
-	if (optind != argc - 1)
+	if (k != argc - 1)
 		return cli_usage_error("machine", "'show' needs one NAME or FILE");
 
 	struct machine m;
 	struct diag d;
 	diag_init(&d);
-	int rc = machine_load(argv[optind], &m, &d);
+	int rc = machine_load(argv[k], &m, &d);
 	struct outfile of;
 	if (rc == 0)
 		rc = outfile_open(&of, out_path, &d);

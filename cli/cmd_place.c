@@ -3,11 +3,11 @@
  * mesh, print the plan's summary, write it (-o), compare strategies
  * (--compare) or validate a hand-edited plan (--check).
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "compiler/graph.h"
 #include "compiler/place.h"
 #include "compiler/plan.h"
@@ -15,31 +15,21 @@
 #include "machine/machine.h"
 #include "ground/util.h"
 
-static const char place_help[] =
-	"usage: wafersim place NET --machine M [options]\n\n"
+static const char *const place_options[] = {
+	"machine", "strategy", "mode", "batch", "precision", "optimizer", "seed",
+	"time-budget", "output", "json", "compare", "check", "list-strategies",
+	NULL};
+
+static const struct cli_command place_cmd = {
+	"place", "NET [--machine M] [options]",
 	"Map NET (zoo name or .yaml/.onnx file) onto machine M: kernels per\n"
-	"layer, execution mode, rectangle sizes, placement and routes.\n\n"
-	"  --machine M         machine preset or file (required)\n"
-	"  --strategy S        placement strategy "
-	"(default " PLACE_DEFAULT_STRATEGY "; see --list-strategies)\n"
-	"  --mode M            auto (default), pipelined or streaming\n"
-	"  --batch B           samples per step (default: the network's)\n"
-	"  --precision P       fp32, mixed (default) or fp16\n"
-	"  --optimizer O       sgd, momentum (default) or adam\n"
-	"  --seed N            seed of randomised strategies (default 1)\n"
-	"  --time-budget S     wall-clock cap for anneal in seconds (default: "
-	"none;\n"
-	"                      its budget is counted in moves)\n"
-	"  -o, --output FILE   write the plan as YAML (docs/placement.md)\n"
-	"  --json              print the summary as JSON on stdout\n"
-	"  --compare           one row per strategy, ranked by the "
-	"objective (estimated\n"
-	"                      step in us, samples/s, predictions/s), PEs, "
-	"bottleneck,\n"
-	"                      traffic, colors, SRAM, compile time\n"
-	"  --check FILE        read a (hand-edited) plan and validate it\n"
-	"  --list-strategies   print the strategies and exit\n"
-	"\nexample: wafersim place uno --machine wse2 -o uno.plan.yaml\n";
+	"layer, execution mode, rectangle sizes, placement and routes.  With\n"
+	"-o, the plan is written as YAML (docs/placement.md) for hand edits\n"
+	"and 'wafersim run --plan'.  --compare: one row per strategy, ranked\n"
+	"by the objective (estimated step in us, samples/s, predictions/s),\n"
+	"PEs, bottleneck, traffic, colors, SRAM, compile time.",
+	place_options,
+	"example: wafersim place uno --machine wse2 -o uno.plan.yaml\n", 0, 1};
 
 static void print_summary(const struct plan *p, const struct machine *m)
 {
@@ -202,157 +192,84 @@ static int compare(const struct graph *g, const struct machine *m,
 	return rc;
 }
 
+static void list_strategies(void)
+{
+	int n;
+	const struct place_strategy *const *all = place_strategies(&n);
+	for (int i = 0; i < n; i++)
+		printf("%-8s %s\n", all[i]->name, all[i]->doc);
+}
+
+/* One plan: built, or read and checked (--check); written (-o); printed. */
+static int place_one(const struct cli_opts *o, const struct graph *g,
+		     const struct machine *m, const struct plan_opts *po,
+		     struct diag *d)
+{
+	struct plan p;
+	plan_init(&p);
+	int rc = o->check ? plan_load(o->check, g, m, &p, d)
+			  : plan_build(g, m, po, &p, d);
+	if (!rc && o->output)
+		rc = plan_save(&p, g, o->output, d);
+	int ex = EXIT_OK;
+	if (rc) {
+		ex = cli_fail(d, rc);
+	} else if (o->json) {
+		plan_write_json(&p, stdout);
+	} else if (!o->output || strcmp(o->output, "-") != 0) {
+		if (o->check)
+			printf("%s: plan is valid\n", o->check);
+		print_summary(&p, m);
+	}
+	plan_release(&p);
+	return ex;
+}
+
+static int place_steps(const struct cli_opts *o, struct diag *d)
+{
+	struct plan_opts po;
+	plan_opts_init(&po);
+	po.strategy = o->strategy;
+	po.mode = o->mode;
+	po.batch = o->batch;
+	po.prec = o->precision;
+	po.opt = o->optimizer;
+	po.seed = (uint64_t)o->seed;
+	po.time_budget_s = o->time_budget;
+	struct machine m;
+	struct graph g;
+	int rc = machine_load(o->machine, &m, d);
+	if (!rc)
+		rc = graph_load(o->args[0], o->optimizer, &g, d);
+	if (rc)
+		return cli_fail(d, rc);
+	int ex = o->compare ? compare(&g, &m, &po, o->json)
+			    : place_one(o, &g, &m, &po, d);
+	graph_release(&g);
+	return ex;
+}
+
 int cmd_place(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"machine", required_argument, 0, 'm'},
-		{"strategy", required_argument, 0, 's'},
-		{"mode", required_argument, 0, 'M'},
-		{"batch", required_argument, 0, 'b'},
-		{"precision", required_argument, 0, 'p'},
-		{"optimizer", required_argument, 0, 'O'},
-		{"seed", required_argument, 0, 'S'},
-		{"time-budget", required_argument, 0, 't'},
-		{"output", required_argument, 0, 'o'},
-		{"json", no_argument, 0, 'j'},
-		{"compare", no_argument, 0, 'c'},
-		{"check", required_argument, 0, 'k'},
-		{"list-strategies", no_argument, 0, 'L'},
-		{"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0}};
-	const char *mname = NULL, *out = NULL, *check = NULL;
-	int json = 0, cmp = 0;
-	struct plan_opts o;
-	plan_opts_init(&o);
-	long v;
-	double dv;
-	optind = 1;
-	opterr = 0;
-	int c;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm': mname = optarg; break;
-		case 's': o.strategy = optarg; break;
-		case 'M': {
-			int mm = plan_mode_from_name(optarg);
-			if (mm < 0)
-				return cli_usage_error(
-					"place",
-					"'--mode' must be auto, pipelined or "
-					"streaming, got '%s'",
-					optarg);
-			o.mode = (enum exec_mode)mm;
-			break;
-		}
-		case 'b':
-			if (cli_parse_long("place", "--batch", optarg, 1,
-					   1L << 30, &v))
-				return EXIT_USAGE;
-			o.batch = v;
-			break;
-		case 'p': {
-			int pp = plan_prec_from_name(optarg);
-			if (pp < 0)
-				return cli_usage_error(
-					"place",
-					"'--precision' must be fp32, mixed or "
-					"fp16, got '%s'",
-					optarg);
-			o.prec = (enum pe_prec)pp;
-			break;
-		}
-		case 'O':
-			if (!strcmp(optarg, "sgd"))
-				o.opt = OPT_SGD;
-			else if (!strcmp(optarg, "momentum"))
-				o.opt = OPT_MOMENTUM;
-			else if (!strcmp(optarg, "adam"))
-				o.opt = OPT_ADAM;
-			else
-				return cli_usage_error("place",
-						       "'--optimizer' must be "
-						       "sgd, momentum or "
-						       "adam, got '%s'",
-						       optarg);
-			break;
-		case 'S':
-			if (cli_parse_long("place", "--seed", optarg, 0,
-					   2147483647L, &v))
-				return EXIT_USAGE;
-			o.seed = (uint64_t)v;
-			break;
-		case 't':
-			if (cli_parse_double("place", "--time-budget", optarg,
-					     0.001, 86400, &dv))
-				return EXIT_USAGE;
-			o.time_budget_s = dv;
-			break;
-		case 'o': out = optarg; break;
-		case 'j': json = 1; break;
-		case 'c': cmp = 1; break;
-		case 'k': check = optarg; break;
-		case 'L': {
-			int n;
-			const struct place_strategy *const *all =
-				place_strategies(&n);
-			for (int i = 0; i < n; i++)
-				printf("%-8s %s\n", all[i]->name, all[i]->doc);
-			return EXIT_OK;
-		}
-		case 'h': fputs(place_help, stdout); return EXIT_OK;
-		default:
-			return cli_usage_error("place", "unknown option '%s'",
-					       argv[optind - 1]);
-		}
+	struct cli_opts o;
+	cli_opts_init(&o);
+	int pr = cli_parse(&place_cmd, argc, argv, &o);
+	if (pr != CLI_GO)
+		return cli_parse_exit(pr);
+	if (o.list_strategies) {
+		list_strategies();
+		return EXIT_OK;
 	}
-	if (optind != argc - 1)
-		return cli_usage_error("place", "expected one network, got %d",
-				       argc - optind);
-	if (!mname)
-		return cli_usage_error("place", "'--machine' is required");
-	if (o.strategy && !place_find_strategy(o.strategy))
-		return cli_usage_error("place",
-				       "'--strategy' must be a known strategy "
-				       "(--list-strategies), got '%s'",
+	if (o.n_args != 1)
+		return cli_usage_error("place", "a network is required");
+	if (strcmp(o.strategy, PLACE_AUTO) && !place_find_strategy(o.strategy))
+		return cli_usage_error("place", "'--strategy' must be a known "
+				       "strategy (--list-strategies), got '%s'",
 				       o.strategy);
 	struct diag d;
 	diag_init(&d);
-	struct machine m;
-	struct graph g;
-	int rc = machine_load(mname, &m, &d);
-	if (rc) {
-		int r = cli_fail(&d, rc);
-		diag_release(&d);
-		return r;
-	}
-	rc = graph_load(argv[optind], o.opt, &g, &d);
-	if (rc) {
-		int r = cli_fail(&d, rc);
-		diag_release(&d);
-		return r;
-	}
-	int ex = EXIT_OK;
-	struct plan p;
-	plan_init(&p);
-	if (cmp) {
-		ex = compare(&g, &m, &o, json);
-	} else {
-		rc = check ? plan_load(check, &g, &m, &p, &d)
-			   : plan_build(&g, &m, &o, &p, &d);
-		if (!rc && out)
-			rc = plan_save(&p, &g, out, &d);
-		if (rc) {
-			ex = cli_fail(&d, rc);
-		} else if (json) {
-			plan_write_json(&p, stdout);
-		} else if (!out || strcmp(out, "-") != 0) {
-			if (check)
-				printf("%s: plan is valid\n", check);
-			print_summary(&p, &m);
-		}
-	}
-	plan_release(&p);
-	graph_release(&g);
+	int ex = place_steps(&o, &d);
 	diag_release(&d);
+	cli_opts_release(&o);
 	return ex;
 }

@@ -5,41 +5,37 @@
  * stdout.  The library does the work (cli/sweep.h); cli/mpi_sweep.c is the
  * same command split across MPI ranks.
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "cli/sweep.h"
 #include "ground/util.h"
 
-static const char sweep_help[] =
-	"usage: wafersim sweep --nets N1,N2 --machines M1,M2 --strategies S1,S2\n"
-	"                      --batch B1,B2 [options]\n\n"
-	"Simulate a training step of every point of the cross product (one\n"
-	"engine run each) and write one CSV row per point: step time,\n"
-	"samples/s, energy per step, average power, bottleneck, PEs used and,\n"
-	"with --gpu, the speedup over one GPU.  Rows come in a fixed order\n"
-	"(net, machine, strategy, batch, dtype; the last varies fastest),\n"
-	"whatever the number of threads.  A summary (best strategy per\n"
-	"network x machine) goes to stdout.  Every list is checked before\n"
-	"anything runs.\n\n"
-	"  --nets LIST         networks (zoo names or files)\n"
-	"  --machines LIST     machine presets or files\n"
-	"  --strategies LIST   placement strategies (wafersim place --help)\n"
-	"  --batch LIST        samples per training step\n"
-	"  --dtype LIST        mixed and/or fp32 (default mixed)\n"
-	"  --gpu G             GPU preset or file: adds its eager step time and\n"
-	"                      the speedup (one GPU, same batch and dtype)\n"
-	"  --steps N           training steps simulated per point (default 2)\n"
-	"  --jobs N            threads (default 1)\n"
-	"  -o, --output FILE   write the CSV to FILE (default sweep.csv)\n"
-	"  --json              print the points and best strategies as JSON on\n"
-	"                      stdout instead of the summary table\n"
-	"\nexample: wafersim sweep --nets uno,combo,p1b2 --machines wse2,wse3 \\\n"
-	"           --strategies strips,pack,anneal --batch 32,64 --gpu h100 \\\n"
-	"           --jobs 2 -o sweep.csv\n";
+static const char *const sweep_options[] = {
+	"net,", "machine,", "strategy,", "batch,", "precision,", "gpu",
+	"steps", "jobs", "output", "json", "resume", "nets,", "machines,", "strategies,",
+	"dtype,", NULL};
+
+static const struct cli_command sweep_cmd = {
+	"sweep", "--net N1,N2 --batch B1,B2 [options]",
+	"Simulate a training step of every point of the cross product of the\n"
+	"comma lists (one engine run each) and write one CSV row per point:\n"
+	"step time, samples/s, energy per step, average power, bottleneck, PEs\n"
+	"used and, with --gpu, the speedup over one GPU (same batch and\n"
+	"precision, eager).  Rows come in a fixed order (net, machine,\n"
+	"strategy, batch, precision; the last varies fastest), whatever the\n"
+	"number of threads.  Every list is checked before anything runs.  With\n"
+	"-o FILE, a summary (best strategy per network x machine) or, with\n"
+	"--json, the points and best strategies go to standard output;\n"
+	"without -o the CSV does (or, with --json, the JSON).",
+	sweep_options,
+	"example: wafersim sweep --net uno,combo,p1b2 --machine wse2,wse3 \\\n"
+	"           --strategy strips,pack,anneal --batch 32,64 --gpu h100 \\\n"
+	"           --jobs 2 -o sweep.csv\n",
+	0, 0};
 
 struct progress {
 	double t0;
@@ -119,18 +115,104 @@ static int run_share(const struct sweep *sw, const struct sweep_exec *x,
 	return rc;
 }
 
-/* cli_parse_long on rank 0; the other ranks check silently. */
-static int parse_count(int lead, const char *opt, const char *val, long hi,
-		       long *out)
+/* The comma lists into the spec, in the names sweep_spec_set knows. */
+static void sweep_lists(const struct cli_opts *o, struct sweep_spec *spec,
+			struct diag *d)
 {
-	if (lead)
-		return cli_parse_long("sweep", opt, val, 1, hi, out);
-	char *end;
-	long v = strtol(val, &end, 10);
-	if (end == val || *end || v < 1 || v > hi)
-		return -1;
-	*out = v;
-	return 0;
+	static const char *const rows[][2] = {
+		{"net", "--nets"},	   {"machine", "--machines"},
+		{"strategy", "--strategies"}, {"batch", "--batch"},
+		{"precision", "--dtype"}};
+	/* the spec's own defaults (mixed, the engine's steps) are the
+	 * table's: set only what differs, so a journal's signature is the
+	 * same however the sweep was spelled */
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		const char *v = cli_list(o, rows[i][0]);
+		if (v && (i < 3 || cli_given(o, rows[i][0])))
+			sweep_spec_set(spec, rows[i][1], v, d);
+	}
+	free(spec->gpu);
+	spec->gpu = cli_given(o, "gpu") ? xstrdup(o->gpu) : NULL;
+	spec->steps = cli_given(o, "steps") ? (int)o->steps : 0;
+}
+
+/* 1 to go on; else 0 with the exit status in *ex. */
+static int sweep_parse(struct cli_opts *o, struct sweep_spec *spec,
+		       int lead, int argc, char **argv, int *ex)
+{
+	struct diag d;
+	diag_init(&d);
+	o->quiet = !lead;
+	int pr = cli_parse(&sweep_cmd, argc, argv, o);
+	*ex = cli_parse_exit(pr);
+	int go = pr == CLI_GO;
+	/* sweep.c takes named strategies only (not auto): one is required */
+	static const char *const need[] = {"net", "strategy", "batch"};
+	for (int i = 0; go && i < 3; i++)
+		if (!cli_given(o, need[i]))
+			go = cli_stop(ex, lead ? cli_usage_error("sweep",
+						 "'--%s' is required", need[i])
+					       : EXIT_USAGE);
+	if (go && o->gpus > 1)
+		go = cli_stop(ex, lead ? cli_usage_error("sweep", "one GPU "
+					 "per point: sweep does not model "
+					 "'--gpus %ld' yet", o->gpus)
+				       : EXIT_USAGE);
+	if (go) {
+		sweep_lists(o, spec, &d);
+		if (diag_count(&d))
+			go = cli_stop(ex, fail(&d, WS_EUSAGE, lead));
+	}
+	diag_release(&d);
+	return go;
+}
+
+/* The CSV to -o (or standard output), then the summary or JSON. */
+static void sweep_write(const struct cli_opts *o, const struct sweep *sw,
+			const struct sweep_result *res, struct diag *d)
+{
+	int to_stdout = !o->output || !strcmp(o->output, "-");
+	if (to_stdout && o->json) {
+		sweep_write_json(sw, res, stdout);
+		return;
+	}
+	struct outfile of = {0};
+	if (outfile_open(&of, to_stdout ? "-" : o->output, d))
+		return;
+	sweep_write_csv(sw, res, of.f);
+	if (outfile_commit(&of, d) || to_stdout)
+		return;
+	sweep_journal_remove(o->output);
+	if (o->json)
+		sweep_write_json(sw, res, stdout);
+	else
+		sweep_write_summary(sw, res, stdout);
+}
+
+static int sweep_steps(const struct cli_opts *o, const struct sweep_spec *spec,
+		       const struct sweep_exec *x, struct diag *d)
+{
+	int lead = x->rank == 0;
+	struct sweep sw;
+	if (sweep_prepare(spec, &sw, d))
+		return fail(d, WS_EINPUT, lead);
+	struct sweep_result *res =
+		xcalloc((size_t)sw.n_points, sizeof(*res));
+	int rc = run_share(&sw, x, o->output ? o->output : "-", o->resume,
+			   (int)o->jobs, res, lead, d);
+	if (rc) {
+		free(res);
+		sweep_release(&sw);
+		return rc;
+	}
+	if (x->gather && x->gather(&sw, res, x->ctx))
+		diag_add(d, NULL, 0, 0,
+			 "sweep: gathering the rows on rank 0 failed");
+	else if (lead)
+		sweep_write(o, &sw, res, d);
+	free(res);
+	sweep_release(&sw);
+	return diag_count(d) ? fail(d, WS_EIO, lead) : EXIT_OK;
 }
 
 int sweep_command(int argc, char **argv, const struct sweep_exec *x)
@@ -138,126 +220,19 @@ int sweep_command(int argc, char **argv, const struct sweep_exec *x)
 	static const struct sweep_exec alone = {0, 1, NULL, NULL};
 	if (!x || x->size < 1)
 		x = &alone;
-	int lead = x->rank == 0; /* prints and writes */
-	static const struct option opts[] = {
-		{"nets", required_argument, 0, 'N'},
-		{"machines", required_argument, 0, 'M'},
-		{"strategies", required_argument, 0, 'S'},
-		{"batch", required_argument, 0, 'b'},
-		{"dtype", required_argument, 0, 'd'},
-		{"gpu", required_argument, 0, 'g'},
-		{"steps", required_argument, 0, 's'},
-		{"jobs", required_argument, 0, 'j'},
-		{"output", required_argument, 0, 'o'},
-		{"json", no_argument, 0, 'J'},
-		{"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0}};
+	struct cli_opts o;
 	struct sweep_spec spec;
-	sweep_spec_init(&spec);
 	struct diag d;
+	cli_opts_init(&o);
+	sweep_spec_init(&spec);
 	diag_init(&d);
-	const char *out_path = "sweep.csv";
-	long jobs = 1, steps = 0;
-	int json = 0, c, rc = 0;
-	int resume = 0; /* --resume joins the option table with issue 15 */
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'N': sweep_spec_set(&spec, "--nets", optarg, &d); break;
-		case 'M': sweep_spec_set(&spec, "--machines", optarg, &d); break;
-		case 'S': sweep_spec_set(&spec, "--strategies", optarg, &d); break;
-		case 'b': sweep_spec_set(&spec, "--batch", optarg, &d); break;
-		case 'd': sweep_spec_set(&spec, "--dtype", optarg, &d); break;
-		case 'g':
-			free(spec.gpu);
-			spec.gpu = xstrdup(optarg);
-			break;
-		case 's':
-			if (parse_count(lead, "--steps", optarg, 1000, &steps))
-				rc = EXIT_USAGE;
-			break;
-		case 'j':
-			if (parse_count(lead, "--jobs", optarg, 1024, &jobs))
-				rc = EXIT_USAGE;
-			break;
-		case 'o': out_path = optarg; break;
-		case 'J': json = 1; break;
-		case 'h':
-			if (lead)
-				fputs(sweep_help, stdout);
-			goto out;
-		default:
-			rc = lead ? cli_usage_error("sweep",
-						    "unknown option '%s'",
-						    argv[optind - 1])
-				  : EXIT_USAGE;
-			goto out;
-		}
-	}
-	if (rc)
-		goto out;
-	if (optind < argc) {
-		rc = lead ? cli_usage_error("sweep",
-					    "unexpected argument '%s'",
-					    argv[optind])
-			  : EXIT_USAGE;
-		goto out;
-	}
-	if (diag_count(&d)) {
-		rc = fail(&d, WS_EUSAGE, lead);
-		goto out;
-	}
-	static const char *const need[] = {"--nets", "--machines",
-					   "--strategies", "--batch"};
-	const int have[] = {spec.n_nets, spec.n_machines, spec.n_strategies,
-			    spec.n_batches};
-	for (int i = 0; i < 4; i++)
-		if (!have[i]) {
-			rc = lead ? cli_usage_error("sweep", "'%s' is required",
-						    need[i])
-				  : EXIT_USAGE;
-			goto out;
-		}
-	spec.steps = (int)steps;
-
-	struct sweep sw;
-	if (sweep_prepare(&spec, &sw, &d)) {
-		rc = fail(&d, WS_EINPUT, lead);
-		goto out;
-	}
-	struct sweep_result *res =
-		xcalloc((size_t)sw.n_points, sizeof(*res));
-	rc = run_share(&sw, x, out_path, resume, (int)jobs, res, lead, &d);
-	if (rc) {
-		free(res);
-		sweep_release(&sw);
-		goto out;
-	}
-	if (x->gather && x->gather(&sw, res, x->ctx)) {
-		diag_add(&d, NULL, 0, 0,
-			 "sweep: gathering the rows on rank 0 failed");
-	} else if (lead) {
-		struct outfile of = {0};
-		if (outfile_open(&of, out_path, &d) == 0) {
-			sweep_write_csv(&sw, res, of.f);
-			if (outfile_commit(&of, &d) == 0) {
-				sweep_journal_remove(out_path);
-				if (json)
-					sweep_write_json(&sw, res, stdout);
-				else
-					sweep_write_summary(&sw, res, stdout);
-			}
-		}
-	}
-	free(res);
-	sweep_release(&sw);
-	if (diag_count(&d))
-		rc = fail(&d, WS_EIO, lead);
-out:
+	int ex;
+	if (sweep_parse(&o, &spec, x->rank == 0, argc, argv, &ex))
+		ex = sweep_steps(&o, &spec, x, &d);
 	sweep_spec_release(&spec);
 	diag_release(&d);
-	return rc;
+	cli_opts_release(&o);
+	return ex;
 }
 
 int cmd_sweep(int argc, char **argv)

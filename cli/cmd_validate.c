@@ -4,59 +4,44 @@
  * (fabric, ref, ...) as a function `static int validate_<what>(argc, argv)`
  * where argv[0] is the subject name, and a row in `subjects`.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "gpu/gpu.h"
 #include "gpu/gpu_validate.h"
 #include "ground/util.h"
 #include "sim/wafer_val.h"
 
-static const char gpu_help[] =
-	"usage: wafersim validate gpu [FILE.jsonl] [--gpu NAME|FILE]\n"
-	"                             [--graphs FILE.jsonl]\n\n"
+static const char *const validate_gpu_options[] = {"gpu", "graphs", "quiet",
+						   NULL};
+
+static const struct cli_command validate_gpu_cmd = {
+	"validate gpu", "[FILE.jsonl] [options]",
 	"Predicts every row of a measurement file (the format of\n"
 	"models/measured/h100/train.jsonl, written by tools/measure_gpu.py)\n"
 	"and prints predicted against measured training time, inference time\n"
 	"and training energy, each row's error, and the median and worst.\n"
-	"Rows naming networks that are not in the zoo are listed, not hidden.\n\n"
-	"  FILE.jsonl        measurements (default: the project's H100 file,\n"
-	"                    models/measured/h100/train.jsonl, checked against\n"
-	"                    --gpu h100 together with its graphs.jsonl)\n"
-	"  --gpu NAME|FILE   the GPU the file was measured on (default h100)\n"
-	"  --graphs FILE     captured-graph measurements (graphs.jsonl format)\n"
-	"  --quiet           print only the summary lines\n"
-	"\nexit status 0 when every row could be compared, 1 otherwise.\n";
+	"Rows naming networks that are not in the zoo are listed, not hidden.\n"
+	"Without FILE: the project's H100 file, models/measured/h100/\n"
+	"train.jsonl, with its graphs.jsonl, checked against --gpu h100.",
+	validate_gpu_options,
+	"exit status 0 when every row could be compared, 1 otherwise.\n", 0,
+	1};
 
 static int validate_gpu(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"gpu", required_argument, NULL, 'g'},
-		{"graphs", required_argument, NULL, 'G'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
-	const char *gpu_name = "h100", *graphs = NULL;
+	struct cli_opts o;
+	cli_opts_init(&o);
+	int pr = cli_parse(&validate_gpu_cmd, argc, argv, &o);
+	if (pr != CLI_GO)
+		return cli_parse_exit(pr);
+	const char *gpu_name = o.gpu, *graphs = o.graphs;
 	char *def_train = NULL, *def_graphs = NULL;
-	int c, quiet = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'g': gpu_name = optarg; break;
-		case 'G': graphs = optarg; break;
-		case 'q': quiet = 1; break;
-		case 'h': fputs(gpu_help, stdout); return EXIT_OK;
-		default: return cli_usage_error("validate gpu", "bad option");
-		}
-	}
-	if (argc - optind > 1)
-		return cli_usage_error("validate gpu", "expected at most one "
-				       "measurement file");
-	const char *train = optind < argc ? argv[optind] : NULL;
+	int quiet = o.quiet_rows;
+	const char *train = o.n_args ? o.args[0] : NULL;
 	if (!train) {
 		char *home = ws_data_dir();
 		def_train = xasprintf("%s/models/measured/h100/train.jsonl", home);
@@ -91,44 +76,37 @@ static int validate_gpu(int argc, char **argv)
 	return ex;
 }
 
-static const char wafer_help[] =
-	"usage: wafersim validate wafer [FILE.csv] [--machine M]\n\n"
+static const char *const validate_wafer_options[] = {"machine", "quiet",
+						     NULL};
+
+static const struct cli_command validate_wafer_cmd = {
+	"validate wafer", "[FILE.csv] [options]",
 	"Predicts every row of a wafer measurement file and prints measured\n"
 	"against predicted, each row's error, the median and the worst.\n"
 	"The header line says what the rows are (sim/wafer_val.h):\n"
 	"  kernel,P,M,K,N,group_num,Mt,Kt,Nt,mean_cycles   kernels on P x P\n"
 	"  network,machine,wafers,mode,dtype,batch,samples_per_s,source_id\n"
-	"Rows that cannot be simulated are listed, not hidden.\n\n"
-	"  FILE.csv          measurements (default: the project's WSE-3\n"
-	"                    kernels, models/measured/wse3/kernels.csv)\n"
-	"  --machine M       machine preset or file for kernel rows (wse3)\n"
-	"  --quiet           print only the summary lines\n"
-	"\nexit status 0 when every row could be compared, 1 otherwise.\n";
+	"Rows that cannot be simulated are listed, not hidden.  Kernel rows\n"
+	"run on --machine.  Without FILE: the project's WSE-3 kernels,\n"
+	"models/measured/wse3/kernels.csv, on the machine they were measured\n"
+	"on, wse3 (unless --machine says otherwise).",
+	validate_wafer_options,
+	"exit status 0 when every row could be compared, 1 otherwise.\n", 0,
+	1};
 
 static int validate_wafer(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"machine", required_argument, NULL, 'm'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
-	struct wval_opts o = {.machine = "wse3"};
-	int c, quiet = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm': o.machine = optarg; break;
-		case 'q': quiet = 1; break;
-		case 'h': fputs(wafer_help, stdout); return EXIT_OK;
-		default: return cli_usage_error("validate wafer", "bad option");
-		}
-	}
-	if (argc - optind > 1)
-		return cli_usage_error("validate wafer", "expected at most one "
-				       "measurement file");
+	struct cli_opts co;
+	cli_opts_init(&co);
+	int pr = cli_parse(&validate_wafer_cmd, argc, argv, &co);
+	if (pr != CLI_GO)
+		return cli_parse_exit(pr);
+	struct wval_opts o = {.machine = co.machine};
+	int quiet = co.quiet_rows;
 	char *def = NULL;
-	const char *file = optind < argc ? argv[optind] : NULL;
+	const char *file = co.n_args ? co.args[0] : NULL;
+	if (!file && !cli_given(&co, "machine"))
+		o.machine = "wse3"; /* the project's file was measured there */
 	if (!file) {
 		char *home = ws_data_dir();
 		def = xasprintf("%s/models/measured/wse3/kernels.csv", home);

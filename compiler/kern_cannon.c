@@ -34,11 +34,12 @@ void kern_cannon_eval(const struct machine *m, const struct kern_shape *s,
 
 	struct pe_prog step = {.tasks = 4, .ctrl = 12, .dsd = 12};
 	cycles_t mult = kern_tile_multiply(m, s->prec, Mt, Kt, Nt, &step);
-	int64_t wa = kern_wav(m, Mt * Kt, eb), wb = kern_wav(m, Kt * Nt, eb);
+	int64_t wa = kern_wav(m, Mt * Kt, eb);
 	struct pe_prog move = {.fabric = 1};
 	cycles_t shift = pe_prog_cycles(&m->pe, &move) +
 			 fabric_stream_cycles(f, CANNON_SHIFT_HOPS,
-					      wa > wb ? wa : wb);
+					      kern_tiles_wav(m, s->prec, Mt,
+							     Kt, Nt));
 	cycles_t busy = pe_prog_cycles(&m->pe, &step) + mult;
 	cycles_t t_step = busy > shift ? busy : shift;
 

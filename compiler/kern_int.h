@@ -35,6 +35,11 @@ cycles_t kern_tile_multiply(const struct machine *m, enum pe_prec prec,
 			    int64_t Mt, int64_t Kt, int64_t Nt,
 			    struct pe_prog *p);
 
+/* Wavelets of the larger of the two tiles a step moves, Mt x Kt of A and
+ * Kt x Nt of B (double-buffered GEMMs send both at once). */
+int64_t kern_tiles_wav(const struct machine *m, enum pe_prec prec, int64_t Mt,
+		       int64_t Kt, int64_t Nt);
+
 /* Fill c->software from c->prog, c->comm (the cycles neither compute nor
  * software: the fabric on the critical path), c->fits from c->sram_bytes
  * (code included), and set c->applicable. */

@@ -28,15 +28,14 @@ void kern_summa_eval(const struct machine *m, const struct kern_shape *s,
 
 	struct pe_prog step = {.tasks = 3, .ctrl = 9, .dsd = 12};
 	cycles_t mult = kern_tile_multiply(m, s->prec, Mt, Kt, Nt, &step);
-	int64_t wa = kern_wav(m, Mt * Kt, eb), wb = kern_wav(m, Kt * Nt, eb);
+	int64_t wmax = kern_tiles_wav(m, s->prec, Mt, Kt, Nt);
 	struct pe_prog recv = {.fabric = 1};
-	cycles_t panels = pe_prog_cycles(&m->pe, &recv) +
-			  (cycles_t)(wa > wb ? wa : wb);
+	cycles_t panels = pe_prog_cycles(&m->pe, &recv) + (cycles_t)wmax;
 	cycles_t busy = pe_prog_cycles(&m->pe, &step) + mult;
 	cycles_t t_step = busy > panels ? busy : panels;
 	/* the first panels cross the whole rectangle (from a corner, as
 	 * the bound of the owners at either end) */
-	cycles_t fill = coll_bcast_2d(f, s->w, s->h, wa > wb ? wa : wb);
+	cycles_t fill = coll_bcast_2d(f, s->w, s->h, wmax);
 
 	c->steps = S;
 	c->cycles = (cycles_t)S * t_step + fill;

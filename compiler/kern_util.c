@@ -19,6 +19,14 @@ int64_t kern_wav(const struct machine *m, int64_t n, int64_t bytes)
 	return fabric_wavelets(&m->fabric, n * bytes);
 }
 
+int64_t kern_tiles_wav(const struct machine *m, enum pe_prec prec, int64_t Mt,
+		       int64_t Kt, int64_t Nt)
+{
+	int64_t eb = pe_elem_bytes(prec);
+	int64_t wa = kern_wav(m, Mt * Kt, eb), wb = kern_wav(m, Kt * Nt, eb);
+	return wa > wb ? wa : wb;
+}
+
 cycles_t kern_tile_multiply(const struct machine *m, enum pe_prec prec,
 			    int64_t Mt, int64_t Kt, int64_t Nt,
 			    struct pe_prog *p)

@@ -30,6 +30,6 @@ if diff -r "$tmp/before" "$tmp/after" > "$tmp/diff.txt"; then
 	echo "compare: $(find "$tmp/after" -type f | wc -l) outputs identical to $rev"
 	exit 0
 fi
-head -100 "$tmp/diff.txt"
+head -${COMPARE_LINES:-100} "$tmp/diff.txt"
 echo "compare: outputs differ from $rev" >&2
 exit 1

@@ -30,7 +30,7 @@ c() {
 }
 c compile uno
 c compile uno --json
-c compile models/onnx/attn.onnx --json
+c compile models/onnx/attn.onnx --batch 1 --json
 c compile resnet50 --batch 8 --json
 c compile --list
 c compile attn --dot "$out/attn.dot"
@@ -49,8 +49,8 @@ c run p1b1 --machine wse2 --plan "$out/p1b1.plan.yaml" --json
 c run uno --machine wse2 --trace "$out/trace"
 c plot "$out/trace" -o "$out/replot"
 c gpu uno --gpu h100 --batch 32 --dtype bf16 --json
-c gpu resnet50 --gpus 8 --batch 256 --style graph --json
-c gpu vit_b16 --batch 64
+c gpu resnet50 --gpus 8 --batch 256 --dtype fp32 --style graph --json
+c gpu vit_b16 --batch 64 --dtype fp32
 c validate gpu
 c fabric --machine mini16 --pattern uniform --rate 0.02 --json
 c fabric --machine mini16 --pattern transpose --rate 0.01

@@ -122,7 +122,7 @@ static void test_fabric_budget(void)
 	char *m = tu_temp_file(".yaml", "name: big\ngrid:\n  width: 4096\n"
 					"  height: 4096\nfabric:\n"
 					"  buffer_depth_wavelets: 1024\n");
-	char *args = xasprintf("fabric --machine %s --cycles 10", m);
+	char *args = xasprintf("fabric --machine %s --mesh full --cycles 10", m);
 	char *err = NULL;
 	CU_ASSERT_EQUAL(tu_run(args, NULL, &err), 1);
 	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "fabric: a 4096x4096 mesh, 1 "

@@ -11,7 +11,8 @@
 #include "test_util.h"
 
 static const char *const commands[] = {"run", "compile", "place", "gpu",
-				       "fabric", "plot", "validate", "machine"};
+				       "fabric", "plot", "validate", "machine",
+				       "sweep"};
 
 static void test_version_and_help(void)
 {
@@ -144,7 +145,7 @@ static void test_output_dir_created(void)
 {
 	char *dir = tu_temp_dir();
 	char *args = xasprintf("fabric --machine mini16 --pattern neighbor "
-			       "--sweep -o %s/new/sub", dir);
+			       "--sweep --out-dir %s/new/sub", dir);
 	char *out, *err;
 	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
 	char *csv = xasprintf("%s/new/sub/fabric_neighbor.csv", dir);

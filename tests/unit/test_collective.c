@@ -10,13 +10,15 @@ static const char *const machines[] = {"mini16", "wse2", "wse3"};
 static const int64_t Ps[] = {2, 3, 8, 16, 33, 100};
 static const int64_t Bs[] = {1, 4, 32};
 
-static int load(const char *name, struct machine *m)
+/* Machine i of the list, its ramp (T_R) and hop in cycles. */
+static void load(size_t i, struct machine *m, int64_t *TR, int64_t *h)
 {
 	struct diag d;
 	diag_init(&d);
-	int rc = machine_load(name, m, &d);
+	CU_ASSERT_EQUAL_FATAL(machine_load(machines[i], m, &d), 0);
 	diag_release(&d);
-	return rc;
+	*TR = m->fabric.ramp_latency_cycles;
+	*h = (int64_t)fabric_hop_cycles(&m->fabric);
 }
 
 /* star: B(P-1) + 2 T_R + 1, the root's ramp taking one wavelet a cycle
@@ -25,10 +27,9 @@ static void test_star_chain(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(machines); i++) {
 		struct machine m;
-		CU_ASSERT_EQUAL_FATAL(load(machines[i], &m), 0);
+		int64_t TR, h;
+		load(i, &m, &TR, &h);
 		const struct fabric_params *f = &m.fabric;
-		int64_t TR = f->ramp_latency_cycles;
-		int64_t h = (int64_t)fabric_hop_cycles(f);
 		for (size_t p = 0; p < ARRAY_SIZE(Ps); p++) {
 			for (size_t b = 0; b < ARRAY_SIZE(Bs); b++) {
 				int64_t P = Ps[p], B = Bs[b];
@@ -54,10 +55,9 @@ static void test_two_phase_tree(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(machines); i++) {
 		struct machine m;
-		CU_ASSERT_EQUAL_FATAL(load(machines[i], &m), 0);
+		int64_t TR, h;
+		load(i, &m, &TR, &h);
 		const struct fabric_params *f = &m.fabric;
-		int64_t TR = f->ramp_latency_cycles;
-		int64_t h = (int64_t)fabric_hop_cycles(f);
 		for (int64_t P = 4; P <= 400; P *= 3) {
 			for (int64_t G = 2; G <= P; G *= 2) {
 				int64_t g = (P + G - 1) / G, B = 4;
@@ -89,10 +89,9 @@ static void test_bcast_ring(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(machines); i++) {
 		struct machine m;
-		CU_ASSERT_EQUAL_FATAL(load(machines[i], &m), 0);
+		int64_t TR, h;
+		load(i, &m, &TR, &h);
 		const struct fabric_params *f = &m.fabric;
-		int64_t TR = f->ramp_latency_cycles;
-		int64_t h = (int64_t)fabric_hop_cycles(f);
 		for (size_t p = 0; p < ARRAY_SIZE(Ps); p++) {
 			int64_t P = Ps[p];
 			for (size_t b = 0; b < ARRAY_SIZE(Bs); b++) {

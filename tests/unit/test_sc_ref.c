@@ -463,7 +463,8 @@ static void test_cli(void)
 	free(out);
 	free(err);
 	CU_ASSERT_EQUAL(
-		tu_run("fabric --machine mini128 --engine systemc", &out, &err),
+		tu_run("fabric --machine mini128 --mesh full --engine systemc",
+		       &out, &err),
 		1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at most 64x64"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "got 128x128"));
