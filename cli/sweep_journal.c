@@ -64,6 +64,26 @@ static void journal_prefix(const char *out_path, char **dir, char **prefix)
 	*prefix = xasprintf("%s.journal.", slash ? slash + 1 : out_path);
 }
 
+/* Call fn(path, ctx) for every journal of `out_path` ("<csv>.journal.*"). */
+static void each_journal(const char *out_path,
+			 void (*fn)(const char *path, void *ctx), void *ctx)
+{
+	char *dir, *prefix;
+	journal_prefix(out_path, &dir, &prefix);
+	DIR *dp = opendir(dir);
+	for (struct dirent *e; dp && (e = readdir(dp));) {
+		if (strncmp(e->d_name, prefix, strlen(prefix)))
+			continue;
+		char *p = xasprintf("%s%s", dir, e->d_name);
+		fn(p, ctx);
+		free(p);
+	}
+	if (dp)
+		closedir(dp);
+	free(dir);
+	free(prefix);
+}
+
 static int hexval(char c)
 {
 	return c >= '0' && c <= '9' ? c - '0'
@@ -97,9 +117,18 @@ static int parse_record(const char *line, size_t len, uint64_t key,
 	return r->index == idx ? 0 : -1;
 }
 
-static void load_file(struct sweep_journal *j, const struct sweep *sw,
-		      const char *path, struct sweep_result *res)
+struct loading {
+	struct sweep_journal *j;
+	const struct sweep *sw;
+	struct sweep_result *res;
+};
+
+static void load_file(const char *path, void *ctx)
 {
+	struct loading *ld = ctx;
+	struct sweep_journal *j = ld->j;
+	const struct sweep *sw = ld->sw;
+	struct sweep_result *res = ld->res;
 	char *text;
 	size_t len;
 	struct diag d;
@@ -131,20 +160,12 @@ int sweep_journal_open(struct sweep_journal *j, const struct sweep *sw,
 	j->done = xcalloc((size_t)sw->n_points + 1, 1);
 	if (!strcmp(out_path, "-"))
 		return WS_OK; /* no file to sit beside */
+	if (resume) {
+		struct loading ld = {j, sw, res};
+		each_journal(out_path, load_file, &ld);
+	}
 	char *dir, *prefix;
 	journal_prefix(out_path, &dir, &prefix);
-	if (resume) {
-		DIR *dp = opendir(dir);
-		for (struct dirent *e; dp && (e = readdir(dp));) {
-			if (strncmp(e->d_name, prefix, strlen(prefix)))
-				continue;
-			char *p = xasprintf("%s%s", dir, e->d_name);
-			load_file(j, sw, p, res);
-			free(p);
-		}
-		if (dp)
-			closedir(dp);
-	}
 	j->path = xasprintf("%s%s%d", dir, prefix, rank);
 	free(dir);
 	free(prefix);
@@ -197,22 +218,14 @@ void sweep_journal_close(struct sweep_journal *j)
 	j->fd = -1;
 }
 
+static void unlink_path(const char *path, void *ctx)
+{
+	(void)ctx;
+	unlink(path);
+}
+
 void sweep_journal_remove(const char *out_path)
 {
-	if (!strcmp(out_path, "-"))
-		return;
-	char *dir, *prefix;
-	journal_prefix(out_path, &dir, &prefix);
-	DIR *dp = opendir(dir);
-	for (struct dirent *e; dp && (e = readdir(dp));) {
-		if (strncmp(e->d_name, prefix, strlen(prefix)))
-			continue;
-		char *p = xasprintf("%s%s", dir, e->d_name);
-		unlink(p);
-		free(p);
-	}
-	if (dp)
-		closedir(dp);
-	free(dir);
-	free(prefix);
+	if (strcmp(out_path, "-"))
+		each_journal(out_path, unlink_path, NULL);
 }

@@ -18,14 +18,6 @@
 
 #include <string.h>
 
-static int64_t prod3(const int64_t *k, int n)
-{
-	int64_t p = 1;
-	for (int i = 0; i < n; i++)
-		p = MUL(p, k[i]);
-	return p;
-}
-
 static int64_t tbytes(const struct graph *g, int t)
 {
 	return MUL(tensor_elems(&g->tensors[t]),
@@ -77,7 +69,7 @@ void cost_conv(const struct graph *g, const struct layer *l,
 	int64_t gr = a->groups > 0 ? a->groups : 1;
 	gemm_like(g, l, c,
 		  MUL(MUL(out_elems(g, l), cin / gr),
-		      prod3(a->kernel, a->spatial)));
+		      ck_sprod(a->kernel, a->spatial)));
 }
 
 void cost_matmul(const struct graph *g, const struct layer *l,
@@ -144,7 +136,7 @@ void cost_pool(const struct graph *g, const struct layer *l,
 	(void)od;
 	int grad = l->needs_input_grad;
 	c->ew_flops[PASS_FWD] =
-		MUL(out_elems(g, l), prod3(l->attrs.kernel, l->attrs.spatial));
+		MUL(out_elems(g, l), ck_sprod(l->attrs.kernel, l->attrs.spatial));
 	c->ew_flops[PASS_BWD_DATA] = grad ? in_elems(g, l) : 0;
 	c->saved_bytes = grad && l->op == OP_MAXPOOL ? tbytes(g, l->in[0]) : 0;
 }
@@ -257,7 +249,7 @@ void cost_conv_transpose(const struct graph *g, const struct layer *l,
 	int64_t gr = a->groups > 0 ? a->groups : 1;
 	gemm_like(g, l, c,
 		  in_elems(g, l) * (a->out_channels / gr) *
-			  prod3(a->kernel, a->spatial));
+			  ck_sprod(a->kernel, a->spatial));
 }
 
 /* Reduction: one add (or compare) per input element, one divide per output

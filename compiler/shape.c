@@ -21,14 +21,6 @@
 #define MUL(a, b) ck_smul((a), (b))
 #define ADD(a, b) ck_sadd((a), (b))
 
-static int64_t prod(const int64_t *d, int n)
-{
-	int64_t p = 1;
-	for (int i = 0; i < n; i++)
-		p = MUL(p, d[i]);
-	return p;
-}
-
 static const struct tensor *in_t(const struct graph *g, const struct layer *l,
 				 int i)
 {
@@ -50,9 +42,9 @@ int64_t params_conv(const struct graph *g, const struct layer *l)
 	const struct tensor *in = in_t(g, l, 0);
 	int64_t c = in && in->rank ? in->dims[0] : 1;
 	int64_t g1 = a->groups > 0 ? a->groups : 1;
-	return ADD(
-		MUL(MUL(a->out_channels, c / g1), prod(a->kernel, a->spatial)),
-		a->bias ? a->out_channels : 0);
+	return ADD(MUL(MUL(a->out_channels, c / g1),
+		       ck_sprod(a->kernel, a->spatial)),
+		   a->bias ? a->out_channels : 0);
 }
 
 int64_t params_batchnorm(const struct graph *g, const struct layer *l)
@@ -496,7 +488,7 @@ int shape_flatten(struct graph *g, struct layer *l, const struct op_desc *od,
 		FAIL("network: 'axis' of layer '%s' must be in [0, %d], got %d",
 		     l->name, x->rank, ax);
 	memcpy(o, x->dims, sizeof(o));
-	o[ax] = prod(x->dims + ax, x->rank - ax);
+	o[ax] = ck_sprod(x->dims + ax, x->rank - ax);
 	set_out(g, l, 0, ax + 1, o, x->dtype);
 	return 0;
 }
@@ -582,7 +574,8 @@ int shape_split(struct graph *g, struct layer *l, const struct op_desc *od,
 		FAIL("network: layer '%s' (split) must have outputs", l->name);
 	int64_t sum = 0;
 	for (int k = 0; k < l->n_out; k++)
-		sum += a->sizes[k] ? a->sizes[k] : x->dims[ax] / l->n_out;
+		sum = ADD(sum, a->sizes[k] ? a->sizes[k]
+					   : x->dims[ax] / l->n_out);
 	if (sum != x->dims[ax])
 		FAIL("network: parts of layer '%s' (split) must add up to %lld "
 		     "along axis %d, got %lld",
@@ -619,7 +612,7 @@ int shape_slice(struct graph *g, struct layer *l, const struct op_desc *od,
 		     (long long)a->start, (long long)a->end, (long long)st,
 		     l->name, ax, (long long)n);
 	memcpy(o, x->dims, sizeof(o));
-	o[ax] = (e - b + st - 1) / st;
+	o[ax] = (e - b - 1) / st + 1;
 	set_out(g, l, 0, x->rank, o, x->dtype);
 	return 0;
 }
@@ -699,9 +692,10 @@ int shape_conv_transpose(struct graph *g, struct layer *l,
 						 : a->dilation[i]) -
 				     1,
 			     (long long)op);
-		o[i + 1] = (x->dims[i + 1] - 1) * a->stride[i] -
-			   a->pad_begin[i] - a->pad_end[i] +
-			   a->dilation[i] * (a->kernel[i] - 1) + op + 1;
+		o[i + 1] = ADD(ADD(MUL(x->dims[i + 1] - 1, a->stride[i]),
+				   -ADD(a->pad_begin[i], a->pad_end[i])),
+			       ADD(MUL(a->dilation[i], a->kernel[i] - 1),
+				   ADD(op, 1)));
 		if (o[i + 1] < 1)
 			FAIL("network: padding of layer '%s' must leave an "
 			     "output, got size %lld on spatial axis %d of %s",
@@ -719,8 +713,9 @@ int64_t params_conv_transpose(const struct graph *g, const struct layer *l)
 	const struct tensor *in = in_t(g, l, 0);
 	int64_t c = in && in->rank ? in->dims[0] : 1;
 	int64_t g1 = a->groups > 0 ? a->groups : 1;
-	return c * (a->out_channels / g1) * prod(a->kernel, a->spatial) +
-	       (a->bias ? a->out_channels : 0);
+	return ADD(MUL(MUL(c, a->out_channels / g1),
+		       ck_sprod(a->kernel, a->spatial)),
+		   a->bias ? a->out_channels : 0);
 }
 
 /* Reduction over axes_mask (0: every axis). */
@@ -768,7 +763,9 @@ int shape_resize(struct graph *g, struct layer *l, const struct op_desc *od,
 		double s = a->scale[i] > 0 ? a->scale[i] : 1;
 		o[i] = a->shape_rank && a->shape[i] > 0
 			       ? a->shape[i]
-			       : (int64_t)((double)x->dims[i] * s + 1e-9);
+			       : (double)x->dims[i] * s + 1e-9 >= (double)CK_LIMIT
+				 ? CK_LIMIT
+				 : (int64_t)((double)x->dims[i] * s + 1e-9);
 		if (o[i] < 1)
 			FAIL("network: layer '%s' must resize %s to sizes >= "
 			     "1, got %lld on axis %d",

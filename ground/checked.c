@@ -54,6 +54,14 @@ int64_t ck_sadd(int64_t a, int64_t b)
 	return r;
 }
 
+int64_t ck_sprod(const int64_t *v, int n)
+{
+	int64_t p = 1;
+	for (int i = 0; i < n; i++)
+		p = ck_smul(p, v[i]);
+	return p;
+}
+
 static void ck_fail(struct ck *c, const char *quantity, int64_t a,
 		    const char *op, int64_t b)
 {

@@ -67,6 +67,7 @@ int ck_add_ok(int64_t a, int64_t b, int64_t *out);
  * (ck_saturated), naming the subject and quantity. */
 int64_t ck_smul(int64_t a, int64_t b);
 int64_t ck_sadd(int64_t a, int64_t b);
+int64_t ck_sprod(const int64_t *v, int n);
 static inline int ck_saturated(int64_t v)
 {
 	return v >= CK_LIMIT || v <= -CK_LIMIT;

@@ -190,7 +190,7 @@ static const char *stats_dir(const char *sub)
 }
 
 /* The input is a saved stats.json; the grids beside it are those of a
- * real 16 x 16 run (tests/fuzz/stats_grids/), so a file that says so
+ * real 16 x 16 run (tests/fuzz/stats_grids/, with the stats.json they came with), so a file that says so
  * reaches the pictures. */
 int fuzz_stats(const uint8_t *data, size_t size)
 {

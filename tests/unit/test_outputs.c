@@ -142,7 +142,7 @@ static void test_stats_rect_out_of_range(void)
 	char *cmd = xasprintf(
 		"cp %s/tests/fuzz/stats_grids/*.csv %s/ && sed "
 		"'0,/\"x\": 0/s//\"x\": 100000/' "
-		"%s/tests/fuzz/corpus/stats/p1b2_mini16.json > %s/stats.json",
+		"%s/tests/fuzz/stats_grids/stats.json > %s/stats.json",
 		WAFERSIM_SRCDIR, dir, WAFERSIM_SRCDIR, dir);
 	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
 	char *args = xasprintf("plot %s -o %s/pics --no-gnuplot --no-graphviz",
