@@ -66,7 +66,7 @@ BIN     := $(BUILD)/wafersim
 TESTBIN := $(BUILD)/test_runner
 
 .PHONY: all deps run test unit asan bench validate validate-ref clean format \
-        fuzz fuzz-bins
+        fuzz fuzz-bins docs
 .DEFAULT_GOAL := all
 
 # MPI sweep driver (docs/sweep.md): built when mpicc is installed.
@@ -90,6 +90,12 @@ test: deps
 
 unit: $(TESTBIN)
 	$(TESTBIN)
+
+# Every figure and picture README.md and docs/*.md quote, from the command
+# between its markers (tools/docs.py; `make test` checks the cheap ones).
+docs: deps
+	@$(MAKE) --no-print-directory $(BIN)
+	python3 tools/docs.py update
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \

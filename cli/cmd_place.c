@@ -228,14 +228,7 @@ static int place_one(const struct cli_opts *o, const struct graph *g,
 static int place_steps(const struct cli_opts *o, struct diag *d)
 {
 	struct plan_opts po;
-	plan_opts_init(&po);
-	po.strategy = o->strategy;
-	po.mode = o->mode;
-	po.batch = o->batch;
-	po.prec = o->precision;
-	po.opt = o->optimizer;
-	po.seed = (uint64_t)o->seed;
-	po.time_budget_s = o->time_budget;
+	cli_plan_opts(o, &po);
 	struct machine m;
 	struct graph g;
 	int rc = machine_load(o->machine, &m, d);

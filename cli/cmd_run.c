@@ -188,12 +188,7 @@ static int run_plan(struct run *r)
 		rc = plan_load(o->plan, &r->g, &r->m, &r->p, &r->d);
 	} else {
 		struct plan_opts po;
-		plan_opts_init(&po);
-		po.strategy = o->strategy;
-		po.mode = o->mode;
-		po.batch = o->batch;
-		po.prec = o->precision;
-		po.opt = o->optimizer;
+		cli_plan_opts(o, &po);
 		rc = plan_build(&r->g, &r->m, &po, &r->p, &r->d);
 	}
 	if (rc)

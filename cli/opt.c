@@ -743,3 +743,15 @@ void cli_help(const struct cli_command *c, FILE *f)
 	if (c->footer)
 		fprintf(f, "\n%s", c->footer);
 }
+
+void cli_plan_opts(const struct cli_opts *o, struct plan_opts *po)
+{
+	plan_opts_init(po);
+	po->strategy = o->strategy;
+	po->mode = o->mode;
+	po->batch = o->batch;
+	po->prec = o->precision;
+	po->opt = o->optimizer;
+	po->seed = (uint64_t)o->seed;
+	po->time_budget_s = o->time_budget;
+}

@@ -155,6 +155,11 @@ int cli_given(const struct cli_opts *o, const char *name);
 const char *cli_list(const struct cli_opts *o, const char *name);
 
 void cli_help(const struct cli_command *c, FILE *f);
+
+/* The compiler's plan options from the vocabulary's (strategy, mode,
+ * batch, precision, optimizer, seed, time budget). */
+struct plan_opts;
+void cli_plan_opts(const struct cli_opts *o, struct plan_opts *po);
 /* The enum row's name for `value` (canonical), or "?". */
 const char *cli_enum_name(const char *option, int value);
 

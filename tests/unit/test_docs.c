@@ -1,0 +1,82 @@
+/*
+ * test_docs.c: the figures README.md and docs/ quote are what the
+ * commands print now (tools/docs.py check; `make docs` rewrites them).
+ * Blocks marked slow and picture blocks are left to `make docs`.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "ground/util.h"
+#include "test_util.h"
+
+static int docs_check(const char *files, char **out)
+{
+	char *log = tu_temp_file(".log", "");
+	char *cmd = xasprintf("cd %s && python3 tools/docs.py check %s >%s 2>&1",
+			      WAFERSIM_SRCDIR, files, log);
+	int st = system(cmd);
+	struct diag d;
+	diag_init(&d);
+	*out = NULL;
+	if (read_file(log, out, NULL, &d))
+		*out = xstrdup("");
+	diag_release(&d);
+	remove(log);
+	free(log);
+	free(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static void test_quoted_figures_are_current(void)
+{
+	char *out;
+	int rc = docs_check("", &out);
+	if (rc)
+		fprintf(stderr, "\n%s", out);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "block(s) checked, 0 differ"));
+	free(out);
+}
+
+/* A figure typed by hand (or left stale) fails the check. */
+static void test_stale_figure_fails(void)
+{
+	char *md = tu_temp_file(".md",
+				"The zoo has\n<!-- docs:n inline json=totals.params "
+				"$ wafersim compile uno --json -->12<!-- /docs --> "
+				"parameters.\n");
+	char *out;
+	CU_ASSERT_EQUAL(docs_check(md, &out), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "block 'n' differs"));
+	free(out);
+	/* update writes the printed value; then check passes */
+	char *cmd = xasprintf("cd %s && python3 tools/docs.py update %s "
+			      ">/dev/null", WAFERSIM_SRCDIR, md);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+	CU_ASSERT_EQUAL(docs_check(md, &out), 0);
+	free(out);
+	struct diag d;
+	diag_init(&d);
+	char *text = NULL;
+	CU_ASSERT_EQUAL(read_file(md, &text, NULL, &d), 0);
+	CU_ASSERT_PTR_NULL(strstr(text ? text : "", "-->12<!--"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text ? text : "", "<!-- /docs --> parameters."));
+	diag_release(&d);
+	free(text);
+	remove(md);
+	free(md);
+	free(cmd);
+}
+
+int suite_docs(void)
+{
+	static const struct tu_test tests[] = {
+		{"quoted figures are what the commands print",
+		 test_quoted_figures_are_current},
+		{"a stale figure fails the check", test_stale_figure_fails},
+		{0},
+	};
+	return tu_add_suite("docs", tests);
+}
