@@ -287,8 +287,8 @@ class Net(nn.Module if nn is not None else object):
                 y = torch.matmul(xs[0], xs[1])
             elif op == "concat":
                 ax = int(a.get("axis", 0))
-                dt = torch.promote_types(xs[0].dtype, xs[-1].dtype)
-                y = torch.cat([z.to(dt) for z in xs], dim=ax + 1 if ax >= 0 else ax)
+                # torch.cat promotes mixed types itself, in the one kernel
+                y = torch.cat(xs, dim=ax + 1 if ax >= 0 else ax)
             elif op == "flatten":
                 y = x.flatten(1)
             elif op == "reshape":

@@ -594,6 +594,18 @@ static void estimate_o(const struct gpu_spec *g, const struct graph *gr,
 	diag_release(&d);
 }
 
+/* The H100, a network from YAML, and graph-style options at `batch`
+ * (a layer's time is then the sum of its kernels' device times). */
+static void cbr_setup(struct gpu_spec *g, struct graph *gr,
+		      struct gpu_run_opts *o, const char *yaml, int64_t batch)
+{
+	load_ok("h100", g);
+	load_yaml(yaml, gr);
+	gpu_run_opts_default(o);
+	o->batch = batch;
+	o->style = GPU_GRAPH;
+}
+
 /* Latency-bound loads (Little's law), H100: 132 SMs x 2048 threads,
  * 600 ns. */
 static void test_latency_bound(void)
@@ -639,12 +651,8 @@ static void test_batchnorm_mechanism(void)
 {
 	struct gpu_spec g;
 	struct graph gr;
-	load_ok("h100", &g);
-	load_yaml(cbr_yaml, &gr);
 	struct gpu_run_opts o;
-	gpu_run_opts_default(&o);
-	o.batch = 32;
-	o.style = GPU_GRAPH;
+	cbr_setup(&g, &gr, &o, cbr_yaml, 32);
 	o.grads = GPU_GRADS_NONE; /* no grad += new in the sums */
 	o.dtype = DT_BF16;
 	struct gpu_result bf, fp;
@@ -678,12 +686,8 @@ static void test_depthwise_mechanism(void)
 {
 	struct gpu_spec g;
 	struct graph gr;
-	load_ok("h100", &g);
-	load_yaml(cbr_yaml, &gr);
 	struct gpu_run_opts o;
-	gpu_run_opts_default(&o);
-	o.batch = 8;
-	o.style = GPU_GRAPH;
+	cbr_setup(&g, &gr, &o, cbr_yaml, 8);
 	o.grads = GPU_GRADS_NONE; /* no grad += new in the sums */
 	o.dtype = DT_BF16;
 	struct gpu_result bf, h;
@@ -822,6 +826,25 @@ static void test_infer_host(void)
 	CU_ASSERT_DOUBLE_EQUAL(bf.infer.host_s,
 			       (5 * g.infer_op_us + 7 * g.internal_op_us) *
 				       1e-6, 1e-12);
+	/* a mixed concatenation promotes to fp32 inside torch.cat (no cast
+	 * of its own); the next 16-bit dense casts it down again: 3 Python
+	 * ops (a, c, b) and 6 casts (a's weight, bias and fp32 input, b's
+	 * weight, bias and the fp32 concatenation) */
+	static const char cat_yaml[] =
+		"name: cat\nbatch: 32\ninputs:\n  x: [16]\nlayers:\n"
+		"  - {name: a, op: dense, units: 16, in: x}\n"
+		"  - {name: c, op: concat, in: [a, x]}\n"
+		"  - {name: b, op: dense, units: 4}\n"
+		"  - {name: loss, op: mse_loss}\n";
+	struct graph cg;
+	struct gpu_result cr;
+	load_yaml(cat_yaml, &cg);
+	estimate(&g, &cg, 32, DT_BF16, GPU_EAGER, OPT_MOMENTUM, 1, &cr);
+	CU_ASSERT_DOUBLE_EQUAL(cr.infer.host_s,
+			       (3 * g.infer_op_us + 6 * g.internal_op_us) *
+				       1e-6, 1e-12);
+	gpu_result_release(&cr);
+	graph_release(&cg);
 	/* training pays the full module call plus autograd recording */
 	CU_ASSERT(g.framework_op_us + g.autograd_op_us > g.infer_op_us);
 	gpu_result_release(&fp);
@@ -869,12 +892,8 @@ static void test_conv_layout(void)
 {
 	struct gpu_spec g;
 	struct graph gr;
-	load_ok("h100", &g);
-	load_yaml(cbr_yaml, &gr);
 	struct gpu_run_opts o;
-	gpu_run_opts_default(&o);
-	o.batch = 32;
-	o.style = GPU_GRAPH;
+	cbr_setup(&g, &gr, &o, cbr_yaml, 32);
 	o.dtype = DT_BF16;
 	struct gpu_result bf;
 	estimate_o(&g, &gr, &o, &bf);
