@@ -210,6 +210,35 @@ static int64_t conv_channels(struct graph *g, struct layer *l, int64_t c,
 	return a->out_channels;
 }
 
+/* Spatial dims of a conv, pool or transposed conv (from the input when
+ * unset): the input must be [channels, 1 to 3 spatial dims].  sp or -1
+ * (reported). */
+static int window_spatial(struct graph *g, struct layer *l,
+			  const struct op_desc *od, struct diag *d)
+{
+	const struct tensor *x = in_t(g, l, 0);
+	char s1[96];
+	int sp = l->attrs.spatial;
+	if (sp == 0 && x->rank >= 2 && x->rank <= 4)
+		sp = l->attrs.spatial = x->rank - 1; /* from the input */
+	if (sp < 1 || sp > 3) {
+		diag_add(d, LAYER_LOC(g, l),
+			 "network: 'spatial' of layer '%s' must be 1, 2 or 3, "
+			 "got %d",
+			 l->name, sp);
+		return -1;
+	}
+	if (x->rank != sp + 1) {
+		diag_add(d, LAYER_LOC(g, l),
+			 "network: input '%s' of layer '%s' (%s %dd) must be "
+			 "[channels, %d spatial dims], got %s",
+			 x->name, l->name, od->name, sp, sp,
+			 shape_str(s1, 96, x->rank, x->dims));
+		return -1;
+	}
+	return sp;
+}
+
 /* Conv and pooling windows: [channels, 1 to 3 spatial dims]. */
 int shape_window(struct graph *g, struct layer *l, const struct op_desc *od,
 		 struct diag *d)
@@ -218,18 +247,9 @@ int shape_window(struct graph *g, struct layer *l, const struct op_desc *od,
 	struct op_attrs *a = &l->attrs;
 	int64_t o[GRAPH_MAX_DIMS];
 	char s1[96];
-	int sp = a->spatial;
-	if (sp == 0 && x->rank >= 2 && x->rank <= 4)
-		sp = a->spatial = x->rank - 1; /* from the input */
-	if (sp < 1 || sp > 3)
-		FAIL("network: 'spatial' of layer '%s' must be 1, 2 or 3, got "
-		     "%d",
-		     l->name, sp);
-	if (x->rank != sp + 1)
-		FAIL("network: input '%s' of layer '%s' (%s %dd) must be "
-		     "[channels, %d spatial dims], got %s",
-		     x->name, l->name, od->name, sp, sp,
-		     shape_str(s1, 96, x->rank, x->dims));
+	int sp = window_spatial(g, l, od, d);
+	if (sp < 0)
+		return WS_EINPUT;
 	o[0] = x->dims[0];
 	if (l->op == OP_CONV && (o[0] = conv_channels(g, l, o[0], d)) < 0)
 		return WS_EINPUT;
@@ -649,19 +669,8 @@ int shape_conv_transpose(struct graph *g, struct layer *l,
 	struct op_attrs *a = &l->attrs;
 	int64_t o[GRAPH_MAX_DIMS];
 	char s1[96];
-	int sp = a->spatial;
-	if (sp == 0 && x->rank >= 2 && x->rank <= 4)
-		sp = a->spatial = x->rank - 1;
-	if (sp < 1 || sp > 3)
-		FAIL("network: 'spatial' of layer '%s' must be 1, 2 or 3, got "
-		     "%d",
-		     l->name, sp);
-	if (x->rank != sp + 1)
-		FAIL("network: input '%s' of layer '%s' (%s %dd) must be "
-		     "[channels, %d spatial dims], got %s",
-		     x->name, l->name, od->name, sp, sp,
-		     shape_str(s1, 96, x->rank, x->dims));
-	if ((o[0] = conv_channels(g, l, x->dims[0], d)) < 0)
+	int sp = window_spatial(g, l, od, d);
+	if (sp < 0 || (o[0] = conv_channels(g, l, x->dims[0], d)) < 0)
 		return WS_EINPUT;
 	for (int i = 0; i < sp; i++) {
 		if (a->dilation[i] == 0)
