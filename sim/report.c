@@ -6,8 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* `v` rounded to the three significant digits the report prints, so that
+ * the unit is chosen for the printed value (0.0009996 J is "1 mJ", not
+ * "1e+03 uJ"). */
+static double sig3(double v)
+{
+	char tmp[32];
+	snprintf(tmp, sizeof(tmp), "%.3g", v);
+	return strtod(tmp, NULL);
+}
+
 const char *report_fmt_s(char *buf, double s)
 {
+	s = sig3(s);
 	if (!(s > 0))
 		snprintf(buf, 32, "0 s");
 	else if (s < 1e-6)
@@ -31,6 +42,7 @@ const char *report_fmt_s(char *buf, double s)
 
 static const char *fmt_j(char *buf, double j)
 {
+	j = sig3(j);
 	if (j < 1e-3)
 		snprintf(buf, 32, "%.3g uJ", j * 1e6);
 	else if (j < 1)
@@ -50,6 +62,7 @@ static const char *fmt_j(char *buf, double j)
 
 static const char *fmt_n(char *buf, double v)
 {
+	v = sig3(v);
 	if (v >= 1e9)
 		snprintf(buf, 32, "%.3g G", v / 1e9);
 	else if (v >= 1e6)
@@ -80,6 +93,7 @@ static const char *fmt_int(char *buf, int64_t v)
 
 static const char *fmt_w(char *buf, double w)
 {
+	w = sig3(w);
 	if (w >= 1e3)
 		snprintf(buf, 32, "%.3g kW", w / 1e3);
 	else

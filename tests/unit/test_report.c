@@ -159,6 +159,9 @@ static void test_fmt(void)
 	CU_ASSERT_STRING_EQUAL(report_fmt_s(b, 0.0123), "12.3 ms");
 	CU_ASSERT_STRING_EQUAL(report_fmt_s(b, 3 * 3600.0), "3 h");
 	CU_ASSERT_STRING_EQUAL(report_fmt_s(b, 2e-6), "2 us");
+	/* the unit is chosen for the rounded value: never "1e+03 us" */
+	CU_ASSERT_STRING_EQUAL(report_fmt_s(b, 0.0009996), "1 ms");
+	CU_ASSERT_STRING_EQUAL(report_fmt_s(b, 9.9996e-7), "1 us");
 }
 
 int suite_report(void);
