@@ -1405,7 +1405,6 @@ static void node_unary(struct ox *c, int idx)
 		}
 }
 
-/* ONNX op type -> the emitter of its layers (looked up in order). */
 /* ONNX op type, inputs it must have (the first min_in present) and may
  * have, and the emitter of its layers. */
 static const struct {
