@@ -266,6 +266,16 @@ int plan_route_kind_from_name(const char *s);
 /* Stage id by name, or -1. */
 int plan_find_stage(const struct plan *p, const char *name);
 
+/* Lines (rows or columns of PEs) the stage's output of `pass` leaves by:
+ * across its reduction's axis, or (no reduction) its longer edge; and
+ * its input enters by: across its broadcast's axis, or its longer edge.
+ * The engine lays routes' bundles over them (plan_lines.c). */
+int64_t plan_stage_out_lines(const struct plan_stage *s, int pass);
+int64_t plan_stage_in_lines(const struct plan_stage *s, int pass);
+/* A sample route's lanes: the fewer of its source's output lines and its
+ * destination's input lines (forward, or backward data), at least 1. */
+int64_t plan_route_lanes(const struct plan *p, const struct plan_route *r);
+
 /* Recompute the summary figures (pes_used, bottleneck, hop bytes, max SRAM,
  * min_pes_total, route hops, colors_used, host bytes and cycles) from
  * stages and routes.  `m` may be NULL (host cycles then 0). */
