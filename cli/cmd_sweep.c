@@ -17,7 +17,7 @@
 static const char *const sweep_options[] = {
 	"net,", "machine,", "set", "strategy,", "batch,", "precision,",
 	"mode,", "seed,", "gpu", "gpus", "gpu-batch", "steps", "jobs",
-	"output", "json", "resume", "nets,", "machines,", "strategies,",
+	"output", "json", "resume", "nets>net,", "machines,", "strategies,",
 	"dtype,", NULL};
 
 static const struct cli_command sweep_cmd = {
