@@ -267,8 +267,8 @@ static const struct cli_opt vocabulary[] = {
 	 "P", "precision", NULL, "precision", NULL},
 	{"machines", 0, CLI_STR, F(machine), 0, 0, NULL, NULL, NULL, "M",
 	 "machine", NULL, "machine", NULL},
-	{"nets", 0, CLI_STR, F(net), 0, 0, NULL, NULL, NULL, "NETS", "network",
-	 NULL, "net", NULL},
+	{"net-dir", 0, CLI_STR, F(net_dir), 0, 0, NULL, NULL, NULL, "DIR",
+	 "nets", NULL, "nets", NULL},
 	/* reserved by open issues: concept, spelling and default settled */
 	{"wafers", 0, CLI_INT, F(wafers), 1, 1 << 20, NULL, "1", NULL, "N",
 	 "wafers",
@@ -286,9 +286,9 @@ static const struct cli_opt vocabulary[] = {
 	 "force gemv_grouped with G groups in its two-phase reduction; "
 	 "G must divide the PEs of a column",
 	 NULL, NULL},
-	{"net-dir", 0, CLI_STR, F(net_dir), 0, 0, NULL, NULL, NULL, "DIR",
-	 "net-dir", "a folder to look network names up in first (issue 12)",
-	 NULL, NULL},
+	{"nets", 0, CLI_STR, F(net_dir), 0, 0, NULL, NULL, NULL, "DIR", "nets",
+	 "a folder to look network names up in first (issues 12, 13)", NULL,
+	 NULL},
 	{"gpu-batch", 0, CLI_INT, F(gpu_batch), 1, 1 << 30, NULL, NULL,
 	 "the global batch over --gpus", "B", "gpu-batch",
 	 "samples per GPU in the GPU baseline (issue 13)", NULL, NULL},

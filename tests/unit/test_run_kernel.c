@@ -1,7 +1,8 @@
-/* test_run_kernel.c: `wafersim run` with --kernel, --groups and --wafers
- * (issue 12): a forced algorithm runs where the compiler's model says it
- * takes what it takes, impossible ones are refused with the reason, and
- * several wafers train only weight-streamed. */
+/* test_run_kernel.c: the options of issue 12: `wafersim run` with
+ * --kernel, --groups and --wafers (a forced algorithm takes what the
+ * compiler's model says it takes, impossible ones are refused with the
+ * reason, several wafers train only weight-streamed) and `validate wafer
+ * --nets DIR` with rows of every precision. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,52 @@ static void test_wafers(void)
 	free(err);
 }
 
+/* `validate wafer --nets DIR`: network rows find their network in DIR,
+ * and fp16, mixed and fp32 rows all run (fp32 the slowest). */
+static void test_validate_nets(void)
+{
+	char *net = tu_temp_file(".yaml", gemv_layer);
+	char *dir = xstrdup(net), *slash = strrchr(dir, '/');
+	*slash = 0;
+	char *name = xstrdup(slash + 1);
+	name[strlen(name) - strlen(".yaml")] = 0;
+	char *csv = xasprintf("network,machine,wafers,mode,dtype,batch,"
+			      "samples_per_s,source_id\n"
+			      "%s,mini64,1,pipelined,fp16,8,1000,a\n"
+			      "%s,mini64,1,pipelined,mixed,8,1000,b\n"
+			      "%s,mini64,1,pipelined,fp32,8,1000,c\n",
+			      name, name, name);
+	char *rows = tu_temp_file(".csv", csv);
+	char *args = xasprintf("validate wafer %s --nets %s", rows, dir);
+	char *out, *err;
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "3 predicted, 0 not predicted"));
+	double r[3] = {0, 0, 0};
+	const char *p = out;
+	for (int i = 0; i < 3 && (p = strstr(p, " b8 ")); i++, p++)
+		sscanf(p + 4, "%*f %lf", &r[i]);
+	printf("\n    fp16 %.4g, mixed %.4g, fp32 %.4g samples/s", r[0], r[1],
+	       r[2]);
+	CU_ASSERT(r[0] >= r[1] && r[1] > r[2] && r[2] > 0);
+	free(out);
+	free(err);
+	free(args);
+	/* without --nets the name is not found: listed, exit 1 */
+	args = xasprintf("validate wafer %s", rows);
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "not predicted: line"));
+	free(out);
+	free(err);
+	free(args);
+	remove(rows);
+	remove(net);
+	free(rows);
+	free(csv);
+	free(name);
+	free(dir);
+	free(net);
+}
+
 int suite_run_kernel(void);
 int suite_run_kernel(void)
 {
@@ -151,6 +198,8 @@ int suite_run_kernel(void)
 		{"--kernel: each algorithm at its closed form", test_forced},
 		{"--kernel, --groups, --wafers: refused values", test_refused},
 		{"--wafers: data parallel, streamed", test_wafers},
+		{"validate wafer --nets, fp16/mixed/fp32 rows",
+		 test_validate_nets},
 		{0, 0}};
 	return tu_add_suite("run_kernel", tests);
 }
