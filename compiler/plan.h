@@ -130,7 +130,20 @@ struct plan_stage {
 	 * backward but recomputed from its segment's checkpoint (its forward
 	 * runs again before its backward; compiler/microbatch.h) */
 	int recompute;
+	/* --- added (additive): a shared layer's applications in turn --- */
+	/* A stage applying weights another stage owns (graph.h param_owner;
+	 * Uno's second drug encoder) either keeps a replica on a rectangle of
+	 * its own, synced once per step (SHARE_REPLICAS: the sync routes
+	 * below), or runs on the owner's stage's rectangle, `host`, which
+	 * then serves every application in turn (SHARE_TIME: no replica, no
+	 * sync; the rectangle's pace is the sum of its stages').  0 for every
+	 * other stage.  Plan YAML: `sharing: replicas|time_shared` on the
+	 * stages that apply another's weights (compiler/map_share.h). */
+	int sharing; /* enum plan_sharing */
+	int host;    /* SHARE_TIME: the stage whose rectangle it runs on */
 };
+
+enum plan_sharing { SHARE_REPLICAS = 0, SHARE_TIME, SHARE_COUNT };
 
 struct plan_point {
 	int32_t x, y;
@@ -252,6 +265,16 @@ int plan_route_kind_from_name(const char *s);
 
 /* Stage id by name, or -1. */
 int plan_find_stage(const struct plan *p, const char *name);
+
+/* Lines (rows or columns of PEs) the stage's output of `pass` leaves by:
+ * across its reduction's axis, or (no reduction) its longer edge; and
+ * its input enters by: across its broadcast's axis, or its longer edge.
+ * The engine lays routes' bundles over them (plan_lines.c). */
+int64_t plan_stage_out_lines(const struct plan_stage *s, int pass);
+int64_t plan_stage_in_lines(const struct plan_stage *s, int pass);
+/* A sample route's lanes: the fewer of its source's output lines and its
+ * destination's input lines (forward, or backward data), at least 1. */
+int64_t plan_route_lanes(const struct plan *p, const struct plan_route *r);
 
 /* Recompute the summary figures (pes_used, bottleneck, hop bytes, max SRAM,
  * min_pes_total, route hops, colors_used, host bytes and cycles) from

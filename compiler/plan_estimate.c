@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compiler/map_share.h"
 #include "cores/pe.h"
 #include "fabric/timing.h"
 #include "ground/util.h"
@@ -42,11 +43,6 @@ static double dmax(double a, double b)
 static int64_t along(const struct rect *r, enum plan_axis a)
 {
 	return a == AXIS_X ? r->w : r->h;
-}
-
-static int64_t across(const struct rect *r, enum plan_axis a)
-{
-	return a == AXIS_X ? r->h : r->w;
 }
 
 cycles_t plan_task_occ(const struct machine *m, enum pe_prec prec,
@@ -87,36 +83,6 @@ static double task_time(const struct machine *m, enum pe_prec prec,
 	return dmax(occ, 2 * ramp + ready + path);
 }
 
-/* Lines a stage's output leaves by (its reduction's, or its longer edge)
- * and its input enters by, as the engine bundles routes. */
-static int64_t out_lines(const struct plan_stage *s, int pass)
-{
-	const struct kernel_work *w = &s->work[pass];
-	if (w->reduce_wavelets > 0)
-		return across(&s->r, w->reduce_axis);
-	return s->r.w > s->r.h ? s->r.w : s->r.h;
-}
-
-static int64_t in_lines(const struct plan_stage *s, int pass)
-{
-	const struct kernel_work *w = &s->work[pass];
-	if (w->bcast_wavelets > 0)
-		return across(&s->r, w->bcast_axis);
-	return s->r.w > s->r.h ? s->r.w : s->r.h;
-}
-
-/* A sample route's lanes: the fewer of its ends' lines. */
-static int64_t route_lanes(const struct plan *p, const struct plan_route *r)
-{
-	int pa = r->pass == PASS_BWD_DATA ? PASS_BWD_DATA : PASS_FWD;
-	int64_t lo = r->src_stage >= 0 ? out_lines(&p->stages[r->src_stage], pa)
-				       : INT64_MAX;
-	int64_t li = r->dst_stage >= 0 ? in_lines(&p->stages[r->dst_stage], pa)
-				       : lo;
-	int64_t l = lo < li ? lo : li;
-	return l == INT64_MAX || l < 1 ? 1 : l;
-}
-
 int64_t plan_sync_lanes(const struct plan *p, const struct machine *m,
 			  const struct plan_route *r)
 {
@@ -153,7 +119,7 @@ static void route_sers(const struct plan *p, const struct machine *m,
 		const struct plan_route *r = &p->routes[i];
 		if (r->kind == ROUTE_SAMPLE)
 			ser[i] = (double)ceil_div64(r->wavelets_per_sample,
-						    route_lanes(p, r));
+						    plan_route_lanes(p, r));
 		else
 			ser[i] = (double)ceil_div64(
 				fabric_wavelets(&m->fabric, r->bytes_per_step),
@@ -221,7 +187,7 @@ static int64_t *all_lanes(const struct plan *p, const struct machine *m)
 	int64_t *lanes = xcalloc((size_t)p->n_routes + 1, sizeof(int64_t));
 	for (int i = 0; i < p->n_routes; i++)
 		lanes[i] = p->routes[i].kind == ROUTE_SAMPLE
-				   ? route_lanes(p, &p->routes[i])
+				   ? plan_route_lanes(p, &p->routes[i])
 				   : plan_sync_lanes(p, m, &p->routes[i]);
 	return lanes;
 }
@@ -294,8 +260,10 @@ static void paces(const struct plan *p, const struct machine *m,
 		double c = 0, f;
 		for (int k = 0; k < PASS_UPDATE; k++)
 			c += (double)plan_task_occ(m, p->prec, &s->work[k]);
+		c += map_share_cotenants(p, m, i, 1, plan_task_occ);
 		e->stage_pace = dmax(e->stage_pace, c);
 		f = (double)plan_task_occ(m, p->prec, &s->work[PASS_FWD]);
+		f += map_share_cotenants(p, m, i, 0, plan_task_occ);
 		e->infer_cycles = dmax(e->infer_cycles, f);
 		e->update = dmax(e->update,
 				 (double)plan_task_occ(m, p->prec,
@@ -395,6 +363,7 @@ static void pipeline(const struct plan *p, const struct machine *m,
 		double c = 0;
 		for (int k = 0; k < PASS_UPDATE; k++)
 			c += (double)plan_task_occ(m, p->prec, &st->work[k]);
+		c += map_share_cotenants(p, m, s, 1, plan_task_occ);
 		c = dmax(c, dmax(e->io_pace, e->route_pace));
 		busy = dmax(busy, tin[s] + B * c + tout[s]);
 		round = dmax(round, tin[s] + f + b + tout[s]);

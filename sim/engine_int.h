@@ -128,8 +128,6 @@ cycles_t eng_task_lat(const struct sim *s, const struct rect *r,
 double eng_task_hops(const struct rect *r, const struct kernel_work *w);
 void eng_full_setup(struct sim *s, int si);
 cycles_t eng_full_task(struct sim *s, int si, int pa, int pb, cycles_t t0);
-int64_t eng_stage_out_lines(const struct plan_stage *ps, int pass);
-int64_t eng_stage_in_lines(const struct plan_stage *ps, int pass);
 void eng_route_links(struct sim *s, struct eroute *e,
 		     const struct plan_point *pt, int np, int reverse);
 int64_t eng_bundle_lo(const struct sim *s, const struct eroute *e,

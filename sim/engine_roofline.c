@@ -91,16 +91,7 @@ static void roofline_routes(const struct plan *p, struct roof_pace *rp)
 {
 	for (int i = 0; i < p->n_routes; i++) {
 		const struct plan_route *r = &p->routes[i];
-		int pa = r->pass == PASS_BWD_DATA ? PASS_BWD_DATA : PASS_FWD;
-		int64_t lo = r->src_stage >= 0
-				     ? eng_stage_out_lines(&p->stages[r->src_stage], pa)
-				     : INT64_MAX;
-		int64_t li = r->dst_stage >= 0
-				     ? eng_stage_in_lines(&p->stages[r->dst_stage], pa)
-				     : lo;
-		int64_t lanes = lo < li ? lo : li;
-		if (lanes == INT64_MAX || lanes < 1)
-			lanes = 1;
+		int64_t lanes = plan_route_lanes(p, r);
 		if (r->kind != ROUTE_SAMPLE)
 			continue; /* once per step: roofline_sync() */
 		double ser = (double)ceil_div64(r->wavelets_per_sample, lanes);
@@ -108,7 +99,7 @@ static void roofline_routes(const struct plan *p, struct roof_pace *rp)
 			rp->worst = ser;
 			rp->limit = LIMIT_FABRIC;
 		}
-		if (pa == PASS_FWD && ser > rp->fworst)
+		if (r->pass != PASS_BWD_DATA && ser > rp->fworst)
 			rp->fworst = ser;
 	}
 }

@@ -142,9 +142,9 @@ static void setup_route_bundle(struct sim *s, struct eroute *r)
 	const struct machine *m = s->m;
 	int n = s->n;
 	int pa = r->fwd ? PASS_FWD : PASS_BWD_DATA;
-	int64_t lo = r->src < n ? eng_stage_out_lines(&p->stages[r->src], pa)
+	int64_t lo = r->src < n ? plan_stage_out_lines(&p->stages[r->src], pa)
 				: INT64_MAX;
-	int64_t li = r->dst >= 0 ? eng_stage_in_lines(&p->stages[r->dst], pa)
+	int64_t li = r->dst >= 0 ? plan_stage_in_lines(&p->stages[r->dst], pa)
 				 : lo;
 	if (r->sync && r->src < n && r->dst >= 0) {
 		/* weights and gradients lie over the whole rectangle:

@@ -225,24 +225,6 @@ cycles_t eng_full_task(struct sim *s, int si, int pa, int pb, cycles_t t0)
 
 /* ---- routes ----------------------------------------------------------- */
 
-int64_t eng_stage_out_lines(const struct plan_stage *ps, int pass)
-{
-	const struct kernel_work *w = &ps->work[pass];
-	if (w->reduce_wavelets > 0)
-		return across(&ps->r, w->reduce_axis);
-	/* no reduction: the output is spread over the rectangle and leaves
-	 * through its longer edge */
-	return ps->r.w > ps->r.h ? ps->r.w : ps->r.h;
-}
-
-int64_t eng_stage_in_lines(const struct plan_stage *ps, int pass)
-{
-	const struct kernel_work *w = &ps->work[pass];
-	if (w->bcast_wavelets > 0)
-		return across(&ps->r, w->bcast_axis);
-	return ps->r.w > ps->r.h ? ps->r.w : ps->r.h;
-}
-
 /* Link ids along a path of corners (dimension-ordered segments).  Steps
  * whose source router is outside the grid (host edge) are skipped. */
 void eng_route_links(struct sim *s, struct eroute *e,

@@ -776,6 +776,12 @@ static void text_gpu(const struct report_in *r,
 		"measurement\n");
 	fprintf(out, "  %-20s %18s %18s %18s\n", "(b = batch)", "wafer",
 		"GPU eager", "GPU graph");
+	/* both batches: the GPUs may run their own (run --gpu-batch) */
+	int64_t per = g->batch_per_gpu ? g->batch_per_gpu : g->batch;
+	snprintf(b, sizeof b, "%lld (%lld/GPU)", (long long)g->batch,
+		 (long long)per);
+	fprintf(out, "  %-20s %18lld %18s %18s\n", "batch per step",
+		(long long)r->p->batch, b, b);
 	if (r->train) {
 		int64_t tb[3] = {(int64_t)(f->samples_per_s * f->step_s + 0.5),
 				 g->batch, g->batch};

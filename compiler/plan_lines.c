@@ -1,0 +1,43 @@
+/*
+ * plan_lines.c: the lines a stage's data leaves and enters by, and a
+ * sample route's lanes (plan.h).  One rule for the engine, which lays
+ * every route's bundle over these lanes (sim/engine_setup.c), and for the
+ * objective and the roofline, which charge its serialisation over them.
+ */
+#include "compiler/plan.h"
+
+static int64_t across_axis(const struct rect *r, enum plan_axis a)
+{
+	return a == AXIS_X ? r->h : r->w;
+}
+
+int64_t plan_stage_out_lines(const struct plan_stage *s, int pass)
+{
+	const struct kernel_work *w = &s->work[pass];
+	if (w->reduce_wavelets > 0)
+		return across_axis(&s->r, w->reduce_axis);
+	/* no reduction: the output is spread over the rectangle and leaves
+	 * through its longer edge */
+	return s->r.w > s->r.h ? s->r.w : s->r.h;
+}
+
+int64_t plan_stage_in_lines(const struct plan_stage *s, int pass)
+{
+	const struct kernel_work *w = &s->work[pass];
+	if (w->bcast_wavelets > 0)
+		return across_axis(&s->r, w->bcast_axis);
+	return s->r.w > s->r.h ? s->r.w : s->r.h;
+}
+
+int64_t plan_route_lanes(const struct plan *p, const struct plan_route *r)
+{
+	int pa = r->pass == PASS_BWD_DATA ? PASS_BWD_DATA : PASS_FWD;
+	int64_t lo = r->src_stage >= 0
+			     ? plan_stage_out_lines(&p->stages[r->src_stage], pa)
+			     : INT64_MAX;
+	int64_t li = r->dst_stage >= 0
+			     ? plan_stage_in_lines(&p->stages[r->dst_stage], pa)
+			     : lo;
+	int64_t l = lo < li ? lo : li;
+	return l == INT64_MAX || l < 1 ? 1 : l;
+}
