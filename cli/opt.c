@@ -294,8 +294,8 @@ static const struct cli_opt vocabulary[] = {
 	 "samples per GPU in the GPU baseline (issue 13)", NULL, NULL},
 	{"set", 0, CLI_STRS, F(set), 0, 0, NULL, NULL, NULL, "KEY=V",
 	 "machine-set",
-	 "override a machine key, repeatable; in sweep a comma list of "
-	 "values (issue 14)",
+	 "override a key of the machine schema (grid.width=600), "
+	 "repeatable; in sweep a comma list of values, one axis per key",
 	 NULL, NULL},
 	{"max-memory", 0, CLI_STR, F(max_memory), 0, 0, NULL, NULL,
 	 "a fraction of physical RAM", "SIZE", "max-memory",
