@@ -361,3 +361,122 @@ double wall_seconds(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+/* Remove `path` and everything under it (our own temporary folders:
+ * symbolic links are removed, never followed). */
+static void remove_tree(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return;
+	if (S_ISDIR(st.st_mode)) {
+		DIR *dp = opendir(path);
+		struct dirent *e;
+		while (dp && (e = readdir(dp))) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			char *sub = xasprintf("%s/%s", path, e->d_name);
+			remove_tree(sub);
+			free(sub);
+		}
+		if (dp)
+			closedir(dp);
+		rmdir(path);
+	} else {
+		unlink(path);
+	}
+}
+
+/* Move every entry of folder `src` into folder `dst`: a file (or link)
+ * by one rename over any file of the same name, a folder by one rename
+ * when `dst` has none of that name, else merged into it.  0 or -1 (errno
+ * set; what was moved stays moved). */
+static int move_into(const char *src, const char *dst)
+{
+	DIR *dp = opendir(src);
+	if (!dp)
+		return -1;
+	int rc = 0;
+	struct dirent *e;
+	while (!rc && (e = readdir(dp))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		char *s = xasprintf("%s/%s", src, e->d_name);
+		char *t = xasprintf("%s/%s", dst, e->d_name);
+		struct stat ss, ts;
+		if (lstat(s, &ss) == 0 && S_ISDIR(ss.st_mode) &&
+		    lstat(t, &ts) == 0 && S_ISDIR(ts.st_mode))
+			rc = move_into(s, t);
+		else
+			rc = rename(s, t);
+		free(s);
+		free(t);
+	}
+	closedir(dp);
+	return rc;
+}
+
+int outdir_open(struct outdir *o, const char *path, struct diag *d)
+{
+	memset(o, 0, sizeof(*o));
+	size_t n = strlen(path);
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	char *given = xasprintf("%.*s", (int)n, path);
+	struct stat st;
+	if (stat(given, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		diag_add(d, NULL, 0, 0,
+			 "cannot write folder '%s': a file of that name exists",
+			 given);
+		free(given);
+		return WS_EIO;
+	}
+	/* an existing folder by its real path ("." has no sibling) */
+	char *real = realpath(given, NULL);
+	o->path = real ? real : xstrdup(given);
+	free(given);
+	char *slash = strrchr(o->path, '/');
+	if (slash && slash != o->path) { /* its parent first */
+		*slash = 0;
+		int rc = ws_mkdir_p(o->path, d);
+		*slash = '/';
+		if (rc) {
+			outdir_abort(o);
+			return rc;
+		}
+	}
+	o->tmp_path = xasprintf("%s.tmp.XXXXXX", o->path);
+	if (!mkdtemp(o->tmp_path)) {
+		diag_add(d, NULL, 0, 0, "cannot create a folder beside '%s': %s",
+			 o->path, strerror(errno));
+		free(o->tmp_path);
+		o->tmp_path = NULL;
+		outdir_abort(o);
+		return WS_EIO;
+	}
+	return WS_OK;
+}
+
+int outdir_commit(struct outdir *o, struct diag *d)
+{
+	struct stat st;
+	int rc = 0;
+	if (stat(o->path, &st) != 0)
+		rc = rename(o->tmp_path, o->path); /* the whole folder */
+	else
+		rc = move_into(o->tmp_path, o->path);
+	if (rc)
+		diag_add(d, NULL, 0, 0, "cannot move the output into '%s': %s",
+			 o->path, strerror(errno));
+	outdir_abort(o);
+	return rc ? WS_EIO : WS_OK;
+}
+
+void outdir_abort(struct outdir *o)
+{
+	if (o->tmp_path)
+		remove_tree(o->tmp_path);
+	free(o->tmp_path);
+	free(o->path);
+	o->tmp_path = o->path = NULL;
+}

@@ -65,6 +65,24 @@ int outfile_commit(struct outfile *o, struct diag *d);
 /* Close and delete the temporary file. Safe to call after commit. */
 void outfile_abort(struct outfile *o);
 
+/*
+ * Output folder that cannot be left half written (--trace).  open makes a
+ * fresh folder beside `path` ("<path>.tmp.XXXXXX", parents created; a
+ * file named `path` is refused), the work writes into tmp_path, commit
+ * moves it into place: a new `path` (or an empty folder) by one rename,
+ * an existing folder entry by entry (each file replaced by one rename,
+ * subfolders merged, other files left alone).  A kill leaves at most the
+ * sibling temporary folder, never a partial file in `path`.  abort (and
+ * commit, after moving) removes the temporary folder.
+ */
+struct outdir {
+	char *path;	/* final folder (its real path if it exists) */
+	char *tmp_path; /* where the work writes until commit */
+};
+int outdir_open(struct outdir *o, const char *path, struct diag *d);
+int outdir_commit(struct outdir *o, struct diag *d);
+void outdir_abort(struct outdir *o);
+
 /* Directory holding the project's data (models/...), as a heap string.
  * Found, in order, from $WAFERSIM_HOME, next to the running executable
  * (its dir or its parent), then the source tree the binary was built from. */

@@ -57,16 +57,26 @@ int trace_write(const struct report_in *r, const char *dir,
 		trace_opts_init(&def);
 		o = &def;
 	}
-	int rc = trace_one(r, dir, o, d);
-	if (rc || !r->train || !r->infer)
+	/* into a temporary folder moved into place at the end: a failed or
+	 * killed run leaves no partial trace (ground/util.h, outdir) */
+	struct outdir od;
+	if (outdir_open(&od, dir, d))
+		return WS_EIO;
+	int rc = trace_one(r, od.tmp_path, o, d);
+	if (!rc && r->train && r->infer) {
+		/* training and inference both simulated: the inference in
+		 * infer/ */
+		struct report_in ri = *r;
+		ri.train = NULL;
+		char *sub = xasprintf("%s/infer", od.tmp_path);
+		rc = trace_one(&ri, sub, o, d);
+		free(sub);
+	}
+	if (rc) {
+		outdir_abort(&od);
 		return rc;
-	/* training and inference both simulated: the inference in infer/ */
-	struct report_in ri = *r;
-	ri.train = NULL;
-	char *sub = xasprintf("%s/infer", dir);
-	rc = trace_one(&ri, sub, o, d);
-	free(sub);
-	return rc;
+	}
+	return outdir_commit(&od, d);
 }
 
 int trace_replot(const char *in_dir, const char *out_dir,
@@ -81,14 +91,19 @@ int trace_replot(const char *in_dir, const char *out_dir,
 	int rc = trace_data_load(in_dir, &t, d);
 	if (rc)
 		return rc;
-	rc = ws_mkdir_p(out_dir, d);
+	struct outdir od;
+	rc = outdir_open(&od, out_dir, d);
 	if (!rc) {
 		/* re-save only into another directory: link directions
 		 * survive only if they were saved */
 		struct trace_opts oo = *o;
 		oo.link_dirs = o->link_dirs && t.link_dirs_saved;
-		rc = render_all(&t, out_dir, &oo, strcmp(in_dir, out_dir) != 0,
-				d);
+		rc = render_all(&t, od.tmp_path, &oo,
+				strcmp(in_dir, out_dir) != 0, d);
+		if (rc)
+			outdir_abort(&od);
+		else
+			rc = outdir_commit(&od, d);
 	}
 	trace_data_release(&t);
 	return rc;

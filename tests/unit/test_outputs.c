@@ -5,6 +5,7 @@
  * input leaves no output; output paths are checked before the work.
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +165,75 @@ static void test_stats_rect_out_of_range(void)
 	free(dir);
 }
 
+/* Names in `dir` containing ".tmp." (0 if none or no folder). */
+static int tmp_entries(const char *dir)
+{
+	char *cmd = xasprintf("ls -A %s 2>/dev/null | grep -q '\\.tmp\\.'",
+			      dir);
+	int found = system(cmd) == 0;
+	free(cmd);
+	return found;
+}
+
+/* Issue 17: --trace writes into a temporary folder beside DIR, moved into
+ * place at the end.  Killed (kill -9) while drawing, nothing is in DIR;
+ * into an existing folder, its other files stay and no temporary is
+ * left. */
+static void test_trace_folder_atomic(void)
+{
+	char *dir = tu_temp_dir();
+	char *t = xasprintf("%s/t", dir);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char *cmd = xasprintf("exec %s run p1b2 --machine mini16 "
+				      "--trace %s >/dev/null 2>&1",
+				      WAFERSIM_BIN, t);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	/* wait until the temporary folder has files, then kill */
+	int seen = 0;
+	for (int i = 0; i < 20000 && !seen; i++) {
+		char *cmd = xasprintf("ls %s/t.tmp.*/ 2>/dev/null | grep -q .",
+				      dir);
+		seen = system(cmd) == 0;
+		free(cmd);
+		if (!seen)
+			usleep(500);
+	}
+	kill(pid, SIGKILL);
+	int st;
+	waitpid(pid, &st, 0);
+	CU_ASSERT_TRUE(seen);
+	/* killed before the end: no trace folder at all, so no partial one */
+	if (seen && WIFSIGNALED(st))
+		CU_ASSERT_NOT_EQUAL(access(t, F_OK), 0);
+	CU_ASSERT_FALSE(tmp_entries(t));
+	/* into an existing folder: other files kept, the trace added */
+	char *cmd = xasprintf("rm -rf %s/t.tmp.* && mkdir -p %s && echo keep "
+			      "> %s/mine.txt",
+			      dir, t, t);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+	free(cmd);
+	char *args = xasprintf("run p1b2 --machine mini16 "
+			       "--trace %s", t);
+	CU_ASSERT_EQUAL(tu_run(args, NULL, NULL), 0);
+	char *keep = xasprintf("%s/mine.txt", t), *js = xasprintf("%s/stats.json",
+								 t);
+	CU_ASSERT_EQUAL(access(keep, F_OK), 0);
+	CU_ASSERT_EQUAL(access(js, F_OK), 0);
+	CU_ASSERT_FALSE(tmp_entries(t));
+	CU_ASSERT_FALSE(tmp_entries(dir));
+	free(args);
+	free(keep);
+	free(js);
+	cmd = xasprintf("rm -rf %s", dir);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+	free(cmd);
+	free(t);
+	free(dir);
+}
+
 int suite_outputs(void)
 {
 	static const struct tu_test tests[] = {
@@ -175,6 +245,8 @@ int suite_outputs(void)
 		 test_failed_trace_leaves_no_output},
 		{"stage rectangle out of range in saved stats",
 		 test_stats_rect_out_of_range},
+		{"--trace folder: killed leaves nothing, existing files kept",
+		 test_trace_folder_atomic},
 		{0},
 	};
 	return tu_add_suite("outputs", tests);
