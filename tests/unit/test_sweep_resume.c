@@ -186,17 +186,6 @@ static void resume_and_compare(const char *csv, int64_t *resumed)
 	diag_release(&d);
 }
 
-static char *slurp(const char *path)
-{
-	char *t = NULL;
-	struct diag d;
-	diag_init(&d);
-	if (read_file(path, &t, NULL, &d))
-		t = NULL;
-	diag_release(&d);
-	return t;
-}
-
 /* "exec build/wafersim", or mpirun with two ranks of wafersim-mpi. */
 static char *program(int mpi)
 {
@@ -221,7 +210,7 @@ static void resume_cli(const char *dir, const char *csv, int long_lists,
 			      prog, long_lists ? LISTS_LONG : LISTS, csv,
 			      errf);
 	CU_ASSERT_EQUAL(system(cmd), 0);
-	char *err = slurp(errf), *got = slurp(csv);
+	char *err = tu_read(errf), *got = tu_read(csv);
 	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "points read back from the "
 						  "journal"));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
@@ -257,7 +246,7 @@ static void stop_and_resume(int sig, int mpi)
 	CU_ASSERT_NOT_EQUAL(access(csv, F_OK), 0);
 	int kept = journal_lines(csv);
 	CU_ASSERT_TRUE(kept >= seen && kept < N_LONG);
-	char *err = slurp(errf);
+	char *err = tu_read(errf);
 	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "sweep: stopped by signal") &&
 			       strstr(err, "--resume continues"));
 	free(err);
