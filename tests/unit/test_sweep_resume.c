@@ -403,7 +403,7 @@ static void test_other_sweep_ignored(void)
 	free(dir);
 }
 
-/* --resume needs the CSV the journal sits beside. */
+/* --resume needs the CSV the journal sits beside; -o is checked first. */
 static void test_resume_needs_output(void)
 {
 	char *out, *err;
@@ -414,13 +414,36 @@ static void test_resume_needs_output(void)
 	CU_ASSERT_STRING_EQUAL(out, "");
 	free(out);
 	free(err);
+	/* an output that cannot be written is found before any point runs
+	 * (no journal is started) */
+	char *dir = tu_temp_dir();
+	const char *bad[] = {"", "/nosuch/s.csv"};
+	const char *msg[] = {"'-o' must name a file, got the folder",
+			     "folder '%s/nosuch' does not exist"};
+	for (int i = 0; i < 2; i++) {
+		char *o = xasprintf("%s%s", dir, bad[i]);
+		char *args = xasprintf("sweep --net p1b2 --machine mini64 "
+				       "--strategy anneal --batch 8 -o %s", o);
+		char *want = xasprintf(msg[i], dir);
+		CU_ASSERT_EQUAL(tu_run(args, &out, &err), 1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+		CU_ASSERT_EQUAL(journal_lines(o), 0);
+		free(out);
+		free(err);
+		free(want);
+		free(args);
+		free(o);
+	}
+	rmdir(dir);
+	free(dir);
 }
 
 int suite_sweep_resume(void)
 {
 	static const struct tu_test tests[] = {
 		{"journal of another sweep ignored", test_other_sweep_ignored},
-		{"--resume needs -o", test_resume_needs_output},
+		{"--resume needs -o; -o checked before the work",
+		 test_resume_needs_output},
 		{"kill -9 on threads, resumed to identical bytes",
 		 test_kill9_threads},
 		{"SIGINT keeps every finished point", test_sigint_keeps_points},
