@@ -33,7 +33,7 @@ static const struct cli_command run_cmd = {
 	"Simulate training and inference of NET (zoo name or .yaml/.onnx file)\n"
 	"on a wafer-scale machine; report time per step, samples/s, epoch and\n"
 	"time to train, predictions/s, energy, power and the bottleneck, with\n"
-	"an analytic roofline estimate beside the simulated figures.  With\n"
+	"an analytic bound beside the simulated figures.  With\n"
 	"--gpu or --gpus, the GPU baseline beside it, at the wafer's global\n"
 	"batch (shared over the GPUs) or at --gpu-batch per GPU.  With\n"
 	"--engine systemc, after the report, one task of every stage runs on\n"
@@ -326,7 +326,8 @@ static void run_report_in(struct run *r)
 	ri->m = &r->m;
 	ri->train = r->do_train ? &r->st_train : NULL;
 	ri->infer = r->do_infer ? &r->st_infer : NULL;
-	engine_roofline(&r->p, &r->m, r->p.batch, &ri->roof);
+	engine_roofline_run(&r->p, &r->m, r->p.batch, r->o.infer_samples,
+			    &ri->roof);
 	ri->dataset_samples =
 		r->o.samples > 0 ? r->o.samples : r->g.dataset_samples;
 	ri->epochs = r->o.epochs;

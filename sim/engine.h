@@ -107,19 +107,32 @@ cycles_t engine_task_occ(const struct machine *m, enum pe_prec prec,
 			 const struct kernel_work *w, enum stats_limit *limit);
 
 /*
- * Analytic estimate of the plan, no simulation: per sample, the slowest of
- * every stage's occupancy, every route's serialisation and the host I/O;
- * per step, batch x that plus one pass of pipeline latency plus the update.
- * Weight streaming: per layer the larger of compute and weight bytes / I/O.
- * Printed beside the simulated figures, labelled as an estimate.
+ * Analytic bound of the plan, no simulation (engine_roofline.c): no
+ * training step is shorter than step_cycles.  Pipelined: the largest of
+ * every stage's reference PE (batch x its tasks per sample + its update),
+ * every route's lanes (batch x a sample's serialisation), the host link
+ * and every shared-weight round (the replica's batch, its gradients out,
+ * the owner's update, the weights back).  Weight streaming: the wafer's
+ * compute of the batch, the weights in (twice per micro-batch pass) or
+ * the gradients out, the longest, plus the memory's latency.
+ * Inference: weight streaming, a bound on the cycles per prediction of
+ * `infer_samples` streamed as one batch; pipelined, the slowest stage's
+ * or route's forward pace, an estimate (a finite stream measured over its
+ * second half can beat it: infer_is_bound 0).
+ * Printed beside the simulated figures, labelled as such.
  */
 struct engine_roofline {
-	double sample_cycles;	/* steady cycles per sample */
-	double step_cycles;	/* one training step */
+	double sample_cycles;	/* the bounding resource's cycles per sample */
+	double step_cycles;	/* one training step: a lower bound */
 	double infer_sample_cycles;
+	int infer_is_bound;	/* infer_sample_cycles is a lower bound */
 	enum stats_limit limit;
 };
 void engine_roofline(const struct plan *p, const struct machine *m,
 		     int64_t batch, struct engine_roofline *out);
+/* The same with the inference's samples (0: the batch). */
+void engine_roofline_run(const struct plan *p, const struct machine *m,
+			 int64_t batch, int64_t infer_samples,
+			 struct engine_roofline *out);
 
 #endif
