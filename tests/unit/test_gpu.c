@@ -423,12 +423,13 @@ static void test_validation_bounds(void)
 	CU_ASSERT_EQUAL(v.n_skipped, 0);
 	CU_ASSERT(v.n_predicted >= 18);
 	/* issue 13's medians: 6% train, 12% inference, 10% energy (the
-	 * 1.5x per-row bound is not met yet: docs/gpu.md says which rows) */
+	 * 1.5x per-row bound is not met yet: one cell, P1B1 bf16 batch 1000
+	 * energy at 1.62x, docs/gpu.md; held at 1.65x so it cannot grow) */
 	CU_ASSERT(v.median_abs[GPU_VAL_TRAIN] <= 0.06);
 	CU_ASSERT(v.median_abs[GPU_VAL_INFER] <= 0.12);
 	CU_ASSERT(v.median_abs[GPU_VAL_ENERGY] <= 0.10);
-	CU_ASSERT(v.worst_ratio <= 2.0);
-	if (v.median_abs[GPU_VAL_INFER] > 0.12 || v.worst_ratio > 2 ||
+	CU_ASSERT(v.worst_ratio <= 1.65);
+	if (v.median_abs[GPU_VAL_INFER] > 0.12 || v.worst_ratio > 1.65 ||
 	    v.median_abs[GPU_VAL_TRAIN] > 0.06 ||
 	    v.median_abs[GPU_VAL_ENERGY] > 0.10)
 		gpu_val_print(&v, stderr, 1);
@@ -966,6 +967,149 @@ static void test_gemm_alignment(void)
 	graph_release(&gr);
 }
 
+/* Issue 13: no cell of the validation table may be worse than before the
+ * execution mechanisms.  tests/golden/gpu_validate_7e92768.txt is the
+ * table `validate gpu` printed then (its origin in its first lines);
+ * every cell of today's (train, inference, energy of every row of
+ * train.jsonl and graphs.jsonl) is compared by |log(predicted /
+ * measured)|, allowing half a unit of the last printed digit of the old
+ * figures.  The cells still worse are listed, each with its reason, in
+ * tests/golden/gpu_worse_than_before.txt: a cell newly worse fails, and
+ * so does a listed cell that is no longer worse (take it off the list). */
+struct old_cell {
+	char key[128];
+	double tol, err;	/* |log(pred / meas)| then */
+	double rel;		/* pred / meas - 1 then */
+};
+
+static int old_cells(struct old_cell **out)
+{
+	char *path = tu_path("tests/golden/gpu_validate_7e92768.txt");
+	FILE *f = fopen(path, "r");
+	free(path);
+	*out = NULL;
+	if (!f)
+		return -1;
+	static const char *const metric[] = {"train", "infer", "energy"};
+	char line[512], file[64] = "?";
+	int n = 0;
+	*out = xcalloc(256, sizeof(**out));
+	while (fgets(line, sizeof(line), f) && n < 250) {
+		char *m = strstr(line, "models/measured/h100/");
+		if (!strncmp(line, "measurements:", 13) && m) {
+			snprintf(file, sizeof(file), "%.*s",
+				 (int)strcspn(m + 21, "\n"), m + 21);
+			continue;
+		}
+		char net[64], prec[16], style[16], bound[16];
+		long long batch;
+		char *bar = strchr(line, '|');
+		if (!bar || sscanf(line, "%63s %lld %15s %15s %15s", net, &batch,
+				   prec, style, bound) != 5)
+			continue;
+		for (int k = 0; k < 3 && bar; k++) {
+			double pr, me;
+			if (sscanf(bar + 1, "%lf %lf", &pr, &me) == 2 && pr > 0 &&
+			    me > 0) {
+				struct old_cell *c = &(*out)[n++];
+				snprintf(c->key, sizeof(c->key),
+					 "%s %s %lld %s %s %s", file, net, batch,
+					 prec, style, metric[k]);
+				c->err = fabs(log(pr / me));
+				c->rel = pr / me - 1;
+				c->tol = 0.0005 / pr + 0.0005 / me;
+			}
+			bar = strchr(bar + 1, '|');
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+static char *listed_cells(void)
+{
+	char *path = tu_path("tests/golden/gpu_worse_than_before.txt");
+	FILE *f = fopen(path, "r");
+	free(path);
+	char *text = xcalloc(1, 1);
+	size_t n = 0;
+	char line[256];
+	while (f && fgets(line, sizeof(line), f)) {
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		line[strcspn(line, ":\n")] = 0;
+		text = xrealloc(text, n + strlen(line) + 3);
+		n += (size_t)sprintf(text + n, "[%s]", line);
+	}
+	if (f)
+		fclose(f);
+	return text;
+}
+
+static void test_no_cell_worse(void)
+{
+	struct old_cell *old = NULL;
+	int n_old = old_cells(&old);
+	CU_ASSERT_FATAL(n_old == 74); /* 18 x 3 + 10 x 2 cells */
+	struct gpu_spec g;
+	load_ok("h100", &g);
+	char *listed = listed_cells();
+	static const char *const files[] = {"train.jsonl", "graphs.jsonl"};
+	static const char *const metric[] = {"train", "infer", "energy"};
+	int seen = 0, worse = 0, unlisted = 0;
+	for (int fi = 0; fi < 2; fi++) {
+		char rel[64];
+		snprintf(rel, sizeof(rel), "models/measured/h100/%s", files[fi]);
+		char *path = tu_path(rel);
+		struct gpu_val v;
+		struct diag d;
+		diag_init(&d);
+		CU_ASSERT_EQUAL_FATAL(gpu_validate_file(&g, path, &v, &d), 0);
+		for (int i = 0; i < v.n; i++) {
+			const struct gpu_val_row *r = &v.rows[i];
+			for (int k = 0; k < GPU_VAL_COUNT; k++) {
+				char key[128], tag[132];
+				snprintf(key, sizeof(key), "%s %s %lld %s %s %s",
+					 files[fi], r->model, (long long)r->batch,
+					 r->precision, gpu_style_name(r->style),
+					 metric[k]);
+				const struct old_cell *c = NULL;
+				for (int j = 0; j < n_old && !c; j++)
+					if (!strcmp(old[j].key, key))
+						c = &old[j];
+				if (!c || isnan(r->err[k]))
+					continue;
+				seen++;
+				double now = fabs(log(r->pred[k] / r->meas[k]));
+				int is_worse = now > c->err + c->tol;
+				int is_listed = strstr(listed, (snprintf(tag,
+					sizeof(tag), "[%s]", key), tag)) != NULL;
+				worse += is_worse;
+				if (is_worse != is_listed) {
+					unlisted++;
+					fprintf(stderr, "\n  %s: %+.1f%% before, "
+						"%+.1f%% now (%s)", key,
+						100 * c->rel,
+						100 * r->err[k],
+						is_worse ? "worse, not listed"
+							 : "listed, no longer "
+							   "worse");
+				}
+			}
+		}
+		gpu_val_release(&v);
+		diag_release(&d);
+		free(path);
+	}
+	CU_ASSERT_EQUAL(seen, n_old);
+	CU_ASSERT_EQUAL(unlisted, 0);
+	if (worse)
+		fprintf(stderr, "\n  (%d cells still worse than before issue "
+			"13: tests/golden/gpu_worse_than_before.txt) ", worse);
+	free(listed);
+	free(old);
+}
+
 /* No constant may be calibrated on one network's rows: a CALIBRATED tag
  * in a GPU file that names exactly one zoo network fails. */
 static void test_calibrated_tags(void)
@@ -1203,6 +1347,7 @@ int suite_gpu(void)
 		{"mechanism: channels-first layout", test_conv_layout},
 		{"mechanism: GEMM operand alignment", test_gemm_alignment},
 		{"no CALIBRATED tag on one network", test_calibrated_tags},
+		{"no cell worse than before issue 13", test_no_cell_worse},
 		{"a batch that does not fit", test_does_not_fit},
 		{"validate: network_file and network folders",
 		 test_validate_network_file},
