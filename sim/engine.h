@@ -78,6 +78,9 @@ struct engine_opts {
 	/* task and route spans kept in stats.spans for timelines (traces/):
 	 * at most this many; 0 (default): not recorded, no cost */
 	int64_t max_spans;
+	/* memory budget in bytes (ground/checked.h); 0: the default.  A
+	 * run estimated larger is refused before anything is allocated */
+	int64_t max_memory_bytes;
 	/* called now and then with the fraction done (0..1); may be NULL */
 	void (*progress)(void *ctx, double done);
 	void *progress_ctx;
@@ -91,7 +94,8 @@ void engine_opts_init(struct engine_opts *o);
  * `st` must be initialised (stats_init); it is filled, caller releases.
  * Returns 0, or WS_EINPUT when the plan cannot run on this machine (a
  * rectangle outside the grid, a route naming a missing stage, an empty
- * plan), with the reasons in `d`.
+ * plan) or would need more memory than o->max_memory_bytes, with the
+ * reasons in `d`.
  */
 int engine_run(const struct plan *p, const struct graph *g,
 	       const struct machine *m, const struct engine_opts *o,
