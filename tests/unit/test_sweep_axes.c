@@ -2,7 +2,7 @@
  * test_sweep_axes.c: the axes of a sweep beyond the lists of networks,
  * machines, strategies, batches and dtypes (cli/sweep_spec.c, docs/sweep.md):
  * machine-parameter axes (--set KEY=V1,V2, any key of the machine schema;
- * run and place take --set KEY=VALUE),
+ * run, place and fabric take --set KEY=VALUE),
  * --seed, --mode, --gpus and --gpu-batch.  A point of a --set axis is the
  * same value as the point on a machine file holding those values; bad keys
  * and values get the schema's messages, naming the option; a sweep over two
@@ -322,7 +322,7 @@ static void test_mode_seed_gpu_columns(void)
 	diag_release(&d);
 }
 
-/* run and place take --set KEY=VALUE through the same schema. */
+/* run, place and fabric take --set KEY=VALUE through the same schema. */
 static void test_run_and_place_set(void)
 {
 	char *out, *err;
@@ -338,6 +338,13 @@ static void test_run_and_place_set(void)
 			       &out, &err),
 			0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "(40x64 PEs)"));
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("fabric --machine mini16 --rate 0.01 --cycles "
+			       "200 --set fabric.colors=0",
+			       &out, &err),
+			1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "(--set fabric.colors=0)"));
 	free(out);
 	free(err);
 	CU_ASSERT_EQUAL(tu_run("run p1b2 --machine mini64 --set grid.width=0",
@@ -374,7 +381,7 @@ int suite_sweep_axes(void)
 		 test_seed_rows_independent},
 		{"--mode, --seed, --gpus, --gpu-batch columns",
 		 test_mode_seed_gpu_columns},
-		{"run and place --set", test_run_and_place_set},
+		{"run, place and fabric --set", test_run_and_place_set},
 		{"--strategy defaults to auto", test_strategy_default_auto},
 		{0, 0}};
 	return tu_add_suite("sweep_axes", tests);
