@@ -28,6 +28,16 @@ static int set(struct sweep_spec *s, const char *opt, const char *val)
 	return rc;
 }
 
+/* p1b2 on mini64 with pack at batch 8: one point, before any axis. */
+static void one_point(struct sweep_spec *s)
+{
+	sweep_spec_init(s);
+	set(s, "--nets", "p1b2");
+	set(s, "--machines", "mini64");
+	set(s, "--strategies", "pack");
+	set(s, "--batch", "8");
+}
+
 /* Two keys x two values: four machines per preset, the last axis fastest;
  * a point holds the figures of the same point on a machine file. */
 static void test_set_axes_are_machines(void)
@@ -148,11 +158,7 @@ static void test_set_too_many_machines(void)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list),
 			 ",%d", v);
 	struct sweep_spec s;
-	sweep_spec_init(&s);
-	set(&s, "--nets", "p1b2");
-	set(&s, "--machines", "mini64");
-	set(&s, "--strategies", "pack");
-	set(&s, "--batch", "8");
+	one_point(&s);
 	CU_ASSERT_EQUAL(set(&s, "--set", list), 0);
 	CU_ASSERT_EQUAL(set(&s, "--set", "grid.height=1,2,3,4,5,6,7,8,9,10,"
 				  "11,12,13,14,15,16,17,18,19,20,21,22,23,24,"
@@ -299,11 +305,7 @@ static void test_mode_seed_gpu_columns(void)
 	free(err);
 	/* speedup: the wafer's samples/s over the GPUs' (2 x 16 per step) */
 	struct sweep_spec s;
-	sweep_spec_init(&s);
-	set(&s, "--nets", "p1b2");
-	set(&s, "--machines", "mini64");
-	set(&s, "--strategies", "pack");
-	set(&s, "--batch", "8");
+	one_point(&s);
 	s.gpu = xstrdup("h100");
 	s.gpus = 2;
 	s.gpu_batch = 16;
