@@ -19,7 +19,8 @@
 static const char *const fabric_options[] = {
 	"machine", "mesh", "pattern", "rate", "packet-wavelets", "cycles",
 	"warmup", "drain", "seed", "hotspot-fraction", "sweep", "saturation",
-	"out-dir", "json", "engine", "vcd", "vcd-pe", "output>out-dir", NULL};
+	"out-dir", "json", "engine", "vcd", "vcd-pe", "max-memory", "verbose",
+	"output>out-dir", NULL};
 
 static const struct cli_command fabric_cmd = {
 	"fabric", "[--machine M] [--mesh WxH] [options]",
@@ -79,7 +80,10 @@ static void print_text(const char *machine, const struct traffic_config *c,
 	printf("  wall time             %.3f s\n", r->wall_s);
 	printf("  node-cycles/s         %.3e\n", r->node_cycles_per_s);
 	printf("  active routers/cycle  %.1f\n", r->routers_per_cycle);
-	printf("  memory                %.1f MB\n", (double)r->bytes / 1e6);
+	if (r->bytes > 0)
+		printf("  memory                %.1f MB\n", (double)r->bytes / 1e6);
+	else /* the SystemC model does not measure its own */
+		printf("  memory                not measured (SystemC model)\n");
 	printf("  wavelets in/out       %llu / %llu (buffered %llu)\n",
 	       (unsigned long long)r->counters.in,
 	       (unsigned long long)r->counters.out,
@@ -111,7 +115,10 @@ static json_t *point_json(const struct traffic_config *c,
 	ws_json_set_int(o, "cycles", (int64_t)r->cycles);
 	ws_json_set_real(o, "wall_s", r->wall_s);
 	ws_json_set_real(o, "node_cycles_per_s", r->node_cycles_per_s);
-	ws_json_set_int(o, "memory_bytes", (int64_t)r->bytes);
+	if (r->bytes > 0)
+		ws_json_set_int(o, "memory_bytes", (int64_t)r->bytes);
+	else /* not measured (SystemC) */
+		ws_json_set(o, "memory_bytes", json_null());
 	ws_json_set_int(o, "wavelets_in", (int64_t)r->counters.in);
 	ws_json_set_int(o, "wavelets_out", (int64_t)r->counters.out);
 	return o;
@@ -305,6 +312,9 @@ static int fabric_parse(struct cli_opts *o, struct sc_ref_opts *sco,
 	}
 	if (sco->vcd_path && !sco->n_vcd_pes)
 		sco->n_vcd_pes = 1; /* PE 0 */
+	int64_t bytes;
+	if (cli_parse_size("fabric", "--max-memory", o->max_memory, &bytes))
+		return cli_stop(ex, EXIT_USAGE);
 	if (o->mesh && strcmp(o->mesh, "full")) {
 		int32_t w, h;
 		if (parse_mesh(o->mesh, &w, &h))
@@ -349,6 +359,8 @@ static void fabric_config(const struct cli_opts *o, const struct machine *m,
 	c->drain_cycles = (cycles_t)o->drain;
 	c->seed = (uint64_t)o->seed;
 	c->hotspot_fraction = o->hotspot_fraction;
+	cli_parse_size("fabric", "--max-memory", o->max_memory,
+		       &c->max_memory_bytes); /* checked by fabric_parse */
 	c->pattern = traffic_pattern_parse(o->pattern);
 	if (c->pattern < 0) {
 		diag_add(d, NULL, 0, 0,
@@ -406,6 +418,23 @@ static int fabric_point(const struct machine *m,
 	return 0;
 }
 
+/* One point, a sweep or a saturation search. */
+static int fabric_work(const struct cli_opts *o, const struct sc_ref_opts *sco,
+		       const struct machine *m, const struct traffic_config *c,
+		       struct diag *d)
+{
+	if (o->sweep) {
+		const char *dir = o->out_dir ? o->out_dir : ".";
+		/* the directory first: a sweep can run for minutes */
+		int rc = ws_mkdir_p(dir, d);
+		return rc ? rc : do_sweep(m->name, c, dir, o->json, d);
+	}
+	if (o->saturation)
+		return fabric_saturation(c, o->json, d);
+	return fabric_point(m, c, sco, o->engine == CLI_ENGINE_SYSTEMC,
+			    o->json, d);
+}
+
 static int fabric_steps(const struct cli_opts *o,
 			const struct sc_ref_opts *sco, struct diag *d)
 {
@@ -416,16 +445,15 @@ static int fabric_steps(const struct cli_opts *o,
 	fabric_config(o, &m, &c, d);
 	if (diag_count(d))
 		return WS_EINPUT;
-	if (o->sweep) {
-		const char *dir = o->out_dir ? o->out_dir : ".";
-		/* the directory first: a sweep can run for minutes */
-		int rc = ws_mkdir_p(dir, d);
-		return rc ? rc : do_sweep(m.name, &c, dir, o->json, d);
+	struct cli_progress pg;
+	cli_progress_init(&pg, wall_seconds(), "fabric: simulating");
+	if (o->verbose || cli_progress_ok()) { /* stderr only */
+		c.progress = cli_progress_cb;
+		c.progress_ctx = &pg;
 	}
-	if (o->saturation)
-		return fabric_saturation(&c, o->json, d);
-	return fabric_point(&m, &c, sco, o->engine == CLI_ENGINE_SYSTEMC,
-			    o->json, d);
+	int rc = fabric_work(o, sco, &m, &c, d);
+	cli_progress_end(&pg);
+	return rc;
 }
 
 int cmd_fabric(int argc, char **argv)

@@ -22,40 +22,26 @@
 #include "ground/util.h"
 
 static const char *const run_options[] = {
-	"machine", "batch", "precision", "mode", "optimizer", "strategy",
-	"plan", "region", "job", "steps", "infer-samples", "full", "gpu",
-	"gpus", "epochs", "samples", "runs", "predictions", "json", "output",
-	"verbose", "engine", "vcd", "trace", "trace-detail", "place", "dtype",
-	NULL};
+	"machine", "set", "batch", "precision", "mode", "optimizer",
+	"strategy", "plan", "region", "job", "steps", "infer-samples", "full", "gpu",
+	"gpus", "gpu-batch", "epochs", "samples", "runs", "predictions", "json",
+	"output", "verbose", "engine", "vcd", "trace", "trace-detail", "kernel",
+	"groups", "wafers", "max-memory", "place", "dtype", NULL};
 
 static const struct cli_command run_cmd = {
 	"run", "NET [options]",
 	"Simulate training and inference of NET (zoo name or .yaml/.onnx file)\n"
 	"on a wafer-scale machine; report time per step, samples/s, epoch and\n"
 	"time to train, predictions/s, energy, power and the bottleneck, with\n"
-	"an analytic roofline estimate beside the simulated figures.  With\n"
-	"--gpu or --gpus, the GPU baseline beside it.  With --engine systemc,\n"
-	"after the report, one task of every stage runs on the SystemC\n"
-	"reference model (machines up to 64x64) beside the engine's.",
+	"an analytic bound beside the simulated figures.  With\n"
+	"--gpu or --gpus, the GPU baseline beside it, at the wafer's global\n"
+	"batch (shared over the GPUs) or at --gpu-batch per GPU.  With\n"
+	"--engine systemc, after the report, one task of every stage runs on\n"
+	"the SystemC reference model (machines up to 64x64) beside the\n"
+	"engine's.",
 	run_options,
 	"example: wafersim run uno --machine wse2 --gpu h100 --runs 1000\n",
 	1, 1};
-
-struct progress {
-	double t0;
-	int shown;
-	const char *what;
-};
-
-static void progress_cb(void *ctx, double done)
-{
-	struct progress *pg = ctx;
-	double t = wall_seconds() - pg->t0;
-	if (t < 1.0)
-		return;
-	fprintf(stderr, "\r%s: %3.0f%% (%.1f s)", pg->what, 100 * done, t);
-	pg->shown = 1;
-}
 
 static int parse_region(const char *s, int *w, int *h)
 {
@@ -73,10 +59,10 @@ static int parse_region(const char *s, int *w, int *h)
 }
 
 /* Force the plan's heaviest stage onto a w x h rectangle, re-mapped by the
- * compiler's own kernel rules. */
+ * compiler's own kernel rules (with the algorithm po asks for). */
 static int apply_region(struct plan *p, const struct graph *g,
-			const struct machine *m, enum optimizer opt, int w,
-			int h, struct diag *d)
+			const struct machine *m, const struct plan_opts *po,
+			int w, int h, struct diag *d)
 {
 	if (w > m->width || h > m->height) {
 		diag_add(d, NULL, 0, 0,
@@ -95,8 +81,16 @@ static int apply_region(struct plan *p, const struct graph *g,
 		s->r.x = 0;
 	if (s->r.y + h > m->height)
 		s->r.y = 0;
-	struct map_ctx c = {g, m, p->prec, opt, p->mode, p->batch, 0, NULL, 0};
+	struct map_ctx c = {g, m, p->prec, po->opt, p->mode, p->batch, 0,
+			    po->kernel, po->groups};
 	map_kernel(&c, s);
+	char why[256];
+	if (map_kernel_why_not(&c, s, why, sizeof why)) {
+		diag_add(d, NULL, 0, 0, "run: stage '%s' on '--region %dx%d' "
+			 "cannot run '--kernel %s': %s", s->name, w, h,
+			 po->kernel, why);
+		return WS_EINPUT;
+	}
 	return 0;
 }
 
@@ -119,6 +113,7 @@ struct run {
 	int rw, rh, have_graph, have_gpu, do_train, do_infer, systemc;
 	double t0, te;
 	uint64_t events;
+	int64_t max_memory; /* --max-memory in bytes; 0: the default */
 };
 
 /* 1 to go on; else 0 with the exit status in *ex. */
@@ -132,6 +127,9 @@ static int run_parse(struct run *r, int argc, char **argv, int *ex)
 	if (o->region && parse_region(o->region, &r->rw, &r->rh))
 		return cli_stop(ex, cli_usage_error("run", "'--region' must be WxH (e.g. "
 				       "32x16), got '%s'", o->region));
+	if (cli_parse_size("run", "--max-memory", o->max_memory,
+			   &r->max_memory))
+		return cli_stop(ex, EXIT_USAGE);
 	r->systemc = o->engine == CLI_ENGINE_SYSTEMC;
 	if (o->vcd && !r->systemc)
 		return cli_stop(ex, cli_usage_error("run", "'--vcd' needs '--engine systemc'"));
@@ -145,7 +143,15 @@ static int run_parse(struct run *r, int argc, char **argv, int *ex)
 		r->topt.link_dirs = 1;
 		r->topt.pe_tracks = 4;
 	}
-	r->have_gpu = cli_given(o, "gpu") || cli_given(o, "gpus");
+	if ((*ex = cli_kernel_usage("run", o)))
+		return 0;
+	if (o->wafers > 1 && o->mode == MODE_PIPELINED)
+		return cli_stop(ex, cli_usage_error("run", "'--wafers %ld' "
+				"trains data-parallel only in weight "
+				"streaming; drop '--mode pipelined'",
+				o->wafers));
+	r->have_gpu = cli_given(o, "gpu") || cli_given(o, "gpus") ||
+		      cli_given(o, "gpu-batch");
 	*ex = EXIT_OK;
 	return 1;
 }
@@ -169,7 +175,7 @@ static int run_outputs(struct run *r)
 static int run_load(struct run *r)
 {
 	int rc;
-	if ((rc = machine_load(r->o.machine, &r->m, &r->d)))
+	if ((rc = cli_load_machine(&r->o, &r->m, &r->d)))
 		return rc;
 	if (r->systemc &&
 	    (rc = sc_ref_check_mesh(r->m.width, r->m.height, &r->d)))
@@ -183,37 +189,54 @@ static int run_load(struct run *r)
 static int run_plan(struct run *r)
 {
 	const struct cli_opts *o = &r->o;
-	int rc;
-	if (o->plan) {
-		rc = plan_load(o->plan, &r->g, &r->m, &r->p, &r->d);
-	} else {
-		struct plan_opts po;
-		cli_plan_opts(o, &po);
-		rc = plan_build(&r->g, &r->m, &po, &r->p, &r->d);
+	struct plan_opts po;
+	cli_plan_opts(o, &po);
+	po.wafers = o->wafers;
+	if (o->wafers > 1) { /* the global batch, split over the wafers */
+		int64_t gb = o->batch > 0 ? o->batch
+			     : r->g.default_batch > 0 ? r->g.default_batch
+						      : 32;
+		po.batch = (gb + o->wafers - 1) / o->wafers;
 	}
+	/* with --region the forced kernel is the region stage's alone */
+	struct plan_opts pb = po;
+	if (o->region) {
+		struct plan_opts def;
+		plan_opts_init(&def);
+		pb.kernel = def.kernel;
+		pb.groups = def.groups;
+	}
+	int rc;
+	if (o->plan)
+		rc = plan_load(o->plan, &r->g, &r->m, &r->p, &r->d);
+	else
+		rc = plan_build(&r->g, &r->m, &pb, &r->p, &r->d);
 	if (rc)
 		return rc;
-	if (o->region && (rc = apply_region(&r->p, &r->g, &r->m, o->optimizer,
-					    r->rw, r->rh, &r->d)))
+	if (o->region && (rc = apply_region(&r->p, &r->g, &r->m, &po, r->rw,
+					    r->rh, &r->d)))
 		return rc;
-	if (o->batch > 0)
-		r->p.batch = o->batch;
+	if (po.batch > 0)
+		r->p.batch = po.batch;
 	return 0;
 }
 
 static int run_simulate(struct run *r)
 {
-	struct progress pg = {r->t0, 0, "simulating"};
+	struct cli_progress pg;
+	cli_progress_init(&pg, r->t0, "simulating");
 	struct engine_opts eo;
 	engine_opts_init(&eo);
 	eo.batch = r->p.batch;
 	eo.steps = (int)r->o.steps;
 	eo.infer_samples = r->o.infer_samples;
 	eo.full = r->o.full;
+	eo.max_memory_bytes = r->max_memory;
+	eo.wafers = (int)r->o.wafers;
 	if (r->o.trace) /* task spans for the timeline, bounded */
 		eo.max_spans = TRACE_MAX_SPANS;
 	if (cli_progress_ok()) {
-		eo.progress = progress_cb;
+		eo.progress = cli_progress_cb;
 		eo.progress_ctx = &pg;
 	}
 	double te = wall_seconds();
@@ -231,8 +254,7 @@ static int run_simulate(struct run *r)
 		r->events += r->st_infer.events;
 	}
 	r->te = wall_seconds() - te;
-	if (pg.shown)
-		fprintf(stderr, "\r%60s\r", "");
+	cli_progress_end(&pg);
 	return rc;
 }
 
@@ -248,8 +270,11 @@ static int run_gpu(struct run *r)
 	for (int k = 0; k < 2; k++) {
 		struct gpu_run_opts go;
 		gpu_run_opts_default(&go);
-		/* the same global batch as the wafer, shared out */
-		go.batch = (r->p.batch + n - 1) / n;
+		/* by default the same global batch as the wafers', shared
+		 * out; --gpu-batch: the GPUs' own batch per GPU */
+		go.batch = r->o.gpu_batch > 0
+				   ? r->o.gpu_batch
+				   : (r->p.batch * r->o.wafers + n - 1) / n;
 		go.dtype = cli_gpu_dtype(r->o.precision);
 		go.n_gpus = (int)n;
 		go.style = k ? GPU_GRAPH : GPU_EAGER;
@@ -267,7 +292,7 @@ static int run_gpu(struct run *r)
 	snprintf(b->name, sizeof(b->name), "%.63s", r->gs.name);
 	b->n_gpus = (int)n;
 	/* data parallel: each GPU takes its share of the wafer's batch
-	 * (rounded up), the cluster a step of share x N */
+	 * (rounded up) or --gpu-batch, the cluster a step of that x N */
 	b->batch = r->gr[0].batch * n;
 	b->batch_per_gpu = r->gr[0].batch;
 	if (r->gr[0].fit == GPU_FIT_ACCUMULATE)
@@ -290,7 +315,8 @@ static void run_report_in(struct run *r)
 	ri->m = &r->m;
 	ri->train = r->do_train ? &r->st_train : NULL;
 	ri->infer = r->do_infer ? &r->st_infer : NULL;
-	engine_roofline(&r->p, &r->m, r->p.batch, &ri->roof);
+	engine_roofline_run(&r->p, &r->m, r->p.batch, r->o.infer_samples,
+			    &ri->roof);
 	ri->dataset_samples =
 		r->o.samples > 0 ? r->o.samples : r->g.dataset_samples;
 	ri->epochs = r->o.epochs;

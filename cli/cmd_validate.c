@@ -15,8 +15,8 @@
 #include "ground/util.h"
 #include "sim/wafer_val.h"
 
-static const char *const validate_gpu_options[] = {"gpu", "graphs", "quiet",
-						   NULL};
+static const char *const validate_gpu_options[] = {"gpu", "graphs", "nets",
+						   "quiet", NULL};
 
 static const struct cli_command validate_gpu_cmd = {
 	"validate gpu", "[FILE.jsonl] [options]",
@@ -24,7 +24,9 @@ static const struct cli_command validate_gpu_cmd = {
 	"models/measured/h100/train.jsonl, written by tools/measure_gpu.py)\n"
 	"and prints predicted against measured training time, inference time\n"
 	"and training energy, each row's error, and the median and worst.\n"
-	"Rows naming networks that are not in the zoo are listed, not hidden.\n"
+	"A row's network is its \"network_file\" (relative to the measurement\n"
+	"file), else NAME.yaml / NAME.onnx in --nets DIR, else the zoo's; rows\n"
+	"naming networks found nowhere are listed, not hidden.\n"
 	"Without FILE: the project's H100 file, models/measured/h100/\n"
 	"train.jsonl, with its graphs.jsonl, checked against --gpu h100.",
 	validate_gpu_options,
@@ -61,7 +63,8 @@ static int validate_gpu(int argc, char **argv)
 		if (!files[i])
 			continue;
 		struct gpu_val v;
-		rc = gpu_validate_file(&g, files[i], &v, &d);
+		rc = gpu_validate_file_in(&g, files[i], &o.net_dir,
+					  o.net_dir ? 1 : 0, &v, &d);
 		if (rc)
 			break;
 		gpu_val_print(&v, stdout, !quiet);
@@ -76,8 +79,8 @@ static int validate_gpu(int argc, char **argv)
 	return ex;
 }
 
-static const char *const validate_wafer_options[] = {"machine", "quiet",
-						     NULL};
+static const char *const validate_wafer_options[] = {
+	"machine", "nets", "quiet", "net-dir", NULL};
 
 static const struct cli_command validate_wafer_cmd = {
 	"validate wafer", "[FILE.csv] [options]",
@@ -87,7 +90,10 @@ static const struct cli_command validate_wafer_cmd = {
 	"  kernel,P,M,K,N,group_num,Mt,Kt,Nt,mean_cycles   kernels on P x P\n"
 	"  network,machine,wafers,mode,dtype,batch,samples_per_s,source_id\n"
 	"Rows that cannot be simulated are listed, not hidden.  Kernel rows\n"
-	"run on --machine.  Without FILE: the project's WSE-3 kernels,\n"
+	"run on --machine.  A network row names a zoo network, a YAML/ONNX\n"
+	"path relative to FILE, or a file NAME.yaml/.onnx in --nets DIR; it\n"
+	"runs on its row's machine, wafers, mode, precision (fp32, mixed or\n"
+	"fp16) and global batch.  Without FILE: the project's WSE-3 kernels,\n"
 	"models/measured/wse3/kernels.csv, on the machine they were measured\n"
 	"on, wse3 (unless --machine says otherwise).",
 	validate_wafer_options,
@@ -101,7 +107,7 @@ static int validate_wafer(int argc, char **argv)
 	int pr = cli_parse(&validate_wafer_cmd, argc, argv, &co);
 	if (pr != CLI_GO)
 		return cli_parse_exit(pr);
-	struct wval_opts o = {.machine = co.machine};
+	struct wval_opts o = {.machine = co.machine, .nets_dir = co.net_dir};
 	int quiet = co.quiet_rows;
 	char *def = NULL;
 	const char *file = co.n_args ? co.args[0] : NULL;

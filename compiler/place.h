@@ -177,6 +177,11 @@ struct plan_opts {
 	 * on, -1 off) */
 	int64_t micro_batch;
 	int recompute;
+	/* wafers training data-parallel (0 or 1: one); more than one trains
+	 * only in weight streaming (the vendor's SwarmX joins streamed
+	 * wafers), so MODE_AUTO streams and MODE_PIPELINED is refused.
+	 * `batch` stays the batch of one wafer. */
+	int64_t wafers;
 };
 
 void plan_opts_init(struct plan_opts *o);

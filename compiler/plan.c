@@ -1,6 +1,7 @@
 /* plan.c: the plan value's lifecycle, names and summary. See plan.h. */
 #include "compiler/plan.h"
 
+#include "compiler/map_share.h"
 #include "compiler/plan_estimate.h"
 
 #include <stdlib.h>
@@ -112,15 +113,16 @@ void plan_summarise(struct plan *p, const struct machine *m)
 	p->min_pes_total = 0;
 	for (int i = 0; i < p->n_stages; i++) {
 		const struct plan_stage *s = &p->stages[i];
-		int64_t a = (int64_t)s->r.w * s->r.h;
+		/* a time-shared stage's rectangle is its host's */
+		int64_t a = map_share_guest(p, i) ? 0 : (int64_t)s->r.w * s->r.h;
 		/* streaming stages share the whole wafer: count it once */
 		if (p->mode != MODE_STREAMING || a > p->pes_used)
 			p->pes_used =
 				p->mode == MODE_STREAMING ? a : p->pes_used + a;
-		if (p->bottleneck_stage < 0 ||
-		    s->stage_cycles > p->bottleneck_cycles) {
+		cycles_t pace = map_share_pace(p, i);
+		if (p->bottleneck_stage < 0 || pace > p->bottleneck_cycles) {
 			p->bottleneck_stage = i;
-			p->bottleneck_cycles = s->stage_cycles;
+			p->bottleneck_cycles = pace;
 		}
 		if (s->sram.total > p->max_sram_bytes)
 			p->max_sram_bytes = s->sram.total;

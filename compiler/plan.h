@@ -130,7 +130,20 @@ struct plan_stage {
 	 * backward but recomputed from its segment's checkpoint (its forward
 	 * runs again before its backward; compiler/microbatch.h) */
 	int recompute;
+	/* --- added (additive): a shared layer's applications in turn --- */
+	/* A stage applying weights another stage owns (graph.h param_owner;
+	 * Uno's second drug encoder) either keeps a replica on a rectangle of
+	 * its own, synced once per step (SHARE_REPLICAS: the sync routes
+	 * below), or runs on the owner's stage's rectangle, `host`, which
+	 * then serves every application in turn (SHARE_TIME: no replica, no
+	 * sync; the rectangle's pace is the sum of its stages').  0 for every
+	 * other stage.  Plan YAML: `sharing: replicas|time_shared` on the
+	 * stages that apply another's weights (compiler/map_share.h). */
+	int sharing; /* enum plan_sharing */
+	int host;    /* SHARE_TIME: the stage whose rectangle it runs on */
 };
+
+enum plan_sharing { SHARE_REPLICAS = 0, SHARE_TIME, SHARE_COUNT };
 
 struct plan_point {
 	int32_t x, y;

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compiler/map_share.h"
 #include "cores/pe.h"
 #include "fabric/timing.h"
 #include "ground/util.h"
@@ -259,8 +260,10 @@ static void paces(const struct plan *p, const struct machine *m,
 		double c = 0, f;
 		for (int k = 0; k < PASS_UPDATE; k++)
 			c += (double)plan_task_occ(m, p->prec, &s->work[k]);
+		c += map_share_cotenants(p, m, i, 1, plan_task_occ);
 		e->stage_pace = dmax(e->stage_pace, c);
 		f = (double)plan_task_occ(m, p->prec, &s->work[PASS_FWD]);
+		f += map_share_cotenants(p, m, i, 0, plan_task_occ);
 		e->infer_cycles = dmax(e->infer_cycles, f);
 		e->update = dmax(e->update,
 				 (double)plan_task_occ(m, p->prec,
@@ -401,6 +404,7 @@ static void pipeline(const struct plan *p, const struct machine *m,
 		double c = 0;
 		for (int k = 0; k < PASS_UPDATE; k++)
 			c += (double)plan_task_occ(m, p->prec, &st->work[k]);
+		c += map_share_cotenants(p, m, s, 1, plan_task_occ);
 		c = dmax(c, dmax(e->io_pace, e->route_pace));
 		busy = dmax(busy, tin[s] + B * c + tout[s]);
 		round = dmax(round, tin[s] + f + b + tout[s]);
