@@ -757,6 +757,56 @@ static int build_auto(const struct graph *g, const struct machine *m,
 	return 0;
 }
 
+static int build_strategy(const struct graph *g, const struct machine *m,
+			  const struct plan_opts *o, struct plan *p,
+			  struct diag *d)
+{
+	const char *s = o->strategy ? o->strategy : PLACE_DEFAULT_STRATEGY;
+	if (strcmp(s, PLACE_AUTO) == 0) {
+		plan_release(p);
+		return build_auto(g, m, o, p, d);
+	}
+	return build_one(g, m, o, p, d);
+}
+
+/*
+ * MODE_AUTO: when the stages fit pipelined, the weight-streamed plan is
+ * built too and the one with the shorter estimated training step is kept
+ * (compiler/plan_estimate.h, the pipelined stages at their real cost,
+ * software included when the kernels charge it).  Both are plans the
+ * machine runs; fitting is not a reason to prefer one: a large batch of
+ * tokens keeps the whole wafer busy on one layer at a time, while a
+ * pipeline gives each layer a small rectangle and pays its software per
+ * sample (ViT-B/16 at batch 2850).
+ */
+static void prefer_faster(const struct graph *g, const struct machine *m,
+			  const struct plan_opts *o, struct plan *p)
+{
+	struct plan_opts so = *o;
+	so.mode = MODE_STREAMING;
+	struct plan sp;
+	plan_init(&sp);
+	struct diag quiet;
+	diag_init(&quiet);
+	if (!build_strategy(g, m, &so, &sp, &quiet) &&
+	    sp.est_step_cycles > 0 &&
+	    sp.est_step_cycles < p->est_step_cycles) {
+		double ms = m->clock_ghz * 1e6;
+		char why[sizeof p->mode_reason];
+		snprintf(why, sizeof why, "streaming: a shorter step by the "
+			 "estimate than pipelined, %.4g ms against %.4g ms "
+			 "(the stages would fit pipelined, on %lld PEs)",
+			 sp.est_step_cycles / ms, p->est_step_cycles / ms,
+			 (long long)p->pes_used);
+		memcpy(sp.mode_reason, why, sizeof why);
+		plan_release(p);
+		*p = sp;
+		plan_init(&sp);
+	}
+	diag_release(&quiet);
+	plan_release(&sp);
+}
+
 int plan_build(const struct graph *g, const struct machine *m,
 	       const struct plan_opts *o, struct plan *p, struct diag *d)
 {
@@ -765,10 +815,8 @@ int plan_build(const struct graph *g, const struct machine *m,
 		plan_opts_init(&def);
 		o = &def;
 	}
-	const char *s = o->strategy ? o->strategy : PLACE_DEFAULT_STRATEGY;
-	if (strcmp(s, PLACE_AUTO) == 0) {
-		plan_release(p);
-		return build_auto(g, m, o, p, d);
-	}
-	return build_one(g, m, o, p, d);
+	int rc = build_strategy(g, m, o, p, d);
+	if (!rc && o->mode == MODE_AUTO && p->mode == MODE_PIPELINED)
+		prefer_faster(g, m, o, p);
+	return rc;
 }
