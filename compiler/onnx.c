@@ -518,8 +518,17 @@ static int emit(struct ox *c, int idx, const char *suffix, enum op_kind op,
 	const char *base = node_name(c->gp->node[idx], idx, nb, sizeof(nb));
 	char *name = xasprintf("%s%s", base, suffix ? suffix : "");
 	int tin[GRAPH_MAX_IO];
-	for (int i = 0; i < n_in; i++)
-		tin[i] = data_tensor(c, in_vals[i]);
+	for (int i = 0; i < n_in; i++) {
+		if (in_vals[i] >= 0) {
+			tin[i] = data_tensor(c, in_vals[i]);
+			continue;
+		}
+		/* an input left empty (""): reported, a placeholder keeps
+		 * the graph whole until the errors are printed */
+		nerr(c, idx, "input %d must name a value, got an empty name",
+		     i);
+		tin[i] = graph_add_tensor(c->g, "", DT_FP32, 0, NULL);
+	}
 	int t;
 	if (out >= 0) {
 		struct oval *v = &c->v[out];

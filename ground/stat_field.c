@@ -60,6 +60,19 @@ static int four(const json_t *v, double out[4])
 	return 1;
 }
 
+/* An integer field's value must be one its type holds (a conversion out
+ * of range is undefined behaviour); reals take any number. */
+static int in_range(int type, double x)
+{
+	switch (type) {
+	case SF_INT:
+	case SF_I32: return x >= INT32_MIN && x <= INT32_MAX;
+	case SF_I64: return x >= -0x1p63 && x < 0x1p63;
+	case SF_U64: return x >= 0 && x < 0x1p64;
+	default: return 1;
+	}
+}
+
 static int load_one(const struct stat_field *f, const json_t *v, void *rec)
 {
 	double q[4];
@@ -72,16 +85,22 @@ static int load_one(const struct stat_field *f, const json_t *v, void *rec)
 	if (f->type == SF_I32X4 || f->type == SF_U64X4) {
 		if (!four(v, q))
 			return 0;
-		for (int k = 0; k < 4; k++)
+		for (int k = 0; k < 4; k++) {
+			if (!in_range(f->type == SF_I32X4 ? SF_I32 : SF_U64,
+				      q[k]))
+				return 0;
 			if (f->type == SF_I32X4)
 				AT(rec, f, int32_t)[k] = (int32_t)q[k];
 			else
 				AT(rec, f, uint64_t)[k] = (uint64_t)q[k];
+		}
 		return 1;
 	}
 	if (!json_is_number(v))
 		return 0;
 	double x = json_number_value(v);
+	if (!in_range(f->type, x))
+		return 0;
 	switch (f->type) {
 	case SF_INT: *AT(rec, f, int) = (int)x; break;
 	case SF_I32: *AT(rec, f, int32_t) = (int32_t)x; break;
