@@ -22,7 +22,7 @@
 #include "ground/util.h"
 
 static const char *const run_options[] = {
-	"machine", "batch", "precision", "mode", "optimizer", "strategy",
+	"machine", "batch", "precision", "mode", "optimizer", "strategy", "sharing",
 	"plan", "region", "job", "steps", "infer-samples", "full", "gpu",
 	"gpus", "epochs", "samples", "runs", "predictions", "json", "output",
 	"verbose", "engine", "vcd", "trace", "trace-detail", "place", "dtype",
@@ -95,7 +95,7 @@ static int apply_region(struct plan *p, const struct graph *g,
 		s->r.x = 0;
 	if (s->r.y + h > m->height)
 		s->r.y = 0;
-	struct map_ctx c = {g, m, p->prec, opt, p->mode, p->batch, 0, NULL, 0};
+	struct map_ctx c = {g, m, p->prec, opt, p->mode, p->batch, 0, NULL, 0, NULL};
 	map_kernel(&c, s);
 	return 0;
 }
