@@ -24,7 +24,7 @@
 static const char *const run_options[] = {
 	"machine", "batch", "precision", "mode", "optimizer", "strategy", "sharing",
 	"plan", "region", "job", "steps", "infer-samples", "full", "gpu",
-	"gpus", "epochs", "samples", "runs", "predictions", "json", "output",
+	"gpus", "gpu-batch", "epochs", "samples", "runs", "predictions", "json", "output",
 	"verbose", "engine", "vcd", "trace", "trace-detail", "place", "dtype",
 	NULL};
 
@@ -34,9 +34,11 @@ static const struct cli_command run_cmd = {
 	"on a wafer-scale machine; report time per step, samples/s, epoch and\n"
 	"time to train, predictions/s, energy, power and the bottleneck, with\n"
 	"an analytic roofline estimate beside the simulated figures.  With\n"
-	"--gpu or --gpus, the GPU baseline beside it.  With --engine systemc,\n"
-	"after the report, one task of every stage runs on the SystemC\n"
-	"reference model (machines up to 64x64) beside the engine's.",
+	"--gpu or --gpus, the GPU baseline beside it, at the wafer's global\n"
+	"batch (shared over the GPUs) or at --gpu-batch per GPU.  With\n"
+	"--engine systemc, after the report, one task of every stage runs on\n"
+	"the SystemC reference model (machines up to 64x64) beside the\n"
+	"engine's.",
 	run_options,
 	"example: wafersim run uno --machine wse2 --gpu h100 --runs 1000\n",
 	1, 1};
@@ -145,7 +147,8 @@ static int run_parse(struct run *r, int argc, char **argv, int *ex)
 		r->topt.link_dirs = 1;
 		r->topt.pe_tracks = 4;
 	}
-	r->have_gpu = cli_given(o, "gpu") || cli_given(o, "gpus");
+	r->have_gpu = cli_given(o, "gpu") || cli_given(o, "gpus") ||
+		      cli_given(o, "gpu-batch");
 	*ex = EXIT_OK;
 	return 1;
 }
@@ -248,8 +251,10 @@ static int run_gpu(struct run *r)
 	for (int k = 0; k < 2; k++) {
 		struct gpu_run_opts go;
 		gpu_run_opts_default(&go);
-		/* the same global batch as the wafer, shared out */
-		go.batch = (r->p.batch + n - 1) / n;
+		/* by default the same global batch as the wafer, shared
+		 * out; --gpu-batch: the GPUs' own batch per GPU */
+		go.batch = r->o.gpu_batch > 0 ? r->o.gpu_batch
+					      : (r->p.batch + n - 1) / n;
 		go.dtype = cli_gpu_dtype(r->o.precision);
 		go.n_gpus = (int)n;
 		go.style = k ? GPU_GRAPH : GPU_EAGER;
@@ -267,7 +272,7 @@ static int run_gpu(struct run *r)
 	snprintf(b->name, sizeof(b->name), "%.63s", r->gs.name);
 	b->n_gpus = (int)n;
 	/* data parallel: each GPU takes its share of the wafer's batch
-	 * (rounded up), the cluster a step of share x N */
+	 * (rounded up) or --gpu-batch, the cluster a step of that x N */
 	b->batch = r->gr[0].batch * n;
 	b->batch_per_gpu = r->gr[0].batch;
 	if (r->gr[0].fit == GPU_FIT_ACCUMULATE)

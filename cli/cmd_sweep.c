@@ -16,7 +16,8 @@
 
 static const char *const sweep_options[] = {
 	"net,", "machine,", "strategy,", "batch,", "precision,", "gpu",
-	"steps", "jobs", "output", "json", "resume", "nets,", "machines,", "strategies,",
+	"steps", "jobs", "output", "json", "resume", "nets>net,", "machines,",
+	"strategies,",
 	"dtype,", NULL};
 
 static const struct cli_command sweep_cmd = {

@@ -15,8 +15,8 @@
 #include "ground/util.h"
 #include "sim/wafer_val.h"
 
-static const char *const validate_gpu_options[] = {"gpu", "graphs", "quiet",
-						   NULL};
+static const char *const validate_gpu_options[] = {"gpu", "graphs", "nets",
+						   "quiet", NULL};
 
 static const struct cli_command validate_gpu_cmd = {
 	"validate gpu", "[FILE.jsonl] [options]",
@@ -24,7 +24,9 @@ static const struct cli_command validate_gpu_cmd = {
 	"models/measured/h100/train.jsonl, written by tools/measure_gpu.py)\n"
 	"and prints predicted against measured training time, inference time\n"
 	"and training energy, each row's error, and the median and worst.\n"
-	"Rows naming networks that are not in the zoo are listed, not hidden.\n"
+	"A row's network is its \"network_file\" (relative to the measurement\n"
+	"file), else NAME.yaml / NAME.onnx in --nets DIR, else the zoo's; rows\n"
+	"naming networks found nowhere are listed, not hidden.\n"
 	"Without FILE: the project's H100 file, models/measured/h100/\n"
 	"train.jsonl, with its graphs.jsonl, checked against --gpu h100.",
 	validate_gpu_options,
@@ -61,7 +63,8 @@ static int validate_gpu(int argc, char **argv)
 		if (!files[i])
 			continue;
 		struct gpu_val v;
-		rc = gpu_validate_file(&g, files[i], &v, &d);
+		rc = gpu_validate_file_in(&g, files[i], &o.net_dir,
+					  o.net_dir ? 1 : 0, &v, &d);
 		if (rc)
 			break;
 		gpu_val_print(&v, stdout, !quiet);

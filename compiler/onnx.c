@@ -35,11 +35,11 @@
 #include <string.h>
 
 #include "compiler/graph_int.h"
-#include "onnx.pb-c.h"
+#include "compiler/onnx_int.h"
 #include "ground/checked.h"
 #include "ground/util.h"
 
-#define OX_MAX_RANK 8
+#define OX_MAX_RANK ONNX_MAX_RANK
 
 enum vkind { V_NONE = 0, V_DATA, V_PARAM, V_CONST };
 
@@ -2629,8 +2629,10 @@ static int check_file_shapes(struct ox *c)
 	return rc;
 }
 
-int onnx_load_buffer(const char *file, const uint8_t *data, size_t len,
-		     struct graph *g, struct diag *d)
+/* The model in data; external data is read relative to `dir` (NULL:
+ * none is read). */
+static int load(const char *file, const char *dir, const uint8_t *data,
+		size_t len, struct graph *g, struct diag *d)
 {
 	const char *base = strrchr(file, '/');
 	base = base ? base + 1 : file;
@@ -2641,6 +2643,10 @@ int onnx_load_buffer(const char *file, const uint8_t *data, size_t len,
 	graph_setup(g, stem, file);
 	free(stem);
 	Onnx__ModelProto *m = unpack_model(file, data, len, d);
+	if (m && onnx_check_model(file, dir, m, d)) {
+		onnx__model_proto__free_unpacked(m, NULL);
+		m = NULL;
+	}
 	if (!m) {
 		graph_release(g);
 		return WS_EINPUT;
@@ -2676,14 +2682,33 @@ int onnx_load_buffer(const char *file, const uint8_t *data, size_t len,
 	return rc;
 }
 
+int onnx_load_buffer(const char *file, const uint8_t *data, size_t len,
+		     struct graph *g, struct diag *d)
+{
+	if ((int64_t)len > ONNX_MAX_FILE_BYTES) {
+		memset(g, 0, sizeof(*g));
+		diag_add(d, file, 0, 0,
+			 "onnx: file must be at most %lld bytes, got %zu",
+			 (long long)ONNX_MAX_FILE_BYTES, len);
+		return WS_EINPUT;
+	}
+	return load(file, NULL, data, len, g, d);
+}
+
 int onnx_load(const char *path, struct graph *g, struct diag *d)
 {
 	char *data;
 	size_t len;
 	memset(g, 0, sizeof(*g));
-	if (read_file(path, &data, &len, d))
-		return WS_EIO;
-	int rc = onnx_load_buffer(path, (const uint8_t *)data, len, g, d);
+	int rc = read_file_max(path, ONNX_MAX_FILE_BYTES, &data, &len, d);
+	if (rc)
+		return rc;
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xasprintf("%.*s", (int)(slash - path + (slash == path)),
+				      path)
+			  : xstrdup(".");
+	rc = load(path, dir, (const uint8_t *)data, len, g, d);
+	free(dir);
 	free(data);
 	return rc;
 }

@@ -4,7 +4,9 @@
  * Reads an ONNX ModelProto (protobuf-c code generated at build time from
  * Debian's onnx.proto) into a finished graph (graph_finish() run, costs not
  * yet counted).  Weights may live in an absent external file: only the
- * initializers' dimensions are used.  Subgraphs that only compute shapes
+ * initializers' dimensions are used; integer constants kept in external
+ * data are read from it (a relative path inside the model's folder; none
+ * is read by onnx_load_buffer).  Subgraphs that only compute shapes
  * (Shape, Gather, Unsqueeze, Concat, ... on constants) are folded away;
  * primitive attention (MatMul, scale, Softmax, MatMul) is recognised as one
  * attention layer; MatMul/Gemm with a weight initializer becomes a dense
@@ -25,6 +27,16 @@
 #include <stdint.h>
 
 #include "compiler/graph.h"
+
+/* Limits a model is held to (errors name the value or node and field). */
+#define ONNX_MAX_FILE_BYTES (INT64_C(2) << 30) /* [P] protobuf's 2 GB limit
+						  on one message */
+#define ONNX_MAX_NODES 1000000 /* [U] nodes, initializers, declared values:
+				  far beyond exported networks */
+#define ONNX_MAX_RANK 8	       /* [D] wafersim's rank 5 per sample + batch,
+				  with room for layout ops */
+#define ONNX_MAX_EXTERNAL_BYTES 32768 /* [D] folded constants read from
+					 external data: 4096 int64 values */
 
 /* 0, WS_EIO or WS_EINPUT. */
 int onnx_load(const char *path, struct graph *g, struct diag *d);

@@ -710,7 +710,7 @@ int cfg_load_file(const struct cfg_key *schema, const char *what,
 {
 	char *text;
 	size_t len;
-	if (read_file(path, &text, &len, d) != 0)
+	if (read_file_max(path, CFG_YAML_MAX_BYTES, &text, &len, d) != 0)
 		return WS_EIO;
 	int rc = cfg_load_string(schema, what, path, text, len, obj, src, d);
 	free(text);
@@ -739,7 +739,7 @@ int cfg_load_preset(const struct cfg_key *schema, const char *what,
 	if (!path)
 		return WS_EIO;
 	char *text;
-	int rc = read_file(path, &text, NULL, d);
+	int rc = read_file_max(path, CFG_YAML_MAX_BYTES, &text, NULL, d);
 	if (rc == WS_OK) {
 		rc = cfg_load_checked(schema, what, path, text, obj, check, d);
 		free(text);

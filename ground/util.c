@@ -28,13 +28,25 @@ char *fmt_double_exact(char *buf, double v)
 	return buf;
 }
 
-int read_file(const char *path, char **data, size_t *len, struct diag *d)
+int read_file_max(const char *path, int64_t max_bytes, char **data,
+		  size_t *len, struct diag *d)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {
 		diag_add(d, path, 0, 0, "cannot open '%s': %s", path,
 			 strerror(errno));
 		return WS_EIO;
+	}
+	/* a regular file says its size; a FIFO or a device (/dev/zero) is
+	 * read up to one byte past the limit */
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+	    (int64_t)st.st_size > max_bytes) {
+		fclose(f);
+		diag_add(d, path, 0, 0,
+			 "file must be at most %lld bytes, got %lld",
+			 (long long)max_bytes, (long long)st.st_size);
+		return WS_EINPUT;
 	}
 	size_t cap = 65536, n = 0;
 	char *buf = xmalloc(cap);
@@ -45,21 +57,31 @@ int read_file(const char *path, char **data, size_t *len, struct diag *d)
 		}
 		size_t got = fread(buf + n, 1, cap - n - 1, f);
 		n += got;
-		if (got == 0)
+		if (got == 0 || (int64_t)n > max_bytes)
 			break;
 	}
 	int err = ferror(f);
 	fclose(f);
-	if (err) {
+	if (err || (int64_t)n > max_bytes) {
 		free(buf);
-		diag_add(d, path, 0, 0, "cannot read '%s'", path);
-		return WS_EIO;
+		if (err)
+			diag_add(d, path, 0, 0, "cannot read '%s'", path);
+		else
+			diag_add(d, path, 0, 0,
+				 "file must be at most %lld bytes, got more",
+				 (long long)max_bytes);
+		return err ? WS_EIO : WS_EINPUT;
 	}
 	buf[n] = '\0';
 	*data = buf;
 	if (len)
 		*len = n;
 	return WS_OK;
+}
+
+int read_file(const char *path, char **data, size_t *len, struct diag *d)
+{
+	return read_file_max(path, READ_FILE_MAX_BYTES, data, len, d);
 }
 
 int outfile_open(struct outfile *o, const char *path, struct diag *d)

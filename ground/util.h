@@ -32,8 +32,15 @@ typedef uint64_t cycles_t;
  * the shortest of %.{6..17}g that does.  `buf` must hold 32 bytes. */
 char *fmt_double_exact(char *buf, double v);
 
-/* Read a whole file into a NUL-terminated heap buffer. 0 or WS_EIO. */
+/* Read a whole file into a NUL-terminated heap buffer: 0, WS_EIO (cannot
+ * open or read) or WS_EINPUT (more than the limit: a regular file by its
+ * size, before reading; a FIFO or device such as /dev/zero after reading
+ * one byte past it). read_file's limit is READ_FILE_MAX_BYTES. */
+#define READ_FILE_MAX_BYTES (INT64_C(1) << 30) /* [U] 1 GiB: inputs are text
+						  and ONNX graphs */
 int read_file(const char *path, char **data, size_t *len, struct diag *d);
+int read_file_max(const char *path, int64_t max_bytes, char **data,
+		  size_t *len, struct diag *d);
 
 /*
  * Output file that cannot harm.  A regular file (or a new name) is written

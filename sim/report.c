@@ -686,6 +686,12 @@ static void text_gpu(const struct report_in *r,
 		"measurement\n");
 	fprintf(out, "  %-20s %14s %14s %14s\n", "", "wafer", "GPU eager",
 		"GPU graph");
+	/* both batches: the GPUs may run their own (run --gpu-batch) */
+	int64_t per = g->batch_per_gpu ? g->batch_per_gpu : g->batch;
+	snprintf(b, sizeof b, "%lld (%lld/GPU)", (long long)g->batch,
+		 (long long)per);
+	fprintf(out, "  %-20s %14lld %14s %14s\n", "batch per step",
+		(long long)r->p->batch, b, b);
 	if (r->train) {
 		fprintf(out, "  %-20s %14s %14s %14s\n", "training step",
 			report_fmt_s(a, f->step_s),

@@ -1049,12 +1049,63 @@ static void test_validate_network_file(void)
 	CU_ASSERT_EQUAL(v.n_predicted, 2);
 	CU_ASSERT_DOUBLE_EQUAL(v.rows[1].pred[GPU_VAL_TRAIN], t0, 1e-15);
 	gpu_val_release(&v);
+	/* the command: without --nets the second row is listed as not
+	 * predicted (exit 1); `--nets DIR` finds it (exit 0) */
+	char *out, *err;
+	char *args = xasprintf("validate gpu %s", meas);
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "rows: 1 predicted, 1 not"));
+	free(out);
+	free(err);
+	free(args);
+	args = xasprintf("validate gpu %s --nets %s", meas, dir);
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "rows: 2 predicted, 0 not"));
+	free(out);
+	free(err);
+	free(args);
 	diag_release(&d);
 	remove(net);
 	remove(meas);
 	rmdir(dir);
 	free(net);
 	free(meas);
+}
+
+/* run: the GPUs at the wafer's global batch by default (shared out,
+ * rounded up), or at their own batch per GPU with --gpu-batch; the table
+ * says both batches. */
+static void test_run_gpu_batch(void)
+{
+	char *out, *err;
+	CU_ASSERT_EQUAL(tu_run("run uno --machine mini128 --gpus 4 --batch 30 "
+			       "--json", &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"batch_per_gpu\": 8"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"batch\": 32"));
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("run uno --machine mini128 --gpus 4 --batch 30 "
+			       "--gpu-batch 64 --json", &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"batch_per_gpu\": 64"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"batch\": 256"));
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("run uno --machine mini128 --gpus 4 --batch 30 "
+			       "--gpu-batch 64", &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "batch per step"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "256 (64/GPU)"));
+	free(out);
+	free(err);
+	/* --gpu-batch alone asks for the GPU baseline (one GPU) */
+	CU_ASSERT_EQUAL(tu_run("run uno --machine mini128 --batch 30 "
+			       "--gpu-batch 64", &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "64 (64/GPU)"));
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("run uno --machine mini128 --gpu-batch 0", &out,
+			       &err), 2);
+	free(out);
+	free(err);
 }
 
 /* tools/measure_gpu.py --help runs without PyTorch (or any package) and
@@ -1108,6 +1159,7 @@ int suite_gpu(void)
 		{"validate: network_file and network folders",
 		 test_validate_network_file},
 		{"measure_gpu.py --help without PyTorch", test_measure_help},
+		{"run --gpu-batch", test_run_gpu_batch},
 		{0},
 	};
 	return tu_add_suite("gpu", tests);

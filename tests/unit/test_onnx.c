@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compiler/cost.h"
 #include "compiler/graph.h"
@@ -810,6 +811,173 @@ static void test_corrupt_never_crashes(void)
 	}
 }
 
+/* Write `len` bytes to dir/name. */
+static void put_file(const char *dir, const char *name, const void *data,
+		     size_t len)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fwrite(data, 1, len, f);
+	fclose(f);
+	free(path);
+}
+
+/* x [1, 8] -> Reshape(x, shape) -> y, the int64 `shape` kept in external
+ * data at `location` (offset 8 of the file). */
+static uint8_t *external_reshape(struct tb *b, const char *location,
+				 size_t *len)
+{
+	static const int64_t xd[] = {1, 8}, sd[] = {3};
+	static const char *const in[] = {"x", "shape"};
+	static Onnx__StringStringEntryProto e[2], *ep[2];
+	memset(b, 0, sizeof(*b));
+	tb_init(b, "shape", 1, sd);
+	Onnx__TensorProto *t = &b->init[0];
+	t->data_type = ONNX__TENSOR_PROTO__DATA_TYPE__INT64;
+	t->has_data_location = 1;
+	t->data_location = ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
+	for (int i = 0; i < 2; i++) {
+		onnx__string_string_entry_proto__init(&e[i]);
+		ep[i] = &e[i];
+	}
+	e[0].key = (char *)"location";
+	e[0].value = (char *)location;
+	e[1].key = (char *)"offset";
+	e[1].value = (char *)"8";
+	t->n_external_data = 2;
+	t->external_data = ep;
+	tb_node(b, "/reshape", "Reshape", 2, in, "y", NULL, 0, NULL);
+	return tb_pack(b, 2, xd, "y", len);
+}
+
+static int load_in(const char *dir, const uint8_t *buf, size_t len,
+		   struct graph *g, struct diag *d)
+{
+	put_file(dir, "m.onnx", buf, len);
+	char *path = xasprintf("%s/m.onnx", dir);
+	int rc = onnx_load(path, g, d);
+	free(path);
+	return rc;
+}
+
+/* Issue 17: external data.  Integer constants are read from a file next
+ * to the model; a location outside the model's folder (absolute, "..", a
+ * symbolic link out of it), a missing file or a model read from memory
+ * is a located error naming the initializer and the location. */
+static void test_external_data(void)
+{
+	static struct tb b;
+	char *dir = tu_temp_dir();
+	const int64_t data[4] = {-1, 1, 2, 4}; /* offset 8: shape [1, 2, 4] */
+	put_file(dir, "shape.bin", data, sizeof(data));
+	size_t len;
+	uint8_t *buf = external_reshape(&b, "shape.bin", &len);
+	struct graph g;
+	struct diag d;
+	diag_init(&d);
+	int rc = load_in(dir, buf, len, &g, &d);
+	CU_ASSERT_EQUAL(rc, 0);
+	if (rc)
+		diag_print(&d, stderr);
+	else {
+		const struct tensor *y = &g.tensors[g.n_tensors - 1];
+		CU_ASSERT_EQUAL(y->rank, 2);
+		CU_ASSERT_EQUAL(y->dims[0], 2);
+		CU_ASSERT_EQUAL(y->dims[1], 4);
+		graph_release(&g);
+	}
+	/* from memory: nothing is read */
+	expect_error(buf, len,
+		     "onnx: initializer 'shape': external data file "
+		     "'shape.bin' is not available",
+		     "(bad.onnx)");
+	free(buf);
+	static const struct {
+		const char *loc, *msg;
+	} bad[] = {
+		{"../shape.bin", "must be a relative path inside the model's "
+				 "folder (no '..'), got '../shape.bin'"},
+		{"/etc/passwd", "got '/etc/passwd'"},
+		{"link.bin", "'link.bin' leaves the model's folder"},
+		{"none.bin", "'none.bin' cannot be found"},
+	};
+	char *link = xasprintf("%s/link.bin", dir);
+	CU_ASSERT_EQUAL(symlink("/etc/passwd", link), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		diag_clear(&d);
+		buf = external_reshape(&b, bad[i].loc, &len);
+		CU_ASSERT_EQUAL(load_in(dir, buf, len, &g, &d), WS_EINPUT);
+		CU_ASSERT_TRUE(diag_contains(&d, "initializer 'shape'"));
+		CU_ASSERT_TRUE(diag_contains(&d, bad[i].msg));
+		CU_ASSERT_TRUE(diag_contains(&d, "m.onnx)"));
+		if (!diag_contains(&d, bad[i].msg))
+			diag_print(&d, stderr);
+		free(buf);
+	}
+	char *cmd = xasprintf("rm -rf %s", dir);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+	free(cmd);
+	free(link);
+	free(dir);
+	diag_release(&d);
+}
+
+/* Issue 17: limits on rank, dimensions, element counts and data lengths,
+ * each error naming the value or initializer and the field. */
+static void test_limits(void)
+{
+	static struct tb b;
+	static const int64_t x2[] = {1, 8}, w9[] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+	static const int64_t wneg[] = {8, -3}, wbig[] = {1 << 30, 1 << 30,
+						      1 << 30};
+	static const char *const in[] = {"x", "W"};
+	static const struct {
+		const int64_t *dims;
+		int rank;
+		const char *msg;
+	} cases[] = {
+		{w9, 9, "initializer 'W' must have rank at most 8, got 9"},
+		{wneg, 2, "initializer 'W': dimension 1 must be in [0, 2^53], "
+			  "got -3"},
+		{wbig, 3, "initializer 'W' must have at most 2^53 elements"},
+	};
+	size_t len;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&b, 0, sizeof(b));
+		tb_init(&b, "W", cases[i].rank, cases[i].dims);
+		tb_node(&b, "/mm", "MatMul", 2, in, "y", NULL, 0, NULL);
+		uint8_t *buf = tb_pack(&b, 2, x2, "y", &len);
+		expect_error(buf, len, cases[i].msg, "(bad.onnx)");
+		free(buf);
+	}
+	/* a graph input with a negative dimension */
+	static const int64_t xneg[] = {1, -8};
+	memset(&b, 0, sizeof(b));
+	tb_node(&b, "/relu", "Relu", 1, in, "y", NULL, 0, NULL);
+	uint8_t *buf = tb_pack(&b, 2, xneg, "y", &len);
+	expect_error(buf, len,
+		     "onnx: graph input 'x': dimension 1 must be in [0, 2^53], "
+		     "got -8",
+		     NULL);
+	free(buf);
+	/* inline data that does not match the dimensions */
+	memset(&b, 0, sizeof(b));
+	static const int64_t w2[] = {8, 4};
+	static const float few[3] = {1, 2, 3};
+	tb_init(&b, "W", 2, w2);
+	b.init[0].has_raw_data = 1;
+	b.init[0].raw_data.len = sizeof(few);
+	b.init[0].raw_data.data = (uint8_t *)few;
+	tb_node(&b, "/mm", "MatMul", 2, in, "y", NULL, 0, NULL);
+	buf = tb_pack(&b, 2, x2, "y", &len);
+	expect_error(buf, len,
+		     "initializer 'W': raw_data must hold 128 bytes (32 "
+		     "elements), got 12",
+		     NULL);
+	free(buf);
+}
+
 int suite_onnx(void)
 {
 	static const struct tu_test tests[] = {
@@ -836,6 +1004,11 @@ int suite_onnx(void)
 		{"overflowing conv refused", test_conv_overflow},
 		{"corrupted files: errors, never crashes",
 		 test_corrupt_never_crashes},
+		{"external data: constants read inside the model's folder, "
+		 "escapes refused",
+		 test_external_data},
+		{"limits: rank, dimensions, elements, data length",
+		 test_limits},
 		{0},
 	};
 	return tu_add_suite("onnx", tests);

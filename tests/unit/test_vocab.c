@@ -249,6 +249,16 @@ static void test_table(void)
 				       optimizer_name(o));
 	CU_ASSERT_STRING_EQUAL(cli_enum_name("style", GPU_GRAPH),
 			       gpu_style_name(GPU_GRAPH));
+	/* the folder for network names is --nets DIR (issues 12, 13); the
+	 * reserved spelling --net-dir stays as an old spelling of it */
+	const struct cli_opt *nets = cli_opt_find("nets");
+	const struct cli_opt *net_dir = cli_opt_find("net-dir");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nets);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(net_dir);
+	CU_ASSERT_PTR_NULL(nets->alias_of);
+	CU_ASSERT_STRING_EQUAL(nets->arg, "DIR");
+	CU_ASSERT_STRING_EQUAL(net_dir->alias_of, "nets");
+	CU_ASSERT_EQUAL(nets->offset, net_dir->offset);
 	/* defaults land in the fields */
 	struct cli_opts o;
 	cli_opts_init(&o);

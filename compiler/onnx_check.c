@@ -1,0 +1,386 @@
+/*
+ * onnx_check.c: the limits an ONNX model is held to before the reader
+ * looks at its graph (onnx_int.h), and its external-data references.
+ *
+ * Everything here reads the unpacked ModelProto only; the reader
+ * (onnx.c) calls onnx_check_model once, right after unpacking, so no rule
+ * ever sees a rank, a dimension or a count beyond the limits of onnx.h.
+ * Errors are located as the issue asks: the file, then the value, the
+ * initializer or the node (name, op type, index) and the field.
+ *
+ * External data (TensorProto.external_data, ONNX's "location", "offset",
+ * "length" keys): weights are never read (only their dimensions are
+ * used), but every location must stay inside the model's folder: a
+ * relative POSIX path without "..".  Integer constants the reader folds
+ * (shapes, axes) are read from it, at most ONNX_MAX_EXTERNAL_BYTES, from
+ * a regular file whose resolved path lies inside the model's folder.
+ */
+#include "compiler/onnx_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ground/checked.h"
+#include "ground/util.h"
+
+struct ock {
+	const char *file; /* the model, for messages */
+	const char *dir;  /* its folder, or NULL (read from memory) */
+	struct diag *d;
+	int bad;
+};
+
+static void ock_err(struct ock *k, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void ock_err(struct ock *k, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag_add(k->d, k->file, 0, 0, "onnx: %s", msg);
+	k->bad = 1;
+}
+
+/* A name as read, shortened for messages (a fuzzed name can be long). */
+static const char *nm(const char *s)
+{
+	return s ? s : "";
+}
+
+/* Rank, dimensions and element count of a shape: `what` names it
+ * ("graph input 'x'").  0 or -1. */
+static int dims_check(struct ock *k, const char *what, size_t rank,
+		      const int64_t *dims, const int *known)
+{
+	if (rank > ONNX_MAX_RANK) {
+		ock_err(k, "%.300s must have rank at most %d, got %zu", what,
+			ONNX_MAX_RANK, rank);
+		return -1;
+	}
+	int64_t elems = 1;
+	for (size_t i = 0; i < rank; i++) {
+		if (known && !known[i])
+			continue;
+		if (dims[i] < 0 || dims[i] > CK_LIMIT) {
+			ock_err(k,
+				"%.300s: dimension %zu must be in [0, 2^53], "
+				"got %lld",
+				what, i, (long long)dims[i]);
+			return -1;
+		}
+		if (!ck_mul_ok(elems, dims[i], &elems)) {
+			ock_err(k,
+				"%.300s must have at most 2^53 elements, got "
+				"dimension %zu of %lld after %lld elements",
+				what, i, (long long)dims[i],
+				(long long)(elems == CK_LIMIT ? -1 : elems));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void type_check(struct ock *k, const char *kind, const char *name,
+		       const Onnx__TypeProto *tp)
+{
+	if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE ||
+	    !tp->tensor_type || !tp->tensor_type->shape)
+		return;
+	const Onnx__TensorShapeProto *s = tp->tensor_type->shape;
+	char what[400];
+	snprintf(what, sizeof(what), "%s '%.200s'", kind, nm(name));
+	if (s->n_dim > ONNX_MAX_RANK) {
+		dims_check(k, what, s->n_dim, NULL, NULL);
+		return;
+	}
+	int64_t dims[ONNX_MAX_RANK];
+	int known[ONNX_MAX_RANK];
+	for (size_t i = 0; i < s->n_dim; i++) {
+		const Onnx__TensorShapeProto__Dimension *dm = s->dim[i];
+		known[i] = dm->value_case ==
+			   ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+		dims[i] = known[i] ? dm->dim_value : 0;
+	}
+	dims_check(k, what, s->n_dim, dims, known);
+}
+
+/* Bytes per element of the types whose values the reader folds, or 0. */
+static int64_t elem_bytes(int32_t type)
+{
+	switch (type) {
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: return 8;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT32: return 4;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: return 4;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__BOOL: return 1;
+	default: return 0;
+	}
+}
+
+/* A decimal count from an external_data value: 0, or -1. */
+static int parse_count(const char *s, int64_t *out)
+{
+	int64_t v = 0;
+	if (!s || !*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > CK_LIMIT / 10)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* A location that stays in the model's folder: relative, no "..", no
+ * empty name.  0 or -1. */
+static int location_ok(const char *loc)
+{
+	if (!*loc || loc[0] == '/' || strlen(loc) >= PATH_MAX)
+		return -1;
+	for (const char *p = loc; *p;) {
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return -1;
+		p += n + (e != NULL);
+	}
+	return 0;
+}
+
+struct ext_ref {
+	const char *location;
+	int64_t offset, length; /* length -1: to the end */
+};
+
+/* The external_data keys of t.  0 or -1 (reported). */
+static int ext_parse(struct ock *k, const char *what,
+		     const Onnx__TensorProto *t, struct ext_ref *r)
+{
+	r->location = NULL;
+	r->offset = 0;
+	r->length = -1;
+	for (size_t i = 0; i < t->n_external_data; i++) {
+		const Onnx__StringStringEntryProto *e = t->external_data[i];
+		const char *key = nm(e->key), *val = nm(e->value);
+		if (!strcmp(key, "location")) {
+			r->location = val;
+		} else if ((!strcmp(key, "offset") &&
+			    parse_count(val, &r->offset)) ||
+			   (!strcmp(key, "length") &&
+			    parse_count(val, &r->length))) {
+			ock_err(k,
+				"%.300s: external_data '%s' must be a byte "
+				"count, got '%.100s'",
+				what, key, val);
+			return -1;
+		}
+	}
+	if (!r->location) {
+		ock_err(k,
+			"%.300s: external_data must have a 'location', got "
+			"none",
+			what);
+		return -1;
+	}
+	if (location_ok(r->location)) {
+		ock_err(k,
+			"%.300s: external_data 'location' must be a relative "
+			"path inside the model's folder (no '..'), got "
+			"'%.200s'",
+			what, r->location);
+		return -1;
+	}
+	return 0;
+}
+
+/* Open `loc` under k->dir for reading, refusing anything whose resolved
+ * path leaves the folder (a symbolic link out of it) and anything but a
+ * regular file.  The descriptor, or -1 with *why set. */
+static int ext_open(const struct ock *k, const char *loc, const char **why)
+{
+	char *dir_real = realpath(k->dir, NULL);
+	char *joined = xasprintf("%s/%s", k->dir, loc);
+	char *real = realpath(joined, NULL);
+	int fd = -1;
+	*why = "cannot be found";
+	if (dir_real && real) {
+		size_t n = strlen(dir_real);
+		int inside = !strncmp(real, dir_real, n) &&
+			     (real[n] == '/' || (n == 1 && dir_real[0] == '/'));
+		*why = "leaves the model's folder";
+		if (inside)
+			fd = open(real, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+						O_NOCTTY);
+		if (inside && fd < 0)
+			*why = strerror(errno);
+	}
+	struct stat st;
+	if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+		*why = "is not a regular file";
+	}
+	free(dir_real);
+	free(joined);
+	free(real);
+	return fd;
+}
+
+/* The values of a constant kept in an external file, read into raw_data
+ * (the reader folds them like inline ones).  0 or -1 (reported). */
+static int ext_read(struct ock *k, const char *what, Onnx__TensorProto *t,
+		    const struct ext_ref *r, int64_t need)
+{
+	const char *why = "is not available (the model was read from memory)";
+	int fd = k->dir ? ext_open(k, r->location, &why) : -1;
+	struct stat st;
+	if (fd >= 0 && !fstat(fd, &st) &&
+	    (r->offset > (int64_t)st.st_size ||
+	     need > (int64_t)st.st_size - r->offset)) {
+		why = "is shorter than offset + length";
+		close(fd);
+		fd = -1;
+	}
+	uint8_t *buf = fd >= 0 ? xmalloc((size_t)need + 1) : NULL;
+	if (fd >= 0 && pread(fd, buf, (size_t)need, (off_t)r->offset) != need)
+		why = "cannot be read";
+	else if (fd >= 0)
+		why = NULL;
+	if (fd >= 0)
+		close(fd);
+	if (why) {
+		free(buf);
+		ock_err(k,
+			"%.300s: external data file '%.200s' %s (needed for "
+			"its %lld bytes of values)",
+			what, r->location, why, (long long)need);
+		return -1;
+	}
+	free(t->raw_data.data);
+	t->raw_data.data = buf;
+	t->raw_data.len = (size_t)need;
+	t->has_raw_data = 1;
+	t->data_location = ONNX__TENSOR_PROTO__DATA_LOCATION__DEFAULT;
+	return 0;
+}
+
+/* A tensor (initializer or attribute): rank, dimensions, inline data
+ * length, external reference; folded constants read in.  0 or -1. */
+static int tensor_check(struct ock *k, const char *what,
+			Onnx__TensorProto *t)
+{
+	if (dims_check(k, what, t->n_dims, t->dims, NULL))
+		return -1;
+	int64_t elems = 1;
+	for (size_t i = 0; i < t->n_dims; i++)
+		elems *= t->dims[i]; /* within CK_LIMIT: dims_check */
+	int64_t eb = elem_bytes(t->data_type), need = elems * eb;
+	if (t->raw_data.len && eb && (int64_t)t->raw_data.len != need) {
+		ock_err(k,
+			"%.300s: raw_data must hold %lld bytes (%lld elements), "
+			"got %zu",
+			what, (long long)need, (long long)elems,
+			t->raw_data.len);
+		return -1;
+	}
+	int external = (t->has_data_location &&
+			t->data_location ==
+				ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) ||
+		       t->n_external_data;
+	if (!external)
+		return 0;
+	struct ext_ref r;
+	if (ext_parse(k, what, t, &r))
+		return -1;
+	if (eb && r.length >= 0 && r.length != need) {
+		ock_err(k,
+			"%.300s: external_data 'length' must be %lld bytes "
+			"(%lld elements), got %lld",
+			what, (long long)need, (long long)elems,
+			(long long)r.length);
+		return -1;
+	}
+	/* weights: only dimensions are used; folded constants: values */
+	int weight = t->data_type != ONNX__TENSOR_PROTO__DATA_TYPE__INT64 &&
+		     t->data_type != ONNX__TENSOR_PROTO__DATA_TYPE__INT32 &&
+		     t->data_type != ONNX__TENSOR_PROTO__DATA_TYPE__BOOL &&
+		     t->n_dims >= 1;
+	if (weight || !eb || need > ONNX_MAX_EXTERNAL_BYTES)
+		return 0;
+	return ext_read(k, what, t, &r, need);
+}
+
+static void node_check(struct ock *k, Onnx__NodeProto *n, size_t idx)
+{
+	char what[512];
+	const char *name = n->name && *n->name ? n->name : "";
+	for (size_t a = 0; a < n->n_attribute; a++) {
+		Onnx__AttributeProto *at = n->attribute[a];
+		snprintf(what, sizeof(what),
+			 "node '%.150s' (op type %.60s, node %zu): attribute "
+			 "'%.60s'",
+			 name, nm(n->op_type), idx, nm(at->name));
+		if (at->t && tensor_check(k, what, at->t))
+			return;
+		for (size_t j = 0; j < at->n_tensors; j++)
+			if (tensor_check(k, what, at->tensors[j]))
+				return;
+	}
+}
+
+/* Counts: nodes, initializers and declared values. */
+static int counts_check(struct ock *k, const Onnx__GraphProto *gp)
+{
+	const struct {
+		const char *what;
+		size_t n;
+	} c[] = {{"nodes", gp->n_node},
+		 {"initializers", gp->n_initializer},
+		 {"inputs", gp->n_input},
+		 {"outputs", gp->n_output},
+		 {"value_info entries", gp->n_value_info}};
+	for (size_t i = 0; i < ARRAY_SIZE(c); i++)
+		if (c[i].n > ONNX_MAX_NODES) {
+			ock_err(k, "graph must have at most %d %s, got %zu",
+				ONNX_MAX_NODES, c[i].what, c[i].n);
+			return -1;
+		}
+	return 0;
+}
+
+int onnx_check_model(const char *file, const char *dir,
+		     Onnx__ModelProto *m, struct diag *d)
+{
+	struct ock k = {file, dir, d, 0};
+	Onnx__GraphProto *gp = m->graph;
+	if (counts_check(&k, gp))
+		return WS_EINPUT;
+	for (size_t i = 0; i < gp->n_input; i++)
+		type_check(&k, "graph input", gp->input[i]->name,
+			   gp->input[i]->type);
+	for (size_t i = 0; i < gp->n_output; i++)
+		type_check(&k, "graph output", gp->output[i]->name,
+			   gp->output[i]->type);
+	for (size_t i = 0; i < gp->n_value_info; i++)
+		type_check(&k, "value_info", gp->value_info[i]->name,
+			   gp->value_info[i]->type);
+	char what[300];
+	for (size_t i = 0; i < gp->n_initializer; i++) {
+		snprintf(what, sizeof(what), "initializer '%.200s'",
+			 nm(gp->initializer[i]->name));
+		tensor_check(&k, what, gp->initializer[i]);
+	}
+	for (size_t i = 0; i < gp->n_node; i++)
+		node_check(&k, gp->node[i], i);
+	return k.bad ? WS_EINPUT : WS_OK;
+}

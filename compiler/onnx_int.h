@@ -1,0 +1,23 @@
+/*
+ * onnx_int.h: private to the ONNX reader (compiler/onnx*.c).
+ *
+ * onnx_check_model holds an unpacked model to the limits of onnx.h before
+ * onnx.c reads its graph: counts of nodes, initializers and declared
+ * values; rank, dimensions and element count of every declared shape,
+ * initializer and attribute tensor; inline data lengths; external-data
+ * references (relative paths inside the model's folder `dir`; integer
+ * constants are read from them into raw_data, weights never are; `dir`
+ * NULL: the model came from memory and no file is read).  Every error is
+ * recorded in d, located by file, then value or node (name, op type,
+ * index) and field.  0 or WS_EINPUT.
+ */
+#ifndef WAFERSIM_ONNX_INT_H
+#define WAFERSIM_ONNX_INT_H
+
+#include "compiler/onnx.h"
+#include "onnx.pb-c.h"
+
+int onnx_check_model(const char *file, const char *dir,
+		     Onnx__ModelProto *m, struct diag *d);
+
+#endif
