@@ -24,9 +24,9 @@
 static const char *const run_options[] = {
 	"machine", "batch", "precision", "mode", "optimizer", "strategy", "sharing",
 	"plan", "region", "job", "steps", "infer-samples", "full", "gpu",
-	"gpus", "gpu-batch", "epochs", "samples", "runs", "predictions", "json", "output",
-	"verbose", "engine", "vcd", "trace", "trace-detail", "place", "dtype",
-	NULL};
+	"gpus", "gpu-batch", "epochs", "samples", "runs", "predictions", "json",
+	"output", "verbose", "engine", "vcd", "trace", "trace-detail", "kernel",
+	"groups", "wafers", "place", "dtype", NULL};
 
 static const struct cli_command run_cmd = {
 	"run", "NET [options]",
@@ -75,10 +75,10 @@ static int parse_region(const char *s, int *w, int *h)
 }
 
 /* Force the plan's heaviest stage onto a w x h rectangle, re-mapped by the
- * compiler's own kernel rules. */
+ * compiler's own kernel rules (with the algorithm po asks for). */
 static int apply_region(struct plan *p, const struct graph *g,
-			const struct machine *m, enum optimizer opt, int w,
-			int h, struct diag *d)
+			const struct machine *m, const struct plan_opts *po,
+			int w, int h, struct diag *d)
 {
 	if (w > m->width || h > m->height) {
 		diag_add(d, NULL, 0, 0,
@@ -97,8 +97,16 @@ static int apply_region(struct plan *p, const struct graph *g,
 		s->r.x = 0;
 	if (s->r.y + h > m->height)
 		s->r.y = 0;
-	struct map_ctx c = {g, m, p->prec, opt, p->mode, p->batch, 0, NULL, 0, NULL};
+	struct map_ctx c = {g, m, p->prec, po->opt, p->mode, p->batch, 0,
+			    po->kernel, po->groups, NULL};
 	map_kernel(&c, s);
+	char why[256];
+	if (map_kernel_why_not(&c, s, why, sizeof why)) {
+		diag_add(d, NULL, 0, 0, "run: stage '%s' on '--region %dx%d' "
+			 "cannot run '--kernel %s': %s", s->name, w, h,
+			 po->kernel, why);
+		return WS_EINPUT;
+	}
 	return 0;
 }
 
@@ -147,6 +155,13 @@ static int run_parse(struct run *r, int argc, char **argv, int *ex)
 		r->topt.link_dirs = 1;
 		r->topt.pe_tracks = 4;
 	}
+	if ((*ex = cli_kernel_usage("run", o)))
+		return 0;
+	if (o->wafers > 1 && o->mode == MODE_PIPELINED)
+		return cli_stop(ex, cli_usage_error("run", "'--wafers %ld' "
+				"trains data-parallel only in weight "
+				"streaming; drop '--mode pipelined'",
+				o->wafers));
 	r->have_gpu = cli_given(o, "gpu") || cli_given(o, "gpus") ||
 		      cli_given(o, "gpu-batch");
 	*ex = EXIT_OK;
@@ -186,21 +201,35 @@ static int run_load(struct run *r)
 static int run_plan(struct run *r)
 {
 	const struct cli_opts *o = &r->o;
-	int rc;
-	if (o->plan) {
-		rc = plan_load(o->plan, &r->g, &r->m, &r->p, &r->d);
-	} else {
-		struct plan_opts po;
-		cli_plan_opts(o, &po);
-		rc = plan_build(&r->g, &r->m, &po, &r->p, &r->d);
+	struct plan_opts po;
+	cli_plan_opts(o, &po);
+	po.wafers = o->wafers;
+	if (o->wafers > 1) { /* the global batch, split over the wafers */
+		int64_t gb = o->batch > 0 ? o->batch
+			     : r->g.default_batch > 0 ? r->g.default_batch
+						      : 32;
+		po.batch = (gb + o->wafers - 1) / o->wafers;
 	}
+	/* with --region the forced kernel is the region stage's alone */
+	struct plan_opts pb = po;
+	if (o->region) {
+		struct plan_opts def;
+		plan_opts_init(&def);
+		pb.kernel = def.kernel;
+		pb.groups = def.groups;
+	}
+	int rc;
+	if (o->plan)
+		rc = plan_load(o->plan, &r->g, &r->m, &r->p, &r->d);
+	else
+		rc = plan_build(&r->g, &r->m, &pb, &r->p, &r->d);
 	if (rc)
 		return rc;
-	if (o->region && (rc = apply_region(&r->p, &r->g, &r->m, o->optimizer,
-					    r->rw, r->rh, &r->d)))
+	if (o->region && (rc = apply_region(&r->p, &r->g, &r->m, &po, r->rw,
+					    r->rh, &r->d)))
 		return rc;
-	if (o->batch > 0)
-		r->p.batch = o->batch;
+	if (po.batch > 0)
+		r->p.batch = po.batch;
 	return 0;
 }
 
@@ -213,6 +242,7 @@ static int run_simulate(struct run *r)
 	eo.steps = (int)r->o.steps;
 	eo.infer_samples = r->o.infer_samples;
 	eo.full = r->o.full;
+	eo.wafers = (int)r->o.wafers;
 	if (r->o.trace) /* task spans for the timeline, bounded */
 		eo.max_spans = TRACE_MAX_SPANS;
 	if (cli_progress_ok()) {
@@ -251,10 +281,11 @@ static int run_gpu(struct run *r)
 	for (int k = 0; k < 2; k++) {
 		struct gpu_run_opts go;
 		gpu_run_opts_default(&go);
-		/* by default the same global batch as the wafer, shared
+		/* by default the same global batch as the wafers', shared
 		 * out; --gpu-batch: the GPUs' own batch per GPU */
-		go.batch = r->o.gpu_batch > 0 ? r->o.gpu_batch
-					      : (r->p.batch + n - 1) / n;
+		go.batch = r->o.gpu_batch > 0
+				   ? r->o.gpu_batch
+				   : (r->p.batch * r->o.wafers + n - 1) / n;
 		go.dtype = cli_gpu_dtype(r->o.precision);
 		go.n_gpus = (int)n;
 		go.style = k ? GPU_GRAPH : GPU_EAGER;

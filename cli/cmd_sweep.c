@@ -15,9 +15,9 @@
 #include "ground/util.h"
 
 static const char *const sweep_options[] = {
-	"net,", "machine,", "strategy,", "batch,", "precision,", "gpu",
-	"steps", "jobs", "output", "json", "resume", "nets>net,", "machines,",
-	"strategies,",
+	"net,", "machine,", "set", "strategy,", "batch,", "precision,",
+	"mode,", "seed,", "gpu", "gpus", "gpu-batch", "steps", "jobs",
+	"output", "json", "resume", "nets>net,", "machines,", "strategies,",
 	"dtype,", NULL};
 
 static const struct cli_command sweep_cmd = {
@@ -25,17 +25,24 @@ static const struct cli_command sweep_cmd = {
 	"Simulate a training step of every point of the cross product of the\n"
 	"comma lists (one engine run each) and write one CSV row per point:\n"
 	"step time, samples/s, energy per step, average power, bottleneck, PEs\n"
-	"used and, with --gpu, the speedup over one GPU (same batch and\n"
-	"precision, eager).  Rows come in a fixed order (net, machine,\n"
-	"strategy, batch, precision; the last varies fastest), whatever the\n"
-	"number of threads.  Every list is checked before anything runs.  With\n"
-	"-o FILE, a summary (best strategy per network x machine) or, with\n"
-	"--json, the points and best strategies go to standard output;\n"
-	"without -o the CSV does (or, with --json, the JSON).",
+	"used and, with --gpu, the speedup over the GPUs (same precision,\n"
+	"eager).  --set KEY=V1,V2 (repeatable) adds an axis over a key of the\n"
+	"machine schema (wafersim machine schema): machines that do not exist.\n"
+	"Rows come in a fixed order (net, machine, the --set axes, strategy,\n"
+	"batch, precision, mode, seed; the last varies fastest), whatever the\n"
+	"number of threads; each axis given is a column.  Every list is\n"
+	"checked before anything runs.  Each finished point is journaled\n"
+	"beside -o FILE: SIGINT or SIGTERM stop cleanly, --resume continues.\n"
+	"With -o FILE, a summary (best strategy per group) or, with --json,\n"
+	"the points and best strategies go to standard output; without -o the\n"
+	"CSV does (or, with --json, the JSON).",
 	sweep_options,
 	"example: wafersim sweep --net uno,combo,p1b2 --machine wse2,wse3 \\\n"
 	"           --strategy strips,pack,anneal --batch 32,64 --gpu h100 \\\n"
-	"           --jobs 2 -o sweep.csv\n",
+	"           --jobs 2 -o sweep.csv\n"
+	"         wafersim sweep --net uno --strategy pack --batch 32 \\\n"
+	"           --set clock_ghz=0.85,1.1 \\\n"
+	"           --set extmem.bandwidth_gbytes_s=150,300 -o whatif.csv\n",
 	0, 0};
 
 struct progress {
@@ -83,7 +90,8 @@ static void catch_stop_signals(void)
 }
 
 /* Run this process's share with its journal beside `out_path`; 0, or the
- * exit code when stopped or the journal cannot be written. */
+ * exit code when stopped (128 + the signal) or the journal cannot be
+ * written. */
 static int run_share(const struct sweep *sw, const struct sweep_exec *x,
 		     const char *out_path, int resume, int jobs,
 		     struct sweep_result *res, int lead, struct diag *d)
@@ -103,17 +111,32 @@ static int run_share(const struct sweep *sw, const struct sweep_exec *x,
 		lead && cli_progress_ok() ? progress_cb : NULL, &pg);
 	if (pg.shown)
 		fprintf(stderr, "\r%60s\r", "");
-	int rc = 0;
-	if (left) {
-		fprintf(stderr,
-			"sweep: stopped by signal %d with %lld points left; "
-			"the finished ones are kept in %s\n",
-			stop_signal, (long long)left,
-			j.path ? j.path : "no journal (-o -)");
-		rc = 128 + (stop_signal ? stop_signal : SIGTERM);
-	}
 	sweep_journal_close(&j);
-	return rc;
+	return left ? 128 + (stop_signal ? stop_signal : SIGTERM) : 0;
+}
+
+/* Every process's outcome of its share (`rc`) made one: the largest, so
+ * that a rank stopped by a signal stops them all before the gather (which
+ * would wait for its rows forever).  Rank 0 says what happened. */
+static int agree(int rc, const struct sweep_exec *x, const char *out_path,
+		 int lead)
+{
+	int all = x->agree ? x->agree(rc, x->ctx) : rc;
+	if (!lead || !all)
+		return all;
+	if (all > 128 && strcmp(out_path, "-"))
+		fprintf(stderr,
+			"sweep: stopped by signal %d before every point ran; "
+			"the finished points are kept in %s.journal.*: the "
+			"same command with --resume continues\n",
+			all - 128, out_path);
+	else if (all > 128)
+		fprintf(stderr, "sweep: stopped by signal %d; without -o FILE "
+				"no point is kept\n", all - 128);
+	else if (!rc)
+		fprintf(stderr, "sweep: another rank could not run its "
+				"share\n");
+	return all;
 }
 
 /* The comma lists into the spec, in the names sweep_spec_set knows. */
@@ -123,17 +146,26 @@ static void sweep_lists(const struct cli_opts *o, struct sweep_spec *spec,
 	static const char *const rows[][2] = {
 		{"net", "--nets"},	   {"machine", "--machines"},
 		{"strategy", "--strategies"}, {"batch", "--batch"},
-		{"precision", "--dtype"}};
-	/* the spec's own defaults (mixed, the engine's steps) are the
-	 * table's: set only what differs, so a journal's signature is the
-	 * same however the sweep was spelled */
+		{"precision", "--dtype"}, {"mode", "--mode"},
+		{"seed", "--seed"}};
+	/* the spec's own defaults (mixed, auto, seed 1, the engine's steps)
+	 * are the table's: set only what was given, so a journal's
+	 * signature is the same however the sweep was spelled, and a column
+	 * appears for every axis asked for */
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		const char *v = cli_list(o, rows[i][0]);
 		if (v && (i < 3 || cli_given(o, rows[i][0])))
 			sweep_spec_set(spec, rows[i][1], v, d);
 	}
+	for (int k = 0; k < o->set.n; k++)
+		sweep_spec_set(spec, "--set", o->set.v[k], d);
+	/* a GPU baseline when any of its options is given (as in run) */
+	int gpus = cli_given(o, "gpus") || o->gpus > 1;
+	int gpu = cli_given(o, "gpu") || gpus || cli_given(o, "gpu-batch");
 	free(spec->gpu);
-	spec->gpu = cli_given(o, "gpu") ? xstrdup(o->gpu) : NULL;
+	spec->gpu = gpu ? xstrdup(o->gpu) : NULL;
+	spec->gpus = gpus ? (int)o->gpus : 0;
+	spec->gpu_batch = cli_given(o, "gpu-batch") ? o->gpu_batch : 0;
 	spec->steps = cli_given(o, "steps") ? (int)o->steps : 0;
 }
 
@@ -154,10 +186,10 @@ static int sweep_parse(struct cli_opts *o, struct sweep_spec *spec,
 			go = cli_stop(ex, lead ? cli_usage_error("sweep",
 						 "'--%s' is required", need[i])
 					       : EXIT_USAGE);
-	if (go && o->gpus > 1)
-		go = cli_stop(ex, lead ? cli_usage_error("sweep", "one GPU "
-					 "per point: sweep does not model "
-					 "'--gpus %ld' yet", o->gpus)
+	if (go && o->resume && (!o->output || !strcmp(o->output, "-")))
+		go = cli_stop(ex, lead ? cli_usage_error("sweep", "'--resume' "
+					 "needs '-o FILE': the journal of "
+					 "finished points sits beside it")
 				       : EXIT_USAGE);
 	if (go) {
 		sweep_lists(o, spec, &d);
@@ -199,8 +231,10 @@ static int sweep_steps(const struct cli_opts *o, const struct sweep_spec *spec,
 		return fail(d, WS_EINPUT, lead);
 	struct sweep_result *res =
 		xcalloc((size_t)sw.n_points, sizeof(*res));
-	int rc = run_share(&sw, x, o->output ? o->output : "-", o->resume,
-			   (int)o->jobs, res, lead, d);
+	const char *out = o->output ? o->output : "-";
+	int rc = agree(run_share(&sw, x, out, o->resume, (int)o->jobs, res,
+				 lead, d),
+		       x, out, lead);
 	if (rc) {
 		free(res);
 		sweep_release(&sw);
@@ -218,7 +252,7 @@ static int sweep_steps(const struct cli_opts *o, const struct sweep_spec *spec,
 
 int sweep_command(int argc, char **argv, const struct sweep_exec *x)
 {
-	static const struct sweep_exec alone = {0, 1, NULL, NULL};
+	static const struct sweep_exec alone = {0, 1, NULL, NULL, NULL};
 	if (!x || x->size < 1)
 		x = &alone;
 	struct cli_opts o;

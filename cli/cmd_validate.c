@@ -79,8 +79,8 @@ static int validate_gpu(int argc, char **argv)
 	return ex;
 }
 
-static const char *const validate_wafer_options[] = {"machine", "quiet",
-						     NULL};
+static const char *const validate_wafer_options[] = {
+	"machine", "nets", "quiet", "net-dir", NULL};
 
 static const struct cli_command validate_wafer_cmd = {
 	"validate wafer", "[FILE.csv] [options]",
@@ -90,7 +90,10 @@ static const struct cli_command validate_wafer_cmd = {
 	"  kernel,P,M,K,N,group_num,Mt,Kt,Nt,mean_cycles   kernels on P x P\n"
 	"  network,machine,wafers,mode,dtype,batch,samples_per_s,source_id\n"
 	"Rows that cannot be simulated are listed, not hidden.  Kernel rows\n"
-	"run on --machine.  Without FILE: the project's WSE-3 kernels,\n"
+	"run on --machine.  A network row names a zoo network, a YAML/ONNX\n"
+	"path relative to FILE, or a file NAME.yaml/.onnx in --nets DIR; it\n"
+	"runs on its row's machine, wafers, mode, precision (fp32, mixed or\n"
+	"fp16) and global batch.  Without FILE: the project's WSE-3 kernels,\n"
 	"models/measured/wse3/kernels.csv, on the machine they were measured\n"
 	"on, wse3 (unless --machine says otherwise).",
 	validate_wafer_options,
@@ -104,7 +107,7 @@ static int validate_wafer(int argc, char **argv)
 	int pr = cli_parse(&validate_wafer_cmd, argc, argv, &co);
 	if (pr != CLI_GO)
 		return cli_parse_exit(pr);
-	struct wval_opts o = {.machine = co.machine};
+	struct wval_opts o = {.machine = co.machine, .nets_dir = co.net_dir};
 	int quiet = co.quiet_rows;
 	char *def = NULL;
 	const char *file = co.n_args ? co.args[0] : NULL;

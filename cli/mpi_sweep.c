@@ -61,12 +61,22 @@ static int gather(const struct sweep *sw, struct sweep_result *res, void *ctx)
 	return all;
 }
 
+/* A rank stopped by SIGINT or SIGTERM (or unable to journal) stops them
+ * all, before anyone waits in the gather for rows that will not come. */
+static int agree(int rc, void *ctx)
+{
+	(void)ctx;
+	int all = rc;
+	MPI_Allreduce(&rc, &all, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+	return all;
+}
+
 int main(int argc, char **argv)
 {
 	/* --jobs threads run points, only this thread calls MPI */
 	int provided;
 	MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
-	struct sweep_exec x = {0, 1, gather, NULL};
+	struct sweep_exec x = {0, 1, gather, agree, NULL};
 	MPI_Comm_rank(MPI_COMM_WORLD, &x.rank);
 	MPI_Comm_size(MPI_COMM_WORLD, &x.size);
 	x.ctx = &x;

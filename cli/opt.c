@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "compiler/graph.h"
+#include "compiler/kern.h"
 #include "compiler/place.h"
 #include "compiler/plan.h"
 #include "cores/pe.h"
@@ -58,6 +59,8 @@ static const struct cli_name style_names[] = {
 
 static int gpu_hook(const char *cmd, const struct cli_opt *row,
 		    const char *val, struct cli_opts *o);
+static int kernel_hook(const char *cmd, const struct cli_opt *row,
+		       const char *val, struct cli_opts *o);
 
 #define F(field) offsetof(struct cli_opts, field)
 #define BIG 1e18
@@ -284,16 +287,21 @@ static const struct cli_opt vocabulary[] = {
 	 "nets", NULL, "nets", NULL},
 	/* reserved by open issues: concept, spelling and default settled */
 	{"wafers", 0, CLI_INT, F(wafers), 1, 1 << 20, NULL, "1", NULL, "N",
-	 "wafers", "wafers training one network data-parallel (issue 12)",
+	 "wafers",
+	 "wafers training one network data-parallel in weight streaming "
+	 "(the batch is split over them)",
 	 NULL, NULL},
 	{"kernel", 0, CLI_STR, F(kernel), 0, 0, NULL, "auto", NULL, "K",
 	 "kernel",
-	 "force a kernel algorithm; auto: the fastest that fits SRAM "
-	 "(issue 12)",
-	 NULL, NULL},
+	 "algorithm of the dense stages of a pipelined plan: stream, "
+	 "cannon, summa, gemv_star, gemv_chain, gemv_grouped or gemv_tree "
+	 "(docs/engine.md); auto: the fastest that fits SRAM",
+	 NULL, kernel_hook},
 	{"groups", 0, CLI_INT, F(groups), 1, 1 << 20, NULL, NULL,
-	 "the kernel's choice", "G", "groups",
-	 "groups of the grouped reduction kernel (issue 12)", NULL, NULL},
+	 "the fastest that divides the column", "G", "groups",
+	 "force gemv_grouped with G groups in its two-phase reduction; "
+	 "G must divide the PEs of a column",
+	 NULL, NULL},
 	{"nets", 0, CLI_STR, F(net_dir), 0, 0, NULL, NULL, NULL, "DIR", "nets",
 	 "a folder to look network names up in first (issues 12, 13)", NULL,
 	 NULL},
@@ -302,8 +310,8 @@ static const struct cli_opt vocabulary[] = {
 	 "samples per GPU in the GPU baseline (issue 13)", NULL, NULL},
 	{"set", 0, CLI_STRS, F(set), 0, 0, NULL, NULL, NULL, "KEY=V",
 	 "machine-set",
-	 "override a machine key, repeatable; in sweep a comma list of "
-	 "values (issue 14)",
+	 "override a key of the machine schema (grid.width=600), "
+	 "repeatable; in sweep a comma list of values, one axis per key",
 	 NULL, NULL},
 	{"max-memory", 0, CLI_STR, F(max_memory), 0, 0, NULL, NULL,
 	 "a fraction of physical RAM", "SIZE", "max-memory",
@@ -489,6 +497,21 @@ static int gpu_hook(const char *cmd, const struct cli_opt *row,
 	    val, "");
 	snprintf(o->gpu_buf, sizeof o->gpu_buf, "%.*s", (int)(x - val), val);
 	o->gpu = o->gpu_buf;
+	return 0;
+}
+
+/* --kernel NAME: "auto" or an algorithm of compiler/kern.h. */
+static int kernel_hook(const char *cmd, const struct cli_opt *row,
+		       const char *val, struct cli_opts *o)
+{
+	if (strcmp(val, "auto") && kern_from_name(val) < 0) {
+		if (!o->quiet)
+			fprintf(stderr, "wafersim %s: '--%s' must be auto, "
+				"%s; got '%s'\n", cmd, row->name, kern_names(),
+				val);
+		return -1;
+	}
+	o->kernel = val;
 	return 0;
 }
 
@@ -771,4 +794,20 @@ void cli_plan_opts(const struct cli_opts *o, struct plan_opts *po)
 	po->seed = (uint64_t)o->seed;
 	po->time_budget_s = o->time_budget;
 	po->sharing = o->sharing;
+	/* the planner's own default kernel unless one is asked for;
+	 * --groups forces the grouped reduction */
+	if (cli_given(o, "kernel"))
+		po->kernel = o->kernel;
+	else if (cli_given(o, "groups"))
+		po->kernel = kern_name(KERN_GEMV_GROUPED);
+	po->groups = o->groups;
+}
+
+int cli_kernel_usage(const char *cmd, const struct cli_opts *o)
+{
+	if (cli_given(o, "groups") && cli_given(o, "kernel") &&
+	    kern_from_name(o->kernel) != KERN_GEMV_GROUPED)
+		return cli_usage_error(cmd, "'--groups' forces gemv_grouped, "
+				       "got '--kernel %s'", o->kernel);
+	return 0;
 }

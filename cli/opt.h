@@ -158,9 +158,13 @@ const char *cli_list(const struct cli_opts *o, const char *name);
 void cli_help(const struct cli_command *c, FILE *f);
 
 /* The compiler's plan options from the vocabulary's (strategy, mode,
- * batch, precision, optimizer, seed, time budget). */
+ * batch, precision, optimizer, seed, time budget; kernel and groups when
+ * given). */
 struct plan_opts;
 void cli_plan_opts(const struct cli_opts *o, struct plan_opts *po);
+/* --groups with a --kernel other than gemv_grouped: EXIT_USAGE (message
+ * printed); else 0. */
+int cli_kernel_usage(const char *cmd, const struct cli_opts *o);
 /* The enum row's name for `value` (canonical), or "?". */
 const char *cli_enum_name(const char *option, int value);
 

@@ -19,256 +19,54 @@
 #include "ground/stat_field.h"
 #include "ground/util.h"
 
-/* Annealing in a sweep is never stopped by the clock (see sweep.h); the
- * move count (at most 300000) bounds it instead. */
-#define SWEEP_ANNEAL_BUDGET_S 1e9
-
-void sweep_spec_init(struct sweep_spec *s)
-{
-	memset(s, 0, sizeof(*s));
-}
-
-static void free_names(char **v, int n)
-{
-	for (int i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-void sweep_spec_release(struct sweep_spec *s)
-{
-	free_names(s->nets, s->n_nets);
-	free_names(s->machines, s->n_machines);
-	free_names(s->strategies, s->n_strategies);
-	free(s->batches);
-	free(s->dtypes);
-	free(s->gpu);
-	sweep_spec_init(s);
-}
-
-/* Split "a,b,c" into heap items; empty list or item: error. */
-static int split_list(const char *opt, const char *val, char ***out, int *n,
-		      struct diag *d)
-{
-	*out = NULL;
-	*n = 0;
-	if (!val || !*val) {
-		diag_add(d, NULL, 0, 0,
-			 "sweep: '%s' must be a non-empty comma-separated "
-			 "list, got ''", opt);
-		return WS_EINPUT;
-	}
-	char **v = NULL;
-	int k = 0;
-	const char *p = val;
-	for (;;) {
-		const char *e = strchr(p, ',');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		if (len == 0) {
-			diag_add(d, NULL, 0, 0,
-				 "sweep: '%s' must not have an empty item, got "
-				 "'%s'", opt, val);
-			free_names(v, k);
-			return WS_EINPUT;
-		}
-		v = xrealloc(v, sizeof(*v) * (size_t)(k + 1));
-		v[k] = xmalloc(len + 1);
-		memcpy(v[k], p, len);
-		v[k][len] = '\0';
-		k++;
-		if (!e)
-			break;
-		p = e + 1;
-	}
-	*out = v;
-	*n = k;
-	return 0;
-}
-
-int sweep_spec_set(struct sweep_spec *s, const char *opt, const char *val,
-		   struct diag *d)
-{
-	char **v;
-	int n;
-	if (split_list(opt, val, &v, &n, d))
-		return WS_EINPUT;
-	if (!strcmp(opt, "--nets")) {
-		free_names(s->nets, s->n_nets);
-		s->nets = v, s->n_nets = n;
-		return 0;
-	}
-	if (!strcmp(opt, "--machines")) {
-		free_names(s->machines, s->n_machines);
-		s->machines = v, s->n_machines = n;
-		return 0;
-	}
-	if (!strcmp(opt, "--strategies")) {
-		free_names(s->strategies, s->n_strategies);
-		s->strategies = v, s->n_strategies = n;
-		return 0;
-	}
-	int rc = 0;
-	if (!strcmp(opt, "--batch")) {
-		int64_t *b = xcalloc((size_t)n, sizeof(*b));
-		for (int i = 0; i < n; i++) {
-			char *end;
-			long long x = strtoll(v[i], &end, 10);
-			if (*end || end == v[i] || x < 1 || x > (1 << 20)) {
-				diag_add(d, NULL, 0, 0,
-					 "sweep: '--batch' items must be "
-					 "integers in [1, 1048576], got '%s'",
-					 v[i]);
-				rc = WS_EINPUT;
-			}
-			b[i] = x;
-		}
-		if (rc)
-			free(b);
-		else {
-			free(s->batches);
-			s->batches = b, s->n_batches = n;
-		}
-	} else if (!strcmp(opt, "--dtype")) {
-		enum pe_prec *t = xcalloc((size_t)n, sizeof(*t));
-		for (int i = 0; i < n; i++) {
-			if (!strcmp(v[i], "mixed"))
-				t[i] = PREC_MIXED;
-			else if (!strcmp(v[i], "fp32"))
-				t[i] = PREC_FP32;
-			else {
-				diag_add(d, NULL, 0, 0,
-					 "sweep: '--dtype' items must be mixed "
-					 "or fp32, got '%s'", v[i]);
-				rc = WS_EINPUT;
-			}
-		}
-		if (rc)
-			free(t);
-		else {
-			free(s->dtypes);
-			s->dtypes = t, s->n_dtypes = n;
-		}
-	} else {
-		diag_add(d, NULL, 0, 0, "sweep: unknown list option '%s'", opt);
-		rc = WS_EINPUT;
-	}
-	free_names(v, n);
-	return rc;
-}
-
-static char **copy_names(char *const *v, int n)
-{
-	char **c = xcalloc((size_t)(n ? n : 1), sizeof(*c));
-	for (int i = 0; i < n; i++)
-		c[i] = xstrdup(v[i]);
-	return c;
-}
-
-int sweep_prepare(const struct sweep_spec *spec, struct sweep *sw,
-		  struct diag *d)
-{
-	memset(sw, 0, sizeof(*sw));
-	size_t before = diag_count(d);
-	static const char *const what[] = {"--nets", "--machines",
-					   "--strategies", "--batch"};
-	const int counts[] = {spec->n_nets, spec->n_machines,
-			      spec->n_strategies, spec->n_batches};
-	for (size_t i = 0; i < ARRAY_SIZE(counts); i++)
-		if (counts[i] < 1)
-			diag_add(d, NULL, 0, 0,
-				 "sweep: '%s' must list at least one item, "
-				 "got none", what[i]);
-	for (int i = 0; i < spec->n_batches; i++)
-		if (spec->batches[i] < 1)
-			diag_add(d, NULL, 0, 0,
-				 "sweep: '--batch' items must be >= 1, got "
-				 "%lld", (long long)spec->batches[i]);
-	for (int i = 0; i < spec->n_strategies; i++)
-		if (!place_find_strategy(spec->strategies[i])) {
-			int n;
-			const struct place_strategy *const *all =
-				place_strategies(&n);
-			char known[256] = "";
-			for (int k = 0; k < n; k++)
-				snprintf(known + strlen(known),
-					 sizeof(known) - strlen(known), "%s%s",
-					 k ? ", " : "", all[k]->name);
-			diag_add(d, NULL, 0, 0,
-				 "sweep: '--strategies' items must be one of "
-				 "%s, got '%s'", known, spec->strategies[i]);
-		}
-	/* load every input once; the threads share them read-only */
-	sw->graphs = xcalloc((size_t)(spec->n_nets ? spec->n_nets : 1),
-			     sizeof(*sw->graphs));
-	sw->machines = xcalloc((size_t)(spec->n_machines ? spec->n_machines : 1),
-			       sizeof(*sw->machines));
-	char *loaded_g = xcalloc((size_t)spec->n_nets + 1, 1);
-	for (int i = 0; i < spec->n_nets; i++)
-		loaded_g[i] = graph_load(spec->nets[i], OPT_MOMENTUM,
-					 &sw->graphs[i], d) == 0;
-	for (int i = 0; i < spec->n_machines; i++)
-		machine_load(spec->machines[i], &sw->machines[i], d);
-	if (spec->gpu)
-		gpu_load(spec->gpu, &sw->gpu, d);
-	if (diag_count(d) > before) {
-		for (int i = 0; i < spec->n_nets; i++)
-			if (loaded_g[i])
-				graph_release(&sw->graphs[i]);
-		free(loaded_g);
-		free(sw->graphs);
-		free(sw->machines);
-		memset(sw, 0, sizeof(*sw));
-		return WS_EINPUT;
-	}
-	free(loaded_g);
-	struct sweep_spec *c = &sw->spec;
-	c->nets = copy_names(spec->nets, spec->n_nets);
-	c->n_nets = spec->n_nets;
-	c->machines = copy_names(spec->machines, spec->n_machines);
-	c->n_machines = spec->n_machines;
-	c->strategies = copy_names(spec->strategies, spec->n_strategies);
-	c->n_strategies = spec->n_strategies;
-	c->batches = xcalloc((size_t)spec->n_batches, sizeof(*c->batches));
-	memcpy(c->batches, spec->batches,
-	       sizeof(*c->batches) * (size_t)spec->n_batches);
-	c->n_batches = spec->n_batches;
-	c->n_dtypes = spec->n_dtypes ? spec->n_dtypes : 1;
-	c->dtypes = xcalloc((size_t)c->n_dtypes, sizeof(*c->dtypes));
-	if (spec->n_dtypes)
-		memcpy(c->dtypes, spec->dtypes,
-		       sizeof(*c->dtypes) * (size_t)spec->n_dtypes);
-	else
-		c->dtypes[0] = PREC_MIXED;
-	c->gpu = spec->gpu ? xstrdup(spec->gpu) : NULL;
-	c->steps = spec->steps;
-	sw->n_points = (int64_t)c->n_nets * c->n_machines * c->n_strategies *
-		       c->n_batches * c->n_dtypes;
-	return 0;
-}
-
-void sweep_release(struct sweep *sw)
-{
-	for (int i = 0; i < sw->spec.n_nets; i++)
-		graph_release(&sw->graphs[i]);
-	free(sw->graphs);
-	free(sw->machines);
-	sweep_spec_release(&sw->spec);
-	memset(sw, 0, sizeof(*sw));
-}
-
-void sweep_point_coords(const struct sweep *sw, int64_t i, int *net,
-			int *machine, int *strategy, int *batch, int *dtype)
+/* Sizes of the axes, slowest first: net, machine, the --set axes,
+ * strategy, batch, dtype, mode, seed. */
+static int axis_sizes(const struct sweep *sw, int64_t *size)
 {
 	const struct sweep_spec *s = &sw->spec;
-	*dtype = (int)(i % s->n_dtypes);
-	i /= s->n_dtypes;
-	*batch = (int)(i % s->n_batches);
-	i /= s->n_batches;
-	*strategy = (int)(i % s->n_strategies);
-	i /= s->n_strategies;
-	*machine = (int)(i % s->n_machines);
-	i /= s->n_machines;
-	*net = (int)i;
+	int n = 0;
+	size[n++] = s->n_nets;
+	size[n++] = s->n_machines;
+	for (int k = 0; k < s->n_sets; k++)
+		size[n++] = s->sets[k].n_values;
+	size[n++] = s->n_strategies;
+	size[n++] = s->n_batches;
+	size[n++] = s->n_dtypes;
+	size[n++] = s->n_modes;
+	size[n++] = s->n_seeds;
+	return n;
+}
+
+void sweep_point_coords(const struct sweep *sw, int64_t i,
+			struct sweep_result *r)
+{
+	int64_t size[SWEEP_MAX_SETS + 8];
+	int at[SWEEP_MAX_SETS + 8];
+	int n = axis_sizes(sw, size);
+	for (int k = n - 1; k >= 0; k--) {
+		at[k] = (int)(i % size[k]);
+		i /= size[k];
+	}
+	int k = 0;
+	r->net = at[k++];
+	r->machine = at[k++];
+	for (int a = 0; a < sw->spec.n_sets; a++)
+		r->set[a] = at[k++];
+	r->strategy = at[k++];
+	r->batch = at[k++];
+	r->dtype = at[k++];
+	r->mode_i = at[k++];
+	r->seed_i = at[k++];
+}
+
+/* The machine of a point: its preset with its --set values. */
+static const struct machine *point_machine(const struct sweep *sw,
+					   const struct sweep_result *r)
+{
+	int64_t c = 0;
+	for (int k = 0; k < sw->spec.n_sets; k++)
+		c = c * sw->spec.sets[k].n_values + r->set[k];
+	return &sw->machines[r->machine * sw->n_combos + c];
 }
 
 static void point_fail(struct sweep_result *r, const struct diag *d)
@@ -278,15 +76,82 @@ static void point_fail(struct sweep_result *r, const struct diag *d)
 	snprintf(r->error, sizeof(r->error), "%s", t ? t : "failed");
 }
 
+/* The GPU baseline of a point: `gpus` GPUs data parallel, each with
+ * --gpu-batch samples (default: its share of the wafer's batch). */
+static int point_gpu(const struct sweep *sw, const struct graph *g,
+		     enum pe_prec prec, struct sweep_result *r, struct diag *d)
+{
+	const struct sweep_spec *s = &sw->spec;
+	int64_t n = s->gpus > 0 ? s->gpus : 1;
+	struct gpu_run_opts go;
+	gpu_run_opts_default(&go);
+	go.batch = s->gpu_batch ? s->gpu_batch
+				: (r->batch_samples + n - 1) / n;
+	go.dtype = prec == PREC_FP32 ? DT_FP32 : DT_BF16;
+	go.n_gpus = (int)n;
+	go.style = GPU_EAGER;
+	go.optimizer = OPT_MOMENTUM;
+	struct gpu_result gr;
+	memset(&gr, 0, sizeof(gr));
+	int rc = gpu_estimate(&sw->gpu, g, &go, &gr, d);
+	if (rc == 0) {
+		r->gpu = 1;
+		r->gpu_batch = go.batch;
+		r->gpu_step_s = gr.train.seconds;
+		double gpu_samples = (double)(go.batch * n);
+		/* the same batch: the ratio of step times (as it always was) */
+		if (go.batch * n == r->batch_samples)
+			r->speedup = r->step_s > 0 ? gr.train.seconds / r->step_s
+						   : 0;
+		else
+			r->speedup = gr.train.seconds > 0
+					     ? r->samples_per_s /
+						       (gpu_samples /
+							gr.train.seconds)
+					     : 0;
+	}
+	gpu_result_release(&gr);
+	return rc;
+}
+
+/* The figures of a point whose plan ran (st) into r. */
+static void point_figures(const struct plan *p, const struct graph *g,
+			  const struct machine *m, const struct stats *st,
+			  struct sweep_result *r)
+{
+	struct report_in ri;
+	memset(&ri, 0, sizeof(ri));
+	ri.p = p;
+	ri.g = g;
+	ri.m = m;
+	ri.train = st;
+	ri.epochs = 1;
+	ri.runs = 1;
+	ri.dataset_samples = g->dataset_samples;
+	engine_roofline(p, m, p->batch, &ri.roof);
+	struct report_figures f;
+	report_compute(&ri, &f);
+	r->ok = 1;
+	snprintf(r->mode, sizeof(r->mode), "%s", plan_mode_name(st->mode));
+	r->step_s = f.step_s;
+	r->samples_per_s = f.samples_per_s;
+	r->step_j = f.step_j;
+	r->power_w = f.step_power_w;
+	snprintf(r->limit, sizeof(r->limit), "%s",
+		 stats_limit_name(st->bottleneck));
+	report_bottleneck(st, p, r->bottleneck, sizeof(r->bottleneck));
+	r->pes_used = p->pes_used;
+	r->pes_total = machine_pes(m);
+}
+
 void sweep_point(const struct sweep *sw, int64_t i, struct sweep_result *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->index = i;
-	sweep_point_coords(sw, i, &r->net, &r->machine, &r->strategy,
-			   &r->batch, &r->dtype);
+	sweep_point_coords(sw, i, r);
 	const struct sweep_spec *s = &sw->spec;
 	const struct graph *g = &sw->graphs[r->net];
-	const struct machine *m = &sw->machines[r->machine];
+	const struct machine *m = point_machine(sw, r);
 	enum pe_prec prec = s->dtypes[r->dtype];
 	int64_t batch = s->batches[r->batch];
 	r->batch_samples = batch;
@@ -304,7 +169,11 @@ void sweep_point(const struct sweep *sw, int64_t i, struct sweep_result *r)
 	po.batch = batch;
 	po.prec = prec;
 	po.opt = OPT_MOMENTUM;
-	po.time_budget_s = SWEEP_ANNEAL_BUDGET_S;
+	po.mode = (enum exec_mode)s->modes[r->mode_i];
+	po.seed = (uint64_t)s->seeds[r->seed_i];
+	/* no wall-clock cap: anneal counts moves, so a row never depends on
+	 * the speed or the load of the machine (sweep.h) */
+	po.time_budget_s = 0;
 	if (plan_build(g, m, &po, &p, &d)) {
 		point_fail(r, &d);
 		goto done;
@@ -319,49 +188,9 @@ void sweep_point(const struct sweep *sw, int64_t i, struct sweep_result *r)
 		point_fail(r, &d);
 		goto done;
 	}
-	struct report_in ri;
-	memset(&ri, 0, sizeof(ri));
-	ri.p = &p;
-	ri.g = g;
-	ri.m = m;
-	ri.train = &st;
-	ri.epochs = 1;
-	ri.runs = 1;
-	ri.dataset_samples = g->dataset_samples;
-	engine_roofline(&p, m, p.batch, &ri.roof);
-	struct report_figures f;
-	report_compute(&ri, &f);
-	r->ok = 1;
-	snprintf(r->mode, sizeof(r->mode), "%s", plan_mode_name(st.mode));
-	r->step_s = f.step_s;
-	r->samples_per_s = f.samples_per_s;
-	r->step_j = f.step_j;
-	r->power_w = f.step_power_w;
-	snprintf(r->limit, sizeof(r->limit), "%s",
-		 stats_limit_name(st.bottleneck));
-	report_bottleneck(&st, &p, r->bottleneck, sizeof(r->bottleneck));
-	r->pes_used = p.pes_used;
-	r->pes_total = machine_pes(m);
-	if (s->gpu) {
-		struct gpu_run_opts go;
-		gpu_run_opts_default(&go);
-		go.batch = batch;
-		go.dtype = prec == PREC_FP32 ? DT_FP32 : DT_BF16;
-		go.n_gpus = 1;
-		go.style = GPU_EAGER;
-		go.optimizer = OPT_MOMENTUM;
-		struct gpu_result gr;
-		memset(&gr, 0, sizeof(gr));
-		if (gpu_estimate(&sw->gpu, g, &go, &gr, &d)) {
-			point_fail(r, &d);
-			gpu_result_release(&gr);
-			goto done;
-		}
-		r->gpu = 1;
-		r->gpu_step_s = gr.train.seconds;
-		r->speedup = r->step_s > 0 ? gr.train.seconds / r->step_s : 0;
-		gpu_result_release(&gr);
-	}
+	point_figures(&p, g, m, &st, r);
+	if (s->gpu && point_gpu(sw, g, prec, r, &d))
+		point_fail(r, &d);
 done:
 	stats_release(&st);
 	plan_release(&p);
@@ -482,70 +311,129 @@ static void csv_double(FILE *out, double v)
 	fputs(fmt_double_exact(b, v), out);
 }
 
+/* Header cells of the point's coordinates, after "index". */
+static void csv_coord_header(const struct sweep *sw, FILE *out)
+{
+	const struct sweep_spec *s = &sw->spec;
+	fputs(",net,machine", out);
+	for (int k = 0; k < s->n_sets; k++) {
+		fputc(',', out);
+		sf_csv_str(out, s->sets[k].key);
+	}
+	fputs(",strategy,batch,dtype", out);
+	if (sw->show_mode)
+		fputs(",asked_mode", out);
+	if (sw->show_seed)
+		fputs(",seed", out);
+}
+
+static void csv_coords(const struct sweep *sw, const struct sweep_result *r,
+		       FILE *out)
+{
+	const struct sweep_spec *s = &sw->spec;
+	fputc(',', out);
+	sf_csv_str(out, s->nets[r->net]);
+	fputc(',', out);
+	sf_csv_str(out, s->machines[r->machine]);
+	for (int k = 0; k < s->n_sets; k++) {
+		fputc(',', out);
+		sf_csv_str(out, s->sets[k].values[r->set[k]]);
+	}
+	fputc(',', out);
+	sf_csv_str(out, s->strategies[r->strategy]);
+	fprintf(out, ",%lld,%s", (long long)r->batch_samples,
+		plan_prec_name(s->dtypes[r->dtype]));
+	if (sw->show_mode)
+		fprintf(out, ",%s",
+			plan_mode_name((enum exec_mode)s->modes[r->mode_i]));
+	if (sw->show_seed)
+		fprintf(out, ",%lld", (long long)s->seeds[r->seed_i]);
+}
+
+static void csv_figures(const struct sweep_result *r, FILE *out)
+{
+	fprintf(out, "%s,", r->mode);
+	csv_double(out, r->step_s);
+	fputc(',', out);
+	csv_double(out, r->samples_per_s);
+	fputc(',', out);
+	csv_double(out, r->step_j);
+	fputc(',', out);
+	csv_double(out, r->power_w);
+	fprintf(out, ",%s,", r->limit);
+	sf_csv_str(out, r->bottleneck);
+	fprintf(out, ",%lld,%lld", (long long)r->pes_used,
+		(long long)r->pes_total);
+}
+
+static void csv_gpu(const struct sweep *sw, const struct sweep_result *r,
+		    FILE *out)
+{
+	const struct sweep_spec *s = &sw->spec;
+	fputc(',', out);
+	sf_csv_str(out, s->gpu);
+	int shown = r->ok && r->gpu;
+	if (sw->show_gpus) {
+		fprintf(out, ",%d,", s->gpus > 0 ? s->gpus : 1);
+		if (shown)
+			fprintf(out, "%lld", (long long)r->gpu_batch);
+	}
+	fputc(',', out);
+	if (shown) {
+		csv_double(out, r->gpu_step_s);
+		fputc(',', out);
+		csv_double(out, r->speedup);
+	} else {
+		fputc(',', out);
+	}
+}
+
 void sweep_write_csv(const struct sweep *sw, const struct sweep_result *res,
 		     FILE *out)
 {
 	const struct sweep_spec *s = &sw->spec;
-	fputs("index,net,machine,strategy,batch,dtype,status,mode,step_s,"
-	      "samples_per_s,step_j,power_w,limit,bottleneck,pes_used,"
-	      "pes_total", out);
+	fputs("index", out);
+	csv_coord_header(sw, out);
+	fputs(",status,mode,step_s,samples_per_s,step_j,power_w,limit,"
+	      "bottleneck,pes_used,pes_total", out);
 	if (s->gpu)
-		fputs(",gpu,gpu_step_s,speedup", out);
+		fputs(sw->show_gpus ? ",gpu,gpus,gpu_batch,gpu_step_s,speedup"
+				    : ",gpu,gpu_step_s,speedup",
+		      out);
 	fputs(",error\n", out);
 	for (int64_t i = 0; i < sw->n_points; i++) {
 		const struct sweep_result *r = &res[i];
-		fprintf(out, "%lld,", (long long)r->index);
-		sf_csv_str(out, s->nets[r->net]);
-		fputc(',', out);
-		sf_csv_str(out, s->machines[r->machine]);
-		fputc(',', out);
-		sf_csv_str(out, s->strategies[r->strategy]);
-		fprintf(out, ",%lld,%s,%s,", (long long)r->batch_samples,
-			plan_prec_name(s->dtypes[r->dtype]),
-			r->ok ? "ok" : "error");
-		if (r->ok) {
-			fprintf(out, "%s,", r->mode);
-			csv_double(out, r->step_s);
-			fputc(',', out);
-			csv_double(out, r->samples_per_s);
-			fputc(',', out);
-			csv_double(out, r->step_j);
-			fputc(',', out);
-			csv_double(out, r->power_w);
-			fprintf(out, ",%s,", r->limit);
-			sf_csv_str(out, r->bottleneck);
-			fprintf(out, ",%lld,%lld", (long long)r->pes_used,
-				(long long)r->pes_total);
-		} else {
+		fprintf(out, "%lld", (long long)r->index);
+		csv_coords(sw, r, out);
+		fprintf(out, ",%s,", r->ok ? "ok" : "error");
+		if (r->ok)
+			csv_figures(r, out);
+		else
 			fputs(",,,,,,,,", out);
-		}
-		if (s->gpu) {
-			fputc(',', out);
-			sf_csv_str(out, s->gpu);
-			fputc(',', out);
-			if (r->ok && r->gpu) {
-				csv_double(out, r->gpu_step_s);
-				fputc(',', out);
-				csv_double(out, r->speedup);
-			} else {
-				fputc(',', out);
-			}
-		}
+		if (s->gpu)
+			csv_gpu(sw, r, out);
 		fputc(',', out);
 		sf_csv_str(out, r->ok ? "" : r->error);
 		fputc('\n', out);
 	}
 }
 
-/* Best point of each (net, machine, batch, dtype) group, by samples/s
- * (ties: the earlier point); -1 when none of the group ran. */
+/* Points after the strategy axis (batch, dtype, mode, seed): the stride
+ * between two strategies of a group. */
+static int64_t strategy_stride(const struct sweep *sw)
+{
+	const struct sweep_spec *s = &sw->spec;
+	return (int64_t)s->n_batches * s->n_dtypes * s->n_modes * s->n_seeds;
+}
+
+/* Best point of each group (the points that differ only in the strategy)
+ * by samples/s (ties: the earlier point); -1 when none of it ran. */
 static int64_t group_best(const struct sweep *sw,
 			  const struct sweep_result *res, int64_t first,
 			  int *failed)
 {
 	const struct sweep_spec *s = &sw->spec;
-	/* points of a group differ only in the strategy index */
-	int64_t stride = (int64_t)s->n_batches * s->n_dtypes;
+	int64_t stride = strategy_stride(sw);
 	int64_t best = -1;
 	*failed = 0;
 	for (int k = 0; k < s->n_strategies; k++) {
@@ -560,19 +448,53 @@ static int64_t group_best(const struct sweep *sw,
 	return best;
 }
 
-/* Groups (net, machine, batch, dtype), in point order: how many, and the
- * first point of group k (its strategy 0). */
+/* Groups, in point order: how many, and the first point of group k (its
+ * strategy 0). */
 static int64_t n_groups(const struct sweep *sw)
 {
-	const struct sweep_spec *s = &sw->spec;
-	return (int64_t)s->n_nets * s->n_machines * s->n_batches * s->n_dtypes;
+	return sw->n_points / sw->spec.n_strategies;
 }
 
 static int64_t group_first(const struct sweep *sw, int64_t k)
 {
+	int64_t inner = strategy_stride(sw);
+	return (k / inner) * sw->spec.n_strategies * inner + k % inner;
+}
+
+/* Width of the summary column of --set axis k: its key or longest value. */
+static int set_width(const struct sweep_axis *a)
+{
+	int w = (int)strlen(a->key);
+	for (int v = 0; v < a->n_values; v++)
+		if ((int)strlen(a->values[v]) > w)
+			w = (int)strlen(a->values[v]);
+	return w;
+}
+
+/* The group's coordinates (r: one of its points), or the header (r NULL):
+ * net, machine, the --set values, batch, dtype, asked mode, seed. */
+static void summary_coords(const struct sweep *sw,
+			   const struct sweep_result *r, FILE *out)
+{
 	const struct sweep_spec *s = &sw->spec;
-	int64_t bd = (int64_t)s->n_batches * s->n_dtypes;
-	return (k / bd) * s->n_strategies * bd + k % bd;
+	fprintf(out, "%-12s %-10s ", r ? s->nets[r->net] : "net",
+		r ? s->machines[r->machine] : "machine");
+	for (int k = 0; k < s->n_sets; k++)
+		fprintf(out, "%-*s ", set_width(&s->sets[k]),
+			r ? s->sets[k].values[r->set[k]] : s->sets[k].key);
+	if (r)
+		fprintf(out, "%6lld %-6s ", (long long)r->batch_samples,
+			plan_prec_name(s->dtypes[r->dtype]));
+	else
+		fprintf(out, "%6s %-6s ", "batch", "dtype");
+	if (sw->show_mode)
+		fprintf(out, "%-9s ",
+			r ? plan_mode_name((enum exec_mode)s->modes[r->mode_i])
+			  : "mode");
+	if (sw->show_seed && r)
+		fprintf(out, "%10lld ", (long long)s->seeds[r->seed_i]);
+	else if (sw->show_seed)
+		fprintf(out, "%10s ", "seed");
 }
 
 void sweep_write_summary(const struct sweep *sw,
@@ -585,18 +507,15 @@ void sweep_write_summary(const struct sweep *sw,
 	fprintf(out, "sweep: %lld points, %lld ran, %lld failed\n",
 		(long long)sw->n_points, (long long)ok,
 		(long long)(sw->n_points - ok));
-	fprintf(out, "%-12s %-10s %6s %-6s %-10s %11s %13s %11s %9s%s\n",
-		"net", "machine", "batch", "dtype", "best", "step",
+	summary_coords(sw, NULL, out);
+	fprintf(out, "%-10s %11s %13s %11s %9s%s\n", "best", "step",
 		"samples/s", "energy/step", "PEs used",
 		s->gpu ? "  speedup" : "");
 	for (int64_t k = 0; k < n_groups(sw); k++) {
 		int64_t first = group_first(sw, k);
 		int failed;
 		int64_t b = group_best(sw, res, first, &failed);
-		const struct sweep_result *r = &res[first];
-		fprintf(out, "%-12s %-10s %6lld %-6s ", s->nets[r->net],
-			s->machines[r->machine], (long long)r->batch_samples,
-			plan_prec_name(s->dtypes[r->dtype]));
+		summary_coords(sw, &res[first], out);
 		if (b < 0) {
 			fprintf(out, "(no strategy could run it)\n");
 			continue;
@@ -626,9 +545,22 @@ static json_t *point_json(const struct sweep *sw,
 	ws_json_set_int(o, "index", r->index);
 	ws_json_set_str(o, "net", s->nets[r->net]);
 	ws_json_set_str(o, "machine", s->machines[r->machine]);
+	if (s->n_sets) {
+		json_t *set = ws_json_obj();
+		for (int k = 0; k < s->n_sets; k++)
+			ws_json_set_str(set, s->sets[k].key,
+					s->sets[k].values[r->set[k]]);
+		ws_json_set(o, "set", set);
+	}
 	ws_json_set_str(o, "strategy", s->strategies[r->strategy]);
 	ws_json_set_int(o, "batch", r->batch_samples);
 	ws_json_set_str(o, "dtype", plan_prec_name(s->dtypes[r->dtype]));
+	if (sw->show_mode)
+		ws_json_set_str(o, "asked_mode",
+				plan_mode_name((enum exec_mode)
+						       s->modes[r->mode_i]));
+	if (sw->show_seed)
+		ws_json_set_int(o, "seed", s->seeds[r->seed_i]);
 	ws_json_set(o, "ok", json_boolean(r->ok));
 	if (!r->ok) {
 		ws_json_set_str(o, "error", r->error);
@@ -644,6 +576,10 @@ static json_t *point_json(const struct sweep *sw,
 	ws_json_set_int(o, "pes_used", r->pes_used);
 	ws_json_set_int(o, "pes_total", r->pes_total);
 	if (r->gpu) {
+		if (sw->show_gpus) {
+			ws_json_set_int(o, "gpus", s->gpus > 0 ? s->gpus : 1);
+			ws_json_set_int(o, "gpu_batch", r->gpu_batch);
+		}
 		ws_json_set_real(o, "gpu_step_s", r->gpu_step_s);
 		ws_json_set_real(o, "speedup", r->speedup);
 	}

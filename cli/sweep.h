@@ -9,8 +9,9 @@
  *   point i --sweep_point--> struct sweep_result (a plain value)
  *   results[0 .. n) --sweep_write_csv / sweep_write_summary--> output
  *
- * Points are numbered in a fixed order: network, then machine, strategy,
- * batch, dtype (the last varies fastest), as the lists were given.  A
+ * Points are numbered in a fixed order: network, then machine, the
+ * machine-parameter axes (--set), strategy, batch, dtype, mode, seed (the
+ * last varies fastest), as the lists were given.  A
  * point's result depends only on its index and the spec, never on which
  * thread or process ran it or when: so `--jobs N` and the MPI driver
  * (cli/mpi_sweep.c) write the same bytes.  This is what "a simulation is a
@@ -35,6 +36,15 @@
 #include "gpu/gpu.h"
 #include "machine/machine.h"
 
+/* A machine-parameter axis: `--set KEY=V1,V2` (KEY a dotted key of the
+ * machine schema, the values as text, checked by the schema). */
+enum { SWEEP_MAX_SETS = 16 };
+struct sweep_axis {
+	char *key;
+	char **values;
+	int n_values;
+};
+
 /* What to sweep: lists as given on the command line (heap copies). */
 struct sweep_spec {
 	char **nets;
@@ -49,6 +59,14 @@ struct sweep_spec {
 	int n_dtypes;
 	char *gpu;	      /* GPU preset or file for speedups, or NULL */
 	int steps;	      /* training steps simulated; 0: engine default */
+	struct sweep_axis *sets; /* machine keys, in the order given */
+	int n_sets;
+	int *modes;	      /* enum exec_mode; default MODE_AUTO only */
+	int n_modes;
+	int64_t *seeds;	      /* placement seeds; default 1 only */
+	int n_seeds;
+	int gpus;	      /* GPUs of the baseline (data parallel); 0: 1 */
+	int64_t gpu_batch;    /* samples per GPU; 0: batch / gpus, rounded up */
 };
 
 void sweep_spec_init(struct sweep_spec *s);
@@ -56,22 +74,31 @@ void sweep_spec_release(struct sweep_spec *s);
 
 /*
  * Parse a comma-separated list `val` of option `opt` ("--nets",
- * "--machines", "--strategies", "--batch", "--dtype") into the spec,
- * replacing an earlier one.  Names are only split here (they are checked by
- * sweep_prepare); batches must be integers in [1, 1048576], dtypes mixed or
- * fp32.  An empty list or an empty item is an error.  0 or WS_EINPUT (with
- * a message in d).
+ * "--machines", "--strategies", "--batch", "--dtype", "--mode", "--seed")
+ * into the spec, replacing an earlier one.  Names are only split here (they
+ * are checked by sweep_prepare); batches must be integers in [1, 1048576],
+ * dtypes mixed or fp32, modes auto, pipelined or streaming, seeds integers
+ * in [0, 2^31).  "--set" takes "KEY=V1,V2" and adds an axis (one per key;
+ * the key and values are checked by sweep_prepare against the schema).  An
+ * empty list or an empty item is an error.  0 or WS_EINPUT (with a message
+ * in d).
  */
 int sweep_spec_set(struct sweep_spec *s, const char *opt, const char *val,
 		   struct diag *d);
 
 /* The loaded, checked inputs of a sweep.  Read-only once prepared. */
 struct sweep {
-	struct sweep_spec spec;	 /* owned copy */
+	struct sweep_spec spec;	 /* owned copy, defaults filled in */
 	struct graph *graphs;	 /* [n_nets], momentum optimizer */
-	struct machine *machines; /* [n_machines] */
+	/* [n_machines * n_combos]: machine i with the set values of combo c
+	 * (the --set axes' value indices, the last axis fastest) at
+	 * i * n_combos + c */
+	struct machine *machines;
+	int64_t n_combos;
 	struct gpu_spec gpu;	 /* valid when spec.gpu */
 	int64_t n_points;
+	/* optional columns: the axes given on the command line */
+	int show_mode, show_seed, show_gpus;
 };
 
 /*
@@ -91,6 +118,8 @@ struct sweep_result {
 	int ok;			 /* 0: the point could not be planned or run */
 	char error[256];	 /* why, when !ok (first message) */
 	int net, machine, strategy, batch, dtype; /* indices into the spec */
+	int mode_i, seed_i;	 /* into spec.modes, spec.seeds */
+	int set[SWEEP_MAX_SETS]; /* into spec.sets[k].values */
 	int64_t batch_samples;	 /* the batch as run */
 	char mode[16];		 /* pipelined or streaming */
 	double step_s;		 /* steady training step */
@@ -101,13 +130,17 @@ struct sweep_result {
 	char bottleneck[128];	 /* report_bottleneck() */
 	int64_t pes_used, pes_total;
 	int gpu;		 /* GPU figures present */
-	double gpu_step_s;	 /* eager, same batch and dtype, one GPU */
-	double speedup;		 /* gpu_step_s / step_s */
+	int64_t gpu_batch;	 /* samples per GPU */
+	double gpu_step_s;	 /* eager, same dtype: one step of the GPUs */
+	double speedup;		 /* samples/s over the GPUs' (gpu_step_s /
+				    step_s when both run the same batch) */
 };
 
-/* Coordinates of point i (order above). */
-void sweep_point_coords(const struct sweep *sw, int64_t i, int *net,
-			int *machine, int *strategy, int *batch, int *dtype);
+/* The coordinates of point i into r's index fields.  Order: network,
+ * machine, the --set axes, strategy, batch, dtype, mode, seed (the last
+ * varies fastest; lists not given have one item). */
+void sweep_point_coords(const struct sweep *sw, int64_t i,
+			struct sweep_result *r);
 
 /* Run point i (0 <= i < n_points) and fill r.  Never fails as a whole: a
  * point that cannot be planned or simulated gets ok = 0 and its error. */
@@ -192,6 +225,9 @@ struct sweep_exec {
 	 * 0 (the MPI gather); 0 or nonzero on failure */
 	int (*gather)(const struct sweep *sw, struct sweep_result *results,
 		      void *ctx);
+	/* every process's status after its share (0, or an exit code such
+	 * as 128 + a signal) made one (the largest); NULL: alone */
+	int (*agree)(int rc, void *ctx);
 	void *ctx;
 };
 

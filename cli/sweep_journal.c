@@ -35,7 +35,8 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 
 #define FNV0 1469598103934665603ULL
 
-/* The sweep's identity: every list, the point count, the record size. */
+/* The sweep's identity: every list and axis (--set keys and values,
+ * modes, seeds, the GPU baseline's), the point count, the record size. */
 static uint64_t spec_key(const struct sweep *sw)
 {
 	const struct sweep_spec *s = &sw->spec;
@@ -50,6 +51,16 @@ static uint64_t spec_key(const struct sweep *sw)
 	if (s->gpu)
 		h = fnv(h, s->gpu, strlen(s->gpu) + 1);
 	h = fnv(h, &s->steps, sizeof(s->steps));
+	for (int k = 0; k < s->n_sets; k++) {
+		h = fnv(h, s->sets[k].key, strlen(s->sets[k].key) + 1);
+		for (int v = 0; v < s->sets[k].n_values; v++)
+			h = fnv(h, s->sets[k].values[v],
+				strlen(s->sets[k].values[v]) + 1);
+	}
+	h = fnv(h, s->modes, sizeof(*s->modes) * (size_t)s->n_modes);
+	h = fnv(h, s->seeds, sizeof(*s->seeds) * (size_t)s->n_seeds);
+	h = fnv(h, &s->gpus, sizeof(s->gpus));
+	h = fnv(h, &s->gpu_batch, sizeof(s->gpu_batch));
 	h = fnv(h, &sw->n_points, sizeof(sw->n_points));
 	size_t rs = sizeof(struct sweep_result);
 	return fnv(h, &rs, sizeof(rs));

@@ -1,6 +1,7 @@
 /* kern.c: the table of kernel algorithms and the pick. See kern.h. */
 #include "compiler/kern.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "compiler/kern_int.h"
@@ -44,6 +45,29 @@ void kern_eval(const struct machine *m, enum kern_alg a,
 	case KERN_SUMMA: kern_summa_eval(m, s, c); break;
 	default: kern_gemv_eval(m, a, s, c); break;
 	}
+}
+
+int kern_why_not(const struct machine *m, enum kern_alg a,
+		 const struct kern_shape *s, const struct kern_cost *c,
+		 int fits, char *why, size_t n)
+{
+	why[0] = 0;
+	if (a == KERN_CANNON && s->w != s->h)
+		snprintf(why, n, "cannon runs on square rectangles only, got "
+			 "%dx%d", (int)s->w, (int)s->h);
+	else if (a == KERN_GEMV_GROUPED && s->groups > 0 &&
+		 (s->groups > s->h || s->h % s->groups))
+		snprintf(why, n, "gemv_grouped's %lld groups must divide the "
+			 "column's %d PEs", (long long)s->groups, (int)s->h);
+	else if (!c->applicable)
+		snprintf(why, n, "%s cannot run on %dx%d", kern_name(a),
+			 (int)s->w, (int)s->h);
+	else if (fits && !c->fits)
+		snprintf(why, n, "%s needs %lld B of SRAM per PE on %dx%d "
+			 "(code included), the PE has %lld B", kern_name(a),
+			 (long long)c->sram_bytes, (int)s->w, (int)s->h,
+			 (long long)m->pe.sram_bytes);
+	return why[0] != 0;
 }
 
 int kern_pick(const struct machine *m, const struct kern_shape *s,

@@ -21,7 +21,8 @@
  *   gemv_star     GEMV per row of A (x = a row, K over the column, N over
  *   gemv_chain    the row): local GEMV, the partial sums reduced down the
  *   gemv_grouped  column (star, chain, two-phase chain in G groups, binary
- *   gemv_tree     tree: fabric/collective.h) and multicast back
+ *   gemv_tree     tree: fabric/collective.h) and multicast back; G must
+ *                 divide the column (MeshGEMV's groups are P / G PEs)
  *
  * Every algorithm counts the instructions its program runs per step, read
  * off the public kernel sources (MeshGEMM, MeshGEMV, the SDK's GEMV and
@@ -32,6 +33,7 @@
 #ifndef WAFERSIM_KERN_H
 #define WAFERSIM_KERN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cores/pe_sw.h"
@@ -77,6 +79,15 @@ const char *kern_names(void);
 /* Cost of `a` on shape `s` (w, h, M, K, N >= 1). */
 void kern_eval(const struct machine *m, enum kern_alg a,
 	       const struct kern_shape *s, struct kern_cost *c);
+
+/*
+ * Why `a` cannot run shape `s` (c: its kern_eval), as a phrase in
+ * why[n] ("cannon runs on square rectangles only, got 16x8"); 0 when it
+ * can (why[0] = 0).  `fits`: also check c's SRAM against the PE's.
+ */
+int kern_why_not(const struct machine *m, enum kern_alg a,
+		 const struct kern_shape *s, const struct kern_cost *c,
+		 int fits, char *why, size_t n);
 
 /*
  * The fastest algorithm that fits SRAM (ties: the lower enum), its cost in

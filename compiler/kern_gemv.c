@@ -86,14 +86,22 @@ static void gemv_with(const struct machine *m, enum kern_alg alg,
 void kern_gemv_eval(const struct machine *m, enum kern_alg alg,
 		    const struct kern_shape *s, struct kern_cost *c)
 {
-	if (alg != KERN_GEMV_GROUPED || s->groups > 0) {
-		gemv_with(m, alg, s, s->groups > 0 ? s->groups : 1, c);
+	if (alg != KERN_GEMV_GROUPED) {
+		gemv_with(m, alg, s, 1, c);
 		return;
 	}
-	/* the compiler's G: the fastest power of two up to the column */
+	if (s->groups > 0) {
+		/* MeshGEMV splits the column into G groups of P / G PEs */
+		if (s->groups <= s->h && s->h % s->groups == 0)
+			gemv_with(m, alg, s, s->groups, c);
+		return;
+	}
+	/* the compiler's G: the fastest divisor of the column */
 	struct kern_cost k;
 	gemv_with(m, alg, s, 1, c);
-	for (int64_t G = 2; G <= s->h; G *= 2) {
+	for (int64_t G = 2; G <= s->h; G++) {
+		if (s->h % G)
+			continue;
 		gemv_with(m, alg, s, G, &k);
 		if (k.cycles < c->cycles)
 			*c = k;

@@ -633,6 +633,21 @@ void map_kernel(const struct map_ctx *c, struct plan_stage *s)
 	}
 }
 
+int map_kernel_why_not(const struct map_ctx *c, const struct plan_stage *s,
+		       char *why, size_t n)
+{
+	struct stage_sum t;
+	stage_sum(c, s, &t);
+	int64_t M, K, N;
+	why[0] = 0;
+	if (c->mode != MODE_PIPELINED ||
+	    !(s->kind == KERNEL_DENSE || conv_as_gemm(c, &t, &M, &K, &N)))
+		return 0;
+	if (s->kind == KERNEL_DENSE)
+		dense_dims(c, &t, &M, &K, &N);
+	return map_kern_why_not(c, t.needs_grad, M, K, N, s, why, n);
+}
+
 void map_max_shape(const struct map_ctx *c, const struct plan_stage *s,
 		   int32_t *max_w, int32_t *max_h)
 {

@@ -97,6 +97,11 @@ void map_in_flight(struct plan *p, const struct map_edge *edges, int n_edges,
  * another algorithm whose whole time (communication inside) is the PE's
  * sw_cycles beside its FMAs, with no broadcast or reduction flows. */
 void map_kernel(const struct map_ctx *c, struct plan_stage *s);
+/* With an algorithm forced by c->kernel: 0 when stage s (mapped by
+ * map_kernel) runs it or is not a dense product; else 1 and why, as a
+ * phrase, in why[n] (not square, groups not dividing the column, SRAM). */
+int map_kernel_why_not(const struct map_ctx *c, const struct plan_stage *s,
+		       char *why, size_t n);
 
 /* Largest useful width and height of a stage's rectangle (more PEs along
  * an axis would get no elements), limited by the grid. */

@@ -16,4 +16,10 @@ void map_kern_apply(const struct map_ctx *c, int needs_grad, int64_t M,
 		    int64_t K, int64_t N, int32_t w, int32_t h,
 		    struct plan_stage *o);
 
+/* With an algorithm forced (c->kernel a name other than stream) that o
+ * does not run: 1 and why in why[n]; else 0. */
+int map_kern_why_not(const struct map_ctx *c, int needs_grad, int64_t M,
+		     int64_t K, int64_t N, const struct plan_stage *o,
+		     char *why, size_t n);
+
 #endif

@@ -9,6 +9,7 @@
  * the weight-stationary mapping the busiest of the PE's work (with its
  * software) and its wavelets, for another algorithm its whole time.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "compiler/kern.h"
@@ -156,4 +157,38 @@ void map_kern_apply(const struct map_ctx *c, int needs_grad, int64_t M,
 	}
 	if (pick >= 0)
 		use_alt(c, (enum kern_alg)pick, needs_grad, keep, o);
+}
+
+int map_kern_why_not(const struct map_ctx *c, int needs_grad, int64_t M,
+		     int64_t K, int64_t N, const struct plan_stage *o,
+		     char *why, size_t n)
+{
+	int forced = c->kernel ? kern_from_name(c->kernel) : -1;
+	why[0] = 0;
+	if (forced <= KERN_STREAM || o->kernel == forced)
+		return 0;
+	int32_t w = o->r.w > 0 ? o->r.w : 1, h = o->r.h > 0 ? o->r.h : 1;
+	for (size_t i = 0; i < ARRAY_SIZE(passes); i++) {
+		if (passes[i] == PASS_BWD_DATA && !needs_grad)
+			continue;
+		struct kern_shape s;
+		struct kern_cost k;
+		pass_shape(c, passes[i], M, K, N, w, h, &s);
+		kern_eval(c->m, (enum kern_alg)forced, &s, &k);
+		if (kern_why_not(c->m, (enum kern_alg)forced, &s, &k, 0, why,
+				 n))
+			return 1;
+		int64_t other = o->sram.total - o->sram.buffers - o->sram.code;
+		if (other + k.sram_bytes > c->m->pe.sram_bytes) {
+			snprintf(why, n, "%s needs %lld B of SRAM per PE on "
+				 "%dx%d beside the stage's %lld B, the PE has "
+				 "%lld B", c->kernel, (long long)k.sram_bytes,
+				 (int)w, (int)h, (long long)other,
+				 (long long)c->m->pe.sram_bytes);
+			return 1;
+		}
+	}
+	snprintf(why, n, "%s was not picked on %dx%d", c->kernel, (int)w,
+		 (int)h);
+	return 1;
 }

@@ -178,6 +178,11 @@ struct plan_opts {
 	 * search sets it). */
 	int sharing; /* enum plan_sharing_opt */
 	const unsigned char *share_time;
+	/* wafers training data-parallel (0 or 1: one); more than one trains
+	 * only in weight streaming (the vendor's SwarmX joins streamed
+	 * wafers), so MODE_AUTO streams and MODE_PIPELINED is refused.
+	 * `batch` stays the batch of one wafer. */
+	int64_t wafers;
 };
 
 enum plan_sharing_opt { PLAN_SHARING_AUTO = 0, PLAN_SHARING_REPLICAS,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compiler/kern.h"
 #include "compiler/map.h"
 #include "compiler/map_share.h"
 #include "compiler/microbatch.h"
@@ -267,6 +268,19 @@ static void min_sizes(struct build_ctx *b)
  * forced mode does not fit. */
 static int choose_mode(struct build_ctx *b)
 {
+	if (b->o->wafers > 1) {
+		if (b->o->mode == MODE_PIPELINED) {
+			diag_add(b->d, NULL, 0, 0,
+				 "place: %lld wafers train data-parallel only "
+				 "in weight streaming, got '--mode pipelined'",
+				 (long long)b->o->wafers);
+			return -1;
+		}
+		snprintf(b->why_not, sizeof b->why_not, "%lld wafers train "
+			 "data-parallel only in weight streaming",
+			 (long long)b->o->wafers);
+		return MODE_STREAMING;
+	}
 	set_mode_ctx(b, b->p, MODE_PIPELINED, b->edges, b->n_edges);
 	min_sizes(b);
 	if (b->o->mode == MODE_PIPELINED && !b->pipe_ok) {
@@ -605,6 +619,34 @@ static void share_apply(const struct graph *g, const struct plan_opts *o,
 	free(all);
 }
 
+/* A forced algorithm (--kernel NAME): every dense stage of the pipelined
+ * plan runs it, or the plan is refused naming the stage and why. */
+static int check_forced_kernel(struct build_ctx *b)
+{
+	const char *k = b->o->kernel;
+	const struct plan *p = b->p;
+	if (!k || kern_from_name(k) <= KERN_STREAM)
+		return 0;
+	if (p->mode != MODE_PIPELINED) {
+		diag_add(b->d, NULL, 0, 0,
+			 "place: '--kernel %s' is the algorithm of a pipelined "
+			 "plan's dense stages, but '%s' on '%s' is %.200s",
+			 k, p->network, b->m->name, p->mode_reason);
+		return WS_EINPUT;
+	}
+	int bad = 0;
+	for (int i = 0; i < p->n_stages; i++) {
+		char why[256];
+		if (!map_kernel_why_not(&b->mc, &p->stages[i], why,
+					sizeof why))
+			continue;
+		diag_add(b->d, NULL, 0, 0, "place: stage '%s' cannot run "
+			 "'--kernel %s': %s", p->stages[i].name, k, why);
+		bad = 1;
+	}
+	return bad ? WS_EINPUT : 0;
+}
+
 /* One strategy's plan. */
 static int build_one(const struct graph *g, const struct machine *m,
 		     const struct plan_opts *o, struct plan *p, struct diag *d)
@@ -649,6 +691,8 @@ static int build_one(const struct graph *g, const struct machine *m,
 	}
 	if (!rc && mode == MODE_STREAMING)
 		rc = route_and_check(&b);
+	if (!rc)
+		rc = check_forced_kernel(&b);
 	free(b.items);
 	free(b.edges);
 	p->compile_s = wall_seconds() - t0;
@@ -839,7 +883,7 @@ int plan_build(const struct graph *g, const struct machine *m,
 		o = &def;
 	}
 	if (o->sharing == PLAN_SHARING_AUTO && !o->share_time &&
-	    o->mode != MODE_STREAMING)
+	    o->wafers <= 1 && o->mode != MODE_STREAMING)
 		return build_shared(g, m, o, p, d);
 	return build_strategy(g, m, o, p, d);
 }

@@ -69,7 +69,7 @@ cycles_t pe_work_cycles(const struct pe_params *pe, enum pe_prec p,
 const char *pe_bound_name(enum pe_bound b)
 {
 	static const char *const names[] = {"compute", "SRAM read",
-					    "SRAM write", "task start"};
+					    "SRAM write", "software"};
 	return b < PE_BOUND_COUNT ? names[b] : "?";
 }
 

@@ -23,8 +23,10 @@ void cfg_src_init(struct cfg_src *s)
 
 void cfg_src_release(struct cfg_src *s)
 {
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < s->n; i++) {
 		free(s->locs[i].path);
+		free(s->locs[i].origin);
+	}
 	free(s->locs);
 	free(s->file);
 	memset(s, 0, sizeof(*s));
@@ -41,6 +43,7 @@ static void src_add(struct cfg_src *s, const char *path, int line, int col)
 	s->locs[s->n].path = xstrdup(path);
 	s->locs[s->n].line = line;
 	s->locs[s->n].col = col;
+	s->locs[s->n].origin = NULL;
 	s->n++;
 }
 
@@ -57,6 +60,30 @@ int cfg_src_find(const struct cfg_src *s, const char *path, int *line,
 	*line = s->root_line ? s->root_line : 1;
 	*col = s->root_col ? s->root_col : 1;
 	return 0;
+}
+
+const char *cfg_src_file(const struct cfg_src *s, const char *path)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->locs[i].path, path) == 0 && s->locs[i].origin)
+			return s->locs[i].origin;
+	return s->file;
+}
+
+/* An override of `path` from `origin`: located there from now on. */
+static void src_override(struct cfg_src *s, const char *path,
+			 const char *origin)
+{
+	if (!s)
+		return;
+	size_t i = 0;
+	while (i < s->n && strcmp(s->locs[i].path, path))
+		i++;
+	if (i == s->n)
+		src_add(s, path, 0, 0);
+	free(s->locs[i].origin);
+	s->locs[i].origin = xstrdup(origin);
+	s->locs[i].line = s->locs[i].col = 0;
 }
 
 /* ---- parsing scalars ---------------------------------------------------- */
@@ -518,6 +545,16 @@ static int is_null_scalar(const yaml_node_t *n)
 static void walk_mapping(struct walk *w, const struct cfg_key *keys,
 			 yaml_node_t *map, const char *prefix);
 
+/* "a, b, c": the names of a mapping's keys, for "expected one of". */
+static void key_names(const struct cfg_key *keys, char *buf, size_t n)
+{
+	buf[0] = '\0';
+	for (const struct cfg_key *e = keys; e->name; e++) {
+		size_t l = strlen(buf);
+		snprintf(buf + l, n - l, "%s%s", e == keys ? "" : ", ", e->name);
+	}
+}
+
 static void walk_value(struct walk *w, const struct cfg_key *k,
 		       yaml_node_t *v, const char *path)
 {
@@ -616,12 +653,8 @@ static void walk_mapping(struct walk *w, const struct cfg_key *keys,
 			if (strcmp(k->name, name) == 0)
 				break;
 		if (!k->name) {
-			char list[1024] = "";
-			for (const struct cfg_key *e = keys; e->name; e++) {
-				size_t l = strlen(list);
-				snprintf(list + l, sizeof(list) - l, "%s%s",
-					 e == keys ? "" : ", ", e->name);
-			}
+			char list[1024];
+			key_names(keys, list, sizeof(list));
 			diag_add(w->d, w->file, line, col,
 				 "%s: unknown key '%s' (expected one of: %s)",
 				 w->what, path, list);
@@ -717,23 +750,121 @@ int cfg_load_file(const struct cfg_key *schema, const char *what,
 	return rc;
 }
 
-int cfg_load_checked(const struct cfg_key *schema, const char *what,
-		     const char *file, const char *text, void *obj,
-		     cfg_check_fn check, struct diag *d)
+/* Walk a dotted path down the sections: the key, or NULL with *level the
+ * keys of the last section reached (for the list of expected names). */
+static const struct cfg_key *resolve(const struct cfg_key *schema,
+				     const char *path,
+				     const struct cfg_key **level)
+{
+	const struct cfg_key *keys = schema;
+	for (const char *p = path;;) {
+		size_t n = strcspn(p, ".");
+		*level = keys;
+		const struct cfg_key *k = keys;
+		while (k->name && (strlen(k->name) != n || strncmp(k->name, p, n)))
+			k++;
+		if (!k->name)
+			return NULL;
+		if (!p[n])
+			return k;
+		if (k->type != CFG_SECTION)
+			return NULL;
+		keys = k->sub;
+		p += n + 1;
+	}
+}
+
+const struct cfg_key *cfg_find_path(const struct cfg_key *schema,
+				    const char *path)
+{
+	const struct cfg_key *level;
+	return resolve(schema, path, &level);
+}
+
+/* Set one key from "KEY=VALUE" text; messages located at `origin`. */
+static int set_path(const struct cfg_key *schema, const char *what,
+		    const char *origin, const char *path, const char *text,
+		    void *obj, struct diag *d)
+{
+	const struct cfg_key *level, *k = resolve(schema, path, &level);
+	char list[1024];
+	if (!k || k->type == CFG_SECTION) {
+		key_names(k ? k->sub : level, list, sizeof(list));
+		diag_add(d, origin, 0, 0,
+			 k ? "%s: '%s' is a section: expected one of its keys "
+			     "(%s)"
+			   : "%s: unknown key '%s' (expected one of: %s)",
+			 what, path, list);
+		return -1;
+	}
+	if (k->type != CFG_FLAGS)
+		return set_scalar(k, what, path, text, 0, obj, origin, 0, 0, d);
+	/* names joined by '+' ("west+east"): a comma separates values */
+	*(unsigned *)((char *)obj + k->offset) = 0;
+	char *copy = xstrdup(text), *save = NULL;
+	int rc = 0;
+	for (char *t = strtok_r(copy, "+", &save); t;
+	     t = strtok_r(NULL, "+", &save))
+		rc |= set_scalar(k, what, path, t, 0, obj, origin, 0, 0, d);
+	free(copy);
+	return rc;
+}
+
+int cfg_set(const struct cfg_key *schema, const char *what, const char *opt,
+	    const char *item, void *obj, struct cfg_src *src, struct diag *d)
+{
+	const char *eq = strchr(item, '=');
+	char *origin = xasprintf("%s %s", opt, item);
+	int rc = WS_OK;
+	if (!eq || eq == item) {
+		diag_add(d, NULL, 0, 0,
+			 "%s: '%s' items must be KEY=VALUE (a key of the "
+			 "schema), got '%s'",
+			 what, opt, item);
+		rc = WS_EINPUT;
+	} else {
+		char *path = xasprintf("%.*s", (int)(eq - item), item);
+		if (set_path(schema, what, origin, path, eq + 1, obj, d))
+			rc = WS_EINPUT;
+		else
+			src_override(src, path, origin);
+		free(path);
+	}
+	free(origin);
+	return rc;
+}
+
+/* cfg_load_string, the overrides, then `check` if all were fine. */
+static int load_checked(const struct cfg_key *schema, const char *what,
+			const char *file, const char *text,
+			const struct cfg_sets *sets, void *obj,
+			cfg_check_fn check, struct diag *d)
 {
 	struct cfg_src src;
 	cfg_src_init(&src);
 	int rc = cfg_load_string(schema, what, file, text, strlen(text), obj,
 				 &src, d);
+	for (int i = 0; rc == WS_OK && sets && i < sets->n; i++)
+		if (cfg_set(schema, what, sets->opt, sets->item[i], obj, &src,
+			    d))
+			rc = WS_EINPUT;
 	if (rc == WS_OK && check)
 		rc = check(obj, &src, d);
 	cfg_src_release(&src);
 	return rc;
 }
 
-int cfg_load_preset(const struct cfg_key *schema, const char *what,
-		    const char *subdir, const char *name_or_path, void *obj,
-		    cfg_check_fn check, struct diag *d)
+int cfg_load_checked(const struct cfg_key *schema, const char *what,
+		     const char *file, const char *text, void *obj,
+		     cfg_check_fn check, struct diag *d)
+{
+	return load_checked(schema, what, file, text, NULL, obj, check, d);
+}
+
+int cfg_load_preset_set(const struct cfg_key *schema, const char *what,
+			const char *subdir, const char *name_or_path,
+			const struct cfg_sets *sets, void *obj,
+			cfg_check_fn check, struct diag *d)
 {
 	char *path = ws_find_model(name_or_path, subdir, ".yaml", what, d);
 	if (!path)
@@ -741,11 +872,20 @@ int cfg_load_preset(const struct cfg_key *schema, const char *what,
 	char *text;
 	int rc = read_file_max(path, CFG_YAML_MAX_BYTES, &text, NULL, d);
 	if (rc == WS_OK) {
-		rc = cfg_load_checked(schema, what, path, text, obj, check, d);
+		rc = load_checked(schema, what, path, text, sets, obj, check,
+				  d);
 		free(text);
 	}
 	free(path);
 	return rc;
+}
+
+int cfg_load_preset(const struct cfg_key *schema, const char *what,
+		    const char *subdir, const char *name_or_path, void *obj,
+		    cfg_check_fn check, struct diag *d)
+{
+	return cfg_load_preset_set(schema, what, subdir, name_or_path, NULL,
+				   obj, check, d);
 }
 
 /* ---- dumping ------------------------------------------------------------ */

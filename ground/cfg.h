@@ -46,6 +46,7 @@ struct cfg_key {
 struct cfg_loc {
 	char *path; /* dotted key path, e.g. "fabric.colors" */
 	int line, col;
+	char *origin; /* set by an override ("--set KEY=V"), else NULL */
 };
 struct cfg_src {
 	char *file;
@@ -60,6 +61,9 @@ void cfg_src_release(struct cfg_src *s);
  * key itself was given in the file, 0 if it took its default. */
 int cfg_src_find(const struct cfg_src *s, const char *path, int *line,
 		 int *col);
+/* Where a key's value came from, for messages: the override that set it
+ * ("--set grid.width=600"), else the file. */
+const char *cfg_src_file(const struct cfg_src *s, const char *path);
 
 /*
  * Limits on every YAML file the project reads (machines, GPUs, networks,
@@ -115,6 +119,32 @@ int cfg_load_checked(const struct cfg_key *schema, const char *what,
 int cfg_load_preset(const struct cfg_key *schema, const char *what,
 		    const char *subdir, const char *name_or_path, void *obj,
 		    cfg_check_fn check, struct diag *d);
+
+/*
+ * Overrides ("what-if" machines): `sets` are n_sets items "KEY=VALUE", KEY
+ * a dotted path of the schema ("grid.width", "extmem.bandwidth_gbytes_s").
+ * Each is checked as that key in a file would be (unknown key, type,
+ * range, names; a FLAGS value is names joined by '+'), and its messages are
+ * located at `opt` and the item ("(--set grid.width=0)").  Applied after
+ * the file, in order, before `check`, whose messages about an overridden
+ * key name the override too.
+ */
+struct cfg_sets {
+	const char *opt;	 /* the option that gave them: "--set" */
+	const char *const *item; /* "KEY=VALUE" */
+	int n;
+};
+/* cfg_load_preset with overrides (`sets` may be NULL). */
+int cfg_load_preset_set(const struct cfg_key *schema, const char *what,
+			const char *subdir, const char *name_or_path,
+			const struct cfg_sets *sets, void *obj,
+			cfg_check_fn check, struct diag *d);
+/* One override into obj (src may be NULL).  0 or WS_EINPUT. */
+int cfg_set(const struct cfg_key *schema, const char *what, const char *opt,
+	    const char *item, void *obj, struct cfg_src *src, struct diag *d);
+/* The key at a dotted path ("grid.width"), sections included, or NULL. */
+const struct cfg_key *cfg_find_path(const struct cfg_key *schema,
+				    const char *path);
 
 /* Write obj as YAML that loads back to the same values (every key, with its
  * unit and doc as a comment).  Same object, same bytes. */

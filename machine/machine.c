@@ -209,7 +209,8 @@ static int machine_check(const void *obj, const struct cfg_src *src,
 {
 	const struct machine *m = obj;
 	int errors = 0;
-#define AT(path) src->file, key_line(src, path), key_col(src, path)
+#define AT(path) \
+	cfg_src_file(src, path), key_line(src, path), key_col(src, path)
 	const struct pe_params *pe = &m->pe;
 	int64_t word_bytes = pe->sram_port_bits / 8;
 	if (pe->sram_port_bits % 8) {
@@ -268,8 +269,14 @@ int machine_load_string(const char *file, const char *text, struct machine *m,
 
 int machine_load(const char *name_or_path, struct machine *m, struct diag *d)
 {
-	return cfg_load_preset(machine_schema, "machine", "machines",
-			       name_or_path, m, machine_check, d);
+	return machine_load_set(name_or_path, NULL, m, d);
+}
+
+int machine_load_set(const char *name_or_path, const struct cfg_sets *sets,
+		     struct machine *m, struct diag *d)
+{
+	return cfg_load_preset_set(machine_schema, "machine", "machines",
+				   name_or_path, sets, m, machine_check, d);
 }
 
 void machine_dump(const struct machine *m, FILE *out)

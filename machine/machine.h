@@ -78,6 +78,11 @@ extern const struct cfg_key machine_schema[];
  * checks every key, then checks the machine as a whole (e.g. SRAM divisible
  * into banks, code fitting in SRAM).  0, WS_EIO or WS_EINPUT. */
 int machine_load(const char *name_or_path, struct machine *m, struct diag *d);
+/* The same with keys overridden ("--set grid.width=600", cfg_sets in
+ * ground/cfg.h): each checked as in a file and named in messages, then the
+ * whole-machine checks.  `sets` may be NULL. */
+int machine_load_set(const char *name_or_path, const struct cfg_sets *sets,
+		     struct machine *m, struct diag *d);
 int machine_load_string(const char *file, const char *text, struct machine *m,
 			struct diag *d);
 

@@ -426,6 +426,14 @@ int engine_run(const struct plan *p, const struct graph *gr,
 {
 	if (eng_check_plan(p, m, d))
 		return WS_EINPUT;
+	if (o->wafers > 1 && p->mode != MODE_STREAMING) {
+		/* SwarmX joins wafers only for weight streaming */
+		diag_add(d, NULL, 0, 0, "engine: %d wafers train data-parallel "
+			 "only in weight streaming, got a %s plan of '%s'",
+			 o->wafers, plan_mode_name(p->mode),
+			 p->network ? p->network : "?");
+		return WS_EINPUT;
+	}
 	struct sim s;
 	memset(&s, 0, sizeof(s));
 	s.p = p;

@@ -2,6 +2,7 @@
 #include "sim/report.h"
 #include "compiler/map_share.h"
 #include "fabric/timing.h"
+#include "compiler/kern.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -395,10 +396,15 @@ static void text_head(const struct report_in *r,
 	const struct plan *p = r->p;
 	const struct machine *m = r->m;
 	const struct stats *any = any_stats(r);
-	fprintf(out, "wafersim run: %s on %s (%lld x %lld PEs, %.3g GHz), %s, batch %lld\n\n",
+	long long b = any ? any->batch : p->batch;
+	int wafers = r->train && r->train->wafers > 1 ? r->train->wafers : 1;
+	fprintf(out, "wafersim run: %s on %s (%lld x %lld PEs, %.3g GHz), %s, batch %lld",
 		p->network ? p->network : "?", m->name, (long long)m->width,
 		(long long)m->height, m->clock_ghz, prec_name(p->prec),
-		(long long)(any ? any->batch : p->batch));
+		b * wafers);
+	if (wafers > 1)
+		fprintf(out, " (%lld on each of %d wafers)", b, wafers);
+	fputs("\n\n", out);
 	(void)f;
 }
 
@@ -446,7 +452,14 @@ static void text_region(const struct report_in *r,
 	const struct stats_stage *g = &any->stages[s0];
 	cycles_t occ = g->occ_cycles[PASS_FWD];
 	cycles_t comm = g->latency_cycles[PASS_FWD] - occ;
-	fprintf(out, "\nKernel on %s: '%s'\n", r->region, g->name);
+	const struct plan_stage *ps = s0 < r->p->n_stages ? &r->p->stages[s0]
+							 : NULL;
+	fprintf(out, "\nKernel on %s: '%s'", r->region, g->name);
+	if (ps && ps->kind == KERNEL_DENSE && ps->kernel > 0)
+		fprintf(out, ", %s", kern_name((enum kern_alg)ps->kernel));
+	if (ps && ps->kernel_groups > 0)
+		fprintf(out, " in %lld groups", (long long)ps->kernel_groups);
+	fputc('\n', out);
 	fprintf(out, "  forward, one sample  %llu cycles (compute %llu, "
 		"communication %llu)%s\n",
 		(unsigned long long)g->latency_cycles[PASS_FWD],

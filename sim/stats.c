@@ -10,7 +10,7 @@
 const char *stats_limit_name(enum stats_limit l)
 {
 	static const char *const names[] = {"compute", "SRAM", "fabric",
-					    "I/O", "external memory", "task start"};
+					    "I/O", "external memory", "software"};
 	return l < LIMIT_COUNT ? names[l] : "?";
 }
 

@@ -49,7 +49,8 @@ enum stats_limit {
 	LIMIT_FABRIC,	   /* wavelets through a PE's ramp or a link */
 	LIMIT_IO,	   /* host I/O at the wafer edge */
 	LIMIT_EXTMEM,	   /* weight streaming from external memory */
-	LIMIT_TASKS,	   /* task start overhead */
+	LIMIT_TASKS,	   /* software: task starts and the program around
+			    * the work (cores/pe_sw.h) */
 	LIMIT_COUNT
 };
 const char *stats_limit_name(enum stats_limit l);

@@ -147,11 +147,9 @@ static int kernel_row(const char *path, int line, char **f, int nf,
 	}
 	struct kern_cost c;
 	kern_eval(m, (enum kern_alg)alg, &s, &c);
-	if (!c.applicable) {
-		snprintf(r->skipped, sizeof(r->skipped),
-			 "%s cannot run on %lld x %lld", kern_name(alg), P, P);
+	if (kern_why_not(m, (enum kern_alg)alg, &s, &c, 0, r->skipped,
+			 sizeof(r->skipped)))
 		return 0;
-	}
 	r->predicted = (double)c.cycles;
 	return 0;
 }

@@ -3,8 +3,7 @@
 #   1. Uno, one training step at batch 32 (class mode): < 1 s, < 2 GB
 #   2. the same with --full (every PE timed):            < 2 min, < 8 GB
 #   3. GPT-J 6B, batch 120, weight streaming, 1 wafer:   < 5 s, < 2 GB
-#   4. the same on 2 wafers (data parallel):             < 5 s, < 2 GB
-#      (as a `validate wafer` network row until `run` takes --wafers)
+#   4. the same on 2 wafers (data parallel, --wafers 2): < 5 s, < 2 GB
 # Prints wall time, peak memory and events per second (from -v); fails
 # when a bound is broken.
 set -u
@@ -38,23 +37,6 @@ one() { # name wall_limit_s mem_limit_kb args...
 one "uno b32 wse2 (class)" 1 2097152 uno --machine wse2 --batch 32 --job train --steps 1
 one "uno b32 wse2 --full" 120 8388608 uno --machine wse2 --batch 32 --job train --steps 1 --full
 one "gptj_6b b120 wse2 streaming x1" 5 2097152 gptj_6b --machine wse2 --batch 120 --mode streaming --job train
-if "$bin" run --help 2>&1 | grep -q -- '--wafers'; then
-	one "gptj_6b b120 wse2 streaming x2" 5 2097152 gptj_6b --machine wse2 --batch 120 --mode streaming --job train --wafers 2
-else
-	printf '%s\n%s\n' "network,machine,wafers,mode,dtype,batch,samples_per_s,source_id" \
-		"gptj_6b,wse2,2,streaming,mixed,240,1,bench" >"$tmp.csv"
-	s0=$(date +%s.%N)
-	if ! "$bin" validate wafer "$tmp.csv" >"$tmp.out" 2>&1; then
-		echo "gptj_6b x2: FAILED"; cat "$tmp.out"; rc=1
-	else
-		wall=$(echo "$s0 $(date +%s.%N)" | awk '{ print $2 - $1 }')
-		printf '%-34s wall %6.2f s (limit 5 s)\n' "gptj_6b b120/wafer wse2 streaming x2" "$wall"
-		grep 'gptj_6b' "$tmp.out" | sed 's/^/    /'
-		if awk -v w="$wall" 'BEGIN { exit !(w > 5) }'; then
-			echo "    over the wall-time limit"; rc=1
-		fi
-	fi
-	rm -f "$tmp.csv"
-fi
+one "gptj_6b b120 wse2 streaming x2" 5 2097152 gptj_6b --machine wse2 --batch 120 --mode streaming --job train --wafers 2
 rm -f "$tmp.out" "$tmp.err"
 exit $rc

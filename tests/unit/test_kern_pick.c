@@ -22,7 +22,7 @@ static cycles_t step_with(const struct graph *g, const struct machine *m,
 	struct plan_opts o;
 	plan_opts_init(&o);
 	o.mode = MODE_PIPELINED;
-	o.kernel = kernel;
+	o.kernel = "auto"; /* forced below, on the rectangle (as --region) */
 	struct plan p;
 	plan_init(&p);
 	struct diag d;

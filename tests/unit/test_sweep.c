@@ -115,15 +115,18 @@ static void test_order_and_rows(void)
 	diag_init(&d);
 	CU_ASSERT_FATAL(sweep_prepare(&s, &sw, &d) == 0);
 	CU_ASSERT_EQUAL(sw.n_points, 2 * 2 * 3 * 2 * 2);
-	int n, m, st, b, t;
-	sweep_point_coords(&sw, 0, &n, &m, &st, &b, &t);
-	CU_ASSERT(n == 0 && m == 0 && st == 0 && b == 0 && t == 0);
-	sweep_point_coords(&sw, 1, &n, &m, &st, &b, &t);
-	CU_ASSERT(n == 0 && m == 0 && st == 0 && b == 0 && t == 1);
-	sweep_point_coords(&sw, 2 * 2 * 3 * 2 * 2 - 1, &n, &m, &st, &b, &t);
-	CU_ASSERT(n == 1 && m == 1 && st == 2 && b == 1 && t == 1);
-	sweep_point_coords(&sw, 3 * 2 * 2, &n, &m, &st, &b, &t);
-	CU_ASSERT(n == 0 && m == 1 && st == 0);
+	struct sweep_result c;
+	sweep_point_coords(&sw, 0, &c);
+	CU_ASSERT(c.net == 0 && c.machine == 0 && c.strategy == 0 &&
+		  c.batch == 0 && c.dtype == 0);
+	sweep_point_coords(&sw, 1, &c);
+	CU_ASSERT(c.net == 0 && c.machine == 0 && c.strategy == 0 &&
+		  c.batch == 0 && c.dtype == 1);
+	sweep_point_coords(&sw, 2 * 2 * 3 * 2 * 2 - 1, &c);
+	CU_ASSERT(c.net == 1 && c.machine == 1 && c.strategy == 2 &&
+		  c.batch == 1 && c.dtype == 1);
+	sweep_point_coords(&sw, 3 * 2 * 2, &c);
+	CU_ASSERT(c.net == 0 && c.machine == 1 && c.strategy == 0);
 
 	struct sweep_result *res = xcalloc((size_t)sw.n_points, sizeof(*res));
 	sweep_run(&sw, 1, res, NULL, NULL);

@@ -6,6 +6,7 @@
  * run.  Points: uno on mini128, pack then anneal (a fast point, then a slow
  * one: the kill lands while anneal runs), batch 32 and 64.
  */
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +20,16 @@
 
 #define LISTS "--nets uno --machines mini128 --strategies pack,anneal " \
 	      "--batch 32,64"
+/* Longer (24 anneal points): mpirun takes over a second to pass a signal
+ * on to its ranks, and some points must still be left then. */
+#define SEEDS "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22," \
+	      "23,24"
+#define N_LONG 24
+#define LISTS_LONG "--net uno --machine mini128 --strategy anneal " \
+		   "--batch 32 --seed " SEEDS
 
-static int prepare(struct sweep *sw)
+/* The sweep of LISTS (long: LISTS_LONG). */
+static int prepare_lists(struct sweep *sw, int long_lists)
 {
 	struct sweep_spec spec;
 	struct diag d;
@@ -28,12 +37,20 @@ static int prepare(struct sweep *sw)
 	diag_init(&d);
 	sweep_spec_set(&spec, "--nets", "uno", &d);
 	sweep_spec_set(&spec, "--machines", "mini128", &d);
-	sweep_spec_set(&spec, "--strategies", "pack,anneal", &d);
-	sweep_spec_set(&spec, "--batch", "32,64", &d);
+	sweep_spec_set(&spec, "--strategies",
+		       long_lists ? "anneal" : "pack,anneal", &d);
+	sweep_spec_set(&spec, "--batch", long_lists ? "32" : "32,64", &d);
+	if (long_lists)
+		sweep_spec_set(&spec, "--seed", SEEDS, &d);
 	int rc = sweep_prepare(&spec, sw, &d);
 	sweep_spec_release(&spec);
 	diag_release(&d);
 	return rc;
+}
+
+static int prepare(struct sweep *sw)
+{
+	return prepare_lists(sw, 0);
 }
 
 static char *csv_of(const struct sweep *sw, const struct sweep_result *res)
@@ -46,20 +63,25 @@ static char *csv_of(const struct sweep *sw, const struct sweep_result *res)
 	return buf;
 }
 
-/* The CSV of an uninterrupted run, once. */
-static const char *reference(void)
+/* The CSV of an uninterrupted run, once per list. */
+static const char *reference_of(int long_lists)
 {
-	static char *ref;
-	if (ref)
-		return ref;
+	static char *ref[2];
+	if (ref[long_lists])
+		return ref[long_lists];
 	struct sweep sw;
-	CU_ASSERT_EQUAL_FATAL(prepare(&sw), 0);
+	CU_ASSERT_EQUAL_FATAL(prepare_lists(&sw, long_lists), 0);
 	struct sweep_result *res = xcalloc((size_t)sw.n_points, sizeof(*res));
 	sweep_run(&sw, 2, res, NULL, NULL);
-	ref = csv_of(&sw, res);
+	ref[long_lists] = csv_of(&sw, res);
 	free(res);
 	sweep_release(&sw);
-	return ref;
+	return ref[long_lists];
+}
+
+static const char *reference(void)
+{
+	return reference_of(0);
 }
 
 /* Finished points in the journals of `csv` (lines). */
@@ -81,8 +103,36 @@ static int journal_lines(const char *csv)
 	return n;
 }
 
+/* Send `sig` to the children of `parent` (mpirun's ranks run in process
+ * groups of their own). */
+static void signal_children(pid_t parent, int sig)
+{
+	DIR *dp = opendir("/proc");
+	for (struct dirent *e; dp && (e = readdir(dp));) {
+		char *p = xasprintf("/proc/%s/stat", e->d_name), *t = NULL;
+		struct diag d;
+		diag_init(&d);
+		int pid, ppid;
+		char state;
+		/* pid (comm) state ppid: comm may hold spaces, so after ')' */
+		if (e->d_name[0] >= '1' && e->d_name[0] <= '9' &&
+		    read_file(p, &t, NULL, &d) == 0 && strrchr(t, ')') &&
+		    sscanf(t, "%d", &pid) == 1 &&
+		    sscanf(strrchr(t, ')') + 1, " %c %d", &state, &ppid) == 2 &&
+		    ppid == parent)
+			kill(pid, sig);
+		free(t);
+		diag_release(&d);
+		free(p);
+	}
+	if (dp)
+		closedir(dp);
+}
+
 /* Start `cmd` in its own process group; signal the group with `sig` once
- * the journals of `csv` hold `lines` points; return the exit status. */
+ * the journals of `csv` hold `lines` points; return the exit status.  A
+ * SIGKILL reaches the processes the command started too (MPI ranks: as if
+ * their node died; killed alone, mpirun leaves them running a while). */
 static int run_and_signal(const char *cmd, const char *csv, int lines,
 			  int sig, int *seen)
 {
@@ -99,6 +149,8 @@ static int run_and_signal(const char *cmd, const char *csv, int lines,
 			break;
 		if (journal_lines(csv) >= lines) {
 			*seen = journal_lines(csv);
+			if (sig == SIGKILL)
+				signal_children(pid, sig);
 			kill(-pid, sig);
 			waitpid(pid, &st, 0);
 			break;
@@ -132,6 +184,106 @@ static void resume_and_compare(const char *csv, int64_t *resumed)
 	sweep_release(&sw);
 	sweep_journal_remove(csv);
 	diag_release(&d);
+}
+
+static char *slurp(const char *path)
+{
+	char *t = NULL;
+	struct diag d;
+	diag_init(&d);
+	if (read_file(path, &t, NULL, &d))
+		t = NULL;
+	diag_release(&d);
+	return t;
+}
+
+/* "exec build/wafersim", or mpirun with two ranks of wafersim-mpi. */
+static char *program(int mpi)
+{
+	if (!mpi)
+		return xasprintf("exec %s", WAFERSIM_BIN);
+	/* Open MPI's own leaks: see test_sweep.c */
+	return xasprintf("ASAN_OPTIONS=detect_leaks=0 exec mpirun %s "
+			 "--oversubscribe -np 2 %s-mpi",
+			 geteuid() == 0 ? "--allow-run-as-root" : "",
+			 WAFERSIM_BIN);
+}
+
+/* `sweep LISTS --resume -o csv` from the command line, on threads or two
+ * MPI ranks: exit 0, says what it read back, the CSV has the bytes of an
+ * uninterrupted run, and the journals are gone. */
+static void resume_cli(const char *dir, const char *csv, int long_lists,
+		       int mpi)
+{
+	char *prog = program(mpi), *errf = xasprintf("%s/resume.txt", dir);
+	char *cmd = xasprintf("%s sweep %s --jobs 2 --resume -o %s >/dev/null "
+			      "2>%s </dev/null",
+			      prog, long_lists ? LISTS_LONG : LISTS, csv,
+			      errf);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+	char *err = slurp(errf), *got = slurp(csv);
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "points read back from the "
+						  "journal"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	CU_ASSERT_STRING_EQUAL(got, reference_of(long_lists));
+	CU_ASSERT_EQUAL(journal_lines(csv), 0);
+	free(err);
+	free(got);
+	remove(errf);
+	remove(csv);
+	free(errf);
+	free(cmd);
+	free(prog);
+}
+
+/* Stop a LISTS_LONG sweep (threads or two MPI ranks) with `sig` once two
+ * points are journaled: it exits nonzero saying where the points are
+ * kept, writes no CSV, keeps every finished point; --resume completes it
+ * to the bytes of an uninterrupted run. */
+static void stop_and_resume(int sig, int mpi)
+{
+	char *dir = tu_temp_dir(), *csv = xasprintf("%s/s.csv", dir);
+	char *prog = program(mpi), *errf = xasprintf("%s/err.txt", dir);
+	char *cmd = xasprintf("%s sweep " LISTS_LONG " --jobs 1 -o %s "
+			      ">/dev/null 2>%s </dev/null",
+			      prog, csv, errf);
+	int seen = 0;
+	int st = run_and_signal(cmd, csv, 2, sig, &seen);
+	/* threads: 128 + the signal; mpirun: its own nonzero status (the
+	 * ranks get SIGTERM from it) */
+	CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) != 0);
+	if (!mpi)
+		CU_ASSERT_EQUAL(WEXITSTATUS(st), 128 + sig);
+	CU_ASSERT_NOT_EQUAL(access(csv, F_OK), 0);
+	int kept = journal_lines(csv);
+	CU_ASSERT_TRUE(kept >= seen && kept < N_LONG);
+	char *err = slurp(errf);
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "sweep: stopped by signal") &&
+			       strstr(err, "--resume continues"));
+	free(err);
+	remove(errf);
+	resume_cli(dir, csv, 1, mpi);
+	rmdir(dir);
+	free(errf);
+	free(prog);
+	free(cmd);
+	free(csv);
+	free(dir);
+}
+
+static void test_sigterm_threads(void)
+{
+	stop_and_resume(SIGTERM, 0);
+}
+
+static void test_sigint_mpi(void)
+{
+	if (system("command -v mpirun >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "\n  sweep: mpirun not found, MPI test "
+				"skipped\n");
+		return;
+	}
+	stop_and_resume(SIGINT, 1);
 }
 
 static void test_kill9_threads(void)
@@ -205,9 +357,8 @@ static void test_kill9_mpi(void)
 	run_and_signal(cmd, csv, 2, SIGKILL, &seen);
 	CU_ASSERT_TRUE(seen >= 2 && seen < 4);
 	CU_ASSERT_NOT_EQUAL(access(csv, F_OK), 0);
-	int64_t resumed = 0;
-	resume_and_compare(csv, &resumed);
-	CU_ASSERT_TRUE(resumed >= 2 && resumed < 4);
+	/* resumed by two ranks from the command line */
+	resume_cli(dir, csv, 0, 1);
 	rmdir(dir);
 	free(cmd);
 	free(csv);
@@ -263,15 +414,33 @@ static void test_other_sweep_ignored(void)
 	free(dir);
 }
 
+/* --resume needs the CSV the journal sits beside. */
+static void test_resume_needs_output(void)
+{
+	char *out, *err;
+	CU_ASSERT_EQUAL(tu_run("sweep --net p1b2 --machine mini64 --strategy "
+			       "pack --batch 8 --resume", &out, &err),
+			2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "'--resume' needs '-o FILE'"));
+	CU_ASSERT_STRING_EQUAL(out, "");
+	free(out);
+	free(err);
+}
+
 int suite_sweep_resume(void)
 {
 	static const struct tu_test tests[] = {
 		{"journal of another sweep ignored", test_other_sweep_ignored},
+		{"--resume needs -o", test_resume_needs_output},
 		{"kill -9 on threads, resumed to identical bytes",
 		 test_kill9_threads},
 		{"SIGINT keeps every finished point", test_sigint_keeps_points},
 		{"kill -9 on two MPI ranks, resumed to identical bytes",
 		 test_kill9_mpi},
+		{"SIGTERM on threads, --resume to identical bytes",
+		 test_sigterm_threads},
+		{"SIGINT to mpirun (two ranks), --resume to identical bytes",
+		 test_sigint_mpi},
 		{0},
 	};
 	return tu_add_suite("sweep_resume", tests);

@@ -4,7 +4,9 @@
 # 1 thread, on 2 threads and on 2 MPI ranks (build/wafersim-mpi).  Prints the
 # summary, wall times and row counts; fails unless the three CSVs are
 # byte-identical (a simulation is a value; the order of the rows does not
-# depend on the scheduling).  The MPI leg is skipped, saying so, when
+# depend on the scheduling).  Then issue 14's what-if sweep (two networks x
+# grid.width x clock_ghz x extmem.bandwidth_gbytes_s, pack and anneal) on
+# 1 and 2 threads and 2 MPI ranks, byte-identical too.  The MPI leg is skipped, saying so, when
 # mpirun or build/wafersim-mpi is missing.
 set -u
 bin=${1:-build/wafersim}
@@ -47,4 +49,13 @@ for np in 2 3; do
 		echo "FAIL mpirun -np $np CSV differs from wafersim sweep"; diff "$tmp/j1.csv" "$tmp/mpi$np.csv" | head -5; rc=1
 	fi
 done
+whatif="--net uno,nt3 --machine wse2 --set grid.width=600,757 --set clock_ghz=0.85,1.1 --set extmem.bandwidth_gbytes_s=150,300 --strategy pack,anneal --batch 32"
+"$bin" sweep $whatif --jobs 1 -o "$tmp/w1.csv" >/dev/null || { echo "FAIL what-if sweep --jobs 1"; exit 1; }
+"$bin" sweep $whatif --jobs 2 -o "$tmp/w2.csv" >/dev/null || { echo "FAIL what-if sweep --jobs 2"; exit 1; }
+mpirun $root --oversubscribe -np 2 "$mpibin" sweep $whatif -o "$tmp/wm.csv" >/dev/null 2>&1 </dev/null || { echo "FAIL what-if mpirun -np 2"; rc=1; }
+if cmp -s "$tmp/w1.csv" "$tmp/w2.csv" && cmp -s "$tmp/w1.csv" "$tmp/wm.csv"; then
+	echo "ok   what-if sweep ($(($(wc -l <"$tmp/w1.csv") - 1)) rows, 3 machine keys): --jobs 1, --jobs 2, mpirun -np 2 byte-identical"
+else
+	echo "FAIL what-if sweep CSVs differ"; rc=1
+fi
 exit $rc

@@ -1,0 +1,205 @@
+/* test_run_kernel.c: the options of issue 12: `wafersim run` with
+ * --kernel, --groups and --wafers (a forced algorithm takes what the
+ * compiler's model says it takes, impossible ones are refused with the
+ * reason, several wafers train only weight-streamed) and `validate wafer
+ * --nets DIR` with rows of every precision. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/kern.h"
+#include "machine/machine.h"
+#include "test_util.h"
+
+static const char gemv_layer[] = "name: one\n"
+				 "batch: 1\n"
+				 "inputs:\n"
+				 "  x: [1024]\n"
+				 "layers:\n"
+				 "  - {name: fc, op: dense, units: 1024, in: x}\n";
+
+/* "forward, one sample  N cycles" of a --region run, or -1. */
+static long long region_forward(const char *out)
+{
+	const char *p = strstr(out, "forward, one sample");
+	return p ? strtoll(p + strlen("forward, one sample"), NULL, 10) : -1;
+}
+
+/* Every algorithm forced onto the same 32 x 32 rectangle: the report
+ * names it and the simulated forward latency is the algorithm's own
+ * closed form (compiler/kern.h) within a few cycles of the ramps. */
+static void test_forced(void)
+{
+	char *net = tu_temp_file(".yaml", gemv_layer);
+	struct machine m;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(machine_load("wse3", &m, &d), 0);
+	const char *algs[] = {"gemv_star", "gemv_chain", "gemv_tree",
+			      "gemv_grouped", "cannon", "summa"};
+	for (size_t i = 0; i < ARRAY_SIZE(algs); i++) {
+		char *args = xasprintf("run %s --machine wse3 --region 32x32 "
+				       "--job infer --infer-samples 1 "
+				       "--kernel %s", net, algs[i]);
+		char *out, *err;
+		CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, algs[i]));
+		struct kern_shape s = {1, 1024, 1024, 32, 32, PREC_MIXED, 0};
+		struct kern_cost c;
+		kern_eval(&m, (enum kern_alg)kern_from_name(algs[i]), &s, &c);
+		long long t = region_forward(out);
+		printf("\n    %-13s forward %lld cycles, closed form %lld", algs[i],
+		       t, (long long)c.cycles);
+		CU_ASSERT(t >= (long long)c.cycles);
+		CU_ASSERT(t <= (long long)c.cycles + 4);
+		free(args);
+		free(out);
+		free(err);
+	}
+	remove(net);
+	free(net);
+	diag_release(&d);
+}
+
+/* Bad values: unknown names and --groups with another kernel are usage
+ * (2); an algorithm that cannot run the stage is bad input (1), saying
+ * why. */
+static void test_refused(void)
+{
+	char *net = tu_temp_file(".yaml", gemv_layer);
+	static const struct {
+		const char *opts, *says;
+		int exit;
+	} cases[] = {
+		{"--region 32x32 --kernel foo", "must be auto", 2},
+		{"--region 32x32 --kernel stream --groups 2", "forces gemv", 2},
+		{"--region 32x32 --groups 3", "must divide the column", 1},
+		{"--region 32x32 --groups 64", "must divide the column", 1},
+		{"--region 32x16 --kernel cannon", "square", 1},
+		{"--region 8x8 --kernel cannon", "of SRAM per PE", 1},
+		{"--region 32x32 --groups 0", "--groups", 2},
+		{"--wafers 2 --mode pipelined", "weight streaming", 2},
+		{"--wafers 0", "--wafers", 2},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *args = xasprintf("run %s --machine wse3 --job infer %s",
+				       net, cases[i].opts);
+		char *out, *err;
+		CU_ASSERT_EQUAL(tu_run(args, &out, &err), cases[i].exit);
+		if (!strstr(err, cases[i].says))
+			printf("\n    %s: %s", args, err);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[i].says));
+		free(args);
+		free(out);
+		free(err);
+	}
+	remove(net);
+	free(net);
+}
+
+/* samples per second of a text report, or -1 */
+static double rate_of(const char *out)
+{
+	const char *p = strstr(out, "samples per second");
+	if (!p)
+		return -1;
+	char *end;
+	double v = strtod(p + strlen("samples per second"), &end);
+	while (*end == ' ')
+		end++;
+	return *end == 'k' ? v * 1e3 : *end == 'M' ? v * 1e6 : v;
+}
+
+/* Two wafers: auto mode streams (the vendor joins wafers only in weight
+ * streaming), each wafer runs half the global batch, and the job is
+ * faster than one wafer with the whole batch but less than twice (the
+ * weights still stream once per wafer step, through the interconnect). */
+static void test_wafers(void)
+{
+	double r[2] = {0, 0};
+	for (int w = 1; w <= 2; w++) {
+		char *args = xasprintf("run p1b2 --machine mini64 --batch 64 "
+				       "--job train --mode streaming --wafers "
+				       "%d", w);
+		char *out, *err;
+		CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
+		r[w - 1] = rate_of(out);
+		if (w == 2) {
+			CU_ASSERT_PTR_NOT_NULL(strstr(out, "batch 64 (32 on "
+							   "each of 2 wafers)"));
+			CU_ASSERT_PTR_NOT_NULL(strstr(out, "2 data-parallel"));
+		}
+		free(args);
+		free(out);
+		free(err);
+	}
+	printf("\n    p1b2 b64 on mini64: %.4g samples/s on 1 wafer, %.4g on 2",
+	       r[0], r[1]);
+	CU_ASSERT(r[1] > r[0]);
+	CU_ASSERT(r[1] < 2 * r[0]);
+	char *out, *err;
+	CU_ASSERT_EQUAL(tu_run("run p1b2 --machine mini64 --job train "
+			       "--wafers 2", &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "streaming: 2 wafers"));
+	free(out);
+	free(err);
+}
+
+/* `validate wafer --nets DIR`: network rows find their network in DIR,
+ * and fp16, mixed and fp32 rows all run (fp32 the slowest). */
+static void test_validate_nets(void)
+{
+	char *net = tu_temp_file(".yaml", gemv_layer);
+	char *dir = xstrdup(net), *slash = strrchr(dir, '/');
+	*slash = 0;
+	char *name = xstrdup(slash + 1);
+	name[strlen(name) - strlen(".yaml")] = 0;
+	char *csv = xasprintf("network,machine,wafers,mode,dtype,batch,"
+			      "samples_per_s,source_id\n"
+			      "%s,mini64,1,pipelined,fp16,8,1000,a\n"
+			      "%s,mini64,1,pipelined,mixed,8,1000,b\n"
+			      "%s,mini64,1,pipelined,fp32,8,1000,c\n",
+			      name, name, name);
+	char *rows = tu_temp_file(".csv", csv);
+	char *args = xasprintf("validate wafer %s --nets %s", rows, dir);
+	char *out, *err;
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "3 predicted, 0 not predicted"));
+	double r[3] = {0, 0, 0};
+	const char *p = out;
+	for (int i = 0; i < 3 && (p = strstr(p, " b8 ")); i++, p++)
+		sscanf(p + 4, "%*f %lf", &r[i]);
+	printf("\n    fp16 %.4g, mixed %.4g, fp32 %.4g samples/s", r[0], r[1],
+	       r[2]);
+	CU_ASSERT(r[0] >= r[1] && r[1] > r[2] && r[2] > 0);
+	free(out);
+	free(err);
+	free(args);
+	/* without --nets the name is not found: listed, exit 1 */
+	args = xasprintf("validate wafer %s", rows);
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "not predicted: line"));
+	free(out);
+	free(err);
+	free(args);
+	remove(rows);
+	remove(net);
+	free(rows);
+	free(csv);
+	free(name);
+	free(dir);
+	free(net);
+}
+
+int suite_run_kernel(void);
+int suite_run_kernel(void)
+{
+	static const struct tu_test tests[] = {
+		{"--kernel: each algorithm at its closed form", test_forced},
+		{"--kernel, --groups, --wafers: refused values", test_refused},
+		{"--wafers: data parallel, streamed", test_wafers},
+		{"validate wafer --nets, fp16/mixed/fp32 rows",
+		 test_validate_nets},
+		{0, 0}};
+	return tu_add_suite("run_kernel", tests);
+}
