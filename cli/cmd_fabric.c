@@ -79,7 +79,10 @@ static void print_text(const char *machine, const struct traffic_config *c,
 	printf("  wall time             %.3f s\n", r->wall_s);
 	printf("  node-cycles/s         %.3e\n", r->node_cycles_per_s);
 	printf("  active routers/cycle  %.1f\n", r->routers_per_cycle);
-	printf("  memory                %.1f MB\n", (double)r->bytes / 1e6);
+	if (r->bytes > 0)
+		printf("  memory                %.1f MB\n", (double)r->bytes / 1e6);
+	else /* the SystemC model does not measure its own */
+		printf("  memory                not measured (SystemC model)\n");
 	printf("  wavelets in/out       %llu / %llu (buffered %llu)\n",
 	       (unsigned long long)r->counters.in,
 	       (unsigned long long)r->counters.out,
@@ -111,7 +114,10 @@ static json_t *point_json(const struct traffic_config *c,
 	ws_json_set_int(o, "cycles", (int64_t)r->cycles);
 	ws_json_set_real(o, "wall_s", r->wall_s);
 	ws_json_set_real(o, "node_cycles_per_s", r->node_cycles_per_s);
-	ws_json_set_int(o, "memory_bytes", (int64_t)r->bytes);
+	if (r->bytes > 0)
+		ws_json_set_int(o, "memory_bytes", (int64_t)r->bytes);
+	else /* not measured (SystemC) */
+		ws_json_set(o, "memory_bytes", json_null());
 	ws_json_set_int(o, "wavelets_in", (int64_t)r->counters.in);
 	ws_json_set_int(o, "wavelets_out", (int64_t)r->counters.out);
 	return o;

@@ -16,9 +16,14 @@
 #include "ground/util.h"
 
 static const char *const place_options[] = {
+<<<<<<< HEAD
 	"machine", "strategy", "mode", "batch", "precision", "optimizer", "seed",
 	"time-budget", "sharing", "output", "json", "compare", "simulate", "check",
 	"list-strategies",
+=======
+	"machine", "set", "strategy", "mode", "batch", "precision",
+	"optimizer", "seed", "time-budget", "output", "json", "compare", "check", "list-strategies",
+>>>>>>> main
 	NULL};
 
 static const struct cli_command place_cmd = {
@@ -234,7 +239,7 @@ static int place_steps(const struct cli_opts *o, struct diag *d)
 	cli_plan_opts(o, &po);
 	struct machine m;
 	struct graph g;
-	int rc = machine_load(o->machine, &m, d);
+	int rc = cli_load_machine(o, &m, d);
 	if (!rc)
 		rc = graph_load(o->args[0], o->optimizer, &g, d);
 	if (rc)

@@ -22,8 +22,13 @@
 #include "ground/util.h"
 
 static const char *const run_options[] = {
+<<<<<<< HEAD
 	"machine", "batch", "precision", "mode", "optimizer", "strategy", "sharing",
 	"plan", "region", "job", "steps", "infer-samples", "full", "gpu",
+=======
+	"machine", "set", "batch", "precision", "mode", "optimizer",
+	"strategy", "plan", "region", "job", "steps", "infer-samples", "full", "gpu",
+>>>>>>> main
 	"gpus", "gpu-batch", "epochs", "samples", "runs", "predictions", "json",
 	"output", "verbose", "engine", "vcd", "trace", "trace-detail", "kernel",
 	"groups", "wafers", "place", "dtype", NULL};
@@ -187,7 +192,7 @@ static int run_outputs(struct run *r)
 static int run_load(struct run *r)
 {
 	int rc;
-	if ((rc = machine_load(r->o.machine, &r->m, &r->d)))
+	if ((rc = cli_load_machine(&r->o, &r->m, &r->d)))
 		return rc;
 	if (r->systemc &&
 	    (rc = sc_ref_check_mesh(r->m.width, r->m.height, &r->d)))

@@ -179,9 +179,9 @@ static int sweep_parse(struct cli_opts *o, struct sweep_spec *spec,
 	int pr = cli_parse(&sweep_cmd, argc, argv, o);
 	*ex = cli_parse_exit(pr);
 	int go = pr == CLI_GO;
-	/* sweep.c takes named strategies only (not auto): one is required */
-	static const char *const need[] = {"net", "strategy", "batch"};
-	for (int i = 0; go && i < 3; i++)
+	/* --strategy defaults to auto, as everywhere */
+	static const char *const need[] = {"net", "batch"};
+	for (int i = 0; go && i < 2; i++)
 		if (!cli_given(o, need[i]))
 			go = cli_stop(ex, lead ? cli_usage_error("sweep",
 						 "'--%s' is required", need[i])

@@ -15,6 +15,7 @@
 #include "cores/pe.h"
 #include "gpu/gpu.h"
 #include "ground/mem.h"
+#include "machine/machine.h"
 
 /* Name <-> value tables, one per enum option, in one place.  The first
  * row is the canonical name of its value; rows with `use` are old
@@ -810,4 +811,11 @@ int cli_kernel_usage(const char *cmd, const struct cli_opts *o)
 		return cli_usage_error(cmd, "'--groups' forces gemv_grouped, "
 				       "got '--kernel %s'", o->kernel);
 	return 0;
+}
+
+int cli_load_machine(const struct cli_opts *o, struct machine *m,
+		     struct diag *d)
+{
+	struct cfg_sets sets = {"--set", o->set.v, o->set.n};
+	return machine_load_set(o->machine, &sets, m, d);
 }

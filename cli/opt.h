@@ -165,6 +165,12 @@ void cli_plan_opts(const struct cli_opts *o, struct plan_opts *po);
 /* --groups with a --kernel other than gemv_grouped: EXIT_USAGE (message
  * printed); else 0. */
 int cli_kernel_usage(const char *cmd, const struct cli_opts *o);
+/* The machine of --machine with every --set KEY=VALUE over it, each
+ * checked by the machine schema and named in messages (ground/cfg.h). */
+struct machine;
+struct diag;
+int cli_load_machine(const struct cli_opts *o, struct machine *m,
+		     struct diag *d);
 /* The enum row's name for `value` (canonical), or "?". */
 const char *cli_enum_name(const char *option, int value);
 

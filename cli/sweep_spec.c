@@ -313,7 +313,8 @@ static void copy_spec(const struct sweep_spec *spec, struct sweep_spec *c)
 static void check_strategies(const struct sweep_spec *spec, struct diag *d)
 {
 	for (int i = 0; i < spec->n_strategies; i++) {
-		if (place_find_strategy(spec->strategies[i]))
+		if (!strcmp(spec->strategies[i], PLACE_AUTO) ||
+		    place_find_strategy(spec->strategies[i]))
 			continue;
 		int n;
 		const struct place_strategy *const *all = place_strategies(&n);
@@ -323,8 +324,8 @@ static void check_strategies(const struct sweep_spec *spec, struct diag *d)
 				 sizeof(known) - strlen(known), "%s%s",
 				 k ? ", " : "", all[k]->name);
 		diag_add(d, NULL, 0, 0,
-			 "sweep: '--strategies' items must be one of %s, got "
-			 "'%s'", known, spec->strategies[i]);
+			 "sweep: '--strategy' items must be one of " PLACE_AUTO
+			 ", %s, got '%s'", known, spec->strategies[i]);
 	}
 }
 

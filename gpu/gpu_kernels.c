@@ -281,6 +281,22 @@ static void gemm(struct build *b, int layer, int pass, int conv, int64_t m,
 	x->aligned = conv || (k % align == 0 && n % align == 0);
 }
 
+/* cuBLAS's fast tensor-core kernels need every operand's leading
+ * dimension to be a multiple of 16 bytes, else it falls back to slow
+ * kernels.  The leading dimensions of a layer's GEMMs are the feature
+ * sizes of its stored tensors, the same in every pass: a dense layer's X
+ * (B x in), W (out x in) and Y (B x out), and their gradients, have in
+ * and out; a matmul's A (m x k), B (k x n) and C (m x n) have k and n.
+ * The batch and m are never leading dimensions (a weight gradient's
+ * reduction runs over the batch, but its operands keep their strides),
+ * so the alignment of the last GEMM added is set from the layer's two. */
+static void gemm_lds(struct build *b, int64_t ld1, int64_t ld2)
+{
+	struct gpu_kern *x = &b->kl->k[b->kl->n - 1];
+	int align = 16 / x->elem_bytes;
+	x->aligned = ld1 % align == 0 && ld2 % align == 0;
+}
+
 /* A convolution as an implicit GEMM (`batch` groups of m x n x k): the
  * GEMM's shape sets the rate, but the im2col matrix is never stored, so
  * memory traffic is the two activation tensors (a_bytes, b_bytes) and
@@ -744,8 +760,10 @@ static void bn_channel_blocks(struct gpu_kern *x, const struct lctx *c)
 /* The native path is several ATen ops issued from C++, each a kernel
  * with its own dispatch (Normalization.cu): training runs the statistics
  * (per-channel blocks), the running-stats update with 1/std (a small
- * kernel over the channels) and the normalisation; inference computes
- * 1/std from the running variance (small) and normalises.  The
+ * kernel over the channels) and the normalisation; inference copies the
+ * running mean into save_mean (`save_mean.copy_(running_mean)`, its own
+ * kernel), computes 1/std from the running variance (small) and
+ * normalises (batch_norm_cuda_out, PyTorch 2.x).  The
  * normalisation moves one element per thread per step (not vectorised):
  * bound by elements, so bf16 gains little over fp32. */
 static void fwd_bn_native(struct build *b, const struct lctx *c)
@@ -755,8 +773,10 @@ static void fwd_bn_native(struct build *b, const struct lctx *c)
 		struct gpu_kern *x = add(b, c->l, PASS_FWD, GK_MEM, 0, c->bi);
 		bn_channel_blocks(x, c);
 	}
+	if (!b->train) /* save_mean.copy_(running_mean): the module's op */
+		add(b, c->l, PASS_FWD, GK_MEM, 0, 8.0 * ch);
 	struct gpu_kern *x = add(b, c->l, PASS_FWD, GK_MEM, 0, 24.0 * ch);
-	x->host = b->train ? HOST_CPP : HOST_PY;
+	x->host = HOST_CPP;
 	x = add(b, c->l, PASS_FWD, GK_MEM, 0, c->bi + c->bo);
 	x->elem_loads = (double)elems(c->in) * (double)c->B;
 	x->host = HOST_CPP;
@@ -851,6 +871,7 @@ static void bwd_dense(struct build *b, const struct lctx *c)
 	if (c->rq0)
 		gemm(b, c->l, PASS_BWD_DATA, 0, m, k, n, 1);
 	gemm(b, c->l, PASS_BWD_WEIGHT, 0, n, k, m, 1);
+	gemm_lds(b, k, n);
 	if (c->L->attrs.bias)
 		mem(b, c->l, PASS_BWD_WEIGHT, c->bo);
 }
@@ -917,8 +938,10 @@ static void bwd_matmul(struct build *b, const struct lctx *c)
 	int64_t n = in1->dims[in1->rank - 1], nb = c->B * lead(c->out, 2);
 	if (c->rq0)
 		gemm(b, c->l, PASS_BWD_DATA, 0, m, k, n, nb);
-	if (L->n_in > 1 && b->req[L->in[1]])
+	if (L->n_in > 1 && b->req[L->in[1]]) {
 		gemm(b, c->l, PASS_BWD_DATA, 0, k, n, m, nb);
+		gemm_lds(b, k, n);
+	}
 }
 
 static void bwd_attention(struct build *b, const struct lctx *c)

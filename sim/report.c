@@ -20,22 +20,22 @@ static double sig3(double v)
 
 const char *report_fmt_s(char *buf, double s)
 {
-	s = sig3(s);
-	if (!(s > 0))
+	double r = sig3(s); /* the unit: for the printed value */
+	if (!(r > 0))
 		snprintf(buf, 32, "0 s");
-	else if (s < 1e-6)
+	else if (r < 1e-6)
 		snprintf(buf, 32, "%.3g ns", s * 1e9);
-	else if (s < 1e-3)
+	else if (r < 1e-3)
 		snprintf(buf, 32, "%.3g us", s * 1e6);
-	else if (s < 1)
+	else if (r < 1)
 		snprintf(buf, 32, "%.3g ms", s * 1e3);
-	else if (s < 120)
+	else if (r < 120)
 		snprintf(buf, 32, "%.3g s", s);
-	else if (s < 7200)
+	else if (r < 7200)
 		snprintf(buf, 32, "%.3g min", s / 60);
-	else if (s < 2 * 86400)
+	else if (r < 2 * 86400)
 		snprintf(buf, 32, "%.3g h", s / 3600);
-	else if (s < 2 * 365 * 86400.0)
+	else if (r < 2 * 365 * 86400.0)
 		snprintf(buf, 32, "%.3g days", s / 86400);
 	else
 		snprintf(buf, 32, "%.3g years", s / (365 * 86400.0));
@@ -44,18 +44,18 @@ const char *report_fmt_s(char *buf, double s)
 
 static const char *fmt_j(char *buf, double j)
 {
-	j = sig3(j);
-	if (j < 1e-3)
+	double r = sig3(j); /* the unit: for the printed value */
+	if (r < 1e-3)
 		snprintf(buf, 32, "%.3g uJ", j * 1e6);
-	else if (j < 1)
+	else if (r < 1)
 		snprintf(buf, 32, "%.3g mJ", j * 1e3);
-	else if (j < 1e3)
+	else if (r < 1e3)
 		snprintf(buf, 32, "%.3g J", j);
-	else if (j < 1e6)
+	else if (r < 1e6)
 		snprintf(buf, 32, "%.3g kJ", j / 1e3);
-	else if (j < 3.6e9)
+	else if (r < 3.6e9)
 		snprintf(buf, 32, "%.3g kWh", j / 3.6e6);
-	else if (j < 3.6e12)
+	else if (r < 3.6e12)
 		snprintf(buf, 32, "%.3g MWh", j / 3.6e9);
 	else
 		snprintf(buf, 32, "%.3g GWh", j / 3.6e12);
@@ -64,12 +64,12 @@ static const char *fmt_j(char *buf, double j)
 
 static const char *fmt_n(char *buf, double v)
 {
-	v = sig3(v);
-	if (v >= 1e9)
+	double r = sig3(v); /* the unit: for the printed value */
+	if (r >= 1e9)
 		snprintf(buf, 32, "%.3g G", v / 1e9);
-	else if (v >= 1e6)
+	else if (r >= 1e6)
 		snprintf(buf, 32, "%.3g M", v / 1e6);
-	else if (v >= 1e3)
+	else if (r >= 1e3)
 		snprintf(buf, 32, "%.3g k", v / 1e3);
 	else
 		snprintf(buf, 32, "%.3g", v);
@@ -95,11 +95,38 @@ static const char *fmt_int(char *buf, int64_t v)
 
 static const char *fmt_w(char *buf, double w)
 {
-	w = sig3(w);
-	if (w >= 1e3)
+	double r = sig3(w); /* the unit: for the printed value */
+	if (r >= 1e3)
 		snprintf(buf, 32, "%.3g kW", w / 1e3);
 	else
 		snprintf(buf, 32, "%.3g W", w);
+	return buf;
+}
+
+const char *report_fmt_ratio(char *buf, double r)
+{
+	if (!(r > 0) || !isfinite(r))
+		snprintf(buf, 32, "unknown");
+	else if (r >= 99.95)
+		snprintf(buf, 32, "%.0fx", r);
+	else if (r >= 0.0995)
+		snprintf(buf, 32, "%.1fx", r);
+	else /* never "0.0x": two significant digits */
+		snprintf(buf, 32, "%.2gx", r);
+	return buf;
+}
+
+const char *report_ratio_words(char *buf, size_t n, double r,
+			       const char *more, const char *less)
+{
+	char a[32];
+	if (!(r > 0) || !isfinite(r))
+		snprintf(buf, n, "unknown");
+	else if (fabs(r - 1) < 0.0005)
+		snprintf(buf, n, "the same");
+	else
+		snprintf(buf, n, "%s %s", report_fmt_ratio(a, r >= 1 ? r : 1 / r),
+			 r >= 1 ? more : less);
 	return buf;
 }
 
@@ -206,6 +233,103 @@ const char *report_bottleneck(const struct stats *st, const struct plan *p,
 	return buf;
 }
 
+/* Training figures: per step, then per epoch, run and campaign when the
+ * dataset size is known. */
+static void compute_train(const struct report_in *r, struct report_figures *f)
+{
+	const struct stats *t = r->train;
+	int64_t epochs = r->epochs > 0 ? r->epochs : 1;
+	int64_t runs = r->runs > 0 ? r->runs : 1;
+	energy_compute(t, r->m, &f->e_train);
+	f->step_s = (double)t->step_cycles * f->cycle_s;
+	f->step_first_s = (double)t->step_first_cycles * f->cycle_s;
+	/* several wafers (data parallel): each runs the batch, all draw
+	 * power */
+	int64_t wafers = t->wafers > 1 ? t->wafers : 1;
+	int64_t gbatch = t->batch * wafers;
+	f->samples_per_s = f->step_s > 0 ? (double)gbatch / f->step_s : 0;
+	double dyn = f->e_train.total_pj - f->e_train.part_pj[ENERGY_STATIC];
+	f->step_j = (dyn * 1e-12 / (t->steps > 0 ? t->steps : 1) +
+		     f->idle_w * f->step_s) * (double)wafers;
+	f->step_power_w = f->step_s > 0 ? f->step_j / f->step_s : 0;
+	f->roof_step_s = r->roof.step_cycles * f->cycle_s;
+	f->dataset_known = r->dataset_samples > 0 && gbatch > 0;
+	if (!f->dataset_known)
+		return;
+	f->steps_per_epoch = (r->dataset_samples + gbatch - 1) / gbatch;
+	f->epoch_s = (double)f->steps_per_epoch * f->step_s;
+	f->epoch_j = (double)f->steps_per_epoch * f->step_j;
+	f->train_s = (double)epochs * f->epoch_s;
+	f->train_j = (double)epochs * f->epoch_j;
+	f->campaign_s = (double)runs * f->train_s;
+	f->campaign_j = (double)runs * f->train_j;
+}
+
+static void compute_infer(const struct report_in *r, struct report_figures *f)
+{
+	const struct stats *t = r->infer;
+	energy_compute(t, r->m, &f->e_infer);
+	double iv = (double)t->infer_interval_cycles * f->cycle_s;
+	f->pred_per_s = iv > 0 ? 1 / iv : 0;
+	f->pred_latency_s = (double)t->infer_latency_cycles * f->cycle_s;
+	double dyn = f->e_infer.total_pj - f->e_infer.part_pj[ENERGY_STATIC];
+	f->pred_j = dyn * 1e-12 / (double)(t->samples > 0 ? t->samples : 1) +
+		    f->idle_w * iv;
+	f->predictions_s = f->pred_per_s > 0
+				   ? (double)r->predictions / f->pred_per_s
+				   : 0;
+	f->predictions_j = (double)r->predictions * f->pred_j;
+	f->roof_pred_per_s = r->roof.infer_sample_cycles > 0
+				     ? 1 / (r->roof.infer_sample_cycles *
+					    f->cycle_s)
+				     : 0;
+	/* a pipeline streams samples one by one; weight streaming runs the
+	 * streamed samples as one batch */
+	f->infer_batch = t->mode == MODE_STREAMING ? t->samples : 1;
+}
+
+/* The GPU baseline's campaign and the ratios, per sample (training at
+ * each side's batch, the dataset in steps of the GPU's own batch). */
+static void compute_gpu(const struct report_in *r, struct report_figures *f,
+			int k)
+{
+	const struct report_gpu *g = &r->gpu;
+	int64_t epochs = r->epochs > 0 ? r->epochs : 1;
+	int64_t runs = r->runs > 0 ? r->runs : 1;
+	int64_t gb = g->batch > 0 ? g->batch : 1;
+	if (f->dataset_known) {
+		double steps = (double)((r->dataset_samples + gb - 1) / gb) *
+			       (double)epochs;
+		f->gpu_train_s[k] = steps * g->train_step_s[k];
+		f->gpu_train_j[k] = steps * g->train_step_j[k];
+		f->gpu_campaign_s[k] = (double)runs * f->gpu_train_s[k];
+		f->gpu_campaign_j[k] = (double)runs * f->gpu_train_j[k];
+	}
+	f->gpu_pred_per_s[k] = g->infer_batch_s[k] > 0
+				       ? (double)gb / g->infer_batch_s[k]
+				       : 0;
+	f->gpu_pred_j[k] = g->infer_batch_j[k] / (double)gb;
+	f->gpu_predictions_s[k] =
+		f->gpu_pred_per_s[k] > 0
+			? (double)r->predictions / f->gpu_pred_per_s[k]
+			: 0;
+	f->gpu_predictions_j[k] = (double)r->predictions * f->gpu_pred_j[k];
+	if (r->train && f->samples_per_s > 0 && g->train_step_s[k] > 0) {
+		double wb = f->samples_per_s * f->step_s; /* global batch */
+		f->speedup_train[k] = g->train_step_s[k] / (double)gb /
+				      (f->step_s / wb);
+		f->energy_ratio_train[k] =
+			f->step_j > 0 ? g->train_step_j[k] / (double)gb /
+						(f->step_j / wb)
+				      : 0;
+	}
+	if (f->pred_per_s > 0 && f->gpu_pred_per_s[k] > 0) {
+		f->speedup_infer[k] = f->pred_per_s / f->gpu_pred_per_s[k];
+		f->energy_ratio_infer[k] =
+			f->pred_j > 0 ? f->gpu_pred_j[k] / f->pred_j : 0;
+	}
+}
+
 void report_compute(const struct report_in *r, struct report_figures *f)
 {
 	memset(f, 0, sizeof(*f));
@@ -213,93 +337,12 @@ void report_compute(const struct report_in *r, struct report_figures *f)
 	f->cycle_s = machine_cycle_s(m);
 	f->idle_w = energy_idle_w(m);
 	f->full_load_w = energy_full_load_w(m, r->p->prec);
-	int64_t epochs = r->epochs > 0 ? r->epochs : 1;
-	int64_t runs = r->runs > 0 ? r->runs : 1;
-	if (r->train) {
-		const struct stats *t = r->train;
-		energy_compute(t, m, &f->e_train);
-		f->step_s = (double)t->step_cycles * f->cycle_s;
-		f->step_first_s = (double)t->step_first_cycles * f->cycle_s;
-		/* several wafers (data parallel): each runs the batch, all draw
-		 * power */
-		int64_t wafers = t->wafers > 1 ? t->wafers : 1;
-		int64_t gbatch = t->batch * wafers;
-		f->samples_per_s = f->step_s > 0 ? (double)gbatch / f->step_s : 0;
-		double dyn = f->e_train.total_pj - f->e_train.part_pj[ENERGY_STATIC];
-		f->step_j = (dyn * 1e-12 / (t->steps > 0 ? t->steps : 1) +
-			     f->idle_w * f->step_s) * (double)wafers;
-		f->step_power_w = f->step_s > 0 ? f->step_j / f->step_s : 0;
-		int64_t ds = r->dataset_samples > 0 ? r->dataset_samples : gbatch;
-		f->steps_per_epoch = (ds + gbatch - 1) / gbatch;
-		f->epoch_s = (double)f->steps_per_epoch * f->step_s;
-		f->epoch_j = (double)f->steps_per_epoch * f->step_j;
-		f->train_s = (double)epochs * f->epoch_s;
-		f->train_j = (double)epochs * f->epoch_j;
-		f->campaign_s = (double)runs * f->train_s;
-		f->campaign_j = (double)runs * f->train_j;
-		f->roof_step_s = r->roof.step_cycles * f->cycle_s;
-	}
-	if (r->infer) {
-		const struct stats *t = r->infer;
-		energy_compute(t, m, &f->e_infer);
-		double iv = (double)t->infer_interval_cycles * f->cycle_s;
-		f->pred_per_s = iv > 0 ? 1 / iv : 0;
-		f->pred_latency_s = (double)t->infer_latency_cycles * f->cycle_s;
-		double dyn = f->e_infer.total_pj - f->e_infer.part_pj[ENERGY_STATIC];
-		f->pred_j = dyn * 1e-12 / (double)(t->samples > 0 ? t->samples : 1) +
-			    f->idle_w * iv;
-		f->predictions_s = f->pred_per_s > 0
-					   ? (double)r->predictions / f->pred_per_s
-					   : 0;
-		f->predictions_j = (double)r->predictions * f->pred_j;
-		f->roof_pred_per_s = r->roof.infer_sample_cycles > 0
-					     ? 1 / (r->roof.infer_sample_cycles *
-						    f->cycle_s)
-					     : 0;
-	}
-	if (r->gpu.present) {
-		for (int k = 0; k < 2; k++) {
-			double steps = (double)f->steps_per_epoch * (double)epochs;
-			/* the GPU trains the same samples at its own batch */
-			int64_t ds = r->dataset_samples > 0
-					     ? r->dataset_samples
-					     : (r->train ? r->train->batch : 1);
-			if (r->gpu.batch > 0)
-				steps = (double)((ds + r->gpu.batch - 1) /
-						 r->gpu.batch) *
-					(double)epochs;
-			f->gpu_train_s[k] = steps * r->gpu.train_step_s[k];
-			f->gpu_train_j[k] = steps * r->gpu.train_step_j[k];
-			f->gpu_campaign_s[k] = (double)runs * f->gpu_train_s[k];
-			f->gpu_campaign_j[k] = (double)runs * f->gpu_train_j[k];
-			f->gpu_pred_per_s[k] =
-				r->gpu.infer_batch_s[k] > 0
-					? (double)r->gpu.batch / r->gpu.infer_batch_s[k]
-					: 0;
-			f->gpu_pred_j[k] = r->gpu.batch > 0
-						   ? r->gpu.infer_batch_j[k] /
-							     (double)r->gpu.batch
-						   : 0;
-			f->gpu_predictions_s[k] =
-				f->gpu_pred_per_s[k] > 0
-					? (double)r->predictions / f->gpu_pred_per_s[k]
-					: 0;
-			f->gpu_predictions_j[k] =
-				(double)r->predictions * f->gpu_pred_j[k];
-			if (f->train_s > 0) {
-				f->speedup_train[k] = f->gpu_train_s[k] / f->train_s;
-				f->energy_ratio_train[k] =
-					f->train_j > 0 ? f->gpu_train_j[k] / f->train_j
-						       : 0;
-			}
-			if (f->pred_per_s > 0 && f->gpu_pred_per_s[k] > 0) {
-				f->speedup_infer[k] =
-					f->pred_per_s / f->gpu_pred_per_s[k];
-				f->energy_ratio_infer[k] =
-					f->pred_j > 0 ? f->gpu_pred_j[k] / f->pred_j : 0;
-			}
-		}
-	}
+	if (r->train)
+		compute_train(r, f);
+	if (r->infer)
+		compute_infer(r, f);
+	for (int k = 0; r->gpu.present && k < 2; k++)
+		compute_gpu(r, f, k);
 }
 
 static const char *prec_name(enum pe_prec p)
@@ -337,6 +380,9 @@ static void sort_stages(int *idx, int n, const struct stats *st)
 
 #define REPORT_MAX_ROWS 12
 
+/* "1 stage", "2 stages": the suffix for a count */
+#define PLURAL(n) ((n) == 1 ? "" : "s")
+
 static void text_stages(const struct report_in *r, const struct stats *st,
 			FILE *out)
 {
@@ -369,7 +415,8 @@ static void text_stages(const struct report_in *r, const struct stats *st,
 			stats_limit_name(g->limit));
 	}
 	if (rows < n)
-		fprintf(out, "    ... and %d more stages\n", n - rows);
+		fprintf(out, "    ... and %d more stage%s\n", n - rows,
+			PLURAL(n - rows));
 	free(idx);
 	(void)r;
 }
@@ -426,9 +473,10 @@ static void text_plan(const struct report_in *r,
 		fprintf(out, "  mode               %s\n", p->mode_reason);
 	else
 		fprintf(out, "  mode               %s\n", mode_name(p->mode));
-	fprintf(out, "  placement          %s, %d stages, %d routes, %d colors\n",
-		p->strategy ? p->strategy : "?", p->n_stages, p->n_routes,
-		p->colors_used);
+	fprintf(out, "  placement          %s, %d stage%s, %d route%s, %d "
+		"color%s\n", p->strategy ? p->strategy : "?", p->n_stages,
+		PLURAL(p->n_stages), p->n_routes, PLURAL(p->n_routes),
+		p->colors_used, PLURAL(p->colors_used));
 	fprintf(out, "  PEs used           %s of %s (%.1f%%)\n",
 		fmt_int(a, used), fmt_int(b, machine_pes(m)),
 		100.0 * (double)used / (double)machine_pes(m));
@@ -502,13 +550,13 @@ static void text_train_sync(const struct report_in *r, FILE *out)
 	if (sy.routes)
 		fprintf(out, "  shared weights     %sB of replica gradients to "
 			"their owners and %sB of weights back per step "
-			"(%d routes); longest round trip %llu cycles "
-			"(gradients over %lld lanes, then weights) of the "
+			"(%d route%s); longest round trip %llu cycles "
+			"(gradients over %lld lane%s, then weights) of the "
 			"step's %llu; %llu cycles of link contention\n",
 			fmt_n(a, (double)sy.grad_bytes),
 			fmt_n(b, (double)sy.weight_bytes), sy.routes,
-			(unsigned long long)sy.round_trip,
-			(long long)sy.lanes,
+			PLURAL(sy.routes), (unsigned long long)sy.round_trip,
+			(long long)sy.lanes, PLURAL(sy.lanes),
 			(unsigned long long)t->step_cycles,
 			(unsigned long long)sy.wait);
 }
@@ -569,8 +617,9 @@ static void text_train(const struct report_in *r,
 	const struct stats *t = r->train;
 	char a[32], b[32], c[32], d[32];
 	char bn[160];
-	fprintf(out, "\nTraining (simulated: %d steps of %lld samples, %s)\n",
-		t->steps, (long long)t->batch,
+	fprintf(out, "\nTraining (simulated: %d step%s of %lld sample%s, %s)\n",
+		t->steps, PLURAL(t->steps), (long long)t->batch,
+		PLURAL(t->batch),
 		t->full ? "every PE timed" : "one reference PE per stage");
 	if (t->mode == MODE_STREAMING) {
 		int64_t mb = t->micro_batch > 0 ? t->micro_batch : t->batch;
@@ -593,19 +642,28 @@ static void text_train(const struct report_in *r,
 			"fill included)\n",
 			report_fmt_s(a, f->step_s), report_fmt_s(b, f->step_first_s));
 	fprintf(out, "  samples per second %s\n", fmt_n(a, f->samples_per_s));
-	if (r->dataset_samples > 0)
-		fprintf(out, "  epoch              %s  (%s samples, %lld steps); "
-			"%lld epoch(s): %s\n",
+	if (f->dataset_known)
+		fprintf(out, "  epoch              %s  (%s sample%s, %lld step%s); "
+			"%lld epoch%s: %s\n",
 			report_fmt_s(a, f->epoch_s),
 			fmt_n(b, (double)r->dataset_samples),
-			(long long)f->steps_per_epoch, (long long)r->epochs,
-			report_fmt_s(c, f->train_s));
+			PLURAL(r->dataset_samples),
+			(long long)f->steps_per_epoch,
+			PLURAL(f->steps_per_epoch), (long long)r->epochs,
+			PLURAL(r->epochs), report_fmt_s(c, f->train_s));
 	else
-		fprintf(out, "  epoch              dataset size unknown: give --samples\n");
-	fprintf(out, "  energy             %s per step, %s per epoch; "
-		"average power %s (idle %s)\n",
-		fmt_j(a, f->step_j), fmt_j(b, f->epoch_j),
-		fmt_w(c, f->step_power_w), fmt_w(d, f->idle_w));
+		fprintf(out, "  epoch              dataset size unknown: give "
+			"--samples (per-epoch and whole-training figures not "
+			"printed)\n");
+	if (f->dataset_known)
+		fprintf(out, "  energy             %s per step, %s per epoch; "
+			"average power %s (idle %s)\n",
+			fmt_j(a, f->step_j), fmt_j(b, f->epoch_j),
+			fmt_w(c, f->step_power_w), fmt_w(d, f->idle_w));
+	else
+		fprintf(out, "  energy             %s per step; average power "
+			"%s (idle %s)\n", fmt_j(a, f->step_j),
+			fmt_w(c, f->step_power_w), fmt_w(d, f->idle_w));
 	text_energy_parts(&f->e_train, out);
 	fprintf(out, "  bottleneck         %s\n",
 		report_bottleneck(t, r->p, bn, sizeof(bn)));
@@ -613,8 +671,8 @@ static void text_train(const struct report_in *r,
 	text_train_pace(r, f, out);
 	fprintf(out, "  PE utilisation     %.1f%% of all PE-cycles\n",
 		100 * stats_pe_utilisation(t));
-	fprintf(out, "  analytic estimate  %s per step (roofline of the "
-		"plan, not simulated; %s bound)\n",
+	fprintf(out, "  analytic bound     %s per step (no step of this plan "
+		"is faster: roofline, not simulated; %s bound)\n",
 		report_fmt_s(a, f->roof_step_s),
 		stats_limit_name(r->roof.limit));
 }
@@ -625,24 +683,26 @@ static void text_infer(const struct report_in *r,
 	const struct stats *t = r->infer;
 	char a[32], b[32];
 	char bn[160];
-	fprintf(out, "\nInference (simulated: %lld samples streamed, forward only)\n",
-		(long long)t->samples);
+	fprintf(out, "\nInference (simulated: %lld sample%s streamed, forward "
+		"only)\n", (long long)t->samples, PLURAL(t->samples));
 	fprintf(out, "  predictions/s      %s  (latency %s per sample)\n",
 		fmt_n(a, f->pred_per_s), report_fmt_s(b, f->pred_latency_s));
 	fprintf(out, "  energy             %s per prediction; average power %s\n",
 		fmt_j(a, f->pred_j), fmt_w(b, f->pred_j * f->pred_per_s));
 	fprintf(out, "  bottleneck         %s\n",
 		report_bottleneck(t, r->p, bn, sizeof(bn)));
-	fprintf(out, "  analytic estimate  %s predictions/s (roofline, not "
-		"simulated)\n", fmt_n(a, f->roof_pred_per_s));
+	fprintf(out, "  analytic bound     %s predictions/s at most (roofline, "
+		"not simulated)\n", fmt_n(a, f->roof_pred_per_s));
 }
 
 /* One speedup's range, or "unknown". */
 static void conf_cell(FILE *out, double s, double g, double w)
 {
 	double lo, hi;
+	char a[32], b[32];
 	if (report_speedup_range(s, g, w, &lo, &hi))
-		fprintf(out, "%.1fx-%.1fx", lo, hi);
+		fprintf(out, "%s-%s", report_fmt_ratio(a, lo),
+			report_fmt_ratio(b, hi));
 	else
 		fputs("unknown", out);
 }
@@ -664,7 +724,8 @@ static void text_conf(const struct report_in *r,
 		conf_cell(out, s[0], g[0], c->wafer_err);
 		fputs(" / ", out);
 		conf_cell(out, s[1], g[1], c->wafer_err);
-		fputs(" (vs eager / graph)\n", out);
+		fputs(" (GPU time / wafer time per sample, vs eager / graph)\n",
+		      out);
 	}
 	fputs("  from validation      GPU model median |error| (training, "
 	      "eager / graph) ", out);
@@ -680,11 +741,42 @@ static void text_conf(const struct report_in *r,
 		100 * c->wafer_err, c->wafer_basis);
 }
 
+/* One row of the side-by-side table: each figure with its batch. */
+static void gpu_row(FILE *out, const char *what, const char *const v[3],
+		    const int64_t batch[3])
+{
+	fprintf(out, "  %-20s", what);
+	for (int k = 0; k < 3; k++) {
+		char cell[48];
+		snprintf(cell, sizeof(cell), "%s (b=%lld)", v[k],
+			 (long long)batch[k]);
+		fprintf(out, " %18s", cell);
+	}
+	fputc('\n', out);
+}
+
+/* The ratios in words: "training: the wafer is 76.9x faster than eager
+ * and 16.2x faster than graph per sample; it uses 4.0x less energy ..." */
+static void gpu_ratios(FILE *out, const char *what, const double sp[2],
+		       const double er[2])
+{
+	char a[48], b[48], c[48], d[48];
+	fprintf(out, "  %-20s the wafer is %s than eager and %s than graph "
+		"per sample; it uses %s than eager and %s than graph\n",
+		what, report_ratio_words(a, sizeof(a), sp[0], "faster", "slower"),
+		report_ratio_words(b, sizeof(b), sp[1], "faster", "slower"),
+		report_ratio_words(c, sizeof(c), er[0], "less energy",
+				   "more energy"),
+		report_ratio_words(d, sizeof(d), er[1], "less energy",
+				   "more energy"));
+}
+
 static void text_gpu(const struct report_in *r,
 		     const struct report_figures *f, FILE *out)
 {
 	const struct report_gpu *g = &r->gpu;
 	char a[32], b[32], c[32];
+	const char *v[3] = {a, b, c};
 	fprintf(out, "\nGPU baseline: %s x %d, batch %lld (%lld per GPU; "
 		"model: gpu/gpu.h; eager %s bound)\n", g->name, g->n_gpus,
 		(long long)g->batch,
@@ -697,43 +789,43 @@ static void text_gpu(const struct report_in *r,
 		"fans, power supplies, hosts or the weight-streaming "
 		"appliances; the wafer's is not validated against a "
 		"measurement\n");
-	fprintf(out, "  %-20s %14s %14s %14s\n", "", "wafer", "GPU eager",
-		"GPU graph");
+	fprintf(out, "  %-20s %18s %18s %18s\n", "(b = batch)", "wafer",
+		"GPU eager", "GPU graph");
 	/* both batches: the GPUs may run their own (run --gpu-batch) */
 	int64_t per = g->batch_per_gpu ? g->batch_per_gpu : g->batch;
 	snprintf(b, sizeof b, "%lld (%lld/GPU)", (long long)g->batch,
 		 (long long)per);
-	fprintf(out, "  %-20s %14lld %14s %14s\n", "batch per step",
+	fprintf(out, "  %-20s %18lld %18s %18s\n", "batch per step",
 		(long long)r->p->batch, b, b);
 	if (r->train) {
-		fprintf(out, "  %-20s %14s %14s %14s\n", "training step",
-			report_fmt_s(a, f->step_s),
-			report_fmt_s(b, g->train_step_s[0]),
-			report_fmt_s(c, g->train_step_s[1]));
-		fprintf(out, "  %-20s %14s %14s %14s\n", "energy per step",
-			fmt_j(a, f->step_j), fmt_j(b, g->train_step_j[0]),
-			fmt_j(c, g->train_step_j[1]));
+		int64_t tb[3] = {(int64_t)(f->samples_per_s * f->step_s + 0.5),
+				 g->batch, g->batch};
+		report_fmt_s(a, f->step_s);
+		report_fmt_s(b, g->train_step_s[0]);
+		report_fmt_s(c, g->train_step_s[1]);
+		gpu_row(out, "training step", v, tb);
+		fmt_j(a, f->step_j);
+		fmt_j(b, g->train_step_j[0]);
+		fmt_j(c, g->train_step_j[1]);
+		gpu_row(out, "energy per step", v, tb);
 	}
 	if (r->infer) {
-		fprintf(out, "  %-20s %14s %14s %14s\n", "predictions/s",
-			fmt_n(a, f->pred_per_s), fmt_n(b, f->gpu_pred_per_s[0]),
-			fmt_n(c, f->gpu_pred_per_s[1]));
-		fprintf(out, "  %-20s %14s %14s %14s\n", "energy/prediction",
-			fmt_j(a, f->pred_j), fmt_j(b, f->gpu_pred_j[0]),
-			fmt_j(c, f->gpu_pred_j[1]));
+		int64_t ib[3] = {f->infer_batch, g->batch, g->batch};
+		fmt_n(a, f->pred_per_s);
+		fmt_n(b, f->gpu_pred_per_s[0]);
+		fmt_n(c, f->gpu_pred_per_s[1]);
+		gpu_row(out, "predictions/s", v, ib);
+		fmt_j(a, f->pred_j);
+		fmt_j(b, f->gpu_pred_j[0]);
+		fmt_j(c, f->gpu_pred_j[1]);
+		gpu_row(out, "energy/prediction", v, ib);
 	}
 	if (r->train)
-		fprintf(out, "  wafer speedup        training %.1fx / %.1fx "
-			"(vs eager / graph); GPU/wafer energy %.1fx / "
-			"%.1fx\n",
-			f->speedup_train[0], f->speedup_train[1],
-			f->energy_ratio_train[0], f->energy_ratio_train[1]);
+		gpu_ratios(out, "training", f->speedup_train,
+			   f->energy_ratio_train);
 	if (r->infer)
-		fprintf(out, "  wafer speedup        inference %.1fx / %.1fx "
-			"(vs eager / graph); GPU/wafer energy %.1fx / "
-			"%.1fx\n",
-			f->speedup_infer[0], f->speedup_infer[1],
-			f->energy_ratio_infer[0], f->energy_ratio_infer[1]);
+		gpu_ratios(out, "inference", f->speedup_infer,
+			   f->energy_ratio_infer);
 	text_conf(r, f, out);
 }
 
@@ -741,16 +833,22 @@ static void text_campaign(const struct report_in *r,
 			  const struct report_figures *f, FILE *out)
 {
 	char a[32], b[32];
-	fprintf(out, "\nCampaign: %lld training run(s) x %lld epoch(s)",
-		(long long)r->runs, (long long)r->epochs);
+	fprintf(out, "\nCampaign: %lld training run%s x %lld epoch%s",
+		(long long)r->runs, PLURAL(r->runs), (long long)r->epochs,
+		PLURAL(r->epochs));
 	if (r->predictions > 0)
-		fprintf(out, ", %s predictions", fmt_n(a, (double)r->predictions));
+		fprintf(out, ", %s prediction%s",
+			fmt_n(a, (double)r->predictions),
+			PLURAL(r->predictions));
 	fprintf(out, " (time, energy)\n  %-12s %22s", "", "wafer");
 	if (r->gpu.present)
 		fprintf(out, " %22s %22s", "GPU eager", "GPU graph");
 	fprintf(out, "\n");
 	for (int row = 0; row < 2; row++) {
-		if (row == 0 && !r->train)
+		if (row == 0 && r->train && !f->dataset_known)
+			fprintf(out, "  %-12s dataset size unknown: give "
+				"--samples\n", "training");
+		if (row == 0 && !(r->train && f->dataset_known))
 			continue;
 		if (row == 1 && !(r->infer && r->predictions > 0))
 			continue;
@@ -800,7 +898,12 @@ void report_text(const struct report_in *r, FILE *out)
 	}
 }
 
-/* ---- JSON ---------------------------------------------------------------- */
+/* ---- JSON ----------------------------------------------------------------
+ * Every figure the text prints is here too (a test checks it), in SI units:
+ * seconds, joules, watts, bytes, fractions; per-epoch and whole-training
+ * figures are null when the dataset size is unknown.  The stage table's
+ * columns are stats.stages[] fields (bwd: the two backward passes'
+ * occ_cycles; busy: compute + comm over total_cycles). */
 
 static json_t *energy_json(const struct energy_breakdown *e)
 {
@@ -811,36 +914,95 @@ static json_t *energy_json(const struct energy_breakdown *e)
 	return o;
 }
 
+/* each part's share of the total (the text's "energy by part") */
+static json_t *energy_share_json(const struct energy_breakdown *e)
+{
+	json_t *o = ws_json_obj();
+	for (int i = 0; i < ENERGY_PARTS; i++)
+		ws_json_set_real(o, energy_part_name((enum energy_part)i),
+				 e->total_pj > 0 ? e->part_pj[i] / e->total_pj
+						 : 0);
+	return o;
+}
+
+/* a figure that is only known with the dataset size */
+static void set_known(json_t *o, const char *key, int known, double v)
+{
+	if (known)
+		ws_json_set_real(o, key, v);
+	else
+		ws_json_set(o, key, json_null());
+}
+
+static void train_json_sync(const struct report_in *r, json_t *o)
+{
+	struct sync_sum sy;
+	sync_summary(r->p, r->train, r->m, &sy);
+	if (!sy.routes) /* shared weights only: others as before */
+		return;
+	ws_json_set_int(o, "sync_routes", sy.routes);
+	ws_json_set_int(o, "sync_grad_bytes_per_step", sy.grad_bytes);
+	ws_json_set_int(o, "sync_weight_bytes_per_step", sy.weight_bytes);
+	ws_json_set_int(o, "sync_round_trip_cycles", (int64_t)sy.round_trip);
+	ws_json_set_int(o, "sync_lanes", sy.lanes);
+	ws_json_set_int(o, "sync_wait_cycles", (int64_t)sy.wait);
+}
+
+/* the text's "slowest layer/stage" and "pipeline" lines */
+static void train_json_pace(const struct report_in *r,
+			    const struct report_figures *f, json_t *o)
+{
+	const struct stats *t = r->train;
+	if (t->slowest_stage >= 0) {
+		const struct stats_stage *g = &t->stages[t->slowest_stage];
+		json_t *s = ws_json_obj();
+		ws_json_set_str(s, "name", g->name);
+		ws_json_set_real(s, "sample_cycles",
+				 stats_stage_sample_cycles(t, t->slowest_stage));
+		if (t->mode == MODE_STREAMING) {
+			ws_json_set_real(s, "stream_span_s",
+					 (double)g->stream_span_cycles *
+						 f->cycle_s);
+			ws_json_set_real(s, "extmem_in_bytes_per_step",
+					 (double)g->extmem_in_bytes /
+						 (t->steps > 0 ? t->steps : 1));
+			ws_json_set_real(s, "extmem_bytes_s",
+					 r->m->extmem.bandwidth_gbytes_s * 1e9);
+		}
+		ws_json_set(o, "slowest", s);
+	}
+	ws_json_set_real(o, "pace_batch_cycles",
+			 t->pace_cycles * (double)t->batch);
+}
+
 static json_t *train_json(const struct report_in *r,
 			  const struct report_figures *f)
 {
 	const struct plan *p = r->p;
+	int k = f->dataset_known;
 	char bn[160];
 	json_t *o = ws_json_obj();
 	ws_json_set_int(o, "batch", r->train->batch);
+	ws_json_set_int(o, "steps_simulated", r->train->steps);
 	ws_json_set_real(o, "step_s", f->step_s);
 	ws_json_set_real(o, "step_first_s", f->step_first_s);
 	ws_json_set_real(o, "samples_per_s", f->samples_per_s);
 	ws_json_set_real(o, "step_j", f->step_j);
 	ws_json_set_real(o, "avg_power_w", f->step_power_w);
 	ws_json_set_int(o, "dataset_samples", r->dataset_samples);
-	ws_json_set_int(o, "steps_per_epoch", f->steps_per_epoch);
-	ws_json_set_real(o, "epoch_s", f->epoch_s);
-	ws_json_set_real(o, "epoch_j", f->epoch_j);
+	if (k)
+		ws_json_set_int(o, "steps_per_epoch", f->steps_per_epoch);
+	else
+		ws_json_set(o, "steps_per_epoch", json_null());
+	set_known(o, "epoch_s", k, f->epoch_s);
+	set_known(o, "epoch_j", k, f->epoch_j);
 	ws_json_set_int(o, "epochs", r->epochs);
-	ws_json_set_real(o, "train_s", f->train_s);
-	ws_json_set_real(o, "train_j", f->train_j);
+	set_known(o, "train_s", k, f->train_s);
+	set_known(o, "train_j", k, f->train_j);
 	ws_json_set_str(o, "bottleneck",
 			report_bottleneck(r->train, p, bn, sizeof(bn)));
-	struct sync_sum sy;
-	sync_summary(p, r->train, r->m, &sy);
-	if (sy.routes) { /* shared weights only: others as before */
-		ws_json_set_int(o, "sync_grad_bytes_per_step", sy.grad_bytes);
-		ws_json_set_int(o, "sync_weight_bytes_per_step",
-				sy.weight_bytes);
-		ws_json_set_int(o, "sync_round_trip_cycles",
-				(int64_t)sy.round_trip);
-	}
+	train_json_sync(r, o);
+	train_json_pace(r, f, o);
 	if (r->train->mode == MODE_STREAMING) { /* streaming only */
 		ws_json_set_int(o, "micro_batch", r->train->micro_batch);
 		ws_json_set_int(o, "recompute", r->train->recompute);
@@ -848,7 +1010,9 @@ static json_t *train_json(const struct report_in *r,
 		ws_json_set_str(o, "micro_reason", p->micro_reason);
 	}
 	ws_json_set_real(o, "roofline_step_s", f->roof_step_s);
+	ws_json_set_str(o, "roofline_limit", stats_limit_name(r->roof.limit));
 	ws_json_set(o, "energy_j", energy_json(&f->e_train));
+	ws_json_set(o, "energy_share", energy_share_json(&f->e_train));
 	ws_json_set(o, "stats", stats_json(r->train));
 	return o;
 }
@@ -858,21 +1022,59 @@ static json_t *infer_json(const struct report_in *r,
 {
 	char bn[160];
 	json_t *o = ws_json_obj();
+	ws_json_set_int(o, "samples", r->infer->samples);
+	ws_json_set_int(o, "batch", f->infer_batch);
 	ws_json_set_real(o, "predictions_per_s", f->pred_per_s);
 	ws_json_set_real(o, "latency_s", f->pred_latency_s);
 	ws_json_set_real(o, "prediction_j", f->pred_j);
+	ws_json_set_real(o, "avg_power_w", f->pred_j * f->pred_per_s);
 	ws_json_set_str(o, "bottleneck",
 			report_bottleneck(r->infer, r->p, bn, sizeof(bn)));
 	ws_json_set_real(o, "roofline_predictions_per_s", f->roof_pred_per_s);
 	ws_json_set(o, "energy_j", energy_json(&f->e_infer));
+	ws_json_set(o, "energy_share", energy_share_json(&f->e_infer));
 	ws_json_set(o, "stats", stats_json(r->infer));
 	return o;
+}
+
+/* the speedup's range from the validation errors: [lo, hi] or null */
+static json_t *range_json(double s, double g, double w)
+{
+	double lo, hi;
+	if (!report_speedup_range(s, g, w, &lo, &hi))
+		return json_null();
+	return ws_json_reals((const double[]){lo, hi}, 2);
+}
+
+static json_t *gpu_style_json(const struct report_in *r,
+			      const struct report_figures *f, int k)
+{
+	const struct report_conf *c = &r->conf;
+	json_t *s = ws_json_obj();
+	ws_json_set_real(s, "step_s", r->gpu.train_step_s[k]);
+	ws_json_set_real(s, "step_j", r->gpu.train_step_j[k]);
+	ws_json_set_real(s, "predictions_per_s", f->gpu_pred_per_s[k]);
+	ws_json_set_real(s, "prediction_j", f->gpu_pred_j[k]);
+	ws_json_set_real(s, "speedup_train", f->speedup_train[k]);
+	ws_json_set_real(s, "energy_ratio_train", f->energy_ratio_train[k]);
+	ws_json_set_real(s, "speedup_infer", f->speedup_infer[k]);
+	ws_json_set_real(s, "energy_ratio_infer", f->energy_ratio_infer[k]);
+	if (c->present) {
+		ws_json_set(s, "speedup_train_range",
+			    range_json(f->speedup_train[k], c->gpu_train_err[k],
+				       c->wafer_err));
+		ws_json_set(s, "speedup_infer_range",
+			    range_json(f->speedup_infer[k], c->gpu_infer_err[k],
+				       c->wafer_err));
+		ws_json_set_real(s, "model_train_error", c->gpu_train_err[k]);
+		ws_json_set_real(s, "model_infer_error", c->gpu_infer_err[k]);
+	}
+	return s;
 }
 
 static json_t *gpu_json(const struct report_in *r,
 			const struct report_figures *f)
 {
-	const char *st[2] = {"eager", "graph"};
 	json_t *o = ws_json_obj();
 	ws_json_set_str(o, "name", r->gpu.name);
 	ws_json_set_int(o, "gpus", r->gpu.n_gpus);
@@ -881,56 +1083,82 @@ static json_t *gpu_json(const struct report_in *r,
 						    ? r->gpu.batch_per_gpu
 						    : r->gpu.batch);
 	ws_json_set_str(o, "fit", r->gpu.fit[0] ? r->gpu.fit : "as-is");
-	for (int k = 0; k < 2; k++) {
-		json_t *s = ws_json_obj();
-		ws_json_set_real(s, "step_s", r->gpu.train_step_s[k]);
-		ws_json_set_real(s, "step_j", r->gpu.train_step_j[k]);
-		ws_json_set_real(s, "predictions_per_s", f->gpu_pred_per_s[k]);
-		ws_json_set_real(s, "prediction_j", f->gpu_pred_j[k]);
-		ws_json_set_real(s, "speedup_train", f->speedup_train[k]);
-		ws_json_set_real(s, "energy_ratio_train",
-				 f->energy_ratio_train[k]);
-		ws_json_set_real(s, "speedup_infer", f->speedup_infer[k]);
-		ws_json_set_real(s, "energy_ratio_infer",
-				 f->energy_ratio_infer[k]);
-		ws_json_set(o, st[k], s);
+	ws_json_set_str(o, "bound", r->gpu.bound);
+	if (r->conf.present) {
+		ws_json_set_real(o, "wafer_model_error", r->conf.wafer_err);
+		ws_json_set_str(o, "gpu_error_basis", r->conf.gpu_basis);
+		ws_json_set_str(o, "wafer_error_basis", r->conf.wafer_basis);
 	}
+	ws_json_set(o, "eager", gpu_style_json(r, f, 0));
+	ws_json_set(o, "graph", gpu_style_json(r, f, 1));
 	return o;
 }
 
 static json_t *campaign_json(const struct report_in *r,
 			     const struct report_figures *f)
 {
+	static const char *const st[2] = {"eager", "graph"};
+	int k = f->dataset_known;
 	json_t *o = ws_json_obj();
 	ws_json_set_int(o, "runs", r->runs);
+	ws_json_set_int(o, "epochs", r->epochs);
 	ws_json_set_int(o, "predictions", r->predictions);
-	ws_json_set_real(o, "train_s", f->campaign_s);
-	ws_json_set_real(o, "train_j", f->campaign_j);
+	set_known(o, "train_s", k, f->campaign_s);
+	set_known(o, "train_j", k, f->campaign_j);
 	ws_json_set_real(o, "predictions_s", f->predictions_s);
 	ws_json_set_real(o, "predictions_j", f->predictions_j);
-	ws_json_set_real(o, "gpu_eager_train_s", f->gpu_campaign_s[0]);
-	ws_json_set_real(o, "gpu_graph_train_s", f->gpu_campaign_s[1]);
-	ws_json_set_real(o, "gpu_eager_predictions_s", f->gpu_predictions_s[0]);
-	ws_json_set_real(o, "gpu_graph_predictions_s", f->gpu_predictions_s[1]);
+	for (int i = 0; r->gpu.present && i < 2; i++) {
+		char key[48];
+		snprintf(key, sizeof(key), "gpu_%s_train_s", st[i]);
+		set_known(o, key, k, f->gpu_campaign_s[i]);
+		snprintf(key, sizeof(key), "gpu_%s_train_j", st[i]);
+		set_known(o, key, k, f->gpu_campaign_j[i]);
+		snprintf(key, sizeof(key), "gpu_%s_predictions_s", st[i]);
+		ws_json_set_real(o, key, f->gpu_predictions_s[i]);
+		snprintf(key, sizeof(key), "gpu_%s_predictions_j", st[i]);
+		ws_json_set_real(o, key, f->gpu_predictions_j[i]);
+	}
 	return o;
+}
+
+/* the head and plan lines */
+static void head_json(const struct report_in *r, json_t *o)
+{
+	const struct plan *p = r->p;
+	const struct machine *m = r->m;
+	const struct stats *any = any_stats(r);
+	int64_t used = 0;
+	for (int i = 0; i < p->n_stages; i++)
+		used += (int64_t)p->stages[i].r.w * p->stages[i].r.h;
+	if (p->mode == MODE_STREAMING && p->n_stages > 0)
+		used = machine_pes(m);
+	ws_json_set_str(o, "network", p->network);
+	ws_json_set_str(o, "machine", m->name);
+	ws_json_set_int(o, "width", m->width);
+	ws_json_set_int(o, "height", m->height);
+	ws_json_set_real(o, "clock_ghz", m->clock_ghz);
+	ws_json_set_int(o, "batch", any ? any->batch : p->batch);
+	ws_json_set_str(o, "mode",
+			p->mode == MODE_STREAMING ? "streaming" : "pipelined");
+	ws_json_set_str(o, "mode_reason", p->mode_reason);
+	ws_json_set_str(o, "strategy", p->strategy);
+	ws_json_set_str(o, "dtype", p->prec == PREC_FP32 ? "fp32" : "mixed");
+	ws_json_set_str(o, "precision", prec_name(p->prec));
+	ws_json_set_int(o, "stages", p->n_stages);
+	ws_json_set_int(o, "routes", p->n_routes);
+	ws_json_set_int(o, "colors_used", p->colors_used);
+	ws_json_set_int(o, "pes_used", used);
+	ws_json_set_int(o, "pes", machine_pes(m));
+	ws_json_set_real(o, "pes_used_share",
+			 (double)used / (double)machine_pes(m));
 }
 
 void report_json(const struct report_in *r, FILE *out)
 {
 	struct report_figures f;
 	report_compute(r, &f);
-	const struct plan *p = r->p;
 	json_t *o = ws_json_obj();
-	ws_json_set_str(o, "network", p->network);
-	ws_json_set_str(o, "machine", r->m->name);
-	ws_json_set_str(o, "mode",
-			p->mode == MODE_STREAMING ? "streaming" : "pipelined");
-	ws_json_set_str(o, "mode_reason", p->mode_reason);
-	ws_json_set_str(o, "strategy", p->strategy);
-	ws_json_set_str(o, "dtype", p->prec == PREC_FP32 ? "fp32" : "mixed");
-	ws_json_set_int(o, "stages", p->n_stages);
-	ws_json_set_int(o, "routes", p->n_routes);
-	ws_json_set_int(o, "colors_used", p->colors_used);
+	head_json(r, o);
 	ws_json_set_real(o, "idle_power_w", f.idle_w);
 	ws_json_set_real(o, "full_load_power_w", f.full_load_w);
 	if (r->train)

@@ -83,9 +83,12 @@ struct report_figures {
 	double cycle_s;
 	double step_s, step_first_s, samples_per_s;
 	double step_j, step_power_w;
+	/* per epoch, per training run (all epochs) and the campaign (runs x
+	 * train): 0 when the dataset size is unknown (dataset_known 0) */
+	int dataset_known;
 	int64_t steps_per_epoch;
-	double epoch_s, epoch_j, train_s, train_j;	/* one run: all epochs */
-	double campaign_s, campaign_j;			/* runs x train */
+	double epoch_s, epoch_j, train_s, train_j;
+	double campaign_s, campaign_j;
 	double pred_per_s, pred_latency_s, pred_j;	/* one prediction */
 	double predictions_s, predictions_j;		/* the whole campaign */
 	double roof_step_s, roof_pred_per_s;
@@ -96,8 +99,12 @@ struct report_figures {
 	double gpu_pred_per_s[2], gpu_pred_j[2];
 	double gpu_campaign_s[2], gpu_campaign_j[2];
 	double gpu_predictions_s[2], gpu_predictions_j[2];
+	/* per sample (training: at each side's batch; inference: per
+	 * prediction), GPU over wafer: > 1 the wafer is faster / uses less */
 	double speedup_train[2], energy_ratio_train[2];
 	double speedup_infer[2], energy_ratio_infer[2];
+	int64_t infer_batch;	/* the wafer's inference batch (1: streamed one
+				   by one through the pipeline) */
 };
 
 void report_compute(const struct report_in *r, struct report_figures *f);
@@ -114,5 +121,15 @@ const char *report_bottleneck(const struct stats *st, const struct plan *p,
 
 /* Format seconds with a fitting unit ("12.3 ms", "4.1 h"); buf holds 32. */
 const char *report_fmt_s(char *buf, double s);
+
+/* A ratio as "3.2x", "258x" or, below 0.1, with two significant digits
+ * ("0.032x", never "0.0x"); "unknown" when not positive.  buf holds 32. */
+const char *report_fmt_ratio(char *buf, double r);
+
+/* A ratio in words, its direction said: r = 3.2 gives "3.2x <more>",
+ * r = 0.5 "2.0x <less>", r = 1 "the same" (e.g. more = "faster", less =
+ * "slower"). */
+const char *report_ratio_words(char *buf, size_t n, double r,
+			       const char *more, const char *less);
 
 #endif

@@ -410,6 +410,14 @@ static void build_gpu(const struct report_in *r,
 	gp->wafer_s = gp->train ? f->train_s
 				: (f->pred_per_s > 0 ? 1 / f->pred_per_s : 0);
 	gp->wafer_j = gp->train ? f->train_j : f->pred_j;
+	if (gp->train && !f->dataset_known) { /* per step, not per run */
+		gp->wafer_s = f->step_s;
+		gp->wafer_j = f->step_j;
+		for (int k = 0; k < 2; k++) {
+			gp->gpu_s[k] = r->gpu.train_step_s[k];
+			gp->gpu_j[k] = r->gpu.train_step_j[k];
+		}
+	}
 }
 
 int trace_data_build(const struct report_in *r, struct trace_data *t)

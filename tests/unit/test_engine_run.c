@@ -44,7 +44,7 @@ static void test_text_report(void)
 	CU_ASSERT_EQUAL(rc, 0);
 	const char *want[] = {"Plan", "time per step", "samples per second",
 			      "epoch", "energy", "bottleneck", "predictions/s",
-			      "analytic estimate", "Campaign: 1000 training run"};
+			      "analytic bound", "Campaign: 1000 training run"};
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
 		if (!strstr(out, want[i])) {
 			printf("\n    missing '%s'", want[i]);

@@ -907,15 +907,62 @@ static void test_conv_layout(void)
 	CU_ASSERT(bf.layers[c].train_s[PASS_FWD] > want);
 	CU_ASSERT(bf.layers[c].train_s[PASS_FWD] <
 		  want + conv_s + 1e-9 + (2 * n * 2 + 2304 * 2) / bw);
-	/* batch-norm inference in bf16: one element per thread, 1605632
-	 * elements over 132 x 2048 threads x 600 ns = 3.564 us, not the
-	 * 6.4 MB / 3.015 TB/s = 2.13 us its bytes would take */
+	/* batch-norm inference in bf16 (batch_norm_cuda_out, eval): copy
+	 * the running mean (16 channels x 8 B), 1/std from the running
+	 * variance (24 B per channel), then normalise one element per
+	 * thread: 1605632 elements over 132 x 2048 threads x 600 ns =
+	 * 3.564 us, not the 6.4 MB / 3.015 TB/s = 2.13 us its bytes would
+	 * take */
 	int bn = layer_id(&gr, "bn");
 	double lat = n * 600e-9 / (132.0 * 2048);
 	CU_ASSERT_DOUBLE_EQUAL(bf.layers[bn].infer_s,
-			       2 * g.kernel_us * 1e-6 + 24.0 * 16 / bw + lat,
+			       3 * g.kernel_us * 1e-6 + (8.0 + 24.0) * 16 / bw +
+				       lat,
 			       1e-9);
+	CU_ASSERT_EQUAL(bf.layers[bn].kernels_infer, 3);
 	gpu_result_release(&bf);
+	graph_release(&gr);
+}
+
+/* Mechanism 8: operand alignment of cuBLAS GEMMs.  The leading
+ * dimensions of a dense layer's GEMMs are its input and output feature
+ * sizes in all three passes (X: B x in, W: out x in, Y: B x out); the
+ * batch never is.  So in bf16 (8 elements = 16 bytes):
+ *  - a: 1024 -> 1024 at batch 100 is aligned in every pass although 100
+ *    is not a multiple of 8 (its weight gradient reduces over the batch);
+ *  - b: 1024 -> 1001 is unaligned in every pass, the weight gradient
+ *    too: 2 x 1001 x 1024 x 100 = 205.0 MFLOP at the fallback's
+ *    0.15 x 989.4 = 148.4 TFLOP/s = 1.381 us (+ kernel_us), where the
+ *    aligned rate would take less. */
+static const char align_yaml[] =
+	"name: al\nbatch: 100\ninputs:\n  x: [1024]\nlayers:\n"
+	"  - {name: a, op: dense, units: 1024, bias: false, in: x}\n"
+	"  - {name: b, op: dense, units: 1001, bias: false}\n"
+	"  - {name: loss, op: cross_entropy}\n";
+
+static void test_gemm_alignment(void)
+{
+	struct gpu_spec g;
+	struct graph gr;
+	struct gpu_run_opts o;
+	cbr_setup(&g, &gr, &o, align_yaml, 100);
+	o.grads = GPU_GRADS_NONE;
+	o.dtype = DT_BF16;
+	struct gpu_result r;
+	estimate_o(&g, &gr, &o, &r);
+	int a = layer_id(&gr, "a"), b = layer_id(&gr, "b");
+	double bw = 3350e9 * 0.9, cap = 989.4e12 * 0.15;
+	double ka = gpu_gemm_seconds(&g, GPU_MATH_BF16, 1024, 1024, 100, 1, 2);
+	double kb = 2.0 * 1001 * 1024 * 100 / cap;
+	/* + the autocast cast of the weight gradient back to fp32 */
+	double cast_a = g.kernel_us * 1e-6 + 6.0 * 1024 * 1024 / bw;
+	double cast_b = g.kernel_us * 1e-6 + 6.0 * 1001 * 1024 / bw;
+	CU_ASSERT(ka < kb);
+	CU_ASSERT_DOUBLE_EQUAL(r.layers[a].train_s[PASS_BWD_WEIGHT],
+			       g.kernel_us * 1e-6 + ka + cast_a, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r.layers[b].train_s[PASS_BWD_WEIGHT],
+			       g.kernel_us * 1e-6 + kb + cast_b, 1e-9);
+	gpu_result_release(&r);
 	graph_release(&gr);
 }
 
@@ -1154,6 +1201,7 @@ int suite_gpu(void)
 		{"mechanism: fp32 attention on tensor cores",
 		 test_attention_fp32},
 		{"mechanism: channels-first layout", test_conv_layout},
+		{"mechanism: GEMM operand alignment", test_gemm_alignment},
 		{"no CALIBRATED tag on one network", test_calibrated_tags},
 		{"a batch that does not fit", test_does_not_fit},
 		{"validate: network_file and network folders",

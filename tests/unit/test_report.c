@@ -1,9 +1,11 @@
 /* test_report.c: the run report from hand-built plans (no compiler). */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ground/json_io.h"
 #include "sim/report.h"
 #include "test_util.h"
 #include "tests/unit/test_engine_plans.h"
@@ -62,7 +64,11 @@ static char *capture(void (*fn)(const struct report_in *, FILE *),
 	FILE *f = open_memstream(&buf, &len);
 	fn(r, f);
 	fclose(f);
-	return buf;
+	/* a copy: GCC's -Wdangling-pointer takes pointers into the stream's
+	 * buffer for pointers to the local `buf` */
+	char *copy = xstrdup(buf);
+	free(buf);
+	return copy;
 }
 
 static void test_figures(void)
@@ -87,23 +93,43 @@ static void test_figures(void)
 	fx_release(&fx);
 }
 
+/* A GPU baseline `slow` times slower per step and using `energy` times
+ * the wafer's energy, at the wafer's batch, with validation errors. */
+static void fake_gpu(struct fixture *fx, double slow, double energy)
+{
+	struct report_figures f0;
+	fx->ri.gpu.present = 0;
+	report_compute(&fx->ri, &f0);
+	fx->ri.gpu.present = 1;
+	snprintf(fx->ri.gpu.name, sizeof(fx->ri.gpu.name), "fake");
+	snprintf(fx->ri.gpu.bound, sizeof(fx->ri.gpu.bound), "compute");
+	fx->ri.gpu.n_gpus = 1;
+	fx->ri.gpu.batch = fx->train.batch;
+	for (int k = 0; k < 2; k++) {
+		fx->ri.gpu.train_step_s[k] = slow * f0.step_s;
+		fx->ri.gpu.train_step_j[k] = energy * f0.step_j;
+		fx->ri.gpu.infer_batch_s[k] =
+			(double)fx->train.batch * slow / f0.pred_per_s;
+		fx->ri.gpu.infer_batch_j[k] =
+			(double)fx->train.batch * energy * f0.pred_j;
+	}
+	fx->ri.conf.present = 1;
+	snprintf(fx->ri.conf.gpu_basis, sizeof(fx->ri.conf.gpu_basis), "rows");
+	snprintf(fx->ri.conf.wafer_basis, sizeof(fx->ri.conf.wafer_basis),
+		 "kernels");
+	for (int k = 0; k < 2; k++) {
+		fx->ri.conf.gpu_train_err[k] = 0.1 + 0.05 * k;
+		fx->ri.conf.gpu_infer_err[k] = 0.2;
+	}
+	fx->ri.conf.wafer_err = 0.03;
+}
+
 static void test_text(void)
 {
 	struct fixture fx;
 	fx_init(&fx, 0);
 	/* a GPU that is 10x slower and uses 5x the energy */
-	struct report_figures f0;
-	report_compute(&fx.ri, &f0);
-	fx.ri.gpu.present = 1;
-	snprintf(fx.ri.gpu.name, sizeof(fx.ri.gpu.name), "fake");
-	fx.ri.gpu.n_gpus = 1;
-	fx.ri.gpu.batch = 8;
-	for (int k = 0; k < 2; k++) {
-		fx.ri.gpu.train_step_s[k] = 10 * f0.step_s;
-		fx.ri.gpu.train_step_j[k] = 5 * f0.step_j;
-		fx.ri.gpu.infer_batch_s[k] = 8 * 10 / f0.pred_per_s;
-		fx.ri.gpu.infer_batch_j[k] = 8 * 5 * f0.pred_j;
-	}
+	fake_gpu(&fx, 10, 5);
 	struct report_figures f;
 	report_compute(&fx.ri, &f);
 	CU_ASSERT_DOUBLE_EQUAL(f.speedup_train[0], 10, 1e-6);
@@ -114,13 +140,298 @@ static void test_text(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "samples per second"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "predictions/s"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "bottleneck"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(t, "analytic estimate"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "analytic bound"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "idle"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(t, "training 10.0x / 10.0x"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(t, "inference 10.0x / 10.0x"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(t, "Campaign: 100 training run(s)"));
+	/* each ratio says its direction in words */
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "training             the wafer is "
+					 "10.0x faster than eager and 10.0x "
+					 "faster than graph per sample; it "
+					 "uses 5.0x less energy than eager"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "inference            the wafer is "
+					 "10.0x faster than eager"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "Campaign: 100 training runs x 3 "
+					 "epochs, 1 G predictions"));
+	free(t);
+	/* a GPU 40x faster using 50x less energy: the other direction, and
+	 * ratios below 0.1 keep their digits */
+	fake_gpu(&fx, 1 / 40.0, 1 / 50.0);
+	t = capture(report_text, &fx.ri);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "the wafer is 40.0x slower than eager"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "it uses 50.0x more energy than eager"));
+	/* the range: 0.025 (1 -+ 0.1) / (1 +- 0.03) */
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "training 0.022x-0.028x"));
+	for (const char *q = strstr(t, "0.0x"); q; q = strstr(q + 1, "0.0x"))
+		CU_ASSERT(q > t && isdigit((unsigned char)q[-1])); /* "50.0x" */
 	free(t);
 	fx_release(&fx);
+}
+
+/* Every figure of the side-by-side table says its batch. */
+static void test_table_batch(void)
+{
+	struct fixture fx;
+	fx_init(&fx, 0);
+	fake_gpu(&fx, 10, 5);
+	char *t = capture(report_text, &fx.ri);
+	const char *rows[] = {"training step ", "energy per step ",
+			      "predictions/s ", "energy/prediction "};
+	char *tab = strstr(t, "GPU baseline:");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tab);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *l = strstr(tab, rows[i]);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+		char *e = strchr(l, '\n');
+		int cells = 0;
+		for (char *q = strstr(l, "(b="); q && q < e; q = strstr(q + 1, "(b="))
+			cells++;
+		CU_ASSERT_EQUAL(cells, 3);
+	}
+	/* training at the step's batch; the pipeline streams inference one
+	 * sample at a time */
+	char want[64];
+	snprintf(want, sizeof(want), "(b=%lld)", (long long)fx.train.batch);
+	CU_ASSERT_PTR_NOT_NULL(strstr(strstr(tab, "training step"), want));
+	CU_ASSERT_PTR_NOT_NULL(strstr(strstr(tab, "predictions/s"), "(b=1)"));
+	free(t);
+	fx_release(&fx);
+}
+
+static void test_ratio_fmt(void)
+{
+	char b[64];
+	CU_ASSERT_STRING_EQUAL(report_fmt_ratio(b, 3.21), "3.2x");
+	CU_ASSERT_STRING_EQUAL(report_fmt_ratio(b, 258.3), "258x");
+	CU_ASSERT_STRING_EQUAL(report_fmt_ratio(b, 0.1), "0.1x");
+	CU_ASSERT_STRING_EQUAL(report_fmt_ratio(b, 0.032), "0.032x");
+	CU_ASSERT_STRING_EQUAL(report_fmt_ratio(b, 0.0004), "0.0004x");
+	CU_ASSERT_STRING_EQUAL(report_fmt_ratio(b, 0), "unknown");
+	CU_ASSERT_STRING_EQUAL(report_ratio_words(b, sizeof(b), 0.25, "faster",
+						  "slower"), "4.0x slower");
+	CU_ASSERT_STRING_EQUAL(report_ratio_words(b, sizeof(b), 3.2, "less",
+						  "more"), "3.2x less");
+	CU_ASSERT_STRING_EQUAL(report_ratio_words(b, sizeof(b), 1, "a", "b"),
+			       "the same");
+}
+
+/* Without the dataset size no per-epoch or whole-training figure. */
+static void test_no_dataset(void)
+{
+	struct fixture fx;
+	fx_init(&fx, 0);
+	fake_gpu(&fx, 10, 5);
+	fx.ri.dataset_samples = 0;
+	char *t = capture(report_text, &fx.ri);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "dataset size unknown"));
+	CU_ASSERT_PTR_NULL(strstr(t, "per epoch"));
+	CU_ASSERT_PTR_NULL(strstr(t, "epochs:"));
+	char *camp = strstr(t, "Campaign:");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(camp);
+	CU_ASSERT_PTR_NOT_NULL(strstr(camp, "training     dataset size unknown"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(camp, "predictions "));
+	/* the per-sample ratios do not need it */
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "10.0x faster than eager"));
+	char *j = capture(report_json, &fx.ri);
+	json_t *o = json_loads(j, 0, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	const char *nul[] = {"train.epoch_s", "train.epoch_j", "train.train_s",
+			     "train.train_j", "campaign.train_s",
+			     "campaign.gpu_eager_train_j"};
+	for (size_t i = 0; i < sizeof(nul) / sizeof(nul[0]); i++)
+		CU_ASSERT(json_is_null(ws_json_at(o, nul[i])));
+	json_decref(o);
+	free(j);
+	free(t);
+	fx_release(&fx);
+}
+
+/* "1 stage", "1 sample", "1 training run x 1 epoch, 1 prediction" */
+static void test_grammar(void)
+{
+	struct fixture fx;
+	fx_init(&fx, 0);
+	fx.ri.runs = 1;
+	fx.ri.epochs = 1;
+	fx.ri.predictions = 1;
+	fx.infer.samples = 1;
+	int n = fx.p.n_stages;
+	fx.p.n_stages = 1;
+	char *t = capture(report_text, &fx.ri);
+	fx.p.n_stages = n;
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "1 training run x 1 epoch, 1 "
+					 "prediction "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, ", 1 stage,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "1 sample streamed"));
+	CU_ASSERT_PTR_NULL(strstr(t, "(s)"));
+	free(t);
+	fx_release(&fx);
+}
+
+/* ---- every figure of the text is in the JSON --------------------------- */
+
+/* Numbers of a JSON value (and the numbers inside its strings, which carry
+ * the text's own sentences such as the bottleneck) into v[]. */
+static void scan_text_numbers(const char *s, double **v, int *n, int *cap);
+
+static void push_num(double x, double **v, int *n, int *cap)
+{
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 256;
+		*v = realloc(*v, (size_t)*cap * sizeof(double));
+	}
+	(*v)[(*n)++] = x;
+}
+
+static void json_numbers(const json_t *j, double **v, int *n, int *cap)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+	if (json_is_number(j))
+		push_num(json_number_value(j), v, n, cap);
+	else if (json_is_string(j))
+		scan_text_numbers(json_string_value(j), v, n, cap);
+	else if (json_is_object(j))
+		json_object_foreach((json_t *)j, k, x) json_numbers(x, v, n, cap);
+	else if (json_is_array(j))
+		json_array_foreach(j, i, x) json_numbers(x, v, n, cap);
+}
+
+/* The factor of a unit written after a number. */
+static double unit_scale(const char *u)
+{
+	static const struct {
+		const char *u;
+		double f;
+	} units[] = {
+		{"ns", 1e-9},	{"us", 1e-6},	 {"ms", 1e-3},	   {"min", 60},
+		{"h", 3600},	{"days", 86400}, {"years", 31536000}, {"uJ", 1e-6},
+		{"mJ", 1e-3},	{"kJ", 1e3},	 {"kWh", 3.6e6},   {"MWh", 3.6e9},
+		{"GWh", 3.6e12}, {"kW", 1e3},	 {"kB", 1e3},	   {"MB", 1e6},
+		{"GB", 1e9},	{"k", 1e3},	 {"M", 1e6},	   {"G", 1e9},
+	};
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		size_t l = strlen(units[i].u);
+		if (!strncmp(u, units[i].u, l) &&
+		    (!u[l] || !isalpha((unsigned char)u[l])))
+			return units[i].f;
+	}
+	return 1;
+}
+
+/* The numbers a text prints, scaled to SI by their units ("74.8 us",
+ * "12%", "1.2 M"); not the digits of names ("fc.1", "wse2").  With tol
+ * (text side): each number's rounding (half its last printed digit) and
+ * whether it is a ratio ("3.2x", which words may have inverted). */
+static void scan_numbers_tol(const char *s, double **v, int *n, int *cap,
+			     double **tol, int *tcap)
+{
+	for (const char *p = s; *p; p++) {
+		if (!isdigit((unsigned char)*p) ||
+		    (p > s && (isalnum((unsigned char)p[-1]) || p[-1] == '.' ||
+			       p[-1] == '_' || p[-1] == '-')))
+			continue;
+		char *end;
+		double x = strtod(p, &end), f = 1;
+		/* thousands separators: "753,972" */
+		while (*end == ',' && isdigit((unsigned char)end[1]) &&
+		       isdigit((unsigned char)end[2]) &&
+		       isdigit((unsigned char)end[3]) &&
+		       !isdigit((unsigned char)end[4])) {
+			x = x * 1000 + (double)strtol(end + 1, NULL, 10);
+			end += 4;
+		}
+		const char *dot = memchr(p, '.', (size_t)(end - p));
+		int decimals = dot ? (int)(end - dot - 1) : 0;
+		if (*end == '%')
+			f = 0.01;
+		else if (*end == ' ')
+			f = unit_scale(end + 1);
+		int ratio = *end == 'x' && !isdigit((unsigned char)end[1]);
+		if (tol) {
+			if (*n == *tcap) {
+				*tcap = *tcap ? 2 * *tcap : 256;
+				*tol = realloc(*tol, (size_t)*tcap * sizeof(double));
+			}
+			/* negative: a ratio */
+			double t = 0.5 * pow(10, -decimals) * f;
+			(*tol)[*n] = ratio ? -t : t;
+		}
+		push_num(x * f, v, n, cap);
+		p = end - 1;
+	}
+}
+
+static void scan_text_numbers(const char *s, double **v, int *n, int *cap)
+{
+	int tc = 0;
+	scan_numbers_tol(s, v, n, cap, NULL, &tc);
+}
+
+/* Is figure x (printed with rounding tol) among the n numbers jv[]? */
+static int figure_in(const double *jv, int n, double x, double tol)
+{
+	int ratio = tol < 0;
+	tol = fabs(tol) + 1e-9 * fabs(x);
+	for (int k = 0; k < n; k++) {
+		if (fabs(jv[k] - x) <= tol)
+			return 1;
+		/* "4.0x slower" is the ratio 0.25 */
+		if (ratio && jv[k] > 0 && fabs(1 / jv[k] - x) <= tol)
+			return 1;
+	}
+	return 0;
+}
+
+/* Figures of `text` (outside the stage table) absent from `json`: their
+ * count; the first few are printed. */
+static int missing_figures(const char *text, const char *json, int quiet)
+{
+	json_t *o = json_loads(json, 0, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	double *jv = NULL;
+	int jn = 0, jc = 0, missing = 0;
+	json_numbers(o, &jv, &jn, &jc);
+	json_decref(o);
+	char *copy = xstrdup(text), *save = NULL;
+	for (char *l = strtok_r(copy, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(l, "    ", 4)) /* the stage table: stats.stages[] */
+			continue;
+		double *tv = NULL, *tt = NULL;
+		int tn = 0, tc = 0, ttc = 0;
+		scan_numbers_tol(l, &tv, &tn, &tc, &tt, &ttc);
+		for (int i = 0; i < tn; i++)
+			if (!figure_in(jv, jn, tv[i], tt[i]) && missing++ < 5 &&
+			    !quiet)
+				printf("\n    not in --json: %g in '%s'", tv[i], l);
+		free(tv);
+		free(tt);
+	}
+	free(copy);
+	free(jv);
+	return missing;
+}
+
+static void test_json_complete(void)
+{
+	for (int streaming = 0; streaming < 2; streaming++)
+		for (int ds = 0; ds < 2; ds++) {
+			struct fixture fx;
+			fx_init(&fx, streaming);
+			fake_gpu(&fx, 10, 0.05);
+			if (!ds)
+				fx.ri.dataset_samples = 0;
+			char *t = capture(report_text, &fx.ri);
+			char *j = capture(report_json, &fx.ri);
+			CU_ASSERT_EQUAL(missing_figures(t, j, 0), 0);
+			/* the check can fail: a figure only the text has */
+			char *t2 = xasprintf("%s  extra 123.457 ms\n", t);
+			CU_ASSERT_EQUAL(missing_figures(t2, j, 1), 1);
+			free(t2);
+			free(t);
+			free(j);
+			fx_release(&fx);
+		}
 }
 
 static void test_json_deterministic(void)
@@ -173,6 +484,11 @@ int suite_report(void)
 		{"JSON deterministic", test_json_deterministic},
 		{"streaming report", test_streaming_report},
 		{"time formatting", test_fmt},
+		{"side-by-side table says each figure's batch", test_table_batch},
+		{"ratios: digits below 0.1, direction in words", test_ratio_fmt},
+		{"no dataset size: no epoch or training figures", test_no_dataset},
+		{"1 stage, 1 sample, 1 run", test_grammar},
+		{"--json carries every figure of the text", test_json_complete},
 		{0, 0}};
 	return tu_add_suite("report", tests);
 }

@@ -1,7 +1,8 @@
 /*
  * test_sweep_axes.c: the axes of a sweep beyond the lists of networks,
  * machines, strategies, batches and dtypes (cli/sweep_spec.c, docs/sweep.md):
- * machine-parameter axes (--set KEY=V1,V2, any key of the machine schema),
+ * machine-parameter axes (--set KEY=V1,V2, any key of the machine schema;
+ * run and place take --set KEY=VALUE),
  * --seed, --mode, --gpus and --gpu-batch.  A point of a --set axis is the
  * same value as the point on a machine file holding those values; bad keys
  * and values get the schema's messages, naming the option; a sweep over two
@@ -299,6 +300,46 @@ static void test_mode_seed_gpu_columns(void)
 	diag_release(&d);
 }
 
+/* run and place take --set KEY=VALUE through the same schema. */
+static void test_run_and_place_set(void)
+{
+	char *out, *err;
+	CU_ASSERT_EQUAL(tu_run("run p1b2 --machine mini64 --set grid.width=48 "
+			       "--set clock_ghz=1.1 --job train",
+			       &out, &err),
+			0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "on mini64 (48 x 64 PEs, 1.1 GHz)"));
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("place p1b2 --machine mini64 --set "
+			       "grid.width=40 --strategy pack",
+			       &out, &err),
+			0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "(40x64 PEs)"));
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("run p1b2 --machine mini64 --set grid.width=0",
+			       &out, &err),
+			1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "'grid.width' must be in [1, 4096] "
+				      "PE, got 0 (--set grid.width=0)"));
+	CU_ASSERT_STRING_EQUAL(out, "");
+	free(out);
+	free(err);
+}
+
+/* --strategy defaults to auto (as in run and place). */
+static void test_strategy_default_auto(void)
+{
+	char *out, *err;
+	CU_ASSERT_EQUAL(tu_run("sweep --net p1b2 --machine mini64 --batch 8",
+			       &out, &err),
+			0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n0,p1b2,mini64,auto,8,mixed,ok,"));
+	free(out);
+	free(err);
+}
+
 int suite_sweep_axes(void)
 {
 	static const struct tu_test tests[] = {
@@ -310,6 +351,8 @@ int suite_sweep_axes(void)
 		 test_seed_rows_independent},
 		{"--mode, --seed, --gpus, --gpu-batch columns",
 		 test_mode_seed_gpu_columns},
+		{"run and place --set", test_run_and_place_set},
+		{"--strategy defaults to auto", test_strategy_default_auto},
 		{0, 0}};
 	return tu_add_suite("sweep_axes", tests);
 }
