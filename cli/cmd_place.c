@@ -16,14 +16,9 @@
 #include "ground/util.h"
 
 static const char *const place_options[] = {
-<<<<<<< HEAD
-	"machine", "strategy", "mode", "batch", "precision", "optimizer", "seed",
-	"time-budget", "sharing", "output", "json", "compare", "simulate", "check",
-	"list-strategies",
-=======
 	"machine", "set", "strategy", "mode", "batch", "precision",
-	"optimizer", "seed", "time-budget", "output", "json", "compare", "check", "list-strategies",
->>>>>>> main
+	"optimizer", "seed", "time-budget", "sharing", "output", "json", "compare",
+	"simulate", "check", "list-strategies",
 	NULL};
 
 static const struct cli_command place_cmd = {

@@ -22,13 +22,8 @@
 #include "ground/util.h"
 
 static const char *const run_options[] = {
-<<<<<<< HEAD
-	"machine", "batch", "precision", "mode", "optimizer", "strategy", "sharing",
-	"plan", "region", "job", "steps", "infer-samples", "full", "gpu",
-=======
 	"machine", "set", "batch", "precision", "mode", "optimizer",
-	"strategy", "plan", "region", "job", "steps", "infer-samples", "full", "gpu",
->>>>>>> main
+	"strategy", "sharing", "plan", "region", "job", "steps", "infer-samples", "full", "gpu",
 	"gpus", "gpu-batch", "epochs", "samples", "runs", "predictions", "json",
 	"output", "verbose", "engine", "vcd", "trace", "trace-detail", "kernel",
 	"groups", "wafers", "place", "dtype", NULL};
