@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "compiler/graph.h"
 #include "cores/pe.h"
+#include "ground/checked.h"
 #include "ground/util.h"
 
 #include <errno.h>
@@ -83,4 +84,43 @@ char **cli_list_models(const char *subdir, size_t *n)
 int cli_progress_ok(void)
 {
 	return isatty(2);
+}
+
+int cli_parse_size(const char *cmd, const char *opt, const char *val,
+		   int64_t *out)
+{
+	*out = 0;
+	if (!val)
+		return 0;
+	if (mem_parse_size(val, out) == 0)
+		return 0;
+	cli_usage_error(cmd, "'%s' must be a size in bytes with an optional "
+			"K, M, G or T (e.g. 512M, 8G), got '%s'", opt, val);
+	return -1;
+}
+
+void cli_progress_init(struct cli_progress *pg, double t0, const char *what)
+{
+	pg->t0 = t0;
+	pg->last = 0;
+	pg->shown = 0;
+	pg->what = what;
+}
+
+void cli_progress_cb(void *ctx, double done)
+{
+	struct cli_progress *pg = ctx;
+	double t = wall_seconds() - pg->t0;
+	if (t < 1.0 || (pg->shown && t - pg->last < 0.2))
+		return;
+	fprintf(stderr, "\r%s: %3.0f%% (%.1f s)", pg->what, 100 * done, t);
+	pg->last = t;
+	pg->shown = 1;
+}
+
+void cli_progress_end(struct cli_progress *pg)
+{
+	if (pg->shown)
+		fprintf(stderr, "\r%60s\r", "");
+	pg->shown = 0;
 }

@@ -17,6 +17,7 @@
 #ifndef WAFERSIM_CLI_H
 #define WAFERSIM_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "ground/diag.h"
@@ -59,7 +60,25 @@ int cli_parse_double(const char *cmd, const char *opt, const char *val,
  * NULL if the folder cannot be read. */
 char **cli_list_models(const char *subdir, size_t *n);
 
+/* A --max-memory style size ("512M", "8G", bytes); NULL: *out = 0 (the
+ * default budget).  On error prints a usage error and returns -1. */
+int cli_parse_size(const char *cmd, const char *opt, const char *val,
+		   int64_t *out);
+
 /* True when progress may be shown (stderr is a terminal). */
 int cli_progress_ok(void);
+
+/* Progress on stderr: "\r<what>: 42% (3.1 s)", first after a second of
+ * the command (t0: its start, wall_seconds()), then at most 5 times a
+ * second; cli_progress_end clears the line if anything was shown.  The
+ * callback fits engine_opts.progress and traffic_config.progress. */
+struct cli_progress {
+	double t0, last;
+	int shown;
+	const char *what;
+};
+void cli_progress_init(struct cli_progress *pg, double t0, const char *what);
+void cli_progress_cb(void *ctx, double done);
+void cli_progress_end(struct cli_progress *pg);
 
 #endif

@@ -19,7 +19,8 @@
 static const char *const fabric_options[] = {
 	"machine", "mesh", "pattern", "rate", "packet-wavelets", "cycles",
 	"warmup", "drain", "seed", "hotspot-fraction", "sweep", "saturation",
-	"out-dir", "json", "engine", "vcd", "vcd-pe", "output>out-dir", NULL};
+	"out-dir", "json", "engine", "vcd", "vcd-pe", "max-memory", "verbose",
+	"output>out-dir", NULL};
 
 static const struct cli_command fabric_cmd = {
 	"fabric", "[--machine M] [--mesh WxH] [options]",
@@ -311,6 +312,9 @@ static int fabric_parse(struct cli_opts *o, struct sc_ref_opts *sco,
 	}
 	if (sco->vcd_path && !sco->n_vcd_pes)
 		sco->n_vcd_pes = 1; /* PE 0 */
+	int64_t bytes;
+	if (cli_parse_size("fabric", "--max-memory", o->max_memory, &bytes))
+		return cli_stop(ex, EXIT_USAGE);
 	if (o->mesh && strcmp(o->mesh, "full")) {
 		int32_t w, h;
 		if (parse_mesh(o->mesh, &w, &h))
@@ -355,6 +359,8 @@ static void fabric_config(const struct cli_opts *o, const struct machine *m,
 	c->drain_cycles = (cycles_t)o->drain;
 	c->seed = (uint64_t)o->seed;
 	c->hotspot_fraction = o->hotspot_fraction;
+	cli_parse_size("fabric", "--max-memory", o->max_memory,
+		       &c->max_memory_bytes); /* checked by fabric_parse */
 	c->pattern = traffic_pattern_parse(o->pattern);
 	if (c->pattern < 0) {
 		diag_add(d, NULL, 0, 0,
@@ -412,6 +418,23 @@ static int fabric_point(const struct machine *m,
 	return 0;
 }
 
+/* One point, a sweep or a saturation search. */
+static int fabric_work(const struct cli_opts *o, const struct sc_ref_opts *sco,
+		       const struct machine *m, const struct traffic_config *c,
+		       struct diag *d)
+{
+	if (o->sweep) {
+		const char *dir = o->out_dir ? o->out_dir : ".";
+		/* the directory first: a sweep can run for minutes */
+		int rc = ws_mkdir_p(dir, d);
+		return rc ? rc : do_sweep(m->name, c, dir, o->json, d);
+	}
+	if (o->saturation)
+		return fabric_saturation(c, o->json, d);
+	return fabric_point(m, c, sco, o->engine == CLI_ENGINE_SYSTEMC,
+			    o->json, d);
+}
+
 static int fabric_steps(const struct cli_opts *o,
 			const struct sc_ref_opts *sco, struct diag *d)
 {
@@ -422,16 +445,15 @@ static int fabric_steps(const struct cli_opts *o,
 	fabric_config(o, &m, &c, d);
 	if (diag_count(d))
 		return WS_EINPUT;
-	if (o->sweep) {
-		const char *dir = o->out_dir ? o->out_dir : ".";
-		/* the directory first: a sweep can run for minutes */
-		int rc = ws_mkdir_p(dir, d);
-		return rc ? rc : do_sweep(m.name, &c, dir, o->json, d);
+	struct cli_progress pg;
+	cli_progress_init(&pg, wall_seconds(), "fabric: simulating");
+	if (o->verbose || cli_progress_ok()) { /* stderr only */
+		c.progress = cli_progress_cb;
+		c.progress_ctx = &pg;
 	}
-	if (o->saturation)
-		return fabric_saturation(&c, o->json, d);
-	return fabric_point(&m, &c, sco, o->engine == CLI_ENGINE_SYSTEMC,
-			    o->json, d);
+	int rc = fabric_work(o, sco, &m, &c, d);
+	cli_progress_end(&pg);
+	return rc;
 }
 
 int cmd_fabric(int argc, char **argv)

@@ -26,14 +26,14 @@ static const char *const run_options[] = {
 	"strategy", "sharing", "plan", "region", "job", "steps", "infer-samples", "full", "gpu",
 	"gpus", "gpu-batch", "epochs", "samples", "runs", "predictions", "json",
 	"output", "verbose", "engine", "vcd", "trace", "trace-detail", "kernel",
-	"groups", "wafers", "place", "dtype", NULL};
+	"groups", "wafers", "max-memory", "place", "dtype", NULL};
 
 static const struct cli_command run_cmd = {
 	"run", "NET [options]",
 	"Simulate training and inference of NET (zoo name or .yaml/.onnx file)\n"
 	"on a wafer-scale machine; report time per step, samples/s, epoch and\n"
 	"time to train, predictions/s, energy, power and the bottleneck, with\n"
-	"an analytic roofline estimate beside the simulated figures.  With\n"
+	"an analytic bound beside the simulated figures.  With\n"
 	"--gpu or --gpus, the GPU baseline beside it, at the wafer's global\n"
 	"batch (shared over the GPUs) or at --gpu-batch per GPU.  With\n"
 	"--engine systemc, after the report, one task of every stage runs on\n"
@@ -42,22 +42,6 @@ static const struct cli_command run_cmd = {
 	run_options,
 	"example: wafersim run uno --machine wse2 --gpu h100 --runs 1000\n",
 	1, 1};
-
-struct progress {
-	double t0;
-	int shown;
-	const char *what;
-};
-
-static void progress_cb(void *ctx, double done)
-{
-	struct progress *pg = ctx;
-	double t = wall_seconds() - pg->t0;
-	if (t < 1.0)
-		return;
-	fprintf(stderr, "\r%s: %3.0f%% (%.1f s)", pg->what, 100 * done, t);
-	pg->shown = 1;
-}
 
 static int parse_region(const char *s, int *w, int *h)
 {
@@ -129,6 +113,7 @@ struct run {
 	int rw, rh, have_graph, have_gpu, do_train, do_infer, systemc;
 	double t0, te;
 	uint64_t events;
+	int64_t max_memory; /* --max-memory in bytes; 0: the default */
 };
 
 /* 1 to go on; else 0 with the exit status in *ex. */
@@ -142,6 +127,9 @@ static int run_parse(struct run *r, int argc, char **argv, int *ex)
 	if (o->region && parse_region(o->region, &r->rw, &r->rh))
 		return cli_stop(ex, cli_usage_error("run", "'--region' must be WxH (e.g. "
 				       "32x16), got '%s'", o->region));
+	if (cli_parse_size("run", "--max-memory", o->max_memory,
+			   &r->max_memory))
+		return cli_stop(ex, EXIT_USAGE);
 	r->systemc = o->engine == CLI_ENGINE_SYSTEMC;
 	if (o->vcd && !r->systemc)
 		return cli_stop(ex, cli_usage_error("run", "'--vcd' needs '--engine systemc'"));
@@ -235,18 +223,20 @@ static int run_plan(struct run *r)
 
 static int run_simulate(struct run *r)
 {
-	struct progress pg = {r->t0, 0, "simulating"};
+	struct cli_progress pg;
+	cli_progress_init(&pg, r->t0, "simulating");
 	struct engine_opts eo;
 	engine_opts_init(&eo);
 	eo.batch = r->p.batch;
 	eo.steps = (int)r->o.steps;
 	eo.infer_samples = r->o.infer_samples;
 	eo.full = r->o.full;
+	eo.max_memory_bytes = r->max_memory;
 	eo.wafers = (int)r->o.wafers;
 	if (r->o.trace) /* task spans for the timeline, bounded */
 		eo.max_spans = TRACE_MAX_SPANS;
 	if (cli_progress_ok()) {
-		eo.progress = progress_cb;
+		eo.progress = cli_progress_cb;
 		eo.progress_ctx = &pg;
 	}
 	double te = wall_seconds();
@@ -264,8 +254,7 @@ static int run_simulate(struct run *r)
 		r->events += r->st_infer.events;
 	}
 	r->te = wall_seconds() - te;
-	if (pg.shown)
-		fprintf(stderr, "\r%60s\r", "");
+	cli_progress_end(&pg);
 	return rc;
 }
 
@@ -326,7 +315,8 @@ static void run_report_in(struct run *r)
 	ri->m = &r->m;
 	ri->train = r->do_train ? &r->st_train : NULL;
 	ri->infer = r->do_infer ? &r->st_infer : NULL;
-	engine_roofline(&r->p, &r->m, r->p.batch, &ri->roof);
+	engine_roofline_run(&r->p, &r->m, r->p.batch, r->o.infer_samples,
+			    &ri->roof);
 	ri->dataset_samples =
 		r->o.samples > 0 ? r->o.samples : r->g.dataset_samples;
 	ri->epochs = r->o.epochs;

@@ -187,11 +187,12 @@ int mb_choose(struct map_ctx *c, struct plan *p, int64_t force,
 	fmt_gb(one, sizeof one, (double)c->stream_act_bytes);
 	char txt[512];
 	snprintf(txt, sizeof txt,
-		 "micro-batch %lld of %lld (%lld passes, gradients "
+		 "micro-batch %lld of %lld (%lld pass%s, gradients "
 		 "accumulated): %s; saved activations %s per micro-batch%s "
 		 "(%s for the whole batch without recomputation)",
 		 (long long)p->micro_batch, (long long)B,
-		 (long long)((B + p->micro_batch - 1) / p->micro_batch), why,
+		 (long long)((B + p->micro_batch - 1) / p->micro_batch),
+		 (B + p->micro_batch - 1) / p->micro_batch == 1 ? "" : "es", why,
 		 one, rec ? " with every block recomputed from its input "
 			    "checkpoint" : "",
 		 act);

@@ -1405,49 +1405,124 @@ static void node_unary(struct ox *c, int idx)
 		}
 }
 
-/* ONNX op type, inputs it must have (the first min_in present) and may
- * have, and the emitter of its layers. */
+/* The inputs each ONNX op must have (the first min_in named, ONNX operator
+ * specs' required inputs) and may have: checked for every node before any
+ * rule reads them, and again by the emitters (one table for both).  Ops
+ * not listed are left to the rules: unary ones take 1 to 3, others are
+ * reported as unsupported (Dropout: ratio and training mode optional). */
 static const struct {
 	const char *op;
 	int min_in, max_in;
+} op_inputs[] = {
+	{"Gemm", 2, 3},
+	{"MatMul", 2, 2},
+	{"Conv", 2, 3},
+	{"MaxPool", 1, 1},
+	{"AveragePool", 1, 1},
+	{"GlobalAveragePool", 1, 1},
+	{"GlobalMaxPool", 1, 1},
+	{"ConvTranspose", 2, 3},
+	{"ReduceMean", 1, 2},
+	{"ReduceSum", 1, 2},
+	{"ReduceMax", 1, 2},
+	{"ReduceMin", 1, 2},
+	{"Resize", 1, 4},
+	{"Upsample", 2, 2},
+	{"Pad", 1, 4},
+	{"BatchNormalization", 5, 5},
+	{"LayerNormalization", 2, 3},
+	{"Softmax", 1, 1},
+	{"LogSoftmax", 1, 1},
+	{"Gather", 2, 2},
+	{"Add", 2, 2},
+	{"Sub", 2, 2},
+	{"Mul", 2, 2},
+	{"Div", 2, 2},
+	{"Where", 3, 3},
+	{"Concat", 1, GRAPH_MAX_IO},
+	{"Split", 1, 2},
+	{"Slice", 1, 5},
+	{"Transpose", 1, 1},
+	{"Flatten", 1, 1},
+	{"Reshape", 2, 2},
+	{"Squeeze", 1, 2},
+	{"Unsqueeze", 1, 2},
+	{"Identity", 1, 1},
+	{"Cast", 1, 1},
+	{"Expand", 2, 2},
+	{"Pow", 2, 2},
+	{"Mod", 2, 2},
+	{"Equal", 2, 2},
+	{"Range", 3, 3},
+	{"Shape", 1, 1},
+	{"Size", 1, 1},
+	{"ConstantOfShape", 1, 1},
+	{"Relu", 1, 1},
+	{"Sigmoid", 1, 1},
+	{"Tanh", 1, 1},
+	{"Erf", 1, 1},
+	{"Sqrt", 1, 1},
+	{"Neg", 1, 1},
+	{"Ceil", 1, 1},
+	{"Floor", 1, 1},
+	{"Dropout", 1, 3},
+	{"Gelu", 1, 1},
+};
+
+/* The inputs n's op type must and may have (op_inputs[]): 1, or 0 when
+ * the op is not listed (lo, hi untouched). */
+static int node_inputs(const Onnx__NodeProto *n, int *lo, int *hi)
+{
+	for (size_t k = 0; n->op_type && k < ARRAY_SIZE(op_inputs); k++)
+		if (!strcmp(n->op_type, op_inputs[k].op)) {
+			*lo = op_inputs[k].min_in;
+			*hi = op_inputs[k].max_in;
+			return 1;
+		}
+	return 0;
+}
+
+/* ONNX op type and the emitter of its layers (its inputs: op_inputs[]). */
+static const struct {
+	const char *op;
 	void (*emit)(struct ox *c, int idx);
 } node_emitters[] = {
-	{"Gemm", 2, 3, node_gemm},
-	{"MatMul", 2, 2, node_gemm},
-	{"Conv", 2, 3, node_conv},
-	{"MaxPool", 1, 1, node_pool},
-	{"AveragePool", 1, 1, node_pool},
-	{"GlobalAveragePool", 1, 1, node_global_pool},
-	{"GlobalMaxPool", 1, 1, node_global_pool},
-	{"ConvTranspose", 2, 3, node_conv_transpose},
-	{"ReduceMean", 1, 2, node_reduce},
-	{"ReduceSum", 1, 2, node_reduce},
-	{"ReduceMax", 1, 2, node_reduce},
-	{"ReduceMin", 1, 2, node_reduce},
-	{"Resize", 1, 4, node_resize},
-	{"Upsample", 2, 2, node_resize},
-	{"Pad", 1, 4, node_pad},
-	{"BatchNormalization", 5, 5, node_batchnorm},
-	{"LayerNormalization", 2, 3, node_layernorm},
-	{"Softmax", 1, 1, node_softmax},
-	{"LogSoftmax", 1, 1, node_softmax},
-	{"Gather", 2, 2, node_gather},
-	{"Add", 2, 2, node_binary},
-	{"Sub", 2, 2, node_binary},
-	{"Mul", 2, 2, node_binary},
-	{"Div", 2, 2, node_binary},
-	{"Where", 3, 3, node_where},
-	{"Concat", 1, GRAPH_MAX_IO, node_concat},
-	{"Split", 1, 2, node_split},
-	{"Slice", 1, 5, node_slice},
-	{"Transpose", 1, 1, node_transpose},
-	{"Flatten", 1, 1, node_flatten},
-	{"Reshape", 1, 2, node_layout},
-	{"Squeeze", 1, 2, node_layout},
-	{"Unsqueeze", 1, 2, node_layout},
-	{"Identity", 1, 1, node_layout},
-	{"Cast", 1, 1, node_layout},
-	{"Expand", 2, 2, node_layout},
+	{"Gemm", node_gemm},
+	{"MatMul", node_gemm},
+	{"Conv", node_conv},
+	{"MaxPool", node_pool},
+	{"AveragePool", node_pool},
+	{"GlobalAveragePool", node_global_pool},
+	{"GlobalMaxPool", node_global_pool},
+	{"ConvTranspose", node_conv_transpose},
+	{"ReduceMean", node_reduce},
+	{"ReduceSum", node_reduce},
+	{"ReduceMax", node_reduce},
+	{"ReduceMin", node_reduce},
+	{"Resize", node_resize},
+	{"Upsample", node_resize},
+	{"Pad", node_pad},
+	{"BatchNormalization", node_batchnorm},
+	{"LayerNormalization", node_layernorm},
+	{"Softmax", node_softmax},
+	{"LogSoftmax", node_softmax},
+	{"Gather", node_gather},
+	{"Add", node_binary},
+	{"Sub", node_binary},
+	{"Mul", node_binary},
+	{"Div", node_binary},
+	{"Where", node_where},
+	{"Concat", node_concat},
+	{"Split", node_split},
+	{"Slice", node_slice},
+	{"Transpose", node_transpose},
+	{"Flatten", node_flatten},
+	{"Reshape", node_layout},
+	{"Squeeze", node_layout},
+	{"Unsqueeze", node_layout},
+	{"Identity", node_layout},
+	{"Cast", node_layout},
+	{"Expand", node_layout},
 };
 
 /* Nodes the pattern pass claimed: absorbed ones emit nothing, the last
@@ -1598,17 +1673,13 @@ static void node_layers(struct ox *c, int idx)
 	if (!node_pattern(c, idx)) {
 		void (*fn)(struct ox *, int) = NULL;
 		int lo = 1, hi = 3;
+		node_inputs(n, &lo, &hi);
 		for (size_t i = 0; !fn && i < ARRAY_SIZE(node_emitters); i++)
-			if (op_is(n, node_emitters[i].op)) {
+			if (op_is(n, node_emitters[i].op))
 				fn = node_emitters[i].emit;
-				lo = node_emitters[i].min_in;
-				hi = node_emitters[i].max_in;
-			}
 		for (size_t i = 0; !fn && i < ARRAY_SIZE(unary_ops); i++)
-			if (op_is(n, unary_ops[i].op)) {
+			if (op_is(n, unary_ops[i].op))
 				fn = node_unary;
-				lo = op_is(n, "Pow") ? 2 : 1;
-			}
 		if (!fn) {
 			unsupported(c, idx);
 			return;
@@ -2434,48 +2505,23 @@ static int classify_node(struct ox *c, int idx)
 	return 0;
 }
 
-/* Inputs each op needs (ONNX operator specs, required inputs); checked
- * for every node before any rule reads them.  Ops not listed are left to
- * the rules (unsupported ones are reported there). */
-static const struct {
-	const char *op;
-	int min_in;
-} op_arity[] = {
-	{"Add", 2}, {"Sub", 2}, {"Mul", 2}, {"Div", 2}, {"Pow", 2},
-	{"Mod", 2}, {"Equal", 2}, {"MatMul", 2}, {"Gemm", 2}, {"Conv", 2},
-	{"Reshape", 2}, {"Gather", 2}, {"Expand", 2}, {"Where", 3},
-	{"Range", 3}, {"BatchNormalization", 5}, {"LayerNormalization", 2},
-	{"Concat", 1}, {"Split", 1}, {"Slice", 1}, {"Squeeze", 1},
-	{"Unsqueeze", 1}, {"Transpose", 1}, {"Flatten", 1}, {"Shape", 1},
-	{"Size", 1}, {"Cast", 1}, {"Identity", 1}, {"ConstantOfShape", 1},
-	{"MaxPool", 1}, {"AveragePool", 1}, {"GlobalAveragePool", 1},
-	{"Softmax", 1}, {"LogSoftmax", 1}, {"Relu", 1}, {"Sigmoid", 1},
-	{"Tanh", 1}, {"Erf", 1}, {"Sqrt", 1}, {"Neg", 1}, {"Ceil", 1},
-	{"Floor", 1}, {"ReduceMean", 1}, {"Dropout", 1}, {"Gelu", 1},
-};
-
 static int check_node_inputs(struct ox *c)
 {
 	int bad = 0;
 	for (size_t i = 0; i < c->gp->n_node; i++) {
 		const Onnx__NodeProto *n = c->gp->node[i];
-		for (size_t k = 0; k < ARRAY_SIZE(op_arity); k++) {
-			if (!n->op_type || strcmp(n->op_type, op_arity[k].op))
-				continue;
-			size_t have = 0;
-			while (have < n->n_input && n->input[have] &&
-			       n->input[have][0])
-				have++;
-			if (have >= (size_t)op_arity[k].min_in)
-				break;
+		int lo, hi;
+		size_t have = 0;
+		while (have < n->n_input && n->input[have] && n->input[have][0])
+			have++;
+		if (node_inputs(n, &lo, &hi) && have < (size_t)lo) {
 			char nb[64];
 			diag_add(c->d, c->file, 0, 0,
 				 "onnx: node '%s' (%s) must have at least %d "
 				 "inputs, got %zu",
 				 node_name(n, (int)i, nb, sizeof(nb)),
-				 n->op_type, op_arity[k].min_in, have);
+				 n->op_type, lo, have);
 			bad = 1;
-			break;
 		}
 		if (!n->n_output || !n->output[0] || !n->output[0][0]) {
 			char nb[64];
@@ -2643,7 +2689,8 @@ static int load(const char *file, const char *dir, const uint8_t *data,
 	graph_setup(g, stem, file);
 	free(stem);
 	Onnx__ModelProto *m = unpack_model(file, data, len, d);
-	if (m && onnx_check_model(file, dir, m, d)) {
+	if (m && (onnx_check_model(file, dir, m, d) ||
+		  onnx_bind_symbols(file, m->graph, d))) {
 		onnx__model_proto__free_unpacked(m, NULL);
 		m = NULL;
 	}

@@ -12,9 +12,12 @@
  * attention layer; MatMul/Gemm with a weight initializer becomes a dense
  * layer (its bias Add folded in).
  *
- * Shapes: the export's batch size must be 1; a leading dimension of 1 on a
- * tensor of rank >= 2 is taken as the batch and dropped (graph.h shapes are
- * per sample).
+ * Shapes: the export's batch size must be 1 (or symbolic); a leading
+ * dimension of 1 on a tensor of rank >= 2 is taken as the batch and dropped
+ * (graph.h shapes are per sample).  Other symbolic dimensions of the graph
+ * inputs are wildcards that take the size of what they meet in the graph
+ * (a positional table, a weight; compiler/onnx_sym.c); in declared shapes
+ * of other values a symbolic dimension declares nothing.
  *
  * Errors name the node, its op type and what is supported; a truncated or
  * corrupt file is reported, never crashed on.  On failure the graph is

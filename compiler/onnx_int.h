@@ -20,4 +20,10 @@
 int onnx_check_model(const char *file, const char *dir,
 		     Onnx__ModelProto *m, struct diag *d);
 
+/* Symbolic dimensions of the graph inputs past the batch, as wildcards:
+ * bound by what they meet in the graph and written into the declared
+ * shapes (compiler/onnx_sym.c).  0 or WS_EINPUT (a wildcard nothing
+ * binds). */
+int onnx_bind_symbols(const char *file, Onnx__GraphProto *gp, struct diag *d);
+
 #endif

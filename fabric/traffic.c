@@ -408,6 +408,11 @@ static void run_window(struct run *u, int32_t N, struct window *w)
 			break;
 		if (now >= end)
 			break;
+		if (c->progress && !(now & 1023))
+			c->progress(c->progress_ctx,
+				    now < u->win_hi ? (double)now /
+							      (double)u->win_hi
+						    : 1.0);
 		generate(u);
 		fabsim_step(u->s);
 	}
@@ -463,6 +468,7 @@ int traffic_run(const struct traffic_config *c, struct traffic_result *r,
 		.colors = 1,
 		.params = c->params,
 		.recycle_packets = 1,
+		.max_memory_bytes = c->max_memory_bytes,
 	};
 	struct run u;
 	memset(&u, 0, sizeof(u));

@@ -65,6 +65,12 @@ struct traffic_config {
 	uint64_t seed;
 	double hotspot_fraction;    /* hotspot only, [0, 1] */
 	int64_t max_queue_wavelets; /* per source queue */
+	/* fabsim's memory budget (ground/checked.h); 0: the default */
+	int64_t max_memory_bytes;
+	/* called every 1024 cycles with the fraction of warm-up and window
+	 * simulated (0..1); may be NULL.  Nothing it sees changes results */
+	void (*progress)(void *ctx, double done);
+	void *progress_ctx;
 };
 
 /* Defaults: rate 0.1, packets of 1 wavelet, 1000 warm-up, 2000 measured,

@@ -1,6 +1,8 @@
 /* checked.c: checked size arithmetic and memory budgets. See checked.h. */
 #include "ground/checked.h"
 
+#include <stdio.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -114,6 +116,20 @@ int64_t mem_budget_default(void)
 		       : MEM_BUDGET_FALLBACK;
 }
 
+/* Bytes as "512 MB", "1.24 TB", "3 kB": decimal units, 3 digits. */
+static const char *fmt_bytes(char *buf, size_t n, double b)
+{
+	static const char *const unit[] = {"bytes", "kB", "MB", "GB", "TB",
+					   "PB", "EB"};
+	int u = 0;
+	while (b >= 999.5 && u < 6) {
+		b /= 1000;
+		u++;
+	}
+	snprintf(buf, n, "%.3g %s", b, unit[u]);
+	return buf;
+}
+
 int mem_budget_check(const char *what, double estimate_bytes,
 		     int64_t limit_bytes, struct diag *d)
 {
@@ -122,11 +138,24 @@ int mem_budget_check(const char *what, double estimate_bytes,
 		limit_bytes = mem_budget_default();
 	if (estimate_bytes <= (double)limit_bytes)
 		return WS_OK;
+	char e[32], l[32], r[32], why[128];
+	int64_t ram = mem_physical_bytes();
+	if (!dflt)
+		snprintf(why, sizeof(why), "--max-memory");
+	else if (ram > 0)
+		snprintf(why, sizeof(why),
+			 "the default: half of the %s of physical RAM; "
+			 "--max-memory to change",
+			 fmt_bytes(r, sizeof(r), (double)ram));
+	else
+		snprintf(why, sizeof(why),
+			 "the default when the RAM is unknown; --max-memory "
+			 "to change");
 	diag_add(d, NULL, 0, 0,
-		 "%s: needs about %.3g GB of memory, more than the limit of "
-		 "%.3g GB (%s)",
-		 what, estimate_bytes / 1e9, (double)limit_bytes / 1e9,
-		 dflt ? "the default: half of the physical RAM" : "--max-memory");
+		 "%s: needs about %s of memory, more than the limit of %s "
+		 "(%s)",
+		 what, fmt_bytes(e, sizeof(e), estimate_bytes),
+		 fmt_bytes(l, sizeof(l), (double)limit_bytes), why);
 	return WS_EINPUT;
 }
 

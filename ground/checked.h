@@ -83,8 +83,10 @@ int64_t mem_physical_bytes(void);
 int64_t mem_budget_default(void);
 
 /* 0 if `estimate_bytes` fits in `limit_bytes` (limit <= 0: the default);
- * otherwise WS_EINPUT and "<what>: needs about N GB of memory, more than
- * the limit of M GB (--max-memory; default half of the physical RAM)". */
+ * otherwise WS_EINPUT and "<what>: needs about 12.3 GB of memory, more
+ * than the limit of 8.59 GB (--max-memory)", or with the default "(the
+ * default: half of the 24.6 GB of physical RAM; --max-memory to
+ * change)". */
 int mem_budget_check(const char *what, double estimate_bytes,
 		     int64_t limit_bytes, struct diag *d);
 

@@ -446,6 +446,8 @@ int engine_run(const struct plan *p, const struct graph *gr,
 	s.steps = o->steps > 0 ? o->steps : 2;
 	s.S = s.train ? s.B * s.steps
 		      : (o->infer_samples > 0 ? o->infer_samples : 64);
+	if (eng_budget_check(&s, d))
+		return WS_EINPUT;
 	int streaming = p->mode == MODE_STREAMING;
 	run_stats_init(&s, st);
 	int64_t npe = m->width * m->height;

@@ -78,6 +78,9 @@ struct engine_opts {
 	/* task and route spans kept in stats.spans for timelines (traces/):
 	 * at most this many; 0 (default): not recorded, no cost */
 	int64_t max_spans;
+	/* memory budget in bytes (ground/checked.h); 0: the default.  A
+	 * run estimated larger is refused before anything is allocated */
+	int64_t max_memory_bytes;
 	/* called now and then with the fraction done (0..1); may be NULL */
 	void (*progress)(void *ctx, double done);
 	void *progress_ctx;
@@ -91,7 +94,8 @@ void engine_opts_init(struct engine_opts *o);
  * `st` must be initialised (stats_init); it is filled, caller releases.
  * Returns 0, or WS_EINPUT when the plan cannot run on this machine (a
  * rectangle outside the grid, a route naming a missing stage, an empty
- * plan), with the reasons in `d`.
+ * plan) or would need more memory than o->max_memory_bytes, with the
+ * reasons in `d`.
  */
 int engine_run(const struct plan *p, const struct graph *g,
 	       const struct machine *m, const struct engine_opts *o,
@@ -107,19 +111,32 @@ cycles_t engine_task_occ(const struct machine *m, enum pe_prec prec,
 			 const struct kernel_work *w, enum stats_limit *limit);
 
 /*
- * Analytic estimate of the plan, no simulation: per sample, the slowest of
- * every stage's occupancy, every route's serialisation and the host I/O;
- * per step, batch x that plus one pass of pipeline latency plus the update.
- * Weight streaming: per layer the larger of compute and weight bytes / I/O.
- * Printed beside the simulated figures, labelled as an estimate.
+ * Analytic bound of the plan, no simulation (engine_roofline.c): no
+ * training step is shorter than step_cycles.  Pipelined: the largest of
+ * every stage's reference PE (batch x its tasks per sample + its update),
+ * every route's lanes (batch x a sample's serialisation), the host link
+ * and every shared-weight round (the replica's batch, its gradients out,
+ * the owner's update, the weights back).  Weight streaming: the wafer's
+ * compute of the batch, the weights in (twice per micro-batch pass) or
+ * the gradients out, the longest, plus the memory's latency.
+ * Inference: weight streaming, a bound on the cycles per prediction of
+ * `infer_samples` streamed as one batch; pipelined, the slowest stage's
+ * or route's forward pace, an estimate (a finite stream measured over its
+ * second half can beat it: infer_is_bound 0).
+ * Printed beside the simulated figures, labelled as such.
  */
 struct engine_roofline {
-	double sample_cycles;	/* steady cycles per sample */
-	double step_cycles;	/* one training step */
+	double sample_cycles;	/* the bounding resource's cycles per sample */
+	double step_cycles;	/* one training step: a lower bound */
 	double infer_sample_cycles;
+	int infer_is_bound;	/* infer_sample_cycles is a lower bound */
 	enum stats_limit limit;
 };
 void engine_roofline(const struct plan *p, const struct machine *m,
 		     int64_t batch, struct engine_roofline *out);
+/* The same with the inference's samples (0: the batch). */
+void engine_roofline_run(const struct plan *p, const struct machine *m,
+			 int64_t batch, int64_t infer_samples,
+			 struct engine_roofline *out);
 
 #endif

@@ -9,6 +9,7 @@
  *     -> engine_stream.c  weight streaming
  *     -> engine_finish.c  totals, link counts, times, bottleneck
  *     -> engine_task.c    a task's timing, full mode, route geometry
+ *     -> engine_budget.c  memory estimate and budget, before allocating
  *   engine_roofline.c (engine_roofline) -> engine_task.c
  */
 #ifndef WAFERSIM_ENGINE_INT_H
@@ -149,6 +150,11 @@ void eng_count_work(struct sim *s, int si, int pass, cycles_t t0,
 		    cycles_t t1, int64_t n);
 
 /* engine_setup.c */
+/* engine_budget.c: the bytes a run will allocate (before it does), and
+ * the check against engine_opts.max_memory_bytes.  0 or WS_EINPUT. */
+double eng_estimate_bytes(const struct sim *s);
+int eng_budget_check(const struct sim *s, struct diag *d);
+
 int eng_check_plan(const struct plan *p, const struct machine *m,
 		   struct diag *d);
 void eng_setup(struct sim *s);

@@ -1,7 +1,11 @@
 /*
- * engine_roofline.c: the analytic estimate of a plan (engine.h), not
- * simulated: the slowest per-sample pace, fill and drain, the shared-weight
- * sync, or for weight streaming every layer's weights against its compute.
+ * engine_roofline.c: the analytic bound of a plan (engine.h), not
+ * simulated: no training step of the plan can be shorter, because each
+ * term is work one resource must do alone within a step (a stage's
+ * reference PE, a route's lanes, the host link, the external memory's
+ * two directions), and the step is at least the largest.  Weight
+ * streaming: the wafer's compute, the weights in and the gradients out,
+ * each in series on its resource, overlapping each other.
  */
 #include "sim/engine_int.h"
 
@@ -11,25 +15,43 @@
 #include "compiler/plan_estimate.h"
 #include "fabric/timing.h"
 
+/* Weight bytes a stage streams in per pass, as the engine counts them
+ * (engine_stream.c); a table lookup streams only the rows its ids select,
+ * which the plan does not know: 0, so the sum stays a lower bound. */
+static double stream_weight_bytes(const struct plan_stage *ps)
+{
+	if (ps->kind == KERNEL_EMBEDDING)
+		return 0;
+	return (double)(ps->stream_bytes > 0
+				? ps->stream_bytes
+				: ps->sram.weights * ps->r.w * ps->r.h);
+}
 
-/* Weight streaming: per micro-batch pass and layer, the micro-batch's
- * compute or its weights' stream in, the longer (backward: the forward
- * again where recomputed; the gradients leave on the other direction). */
+/* The external memory's latency in cycles (a stream's first bytes). */
+static double extmem_lat(const struct machine *m)
+{
+	return (double)(int64_t)(m->extmem.latency_us * 1e3 * m->clock_ghz);
+}
+
+/* Weight streaming: the layers run in turn over the whole wafer, so a step
+ * holds every layer's compute of the batch (the recomputed forward too)
+ * in series; the weights stream in twice per micro-batch pass (forward,
+ * backward) and the gradients out once, each direction in series, while
+ * the wafer computes; the first weights arrive after the memory's
+ * latency.  The step is at least the longest of the three plus that
+ * latency.  Inference (`samples` streamed as one batch): the forward
+ * compute of them all or one stream of the weights. */
 static void roofline_streaming(const struct plan *p, const struct machine *m,
-			       int64_t batch, double io,
+			       int64_t batch, int64_t samples,
 			       struct engine_roofline *out)
 {
 	double ebpc = m->extmem.bandwidth_gbytes_s / m->clock_ghz;
 	int64_t mb = p->micro_batch > 0 && p->micro_batch < batch
 			     ? p->micro_batch : batch;
 	double passes = (double)((batch + mb - 1) / mb);
-	double step = 0, inf = 0;
+	double comp = 0, fwd = 0, w = 0;
 	for (int i = 0; i < p->n_stages; i++) {
 		const struct plan_stage *ps = &p->stages[i];
-		double w = (double)(ps->stream_bytes > 0
-					    ? ps->stream_bytes
-					    : ps->sram.weights * ps->r.w * ps->r.h) /
-			   ebpc;
 		double f = (double)engine_task_occ(m, p->prec,
 						   &ps->work[PASS_FWD], NULL);
 		double b = (double)engine_task_occ(m, p->prec,
@@ -37,22 +59,49 @@ static void roofline_streaming(const struct plan *p, const struct machine *m,
 			   (double)engine_task_occ(m, p->prec,
 						   &ps->work[PASS_BWD_WEIGHT], NULL) +
 			   (ps->recompute ? f : 0);
-		step += (f * mb > w ? f * mb : w) + (b * mb > w ? b * mb : w);
-		inf += f * batch > w ? f * batch : w;
+		comp += (f + b) * (double)batch;
+		fwd += f;
+		w += stream_weight_bytes(ps) / ebpc;
 	}
-	step *= passes;
-	out->step_cycles = step + io * batch;
-	out->sample_cycles = step / batch;
-	out->infer_sample_cycles = inf / batch;
-	out->limit = LIMIT_EXTMEM;
+	double in = 2 * w * passes, gout = w * passes, lat = extmem_lat(m);
+	double step = comp;
+	out->limit = LIMIT_COMPUTE;
+	if (in > step) {
+		step = in;
+		out->limit = LIMIT_EXTMEM;
+	}
+	if (gout > step)
+		step = gout;
+	out->step_cycles = step + lat;
+	out->sample_cycles = step / (double)batch;
+	if (samples < 1)
+		samples = batch;
+	double inf = fwd * (double)samples > w ? fwd * (double)samples : w;
+	out->infer_sample_cycles = (inf + lat) / (double)samples;
+	out->infer_is_bound = 1;
 }
 
-/* The paces so far (per sample: all passes, forward only) and what sets
- * them; the heaviest update. */
+/* The bound so far: per step (batch x a resource's time per sample, plus
+ * what it does once per step) and what sets it; the forward pace per
+ * sample (inference). */
 struct roof_pace {
-	double worst, fworst, upd;
+	double batch;
+	double step, worst, fworst;
 	enum stats_limit limit;
 };
+
+/* A resource busy `per_sample` cycles for each sample of the batch and
+ * `once` more per step. */
+static void roof_term(struct roof_pace *rp, double per_sample, double once,
+		      enum stats_limit l)
+{
+	double t = per_sample * rp->batch + once;
+	if (t > rp->step) {
+		rp->step = t;
+		rp->worst = per_sample;
+		rp->limit = l;
+	}
+}
 
 static void roofline_stages(const struct plan *p, const struct machine *m,
 			    struct roof_pace *rp)
@@ -72,17 +121,12 @@ static void roofline_stages(const struct plan *p, const struct machine *m,
 				l = lk;
 			}
 		}
-		if (c > rp->worst) {
-			rp->worst = c;
-			rp->limit = l;
-		}
 		if (f > rp->fworst)
 			rp->fworst = f;
-
+		/* its reference PE: every task of the batch, then the update */
 		double u = (double)engine_task_occ(m, p->prec,
 						   &ps->work[PASS_UPDATE], NULL);
-		if (u > rp->upd)
-			rp->upd = u;
+		roof_term(rp, c, u, l);
 	}
 }
 
@@ -95,92 +139,56 @@ static void roofline_routes(const struct plan *p, struct roof_pace *rp)
 		if (r->kind != ROUTE_SAMPLE)
 			continue; /* once per step: roofline_sync() */
 		double ser = (double)ceil_div64(r->wavelets_per_sample, lanes);
-		if (ser > rp->worst) {
-			rp->worst = ser;
-			rp->limit = LIMIT_FABRIC;
-		}
+		roof_term(rp, ser, 0, LIMIT_FABRIC);
 		if (r->pass != PASS_BWD_DATA && ser > rp->fworst)
 			rp->fworst = ser;
 	}
 }
 
-/* Fill and drain: the longest path of forward tasks (occupancy, fill
- * across the rectangle) and routes (hops) from the host. */
-static double roofline_depth(const struct plan *p, const struct machine *m,
-			     double io)
+/* Shared weights: a replica computes its batch, sends its gradients to
+ * the owner, which updates, and waits for the weights back before its
+ * next forward: all in series within a step (serialised over the bundle,
+ * lanes as the engine's: the rectangles' extents across the first and
+ * last hop). */
+static void roofline_sync(const struct plan *p, const struct machine *m,
+			  struct roof_pace *rp)
 {
-	double hop = (double)fabric_hop_cycles(&m->fabric);
-	double depth = 0;
-	double *dist = xcalloc((size_t)p->n_stages + 1, sizeof(double));
-	for (int round = 0; round <= p->n_stages; round++) {
-		int changed = 0;
-		for (int i = 0; i < p->n_routes; i++) {
-			const struct plan_route *r = &p->routes[i];
-			if (r->pass != PASS_FWD || r->dst_stage < 0)
-				continue;
-			double t = r->src_stage < 0 ? io + (double)m->io.latency_cycles
-						    : dist[r->src_stage];
-			if (r->src_stage >= 0) {
-				const struct plan_stage *ps = &p->stages[r->src_stage];
-				t += (double)engine_task_occ(m, p->prec,
-							     &ps->work[PASS_FWD], NULL) +
-				     hop * (ps->r.w + ps->r.h);
-			}
-			for (int k = 0; k + 1 < r->n_points; k++)
-				t += hop * (abs(r->points[k + 1].x - r->points[k].x) +
-					    abs(r->points[k + 1].y - r->points[k].y));
-			if (t > dist[r->dst_stage]) {
-				dist[r->dst_stage] = t;
-				changed = 1;
-			}
-		}
-		if (!changed)
-			break;
-	}
-	for (int i = 0; i < p->n_stages; i++) {
-		const struct plan_stage *ps = &p->stages[i];
-		double t = dist[i] + (double)engine_task_occ(m, p->prec,
-							     &ps->work[PASS_FWD], NULL) +
-			   hop * (ps->r.w + ps->r.h);
-		if (t > depth)
-			depth = t;
-	}
-	free(dist);
-	return depth;
-}
-
-/* Shared weights: the longest (replica, owner) round, gradients then
- * weights back, serialised over the bundle (lanes as the engine's: the
- * rectangles' extents across the first and last hop), after the replica's
- * last backward and before its next forward. */
-static double roofline_sync(const struct plan *p, const struct machine *m)
-{
-	double sync = 0;
 	for (int i = 0; i < p->n_routes; i++) {
 		const struct plan_route *r = &p->routes[i];
 		if (r->kind != ROUTE_GRAD_SYNC || r->src_stage < 0 ||
 		    r->dst_stage < 0)
 			continue;
-		double round = 0;
+		double round = 0, c = 0;
 		for (int j = 0; j < p->n_routes; j++) {
 			const struct plan_route *q = &p->routes[j];
 			if (j != i && (q->kind != ROUTE_WEIGHT_SYNC ||
 				       q->src_stage != r->dst_stage ||
 				       q->dst_stage != r->src_stage))
 				continue;
-			double ser = (double)ceil_div64(
+			round += (double)ceil_div64(
 				fabric_wavelets(&m->fabric, q->bytes_per_step),
 				plan_sync_lanes(p, m, q));
-			round += ser;
 		}
-		if (round > sync)
-			sync = round;
+		const struct plan_stage *rs = &p->stages[r->src_stage];
+		const struct plan_stage *os = &p->stages[r->dst_stage];
+		for (int k = 0; k < PASS_UPDATE; k++)
+			c += (double)engine_task_occ(m, p->prec, &rs->work[k],
+						     NULL);
+		round += (double)engine_task_occ(m, p->prec,
+						 &os->work[PASS_UPDATE], NULL);
+		roof_term(rp, c, round, LIMIT_FABRIC);
 	}
-	return sync;
 }
 
 void engine_roofline(const struct plan *p, const struct machine *m,
 		     int64_t batch, struct engine_roofline *out)
+{
+	engine_roofline_run(p, m, batch, 0, out);
+}
+
+void engine_roofline_run(const struct plan *p, const struct machine *m,
+			 int64_t batch, int64_t infer_samples,
+			 struct engine_roofline *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (batch <= 0)
@@ -193,20 +201,16 @@ void engine_roofline(const struct plan *p, const struct machine *m,
 				    (double)(m->fabric.wavelet_bits / 8);
 	double io = in_bytes / bpc;
 	if (p->mode == MODE_STREAMING) {
-		roofline_streaming(p, m, batch, io, out);
+		roofline_streaming(p, m, batch, infer_samples, out);
 		return;
 	}
-	struct roof_pace rp = {io, io, 0, LIMIT_IO};
+	struct roof_pace rp = {(double)batch, 0, 0, io, LIMIT_IO};
+	roof_term(&rp, io, 0, LIMIT_IO); /* the host link */
 	roofline_stages(p, m, &rp);
 	roofline_routes(p, &rp);
-	double depth = roofline_depth(p, m, io);
-	double sync = roofline_sync(p, m);
+	roofline_sync(p, m, &rp);
 	out->limit = rp.limit;
-	/* in series with the batch's pace (not a per-sample cost) */
-	if (sync > rp.worst * (double)batch)
-		out->limit = LIMIT_FABRIC;
 	out->sample_cycles = rp.worst;
 	out->infer_sample_cycles = rp.fworst;
-	/* fill and drain: forward and backward through the chain once */
-	out->step_cycles = rp.worst * (double)batch + 2 * depth + rp.upd + sync;
+	out->step_cycles = rp.step;
 }

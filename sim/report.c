@@ -561,22 +561,34 @@ static void text_train_sync(const struct report_in *r, FILE *out)
 			(unsigned long long)sy.wait);
 }
 
+/* Weight streaming: micro-batch passes per step. */
+static int64_t stream_passes(const struct stats *t)
+{
+	int64_t mb = t->micro_batch > 0 ? t->micro_batch : t->batch;
+	return mb > 0 ? (t->batch + mb - 1) / mb : 1;
+}
+
 /* Training: the slowest layer or stage and the pipeline's pace. */
 static void text_train_pace(const struct report_in *r,
 			    const struct report_figures *f, FILE *out)
 {
 	const struct stats *t = r->train;
 	const struct plan *p = r->p;
-	char a[32], b[32];
+	char a[32], b[32], c[32];
 	if (t->slowest_stage >= 0 && t->mode == MODE_STREAMING) {
 		const struct stats_stage *g = &t->stages[t->slowest_stage];
+		/* its weights stream in twice per micro-batch pass: the span
+		 * is one pass's, the bytes one stream's */
+		double bw = r->m->extmem.bandwidth_gbytes_s * 1e9;
+		double streams = 2 * (double)stream_passes(t) * t->steps;
+		double one = (double)g->extmem_in_bytes / streams;
 		fprintf(out, "  slowest layer      '%s': %s from its weights "
-			"streaming in to its gradients out (%sB in per step "
-			"at %.0f GB/s)\n",
+			"streaming in to its gradients out, per pass (its "
+			"weights: %sB, %s at %.0f GB/s each time; in twice per "
+			"micro-batch pass)\n",
 			g->name,
 			report_fmt_s(a, (double)g->stream_span_cycles * f->cycle_s),
-			fmt_n(b, (double)g->extmem_in_bytes / t->steps),
-			r->m->extmem.bandwidth_gbytes_s);
+			fmt_n(b, one), report_fmt_s(c, one / bw), bw / 1e9);
 	} else if (t->slowest_stage >= 0)
 		fprintf(out, "  slowest stage      '%s': %.0f cycles per sample "
 			"(steady state)\n",
@@ -691,8 +703,15 @@ static void text_infer(const struct report_in *r,
 		fmt_j(a, f->pred_j), fmt_w(b, f->pred_j * f->pred_per_s));
 	fprintf(out, "  bottleneck         %s\n",
 		report_bottleneck(t, r->p, bn, sizeof(bn)));
-	fprintf(out, "  analytic bound     %s predictions/s at most (roofline, "
-		"not simulated)\n", fmt_n(a, f->roof_pred_per_s));
+	if (r->roof.infer_is_bound)
+		fprintf(out, "  analytic bound     %s predictions/s at most "
+			"(roofline, not simulated)\n",
+			fmt_n(a, f->roof_pred_per_s));
+	else
+		fprintf(out, "  analytic estimate  %s predictions/s at the "
+			"slowest stage's or route's pace (not simulated; not a "
+			"bound: a finite stream can beat it)\n",
+			fmt_n(a, f->roof_pred_per_s));
 }
 
 /* One speedup's range, or "unknown". */
@@ -963,9 +982,13 @@ static void train_json_pace(const struct report_in *r,
 			ws_json_set_real(s, "stream_span_s",
 					 (double)g->stream_span_cycles *
 						 f->cycle_s);
-			ws_json_set_real(s, "extmem_in_bytes_per_step",
-					 (double)g->extmem_in_bytes /
-						 (t->steps > 0 ? t->steps : 1));
+			double one = (double)g->extmem_in_bytes /
+				     (2 * (double)stream_passes(t) *
+				      (t->steps > 0 ? t->steps : 1));
+			ws_json_set_real(s, "weight_bytes", one);
+			ws_json_set_real(s, "weight_stream_s",
+					 one / (r->m->extmem.bandwidth_gbytes_s *
+						1e9));
 			ws_json_set_real(s, "extmem_bytes_s",
 					 r->m->extmem.bandwidth_gbytes_s * 1e9);
 		}
@@ -1031,6 +1054,8 @@ static json_t *infer_json(const struct report_in *r,
 	ws_json_set_str(o, "bottleneck",
 			report_bottleneck(r->infer, r->p, bn, sizeof(bn)));
 	ws_json_set_real(o, "roofline_predictions_per_s", f->roof_pred_per_s);
+	ws_json_set(o, "roofline_is_bound",
+		    json_boolean(r->roof.infer_is_bound));
 	ws_json_set(o, "energy_j", energy_json(&f->e_infer));
 	ws_json_set(o, "energy_share", energy_share_json(&f->e_infer));
 	ws_json_set(o, "stats", stats_json(r->infer));

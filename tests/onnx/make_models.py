@@ -5,6 +5,7 @@ Python helpers (Debian's python3-onnx), into OUTDIR:
 
     NAME.onnx         as exported without shape inference: no value_info,
                       a symbolic batch ('N') on inputs and outputs
+                      (transformer_dyn: a symbolic sequence 'S' too)
     NAME_shapes.onnx  the same after onnx.shape_inference (value_info)
     NAME.expect       'params P' (trainable float initializer elements,
                       batch-norm running statistics excluded) and
@@ -220,11 +221,13 @@ def deconv(outdir):
            vinfo(y, [8 * 62 + 3 * 16 ** 3]), [8 * 62 + 3 * 16 ** 3])
 
 
-def transformer(outdir):
+def transformer(outdir, dyn=False):
     """Token and position embeddings, a pre-norm block whose heads are
     split by a Reshape computed from Shape (as exported for a dynamic
-    batch), a tanh-GELU MLP, an RMS norm (ReduceMean, no layer norm)."""
-    n = Net("transformer_tiny")
+    batch), a tanh-GELU MLP, an RMS norm (ReduceMean, no layer norm).
+    dyn: the sequence axis is dynamic too (dynamic_axes {0: 'N', 1: 'S'}):
+    the position table fixes it."""
+    n = Net("transformer_dyn" if dyn else "transformer_tiny")
     s, d, h = 16, 64, 4
     x = n.op("Gather", [n.weight([1000, d], "tok"), "ids"])
     x = n.op("Add", [x, n.weight([1, s, d], "pos")])
@@ -258,8 +261,24 @@ def transformer(outdir):
     x = n.op("Div", [x, n.op("Sqrt", [n.op("Add", [ms, n.const(1e-6)])])])
     x = n.op("Mul", [x, n.weight([d], "rms")])
     y = n.op("MatMul", [x, n.weight([d, 1000], "head")])
-    n.save(outdir, [vinfo("ids", [s], TensorProto.INT64)],
-           vinfo(y, [s, 1000]), [s, 1000])
+    seq = "S" if dyn else s
+    n.save(outdir, [vinfo("ids", [seq], TensorProto.INT64)],
+           vinfo(y, [seq, 1000]), [s, 1000])
+
+
+def wildcard(outdir):
+    """A symbolic dimension nothing in the graph gives a size:
+    wild_unbound.onnx and wild_unbound.error (the text of its error)."""
+    g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"],
+                                            name="act")], "wild",
+                          [vinfo("x", ["F"])], [vinfo("y", ["F"])])
+    m = helper.make_model(g, producer_name="pytorch",
+                          opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.save(m, os.path.join(outdir, "wild_unbound.onnx"))
+    with open(os.path.join(outdir, "wild_unbound.error"), "w") as f:
+        f.write("graph input 'x' dimension 1 ('F') must get a size from "
+                "the graph\n")
 
 
 def bad(outdir, name, nodes, inits, inputs, output, error, vi=(), node=None):
@@ -311,8 +330,9 @@ def main():
     outdir = sys.argv[1]
     os.makedirs(outdir, exist_ok=True)
     for make in (efficientnet, convnext, unet, deconv, transformer,
-                 bad_models):
+                 bad_models, wildcard):
         make(outdir)
+    transformer(outdir, dyn=True)
 
 
 if __name__ == "__main__":

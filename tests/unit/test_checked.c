@@ -72,7 +72,9 @@ static void test_budget(void)
 	/* the default is half the RAM and says so */
 	CU_ASSERT_TRUE(mem_budget_default() > 0);
 	CU_ASSERT_EQUAL(mem_budget_check("fabric", 1e30, 0, &d), WS_EINPUT);
-	CU_ASSERT_TRUE(diag_contains(&d, "half of the physical RAM"));
+	CU_ASSERT_TRUE(diag_contains(&d, "(the default: half of the "));
+	CU_ASSERT_TRUE(diag_contains(&d, "of physical RAM; --max-memory to "
+					  "change)"));
 	diag_release(&d);
 	int64_t b;
 	CU_ASSERT_EQUAL(mem_parse_size("512M", &b), 0);
@@ -127,12 +129,62 @@ static void test_fabric_budget(void)
 	CU_ASSERT_EQUAL(tu_run(args, NULL, &err), 1);
 	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "fabric: a 4096x4096 mesh, 1 "
 						"colors, depth 1024: needs "
-						"about 1.24e+03 GB of memory, "
-						"more than the limit of"));
+						"about 1.24 TB of memory, more "
+						"than the limit of"));
 	free(err);
 	free(args);
 	remove(m);
 	free(m);
+}
+
+/* Issue 17: --max-memory in run and fabric: a model estimated larger is
+ * refused before it is allocated, exit 1, the estimate and the limit
+ * named; a value that is no size is a usage error (exit 2); the default
+ * (half the RAM) is printed with a refusal. */
+static void test_max_memory_option(void)
+{
+	static const struct {
+		const char *args, *msg;
+		int ex;
+	} cases[] = {
+		{"run p1b2 --machine mini16 --max-memory 10K",
+		 "error: engine: training of ", 1},
+		{"run p1b2 --machine mini16 --job infer --max-memory 10K",
+		 "samples on a 16x16 machine: needs about ", 1},
+		{"run p1b2 --machine mini16 --max-memory 10K",
+		 "more than the limit of 10.2 kB (--max-memory)", 1},
+		{"run p1b2 --machine mini16 --max-memory 12Q",
+		 "'--max-memory' must be a size in bytes with an optional K, M, "
+		 "G or T (e.g. 512M, 8G), got '12Q'", 2},
+		{"fabric --machine mini16 --max-memory 1K",
+		 "fabric: a 16x16 mesh, 1 colors, depth 4: needs about ", 1},
+		{"fabric --machine mini16 --max-memory -5",
+		 "got '-5'", 2},
+		/* a default refusal says what the default is */
+		{"run p1b2 --machine mini16 --batch 1048576 --steps 1000",
+		 "(the default: half of the ", 1},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *out = NULL, *err = NULL;
+		int ex = tu_run(cases[i].args, &out, &err);
+		CU_ASSERT_EQUAL(ex, cases[i].ex);
+		CU_ASSERT_PTR_NOT_NULL(err && strstr(err, cases[i].msg));
+		if (ex != cases[i].ex || !err || !strstr(err, cases[i].msg))
+			fprintf(stderr, "%s: exit %d, %s\n", cases[i].args, ex,
+				err ? err : "");
+		CU_ASSERT_TRUE(!out || !*out); /* refused before any output */
+		free(out);
+		free(err);
+	}
+	/* within the limit: it runs as without one */
+	char *a = NULL, *b = NULL;
+	CU_ASSERT_EQUAL(tu_run("run p1b2 --machine mini16 --json --max-memory "
+			       "1G", &a, NULL), 0);
+	CU_ASSERT_EQUAL(tu_run("run p1b2 --machine mini16 --json", &b, NULL),
+			0);
+	CU_ASSERT_PTR_NOT_NULL(a && strstr(a, "\"machine\""));
+	free(a);
+	free(b);
 }
 
 int suite_checked(void)
@@ -144,6 +196,7 @@ int suite_checked(void)
 		{"memory budget", test_budget},
 		{"overflowing dense layer refused", test_dense_overflow},
 		{"fabric beyond the memory budget refused", test_fabric_budget},
+		{"--max-memory in run and fabric", test_max_memory_option},
 		{0},
 	};
 	return tu_add_suite("checked", tests);

@@ -423,12 +423,13 @@ static void test_validation_bounds(void)
 	CU_ASSERT_EQUAL(v.n_skipped, 0);
 	CU_ASSERT(v.n_predicted >= 18);
 	/* issue 13's medians: 6% train, 12% inference, 10% energy (the
-	 * 1.5x per-row bound is not met yet: docs/gpu.md says which rows) */
+	 * 1.5x per-row bound is not met yet: one cell, P1B1 bf16 batch 1000
+	 * energy at 1.62x, docs/gpu.md; held at 1.65x so it cannot grow) */
 	CU_ASSERT(v.median_abs[GPU_VAL_TRAIN] <= 0.06);
 	CU_ASSERT(v.median_abs[GPU_VAL_INFER] <= 0.12);
 	CU_ASSERT(v.median_abs[GPU_VAL_ENERGY] <= 0.10);
-	CU_ASSERT(v.worst_ratio <= 2.0);
-	if (v.median_abs[GPU_VAL_INFER] > 0.12 || v.worst_ratio > 2 ||
+	CU_ASSERT(v.worst_ratio <= 1.65);
+	if (v.median_abs[GPU_VAL_INFER] > 0.12 || v.worst_ratio > 1.65 ||
 	    v.median_abs[GPU_VAL_TRAIN] > 0.06 ||
 	    v.median_abs[GPU_VAL_ENERGY] > 0.10)
 		gpu_val_print(&v, stderr, 1);
@@ -966,36 +967,297 @@ static void test_gemm_alignment(void)
 	graph_release(&gr);
 }
 
-/* No constant may be calibrated on one network's rows: a CALIBRATED tag
- * in a GPU file that names exactly one zoo network fails. */
-static void test_calibrated_tags(void)
+/* Issue 13: no cell of the validation table may be worse than before the
+ * execution mechanisms.  tests/golden/gpu_validate_7e92768.txt is the
+ * table `validate gpu` printed then (its origin in its first lines);
+ * every cell of today's (train, inference, energy of every row of
+ * train.jsonl and graphs.jsonl) is compared by |log(predicted /
+ * measured)|, allowing half a unit of the last printed digit of the old
+ * figures.  The cells still worse are listed, each with its reason, in
+ * tests/golden/gpu_worse_than_before.txt: a cell newly worse fails, and
+ * so does a listed cell that is no longer worse (take it off the list). */
+struct old_cell {
+	char key[128];
+	double tol, err;	/* |log(pred / meas)| then */
+	double rel;		/* pred / meas - 1 then */
+};
+
+static int old_cells(struct old_cell **out)
 {
-	static const char *const nets[] = {
-		"uno", "p1b1", "resnet50", "bert_base", "combo", "attn",
-		"gpt2_small", "mobilenet_v2", "nt3", "p1b2", "p1b3", "st1",
-		"tbi3d", "unomt", "vgg16", "vit_b16"};
-	static const char *const gpus[] = {"v100", "a100", "h100", "h200"};
-	for (size_t i = 0; i < ARRAY_SIZE(gpus); i++) {
-		char rel[64];
-		snprintf(rel, sizeof(rel), "models/gpus/%s.yaml", gpus[i]);
-		char *path = tu_path(rel);
-		FILE *f = fopen(path, "r");
-		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-		char line[512];
-		while (fgets(line, sizeof(line), f)) {
-			if (!strstr(line, "CALIBRATED"))
-				continue;
-			int named = 0;
-			for (size_t k = 0; k < ARRAY_SIZE(nets); k++)
-				named += strstr(line, nets[k]) != NULL;
-			if (named == 1)
-				fprintf(stderr, "%s: CALIBRATED on one "
-						"network: %s", rel, line);
-			CU_ASSERT(named != 1);
+	char *path = tu_path("tests/golden/gpu_validate_7e92768.txt");
+	FILE *f = fopen(path, "r");
+	free(path);
+	*out = NULL;
+	if (!f)
+		return -1;
+	static const char *const metric[] = {"train", "infer", "energy"};
+	char line[512], file[64] = "?";
+	int n = 0;
+	*out = xcalloc(256, sizeof(**out));
+	while (fgets(line, sizeof(line), f) && n < 250) {
+		char *m = strstr(line, "models/measured/h100/");
+		if (!strncmp(line, "measurements:", 13) && m) {
+			snprintf(file, sizeof(file), "%.*s",
+				 (int)strcspn(m + 21, "\n"), m + 21);
+			continue;
 		}
+		char net[64], prec[16], style[16], bound[16];
+		long long batch;
+		char *bar = strchr(line, '|');
+		if (!bar || sscanf(line, "%63s %lld %15s %15s %15s", net, &batch,
+				   prec, style, bound) != 5)
+			continue;
+		for (int k = 0; k < 3 && bar; k++) {
+			double pr, me;
+			if (sscanf(bar + 1, "%lf %lf", &pr, &me) == 2 && pr > 0 &&
+			    me > 0) {
+				struct old_cell *c = &(*out)[n++];
+				snprintf(c->key, sizeof(c->key),
+					 "%s %s %lld %s %s %s", file, net, batch,
+					 prec, style, metric[k]);
+				c->err = fabs(log(pr / me));
+				c->rel = pr / me - 1;
+				c->tol = 0.0005 / pr + 0.0005 / me;
+			}
+			bar = strchr(bar + 1, '|');
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+static char *listed_cells(void)
+{
+	char *path = tu_path("tests/golden/gpu_worse_than_before.txt");
+	FILE *f = fopen(path, "r");
+	free(path);
+	char *text = xcalloc(1, 1);
+	size_t n = 0;
+	char line[256];
+	while (f && fgets(line, sizeof(line), f)) {
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		line[strcspn(line, ":\n")] = 0;
+		text = xrealloc(text, n + strlen(line) + 3);
+		n += (size_t)sprintf(text + n, "[%s]", line);
+	}
+	if (f)
 		fclose(f);
+	return text;
+}
+
+static void test_no_cell_worse(void)
+{
+	struct old_cell *old = NULL;
+	int n_old = old_cells(&old);
+	CU_ASSERT_FATAL(n_old == 74); /* 18 x 3 + 10 x 2 cells */
+	struct gpu_spec g;
+	load_ok("h100", &g);
+	char *listed = listed_cells();
+	static const char *const files[] = {"train.jsonl", "graphs.jsonl"};
+	static const char *const metric[] = {"train", "infer", "energy"};
+	int seen = 0, worse = 0, unlisted = 0;
+	for (int fi = 0; fi < 2; fi++) {
+		char rel[64];
+		snprintf(rel, sizeof(rel), "models/measured/h100/%s", files[fi]);
+		char *path = tu_path(rel);
+		struct gpu_val v;
+		struct diag d;
+		diag_init(&d);
+		CU_ASSERT_EQUAL_FATAL(gpu_validate_file(&g, path, &v, &d), 0);
+		for (int i = 0; i < v.n; i++) {
+			const struct gpu_val_row *r = &v.rows[i];
+			for (int k = 0; k < GPU_VAL_COUNT; k++) {
+				char key[128], tag[132];
+				snprintf(key, sizeof(key), "%s %s %lld %s %s %s",
+					 files[fi], r->model, (long long)r->batch,
+					 r->precision, gpu_style_name(r->style),
+					 metric[k]);
+				const struct old_cell *c = NULL;
+				for (int j = 0; j < n_old && !c; j++)
+					if (!strcmp(old[j].key, key))
+						c = &old[j];
+				if (!c || isnan(r->err[k]))
+					continue;
+				seen++;
+				double now = fabs(log(r->pred[k] / r->meas[k]));
+				int is_worse = now > c->err + c->tol;
+				int is_listed = strstr(listed, (snprintf(tag,
+					sizeof(tag), "[%s]", key), tag)) != NULL;
+				worse += is_worse;
+				if (is_worse != is_listed) {
+					unlisted++;
+					fprintf(stderr, "\n  %s: %+.1f%% before, "
+						"%+.1f%% now (%s)", key,
+						100 * c->rel,
+						100 * r->err[k],
+						is_worse ? "worse, not listed"
+							 : "listed, no longer "
+							   "worse");
+				}
+			}
+		}
+		gpu_val_release(&v);
+		diag_release(&d);
 		free(path);
 	}
+	CU_ASSERT_EQUAL(seen, n_old);
+	CU_ASSERT_EQUAL(unlisted, 0);
+	if (worse)
+		fprintf(stderr, "\n  (%d cells still worse than before issue "
+			"13: tests/golden/gpu_worse_than_before.txt) ", worse);
+	free(listed);
+	free(old);
+}
+
+/* No constant may be calibrated on one network's rows: a line with a
+ * CALIBRATED tag, in any GPU file or in the GPU model's sources, that
+ * names exactly one of the zoo's networks fails.  Names are compared
+ * without case and punctuation ("ResNet-50" is resnet50), each network
+ * also by the first word of its name ("BERT" for bert_base); a name
+ * inside a longer one that is also named ("uno" in "unomt") counts once. */
+static void squash(const char *in, char *out, size_t n)
+{
+	size_t k = 0;
+	for (; *in && k + 1 < n; in++)
+		if ((*in >= 'a' && *in <= 'z') || (*in >= '0' && *in <= '9'))
+			out[k++] = *in;
+		else if (*in >= 'A' && *in <= 'Z')
+			out[k++] = (char)(*in - 'A' + 'a');
+	out[k] = 0;
+}
+
+static void first_word(const char *net, char *out, size_t n)
+{
+	char b[64];
+	snprintf(b, sizeof(b), "%s", net);
+	b[strcspn(b, "_.")] = 0; /* bert_base: bert; gpt2_small: gpt2 */
+	squash(b, out, n);
+}
+
+/* How many distinct networks a line names: full names (minus those
+ * inside a longer full name also there), plus families named by their
+ * first word only (at least 4 letters) with no full name there. */
+static int nets_named(const char *line, char **nets, size_t n)
+{
+	char sq[1024], a[64], b[64];
+	squash(line, sq, sizeof(sq));
+	if (n > 256)
+		n = 256;
+	int full[256] = {0}, count = 0;
+	for (size_t i = 0; i < n; i++) {
+		squash(nets[i], a, sizeof(a));
+		full[i] = strstr(sq, a) != NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		squash(nets[i], a, sizeof(a));
+		int inside = 0;
+		for (size_t j = 0; j < n; j++) {
+			squash(nets[j], b, sizeof(b));
+			inside |= j != i && full[j] && strlen(b) > strlen(a) &&
+				  strstr(b, a) != NULL;
+		}
+		count += full[i] && !inside;
+	}
+	for (size_t i = 0; i < n; i++) {
+		first_word(nets[i], a, sizeof(a));
+		int family_full = 0, first = 1;
+		for (size_t j = 0; j < n; j++) {
+			first_word(nets[j], b, sizeof(b));
+			if (strcmp(a, b))
+				continue;
+			family_full |= full[j];
+			first &= j >= i;
+		}
+		count += first && !family_full && strlen(a) >= 4 &&
+			 strstr(sq, a) != NULL;
+	}
+	return count;
+}
+
+/* The zoo's network names (models/nets/ *.yaml), as bare names. */
+static char **zoo_names(size_t *n)
+{
+	struct diag d;
+	diag_init(&d);
+	char **paths = ws_list_models("nets", n, &d);
+	diag_release(&d);
+	for (size_t i = 0; paths && i < *n; i++) {
+		char *slash = strrchr(paths[i], '/');
+		memmove(paths[i], slash ? slash + 1 : paths[i],
+			strlen(slash ? slash + 1 : paths[i]) + 1);
+		paths[i][strcspn(paths[i], ".")] = 0;
+	}
+	return paths;
+}
+
+static int bad_tags_in(const char *path, char **nets, size_t n)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	char line[1024];
+	int bad = 0;
+	while (fgets(line, sizeof(line), f)) {
+		/* what it was calibrated on follows the tag (a key such as
+		 * attn_fraction before it names no network) */
+		const char *tag = strstr(line, "CALIBRATED");
+		if (!tag || nets_named(tag, nets, n) != 1)
+			continue;
+		fprintf(stderr, "\n  %s: CALIBRATED on one network: %s", path,
+			line);
+		bad++;
+	}
+	fclose(f);
+	return bad;
+}
+
+static void test_calibrated_tags(void)
+{
+	size_t n = 0;
+	char **nets = zoo_names(&n);
+	CU_ASSERT_FATAL(nets != NULL && n >= 16);
+	/* the check catches what it is there for */
+	CU_ASSERT_EQUAL(nets_named("x: 2.5  # CALIBRATED (graphs.jsonl, "
+				   "ResNet-50)", nets, n), 1);
+	CU_ASSERT_EQUAL(nets_named("# CALIBRATED on BERT rows", nets, n), 1);
+	CU_ASSERT_EQUAL(nets_named("# CALIBRATED (UnoMT)", nets, n), 1);
+	CU_ASSERT_EQUAL(nets_named("# CALIBRATED (all networks' rows)", nets,
+				   n), 0);
+	CU_ASSERT_EQUAL(bad_tags_in("/nonexistent", nets, n), -1);
+	char *dir = tu_temp_dir(), *tmp = xasprintf("%s/g.yaml", dir);
+	FILE *f = fopen(tmp, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("  attn_fraction: 0.6   # CALIBRATED (all rows)\n"
+	      "  conv_layout_passes: 2.5     # CALIBRATED (graphs.jsonl, "
+	      "resnet50)\n", f);
+	fclose(f);
+	CU_ASSERT_EQUAL(bad_tags_in(tmp, nets, n), 1);
+	remove(tmp);
+	rmdir(dir);
+	free(tmp);
+	free(dir);
+	CU_ASSERT_EQUAL(nets_named("# CALIBRATED (uno, p1b1, resnet50 and "
+				   "bert_base rows)", nets, n), 4);
+	/* every GPU preset, and the model's sources */
+	size_t n_gpus = 0;
+	struct diag d;
+	diag_init(&d);
+	char **presets = ws_list_models("gpus", &n_gpus, &d);
+	diag_release(&d);
+	CU_ASSERT_FATAL(presets != NULL && n_gpus >= 4);
+	for (size_t i = 0; i < n_gpus; i++)
+		CU_ASSERT_EQUAL(bad_tags_in(presets[i], nets, n), 0);
+	ws_free_list(presets);
+	static const char *const src[] = {
+		"gpu/gpu.c", "gpu/gpu_kernels.c", "gpu/gpu_model.c",
+		"gpu/gpu_validate.c", "gpu/gpu.h", "gpu/gpu_int.h"};
+	for (size_t i = 0; i < ARRAY_SIZE(src); i++) {
+		char *path = tu_path(src[i]);
+		CU_ASSERT_EQUAL(bad_tags_in(path, nets, n), 0);
+		free(path);
+	}
+	ws_free_list(nets);
 }
 
 /* A batch that does not fit: gradient accumulation over the fewest
@@ -1203,6 +1465,7 @@ int suite_gpu(void)
 		{"mechanism: channels-first layout", test_conv_layout},
 		{"mechanism: GEMM operand alignment", test_gemm_alignment},
 		{"no CALIBRATED tag on one network", test_calibrated_tags},
+		{"no cell worse than before issue 13", test_no_cell_worse},
 		{"a batch that does not fit", test_does_not_fit},
 		{"validate: network_file and network folders",
 		 test_validate_network_file},

@@ -200,6 +200,32 @@ static void output_shape(const struct graph *g, char *buf, size_t len)
 					(long long)g->tensors[t].dims[i]);
 }
 
+/* A symbolic dimension nothing binds: an error naming the input, the
+ * dimension and its name (tests/onnx/make_models.py wildcard()). */
+static void wildcard_unbound(const char *dir)
+{
+	struct graph g;
+	struct diag d;
+	diag_init(&d);
+	char *path = xasprintf("%s/wild_unbound.onnx", dir);
+	char *ep = xasprintf("%s/wild_unbound.error", dir);
+	char *want = NULL;
+	size_t len;
+	CU_ASSERT_EQUAL_FATAL(read_file(ep, &want, &len, &d), 0);
+	want[strcspn(want, "\n")] = 0;
+	int rc = graph_load(path, OPT_SGD, &g, &d);
+	CU_ASSERT_EQUAL(rc, WS_EINPUT);
+	if (rc == 0)
+		graph_release(&g);
+	CU_ASSERT_TRUE(diag_contains(&d, want));
+	if (!diag_contains(&d, want))
+		diag_print(&d, stderr);
+	free(want);
+	free(ep);
+	free(path);
+	diag_release(&d);
+}
+
 /* Graphs shaped like torch.onnx.export's EfficientNet, ConvNeXt, U-Net,
  * transposed convs and a transformer, written at test time by
  * tests/onnx/make_models.py with the onnx Python helpers, with and without
@@ -217,6 +243,9 @@ static void test_exported_models(void)
 		{"unet_tiny", OP_CONV_TRANSPOSE, 1},
 		{"deconv_1d_3d", OP_CONV_TRANSPOSE, 2},
 		{"transformer_tiny", OP_ATTENTION, 1},
+		/* symbolic sequence axis: a wildcard the position table
+		 * binds to 16 */
+		{"transformer_dyn", OP_ATTENTION, 1},
 	};
 	char *dir = tu_temp_dir();
 	char *script = tu_path("tests/onnx/make_models.py");
@@ -275,6 +304,7 @@ static void test_exported_models(void)
 		free(pe);
 		diag_release(&d);
 	}
+	wildcard_unbound(dir);
 	char *rm = xasprintf("rm -rf '%s'", dir);
 	CU_ASSERT_EQUAL(system(rm), 0);
 	free(rm);

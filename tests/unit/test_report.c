@@ -460,6 +460,18 @@ static void test_streaming_report(void)
 	struct report_figures f;
 	report_compute(&fx.ri, &f);
 	CU_ASSERT(f.e_train.part_pj[ENERGY_EXTMEM] > 0);
+	/* the slowest layer's line: its weights' bytes over the bandwidth
+	 * is the time it prints beside them (per stream, not per step) */
+	const char *l = strstr(t, "its weights: ");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	double mb, ms, gbs;
+	char u1[8], u2[8];
+	CU_ASSERT_EQUAL_FATAL(sscanf(l, "its weights: %lf %7[a-zA-Z], %lf "
+				     "%7[a-z] at %lf GB/s", &mb, u1, &ms, u2,
+				     &gbs), 5);
+	double bytes = mb * (u1[0] == 'M' ? 1e6 : u1[0] == 'k' ? 1e3 : 1);
+	double sec = ms * (!strcmp(u2, "ms") ? 1e-3 : !strcmp(u2, "us") ? 1e-6 : 1);
+	CU_ASSERT_DOUBLE_EQUAL(bytes / (gbs * 1e9), sec, 0.01 * sec);
 	free(t);
 	fx_release(&fx);
 }

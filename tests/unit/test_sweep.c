@@ -223,18 +223,6 @@ static void test_failed_point_is_a_row(void)
 	sweep_spec_release(&s);
 }
 
-static char *slurp(const char *path)
-{
-	char *data = NULL;
-	size_t len;
-	struct diag d;
-	diag_init(&d);
-	if (read_file(path, &data, &len, &d))
-		data = NULL;
-	diag_release(&d);
-	return data;
-}
-
 #define SMALL_ARGS                                                       \
 	"--nets p1b2,combo --machines mini64,mini128 "                   \
 	"--strategies strips,pack,anneal --batch 8,16 --gpu h100"
@@ -259,7 +247,7 @@ static void test_cli_jobs_and_summary(void)
 	free(out);
 	free(err);
 	free(args);
-	char *a = slurp(f1), *b = slurp(f2);
+	char *a = tu_read(f1), *b = tu_read(f2);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
 	CU_ASSERT_STRING_EQUAL(a, b);
@@ -344,13 +332,13 @@ static void test_mpi_identical(void)
 			      mpibin, f2, dir);
 	int rc = system(cmd);
 	CU_ASSERT_EQUAL(rc, 0);
-	char *a = slurp(f1), *b = slurp(f2);
+	char *a = tu_read(f1), *b = tu_read(f2);
 	CU_ASSERT_PTR_NOT_NULL(a);
 	CU_ASSERT_PTR_NOT_NULL(b);
 	if (a && b)
 		CU_ASSERT_STRING_EQUAL(a, b);
 	char *txt = xasprintf("%s/out.txt", dir);
-	char *o = slurp(txt);
+	char *o = tu_read(txt);
 	CU_ASSERT(o && strstr(o, "sweep: 24 points"));
 	free(o);
 	free(a);

@@ -28,17 +28,6 @@ static int set(struct sweep_spec *s, const char *opt, const char *val)
 	return rc;
 }
 
-static char *slurp(const char *path)
-{
-	char *data = NULL;
-	struct diag d;
-	diag_init(&d);
-	if (read_file(path, &data, NULL, &d))
-		data = NULL;
-	diag_release(&d);
-	return data;
-}
-
 /* Two keys x two values: four machines per preset, the last axis fastest;
  * a point holds the figures of the same point on a machine file. */
 static void test_set_axes_are_machines(void)
@@ -171,7 +160,7 @@ static void test_axes_jobs_and_ranks_identical(void)
 		free(err);
 		free(args);
 	}
-	char *a = slurp(f1), *b = slurp(f2);
+	char *a = tu_read(f1), *b = tu_read(f2);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
 	CU_ASSERT_STRING_EQUAL(a, b);
@@ -190,7 +179,7 @@ static void test_axes_jobs_and_ranks_identical(void)
 			geteuid() == 0 ? "--allow-run-as-root" : "",
 			WAFERSIM_BIN, fm);
 		CU_ASSERT_EQUAL(system(cmd), 0);
-		char *m = slurp(fm);
+		char *m = tu_read(fm);
 		CU_ASSERT_PTR_NOT_NULL(m);
 		if (m)
 			CU_ASSERT_STRING_EQUAL(a, m);

@@ -186,17 +186,6 @@ static void resume_and_compare(const char *csv, int64_t *resumed)
 	diag_release(&d);
 }
 
-static char *slurp(const char *path)
-{
-	char *t = NULL;
-	struct diag d;
-	diag_init(&d);
-	if (read_file(path, &t, NULL, &d))
-		t = NULL;
-	diag_release(&d);
-	return t;
-}
-
 /* "exec build/wafersim", or mpirun with two ranks of wafersim-mpi. */
 static char *program(int mpi)
 {
@@ -221,7 +210,7 @@ static void resume_cli(const char *dir, const char *csv, int long_lists,
 			      prog, long_lists ? LISTS_LONG : LISTS, csv,
 			      errf);
 	CU_ASSERT_EQUAL(system(cmd), 0);
-	char *err = slurp(errf), *got = slurp(csv);
+	char *err = tu_read(errf), *got = tu_read(csv);
 	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "points read back from the "
 						  "journal"));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
@@ -257,7 +246,7 @@ static void stop_and_resume(int sig, int mpi)
 	CU_ASSERT_NOT_EQUAL(access(csv, F_OK), 0);
 	int kept = journal_lines(csv);
 	CU_ASSERT_TRUE(kept >= seen && kept < N_LONG);
-	char *err = slurp(errf);
+	char *err = tu_read(errf);
 	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "sweep: stopped by signal") &&
 			       strstr(err, "--resume continues"));
 	free(err);
@@ -414,7 +403,7 @@ static void test_other_sweep_ignored(void)
 	free(dir);
 }
 
-/* --resume needs the CSV the journal sits beside. */
+/* --resume needs the CSV the journal sits beside; -o is checked first. */
 static void test_resume_needs_output(void)
 {
 	char *out, *err;
@@ -425,13 +414,36 @@ static void test_resume_needs_output(void)
 	CU_ASSERT_STRING_EQUAL(out, "");
 	free(out);
 	free(err);
+	/* an output that cannot be written is found before any point runs
+	 * (no journal is started) */
+	char *dir = tu_temp_dir();
+	const char *bad[] = {"", "/nosuch/s.csv"};
+	const char *msg[] = {"'-o' must name a file, got the folder",
+			     "folder '%s/nosuch' does not exist"};
+	for (int i = 0; i < 2; i++) {
+		char *o = xasprintf("%s%s", dir, bad[i]);
+		char *args = xasprintf("sweep --net p1b2 --machine mini64 "
+				       "--strategy anneal --batch 8 -o %s", o);
+		char *want = xasprintf(msg[i], dir);
+		CU_ASSERT_EQUAL(tu_run(args, &out, &err), 1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+		CU_ASSERT_EQUAL(journal_lines(o), 0);
+		free(out);
+		free(err);
+		free(want);
+		free(args);
+		free(o);
+	}
+	rmdir(dir);
+	free(dir);
 }
 
 int suite_sweep_resume(void)
 {
 	static const struct tu_test tests[] = {
 		{"journal of another sweep ignored", test_other_sweep_ignored},
-		{"--resume needs -o", test_resume_needs_output},
+		{"--resume needs -o; -o checked before the work",
+		 test_resume_needs_output},
 		{"kill -9 on threads, resumed to identical bytes",
 		 test_kill9_threads},
 		{"SIGINT keeps every finished point", test_sigint_keeps_points},

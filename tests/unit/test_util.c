@@ -58,15 +58,21 @@ char *tu_temp_dir(void)
 	return path;
 }
 
-static char *slurp(const char *path)
+char *tu_read(const char *path)
 {
 	char *data = NULL;
 	struct diag d;
 	diag_init(&d);
 	if (read_file(path, &data, NULL, &d) != 0)
-		data = xstrdup("");
+		data = NULL;
 	diag_release(&d);
 	return data;
+}
+
+static char *slurp(const char *path)
+{
+	char *data = tu_read(path);
+	return data ? data : xstrdup("");
 }
 
 int tu_run(const char *args, char **out, char **err)

@@ -30,6 +30,9 @@ char *tu_temp_dir(void);
  * stderr into heap strings; returns the exit code. */
 int tu_run(const char *args, char **out, char **err);
 
+/* The bytes of a file as a heap string, or NULL if it cannot be read. */
+char *tu_read(const char *path);
+
 /* Path of a project file, "<srcdir>/<rel>" (heap). */
 char *tu_path(const char *rel);
 
