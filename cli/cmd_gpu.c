@@ -92,6 +92,7 @@ static json_t *dp_json(const struct gpu_result *r)
 	ws_json_set_real(o, "comm_tail_s", r->comm_tail_s);
 	ws_json_set_real(o, "ddp_copy_s", r->ddp_copy_s);
 	ws_json_set_real(o, "contention_s", r->contention_s);
+	ws_json_set_real(o, "ddp_buffer_s", r->ddp_buffer_s);
 	ws_json_set_real(o, "scaling_efficiency", r->scaling_efficiency);
 	ws_json_set_real(o, "samples_per_s", r->samples_per_s);
 	ws_json_set_real(o, "cluster_energy_j", r->cluster_energy_j);
@@ -225,9 +226,11 @@ static void print_text(FILE *f, const struct gpu_spec *g,
 	if (o->n_gpus > 1)
 		fprintf(f, "  exposed = all-reduce tail %.3f ms + DDP bucket "
 			   "copies %.3f ms + compute lost to overlapping "
-			   "collectives %.3f ms (%d buckets)\n",
+			   "collectives %.3f ms (%d buckets) + buffer "
+			   "broadcast %.3f ms\n",
 			r->comm_tail_s * 1e3, r->ddp_copy_s * 1e3,
-			r->contention_s * 1e3, r->buckets);
+			r->contention_s * 1e3, r->buckets,
+			r->ddp_buffer_s * 1e3);
 }
 
 static int gpu_show(const char *name, const char *out_path)

@@ -874,6 +874,44 @@ static int build_shared(const struct graph *g, const struct machine *m,
 	return rc;
 }
 
+/*
+ * MODE_AUTO: when the stages fit pipelined, the weight-streamed plan is
+ * built too and the one with the shorter estimated training step is kept
+ * (compiler/plan_estimate.h, the pipelined stages at their real cost,
+ * software included when the kernels charge it).  Both are plans the
+ * machine runs; fitting is not a reason to prefer one: a large batch of
+ * tokens keeps the whole wafer busy on one layer at a time, while a
+ * pipeline gives each layer a small rectangle and pays its software per
+ * sample (ViT-B/16 at batch 2850).
+ */
+static void prefer_faster(const struct graph *g, const struct machine *m,
+			  const struct plan_opts *o, struct plan *p)
+{
+	struct plan_opts so = *o;
+	so.mode = MODE_STREAMING;
+	struct plan sp;
+	plan_init(&sp);
+	struct diag quiet;
+	diag_init(&quiet);
+	if (!build_strategy(g, m, &so, &sp, &quiet) &&
+	    sp.est_step_cycles > 0 &&
+	    sp.est_step_cycles < p->est_step_cycles) {
+		double ms = m->clock_ghz * 1e6;
+		char why[sizeof p->mode_reason];
+		snprintf(why, sizeof why, "streaming: a shorter step by the "
+			 "estimate than pipelined, %.4g ms against %.4g ms "
+			 "(the stages would fit pipelined, on %lld PEs)",
+			 sp.est_step_cycles / ms, p->est_step_cycles / ms,
+			 (long long)p->pes_used);
+		memcpy(sp.mode_reason, why, sizeof why);
+		plan_release(p);
+		*p = sp;
+		plan_init(&sp);
+	}
+	diag_release(&quiet);
+	plan_release(&sp);
+}
+
 int plan_build(const struct graph *g, const struct machine *m,
 	       const struct plan_opts *o, struct plan *p, struct diag *d)
 {
@@ -882,8 +920,11 @@ int plan_build(const struct graph *g, const struct machine *m,
 		plan_opts_init(&def);
 		o = &def;
 	}
-	if (o->sharing == PLAN_SHARING_AUTO && !o->share_time &&
-	    o->wafers <= 1 && o->mode != MODE_STREAMING)
-		return build_shared(g, m, o, p, d);
-	return build_strategy(g, m, o, p, d);
+	int rc = o->sharing == PLAN_SHARING_AUTO && !o->share_time &&
+			 o->wafers <= 1 && o->mode != MODE_STREAMING
+		 ? build_shared(g, m, o, p, d)
+		 : build_strategy(g, m, o, p, d);
+	if (!rc && o->mode == MODE_AUTO && p->mode == MODE_PIPELINED)
+		prefer_faster(g, m, o, p);
+	return rc;
 }

@@ -213,6 +213,8 @@ struct gpu_result {
 	double allreduce_s;	 /* all-reduce of all gradients, alone */
 	double exposed_comm_s;	 /* what data parallelism adds to the step:
 				    the sum of the four parts below */
+	double ddp_buffer_s;	 /* module buffers (batch-norm statistics)
+				    broadcast before each forward */
 	double comm_tail_s;	 /* all-reduce still running after backward
 				    (the last buckets' exposed tail) */
 	double ddp_copy_s;	 /* gradients copied into the buckets (during

@@ -268,6 +268,34 @@ static int normalize_opts(const struct graph *gr, struct gpu_run_opts *o,
 	return WS_OK;
 }
 
+/* DDP's default broadcast_buffers=True: before every forward, rank 0's
+ * module buffers (each batch norm's running mean and variance, fp32, and
+ * its int64 num_batches_tracked) are broadcast to all ranks
+ * (DistributedDataParallel._sync_buffers -> c10d broadcast_coalesced):
+ * per dtype, one flatten (cat) kernel and one NCCL broadcast, then one
+ * copy back into every buffer tensor.  Nothing overlaps it: the forward
+ * waits.  A ring broadcast is the all-gather half of a ring all-reduce. */
+static double ddp_buffers_s(const struct gpu_spec *g, const struct graph *gr,
+			    int n_gpus)
+{
+	double fbytes = 0, ibytes = 0;
+	int ntens = 0;
+	for (int l = 0; l < gr->n_layers; l++) {
+		const struct layer *L = &gr->layers[l];
+		if (L->op != OP_BATCHNORM || L->n_in < 1)
+			continue;
+		fbytes += 2.0 * 4 * (double)gr->tensors[L->in[0]].dims[0];
+		ibytes += 8;
+		ntens += 3;
+	}
+	if (!ntens)
+		return 0;
+	return (ntens + 2) * g->kernel_us * 1e-6 +
+	       gpu_mem_seconds(g, 4 * (fbytes + ibytes)) +
+	       allreduce_s(g, n_gpus, fbytes, NULL) / 2 +
+	       allreduce_s(g, n_gpus, ibytes, NULL) / 2;
+}
+
 /* What data parallelism (PyTorch DDP over NCCL) adds to the step: fills
  * the data-parallel fields of `out` and returns the exposed time. */
 static double data_parallel(const struct gpu_spec *g, const struct graph *gr,
@@ -313,10 +341,12 @@ static double data_parallel(const struct gpu_spec *g, const struct graph *gr,
 	out->comm_tail_s = comm_end > bwd_end ? comm_end - bwd_end : 0;
 	out->ddp_copy_s = 2 * copy_one;
 	out->contention_s = contention;
+	out->ddp_buffer_s = ddp_buffers_s(g, gr, n_gpus);
 	out->allreduce_s = alone;
 	out->buckets = nb;
 	free(bk);
-	return out->comm_tail_s + out->ddp_copy_s + out->contention_s;
+	return out->comm_tail_s + out->ddp_copy_s + out->contention_s +
+	       out->ddp_buffer_s;
 }
 
 /* The training step: forward and backward, what data parallelism adds,

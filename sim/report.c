@@ -62,6 +62,11 @@ static const char *fmt_j(char *buf, double j)
 	return buf;
 }
 
+const char *report_fmt_j(char *buf, double j)
+{
+	return fmt_j(buf, j);
+}
+
 static const char *fmt_n(char *buf, double v)
 {
 	double r = sig3(v); /* the unit: for the printed value */

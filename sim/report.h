@@ -121,6 +121,8 @@ const char *report_bottleneck(const struct stats *st, const struct plan *p,
 
 /* Format seconds with a fitting unit ("12.3 ms", "4.1 h"); buf holds 32. */
 const char *report_fmt_s(char *buf, double s);
+/* Joules likewise ("230 mJ", "12.8 kWh"). */
+const char *report_fmt_j(char *buf, double j);
 
 /* A ratio as "3.2x", "258x" or, below 0.1, with two significant digits
  * ("0.032x", never "0.0x"); "unknown" when not positive.  buf holds 32. */

@@ -385,38 +385,35 @@ static void build_spans(const struct stats *st, struct trace_data *t)
 	}
 }
 
+/* The chart's figures: training per step, inference per prediction, each
+ * with its batch; ratios per sample (report_compute's). */
 static void build_gpu(const struct report_in *r,
 		      const struct report_figures *f, struct trace_gpu *gp)
 {
 	gp->present = 1;
 	gp->name = xstrdup(r->gpu.name);
 	gp->n_gpus = r->gpu.n_gpus;
-	gp->train = r->train != NULL;
+	struct trace_gpu_panel *tr = &gp->p[TRACE_GPU_TRAIN];
+	struct trace_gpu_panel *in = &gp->p[TRACE_GPU_INFER];
+	tr->present = r->train != NULL;
+	in->present = r->infer != NULL && f->pred_per_s > 0;
+	tr->wafer_s = f->step_s;
+	tr->wafer_j = f->step_j;
+	tr->batch = (int64_t)(f->samples_per_s * f->step_s + 0.5);
+	in->wafer_s = f->pred_per_s > 0 ? 1 / f->pred_per_s : 0;
+	in->wafer_j = f->pred_j;
+	in->batch = f->infer_batch;
+	tr->gpu_batch = in->gpu_batch = r->gpu.batch;
 	for (int k = 0; k < 2; k++) {
-		if (gp->train) {
-			gp->gpu_s[k] = f->gpu_train_s[k];
-			gp->gpu_j[k] = f->gpu_train_j[k];
-			gp->speedup[k] = f->speedup_train[k];
-			gp->energy_ratio[k] = f->energy_ratio_train[k];
-		} else {
-			gp->gpu_s[k] = f->gpu_pred_per_s[k] > 0
-					       ? 1 / f->gpu_pred_per_s[k]
-					       : 0;
-			gp->gpu_j[k] = f->gpu_pred_j[k];
-			gp->speedup[k] = f->speedup_infer[k];
-			gp->energy_ratio[k] = f->energy_ratio_infer[k];
-		}
-	}
-	gp->wafer_s = gp->train ? f->train_s
-				: (f->pred_per_s > 0 ? 1 / f->pred_per_s : 0);
-	gp->wafer_j = gp->train ? f->train_j : f->pred_j;
-	if (gp->train && !f->dataset_known) { /* per step, not per run */
-		gp->wafer_s = f->step_s;
-		gp->wafer_j = f->step_j;
-		for (int k = 0; k < 2; k++) {
-			gp->gpu_s[k] = r->gpu.train_step_s[k];
-			gp->gpu_j[k] = r->gpu.train_step_j[k];
-		}
+		tr->gpu_s[k] = r->gpu.train_step_s[k];
+		tr->gpu_j[k] = r->gpu.train_step_j[k];
+		tr->speedup[k] = f->speedup_train[k];
+		tr->energy_ratio[k] = f->energy_ratio_train[k];
+		in->gpu_s[k] = f->gpu_pred_per_s[k] > 0 ? 1 / f->gpu_pred_per_s[k]
+							: 0;
+		in->gpu_j[k] = f->gpu_pred_j[k];
+		in->speedup[k] = f->speedup_infer[k];
+		in->energy_ratio[k] = f->energy_ratio_infer[k];
 	}
 }
 
@@ -561,6 +558,22 @@ static json_t *spans_json(const struct trace_data *t)
 	return ws_json_set(o, "rows", rows);
 }
 
+static json_t *gpu_panel_json(const struct trace_gpu_panel *p)
+{
+	if (!p->present)
+		return json_null();
+	json_t *o = ws_json_obj();
+	ws_json_set_real(o, "wafer_s", p->wafer_s);
+	ws_json_set_real(o, "wafer_j", p->wafer_j);
+	ws_json_set(o, "gpu_s", ws_json_reals(p->gpu_s, 2));
+	ws_json_set(o, "gpu_j", ws_json_reals(p->gpu_j, 2));
+	ws_json_set(o, "speedup", ws_json_reals(p->speedup, 2));
+	ws_json_set(o, "energy_ratio", ws_json_reals(p->energy_ratio, 2));
+	ws_json_set_int(o, "batch", p->batch);
+	ws_json_set_int(o, "gpu_batch", p->gpu_batch);
+	return o;
+}
+
 static json_t *gpu_json(const struct trace_gpu *g)
 {
 	if (!g->present)
@@ -568,13 +581,8 @@ static json_t *gpu_json(const struct trace_gpu *g)
 	json_t *o = ws_json_obj();
 	ws_json_set_str(o, "name", g->name);
 	ws_json_set_int(o, "n_gpus", g->n_gpus);
-	ws_json_set_int(o, "train", g->train);
-	ws_json_set_real(o, "wafer_s", g->wafer_s);
-	ws_json_set_real(o, "wafer_j", g->wafer_j);
-	ws_json_set(o, "gpu_s", ws_json_reals(g->gpu_s, 2));
-	ws_json_set(o, "gpu_j", ws_json_reals(g->gpu_j, 2));
-	ws_json_set(o, "speedup", ws_json_reals(g->speedup, 2));
-	ws_json_set(o, "energy_ratio", ws_json_reals(g->energy_ratio, 2));
+	ws_json_set(o, "train", gpu_panel_json(&g->p[TRACE_GPU_TRAIN]));
+	ws_json_set(o, "infer", gpu_panel_json(&g->p[TRACE_GPU_INFER]));
 	return o;
 }
 
@@ -941,6 +949,31 @@ static void load_spans(struct loader *L, const json_t *root,
 	}
 }
 
+static void load_gpu_panel(struct loader *L, const json_t *g,
+			   const char *key, struct trace_gpu_panel *p)
+{
+	const json_t *o = json_object_get(g, key);
+	if (json_is_null(o))
+		return; /* no such panel */
+	char w[16];
+	snprintf(w, sizeof(w), "gpu.%s", key);
+	if (!need(L, g, "gpu", key, W_OBJ))
+		return;
+	p->present = 1;
+	p->wafer_s = get_num(L, o, w, "wafer_s");
+	p->wafer_j = get_num(L, o, w, "wafer_j");
+	p->batch = (int64_t)get_num(L, o, w, "batch");
+	p->gpu_batch = (int64_t)get_num(L, o, w, "gpu_batch");
+	const char *keys[4] = {"gpu_s", "gpu_j", "speedup", "energy_ratio"};
+	double *dst[4] = {p->gpu_s, p->gpu_j, p->speedup, p->energy_ratio};
+	for (int k = 0; k < 4; k++) {
+		double *v = get_nums(L, o, w, keys[k], 2);
+		dst[k][0] = v[0];
+		dst[k][1] = v[1];
+		free(v);
+	}
+}
+
 static void load_gpu(struct loader *L, const json_t *root,
 		     struct trace_data *t)
 {
@@ -952,17 +985,8 @@ static void load_gpu(struct loader *L, const json_t *root,
 	gp->present = 1;
 	gp->name = get_str(L, g, w, "name");
 	gp->n_gpus = (int)get_num(L, g, w, "n_gpus");
-	gp->train = (int)get_num(L, g, w, "train");
-	gp->wafer_s = get_num(L, g, w, "wafer_s");
-	gp->wafer_j = get_num(L, g, w, "wafer_j");
-	const char *keys[4] = {"gpu_s", "gpu_j", "speedup", "energy_ratio"};
-	double *dst[4] = {gp->gpu_s, gp->gpu_j, gp->speedup, gp->energy_ratio};
-	for (int k = 0; k < 4; k++) {
-		double *v = get_nums(L, g, w, keys[k], 2);
-		dst[k][0] = v[0];
-		dst[k][1] = v[1];
-		free(v);
-	}
+	load_gpu_panel(L, g, "train", &gp->p[TRACE_GPU_TRAIN]);
+	load_gpu_panel(L, g, "infer", &gp->p[TRACE_GPU_INFER]);
 }
 
 static void load_grids(struct loader *L, const char *dir, const json_t *root,

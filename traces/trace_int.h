@@ -74,14 +74,22 @@ struct trace_edge {
 	int dashed; /* shared weights */
 };
 
+/* One panel of the GPU chart: a training step, or one prediction. */
+struct trace_gpu_panel {
+	int present;
+	double wafer_s, wafer_j;	   /* per step / per prediction */
+	double gpu_s[2], gpu_j[2];	   /* eager, graph-captured */
+	double speedup[2], energy_ratio[2]; /* per sample, GPU over wafer */
+	int64_t batch, gpu_batch;	   /* each figure's batch */
+};
+
+enum { TRACE_GPU_TRAIN, TRACE_GPU_INFER };
+
 struct trace_gpu {
 	int present;
 	char *name;
 	int n_gpus;
-	int train;		 /* figures are for training (else inference) */
-	double wafer_s, wafer_j; /* the campaign on the wafer */
-	double gpu_s[2], gpu_j[2]; /* eager, graph-captured */
-	double speedup[2], energy_ratio[2];
+	struct trace_gpu_panel p[2]; /* TRACE_GPU_TRAIN, TRACE_GPU_INFER */
 };
 
 /* A recorded span (sim/stats.h struct stats_span), cycles. */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "ground/util.h"
+#include "sim/report.h"
 #include "traces/trace_int.h"
 
 static int open_out(struct outfile *o, const char *dir, const char *name,
@@ -181,57 +182,107 @@ static int write_breakdown(const struct trace_data *t, const char *dir,
 	return outfile_commit(&o, d) ? WS_EIO : 0;
 }
 
+/* The ratios of a panel in words, time and energy: "the wafer is 76.9x
+ * faster than eager, 16.2x than graph", "it uses 4.0x less energy than
+ * eager, 1.6x less than graph" (per sample). */
+static void gpu_words(char *ts, char *js, size_t n,
+		      const struct trace_gpu_panel *p)
+{
+	char a[48], b[48], c[48], e[48];
+	snprintf(ts, n, "the wafer is %s than eager, %s than graph",
+		 report_ratio_words(a, sizeof(a), p->speedup[0], "faster",
+				    "slower"),
+		 report_ratio_words(b, sizeof(b), p->speedup[1], "faster",
+				    "slower"));
+	snprintf(js, n, "it uses %s than eager, %s than graph",
+		 report_ratio_words(c, sizeof(c), p->energy_ratio[0],
+				    "less energy", "more energy"),
+		 report_ratio_words(e, sizeof(e), p->energy_ratio[1], "less",
+				    "more"));
+}
+
+/* gpu.csv: per panel the wafer and the two GPU styles, each with its
+ * batch. */
+static int write_gpu_csv(const struct trace_data *t, const char *dir,
+			 struct diag *d)
+{
+	const struct trace_gpu *g = &t->gpu;
+	static const char *const what[2] = {"training step", "prediction"};
+	static const char *const mode[2] = {"eager", "graph"};
+	struct outfile o;
+	if (open_out(&o, dir, "gpu.csv", d))
+		return WS_EIO;
+	fprintf(o.f, "panel,system,seconds,joules,batch,speedup_of_wafer,"
+		     "energy_ratio_of_wafer,time,energy\n");
+	for (int k = 0; k < 2; k++) {
+		const struct trace_gpu_panel *p = &g->p[k];
+		char ts[32], js[32];
+		if (!p->present)
+			continue;
+		fprintf(o.f, "%s,%s b=%lld,%.6g,%.6g,%lld,1,1,%s,%s\n",
+			what[k], t->machine, (long long)p->batch, p->wafer_s,
+			p->wafer_j, (long long)p->batch,
+			report_fmt_s(ts, p->wafer_s), report_fmt_j(js, p->wafer_j));
+		for (int m = 0; m < 2; m++)
+			fprintf(o.f, "%s,%s %s b=%lld,%.6g,%.6g,%lld,%.6g,%.6g,"
+				"%s,%s\n", what[k], g->name, mode[m],
+				(long long)p->gpu_batch, p->gpu_s[m],
+				p->gpu_j[m], (long long)p->gpu_batch,
+				p->speedup[m], p->energy_ratio[m],
+				report_fmt_s(ts, p->gpu_s[m]),
+				report_fmt_j(js, p->gpu_j[m]));
+	}
+	return outfile_commit(&o, d) ? WS_EIO : 0;
+}
+
+/* The GPU chart: a row of two panels (time, energy; log scale, values on
+ * the bars) for the training step and one for a prediction, each titled
+ * with its ratios in words. */
 static int write_gpu(const struct trace_data *t, const char *dir,
 		     struct diag *d)
 {
 	const struct trace_gpu *g = &t->gpu;
+	if (write_gpu_csv(t, dir, d))
+		return WS_EIO;
 	struct outfile o;
-	if (open_out(&o, dir, "gpu.csv", d))
-		return WS_EIO;
-	fprintf(o.f, "system,seconds,joules,speedup_of_wafer,"
-		     "energy_ratio_of_wafer\n");
-	fprintf(o.f, "%s,%.6g,%.6g,1,1\n", t->machine, g->wafer_s, g->wafer_j);
-	const char *mode[2] = {"eager", "graph"};
-	for (int k = 0; k < 2; k++) {
-		fprintf(o.f, "%dx %s %s,%.6g,%.6g,%.6g,%.6g\n", g->n_gpus,
-			g->name, mode[k], g->gpu_s[k], g->gpu_j[k],
-			g->speedup[k], g->energy_ratio[k]);
-	}
-	if (outfile_commit(&o, d))
-		return WS_EIO;
 	if (open_out(&o, dir, "gpu.gp", d))
 		return WS_EIO;
-	const char *what = g->train ? "training run" : "one prediction";
-	char words[2][96];
-	for (int k = 0; k < 2; k++) {
-		double sp = g->speedup[k], er = g->energy_ratio[k];
-		snprintf(words[k], sizeof(words[k]),
-			 "%.3gx %s, %.3gx %s energy", sp >= 1 ? sp : 1 / sp,
-			 sp >= 1 ? "faster" : "slower", er >= 1 ? er : 1 / er,
-			 er >= 1 ? "less" : "more");
-	}
-	script_head(o.f, "the wafer against the GPU baseline", "gpu", 1000,
-		    500);
+	int rows = g->p[0].present + g->p[1].present;
+	script_head(o.f, "the wafer against the GPU baseline", "gpu", 1200,
+		    rows > 1 ? 900 : 500);
 	fprintf(o.f,
 		"set style data histograms\nset style histogram clustered\n"
 		"set style fill solid 0.9 border rgb \"#333333\"\n"
 		"set boxwidth 0.7\nset logscale y\nset grid ytics\n"
 		"unset key\nset xtics noenhanced\nset format y \"%%g\"\n"
-		"set xrange [-0.6:2.6]\nset offsets 0, 0, graph 0.15, 0\n"
-		"set multiplot layout 1,2 title \"%s (%s, %s) on %s vs %dx "
-		"%s: the wafer is %s than eager, %s than graph-captured\" "
-		"noenhanced\n"
-		"set title \"time (s), log scale\"\n"
-		"plot \"gpu.csv\" using 2:xtic(1) lc rgb \"#1f77b4\", "
-		"\"\" using 0:2:(sprintf(\"%%.3g s\", $2)) with labels "
-		"offset 0,0.8\n"
-		"set title \"energy (J), log scale\"\n"
-		"plot \"gpu.csv\" using 3:xtic(1) lc rgb \"#ff7f0e\", "
-		"\"\" using 0:3:(sprintf(\"%%.3g J\", $3)) with labels "
-		"offset 0,0.8\n"
-		"unset multiplot\n",
-		t->network, what, t->job, t->machine, g->n_gpus, g->name,
-		words[0], words[1]);
+		"set xrange [-0.6:2.6]\nset offsets 0, 0, graph 0.2, 0\n"
+		"set multiplot layout %d,2 title \"%s on %s vs %dx %s (ratios "
+		"per sample; b = batch)\" noenhanced\n", rows ? rows : 1,
+		t->network, t->machine, g->n_gpus, g->name);
+	static const char *const what[2] = {"training step",
+					    "one prediction"};
+	for (int k = 0, row = 0; k < 2; k++) {
+		const struct trace_gpu_panel *p = &g->p[k];
+		if (!p->present)
+			continue;
+		char tw[128], jw[128];
+		gpu_words(tw, jw, sizeof(tw), p);
+		/* rows of gpu.csv: this panel's three */
+		int a = 3 * row++, b = a + 2;
+		fprintf(o.f,
+			"set title \"%s, time (s, log scale):\\n%s\" "
+			"noenhanced\n"
+			"plot \"gpu.csv\" every ::%d::%d using 3:xtic(2) lc rgb "
+			"\"#1f77b4\", \"\" every ::%d::%d using "
+			"($0):3:8 with labels offset 0,0.8\n"
+			"set title \"%s, energy (J, log scale):\\n%s\" "
+			"noenhanced\n"
+			"plot \"gpu.csv\" every ::%d::%d using 4:xtic(2) lc rgb "
+			"\"#ff7f0e\", \"\" every ::%d::%d using "
+			"($0):4:9 with labels offset 0,0.8\n",
+			what[k], tw, a, b, a, b, what[k], jw, a, b, a, b);
+	}
+	fputs("unset multiplot\n", o.f);
 	script_tail(o.f);
 	return outfile_commit(&o, d) ? WS_EIO : 0;
 }

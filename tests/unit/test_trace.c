@@ -290,7 +290,8 @@ static void check_placement(const char *dir, const struct tcase *c)
 static void check_charts(const char *dir)
 {
 	const char *charts[3] = {"timeline.png", "breakdown.png", "gpu.png"};
-	const int cw[3] = {1000, 700, 1000}, chh[3] = {640, 560, 500};
+	/* gpu: one row of panels (training only) */
+	const int cw[3] = {1000, 700, 1200}, chh[3] = {640, 560, 500};
 	for (int k = 0; k < 3; k++) {
 		struct img im;
 		char *f = file_in(dir, charts[k]);
@@ -651,6 +652,24 @@ static void test_replot_identical(void)
 	case_free(&c);
 }
 
+/* The GPU chart of a run with inference: a training row and an inference
+ * row, each figure with its batch, the ratios in words. */
+static void check_gpu_chart(const char *dir)
+{
+	char *gsvg = file_in(dir, "gpu.svg"), *gtext = NULL;
+	size_t glen;
+	struct diag dg;
+	diag_init(&dg);
+	CU_ASSERT_FATAL(read_file(gsvg, &gtext, &glen, &dg) == 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(gtext, "training step, time"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(gtext, "one prediction, energy"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(gtext, "h100 eager b="));
+	CU_ASSERT_PTR_NOT_NULL(strstr(gtext, "than eager"));
+	free(gtext);
+	free(gsvg);
+	diag_release(&dg);
+}
+
 /* End to end: `wafersim run --trace` on a zoo network, then `plot`. */
 static void test_cli_run_trace(void)
 {
@@ -677,6 +696,7 @@ static void test_cli_run_trace(void)
 		CU_ASSERT(stat(f, &sb) == 0 && sb.st_size > 0);
 		free(f);
 	}
+	check_gpu_chart(dir);
 	/* training and inference both simulated: the inference traced in
 	 * infer/, its own job */
 	char *inf = file_in(dir, "infer/stats.json"), *itext;
