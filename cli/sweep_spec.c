@@ -18,6 +18,9 @@
  * --set combinations is loaded): a typo in a list should not ask for
  * years of simulation or gigabytes of machines. [U] */
 #define SWEEP_MAX_POINTS 1000000
+/* Machines loaded (presets x --set combinations), each a few hundred
+ * bytes and a file read: far above any what-if study. [U] */
+#define SWEEP_MAX_MACHINES 10000
 
 void sweep_spec_init(struct sweep_spec *s)
 {
@@ -367,7 +370,17 @@ static int64_t count_points(const struct sweep_spec *spec, int64_t *combos,
 			 "sweep: the lists must make at most %d points, got "
 			 "more (the product of every list's length)",
 			 SWEEP_MAX_POINTS);
-	return empty || n > SWEEP_MAX_POINTS ? 0 : n;
+	int64_t machines = *combos * (spec->n_machines > 0 ? spec->n_machines
+							   : 1);
+	if (!empty && n <= SWEEP_MAX_POINTS && machines > SWEEP_MAX_MACHINES)
+		diag_add(d, NULL, 0, 0,
+			 "sweep: '--machine' and the '--set' values must make "
+			 "at most %d machines, got %lld",
+			 SWEEP_MAX_MACHINES, (long long)machines);
+	return empty || n > SWEEP_MAX_POINTS ||
+		       machines > SWEEP_MAX_MACHINES
+		       ? 0
+		       : n;
 }
 
 /* Add the messages of `from` not already in `d` (the same bad value is

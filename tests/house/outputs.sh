@@ -55,6 +55,7 @@ c validate gpu
 c fabric --machine mini16 --pattern uniform --rate 0.02 --json
 c fabric --machine mini16 --pattern transpose --rate 0.01
 c sweep --nets uno,p1b2 --machines wse2,mini128 --strategies pack,strips --batch 16,32 --gpu h100 --jobs 2 -o "$out/sweep.csv"
+c sweep --net uno,p1b2 --machine mini128 --set grid.width=96,128 --set clock_ghz=0.85,1.1 --strategy pack,anneal --batch 16 --seed 1,2 --gpu h100 --gpu-batch 32 --jobs 2 -o "$out/sweep_set.csv" --json
 # pictures and trace files: replace wall-clock fields in text files
 for f in $(find "$out/trace" "$out/replot" -type f 2>/dev/null); do
 	case "$f" in

@@ -139,6 +139,39 @@ static void test_set_errors(void)
 	free(dir);
 }
 
+/* Too many machines (presets x --set combinations): refused before any
+ * is loaded. */
+static void test_set_too_many_machines(void)
+{
+	char list[1024] = "grid.width=1";
+	for (int v = 2; v <= 101; v++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+			 ",%d", v);
+	struct sweep_spec s;
+	sweep_spec_init(&s);
+	set(&s, "--nets", "p1b2");
+	set(&s, "--machines", "mini64");
+	set(&s, "--strategies", "pack");
+	set(&s, "--batch", "8");
+	CU_ASSERT_EQUAL(set(&s, "--set", list), 0);
+	CU_ASSERT_EQUAL(set(&s, "--set", "grid.height=1,2,3,4,5,6,7,8,9,10,"
+				  "11,12,13,14,15,16,17,18,19,20,21,22,23,24,"
+				  "25,26,27,28,29,30,31,32,33,34,35,36,37,38,"
+				  "39,40,41,42,43,44,45,46,47,48,49,50,51,52,"
+				  "53,54,55,56,57,58,59,60,61,62,63,64,65,66,"
+				  "67,68,69,70,71,72,73,74,75,76,77,78,79,80,"
+				  "81,82,83,84,85,86,87,88,89,90,91,92,93,94,"
+				  "95,96,97,98,99,100"),
+			0);
+	struct sweep sw;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL(sweep_prepare(&s, &sw, &d), WS_EINPUT);
+	CU_ASSERT(diag_contains(&d, "at most 10000 machines, got 10100"));
+	diag_release(&d);
+	sweep_spec_release(&s);
+}
+
 #define AXES_ARGS                                                          \
 	"--net p1b2,uno --machine mini128 --set grid.width=96,128 "        \
 	"--set extmem.bandwidth_gbytes_s=150,300 --strategy pack,anneal "  \
@@ -334,6 +367,7 @@ int suite_sweep_axes(void)
 	static const struct tu_test tests[] = {
 		{"--set axes are machines", test_set_axes_are_machines},
 		{"--set errors name the option", test_set_errors},
+		{"too many --set machines refused", test_set_too_many_machines},
 		{"two keys x two nets: jobs 1, 2 and 2 MPI ranks identical",
 		 test_axes_jobs_and_ranks_identical},
 		{"anneal rows depend on their seed only",
