@@ -17,7 +17,7 @@
 #include "ground/util.h"
 
 static const char *const fabric_options[] = {
-	"machine", "mesh", "pattern", "rate", "packet-wavelets", "cycles",
+	"machine", "set", "mesh", "pattern", "rate", "packet-wavelets", "cycles",
 	"warmup", "drain", "seed", "hotspot-fraction", "sweep", "saturation",
 	"out-dir", "json", "engine", "vcd", "vcd-pe", "max-memory", "verbose",
 	"output>out-dir", NULL};
@@ -440,7 +440,7 @@ static int fabric_steps(const struct cli_opts *o,
 {
 	struct machine m;
 	struct traffic_config c;
-	if (machine_load(o->machine, &m, d))
+	if (cli_load_machine(o, &m, d))
 		return WS_EINPUT;
 	fabric_config(o, &m, &c, d);
 	if (diag_count(d))

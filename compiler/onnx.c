@@ -136,11 +136,9 @@ static void set_shape_from_type(struct oval *v, const Onnx__TypeProto *tp)
 	if (!s || s->n_dim > OX_MAX_RANK)
 		return;
 	for (size_t i = 0; i < s->n_dim; i++) {
-		const Onnx__TensorShapeProto__Dimension *dm = s->dim[i];
-		if (dm->value_case ==
-			    ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
-		    dm->dim_value > 0)
-			v->dims[i] = dm->dim_value;
+		int64_t z = onnx_dim_size(s->dim[i]);
+		if (z)
+			v->dims[i] = z;
 		else if (i == 0)
 			v->dims[i] = 1; /* symbolic batch: taken as 1 */
 		else

@@ -20,6 +20,26 @@
 int onnx_check_model(const char *file, const char *dir,
 		     Onnx__ModelProto *m, struct diag *d);
 
+/* A declared dimension's size, or 0 when it is symbolic (a name, or
+ * nothing); its name, or NULL. */
+static inline int64_t onnx_dim_size(const Onnx__TensorShapeProto__Dimension *dm)
+{
+	return dm->value_case ==
+			       ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
+		       dm->dim_value > 0
+		       ? dm->dim_value
+		       : 0;
+}
+
+static inline const char *
+onnx_dim_name(const Onnx__TensorShapeProto__Dimension *dm)
+{
+	return dm->value_case ==
+			       ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM
+		       ? dm->dim_param
+		       : NULL;
+}
+
 /* Symbolic dimensions of the graph inputs past the batch, as wildcards:
  * bound by what they meet in the graph and written into the declared
  * shapes (compiler/onnx_sym.c).  0 or WS_EINPUT (a wildcard nothing

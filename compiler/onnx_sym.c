@@ -267,18 +267,13 @@ static void sym_declared(struct symtab *t, struct sval *v,
 		return;
 	const Onnx__TensorShapeProto *s = tp->tensor_type->shape;
 	for (size_t i = 0; i < s->n_dim; i++) {
-		const Onnx__TensorShapeProto__Dimension *dm = s->dim[i];
-		if (dm->value_case ==
-			    ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
-		    dm->dim_value > 0)
-			v->dims[i] = dm->dim_value;
+		int64_t z = onnx_dim_size(s->dim[i]);
+		if (z)
+			v->dims[i] = z;
 		else if (i == 0)
 			v->dims[i] = 1; /* the batch */
 		else
-			v->dims[i] = -(int64_t)sym_new(
-					     t, dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM
-							? dm->dim_param
-							: NULL) - 1;
+			v->dims[i] = -(int64_t)sym_new(t, onnx_dim_name(s->dim[i])) - 1;
 	}
 	v->rank = (int)s->n_dim;
 }
@@ -327,9 +322,7 @@ static int has_wildcards(const Onnx__GraphProto *gp)
 			continue;
 		const Onnx__TensorShapeProto *s = tp->tensor_type->shape;
 		for (size_t k = 1; k < s->n_dim; k++)
-			if (s->dim[k]->value_case !=
-				    ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE ||
-			    s->dim[k]->dim_value <= 0)
+			if (!onnx_dim_size(s->dim[k]))
 				return 1;
 	}
 	return 0;
@@ -371,11 +364,7 @@ int onnx_bind_symbols(const char *file, Onnx__GraphProto *gp, struct diag *d)
 			 "a size from the graph (a wildcard takes the size of "
 			 "what it meets: a weight, a positional table), got "
 			 "none; export it with a fixed size",
-			 v->name, u,
-			 dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM &&
-					 dm->dim_param
-				 ? dm->dim_param
-				 : "?");
+			 v->name, u, onnx_dim_name(dm) ? onnx_dim_name(dm) : "?");
 		rc = WS_EINPUT;
 	}
 	free(t.v);

@@ -33,6 +33,9 @@ static const struct cfg_key memory_keys[] = {
 	CFG_KR("gbytes", "GB", 0.1, 1e6, NULL, "device memory", mem_gbytes),
 	CFG_KR("bandwidth_gbytes_s", "GB/s", 1, 1e6, NULL,
 	   "device memory bandwidth, datasheet", mem_bandwidth_gbytes_s),
+	CFG_KR("l2_mbytes", "MB", 0, 1e6, "0",
+	   "L2 cache, datasheet (0: unknown, nothing is taken to fit)",
+	   l2_mbytes),
 	{0},
 };
 

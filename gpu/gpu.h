@@ -81,6 +81,7 @@ struct gpu_spec {
 	double peak_tflops[GPU_MATH_COUNT]; /* dense, datasheet */
 	double mem_gbytes;
 	double mem_bandwidth_gbytes_s;
+	double l2_mbytes;		/* L2 cache (0: unknown) */
 	double idle_w, max_w;		/* board power */
 	double kernel_us;		/* device: fixed cost per kernel */
 	double framework_op_us;		/* host: per framework op, eager */

@@ -53,6 +53,24 @@ static enum gpu_bound argmax3(const double *v)
 	return (enum gpu_bound)b;
 }
 
+/* cuBLAS's fallback for unaligned operands (7.8) computes small tiles
+ * and loads their operands in narrow pieces, again for every tile: when
+ * the operands do not fit in L2 those re-reads come from device memory,
+ * which is then as busy as the kernel is close to the rate that path can
+ * reach (unaligned_fraction of the peak).  Operands that fit in L2 are
+ * re-read from there (no more device-memory traffic than their bytes). */
+static double fallback_memory(const struct gpu_spec *g,
+			      const struct gpu_kern *x, double uc, double um)
+{
+	if (x->kind != GK_GEMM || x->aligned || x->math == GPU_MATH_FP32 ||
+	    uc <= 0 || x->bytes <= g->l2_mbytes * 1e6)
+		return um;
+	double busy = uc / g->calib.unaligned_fraction;
+	if (busy > 1)
+		busy = 1;
+	return busy > um ? busy : um;
+}
+
 /*
  * Run kernels [from, to) through the pipeline starting with host and
  * device clocks *host and *dev.  Charges each kernel's added wall time to
@@ -103,6 +121,7 @@ static void run(const struct gpu_spec *g, const struct gpu_run_opts *o,
 				uc = 1;
 			if (um > 1)
 				um = 1;
+			um = fallback_memory(g, x, uc, um);
 			/* the board never draws more than its power limit */
 			double f = g->calib.power_compute * uc +
 				   g->calib.power_memory * um;

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "compiler/graph.h"
+#include "compiler/kern.h"
+#include "cores/pe_sw.h"
 #include "cores/pe.h"
 #include "fabric/flow.h"
 #include "fabric/mesh.h"
@@ -55,7 +57,10 @@ static void test_event_order(void)
 
 /* ---- engine --------------------------------------------------------- */
 
-/* A dense layer alone, by hand: one sample through, forward only. */
+/* A dense layer alone, by hand: one sample through, forward only, with
+ * the weight-stationary kernel's software as the compiler maps it
+ * (compiler/kern_stream.c priced by the machine's pe.sw table,
+ * cores/pe_sw.h). */
 static void test_dense_by_hand(void)
 {
 	struct machine m;
@@ -63,26 +68,43 @@ static void test_dense_by_hand(void)
 	int64_t K = 1024, N = 1024, w = 32, h = 32;
 	struct plan p;
 	tp_dense_chain(&p, &m, 1, (const int64_t[]){K, N}, w, h, PREC_MIXED);
+	struct kern_shape ks = {1, K, N, (int32_t)w, (int32_t)h, PREC_MIXED,
+				0};
+	struct kern_cost kc;
+	kern_eval(&m, KERN_STREAM, &ks, &kc);
+	kc.prog.tasks = 0; /* the work's own task start counts it */
+	p.stages[0].work[PASS_FWD].pe.sw_cycles =
+		(int64_t)pe_prog_cycles(&m.pe, &kc.prog);
 	struct stats st;
 	CU_ASSERT_EQUAL_FATAL(tp_run(&p, &m, ENGINE_INFER, 1, 0, &st), 0);
 
 	/* hand computation: the tile's multiply-adds on the mixed lanes plus
-	 * a task start, then broadcast down h rows one hop each, and the
-	 * partial sums relayed across w columns: every PE of the row takes
-	 * each wavelet down its ramp, adds its own partial sum (one cycle)
-	 * and sends it back up, so a column costs hop + 2 ramp + 1 = 4 (as
-	 * the hardware and the SystemC reference do; until the relay was
+	 * a task start and the kernel's software: once, a control
+	 * instruction and four descriptors; per row of the input, a loop
+	 * iteration, two descriptors, a @map call and a vector start-up per
+	 * input element of the tile (K / w of them) and the partial sums'
+	 * send on a fabric queue; then broadcast down h rows one hop each,
+	 * and the partial sums relayed across w columns: every PE of the row
+	 * takes each wavelet down its ramp, adds its own partial sum (one
+	 * cycle) and sends it back up, so a column costs hop + 2 ramp + 1 = 4
+	 * (as the hardware and the SystemC reference do; until the relay was
 	 * modelled this was one hop per column), the reduced stream's tail,
 	 * two ramps */
-	double tile = (double)(K / w) * (double)(N / h);
-	double compute = tile / 2 + 8;
+	const struct pe_sw *sw = &m.pe.sw;
+	double tk = (double)(K / w);
+	double soft = (double)(sw->ctrl_cycles + 4 * sw->dsd_cycles) +
+		      (double)(sw->loop_cycles + 2 * sw->dsd_cycles) +
+		      tk * (double)(sw->call_cycles + sw->vec_start_cycles) +
+		      (double)sw->fabric_start_cycles;
+	double tile = tk * (double)(N / h);
+	double compute = tile / 2 + 8 + soft;
 	double comm = (double)(h - 1) + (double)(w - 1) * (1 + 2 + 1) +
 		      (double)(N / h - 1) + 2;
 	double stage = compute + comm;
 	double got = (double)st.stages[0].latency_cycles[PASS_FWD];
-	printf("\n    dense %lldx%lld on %lldx%lld: stage %g cycles by hand, "
-	       "%g simulated\n", (long long)K, (long long)N, (long long)w,
-	       (long long)h, stage, got);
+	printf("\n    dense %lldx%lld on %lldx%lld: stage %g cycles by hand "
+	       "(software %g), %g simulated\n", (long long)K, (long long)N,
+	       (long long)w, (long long)h, stage, soft, got);
 	CU_ASSERT(fabs(got - stage) / stage < 0.05);
 	/* the whole sample: host I/O in, the stage, out to the edge */
 	double bpc = 150.0 / 0.85;
@@ -95,7 +117,7 @@ static void test_dense_by_hand(void)
 	CU_ASSERT(fabs(lat - total) / total < 0.05);
 	stats_release(&st);
 
-	/* steady stream: one sample per tile time */
+	/* steady stream: one sample per tile time, software included */
 	CU_ASSERT_EQUAL_FATAL(tp_run(&p, &m, ENGINE_INFER, 64, 0, &st), 0);
 	double iv = (double)st.infer_interval_cycles;
 	printf("    steady: %g cycles per sample (tile time %g)\n", iv,

@@ -436,13 +436,14 @@ static void test_validation_bounds(void)
 	CU_ASSERT_EQUAL(v.n_skipped, 0);
 	CU_ASSERT(v.n_predicted >= 18);
 	/* issue 13's medians: 6% train, 12% inference, 10% energy (the
-	 * 1.5x per-row bound is not met yet: one cell, P1B1 bf16 batch 1000
-	 * energy at 1.62x, docs/gpu.md; held at 1.65x so it cannot grow) */
+	 * 1.5x per-row bound is not met yet: one cell, ResNet-50 bf16 batch
+	 * 32 eager inference at 1.57x, docs/gpu.md; held at 1.6x so it
+	 * cannot grow) */
 	CU_ASSERT(v.median_abs[GPU_VAL_TRAIN] <= 0.06);
 	CU_ASSERT(v.median_abs[GPU_VAL_INFER] <= 0.12);
 	CU_ASSERT(v.median_abs[GPU_VAL_ENERGY] <= 0.10);
-	CU_ASSERT(v.worst_ratio <= 1.65);
-	if (v.median_abs[GPU_VAL_INFER] > 0.12 || v.worst_ratio > 1.65 ||
+	CU_ASSERT(v.worst_ratio <= 1.6);
+	if (v.median_abs[GPU_VAL_INFER] > 0.12 || v.worst_ratio > 1.6 ||
 	    v.median_abs[GPU_VAL_TRAIN] > 0.06 ||
 	    v.median_abs[GPU_VAL_ENERGY] > 0.10)
 		gpu_val_print(&v, stderr, 1);
@@ -980,6 +981,40 @@ static void test_gemm_alignment(void)
 	graph_release(&gr);
 }
 
+/* Mechanism 8 (energy): cuBLAS's unaligned fallback re-reads its
+ * operands for every tile; when they do not fit in L2 the re-reads come
+ * from device memory, busy in proportion to how close the kernel runs to
+ * the fallback's ceiling.  Inference of 1024 -> 1001 at batch 4096 in
+ * bf16: one GEMM of 8.40 GFLOP capped at 0.15 x 989.4 TFLOP/s, 18.7 MB
+ * of operands.  With the H100's 50 MB L2 they fit (no change); with no
+ * L2 figure (0) the memory term rises from bytes / (t x 3350 GB/s) to
+ * u_compute / 0.15: energy + (700 - 70) W x t x 0.7 x the difference. */
+static void test_fallback_memory(void)
+{
+	struct gpu_spec g;
+	struct graph gr;
+	struct gpu_run_opts o;
+	cbr_setup(&g, &gr, &o, align_yaml, 4096);
+	o.dtype = DT_BF16;
+	struct gpu_result fit, nofit;
+	estimate_o(&g, &gr, &o, &fit);
+	CU_ASSERT_DOUBLE_EQUAL(g.l2_mbytes, 50, 1e-12);
+	g.l2_mbytes = 0;
+	estimate_o(&g, &gr, &o, &nofit);
+	double flops = 2.0 * 4096 * 1001 * 1024;
+	double bytes = (4096.0 * 1024 + 1024.0 * 1001 + 4096.0 * 1001) * 2;
+	double t = g.kernel_us * 1e-6 + flops / (989.4e12 * 0.15);
+	double uc = flops / (t * 989.4e12), um = bytes / (t * 3350e9);
+	double want = 630 * t * 0.7 * (uc / 0.15 - um);
+	CU_ASSERT(uc / 0.15 > um);
+	CU_ASSERT_DOUBLE_EQUAL(nofit.infer.energy_j - fit.infer.energy_j, want,
+			       1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(nofit.infer.seconds, fit.infer.seconds, 1e-15);
+	gpu_result_release(&fit);
+	gpu_result_release(&nofit);
+	graph_release(&gr);
+}
+
 /* Issue 13: no cell of the validation table may be worse than before the
  * execution mechanisms.  tests/golden/gpu_validate_7e92768.txt is the
  * table `validate gpu` printed then (its origin in its first lines);
@@ -1477,6 +1512,8 @@ int suite_gpu(void)
 		 test_attention_fp32},
 		{"mechanism: channels-first layout", test_conv_layout},
 		{"mechanism: GEMM operand alignment", test_gemm_alignment},
+		{"mechanism: unaligned GEMMs beyond L2 (energy)",
+		 test_fallback_memory},
 		{"no CALIBRATED tag on one network", test_calibrated_tags},
 		{"no cell worse than before issue 13", test_no_cell_worse},
 		{"a batch that does not fit", test_does_not_fit},

@@ -2,7 +2,7 @@
  * test_sweep_axes.c: the axes of a sweep beyond the lists of networks,
  * machines, strategies, batches and dtypes (cli/sweep_spec.c, docs/sweep.md):
  * machine-parameter axes (--set KEY=V1,V2, any key of the machine schema;
- * run and place take --set KEY=VALUE),
+ * run, place and fabric take --set KEY=VALUE),
  * --seed, --mode, --gpus and --gpu-batch.  A point of a --set axis is the
  * same value as the point on a machine file holding those values; bad keys
  * and values get the schema's messages, naming the option; a sweep over two
@@ -26,6 +26,16 @@ static int set(struct sweep_spec *s, const char *opt, const char *val)
 	int rc = sweep_spec_set(s, opt, val, &d);
 	diag_release(&d);
 	return rc;
+}
+
+/* p1b2 on mini64 with pack at batch 8: one point, before any axis. */
+static void one_point(struct sweep_spec *s)
+{
+	sweep_spec_init(s);
+	set(s, "--nets", "p1b2");
+	set(s, "--machines", "mini64");
+	set(s, "--strategies", "pack");
+	set(s, "--batch", "8");
 }
 
 /* Two keys x two values: four machines per preset, the last axis fastest;
@@ -148,11 +158,7 @@ static void test_set_too_many_machines(void)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list),
 			 ",%d", v);
 	struct sweep_spec s;
-	sweep_spec_init(&s);
-	set(&s, "--nets", "p1b2");
-	set(&s, "--machines", "mini64");
-	set(&s, "--strategies", "pack");
-	set(&s, "--batch", "8");
+	one_point(&s);
 	CU_ASSERT_EQUAL(set(&s, "--set", list), 0);
 	CU_ASSERT_EQUAL(set(&s, "--set", "grid.height=1,2,3,4,5,6,7,8,9,10,"
 				  "11,12,13,14,15,16,17,18,19,20,21,22,23,24,"
@@ -299,11 +305,7 @@ static void test_mode_seed_gpu_columns(void)
 	free(err);
 	/* speedup: the wafer's samples/s over the GPUs' (2 x 16 per step) */
 	struct sweep_spec s;
-	sweep_spec_init(&s);
-	set(&s, "--nets", "p1b2");
-	set(&s, "--machines", "mini64");
-	set(&s, "--strategies", "pack");
-	set(&s, "--batch", "8");
+	one_point(&s);
 	s.gpu = xstrdup("h100");
 	s.gpus = 2;
 	s.gpu_batch = 16;
@@ -322,7 +324,7 @@ static void test_mode_seed_gpu_columns(void)
 	diag_release(&d);
 }
 
-/* run and place take --set KEY=VALUE through the same schema. */
+/* run, place and fabric take --set KEY=VALUE through the same schema. */
 static void test_run_and_place_set(void)
 {
 	char *out, *err;
@@ -338,6 +340,13 @@ static void test_run_and_place_set(void)
 			       &out, &err),
 			0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "(40x64 PEs)"));
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("fabric --machine mini16 --rate 0.01 --cycles "
+			       "200 --set fabric.colors=0",
+			       &out, &err),
+			1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "(--set fabric.colors=0)"));
 	free(out);
 	free(err);
 	CU_ASSERT_EQUAL(tu_run("run p1b2 --machine mini64 --set grid.width=0",
@@ -374,7 +383,7 @@ int suite_sweep_axes(void)
 		 test_seed_rows_independent},
 		{"--mode, --seed, --gpus, --gpu-batch columns",
 		 test_mode_seed_gpu_columns},
-		{"run and place --set", test_run_and_place_set},
+		{"run, place and fabric --set", test_run_and_place_set},
 		{"--strategy defaults to auto", test_strategy_default_auto},
 		{0, 0}};
 	return tu_add_suite("sweep_axes", tests);

@@ -391,6 +391,23 @@ static void mlp_program(struct sc_ref_program *q, const struct mlp_geo *g)
 		}
 }
 
+/* The weight-stationary kernel's software (compiler/kern.h: descriptors,
+ * loop, a @map call per input, the partial sums' send) beside its task
+ * start, as compiler/map_kern.c prices it, for the passes up to `last`. */
+static void stream_software(const struct machine *m, struct plan_stage *s,
+			    int64_t K, int64_t N, int32_t w, int32_t h,
+			    int last)
+{
+	for (int p = PASS_FWD; p <= last; p++) {
+		struct kern_shape ks = {1, K, N, w, h, PREC_MIXED, 0};
+		struct kern_cost kc;
+		kern_eval(m, KERN_STREAM, &ks, &kc);
+		kc.prog.tasks = 0;
+		s->work[p].pe.sw_cycles = (int64_t)pe_prog_cycles(&m->pe,
+								  &kc.prog);
+	}
+}
+
 static void mlp_case(const struct machine *m0, int S)
 {
 	struct machine m = *m0;
@@ -402,6 +419,9 @@ static void mlp_case(const struct machine *m0, int S)
 	const enum pe_prec prec = PREC_MIXED;
 	struct plan p;
 	tp_dense_chain(&p, &m, n, dims, w, w, prec);
+	for (int i = 0; i < n; i++)
+		stream_software(&m, &p.stages[i], dims[i], dims[i + 1], w, w,
+				PASS_FWD);
 	struct engine_opts o;
 	engine_opts_init(&o);
 	o.job = ENGINE_INFER;
@@ -492,17 +512,8 @@ int main(int argc, char **argv)
 	/* a dense layer 1024 x 1024 on 16 x 16, forward and backward */
 	tp_dense_stage(&s, &m, PREC_MIXED, 1024, 1024, 16, 16);
 	s.name = (char *)"dense";
-	/* with the weight-stationary kernel's software (compiler/kern.h:
-	 * descriptors, loop, a @map call per input, the partial sums' send),
-	 * beside its task start, as compiler/map_kern.c prices it */
-	for (int p = PASS_FWD; p <= PASS_BWD_DATA; p++) {
-		struct kern_shape ks = {1, 1024, 1024, 16, 16, PREC_MIXED, 0};
-		struct kern_cost kc;
-		kern_eval(&m, KERN_STREAM, &ks, &kc);
-		kc.prog.tasks = 0;
-		s.work[p].pe.sw_cycles = (int64_t)pe_prog_cycles(&m.pe,
-								 &kc.prog);
-	}
+	/* with the weight-stationary kernel's software */
+	stream_software(&m, &s, 1024, 1024, 16, 16, PASS_BWD_DATA);
 	stage_case(&m, "dense 1024x1024 16x16 fwd", &s, PASS_FWD, 0, NULL);
 	stage_case(&m, "dense 1024x1024 16x16 bwd-data", &s, PASS_BWD_DATA, 0,
 		   NULL);
