@@ -86,6 +86,12 @@ struct place_problem {
 	double io_cycles;
 	int n_syncs;
 	const struct place_sync *syncs;
+	/* Optional (NULL: none): the objective itself for a layout, the
+	 * estimated training step in cycles (plan_estimate.h: the stages
+	 * mapped on rects, routed, estimated; INFINITY when it cannot be
+	 * routed).  anneal keeps, of its best layout and its starts, the one
+	 * this ranks first (its own measure leaves fill and drain out). */
+	double (*objective)(const void *ctx, const struct rect *rects);
 };
 
 /*

@@ -542,6 +542,30 @@ static void run_chains(struct state *s, const struct starts *ss, long moves,
 	free(work);
 }
 
+/* Of the annealed layout and the starts, the lowest by the objective
+ * itself (fill and drain included, which the chains do not charge): the
+ * start's name when a start wins (rects then hold it), else NULL. */
+static const char *keep_by_objective(const struct place_problem *pp,
+				     const struct starts *ss,
+				     struct rect *rects)
+{
+	if (!pp->objective)
+		return NULL;
+	double best = pp->objective(pp->ctx, rects);
+	int pick = -1;
+	for (int c = 0; c < ss->n; c++) {
+		double v = pp->objective(pp->ctx, ss->r[c]);
+		if (v < best) {
+			best = v;
+			pick = c;
+		}
+	}
+	if (pick < 0)
+		return NULL;
+	memcpy(rects, ss->r[pick], sizeof(*rects) * (size_t)pp->n_items);
+	return ss->name[pick];
+}
+
 static int anneal(const struct place_problem *pp, struct rect *rects,
 		  char *note, struct diag *d)
 {
@@ -567,8 +591,6 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 		moves = MAX_MOVES;
 	struct tally t = {0, 0, 0, 0};
 	run_chains(&s, &ss, moves, t0, budget, rects, &best, &t);
-	for (int c = 0; c < ss.n; c++)
-		free(ss.r[c]);
 	/* -- polish: hop-bytes down at the best bottleneck found -- */
 	long pmoves = moves / 2;
 	t.total += pmoves;
@@ -583,13 +605,17 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 		tally_add(&t, &co);
 		free(r);
 	}
+	const char *kept = keep_by_objective(pp, &ss, rects);
+	for (int c = 0; c < ss.n; c++)
+		free(ss.r[c]);
 	char buf[256];
 	snprintf(buf, sizeof buf,
 		 "from %s (+%d more), %s%ld of %ld moves, %ld accepted, "
-		 "step %.0f, hop-bytes %.4g",
+		 "step %.0f, hop-bytes %.4g%s%s",
 		 ss.name[0], ss.n - 1,
 		 t.stopped ? "stopped by time budget after " : "", t.done,
-		 t.total, t.accepted, best.step, best.hop);
+		 t.total, t.accepted, best.step, best.hop,
+		 kept ? "; kept start " : "", kept ? kept : "");
 	size_t len = strlen(buf) < 127 ? strlen(buf) : 127;
 	memcpy(note, buf, len);
 	note[len] = 0;

@@ -13,6 +13,7 @@
 #include "compiler/map.h"
 #include "compiler/map_share.h"
 #include "compiler/microbatch.h"
+#include "compiler/plan_estimate.h"
 #include "compiler/route.h"
 #include "fabric/timing.h"
 #include "ground/util.h"
@@ -53,6 +54,7 @@ void plan_opts_init(struct plan_opts *o)
 	o->prec = PREC_MIXED;
 	o->opt = OPT_MOMENTUM;
 	o->seed = 1;
+	o->kernel = "auto";
 }
 
 /* One plan_build: its inputs, and what each step leaves for the next. */
@@ -78,18 +80,83 @@ struct build_ctx {
 	char state[32];	 /* training state, formatted */
 	int pipe_ok;
 	char why_not[256]; /* why not pipelined, when not */
+	struct cyc_memo *memo; /* stage cycles by (stage, w, h) */
 };
+
+/* Stage cycles already computed (the kernel pick evaluates every
+ * algorithm for a shape; the annealer asks for the same shapes again and
+ * again): direct-mapped, a slot keeps the latest shape hashed to it. */
+#define CYC_MEMO_SLOTS (1 << 16)
+struct cyc_memo {
+	int32_t i, w, h;
+	int fits; /* -1: not yet asked */
+	double t; /* -1: not yet asked */
+};
+
+static struct cyc_memo *memo_slot(const struct build_ctx *b, int i,
+				  int32_t w, int32_t h)
+{
+	uint64_t k = ((uint64_t)(uint32_t)i * 0x9e3779b97f4a7c15ull) ^
+		     ((uint64_t)(uint32_t)w * 0xc2b2ae3d27d4eb4full) ^
+		     ((uint64_t)(uint32_t)h * 0x165667b19e3779f9ull);
+	struct cyc_memo *c = &b->memo[(k >> 20) & (CYC_MEMO_SLOTS - 1)];
+	if (c->w != w || c->h != h || c->i != i)
+		*c = (struct cyc_memo){i, w, h, -1, -1};
+	return c;
+}
 
 static double cb_cycles(const void *ctx, int i, int32_t w, int32_t h)
 {
 	const struct build_ctx *b = ctx;
-	return (double)map_cycles(&b->mc, &b->stages[b->item_stage[i]], w, h);
+	struct cyc_memo *c = memo_slot(b, b->item_stage[i], w, h);
+	if (c->t < 0)
+		c->t = (double)map_cycles(&b->mc, &b->stages[b->item_stage[i]], w, h);
+	return c->t;
 }
 
 static int cb_fits(const void *ctx, int i, int32_t w, int32_t h)
 {
 	const struct build_ctx *b = ctx;
-	return map_fits(&b->mc, &b->stages[b->item_stage[i]], w, h);
+	struct cyc_memo *c = memo_slot(b, b->item_stage[i], w, h);
+	if (c->fits < 0) {
+		/* SRAM as the weight-stationary mapping needs it: the pick
+		 * only ever replaces it by an algorithm that fits */
+		struct map_ctx mc = b->mc;
+		mc.kernel = NULL;
+		c->fits = map_fits(&mc, &b->stages[b->item_stage[i]], w, h);
+	}
+	return c->fits;
+}
+
+/* The objective for a layout (place_problem.objective): the stages
+ * mapped on rects and routed in a scratch plan, then estimated. */
+static double cb_objective(const void *ctx, const struct rect *rects)
+{
+	const struct build_ctx *b = ctx;
+	struct plan t = *b->p;
+	t.stages = xmalloc(sizeof(*t.stages) * (size_t)b->n);
+	memcpy(t.stages, b->p->stages, sizeof(*t.stages) * (size_t)b->n);
+	t.routes = NULL;
+	t.n_routes = 0;
+	for (int i = 0; i < b->n; i++) {
+		t.stages[i].r = rects[b->stage_item[i]];
+		map_kernel(&b->mc, &t.stages[i]);
+	}
+	struct diag quiet;
+	diag_init(&quiet);
+	double v = INFINITY;
+	if (!route_build(&t, b->m, b->edges, b->n_edges, &quiet) &&
+	    !route_add_sync(&t, b->g, b->m, &quiet)) {
+		struct plan_est e;
+		plan_estimate(&t, b->m, &e);
+		v = e.step_cycles;
+	}
+	diag_release(&quiet);
+	for (int i = 0; i < t.n_routes; i++)
+		free(t.routes[i].points);
+	free(t.routes);
+	free(t.stages);
+	return v;
 }
 
 /* Smallest PE count whose stage time is within 10% of the best found at
@@ -493,10 +560,12 @@ static int place_items(struct build_ctx *b)
 				   p->batch,
 				   io_cycles(b),
 				   0,
+				   NULL,
 				   NULL};
 	struct place_sync *ps = NULL;
 	pp.n_syncs = sync_items(b, &ps);
 	pp.syncs = ps;
+	pp.objective = cb_objective;
 	struct rect *rects = xcalloc((size_t)n, sizeof(*rects));
 	int rc = b->strat->fn(&pp, rects, p->strategy_note, b->d);
 	free(ps);
@@ -680,6 +749,7 @@ static int build_one(const struct graph *g, const struct machine *m,
 	b.fill = o->fill > 0 && o->fill <= 1 ? o->fill : 0.9;
 	b.budget = (int64_t)(b.fill * (double)b.grid);
 	b.items = xcalloc((size_t)b.n, sizeof(*b.items));
+	b.memo = xcalloc(CYC_MEMO_SLOTS, sizeof(*b.memo));
 	int mode = choose_mode(&b);
 	if (mode < 0) {
 		rc = WS_EINPUT;
@@ -694,6 +764,7 @@ static int build_one(const struct graph *g, const struct machine *m,
 	if (!rc)
 		rc = check_forced_kernel(&b);
 	free(b.items);
+	free(b.memo);
 	free(b.edges);
 	p->compile_s = wall_seconds() - t0;
 	return rc;

@@ -277,6 +277,9 @@ static void paces(const struct plan *p, const struct machine *m,
 		if (r->pass == PASS_FWD)
 			e->infer_cycles = dmax(e->infer_cycles, ser[i]);
 	}
+	/* links shared by sample routes hold each for its serialisation,
+	 * one after the other */
+	e->route_pace = dmax(e->route_pace, plan_link_load(p, m, ser));
 	e->io_pace = io_pace(p, m);
 	e->infer_cycles = dmax(e->infer_cycles, e->io_pace);
 	e->pace = dmax(e->stage_pace, dmax(e->route_pace, e->io_pace));
@@ -339,6 +342,44 @@ static void arrivals(const struct plan *p, const struct machine *m,
 }
 
 /*
+ * Gradient syncs that hold up the drain.  The engine sends a replica's
+ * weight gradients as soon as its last backward task is done, before that
+ * task's own output has left and while the stages upstream are still
+ * draining; a backward sample route whose bundle shares links with the
+ * sync stream then waits for the stream's end.  With rest[s] the time
+ * from stage s's last backward output to the end of the drain (tout),
+ * the sync from replica r starts rest[r] before the end and holds its
+ * links for ser cycles; a backward route out of stage q (rest[q] <=
+ * rest[r]) on those links cannot leave before it ends: the drain is
+ * longer by ser - (rest[r] - rest[q]) when that is positive.
+ */
+static double sync_block(const struct plan *p, const struct machine *m,
+			 const double *ser, const double *rest)
+{
+	int64_t *lanes = all_lanes(p, m);
+	double extra = 0;
+	for (int i = 0; i < p->n_routes; i++) {
+		const struct plan_route *g = &p->routes[i];
+		if (g->kind != ROUTE_GRAD_SYNC)
+			continue;
+		for (int j = 0; j < p->n_routes; j++) {
+			const struct plan_route *b = &p->routes[j];
+			if (b->kind != ROUTE_SAMPLE || b->pass != PASS_BWD_DATA ||
+			    b->src_stage < 0 ||
+			    rest[b->src_stage] > rest[g->src_stage])
+				continue;
+			double x = ser[i] - (rest[g->src_stage] -
+					     rest[b->src_stage]);
+			if (x > extra &&
+			    routes_share(m, g, lanes[i], b, lanes[j]))
+				extra = x;
+		}
+	}
+	free(lanes);
+	return extra;
+}
+
+/*
  * The step before the update and the sync: the longer of the whole
  * pipeline's round for the last sample (the batch entering at the
  * forward pace, its last sample forward to the end and back) and, for
@@ -373,6 +414,7 @@ static void pipeline(const struct plan *p, const struct machine *m,
 	e->fill = dmax(0, e->fill);
 	double last = (B - 1) * fpace + round;
 	e->pipeline = dmax(last, busy);
+	e->sync_block = sync_block(p, m, ser, tout);
 	free(tin);
 	free(tout);
 }
@@ -479,7 +521,7 @@ void plan_estimate(const struct plan *p, const struct machine *m,
 	paces(p, m, ser, e);
 	pipeline(p, m, ser, e->infer_cycles, e);
 	e->sync = sync_round(p, m, ser, e->update);
-	e->step_cycles = e->pipeline + e->update + e->sync;
+	e->step_cycles = e->pipeline + e->sync_block + e->update + e->sync;
 	double B = (double)(p->batch > 0 ? p->batch : 1);
 	const char *what = e->pace == e->io_pace	   ? "host I/O"
 			   : e->pace == e->route_pace ? "a route"

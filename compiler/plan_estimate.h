@@ -25,6 +25,7 @@ struct plan_est {
 	double pipeline;      /* the step before update and sync */
 	double update;	      /* longest update */
 	double sync;	      /* shared-weight round, contention included */
+	double sync_block;    /* drain held up by early gradient syncs */
 	char limit[96];	      /* what sets the step, in words */
 };
 
@@ -51,5 +52,11 @@ cycles_t plan_task_occ(const struct machine *m, enum pe_prec prec,
  * the engine bundles the stream. */
 int64_t plan_sync_lanes(const struct plan *p, const struct machine *m,
 			const struct plan_route *r);
+
+/* The busiest link's hold per sample: the sum, over the sample routes
+ * whose bundles (as the engine lays them) cross it, of their
+ * serialisations ser[i] (plan_estimate_links.c). */
+double plan_link_load(const struct plan *p, const struct machine *m,
+		      const double *ser);
 
 #endif

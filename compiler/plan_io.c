@@ -11,6 +11,7 @@
 
 #include <yaml.h>
 
+#include "compiler/kern.h"
 #include "compiler/map.h"
 #include "compiler/map_share.h"
 #include "compiler/microbatch.h"
@@ -121,6 +122,10 @@ static void write_stage(const struct plan *p, int si, const struct graph *g,
 		(long long)s->tile_n);
 	fprintf(f, "    samples_in_flight: %lld\n    min_pes: %lld\n",
 		(long long)s->samples_in_flight, (long long)s->min_pes);
+	fprintf(f, "    kernel: %s\n", kern_name((enum kern_alg)s->kernel));
+	if (s->kernel == KERN_GEMV_GROUPED)
+		fprintf(f, "    kernel_groups: %lld\n",
+			(long long)s->kernel_groups);
 	if (s->stream_bytes)
 		fprintf(f, "    stream_bytes: %lld\n",
 			(long long)s->stream_bytes);
@@ -207,6 +212,7 @@ static json_t *stage_json(const struct plan_stage *s)
 	ws_json_set_int(o, "h", s->r.h);
 	ws_json_set_int(o, "sram_bytes", s->sram.total);
 	ws_json_set_int(o, "min_pes", s->min_pes);
+	ws_json_set_str(o, "kernel", kern_name((enum kern_alg)s->kernel));
 	ws_json_set_int(o, "stage_cycles", (int64_t)s->stage_cycles);
 	return o;
 }
@@ -561,6 +567,19 @@ static void read_stage(struct rd *r, yaml_node_t *e, const struct graph *g,
 	s->line = L(at);
 	s->col = C(at);
 	read_sharing(r, e, g, p, si);
+	/* the algorithm the file names (kept by remap_stages), or -1: the
+	 * compiler's pick for the rectangle */
+	yaml_node_t *kn = get(r, e, "kernel");
+	s->kernel = -1;
+	if (kn && (!scalar(kn) || kern_from_name(scalar(kn)) < 0)) {
+		char ex[160];
+		snprintf(ex, sizeof ex, "one of %s", kern_names());
+		err(r, kn, "stages[].kernel", ex);
+	} else if (kn) {
+		s->kernel = kern_from_name(scalar(kn));
+	}
+	s->kernel_groups = get_int(r, e, "kernel_groups", 0, 1 << 20, 0, 0,
+				   "stages[].kernel_groups");
 }
 
 /* 'stages': the rectangles of the stages re-derived from the graph; every
@@ -593,12 +612,16 @@ static int read_stages(struct rd *r, yaml_node_t *root, const struct graph *g,
 	return r->errors ? WS_EINPUT : 0;
 }
 
-/* Recompute every stage's kernel for its rectangle. */
-static void remap_stages(const struct graph *g, const struct machine *m,
+/* Recompute every stage's kernel for its rectangle: the algorithm the
+ * file names (an error where it cannot run there), else the compiler's
+ * pick, as plan_build makes it. */
+static void remap_stages(struct rd *r, const struct graph *g,
+			 const struct machine *m,
 			 const struct map_edge *edges, int n_edges,
 			 struct plan *p)
 {
-	struct map_ctx mc = {g, m, p->prec, p->opt, p->mode, p->batch, 0, NULL, 0, p};
+	struct map_ctx mc = {g, m, p->prec, p->opt, p->mode, p->batch, 0,
+			     "auto", 0, p};
 	int64_t act = 0;
 	map_in_flight(p, edges, n_edges, p->mode);
 	for (int i = 0; i < p->n_stages; i++)
@@ -611,8 +634,20 @@ static void remap_stages(const struct graph *g, const struct machine *m,
 	for (int i = 0; i < p->n_stages; i++) {
 		struct plan_stage *s = &p->stages[i];
 		int32_t w, h;
+		int want = s->kernel;
+		mc.kernel = want >= 0 ? kern_name((enum kern_alg)want) : "auto";
+		mc.groups = want >= 0 ? s->kernel_groups : 0;
 		if (s->r.w > 0 && s->r.h > 0)
 			map_kernel(&mc, s);
+		if (want > 0 && s->kernel != want && p->mode == MODE_PIPELINED) {
+			diag_add(r->d, r->file, s->line, s->col,
+				 "plan: stage '%s' 'kernel' must run on its "
+				 "%dx%d rectangle, got '%s' (it cannot; "
+				 "leave 'kernel' out for the compiler's pick)",
+				 s->name, s->r.w, s->r.h,
+				 kern_name((enum kern_alg)want));
+			r->errors++;
+		}
 		/* streaming stages take the whole wafer, as plan_build says */
 		s->min_pes = p->mode == MODE_STREAMING
 				     ? machine_pes(m)
@@ -693,7 +728,7 @@ int plan_load_string(const char *file, const char *text, const struct graph *g,
 		snprintf(p->micro_reason, sizeof p->micro_reason, "%s",
 			 mr ? mr : "");
 	}
-	remap_stages(g, m, edges, n_edges, p);
+	remap_stages(&r, g, m, edges, n_edges, p);
 	const char *why = scalar(get(&r, root, "mode_reason"));
 	if (why && *why)
 		snprintf(p->mode_reason, sizeof p->mode_reason, "%s", why);

@@ -1434,35 +1434,32 @@ static void test_validate_network_file(void)
  * says both batches. */
 static void test_run_gpu_batch(void)
 {
-	char *out, *err;
-	CU_ASSERT_EQUAL(tu_run("run uno --machine mini128 --gpus 4 --batch 30 "
-			       "--json", &out, &err), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"batch_per_gpu\": 8"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"batch\": 32"));
-	free(out);
-	free(err);
-	CU_ASSERT_EQUAL(tu_run("run uno --machine mini128 --gpus 4 --batch 30 "
-			       "--gpu-batch 64 --json", &out, &err), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"batch_per_gpu\": 64"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"batch\": 256"));
-	free(out);
-	free(err);
-	CU_ASSERT_EQUAL(tu_run("run uno --machine mini128 --gpus 4 --batch 30 "
-			       "--gpu-batch 64", &out, &err), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "batch per step"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "256 (64/GPU)"));
-	free(out);
-	free(err);
-	/* --gpu-batch alone asks for the GPU baseline (one GPU) */
-	CU_ASSERT_EQUAL(tu_run("run uno --machine mini128 --batch 30 "
-			       "--gpu-batch 64", &out, &err), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "64 (64/GPU)"));
-	free(out);
-	free(err);
-	CU_ASSERT_EQUAL(tu_run("run uno --machine mini128 --gpu-batch 0", &out,
-			       &err), 2);
-	free(out);
-	free(err);
+	static const struct {
+		const char *args;
+		int rc;
+		const char *want[2];
+	} cases[] = {
+		{"--gpus 4 --batch 30 --json", 0,
+		 {"\"batch_per_gpu\": 8", "\"batch\": 32"}},
+		{"--gpus 4 --batch 30 --gpu-batch 64 --json", 0,
+		 {"\"batch_per_gpu\": 64", "\"batch\": 256"}},
+		{"--gpus 4 --batch 30 --gpu-batch 64", 0,
+		 {"batch per step", "256 (64/GPU)"}},
+		/* --gpu-batch alone asks for the GPU baseline (one GPU) */
+		{"--batch 30 --gpu-batch 64", 0, {"64 (64/GPU)", "wafer"}},
+		{"--gpu-batch 0", 2, {"", ""}},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *out, *err;
+		char *args = xasprintf("run uno --machine mini128 %s",
+				       cases[i].args);
+		CU_ASSERT_EQUAL(tu_run(args, &out, &err), cases[i].rc);
+		for (int k = 0; k < 2; k++)
+			CU_ASSERT_PTR_NOT_NULL(strstr(out, cases[i].want[k]));
+		free(args);
+		free(out);
+		free(err);
+	}
 }
 
 /* tools/measure_gpu.py --help runs without PyTorch (or any package) and

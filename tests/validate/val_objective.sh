@@ -3,8 +3,8 @@
 # against the engine, for every strategy's plan of every zoo network on
 # wse2: `place NET --strategy S -o plan` then `run NET --plan plan --job
 # train`; prints the estimated and simulated step and their difference,
-# then how many are within 10% (issue 14's target) and fails when one is
-# off by more than 40% (a broken objective, not a loose one).
+# then how many are within 10% and fails when one is not (issue 14: for
+# every strategy's plan of every zoo network on wse2).
 # Usage: sh tests/validate/val_objective.sh [path/to/wafersim]
 set -u
 bin=${1:-build/wafersim}
@@ -36,6 +36,7 @@ PY
 	done
 done > "$tmp/table.txt"
 cat "$tmp/table.txt"
-awk '$NF ~ /%$/ { t++; v = $NF + 0; if (v < 0) v = -v; if (v <= 10) ok++; if (v > 40) bad++ }
+awk '$NF ~ /%$/ { t++; v = $NF + 0; if (v < 0) v = -v; if (v <= 10) ok++; else miss = miss " " $1 "/" $2 }
+	/not run/ { t++; miss = miss " " $1 "/" $2 "(not run)" }
 	END { printf "objective within 10%% of the simulated step: %d of %d plans\n", ok, t;
-	      if (bad) { printf "FAIL: %d plans off by more than 40%%\n", bad; exit 1 } }' "$tmp/table.txt"
+	      if (ok < t) { printf "FAIL: outside 10%%:%s\n", miss; exit 1 } }' "$tmp/table.txt"

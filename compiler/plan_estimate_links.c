@@ -1,0 +1,177 @@
+/*
+ * plan_estimate_links.c: the busiest link's load per sample (the
+ * objective's share of route contention, plan_estimate.h).
+ *
+ * The engine reserves every lane link of a route's bundle for the route's
+ * serialisation, once per sample (sim/engine.c bundle_reserve over
+ * fabric/reserve.h), so per sample a link is held for the sum of the
+ * serialisations of the sample routes whose bundles cross it: no pace can
+ * be shorter than the busiest link's sum.  The bundles are laid as the
+ * engine lays them: the path's links (X then Y, hops whose source router
+ * is outside the grid skipped), `lanes` copies side by side across each
+ * hop, centred on the path and kept inside the grid.
+ */
+#include "compiler/plan_estimate.h"
+
+#include <stdlib.h>
+
+#include "ground/util.h"
+
+/* Directions, as the engine's link planes: a bundle shares links only
+ * with bundles going the same way. */
+enum { DIR_E, DIR_W, DIR_S, DIR_N };
+
+/* One straight run of a bundle: links along [a0, a1) (source routers),
+ * lanes across [b0, b1), held `w` cycles per sample. */
+struct run {
+	int dir;
+	int64_t a0, a1, b0, b1;
+	double w;
+};
+
+struct runs {
+	struct run *v;
+	int n, cap;
+};
+
+static void push(struct runs *rs, struct run r)
+{
+	if (r.a0 >= r.a1 || r.b0 >= r.b1 || r.w <= 0)
+		return;
+	if (rs->n == rs->cap) {
+		rs->cap = rs->cap ? 2 * rs->cap : 64;
+		rs->v = xrealloc(rs->v, (size_t)rs->cap * sizeof(*rs->v));
+	}
+	rs->v[rs->n++] = r;
+}
+
+/* The lanes a bundle of `lanes` centred on line c covers (engine's rule:
+ * centred, moved inside the grid's `span` lines). */
+static void lanes_at(int64_t c, int64_t lanes, int64_t span, int64_t *b0,
+		     int64_t *b1)
+{
+	if (lanes > span)
+		lanes = span;
+	int64_t lo = c - lanes / 2;
+	if (lo < 0)
+		lo = 0;
+	if (lo + lanes > span)
+		lo = span - lanes;
+	*b0 = lo;
+	*b1 = lo + lanes;
+}
+
+/* The runs of one straight step from a to b (one axis changes). */
+static void leg(const struct machine *m, int64_t ax, int64_t ay, int64_t bx,
+		int64_t by, int64_t lanes, double w, struct runs *rs)
+{
+	int64_t W = m->width, H = m->height;
+	struct run r = {0, 0, 0, 0, 0, w};
+	if (ay == by && ax != bx) {
+		if (ay < 0 || ay >= H)
+			return;
+		r.dir = bx > ax ? DIR_E : DIR_W;
+		/* source routers of the hops, both ends inside the grid */
+		r.a0 = bx > ax ? ax : bx + 1;
+		r.a1 = bx > ax ? bx : ax + 1;
+		if (r.dir == DIR_E) {
+			r.a0 = r.a0 < 0 ? 0 : r.a0;
+			r.a1 = r.a1 > W - 1 ? W - 1 : r.a1;
+		} else {
+			r.a0 = r.a0 < 1 ? 1 : r.a0;
+			r.a1 = r.a1 > W ? W : r.a1;
+		}
+		lanes_at(ay, lanes, H, &r.b0, &r.b1);
+	} else if (ax == bx && ay != by) {
+		if (ax < 0 || ax >= W)
+			return;
+		r.dir = by > ay ? DIR_S : DIR_N;
+		r.a0 = by > ay ? ay : by + 1;
+		r.a1 = by > ay ? by : ay + 1;
+		if (r.dir == DIR_S) {
+			r.a0 = r.a0 < 0 ? 0 : r.a0;
+			r.a1 = r.a1 > H - 1 ? H - 1 : r.a1;
+		} else {
+			r.a0 = r.a0 < 1 ? 1 : r.a0;
+			r.a1 = r.a1 > H ? H : r.a1;
+		}
+		lanes_at(ax, lanes, W, &r.b0, &r.b1);
+	} else {
+		return;
+	}
+	push(rs, r);
+}
+
+static void route_runs(const struct machine *m, const struct plan_route *r,
+		       int64_t lanes, double w, struct runs *rs)
+{
+	for (int k = 0; k + 1 < r->n_points; k++) {
+		struct plan_point a = r->points[k], b = r->points[k + 1];
+		/* X first, then Y, as the engine walks a step */
+		leg(m, a.x, a.y, b.x, a.y, lanes, w, rs);
+		leg(m, b.x, a.y, b.x, b.y, lanes, w, rs);
+	}
+}
+
+struct edge {
+	int64_t b;
+	double w;
+};
+
+static int edge_cmp(const void *x, const void *y)
+{
+	const struct edge *a = x, *b = y;
+	if (a->b != b->b)
+		return a->b < b->b ? -1 : 1;
+	/* ends before starts at the same lane: [b0, b1) */
+	return (a->w > 0) - (b->w > 0);
+}
+
+/* The largest sum of the runs of direction `dir` over one link. */
+static double max_overlap(const struct runs *rs, int dir, struct edge *ev)
+{
+	double best = 0;
+	for (int i = 0; i < rs->n; i++) {
+		const struct run *c = &rs->v[i];
+		if (c->dir != dir)
+			continue;
+		/* the maximum lies where some run starts along */
+		int ne = 0;
+		for (int j = 0; j < rs->n; j++) {
+			const struct run *o = &rs->v[j];
+			if (o->dir != dir || o->a0 > c->a0 || o->a1 <= c->a0)
+				continue;
+			ev[ne++] = (struct edge){o->b0, o->w};
+			ev[ne++] = (struct edge){o->b1, -o->w};
+		}
+		qsort(ev, (size_t)ne, sizeof(*ev), edge_cmp);
+		double sum = 0;
+		for (int k = 0; k < ne; k++) {
+			sum += ev[k].w;
+			if (sum > best)
+				best = sum;
+		}
+	}
+	return best;
+}
+
+double plan_link_load(const struct plan *p, const struct machine *m,
+		      const double *ser)
+{
+	struct runs rs = {NULL, 0, 0};
+	for (int i = 0; i < p->n_routes; i++) {
+		const struct plan_route *r = &p->routes[i];
+		if (r->kind == ROUTE_SAMPLE)
+			route_runs(m, r, plan_route_lanes(p, r), ser[i], &rs);
+	}
+	struct edge *ev = xcalloc((size_t)rs.n * 2 + 1, sizeof(*ev));
+	double best = 0;
+	for (int d = DIR_E; d <= DIR_N; d++) {
+		double b = max_overlap(&rs, d, ev);
+		if (b > best)
+			best = b;
+	}
+	free(ev);
+	free(rs.v);
+	return best;
+}
