@@ -246,6 +246,8 @@ struct plan {
 	int64_t micro_batch;
 	int recompute;
 	char micro_reason[384];
+	/* How the shared layers were mapped and why (plan_build), or "". */
+	char share_note[160];
 };
 
 /* Empty plan (no stages, no routes, mode MODE_AUTO, bottleneck_stage -1). */
