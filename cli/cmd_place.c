@@ -17,7 +17,8 @@
 
 static const char *const place_options[] = {
 	"machine", "set", "strategy", "mode", "batch", "precision",
-	"optimizer", "seed", "time-budget", "output", "json", "compare", "check", "list-strategies",
+	"optimizer", "seed", "time-budget", "sharing", "output", "json", "compare",
+	"simulate", "check", "list-strategies",
 	NULL};
 
 static const struct cli_command place_cmd = {
@@ -39,6 +40,8 @@ static void print_summary(const struct plan *p, const struct machine *m)
 	       p->strategy_note[0] ? " (" : "", p->strategy_note,
 	       p->strategy_note[0] ? ")" : "");
 	printf("mode: %s\n", p->mode_reason);
+	if (p->share_note[0])
+		printf("shared layers: %s\n", p->share_note);
 	printf("precision %s, batch %lld, samples in flight up to %lld\n\n",
 	       plan_prec_name(p->prec), (long long)p->batch,
 	       (long long)p->samples_in_flight);

@@ -23,7 +23,7 @@
 
 static const char *const run_options[] = {
 	"machine", "set", "batch", "precision", "mode", "optimizer",
-	"strategy", "plan", "region", "job", "steps", "infer-samples", "full", "gpu",
+	"strategy", "sharing", "plan", "region", "job", "steps", "infer-samples", "full", "gpu",
 	"gpus", "gpu-batch", "epochs", "samples", "runs", "predictions", "json",
 	"output", "verbose", "engine", "vcd", "trace", "trace-detail", "kernel",
 	"groups", "wafers", "max-memory", "place", "dtype", NULL};
@@ -82,7 +82,7 @@ static int apply_region(struct plan *p, const struct graph *g,
 	if (s->r.y + h > m->height)
 		s->r.y = 0;
 	struct map_ctx c = {g, m, p->prec, po->opt, p->mode, p->batch, 0,
-			    po->kernel, po->groups};
+			    po->kernel, po->groups, NULL};
 	map_kernel(&c, s);
 	char why[256];
 	if (map_kernel_why_not(&c, s, why, sizeof why)) {

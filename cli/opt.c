@@ -48,6 +48,11 @@ static const struct cli_name job_names[] = {
 	{"train", CLI_JOB_TRAIN, NULL},
 	{"infer", CLI_JOB_INFER, NULL},
 	{NULL, 0, NULL}};
+static const struct cli_name sharing_names[] = {
+	{"auto", PLAN_SHARING_AUTO, NULL},
+	{"replicas", PLAN_SHARING_REPLICAS, NULL},
+	{"time_shared", PLAN_SHARING_TIME, NULL},
+	{NULL, 0, NULL}};
 static const struct cli_name style_names[] = {
 	{"eager", GPU_EAGER, NULL},
 	{"graph", GPU_GRAPH, NULL},
@@ -121,6 +126,12 @@ static const struct cli_opt vocabulary[] = {
 	 "placement strategy (wafersim place --list-strategies); auto: "
 	 "every strategy, the best by the estimated step", NULL,
 	 NULL},
+	{"sharing", 0, CLI_ENUM, F(sharing), 0, 0, sharing_names, "auto",
+	 NULL, "S", "sharing",
+	 "a shared layer's applications (Uno's drug encoders): replicas "
+	 "synced once per step, time_shared (one rectangle runs them in "
+	 "turn) or auto (per layer, the better by the estimated step)",
+	 NULL, NULL},
 	{"job", 0, CLI_ENUM, F(job), 0, 0, job_names, "both", NULL, "J", "job",
 	 "train, infer or both", NULL, NULL},
 	{"steps", 0, CLI_INT, F(steps), 1, 1000, NULL, "2", NULL, "N", "steps",
@@ -198,6 +209,11 @@ static const struct cli_opt vocabulary[] = {
 	 "compare",
 	 "one row per strategy: PEs, bottleneck, traffic, colors, SRAM, "
 	 "compile time",
+	 NULL, NULL},
+	{"simulate", 0, CLI_FLAG, F(simulate), 0, 0, NULL, NULL, NULL, NULL,
+	 "simulate",
+	 "with --compare: run each strategy's plan (one training step as "
+	 "'run' does) and add its simulated step",
 	 NULL, NULL},
 	{"check", 0, CLI_STR, F(check), 0, 0, NULL, NULL, NULL, "FILE",
 	 "check-plan", "read a (hand-edited) plan and validate it", NULL,
@@ -778,6 +794,7 @@ void cli_plan_opts(const struct cli_opts *o, struct plan_opts *po)
 	po->opt = o->optimizer;
 	po->seed = (uint64_t)o->seed;
 	po->time_budget_s = o->time_budget;
+	po->sharing = o->sharing;
 	/* the planner's own default kernel unless one is asked for;
 	 * --groups forces the grouped reduction */
 	if (cli_given(o, "kernel"))

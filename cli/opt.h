@@ -68,6 +68,7 @@ struct cli_opts {
 	double time_budget;
 	int compare, list_strategies;
 	const char *check;
+	int sharing, simulate; /* shared layers (place.h); --compare --simulate */
 	/* compile */
 	const char *dot;
 	int list;

@@ -1,5 +1,6 @@
 /* map.c: layers -> stages -> per-PE kernel work and SRAM. See map.h. */
 #include "compiler/map.h"
+#include "compiler/map_share.h"
 #include "compiler/map_int.h"
 
 #include <math.h>
@@ -215,14 +216,17 @@ static void stage_sum(const struct map_ctx *c, const struct plan_stage *s,
 			t->ew[p] += L->cost.ew_flops[p];
 		}
 		t->weight_bytes += L->cost.weight_bytes;
+		/* time-shared: the host's weights serve it (map_share.h) */
+		int replica = L->param_owner >= 0 &&
+			      L->param_owner != s->layers[k];
+		int held = !replica || s->sharing != SHARE_TIME;
 		t->held_weight_bytes +=
-			L->param_owner >= 0 && L->param_owner != s->layers[k]
-				? g->layers[L->param_owner].cost.weight_bytes
-				: L->cost.weight_bytes;
-		t->held_params +=
-			L->param_owner >= 0 && L->param_owner != s->layers[k]
-				? g->layers[L->param_owner].cost.params
-				: L->cost.params;
+			!held	  ? 0
+			: replica ? g->layers[L->param_owner].cost.weight_bytes
+				  : L->cost.weight_bytes;
+		t->held_params += !held	   ? 0
+				  : replica ? g->layers[L->param_owner].cost.params
+					    : L->cost.params;
 		t->opt_bytes += L->cost.opt_state_bytes;
 		t->saved_bytes += L->cost.saved_bytes;
 		t->params += L->cost.params;
@@ -618,6 +622,16 @@ void map_kernel(const struct map_ctx *c, struct plan_stage *s)
 	int32_t w = s->r.w > 0 ? s->r.w : 1, h = s->r.h > 0 ? s->r.h : 1;
 	kernel_eval(c, s, w, h, s);
 	s->stream_bytes = 0;
+	s->lookup_rows = s->lookup_ids = 0;
+	const struct layer *l0 = s->n_layers > 0 && s->layers[0] >= 0 &&
+					 s->layers[0] < c->g->n_layers
+				 ? &c->g->layers[s->layers[0]]
+				 : NULL;
+	if (s->kind == KERNEL_EMBEDDING && l0 && l0->op == OP_EMBEDDING &&
+	    l0->n_in >= 1 && l0->attrs.vocab > 0) {
+		s->lookup_rows = l0->attrs.vocab;
+		s->lookup_ids = tensor_elems(&c->g->tensors[l0->in[0]]);
+	}
 	if (c->mode == MODE_STREAMING) {
 		/* the external memory keeps the master weights and sends
 		 * them at the precision the PEs multiply in (fp16 in mixed
@@ -698,11 +712,31 @@ double map_aspect(const struct map_ctx *c, const struct plan_stage *s)
 	return a < 1.0 / 16 ? 1.0 / 16 : a > 16 ? 16 : a;
 }
 
+/* kernel_eval, with the stages time-shared on s's rectangle (c->plan)
+ * counted: their cycles added, their SRAM but the code beside s's. */
+static void group_eval(const struct map_ctx *c, const struct plan_stage *s,
+		       int32_t w, int32_t h, struct plan_stage *o)
+{
+	kernel_eval(c, s, w, h, o);
+	const struct plan *p = c->plan;
+	if (!p || s < p->stages || s >= p->stages + p->n_stages)
+		return;
+	int si = (int)(s - p->stages);
+	for (int j = 0; j < p->n_stages; j++) {
+		if (j == si || !map_share_guest(p, j) || p->stages[j].host != si)
+			continue;
+		struct plan_stage gs;
+		kernel_eval(c, &p->stages[j], w, h, &gs);
+		o->stage_cycles += gs.stage_cycles;
+		o->sram.total += gs.sram.total - gs.sram.code;
+	}
+}
+
 int map_fits(const struct map_ctx *c, const struct plan_stage *s, int32_t w,
 	     int32_t h)
 {
 	struct plan_stage o;
-	kernel_eval(c, s, w, h, &o);
+	group_eval(c, s, w, h, &o);
 	return o.sram.total <= c->m->pe.sram_bytes;
 }
 
@@ -710,7 +744,7 @@ cycles_t map_cycles(const struct map_ctx *c, const struct plan_stage *s,
 		    int32_t w, int32_t h)
 {
 	struct plan_stage o;
-	kernel_eval(c, s, w, h, &o);
+	group_eval(c, s, w, h, &o);
 	return o.stage_cycles;
 }
 
@@ -727,7 +761,7 @@ static int shape_for(const struct map_ctx *c, const struct plan_stage *s,
 		int64_t h = cdiv(pes, w);
 		if (h <= mh) {
 			struct plan_stage o;
-			kernel_eval(c, s, w, (int32_t)h, &o);
+			group_eval(c, s, w, (int32_t)h, &o);
 			if (o.sram.total < best) {
 				best = o.sram.total;
 				*bw = w;

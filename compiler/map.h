@@ -50,6 +50,11 @@ struct map_ctx {
 	 * gemv_grouped, 0 = its fastest. */
 	const char *kernel;
 	int64_t groups;
+	/* The plan whose stages these are, or NULL: map_fits, map_cycles
+	 * and map_min_pes of a stage of it then count the stages
+	 * time-shared on its rectangle (map_share.h) with it: their
+	 * cycles added, their SRAM beside its own. */
+	const struct plan *plan;
 };
 
 /* Communication between stages, one per (source stage, tensor). */

@@ -84,11 +84,12 @@ int map_share_guest(const struct plan *p, int s)
 	       p->stages[s].host != s;
 }
 
-/* The stage whose rectangle s runs on (itself unless a guest). */
-static int root(const struct plan *p, int s)
+int map_share_root(const struct plan *p, int s)
 {
 	return map_share_guest(p, s) ? p->stages[s].host : s;
 }
+
+#define root map_share_root
 
 /* Does stage j run on stage s's rectangle (j != s)? */
 static int cotenant(const struct plan *p, int s, int j)
@@ -117,4 +118,13 @@ cycles_t map_share_pace(const struct plan *p, int s)
 		if (cotenant(p, s, j))
 			c += p->stages[j].stage_cycles;
 	return c;
+}
+
+int64_t map_share_sram(const struct plan *p, int s)
+{
+	int64_t b = p->stages[s].sram.total;
+	for (int j = 0; j < p->n_stages; j++)
+		if (cotenant(p, s, j))
+			b += p->stages[j].sram.total - p->stages[j].sram.code;
+	return b;
 }

@@ -55,6 +55,12 @@ int map_share_set(const struct graph *g, struct plan *p,
  * host's then, and it is not placed on its own. */
 int map_share_guest(const struct plan *p, int s);
 
+/* The stage whose rectangle s runs on: its host, or s itself. */
+int map_share_root(const struct plan *p, int s);
+
+/* SRAM per PE of s's rectangle: its stages' totals, the code once. */
+int64_t map_share_sram(const struct plan *p, int s);
+
 /* Occupancy of one task of a kernel (the objective's rule,
  * plan_estimate.h plan_task_occ, handed in). */
 typedef cycles_t (*map_share_occ_fn)(const struct machine *m,

@@ -177,12 +177,22 @@ struct plan_opts {
 	 * on, -1 off) */
 	int64_t micro_batch;
 	int recompute;
+	/* Shared layers (compiler/map_share.h): PLAN_SHARING_AUTO chooses
+	 * per applying stage by the objective, or all keep replicas, or all
+	 * run in turn on their owner's rectangle.  share_time (NULL = by
+	 * `sharing`): per stage, nonzero = time-shared (plan_build's own
+	 * search sets it). */
+	int sharing; /* enum plan_sharing_opt */
+	const unsigned char *share_time;
 	/* wafers training data-parallel (0 or 1: one); more than one trains
 	 * only in weight streaming (the vendor's SwarmX joins streamed
 	 * wafers), so MODE_AUTO streams and MODE_PIPELINED is refused.
 	 * `batch` stays the batch of one wafer. */
 	int64_t wafers;
 };
+
+enum plan_sharing_opt { PLAN_SHARING_AUTO = 0, PLAN_SHARING_REPLICAS,
+			PLAN_SHARING_TIME };
 
 void plan_opts_init(struct plan_opts *o);
 

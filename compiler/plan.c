@@ -124,8 +124,8 @@ void plan_summarise(struct plan *p, const struct machine *m)
 			p->bottleneck_stage = i;
 			p->bottleneck_cycles = pace;
 		}
-		if (s->sram.total > p->max_sram_bytes)
-			p->max_sram_bytes = s->sram.total;
+		if (map_share_sram(p, i) > p->max_sram_bytes)
+			p->max_sram_bytes = map_share_sram(p, i);
 		p->min_pes_total += s->min_pes;
 	}
 	int64_t wbytes = m ? m->fabric.wavelet_bits / 8 : 4;

@@ -11,6 +11,7 @@
 
 #include "compiler/kern.h"
 #include "compiler/map.h"
+#include "compiler/map_share.h"
 #include "compiler/microbatch.h"
 #include "compiler/plan_estimate.h"
 #include "compiler/route.h"
@@ -69,7 +70,10 @@ struct build_ctx {
 	struct map_edge *edges;
 	int n_edges;
 	int n;			 /* stages */
-	struct place_item *items; /* one per stage */
+	struct place_item *items; /* one per stage (a time-shared stage's
+				   * unused: it runs on its host's) */
+	int *item_stage;	 /* placement item -> stage (place_items) */
+	int *stage_item;	 /* and back (a guest: its host's item) */
 	int64_t grid, budget;	 /* PEs: all, and the fill's share */
 	double fill;
 	int64_t sum_min; /* minimum PEs, all stages */
@@ -104,22 +108,22 @@ static struct cyc_memo *memo_slot(const struct build_ctx *b, int i,
 static double cb_cycles(const void *ctx, int i, int32_t w, int32_t h)
 {
 	const struct build_ctx *b = ctx;
-	struct cyc_memo *c = memo_slot(b, i, w, h);
+	struct cyc_memo *c = memo_slot(b, b->item_stage[i], w, h);
 	if (c->t < 0)
-		c->t = (double)map_cycles(&b->mc, &b->stages[i], w, h);
+		c->t = (double)map_cycles(&b->mc, &b->stages[b->item_stage[i]], w, h);
 	return c->t;
 }
 
 static int cb_fits(const void *ctx, int i, int32_t w, int32_t h)
 {
 	const struct build_ctx *b = ctx;
-	struct cyc_memo *c = memo_slot(b, i, w, h);
+	struct cyc_memo *c = memo_slot(b, b->item_stage[i], w, h);
 	if (c->fits < 0) {
 		/* SRAM as the weight-stationary mapping needs it: the pick
 		 * only ever replaces it by an algorithm that fits */
 		struct map_ctx mc = b->mc;
 		mc.kernel = NULL;
-		c->fits = map_fits(&mc, &b->stages[i], w, h);
+		c->fits = map_fits(&mc, &b->stages[b->item_stage[i]], w, h);
 	}
 	return c->fits;
 }
@@ -135,7 +139,7 @@ static double cb_objective(const void *ctx, const struct rect *rects)
 	t.routes = NULL;
 	t.n_routes = 0;
 	for (int i = 0; i < b->n; i++) {
-		t.stages[i].r = rects[i];
+		t.stages[i].r = rects[b->stage_item[i]];
 		map_kernel(&b->mc, &t.stages[i]);
 	}
 	struct diag quiet;
@@ -286,9 +290,11 @@ static void min_sizes(struct build_ctx *b)
 		int32_t w, h;
 		int64_t mp = map_min_pes(&b->mc, &p->stages[i], &w, &h);
 		p->stages[i].min_pes = mp;
-		b->items[i].min_pes = mp;
 		if (!mp && nowhere < 0)
 			nowhere = i;
+		if (map_share_guest(p, i))
+			mp = 0; /* on its host's rectangle, counted there */
+		b->items[i].min_pes = mp;
 		b->sum_min += mp;
 		if (mp > biggest) {
 			biggest = mp;
@@ -360,6 +366,7 @@ static int stream_items(struct build_ctx *b)
 	struct plan *p = b->p;
 	const struct machine *m = b->m;
 	set_mode_ctx(b, p, MODE_STREAMING, b->edges, b->n_edges);
+	map_share_set(b->g, p, NULL); /* every stage has the wafer in turn */
 	for (int i = 0; i < b->n; i++) {
 		p->stages[i].r = (struct rect){0, 0, (int32_t)m->width,
 					       (int32_t)m->height};
@@ -418,6 +425,8 @@ static void size_items(struct build_ctx *b)
 	}
 	double tlo = 0, thi = 0;
 	for (int i = 0; i < n; i++) {
+		if (map_share_guest(b->p, i))
+			continue; /* sized with its host */
 		double t = size_cycles(b, &items[i], i, items[i].min_pes);
 		if (t > thi)
 			thi = t;
@@ -426,14 +435,18 @@ static void size_items(struct build_ctx *b)
 		double mid = (tlo + thi) / 2;
 		int64_t sum = 0;
 		for (int i = 0; i < n; i++)
-			sum += pes_for(b, &items[i], i, cap[i], mid);
+			if (!map_share_guest(b->p, i))
+				sum += pes_for(b, &items[i], i, cap[i], mid);
 		if (sum <= b->budget)
 			thi = mid;
 		else
 			tlo = mid;
 	}
 	for (int i = 0; i < n; i++)
-		items[i].target_pes = pes_for(b, &items[i], i, cap[i], thi);
+		items[i].target_pes = map_share_guest(b->p, i)
+					      ? 0
+					      : pes_for(b, &items[i], i,
+							cap[i], thi);
 	free(cap);
 }
 
@@ -460,19 +473,41 @@ static int sync_items(const struct build_ctx *b, struct place_sync **out)
 	*out = n ? xcalloc((size_t)n, sizeof(**out)) : NULL;
 	for (int k = 0; k < n; k++)
 		(*out)[k] = (struct place_sync){
-			rs[k].replica, rs[k].owner,
+			b->stage_item[rs[k].replica], b->stage_item[rs[k].owner],
 			fabric_wavelets(&b->m->fabric, rs[k].grad_bytes),
 			fabric_wavelets(&b->m->fabric, rs[k].weight_bytes)};
 	free(rs);
 	return n;
 }
 
-/* Positions from the strategy, checked; the stages mapped on them. */
-static int place_items(struct build_ctx *b)
+/* The placement items: every stage but the time-shared ones (they run
+ * on their host's rectangle, map_share.h); item_stage and stage_item map
+ * between the two.  Returns the item count. */
+static int items_of(struct build_ctx *b, struct place_item **items)
 {
-	struct plan *p = b->p;
-	const struct machine *m = b->m;
-	int n = b->n, npe = 0;
+	int n = 0;
+	*items = xcalloc((size_t)b->n + 1, sizeof(**items));
+	b->item_stage = xcalloc((size_t)b->n + 1, sizeof(int));
+	b->stage_item = xcalloc((size_t)b->n + 1, sizeof(int));
+	for (int i = 0; i < b->n; i++) {
+		if (map_share_guest(b->p, i))
+			continue;
+		b->item_stage[n] = i;
+		b->stage_item[i] = n;
+		(*items)[n++] = b->items[i];
+	}
+	for (int i = 0; i < b->n; i++)
+		if (map_share_guest(b->p, i))
+			b->stage_item[i] = b->stage_item[b->p->stages[i].host];
+	return n;
+}
+
+/* The placement's edges, between items (none from an item to itself:
+ * a host feeding its guest), edge_root as place.h says. */
+static int edges_of(const struct build_ctx *b, struct place_edge **out,
+		    int **root)
+{
+	int npe = 0;
 	for (int e = 0; e < b->n_edges; e++)
 		npe += b->edges[e].n_dst;
 	struct place_edge *pe_edges = xcalloc((size_t)npe + 1, sizeof(*pe_edges));
@@ -481,18 +516,37 @@ static int place_items(struct build_ctx *b)
 	for (int e = 0; e < b->n_edges; e++) {
 		const struct map_edge *me = &b->edges[e];
 		int first = npe;
+		int src = me->src < 0 ? -1 : b->stage_item[me->src];
 		for (int k = 0; k < me->n_dst; k++) {
+			int dst = b->stage_item[me->dst[k]];
+			if (dst == src)
+				continue;
 			edge_root[npe] = first;
 			pe_edges[npe++] = (struct place_edge){
-				me->src, me->dst[k], me->bytes * (1 + me->grad),
-				fabric_wavelets(&m->fabric, me->bytes)};
+				src, dst, me->bytes * (1 + me->grad),
+				fabric_wavelets(&b->m->fabric, me->bytes)};
 		}
 	}
+	*out = pe_edges;
+	*root = edge_root;
+	return npe;
+}
+
+/* Positions from the strategy, checked; the stages mapped on them. */
+static int place_items(struct build_ctx *b)
+{
+	struct plan *p = b->p;
+	const struct machine *m = b->m;
+	struct place_item *items;
+	int n = items_of(b, &items);
+	struct place_edge *pe_edges;
+	int *edge_root;
+	int npe = edges_of(b, &pe_edges, &edge_root);
 	struct place_problem pp = {(int32_t)m->width,
 				   (int32_t)m->height,
 				   m->io.edges,
 				   n,
-				   b->items,
+				   items,
 				   npe,
 				   pe_edges,
 				   b->o->seed,
@@ -524,15 +578,15 @@ static int place_items(struct build_ctx *b)
 			 b->strat->name, p->network, m->name,
 			 (long long)b->sum_min, (long long)b->grid);
 	} else {
-		for (int i = 0; i < n; i++) {
-			p->stages[i].r = rects[i];
+		for (int i = 0; i < b->n; i++) {
+			p->stages[i].r = rects[b->stage_item[i]];
 			map_kernel(&b->mc, &p->stages[i]);
 		}
 		snprintf(p->mode_reason, sizeof p->mode_reason,
 			 "pipelined: %s%d stages need at least %lld PEs "
 			 "(%.2f%% of %lld) for training state %s and "
 			 "activations of up to %lld samples in flight",
-			 b->o->mode == MODE_PIPELINED ? "forced; " : "", n,
+			 b->o->mode == MODE_PIPELINED ? "forced; " : "", b->n,
 			 (long long)b->sum_min,
 			 100.0 * (double)b->sum_min / (double)b->grid,
 			 (long long)b->grid, b->state,
@@ -541,6 +595,10 @@ static int place_items(struct build_ctx *b)
 	free(rects);
 	free(pe_edges);
 	free(edge_root);
+	free(items);
+	free(b->item_stage);
+	free(b->stage_item);
+	b->item_stage = b->stage_item = NULL;
 	return rc;
 }
 
@@ -615,6 +673,21 @@ static int place_route_or_stream(struct build_ctx *b)
 	return rc;
 }
 
+/* The sharing the options ask for, on p's stages (map_share.h). */
+static void share_apply(const struct graph *g, const struct plan_opts *o,
+			struct plan *p)
+{
+	unsigned char *all = NULL;
+	const unsigned char *t = o->share_time;
+	if (!t && o->sharing == PLAN_SHARING_TIME) {
+		all = xcalloc((size_t)p->n_stages + 1, 1);
+		memset(all, 1, (size_t)p->n_stages);
+		t = all;
+	}
+	map_share_set(g, p, t);
+	free(all);
+}
+
 /* A forced algorithm (--kernel NAME): every dense stage of the pipelined
  * plan runs it, or the plan is refused naming the stage and why. */
 static int check_forced_kernel(struct build_ctx *b)
@@ -670,6 +743,8 @@ static int build_one(const struct graph *g, const struct machine *m,
 		return rc;
 	b.stages = p->stages;
 	b.n = p->n_stages;
+	b.mc.plan = p;
+	share_apply(g, o, p);
 	b.grid = machine_pes(m);
 	b.fill = o->fill > 0 && o->fill <= 1 ? o->fill : 0.9;
 	b.budget = (int64_t)(b.fill * (double)b.grid);
@@ -757,6 +832,7 @@ static int build_auto(const struct graph *g, const struct machine *m,
 	return 0;
 }
 
+/* The options' strategy (or every one, "auto"), sharing as they say. */
 static int build_strategy(const struct graph *g, const struct machine *m,
 			  const struct plan_opts *o, struct plan *p,
 			  struct diag *d)
@@ -767,6 +843,106 @@ static int build_strategy(const struct graph *g, const struct machine *m,
 		return build_auto(g, m, o, p, d);
 	}
 	return build_one(g, m, o, p, d);
+}
+
+/* The stages that may run on their owner's rectangle (time[] marks
+ * them); their count. */
+static int share_candidates(const struct graph *g, const struct plan_opts *o,
+			    unsigned char **cand, int *n_stages)
+{
+	struct plan t;
+	plan_init(&t);
+	struct map_edge *edges = NULL;
+	int n_edges = 0, n = 0;
+	struct diag quiet;
+	diag_init(&quiet);
+	*cand = NULL;
+	*n_stages = 0;
+	if (!map_stages(g, o->prec, &t, &edges, &n_edges, &quiet)) {
+		*n_stages = t.n_stages;
+		*cand = xcalloc((size_t)t.n_stages + 1, 1);
+		for (int i = 0; i < t.n_stages; i++)
+			if (map_share_owner(g, &t, i) >= 0)
+				(*cand)[i] = 1, n++;
+	}
+	free(edges);
+	diag_release(&quiet);
+	plan_release(&t);
+	return n;
+}
+
+/* The objective's step for the time-shared set `time`, placed by pack
+ * (fast: the choice is made on its layouts), or INFINITY. */
+static double share_trial(const struct graph *g, const struct machine *m,
+			  const struct plan_opts *o, const unsigned char *time)
+{
+	struct plan_opts q = *o;
+	q.strategy = "pack";
+	q.share_time = time;
+	struct plan t;
+	plan_init(&t);
+	struct diag quiet;
+	diag_init(&quiet);
+	int rc = build_one(g, m, &q, &t, &quiet);
+	double est = rc || t.mode != MODE_PIPELINED ? INFINITY
+						    : t.est_step_cycles;
+	diag_release(&quiet);
+	plan_release(&t);
+	return est;
+}
+
+/*
+ * PLAN_SHARING_AUTO: per stage that applies another's weights, replicas
+ * or time-shared, whichever gives the lower objective: starting from the
+ * better of all replicas and all time-shared, each in stage order is
+ * switched and kept so when the step falls (coordinate descent, on pack's
+ * layouts: one fast placement per trial); then the options' strategy
+ * places the choice.
+ */
+static int build_shared(const struct graph *g, const struct machine *m,
+			const struct plan_opts *o, struct plan *p,
+			struct diag *d)
+{
+	unsigned char *cand;
+	int ns, nc = share_candidates(g, o, &cand, &ns);
+	if (!nc) {
+		free(cand);
+		return build_strategy(g, m, o, p, d);
+	}
+	unsigned char *time = xcalloc((size_t)ns + 1, 1);
+	double base = share_trial(g, m, o, time);
+	double all = share_trial(g, m, o, cand), best = base;
+	if (all < base) { /* start from every one time-shared */
+		memcpy(time, cand, (size_t)ns);
+		best = all;
+	}
+	for (int i = 0; i < ns && isfinite(best); i++) {
+		if (!cand[i])
+			continue;
+		time[i] = !time[i];
+		double t = share_trial(g, m, o, time);
+		if (t < best)
+			best = t;
+		else
+			time[i] = !time[i];
+	}
+	int kept = 0;
+	for (int i = 0; i < ns; i++)
+		kept += time[i];
+	struct plan_opts q = *o;
+	q.share_time = time;
+	int rc = build_strategy(g, m, &q, p, d);
+	if (!rc && isfinite(best)) {
+		double us = m->clock_ghz * 1e3;
+		snprintf(p->share_note, sizeof p->share_note,
+			 "%d of %d time-shared by the objective (on pack's "
+			 "layouts: %.1f us/step; all replicas %.1f, all "
+			 "time-shared %.1f)",
+			 kept, nc, best / us, base / us, all / us);
+	}
+	free(time);
+	free(cand);
+	return rc;
 }
 
 /*
@@ -815,7 +991,10 @@ int plan_build(const struct graph *g, const struct machine *m,
 		plan_opts_init(&def);
 		o = &def;
 	}
-	int rc = build_strategy(g, m, o, p, d);
+	int rc = o->sharing == PLAN_SHARING_AUTO && !o->share_time &&
+			 o->wafers <= 1 && o->mode != MODE_STREAMING
+		 ? build_shared(g, m, o, p, d)
+		 : build_strategy(g, m, o, p, d);
 	if (!rc && o->mode == MODE_AUTO && p->mode == MODE_PIPELINED)
 		prefer_faster(g, m, o, p);
 	return rc;

@@ -5,7 +5,10 @@
  */
 #include "compiler/place.h"
 
+#include "compiler/map_share.h"
 #include "compiler/route.h"
+
+#include <string.h>
 
 /* ---- plan_check ------------------------------------------------------------
  */
@@ -38,28 +41,46 @@ int plan_check(const struct plan *p, const struct machine *m, const char *file,
 			bad++;
 			continue;
 		}
-		if (s->sram.total > m->pe.sram_bytes) {
+		/* with the stages time-shared on its rectangle */
+		int64_t sram = map_share_sram(p, i);
+		if (!map_share_guest(p, i) && sram > m->pe.sram_bytes) {
 			diag_add(
 				d, file, s->line, s->col,
 				"plan: stage '%s' SRAM per PE must be at most "
 				"%lld B, got %lld B on %dx%d (weights %lld, "
 				"grads %lld, optimizer %lld, activations %lld, "
-				"buffers %lld, code %lld)",
+				"buffers %lld, code %lld%s)",
 				s->name, (long long)m->pe.sram_bytes,
-				(long long)s->sram.total, r->w, r->h,
+				(long long)sram, r->w, r->h,
 				(long long)s->sram.weights,
 				(long long)s->sram.grads,
 				(long long)s->sram.opt_state,
 				(long long)s->sram.activations,
 				(long long)s->sram.buffers,
-				(long long)s->sram.code);
+				(long long)s->sram.code,
+				sram > s->sram.total
+					? "; and the stages time-shared on it"
+					: "");
 			bad++;
 		}
 		if (p->mode == MODE_STREAMING)
 			continue;
 		for (int j = 0; j < i; j++) {
 			const struct rect *q = &p->stages[j].r;
-			if (place_overlap(r, q)) {
+			int same = map_share_root(p, i) == map_share_root(p, j);
+			if (same && memcmp(r, q, sizeof(*r)) != 0) {
+				diag_add(d, file, s->line, s->col,
+					 "plan: time-shared stage '%s' must "
+					 "have stage '%s''s rectangle x %d y "
+					 "%d w %d h %d, got x %d y %d w %d h %d",
+					 map_share_guest(p, i) ? s->name
+							       : p->stages[j].name,
+					 map_share_guest(p, i) ? p->stages[j].name
+							       : s->name,
+					 q->x, q->y, q->w, q->h, r->x, r->y,
+					 r->w, r->h);
+				bad++;
+			} else if (!same && place_overlap(r, q)) {
 				diag_add(d, file, s->line, s->col,
 					 "plan: stage '%s' must not overlap "
 					 "stage '%s', got x %d y %d w %d h %d "

@@ -13,6 +13,7 @@
 
 #include "compiler/kern.h"
 #include "compiler/map.h"
+#include "compiler/map_share.h"
 #include "compiler/microbatch.h"
 #include "compiler/place.h"
 #include "compiler/route.h"
@@ -98,13 +99,16 @@ static void write_head(const struct plan *p, FILE *f)
 		(long long)p->max_sram_bytes, (long long)p->min_pes_total);
 }
 
-static void write_stage(const struct plan_stage *s, const struct graph *g,
+static void write_stage(const struct plan *p, int si, const struct graph *g,
 			FILE *f)
 {
+	const struct plan_stage *s = &p->stages[si];
 	fprintf(f, "  - name: ");
 	put_str(f, s->name);
 	fprintf(f, "\n    rect: {x: %d, y: %d, w: %d, h: %d}\n", s->r.x,
 		s->r.y, s->r.w, s->r.h);
+	if (map_share_owner(g, p, si) >= 0) /* applies another's weights */
+		fprintf(f, "    sharing: %s\n", map_share_name(s->sharing));
 	fprintf(f, "    kind: %s\n    layers: [", plan_kind_name(s->kind));
 	for (int k = 0; k < s->n_layers; k++) {
 		if (k)
@@ -181,7 +185,7 @@ void plan_write(const struct plan *p, const struct graph *g, FILE *f)
 	write_head(p, f);
 	fprintf(f, "stages:\n");
 	for (int i = 0; i < p->n_stages; i++)
-		write_stage(&p->stages[i], g, f);
+		write_stage(p, i, g, f);
 	fprintf(f, "routes:%s\n", p->n_routes ? "" : " []");
 	for (int i = 0; i < p->n_routes; i++)
 		write_route(p, &p->routes[i], g, f);
@@ -509,8 +513,34 @@ static void read_head(struct rd *r, yaml_node_t *root, const struct graph *g,
 	p->grid_h = m->height;
 }
 
+/* A stage's 'sharing' (absent: replicas), for a stage applying another
+ * stage's weights in a pipelined plan only. */
+static void read_sharing(struct rd *r, yaml_node_t *e, const struct graph *g,
+			 struct plan *p, int si)
+{
+	yaml_node_t *sh = get(r, e, "sharing");
+	if (!sh)
+		return;
+	int v = map_share_from_name(scalar(sh));
+	int owner = map_share_owner(g, p, si);
+	if (v < 0) {
+		err(r, sh, "stages[].sharing", "replicas or time_shared");
+	} else if (owner < 0) {
+		char ex[160];
+		snprintf(ex, sizeof ex,
+			 "absent: stage '%s' applies no other stage's "
+			 "weights in a %s plan",
+			 p->stages[si].name, plan_mode_name(p->mode));
+		err(r, sh, "stages[].sharing", ex);
+	} else {
+		p->stages[si].sharing = v;
+		p->stages[si].host = v == SHARE_TIME ? owner : 0;
+	}
+}
+
 /* One entry of 'stages': its rectangle, matched by name. */
-static void read_stage(struct rd *r, yaml_node_t *e, struct plan *p, int *seen)
+static void read_stage(struct rd *r, yaml_node_t *e, const struct graph *g,
+		       struct plan *p, int *seen)
 {
 	yaml_node_t *nm = get(r, e, "name");
 	int si = nm && scalar(nm) ? plan_find_stage(p, scalar(nm)) : -1;
@@ -536,6 +566,7 @@ static void read_stage(struct rd *r, yaml_node_t *e, struct plan *p, int *seen)
 	yaml_node_t *at = rc_n ? rc_n : e;
 	s->line = L(at);
 	s->col = C(at);
+	read_sharing(r, e, g, p, si);
 	/* the algorithm the file names (kept by remap_stages), or -1: the
 	 * compiler's pick for the rectangle */
 	yaml_node_t *kn = get(r, e, "kernel");
@@ -568,7 +599,7 @@ static int read_stages(struct rd *r, yaml_node_t *root, const struct graph *g,
 		read_stage(r,
 			   yaml_document_get_node(
 				   r->doc, ss->data.sequence.items.start[i]),
-			   p, seen);
+			   g, p, seen);
 	for (int i = 0; i < p->n_stages; i++)
 		if (!seen[i]) {
 			diag_add(r->d, r->file, L(ss), C(ss),
@@ -590,7 +621,7 @@ static void remap_stages(struct rd *r, const struct graph *g,
 			 struct plan *p)
 {
 	struct map_ctx mc = {g, m, p->prec, p->opt, p->mode, p->batch, 0,
-			     "auto", 0};
+			     "auto", 0, p};
 	int64_t act = 0;
 	map_in_flight(p, edges, n_edges, p->mode);
 	for (int i = 0; i < p->n_stages; i++)

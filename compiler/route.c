@@ -2,6 +2,8 @@
  * See route.h. */
 #include "compiler/route.h"
 
+#include "compiler/map_share.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,6 +178,8 @@ int route_sync_pairs(const struct plan *p, const struct graph *g,
 	int64_t wb = p->prec == PREC_FP32 ? 4 : 2;
 	int n = 0;
 	for (int i = 0; i < p->n_stages; i++) {
+		if (map_share_guest(p, i))
+			continue; /* its host's weights: nothing to sync */
 		/* owners in order of their stage, each pair once */
 		for (int o = 0; o < p->n_stages; o++) {
 			if (o == i)
@@ -477,6 +481,16 @@ static int check_kind(const struct plan *p, const struct plan_route *r,
 			 (long long)r->bytes_per_step,
 			 (long long)r->wavelets_per_sample,
 			 plan_mode_name(p->mode));
+		bad++;
+	}
+	if (r->kind != ROUTE_SAMPLE && (map_share_guest(p, r->src_stage) ||
+					map_share_guest(p, r->dst_stage))) {
+		diag_add(d, file, r->line, r->col,
+			 "route: %s route '%s' -> '%s' must not join a "
+			 "time-shared stage (its host holds the weights: "
+			 "delete the route, or give the stage 'sharing: "
+			 "replicas'), got one",
+			 plan_route_kind_name(r->kind), sn, dn);
 		bad++;
 	}
 	if (r->n_points < 1) {

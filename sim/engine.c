@@ -175,6 +175,10 @@ static void try_stage(struct sim *s, int si, cycles_t now)
 	struct stage_rt *g = &s->sg[si];
 	if (g->task != TASK_NONE || now < g->free_at)
 		return;
+	for (int i = 0; i < g->n_mates; i++) /* time-shared rectangle */
+		if (s->sg[g->mates[i]].task != TASK_NONE ||
+		    now < s->sg[g->mates[i]].free_at)
+			return;
 	size_t base = (size_t)si * (size_t)s->S;
 	int host = si == s->n;
 	if (s->train && !host) {
@@ -228,8 +232,23 @@ static void on_done(struct sim *s, int si, cycles_t now)
 		/* the updated weights: back to the replicas */
 		for (int i = 0; i < g->n_wsync_out; i++)
 			route_send(s, g->wsync_out[i], (uint64_t)k, now);
+		/* and in place for the time-shared guests */
+		for (int i = 0; i < g->n_guests; i++) {
+			s->wsync_got[(size_t)g->guests[i] * (size_t)s->steps +
+				     (size_t)k]++;
+			event_push(&s->q, now, EV_TRY, (uint32_t)g->guests[i], 0);
+		}
+	}
+	if (g->task == TASK_BWD && g->share_host >= 0 && g->next_bwd > 0 &&
+	    g->next_bwd % s->B == 0) { /* a guest's gradients are in place */
+		s->gsync_got[(size_t)g->share_host * (size_t)s->steps +
+			     (size_t)(g->next_bwd / s->B - 1)]++;
+		event_push(&s->q, now, EV_TRY, (uint32_t)g->share_host, 0);
 	}
 	g->task = TASK_NONE;
+	/* the rectangle's other stages first: ready applications alternate */
+	for (int i = 0; i < g->n_mates; i++)
+		try_stage(s, g->mates[i], now);
 	try_stage(s, si, now);
 }
 

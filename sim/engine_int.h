@@ -58,6 +58,14 @@ struct stage_rt {
 	 * whose "update" is taking the owner's new weights in) */
 	int n_gsync_out, n_wsync_out, gsync_need, wsync_need;
 	int *gsync_out, *wsync_out;
+	/* time-shared stages (plan_stage.sharing, compiler/map_share.h):
+	 * the other stages on this rectangle, which runs one task at a time
+	 * among them; a guest's host (its gradients count as a gradient
+	 * sync of the host's, at no cost) or -1; a host's guests (its
+	 * update counts as their weight sync) */
+	int n_mates, *mates;
+	int share_host;
+	int n_guests, *guests;
 };
 
 struct eroute {
@@ -151,6 +159,11 @@ int eng_check_plan(const struct plan *p, const struct machine *m,
 		   struct diag *d);
 void eng_setup(struct sim *s);
 void eng_sim_release(struct sim *s);
+
+/* engine_share.c: time-shared stages' mates, host and guests (after the
+ * routes are wired); their release */
+void eng_share_setup(struct sim *s);
+void eng_share_release(struct sim *s);
 
 /* engine_stream.c */
 void eng_run_streaming(struct sim *s);

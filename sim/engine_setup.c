@@ -263,6 +263,7 @@ void eng_setup(struct sim *s)
 		s->sg[i].sink = s->sg[i].n_cons == 0;
 	setup_host(s);
 	credits_setup(s);
+	eng_share_setup(s);
 }
 
 /*
@@ -342,6 +343,7 @@ void eng_sim_release(struct sim *s)
 			free(s->sg[i].gsync_out);
 			free(s->sg[i].wsync_out);
 		}
+	eng_share_release(s);
 	free(s->sg);
 	if (s->rt)
 		for (int i = 0; i < s->nr; i++)

@@ -1,5 +1,6 @@
 /* report.c: text and JSON reports of a run. See report.h. */
 #include "sim/report.h"
+#include "compiler/map_share.h"
 #include "fabric/timing.h"
 #include "compiler/kern.h"
 
@@ -467,8 +468,9 @@ static void text_plan(const struct report_in *r,
 	const struct stats *any = any_stats(r);
 	char a[32], b[32];
 	int64_t used = 0;
-	for (int i = 0; i < p->n_stages; i++)
-		used += (int64_t)p->stages[i].r.w * p->stages[i].r.h;
+	for (int i = 0; i < p->n_stages; i++) /* time-shared: once */
+		if (map_share_root(p, i) == i)
+			used += (int64_t)p->stages[i].r.w * p->stages[i].r.h;
 	if (p->mode == MODE_STREAMING && p->n_stages > 0)
 		used = machine_pes(m);
 	fprintf(out, "Plan (%s)\n", mode_name(p->mode));

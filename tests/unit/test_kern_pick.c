@@ -37,7 +37,7 @@ static cycles_t step_with(const struct graph *g, const struct machine *m,
 	if (s->r.y + h > m->height)
 		s->r.y = 0;
 	struct map_ctx c = {g, m, p.prec, p.opt, p.mode, p.batch, 0, kernel,
-			    0};
+			    0, NULL};
 	map_kernel(&c, s);
 	plan_summarise(&p, m);
 	cycles_t t = 0;

@@ -93,7 +93,7 @@ static void test_dense_tiling(void)
 	int ne = 0;
 	CU_ASSERT_EQUAL_FATAL(map_stages(&g, PREC_MIXED, &p, &e, &ne, &d), 0);
 	struct map_ctx c = {&g, &m, PREC_MIXED, OPT_MOMENTUM, MODE_PIPELINED,
-			    8,	0, NULL, 0};
+			    8,	0, NULL, 0, NULL};
 	struct plan_stage *s = &p.stages[0];
 	s->samples_in_flight = 1;
 	s->r = (struct rect){0, 0, 7, 9};
@@ -181,7 +181,7 @@ static void test_conv_halo(void)
 	int ne = 0;
 	CU_ASSERT_EQUAL_FATAL(map_stages(&g, PREC_MIXED, &p, &e, &ne, &d), 0);
 	CU_ASSERT_EQUAL(p.n_stages, 1);
-	struct map_ctx c = {&g, &m, PREC_MIXED, OPT_SGD, MODE_PIPELINED, 8, 0, NULL, 0};
+	struct map_ctx c = {&g, &m, PREC_MIXED, OPT_SGD, MODE_PIPELINED, 8, 0, NULL, 0, NULL};
 	struct plan_stage *s = &p.stages[0];
 	CU_ASSERT_EQUAL(s->kind, KERNEL_CONV);
 	s->samples_in_flight = 1;

@@ -34,6 +34,8 @@ static int fixture_load(struct fixture *f, const char *net, const char *mach)
 	}
 	struct plan_opts po;
 	plan_opts_init(&po);
+	/* the syncs under test: replicas (test_share.c has time-sharing) */
+	po.sharing = PLAN_SHARING_REPLICAS;
 	if (plan_build(&f->g, &f->m, &po, &f->p, &f->d)) {
 		diag_print(&f->d, stdout);
 		return -1;
@@ -269,14 +271,17 @@ static void test_p1b2_unchanged(void)
 static void test_uno_repeat(void)
 {
 	char *a = NULL, *b = NULL, *e1 = NULL, *e2 = NULL;
-	CU_ASSERT_EQUAL(tu_run("run uno --machine wse2 --json", &a, &e1), 0);
-	CU_ASSERT_EQUAL(tu_run("run uno --machine wse2 --json", &b, &e2), 0);
+	CU_ASSERT_EQUAL(tu_run("run uno --machine wse2 --sharing replicas "
+			       "--json", &a, &e1), 0);
+	CU_ASSERT_EQUAL(tu_run("run uno --machine wse2 --sharing replicas "
+			       "--json", &b, &e2), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
 	CU_ASSERT_STRING_EQUAL(a, b);
 	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"sync_grad_bytes_per_step\""));
 	free(a), free(b), free(e1), free(e2);
-	CU_ASSERT_EQUAL(tu_run("run uno --machine wse2", &a, &e1), 0);
+	CU_ASSERT_EQUAL(tu_run("run uno --machine wse2 --sharing replicas", &a,
+			       &e1), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(a, "  shared weights "));
 	free(a), free(e1);
 }
@@ -397,6 +402,7 @@ static void test_objective_slice(void)
 			struct plan_opts po;
 			plan_opts_init(&po);
 			po.strategy = strat[k];
+			po.sharing = PLAN_SHARING_REPLICAS; /* see test_share */
 			CU_ASSERT_EQUAL_FATAL(
 				plan_build(&f.g, &f.m, &po, &f.p, &f.d), 0);
 			struct stats st;
