@@ -622,6 +622,16 @@ void map_kernel(const struct map_ctx *c, struct plan_stage *s)
 	int32_t w = s->r.w > 0 ? s->r.w : 1, h = s->r.h > 0 ? s->r.h : 1;
 	kernel_eval(c, s, w, h, s);
 	s->stream_bytes = 0;
+	s->lookup_rows = s->lookup_ids = 0;
+	const struct layer *l0 = s->n_layers > 0 && s->layers[0] >= 0 &&
+					 s->layers[0] < c->g->n_layers
+				 ? &c->g->layers[s->layers[0]]
+				 : NULL;
+	if (s->kind == KERNEL_EMBEDDING && l0 && l0->op == OP_EMBEDDING &&
+	    l0->n_in >= 1 && l0->attrs.vocab > 0) {
+		s->lookup_rows = l0->attrs.vocab;
+		s->lookup_ids = tensor_elems(&c->g->tensors[l0->in[0]]);
+	}
 	if (c->mode == MODE_STREAMING) {
 		/* the external memory keeps the master weights and sends
 		 * them at the precision the PEs multiply in (fp16 in mixed

@@ -141,6 +141,10 @@ struct plan_stage {
 	 * stages that apply another's weights (compiler/map_share.h). */
 	int sharing; /* enum plan_sharing */
 	int host;    /* SHARE_TIME: the stage whose rectangle it runs on */
+	/* An embedding with an input (a table lookup): rows in the table
+	 * and ids per sample (a streamed pass brings only the rows its ids
+	 * select, at most one per id); 0 otherwise (compiler/map.c) */
+	int64_t lookup_rows, lookup_ids;
 };
 
 enum plan_sharing { SHARE_REPLICAS = 0, SHARE_TIME, SHARE_COUNT };

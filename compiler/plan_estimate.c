@@ -40,49 +40,6 @@ static double dmax(double a, double b)
 	return a > b ? a : b;
 }
 
-static int64_t along(const struct rect *r, enum plan_axis a)
-{
-	return a == AXIS_X ? r->w : r->h;
-}
-
-cycles_t plan_task_occ(const struct machine *m, enum pe_prec prec,
-		       const struct kernel_work *w)
-{
-	struct pe_cycles c;
-	pe_work_breakdown(&m->pe, prec, &w->pe, &c);
-	int64_t in = w->bcast_wavelets + w->halo_wavelets;
-	int64_t out = w->reduce_wavelets + w->halo_wavelets;
-	cycles_t ramp = (cycles_t)(in > out ? in : out) + c.task;
-	return ramp > c.total ? ramp : c.total;
-}
-
-/* One task from its start to its output leaving the rectangle: occupancy,
- * or ramps, broadcast fill, partial sums final, the reduction relay. */
-static double task_time(const struct machine *m, enum pe_prec prec,
-			const struct rect *r, const struct kernel_work *w)
-{
-	const struct fabric_params *f = &m->fabric;
-	struct pe_cycles c;
-	pe_work_breakdown(&m->pe, prec, &w->pe, &c);
-	double occ = (double)plan_task_occ(m, prec, w);
-	int64_t in = w->bcast_wavelets + w->halo_wavelets;
-	double ready = dmax((double)c.total, in > 0 ? (double)(in + c.task) : 0);
-	double hop = (double)fabric_hop_cycles(f);
-	double ramp = (double)f->ramp_latency_cycles;
-	int64_t lb = w->bcast_wavelets > 0 ? along(r, w->bcast_axis) - 1 : 0;
-	double fill = (double)lb * hop, path;
-	if (w->reduce_wavelets <= 0)
-		return occ + 2 * ramp + fill;
-	int64_t lr = along(r, w->reduce_axis) - 1;
-	double chain = (double)fabric_relay_cycles(
-		f, lr, w->reduce_wavelets, pe_relay_cycles(&m->pe, prec));
-	if (lb > 0 && lr > 0 && w->bcast_axis == w->reduce_axis)
-		path = dmax(fill + (double)w->reduce_wavelets - 1, chain);
-	else
-		path = fill + chain;
-	return dmax(occ, 2 * ramp + ready + path);
-}
-
 int64_t plan_sync_lanes(const struct plan *p, const struct machine *m,
 			  const struct plan_route *r)
 {
@@ -315,7 +272,7 @@ static void arrivals(const struct plan *p, const struct machine *m,
 				a += host;
 			else
 				a += tin[r->src_stage] +
-				     task_time(m, p->prec,
+				     plan_task_time(m, p->prec,
 					       &p->stages[r->src_stage].r,
 					       &p->stages[r->src_stage]
 							.work[PASS_FWD]);
@@ -334,7 +291,7 @@ static void arrivals(const struct plan *p, const struct machine *m,
 			const struct plan_stage *q = &p->stages[r->src_stage];
 			tout[s] = dmax(tout[s],
 				       route_lat(m, r, ser[i]) +
-					       task_time(m, p->prec, &q->r,
+					       plan_task_time(m, p->prec, &q->r,
 							 &q->work[PASS_BWD_DATA]) +
 					       tout[r->src_stage]);
 		}
@@ -397,8 +354,8 @@ static void pipeline(const struct plan *p, const struct machine *m,
 	double round = 0, busy = 0;
 	for (int s = 0; s < n; s++) {
 		const struct plan_stage *st = &p->stages[s];
-		double f = task_time(m, p->prec, &st->r, &st->work[PASS_FWD]);
-		double b = task_time(m, p->prec, &st->r,
+		double f = plan_task_time(m, p->prec, &st->r, &st->work[PASS_FWD]);
+		double b = plan_task_time(m, p->prec, &st->r,
 				     &st->work[PASS_BWD_DATA]);
 		e->fill = dmax(e->fill, tin[s] + f);
 		double c = 0;
@@ -422,86 +379,15 @@ static void pipeline(const struct plan *p, const struct machine *m,
 /* Samples `run` streams for inference by default (its --infer-samples). */
 #define EST_INFER_SAMPLES 64
 
-/* The weight-streaming chain over its three resources (the wafer, the
- * external memory's input and output streams), as the engine runs it:
- * a layer's weights stream once the previous layer started (double
- * buffer) and, after the first step, once its gradients left; it computes
- * once they start arriving and ends no earlier than they have arrived. */
-struct chain {
-	double bpc, lat;
-	double wafer, in, out, prev;
-	double *grads; /* per stage: its gradients out */
-};
-
-static void chain_layer(const struct plan *p, const struct machine *m,
-			struct chain *z, int si, int ph, int k, double B,
-			double io_done, int first)
-{
-	const struct plan_stage *s = &p->stages[si];
-	double wcyc = (double)(int64_t)((double)s->stream_bytes / z->bpc +
-					0.999999);
-	double ws = dmax(z->in, z->prev);
-	if (k > 0)
-		ws = dmax(ws, z->grads[si]);
-	double wend = ws + z->lat + wcyc;
-	z->in = ws + wcyc;
-	int pa = ph == 0 ? PASS_FWD : PASS_BWD_DATA;
-	double occ = (double)plan_task_occ(m, p->prec, &s->work[pa]);
-	if (ph)
-		occ += (double)plan_task_occ(m, p->prec,
-					     &s->work[PASS_BWD_WEIGHT]);
-	double lat = task_time(m, p->prec, &s->r, &s->work[pa]) -
-		     (double)plan_task_occ(m, p->prec, &s->work[pa]);
-	double cs = dmax(z->wafer, ws + z->lat);
-	if (first)
-		cs = dmax(cs, io_done);
-	double ce = dmax(cs + occ * B + lat, wend + lat);
-	z->prev = cs;
-	z->wafer = ce;
-	if (ph) {
-		double gs = dmax(z->out, cs);
-		z->grads[si] = dmax(gs + wcyc, ce) + z->lat;
-		z->out = dmax(gs + wcyc, ce);
-	}
-}
-
-/* Cycles of `steps` passes of a batch of B (training: forward and
- * backward, the last step's; inference: forward, once). */
-static double chain_run(const struct plan *p, const struct machine *m,
-			double B, int train, double io)
-{
-	struct chain z;
-	memset(&z, 0, sizeof(z));
-	z.bpc = m->extmem.bandwidth_gbytes_s / m->clock_ghz;
-	z.lat = (double)(int64_t)(m->extmem.latency_us * 1e3 * m->clock_ghz);
-	int n = p->n_stages, steps = train ? 2 : 1;
-	z.grads = xcalloc((size_t)n + 1, sizeof(double));
-	double prev_end = 0, end = 0;
-	for (int k = 0; k < steps; k++) {
-		double io_done = (k == 0 ? 0 : z.wafer) + io * B +
-				 (double)m->io.latency_cycles;
-		for (int ph = 0; ph < (train ? 2 : 1); ph++)
-			for (int j = 0; j < n; j++)
-				chain_layer(p, m, &z, ph == 0 ? j : n - 1 - j,
-					    ph, k, B, io_done,
-					    ph == 0 && j == 0);
-		prev_end = end;
-		end = z.wafer;
-		for (int i = 0; i < n && train; i++)
-			end = dmax(end, z.grads[i]);
-	}
-	free(z.grads);
-	return end - prev_end;
-}
-
 static void streaming(const struct plan *p, const struct machine *m,
 		      struct plan_est *e)
 {
 	double B = (double)(p->batch > 0 ? p->batch : 1);
 	e->io_pace = io_pace(p, m);
-	e->step_cycles = chain_run(p, m, B, 1, e->io_pace);
+	e->step_cycles = plan_stream_chain(p, m, B, 1, e->io_pace);
 	e->pace = e->step_cycles / B;
-	e->infer_cycles = chain_run(p, m, EST_INFER_SAMPLES, 0, e->io_pace) /
+	e->infer_cycles = plan_stream_chain(p, m, EST_INFER_SAMPLES, 0,
+					    e->io_pace) /
 			  EST_INFER_SAMPLES;
 	snprintf(e->limit, sizeof e->limit,
 		 "weight streaming: every layer's compute or weights in turn");

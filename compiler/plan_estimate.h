@@ -59,4 +59,21 @@ int64_t plan_sync_lanes(const struct plan *p, const struct machine *m,
 double plan_link_load(const struct plan *p, const struct machine *m,
 		      const double *ser);
 
+/* One task from its start to its output leaving the rectangle:
+ * occupancy, or ramps, broadcast fill, partial sums final and the
+ * reduction relay, whichever is longer (plan_task.c). */
+double plan_task_time(const struct machine *m, enum pe_prec prec,
+		      const struct rect *r, const struct kernel_work *w);
+
+/* A task's latency beyond its occupancy (ramps, broadcast fill, the
+ * reduction relay), the engine's rule. */
+double plan_task_lat(const struct machine *m, enum pe_prec prec,
+		     const struct plan_stage *s, int pass);
+
+/* Weight streaming: cycles of the last of two training steps of batch B
+ * (train 1) or of one forward pass of B samples (train 0), host input io
+ * cycles per sample; the engine's chain (plan_estimate_stream.c). */
+double plan_stream_chain(const struct plan *p, const struct machine *m,
+			 double B, int train, double io);
+
 #endif

@@ -61,6 +61,18 @@ static void lanes_at(int64_t c, int64_t lanes, int64_t span, int64_t *b0,
 	*b1 = lo + lanes;
 }
 
+/* The source routers [a0, a1) of the hops from p to q along an axis of
+ * `len` routers (both ends of a hop inside the grid). */
+static void hops_along(int64_t p, int64_t q, int64_t len, struct run *r)
+{
+	int fwd = q > p;
+	r->a0 = fwd ? p : q + 1;
+	r->a1 = fwd ? q : p + 1;
+	int64_t lo = fwd ? 0 : 1, hi = fwd ? len - 1 : len;
+	r->a0 = r->a0 < lo ? lo : r->a0;
+	r->a1 = r->a1 > hi ? hi : r->a1;
+}
+
 /* The runs of one straight step from a to b (one axis changes). */
 static void leg(const struct machine *m, int64_t ax, int64_t ay, int64_t bx,
 		int64_t by, int64_t lanes, double w, struct runs *rs)
@@ -71,30 +83,13 @@ static void leg(const struct machine *m, int64_t ax, int64_t ay, int64_t bx,
 		if (ay < 0 || ay >= H)
 			return;
 		r.dir = bx > ax ? DIR_E : DIR_W;
-		/* source routers of the hops, both ends inside the grid */
-		r.a0 = bx > ax ? ax : bx + 1;
-		r.a1 = bx > ax ? bx : ax + 1;
-		if (r.dir == DIR_E) {
-			r.a0 = r.a0 < 0 ? 0 : r.a0;
-			r.a1 = r.a1 > W - 1 ? W - 1 : r.a1;
-		} else {
-			r.a0 = r.a0 < 1 ? 1 : r.a0;
-			r.a1 = r.a1 > W ? W : r.a1;
-		}
+		hops_along(ax, bx, W, &r);
 		lanes_at(ay, lanes, H, &r.b0, &r.b1);
 	} else if (ax == bx && ay != by) {
 		if (ax < 0 || ax >= W)
 			return;
 		r.dir = by > ay ? DIR_S : DIR_N;
-		r.a0 = by > ay ? ay : by + 1;
-		r.a1 = by > ay ? by : ay + 1;
-		if (r.dir == DIR_S) {
-			r.a0 = r.a0 < 0 ? 0 : r.a0;
-			r.a1 = r.a1 > H - 1 ? H - 1 : r.a1;
-		} else {
-			r.a0 = r.a0 < 1 ? 1 : r.a0;
-			r.a1 = r.a1 > H ? H : r.a1;
-		}
+		hops_along(ay, by, H, &r);
 		lanes_at(ax, lanes, W, &r.b0, &r.b1);
 	} else {
 		return;

@@ -1,0 +1,65 @@
+/*
+ * plan_task.c: one task of a stage as the engine times it (plan_estimate.h):
+ * its occupancy of a PE and its time from start to output; used by the
+ * engine, the objective and the streamed objective.
+ */
+#include "compiler/plan_estimate.h"
+
+#include "cores/pe.h"
+#include "fabric/timing.h"
+
+static double dmax(double a, double b)
+{
+	return a > b ? a : b;
+}
+
+static int64_t along(const struct rect *r, enum plan_axis a)
+{
+	return a == AXIS_X ? r->w : r->h;
+}
+
+cycles_t plan_task_occ(const struct machine *m, enum pe_prec prec,
+		       const struct kernel_work *w)
+{
+	struct pe_cycles c;
+	pe_work_breakdown(&m->pe, prec, &w->pe, &c);
+	int64_t in = w->bcast_wavelets + w->halo_wavelets;
+	int64_t out = w->reduce_wavelets + w->halo_wavelets;
+	cycles_t ramp = (cycles_t)(in > out ? in : out) + c.task;
+	return ramp > c.total ? ramp : c.total;
+}
+
+/* One task from its start to its output leaving the rectangle: occupancy,
+ * or ramps, broadcast fill, partial sums final, the reduction relay. */
+double plan_task_time(const struct machine *m, enum pe_prec prec,
+			const struct rect *r, const struct kernel_work *w)
+{
+	const struct fabric_params *f = &m->fabric;
+	struct pe_cycles c;
+	pe_work_breakdown(&m->pe, prec, &w->pe, &c);
+	double occ = (double)plan_task_occ(m, prec, w);
+	int64_t in = w->bcast_wavelets + w->halo_wavelets;
+	double ready = dmax((double)c.total, in > 0 ? (double)(in + c.task) : 0);
+	double hop = (double)fabric_hop_cycles(f);
+	double ramp = (double)f->ramp_latency_cycles;
+	int64_t lb = w->bcast_wavelets > 0 ? along(r, w->bcast_axis) - 1 : 0;
+	double fill = (double)lb * hop, path;
+	if (w->reduce_wavelets <= 0)
+		return occ + 2 * ramp + fill;
+	int64_t lr = along(r, w->reduce_axis) - 1;
+	double chain = (double)fabric_relay_cycles(
+		f, lr, w->reduce_wavelets, pe_relay_cycles(&m->pe, prec));
+	if (lb > 0 && lr > 0 && w->bcast_axis == w->reduce_axis)
+		path = dmax(fill + (double)w->reduce_wavelets - 1, chain);
+	else
+		path = fill + chain;
+	return dmax(occ, 2 * ramp + ready + path);
+}
+
+double plan_task_lat(const struct machine *m, enum pe_prec prec,
+		     const struct plan_stage *s, int pass)
+{
+	return plan_task_time(m, prec, &s->r, &s->work[pass]) -
+	       (double)plan_task_occ(m, prec, &s->work[pass]);
+}
+
