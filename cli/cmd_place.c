@@ -12,6 +12,7 @@
 #include "compiler/place.h"
 #include "compiler/plan.h"
 #include "compiler/plan_io.h"
+#include "sim/engine.h"
 #include "machine/machine.h"
 #include "ground/util.h"
 
@@ -99,12 +100,12 @@ static void print_summary(const struct plan *p, const struct machine *m)
 
 /* One row of --compare: the strategy's plan ranked by the objective. */
 static void compare_row(const char *name, const struct plan *p,
-			const struct machine *m, int rank)
+			const struct machine *m, int rank, double sim_us)
 {
 	int64_t tot = p->grid_w * p->grid_h;
 	double us = p->est_step_cycles / (m->clock_ghz * 1e3);
 	printf("%-4d %-8s %-9s %10.2f %11.0f %11.0f %6.1f%% %12llu "
-	       "%-20.20s %14lld %6d %9lld %9.3f\n",
+	       "%-20.20s %14lld %6d %9lld %9.3f",
 	       rank, name, plan_mode_name(p->mode), us,
 	       us > 0 ? (double)p->batch / us * 1e6 : 0.0,
 	       p->est_infer_cycles > 0
@@ -116,12 +117,37 @@ static void compare_row(const char *name, const struct plan *p,
 					: "-",
 	       (long long)p->hop_bytes_per_sample, p->colors_used,
 	       (long long)p->max_sram_bytes, p->compile_s);
+	if (sim_us > 0)
+		printf(" %12.2f %+8.1f%%\n", sim_us, 100 * (us / sim_us - 1));
+	else
+		printf(sim_us < 0 ? "\n" : " %12s\n", "failed");
+}
+
+/* --simulate: the plan's training step as `run` simulates it (2 steps,
+ * the last's), in us; 0 when the engine refuses it. */
+static double simulated_us(const struct graph *g, const struct machine *m,
+			   const struct plan *p)
+{
+	struct engine_opts eo;
+	engine_opts_init(&eo);
+	eo.job = ENGINE_TRAIN;
+	eo.batch = p->batch;
+	eo.steps = 2;
+	struct stats st;
+	stats_init(&st);
+	struct diag d;
+	diag_init(&d);
+	int rc = engine_run(p, g, m, &eo, &st, &d);
+	double us = rc ? 0 : (double)st.step_cycles / (m->clock_ghz * 1e3);
+	stats_release(&st);
+	diag_release(&d);
+	return us;
 }
 
 /* Every strategy's plan, ranked by the objective (the estimated step, in
  * run's units), failures last. */
 static int compare(const struct graph *g, const struct machine *m,
-		   const struct plan_opts *o, int json)
+		   const struct plan_opts *o, int json, int simulate)
 {
 	int n;
 	const struct place_strategy *const *all = place_strategies(&n);
@@ -159,10 +185,11 @@ static int compare(const struct graph *g, const struct machine *m,
 		printf("[");
 	else
 		printf("%-4s %-8s %-9s %10s %11s %11s %7s %12s %-20s %14s %6s "
-		       "%9s %9s\n",
+		       "%9s %9s%s\n",
 		       "rank", "strategy", "mode", "us/step", "samples/s",
 		       "predict/s", "PEs", "bottleneck", "(stage)",
-		       "hop-B/sample", "colors", "SRAM/PE", "compile_s");
+		       "hop-B/sample", "colors", "SRAM/PE", "compile_s",
+		       simulate ? "  sim us/step objective" : "");
 	for (int k = 0; k < n; k++) {
 		int i = order[k];
 		if (json) {
@@ -178,7 +205,8 @@ static int compare(const struct graph *g, const struct machine *m,
 			printf("%-4s %-8s failed: %s\n", "-", all[i]->name,
 			       why[i]);
 		} else {
-			compare_row(all[i]->name, &ps[i], m, k + 1);
+			compare_row(all[i]->name, &ps[i], m, k + 1,
+				    simulate ? simulated_us(g, m, &ps[i]) : -1);
 		}
 		plan_release(&ps[i]);
 		free(why[i]);
@@ -239,7 +267,7 @@ static int place_steps(const struct cli_opts *o, struct diag *d)
 		rc = graph_load(o->args[0], o->optimizer, &g, d);
 	if (rc)
 		return cli_fail(d, rc);
-	int ex = o->compare ? compare(&g, &m, &po, o->json)
+	int ex = o->compare ? compare(&g, &m, &po, o->json, o->simulate)
 			    : place_one(o, &g, &m, &po, d);
 	graph_release(&g);
 	return ex;

@@ -290,6 +290,28 @@ static void test_bad_sharing(void)
 	fix_release(&f);
 }
 
+/* place --compare --simulate: every strategy's row carries a simulated
+ * step and the objective's error against it. */
+static void test_compare_simulate(void)
+{
+	char *out = NULL, *err = NULL;
+	CU_ASSERT_EQUAL(tu_run("place p1b2 --machine wse2 --compare --simulate",
+			       &out, &err),
+			0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "sim us/step"));
+	int rows = 0; /* rows ending in the objective's error, "...%" */
+	for (const char *l = out; *l;) {
+		const char *e = strchr(l, '\n');
+		size_t n = e ? (size_t)(e - l) : strlen(l);
+		rows += n > 1 && l[n - 1] == '%' && strstr(l, "pipelined") &&
+			(size_t)(strstr(l, "pipelined") - l) < n;
+		l += n + (e != NULL);
+	}
+	CU_ASSERT(rows >= 2);
+	free(out), free(err);
+}
+
 int suite_share(void);
 int suite_share(void)
 {
@@ -301,6 +323,7 @@ int suite_share(void)
 		{"plan file: sharing written and read back", test_round_trip},
 		{"plan file: bad sharing values and edits located",
 		 test_bad_sharing},
+		{"place --compare --simulate", test_compare_simulate},
 		{0, 0}};
 	return tu_add_suite("share", tests);
 }
