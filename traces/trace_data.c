@@ -1031,10 +1031,30 @@ static void load_run(struct loader *L, const json_t *root,
 	t->strategy = get_str(L, root, "", "strategy");
 	t->job = get_str(L, root, "", "job");
 	t->mode = get_str(L, root, "", "mode");
-	t->width = (int64_t)get_num(L, root, "", "width");
-	t->height = (int64_t)get_num(L, root, "", "height");
+	/* converted only within range (out of it the conversion is
+	 * undefined); the mesh is checked below, quoting what was read */
+	double w = get_num(L, root, "", "width");
+	double h = get_num(L, root, "", "height");
+	double sram = get_num(L, root, "", "sram_bytes_per_pe");
+	if (!(w >= 0 && w <= 1 << 26 && h >= 0 && h <= 1 << 26)) {
+		diag_add(L->d, L->file, 0, 0,
+			 "trace: mesh must be at most 2^26 PEs, got %gx%g", w,
+			 h);
+		L->bad = 1;
+		w = h = 0;
+	}
+	if (!(sram >= 0 && sram < 0x1p62)) {
+		diag_add(L->d, L->file, 0, 0,
+			 "trace: 'sram_bytes_per_pe' must be in [0, 2^62), "
+			 "got %g",
+			 sram);
+		L->bad = 1;
+		sram = 0;
+	}
+	t->width = (int64_t)w;
+	t->height = (int64_t)h;
 	t->clock_ghz = get_num(L, root, "", "clock_ghz");
-	t->sram_bytes_per_pe = (int64_t)get_num(L, root, "", "sram_bytes_per_pe");
+	t->sram_bytes_per_pe = (int64_t)sram;
 	t->total_cycles = get_num(L, root, "", "total_cycles");
 	t->avg_power_w = get_num(L, root, "", "avg_power_w");
 	t->energy_j = get_num(L, root, "", "energy_j");
