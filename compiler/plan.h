@@ -282,6 +282,14 @@ int64_t plan_stage_in_lines(const struct plan_stage *s, int pass);
  * destination's input lines (forward, or backward data), at least 1. */
 int64_t plan_route_lanes(const struct plan *p, const struct plan_route *r);
 
+/* Bytes of SRAM a weight-streamed plan holds weights streamed ahead in:
+ * on every PE, what the stage with the most other data (activations,
+ * buffers, code, gradients) leaves free, at least the mapping's own
+ * weight allowance.  One rule for the engine and the objective
+ * (plan_stream.c). */
+int64_t plan_stream_buffer_bytes(const struct plan *p,
+				 const struct machine *m);
+
 /* Recompute the summary figures (pes_used, bottleneck, hop bytes, max SRAM,
  * min_pes_total, route hops, colors_used, host bytes and cycles) from
  * stages and routes.  `m` may be NULL (host cycles then 0). */

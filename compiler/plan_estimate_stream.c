@@ -35,23 +35,6 @@ static double dmax(double a, double b)
 	return a > b ? a : b;
 }
 
-/* SRAM holding weights streamed ahead, as the engine sizes it. */
-static double buffer_bytes(const struct plan *p, const struct machine *m)
-{
-	int64_t worst = 0, wts = INT64_MAX;
-	for (int i = 0; i < p->n_stages; i++) {
-		const struct sram_use *u = &p->stages[i].sram;
-		if (u->total - u->weights > worst)
-			worst = u->total - u->weights;
-		if (u->weights < wts)
-			wts = u->weights;
-	}
-	int64_t free_pe = m->pe.sram_bytes - worst;
-	if (free_pe < wts)
-		free_pe = wts == INT64_MAX ? 0 : wts;
-	return (double)free_pe * (double)machine_pes(m);
-}
-
 static double buffer_ready(const struct chain *z, double bytes)
 {
 	double held = bytes;
@@ -126,7 +109,7 @@ double plan_stream_chain(const struct plan *p, const struct machine *m,
 	memset(&z, 0, sizeof(z));
 	z.bpc = m->extmem.bandwidth_gbytes_s / m->clock_ghz;
 	z.lat = (double)(int64_t)(m->extmem.latency_us * 1e3 * m->clock_ghz);
-	z.buf_cap = buffer_bytes(p, m);
+	z.buf_cap = (double)plan_stream_buffer_bytes(p, m);
 	int n = p->n_stages, steps = train ? 2 : 1;
 	double mb = train && p->micro_batch > 0 && (double)p->micro_batch < B
 			    ? (double)p->micro_batch

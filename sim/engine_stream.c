@@ -59,26 +59,6 @@ struct stream_state {
 	int64_t n_pass, cap_pass, buf_cap;
 };
 
-/* SRAM that holds weights streamed ahead: on every PE, what the stage
- * with the most other data (activations, buffers, code, gradients) leaves
- * free, plus the mapping's own weight allowance. */
-static int64_t weight_buffer_bytes(const struct sim *s)
-{
-	int64_t worst = 0, wts = INT64_MAX;
-	for (int i = 0; i < s->n; i++) {
-		const struct sram_use *u = &s->p->stages[i].sram;
-		int64_t other = u->total - u->weights;
-		if (other > worst)
-			worst = other;
-		if (u->weights < wts)
-			wts = u->weights;
-	}
-	int64_t free_pe = s->m->pe.sram_bytes - worst;
-	if (free_pe < wts)
-		free_pe = wts == INT64_MAX ? 0 : wts;
-	return free_pe * machine_pes(s->m);
-}
-
 /* Earliest start of the stream of a pass of `bytes`: the passes still
  * computing or waiting hold their weights in the buffer, so it waits
  * until those beyond the buffer's capacity have ended; never later than
@@ -263,7 +243,7 @@ void eng_run_streaming(struct sim *s)
 	struct stream_state z;
 	memset(&z, 0, sizeof(z));
 	stream_rates(s, &z);
-	z.buf_cap = weight_buffer_bytes(s);
+	z.buf_cap = plan_stream_buffer_bytes(s->p, s->m);
 	int n = s->n;
 	int64_t B = s->train ? s->B : s->S;
 	int64_t mb = s->train ? stream_micro(s, B) : B;
