@@ -3,6 +3,7 @@
  * mesh, print the plan's summary, write it (-o), compare strategies
  * (--compare) or validate a hand-edited plan (--check).
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "compiler/place.h"
 #include "compiler/plan.h"
 #include "compiler/plan_io.h"
+#include "compiler/size.h"
 #include "sim/engine.h"
 #include "machine/machine.h"
 #include "ground/util.h"
@@ -33,7 +35,31 @@ static const struct cli_command place_cmd = {
 	place_options,
 	"example: wafersim place uno --machine wse2 -o uno.plan.yaml\n", 0, 1};
 
-static void print_summary(const struct plan *p, const struct machine *m)
+/* The pace against the work-proportional bound (compiler/size.h). */
+static void print_bound(const struct plan *p, const struct graph *g,
+			const struct machine *m)
+{
+	if (p->mode != MODE_PIPELINED)
+		return;
+	struct size_bound b;
+	size_bound(g, m, p, "auto", &b);
+	double r = b.bound_cycles > 0
+			   ? (double)p->bottleneck_cycles / b.bound_cycles
+			   : 0;
+	printf("work-proportional bound: %.0f cycles per sample (work %.0f "
+	       "PE-cycles per sample over %lld PEs: %.1f; slowest stage's "
+	       "floor '%s' %.0f; arithmetic alone %.1f); pace %.2fx it%s\n",
+	       b.bound_cycles, b.work_pe_cycles, (long long)machine_pes(m),
+	       b.spread_cycles,
+	       b.floor_stage >= 0 ? p->stages[b.floor_stage].name : "-",
+	       b.floor_cycles, b.arith_cycles, r,
+	       !size_rule_applies(p)	 ? ""
+	       : r <= SIZE_BOUND_FACTOR ? ", within 2x with >= 10% of PEs idle"
+					 : ", ABOVE 2x with >= 10% of PEs idle");
+}
+
+static void print_summary(const struct plan *p, const struct graph *g,
+			  const struct machine *m)
 {
 	printf("plan for '%s' on '%s' (%lldx%lld PEs), strategy '%s'%s%s%s\n",
 	       p->network, p->machine, (long long)p->grid_w,
@@ -96,6 +122,7 @@ static void print_summary(const struct plan *p, const struct machine *m)
 	       p->colors_used, (long long)m->fabric.colors,
 	       (long long)p->hop_bytes_per_sample, (long long)p->max_sram_bytes,
 	       (long long)m->pe.sram_bytes, p->compile_s);
+	print_bound(p, g, m);
 }
 
 /* One row of --compare: the strategy's plan ranked by the objective. */
@@ -144,6 +171,47 @@ static double simulated_us(const struct graph *g, const struct machine *m,
 	return us;
 }
 
+/* The bound on a plan's pace, when pipelined (compiler/size.h). */
+static void set_bound(const struct graph *g, const struct machine *m,
+		      struct plan *p)
+{
+	struct size_bound b;
+	size_bound(g, m, p, "auto", &b);
+	p->work_bound_cycles = b.bound_cycles;
+}
+
+/* One --compare --json element: the plan's JSON with its rank (and, with
+ * --simulate, the simulated step and the objective's error against it),
+ * or the strategy's error. */
+static json_t *compare_json(const struct graph *g, const struct machine *m,
+			    struct plan *p, int ok, const char *name,
+			    const char *why, int rank, int simulate)
+{
+	if (!ok) {
+		json_t *e = ws_json_obj();
+		ws_json_set_str(e, "strategy", name);
+		ws_json_set(e, "error", json_true());
+		ws_json_set_str(e, "message", why ? why : "?");
+		return e;
+	}
+	set_bound(g, m, p);
+	json_t *o = plan_json(p);
+	ws_json_set_int(o, "rank", rank);
+	if (simulate) {
+		double us = p->est_step_cycles / (m->clock_ghz * 1e3);
+		double sim = simulated_us(g, m, p);
+		if (sim > 0) {
+			ws_json_set_real(o, "est_step_us", round(us * 100) / 100);
+			ws_json_set_real(o, "sim_step_us", round(sim * 100) / 100);
+			ws_json_set_real(o, "objective_error",
+					 round((us / sim - 1) * 1000) / 1000);
+		} else {
+			ws_json_set(o, "sim_step_us", json_null());
+		}
+	}
+	return o;
+}
+
 /* Every strategy's plan, ranked by the objective (the estimated step, in
  * run's units), failures last. */
 static int compare(const struct graph *g, const struct machine *m,
@@ -181,26 +249,20 @@ static int compare(const struct graph *g, const struct machine *m,
 		}
 		order[at] = i;
 	}
-	if (json)
-		printf("[");
-	else
+	if (!json)
 		printf("%-4s %-8s %-9s %10s %11s %11s %7s %12s %-20s %14s %6s "
 		       "%9s %9s%s\n",
 		       "rank", "strategy", "mode", "us/step", "samples/s",
 		       "predict/s", "PEs", "bottleneck", "(stage)",
 		       "hop-B/sample", "colors", "SRAM/PE", "compile_s",
 		       simulate ? "  sim us/step objective" : "");
+	json_t *arr = json ? ws_json_arr() : NULL;
 	for (int k = 0; k < n; k++) {
 		int i = order[k];
 		if (json) {
-			if (k)
-				printf(", ");
-			if (!ok[i])
-				printf("{\"strategy\": \"%s\", \"error\": "
-				       "true}",
-				       all[i]->name);
-			else
-				plan_write_json(&ps[i], stdout);
+			ws_json_push(arr, compare_json(g, m, &ps[i], ok[i],
+						       all[i]->name, why[i],
+						       k + 1, simulate));
 		} else if (!ok[i]) {
 			printf("%-4s %-8s failed: %s\n", "-", all[i]->name,
 			       why[i]);
@@ -212,7 +274,7 @@ static int compare(const struct graph *g, const struct machine *m,
 		free(why[i]);
 	}
 	if (json)
-		printf("]\n");
+		ws_json_write(stdout, arr, WS_JSON_INDENT);
 	else
 		printf("ranked by the objective: the estimated training step "
 		       "(docs/placement.md, \"The objective\")\n");
@@ -246,11 +308,12 @@ static int place_one(const struct cli_opts *o, const struct graph *g,
 	if (rc) {
 		ex = cli_fail(d, rc);
 	} else if (o->json) {
+		set_bound(g, m, &p);
 		plan_write_json(&p, stdout);
 	} else if (!o->output || strcmp(o->output, "-") != 0) {
 		if (o->check)
 			printf("%s: plan is valid\n", o->check);
-		print_summary(&p, m);
+		print_summary(&p, g, m);
 	}
 	plan_release(&p);
 	return ex;

@@ -128,3 +128,29 @@ int64_t map_share_sram(const struct plan *p, int s)
 			b += p->stages[j].sram.total - p->stages[j].sram.code;
 	return b;
 }
+
+json_t *map_share_json(const struct plan *p)
+{
+	json_t *a = ws_json_arr();
+	for (int i = 0; i < p->n_stages; i++) {
+		if (!map_share_guest(p, i))
+			continue;
+		json_t *o = ws_json_obj();
+		ws_json_set_str(o, "stage", p->stages[i].name);
+		ws_json_set_str(o, "mapping", map_share_name(SHARE_TIME));
+		ws_json_set_str(o, "host", p->stages[p->stages[i].host].name);
+		ws_json_push(a, o);
+	}
+	for (int k = 0; k < p->n_routes; k++) {
+		const struct plan_route *r = &p->routes[k];
+		if (r->kind != ROUTE_GRAD_SYNC || r->src_stage < 0 ||
+		    r->dst_stage < 0)
+			continue;
+		json_t *o = ws_json_obj();
+		ws_json_set_str(o, "stage", p->stages[r->src_stage].name);
+		ws_json_set_str(o, "mapping", map_share_name(SHARE_REPLICAS));
+		ws_json_set_str(o, "owner", p->stages[r->dst_stage].name);
+		ws_json_push(a, o);
+	}
+	return a;
+}

@@ -30,6 +30,7 @@
 
 #include "compiler/graph.h"
 #include "compiler/plan.h"
+#include "ground/json_io.h"
 #include "machine/machine.h"
 
 /* The stage owning every shared layer stage s applies, when there is
@@ -76,6 +77,15 @@ typedef cycles_t (*map_share_occ_fn)(const struct machine *m,
  */
 double map_share_cotenants(const struct plan *p, const struct machine *m,
 			   int s, int train, map_share_occ_fn occ);
+
+/*
+ * The sharing decision as JSON (`place --json`, `run --json`): one object
+ * per stage applying another's weights, {"stage", "mapping":
+ * "time_shared", "host"} for a guest, {"stage", "mapping": "replicas",
+ * "owner"} for a replica (a stage with a gradient sync route; one object
+ * per owner).  An empty array when no stage shares.  The caller owns it.
+ */
+json_t *map_share_json(const struct plan *p);
 
 /* Stage s's pace with its rectangle's other stages (stage_cycles summed
  * over them; its own stage_cycles when alone). */

@@ -184,6 +184,13 @@ struct plan_opts {
 	 * search sets it). */
 	int sharing; /* enum plan_sharing_opt */
 	const unsigned char *share_time;
+	/* After placement, give the PEs left idle to the slowest stage while
+	 * that speeds it (compiler/size.h size_grow).  Off by default: it
+	 * lowers the simulated step (p1b1 strips 387 -> 207 us, p1b2 pack
+	 * 51.9 -> 43.6, nt3 pack 663 -> 604) but the objective then ranks
+	 * anneal first where pack or strips simulate 6-15% faster
+	 * (val_objective.sh: nt3, p1b1, p1b2), issue 14. */
+	int grow;
 	/* wafers training data-parallel (0 or 1: one); more than one trains
 	 * only in weight streaming (the vendor's SwarmX joins streamed
 	 * wafers), so MODE_AUTO streams and MODE_PIPELINED is refused.

@@ -248,6 +248,9 @@ struct plan {
 	char micro_reason[384];
 	/* How the shared layers were mapped and why (plan_build), or "". */
 	char share_note[160];
+	/* The work-proportional bound, cycles per sample (compiler/size.h),
+	 * when a caller computed it (`place`), else 0; not written to YAML. */
+	double work_bound_cycles;
 };
 
 /* Empty plan (no stages, no routes, mode MODE_AUTO, bottleneck_stage -1). */

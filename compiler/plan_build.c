@@ -15,6 +15,7 @@
 #include "compiler/microbatch.h"
 #include "compiler/plan_estimate.h"
 #include "compiler/route.h"
+#include "compiler/size.h"
 #include "fabric/timing.h"
 #include "ground/util.h"
 
@@ -568,6 +569,10 @@ static int place_items(struct build_ctx *b)
 	pp.objective = cb_objective;
 	struct rect *rects = xcalloc((size_t)n, sizeof(*rects));
 	int rc = b->strat->fn(&pp, rects, p->strategy_note, b->d);
+	/* what the sizing's 90% and the strategy's packing left idle goes
+	 * to the slowest stage while that speeds it (size.h), if asked */
+	if (!rc && b->o->grow && !place_check(&pp, rects, NULL))
+		size_grow(&pp, rects);
 	free(ps);
 	if (!rc && place_check(&pp, rects, b->d))
 		rc = WS_EINPUT;

@@ -217,7 +217,7 @@ static json_t *stage_json(const struct plan_stage *s)
 	return o;
 }
 
-void plan_write_json(const struct plan *p, FILE *f)
+json_t *plan_json(const struct plan *p)
 {
 	json_t *o = ws_json_obj();
 	ws_json_set_str(o, "network", p->network);
@@ -249,11 +249,22 @@ void plan_write_json(const struct plan *p, FILE *f)
 	ws_json_set_int(o, "est_infer_cycles",
 			(int64_t)llround(p->est_infer_cycles));
 	ws_json_set_str(o, "est_limit", p->est_limit);
+	/* the shared layers' mapping, and how it was chosen */
+	ws_json_set(o, "sharing", map_share_json(p));
+	ws_json_set_str(o, "share_note", p->share_note);
+	if (p->work_bound_cycles > 0)
+		ws_json_set_real(o, "work_bound_cycles",
+				 round(p->work_bound_cycles * 10) / 10);
 	json_t *a = ws_json_arr();
 	for (int i = 0; i < p->n_stages; i++)
 		ws_json_push(a, stage_json(&p->stages[i]));
 	ws_json_set(o, "stage_list", a);
-	ws_json_write(f, o, WS_JSON_INDENT);
+	return o;
+}
+
+void plan_write_json(const struct plan *p, FILE *f)
+{
+	ws_json_write(f, plan_json(p), WS_JSON_INDENT);
 }
 
 /* ---- reading ---------------------------------------------------------------

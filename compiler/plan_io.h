@@ -24,6 +24,7 @@
 #include "compiler/graph.h"
 #include "compiler/plan.h"
 #include "ground/diag.h"
+#include "ground/json_io.h"
 #include "machine/machine.h"
 
 /* Write p as YAML; g (may be NULL) names the fused layers.  Deterministic:
@@ -41,7 +42,9 @@ int plan_load(const char *path, const struct graph *g, const struct machine *m,
 int plan_load_string(const char *file, const char *text, const struct graph *g,
 		     const struct machine *m, struct plan *p, struct diag *d);
 
-/* Summary and stages as one JSON object (for `place --json`). */
+/* Summary and stages as one JSON object (for `place --json`): built (the
+ * caller owns it, may add keys) or written. */
+json_t *plan_json(const struct plan *p);
 void plan_write_json(const struct plan *p, FILE *out);
 
 #endif

@@ -1158,8 +1158,9 @@ static void head_json(const struct report_in *r, json_t *o)
 	const struct machine *m = r->m;
 	const struct stats *any = any_stats(r);
 	int64_t used = 0;
-	for (int i = 0; i < p->n_stages; i++)
-		used += (int64_t)p->stages[i].r.w * p->stages[i].r.h;
+	for (int i = 0; i < p->n_stages; i++) /* time-shared: once */
+		if (map_share_root(p, i) == i)
+			used += (int64_t)p->stages[i].r.w * p->stages[i].r.h;
 	if (p->mode == MODE_STREAMING && p->n_stages > 0)
 		used = machine_pes(m);
 	ws_json_set_str(o, "network", p->network);
@@ -1172,6 +1173,7 @@ static void head_json(const struct report_in *r, json_t *o)
 			p->mode == MODE_STREAMING ? "streaming" : "pipelined");
 	ws_json_set_str(o, "mode_reason", p->mode_reason);
 	ws_json_set_str(o, "strategy", p->strategy);
+	ws_json_set(o, "sharing", map_share_json(p));
 	ws_json_set_str(o, "dtype", p->prec == PREC_FP32 ? "fp32" : "mixed");
 	ws_json_set_str(o, "precision", prec_name(p->prec));
 	ws_json_set_int(o, "stages", p->n_stages);

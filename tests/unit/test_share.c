@@ -4,6 +4,8 @@
  * waits for every application's gradients; the objective charges the
  * rectangle's summed pace; plan files say `sharing:` per stage; the
  * compiler chooses per stage by the objective. */
+#include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,6 +314,74 @@ static void test_compare_simulate(void)
 	free(out), free(err);
 }
 
+/* --compare --simulate --json: every placed strategy with its rank, the
+ * objective's and the simulated step and the error between them. */
+static void test_compare_simulate_json(void)
+{
+	char *out = NULL, *err = NULL;
+	CU_ASSERT_EQUAL(tu_run("place p1b2 --machine wse2 --compare --simulate "
+			       "--json",
+			       &out, &err),
+			0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	json_t *a = json_loads(out, 0, NULL);
+	CU_ASSERT_FATAL(json_is_array(a));
+	CU_ASSERT(json_array_size(a) >= 2);
+	size_t i;
+	json_t *e;
+	json_array_foreach(a, i, e) {
+		double est = json_real_value(json_object_get(e, "est_step_us"));
+		double sim = json_real_value(json_object_get(e, "sim_step_us"));
+		double rel = json_real_value(
+			json_object_get(e, "objective_error"));
+		CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "rank")),
+				(json_int_t)i + 1);
+		CU_ASSERT(est > 0 && sim > 0);
+		CU_ASSERT(fabs(est / sim - 1 - rel) < 0.002);
+		CU_ASSERT(json_is_array(json_object_get(e, "sharing")));
+	}
+	json_decref(a);
+	free(out), free(err);
+}
+
+/* The sharing decision in --json: per applying stage its mapping and
+ * where it runs (time-shared: the host) or syncs (replicas: the owner),
+ * in `place` and in `run`, as the options ask. */
+static void test_json_sharing(void)
+{
+	const char *cmds[3] = {
+		"place uno --machine wse2 --strategy pack --sharing replicas "
+		"--json",
+		"place uno --machine wse2 --strategy pack --sharing time_shared "
+		"--json",
+		"run uno --machine wse2 --strategy pack --sharing time_shared "
+		"--json"};
+	for (int k = 0; k < 3; k++) {
+		char *out = NULL, *err = NULL;
+		CU_ASSERT_EQUAL(tu_run(cmds[k], &out, &err), 0);
+		json_t *o = out ? json_loads(out, 0, NULL) : NULL;
+		CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+		json_t *sh = json_object_get(o, "sharing");
+		CU_ASSERT(json_is_array(sh) && json_array_size(sh) == 6);
+		size_t i;
+		json_t *e;
+		json_array_foreach(sh, i, e) {
+			const char *m =
+				json_string_value(json_object_get(e, "mapping"));
+			CU_ASSERT_STRING_EQUAL(m, k ? "time_shared"
+						    : "replicas");
+			CU_ASSERT_PTR_NOT_NULL(json_object_get(e, k ? "host"
+								    : "owner"));
+		}
+		/* time-shared stages counted once in the PEs used */
+		json_t *used = json_object_get(o, "pes_used");
+		json_t *tot = json_object_get(o, k == 2 ? "pes" : "pes_total");
+		CU_ASSERT(json_integer_value(used) <= json_integer_value(tot));
+		json_decref(o);
+		free(out), free(err);
+	}
+}
+
 int suite_share(void);
 int suite_share(void)
 {
@@ -324,6 +394,8 @@ int suite_share(void)
 		{"plan file: bad sharing values and edits located",
 		 test_bad_sharing},
 		{"place --compare --simulate", test_compare_simulate},
+		{"place --compare --simulate --json", test_compare_simulate_json},
+		{"--json: the sharing decision", test_json_sharing},
 		{0, 0}};
 	return tu_add_suite("share", tests);
 }

@@ -383,6 +383,121 @@ static void test_plan_edits(void)
 	fixture_release(&f);
 }
 
+/* The text with stage `name`'s rect replaced by `r` (and its routes by
+ * "routes: []" when `reroute`); the 1-based line of the rect in *line. */
+static char *moved(const struct plan *p, const struct graph *g,
+		   const char *name, struct rect r, int reroute, int *line)
+{
+	char *t = edited(p, g, NULL, reroute);
+	char key[160];
+	snprintf(key, sizeof key, "name: \"%s\"\n", name);
+	char *at = strstr(t, key), *rl = at ? strstr(at, "rect: {") : NULL;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rl);
+	char *eol = strchr(rl, '\n');
+	char repl[96];
+	int n = snprintf(repl, sizeof repl, "rect: {x: %d, y: %d, w: %d, h: %d}",
+			 r.x, r.y, r.w, r.h);
+	char *out = xcalloc(strlen(t) + (size_t)n + 1, 1);
+	memcpy(out, t, (size_t)(rl - t));
+	strcat(out, repl);
+	strcat(out, eol);
+	*line = 1;
+	for (const char *s = t; s < rl; s++)
+		*line += *s == '\n';
+	free(t);
+	return out;
+}
+
+/* A free w x h place on p's grid as far as can be from (x0, y0). */
+static int far_free(const struct plan *p, int32_t w, int32_t h, int32_t x0,
+		    int32_t y0, struct rect *out)
+{
+	int64_t best = -1;
+	for (int32_t y = 0; y + h <= p->grid_h; y += h) {
+		for (int32_t x = 0; x + w <= p->grid_w; x += w) {
+			struct rect c = {x, y, w, h};
+			int clash = 0;
+			for (int i = 0; i < p->n_stages && !clash; i++)
+				clash = place_overlap(&c, &p->stages[i].r);
+			int64_t d = llabs((long long)x - x0) +
+				    llabs((long long)y - y0);
+			if (!clash && d > best) {
+				best = d;
+				*out = c;
+			}
+		}
+	}
+	return best >= 0;
+}
+
+/*
+ * Plans that cannot lie, moved stages: the last stage moved to the free
+ * place farthest from it is, with its old routes, rejected at a route's
+ * line (they no longer reach it); with `routes: []`, routed again with
+ * every route (sync included) and simulated no faster than where the
+ * compiler put it (its routes only got longer).  Moved onto another
+ * stage, or partly off the grid, it is rejected at its rect's line and
+ * column.
+ */
+static void test_plan_moves(void)
+{
+	struct fixture f;
+	CU_ASSERT_EQUAL_FATAL(fixture_load(&f, "uno", "wse2"), 0);
+	struct stats st;
+	CU_ASSERT_EQUAL_FATAL(run(&f, &f.p, 2, &st), 0);
+	cycles_t base = st.step_cycles;
+	stats_release(&st);
+	const struct plan_stage *s = &f.p.stages[f.p.n_stages - 1];
+	struct rect far;
+	CU_ASSERT_FATAL(far_free(&f.p, s->r.w, s->r.h, s->r.x, s->r.y, &far));
+	const struct rect *other = &f.p.stages[0].r;
+	struct rect cases[4] = {
+		far, far, /* with its routes, then routed again */
+		{other->x, other->y, s->r.w, s->r.h}, /* onto stage 0 */
+		{(int32_t)f.p.grid_w - s->r.w / 2 - 1, s->r.y, s->r.w + 1,
+		 s->r.h}, /* past the east edge */
+	};
+	for (int k = 0; k < 4; k++) {
+		int line;
+		char *text = moved(&f.p, &f.g, s->name, cases[k], k == 1, &line);
+		struct plan q;
+		struct diag d;
+		diag_init(&d);
+		cycles_t step = load_and_step(&f, text, &q, &d);
+		if (k == 1) {
+			diag_print(&d, stdout);
+			CU_ASSERT_EQUAL(diag_count(&d), 0);
+			CU_ASSERT_EQUAL(q.n_routes, f.p.n_routes);
+			CU_ASSERT_EQUAL(n_sync(&q), n_sync(&f.p));
+			CU_ASSERT(step >= base);
+			printf("    '%s' moved to %d,%d: %d routes, step %llu "
+			       "(was %llu)\n",
+			       s->name, far.x, far.y, q.n_routes,
+			       (unsigned long long)step,
+			       (unsigned long long)base);
+		} else {
+			/* rejected, located in the file */
+			CU_ASSERT_EQUAL(step, 0);
+			CU_ASSERT(d.n > 0);
+			CU_ASSERT(d.n > 0 && d.msgs[0].file &&
+				  strcmp(d.msgs[0].file, "uno.plan.yaml") == 0);
+			CU_ASSERT(d.n > 0 && d.msgs[0].line > 0 &&
+				  d.msgs[0].col > 0);
+			/* a bad rect is reported at the rect itself */
+			int at_rect = 0;
+			for (size_t i = 0; i < d.n; i++)
+				at_rect |= d.msgs[i].line == line;
+			CU_ASSERT(k == 0 || at_rect);
+			printf("    case %d: %s\n", k,
+			       d.n > 0 ? diag_text(&d, 0) : "-");
+		}
+		plan_release(&q);
+		diag_release(&d);
+		free(text);
+	}
+	fixture_release(&f);
+}
+
 /* The objective against the engine: within 10% of the simulated step
  * for every strategy's plan of a slice of the zoo. */
 static void test_objective_slice(void)
@@ -463,6 +578,8 @@ int suite_sync(void)
 		{"p1b2: no shared weights, nothing changes", test_p1b2_unchanged},
 		{"uno: two runs byte-identical", test_uno_repeat},
 		{"uno: plan edits re-route or are rejected", test_plan_edits},
+		{"uno: a stage moved, overlapping or off the grid",
+		 test_plan_moves},
 		{"objective within 10% of the simulated step", test_objective_slice},
 		{"drugnet: auto no slower than pack", test_drugnet},
 		{0, 0}};

@@ -1,0 +1,99 @@
+/* size.c: the work-proportional bound of a pipelined plan.  See size.h. */
+#include "compiler/size.h"
+
+#include <math.h>
+
+#include "compiler/map.h"
+#include "compiler/map_share.h"
+#include "cores/pe.h"
+
+/* Arithmetic of p's layers per training sample at the PE's lanes. */
+static double arith_pe_cycles(const struct graph *g, const struct machine *m,
+			      const struct plan *p)
+{
+	double fma = (double)pe_fma_lanes(&m->pe, p->prec);
+	double add = (double)pe_ew_lanes(&m->pe, p->prec);
+	double batch = p->batch > 0 ? (double)p->batch : 1;
+	double work = 0;
+	for (int i = 0; i < p->n_stages; i++) {
+		const struct plan_stage *s = &p->stages[i];
+		for (int k = 0; k < s->n_layers; k++) {
+			const struct layer_cost *c =
+				&g->layers[s->layers[k]].cost;
+			for (int q = 0; q < PASS_COUNT; q++) {
+				double w = (double)c->mat_flops[q] / 2 / fma +
+					   (double)c->ew_flops[q] / add;
+				work += q == PASS_UPDATE ? w / batch : w;
+			}
+		}
+	}
+	return work;
+}
+
+/* The probed extent after v up to max (geometric, every integer at the
+ * start, max itself last); past max when v is max. */
+static int32_t next_extent(int32_t v, int32_t max)
+{
+	int32_t n = (int32_t)floor(v * SIZE_PROBE_RATIO);
+	if (n <= v)
+		n = v + 1;
+	return v < max && n > max ? max : n;
+}
+
+/* work(i) and floor(i) of stage s (size.h), over probed shapes that fit
+ * SRAM as the weight-stationary mapping needs it (the kernel pick only
+ * replaces it by one that fits, as plan_build sizes).  0 when none fits. */
+static int stage_floor(const struct map_ctx *mc, const struct plan_stage *s,
+		       double *work, double *fl)
+{
+	struct map_ctx fit = *mc;
+	fit.kernel = NULL;
+	int32_t mw, mh;
+	map_max_shape(mc, s, &mw, &mh);
+	*work = *fl = INFINITY;
+	for (int32_t w = 1; w <= mw; w = next_extent(w, mw)) {
+		for (int32_t h = 1; h <= mh; h = next_extent(h, mh)) {
+			if (!map_fits(&fit, s, w, h))
+				continue;
+			double t = (double)map_cycles(mc, s, w, h);
+			if (t < *fl)
+				*fl = t;
+			if (t * w * h < *work)
+				*work = t * w * h;
+		}
+	}
+	return isfinite(*fl);
+}
+
+void size_bound(const struct graph *g, const struct machine *m,
+		const struct plan *p, const char *kernel, struct size_bound *b)
+{
+	*b = (struct size_bound){0, 0, 0, -1, 0, 0};
+	if (p->mode != MODE_PIPELINED)
+		return;
+	struct map_ctx mc = {g,	       m, p->prec, p->opt, MODE_PIPELINED,
+			     p->batch, 0, kernel,  0,	   p};
+	double pes = (double)machine_pes(m);
+	for (int i = 0; i < p->n_stages; i++) {
+		double w, f;
+		if (map_share_guest(p, i) ||
+		    !stage_floor(&mc, &p->stages[i], &w, &f))
+			continue;
+		b->work_pe_cycles += w;
+		if (f > b->floor_cycles) {
+			b->floor_cycles = f;
+			b->floor_stage = i;
+		}
+	}
+	b->spread_cycles = b->work_pe_cycles / pes;
+	b->bound_cycles = b->spread_cycles > b->floor_cycles ? b->spread_cycles
+							     : b->floor_cycles;
+	b->arith_cycles = arith_pe_cycles(g, m, p) / pes;
+}
+
+int size_rule_applies(const struct plan *p)
+{
+	double grid = (double)p->grid_w * (double)p->grid_h;
+	return p->mode == MODE_PIPELINED &&
+	       (double)p->pes_used <= (1 - SIZE_IDLE_SHARE) * grid;
+}
