@@ -102,8 +102,7 @@ struct sim {
 	uint64_t *pe_free;
 	struct event_queue q;
 	cycles_t hop, ramp;
-	cycles_t relay;	/* cycles a relayed wavelet spends in a PE (pe.h) */
-	cycles_t relay_rate; /* cycles a PE spends per relayed wavelet */
+	cycles_t relay;	/* cycles a PE spends per relayed wavelet (pe.h) */
 	int64_t samples_out;
 	int64_t host_bytes;	/* host input bytes per sample */
 	/* sync routes arrived per stage and step: [(n + 1) * steps] */
