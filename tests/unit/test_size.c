@@ -81,6 +81,17 @@ static void test_bound_is_lower(void)
 	}
 }
 
+/* An abstract 64 x 64 problem of n items (no edges, no callbacks). */
+static void abstract(struct place_problem *pp, const struct place_item *it,
+		     int n)
+{
+	memset(pp, 0, sizeof *pp);
+	pp->grid_w = 64;
+	pp->grid_h = 64;
+	pp->n_items = n;
+	pp->items = it;
+}
+
 /* An abstract problem: three items placed small in a corner; the slowest
  * grows until it is not the one that can speed up, the layout stays
  * valid, and the same inputs give the same layout. */
@@ -92,11 +103,7 @@ static void test_grow_abstract(void)
 		{100, 4, 16, 64, 1, 32000, 10},
 	};
 	struct place_problem pp;
-	memset(&pp, 0, sizeof pp);
-	pp.grid_w = 64;
-	pp.grid_h = 64;
-	pp.n_items = 3;
-	pp.items = it;
+	abstract(&pp, it, 3);
 	struct rect r[3] = {{0, 0, 8, 8}, {8, 0, 8, 8}, {16, 0, 8, 8}};
 	struct rect r2[3];
 	memcpy(r2, r, sizeof r);
@@ -132,11 +139,7 @@ static void test_grow_objective_veto(void)
 	struct place_item it[2] = {{16, 4, 64, 64, 1, 64000, 10},
 				   {16, 4, 64, 64, 1, 1000, 10}};
 	struct place_problem pp;
-	memset(&pp, 0, sizeof pp);
-	pp.grid_w = 64;
-	pp.grid_h = 64;
-	pp.n_items = 2;
-	pp.items = it;
+	abstract(&pp, it, 2);
 	pp.objective = obj_first_small;
 	struct rect r[2] = {{0, 0, 4, 4}, {4, 0, 4, 4}};
 	CU_ASSERT_EQUAL(size_grow(&pp, r), 0);

@@ -330,6 +330,18 @@ static cycles_t load_and_step(const struct fixture *f, const char *text,
 	return step;
 }
 
+/* The fixture on uno (replicas) and its plan's simulated step (two
+ * steps, the last's); 0 when it does not run. */
+static cycles_t uno_base(struct fixture *f)
+{
+	CU_ASSERT_EQUAL_FATAL(fixture_load(f, "uno", "wse2"), 0);
+	struct stats st;
+	cycles_t step = run(f, &f->p, 2, &st) ? 0 : st.step_cycles;
+	stats_release(&st);
+	CU_ASSERT(step > 0);
+	return step;
+}
+
 /*
  * Plans that cannot lie: `routes: []` lays every route again, sync routes
  * included; dropped sync routes are laid again; a dropped sample route is
@@ -340,11 +352,7 @@ static cycles_t load_and_step(const struct fixture *f, const char *text,
 static void test_plan_edits(void)
 {
 	struct fixture f;
-	CU_ASSERT_EQUAL_FATAL(fixture_load(&f, "uno", "wse2"), 0);
-	struct stats st;
-	CU_ASSERT_EQUAL_FATAL(run(&f, &f.p, 2, &st), 0);
-	cycles_t base = st.step_cycles;
-	stats_release(&st);
+	cycles_t base = uno_base(&f);
 	const char *cases[2][2] = {{NULL, "[]"}, {"_sync, bytes", NULL}};
 	for (int k = 0; k < 2; k++) {
 		char *text = edited(&f.p, &f.g, cases[k][0], cases[k][1] != NULL);
@@ -442,11 +450,7 @@ static int far_free(const struct plan *p, int32_t w, int32_t h, int32_t x0,
 static void test_plan_moves(void)
 {
 	struct fixture f;
-	CU_ASSERT_EQUAL_FATAL(fixture_load(&f, "uno", "wse2"), 0);
-	struct stats st;
-	CU_ASSERT_EQUAL_FATAL(run(&f, &f.p, 2, &st), 0);
-	cycles_t base = st.step_cycles;
-	stats_release(&st);
+	cycles_t base = uno_base(&f);
 	const struct plan_stage *s = &f.p.stages[f.p.n_stages - 1];
 	struct rect far;
 	CU_ASSERT_FATAL(far_free(&f.p, s->r.w, s->r.h, s->r.x, s->r.y, &far));
