@@ -19,11 +19,15 @@ relative).  Options, before the `$`:
     json=a.b.0.c  the value at that path of the JSON output (with fmt)
     fmt=%.1f      format for json= (default: as printed)
     inline        the value sits in a sentence: no code fence, no newline
+    md            the output is Markdown (a table): quoted as is, no fence
     wall=REGEX    wall-clock figures: text matching REGEX is masked when
                   checking (and the block says they vary from run to run)
     slow          not re-run by `check` unless --all (commands over ~2 s)
     files         the command writes files (pictures): its output is not
                   quoted, `check` does not run it
+    history=REV   figures of an earlier build (a "before" beside an
+                  "after"): typed as COMMAND printed them at commit REV,
+                  never re-run; `check` only requires REV to be a commit
 
 Exit status of check: 0 when every checked block equals what its command
 prints now, 1 otherwise (each differing block is named with a diff).
@@ -56,7 +60,8 @@ def run(cmd, strict=False):
     p = subprocess.run(["sh", "-c", cmd], cwd=TOP, env=env,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        text=True)
-    if p.returncode not in ((0,) if strict else (0, 1)):
+    if p.returncode not in ((0,) if strict else (0, 1)) or (
+            p.returncode and not p.stdout.strip()):
         raise RuntimeError("'%s' exited %d: %s" % (cmd, p.returncode,
                                                    p.stderr.strip()[:300]))
     return p.stdout.replace(TOP + "/", "")
@@ -77,14 +82,24 @@ def select(out, o):
     return "\n".join(l.rstrip() for l in lines).strip("\n")
 
 
+def is_commit(rev):
+    p = subprocess.run(["git", "-C", TOP, "cat-file", "-e", rev + "^{commit}"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return p.returncode == 0 or not os.path.exists(os.path.join(TOP, ".git"))
+
+
 def content(o, cmd):
     """The text between the markers, as `update` writes it."""
+    if "history" in o:  # figures of commit REV: kept as typed
+        return None
     if "files" in o:  # pictures: the command must succeed
         run(cmd, strict=True)
         return None
     v = select(run(cmd), o)
     if "inline" in o:
         return v
+    if "md" in o:
+        return "\n" + v + "\n"
     note = "\n" + WALL_NOTE + "\n" if "wall" in o else ""
     return "\n```\n" + v + "\n```\n" + note
 
@@ -126,6 +141,8 @@ def update(paths):
         parts, last, n = [], 0, 0
         for s, e, name, o, cmd in blocks(text):
             c = content(o, cmd)
+            if c is not None and mask(c, o) == mask(text[s:e], o):
+                c = None  # only wall-clock figures moved: keep the text
             parts += [text[last:s], text[s:e] if c is None else c]
             last, n = e, n + 1
         parts.append(text[last:])
@@ -145,7 +162,12 @@ def check(paths, every):
     for path in paths:
         text = open(path, encoding="utf-8").read()
         for s, e, name, o, cmd in blocks(text):
-            if "files" in o or ("slow" in o and not every):
+            if "history" in o and not is_commit(o["history"]):
+                bad += 1
+                print("docs: %s: block '%s': history=%s is not a commit"
+                      % (os.path.relpath(path, TOP), name, o["history"]))
+            if ("files" in o or "history" in o or
+                    ("slow" in o and not every)):
                 continue
             checked += 1
             have, want = mask(text[s:e], o), mask(content(o, cmd), o)

@@ -70,12 +70,51 @@ static void test_stale_figure_fails(void)
 	free(cmd);
 }
 
+/* Figures of an earlier build are kept as typed, never re-run, and must
+ * name a commit; Markdown output (a table) is quoted without a fence. */
+static void test_history_and_md(void)
+{
+	char *md = tu_temp_file(".md",
+				"Before: <!-- docs:b inline history=HEAD $ false -->"
+				"12<!-- /docs --> cycles.\n"
+				"<!-- docs:t md $ printf '| a |\\n|---|\\n| 1 |' -->\n"
+				"<!-- /docs -->\n");
+	char *out;
+	char *cmd = xasprintf("cd %s && python3 tools/docs.py update %s "
+			      ">/dev/null", WAFERSIM_SRCDIR, md);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+	CU_ASSERT_EQUAL(docs_check(md, &out), 0);
+	free(out);
+	struct diag d;
+	diag_init(&d);
+	char *text = NULL;
+	CU_ASSERT_EQUAL(read_file(md, &text, NULL, &d), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text ? text : "", "-->12<!-- /docs -->"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text ? text : "",
+				      "-->\n| a |\n|---|\n| 1 |\n<!-- /docs"));
+	diag_release(&d);
+	free(text);
+	remove(md);
+	free(md);
+	/* a history block naming no commit fails the check */
+	md = tu_temp_file(".md", "<!-- docs:b inline history=0000000000 $ "
+			  "false -->12<!-- /docs -->\n");
+	CU_ASSERT_EQUAL(docs_check(md, &out), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "is not a commit"));
+	free(out);
+	remove(md);
+	free(md);
+	free(cmd);
+}
+
 int suite_docs(void)
 {
 	static const struct tu_test tests[] = {
 		{"quoted figures are what the commands print",
 		 test_quoted_figures_are_current},
 		{"a stale figure fails the check", test_stale_figure_fails},
+		{"history blocks kept, md blocks unfenced",
+		 test_history_and_md},
 		{0},
 	};
 	return tu_add_suite("docs", tests);
