@@ -913,6 +913,49 @@ static void test_colors_and_bins(void)
 	CU_ASSERT(s == 1 && b == 4);
 }
 
+/* Time-shared stages (Uno's encoders on mini128) are drawn as one
+ * rectangle named by all its stages; the legend lists only the route
+ * kinds drawn; no two route names on the link map overlap (their boxes as
+ * pdftotext -bbox reads them from the PDF). */
+static void test_time_shared_and_names(void)
+{
+	char *dir = tu_temp_dir(), *out, *err;
+	char *args = xasprintf("run uno --machine mini128 --job train "
+			       "--trace '%s'", dir);
+	CU_ASSERT_EQUAL_FATAL(tu_run(args, &out, &err), 0);
+	free(args);
+	free(out);
+	free(err);
+	char *txt = run_in(dir, "pdftotext placement.pdf -");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(txt);
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "time-shared"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "6 desc2_enc/fc.1/dense on 3's PEs"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "forward route"));
+	CU_ASSERT_PTR_NULL(strstr(txt, "shared-weight sync")); /* none */
+	free(txt);
+	txt = run_in(dir, "pdftotext heat_pe.pdf -");
+	CU_ASSERT(txt && strstr(txt, "(time-shared)"));
+	free(txt);
+	/* route names: words "rN" with their boxes; count overlapping pairs */
+	txt = run_in(dir,
+		     "pdftotext -bbox heat_link.pdf - | python3 -c \""
+		     "import re, sys\n"
+		     "b = [tuple(map(float, m.groups())) for m in re.finditer("
+		     "r'xMin=.([0-9.]+). yMin=.([0-9.]+). xMax=.([0-9.]+). "
+		     "yMax=.([0-9.]+).>r[0-9]+<', sys.stdin.read())]\n"
+		     "n = sum(1 for i in range(len(b)) for j in range(i) if "
+		     "b[i][0] < b[j][2] and b[j][0] < b[i][2] and "
+		     "b[i][1] < b[j][3] and b[j][1] < b[i][3])\n"
+		     "print(len(b), n)\"");
+	int names = 0, overlaps = -1;
+	CU_ASSERT(txt && sscanf(txt, "%d %d", &names, &overlaps) == 2);
+	CU_ASSERT(names >= 40); /* every route (45) named */
+	CU_ASSERT_EQUAL(overlaps, 0);
+	free(txt);
+	rm_rf_keep(dir, 0);
+	free(dir);
+}
+
 int suite_trace(void)
 {
 	static const struct tu_test tests[] = {
@@ -927,6 +970,8 @@ int suite_trace(void)
 		{"wafersim run --trace, then plot", test_cli_run_trace},
 		{"colors never repeat, heatmap scale", test_colors_and_bins},
 		{"big meshes are binned", test_binned_heatmap},
+		{"time-shared stages named together, route names apart",
+		 test_time_shared_and_names},
 		{0}};
 	return tu_add_suite("trace", tests);
 }
