@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""docs.py update|check [--all] [FILE.md...]: the figures README.md and
+"""docs.py update|check [--all] [--block NAME]... [FILE.md...]: the figures
+README.md and
 docs/*.md quote, from the commands that print them (issue 15).
+`--block NAME` limits update or check to the blocks of that name.
 
 A quoted figure lives between two markers, filled by `update` (`make docs`)
 and compared by `check` (`make test`, tests/unit/test_docs.c):
@@ -135,12 +137,12 @@ def files(args):
     return out
 
 
-def update(paths):
+def update(paths, only=()):
     for path in paths:
         text = open(path, encoding="utf-8").read()
         parts, last, n = [], 0, 0
         for s, e, name, o, cmd in blocks(text):
-            c = content(o, cmd)
+            c = content(o, cmd) if not only or name in only else None
             if c is not None and mask(c, o) == mask(text[s:e], o):
                 c = None  # only wall-clock figures moved: keep the text
             parts += [text[last:s], text[s:e] if c is None else c]
@@ -157,11 +159,13 @@ def update(paths):
                                               ", unchanged"))
 
 
-def check(paths, every):
+def check(paths, every, only=()):
     bad = checked = 0
     for path in paths:
         text = open(path, encoding="utf-8").read()
         for s, e, name, o, cmd in blocks(text):
+            if only and name not in only:
+                continue
             if "history" in o and not is_commit(o["history"]):
                 bad += 1
                 print("docs: %s: block '%s': history=%s is not a commit"
@@ -187,12 +191,20 @@ def main(argv):
     if len(argv) < 2 or argv[1] not in ("update", "check"):
         print(__doc__)
         return 2
-    every = "--all" in argv
-    paths = files([a for a in argv[2:] if a != "--all"])
+    every, only, rest = False, [], []
+    args = iter(argv[2:])
+    for a in args:
+        if a == "--all":
+            every = True
+        elif a == "--block":
+            only.append(next(args, ""))
+        else:
+            rest.append(a)
+    paths = files(rest)
     if argv[1] == "update":
-        update(paths)
+        update(paths, only)
         return 0
-    return check(paths, every)
+    return check(paths, every or bool(only), only)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@
 
 struct place {
 	const struct trace_data *t;
-	int streaming;
+	int streaming, any_unused;
 	struct trace_frame fr;
 	char title[200], sub[240];
 	int cw, ch, mx, my;
@@ -197,8 +197,9 @@ static void draw_legend(cairo_t *cr, const struct place *p)
 				 ts->name, ts->r.w, ts->r.h);
 		legend_row(cr, x, y, trace_qual(s), 0, buf);
 	}
-	y += 4;
-	legend_row(cr, x, y, TRACE_UNUSED, 0, "unused PEs");
+	y += 4 - row;
+	if (p->any_unused)
+		legend_row(cr, x, y += row, TRACE_UNUSED, 0, "unused PEs");
 	int kinds[3] = {0, 0, 0}; /* forward, backward, sync: those drawn */
 	for (int i = 0; i < p->t->n_routes; i++) {
 		const struct trace_route *r = &p->t->routes[i];
@@ -240,14 +241,17 @@ static void place_layout(const struct trace_data *t,
 	for (int64_t i = 0; i < n; i++)
 		used += mask[i];
 	free(mask);
+	p->any_unused = used < n;
 	snprintf(p->title, sizeof(p->title), "Placement: %s on %s (%s, %s)",
 		 t->network, t->machine, t->strategy, t->mode);
 	snprintf(p->sub, sizeof(p->sub),
-		 "%d %s on %lld of %lld PEs (%.1f%%), %d routes; grey: "
-		 "unused PEs",
-		 t->n_stages, p->streaming ? "layers in turn" : "stages",
+		 "%d %s on %lld of %lld PEs (%.1f%%), %d route%s%s",
+		 t->n_stages,
+		 p->streaming ? (t->n_stages == 1 ? "layer" : "layers in turn")
+			      : (t->n_stages == 1 ? "stage" : "stages"),
 		 (long long)used, (long long)n, 100.0 * (double)used / (double)n,
-		 t->n_routes);
+		 t->n_routes, t->n_routes == 1 ? "" : "s",
+		 used < n ? "; grey: unused PEs" : "");
 	p->fr.title = p->title;
 	p->fr.subtitle = p->sub;
 	p->fr.extra_right = LEGEND_W;

@@ -956,6 +956,51 @@ static void test_time_shared_and_names(void)
 	free(dir);
 }
 
+/* Shared-weight sync routes (Uno with replicas) are drawn in their own
+ * color and named in the legend; a streamed plan's layers each get their
+ * own color (nested outlines). */
+static void test_sync_and_streaming_colors(void)
+{
+	char *dir = tu_temp_dir(), *out, *err;
+	char *args = xasprintf("run uno --machine mini128 --job train "
+			       "--sharing replicas --trace '%s'", dir);
+	CU_ASSERT_EQUAL_FATAL(tu_run(args, &out, &err), 0);
+	free(args);
+	free(out);
+	free(err);
+	char *txt = run_in(dir, "pdftotext placement.pdf -");
+	CU_ASSERT(txt && strstr(txt, "shared-weight sync (per step)"));
+	free(txt);
+	struct img im;
+	char *f = file_in(dir, "placement.png");
+	CU_ASSERT_FATAL(img_read(f, &im) == 0);
+	CU_ASSERT(has_color(&im, (struct trace_rgb){0x7b, 0x2c, 0xbf}));
+	free(im.px);
+	free(f);
+	rm_rf_keep(dir, 0);
+	free(dir);
+	dir = tu_temp_dir();
+	args = xasprintf("run p1b2 --machine mini64 --mode streaming --job train "
+			 "--trace '%s'", dir);
+	CU_ASSERT_EQUAL_FATAL(tu_run(args, &out, &err), 0);
+	free(args);
+	free(out);
+	free(err);
+	txt = run_in(dir, "pdftotext placement.pdf -");
+	int last = -1;
+	const char *l = txt ? strstr(txt, "layers 0-") : NULL;
+	CU_ASSERT(l && sscanf(l, "layers 0-%d", &last) == 1 && last >= 2);
+	free(txt);
+	f = file_in(dir, "placement.png");
+	CU_ASSERT_FATAL(img_read(f, &im) == 0);
+	for (int s = 0; s <= last; s++)
+		CU_ASSERT(has_color(&im, trace_qual(s)));
+	free(im.px);
+	free(f);
+	rm_rf_keep(dir, 0);
+	free(dir);
+}
+
 int suite_trace(void)
 {
 	static const struct tu_test tests[] = {
@@ -972,6 +1017,8 @@ int suite_trace(void)
 		{"big meshes are binned", test_binned_heatmap},
 		{"time-shared stages named together, route names apart",
 		 test_time_shared_and_names},
+		{"sync routes and streamed layers in colors of their own",
+		 test_sync_and_streaming_colors},
 		{0}};
 	return tu_add_suite("trace", tests);
 }
