@@ -7,7 +7,9 @@
  * pixel) beyond, or as asked by opts.heat_bin.  PEs that no stage uses
  * are grey on the PE and SRAM maps, so "idle" and "unused" do not look
  * alike.  The PE and SRAM maps outline and label every stage; the link
- * maps outline every route's path and name it.  Scales start at 0.
+ * maps outline every route's bundle (its lanes side by side across each
+ * segment, centred on the path, as the engine lays them) and name it
+ * where no other name lies.  Scales start at 0.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -219,22 +221,66 @@ static void route_name(cairo_t *cr, const struct heat *h,
 	memcpy(lb->b + 4 * lb->n++, q, sizeof(q));
 }
 
+/* First line of a bundle of `lanes` centred on line c, kept inside the
+ * grid's `span` lines (the engine's rule: sim/engine_task.c
+ * eng_bundle_lo). */
+static int64_t bundle_lo(int64_t c, int64_t lanes, int64_t span)
+{
+	int64_t lo = c - lanes / 2;
+	if (lo + lanes > span)
+		lo = span - lanes;
+	return lo < 0 ? 0 : lo;
+}
+
+/* A route's bundle as the engine lays it: each segment's lanes side by
+ * side across its direction, centred on the path; outlined segment by
+ * segment (a route without lane figures: its path). */
+static void bundle_outline(cairo_t *cr, const struct heat *h,
+			   const struct trace_route *r)
+{
+	cairo_set_source_rgba(cr, 1, 1, 1, 0.8);
+	cairo_set_line_width(cr, 1);
+	if (r->lanes <= 1) {
+		cairo_new_path(cr);
+		for (int k = 0; k < r->n_points; k++)
+			cairo_line_to(cr, at_x(h, r->points[k].x + 0.5),
+				      at_y(h, r->points[k].y + 0.5));
+		cairo_stroke(cr);
+		return;
+	}
+	for (int k = 0; k + 1 < r->n_points; k++) {
+		const struct plan_point *a = &r->points[k], *b = &r->points[k + 1];
+		double x0, y0, x1, y1;
+		if (a->y == b->y) { /* along x: lanes are rows */
+			int64_t lo = bundle_lo(a->y, r->lanes, h->t->height);
+			x0 = at_x(h, a->x < b->x ? a->x : b->x);
+			x1 = at_x(h, (a->x > b->x ? a->x : b->x) + 1);
+			y0 = at_y(h, (double)lo);
+			y1 = at_y(h, (double)(lo + r->lanes));
+		} else { /* along y: lanes are columns */
+			int64_t lo = bundle_lo(a->x, r->lanes, h->t->width);
+			y0 = at_y(h, a->y < b->y ? a->y : b->y);
+			y1 = at_y(h, (a->y > b->y ? a->y : b->y) + 1);
+			x0 = at_x(h, (double)lo);
+			x1 = at_x(h, (double)(lo + r->lanes));
+		}
+		cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
+		cairo_stroke(cr);
+	}
+}
+
 static void route_outlines(cairo_t *cr, const struct heat *h)
 {
 	char buf[64];
 	struct label_boxes lb = {NULL, 0};
 	trace_font(cr, 8, 0);
-	for (int i = 0; i < h->t->n_routes; i++) {
+	for (int i = 0; i < h->t->n_routes; i++)
+		if (h->t->routes[i].n_points >= 2)
+			bundle_outline(cr, h, &h->t->routes[i]);
+	for (int i = 0; i < h->t->n_routes; i++) { /* names over every line */
 		const struct trace_route *r = &h->t->routes[i];
 		if (r->n_points < 2)
 			continue;
-		cairo_new_path(cr);
-		for (int k = 0; k < r->n_points; k++)
-			cairo_line_to(cr, at_x(h, r->points[k].x + 0.5),
-				      at_y(h, r->points[k].y + 0.5));
-		cairo_set_source_rgba(cr, 1, 1, 1, 0.8);
-		cairo_set_line_width(cr, 1);
-		cairo_stroke(cr);
 		snprintf(buf, sizeof(buf), "r%d %d>%d", i, r->src, r->dst);
 		route_name(cr, h, r, buf, &lb);
 	}

@@ -53,12 +53,16 @@ struct trace_route {
 	char *pass;
 	int64_t wavelets;
 	int kind; /* enum route_kind: samples, gradient or weight sync */
+	int64_t lanes; /* parallel rows/columns of its bundle (0: unknown) */
 	int n_points;
 	struct plan_point *points;
 };
 
 /* The route's fields (points apart: a list of corners). */
-enum { TR_SRC, TR_DST, TR_COLOR, TR_PASS, TR_WAVELETS, TR_KIND, TR_FIELDS };
+enum {
+	TR_SRC, TR_DST, TR_COLOR, TR_PASS, TR_WAVELETS, TR_KIND, TR_LANES,
+	TR_FIELDS
+};
 extern const struct stat_field trace_route_fields[TR_FIELDS];
 
 struct trace_node {

@@ -416,6 +416,15 @@ static void test_timeline_json(void)
 	size_t gl;
 	CU_ASSERT_FATAL(read_file(gp, &script, &gl, &d) == 0);
 	CU_ASSERT(strstr(script, "layout 3,1") && strstr(script, "[i=8:10]"));
+	/* the power axis (the first panel) from 0; x fitted to the run */
+	const char *pw = strstr(script, "title \"power\"");
+	CU_ASSERT(pw && strstr(script, "set yrange [0:*]") &&
+		  strstr(script, "set yrange [0:*]") < pw);
+	double total_us = (double)c.st.total_cycles / c.m.clock_ghz * 1e-3;
+	double xr = 0;
+	const char *xq = strstr(script, "set xrange [0:");
+	CU_ASSERT(xq && sscanf(xq, "set xrange [0:%lf]", &xr) == 1);
+	CU_ASSERT(fabs(xr - total_us) <= 1e-3 * total_us + 1e-3);
 	free(script);
 	free(gp);
 	char *f = file_in(dir, "trace.json"), *text;
@@ -425,7 +434,6 @@ static void test_timeline_json(void)
 	CU_ASSERT_FATAL(root != NULL);
 	const json_t *ev = json_object_get(root, "traceEvents");
 	CU_ASSERT_FATAL(json_is_array(ev));
-	double total_us = (double)c.st.total_cycles / c.m.clock_ghz * 1e-3;
 	int spans[8] = {0}, compute = 0, counters = 0, bad = 0, names = 0;
 	double end_max = 0;
 	for (size_t i = 0; i < json_array_size(ev); i++) {
@@ -665,6 +673,17 @@ static void check_gpu_chart(const char *dir)
 	CU_ASSERT_PTR_NOT_NULL(strstr(gtext, "one prediction, energy"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(gtext, "h100 eager b="));
 	CU_ASSERT_PTR_NOT_NULL(strstr(gtext, "than eager"));
+	/* values on the bars: every panel plots its labels */
+	char *ggp = file_in(dir, "gpu.gp"), *gscript;
+	size_t ggl;
+	CU_ASSERT_FATAL(read_file(ggp, &gscript, &ggl, &dg) == 0);
+	int lab = 0;
+	for (const char *q = strstr(gscript, "with labels"); q;
+	     q = strstr(q + 1, "with labels"))
+		lab++;
+	CU_ASSERT(lab >= 2);
+	free(gscript);
+	free(ggp);
 	free(gtext);
 	free(gsvg);
 	diag_release(&dg);
@@ -951,6 +970,12 @@ static void test_time_shared_and_names(void)
 	CU_ASSERT(txt && sscanf(txt, "%d %d", &names, &overlaps) == 2);
 	CU_ASSERT(names >= 40); /* every route (45) named */
 	CU_ASSERT_EQUAL(overlaps, 0);
+	free(txt);
+	/* bundles: the routes' lanes are saved for the outlines */
+	txt = run_in(dir, "python3 -c \"import json; r = json.load(open("
+			  "'stats.json'))['routes']; print(sum(1 for x in r "
+			  "if x.get('lanes', 0) > 1))\"");
+	CU_ASSERT(txt && atoi(txt) >= 10);
 	free(txt);
 	rm_rf_keep(dir, 0);
 	free(dir);
