@@ -178,10 +178,12 @@ def gpu_gpt2_fit():
 
 def gpu_latency_sweep():
     """validate gpu with mem_latency_ns 300..1000 in a copy of h100.yaml:
-    train.jsonl's worst ratio, graphs.jsonl's train-time and energy
-    medians (their ranges over the five)."""
-    worst, tmed, emed = [], [], []
-    for ns in (300, 400, 600, 800, 1000):
+    train.jsonl's worst ratio and inference median, graphs.jsonl's
+    train-time and energy medians (their ranges over the five)."""
+    lat = (300, 400, 600, 800, 1000)
+    worst, imed, tmed, emed = [], [], [], []
+    med = r"%s\s+median \|error\|\s+([0-9.]+)%%"
+    for ns in lat:
         path = gpu_copy("h100", "mem_latency_ns", ns)
         try:
             out = ws_text("validate", "gpu", "--gpu", path)
@@ -190,16 +192,18 @@ def gpu_latency_sweep():
         parts = out.split("measurements:")
         worst.append(float(re.search(r"either way\): ([0-9.]+)x",
                                      parts[1]).group(1)))
-        tmed.append(float(re.search(r"train time\s+median \|error\|\s+"
-                                    r"([0-9.]+)%", parts[2]).group(1)))
-        emed.append(float(re.search(r"train energy\s+median \|error\|\s+"
-                                    r"([0-9.]+)%", parts[2]).group(1)))
-    span = (lambda v: "%.2fx" % v[0] if min(v) == max(v) else
-            "%.2f-%.2fx" % (min(v), max(v)))
-    print("train.jsonl worst %s throughout; graphs.jsonl train median "
+        imed.append(float(re.search(med % "infer time", parts[1]).group(1)))
+        tmed.append(float(re.search(med % "train time", parts[2]).group(1)))
+        emed.append(float(re.search(med % "train energy",
+                                    parts[2]).group(1)))
+    worst_s = ("stays %.2fx" % worst[0] if min(worst) == max(worst) else
+               "is %.2f-%.2fx" % (min(worst), max(worst)))
+    at = " and ".join(str(n) for n, v in zip(lat, imed) if v == max(imed))
+    print("the train.jsonl worst ratio %s, its inference median "
+          "%.1f-%.1f%% (%.1f%% at %s ns); graphs.jsonl train median "
           "%.1f-%.1f%%, energy %.1f-%.1f%%" % (
-              span(worst), min(tmed), max(tmed), min(emed), max(emed)),
-          end="")
+              worst_s, min(imed), max(imed), max(imed), at, min(tmed),
+              max(tmed), min(emed), max(emed)), end="")
 
 
 def plan_file(net, *opts):
