@@ -31,17 +31,24 @@ static int only_file(const char *dir, const char *keep)
 	return ok;
 }
 
-static void test_fifo_written_not_replaced(void)
+/* Make the FIFO `fifo` and start a reader copying it into `got`. */
+static pid_t fifo_reader(const char *fifo, const char *got)
 {
-	char *dir = tu_temp_dir();
-	char *fifo = xasprintf("%s/pipe", dir), *got = xasprintf("%s/got", dir);
 	CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
 	pid_t pid = fork();
-	if (pid == 0) { /* the reader */
+	if (pid == 0) {
 		char *cmd = xasprintf("cat %s > %s", fifo, got);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
+	return pid;
+}
+
+static void test_fifo_written_not_replaced(void)
+{
+	char *dir = tu_temp_dir();
+	char *fifo = xasprintf("%s/pipe", dir), *got = xasprintf("%s/got", dir);
+	pid_t pid = fifo_reader(fifo, got);
 	char *args = xasprintf("run p1b2 --machine mini16 -o %s", fifo);
 	CU_ASSERT_EQUAL(tu_run(args, NULL, NULL), 0);
 	int st;
@@ -278,13 +285,7 @@ static void test_failed_vcd_leaves_no_output(void)
 	}
 	CU_ASSERT_TRUE(only_file(dir, ""));
 	char *fifo = xasprintf("%s/wave", dir), *got = xasprintf("%s/got", dir);
-	CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
-	pid_t pid = fork();
-	if (pid == 0) { /* the reader */
-		char *cmd = xasprintf("cat %s > %s", fifo, got);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
+	pid_t pid = fifo_reader(fifo, got);
 	args = xasprintf("run p1b2 --machine mini16 --engine systemc -o %s "
 			 "--vcd %s",
 			 out, fifo);

@@ -198,6 +198,15 @@ static void resume_and_compare(const char *csv, int64_t *resumed)
 	diag_release(&d);
 }
 
+/* 1 (and a note) when mpirun is missing: the MPI tests are skipped. */
+static int no_mpirun(void)
+{
+	if (system("command -v mpirun >/dev/null 2>&1") == 0)
+		return 0;
+	fprintf(stderr, "\n  sweep: mpirun not found, MPI test skipped\n");
+	return 1;
+}
+
 /* "exec build/wafersim", or mpirun with two ranks of wafersim-mpi. */
 static char *program(int mpi)
 {
@@ -277,22 +286,16 @@ static void test_sigterm_threads(void)
 
 static void test_sigint_mpi(void)
 {
-	if (system("command -v mpirun >/dev/null 2>&1") != 0) {
-		fprintf(stderr, "\n  sweep: mpirun not found, MPI test "
-				"skipped\n");
+	if (no_mpirun())
 		return;
-	}
 	/* resumed on threads: journals of ranks serve any driver */
 	stop_and_resume(SIGINT, 1, 0);
 }
 
 static void test_sigterm_mpi(void)
 {
-	if (system("command -v mpirun >/dev/null 2>&1") != 0) {
-		fprintf(stderr, "\n  sweep: mpirun not found, MPI test "
-				"skipped\n");
+	if (no_mpirun())
 		return;
-	}
 	/* mpirun exits 143 for its ranks; resumed on two ranks */
 	stop_and_resume(SIGTERM, 1, 1);
 }
@@ -351,11 +354,8 @@ static void test_sigint_keeps_points(void)
 
 static void test_kill9_mpi(void)
 {
-	if (system("command -v mpirun >/dev/null 2>&1") != 0) {
-		fprintf(stderr, "\n  sweep: mpirun not found, MPI test "
-				"skipped\n");
+	if (no_mpirun())
 		return;
-	}
 	char *dir = tu_temp_dir(), *csv = xasprintf("%s/s.csv", dir);
 	/* Open MPI's own leaks: see test_sweep.c */
 	char *cmd = xasprintf("ASAN_OPTIONS=detect_leaks=0 exec mpirun %s "
