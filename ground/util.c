@@ -436,6 +436,31 @@ int ws_check_output(const char *path, const char *what, struct diag *d)
 	return rc;
 }
 
+long utf8_bad_offset(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (long i = 0; p[i];) {
+		unsigned c = p[i];
+		int n = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1
+				  : (c & 0xf0) == 0xe0   ? 2
+				  : (c & 0xf8) == 0xf0   ? 3
+							 : -1;
+		if (n < 0 || (n == 1 && c < 0xc2) || (n == 3 && c > 0xf4))
+			return i;
+		unsigned cp = n ? c & (0x3f >> n) : c;
+		for (int k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+			return i;
+		i += n + 1;
+	}
+	return -1;
+}
+
 double wall_seconds(void)
 {
 	struct timespec ts;

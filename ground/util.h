@@ -119,6 +119,10 @@ int ws_check_output(const char *path, const char *what, struct diag *d);
 int ws_check_output_file(const char *path, const char *what,
 			 struct diag *d);
 
+/* -1 if `s` is valid UTF-8 text (no overlong forms, surrogates or code
+ * points past U+10FFFF), else the offset of the first bad byte. */
+long utf8_bad_offset(const char *s);
+
 /* Monotonic wall-clock seconds. */
 double wall_seconds(void);
 /* CPU seconds this process has used (all its threads): what a piece of

@@ -700,6 +700,44 @@ static void test_one_input_add(void)
 	free(buf);
 }
 
+/* Issue 17: names that are not UTF-8 text are refused (they were read as
+ * they came and printed as '??' in --json, exit 0); UTF-8 names load. */
+static void test_names_utf8(void)
+{
+	static struct tb b;
+	static const int64_t xd[] = {1, 8};
+	static const char *const in[] = {"x"};
+	memset(&b, 0, sizeof(b));
+	tb_node(&b, "\xff\xfe", "Relu", 1, in, "y", NULL, 0, NULL);
+	size_t len;
+	uint8_t *buf = tb_pack(&b, 2, xd, "y", &len);
+	expect_error(buf, len,
+		     "onnx: node 0's name must be UTF-8 text, got the byte "
+		     "0xff at byte 0 (bad.onnx)",
+		     NULL);
+	free(buf);
+	static const char *const in2[] = {"x"};
+	memset(&b, 0, sizeof(b));
+	tb_node(&b, "relu", "Relu", 1, in2, "y\xc0\xaf", NULL, 0, NULL);
+	buf = tb_pack(&b, 2, xd, "y\xc0\xaf", &len); /* overlong '/' */
+	expect_error(buf, len, "graph output 0's name must be UTF-8 text, got "
+			       "the byte 0xc0 at byte 1",
+		     NULL);
+	free(buf);
+	memset(&b, 0, sizeof(b));
+	tb_node(&b, "\xc3\xa4\xe2\x86\x92", "Relu", 1, in2, "y", NULL, 0,
+		NULL);
+	buf = tb_pack(&b, 2, xd, "y", &len);
+	struct graph g;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL(onnx_load_buffer("ok.onnx", buf, len, &g, &d), 0);
+	if (!diag_count(&d))
+		graph_release(&g);
+	diag_release(&d);
+	free(buf);
+}
+
 /* Issue 17: a MatMul whose inner dimensions differ is refused (it became
  * a dense layer with the weight's shape). */
 static void test_matmul_mismatch(void)
@@ -989,6 +1027,7 @@ int suite_onnx(void)
 		{"one-input Add refused", test_one_input_add},
 		{"MatMul with mismatched inner dimensions refused",
 		 test_matmul_mismatch},
+		{"names must be UTF-8 text", test_names_utf8},
 		{"overflowing conv refused", test_conv_overflow},
 		{"corrupted files: errors, never crashes",
 		 test_corrupt_never_crashes},
