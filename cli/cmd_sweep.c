@@ -19,7 +19,7 @@ static const char *const sweep_options[] = {
 	"net,", "machine,", "set", "strategy,", "batch,", "precision,",
 	"mode,", "seed,", "gpu", "gpus", "gpu-batch", "steps", "jobs",
 	"output", "json", "resume", "nets>net,", "machines,", "strategies,",
-	"dtype,", NULL};
+	"dtype,", "max-memory", NULL};
 
 static const struct cli_command sweep_cmd = {
 	"sweep", "--net N1,N2 --batch B1,B2 [options]",
@@ -192,6 +192,10 @@ static int sweep_parse(struct cli_opts *o, struct sweep_spec *spec,
 					 "needs '-o FILE': the journal of "
 					 "finished points sits beside it")
 				       : EXIT_USAGE);
+	/* the budget of each point's run (threads: --jobs of them at once) */
+	if (go && cli_parse_size("sweep", "--max-memory", o->max_memory,
+				 &spec->max_memory))
+		go = cli_stop(ex, EXIT_USAGE);
 	if (go) {
 		sweep_lists(o, spec, &d);
 		if (diag_count(&d))

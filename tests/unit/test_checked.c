@@ -262,6 +262,36 @@ static void test_max_memory_option(void)
 	free(b);
 }
 
+/* Issue 17: sweep takes --max-memory for each point's run; a point beyond
+ * it is an error row stating estimate and limit; a bad size is a usage
+ * error. */
+static void test_sweep_max_memory(void)
+{
+	char *out = NULL, *err = NULL;
+	CU_ASSERT_EQUAL(tu_run("sweep --net p1b2 --machine mini16 --batch 8 "
+			       "--max-memory 1K",
+			       &out, NULL),
+			0);
+	CU_ASSERT_PTR_NOT_NULL(out && strstr(out, ",error,") &&
+			       strstr(out, "more than the limit of 1.02 kB "
+					   "(--max-memory)"));
+	free(out);
+	out = NULL;
+	CU_ASSERT_EQUAL(tu_run("sweep --net p1b2 --machine mini16 --batch 8 "
+			       "--max-memory 1G",
+			       &out, NULL),
+			0);
+	CU_ASSERT_PTR_NOT_NULL(out && strstr(out, ",ok,"));
+	free(out);
+	CU_ASSERT_EQUAL(tu_run("sweep --net p1b2 --machine mini16 --batch 8 "
+			       "--max-memory 1X",
+			       NULL, &err),
+			2);
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "'--max-memory' must be a "
+						  "size"));
+	free(err);
+}
+
 int suite_checked(void)
 {
 	static const struct tu_test tests[] = {
@@ -273,6 +303,7 @@ int suite_checked(void)
 		{"figures of a batch beyond 2^62 refused", test_batch_overflow},
 		{"fabric beyond the memory budget refused", test_fabric_budget},
 		{"--max-memory in run and fabric", test_max_memory_option},
+		{"--max-memory in sweep", test_sweep_max_memory},
 		{0},
 	};
 	return tu_add_suite("checked", tests);
