@@ -36,17 +36,26 @@ static void build_mlp(struct graph *g, int64_t K, int64_t N)
 	cost_count(g, OPT_MOMENTUM);
 }
 
+/* g's stages (mixed precision) into a fresh plan p, edges in e. */
+static void stages_of(const struct graph *g, struct plan *p, struct diag *d,
+		      struct map_edge **e, int *ne)
+{
+	plan_init(p);
+	diag_init(d);
+	*e = NULL;
+	*ne = 0;
+	CU_ASSERT_EQUAL_FATAL(map_stages(g, PREC_MIXED, p, e, ne, d), 0);
+}
+
 static void test_fusion(void)
 {
 	struct graph g;
 	build_mlp(&g, 100, 50);
 	struct plan p;
-	plan_init(&p);
 	struct diag d;
-	diag_init(&d);
-	struct map_edge *e = NULL;
-	int ne = 0;
-	CU_ASSERT_EQUAL_FATAL(map_stages(&g, PREC_MIXED, &p, &e, &ne, &d), 0);
+	struct map_edge *e;
+	int ne;
+	stages_of(&g, &p, &d, &e, &ne);
 	/* fc1+act1+drop1, fc2, loss */
 	CU_ASSERT_EQUAL(p.n_stages, 3);
 	CU_ASSERT_STRING_EQUAL(p.stages[0].name, "fc1");
@@ -87,12 +96,10 @@ static void test_dense_tiling(void)
 	CU_ASSERT_EQUAL_FATAL(pn_machine("mini64", 0, 0, 0, &m), 0);
 	build_mlp(&g, 1000, 300);
 	struct plan p;
-	plan_init(&p);
 	struct diag d;
-	diag_init(&d);
-	struct map_edge *e = NULL;
-	int ne = 0;
-	CU_ASSERT_EQUAL_FATAL(map_stages(&g, PREC_MIXED, &p, &e, &ne, &d), 0);
+	struct map_edge *e;
+	int ne;
+	stages_of(&g, &p, &d, &e, &ne);
 	struct map_ctx c = {&g, &m, PREC_MIXED, OPT_MOMENTUM, MODE_PIPELINED,
 			    8,	0, NULL, 0, NULL};
 	struct plan_stage *s = &p.stages[0];
@@ -315,12 +322,10 @@ static void test_batch_products_saturate(void)
 	CU_ASSERT_EQUAL_FATAL(pn_machine("mini64", 0, 0, 0, &m), 0);
 	build_mlp(&g, INT64_C(1) << 40, 2); /* 4 TB of input per sample */
 	struct plan p;
-	plan_init(&p);
 	struct diag d;
-	diag_init(&d);
-	struct map_edge *e = NULL;
-	int ne = 0;
-	CU_ASSERT_EQUAL_FATAL(map_stages(&g, PREC_MIXED, &p, &e, &ne, &d), 0);
+	struct map_edge *e;
+	int ne;
+	stages_of(&g, &p, &d, &e, &ne);
 	p.batch = INT64_C(1) << 30;
 	struct map_ctx c = {&g, &m, PREC_MIXED, OPT_MOMENTUM, MODE_PIPELINED,
 			    p.batch, 0, NULL, 0, NULL};
