@@ -12,6 +12,7 @@
 #include "compiler/graph.h"
 #include "compiler/onnx.h"
 #include "onnx.pb-c.h"
+#include "ground/json_io.h"
 #include "ground/util.h"
 #include "test_util.h"
 
@@ -1004,6 +1005,90 @@ static void test_limits(void)
 	free(buf);
 }
 
+/* `wafersim run NET --json` on mini128 beside an H100: the figures the
+ * decoder ops must reach through mapping, engine and GPU baseline. */
+static void run_decoder(const char *net, const char *stage_prefix,
+			int n_stages)
+{
+	char *args = xasprintf("run %s --machine mini128 --gpu h100 --batch 4 "
+			       "--precision fp32 --json", net);
+	char *out, *err;
+	int rc = tu_run(args, &out, &err);
+	if (rc)
+		fprintf(stderr, "\n%s: %s", net, err);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	json_t *j = json_loads(out, 0, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	double step = json_number_value(ws_json_at(j, "train.step_s"));
+	double bound = json_number_value(ws_json_at(j, "train.roofline_step_s"));
+	CU_ASSERT(step > 0);
+	CU_ASSERT(bound > 0 && bound <= step * (1 + 1e-9));
+	CU_ASSERT(json_number_value(ws_json_at(j, "infer.predictions_per_s")) > 0);
+	CU_ASSERT(json_number_value(ws_json_at(j, "gpu.eager.step_s")) > 0);
+	/* every transposed conv is a stage of its own that computes */
+	json_t *st = ws_json_at(j, "train.stats.stages");
+	int found = 0;
+	size_t i;
+	json_t *s;
+	json_array_foreach(st, i, s) {
+		const char *name = json_string_value(json_object_get(s, "name"));
+		if (!name || strncmp(name, stage_prefix, strlen(stage_prefix)))
+			continue;
+		found++;
+		json_t *c = json_object_get(s, "compute_cycles");
+		CU_ASSERT(c && json_number_value(c) > 0);
+	}
+	CU_ASSERT_EQUAL(found, n_stages);
+	json_decref(j);
+	free(out);
+	free(err);
+	free(args);
+}
+
+/* Decoders (issue 15): transposed convs 1-D to 3-D, resize, reduce_mean
+ * as users export them (ONNX without value_info) and as YAML ops, run
+ * end to end: placed, simulated (step above its analytic bound, the
+ * transposed convs computing) and costed on the GPU. */
+static void test_decoders_run(void)
+{
+	char *dir = tu_temp_dir();
+	char *script = tu_path("tests/onnx/make_models.py");
+	char *cmd = xasprintf("/usr/bin/python3 %s %s", script, dir);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	char *unet = xasprintf("%s/unet_tiny.onnx", dir);
+	char *dec = xasprintf("%s/deconv_1d_3d.onnx", dir);
+	run_decoder(unet, "ConvTranspose", 1);
+	run_decoder(dec, "ConvTranspose", 2);
+	char *yaml = tu_temp_file(".yaml",
+		"name: dec3\ninputs: {v: [4, 4, 6, 6], s: [4, 12], t: [75]}\n"
+		"layers:\n"
+		"  - {name: up3, op: conv_transpose3d, filters: 8, kernel: 2,"
+		" stride: 2, in: v}\n"
+		"  - {name: r3, op: relu}\n"
+		"  - {name: gm, op: reduce_mean, axes: [1, 2, 3]}\n"
+		"  - {name: up1, op: conv_transpose1d, filters: 8, kernel: 4,"
+		" stride: 2, padding: 1, in: s}\n"
+		"  - {name: rs, op: resize, scale: 2, mode: linear}\n"
+		"  - {name: g1, op: reduce_mean, axes: [1]}\n"
+		"  - {name: cat, op: concat, in: [gm, g1]}\n"
+		"  - {name: up2in, op: reshape, shape: [4, 2, 2]}\n"
+		"  - {name: up2, op: conv_transpose2d, filters: 3, kernel: 3,"
+		" stride: 2}\n"
+		"  - {name: out, op: flatten}\n"
+		"  - {name: loss, op: mse_loss, in: [out, t]}\n");
+	run_decoder(yaml, "up", 3);
+	remove(yaml);
+	free(yaml);
+	char *rm = xasprintf("rm -rf '%s'", dir);
+	CU_ASSERT_EQUAL(system(rm), 0);
+	free(rm);
+	free(dec);
+	free(unet);
+	free(cmd);
+	free(script);
+	free(dir);
+}
+
 int suite_onnx(void)
 {
 	static const struct tu_test tests[] = {
@@ -1014,6 +1099,8 @@ int suite_onnx(void)
 		{"exports as torch writes them (EfficientNet, ConvNeXt, U-Net, "
 		 "ConvTranspose 1-D/3-D, transformer), with and without shapes",
 		 test_exported_models},
+		{"decoders run end to end: ONNX and YAML transposed convs "
+		 "1-D to 3-D, resize, reduce_mean", test_decoders_run},
 		{"wrong graphs: one-input Add, MatMul mismatch, impossible "
 		 "Reshape, contradicted declared shape, axis out of range",
 		 test_bad_exports},
