@@ -262,6 +262,36 @@ def place_p1b1_links():
           % (est.group(2), float(est.group(1)), sim), end="")
 
 
+def machine_field(name, key):
+    """A scalar of `wafersim machine show NAME` ("clock_ghz",
+    "fma_mixed", "width"): the first line with that key."""
+    m = re.search(r"(?m)^\s*%s:\s*([0-9.]+)" % re.escape(key),
+                  ws_text("machine", "show", name))
+    return float(m.group(1))
+
+
+def engine_bert_rate():
+    """BERT-large at 1024 streamed on wse2: the dense layers' share of the
+    mixed-precision peak, and the weight streams beside the step."""
+    r = ws("run", "bert_large", "--machine", "wse2", "--batch", "1024",
+           "--mode", "streaming", "--job", "train")["train"]
+    c = ws("compile", "bert_large", "--batch", "1024")["totals"]
+    pes = machine_field("wse2", "width") * machine_field("wse2", "height")
+    clock = machine_field("wse2", "clock_ghz")
+    peak = pes * machine_field("wse2", "fma_mixed") * 2 * clock * 1e9
+    rate = c["train_mat_flops_per_sample"] * r["samples_per_s"]
+    passes = -(-1024 // r["micro_batch"])
+    step_in = r["stats"]["extmem_in_bytes"] / r["steps_simulated"]
+    bw = machine_field("wse2", "bandwidth_gbytes_s") * 1e9  # extmem
+    print("about %.0f%% of WSE-2's mixed-precision peak (%.2f PFLOP/s of "
+          "%.2f), the weight streams are hidden (BERT-large: %d passes, "
+          "%.1f GB of fp16 weights streamed in per step at %.0f GB/s, "
+          "%.0f ms of a %.0f ms step)" % (
+              100 * rate / peak, rate / 1e15, peak / 1e15, passes,
+              step_in / 1e9, bw / 1e9, step_in / bw * 1e3,
+              r["step_s"] * 1e3), end="")
+
+
 FIGS = {
     "gpu-dp-table": gpu_dp_table,
     "gpu-dp-copies": gpu_dp_copies,
@@ -277,6 +307,7 @@ FIGS = {
     "place-sync-bytes": place_sync_bytes,
     "place-drugnet-c2": place_drugnet_c2,
     "place-p1b1-links": place_p1b1_links,
+    "engine-bert-rate": engine_bert_rate,
 }
 
 

@@ -377,6 +377,17 @@ static void check_formats(const char *dir)
 	}
 }
 
+/* The breakdown names all four parts of a stage's time, in percent. */
+static void check_breakdown(const char *dir)
+{
+	char *txt = run_in(dir, "pdftotext breakdown.pdf -");
+	static const char *const parts[] = {"compute", "comm", "wait in",
+					    "wait out", "% of the run"};
+	for (size_t k = 0; k < ARRAY_SIZE(parts); k++)
+		CU_ASSERT(txt && strstr(txt, parts[k]));
+	free(txt);
+}
+
 static void test_pictures(void)
 {
 	struct tcase c;
@@ -392,6 +403,7 @@ static void test_pictures(void)
 	check_placement(dir, &c);
 	check_charts(dir);
 	check_formats(dir);
+	check_breakdown(dir);
 	diag_release(&d);
 	rm_rf_keep(dir, 1);
 	free(dir);
@@ -954,6 +966,16 @@ static void test_time_shared_and_names(void)
 	free(txt);
 	txt = run_in(dir, "pdftotext heat_pe.pdf -");
 	CU_ASSERT(txt && strstr(txt, "(time-shared)"));
+	free(txt);
+	/* the 1 x 1 loss is ringed and named on the map, not only in the
+	 * legend: its index is a word twice */
+	txt = run_in(dir, "pdftotext -bbox placement.pdf - | python3 -c \""
+			  "import re, sys\n"
+			  "t = sys.stdin.read()\n"
+			  "i = re.search(r'>([0-9]+)</word>\\s*<word[^>]*>loss<', t)"
+			  ".group(1)\n"
+			  "print(len(re.findall('>' + i + '</word>', t)))\"");
+	CU_ASSERT(txt && atoi(txt) >= 2);
 	free(txt);
 	/* route names: words "rN" with their boxes; count overlapping pairs */
 	txt = run_in(dir,
