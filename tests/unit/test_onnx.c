@@ -437,61 +437,6 @@ static void test_truncated_and_magic(void)
 	diag_release(&d);
 }
 
-/* A one-node model built with protobuf-c: x [1, 4] -> op -> y. */
-static uint8_t *tiny_model(const char *op, size_t *len)
-{
-	Onnx__TensorShapeProto__Dimension d0 =
-		ONNX__TENSOR_SHAPE_PROTO__DIMENSION__INIT;
-	Onnx__TensorShapeProto__Dimension d1 =
-		ONNX__TENSOR_SHAPE_PROTO__DIMENSION__INIT;
-	d0.value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
-	d0.dim_value = 1;
-	d1.value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
-	d1.dim_value = 4;
-	Onnx__TensorShapeProto__Dimension *dims[2] = {&d0, &d1};
-	Onnx__TensorShapeProto shape = ONNX__TENSOR_SHAPE_PROTO__INIT;
-	shape.n_dim = 2;
-	shape.dim = dims;
-	Onnx__TypeProto__Tensor tt = ONNX__TYPE_PROTO__TENSOR__INIT;
-	tt.has_elem_type = 1;
-	tt.elem_type = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
-	tt.shape = &shape;
-	Onnx__TypeProto type = ONNX__TYPE_PROTO__INIT;
-	type.value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
-	type.tensor_type = &tt;
-	Onnx__ValueInfoProto in = ONNX__VALUE_INFO_PROTO__INIT;
-	in.name = (char *)"x";
-	in.type = &type;
-	Onnx__ValueInfoProto out = ONNX__VALUE_INFO_PROTO__INIT;
-	out.name = (char *)"y";
-	out.type = &type;
-	char *ins[1] = {(char *)"x"}, *outs[1] = {(char *)"y"};
-	Onnx__NodeProto node = ONNX__NODE_PROTO__INIT;
-	node.name = (char *)"/block/frob";
-	node.op_type = (char *)op;
-	node.n_input = 1;
-	node.input = ins;
-	node.n_output = 1;
-	node.output = outs;
-	Onnx__NodeProto *nodes[1] = {&node};
-	Onnx__ValueInfoProto *gin[1] = {&in}, *gout[1] = {&out};
-	Onnx__GraphProto graph = ONNX__GRAPH_PROTO__INIT;
-	graph.name = (char *)"tiny";
-	graph.n_node = 1;
-	graph.node = nodes;
-	graph.n_input = 1;
-	graph.input = gin;
-	graph.n_output = 1;
-	graph.output = gout;
-	Onnx__ModelProto m = ONNX__MODEL_PROTO__INIT;
-	m.has_ir_version = 1;
-	m.ir_version = 8;
-	m.graph = &graph;
-	*len = onnx__model_proto__get_packed_size(&m);
-	uint8_t *buf = xmalloc(*len + 1);
-	onnx__model_proto__pack(&m, buf);
-	return buf;
-}
 
 /* A small graph builder on protobuf-c's structs (all storage static to the
  * test): nodes with ints attributes, initializers with dims only, float
@@ -502,6 +447,7 @@ struct tb {
 	Onnx__TensorProto init[8], *ip[8], cval[8];
 	float cdata[8];
 	int n, na, ni, nc;
+	const char *name; /* the graph's; NULL: "built" */
 };
 
 static void tb_node(struct tb *b, const char *name, const char *op, int n_in,
@@ -597,7 +543,7 @@ static uint8_t *tb_pack(struct tb *b, int n_dims, const int64_t *dims,
 	out.name = (char *)output;
 	Onnx__ValueInfoProto *gin[1] = {&in}, *gout[1] = {&out};
 	Onnx__GraphProto graph = ONNX__GRAPH_PROTO__INIT;
-	graph.name = (char *)"built";
+	graph.name = (char *)(b->name ? b->name : "built");
 	graph.n_node = (size_t)b->n;
 	graph.node = b->np;
 	graph.n_initializer = (size_t)b->ni;
@@ -616,6 +562,18 @@ static uint8_t *tb_pack(struct tb *b, int n_dims, const int64_t *dims,
 	for (int i = 0; i < b->n; i++)
 		free(b->node[i].output);
 	return buf;
+}
+
+/* A one-node model built with protobuf-c: x [1, 4] -> op -> y. */
+static uint8_t *tiny_model(const char *op, size_t *len)
+{
+	static struct tb b;
+	static const char *const in[] = {"x"};
+	static const int64_t dims[] = {1, 4};
+	memset(&b, 0, sizeof(b));
+	b.name = "tiny";
+	tb_node(&b, "/block/frob", op, 1, in, "y", NULL, 0, NULL);
+	return tb_pack(&b, 2, dims, "y", len);
 }
 
 /* An exporter's spelled-out layer norm (opset < 17) becomes one layer norm;
@@ -740,6 +698,44 @@ static void test_one_input_add(void)
 		     "onnx: node 'add' (Add) must have at least 2 inputs, "
 		     "got 1 (bad.onnx)",
 		     NULL);
+	free(buf);
+}
+
+/* Issue 17: names that are not UTF-8 text are refused (they were read as
+ * they came and printed as '??' in --json, exit 0); UTF-8 names load. */
+static void test_names_utf8(void)
+{
+	static struct tb b;
+	static const int64_t xd[] = {1, 8};
+	static const char *const in[] = {"x"};
+	memset(&b, 0, sizeof(b));
+	tb_node(&b, "\xff\xfe", "Relu", 1, in, "y", NULL, 0, NULL);
+	size_t len;
+	uint8_t *buf = tb_pack(&b, 2, xd, "y", &len);
+	expect_error(buf, len,
+		     "onnx: node 0's name must be UTF-8 text, got the byte "
+		     "0xff at byte 0 (bad.onnx)",
+		     NULL);
+	free(buf);
+	static const char *const in2[] = {"x"};
+	memset(&b, 0, sizeof(b));
+	tb_node(&b, "relu", "Relu", 1, in2, "y\xc0\xaf", NULL, 0, NULL);
+	buf = tb_pack(&b, 2, xd, "y\xc0\xaf", &len); /* overlong '/' */
+	expect_error(buf, len, "graph output 0's name must be UTF-8 text, got "
+			       "the byte 0xc0 at byte 1",
+		     NULL);
+	free(buf);
+	memset(&b, 0, sizeof(b));
+	tb_node(&b, "\xc3\xa4\xe2\x86\x92", "Relu", 1, in2, "y", NULL, 0,
+		NULL);
+	buf = tb_pack(&b, 2, xd, "y", &len);
+	struct graph g;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL(onnx_load_buffer("ok.onnx", buf, len, &g, &d), 0);
+	if (!diag_count(&d))
+		graph_release(&g);
+	diag_release(&d);
 	free(buf);
 }
 
@@ -1115,6 +1111,7 @@ int suite_onnx(void)
 		{"one-input Add refused", test_one_input_add},
 		{"MatMul with mismatched inner dimensions refused",
 		 test_matmul_mismatch},
+		{"names must be UTF-8 text", test_names_utf8},
 		{"overflowing conv refused", test_conv_overflow},
 		{"corrupted files: errors, never crashes",
 		 test_corrupt_never_crashes},
