@@ -376,8 +376,10 @@ static void pipeline(const struct plan *p, const struct machine *m,
 	free(tout);
 }
 
-/* Samples `run` streams for inference by default (its --infer-samples). */
+/* Samples `run` streams for inference by default (its --infer-samples),
+ * training steps it simulates (its --steps): the step is the last's. */
 #define EST_INFER_SAMPLES 64
+#define EST_STEPS 2
 
 static void streaming(const struct plan *p, const struct machine *m,
 		      struct plan_est *e)
@@ -409,6 +411,13 @@ void plan_estimate(const struct plan *p, const struct machine *m,
 	e->sync = sync_round(p, m, ser, e->update);
 	e->step_cycles = e->pipeline + e->sync_block + e->update + e->sync;
 	double B = (double)(p->batch > 0 ? p->batch : 1);
+	/* the engine's schedule replayed: what the terms above miss */
+	double rs = plan_replay(p, m, 1, p->batch, EST_STEPS, 0);
+	double ri = plan_replay(p, m, 0, 1, 1, EST_INFER_SAMPLES);
+	if (rs > 0)
+		e->step_cycles = rs;
+	if (ri > 0)
+		e->infer_cycles = ri;
 	const char *what = e->pace == e->io_pace	   ? "host I/O"
 			   : e->pace == e->route_pace ? "a route"
 						      : "a stage";

@@ -249,6 +249,7 @@ void plan_write_json(const struct plan *p, FILE *f)
 	ws_json_set_int(o, "est_infer_cycles",
 			(int64_t)llround(p->est_infer_cycles));
 	ws_json_set_str(o, "est_limit", p->est_limit);
+	ws_json_set_real(o, "est_eval_s", p->est_eval_s);
 	json_t *a = ws_json_arr();
 	for (int i = 0; i < p->n_stages; i++)
 		ws_json_push(a, stage_json(&p->stages[i]));
