@@ -145,10 +145,14 @@ static const struct cfg_key calib_keys[] = {
 	CFG_KR("power_awake", "", 0, 1, "0.1",
 	   "share of (max - idle) power drawn while a step runs at all",
 	   calib.power_awake),
-	CFG_KR("power_compute", "", 0, 2, "1.4",
-	   "share of (max - idle) power at full compute utilisation",
-	   calib.power_compute),
-	CFG_KR("power_memory", "", 0, 2, "0.7",
+	CFG_KR("power_compute", "", 0, 2, "1.6",
+	   "share of (max - idle) power at full compute utilisation of "
+	   "tensor-core math (of its own peak)", calib.power_compute),
+	CFG_KR("power_compute_simt", "", 0, 2, "1.3",
+	   "share of (max - idle) power at full compute utilisation of "
+	   "CUDA-core (SIMT) math: fp32 GEMMs off the tensor cores",
+	   calib.power_compute_simt),
+	CFG_KR("power_memory", "", 0, 2, "0.65",
 	   "share of (max - idle) power at full bandwidth utilisation",
 	   calib.power_memory),
 	{0},
@@ -192,6 +196,15 @@ static int gpu_check(const void *obj, const struct cfg_src *src,
 			 "gpu: 'calibration.power_compute' plus power_awake "
 			 "must be at most 2, got %g",
 			 g->calib.power_awake + g->calib.power_compute);
+		errors++;
+	}
+	if (g->calib.power_awake + g->calib.power_compute_simt > 2) {
+		cfg_src_find(src, "calibration.power_compute_simt", &line,
+			     &col);
+		diag_add(d, AT("calibration.power_compute_simt"),
+			 "gpu: 'calibration.power_compute_simt' plus "
+			 "power_awake must be at most 2, got %g",
+			 g->calib.power_awake + g->calib.power_compute_simt);
 		errors++;
 	}
 #undef AT

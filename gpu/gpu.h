@@ -69,7 +69,9 @@ struct gpu_calib {
 					threads / latency elements per second */
 	/* power above idle, as fractions of (max_w - idle_w) */
 	double power_awake;	/* whenever a step runs (clocks up) */
-	double power_compute;	/* x compute utilisation while a kernel runs */
+	double power_compute;	/* x compute utilisation while a kernel runs
+				   (tensor-core math, of its dtype's peak) */
+	double power_compute_simt; /* the same for CUDA-core (SIMT) math */
 	double power_memory;	/* x bandwidth utilisation while a kernel runs */
 };
 

@@ -123,7 +123,12 @@ static void run(const struct gpu_spec *g, const struct gpu_run_opts *o,
 				um = 1;
 			um = fallback_memory(g, x, uc, um);
 			/* the board never draws more than its power limit */
-			double f = g->calib.power_compute * uc +
+			/* CUDA-core math draws its own share per unit of
+			 * its own peak (section 4 of docs/gpu.md) */
+			int simt = x->kind == GK_SIMT ||
+				   x->math == GPU_MATH_FP32;
+			double f = (simt ? g->calib.power_compute_simt
+					 : g->calib.power_compute) * uc +
 				   g->calib.power_memory * um;
 			if (f > 1 - g->calib.power_awake)
 				f = 1 - g->calib.power_awake;

@@ -988,7 +988,8 @@ static void test_gemm_alignment(void)
  * bf16: one GEMM of 8.40 GFLOP capped at 0.15 x 989.4 TFLOP/s, 18.7 MB
  * of operands.  With the H100's 50 MB L2 they fit (no change); with no
  * L2 figure (0) the memory term rises from bytes / (t x 3350 GB/s) to
- * u_compute / 0.15: energy + (700 - 70) W x t x 0.7 x the difference. */
+ * u_compute / 0.15: energy + (700 - 70) W x t x power_memory x the
+ * difference. */
 static void test_fallback_memory(void)
 {
 	struct gpu_spec g;
@@ -1003,15 +1004,55 @@ static void test_fallback_memory(void)
 	estimate_o(&g, &gr, &o, &nofit);
 	double flops = 2.0 * 4096 * 1001 * 1024;
 	double bytes = (4096.0 * 1024 + 1024.0 * 1001 + 4096.0 * 1001) * 2;
-	double t = g.kernel_us * 1e-6 + flops / (989.4e12 * 0.15);
+	double uf = g.calib.unaligned_fraction, pm = g.calib.power_memory;
+	double t = g.kernel_us * 1e-6 + flops / (989.4e12 * uf);
 	double uc = flops / (t * 989.4e12), um = bytes / (t * 3350e9);
-	double want = 630 * t * 0.7 * (uc / 0.15 - um);
-	CU_ASSERT(uc / 0.15 > um);
+	double want = 630 * t * pm * (uc / uf - um);
+	CU_ASSERT(uc / uf > um);
 	CU_ASSERT_DOUBLE_EQUAL(nofit.infer.energy_j - fit.infer.energy_j, want,
 			       1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(nofit.infer.seconds, fit.infer.seconds, 1e-15);
 	gpu_result_release(&fit);
 	gpu_result_release(&nofit);
+	graph_release(&gr);
+}
+
+/* Energy (section 4): CUDA-core (SIMT) math draws power_compute_simt per
+ * unit of the fp32 peak, tensor-core math power_compute per unit of its
+ * own.  A 4096 x 4096 dense layer at batch 4096 in fp32 is one SIMT GEMM
+ * of 2 x 4096^3 = 137.4 GFLOP; below the power limit its energy above
+ * idle is (700 - 70) W x dev_s x power_compute_simt x u_compute, and
+ * dev_s x u_compute = FLOPs / peak, so raising power_compute_simt from
+ * 0.5 to 1.0 adds 630 x 0.5 x 137.4e9 / 66.9e12 = 0.6471 J, whatever the
+ * GEMM's rate.  The same layer in bf16 runs on tensor cores: unchanged. */
+static void test_simt_power(void)
+{
+	static const char yaml[] =
+		"name: p\nbatch: 4096\ninputs:\n  x: [4096]\nlayers:\n"
+		"  - {name: a, op: dense, units: 4096, in: x}\n"
+		"  - {name: loss, op: mse_loss}\n";
+	struct gpu_spec g;
+	struct graph gr;
+	load_ok("h100", &g);
+	load_yaml(yaml, &gr);
+	struct gpu_result r[2][2];
+	for (int dt = 0; dt < 2; dt++)
+		for (int i = 0; i < 2; i++) {
+			g.calib.power_compute_simt = i ? 1.0 : 0.5;
+			estimate(&g, &gr, 4096, dt ? DT_BF16 : DT_FP32,
+				 GPU_GRAPH, OPT_MOMENTUM, 1, &r[dt][i]);
+		}
+	double want = 630 * 0.5 * 2.0 * 4096 * 4096 * 4096 / 66.9e12;
+	CU_ASSERT_DOUBLE_EQUAL(want, 0.6471, 1e-4);
+	CU_ASSERT_DOUBLE_EQUAL(r[0][1].infer.energy_j - r[0][0].infer.energy_j,
+			       want, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r[0][1].infer.seconds, r[0][0].infer.seconds,
+			       1e-15);
+	CU_ASSERT_DOUBLE_EQUAL(r[1][1].infer.energy_j, r[1][0].infer.energy_j,
+			       1e-12);
+	for (int dt = 0; dt < 2; dt++)
+		for (int i = 0; i < 2; i++)
+			gpu_result_release(&r[dt][i]);
 	graph_release(&gr);
 }
 
@@ -1511,6 +1552,7 @@ int suite_gpu(void)
 		{"mechanism: GEMM operand alignment", test_gemm_alignment},
 		{"mechanism: unaligned GEMMs beyond L2 (energy)",
 		 test_fallback_memory},
+		{"mechanism: CUDA-core and tensor-core power", test_simt_power},
 		{"no CALIBRATED tag on one network", test_calibrated_tags},
 		{"no cell worse than before issue 13", test_no_cell_worse},
 		{"a batch that does not fit", test_does_not_fit},

@@ -13,7 +13,7 @@ bin=${1:-build/wafersim}
 mpibin="$bin-mpi"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-args="--nets uno,combo,p1b2 --machines wse2,wse3 --strategies strips,pack,anneal --batch 32,64 --gpu h100"
+args="--net uno,combo,p1b2 --machine wse2,wse3 --strategy strips,pack,anneal --batch 32,64 --gpu h100"
 now() { date +%s.%N; }
 t0=$(now)
 "$bin" sweep $args --jobs 1 -o "$tmp/j1.csv" >"$tmp/j1.txt" || { cat "$tmp/j1.txt"; echo "val_sweep: sweep --jobs 1 failed"; exit 1; }
