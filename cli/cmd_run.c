@@ -316,7 +316,7 @@ static void run_report_in(struct run *r)
 	ri->train = r->do_train ? &r->st_train : NULL;
 	ri->infer = r->do_infer ? &r->st_infer : NULL;
 	engine_roofline_run(&r->p, &r->m, r->p.batch, r->o.infer_samples,
-			    &ri->roof);
+			    (int)r->o.wafers, &ri->roof);
 	ri->dataset_samples =
 		r->o.samples > 0 ? r->o.samples : r->g.dataset_samples;
 	ri->epochs = r->o.epochs;

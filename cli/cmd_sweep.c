@@ -17,7 +17,8 @@
 
 static const char *const sweep_options[] = {
 	"net,", "machine,", "set", "strategy,", "batch,", "precision,",
-	"mode,", "seed,", "gpu", "gpus", "gpu-batch", "steps", "jobs",
+	"mode,", "seed,", "kernel,", "wafers,", "gpu", "gpus", "gpu-batch",
+	"steps", "jobs",
 	"output", "json", "resume", "nets>net,", "machines,", "strategies,",
 	"dtype,", NULL};
 
@@ -30,9 +31,11 @@ static const struct cli_command sweep_cmd = {
 	"eager).  --set KEY=V1,V2 (repeatable) adds an axis over a key of the\n"
 	"machine schema (wafersim machine schema): machines that do not exist.\n"
 	"Rows come in a fixed order (net, machine, the --set axes, strategy,\n"
-	"batch, precision, mode, seed; the last varies fastest), whatever the\n"
-	"number of threads; each axis given is a column.  Every list is\n"
-	"checked before anything runs.  Each finished point is journaled\n"
+	"batch, precision, mode, kernel, wafers, seed; the last varies\n"
+	"fastest), whatever the number of threads; each axis given is a\n"
+	"column.  --wafers N1,N2 splits each global batch over N wafers\n"
+	"(weight streaming), as run does.  Every list is checked before\n"
+	"anything runs.  Each finished point is journaled\n"
 	"beside -o FILE: SIGINT or SIGTERM stop cleanly, --resume continues.\n"
 	"With -o FILE, a summary (best strategy per group) or, with --json,\n"
 	"the points and best strategies go to standard output; without -o the\n"
@@ -148,7 +151,8 @@ static void sweep_lists(const struct cli_opts *o, struct sweep_spec *spec,
 		{"net", "--nets"},	   {"machine", "--machines"},
 		{"strategy", "--strategies"}, {"batch", "--batch"},
 		{"precision", "--dtype"}, {"mode", "--mode"},
-		{"seed", "--seed"}};
+		{"seed", "--seed"},	   {"kernel", "--kernel"},
+		{"wafers", "--wafers"}};
 	/* the spec's own defaults (mixed, auto, seed 1, the engine's steps)
 	 * are the table's: set only what was given, so a journal's
 	 * signature is the same however the sweep was spelled, and a column

@@ -20,7 +20,7 @@
 #include "ground/util.h"
 
 /* Sizes of the axes, slowest first: net, machine, the --set axes,
- * strategy, batch, dtype, mode, seed. */
+ * strategy, batch, dtype, mode, kernel, wafers, seed. */
 static int axis_sizes(const struct sweep *sw, int64_t *size)
 {
 	const struct sweep_spec *s = &sw->spec;
@@ -33,6 +33,8 @@ static int axis_sizes(const struct sweep *sw, int64_t *size)
 	size[n++] = s->n_batches;
 	size[n++] = s->n_dtypes;
 	size[n++] = s->n_modes;
+	size[n++] = s->n_kernels;
+	size[n++] = s->n_wafers;
 	size[n++] = s->n_seeds;
 	return n;
 }
@@ -40,8 +42,8 @@ static int axis_sizes(const struct sweep *sw, int64_t *size)
 void sweep_point_coords(const struct sweep *sw, int64_t i,
 			struct sweep_result *r)
 {
-	int64_t size[SWEEP_MAX_SETS + 8];
-	int at[SWEEP_MAX_SETS + 8];
+	int64_t size[SWEEP_MAX_SETS + 10];
+	int at[SWEEP_MAX_SETS + 10];
 	int n = axis_sizes(sw, size);
 	for (int k = n - 1; k >= 0; k--) {
 		at[k] = (int)(i % size[k]);
@@ -56,6 +58,8 @@ void sweep_point_coords(const struct sweep *sw, int64_t i,
 	r->batch = at[k++];
 	r->dtype = at[k++];
 	r->mode_i = at[k++];
+	r->kernel_i = at[k++];
+	r->wafers_i = at[k++];
 	r->seed_i = at[k++];
 }
 
@@ -128,7 +132,7 @@ static void point_figures(const struct plan *p, const struct graph *g,
 	ri.epochs = 1;
 	ri.runs = 1;
 	ri.dataset_samples = g->dataset_samples;
-	engine_roofline(p, m, p->batch, &ri.roof);
+	engine_roofline_run(p, m, p->batch, 0, st->wafers, &ri.roof);
 	struct report_figures f;
 	report_compute(&ri, &f);
 	r->ok = 1;
@@ -154,7 +158,10 @@ void sweep_point(const struct sweep *sw, int64_t i, struct sweep_result *r)
 	const struct machine *m = point_machine(sw, r);
 	enum pe_prec prec = s->dtypes[r->dtype];
 	int64_t batch = s->batches[r->batch];
+	int64_t wafers = s->wafers[r->wafers_i];
 	r->batch_samples = batch;
+	/* each wafer runs its share of the global batch (as run --wafers) */
+	batch = (batch + wafers - 1) / wafers;
 
 	struct diag d;
 	diag_init(&d);
@@ -171,6 +178,8 @@ void sweep_point(const struct sweep *sw, int64_t i, struct sweep_result *r)
 	po.opt = OPT_MOMENTUM;
 	po.mode = (enum exec_mode)s->modes[r->mode_i];
 	po.seed = (uint64_t)s->seeds[r->seed_i];
+	po.kernel = s->kernels[r->kernel_i];
+	po.wafers = wafers;
 	/* no wall-clock cap: anneal counts moves, so a row never depends on
 	 * the speed or the load of the machine (sweep.h) */
 	po.time_budget_s = 0;
@@ -184,6 +193,7 @@ void sweep_point(const struct sweep *sw, int64_t i, struct sweep_result *r)
 	eo.job = ENGINE_TRAIN;
 	eo.batch = batch;
 	eo.steps = s->steps;
+	eo.wafers = (int)wafers;
 	if (engine_run(&p, g, m, &eo, &st, &d)) {
 		point_fail(r, &d);
 		goto done;
@@ -323,6 +333,10 @@ static void csv_coord_header(const struct sweep *sw, FILE *out)
 	fputs(",strategy,batch,dtype", out);
 	if (sw->show_mode)
 		fputs(",asked_mode", out);
+	if (sw->show_kernel)
+		fputs(",kernel", out);
+	if (sw->show_wafers)
+		fputs(",wafers", out);
 	if (sw->show_seed)
 		fputs(",seed", out);
 }
@@ -346,6 +360,10 @@ static void csv_coords(const struct sweep *sw, const struct sweep_result *r,
 	if (sw->show_mode)
 		fprintf(out, ",%s",
 			plan_mode_name((enum exec_mode)s->modes[r->mode_i]));
+	if (sw->show_kernel)
+		fprintf(out, ",%s", s->kernels[r->kernel_i]);
+	if (sw->show_wafers)
+		fprintf(out, ",%lld", (long long)s->wafers[r->wafers_i]);
 	if (sw->show_seed)
 		fprintf(out, ",%lld", (long long)s->seeds[r->seed_i]);
 }
@@ -418,12 +436,13 @@ void sweep_write_csv(const struct sweep *sw, const struct sweep_result *res,
 	}
 }
 
-/* Points after the strategy axis (batch, dtype, mode, seed): the stride
- * between two strategies of a group. */
+/* Points after the strategy axis (batch, dtype, mode, kernel, wafers,
+ * seed): the stride between two strategies of a group. */
 static int64_t strategy_stride(const struct sweep *sw)
 {
 	const struct sweep_spec *s = &sw->spec;
-	return (int64_t)s->n_batches * s->n_dtypes * s->n_modes * s->n_seeds;
+	return (int64_t)s->n_batches * s->n_dtypes * s->n_modes *
+	       s->n_kernels * s->n_wafers * s->n_seeds;
 }
 
 /* Best point of each group (the points that differ only in the strategy)
@@ -472,7 +491,8 @@ static int set_width(const struct sweep_axis *a)
 }
 
 /* The group's coordinates (r: one of its points), or the header (r NULL):
- * net, machine, the --set values, batch, dtype, asked mode, seed. */
+ * net, machine, the --set values, batch, dtype, asked mode, kernel,
+ * wafers, seed. */
 static void summary_coords(const struct sweep *sw,
 			   const struct sweep_result *r, FILE *out)
 {
@@ -491,6 +511,12 @@ static void summary_coords(const struct sweep *sw,
 		fprintf(out, "%-9s ",
 			r ? plan_mode_name((enum exec_mode)s->modes[r->mode_i])
 			  : "mode");
+	if (sw->show_kernel)
+		fprintf(out, "%-12s ", r ? s->kernels[r->kernel_i] : "kernel");
+	if (sw->show_wafers && r)
+		fprintf(out, "%6lld ", (long long)s->wafers[r->wafers_i]);
+	else if (sw->show_wafers)
+		fprintf(out, "%6s ", "wafers");
 	if (sw->show_seed && r)
 		fprintf(out, "%10lld ", (long long)s->seeds[r->seed_i]);
 	else if (sw->show_seed)
@@ -559,6 +585,10 @@ static json_t *point_json(const struct sweep *sw,
 		ws_json_set_str(o, "asked_mode",
 				plan_mode_name((enum exec_mode)
 						       s->modes[r->mode_i]));
+	if (sw->show_kernel)
+		ws_json_set_str(o, "kernel", s->kernels[r->kernel_i]);
+	if (sw->show_wafers)
+		ws_json_set_int(o, "wafers", s->wafers[r->wafers_i]);
 	if (sw->show_seed)
 		ws_json_set_int(o, "seed", s->seeds[r->seed_i]);
 	ws_json_set(o, "ok", json_boolean(r->ok));

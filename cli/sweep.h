@@ -10,8 +10,8 @@
  *   results[0 .. n) --sweep_write_csv / sweep_write_summary--> output
  *
  * Points are numbered in a fixed order: network, then machine, the
- * machine-parameter axes (--set), strategy, batch, dtype, mode, seed (the
- * last varies fastest), as the lists were given.  A
+ * machine-parameter axes (--set), strategy, batch, dtype, mode, kernel,
+ * wafers, seed (the last varies fastest), as the lists were given.  A
  * point's result depends only on its index and the spec, never on which
  * thread or process ran it or when: so `--jobs N` and the MPI driver
  * (cli/mpi_sweep.c) write the same bytes.  This is what "a simulation is a
@@ -67,6 +67,12 @@ struct sweep_spec {
 	int n_seeds;
 	int gpus;	      /* GPUs of the baseline (data parallel); 0: 1 */
 	int64_t gpu_batch;    /* samples per GPU; 0: batch / gpus, rounded up */
+	char **kernels;	      /* --kernel: auto or an algorithm of
+			       * compiler/kern.h; default: the planner's */
+	int n_kernels;
+	int64_t *wafers;      /* --wafers: data-parallel wafers, the batch
+			       * split over them; default 1 only */
+	int n_wafers;
 };
 
 void sweep_spec_init(struct sweep_spec *s);
@@ -74,11 +80,14 @@ void sweep_spec_release(struct sweep_spec *s);
 
 /*
  * Parse a comma-separated list `val` of option `opt` ("--nets",
- * "--machines", "--strategies", "--batch", "--dtype", "--mode", "--seed")
- * into the spec, replacing an earlier one.  Names are only split here (they
- * are checked by sweep_prepare); batches must be integers in [1, 1048576],
- * dtypes mixed or fp32, modes auto, pipelined or streaming, seeds integers
- * in [0, 2^31).  "--set" takes "KEY=V1,V2" and adds an axis (one per key;
+ * "--machines", "--strategies", "--batch", "--dtype", "--mode", "--seed",
+ * "--kernel", "--wafers") into the spec, replacing an earlier one.  Names
+ * are only split here (they are checked by sweep_prepare); batches must be
+ * integers in [1, 1048576], dtypes mixed or fp32, modes auto, pipelined or
+ * streaming, seeds integers in [0, 2^31), kernels auto or an algorithm
+ * name (kern_from_name), wafers integers in [1, 1048576] (the batch is
+ * global, split over the wafers as `run --wafers` does).  "--set" takes
+ * "KEY=V1,V2" and adds an axis (one per key;
  * the key and values are checked by sweep_prepare against the schema).  An
  * empty list or an empty item is an error.  0 or WS_EINPUT (with a message
  * in d).
@@ -98,7 +107,7 @@ struct sweep {
 	struct gpu_spec gpu;	 /* valid when spec.gpu */
 	int64_t n_points;
 	/* optional columns: the axes given on the command line */
-	int show_mode, show_seed, show_gpus;
+	int show_mode, show_seed, show_gpus, show_kernel, show_wafers;
 };
 
 /*
@@ -119,6 +128,7 @@ struct sweep_result {
 	char error[256];	 /* why, when !ok (first message) */
 	int net, machine, strategy, batch, dtype; /* indices into the spec */
 	int mode_i, seed_i;	 /* into spec.modes, spec.seeds */
+	int kernel_i, wafers_i;	 /* into spec.kernels, spec.wafers */
 	int set[SWEEP_MAX_SETS]; /* into spec.sets[k].values */
 	int64_t batch_samples;	 /* the batch as run */
 	char mode[16];		 /* pipelined or streaming */
@@ -137,8 +147,8 @@ struct sweep_result {
 };
 
 /* The coordinates of point i into r's index fields.  Order: network,
- * machine, the --set axes, strategy, batch, dtype, mode, seed (the last
- * varies fastest; lists not given have one item). */
+ * machine, the --set axes, strategy, batch, dtype, mode, kernel, wafers,
+ * seed (the last varies fastest; lists not given have one item). */
 void sweep_point_coords(const struct sweep *sw, int64_t i,
 			struct sweep_result *r);
 

@@ -36,7 +36,7 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 #define FNV0 1469598103934665603ULL
 
 /* The sweep's identity: every list and axis (--set keys and values,
- * modes, seeds, the GPU baseline's), the point count, the record size. */
+ * modes, seeds, kernels, wafers, the GPU baseline's), the point count, the record size. */
 static uint64_t spec_key(const struct sweep *sw)
 {
 	const struct sweep_spec *s = &sw->spec;
@@ -59,6 +59,12 @@ static uint64_t spec_key(const struct sweep *sw)
 	}
 	h = fnv(h, s->modes, sizeof(*s->modes) * (size_t)s->n_modes);
 	h = fnv(h, s->seeds, sizeof(*s->seeds) * (size_t)s->n_seeds);
+	/* the kernel and wafers axes only when given: a journal of a sweep
+	 * without them keeps its key */
+	for (int k = 0; sw->show_kernel && k < s->n_kernels; k++)
+		h = fnv(h, s->kernels[k], strlen(s->kernels[k]) + 1);
+	if (sw->show_wafers)
+		h = fnv(h, s->wafers, sizeof(*s->wafers) * (size_t)s->n_wafers);
 	h = fnv(h, &s->gpus, sizeof(s->gpus));
 	h = fnv(h, &s->gpu_batch, sizeof(s->gpu_batch));
 	h = fnv(h, &sw->n_points, sizeof(sw->n_points));

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli/sweep.h"
+#include "compiler/kern.h"
 #include "compiler/place.h"
 #include "ground/util.h"
 
@@ -54,6 +55,8 @@ void sweep_spec_release(struct sweep_spec *s)
 	free_axes(s->sets, s->n_sets);
 	free(s->modes);
 	free(s->seeds);
+	free_names(s->kernels, s->n_kernels);
+	free(s->wafers);
 	sweep_spec_init(s);
 }
 
@@ -207,6 +210,9 @@ static int set_values(struct sweep_spec *s, const char *opt, char **v, int n,
 	if (!strcmp(opt, "--batch")) {
 		int64_t *b = int_items(opt, v, n, 1, 1 << 20, d);
 		TAKE(batches, n_batches, b, n);
+	} else if (!strcmp(opt, "--wafers")) {
+		int64_t *b = int_items(opt, v, n, 1, 1 << 20, d);
+		TAKE(wafers, n_wafers, b, n);
 	} else if (!strcmp(opt, "--seed")) {
 		int64_t *b = int_items(opt, v, n, 0, 2147483647LL, d);
 		TAKE(seeds, n_seeds, b, n);
@@ -245,10 +251,12 @@ int sweep_spec_set(struct sweep_spec *s, const char *opt, const char *val,
 	char ***names = !strcmp(opt, "--nets")	       ? &s->nets
 			: !strcmp(opt, "--machines")   ? &s->machines
 			: !strcmp(opt, "--strategies") ? &s->strategies
+			: !strcmp(opt, "--kernel")     ? &s->kernels
 						       : NULL;
 	int *count = !strcmp(opt, "--nets")	     ? &s->n_nets
 		     : !strcmp(opt, "--machines")   ? &s->n_machines
 		     : !strcmp(opt, "--strategies") ? &s->n_strategies
+		     : !strcmp(opt, "--kernel")     ? &s->n_kernels
 						    : NULL;
 	if (names) {
 		free_names(*names, *count);
@@ -283,7 +291,9 @@ static void copy_spec(const struct sweep_spec *spec, struct sweep_spec *c)
 {
 	static const enum pe_prec mixed = PREC_MIXED;
 	static const int auto_mode = MODE_AUTO;
-	static const int64_t seed1 = 1;
+	static const int64_t seed1 = 1, one_wafer = 1;
+	static char auto_kernel[] = "auto";
+	static char *const def_kernels[] = {auto_kernel};
 	c->nets = copy_names(spec->nets, spec->n_nets);
 	c->n_nets = spec->n_nets;
 	c->machines = copy_names(spec->machines, spec->n_machines);
@@ -299,6 +309,12 @@ static void copy_spec(const struct sweep_spec *spec, struct sweep_spec *c)
 				   sizeof(*c->modes), &auto_mode, &c->n_modes);
 	c->seeds = copy_or_default(spec->seeds, spec->n_seeds,
 				   sizeof(*c->seeds), &seed1, &c->n_seeds);
+	c->kernels = copy_names(spec->n_kernels ? spec->kernels : def_kernels,
+				spec->n_kernels ? spec->n_kernels : 1);
+	c->n_kernels = spec->n_kernels ? spec->n_kernels : 1;
+	c->wafers = copy_or_default(spec->wafers, spec->n_wafers,
+				    sizeof(*c->wafers), &one_wafer,
+				    &c->n_wafers);
 	c->sets = xcalloc((size_t)spec->n_sets + 1, sizeof(*c->sets));
 	for (int k = 0; k < spec->n_sets; k++) {
 		const struct sweep_axis *a = &spec->sets[k];
@@ -332,6 +348,16 @@ static void check_strategies(const struct sweep_spec *spec, struct diag *d)
 	}
 }
 
+static void check_kernels(const struct sweep_spec *spec, struct diag *d)
+{
+	for (int i = 0; i < spec->n_kernels; i++)
+		if (strcmp(spec->kernels[i], "auto") &&
+		    kern_from_name(spec->kernels[i]) < 0)
+			diag_add(d, NULL, 0, 0,
+				 "sweep: '--kernel' items must be auto, %s, "
+				 "got '%s'", kern_names(), spec->kernels[i]);
+}
+
 /* Every list non-empty, the point count within SWEEP_MAX_POINTS; its
  * count of --set combinations into *combos.  Errors into d. */
 static int64_t count_points(const struct sweep_spec *spec, int64_t *combos,
@@ -353,7 +379,8 @@ static int64_t count_points(const struct sweep_spec *spec, int64_t *combos,
 		n *= counts[i] > 0 ? counts[i] : 1;
 		n = n > SWEEP_MAX_POINTS ? SWEEP_MAX_POINTS + 1 : n;
 	}
-	const int more[] = {spec->n_dtypes, spec->n_modes, spec->n_seeds};
+	const int more[] = {spec->n_dtypes, spec->n_modes, spec->n_seeds,
+			    spec->n_kernels, spec->n_wafers};
 	for (size_t i = 0; i < ARRAY_SIZE(more); i++) {
 		n *= more[i] > 0 ? more[i] : 1;
 		n = n > SWEEP_MAX_POINTS ? SWEEP_MAX_POINTS + 1 : n;
@@ -467,6 +494,7 @@ int sweep_prepare(const struct sweep_spec *spec, struct sweep *sw,
 	int64_t combos;
 	int64_t n_points = count_points(spec, &combos, d);
 	check_strategies(spec, d);
+	check_kernels(spec, d);
 	if (spec->gpu_batch && !spec->gpu)
 		diag_add(d, NULL, 0, 0, "sweep: '--gpu-batch' needs a GPU to "
 			 "compare with: give '--gpu G'");
@@ -499,6 +527,8 @@ int sweep_prepare(const struct sweep_spec *spec, struct sweep *sw,
 	sw->n_points = n_points;
 	sw->show_mode = spec->n_modes > 0;
 	sw->show_seed = spec->n_seeds > 0;
+	sw->show_kernel = spec->n_kernels > 0;
+	sw->show_wafers = spec->n_wafers > 0;
 	sw->show_gpus = spec->gpus > 0 || spec->gpu_batch > 0;
 	return 0;
 }

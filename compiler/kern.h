@@ -67,6 +67,12 @@ struct kern_cost {
 	int64_t steps;	    /* shift / broadcast steps, GEMV rows, rows */
 	int64_t groups;	    /* gemv_grouped: G used */
 	int64_t sram_bytes; /* busiest PE, code included */
+	int64_t b_bytes;    /* of sram_bytes: the PE's own block of B (a
+			     * layer's weights in its forward and backward
+			     * data products) */
+	int64_t c_bytes;    /* of sram_bytes: its block of C kept whole
+			     * (a layer's weight gradient in the weight-
+			     * gradient product); 0 when C passes by */
 	struct pe_prog prog; /* software of the whole product */
 };
 

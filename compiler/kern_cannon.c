@@ -55,5 +55,7 @@ void kern_cannon_eval(const struct machine *m, const struct kern_shape *s,
 	/* A and B double buffered, C accumulated in place */
 	c->sram_bytes = 2 * (Mt * Kt + Kt * Nt) * eb +
 			Mt * Nt * kern_acc_bytes(s->prec);
+	c->b_bytes = Kt * Nt * eb;
+	c->c_bytes = Mt * Nt * kern_acc_bytes(s->prec);
 	kern_finish(m, c);
 }

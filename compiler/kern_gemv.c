@@ -80,6 +80,7 @@ static void gemv_with(const struct machine *m, enum kern_alg alg,
 	c->compute = (cycles_t)s->M * mult;
 	pe_prog_add(&c->prog, &row, s->M);
 	c->sram_bytes = Kt * Nt * eb + Kt * eb + 2 * Nt * acc;
+	c->b_bytes = Kt * Nt * eb;
 	kern_finish(m, c);
 }
 

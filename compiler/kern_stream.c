@@ -46,5 +46,6 @@ void kern_stream_eval(const struct machine *m, const struct kern_shape *s,
 	/* the B block, a few rows of inputs and partial sums in flight */
 	int64_t rows = s->M < 8 ? s->M : 8;
 	c->sram_bytes = tk * tn * eb + 2 * rows * (tk * eb + tn * acc);
+	c->b_bytes = tk * tn * eb;
 	kern_finish(m, c);
 }

@@ -46,5 +46,7 @@ void kern_summa_eval(const struct machine *m, const struct kern_shape *s,
 			 kern_cdiv(s->K, s->h) * Nt) * eb +
 			2 * (Mt * Kt + Kt * Nt) * eb +
 			Mt * Nt * kern_acc_bytes(s->prec);
+	c->b_bytes = kern_cdiv(s->K, s->h) * Nt * eb;
+	c->c_bytes = Mt * Nt * kern_acc_bytes(s->prec);
 	kern_finish(m, c);
 }

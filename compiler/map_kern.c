@@ -73,6 +73,27 @@ static cycles_t stream_pace(const struct map_ctx *c,
 	return t;
 }
 
+/* What of pass p's SRAM (cost) the stage already holds: its weights are
+ * the B of the forward and backward-data products, its weight gradient
+ * the C of the weight-gradient product, each counted once. */
+static int64_t alt_shared(enum pass p, const struct kern_cost *cost,
+			  const struct plan_stage *o)
+{
+	int64_t own = p == PASS_BWD_WEIGHT ? cost->c_bytes : cost->b_bytes;
+	int64_t held = p == PASS_BWD_WEIGHT ? o->sram.grads : o->sram.weights;
+	return own < held ? own : held;
+}
+
+/* SRAM a PE of the stage needs running pass p by an algorithm of cost
+ * `cost`: the stage's own data (weights, gradients, optimizer state,
+ * activations) beside the algorithm's buffers and code. */
+static int64_t alt_sram(enum pass p, const struct kern_cost *cost,
+			const struct plan_stage *o)
+{
+	int64_t other = o->sram.total - o->sram.buffers - o->sram.code;
+	return other + cost->sram_bytes - alt_shared(p, cost, o);
+}
+
 /* Algorithm a's time over the passes and its largest SRAM; 0 if it cannot
  * run the shape or does not fit beside the stage's other SRAM. */
 static int alt_cost(const struct map_ctx *c, enum kern_alg a, int needs_grad,
@@ -80,7 +101,6 @@ static int alt_cost(const struct map_ctx *c, enum kern_alg a, int needs_grad,
 		    const struct plan_stage *o, struct kern_cost *cost,
 		    cycles_t *total)
 {
-	int64_t other = o->sram.total - o->sram.buffers - o->sram.code;
 	*total = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(passes); i++) {
 		enum pass p = passes[i];
@@ -90,7 +110,7 @@ static int alt_cost(const struct map_ctx *c, enum kern_alg a, int needs_grad,
 		pass_shape(c, p, M, K, N, w, h, &s);
 		kern_eval(c->m, a, &s, &cost[p]);
 		if (!cost[p].applicable ||
-		    other + cost[p].sram_bytes > c->m->pe.sram_bytes)
+		    alt_sram(p, &cost[p], o) > c->m->pe.sram_bytes)
 			return 0;
 		*total += cost[p].cycles;
 	}
@@ -102,7 +122,7 @@ static void use_alt(const struct map_ctx *c, enum kern_alg a, int needs_grad,
 		    const struct kern_cost *cost,
 		    struct plan_stage *o)
 {
-	int64_t sram = 0;
+	int64_t buf = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(passes); i++) {
 		enum pass p = passes[i];
 		if (p == PASS_BWD_DATA && !needs_grad)
@@ -117,13 +137,16 @@ static void use_alt(const struct map_ctx *c, enum kern_alg a, int needs_grad,
 		k->pe.sw_cycles = cost[p].cycles > own
 					  ? (int64_t)(cost[p].cycles - own)
 					  : 0;
-		if (cost[p].sram_bytes > sram)
-			sram = cost[p].sram_bytes;
+		/* its buffers: what the stage does not already hold */
+		int64_t b = cost[p].sram_bytes - c->m->pe.code_bytes -
+			    alt_shared(p, &cost[p], o);
+		if (b > buf)
+			buf = b;
 	}
 	o->kernel = a;
 	o->kernel_groups = cost[PASS_FWD].groups;
 	struct sram_use *m = &o->sram;
-	m->buffers = sram - m->code;
+	m->buffers = buf;
 	m->total = m->weights + m->grads + m->opt_state + m->activations +
 		   m->buffers + m->code;
 }
@@ -178,12 +201,13 @@ int map_kern_why_not(const struct map_ctx *c, int needs_grad, int64_t M,
 		if (kern_why_not(c->m, (enum kern_alg)forced, &s, &k, 0, why,
 				 n))
 			return 1;
-		int64_t other = o->sram.total - o->sram.buffers - o->sram.code;
-		if (other + k.sram_bytes > c->m->pe.sram_bytes) {
+		int64_t need = alt_sram(passes[i], &k, o);
+		if (need > c->m->pe.sram_bytes) {
 			snprintf(why, n, "%s needs %lld B of SRAM per PE on "
-				 "%dx%d beside the stage's %lld B, the PE has "
-				 "%lld B", c->kernel, (long long)k.sram_bytes,
-				 (int)w, (int)h, (long long)other,
+				 "%dx%d (its buffers and code beside the "
+				 "stage's weights, gradients and "
+				 "activations), the PE has %lld B", c->kernel,
+				 (long long)need, (int)w, (int)h,
 				 (long long)c->m->pe.sram_bytes);
 			return 1;
 		}

@@ -292,6 +292,17 @@ int64_t plan_route_lanes(const struct plan *p, const struct plan_route *r);
 int64_t plan_stream_buffer_bytes(const struct plan *p,
 				 const struct machine *m);
 
+/* The link a weight-streamed plan's weights come in and its gradients go
+ * out by, for `wafers` training data-parallel (<= 1: one): weights reach
+ * every wafer through the interconnect's broadcast tree and gradients
+ * come back summed through it, so a stream runs at the slower of the
+ * external memory and a wafer's interconnect link (bytes per cycle), and
+ * crosses one switch per level of a `radix`-way tree each way
+ * (ceil(log_radix(wafers)) levels, none for one wafer) after the
+ * memory's latency (cycles).  One rule for the engine and its bound. */
+void plan_stream_link(const struct machine *m, int64_t wafers,
+		      double *bytes_per_cycle, cycles_t *latency_cycles);
+
 /* Recompute the summary figures (pes_used, bottleneck, hop bytes, max SRAM,
  * min_pes_total, route hops, colors_used, host bytes and cycles) from
  * stages and routes.  `m` may be NULL (host cycles then 0). */

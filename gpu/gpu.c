@@ -65,7 +65,7 @@ static const struct cfg_key overhead_keys[] = {
 	   "host time per training step outside ops (optimizer.step and "
 	   "zero_grad in Python); overlaps the device finishing backward",
 	   step_us),
-	CFG_KR("infer_op_us", "us", 0, 1e5, "25",
+	CFG_KR("infer_op_us", "us", 0, 1e5, "28",
 	   "host time per Python-level op under no_grad (inference) in eager "
 	   "mode: no autograd recording, no saved tensors", infer_op_us),
 	CFG_KR("graph_launch_us", "us", 0, 1e6, "20",

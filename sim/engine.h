@@ -134,9 +134,11 @@ struct engine_roofline {
 };
 void engine_roofline(const struct plan *p, const struct machine *m,
 		     int64_t batch, struct engine_roofline *out);
-/* The same with the inference's samples (0: the batch). */
+/* The same with the inference's samples (0: the batch) and the wafers
+ * training data-parallel (engine_opts.wafers; weight streaming: each runs
+ * `batch`, its weights over the interconnect, plan_stream_link). */
 void engine_roofline_run(const struct plan *p, const struct machine *m,
-			 int64_t batch, int64_t infer_samples,
+			 int64_t batch, int64_t infer_samples, int wafers,
 			 struct engine_roofline *out);
 
 #endif

@@ -27,12 +27,6 @@ static double stream_weight_bytes(const struct plan_stage *ps)
 				: ps->sram.weights * ps->r.w * ps->r.h);
 }
 
-/* The external memory's latency in cycles (a stream's first bytes). */
-static double extmem_lat(const struct machine *m)
-{
-	return (double)(int64_t)(m->extmem.latency_us * 1e3 * m->clock_ghz);
-}
-
 /* Weight streaming: the layers run in turn over the whole wafer, so a step
  * holds every layer's compute of the batch (the recomputed forward too)
  * in series; the weights stream in twice per micro-batch pass (forward,
@@ -42,10 +36,14 @@ static double extmem_lat(const struct machine *m)
  * latency.  Inference (`samples` streamed as one batch): the forward
  * compute of them all or one stream of the weights. */
 static void roofline_streaming(const struct plan *p, const struct machine *m,
-			       int64_t batch, int64_t samples,
+			       int64_t batch, int64_t samples, int wafers,
 			       struct engine_roofline *out)
 {
-	double ebpc = m->extmem.bandwidth_gbytes_s / m->clock_ghz;
+	/* the weights' link as the engine streams over it: the external
+	 * memory, and with several wafers the interconnect's tree */
+	double ebpc;
+	cycles_t link_lat;
+	plan_stream_link(m, wafers, &ebpc, &link_lat);
 	int64_t mb = p->micro_batch > 0 && p->micro_batch < batch
 			     ? p->micro_batch : batch;
 	double passes = (double)((batch + mb - 1) / mb);
@@ -63,7 +61,7 @@ static void roofline_streaming(const struct plan *p, const struct machine *m,
 		fwd += f;
 		w += stream_weight_bytes(ps) / ebpc;
 	}
-	double in = 2 * w * passes, gout = w * passes, lat = extmem_lat(m);
+	double in = 2 * w * passes, gout = w * passes, lat = (double)link_lat;
 	double step = comp;
 	out->limit = LIMIT_COMPUTE;
 	if (in > step) {
@@ -183,11 +181,11 @@ static void roofline_sync(const struct plan *p, const struct machine *m,
 void engine_roofline(const struct plan *p, const struct machine *m,
 		     int64_t batch, struct engine_roofline *out)
 {
-	engine_roofline_run(p, m, batch, 0, out);
+	engine_roofline_run(p, m, batch, 0, 1, out);
 }
 
 void engine_roofline_run(const struct plan *p, const struct machine *m,
-			 int64_t batch, int64_t infer_samples,
+			 int64_t batch, int64_t infer_samples, int wafers,
 			 struct engine_roofline *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -201,7 +199,7 @@ void engine_roofline_run(const struct plan *p, const struct machine *m,
 				    (double)(m->fabric.wavelet_bits / 8);
 	double io = in_bytes / bpc;
 	if (p->mode == MODE_STREAMING) {
-		roofline_streaming(p, m, batch, infer_samples, out);
+		roofline_streaming(p, m, batch, infer_samples, wafers, out);
 		return;
 	}
 	struct roof_pace rp = {(double)batch, 0, 0, io, LIMIT_IO};

@@ -87,31 +87,12 @@ static void buffer_push(struct stream_state *z, int64_t bytes, cycles_t end)
 	z->buf_end[z->n_pass++] = end;
 }
 
-/* Several wafers (data parallel): weights reach every wafer through the
- * interconnect's broadcast tree and gradients come back summed through
- * it, so a stream runs at the slower of the external memory and a wafer's
- * interconnect link, and crosses one switch per level of the tree each
- * way (ceil(log_radix(wafers)) levels; none for one wafer). */
+/* The weight link, one wafer or several (plan_stream_link). */
 static void stream_rates(const struct sim *s, struct stream_state *z)
 {
-	const struct machine *m = s->m;
-	double ext = m->extmem.bandwidth_gbytes_s;
-	int wafers = s->o.wafers > 1 ? s->o.wafers : 1;
-	double lat_us = m->extmem.latency_us;
-	if (wafers > 1) {
-		const struct machine_interconnect *ic = &m->interconnect;
-		if (ic->bandwidth_gbytes_s < ext)
-			ext = ic->bandwidth_gbytes_s;
-		int64_t levels = 0, reach = 1;
-		int64_t radix = ic->radix > 1 ? ic->radix : 2;
-		while (reach < wafers) {
-			reach *= radix;
-			levels++;
-		}
-		lat_us += (double)levels * ic->latency_us;
-	}
-	z->in_bpc = z->out_bpc = ext / m->clock_ghz;
-	z->lat = (cycles_t)(lat_us * 1e3 * m->clock_ghz);
+	double bpc;
+	plan_stream_link(s->m, s->o.wafers, &bpc, &z->lat);
+	z->in_bpc = z->out_bpc = bpc;
 }
 
 /* Gradients of stage si out (after its backward, over [cs, ce)), summed

@@ -116,12 +116,110 @@ static void test_pick_simulated(void)
 	}
 }
 
+/* The dense stage of `g` on w x h mapped with `kernel` (map_kernel, as
+ * --kernel does) into *p (released by the caller). */
+static void mapped(const struct graph *g, const struct machine *m,
+		   const char *kernel, int32_t w, int32_t h, struct plan *p)
+{
+	struct plan_opts o;
+	plan_opts_init(&o);
+	o.mode = MODE_PIPELINED;
+	plan_init(p);
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(plan_build(g, m, &o, p, &d), 0);
+	diag_release(&d);
+	struct plan_stage *s = &p->stages[0];
+	s->r.x = s->r.y = 0;
+	s->r.w = w;
+	s->r.h = h;
+	struct map_ctx c = {g, m, p->prec, p->opt, p->mode, p->batch, 0,
+			    kernel, 0, NULL};
+	map_kernel(&c, s);
+	plan_summarise(p, m);
+}
+
+/* An algorithm other than the weight-stationary one holds the layer's
+ * weights as its own B block: the stage's SRAM counts them once (as
+ * `weights`), not again in the algorithm's buffers, and the algorithm
+ * fits when the stage's data, its buffers and its code do.  On a layer
+ * and rectangle where counting the weights twice would refuse it, the
+ * forced algorithm runs, within the PE's SRAM. */
+static void test_sram_weights_once(void)
+{
+	struct machine m;
+	tp_load("mini64", &m);
+	int found = 0;
+	for (int64_t K = 512; K <= 2048 && !found; K += 256) {
+		char *yaml = xasprintf(
+			"name: one\nbatch: 8\ninputs:\n  x: [%lld]\nlayers:\n"
+			"  - {name: fc, op: dense, in: x, units: %lld}\n"
+			"  - {name: loss, op: mse_loss}\n",
+			(long long)K, (long long)K);
+		char *path = tu_temp_file(".yaml", yaml);
+		struct graph g;
+		struct diag d;
+		diag_init(&d);
+		CU_ASSERT_EQUAL_FATAL(graph_load(path, OPT_MOMENTUM, &g, &d),
+				      0);
+		diag_release(&d);
+		for (int32_t P = 16; P <= 64 && !found; P += 8) {
+			struct plan p;
+			mapped(&g, &m, "stream", P, P, &p);
+			const struct sram_use u = p.stages[0].sram;
+			int64_t other = u.total - u.buffers - u.code;
+			plan_release(&p);
+			struct kern_shape ks = {8, K, K, P, P, PREC_MIXED, 0};
+			struct kern_cost kc;
+			kern_eval(&m, KERN_GEMV_GROUPED, &ks, &kc);
+			int64_t twice = other + kc.sram_bytes;
+			int64_t once = twice - kc.b_bytes;
+			if (!kc.applicable || once + 1024 > m.pe.sram_bytes ||
+			    twice <= m.pe.sram_bytes)
+				continue;
+			found = 1;
+			mapped(&g, &m, "gemv_grouped", P, P, &p);
+			const struct plan_stage *s = &p.stages[0];
+			printf("\n    %lldx%lld on %dx%d: weights %lld B per PE, "
+			       "gemv_grouped %lld B with its B block; stage "
+			       "%lld B (twice-counted %lld), PE %lld B",
+			       (long long)K, (long long)K, P, P,
+			       (long long)s->sram.weights,
+			       (long long)kc.sram_bytes,
+			       (long long)s->sram.total, (long long)twice,
+			       (long long)m.pe.sram_bytes);
+			CU_ASSERT_EQUAL(s->kernel, KERN_GEMV_GROUPED);
+			CU_ASSERT_EQUAL(s->sram.weights, u.weights);
+			CU_ASSERT(s->sram.total <= m.pe.sram_bytes);
+			CU_ASSERT(s->sram.total < twice);
+			CU_ASSERT_EQUAL(s->sram.total,
+					s->sram.weights + s->sram.grads +
+						s->sram.opt_state +
+						s->sram.activations +
+						s->sram.buffers +
+						s->sram.code);
+			struct stats st;
+			CU_ASSERT_EQUAL(tp_run(&p, &m, ENGINE_TRAIN, 0, 0, &st),
+					0);
+			stats_release(&st);
+			plan_release(&p);
+		}
+		graph_release(&g);
+		remove(path);
+		free(path);
+		free(yaml);
+	}
+	CU_ASSERT(found);
+}
+
 int suite_kern_pick(void);
 int suite_kern_pick(void)
 {
 	static const struct tu_test tests[] = {
 		{"pick within 5% of every simulated kernel",
 		 test_pick_simulated},
+		{"a non-WS kernel counts the weights once",
+		 test_sram_weights_once},
 		{0, 0}};
 	return tu_add_suite("kern_pick", tests);
 }

@@ -58,7 +58,7 @@ static int check_net(const char *net, enum exec_mode mode,
 	}
 	struct engine_roofline b;
 	int64_t samples = 16;
-	engine_roofline_run(&p, m, p.batch, samples, &b);
+	engine_roofline_run(&p, m, p.batch, samples, 1, &b);
 	struct stats st;
 	if (!simulate(&p, &g, m, ENGINE_TRAIN, 0, &st, &d)) {
 		*ratio = b.step_cycles / (double)st.step_cycles;
@@ -111,11 +111,59 @@ static void test_zoo_bound(void)
 	diag_release(&d);
 }
 
+/* Several wafers (weight streaming): the bound streams the weights over
+ * the interconnect as the engine does (compiler/plan.h plan_stream_link),
+ * so with an interconnect slower than the external memory the bound of a
+ * weight-bound plan grows with the wafers and is still no longer than
+ * the simulated step of each wafer. */
+static void test_wafers_bound(void)
+{
+	struct diag d;
+	diag_init(&d);
+	struct machine m;
+	CU_ASSERT_EQUAL_FATAL(machine_load("mini64", &m, &d), 0);
+	m.interconnect.bandwidth_gbytes_s = m.extmem.bandwidth_gbytes_s / 4;
+	struct graph g;
+	CU_ASSERT_EQUAL_FATAL(graph_load("p1b2", OPT_MOMENTUM, &g, &d), 0);
+	struct plan p;
+	plan_init(&p);
+	struct plan_opts po;
+	plan_opts_init(&po);
+	po.mode = MODE_STREAMING;
+	po.strategy = "pack";
+	po.batch = 32;
+	po.wafers = 2;
+	CU_ASSERT_EQUAL_FATAL(plan_build(&g, &m, &po, &p, &d), 0);
+	struct engine_roofline b1, b2;
+	engine_roofline_run(&p, &m, p.batch, 0, 1, &b1);
+	engine_roofline_run(&p, &m, p.batch, 0, 2, &b2);
+	struct engine_opts o;
+	engine_opts_init(&o);
+	o.job = ENGINE_TRAIN;
+	o.batch = p.batch;
+	o.wafers = 2;
+	struct stats st;
+	stats_init(&st);
+	CU_ASSERT_EQUAL_FATAL(engine_run(&p, &g, &m, &o, &st, &d), 0);
+	printf("\n    p1b2 b32 per wafer, interconnect at 1/4 of the memory: "
+	       "bound %.0f cycles on 1 wafer, %.0f on 2, simulated %llu on 2",
+	       b1.step_cycles, b2.step_cycles,
+	       (unsigned long long)st.step_cycles);
+	CU_ASSERT(b2.step_cycles > 2 * b1.step_cycles);
+	CU_ASSERT(b2.step_cycles <= (double)st.step_cycles);
+	stats_release(&st);
+	plan_release(&p);
+	graph_release(&g);
+	diag_release(&d);
+}
+
 int suite_roofline(void);
 int suite_roofline(void)
 {
 	static const struct tu_test tests[] = {
 		{"the analytic bound is a bound across the zoo", test_zoo_bound},
+		{"with several wafers the bound streams over the interconnect",
+		 test_wafers_bound},
 		{0, 0}};
 	return tu_add_suite("roofline", tests);
 }

@@ -145,6 +145,57 @@ static void test_wafers(void)
 	free(err);
 }
 
+/* --kernel on a whole network: every dense stage of the pipelined plan
+ * runs the algorithm (the rate moves away from the weight-stationary
+ * one), or the run is refused (exit 1, nothing on stdout) naming each
+ * stage that cannot run it and why: cannon on attn's rectangles, none
+ * square; any algorithm on a network that is streamed. */
+static void test_whole_network(void)
+{
+	char *out, *err;
+	CU_ASSERT_EQUAL(tu_run("run attn --machine mini128 --job train "
+			       "--kernel stream", &out, &err), 0);
+	double ws = rate_of(out);
+	free(out);
+	free(err);
+	const char *algs[] = {"cannon", "summa", "gemv_star", "gemv_chain",
+			      "gemv_grouped", "gemv_tree"};
+	int ran = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(algs); i++) {
+		char *args = xasprintf("run attn --machine mini128 --job train "
+				       "--kernel %s", algs[i]);
+		char *why = xasprintf("cannot run '--kernel %s': ", algs[i]);
+		int rc = tu_run(args, &out, &err);
+		printf("\n    attn --kernel %-12s exit %d, %s", algs[i], rc,
+		       rc ? "refused" : "ran");
+		CU_ASSERT(rc == 0 || rc == 1);
+		if (rc == 0) {
+			ran++;
+			CU_ASSERT(rate_of(out) > 0);
+			CU_ASSERT(rate_of(out) != ws);
+		} else {
+			CU_ASSERT_PTR_NOT_NULL(strstr(err, "stage '"));
+			CU_ASSERT_PTR_NOT_NULL(strstr(err, why));
+			CU_ASSERT_EQUAL(out[0], 0);
+		}
+		if (!strcmp(algs[i], "cannon")) {
+			CU_ASSERT_EQUAL(rc, 1);
+			CU_ASSERT_PTR_NOT_NULL(strstr(err, "square rectangles "
+							   "only"));
+		}
+		free(why);
+		free(args);
+		free(out);
+		free(err);
+	}
+	CU_ASSERT(ran >= 1);
+	CU_ASSERT_EQUAL(tu_run("run p1b1 --machine mini128 --job train "
+			       "--kernel gemv_chain", &out, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "is streaming"));
+	free(out);
+	free(err);
+}
+
 /* `validate wafer --nets DIR`: network rows find their network in DIR,
  * and fp16, mixed and fp32 rows all run (fp32 the slowest). */
 static void test_validate_nets(void)
@@ -198,6 +249,8 @@ int suite_run_kernel(void)
 		{"--kernel: each algorithm at its closed form", test_forced},
 		{"--kernel, --groups, --wafers: refused values", test_refused},
 		{"--wafers: data parallel, streamed", test_wafers},
+		{"--kernel on whole networks: run or refused per stage",
+		 test_whole_network},
 		{"validate wafer --nets, fp16/mixed/fp32 rows",
 		 test_validate_nets},
 		{0, 0}};

@@ -324,6 +324,64 @@ static void test_mode_seed_gpu_columns(void)
 	diag_release(&d);
 }
 
+/* --kernel and --wafers are axes (issue 12): columns of their own, the
+ * batch global and split over the wafers, and a point's figures are
+ * those `run` prints for the same options; a bad kernel name is refused
+ * before anything runs. */
+static void test_kernel_wafers_axes(void)
+{
+	char *out, *err;
+	CU_ASSERT_EQUAL(tu_run("sweep --net p1b2 --machine mini64 --strategy "
+			       "pack --batch 64 --kernel auto,stream "
+			       "--wafers 1,2 --mode streaming",
+			       &out, &err),
+			0);
+	CU_ASSERT_EQUAL(strncmp(out, "index,net,machine,strategy,batch,dtype,"
+				"asked_mode,kernel,wafers,status,", 71), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n1,p1b2,mini64,pack,64,mixed,"
+				      "streaming,auto,2,ok,streaming,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n2,p1b2,mini64,pack,64,mixed,"
+				      "streaming,stream,1,ok,"));
+	free(out);
+	free(err);
+	/* the two-wafer point is `run --wafers 2` with the same batch */
+	struct sweep_spec s;
+	one_point(&s);
+	set(&s, "--batch", "64");
+	set(&s, "--mode", "streaming");
+	set(&s, "--wafers", "1,2");
+	struct sweep sw;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_FATAL(sweep_prepare(&s, &sw, &d) == 0);
+	CU_ASSERT_EQUAL(sw.n_points, 2);
+	struct sweep_result r[2];
+	sweep_run(&sw, 1, r, NULL, NULL);
+	CU_ASSERT_EQUAL_FATAL(r[0].ok && r[1].ok, 1);
+	CU_ASSERT_EQUAL(r[1].wafers_i, 1);
+	CU_ASSERT_EQUAL(r[1].batch_samples, 64);
+	CU_ASSERT(r[1].samples_per_s > r[0].samples_per_s);
+	CU_ASSERT_EQUAL(tu_run("run p1b2 --machine mini64 --strategy pack "
+			       "--batch 64 --mode streaming --wafers 2 "
+			       "--job train --json", &out, &err), 0);
+	const char *k = strstr(out, "\"samples_per_s\":");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(k);
+	double want = strtod(k + strlen("\"samples_per_s\":"), NULL);
+	printf("\n    p1b2 b64 on 2 wafers: sweep %.6g samples/s, run %.6g",
+	       r[1].samples_per_s, want);
+	CU_ASSERT_DOUBLE_EQUAL(r[1].samples_per_s, want, 1e-9 * want);
+	free(out);
+	free(err);
+	sweep_release(&sw);
+	sweep_spec_release(&s);
+	diag_release(&d);
+	CU_ASSERT_EQUAL(tu_run("sweep --net p1b2 --machine mini64 --batch 8 "
+			       "--kernel stream,nope", &out, &err), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "'nope'"));
+	free(out);
+	free(err);
+}
+
 /* run, place and fabric take --set KEY=VALUE through the same schema. */
 static void test_run_and_place_set(void)
 {
@@ -383,6 +441,7 @@ int suite_sweep_axes(void)
 		 test_seed_rows_independent},
 		{"--mode, --seed, --gpus, --gpu-batch columns",
 		 test_mode_seed_gpu_columns},
+		{"--kernel and --wafers axes", test_kernel_wafers_axes},
 		{"run, place and fabric --set", test_run_and_place_set},
 		{"--strategy defaults to auto", test_strategy_default_auto},
 		{0, 0}};
