@@ -33,6 +33,12 @@ struct plan_est {
 void plan_estimate(const struct plan *p, const struct machine *m,
 		   struct plan_est *e);
 
+/* The same, the training step only: infer_cycles is the closed form's,
+ * not the replayed schedule's (what the placement search compares, at
+ * half the cost). */
+void plan_estimate_step(const struct plan *p, const struct machine *m,
+			struct plan_est *e);
+
 /* Microseconds per training step, samples per second (training and
  * inference) of an estimate. */
 double plan_est_step_us(const struct plan_est *e, const struct machine *m);
