@@ -92,7 +92,8 @@ unit: $(TESTBIN)
 	$(TESTBIN)
 
 # Every figure and picture README.md and docs/*.md quote, from the command
-# between its markers (tools/docs.py; `make test` checks the cheap ones).
+# between its markers (tools/docs.py; `make test` checks the blocks not
+# marked slow, `make validate` (val_docs.sh) all of them).
 docs: deps
 	@$(MAKE) --no-print-directory $(BIN)
 	python3 tools/docs.py update

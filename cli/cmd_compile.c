@@ -314,7 +314,8 @@ int cmd_compile(int argc, char **argv)
 		      : g.default_batch ? g.default_batch : 32;
 	struct cost_totals t;
 	cost_totals(&g, &t);
-	if (o.dot)
+	rc = cost_batch_checked(&g, &t, batch, g.source, 0, 0, &d);
+	if (!rc && o.dot)
 		rc = write_dot(&g, o.dot, &d);
 	int ex = rc ? cli_fail(&d, rc) : EXIT_OK;
 	if (!rc && o.json)

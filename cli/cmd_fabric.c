@@ -440,6 +440,9 @@ static int fabric_steps(const struct cli_opts *o,
 {
 	struct machine m;
 	struct traffic_config c;
+	/* the waveform's place before the work */
+	if (o->vcd && ws_check_output_file(o->vcd, "--vcd", d))
+		return WS_EIO;
 	if (cli_load_machine(o, &m, d))
 		return WS_EINPUT;
 	fabric_config(o, &m, &c, d);

@@ -165,7 +165,7 @@ static int run_outputs(struct run *r)
 	if ((rc = outfile_open(&r->of, o->output ? o->output : "-", &r->d)))
 		return rc;
 	r->of_open = 1;
-	if (o->vcd && (rc = ws_check_output(o->vcd, "--vcd", &r->d)))
+	if (o->vcd && (rc = ws_check_output_file(o->vcd, "--vcd", &r->d)))
 		return rc;
 	if (o->trace && (rc = ws_check_output(o->trace, "--trace", &r->d)))
 		return rc;

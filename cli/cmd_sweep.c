@@ -20,7 +20,7 @@ static const char *const sweep_options[] = {
 	"mode,", "seed,", "kernel,", "wafers,", "gpu", "gpus", "gpu-batch",
 	"steps", "jobs",
 	"output", "json", "resume", "nets>net,", "machines,", "strategies,",
-	"dtype,", NULL};
+	"dtype,", "max-memory", NULL};
 
 static const struct cli_command sweep_cmd = {
 	"sweep", "--net N1,N2 --batch B1,B2 [options]",
@@ -196,6 +196,10 @@ static int sweep_parse(struct cli_opts *o, struct sweep_spec *spec,
 					 "needs '-o FILE': the journal of "
 					 "finished points sits beside it")
 				       : EXIT_USAGE);
+	/* the budget of each point's run (threads: --jobs of them at once) */
+	if (go && cli_parse_size("sweep", "--max-memory", o->max_memory,
+				 &spec->max_memory))
+		go = cli_stop(ex, EXIT_USAGE);
 	if (go) {
 		sweep_lists(o, spec, &d);
 		if (diag_count(&d))
@@ -227,28 +231,16 @@ static void sweep_write(const struct cli_opts *o, const struct sweep *sw,
 		sweep_write_summary(sw, res, stdout);
 }
 
-/* Before any point runs: can the CSV be written there?  (The journal and
- * the CSV's temporary file are made only later: a kill leaves no stray
- * file but the journal.)  0 or WS_EIO. */
-static int check_output(const char *path, struct diag *d)
-{
-	struct stat st;
-	if (!strcmp(path, "-"))
-		return 0;
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		diag_add(d, NULL, 0, 0, "sweep: '-o' must name a file, got the "
-			 "folder '%s'", path);
-		return WS_EIO;
-	}
-	return ws_check_output(path, "sweep: '-o'", d);
-}
-
 static int sweep_steps(const struct cli_opts *o, const struct sweep_spec *spec,
 		       const struct sweep_exec *x, struct diag *d)
 {
 	int lead = x->rank == 0;
 	struct sweep sw;
-	if (check_output(o->output ? o->output : "-", d))
+	/* before any point runs: can the CSV be written there?  (The
+	 * journal and the CSV's temporary file are made only later: a kill
+	 * leaves no stray file but the journal.) */
+	if (ws_check_output_file(o->output ? o->output : "-", "sweep: '-o'",
+				 d))
 		return fail(d, WS_EIO, lead);
 	if (sweep_prepare(spec, &sw, d))
 		return fail(d, WS_EINPUT, lead);

@@ -483,14 +483,17 @@ void cli_opts_release(struct cli_opts *o)
 	o->n_lists = 0;
 }
 
-/* --gpu NAME, or the old NAMExN (sets --gpus N, warns). */
+/* --gpu NAME, or the old NAMExN (sets --gpus N, warns).  Only a preset
+ * name ends in xN: a path ("/tmp/a9x8.yaml") is a file, whatever its
+ * letters. */
 static int gpu_hook(const char *cmd, const struct cli_opt *row,
 		    const char *val, struct cli_opts *o)
 {
 	(void)row;
 	o->gpu = val;
 	const char *x = strrchr(val, 'x');
-	if (!x || x == val || x[1] < '0' || x[1] > '9')
+	if (!x || x == val || !x[1] || strchr(val, '/') ||
+	    strspn(x + 1, "0123456789") != strlen(x + 1))
 		return 0;
 	if (set_value(cmd, cli_opt_find("gpus"), x + 1, o, 0))
 		return -1;

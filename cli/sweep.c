@@ -193,6 +193,7 @@ void sweep_point(const struct sweep *sw, int64_t i, struct sweep_result *r)
 	eo.job = ENGINE_TRAIN;
 	eo.batch = batch;
 	eo.steps = s->steps;
+	eo.max_memory_bytes = s->max_memory;
 	eo.wafers = (int)wafers;
 	if (engine_run(&p, g, m, &eo, &st, &d)) {
 		point_fail(r, &d);

@@ -67,6 +67,8 @@ struct sweep_spec {
 	int n_seeds;
 	int gpus;	      /* GPUs of the baseline (data parallel); 0: 1 */
 	int64_t gpu_batch;    /* samples per GPU; 0: batch / gpus, rounded up */
+	int64_t max_memory;   /* bytes one point's run may take (--max-memory);
+			       * 0: the default of ground/checked.h */
 	char **kernels;	      /* --kernel: auto or an algorithm of
 			       * compiler/kern.h; default: the planner's */
 	int n_kernels;

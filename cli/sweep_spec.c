@@ -327,6 +327,7 @@ static void copy_spec(const struct sweep_spec *spec, struct sweep_spec *c)
 	c->steps = spec->steps;
 	c->gpus = spec->gpus;
 	c->gpu_batch = spec->gpu_batch;
+	c->max_memory = spec->max_memory;
 }
 
 static void check_strategies(const struct sweep_spec *spec, struct diag *d)

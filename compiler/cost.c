@@ -8,6 +8,7 @@
 #include "compiler/cost.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "compiler/graph_int.h"
@@ -185,33 +186,61 @@ int64_t cost_train_flops_per_sample(const struct cost_totals *t)
 	return s;
 }
 
+/* Figures of a batch saturate at CK_BATCH_LIMIT (ground/checked.h):
+ * cost_batch_checked refuses a batch that reaches it. */
+#define BMUL(a, b) ck_smul_batch((a), (b))
+#define BADD(a, b) ck_sadd_batch((a), (b))
+
 int64_t cost_infer_flops_per_batch(const struct cost_totals *t, int64_t batch)
 {
-	return batch * cost_infer_flops_per_sample(t);
+	return BMUL(batch, cost_infer_flops_per_sample(t));
 }
 
 int64_t cost_infer_mat_flops_per_batch(const struct cost_totals *t,
 				       int64_t batch)
 {
-	return batch * cost_infer_mat_flops_per_sample(t);
+	return BMUL(batch, cost_infer_mat_flops_per_sample(t));
 }
 
 int64_t cost_train_flops_per_batch(const struct cost_totals *t, int64_t batch)
 {
-	return batch * cost_train_flops_per_sample(t) +
-	       t->mat_flops[PASS_UPDATE] + t->ew_flops[PASS_UPDATE];
+	return BADD(BMUL(batch, cost_train_flops_per_sample(t)),
+		    t->mat_flops[PASS_UPDATE] + t->ew_flops[PASS_UPDATE]);
 }
 
 int64_t cost_train_mat_flops_per_batch(const struct cost_totals *t,
 				       int64_t batch)
 {
-	return batch * cost_train_mat_flops_per_sample(t);
+	return BMUL(batch, cost_train_mat_flops_per_sample(t));
 }
 
 int64_t cost_train_memory_bytes(const struct cost_totals *t, int64_t batch)
 {
-	return t->weight_bytes + t->grad_bytes + t->opt_state_bytes +
-	       batch * t->saved_bytes;
+	return BADD(t->weight_bytes + t->grad_bytes + t->opt_state_bytes,
+		    BMUL(batch, t->saved_bytes));
+}
+
+int cost_batch_checked(const struct graph *g, const struct cost_totals *t,
+		       int64_t batch, const char *file, int line, int col,
+		       struct diag *d)
+{
+	char *subject = xasprintf("network '%s'", g->name ? g->name : "?");
+	struct ck ck;
+	ck_init_batch(&ck, d, file, subject);
+	ck.line = line;
+	ck.col = col;
+	ck_add(&ck, "training FLOPs per batch",
+	       ck_mul(&ck, "training FLOPs per batch", batch,
+		      cost_train_flops_per_sample(t)),
+	       t->mat_flops[PASS_UPDATE] + t->ew_flops[PASS_UPDATE]);
+	ck_add(&ck, "training memory per batch",
+	       t->weight_bytes + t->grad_bytes + t->opt_state_bytes,
+	       ck_mul(&ck, "activations kept for backward per batch", batch,
+		      t->saved_bytes));
+	ck_mul(&ck, "activations written per batch", batch,
+	       t->act_out_bytes);
+	free(subject);
+	return ck.failed ? WS_EINPUT : WS_OK;
 }
 
 static const char *const opt_names[OPT_COUNT] = {"sgd", "momentum", "adam"};

@@ -79,6 +79,15 @@ int64_t cost_train_mat_flops_per_batch(const struct cost_totals *t,
 /* Memory a training step needs: weights, gradients, optimizer state and the
  * activations kept for backward for `batch` samples. */
 int64_t cost_train_memory_bytes(const struct cost_totals *t, int64_t batch);
+/* The figures above for `batch` samples (and the activations of the batch)
+ * must lie within CK_BATCH_LIMIT (ground/checked.h); beyond, the functions
+ * saturate and this refuses: WS_EINPUT and "network 'n': training FLOPs
+ * per batch must be at most 4611686018427387904 (2^62), got B x F" at
+ * file:line:col (where the batch was given; line 0 when unknown).  Call it
+ * where a batch size meets a network. */
+int cost_batch_checked(const struct graph *g, const struct cost_totals *t,
+		       int64_t batch, const char *file, int line, int col,
+		       struct diag *d);
 
 /* "sgd", "momentum", "adam"; parse returns -1 if unknown. */
 const char *optimizer_name(enum optimizer opt);

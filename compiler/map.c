@@ -9,6 +9,7 @@
 
 #include "cores/pe.h"
 #include "fabric/timing.h"
+#include "ground/checked.h"
 #include "ground/util.h"
 
 /* Rows (dense) or input channels (conv) a kernel buffers at a time. */
@@ -538,12 +539,16 @@ static void kernel_sram(const struct map_ctx *c, const struct plan_stage *s,
 		m->grads = wbytes;
 		m->opt_state = (int64_t)ceil((double)t->opt_bytes * share /
 					     (double)kf->wrep);
-		m->activations = kf->act_pe * imax(1, s->samples_in_flight);
+		/* samples in flight come from the batch: a sum that
+		 * saturates (ground/checked.h) never fits */
+		m->activations = ck_smul_batch(
+			kf->act_pe, imax(1, s->samples_in_flight));
 	}
 	m->buffers = kf->buf_pe;
 	m->code = c->m->pe.code_bytes;
-	m->total = m->weights + m->grads + m->opt_state + m->activations +
-		   m->buffers + m->code;
+	m->total = ck_sadd_batch(m->weights + m->grads + m->opt_state +
+					 m->buffers + m->code,
+				 m->activations);
 }
 
 /* Time: compute and the PE's inbound stream overlap; flows add their fill
@@ -728,7 +733,8 @@ static void group_eval(const struct map_ctx *c, const struct plan_stage *s,
 		struct plan_stage gs;
 		kernel_eval(c, &p->stages[j], w, h, &gs);
 		o->stage_cycles += gs.stage_cycles;
-		o->sram.total += gs.sram.total - gs.sram.code;
+		o->sram.total = ck_sadd_batch(o->sram.total,
+					      gs.sram.total - gs.sram.code);
 	}
 }
 
@@ -818,6 +824,14 @@ int64_t map_saved_bytes(const struct map_ctx *c, const struct plan_stage *s)
 	struct stage_sum t;
 	stage_sum(c, s, &t);
 	return t.saved_bytes;
+}
+
+int64_t map_stream_act_bytes(const struct map_ctx *c, const struct plan *p)
+{
+	int64_t act = 0;
+	for (int i = 0; i < p->n_stages; i++)
+		act = ck_sadd_batch(act, map_saved_bytes(c, &p->stages[i]));
+	return ck_smul_batch(act, p->batch);
 }
 
 int64_t map_state_bytes(const struct map_ctx *c, const struct plan_stage *s)

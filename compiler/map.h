@@ -124,6 +124,9 @@ int64_t map_min_pes(const struct map_ctx *c, const struct plan_stage *s,
 
 /* Per-sample activation bytes the stage saves for backward. */
 int64_t map_saved_bytes(const struct map_ctx *c, const struct plan_stage *s);
+/* Activation bytes every stage saves for the whole batch (streaming keeps
+ * them on the wafer), saturating at CK_BATCH_LIMIT (ground/checked.h). */
+int64_t map_stream_act_bytes(const struct map_ctx *c, const struct plan *p);
 /* Bytes of training state (weights + grads + optimizer state). */
 int64_t map_state_bytes(const struct map_ctx *c, const struct plan_stage *s);
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ground/checked.h"
 #include "ground/util.h"
 
 /* The block application a stage belongs to: the length of its main
@@ -67,7 +68,8 @@ int64_t mb_saved_per_sample(const struct map_ctx *c, struct plan *p,
 int mb_apply(struct map_ctx *c, struct plan *p)
 {
 	int64_t mb = p->micro_batch > 0 ? p->micro_batch : p->batch;
-	c->stream_act_bytes = mb_saved_per_sample(c, p, p->recompute) * mb;
+	c->stream_act_bytes =
+		ck_smul_batch(mb_saved_per_sample(c, p, p->recompute), mb);
 	int bad = -1;
 	for (int i = 0; i < p->n_stages; i++) {
 		struct plan_stage *s = &p->stages[i];

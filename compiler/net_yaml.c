@@ -73,7 +73,8 @@ static void err(struct ny *c, const yaml_node_t *n, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	diag_add(c->d, c->file, n ? LINE(n) : 0, n ? COL(n) : 0, "%s", buf);
+	/* no node: the document as a whole (an empty file), at 1:1 */
+	diag_add(c->d, c->file, n ? LINE(n) : 1, n ? COL(n) : 1, "%s", buf);
 	c->errors++;
 }
 
@@ -1355,6 +1356,13 @@ static int load_doc(struct ny *c)
 		err(c, layers ? layers : root,
 		    "network: 'layers' must be a list of layers, got %s",
 		    layers ? kind_name(layers) : "none");
+		return -1;
+	}
+	if (layers->data.sequence.items.top ==
+	    layers->data.sequence.items.start) {
+		err(c, layers,
+		    "network: 'layers' must list at least one layer, got "
+		    "none");
 		return -1;
 	}
 	if (c->errors)

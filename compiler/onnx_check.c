@@ -338,6 +338,61 @@ static void node_check(struct ock *k, Onnx__NodeProto *n, size_t idx)
 	}
 }
 
+/* A name that is not UTF-8 text (ONNX strings are) is refused: it could
+ * not be quoted as read, nor written into JSON.  `what` names its place,
+ * "node 3 'output'".  0 or -1. */
+static int utf8_check(struct ock *k, const char *what, const char *s)
+{
+	long at = s ? utf8_bad_offset(s) : -1;
+	if (at < 0)
+		return 0;
+	ock_err(k, "%s must be UTF-8 text, got the byte 0x%02x at byte %ld",
+		what, (unsigned char)s[at], at);
+	return -1;
+}
+
+/* Every name of the graph and its nodes is UTF-8 text. */
+static int names_check(struct ock *k, const Onnx__GraphProto *gp)
+{
+	char what[200];
+	int bad = utf8_check(k, "graph 'name'", gp->name);
+	const struct {
+		const char *kind;
+		size_t n;
+		Onnx__ValueInfoProto **v;
+	} vs[] = {{"graph input", gp->n_input, gp->input},
+		  {"graph output", gp->n_output, gp->output},
+		  {"value_info entry", gp->n_value_info, gp->value_info}};
+	for (size_t j = 0; j < ARRAY_SIZE(vs); j++)
+		for (size_t i = 0; i < vs[j].n && !bad; i++) {
+			snprintf(what, sizeof(what), "%s %zu's name",
+				 vs[j].kind, i);
+			bad = utf8_check(k, what, vs[j].v[i]->name);
+		}
+	for (size_t i = 0; i < gp->n_initializer && !bad; i++) {
+		snprintf(what, sizeof(what), "initializer %zu's name", i);
+		bad = utf8_check(k, what, gp->initializer[i]->name);
+	}
+	for (size_t i = 0; i < gp->n_node && !bad; i++) {
+		const Onnx__NodeProto *n = gp->node[i];
+		snprintf(what, sizeof(what), "node %zu's name", i);
+		bad = utf8_check(k, what, n->name);
+		snprintf(what, sizeof(what), "node %zu's op type", i);
+		bad = bad || utf8_check(k, what, n->op_type);
+		for (size_t j = 0; j < n->n_input && !bad; j++) {
+			snprintf(what, sizeof(what), "node %zu's input %zu", i,
+				 j);
+			bad = utf8_check(k, what, n->input[j]);
+		}
+		for (size_t j = 0; j < n->n_output && !bad; j++) {
+			snprintf(what, sizeof(what), "node %zu's output %zu", i,
+				 j);
+			bad = utf8_check(k, what, n->output[j]);
+		}
+	}
+	return bad;
+}
+
 /* Counts: nodes, initializers and declared values. */
 static int counts_check(struct ock *k, const Onnx__GraphProto *gp)
 {
@@ -363,7 +418,7 @@ int onnx_check_model(const char *file, const char *dir,
 {
 	struct ock k = {file, dir, d, 0};
 	Onnx__GraphProto *gp = m->graph;
-	if (counts_check(&k, gp))
+	if (counts_check(&k, gp) || names_check(&k, gp))
 		return WS_EINPUT;
 	for (size_t i = 0; i < gp->n_input; i++)
 		type_check(&k, "graph input", gp->input[i]->name,

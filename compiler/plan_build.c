@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compiler/cost.h"
 #include "compiler/kern.h"
 #include "compiler/map.h"
 #include "compiler/map_share.h"
@@ -239,10 +240,7 @@ static void set_mode_ctx(struct build_ctx *b, struct plan *p,
 	b->mc.mode = mode;
 	p->mode = mode;
 	map_in_flight(p, edges, n_edges, mode);
-	int64_t act = 0;
-	for (int i = 0; i < p->n_stages; i++)
-		act += map_saved_bytes(&b->mc, &p->stages[i]);
-	b->mc.stream_act_bytes = act * p->batch;
+	b->mc.stream_act_bytes = map_stream_act_bytes(&b->mc, p);
 }
 
 static void fmt_bytes(char *buf, size_t n, double v)
@@ -734,6 +732,10 @@ static int build_one(const struct graph *g, const struct machine *m,
 		return WS_EINPUT;
 	}
 	plan_header(p, g, m, o, strat);
+	struct cost_totals ct;
+	cost_totals(g, &ct);
+	if (cost_batch_checked(g, &ct, p->batch, g->source, 0, 0, d))
+		return WS_EINPUT;
 	struct build_ctx b = {
 		.mc = {g, m, o->prec, o->opt, MODE_PIPELINED, p->batch, 0,
 		       o->kernel, o->groups},

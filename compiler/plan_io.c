@@ -11,6 +11,7 @@
 
 #include <yaml.h>
 
+#include "compiler/cost.h"
 #include "compiler/kern.h"
 #include "compiler/map.h"
 #include "compiler/map_share.h"
@@ -18,6 +19,7 @@
 #include "compiler/place.h"
 #include "compiler/route.h"
 #include "ground/cfg.h"
+#include "ground/checked.h"
 #include "ground/util.h"
 #include "ground/json_io.h"
 
@@ -497,6 +499,12 @@ static void read_head(struct rd *r, yaml_node_t *root, const struct graph *g,
 					  OPT_MOMENTUM, "optimizer",
 					  "sgd, momentum or adam");
 	p->batch = get_int(r, root, "batch", 1, 1 << 30, 32, 1, "batch");
+	yaml_node_t *bn = get(r, root, "batch");
+	struct cost_totals ct;
+	cost_totals(g, &ct);
+	if (cost_batch_checked(g, &ct, p->batch, r->file, bn ? L(bn) : 0,
+			       bn ? C(bn) : 0, r->d))
+		r->errors++;
 	p->seed = (uint64_t)get_int(r, root, "seed", 0, INT64_MAX, 1, 0, "seed");
 	yaml_node_t *gr = get(r, root, "grid");
 	p->grid_w = get_int(r, gr, "width", 1, 4096, m->width, 0, "grid.width");
@@ -623,15 +631,12 @@ static void remap_stages(struct rd *r, const struct graph *g,
 {
 	struct map_ctx mc = {g, m, p->prec, p->opt, p->mode, p->batch, 0,
 			     "auto", 0, p};
-	int64_t act = 0;
 	map_in_flight(p, edges, n_edges, p->mode);
-	for (int i = 0; i < p->n_stages; i++)
-		act += map_saved_bytes(&mc, &p->stages[i]);
-	mc.stream_act_bytes = act * p->batch;
+	mc.stream_act_bytes = map_stream_act_bytes(&mc, p);
 	if (p->mode == MODE_STREAMING && p->micro_batch > 0)
-		mc.stream_act_bytes =
-			mb_saved_per_sample(&mc, p, p->recompute) *
-			p->micro_batch;
+		mc.stream_act_bytes = ck_smul_batch(
+			mb_saved_per_sample(&mc, p, p->recompute),
+			p->micro_batch);
 	for (int i = 0; i < p->n_stages; i++) {
 		struct plan_stage *s = &p->stages[i];
 		int32_t w, h;

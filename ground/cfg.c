@@ -476,6 +476,27 @@ static void yaml_link(struct yaml_tree *t)
 	}
 }
 
+/* A scalar with a NUL character ("\0" in a quoted string) would be read
+ * as its text up to it: refused, at the scalar.  0 or WS_EINPUT. */
+static int yaml_nul_check(const char *what, const char *file,
+			  yaml_document_t *doc, struct diag *d)
+{
+	for (yaml_node_t *n = doc->nodes.start; n < doc->nodes.top; n++) {
+		if (n->type != YAML_SCALAR_NODE)
+			continue;
+		size_t at = strlen((const char *)n->data.scalar.value);
+		if (at == n->data.scalar.length)
+			continue;
+		diag_add(d, file, (int)n->start_mark.line + 1,
+			 (int)n->start_mark.column + 1,
+			 "%s: a value must not hold a NUL character (\\0), "
+			 "got one at character %zu of '%s...'",
+			 what, at + 1, (const char *)n->data.scalar.value);
+		return WS_EINPUT;
+	}
+	return WS_OK;
+}
+
 int cfg_yaml_load(const char *what, const char *file, const char *text,
 		  size_t len, yaml_document_t *doc, struct diag *d)
 {
@@ -502,6 +523,8 @@ int cfg_yaml_load(const char *what, const char *file, const char *text,
 			      xcalloc(nn + 1, sizeof(int))};
 	yaml_link(&t);
 	int rc = yaml_dup_keys(what, file, &t, d);
+	if (!rc)
+		rc = yaml_nul_check(what, file, doc, d);
 	free(t.parent);
 	free(t.edge);
 	if (rc) {

@@ -16,30 +16,47 @@ void ck_init(struct ck *c, struct diag *d, const char *file,
 	c->line = c->col = 0;
 	c->subject = subject;
 	c->failed = 0;
+	c->limit = CK_LIMIT;
+}
+
+void ck_init_batch(struct ck *c, struct diag *d, const char *file,
+		   const char *subject)
+{
+	ck_init(c, d, file, subject);
+	c->limit = CK_BATCH_LIMIT;
+}
+
+/* a * b (a + b) within [-limit, limit]: 1 and *out; else 0, *out = limit */
+static int mul_within(int64_t a, int64_t b, int64_t limit, int64_t *out)
+{
+	int64_t r;
+	if (__builtin_mul_overflow(a, b, &r) || r > limit || r < -limit) {
+		*out = limit;
+		return 0;
+	}
+	*out = r;
+	return 1;
+}
+
+static int add_within(int64_t a, int64_t b, int64_t limit, int64_t *out)
+{
+	int64_t r;
+	if (__builtin_add_overflow(a, b, &r) || r > limit || r < -limit) {
+		*out = limit;
+		return 0;
+	}
+	*out = r;
+	return 1;
 }
 
 int ck_mul_ok(int64_t a, int64_t b, int64_t *out)
 {
-	int64_t r;
-	if (__builtin_mul_overflow(a, b, &r) || r > CK_LIMIT ||
-	    r < -CK_LIMIT) {
-		*out = CK_LIMIT;
-		return 0;
-	}
-	*out = r;
-	return 1;
+	return mul_within(a, b, CK_LIMIT, out);
 }
 
 int ck_add_ok(int64_t a, int64_t b, int64_t *out)
 {
-	int64_t r;
-	if (__builtin_add_overflow(a, b, &r) || r > CK_LIMIT ||
-	    r < -CK_LIMIT) {
-		*out = CK_LIMIT;
-		return 0;
-	}
-	*out = r;
-	return 1;
+	return add_within(a, b, CK_LIMIT, out);
 }
 
 int64_t ck_smul(int64_t a, int64_t b)
@@ -56,6 +73,20 @@ int64_t ck_sadd(int64_t a, int64_t b)
 	return r;
 }
 
+int64_t ck_smul_batch(int64_t a, int64_t b)
+{
+	int64_t r;
+	mul_within(a, b, CK_BATCH_LIMIT, &r);
+	return r;
+}
+
+int64_t ck_sadd_batch(int64_t a, int64_t b)
+{
+	int64_t r;
+	add_within(a, b, CK_BATCH_LIMIT, &r);
+	return r;
+}
+
 int64_t ck_sprod(const int64_t *v, int n)
 {
 	int64_t p = 1;
@@ -69,17 +100,18 @@ static void ck_fail(struct ck *c, const char *quantity, int64_t a,
 {
 	if (!c->failed && c->d)
 		diag_add(c->d, c->file, c->line, c->col,
-			 "%s: %s must be at most %lld (2^53), got %lld %s "
+			 "%s: %s must be at most %lld (2^%d), got %lld %s "
 			 "%lld",
 			 c->subject ? c->subject : "input", quantity,
-			 (long long)CK_LIMIT, (long long)a, op, (long long)b);
+			 (long long)c->limit, __builtin_ctzll((uint64_t)c->limit),
+			 (long long)a, op, (long long)b);
 	c->failed = 1;
 }
 
 int64_t ck_mul(struct ck *c, const char *quantity, int64_t a, int64_t b)
 {
 	int64_t r;
-	if (!ck_mul_ok(a, b, &r))
+	if (!mul_within(a, b, c->limit, &r))
 		ck_fail(c, quantity, a, "x", b);
 	return r;
 }
@@ -87,7 +119,7 @@ int64_t ck_mul(struct ck *c, const char *quantity, int64_t a, int64_t b)
 int64_t ck_add(struct ck *c, const char *quantity, int64_t a, int64_t b)
 {
 	int64_t r;
-	if (!ck_add_ok(a, b, &r))
+	if (!add_within(a, b, c->limit, &r))
 		ck_fail(c, quantity, a, "+", b);
 	return r;
 }

@@ -36,21 +36,33 @@
  * figures as doubles; above it they would no longer be exact). */
 #define CK_LIMIT (INT64_C(1) << 53)
 
+/* Largest figure for a whole batch (FLOPs per batch, a training step's
+ * memory, activations of every sample in flight): 2^62, what an int64
+ * holds with room for the sum of two [D].  A per-sample figure below
+ * CK_LIMIT times a batch may pass 2^53 legitimately (GPT-J 6B at batch
+ * 120 trains 1.05 x 2^53 FLOPs a step); reports print such figures as
+ * doubles, rounded to 16 digits. */
+#define CK_BATCH_LIMIT (INT64_C(1) << 62)
+
 struct ck {
 	struct diag *d;      /* where the first overflow is reported */
 	const char *file;    /* location of the subject (may be NULL) */
 	int line, col;	     /* 0 when unknown */
 	const char *subject; /* "layer 'conv1'", "machine 'wse2'" */
 	int failed;	     /* set by the first overflow */
+	int64_t limit;	     /* CK_LIMIT (ck_init) or CK_BATCH_LIMIT */
 };
 
 void ck_init(struct ck *c, struct diag *d, const char *file,
 	     const char *subject);
+/* The same for figures of a whole batch: the limit is CK_BATCH_LIMIT. */
+void ck_init_batch(struct ck *c, struct diag *d, const char *file,
+		   const char *subject);
 
 /* a * b, a + b, the product of v[0..n-1]: exact when the result lies in
- * [-CK_LIMIT, CK_LIMIT]; otherwise an error "<subject>: <quantity> must be
- * at most 2^53 (9007199254740992), got a x b" (first one only) and the
- * result is CK_LIMIT. */
+ * [-limit, limit]; otherwise an error "<subject>: <quantity> must be at
+ * most 9007199254740992 (2^53), got a x b" (first one only) and the result
+ * is the limit. */
 int64_t ck_mul(struct ck *c, const char *quantity, int64_t a, int64_t b);
 int64_t ck_add(struct ck *c, const char *quantity, int64_t a, int64_t b);
 int64_t ck_prod(struct ck *c, const char *quantity, const int64_t *v, int n);
@@ -68,6 +80,9 @@ int ck_add_ok(int64_t a, int64_t b, int64_t *out);
 int64_t ck_smul(int64_t a, int64_t b);
 int64_t ck_sadd(int64_t a, int64_t b);
 int64_t ck_sprod(const int64_t *v, int n);
+/* a * b and a + b saturating at CK_BATCH_LIMIT (figures of a batch). */
+int64_t ck_smul_batch(int64_t a, int64_t b);
+int64_t ck_sadd_batch(int64_t a, int64_t b);
 static inline int ck_saturated(int64_t v)
 {
 	return v >= CK_LIMIT || v <= -CK_LIMIT;

@@ -128,21 +128,30 @@ int outfile_open(struct outfile *o, const char *path, struct diag *d)
 	return WS_OK;
 }
 
+/* All of buf into the open descriptor fd: 0, or -1 (errno set). */
+static int write_all(int fd, const char *buf, size_t len)
+{
+	size_t done = 0;
+	while (done < len) {
+		ssize_t w = write(fd, buf + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return -1;
+		}
+		done += (size_t)w;
+	}
+	return 0;
+}
+
 /* The buffered output into the device or FIFO at o->path. */
 static int commit_special(struct outfile *o, struct diag *d)
 {
 	int bad = fclose(o->f) != 0;
 	int fd = bad ? -1 : open(o->path, O_WRONLY | O_CLOEXEC);
-	size_t done = 0;
-	while (fd >= 0 && done < o->mem_len) {
-		ssize_t w = write(fd, o->mem + done, o->mem_len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		done += (size_t)w;
-	}
-	if (fd < 0 || done < o->mem_len) {
+	if (fd < 0 || write_all(fd, o->mem, o->mem_len) != 0) {
 		diag_add(d, NULL, 0, 0, "cannot write '%s': %s", o->path,
 			 strerror(errno));
 		bad = 1;
@@ -153,23 +162,17 @@ static int commit_special(struct outfile *o, struct diag *d)
 	return bad ? WS_EIO : WS_OK;
 }
 
-/* Flush and sync the temporary file, then rename it over o->path (and
- * sync the folder, so the new name survives a crash too). */
-static int commit_regular(struct outfile *o, struct diag *d)
+/* Rename the finished temporary file tmp over path (removed on failure)
+ * and sync the folder, so the new name survives a crash too. */
+static int rename_into(const char *tmp, const char *path, struct diag *d)
 {
-	int bad = ferror(o->f) || fflush(o->f) != 0 || fsync(fileno(o->f));
-	if (fclose(o->f) != 0 || bad) {
-		diag_add(d, NULL, 0, 0, "cannot write '%s'", o->path);
-		remove(o->tmp_path);
-		return WS_EIO;
-	}
-	if (rename(o->tmp_path, o->path) != 0) {
-		diag_add(d, NULL, 0, 0, "cannot create '%s': %s", o->path,
+	if (rename(tmp, path) != 0) {
+		diag_add(d, NULL, 0, 0, "cannot create '%s': %s", path,
 			 strerror(errno));
-		remove(o->tmp_path);
+		remove(tmp);
 		return WS_EIO;
 	}
-	char *dir = xstrdup(o->path), *slash = strrchr(dir, '/');
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
 	if (slash)
 		slash[1] = '\0';
 	int fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -179,6 +182,63 @@ static int commit_regular(struct outfile *o, struct diag *d)
 	}
 	free(dir);
 	return WS_OK;
+}
+
+/* Flush and sync the temporary file, then rename it over o->path. */
+static int commit_regular(struct outfile *o, struct diag *d)
+{
+	int bad = ferror(o->f) || fflush(o->f) != 0 || fsync(fileno(o->f));
+	if (fclose(o->f) != 0 || bad) {
+		diag_add(d, NULL, 0, 0, "cannot write '%s'", o->path);
+		remove(o->tmp_path);
+		return WS_EIO;
+	}
+	return rename_into(o->tmp_path, o->path, d);
+}
+
+/* The file `src` copied into the device or FIFO at path. */
+static int copy_into(const char *src, const char *path, struct diag *d)
+{
+	int in = open(src, O_RDONLY | O_CLOEXEC);
+	int out = in < 0 ? -1 : open(path, O_WRONLY | O_CLOEXEC);
+	int bad = out < 0;
+	char buf[65536];
+	while (!bad) {
+		ssize_t n = read(in, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			bad = n < 0;
+			break;
+		}
+		bad = write_all(out, buf, (size_t)n) != 0;
+	}
+	if (bad)
+		diag_add(d, NULL, 0, 0, "cannot write '%s': %s", path,
+			 strerror(errno));
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return bad ? WS_EIO : WS_OK;
+}
+
+int outfile_commit_file(const char *file, const char *path, struct diag *d)
+{
+	struct stat st;
+	int rc;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		diag_add(d, NULL, 0, 0,
+			 "cannot write '%s': it is a directory, expected a "
+			 "file", path);
+		rc = WS_EIO;
+	} else if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		rc = copy_into(file, path, d);
+	} else {
+		return rename_into(file, path, d);
+	}
+	remove(file);
+	return rc;
 }
 
 int outfile_commit(struct outfile *o, struct diag *d)
@@ -330,6 +390,27 @@ int ws_mkdir_p(const char *dir, struct diag *d)
 	return WS_EIO;
 }
 
+int ws_check_output_file(const char *path, const char *what,
+			 struct diag *d)
+{
+	struct stat st;
+	if (strcmp(path, "-") == 0)
+		return WS_OK;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		diag_add(d, NULL, 0, 0, "%s must name a file, got the folder "
+			 "'%s'", what, path);
+		return WS_EIO;
+	}
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (access(path, W_OK) == 0)
+			return WS_OK; /* a device or FIFO: written into */
+		diag_add(d, NULL, 0, 0, "%s: cannot write '%s': %s", what,
+			 path, strerror(errno));
+		return WS_EIO;
+	}
+	return ws_check_output(path, what, d);
+}
+
 int ws_check_output(const char *path, const char *what, struct diag *d)
 {
 	char *dir = xstrdup(path);
@@ -355,10 +436,42 @@ int ws_check_output(const char *path, const char *what, struct diag *d)
 	return rc;
 }
 
+long utf8_bad_offset(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (long i = 0; p[i];) {
+		unsigned c = p[i];
+		int n = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1
+				  : (c & 0xf0) == 0xe0   ? 2
+				  : (c & 0xf8) == 0xf0   ? 3
+							 : -1;
+		if (n < 0 || (n == 1 && c < 0xc2) || (n == 3 && c > 0xf4))
+			return i;
+		unsigned cp = n ? c & (0x3f >> n) : c;
+		for (int k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+			return i;
+		i += n + 1;
+	}
+	return -1;
+}
+
 double wall_seconds(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+double cpu_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 

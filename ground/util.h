@@ -64,6 +64,11 @@ int outfile_open(struct outfile *o, const char *path, struct diag *d);
 int outfile_commit(struct outfile *o, struct diag *d);
 /* Close and delete the temporary file. Safe to call after commit. */
 void outfile_abort(struct outfile *o);
+/* A finished file that another writer made (SystemC's waveform, beside
+ * path) put at path by the same rules: renamed over a regular file or a
+ * new name, copied into a device or FIFO (never replaced), refused on a
+ * directory.  `file` is gone afterwards either way.  0 or WS_EIO. */
+int outfile_commit_file(const char *file, const char *path, struct diag *d);
 
 /*
  * Output folder that cannot be left half written (--trace).  open makes a
@@ -108,8 +113,20 @@ int ws_mkdir_p(const char *dir, struct diag *d);
 /* Before the work: can `path` be created (its folder exists and is
  * writable)?  0, or WS_EIO with a message naming the option `what`. */
 int ws_check_output(const char *path, const char *what, struct diag *d);
+/* The same for an output file: also refused when `path` is a folder ("<what>
+ * must name a file, got the folder 'x'"); a device or FIFO must be
+ * writable; "-" (stdout) passes. */
+int ws_check_output_file(const char *path, const char *what,
+			 struct diag *d);
+
+/* -1 if `s` is valid UTF-8 text (no overlong forms, surrogates or code
+ * points past U+10FFFF), else the offset of the first bad byte. */
+long utf8_bad_offset(const char *s);
 
 /* Monotonic wall-clock seconds. */
 double wall_seconds(void);
+/* CPU seconds this process has used (all its threads): what a piece of
+ * work costs, whatever else the machine runs. */
+double cpu_seconds(void);
 
 #endif

@@ -114,6 +114,8 @@ const char *report_fmt_ratio(char *buf, double r)
 		snprintf(buf, 32, "unknown");
 	else if (r >= 99.95)
 		snprintf(buf, 32, "%.0fx", r);
+	else if (r >= 0.995 && r < 1.095) /* "1.03x", never "1.0x" */
+		snprintf(buf, 32, "%.2fx", r);
 	else if (r >= 0.0995)
 		snprintf(buf, 32, "%.1fx", r);
 	else /* never "0.0x": two significant digits */
@@ -127,7 +129,7 @@ const char *report_ratio_words(char *buf, size_t n, double r,
 	char a[32];
 	if (!(r > 0) || !isfinite(r))
 		snprintf(buf, n, "unknown");
-	else if (fabs(r - 1) < 0.0005)
+	else if (fabs((r >= 1 ? r : 1 / r) - 1) < 0.005) /* "1.00x" */
 		snprintf(buf, n, "the same");
 	else
 		snprintf(buf, n, "%s %s", report_fmt_ratio(a, r >= 1 ? r : 1 / r),

@@ -124,13 +124,15 @@ const char *report_fmt_s(char *buf, double s);
 /* Joules likewise ("230 mJ", "12.8 kWh"). */
 const char *report_fmt_j(char *buf, double j);
 
-/* A ratio as "3.2x", "258x" or, below 0.1, with two significant digits
- * ("0.032x", never "0.0x"); "unknown" when not positive.  buf holds 32. */
+/* A ratio as "3.2x", "258x", near 1 with two decimals ("1.03x", never a
+ * "1.0x" that hides which way it goes) or, below 0.1, with two
+ * significant digits ("0.032x", never "0.0x"); "unknown" when not
+ * positive.  buf holds 32. */
 const char *report_fmt_ratio(char *buf, double r);
 
 /* A ratio in words, its direction said: r = 3.2 gives "3.2x <more>",
- * r = 0.5 "2.0x <less>", r = 1 "the same" (e.g. more = "faster", less =
- * "slower"). */
+ * r = 0.5 "2.0x <less>", r = 0.97 "1.03x <less>", within 0.5% of 1 "the
+ * same" (e.g. more = "faster", less = "slower"). */
 const char *report_ratio_words(char *buf, size_t n, double r,
 			       const char *more, const char *less);
 

@@ -19,6 +19,7 @@ extern "C" {
 #include "fabric/timing.h"
 #include "fabric/traffic.h"
 #include "sim/stats.h"
+#include "ground/util.h"
 }
 
 /* ---- the mesh ---------------------------------------------------------- */
@@ -409,12 +410,12 @@ int run_in_child(run_spec &s, child_result *res, struct diag *d)
 		diag_add(d, NULL, 0, 0, "%s", res->msg);
 		return res->rc;
 	}
+	/* a device or FIFO is written into, never replaced */
 	if (!vcd_tmp.empty() &&
-	    rename(vcd_tmp.c_str(), s.opts->vcd_path) != 0) {
-		diag_add(d, s.opts->vcd_path, 0, 0,
-			 "reference model: cannot write the waveform '%s': %s",
-			 s.opts->vcd_path, strerror(errno));
-		unlink(vcd_tmp.c_str());
+	    outfile_commit_file(vcd_tmp.c_str(), s.opts->vcd_path, d)) {
+		diag_add(d, NULL, 0, 0,
+			 "reference model: cannot write the waveform '%s'",
+			 s.opts->vcd_path);
 		return WS_EIO;
 	}
 	return 0;

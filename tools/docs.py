@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""docs.py update|check [--all] [FILE.md...]: the figures README.md and
+"""docs.py update|check [--all] [--block NAME]... [FILE.md...]: the figures
+README.md and
 docs/*.md quote, from the commands that print them (issue 15).
+`--block NAME` limits update or check to the blocks of that name.
 
 A quoted figure lives between two markers, filled by `update` (`make docs`)
 and compared by `check` (`make test`, tests/unit/test_docs.c):
@@ -19,11 +21,15 @@ relative).  Options, before the `$`:
     json=a.b.0.c  the value at that path of the JSON output (with fmt)
     fmt=%.1f      format for json= (default: as printed)
     inline        the value sits in a sentence: no code fence, no newline
+    md            the output is Markdown (a table): quoted as is, no fence
     wall=REGEX    wall-clock figures: text matching REGEX is masked when
                   checking (and the block says they vary from run to run)
     slow          not re-run by `check` unless --all (commands over ~2 s)
     files         the command writes files (pictures): its output is not
                   quoted, `check` does not run it
+    history=REV   figures of an earlier build (a "before" beside an
+                  "after"): typed as COMMAND printed them at commit REV,
+                  never re-run; `check` only requires REV to be a commit
 
 Exit status of check: 0 when every checked block equals what its command
 prints now, 1 otherwise (each differing block is named with a diff).
@@ -56,7 +62,8 @@ def run(cmd, strict=False):
     p = subprocess.run(["sh", "-c", cmd], cwd=TOP, env=env,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        text=True)
-    if p.returncode not in ((0,) if strict else (0, 1)):
+    if p.returncode not in ((0,) if strict else (0, 1)) or (
+            p.returncode and not p.stdout.strip()):
         raise RuntimeError("'%s' exited %d: %s" % (cmd, p.returncode,
                                                    p.stderr.strip()[:300]))
     return p.stdout.replace(TOP + "/", "")
@@ -77,14 +84,24 @@ def select(out, o):
     return "\n".join(l.rstrip() for l in lines).strip("\n")
 
 
+def is_commit(rev):
+    p = subprocess.run(["git", "-C", TOP, "cat-file", "-e", rev + "^{commit}"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return p.returncode == 0 or not os.path.exists(os.path.join(TOP, ".git"))
+
+
 def content(o, cmd):
     """The text between the markers, as `update` writes it."""
+    if "history" in o:  # figures of commit REV: kept as typed
+        return None
     if "files" in o:  # pictures: the command must succeed
         run(cmd, strict=True)
         return None
     v = select(run(cmd), o)
     if "inline" in o:
         return v
+    if "md" in o:
+        return "\n" + v + "\n"
     note = "\n" + WALL_NOTE + "\n" if "wall" in o else ""
     return "\n```\n" + v + "\n```\n" + note
 
@@ -120,12 +137,14 @@ def files(args):
     return out
 
 
-def update(paths):
+def update(paths, only=()):
     for path in paths:
         text = open(path, encoding="utf-8").read()
         parts, last, n = [], 0, 0
         for s, e, name, o, cmd in blocks(text):
-            c = content(o, cmd)
+            c = content(o, cmd) if not only or name in only else None
+            if c is not None and mask(c, o) == mask(text[s:e], o):
+                c = None  # only wall-clock figures moved: keep the text
             parts += [text[last:s], text[s:e] if c is None else c]
             last, n = e, n + 1
         parts.append(text[last:])
@@ -140,12 +159,19 @@ def update(paths):
                                               ", unchanged"))
 
 
-def check(paths, every):
+def check(paths, every, only=()):
     bad = checked = 0
     for path in paths:
         text = open(path, encoding="utf-8").read()
         for s, e, name, o, cmd in blocks(text):
-            if "files" in o or ("slow" in o and not every):
+            if only and name not in only:
+                continue
+            if "history" in o and not is_commit(o["history"]):
+                bad += 1
+                print("docs: %s: block '%s': history=%s is not a commit"
+                      % (os.path.relpath(path, TOP), name, o["history"]))
+            if ("files" in o or "history" in o or
+                    ("slow" in o and not every)):
                 continue
             checked += 1
             have, want = mask(text[s:e], o), mask(content(o, cmd), o)
@@ -165,12 +191,20 @@ def main(argv):
     if len(argv) < 2 or argv[1] not in ("update", "check"):
         print(__doc__)
         return 2
-    every = "--all" in argv
-    paths = files([a for a in argv[2:] if a != "--all"])
+    every, only, rest = False, [], []
+    args = iter(argv[2:])
+    for a in args:
+        if a == "--all":
+            every = True
+        elif a == "--block":
+            only.append(next(args, ""))
+        else:
+            rest.append(a)
+    paths = files(rest)
     if argv[1] == "update":
-        update(paths)
+        update(paths, only)
         return 0
-    return check(paths, every)
+    return check(paths, every or bool(only), only)
 
 
 if __name__ == "__main__":

@@ -68,6 +68,9 @@ const struct stat_field trace_route_fields[TR_FIELDS] = {
 			    "carried over the run", wavelets, SF_I64),
 	[TR_KIND] = {"kind", "", "0 samples, 1 gradient sync, 2 weight sync",
 		     offsetof(struct trace_route, kind), SF_INT, NULL, NULL, 1},
+	[TR_LANES] = {"lanes", "", "rows or columns of the route's bundle",
+		      offsetof(struct trace_route, lanes), SF_I64, NULL, NULL,
+		      1},
 };
 
 #define TNF(key, unit, doc, member, type)                                    \
@@ -310,6 +313,8 @@ static void build_routes(const struct plan *p, const struct stats *st,
 			   st && i < st->n_routes ? st->routes[i].wavelets : 0,
 			   pr, 0);
 		t->routes[i].kind = pr->kind;
+		if (st && i < st->n_routes)
+			t->routes[i].lanes = st->routes[i].lanes;
 	}
 	for (int i = 0, e = p->n_routes; i < p->n_routes && e < t->n_routes;
 	     i++) {
@@ -320,6 +325,7 @@ static void build_routes(const struct plan *p, const struct stats *st,
 		route_copy(&t->routes[e], pr->dst_stage, pr->src_stage,
 			   pr->color, PASS_BWD_DATA, st->routes[e].wavelets, pr,
 			   1);
+		t->routes[e].lanes = st->routes[e].lanes;
 		e++;
 	}
 }

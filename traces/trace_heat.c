@@ -7,7 +7,9 @@
  * pixel) beyond, or as asked by opts.heat_bin.  PEs that no stage uses
  * are grey on the PE and SRAM maps, so "idle" and "unused" do not look
  * alike.  The PE and SRAM maps outline and label every stage; the link
- * maps outline every route's path and name it.  Scales start at 0.
+ * maps outline every route's bundle (its lanes side by side across each
+ * segment, centred on the path, as the engine lays them) and name it
+ * where no other name lies.  Scales start at 0.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -33,6 +35,30 @@ void trace_heat_scale(int64_t w, int64_t h, int heat_bin, int *scale, int *bin)
 int trace_px_of(int64_t cells, int scale, int bin)
 {
 	return (int)(scale > 1 ? cells * scale : (cells + bin - 1) / bin);
+}
+
+void trace_stage_ids(const struct trace_data *t, int s, char *buf, size_t n)
+{
+	size_t k = 0;
+	buf[0] = 0;
+	for (int g = s; g < t->n_stages && k + 1 < n; g++)
+		if (trace_stage_host(t, g) == s) {
+			int w = snprintf(buf + k, n - k, "%s%d", k ? "+" : "", g);
+			k = w < 0 ? n : k + (size_t)w;
+		}
+}
+
+int trace_stage_host(const struct trace_data *t, int s)
+{
+	const struct rect *r = &t->stages[s].r;
+	if (!t->mode || strcmp(t->mode, "pipelined"))
+		return s;
+	for (int h = 0; h < s; h++) {
+		const struct rect *q = &t->stages[h].r;
+		if (q->x == r->x && q->y == r->y && q->w == r->w && q->h == r->h)
+			return h;
+	}
+	return s;
 }
 
 uint8_t *trace_used_mask(const struct trace_data *t)
@@ -111,6 +137,8 @@ static void stage_outlines(cairo_t *cr, const struct heat *h)
 	trace_font(cr, 9, 0);
 	for (int s = 0; s < h->t->n_stages; s++) {
 		const struct trace_stage *ts = &h->t->stages[s];
+		if (trace_stage_host(h->t, s) != s)
+			continue; /* named on its host's label */
 		double x0 = at_x(h, ts->r.x), y0 = at_y(h, ts->r.y);
 		double x1 = at_x(h, ts->r.x + ts->r.w);
 		double y1 = at_y(h, ts->r.y + ts->r.h);
@@ -119,34 +147,144 @@ static void stage_outlines(cairo_t *cr, const struct heat *h)
 		cairo_rectangle(cr, x0, y0, x1 - x0 > 1 ? x1 - x0 : 1,
 				y1 - y0 > 1 ? y1 - y0 : 1);
 		cairo_stroke(cr);
-		snprintf(buf, sizeof(buf), "%d %s", s, ts->name);
+		char ids[48];
+		trace_stage_ids(h->t, s, ids, sizeof(ids));
+		snprintf(buf, sizeof(buf), "%s %s%s", ids, ts->name,
+			 strchr(ids, '+') ? " (time-shared)" : "");
 		if (trace_text_w(cr, buf) + 6 > x1 - x0)
-			snprintf(buf, sizeof(buf), "%d", s);
+			snprintf(buf, sizeof(buf), "%s", ids);
 		trace_label(cr, x0 + 2, y0 + 2, buf, 0);
+	}
+}
+
+/* Label boxes already placed, so that two route names never overlap. */
+struct label_boxes {
+	double *b; /* x0, y0, x1, y1 each */
+	int n;
+};
+
+static int box_free(const struct label_boxes *lb, const double *q)
+{
+	for (int i = 0; i < lb->n; i++) {
+		const double *o = lb->b + 4 * i;
+		if (q[0] < o[2] && o[0] < q[2] && q[1] < o[3] && o[1] < q[3])
+			return 0;
+	}
+	return 1;
+}
+
+/* The label box of text at (x, y), moved inside the map. */
+static void label_box(const struct heat *h, double x, double y, double w,
+		      double ht, double *q)
+{
+	double right = h->mx + h->fr.map_w, bottom = h->my + h->fr.map_h;
+	x = fmax(h->mx + 2, fmin(x, right - w + 2));
+	y = fmax(h->my + 1, fmin(y, bottom - ht + 1));
+	q[0] = x - 2;
+	q[1] = y - 1;
+	q[2] = x - 2 + w;
+	q[3] = y - 1 + ht;
+}
+
+/* A route's name beside one of its corners (the middle one first; right
+ * of the corner, else left of it; level, else one, two or three label
+ * heights up or down) where it overlaps no other name, inside the map;
+ * failing all of them, the nearest free place below the middle corner. */
+static void route_name(cairo_t *cr, const struct heat *h,
+		       const struct trace_route *r, const char *text,
+		       struct label_boxes *lb)
+{
+	static const int dy[7] = {0, 1, -1, 2, -2, 3, -3};
+	cairo_font_extents_t fe;
+	cairo_font_extents(cr, &fe);
+	double w = trace_text_w(cr, text) + 4, ht = fe.ascent + fe.descent + 2;
+	double q[4];
+	int found = 0;
+	for (int t = 0; t <= r->n_points && !found; t++) {
+		int k = t == 0 ? r->n_points / 2 : t - 1;
+		double cx = at_x(h, r->points[k].x + 0.5);
+		double cy = at_y(h, r->points[k].y + 0.5);
+		for (int c = 0; c < 14 && !found; c++) {
+			double x = c < 7 ? cx + 2 : cx - w - 2;
+			label_box(h, x, cy + 2 + dy[c % 7] * (ht + 1), w, ht, q);
+			found = box_free(lb, q);
+		}
+	}
+	const struct plan_point *m = &r->points[r->n_points / 2];
+	for (int k = 0; !found; k++) {
+		label_box(h, at_x(h, m->x + 0.5) + 2,
+			  at_y(h, m->y + 0.5) + 2 + k * (ht + 1), w, ht, q);
+		found = box_free(lb, q) || q[3] >= h->my + h->fr.map_h;
+	}
+	trace_label(cr, q[0] + 2, q[1] + 1, text, 0);
+	lb->b = xrealloc(lb->b, (size_t)(lb->n + 1) * 4 * sizeof(double));
+	memcpy(lb->b + 4 * lb->n++, q, sizeof(q));
+}
+
+/* First line of a bundle of `lanes` centred on line c, kept inside the
+ * grid's `span` lines (the engine's rule: sim/engine_task.c
+ * eng_bundle_lo). */
+static int64_t bundle_lo(int64_t c, int64_t lanes, int64_t span)
+{
+	int64_t lo = c - lanes / 2;
+	if (lo + lanes > span)
+		lo = span - lanes;
+	return lo < 0 ? 0 : lo;
+}
+
+/* A route's bundle as the engine lays it: each segment's lanes side by
+ * side across its direction, centred on the path; outlined segment by
+ * segment (a route without lane figures: its path). */
+static void bundle_outline(cairo_t *cr, const struct heat *h,
+			   const struct trace_route *r)
+{
+	cairo_set_source_rgba(cr, 1, 1, 1, 0.8);
+	cairo_set_line_width(cr, 1);
+	if (r->lanes <= 1) {
+		cairo_new_path(cr);
+		for (int k = 0; k < r->n_points; k++)
+			cairo_line_to(cr, at_x(h, r->points[k].x + 0.5),
+				      at_y(h, r->points[k].y + 0.5));
+		cairo_stroke(cr);
+		return;
+	}
+	for (int k = 0; k + 1 < r->n_points; k++) {
+		const struct plan_point *a = &r->points[k], *b = &r->points[k + 1];
+		double x0, y0, x1, y1;
+		if (a->y == b->y) { /* along x: lanes are rows */
+			int64_t lo = bundle_lo(a->y, r->lanes, h->t->height);
+			x0 = at_x(h, a->x < b->x ? a->x : b->x);
+			x1 = at_x(h, (a->x > b->x ? a->x : b->x) + 1);
+			y0 = at_y(h, (double)lo);
+			y1 = at_y(h, (double)(lo + r->lanes));
+		} else { /* along y: lanes are columns */
+			int64_t lo = bundle_lo(a->x, r->lanes, h->t->width);
+			y0 = at_y(h, a->y < b->y ? a->y : b->y);
+			y1 = at_y(h, (a->y > b->y ? a->y : b->y) + 1);
+			x0 = at_x(h, (double)lo);
+			x1 = at_x(h, (double)(lo + r->lanes));
+		}
+		cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
+		cairo_stroke(cr);
 	}
 }
 
 static void route_outlines(cairo_t *cr, const struct heat *h)
 {
 	char buf[64];
+	struct label_boxes lb = {NULL, 0};
 	trace_font(cr, 8, 0);
-	for (int i = 0; i < h->t->n_routes; i++) {
+	for (int i = 0; i < h->t->n_routes; i++)
+		if (h->t->routes[i].n_points >= 2)
+			bundle_outline(cr, h, &h->t->routes[i]);
+	for (int i = 0; i < h->t->n_routes; i++) { /* names over every line */
 		const struct trace_route *r = &h->t->routes[i];
 		if (r->n_points < 2)
 			continue;
-		cairo_new_path(cr);
-		for (int k = 0; k < r->n_points; k++)
-			cairo_line_to(cr, at_x(h, r->points[k].x + 0.5),
-				      at_y(h, r->points[k].y + 0.5));
-		cairo_set_source_rgba(cr, 1, 1, 1, 0.8);
-		cairo_set_line_width(cr, 1);
-		cairo_stroke(cr);
-		/* named at the middle corner */
-		const struct plan_point *m = &r->points[r->n_points / 2];
 		snprintf(buf, sizeof(buf), "r%d %d>%d", i, r->src, r->dst);
-		trace_label(cr, at_x(h, m->x + 0.5) + 2,
-			    at_y(h, m->y + 0.5) + 2, buf, 0);
+		route_name(cr, h, r, buf, &lb);
 	}
+	free(lb.b);
 }
 
 static void heat_draw(cairo_t *cr, const void *ctx)

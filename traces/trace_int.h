@@ -53,12 +53,16 @@ struct trace_route {
 	char *pass;
 	int64_t wavelets;
 	int kind; /* enum route_kind: samples, gradient or weight sync */
+	int64_t lanes; /* parallel rows/columns of its bundle (0: unknown) */
 	int n_points;
 	struct plan_point *points;
 };
 
 /* The route's fields (points apart: a list of corners). */
-enum { TR_SRC, TR_DST, TR_COLOR, TR_PASS, TR_WAVELETS, TR_KIND, TR_FIELDS };
+enum {
+	TR_SRC, TR_DST, TR_COLOR, TR_PASS, TR_WAVELETS, TR_KIND, TR_LANES,
+	TR_FIELDS
+};
 extern const struct stat_field trace_route_fields[TR_FIELDS];
 
 struct trace_node {
@@ -159,6 +163,12 @@ void trace_heat_scale(int64_t w, int64_t h, int heat_bin, int *scale, int *bin);
 int trace_px_of(int64_t cells, int scale, int bin);
 /* 1 where a stage's rectangle covers the PE ([W*H], heap). */
 uint8_t *trace_used_mask(const struct trace_data *t);
+/* The first stage on stage s's rectangle: s, or the host whose PEs s
+ * time-shares (a shared layer's guest; pipelined plans only, where
+ * distinct stages never overlap). */
+int trace_stage_host(const struct trace_data *t, int s);
+/* "6+3" : host s and the guests on its rectangle, into buf[n]. */
+void trace_stage_ids(const struct trace_data *t, int s, char *buf, size_t n);
 
 /* Run argv (a program found on PATH) inside dir, output discarded; if tmp
  * is given (a file name ending ".tmp" in dir) rename it to its final name

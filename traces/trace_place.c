@@ -7,10 +7,14 @@
  * figure), an outline and a label on a white box drawn after the routes,
  * so routes never cover a label.  A stage too small to see (under 6
  * points a side: 1 x 1, 38 x 1) is ringed and its index written beside
- * it.  Routes: black forward, red backward, purple dashed and thicker
+ * it.  Stages time-sharing one rectangle (a shared layer's guests on their
+ * host's PEs) are one rectangle in the host's color with an inner band in
+ * each guest's, labelled with every stage on it; the legend says "on N's
+ * PEs".  Routes: black forward, red backward, purple dashed and thicker
  * for the once-per-step shared-weight sync (gradients, weights), a square
- * at the destination.  Weight streaming: the layers run in turn on (most
- * of) the wafer, each drawn as an outline in its own color, nested.
+ * at the destination; the legend lists only the kinds drawn.  Weight
+ * streaming: the layers run in turn on (most of) the wafer, each drawn as
+ * an outline in its own color, nested.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -28,7 +32,7 @@
 
 struct place {
 	const struct trace_data *t;
-	int streaming;
+	int streaming, any_unused;
 	struct trace_frame fr;
 	char title[200], sub[240];
 	int cw, ch, mx, my;
@@ -45,6 +49,11 @@ static void stage_box(const struct place *p, int s, double *x0, double *y0,
 	*h = r->h * p->ky;
 }
 
+static int host_of(const struct place *p, int s)
+{
+	return trace_stage_host(p->t, s);
+}
+
 static void draw_stages(cairo_t *cr, const struct place *p)
 {
 	trace_fill(cr, p->mx, p->my, p->fr.map_w, p->fr.map_h, TRACE_UNUSED);
@@ -58,6 +67,16 @@ static void draw_stages(cairo_t *cr, const struct place *p)
 						   0xf4, 0xf4, 0xf4});
 			trace_box(cr, x + in, y + in, w - 2 * in, h - 2 * in,
 				  2, trace_qual(s));
+			continue;
+		}
+		int host = host_of(p, s), k = 0;
+		if (host != s) { /* a guest: a band inside its host's outline */
+			for (int g = host + 1; g < s; g++)
+				k += host_of(p, g) == host;
+			double in = 3 + 5 * k;
+			if (w > 2 * in + 4 && h > 2 * in + 4)
+				trace_box(cr, x + in, y + in, w - 2 * in,
+					  h - 2 * in, 4, trace_qual(s));
 			continue;
 		}
 		trace_fill(cr, x, y, w, h, trace_qual(s));
@@ -110,6 +129,8 @@ static void draw_labels(cairo_t *cr, const struct place *p)
 	}
 	for (int s = 0; s < p->t->n_stages; s++) {
 		double x, y, w, h;
+		if (host_of(p, s) != s)
+			continue; /* named on its host's label */
 		stage_box(p, s, &x, &y, &w, &h);
 		if (w < TINY || h < TINY) {
 			trace_set_rgb(cr, TRACE_BLACK);
@@ -120,10 +141,25 @@ static void draw_labels(cairo_t *cr, const struct place *p)
 			trace_label(cr, x + w / 2 + 9, y + h / 2 - 6, buf, 0);
 			continue;
 		}
-		snprintf(buf, sizeof(buf), "%d %s", s, p->t->stages[s].name);
+		char ids[48], names[160];
+		size_t nn = 0;
+		trace_stage_ids(p->t, s, ids, sizeof(ids));
+		names[0] = 0;
+		for (int g = s; g < p->t->n_stages && nn + 1 < sizeof(names);
+		     g++)
+			if (host_of(p, g) == s) {
+				int k = snprintf(names + nn, sizeof(names) - nn,
+						 "%s%s", nn ? ", " : "",
+						 p->t->stages[g].name);
+				nn = k < 0 ? sizeof(names) : nn + (size_t)k;
+			}
+		snprintf(buf, sizeof(buf), "%s %s", ids, names);
 		if (trace_text_w(cr, buf) + 6 > w)
-			snprintf(buf, sizeof(buf), "%d", s);
+			snprintf(buf, sizeof(buf), "%s", ids);
 		trace_label(cr, x + w / 2, y + h / 2 - 6, buf, 1);
+		if (strchr(ids, '+'))
+			trace_label(cr, x + w / 2, y + h / 2 + 8,
+				    "time-shared", 1);
 	}
 }
 
@@ -152,16 +188,30 @@ static void draw_legend(cairo_t *cr, const struct place *p)
 			break;
 		}
 		const struct trace_stage *ts = &p->t->stages[s];
-		snprintf(buf, sizeof(buf), "%d %.26s %dx%d", s, ts->name,
-			 ts->r.w, ts->r.h);
+		int host = host_of(p, s);
+		if (host != s)
+			snprintf(buf, sizeof(buf), "%d %.26s on %d's PEs", s,
+				 ts->name, host);
+		else
+			snprintf(buf, sizeof(buf), "%d %.26s %dx%d", s,
+				 ts->name, ts->r.w, ts->r.h);
 		legend_row(cr, x, y, trace_qual(s), 0, buf);
 	}
-	y += 4;
-	legend_row(cr, x, y, TRACE_UNUSED, 0, "unused PEs");
-	legend_row(cr, x, y += row, ROUTE_FWD, 1, "forward route");
-	legend_row(cr, x, y += row, ROUTE_BWD, 1, "backward route");
-	legend_row(cr, x, y += row, ROUTE_SYNC, 1,
-		   "shared-weight sync (per step)");
+	y += 4 - row;
+	if (p->any_unused)
+		legend_row(cr, x, y += row, TRACE_UNUSED, 0, "unused PEs");
+	int kinds[3] = {0, 0, 0}; /* forward, backward, sync: those drawn */
+	for (int i = 0; i < p->t->n_routes; i++) {
+		const struct trace_route *r = &p->t->routes[i];
+		kinds[r->kind ? 2 : strcmp(r->pass, "fwd") ? 1 : 0] = 1;
+	}
+	if (kinds[0])
+		legend_row(cr, x, y += row, ROUTE_FWD, 1, "forward route");
+	if (kinds[1])
+		legend_row(cr, x, y += row, ROUTE_BWD, 1, "backward route");
+	if (kinds[2])
+		legend_row(cr, x, y += row, ROUTE_SYNC, 1,
+			   "shared-weight sync (per step)");
 }
 
 static void place_draw(cairo_t *cr, const void *ctx)
@@ -191,14 +241,17 @@ static void place_layout(const struct trace_data *t,
 	for (int64_t i = 0; i < n; i++)
 		used += mask[i];
 	free(mask);
+	p->any_unused = used < n;
 	snprintf(p->title, sizeof(p->title), "Placement: %s on %s (%s, %s)",
 		 t->network, t->machine, t->strategy, t->mode);
 	snprintf(p->sub, sizeof(p->sub),
-		 "%d %s on %lld of %lld PEs (%.1f%%), %d routes; grey: "
-		 "unused PEs",
-		 t->n_stages, p->streaming ? "layers in turn" : "stages",
+		 "%d %s on %lld of %lld PEs (%.1f%%), %d route%s%s",
+		 t->n_stages,
+		 p->streaming ? (t->n_stages == 1 ? "layer" : "layers in turn")
+			      : (t->n_stages == 1 ? "stage" : "stages"),
 		 (long long)used, (long long)n, 100.0 * (double)used / (double)n,
-		 t->n_routes);
+		 t->n_routes, t->n_routes == 1 ? "" : "s",
+		 used < n ? "; grey: unused PEs" : "");
 	p->fr.title = p->title;
 	p->fr.subtitle = p->sub;
 	p->fr.extra_right = LEGEND_W;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compiler/graph.h"
 #include "ground/checked.h"
@@ -116,6 +117,80 @@ static void test_dense_overflow(void)
 	free(path);
 }
 
+/* A network of 2^44 parameters: 2^46 training FLOPs a sample, within
+ * 2^53; a batch of 2^20 takes them past int64 (the per-batch figures of
+ * `compile --json` wrapped to 0 with exit 0). */
+static const char big_net[] = "name: big\n"
+			      "inputs:\n  x: [4194304]\n"
+			      "layers:\n"
+			      "  - {name: fc, op: dense, units: 4194304, in: x}\n"
+			      "  - {name: loss, op: mse_loss}\n";
+
+/* Issue 17: figures of a batch (FLOPs, memory) are checked against
+ * CK_BATCH_LIMIT where a batch meets a network: compile, place and a
+ * plan file's batch (located at its line). */
+static void test_batch_overflow(void)
+{
+	struct diag d;
+	struct ck ck;
+	diag_init(&d);
+	ck_init_batch(&ck, &d, "n.yaml", "network 'n'");
+	int64_t big = INT64_C(1) << 40;
+	CU_ASSERT_EQUAL(ck_mul(&ck, "FLOPs per batch", big, 1 << 20),
+			big << 20); /* past 2^53: fine for a batch */
+	CU_ASSERT_EQUAL(ck_mul(&ck, "FLOPs per batch", big, big),
+			CK_BATCH_LIMIT);
+	CU_ASSERT_TRUE(diag_contains(&d, "must be at most 4611686018427387904 "
+					  "(2^62), got 1099511627776 x"));
+	diag_release(&d);
+
+	char *net = tu_temp_file(".yaml", big_net);
+	const char *msg = "network 'big': training FLOPs per batch must be at "
+			  "most 4611686018427387904 (2^62), got 1048576 x "
+			  "70368773537792";
+	char *args = xasprintf("compile %s -b 1048576 --json", net);
+	char *out = NULL, *err = NULL;
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 1);
+	CU_ASSERT_TRUE(out && !*out);
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, msg));
+	free(args);
+	free(out);
+	free(err);
+	/* a batch of 4096: 2^58 FLOPs, past 2^53 but within 2^62, exact */
+	args = xasprintf("compile %s -b 4096 --json", net);
+	out = NULL;
+	CU_ASSERT_EQUAL(tu_run(args, &out, NULL), 0);
+	CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "\"train_mat_flops_per_"
+						  "batch\": 288230376151711744"));
+	free(args);
+	free(out);
+	args = xasprintf("place %s --machine mini16 -b 1048576", net);
+	err = NULL;
+	CU_ASSERT_EQUAL(tu_run(args, NULL, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, msg));
+	free(args);
+	free(err);
+	/* a plan file's batch, at its line and column */
+	char *plan = tu_temp_file(".yaml", "network: big\nmachine: mini16\n"
+					   "batch: 1073741824\nstages: []\n");
+	char *o = xasprintf("%s.json", plan);
+	args = xasprintf("run %s --machine mini16 --plan %s -o %s", net, plan,
+			 o);
+	err = NULL;
+	CU_ASSERT_EQUAL(tu_run(args, NULL, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "got 1073741824 x "
+						  "70368773537792"));
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, ".yaml:3:8)"));
+	CU_ASSERT_EQUAL(access(o, F_OK), -1);
+	free(args);
+	free(err);
+	remove(plan);
+	free(plan);
+	free(o);
+	remove(net);
+	free(net);
+}
+
 /* Issue 17: a fabric too large for the memory budget is refused before
  * anything is allocated, with the estimate and the limit (it grew past
  * 12 GB, then aborted without a message). */
@@ -187,6 +262,36 @@ static void test_max_memory_option(void)
 	free(b);
 }
 
+/* Issue 17: sweep takes --max-memory for each point's run; a point beyond
+ * it is an error row stating estimate and limit; a bad size is a usage
+ * error. */
+static void test_sweep_max_memory(void)
+{
+	char *out = NULL, *err = NULL;
+	CU_ASSERT_EQUAL(tu_run("sweep --net p1b2 --machine mini16 --batch 8 "
+			       "--max-memory 1K",
+			       &out, NULL),
+			0);
+	CU_ASSERT_PTR_NOT_NULL(out && strstr(out, ",error,") &&
+			       strstr(out, "more than the limit of 1.02 kB "
+					   "(--max-memory)"));
+	free(out);
+	out = NULL;
+	CU_ASSERT_EQUAL(tu_run("sweep --net p1b2 --machine mini16 --batch 8 "
+			       "--max-memory 1G",
+			       &out, NULL),
+			0);
+	CU_ASSERT_PTR_NOT_NULL(out && strstr(out, ",ok,"));
+	free(out);
+	CU_ASSERT_EQUAL(tu_run("sweep --net p1b2 --machine mini16 --batch 8 "
+			       "--max-memory 1X",
+			       NULL, &err),
+			2);
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "'--max-memory' must be a "
+						  "size"));
+	free(err);
+}
+
 int suite_checked(void)
 {
 	static const struct tu_test tests[] = {
@@ -195,8 +300,10 @@ int suite_checked(void)
 		 test_overflow_reported_once},
 		{"memory budget", test_budget},
 		{"overflowing dense layer refused", test_dense_overflow},
+		{"figures of a batch beyond 2^62 refused", test_batch_overflow},
 		{"fabric beyond the memory budget refused", test_fabric_budget},
 		{"--max-memory in run and fabric", test_max_memory_option},
+		{"--max-memory in sweep", test_sweep_max_memory},
 		{0},
 	};
 	return tu_add_suite("checked", tests);

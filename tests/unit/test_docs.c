@@ -40,6 +40,21 @@ static void test_quoted_figures_are_current(void)
 	free(out);
 }
 
+/* `docs.py update FILE` then FILE's text (heap; "" if unreadable). */
+static char *docs_update(const char *md)
+{
+	char *cmd = xasprintf("cd %s && python3 tools/docs.py update %s "
+			      ">/dev/null", WAFERSIM_SRCDIR, md);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+	free(cmd);
+	struct diag d;
+	diag_init(&d);
+	char *text = NULL;
+	CU_ASSERT_EQUAL(read_file(md, &text, NULL, &d), 0);
+	diag_release(&d);
+	return text ? text : xstrdup("");
+}
+
 /* A figure typed by hand (or left stale) fails the check. */
 static void test_stale_figure_fails(void)
 {
@@ -52,22 +67,43 @@ static void test_stale_figure_fails(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "block 'n' differs"));
 	free(out);
 	/* update writes the printed value; then check passes */
-	char *cmd = xasprintf("cd %s && python3 tools/docs.py update %s "
-			      ">/dev/null", WAFERSIM_SRCDIR, md);
-	CU_ASSERT_EQUAL(system(cmd), 0);
+	char *text = docs_update(md);
 	CU_ASSERT_EQUAL(docs_check(md, &out), 0);
 	free(out);
-	struct diag d;
-	diag_init(&d);
-	char *text = NULL;
-	CU_ASSERT_EQUAL(read_file(md, &text, NULL, &d), 0);
-	CU_ASSERT_PTR_NULL(strstr(text ? text : "", "-->12<!--"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(text ? text : "", "<!-- /docs --> parameters."));
-	diag_release(&d);
+	CU_ASSERT_PTR_NULL(strstr(text, "-->12<!--"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "<!-- /docs --> parameters."));
 	free(text);
 	remove(md);
 	free(md);
-	free(cmd);
+}
+
+/* Figures of an earlier build are kept as typed, never re-run, and must
+ * name a commit; Markdown output (a table) is quoted without a fence. */
+static void test_history_and_md(void)
+{
+	char *md = tu_temp_file(".md",
+				"Before: <!-- docs:b inline history=HEAD $ false -->"
+				"12<!-- /docs --> cycles.\n"
+				"<!-- docs:t md $ printf '| a |\\n|---|\\n| 1 |' -->\n"
+				"<!-- /docs -->\n");
+	char *out;
+	char *text = docs_update(md);
+	CU_ASSERT_EQUAL(docs_check(md, &out), 0);
+	free(out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "-->12<!-- /docs -->"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text,
+				      "-->\n| a |\n|---|\n| 1 |\n<!-- /docs"));
+	free(text);
+	remove(md);
+	free(md);
+	/* a history block naming no commit fails the check */
+	md = tu_temp_file(".md", "<!-- docs:b inline history=0000000000 $ "
+			  "false -->12<!-- /docs -->\n");
+	CU_ASSERT_EQUAL(docs_check(md, &out), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "is not a commit"));
+	free(out);
+	remove(md);
+	free(md);
 }
 
 int suite_docs(void)
@@ -76,6 +112,8 @@ int suite_docs(void)
 		{"quoted figures are what the commands print",
 		 test_quoted_figures_are_current},
 		{"a stale figure fails the check", test_stale_figure_fails},
+		{"history blocks kept, md blocks unfenced",
+		 test_history_and_md},
 		{0},
 	};
 	return tu_add_suite("docs", tests);

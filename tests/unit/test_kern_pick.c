@@ -54,6 +54,29 @@ static cycles_t step_with(const struct graph *g, const struct machine *m,
 	return t;
 }
 
+/* A network of one dense layer, `rows` x K in (rows 0: a vector), N
+ * out, and a loss, loaded into *g. */
+static void one_layer(int64_t rows, int64_t K, int64_t N, struct graph *g)
+{
+	char *shape = rows ? xasprintf("%lld, %lld", (long long)rows,
+				       (long long)K)
+			   : xasprintf("%lld", (long long)K);
+	char *yaml = xasprintf(
+		"name: one\nbatch: 8\ninputs:\n  x: [%s]\n"
+		"layers:\n  - {name: fc, op: dense, in: x, units: "
+		"%lld}\n  - {name: loss, op: mse_loss}\n",
+		shape, (long long)N);
+	char *path = tu_temp_file(".yaml", yaml);
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(graph_load(path, OPT_MOMENTUM, g, &d), 0);
+	diag_release(&d);
+	remove(path);
+	free(path);
+	free(yaml);
+	free(shape);
+}
+
 static void test_pick_simulated(void)
 {
 	static const struct {
@@ -71,19 +94,8 @@ static void test_pick_simulated(void)
 	struct machine m;
 	tp_load("mini64", &m);
 	for (size_t i = 0; i < ARRAY_SIZE(shapes); i++) {
-		char *yaml = xasprintf(
-			"name: one\nbatch: 8\ninputs:\n  x: [%lld, %lld]\n"
-			"layers:\n  - {name: fc, op: dense, in: x, units: "
-			"%lld}\n  - {name: loss, op: mse_loss}\n",
-			(long long)shapes[i].rows, (long long)shapes[i].K,
-			(long long)shapes[i].N);
-		char *path = tu_temp_file(".yaml", yaml);
 		struct graph g;
-		struct diag d;
-		diag_init(&d);
-		CU_ASSERT_EQUAL_FATAL(graph_load(path, OPT_MOMENTUM, &g, &d),
-				      0);
-		diag_release(&d);
+		one_layer(shapes[i].rows, shapes[i].K, shapes[i].N, &g);
 		cycles_t fastest = 0;
 		int n = 0, picked;
 		for (int a = 0; a < KERN_COUNT; a++) {
@@ -110,9 +122,6 @@ static void test_pick_simulated(void)
 		CU_ASSERT(mine > 0);
 		CU_ASSERT((double)mine <= 1.05 * (double)fastest);
 		graph_release(&g);
-		remove(path);
-		free(path);
-		free(yaml);
 	}
 }
 
@@ -151,18 +160,8 @@ static void test_sram_weights_once(void)
 	tp_load("mini64", &m);
 	int found = 0;
 	for (int64_t K = 512; K <= 2048 && !found; K += 256) {
-		char *yaml = xasprintf(
-			"name: one\nbatch: 8\ninputs:\n  x: [%lld]\nlayers:\n"
-			"  - {name: fc, op: dense, in: x, units: %lld}\n"
-			"  - {name: loss, op: mse_loss}\n",
-			(long long)K, (long long)K);
-		char *path = tu_temp_file(".yaml", yaml);
 		struct graph g;
-		struct diag d;
-		diag_init(&d);
-		CU_ASSERT_EQUAL_FATAL(graph_load(path, OPT_MOMENTUM, &g, &d),
-				      0);
-		diag_release(&d);
+		one_layer(0, K, K, &g);
 		for (int32_t P = 16; P <= 64 && !found; P += 8) {
 			struct plan p;
 			mapped(&g, &m, "stream", P, P, &p);
@@ -205,9 +204,6 @@ static void test_sram_weights_once(void)
 			plan_release(&p);
 		}
 		graph_release(&g);
-		remove(path);
-		free(path);
-		free(yaml);
 	}
 	CU_ASSERT(found);
 }

@@ -7,6 +7,7 @@
 
 #include "compiler/map.h"
 #include "cores/pe.h"
+#include "ground/checked.h"
 #include "place_nets.h"
 #include "ground/util.h"
 #include "test_util.h"
@@ -35,17 +36,26 @@ static void build_mlp(struct graph *g, int64_t K, int64_t N)
 	cost_count(g, OPT_MOMENTUM);
 }
 
+/* g's stages (mixed precision) into a fresh plan p, edges in e. */
+static void stages_of(const struct graph *g, struct plan *p, struct diag *d,
+		      struct map_edge **e, int *ne)
+{
+	plan_init(p);
+	diag_init(d);
+	*e = NULL;
+	*ne = 0;
+	CU_ASSERT_EQUAL_FATAL(map_stages(g, PREC_MIXED, p, e, ne, d), 0);
+}
+
 static void test_fusion(void)
 {
 	struct graph g;
 	build_mlp(&g, 100, 50);
 	struct plan p;
-	plan_init(&p);
 	struct diag d;
-	diag_init(&d);
-	struct map_edge *e = NULL;
-	int ne = 0;
-	CU_ASSERT_EQUAL_FATAL(map_stages(&g, PREC_MIXED, &p, &e, &ne, &d), 0);
+	struct map_edge *e;
+	int ne;
+	stages_of(&g, &p, &d, &e, &ne);
 	/* fc1+act1+drop1, fc2, loss */
 	CU_ASSERT_EQUAL(p.n_stages, 3);
 	CU_ASSERT_STRING_EQUAL(p.stages[0].name, "fc1");
@@ -86,12 +96,10 @@ static void test_dense_tiling(void)
 	CU_ASSERT_EQUAL_FATAL(pn_machine("mini64", 0, 0, 0, &m), 0);
 	build_mlp(&g, 1000, 300);
 	struct plan p;
-	plan_init(&p);
 	struct diag d;
-	diag_init(&d);
-	struct map_edge *e = NULL;
-	int ne = 0;
-	CU_ASSERT_EQUAL_FATAL(map_stages(&g, PREC_MIXED, &p, &e, &ne, &d), 0);
+	struct map_edge *e;
+	int ne;
+	stages_of(&g, &p, &d, &e, &ne);
 	struct map_ctx c = {&g, &m, PREC_MIXED, OPT_MOMENTUM, MODE_PIPELINED,
 			    8,	0, NULL, 0, NULL};
 	struct plan_stage *s = &p.stages[0];
@@ -304,6 +312,37 @@ static void test_shared_weights_streamed_per_application(void)
 	diag_release(&d);
 }
 
+/* Issue 17: a stage's activations times the samples in flight, and the
+ * batch's activations in weight streaming, saturate (ground/checked.h)
+ * instead of wrapping to a negative size that "fits" on one PE. */
+static void test_batch_products_saturate(void)
+{
+	struct graph g;
+	struct machine m;
+	CU_ASSERT_EQUAL_FATAL(pn_machine("mini64", 0, 0, 0, &m), 0);
+	build_mlp(&g, INT64_C(1) << 40, 2); /* 4 TB of input per sample */
+	struct plan p;
+	struct diag d;
+	struct map_edge *e;
+	int ne;
+	stages_of(&g, &p, &d, &e, &ne);
+	p.batch = INT64_C(1) << 30;
+	struct map_ctx c = {&g, &m, PREC_MIXED, OPT_MOMENTUM, MODE_PIPELINED,
+			    p.batch, 0, NULL, 0, NULL};
+	CU_ASSERT_EQUAL(map_stream_act_bytes(&c, &p), CK_BATCH_LIMIT);
+	struct plan_stage *s = &p.stages[0];
+	s->samples_in_flight = INT64_C(1) << 30;
+	s->r = (struct rect){0, 0, 1, 1};
+	map_kernel(&c, s);
+	CU_ASSERT_EQUAL(s->sram.activations, CK_BATCH_LIMIT);
+	CU_ASSERT_EQUAL(s->sram.total, CK_BATCH_LIMIT);
+	CU_ASSERT_FALSE(map_fits(&c, s, 1, 1));
+	free(e);
+	plan_release(&p);
+	graph_release(&g);
+	diag_release(&d);
+}
+
 int suite_map(void)
 {
 	static const struct tu_test tests[] = {
@@ -313,6 +352,7 @@ int suite_map(void)
 		{"infeasible layer reported", test_infeasible_reported},
 		{"shared weights streamed per application",
 		 test_shared_weights_streamed_per_application},
+		{"batch products saturate", test_batch_products_saturate},
 		{0, 0}};
 	return tu_add_suite("map", tests);
 }

@@ -309,6 +309,20 @@ static void test_mangled_never_crashes(void)
 	}
 }
 
+/* Issue 17 (inputs never seen): an empty file, one of comments only and
+ * an empty layer list are errors at a line and column, not the file
+ * alone. */
+static void test_empty_located(void)
+{
+	expect_error("", "got an empty document (t.yaml:1:1)", NULL);
+	expect_error("# only a comment\n# cut here",
+		     "got an empty document (t.yaml:1:1)", NULL);
+	expect_error("name: n\ninputs:\n  x: [4]\nlayers: []\n",
+		     "network: 'layers' must list at least one layer, got "
+		     "none (t.yaml:4:9)",
+		     NULL);
+}
+
 int suite_net_yaml(void)
 {
 	static const struct tu_test tests[] = {
@@ -325,6 +339,8 @@ int suite_net_yaml(void)
 		{"syntax, unknown block, duplicate name", test_bad_yaml_syntax},
 		{"mangled files: errors, never crashes",
 		 test_mangled_never_crashes},
+		{"empty file, empty layer list: located errors",
+		 test_empty_located},
 		{0},
 	};
 	return tu_add_suite("net_yaml", tests);

@@ -12,6 +12,7 @@
 #include "compiler/graph.h"
 #include "compiler/onnx.h"
 #include "onnx.pb-c.h"
+#include "ground/json_io.h"
 #include "ground/util.h"
 #include "test_util.h"
 
@@ -436,61 +437,6 @@ static void test_truncated_and_magic(void)
 	diag_release(&d);
 }
 
-/* A one-node model built with protobuf-c: x [1, 4] -> op -> y. */
-static uint8_t *tiny_model(const char *op, size_t *len)
-{
-	Onnx__TensorShapeProto__Dimension d0 =
-		ONNX__TENSOR_SHAPE_PROTO__DIMENSION__INIT;
-	Onnx__TensorShapeProto__Dimension d1 =
-		ONNX__TENSOR_SHAPE_PROTO__DIMENSION__INIT;
-	d0.value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
-	d0.dim_value = 1;
-	d1.value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
-	d1.dim_value = 4;
-	Onnx__TensorShapeProto__Dimension *dims[2] = {&d0, &d1};
-	Onnx__TensorShapeProto shape = ONNX__TENSOR_SHAPE_PROTO__INIT;
-	shape.n_dim = 2;
-	shape.dim = dims;
-	Onnx__TypeProto__Tensor tt = ONNX__TYPE_PROTO__TENSOR__INIT;
-	tt.has_elem_type = 1;
-	tt.elem_type = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
-	tt.shape = &shape;
-	Onnx__TypeProto type = ONNX__TYPE_PROTO__INIT;
-	type.value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
-	type.tensor_type = &tt;
-	Onnx__ValueInfoProto in = ONNX__VALUE_INFO_PROTO__INIT;
-	in.name = (char *)"x";
-	in.type = &type;
-	Onnx__ValueInfoProto out = ONNX__VALUE_INFO_PROTO__INIT;
-	out.name = (char *)"y";
-	out.type = &type;
-	char *ins[1] = {(char *)"x"}, *outs[1] = {(char *)"y"};
-	Onnx__NodeProto node = ONNX__NODE_PROTO__INIT;
-	node.name = (char *)"/block/frob";
-	node.op_type = (char *)op;
-	node.n_input = 1;
-	node.input = ins;
-	node.n_output = 1;
-	node.output = outs;
-	Onnx__NodeProto *nodes[1] = {&node};
-	Onnx__ValueInfoProto *gin[1] = {&in}, *gout[1] = {&out};
-	Onnx__GraphProto graph = ONNX__GRAPH_PROTO__INIT;
-	graph.name = (char *)"tiny";
-	graph.n_node = 1;
-	graph.node = nodes;
-	graph.n_input = 1;
-	graph.input = gin;
-	graph.n_output = 1;
-	graph.output = gout;
-	Onnx__ModelProto m = ONNX__MODEL_PROTO__INIT;
-	m.has_ir_version = 1;
-	m.ir_version = 8;
-	m.graph = &graph;
-	*len = onnx__model_proto__get_packed_size(&m);
-	uint8_t *buf = xmalloc(*len + 1);
-	onnx__model_proto__pack(&m, buf);
-	return buf;
-}
 
 /* A small graph builder on protobuf-c's structs (all storage static to the
  * test): nodes with ints attributes, initializers with dims only, float
@@ -501,6 +447,7 @@ struct tb {
 	Onnx__TensorProto init[8], *ip[8], cval[8];
 	float cdata[8];
 	int n, na, ni, nc;
+	const char *name; /* the graph's; NULL: "built" */
 };
 
 static void tb_node(struct tb *b, const char *name, const char *op, int n_in,
@@ -596,7 +543,7 @@ static uint8_t *tb_pack(struct tb *b, int n_dims, const int64_t *dims,
 	out.name = (char *)output;
 	Onnx__ValueInfoProto *gin[1] = {&in}, *gout[1] = {&out};
 	Onnx__GraphProto graph = ONNX__GRAPH_PROTO__INIT;
-	graph.name = (char *)"built";
+	graph.name = (char *)(b->name ? b->name : "built");
 	graph.n_node = (size_t)b->n;
 	graph.node = b->np;
 	graph.n_initializer = (size_t)b->ni;
@@ -615,6 +562,18 @@ static uint8_t *tb_pack(struct tb *b, int n_dims, const int64_t *dims,
 	for (int i = 0; i < b->n; i++)
 		free(b->node[i].output);
 	return buf;
+}
+
+/* A one-node model built with protobuf-c: x [1, 4] -> op -> y. */
+static uint8_t *tiny_model(const char *op, size_t *len)
+{
+	static struct tb b;
+	static const char *const in[] = {"x"};
+	static const int64_t dims[] = {1, 4};
+	memset(&b, 0, sizeof(b));
+	b.name = "tiny";
+	tb_node(&b, "/block/frob", op, 1, in, "y", NULL, 0, NULL);
+	return tb_pack(&b, 2, dims, "y", len);
 }
 
 /* An exporter's spelled-out layer norm (opset < 17) becomes one layer norm;
@@ -739,6 +698,44 @@ static void test_one_input_add(void)
 		     "onnx: node 'add' (Add) must have at least 2 inputs, "
 		     "got 1 (bad.onnx)",
 		     NULL);
+	free(buf);
+}
+
+/* Issue 17: names that are not UTF-8 text are refused (they were read as
+ * they came and printed as '??' in --json, exit 0); UTF-8 names load. */
+static void test_names_utf8(void)
+{
+	static struct tb b;
+	static const int64_t xd[] = {1, 8};
+	static const char *const in[] = {"x"};
+	memset(&b, 0, sizeof(b));
+	tb_node(&b, "\xff\xfe", "Relu", 1, in, "y", NULL, 0, NULL);
+	size_t len;
+	uint8_t *buf = tb_pack(&b, 2, xd, "y", &len);
+	expect_error(buf, len,
+		     "onnx: node 0's name must be UTF-8 text, got the byte "
+		     "0xff at byte 0 (bad.onnx)",
+		     NULL);
+	free(buf);
+	static const char *const in2[] = {"x"};
+	memset(&b, 0, sizeof(b));
+	tb_node(&b, "relu", "Relu", 1, in2, "y\xc0\xaf", NULL, 0, NULL);
+	buf = tb_pack(&b, 2, xd, "y\xc0\xaf", &len); /* overlong '/' */
+	expect_error(buf, len, "graph output 0's name must be UTF-8 text, got "
+			       "the byte 0xc0 at byte 1",
+		     NULL);
+	free(buf);
+	memset(&b, 0, sizeof(b));
+	tb_node(&b, "\xc3\xa4\xe2\x86\x92", "Relu", 1, in2, "y", NULL, 0,
+		NULL);
+	buf = tb_pack(&b, 2, xd, "y", &len);
+	struct graph g;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL(onnx_load_buffer("ok.onnx", buf, len, &g, &d), 0);
+	if (!diag_count(&d))
+		graph_release(&g);
+	diag_release(&d);
 	free(buf);
 }
 
@@ -1008,6 +1005,90 @@ static void test_limits(void)
 	free(buf);
 }
 
+/* `wafersim run NET --json` on mini128 beside an H100: the figures the
+ * decoder ops must reach through mapping, engine and GPU baseline. */
+static void run_decoder(const char *net, const char *stage_prefix,
+			int n_stages)
+{
+	char *args = xasprintf("run %s --machine mini128 --gpu h100 --batch 4 "
+			       "--precision fp32 --json", net);
+	char *out, *err;
+	int rc = tu_run(args, &out, &err);
+	if (rc)
+		fprintf(stderr, "\n%s: %s", net, err);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	json_t *j = json_loads(out, 0, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	double step = json_number_value(ws_json_at(j, "train.step_s"));
+	double bound = json_number_value(ws_json_at(j, "train.roofline_step_s"));
+	CU_ASSERT(step > 0);
+	CU_ASSERT(bound > 0 && bound <= step * (1 + 1e-9));
+	CU_ASSERT(json_number_value(ws_json_at(j, "infer.predictions_per_s")) > 0);
+	CU_ASSERT(json_number_value(ws_json_at(j, "gpu.eager.step_s")) > 0);
+	/* every transposed conv is a stage of its own that computes */
+	json_t *st = ws_json_at(j, "train.stats.stages");
+	int found = 0;
+	size_t i;
+	json_t *s;
+	json_array_foreach(st, i, s) {
+		const char *name = json_string_value(json_object_get(s, "name"));
+		if (!name || strncmp(name, stage_prefix, strlen(stage_prefix)))
+			continue;
+		found++;
+		json_t *c = json_object_get(s, "compute_cycles");
+		CU_ASSERT(c && json_number_value(c) > 0);
+	}
+	CU_ASSERT_EQUAL(found, n_stages);
+	json_decref(j);
+	free(out);
+	free(err);
+	free(args);
+}
+
+/* Decoders (issue 15): transposed convs 1-D to 3-D, resize, reduce_mean
+ * as users export them (ONNX without value_info) and as YAML ops, run
+ * end to end: placed, simulated (step above its analytic bound, the
+ * transposed convs computing) and costed on the GPU. */
+static void test_decoders_run(void)
+{
+	char *dir = tu_temp_dir();
+	char *script = tu_path("tests/onnx/make_models.py");
+	char *cmd = xasprintf("/usr/bin/python3 %s %s", script, dir);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	char *unet = xasprintf("%s/unet_tiny.onnx", dir);
+	char *dec = xasprintf("%s/deconv_1d_3d.onnx", dir);
+	run_decoder(unet, "ConvTranspose", 1);
+	run_decoder(dec, "ConvTranspose", 2);
+	char *yaml = tu_temp_file(".yaml",
+		"name: dec3\ninputs: {v: [4, 4, 6, 6], s: [4, 12], t: [75]}\n"
+		"layers:\n"
+		"  - {name: up3, op: conv_transpose3d, filters: 8, kernel: 2,"
+		" stride: 2, in: v}\n"
+		"  - {name: r3, op: relu}\n"
+		"  - {name: gm, op: reduce_mean, axes: [1, 2, 3]}\n"
+		"  - {name: up1, op: conv_transpose1d, filters: 8, kernel: 4,"
+		" stride: 2, padding: 1, in: s}\n"
+		"  - {name: rs, op: resize, scale: 2, mode: linear}\n"
+		"  - {name: g1, op: reduce_mean, axes: [1]}\n"
+		"  - {name: cat, op: concat, in: [gm, g1]}\n"
+		"  - {name: up2in, op: reshape, shape: [4, 2, 2]}\n"
+		"  - {name: up2, op: conv_transpose2d, filters: 3, kernel: 3,"
+		" stride: 2}\n"
+		"  - {name: out, op: flatten}\n"
+		"  - {name: loss, op: mse_loss, in: [out, t]}\n");
+	run_decoder(yaml, "up", 3);
+	remove(yaml);
+	free(yaml);
+	char *rm = xasprintf("rm -rf '%s'", dir);
+	CU_ASSERT_EQUAL(system(rm), 0);
+	free(rm);
+	free(dec);
+	free(unet);
+	free(cmd);
+	free(script);
+	free(dir);
+}
+
 int suite_onnx(void)
 {
 	static const struct tu_test tests[] = {
@@ -1018,6 +1099,8 @@ int suite_onnx(void)
 		{"exports as torch writes them (EfficientNet, ConvNeXt, U-Net, "
 		 "ConvTranspose 1-D/3-D, transformer), with and without shapes",
 		 test_exported_models},
+		{"decoders run end to end: ONNX and YAML transposed convs "
+		 "1-D to 3-D, resize, reduce_mean", test_decoders_run},
 		{"wrong graphs: one-input Add, MatMul mismatch, impossible "
 		 "Reshape, contradicted declared shape, axis out of range",
 		 test_bad_exports},
@@ -1031,6 +1114,7 @@ int suite_onnx(void)
 		{"one-input Add refused", test_one_input_add},
 		{"MatMul with mismatched inner dimensions refused",
 		 test_matmul_mismatch},
+		{"names must be UTF-8 text", test_names_utf8},
 		{"overflowing conv refused", test_conv_overflow},
 		{"corrupted files: errors, never crashes",
 		 test_corrupt_never_crashes},

@@ -31,17 +31,24 @@ static int only_file(const char *dir, const char *keep)
 	return ok;
 }
 
-static void test_fifo_written_not_replaced(void)
+/* Make the FIFO `fifo` and start a reader copying it into `got`. */
+static pid_t fifo_reader(const char *fifo, const char *got)
 {
-	char *dir = tu_temp_dir();
-	char *fifo = xasprintf("%s/pipe", dir), *got = xasprintf("%s/got", dir);
 	CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
 	pid_t pid = fork();
-	if (pid == 0) { /* the reader */
+	if (pid == 0) {
 		char *cmd = xasprintf("cat %s > %s", fifo, got);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
+	return pid;
+}
+
+static void test_fifo_written_not_replaced(void)
+{
+	char *dir = tu_temp_dir();
+	char *fifo = xasprintf("%s/pipe", dir), *got = xasprintf("%s/got", dir);
+	pid_t pid = fifo_reader(fifo, got);
 	char *args = xasprintf("run p1b2 --machine mini16 -o %s", fifo);
 	CU_ASSERT_EQUAL(tu_run(args, NULL, NULL), 0);
 	int st;
@@ -234,6 +241,72 @@ static void test_trace_folder_atomic(void)
 	free(dir);
 }
 
+/* --vcd: a folder is refused before the work; a waveform that cannot be
+ * written after the work (/dev/full) leaves no -o file and the device as
+ * it was; a FIFO receives the waveform and stays a FIFO (it was replaced
+ * by a regular file). */
+static void test_failed_vcd_leaves_no_output(void)
+{
+	char *dir = tu_temp_dir();
+	char *out = xasprintf("%s/report.txt", dir);
+	char *args = xasprintf("run p1b2 --machine mini16 --engine systemc "
+			       "-o %s --vcd %s",
+			       out, dir);
+	char *err = NULL;
+	CU_ASSERT_EQUAL(tu_run(args, NULL, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "--vcd must name a file, "
+						  "got the folder"));
+	CU_ASSERT_PTR_NULL(err && strstr(err, "reference model"));
+	CU_ASSERT_NOT_EQUAL(access(out, F_OK), 0);
+	free(err);
+	free(args);
+	args = xasprintf("fabric --machine mini16 --engine systemc --cycles "
+			 "50 --vcd %s",
+			 dir);
+	err = NULL;
+	CU_ASSERT_EQUAL(tu_run(args, NULL, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "--vcd must name a file"));
+	free(err);
+	free(args);
+	struct stat st;
+	if (stat("/dev/full", &st) == 0 && S_ISCHR(st.st_mode)) {
+		args = xasprintf("run p1b2 --machine mini16 --engine systemc "
+				 "-o %s --vcd /dev/full",
+				 out);
+		err = NULL;
+		CU_ASSERT_EQUAL(tu_run(args, NULL, &err), 1);
+		CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "cannot write the "
+							  "waveform '/dev/full'"));
+		CU_ASSERT_NOT_EQUAL(access(out, F_OK), 0);
+		CU_ASSERT_TRUE(stat("/dev/full", &st) == 0 &&
+			       S_ISCHR(st.st_mode));
+		free(err);
+		free(args);
+	}
+	CU_ASSERT_TRUE(only_file(dir, ""));
+	char *fifo = xasprintf("%s/wave", dir), *got = xasprintf("%s/got", dir);
+	pid_t pid = fifo_reader(fifo, got);
+	args = xasprintf("run p1b2 --machine mini16 --engine systemc -o %s "
+			 "--vcd %s",
+			 out, fifo);
+	CU_ASSERT_EQUAL(tu_run(args, NULL, NULL), 0);
+	int ws;
+	waitpid(pid, &ws, 0);
+	CU_ASSERT_TRUE(is_fifo(fifo));
+	char *text = tu_read(got);
+	CU_ASSERT_PTR_NOT_NULL(text && strstr(text, "$enddefinitions"));
+	CU_ASSERT_EQUAL(access(out, F_OK), 0);
+	free(text);
+	free(args);
+	char *cmd = xasprintf("rm -rf %s", dir);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+	free(cmd);
+	free(fifo);
+	free(got);
+	free(out);
+	free(dir);
+}
+
 int suite_outputs(void)
 {
 	static const struct tu_test tests[] = {
@@ -243,6 +316,9 @@ int suite_outputs(void)
 		 test_outfile_special_abort},
 		{"failed --trace or bad input: no -o file",
 		 test_failed_trace_leaves_no_output},
+		{"failed --vcd: no -o file; a folder refused first; a FIFO "
+		 "kept",
+		 test_failed_vcd_leaves_no_output},
 		{"stage rectangle out of range in saved stats",
 		 test_stats_rect_out_of_range},
 		{"--trace folder: killed leaves nothing, existing files kept",

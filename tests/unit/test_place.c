@@ -389,9 +389,11 @@ static void test_uno_speed(void)
 		struct plan_opts o;
 		plan_opts_init(&o);
 		o.strategy = fast[i];
-		double t0 = wall_seconds();
+		/* CPU time: what placing costs, not what else the machine
+		 * runs (under load the wall clock failed this) */
+		double t0 = cpu_seconds();
 		CU_ASSERT_EQUAL(plan_build(&g, &m, &o, &p, &d), 0);
-		double t = wall_seconds() - t0;
+		double t = cpu_seconds() - t0;
 		CU_ASSERT(t < 1.0);
 		CU_ASSERT_EQUAL(p.mode, MODE_PIPELINED);
 		plan_release(&p);
@@ -403,9 +405,9 @@ static void test_uno_speed(void)
 	plan_opts_init(&o);
 	o.strategy = "anneal";
 	o.time_budget_s = 0.05;
-	double t0 = wall_seconds();
+	double t0 = cpu_seconds();
 	CU_ASSERT_EQUAL(plan_build(&g, &m, &o, &p, &d), 0);
-	CU_ASSERT(wall_seconds() - t0 < 1.0);
+	CU_ASSERT(cpu_seconds() - t0 < 1.0);
 	plan_release(&p);
 	graph_release(&g);
 	diag_release(&d);

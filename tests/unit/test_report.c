@@ -211,6 +211,14 @@ static void test_ratio_fmt(void)
 						  "more"), "3.2x less");
 	CU_ASSERT_STRING_EQUAL(report_ratio_words(b, sizeof(b), 1, "a", "b"),
 			       "the same");
+	/* near 1 the direction must survive the rounding: not "1.0x" */
+	CU_ASSERT_STRING_EQUAL(report_ratio_words(b, sizeof(b), 2.19 / 2.25,
+						  "less", "more"), "1.03x more");
+	CU_ASSERT_STRING_EQUAL(report_ratio_words(b, sizeof(b), 1.06, "less",
+						  "more"), "1.06x less");
+	CU_ASSERT_STRING_EQUAL(report_ratio_words(b, sizeof(b), 1.003, "a",
+						  "b"), "the same");
+	CU_ASSERT_STRING_EQUAL(report_fmt_ratio(b, 1.1), "1.1x");
 }
 
 /* Without the dataset size no per-epoch or whole-training figure. */

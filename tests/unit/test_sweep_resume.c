@@ -129,15 +129,17 @@ static void signal_children(pid_t parent, int sig)
 		closedir(dp);
 }
 
-/* Start `cmd` in its own process group; signal the group with `sig` once
- * the journals of `csv` hold `lines` points; return the exit status.  The
- * processes the command started get `sig` too: MPI ranks run in process
- * groups of their own, and mpirun alone passes a signal on only a second
- * or more later (SIGTERM), or not at all (SIGKILL: the ranks run on a
- * while).  So a kill -9 is a dead node, a SIGINT a batch system's cancel
- * (scancel signals every task). */
+/* Start `cmd` in its own process group; once the journals of `csv` hold
+ * `lines` points, send `sig` (to the group, or with `ranks_only` to the
+ * processes the command started, not to it: MPI ranks, whose mpirun then
+ * exits with their status, 128 + sig); return the exit status.  A
+ * signalled mpirun itself aborts the job (Open MPI 4.1: exit 1, the ranks
+ * killed a second after SIGTERM, whatever they were writing), so the ranks
+ * get it, as a batch system's cancel signals every task.  Conditions, not
+ * delays: the journal lines (any time up to 10 minutes, however loaded the
+ * machine), then the command's exit. */
 static int run_and_signal(const char *cmd, const char *csv, int lines,
-			  int sig, int *seen)
+			  int sig, int ranks_only, int *seen)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -147,18 +149,26 @@ static int run_and_signal(const char *cmd, const char *csv, int lines,
 	}
 	setpgid(pid, pid);
 	int st = 0;
-	for (int i = 0; i < 6000; i++) {
+	double t0 = wall_seconds();
+	for (;;) {
 		if (waitpid(pid, &st, WNOHANG) == pid)
+			return st; /* finished (or failed) before the signal */
+		if (journal_lines(csv) >= lines)
 			break;
-		if (journal_lines(csv) >= lines) {
-			*seen = journal_lines(csv);
-			signal_children(pid, sig);
-			kill(-pid, sig);
+		if (wall_seconds() - t0 > 600) {
+			kill(-pid, SIGKILL);
+			signal_children(pid, SIGKILL);
 			waitpid(pid, &st, 0);
-			break;
+			CU_FAIL("no point journaled in 10 minutes");
+			return st;
 		}
 		usleep(10000);
 	}
+	*seen = journal_lines(csv);
+	signal_children(pid, sig);
+	if (!ranks_only)
+		kill(-pid, sig);
+	waitpid(pid, &st, 0);
 	return st;
 }
 
@@ -186,6 +196,15 @@ static void resume_and_compare(const char *csv, int64_t *resumed)
 	sweep_release(&sw);
 	sweep_journal_remove(csv);
 	diag_release(&d);
+}
+
+/* 1 (and a note) when mpirun is missing: the MPI tests are skipped. */
+static int no_mpirun(void)
+{
+	if (system("command -v mpirun >/dev/null 2>&1") == 0)
+		return 0;
+	fprintf(stderr, "\n  sweep: mpirun not found, MPI test skipped\n");
+	return 1;
 }
 
 /* "exec build/wafersim", or mpirun with two ranks of wafersim-mpi. */
@@ -239,11 +258,10 @@ static void stop_and_resume(int sig, int mpi, int mpi_resume)
 			      ">/dev/null 2>%s </dev/null",
 			      prog, csv, errf);
 	int seen = 0;
-	int st = run_and_signal(cmd, csv, 2, sig, &seen);
-	/* threads: 128 + the signal; mpirun: its own nonzero status */
-	CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) != 0);
-	if (!mpi)
-		CU_ASSERT_EQUAL(WEXITSTATUS(st), 128 + sig);
+	int st = run_and_signal(cmd, csv, 2, sig, mpi, &seen);
+	/* 128 + the signal, from the threads or from mpirun for its ranks */
+	CU_ASSERT_TRUE(WIFEXITED(st));
+	CU_ASSERT_EQUAL(WEXITSTATUS(st), 128 + sig);
 	CU_ASSERT_NOT_EQUAL(access(csv, F_OK), 0);
 	int kept = journal_lines(csv);
 	CU_ASSERT_TRUE(kept >= seen && kept < N_LONG);
@@ -268,13 +286,18 @@ static void test_sigterm_threads(void)
 
 static void test_sigint_mpi(void)
 {
-	if (system("command -v mpirun >/dev/null 2>&1") != 0) {
-		fprintf(stderr, "\n  sweep: mpirun not found, MPI test "
-				"skipped\n");
+	if (no_mpirun())
 		return;
-	}
 	/* resumed on threads: journals of ranks serve any driver */
 	stop_and_resume(SIGINT, 1, 0);
+}
+
+static void test_sigterm_mpi(void)
+{
+	if (no_mpirun())
+		return;
+	/* mpirun exits 143 for its ranks; resumed on two ranks */
+	stop_and_resume(SIGTERM, 1, 1);
 }
 
 static void test_kill9_threads(void)
@@ -284,7 +307,7 @@ static void test_kill9_threads(void)
 			      ">/dev/null 2>&1",
 			      WAFERSIM_BIN, csv);
 	int seen = 0;
-	int st = run_and_signal(cmd, csv, 1, SIGKILL, &seen);
+	int st = run_and_signal(cmd, csv, 1, SIGKILL, 0, &seen);
 	CU_ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 	CU_ASSERT_TRUE(seen >= 1 && seen < 4);
 	CU_ASSERT_NOT_EQUAL(access(csv, F_OK), 0); /* no CSV */
@@ -306,7 +329,7 @@ static void test_sigint_keeps_points(void)
 			      ">/dev/null 2>%s/err.txt",
 			      WAFERSIM_BIN, csv, dir);
 	int seen = 0;
-	int st = run_and_signal(cmd, csv, 1, SIGINT, &seen);
+	int st = run_and_signal(cmd, csv, 1, SIGINT, 0, &seen);
 	CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 130);
 	CU_ASSERT_NOT_EQUAL(access(csv, F_OK), 0);
 	int kept = journal_lines(csv);
@@ -331,11 +354,8 @@ static void test_sigint_keeps_points(void)
 
 static void test_kill9_mpi(void)
 {
-	if (system("command -v mpirun >/dev/null 2>&1") != 0) {
-		fprintf(stderr, "\n  sweep: mpirun not found, MPI test "
-				"skipped\n");
+	if (no_mpirun())
 		return;
-	}
 	char *dir = tu_temp_dir(), *csv = xasprintf("%s/s.csv", dir);
 	/* Open MPI's own leaks: see test_sweep.c */
 	char *cmd = xasprintf("ASAN_OPTIONS=detect_leaks=0 exec mpirun %s "
@@ -345,7 +365,7 @@ static void test_kill9_mpi(void)
 			      WAFERSIM_BIN, csv);
 	int seen = 0;
 	/* both ranks' pack points journaled, both now in anneal */
-	run_and_signal(cmd, csv, 2, SIGKILL, &seen);
+	run_and_signal(cmd, csv, 2, SIGKILL, 0, &seen);
 	CU_ASSERT_TRUE(seen >= 2 && seen < 4);
 	CU_ASSERT_NOT_EQUAL(access(csv, F_OK), 0);
 	/* resumed by two ranks from the command line */
@@ -453,9 +473,12 @@ int suite_sweep_resume(void)
 		 test_kill9_mpi},
 		{"SIGTERM on threads, --resume to identical bytes",
 		 test_sigterm_threads},
-		{"SIGINT to mpirun and two ranks, --resume on threads to "
-		 "identical bytes",
+		{"SIGINT to two MPI ranks: mpirun exits 130, --resume on "
+		 "threads to identical bytes",
 		 test_sigint_mpi},
+		{"SIGTERM to two MPI ranks: mpirun exits 143, --resume on two "
+		 "ranks to identical bytes",
+		 test_sigterm_mpi},
 		{0},
 	};
 	return tu_add_suite("sweep_resume", tests);

@@ -377,6 +377,17 @@ static void check_formats(const char *dir)
 	}
 }
 
+/* The breakdown names all four parts of a stage's time, in percent. */
+static void check_breakdown(const char *dir)
+{
+	char *txt = run_in(dir, "pdftotext breakdown.pdf -");
+	static const char *const parts[] = {"compute", "comm", "wait in",
+					    "wait out", "% of the run"};
+	for (size_t k = 0; k < ARRAY_SIZE(parts); k++)
+		CU_ASSERT(txt && strstr(txt, parts[k]));
+	free(txt);
+}
+
 static void test_pictures(void)
 {
 	struct tcase c;
@@ -392,6 +403,7 @@ static void test_pictures(void)
 	check_placement(dir, &c);
 	check_charts(dir);
 	check_formats(dir);
+	check_breakdown(dir);
 	diag_release(&d);
 	rm_rf_keep(dir, 1);
 	free(dir);
@@ -416,6 +428,15 @@ static void test_timeline_json(void)
 	size_t gl;
 	CU_ASSERT_FATAL(read_file(gp, &script, &gl, &d) == 0);
 	CU_ASSERT(strstr(script, "layout 3,1") && strstr(script, "[i=8:10]"));
+	/* the power axis (the first panel) from 0; x fitted to the run */
+	const char *pw = strstr(script, "title \"power\"");
+	CU_ASSERT(pw && strstr(script, "set yrange [0:*]") &&
+		  strstr(script, "set yrange [0:*]") < pw);
+	double total_us = (double)c.st.total_cycles / c.m.clock_ghz * 1e-3;
+	double xr = 0;
+	const char *xq = strstr(script, "set xrange [0:");
+	CU_ASSERT(xq && sscanf(xq, "set xrange [0:%lf]", &xr) == 1);
+	CU_ASSERT(fabs(xr - total_us) <= 1e-3 * total_us + 1e-3);
 	free(script);
 	free(gp);
 	char *f = file_in(dir, "trace.json"), *text;
@@ -425,7 +446,6 @@ static void test_timeline_json(void)
 	CU_ASSERT_FATAL(root != NULL);
 	const json_t *ev = json_object_get(root, "traceEvents");
 	CU_ASSERT_FATAL(json_is_array(ev));
-	double total_us = (double)c.st.total_cycles / c.m.clock_ghz * 1e-3;
 	int spans[8] = {0}, compute = 0, counters = 0, bad = 0, names = 0;
 	double end_max = 0;
 	for (size_t i = 0; i < json_array_size(ev); i++) {
@@ -665,6 +685,17 @@ static void check_gpu_chart(const char *dir)
 	CU_ASSERT_PTR_NOT_NULL(strstr(gtext, "one prediction, energy"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(gtext, "h100 eager b="));
 	CU_ASSERT_PTR_NOT_NULL(strstr(gtext, "than eager"));
+	/* values on the bars: every panel plots its labels */
+	char *ggp = file_in(dir, "gpu.gp"), *gscript;
+	size_t ggl;
+	CU_ASSERT_FATAL(read_file(ggp, &gscript, &ggl, &dg) == 0);
+	int lab = 0;
+	for (const char *q = strstr(gscript, "with labels"); q;
+	     q = strstr(q + 1, "with labels"))
+		lab++;
+	CU_ASSERT(lab >= 2);
+	free(gscript);
+	free(ggp);
 	free(gtext);
 	free(gsvg);
 	diag_release(&dg);
@@ -913,6 +944,110 @@ static void test_colors_and_bins(void)
 	CU_ASSERT(s == 1 && b == 4);
 }
 
+/* Time-shared stages (Uno's encoders on mini128) are drawn as one
+ * rectangle named by all its stages; the legend lists only the route
+ * kinds drawn; no two route names on the link map overlap (their boxes as
+ * pdftotext -bbox reads them from the PDF). */
+static void test_time_shared_and_names(void)
+{
+	char *dir = tu_temp_dir(), *out, *err;
+	char *args = xasprintf("run uno --machine mini128 --job train "
+			       "--trace '%s'", dir);
+	CU_ASSERT_EQUAL_FATAL(tu_run(args, &out, &err), 0);
+	free(args);
+	free(out);
+	free(err);
+	char *txt = run_in(dir, "pdftotext placement.pdf -");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(txt);
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "time-shared"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "6 desc2_enc/fc.1/dense on 3's PEs"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "forward route"));
+	CU_ASSERT_PTR_NULL(strstr(txt, "shared-weight sync")); /* none */
+	free(txt);
+	txt = run_in(dir, "pdftotext heat_pe.pdf -");
+	CU_ASSERT(txt && strstr(txt, "(time-shared)"));
+	free(txt);
+	/* the 1 x 1 loss is ringed and named on the map, not only in the
+	 * legend: its index is a word twice */
+	txt = run_in(dir, "pdftotext -bbox placement.pdf - | python3 -c \""
+			  "import re, sys\n"
+			  "t = sys.stdin.read()\n"
+			  "i = re.search(r'>([0-9]+)</word>\\s*<word[^>]*>loss<', t)"
+			  ".group(1)\n"
+			  "print(len(re.findall('>' + i + '</word>', t)))\"");
+	CU_ASSERT(txt && atoi(txt) >= 2);
+	free(txt);
+	/* route names: words "rN" with their boxes; count overlapping pairs */
+	txt = run_in(dir,
+		     "pdftotext -bbox heat_link.pdf - | python3 -c \""
+		     "import re, sys\n"
+		     "b = [tuple(map(float, m.groups())) for m in re.finditer("
+		     "r'xMin=.([0-9.]+). yMin=.([0-9.]+). xMax=.([0-9.]+). "
+		     "yMax=.([0-9.]+).>r[0-9]+<', sys.stdin.read())]\n"
+		     "n = sum(1 for i in range(len(b)) for j in range(i) if "
+		     "b[i][0] < b[j][2] and b[j][0] < b[i][2] and "
+		     "b[i][1] < b[j][3] and b[j][1] < b[i][3])\n"
+		     "print(len(b), n)\"");
+	int names = 0, overlaps = -1;
+	CU_ASSERT(txt && sscanf(txt, "%d %d", &names, &overlaps) == 2);
+	CU_ASSERT(names >= 40); /* every route (45) named */
+	CU_ASSERT_EQUAL(overlaps, 0);
+	free(txt);
+	/* bundles: the routes' lanes are saved for the outlines */
+	txt = run_in(dir, "python3 -c \"import json; r = json.load(open("
+			  "'stats.json'))['routes']; print(sum(1 for x in r "
+			  "if x.get('lanes', 0) > 1))\"");
+	CU_ASSERT(txt && atoi(txt) >= 10);
+	free(txt);
+	rm_rf_keep(dir, 0);
+	free(dir);
+}
+
+/* Shared-weight sync routes (Uno with replicas) are drawn in their own
+ * color and named in the legend; a streamed plan's layers each get their
+ * own color (nested outlines). */
+static void test_sync_and_streaming_colors(void)
+{
+	char *dir = tu_temp_dir(), *out, *err;
+	char *args = xasprintf("run uno --machine mini128 --job train "
+			       "--sharing replicas --trace '%s'", dir);
+	CU_ASSERT_EQUAL_FATAL(tu_run(args, &out, &err), 0);
+	free(args);
+	free(out);
+	free(err);
+	char *txt = run_in(dir, "pdftotext placement.pdf -");
+	CU_ASSERT(txt && strstr(txt, "shared-weight sync (per step)"));
+	free(txt);
+	struct img im;
+	char *f = file_in(dir, "placement.png");
+	CU_ASSERT_FATAL(img_read(f, &im) == 0);
+	CU_ASSERT(has_color(&im, (struct trace_rgb){0x7b, 0x2c, 0xbf}));
+	free(im.px);
+	free(f);
+	rm_rf_keep(dir, 0);
+	free(dir);
+	dir = tu_temp_dir();
+	args = xasprintf("run p1b2 --machine mini64 --mode streaming --job train "
+			 "--trace '%s'", dir);
+	CU_ASSERT_EQUAL_FATAL(tu_run(args, &out, &err), 0);
+	free(args);
+	free(out);
+	free(err);
+	txt = run_in(dir, "pdftotext placement.pdf -");
+	int last = -1;
+	const char *l = txt ? strstr(txt, "layers 0-") : NULL;
+	CU_ASSERT(l && sscanf(l, "layers 0-%d", &last) == 1 && last >= 2);
+	free(txt);
+	f = file_in(dir, "placement.png");
+	CU_ASSERT_FATAL(img_read(f, &im) == 0);
+	for (int s = 0; s <= last; s++)
+		CU_ASSERT(has_color(&im, trace_qual(s)));
+	free(im.px);
+	free(f);
+	rm_rf_keep(dir, 0);
+	free(dir);
+}
+
 int suite_trace(void)
 {
 	static const struct tu_test tests[] = {
@@ -927,6 +1062,10 @@ int suite_trace(void)
 		{"wafersim run --trace, then plot", test_cli_run_trace},
 		{"colors never repeat, heatmap scale", test_colors_and_bins},
 		{"big meshes are binned", test_binned_heatmap},
+		{"time-shared stages named together, route names apart",
+		 test_time_shared_and_names},
+		{"sync routes and streamed layers in colors of their own",
+		 test_sync_and_streaming_colors},
 		{0}};
 	return tu_add_suite("trace", tests);
 }

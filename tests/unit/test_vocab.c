@@ -298,6 +298,24 @@ static void test_old_spellings(void)
 	same_output("gpu uno --gpu h100x4 --json",
 		    "gpu uno --gpu h100 --gpus 4 --json",
 		    "'--gpu h100x4' is deprecated");
+	/* a GPU file whose name has "x" and a digit is a file, not NAMExN */
+	char *gdir = tu_temp_dir();
+	char *cp = xasprintf("cp %s/models/gpus/h100.yaml %s/t9x8.yaml",
+			     WAFERSIM_SRCDIR, gdir);
+	CU_ASSERT_EQUAL(system(cp), 0);
+	char *gargs = xasprintf("gpu uno --gpu %s/t9x8.yaml --json", gdir);
+	char *go, *ge;
+	CU_ASSERT_EQUAL(tu_run(gargs, &go, &ge), 0);
+	CU_ASSERT_PTR_NULL(strstr(ge, "deprecated"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(go, "\"gpus\": 1,"));
+	free(go);
+	free(ge);
+	char *rmg = xasprintf("rm -rf %s", gdir);
+	CU_ASSERT_EQUAL(system(rmg), 0);
+	free(rmg);
+	free(gargs);
+	free(cp);
+	free(gdir);
 	same_output("fabric --machine mini16 --engine fabsim --cycles 200 "
 		    "--json",
 		    "fabric --machine mini16 --engine native --cycles 200 "
