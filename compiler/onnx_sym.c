@@ -294,6 +294,12 @@ static void sym_write(struct symtab *t, const struct sval *v,
 			continue;
 		int64_t z = dim_size(t, v->dims[i]);
 		if (z > 0) {
+			/* dim_param shares a union with dim_value: its string
+			 * (the reader's, malloc'd by protobuf-c's unpack) is
+			 * freed here, as free_unpacked no longer would */
+			if (dm->value_case ==
+			    ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM)
+				free(dm->dim_param);
 			dm->value_case =
 				ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
 			dm->dim_value = z;
