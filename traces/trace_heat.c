@@ -131,33 +131,7 @@ static double at_y(const struct heat *h, double y)
 	return h->my + y * h->fr.map_h / (double)h->t->height;
 }
 
-static void stage_outlines(cairo_t *cr, const struct heat *h)
-{
-	char buf[96];
-	trace_font(cr, 9, 0);
-	for (int s = 0; s < h->t->n_stages; s++) {
-		const struct trace_stage *ts = &h->t->stages[s];
-		if (trace_stage_host(h->t, s) != s)
-			continue; /* named on its host's label */
-		double x0 = at_x(h, ts->r.x), y0 = at_y(h, ts->r.y);
-		double x1 = at_x(h, ts->r.x + ts->r.w);
-		double y1 = at_y(h, ts->r.y + ts->r.h);
-		cairo_set_source_rgb(cr, 1, 1, 1);
-		cairo_set_line_width(cr, 1);
-		cairo_rectangle(cr, x0, y0, x1 - x0 > 1 ? x1 - x0 : 1,
-				y1 - y0 > 1 ? y1 - y0 : 1);
-		cairo_stroke(cr);
-		char ids[48];
-		trace_stage_ids(h->t, s, ids, sizeof(ids));
-		snprintf(buf, sizeof(buf), "%s %s%s", ids, ts->name,
-			 strchr(ids, '+') ? " (time-shared)" : "");
-		if (trace_text_w(cr, buf) + 6 > x1 - x0)
-			snprintf(buf, sizeof(buf), "%s", ids);
-		trace_label(cr, x0 + 2, y0 + 2, buf, 0);
-	}
-}
-
-/* Label boxes already placed, so that two route names never overlap. */
+/* Label boxes already placed, so that no two names overlap. */
 struct label_boxes {
 	double *b; /* x0, y0, x1, y1 each */
 	int n;
@@ -186,6 +160,68 @@ static void label_box(const struct heat *h, double x, double y, double w,
 	q[3] = y - 1 + ht;
 }
 
+/* text at the first of the n candidate places (x[i], y[i]) where its box
+ * overlaps no earlier one (else at the first), recorded in lb. */
+static void label_first_free(cairo_t *cr, const struct heat *h,
+			     struct label_boxes *lb, const char *text,
+			     const double *x, const double *y, int n)
+{
+	cairo_font_extents_t fe;
+	cairo_font_extents(cr, &fe);
+	double w = trace_text_w(cr, text) + 4, ht = fe.ascent + fe.descent + 2;
+	double q[4];
+	int i = 0;
+	for (; i < n; i++) {
+		label_box(h, x[i], y[i], w, ht, q);
+		if (box_free(lb, q))
+			break;
+	}
+	if (i == n)
+		label_box(h, x[0], y[0], w, ht, q);
+	trace_label(cr, q[0] + 2, q[1] + 1, text, 0);
+	lb->b = xrealloc(lb->b, (size_t)(lb->n + 1) * 4 * sizeof(double));
+	memcpy(lb->b + 4 * lb->n++, q, sizeof(q));
+}
+
+/* Every stage outlined, then named: inside its top-left corner (or lower
+ * inside it, or right of it, or below it, where no other name lies). */
+static void stage_outlines(cairo_t *cr, const struct heat *h)
+{
+	char buf[96];
+	struct label_boxes lb = {NULL, 0};
+	trace_font(cr, 9, 0);
+	for (int s = 0; s < h->t->n_stages; s++) {
+		const struct rect *r = &h->t->stages[s].r;
+		double x0 = at_x(h, r->x), y0 = at_y(h, r->y);
+		double x1 = at_x(h, r->x + r->w), y1 = at_y(h, r->y + r->h);
+		cairo_set_source_rgb(cr, 1, 1, 1);
+		cairo_set_line_width(cr, 1);
+		cairo_rectangle(cr, x0, y0, x1 - x0 > 1 ? x1 - x0 : 1,
+				y1 - y0 > 1 ? y1 - y0 : 1);
+		cairo_stroke(cr);
+	}
+	for (int s = 0; s < h->t->n_stages; s++) {
+		const struct trace_stage *ts = &h->t->stages[s];
+		if (trace_stage_host(h->t, s) != s)
+			continue; /* named on its host's label */
+		double x0 = at_x(h, ts->r.x), y0 = at_y(h, ts->r.y);
+		double x1 = at_x(h, ts->r.x + ts->r.w);
+		double y1 = at_y(h, ts->r.y + ts->r.h);
+		char ids[48];
+		trace_stage_ids(h->t, s, ids, sizeof(ids));
+		snprintf(buf, sizeof(buf), "%s %s%s", ids, ts->name,
+			 strchr(ids, '+') ? " (time-shared)" : "");
+		if (trace_text_w(cr, buf) + 6 > x1 - x0)
+			snprintf(buf, sizeof(buf), "%s", ids);
+		const double xs[6] = {x0 + 2, x0 + 2, x0 + 2, x1 + 3, x0 + 2,
+				      x0 + 2};
+		const double ys[6] = {y0 + 2, y0 + 16, y0 + 30, y0 + 2, y1 + 3,
+				      y0 - 14};
+		label_first_free(cr, h, &lb, buf, xs, ys, 6);
+	}
+	free(lb.b);
+}
+
 /* A route's name beside one of its corners (the middle one first; right
  * of the corner, else left of it; level, else one, two or three label
  * heights up or down) where it overlaps no other name, inside the map;
@@ -198,27 +234,27 @@ static void route_name(cairo_t *cr, const struct heat *h,
 	cairo_font_extents_t fe;
 	cairo_font_extents(cr, &fe);
 	double w = trace_text_w(cr, text) + 4, ht = fe.ascent + fe.descent + 2;
-	double q[4];
-	int found = 0;
-	for (int t = 0; t <= r->n_points && !found; t++) {
+	int below = (int)(h->fr.map_h / (ht + 1)) + 1;
+	int n = 14 * (r->n_points + 1) + below, c = 0;
+	double *x = xmalloc((size_t)n * sizeof(double));
+	double *y = xmalloc((size_t)n * sizeof(double));
+	for (int t = 0; t <= r->n_points; t++) {
 		int k = t == 0 ? r->n_points / 2 : t - 1;
 		double cx = at_x(h, r->points[k].x + 0.5);
 		double cy = at_y(h, r->points[k].y + 0.5);
-		for (int c = 0; c < 14 && !found; c++) {
-			double x = c < 7 ? cx + 2 : cx - w - 2;
-			label_box(h, x, cy + 2 + dy[c % 7] * (ht + 1), w, ht, q);
-			found = box_free(lb, q);
+		for (int d = 0; d < 14; d++, c++) {
+			x[c] = d < 7 ? cx + 2 : cx - w - 2;
+			y[c] = cy + 2 + dy[d % 7] * (ht + 1);
 		}
 	}
 	const struct plan_point *m = &r->points[r->n_points / 2];
-	for (int k = 0; !found; k++) {
-		label_box(h, at_x(h, m->x + 0.5) + 2,
-			  at_y(h, m->y + 0.5) + 2 + k * (ht + 1), w, ht, q);
-		found = box_free(lb, q) || q[3] >= h->my + h->fr.map_h;
+	for (int k = 0; k < below; k++, c++) {
+		x[c] = at_x(h, m->x + 0.5) + 2;
+		y[c] = at_y(h, m->y + 0.5) + 2 + k * (ht + 1);
 	}
-	trace_label(cr, q[0] + 2, q[1] + 1, text, 0);
-	lb->b = xrealloc(lb->b, (size_t)(lb->n + 1) * 4 * sizeof(double));
-	memcpy(lb->b + 4 * lb->n++, q, sizeof(q));
+	label_first_free(cr, h, lb, text, x, y, n);
+	free(x);
+	free(y);
 }
 
 /* First line of a bundle of `lanes` centred on line c, kept inside the

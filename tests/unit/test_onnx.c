@@ -1079,14 +1079,11 @@ static void test_decoders_run(void)
 	run_decoder(yaml, "up", 3);
 	remove(yaml);
 	free(yaml);
-	char *rm = xasprintf("rm -rf '%s'", dir);
-	CU_ASSERT_EQUAL(system(rm), 0);
-	free(rm);
+	tu_rm_rf(dir);
 	free(dec);
 	free(unet);
 	free(cmd);
 	free(script);
-	free(dir);
 }
 
 int suite_onnx(void)

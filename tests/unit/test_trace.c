@@ -944,19 +944,26 @@ static void test_colors_and_bins(void)
 	CU_ASSERT(s == 1 && b == 4);
 }
 
+/* `wafersim run OPTS --trace DIR` into a fresh DIR (heap), which it
+ * returns; the run must succeed. */
+static char *traced_run(const char *opts)
+{
+	char *dir = tu_temp_dir(), *out, *err;
+	char *args = xasprintf("run %s --trace '%s'", opts, dir);
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
+	free(args);
+	free(out);
+	free(err);
+	return dir;
+}
+
 /* Time-shared stages (Uno's encoders on mini128) are drawn as one
  * rectangle named by all its stages; the legend lists only the route
  * kinds drawn; no two route names on the link map overlap (their boxes as
  * pdftotext -bbox reads them from the PDF). */
 static void test_time_shared_and_names(void)
 {
-	char *dir = tu_temp_dir(), *out, *err;
-	char *args = xasprintf("run uno --machine mini128 --job train "
-			       "--trace '%s'", dir);
-	CU_ASSERT_EQUAL_FATAL(tu_run(args, &out, &err), 0);
-	free(args);
-	free(out);
-	free(err);
+	char *dir = traced_run("uno --machine mini128 --job train");
 	char *txt = run_in(dir, "pdftotext placement.pdf -");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(txt);
 	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "time-shared"));
@@ -1008,13 +1015,8 @@ static void test_time_shared_and_names(void)
  * own color (nested outlines). */
 static void test_sync_and_streaming_colors(void)
 {
-	char *dir = tu_temp_dir(), *out, *err;
-	char *args = xasprintf("run uno --machine mini128 --job train "
-			       "--sharing replicas --trace '%s'", dir);
-	CU_ASSERT_EQUAL_FATAL(tu_run(args, &out, &err), 0);
-	free(args);
-	free(out);
-	free(err);
+	char *dir = traced_run("uno --machine mini128 --job train "
+			       "--sharing replicas");
 	char *txt = run_in(dir, "pdftotext placement.pdf -");
 	CU_ASSERT(txt && strstr(txt, "shared-weight sync (per step)"));
 	free(txt);
@@ -1026,13 +1028,7 @@ static void test_sync_and_streaming_colors(void)
 	free(f);
 	rm_rf_keep(dir, 0);
 	free(dir);
-	dir = tu_temp_dir();
-	args = xasprintf("run p1b2 --machine mini64 --mode streaming --job train "
-			 "--trace '%s'", dir);
-	CU_ASSERT_EQUAL_FATAL(tu_run(args, &out, &err), 0);
-	free(args);
-	free(out);
-	free(err);
+	dir = traced_run("p1b2 --machine mini64 --mode streaming --job train");
 	txt = run_in(dir, "pdftotext placement.pdf -");
 	int last = -1;
 	const char *l = txt ? strstr(txt, "layers 0-") : NULL;

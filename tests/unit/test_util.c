@@ -58,6 +58,14 @@ char *tu_temp_dir(void)
 	return path;
 }
 
+void tu_rm_rf(char *dir)
+{
+	char *rm = xasprintf("rm -rf '%s'", dir);
+	CU_ASSERT_EQUAL(system(rm), 0);
+	free(rm);
+	free(dir);
+}
+
 char *tu_read(const char *path)
 {
 	char *data = NULL;

@@ -25,6 +25,8 @@ int tu_add_suite(const char *name, const struct tu_test *tests);
 char *tu_temp_file(const char *suffix, const char *text);
 /* A fresh empty temporary directory (heap path). */
 char *tu_temp_dir(void);
+/* Remove dir and everything in it (asserts it worked), then free(dir). */
+void tu_rm_rf(char *dir);
 
 /* Run the wafersim binary with `args` (shell words), capturing stdout and
  * stderr into heap strings; returns the exit code. */

@@ -310,12 +310,9 @@ static void test_old_spellings(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(go, "\"gpus\": 1,"));
 	free(go);
 	free(ge);
-	char *rmg = xasprintf("rm -rf %s", gdir);
-	CU_ASSERT_EQUAL(system(rmg), 0);
-	free(rmg);
+	tu_rm_rf(gdir);
 	free(gargs);
 	free(cp);
-	free(gdir);
 	same_output("fabric --machine mini16 --engine fabsim --cycles 200 "
 		    "--json",
 		    "fabric --machine mini16 --engine native --cycles 200 "
