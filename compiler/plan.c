@@ -166,7 +166,9 @@ void plan_summarise(struct plan *p, const struct machine *m)
 		p->colors_used = PLAN_KERNEL_COLORS;
 	if (m) {
 		struct plan_est e;
+		double t0 = wall_seconds();
 		plan_estimate(p, m, &e);
+		p->est_eval_s = wall_seconds() - t0;
 		p->est_step_cycles = e.step_cycles;
 		p->est_infer_cycles = e.infer_cycles;
 		snprintf(p->est_limit, sizeof p->est_limit, "%s", e.limit);

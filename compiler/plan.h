@@ -238,6 +238,8 @@ struct plan {
 	 * in cycles, and what sets the step. */
 	double est_step_cycles, est_infer_cycles;
 	char est_limit[96];
+	/* Wall seconds that estimate took (issue 14: at most 50 ms). */
+	double est_eval_s;
 	/* STREAMING (compiler/microbatch.h): the batch runs as micro-batches
 	 * of micro_batch samples (the last may be smaller), gradients
 	 * accumulated over them; recompute: activations checkpointed per

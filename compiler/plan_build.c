@@ -150,7 +150,7 @@ static double cb_objective(const void *ctx, const struct rect *rects)
 	if (!route_build(&t, b->m, b->edges, b->n_edges, &quiet) &&
 	    !route_add_sync(&t, b->g, b->m, &quiet)) {
 		struct plan_est e;
-		plan_estimate(&t, b->m, &e);
+		plan_estimate_step(&t, b->m, &e);
 		v = e.step_cycles;
 	}
 	diag_release(&quiet);

@@ -376,8 +376,10 @@ static void pipeline(const struct plan *p, const struct machine *m,
 	free(tout);
 }
 
-/* Samples `run` streams for inference by default (its --infer-samples). */
+/* Samples `run` streams for inference by default (its --infer-samples),
+ * training steps it simulates (its --steps): the step is the last's. */
 #define EST_INFER_SAMPLES 64
+#define EST_STEPS 2
 
 static void streaming(const struct plan *p, const struct machine *m,
 		      struct plan_est *e)
@@ -393,8 +395,8 @@ static void streaming(const struct plan *p, const struct machine *m,
 		 "weight streaming: every layer's compute or weights in turn");
 }
 
-void plan_estimate(const struct plan *p, const struct machine *m,
-		   struct plan_est *e)
+static void estimate(const struct plan *p, const struct machine *m,
+		     int infer, struct plan_est *e)
 {
 	memset(e, 0, sizeof(*e));
 	if (p->mode == MODE_STREAMING) {
@@ -409,6 +411,13 @@ void plan_estimate(const struct plan *p, const struct machine *m,
 	e->sync = sync_round(p, m, ser, e->update);
 	e->step_cycles = e->pipeline + e->sync_block + e->update + e->sync;
 	double B = (double)(p->batch > 0 ? p->batch : 1);
+	/* the engine's schedule replayed: what the terms above miss */
+	double rs = plan_replay(p, m, 1, p->batch, EST_STEPS, 0);
+	double ri = infer ? plan_replay(p, m, 0, 1, 1, EST_INFER_SAMPLES) : -1;
+	if (rs > 0)
+		e->step_cycles = rs;
+	if (ri > 0)
+		e->infer_cycles = ri;
 	const char *what = e->pace == e->io_pace	   ? "host I/O"
 			   : e->pace == e->route_pace ? "a route"
 						      : "a stage";
@@ -425,6 +434,18 @@ void plan_estimate(const struct plan *p, const struct machine *m,
 		snprintf(e->limit, sizeof e->limit, "%s (%.0f cycles per sample)",
 			 what, e->pace);
 	free(ser);
+}
+
+void plan_estimate(const struct plan *p, const struct machine *m,
+		   struct plan_est *e)
+{
+	estimate(p, m, 1, e);
+}
+
+void plan_estimate_step(const struct plan *p, const struct machine *m,
+			struct plan_est *e)
+{
+	estimate(p, m, 0, e);
 }
 
 double plan_est_step_us(const struct plan_est *e, const struct machine *m)

@@ -33,6 +33,12 @@ struct plan_est {
 void plan_estimate(const struct plan *p, const struct machine *m,
 		   struct plan_est *e);
 
+/* The same, the training step only: infer_cycles is the closed form's,
+ * not the replayed schedule's (what the placement search compares, at
+ * half the cost). */
+void plan_estimate_step(const struct plan *p, const struct machine *m,
+			struct plan_est *e);
+
 /* Microseconds per training step, samples per second (training and
  * inference) of an estimate. */
 double plan_est_step_us(const struct plan_est *e, const struct machine *m);
@@ -58,6 +64,37 @@ int64_t plan_sync_lanes(const struct plan *p, const struct machine *m,
  * serialisations ser[i] (plan_estimate_links.c). */
 double plan_link_load(const struct plan *p, const struct machine *m,
 		      const double *ser);
+
+/* A route's bundle as the engine lays it: the plan route's path (walked
+ * backward when `reverse`: a backward route the engine derives from a
+ * forward one) and its lanes. */
+struct plan_bundle {
+	const struct plan_route *r;
+	int reverse;
+	int64_t lanes;
+};
+
+/* The engine's lanes of bundle b between stages src and dst (src ==
+ * p->n_stages: the host; dst < 0: to the host), forward or backward, a
+ * sync route or not; its hops inside the grid in *hops
+ * (plan_estimate_links.c). */
+int64_t plan_bundle_lanes(const struct plan *p, const struct machine *m,
+			  const struct plan_bundle *b, int src, int dst,
+			  int fwd, int sync, int64_t *hops);
+
+/* out[i * n + j] = 1 when bundles i and j (lanes set) hold a common lane
+ * link, so that their streams serialise in the engine; a bundle shares
+ * with itself unless it has no link inside the grid. */
+void plan_bundles_share(const struct machine *m, int n,
+			const struct plan_bundle *b, unsigned char *out);
+
+/* The engine's pipelined schedule replayed at stage level
+ * (plan_estimate_replay.c): training (train 1) `steps` steps of `batch`,
+ * the last step's cycles; inference, `samples` samples, the steady
+ * interval between predictions.  -1 for a streaming plan, or when the
+ * plan deadlocks (an input route missing). */
+double plan_replay(const struct plan *p, const struct machine *m, int train,
+		   int64_t batch, int steps, int64_t samples);
 
 /* One task from its start to its output leaving the rectangle:
  * occupancy, or ramps, broadcast fill, partial sums final and the

@@ -97,15 +97,25 @@ static void leg(const struct machine *m, int64_t ax, int64_t ay, int64_t bx,
 	push(rs, r);
 }
 
-static void route_runs(const struct machine *m, const struct plan_route *r,
-		       int64_t lanes, double w, struct runs *rs)
+/* The runs of a path of corners, walked backward when `reverse` (a
+ * backward route the engine derives from a forward one). */
+static void path_runs(const struct machine *m, const struct plan_point *pt,
+		      int np, int reverse, int64_t lanes, double w,
+		      struct runs *rs)
 {
-	for (int k = 0; k + 1 < r->n_points; k++) {
-		struct plan_point a = r->points[k], b = r->points[k + 1];
+	for (int k = 0; k + 1 < np; k++) {
+		struct plan_point a = pt[reverse ? np - 1 - k : k];
+		struct plan_point b = pt[reverse ? np - 2 - k : k + 1];
 		/* X first, then Y, as the engine walks a step */
 		leg(m, a.x, a.y, b.x, a.y, lanes, w, rs);
 		leg(m, b.x, a.y, b.x, b.y, lanes, w, rs);
 	}
+}
+
+static void route_runs(const struct machine *m, const struct plan_route *r,
+		       int64_t lanes, double w, struct runs *rs)
+{
+	path_runs(m, r->points, r->n_points, 0, lanes, w, rs);
 }
 
 struct edge {
@@ -169,4 +179,72 @@ double plan_link_load(const struct plan *p, const struct machine *m,
 	free(ev);
 	free(rs.v);
 	return best;
+}
+
+static int64_t span_of(const struct machine *m, int dir)
+{
+	return dir == DIR_E || dir == DIR_W ? m->height : m->width;
+}
+
+int64_t plan_bundle_lanes(const struct plan *p, const struct machine *m,
+			  const struct plan_bundle *b, int src, int dst,
+			  int fwd, int sync, int64_t *hops)
+{
+	struct runs rs = {NULL, 0, 0};
+	path_runs(m, b->r->points, b->r->n_points, b->reverse, 1, 1, &rs);
+	int n = p->n_stages, pa = fwd ? PASS_FWD : PASS_BWD_DATA;
+	int64_t lo = src < n ? plan_stage_out_lines(&p->stages[src], pa)
+			     : INT64_MAX;
+	int64_t li = dst >= 0 ? plan_stage_in_lines(&p->stages[dst], pa) : lo;
+	if (sync && src < n && dst >= 0) {
+		/* weights and gradients lie over the whole rectangle: they
+		 * leave across the source's extent facing the first hop and
+		 * enter across the destination's facing the last */
+		lo = li = 1;
+		if (rs.n) {
+			const struct rect *a = &p->stages[src].r;
+			const struct rect *z = &p->stages[dst].r;
+			int d0 = rs.v[0].dir, d1 = rs.v[rs.n - 1].dir;
+			lo = d0 == DIR_E || d0 == DIR_W ? a->h : a->w;
+			li = d1 == DIR_E || d1 == DIR_W ? z->h : z->w;
+		}
+	}
+	int64_t l = lo < li ? lo : li;
+	if (l == INT64_MAX || l < 1)
+		l = 1;
+	*hops = 0;
+	for (int k = 0; k < rs.n; k++) {
+		/* no wider than the grid across any of its hops */
+		if (l > span_of(m, rs.v[k].dir))
+			l = span_of(m, rs.v[k].dir);
+		*hops += rs.v[k].a1 - rs.v[k].a0;
+	}
+	free(rs.v);
+	return l;
+}
+
+void plan_bundles_share(const struct machine *m, int n,
+			const struct plan_bundle *b, unsigned char *out)
+{
+	struct runs *rs = xcalloc((size_t)n + 1, sizeof(*rs));
+	for (int i = 0; i < n; i++)
+		path_runs(m, b[i].r->points, b[i].r->n_points, b[i].reverse,
+			  b[i].lanes, 1, &rs[i]);
+	for (int i = 0; i < n; i++)
+		for (int j = i; j < n; j++) {
+			int hit = 0;
+			for (int x = 0; x < rs[i].n && !hit; x++)
+				for (int y = 0; y < rs[j].n && !hit; y++) {
+					const struct run *u = &rs[i].v[x];
+					const struct run *v = &rs[j].v[y];
+					hit = u->dir == v->dir &&
+					      u->a0 < v->a1 && v->a0 < u->a1 &&
+					      u->b0 < v->b1 && v->b0 < u->b1;
+				}
+			out[(size_t)i * (size_t)n + (size_t)j] = (unsigned char)hit;
+			out[(size_t)j * (size_t)n + (size_t)i] = (unsigned char)hit;
+		}
+	for (int i = 0; i < n; i++)
+		free(rs[i].v);
+	free(rs);
 }

@@ -251,6 +251,7 @@ json_t *plan_json(const struct plan *p)
 	ws_json_set_int(o, "est_infer_cycles",
 			(int64_t)llround(p->est_infer_cycles));
 	ws_json_set_str(o, "est_limit", p->est_limit);
+	ws_json_set_real(o, "est_eval_s", p->est_eval_s);
 	/* the shared layers' mapping, and how it was chosen */
 	ws_json_set(o, "sharing", map_share_json(p));
 	ws_json_set_str(o, "share_note", p->share_note);

@@ -11,7 +11,7 @@ mkdir -p "$out"
 n=0
 mask() {
 	# wall-clock figures: JSON keys and table columns that time the tool itself
-	sed -E -e 's/("(compile_s|wall_s|elapsed_s|sim_wall_s|wall_seconds)": )[-0-9.e+]+/\1MASKED/g' \
+	sed -E -e 's/("(compile_s|est_eval_s|wall_s|elapsed_s|sim_wall_s|wall_seconds)": )[-0-9.e+]+/\1MASKED/g' \
 	       -e 's/(in |took |wall )[0-9.]+ ?(s|ms)\b/\1MASKED/g' \
 	       -e 's/[0-9]+\.[0-9]+ s wall/MASKED s wall/g' \
 	       -e 's/("node_cycles_per_s": )[-0-9.e+]+/\1MASKED/g' \

@@ -1,0 +1,49 @@
+/* plan_credit.c: back-pressure credits (plan_credit.h). */
+#include "compiler/plan_credit.h"
+
+#include <stdlib.h>
+
+#include "fabric/timing.h"
+
+static cycles_t cmax(cycles_t a, cycles_t b)
+{
+	return a > b ? a : b;
+}
+
+void plan_credits(const struct fabric_params *f, int n, const cycles_t *occ,
+		  const cycles_t *lat, const struct plan_credit_route *r,
+		  int nr, int64_t *out)
+{
+	cycles_t *dist = xcalloc((size_t)n + 1, sizeof(cycles_t));
+	/* longest arrival time of a sample at every stage's edge, host at 0
+	 * (relaxation over the DAG; n + 1 rounds suffice) */
+	for (int round = 0; round <= n; round++) {
+		int changed = 0;
+		for (int i = 0; i < nr; i++) {
+			const struct plan_credit_route *e = &r[i];
+			if (!e->fwd || e->dst < 0)
+				continue;
+			cycles_t t = dist[e->src] + occ[e->src] + lat[e->src] +
+				     fabric_stream_cycles(f, e->hops,
+							  e->ser > 0 ? e->ser : 1);
+			if (t > dist[e->dst]) {
+				dist[e->dst] = t;
+				changed = 1;
+			}
+		}
+		if (!changed)
+			break;
+	}
+	for (int i = 0; i < nr; i++) {
+		const struct plan_credit_route *e = &r[i];
+		out[i] = 0;
+		if (!e->fwd || e->dst < 0)
+			continue;
+		/* from the producer's start to the consumer's start */
+		cycles_t transit = dist[e->dst] - dist[e->src];
+		cycles_t per = cmax((cycles_t)(e->ser > 0 ? e->ser : 1),
+				    cmax(occ[e->src], 1));
+		out[i] = PLAN_INPUT_SLOTS + (int64_t)(transit / per);
+	}
+	free(dist);
+}

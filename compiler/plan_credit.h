@@ -1,0 +1,50 @@
+/*
+ * plan_credit.h: back-pressure credits of a pipelined plan, one rule for
+ * the engine (sim/engine_setup.c) and the objective's replay of its
+ * schedule (compiler/plan_estimate_replay.c).
+ *
+ * A producer may run ahead of a consumer's forward starts by the
+ * consumer's input slots plus what the path between them holds at full
+ * rate: its transit latency (the producer's task and its broadcast and
+ * reduction chain, the route's hops and ramps, the host I/O latency) over
+ * the serialisation of one sample (router buffers hold at least one
+ * wavelet per hop, so a long path is also a deep queue).  And when a
+ * consumer's inputs arrive by paths of different latency (Uno's doses go
+ * straight from the host to the head, its encoders take three stages),
+ * the early input is buffered at the consumer for the skew between them;
+ * without this the short path would throttle the whole pipeline, which
+ * the hardware does not do.
+ */
+#ifndef WAFERSIM_COMPILER_PLAN_CREDIT_H
+#define WAFERSIM_COMPILER_PLAN_CREDIT_H
+
+#include <stdint.h>
+
+#include "fabric/fabric_params.h"
+#include "ground/util.h"
+
+/* Samples a stage buffers at its input edge: double buffering, one sample
+ * arriving while one computes [U]. */
+#define PLAN_INPUT_SLOTS 2
+
+/* A route as the rule sees it: stage ids (src == n: the host; dst < 0:
+ * to the host), forward (activations) or not, serialisation and hops of
+ * its bundle (as the engine lays it). */
+struct plan_credit_route {
+	int src, dst, fwd;
+	int64_t ser, hops;
+};
+
+/*
+ * Credits per route: out[r], for a forward route r between a producer
+ * and a consumer stage, the samples the producer may be ahead of that
+ * consumer's forward starts (at least PLAN_INPUT_SLOTS); 0 for other
+ * routes.  occ[i], lat[i]: stage i's forward occupancy and latency beyond
+ * it (i = n: the host's task and the I/O latency).  A producer's credit
+ * toward a consumer is the largest over the routes joining them.
+ */
+void plan_credits(const struct fabric_params *f, int n, const cycles_t *occ,
+		  const cycles_t *lat, const struct plan_credit_route *r,
+		  int nr, int64_t *out);
+
+#endif
