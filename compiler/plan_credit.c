@@ -47,3 +47,16 @@ void plan_credits(const struct fabric_params *f, int n, const cycles_t *occ,
 	}
 	free(dist);
 }
+
+void plan_credits_of(const struct plan_credit_route *r, int nr,
+		     const int64_t *rc, int src, const int *cons, int n_cons,
+		     int64_t *out)
+{
+	for (int k = 0; k < n_cons; k++) {
+		out[k] = PLAN_INPUT_SLOTS;
+		for (int i = 0; i < nr; i++)
+			if (r[i].src == src && r[i].dst == cons[k] &&
+			    rc[i] > out[k])
+				out[k] = rc[i];
+	}
+}

@@ -47,4 +47,11 @@ void plan_credits(const struct fabric_params *f, int n, const cycles_t *occ,
 		  const cycles_t *lat, const struct plan_credit_route *r,
 		  int nr, int64_t *out);
 
+/* Stage src's credits toward each of its n_cons consumers cons[k], from
+ * the routes' credits rc (plan_credits): the largest over the routes
+ * joining them, at least PLAN_INPUT_SLOTS. */
+void plan_credits_of(const struct plan_credit_route *r, int nr,
+		     const int64_t *rc, int src, const int *cons, int n_cons,
+		     int64_t *out);
+
 #endif

@@ -231,14 +231,8 @@ static void setup_credits(struct replay *s)
 		struct rstage *g = &s->sg[i];
 		g->credits = xcalloc((size_t)(g->n_cons ? g->n_cons : 1),
 				     sizeof(int64_t));
-		for (int k = 0; k < g->n_cons; k++)
-			g->credits[k] = PLAN_INPUT_SLOTS;
-	}
-	for (int r = 0; r < s->nr; r++) {
-		struct rstage *g = &s->sg[s->rt[r].src];
-		for (int k = 0; k < g->n_cons; k++)
-			if (g->cons[k] == s->rt[r].dst && rc[r] > g->credits[k])
-				g->credits[k] = rc[r];
+		plan_credits_of(cr, s->nr, rc, i, g->cons, g->n_cons,
+				g->credits);
 	}
 	free(cr);
 	free(rc);

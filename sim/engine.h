@@ -57,12 +57,13 @@
 
 #include "compiler/graph.h"
 #include "compiler/plan.h"
+#include "compiler/plan_credit.h"
 #include "ground/diag.h"
 #include "machine/machine.h"
 #include "sim/stats.h"
 
 /* Samples a stage may hold at its input before its producers stall. */
-#define STAGE_INPUT_SLOTS 2
+#define STAGE_INPUT_SLOTS PLAN_INPUT_SLOTS /* compiler/plan_credit.h */
 
 enum engine_job { ENGINE_TRAIN = 0, ENGINE_INFER };
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compiler/plan_credit.h"
 #include "cores/pe.h"
 #include "fabric/timing.h"
 
@@ -266,69 +267,36 @@ void eng_setup(struct sim *s)
 	eng_share_setup(s);
 }
 
-/*
- * Back-pressure credits.  A producer may run ahead of a consumer's starts by
- * the consumer's input slots plus what the path between them holds at full
- * rate: its transit latency (the producer's broadcast and reduction chain,
- * the route's hops and ramps, the host I/O latency) over the serialisation
- * of one sample (router buffers hold at least one wavelet per hop, so a
- * long path is also a deep queue).  And when a consumer's inputs arrive by
- * paths of different latency (Uno's doses go straight from the host to the
- * head, its encoders take three stages), the early input is buffered at the
- * consumer for the skew between them; without this the short path would
- * throttle the whole pipeline, which the hardware does not do.
- */
+/* Back-pressure credits: the rule is compiler/plan_credit.h's, which the
+ * objective's replay of this schedule calls too. */
 static void credits_setup(struct sim *s)
 {
 	int n = s->n;
-	cycles_t *dist = xcalloc((size_t)n + 1, sizeof(cycles_t));
-	cycles_t *arr = xcalloc((size_t)s->nr + 1, sizeof(cycles_t));
-	/* longest arrival time of a sample at every stage's edge, host at 0
-	 * (relaxation over the DAG; n + 1 rounds suffice) */
-	for (int round = 0; round <= n; round++) {
-		int changed = 0;
-		for (int r = 0; r < s->nr; r++) {
-			const struct eroute *e = &s->rt[r];
-			if (!e->fwd || e->dst < 0)
-				continue;
-			const struct stage_rt *g = &s->sg[e->src];
-			cycles_t t = dist[e->src] + g->occ[PASS_FWD] +
-				     fabric_stream_cycles(&s->m->fabric, e->hops,
-							  e->ser > 0 ? e->ser : 1);
-			t += e->src == n ? (cycles_t)s->m->io.latency_cycles
-					 : g->lat[PASS_FWD];
-			arr[r] = t;
-			if (t > dist[e->dst]) {
-				dist[e->dst] = t;
-				changed = 1;
-			}
-		}
-		if (!changed)
-			break;
+	struct plan_credit_route *cr = xcalloc((size_t)s->nr + 1, sizeof(*cr));
+	int64_t *rc = xcalloc((size_t)s->nr + 1, sizeof(int64_t));
+	cycles_t *occ = xcalloc((size_t)n + 1, sizeof(cycles_t));
+	cycles_t *lat = xcalloc((size_t)n + 1, sizeof(cycles_t));
+	for (int i = 0; i <= n; i++) {
+		occ[i] = s->sg[i].occ[PASS_FWD];
+		lat[i] = i < n ? s->sg[i].lat[PASS_FWD]
+			       : (cycles_t)s->m->io.latency_cycles;
 	}
+	for (int r = 0; r < s->nr; r++)
+		cr[r] = (struct plan_credit_route){s->rt[r].src, s->rt[r].dst,
+						   s->rt[r].fwd, s->rt[r].ser,
+						   s->rt[r].hops};
+	plan_credits(&s->m->fabric, n, occ, lat, cr, s->nr, rc);
 	for (int i = 0; i <= n; i++) {
 		struct stage_rt *g = &s->sg[i];
 		g->credits = xcalloc((size_t)(g->n_cons ? g->n_cons : 1),
 				     sizeof(int64_t));
-		for (int k = 0; k < g->n_cons; k++)
-			g->credits[k] = STAGE_INPUT_SLOTS;
+		plan_credits_of(cr, s->nr, rc, i, g->cons, g->n_cons,
+				g->credits);
 	}
-	for (int r = 0; r < s->nr; r++) {
-		const struct eroute *e = &s->rt[r];
-		if (!e->fwd || e->dst < 0)
-			continue;
-		struct stage_rt *g = &s->sg[e->src];
-		/* from the producer's start to the consumer's start */
-		cycles_t transit = dist[e->dst] - dist[e->src];
-		cycles_t per = cmax((cycles_t)(e->ser > 0 ? e->ser : 1),
-				    cmax(g->occ[PASS_FWD], 1));
-		int64_t cr = STAGE_INPUT_SLOTS + (int64_t)(transit / per);
-		for (int k = 0; k < g->n_cons; k++)
-			if (g->cons[k] == e->dst && cr > g->credits[k])
-				g->credits[k] = cr;
-	}
-	free(dist);
-	free(arr);
+	free(cr);
+	free(rc);
+	free(occ);
+	free(lat);
 }
 
 void eng_sim_release(struct sim *s)

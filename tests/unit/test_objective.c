@@ -37,22 +37,31 @@ static int simulate(const struct plan *p, const struct graph *g,
 	return rc;
 }
 
+/* Machine wse2, network net, plan by strategy (replicas: shared weights
+ * as replicas, else the default). */
+static void load(const char *net, const char *strategy, int replicas,
+		 struct machine *m, struct graph *g, struct plan *p,
+		 struct diag *d)
+{
+	diag_init(d);
+	plan_init(p);
+	CU_ASSERT_EQUAL_FATAL(machine_load("wse2", m, d), 0);
+	CU_ASSERT_EQUAL_FATAL(graph_load(net, OPT_MOMENTUM, g, d), 0);
+	struct plan_opts po;
+	plan_opts_init(&po);
+	po.strategy = strategy;
+	if (replicas)
+		po.sharing = PLAN_SHARING_REPLICAS;
+	CU_ASSERT_EQUAL_FATAL(plan_build(g, m, &po, p, d), 0);
+}
+
 static void check(const char *net, const char *strategy, const char *sharing)
 {
 	struct machine m;
 	struct graph g;
 	struct plan p;
 	struct diag d;
-	diag_init(&d);
-	plan_init(&p);
-	CU_ASSERT_EQUAL_FATAL(machine_load("wse2", &m, &d), 0);
-	CU_ASSERT_EQUAL_FATAL(graph_load(net, OPT_MOMENTUM, &g, &d), 0);
-	struct plan_opts po;
-	plan_opts_init(&po);
-	po.strategy = strategy;
-	if (sharing)
-		po.sharing = PLAN_SHARING_REPLICAS;
-	CU_ASSERT_EQUAL_FATAL(plan_build(&g, &m, &po, &p, &d), 0);
+	load(net, strategy, sharing != NULL, &m, &g, &p, &d);
 	CU_ASSERT_EQUAL(p.mode, MODE_PIPELINED);
 	struct stats tr, in;
 	CU_ASSERT_EQUAL_FATAL(simulate(&p, &g, &m, 1, &tr), 0);
@@ -91,14 +100,7 @@ static void test_replay_streaming(void)
 	struct graph g;
 	struct plan p;
 	struct diag d;
-	diag_init(&d);
-	plan_init(&p);
-	CU_ASSERT_EQUAL_FATAL(machine_load("wse2", &m, &d), 0);
-	CU_ASSERT_EQUAL_FATAL(graph_load("tbi3d", OPT_MOMENTUM, &g, &d), 0);
-	struct plan_opts po;
-	plan_opts_init(&po);
-	po.strategy = "pack";
-	CU_ASSERT_EQUAL_FATAL(plan_build(&g, &m, &po, &p, &d), 0);
+	load("tbi3d", "pack", 0, &m, &g, &p, &d);
 	CU_ASSERT_EQUAL(p.mode, MODE_STREAMING);
 	CU_ASSERT(plan_replay(&p, &m, 1, p.batch, 2, 0) < 0);
 	CU_ASSERT(p.est_step_cycles > 0);
