@@ -82,6 +82,7 @@ deps:
 # that pkg-config sees the freshly installed packages.
 run: deps
 	@$(MAKE) --no-print-directory $(BIN)
+	@mkdir -p out
 	$(BIN) run uno --machine wse2 --gpu h100 --trace out/uno-wse2
 
 test: deps
