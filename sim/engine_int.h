@@ -5,7 +5,8 @@
  * share.  Who calls whom (no file calls back up):
  *
  *   engine.c (events, engine_run)
- *     -> engine_setup.c   plan check, run-time state, credits, release
+ *     -> compiler/plan_sched.c  the schedule: wiring, credits, dispatch
+ *     -> engine_setup.c   plan check, run-time state, release
  *     -> engine_stream.c  weight streaming
  *     -> engine_finish.c  totals, link counts, times, bottleneck
  *     -> engine_task.c    a task's timing, full mode, route geometry
