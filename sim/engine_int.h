@@ -102,7 +102,8 @@ struct sim {
 	uint64_t *pe_free;
 	struct event_queue q;
 	cycles_t hop, ramp;
-	cycles_t relay;	/* cycles a PE spends per relayed wavelet (pe.h) */
+	cycles_t relay;	/* cycles a relayed wavelet spends in a PE (pe.h) */
+	cycles_t relay_rate; /* cycles a PE spends per relayed wavelet */
 	int64_t samples_out;
 	int64_t host_bytes;	/* host input bytes per sample */
 	/* sync routes arrived per stage and step: [(n + 1) * steps] */

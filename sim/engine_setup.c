@@ -252,7 +252,8 @@ void eng_setup(struct sim *s)
 	int n = s->n = p->n_stages;
 	s->hop = fabric_hop_cycles(&m->fabric);
 	s->ramp = (cycles_t)m->fabric.ramp_latency_cycles;
-	s->relay = pe_relay_cycles(&m->pe, p->prec);
+	s->relay = pe_relay_latency_cycles(&m->pe, p->prec);
+	s->relay_rate = pe_relay_cycles(&m->pe, p->prec);
 	s->sg = xcalloc((size_t)n + 1, sizeof(*s->sg));
 	setup_stages(s);
 	setup_route_table(s);
