@@ -58,6 +58,22 @@ int place_shape(const struct place_problem *pp, int i, int64_t pes, int32_t *bw,
 	return place_shape_aspect(pp, i, pes, pp->items[i].aspect, bw, bh);
 }
 
+/* Score of a w x h shape for pes PEs near log-aspect la (lower is
+ * better): the aspect's distance plus 4 x the share of PEs wasted. */
+static double shape_score(int32_t w, int64_t h, int64_t pes, double la)
+{
+	return fabs(log((double)w / (double)h) - la) +
+	       4.0 * (double)((int64_t)w * h - pes) / (double)pes;
+}
+
+/*
+ * The shape is the lowest (score, w) among the widths whose rectangle
+ * fits.  Every width is scored first and the fits callback (a kernel
+ * evaluation, the expensive part) asked in that order, so the first that
+ * fits is the answer: usually one call instead of one per improving width.
+ * The scores never tie with a NaN (pes >= 1 here), so this is the same
+ * shape the scan in width order with strict improvement would keep.
+ */
 int place_shape_aspect(const struct place_problem *pp, int i, int64_t pes,
 		       double aspect, int32_t *bw, int32_t *bh)
 {
@@ -72,26 +88,37 @@ int place_shape_aspect(const struct place_problem *pp, int i, int64_t pes,
 		pes = it->min_pes;
 	if (pes > (int64_t)mw * mh)
 		pes = (int64_t)mw * mh;
-	double best = INFINITY;
-	int found = 0;
+	if (pes < 1)
+		return 0; /* every score is infinite: no shape */
 	double la = log(aspect > 0 ? aspect : 1.0);
+	double stack[1024];
+	double *sc = mw <= 1024 ? stack : xmalloc(sizeof(*sc) * (size_t)mw);
 	for (int32_t w = 1; w <= mw; w++) {
 		int64_t h = (pes + w - 1) / w;
-		if (h > mh)
-			continue;
-		if (h < 1)
-			h = 1;
-		double sc = fabs(log((double)w / (double)h) - la) +
-			    4.0 * (double)((int64_t)w * h - pes) / (double)pes;
-		if (sc >= best)
-			continue;
-		if (!place_item_fits(pp, i, w, (int32_t)h))
-			continue;
-		best = sc;
-		*bw = w;
-		*bh = (int32_t)h;
-		found = 1;
+		sc[w - 1] = h > mh ? INFINITY : shape_score(w, h, pes, la);
 	}
+	int found = 0;
+	for (;;) {
+		int32_t bi = 0;
+		double best = INFINITY;
+		for (int32_t w = 1; w <= mw; w++)
+			if (sc[w - 1] < best) {
+				best = sc[w - 1];
+				bi = w;
+			}
+		if (!bi)
+			break;
+		int32_t h = (int32_t)((pes + bi - 1) / bi);
+		if (place_item_fits(pp, i, bi, h)) {
+			*bw = bi;
+			*bh = h;
+			found = 1;
+			break;
+		}
+		sc[bi - 1] = INFINITY;
+	}
+	if (sc != stack)
+		free(sc);
 	return found;
 }
 
