@@ -58,21 +58,85 @@ int place_shape(const struct place_problem *pp, int i, int64_t pes, int32_t *bw,
 	return place_shape_aspect(pp, i, pes, pp->items[i].aspect, bw, bh);
 }
 
-/* Score of a w x h shape for pes PEs near log-aspect la (lower is
- * better): the aspect's distance plus 4 x the share of PEs wasted. */
-static double shape_score(int32_t w, int64_t h, int64_t pes, double la)
+/* The log-aspect distance of a w x h shape from la, signed: it grows with
+ * w (h = ceil(pes / w) falls), so its size falls then grows. */
+static double shape_dlog(int32_t w, int64_t h, double la)
 {
-	return fabs(log((double)w / (double)h) - la) +
-	       4.0 * (double)((int64_t)w * h - pes) / (double)pes;
+	return log((double)w / (double)h) - la;
+}
+
+/* Score of a w x h shape for pes PEs (lower is better): the log-aspect's
+ * distance |dl| plus 4 x the share of PEs wasted. */
+static double shape_score(double dl, int32_t w, int64_t h, int64_t pes)
+{
+	return fabs(dl) + 4.0 * (double)((int64_t)w * h - pes) / (double)pes;
+}
+
+/* Widths tried by place_shape_aspect: scores of [lo + 1, hi) known
+ * (INFINITY once refused); every width outside scores at least bound_lo
+ * (left) or bound_hi (right), the aspect distance at the frontier. */
+struct shape_scan {
+	int64_t pes;
+	double la;
+	int32_t w0, mw, lo, hi;
+	double bound_lo, bound_hi;
+	double *sc; /* by width - 1 */
+};
+
+/* The lowest (score, width) of those known; 0 if none. */
+static int32_t scan_best(const struct shape_scan *s, double *m)
+{
+	int32_t bi = 0;
+	*m = INFINITY;
+	for (int32_t w = s->lo + 1; w < s->hi; w++)
+		if (s->sc[w - 1] < *m) {
+			*m = s->sc[w - 1];
+			bi = w;
+		}
+	return bi;
+}
+
+/* Score widths outward from the frontiers until none outside can beat
+ * the best known; the best width, 0 when none is left. */
+static int32_t scan_widen(struct shape_scan *s)
+{
+	double m;
+	int32_t bi = scan_best(s, &m);
+	/* the bounds are exact (the distance is monotone on each side);
+	 * the margin only guards against log's last-bit rounding */
+	while (s->lo >= s->w0 && s->bound_lo <= m + 1e-12) {
+		int32_t w = s->lo--;
+		int64_t h = (s->pes + w - 1) / w;
+		double dl = shape_dlog(w, h, s->la);
+		s->sc[w - 1] = shape_score(dl, w, h, s->pes);
+		s->bound_lo = fabs(dl);
+		if (s->sc[w - 1] <= m) { /* narrower wins a tie */
+			m = s->sc[w - 1];
+			bi = w;
+		}
+	}
+	while (s->hi <= s->mw && s->bound_hi <= m + 1e-12) {
+		int32_t w = s->hi++;
+		int64_t h = (s->pes + w - 1) / w;
+		double dl = shape_dlog(w, h, s->la);
+		s->sc[w - 1] = shape_score(dl, w, h, s->pes);
+		s->bound_hi = fabs(dl);
+		if (s->sc[w - 1] < m) {
+			m = s->sc[w - 1];
+			bi = w;
+		}
+	}
+	return bi;
 }
 
 /*
  * The shape is the lowest (score, w) among the widths whose rectangle
- * fits.  Every width is scored first and the fits callback (a kernel
- * evaluation, the expensive part) asked in that order, so the first that
- * fits is the answer: usually one call instead of one per improving width.
- * The scores never tie with a NaN (pes >= 1 here), so this is the same
- * shape the scan in width order with strict improvement would keep.
+ * fits (the w-order scan keeping strict improvements).  The fits
+ * callback is a kernel evaluation, the expensive part: it is asked in
+ * order of score, so the first that fits is the answer (usually one call).
+ * The widths with h <= mh are [w0, mw]; the aspect distance changes sign
+ * once over them, and the scan scores outward from there only while a
+ * width could still beat the best (one log per width scored).
  */
 int place_shape_aspect(const struct place_problem *pp, int i, int64_t pes,
 		       double aspect, int32_t *bw, int32_t *bh)
@@ -90,35 +154,34 @@ int place_shape_aspect(const struct place_problem *pp, int i, int64_t pes,
 		pes = (int64_t)mw * mh;
 	if (pes < 1)
 		return 0; /* every score is infinite: no shape */
-	double la = log(aspect > 0 ? aspect : 1.0);
-	double stack[1024];
-	double *sc = mw <= 1024 ? stack : xmalloc(sizeof(*sc) * (size_t)mw);
-	for (int32_t w = 1; w <= mw; w++) {
-		int64_t h = (pes + w - 1) / w;
-		sc[w - 1] = h > mh ? INFINITY : shape_score(w, h, pes, la);
+	struct shape_scan s = {pes, log(aspect > 0 ? aspect : 1.0),
+			       (int32_t)((pes + mh - 1) / mh), mw, 0, 0, 0, 0,
+			       NULL};
+	/* the first width whose aspect is at least the one asked */
+	int32_t a = s.w0, b = mw + 1;
+	while (a < b) {
+		int32_t w = a + (b - a) / 2;
+		if (shape_dlog(w, (pes + w - 1) / w, s.la) >= 0)
+			b = w;
+		else
+			a = w + 1;
 	}
+	s.lo = a - 1;
+	s.hi = a;
+	double stack[1024];
+	s.sc = mw <= 1024 ? stack : xmalloc(sizeof(*s.sc) * (size_t)mw);
 	int found = 0;
-	for (;;) {
-		int32_t bi = 0;
-		double best = INFINITY;
-		for (int32_t w = 1; w <= mw; w++)
-			if (sc[w - 1] < best) {
-				best = sc[w - 1];
-				bi = w;
-			}
-		if (!bi)
-			break;
-		int32_t h = (int32_t)((pes + bi - 1) / bi);
-		if (place_item_fits(pp, i, bi, h)) {
-			*bw = bi;
+	for (int32_t w; (w = scan_widen(&s)) != 0; s.sc[w - 1] = INFINITY) {
+		int32_t h = (int32_t)((pes + w - 1) / w);
+		if (place_item_fits(pp, i, w, h)) {
+			*bw = w;
 			*bh = h;
 			found = 1;
 			break;
 		}
-		sc[bi - 1] = INFINITY;
 	}
-	if (sc != stack)
-		free(sc);
+	if (s.sc != stack)
+		free(s.sc);
 	return found;
 }
 
