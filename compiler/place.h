@@ -92,6 +92,11 @@ struct place_problem {
 	 * routed).  anneal keeps, of its best layout and its starts, the one
 	 * this ranks first (its own measure leaves fill and drain out). */
 	double (*objective)(const void *ctx, const struct rect *rects);
+	/* Optional (NULL: none): what plan_build does to every strategy's
+	 * layout after it (size.h size_grow, when plan_opts.grow); anneal
+	 * does it to its starts, so that they are the layouts those
+	 * strategies' plans have.  Returns the moves made. */
+	int (*grow)(const struct place_problem *pp, struct rect *rects);
 };
 
 /*
@@ -185,11 +190,11 @@ struct plan_opts {
 	int sharing; /* enum plan_sharing_opt */
 	const unsigned char *share_time;
 	/* After placement, give the PEs left idle to the slowest stage while
-	 * that speeds it (compiler/size.h size_grow).  Off by default: it
-	 * lowers the simulated step (p1b1 strips 387 -> 207 us, p1b2 pack
-	 * 51.9 -> 43.6, nt3 pack 663 -> 604) but the objective then ranks
-	 * anneal first where pack or strips simulate 6-15% faster
-	 * (val_objective.sh: nt3, p1b1, p1b2), issue 14. */
+	 * that speeds it and the objective does not rise (compiler/size.h
+	 * size_grow).  On by default (plan_opts_init): since the objective
+	 * replays the engine's schedule it ranks grown plans as they
+	 * simulate (val_objective.sh), and the strips plans of p1b1, p1b2
+	 * and p1b3 meet the sizing rule only grown (val_balance.sh). */
 	int grow;
 	/* wafers training data-parallel (0 or 1: one); more than one trains
 	 * only in weight streaming (the vendor's SwarmX joins streamed

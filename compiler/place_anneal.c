@@ -544,13 +544,17 @@ static void run_chains(struct state *s, const struct starts *ss, long moves,
 
 /* Of the annealed layout and the starts, the lowest by the objective
  * itself (fill and drain included, which the chains do not charge): the
- * start's name when a start wins (rects then hold it), else NULL. */
+ * start's name when a start wins (rects then hold it), else NULL.  Each
+ * is compared grown first when plan_build grows every strategy's layout
+ * (pp->grow): as their plans would have them. */
 static const char *keep_by_objective(const struct place_problem *pp,
 				     const struct starts *ss,
 				     struct rect *rects)
 {
 	if (!pp->objective)
 		return NULL;
+	for (int c = 0; pp->grow && c <= ss->n; c++)
+		pp->grow(pp, c < ss->n ? ss->r[c] : rects);
 	double best = pp->objective(pp->ctx, rects);
 	int pick = -1;
 	for (int c = 0; c < ss->n; c++) {

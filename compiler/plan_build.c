@@ -57,6 +57,7 @@ void plan_opts_init(struct plan_opts *o)
 	o->opt = OPT_MOMENTUM;
 	o->seed = 1;
 	o->kernel = "auto";
+	o->grow = 1;
 }
 
 /* One plan_build: its inputs, and what each step leaves for the next. */
@@ -568,17 +569,19 @@ static int place_items(struct build_ctx *b)
 				   io_cycles(b),
 				   0,
 				   NULL,
+				   NULL,
 				   NULL};
 	struct place_sync *ps = NULL;
 	pp.n_syncs = sync_items(b, &ps);
 	pp.syncs = ps;
 	pp.objective = cb_objective;
+	pp.grow = b->o->grow ? size_grow : NULL;
 	struct rect *rects = xcalloc((size_t)n, sizeof(*rects));
 	int rc = b->strat->fn(&pp, rects, p->strategy_note, b->d);
 	/* what the sizing's 90% and the strategy's packing left idle goes
 	 * to the slowest stage while that speeds it (size.h), if asked */
-	if (!rc && b->o->grow && !place_check(&pp, rects, NULL))
-		size_grow(&pp, rects);
+	if (!rc && pp.grow && !place_check(&pp, rects, NULL))
+		pp.grow(&pp, rects);
 	free(ps);
 	if (!rc && place_check(&pp, rects, b->d))
 		rc = WS_EINPUT;

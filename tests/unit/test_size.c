@@ -18,7 +18,7 @@
 #include "test_util.h"
 
 /* One plan of `net` on wse2 by strategy `strat` (default mode), the
- * idle PEs grown into when `grow`. */
+ * idle PEs grown into when `grow` (-1: as plan_opts_init says). */
 static int zoo_plan_grow(const char *net, const char *strat, int grow,
 			 struct graph *g, struct machine *m, struct plan *p)
 {
@@ -29,7 +29,8 @@ static int zoo_plan_grow(const char *net, const char *strat, int grow,
 		struct plan_opts o;
 		plan_opts_init(&o);
 		o.strategy = strat;
-		o.grow = grow;
+		if (grow >= 0)
+			o.grow = grow;
 		rc = plan_build(g, m, &o, p, &d);
 		if (rc)
 			graph_release(g);
@@ -43,7 +44,7 @@ static int zoo_plan_grow(const char *net, const char *strat, int grow,
 static int zoo_plan(const char *net, const char *strat, struct graph *g,
 		    struct machine *m, struct plan *p)
 {
-	return zoo_plan_grow(net, strat, 0, g, m, p);
+	return zoo_plan_grow(net, strat, -1, g, m, p);
 }
 
 /* The bound never exceeds a stage's pace on its own rectangle (to within
