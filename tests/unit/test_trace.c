@@ -879,27 +879,34 @@ static void test_bad_saved_stats(void)
 	free(f);
 }
 
+/* A hand-made trace: one stage `name` over the whole W x H mesh. */
+static void one_stage_trace(struct trace_data *t, const char *machine,
+			    int64_t w, int64_t h, const char *name)
+{
+	trace_data_init(t);
+	t->network = xstrdup("synthetic");
+	t->machine = xstrdup(machine);
+	t->strategy = xstrdup("hand");
+	t->job = xstrdup("train");
+	t->mode = xstrdup("pipelined");
+	t->width = w;
+	t->height = h;
+	t->sram_bytes_per_pe = 49152;
+	t->total_cycles = 1000;
+	t->n_stages = 1;
+	t->stages = xcalloc(2, sizeof(*t->stages));
+	t->stages[0].name = xstrdup(name);
+	t->stages[0].kind = xstrdup("dense");
+	t->stages[0].limit = xstrdup("compute");
+	t->stages[0].r = (struct rect){0, 0, (int)w, (int)h};
+}
+
 /* A mesh beyond 1200 a side is binned: 2050 x 1030 PEs at 2 x 2 per
  * pixel; the left half busy, the right half half as busy. */
 static void test_binned_heatmap(void)
 {
 	struct trace_data t;
-	trace_data_init(&t);
-	t.network = xstrdup("synthetic");
-	t.machine = xstrdup("big");
-	t.strategy = xstrdup("hand");
-	t.job = xstrdup("train");
-	t.mode = xstrdup("pipelined");
-	t.width = 2050;
-	t.height = 1030;
-	t.sram_bytes_per_pe = 49152;
-	t.total_cycles = 1000;
-	t.n_stages = 1;
-	t.stages = xcalloc(1, sizeof(*t.stages));
-	t.stages[0].name = xstrdup("all");
-	t.stages[0].kind = xstrdup("dense");
-	t.stages[0].limit = xstrdup("compute");
-	t.stages[0].r = (struct rect){0, 0, 2050, 1030};
+	one_stage_trace(&t, "big", 2050, 1030, "all");
 	t.stages[0].sram_bytes = 24576;
 	int64_t n = t.width * t.height;
 	t.pe_util = xmalloc((size_t)n * sizeof(float));
@@ -963,21 +970,7 @@ static int route_red(uint32_t c)
 static void test_routes_under_labels(void)
 {
 	struct trace_data t;
-	trace_data_init(&t);
-	t.network = xstrdup("synthetic");
-	t.machine = xstrdup("m41");
-	t.strategy = xstrdup("hand");
-	t.job = xstrdup("train");
-	t.mode = xstrdup("pipelined");
-	t.width = t.height = 41;
-	t.sram_bytes_per_pe = 49152;
-	t.total_cycles = 1000;
-	t.n_stages = 1;
-	t.stages = xcalloc(2, sizeof(*t.stages));
-	t.stages[0].name = xstrdup("a_stage_named_at_length/dense");
-	t.stages[0].kind = xstrdup("dense");
-	t.stages[0].limit = xstrdup("compute");
-	t.stages[0].r = (struct rect){0, 0, 41, 41};
+	one_stage_trace(&t, "m41", 41, 41, "a_stage_named_at_length/dense");
 	CU_ASSERT_FATAL(!route_red(rgb32(trace_qual(0))));
 	/* the label sits at the middle row (20 of 41), so does the route */
 	t.n_routes = 1;
