@@ -26,7 +26,7 @@
 #include "traces/trace.h"
 
 #define TRACE_FORMAT	     "wafersim-trace"
-#define TRACE_FORMAT_VERSION 1
+#define TRACE_FORMAT_VERSION 2
 
 struct trace_stage {
 	char *name;
