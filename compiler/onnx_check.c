@@ -483,6 +483,13 @@ static void node_check(struct ock *k, Onnx__NodeProto *n, size_t idx)
 			 nm(at->name));
 		if (attr_check(k, what, at))
 			return;
+		if (at->g || at->n_graphs) {
+			ock_err(k, "%s: control flow (a subgraph) is not "
+				"supported; export the branch or loop taken "
+				"(tracing unrolls it)",
+				what);
+			return;
+		}
 		if (at->t && tensor_check(k, what, at->t))
 			return;
 		for (size_t j = 0; j < at->n_tensors; j++)
