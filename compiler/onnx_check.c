@@ -415,8 +415,8 @@ static int attr_check(struct ock *k, const char *what,
 	return 0;
 }
 
-static const Onnx__AttributeProto *attr_named(const Onnx__NodeProto *n,
-					      const char *name)
+const Onnx__AttributeProto *onnx_attr(const Onnx__NodeProto *n,
+				      const char *name)
 {
 	for (size_t a = 0; a < n->n_attribute; a++)
 		if (n->attribute[a]->name &&
@@ -437,13 +437,13 @@ static int window_check(struct ock *k, const char *head,
 		is |= n->op_type && !strcmp(n->op_type, ops[i]);
 	if (!is)
 		return 0;
-	const Onnx__AttributeProto *ks = attr_named(n, "kernel_shape");
-	const Onnx__AttributeProto *pd = attr_named(n, "pads");
+	const Onnx__AttributeProto *ks = onnx_attr(n, "kernel_shape");
+	const Onnx__AttributeProto *pd = onnx_attr(n, "pads");
 	long sp = ks ? (long)ks->n_ints : -1;
 	static const char *const per_axis[] = {"strides", "dilations",
 					       "output_padding"};
 	for (size_t i = 0; i < ARRAY_SIZE(per_axis); i++) {
-		const Onnx__AttributeProto *a = attr_named(n, per_axis[i]);
+		const Onnx__AttributeProto *a = onnx_attr(n, per_axis[i]);
 		if (!a)
 			continue;
 		if (sp < 0)
