@@ -207,7 +207,8 @@ static void breakdown_script(FILE *f, const struct trace_data *t)
 		t->network, t->machine, t->job, t->total_cycles,
 		(long long)per, train ? "step" : "sample",
 		per == 1 ? "" : "s", train ? "step" : "sample", floor_us,
-		3 + (int)((name_len > 40 ? 40 : name_len) * 11 / 20), k,
+		name_len < 5 ? 4 : 2 + (int)((name_len > 40 ? 40 : name_len) *
+					   2 / 5), k,
 		floor_us, k, floor_us);
 	script_tail(f);
 }
