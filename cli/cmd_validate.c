@@ -80,7 +80,7 @@ static int validate_gpu(int argc, char **argv)
 }
 
 static const char *const validate_wafer_options[] = {
-	"machine", "nets", "quiet", "net-dir", NULL};
+	"machine", "nets", "quiet", "net-dir", "max-memory", NULL};
 
 static const struct cli_command validate_wafer_cmd = {
 	"validate wafer", "[FILE.csv] [options]",
@@ -93,7 +93,8 @@ static const struct cli_command validate_wafer_cmd = {
 	"run on --machine.  A network row names a zoo network, a YAML/ONNX\n"
 	"path relative to FILE, or a file NAME.yaml/.onnx in --nets DIR; it\n"
 	"runs on its row's machine, wafers, mode, precision (fp32, mixed or\n"
-	"fp16) and global batch.  Without FILE: the project's WSE-3 kernels,\n"
+	"fp16) and global batch; a row whose run would need more memory than\n"
+	"--max-memory is listed with the estimate and the limit.  Without FILE: the project's WSE-3 kernels,\n"
 	"models/measured/wse3/kernels.csv, on the machine they were measured\n"
 	"on, wse3 (unless --machine says otherwise).",
 	validate_wafer_options,
@@ -108,6 +109,9 @@ static int validate_wafer(int argc, char **argv)
 	if (pr != CLI_GO)
 		return cli_parse_exit(pr);
 	struct wval_opts o = {.machine = co.machine, .nets_dir = co.net_dir};
+	if (cli_parse_size("validate wafer", "--max-memory", co.max_memory,
+			   &o.max_memory_bytes))
+		return EXIT_USAGE;
 	int quiet = co.quiet_rows;
 	char *def = NULL;
 	const char *file = co.n_args ? co.args[0] : NULL;

@@ -1,19 +1,22 @@
 /*
  * engine.c: discrete-event execution of a plan. See engine.h.
  *
+ * The pipelined schedule's rules (dispatch, back-pressure credits,
+ * time-shared rectangles) are compiler/plan_sched.h's, which the
+ * placement objective replays too; the engine times what they start: every
+ * stream on the links of its bundle, every task (every PE with --full), and
+ * keeps the statistics.
+ *
  * Files: engine.c (events and engine_run), engine_task.c (a task's timing,
  * route geometry), engine_setup.c, engine_stream.c (weight streaming),
  * engine_finish.c, engine_roofline.c; shared state in engine_int.h.
  *
  * Layout of the run-time state (all owned by struct sim, freed together):
  *
- *   stages  [0 .. n)      plan stages        struct stage_rt (per stage)
- *   stages  [n]           the host source:   injects samples at the I/O rate
- *   routes  [0 .. nr)     plan routes, then backward routes the engine
- *                         derived by reversing forward ones (plans without
- *                         PASS_BWD_DATA routes)
- *   fwd_got, bwd_got      [(n + 1) * S]      inputs arrived per stage, sample
- *   fwd_done              [(n + 1) * S]      forward output left the stage
+ *   k                     the schedule (plan_sched.h): its stages [0 .. n]
+ *                         (n: the host source), routes [0 .. nr), records
+ *   sg      [0 .. n]      per stage, what only the engine needs (stage_rt)
+ *   rt      [0 .. nr)     per route, its path's links and bundle (eroute)
  *   link_free             [4][W * H]         first cycle each link is free,
  *                         one plane per direction; N/S planes row-major
  *                         (y * W + x), E/W planes column-major (x * H + y),
@@ -37,7 +40,6 @@
 #include <string.h>
 
 #include "fabric/reserve.h"
-#include "ground/event.h"
 
 void engine_opts_init(struct engine_opts *o)
 {
@@ -53,26 +55,28 @@ void engine_opts_init(struct engine_opts *o)
  * traffic route_paint() counts: each lane link carries at most `ser`
  * wavelets per sample and is held for `ser` cycles.
  */
-static cycles_t bundle_reserve(struct sim *s, const struct eroute *e,
-			       cycles_t ready, cycles_t *start)
+static cycles_t bundle_reserve(struct sim *s, int ri, cycles_t ready,
+			       cycles_t *start)
 {
-	return fabric_reserve(s->link_free, e->lf, e->n_links, e->lanes,
-			      e->n_links, ready, e->ser, &s->m->fabric, start);
+	const struct eroute *e = &s->rt[ri];
+	const struct plan_sched_route *r = &s->k.rt[ri];
+	return fabric_reserve(s->link_free, e->lf, e->n_links, r->lanes,
+			      e->n_links, ready, r->ser, &s->m->fabric, start);
 }
 
-/* Send sample `smp` on route ri, ready at t. */
-static void route_send(struct sim *s, int ri, uint64_t smp, cycles_t t)
+/* The schedule's hook (plan_sched_hooks.send): send sample `smp` on route
+ * ri, ready at t; its arrival, and its statistics. */
+static cycles_t route_send(void *ctx, int ri, uint64_t smp, cycles_t t)
 {
-	struct eroute *e = &s->rt[ri];
+	struct sim *s = ctx;
+	const struct plan_sched_route *e = &s->k.rt[ri];
 	struct stats_route *sr = &s->st->routes[ri];
 	cycles_t start;
-	cycles_t arrive = bundle_reserve(s, e, t, &start);
-	e->n_sends++;
+	cycles_t arrive = bundle_reserve(s, ri, t, &start);
+	s->rt[ri].n_sends++;
 
-	if (e->dst < 0) {
-		arrive += (cycles_t)s->m->io.latency_cycles;
+	if (e->dst < 0)
 		s->st->io_out_bytes += e->wavelets * (s->m->fabric.wavelet_bits / 8);
-	}
 	sr->wavelets += e->wavelets;
 	sr->busy_cycles += (cycles_t)e->ser;
 	sr->wait_cycles += start - t;
@@ -87,214 +91,74 @@ static void route_send(struct sim *s, int ri, uint64_t smp, cycles_t t)
 		stats_span_add(s->st, STATS_SPAN_ROUTE, ri, smp, start,
 			       start + (cycles_t)e->ser, 0);
 	}
-	event_push(&s->q, arrive, EV_ARRIVE, (uint32_t)ri, smp);
+	return arrive;
 }
 
-/* Start a task on stage si at `now`; passes run back to back. */
-static void start_task(struct sim *s, int si, int kind, uint64_t smp,
-		       cycles_t now)
+/* The host's task: pushing one sample through the I/O. */
+static void host_start(struct sim *s, cycles_t now, cycles_t occ)
 {
-	struct stage_rt *g = &s->sg[si];
+	const struct plan_sched_stage *g = &s->k.sg[s->n];
+	s->st->io_busy_cycles += occ;
+	int64_t bytes = 0;
+	for (int i = 0; i < g->n_out_fwd; i++)
+		bytes += s->k.rt[g->out_fwd[i]].wavelets *
+			 (s->m->fabric.wavelet_bits / 8);
+	s->st->io_in_bytes += bytes;
+	stats_win_add(&s->st->win, now, now + occ, s->st->win.io_bytes, 1,
+		      (double)bytes);
+}
+
+/* The schedule's hook (plan_sched_hooks.start): stage si starts a task at
+ * `now`; its statistics, and (full mode) every PE timed.  Returns the
+ * cycle its output leaves. */
+static cycles_t task_start(void *ctx, int si, int kind, uint64_t smp,
+			   cycles_t now)
+{
+	struct sim *s = ctx;
+	const struct plan_sched_stage *g = &s->k.sg[si];
 	int host = si == s->n;
-	if (g->blocked) {
-		if (!host)
-			s->st->stages[si].wait_out_cycles += now - g->blocked_since;
-		if (!host && s->st->cap_spans) /* traces: off by default */
+	if (g->blocked && !host) {
+		s->st->stages[si].wait_out_cycles += now - g->blocked_since;
+		if (s->st->cap_spans) /* traces: off by default */
 			stats_span_add(s->st, STATS_SPAN_STALL, si, smp,
 				       g->blocked_since, now, 0);
-		g->blocked = 0;
 	}
 	int pa, pb = -1;
-	if (kind == TASK_FWD)
+	if (kind == SCHED_FWD)
 		pa = PASS_FWD;
-	else if (kind == TASK_BWD)
+	else if (kind == SCHED_BWD)
 		pa = PASS_BWD_DATA, pb = PASS_BWD_WEIGHT;
 	else
 		pa = PASS_UPDATE;
-	cycles_t occ = g->occ[pa] + (pb >= 0 ? g->occ[pb] : 0);
-	cycles_t comp = g->comp[pa] + (pb >= 0 ? g->comp[pb] : 0);
-	g->task = kind;
-	g->free_at = now + occ;
-	event_push(&s->q, g->free_at, EV_DONE, (uint32_t)si, smp);
+	cycles_t occ = g->free_at - now;
 	if (host) {
-		/* the host's task is pushing one sample through the I/O */
-		s->st->io_busy_cycles += occ;
-		int64_t bytes = 0;
-		for (int i = 0; i < g->n_out_fwd; i++)
-			bytes += s->rt[g->out_fwd[i]].wavelets *
-				 (s->m->fabric.wavelet_bits / 8);
-		s->st->io_in_bytes += bytes;
-		stats_win_add(&s->st->win, now, now + occ, s->st->win.io_bytes,
-			      1, (double)bytes);
-		g->next_fwd++;
-		event_push(&s->q, now + occ + (cycles_t)s->m->io.latency_cycles,
-			   EV_OUT_FWD, (uint32_t)si, smp);
-	} else {
-		struct stats_stage *ss = &s->st->stages[si];
-		ss->compute_cycles += comp;
-		ss->comm_cycles += occ - comp;
-		if (ss->tasks[PASS_FWD] + ss->tasks[PASS_BWD_DATA] +
-			    ss->tasks[PASS_UPDATE] == 0)
-			ss->first_cycle = now;
-		ss->last_cycle = cmax(ss->last_cycle, now + occ);
-		stats_win_add(&s->st->win, now, now + occ,
-			      s->st->win.stage_busy + si, s->n, (double)occ);
-		if (s->st->cap_spans) /* traces: off by default */
-			stats_span_add(s->st,
-				       kind == TASK_FWD   ? STATS_SPAN_FWD
-				       : kind == TASK_BWD ? STATS_SPAN_BWD
-							  : STATS_SPAN_UPDATE,
-				       si, smp, now, now + occ, comp);
-		eng_count_work(s, si, pa, now, now + g->occ[pa], 1);
-		if (pb >= 0)
-			eng_count_work(s, si, pb, now + g->occ[pa], now + occ, 1);
-		cycles_t out;
-		if (s->o.full)
-			out = eng_full_task(s, si, pa, pb, now);
-		else {
-			out = now + g->occ[pa] + g->lat[pa];
-			s->st->pe_tasks++;
-		}
-		if (kind == TASK_FWD) {
-			g->next_fwd++;
-			event_push(&s->q, out, EV_OUT_FWD, (uint32_t)si, smp);
-		} else if (kind == TASK_BWD) {
-			g->next_bwd++;
-			event_push(&s->q, out, EV_OUT_BWD, (uint32_t)si, smp);
-		}
+		host_start(s, now, occ);
+		return now + occ;
 	}
-	/* producers held by back-pressure on us may go on now */
-	if (kind == TASK_FWD)
-		for (int i = 0; i < g->n_prod; i++)
-			event_push(&s->q, now, EV_TRY, (uint32_t)g->prod[i], 0);
-}
-
-/* Pick and start the next task of stage si if it is idle. */
-static void try_stage(struct sim *s, int si, cycles_t now)
-{
-	struct stage_rt *g = &s->sg[si];
-	if (g->task != TASK_NONE || now < g->free_at)
-		return;
-	for (int i = 0; i < g->n_mates; i++) /* time-shared rectangle */
-		if (s->sg[g->mates[i]].task != TASK_NONE ||
-		    now < s->sg[g->mates[i]].free_at)
-			return;
-	size_t base = (size_t)si * (size_t)s->S;
-	int host = si == s->n;
-	if (s->train && !host) {
-		int64_t k = g->updates;
-		size_t ks = (size_t)si * (size_t)s->steps + (size_t)k;
-		if (k < s->steps && g->next_bwd == (k + 1) * s->B &&
-		    (!g->gsync_need || s->gsync_got[ks] >= g->gsync_need) &&
-		    (!g->wsync_need || s->wsync_got[ks] >= g->wsync_need)) {
-			start_task(s, si, TASK_UPDATE, (uint64_t)k, now);
-			return;
-		}
-		int64_t b = g->next_bwd;
-		if (b < g->next_fwd && s->fwd_done[base + b] &&
-		    s->bwd_got[base + b] >= g->bwd_need) {
-			start_task(s, si, TASK_BWD, (uint64_t)b, now);
-			return;
-		}
-	}
-	int64_t f = g->next_fwd;
-	if (f >= s->S)
-		return;
-	if (s->train && !host && g->updates < f / s->B)
-		return;
-	if (s->fwd_got[base + f] < g->fwd_need)
-		return;
-	for (int i = 0; i < g->n_cons; i++)
-		if (f - s->sg[g->cons[i]].next_fwd >= g->credits[i]) {
-			if (!g->blocked) {
-				g->blocked = 1;
-				g->blocked_since = now;
-			}
-			return;
-		}
-	start_task(s, si, TASK_FWD, (uint64_t)f, now);
-}
-
-static void on_done(struct sim *s, int si, cycles_t now)
-{
-	struct stage_rt *g = &s->sg[si];
-	if (g->task == TASK_BWD && g->n_gsync_out && g->next_bwd > 0 &&
-	    g->next_bwd % s->B == 0) {
-		/* the step's weight gradients are complete: to the owner */
-		for (int i = 0; i < g->n_gsync_out; i++)
-			route_send(s, g->gsync_out[i],
-				   (uint64_t)(g->next_bwd / s->B - 1), now);
-	}
-	if (g->task == TASK_UPDATE) {
-		int64_t k = g->updates++;
-		if (++s->step_count[k] == s->n)
-			s->step_end[k] = now;
-		/* the updated weights: back to the replicas */
-		for (int i = 0; i < g->n_wsync_out; i++)
-			route_send(s, g->wsync_out[i], (uint64_t)k, now);
-		/* and in place for the time-shared guests */
-		for (int i = 0; i < g->n_guests; i++) {
-			s->wsync_got[(size_t)g->guests[i] * (size_t)s->steps +
-				     (size_t)k]++;
-			event_push(&s->q, now, EV_TRY, (uint32_t)g->guests[i], 0);
-		}
-	}
-	if (g->task == TASK_BWD && g->share_host >= 0 && g->next_bwd > 0 &&
-	    g->next_bwd % s->B == 0) { /* a guest's gradients are in place */
-		s->gsync_got[(size_t)g->share_host * (size_t)s->steps +
-			     (size_t)(g->next_bwd / s->B - 1)]++;
-		event_push(&s->q, now, EV_TRY, (uint32_t)g->share_host, 0);
-	}
-	g->task = TASK_NONE;
-	/* the rectangle's other stages first: ready applications alternate */
-	for (int i = 0; i < g->n_mates; i++)
-		try_stage(s, g->mates[i], now);
-	try_stage(s, si, now);
-}
-
-static void on_out(struct sim *s, int si, uint64_t smp, int fwd,
-		   cycles_t now)
-{
-	struct stage_rt *g = &s->sg[si];
-	if (fwd) {
-		s->fwd_done[(size_t)si * (size_t)s->S + smp] = 1;
-		for (int i = 0; i < g->n_out_fwd; i++)
-			route_send(s, g->out_fwd[i], smp, now);
-		if (g->sink && si != s->n) {
-			s->sample_out[smp] = cmax(s->sample_out[smp], now);
-			if (!s->train)
-				s->samples_out++;
-		}
-	} else {
-		for (int i = 0; i < g->n_out_bwd; i++)
-			route_send(s, g->out_bwd[i], smp, now);
-	}
-	if (si != s->n)
-		try_stage(s, si, now);
-}
-
-static void on_arrive(struct sim *s, int ri, uint64_t smp, cycles_t now)
-{
-	struct eroute *e = &s->rt[ri];
-	if (e->sync) { /* smp is the step */
-		size_t ks = (size_t)e->dst * (size_t)s->steps + (size_t)smp;
-		if (e->sync == ROUTE_GRAD_SYNC)
-			s->gsync_got[ks]++;
-		else
-			s->wsync_got[ks]++;
-		try_stage(s, e->dst, now);
-		return;
-	}
-	if (e->dst < 0) {
-		s->sample_out[smp] = cmax(s->sample_out[smp], now);
-		return;
-	}
-	size_t at = (size_t)e->dst * (size_t)s->S + smp;
-	if (e->fwd)
-		s->fwd_got[at]++;
-	else
-		s->bwd_got[at]++;
-	try_stage(s, e->dst, now);
+	const struct stage_rt *x = &s->sg[si];
+	cycles_t comp = x->comp[pa] + (pb >= 0 ? x->comp[pb] : 0);
+	struct stats_stage *ss = &s->st->stages[si];
+	ss->compute_cycles += comp;
+	ss->comm_cycles += occ - comp;
+	if (ss->tasks[PASS_FWD] + ss->tasks[PASS_BWD_DATA] +
+		    ss->tasks[PASS_UPDATE] == 0)
+		ss->first_cycle = now;
+	ss->last_cycle = cmax(ss->last_cycle, now + occ);
+	stats_win_add(&s->st->win, now, now + occ, s->st->win.stage_busy + si,
+		      s->n, (double)occ);
+	if (s->st->cap_spans) /* traces: off by default */
+		stats_span_add(s->st,
+			       kind == SCHED_FWD   ? STATS_SPAN_FWD
+			       : kind == SCHED_BWD ? STATS_SPAN_BWD
+						   : STATS_SPAN_UPDATE,
+			       si, smp, now, now + occ, comp);
+	eng_count_work(s, si, pa, now, now + g->occ[pa], 1);
+	if (pb >= 0)
+		eng_count_work(s, si, pb, now + g->occ[pa], now + occ, 1);
+	if (s->o.full)
+		return eng_full_task(s, si, pa, pb, now);
+	s->st->pe_tasks++;
+	return now + g->occ[pa] + g->lat[pa];
 }
 
 /* The statistics' header and per-stage names; their route table sized for
@@ -328,71 +192,36 @@ static void run_stats_init(struct sim *s, struct stats *st)
 		st->stages[i].r = p->stages[i].r;
 		st->stages[i].pes = (int64_t)p->stages[i].r.w * p->stages[i].r.h;
 	}
-	int has_bwd = 0, nfs = 0;
-	for (int i = 0; i < p->n_routes; i++) {
-		has_bwd |= p->routes[i].pass == PASS_BWD_DATA;
-		nfs += p->routes[i].pass == PASS_FWD &&
-		       p->routes[i].src_stage >= 0 && p->routes[i].dst_stage >= 0;
-	}
-	st->n_routes = p->n_routes + (s->train && !has_bwd ? nfs : 0);
+	st->n_routes = plan_sched_n_routes(p, s->train);
 	free(st->routes);
 	st->routes = xcalloc((size_t)st->n_routes + 1, sizeof(*st->routes));
 }
 
-/* Per stage and sample (and step) arrival and completion records. */
-static void run_alloc(struct sim *s)
+/* The schedule's hook (plan_sched_hooks.event): count the event, report
+ * progress (tasks run over tasks to run). */
+static void run_event(void *ctx)
 {
-	size_t ns = (size_t)(s->n + 1) * (size_t)s->S;
-	s->fwd_got = xcalloc(ns, sizeof(uint16_t));
-	s->bwd_got = xcalloc(ns, sizeof(uint16_t));
-	s->fwd_done = xcalloc(ns, 1);
-	s->sample_out = xcalloc((size_t)s->S, sizeof(cycles_t));
-	s->step_end = xcalloc((size_t)s->steps, sizeof(cycles_t));
-	s->step_count = xcalloc((size_t)s->steps, sizeof(int));
-	s->gsync_got = xcalloc((size_t)(s->n + 1) * (size_t)s->steps,
-			       sizeof(uint16_t));
-	s->wsync_got = xcalloc((size_t)(s->n + 1) * (size_t)s->steps,
-			       sizeof(uint16_t));
-}
-
-/* The pipelined engine: every stage tries at 0, then events until none. */
-static void run_events(struct sim *s)
-{
+	struct sim *s = ctx;
 	struct stats *st = s->st;
 	const struct engine_opts *o = &s->o;
-	event_push(&s->q, 0, EV_TRY, (uint32_t)s->n, 0);
-	for (int i = 0; i < s->n; i++)
-		event_push(&s->q, 0, EV_TRY, (uint32_t)i, 0);
-	struct event ev;
-	while (event_pop(&s->q, &ev)) {
-		st->events++;
-		switch (ev.kind) {
-		case EV_TRY:
-			try_stage(s, (int)ev.a, ev.time);
-			break;
-		case EV_DONE:
-			on_done(s, (int)ev.a, ev.time);
-			break;
-		case EV_OUT_FWD:
-		case EV_OUT_BWD:
-			on_out(s, (int)ev.a, ev.b, ev.kind == EV_OUT_FWD,
-			       ev.time);
-			break;
-		case EV_ARRIVE:
-			on_arrive(s, (int)ev.a, ev.b, ev.time);
-			break;
-		}
-		if (o->progress && (o->full || (st->events & 0x3ff) == 0)) {
-			/* tasks run over tasks to run */
-			double done = 0;
-			for (int i = 0; i < s->n; i++)
-				done += (double)(s->sg[i].next_fwd +
-						 s->sg[i].next_bwd);
-			done /= (double)s->n * (double)s->S *
-				(s->train ? 2.0 : 1.0);
-			o->progress(o->progress_ctx, done);
-		}
+	st->events++;
+	if (o->progress && (o->full || (st->events & 0x3ff) == 0)) {
+		double done = 0;
+		for (int i = 0; i < s->n; i++)
+			done += (double)(s->k.sg[i].next_fwd +
+					 s->k.sg[i].next_bwd);
+		done /= (double)s->n * (double)s->S * (s->train ? 2.0 : 1.0);
+		o->progress(o->progress_ctx, done);
 	}
+}
+
+/* The pipelined engine: the schedule's rules (compiler/plan_sched.h), the
+ * streams and tasks timed here. */
+static void run_events(struct sim *s)
+{
+	s->k.h = (struct plan_sched_hooks){route_send, task_start, run_event};
+	s->k.ctx = s;
+	plan_sched_run(&s->k);
 }
 
 /* Every stage must have finished its work: otherwise the plan deadlocked
@@ -400,24 +229,17 @@ static void run_events(struct sim *s)
 static int run_check_done(const struct sim *s, struct diag *d)
 {
 	const struct plan *p = s->p;
-	for (int i = 0; i < s->n; i++) {
-		const struct stage_rt *g = &s->sg[i];
-		int ok = g->next_fwd == s->S &&
-			 (!s->train || (g->next_bwd == s->S &&
-					g->updates == s->steps));
-		if (!ok) {
-			diag_add(d, NULL, 0, 0,
-				 "engine: stage '%s' must run all %lld "
-				 "samples, got %lld forward and %lld "
-				 "backward (plan deadlocks: an input "
-				 "route is missing or circular)",
-				 p->stages[i].name ? p->stages[i].name : "?",
-				 (long long)s->S, (long long)g->next_fwd,
-				 (long long)g->next_bwd);
-			return WS_EINPUT;
-		}
-	}
-	return 0;
+	int i = plan_sched_unfinished(&s->k);
+	if (i < 0)
+		return 0;
+	const struct plan_sched_stage *g = &s->k.sg[i];
+	diag_add(d, NULL, 0, 0,
+		 "engine: stage '%s' must run all %lld samples, got %lld "
+		 "forward and %lld backward (plan deadlocks: an input route "
+		 "is missing or circular)",
+		 p->stages[i].name ? p->stages[i].name : "?", (long long)s->S,
+		 (long long)g->next_fwd, (long long)g->next_bwd);
+	return WS_EINPUT;
 }
 
 int engine_run(const struct plan *p, const struct graph *gr,
@@ -454,9 +276,7 @@ int engine_run(const struct plan *p, const struct graph *gr,
 	s.link_free = xcalloc((size_t)npe * LINK_DIRS, sizeof(uint64_t));
 	if (o->full && !streaming)
 		s.pe_free = xcalloc((size_t)npe, sizeof(uint64_t));
-	event_queue_init(&s.q);
 	eng_setup(&s);
-	run_alloc(&s);
 	if (streaming)
 		eng_run_streaming(&s);
 	else

@@ -106,13 +106,14 @@ static void stage_links_all(struct sim *s)
 static void route_paint(struct sim *s, int ri)
 {
 	const struct eroute *e = &s->rt[ri];
+	const struct plan_sched_route *r = &s->k.rt[ri];
 	if (!e->n_sends || !e->n_links)
 		return;
-	uint64_t base = (uint64_t)(e->wavelets / e->lanes) * (uint64_t)e->n_sends;
-	int64_t rem = e->wavelets % e->lanes;
+	uint64_t base = (uint64_t)(r->wavelets / r->lanes) * (uint64_t)e->n_sends;
+	int64_t rem = r->wavelets % r->lanes;
 	for (int i = 0; i < e->n_links; i++) {
-		int64_t lo = eng_bundle_lo(s, e, e->links[i]);
-		for (int64_t l = 0; l < e->lanes; l++)
+		int64_t lo = eng_bundle_lo(s, r->lanes, e->links[i]);
+		for (int64_t l = 0; l < r->lanes; l++)
 			s->st->link_wavelets[eng_bundle_link(s, e->links[i], lo + l)] +=
 				base + (l < rem ? (uint64_t)e->n_sends : 0);
 	}
@@ -127,9 +128,9 @@ static void finish_stages(struct sim *s)
 	for (int i = 0; i < s->n; i++)
 		end = cmax(end, st->stages[i].last_cycle);
 	for (int64_t g = 0; g < s->S; g++)
-		end = cmax(end, s->sample_out[g]);
+		end = cmax(end, s->k.sample_out[g]);
 	if (s->train && s->steps > 0)
-		end = cmax(end, s->step_end[s->steps - 1]);
+		end = cmax(end, s->k.step_end[s->steps - 1]);
 	st->total_cycles = end;
 	stats_win_cover(&st->win, end > 0 ? end - 1 : 0);
 	for (int i = 0; i < s->n; i++) {
@@ -138,14 +139,14 @@ static void finish_stages(struct sim *s)
 				ss->wait_out_cycles;
 		ss->wait_in_cycles = end > used ? end - used : 0;
 		for (int k = 0; k < PASS_COUNT; k++)
-			ss->occ_cycles[k] = s->sg[i].occ[k],
-			ss->latency_cycles[k] = s->sg[i].occ[k] + s->sg[i].lat[k];
+			ss->occ_cycles[k] = s->k.sg[i].occ[k],
+			ss->latency_cycles[k] = s->k.sg[i].occ[k] + s->k.sg[i].lat[k];
 		/* the limit of the heaviest pass of the stage */
 		cycles_t best = 0;
 		ss->limit = s->sg[i].lim[PASS_FWD];
 		for (int k = 0; k < PASS_COUNT; k++)
-			if (s->sg[i].occ[k] > best) {
-				best = s->sg[i].occ[k];
+			if (s->k.sg[i].occ[k] > best) {
+				best = s->k.sg[i].occ[k];
 				ss->limit = s->sg[i].lim[k];
 			}
 		st->fma += ss->fma;
@@ -163,19 +164,19 @@ static void finish_times(struct sim *s)
 {
 	struct stats *st = s->st;
 	if (s->train) {
-		st->step_first_cycles = s->step_end[0];
-		st->step_cycles = s->steps > 1 ? s->step_end[s->steps - 1] -
-							 s->step_end[s->steps - 2]
-					       : s->step_end[0];
+		st->step_first_cycles = s->k.step_end[0];
+		st->step_cycles = s->steps > 1 ? s->k.step_end[s->steps - 1] -
+							 s->k.step_end[s->steps - 2]
+					       : s->k.step_end[0];
 	} else {
-		st->infer_latency_cycles = s->sample_out[0];
+		st->infer_latency_cycles = s->k.sample_out[0];
 		int64_t a = s->S / 2, b = s->S - 1;
 		if (b > a)
 			st->infer_interval_cycles =
-				(s->sample_out[b] - s->sample_out[a]) /
+				(s->k.sample_out[b] - s->k.sample_out[a]) /
 				(cycles_t)(b - a);
 		else
-			st->infer_interval_cycles = s->sample_out[0];
+			st->infer_interval_cycles = s->k.sample_out[0];
 	}
 }
 
@@ -217,20 +218,21 @@ static void finish_bottleneck(struct sim *s)
 				 : LIMIT_COMPUTE;
 	double rworst = worst;
 	for (int r = 0; r < s->nr; r++) {
-		if (!s->train && !s->rt[r].fwd)
+		const struct plan_sched_route *e = &s->k.rt[r];
+		if (!s->train && !e->fwd)
 			continue;
 		/* a sync route's stream is once per step: per sample, its
 		 * share of the batch */
-		double per = s->rt[r].sync ? (double)s->rt[r].ser / (double)s->B
-					   : (double)s->rt[r].ser;
+		double per = e->sync ? (double)e->ser / (double)s->B
+				     : (double)e->ser;
 		if (per > rworst) {
 			rworst = per;
 			st->bottleneck_route = r;
 			st->bottleneck = LIMIT_FABRIC;
 		}
 	}
-	if ((double)s->sg[s->n].occ[PASS_FWD] > rworst) {
-		rworst = (double)s->sg[s->n].occ[PASS_FWD];
+	if ((double)s->k.sg[s->n].occ[PASS_FWD] > rworst) {
+		rworst = (double)s->k.sg[s->n].occ[PASS_FWD];
 		st->bottleneck = LIMIT_IO;
 		st->bottleneck_route = -1;
 	}

@@ -136,6 +136,7 @@ static void stream_layer(struct sim *s, struct stream_state *z,
 	int si = ps->si, ph = ps->ph;
 	int64_t B = ps->B;
 	struct stage_rt *g = &s->sg[si];
+	const struct plan_sched_stage *q = &s->k.sg[si];
 	struct stats_stage *ss = &st->stages[si];
 	int64_t wbytes = pass_weight_bytes(s, si, B);
 	cycles_t wcyc = (cycles_t)((double)wbytes / z->in_bpc + 0.999999);
@@ -150,15 +151,15 @@ static void stream_layer(struct sim *s, struct stream_state *z,
 	int pa = ph == 0 ? PASS_FWD : PASS_BWD_DATA;
 	int pb = ph == 0 ? -1 : PASS_BWD_WEIGHT;
 	int rec = ph == 1 && s->p->stages[si].recompute;
-	cycles_t occ = g->occ[pa] + (pb >= 0 ? g->occ[pb] : 0) +
-		       (rec ? g->occ[PASS_FWD] : 0);
+	cycles_t occ = q->occ[pa] + (pb >= 0 ? q->occ[pb] : 0) +
+		       (rec ? q->occ[PASS_FWD] : 0);
 	cycles_t comp = g->comp[pa] + (pb >= 0 ? g->comp[pb] : 0) +
 			(rec ? g->comp[PASS_FWD] : 0);
 	cycles_t cs = cmax(z->wafer_free, ws + z->lat);
 	if (ps->first)
 		cs = cmax(cs, ps->io_done);
-	cycles_t ce = cmax(cs + occ * (cycles_t)B + g->lat[pa],
-			   wend + g->lat[pa]);
+	cycles_t ce = cmax(cs + occ * (cycles_t)B + q->lat[pa],
+			   wend + q->lat[pa]);
 	z->prev_start = cs;
 	z->wafer_free = ce;
 	buffer_push(z, wbytes, ce);
@@ -178,14 +179,14 @@ static void stream_layer(struct sim *s, struct stream_state *z,
 	 * the pass (backward: to data, then to weights) */
 	cycles_t t0 = cs, nb = (cycles_t)B;
 	if (rec) { /* the forward again, from the checkpoint */
-		eng_count_work(s, si, PASS_FWD, t0, t0 + g->occ[PASS_FWD] * nb,
+		eng_count_work(s, si, PASS_FWD, t0, t0 + q->occ[PASS_FWD] * nb,
 			       B);
-		t0 += g->occ[PASS_FWD] * nb;
+		t0 += q->occ[PASS_FWD] * nb;
 	}
-	eng_count_work(s, si, pa, t0, t0 + g->occ[pa] * nb, B);
+	eng_count_work(s, si, pa, t0, t0 + q->occ[pa] * nb, B);
 	if (pb >= 0)
-		eng_count_work(s, si, pb, t0 + g->occ[pa] * nb,
-			       t0 + (g->occ[pa] + g->occ[pb]) * nb, B);
+		eng_count_work(s, si, pb, t0 + q->occ[pa] * nb,
+			       t0 + (q->occ[pa] + q->occ[pb]) * nb, B);
 	stats_win_add(&st->win, cs, ce, st->win.stage_busy + si, s->n,
 		      (double)(occ * (cycles_t)B));
 	if (st->cap_spans) /* traces: off by default */
@@ -231,11 +232,11 @@ void eng_run_streaming(struct sim *s)
 	int steps = s->train ? s->steps : 1;
 	z.grads_out = xcalloc((size_t)n, sizeof(cycles_t));
 	/* host input of the batch */
-	cycles_t io1 = s->sg[n].occ[PASS_FWD];
+	cycles_t io1 = s->k.sg[n].occ[PASS_FWD];
 	st->io_busy_cycles += io1 * (cycles_t)B * (cycles_t)steps;
 	for (int k = 0; k < steps; k++) {
 		cycles_t io_start = k == 0 ? 0 : z.wafer_free;
-		st->io_in_bytes += s->host_bytes * B;
+		st->io_in_bytes += s->k.host_bytes * B;
 		int npass = s->train ? 2 : 1;
 		for (int64_t u = 0; u * mb < B; u++) {
 			int64_t bu = B - u * mb < mb ? B - u * mb : mb;
@@ -255,12 +256,12 @@ void eng_run_streaming(struct sim *s)
 		for (int i = 0; i < n; i++)
 			end = cmax(end, z.grads_out[i]);
 		if (s->train) {
-			s->step_end[k] = end;
+			s->k.step_end[k] = end;
 			for (int i = 0; i < n; i++)
 				st->stages[i].tasks[PASS_UPDATE]++;
 		} else {
 			for (int64_t b = 0; b < B; b++)
-				s->sample_out[b] = z.wafer_free;
+				s->k.sample_out[b] = z.wafer_free;
 		}
 		if (s->o.progress)
 			s->o.progress(s->o.progress_ctx,
@@ -270,7 +271,7 @@ void eng_run_streaming(struct sim *s)
 		/* a batch of B goes through together: spread it evenly */
 		cycles_t total = z.wafer_free;
 		for (int64_t b = 0; b < B; b++)
-			s->sample_out[b] = total * (cycles_t)(b + 1) / (cycles_t)B;
+			s->k.sample_out[b] = total * (cycles_t)(b + 1) / (cycles_t)B;
 	}
 	free(z.grads_out);
 	free(z.buf_bytes);

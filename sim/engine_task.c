@@ -262,14 +262,12 @@ void eng_route_links(struct sim *s, struct eroute *e,
 	}
 	e->links = links;
 	e->n_links = (int)n;
-	e->hops = n;
 }
 
 /* First lane of the bundle copy of path link `link` (lanes side by side
  * across the link's direction, centred on the path, kept inside the grid):
- * copy l (0 <= l < e->lanes) is link eng_bundle_link(s, link, lo + l). */
-int64_t eng_bundle_lo(const struct sim *s, const struct eroute *e,
-			 int64_t link)
+ * copy l (0 <= l < lanes) is link eng_bundle_link(s, link, lo + l). */
+int64_t eng_bundle_lo(const struct sim *s, int64_t lanes, int64_t link)
 {
 	int64_t W = s->m->width, H = s->m->height;
 	int64_t id = link / LINK_DIRS;
@@ -277,11 +275,11 @@ int64_t eng_bundle_lo(const struct sim *s, const struct eroute *e,
 	int along_x = dir == LINK_EAST || dir == LINK_WEST;
 	int64_t span = along_x ? H : W;
 	int64_t c = along_x ? id / W : id % W;
-	int64_t lo = c - e->lanes / 2;
+	int64_t lo = c - lanes / 2;
 	if (lo < 0)
 		lo = 0;
-	if (lo + e->lanes > span)
-		lo = span - e->lanes;
+	if (lo + lanes > span)
+		lo = span - lanes;
 	return lo;
 }
 
@@ -297,13 +295,13 @@ int64_t eng_bundle_link(const struct sim *s, int64_t link, int64_t lane)
 
 /* Where the lanes of path link `link` start in link_free (layout at the
  * top of this file). */
-int64_t eng_bundle_free_index(const struct sim *s, const struct eroute *e,
-				 int64_t link)
+int64_t eng_bundle_free_index(const struct sim *s, int64_t lanes,
+			      int64_t link)
 {
 	int64_t W = s->m->width, H = s->m->height;
 	int64_t id = link / LINK_DIRS;
 	int dir = (int)(link % LINK_DIRS);
-	int64_t plane = (int64_t)dir * W * H, lo = eng_bundle_lo(s, e, link);
+	int64_t plane = (int64_t)dir * W * H, lo = eng_bundle_lo(s, lanes, link);
 	if (dir == LINK_EAST || dir == LINK_WEST)
 		return plane + (id % W) * H + lo;
 	return plane + (id / W) * W + lo;

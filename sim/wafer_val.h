@@ -20,6 +20,7 @@
 #ifndef WAFERSIM_WAFER_VAL_H
 #define WAFERSIM_WAFER_VAL_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "ground/diag.h"
@@ -34,7 +35,7 @@ struct wval_row {
 	char label[128];	/* what was measured, for the table */
 	double measured, predicted; /* cycles (kernel) or samples/s */
 	double err;		/* (predicted - measured) / measured */
-	char skipped[192];	/* why it has no prediction, or "" */
+	char skipped[256];	/* why it has no prediction, or "" */
 };
 
 struct wval {
@@ -51,6 +52,8 @@ struct wval_opts {
 	const char *machine; /* kernel rows: machine preset or file (wse3) */
 	const char *nets_dir; /* network rows: extra folder of networks, or
 			       * NULL */
+	int64_t max_memory_bytes; /* network rows: a run's memory budget
+				   * (--max-memory); 0: the default */
 };
 
 /*

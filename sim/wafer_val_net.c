@@ -126,7 +126,7 @@ static int build_any(const struct graph *g, const struct machine *m,
  * reason in r->skipped. */
 static double net_predict(const char *src, const char *machine, int wafers,
 			  int64_t batch, int mode, int prec,
-			  struct wval_row *r)
+			  int64_t max_memory_bytes, struct wval_row *r)
 {
 	struct diag d;
 	diag_init(&d);
@@ -154,6 +154,7 @@ static double net_predict(const char *src, const char *machine, int wafers,
 	eo.job = ENGINE_TRAIN;
 	eo.batch = po.batch;
 	eo.wafers = wafers;
+	eo.max_memory_bytes = max_memory_bytes;
 	struct stats st;
 	stats_init(&st);
 	if (!engine_run(&p, &g, &m, &eo, &st, &d) && st.step_cycles > 0)
@@ -194,7 +195,8 @@ int wval_network_row(const char *path, const char *dir, char **fields,
 	r->measured = rate;
 	char *src = net_source(fields[NF_NET], dir, o);
 	r->predicted = net_predict(src, fields[NF_MACHINE], (int)wafers,
-				   (int64_t)batch, mode, prec, r);
+				   (int64_t)batch, mode, prec,
+				   o->max_memory_bytes, r);
 	free(src);
 	return 0;
 }

@@ -280,8 +280,9 @@ static void test_deep_yaml(void)
 	free(t);
 }
 
-/* `n` distinct keys under "extra" and k17 again: the load's seconds. */
-static double dup_keys_seconds(int n)
+/* `n` distinct keys under "extra" and k17 again: the duplicate is found
+ * and located. */
+static void dup_keys(int n)
 {
 	char *t = xmalloc((size_t)n * 16 + 64), *p = t;
 	p += sprintf(p, "name: t\nextra:\n");
@@ -292,22 +293,16 @@ static double dup_keys_seconds(int n)
 	snprintf(line, sizeof(line),
 		 "machine: duplicate key 'extra.k17', first given at line 20 "
 		 "(t.yaml:%d:3)", n + 3);
-	double t0 = cpu_seconds(); /* the load's cost, whatever else runs */
 	expect_error(t, line);
-	double s = cpu_seconds() - t0;
 	free(t);
-	return s;
 }
 
 static void test_many_keys(void)
 {
-	/* duplicates found in linear time: 10x the keys take about 10x the
-	 * time (the pairwise check took 100x; 100k keys over a minute) */
-	double t1 = dup_keys_seconds(6000), t2 = dup_keys_seconds(60000);
-	if (t2 > 30 * t1 + 0.5)
-		fprintf(stderr, "\n6000 keys %.3f s, 60000 keys %.3f s\n", t1,
-			t2);
-	CU_ASSERT_TRUE(t2 < 30 * t1 + 0.5);
+	/* found among many keys (that it takes linear time is make bench's:
+	 * tests/bench/bench_yaml.sh) */
+	dup_keys(6000);
+	dup_keys(60000);
 	/* more than 65536 keys in one mapping */
 	char *t = xmalloc(70000 * 16 + 64), *p = t;
 	p += sprintf(t, "name: t\nextra:\n");
@@ -361,7 +356,7 @@ int suite_cfg(void)
 		{"duplicate key", test_duplicate_key},
 		{"malformed YAML", test_malformed},
 		{"deep YAML", test_deep_yaml},
-		{"many keys, duplicates in linear time", test_many_keys},
+		{"many keys: duplicates located, at most 65536", test_many_keys},
 		{"aliases and file size", test_aliases_and_size},
 		{"empty and missing files", test_empty_and_missing},
 		{"all errors reported", test_all_errors_reported},

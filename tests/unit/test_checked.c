@@ -292,10 +292,44 @@ static void test_sweep_max_memory(void)
 	free(err);
 }
 
+/* Issue 17: validate wafer takes --max-memory for its network rows' runs:
+ * a row beyond it is listed with the estimate and the limit (exit 1, as
+ * any row not predicted); within it the row is predicted; a bad size is a
+ * usage error. */
+static void test_validate_max_memory(void)
+{
+	char *csv = tu_temp_file(".csv", "network,machine,wafers,mode,dtype,"
+					 "batch,samples_per_s,source_id\n"
+					 "p1b2,mini64,1,streaming,fp16,8,1000,a\n");
+	static const struct {
+		const char *opt, *msg;
+		int ex;
+	} cases[] = {
+		{"--max-memory 10K", "more than the limit of 10.2 kB "
+				     "(--max-memory)", 1},
+		{"--max-memory 1G", "1 predicted, 0 not predicted", 0},
+		{"--max-memory 0", "'--max-memory' must be a size", 2},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *args = xasprintf("validate wafer %s %s", csv,
+				       cases[i].opt);
+		char *out = NULL, *err = NULL;
+		CU_ASSERT_EQUAL(tu_run(args, &out, &err), cases[i].ex);
+		CU_ASSERT_TRUE((out && strstr(out, cases[i].msg)) ||
+			       (err && strstr(err, cases[i].msg)));
+		free(out);
+		free(err);
+		free(args);
+	}
+	remove(csv);
+	free(csv);
+}
+
 int suite_checked(void)
 {
 	static const struct tu_test tests[] = {
 		{"exact within the limit", test_exact_within_limit},
+		{"validate wafer --max-memory", test_validate_max_memory},
 		{"overflow reported once, saturates",
 		 test_overflow_reported_once},
 		{"memory budget", test_budget},

@@ -345,28 +345,6 @@ static void test_compile_cli(void)
 	diag_release(&d);
 }
 
-/* The largest zoo networks compile well under a second (process start,
- * load, shapes, costs and the whole table included). */
-static void test_compile_speed(void)
-{
-	static const char *const nets[] = {"gpt2_small", "gpt2_small.onnx",
-					   "vit_b16.onnx", "p1b1"};
-	for (size_t i = 0; i < ARRAY_SIZE(nets); i++) {
-		char *args = xasprintf("compile %s --json", nets[i]);
-		char *out, *err;
-		double t0 = wall_seconds();
-		CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
-		double dt = wall_seconds() - t0;
-		CU_ASSERT_TRUE(dt < 0.5);
-		if (dt >= 0.5)
-			fprintf(stderr, "compile %s took %.3f s\n", nets[i],
-				dt);
-		free(out);
-		free(err);
-		free(args);
-	}
-}
-
 /* out with every "<source tree>/" written as "<SRC>/" (heap). */
 static char *mask_src(const char *out)
 {
@@ -442,8 +420,6 @@ int suite_cost(void)
 		{"ONNX zoo matrix FLOPs vs PyTorch counter",
 		 test_measured_onnx},
 		{"compile command: table, JSON, DOT, errors", test_compile_cli},
-		{"compile of the largest networks under 0.5 s",
-		 test_compile_speed},
 		{"golden compile outputs", test_golden},
 		{0},
 	};

@@ -172,7 +172,7 @@ static void test_network_rows(void)
 	      "tiny.yaml,mini64,2,streaming,mixed,64,1000,t2\n", f);
 	fclose(f);
 	struct wval v;
-	struct wval_opts o = {NULL, NULL};
+	struct wval_opts o = {.machine = NULL};
 	struct diag d;
 	diag_init(&d);
 	memset(&v, 0, sizeof(v));
