@@ -58,6 +58,86 @@ int place_shape(const struct place_problem *pp, int i, int64_t pes, int32_t *bw,
 	return place_shape_aspect(pp, i, pes, pp->items[i].aspect, bw, bh);
 }
 
+/* The log-aspect distance of a w x h shape from la, signed: it grows with
+ * w (h = ceil(pes / w) falls), so its size falls then grows. */
+static double shape_dlog(int32_t w, int64_t h, double la)
+{
+	return log((double)w / (double)h) - la;
+}
+
+/* Score of a w x h shape for pes PEs (lower is better): the log-aspect's
+ * distance |dl| plus 4 x the share of PEs wasted. */
+static double shape_score(double dl, int32_t w, int64_t h, int64_t pes)
+{
+	return fabs(dl) + 4.0 * (double)((int64_t)w * h - pes) / (double)pes;
+}
+
+/* Widths tried by place_shape_aspect: scores of [lo + 1, hi) known
+ * (INFINITY once refused); every width outside scores at least bound_lo
+ * (left) or bound_hi (right), the aspect distance at the frontier. */
+struct shape_scan {
+	int64_t pes;
+	double la;
+	int32_t w0, mw, lo, hi;
+	double bound_lo, bound_hi;
+	double *sc; /* by width - 1 */
+};
+
+/* The lowest (score, width) of those known; 0 if none. */
+static int32_t scan_best(const struct shape_scan *s, double *m)
+{
+	int32_t bi = 0;
+	*m = INFINITY;
+	for (int32_t w = s->lo + 1; w < s->hi; w++)
+		if (s->sc[w - 1] < *m) {
+			*m = s->sc[w - 1];
+			bi = w;
+		}
+	return bi;
+}
+
+/* Score widths outward from the frontiers until none outside can beat
+ * the best known; the best width, 0 when none is left. */
+static int32_t scan_widen(struct shape_scan *s)
+{
+	double m;
+	int32_t bi = scan_best(s, &m);
+	/* the bounds are exact (the distance is monotone on each side);
+	 * the margin only guards against log's last-bit rounding */
+	while (s->lo >= s->w0 && s->bound_lo <= m + 1e-12) {
+		int32_t w = s->lo--;
+		int64_t h = (s->pes + w - 1) / w;
+		double dl = shape_dlog(w, h, s->la);
+		s->sc[w - 1] = shape_score(dl, w, h, s->pes);
+		s->bound_lo = fabs(dl);
+		if (s->sc[w - 1] <= m) { /* narrower wins a tie */
+			m = s->sc[w - 1];
+			bi = w;
+		}
+	}
+	while (s->hi <= s->mw && s->bound_hi <= m + 1e-12) {
+		int32_t w = s->hi++;
+		int64_t h = (s->pes + w - 1) / w;
+		double dl = shape_dlog(w, h, s->la);
+		s->sc[w - 1] = shape_score(dl, w, h, s->pes);
+		s->bound_hi = fabs(dl);
+		if (s->sc[w - 1] < m) {
+			m = s->sc[w - 1];
+			bi = w;
+		}
+	}
+	return bi;
+}
+
+/*
+ * The shape is the lowest (score, w) among the widths whose rectangle
+ * fits (the w-order scan keeping strict improvements).  The fits
+ * callback is a kernel evaluation, the expensive part: it is asked in
+ * order of score, so the first that fits is the answer (usually one call).
+ * The widths with h <= mh are [w0, mw]; the aspect distance changes sign
+ * once over them, and the scan scores outward from there only while a
+ * width could still beat the best (one log per width scored).
+ */
 int place_shape_aspect(const struct place_problem *pp, int i, int64_t pes,
 		       double aspect, int32_t *bw, int32_t *bh)
 {
@@ -72,26 +152,36 @@ int place_shape_aspect(const struct place_problem *pp, int i, int64_t pes,
 		pes = it->min_pes;
 	if (pes > (int64_t)mw * mh)
 		pes = (int64_t)mw * mh;
-	double best = INFINITY;
-	int found = 0;
-	double la = log(aspect > 0 ? aspect : 1.0);
-	for (int32_t w = 1; w <= mw; w++) {
-		int64_t h = (pes + w - 1) / w;
-		if (h > mh)
-			continue;
-		if (h < 1)
-			h = 1;
-		double sc = fabs(log((double)w / (double)h) - la) +
-			    4.0 * (double)((int64_t)w * h - pes) / (double)pes;
-		if (sc >= best)
-			continue;
-		if (!place_item_fits(pp, i, w, (int32_t)h))
-			continue;
-		best = sc;
-		*bw = w;
-		*bh = (int32_t)h;
-		found = 1;
+	if (pes < 1)
+		return 0; /* every score is infinite: no shape */
+	struct shape_scan s = {pes, log(aspect > 0 ? aspect : 1.0),
+			       (int32_t)((pes + mh - 1) / mh), mw, 0, 0, 0, 0,
+			       NULL};
+	/* the first width whose aspect is at least the one asked */
+	int32_t a = s.w0, b = mw + 1;
+	while (a < b) {
+		int32_t w = a + (b - a) / 2;
+		if (shape_dlog(w, (pes + w - 1) / w, s.la) >= 0)
+			b = w;
+		else
+			a = w + 1;
 	}
+	s.lo = a - 1;
+	s.hi = a;
+	double stack[1024];
+	s.sc = mw <= 1024 ? stack : xmalloc(sizeof(*s.sc) * (size_t)mw);
+	int found = 0;
+	for (int32_t w; (w = scan_widen(&s)) != 0; s.sc[w - 1] = INFINITY) {
+		int32_t h = (int32_t)((pes + w - 1) / w);
+		if (place_item_fits(pp, i, w, h)) {
+			*bw = w;
+			*bh = h;
+			found = 1;
+			break;
+		}
+	}
+	if (s.sc != stack)
+		free(s.sc);
 	return found;
 }
 

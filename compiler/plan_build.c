@@ -107,13 +107,20 @@ static struct cyc_memo *memo_slot(const struct build_ctx *b, int i,
 	return c;
 }
 
+/* Stage si's cycles on w x h, through the memo. */
+static double memo_cycles(const struct build_ctx *b, int si, int32_t w,
+			  int32_t h)
+{
+	struct cyc_memo *c = memo_slot(b, si, w, h);
+	if (c->t < 0)
+		c->t = (double)map_cycles(&b->mc, &b->stages[si], w, h);
+	return c->t;
+}
+
 static double cb_cycles(const void *ctx, int i, int32_t w, int32_t h)
 {
 	const struct build_ctx *b = ctx;
-	struct cyc_memo *c = memo_slot(b, b->item_stage[i], w, h);
-	if (c->t < 0)
-		c->t = (double)map_cycles(&b->mc, &b->stages[b->item_stage[i]], w, h);
-	return c->t;
+	return memo_cycles(b, b->item_stage[i], w, h);
 }
 
 static int cb_fits(const void *ctx, int i, int32_t w, int32_t h)
@@ -212,7 +219,8 @@ static double size_cycles(const struct build_ctx *b,
 	int64_t h = (pes + w - 1) / w;
 	if (h > it->max_h)
 		h = it->max_h;
-	return (double)map_cycles(&b->mc, &b->stages[i], w, (int32_t)h);
+	/* the sizing's bisections ask for the same shapes again and again */
+	return memo_cycles(b, i, w, (int32_t)h);
 }
 
 /* Fewest PEs (>= min, <= cap) on which item i runs within t cycles. */
