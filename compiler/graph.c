@@ -29,8 +29,10 @@ void graph_release(struct graph *g)
 {
 	for (int i = 0; i < g->n_tensors; i++)
 		free(g->tensors[i].name);
-	for (int i = 0; i < g->n_layers; i++)
+	for (int i = 0; i < g->n_layers; i++) {
 		free(g->layers[i].name);
+		free(g->layers[i].origin);
+	}
 	free(g->tensors);
 	free(g->layers);
 	free(g->name);
@@ -314,7 +316,7 @@ static int check_tensor_size(struct graph *g, int t, const struct layer *l,
 	snprintf(quantity, sizeof(quantity), "elements per sample of '%s'",
 		 x->name);
 	struct ck ck;
-	ck_init(&ck, d, g->source, subject);
+	ck_init(&ck, d, l->origin ? l->origin : g->source, subject);
 	ck.line = l->src_line;
 	ck.col = l->src_col;
 	for (int k = 0; k < x->rank; k++)

@@ -173,6 +173,9 @@ struct layer {
 	int param_owner;	/* layer id owning the weights (self if none shared) */
 	int needs_input_grad;	/* 0 when no input needs a gradient (first layer) */
 	int src_line, src_col;	/* where it was defined (YAML) or node index (ONNX) */
+	char *origin;		/* ONNX: "m.onnx: node 'n' (op type T, node
+				 * K)", the location of its errors; NULL
+				 * (YAML: g->source:src_line:src_col); owned */
 	struct layer_cost cost;
 };
 

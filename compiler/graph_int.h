@@ -163,7 +163,8 @@ void cost_resize(const struct graph *g, const struct layer *l,
 char *shape_str(char *buf, size_t n, int rank, const int64_t *dims);
 
 /* Where a layer was defined, for diag_add(): file, line, col. */
-#define LAYER_LOC(g, l) (g)->source, (l)->src_line, (l)->src_col
+#define LAYER_LOC(g, l)                                                        \
+	((l)->origin ? (l)->origin : (g)->source), (l)->src_line, (l)->src_col
 
 /* Normalise a possibly negative axis for `rank`; -1 if out of range
  * (tensor.c). */

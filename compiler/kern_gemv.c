@@ -26,10 +26,11 @@
 
 /* One row: cycles, with the root of the reduction in *root. */
 static cycles_t reduce(const struct machine *m, enum kern_alg alg, int64_t P,
-		       int64_t G, int64_t W, struct pe_prog *p, int64_t *root)
+		       int64_t G, int64_t W, enum pe_prec prec,
+		       struct pe_prog *p, int64_t *root)
 {
 	const struct fabric_params *f = &m->fabric;
-	cycles_t r = (cycles_t)m->pe.sw.relay_latency_cycles;
+	cycles_t r = pe_relay_latency_cycles(&m->pe, prec);
 	switch (alg) {
 	case KERN_GEMV_STAR:
 		*root = 0;
@@ -69,7 +70,7 @@ static void gemv_with(const struct machine *m, enum kern_alg alg,
 				pe_vec_elem_cycles(&m->pe, s->prec, Nt, 1) +
 			pe_vec_elem_cycles(&m->pe, s->prec, Nt, 0);
 	int64_t root = 0;
-	cycles_t red = reduce(m, alg, P, G, W, &row, &root);
+	cycles_t red = reduce(m, alg, P, G, W, s->prec, &row, &root);
 	cycles_t back = coll_bcast(&m->fabric, P, root, W);
 	cycles_t t_row = pe_prog_cycles(&m->pe, &row) + mult + red + back;
 

@@ -35,7 +35,8 @@ void kern_stream_eval(const struct machine *m, const struct kern_shape *s,
 		pace = (cycles_t)out;
 	cycles_t fill = coll_bcast(f, s->h, 0, in) +
 			coll_chain_reduce(f, s->w, out,
-					  (cycles_t)m->pe.sw.relay_latency_cycles);
+					  pe_relay_latency_cycles(&m->pe,
+								  s->prec));
 
 	c->steps = s->M;
 	c->cycles = pe_prog_cycles(&m->pe, &once) + (cycles_t)s->M * pace +

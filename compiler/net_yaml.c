@@ -591,7 +591,7 @@ static int attr_pads(struct attr_ctx *x, const char *k, yaml_node_t *v)
 			 tmp);
 	if (n < 0)
 		return 1;
-	if (n % 2) {
+	if (n % 2 || n == 0) {
 		err(x->c, v,
 		    "network: '%s' must list (before, after) pairs, got %d "
 		    "values",

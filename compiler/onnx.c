@@ -199,6 +199,19 @@ static void nerr(struct ox *c, int idx, const char *fmt, ...)
 	c->errors++;
 }
 
+/* Layer `id` comes from node `idx`: its errors (graph checks, shapes,
+ * sizes) name the file, the node and its op type. */
+static void set_origin(struct ox *c, int id, int idx)
+{
+	char nb[64];
+	const Onnx__NodeProto *n = c->gp->node[idx];
+	free(c->g->layers[id].origin);
+	c->g->layers[id].origin =
+		xasprintf("%s: node '%s' (op type %s, node %d)", c->file,
+			  node_name(n, idx, nb, sizeof(nb)),
+			  n->op_type ? n->op_type : "", idx);
+}
+
 static const Onnx__AttributeProto *attr(const Onnx__NodeProto *n,
 					const char *name)
 {
@@ -542,6 +555,7 @@ static int emit(struct ox *c, int idx, const char *suffix, enum op_kind op,
 	int id = graph_add_layer(c->g, name, op, a, n_in, tin, 1, &t);
 	c->g->layers[id].src_line = 0;
 	c->g->layers[id].src_col = idx + 1;
+	set_origin(c, id, idx);
 	if (out >= 0)
 		c->v[out].layer = id;
 	free(name);
@@ -824,6 +838,8 @@ static void node_conv(struct ox *c, int idx)
 		int id2 = graph_add_layer(c->g, name, OP_BATCHNORM, &bn, 1, &t,
 					  1, &t2);
 		c->g->layers[id2].src_col = idx + 1;
+	set_origin(c, id2, idx);
+		set_origin(c, id2, idx);
 		o->tensor = t2;
 		o->layer = id2;
 		free(name);
@@ -954,6 +970,7 @@ static void node_gather(struct ox *c, int idx)
 	int t2 = graph_add_tensor(c->g, name, DT_FP32, ra.shape_rank, ra.shape);
 	int id2 = graph_add_layer(c->g, name, OP_RESHAPE, &ra, 1, &t, 1, &t2);
 	c->g->layers[id2].src_col = idx + 1;
+	set_origin(c, id2, idx);
 	o->tensor = t2;
 	o->layer = id2;
 	free(name);
@@ -1105,6 +1122,7 @@ static void node_split(struct ox *c, int idx)
 	id = graph_add_layer(c->g, base, OP_SPLIT, &a, 1, &tin,
 			     (int)n->n_output, touts);
 	c->g->layers[id].src_col = idx + 1;
+	set_origin(c, id, idx);
 	for (size_t i = 0; i < n->n_output; i++)
 		c->v[outs[i]].layer = id;
 }

@@ -38,6 +38,8 @@
 				  far beyond exported networks */
 #define ONNX_MAX_RANK 8	       /* [D] wafersim's rank 5 per sample + batch,
 				  with room for layout ops */
+#define ONNX_MAX_OPSET 25 /* [U] ONNX's default opset is 23 (1.19, 2025):
+			     room for two more releases */
 #define ONNX_MAX_EXTERNAL_BYTES 32768 /* [D] folded constants read from
 					 external data: 4096 int64 values */
 

@@ -293,6 +293,22 @@ static int tensor_check(struct ock *k, const char *what,
 			t->raw_data.len);
 		return -1;
 	}
+	const struct {
+		const char *field;
+		size_t n;
+	} typed[] = {{"float_data", t->n_float_data},
+		     {"int32_data", t->n_int32_data},
+		     {"int64_data", t->n_int64_data},
+		     {"double_data", t->n_double_data},
+		     {"uint64_data", t->n_uint64_data}};
+	for (size_t i = 0; i < ARRAY_SIZE(typed); i++)
+		if (typed[i].n && (int64_t)typed[i].n != elems) {
+			ock_err(k, "%.300s: %s must hold %lld elements (its "
+				"dims), got %zu",
+				what, typed[i].field, (long long)elems,
+				typed[i].n);
+			return -1;
+		}
 	int external = (t->has_data_location &&
 			t->data_location ==
 				ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) ||
@@ -320,23 +336,213 @@ static int tensor_check(struct ock *k, const char *what,
 	return ext_read(k, what, t, &r, need);
 }
 
+/* Attributes whose type the reader relies on (ONNX's operator docs):
+ * one given with another type (strides as floats, a kernel as a string)
+ * is refused rather than read as absent. */
+#define AT(t) ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__##t
+static const struct {
+	const char *name;
+	int type;
+} attr_types[] = {
+	{"kernel_shape", AT(INTS)}, {"strides", AT(INTS)},
+	{"dilations", AT(INTS)},    {"pads", AT(INTS)},
+	{"output_padding", AT(INTS)}, {"output_shape", AT(INTS)},
+	{"perm", AT(INTS)},	    {"split", AT(INTS)},
+	{"group", AT(INT)},	    {"axis", AT(INT)},
+	{"keepdims", AT(INT)},	    {"transA", AT(INT)},
+	{"transB", AT(INT)},	    {"ceil_mode", AT(INT)},
+	{"count_include_pad", AT(INT)}, {"auto_pad", AT(STRING)},
+	{"mode", AT(STRING)},	    {"then_branch", AT(GRAPH)},
+	{"else_branch", AT(GRAPH)}, {"body", AT(GRAPH)},
+};
+
+/* The type an attribute has: its 'type' field, else (files before IR 3
+ * had none) the field that is set. */
+static int attr_type_of(const Onnx__AttributeProto *at)
+{
+	if (at->has_type && at->type != AT(UNDEFINED))
+		return (int)at->type;
+	return at->n_ints ? AT(INTS) : at->n_floats ? AT(FLOATS)
+	       : at->has_i ? AT(INT) : at->has_f ? AT(FLOAT)
+	       : at->has_s ? AT(STRING) : at->g ? AT(GRAPH)
+	       : at->t ? AT(TENSOR) : AT(UNDEFINED);
+}
+
+static const char *attr_type_name(int t)
+{
+	switch (t) {
+	case AT(FLOAT): return "FLOAT";
+	case AT(INT): return "INT";
+	case AT(STRING): return "STRING";
+	case AT(TENSOR): return "TENSOR";
+	case AT(GRAPH): return "GRAPH";
+	case AT(FLOATS): return "FLOATS";
+	case AT(INTS): return "INTS";
+	case AT(STRINGS): return "STRINGS";
+	default: return "another type";
+	}
+}
+
+/* One attribute's type and, where the reader relies on it, its values
+ * (auto_pad's words); `what` names the node and the attribute. */
+static int attr_check(struct ock *k, const char *what,
+		      const Onnx__AttributeProto *at)
+{
+	int t = attr_type_of(at);
+	for (size_t i = 0; i < ARRAY_SIZE(attr_types); i++) {
+		if (!at->name || strcmp(at->name, attr_types[i].name))
+			continue;
+		if (t != attr_types[i].type) {
+			ock_err(k, "%s must be %s, got %s", what,
+				attr_type_name(attr_types[i].type),
+				attr_type_name(t));
+			return -1;
+		}
+	}
+	static const char *const pads[] = {"NOTSET", "SAME_UPPER",
+					   "SAME_LOWER", "VALID"};
+	if (at->name && !strcmp(at->name, "auto_pad")) {
+		for (size_t i = 0; i < ARRAY_SIZE(pads); i++)
+			if (at->s.len == strlen(pads[i]) &&
+			    !memcmp(at->s.data, pads[i], at->s.len))
+				return 0;
+		ock_err(k, "%s must be NOTSET, SAME_UPPER, SAME_LOWER or "
+			"VALID, got '%.*s'",
+			what, (int)(at->s.len > 60 ? 60 : at->s.len),
+			at->s.data ? (const char *)at->s.data : "");
+		return -1;
+	}
+	return 0;
+}
+
+static const Onnx__AttributeProto *attr_named(const Onnx__NodeProto *n,
+					      const char *name)
+{
+	for (size_t a = 0; a < n->n_attribute; a++)
+		if (n->attribute[a]->name &&
+		    !strcmp(n->attribute[a]->name, name))
+			return n->attribute[a];
+	return NULL;
+}
+
+/* Convolutions and pools: one stride, dilation and output padding per
+ * kernel axis, two pads per axis (ONNX's Conv); `head` names the node. */
+static int window_check(struct ock *k, const char *head,
+			const Onnx__NodeProto *n)
+{
+	static const char *const ops[] = {"Conv", "ConvTranspose", "MaxPool",
+					  "AveragePool", "LpPool"};
+	int is = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
+		is |= n->op_type && !strcmp(n->op_type, ops[i]);
+	if (!is)
+		return 0;
+	const Onnx__AttributeProto *ks = attr_named(n, "kernel_shape");
+	const Onnx__AttributeProto *pd = attr_named(n, "pads");
+	long sp = ks ? (long)ks->n_ints : -1;
+	static const char *const per_axis[] = {"strides", "dilations",
+					       "output_padding"};
+	for (size_t i = 0; i < ARRAY_SIZE(per_axis); i++) {
+		const Onnx__AttributeProto *a = attr_named(n, per_axis[i]);
+		if (!a)
+			continue;
+		if (sp < 0)
+			sp = (long)a->n_ints;
+		if ((long)a->n_ints != sp) {
+			ock_err(k, "%s: attribute '%s' must have one value per "
+				"spatial axis (%ld), got %zu",
+				head, per_axis[i], sp, a->n_ints);
+			return -1;
+		}
+	}
+	if (pd && (pd->n_ints % 2 || (sp >= 0 && (long)pd->n_ints != 2 * sp))) {
+		ock_err(k, "%s: attribute 'pads' must have a begin and an end "
+			"per spatial axis (%s), got %zu values",
+			head, sp >= 0 ? "2 per axis" : "an even count",
+			pd->n_ints);
+		return -1;
+	}
+	return 0;
+}
+
 static void node_check(struct ock *k, Onnx__NodeProto *n, size_t idx)
 {
-	char what[512];
+	char what[512], head[300];
 	const char *name = n->name && *n->name ? n->name : "";
+	snprintf(head, sizeof(head), "node '%.150s' (op type %.60s, node %zu)",
+		 name, nm(n->op_type), idx);
+	if (n->domain && *n->domain && strcmp(n->domain, "ai.onnx")) {
+		ock_err(k, "%s: domain must be ONNX's own (\"\" or "
+			"\"ai.onnx\"), got '%.100s'",
+			head, n->domain);
+		return;
+	}
 	for (size_t a = 0; a < n->n_attribute; a++) {
 		Onnx__AttributeProto *at = n->attribute[a];
-		snprintf(what, sizeof(what),
-			 "node '%.150s' (op type %.60s, node %zu): attribute "
-			 "'%.60s'",
-			 name, nm(n->op_type), idx, nm(at->name));
+		snprintf(what, sizeof(what), "%s: attribute '%.60s'", head,
+			 nm(at->name));
+		if (attr_check(k, what, at))
+			return;
 		if (at->t && tensor_check(k, what, at->t))
 			return;
 		for (size_t j = 0; j < at->n_tensors; j++)
 			if (tensor_check(k, what, at->tensors[j]))
 				return;
 	}
+	window_check(k, head, n);
 }
+
+/* The default operator set is imported, at a version ONNX has (a model
+ * importing none is read as the current opset: hand-built files). */
+static int opset_check(struct ock *k, const Onnx__ModelProto *m)
+{
+	if (!m->n_opset_import)
+		return 0;
+	for (size_t i = 0; i < m->n_opset_import; i++) {
+		const Onnx__OperatorSetIdProto *o = m->opset_import[i];
+		if (o->domain && *o->domain && strcmp(o->domain, "ai.onnx"))
+			continue;
+		if (o->version < 1 || o->version > ONNX_MAX_OPSET) {
+			ock_err(k, "opset_import: the ONNX opset version must "
+				"be in [1, %d], got %lld",
+				ONNX_MAX_OPSET, (long long)o->version);
+			return -1;
+		}
+		return 0;
+	}
+	ock_err(k, "opset_import must import ONNX's own opset (domain \"\"), "
+		"got only other domains ('%.100s', ...)",
+		nm(m->opset_import[0]->domain));
+	return -1;
+}
+
+/* Every graph output is made by something: a node, an input or an
+ * initializer. */
+static int outputs_check(struct ock *k, const Onnx__GraphProto *gp)
+{
+	for (size_t o = 0; o < gp->n_output; o++) {
+		const char *want = gp->output[o]->name;
+		int found = 0;
+		for (size_t i = 0; !found && want && i < gp->n_node; i++)
+			for (size_t j = 0; j < gp->node[i]->n_output; j++)
+				found |= gp->node[i]->output[j] &&
+					 !strcmp(gp->node[i]->output[j], want);
+		for (size_t i = 0; !found && want && i < gp->n_input; i++)
+			found = gp->input[i]->name &&
+				!strcmp(gp->input[i]->name, want);
+		for (size_t i = 0; !found && want && i < gp->n_initializer; i++)
+			found = gp->initializer[i]->name &&
+				!strcmp(gp->initializer[i]->name, want);
+		if (!found) {
+			ock_err(k, "graph output '%.200s' must be made by a "
+				"node, an input or an initializer, got none",
+				nm(want));
+			return -1;
+		}
+	}
+	return 0;
+}
+#undef AT
 
 /* A name that is not UTF-8 text (ONNX strings are) is refused: it could
  * not be quoted as read, nor written into JSON.  `what` names its place,
@@ -418,7 +624,8 @@ int onnx_check_model(const char *file, const char *dir,
 {
 	struct ock k = {file, dir, d, 0};
 	Onnx__GraphProto *gp = m->graph;
-	if (counts_check(&k, gp) || names_check(&k, gp))
+	if (counts_check(&k, gp) || names_check(&k, gp) ||
+	    opset_check(&k, m) || outputs_check(&k, gp))
 		return WS_EINPUT;
 	for (size_t i = 0; i < gp->n_input; i++)
 		type_check(&k, "graph input", gp->input[i]->name,

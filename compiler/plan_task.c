@@ -48,7 +48,8 @@ double plan_task_time(const struct machine *m, enum pe_prec prec,
 		return occ + 2 * ramp + fill;
 	int64_t lr = along(r, w->reduce_axis) - 1;
 	double chain = (double)fabric_relay_cycles(
-		f, lr, w->reduce_wavelets, pe_relay_cycles(&m->pe, prec));
+		f, lr, w->reduce_wavelets, pe_relay_latency_cycles(&m->pe, prec),
+		pe_relay_cycles(&m->pe, prec));
 	if (lb > 0 && lr > 0 && w->bcast_axis == w->reduce_axis)
 		path = dmax(fill + (double)w->reduce_wavelets - 1, chain);
 	else

@@ -784,9 +784,18 @@ int shape_pad(struct graph *g, struct layer *l, const struct op_desc *od,
 	const struct tensor *x = in_t(g, l, 0);
 	int64_t o[GRAPH_MAX_DIMS];
 	char s1[96];
+	for (int k = x->rank; k < GRAPH_MAX_DIMS; k++)
+		if (l->attrs.pads[0][k] || l->attrs.pads[1][k])
+			FAIL("network: pads of layer '%s' must pad at most "
+			     "the %d axes of %s, got a pair for axis %d from "
+			     "the end",
+			     l->name, x->rank,
+			     shape_str(s1, 96, x->rank, x->dims), k + 1);
 	for (int i = 0; i < x->rank; i++) {
 		int k = x->rank - 1 - i; /* from the end */
-		o[i] = x->dims[i] + l->attrs.pads[0][k] + l->attrs.pads[1][k];
+		/* saturating: pads come from the file */
+		o[i] = ADD(ADD(x->dims[i], l->attrs.pads[0][k]),
+			   l->attrs.pads[1][k]);
 		if (o[i] < 1)
 			FAIL("network: pads of layer '%s' must leave sizes >= "
 			     "1 "

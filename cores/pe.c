@@ -139,3 +139,10 @@ cycles_t pe_relay_cycles(const struct pe_params *pe, enum pe_prec p)
 	pe_relay_work(&w);
 	return pe_work_cycles(pe, p, &w);
 }
+
+cycles_t pe_relay_latency_cycles(const struct pe_params *pe, enum pe_prec p)
+{
+	cycles_t add = pe_relay_cycles(pe, p);
+	cycles_t lat = (cycles_t)pe->sw.relay_latency_cycles;
+	return lat > add ? lat : add;
+}

@@ -108,13 +108,26 @@ void pe_gemv_work(const struct pe_params *pe, enum pe_prec p, int64_t k,
  * Relaying one wavelet of a reduction chain: a PE of the chain takes the
  * partial sum arriving from its upstream neighbour, adds its own (one vector
  * op, one SRAM read of its own partial sum) and sends the sum on.  Fills *w
- * (no task start: the relay is one task for the whole stream).  The engine
- * (sim/engine.c) and the SystemC reference (sim/sc_top.cpp, RELAY ops) both
- * take the relay from here.
+ * (no task start: the relay is one task for the whole stream).
+ *
+ * One rule for every model of the chain: the engine (sim/engine_task.c),
+ * the compiler's estimate (compiler/plan_task.c), the kernels' collectives
+ * (compiler/kern_*.c through fabric/collective.h) and the SystemC
+ * reference (cores/sc_pe.cpp, RELAY ops) all take the relay from here:
+ *   pe_relay_cycles          the PE's cycles per relayed wavelet (its
+ *                            rate once the stream flows): the add's work
+ *   pe_relay_latency_cycles  cycles from a wavelet taken off the ramp to
+ *                            its sum sent back up: the fabric-in to
+ *                            fabric-out vector instruction's latency
+ *                            (pe.sw.relay_latency_cycles, CALIBRATED on
+ *                            the measured MeshGEMV rows), at least the add
  */
 void pe_relay_work(struct pe_work *w);
 
 /* Cycles a PE spends per relayed wavelet: pe_work_cycles(pe_relay_work). */
 cycles_t pe_relay_cycles(const struct pe_params *pe, enum pe_prec p);
+
+/* Cycles a relayed wavelet spends in the PE (see above). */
+cycles_t pe_relay_latency_cycles(const struct pe_params *pe, enum pe_prec p);
 
 #endif

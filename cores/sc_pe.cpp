@@ -227,7 +227,10 @@ bool sc_pe::op_compute(const sc_ref_op &o, int64_t t)
 }
 
 /* Send what is computed, then take the next wavelet if the datapath is
- * free: a task per arriving wavelet. */
+ * free: a task per arriving wavelet.  The sum leaves the relay's latency
+ * after its wavelet was taken (cores/pe.h pe_relay_latency_cycles, as the
+ * engine and the kernels' collectives), the next wavelet is taken when
+ * the add's work is done. */
 bool sc_pe::op_relay(const sc_ref_op &o, int64_t t)
 {
 	rx_slot s;
@@ -241,8 +244,10 @@ bool sc_pe::op_relay(const sc_ref_op &o, int64_t t)
 	if (op_done_ < o.n && t >= relay_free_ && take(o.color, t, &s)) {
 		int64_t k = (int64_t)pe_work_cycles(cfg_->pe, cfg_->prec,
 						    &o.work);
+		int64_t lat = (int64_t)pe_relay_latency_cycles(cfg_->pe,
+							       cfg_->prec);
 		relay_free_ = t + k;
-		relay_ready_.push_back(t + k);
+		relay_ready_.push_back(t + (lat > k ? lat : k));
 		st_.busy_cycles += k;
 		op_done_++;
 	}

@@ -103,7 +103,8 @@ enum sc_ref_op_kind {
 	SC_OP_RECV,	/* consume n wavelets of `color`, one per cycle */
 	SC_OP_COMPUTE,	/* one task: pe_work_cycles(work) busy cycles */
 	SC_OP_RELAY,	/* n times: take a wavelet of `color`, spend
-			   pe_work_cycles(work), send one on `color_out` */
+			   pe_work_cycles(work), send one on `color_out`
+			   pe_relay_latency_cycles() after taking it */
 	SC_OP_TASK,	/* a task activated by the first of n wavelets of
 			   `color` (at once if n == 0): it computes for
 			   pe_work_cycles(work) while it takes the n wavelets

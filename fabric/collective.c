@@ -11,8 +11,9 @@ static int64_t cdiv(int64_t a, int64_t b)
 cycles_t coll_link_cycles(const struct fabric_params *f, int64_t hops,
 			  cycles_t relay)
 {
-	return (cycles_t)hops * fabric_hop_cycles(f) +
-	       (cycles_t)(2 * f->ramp_latency_cycles) + relay;
+	/* the relay's link (fabric/timing.h), over `hops` hops */
+	return (cycles_t)(hops - 1) * fabric_hop_cycles(f) +
+	       fabric_relay_link_cycles(f, relay);
 }
 
 cycles_t coll_star_reduce(const struct fabric_params *f, int64_t P, int64_t B,

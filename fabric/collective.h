@@ -6,7 +6,8 @@
  * models/measured/wse3/README.md), written with the machine's own hop and
  * ramp (fabric/timing.h) and the PE's relay latency r (the cycles a
  * wavelet spends in a PE that adds it to its own and sends it on:
- * pe.sw.relay_latency_cycles; 1 in the published model).  With hop = 1
+ * cores/pe.h pe_relay_latency_cycles, the same the engine's chains pay;
+ * 1 in the published model).  With hop = 1
  * and r = 1 each reduces to the published closed form (tests/unit/
  * test_collective.c checks them):
  *

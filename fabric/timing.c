@@ -23,20 +23,21 @@ int64_t fabric_wavelets(const struct fabric_params *f, int64_t bytes)
 }
 
 cycles_t fabric_relay_link_cycles(const struct fabric_params *f,
-				  cycles_t relay_cycles)
+				  cycles_t latency)
 {
 	return fabric_hop_cycles(f) +
-	       (cycles_t)(2 * f->ramp_latency_cycles) + relay_cycles;
+	       (cycles_t)(2 * f->ramp_latency_cycles) + latency;
 }
 
 cycles_t fabric_relay_cycles(const struct fabric_params *f, int64_t links,
-			     int64_t n, cycles_t relay_cycles)
+			     int64_t n, cycles_t latency, cycles_t rate)
 {
 	if (n <= 0)
 		return 0;
 	if (links <= 0)
 		return (cycles_t)(n - 1);
-	cycles_t rate = relay_cycles > 1 ? relay_cycles : 1;
-	return (cycles_t)links * fabric_relay_link_cycles(f, relay_cycles) +
+	if (rate < 1)
+		rate = 1;
+	return (cycles_t)links * fabric_relay_link_cycles(f, latency) +
 	       (cycles_t)(n - 1) * rate;
 }

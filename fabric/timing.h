@@ -34,21 +34,24 @@ cycles_t fabric_stream_cycles(const struct fabric_params *f, int64_t hops,
 
 /*
  * A reduction chain relayed PE by PE: every PE after the first takes each
- * wavelet down its ramp, spends `relay_cycles` adding its own partial sum
- * (cores/pe.h pe_relay_cycles) and sends the sum back up.  The head pays
- * fabric_relay_link_cycles() = hop + 2 ramp + relay_cycles per link (not
- * just a hop), and a PE relays one wavelet per max(1, relay_cycles) cycles.
+ * wavelet down its ramp, adds its own partial sum and sends the sum back
+ * up, `latency` cycles after taking it, and takes one wavelet every
+ * max(1, rate) cycles (cores/pe.h pe_relay_latency_cycles and
+ * pe_relay_cycles).  The head pays fabric_relay_link_cycles() = hop +
+ * 2 ramp + latency per link (not just a hop).
  * fabric_relay_cycles(): zero-load cycles from the head leaving the first
  * PE to the tail leaving the last, `links` links apart, `n` wavelets:
- *     links (hop + 2 ramp + relay) + (n - 1) max(1, relay)   (links > 0)
+ *     links (hop + 2 ramp + latency) + (n - 1) max(1, rate)  (links > 0)
  *     n - 1                                                   (links == 0)
- * The engine's task latency and its per-PE chain (sim/engine.c) use these;
- * the SystemC reference runs the same relay wavelet by wavelet.
+ * The engine's task latency and its per-PE chain (sim/engine.c) and the
+ * compiler's estimate use these; the kernels' collectives
+ * (fabric/collective.h) use the same link; the SystemC reference runs
+ * the same relay wavelet by wavelet.
  */
 cycles_t fabric_relay_link_cycles(const struct fabric_params *f,
-				  cycles_t relay_cycles);
+				  cycles_t latency);
 cycles_t fabric_relay_cycles(const struct fabric_params *f, int64_t links,
-			     int64_t n, cycles_t relay_cycles);
+			     int64_t n, cycles_t latency, cycles_t rate);
 
 /* Wavelets needed to carry `bytes` (payload wavelet_bits each). */
 int64_t fabric_wavelets(const struct fabric_params *f, int64_t bytes);

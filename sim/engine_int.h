@@ -67,7 +67,8 @@ struct sim {
 	uint64_t *link_free;
 	uint64_t *pe_free;
 	cycles_t hop, ramp;
-	cycles_t relay;	/* cycles a PE spends per relayed wavelet (pe.h) */
+	cycles_t relay;	/* cycles a relayed wavelet spends in a PE (pe.h) */
+	cycles_t relay_rate; /* cycles a PE spends per relayed wavelet */
 };
 
 static inline int64_t ceil_div64(int64_t a, int64_t b)

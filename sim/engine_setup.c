@@ -157,7 +157,8 @@ void eng_setup(struct sim *s)
 	s->nr = s->k.nr;
 	s->hop = fabric_hop_cycles(&m->fabric);
 	s->ramp = (cycles_t)m->fabric.ramp_latency_cycles;
-	s->relay = pe_relay_cycles(&m->pe, p->prec);
+	s->relay = pe_relay_latency_cycles(&m->pe, p->prec);
+	s->relay_rate = pe_relay_cycles(&m->pe, p->prec);
 	s->sg = xcalloc((size_t)n + 1, sizeof(*s->sg));
 	setup_stages(s);
 	setup_route_links(s);

@@ -60,7 +60,8 @@ cycles_t eng_task_lat(const struct sim *s, const struct rect *r,
 		return 2 * s->ramp + (cycles_t)lb * s->hop;
 	int64_t lr = along(r, w->reduce_axis) - 1;
 	cycles_t chain = fabric_relay_cycles(&s->m->fabric, lr,
-					     w->reduce_wavelets, s->relay);
+					     w->reduce_wavelets, s->relay,
+					     s->relay_rate);
 	cycles_t fill = (cycles_t)lb * s->hop;
 	cycles_t path;
 	if (lb > 0 && lr > 0 && w->bcast_axis == w->reduce_axis)
@@ -172,7 +173,8 @@ cycles_t eng_full_task(struct sim *s, int si, int pa, int pb, cycles_t t0)
 	/* the reduced stream's tail after its head left the chain's last PE */
 	cycles_t tail =
 		has_r ? fabric_relay_cycles(&s->m->fabric, len - 1,
-					    w->reduce_wavelets, s->relay) -
+					    w->reduce_wavelets, s->relay,
+					    s->relay_rate) -
 				(cycles_t)(len - 1) *
 					fabric_relay_link_cycles(&s->m->fabric,
 								 s->relay)
@@ -207,7 +209,7 @@ cycles_t eng_full_task(struct sim *s, int si, int pa, int pb, cycles_t t0)
 			/* relay chain: the head leaves the first PE when its
 			 * partial sums are final; every later PE takes it
 			 * (hop + 2 ramp after it left the previous one) once
-			 * its own are, adds (s->relay) and sends it on */
+			 * its own are, adds and sends it on s->relay later */
 			cycles_t rdy = start + g->ready_full[pa][c];
 			if (has_r)
 				red = k ? cmax(rdy, red + s->hop + 2 * s->ramp) +

@@ -17,7 +17,9 @@ import sys
 import tempfile
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(TOP, "build", "wafersim")
+# the build docs.py was told to use (build-asan/ under `make asan`)
+BIN = os.path.join(os.environ.get("WAFERSIM_BUILD_DIR") or
+                   os.path.join(TOP, "build"), "wafersim")
 
 
 def ws(*args):

@@ -57,7 +57,10 @@ def parse_opts(text):
 
 def run(cmd, strict=False):
     env = dict(os.environ)
-    env["PATH"] = os.path.join(TOP, "build") + os.pathsep + env["PATH"]
+    # the build whose wafersim the commands run: build/ unless the caller
+    # names another (the unit tests under `make asan` run build-asan/'s)
+    bindir = env.get("WAFERSIM_BUILD_DIR") or os.path.join(TOP, "build")
+    env["PATH"] = bindir + os.pathsep + env["PATH"]
     env.pop("WAFERSIM_HOME", None)
     p = subprocess.run(["sh", "-c", cmd], cwd=TOP, env=env,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,

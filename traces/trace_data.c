@@ -832,6 +832,21 @@ static void load_points(struct loader *L, const json_t *s, const char *w,
 	}
 }
 
+/* A route joins stages that exist, or the host (-1). */
+static void check_route(struct loader *L, const char *w,
+			const struct trace_data *t, struct trace_route *tr)
+{
+	if (tr->src >= -1 && tr->src < t->n_stages && tr->dst >= -1 &&
+	    tr->dst < t->n_stages)
+		return;
+	diag_add(L->d, L->file, 0, 0,
+		 "trace: '%s' must join two of the %d stages or the host "
+		 "(-1), got %d -> %d",
+		 w, t->n_stages, tr->src, tr->dst);
+	L->bad = 1;
+	tr->src = tr->dst = -1;
+}
+
 static void load_routes(struct loader *L, const json_t *root,
 			struct trace_data *t)
 {
@@ -845,7 +860,25 @@ static void load_routes(struct loader *L, const json_t *root,
 		if (sf_load(trace_route_fields, TR_FIELDS, s, tr, "trace", w,
 			    L->file, L->d))
 			L->bad = 1;
+		else
+			check_route(L, w, t, tr);
 		load_points(L, s, w, tr);
+		for (int k = 0; k < tr->n_points; k++)
+			if (tr->points[k].x < 0 || tr->points[k].y < 0 ||
+			    tr->points[k].x >= t->width ||
+			    tr->points[k].y >= t->height) {
+				diag_add(L->d, L->file, 0, 0,
+					 "trace: '%s.points[%d]' must lie "
+					 "inside the %lldx%lld mesh, got [%d, "
+					 "%d]",
+					 w, k, (long long)t->width,
+					 (long long)t->height,
+					 (int)tr->points[k].x,
+					 (int)tr->points[k].y);
+				L->bad = 1;
+				tr->n_points = 0;
+				break;
+			}
 	}
 }
 
@@ -862,8 +895,14 @@ static void load_graph(struct loader *L, const json_t *root,
 		if (sf_load(node_fields, ARRAY_SIZE(node_fields), s, n, "trace",
 			    w, L->file, L->d))
 			L->bad = 1;
-		if (n->stage >= t->n_stages)
+		if (n->stage < -1 || n->stage >= t->n_stages) {
+			diag_add(L->d, L->file, 0, 0,
+				 "trace: '%s.stage' must be one of the %d "
+				 "stages or -1 (none), got %d",
+				 w, t->n_stages, n->stage);
+			L->bad = 1;
 			n->stage = -1;
+		}
 	}
 	a = get_list(L, root, "edges", &t->n_edges);
 	t->edges = xcalloc((size_t)t->n_edges + 1, sizeof(*t->edges));
@@ -897,6 +936,15 @@ static void load_windows(struct loader *L, const json_t *root,
 	double n = get_num(L, w, k, "n");
 	t->n_win = n >= 0 && n <= 1 << 20 ? (int)n : 0;
 	t->window_cycles = get_num(L, w, k, "window_cycles");
+	if (t->n_win > 0 && !(t->window_cycles >= 1 &&
+			      t->window_cycles < 0x1p62)) {
+		diag_add(L->d, L->file, 0, 0,
+			 "trace: 'windows.window_cycles' must be in [1, 2^62), "
+			 "got %g",
+			 t->window_cycles);
+		L->bad = 1;
+		t->window_cycles = 1;
+	}
 	t->stage_busy = get_nums(L, w, k, "stage_busy",
 				 (size_t)t->n_win * (size_t)t->n_stages);
 	t->win_pe_util = get_nums(L, w, k, "pe_util", (size_t)t->n_win);
@@ -1004,6 +1052,17 @@ static void load_grids(struct loader *L, const char *dir, const json_t *root,
 		return;
 	const char *pe = ws_json_str_at(gr, "pe_util");
 	const char *li = ws_json_str_at(gr, "link_util");
+	/* the grids lie beside stats.json under their own names: the
+	 * entries say which were saved, never where to read */
+	if ((pe && *pe && strcmp(pe, "pe_util.csv")) ||
+	    (li && *li && strcmp(li, "link_util.csv"))) {
+		diag_add(L->d, L->file, 0, 0,
+			 "trace: 'grids' must name pe_util.csv and "
+			 "link_util.csv (or \"\"), got '%.200s' and '%.200s'",
+			 pe ? pe : "", li ? li : "");
+		L->bad = 1;
+		return;
+	}
 	double dirs = 0;
 	ws_json_num_at(gr, "link_dirs", &dirs);
 	if (pe && *pe) {
@@ -1057,11 +1116,40 @@ static void load_run(struct loader *L, const json_t *root,
 		L->bad = 1;
 		sram = 0;
 	}
+	if (w != floor(w) || h != floor(h)) {
+		diag_add(L->d, L->file, 0, 0,
+			 "trace: 'width' and 'height' must be whole PEs, got "
+			 "%gx%g",
+			 w, h);
+		L->bad = 1;
+		w = h = 0;
+	}
 	t->width = (int64_t)w;
 	t->height = (int64_t)h;
 	t->clock_ghz = get_num(L, root, "", "clock_ghz");
+	double v = get_num(L, root, "", "version");
+	if (v != TRACE_FORMAT_VERSION) {
+		diag_add(L->d, L->file, 0, 0,
+			 "trace: 'version' must be %d (this wafersim's), got %g",
+			 TRACE_FORMAT_VERSION, v);
+		L->bad = 1;
+	}
+	if (!(t->clock_ghz > 0 && t->clock_ghz < 1e6)) {
+		diag_add(L->d, L->file, 0, 0,
+			 "trace: 'clock_ghz' must be in (0, 1e6), got %g",
+			 t->clock_ghz);
+		L->bad = 1;
+		t->clock_ghz = 1;
+	}
 	t->sram_bytes_per_pe = (int64_t)sram;
 	t->total_cycles = get_num(L, root, "", "total_cycles");
+	if (!(t->total_cycles >= 0 && t->total_cycles < 0x1p62)) {
+		diag_add(L->d, L->file, 0, 0,
+			 "trace: 'total_cycles' must be in [0, 2^62), got %g",
+			 t->total_cycles);
+		L->bad = 1;
+		t->total_cycles = 0;
+	}
 	t->avg_power_w = get_num(L, root, "", "avg_power_w");
 	t->energy_j = get_num(L, root, "", "energy_j");
 	if (t->width < 0 || t->height < 0 ||

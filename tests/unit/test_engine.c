@@ -9,6 +9,7 @@
 #include "compiler/kern.h"
 #include "cores/pe_sw.h"
 #include "cores/pe.h"
+#include "fabric/collective.h"
 #include "fabric/flow.h"
 #include "fabric/mesh.h"
 #include "fabric/timing.h"
@@ -85,12 +86,15 @@ static void test_dense_by_hand(void)
 	 * input element of the tile (K / w of them) and the partial sums'
 	 * send on a fabric queue; then broadcast down h rows one hop each,
 	 * and the partial sums relayed across w columns: every PE of the row
-	 * takes each wavelet down its ramp, adds its own partial sum (one
-	 * cycle) and sends it back up, so a column costs hop + 2 ramp + 1 = 4
-	 * (as the hardware and the SystemC reference do; until the relay was
-	 * modelled this was one hop per column), the reduced stream's tail,
-	 * two ramps */
+	 * takes each wavelet down its ramp, adds its own partial sum and
+	 * sends it back up after the fabric-to-fabric vector op's latency
+	 * (pe.sw.relay_latency_cycles, 11, the kernels' collectives'), so a
+	 * column costs hop + 2 ramp + 11 = 14 (as the hardware and the
+	 * SystemC reference do; until the relay was modelled this was one
+	 * hop per column, then until the engine took the kernels' latency
+	 * hop + 2 ramp + 1), the reduced stream's tail, two ramps */
 	const struct pe_sw *sw = &m.pe.sw;
+	CU_ASSERT_EQUAL_FATAL(sw->relay_latency_cycles, 11);
 	double tk = (double)(K / w);
 	double soft = (double)(sw->ctrl_cycles + 4 * sw->dsd_cycles) +
 		      (double)(sw->loop_cycles + 2 * sw->dsd_cycles) +
@@ -98,7 +102,7 @@ static void test_dense_by_hand(void)
 		      (double)sw->fabric_start_cycles;
 	double tile = tk * (double)(N / h);
 	double compute = tile / 2 + 8 + soft;
-	double comm = (double)(h - 1) + (double)(w - 1) * (1 + 2 + 1) +
+	double comm = (double)(h - 1) + (double)(w - 1) * (1 + 2 + 11) +
 		      (double)(N / h - 1) + 2;
 	double stage = compute + comm;
 	double got = (double)st.stages[0].latency_cycles[PASS_FWD];
@@ -526,11 +530,13 @@ static void test_bad_plan(void)
 }
 
 /* A lone reduction down a column, by hand: every PE after the first takes
- * each partial-sum wavelet down its ramp, adds (one cycle) and sends it
- * back up, 4 cycles a link with hop 1 and ramp 1; the stream of R
- * wavelets counts once (its head leaves when the partial sums are final,
- * not after an occupancy that already holds the stream).  The SystemC
- * reference gives the same 93 (make validate-ref). */
+ * each partial-sum wavelet down its ramp, adds it (one cycle of work per
+ * wavelet) and sends it back up 11 cycles after taking it (the fabric-in
+ * to fabric-out latency the kernels' collectives charge, pe.sw), 14 cycles
+ * a link with hop 1 and ramp 1; the stream of R wavelets counts once (its
+ * head leaves when the partial sums are final, not after an occupancy
+ * that already holds the stream).  The SystemC reference runs the same
+ * relay (make validate-ref). */
 static void test_reduction_relay(void)
 {
 	struct machine m;
@@ -538,11 +544,15 @@ static void test_reduction_relay(void)
 	CU_ASSERT_EQUAL_FATAL(fabric_hop_cycles(&m.fabric), 1);
 	CU_ASSERT_EQUAL_FATAL(m.fabric.ramp_latency_cycles, 1);
 	CU_ASSERT_EQUAL_FATAL(pe_relay_cycles(&m.pe, PREC_MIXED), 1);
+	CU_ASSERT_EQUAL_FATAL(pe_relay_latency_cycles(&m.pe, PREC_MIXED), 11);
 	const int64_t L = 16, R = 32;
-	/* ramp in + (L - 1)(hop + 2 ramp + add) + (R - 1) + ramp out */
-	const double hand = 1 + (double)(L - 1) * 4 + (double)(R - 1) + 1;
-	CU_ASSERT_EQUAL(fabric_relay_cycles(&m.fabric, L - 1, R, 1) + 2,
+	/* ramp in + (L - 1)(hop + 2 ramp + latency) + (R - 1) + ramp out */
+	const double hand = 1 + (double)(L - 1) * 14 + (double)(R - 1) + 1;
+	CU_ASSERT_EQUAL(fabric_relay_cycles(&m.fabric, L - 1, R, 11, 1) + 2,
 			(cycles_t)hand);
+	/* the kernels' chain is the same relay: B wavelets over P PEs */
+	CU_ASSERT_EQUAL(coll_chain_reduce(&m.fabric, L, R, 11),
+			fabric_relay_cycles(&m.fabric, L - 1, R, 11, 1) + 1);
 	for (int full = 0; full < 2; full++) {
 		struct plan p;
 		memset(&p, 0, sizeof p);

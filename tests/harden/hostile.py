@@ -1,0 +1,1322 @@
+#!/usr/bin/python3
+"""hostile.py [--quick] [--bin BIN] [--list] [-k WORD] [--keep]:
+hostile inputs, as an outsider would write them, against the wafersim
+binary (issue 17: "every one must get exit status 1, a located error, no
+sanitizer report, and no output file").
+
+Each case writes its input files into a folder of its own, runs one
+command there (with -o, --trace or --out-dir pointing into it) and checks:
+
+  - the exit status: 1 for bad input, 2 for a bad command-line value, 0
+    for the few hostile-but-valid inputs (a BOM, CRLF line ends, -o to a
+    FIFO or /dev/null), which must simply work;
+  - the error is located: YAML 'file:line:col', ONNX the file and, for a
+    node, "node 'NAME' (op type T", a command-line value the option's
+    name, a JSON stats file 'file:line:col' or the key;
+  - no sanitizer report (ASan, UBSan, LeakSanitizer) and no crash;
+  - no output: the folder holds exactly the input files afterwards (no -o
+    file, no temporary, no journal, no trace folder).
+
+The machine YAML cases take every key of `wafersim machine schema` out of
+its range and through wrong types; the others are written by hand below.
+ONNX models are built with Debian's python3-onnx (tools/deps.sh), so run
+this with /usr/bin/python3.  --quick runs a slice (every 8th case, as
+`make test` does through tests/unit/test_harden.c); the whole campaign
+runs in `make validate` (tests/validate/val_hostile.sh) on build-asan/
+when it exists.  Prints one line per failure and a summary:
+
+    hostile: 412 cases, 0 failed (build-asan/wafersim, 95 s)
+"""
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SAN_RE = re.compile(r"AddressSanitizer|LeakSanitizer|runtime error:|"
+                    r"UndefinedBehaviorSanitizer|Segmentation fault|"
+                    r"core dumped|Assertion .* failed|terminate called")
+
+
+class Case:
+    """One command on one set of input files.
+
+    files: {name: bytes|str} written into the case's folder;
+    argv:  the command's arguments ('{D}' is the case's folder);
+    want:  expected exit status;
+    loc:   a regular expression the standard error must match ('{F}' is
+           replaced by the first input file's name), or None;
+    keep:  extra names the command may leave (valid cases' outputs)."""
+
+    def __init__(self, group, name, files, argv, want=1, loc=None,
+                 keep=(), setup=None, timeout=120):
+        self.group, self.name = group, name
+        self.files, self.argv = files, argv
+        self.want, self.loc, self.keep = want, loc, set(keep)
+        self.setup, self.timeout = setup, timeout
+
+    def title(self):
+        return "%s/%s" % (self.group, self.name)
+
+
+YAML_LOC = r"{F}:\d+:\d+"
+OPT_LOC = "'?{O}'?"
+
+
+def yloc(fname):
+    return re.escape(fname) + r":\d+:\d+"
+
+
+# ---------------------------------------------------------------- machine
+def machine_base():
+    return ("name: hostile\n"
+            "grid:\n  width: 16\n  height: 16\n"
+            "clock_ghz: 0.85\n"
+            "pe:\n  sram_bytes: 49152\n  simd:\n    fma_fp16: 4\n"
+            "fabric:\n  colors: 24\n  buffer_depth_wavelets: 4\n"
+            "io:\n  edges: [west, east]\n  bandwidth_gbytes_s: 150\n")
+
+
+def schema_rows(binary):
+    """(key, type, lo, hi) of every numeric key of the machine schema."""
+    out = subprocess.run([binary, "machine", "schema"], capture_output=True,
+                         text=True, env=san_env()).stdout
+    rows = []
+    for line in out.splitlines():
+        m = re.match(r"\| `([\w.]+)` \| (integer|number) \|[^|]*\| "
+                     r"\[([-\d.e+]+), ([-\d.e+]+)\] \|", line)
+        if m:
+            rows.append((m.group(1), m.group(2), float(m.group(3)),
+                         float(m.group(4))))
+    return rows
+
+
+def nest(key, value):
+    """'a.b.c: v' as nested YAML."""
+    parts = key.split(".")
+    text = ""
+    for i, p in enumerate(parts[:-1]):
+        text += "  " * i + p + ":\n"
+    return text + "  " * (len(parts) - 1) + parts[-1] + ": " + value + "\n"
+
+
+def with_key(key, value):
+    """The base machine (name and grid only) plus `key: value`."""
+    base = "name: hostile\n"
+    if key.startswith("grid."):
+        other = "height" if key.endswith("width") else "width"
+        return base + "grid:\n  %s: 16\n  %s: %s\n" % (other,
+                                                       key.split(".")[1],
+                                                       value)
+    return base + "grid:\n  width: 16\n  height: 16\n" + nest(key, value)
+
+
+def bad_values(kind, lo, hi):
+    vals = [("below", repr_num(lo - (1 if kind == "integer" else
+                                    max(abs(lo) * 0.5, 1e-3))))]
+    if hi < 1e300:
+        vals.append(("above", repr_num(hi * 2 + 1)))
+    vals += [("nan", ".nan"), ("inf", ".inf"), ("-inf", "-.inf"),
+             ("1e400", "1e400"), ("-1e400", "-1e400"),
+             ("2^63", "9223372036854775808"),
+             ("-2^63-1", "-9223372036854775809"),
+             ("2^64", "18446744073709551616"),
+             ("string", "'twelve'"), ("list", "[1, 2]"),
+             ("map", "{a: 1}"), ("null", "~"), ("bool", "true"),
+             ("empty", "''"), ("hexword", "0xZZ"), ("nul", '"1\\0"')]
+    if kind == "integer":
+        vals += [("fraction", "1.5"), ("exp", "1e3x")]
+    return vals
+
+
+def repr_num(v):
+    if v == int(v) and abs(v) < 1e15:
+        return str(int(v))
+    return repr(v)
+
+
+def machine_cases(binary):
+    cases = []
+    for key, kind, lo, hi in schema_rows(binary):
+        for label, value in bad_values(kind, lo, hi):
+            cases.append(Case(
+                "machine", "%s=%s" % (key, label),
+                {"m.yaml": with_key(key, value)},
+                ["machine", "show", "m.yaml", "-o", "out.yaml"],
+                loc=yloc("m.yaml")))
+    hand = {
+        "tab-indent": "name: t\ngrid:\n\twidth: 16\n\theight: 16\n",
+        "non-utf8-name": b"name: \xff\xfe\x80\ngrid: {width: 16, height: 16}\n",
+        "nul-in-name": b'name: "a\\0b"\ngrid: {width: 16, height: 16}\n',
+        "anchor-alias": "name: t\ngrid: &g {width: 16, height: 16}\n"
+                        "other: *g\n",
+        "merge-key": "name: t\nbase: &b {width: 16, height: 16}\n"
+                     "grid:\n  <<: *b\n",
+        "billion-laughs": "a: &a [x, x, x, x, x, x, x, x, x]\n"
+                          "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                          "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+                          "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+                          "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+                          "name: t\ngrid: {width: 16, height: 16}\n",
+        "deep-nesting": "name: t\ngrid: {width: 16, height: 16}\nx: " +
+                        "[" * 5000 + "]" * 5000 + "\n",
+        "deep-maps": "name: t\ngrid: {width: 16, height: 16}\nx: " +
+                     "{a: " * 3000 + "1" + "}" * 3000 + "\n",
+        "duplicate-key": "name: t\ngrid: {width: 16, height: 16}\n"
+                         "grid: {width: 8, height: 8}\n",
+        "dup-nested": "name: t\ngrid: {width: 16, width: 17, height: 16}\n",
+        "unknown-key": "name: t\ngrid: {width: 16, height: 16}\nwarp: 9\n",
+        "unknown-nested": "name: t\ngrid: {width: 16, height: 16, depth: 3}\n",
+        "top-list": "- name: t\n",
+        "top-scalar": "hello\n",
+        "empty-file": "",
+        "only-comment": "# nothing\n",
+        "only-bom": b"\xef\xbb\xbf",
+        "two-documents": "name: t\ngrid: {width: 16, height: 16}\n---\n"
+                         "name: u\n",
+        "unclosed-flow": "name: t\ngrid: {width: 16, height: 16\n",
+        "unclosed-quote": "name: 't\ngrid: {width: 16, height: 16}\n",
+        "bad-escape": 'name: "\\q"\ngrid: {width: 16, height: 16}\n',
+        "missing-grid": "name: t\n",
+        "missing-name": "grid: {width: 16, height: 16}\n",
+        "grid-scalar": "name: t\ngrid: 16\n",
+        "grid-list": "name: t\ngrid: [16, 16]\n",
+        "name-list": "name: [a]\ngrid: {width: 16, height: 16}\n",
+        "name-huge": "name: " + "n" * 100000 +
+                     "\ngrid: {width: 16, height: 16}\n",
+        "edges-bogus": "name: t\ngrid: {width: 16, height: 16}\n"
+                       "io: {edges: [up]}\n",
+        "edges-empty": "name: t\ngrid: {width: 16, height: 16}\n"
+                       "io: {edges: []}\n",
+        "edges-dup": "name: t\ngrid: {width: 16, height: 16}\n"
+                     "io: {edges: [west, west, west, west, west]}\n",
+        "edges-map": "name: t\ngrid: {width: 16, height: 16}\n"
+                     "io: {edges: {west: 1}}\n",
+        "tag-binary": "name: !!binary aGVsbG8=\n"
+                      "grid: {width: 16, height: 16}\n",
+        "tag-custom": "name: t\ngrid: {width: !foo 16, height: 16}\n",
+        "complex-key": "name: t\n? [a, b]\n: 1\ngrid: {width: 16, height: 16}\n",
+        "null-key": "name: t\n~: 1\ngrid: {width: 16, height: 16}\n",
+        "width-octal": "name: t\ngrid: {width: 0o20, height: 16}\n",
+        "width-plus": "name: t\ngrid: {width: +16x, height: 16}\n",
+        "width-space": "name: t\ngrid: {width: '16 ', height: 16}\n",
+        "directive": "%YAML 9.9\n---\nname: t\ngrid: {width: 16, height: 16}\n",
+        "bom-mid": b"name: t\n\xef\xbb\xbfgrid: {width: 16, height: 16}\n",
+        "cr-only": b"name: t\rgrid: {width: 16, height: 16}\r",
+        "many-keys": "name: t\ngrid: {width: 16, height: 16}\nextra:\n" +
+                     "".join("  k%d: 1\n" % i for i in range(70000)),
+        "long-line": "name: t\ngrid: {width: 16, height: 16}\n# " +
+                     "x" * 2000000 + "\nwarp: 1\n",
+    }
+    for name, text in hand.items():
+        loc = yloc("m.yaml")
+        if name in ("empty-file", "only-comment", "only-bom"):
+            loc = re.escape("m.yaml")
+        cases.append(Case("machine", name, {"m.yaml": text},
+                          ["machine", "show", "m.yaml", "-o", "out.yaml"],
+                          loc=loc))
+    # hostile but valid: must be read as the plain file is
+    good = "name: t\ngrid: {width: 16, height: 16}\n"
+    for name, text in {"bom": b"\xef\xbb\xbf" + good.encode(),
+                       "crlf": good.replace("\n", "\r\n")}.items():
+        cases.append(Case("machine", name + "-valid", {"m.yaml": text},
+                          ["machine", "show", "m.yaml", "-o", "out.yaml"],
+                          want=0, keep={"out.yaml"}))
+    # every value the commands take a machine through
+    cases.append(Case("machine", "run-bad-machine",
+                      {"m.yaml": with_key("grid.width", "0")},
+                      ["run", "p1b2", "--machine", "m.yaml", "-o", "o.txt"],
+                      loc=yloc("m.yaml")))
+    cases.append(Case("machine", "fabric-bad-machine",
+                      {"m.yaml": with_key("fabric.colors", "-3")},
+                      ["fabric", "--machine", "m.yaml", "--json",
+                       "--out-dir", "."], loc=yloc("m.yaml")))
+    return cases
+
+
+# ---------------------------------------------------------------- network
+NET_HEAD = "name: h\nbatch: 4\ninputs:\n  x: %s\nlayers:\n"
+
+
+def net(inputs, *layers):
+    return NET_HEAD % inputs + "".join("  - " + l + "\n" for l in layers)
+
+
+def network_cases():
+    C = []
+    img = "[3, 16, 16]"
+    specs = {
+        # conv_transpose with odd parameters
+        "convT-stride0": net(img, "{name: t, op: conv_transpose, filters: 4,"
+                             " kernel: 3, stride: 0}"),
+        "convT-neg-pad": net(img, "{name: t, op: conv_transpose, filters: 4,"
+                             " kernel: 3, padding: -2}"),
+        "convT-huge-pad": net(img, "{name: t, op: conv_transpose, filters: 4,"
+                              " kernel: 3, padding: 100}"),
+        "convT-outpad-ge-stride": net(img, "{name: t, op: conv_transpose, "
+                                      "filters: 4, kernel: 3, stride: 2, "
+                                      "output_padding: 2}"),
+        "convT-dilation-huge": net(img, "{name: t, op: conv_transpose, "
+                                   "filters: 4, kernel: 3, "
+                                   "dilation: 4611686018427387904}"),
+        "convT-stride-huge": net(img, "{name: t, op: conv_transpose, "
+                                 "filters: 4, kernel: 3, "
+                                 "stride: 4611686018427387904}"),
+        "convT-groups-not-dividing": net(img, "{name: t, op: conv_transpose,"
+                                         " filters: 4, kernel: 3, groups: 2}"),
+        "convT-groups0": net(img, "{name: t, op: conv_transpose, filters: 4,"
+                             " kernel: 3, groups: 0}"),
+        "convT-kernel-list-long": net(img, "{name: t, op: conv_transpose, "
+                                      "filters: 4, kernel: [3, 3, 3, 3]}"),
+        "convT-kernel0": net(img, "{name: t, op: conv_transpose, filters: 4,"
+                             " kernel: 0}"),
+        "convT-filters-neg": net(img, "{name: t, op: conv_transpose, "
+                                 "filters: -4, kernel: 3}"),
+        "convT-3d-on-2d": net(img, "{name: t, op: conv_transpose3d, "
+                              "filters: 4, kernel: 3}"),
+        "convT-1d-input": net("[5]", "{name: t, op: conv_transpose, "
+                              "filters: 4, kernel: 3}"),
+        # resize
+        "resize-scale0": net(img, "{name: r, op: resize, scale: 0}"),
+        "resize-scale-neg": net(img, "{name: r, op: resize, scale: -2}"),
+        "resize-scale-nan": net(img, "{name: r, op: resize, scale: .nan}"),
+        "resize-scale-inf": net(img, "{name: r, op: resize, scale: .inf}"),
+        "resize-scale-1e300": net(img, "{name: r, op: resize, scale: 1e300}"),
+        "resize-scale-tiny": net(img, "{name: r, op: resize, scale: 1e-300}"),
+        "resize-size0": net(img, "{name: r, op: resize, size: [0, 8]}"),
+        "resize-size-rank": net(img, "{name: r, op: resize, size: [8, 8, 8]}"),
+        "resize-size-huge": net(img, "{name: r, op: resize, "
+                                "size: [4611686018427387904, 8]}"),
+        "resize-both": net(img, "{name: r, op: resize, scale: 2, "
+                           "size: [8, 8]}"),
+        "resize-mode": net(img, "{name: r, op: resize, scale: 2, "
+                           "mode: sideways}"),
+        "resize-1d-input": net("[7]", "{name: r, op: resize, scale: 2}"),
+        # reduce
+        "reduce-axis-oob": net(img, "{name: r, op: reduce_mean, axes: [7]}"),
+        "reduce-axis-neg-oob": net(img, "{name: r, op: reduce_sum, "
+                                   "axes: [-9]}"),
+        "reduce-axis-dup": net(img, "{name: r, op: reduce_max, "
+                               "axes: [1, 1]}"),
+        "reduce-axes-string": net(img, "{name: r, op: reduce_mean, "
+                                  "axes: all}"),
+        "reduce-axis-2^63": net(img, "{name: r, op: reduce_mean, "
+                                "axes: [9223372036854775807]}"),
+        "reduce-keepdims-str": net(img, "{name: r, op: reduce_mean, "
+                                   "keepdims: maybe}"),
+        # pad
+        "pad-odd-count": net(img, "{name: p, op: pad, pads: [1, 1, 1]}"),
+        "pad-too-many": net(img, "{name: p, op: pad, "
+                            "pads: [1, 1, 1, 1, 1, 1, 1, 1]}"),
+        "pad-neg-beyond": net(img, "{name: p, op: pad, pads: [-20, 0]}"),
+        "pad-huge": net(img, "{name: p, op: pad, "
+                        "pads: [4611686018427387904, 4611686018427387904]}"),
+        "pad-empty": net(img, "{name: p, op: pad, pads: []}"),
+        "pad-float": net(img, "{name: p, op: pad, pads: [1.5, 1]}"),
+        # zero, negative and huge dimensions
+        "input-zero-dim": net("[0, 8]", "{name: d, op: dense, units: 4}"),
+        "input-neg-dim": net("[-3, 8]", "{name: d, op: dense, units: 4}"),
+        "input-1e400": net("[1e400]", "{name: d, op: dense, units: 4}"),
+        "input-2^63": net("[9223372036854775808]",
+                          "{name: d, op: dense, units: 4}"),
+        "input-2^62-sq": net("[4611686018427387904, 4611686018427387904]",
+                             "{name: d, op: dense, units: 4}"),
+        "input-rank-20": net("[" + ", ".join(["2"] * 20) + "]",
+                             "{name: r, op: relu}"),
+        "input-empty-shape-dense": net("[]", "{name: d, op: dense, "
+                                       "units: 4}"),
+        "input-string-dim": net("[a, 4]", "{name: d, op: dense, units: 4}"),
+        "dense-units0": net("[8]", "{name: d, op: dense, units: 0}"),
+        "dense-units-huge": net("[8]", "{name: d, op: dense, "
+                                "units: 4611686018427387904}"),
+        "dense-units-nan": net("[8]", "{name: d, op: dense, units: .nan}"),
+        "conv-group-not-dividing": net(img, "{name: c, op: conv, filters: 4,"
+                                       " kernel: 3, groups: 2}"),
+        "conv-kernel-bigger": net(img, "{name: c, op: conv, filters: 4, "
+                                  "kernel: 40}"),
+        "conv-dilation-huge": net(img, "{name: c, op: conv, filters: 4, "
+                                  "kernel: 3, dilation: 4611686018427387904}"),
+        "conv-stride0": net(img, "{name: c, op: conv, filters: 4, kernel: 3,"
+                            " stride: 0}"),
+        "pool-stride0": net(img, "{name: p, op: maxpool, kernel: 2, "
+                            "stride: 0}"),
+        "pool-kernel0": net(img, "{name: p, op: avgpool, kernel: 0}"),
+        "embedding-vocab0": net("[8]", "{name: e, op: embedding, vocab: 0, "
+                                "dim: 4}"),
+        "attention-heads-not-dividing": net("[8, 30]",
+                                            "{name: a, op: attention, "
+                                            "heads: 7}"),
+        "attention-heads0": net("[8, 30]", "{name: a, op: attention, "
+                                "heads: 0}"),
+        "softmax-axis-oob": net("[8]", "{name: s, op: softmax, axis: 3}"),
+        "flatten-axis-oob": net(img, "{name: f, op: flatten, axis: 9}"),
+        "reshape-two-minus1": net(img, "{name: r, op: reshape, "
+                                  "shape: [-1, -1]}"),
+        "reshape-impossible": net(img, "{name: r, op: reshape, "
+                                  "shape: [7, 7]}"),
+        "reshape-zero": net(img, "{name: r, op: reshape, shape: [0, 0, 0, 0,"
+                            " 0]}"),
+        "transpose-perm-dup": net(img, "{name: t, op: transpose, "
+                                  "perm: [0, 0, 1]}"),
+        "transpose-perm-short": net(img, "{name: t, op: transpose, "
+                                    "perm: [0]}"),
+        "split-sizes-sum": net("[8]", "{name: s, op: split, sizes: [3, 3]}"),
+        "split-parts0": net("[8]", "{name: s, op: split, parts: 0}"),
+        "split-parts-more": net("[8]", "{name: s, op: split, parts: 9}"),
+        "slice-step0": net("[8]", "{name: s, op: slice, start: 0, end: 4, "
+                           "step: 0}"),
+        "slice-start-after-end": net("[8]", "{name: s, op: slice, start: 6,"
+                                     " end: 2}"),
+        "squeeze-not-one": net(img, "{name: s, op: squeeze, axes: [0]}"),
+        "concat-rank-mismatch": NET_HEAD % "[4, 4]" + "  y: [4]\n" +
+                                "  - {name: c, op: concat, in: [x, y]}\n",
+        "concat-axis-oob": NET_HEAD % "[4, 4]" + "  y: [4, 4]\n" +
+                           "  - {name: c, op: concat, in: [x, y], axis: 5}\n",
+        "add-no-broadcast": NET_HEAD % "[4]" + "  y: [3]\n" +
+                            "  - {name: a, op: add, in: [x, y]}\n",
+        "add-one-input": net("[4]", "{name: a, op: add}"),
+        "matmul-inner": NET_HEAD % "[4, 5]" + "  y: [6, 3]\n" +
+                        "  - {name: m, op: matmul, in: [x, y]}\n",
+        # graph shape
+        "cycle": net("[4]", "{name: a, op: add, in: [x, c]}",
+                     "{name: b, op: relu, in: a}",
+                     "{name: c, op: relu, in: b}"),
+        "self-loop": net("[4]", "{name: a, op: relu, in: a}"),
+        "dangling-input": net("[4]", "{name: a, op: relu, in: nowhere}"),
+        "duplicate-name": net("[4]", "{name: a, op: relu}",
+                              "{name: a, op: relu}"),
+        "name-with-slash": net("[4]", "{name: a/b, op: relu}"),
+        "op-unknown": net("[4]", "{name: a, op: frobnicate}"),
+        "op-and-block": net("[4]", "{name: a, op: relu, block: b}"),
+        "layer-scalar": net("[4]", "relu"),
+        "no-layers": NET_HEAD % "[4]",
+        "no-inputs": "name: h\nlayers:\n  - {name: d, op: dense, units: 4}\n",
+        "block-recursive": "name: h\ninputs:\n  x: [4]\nblocks:\n  b:\n"
+                           "    layers:\n      - {name: i, block: b}\n"
+                           "layers:\n  - {name: a, block: b}\n",
+        "block-mutual": "name: h\ninputs:\n  x: [4]\nblocks:\n  b:\n"
+                        "    layers:\n      - {name: i, block: c}\n"
+                        "  c:\n    layers:\n      - {name: j, block: b}\n"
+                        "layers:\n  - {name: a, block: b}\n",
+        "block-param-missing": "name: h\ninputs:\n  x: [4]\nblocks:\n  b:\n"
+                               "    params: {u: ~}\n    layers:\n"
+                               "      - {name: d, op: dense, units: $u}\n"
+                               "layers:\n  - {name: a, block: b}\n",
+        "block-param-undefined": "name: h\ninputs:\n  x: [4]\nblocks:\n"
+                                 "  b:\n    layers:\n"
+                                 "      - {name: d, op: dense, units: $zz}\n"
+                                 "layers:\n  - {name: a, block: b}\n",
+        "block-unknown": net("[4]", "{name: a, block: nope}"),
+        "repeat-huge": net("[4]", "{name: a, op: relu, repeat: 1000000000}"),
+        "repeat-zero": net("[4]", "{name: a, op: relu, repeat: 0}"),
+        "repeat-neg": net("[4]", "{name: a, op: relu, repeat: -1}"),
+        "repeat-nested-huge": "name: h\ninputs:\n  x: [4]\nblocks:\n  b:\n"
+                              "    layers:\n      - {name: r, op: relu, "
+                              "repeat: 100000}\nlayers:\n"
+                              "  - {name: a, block: b, repeat: 100000}\n",
+        "share-unknown": net("[4]", "{name: a, op: dense, units: 4, "
+                             "share: ghost}"),
+        "share-shape-mismatch": net("[4]", "{name: a, op: dense, units: 4}",
+                                    "{name: b, op: dense, units: 8, "
+                                    "share: a}"),
+        "batch-zero": "name: h\nbatch: 0\ninputs:\n  x: [4]\nlayers:\n"
+                      "  - {name: r, op: relu}\n",
+        "batch-neg": "name: h\nbatch: -4\ninputs:\n  x: [4]\nlayers:\n"
+                     "  - {name: r, op: relu}\n",
+        "batch-huge": "name: h\nbatch: 1e400\ninputs:\n  x: [4]\nlayers:\n"
+                      "  - {name: r, op: relu}\n",
+        "samples-neg": "name: h\nsamples: -1\ninputs:\n  x: [4]\nlayers:\n"
+                       "  - {name: r, op: relu}\n",
+        "dtype-bogus": "name: h\ndtype: fp7\ninputs:\n  x: [4]\nlayers:\n"
+                       "  - {name: r, op: relu}\n",
+        "input-dtype-bogus": "name: h\ninputs:\n  x: {shape: [4], dtype: "
+                             "complex}\nlayers:\n  - {name: r, op: relu}\n",
+        "unary-flops-neg": net("[4]", "{name: u, op: unary, fn: x, "
+                               "flops: -5}"),
+        "unary-flops-huge": net("[4]", "{name: u, op: unary, fn: x, "
+                                "flops: 1e300}"),
+        "dropout-rate-2": net("[4]", "{name: d, op: dropout, rate: 2}"),
+        "anchors": "name: h\ninputs:\n  x: &s [4]\n  y: *s\nlayers:\n"
+                   "  - {name: r, op: relu}\n",
+        "tab-indent": "name: h\ninputs:\n\tx: [4]\nlayers:\n"
+                      "  - {name: r, op: relu}\n",
+        "non-utf8-name": b"name: h\ninputs:\n  x: [4]\nlayers:\n"
+                         b"  - {name: \xc3\x28, op: relu}\n",
+        "deep-nesting": "name: h\ninputs:\n  x: [4]\nlayers:\n"
+                        "  - {name: r, op: relu, junk: " + "[" * 3000 +
+                        "]" * 3000 + "}\n",
+        "unknown-attr": net("[4]", "{name: d, op: dense, units: 4, "
+                            "unitz: 5}"),
+        "wide-dense-overflow": net("[1048576]",
+                                   "{name: d, op: dense, units: 1048576}",
+                                   "{name: e, op: dense, units: 1048576}",
+                                   "{name: f, op: dense, "
+                                   "units: 1099511627776}"),
+    }
+    for name, text in specs.items():
+        C.append(Case("net", name, {"n.yaml": text},
+                      ["place", "n.yaml", "--machine", "mini64",
+                       "--strategy", "pack", "-o", "out.plan.yaml"],
+                      loc=yloc("n.yaml")))
+    return C
+
+
+# ---------------------------------------------------------------- plan
+def base_plan(binary, tmp):
+    path = os.path.join(tmp, "base.plan.yaml")
+    subprocess.run([binary, "place", "p1b2", "--machine", "mini128",
+                    "--mode", "pipelined", "--strategy", "pack", "-o", path],
+                   capture_output=True, env=san_env(), check=True)
+    with open(path) as f:
+        return f.read()
+
+
+def plan_cases(binary, tmp):
+    base = base_plan(binary, tmp)
+    r1 = "rect: {x: 120, y: 0, w: 8, h: 29}"
+    assert r1 in base, "base plan changed: tests/harden/hostile.py"
+    edits = {
+        "rect-overlap": (r1, "rect: {x: 100, y: 0, w: 8, h: 29}"),
+        "rect-off-grid-x": (r1, "rect: {x: 125, y: 0, w: 8, h: 29}"),
+        "rect-off-grid-y": (r1, "rect: {x: 120, y: 120, w: 8, h: 29}"),
+        "rect-neg-x": (r1, "rect: {x: -8, y: 0, w: 8, h: 29}"),
+        "rect-w0": (r1, "rect: {x: 120, y: 0, w: 0, h: 29}"),
+        "rect-h-neg": (r1, "rect: {x: 120, y: 0, w: 8, h: -29}"),
+        "rect-huge": (r1, "rect: {x: 120, y: 0, w: 9223372036854775807, "
+                          "h: 29}"),
+        "rect-wrap": (r1, "rect: {x: 4294967295, y: 0, w: 8, h: 29}"),
+        "rect-nan": (r1, "rect: {x: .nan, y: 0, w: 8, h: 29}"),
+        "rect-float": (r1, "rect: {x: 120.5, y: 0, w: 8, h: 29}"),
+        "rect-string": (r1, "rect: {x: left, y: 0, w: 8, h: 29}"),
+        "rect-list": (r1, "rect: [120, 0, 8, 29]"),
+        "rect-missing-key": (r1, "rect: {x: 120, y: 0, w: 8}"),
+        "rect-extra-key": (r1, "rect: {x: 120, y: 0, w: 8, h: 29, z: 1}"),
+        "color-99": ("color: 4, multicast_group: -1, wavelets_per_sample: 14102",
+                     "color: 99, multicast_group: -1, wavelets_per_sample: 14102"),
+        "color-neg": ("color: 4, multicast_group: -1, wavelets_per_sample: 14102",
+                      "color: -1, multicast_group: -1, wavelets_per_sample: 14102"),
+        "color-2^31": ("color: 4, multicast_group: -1, wavelets_per_sample: 14102",
+                       "color: 2147483648, multicast_group: -1, "
+                       "wavelets_per_sample: 14102"),
+        "color-string": ("color: 4, multicast_group: -1, wavelets_per_sample: 14102",
+                         "color: red, multicast_group: -1, "
+                         "wavelets_per_sample: 14102"),
+        "route-off-grid": ("points: [[119, 60], [120, 60], [120, 28]]",
+                           "points: [[119, 60], [500, 60], [120, 28]]"),
+        "route-negative": ("points: [[119, 60], [120, 60], [120, 28]]",
+                           "points: [[119, 60], [-1, 60], [120, 28]]"),
+        "route-diagonal": ("points: [[119, 60], [120, 60], [120, 28]]",
+                           "points: [[119, 60], [120, 28]]"),
+        "route-empty": ("points: [[119, 60], [120, 60], [120, 28]]",
+                        "points: []"),
+        "route-point-3": ("points: [[119, 60], [120, 60], [120, 28]]",
+                          "points: [[119, 60, 1], [120, 60], [120, 28]]"),
+        "route-src-unknown": ('src: "fc1/dense", dst: "fc2/dense"',
+                              'src: "ghost", dst: "fc2/dense"'),
+        "route-pass-bogus": ('dst: "fc2/dense", pass: fwd',
+                             'dst: "fc2/dense", pass: sideways'),
+        "route-mcast-huge": ('dst: "fc2/dense", pass: fwd, color: 4, '
+                             'multicast_group: -1',
+                             'dst: "fc2/dense", pass: fwd, color: 4, '
+                             'multicast_group: 99999999999'),
+        "network-other": ('network: "p1b2"', 'network: "uno"'),
+        "machine-other": ('machine: "mini128"', 'machine: "wse3"'),
+        "grid-mismatch": ("grid: {width: 128, height: 128}",
+                          "grid: {width: 64, height: 64}"),
+        "batch-zero": ("batch: 60", "batch: 0"),
+        "batch-neg": ("batch: 60", "batch: -60"),
+        "batch-1e400": ("batch: 60", "batch: 1e400"),
+        "batch-2^62": ("batch: 60", "batch: 4611686018427387904"),
+        "mode-bogus": ("mode: pipelined", "mode: sideways"),
+        "precision-bogus": ("precision: mixed", "precision: fp7"),
+        "stage-kind-bogus": ("kind: dense", "kind: magic"),
+        "stage-name-dup": ('- name: "fc2/dense"', '- name: "fc1/dense"'),
+        "stage-layer-unknown": ('layers: ["fc2/dense"', 'layers: ["ghost"'),
+        "stages-scalar": ("stages:\n", "stages: 3\nxstages:\n"),
+        "kernel-bogus": ("kernel: stream", "kernel: warp"),
+        "seed-neg": ("seed: 1", "seed: -1"),
+        "micro-batch-zero": ("micro_batch: 60", "micro_batch: 0"),
+        "samples-in-flight-huge": ("samples_in_flight: 60",
+                                   "samples_in_flight: 9223372036854775807"),
+    }
+    C = []
+    for name, (old, new) in edits.items():
+        if old not in base:
+            continue
+        C.append(Case("plan", name, {"p.yaml": base.replace(old, new, 1)},
+                      ["run", "p1b2", "--machine", "mini128", "--plan",
+                       "p.yaml", "--steps", "1", "--infer-samples", "1",
+                       "-o", "out.txt"],
+                      loc=yloc("p.yaml")))
+    extra = {
+        "truncated": base[:len(base) // 2],
+        "empty": "",
+        "deep": base + "junk: " + "[" * 3000 + "]" * 3000 + "\n",
+        "alias": base.replace('network: "p1b2"', 'network: &n "p1b2"') +
+                 "again: *n\n",
+        "non-utf8": base.encode().replace(b'"fc2/dense"', b'"fc2/\xff"', 1),
+    }
+    for name, text in extra.items():
+        loc = yloc("p.yaml") if name != "empty" else re.escape("p.yaml")
+        C.append(Case("plan", name, {"p.yaml": text},
+                      ["run", "p1b2", "--machine", "mini128", "--plan",
+                       "p.yaml", "--steps", "1", "-o", "out.txt"],
+                      loc=loc))
+    return C
+
+
+# ---------------------------------------------------------------- onnx
+def onnx_cases():
+    try:
+        import onnx
+        from onnx import TensorProto, helper
+    except ImportError:
+        print("hostile: python3-onnx missing, ONNX cases skipped "
+              "(run with /usr/bin/python3)", file=sys.stderr)
+        return []
+    F, I64 = TensorProto.FLOAT, TensorProto.INT64
+
+    def vi(name, shape, t=F):
+        return helper.make_tensor_value_info(name, t, shape)
+
+    def ext_w(name, dims, loc="w.bin"):
+        t = TensorProto()
+        t.name, t.data_type = name, F
+        t.dims.extend(dims)
+        t.data_location = TensorProto.EXTERNAL
+        e = t.external_data.add()
+        e.key, e.value = "location", loc
+        return t
+
+    def i64(name, vals, dims=None):
+        return helper.make_tensor(name, I64,
+                                  [len(vals)] if dims is None else dims, vals)
+
+    def model(nodes, inputs, outputs, inits=(), opset=13, vinfo=(),
+              ir=8):
+        g = helper.make_graph(nodes, "g", inputs, outputs,
+                              initializer=list(inits), value_info=list(vinfo))
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("",
+                                                                    opset)])
+        m.ir_version = ir
+        return m.SerializeToString()
+
+    N = helper.make_node
+    x4 = [vi("x", [1, 4])]
+    y = [vi("y", None)]
+    img = [vi("x", [1, 4, 8, 8])]
+    good = model([N("MatMul", ["x", "W"], ["y"], name="mm")], x4, y,
+                 [ext_w("W", [4, 3])])
+    cases = {}
+    # truncations and garbage
+    for cut in (1, 7, len(good) // 2, len(good) - 1):
+        cases["truncated-%d" % cut] = ("file", good[:cut])
+    cases["empty"] = ("file", b"")
+    cases["garbage"] = ("file", bytes(range(256)) * 4)
+    cases["yaml-as-onnx"] = ("file", b"name: x\nlayers: []\n")
+    cases["varint-huge-len"] = ("file", b"\x3a\xff\xff\xff\xff\x0f" + good)
+    # wrong field types
+    cases["conv-strides-float"] = ("node", model(
+        [N("Conv", ["x", "W"], ["y"], name="c", kernel_shape=[3, 3],
+           strides=[1.5, 1.5])], img, y, [ext_w("W", [4, 4, 3, 3])]))
+    cases["conv-kernel-string"] = ("node", model(
+        [N("Conv", ["x", "W"], ["y"], name="c", kernel_shape="3")], img, y,
+        [ext_w("W", [4, 4, 3, 3])]))
+    cases["softmax-axis-tensor"] = ("node", model(
+        [N("Softmax", ["x"], ["y"], name="s",
+           axis=helper.make_tensor("a", I64, [1], [1]))], x4, y))
+    # initializers whose dims do not match their data
+    t = helper.make_tensor("W", F, [12], [0.0] * 12)
+    del t.dims[:]
+    t.dims.extend([4, 3])
+    del t.float_data[5:]
+    cases["init-float-data-short"] = ("value", model(
+        [N("MatMul", ["x", "W"], ["y"], name="mm")], x4, y, [t]))
+    t = helper.make_tensor("W", F, [4, 3], [0.0] * 12)
+    del t.float_data[:]
+    t.raw_data = b"\0" * 7
+    cases["init-raw-data-short"] = ("value", model(
+        [N("MatMul", ["x", "W"], ["y"], name="mm")], x4, y, [t]))
+    cases["init-dim-neg"] = ("value", model(
+        [N("MatMul", ["x", "W"], ["y"], name="mm")], x4, y,
+        [ext_w("W", [4, -3])]))
+    cases["init-dim-2^62"] = ("value", model(
+        [N("MatMul", ["x", "W"], ["y"], name="mm")], x4, y,
+        [ext_w("W", [4, 1 << 62])]))
+    cases["init-matmul-mismatch"] = ("node", model(
+        [N("MatMul", ["x", "W"], ["y"], name="mm")], x4, y,
+        [ext_w("W", [5, 3])]))
+    sh = i64("shape", [1, 5])
+
+    def short_shape():
+        t = TensorProto()
+        t.name, t.data_type = "shape", I64
+        t.dims.extend([3])
+        t.int64_data.extend([1, 4])
+        return t
+    cases["reshape-shape-short-data"] = ("value", model(
+        [N("Reshape", ["x", "shape"], ["y"], name="r")], x4, y,
+        [short_shape()]))
+    cases["reshape-impossible"] = ("node", model(
+        [N("Reshape", ["x", "shape"], ["y"], name="r")], x4, y, [sh]))
+    # external data paths
+    for label, loc in (("dotdot", "../w.bin"), ("abs", "/etc/passwd"),
+                       ("dotdot-mid", "a/../../w.bin"),
+                       ("nul", "w\0.bin"), ("empty", ""),
+                       ("dir", "."), ("long", "a" * 5000)):
+        shp = TensorProto()
+        shp.name, shp.data_type = "shape", I64
+        shp.dims.extend([2])
+        shp.data_location = TensorProto.EXTERNAL
+        e = shp.external_data.add()
+        e.key, e.value = "location", loc
+        cases["external-" + label] = ("value", model(
+            [N("Reshape", ["x", "shape"], ["y"], name="r")], x4, y, [shp]))
+    shp = TensorProto()
+    shp.name, shp.data_type = "shape", I64
+    shp.dims.extend([2])
+    shp.data_location = TensorProto.EXTERNAL
+    for k, v in (("location", "s.bin"), ("offset", "-8"),
+                 ("length", "16")):
+        e = shp.external_data.add()
+        e.key, e.value = k, v
+    cases["external-offset-neg"] = ("value", model(
+        [N("Reshape", ["x", "shape"], ["y"], name="r")], x4, y, [shp]))
+    shp.external_data[1].value = "99999999999999999999"
+    cases["external-offset-huge"] = ("value", model(
+        [N("Reshape", ["x", "shape"], ["y"], name="r")], x4, y, [shp]))
+    # opset oddities
+    mm = [N("MatMul", ["x", "W"], ["y"], name="mm")]
+    cases["opset-0"] = ("file", model(mm, x4, y, [ext_w("W", [4, 3])],
+                                      opset=0))
+    cases["opset-9999"] = ("file", model(mm, x4, y, [ext_w("W", [4, 3])],
+                                         opset=9999))
+    g = helper.make_graph(mm, "g", x4, y, initializer=[ext_w("W", [4, 3])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("com.evil",
+                                                                1)])
+    cases["opset-other-domain-only"] = ("file", m.SerializeToString())
+    cases["node-domain-custom"] = ("node", model(
+        [N("MatMul", ["x", "W"], ["y"], name="mm", domain="com.evil")], x4,
+        y, [ext_w("W", [4, 3])]))
+    # control flow with subgraphs
+    body = helper.make_graph([N("Relu", ["bx"], ["by"], name="inner")],
+                             "body", [vi("bx", [1, 4])], [vi("by", [1, 4])])
+    cases["if-subgraph"] = ("node", model(
+        [N("If", ["c"], ["y"], name="branch", then_branch=body,
+           else_branch=body)],
+        [vi("c", [], TensorProto.BOOL)], y))
+    cases["loop-subgraph"] = ("node", model(
+        [N("Loop", ["n", "c", "x"], ["y"], name="loop", body=body)],
+        [vi("n", [], I64), vi("c", [], TensorProto.BOOL), vi("x", [1, 4])],
+        y))
+    # zero-dim tensors
+    cases["input-zero-dim"] = ("value", model(
+        [N("Relu", ["x"], ["y"], name="r")], [vi("x", [1, 0])], y))
+    cases["init-zero-dim-matmul"] = ("node", model(
+        mm, x4, y, [ext_w("W", [4, 0])]))
+    # Concat of mismatched ranks
+    cases["concat-ranks"] = ("node", model(
+        [N("Concat", ["x", "z"], ["y"], name="cat", axis=1)],
+        [vi("x", [1, 4]), vi("z", [1, 4, 2])], y))
+    cases["concat-axis-oob"] = ("node", model(
+        [N("Concat", ["x", "z"], ["y"], name="cat", axis=7)],
+        [vi("x", [1, 4]), vi("z", [1, 4])], y))
+    # Gather with out-of-range indices (shape arithmetic and data)
+    cases["gather-shape-oob"] = ("node", model(
+        [N("Shape", ["x"], ["s"], name="shape"),
+         N("Gather", ["s", "idx"], ["g"], name="gat", axis=0),
+         N("Reshape", ["x", "g"], ["y"], name="r")],
+        x4, y, [i64("idx", [9])]))
+    cases["gather-shape-neg-oob"] = ("node", model(
+        [N("Shape", ["x"], ["s"], name="shape"),
+         N("Gather", ["s", "idx"], ["g"], name="gat", axis=0),
+         N("Reshape", ["x", "g"], ["y"], name="r")],
+        x4, y, [i64("idx", [-9])]))
+    cases["gather-axis-oob"] = ("node", model(
+        [N("Gather", ["E", "ids"], ["y"], name="emb", axis=5)],
+        [vi("ids", [1, 6], I64)], y, [ext_w("E", [10, 4])]))
+    cases["gather-const-ids-oob"] = ("node", model(
+        [N("Gather", ["E", "ids"], ["y"], name="emb", axis=0)],
+        x4, y, [ext_w("E", [10, 4]), i64("ids", [3, 99])]))
+    # Conv group not dividing channels and other conv oddities
+    conv = lambda **a: model([N("Conv", ["x", "W"], ["y"], name="c", **a)],
+                             img, y, [ext_w("W", a.pop("_w", [6, 2, 3, 3]))])
+    cases["conv-group-3"] = ("node", model(
+        [N("Conv", ["x", "W"], ["y"], name="c", group=3)], img, y,
+        [ext_w("W", [6, 2, 3, 3])]))
+    cases["conv-group-0"] = ("node", model(
+        [N("Conv", ["x", "W"], ["y"], name="c", group=0)], img, y,
+        [ext_w("W", [6, 4, 3, 3])]))
+    cases["conv-group-neg"] = ("node", model(
+        [N("Conv", ["x", "W"], ["y"], name="c", group=-2)], img, y,
+        [ext_w("W", [6, 4, 3, 3])]))
+    cases["conv-stride-0"] = ("node", model(
+        [N("Conv", ["x", "W"], ["y"], name="c", strides=[0, 0])], img, y,
+        [ext_w("W", [6, 4, 3, 3])]))
+    cases["conv-dilation-huge"] = ("node", model(
+        [N("Conv", ["x", "W"], ["y"], name="c",
+           dilations=[1 << 62, 1 << 62])], img, y,
+        [ext_w("W", [6, 4, 3, 3])]))
+    cases["conv-pads-neg"] = ("node", model(
+        [N("Conv", ["x", "W"], ["y"], name="c", pads=[-9, -9, -9, -9])],
+        img, y, [ext_w("W", [6, 4, 3, 3])]))
+    cases["conv-pads-short"] = ("node", model(
+        [N("Conv", ["x", "W"], ["y"], name="c", pads=[1])], img, y,
+        [ext_w("W", [6, 4, 3, 3])]))
+    cases["conv-kernel-big"] = ("node", model(
+        [N("Conv", ["x", "W"], ["y"], name="c")], img, y,
+        [ext_w("W", [6, 4, 30, 30])]))
+    cases["conv-weight-rank"] = ("node", model(
+        [N("Conv", ["x", "W"], ["y"], name="c")], img, y,
+        [ext_w("W", [6, 4])]))
+    cases["conv-auto-pad-bogus"] = ("node", model(
+        [N("Conv", ["x", "W"], ["y"], name="c", auto_pad="SIDEWAYS")], img,
+        y, [ext_w("W", [6, 4, 3, 3])]))
+    cases["convT-outpad"] = ("node", model(
+        [N("ConvTranspose", ["x", "W"], ["y"], name="ct", strides=[2, 2],
+           output_padding=[3, 3])], img, y, [ext_w("W", [4, 2, 3, 3])]))
+    cases["convT-group"] = ("node", model(
+        [N("ConvTranspose", ["x", "W"], ["y"], name="ct", group=3)], img, y,
+        [ext_w("W", [4, 2, 3, 3])]))
+    cases["convT-output-shape-neg"] = ("node", model(
+        [N("ConvTranspose", ["x", "W"], ["y"], name="ct",
+           output_shape=[-5, -5])], img, y, [ext_w("W", [4, 2, 3, 3])]))
+    cases["resize-scales-zero"] = ("node", model(
+        [N("Resize", ["x", "", "sc"], ["y"], name="rs")], img, y,
+        [helper.make_tensor("sc", F, [4], [1, 1, 0, 0])]))
+    cases["resize-scales-nan"] = ("node", model(
+        [N("Resize", ["x", "", "sc"], ["y"], name="rs")], img, y,
+        [helper.make_tensor("sc", F, [4], [1, 1, float("nan"), 2])]))
+    cases["resize-scales-huge"] = ("node", model(
+        [N("Resize", ["x", "", "sc"], ["y"], name="rs")], img, y,
+        [helper.make_tensor("sc", F, [4], [1, 1, 1e30, 1e30])]))
+    cases["resize-sizes-rank"] = ("node", model(
+        [N("Resize", ["x", "", "", "sz"], ["y"], name="rs")], img, y,
+        [i64("sz", [1, 4, 16])]))
+    cases["resize-mode-bogus"] = ("node", model(
+        [N("Resize", ["x", "", "sc"], ["y"], name="rs", mode="warp")], img,
+        y, [helper.make_tensor("sc", F, [4], [1, 1, 2, 2])]))
+    cases["pad-neg-beyond"] = ("node", model(
+        [N("Pad", ["x", "p"], ["y"], name="pad")], img, y,
+        [i64("p", [0, 0, -20, 0, 0, 0, 0, 0])]))
+    cases["pad-odd"] = ("node", model(
+        [N("Pad", ["x", "p"], ["y"], name="pad")], img, y,
+        [i64("p", [0, 0, 1])]))
+    cases["pad-huge"] = ("node", model(
+        [N("Pad", ["x", "p"], ["y"], name="pad")], img, y,
+        [i64("p", [0, 0, 1 << 62, 0, 0, 0, 1 << 62, 0])]))
+    cases["reduce-axis-oob"] = ("node", model(
+        [N("ReduceMean", ["x"], ["y"], name="rm", axes=[9])], img, y))
+    cases["reduce-batch"] = ("node", model(
+        [N("ReduceSum", ["x", "ax"], ["y"], name="rs")], img, y,
+        [i64("ax", [0])]))
+    cases["split-sizes"] = ("node", model(
+        [N("Split", ["x", "sp"], ["y", "z"], name="sp", axis=1)], x4,
+        [vi("y", None), vi("z", None)], [i64("sp", [3, 3])]))
+    cases["split-axis-min"] = ("node", model(
+        [N("Split", ["x"], ["y", "z"], name="sp", axis=-(1 << 63))], x4,
+        [vi("y", None), vi("z", None)]))
+    cases["slice-step0"] = ("node", model(
+        [N("Slice", ["x", "st", "en", "ax", "stp"], ["y"], name="sl")], x4,
+        y, [i64("st", [0]), i64("en", [2]), i64("ax", [1]),
+            i64("stp", [0])]))
+    cases["transpose-perm"] = ("node", model(
+        [N("Transpose", ["x"], ["y"], name="t", perm=[0, 0])], x4, y))
+    cases["flatten-axis"] = ("node", model(
+        [N("Flatten", ["x"], ["y"], name="f", axis=99)], img, y))
+    cases["softmax-axis"] = ("node", model(
+        [N("Softmax", ["x"], ["y"], name="s", axis=-99)], x4, y))
+    cases["add-one-input"] = ("node", model(
+        [N("Add", ["x"], ["y"], name="add")], x4, y))
+    cases["add-no-broadcast"] = ("node", model(
+        [N("Add", ["x", "z"], ["y"], name="add")],
+        [vi("x", [1, 4]), vi("z", [1, 3])], y))
+    cases["gemm-transB-mismatch"] = ("node", model(
+        [N("Gemm", ["x", "W"], ["y"], name="gemm", transB=1)], x4, y,
+        [ext_w("W", [3, 5])]))
+    # graph structure
+    cases["cycle"] = ("node", model(
+        [N("Add", ["x", "b"], ["a"], name="n1"),
+         N("Relu", ["a"], ["b"], name="n2"),
+         N("Relu", ["b"], ["y"], name="n3")], x4, y))
+    cases["self-input"] = ("node", model(
+        [N("Relu", ["y"], ["y"], name="r")], x4, y))
+    cases["dangling-input"] = ("node", model(
+        [N("Add", ["x", "ghost"], ["y"], name="add")], x4, y))
+    cases["output-twice"] = ("node", model(
+        [N("Relu", ["x"], ["y"], name="r1"),
+         N("Relu", ["x"], ["y"], name="r2")], x4, y))
+    cases["output-missing"] = ("value", model(
+        [N("Relu", ["x"], ["a"], name="r")], x4, [vi("nothing", [1, 4])]))
+    cases["no-nodes"] = ("file", model([], x4, y))
+    cases["node-no-outputs"] = ("node", model(
+        [N("Relu", ["x"], [], name="r"), N("Relu", ["x"], ["y"], name="q")],
+        x4, y))
+    cases["input-rank-20"] = ("value", model(
+        [N("Relu", ["x"], ["y"], name="r")], [vi("x", [1] + [2] * 19)], y))
+    cases["input-dim-neg"] = ("value", model(
+        [N("Relu", ["x"], ["y"], name="r")], [vi("x", [1, -4])], y))
+    cases["input-dim-2^62"] = ("value", model(
+        [N("Relu", ["x"], ["y"], name="r")], [vi("x", [1, 1 << 62])], y))
+    cases["input-batch-7"] = ("value", model(
+        [N("Relu", ["x"], ["y"], name="r")], [vi("x", [7, 4])], y))
+    cases["input-symbolic-inner"] = ("value", model(
+        [N("Relu", ["x"], ["y"], name="r")], [vi("x", [1, "S"])], y))
+    cases["declared-shape-wrong"] = ("value", model(
+        [N("Relu", ["x"], ["a"], name="r"), N("Relu", ["a"], ["y"],
+                                                   name="q")],
+        x4, y, vinfo=[vi("a", [1, 9])]))
+    cases["op-unknown"] = ("node", model(
+        [N("FrobnicateND", ["x"], ["y"], name="frob")], x4, y))
+    cases["name-non-utf8"] = ("file", model(
+        [N("Relu", ["x"], ["y"], name="r\udcff".encode(
+            "utf-8", "surrogateescape").decode("latin-1"))], x4, y))
+    C = []
+    for name, (kind, data) in cases.items():
+        if kind == "node":
+            loc = r"m\.onnx.*node '[^']*' \(op type \w+"
+            loc = r"(m\.onnx.*node '[^']*'.*op type|node '[^']*'.*op " \
+                  r"type.*m\.onnx)"
+        elif kind == "value":
+            loc = r"m\.onnx.*'[^']*'|'[^']*'.*m\.onnx"
+        else:
+            loc = r"m\.onnx"
+        files = {"m.onnx": data}
+        if name == "external-offset-neg" or name == "external-offset-huge":
+            files["s.bin"] = b"\x01" + b"\0" * 7 + b"\x04" + b"\0" * 7
+        C.append(Case("onnx", name, files,
+                      ["place", "m.onnx", "--machine", "mini64",
+                       "--strategy", "pack", "-o", "out.plan.yaml"],
+                      loc=loc))
+    return C
+
+
+# ---------------------------------------------------------------- stats
+def stats_cases(binary, tmp):
+    import json
+    src = os.path.join(tmp, "trace")
+    r = subprocess.run([binary, "run", "p1b2", "--machine", "mini16",
+                        "--mode", "streaming", "--steps", "1",
+                        "--infer-samples", "1", "--job", "train",
+                        "--trace", src],
+                       capture_output=True, env=san_env())
+    if r.returncode:
+        print("hostile: no trace to mutate: %s" % r.stderr.decode()[-300:],
+              file=sys.stderr)
+        return []
+    base = {}
+    for f in os.listdir(src):
+        if f.endswith(".json") or f.endswith(".csv"):
+            with open(os.path.join(src, f), "rb") as fh:
+                base[f] = fh.read()
+    st = json.loads(base["stats.json"])
+
+    def mut(fn):
+        d = json.loads(base["stats.json"])
+        fn(d)
+        return json.dumps(d)
+
+    def setk(path, v):
+        def f(d):
+            o = d
+            for p in path[:-1]:
+                o = o[p]
+            o[path[-1]] = v
+        return f
+
+    edits = {
+        "width-0": setk(["width"], 0),
+        "width-neg": setk(["width"], -16),
+        "width-huge": setk(["width"], 100000),
+        "width-2^63": setk(["width"], 1 << 63),
+        "width-float": setk(["width"], 16.5),
+        "width-string": setk(["width"], "16"),
+        "height-1e400": setk(["height"], float("inf")),
+        "stage-x-oob": setk(["stages", 0, "x"], 40),
+        "stage-w-neg": setk(["stages", 0, "w"], -3),
+        "stage-w-huge": setk(["stages", 0, "w"], 1 << 62),
+        "stage-y-float": setk(["stages", 0, "y"], 0.5),
+        "stage-name-null": setk(["stages", 0, "name"], None),
+        "stages-not-list": setk(["stages"], {"a": 1}),
+        "stages-empty": setk(["stages"], []),
+        "route-points-oob": setk(["routes", 0, "points"], [[999, 8],
+                                                             [15, 8]]),
+        "route-points-neg": setk(["routes", 0, "points"], [[-1, 8],
+                                                             [15, 8]]),
+        "route-dst-oob": setk(["routes", 0, "dst"], 99),
+        "route-src-neg": setk(["routes", 0, "src"], -99),
+        "route-color-huge": setk(["routes", 0, "color"], 1 << 40),
+        "edge-from-oob": setk(["edges", 0, "from"], 9999),
+        "edge-to-neg": setk(["edges", 0, "to"], -5),
+        "node-stage-oob": setk(["nodes", 0, "stage"], 77),
+        "span-stage-oob": setk(["spans", "rows", 0], [99, 0, 0, 1.0, 2.0,
+                                                       1.0]),
+        "span-short-row": setk(["spans", "rows", 0], [0, 0]),
+        "span-nan": setk(["spans", "rows", 0], [0, 0, 0, "nan", 2.0, 1.0]),
+        "windows-n-huge": setk(["windows", "n"], 1 << 40),
+        "windows-cycles-0": setk(["windows", "window_cycles"], 0),
+        "windows-busy-short": setk(["windows", "stage_busy"], [1.0]),
+        "grid-path-dotdot": setk(["grids", "pe_util"], "../../etc/passwd"),
+        "grid-path-abs": setk(["grids", "pe_util"], "/etc/passwd"),
+        "grid-path-missing": setk(["grids", "pe_util"], "nope.csv"),
+        "link-dirs-huge": setk(["grids", "link_dirs"], 1 << 30),
+        "format-other": setk(["format"], "not-wafersim"),
+        "version-99": setk(["version"], 99),
+        "clock-neg": setk(["clock_ghz"], -1.0),
+        "total-cycles-neg": setk(["total_cycles"], -5.0),
+    }
+    C = []
+    for name, fn in edits.items():
+        try:
+            text = mut(fn)
+        except (KeyError, IndexError, TypeError):
+            continue
+        files = dict(base)
+        files["stats.json"] = text
+        C.append(Case("stats", name, files,
+                      ["plot", ".", "--out-dir", "out", "--no-gnuplot",
+                       "--no-graphviz"],
+                      loc=r"stats\.json|\.csv"))
+    raw = {
+        "truncated": base["stats.json"][:len(base["stats.json"]) // 2],
+        "empty": b"",
+        "not-json": b"width: 16\n",
+        "deep": b'{"a":' * 100000 + b"1" + b"}" * 100000,
+        "non-utf8": base["stats.json"].replace(b'"p1b2"', b'"p1\xff"', 1),
+        "nul": base["stats.json"].replace(b'"p1b2"', b'"p1\\u0000b"', 1),
+        "dup-keys": base["stats.json"].replace(b'"width":16',
+                                               b'"width":16,"width":9999', 1),
+        "nan-literal": base["stats.json"].replace(b'"clock_ghz":',
+                                                  b'"clock_ghz":NaN,"x":', 1),
+    }
+    for name, text in raw.items():
+        files = dict(base)
+        files["stats.json"] = text
+        C.append(Case("stats", name, files,
+                      ["plot", ".", "--out-dir", "out", "--no-gnuplot",
+                       "--no-graphviz"],
+                      loc=r"stats\.json"))
+    grid = base.get("pe_util.csv", b"")
+    for name, text in {"grid-short": grid[:len(grid) // 3],
+                       "grid-nan": grid.replace(b"0", b"nan", 5),
+                       "grid-garbage": b"\xff\xfe,,,\n" * 50,
+                       "grid-empty": b""}.items():
+        files = dict(base)
+        files["pe_util.csv"] = text
+        C.append(Case("stats", name, files,
+                      ["plot", ".", "--out-dir", "out", "--no-gnuplot",
+                       "--no-graphviz"],
+                      loc=r"pe_util\.csv"))
+    return C
+
+
+# ---------------------------------------------------------------- options
+def option_cases():
+    S = ["sweep", "--net", "p1b2", "--machine", "mini64", "--strategy",
+         "pack", "-o", "s.csv"]
+    R = ["run", "p1b2", "--machine", "mini16", "--steps", "1"]
+    cases = []
+
+    def add(name, argv, want, opt, files=None, setup=None):
+        cases.append(Case("options", name, files or {}, argv, want=want,
+                          loc=OPT_LOC.replace("{O}", re.escape(opt)),
+                          setup=setup))
+
+    for v in ("0", "-1", "1e12", "1099511627776", "", "abc", "4.5",
+              "9223372036854775808", "0x10", " 8"):
+        add("run-batch=%r" % v, R + ["--batch", v, "-o", "o.txt"], 2,
+            "--batch")
+        add("sweep-batch=%r" % v, S + ["--batch", v], 2, "--batch")
+    for v in ("1,,2", ",", "8,", "8,-8", "8,1e12", "8,abc"):
+        add("sweep-batch-list=%r" % v, S + ["--batch", v], 2, "--batch")
+    for v in ("garbage", "0", "-5", "1Q", "1e9", "99999999999999999999T",
+              "8G8", "", "G", "16EB"):
+        add("run-max-memory=%r" % v, R + ["--max-memory", v, "-o", "o.txt"],
+            2, "--max-memory")
+        add("fabric-max-memory=%r" % v, ["fabric", "--machine", "mini16",
+                                         "--max-memory", v, "--json"], 2,
+            "--max-memory")
+        add("sweep-max-memory=%r" % v, S + ["--batch", "8", "--max-memory",
+                                            v], 2, "--max-memory")
+        add("validate-max-memory=%r" % v, ["validate", "wafer",
+                                           "--max-memory", v], 2,
+            "--max-memory")
+    for opt, vals in (("--steps", ("0", "-3", "1e9", "1001")),
+                      ("--infer-samples", ("0", "-1")),
+                      ("--seed", ("-1", "2147483648")),
+                      ("--gpus", ("0", "-2")),
+                      ("--wafers", ("0", "1048577")),
+                      ("--precision", ("fp7", "")),
+                      ("--mode", ("sideways",)),
+                      ("--time-budget", ("0", "-1", "nan", "inf", "1e400")),
+                      ("--region", ("0x0", "-1x4", "99999x99999", "axb",
+                                    "4x", "x4", "4x4x4")),
+                      ("--kernel", ("warp",)),
+                      ("--groups", ("0", "-4")),
+                      ("--set", ("grid.width", "=5", "grid.width=0",
+                                 "grid.width=abc", "nosuch.key=1",
+                                 "grid.width=1e400",
+                                 "clock_ghz=nan"))):
+        for v in vals:
+            want = 1 if opt == "--set" and "=" in v and \
+                not v.startswith("=") else 2
+            add("run%s=%r" % (opt, v), R + [opt, v, "-o", "o.txt"], want,
+                opt)
+    for opt, vals in (("--rate", ("-0.5", "nan", "inf", "2")),
+                      ("--mesh", ("0x0", "-4x4", "5000x5000", "16", "full2",
+                                  "99999999999x2")),
+                      ("--cycles", ("0", "-1", "1e12")),
+                      ("--packet-wavelets", ("0",)),
+                      ("--hotspot-fraction", ("-1", "nan", "7")),
+                      ("--pattern", ("spiral",)),
+                      ("--vcd-pe", ("-1", "99999999"))):
+        for v in vals:
+            add("fabric%s=%r" % (opt, v),
+                ["fabric", "--machine", "mini16", opt, v, "--json",
+                 "--out-dir", "."], 2 if opt != "--vcd-pe" else 2, opt)
+    for opt, vals in (("--jobs", ("0", "-1", "100000")),
+                      ("--wafers", ("0", "1,0")),
+                      ("--seed", ("-1", "1,-1")),
+                      ("--kernel", ("warp", "stream,warp")),
+                      ("--mode", ("auto,sideways",)),
+                      ("--strategy", ("pack,nosuch",)),
+                      ("--set", ("grid.width=0,16", "nosuch=1,2",
+                                 "grid.width=", "grid.width=16,,32"))):
+        for v in vals:
+            argv = [a for a in S]
+            if opt == "--strategy":
+                argv = argv[:5] + argv[7:]
+            add("sweep%s=%r" % (opt, v), argv + ["--batch", "8", opt, v],
+                1 if opt in ("--set",) and v != "grid.width=" else 2, opt)
+    # a bad network file named on the command line: the file's location
+    cases.append(Case("options", "sweep-bad-net-file",
+                      {"n.yaml": net("[4]", "{name: a, op: nope}")},
+                      ["sweep", "--net", "n.yaml", "--machine", "mini64",
+                       "--batch", "8", "-o", "s.csv"],
+                      loc=yloc("n.yaml")))
+    cases.append(Case("options", "sweep-missing-net",
+                      {}, ["sweep", "--net", "nosuch.yaml", "--machine",
+                           "mini64", "--batch", "8", "-o", "s.csv"],
+                      loc=r"nosuch\.yaml"))
+    cases.append(Case("options", "sweep-resume-garbage-journal",
+                      {"s.csv.journal.0": b"\xff" * 300 + b"\n" * 5},
+                      ["sweep", "--net", "p1b2", "--machine", "mini64",
+                       "--strategy", "nosuch", "--batch", "8", "--resume",
+                       "-o", "s.csv"], want=2, loc=r"--strategy"))
+    return cases
+
+
+# ---------------------------------------------------------------- outputs
+def output_cases():
+    C = []
+    ro = lambda d: os.chmod(os.path.join(d, "ro"), 0o555)
+    mk = lambda d: os.mkdir(os.path.join(d, "ro"))
+
+    def ro_setup(d):
+        mk(d)
+        ro(d)
+
+    def fifo_setup(d):
+        os.mkfifo(os.path.join(d, "fifo"))
+
+    def dir_setup(d):
+        os.mkdir(os.path.join(d, "adir"))
+
+    for cmd in (["run", "p1b2", "--machine", "mini16", "--steps", "1"],
+                ["place", "p1b2", "--machine", "mini64", "--strategy",
+                 "pack"],
+                ["machine", "show", "mini16"],
+                ["gpu", "p1b2"],
+                ["sweep", "--net", "p1b2", "--machine", "mini64",
+                 "--strategy", "pack", "--batch", "8"]):
+        w = cmd[0]
+        C.append(Case("output", w + "-o-dir", {}, cmd + ["-o", "adir"],
+                      loc=r"'-o'|adir", setup=dir_setup))
+        C.append(Case("output", w + "-o-missing-dir", {},
+                      cmd + ["-o", "nosuch/out.txt"], loc=r"nosuch"))
+        if os.geteuid() != 0:
+            C.append(Case("output", w + "-o-readonly-dir", {},
+                          cmd + ["-o", "ro/out.txt"], loc=r"ro",
+                          setup=ro_setup))
+        C.append(Case("output", w + "-o-dev-full", {},
+                      cmd + ["-o", "/dev/full"], loc=r"/dev/full"))
+        C.append(Case("output", w + "-o-dev-null", {},
+                      cmd + ["-o", "/dev/null"], want=0))
+        C.append(Case("output", w + "-o-fifo", {}, cmd + ["-o", "fifo"],
+                      want=0, setup=fifo_setup, keep={"fifo"}))
+    C.append(Case("output", "trace-into-file",
+                  {"afile": "x"},
+                  ["run", "p1b2", "--machine", "mini16", "--steps", "1",
+                   "--trace", "afile", "-o", "o.txt"], loc=r"afile"))
+    C.append(Case("output", "trace-missing-parent", {},
+                  ["run", "p1b2", "--machine", "mini16", "--steps", "1",
+                   "--trace", "no/such/t", "-o", "o.txt"], loc=r"no/such"))
+    C.append(Case("output", "vcd-into-dir", {},
+                  ["run", "p1b2", "--machine", "mini16", "--steps", "1",
+                   "--engine", "systemc", "--vcd", "adir", "-o", "o.txt"],
+                  loc=r"adir", setup=dir_setup))
+    C.append(Case("output", "dot-into-dir", {},
+                  ["compile", "p1b2", "--dot", "adir"], loc=r"adir",
+                  setup=dir_setup))
+    C.append(Case("output", "fabric-out-dir-file", {"afile": "x"},
+                  ["fabric", "--machine", "mini16", "--sweep", "--out-dir",
+                   "afile"], loc=r"afile"))
+    return C
+
+
+# ---------------------------------------------------------------- running
+def san_env():
+    env = dict(os.environ)
+    env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:" \
+                          "allocator_may_return_null=1"
+    env["UBSAN_OPTIONS"] = "print_stacktrace=1"
+    env["LSAN_OPTIONS"] = "suppressions=" + os.path.join(ROOT, "tests",
+                                                         "lsan.supp")
+    env.pop("WAFERSIM_DATA", None)
+    return env
+
+
+def tree(d):
+    out = set()
+    for base, dirs, files in os.walk(d):
+        for n in dirs + files:
+            out.add(os.path.relpath(os.path.join(base, n), d))
+    return out
+
+
+def fifo_reader(path, sink):
+    """Read a FIFO to its end (a -o FIFO must get the output)."""
+    import threading
+
+    def run():
+        try:
+            with open(path, "rb") as f:
+                sink.append(f.read())
+        except OSError:
+            pass
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t
+
+
+def run_case(binary, c, root, idx):
+    d = os.path.join(root, "%04d" % idx)
+    os.mkdir(d)
+    first = None
+    for name, data in c.files.items():
+        first = first or name
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data.encode() if isinstance(data, str) else data)
+    if c.setup:
+        c.setup(d)
+    before = tree(d)
+    fifo = os.path.join(d, "fifo")
+    sink, reader = [], None
+    if os.path.exists(fifo) and stat.S_ISFIFO(os.stat(fifo).st_mode):
+        reader = fifo_reader(fifo, sink)
+    t0 = time.time()
+    try:
+        r = subprocess.run([binary] + c.argv, cwd=d, capture_output=True,
+                           env=san_env(), timeout=c.timeout)
+        code, err = r.returncode, r.stderr.decode("utf-8", "replace")
+    except subprocess.TimeoutExpired:
+        code, err = "timeout", ""
+    secs = time.time() - t0
+    if reader:
+        if code == "timeout" or not sink:
+            try:  # unblock a reader nobody wrote to
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError:
+                pass
+        reader.join(5)
+    why = []
+    if code != c.want:
+        why.append("exit %s, expected %d" % (code, c.want))
+    m = SAN_RE.search(err)
+    if m:
+        why.append("sanitizer/crash: %s" %
+                   err[max(0, m.start() - 80):m.start() + 200])
+    if c.want != 0 and c.loc:
+        pat = c.loc.replace("{F}", re.escape(first or ""))
+        if not re.search(pat, err):
+            why.append("not located (%s)" % pat)
+    if c.want != 0:
+        left = tree(d) - before
+        if left:
+            why.append("left behind: %s" % ", ".join(sorted(left)[:5]))
+    if c.want == 0 and reader and not (sink and sink[0]):
+        why.append("nothing written into the FIFO")
+    if why:
+        first_err = err.strip().splitlines()
+        shown = first_err[0][:300] if first_err else "(no message)"
+        return "%s: %s\n    %s\n    stderr: %s" % (
+            c.title(), "; ".join(why), " ".join(c.argv), shown), secs
+    # leave the folder writable for the clean-up
+    for p in ("ro",):
+        if os.path.isdir(os.path.join(d, p)):
+            os.chmod(os.path.join(d, p), 0o755)
+    return None, secs
+
+
+def main():
+    args = sys.argv[1:]
+    quick = "--quick" in args
+    keep = "--keep" in args
+    binary = None
+    only = None
+    if "--bin" in args:
+        binary = args[args.index("--bin") + 1]
+    if "-k" in args:
+        only = args[args.index("-k") + 1]
+    if not binary:
+        for b in ("build-asan/wafersim", "build/wafersim"):
+            if os.path.exists(os.path.join(ROOT, b)):
+                binary = os.path.join(ROOT, b)
+                break
+    binary = os.path.abspath(binary)
+    tmp = tempfile.mkdtemp(prefix="hostile.")
+    cases = (machine_cases(binary) + network_cases() +
+             plan_cases(binary, tmp) + onnx_cases() +
+             stats_cases(binary, tmp) + option_cases() + output_cases())
+    if only:
+        cases = [c for c in cases if only in c.title()]
+    if quick:
+        cases = cases[::8]
+    if "--list" in args:
+        for c in cases:
+            print(c.title(), " ".join(c.argv))
+        return 0
+    t0 = time.time()
+    failed = 0
+    slow = []
+    for i, c in enumerate(cases):
+        msg, secs = run_case(binary, c, tmp, i)
+        slow.append((secs, c.title()))
+        if msg:
+            failed += 1
+            print("FAIL " + msg, flush=True)
+    slow.sort(reverse=True)
+    print("hostile: %d cases, %d failed (%s, %.0f s; slowest %s %.1f s)" %
+          (len(cases), failed, os.path.relpath(binary, ROOT),
+           time.time() - t0, slow[0][1] if slow else "-",
+           slow[0][0] if slow else 0))
+    if keep:
+        print("cases kept in " + tmp)
+    else:
+        for base, dirs, files in os.walk(tmp):
+            for n in dirs:
+                try:
+                    os.chmod(os.path.join(base, n), 0o755)
+                except OSError:
+                    pass
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
