@@ -124,8 +124,6 @@ static json_t *point_json(const struct traffic_config *c,
 	return o;
 }
 
-/* The PNG through gnuplot: written to the outfile's temporary name, then
- * renamed in place by the commit. */
 /* gnuplot's terminal for each format the sweep chart is drawn in */
 static const char *const chart_fmt[3] = {"png", "svg", "pdf"};
 static const char *const chart_term[3] = {
@@ -135,9 +133,11 @@ static const char *const chart_term[3] = {
 
 /* One chart through gnuplot: written to the outfile's temporary name,
  * then renamed in place by the commit.  The saturation bound is a dashed
- * line; offsets keep the highest and rightmost points inside the frame. */
+ * line; no point reaches the frame (tests/unit/svg_points.py): x runs to
+ * past the bound and the highest accepted rate (xmax), latency from 0 to
+ * an offset above the highest. */
 static int plot_one(const char *csv, const char *path, int k,
-		    const struct traffic_config *c, double bound,
+		    const struct traffic_config *c, double bound, double xmax,
 		    struct diag *d)
 {
 	struct outfile o;
@@ -161,7 +161,7 @@ static int plot_one(const char *csv, const char *path, int k,
 		"set title 'wafersim fabric: %s, %dx%d mesh, %lld-wavelet packets'\n"
 		"set xlabel 'accepted throughput (wavelets/cycle/node)'\n"
 		"set ylabel 'average latency (cycles)'\n"
-		"set xrange [0:%.17g]\n"
+		"set xrange [0:%.17g]\nset yrange [0:*]\n"
 		"set offsets 0, 0, graph 0.08, 0\n"
 		"set arrow from %.17g, graph 0 to %.17g, graph 1 nohead dt 2 "
 		"lw 2 lc rgb '#d62728'\n"
@@ -172,7 +172,7 @@ static int plot_one(const char *csv, const char *path, int k,
 		"latency'\n",
 		chart_term[k], o.tmp_path, traffic_pattern_name(c->pattern),
 		(int)c->width, (int)c->height, (long long)c->packet_wavelets,
-		bound * 1.12, bound, bound, bound, bound, csv);
+		xmax, bound, bound, bound, bound, csv);
 	fclose(sf);
 	char *cmd = xasprintf("gnuplot '%s' 2>&1", script_path);
 	int st = system(cmd);
@@ -192,11 +192,18 @@ static int plot_one(const char *csv, const char *path, int k,
 	return outfile_commit(&o, d);
 }
 
-/* The sweep chart as base.png, base.svg and base.pdf. */
+/* The sweep chart as base.png, base.svg and base.pdf; x runs to 12% past
+ * the bound or 8% past the highest accepted rate (a pattern's estimate may
+ * exceed its bound: docs/fabric.md). */
 static int plot_png(const char *csv, const char *png,
 		    const struct traffic_config *c, double bound,
+		    const struct traffic_result *pts, size_t n_pts,
 		    struct diag *d)
 {
+	double xmax = bound * 1.12;
+	for (size_t i = 0; i < n_pts; i++)
+		if (pts[i].accepted * 1.08 > xmax)
+			xmax = pts[i].accepted * 1.08;
 	if (strchr(csv, '\'') || strchr(png, '\'')) {
 		diag_add(d, NULL, 0, 0,
 			 "fabric: output paths must not contain quotes, got '%s'",
@@ -208,7 +215,7 @@ static int plot_png(const char *csv, const char *png,
 	for (int k = 0; k < 3 && !rc; k++) {
 		char *path = xasprintf("%.*s.%s", (int)(n > 4 ? n - 4 : n),
 				       png, chart_fmt[k]);
-		rc = plot_one(csv, path, k, c, bound, d);
+		rc = plot_one(csv, path, k, c, bound, xmax, d);
 		free(path);
 	}
 	return rc;
@@ -246,7 +253,7 @@ static int do_sweep(const char *machine, const struct traffic_config *c,
 				pts[i].saturated);
 		rc = outfile_commit(&o, d);
 	}
-	int plot_rc = rc ? rc : plot_png(csv, png, c, bound, d);
+	int plot_rc = rc ? rc : plot_png(csv, png, c, bound, pts, n, d);
 	if (json) {
 		json_t *j = ws_json_obj(), *a = ws_json_arr();
 		ws_json_set_str(j, "machine", machine);

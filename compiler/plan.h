@@ -249,7 +249,7 @@ struct plan {
 	int recompute;
 	char micro_reason[384];
 	/* How the shared layers were mapped and why (plan_build), or "". */
-	char share_note[160];
+	char share_note[256];
 	/* The work-proportional bound, cycles per sample (compiler/size.h),
 	 * when a caller computed it (`place`), else 0; not written to YAML. */
 	double work_bound_cycles;

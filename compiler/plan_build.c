@@ -907,12 +907,70 @@ static double share_trial(const struct graph *g, const struct machine *m,
 }
 
 /*
+ * The options' strategy places `alt` too when it differs from `time`; the
+ * plan with the lower objective is kept in p (and its set in time).  The
+ * descent chose on pack's layouts, but what a mapping costs depends on
+ * the layout (a replica's sync routes cross it, a time-shared rectangle's
+ * inputs converge on it), so the other strategies may order the two
+ * otherwise (Uno on wse2: 5 of 6 time-shared is the better on pack's
+ * layouts, all 6 on anneal's).  Returns alt's step, or INFINITY.
+ */
+static double place_alternative(const struct graph *g, const struct machine *m,
+				const struct plan_opts *o, struct plan *p,
+				unsigned char *time, const unsigned char *alt,
+				int ns)
+{
+	if (memcmp(time, alt, (size_t)ns) == 0)
+		return INFINITY;
+	struct plan_opts q = *o;
+	q.share_time = alt;
+	struct plan a;
+	plan_init(&a);
+	struct diag quiet;
+	diag_init(&quiet);
+	double t = INFINITY;
+	if (!build_strategy(g, m, &q, &a, &quiet) &&
+	    a.mode == MODE_PIPELINED) {
+		t = a.est_step_cycles;
+		if (t < p->est_step_cycles) {
+			plan_release(p);
+			*p = a;
+			plan_init(&a);
+			memcpy(time, alt, (size_t)ns);
+		}
+	}
+	diag_release(&quiet);
+	plan_release(&a);
+	return t;
+}
+
+/* How the sharing was chosen (plan.share_note): the kept set; placed by
+ * the options' strategy, the descent's set (k[0] stages time-shared) and
+ * the alternative (k[1]) and their steps t[] (t[1] INFINITY: not placed);
+ * on pack's layouts pk[] = {descent, all replicas, all time-shared}. */
+static void share_note(struct plan *p, const struct machine *m, int kept,
+		       int nc, const int *k, const double *t, const double *pk)
+{
+	double us = m->clock_ghz * 1e3;
+	char placed[96] = "";
+	if (isfinite(t[1]))
+		snprintf(placed, sizeof placed, "placed: %d time-shared "
+			 "%.1f us/step, %d time-shared %.1f; ", k[0],
+			 t[0] / us, k[1], t[1] / us);
+	snprintf(p->share_note, sizeof p->share_note,
+		 "%d of %d time-shared by the objective (%son pack's "
+		 "layouts: %.1f us/step; all replicas %.1f, all time-shared "
+		 "%.1f)", kept, nc, placed, pk[0] / us, pk[1] / us, pk[2] / us);
+}
+
+/*
  * PLAN_SHARING_AUTO: per stage that applies another's weights, replicas
  * or time-shared, whichever gives the lower objective: starting from the
  * better of all replicas and all time-shared, each in stage order is
  * switched and kept so when the step falls (coordinate descent, on pack's
  * layouts: one fast placement per trial); then the options' strategy
- * places the choice.
+ * places the choice and, when it differs, the better of all replicas and
+ * all time-shared (place_alternative()), and the faster is kept.
  */
 static int build_shared(const struct graph *g, const struct machine *m,
 			const struct plan_opts *o, struct plan *p,
@@ -925,12 +983,14 @@ static int build_shared(const struct graph *g, const struct machine *m,
 		return build_strategy(g, m, o, p, d);
 	}
 	unsigned char *time = xcalloc((size_t)ns + 1, 1);
+	unsigned char *glob = xcalloc((size_t)ns + 1, 1);
 	double base = share_trial(g, m, o, time);
 	double all = share_trial(g, m, o, cand), best = base;
 	if (all < base) { /* start from every one time-shared */
 		memcpy(time, cand, (size_t)ns);
 		best = all;
 	}
+	memcpy(glob, time, (size_t)ns);
 	for (int i = 0; i < ns && isfinite(best); i++) {
 		if (!cand[i])
 			continue;
@@ -941,20 +1001,22 @@ static int build_shared(const struct graph *g, const struct machine *m,
 		else
 			time[i] = !time[i];
 	}
-	int kept = 0;
-	for (int i = 0; i < ns; i++)
-		kept += time[i];
 	struct plan_opts q = *o;
 	q.share_time = time;
 	int rc = build_strategy(g, m, &q, p, d);
-	if (!rc && isfinite(best)) {
-		double us = m->clock_ghz * 1e3;
-		snprintf(p->share_note, sizeof p->share_note,
-			 "%d of %d time-shared by the objective (on pack's "
-			 "layouts: %.1f us/step; all replicas %.1f, all "
-			 "time-shared %.1f)",
-			 kept, nc, best / us, base / us, all / us);
-	}
+	int k[2] = {0, 0}, kept = 0;
+	for (int i = 0; i < ns; i++)
+		k[0] += time[i], k[1] += glob[i];
+	double first = rc ? INFINITY : p->est_step_cycles;
+	double other = rc || !isfinite(best) || p->mode != MODE_PIPELINED
+			       ? INFINITY
+			       : place_alternative(g, m, o, p, time, glob, ns);
+	for (int i = 0; i < ns; i++)
+		kept += time[i];
+	if (!rc && isfinite(best))
+		share_note(p, m, kept, nc, k, (double[2]){first, other},
+			   (double[3]){best, base, all});
+	free(glob);
 	free(time);
 	free(cand);
 	return rc;

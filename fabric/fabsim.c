@@ -302,8 +302,9 @@ struct fabsim *fabsim_new(const struct fabsim_config *cfg, struct diag *d)
 	if (!bad) {
 		char what[96];
 		snprintf(what, sizeof(what),
-			 "fabric: a %dx%d mesh, %d colors, depth %lld",
+			 "fabric: a %dx%d mesh, %d color%s, depth %lld",
 			 (int)cfg->width, (int)cfg->height, (int)cfg->colors,
+			 cfg->colors == 1 ? "" : "s",
 			 (long long)f->buffer_depth_wavelets);
 		bad = mem_budget_check(what, fabsim_estimate_bytes(cfg),
 				       cfg->max_memory_bytes, d) != 0;

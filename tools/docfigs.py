@@ -208,6 +208,79 @@ def gpu_latency_sweep():
               max(tmed), min(emed), max(emed)), end="")
 
 
+GPU_COLS = {"train": 0, "infer": 1, "energy": 2}
+
+
+def gpu_cell(*args):
+    """gpu-cell [--before] FILE NET BATCH PREC STYLE COL FIELD: one cell of
+    `wafersim validate gpu` (with --before: of the table printed before
+    issue 13, tests/golden/gpu_validate_7e92768.txt).  FILE train.jsonl or
+    graphs.jsonl; COL train, infer or energy; FIELD err ("-32%"), model or
+    meas ("12.9 ms", "7.51 J"), ratio (the larger over the smaller,
+    "1.47x")."""
+    args = list(args)
+    before = args[:1] == ["--before"]
+    if before:
+        args.pop(0)
+        text = open(os.path.join(TOP, "tests", "golden",
+                                 "gpu_validate_7e92768.txt")).read()
+    else:
+        text = ws_text("validate", "gpu")
+    f, net, batch, prec, style, col, field = args
+    section, want = None, [net, batch, prec, style]
+    for line in text.splitlines():
+        if line.startswith("measurements:"):
+            section = os.path.basename(line.split()[1])
+            continue
+        parts = line.split("|")
+        if section != f or len(parts) != 4 or parts[0].split()[:4] != want:
+            continue
+        model, meas, err = parts[1 + GPU_COLS[col]].split()
+        unit = " J" if col == "energy" else " ms"
+        if field == "err":
+            print(err, end="")
+        elif field == "ratio":
+            a, b = float(model), float(meas)
+            print("%.2fx" % (max(a, b) / min(a, b)), end="")
+        else:
+            v = float(model if field == "model" else meas)
+            print("%.3g%s" % (v, unit), end="")
+        return
+    raise SystemExit("docfigs: no cell %s %s in validate gpu" % (f, want))
+
+
+def gpu_measured(net, batch, prec, what, field):
+    """gpu-measured NET BATCH PREC train|infer FIELD: a measured H100 row
+    of models/measured/h100/train.jsonl (median_ms, min_ms, max_ms as
+    "12.9 ms"; avg_power_w as "383 W")."""
+    path = os.path.join(TOP, "models", "measured", "h100", "train.jsonl")
+    for line in open(path):
+        row = json.loads(line)
+        if (row.get("model"), str(row.get("batch")),
+                row.get("precision")) == (net, batch, prec):
+            v = row[what][field]
+            print(("%.0f W" % v) if field.endswith("_w") else
+                  ("%.3g ms" % v), end="")
+            return
+    raise SystemExit("docfigs: no measured row %s %s %s" % (net, batch, prec))
+
+
+def gpu_host_device(net, batch, prec):
+    """The model's inference host time, device time and their sum, and the
+    measured time: "8.8 + 4.7 = 13.5 ms (measured 12.9 ms)"."""
+    i = gpu(net, "--batch", batch, "--precision", prec)["infer"]
+    print("%.1f + %.1f = %.1f ms" % (i["host_s"] * 1e3,
+                                     i["device_busy_s"] * 1e3,
+                                     (i["host_s"] + i["device_busy_s"]) *
+                                     1e3), end="")
+
+
+def gpu_device_ms(net, batch, prec):
+    """The model's inference device time ("5.0 ms")."""
+    i = gpu(net, "--batch", batch, "--precision", prec)["infer"]
+    print("%.1f ms" % (i["device_busy_s"] * 1e3), end="")
+
+
 def plan_file(net, *opts):
     """The plan YAML `place NET --machine wse2 OPTS -o FILE` writes."""
     with tempfile.TemporaryDirectory() as d:
@@ -294,6 +367,23 @@ def engine_bert_rate():
               r["step_s"] * 1e3), end="")
 
 
+def place_stream_objective(*nets):
+    """place-stream-objective NET...: the largest |objective / simulated
+    step - 1| of the streaming plans of NETs on wse2 (`place --mode
+    streaming`, then `run --plan`), as "0.0%"."""
+    worst = 0.0
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "p.yaml")
+        for n in nets:
+            p = ws("place", n, "--machine", "wse2", "--mode", "streaming",
+                   "-o", path)
+            r = ws("run", n, "--machine", "wse2", "--plan", path)
+            clock = float(machine_field("wse2", "clock_ghz"))
+            est = p["est_step_cycles"] / (clock * 1e9)
+            worst = max(worst, abs(est / r["train"]["step_s"] - 1))
+    print("%.1f%%" % (worst * 100), end="")
+
+
 FIGS = {
     "gpu-dp-table": gpu_dp_table,
     "gpu-dp-copies": gpu_dp_copies,
@@ -305,10 +395,15 @@ FIGS = {
     "gpu-memory": gpu_memory,
     "gpu-gpt2-fit": gpu_gpt2_fit,
     "gpu-latency-sweep": gpu_latency_sweep,
+    "gpu-cell": gpu_cell,
+    "gpu-measured": gpu_measured,
+    "gpu-host-device": gpu_host_device,
+    "gpu-device-ms": gpu_device_ms,
     "place-sync-routes": place_sync_routes,
     "place-sync-bytes": place_sync_bytes,
     "place-drugnet-c2": place_drugnet_c2,
     "place-p1b1-links": place_p1b1_links,
+    "place-stream-objective": place_stream_objective,
     "engine-bert-rate": engine_bert_rate,
 }
 

@@ -440,6 +440,8 @@ int trace_data_build(const struct report_in *r, struct trace_data *t)
 	t->clock_ghz = m->clock_ghz;
 	t->sram_bytes_per_pe = m->pe.sram_bytes;
 	t->total_cycles = st ? (double)st->total_cycles : 0;
+	t->steps = st && r->train ? st->steps : 0;
+	t->samples = st ? st->samples : 0;
 	t->n_stages = p->n_stages;
 	t->stages = xcalloc((size_t)p->n_stages + 1, sizeof(*t->stages));
 	for (int s = 0; s < p->n_stages; s++)
@@ -607,6 +609,8 @@ static json_t *data_json(const struct trace_data *t, int dirs)
 	ws_json_set_real(o, "clock_ghz", t->clock_ghz);
 	ws_json_set_int(o, "sram_bytes_per_pe", t->sram_bytes_per_pe);
 	ws_json_set_real(o, "total_cycles", t->total_cycles);
+	ws_json_set_int(o, "steps", t->steps);
+	ws_json_set_int(o, "samples", t->samples);
 	ws_json_set_real(o, "avg_power_w", t->avg_power_w);
 	ws_json_set_real(o, "energy_j", t->energy_j);
 	json_t *g = ws_json_obj();
@@ -1150,6 +1154,19 @@ static void load_run(struct loader *L, const json_t *root,
 		L->bad = 1;
 		t->total_cycles = 0;
 	}
+	double steps = get_num(L, root, "", "steps");
+	double samples = get_num(L, root, "", "samples");
+	if (!(steps >= 0 && steps <= 0x1p62 && samples >= 0 &&
+	      samples <= 0x1p62)) {
+		diag_add(L->d, L->file, 0, 0,
+			 "trace: 'steps' and 'samples' must be in [0, 2^62], "
+			 "got %g and %g",
+			 steps, samples);
+		L->bad = 1;
+		steps = samples = 0;
+	}
+	t->steps = (int64_t)steps;
+	t->samples = (int64_t)samples;
 	t->avg_power_w = get_num(L, root, "", "avg_power_w");
 	t->energy_j = get_num(L, root, "", "energy_j");
 	if (t->width < 0 || t->height < 0 ||

@@ -5,7 +5,8 @@
  * same code.
  *
  *   trace_data
- *     run:     names, job, mesh size, clock, SRAM per PE, total cycles
+ *     run:     names, job, mesh size, clock, SRAM per PE, total cycles,
+ *              steps and samples simulated
  *     stages[] rectangle, time breakdown, SRAM bytes, send/receive shares
  *     routes[] corner points, wavelets, pass
  *     nodes[], edges[]   the network graph (empty when no graph was given)
@@ -25,7 +26,7 @@
 #include "traces/trace.h"
 
 #define TRACE_FORMAT	     "wafersim-trace"
-#define TRACE_FORMAT_VERSION 1
+#define TRACE_FORMAT_VERSION 2
 
 struct trace_stage {
 	char *name;
@@ -110,6 +111,8 @@ struct trace_data {
 	double clock_ghz;
 	int64_t sram_bytes_per_pe;
 	double total_cycles;
+	int64_t steps;	 /* training steps simulated (0: inference) */
+	int64_t samples; /* samples simulated (all steps) */
 	int n_stages, n_routes, n_nodes, n_edges;
 	struct trace_stage *stages;
 	struct trace_route *routes;

@@ -6,8 +6,9 @@
  *
  *   timeline   power (W, from 0) and PE and fabric utilisation over time
  *              (per window, x fitted to the run)
- *   breakdown  per-stage time of the reference PE in percent of the run:
- *              compute, comm, wait in, wait out (stacked, 100%)
+ *   breakdown  per-stage time of the reference PE: compute, comm, wait
+ *              in, wait out, in percent of the run (stacked, 100%) and in
+ *              us per step or per sample (side by side, log scale)
  *   gpu        run time and energy on the wafer and the GPU baseline,
  *              values on the bars, the ratios in words
  *
@@ -134,6 +135,79 @@ static int write_timeline(const struct trace_data *t, const char *dir,
 	return outfile_commit(&o, d) ? WS_EIO : 0;
 }
 
+/* The breakdown's script: the four parts of each stage's reference PE
+ * stacked in percent of the run (top), then side by side in time per
+ * step (training) or per sample (inference), averaged over the run, on a
+ * log scale so that a part of 0.01% stays as visible as one of 90% (the
+ * axis starts below the smallest part that is not 0; a part of 0 has no
+ * bar). */
+static void breakdown_script(FILE *f, const struct trace_data *t)
+{
+	int train = t->steps > 0;
+	int64_t per = train ? t->steps : t->samples;
+	double usc = t->clock_ghz > 0 ? 1e-3 / t->clock_ghz : 1e-3;
+	/* us of one step (or sample) per cycle of the run */
+	double k = per > 0 ? usc / (double)per : usc, top = 0, least = 0;
+	for (int s = 0; s < t->n_stages; s++) {
+		const struct trace_stage *ts = &t->stages[s];
+		double v[4] = {ts->compute_cycles, ts->comm_cycles,
+			       ts->wait_in_cycles, ts->wait_out_cycles};
+		for (int i = 0; i < 4; i++) {
+			top = v[i] * k > top ? v[i] * k : top;
+			if (v[i] > 0 && (least == 0 || v[i] * k < least))
+				least = v[i] * k;
+		}
+	}
+	/* the axis starts below the smallest part (half of it), at least
+	 * four decades below the largest */
+	double floor_us = top > 0 ? top * 1e-4 : 1e-6;
+	if (least > 0 && least / 2 < floor_us)
+		floor_us = least / 2;
+	int wpx = 300 + 44 * t->n_stages;
+	script_head(f, "per-stage time of the reference PE", "breakdown",
+		    wpx < 760 ? 760 : wpx > 4000 ? 4000 : wpx, 880);
+	fprintf(f,
+		"set multiplot layout 2,1 title \"%s on %s (%s): time per "
+		"stage of the reference PE, %.0f cycles = %lld %s%s\" "
+		"noenhanced\n"
+		"set style data histograms\nset style histogram rowstacked\n"
+		"set style fill solid 0.9 border rgb \"#333333\"\n"
+		"set boxwidth 0.8\nset key outside right top\n"
+		"set lmargin 12\nset rmargin 16\n"
+		"set ylabel \"%% of the run\"\nunset xtics\n"
+		"set grid ytics\nset yrange [0:100]\n"
+		"sum(a, b, c, d) = a + b + c + d > 0 ? a + b + c + d : 1\n"
+		"pc(x) = 100.0 * x / sum($3, $4, $5, $6)\n"
+		"plot \"breakdown.csv\" using (pc($3)) title "
+		"\"compute\" lc rgb \"#1f77b4\", \\\n"
+		"     \"\" using (pc($4)) title \"comm\" lc rgb \"#ff7f0e\", "
+		"\\\n"
+		"     \"\" using (pc($5)) title \"wait in\" lc rgb "
+		"\"#c7c7c7\", \\\n"
+		"     \"\" using (pc($6)) title \"wait out\" lc rgb "
+		"\"#d62728\"\n"
+		"set xtics\nunset key\n"
+		"set style histogram clustered gap 1\n"
+		"set ylabel \"us per %s (log)\"\nset logscale y\n"
+		"set yrange [%.9g:*]\nset format y \"%%g\"\n"
+		"set xtics rotate by -60 left noenhanced\n"
+		"us(x) = x * %.9g > %.9g ? x * %.9g : %.9g\n"
+		"plot \"breakdown.csv\" using (us($3)):xtic(2) title "
+		"\"compute\" lc rgb \"#1f77b4\", \\\n"
+		"     \"\" using (us($4)) title \"comm\" lc rgb \"#ff7f0e\", "
+		"\\\n"
+		"     \"\" using (us($5)) title \"wait in\" lc rgb "
+		"\"#c7c7c7\", \\\n"
+		"     \"\" using (us($6)) title \"wait out\" lc rgb "
+		"\"#d62728\"\n"
+		"unset multiplot\n",
+		t->network, t->machine, t->job, t->total_cycles,
+		(long long)per, train ? "step" : "sample",
+		per == 1 ? "" : "s", train ? "step" : "sample", floor_us, k,
+		floor_us, k, floor_us);
+	script_tail(f);
+}
+
 static int write_breakdown(const struct trace_data *t, const char *dir,
 			   struct diag *d)
 {
@@ -155,30 +229,7 @@ static int write_breakdown(const struct trace_data *t, const char *dir,
 		return WS_EIO;
 	if (open_out(&o, dir, "breakdown.gp", d))
 		return WS_EIO;
-	int wpx = 300 + 28 * t->n_stages;
-	script_head(o.f, "per-stage time of the reference PE", "breakdown",
-		    wpx < 700 ? 700 : wpx > 4000 ? 4000 : wpx, 560);
-	fprintf(o.f,
-		"set title \"%s on %s (%s): time per stage, %% of the run's "
-		"%.0f cycles (reference PE)\" noenhanced\n"
-		"set style data histograms\nset style histogram rowstacked\n"
-		"set style fill solid 0.9 border rgb \"#333333\"\n"
-		"set boxwidth 0.8\nset key outside right top\n"
-		"set ylabel \"%% of the run\"\n"
-		"set xtics rotate by -60 left noenhanced\nset grid ytics\n"
-		"set yrange [0:100]\n"
-		"sum(a, b, c, d) = a + b + c + d > 0 ? a + b + c + d : 1\n"
-		"pc(x) = 100.0 * x / sum($3, $4, $5, $6)\n"
-		"plot \"breakdown.csv\" using (pc($3)):xtic(2) title "
-		"\"compute\" lc rgb \"#1f77b4\", \\\n"
-		"     \"\" using (pc($4)) title \"comm\" lc rgb \"#ff7f0e\", "
-		"\\\n"
-		"     \"\" using (pc($5)) title \"wait in\" lc rgb "
-		"\"#c7c7c7\", \\\n"
-		"     \"\" using (pc($6)) title \"wait out\" lc rgb "
-		"\"#d62728\"\n",
-		t->network, t->machine, t->job, t->total_cycles);
-	script_tail(o.f);
+	breakdown_script(o.f, t);
 	return outfile_commit(&o, d) ? WS_EIO : 0;
 }
 

@@ -203,7 +203,7 @@ static void test_fabric_budget(void)
 	char *err = NULL;
 	CU_ASSERT_EQUAL(tu_run(args, NULL, &err), 1);
 	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "fabric: a 4096x4096 mesh, 1 "
-						"colors, depth 1024: needs "
+						"color, depth 1024: needs "
 						"about 1.24 TB of memory, more "
 						"than the limit of"));
 	free(err);
@@ -232,7 +232,7 @@ static void test_max_memory_option(void)
 		 "'--max-memory' must be a size in bytes with an optional K, M, "
 		 "G or T (e.g. 512M, 8G), got '12Q'", 2},
 		{"fabric --machine mini16 --max-memory 1K",
-		 "fabric: a 16x16 mesh, 1 colors, depth 4: needs about ", 1},
+		 "fabric: a 16x16 mesh, 1 color, depth 4: needs about ", 1},
 		{"fabric --machine mini16 --max-memory -5",
 		 "got '-5'", 2},
 		/* a default refusal says what the default is */

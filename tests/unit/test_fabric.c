@@ -664,6 +664,18 @@ static void test_sweep_files(void)
 			      pdf);
 	CU_ASSERT(system(cmd) == 0);
 	free(cmd);
+	/* every point inside the frame, none on or past the border */
+	char *py = tu_path("tests/unit/svg_points.py");
+	cmd = xasprintf("python3 '%s' '%s'", py, svg);
+	FILE *pp = popen(cmd, "r");
+	int n_pts = -1, clipped = -1;
+	CU_ASSERT(pp && fscanf(pp, "%d %d", &n_pts, &clipped) == 2);
+	if (pp)
+		pclose(pp);
+	CU_ASSERT(n_pts >= lines - 1); /* two curves, a point per row each */
+	CU_ASSERT_EQUAL(clipped, 0);
+	free(cmd);
+	free(py);
 	diag_release(&d);
 	remove(svg);
 	remove(pdf);

@@ -143,9 +143,11 @@ static void test_engine_turns(void)
 }
 
 /*
- * Both mappings simulated for uno and combo (pack, fast): the objective
- * within 10% of the time-shared step; auto's choice simulates within 5%
- * of the faster of the two.
+ * Both mappings simulated for uno and combo, placed by the default
+ * strategy (auto): the objective within 10% of each simulated step, and
+ * auto's choice simulates no slower than the faster of the two (the
+ * objective is the engine's schedule replayed, so the choice it makes is
+ * the simulated one's).
  */
 static void test_both_mappings(void)
 {
@@ -161,22 +163,22 @@ static void test_both_mappings(void)
 		for (int k = 0; k < 3; k++) {
 			struct plan p;
 			struct stats st;
-			CU_ASSERT_EQUAL_FATAL(build(&f, how[k], "pack", &p), 0);
+			CU_ASSERT_EQUAL_FATAL(build(&f, how[k], NULL, &p), 0);
 			sim[k] = step_of(&f, &p, 0, &st);
 			est[k] = p.est_step_cycles;
 			CU_ASSERT(sim[k] > 0);
+			double rel = est[k] / (double)sim[k] - 1;
+			CU_ASSERT(rel < 0.10 && rel > -0.10);
 			stats_release(&st);
 			plan_release(&p);
 		}
-		printf("    %s pack: replicas %llu (objective %.0f), "
+		printf("    %s: replicas %llu (objective %.0f), "
 		       "time-shared %llu (%.0f), auto %llu (%.0f)\n",
 		       nets[i], (unsigned long long)sim[0], est[0],
 		       (unsigned long long)sim[1], est[1],
 		       (unsigned long long)sim[2], est[2]);
-		double rel = est[1] / (double)sim[1] - 1;
-		CU_ASSERT(rel < 0.10 && rel > -0.10);
 		cycles_t best = sim[0] < sim[1] ? sim[0] : sim[1];
-		CU_ASSERT((double)sim[2] <= 1.05 * (double)best);
+		CU_ASSERT(sim[2] <= best);
 		fix_release(&f);
 	}
 }

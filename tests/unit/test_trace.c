@@ -291,7 +291,7 @@ static void check_charts(const char *dir)
 {
 	const char *charts[3] = {"timeline.png", "breakdown.png", "gpu.png"};
 	/* gpu: one row of panels (training only) */
-	const int cw[3] = {1000, 700, 1200}, chh[3] = {640, 560, 500};
+	const int cw[3] = {1000, 760, 1200}, chh[3] = {640, 880, 500};
 	for (int k = 0; k < 3; k++) {
 		struct img im;
 		char *f = file_in(dir, charts[k]);
@@ -377,15 +377,48 @@ static void check_formats(const char *dir)
 	}
 }
 
-/* The breakdown names all four parts of a stage's time, in percent. */
+/* The breakdown names all four parts of a stage's time, in percent and
+ * per step, with the run's step count. */
 static void check_breakdown(const char *dir)
 {
 	char *txt = run_in(dir, "pdftotext breakdown.pdf -");
 	static const char *const parts[] = {"compute", "comm", "wait in",
-					    "wait out", "% of the run"};
+					    "wait out", "% of the run",
+					    "us per step"};
 	for (size_t k = 0; k < ARRAY_SIZE(parts); k++)
 		CU_ASSERT(txt && strstr(txt, parts[k]));
+	const char *eq = txt ? strstr(txt, " cycles = ") : NULL;
+	int steps = 0;
+	CU_ASSERT(eq && sscanf(eq, " cycles = %d step", &steps) == 1 &&
+		  steps >= 1);
 	free(txt);
+}
+
+/* Every part of every stage's time is a bar one can see (p1b1's comm is
+ * 0.003% of its run: no bar in percent alone), with the legend's. */
+static void check_breakdown_visible(const char *dir)
+{
+	char *py = tu_path("tests/unit/breakdown_bars.py");
+	char *cmd = xasprintf("python3 '%s' .", py);
+	char *txt = run_in(dir, cmd);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(txt);
+	char name[16];
+	int stages, bars, parts = 0, tiny = 0;
+	for (const char *l = txt; l && sscanf(l, "%15s %d %d", name, &stages,
+					      &bars) == 3;
+	     l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		CU_ASSERT(bars >= stages + 1);
+		if (bars < stages + 1)
+			printf("\n  breakdown: %s in %d stages, %d bars\n",
+			       name, stages, bars);
+		parts++;
+		tiny += !strcmp(name, "comm") && stages > 0;
+	}
+	CU_ASSERT_EQUAL(parts, 4);
+	CU_ASSERT_EQUAL(tiny, 1); /* the case has the tiny part */
+	free(txt);
+	free(cmd);
+	free(py);
 }
 
 static void test_pictures(void)
@@ -649,7 +682,8 @@ static void test_replot_identical(void)
 			       "heat_link_east.png", "heat_sram.png",
 			       "placement.png",	     "trace.json",
 			       "stats.json",	     "pe_util.csv",
-			       "graph.dot",	     "breakdown.csv"};
+			       "graph.dot",	     "breakdown.csv",
+			       "breakdown.gp"};
 	for (size_t k = 0; k < ARRAY_SIZE(files); k++) {
 		char *a = file_in(dir, files[k]), *b = file_in(dir2, files[k]);
 		CU_ASSERT(same_file(a, b));
@@ -728,6 +762,7 @@ static void test_cli_run_trace(void)
 		free(f);
 	}
 	check_gpu_chart(dir);
+	check_breakdown_visible(dir);
 	/* training and inference both simulated: the inference traced in
 	 * infer/, its own job */
 	char *inf = file_in(dir, "infer/stats.json"), *itext;
@@ -844,27 +879,34 @@ static void test_bad_saved_stats(void)
 	free(f);
 }
 
+/* A hand-made trace: one stage `name` over the whole W x H mesh. */
+static void one_stage_trace(struct trace_data *t, const char *machine,
+			    int64_t w, int64_t h, const char *name)
+{
+	trace_data_init(t);
+	t->network = xstrdup("synthetic");
+	t->machine = xstrdup(machine);
+	t->strategy = xstrdup("hand");
+	t->job = xstrdup("train");
+	t->mode = xstrdup("pipelined");
+	t->width = w;
+	t->height = h;
+	t->sram_bytes_per_pe = 49152;
+	t->total_cycles = 1000;
+	t->n_stages = 1;
+	t->stages = xcalloc(2, sizeof(*t->stages));
+	t->stages[0].name = xstrdup(name);
+	t->stages[0].kind = xstrdup("dense");
+	t->stages[0].limit = xstrdup("compute");
+	t->stages[0].r = (struct rect){0, 0, (int)w, (int)h};
+}
+
 /* A mesh beyond 1200 a side is binned: 2050 x 1030 PEs at 2 x 2 per
  * pixel; the left half busy, the right half half as busy. */
 static void test_binned_heatmap(void)
 {
 	struct trace_data t;
-	trace_data_init(&t);
-	t.network = xstrdup("synthetic");
-	t.machine = xstrdup("big");
-	t.strategy = xstrdup("hand");
-	t.job = xstrdup("train");
-	t.mode = xstrdup("pipelined");
-	t.width = 2050;
-	t.height = 1030;
-	t.sram_bytes_per_pe = 49152;
-	t.total_cycles = 1000;
-	t.n_stages = 1;
-	t.stages = xcalloc(1, sizeof(*t.stages));
-	t.stages[0].name = xstrdup("all");
-	t.stages[0].kind = xstrdup("dense");
-	t.stages[0].limit = xstrdup("compute");
-	t.stages[0].r = (struct rect){0, 0, 2050, 1030};
+	one_stage_trace(&t, "big", 2050, 1030, "all");
 	t.stages[0].sram_bytes = 24576;
 	int64_t n = t.width * t.height;
 	t.pe_util = xmalloc((size_t)n * sizeof(float));
@@ -908,6 +950,68 @@ static void test_binned_heatmap(void)
 	CU_ASSERT(im.h == ch);
 	CU_ASSERT_EQUAL(distinct(&im, mx + 100, my + 40, mx + 500, my + 250),
 			1);
+	free(im.px);
+	free(f);
+	diag_release(&d);
+	rm_rf(dir);
+	free(dir);
+	trace_data_release(&t);
+}
+
+/* Routes pass under the stage labels, never over them: a backward route
+ * (red) along the row of a stage's label is interrupted by the label's
+ * box and drawn on both sides of it. */
+static int route_red(uint32_t c)
+{
+	int r = (int)(c >> 16), g = (int)(c >> 8 & 0xff), b = (int)(c & 0xff);
+	return r > g + 80 && r > b + 80;
+}
+
+static void test_routes_under_labels(void)
+{
+	struct trace_data t;
+	one_stage_trace(&t, "m41", 41, 41, "a_stage_named_at_length/dense");
+	CU_ASSERT_FATAL(!route_red(rgb32(trace_qual(0))));
+	/* the label sits at the middle row (20 of 41), so does the route */
+	t.n_routes = 1;
+	t.routes = xcalloc(1, sizeof(*t.routes));
+	struct trace_route *r = &t.routes[0];
+	r->pass = xstrdup("bwd");
+	r->wavelets = 100;
+	r->n_points = 2;
+	r->points = xcalloc(2, sizeof(*r->points));
+	r->points[0] = (struct plan_point){0, 20};
+	r->points[1] = (struct plan_point){40, 20};
+	char *dir = tu_temp_dir();
+	struct diag d;
+	diag_init(&d);
+	struct trace_opts o;
+	trace_opts_init(&o);
+	CU_ASSERT_FATAL(trace_place_write(&t, dir, &o, &d) == 0);
+	char *f = file_in(dir, "placement.png");
+	struct img im;
+	CU_ASSERT_FATAL(img_read(f, &im) == 0);
+	int best = -1, most = 0;
+	for (int y = 0; y < im.h; y++) {
+		int n = 0;
+		for (int x = 0; x < im.w; x++)
+			n += route_red(px_at(&im, x, y));
+		if (n > most)
+			most = n, best = y;
+	}
+	CU_ASSERT_FATAL(best >= 0);
+	int xl = -1, xr = -1, gap = 0, run = 0;
+	for (int x = 0; x < im.w; x++)
+		if (route_red(px_at(&im, x, best)))
+			xr = x, xl = xl < 0 ? x : xl;
+	for (int x = xl; x <= xr; x++) {
+		run = route_red(px_at(&im, x, best)) ? 0 : run + 1;
+		gap = run > gap ? run : gap;
+	}
+	/* the label's box: a gap of at least its text's width; the route on
+	 * both sides of it over most of the map */
+	CU_ASSERT(gap >= 60);
+	CU_ASSERT(most >= 200);
 	free(im.px);
 	free(f);
 	diag_release(&d);
@@ -1057,6 +1161,7 @@ int suite_trace(void)
 		{"bad saved stats are reported", test_bad_saved_stats},
 		{"wafersim run --trace, then plot", test_cli_run_trace},
 		{"colors never repeat, heatmap scale", test_colors_and_bins},
+		{"routes pass under the stage labels", test_routes_under_labels},
 		{"big meshes are binned", test_binned_heatmap},
 		{"time-shared stages named together, route names apart",
 		 test_time_shared_and_names},
