@@ -915,6 +915,34 @@ static double share_trial(const struct graph *g, const struct machine *m,
 	return est;
 }
 
+/* q's plan, built quietly by its strategy; when it builds (in `mode`, or
+ * any when mode < 0) with a step shorter than p's, it replaces p and *kept
+ * is set.  Returns its step, or INFINITY when it does not build. */
+static double build_if_faster(const struct graph *g, const struct machine *m,
+			      const struct plan_opts *q, struct plan *p,
+			      int mode, int *kept)
+{
+	struct plan a;
+	plan_init(&a);
+	struct diag quiet;
+	diag_init(&quiet);
+	double t = INFINITY;
+	*kept = 0;
+	if (!build_strategy(g, m, q, &a, &quiet) &&
+	    (mode < 0 || (int)a.mode == mode) && a.est_step_cycles > 0) {
+		t = a.est_step_cycles;
+		if (t < p->est_step_cycles) {
+			plan_release(p);
+			*p = a;
+			plan_init(&a);
+			*kept = 1;
+		}
+	}
+	diag_release(&quiet);
+	plan_release(&a);
+	return t;
+}
+
 /*
  * The options' strategy places `alt` too when it differs from `time`; the
  * plan with the lower objective is kept in p (and its set in time).  The
@@ -933,23 +961,10 @@ static double place_alternative(const struct graph *g, const struct machine *m,
 		return INFINITY;
 	struct plan_opts q = *o;
 	q.share_time = alt;
-	struct plan a;
-	plan_init(&a);
-	struct diag quiet;
-	diag_init(&quiet);
-	double t = INFINITY;
-	if (!build_strategy(g, m, &q, &a, &quiet) &&
-	    a.mode == MODE_PIPELINED) {
-		t = a.est_step_cycles;
-		if (t < p->est_step_cycles) {
-			plan_release(p);
-			*p = a;
-			plan_init(&a);
-			memcpy(time, alt, (size_t)ns);
-		}
-	}
-	diag_release(&quiet);
-	plan_release(&a);
+	int kept;
+	double t = build_if_faster(g, m, &q, p, MODE_PIPELINED, &kept);
+	if (kept)
+		memcpy(time, alt, (size_t)ns);
 	return t;
 }
 
@@ -1046,27 +1061,18 @@ static void prefer_faster(const struct graph *g, const struct machine *m,
 {
 	struct plan_opts so = *o;
 	so.mode = MODE_STREAMING;
-	struct plan sp;
-	plan_init(&sp);
-	struct diag quiet;
-	diag_init(&quiet);
-	if (!build_strategy(g, m, &so, &sp, &quiet) &&
-	    sp.est_step_cycles > 0 &&
-	    sp.est_step_cycles < p->est_step_cycles) {
+	double was = p->est_step_cycles;
+	long long pes = (long long)p->pes_used;
+	int kept;
+	double t = build_if_faster(g, m, &so, p, -1, &kept);
+	if (kept) {
 		double ms = m->clock_ghz * 1e6;
-		char why[sizeof p->mode_reason];
-		snprintf(why, sizeof why, "streaming: a shorter step by the "
-			 "estimate than pipelined, %.4g ms against %.4g ms "
-			 "(the stages would fit pipelined, on %lld PEs)",
-			 sp.est_step_cycles / ms, p->est_step_cycles / ms,
-			 (long long)p->pes_used);
-		memcpy(sp.mode_reason, why, sizeof why);
-		plan_release(p);
-		*p = sp;
-		plan_init(&sp);
+		snprintf(p->mode_reason, sizeof p->mode_reason,
+			 "streaming: a shorter step by the estimate than "
+			 "pipelined, %.4g ms against %.4g ms (the stages "
+			 "would fit pipelined, on %lld PEs)",
+			 t / ms, was / ms, pes);
 	}
-	diag_release(&quiet);
-	plan_release(&sp);
 }
 
 int plan_build(const struct graph *g, const struct machine *m,
