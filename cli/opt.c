@@ -3,6 +3,7 @@
  */
 #include "cli/opt.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -401,7 +402,8 @@ static int set_value(const char *cmd, const struct cli_opt *r,
 		return 0;
 	case CLI_INT: {
 		long long v = strtoll(val, &end, 10);
-		if (errno || !*val || *end || v < r->lo || v > r->hi) {
+		if (errno || !*val || isspace((unsigned char)*val) || *end ||
+		    v < r->lo || v > r->hi) {
 			if (!o->quiet)
 				fprintf(stderr, "wafersim %s: '--%s' must be an "
 					"integer in [%.0f, %.0f], got '%s'\n",
@@ -414,7 +416,8 @@ static int set_value(const char *cmd, const struct cli_opt *r,
 	}
 	case CLI_REAL: {
 		double v = strtod(val, &end);
-		if (errno || !*val || *end || !(v >= r->lo && v <= r->hi)) {
+		if (errno || !*val || isspace((unsigned char)*val) || *end ||
+		    !(v >= r->lo && v <= r->hi)) {
 			if (!o->quiet)
 				fprintf(stderr, "wafersim %s: '--%s' must be a "
 					"number in [%g, %g], got '%s'\n",
@@ -571,6 +574,11 @@ static int set_list(const char *cmd, const struct cli_opt *r,
 		    const char *val, struct cli_opts *o)
 {
 	size_t n = strlen(val) + 1;
+	if (!*val || val[0] == ',' || val[n - 2] == ',' || strstr(val, ",,")) {
+		say(o, cmd, "'--%s' needs a list of non-empty items, got '%s'",
+		    r->name, val);
+		return -1;
+	}
 	char *copy = xstrdup(val), *out = xmalloc(4 * n + 16);
 	out[0] = 0;
 	int bad = 0;

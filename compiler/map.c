@@ -754,66 +754,136 @@ cycles_t map_cycles(const struct map_ctx *c, const struct plan_stage *s,
 	return o.stage_cycles;
 }
 
-/* Best-fitting shape for about `pes` PEs: lowest SRAM; 0 if none fits. */
-static int shape_for(const struct map_ctx *c, const struct plan_stage *s,
-		     int64_t pes, int32_t mw, int32_t mh, int32_t *bw,
-		     int32_t *bh)
+/* The widths shape_for tries: 1, then x1.25 each (truncated; a repeat is
+ * dropped, it would score the same), the last mw.  Returns the count. */
+#define SHAPE_WIDTHS 128
+static int shape_widths(int32_t mw, int32_t *ws)
 {
-	int64_t best = INT64_MAX;
-	for (double wf = 1;; wf *= 1.25) {
+	int n = 0;
+	for (double wf = 1; n < SHAPE_WIDTHS; wf *= 1.25) {
 		int32_t w = (int32_t)wf;
 		if (w > mw)
 			w = mw;
-		int64_t h = cdiv(pes, w);
-		if (h <= mh) {
-			struct plan_stage o;
-			group_eval(c, s, w, (int32_t)h, &o);
-			if (o.sram.total < best) {
-				best = o.sram.total;
-				*bw = w;
-				*bh = (int32_t)h;
-			}
-		}
-		if (w >= mw || w >= pes)
+		if (!n || w != ws[n - 1])
+			ws[n++] = w;
+		if (w >= mw)
 			break;
+	}
+	return n;
+}
+
+/* How many of the widths a shape for `pes` PEs tries: up to the first
+ * that reaches pes (or mw, the last). */
+static int shape_tries(const int32_t *ws, int n, int64_t pes)
+{
+	int k = 0;
+	while (k < n - 1 && ws[k] < pes)
+		k++;
+	return k + 1;
+}
+
+/* SRAM per PE of s on w x cdiv(pes, w); INT64_MAX when taller than mh. */
+static int64_t shape_sram(const struct map_ctx *c, const struct plan_stage *s,
+			  int64_t pes, int32_t w, int32_t mh)
+{
+	int64_t h = cdiv(pes, w);
+	if (h > mh)
+		return INT64_MAX;
+	struct plan_stage o;
+	group_eval(c, s, w, (int32_t)h, &o);
+	return o.sram.total;
+}
+
+/* Best-fitting shape for about `pes` PEs: lowest SRAM (the narrowest of
+ * equals); 0 if none fits. */
+static int shape_for(const struct map_ctx *c, const struct plan_stage *s,
+		     int64_t pes, const int32_t *ws, int n, int32_t mh,
+		     int32_t *bw, int32_t *bh)
+{
+	int64_t best = INT64_MAX;
+	for (int k = 0, nt = shape_tries(ws, n, pes); k < nt; k++) {
+		int64_t t = shape_sram(c, s, pes, ws[k], mh);
+		if (t < best) {
+			best = t;
+			*bw = ws[k];
+			*bh = (int32_t)cdiv(pes, ws[k]);
+		}
 	}
 	return best <= c->m->pe.sram_bytes;
 }
 
+/* Does shape_for(pes) fit?  The same widths, stopping at the first that
+ * fits, ws[*hint] first (the last to fit: usually fits again); *hint
+ * becomes the one that fit. */
+static int shape_fits(const struct map_ctx *c, const struct plan_stage *s,
+		      int64_t pes, const int32_t *ws, int n, int32_t mh,
+		      int *hint)
+{
+	int nt = shape_tries(ws, n, pes);
+	int64_t cap = c->m->pe.sram_bytes;
+	if (*hint < nt && shape_sram(c, s, pes, ws[*hint], mh) <= cap)
+		return 1;
+	for (int k = 0; k < nt; k++)
+		if (k != *hint && shape_sram(c, s, pes, ws[k], mh) <= cap) {
+			*hint = k;
+			return 1;
+		}
+	return 0;
+}
+
+/* The index of width w in ws (0 if absent). */
+static int width_index(const int32_t *ws, int n, int32_t w)
+{
+	for (int k = 0; k < n; k++)
+		if (ws[k] == w)
+			return k;
+	return 0;
+}
+
+/*
+ * The fewest PEs that fit, by bisection over the PE count with shape_for's
+ * test (its SRAM need not fall monotonically with PEs: the bisection's
+ * probes are part of the answer).  A probe only asks whether some width
+ * fits, so it stops at the first; the shape comes from shape_for at the
+ * end.
+ */
 int64_t map_min_pes(const struct map_ctx *c, const struct plan_stage *s,
 		    int32_t *w, int32_t *h)
 {
 	int32_t mw, mh;
 	map_max_shape(c, s, &mw, &mh);
 	int64_t hi = (int64_t)mw * mh;
-	int32_t bw = 0, bh = 0;
-	if (!shape_for(c, s, hi, mw, mh, &bw, &bh)) {
+	int32_t bw = 0, bh = 0, ws[SHAPE_WIDTHS];
+	int n = shape_widths(mw, ws);
+	if (!shape_for(c, s, hi, ws, n, mh, &bw, &bh)) {
 		/* more PEs than elements may still spread buffers: try the
 		 * whole grid once */
 		int32_t gw = (int32_t)c->m->width, gh = (int32_t)c->m->height;
-		if (!shape_for(c, s, (int64_t)gw * gh, gw, gh, &bw, &bh))
+		int32_t gws[SHAPE_WIDTHS];
+		int gn = shape_widths(gw, gws);
+		if (!shape_for(c, s, (int64_t)gw * gh, gws, gn, gh, &bw, &bh))
 			return 0;
 		*w = bw;
 		*h = bh;
 		return (int64_t)bw * bh;
 	}
 	int32_t hw = bw, hh = bh;
-	int64_t lo = 1; /* invariant: hi fits */
-	if (shape_for(c, s, 1, mw, mh, &bw, &bh)) {
+	int64_t lo = 1, top = hi; /* invariant: hi fits */
+	if (shape_for(c, s, 1, ws, n, mh, &bw, &bh)) {
 		*w = bw;
 		*h = bh;
 		return 1;
 	}
+	int hint = width_index(ws, n, hw);
 	while (hi - lo > 1) {
 		int64_t mid = lo + (hi - lo) / 2;
-		if (shape_for(c, s, mid, mw, mh, &bw, &bh)) {
+		if (shape_fits(c, s, mid, ws, n, mh, &hint))
 			hi = mid;
-			hw = bw;
-			hh = bh;
-		} else {
+		else
 			lo = mid;
-		}
 	}
+	if (hi != top)
+		shape_for(c, s, hi, ws, n, mh, &hw, &hh);
 	*w = hw;
 	*h = hh;
 	return (int64_t)hw * hh;

@@ -519,8 +519,15 @@ static int attr_axes(struct attr_ctx *x, const char *k, yaml_node_t *v)
 	int64_t tmp[GRAPH_MAX_DIMS] = {0};
 	int n = get_ints(x->c, v, k, GRAPH_MAX_DIMS, 0, GRAPH_MAX_DIMS - 1,
 			 tmp);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		if (x->a->axes_mask & (1u << tmp[i])) {
+			err(x->c, v, "network: '%s' must name each axis once, "
+			    "got %lld twice",
+			    k, (long long)tmp[i]);
+			return 1;
+		}
 		x->a->axes_mask |= 1u << tmp[i];
+	}
 	return n < 0;
 }
 

@@ -215,11 +215,7 @@ static void set_origin(struct ox *c, int id, int idx)
 static const Onnx__AttributeProto *attr(const Onnx__NodeProto *n,
 					const char *name)
 {
-	for (size_t i = 0; i < n->n_attribute; i++)
-		if (n->attribute[i]->name &&
-		    !strcmp(n->attribute[i]->name, name))
-			return n->attribute[i];
-	return NULL;
+	return onnx_attr(n, name);
 }
 
 static int64_t attr_i(const Onnx__NodeProto *n, const char *name, int64_t def)

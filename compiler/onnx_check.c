@@ -415,8 +415,8 @@ static int attr_check(struct ock *k, const char *what,
 	return 0;
 }
 
-static const Onnx__AttributeProto *attr_named(const Onnx__NodeProto *n,
-					      const char *name)
+const Onnx__AttributeProto *onnx_attr(const Onnx__NodeProto *n,
+				      const char *name)
 {
 	for (size_t a = 0; a < n->n_attribute; a++)
 		if (n->attribute[a]->name &&
@@ -437,13 +437,13 @@ static int window_check(struct ock *k, const char *head,
 		is |= n->op_type && !strcmp(n->op_type, ops[i]);
 	if (!is)
 		return 0;
-	const Onnx__AttributeProto *ks = attr_named(n, "kernel_shape");
-	const Onnx__AttributeProto *pd = attr_named(n, "pads");
+	const Onnx__AttributeProto *ks = onnx_attr(n, "kernel_shape");
+	const Onnx__AttributeProto *pd = onnx_attr(n, "pads");
 	long sp = ks ? (long)ks->n_ints : -1;
 	static const char *const per_axis[] = {"strides", "dilations",
 					       "output_padding"};
 	for (size_t i = 0; i < ARRAY_SIZE(per_axis); i++) {
-		const Onnx__AttributeProto *a = attr_named(n, per_axis[i]);
+		const Onnx__AttributeProto *a = onnx_attr(n, per_axis[i]);
 		if (!a)
 			continue;
 		if (sp < 0)
@@ -483,6 +483,13 @@ static void node_check(struct ock *k, Onnx__NodeProto *n, size_t idx)
 			 nm(at->name));
 		if (attr_check(k, what, at))
 			return;
+		if (at->g || at->n_graphs) {
+			ock_err(k, "%s: control flow (a subgraph) is not "
+				"supported; export the branch or loop taken "
+				"(tracing unrolls it)",
+				what);
+			return;
+		}
 		if (at->t && tensor_check(k, what, at->t))
 			return;
 		for (size_t j = 0; j < at->n_tensors; j++)

@@ -17,6 +17,10 @@
 #include "compiler/onnx.h"
 #include "onnx.pb-c.h"
 
+/* Node n's attribute `name`, or NULL (onnx_check.c). */
+const Onnx__AttributeProto *onnx_attr(const Onnx__NodeProto *n,
+				      const char *name);
+
 int onnx_check_model(const char *file, const char *dir,
 		     Onnx__ModelProto *m, struct diag *d);
 

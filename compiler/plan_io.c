@@ -575,6 +575,15 @@ static void read_stage(struct rd *r, yaml_node_t *e, const struct graph *g,
 	}
 	yaml_node_t *rc_n = get(r, e, "rect");
 	struct plan_stage *s = &p->stages[si];
+	for (yaml_node_pair_t *pr = rc_n && rc_n->type == YAML_MAPPING_NODE
+					    ? rc_n->data.mapping.pairs.start
+					    : NULL;
+	     pr && pr < rc_n->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = yaml_document_get_node(r->doc, pr->key);
+		const char *ks = scalar(k);
+		if (!ks || strlen(ks) != 1 || !strchr("xywh", ks[0]))
+			err(r, k, "stages[].rect keys", "x, y, w and h");
+	}
 	s->r.x = (int32_t)get_int(r, rc_n, "x", -1000000, 1000000, 0, 1,
 				  "rect.x");
 	s->r.y = (int32_t)get_int(r, rc_n, "y", -1000000, 1000000, 0, 1,

@@ -578,32 +578,31 @@ static int check_color(const struct plan *p, const struct plan_route *r,
 }
 
 /* Two routes of different groups sharing a color at one router (at most
- * about ten reported). */
+ * about ten reported).  owner[k] is router k's group on color seen[k] - 1
+ * (none when seen[k] is another color): no sweep of every router per
+ * color. */
 static int check_clashes(const struct plan *p, const struct machine *m,
 			 const char *file, struct diag *d)
 {
 	int bad = 0, ncol = (int)m->fabric.colors;
 	int64_t W = m->width;
 	int64_t *owner = xmalloc(sizeof(int64_t) * (size_t)machine_pes(m));
+	int *seen = xcalloc((size_t)machine_pes(m), sizeof(int));
 	for (int c = PLAN_KERNEL_COLORS; c < ncol && bad < 10; c++) {
-		int any = 0;
 		for (int i = 0; i < p->n_routes; i++) {
 			const struct plan_route *r = &p->routes[i];
 			if (r->color != c)
 				continue;
-			if (!any)
-				for (int64_t k = 0; k < machine_pes(m); k++)
-					owner[k] = -1;
-			any = 1;
 			int64_t tag = r->multicast_group >= 0
 					      ? r->multicast_group
 					      : 1000000 + i;
 			int64_t clash = -1;
 			FOR_PATH(r, W, id, {
-				if (owner[id] >= 0 && owner[id] != tag &&
-				    clash < 0)
+				if (seen[id] == c + 1 && owner[id] >= 0 &&
+				    owner[id] != tag && clash < 0)
 					clash = id;
 				owner[id] = tag;
+				seen[id] = c + 1;
 			});
 			if (clash >= 0) {
 				diag_add(d, file, r->line, r->col,
@@ -618,6 +617,7 @@ static int check_clashes(const struct plan *p, const struct machine *m,
 			}
 		}
 	}
+	free(seen);
 	free(owner);
 	return bad;
 }

@@ -754,6 +754,17 @@ int shape_resize(struct graph *g, struct layer *l, const struct op_desc *od,
 	const struct tensor *x = in_t(g, l, 0);
 	int64_t o[GRAPH_MAX_DIMS];
 	char s1[96], s2[96];
+	int scaled = 0;
+	for (int i = 0; i < GRAPH_MAX_DIMS; i++)
+		scaled |= a->scale[i] > 0 && a->scale[i] != 1;
+	if (x->rank < 2)
+		FAIL("network: input of layer '%s' (resize) must be [C, "
+		     "spatial..], got %s",
+		     l->name, shape_str(s1, 96, x->rank, x->dims));
+	if (a->shape_rank && scaled)
+		FAIL("network: layer '%s' must give 'scale' or 'size', not "
+		     "both",
+		     l->name);
 	if (a->shape_rank && a->shape_rank != x->rank)
 		FAIL("network: 'size' of layer '%s' must have one entry per "
 		     "axis of %s, got %s",

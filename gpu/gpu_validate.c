@@ -219,6 +219,10 @@ static int row_header(const json_t *row, struct gpu_val_row *r)
 	snprintf(r->precision, sizeof(r->precision), "%s", prec ? prec : "?");
 	r->style = mode && !strcmp(mode, "cuda-graph") ? GPU_GRAPH : GPU_EAGER;
 	int has_batch = ws_json_num_at(row, "batch", &batch);
+	/* converted only when whole and within --gpu-batch's range */
+	if (has_batch && !(batch >= 1 && batch <= (1 << 30) &&
+			   batch == floor(batch)))
+		batch = 0;
 	r->batch = has_batch ? (int64_t)batch : 0;
 	if (json_object_get(row, "error") || json_object_get(row, "skipped")) {
 		const char *why = ws_json_str_at(row, "error");
@@ -229,8 +233,8 @@ static int row_header(const json_t *row, struct gpu_val_row *r)
 		return -1;
 	}
 	if (!model || !has_batch || batch < 1 || !prec) {
-		r->skipped = xstrdup("row needs 'model', 'batch' >= 1 and "
-				     "'precision'");
+		r->skipped = xstrdup("row needs 'model', a whole 'batch' in "
+				     "[1, 2^30] and 'precision'");
 		return -1;
 	}
 	return 0;
@@ -271,6 +275,13 @@ static void row_predict(const struct gpu_spec *g, const json_t *row,
 	r->meas[GPU_VAL_TRAIN] = num_or_nan(row, "train.median_ms") * 1e-3;
 	r->meas[GPU_VAL_INFER] = num_or_nan(row, "infer.median_ms") * 1e-3;
 	r->meas[GPU_VAL_ENERGY] = num_or_nan(row, "train.energy_j_per_iter");
+	if (isnan(r->meas[GPU_VAL_TRAIN]) && isnan(r->meas[GPU_VAL_INFER]) &&
+	    isnan(r->meas[GPU_VAL_ENERGY])) {
+		r->skipped = xstrdup("row needs a number in 'train.median_ms', "
+				     "'infer.median_ms' or "
+				     "'train.energy_j_per_iter'");
+		return;
+	}
 	struct gpu_result res;
 	struct diag dd;
 	diag_init(&dd);

@@ -300,6 +300,31 @@ static void yaml_syntax_error(const char *what, const char *file,
 		 p->context ? " " : "", p->context ? p->context : "");
 }
 
+/* A node's tag, if any, is one of YAML's core schema (a value is then
+ * read by its text as usual); !!binary, !!set, local tags (!foo) are
+ * not, and would be read as something they are not. */
+static int tag_ok(const yaml_event_t *ev)
+{
+	static const char *const core[] = {"str", "int", "float", "bool",
+					   "null", "map", "seq"};
+	const yaml_char_t *tag =
+		ev->type == YAML_SCALAR_EVENT ? ev->data.scalar.tag
+		: ev->type == YAML_SEQUENCE_START_EVENT
+			? ev->data.sequence_start.tag
+		: ev->type == YAML_MAPPING_START_EVENT
+			? ev->data.mapping_start.tag
+			: NULL;
+	if (!tag)
+		return 1;
+	const char *s = (const char *)tag, *pre = "tag:yaml.org,2002:";
+	if (strncmp(s, pre, strlen(pre)))
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(core); i++)
+		if (!strcmp(s + strlen(pre), core[i]))
+			return 1;
+	return 0;
+}
+
 /* First pass over the events, before any node is built: nesting depth,
  * node count, keys per mapping and aliases.  0 or -1 (error added). */
 static int yaml_prescan(const char *what, const char *file, const char *text,
@@ -309,7 +334,7 @@ static int yaml_prescan(const char *what, const char *file, const char *text,
 	yaml_event_t ev;
 	int64_t keys[CFG_YAML_MAX_DEPTH + 1]; /* children of open mappings */
 	int is_map[CFG_YAML_MAX_DEPTH + 1];
-	int depth = 0, rc = -1;
+	int depth = 0, rc = -1, docs = 0;
 	int64_t nodes = 0;
 	yaml_parser_initialize(&p);
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
@@ -324,6 +349,12 @@ static int yaml_prescan(const char *what, const char *file, const char *text,
 		const char *bad = NULL;
 		if (t == YAML_ALIAS_EVENT)
 			bad = "aliases (*name) are not supported";
+		if (t == YAML_DOCUMENT_START_EVENT && ++docs > 1)
+			bad = "file must hold one YAML document, got a second "
+			      "('---')";
+		if (!bad && !tag_ok(&ev))
+			bad = "tags other than YAML's own (!!str, !!int, ...) "
+			      "are not supported";
 		if (t == YAML_SCALAR_EVENT || t == YAML_SEQUENCE_START_EVENT ||
 		    t == YAML_MAPPING_START_EVENT) {
 			if (++nodes > CFG_YAML_MAX_NODES)
@@ -621,10 +652,21 @@ static void walk_value(struct walk *w, const struct cfg_key *k,
 				w->errors++;
 				continue;
 			}
+			unsigned *flags =
+				(unsigned *)((char *)w->obj + k->offset);
+			unsigned before = *flags;
 			if (set_scalar(k, w->what, path,
 				       (const char *)e->data.scalar.value, 0,
-				       w->obj, w->file, l, c, w->d))
+				       w->obj, w->file, l, c, w->d)) {
 				w->errors++;
+			} else if (*flags == before) {
+				diag_add(w->d, w->file, l, c,
+					 "%s: '%s' must name each item once, "
+					 "got '%s' again",
+					 w->what, path,
+					 (const char *)e->data.scalar.value);
+				w->errors++;
+			}
 		}
 		return;
 	}

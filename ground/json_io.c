@@ -114,7 +114,8 @@ json_t *ws_json_parse(const char *text, size_t len, const char *file,
 		      int first_line, struct diag *d)
 {
 	json_error_t e;
-	json_t *v = json_loadb(text, len, JSON_DECODE_ANY, &e);
+	json_t *v = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
+			       &e);
 	if (!v)
 		diag_add(d, file, e.line > 0 ? first_line + e.line - 1 : 0,
 			 e.column > 0 ? e.column : 0, "json: %s", e.text);

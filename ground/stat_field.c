@@ -1,5 +1,6 @@
 /* stat_field.c: records written and read from their field tables
  * (stat_field.h). */
+#include <math.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -87,7 +88,8 @@ static int load_one(const struct stat_field *f, const json_t *v, void *rec)
 			return 0;
 		for (int k = 0; k < 4; k++) {
 			if (!in_range(f->type == SF_I32X4 ? SF_I32 : SF_U64,
-				      q[k]))
+				      q[k]) ||
+			    q[k] != floor(q[k]))
 				return 0;
 			if (f->type == SF_I32X4)
 				AT(rec, f, int32_t)[k] = (int32_t)q[k];
@@ -100,6 +102,9 @@ static int load_one(const struct stat_field *f, const json_t *v, void *rec)
 		return 0;
 	double x = json_number_value(v);
 	if (!in_range(f->type, x))
+		return 0;
+	/* integers are whole: 16.5 PEs is not 16 */
+	if (f->type != SF_REAL && f->type != SF_COUNT && x != floor(x))
 		return 0;
 	switch (f->type) {
 	case SF_INT: *AT(rec, f, int) = (int)x; break;

@@ -64,15 +64,16 @@ static int net_fields(const char *path, int line, char **f, long long *wafers,
 {
 	char *end;
 	*wafers = strtoll(f[NF_WAFERS], &end, 10);
-	if (*end || *wafers < 1) {
+	if (*end || *wafers < 1 || *wafers > (1 << 20)) {
 		diag_add(d, path, line, 0, "validate: 'wafers' must be an "
-			 "integer >= 1, got '%s'", f[NF_WAFERS]);
+			 "integer in [1, 2^20] (as --wafers), got '%s'",
+			 f[NF_WAFERS]);
 		return WS_EINPUT;
 	}
 	*batch = strtoll(f[NF_BATCH], &end, 10);
-	if (*end || *batch < 1) {
+	if (*end || *batch < 1 || *batch > (1 << 30)) {
 		diag_add(d, path, line, 0, "validate: 'batch' must be an "
-			 "integer >= 1, got '%s'", f[NF_BATCH]);
+			 "integer in [1, 2^30], got '%s'", f[NF_BATCH]);
 		return WS_EINPUT;
 	}
 	*rate = strtod(f[NF_RATE], &end);
