@@ -145,7 +145,7 @@ static const struct cfg_key calib_keys[] = {
 	CFG_KR("power_awake", "", 0, 1, "0.1",
 	   "share of (max - idle) power drawn while a step runs at all",
 	   calib.power_awake),
-	CFG_KR("power_compute", "", 0, 2, "1.6",
+	CFG_KR("power_compute", "", 0, 2, "1.8",
 	   "share of (max - idle) power at full compute utilisation of "
 	   "tensor-core math (of its own peak)", calib.power_compute),
 	CFG_KR("power_compute_simt", "", 0, 2, "1.3",
