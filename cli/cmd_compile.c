@@ -165,8 +165,9 @@ static void print_table(const struct graph *g, const struct cost_totals *t,
 	}
 	if (w > 40)
 		w = 40;
-	printf("network %s (%s): %d layers%s%s\n", g->name, g->source,
-	       g->n_layers, *g->description ? ", " : "", g->description);
+	printf("network %s (%s): %d layer%s%s%s\n", g->name, g->source,
+	       g->n_layers, g->n_layers == 1 ? "" : "s",
+	       *g->description ? ", " : "", g->description);
 	printf("%-*s  %-13s %-18s %14s %14s %14s\n", w, "layer", "op", "output",
 	       "params", "fwd FLOPs", "train FLOPs");
 	for (int i = 0; i < g->n_layers; i++) {

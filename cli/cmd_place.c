@@ -97,8 +97,9 @@ static void print_summary(const struct plan *p, const struct graph *g,
 		       ? m->clock_ghz * 1e9 / (double)p->bottleneck_cycles
 		       : 0.0,
 	       m->clock_ghz);
-	printf("host input: %lld B per sample, %.0f cycles at %.0f GB/s%s\n",
+	printf("host input: %lld B per sample, %.0f cycle%s at %.0f GB/s%s\n",
 	       (long long)p->host_bytes_per_sample, p->host_cycles_per_sample,
+	       fabs(p->host_cycles_per_sample - 1) < 0.5 ? "" : "s",
 	       m->io.bandwidth_gbytes_s,
 	       p->host_cycles_per_sample > (double)p->bottleneck_cycles
 		       ? " (slower than the bottleneck stage: host I/O sets "

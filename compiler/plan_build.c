@@ -328,11 +328,14 @@ static void min_sizes(struct build_ctx *b)
 			 (long long)m->height, (long long)m->pe.sram_bytes);
 	} else if (!b->pipe_ok) {
 		snprintf(b->why_not, sizeof b->why_not,
-			 "%d stages need at least %lld PEs (training state %s, "
-			 "activations for up to %lld samples in flight), more "
-			 "than %.0f%% of the %lld PEs; largest '%s' needs %lld",
-			 b->n, (long long)b->sum_min, b->state,
-			 (long long)p->samples_in_flight, b->fill * 100,
+			 "%d stage%s need%s at least %lld PEs (training state "
+			 "%s, activations for up to %lld sample%s in flight), "
+			 "more than %.0f%% of the %lld PEs; largest '%s' needs "
+			 "%lld",
+			 b->n, b->n == 1 ? "" : "s", b->n == 1 ? "s" : "",
+			 (long long)b->sum_min, b->state,
+			 (long long)p->samples_in_flight,
+			 p->samples_in_flight == 1 ? "" : "s", b->fill * 100,
 			 (long long)b->grid, p->stages[bigi].name,
 			 (long long)biggest);
 	}
@@ -594,14 +597,16 @@ static int place_items(struct build_ctx *b)
 			map_kernel(&b->mc, &p->stages[i]);
 		}
 		snprintf(p->mode_reason, sizeof p->mode_reason,
-			 "pipelined: %s%d stages need at least %lld PEs "
+			 "pipelined: %s%d stage%s need%s at least %lld PEs "
 			 "(%.2f%% of %lld) for training state %s and "
-			 "activations of up to %lld samples in flight",
+			 "activations of up to %lld sample%s in flight",
 			 b->o->mode == MODE_PIPELINED ? "forced; " : "", b->n,
+			 b->n == 1 ? "" : "s", b->n == 1 ? "s" : "",
 			 (long long)b->sum_min,
 			 100.0 * (double)b->sum_min / (double)b->grid,
 			 (long long)b->grid, b->state,
-			 (long long)p->samples_in_flight);
+			 (long long)p->samples_in_flight,
+			 p->samples_in_flight == 1 ? "" : "s");
 	}
 	free(rects);
 	free(pe_edges);

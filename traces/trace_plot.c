@@ -148,8 +148,11 @@ static void breakdown_script(FILE *f, const struct trace_data *t)
 	double usc = t->clock_ghz > 0 ? 1e-3 / t->clock_ghz : 1e-3;
 	/* us of one step (or sample) per cycle of the run */
 	double k = per > 0 ? usc / (double)per : usc, top = 0, least = 0;
+	size_t name_len = 0; /* the longest stage name: room for the tics */
 	for (int s = 0; s < t->n_stages; s++) {
 		const struct trace_stage *ts = &t->stages[s];
+		if (strlen(ts->name) > name_len)
+			name_len = strlen(ts->name);
 		double v[4] = {ts->compute_cycles, ts->comm_cycles,
 			       ts->wait_in_cycles, ts->wait_out_cycles};
 		for (int i = 0; i < 4; i++) {
@@ -190,7 +193,7 @@ static void breakdown_script(FILE *f, const struct trace_data *t)
 		"set style histogram clustered gap 1\n"
 		"set ylabel \"us per %s (log)\"\nset logscale y\n"
 		"set yrange [%.9g:*]\nset format y \"%%g\"\n"
-		"set xtics rotate by -60 left noenhanced\n"
+		"set xtics rotate by -60 left noenhanced\nset bmargin %d\n"
 		"us(x) = x * %.9g > %.9g ? x * %.9g : %.9g\n"
 		"plot \"breakdown.csv\" using (us($3)):xtic(2) title "
 		"\"compute\" lc rgb \"#1f77b4\", \\\n"
@@ -203,7 +206,9 @@ static void breakdown_script(FILE *f, const struct trace_data *t)
 		"unset multiplot\n",
 		t->network, t->machine, t->job, t->total_cycles,
 		(long long)per, train ? "step" : "sample",
-		per == 1 ? "" : "s", train ? "step" : "sample", floor_us, k,
+		per == 1 ? "" : "s", train ? "step" : "sample", floor_us,
+		name_len < 5 ? 4 : 2 + (int)((name_len > 40 ? 40 : name_len) *
+					   2 / 5), k,
 		floor_us, k, floor_us);
 	script_tail(f);
 }

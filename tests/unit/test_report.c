@@ -274,6 +274,63 @@ static void test_grammar(void)
 	fx_release(&fx);
 }
 
+/* The first "1 <plural>" of text ("1 stages", "1 samples in flight"),
+ * heap, or NULL: a word after a lone 1 ending in one s (not "1 pass", not
+ * the units ms, us, ns). */
+static char *one_plural(const char *t)
+{
+	for (const char *p = t; (p = strstr(p, "1 ")) != NULL; p++) {
+		if (p > t && (isdigit((unsigned char)p[-1]) || p[-1] == '.' ||
+			      p[-1] == 'x' || p[-1] == 'e' || p[-1] == '-'))
+			continue;
+		const char *w = p + 2;
+		size_t n = 0;
+		while (isalpha((unsigned char)w[n]) || w[n] == '-')
+			n++;
+		if (n < 3 || w[n - 1] != 's' || w[n - 2] == 's')
+			continue;
+		return xasprintf("%.*s", (int)(n + 2), p);
+	}
+	return NULL;
+}
+
+/* Every command on a one-layer network, one sample, one step, one run,
+ * one prediction: "1 layer", "1 stage needs", "1 sample in flight",
+ * "1 cycle", never the plural. */
+static void test_grammar_commands(void)
+{
+	char *bad = one_plural("ok: 1 stages need");
+	CU_ASSERT(bad && !strcmp(bad, "1 stages")); /* the check can fail */
+	free(bad);
+	CU_ASSERT_PTR_NULL(one_plural("1 pass, 1 ms, 1.1 us, 21 samples"));
+	char *net = tu_temp_file(".yaml", "name: one\nbatch: 1\ninputs:\n"
+					  "  x: [64]\nlayers:\n"
+					  "  - {name: fc, op: dense, units: 64, "
+					  "in: x}\n");
+	static const char *const cmds[] = {
+		"compile %s",
+		"place %s --machine mini16",
+		"place %s --machine mini16 --compare",
+		"run %s --machine mini16 --batch 1 --infer-samples 1 --gpu h100 "
+		"--runs 1 --epochs 1 --predictions 1",
+		"run %s --machine mini16 --batch 1 --mode streaming --steps 1",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
+		char *args = xasprintf(cmds[i], net), *out = NULL, *err = NULL;
+		CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
+		bad = one_plural(out ? out : "");
+		CU_ASSERT_PTR_NULL(bad);
+		if (bad)
+			printf("\n  'wafersim %s' prints '%s'\n", args, bad);
+		free(bad);
+		free(args);
+		free(out);
+		free(err);
+	}
+	remove(net);
+	free(net);
+}
+
 /* ---- every figure of the text is in the JSON --------------------------- */
 
 /* Numbers of a JSON value (and the numbers inside its strings, which carry
@@ -508,6 +565,8 @@ int suite_report(void)
 		{"ratios: digits below 0.1, direction in words", test_ratio_fmt},
 		{"no dataset size: no epoch or training figures", test_no_dataset},
 		{"1 stage, 1 sample, 1 run", test_grammar},
+		{"one layer, one sample: no '1 <plural>' in any command",
+		 test_grammar_commands},
 		{"--json carries every figure of the text", test_json_complete},
 		{0, 0}};
 	return tu_add_suite("report", tests);
