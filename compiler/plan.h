@@ -248,6 +248,10 @@ struct plan {
 	int64_t micro_batch;
 	int recompute;
 	char micro_reason[384];
+	/* Wafers training data-parallel (plan_opts wafers; <= 1: one): a
+	 * streamed plan's weights and gradients also cross the interconnect
+	 * (plan_stream_link), which the objective charges as the engine. */
+	int64_t wafers;
 	/* How the shared layers were mapped and why (plan_build), or "". */
 	char share_note[256];
 	/* The work-proportional bound, cycles per sample (compiler/size.h),

@@ -655,6 +655,7 @@ static void plan_header(struct plan *p, const struct graph *g,
 					  : 32;
 	p->grid_w = m->width;
 	p->grid_h = m->height;
+	p->wafers = o->wafers > 1 ? o->wafers : 1;
 }
 
 /* Place and route pipelined; when the mode was chosen automatically and

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "compiler/map_share.h"
 #include "fabric/timing.h"
 
 static cycles_t cmax(cycles_t a, cycles_t b)
@@ -59,4 +60,21 @@ void plan_credits_of(const struct plan_credit_route *r, int nr,
 			    rc[i] > out[k])
 				out[k] = rc[i];
 	}
+}
+
+int64_t plan_act_slots(const struct plan *p, const struct machine *m, int s)
+{
+	const struct plan_stage *st = &p->stages[s];
+	int64_t batch = p->batch > 0 ? p->batch : 1;
+	int64_t sized = st->samples_in_flight > 0 ? st->samples_in_flight : 1;
+	if (st->sram.activations <= 0)
+		return batch;
+	int64_t per = (st->sram.activations + sized - 1) / sized;
+	int64_t tenants = 0;
+	for (int j = 0; j < p->n_stages; j++)
+		tenants += map_share_root(p, j) == map_share_root(p, s);
+	int64_t spare = m->pe.sram_bytes - map_share_sram(p, s);
+	int64_t slots = sized + (spare > 0 ? spare / (tenants > 0 ? tenants : 1) / per
+					   : 0);
+	return slots < batch ? slots : batch;
 }

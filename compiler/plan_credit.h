@@ -20,8 +20,10 @@
 
 #include <stdint.h>
 
+#include "compiler/plan.h"
 #include "fabric/fabric_params.h"
 #include "ground/util.h"
+#include "machine/machine.h"
 
 /* Samples a stage buffers at its input edge: double buffering, one sample
  * arriving while one computes [U]. */
@@ -53,5 +55,17 @@ void plan_credits(const struct fabric_params *f, int n, const cycles_t *occ,
 void plan_credits_of(const struct plan_credit_route *r, int nr,
 		     const int64_t *rc, int src, const int *cons, int n_cons,
 		     int64_t *out);
+
+/*
+ * Samples stage s may hold in training between a forward's start and the
+ * end of that sample's backward: its PEs keep every such sample's saved
+ * activations in SRAM, so a forward waits while they hold as many as fit.
+ * That is the samples_in_flight the compiler sized the stage's SRAM for
+ * (compiler/map.h map_in_flight), plus as many more as the PE's free
+ * SRAM holds (pe.sram_bytes less the rectangle's use, map_share_sram,
+ * shared evenly by the stages time-sharing it); at most the batch, and
+ * the batch when the stage saves no activations.
+ */
+int64_t plan_act_slots(const struct plan *p, const struct machine *m, int s);
 
 #endif

@@ -107,8 +107,11 @@ double plan_stream_chain(const struct plan *p, const struct machine *m,
 {
 	struct chain z;
 	memset(&z, 0, sizeof(z));
-	z.bpc = m->extmem.bandwidth_gbytes_s / m->clock_ghz;
-	z.lat = (double)(int64_t)(m->extmem.latency_us * 1e3 * m->clock_ghz);
+	cycles_t lat;
+	/* the engine's link: external memory, and the interconnect's tree
+	 * when several wafers train data-parallel */
+	plan_stream_link(m, p->wafers, &z.bpc, &lat);
+	z.lat = (double)lat;
 	z.buf_cap = (double)plan_stream_buffer_bytes(p, m);
 	int n = p->n_stages, steps = train ? 2 : 1;
 	double mb = train && p->micro_batch > 0 && (double)p->micro_batch < B

@@ -200,6 +200,8 @@ void plan_sched_wire(struct plan_sched *s)
 	wire_host(s);
 	wire_credits(s);
 	wire_share(s);
+	for (int i = 0; i < s->n; i++)
+		s->sg[i].slots = plan_act_slots(s->p, s->m, i);
 	size_t ns = (size_t)(s->n + 1) * (size_t)s->S;
 	size_t nk = (size_t)(s->n + 1) * (size_t)s->steps;
 	s->fwd_got = xcalloc(ns, sizeof(uint16_t));
@@ -317,6 +319,9 @@ static void try_stage(struct plan_sched *s, int si, cycles_t now)
 	int64_t f = g->next_fwd;
 	if (f >= s->S || (s->train && !host && g->updates < f / s->B) ||
 	    s->fwd_got[(size_t)si * (size_t)s->S + (size_t)f] < g->fwd_need)
+		return;
+	/* its SRAM holds no more samples' activations: a backward frees one */
+	if (s->train && !host && f - g->next_bwd >= g->slots)
 		return;
 	for (int i = 0; i < g->n_cons; i++)
 		if (f - s->sg[g->cons[i]].next_fwd >= g->credits[i]) {

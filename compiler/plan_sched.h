@@ -17,7 +17,9 @@
  * (and, for a replica, weight syncs) are in; else the oldest backward task
  * whose forward has left and whose gradients have arrived; else the next
  * forward task when its inputs are in, the stage has updated for its step,
- * and every consumer has a credit.  Events fire in time order, ties in
+ * its SRAM has room for one more sample's activations (training: fewer
+ * than its slots between forwards started and backwards started,
+ * compiler/plan_credit.h plan_act_slots) and every consumer has a credit.  Events fire in time order, ties in
  * push order (ground/event.h), so a run is deterministic.
  *
  * Use: plan_sched_init(); fill each stage's occ[] and lat[] and each
@@ -54,6 +56,8 @@ struct plan_sched_stage {
 	int *gsync_out, *wsync_out; /* sync routes sent once per step */
 	int64_t *credits;	 /* per consumer: samples this stage may be
 				    ahead of that consumer's starts */
+	int64_t slots;		 /* training: samples whose activations it
+				    holds at most (plan_act_slots) */
 	int sink;		 /* forward output goes to no stage */
 	/* time-shared rectangles (compiler/map_share.h): the other stages on
 	 * it; a guest's host (its gradients count as a gradient sync of the

@@ -138,6 +138,9 @@ static cycles_t task_start(void *ctx, int si, int kind, uint64_t smp,
 	const struct stage_rt *x = &s->sg[si];
 	cycles_t comp = x->comp[pa] + (pb >= 0 ? x->comp[pb] : 0);
 	struct stats_stage *ss = &s->st->stages[si];
+	if (kind == SCHED_FWD && s->train && (int64_t)smp + 1 - g->next_bwd >
+						     ss->held_max)
+		ss->held_max = (int64_t)smp + 1 - g->next_bwd;
 	ss->compute_cycles += comp;
 	ss->comm_cycles += occ - comp;
 	if (ss->tasks[PASS_FWD] + ss->tasks[PASS_BWD_DATA] +

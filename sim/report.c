@@ -390,6 +390,21 @@ static void sort_stages(int *idx, int n, const struct stats *st)
 /* "1 stage", "2 stages": the suffix for a count */
 #define PLURAL(n) ((n) == 1 ? "" : "s")
 
+/* A dense stage's algorithm (compiler/kern.h) after `lead` when it is not
+ * the weight-stationary mapping: the compiler's pick or --kernel's. */
+static void text_stage_kernel(const struct plan *p, int i, const char *lead,
+			      FILE *out)
+{
+	if (!p || i >= p->n_stages)
+		return;
+	const struct plan_stage *ps = &p->stages[i];
+	if (ps->kind != KERNEL_DENSE || ps->kernel <= 0)
+		return;
+	fprintf(out, "%s%s", lead, kern_name((enum kern_alg)ps->kernel));
+	if (ps->kernel_groups > 0)
+		fprintf(out, " in %lld groups", (long long)ps->kernel_groups);
+}
+
 static void text_stages(const struct report_in *r, const struct stats *st,
 			FILE *out)
 {
@@ -413,19 +428,20 @@ static void text_stages(const struct report_in *r, const struct stats *st,
 				      ? (double)(g->compute_cycles + g->comm_cycles) /
 						(double)st->total_cycles
 				      : 0;
-		fprintf(out, "    %-22.22s %-16s %8lld %8llu %8llu %9.0f %4.0f%%  %s\n",
+		fprintf(out, "    %-22.22s %-16s %8lld %8llu %8llu %9.0f %4.0f%%  %s",
 			g->name, rect, (long long)g->pes,
 			(unsigned long long)g->occ_cycles[PASS_FWD],
 			(unsigned long long)(g->occ_cycles[PASS_BWD_DATA] +
 					     g->occ_cycles[PASS_BWD_WEIGHT]),
 			stats_stage_sample_cycles(st, i), 100 * busy,
 			stats_limit_name(g->limit));
+		text_stage_kernel(r->p, i, ", kernel ", out);
+		fprintf(out, "\n");
 	}
 	if (rows < n)
 		fprintf(out, "    ... and %d more stage%s\n", n - rows,
 			PLURAL(n - rows));
 	free(idx);
-	(void)r;
 }
 
 static void text_energy_parts(const struct energy_breakdown *e, FILE *out)
@@ -507,13 +523,8 @@ static void text_region(const struct report_in *r,
 	const struct stats_stage *g = &any->stages[s0];
 	cycles_t occ = g->occ_cycles[PASS_FWD];
 	cycles_t comm = g->latency_cycles[PASS_FWD] - occ;
-	const struct plan_stage *ps = s0 < r->p->n_stages ? &r->p->stages[s0]
-							 : NULL;
 	fprintf(out, "\nKernel on %s: '%s'", r->region, g->name);
-	if (ps && ps->kind == KERNEL_DENSE && ps->kernel > 0)
-		fprintf(out, ", %s", kern_name((enum kern_alg)ps->kernel));
-	if (ps && ps->kernel_groups > 0)
-		fprintf(out, " in %lld groups", (long long)ps->kernel_groups);
+	text_stage_kernel(r->p, s0, ", ", out);
 	fputc('\n', out);
 	fprintf(out, "  forward, one sample  %llu cycles (compute %llu, "
 		"communication %llu)%s\n",

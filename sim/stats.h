@@ -78,6 +78,10 @@ struct stats_stage {
 	cycles_t occ_cycles[PASS_COUNT];
 	cycles_t latency_cycles[PASS_COUNT];
 	int64_t tasks[PASS_COUNT]; /* tasks run (stage level) */
+	int64_t held_max;	   /* training, pipelined: most samples whose
+				    * activations it held at once (forwards
+				    * started less backwards started; at most
+				    * compiler/plan_credit.h plan_act_slots) */
 	enum stats_limit limit;	   /* what sets occ of forward + backward */
 	/* totals over every PE of the stage and the whole run */
 	int64_t fma, ew, sram_reads, sram_writes;

@@ -7,6 +7,9 @@
 
 #include "compiler/graph.h"
 #include "compiler/kern.h"
+#include "compiler/place.h"
+#include "compiler/plan_credit.h"
+#include "compiler/plan_estimate.h"
 #include "cores/pe_sw.h"
 #include "cores/pe.h"
 #include "fabric/collective.h"
@@ -591,6 +594,69 @@ static void test_reduction_relay(void)
 	}
 }
 
+/* A stage keeps every sample's saved activations in SRAM from its forward
+ * to its backward, so a forward waits while the SRAM holds as many as fit
+ * (compiler/plan_credit.h plan_act_slots).  Uno on wse2: the compiler
+ * sizes head.1 for 2 d - 1 samples, but 4 B a sample per PE leave room
+ * for the whole batch, and the pipeline's round trip uses it.  With the
+ * PEs' SRAM full (no room beyond what was sized), no stage holds more
+ * than it was sized for, the step is longer, and the objective's replay
+ * still equals the engine to the cycle. */
+static void test_activation_slots(void)
+{
+	struct machine m;
+	struct graph g;
+	struct plan p;
+	struct diag d;
+	diag_init(&d);
+	plan_init(&p);
+	CU_ASSERT_EQUAL_FATAL(machine_load("wse2", &m, &d), 0);
+	CU_ASSERT_EQUAL_FATAL(graph_load("uno", OPT_MOMENTUM, &g, &d), 0);
+	struct plan_opts po;
+	plan_opts_init(&po);
+	po.strategy = "pack";
+	CU_ASSERT_EQUAL_FATAL(plan_build(&g, &m, &po, &p, &d), 0);
+	struct stats a, b;
+	CU_ASSERT_EQUAL_FATAL(tp_run(&p, &m, ENGINE_TRAIN, 0, 0, &a), 0);
+	int ahead = -1;
+	for (int i = 0; i < p.n_stages; i++) {
+		CU_ASSERT(a.stages[i].held_max <= plan_act_slots(&p, &m, i));
+		if (a.stages[i].held_max > p.stages[i].samples_in_flight &&
+		    (ahead < 0 || a.stages[i].held_max -
+					      p.stages[i].samples_in_flight >
+				      a.stages[ahead].held_max -
+					      p.stages[ahead].samples_in_flight))
+			ahead = i;
+	}
+	CU_ASSERT_FATAL(ahead >= 0);
+	for (int i = 0; i < p.n_stages; i++)
+		p.stages[i].sram.total = m.pe.sram_bytes;
+	CU_ASSERT_EQUAL_FATAL(tp_run(&p, &m, ENGINE_TRAIN, 0, 0, &b), 0);
+	for (int i = 0; i < p.n_stages; i++) {
+		if (p.stages[i].sram.activations > 0)
+			CU_ASSERT_EQUAL(plan_act_slots(&p, &m, i),
+					p.stages[i].samples_in_flight);
+		CU_ASSERT(b.stages[i].held_max <= plan_act_slots(&p, &m, i));
+	}
+	double replay = plan_replay(&p, &m, 1, p.batch, 2, 0);
+	printf("\n    uno/pack: '%s' sized for %lld samples, held %lld of "
+	       "batch %lld, step %llu; SRAM full: held %lld, step %llu "
+	       "(replay %.0f)",
+	       p.stages[ahead].name,
+	       (long long)p.stages[ahead].samples_in_flight,
+	       (long long)a.stages[ahead].held_max, (long long)p.batch,
+	       (unsigned long long)a.step_cycles,
+	       (long long)b.stages[ahead].held_max,
+	       (unsigned long long)b.step_cycles, replay);
+	CU_ASSERT(b.step_cycles > a.step_cycles);
+	CU_ASSERT_DOUBLE_EQUAL(replay, (double)b.step_cycles, 0.5);
+	stats_release(&a);
+	stats_release(&b);
+	plan_release(&p);
+	graph_release(&g);
+	diag_release(&d);
+}
+
 int suite_engine(void);
 int suite_engine(void)
 {
@@ -610,6 +676,7 @@ int suite_engine(void)
 		{"deterministic", test_deterministic},
 		{"two simulations on two threads", test_two_threads},
 		{"bad plan", test_bad_plan},
+		{"activations held within SRAM", test_activation_slots},
 		{0, 0}};
 	return tu_add_suite("engine", tests);
 }

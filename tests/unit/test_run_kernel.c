@@ -147,7 +147,8 @@ static void test_wafers(void)
 
 /* --kernel on a whole network: every dense stage of the pipelined plan
  * runs the algorithm (the rate moves away from the weight-stationary
- * one), or the run is refused (exit 1, nothing on stdout) naming each
+ * one, and the stage table names it beside each dense stage's limit;
+ * the weight-stationary mapping is not named), or the run is refused (exit 1, nothing on stdout) naming each
  * stage that cannot run it and why: cannon on attn's rectangles, none
  * square; any algorithm on a network that is streamed. */
 static void test_whole_network(void)
@@ -156,6 +157,7 @@ static void test_whole_network(void)
 	CU_ASSERT_EQUAL(tu_run("run attn --machine mini128 --job train "
 			       "--kernel stream", &out, &err), 0);
 	double ws = rate_of(out);
+	CU_ASSERT_PTR_NULL(strstr(out, ", kernel "));
 	free(out);
 	free(err);
 	const char *algs[] = {"cannon", "summa", "gemv_star", "gemv_chain",
@@ -173,6 +175,9 @@ static void test_whole_network(void)
 			ran++;
 			CU_ASSERT(rate_of(out) > 0);
 			CU_ASSERT(rate_of(out) != ws);
+			char *named = xasprintf(", kernel %s", algs[i]);
+			CU_ASSERT_PTR_NOT_NULL(strstr(out, named));
+			free(named);
 		} else {
 			CU_ASSERT_PTR_NOT_NULL(strstr(err, "stage '"));
 			CU_ASSERT_PTR_NOT_NULL(strstr(err, why));

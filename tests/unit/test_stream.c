@@ -19,10 +19,12 @@
 #include "test_util.h"
 
 /* p1b2 streamed on mini64 with the micro-batch and recomputation forced;
- * runs `wafers` wafers; fills *st (caller releases) and the plan's total
- * weight bytes streamed per pass. */
+ * planned for and run on `wafers` wafers; fills *st (caller releases),
+ * the plan's total weight bytes streamed per pass, its passes and (est
+ * not NULL) the objective's step. */
 static int stream_run(struct machine *m, int64_t mb, int rec, int wafers,
-		      struct stats *st, int64_t *wbytes, int64_t *passes)
+		      struct stats *st, int64_t *wbytes, int64_t *passes,
+		      double *est)
 {
 	struct diag d;
 	diag_init(&d);
@@ -36,6 +38,7 @@ static int stream_run(struct machine *m, int64_t mb, int rec, int wafers,
 	o.batch = 60;
 	o.micro_batch = mb;
 	o.recompute = rec;
+	o.wafers = wafers;
 	int rc = plan_build(&g, m, &o, &p, &d);
 	CU_ASSERT_EQUAL(rc, 0);
 	if (rc)
@@ -44,6 +47,8 @@ static int stream_run(struct machine *m, int64_t mb, int rec, int wafers,
 	for (int i = 0; i < p.n_stages; i++)
 		*wbytes += p.stages[i].stream_bytes;
 	*passes = (p.batch + p.micro_batch - 1) / p.micro_batch;
+	if (est)
+		*est = p.est_step_cycles;
 	struct engine_opts eo;
 	engine_opts_init(&eo);
 	eo.wafers = wafers;
@@ -68,8 +73,8 @@ static void test_micro_batches(void)
 	CU_ASSERT_EQUAL_FATAL(machine_load("mini64", &m, &d), 0);
 	struct stats a, b;
 	int64_t wa, wb, pa, pb;
-	if (stream_run(&m, 0, -1, 1, &a, &wa, &pa) ||
-	    stream_run(&m, 7, -1, 1, &b, &wb, &pb))
+	if (stream_run(&m, 0, -1, 1, &a, &wa, &pa, NULL) ||
+	    stream_run(&m, 7, -1, 1, &b, &wb, &pb, NULL))
 		goto out;
 	CU_ASSERT_EQUAL(pa, 1);
 	CU_ASSERT_EQUAL(b.micro_batch, 7); /* 60 in 9 passes of <= 7 */
@@ -100,8 +105,8 @@ static void test_recompute(void)
 	CU_ASSERT_EQUAL_FATAL(machine_load("mini64", &m, &d), 0);
 	struct stats a, b;
 	int64_t w, n;
-	if (stream_run(&m, 0, -1, 1, &a, &w, &n) ||
-	    stream_run(&m, 0, 1, 1, &b, &w, &n))
+	if (stream_run(&m, 0, -1, 1, &a, &w, &n, NULL) ||
+	    stream_run(&m, 0, 1, 1, &b, &w, &n, NULL))
 		goto out;
 	CU_ASSERT_EQUAL(a.recompute, 0);
 	CU_ASSERT_EQUAL(b.recompute, 1);
@@ -122,7 +127,10 @@ out:
 
 /* Two wafers, each the batch: the same step but for one switch level of
  * latency each way, so twice the samples per second; an interconnect
- * slower than the external memory slows the weight-bound step. */
+ * slower than the external memory slows the weight-bound step.  The
+ * objective (plan_estimate_stream.c) streams over the same link as the
+ * engine: it moves with the step (equal to it on these plans; 1%
+ * allowed). */
 static void test_wafers(void)
 {
 	struct machine m;
@@ -131,18 +139,29 @@ static void test_wafers(void)
 	CU_ASSERT_EQUAL_FATAL(machine_load("mini64", &m, &d), 0);
 	struct stats a, b, c;
 	int64_t w, n;
+	double ea, eb, ec;
 	stats_init(&c);
-	if (stream_run(&m, 0, -1, 1, &a, &w, &n) ||
-	    stream_run(&m, 0, -1, 2, &b, &w, &n))
+	if (stream_run(&m, 0, -1, 1, &a, &w, &n, &ea) ||
+	    stream_run(&m, 0, -1, 2, &b, &w, &n, &eb))
 		goto out;
 	CU_ASSERT_EQUAL(b.wafers, 2);
 	CU_ASSERT(b.step_cycles >= a.step_cycles);
 	CU_ASSERT((double)b.step_cycles <= 1.1 * (double)a.step_cycles);
 	m.interconnect.bandwidth_gbytes_s = m.extmem.bandwidth_gbytes_s / 4;
 	stats_release(&c);
-	if (stream_run(&m, 0, -1, 2, &c, &w, &n))
+	if (stream_run(&m, 0, -1, 2, &c, &w, &n, &ec))
 		goto out;
 	CU_ASSERT(c.step_cycles > b.step_cycles);
+	printf("\n    p1b2 mini64 b60 step (objective / engine): 1 wafer "
+	       "%.0f / %llu, 2 wafers %.0f / %llu, slow interconnect %.0f / "
+	       "%llu",
+	       ea, (unsigned long long)a.step_cycles, eb,
+	       (unsigned long long)b.step_cycles, ec,
+	       (unsigned long long)c.step_cycles);
+	CU_ASSERT(ec > eb);
+	CU_ASSERT(fabs(ea / (double)a.step_cycles - 1) <= 0.01);
+	CU_ASSERT(fabs(eb / (double)b.step_cycles - 1) <= 0.01);
+	CU_ASSERT(fabs(ec / (double)c.step_cycles - 1) <= 0.01);
 out:
 	stats_release(&a);
 	stats_release(&b);
