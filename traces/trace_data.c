@@ -724,6 +724,20 @@ static double *get_nums(struct loader *L, const json_t *o, const char *where,
 	return out;
 }
 
+/* The number `key` of root within [lo, hi], else an error and `dflt`. */
+static double get_within(struct loader *L, const json_t *root,
+			 const char *key, double lo, double hi, double dflt)
+{
+	const json_t *v = need(L, root, "", key, W_NUM);
+	double x = json_number_value(v);
+	if (!v || (x >= lo && x <= hi))
+		return v ? x : dflt;
+	diag_add(L->d, L->file, 0, 0, "trace: '%s' must be in [%g, %g], got %g",
+		 key, lo, hi, x);
+	L->bad = 1;
+	return dflt;
+}
+
 /* The array `key` of root: its size in *n, or NULL (and an error). */
 static json_t *get_list(struct loader *L, const json_t *root, const char *key,
 			int *n)
@@ -1130,7 +1144,7 @@ static void load_run(struct loader *L, const json_t *root,
 	}
 	t->width = (int64_t)w;
 	t->height = (int64_t)h;
-	t->clock_ghz = get_num(L, root, "", "clock_ghz");
+	t->clock_ghz = get_within(L, root, "clock_ghz", 1e-9, 1e6, 1);
 	double v = get_num(L, root, "", "version");
 	if (v != TRACE_FORMAT_VERSION) {
 		diag_add(L->d, L->file, 0, 0,
@@ -1138,22 +1152,8 @@ static void load_run(struct loader *L, const json_t *root,
 			 TRACE_FORMAT_VERSION, v);
 		L->bad = 1;
 	}
-	if (!(t->clock_ghz > 0 && t->clock_ghz < 1e6)) {
-		diag_add(L->d, L->file, 0, 0,
-			 "trace: 'clock_ghz' must be in (0, 1e6), got %g",
-			 t->clock_ghz);
-		L->bad = 1;
-		t->clock_ghz = 1;
-	}
 	t->sram_bytes_per_pe = (int64_t)sram;
-	t->total_cycles = get_num(L, root, "", "total_cycles");
-	if (!(t->total_cycles >= 0 && t->total_cycles < 0x1p62)) {
-		diag_add(L->d, L->file, 0, 0,
-			 "trace: 'total_cycles' must be in [0, 2^62), got %g",
-			 t->total_cycles);
-		L->bad = 1;
-		t->total_cycles = 0;
-	}
+	t->total_cycles = get_within(L, root, "total_cycles", 0, 0x1p62, 0);
 	double steps = get_num(L, root, "", "steps");
 	double samples = get_num(L, root, "", "samples");
 	if (!(steps >= 0 && steps <= 0x1p62 && samples >= 0 &&

@@ -1112,6 +1112,23 @@ def option_cases():
                       ["sweep", "--net", "n.yaml", "--machine", "mini64",
                        "--batch", "8", "-o", "s.csv"],
                       loc=yloc("n.yaml")))
+    cases.append(Case("options", "sweep-bad-machine-file",
+                      {"m.yaml": with_key("grid.width", "-4")},
+                      ["sweep", "--net", "p1b2", "--machine", "m.yaml",
+                       "--batch", "8", "-o", "s.csv"],
+                      loc=yloc("m.yaml")))
+    cases.append(Case("options", "sweep-bad-gpu-file",
+                      {"g.yaml": "name: g\nsms: -1\n"},
+                      ["sweep", "--net", "p1b2", "--machine", "mini64",
+                       "--batch", "8", "--gpu", "g.yaml", "-o", "s.csv"],
+                      loc=yloc("g.yaml")))
+    cases.append(Case("options", "plot-missing-dir", {},
+                      ["plot", "nodir", "--out-dir", "out"], loc=r"nodir"))
+    cases.append(Case("options", "run-unknown-option", {},
+                      ["run", "p1b2", "--frobnicate", "-o", "o.txt"],
+                      want=2, loc=r"--frobnicate"))
+    cases.append(Case("options", "run-missing-value", {},
+                      ["run", "p1b2", "--batch"], want=2, loc=r"--batch"))
     cases.append(Case("options", "sweep-missing-net",
                       {}, ["sweep", "--net", "nosuch.yaml", "--machine",
                            "mini64", "--batch", "8", "-o", "s.csv"],

@@ -4,6 +4,7 @@
  * regular file is replaced only on commit; a failed step (--trace) or bad
  * input leaves no output; output paths are checked before the work.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -182,14 +183,37 @@ static int tmp_entries(const char *dir)
 	return found;
 }
 
-/* Issue 17: --trace writes into a temporary folder beside DIR, moved into
- * place at the end.  Killed (kill -9) while drawing, nothing is in DIR;
- * into an existing folder, its other files stay and no temporary is
- * left. */
-static void test_trace_folder_atomic(void)
+/* Whether a folder "t.tmp.*" in `dir` has an entry yet (readdir, not a
+ * shell: polled every few microseconds, it sees the folder however fast
+ * the run is). */
+static int tmp_folder_filled(const char *dir)
 {
-	char *dir = tu_temp_dir();
-	char *t = xasprintf("%s/t", dir);
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	int filled = 0;
+	struct dirent *e;
+	while (!filled && (e = readdir(d))) {
+		if (strncmp(e->d_name, "t.tmp.", 6))
+			continue;
+		char *sub = xasprintf("%s/%s", dir, e->d_name);
+		DIR *in = opendir(sub);
+		struct dirent *f;
+		while (in && !filled && (f = readdir(in)))
+			filled = strcmp(f->d_name, ".") && strcmp(f->d_name, "..");
+		if (in)
+			closedir(in);
+		free(sub);
+	}
+	closedir(d);
+	return filled;
+}
+
+/* Runs `--trace t` in `dir` and kills it (kill -9) once its temporary
+ * folder has files; 1 if it was caught so, 0 if it finished first (a
+ * loaded machine can let it; the caller tries again). */
+static int trace_killed_midway(const char *dir, const char *t)
+{
 	pid_t pid = fork();
 	if (pid == 0) {
 		char *cmd = xasprintf("exec %s run p1b2 --machine mini16 "
@@ -198,22 +222,39 @@ static void test_trace_folder_atomic(void)
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
-	/* wait until the temporary folder has files, then kill */
-	int seen = 0;
-	for (int i = 0; i < 20000 && !seen; i++) {
-		char *cmd = xasprintf("ls %s/t.tmp.*/ 2>/dev/null | grep -q .",
-				      dir);
-		seen = system(cmd) == 0;
-		free(cmd);
-		if (!seen)
-			usleep(500);
+	int st, done = 0;
+	while (!tmp_folder_filled(dir)) {
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			done = 1;
+			break;
+		}
+		usleep(20);
 	}
-	kill(pid, SIGKILL);
-	int st;
-	waitpid(pid, &st, 0);
-	CU_ASSERT_TRUE(seen);
+	if (!done) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	return !done && WIFSIGNALED(st);
+}
+
+/* Issue 17: --trace writes into a temporary folder beside DIR, moved into
+ * place at the end.  Killed (kill -9) while drawing, nothing is in DIR;
+ * into an existing folder, its other files stay and no temporary is
+ * left. */
+static void test_trace_folder_atomic(void)
+{
+	char *dir = tu_temp_dir();
+	char *t = xasprintf("%s/t", dir);
+	int caught = 0;
+	for (int i = 0; i < 10 && !caught; i++) {
+		char *rm = xasprintf("rm -rf %s/t %s/t.tmp.*", dir, dir);
+		CU_ASSERT_EQUAL(system(rm), 0);
+		free(rm);
+		caught = trace_killed_midway(dir, t);
+	}
+	CU_ASSERT_TRUE(caught);
 	/* killed before the end: no trace folder at all, so no partial one */
-	if (seen && WIFSIGNALED(st))
+	if (caught)
 		CU_ASSERT_NOT_EQUAL(access(t, F_OK), 0);
 	CU_ASSERT_FALSE(tmp_entries(t));
 	/* into an existing folder: other files kept, the trace added */

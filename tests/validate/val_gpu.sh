@@ -46,8 +46,8 @@ echo "(NVLink systems, ResNet-50 at ~256 per GPU): NVIDIA DeepLearningExamples"
 echo "PyTorch DGX A100 96.5% TF32, 84.0% mixed; MXNet DGX A100 97.75% TF32,"
 echo "97.0% mixed; Paik's PyTorch DDP benchmark 97.4% (ResNet-152, 8 A100)."
 echo "Range 84.0-97.75%; no public 1-vs-8 H100 figure (docs/gpu.md)."
-for dt in bf16 fp32; do
+for dt in mixed fp32; do
 	for n in 1 8 16; do
-		"$bin" gpu resnet50 --gpus $n --batch 256 --dtype $dt | grep -E "training step|data parallel|exposed =" | sed "s/^/  $dt $n GPUs: /"
+		"$bin" gpu resnet50 --gpus $n --batch 256 --precision $dt | grep -E "training step|data parallel|exposed =" | sed "s/^/  $dt $n GPUs: /"
 	done
 done
