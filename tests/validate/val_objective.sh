@@ -10,7 +10,8 @@
 # `place`'s samples/s and predictions/s (from the objective: batch x
 # clock / est_step_cycles, clock / est_infer_cycles) against `run`'s;
 # fails on one more than 10% apart.  And the ranking: the strategy the
-# objective ranks first must simulate within 5% of the best.
+# objective ranks first must simulate within 5% of the best, and `place`'s
+# default (auto) must keep a plan no worse by the objective.
 # Usage: sh tests/validate/val_objective.sh [path/to/wafersim]
 set -u
 bin=${1:-build/wafersim}
@@ -69,6 +70,16 @@ awk '$NF ~ /%$/ { n = $1; if (!(n in bo) || $4 < bo[n]) { bo[n] = $4; fs[n] = $5
 	      printf "first-ranked strategy within 5%% of the best simulated: %d of %d networks (worst %+.1f%%)\n", t - bad, t, 100 * worst
 	      if (bad) { printf "FAIL: %d networks whose first-ranked strategy is over 5%% from the best simulated\n", bad; exit 1 } }' "$tmp/table.txt"
 rank=$?
+# and `auto` (the default strategy) keeps the first-ranked: its plan's
+# objective is the lowest of the three strategies'
+for n in $nets; do
+	"$bin" place "$n" --machine wse2 --json 2>/dev/null |
+		python3 -c "import json, sys; p = json.load(sys.stdin); print(f\"$n {p['strategy']} {p['est_step_cycles'] / ($clock * 1e3):.2f}\")"
+done > "$tmp/auto.txt"
+awk 'FNR == NR { if ($NF ~ /%$/ && (!($1 in bo) || $4 + 0 < bo[$1])) bo[$1] = $4 + 0; next }
+	{ t++; if ($3 + 0 <= bo[$1]) ok++; else bad = bad " " $1 "(" $2 " " $3 " > " bo[$1] ")" }
+	END { printf "auto keeps the first-ranked strategy'"'"'s objective: %d of %d networks\n", ok, t
+	      if (bad != "") { printf "FAIL: auto above the first-ranked:%s\n", bad; exit 1 } }' "$tmp/table.txt" "$tmp/auto.txt" || rank=1
 [ $rates -eq 0 ] || rank=1
 known=$(dirname "$0")/objective_misses.txt
 awk 'FNR == NR { if ($0 !~ /^#/ && NF) listed[$1] = 1; next }
