@@ -773,8 +773,9 @@ static void text_conf(const struct report_in *r,
 			fprintf(out, "%.0f%%", 100 * c->gpu_train_err[k]);
 		fputs(k ? "" : " / ", out);
 	}
-	fprintf(out, " on %s; wafer model %.1f%% on %s (kernels only: "
-		     "whole networks not checked)\n", c->gpu_basis,
+	fprintf(out, " on %s; wafer model %.1f%% on %s (the range uses "
+		     "kernels only; whole networks: docs/engine.md)\n",
+		c->gpu_basis,
 		100 * c->wafer_err, c->wafer_basis);
 }
 
