@@ -306,12 +306,9 @@ static void test_exported_models(void)
 		diag_release(&d);
 	}
 	wildcard_unbound(dir);
-	char *rm = xasprintf("rm -rf '%s'", dir);
-	CU_ASSERT_EQUAL(system(rm), 0);
-	free(rm);
 	free(cmd);
 	free(script);
-	free(dir);
+	tu_rm_rf(dir);
 }
 
 /* Wrong graphs (tests/onnx/make_models.py, bad_*): each is a located
@@ -359,12 +356,9 @@ static void test_bad_exports(void)
 		free(path);
 		diag_release(&d);
 	}
-	char *rm = xasprintf("rm -rf '%s'", dir);
-	CU_ASSERT_EQUAL(system(rm), 0);
-	free(rm);
 	free(cmd);
 	free(script);
-	free(dir);
+	tu_rm_rf(dir);
 }
 
 static void test_patterns(void)

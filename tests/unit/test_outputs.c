@@ -275,11 +275,8 @@ static void test_trace_folder_atomic(void)
 	free(args);
 	free(keep);
 	free(js);
-	cmd = xasprintf("rm -rf %s", dir);
-	CU_ASSERT_EQUAL(system(cmd), 0);
-	free(cmd);
 	free(t);
-	free(dir);
+	tu_rm_rf(dir);
 }
 
 /* --vcd: a folder is refused before the work; a waveform that cannot be
@@ -339,13 +336,10 @@ static void test_failed_vcd_leaves_no_output(void)
 	CU_ASSERT_EQUAL(access(out, F_OK), 0);
 	free(text);
 	free(args);
-	char *cmd = xasprintf("rm -rf %s", dir);
-	CU_ASSERT_EQUAL(system(cmd), 0);
-	free(cmd);
 	free(fifo);
 	free(got);
 	free(out);
-	free(dir);
+	tu_rm_rf(dir);
 }
 
 int suite_outputs(void)
