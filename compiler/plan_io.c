@@ -214,6 +214,7 @@ static json_t *stage_json(const struct plan_stage *s)
 	ws_json_set_int(o, "h", s->r.h);
 	ws_json_set_int(o, "sram_bytes", s->sram.total);
 	ws_json_set_int(o, "min_pes", s->min_pes);
+	ws_json_set_int(o, "samples_in_flight", s->samples_in_flight);
 	ws_json_set_str(o, "kernel", kern_name((enum kern_alg)s->kernel));
 	ws_json_set_int(o, "stage_cycles", (int64_t)s->stage_cycles);
 	return o;
