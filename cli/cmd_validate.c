@@ -90,13 +90,15 @@ static const struct cli_command validate_wafer_cmd = {
 	"  kernel,P,M,K,N,group_num,Mt,Kt,Nt,mean_cycles   kernels on P x P\n"
 	"  network,machine,wafers,mode,dtype,batch,samples_per_s,source_id\n"
 	"Rows that cannot be simulated are listed, not hidden.  Kernel rows\n"
-	"run on --machine.  A network row names a zoo network, a YAML/ONNX\n"
-	"path relative to FILE, or a file NAME.yaml/.onnx in --nets DIR; it\n"
-	"runs on its row's machine, wafers, mode, precision (fp32, mixed or\n"
-	"fp16) and global batch; a row whose run would need more memory than\n"
-	"--max-memory is listed with the estimate and the limit.  Without FILE: the project's WSE-3 kernels,\n"
-	"models/measured/wse3/kernels.csv, on the machine they were measured\n"
-	"on, wse3 (unless --machine says otherwise).",
+	"run on --machine when it is given, else on wse3 (where the project's\n"
+	"were measured; --machine's wse2 default does not apply here); the\n"
+	"first line names the machine.  A network row names a zoo network, a\n"
+	"YAML/ONNX path relative to FILE, or a file NAME.yaml/.onnx in --nets\n"
+	"DIR; it runs on its row's machine, wafers, mode, precision (fp32,\n"
+	"mixed or fp16) and global batch; a row whose run would need more\n"
+	"memory than --max-memory is listed with the estimate and the limit.\n"
+	"Without FILE: the project's WSE-3 kernels,\n"
+	"models/measured/wse3/kernels.csv.",
 	validate_wafer_options,
 	"exit status 0 when every row could be compared, 1 otherwise.\n", 0,
 	1};
@@ -115,8 +117,8 @@ static int validate_wafer(int argc, char **argv)
 	int quiet = co.quiet_rows;
 	char *def = NULL;
 	const char *file = co.n_args ? co.args[0] : NULL;
-	if (!file && !cli_given(&co, "machine"))
-		o.machine = "wse3"; /* the project's file was measured there */
+	if (!cli_given(&co, "machine"))
+		o.machine = "wse3"; /* the project's kernels were measured there */
 	if (!file) {
 		char *home = ws_data_dir();
 		def = xasprintf("%s/models/measured/wse3/kernels.csv", home);

@@ -292,6 +292,7 @@ int wval_file(const char *path, const struct wval_opts *o, struct wval *v,
 	size_t len = 0;
 	if ((rc = read_file(path, &text, &len, d)))
 		return rc;
+	snprintf(v->machine, sizeof(v->machine), "%s", m.name);
 	rc = read_rows(path, text, o, &m, v, d);
 	free(text);
 	if (!rc)
@@ -301,7 +302,10 @@ int wval_file(const char *path, const struct wval_opts *o, struct wval *v,
 
 void wval_print(const struct wval *v, FILE *out, int rows)
 {
-	fprintf(out, "measurements: %s\n", v->file);
+	fprintf(out, "measurements: %s", v->file);
+	if (v->kind == WVAL_KERNEL)
+		fprintf(out, " (kernel rows on %s)", v->machine);
+	fputc('\n', out);
 	if (rows && v->n_predicted)
 		fprintf(out, "%-40s %12s %12s %8s\n", "row", "measured",
 			"predicted", "error");

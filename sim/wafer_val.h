@@ -40,6 +40,7 @@ struct wval_row {
 
 struct wval {
 	char file[512];
+	char machine[128];	/* kernel rows: the machine they ran on */
 	enum wval_kind kind;
 	const char *unit;	/* "cycles" or "samples/s" */
 	struct wval_row *rows;

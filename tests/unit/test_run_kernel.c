@@ -247,6 +247,37 @@ static void test_validate_nets(void)
 	free(net);
 }
 
+/* Kernel rows of a file named on the command line run on wse3, as without
+ * one (issue 12: "the machine (default wse3)"), and the output says where;
+ * --machine moves them, and the prediction with it. */
+static void test_validate_kernel_machine(void)
+{
+	char *rows = tu_temp_file(".csv", "kernel,P,M,K,N,group_num,Mt,Kt,"
+					  "Nt,mean_cycles\n"
+					  "MeshGEMV,80,80,,80,2,1,,1,596.96\n");
+	char *out[2], *err[2];
+	char *args = xasprintf("validate wafer %s", rows);
+	CU_ASSERT_EQUAL(tu_run(args, &out[0], &err[0]), 0);
+	free(args);
+	args = xasprintf("validate wafer %s --machine wse2", rows);
+	CU_ASSERT_EQUAL(tu_run(args, &out[1], &err[1]), 0);
+	free(args);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out[0], "(kernel rows on wse3)"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out[1], "(kernel rows on wse2)"));
+	double pred[2] = {0, 0};
+	for (int i = 0; i < 2; i++) {
+		const char *p = strstr(out[i], "G=2");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		CU_ASSERT_EQUAL(sscanf(p + 3, "%*f %lf", &pred[i]), 1);
+		free(out[i]);
+		free(err[i]);
+	}
+	/* the two machines' hops differ: so do the predictions */
+	CU_ASSERT(pred[0] > 0 && pred[0] != pred[1]);
+	remove(rows);
+	free(rows);
+}
+
 int suite_run_kernel(void);
 int suite_run_kernel(void)
 {
@@ -258,6 +289,8 @@ int suite_run_kernel(void)
 		 test_whole_network},
 		{"validate wafer --nets, fp16/mixed/fp32 rows",
 		 test_validate_nets},
+		{"validate wafer FILE: kernel rows on wse3 unless --machine",
+		 test_validate_kernel_machine},
 		{0, 0}};
 	return tu_add_suite("run_kernel", tests);
 }
