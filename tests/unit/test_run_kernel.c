@@ -247,6 +247,51 @@ static void test_validate_nets(void)
 	free(net);
 }
 
+/* validate wafer: a malformed field is reported at its line and column;
+ * a tile that disagrees with its dimension, and a K in a MeshGEMV row
+ * (whose vector is M long), are refused rather than silently dropped. */
+static void test_validate_located(void)
+{
+	static const struct {
+		const char *csv, *loc, *what;
+	} cases[] = {
+		{"kernel,P,M,K,N,group_num,Mt,Kt,Nt,mean_cycles\n"
+		 "MeshGEMV,48,100,,384,4,8,,8,400\n",
+		 ":2:24)", "'Mt' must be M / P"},
+		{"kernel,P,M,K,N,group_num,Mt,Kt,Nt,mean_cycles\n"
+		 "MeshGEMM,16,32,32,32,,2,3,2,900\n",
+		 ":2:25)", "'Kt' must be K / P = 32 / 16"},
+		{"kernel,P,M,K,N,group_num,Mt,Kt,Nt,mean_cycles\n"
+		 "MeshGEMV,48,384,4800,384,4,,,,400\n",
+		 ":2:17)", "'K' must be empty in a MeshGEMV row"},
+		{"kernel,P,M,K,N,group_num,Mt,Kt,Nt,mean_cycles\n"
+		 "MeshGEMM,16,16,16,16,,1,1,1,  -3\n",
+		 ":2:31)", "'mean_cycles' must be a number > 0"},
+		{"network,machine,wafers,mode,dtype,batch,samples_per_s,"
+		 "source_id\nbert_large, wse2,1,auto,mixed,1024,4044,x\n",
+		 ":2:20)", "'mode' must be streaming or pipelined"},
+		{"network,machine,wafers,mode,dtype,batch,samples_per_s,"
+		 "source_id\nuno,wse2,1,streaming,mixed,0,4044,x\n",
+		 ":2:28)", "'batch' must be an integer"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *f = tu_temp_file(".csv", cases[i].csv);
+		char *args = xasprintf("validate wafer %s", f);
+		char *out, *err;
+		CU_ASSERT_EQUAL(tu_run(args, &out, &err), 1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[i].loc));
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[i].what));
+		if (!strstr(err, cases[i].loc) || !strstr(err, cases[i].what))
+			printf("\n    case %zu: %s", i, err);
+		CU_ASSERT_PTR_NULL(strstr(out, "median"));
+		free(out);
+		free(err);
+		free(args);
+		remove(f);
+		free(f);
+	}
+}
+
 int suite_run_kernel(void);
 int suite_run_kernel(void)
 {
@@ -258,6 +303,8 @@ int suite_run_kernel(void)
 		 test_whole_network},
 		{"validate wafer --nets, fp16/mixed/fp32 rows",
 		 test_validate_nets},
+		{"validate wafer: malformed fields located at their column",
+		 test_validate_located},
 		{0, 0}};
 	return tu_add_suite("run_kernel", tests);
 }
