@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "compiler/kern.h"
+#include "ground/diag.h"
+#include "ground/util.h"
 #include "machine/machine.h"
 #include "test_util.h"
 
@@ -292,6 +294,48 @@ static void test_validate_located(void)
 	}
 }
 
+/* validate wafer FILE: kernel rows run on wse3 unless --machine says
+ * otherwise (issue 12), as the project's own file does: the shipped rows
+ * copied elsewhere give the same figures, and --machine wse2 others. */
+static void test_validate_machine(void)
+{
+	char *out0, *out1, *out2, *err;
+	CU_ASSERT_EQUAL(tu_run("validate wafer --quiet", &out0, &err), 0);
+	free(err);
+	char *home = ws_data_dir();
+	char *src = xasprintf("%s/models/measured/wse3/kernels.csv", home);
+	char *text = NULL;
+	size_t len = 0;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(read_file(src, &text, &len, &d), 0);
+	char *mine = tu_temp_file(".csv", text);
+	char *args = xasprintf("validate wafer %s --quiet", mine);
+	CU_ASSERT_EQUAL(tu_run(args, &out1, &err), 0);
+	free(err);
+	free(args);
+	args = xasprintf("validate wafer %s --quiet --machine wse2", mine);
+	CU_ASSERT_EQUAL(tu_run(args, &out2, &err), 0);
+	free(err);
+	const char *m0 = strstr(out0, "median"), *m1 = strstr(out1, "median"),
+		   *m2 = strstr(out2, "median");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m2);
+	CU_ASSERT_STRING_EQUAL(m0, m1);
+	CU_ASSERT(strcmp(m1, m2) != 0);
+	remove(mine);
+	free(mine);
+	free(args);
+	free(text);
+	free(src);
+	free(home);
+	diag_release(&d);
+	free(out0);
+	free(out1);
+	free(out2);
+}
+
 int suite_run_kernel(void);
 int suite_run_kernel(void)
 {
@@ -305,6 +349,8 @@ int suite_run_kernel(void)
 		 test_validate_nets},
 		{"validate wafer: malformed fields located at their column",
 		 test_validate_located},
+		{"validate wafer FILE: kernel rows on wse3 unless --machine",
+		 test_validate_machine},
 		{0, 0}};
 	return tu_add_suite("run_kernel", tests);
 }
