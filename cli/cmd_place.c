@@ -34,7 +34,7 @@ static const struct cli_command place_cmd = {
 	"by the objective (estimated step in us, samples/s, predictions/s),\n"
 	"PEs, bottleneck, traffic, colors, SRAM, compile time.",
 	place_options,
-	"example: wafersim place uno --machine wse2 -o uno.plan.yaml\n", 0, 1};
+	"example: wafersim place uno --machine wse2 -o uno.plan.yaml\n", 0, 1, NULL};
 
 /* The pace against the work-proportional bound (compiler/size.h). */
 static void print_bound(const struct plan *p, const struct graph *g,

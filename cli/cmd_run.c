@@ -41,7 +41,7 @@ static const struct cli_command run_cmd = {
 	"engine's.",
 	run_options,
 	"example: wafersim run uno --machine wse2 --gpu h100 --runs 1000\n",
-	1, 1};
+	1, 1, NULL};
 
 static int parse_region(const char *s, int *w, int *h)
 {

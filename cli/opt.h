@@ -133,6 +133,12 @@ struct cli_command {
 	const char *const *options; /* ended by NULL */
 	const char *footer;	/* notes and an example, or NULL */
 	int min_args, max_args; /* positional arguments */
+	/* "name=value" rows ended by NULL, or NULL: defaults of this command
+	 * alone, only where an issue names one (`validate wafer`'s kernel
+	 * rows run on wse3, where they were measured); --help prints them
+	 * as "(default V in this command)" and tests/unit/test_vocab.c
+	 * accepts no other exception to one default per concept. */
+	const char *const *defaults;
 };
 
 /* The table, and a row by long name (NULL if none). */

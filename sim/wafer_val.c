@@ -66,7 +66,8 @@ static long long dim(long long given, long long tile, long long P)
 }
 
 static int kernel_fields(const char *path, int line, char **f,
-			 long long *x, double *cycles, struct diag *d)
+			 const int *col, long long *x, double *cycles,
+			 struct diag *d)
 {
 	static const char *const names[KF_COUNT] = {
 		"kernel", "P", "M", "K", "N", "group_num", "Mt", "Kt", "Nt",
@@ -75,7 +76,7 @@ static int kernel_fields(const char *path, int line, char **f,
 	for (int i = KF_P; i < KF_CYCLES; i++) {
 		x[i] = 0;
 		if (int_field(f[i], i == KF_P ? 1 : 0, &x[i]) < 0) {
-			diag_add(d, path, line, 0,
+			diag_add(d, path, line, col[i],
 				 "validate: '%s' must be a whole number%s, "
 				 "got '%s'", names[i],
 				 i == KF_P ? " >= 1" : " >= 0", f[i]);
@@ -85,7 +86,7 @@ static int kernel_fields(const char *path, int line, char **f,
 	char *end;
 	*cycles = strtod(f[KF_CYCLES], &end);
 	if (!*f[KF_CYCLES] || *end || !(*cycles > 0)) {
-		diag_add(d, path, line, 0,
+		diag_add(d, path, line, col[KF_CYCLES],
 			 "validate: 'mean_cycles' must be a number > 0, got "
 			 "'%s'", f[KF_CYCLES]);
 		bad = 1;
@@ -93,18 +94,54 @@ static int kernel_fields(const char *path, int line, char **f,
 	return bad ? WS_EINPUT : 0;
 }
 
+/* A dimension and its tile, when both are given, must agree (tile =
+ * dimension / P); a MeshGEMV row gives M and N only (its vector is M
+ * long).  WS_EINPUT (located) otherwise. */
+static int kernel_dims(const char *path, int line, char **f, const int *col,
+		       const long long *x, struct diag *d)
+{
+	static const char *const dn[3] = {"M", "K", "N"}, *const tn[3] = {
+		"Mt", "Kt", "Nt"};
+	long long P = x[KF_P];
+	int bad = 0;
+	for (int i = 0; i < 3; i++) {
+		long long v = x[KF_M + i], t = x[KF_MT + i];
+		if (v > 0 && t > 0 && (v % P || v / P != t)) {
+			diag_add(d, path, line, col[KF_MT + i],
+				 "validate: '%s' must be %s / P = %lld / %lld"
+				 "%s, got %lld",
+				 tn[i], dn[i], v, P,
+				 v % P ? " (not a whole number: leave it "
+					 "empty)"
+				       : "",
+				 t);
+			bad = 1;
+		}
+	}
+	if (!strcmp(f[KF_KERNEL], "MeshGEMV") && (x[KF_K] || x[KF_KT])) {
+		int k = x[KF_K] ? KF_K : KF_KT;
+		diag_add(d, path, line, col[k],
+			 "validate: '%s' must be empty in a MeshGEMV row (its "
+			 "vector is M long, its matrix M x N), got '%s'",
+			 k == KF_K ? "K" : "Kt", f[k]);
+		bad = 1;
+	}
+	return bad ? WS_EINPUT : 0;
+}
+
 static int kernel_row(const char *path, int line, char **f, int nf,
-		      const struct machine *m, struct wval_row *r,
-		      struct diag *d)
+		      const int *col, const struct machine *m,
+		      struct wval_row *r, struct diag *d)
 {
 	if (nf != KF_COUNT) {
-		diag_add(d, path, line, 0,
+		diag_add(d, path, line, 1,
 			 "validate: %d fields expected, got %d", KF_COUNT, nf);
 		return WS_EINPUT;
 	}
 	long long x[KF_COUNT];
 	double cycles;
-	if (kernel_fields(path, line, f, x, &cycles, d))
+	if (kernel_fields(path, line, f, col, x, &cycles, d) ||
+	    kernel_dims(path, line, f, col, x, d))
 		return WS_EINPUT;
 	long long P = x[KF_P];
 	struct kern_shape s = {
@@ -257,10 +294,13 @@ static int read_rows(const char *path, char *text, const struct wval_opts *o,
 		memset(r, 0, sizeof(*r));
 		r->line = line;
 		char *f[WVAL_MAX_FIELDS];
+		int col[WVAL_MAX_FIELDS];
 		int nf = split(s, f, WVAL_MAX_FIELDS);
+		for (int i = 0; i < nf && i < WVAL_MAX_FIELDS; i++)
+			col[i] = (int)(f[i] - p) + 1;
 		int e = v->kind == WVAL_KERNEL
-				? kernel_row(path, line, f, nf, m, r, d)
-				: wval_network_row(path, dir, f,
+				? kernel_row(path, line, f, nf, col, m, r, d)
+				: wval_network_row(path, dir, f, col,
 						   nf < WVAL_MAX_FIELDS
 							   ? nf
 							   : WVAL_MAX_FIELDS,

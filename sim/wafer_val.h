@@ -78,13 +78,14 @@ void wval_release(struct wval *v);
 
 /*
  * A network row: fields as split from the line (fields[0] = network),
+ * col[i] the 1-based column of fields[i] in the line,
  * `dir` the measurement file's folder (relative paths), `o` the run's
  * options.  Fills r->predicted, or r->skipped with the reason.  0, or
  * WS_EINPUT for a malformed field (in *d, at path:line).
  * (sim/wafer_val_net.c.)
  */
 int wval_network_row(const char *path, const char *dir, char **fields,
-		     int n_fields, const struct wval_opts *o,
+		     const int *col, int n_fields, const struct wval_opts *o,
 		     struct wval_row *r, struct diag *d);
 
 #endif
