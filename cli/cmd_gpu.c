@@ -29,7 +29,7 @@ static const struct cli_command gpu_cmd = {
 	"(per-kernel launch and framework cost).",
 	gpu_options,
 	"example: wafersim gpu uno --gpu h100 --batch 32 --precision mixed\n",
-	1, 2};
+	1, 2, NULL};
 
 static int gpu_list(void)
 {
