@@ -191,13 +191,7 @@ static int run_plan(struct run *r)
 	const struct cli_opts *o = &r->o;
 	struct plan_opts po;
 	cli_plan_opts(o, &po);
-	po.wafers = o->wafers;
-	if (o->wafers > 1) { /* the global batch, split over the wafers */
-		int64_t gb = o->batch > 0 ? o->batch
-			     : r->g.default_batch > 0 ? r->g.default_batch
-						      : 32;
-		po.batch = (gb + o->wafers - 1) / o->wafers;
-	}
+	cli_plan_wafers(o, r->g.default_batch, &po);
 	/* with --region the forced kernel is the region stage's alone */
 	struct plan_opts pb = po;
 	if (o->region) {
@@ -207,10 +201,19 @@ static int run_plan(struct run *r)
 		pb.groups = def.groups;
 	}
 	int rc;
-	if (o->plan)
-		rc = plan_load(o->plan, &r->g, &r->m, &r->p, &r->d);
-	else
+	if (o->plan) {
+		/* the file's wafers; --wafers, if given, must say the same */
+		rc = plan_load_wafers(o->plan, &r->g, &r->m,
+				      cli_given(o, "wafers") ? o->wafers : 0,
+				      &r->p, &r->d);
+		r->o.wafers = r->p.wafers;
+		/* the plan's batch per wafer, unless --batch (global) */
+		po.batch = o->batch > 0 ? (o->batch + r->p.wafers - 1) /
+						  r->p.wafers
+					: 0;
+	} else {
 		rc = plan_build(&r->g, &r->m, &pb, &r->p, &r->d);
+	}
 	if (rc)
 		return rc;
 	if (o->region && (rc = apply_region(&r->p, &r->g, &r->m, &po, r->rw,

@@ -100,7 +100,8 @@ static const struct cli_command validate_wafer_cmd = {
 	"machine, wafers, mode, precision (fp32, mixed or fp16) and global\n"
 	"batch; a row whose run would need more memory than --max-memory is\n"
 	"listed with the estimate and the limit.  Without FILE: the\n"
-	"project's WSE-3 kernels, models/measured/wse3/kernels.csv.",
+	"project's WSE-3 kernels, models/measured/wse3/kernels.csv.  The\n"
+	"first line names the machine kernel rows ran on.",
 	validate_wafer_options,
 	"exit status 0 when every row could be compared, 1 otherwise.\n", 0,
 	1, validate_wafer_defaults};

@@ -838,6 +838,18 @@ void cli_plan_opts(const struct cli_opts *o, struct plan_opts *po)
 	po->groups = o->groups;
 }
 
+void cli_plan_wafers(const struct cli_opts *o, int64_t net_batch,
+		     struct plan_opts *po)
+{
+	po->wafers = o->wafers;
+	if (o->wafers > 1) {
+		int64_t gb = o->batch > 0 ? o->batch
+			     : net_batch > 0 ? net_batch
+					     : 32;
+		po->batch = (gb + o->wafers - 1) / o->wafers;
+	}
+}
+
 int cli_kernel_usage(const char *cmd, const struct cli_opts *o)
 {
 	if (cli_given(o, "groups") && cli_given(o, "kernel") &&

@@ -15,6 +15,7 @@
 #define WAFERSIM_CLI_OPT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* What an option takes, and the type of its field in struct cli_opts. */
@@ -168,6 +169,11 @@ void cli_help(const struct cli_command *c, FILE *f);
  * given). */
 struct plan_opts;
 void cli_plan_opts(const struct cli_opts *o, struct plan_opts *po);
+/* --wafers into po: the wafer count, and the global batch (--batch, else
+ * net_batch, else 32) split evenly over the wafers, rounded up, as each
+ * wafer's batch. */
+void cli_plan_wafers(const struct cli_opts *o, int64_t net_batch,
+		     struct plan_opts *po);
 /* --groups with a --kernel other than gemv_grouped: EXIT_USAGE (message
  * printed); else 0. */
 int cli_kernel_usage(const char *cmd, const struct cli_opts *o);

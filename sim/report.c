@@ -773,9 +773,7 @@ static void text_conf(const struct report_in *r,
 			fprintf(out, "%.0f%%", 100 * c->gpu_train_err[k]);
 		fputs(k ? "" : " / ", out);
 	}
-	fprintf(out, " on %s; wafer model %.1f%% on %s (the range uses "
-		     "kernels only; whole networks: docs/engine.md)\n",
-		c->gpu_basis,
+	fprintf(out, " on %s; wafer model %.1f%% on %s\n", c->gpu_basis,
 		100 * c->wafer_err, c->wafer_basis);
 }
 
@@ -1175,6 +1173,10 @@ static json_t *gpu_json(const struct report_in *r,
 		ws_json_set_real(o, "wafer_model_error", r->conf.wafer_err);
 		ws_json_set_str(o, "gpu_error_basis", r->conf.gpu_basis);
 		ws_json_set_str(o, "wafer_error_basis", r->conf.wafer_basis);
+		ws_json_set_int(o, "wafer_error_kernel_rows",
+				r->conf.wafer_kernel_rows);
+		ws_json_set_int(o, "wafer_error_network_rows",
+				r->conf.wafer_network_rows);
 	}
 	ws_json_set(o, "eager", gpu_style_json(r, f, 0));
 	ws_json_set(o, "graph", gpu_style_json(r, f, 1));

@@ -197,11 +197,28 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+double wval_median_abs(const struct wval *v, int n, int *rows)
+{
+	int total = 0, c = 0;
+	for (int k = 0; k < n; k++)
+		total += v[k].n;
+	double *e = xcalloc((size_t)total + 1, sizeof(double));
+	for (int k = 0; k < n; k++)
+		for (int i = 0; i < v[k].n; i++)
+			if (!v[k].rows[i].skipped[0])
+				e[c++] = fabs(v[k].rows[i].err);
+	qsort(e, (size_t)c, sizeof(double), cmp_double);
+	double m = !c ? NAN : c % 2 ? e[c / 2] : (e[c / 2 - 1] + e[c / 2]) / 2;
+	free(e);
+	if (rows)
+		*rows = c;
+	return m;
+}
+
 static void summarise(struct wval *v)
 {
-	double *e = xcalloc((size_t)v->n + 1, sizeof(double));
-	int c = 0;
 	v->n_predicted = v->n_skipped = 0;
+	v->worst_abs = NAN;
 	for (int i = 0; i < v->n; i++) {
 		struct wval_row *r = &v->rows[i];
 		if (r->skipped[0]) {
@@ -209,14 +226,10 @@ static void summarise(struct wval *v)
 			continue;
 		}
 		r->err = (r->predicted - r->measured) / r->measured;
-		e[c++] = fabs(r->err);
-		v->n_predicted++;
+		if (!v->n_predicted++ || fabs(r->err) > v->worst_abs)
+			v->worst_abs = fabs(r->err);
 	}
-	qsort(e, (size_t)c, sizeof(double), cmp_double);
-	v->median_abs = !c ? NAN : c % 2 ? e[c / 2]
-					 : (e[c / 2 - 1] + e[c / 2]) / 2;
-	v->worst_abs = c ? e[c - 1] : NAN;
-	free(e);
+	v->median_abs = wval_median_abs(v, 1, NULL);
 }
 
 /* The header decides the kind; 0, or WS_EINPUT (located). */
@@ -319,6 +332,7 @@ int wval_file(const char *path, const struct wval_opts *o, struct wval *v,
 	size_t len = 0;
 	if ((rc = read_file(path, &text, &len, d)))
 		return rc;
+	snprintf(v->machine, sizeof(v->machine), "%s", m.name);
 	rc = read_rows(path, text, o, &m, v, d);
 	free(text);
 	if (!rc)
@@ -328,7 +342,10 @@ int wval_file(const char *path, const struct wval_opts *o, struct wval *v,
 
 void wval_print(const struct wval *v, FILE *out, int rows)
 {
-	fprintf(out, "measurements: %s\n", v->file);
+	fprintf(out, "measurements: %s", v->file);
+	if (v->kind == WVAL_KERNEL)
+		fprintf(out, " (kernel rows on %s)", v->machine);
+	fputc('\n', out);
 	if (rows && v->n_predicted)
 		fprintf(out, "%-40s %12s %12s %8s\n", "row", "measured",
 			"predicted", "error");

@@ -200,6 +200,11 @@ int wval_network_row(const char *path, const char *dir, char **fields,
 		 fields[NF_NET], fields[NF_MACHINE], wafers, fields[NF_MODE],
 		 batch);
 	r->measured = rate;
+	if (o->only_mode && mode != plan_mode_from_name(o->only_mode)) {
+		snprintf(r->skipped, sizeof(r->skipped), "mode '%s' not "
+			 "selected (only '%s')", fields[NF_MODE], o->only_mode);
+		return 0;
+	}
 	char *src = net_source(fields[NF_NET], dir, o);
 	r->predicted = net_predict(src, fields[NF_MACHINE], (int)wafers,
 				   (int64_t)batch, mode, prec,

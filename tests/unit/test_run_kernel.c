@@ -324,6 +324,8 @@ static void test_validate_machine(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m2);
 	CU_ASSERT_STRING_EQUAL(m0, m1);
 	CU_ASSERT(strcmp(m1, m2) != 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out1, "(kernel rows on wse3)"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out2, "(kernel rows on wse2)"));
 	remove(mine);
 	free(mine);
 	free(args);
