@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "compiler/kern.h"
+#include "compiler/kern_int.h"
+#include "fabric/collective.h"
 #include "test_util.h"
 
 static void load(const char *name, struct machine *m)
@@ -128,6 +130,45 @@ static void test_pick(void)
 
 /* validate wafer: the shipped rows within the issue's bounds; a header it
  * does not know is a located error; rows it cannot run are listed. */
+/* SUMMA's waits step by step, as kern_summa.c describes them. */
+static cycles_t summa_steps(const struct fabric_params *f, int64_t w, int64_t h,
+			    int64_t wa, int64_t wb)
+{
+	int64_t S = w > h ? w : h;
+	cycles_t sum = 0;
+	for (int64_t k = 0; k < S; k++) {
+		cycles_t x = coll_bcast(f, w, k * w / S, wa);
+		cycles_t y = coll_bcast(f, h, k * h / S, wb);
+		sum += x > y ? x : y;
+	}
+	return sum;
+}
+
+/* SUMMA's waits in closed form are the step-by-step sum, on long, wide,
+ * square and one-PE rectangles, with and without a panel to send, on two
+ * fabrics. */
+static void test_summa_wait(void)
+{
+	const char *const machines[] = {"wse2", "mini16"};
+	const int64_t side[] = {1, 2, 3, 7, 16, 33, 100, 257, 750, 994};
+	const int64_t wav[] = {0, 1, 9, 400};
+	const int ns = (int)ARRAY_SIZE(side), nw = (int)ARRAY_SIZE(wav);
+	int differ = 0, n = 0;
+	for (size_t mi = 0; mi < ARRAY_SIZE(machines); mi++) {
+		struct machine m;
+		load(machines[mi], &m);
+		for (int c = 0; c < ns * ns * nw * nw; c++, n++) {
+			int64_t w = side[c % ns], h = side[c / ns % ns];
+			int64_t wa = wav[c / (ns * ns) % nw];
+			int64_t wb = wav[c / (ns * ns * nw)];
+			differ += summa_steps(&m.fabric, w, h, wa, wb) !=
+				  kern_summa_wait(&m.fabric, w, h, wa, wb);
+		}
+	}
+	CU_ASSERT_EQUAL(differ, 0);
+	CU_ASSERT_EQUAL(n, 2 * 10 * 10 * 4 * 4);
+}
+
 static void test_validate_wafer(void)
 {
 	char *out, *err;
@@ -182,6 +223,7 @@ int suite_kern(void)
 		{"cannon: step cost, Kt", test_cannon},
 		{"gemv: P, groups", test_gemv},
 		{"pick within 5% of the fastest", test_pick},
+		{"summa: waits in closed form = step by step", test_summa_wait},
 		{"validate wafer", test_validate_wafer},
 		{0, 0}};
 	return tu_add_suite("kern", tests);
