@@ -391,6 +391,24 @@ static void test_wafers(void)
 	CU_ASSERT_EQUAL(plan_load_string("one.yaml", one, &g, &m, &q, &d), 0);
 	CU_ASSERT_EQUAL(q.wafers, 1);
 	CU_ASSERT_DOUBLE_EQUAL(q.est_step_cycles, p1.est_step_cycles, 1e-6);
+	/* the compiler's micro-batch reason survives a round trip, not a
+	 * hand edit of micro_batch */
+	CU_ASSERT_STRING_EQUAL(q.micro_reason, p1.micro_reason);
+	char mb[64];
+	snprintf(mb, sizeof mb, "\nmicro_batch: %lld\n",
+		 (long long)q.micro_batch);
+	long long want = q.micro_batch > 1 ? 1 : (long long)q.batch;
+	CU_ASSERT_FATAL(want != q.micro_batch);
+	char to[64], says[64];
+	snprintf(to, sizeof to, "\nmicro_batch: %lld\n", want);
+	snprintf(says, sizeof says, "micro-batch %lld of ", want);
+	char *edited = replace_once(one, mb, to);
+	CU_ASSERT_EQUAL(plan_load_string("mb.yaml", edited, &g, &m, &q, &d),
+			0);
+	CU_ASSERT_EQUAL(q.micro_batch, want);
+	CU_ASSERT_PTR_NOT_NULL(strstr(q.micro_reason, says));
+	CU_ASSERT_PTR_NOT_NULL(strstr(q.micro_reason, "as mb.yaml says"));
+	free(edited);
 	/* a pipelined plan cannot be for several wafers */
 	char *pipe = replace_once(one, "mode: streaming", "mode: pipelined");
 	char *pipe2 = replace_once(pipe, "\nbatch:", "\nwafers: 2\nbatch:");
