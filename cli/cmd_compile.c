@@ -27,7 +27,7 @@ static const struct cli_command compile_cmd = {
 	"FLOPs count 2 per multiply-add; 'matrix' FLOPs are those PyTorch's\n"
 	"FLOP counter counts (dense, conv, matmul, attention).\n"
 	"\nexample: wafersim compile uno --batch 256\n",
-	0, 1};
+	0, 1, NULL};
 
 static void fmt_shape(char *buf, size_t n, const struct tensor *t)
 {

@@ -34,7 +34,7 @@ static const struct cli_command fabric_cmd = {
 	fabric_options,
 	"example: wafersim fabric --machine mini64 --pattern transpose "
 	"--rate 0.01\n",
-	0, 0};
+	0, 0, NULL};
 
 /* The default sub-mesh: the whole machine up to this side. */
 enum { FABRIC_DEFAULT_SIDE = 64 };

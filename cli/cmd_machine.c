@@ -22,7 +22,7 @@ static const struct cli_command machine_cmd = {
 	"  list    the presets in models/machines/\n"
 	"  schema  every key with type, unit, range, default and meaning",
 	machine_options, "example: wafersim machine show wse2\n", 1,
-	CLI_MAX_ARGS};
+	CLI_MAX_ARGS, NULL};
 
 static int machine_list(void)
 {

@@ -20,7 +20,8 @@
 
 static const char *const place_options[] = {
 	"machine", "set", "strategy", "mode", "batch", "precision",
-	"optimizer", "seed", "time-budget", "sharing", "output", "json", "compare",
+	"optimizer", "seed", "time-budget", "sharing", "wafers", "output",
+	"json", "compare",
 	"simulate", "check", "list-strategies",
 	NULL};
 
@@ -33,7 +34,7 @@ static const struct cli_command place_cmd = {
 	"by the objective (estimated step in us, samples/s, predictions/s),\n"
 	"PEs, bottleneck, traffic, colors, SRAM, compile time.",
 	place_options,
-	"example: wafersim place uno --machine wse2 -o uno.plan.yaml\n", 0, 1};
+	"example: wafersim place uno --machine wse2 -o uno.plan.yaml\n", 0, 1, NULL};
 
 /* The pace against the work-proportional bound (compiler/size.h). */
 static void print_bound(const struct plan *p, const struct graph *g,
@@ -69,8 +70,13 @@ static void print_summary(const struct plan *p, const struct graph *g,
 	printf("mode: %s\n", p->mode_reason);
 	if (p->share_note[0])
 		printf("shared layers: %s\n", p->share_note);
-	printf("precision %s, batch %lld, samples in flight up to %lld\n\n",
-	       plan_prec_name(p->prec), (long long)p->batch,
+	printf("precision %s, batch %lld", plan_prec_name(p->prec),
+	       (long long)p->batch);
+	if (p->wafers > 1)
+		printf(" on each of %lld wafers (data-parallel, %lld per "
+		       "step)", (long long)p->wafers,
+		       (long long)(p->batch * p->wafers));
+	printf(", samples in flight up to %lld\n\n",
 	       (long long)p->samples_in_flight);
 	printf("%-4s %-24s %-11s %-22s %9s %9s %8s %12s\n", "id", "stage",
 	       "kind", "rect x,y wxh", "PEs", "min PEs", "SRAM/PE",
@@ -331,6 +337,7 @@ static int place_steps(const struct cli_opts *o, struct diag *d)
 		rc = graph_load(o->args[0], o->optimizer, &g, d);
 	if (rc)
 		return cli_fail(d, rc);
+	cli_plan_wafers(o, g.default_batch, &po);
 	int ex = o->compare ? compare(&g, &m, &po, o->json, o->simulate)
 			    : place_one(o, &g, &m, &po, d);
 	graph_release(&g);

@@ -19,7 +19,7 @@ static const struct cli_command plot_cmd = {
 	"timeline, gnuplot charts) and their CSV files from DIR/stats.json and\n"
 	"the grid CSVs saved by `wafersim run ... --trace DIR`.  docs/traces.md\n"
 	"describes every file.",
-	plot_options, "example: wafersim plot out/uno-wse2 --heat-bin 2\n", 1, 1};
+	plot_options, "example: wafersim plot out/uno-wse2 --heat-bin 2\n", 1, 1, NULL};
 
 int cmd_plot(int argc, char **argv)
 {

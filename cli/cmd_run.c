@@ -41,7 +41,7 @@ static const struct cli_command run_cmd = {
 	"engine's.",
 	run_options,
 	"example: wafersim run uno --machine wse2 --gpu h100 --runs 1000\n",
-	1, 1};
+	1, 1, NULL};
 
 static int parse_region(const char *s, int *w, int *h)
 {
@@ -191,13 +191,7 @@ static int run_plan(struct run *r)
 	const struct cli_opts *o = &r->o;
 	struct plan_opts po;
 	cli_plan_opts(o, &po);
-	po.wafers = o->wafers;
-	if (o->wafers > 1) { /* the global batch, split over the wafers */
-		int64_t gb = o->batch > 0 ? o->batch
-			     : r->g.default_batch > 0 ? r->g.default_batch
-						      : 32;
-		po.batch = (gb + o->wafers - 1) / o->wafers;
-	}
+	cli_plan_wafers(o, r->g.default_batch, &po);
 	/* with --region the forced kernel is the region stage's alone */
 	struct plan_opts pb = po;
 	if (o->region) {
@@ -207,10 +201,19 @@ static int run_plan(struct run *r)
 		pb.groups = def.groups;
 	}
 	int rc;
-	if (o->plan)
-		rc = plan_load(o->plan, &r->g, &r->m, &r->p, &r->d);
-	else
+	if (o->plan) {
+		/* the file's wafers; --wafers, if given, must say the same */
+		rc = plan_load_wafers(o->plan, &r->g, &r->m,
+				      cli_given(o, "wafers") ? o->wafers : 0,
+				      &r->p, &r->d);
+		r->o.wafers = r->p.wafers;
+		/* the plan's batch per wafer, unless --batch (global) */
+		po.batch = o->batch > 0 ? (o->batch + r->p.wafers - 1) /
+						  r->p.wafers
+					: 0;
+	} else {
 		rc = plan_build(&r->g, &r->m, &pb, &r->p, &r->d);
+	}
 	if (rc)
 		return rc;
 	if (o->region && (rc = apply_region(&r->p, &r->g, &r->m, &po, r->rw,
@@ -272,15 +275,18 @@ static int run_gpu(struct run *r)
 		gpu_run_opts_default(&go);
 		/* by default the same global batch as the wafers', shared
 		 * out; --gpu-batch: the GPUs' own batch per GPU */
-		go.batch = r->o.gpu_batch > 0
-				   ? r->o.gpu_batch
-				   : (r->p.batch * r->o.wafers + n - 1) / n;
+		if (r->o.gpu_batch > 0)
+			go.batch = r->o.gpu_batch;
+		else
+			go.global_batch = r->p.batch * r->o.wafers;
 		go.dtype = cli_gpu_dtype(r->o.precision);
 		go.n_gpus = (int)n;
 		go.style = k ? GPU_GRAPH : GPU_EAGER;
 		go.optimizer = r->o.optimizer;
 		if ((rc = gpu_estimate(&r->gs, &r->g, &go, &r->gr[k], &r->d)))
 			return rc;
+		/* more GPUs when the state needs them (gpu_plan_words) */
+		n = r->gr[k].n_gpus;
 		b->train_step_s[k] = r->gr[k].train.seconds;
 		b->train_step_j[k] = n > 1 ? r->gr[k].cluster_energy_j
 					   : r->gr[k].train.energy_j;
@@ -291,17 +297,16 @@ static int run_gpu(struct run *r)
 	b->present = 1;
 	snprintf(b->name, sizeof(b->name), "%.63s", r->gs.name);
 	b->n_gpus = (int)n;
+	b->asked_gpus = (int)r->o.gpus;
 	/* data parallel: each GPU takes its share of the wafer's batch
 	 * (rounded up) or --gpu-batch, the cluster a step of that x N */
 	b->batch = r->gr[0].batch * n;
 	b->batch_per_gpu = r->gr[0].batch;
-	if (r->gr[0].fit == GPU_FIT_ACCUMULATE)
-		snprintf(b->fit, sizeof(b->fit),
-			 "%d micro-batches of %lld per GPU, gradient "
-			 "accumulation", r->gr[0].micro_batches,
-			 (long long)r->gr[0].micro_batch);
-	else if (r->gr[0].fit == GPU_FIT_CHECKPOINT)
-		snprintf(b->fit, sizeof(b->fit), "activation checkpointing");
+	/* how a step that does not fit runs, or why it cannot (no time) */
+	gpu_plan_words(&r->gr[0], b->fit, sizeof(b->fit));
+	b->cannot_run = !r->gr[0].runs;
+	snprintf(b->sharding, sizeof(b->sharding), "%s",
+		 gpu_shard_name(r->gr[0].shard));
 	snprintf(b->bound, sizeof(b->bound), "%s",
 		 gpu_bound_name(r->gr[0].train.bound));
 	return 0;

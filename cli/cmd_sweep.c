@@ -47,7 +47,7 @@ static const struct cli_command sweep_cmd = {
 	"         wafersim sweep --net uno --strategy pack --batch 32 \\\n"
 	"           --set clock_ghz=0.85,1.1 \\\n"
 	"           --set extmem.bandwidth_gbytes_s=150,300 -o whatif.csv\n",
-	0, 0};
+	0, 0, NULL};
 
 struct progress {
 	double t0;

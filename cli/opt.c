@@ -659,10 +659,28 @@ static int parse_option(const struct cli_command *c, int argc, char **argv,
 	return set_value(c->name, a.row, val, o, 0);
 }
 
+/* The value command c declares as its own default of option `name`
+ * (struct cli_command.defaults), or NULL. */
+static const char *own_default(const struct cli_command *c, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *const *e = c->defaults; e && *e; e++)
+		if (!strncmp(*e, name, n) && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
 int cli_parse(const struct cli_command *c, int argc, char **argv,
 	      struct cli_opts *o)
 {
 	int only_args = 0;
+	for (const char *const *e = c->defaults; e && *e; e++) {
+		char name[64];
+		snprintf(name, sizeof name, "%.*s", (int)strcspn(*e, "="), *e);
+		const struct cli_opt *r = cli_opt_find(name);
+		if (!r || set_value("", r, own_default(c, name), o, 0))
+			abort(); /* a declared default its row refuses */
+	}
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (only_args || a[0] != '-' || !a[1]) {
@@ -719,7 +737,8 @@ const char *cli_list(const struct cli_opts *o, const char *name)
 
 /* "  -o, --output FILE" padded to 22 columns, then the help wrapped at 78
  * with the default at its end. */
-static void help_row(const struct cli_opt *r, int list, FILE *f)
+static void help_row(const struct cli_opt *r, int list, const char *own,
+		     FILE *f)
 {
 	char head[64], text[512], sh[8] = "";
 	if (r->short_name)
@@ -728,9 +747,13 @@ static void help_row(const struct cli_opt *r, int list, FILE *f)
 		 r->arg ? " " : "", r->arg ? r->arg : "",
 		 list && r->arg ? ",..." : "");
 	const char *def = r->def ? r->def : r->def_doc;
-	snprintf(text, sizeof text, "%s%s%s%s", r->help,
-		 !def ? "" : r->def ? " (default " : " (default: ",
-		 def ? def : "", def ? ")" : "");
+	if (own)
+		snprintf(text, sizeof text, "%s (default %s in this command)",
+			 r->help, own);
+	else
+		snprintf(text, sizeof text, "%s%s%s%s", r->help,
+			 !def ? "" : r->def ? " (default " : " (default: ",
+			 def ? def : "", def ? ")" : "");
 	fprintf(f, "%-22s", head);
 	int col = (int)strlen(head) < 22 ? 22 : 78;
 	if (col == 78) {
@@ -772,7 +795,7 @@ void cli_help(const struct cli_command *c, FILE *f)
 			old |= 1;
 			continue;
 		}
-		help_row(a.row, a.list, f);
+		help_row(a.row, a.list, own_default(c, a.row->name), f);
 	}
 	if (old) {
 		int col = fprintf(f, "\nold spellings (accepted, with a warning):");
@@ -813,6 +836,18 @@ void cli_plan_opts(const struct cli_opts *o, struct plan_opts *po)
 	else if (cli_given(o, "groups"))
 		po->kernel = kern_name(KERN_GEMV_GROUPED);
 	po->groups = o->groups;
+}
+
+void cli_plan_wafers(const struct cli_opts *o, int64_t net_batch,
+		     struct plan_opts *po)
+{
+	po->wafers = o->wafers;
+	if (o->wafers > 1) {
+		int64_t gb = o->batch > 0 ? o->batch
+			     : net_batch > 0 ? net_batch
+					     : 32;
+		po->batch = (gb + o->wafers - 1) / o->wafers;
+	}
 }
 
 int cli_kernel_usage(const char *cmd, const struct cli_opts *o)

@@ -15,6 +15,7 @@
 #define WAFERSIM_CLI_OPT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* What an option takes, and the type of its field in struct cli_opts. */
@@ -132,6 +133,12 @@ struct cli_command {
 	const char *const *options; /* ended by NULL */
 	const char *footer;	/* notes and an example, or NULL */
 	int min_args, max_args; /* positional arguments */
+	/* "name=value" rows ended by NULL, or NULL: defaults of this command
+	 * alone, only where an issue names one (`validate wafer`'s kernel
+	 * rows run on wse3, where they were measured); --help prints them
+	 * as "(default V in this command)" and tests/unit/test_vocab.c
+	 * accepts no other exception to one default per concept. */
+	const char *const *defaults;
 };
 
 /* The table, and a row by long name (NULL if none). */
@@ -162,6 +169,11 @@ void cli_help(const struct cli_command *c, FILE *f);
  * given). */
 struct plan_opts;
 void cli_plan_opts(const struct cli_opts *o, struct plan_opts *po);
+/* --wafers into po: the wafer count, and the global batch (--batch, else
+ * net_batch, else 32) split evenly over the wafers, rounded up, as each
+ * wafer's batch. */
+void cli_plan_wafers(const struct cli_opts *o, int64_t net_batch,
+		     struct plan_opts *po);
 /* --groups with a --kernel other than gemv_grouped: EXIT_USAGE (message
  * printed); else 0. */
 int cli_kernel_usage(const char *cmd, const struct cli_opts *o);

@@ -16,8 +16,9 @@
  *                 shift to a neighbour of an interleaved ring (two hops),
  *                 double buffered
  *   summa         broadcast GEMM: max(w, h) steps; in each the owners of
- *                 the K panel multicast A along rows and B down columns
- *                 (double buffered), every PE multiplies
+ *                 the K panel multicast A along rows and B down columns,
+ *                 every PE waits for both, then multiplies (one buffer
+ *                 per operand: the vendor's gemm-collectives_2d example)
  *   gemv_star     GEMV per row of A (x = a row, K over the column, N over
  *   gemv_chain    the row): local GEMV, the partial sums reduced down the
  *   gemv_grouped  column (star, chain, two-phase chain in G groups, binary

@@ -14,6 +14,12 @@ void kern_cannon_eval(const struct machine *m, const struct kern_shape *s,
 		      struct kern_cost *c);
 void kern_summa_eval(const struct machine *m, const struct kern_shape *s,
 		     struct kern_cost *c);
+/* SUMMA's waits on a w x h rectangle: the sum over its S = max(w, h)
+ * steps of the later of the panels' multicasts (coll_bcast from column
+ * k w / S of wa wavelets along the rows, from row k h / S of wb down the
+ * columns), in closed form (kern_summa.c). */
+cycles_t kern_summa_wait(const struct fabric_params *f, int64_t w, int64_t h,
+			 int64_t wa, int64_t wb);
 /* The four GEMV reductions: alg is one of KERN_GEMV_*. */
 void kern_gemv_eval(const struct machine *m, enum kern_alg alg,
 		    const struct kern_shape *s, struct kern_cost *c);

@@ -104,7 +104,7 @@ int plan_find_stage(const struct plan *p, const char *name)
 	return -1;
 }
 
-void plan_summarise(struct plan *p, const struct machine *m)
+void plan_tally(struct plan *p, const struct machine *m)
 {
 	p->pes_used = 0;
 	p->bottleneck_stage = -1;
@@ -164,6 +164,11 @@ void plan_summarise(struct plan *p, const struct machine *m)
 	p->colors_used = maxc + 1;
 	if (p->n_stages > 0 && p->colors_used < PLAN_KERNEL_COLORS)
 		p->colors_used = PLAN_KERNEL_COLORS;
+}
+
+void plan_summarise(struct plan *p, const struct machine *m)
+{
+	plan_tally(p, m);
 	if (m) {
 		struct plan_est e;
 		double t0 = wall_seconds();

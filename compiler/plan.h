@@ -313,6 +313,10 @@ void plan_stream_link(const struct machine *m, int64_t wafers,
 /* Recompute the summary figures (pes_used, bottleneck, hop bytes, max SRAM,
  * min_pes_total, route hops, colors_used, host bytes and cycles) from
  * stages and routes.  `m` may be NULL (host cycles then 0). */
+void plan_tally(struct plan *p, const struct machine *m);
+/* plan_tally, then (m given) the objective: est_step_cycles,
+ * est_infer_cycles, est_limit (compiler/plan_estimate.h), which replays
+ * the plan and so costs far more than the tally. */
 void plan_summarise(struct plan *p, const struct machine *m);
 
 #endif

@@ -15,6 +15,7 @@
 #include "compiler/map_share.h"
 #include "compiler/microbatch.h"
 #include "compiler/plan_estimate.h"
+#include "compiler/plan_memo.h"
 #include "compiler/route.h"
 #include "compiler/size.h"
 #include "fabric/timing.h"
@@ -83,39 +84,19 @@ struct build_ctx {
 	char state[32];	 /* training state, formatted */
 	int pipe_ok;
 	char why_not[256]; /* why not pipelined, when not */
-	struct cyc_memo *memo; /* stage cycles by (stage, w, h) */
+	/* stage answers by signature (the kernel pick evaluates every
+	 * algorithm for a shape; the annealer, the sizing and every other
+	 * plan of this plan_build ask for the same shapes again and again) */
+	struct plan_memo *pm;
+	int *sig; /* per stage, for the current mode and sharing */
 };
-
-/* Stage cycles already computed (the kernel pick evaluates every
- * algorithm for a shape; the annealer asks for the same shapes again and
- * again): direct-mapped, a slot keeps the latest shape hashed to it. */
-#define CYC_MEMO_SLOTS (1 << 16)
-struct cyc_memo {
-	int32_t i, w, h;
-	int fits; /* -1: not yet asked */
-	double t; /* -1: not yet asked */
-};
-
-static struct cyc_memo *memo_slot(const struct build_ctx *b, int i,
-				  int32_t w, int32_t h)
-{
-	uint64_t k = ((uint64_t)(uint32_t)i * 0x9e3779b97f4a7c15ull) ^
-		     ((uint64_t)(uint32_t)w * 0xc2b2ae3d27d4eb4full) ^
-		     ((uint64_t)(uint32_t)h * 0x165667b19e3779f9ull);
-	struct cyc_memo *c = &b->memo[(k >> 20) & (CYC_MEMO_SLOTS - 1)];
-	if (c->w != w || c->h != h || c->i != i)
-		*c = (struct cyc_memo){i, w, h, -1, -1};
-	return c;
-}
 
 /* Stage si's cycles on w x h, through the memo. */
 static double memo_cycles(const struct build_ctx *b, int si, int32_t w,
 			  int32_t h)
 {
-	struct cyc_memo *c = memo_slot(b, si, w, h);
-	if (c->t < 0)
-		c->t = (double)map_cycles(&b->mc, &b->stages[si], w, h);
-	return c->t;
+	return plan_memo_cycles(b->pm, &b->mc, &b->stages[si], b->sig[si], w,
+				h);
 }
 
 static double cb_cycles(const void *ctx, int i, int32_t w, int32_t h)
@@ -127,15 +108,10 @@ static double cb_cycles(const void *ctx, int i, int32_t w, int32_t h)
 static int cb_fits(const void *ctx, int i, int32_t w, int32_t h)
 {
 	const struct build_ctx *b = ctx;
-	struct cyc_memo *c = memo_slot(b, b->item_stage[i], w, h);
-	if (c->fits < 0) {
-		/* SRAM as the weight-stationary mapping needs it: the pick
-		 * only ever replaces it by an algorithm that fits */
-		struct map_ctx mc = b->mc;
-		mc.kernel = NULL;
-		c->fits = map_fits(&mc, &b->stages[b->item_stage[i]], w, h);
-	}
-	return c->fits;
+	int si = b->item_stage[i];
+	/* SRAM as the weight-stationary mapping needs it: the pick only
+	 * ever replaces it by an algorithm that fits */
+	return plan_memo_fits(b->pm, &b->mc, &b->stages[si], b->sig[si], w, h);
 }
 
 /* The objective for a layout (place_problem.objective): the stages
@@ -174,7 +150,6 @@ static double cb_objective(const void *ctx, const struct rect *rects)
 static int64_t useful_pes(const struct build_ctx *b, int i, int32_t mw,
 			  int32_t mh, int64_t min_pes)
 {
-	const struct plan_stage *s = &b->stages[i];
 	int64_t maxp = (int64_t)mw * mh;
 	double best = INFINITY;
 	int64_t bestp = maxp;
@@ -192,7 +167,7 @@ static int64_t useful_pes(const struct build_ctx *b, int i, int32_t mw,
 		int64_t h = (p + w - 1) / w;
 		if (h > mh)
 			h = mh;
-		double t = (double)map_cycles(&b->mc, s, w, (int32_t)h);
+		double t = memo_cycles(b, i, w, (int32_t)h);
 		probe[np].p = (int64_t)w * h;
 		probe[np++].t = t;
 		if (t < best)
@@ -251,6 +226,7 @@ static void set_mode_ctx(struct build_ctx *b, struct plan *p,
 	p->mode = mode;
 	map_in_flight(p, edges, n_edges, mode);
 	b->mc.stream_act_bytes = map_stream_act_bytes(&b->mc, p);
+	plan_memo_sign(b->pm, &b->mc, b->n, b->sig);
 }
 
 static void fmt_bytes(char *buf, size_t n, double v)
@@ -296,7 +272,8 @@ static void min_sizes(struct build_ctx *b)
 	b->sum_min = 0;
 	for (int i = 0; i < b->n; i++) {
 		int32_t w, h;
-		int64_t mp = map_min_pes(&b->mc, &p->stages[i], &w, &h);
+		int64_t mp = plan_memo_min_pes(b->pm, &b->mc, &p->stages[i],
+					       b->sig[i], &w, &h);
 		p->stages[i].min_pes = mp;
 		if (!mp && nowhere < 0)
 			nowhere = i;
@@ -378,6 +355,7 @@ static int stream_items(struct build_ctx *b)
 	const struct machine *m = b->m;
 	set_mode_ctx(b, p, MODE_STREAMING, b->edges, b->n_edges);
 	map_share_set(b->g, p, NULL); /* every stage has the wafer in turn */
+	plan_memo_sign(b->pm, &b->mc, b->n, b->sig);
 	for (int i = 0; i < b->n; i++) {
 		p->stages[i].r = (struct rect){0, 0, (int32_t)m->width,
 					       (int32_t)m->height};
@@ -431,7 +409,7 @@ static void size_items(struct build_ctx *b)
 			items[i].max_h = (int32_t)b->m->height;
 		}
 		items[i].aspect = map_aspect(&b->mc, s);
-		items[i].work = (double)map_cycles(&b->mc, s, 1, 1);
+		items[i].work = memo_cycles(b, i, 1, 1);
 		cap[i] = useful_pes(b, i, mw, mh, items[i].min_pes);
 	}
 	double tlo = 0, thi = 0;
@@ -737,8 +715,9 @@ static int check_forced_kernel(struct build_ctx *b)
 }
 
 /* One strategy's plan. */
-static int build_one(const struct graph *g, const struct machine *m,
-		     const struct plan_opts *o, struct plan *p, struct diag *d)
+static int build_one(struct plan_memo *pm, const struct graph *g,
+		     const struct machine *m, const struct plan_opts *o,
+		     struct plan *p, struct diag *d)
 {
 	double t0 = wall_seconds();
 	plan_release(p);
@@ -773,7 +752,8 @@ static int build_one(const struct graph *g, const struct machine *m,
 	b.fill = o->fill > 0 && o->fill <= 1 ? o->fill : 0.9;
 	b.budget = (int64_t)(b.fill * (double)b.grid);
 	b.items = xcalloc((size_t)b.n, sizeof(*b.items));
-	b.memo = xcalloc(CYC_MEMO_SLOTS, sizeof(*b.memo));
+	b.pm = pm;
+	b.sig = xcalloc((size_t)b.n + 1, sizeof(int));
 	int mode = choose_mode(&b);
 	if (mode < 0) {
 		rc = WS_EINPUT;
@@ -788,7 +768,7 @@ static int build_one(const struct graph *g, const struct machine *m,
 	if (!rc)
 		rc = check_forced_kernel(&b);
 	free(b.items);
-	free(b.memo);
+	free(b.sig);
 	free(b.edges);
 	p->compile_s = wall_seconds() - t0;
 	return rc;
@@ -801,8 +781,9 @@ static int build_one(const struct graph *g, const struct machine *m,
  * is kept; its note names the runner-up.  When none can, the errors are
  * the first strategy's.
  */
-static int build_auto(const struct graph *g, const struct machine *m,
-		      const struct plan_opts *o, struct plan *p, struct diag *d)
+static int build_auto(struct plan_memo *pm, const struct graph *g,
+		      const struct machine *m, const struct plan_opts *o,
+		      struct plan *p, struct diag *d)
 {
 	double t0 = wall_seconds();
 	int n;
@@ -816,7 +797,7 @@ static int build_auto(const struct graph *g, const struct machine *m,
 		oi.strategy = all[i]->name;
 		struct diag quiet;
 		diag_init(&quiet);
-		int rc = build_one(g, m, &oi, &cand, &quiet);
+		int rc = build_one(pm, g, m, &oi, &cand, &quiet);
 		diag_release(&quiet);
 		if (rc)
 			continue;
@@ -838,7 +819,7 @@ static int build_auto(const struct graph *g, const struct machine *m,
 	if (best < 0) {
 		struct plan_opts o0 = *o;
 		o0.strategy = n > 0 ? all[0]->name : NULL;
-		return build_one(g, m, &o0, p, d);
+		return build_one(pm, g, m, &o0, p, d);
 	}
 	double us = m->clock_ghz * 1e3;
 	char note[sizeof p->strategy_note];
@@ -857,16 +838,16 @@ static int build_auto(const struct graph *g, const struct machine *m,
 }
 
 /* The options' strategy (or every one, "auto"), sharing as they say. */
-static int build_strategy(const struct graph *g, const struct machine *m,
-			  const struct plan_opts *o, struct plan *p,
-			  struct diag *d)
+static int build_strategy(struct plan_memo *pm, const struct graph *g,
+			  const struct machine *m, const struct plan_opts *o,
+			  struct plan *p, struct diag *d)
 {
 	const char *s = o->strategy ? o->strategy : PLACE_DEFAULT_STRATEGY;
 	if (strcmp(s, PLACE_AUTO) == 0) {
 		plan_release(p);
-		return build_auto(g, m, o, p, d);
+		return build_auto(pm, g, m, o, p, d);
 	}
-	return build_one(g, m, o, p, d);
+	return build_one(pm, g, m, o, p, d);
 }
 
 /* The stages that may run on their owner's rectangle (time[] marks
@@ -897,8 +878,9 @@ static int share_candidates(const struct graph *g, const struct plan_opts *o,
 
 /* The objective's step for the time-shared set `time`, placed by pack
  * (fast: the choice is made on its layouts), or INFINITY. */
-static double share_trial(const struct graph *g, const struct machine *m,
-			  const struct plan_opts *o, const unsigned char *time)
+static double share_trial(struct plan_memo *pm, const struct graph *g,
+			  const struct machine *m, const struct plan_opts *o,
+			  const unsigned char *time)
 {
 	struct plan_opts q = *o;
 	q.strategy = "pack";
@@ -907,7 +889,7 @@ static double share_trial(const struct graph *g, const struct machine *m,
 	plan_init(&t);
 	struct diag quiet;
 	diag_init(&quiet);
-	int rc = build_one(g, m, &q, &t, &quiet);
+	int rc = build_one(pm, g, m, &q, &t, &quiet);
 	double est = rc || t.mode != MODE_PIPELINED ? INFINITY
 						    : t.est_step_cycles;
 	diag_release(&quiet);
@@ -918,7 +900,8 @@ static double share_trial(const struct graph *g, const struct machine *m,
 /* q's plan, built quietly by its strategy; when it builds (in `mode`, or
  * any when mode < 0) with a step shorter than p's, it replaces p and *kept
  * is set.  Returns its step, or INFINITY when it does not build. */
-static double build_if_faster(const struct graph *g, const struct machine *m,
+static double build_if_faster(struct plan_memo *pm, const struct graph *g,
+			      const struct machine *m,
 			      const struct plan_opts *q, struct plan *p,
 			      int mode, int *kept)
 {
@@ -928,7 +911,7 @@ static double build_if_faster(const struct graph *g, const struct machine *m,
 	diag_init(&quiet);
 	double t = INFINITY;
 	*kept = 0;
-	if (!build_strategy(g, m, q, &a, &quiet) &&
+	if (!build_strategy(pm, g, m, q, &a, &quiet) &&
 	    (mode < 0 || (int)a.mode == mode) && a.est_step_cycles > 0) {
 		t = a.est_step_cycles;
 		if (t < p->est_step_cycles) {
@@ -952,7 +935,8 @@ static double build_if_faster(const struct graph *g, const struct machine *m,
  * otherwise (Uno on wse2: 5 of 6 time-shared is the better on pack's
  * layouts, all 6 on anneal's).  Returns alt's step, or INFINITY.
  */
-static double place_alternative(const struct graph *g, const struct machine *m,
+static double place_alternative(struct plan_memo *pm, const struct graph *g,
+				const struct machine *m,
 				const struct plan_opts *o, struct plan *p,
 				unsigned char *time, const unsigned char *alt,
 				int ns)
@@ -962,7 +946,7 @@ static double place_alternative(const struct graph *g, const struct machine *m,
 	struct plan_opts q = *o;
 	q.share_time = alt;
 	int kept;
-	double t = build_if_faster(g, m, &q, p, MODE_PIPELINED, &kept);
+	double t = build_if_faster(pm, g, m, &q, p, MODE_PIPELINED, &kept);
 	if (kept)
 		memcpy(time, alt, (size_t)ns);
 	return t;
@@ -996,20 +980,20 @@ static void share_note(struct plan *p, const struct machine *m, int kept,
  * places the choice and, when it differs, the better of all replicas and
  * all time-shared (place_alternative()), and the faster is kept.
  */
-static int build_shared(const struct graph *g, const struct machine *m,
-			const struct plan_opts *o, struct plan *p,
-			struct diag *d)
+static int build_shared(struct plan_memo *pm, const struct graph *g,
+			const struct machine *m, const struct plan_opts *o,
+			struct plan *p, struct diag *d)
 {
 	unsigned char *cand;
 	int ns, nc = share_candidates(g, o, &cand, &ns);
 	if (!nc) {
 		free(cand);
-		return build_strategy(g, m, o, p, d);
+		return build_strategy(pm, g, m, o, p, d);
 	}
 	unsigned char *time = xcalloc((size_t)ns + 1, 1);
 	unsigned char *glob = xcalloc((size_t)ns + 1, 1);
-	double base = share_trial(g, m, o, time);
-	double all = share_trial(g, m, o, cand), best = base;
+	double base = share_trial(pm, g, m, o, time);
+	double all = share_trial(pm, g, m, o, cand), best = base;
 	if (all < base) { /* start from every one time-shared */
 		memcpy(time, cand, (size_t)ns);
 		best = all;
@@ -1019,7 +1003,7 @@ static int build_shared(const struct graph *g, const struct machine *m,
 		if (!cand[i])
 			continue;
 		time[i] = !time[i];
-		double t = share_trial(g, m, o, time);
+		double t = share_trial(pm, g, m, o, time);
 		if (t < best)
 			best = t;
 		else
@@ -1027,14 +1011,15 @@ static int build_shared(const struct graph *g, const struct machine *m,
 	}
 	struct plan_opts q = *o;
 	q.share_time = time;
-	int rc = build_strategy(g, m, &q, p, d);
+	int rc = build_strategy(pm, g, m, &q, p, d);
 	int k[2] = {0, 0}, kept = 0;
 	for (int i = 0; i < ns; i++)
 		k[0] += time[i], k[1] += glob[i];
 	double first = rc ? INFINITY : p->est_step_cycles;
-	double other = rc || !isfinite(best) || p->mode != MODE_PIPELINED
-			       ? INFINITY
-			       : place_alternative(g, m, o, p, time, glob, ns);
+	double other =
+		rc || !isfinite(best) || p->mode != MODE_PIPELINED
+			? INFINITY
+			: place_alternative(pm, g, m, o, p, time, glob, ns);
 	for (int i = 0; i < ns; i++)
 		kept += time[i];
 	if (!rc && isfinite(best))
@@ -1056,15 +1041,16 @@ static int build_shared(const struct graph *g, const struct machine *m,
  * pipeline gives each layer a small rectangle and pays its software per
  * sample (ViT-B/16 at batch 2850).
  */
-static void prefer_faster(const struct graph *g, const struct machine *m,
-			  const struct plan_opts *o, struct plan *p)
+static void prefer_faster(struct plan_memo *pm, const struct graph *g,
+			  const struct machine *m, const struct plan_opts *o,
+			  struct plan *p)
 {
 	struct plan_opts so = *o;
 	so.mode = MODE_STREAMING;
 	double was = p->est_step_cycles;
 	long long pes = (long long)p->pes_used;
 	int kept;
-	double t = build_if_faster(g, m, &so, p, -1, &kept);
+	double t = build_if_faster(pm, g, m, &so, p, -1, &kept);
 	if (kept) {
 		double ms = m->clock_ghz * 1e6;
 		snprintf(p->mode_reason, sizeof p->mode_reason,
@@ -1083,11 +1069,14 @@ int plan_build(const struct graph *g, const struct machine *m,
 		plan_opts_init(&def);
 		o = &def;
 	}
+	/* one memo for every plan made here: same graph, same machine */
+	struct plan_memo *pm = plan_memo_new();
 	int rc = o->sharing == PLAN_SHARING_AUTO && !o->share_time &&
-			 o->wafers <= 1 && o->mode != MODE_STREAMING
-		 ? build_shared(g, m, o, p, d)
-		 : build_strategy(g, m, o, p, d);
+				 o->wafers <= 1 && o->mode != MODE_STREAMING
+			 ? build_shared(pm, g, m, o, p, d)
+			 : build_strategy(pm, g, m, o, p, d);
 	if (!rc && o->mode == MODE_AUTO && p->mode == MODE_PIPELINED)
-		prefer_faster(g, m, o, p);
+		prefer_faster(pm, g, m, o, p);
+	plan_memo_free(pm);
 	return rc;
 }

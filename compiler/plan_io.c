@@ -79,6 +79,7 @@ static void write_head(const struct plan *p, FILE *f)
 		plan_prec_name(p->prec),
 		(unsigned)p->opt < OPT_COUNT ? opt_names[p->opt] : "momentum",
 		(long long)p->batch);
+	fprintf(f, "wafers: %lld\n", (long long)(p->wafers > 1 ? p->wafers : 1));
 	fprintf(f, "samples_in_flight: %lld\n",
 		(long long)p->samples_in_flight);
 	if (p->mode == MODE_STREAMING) {
@@ -214,6 +215,7 @@ static json_t *stage_json(const struct plan_stage *s)
 	ws_json_set_int(o, "h", s->r.h);
 	ws_json_set_int(o, "sram_bytes", s->sram.total);
 	ws_json_set_int(o, "min_pes", s->min_pes);
+	ws_json_set_int(o, "samples_in_flight", s->samples_in_flight);
 	ws_json_set_str(o, "kernel", kern_name((enum kern_alg)s->kernel));
 	ws_json_set_int(o, "stage_cycles", (int64_t)s->stage_cycles);
 	return o;
@@ -278,6 +280,7 @@ struct rd {
 	const char *file;
 	struct diag *d;
 	int errors;
+	int64_t want_wafers; /* the caller's wafer count, or 0: the file's */
 };
 
 static int L(const yaml_node_t *n)
@@ -477,6 +480,32 @@ static void read_routes(struct rd *r, yaml_node_t *seq, struct plan *p,
 }
 
 /* The head: network and machine must match; options and grid. */
+/* `wafers` (1 when absent, as in plans written before it was): only a
+ * streamed plan trains on several; the caller's count, when it gave one,
+ * must be the file's. */
+static void read_wafers(struct rd *r, yaml_node_t *root, struct plan *p)
+{
+	yaml_node_t *wn = get(r, root, "wafers");
+	p->wafers = get_int(r, root, "wafers", 1, 1 << 20, 1, 0, "wafers");
+	if (p->wafers > 1 && p->mode != MODE_STREAMING)
+		err(r, wn, "wafers", "1 in a pipelined plan (several wafers "
+				     "train data-parallel only in weight "
+				     "streaming)");
+	if (r->want_wafers > 0 && r->want_wafers != p->wafers) {
+		char ex[96];
+		snprintf(ex, sizeof ex, "%lld, as '--wafers' says",
+			 (long long)r->want_wafers);
+		if (wn) {
+			err(r, wn, "wafers", ex);
+		} else {
+			diag_add(r->d, r->file, L(root), C(root),
+				 "plan: 'wafers' must be %s, got nothing (a "
+				 "plan for 1 wafer)", ex);
+			r->errors++;
+		}
+	}
+}
+
 static void read_head(struct rd *r, yaml_node_t *root, const struct graph *g,
 		      const struct machine *m, struct plan *p)
 {
@@ -517,6 +546,7 @@ static void read_head(struct rd *r, yaml_node_t *root, const struct graph *g,
 			       bn ? C(bn) : 0, r->d))
 		r->errors++;
 	p->seed = (uint64_t)get_int(r, root, "seed", 0, INT64_MAX, 1, 0, "seed");
+	read_wafers(r, root, p);
 	yaml_node_t *gr = get(r, root, "grid");
 	p->grid_w = get_int(r, gr, "width", 1, 4096, m->width, 0, "grid.width");
 	p->grid_h =
@@ -717,15 +747,40 @@ static int load_routes(struct rd *r, yaml_node_t *root, const struct graph *g,
 	return rc;
 }
 
-int plan_load_string(const char *file, const char *text, const struct graph *g,
-		     const struct machine *m, struct plan *p, struct diag *d)
+/* The file's micro_reason while it still describes the file's
+ * micro_batch and recompute (the compiler's words, compiler/microbatch.c);
+ * after a hand edit of either, the reason is the file. */
+static void micro_reason(struct plan *p, const char *why, const char *file)
+{
+	long long mb = 0, b = 0;
+	int same = why && sscanf(why, "micro-batch %lld of %lld", &mb, &b) == 2 &&
+		   mb == p->micro_batch && b == p->batch &&
+		   !strstr(why, "recomputed") == !p->recompute;
+	if (same) {
+		snprintf(p->micro_reason, sizeof p->micro_reason, "%s", why);
+		return;
+	}
+	int64_t passes = (p->batch + p->micro_batch - 1) / p->micro_batch;
+	snprintf(p->micro_reason, sizeof p->micro_reason,
+		 "micro-batch %lld of %lld (%lld pass%s, gradients "
+		 "accumulated%s): as %s says",
+		 (long long)p->micro_batch, (long long)p->batch,
+		 (long long)passes, passes == 1 ? "" : "es",
+		 p->recompute ? "; every block recomputed from its input "
+				"checkpoint" : "",
+		 file);
+}
+
+static int load_string(const char *file, const char *text,
+		       const struct graph *g, const struct machine *m,
+		       int64_t wafers, struct plan *p, struct diag *d)
 {
 	plan_release(p);
 	yaml_document_t doc;
 	/* within the YAML limits (size, nesting, keys; ground/cfg.h) */
 	if (cfg_yaml_load("plan", file, text, strlen(text), &doc, d))
 		return WS_EINPUT;
-	struct rd r = {&doc, file, d, 0};
+	struct rd r = {&doc, file, d, 0, wafers};
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	int rc = 0;
 	struct map_edge *edges = NULL;
@@ -750,9 +805,7 @@ int plan_load_string(const char *file, const char *text, const struct graph *g,
 					 p->batch, 0, "micro_batch");
 		const char *rec = scalar(get(&r, root, "recompute"));
 		p->recompute = rec && !strcmp(rec, "true");
-		const char *mr = scalar(get(&r, root, "micro_reason"));
-		snprintf(p->micro_reason, sizeof p->micro_reason, "%s",
-			 mr ? mr : "");
+		micro_reason(p, scalar(get(&r, root, "micro_reason")), file);
 	}
 	remap_stages(&r, g, m, edges, n_edges, p);
 	const char *why = scalar(get(&r, root, "mode_reason"));
@@ -770,14 +823,27 @@ out:
 	return rc;
 }
 
-int plan_load(const char *path, const struct graph *g, const struct machine *m,
-	      struct plan *p, struct diag *d)
+int plan_load_string(const char *file, const char *text, const struct graph *g,
+		     const struct machine *m, struct plan *p, struct diag *d)
+{
+	return load_string(file, text, g, m, 0, p, d);
+}
+
+int plan_load_wafers(const char *path, const struct graph *g,
+		     const struct machine *m, int64_t wafers, struct plan *p,
+		     struct diag *d)
 {
 	char *text;
 	size_t len;
 	if (read_file(path, &text, &len, d))
 		return WS_EIO;
-	int rc = plan_load_string(path, text, g, m, p, d);
+	int rc = load_string(path, text, g, m, wafers, p, d);
 	free(text);
 	return rc;
+}
+
+int plan_load(const char *path, const struct graph *g, const struct machine *m,
+	      struct plan *p, struct diag *d)
+{
+	return plan_load_wafers(path, g, m, 0, p, d);
 }

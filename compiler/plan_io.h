@@ -3,8 +3,9 @@
  * JSON summary.  The format is documented in docs/placement.md.
  *
  * What a file holds: the run parameters (network, machine, mode, precision,
- * batch, optimizer, strategy, seed), one entry per stage with its rectangle
- * (the part meant for hand-editing) and, for reading by people, its layers,
+ * batch per wafer, wafers training data-parallel, optimizer, strategy,
+ * seed), one entry per stage with its rectangle (the part meant for
+ * hand-editing) and, for reading by people, its layers,
  * tile, SRAM use, per-pass work and cycle estimates; and the routes with
  * their corner points, colors and multicast groups.
  *
@@ -41,6 +42,12 @@ int plan_load(const char *path, const struct graph *g, const struct machine *m,
 	      struct plan *p, struct diag *d);
 int plan_load_string(const char *file, const char *text, const struct graph *g,
 		     const struct machine *m, struct plan *p, struct diag *d);
+/* As plan_load, for a caller that says how many wafers train the plan
+ * (`run --wafers N`): the file's `wafers` (1 when absent) must be
+ * `wafers`, else an error at its line:col; 0 takes the file's. */
+int plan_load_wafers(const char *path, const struct graph *g,
+		     const struct machine *m, int64_t wafers, struct plan *p,
+		     struct diag *d);
 
 /* Summary and stages as one JSON object (for `place --json`): built (the
  * caller owns it, may add keys) or written. */

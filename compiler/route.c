@@ -138,8 +138,9 @@ int route_build(struct plan *p, const struct machine *m,
 }
 
 /* Run `body` with `id` = every router on the route's path (a corner may be
- * visited twice: bodies must be idempotent). */
-#define FOR_PATH(r, W, id, body)                                               \
+ * visited twice: bodies must be idempotent), numbered y * W + x inside the
+ * box (routes_box) whose corner is (X0, Y0) and width W. */
+#define FOR_PATH(r, X0, Y0, W, id, body)                                       \
 	do {                                                                   \
 		for (int k_ = 0; k_ < (r)->n_points; k_++) {                   \
 			struct plan_point a_ = (r)->points[k_];                \
@@ -150,7 +151,8 @@ int route_build(struct plan *p, const struct machine *m,
 			int dy_ = b_.y > a_.y ? 1 : b_.y < a_.y ? -1 : 0;      \
 			int32_t x_ = a_.x, y_ = a_.y;                          \
 			for (;;) {                                             \
-				int64_t id = (int64_t)y_ * (W) + x_;           \
+				int64_t id = (int64_t)(y_ - (Y0)) * (W) +      \
+					     (x_ - (X0));                      \
 				body;                                          \
 				if (x_ == b_.x && y_ == b_.y)                  \
 					break;                                 \
@@ -205,7 +207,6 @@ int route_sync_pairs(const struct plan *p, const struct graph *g,
 	free(stage_of);
 	return n;
 }
-
 
 static const char *stage_name(const struct plan *p, int s)
 {
@@ -328,6 +329,38 @@ static int path_ok(const struct plan_route *r, const struct machine *m)
 	return r->n_points >= 1;
 }
 
+/* The smallest box of routers holding every path that stays on the grid
+ * (path_ok): what the color and clash tables cover, instead of the whole
+ * wafer (850 k routers, most of them on no route). */
+struct route_box {
+	int32_t x0, y0;
+	int64_t w, h;
+};
+
+static void routes_box(const struct plan *p, const struct machine *m,
+		       struct route_box *b)
+{
+	int32_t x1 = -1, y1 = -1;
+	b->x0 = b->y0 = INT32_MAX;
+	for (int i = 0; i < p->n_routes; i++) {
+		const struct plan_route *r = &p->routes[i];
+		if (!path_ok(r, m))
+			continue;
+		for (int k = 0; k < r->n_points; k++) {
+			const struct plan_point *q = &r->points[k];
+			b->x0 = q->x < b->x0 ? q->x : b->x0;
+			b->y0 = q->y < b->y0 ? q->y : b->y0;
+			x1 = q->x > x1 ? q->x : x1;
+			y1 = q->y > y1 ? q->y : y1;
+		}
+	}
+	if (x1 < 0) { /* no route on the grid: an empty box */
+		b->x0 = b->y0 = 0;
+		x1 = y1 = -1;
+	}
+	b->w = (int64_t)x1 - b->x0 + 1;
+	b->h = (int64_t)y1 - b->y0 + 1;
+}
 
 static void list_colors(uint64_t mask, char *buf, size_t n)
 {
@@ -340,84 +373,189 @@ static void list_colors(uint64_t mask, char *buf, size_t n)
 			len += (size_t)snprintf(buf + len, n - len, ", %d", c);
 }
 
+/*
+ * Which routes cross which, from their segments: two axis-aligned
+ * segments share a router exactly when their bounding boxes overlap
+ * (integer corners), so a route's colors at every router of its path are
+ * the colors of the routes whose segments overlap its own.  No table of
+ * the wafer's routers (850 k on wse2, routes on a few thousand).
+ *
+ *   seg[off[i] .. off[i + 1]) = route i's segments, corner to corner (a
+ *   one-point route: one point); box[i] = all of them; ok[i] = path_ok
+ */
+struct span {
+	int32_t x0, y0, x1, y1; /* corners, x0 <= x1, y0 <= y1 */
+};
+
+struct crossing {
+	struct span *seg, *box;
+	int *off;
+	unsigned char *ok;
+};
+
+static void crossing_init(struct crossing *x, const struct plan *p,
+			  const struct machine *m)
+{
+	int n = p->n_routes, ns = 0;
+	for (int i = 0; i < n; i++)
+		ns += p->routes[i].n_points;
+	x->seg = xcalloc((size_t)ns + 1, sizeof(*x->seg));
+	x->box = xcalloc((size_t)n + 1, sizeof(*x->box));
+	x->off = xcalloc((size_t)n + 1, sizeof(int));
+	x->ok = xcalloc((size_t)n + 1, 1);
+	ns = 0;
+	for (int i = 0; i < n; i++) {
+		const struct plan_route *r = &p->routes[i];
+		x->off[i] = ns;
+		x->ok[i] = (unsigned char)path_ok(r, m);
+		struct span *b = &x->box[i];
+		*b = (struct span){INT32_MAX, INT32_MAX, INT32_MIN, INT32_MIN};
+		for (int k = 0; x->ok[i] && k < r->n_points; k++) {
+			/* FOR_PATH's walk: to the next corner, the last
+			 * corner alone */
+			struct plan_point a = r->points[k];
+			struct plan_point c =
+				k + 1 < r->n_points ? r->points[k + 1] : a;
+			struct span *s = &x->seg[ns++];
+			*s = (struct span){
+				a.x < c.x ? a.x : c.x, a.y < c.y ? a.y : c.y,
+				a.x > c.x ? a.x : c.x, a.y > c.y ? a.y : c.y};
+			b->x0 = s->x0 < b->x0 ? s->x0 : b->x0;
+			b->y0 = s->y0 < b->y0 ? s->y0 : b->y0;
+			b->x1 = s->x1 > b->x1 ? s->x1 : b->x1;
+			b->y1 = s->y1 > b->y1 ? s->y1 : b->y1;
+		}
+	}
+	x->off[n] = ns;
+}
+
+static void crossing_release(struct crossing *x)
+{
+	free(x->seg);
+	free(x->box);
+	free(x->off);
+	free(x->ok);
+}
+
+static int overlap(const struct span *a, const struct span *b)
+{
+	return a->x0 <= b->x1 && b->x0 <= a->x1 && a->y0 <= b->y1 &&
+	       b->y0 <= a->y1;
+}
+
+/* Do routes i and j share a router? */
+static int crosses(const struct crossing *x, int i, int j)
+{
+	if (!overlap(&x->box[i], &x->box[j]))
+		return 0;
+	for (int a = x->off[i]; a < x->off[i + 1]; a++)
+		for (int b = x->off[j]; b < x->off[j + 1]; b++)
+			if (overlap(&x->seg[a], &x->seg[b]))
+				return 1;
+	return 0;
+}
+
+/* Is route j in route i's multicast group, still to be colored (i
+ * itself included)? */
+static int in_group(const struct plan *p, const struct crossing *x, int i,
+		    int j)
+{
+	const struct plan_route *r = &p->routes[i], *q = &p->routes[j];
+	return j == i || (r->multicast_group >= 0 &&
+			  q->multicast_group == r->multicast_group &&
+			  q->color < 0 && x->ok[j]);
+}
+
+/* The colors at router (px, py): bit[q] of every route q through it. */
+static uint64_t colors_at(const struct crossing *x, const uint64_t *bit, int n,
+			  int32_t px, int32_t py)
+{
+	struct span pt = {px, py, px, py};
+	uint64_t at = 0;
+	for (int q = 0; q < n; q++)
+		for (int a = x->off[q]; bit[q] && a < x->off[q + 1]; a++)
+			if (overlap(&x->seg[a], &pt))
+				at |= bit[q];
+	return at;
+}
+
+/* No color left for route i (colors `used` on its group's path): the
+ * error, naming the fullest router on its path. */
+static void no_color(const struct plan *p, const struct machine *m,
+		     const struct crossing *x, const uint64_t *bit, int i,
+		     uint64_t used, const char *file, struct diag *d)
+{
+	const struct plan_route *r = &p->routes[i];
+	int64_t W = m->width, worst = 0;
+	int wn = -1;
+	FOR_PATH(r, 0, 0, W, id, {
+		int k = __builtin_popcountll(colors_at(x, bit, p->n_routes,
+						       (int32_t)(id % W),
+						       (int32_t)(id / W)));
+		if (k > wn) {
+			wn = k;
+			worst = id;
+		}
+	});
+	char cl[256];
+	list_colors(used, cl, sizeof cl);
+	diag_add(d, file, r->line, r->col,
+		 "route: no color left for '%s' -> '%s' (%s): "
+		 "its path%s crosses routers using colors %s, "
+		 "all %d the machine has (fullest: router "
+		 "(%lld,%lld) with %d); place the stages "
+		 "closer or apart so fewer routes cross "
+		 "(another --strategy, e.g. anneal or pack), "
+		 "or use a machine with more 'fabric.colors'",
+		 stage_name(p, r->src_stage), stage_name(p, r->dst_stage),
+		 plan_pass_name(r->pass),
+		 r->multicast_group >= 0 ? " (with its multicast tree)" : "",
+		 cl, (int)m->fabric.colors, (long long)(worst % W),
+		 (long long)(worst / W), wn);
+}
+
 int route_assign_colors(struct plan *p, const struct machine *m,
 			const char *file, struct diag *d)
 {
-	int64_t W = m->width;
-	int ncol = (int)m->fabric.colors;
-	uint64_t *mask = xcalloc((size_t)machine_pes(m), sizeof(uint64_t));
+	int ncol = (int)m->fabric.colors, n = p->n_routes;
+	struct crossing x;
+	crossing_init(&x, p, m);
+	/* bit[q]: the color route q holds on its routers, 0 for none yet */
+	uint64_t *bit = xcalloc((size_t)n + 1, sizeof(uint64_t));
 	int rc = 0;
 	/* routes whose paths leave the grid are reported by route_check */
-	for (int i = 0; i < p->n_routes; i++) {
-		struct plan_route *r = &p->routes[i];
-		if (r->color < 0 || !path_ok(r, m))
-			continue;
-		FOR_PATH(r, W, id, mask[id] |= 1ull << (r->color & 63));
-	}
-	for (int i = 0; i < p->n_routes; i++) {
-		struct plan_route *r = &p->routes[i];
-		if (r->color >= 0 || !path_ok(r, m))
+	for (int i = 0; i < n; i++)
+		if (p->routes[i].color >= 0 && x.ok[i])
+			bit[i] = 1ull << (p->routes[i].color & 63);
+	for (int i = 0; i < n; i++) {
+		if (p->routes[i].color >= 0 || !x.ok[i])
 			continue;
 		/* the whole multicast group takes one color */
 		uint64_t used = 0;
-		for (int j = i; j < p->n_routes; j++) {
-			struct plan_route *q = &p->routes[j];
-			if (j != i &&
-			    (r->multicast_group < 0 ||
-			     q->multicast_group != r->multicast_group ||
-			     q->color >= 0 || !path_ok(q, m)))
-				continue;
-			FOR_PATH(q, W, id, used |= mask[id]);
-		}
+		for (int j = i; j < n; j++)
+			for (int q = 0; in_group(p, &x, i, j) && q < n; q++)
+				if (bit[q] & ~used && crosses(&x, j, q))
+					used |= bit[q];
 		int c = PLAN_KERNEL_COLORS;
 		while (c < ncol && (used >> c & 1))
 			c++;
 		if (c >= ncol) {
-			/* name the fullest router on the path */
-			int64_t worst = 0;
-			int wn = -1;
-			FOR_PATH(r, W, id, {
-				int k = __builtin_popcountll(mask[id]);
-				if (k > wn) {
-					wn = k;
-					worst = id;
-				}
-			});
-			char cl[256];
-			list_colors(used, cl, sizeof cl);
-			diag_add(d, file, r->line, r->col,
-				 "route: no color left for '%s' -> '%s' (%s): "
-				 "its path%s crosses routers using colors %s, "
-				 "all %d the machine has (fullest: router "
-				 "(%lld,%lld) with %d); place the stages "
-				 "closer or apart so fewer routes cross "
-				 "(another --strategy, e.g. anneal or pack), "
-				 "or use a machine with more 'fabric.colors'",
-				 stage_name(p, r->src_stage),
-				 stage_name(p, r->dst_stage),
-				 plan_pass_name(r->pass),
-				 r->multicast_group >= 0
-					 ? " (with its multicast tree)"
-					 : "",
-				 cl, ncol, (long long)(worst % W),
-				 (long long)(worst / W), wn);
+			no_color(p, m, &x, bit, i, used, file, d);
 			rc = WS_EINPUT;
 			break;
 		}
-		for (int j = i; j < p->n_routes; j++) {
-			struct plan_route *q = &p->routes[j];
-			if (j != i &&
-			    (r->multicast_group < 0 ||
-			     q->multicast_group != r->multicast_group ||
-			     q->color >= 0 || !path_ok(q, m)))
-				continue;
-			q->color = c;
-			FOR_PATH(q, W, id, mask[id] |= 1ull << c);
-		}
+		for (int j = i; j < n; j++)
+			if (in_group(p, &x, i, j)) {
+				p->routes[j].color = c;
+				bit[j] = 1ull << c;
+			}
 	}
-	free(mask);
+	free(bit);
+	crossing_release(&x);
+	/* the figures routes change; the objective is the caller's to ask
+	 * for (plan_summarise), once the plan is complete */
 	if (!rc)
-		plan_summarise(p, m);
+		plan_tally(p, m);
 	return rc;
 }
 
@@ -448,8 +586,8 @@ static int check_kind(const struct plan *p, const struct plan_route *r,
 	if (r->src_stage >= p->n_stages || r->dst_stage >= p->n_stages ||
 	    r->src_stage < -1 || r->dst_stage < -1) {
 		diag_add(d, file, r->line, r->col,
-			 "route: stages must exist, got %d -> %d",
-			 r->src_stage, r->dst_stage);
+			 "route: stages must exist, got %d -> %d", r->src_stage,
+			 r->dst_stage);
 		return 1;
 	}
 	if (r->kind < 0 || r->kind >= ROUTE_KIND_COUNT) {
@@ -585,19 +723,22 @@ static int check_clashes(const struct plan *p, const struct machine *m,
 			 const char *file, struct diag *d)
 {
 	int bad = 0, ncol = (int)m->fabric.colors;
-	int64_t W = m->width;
-	int64_t *owner = xmalloc(sizeof(int64_t) * (size_t)machine_pes(m));
-	int *seen = xcalloc((size_t)machine_pes(m), sizeof(int));
+	struct route_box bx;
+	routes_box(p, m, &bx);
+	int64_t W = bx.w;
+	size_t nb = (size_t)(bx.w * bx.h) + 1;
+	int64_t *owner = xmalloc(sizeof(int64_t) * nb);
+	int *seen = xcalloc(nb, sizeof(int));
 	for (int c = PLAN_KERNEL_COLORS; c < ncol && bad < 10; c++) {
 		for (int i = 0; i < p->n_routes; i++) {
 			const struct plan_route *r = &p->routes[i];
-			if (r->color != c)
-				continue;
+			if (r->color != c || !path_ok(r, m))
+				continue; /* off the grid: check_points' */
 			int64_t tag = r->multicast_group >= 0
 					      ? r->multicast_group
 					      : 1000000 + i;
 			int64_t clash = -1;
-			FOR_PATH(r, W, id, {
+			FOR_PATH(r, bx.x0, bx.y0, W, id, {
 				if (seen[id] == c + 1 && owner[id] >= 0 &&
 				    owner[id] != tag && clash < 0)
 					clash = id;
@@ -611,8 +752,8 @@ static int check_clashes(const struct plan *p, const struct machine *m,
 					 "used by another route there",
 					 stage_name(p, r->src_stage),
 					 stage_name(p, r->dst_stage), c,
-					 (long long)(clash % W),
-					 (long long)(clash / W));
+					 (long long)(bx.x0 + clash % W),
+					 (long long)(bx.y0 + clash / W));
 				bad++;
 			}
 		}

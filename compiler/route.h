@@ -50,7 +50,8 @@ int route_build(struct plan *p, const struct machine *m,
 
 /*
  * Assign colors to routes with color < 0 (keeping the others), so that no
- * router carries more than fabric.colors colors.  `file` is used for
+ * router carries more than fabric.colors colors, then the plan's figures
+ * (plan_tally: not the objective, plan_summarise's).  `file` is used for
  * locations of routes read from a plan file.  0 or WS_EINPUT.
  */
 int route_assign_colors(struct plan *p, const struct machine *m,

@@ -688,6 +688,22 @@ static void fwd_matmul(struct build *b, const struct lctx *c)
 	gemm(b, c->l, PASS_FWD, 0, m, n, k, c->B * lead(c->out, 2));
 }
 
+/*
+ * The heads around the fused kernel (F.scaled_dot_product_attention as a
+ * block calls it: qkv.view(b, s, 3, h, dh).permute(2, 0, 3, 1, 4), q, k,
+ * v = unbind; then out.transpose(1, 2).reshape(b, s, d)).  PyTorch's
+ * flash and memory-efficient kernels take q, k, v transposed to
+ * [b, s, h, dh] and write their output as a fresh [b, s, h, dh] tensor,
+ * returned transposed (_scaled_dot_product_flash_attention_cuda,
+ * _scaled_dot_product_efficient_attention_cuda: output.transpose(1, 2)),
+ * so the merge's transpose gives back that contiguous tensor and its
+ * reshape is a view: no copy.  Backward mirrors it: the output gradient
+ * reaches the kernel contiguous once transposed (its .contiguous() is a
+ * no-op), while the q, k, v gradients (three fresh [b, s, h, dh] tensors)
+ * are stacked by unbind's backward (unbind_backward: at::stack) and the
+ * stack, permuted back, cannot be viewed as [b, s, 3d]: view's backward
+ * (grad.reshape) copies it.
+ */
 static void fwd_attention(struct build *b, const struct lctx *c)
 {
 	/* split heads: view, permute, unbind (views) */
@@ -695,9 +711,9 @@ static void fwd_attention(struct build *b, const struct lctx *c)
 		view(b, c->l, PASS_FWD);
 	attn_kernel(b, c, PASS_FWD, attn_flops(c, 1),
 		    inputs_bytes(b, c->L) + c->bo);
-	/* merge heads: transpose (view) and reshape (a copy) */
+	/* merge heads: transpose and reshape, both views */
 	view(b, c->l, PASS_FWD);
-	mem(b, c->l, PASS_FWD, 2 * c->bo);
+	view(b, c->l, PASS_FWD);
 }
 
 /* PyTorch's channels-first pooling kernels (max_pool2d_with_indices,
@@ -947,10 +963,10 @@ static void bwd_matmul(struct build *b, const struct lctx *c)
 static void bwd_attention(struct build *b, const struct lctx *c)
 {
 	double by = 2 * inputs_bytes(b, c->L);
-	mem(b, c->l, PASS_BWD_DATA, 2 * c->bo);	/* merge-heads copy */
 	mem(b, c->l, PASS_BWD_DATA, 3 * c->bo);	/* rowsum(dO * O) */
 	attn_kernel(b, c, PASS_BWD_DATA, attn_flops(c, 2.5), by + 2 * c->bo);
 	mem(b, c->l, PASS_BWD_DATA, by); /* unbind backward: stack */
+	mem(b, c->l, PASS_BWD_DATA, by); /* view backward: reshape copies */
 }
 
 /* Pointwise: read the saved input and the output gradient, write one. */
@@ -1203,15 +1219,17 @@ int gpu_kernels(const struct gpu_spec *g, const struct graph *gr,
 }
 
 void gpu_train_memory_split(const struct graph *gr,
-			    const struct gpu_run_opts *o, double *state,
-			    double *acts_per_sample, int *act_layers)
+			    const struct gpu_run_opts *o, struct gpu_mem *m)
 {
 	static const double state_words[OPT_COUNT] = {0, 1, 2};
-	double params = 0, acts = 0;
+	double params = 0, acts = 0, unit = 0;
 	int amp = o->dtype != DT_FP32, n = 0;
 	for (int l = 0; l < gr->n_layers; l++) {
 		const struct layer *L = &gr->layers[l];
-		params += (double)gpu_layer_params(gr, l);
+		double p = (double)gpu_layer_params(gr, l);
+		params += p;
+		if (p > unit)
+			unit = p;
 		if (op_is_free(L->op) || L->op == OP_LOSS_MSE ||
 		    L->op == OP_LOSS_XENT || L->op == OP_INPUT)
 			continue;
@@ -1224,23 +1242,13 @@ void gpu_train_memory_split(const struct graph *gr,
 	}
 	/* weights, gradients and optimizer state in fp32 (+ 16-bit weight
 	 * copies under autocast); every layer output kept for backward */
-	*state = params * (4.0 * (2 + state_words[o->optimizer]) +
-			   (amp ? 2 : 0));
-	*acts_per_sample = acts;
-	*act_layers = n;
-}
-
-double gpu_train_memory_bytes(const struct graph *gr,
-			      const struct gpu_run_opts *o)
-{
-	double state, acts;
-	int n;
-	gpu_train_memory_split(gr, o, &state, &acts, &n);
-	/* activation checkpointing in sqrt(n) segments keeps the segment
-	 * inputs and, during backward, one segment's activations */
-	if (o->checkpoint && n > 1)
-		acts *= 2.0 / sqrt((double)n);
-	return state + acts * (double)o->batch;
+	m->weights = params * (4.0 + (amp ? 2 : 0));
+	m->grads = params * 4.0;
+	m->optim = params * 4.0 * state_words[o->optimizer];
+	m->params = params;
+	m->unit_params = unit;
+	m->acts_per_sample = acts;
+	m->act_layers = n;
 }
 
 void gpu_klist_release(struct gpu_klist *kl)

@@ -25,11 +25,17 @@
 struct report_gpu {
 	int present;
 	char name[64];
-	int n_gpus;
+	int n_gpus;			/* GPUs the step runs on */
+	int asked_gpus;			/* ... asked for (fewer when the
+					   state needs more GPUs) */
 	int64_t batch;			/* per step, all GPUs together */
 	int64_t batch_per_gpu;		/* each GPU's share (0: batch) */
-	char fit[64];			/* how a step that does not fit runs
-					   ("" = as is) */
+	char fit[512];			/* how a step that does not fit runs
+					   ("" = as is; gpu_plan_words), or
+					   why it cannot run */
+	char sharding[16];		/* DDP, ZeRO-1, -2, -3 */
+	int cannot_run;			/* the step cannot run on any number
+					   of these GPUs: no times */
 	double train_step_s[2];
 	double train_step_j[2];		/* all GPUs */
 	double infer_batch_s[2];	/* one inference batch of `batch` */
@@ -44,7 +50,8 @@ struct report_conf {
 	double gpu_train_err[2], gpu_infer_err[2]; /* eager, graph */
 	char gpu_basis[64];
 	double wafer_err;
-	char wafer_basis[64];
+	int wafer_kernel_rows, wafer_network_rows; /* what wafer_err is over */
+	char wafer_basis[192];
 };
 
 struct report_in {
@@ -66,10 +73,26 @@ struct report_in {
 /*
  * Fill r->conf: the GPU baseline's median |error| on the project's
  * measured H100 rows of the precision (bf16 rows for mixed and fp16) and
- * each style, training and inference; the wafer model's median |error| on
- * the measured WSE-3 kernels (sim/report_conf.c).
+ * each style, training and inference; the wafer model's as
+ * report_wafer_confidence() on the project's files,
+ * models/measured/wse3/kernels.csv and models/measured/wse2/training.csv
+ * (sim/report_conf.c).
  */
 void report_confidence(struct report_in *r, enum pe_prec prec);
+
+/*
+ * The wafer side: the median |error| of the wafer model over every
+ * predicted row of the kernel file `kernels` (on wse3, where the
+ * project's were measured) and every predicted streamed row of the
+ * network file `networks`, pooled (sim/wafer_val.h; either file may be
+ * NULL).  Both are simulated here (a fraction of a second).  Pipelined
+ * network rows are not read: the project's one (BERT, variable sequence
+ * lengths) measures work wafersim does not model, and it takes tens of
+ * CPU seconds (docs/engine.md, "Where the wafer model is checked").
+ * Fills c->wafer_err (NAN if no row), the row counts and c->wafer_basis.
+ */
+void report_wafer_confidence(struct report_conf *c, const char *kernels,
+			     const char *networks);
 
 /* The range of speedup s that errors of gpu_err and wafer_err (fractions)
  * on the two sides imply: s (1 - g) / (1 + w) to s (1 + g) / (1 - w).

@@ -204,6 +204,8 @@ static const struct stat_field stage_fields[] = {
 	SSFN("sample_cycles", "cycles", "reference PE time per sample",
 	     sample_cycles),
 	SSFN("limit", "", "what sets the task occupancy", limit_name),
+	SSF("held_max", "samples", "training, pipelined: most samples held "
+	    "at once", held_max, SF_I64),
 	SSF("fma", "FMAs", "multiply-adds over every PE", fma, SF_I64),
 	SSF("wavelet_hops", "hops", "inside the rectangle", wavelet_hops,
 	    SF_I64),

@@ -66,7 +66,8 @@ static long long dim(long long given, long long tile, long long P)
 }
 
 static int kernel_fields(const char *path, int line, char **f,
-			 long long *x, double *cycles, struct diag *d)
+			 const int *col, long long *x, double *cycles,
+			 struct diag *d)
 {
 	static const char *const names[KF_COUNT] = {
 		"kernel", "P", "M", "K", "N", "group_num", "Mt", "Kt", "Nt",
@@ -75,7 +76,7 @@ static int kernel_fields(const char *path, int line, char **f,
 	for (int i = KF_P; i < KF_CYCLES; i++) {
 		x[i] = 0;
 		if (int_field(f[i], i == KF_P ? 1 : 0, &x[i]) < 0) {
-			diag_add(d, path, line, 0,
+			diag_add(d, path, line, col[i],
 				 "validate: '%s' must be a whole number%s, "
 				 "got '%s'", names[i],
 				 i == KF_P ? " >= 1" : " >= 0", f[i]);
@@ -85,7 +86,7 @@ static int kernel_fields(const char *path, int line, char **f,
 	char *end;
 	*cycles = strtod(f[KF_CYCLES], &end);
 	if (!*f[KF_CYCLES] || *end || !(*cycles > 0)) {
-		diag_add(d, path, line, 0,
+		diag_add(d, path, line, col[KF_CYCLES],
 			 "validate: 'mean_cycles' must be a number > 0, got "
 			 "'%s'", f[KF_CYCLES]);
 		bad = 1;
@@ -93,18 +94,54 @@ static int kernel_fields(const char *path, int line, char **f,
 	return bad ? WS_EINPUT : 0;
 }
 
+/* A dimension and its tile, when both are given, must agree (tile =
+ * dimension / P); a MeshGEMV row gives M and N only (its vector is M
+ * long).  WS_EINPUT (located) otherwise. */
+static int kernel_dims(const char *path, int line, char **f, const int *col,
+		       const long long *x, struct diag *d)
+{
+	static const char *const dn[3] = {"M", "K", "N"}, *const tn[3] = {
+		"Mt", "Kt", "Nt"};
+	long long P = x[KF_P];
+	int bad = 0;
+	for (int i = 0; i < 3; i++) {
+		long long v = x[KF_M + i], t = x[KF_MT + i];
+		if (v > 0 && t > 0 && (v % P || v / P != t)) {
+			diag_add(d, path, line, col[KF_MT + i],
+				 "validate: '%s' must be %s / P = %lld / %lld"
+				 "%s, got %lld",
+				 tn[i], dn[i], v, P,
+				 v % P ? " (not a whole number: leave it "
+					 "empty)"
+				       : "",
+				 t);
+			bad = 1;
+		}
+	}
+	if (!strcmp(f[KF_KERNEL], "MeshGEMV") && (x[KF_K] || x[KF_KT])) {
+		int k = x[KF_K] ? KF_K : KF_KT;
+		diag_add(d, path, line, col[k],
+			 "validate: '%s' must be empty in a MeshGEMV row (its "
+			 "vector is M long, its matrix M x N), got '%s'",
+			 k == KF_K ? "K" : "Kt", f[k]);
+		bad = 1;
+	}
+	return bad ? WS_EINPUT : 0;
+}
+
 static int kernel_row(const char *path, int line, char **f, int nf,
-		      const struct machine *m, struct wval_row *r,
-		      struct diag *d)
+		      const int *col, const struct machine *m,
+		      struct wval_row *r, struct diag *d)
 {
 	if (nf != KF_COUNT) {
-		diag_add(d, path, line, 0,
+		diag_add(d, path, line, 1,
 			 "validate: %d fields expected, got %d", KF_COUNT, nf);
 		return WS_EINPUT;
 	}
 	long long x[KF_COUNT];
 	double cycles;
-	if (kernel_fields(path, line, f, x, &cycles, d))
+	if (kernel_fields(path, line, f, col, x, &cycles, d) ||
+	    kernel_dims(path, line, f, col, x, d))
 		return WS_EINPUT;
 	long long P = x[KF_P];
 	struct kern_shape s = {
@@ -160,11 +197,28 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+double wval_median_abs(const struct wval *v, int n, int *rows)
+{
+	int total = 0, c = 0;
+	for (int k = 0; k < n; k++)
+		total += v[k].n;
+	double *e = xcalloc((size_t)total + 1, sizeof(double));
+	for (int k = 0; k < n; k++)
+		for (int i = 0; i < v[k].n; i++)
+			if (!v[k].rows[i].skipped[0])
+				e[c++] = fabs(v[k].rows[i].err);
+	qsort(e, (size_t)c, sizeof(double), cmp_double);
+	double m = !c ? NAN : c % 2 ? e[c / 2] : (e[c / 2 - 1] + e[c / 2]) / 2;
+	free(e);
+	if (rows)
+		*rows = c;
+	return m;
+}
+
 static void summarise(struct wval *v)
 {
-	double *e = xcalloc((size_t)v->n + 1, sizeof(double));
-	int c = 0;
 	v->n_predicted = v->n_skipped = 0;
+	v->worst_abs = NAN;
 	for (int i = 0; i < v->n; i++) {
 		struct wval_row *r = &v->rows[i];
 		if (r->skipped[0]) {
@@ -172,14 +226,10 @@ static void summarise(struct wval *v)
 			continue;
 		}
 		r->err = (r->predicted - r->measured) / r->measured;
-		e[c++] = fabs(r->err);
-		v->n_predicted++;
+		if (!v->n_predicted++ || fabs(r->err) > v->worst_abs)
+			v->worst_abs = fabs(r->err);
 	}
-	qsort(e, (size_t)c, sizeof(double), cmp_double);
-	v->median_abs = !c ? NAN : c % 2 ? e[c / 2]
-					 : (e[c / 2 - 1] + e[c / 2]) / 2;
-	v->worst_abs = c ? e[c - 1] : NAN;
-	free(e);
+	v->median_abs = wval_median_abs(v, 1, NULL);
 }
 
 /* The header decides the kind; 0, or WS_EINPUT (located). */
@@ -244,10 +294,13 @@ static int read_rows(const char *path, char *text, const struct wval_opts *o,
 		memset(r, 0, sizeof(*r));
 		r->line = line;
 		char *f[WVAL_MAX_FIELDS];
+		int col[WVAL_MAX_FIELDS];
 		int nf = split(s, f, WVAL_MAX_FIELDS);
+		for (int i = 0; i < nf && i < WVAL_MAX_FIELDS; i++)
+			col[i] = (int)(f[i] - p) + 1;
 		int e = v->kind == WVAL_KERNEL
-				? kernel_row(path, line, f, nf, m, r, d)
-				: wval_network_row(path, dir, f,
+				? kernel_row(path, line, f, nf, col, m, r, d)
+				: wval_network_row(path, dir, f, col,
 						   nf < WVAL_MAX_FIELDS
 							   ? nf
 							   : WVAL_MAX_FIELDS,
@@ -279,6 +332,7 @@ int wval_file(const char *path, const struct wval_opts *o, struct wval *v,
 	size_t len = 0;
 	if ((rc = read_file(path, &text, &len, d)))
 		return rc;
+	snprintf(v->machine, sizeof(v->machine), "%s", m.name);
 	rc = read_rows(path, text, o, &m, v, d);
 	free(text);
 	if (!rc)
@@ -288,7 +342,10 @@ int wval_file(const char *path, const struct wval_opts *o, struct wval *v,
 
 void wval_print(const struct wval *v, FILE *out, int rows)
 {
-	fprintf(out, "measurements: %s\n", v->file);
+	fprintf(out, "measurements: %s", v->file);
+	if (v->kind == WVAL_KERNEL)
+		fprintf(out, " (kernel rows on %s)", v->machine);
+	fputc('\n', out);
 	if (rows && v->n_predicted)
 		fprintf(out, "%-40s %12s %12s %8s\n", "row", "measured",
 			"predicted", "error");

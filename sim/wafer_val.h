@@ -40,6 +40,7 @@ struct wval_row {
 
 struct wval {
 	char file[512];
+	char machine[128];	/* kernel rows: the machine they ran on */
 	enum wval_kind kind;
 	const char *unit;	/* "cycles" or "samples/s" */
 	struct wval_row *rows;
@@ -54,6 +55,9 @@ struct wval_opts {
 			       * NULL */
 	int64_t max_memory_bytes; /* network rows: a run's memory budget
 				   * (--max-memory); 0: the default */
+	const char *only_mode; /* network rows: simulate only the rows of
+				* this mode ("streaming"); the others are
+				* listed as not predicted; NULL: every row */
 };
 
 /*
@@ -64,17 +68,24 @@ struct wval_opts {
 int wval_file(const char *path, const struct wval_opts *o, struct wval *v,
 	      struct diag *d);
 void wval_print(const struct wval *v, FILE *out, int rows);
+/*
+ * The median |error| over the predicted rows of n results taken together
+ * (the rows pooled, not the files' medians averaged); NAN when none was
+ * predicted.  *rows (may be NULL): how many rows it is over.
+ */
+double wval_median_abs(const struct wval *v, int n, int *rows);
 void wval_release(struct wval *v);
 
 /*
  * A network row: fields as split from the line (fields[0] = network),
+ * col[i] the 1-based column of fields[i] in the line,
  * `dir` the measurement file's folder (relative paths), `o` the run's
  * options.  Fills r->predicted, or r->skipped with the reason.  0, or
  * WS_EINPUT for a malformed field (in *d, at path:line).
  * (sim/wafer_val_net.c.)
  */
 int wval_network_row(const char *path, const char *dir, char **fields,
-		     int n_fields, const struct wval_opts *o,
+		     const int *col, int n_fields, const struct wval_opts *o,
 		     struct wval_row *r, struct diag *d);
 
 #endif

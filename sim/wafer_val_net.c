@@ -58,39 +58,45 @@ static char *net_source(const char *name, const char *dir,
 
 /* Parse the numeric and named fields; WS_EINPUT (located) when one is
  * malformed. */
-static int net_fields(const char *path, int line, char **f, long long *wafers,
+static int net_fields(const char *path, int line, char **f, const int *col,
+		      long long *wafers,
 		      long long *batch, double *rate, int *mode, int *prec,
 		      struct diag *d)
 {
 	char *end;
 	*wafers = strtoll(f[NF_WAFERS], &end, 10);
 	if (*end || *wafers < 1 || *wafers > (1 << 20)) {
-		diag_add(d, path, line, 0, "validate: 'wafers' must be an "
+		diag_add(d, path, line, col[NF_WAFERS],
+			 "validate: 'wafers' must be an "
 			 "integer in [1, 2^20] (as --wafers), got '%s'",
 			 f[NF_WAFERS]);
 		return WS_EINPUT;
 	}
 	*batch = strtoll(f[NF_BATCH], &end, 10);
 	if (*end || *batch < 1 || *batch > (1 << 30)) {
-		diag_add(d, path, line, 0, "validate: 'batch' must be an "
+		diag_add(d, path, line, col[NF_BATCH],
+			 "validate: 'batch' must be an "
 			 "integer in [1, 2^30], got '%s'", f[NF_BATCH]);
 		return WS_EINPUT;
 	}
 	*rate = strtod(f[NF_RATE], &end);
 	if (*end || !(*rate > 0)) {
-		diag_add(d, path, line, 0, "validate: 'samples_per_s' must be "
+		diag_add(d, path, line, col[NF_RATE],
+			 "validate: 'samples_per_s' must be "
 			 "a number > 0, got '%s'", f[NF_RATE]);
 		return WS_EINPUT;
 	}
 	*mode = plan_mode_from_name(f[NF_MODE]);
 	if (*mode != MODE_STREAMING && *mode != MODE_PIPELINED) {
-		diag_add(d, path, line, 0, "validate: 'mode' must be "
+		diag_add(d, path, line, col[NF_MODE],
+			 "validate: 'mode' must be "
 			 "streaming or pipelined, got '%s'", f[NF_MODE]);
 		return WS_EINPUT;
 	}
 	*prec = plan_prec_from_name(f[NF_DTYPE]);
 	if (*prec < 0) {
-		diag_add(d, path, line, 0, "validate: 'dtype' must be mixed, "
+		diag_add(d, path, line, col[NF_DTYPE],
+			 "validate: 'dtype' must be mixed, "
 			 "fp16 or fp32, got '%s'", f[NF_DTYPE]);
 		return WS_EINPUT;
 	}
@@ -175,11 +181,11 @@ out:
 }
 
 int wval_network_row(const char *path, const char *dir, char **fields,
-		     int n_fields, const struct wval_opts *o,
+		     const int *col, int n_fields, const struct wval_opts *o,
 		     struct wval_row *r, struct diag *d)
 {
 	if (n_fields != NF_COUNT) {
-		diag_add(d, path, r->line, 0,
+		diag_add(d, path, r->line, 1,
 			 "validate: %d fields expected, got %d", NF_COUNT,
 			 n_fields);
 		return WS_EINPUT;
@@ -187,13 +193,18 @@ int wval_network_row(const char *path, const char *dir, char **fields,
 	long long wafers, batch;
 	double rate;
 	int mode, prec;
-	if (net_fields(path, r->line, fields, &wafers, &batch, &rate, &mode,
+	if (net_fields(path, r->line, fields, col, &wafers, &batch, &rate, &mode,
 		       &prec, d))
 		return WS_EINPUT;
 	snprintf(r->label, sizeof(r->label), "%s %s x%lld %s b%lld",
 		 fields[NF_NET], fields[NF_MACHINE], wafers, fields[NF_MODE],
 		 batch);
 	r->measured = rate;
+	if (o->only_mode && mode != plan_mode_from_name(o->only_mode)) {
+		snprintf(r->skipped, sizeof(r->skipped), "mode '%s' not "
+			 "selected (only '%s')", fields[NF_MODE], o->only_mode);
+		return 0;
+	}
 	char *src = net_source(fields[NF_NET], dir, o);
 	r->predicted = net_predict(src, fields[NF_MACHINE], (int)wafers,
 				   (int64_t)batch, mode, prec,

@@ -367,6 +367,27 @@ def engine_bert_rate():
               r["step_s"] * 1e3), end="")
 
 
+def engine_held(net, *opts):
+    """engine-held NET [OPTION...]: on one pipelined plan (`place -o`,
+    then `run --plan`, both with OPTIONs), the samples each stage held at
+    once in a simulated training step (`run --json`, stats held_max)
+    against the samples its SRAM was sized for (`place --json`,
+    samples_in_flight)."""
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "p.yaml")
+        p = ws("place", net, *opts, "-o", path)
+        r = ws("run", net, *opts, "--plan", path, "--job", "train",
+               "--steps", "1")
+    sized = {s["name"]: s["samples_in_flight"] for s in p["stage_list"]}
+    held = [(s["held_max"], sized[s["name"]], s["name"])
+            for s in r["train"]["stats"]["stages"]]
+    over = sum(1 for h, z, _ in held if h > z)
+    h, z, name = max(held, key=lambda x: (x[0] / x[1], x[0]))
+    print("%d of %d stages held more samples than they were sized for "
+          "(the most for its size: '%s', sized for %d, held %d of the "
+          "batch's %d)" % (over, len(held), name, z, h, p["batch"]), end="")
+
+
 def place_stream_objective(*nets):
     """place-stream-objective NET...: the largest |objective / simulated
     step - 1| of the streaming plans of NETs on wse2 (`place --mode
@@ -405,6 +426,7 @@ FIGS = {
     "place-p1b1-links": place_p1b1_links,
     "place-stream-objective": place_stream_objective,
     "engine-bert-rate": engine_bert_rate,
+    "engine-held": engine_held,
 }
 
 

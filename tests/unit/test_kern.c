@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "compiler/kern.h"
+#include "compiler/kern_int.h"
+#include "fabric/collective.h"
 #include "test_util.h"
 
 static void load(const char *name, struct machine *m)
@@ -41,11 +43,13 @@ static void test_cannon(void)
 	cycles_t kt = eval(&m, KERN_CANNON, 144, 1152, 144, 144, 144, 0);
 	cycles_t mn = eval(&m, KERN_CANNON, 1152, 144, 1152, 144, 144, 0);
 	CU_ASSERT(kt > 2 * mn);
-	/* only square rectangles */
+	/* only square rectangles (SUMMA runs on any) */
 	struct kern_shape s = {64, 64, 64, 16, 8, PREC_FP16, 0};
 	struct kern_cost c;
 	kern_eval(&m, KERN_CANNON, &s, &c);
 	CU_ASSERT_FALSE(c.applicable);
+	kern_eval(&m, KERN_SUMMA, &s, &c);
+	CU_ASSERT(c.applicable);
 }
 
 /* MeshGEMV: grows with P (chains and the multicast back), fewer groups
@@ -70,6 +74,44 @@ static void test_gemv(void)
 	/* more rows, more GEMVs */
 	CU_ASSERT_EQUAL(eval(&m, KERN_GEMV_STAR, 4, 64, 64, 16, 16, 0),
 			4 * eval(&m, KERN_GEMV_STAR, 1, 64, 64, 16, 16, 0));
+}
+
+/* SUMMA as the vendor's example runs it: every step waits for the
+ * panels' multicast from the step's owners, so its step grows with P (a
+ * hop per PE of the farthest distance), where MeshGEMM's neighbour
+ * shifts do not; on a large rectangle Cannon wins. */
+static void test_summa(void)
+{
+	struct machine m;
+	load("wse3", &m);
+	cycles_t s16 = eval(&m, KERN_SUMMA, 16, 16, 16, 16, 16, 0);
+	cycles_t s400 = eval(&m, KERN_SUMMA, 400, 400, 400, 400, 400, 0);
+	double grow = (double)s400 / 400 - (double)s16 / 16;
+	/* the farthest PE is P/2 to P-1 hops from the owner */
+	CU_ASSERT(grow >= 0.5 * (400 - 16));
+	CU_ASSERT(s400 > eval(&m, KERN_CANNON, 400, 400, 400, 400, 400, 0));
+}
+
+/* Where each algorithm wins, by the same software rules: the stream
+ * issues a vector instruction per row and input over the PE's outputs,
+ * Cannon one per input and output over the PE's rows, so Cannon wins
+ * when rows per PE outnumber outputs per PE (as the measured MeshGEMM
+ * rows with Mt = Nt = 8, Kt = 1 against Mt = Nt = 1, Kt = 8 show); GEMV
+ * wins one row's latency on a large rectangle (the stream's relay
+ * crosses the row PE by PE), the stream many rows (its rows pipeline,
+ * the GEMV's reductions do not). */
+static void test_regimes(void)
+{
+	struct machine m;
+	load("wse3", &m);
+	CU_ASSERT(eval(&m, KERN_CANNON, 1152, 144, 144, 144, 144, 0) <
+		  eval(&m, KERN_STREAM, 1152, 144, 144, 144, 144, 0));
+	CU_ASSERT(eval(&m, KERN_STREAM, 144, 1152, 1152, 144, 144, 0) <
+		  eval(&m, KERN_CANNON, 144, 1152, 1152, 144, 144, 0));
+	CU_ASSERT(eval(&m, KERN_GEMV_GROUPED, 1, 3200, 3200, 400, 400, 0) <
+		  eval(&m, KERN_STREAM, 1, 3200, 3200, 400, 400, 0));
+	CU_ASSERT(eval(&m, KERN_STREAM, 1024, 3200, 3200, 400, 400, 0) <
+		  eval(&m, KERN_GEMV_GROUPED, 1024, 3200, 3200, 400, 400, 0));
 }
 
 /* Six layer shapes: every algorithm that fits is evaluated, the pick is
@@ -128,6 +170,45 @@ static void test_pick(void)
 
 /* validate wafer: the shipped rows within the issue's bounds; a header it
  * does not know is a located error; rows it cannot run are listed. */
+/* SUMMA's waits step by step, as kern_summa.c describes them. */
+static cycles_t summa_steps(const struct fabric_params *f, int64_t w, int64_t h,
+			    int64_t wa, int64_t wb)
+{
+	int64_t S = w > h ? w : h;
+	cycles_t sum = 0;
+	for (int64_t k = 0; k < S; k++) {
+		cycles_t x = coll_bcast(f, w, k * w / S, wa);
+		cycles_t y = coll_bcast(f, h, k * h / S, wb);
+		sum += x > y ? x : y;
+	}
+	return sum;
+}
+
+/* SUMMA's waits in closed form are the step-by-step sum, on long, wide,
+ * square and one-PE rectangles, with and without a panel to send, on two
+ * fabrics. */
+static void test_summa_wait(void)
+{
+	const char *const machines[] = {"wse2", "mini16"};
+	const int64_t side[] = {1, 2, 3, 7, 16, 33, 100, 257, 750, 994};
+	const int64_t wav[] = {0, 1, 9, 400};
+	const int ns = (int)ARRAY_SIZE(side), nw = (int)ARRAY_SIZE(wav);
+	int differ = 0, n = 0;
+	for (size_t mi = 0; mi < ARRAY_SIZE(machines); mi++) {
+		struct machine m;
+		load(machines[mi], &m);
+		for (int c = 0; c < ns * ns * nw * nw; c++, n++) {
+			int64_t w = side[c % ns], h = side[c / ns % ns];
+			int64_t wa = wav[c / (ns * ns) % nw];
+			int64_t wb = wav[c / (ns * ns * nw)];
+			differ += summa_steps(&m.fabric, w, h, wa, wb) !=
+				  kern_summa_wait(&m.fabric, w, h, wa, wb);
+		}
+	}
+	CU_ASSERT_EQUAL(differ, 0);
+	CU_ASSERT_EQUAL(n, 2 * 10 * 10 * 4 * 4);
+}
+
 static void test_validate_wafer(void)
 {
 	char *out, *err;
@@ -181,7 +262,10 @@ int suite_kern(void)
 	static const struct tu_test tests[] = {
 		{"cannon: step cost, Kt", test_cannon},
 		{"gemv: P, groups", test_gemv},
+		{"summa: waits for its broadcasts", test_summa},
+		{"regimes: stream, cannon, gemv", test_regimes},
 		{"pick within 5% of the fastest", test_pick},
+		{"summa: waits in closed form = step by step", test_summa_wait},
 		{"validate wafer", test_validate_wafer},
 		{0, 0}};
 	return tu_add_suite("kern", tests);

@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compiler/plan_io.h"
 #include "place_nets.h"
@@ -338,6 +339,130 @@ static void test_cli(void)
 	free(dir);
 }
 
+/* Plan text with the first `from` replaced by `to` (heap). */
+static char *replace_once(const char *text, const char *from, const char *to)
+{
+	const char *s = strstr(text, from);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	return xasprintf("%.*s%s%s", (int)(s - text), text, to,
+			 s + strlen(from));
+}
+
+/* The wafer count travels in the file: a streamed plan for 2 wafers
+ * reads back for 2, its estimate the built one's (the interconnect
+ * charged); a caller's other count is an error at the `wafers` line; a
+ * file without the key is for 1; a pipelined plan for 2 is refused. */
+static void test_wafers(void)
+{
+	struct graph g;
+	struct machine m;
+	CU_ASSERT_EQUAL_FATAL(pn_random_graph(&g, 6, 5, 16, 64), 0);
+	CU_ASSERT_EQUAL_FATAL(pn_machine("mini16", 0, 0, 0, &m), 0);
+	struct plan p1, p2, q;
+	plan_init(&p1);
+	plan_init(&p2);
+	plan_init(&q);
+	struct diag d;
+	diag_init(&d);
+	struct plan_opts o;
+	plan_opts_init(&o);
+	o.mode = MODE_STREAMING;
+	CU_ASSERT_EQUAL_FATAL(plan_build(&g, &m, &o, &p1, &d), 0);
+	o.wafers = 2;
+	CU_ASSERT_EQUAL_FATAL(plan_build(&g, &m, &o, &p2, &d), 0);
+	/* else the count would not matter to the estimate */
+	CU_ASSERT_FATAL(p2.est_step_cycles != p1.est_step_cycles);
+	char *text = plan_text(&p2, &g);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\nwafers: 2\n"));
+	char *path = tu_temp_file(".yaml", text);
+	CU_ASSERT_EQUAL(plan_load_wafers(path, &g, &m, 0, &q, &d), 0);
+	CU_ASSERT_EQUAL(q.wafers, 2);
+	CU_ASSERT_DOUBLE_EQUAL(q.est_step_cycles, p2.est_step_cycles, 1e-6);
+	CU_ASSERT_EQUAL(plan_load_wafers(path, &g, &m, 2, &q, &d), 0);
+	/* --wafers 3 on a plan for 2: located at the key */
+	CU_ASSERT_EQUAL(plan_load_wafers(path, &g, &m, 3, &q, &d), WS_EINPUT);
+	char at[64];
+	snprintf(at, sizeof at, ":%d:", line_of(text, "\nwafers:", 0) + 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(diag_text(&d, 0), "'wafers' must be 3"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(diag_text(&d, 0), at));
+	diag_clear(&d);
+	/* no key: a plan for one wafer (files written before the key) */
+	char *one = replace_once(text, "\nwafers: 2\n", "\n");
+	CU_ASSERT_EQUAL(plan_load_string("one.yaml", one, &g, &m, &q, &d), 0);
+	CU_ASSERT_EQUAL(q.wafers, 1);
+	CU_ASSERT_DOUBLE_EQUAL(q.est_step_cycles, p1.est_step_cycles, 1e-6);
+	/* the compiler's micro-batch reason survives a round trip, not a
+	 * hand edit of micro_batch */
+	CU_ASSERT_STRING_EQUAL(q.micro_reason, p1.micro_reason);
+	char mb[64];
+	snprintf(mb, sizeof mb, "\nmicro_batch: %lld\n",
+		 (long long)q.micro_batch);
+	long long want = q.micro_batch > 1 ? 1 : (long long)q.batch;
+	CU_ASSERT_FATAL(want != q.micro_batch);
+	char to[64], says[64];
+	snprintf(to, sizeof to, "\nmicro_batch: %lld\n", want);
+	snprintf(says, sizeof says, "micro-batch %lld of ", want);
+	char *edited = replace_once(one, mb, to);
+	CU_ASSERT_EQUAL(plan_load_string("mb.yaml", edited, &g, &m, &q, &d),
+			0);
+	CU_ASSERT_EQUAL(q.micro_batch, want);
+	CU_ASSERT_PTR_NOT_NULL(strstr(q.micro_reason, says));
+	CU_ASSERT_PTR_NOT_NULL(strstr(q.micro_reason, "as mb.yaml says"));
+	free(edited);
+	/* a pipelined plan cannot be for several wafers */
+	char *pipe = replace_once(one, "mode: streaming", "mode: pipelined");
+	char *pipe2 = replace_once(pipe, "\nbatch:", "\nwafers: 2\nbatch:");
+	CU_ASSERT_EQUAL(plan_load_string("pipe.yaml", pipe2, &g, &m, &q, &d),
+			WS_EINPUT);
+	int found = 0;
+	for (size_t i = 0; i < diag_count(&d); i++)
+		found |= strstr(diag_text(&d, i), "'wafers' must be 1 in a "
+						  "pipelined plan") != NULL;
+	CU_ASSERT(found);
+	unlink(path);
+	free(path);
+	free(text);
+	free(one);
+	free(pipe);
+	free(pipe2);
+	plan_release(&p1);
+	plan_release(&p2);
+	plan_release(&q);
+	graph_release(&g);
+	diag_release(&d);
+}
+
+/* `place --wafers` writes the count; `run --plan` takes it, and refuses
+ * another --wafers with the plan file's location. */
+static void test_wafers_cli(void)
+{
+	char *dir = tu_temp_dir();
+	char *out = NULL, *err = NULL;
+	char *args = xasprintf("place nt3 --machine wse2 --mode streaming "
+			       "--batch 64 --wafers 2 -o %s/nt3.yaml", dir);
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "batch 32 on each of 2 wafers"));
+	free(args);
+	free(out);
+	free(err);
+	args = xasprintf("run nt3 --machine wse2 --plan %s/nt3.yaml --job "
+			 "train", dir);
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "2 data-parallel, batch 32 each"));
+	free(args);
+	free(out);
+	free(err);
+	args = xasprintf("run nt3 --machine wse2 --plan %s/nt3.yaml --job "
+			 "train --wafers 3", dir);
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "'wafers' must be 3"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "nt3.yaml:"));
+	free(args);
+	free(out);
+	free(err);
+	tu_rm_rf(dir);
+}
+
 int suite_plan_io(void)
 {
 	static const struct tu_test tests[] = {
@@ -345,6 +470,8 @@ int suite_plan_io(void)
 		{"streaming plan round trip", test_streaming_round_trip},
 		{"hand edits reported with line:col", test_hand_edits},
 		{"place command", test_cli},
+		{"the wafer count in the file", test_wafers},
+		{"place --wafers, run --plan: the file's count", test_wafers_cli},
 		{0, 0}};
 	return tu_add_suite("plan_io", tests);
 }

@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ground/json_io.h"
 #include "sim/report.h"
+#include "sim/wafer_val.h"
 #include "test_util.h"
 #include "tests/unit/test_engine_plans.h"
 
@@ -552,6 +554,108 @@ static void test_fmt(void)
 	CU_ASSERT_STRING_EQUAL(report_fmt_s(b, 9.9996e-7), "1 us");
 }
 
+/* |error| of each predicted row of `file` (kernel rows on wse3), in order;
+ * returns how many. */
+static int row_errors(const char *file, double *e, int max)
+{
+	struct diag d;
+	diag_init(&d);
+	struct wval_opts o = {.machine = "wse3"};
+	struct wval v;
+	CU_ASSERT_EQUAL(wval_file(file, &o, &v, &d), 0);
+	int n = 0;
+	for (int i = 0; i < v.n && n < max; i++)
+		if (!v.rows[i].skipped[0])
+			e[n++] = fabs(v.rows[i].err);
+	wval_release(&v);
+	diag_release(&d);
+	return n;
+}
+
+/* The wafer side of the range pools the kernel rows with the streamed
+ * network rows, as the report says, and leaves the pipelined rows out: a
+ * range over kernels alone, or one that took the pipelined row, fails. */
+static void test_wafer_confidence_rows(void)
+{
+	static const char kernels[] =
+		"# two rows of models/measured/wse3/kernels.csv\n"
+		"kernel,P,M,K,N,group_num,Mt,Kt,Nt,mean_cycles\n"
+		"MeshGEMM,16,16,16,16,,1,1,1,2637.4\n"
+		"MeshGEMV,16,16,,16,4,1,,1,237.96\n";
+	/* rates far below the model's: the largest errors of the three */
+	static const char streamed[] =
+		"network,machine,wafers,mode,dtype,batch,samples_per_s,"
+		"source_id\n"
+		"uno,mini64,1,streaming,mixed,8,1,test\n";
+	static const char both[] =
+		"network,machine,wafers,mode,dtype,batch,samples_per_s,"
+		"source_id\n"
+		"uno,mini64,1,streaming,mixed,8,1,test\n"
+		"uno,wse2,1,pipelined,mixed,8,1,test\n";
+	char *kf = tu_temp_file(".csv", kernels);
+	char *sf = tu_temp_file(".csv", streamed);
+	char *bf = tu_temp_file(".csv", both);
+	double k[4], net[4];
+	CU_ASSERT_EQUAL_FATAL(row_errors(kf, k, 4), 2);
+	CU_ASSERT_EQUAL_FATAL(row_errors(sf, net, 4), 1);
+	CU_ASSERT_FATAL(net[0] > k[0] && net[0] > k[1] && k[0] != k[1]);
+	/* pooled: the middle of three is the larger kernel error; kernels
+	 * alone would give the mean of two */
+	double pooled = k[0] > k[1] ? k[0] : k[1];
+	double kernels_only = (k[0] + k[1]) / 2;
+	struct report_conf c;
+	memset(&c, 0, sizeof(c));
+	report_wafer_confidence(&c, kf, bf);
+	CU_ASSERT_EQUAL(c.wafer_kernel_rows, 2);
+	CU_ASSERT_EQUAL(c.wafer_network_rows, 1);
+	CU_ASSERT_DOUBLE_EQUAL(c.wafer_err, pooled, 1e-12);
+	CU_ASSERT(fabs(c.wafer_err - kernels_only) > 1e-6);
+	char basis[96];
+	snprintf(basis, sizeof basis, "3 measured rows (2 kernels: %.1f%%, 1 "
+		 "streamed network: %.1f%%", 100 * kernels_only, 100 * net[0]);
+	CU_ASSERT_PTR_NOT_NULL(strstr(c.wafer_basis, basis));
+	/* kernels alone: their median, and the basis says so */
+	report_wafer_confidence(&c, kf, NULL);
+	CU_ASSERT_DOUBLE_EQUAL(c.wafer_err, kernels_only, 1e-12);
+	CU_ASSERT_EQUAL(c.wafer_network_rows, 0);
+	unlink(kf);
+	unlink(sf);
+	unlink(bf);
+	free(kf);
+	free(sf);
+	free(bf);
+}
+
+/* On the project's files the range is over every kernel row and every
+ * streamed network row they hold. */
+static void test_wafer_confidence_project(void)
+{
+	char *kf = tu_path("models/measured/wse3/kernels.csv");
+	char *nf = tu_path("models/measured/wse2/training.csv");
+	int kernels = 0, streamed = 0;
+	const char *files[2] = {kf, nf};
+	for (int i = 0; i < 2; i++) {
+		char *t = tu_read(files[i]);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+		char *save = NULL;
+		for (char *l = strtok_r(t, "\n", &save); l;
+		     l = strtok_r(NULL, "\n", &save)) {
+			kernels += !strncmp(l, "MeshGEM", 7);
+			streamed += i && strstr(l, ",streaming,") != NULL;
+		}
+		free(t);
+	}
+	CU_ASSERT(kernels > 0 && streamed > 0);
+	struct report_conf c;
+	memset(&c, 0, sizeof(c));
+	report_wafer_confidence(&c, kf, nf);
+	CU_ASSERT_EQUAL(c.wafer_kernel_rows, kernels);
+	CU_ASSERT_EQUAL(c.wafer_network_rows, streamed);
+	CU_ASSERT(c.wafer_err >= 0 && c.wafer_err < 1);
+	free(kf);
+	free(nf);
+}
+
 int suite_report(void);
 int suite_report(void)
 {
@@ -568,6 +672,10 @@ int suite_report(void)
 		{"one layer, one sample: no '1 <plural>' in any command",
 		 test_grammar_commands},
 		{"--json carries every figure of the text", test_json_complete},
+		{"wafer range: kernel and streamed rows pooled, pipelined out",
+		 test_wafer_confidence_rows},
+		{"wafer range: every kernel and streamed row of the project's",
+		 test_wafer_confidence_project},
 		{0, 0}};
 	return tu_add_suite("report", tests);
 }

@@ -117,6 +117,13 @@ static int check_option(struct seen *sn, const char *cmd, const char *line,
 		     name, r->alias_of);
 		return 1;
 	}
+	/* a command's own default, declared in its table (struct
+	 * cli_command.defaults) and said so in its help, is not the
+	 * concept's: it neither sets nor breaks the one default */
+	size_t dl = strlen(def), tl = strlen(" in this command");
+	int own = dl > tl && !strcmp(def + dl - tl, " in this command");
+	if (own)
+		def[0] = 0;
 	for (int i = 0; i < sn->n; i++) {
 		if (strcmp(sn->concept[i], r->concept))
 			continue;
@@ -126,14 +133,14 @@ static int check_option(struct seen *sn, const char *cmd, const char *line,
 			     "--%s\n", r->concept, sn->spelling[i], name);
 			bad++;
 		}
-		if (strcmp(sn->def[i], def)) {
+		if (!own && strcmp(sn->def[i], def)) {
 			note(msg, mn, "concept '%s' has two defaults: '%s' and "
 			     "'%s'\n", r->concept, sn->def[i], def);
 			bad++;
 		}
 		return bad;
 	}
-	if (sn->n < MAX_SEEN) {
+	if (!own && sn->n < MAX_SEEN) {
 		snprintf(sn->concept[sn->n], 32, "%s", r->concept);
 		snprintf(sn->spelling[sn->n], 40, "%s", name);
 		snprintf(sn->def[sn->n], 96, "%s", def);
@@ -213,6 +220,16 @@ static void test_vocab_check_catches(void)
 	char *t2[] = {(char *)"  --seed N  x (default 1)\n",
 		      (char *)"  --seed N  x (default 2)\n"};
 	CU_ASSERT_EQUAL(vocab_check(cmds, t2, 2, msg, sizeof msg), 1);
+	/* a command's declared own default, first or second, is no second
+	 * default of the concept; two commands that differ without saying
+	 * so still are */
+	const char *c3[] = {"a", "b", "c"};
+	char *t3[] = {(char *)"  --seed N  x (default 7 in this command)\n",
+		      (char *)"  --seed N  x (default 1)\n",
+		      (char *)"  --seed N  x (default 3)\n"};
+	CU_ASSERT_EQUAL(vocab_check(c3, t3, 2, msg, sizeof msg), 0);
+	CU_ASSERT_EQUAL(vocab_check(c3, t3, 3, msg, sizeof msg), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "two defaults: '1' and '3'"));
 }
 
 /* The table itself: rows well formed, one current row per concept, enum

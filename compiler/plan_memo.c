@@ -1,0 +1,181 @@
+/* plan_memo.c: stage answers remembered across plan_build's plans.  See
+ * plan_memo.h. */
+#include "compiler/plan_memo.h"
+
+#include <string.h>
+
+#include "compiler/map_share.h"
+#include "ground/mem.h"
+
+/*
+ * Answers by (signature, w, h) in a direct-mapped table: a slot keeps the
+ * latest key hashed to it (a lost answer is computed again, never a wrong
+ * one given).  The default Uno build asks about 10^5 distinct keys.
+ *
+ *   slots[k] = { sig, w, h | fits (-1: not asked) | cycles (-1: not asked) }
+ */
+#define MEMO_SLOTS (1 << 19)
+
+struct memo_slot {
+	int32_t sig, w, h;
+	int fits;
+	double cycles;
+};
+
+/* One signature: its bytes, and its fewest PEs once asked. */
+struct memo_sig {
+	unsigned char *bytes;
+	size_t len;
+	int min_asked;
+	int64_t min_pes;
+	int32_t min_w, min_h;
+};
+
+struct plan_memo {
+	struct memo_slot *slots;
+	struct memo_sig *sigs;
+	int n_sigs, cap_sigs;
+	unsigned char *buf; /* a signature being built */
+	size_t len, cap;
+};
+
+struct plan_memo *plan_memo_new(void)
+{
+	struct plan_memo *pm = xcalloc(1, sizeof(*pm));
+	pm->slots = xcalloc(MEMO_SLOTS, sizeof(*pm->slots));
+	return pm;
+}
+
+void plan_memo_free(struct plan_memo *pm)
+{
+	if (!pm)
+		return;
+	for (int i = 0; i < pm->n_sigs; i++)
+		free(pm->sigs[i].bytes);
+	free(pm->sigs);
+	free(pm->slots);
+	free(pm->buf);
+	free(pm);
+}
+
+static void put(struct plan_memo *pm, const void *v, size_t n)
+{
+	if (pm->len + n > pm->cap) {
+		pm->cap = 2 * (pm->len + n) + 256;
+		pm->buf = xrealloc(pm->buf, pm->cap);
+	}
+	memcpy(pm->buf + pm->len, v, n);
+	pm->len += n;
+}
+
+/* What kernel_eval reads of a stage (map.c: stage_sum, kernel_sram). */
+static void put_stage(struct plan_memo *pm, const struct plan_stage *s)
+{
+	put(pm, &s->kind, sizeof s->kind);
+	put(pm, &s->n_layers, sizeof s->n_layers);
+	put(pm, s->layers, sizeof(s->layers[0]) * (size_t)s->n_layers);
+	put(pm, &s->sharing, sizeof s->sharing);
+	put(pm, &s->host, sizeof s->host);
+	put(pm, &s->samples_in_flight, sizeof s->samples_in_flight);
+}
+
+/* The context's fields (the plan's stages come per stage). */
+static void put_ctx(struct plan_memo *pm, const struct map_ctx *c)
+{
+	put(pm, &c->g, sizeof c->g);
+	put(pm, &c->m, sizeof c->m);
+	put(pm, &c->prec, sizeof c->prec);
+	put(pm, &c->opt, sizeof c->opt);
+	put(pm, &c->mode, sizeof c->mode);
+	put(pm, &c->batch, sizeof c->batch);
+	put(pm, &c->stream_act_bytes, sizeof c->stream_act_bytes);
+	put(pm, &c->groups, sizeof c->groups);
+	const char *k = c->kernel ? c->kernel : "";
+	put(pm, k, strlen(k) + 1);
+	put(pm, &(char){c->kernel != NULL}, 1);
+}
+
+/* The id of the signature in pm->buf, added when new. */
+static int intern(struct plan_memo *pm)
+{
+	for (int i = 0; i < pm->n_sigs; i++)
+		if (pm->sigs[i].len == pm->len &&
+		    memcmp(pm->sigs[i].bytes, pm->buf, pm->len) == 0)
+			return i;
+	if (pm->n_sigs == pm->cap_sigs) {
+		pm->cap_sigs = 2 * pm->cap_sigs + 16;
+		pm->sigs = xrealloc(pm->sigs,
+				    sizeof(*pm->sigs) * (size_t)pm->cap_sigs);
+	}
+	struct memo_sig *g = &pm->sigs[pm->n_sigs];
+	memset(g, 0, sizeof(*g));
+	g->bytes = xmalloc(pm->len ? pm->len : 1);
+	memcpy(g->bytes, pm->buf, pm->len);
+	g->len = pm->len;
+	return pm->n_sigs++;
+}
+
+void plan_memo_sign(struct plan_memo *pm, const struct map_ctx *c, int n,
+		    int *ids)
+{
+	const struct plan *p = c->plan;
+	for (int i = 0; i < n; i++) {
+		pm->len = 0;
+		put_ctx(pm, c);
+		put_stage(pm, &p->stages[i]);
+		/* the stages group_eval (map.c) counts on its rectangle */
+		for (int j = 0; j < p->n_stages; j++)
+			if (j != i && map_share_guest(p, j) &&
+			    p->stages[j].host == i)
+				put_stage(pm, &p->stages[j]);
+		ids[i] = intern(pm);
+	}
+}
+
+static struct memo_slot *slot(struct plan_memo *pm, int id, int32_t w,
+			      int32_t h)
+{
+	uint64_t k = ((uint64_t)(uint32_t)id * 0x9e3779b97f4a7c15ull) ^
+		     ((uint64_t)(uint32_t)w * 0xc2b2ae3d27d4eb4full) ^
+		     ((uint64_t)(uint32_t)h * 0x165667b19e3779f9ull);
+	struct memo_slot *c = &pm->slots[(k >> 20) & (MEMO_SLOTS - 1)];
+	if (c->sig != id || c->w != w || c->h != h)
+		*c = (struct memo_slot){id, w, h, -1, -1};
+	return c;
+}
+
+double plan_memo_cycles(struct plan_memo *pm, const struct map_ctx *c,
+			const struct plan_stage *s, int id, int32_t w,
+			int32_t h)
+{
+	struct memo_slot *k = slot(pm, id, w, h);
+	if (k->cycles < 0)
+		k->cycles = (double)map_cycles(c, s, w, h);
+	return k->cycles;
+}
+
+int plan_memo_fits(struct plan_memo *pm, const struct map_ctx *c,
+		   const struct plan_stage *s, int id, int32_t w, int32_t h)
+{
+	struct memo_slot *k = slot(pm, id, w, h);
+	if (k->fits < 0) {
+		struct map_ctx ws = *c;
+		ws.kernel = NULL;
+		k->fits = map_fits(&ws, s, w, h);
+	}
+	return k->fits;
+}
+
+int64_t plan_memo_min_pes(struct plan_memo *pm, const struct map_ctx *c,
+			  const struct plan_stage *s, int id, int32_t *w,
+			  int32_t *h)
+{
+	struct memo_sig *g = &pm->sigs[id];
+	if (!g->min_asked) {
+		g->min_pes = map_min_pes(c, s, &g->min_w, &g->min_h);
+		g->min_asked = 1;
+	}
+	*w = g->min_w;
+	*h = g->min_h;
+	return g->min_pes;
+}
