@@ -5,10 +5,18 @@
  * in: each row's K slice is multicast down the column, every PE multiplies
  * it into its tn partial sums (a @map over the tk inputs, each an FMA over
  * tn), and the partial sums are relayed along the row to the east edge.
- * One task per product; per row a loop iteration, two descriptors and the
- * partial sums' send.  Rows pipeline: a row lasts the busiest of the PE's
- * work, its inputs (one wavelet a cycle down the ramp) and its outgoing
- * partial sums; the broadcast and the relay chain are paid once.
+ * One task per product; per row a loop iteration, two descriptors, the
+ * receive of the row's K slice from the fabric into SRAM (the @map runs
+ * over SRAM) and the partial sums' send, as the vendor's weight-
+ * stationary GEMV does (csl-examples tutorials/gemv-08-routes-3: x
+ * arrives on a fabric colour, the partial sums leave by one @fadds from
+ * the west queue to the east one).  That example takes x by one
+ * wavelet-triggered task per element, a task start, a descriptor and a
+ * vector start-up each: dearer than one receive from three elements on,
+ * so the receive is what is counted.  Rows pipeline: a row lasts the
+ * busiest of the PE's work, its inputs (one wavelet a cycle down the
+ * ramp) and its outgoing partial sums; the broadcast and the relay chain
+ * are paid once.
  */
 #include "compiler/kern_int.h"
 #include "fabric/collective.h"
@@ -21,8 +29,11 @@ void kern_stream_eval(const struct machine *m, const struct kern_shape *s,
 	const struct fabric_params *f = &m->fabric;
 
 	struct pe_prog once = {.tasks = 1, .ctrl = 1, .dsd = 4};
+	/* per row: the K slice received off the fabric into SRAM, the
+	 * partial sums sent on (added to the upstream's: one fabric-in,
+	 * fabric-out add), each a vector instruction on a fabric queue */
 	struct pe_prog row = {.loops = 1, .dsd = 2, .calls = tk, .vec = tk,
-			      .fabric = s->w > 1};
+			      .fabric = 2};
 	cycles_t mult = (cycles_t)tk *
 			pe_vec_elem_cycles(&m->pe, s->prec, tn, 1);
 	int64_t in = kern_wav(m, tk, eb);

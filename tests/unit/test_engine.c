@@ -85,9 +85,10 @@ static void test_dense_by_hand(void)
 	/* hand computation: the tile's multiply-adds on the mixed lanes plus
 	 * a task start and the kernel's software: once, a control
 	 * instruction and four descriptors; per row of the input, a loop
-	 * iteration, two descriptors, a @map call and a vector start-up per
-	 * input element of the tile (K / w of them) and the partial sums'
-	 * send on a fabric queue; then broadcast down h rows one hop each,
+	 * iteration, two descriptors, the receive of the row's K / w inputs
+	 * off a fabric queue, a @map call and a vector start-up per input
+	 * element of the tile (K / w of them) and the partial sums' send on
+	 * a fabric queue; then broadcast down h rows one hop each,
 	 * and the partial sums relayed across w columns: every PE of the row
 	 * takes each wavelet down its ramp, adds its own partial sum and
 	 * sends it back up after the fabric-to-fabric vector op's latency
@@ -102,7 +103,7 @@ static void test_dense_by_hand(void)
 	double soft = (double)(sw->ctrl_cycles + 4 * sw->dsd_cycles) +
 		      (double)(sw->loop_cycles + 2 * sw->dsd_cycles) +
 		      tk * (double)(sw->call_cycles + sw->vec_start_cycles) +
-		      (double)sw->fabric_start_cycles;
+		      2.0 * (double)sw->fabric_start_cycles;
 	double tile = tk * (double)(N / h);
 	double compute = tile / 2 + 8 + soft;
 	double comm = (double)(h - 1) + (double)(w - 1) * (1 + 2 + 11) +
