@@ -87,6 +87,7 @@ static json_t *dp_json(const struct gpu_result *r)
 {
 	json_t *o = ws_json_obj();
 	ws_json_set_real(o, "allreduce_s", r->allreduce_s);
+	ws_json_set_real(o, "shard_comm_s", r->shard_comm_s);
 	ws_json_set_real(o, "exposed_comm_s", r->exposed_comm_s);
 	ws_json_set_int(o, "buckets", r->buckets);
 	ws_json_set_real(o, "comm_tail_s", r->comm_tail_s);
@@ -128,7 +129,8 @@ static void print_json(FILE *f, const struct gpu_spec *g,
 	json_t *j = ws_json_obj();
 	ws_json_set_str(j, "network", gr->name ? gr->name : "?");
 	ws_json_set_str(j, "gpu", g->name);
-	ws_json_set_int(j, "gpus", o->n_gpus);
+	ws_json_set_int(j, "gpus", r->n_gpus);
+	ws_json_set_int(j, "asked_gpus", r->asked_gpus);
 	ws_json_set_int(j, "batch", r->batch);
 	ws_json_set_str(j, "dtype", dtype_name(o->dtype));
 	ws_json_set_str(j, "style", gpu_style_name(o->style));
@@ -142,6 +144,11 @@ static void print_json(FILE *f, const struct gpu_spec *g,
 	ws_json_set_str(j, "fit", gpu_fit_name(r->fit));
 	ws_json_set_int(j, "micro_batches", r->micro_batches);
 	ws_json_set_int(j, "micro_batch", r->micro_batch);
+	ws_json_set_str(j, "sharding", gpu_shard_name(r->shard));
+	ws_json_set_real(j, "state_bytes", r->state_bytes);
+	char words[512];
+	gpu_plan_words(r, words, sizeof(words));
+	ws_json_set_str(j, "does_not_fit", words);
 	ws_json_set(j, "data_parallel", dp_json(r));
 	ws_json_set(j, "layers", layers_json(gr, r));
 	ws_json_write(f, j, WS_JSON_INDENT);
@@ -162,7 +169,7 @@ static void print_text(FILE *f, const struct gpu_spec *g,
 {
 	fprintf(f, "network %s on %d x %s (%s), batch %lld per GPU, %s, %s, "
 		   "optimizer %s, %lld parameters\n\n",
-		gr->name ? gr->name : "?", o->n_gpus, g->name, g->description,
+		gr->name ? gr->name : "?", r->n_gpus, g->name, g->description,
 		(long long)r->batch, dtype_name(o->dtype),
 		gpu_style_name(o->style), opt_name(o->optimizer),
 		(long long)r->params);
@@ -208,22 +215,38 @@ static void print_text(FILE *f, const struct gpu_spec *g,
 	fprintf(f, "memory (training, rough): %.2f GB of %.0f GB%s\n",
 		r->full_memory_bytes / 1e9, g->mem_gbytes,
 		r->fits ? "" : ": does not fit");
-	if (r->fit == GPU_FIT_ACCUMULATE)
+	if (r->shard > GPU_SHARD_DDP) {
+		char words[512];
+		gpu_plan_words(r, words, sizeof(words));
+		fprintf(f, "                 does not fit %s (%.2f GB per GPU); "
+			   "times above are for that\n", words,
+			r->train_memory_bytes / 1e9);
+	} else if (r->fit == GPU_FIT_ACCUMULATE)
 		fprintf(f, "                 runs as %d micro-batches of %lld "
 			   "with gradient accumulation (%.2f GB); times above "
 			   "are for that\n", r->micro_batches,
 			(long long)r->micro_batch, r->train_memory_bytes / 1e9);
-	else if (r->fit == GPU_FIT_CHECKPOINT)
-		fprintf(f, "                 runs with activation checkpointing "
+	else if (r->fit == GPU_FIT_CHECKPOINT || r->fit == GPU_FIT_BOTH)
+		fprintf(f, "                 runs with activation checkpointing%s "
 			   "(%.2f GB); times above are for that\n",
+			r->fit == GPU_FIT_BOTH ? " and micro-batches" : "",
 			r->train_memory_bytes / 1e9);
-	if (o->n_gpus > 1)
+	if (r->n_gpus > 1 && r->shard > GPU_SHARD_DDP)
+		fprintf(f, "data parallel:   %d GPUs, %s: collectives %.3f ms "
+			   "alone, %.3f ms exposed (%.3f ms not overlapped + "
+			   "%.3f ms compute lost to overlapping collectives), "
+			   "scaling efficiency %.1f%%, cluster %.3f J per "
+			   "step\n", r->n_gpus, gpu_shard_name(r->shard),
+			r->shard_comm_s * 1e3, r->exposed_comm_s * 1e3,
+			r->comm_tail_s * 1e3, r->contention_s * 1e3,
+			100 * r->scaling_efficiency, r->cluster_energy_j);
+	if (r->n_gpus > 1 && r->shard <= GPU_SHARD_DDP)
 		fprintf(f, "data parallel:   %d GPUs, all-reduce %.3f ms alone, "
 			   "%.3f ms exposed, scaling efficiency %.1f%%, "
 			   "cluster %.3f J per step\n", o->n_gpus,
 			r->allreduce_s * 1e3, r->exposed_comm_s * 1e3,
 			100 * r->scaling_efficiency, r->cluster_energy_j);
-	if (o->n_gpus > 1)
+	if (r->n_gpus > 1 && r->shard <= GPU_SHARD_DDP)
 		fprintf(f, "  exposed = all-reduce tail %.3f ms + DDP bucket "
 			   "copies %.3f ms + compute lost to overlapping "
 			   "collectives %.3f ms (%d buckets) + buffer "
@@ -258,6 +281,10 @@ static int gpu_report(const struct cli_opts *co, const struct gpu_spec *g,
 	struct gpu_result r;
 	struct outfile of;
 	int rc = gpu_estimate(g, gr, o, &r, d);
+	if (rc == 0 && !r.runs) { /* no time for what cannot run */
+		diag_add(d, NULL, 0, 0, "gpu: %s", r.why);
+		rc = WS_EINPUT;
+	}
 	if (rc == 0 && (rc = outfile_open(&of, co->output, d)) == 0) {
 		if (co->json)
 			print_json(of.f, g, gr, o, &r);

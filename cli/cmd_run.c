@@ -275,15 +275,18 @@ static int run_gpu(struct run *r)
 		gpu_run_opts_default(&go);
 		/* by default the same global batch as the wafers', shared
 		 * out; --gpu-batch: the GPUs' own batch per GPU */
-		go.batch = r->o.gpu_batch > 0
-				   ? r->o.gpu_batch
-				   : (r->p.batch * r->o.wafers + n - 1) / n;
+		if (r->o.gpu_batch > 0)
+			go.batch = r->o.gpu_batch;
+		else
+			go.global_batch = r->p.batch * r->o.wafers;
 		go.dtype = cli_gpu_dtype(r->o.precision);
 		go.n_gpus = (int)n;
 		go.style = k ? GPU_GRAPH : GPU_EAGER;
 		go.optimizer = r->o.optimizer;
 		if ((rc = gpu_estimate(&r->gs, &r->g, &go, &r->gr[k], &r->d)))
 			return rc;
+		/* more GPUs when the state needs them (gpu_plan_words) */
+		n = r->gr[k].n_gpus;
 		b->train_step_s[k] = r->gr[k].train.seconds;
 		b->train_step_j[k] = n > 1 ? r->gr[k].cluster_energy_j
 					   : r->gr[k].train.energy_j;
@@ -294,17 +297,16 @@ static int run_gpu(struct run *r)
 	b->present = 1;
 	snprintf(b->name, sizeof(b->name), "%.63s", r->gs.name);
 	b->n_gpus = (int)n;
+	b->asked_gpus = (int)r->o.gpus;
 	/* data parallel: each GPU takes its share of the wafer's batch
 	 * (rounded up) or --gpu-batch, the cluster a step of that x N */
 	b->batch = r->gr[0].batch * n;
 	b->batch_per_gpu = r->gr[0].batch;
-	if (r->gr[0].fit == GPU_FIT_ACCUMULATE)
-		snprintf(b->fit, sizeof(b->fit),
-			 "%d micro-batches of %lld per GPU, gradient "
-			 "accumulation", r->gr[0].micro_batches,
-			 (long long)r->gr[0].micro_batch);
-	else if (r->gr[0].fit == GPU_FIT_CHECKPOINT)
-		snprintf(b->fit, sizeof(b->fit), "activation checkpointing");
+	/* how a step that does not fit runs, or why it cannot (no time) */
+	gpu_plan_words(&r->gr[0], b->fit, sizeof(b->fit));
+	b->cannot_run = !r->gr[0].runs;
+	snprintf(b->sharding, sizeof(b->sharding), "%s",
+		 gpu_shard_name(r->gr[0].shard));
 	snprintf(b->bound, sizeof(b->bound), "%s",
 		 gpu_bound_name(r->gr[0].train.bound));
 	return 0;

@@ -89,8 +89,10 @@ static int point_gpu(const struct sweep *sw, const struct graph *g,
 	int64_t n = s->gpus > 0 ? s->gpus : 1;
 	struct gpu_run_opts go;
 	gpu_run_opts_default(&go);
-	go.batch = s->gpu_batch ? s->gpu_batch
-				: (r->batch_samples + n - 1) / n;
+	if (s->gpu_batch)
+		go.batch = s->gpu_batch;
+	else /* kept when the state needs more GPUs */
+		go.global_batch = r->batch_samples;
 	go.dtype = prec == PREC_FP32 ? DT_FP32 : DT_BF16;
 	go.n_gpus = (int)n;
 	go.style = GPU_EAGER;
@@ -98,13 +100,14 @@ static int point_gpu(const struct sweep *sw, const struct graph *g,
 	struct gpu_result gr;
 	memset(&gr, 0, sizeof(gr));
 	int rc = gpu_estimate(&sw->gpu, g, &go, &gr, d);
-	if (rc == 0) {
+	if (rc == 0 && gr.runs) { /* no GPU figures for what cannot run */
+		n = gr.n_gpus; /* more when the state needs them */
 		r->gpu = 1;
-		r->gpu_batch = go.batch;
+		r->gpu_batch = gr.batch;
 		r->gpu_step_s = gr.train.seconds;
-		double gpu_samples = (double)(go.batch * n);
+		double gpu_samples = (double)(gr.batch * n);
 		/* the same batch: the ratio of step times (as it always was) */
-		if (go.batch * n == r->batch_samples)
+		if (gr.batch * n == r->batch_samples)
 			r->speedup = r->step_s > 0 ? gr.train.seconds / r->step_s
 						   : 0;
 		else

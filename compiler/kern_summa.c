@@ -169,10 +169,9 @@ void kern_summa_eval(const struct machine *m, const struct kern_shape *s,
 	c->compute = (cycles_t)S * mult;
 	pe_prog_add(&c->prog, &step, S);
 	/* own pieces of A and B, one received panel of each, C */
-	c->sram_bytes = (Mt * kern_cdiv(s->K, s->w) +
-			 kern_cdiv(s->K, s->h) * Nt) * eb +
-			(Mt * Kt + Kt * Nt) * eb +
-			Mt * Nt * kern_acc_bytes(s->prec);
+	c->sram_bytes =
+		(Mt * kern_cdiv(s->K, s->w) + kern_cdiv(s->K, s->h) * Nt) * eb +
+		(Mt * Kt + Kt * Nt) * eb + Mt * Nt * kern_acc_bytes(s->prec);
 	c->b_bytes = kern_cdiv(s->K, s->h) * Nt * eb;
 	c->c_bytes = Mt * Nt * kern_acc_bytes(s->prec);
 	kern_finish(m, c);

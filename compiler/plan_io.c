@@ -747,6 +747,30 @@ static int load_routes(struct rd *r, yaml_node_t *root, const struct graph *g,
 	return rc;
 }
 
+/* The file's micro_reason while it still describes the file's
+ * micro_batch and recompute (the compiler's words, compiler/microbatch.c);
+ * after a hand edit of either, the reason is the file. */
+static void micro_reason(struct plan *p, const char *why, const char *file)
+{
+	long long mb = 0, b = 0;
+	int same = why && sscanf(why, "micro-batch %lld of %lld", &mb, &b) == 2 &&
+		   mb == p->micro_batch && b == p->batch &&
+		   !strstr(why, "recomputed") == !p->recompute;
+	if (same) {
+		snprintf(p->micro_reason, sizeof p->micro_reason, "%s", why);
+		return;
+	}
+	int64_t passes = (p->batch + p->micro_batch - 1) / p->micro_batch;
+	snprintf(p->micro_reason, sizeof p->micro_reason,
+		 "micro-batch %lld of %lld (%lld pass%s, gradients "
+		 "accumulated%s): as %s says",
+		 (long long)p->micro_batch, (long long)p->batch,
+		 (long long)passes, passes == 1 ? "" : "es",
+		 p->recompute ? "; every block recomputed from its input "
+				"checkpoint" : "",
+		 file);
+}
+
 static int load_string(const char *file, const char *text,
 		       const struct graph *g, const struct machine *m,
 		       int64_t wafers, struct plan *p, struct diag *d)
@@ -781,9 +805,7 @@ static int load_string(const char *file, const char *text,
 					 p->batch, 0, "micro_batch");
 		const char *rec = scalar(get(&r, root, "recompute"));
 		p->recompute = rec && !strcmp(rec, "true");
-		const char *mr = scalar(get(&r, root, "micro_reason"));
-		snprintf(p->micro_reason, sizeof p->micro_reason, "%s",
-			 mr ? mr : "");
+		micro_reason(p, scalar(get(&r, root, "micro_reason")), file);
 	}
 	remap_stages(&r, g, m, edges, n_edges, p);
 	const char *why = scalar(get(&r, root, "mode_reason"));

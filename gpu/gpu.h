@@ -162,11 +162,23 @@ enum gpu_grads { GPU_GRADS_AUTO = 0, GPU_GRADS_NONE, GPU_GRADS_ZERO };
 /* How a training step runs on a GPU: as asked, or (when the batch does not
  * fit in memory) what a user would do: gradient accumulation over
  * micro-batches, or activation checkpointing, whichever is faster.
- * A step whose weights, gradients and optimizer state alone do not fit
- * cannot run on these GPUs (more GPUs with sharded state, not modelled):
- * gpu_estimate reports an error and no time. */
-enum gpu_fit { GPU_FIT_AS_IS = 0, GPU_FIT_ACCUMULATE, GPU_FIT_CHECKPOINT };
+ * GPU_FIT_BOTH: checkpointing and micro-batches together (when a
+ * checkpointed batch still does not fit).  Weights, gradients and
+ * optimizer state that do not fit are sharded (enum gpu_shard). */
+enum gpu_fit { GPU_FIT_AS_IS = 0, GPU_FIT_ACCUMULATE, GPU_FIT_CHECKPOINT,
+	       GPU_FIT_BOTH };
 const char *gpu_fit_name(enum gpu_fit f);
+/* How the training state is spread over the data-parallel GPUs
+ * (Rajbhandari et al., "ZeRO: Memory Optimizations Toward Training
+ * Trillion Parameter Models", SC'20; PyTorch FSDP's sharding strategies):
+ * DDP: every GPU holds all weights, gradients and optimizer state;
+ * ZERO1 shards the optimizer state over the GPUs; ZERO2 also the
+ * gradients (FSDP SHARD_GRAD_OP); ZERO3 also the weights (FSDP
+ * FULL_SHARD).  AUTO: gpu_estimate chooses (gpu_shard.c), the result says
+ * which. */
+enum gpu_shard { GPU_SHARD_AUTO = 0, GPU_SHARD_DDP, GPU_SHARD_ZERO1,
+		 GPU_SHARD_ZERO2, GPU_SHARD_ZERO3, GPU_SHARD_COUNT };
+const char *gpu_shard_name(enum gpu_shard s);
 enum gpu_bound { GPU_BOUND_COMPUTE = 0, GPU_BOUND_MEMORY,
 		 GPU_BOUND_OVERHEAD, GPU_BOUND_COUNT };
 
@@ -183,6 +195,10 @@ struct gpu_run_opts {
 	int micro_batches;	/* > 1: gradient accumulation over this many
 				   micro-batches of ceil(batch / n) */
 	int checkpoint;		/* 1: activation checkpointing */
+	enum gpu_shard shard;	/* AUTO: the least sharding that fits */
+	int64_t global_batch;	/* > 0: the cluster's batch, shared out over
+				   the GPUs (ceil), replacing batch; kept
+				   when the state needs more GPUs */
 };
 void gpu_run_opts_default(struct gpu_run_opts *o);
 
@@ -240,6 +256,17 @@ struct gpu_result {
 	enum gpu_fit fit;	 /* how the step runs */
 	int micro_batches;	 /* GPU_FIT_ACCUMULATE: how many */
 	int64_t micro_batch;	 /* ... of this many samples each */
+	/* sharded data parallel (gpu_shard.c) */
+	int runs;		 /* 0: the step cannot run on any number of
+				    these GPUs (why says why): no times */
+	char why[400];
+	int asked_gpus;		 /* n_gpus asked for */
+	int n_gpus;		 /* GPUs the step runs on: more than asked
+				    when the state does not fit on those */
+	enum gpu_shard shard;	 /* how the state is spread over them */
+	double state_bytes;	 /* weights, gradients, optimizer state per
+				    GPU, as sharded */
+	double shard_comm_s;	 /* ZeRO collectives of a step, alone */
 	struct gpu_layer_result *layers; /* n_layers entries, graph order */
 	int n_layers;
 };
@@ -256,7 +283,11 @@ void gpu_result_release(struct gpu_result *r);
  * board, idle included, one GPU; cluster_energy_j for all GPUs).
  * Returns 0, or WS_EINPUT with the reason in d (a dtype the model does not
  * support, an op it cannot cost).  A batch that would not fit in device
- * memory is not an error: `fits` says so (the estimate is rough).
+ * memory is not an error: `fits` says so (the estimate is rough), and with
+ * opts->shard AUTO the step runs as a user would run it (sharded state,
+ * more GPUs, micro-batches, checkpointing: `shard`, `n_gpus`, `fit`).  A
+ * step that cannot run on any number of GPUs is not an error either:
+ * `runs` is 0, `why` says why, and there are no times.
  *
  * Example:
  *     struct gpu_run_opts o;
@@ -268,6 +299,14 @@ void gpu_result_release(struct gpu_result *r);
 int gpu_estimate(const struct gpu_spec *g, const struct graph *gr,
 		 const struct gpu_run_opts *opts, struct gpu_result *out,
 		 struct diag *d);
+
+/* How a step that does not fit runs, in words for reports that print
+ * "does not fit " before them: "" when it fits as asked (the batch as is,
+ * DDP, the GPUs asked for); else e.g. "on 1 GPU; runs on 2 GPUs with
+ * ZeRO-3 (...), 4 micro-batches of 15 per GPU, gradient accumulation" or
+ * "3 micro-batches of 342 per GPU, gradient accumulation".  When the step
+ * cannot run (r->runs 0): the reason. */
+void gpu_plan_words(const struct gpu_result *r, char *buf, size_t n);
 
 const char *gpu_bound_name(enum gpu_bound b);
 const char *gpu_style_name(enum gpu_style s);

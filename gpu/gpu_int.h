@@ -66,15 +66,46 @@ int64_t gpu_layer_params(const struct graph *gr, int l);
 /* ... and in how many tensors (weight, bias, ...). */
 int gpu_layer_param_tensors(const struct graph *gr, int l);
 
-/* Training memory in parts: weights, gradients and optimizer state;
- * saved activations per sample; layers that save them. */
+/* Training memory in parts (bytes, one GPU, nothing sharded). */
+struct gpu_mem {
+	double weights;		/* fp32 weights (+ 16-bit copies, autocast) */
+	double grads;		/* fp32 gradients */
+	double optim;		/* optimizer state (0, 1, 2 words/param) */
+	double params;
+	double unit_params;	/* the largest layer's parameters */
+	double acts_per_sample;	/* saved activations of one sample */
+	int act_layers;		/* layers that save them */
+};
 void gpu_train_memory_split(const struct graph *gr,
-			    const struct gpu_run_opts *o, double *state,
-			    double *acts_per_sample, int *act_layers);
-/* Rough training memory: weights, gradients, optimizer state, saved
- * activations (no workspaces, no allocator slack). */
+			    const struct gpu_run_opts *o, struct gpu_mem *m);
+/* Rough training memory per GPU as `o` runs (its batch, checkpointing,
+ * sharding over o->n_gpus): weights, gradients, optimizer state, saved
+ * activations (no workspaces, no allocator slack).  gpu_shard.c. */
 double gpu_train_memory_bytes(const struct graph *gr,
 			      const struct gpu_run_opts *o);
+
+/* ZeRO/FSDP (gpu_shard.c). */
+/* Ring all-reduce of `bytes` over n GPUs (NCCL); *busbw_out (may be
+ * NULL) gets the bus bandwidth it achieves, bytes/s.  A ring
+ * reduce-scatter or all-gather of the same bytes takes half. */
+double gpu_allreduce_s(const struct gpu_spec *g, int n, double bytes,
+		       double *busbw_out);
+/* Weights, gradients and optimizer state per GPU under sharding s over
+ * n GPUs (DDP / AUTO: nothing sharded). */
+double gpu_shard_state_bytes(const struct gpu_mem *m, enum gpu_shard s,
+			     int n);
+/* Saved activations of one sample with checkpointing (ck) or not. */
+double gpu_acts_per_sample(const struct gpu_mem *m, int ck);
+/* The fewest GPUs, at least n, on which the state of some sharding and
+ * one checkpointed sample fit; 0 when no number does. */
+int gpu_shard_gpus(const struct gpu_spec *g, const struct gpu_mem *m,
+		   int n);
+/* What the ZeRO collectives add to a step of o (stages 1-3, n_gpus > 1)
+ * whose forward and backward take fwd_s and bwd_s (all micro-batches):
+ * fills the data-parallel fields of out, returns the exposed time. */
+double gpu_shard_comm(const struct gpu_spec *g, const struct graph *gr,
+		      const struct gpu_run_opts *o, double fwd_s,
+		      double bwd_s, struct gpu_result *out);
 
 /* Device time of one kernel (fills dev_s, work_s, mem_bound). */
 void gpu_kern_time(const struct gpu_spec *g, struct gpu_kern *k);

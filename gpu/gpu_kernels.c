@@ -1219,15 +1219,17 @@ int gpu_kernels(const struct gpu_spec *g, const struct graph *gr,
 }
 
 void gpu_train_memory_split(const struct graph *gr,
-			    const struct gpu_run_opts *o, double *state,
-			    double *acts_per_sample, int *act_layers)
+			    const struct gpu_run_opts *o, struct gpu_mem *m)
 {
 	static const double state_words[OPT_COUNT] = {0, 1, 2};
-	double params = 0, acts = 0;
+	double params = 0, acts = 0, unit = 0;
 	int amp = o->dtype != DT_FP32, n = 0;
 	for (int l = 0; l < gr->n_layers; l++) {
 		const struct layer *L = &gr->layers[l];
-		params += (double)gpu_layer_params(gr, l);
+		double p = (double)gpu_layer_params(gr, l);
+		params += p;
+		if (p > unit)
+			unit = p;
 		if (op_is_free(L->op) || L->op == OP_LOSS_MSE ||
 		    L->op == OP_LOSS_XENT || L->op == OP_INPUT)
 			continue;
@@ -1240,23 +1242,13 @@ void gpu_train_memory_split(const struct graph *gr,
 	}
 	/* weights, gradients and optimizer state in fp32 (+ 16-bit weight
 	 * copies under autocast); every layer output kept for backward */
-	*state = params * (4.0 * (2 + state_words[o->optimizer]) +
-			   (amp ? 2 : 0));
-	*acts_per_sample = acts;
-	*act_layers = n;
-}
-
-double gpu_train_memory_bytes(const struct graph *gr,
-			      const struct gpu_run_opts *o)
-{
-	double state, acts;
-	int n;
-	gpu_train_memory_split(gr, o, &state, &acts, &n);
-	/* activation checkpointing in sqrt(n) segments keeps the segment
-	 * inputs and, during backward, one segment's activations */
-	if (o->checkpoint && n > 1)
-		acts *= 2.0 / sqrt((double)n);
-	return state + acts * (double)o->batch;
+	m->weights = params * (4.0 + (amp ? 2 : 0));
+	m->grads = params * 4.0;
+	m->optim = params * 4.0 * state_words[o->optimizer];
+	m->params = params;
+	m->unit_params = unit;
+	m->acts_per_sample = acts;
+	m->act_layers = n;
 }
 
 void gpu_klist_release(struct gpu_klist *kl)

@@ -166,47 +166,6 @@ static void finish_pass(const struct gpu_spec *g, struct gpu_pass_result *pr,
 	pr->avg_power_w = pr->seconds > 0 ? pr->energy_j / pr->seconds : 0;
 }
 
-/*
- * Ring all-reduce of `bytes` over n GPUs, as NCCL runs it for a DDP bucket:
- *
- *     t = 2(n-1) x step latency + 2(n-1)/n x bytes / busbw
- *
- * the latency-bandwidth form nccl-tests reports (busbw = 2(n-1)/n x
- * bytes / t).  Inside a node busbw = NVLink x link_efficiency (NCCL's
- * protocol overhead).  Across nodes NCCL runs one ring per NIC and every
- * ring enters and leaves each node through its own NIC, so the NICs of a
- * node together carry the rings: busbw = min(NVLink, GPUs per node x NIC
- * x internode_efficiency), and each ring step waits for its slowest hop.
- * On two nodes NCCL may pick a tree instead, which can beat the ring (up
- * to 2x the network on 2 nodes): the ring is the conservative choice.
- * *busbw_out gets the bus bandwidth (bytes/s) the transfer achieves.
- */
-static double allreduce_s(const struct gpu_spec *g, int n, double bytes,
-			  double *busbw_out)
-{
-	if (busbw_out)
-		*busbw_out = 0;
-	if (n <= 1 || bytes <= 0)
-		return 0;
-	int nodes = (int)((n + g->gpus_per_node - 1) / g->gpus_per_node);
-	double bw = g->nvlink_gbytes_s * 1e9 * g->link_efficiency;
-	double step_lat = g->nvlink_latency_us * 1e-6;
-	if (nodes > 1) {
-		int per_node = n < g->gpus_per_node ? n : (int)g->gpus_per_node;
-		double nic = per_node * g->internode_gbytes_s * 1e9 *
-			     g->internode_efficiency;
-		if (nic < bw)
-			bw = nic;
-		if (g->internode_latency_us > g->nvlink_latency_us)
-			step_lat = g->internode_latency_us * 1e-6;
-	}
-	double f = 2.0 * (n - 1) / n;
-	double t = 2.0 * (n - 1) * step_lat + f * bytes / bw;
-	if (busbw_out)
-		*busbw_out = f * bytes / t;
-	return t;
-}
-
 /* One DDP bucket: its gradients' bytes, when backward has produced them
  * all, and its all-reduce. */
 struct bucket {
@@ -268,7 +227,7 @@ static struct bucket *ddp_schedule(const struct gpu_spec *g,
 		k->ready_s = last ? bwd_end_s : at;
 		double prev = *nb > 1 ? b[*nb - 2].end_s : 0;
 		k->start_s = k->ready_s > prev ? k->ready_s : prev;
-		k->end_s = k->start_s + allreduce_s(g, n_gpus, fill, &k->busbw);
+		k->end_s = k->start_s + gpu_allreduce_s(g, n_gpus, fill, &k->busbw);
 		fill = 0;
 	}
 	return b;
@@ -283,6 +242,8 @@ static int normalize_opts(const struct graph *gr, struct gpu_run_opts *o,
 		o->batch = gr->default_batch > 0 ? gr->default_batch : 32;
 	if (o->n_gpus < 1)
 		o->n_gpus = 1;
+	if (o->global_batch > 0)
+		o->batch = (o->global_batch + o->n_gpus - 1) / o->n_gpus;
 	if (o->dtype != DT_FP32 && o->dtype != DT_BF16 && o->dtype != DT_FP16) {
 		diag_add(d, NULL, 0, 0,
 			 "gpu: 'dtype' must be fp32, bf16 or fp16, got %s",
@@ -316,8 +277,8 @@ static double ddp_buffers_s(const struct gpu_spec *g, const struct graph *gr,
 		return 0;
 	return (ntens + 2) * g->kernel_us * 1e-6 +
 	       gpu_mem_seconds(g, 4 * (fbytes + ibytes)) +
-	       allreduce_s(g, n_gpus, fbytes, NULL) / 2 +
-	       allreduce_s(g, n_gpus, ibytes, NULL) / 2;
+	       gpu_allreduce_s(g, n_gpus, fbytes, NULL) / 2 +
+	       gpu_allreduce_s(g, n_gpus, ibytes, NULL) / 2;
 }
 
 /* What data parallelism (PyTorch DDP over NCCL) adds to the step: fills
@@ -373,6 +334,38 @@ static double data_parallel(const struct gpu_spec *g, const struct graph *gr,
 	       out->ddp_buffer_s;
 }
 
+/* ZeRO / FSDP: the collectives overlap the forward and backward time
+ * run() has charged to the layers so far. */
+static double sharded_comm(const struct gpu_spec *g, const struct graph *gr,
+			   const struct gpu_run_opts *o,
+			   struct gpu_result *out)
+{
+	double fwd = 0, bwd = 0;
+	for (int l = 0; l < out->n_layers; l++) {
+		fwd += out->layers[l].train_s[PASS_FWD];
+		bwd += out->layers[l].train_s[PASS_BWD_DATA] +
+		       out->layers[l].train_s[PASS_BWD_WEIGHT];
+	}
+	return gpu_shard_comm(g, gr, o, fwd, bwd, out);
+}
+
+/* ZeRO-1..3: each GPU updates only its shard of the parameters (the
+ * optimizer's kernels move 1/N of the bytes; as many launches). */
+static void shard_optimizer(const struct gpu_spec *g,
+			    const struct gpu_run_opts *o, struct gpu_klist *tk)
+{
+	if (o->n_gpus <= 1 || o->shard <= GPU_SHARD_DDP)
+		return;
+	for (int i = 0; i < tk->n; i++) {
+		struct gpu_kern *k = &tk->k[i];
+		if (k->pass != PASS_UPDATE || k->layer >= 0)
+			continue;
+		k->bytes /= o->n_gpus;
+		k->flops /= o->n_gpus;
+		gpu_kern_time(g, k);
+	}
+}
+
 /* The training step: forward and backward, what data parallelism adds,
  * then the optimizer update. */
 static void train_step(const struct gpu_spec *g, const struct graph *gr,
@@ -392,7 +385,9 @@ static void train_step(const struct gpu_spec *g, const struct graph *gr,
 	    ready, &dyn);
 	double t1_bwd_end = dev > host ? dev : host;
 	double exposed = 0;
-	if (o->n_gpus > 1)
+	if (o->n_gpus > 1 && o->shard > GPU_SHARD_DDP)
+		exposed = sharded_comm(g, gr, o, out);
+	else if (o->n_gpus > 1)
 		exposed = data_parallel(g, gr, o->n_gpus, ready, t1_bwd_end,
 					out);
 	out->exposed_comm_s = exposed;
@@ -437,6 +432,7 @@ static int estimate_plan(const struct gpu_spec *g, const struct graph *gr,
 		gpu_klist_release(&tk);
 		return WS_EINPUT;
 	}
+	shard_optimizer(g, o, &tk);
 	out->batch = o->batch;
 	out->params = params;
 	out->train_memory_bytes = gpu_train_memory_bytes(gr, o);
@@ -484,64 +480,171 @@ static int infer_full_batch(const struct gpu_spec *g, const struct graph *gr,
 	return WS_OK;
 }
 
+/* Estimate o as planned and keep the faster of *best and it (*have: best
+ * holds one). */
+static int try_plan(const struct gpu_spec *g, const struct graph *gr,
+		    const struct gpu_run_opts *o, enum gpu_fit fit,
+		    struct gpu_result *best, int *have, struct diag *d)
+{
+	struct gpu_result r;
+	if (estimate_plan(g, gr, o, &r, d))
+		return WS_EINPUT;
+	r.fit = fit;
+	r.micro_batches = o->micro_batches > 1 ? o->micro_batches : 1;
+	r.micro_batch = o->batch;
+	if (*have && r.train.seconds >= best->train.seconds) {
+		gpu_result_release(&r);
+		return WS_OK;
+	}
+	if (*have)
+		gpu_result_release(best);
+	*best = r;
+	*have = 1;
+	return WS_OK;
+}
+
 /*
  * A batch that does not fit: what a user would do.  Gradient accumulation
  * over k micro-batches of ceil(batch / k), the fewest that fit; or
- * activation checkpointing of the whole batch (one more forward, saved
- * activations down to 2 / sqrt(layers)) if that fits; whichever step is
- * faster.  Weights, gradients and optimizer state that alone exceed the
- * memory cannot run on these GPUs: an error, no time.
+ * activation checkpointing (one more forward before backward, saved
+ * activations down to 2 / sqrt(layers)) of the whole batch or, when that
+ * does not fit either, of the fewest micro-batches that do; whichever
+ * step is fastest.  Not even one sample fitting is an error (gpu_estimate
+ * chooses a sharding and a GPU count where one does).
  */
 static int estimate_fitted(const struct gpu_spec *g, const struct graph *gr,
 			   const struct gpu_run_opts *o, double full,
 			   struct gpu_result *out, struct diag *d)
 {
-	double cap = g->mem_gbytes * 1e9, state, acts;
-	int n;
-	gpu_train_memory_split(gr, o, &state, &acts, &n);
-	if (state + acts > cap) {
-		diag_add(d, NULL, 0, 0,
-			 "gpu: '%s' does not fit on %s even one sample at a "
-			 "time: weights, gradients and optimizer state take "
-			 "%.2f GB of %.0f GB (sharding them over more GPUs is "
-			 "not modelled)", gr->name ? gr->name : "network",
-			 g->name, state / 1e9, g->mem_gbytes);
-		return WS_EINPUT;
-	}
-	int64_t fit = (int64_t)floor((cap - state) / acts);
-	struct gpu_run_opts acc = *o, ck = *o;
-	acc.micro_batches = (int)((o->batch + fit - 1) / fit);
-	acc.batch = (o->batch + acc.micro_batches - 1) / acc.micro_batches;
-	ck.checkpoint = 1;
-	struct gpu_result ra;
-	if (estimate_plan(g, gr, &acc, &ra, d))
-		return WS_EINPUT;
-	ra.fit = GPU_FIT_ACCUMULATE;
-	ra.micro_batches = acc.micro_batches;
-	ra.micro_batch = acc.batch;
-	if (gpu_train_memory_bytes(gr, &ck) <= cap) {
-		struct gpu_result rc;
-		if (estimate_plan(g, gr, &ck, &rc, d)) {
-			gpu_result_release(&ra);
+	double cap = g->mem_gbytes * 1e9;
+	struct gpu_mem m;
+	gpu_train_memory_split(gr, o, &m);
+	double state = gpu_shard_state_bytes(&m, o->shard, o->n_gpus);
+	int have = 0;
+	for (int ck = 0; ck < 2; ck++) {
+		double acts = gpu_acts_per_sample(&m, ck);
+		if (state + acts > cap)
+			continue;
+		int64_t fit = (int64_t)floor((cap - state) / acts);
+		struct gpu_run_opts p = *o;
+		enum gpu_fit f = ck ? GPU_FIT_CHECKPOINT : GPU_FIT_ACCUMULATE;
+		p.checkpoint = ck;
+		if (fit < o->batch) {
+			p.micro_batches = (int)((o->batch + fit - 1) / fit);
+			p.batch = (o->batch + p.micro_batches - 1) /
+				  p.micro_batches;
+			f = ck ? GPU_FIT_BOTH : f;
+		}
+		if (try_plan(g, gr, &p, f, out, &have, d)) {
+			if (have)
+				gpu_result_release(out);
 			return WS_EINPUT;
 		}
-		rc.fit = GPU_FIT_CHECKPOINT;
-		if (rc.train.seconds < ra.train.seconds) {
-			gpu_result_release(&ra);
-			ra = rc;
-		} else {
-			gpu_result_release(&rc);
-		}
 	}
-	*out = ra;
+	if (!have) {
+		diag_add(d, NULL, 0, 0,
+			 "gpu: '%s' does not fit on %s with %s over %d GPUs "
+			 "even one sample at a time: weights, gradients and "
+			 "optimizer state take %.2f GB of %.0f GB",
+			 gr->name ? gr->name : "network", g->name,
+			 gpu_shard_name(o->shard), o->n_gpus, state / 1e9,
+			 g->mem_gbytes);
+		return WS_EINPUT;
+	}
 	out->batch = o->batch;
-	if (out->fit == GPU_FIT_CHECKPOINT) {
-		out->micro_batches = 1;
-		out->micro_batch = o->batch;
-	}
 	out->fits = 0;
 	out->full_memory_bytes = full;
 	return infer_full_batch(g, gr, o, out, d);
+}
+
+/* The step with the sharding o says: as asked, or fitted. */
+static int estimate_stage(const struct gpu_spec *g, const struct graph *gr,
+			  const struct gpu_run_opts *o, struct gpu_result *out,
+			  struct diag *d)
+{
+	struct gpu_run_opts whole = *o, run_o = *o;
+	whole.micro_batches = 0;
+	whole.checkpoint = 0;
+	double full = gpu_train_memory_bytes(gr, &whole);
+	int acc = o->micro_batches > 1, rc;
+	if (!acc && !o->checkpoint && full > g->mem_gbytes * 1e9) {
+		rc = estimate_fitted(g, gr, o, full, out, d);
+	} else {
+		if (acc) /* the batch is split into micro-batches */
+			run_o.batch = (o->batch + o->micro_batches - 1) /
+				      o->micro_batches;
+		if (estimate_plan(g, gr, &run_o, out, d))
+			return WS_EINPUT;
+		out->batch = o->batch;
+		out->full_memory_bytes = full;
+		out->fits = full <= g->mem_gbytes * 1e9;
+		out->fit = acc && o->checkpoint ? GPU_FIT_BOTH
+			   : acc		 ? GPU_FIT_ACCUMULATE
+			   : o->checkpoint	 ? GPU_FIT_CHECKPOINT
+						 : GPU_FIT_AS_IS;
+		out->micro_batches = acc ? o->micro_batches : 1;
+		out->micro_batch = run_o.batch;
+		rc = acc ? infer_full_batch(g, gr, o, out, d) : WS_OK;
+	}
+	if (rc)
+		return rc;
+	struct gpu_mem m;
+	gpu_train_memory_split(gr, o, &m);
+	out->runs = 1;
+	out->n_gpus = o->n_gpus;
+	out->shard = o->shard;
+	out->state_bytes = gpu_shard_state_bytes(&m, o->shard, o->n_gpus);
+	return WS_OK;
+}
+
+/* No number of GPUs holds one sample: say why, no time. */
+static void cannot_run(const struct gpu_spec *g, const struct graph *gr,
+		       const struct gpu_run_opts *o, const struct gpu_mem *m,
+		       struct gpu_result *out)
+{
+	double w = gpu_shard_state_bytes(m, GPU_SHARD_ZERO2, 1 << 30);
+	double u = gpu_shard_state_bytes(m, GPU_SHARD_ZERO3, 1 << 30);
+	out->runs = 0;
+	out->n_gpus = o->n_gpus;
+	out->batch = o->batch;
+	out->shard = GPU_SHARD_ZERO3;
+	snprintf(out->why, sizeof(out->why),
+		 "'%s' cannot train on any number of %s: one sample's "
+		 "activations, checkpointed, take %.2f GB and what no "
+		 "sharding spreads (ZeRO-2: the weights, %.2f GB; ZeRO-3: two "
+		 "gathered layers, %.2f GB) does not fit beside them in %.0f "
+		 "GB", gr->name ? gr->name : "network", g->name,
+		 gpu_acts_per_sample(m, 1) / 1e9, w / 1e9, u / 1e9,
+		 g->mem_gbytes);
+}
+
+/*
+ * What a user would do when the state does not fit: the fewest GPUs (at
+ * least o->n_gpus) on which some sharding holds the state and one
+ * checkpointed sample; on them the least sharding that does (DDP, ZeRO-1,
+ * -2, -3), the batch fitted to what memory is left.
+ */
+static int estimate_auto(const struct gpu_spec *g, const struct graph *gr,
+			 struct gpu_run_opts *o, struct gpu_result *out,
+			 struct diag *d)
+{
+	struct gpu_mem m;
+	gpu_train_memory_split(gr, o, &m);
+	int n = gpu_shard_gpus(g, &m, o->n_gpus);
+	if (!n) {
+		cannot_run(g, gr, o, &m, out);
+		return WS_OK;
+	}
+	if (n != o->n_gpus && o->global_batch > 0)
+		o->batch = (o->global_batch + n - 1) / n;
+	o->n_gpus = n;
+	double room = g->mem_gbytes * 1e9 - gpu_acts_per_sample(&m, 1);
+	int s = GPU_SHARD_DDP;
+	while (n > 1 && s < GPU_SHARD_ZERO3 &&
+	       gpu_shard_state_bytes(&m, (enum gpu_shard)s, n) > room)
+		s++;
+	o->shard = (enum gpu_shard)s;
+	return estimate_stage(g, gr, o, out, d);
 }
 
 int gpu_estimate(const struct gpu_spec *g, const struct graph *gr,
@@ -552,30 +655,16 @@ int gpu_estimate(const struct gpu_spec *g, const struct graph *gr,
 	memset(out, 0, sizeof(*out));
 	if (normalize_opts(gr, &o, d))
 		return WS_EINPUT;
-	struct gpu_run_opts whole = o, run_o = o;
-	whole.micro_batches = 0;
-	whole.checkpoint = 0;
-	double full = gpu_train_memory_bytes(gr, &whole);
-	int acc = o.micro_batches > 1;
-	if (!acc && !o.checkpoint && full > g->mem_gbytes * 1e9)
-		return estimate_fitted(g, gr, &o, full, out, d);
-	if (acc) /* the batch is split into micro-batches */
-		run_o.batch = (o.batch + o.micro_batches - 1) / o.micro_batches;
-	if (estimate_plan(g, gr, &run_o, out, d))
-		return WS_EINPUT;
-	out->batch = o.batch;
-	out->full_memory_bytes = full;
-	out->fits = full <= g->mem_gbytes * 1e9;
-	out->fit = acc ? GPU_FIT_ACCUMULATE
-		   : o.checkpoint ? GPU_FIT_CHECKPOINT : GPU_FIT_AS_IS;
-	out->micro_batches = acc ? o.micro_batches : 1;
-	out->micro_batch = run_o.batch;
-	return acc ? infer_full_batch(g, gr, &o, out, d) : WS_OK;
+	int rc = o.shard == GPU_SHARD_AUTO ? estimate_auto(g, gr, &o, out, d)
+					   : estimate_stage(g, gr, &o, out, d);
+	out->asked_gpus = opts->n_gpus > 1 ? opts->n_gpus : 1;
+	return rc;
 }
 
 const char *gpu_fit_name(enum gpu_fit f)
 {
-	static const char *const names[] = {"as-is", "gradient-accumulation",
-					    "activation-checkpointing"};
-	return (unsigned)f < 3 ? names[f] : "?";
+	static const char *const names[] = {
+		"as-is", "gradient-accumulation", "activation-checkpointing",
+		"checkpointing-and-accumulation"};
+	return (unsigned)f < 4 ? names[f] : "?";
 }

@@ -807,12 +807,39 @@ static void gpu_ratios(FILE *out, const char *what, const double sp[2],
 				   "more energy"));
 }
 
+/* A GPU step that cannot run: the reason in the GPU columns, no time. */
+static void text_gpu_cannot(const struct report_in *r, FILE *out)
+{
+	static const char *const no = "cannot run";
+	const char *v[3] = {"", no, no};
+	fprintf(out, "  cannot run          %s\n", r->gpu.fit);
+	fprintf(out, "  %-20s %18s %18s %18s\n", "", "wafer", "GPU eager",
+		"GPU graph");
+	for (int k = 0; k < 2; k++) {
+		if (!(k ? r->infer : r->train))
+			continue;
+		fprintf(out, "  %-20s", k ? "inference" : "training");
+		v[0] = "see above";
+		for (int i = 0; i < 3; i++)
+			fprintf(out, " %18s", v[i]);
+		fputc('\n', out);
+	}
+	fprintf(out, "  %-20s no GPU time for a step that cannot run; no "
+		"speedup\n", "comparison");
+}
+
 static void text_gpu(const struct report_in *r,
 		     const struct report_figures *f, FILE *out)
 {
 	const struct report_gpu *g = &r->gpu;
 	char a[32], b[32], c[32];
 	const char *v[3] = {a, b, c};
+	if (g->cannot_run) {
+		fprintf(out, "\nGPU baseline: %s, batch %lld (model: "
+			"gpu/gpu.h)\n", g->name, (long long)g->batch);
+		text_gpu_cannot(r, out);
+		return;
+	}
 	fprintf(out, "\nGPU baseline: %s x %d, batch %lld (%lld per GPU; "
 		"model: gpu/gpu.h; eager %s bound)\n", g->name, g->n_gpus,
 		(long long)g->batch,
@@ -833,6 +860,11 @@ static void text_gpu(const struct report_in *r,
 		 (long long)per);
 	fprintf(out, "  %-20s %18lld %18s %18s\n", "batch per step",
 		(long long)r->p->batch, b, b);
+	if (g->asked_gpus > 0 && g->n_gpus != g->asked_gpus) {
+		snprintf(b, sizeof b, "%d (%d asked)", g->n_gpus,
+			 g->asked_gpus);
+		fprintf(out, "  %-20s %18s %18s %18s\n", "GPUs", "", b, b);
+	}
 	if (r->train) {
 		int64_t tb[3] = {(int64_t)(f->samples_per_s * f->step_s + 0.5),
 				 g->batch, g->batch};
@@ -899,6 +931,8 @@ static void text_campaign(const struct report_in *r,
 			char cell[64];
 			snprintf(cell, sizeof(cell), "%s, %s",
 				 report_fmt_s(a, ts[k]), fmt_j(b, js[k]));
+			if (k && r->gpu.cannot_run)
+				snprintf(cell, sizeof(cell), "cannot run");
 			fprintf(out, " %22s", cell);
 		}
 		fprintf(out, "\n");
@@ -1120,11 +1154,20 @@ static json_t *gpu_json(const struct report_in *r,
 	json_t *o = ws_json_obj();
 	ws_json_set_str(o, "name", r->gpu.name);
 	ws_json_set_int(o, "gpus", r->gpu.n_gpus);
+	ws_json_set_int(o, "asked_gpus", r->gpu.asked_gpus);
 	ws_json_set_int(o, "batch", r->gpu.batch);
 	ws_json_set_int(o, "batch_per_gpu", r->gpu.batch_per_gpu
 						    ? r->gpu.batch_per_gpu
 						    : r->gpu.batch);
-	ws_json_set_str(o, "fit", r->gpu.fit[0] ? r->gpu.fit : "as-is");
+	ws_json_set_str(o, "fit", r->gpu.cannot_run ? "cannot run"
+				  : r->gpu.fit[0] ? r->gpu.fit : "as-is");
+	ws_json_set_str(o, "sharding", r->gpu.sharding);
+	if (r->gpu.cannot_run) { /* no times for what cannot run */
+		ws_json_set_str(o, "why", r->gpu.fit);
+		ws_json_set(o, "eager", json_null());
+		ws_json_set(o, "graph", json_null());
+		return o;
+	}
 	ws_json_set_str(o, "bound", r->gpu.bound);
 	if (r->conf.present) {
 		ws_json_set_real(o, "wafer_model_error", r->conf.wafer_err);
@@ -1153,16 +1196,17 @@ static json_t *campaign_json(const struct report_in *r,
 	set_known(o, "train_j", k, f->campaign_j);
 	ws_json_set_real(o, "predictions_s", f->predictions_s);
 	ws_json_set_real(o, "predictions_j", f->predictions_j);
+	int runs = !r->gpu.cannot_run; /* else null: no time */
 	for (int i = 0; r->gpu.present && i < 2; i++) {
 		char key[48];
 		snprintf(key, sizeof(key), "gpu_%s_train_s", st[i]);
-		set_known(o, key, k, f->gpu_campaign_s[i]);
+		set_known(o, key, k && runs, f->gpu_campaign_s[i]);
 		snprintf(key, sizeof(key), "gpu_%s_train_j", st[i]);
-		set_known(o, key, k, f->gpu_campaign_j[i]);
+		set_known(o, key, k && runs, f->gpu_campaign_j[i]);
 		snprintf(key, sizeof(key), "gpu_%s_predictions_s", st[i]);
-		ws_json_set_real(o, key, f->gpu_predictions_s[i]);
+		set_known(o, key, runs, f->gpu_predictions_s[i]);
 		snprintf(key, sizeof(key), "gpu_%s_predictions_j", st[i]);
-		ws_json_set_real(o, key, f->gpu_predictions_j[i]);
+		set_known(o, key, runs, f->gpu_predictions_j[i]);
 	}
 	return o;
 }

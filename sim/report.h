@@ -25,11 +25,17 @@
 struct report_gpu {
 	int present;
 	char name[64];
-	int n_gpus;
+	int n_gpus;			/* GPUs the step runs on */
+	int asked_gpus;			/* ... asked for (fewer when the
+					   state needs more GPUs) */
 	int64_t batch;			/* per step, all GPUs together */
 	int64_t batch_per_gpu;		/* each GPU's share (0: batch) */
-	char fit[64];			/* how a step that does not fit runs
-					   ("" = as is) */
+	char fit[512];			/* how a step that does not fit runs
+					   ("" = as is; gpu_plan_words), or
+					   why it cannot run */
+	char sharding[16];		/* DDP, ZeRO-1, -2, -3 */
+	int cannot_run;			/* the step cannot run on any number
+					   of these GPUs: no times */
 	double train_step_s[2];
 	double train_step_j[2];		/* all GPUs */
 	double infer_batch_s[2];	/* one inference batch of `batch` */

@@ -76,12 +76,22 @@ static void gpu_side(struct report_in *r, enum pe_prec prec)
 	free(home);
 }
 
+/* "38 kernels: 3.2%": a kind's rows and their own median */
+static void kind_text(char *buf, size_t n, int rows, const char *what,
+		      double median)
+{
+	int k = snprintf(buf, n, "%d %s%s", rows, what, rows == 1 ? "" : "s");
+	if (rows && k > 0 && (size_t)k < n)
+		snprintf(buf + k, n - (size_t)k, ": %.1f%%", 100 * median);
+}
+
 void report_wafer_confidence(struct report_conf *c, const char *kernels,
 			     const char *networks)
 {
 	const char *files[2] = {kernels, networks};
 	struct wval v[2];
 	int n = 0, rows[2] = {0, 0};
+	double med[2] = {NAN, NAN};
 	for (int k = 0; k < 2; k++) {
 		if (!files[k])
 			continue;
@@ -91,7 +101,8 @@ void report_wafer_confidence(struct report_conf *c, const char *kernels,
 				      .only_mode = "streaming"};
 		/* a file that does not read adds no row: the counts say so */
 		if (!wval_file(files[k], &o, &v[n], &d)) {
-			wval_median_abs(&v[n], 1, &rows[v[n].kind]);
+			int kind = v[n].kind;
+			med[kind] = wval_median_abs(&v[n], 1, &rows[kind]);
 			n++;
 		} else {
 			wval_release(&v[n]);
@@ -102,10 +113,13 @@ void report_wafer_confidence(struct report_conf *c, const char *kernels,
 	c->wafer_err = wval_median_abs(v, n, &total);
 	c->wafer_kernel_rows = rows[WVAL_KERNEL];
 	c->wafer_network_rows = rows[WVAL_NETWORK];
+	char kt[48], nt[64];
+	kind_text(kt, sizeof kt, rows[WVAL_KERNEL], "kernel", med[WVAL_KERNEL]);
+	kind_text(nt, sizeof nt, rows[WVAL_NETWORK], "streamed network",
+		  med[WVAL_NETWORK]);
 	snprintf(c->wafer_basis, sizeof(c->wafer_basis),
-		 "%d measured rows (%d kernels, %d streamed networks; "
-		 "pipelined networks left out: docs/engine.md)", total,
-		 rows[WVAL_KERNEL], rows[WVAL_NETWORK]);
+		 "%d measured rows (%s, %s; pipelined networks left out: "
+		 "docs/engine.md)", total, kt, nt);
 	for (int k = 0; k < n; k++)
 		wval_release(&v[k]);
 }

@@ -43,11 +43,13 @@ static void test_cannon(void)
 	cycles_t kt = eval(&m, KERN_CANNON, 144, 1152, 144, 144, 144, 0);
 	cycles_t mn = eval(&m, KERN_CANNON, 1152, 144, 1152, 144, 144, 0);
 	CU_ASSERT(kt > 2 * mn);
-	/* only square rectangles */
+	/* only square rectangles (SUMMA runs on any) */
 	struct kern_shape s = {64, 64, 64, 16, 8, PREC_FP16, 0};
 	struct kern_cost c;
 	kern_eval(&m, KERN_CANNON, &s, &c);
 	CU_ASSERT_FALSE(c.applicable);
+	kern_eval(&m, KERN_SUMMA, &s, &c);
+	CU_ASSERT(c.applicable);
 }
 
 /* MeshGEMV: grows with P (chains and the multicast back), fewer groups
@@ -72,6 +74,44 @@ static void test_gemv(void)
 	/* more rows, more GEMVs */
 	CU_ASSERT_EQUAL(eval(&m, KERN_GEMV_STAR, 4, 64, 64, 16, 16, 0),
 			4 * eval(&m, KERN_GEMV_STAR, 1, 64, 64, 16, 16, 0));
+}
+
+/* SUMMA as the vendor's example runs it: every step waits for the
+ * panels' multicast from the step's owners, so its step grows with P (a
+ * hop per PE of the farthest distance), where MeshGEMM's neighbour
+ * shifts do not; on a large rectangle Cannon wins. */
+static void test_summa(void)
+{
+	struct machine m;
+	load("wse3", &m);
+	cycles_t s16 = eval(&m, KERN_SUMMA, 16, 16, 16, 16, 16, 0);
+	cycles_t s400 = eval(&m, KERN_SUMMA, 400, 400, 400, 400, 400, 0);
+	double grow = (double)s400 / 400 - (double)s16 / 16;
+	/* the farthest PE is P/2 to P-1 hops from the owner */
+	CU_ASSERT(grow >= 0.5 * (400 - 16));
+	CU_ASSERT(s400 > eval(&m, KERN_CANNON, 400, 400, 400, 400, 400, 0));
+}
+
+/* Where each algorithm wins, by the same software rules: the stream
+ * issues a vector instruction per row and input over the PE's outputs,
+ * Cannon one per input and output over the PE's rows, so Cannon wins
+ * when rows per PE outnumber outputs per PE (as the measured MeshGEMM
+ * rows with Mt = Nt = 8, Kt = 1 against Mt = Nt = 1, Kt = 8 show); GEMV
+ * wins one row's latency on a large rectangle (the stream's relay
+ * crosses the row PE by PE), the stream many rows (its rows pipeline,
+ * the GEMV's reductions do not). */
+static void test_regimes(void)
+{
+	struct machine m;
+	load("wse3", &m);
+	CU_ASSERT(eval(&m, KERN_CANNON, 1152, 144, 144, 144, 144, 0) <
+		  eval(&m, KERN_STREAM, 1152, 144, 144, 144, 144, 0));
+	CU_ASSERT(eval(&m, KERN_STREAM, 144, 1152, 1152, 144, 144, 0) <
+		  eval(&m, KERN_CANNON, 144, 1152, 1152, 144, 144, 0));
+	CU_ASSERT(eval(&m, KERN_GEMV_GROUPED, 1, 3200, 3200, 400, 400, 0) <
+		  eval(&m, KERN_STREAM, 1, 3200, 3200, 400, 400, 0));
+	CU_ASSERT(eval(&m, KERN_STREAM, 1024, 3200, 3200, 400, 400, 0) <
+		  eval(&m, KERN_GEMV_GROUPED, 1024, 3200, 3200, 400, 400, 0));
 }
 
 /* Six layer shapes: every algorithm that fits is evaluated, the pick is
@@ -222,6 +262,8 @@ int suite_kern(void)
 	static const struct tu_test tests[] = {
 		{"cannon: step cost, Kt", test_cannon},
 		{"gemv: P, groups", test_gemv},
+		{"summa: waits for its broadcasts", test_summa},
+		{"regimes: stream, cannon, gemv", test_regimes},
 		{"pick within 5% of the fastest", test_pick},
 		{"summa: waits in closed form = step by step", test_summa_wait},
 		{"validate wafer", test_validate_wafer},

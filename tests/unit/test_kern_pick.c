@@ -103,7 +103,7 @@ static void test_pick_simulated(void)
 		{196, 384, 384, 32, 32},   /* ViT-like tokens */
 		{8, 2048, 256, 64, 8},	   /* wide and flat */
 		{1024, 256, 256, 32, 32},  /* a long sequence, narrow layer */
-		{2048, 256, 1024, 32, 32}, /* ... its FFN, 4x the outputs */
+		{2048, 256, 1024, 32, 32}, /* its FFN: 4x the outputs */
 		{2048, 768, 768, 48, 48},  /* GPT-2 small's projection, 2048 */
 		{512, 64, 64, 16, 8},	   /* long and narrow, not square */
 	};

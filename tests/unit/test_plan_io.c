@@ -391,6 +391,24 @@ static void test_wafers(void)
 	CU_ASSERT_EQUAL(plan_load_string("one.yaml", one, &g, &m, &q, &d), 0);
 	CU_ASSERT_EQUAL(q.wafers, 1);
 	CU_ASSERT_DOUBLE_EQUAL(q.est_step_cycles, p1.est_step_cycles, 1e-6);
+	/* the compiler's micro-batch reason survives a round trip, not a
+	 * hand edit of micro_batch */
+	CU_ASSERT_STRING_EQUAL(q.micro_reason, p1.micro_reason);
+	char mb[64];
+	snprintf(mb, sizeof mb, "\nmicro_batch: %lld\n",
+		 (long long)q.micro_batch);
+	long long want = q.micro_batch > 1 ? 1 : (long long)q.batch;
+	CU_ASSERT_FATAL(want != q.micro_batch);
+	char to[64], says[64];
+	snprintf(to, sizeof to, "\nmicro_batch: %lld\n", want);
+	snprintf(says, sizeof says, "micro-batch %lld of ", want);
+	char *edited = replace_once(one, mb, to);
+	CU_ASSERT_EQUAL(plan_load_string("mb.yaml", edited, &g, &m, &q, &d),
+			0);
+	CU_ASSERT_EQUAL(q.micro_batch, want);
+	CU_ASSERT_PTR_NOT_NULL(strstr(q.micro_reason, says));
+	CU_ASSERT_PTR_NOT_NULL(strstr(q.micro_reason, "as mb.yaml says"));
+	free(edited);
 	/* a pipelined plan cannot be for several wafers */
 	char *pipe = replace_once(one, "mode: streaming", "mode: pipelined");
 	char *pipe2 = replace_once(pipe, "\nbatch:", "\nwafers: 2\nbatch:");
@@ -418,30 +436,31 @@ static void test_wafers(void)
  * another --wafers with the plan file's location. */
 static void test_wafers_cli(void)
 {
+	static const struct {
+		const char *args; /* %s: the folder */
+		int exit, on_err; /* the text to look in: stdout, or stderr */
+		const char *want[2];
+	} steps[] = {
+		{"place nt3 --machine wse2 --mode streaming --batch 64 "
+		 "--wafers 2 -o %s/nt3.yaml", 0, 0,
+		 {"batch 32 on each of 2 wafers", NULL}},
+		{"run nt3 --machine wse2 --plan %s/nt3.yaml --job train", 0, 0,
+		 {"2 data-parallel, batch 32 each", NULL}},
+		{"run nt3 --machine wse2 --plan %s/nt3.yaml --job train "
+		 "--wafers 3", 1, 1, {"'wafers' must be 3", "nt3.yaml:"}},
+	};
 	char *dir = tu_temp_dir();
-	char *out = NULL, *err = NULL;
-	char *args = xasprintf("place nt3 --machine wse2 --mode streaming "
-			       "--batch 64 --wafers 2 -o %s/nt3.yaml", dir);
-	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "batch 32 on each of 2 wafers"));
-	free(args);
-	free(out);
-	free(err);
-	args = xasprintf("run nt3 --machine wse2 --plan %s/nt3.yaml --job "
-			 "train", dir);
-	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "2 data-parallel, batch 32 each"));
-	free(args);
-	free(out);
-	free(err);
-	args = xasprintf("run nt3 --machine wse2 --plan %s/nt3.yaml --job "
-			 "train --wafers 3", dir);
-	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "'wafers' must be 3"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "nt3.yaml:"));
-	free(args);
-	free(out);
-	free(err);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		char *out = NULL, *err = NULL;
+		char *args = xasprintf(steps[i].args, dir);
+		CU_ASSERT_EQUAL(tu_run(args, &out, &err), steps[i].exit);
+		for (int k = 0; k < 2 && steps[i].want[k]; k++)
+			CU_ASSERT_PTR_NOT_NULL(strstr(steps[i].on_err ? err : out,
+						      steps[i].want[k]));
+		free(args);
+		free(out);
+		free(err);
+	}
 	tu_rm_rf(dir);
 }
 
