@@ -23,7 +23,8 @@
  *             + compute and memory shares while kernels run).
  *   data parallel --> ring all-reduce of gradients in buckets, overlapped
  *             with the backward pass; NVLink inside a node, the inter-node
- *             network across nodes.
+ *             network across nodes.  State that does not fit is sharded
+ *             (ZeRO-1/2/3, FSDP; gpu_shard.c), on more GPUs if needed.
  *
  * Every figure comes from the GPU's YAML (datasheet values, and a few
  * calibrated constants marked as such in models/gpus/NAME.yaml); there are no

@@ -178,6 +178,31 @@ def gpu_gpt2_fit():
           end="")
 
 
+def gpu_shard_example():
+    """gptj_6b on one H100 at batch 1 (docs/gpu.md 6.1): what runs, its
+    memory per GPU in bytes per parameter, its collectives."""
+    d = gpu("gptj_6b", "--batch", "1")
+    P = d["params"]
+    dp = d["data_parallel"]
+    rows = (
+        ("parameters P", "{:,}".format(P)),
+        ("GPUs (asked)", "%d (%d)" % (d["gpus"], d["asked_gpus"])),
+        ("sharding, fit", "%s, %s" % (d["sharding"], d["fit"])),
+        ("state per GPU", "%.2f GB = %.2f bytes x P" % (
+            d["state_bytes"] / 1e9, d["state_bytes"] / P)),
+        ("gradient bytes 4P", "%.2f GB" % (4 * P / 1e9)),
+        ("training memory / GPU", "%.2f GB" % (
+            d["train_memory_bytes"] / 1e9)),
+        ("collectives alone", ms(dp["shard_comm_s"])),
+        ("exposed", "%s (%s not overlapped + %s compute lost)" % (
+            ms(dp["exposed_comm_s"]), ms(dp["comm_tail_s"]),
+            ms(dp["contention_s"]))),
+        ("training step", ms(d["train"]["seconds"])),
+    )
+    for k, v in rows:
+        print("%-24s %s" % (k, v))
+
+
 def gpu_latency_sweep():
     """validate gpu with mem_latency_ns 300..1000 in a copy of h100.yaml:
     train.jsonl's worst ratio and inference median, graphs.jsonl's
@@ -415,6 +440,7 @@ FIGS = {
     "gpu-a100-single": gpu_a100_single,
     "gpu-memory": gpu_memory,
     "gpu-gpt2-fit": gpu_gpt2_fit,
+    "gpu-shard-example": gpu_shard_example,
     "gpu-latency-sweep": gpu_latency_sweep,
     "gpu-cell": gpu_cell,
     "gpu-measured": gpu_measured,
