@@ -82,7 +82,7 @@ struct build_ctx {
 	double fill;
 	int64_t sum_min; /* minimum PEs, all stages */
 	char state[32];	 /* training state, formatted */
-	int pipe_ok;
+	int pipe_ok, pipe_asked; /* min_sizes' answer, and whether asked */
 	char why_not[256]; /* why not pipelined, when not */
 	/* stage answers by signature (the kernel pick evaluates every
 	 * algorithm for a shape; the annealer, the sizing and every other
@@ -290,6 +290,7 @@ static void min_sizes(struct build_ctx *b)
 		state += map_state_bytes(&b->mc, &p->stages[i]);
 	fmt_bytes(b->state, sizeof b->state, (double)state);
 	b->pipe_ok = nowhere < 0 && b->sum_min <= b->budget;
+	b->pipe_asked = 1;
 	b->why_not[0] = 0;
 	if (nowhere >= 0) {
 		struct plan_stage tmp = p->stages[nowhere];
@@ -336,6 +337,10 @@ static int choose_mode(struct build_ctx *b)
 			 (long long)b->o->wafers);
 		return MODE_STREAMING;
 	}
+	/* forced streaming: why pipelining would not do is asked only if
+	 * streaming does not fit either (pipelined_why_not) */
+	if (b->o->mode == MODE_STREAMING)
+		return MODE_STREAMING;
 	set_mode_ctx(b, b->p, MODE_PIPELINED, b->edges, b->n_edges);
 	min_sizes(b);
 	if (b->o->mode == MODE_PIPELINED && !b->pipe_ok) {
@@ -346,6 +351,44 @@ static int choose_mode(struct build_ctx *b)
 	}
 	return b->o->mode == MODE_STREAMING || !b->pipe_ok ? MODE_STREAMING
 							   : MODE_PIPELINED;
+}
+
+/* The sharing the options ask for, on p's stages (map_share.h). */
+static void share_apply(const struct graph *g, const struct plan_opts *o,
+			struct plan *p)
+{
+	unsigned char *all = NULL;
+	const unsigned char *t = o->share_time;
+	if (!t && o->sharing == PLAN_SHARING_TIME) {
+		all = xcalloc((size_t)p->n_stages + 1, 1);
+		memset(all, 1, (size_t)p->n_stages);
+		t = all;
+	}
+	map_share_set(g, p, t);
+	free(all);
+}
+
+/* min_sizes as choose_mode would have asked it, for a plan already
+ * streaming (its stages shared as the options say again, on a copy). */
+static void pipelined_why_not(struct build_ctx *b)
+{
+	struct plan t = *b->p;
+	t.stages = xmalloc(sizeof(*t.stages) * (size_t)b->n);
+	memcpy(t.stages, b->p->stages, sizeof(*t.stages) * (size_t)b->n);
+	share_apply(b->g, b->o, &t);
+	struct build_ctx c = *b;
+	c.p = &t;
+	c.stages = t.stages;
+	c.mc.plan = &t;
+	c.items = xcalloc((size_t)b->n + 1, sizeof(*c.items));
+	c.sig = xcalloc((size_t)b->n + 1, sizeof(int));
+	set_mode_ctx(&c, &t, MODE_PIPELINED, b->edges, b->n_edges);
+	min_sizes(&c);
+	b->pipe_ok = c.pipe_ok;
+	memcpy(b->why_not, c.why_not, sizeof b->why_not);
+	free(c.sig);
+	free(c.items);
+	free(t.stages);
 }
 
 /* Streaming: every stage on the whole wafer, in turn. */
@@ -364,6 +407,8 @@ static int stream_items(struct build_ctx *b)
 	int bad = mb_choose(&b->mc, p, b->o->micro_batch, b->o->recompute);
 	if (bad) {
 		struct plan_stage *s = &p->stages[bad - 1];
+		if (!b->pipe_asked && b->o->wafers <= 1)
+			pipelined_why_not(b);
 		char ab[32];
 		fmt_bytes(ab, sizeof ab, (double)b->mc.stream_act_bytes);
 		diag_add(b->d, NULL, 0, 0,
@@ -671,21 +716,6 @@ static int place_route_or_stream(struct build_ctx *b)
 	return rc;
 }
 
-/* The sharing the options ask for, on p's stages (map_share.h). */
-static void share_apply(const struct graph *g, const struct plan_opts *o,
-			struct plan *p)
-{
-	unsigned char *all = NULL;
-	const unsigned char *t = o->share_time;
-	if (!t && o->sharing == PLAN_SHARING_TIME) {
-		all = xcalloc((size_t)p->n_stages + 1, 1);
-		memset(all, 1, (size_t)p->n_stages);
-		t = all;
-	}
-	map_share_set(g, p, t);
-	free(all);
-}
-
 /* A forced algorithm (--kernel NAME): every dense stage of the pipelined
  * plan runs it, or the plan is refused naming the stage and why. */
 static int check_forced_kernel(struct build_ctx *b)
@@ -792,7 +822,16 @@ static int build_auto(struct plan_memo *pm, const struct graph *g,
 	plan_init(&cand);
 	int best = -1, second = -1;
 	double best_t = 0, second_t = 0;
+	/* streamed by the options, a plan places nothing: every strategy
+	 * would build the first one's (the same step, so the first kept and
+	 * the second the runner-up) */
+	int same = o->mode == MODE_STREAMING || o->wafers > 1;
 	for (int i = 0; i < n; i++) {
+		if (same && i > 0) {
+			second = best >= 0 ? i : -1;
+			second_t = best_t;
+			break;
+		}
 		struct plan_opts oi = *o;
 		oi.strategy = all[i]->name;
 		struct diag quiet;
