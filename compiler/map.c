@@ -385,7 +385,47 @@ static void work_gemm(const struct map_ctx *c, const struct stage_sum *t,
 	wk[PASS_BWD_WEIGHT].bcast_wavelets = h > 1 ? wav(c, M * tk * eb) : 0;
 }
 
-/* Conv: output channels over rows, positions over columns. */
+/*
+ * Conv: output channels over rows, positions over columns.  Rows beyond
+ * the output channels form row groups: first position groups, down to one
+ * output position per PE; the groups past that split the reduction (the
+ * input channels of a group, as MeshGEMV splits K), their partial sums
+ * reduced down the column.  Weights are replicated per position group; the
+ * weight gradient is accumulated in place over the step's samples and
+ * reduced across the replicas once per step, in the update (gradient
+ * accumulation, as data-parallel training reduces once per step).
+ */
+struct conv_split {
+	int64_t hc, hp, hr; /* channel rows, position groups, reduction groups */
+	int64_t tn, tk, tin, ci; /* per PE: channels, positions, input
+				  * positions, input channels */
+	int64_t grp_rows;	 /* channel rows sharing an input channel */
+	double rf;		 /* share of an output's inputs on a PE */
+};
+
+static void conv_split(const struct map_ctx *c, const struct stage_sum *t,
+		       int32_t w, int32_t h, struct conv_split *cs)
+{
+	int64_t cin, pin, cout, pout, kv;
+	conv_dims(c, t, &cin, &pin, &cout, &pout, &kv);
+	int64_t groups = t->main->attrs.groups > 0 ? t->main->attrs.groups : 1;
+	int64_t cg = imax(1, cin / groups); /* inputs of one output */
+	cs->hc = imin(h, cout);
+	int64_t hg = imax(1, h / cs->hc), need = cdiv(pout, w);
+	cs->hr = hg > need ? imin(cg, hg / need) : 1;
+	cs->hp = hg / cs->hr;
+	cs->tn = cdiv(cout, cs->hc);
+	cs->tk = cdiv(pout, w * cs->hp);
+	cs->tin = cdiv(pin, w * cs->hp);
+	/* a grouped (depthwise) conv's row needs only the input channels
+	 * of the groups its output channels belong to */
+	int64_t cpo = imax(1, cout / groups);
+	int64_t spanned = imin(groups, cdiv(cs->tn, cpo));
+	cs->ci = imin(cin, spanned * cdiv(cg, cs->hr));
+	cs->grp_rows = imin(cs->hc, cdiv(cpo, cs->tn));
+	cs->rf = (double)cdiv(cg, cs->hr) / (double)cg;
+}
+
 static void work_conv(const struct map_ctx *c, const struct stage_sum *t,
 		      struct kern_frame *kf, struct plan_stage *o)
 {
@@ -394,27 +434,32 @@ static void work_conv(const struct map_ctx *c, const struct stage_sum *t,
 	int64_t eb = kf->eb, acc = kf->acc;
 	int64_t cin, pin, cout, pout, kv;
 	conv_dims(c, t, &cin, &pin, &cout, &pout, &kv);
-	/* rows beyond the output channels split the positions
-	 * further: hc channel rows, hp position groups down y */
-	int64_t hc = imin(h, cout), hp = imax(1, h / hc);
-	int64_t tn = cdiv(cout, hc), tk = cdiv(pout, w * hp);
-	int64_t tin = cdiv(pin, w * hp);
+	struct conv_split cs;
+	conv_split(c, t, w, h, &cs);
+	int64_t tn = cs.tn, tk = cs.tk, tin = cs.tin, ci = cs.ci;
 	o->tile_k = tk;
 	o->tile_n = tn;
+	/* this PE's share of the outputs, and of each output's inputs */
+	double rf = cs.rf;
 	double fr = (double)(tn * tk) / (double)(cout * pout);
 	int64_t f[PASS_COUNT];
 	for (int p = 0; p < PASS_COUNT; p++)
-		f[p] = (int64_t)ceil((double)t->mat_fma[p] * fr);
-	kf->share = (double)tn / (double)cout; /* replicated per group */
-	kf->wrep = w * hp;
-	int64_t wel = cdiv(t->params, cout) * tn; /* weights on the PE */
-	int64_t halo = (kv - 1) * cin * eb;
+		f[p] = (int64_t)ceil((double)t->mat_fma[p] * fr * rf);
+	kf->share = (double)tn / (double)cout * rf; /* replicated per group */
+	kf->wrep = w * cs.hp;
+	/* weights on the PE */
+	int64_t wel = (int64_t)ceil((double)cdiv(t->params, cout) * tn * rf);
+	int64_t halo = (kv - 1) * ci * eb;
 	int64_t ewf = (int64_t)ceil((double)t->ew[PASS_FWD] * fr);
+	int red = cs.hr > 1;
 	wk[PASS_FWD].pe = (struct pe_work){
-		f[PASS_FWD], ewf, words(c, (f[PASS_FWD] + cin * tin) * eb),
-		words(c, tn * tk * eb), 2 + (w > 1), 0};
-	wk[PASS_FWD].bcast_wavelets = wav(c, cin * tin * eb);
+		f[PASS_FWD], ewf + (red ? tn * tk : 0),
+		words(c, (f[PASS_FWD] + ci * tin) * eb),
+		words(c, tn * tk * eb), 2 + (w > 1) + red, 0};
+	wk[PASS_FWD].bcast_wavelets = wav(c, ci * tin * eb);
 	wk[PASS_FWD].halo_wavelets = w > 1 ? wav(c, halo) : 0;
+	wk[PASS_FWD].reduce_axis = AXIS_Y;
+	wk[PASS_FWD].reduce_wavelets = red ? wav(c, tn * tk * acc) : 0;
 	wk[PASS_FWD].out_wavelets = wav(c, cout * pout * eb);
 	struct kernel_work *b = &wk[PASS_BWD_DATA];
 	b->bcast_axis = AXIS_X;
@@ -423,25 +468,30 @@ static void work_conv(const struct map_ctx *c, const struct stage_sum *t,
 	b->pe = (struct pe_work){
 		t->needs_grad ? f[PASS_BWD_DATA] : 0, ewb,
 		words(c, (f[PASS_BWD_DATA] + tn * tk) * eb),
-		words(c, cin * tin * acc), 2, 0};
+		words(c, ci * tin * acc), 2, 0};
 	b->halo_wavelets = w > 1 && t->needs_grad ? wav(c, halo) : 0;
-	b->reduce_wavelets =
-		h > 1 && t->needs_grad ? wav(c, cin * tin * acc) : 0;
+	b->reduce_wavelets = cs.grp_rows * cs.hr > 1 && t->needs_grad
+				     ? wav(c, ci * tin * acc)
+				     : 0;
 	b->out_wavelets = t->needs_grad ? wav(c, cin * pin * eb) : 0;
 	struct kernel_work *gw = &wk[PASS_BWD_WEIGHT];
 	gw->pe = (struct pe_work){f[PASS_BWD_WEIGHT], 0,
 				  words(c, (f[PASS_BWD_WEIGHT]) * eb),
 				  words(c, wel * acc), 1, 0};
-	gw->reduce_axis = AXIS_X;
-	gw->reduce_wavelets = w > 1 ? wav(c, wel * acc) : 0;
 	/* the saved input is spread down the column, re-broadcast
 	 * for the weight gradient */
-	kf->act_pe = (cdiv(cin * tin, hc) + tn * tk) * eb;
+	kf->act_pe = (cdiv(ci * tin, cs.hc) + tn * tk) * eb;
 	gw->bcast_axis = AXIS_Y;
-	gw->bcast_wavelets = h > 1 ? wav(c, cin * tin * eb) : 0;
+	gw->bcast_wavelets = h > 1 ? wav(c, ci * tin * eb) : 0;
+	/* the replicas' accumulated gradients, summed once per step, and
+	 * the updated weights sent back (the optimizer state is spread
+	 * over the replicas, kern_frame.wrep) */
+	wk[PASS_UPDATE].reduce_axis = wk[PASS_UPDATE].bcast_axis = AXIS_X;
+	wk[PASS_UPDATE].reduce_wavelets = w > 1 ? wav(c, wel * acc) : 0;
+	wk[PASS_UPDATE].bcast_wavelets = w > 1 ? wav(c, wel * eb) : 0;
 	/* input channels stream through MAP_ROW_BLOCK at a time
 	 * (double buffered) into fp32 accumulators of the tile */
-	kf->buf_pe = 2 * imin(cin, MAP_ROW_BLOCK) * (tin + kv) * eb +
+	kf->buf_pe = 2 * imin(ci, MAP_ROW_BLOCK) * (tin + kv) * eb +
 		     tn * tk * acc;
 }
 
@@ -678,10 +728,13 @@ void map_max_shape(const struct map_ctx *c, const struct plan_stage *s,
 	} else if (s->kind == KERNEL_CONV) {
 		int64_t cin, pin, cout, pout, kv;
 		conv_dims(c, &t, &cin, &pin, &cout, &pout, &kv);
+		int64_t groups = t.main->attrs.groups > 0 ? t.main->attrs.groups
+							   : 1;
 		mw = pout;
 		/* extra rows take position groups (see work_conv): down to
-		 * one output position per PE */
-		mh = cout * pout;
+		 * one output position per PE, then reduction groups down to
+		 * one input channel per PE */
+		mh = cout * pout * imax(1, cin / groups);
 	} else {
 		int64_t E = imax(1, imax(t.out_elems, t.in_elems));
 		mw = E;

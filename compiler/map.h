@@ -15,15 +15,21 @@
  *              columns, partial sums reduced along rows (see plan.h)
  *   conv       output channels over rows (tile_n = ceil(Cout/min(h,Cout))),
  *              output positions over columns and over the row groups left
- *              when h > Cout (tile_k = ceil(P/(w floor(h/Cout)))); input
- * positions broadcast down columns; halo exchange with row neighbours; weights
- * replicated per column, weight gradients reduced along rows; backward-data
- * partial sums reduced down columns attention, matmul, embedding, elementwise,
- * loss: output elements spread evenly (tile_k = ceil(E/(w h)), tile_n = 1); the
- * second operand (keys/values, table rows) broadcast along rows SRAM per PE:
- * weights, gradients, optimizer state (training state), activations saved for
- * backward for s->samples_in_flight samples, double buffered input/output
- * staging, and machine pe.code_bytes.
+ *              when h > Cout, down to one position per PE; the groups
+ *              past that split each output's input channels (hr groups,
+ *              partial sums reduced down columns); input positions
+ *              broadcast down columns (a grouped conv's row: its groups'
+ *              channels only); halo exchange with row neighbours; weights
+ *              replicated per position group, their gradients accumulated
+ *              over the step and reduced along rows once, in the update;
+ *              backward-data partial sums reduced down columns
+ *   attention, matmul, embedding, elementwise, loss
+ *              output elements spread evenly (tile_k = ceil(E/(w h)),
+ *              tile_n = 1); the second operand (keys/values, table rows)
+ *              broadcast along rows
+ * SRAM per PE: weights, gradients, optimizer state (training state),
+ * activations saved for backward for s->samples_in_flight samples, double
+ * buffered input/output staging, and machine pe.code_bytes.
  */
 #ifndef WAFERSIM_MAP_H
 #define WAFERSIM_MAP_H

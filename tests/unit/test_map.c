@@ -216,6 +216,127 @@ static void test_conv_halo(void)
 	diag_release(&d);
 }
 
+/* A 1-D conv stage: cin channels of len positions, cout filters of width
+ * k, `groups` groups, after a 1x1 conv (so that its input gradient runs);
+ * mapped on w x h (mixed, batch 8). */
+struct conv1 {
+	struct graph g;
+	struct machine m;
+	struct plan p;
+	struct map_edge *e;
+	struct map_ctx c;
+};
+
+static void conv1_build(struct conv1 *t, int64_t cin, int64_t len,
+			int64_t cout, int64_t k, int64_t groups)
+{
+	CU_ASSERT_EQUAL_FATAL(pn_machine("mini64", 0, 0, 0, &t->m), 0);
+	graph_setup(&t->g, "cnn", "cnn.yaml");
+	int64_t dims[2] = {cin, len};
+	int x = pn_input(&t->g, "x", 2, dims);
+	struct op_attrs a;
+	memset(&a, 0, sizeof a);
+	a.spatial = 1;
+	a.out_channels = cout;
+	a.kernel[0] = k;
+	a.stride[0] = 1;
+	a.dilation[0] = 1;
+	a.groups = groups;
+	struct op_attrs a0 = a;
+	a0.out_channels = cin; /* a 1x1 conv before: gradients flow back */
+	a0.kernel[0] = 1;
+	a0.groups = 1;
+	int y = pn_layer(&t->g, "conv0", OP_CONV, &a0, 1, &x);
+	y = pn_layer(&t->g, "conv", OP_CONV, &a, 1, &y);
+	pn_layer(&t->g, "r", OP_RELU, NULL, 1, &y);
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(graph_finish(&t->g, &d), 0);
+	cost_count(&t->g, OPT_SGD);
+	plan_init(&t->p);
+	int ne = 0;
+	t->e = NULL;
+	CU_ASSERT_EQUAL_FATAL(
+		map_stages(&t->g, PREC_MIXED, &t->p, &t->e, &ne, &d), 0);
+	CU_ASSERT_EQUAL_FATAL(t->p.n_stages, 2);
+	CU_ASSERT_EQUAL_FATAL(t->p.stages[1].kind, KERNEL_CONV);
+	t->p.stages[1].samples_in_flight = 1;
+	t->c = (struct map_ctx){&t->g, &t->m, PREC_MIXED, OPT_SGD,
+				MODE_PIPELINED, 8, 0, NULL, 0, NULL};
+	diag_release(&d);
+}
+
+static struct plan_stage *conv1_map(struct conv1 *t, int32_t w, int32_t h)
+{
+	struct plan_stage *s = &t->p.stages[1];
+	s->r = (struct rect){0, 0, w, h};
+	map_kernel(&t->c, s);
+	return s;
+}
+
+static void conv1_release(struct conv1 *t)
+{
+	free(t->e);
+	plan_release(&t->p);
+	graph_release(&t->g);
+}
+
+/* Rows past one output position per PE split each output's reduction
+ * (input channels over row groups, partial sums reduced down the column),
+ * and the weight gradient is reduced across the replicas once per step,
+ * not per sample. */
+static void test_conv_reduction_split(void)
+{
+	struct conv1 t;
+	conv1_build(&t, 16, 100, 2, 5, 1); /* 96 output positions */
+	struct plan_stage *s = conv1_map(&t, 48, 4); /* 2 position groups */
+	int64_t fma = s->work[PASS_FWD].pe.fma;
+	int64_t halo = s->work[PASS_FWD].halo_wavelets;
+	cycles_t pace = s->stage_cycles;
+	CU_ASSERT_EQUAL(s->tile_k, 1);
+	CU_ASSERT_EQUAL(s->work[PASS_FWD].reduce_wavelets, 0);
+	/* per sample, the weight gradient stays where it is computed */
+	CU_ASSERT_EQUAL(s->work[PASS_BWD_WEIGHT].reduce_wavelets, 0);
+	CU_ASSERT(s->work[PASS_UPDATE].reduce_wavelets > 0);
+	CU_ASSERT_EQUAL(s->work[PASS_UPDATE].reduce_axis, AXIS_X);
+	/* 8 row groups for 2 positions: 4 reduction groups of 4 channels */
+	s = conv1_map(&t, 48, 16);
+	CU_ASSERT_EQUAL(s->tile_k, 1);
+	CU_ASSERT(s->work[PASS_FWD].pe.fma * 4 <= fma + 4);
+	CU_ASSERT(s->work[PASS_FWD].halo_wavelets * 4 <= halo + 4);
+	CU_ASSERT(s->work[PASS_FWD].reduce_wavelets > 0);
+	CU_ASSERT_EQUAL(s->work[PASS_FWD].reduce_axis, AXIS_Y);
+	CU_ASSERT(s->stage_cycles < pace);
+	/* no more reduction groups than input channels */
+	s = conv1_map(&t, 48, 64);
+	CU_ASSERT(s->work[PASS_FWD].pe.fma >= 5);
+	int32_t mw, mh;
+	map_max_shape(&t.c, s, &mw, &mh);
+	CU_ASSERT_EQUAL(mh, 64); /* the grid: 2 x 96 x 16 rows useful */
+	conv1_release(&t);
+}
+
+/* A depthwise conv's row receives only its own channels' inputs, and its
+ * input gradient needs no reduction across rows. */
+static void test_conv_depthwise_channels(void)
+{
+	struct conv1 dw, full;
+	conv1_build(&dw, 8, 100, 8, 3, 8);
+	conv1_build(&full, 8, 100, 8, 3, 1);
+	struct plan_stage *a = conv1_map(&dw, 49, 8);
+	struct plan_stage *b = conv1_map(&full, 49, 8);
+	CU_ASSERT_EQUAL(a->tile_n, 1);
+	CU_ASSERT(a->work[PASS_FWD].bcast_wavelets * 4 <=
+		  b->work[PASS_FWD].bcast_wavelets);
+	CU_ASSERT(a->work[PASS_FWD].halo_wavelets * 4 <=
+		  b->work[PASS_FWD].halo_wavelets);
+	CU_ASSERT_EQUAL(a->work[PASS_BWD_DATA].reduce_wavelets, 0);
+	CU_ASSERT(b->work[PASS_BWD_DATA].reduce_wavelets > 0);
+	CU_ASSERT(a->stage_cycles < b->stage_cycles);
+	conv1_release(&dw);
+	conv1_release(&full);
+}
+
 static void test_infeasible_reported(void)
 {
 	/* one dense too big for a 16x16 machine: the error names it */
@@ -349,6 +470,10 @@ int suite_map(void)
 		{"fusion into the producing kernel", test_fusion},
 		{"dense tiling, SRAM and minimum PEs", test_dense_tiling},
 		{"conv tiling and halo", test_conv_halo},
+		{"conv reduction split, gradient once per step",
+		 test_conv_reduction_split},
+		{"depthwise conv: a row's own channels",
+		 test_conv_depthwise_channels},
 		{"infeasible layer reported", test_infeasible_reported},
 		{"shared weights streamed per application",
 		 test_shared_weights_streamed_per_application},
