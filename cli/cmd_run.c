@@ -232,6 +232,15 @@ static int run_plan(struct run *r)
 		return rc;
 	if (po.batch > 0)
 		r->p.batch = po.batch;
+	if (o->plan && r->p.mode == MODE_STREAMING && r->p.micro_batch > 0) {
+		/* --batch over a plan file: its micro-batch, at most the batch
+		 * (the engine's rule), and a reason that says so */
+		if (r->p.micro_batch > r->p.batch)
+			r->p.micro_batch = r->p.batch;
+		char *says = xasprintf("as %s says, with --batch", o->plan);
+		plan_micro_reason(&r->p, r->p.micro_reason, says);
+		free(says);
+	}
 	return 0;
 }
 

@@ -448,6 +448,11 @@ static void test_wafers_cli(void)
 		 {"2 data-parallel, batch 32 each", NULL}},
 		{"run nt3 --machine wse2 --plan %s/nt3.yaml --job train "
 		 "--wafers 3", 1, 1, {"'wafers' must be 3", "nt3.yaml:"}},
+		/* --batch over the file: the micro-batch at most the batch,
+		 * its reason in numbers */
+		{"run nt3 --machine wse2 --plan %s/nt3.yaml --job train "
+		 "--batch 2", 0, 0,
+		 {"micro-batch 1 of 1 (1 pass", "nt3.yaml says, with --batch"}},
 	};
 	char *dir = tu_temp_dir();
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
