@@ -446,6 +446,8 @@ static void test_wafers_cli(void)
 		 {"batch 32 on each of 2 wafers", NULL}},
 		{"run nt3 --machine wse2 --plan %s/nt3.yaml --job train", 0, 0,
 		 {"2 data-parallel, batch 32 each", NULL}},
+		{"place nt3 --machine wse2 --check %s/nt3.yaml --wafers 1", 1,
+		 1, {"'wafers' must be 1", "nt3.yaml:"}},
 		{"run nt3 --machine wse2 --plan %s/nt3.yaml --job train "
 		 "--wafers 3", 1, 1, {"'wafers' must be 3", "nt3.yaml:"}},
 		/* --batch over the file: the micro-batch at most the batch,
