@@ -307,7 +307,11 @@ static int place_one(const struct cli_opts *o, const struct graph *g,
 {
 	struct plan p;
 	plan_init(&p);
-	int rc = o->check ? plan_load(o->check, g, m, &p, d)
+	/* --check with --wafers: the file's count must be it */
+	int rc = o->check ? plan_load_wafers(o->check, g, m,
+					     cli_given(o, "wafers") ? o->wafers
+								    : 0,
+					     &p, d)
 			  : plan_build(g, m, po, &p, d);
 	if (!rc && o->output)
 		rc = plan_save(&p, g, o->output, d);

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/opt.h"
 #include "compiler/graph.h"
+#include "compiler/kern.h"
 #include "compiler/map.h"
 #include "compiler/place.h"
 #include "compiler/plan.h"
@@ -68,6 +69,16 @@ static int apply_region(struct plan *p, const struct graph *g,
 		diag_add(d, NULL, 0, 0,
 			 "run: '--region' must fit the %lldx%lld grid, got %dx%d",
 			 (long long)m->width, (long long)m->height, w, h);
+		return WS_EINPUT;
+	}
+	/* as place refuses it without --region (compiler/plan_build.c) */
+	if (po->kernel && kern_from_name(po->kernel) > KERN_STREAM &&
+	    p->mode != MODE_PIPELINED) {
+		diag_add(d, NULL, 0, 0,
+			 "run: '--kernel %s' is the algorithm of a pipelined "
+			 "plan's dense stages, but '%s' on '%s' is %.200s "
+			 "(give '--mode pipelined')",
+			 po->kernel, p->network, m->name, p->mode_reason);
 		return WS_EINPUT;
 	}
 	int best = 0;
@@ -221,6 +232,15 @@ static int run_plan(struct run *r)
 		return rc;
 	if (po.batch > 0)
 		r->p.batch = po.batch;
+	if (o->plan && r->p.mode == MODE_STREAMING && r->p.micro_batch > 0) {
+		/* --batch over a plan file: its micro-batch, at most the batch
+		 * (the engine's rule), and a reason that says so */
+		if (r->p.micro_batch > r->p.batch)
+			r->p.micro_batch = r->p.batch;
+		char *says = xasprintf("as %s says, with --batch", o->plan);
+		plan_micro_reason(&r->p, r->p.micro_reason, says);
+		free(says);
+	}
 	return 0;
 }
 

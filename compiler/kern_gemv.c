@@ -85,6 +85,17 @@ static void gemv_with(const struct machine *m, enum kern_alg alg,
 	kern_finish(m, c);
 }
 
+/* G groups in *c if faster than what *c holds. */
+static void gemv_if_faster(const struct machine *m, enum kern_alg alg,
+			   const struct kern_shape *s, int64_t G,
+			   struct kern_cost *c)
+{
+	struct kern_cost k;
+	gemv_with(m, alg, s, G, &k);
+	if (k.cycles < c->cycles)
+		*c = k;
+}
+
 void kern_gemv_eval(const struct machine *m, enum kern_alg alg,
 		    const struct kern_shape *s, struct kern_cost *c)
 {
@@ -98,14 +109,17 @@ void kern_gemv_eval(const struct machine *m, enum kern_alg alg,
 			gemv_with(m, alg, s, s->groups, c);
 		return;
 	}
-	/* the compiler's G: the fastest divisor of the column */
-	struct kern_cost k;
+	/* the compiler's G: the fastest divisor of the column, the first
+	 * of equals in increasing order: the divisors up to sqrt(h), then
+	 * their cofactors (O(sqrt h), the placement asks on every shape) */
 	gemv_with(m, alg, s, 1, c);
-	for (int64_t G = 2; G <= s->h; G++) {
-		if (s->h % G)
-			continue;
-		gemv_with(m, alg, s, G, &k);
-		if (k.cycles < c->cycles)
-			*c = k;
-	}
+	int64_t h = s->h, r = 1;
+	while ((r + 1) * (r + 1) <= h)
+		r++;
+	for (int64_t d = 2; d <= r; d++)
+		if (h % d == 0)
+			gemv_if_faster(m, alg, s, d, c);
+	for (int64_t d = r; d >= 1; d--)
+		if (h % d == 0 && h / d != d)
+			gemv_if_faster(m, alg, s, h / d, c);
 }

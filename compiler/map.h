@@ -116,6 +116,11 @@ void map_max_shape(const struct map_ctx *c, const struct plan_stage *s,
 /* Preferred w / h of the stage's rectangle. */
 double map_aspect(const struct map_ctx *c, const struct plan_stage *s);
 
+/* map_fits, map_cycles and map_min_pes read of a stage its layers, kind,
+ * sharing, host and samples_in_flight, and the same of the stages
+ * time-shared on it: compiler/plan_memo.c remembers their answers by
+ * exactly these (and the map_ctx's fields), so a field they come to read
+ * must join its signature. */
 /* Does the stage fit its SRAM on a w x h rectangle? (does not modify s) */
 int map_fits(const struct map_ctx *c, const struct plan_stage *s, int32_t w,
 	     int32_t h);

@@ -747,28 +747,27 @@ static int load_routes(struct rd *r, yaml_node_t *root, const struct graph *g,
 	return rc;
 }
 
-/* The file's micro_reason while it still describes the file's
- * micro_batch and recompute (the compiler's words, compiler/microbatch.c);
- * after a hand edit of either, the reason is the file. */
-static void micro_reason(struct plan *p, const char *why, const char *file)
+void plan_micro_reason(struct plan *p, const char *why, const char *source)
 {
 	long long mb = 0, b = 0;
 	int same = why && sscanf(why, "micro-batch %lld of %lld", &mb, &b) == 2 &&
 		   mb == p->micro_batch && b == p->batch &&
 		   !strstr(why, "recomputed") == !p->recompute;
 	if (same) {
-		snprintf(p->micro_reason, sizeof p->micro_reason, "%s", why);
+		if (why != p->micro_reason)
+			snprintf(p->micro_reason, sizeof p->micro_reason, "%s",
+				 why);
 		return;
 	}
 	int64_t passes = (p->batch + p->micro_batch - 1) / p->micro_batch;
 	snprintf(p->micro_reason, sizeof p->micro_reason,
 		 "micro-batch %lld of %lld (%lld pass%s, gradients "
-		 "accumulated%s): as %s says",
+		 "accumulated%s): %s",
 		 (long long)p->micro_batch, (long long)p->batch,
 		 (long long)passes, passes == 1 ? "" : "es",
 		 p->recompute ? "; every block recomputed from its input "
 				"checkpoint" : "",
-		 file);
+		 source);
 }
 
 static int load_string(const char *file, const char *text,
@@ -805,7 +804,10 @@ static int load_string(const char *file, const char *text,
 					 p->batch, 0, "micro_batch");
 		const char *rec = scalar(get(&r, root, "recompute"));
 		p->recompute = rec && !strcmp(rec, "true");
-		micro_reason(p, scalar(get(&r, root, "micro_reason")), file);
+		char *says = xasprintf("as %s says", file);
+		plan_micro_reason(p, scalar(get(&r, root, "micro_reason")),
+				  says);
+		free(says);
 	}
 	remap_stages(&r, g, m, edges, n_edges, p);
 	const char *why = scalar(get(&r, root, "mode_reason"));

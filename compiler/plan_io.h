@@ -49,6 +49,12 @@ int plan_load_wafers(const char *path, const struct graph *g,
 		     const struct machine *m, int64_t wafers, struct plan *p,
 		     struct diag *d);
 
+/* A streamed plan's micro_reason: `why` (the file's, or the plan's own)
+ * while it still describes p->micro_batch, p->batch and p->recompute (the
+ * compiler's words, compiler/microbatch.c), else the choice in numbers
+ * followed by `source` ("as FILE says"). */
+void plan_micro_reason(struct plan *p, const char *why, const char *source);
+
 /* Summary and stages as one JSON object (for `place --json`): built (the
  * caller owns it, may add keys) or written. */
 json_t *plan_json(const struct plan *p);

@@ -17,16 +17,21 @@
  *                         (n: the host source), routes [0 .. nr), records
  *   sg      [0 .. n]      per stage, what only the engine needs (stage_rt)
  *   rt      [0 .. nr)     per route, its path's links and bundle (eroute)
- *   link_free             [4][W * H]         first cycle each link is free,
- *                         one plane per direction; N/S planes row-major
- *                         (y * W + x), E/W planes column-major (x * H + y),
- *                         so the lanes of a bundle at one hop (side by
- *                         side across the hop) are contiguous:
+ *   links                 [4][W * H]         numbered one plane per
+ *                         direction; N/S planes row-major (y * W + x), E/W
+ *                         planes column-major (x * H + y), so the lanes of
+ *                         a bundle at one hop (side by side across the hop)
+ *                         are contiguous:
  *
  *                           E/W hop at (x, y), lanes lo..lo+L-1:
  *                             plane[E] + x * H + lo .. + L - 1
  *                           N/S hop at (x, y):
  *                             plane[S] + y * W + lo .. + L - 1
+ *   link_free             [classes]          first cycle each link class
+ *                         is free: a class is the links the same routes'
+ *                         bundles hold (engine_setup.c), which every
+ *                         stream holds and frees together, so one entry
+ *                         stands for all of them
  *   pe_free               [W * H]            full mode: first free cycle
  *
  * What must stay true: every time comes from engine_task_occ() and the
@@ -60,8 +65,10 @@ static cycles_t bundle_reserve(struct sim *s, int ri, cycles_t ready,
 {
 	const struct eroute *e = &s->rt[ri];
 	const struct plan_sched_route *r = &s->k.rt[ri];
-	return fabric_reserve(s->link_free, e->lf, e->n_links, r->lanes,
-			      e->n_links, ready, r->ser, &s->m->fabric, start);
+	/* per link class: the same rule, each class's links being free
+	 * together (engine_setup.c) */
+	return fabric_reserve(s->link_free, e->cls, e->n_cls, 1, e->n_links,
+			      ready, r->ser, &s->m->fabric, start);
 }
 
 /* The schedule's hook (plan_sched_hooks.send): send sample `smp` on route
@@ -276,7 +283,6 @@ int engine_run(const struct plan *p, const struct graph *gr,
 	int streaming = p->mode == MODE_STREAMING;
 	run_stats_init(&s, st);
 	int64_t npe = m->width * m->height;
-	s.link_free = xcalloc((size_t)npe * LINK_DIRS, sizeof(uint64_t));
 	if (o->full && !streaming)
 		s.pe_free = xcalloc((size_t)npe, sizeof(uint64_t));
 	eng_setup(&s);

@@ -4,7 +4,10 @@
  * budget (ground/checked.h, --max-memory).
  *
  * What grows with the input (the layout in engine.c's head): per PE, the
- * links' first free cycles (LINK_DIRS x 8 bytes), full mode's first free
+ * links' classes while they are built (LINK_DIRS x 4 bytes; the first
+ * free cycles are per class after; counted at LINK_DIRS x 8, the per-link
+ * table they replaced, so the estimate stays an upper bound), full mode's
+ * first free
  * cycle (8), the statistics' busy cycles and link counts (8 + LINK_DIRS x
  * 8); per stage and sample, the arrival and completion records (5 bytes)
  * and per sample its output cycle (8); per stage and step the sync

@@ -49,7 +49,9 @@ struct eroute {
 	 * by side across its direction (bundle_lo()); the stream holds all of
 	 * them and every one carries its share of the wavelets */
 	int64_t n_sends; /* samples sent over the run (for the link counts) */
-	int64_t *lf;	 /* per path link: link_free index of its first lane */
+	int64_t *lf;	 /* per path link: link index of its first lane */
+	int64_t *cls;	 /* the link classes of the bundle (link_free) */
+	int n_cls;
 };
 
 struct sim {
@@ -64,7 +66,7 @@ struct sim {
 	struct plan_sched k;	/* the schedule and its records */
 	struct stage_rt *sg;	/* [n + 1] */
 	struct eroute *rt;	/* [nr] */
-	uint64_t *link_free;
+	uint64_t *link_free; /* per link class (engine.c) */
 	uint64_t *pe_free;
 	cycles_t hop, ramp;
 	cycles_t relay;	/* cycles a relayed wavelet spends in a PE (pe.h) */

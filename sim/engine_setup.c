@@ -148,6 +148,98 @@ static void setup_route_stats(struct sim *s, int i)
 	sr->occ_cycles = (cycles_t)r->ser;
 }
 
+/*
+ * Link classes: the links whose bundles (every lane of every hop) belong
+ * to the same set of routes.  A stream holds all its bundle's links from
+ * the same cycle to the same cycle, so the links of a class are always
+ * free at the same cycle: fabric_reserve over one entry per class gives
+ * what it gives over every link (each link's maximum is its class's),
+ * at the cost of the classes a route crosses instead of lanes x hops.
+ * Built route by route: a link in class c joins class next[c] when route
+ * i holds it (one new class per (c, i), stamp[c] = i; last[c] the route
+ * that made c, so a link held twice by a route moves once).
+ */
+struct class_build {
+	int32_t *of; /* per link: its class (0: no route) */
+	int *next, *stamp, *last;
+	int n, cap;
+};
+
+static int class_join(struct class_build *b, int c, int i)
+{
+	if (b->last[c] == i)
+		return c;
+	if (b->stamp[c] != i) {
+		if (b->n == b->cap) {
+			b->cap *= 2;
+			b->next =
+				xrealloc(b->next, sizeof(int) * (size_t)b->cap);
+			b->stamp = xrealloc(b->stamp,
+					    sizeof(int) * (size_t)b->cap);
+			b->last =
+				xrealloc(b->last, sizeof(int) * (size_t)b->cap);
+		}
+		b->stamp[c] = i;
+		b->next[c] = b->n;
+		b->stamp[b->n] = -1;
+		b->last[b->n] = i;
+		b->n++;
+	}
+	return b->next[c];
+}
+
+/* Route i's classes (its bundle's, each once) into e->cls. */
+static void route_classes(struct class_build *b, struct eroute *e,
+			  int64_t lanes, int i)
+{
+	int cap = 8;
+	e->cls = xmalloc(sizeof(int64_t) * (size_t)cap);
+	e->n_cls = 0;
+	for (int k = 0; k < e->n_links; k++)
+		for (int64_t l = 0; l < lanes; l++) {
+			int c = b->of[e->lf[k] + l];
+			if (b->stamp[c] == i)
+				continue;
+			b->stamp[c] = i;
+			if (e->n_cls == cap) {
+				cap *= 2;
+				e->cls = xrealloc(e->cls, sizeof(int64_t) *
+								  (size_t)cap);
+			}
+			e->cls[e->n_cls++] = c;
+		}
+}
+
+static void setup_link_classes(struct sim *s)
+{
+	int64_t nl = s->m->width * s->m->height * LINK_DIRS;
+	struct class_build b = {
+		xcalloc((size_t)nl, sizeof(int32_t)), NULL, NULL, NULL, 1, 64};
+	b.next = xmalloc(sizeof(int) * (size_t)b.cap);
+	b.stamp = xmalloc(sizeof(int) * (size_t)b.cap);
+	b.last = xmalloc(sizeof(int) * (size_t)b.cap);
+	b.stamp[0] = b.last[0] = -1;
+	for (int i = 0; i < s->nr; i++) {
+		const struct eroute *e = &s->rt[i];
+		int64_t lanes = s->k.rt[i].lanes;
+		for (int k = 0; k < e->n_links; k++) {
+			int32_t *of = b.of + e->lf[k];
+			for (int64_t l = 0; l < lanes; l++)
+				of[l] = class_join(&b, of[l], i);
+		}
+	}
+	/* stamps from here on mark a route's classes already listed */
+	for (int c = 0; c < b.n; c++)
+		b.stamp[c] = -1;
+	for (int i = 0; i < s->nr; i++)
+		route_classes(&b, &s->rt[i], s->k.rt[i].lanes, i);
+	s->link_free = xcalloc((size_t)b.n, sizeof(uint64_t));
+	free(b.of);
+	free(b.next);
+	free(b.stamp);
+	free(b.last);
+}
+
 void eng_setup(struct sim *s)
 {
 	const struct plan *p = s->p;
@@ -166,6 +258,7 @@ void eng_setup(struct sim *s)
 		setup_route_bundle(s, i);
 		setup_route_stats(s, i);
 	}
+	setup_link_classes(s);
 	/* who waits for whom, the host's task, credits, shared rectangles */
 	plan_sched_wire(&s->k);
 	s->sg[n].lim[PASS_FWD] = LIMIT_IO;
@@ -176,7 +269,8 @@ void eng_sim_release(struct sim *s)
 	free(s->sg);
 	if (s->rt)
 		for (int i = 0; i < s->nr; i++)
-			free(s->rt[i].links), free(s->rt[i].lf);
+			free(s->rt[i].links), free(s->rt[i].lf),
+				free(s->rt[i].cls);
 	free(s->rt);
 	free(s->link_free);
 	free(s->pe_free);

@@ -392,6 +392,16 @@ def engine_bert_rate():
               r["step_s"] * 1e3), end="")
 
 
+def energy_full_load(*machines):
+    """energy-full-load MACHINE...: each machine's full-load power
+    (`run --json` full_load_power_w: every PE at its peak rate, sim/energy.h
+    energy_full_load_w), "17.5 kW", joined by "and"."""
+    kw = ["%.1f kW" % (ws("run", "uno", "--machine", m, "--job", "infer",
+                          "--infer-samples", "1")["full_load_power_w"] / 1e3)
+          for m in machines]
+    print(" and ".join(kw), end="")
+
+
 def engine_held(net, *opts):
     """engine-held NET [OPTION...]: on one pipelined plan (`place -o`,
     then `run --plan`, both with OPTIONs), the samples each stage held at
@@ -453,6 +463,7 @@ FIGS = {
     "place-stream-objective": place_stream_objective,
     "engine-bert-rate": engine_bert_rate,
     "engine-held": engine_held,
+    "energy-full-load": energy_full_load,
 }
 
 

@@ -865,27 +865,41 @@ static void test_infer_host(void)
 	graph_release(&gr);
 }
 
-/* Mechanism 6: fp32 attention on tensor cores.  s = 128, d = 64, 12 heads
- * x batch 32 = 384 (s x s x d) problems, 4 s^2 d FLOPs each; the fp32
- * kernel runs 3 TF32 products per multiply: TF32 GEMM rate x
- * attn_fraction / 3. */
-static void test_attention_fp32(void)
+/* A BERT-sized attention block (s = 128, d = 768, 12 heads) at batch
+ * 32 in fp32, graph style on the H100: fills g, gr and r, returns the
+ * attention layer; its fused kernel's rate is attn_fp32_rate(g). */
+static int attn_block(struct gpu_spec *g, struct graph *gr,
+		      struct gpu_result *r)
 {
 	static const char y[] =
 		"name: a\nbatch: 32\ninputs:\n  x: [128, 768]\nlayers:\n"
 		"  - {name: qkv, op: dense, units: 2304, in: x}\n"
 		"  - {name: attn, op: attention, heads: 12}\n"
 		"  - {name: loss, op: mse_loss}\n";
+	load_ok("h100", g);
+	load_yaml(y, gr);
+	estimate(g, gr, 32, DT_FP32, GPU_GRAPH, OPT_MOMENTUM, 1, r);
+	return layer_id(gr, "attn");
+}
+
+static double attn_fp32_rate(const struct gpu_spec *g)
+{
+	return gpu_gemm_rate(g, GPU_MATH_TF32, 128, 128, 64, 384) *
+	       g->calib.attn_fraction / 3;
+}
+
+/* Mechanism 6: fp32 attention on tensor cores.  s = 128, d = 64, 12 heads
+ * x batch 32 = 384 (s x s x d) problems, 4 s^2 d FLOPs each; the fp32
+ * kernel runs 3 TF32 products per multiply: TF32 GEMM rate x
+ * attn_fraction / 3. */
+static void test_attention_fp32(void)
+{
 	struct gpu_spec g;
 	struct graph gr;
-	load_ok("h100", &g);
-	load_yaml(y, &gr);
 	struct gpu_result r;
-	estimate(&g, &gr, 32, DT_FP32, GPU_GRAPH, OPT_MOMENTUM, 1, &r);
-	int a = layer_id(&gr, "attn");
+	int a = attn_block(&g, &gr, &r);
 	double flops = 4.0 * 384 * 128 * 128 * 64;
-	double rate = gpu_gemm_rate(&g, GPU_MATH_TF32, 128, 128, 64, 384) *
-		      g.calib.attn_fraction / 3;
+	double rate = attn_fp32_rate(&g);
 	double bo = 32.0 * 128 * 768 * 4, bin = 32.0 * 128 * 2304 * 4;
 	double bw = 3350e9 * 0.9;
 	/* the fused kernel (compute-bound); the heads are views (below) */
@@ -909,22 +923,13 @@ static void test_attention_fp32(void)
  * (compute-bound); four kernel_us. */
 static void test_attention_heads(void)
 {
-	static const char y[] =
-		"name: a\nbatch: 32\ninputs:\n  x: [128, 768]\nlayers:\n"
-		"  - {name: qkv, op: dense, units: 2304, in: x}\n"
-		"  - {name: attn, op: attention, heads: 12}\n"
-		"  - {name: loss, op: mse_loss}\n";
 	struct gpu_spec g;
 	struct graph gr;
-	load_ok("h100", &g);
-	load_yaml(y, &gr);
 	struct gpu_result r;
-	estimate(&g, &gr, 32, DT_FP32, GPU_GRAPH, OPT_MOMENTUM, 1, &r);
-	int a = layer_id(&gr, "attn");
+	int a = attn_block(&g, &gr, &r);
 	double bo = 32.0 * 128 * 768 * 4, bw = 3350e9 * 0.9;
 	double flops = 2.5 * 4.0 * 384 * 128 * 128 * 64;
-	double rate = gpu_gemm_rate(&g, GPU_MATH_TF32, 128, 128, 64, 384) *
-		      g.calib.attn_fraction / 3;
+	double rate = attn_fp32_rate(&g);
 	CU_ASSERT_DOUBLE_EQUAL(2 * 3 * bo / bw, 25.04e-6, 0.01e-6);
 	CU_ASSERT_DOUBLE_EQUAL(3 * bo / bw, 12.52e-6, 0.01e-6);
 	double want = 4 * g.kernel_us * 1e-6 + 3 * bo / bw + flops / rate +

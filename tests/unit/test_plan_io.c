@@ -116,20 +116,29 @@ static void test_round_trip(void)
 	teardown(&f);
 }
 
+/* A random network on mini16 and the options of a streamed plan for it,
+ * for `wafers` wafers. */
+static void streamed_net(struct graph *g, struct machine *m,
+			 struct plan_opts *o, int64_t wafers)
+{
+	CU_ASSERT_EQUAL_FATAL(pn_random_graph(g, 6, 5, 16, 64), 0);
+	CU_ASSERT_EQUAL_FATAL(pn_machine("mini16", 0, 0, 0, m), 0);
+	plan_opts_init(o);
+	o->mode = MODE_STREAMING;
+	o->wafers = wafers;
+}
+
 static void test_streaming_round_trip(void)
 {
 	struct graph g;
 	struct machine m;
-	CU_ASSERT_EQUAL_FATAL(pn_random_graph(&g, 6, 5, 16, 64), 0);
-	CU_ASSERT_EQUAL_FATAL(pn_machine("mini16", 0, 0, 0, &m), 0);
+	struct plan_opts o;
+	streamed_net(&g, &m, &o, 1);
 	struct plan p, q;
 	plan_init(&p);
 	plan_init(&q);
 	struct diag d;
 	diag_init(&d);
-	struct plan_opts o;
-	plan_opts_init(&o);
-	o.mode = MODE_STREAMING;
 	CU_ASSERT_EQUAL_FATAL(plan_build(&g, &m, &o, &p, &d), 0);
 	char *text = plan_text(&p, &g);
 	CU_ASSERT(strstr(text, "mode: streaming") != NULL);
@@ -356,17 +365,14 @@ static void test_wafers(void)
 {
 	struct graph g;
 	struct machine m;
-	CU_ASSERT_EQUAL_FATAL(pn_random_graph(&g, 6, 5, 16, 64), 0);
-	CU_ASSERT_EQUAL_FATAL(pn_machine("mini16", 0, 0, 0, &m), 0);
+	struct plan_opts o;
+	streamed_net(&g, &m, &o, 1);
 	struct plan p1, p2, q;
 	plan_init(&p1);
 	plan_init(&p2);
 	plan_init(&q);
 	struct diag d;
 	diag_init(&d);
-	struct plan_opts o;
-	plan_opts_init(&o);
-	o.mode = MODE_STREAMING;
 	CU_ASSERT_EQUAL_FATAL(plan_build(&g, &m, &o, &p1, &d), 0);
 	o.wafers = 2;
 	CU_ASSERT_EQUAL_FATAL(plan_build(&g, &m, &o, &p2, &d), 0);
@@ -446,8 +452,15 @@ static void test_wafers_cli(void)
 		 {"batch 32 on each of 2 wafers", NULL}},
 		{"run nt3 --machine wse2 --plan %s/nt3.yaml --job train", 0, 0,
 		 {"2 data-parallel, batch 32 each", NULL}},
+		{"place nt3 --machine wse2 --check %s/nt3.yaml --wafers 1", 1,
+		 1, {"'wafers' must be 1", "nt3.yaml:"}},
 		{"run nt3 --machine wse2 --plan %s/nt3.yaml --job train "
 		 "--wafers 3", 1, 1, {"'wafers' must be 3", "nt3.yaml:"}},
+		/* --batch over the file: the micro-batch at most the batch,
+		 * its reason in numbers */
+		{"run nt3 --machine wse2 --plan %s/nt3.yaml --job train "
+		 "--batch 2", 0, 0,
+		 {"micro-batch 1 of 1 (1 pass", "nt3.yaml says, with --batch"}},
 	};
 	char *dir = tu_temp_dir();
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {

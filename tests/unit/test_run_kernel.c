@@ -80,6 +80,8 @@ static void test_refused(void)
 		{"--region 32x16 --kernel cannon", "square", 1},
 		{"--region 8x8 --kernel cannon", "of SRAM per PE", 1},
 		{"--region 32x32 --groups 0", "--groups", 2},
+		{"--region 32x32 --mode streaming --kernel cannon",
+		 "pipelined plan", 1},
 		{"--wafers 2 --mode pipelined", "weight streaming", 2},
 		{"--wafers 0", "--wafers", 2},
 	};
