@@ -103,6 +103,10 @@ int gpu_shard_gpus(const struct gpu_spec *g, const struct gpu_mem *m,
 /* What the ZeRO collectives add to a step of o (stages 1-3, n_gpus > 1)
  * whose forward and backward take fwd_s and bwd_s (all micro-batches):
  * fills the data-parallel fields of out, returns the exposed time. */
+/* What ZeRO-3's weight all-gather adds to an inference batch whose
+ * forward takes fwd_s (0 for other shardings or one GPU). */
+double gpu_shard_infer_comm(const struct gpu_spec *g, const struct graph *gr,
+			    const struct gpu_run_opts *o, double fwd_s);
 double gpu_shard_comm(const struct gpu_spec *g, const struct graph *gr,
 		      const struct gpu_run_opts *o, double fwd_s,
 		      double bwd_s, struct gpu_result *out);

@@ -406,7 +406,9 @@ static void train_step(const struct gpu_spec *g, const struct graph *gr,
 	free(ready);
 }
 
-static void infer_batch(const struct gpu_spec *g,
+/* The inference batch; under ZeRO-3 (FSDP) the sharded model gathers
+ * its weights in forward as in training. */
+static void infer_batch(const struct gpu_spec *g, const struct graph *gr,
 			const struct gpu_run_opts *o, struct gpu_klist *ik,
 			struct gpu_result *out)
 {
@@ -414,7 +416,14 @@ static void infer_batch(const struct gpu_spec *g,
 	double dev = 0, dyn = 0;
 	run(g, o, ik->k, 0, ik->n, &host, &dev, 0, out, &out->infer, NULL,
 	    &dyn);
+	double fwd = host > dev ? host : dev;
+	double exposed = gpu_shard_infer_comm(g, gr, o, fwd);
+	host += exposed;
+	dev += exposed;
 	finish_pass(g, &out->infer, host, dev, dyn);
+	if (exposed > 0) /* communication shows as overhead */
+		out->infer.by_bound_s[GPU_BOUND_OVERHEAD] += exposed;
+	out->infer.bound = argmax3(out->infer.by_bound_s);
 }
 
 /* The step and the inference batch as `o` says (its batch, micro-batches
@@ -442,7 +451,7 @@ static int estimate_plan(const struct gpu_spec *g, const struct graph *gr,
 	for (int l = 0; l < gr->n_layers; l++)
 		out->layers[l].layer = l;
 	train_step(g, gr, o, &tk, out);
-	infer_batch(g, o, &ik, out);
+	infer_batch(g, gr, o, &ik, out);
 	for (int l = 0; l < gr->n_layers; l++)
 		out->layers[l].bound = argmax3(out->layers[l].by_bound_s);
 	double exposed = out->exposed_comm_s;
@@ -475,7 +484,7 @@ static int infer_full_batch(const struct gpu_spec *g, const struct graph *gr,
 		out->layers[l].infer_s = 0;
 		out->layers[l].kernels_infer = 0;
 	}
-	infer_batch(g, o, &ik, out);
+	infer_batch(g, gr, o, &ik, out);
 	gpu_klist_release(&ik);
 	return WS_OK;
 }

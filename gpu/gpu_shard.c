@@ -225,6 +225,21 @@ double gpu_shard_comm(const struct gpu_spec *g, const struct graph *gr,
 	return exposed + ct;
 }
 
+double gpu_shard_infer_comm(const struct gpu_spec *g, const struct graph *gr,
+			    const struct gpu_run_opts *o, double fwd_s)
+{
+	if (o->n_gpus <= 1 || o->shard != GPU_SHARD_ZERO3)
+		return 0;
+	struct gpu_mem m;
+	gpu_train_memory_split(gr, o, &m);
+	double bw = 0, ct = 0;
+	double half = gpu_allreduce_s(g, o->n_gpus, m.grads, &bw) / 2;
+	double unit = gpu_allreduce_s(g, o->n_gpus, 4.0 * m.unit_params,
+				      NULL) / 2;
+	double exposed = overlap(g, half, unit, fwd_s, bw, &ct);
+	return exposed + ct;
+}
+
 const char *gpu_shard_name(enum gpu_shard s)
 {
 	static const char *const names[] = {"auto", "DDP", "ZeRO-1", "ZeRO-2",

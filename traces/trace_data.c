@@ -459,7 +459,7 @@ int trace_data_build(const struct report_in *r, struct trace_data *t)
 	t->energy_j = e->total_pj * 1e-12;
 	build_grids(st, m, t);
 	build_spans(st, t);
-	if (r->gpu.present)
+	if (r->gpu.present && !r->gpu.cannot_run) /* no bars without times */
 		build_gpu(r, &f, &t->gpu);
 	return 0;
 }

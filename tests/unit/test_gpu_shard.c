@@ -141,6 +141,14 @@ static void test_comm_volume(void)
 		CU_ASSERT_DOUBLE_EQUAL(r.shard_comm_s, cases[i].times_ar * ar,
 				       1e-12);
 		CU_ASSERT(r.exposed_comm_s > 0);
+		/* inference gathers the weights under ZeRO-3 (FSDP's eval
+		 * forward); otherwise each GPU holds them, as DDP */
+		if (cases[i].s == GPU_SHARD_ZERO3) {
+			CU_ASSERT(r.infer.seconds > ddp.infer.seconds);
+		} else {
+			CU_ASSERT_DOUBLE_EQUAL(r.infer.seconds,
+					       ddp.infer.seconds, 1e-15);
+		}
 		CU_ASSERT(r.exposed_comm_s <= r.shard_comm_s + r.contention_s);
 		if (!cases[i].micro) {
 			/* momentum moves 32 bytes per parameter; each GPU
