@@ -31,6 +31,21 @@
  * SIZE_BOUND_FACTOR times the bound: idle PEs must not sit beside a stage
  * that more PEs would speed up.
  *
+ * The literal rule (issue 14: the work spread alone, without the floors)
+ * conflicts with the fastest step where a stage's floor is software per
+ * sample (dense layers of one row per sample: task start, the kernel's
+ * set-up and per-row program, about 65 cycles a pass however many PEs):
+ * only copies of the stage, samples alternating between them, lower it,
+ * and past two copies their syncs and fill and drain outgrow the gain
+ * (the engine runs a stage's tasks one at a time, so the mapping has no
+ * per-stage copies; the measure replicates every stage).  drugnet on wse2,
+ * 64 samples per step, every stage replicated R times
+ * (tests/validate/nets/drugnet_x*.yaml, `run --sharing replicas`;
+ * docs/placement.md "What sets each stage kind's floor"): R = 1, 2, 4, 8
+ * give 67.9, 57.8, 74.6, 345 us per step, per-sample paces 291, 164,
+ * 143, 87 cycles, while 2x the spread is 41: the fastest step is R = 2,
+ * still 8x the spread.
+ *
  * The arithmetic alone (FMAs and element-wise operations of every layer
  * at the PE's lanes, no communication, SRAM ports, task starts or
  * software) spread over the grid is reported beside it (`arith_cycles`);
