@@ -836,6 +836,8 @@ void cli_plan_opts(const struct cli_opts *o, struct plan_opts *po)
 	else if (cli_given(o, "groups"))
 		po->kernel = kern_name(KERN_GEMV_GROUPED);
 	po->groups = o->groups;
+	/* an inference job compiles an inference plan; both: training */
+	po->job = o->job == CLI_JOB_INFER ? PLAN_JOB_INFER : PLAN_JOB_TRAIN;
 }
 
 void cli_plan_wafers(const struct cli_opts *o, int64_t net_batch,

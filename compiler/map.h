@@ -61,6 +61,11 @@ struct map_ctx {
 	 * time-shared on its rectangle (map_share.h) with it: their
 	 * cycles added, their SRAM beside its own. */
 	const struct plan *plan;
+	/* The job the pick serves (last, so that positional initialisers
+	 * leave it 0, training): PLAN_JOB_TRAIN, the lowest sum of the
+	 * passes' cycles; PLAN_JOB_INFER, the lowest forward latency plus
+	 * (batch - 1) forward paces, fitting the forward's SRAM. */
+	enum plan_job job;
 };
 
 /* Communication between stages, one per (source stage, tensor). */
@@ -97,8 +102,10 @@ void map_in_flight(struct plan *p, const struct map_edge *edges, int n_edges,
  * kernel_groups of `s` for its rectangle s->r (w, h >= 1) and
  * s->samples_in_flight.  With c->kernel set, a dense stage (and a
  * convolution run as a GEMM) in a pipelined plan runs the algorithm of
- * compiler/kern.h with the lowest stage_cycles that fits SRAM ("auto") or
- * the one named: the weight-stationary
+ * compiler/kern.h that fits SRAM and is fastest for c->job ("auto": for
+ * training the lowest stage_cycles, for inference the lowest forward
+ * latency plus (batch - 1) forward paces, as the engine streams samples
+ * through the stage) or the one named: the weight-stationary
  * mapping above with its software (cores/pe_sw.h) in pe.sw_cycles, or
  * another algorithm whose whole time (communication inside) is the PE's
  * sw_cycles beside its FMAs, with no broadcast or reduction flows. */

@@ -5,18 +5,48 @@
  *   forward        Y[M x N]  = X[M x K] W[K x N]
  *   backward data  dX[M x K] = dY[M x N] W^T[N x K]
  *   weight grad    dW[K x N] = X^T[K x M] dY[M x N]
- * The stage's pace is the sum of the three (as map.c's stage_cycles): for
- * the weight-stationary mapping the busiest of the PE's work (with its
+ * The pick serves the plan's job (map_ctx job).  Training: the stage's
+ * pace is the sum of the three (as map.c's stage_cycles): for the
+ * weight-stationary mapping the busiest of the PE's work (with its
  * software) and its wavelets, for another algorithm its whole time.
+ * Inference runs the forward alone, sample after sample as the engine
+ * streams them: the first sample's latency (the task's time from its
+ * start to its output leaving the rectangle, plan_task_time) and the
+ * batch's other samples at the task's occupancy (plan_task_occ), so a
+ * batch-1 GEMV takes the lowest latency and a large batch the lowest
+ * pace; only the forward's algorithm is replaced and only its SRAM
+ * counted (the backward passes keep the mapping's work: an inference
+ * plan never runs them).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "compiler/kern.h"
 #include "compiler/map_int.h"
+#include "compiler/plan_estimate.h"
 
 static const enum pass passes[] = {PASS_FWD, PASS_BWD_DATA,
 				   PASS_BWD_WEIGHT};
+
+/* Does the pick's job run pass p of the product: inference the forward
+ * alone, training every pass (backward data when the input needs it). */
+static int job_runs(const struct map_ctx *c, int needs_grad, enum pass p)
+{
+	if (c->job == PLAN_JOB_INFER)
+		return p == PASS_FWD;
+	return p != PASS_BWD_DATA || needs_grad;
+}
+
+/* What inference charges forward work k on w x h for the plan's batch:
+ * one sample's latency, then a pace per further sample. */
+static double infer_cycles(const struct map_ctx *c, const struct kernel_work *k,
+			   int32_t w, int32_t h)
+{
+	struct rect r = {0, 0, w, h};
+	int64_t b = c->batch > 1 ? c->batch : 1;
+	return plan_task_time(c->m, c->prec, &r, k) +
+	       (double)(b - 1) * (double)plan_task_occ(c->m, c->prec, k);
+}
 
 static void pass_shape(const struct map_ctx *c, enum pass p, int64_t M,
 		       int64_t K, int64_t N, int32_t w, int32_t h,
@@ -94,17 +124,33 @@ static int64_t alt_sram(enum pass p, const struct kern_cost *cost,
 	return other + cost->sram_bytes - alt_shared(p, cost, o);
 }
 
-/* Algorithm a's time over the passes and its largest SRAM; 0 if it cannot
- * run the shape or does not fit beside the stage's other SRAM. */
+/* Pass p's work run by an algorithm of cost `cost` in place of k's: the
+ * same FMAs and SRAM traffic per PE (energy); the algorithm's time, its
+ * communication inside, on top. */
+static void alt_work(const struct map_ctx *c, const struct kern_cost *cost,
+		     struct kernel_work *k)
+{
+	k->pe.tasks = 0;
+	k->pe.sw_cycles = 0;
+	k->bcast_wavelets = k->reduce_wavelets = k->halo_wavelets = 0;
+	cycles_t own = pe_work_cycles(&c->m->pe, c->prec, &k->pe);
+	k->pe.sw_cycles = cost->cycles > own ? (int64_t)(cost->cycles - own)
+					     : 0;
+}
+
+/* Algorithm a's cost for the job in *total (training: its time over the
+ * passes; inference: infer_cycles of its forward) and per pass in cost;
+ * 0 if it cannot run the shape or does not fit beside the stage's other
+ * SRAM in a pass the job runs. */
 static int alt_cost(const struct map_ctx *c, enum kern_alg a, int needs_grad,
 		    int64_t M, int64_t K, int64_t N, int32_t w, int32_t h,
 		    const struct plan_stage *o, struct kern_cost *cost,
-		    cycles_t *total)
+		    double *total)
 {
 	*total = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(passes); i++) {
 		enum pass p = passes[i];
-		if (p == PASS_BWD_DATA && !needs_grad)
+		if (!job_runs(c, needs_grad, p))
 			continue;
 		struct kern_shape s;
 		pass_shape(c, p, M, K, N, w, h, &s);
@@ -112,12 +158,17 @@ static int alt_cost(const struct map_ctx *c, enum kern_alg a, int needs_grad,
 		if (!cost[p].applicable ||
 		    alt_sram(p, &cost[p], o) > c->m->pe.sram_bytes)
 			return 0;
-		*total += cost[p].cycles;
+		*total += (double)cost[p].cycles;
+	}
+	if (c->job == PLAN_JOB_INFER) {
+		struct kernel_work k = o->work[PASS_FWD];
+		alt_work(c, &cost[PASS_FWD], &k);
+		*total = infer_cycles(c, &k, w, h);
 	}
 	return 1;
 }
 
-/* Replace the mapping's work by algorithm a's. */
+/* Replace the mapping's work by algorithm a's in the passes the job runs. */
 static void use_alt(const struct map_ctx *c, enum kern_alg a, int needs_grad,
 		    const struct kern_cost *cost,
 		    struct plan_stage *o)
@@ -125,18 +176,9 @@ static void use_alt(const struct map_ctx *c, enum kern_alg a, int needs_grad,
 	int64_t buf = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(passes); i++) {
 		enum pass p = passes[i];
-		if (p == PASS_BWD_DATA && !needs_grad)
+		if (!job_runs(c, needs_grad, p))
 			continue;
-		/* the same FMAs and SRAM traffic per PE (energy); the
-		 * algorithm's time, its communication inside, on top */
-		struct kernel_work *k = &o->work[p];
-		k->pe.tasks = 0;
-		k->pe.sw_cycles = 0;
-		k->bcast_wavelets = k->reduce_wavelets = k->halo_wavelets = 0;
-		cycles_t own = pe_work_cycles(&c->m->pe, c->prec, &k->pe);
-		k->pe.sw_cycles = cost[p].cycles > own
-					  ? (int64_t)(cost[p].cycles - own)
-					  : 0;
+		alt_work(c, &cost[p], &o->work[p]);
 		/* its buffers: what the stage does not already hold */
 		int64_t b = cost[p].sram_bytes - c->m->pe.code_bytes -
 			    alt_shared(p, &cost[p], o);
@@ -161,13 +203,15 @@ void map_kern_apply(const struct map_ctx *c, int needs_grad, int64_t M,
 	int forced = kern_from_name(c->kernel); /* "auto": -1, the pick */
 	if (forced == KERN_STREAM)
 		return;
-	cycles_t best = stream_pace(c, o);
+	double best = c->job == PLAN_JOB_INFER
+			      ? infer_cycles(c, &o->work[PASS_FWD], w, h)
+			      : (double)stream_pace(c, o);
 	int pick = -1;
 	struct kern_cost cost[PASS_COUNT], keep[PASS_COUNT];
 	for (int a = KERN_STREAM + 1; a < KERN_COUNT; a++) {
 		if (forced >= 0 && a != forced)
 			continue;
-		cycles_t t;
+		double t;
 		memset(cost, 0, sizeof(cost));
 		if (!alt_cost(c, (enum kern_alg)a, needs_grad, M, K, N, w, h,
 			      o, cost, &t))
@@ -192,7 +236,7 @@ int map_kern_why_not(const struct map_ctx *c, int needs_grad, int64_t M,
 		return 0;
 	int32_t w = o->r.w > 0 ? o->r.w : 1, h = o->r.h > 0 ? o->r.h : 1;
 	for (size_t i = 0; i < ARRAY_SIZE(passes); i++) {
-		if (passes[i] == PASS_BWD_DATA && !needs_grad)
+		if (!job_runs(c, needs_grad, passes[i]))
 			continue;
 		struct kern_shape s;
 		struct kern_cost k;

@@ -201,6 +201,10 @@ struct plan_opts {
 	 * wafers), so MODE_AUTO streams and MODE_PIPELINED is refused.
 	 * `batch` stays the batch of one wafer. */
 	int64_t wafers;
+	/* The job the plan is compiled for (PLAN_JOB_TRAIN by default):
+	 * inference picks each dense stage's algorithm for the forward
+	 * pass alone (compiler/map.h, map_ctx job). */
+	enum plan_job job;
 };
 
 enum plan_sharing_opt { PLAN_SHARING_AUTO = 0, PLAN_SHARING_REPLICAS,

@@ -60,6 +60,12 @@
 
 enum exec_mode { MODE_AUTO = 0, MODE_PIPELINED, MODE_STREAMING };
 
+/* The job a plan is compiled for.  Training: the step (forward, backward
+ * data, weight gradient, update); inference: the forward pass alone, so
+ * a dense stage's algorithm is picked for the forward's latency and pace
+ * (compiler/map.h).  A training plan also runs inference (its forward). */
+enum plan_job { PLAN_JOB_TRAIN = 0, PLAN_JOB_INFER };
+
 enum kernel_kind {
 	KERNEL_DENSE = 0,   /* dense / gemm with fused epilogue */
 	KERNEL_CONV,	    /* convolution, tiled over channels and positions */
@@ -252,6 +258,9 @@ struct plan {
 	 * streamed plan's weights and gradients also cross the interconnect
 	 * (plan_stream_link), which the objective charges as the engine. */
 	int64_t wafers;
+	/* What the plan was compiled for (plan_opts job); files without a
+	 * 'job' key are training plans. */
+	enum plan_job job;
 	/* How the shared layers were mapped and why (plan_build), or "". */
 	char share_note[256];
 	/* The work-proportional bound, cycles per sample (compiler/size.h),

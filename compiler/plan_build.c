@@ -682,6 +682,7 @@ static void plan_header(struct plan *p, const struct graph *g,
 	p->grid_w = m->width;
 	p->grid_h = m->height;
 	p->wafers = o->wafers > 1 ? o->wafers : 1;
+	p->job = o->job;
 }
 
 /* Place and route pipelined; when the mode was chosen automatically and
@@ -777,6 +778,7 @@ static int build_one(struct plan_memo *pm, const struct graph *g,
 	b.stages = p->stages;
 	b.n = p->n_stages;
 	b.mc.plan = p;
+	b.mc.job = o->job;
 	share_apply(g, o, p);
 	b.grid = machine_pes(m);
 	b.fill = o->fill > 0 && o->fill <= 1 ? o->fill : 0.9;

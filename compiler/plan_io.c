@@ -680,7 +680,7 @@ static void remap_stages(struct rd *r, const struct graph *g,
 			 struct plan *p)
 {
 	struct map_ctx mc = {g, m, p->prec, p->opt, p->mode, p->batch, 0,
-			     "auto", 0, p};
+			     "auto", 0, p, p->job};
 	map_in_flight(p, edges, n_edges, p->mode);
 	mc.stream_act_bytes = map_stream_act_bytes(&mc, p);
 	if (p->mode == MODE_STREAMING && p->micro_batch > 0)

@@ -90,6 +90,7 @@ static void put_ctx(struct plan_memo *pm, const struct map_ctx *c)
 	put(pm, &c->batch, sizeof c->batch);
 	put(pm, &c->stream_act_bytes, sizeof c->stream_act_bytes);
 	put(pm, &c->groups, sizeof c->groups);
+	put(pm, &c->job, sizeof c->job);
 	const char *k = c->kernel ? c->kernel : "";
 	put(pm, k, strlen(k) + 1);
 	put(pm, &(char){c->kernel != NULL}, 1);

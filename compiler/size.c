@@ -72,7 +72,7 @@ void size_bound(const struct graph *g, const struct machine *m,
 	if (p->mode != MODE_PIPELINED)
 		return;
 	struct map_ctx mc = {g,	       m, p->prec, p->opt, MODE_PIPELINED,
-			     p->batch, 0, kernel,  0,	   p};
+			     p->batch, 0, kernel,  0,	   p, p->job};
 	double pes = (double)machine_pes(m);
 	for (int i = 0; i < p->n_stages; i++) {
 		double w, f;

@@ -1,8 +1,11 @@
-/* test_kern_pick.c: for eleven dense layer shapes, every kernel
- * algorithm that runs and fits is simulated (forced, as `--kernel` does)
- * on the same rectangle, and the compiler's own pick is within 5% of the
- * fastest simulated training step; the fastest is the weight-stationary
- * kernel on some shapes and another algorithm on others. */
+/* test_kern_pick.c: for dense layer shapes, every kernel algorithm that
+ * runs and fits is simulated (forced, as `--kernel` does) on the same
+ * rectangle, and the compiler's own pick is within 5% of the fastest
+ * simulated one for the plan's job: eleven training shapes (the training
+ * step), and inference shapes (batch-1 GEMVs, a small batch: the forward
+ * latency plus the batch's other samples at the simulated interval); the
+ * fastest is the weight-stationary kernel on some shapes and another
+ * algorithm on others. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,15 +17,34 @@
 #include "test_engine_plans.h"
 #include "test_util.h"
 
-/* Training step of `net` with the dense stage on w x h running `kernel`
- * ("auto": the compiler's pick); 0 when the forced one cannot run there. */
+/* What the job simulates on plan p: the training step, or the inference
+ * of a batch (the first sample's latency, the others at the interval). */
+static cycles_t simulated(const struct plan *p, const struct machine *m)
+{
+	struct stats st;
+	int infer = p->job == PLAN_JOB_INFER;
+	CU_ASSERT_EQUAL(tp_run(p, m, infer ? ENGINE_INFER : ENGINE_TRAIN, 0,
+			       0, &st), 0);
+	cycles_t t = infer ? st.infer_latency_cycles +
+				     (cycles_t)(p->batch - 1) *
+					     st.infer_interval_cycles
+			   : st.step_cycles;
+	stats_release(&st);
+	return t;
+}
+
+/* What the job simulates of `net` (compiled for `job`) with the dense
+ * stage on w x h running `kernel` ("auto": the compiler's pick); 0 when
+ * the forced one cannot run there. */
 static cycles_t step_with(const struct graph *g, const struct machine *m,
-			  const char *kernel, int32_t w, int32_t h,
-			  int *picked)
+			  enum plan_job job, enum pe_prec prec,
+			  const char *kernel, int32_t w, int32_t h, int *picked)
 {
 	struct plan_opts o;
 	plan_opts_init(&o);
 	o.mode = MODE_PIPELINED;
+	o.job = job;
+	o.prec = prec;
 	o.kernel = "auto"; /* forced below, on the rectangle (as --region) */
 	struct plan p;
 	plan_init(&p);
@@ -30,6 +52,7 @@ static cycles_t step_with(const struct graph *g, const struct machine *m,
 	diag_init(&d);
 	CU_ASSERT_EQUAL_FATAL(plan_build(g, m, &o, &p, &d), 0);
 	diag_release(&d);
+	CU_ASSERT_EQUAL(p.job, job);
 	struct plan_stage *s = &p.stages[0];
 	s->r.w = w;
 	s->r.h = h;
@@ -38,35 +61,32 @@ static cycles_t step_with(const struct graph *g, const struct machine *m,
 	if (s->r.y + h > m->height)
 		s->r.y = 0;
 	struct map_ctx c = {g, m, p.prec, p.opt, p.mode, p.batch, 0, kernel,
-			    0, NULL};
+			    0, NULL, p.job};
 	map_kernel(&c, s);
 	plan_summarise(&p, m);
 	cycles_t t = 0;
 	*picked = s->kernel;
 	int want = kern_from_name(kernel) >= 0 ? kern_from_name(kernel)
 						  : s->kernel;
-	if (s->kernel == want && s->sram.total <= m->pe.sram_bytes) {
-		struct stats st;
-		CU_ASSERT_EQUAL(tp_run(&p, m, ENGINE_TRAIN, 0, 0, &st), 0);
-		t = st.step_cycles;
-		stats_release(&st);
-	}
+	if (s->kernel == want && s->sram.total <= m->pe.sram_bytes)
+		t = simulated(&p, m);
 	plan_release(&p);
 	return t;
 }
 
 /* A network of one dense layer, `rows` x K in (rows 0: a vector), N
- * out, and a loss, loaded into *g. */
-static void one_layer(int64_t rows, int64_t K, int64_t N, struct graph *g)
+ * out, and a loss, at `batch`, loaded into *g. */
+static void one_layer(int64_t rows, int64_t K, int64_t N, int64_t batch,
+		      struct graph *g)
 {
 	char *shape = rows ? xasprintf("%lld, %lld", (long long)rows,
 				       (long long)K)
 			   : xasprintf("%lld", (long long)K);
 	char *yaml = xasprintf(
-		"name: one\nbatch: 8\ninputs:\n  x: [%s]\n"
+		"name: one\nbatch: %lld\ninputs:\n  x: [%s]\n"
 		"layers:\n  - {name: fc, op: dense, in: x, units: "
 		"%lld}\n  - {name: loss, op: mse_loss}\n",
-		shape, (long long)N);
+		(long long)batch, shape, (long long)N);
 	char *path = tu_temp_file(".yaml", yaml);
 	struct diag d;
 	diag_init(&d);
@@ -78,11 +98,73 @@ static void one_layer(int64_t rows, int64_t K, int64_t N, struct graph *g)
 	free(shape);
 }
 
+struct pick_shape {
+	int64_t rows, K, N;
+	int32_t w, h;
+	int64_t batch;
+	enum plan_job job;
+	enum pe_prec prec;
+	const char *machine;
+};
+
+/* Every algorithm simulated on the shape, then the pick: within 5% of
+ * the fastest.  Counts the fastest's algorithm in won[]. */
+static void pick_within(const struct pick_shape *ps, int *won)
+{
+	struct machine m;
+	tp_load(ps->machine, &m);
+	struct graph g;
+	one_layer(ps->rows, ps->K, ps->N, ps->batch, &g);
+	cycles_t fastest = 0;
+	int n = 0, picked, best = -1;
+	printf("\n    %s b%lld %lldx%lldx%lld on %dx%d of %s:",
+	       ps->job == PLAN_JOB_INFER ? "infer" : "train",
+	       (long long)ps->batch, (long long)ps->rows, (long long)ps->K,
+	       (long long)ps->N, ps->w, ps->h, ps->machine);
+	for (int a = 0; a < KERN_COUNT; a++) {
+		cycles_t t = step_with(&g, &m, ps->job, ps->prec,
+				       kern_name((enum kern_alg)a), ps->w,
+				       ps->h, &picked);
+		if (!t) {
+			printf(" %s -", kern_name((enum kern_alg)a));
+			continue;
+		}
+		printf(" %s %llu", kern_name((enum kern_alg)a),
+		       (unsigned long long)t);
+		n++;
+		if (!fastest || t < fastest) {
+			fastest = t;
+			best = a;
+		}
+	}
+	cycles_t mine = step_with(&g, &m, ps->job, ps->prec, "auto", ps->w,
+				  ps->h, &picked);
+	printf("\n      fastest %s %llu, pick %s %llu",
+	       kern_name((enum kern_alg)best), (unsigned long long)fastest,
+	       kern_name((enum kern_alg)picked), (unsigned long long)mine);
+	CU_ASSERT(n >= 2);
+	CU_ASSERT(mine > 0);
+	CU_ASSERT((double)mine <= 1.05 * (double)fastest);
+	if (best >= 0)
+		won[best]++;
+	graph_release(&g);
+}
+
+/* The shapes exercise a pick other than the stream's, and the stream's. */
+static void some_of_each(const int *won)
+{
+	int kinds = 0;
+	for (int a = 0; a < KERN_COUNT; a++)
+		kinds += won[a] > 0;
+	CU_ASSERT(won[KERN_STREAM] > 0);
+	CU_ASSERT(kinds >= 2);
+}
+
 /*
- * Shapes on both sides of the crossover.  The weight-stationary kernel
- * issues one FMA vector instruction per row and input, over the PE's
- * outputs (N / h); Cannon and SUMMA one per input and output, over the
- * PE's rows (M / h).  Every vector instruction pays the same software
+ * Training shapes on both sides of the crossover.  The weight-stationary
+ * kernel issues one FMA vector instruction per row and input, over the
+ * PE's outputs (N / h); Cannon and SUMMA one per input and output, over
+ * the PE's rows (M / h).  Every vector instruction pays the same software
  * (cores/pe_sw.h, calibrated on MeshGEMM), so the stream wins while a
  * sample has few rows (an MLP, short sequences) and loses when its rows
  * per PE outnumber its outputs per PE (long sequences through narrow
@@ -91,70 +173,52 @@ static void one_layer(int64_t rows, int64_t K, int64_t N, struct graph *g)
  */
 static void test_pick_simulated(void)
 {
-	static const struct {
-		int64_t rows, K, N;
-		int32_t w, h;
-	} shapes[] = {
-		{1, 512, 512, 16, 16},	   /* an MLP layer */
-		{1, 2048, 1024, 32, 32},   /* a wide MLP layer */
-		{16, 512, 512, 16, 16},	   /* a short sequence */
-		{64, 256, 1024, 32, 16},   /* FFN of a small transformer */
-		{128, 768, 768, 48, 48},   /* attention projection */
-		{196, 384, 384, 32, 32},   /* ViT-like tokens */
-		{8, 2048, 256, 64, 8},	   /* wide and flat */
-		{1024, 256, 256, 32, 32},  /* a long sequence, narrow layer */
-		{2048, 256, 1024, 32, 32}, /* its FFN: 4x the outputs, a tie */
-		{2048, 768, 768, 48, 48},  /* GPT-2 small's projection, 2048 */
-		{512, 64, 64, 16, 8},	   /* long and narrow, not square */
+#define TRAIN(r, k, n, w, h) {r, k, n, w, h, 8, PLAN_JOB_TRAIN, PREC_MIXED, "mini64"}
+	static const struct pick_shape shapes[] = {
+		TRAIN(1, 512, 512, 16, 16),	/* an MLP layer */
+		TRAIN(1, 2048, 1024, 32, 32),	/* a wide MLP layer */
+		TRAIN(16, 512, 512, 16, 16),	/* a short sequence */
+		TRAIN(64, 256, 1024, 32, 16),	/* FFN of a small transformer */
+		TRAIN(128, 768, 768, 48, 48),	/* attention projection */
+		TRAIN(196, 384, 384, 32, 32),	/* ViT-like tokens */
+		TRAIN(8, 2048, 256, 64, 8),	/* wide and flat */
+		TRAIN(1024, 256, 256, 32, 32),	/* a long sequence, narrow */
+		TRAIN(2048, 256, 1024, 32, 32), /* its FFN: 4x the outputs */
+		TRAIN(2048, 768, 768, 48, 48),	/* GPT-2 small's projection */
+		TRAIN(512, 64, 64, 16, 8),	/* long and narrow, not square */
 	};
-	struct machine m;
-	tp_load("mini64", &m);
+#undef TRAIN
 	int won[KERN_COUNT] = {0};
-	for (size_t i = 0; i < ARRAY_SIZE(shapes); i++) {
-		struct graph g;
-		one_layer(shapes[i].rows, shapes[i].K, shapes[i].N, &g);
-		cycles_t fastest = 0;
-		int n = 0, picked, best = -1;
-		printf("\n    %lldx%lldx%lld on %dx%d:",
-		       (long long)shapes[i].rows, (long long)shapes[i].K,
-		       (long long)shapes[i].N, shapes[i].w, shapes[i].h);
-		for (int a = 0; a < KERN_COUNT; a++) {
-			cycles_t t = step_with(&g, &m,
-					       kern_name((enum kern_alg)a),
-					       shapes[i].w, shapes[i].h,
-					       &picked);
-			if (!t) {
-				printf(" %s -", kern_name((enum kern_alg)a));
-				continue;
-			}
-			printf(" %s %llu", kern_name((enum kern_alg)a),
-			       (unsigned long long)t);
-			n++;
-			if (!fastest || t < fastest) {
-				fastest = t;
-				best = a;
-			}
-		}
-		cycles_t mine = step_with(&g, &m, "auto", shapes[i].w,
-					  shapes[i].h, &picked);
-		printf("\n      fastest %s %llu, pick %s %llu",
-		       kern_name((enum kern_alg)best),
-		       (unsigned long long)fastest,
-		       kern_name((enum kern_alg)picked),
-		       (unsigned long long)mine);
-		CU_ASSERT(n >= 2);
-		CU_ASSERT(mine > 0);
-		CU_ASSERT((double)mine <= 1.05 * (double)fastest);
-		if (best >= 0)
-			won[best]++;
-		graph_release(&g);
-	}
-	/* the shapes exercise a pick other than the stream's */
-	int kinds = 0;
-	for (int a = 0; a < KERN_COUNT; a++)
-		kinds += won[a] > 0;
-	CU_ASSERT(won[KERN_STREAM] > 0);
-	CU_ASSERT(kinds >= 2);
+	for (size_t i = 0; i < ARRAY_SIZE(shapes); i++)
+		pick_within(&shapes[i], won);
+	some_of_each(won);
+}
+
+/*
+ * Inference shapes: the forward alone, its latency plus the batch's
+ * other samples at its pace.  A batch-1 GEMV (the issue's MeshGEMV, K = N
+ * = 8 P on P x P of wse3, fp16) waits for the weight-stationary kernel's
+ * relay chain across the row, where a GEMV reduced down the column in
+ * groups answers sooner; a batch of samples runs at the stream's pace,
+ * far below a GEMV's whole time per sample.
+ */
+static void test_pick_inference(void)
+{
+#define INFER(r, k, n, p, b, prec, mach) \
+	{r, k, n, p, p, b, PLAN_JOB_INFER, prec, mach}
+	static const struct pick_shape shapes[] = {
+		INFER(0, 128, 128, 16, 1, PREC_FP16, "wse3"),
+		INFER(0, 256, 256, 32, 1, PREC_FP16, "wse3"),
+		INFER(0, 640, 640, 80, 1, PREC_FP16, "wse3"),
+		INFER(0, 512, 512, 16, 1, PREC_MIXED, "mini64"),
+		INFER(0, 512, 512, 16, 4, PREC_MIXED, "mini64"),
+		INFER(0, 1024, 1024, 32, 64, PREC_MIXED, "mini64"),
+	};
+#undef INFER
+	int won[KERN_COUNT] = {0};
+	for (size_t i = 0; i < ARRAY_SIZE(shapes); i++)
+		pick_within(&shapes[i], won);
+	some_of_each(won);
 }
 
 /* The dense stage of `g` on w x h mapped with `kernel` (map_kernel, as
@@ -175,7 +239,7 @@ static void mapped(const struct graph *g, const struct machine *m,
 	s->r.w = w;
 	s->r.h = h;
 	struct map_ctx c = {g, m, p->prec, p->opt, p->mode, p->batch, 0,
-			    kernel, 0, NULL};
+			    kernel, 0, NULL, p->job};
 	map_kernel(&c, s);
 	plan_summarise(p, m);
 }
@@ -193,7 +257,7 @@ static void test_sram_weights_once(void)
 	int found = 0;
 	for (int64_t K = 512; K <= 2048 && !found; K += 256) {
 		struct graph g;
-		one_layer(0, K, K, &g);
+		one_layer(0, K, K, 8, &g);
 		for (int32_t P = 16; P <= 64 && !found; P += 8) {
 			struct plan p;
 			mapped(&g, &m, "stream", P, P, &p);
@@ -246,6 +310,8 @@ int suite_kern_pick(void)
 	static const struct tu_test tests[] = {
 		{"pick within 5% of every simulated kernel",
 		 test_pick_simulated},
+		{"inference: pick within 5% of every simulated kernel",
+		 test_pick_inference},
 		{"a non-WS kernel counts the weights once",
 		 test_sram_weights_once},
 		{0, 0}};

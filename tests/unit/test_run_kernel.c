@@ -63,6 +63,101 @@ static void test_forced(void)
 	diag_release(&d);
 }
 
+/* "training step  N cycles" of a --region run, or -1. */
+static long long region_step(const char *out)
+{
+	const char *p = strstr(out, "training step");
+	return p ? strtoll(p + strlen("training step"), NULL, 10) : -1;
+}
+
+/* The algorithm a --region run's stage ran: named after the stage, or
+ * the weight-stationary one when the report names none. */
+static int region_kernel(const char *out)
+{
+	const char *p = strstr(out, "Kernel on ");
+	const char *e = p ? strchr(p, '\n') : NULL;
+	for (int a = KERN_COUNT - 1; p && e && a > KERN_STREAM; a--) {
+		char *named = xasprintf("', %s", kern_name((enum kern_alg)a));
+		const char *q = strstr(p, named);
+		free(named);
+		if (q && q < e)
+			return a;
+	}
+	return KERN_STREAM;
+}
+
+/* Cycles the job's report gives for the issue's GEMV (K = N = 8 P, batch
+ * 1, fp16) on P x P of wse3 with `kernel` (NULL: the compiler's pick):
+ * the forward latency (--job infer) or the training step; -1 when the
+ * forced kernel is refused.  The pick's algorithm in *alg. */
+static long long gemv_job(const char *net, int P, const char *job,
+			  const char *kernel, int *alg)
+{
+	char *k = kernel ? xasprintf(" --kernel %s", kernel) : xstrdup("");
+	char *args = xasprintf("run %s --machine wse3 --region %dx%d "
+			       "--precision fp16 --job %s --infer-samples 1%s",
+			       net, P, P, job, k);
+	char *out, *err;
+	long long t = -1;
+	if (tu_run(args, &out, &err) == 0)
+		t = strcmp(job, "infer") ? region_step(out)
+					 : region_forward(out);
+	*alg = region_kernel(out);
+	free(out);
+	free(err);
+	free(args);
+	free(k);
+	return t;
+}
+
+/* Issue 12's first example: a batch-1 GEMV at inference.  The job is an
+ * input of the plan: with --job infer the pick's simulated forward
+ * latency is within 5% of the fastest forced algorithm's (a GEMV reduced
+ * down the column, not the weight-stationary relay across the row); with
+ * --job train the pick's training step is within 5% of the fastest
+ * forced one's (there the GEMVs' weight gradient is dear), so the two
+ * jobs pick differently. */
+static void test_pick_per_job(void)
+{
+	static const int sizes[] = {16, 32, 80, 400};
+	static const char *const jobs[] = {"infer", "train"};
+	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+		int P = sizes[i], picked[2];
+		char *yaml = xasprintf("name: g\nbatch: 1\ninputs:\n  x: "
+				       "[%d]\nlayers:\n  - {name: fc, op: "
+				       "dense, units: %d, in: x}\n",
+				       8 * P, 8 * P);
+		char *net = tu_temp_file(".yaml", yaml);
+		for (int j = 0; j < 2; j++) {
+			long long best = -1;
+			int fastest = -1, alg;
+			printf("\n    P=%d --job %s:", P, jobs[j]);
+			for (int a = 0; a < KERN_COUNT; a++) {
+				const char *name = kern_name((enum kern_alg)a);
+				long long t = gemv_job(net, P, jobs[j], name,
+						       &alg);
+				printf(" %s %lld", name, t);
+				if (t > 0 && (best < 0 || t < best)) {
+					best = t;
+					fastest = a;
+				}
+			}
+			long long mine = gemv_job(net, P, jobs[j], NULL,
+						  &picked[j]);
+			printf("; pick %s %lld (fastest %s)",
+			       kern_name((enum kern_alg)picked[j]), mine,
+			       kern_name((enum kern_alg)fastest));
+			CU_ASSERT(best > 0);
+			CU_ASSERT(mine > 0);
+			CU_ASSERT((double)mine <= 1.05 * (double)best);
+		}
+		CU_ASSERT(picked[0] != picked[1]);
+		remove(net);
+		free(net);
+		free(yaml);
+	}
+}
+
 /* Bad values: unknown names and --groups with another kernel are usage
  * (2); an algorithm that cannot run the stage is bad input (1), saying
  * why. */
@@ -345,6 +440,8 @@ int suite_run_kernel(void)
 {
 	static const struct tu_test tests[] = {
 		{"--kernel: each algorithm at its closed form", test_forced},
+		{"the pick per job: a batch-1 GEMV, inference and training",
+		 test_pick_per_job},
 		{"--kernel, --groups, --wafers: refused values", test_refused},
 		{"--wafers: data parallel, streamed", test_wafers},
 		{"--kernel on whole networks: run or refused per stage",
