@@ -302,13 +302,56 @@ static void row_predict(const struct gpu_spec *g, const json_t *row,
 		r->err[m] = r->pred[m] / r->meas[m] - 1;
 }
 
-int gpu_validate_file_in(const struct gpu_spec *g, const char *path,
-			 const char *const *nets_dirs, int n_dirs,
-			 struct gpu_val *v, struct diag *d)
+/* 1-based column of "key" on line `line` of text[len], or 1. */
+static int key_col(const char *text, size_t len, int line, const char *key)
+{
+	const char *s = text, *end = text + len;
+	for (int l = 1; l < line && s < end; l++) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		s = nl ? nl + 1 : end;
+	}
+	const char *nl = memchr(s, '\n', (size_t)(end - s));
+	size_t n = (size_t)((nl ? nl : end) - s), k = strlen(key);
+	for (size_t i = 0; i + k + 2 <= n; i++)
+		if (s[i] == '"' && !memcmp(s + i + 1, key, k) &&
+		    s[i + 1 + k] == '"')
+			return (int)i + 1;
+	return 1;
+}
+
+/* The network of a row, by its name or file (cached), or `net` when
+ * given; NULL with r->skipped set, located at the row's "network_file"
+ * or "model", when it cannot be loaded. */
+static const struct graph *row_graph(const char *path, const char *text,
+				     size_t len, const json_t *row,
+				     const struct graph *net,
+				     const char *const *dirs, int n_dirs,
+				     struct net_cache **cache, int *n_cache,
+				     struct gpu_val_row *r)
+{
+	if (net)
+		return net;
+	const char *file = ws_json_str_at(row, "network_file");
+	char *name = row_network(path, r->model, file, dirs, n_dirs);
+	struct net_cache *c = find_net(cache, n_cache, name);
+	free(name);
+	if (c->ok)
+		return &c->g;
+	r->skipped = xasprintf("unknown network: %s (%s:%d:%d)", c->error,
+			       path, r->line,
+			       key_col(text, len, r->line,
+				       file ? "network_file" : "model"));
+	return NULL;
+}
+
+int gpu_validate_text(const struct gpu_spec *g, const char *path,
+		      const char *text, size_t len, const struct graph *net,
+		      const char *const *nets_dirs, int n_dirs,
+		      struct gpu_val *v, struct diag *d)
 {
 	struct gpu_jsonl jl;
 	memset(v, 0, sizeof(*v));
-	int rc = gpu_jsonl_read(path, &jl, d);
+	int rc = gpu_jsonl_parse(path, text, len, &jl, d);
 	if (rc)
 		return rc;
 	v->file = xstrdup(path);
@@ -322,15 +365,11 @@ int gpu_validate_file_in(const struct gpu_spec *g, const char *path,
 		r->line = jl.line_of[i];
 		if (row_header(row, r) || row_opts(row, r, &o))
 			continue;
-		char *net = row_network(path, r->model,
-					ws_json_str_at(row, "network_file"),
-					nets_dirs, n_dirs);
-		struct net_cache *c = find_net(&cache, &n_cache, net);
-		free(net);
-		if (!c->ok)
-			r->skipped = xasprintf("unknown network: %s", c->error);
-		else
-			row_predict(g, row, &c->g, &o, r);
+		const struct graph *rg = row_graph(path, text, len, row, net,
+						   nets_dirs, n_dirs, &cache,
+						   &n_cache, r);
+		if (rg)
+			row_predict(g, row, rg, &o, r);
 	}
 	for (int i = 0; i < v->n; i++) {
 		if (v->rows[i].skipped)
@@ -348,6 +387,22 @@ int gpu_validate_file_in(const struct gpu_spec *g, const char *path,
 	free(cache);
 	gpu_jsonl_release(&jl);
 	return WS_OK;
+}
+
+int gpu_validate_file_in(const struct gpu_spec *g, const char *path,
+			 const char *const *nets_dirs, int n_dirs,
+			 struct gpu_val *v, struct diag *d)
+{
+	char *text;
+	size_t len;
+	memset(v, 0, sizeof(*v));
+	int rc = read_file(path, &text, &len, d);
+	if (rc)
+		return rc;
+	rc = gpu_validate_text(g, path, text, len, NULL, nets_dirs, n_dirs, v,
+			       d);
+	free(text);
+	return rc;
 }
 
 int gpu_validate_file(const struct gpu_spec *g, const char *path,

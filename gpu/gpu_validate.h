@@ -78,6 +78,13 @@ int gpu_validate_file(const struct gpu_spec *g, const char *path,
 int gpu_validate_file_in(const struct gpu_spec *g, const char *path,
 			 const char *const *nets_dirs, int n_dirs,
 			 struct gpu_val *v, struct diag *d);
+/* The same on the file's text, already read (`path` names it and is the
+ * folder of "network_file"s); `net`, when not NULL, is every row's
+ * network instead (nothing is loaded: the fuzz harness). */
+int gpu_validate_text(const struct gpu_spec *g, const char *path,
+		      const char *text, size_t len, const struct graph *net,
+		      const char *const *nets_dirs, int n_dirs,
+		      struct gpu_val *v, struct diag *d);
 void gpu_val_release(struct gpu_val *v);
 
 /* The table: one line per row (if `rows`), the rows not predicted and

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "compiler/kern.h"
+#include "ground/checked.h"
 #include "ground/util.h"
 
 static const char kernel_header[] = "kernel,P,M,K,N,group_num,Mt,Kt,Nt,"
@@ -45,25 +46,35 @@ static int split(char *line, char **f, int max)
 	return n;
 }
 
-/* Integer field >= lo, or 0 when empty (*v untouched); -1 if malformed. */
-static int int_field(const char *s, long long lo, long long *v)
+/* Integer field in [lo, hi], or 0 when empty (*v untouched); -1 if
+ * malformed or out of range. */
+static int int_field(const char *s, long long lo, long long hi,
+		     long long *v)
 {
 	if (!*s)
 		return 0;
 	char *end;
 	errno = 0;
 	long long x = strtoll(s, &end, 10);
-	if (*end || errno || x < lo)
+	if (*end || errno || x < lo || x > hi)
 		return -1;
 	*v = x;
 	return 1;
 }
 
-/* A dimension: the field, or its tile times P; 0 if neither is given. */
+/* A dimension: the field, or its tile times P (kernel_dims keeps the
+ * product within KDIM_MAX); 0 if neither is given. */
 static long long dim(long long given, long long tile, long long P)
 {
 	return given > 0 ? given : tile > 0 ? tile * P : 0;
 }
+
+/* Largest P: a side of the largest grid a machine file may give
+ * (machine/machine.c's grid bounds) and more [D]. */
+#define KP_MAX 65536
+/* Largest dimension or tile: what a network file's layer may have
+ * (compiler/net_yaml.c: units, filters in [1, 2^31 - 1]) [D]. */
+#define KDIM_MAX INT32_MAX
 
 static int kernel_fields(const char *path, int line, char **f,
 			 const int *col, long long *x, double *cycles,
@@ -74,21 +85,25 @@ static int kernel_fields(const char *path, int line, char **f,
 		"mean_cycles"};
 	int bad = 0;
 	for (int i = KF_P; i < KF_CYCLES; i++) {
+		long long lo = i == KF_P ? 1 : 0;
+		long long hi = i == KF_P || i == KF_G ? KP_MAX : KDIM_MAX;
 		x[i] = 0;
-		if (int_field(f[i], i == KF_P ? 1 : 0, &x[i]) < 0) {
+		if (int_field(f[i], lo, hi, &x[i]) < 0 ||
+		    (i == KF_P && !*f[i])) {
 			diag_add(d, path, line, col[i],
-				 "validate: '%s' must be a whole number%s, "
-				 "got '%s'", names[i],
-				 i == KF_P ? " >= 1" : " >= 0", f[i]);
+				 "validate: '%s' must be a whole number in "
+				 "[%lld, %lld]%s, got '%s'", names[i], lo, hi,
+				 i == KF_P ? "" : " or empty", f[i]);
 			bad = 1;
 		}
 	}
 	char *end;
 	*cycles = strtod(f[KF_CYCLES], &end);
-	if (!*f[KF_CYCLES] || *end || !(*cycles > 0)) {
+	if (!*f[KF_CYCLES] || *end || !(*cycles > 0) ||
+	    !isfinite(*cycles)) {
 		diag_add(d, path, line, col[KF_CYCLES],
-			 "validate: 'mean_cycles' must be a number > 0, got "
-			 "'%s'", f[KF_CYCLES]);
+			 "validate: 'mean_cycles' must be a number > 0 and "
+			 "finite, got '%s'", f[KF_CYCLES]);
 		bad = 1;
 	}
 	return bad ? WS_EINPUT : 0;
@@ -106,6 +121,13 @@ static int kernel_dims(const char *path, int line, char **f, const int *col,
 	int bad = 0;
 	for (int i = 0; i < 3; i++) {
 		long long v = x[KF_M + i], t = x[KF_MT + i];
+		if (!v && t > KDIM_MAX / P) {
+			diag_add(d, path, line, col[KF_MT + i],
+				 "validate: '%s' times P must be at most %lld "
+				 "(%s), got %lld x %lld", tn[i],
+				 (long long)KDIM_MAX, dn[i], t, P);
+			bad = 1;
+		}
 		if (v > 0 && t > 0 && (v % P || v / P != t)) {
 			diag_add(d, path, line, col[KF_MT + i],
 				 "validate: '%s' must be %s / P = %lld / %lld"
@@ -156,6 +178,15 @@ static int kernel_row(const char *path, int line, char **f, int nf,
 		alg = KERN_GEMV_GROUPED;
 		s.K = s.M;
 		s.M = 1;
+	}
+	if ((double)s.M * (double)s.K * (double)s.N > (double)CK_LIMIT) {
+		int at = x[KF_M] ? KF_M : KF_MT;
+		diag_add(d, path, line, col[at],
+			 "validate: 'M x K x N' must be at most 2^53 "
+			 "multiply-accumulates (ground/checked.h), got %lld "
+			 "x %lld x %lld", (long long)s.M, (long long)s.K,
+			 (long long)s.N);
+		return WS_EINPUT;
 	}
 	snprintf(r->label, sizeof(r->label), "%s P=%lld %lldx%lldx%lld%s",
 		 f[KF_KERNEL], P, (long long)s.M, (long long)s.K,
@@ -266,6 +297,8 @@ static int read_rows(const char *path, char *text, const struct wval_opts *o,
 {
 	int line = 0, have_header = 0, rc = 0, cap = 0;
 	char *dir = dir_of(path);
+	if (!strncmp(text, "\xef\xbb\xbf", 3)) /* a UTF-8 byte order mark */
+		text += 3;
 	for (char *p = text, *next; p && *p; p = next) {
 		line++;
 		next = strchr(p, '\n');
@@ -317,13 +350,29 @@ static int read_rows(const char *path, char *text, const struct wval_opts *o,
 	return rc;
 }
 
-int wval_file(const char *path, const struct wval_opts *o, struct wval *v,
-	      struct diag *d)
+static void wval_init(struct wval *v, const char *path)
 {
 	memset(v, 0, sizeof(*v));
 	snprintf(v->file, sizeof(v->file), "%s", path);
 	v->unit = "cycles";
 	v->median_abs = v->worst_abs = NAN;
+}
+
+int wval_text(const char *path, char *text, const struct wval_opts *o,
+	      const struct machine *m, struct wval *v, struct diag *d)
+{
+	wval_init(v, path);
+	snprintf(v->machine, sizeof(v->machine), "%s", m->name);
+	int rc = read_rows(path, text, o, m, v, d);
+	if (!rc)
+		summarise(v);
+	return rc;
+}
+
+int wval_file(const char *path, const struct wval_opts *o, struct wval *v,
+	      struct diag *d)
+{
+	wval_init(v, path);
 	struct machine m;
 	int rc = machine_load(o->machine ? o->machine : "wse3", &m, d);
 	if (rc)
@@ -332,11 +381,8 @@ int wval_file(const char *path, const struct wval_opts *o, struct wval *v,
 	size_t len = 0;
 	if ((rc = read_file(path, &text, &len, d)))
 		return rc;
-	snprintf(v->machine, sizeof(v->machine), "%s", m.name);
-	rc = read_rows(path, text, o, &m, v, d);
+	rc = wval_text(path, text, o, &m, v, d);
 	free(text);
-	if (!rc)
-		summarise(v);
 	return rc;
 }
 

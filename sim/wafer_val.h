@@ -58,6 +58,9 @@ struct wval_opts {
 	const char *only_mode; /* network rows: simulate only the rows of
 				* this mode ("streaming"); the others are
 				* listed as not predicted; NULL: every row */
+	int parse_only;	       /* network rows: fields checked, nothing
+				* loaded nor simulated (listed as not
+				* predicted): the fuzz harness */
 };
 
 /*
@@ -67,6 +70,14 @@ struct wval_opts {
  */
 int wval_file(const char *path, const struct wval_opts *o, struct wval *v,
 	      struct diag *d);
+/*
+ * The same on the file's text (modified), already read, with kernel rows
+ * on `m`: what wval_file does after loading the machine and reading the
+ * file.  `path` names the file in messages and is the folder of relative
+ * network paths.
+ */
+int wval_text(const char *path, char *text, const struct wval_opts *o,
+	      const struct machine *m, struct wval *v, struct diag *d);
 void wval_print(const struct wval *v, FILE *out, int rows);
 /*
  * The median |error| over the predicted rows of n results taken together

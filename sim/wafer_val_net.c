@@ -11,6 +11,7 @@
  * Adam(W), as in the vendor's pre-training configurations the shipped
  * rows come from (models/measured/wse2/training-source.csv).
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,20 @@ static char *net_source(const char *name, const char *dir,
 	return xstrdup(name);
 }
 
+/* " (path:line:col)" after the reason why[n] (cut to make room): the
+ * field of the measurement file that named what could not be loaded. */
+static void locate(char *why, size_t n, const char *path, int line, int col)
+{
+	char at[640];
+	int k = snprintf(at, sizeof(at), " (%s:%d:%d)", path, line, col);
+	size_t len = strlen(why);
+	if (k < 0 || (size_t)k >= n || (size_t)k >= sizeof(at))
+		return;
+	if (len + (size_t)k >= n)
+		len = n - (size_t)k - 1;
+	memcpy(why + len, at, (size_t)k + 1);
+}
+
 /* Parse the numeric and named fields; WS_EINPUT (located) when one is
  * malformed. */
 static int net_fields(const char *path, int line, char **f, const int *col,
@@ -80,10 +95,10 @@ static int net_fields(const char *path, int line, char **f, const int *col,
 		return WS_EINPUT;
 	}
 	*rate = strtod(f[NF_RATE], &end);
-	if (*end || !(*rate > 0)) {
+	if (*end || !(*rate > 0) || !isfinite(*rate)) {
 		diag_add(d, path, line, col[NF_RATE],
 			 "validate: 'samples_per_s' must be "
-			 "a number > 0, got '%s'", f[NF_RATE]);
+			 "a number > 0 and finite, got '%s'", f[NF_RATE]);
 		return WS_EINPUT;
 	}
 	*mode = plan_mode_from_name(f[NF_MODE]);
@@ -130,10 +145,12 @@ static int build_any(const struct graph *g, const struct machine *m,
 }
 
 /* Simulate the row: samples per second of the whole job, or 0 with the
- * reason in r->skipped. */
+ * reason in r->skipped; *field: the row's field that could not be loaded
+ * (NF_MACHINE, NF_NET), else -1. */
 static double net_predict(const char *src, const char *machine, int wafers,
 			  int64_t batch, int mode, int prec,
-			  int64_t max_memory_bytes, struct wval_row *r)
+			  int64_t max_memory_bytes, struct wval_row *r,
+			  int *field)
 {
 	struct diag d;
 	diag_init(&d);
@@ -143,11 +160,14 @@ static double net_predict(const char *src, const char *machine, int wafers,
 	plan_init(&p);
 	double rate = 0;
 	int have_g = 0;
+	*field = NF_MACHINE;
 	if (machine_load(machine, &m, &d))
 		goto out;
+	*field = NF_NET;
 	if (graph_load(src, OPT_ADAM, &g, &d))
 		goto out;
 	have_g = 1;
+	*field = -1;
 	struct plan_opts po;
 	plan_opts_init(&po);
 	po.mode = (enum exec_mode)mode;
@@ -205,10 +225,19 @@ int wval_network_row(const char *path, const char *dir, char **fields,
 			 "selected (only '%s')", fields[NF_MODE], o->only_mode);
 		return 0;
 	}
+	if (o->parse_only) {
+		snprintf(r->skipped, sizeof(r->skipped), "not simulated "
+			 "(fields checked only)");
+		return 0;
+	}
 	char *src = net_source(fields[NF_NET], dir, o);
+	int field;
 	r->predicted = net_predict(src, fields[NF_MACHINE], (int)wafers,
 				   (int64_t)batch, mode, prec,
-				   o->max_memory_bytes, r);
+				   o->max_memory_bytes, r, &field);
 	free(src);
+	if (field >= 0)
+		locate(r->skipped, sizeof(r->skipped), path, r->line,
+		       col[field]);
 	return 0;
 }

@@ -19,9 +19,11 @@
 #include "compiler/place.h"
 #include "compiler/plan.h"
 #include "compiler/plan_io.h"
+#include "gpu/gpu_validate.h"
 #include "ground/util.h"
 #include "machine/machine.h"
 #include "onnx.pb-c.h"
+#include "sim/wafer_val.h"
 #include "traces/trace.h"
 
 /* NUL-terminated copy of the input (readers of text take strings). */
@@ -275,6 +277,79 @@ int fuzz_sweep(const uint8_t *data, size_t size)
 	return 0;
 }
 
+/* Printed into memory and dropped: the table is part of what a file
+ * reaches. */
+static void print_wval(const struct wval *v)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	wval_print(v, f, 1);
+	fclose(f);
+	free(buf);
+}
+
+/* A `validate wafer` measurement file (CSV), kernel rows evaluated on
+ * wse3; network rows are checked, not simulated (parse_only: seconds
+ * each). */
+int fuzz_wafer_csv(const uint8_t *data, size_t size)
+{
+	static struct machine m;
+	static int ready = -1;
+	if (ready < 0) {
+		struct diag d0;
+		diag_init(&d0);
+		ready = machine_load("wse3", &m, &d0) == 0;
+		diag_release(&d0);
+	}
+	if (!ready)
+		return 0;
+	char *t = text_of(data, size);
+	struct wval_opts o = {.parse_only = 1};
+	struct wval v;
+	struct diag d;
+	diag_init(&d);
+	if (wval_text("fuzz.csv", t, &o, &m, &v, &d) == 0)
+		print_wval(&v);
+	wval_release(&v);
+	diag_release(&d);
+	free(t);
+	return 0;
+}
+
+/* A `validate gpu` measurement file (JSON lines) predicted on h100, every
+ * row on p1b2 (no network is loaded by name or file). */
+int fuzz_gpu_jsonl(const uint8_t *data, size_t size)
+{
+	static struct gpu_spec gs;
+	static struct graph g;
+	static int ready = -1;
+	if (ready < 0) {
+		struct diag d0;
+		diag_init(&d0);
+		ready = gpu_load("h100", &gs, &d0) == 0 &&
+			graph_load("p1b2", OPT_MOMENTUM, &g, &d0) == 0;
+		diag_release(&d0);
+	}
+	if (!ready)
+		return 0;
+	struct gpu_val v;
+	struct diag d;
+	diag_init(&d);
+	if (gpu_validate_text(&gs, "fuzz.jsonl", (const char *)data, size, &g,
+			      NULL, 0, &v, &d) == 0) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		gpu_val_print(&v, f, 1);
+		fclose(f);
+		free(buf);
+		gpu_val_release(&v);
+	}
+	diag_release(&d);
+	return 0;
+}
+
 fuzz_fn fuzz_entry(const char *name)
 {
 	static const struct {
@@ -284,7 +359,8 @@ fuzz_fn fuzz_entry(const char *name)
 		{"machine", fuzz_machine}, {"net_yaml", fuzz_net_yaml},
 		{"plan", fuzz_plan},	   {"onnx", fuzz_onnx},
 		{"onnx_struct", fuzz_onnx}, {"stats", fuzz_stats},
-		{"sweep", fuzz_sweep},
+		{"sweep", fuzz_sweep},	   {"wafer_csv", fuzz_wafer_csv},
+		{"gpu_jsonl", fuzz_gpu_jsonl},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
 		if (!strcmp(table[i].name, name))

@@ -67,6 +67,8 @@ static void test_onnx(void) { replay("onnx"); }
 static void test_onnx_struct(void) { replay("onnx_struct"); }
 static void test_stats(void) { replay("stats"); }
 static void test_sweep(void) { replay("sweep"); }
+static void test_wafer_csv(void) { replay("wafer_csv"); }
+static void test_gpu_jsonl(void) { replay("gpu_jsonl"); }
 
 int suite_fuzz(void)
 {
@@ -78,6 +80,8 @@ int suite_fuzz(void)
 		{"ONNX structure-aware corpus", test_onnx_struct},
 		{"saved stats corpus", test_stats},
 		{"sweep specification corpus", test_sweep},
+		{"wafer measurement CSV corpus", test_wafer_csv},
+		{"GPU measurement JSON lines corpus", test_gpu_jsonl},
 		{0},
 	};
 	return tu_add_suite("fuzz", tests);
