@@ -266,13 +266,21 @@ static int run_plan(struct run *r)
 	}
 	int rc;
 	if (o->plan) {
-		/* the file's wafers; --wafers, if given, must say the same */
-		rc = plan_load_wafers(o->plan, &r->g, &r->m,
-				      cli_given(o, "wafers") ? o->wafers : 0,
-				      &r->p, &r->d);
+		/* the file's wafers; --wafers, if given, must say the same;
+		 * the file's job, unless --job trains (an inference plan is
+		 * then refused) */
+		struct plan_want want = {
+			cli_given(o, "wafers") ? o->wafers : 0,
+			!cli_given(o, "job")	  ? -1
+			: o->job == CLI_JOB_INFER ? PLAN_JOB_INFER
+						  : PLAN_JOB_TRAIN};
+		rc = plan_load_want(o->plan, &r->g, &r->m, &want, &r->p,
+				    &r->d);
 		r->o.wafers = r->p.wafers;
 		if (!rc)
 			rc = plan_agrees(o, &r->p, &r->d);
+		if (!cli_given(o, "job") && r->p.job == PLAN_JOB_INFER)
+			r->do_train = 0;
 		/* the plan's batch per wafer, unless --batch (global) */
 		po.batch = o->batch > 0 ? (o->batch + r->p.wafers - 1) /
 						  r->p.wafers

@@ -127,7 +127,11 @@ static const struct cfg_key calib_keys[] = {
 	   "SMs", calib.split_k_min),
 	CFG_KR("unaligned_fraction", "", 0.001, 1, "0.15",
 	   "tensor-core GEMM rate / peak when k or n is not a multiple of 16 "
-	   "bytes (slow fallback kernels)", calib.unaligned_fraction),
+	   "bytes (slow fallback kernels) and its operands fit in L2",
+	   calib.unaligned_fraction),
+	CFG_KR("unaligned_fraction_dram", "", 0.001, 1, "0.128",
+	   "the same when the operands exceed L2: the fallback re-reads them "
+	   "from device memory for every tile", calib.unaligned_fraction_dram),
 	CFG_KR("mem_fraction", "", 0.01, 1, "0.9",
 	   "achieved / datasheet memory bandwidth of a large streaming kernel",
 	   calib.mem_fraction),

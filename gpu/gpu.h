@@ -60,7 +60,11 @@ struct gpu_calib {
 	double k_half;		     /* reduction depth at half the rate */
 	double split_k_min;	     /* least depth per split-K slice */
 	double unaligned_fraction;   /* tensor-core rate / peak when a row
-					stride is not 16-byte aligned */
+					stride is not 16-byte aligned and
+					the operands fit in L2 */
+	double unaligned_fraction_dram; /* ... when they do not: the
+					   fallback's re-reads come from
+					   device memory (7.8) */
 	double mem_fraction;	     /* achieved / datasheet bandwidth */
 	double attn_fraction;	     /* fused attention vs a GEMM, same shape */
 	double conv_fraction;	     /* implicit-GEMM convolution vs a GEMM */

@@ -111,6 +111,11 @@ double gpu_shard_comm(const struct gpu_spec *g, const struct graph *gr,
 		      const struct gpu_run_opts *o, double fwd_s,
 		      double bwd_s, struct gpu_result *out);
 
+/* Rate / peak of cuBLAS's unaligned fallback for GEMM k: from L2 or
+ * from device memory (7.8). */
+double gpu_unaligned_fraction(const struct gpu_spec *g,
+			      const struct gpu_kern *k);
+
 /* Device time of one kernel (fills dev_s, work_s, mem_bound). */
 void gpu_kern_time(const struct gpu_spec *g, struct gpu_kern *k);
 

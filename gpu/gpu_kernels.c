@@ -135,6 +135,19 @@ double gpu_latency_seconds(const struct gpu_spec *g, double elem_loads,
 	return t;
 }
 
+/* cuBLAS's fallback for unaligned operands (7.8) computes small tiles
+ * and loads their operands in narrow pieces, again for every tile: from
+ * L2 when the operands fit there, from device memory when they do not
+ * (or when the GPU file gives no L2 size), which lowers the rate it
+ * reaches. */
+double gpu_unaligned_fraction(const struct gpu_spec *g,
+			      const struct gpu_kern *k)
+{
+	if (k->bytes <= g->l2_mbytes * 1e6)
+		return g->calib.unaligned_fraction;
+	return g->calib.unaligned_fraction_dram;
+}
+
 static double matrix_seconds(const struct gpu_spec *g,
 			     const struct gpu_kern *k)
 {
@@ -144,7 +157,8 @@ static double matrix_seconds(const struct gpu_spec *g,
 	if (k->kind == GK_CONV)
 		rate *= g->calib.conv_fraction;
 	if (!k->aligned && k->math != GPU_MATH_FP32) {
-		double cap = peak_flops(g, k->math) * g->calib.unaligned_fraction;
+		double cap = peak_flops(g, k->math) *
+			     gpu_unaligned_fraction(g, k);
 		if (rate > cap)
 			rate = cap;
 	}

@@ -57,15 +57,16 @@ static enum gpu_bound argmax3(const double *v)
  * and loads their operands in narrow pieces, again for every tile: when
  * the operands do not fit in L2 those re-reads come from device memory,
  * which is then as busy as the kernel is close to the rate that path can
- * reach (unaligned_fraction of the peak).  Operands that fit in L2 are
- * re-read from there (no more device-memory traffic than their bytes). */
+ * reach (unaligned_fraction_dram of the peak).  Operands that fit in L2
+ * are re-read from there (no more device-memory traffic than their
+ * bytes). */
 static double fallback_memory(const struct gpu_spec *g,
 			      const struct gpu_kern *x, double uc, double um)
 {
 	if (x->kind != GK_GEMM || x->aligned || x->math == GPU_MATH_FP32 ||
 	    uc <= 0 || x->bytes <= g->l2_mbytes * 1e6)
 		return um;
-	double busy = uc / g->calib.unaligned_fraction;
+	double busy = uc / gpu_unaligned_fraction(g, x);
 	if (busy > 1)
 		busy = 1;
 	return busy > um ? busy : um;

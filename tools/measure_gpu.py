@@ -557,7 +557,9 @@ def micro(out, energy):
         dtype = {"fp32": torch.float32, "tf32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[dt]
         for (m, n, k) in [(256, 256, 256), (512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048), (4096, 4096, 4096),
                           (8192, 8192, 8192), (32, 1000, 1000), (256, 1000, 1000), (2048, 1000, 1000),
-                          (256, 1000, 5270), (2048, 2000, 60483), (4096, 768, 3072), (8192, 3072, 768)]:
+                          (256, 1000, 5270), (2048, 2000, 60483), (4096, 768, 3072), (8192, 3072, 768),
+                          # unaligned (k odd): 16-bit operands beyond L2 above, within L2 here (docs/gpu.md 7.8)
+                          (4096, 2000, 2001)]:
             a = torch.randn(m, k, device="cuda", dtype=dtype)
             b = torch.randn(k, n, device="cuda", dtype=dtype)
             r = timed(lambda: a @ b, energy, min_iters=20, min_s=0.15, warm=3)

@@ -8,6 +8,7 @@
 #include "compiler/cost.h"
 #include "compiler/net_yaml.h"
 #include "gpu/gpu.h"
+#include "gpu/gpu_int.h"
 #include "gpu/gpu_validate.h"
 #include "ground/json_io.h"
 #include "ground/util.h"
@@ -1031,7 +1032,9 @@ static void test_gemm_alignment(void)
  * of operands.  With the H100's 50 MB L2 they fit (no change); with no
  * L2 figure (0) the memory term rises from bytes / (t x 3350 GB/s) to
  * u_compute / 0.15: energy + (700 - 70) W x t x power_memory x the
- * difference. */
+ * difference.  (The fallback's rate beyond L2 is set to the one within
+ * here, so that only the energy moves: test_fallback_rate_l2 checks the
+ * rate.) */
 static void test_fallback_memory(void)
 {
 	struct gpu_spec g;
@@ -1039,6 +1042,7 @@ static void test_fallback_memory(void)
 	struct gpu_run_opts o;
 	cbr_setup(&g, &gr, &o, align_yaml, 4096);
 	o.dtype = DT_BF16;
+	g.calib.unaligned_fraction_dram = g.calib.unaligned_fraction;
 	struct gpu_result fit, nofit;
 	estimate_o(&g, &gr, &o, &fit);
 	CU_ASSERT_DOUBLE_EQUAL(g.l2_mbytes, 50, 1e-12);
@@ -1054,6 +1058,65 @@ static void test_fallback_memory(void)
 	CU_ASSERT_DOUBLE_EQUAL(nofit.infer.energy_j - fit.infer.energy_j, want,
 			       1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(nofit.infer.seconds, fit.infer.seconds, 1e-15);
+	gpu_result_release(&fit);
+	gpu_result_release(&nofit);
+	graph_release(&gr);
+}
+
+/* Mechanism 8 (time): the fallback re-reads its operands for every
+ * tile, from L2 when they fit there (unaligned_fraction, 0.15 of the
+ * peak), from device memory when they do not (unaligned_fraction_dram,
+ * 0.128: micro.jsonl's bf16 2048 x 2000 x 60483 GEMM, 127.1 TFLOP/s).
+ *  - that GEMM: (2048 x 60483 + 60483 x 2000 + 2048 x 2000) x 2 bytes =
+ *    498.2 MB > 50 MB; 2 x 2048 x 2000 x 60483 = 495.5 GFLOP at
+ *    0.128 x 989.4 = 126.64 TFLOP/s = 3.913 ms (+ kernel_us), measured
+ *    3.898 ms;
+ *  - inference of 1024 -> 1001 at batch 4096: 8.396 GFLOP, 18.7 MB of
+ *    operands, in L2: 8.396 / 148.41 = 56.57 us (+ kernel_us, + the
+ *    autocast cast of its weight: 6 bytes x 1001 x 1024 at 3.015 TB/s);
+ *    on a GPU with no L2 figure (0: nothing taken to fit) 8.396 /
+ *    126.64 = 66.30 us. */
+static void test_fallback_rate_l2(void)
+{
+	struct gpu_spec g;
+	struct graph gr;
+	struct gpu_run_opts o;
+	cbr_setup(&g, &gr, &o, align_yaml, 4096);
+	o.dtype = DT_BF16;
+	CU_ASSERT_DOUBLE_EQUAL(g.calib.unaligned_fraction, 0.15, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(g.calib.unaligned_fraction_dram, 0.128, 1e-12);
+	struct gpu_kern k;
+	memset(&k, 0, sizeof(k));
+	k.kind = GK_GEMM;
+	k.math = GPU_MATH_BF16;
+	k.m = 2048, k.n = 2000, k.k = 60483, k.batch = 1;
+	k.elem_bytes = 2;
+	k.mma_passes = 1;
+	k.flops = 2.0 * 2048 * 2000 * 60483;
+	k.bytes = (2048.0 * 60483 + 60483.0 * 2000 + 2048.0 * 2000) * 2;
+	gpu_kern_time(&g, &k);
+	CU_ASSERT_DOUBLE_EQUAL(k.dev_s, g.kernel_us * 1e-6 + 3.9124e-3, 1e-7);
+	CU_ASSERT(fabs(k.dev_s / 3.898144e-3 - 1) < 0.01);
+	k.aligned = 1; /* the same GEMM aligned: far faster */
+	gpu_kern_time(&g, &k);
+	CU_ASSERT(k.dev_s < 1e-3);
+	struct gpu_result fit, nofit;
+	estimate_o(&g, &gr, &o, &fit);
+	g.l2_mbytes = 0;
+	estimate_o(&g, &gr, &o, &nofit);
+	int b = layer_id(&gr, "b");
+	double flops = 2.0 * 4096 * 1001 * 1024;
+	double cast = g.kernel_us * 1e-6 + 6.0 * 1001 * 1024 / (3350e9 * 0.9);
+	CU_ASSERT_DOUBLE_EQUAL(fit.layers[b].infer_s,
+			       cast + g.kernel_us * 1e-6 +
+				       flops / (989.4e12 * 0.15),
+			       1e-10);
+	CU_ASSERT_DOUBLE_EQUAL(nofit.layers[b].infer_s,
+			       cast + g.kernel_us * 1e-6 +
+				       flops / (989.4e12 * 0.128),
+			       1e-10);
+	CU_ASSERT_DOUBLE_EQUAL(nofit.layers[b].infer_s - fit.layers[b].infer_s,
+			       66.30e-6 - 56.57e-6, 1e-8);
 	gpu_result_release(&fit);
 	gpu_result_release(&nofit);
 	graph_release(&gr);
@@ -1597,6 +1660,8 @@ int suite_gpu(void)
 		{"mechanism: attention heads as views", test_attention_heads},
 		{"mechanism: channels-first layout", test_conv_layout},
 		{"mechanism: GEMM operand alignment", test_gemm_alignment},
+		{"mechanism: unaligned GEMMs beyond L2 (time)",
+		 test_fallback_rate_l2},
 		{"mechanism: unaligned GEMMs beyond L2 (energy)",
 		 test_fallback_memory},
 		{"mechanism: CUDA-core and tensor-core power", test_simt_power},
