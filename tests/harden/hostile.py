@@ -1371,6 +1371,31 @@ def newest_plan_cases(binary, tmp):
                       ["run", "p1b2", "--machine", "mini16", "--plan",
                        "p.yaml", "--steps", "1", "-o", "out.txt"] + argv,
                       loc=yloc("p.yaml")))
+    # the 'job:' key (an inference plan: its kernels serve the forward)
+    path = os.path.join(tmp, "infer.plan.yaml")
+    subprocess.run([binary, "place", "p1b2", "--machine", "mini64",
+                    "--job", "infer", "-o", path], capture_output=True,
+                   env=san_env(), check=True)
+    with open(path) as f:
+        ip = f.read()
+    assert "job: infer\n" in ip, "inference plan changed: hostile.py"
+    R = ["run", "p1b2", "--machine", "mini64", "--plan", "p.yaml",
+         "--steps", "1", "-o", "out.txt"]
+    for label, v in (("bogus", "bogus"), ("number", "5"), ("list", "[infer]"),
+                     ("empty", "''"), ("null", "~"), ("upper", "INFER"),
+                     ("both", "both"), ("map", "{a: 1}")):
+        C.append(Case("newest", "plan-job=" + label,
+                      {"p.yaml": ip.replace("job: infer\n", "job: %s\n" % v,
+                                            1), "out.txt": OLD_OUT},
+                      R, loc=yloc("p.yaml")))
+    C.append(Case("newest", "plan-job-twice",
+                  {"p.yaml": ip.replace("job: infer\n",
+                                        "job: infer\njob: train\n", 1)},
+                  R, loc=yloc("p.yaml")))
+    for v in ("train", "both"):
+        C.append(Case("newest", "plan-job-infer-run-" + v,
+                      {"p.yaml": ip, "out.txt": OLD_OUT}, R + ["--job", v],
+                      loc=yloc("p.yaml")))
     return C
 
 
