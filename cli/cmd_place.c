@@ -20,7 +20,7 @@
 
 static const char *const place_options[] = {
 	"machine", "set", "strategy", "mode", "batch", "precision",
-	"optimizer", "seed", "time-budget", "sharing", "wafers", "output",
+	"optimizer", "seed", "time-budget", "sharing", "wafers", "job", "output",
 	"json", "compare",
 	"simulate", "check", "list-strategies",
 	NULL};
@@ -30,7 +30,8 @@ static const struct cli_command place_cmd = {
 	"Map NET (zoo name or .yaml/.onnx file) onto machine M: kernels per\n"
 	"layer, execution mode, rectangle sizes, placement and routes.  With\n"
 	"-o, the plan is written as YAML (docs/placement.md) for hand edits\n"
-	"and 'wafersim run --plan'.  --compare: one row per strategy, ranked\n"
+	"and 'wafersim run --plan'; '--job infer' compiles it for inference\n"
+	"(each dense stage's kernel picked for the forward alone).  --compare: one row per strategy, ranked\n"
 	"by the objective (estimated step in us, samples/s, predictions/s),\n"
 	"PEs, bottleneck, traffic, colors, SRAM, compile time.",
 	place_options,
@@ -76,6 +77,8 @@ static void print_summary(const struct plan *p, const struct graph *g,
 		printf(" on each of %lld wafers (data-parallel, %lld per "
 		       "step)", (long long)p->wafers,
 		       (long long)(p->batch * p->wafers));
+	if (p->job == PLAN_JOB_INFER)
+		printf(", compiled for inference");
 	printf(", samples in flight up to %lld\n\n",
 	       (long long)p->samples_in_flight);
 	printf("%-4s %-24s %-11s %-22s %9s %9s %8s %12s\n", "id", "stage",

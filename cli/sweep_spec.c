@@ -60,7 +60,8 @@ void sweep_spec_release(struct sweep_spec *s)
 	sweep_spec_init(s);
 }
 
-/* Split "a,b,c" into heap items; empty list or item: error. */
+/* Split "a,b,c" into heap items; an empty list or item, or an item
+ * given twice: error. */
 static int split_list(const char *opt, const char *val, char ***out, int *n,
 		      struct diag *d)
 {
@@ -85,6 +86,15 @@ static int split_list(const char *opt, const char *val, char ***out, int *n,
 			free_names(v, k);
 			return WS_EINPUT;
 		}
+		for (int i = 0; i < k; i++)
+			if (strlen(v[i]) == len && !memcmp(v[i], p, len)) {
+				diag_add(d, NULL, 0, 0,
+					 "sweep: '%s' must not repeat an item "
+					 "(the same points twice), got '%s' "
+					 "twice in '%s'", opt, v[i], val);
+				free_names(v, k);
+				return WS_EINPUT;
+			}
 		v = xrealloc(v, sizeof(*v) * (size_t)(k + 1));
 		v[k] = xmalloc(len + 1);
 		memcpy(v[k], p, len);

@@ -24,6 +24,8 @@
 #include "ground/json_io.h"
 
 static const char *const opt_names[] = {"sgd", "momentum", "adam", NULL};
+/* enum plan_job; a plan file without 'job' is a training plan */
+static const char *const job_names[] = {"train", "infer", NULL};
 
 /* ---- writing ---------------------------------------------------------------
  */
@@ -80,6 +82,9 @@ static void write_head(const struct plan *p, FILE *f)
 		(unsigned)p->opt < OPT_COUNT ? opt_names[p->opt] : "momentum",
 		(long long)p->batch);
 	fprintf(f, "wafers: %lld\n", (long long)(p->wafers > 1 ? p->wafers : 1));
+	/* training plans keep the files they had: no key means training */
+	if (p->job == PLAN_JOB_INFER)
+		fprintf(f, "job: %s\n", job_names[p->job]);
 	fprintf(f, "samples_in_flight: %lld\n",
 		(long long)p->samples_in_flight);
 	if (p->mode == MODE_STREAMING) {
@@ -230,6 +235,8 @@ json_t *plan_json(const struct plan *p)
 	ws_json_set_str(o, "mode", plan_mode_name(p->mode));
 	ws_json_set_str(o, "mode_reason", p->mode_reason);
 	ws_json_set_int(o, "batch", p->batch);
+	if (p->job == PLAN_JOB_INFER)
+		ws_json_set_str(o, "job", job_names[p->job]);
 	ws_json_set_int(o, "stages", p->n_stages);
 	ws_json_set_int(o, "routes", p->n_routes);
 	ws_json_set_int(o, "pes_used", p->pes_used);
@@ -281,6 +288,7 @@ struct rd {
 	struct diag *d;
 	int errors;
 	int64_t want_wafers; /* the caller's wafer count, or 0: the file's */
+	int want_job;	     /* the caller's enum plan_job, or -1: the file's */
 };
 
 static int L(const yaml_node_t *n)
@@ -375,6 +383,14 @@ static int opt_from_name(const char *s)
 {
 	for (int i = 0; opt_names[i]; i++)
 		if (s && strcmp(s, opt_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static int job_from_name(const char *s)
+{
+	for (int i = 0; job_names[i]; i++)
+		if (s && strcmp(s, job_names[i]) == 0)
 			return i;
 	return -1;
 }
@@ -506,6 +522,21 @@ static void read_wafers(struct rd *r, yaml_node_t *root, struct plan *p)
 	}
 }
 
+/* `job` (train when absent, as in plans written before it was): a plan
+ * compiled for inference picked its kernels for the forward alone, so a
+ * caller that trains is refused it; inference runs on either. */
+static void read_job(struct rd *r, yaml_node_t *root, struct plan *p)
+{
+	p->job = (enum plan_job)get_enum(r, root, "job", job_from_name,
+					 PLAN_JOB_TRAIN, "job",
+					 "train or infer");
+	if (r->want_job == PLAN_JOB_TRAIN && p->job == PLAN_JOB_INFER)
+		err(r, get(r, root, "job"), "job",
+		    "train, as '--job' asks for a training step (an "
+		    "inference plan's kernels serve the forward alone: give "
+		    "'--job infer', or place the plan for training)");
+}
+
 static void read_head(struct rd *r, yaml_node_t *root, const struct graph *g,
 		      const struct machine *m, struct plan *p)
 {
@@ -547,6 +578,7 @@ static void read_head(struct rd *r, yaml_node_t *root, const struct graph *g,
 		r->errors++;
 	p->seed = (uint64_t)get_int(r, root, "seed", 0, INT64_MAX, 1, 0, "seed");
 	read_wafers(r, root, p);
+	read_job(r, root, p);
 	yaml_node_t *gr = get(r, root, "grid");
 	p->grid_w = get_int(r, gr, "width", 1, 4096, m->width, 0, "grid.width");
 	p->grid_h =
@@ -772,14 +804,15 @@ void plan_micro_reason(struct plan *p, const char *why, const char *source)
 
 static int load_string(const char *file, const char *text,
 		       const struct graph *g, const struct machine *m,
-		       int64_t wafers, struct plan *p, struct diag *d)
+		       const struct plan_want *w, struct plan *p,
+		       struct diag *d)
 {
 	plan_release(p);
 	yaml_document_t doc;
 	/* within the YAML limits (size, nesting, keys; ground/cfg.h) */
 	if (cfg_yaml_load("plan", file, text, strlen(text), &doc, d))
 		return WS_EINPUT;
-	struct rd r = {&doc, file, d, 0, wafers};
+	struct rd r = {&doc, file, d, 0, w->wafers, w->job};
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	int rc = 0;
 	struct map_edge *edges = NULL;
@@ -828,20 +861,29 @@ out:
 int plan_load_string(const char *file, const char *text, const struct graph *g,
 		     const struct machine *m, struct plan *p, struct diag *d)
 {
-	return load_string(file, text, g, m, 0, p, d);
+	const struct plan_want any = {0, -1};
+	return load_string(file, text, g, m, &any, p, d);
+}
+
+int plan_load_want(const char *path, const struct graph *g,
+		   const struct machine *m, const struct plan_want *w,
+		   struct plan *p, struct diag *d)
+{
+	char *text;
+	size_t len;
+	if (read_file(path, &text, &len, d))
+		return WS_EIO;
+	int rc = load_string(path, text, g, m, w, p, d);
+	free(text);
+	return rc;
 }
 
 int plan_load_wafers(const char *path, const struct graph *g,
 		     const struct machine *m, int64_t wafers, struct plan *p,
 		     struct diag *d)
 {
-	char *text;
-	size_t len;
-	if (read_file(path, &text, &len, d))
-		return WS_EIO;
-	int rc = load_string(path, text, g, m, wafers, p, d);
-	free(text);
-	return rc;
+	const struct plan_want w = {wafers, -1};
+	return plan_load_want(path, g, m, &w, p, d);
 }
 
 int plan_load(const char *path, const struct graph *g, const struct machine *m,

@@ -3,8 +3,8 @@
  * JSON summary.  The format is documented in docs/placement.md.
  *
  * What a file holds: the run parameters (network, machine, mode, precision,
- * batch per wafer, wafers training data-parallel, optimizer, strategy,
- * seed), one entry per stage with its rectangle (the part meant for
+ * batch per wafer, wafers training data-parallel, the job it was compiled
+ * for ('job: infer'; training when absent), optimizer, strategy, seed), one entry per stage with its rectangle (the part meant for
  * hand-editing) and, for reading by people, its layers,
  * tile, SRAM use, per-pass work and cycle estimates; and the routes with
  * their corner points, colors and multicast groups.
@@ -48,6 +48,19 @@ int plan_load_string(const char *file, const char *text, const struct graph *g,
 int plan_load_wafers(const char *path, const struct graph *g,
 		     const struct machine *m, int64_t wafers, struct plan *p,
 		     struct diag *d);
+/* What a caller running the file asks of it: `wafers` as above; `job`
+ * -1 to take the file's ('job: infer', or a training plan when absent),
+ * PLAN_JOB_TRAIN when the run trains (a file that says 'job: infer' is
+ * then an error at its line:col: its kernels serve the forward alone),
+ * PLAN_JOB_INFER when it only infers (any plan: a training plan's
+ * forward runs too). */
+struct plan_want {
+	int64_t wafers;
+	int job;
+};
+int plan_load_want(const char *path, const struct graph *g,
+		   const struct machine *m, const struct plan_want *w,
+		   struct plan *p, struct diag *d);
 
 /* A streamed plan's micro_reason: `why` (the file's, or the plan's own)
  * while it still describes p->micro_batch, p->batch and p->recompute (the

@@ -186,8 +186,8 @@ static char *row_network(const char *meas_path, const char *model,
 		if (file[0] == '/')
 			return xstrdup(file);
 		const char *slash = strrchr(meas_path, '/');
-		if (!slash)
-			return xstrdup(file);
+		if (!slash) /* a path, never a zoo name */
+			return xasprintf("./%s", file);
 		return xasprintf("%.*s/%s", (int)(slash - meas_path), meas_path,
 				 file);
 	}
@@ -331,6 +331,17 @@ static const struct graph *row_graph(const char *path, const char *text,
 {
 	if (net)
 		return net;
+	const json_t *nf = json_object_get(row, "network_file");
+	if (nf && (!json_is_string(nf) || !*json_string_value(nf))) {
+		r->skipped = xasprintf("'network_file' must be the path of a "
+				       "YAML or ONNX file, got %s (%s:%d:%d)",
+				       json_is_string(nf) ? "''"
+							  : ws_json_kind(nf),
+				       path, r->line,
+				       key_col(text, len, r->line,
+					       "network_file"));
+		return NULL;
+	}
 	const char *file = ws_json_str_at(row, "network_file");
 	char *name = row_network(path, r->model, file, dirs, n_dirs);
 	struct net_cache *c = find_net(cache, n_cache, name);

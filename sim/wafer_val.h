@@ -15,7 +15,11 @@
  *       a whole network's training rate (sim/wafer_val_net.c).
  *
  * Every row gets a prediction or a reason it has none (never dropped);
- * a malformed field or an unknown header is bad input, located.
+ * a malformed field or an unknown header is bad input, located (kernel
+ * rows: P and group_num in [1, 65536] and [0, 65536], dimensions and
+ * tiles, and a tile times P, at most 2^31 - 1, M x K x N at most 2^53;
+ * measurements finite and > 0).  A UTF-8 byte order mark before the
+ * header is skipped.
  */
 #ifndef WAFERSIM_WAFER_VAL_H
 #define WAFERSIM_WAFER_VAL_H

@@ -1265,6 +1265,252 @@ def other_cases():
     return C
 
 
+# ---------------------------------------------------------------- newest
+OLD_OUT = "an output of an earlier run\n"
+
+
+def newest_option_cases():
+    """Options added by issues 12-14 (run --kernel/--groups/--wafers/--job/
+    --gpu-batch; sweep --seed/--mode/--gpu-batch/--set): bad values,
+    duplicates, empty lists.  An earlier -o file must be left as it was
+    (run_case checks every input file is unchanged)."""
+    R = ["run", "p1b2", "--machine", "mini16", "--steps", "1", "-o", "o.txt"]
+    S = ["sweep", "--net", "p1b2", "--machine", "mini64", "--strategy",
+         "pack", "--batch", "8", "-o", "s.csv"]
+    C = []
+
+    def add(cmd, name, argv, want, opt, out):
+        C.append(Case("newest", "%s%s=%r" % (cmd, opt, name),
+                      {out: OLD_OUT}, argv, want=want,
+                      loc="'?-*%s'?" % re.escape(opt.lstrip("-"))))
+
+    run_bad = (("--job", ("nope", "", "train,infer", "TRAIN", "infer ")),
+               ("--gpu-batch", ("0", "-1", "abc", "1e12", "1073741825",
+                                "8,16", "", "0x10")),
+               ("--kernel", ("", "stream,cannon", "STREAM", "auto ")),
+               ("--groups", ("abc", "1e9", "2147483648", "", "1.5")),
+               ("--wafers", ("", "2.5", "0x2", "abc", "-1")))
+    for opt, vals in run_bad:
+        for v in vals:
+            add("run", v, R + [opt, v], 2, opt, "o.txt")
+    add("run", "gpu-batch-with-bad-gpu", R + ["--gpu-batch", "8", "--gpu",
+                                              "nosuch"], 1, "nosuch",
+        "o.txt")
+    add("run", "groups-with-stream", R + ["--groups", "3", "--kernel",
+                                          "stream"], 2, "--groups", "o.txt")
+    add("run", "wafers-pipelined", R + ["--wafers", "2", "--mode",
+                                        "pipelined"], 2, "--wafers", "o.txt")
+    sweep_bad = (("--seed", ("abc", "1,1", "-1", "", ",", "2147483648",
+                             "3,2,3")),
+                 ("--mode", ("sideways", "auto,auto", "", "streaming,",
+                             "STREAMING")),
+                 ("--gpu-batch", ("0", "8,16", "abc", "-1", "")),
+                 ("--kernel", ("stream,stream", "", "stream,,cannon")),
+                 ("--wafers", ("1,1", "2,1,2", "")),
+                 ("--batch", ("8,8",)))
+    for opt, vals in sweep_bad:
+        for v in vals:
+            argv = S + [opt, v]
+            if opt == "--gpu-batch":
+                argv += ["--gpu", "h100"]
+            if opt == "--batch":
+                argv = S[:7] + S[9:] + [opt, v]
+            add("sweep", v, argv, 2, opt, "s.csv")
+    # --set: the list is the sweep's (2), a value the machine's (1)
+    for v, want in (("grid.width=16,16", 2), ("clock_ghz=", 2),
+                    ("=1,2", 2), ("grid.width", 2), ("name=,a", 2),
+                    ("grid.height=abc,16", 1), ("pe.nosuch=1,2", 1),
+                    ("grid.width=1e400,16", 1), ("clock_ghz=nan,1", 1),
+                    ("grid=16,32", 1), ("grid.width=16,32,0", 1)):
+        add("sweep", v, S + ["--set", v], want, "--set", "s.csv")
+    add("sweep", "set-key-twice", S + ["--set", "grid.width=16", "--set",
+                                       "grid.width=32"], 2, "--set",
+        "s.csv")
+    return C
+
+
+def newest_plan_cases(binary, tmp):
+    """The plan files' 'wafers:' key: out of range, wrong types, twice,
+    several wafers in a pipelined plan, and a streaming plan's wafers
+    against --wafers."""
+    C = []
+    base = base_plan(binary, tmp)
+    assert "wafers: 1\n" in base, "base plan changed: tests/harden/hostile.py"
+    for label, v in (("2-pipelined", "2"), ("0", "0"), ("neg", "-1"),
+                     ("2^20+1", "1048577"), ("2^63", "9223372036854775808"),
+                     ("string", "two"), ("fraction", "1.5"),
+                     ("list", "[1]"), ("map", "{n: 1}"), ("nan", ".nan"),
+                     ("null", "~"), ("empty", "''")):
+        C.append(Case("newest", "plan-wafers=" + label,
+                      {"p.yaml": base.replace("wafers: 1\n",
+                                              "wafers: %s\n" % v, 1),
+                       "out.txt": OLD_OUT},
+                      ["run", "p1b2", "--machine", "mini128", "--plan",
+                       "p.yaml", "--steps", "1", "-o", "out.txt"],
+                      loc=yloc("p.yaml")))
+    C.append(Case("newest", "plan-wafers-twice",
+                  {"p.yaml": base.replace("wafers: 1\n",
+                                          "wafers: 1\nwafers: 1\n", 1)},
+                  ["run", "p1b2", "--machine", "mini128", "--plan",
+                   "p.yaml", "--steps", "1", "-o", "out.txt"],
+                  loc=yloc("p.yaml")))
+    path = os.path.join(tmp, "stream2.plan.yaml")
+    subprocess.run([binary, "place", "p1b2", "--machine", "mini16",
+                    "--wafers", "2", "-o", path], capture_output=True,
+                   env=san_env(), check=True)
+    with open(path) as f:
+        s2 = f.read()
+    assert "wafers: 2\n" in s2, "streaming plan changed: hostile.py"
+    # an option that contradicts the file is refused at the file's key
+    for label, argv in (("other-wafers", ["--wafers", "3"]),
+                        ("pipelined-mode", ["--mode", "pipelined"]),
+                        ("fp32", ["--precision", "fp32"]),
+                        ("sgd", ["--optimizer", "sgd"])):
+        C.append(Case("newest", "plan-stream2-" + label,
+                      {"p.yaml": s2, "out.txt": OLD_OUT},
+                      ["run", "p1b2", "--machine", "mini16", "--plan",
+                       "p.yaml", "--steps", "1", "-o", "out.txt"] + argv,
+                      loc=yloc("p.yaml")))
+    # the 'job:' key (an inference plan: its kernels serve the forward)
+    path = os.path.join(tmp, "infer.plan.yaml")
+    subprocess.run([binary, "place", "p1b2", "--machine", "mini64",
+                    "--job", "infer", "-o", path], capture_output=True,
+                   env=san_env(), check=True)
+    with open(path) as f:
+        ip = f.read()
+    assert "job: infer\n" in ip, "inference plan changed: hostile.py"
+    R = ["run", "p1b2", "--machine", "mini64", "--plan", "p.yaml",
+         "--steps", "1", "-o", "out.txt"]
+    for label, v in (("bogus", "bogus"), ("number", "5"), ("list", "[infer]"),
+                     ("empty", "''"), ("null", "~"), ("upper", "INFER"),
+                     ("both", "both"), ("map", "{a: 1}")):
+        C.append(Case("newest", "plan-job=" + label,
+                      {"p.yaml": ip.replace("job: infer\n", "job: %s\n" % v,
+                                            1), "out.txt": OLD_OUT},
+                      R, loc=yloc("p.yaml")))
+    C.append(Case("newest", "plan-job-twice",
+                  {"p.yaml": ip.replace("job: infer\n",
+                                        "job: infer\njob: train\n", 1)},
+                  R, loc=yloc("p.yaml")))
+    for v in ("train", "both"):
+        C.append(Case("newest", "plan-job-infer-run-" + v,
+                      {"p.yaml": ip, "out.txt": OLD_OUT}, R + ["--job", v],
+                      loc=yloc("p.yaml")))
+    return C
+
+
+KHEAD = "kernel,P,M,K,N,group_num,Mt,Kt,Nt,mean_cycles\n"
+NHEAD = "network,machine,wafers,mode,dtype,batch,samples_per_s,source_id\n"
+
+
+def newest_measured_cases():
+    """validate wafer's CSV and validate gpu's JSON lines: headers, field
+    counts, numbers, tiles, and network files that are missing, broken
+    or outside the measurement file's folder."""
+    C = []
+    csv = {
+        "header-extra-col": KHEAD.rstrip() + ",extra\n" +
+                            "MeshGEMM,4,,,,,1,1,1,100\n",
+        "header-missing-col": "kernel,P,M,K,N,group_num,Mt,Kt,Nt\n"
+                              "MeshGEMM,4,,,,,1,1,1\n",
+        "header-reordered": "P,kernel,M,K,N,group_num,Mt,Kt,Nt,mean_cycles\n"
+                            "4,MeshGEMM,,,,,1,1,1,100\n",
+        "header-upper": KHEAD.upper() + "MeshGEMM,4,,,,,1,1,1,100\n",
+        "header-only-comments": "# a\n# b\n",
+        "header-semicolons": KHEAD.replace(",", ";") +
+                             "MeshGEMM;4;;;;;1;1;1;100\n",
+        "header-nul": KHEAD[:6] + "\0" + KHEAD[6:] +
+                      "MeshGEMM,4,,,,,1,1,1,100\n",
+        "kernel-short": KHEAD + "MeshGEMM,4,,,,,1,1\n",
+        "kernel-long": KHEAD + "MeshGEMM,4,,,,,1,1,1,100,7\n",
+        "kernel-empty-row": KHEAD + ",,,,,,,,,\n",
+        "kernel-P-abc": KHEAD + "MeshGEMM,abc,,,,,1,1,1,100\n",
+        "kernel-P-0": KHEAD + "MeshGEMM,0,,,,,1,1,1,100\n",
+        "kernel-P-neg": KHEAD + "MeshGEMM,-4,,,,,1,1,1,100\n",
+        "kernel-P-empty": KHEAD + "MeshGEMM,,8,8,8,,2,2,2,100\n",
+        "kernel-P-float": KHEAD + "MeshGEMM,4.0,,,,,1,1,1,100\n",
+        "kernel-P-huge": KHEAD + "MeshGEMM,9223372036854775808,,,,,1,1,1,100\n",
+        "kernel-M-exp": KHEAD + "MeshGEMM,4,1e3,8,8,,,,,100\n",
+        "kernel-M-neg": KHEAD + "MeshGEMM,4,-8,8,8,,,,,100\n",
+        "kernel-Mt-word": KHEAD + "MeshGEMM,4,,,,,x,1,1,100\n",
+        "kernel-group-word": KHEAD + "MeshGEMV,4,8,,8,two,,,,100\n",
+        "kernel-tiles-disagree": KHEAD + "MeshGEMM,4,8,8,8,,3,2,2,100\n",
+        "kernel-tile-not-whole": KHEAD + "MeshGEMM,4,10,8,8,,2,2,2,100\n",
+        "kernel-gemv-K": KHEAD + "MeshGEMV,4,8,8,8,2,,,,100\n",
+        "kernel-tile-wraps": KHEAD +
+                             "MeshGEMM,4,,,,,4611686018427387904,2,2,100\n",
+        "kernel-tile-times-P": KHEAD + "MeshGEMM,4,,,,,1073741824,1,1,100\n",
+        "kernel-macs-2^53": KHEAD +
+                            "MeshGEMM,1,2147483647,2147483647,2147483647,,,,,"
+                            "100\n",
+        "kernel-cycles-abc": KHEAD + "MeshGEMM,4,,,,,1,1,1,abc\n",
+        "kernel-cycles-0": KHEAD + "MeshGEMM,4,,,,,1,1,1,0\n",
+        "kernel-cycles-neg": KHEAD + "MeshGEMM,4,,,,,1,1,1,-5\n",
+        "kernel-cycles-inf": KHEAD + "MeshGEMM,4,,,,,1,1,1,inf\n",
+        "kernel-cycles-1e999": KHEAD + "MeshGEMM,4,,,,,1,1,1,1e999\n",
+        "kernel-cycles-nan": KHEAD + "MeshGEMM,4,,,,,1,1,1,nan\n",
+        "kernel-cycles-empty": KHEAD + "MeshGEMM,4,,,,,1,1,1,\n",
+        "net-rate-inf": NHEAD + "p1b2,mini64,1,streaming,fp16,8,inf,a\n",
+        "net-rate-1e999": NHEAD + "p1b2,mini64,1,streaming,fp16,8,1e999,a\n",
+        "net-batch-word": NHEAD + "p1b2,mini64,1,streaming,fp16,eight,10,a\n",
+        "net-wafers-empty": NHEAD + "p1b2,mini64,,streaming,fp16,8,10,a\n",
+        "net-kernel-row": NHEAD + "MeshGEMM,4,,,,,1,1,1,100\n",
+    }
+    for label, text in csv.items():
+        C.append(Case("newest", "wafer-" + label, {"m.csv": text},
+                      ["validate", "wafer", "m.csv", "--quiet"],
+                      loc=r"m\.csv:\d+:\d+"))
+    # a network row naming what cannot be loaded: listed, at the field
+    nets = {
+        "net-missing-file": ("nosuch.onnx", {}),
+        "net-missing-yaml": ("sub/nosuch.yaml", {}),
+        "net-broken-onnx": ("bad.onnx", {"bad.onnx": b"\x08garbage"}),
+        "net-broken-yaml": ("bad.yaml", {"bad.yaml": "name: [\n"}),
+        "net-empty-onnx": ("empty.onnx", {"empty.onnx": b""}),
+        "net-outside": ("../../../../../../etc/passwd", {}),
+        "net-absolute": ("/etc/hostname", {}),
+        "net-dev-zero": ("/dev/zero", {}),
+        "net-folder": ("sub/", {}),
+        "net-unknown-name": ("nosuchnet", {}),
+    }
+    for label, (name, files) in nets.items():
+        f = {"m.csv": NHEAD + "%s,mini64,1,streaming,fp16,8,1000,a\n" %
+             name}
+        f.update(files)
+        C.append(Case("newest", "wafer-" + label, f,
+                      ["validate", "wafer", "m.csv", "--quiet"],
+                      loc=r"m\.csv:2:1\)"))
+    C.append(Case("newest", "wafer-machine-missing",
+                  {"m.csv": NHEAD + "p1b2, nosuch,1,streaming,fp16,8,10,a\n"},
+                  ["validate", "wafer", "m.csv", "--quiet"],
+                  loc=r"m\.csv:2:7\)"))
+    row = ('{"model": "mine", "network_file": %s, "batch": 8, '
+           '"precision": "fp32", "train": {"median_ms": 4.0}}\n')
+    gpu = {
+        "missing": ('"nosuch.onnx"', {}),
+        "missing-dir": ('"sub/nosuch.yaml"', {}),
+        "broken-onnx": ('"bad.onnx"', {"bad.onnx": b"\x08garbage"}),
+        "truncated-onnx": ('"t.onnx"', {"t.onnx": b"\x08\x07\x3a\xff\xff"}),
+        "broken-yaml": ('"bad.yaml"', {"bad.yaml": "name: [\n"}),
+        "outside": ('"../../../../../../etc/passwd"', {}),
+        "absolute": ('"/etc/hostname"', {}),
+        "dev-zero": ('"/dev/zero"', {}),
+        "folder": ('"."', {}),
+        "empty": ('""', {}),
+        "number": ("5", {}),
+        "list": ('["a.onnx"]', {}),
+        "null": ("null", {}),
+        "zoo-name": ('"p1b2"', {}),
+    }
+    for label, (val, files) in gpu.items():
+        f = {"t.jsonl": row % val}
+        f.update(files)
+        C.append(Case("newest", "gpu-network_file-" + label, f,
+                      ["validate", "gpu", "t.jsonl", "--quiet"],
+                      loc=r"t\.jsonl:1:\d+\)"))
+    return C
+
+
 # ---------------------------------------------------------------- running
 def san_env():
     env = dict(os.environ)
@@ -1345,6 +1591,12 @@ def run_case(binary, c, root, idx):
         if not re.search(pat, err + "\n" + out):
             why.append("not located (%s)" % pat)
     if 0 not in wants:
+        changed = [n for n, data in c.files.items()
+                   if not os.path.isfile(os.path.join(d, n)) or
+                   open(os.path.join(d, n), "rb").read() !=
+                   (data.encode() if isinstance(data, str) else data)]
+        if changed:
+            why.append("input changed: %s" % ", ".join(changed[:5]))
         left = tree(d) - before
         if left:
             why.append("left behind: %s" % ", ".join(sorted(left)[:5]))
@@ -1382,7 +1634,8 @@ def main():
     cases = (machine_cases(binary) + network_cases() +
              plan_cases(binary, tmp) + onnx_cases() +
              stats_cases(binary, tmp) + option_cases() + output_cases() +
-             other_cases())
+             other_cases() + newest_option_cases() +
+             newest_plan_cases(binary, tmp) + newest_measured_cases())
     if only:
         cases = [c for c in cases if only in c.title()]
     if quick:

@@ -153,6 +153,10 @@ static void test_gpu_network_file_located(void)
 	      "\"batch\": 8, \"precision\": \"fp32\", \"train\": "
 	      "{\"median_ms\": 1}}\n"
 	      "{\"batch\": 8, \"model\": \"b\", \"network_file\": \"bad.onnx\", "
+	      "\"precision\": \"fp32\", \"train\": {\"median_ms\": 1}}\n"
+	      "{\"model\": \"p1b2\", \"network_file\": 5, \"batch\": 8, "
+	      "\"precision\": \"fp32\", \"train\": {\"median_ms\": 1}}\n"
+	      "{\"model\": \"c\", \"network_file\": \"p1b2\", \"batch\": 8, "
 	      "\"precision\": \"fp32\", \"train\": {\"median_ms\": 1}}\n",
 	      f);
 	fclose(f);
@@ -162,14 +166,23 @@ static void test_gpu_network_file_located(void)
 	CU_ASSERT_EQUAL_FATAL(gpu_load("h100", &g, &d), 0);
 	struct gpu_val v;
 	CU_ASSERT_EQUAL(gpu_validate_file_in(&g, jl, NULL, 0, &v, &d), 0);
-	CU_ASSERT_EQUAL(v.n_skipped, 2);
+	/* a wrong type is not ignored (the row's model, p1b2, is not used
+	 * instead), nor is a file named like a zoo network looked up there */
+	CU_ASSERT_EQUAL(v.n_skipped, 4);
 	char *at1 = xasprintf("(%s:1:16)", jl), *at2 = xasprintf("(%s:2:28)",
 								 jl);
-	if (v.n == 2 && v.rows[0].skipped && v.rows[1].skipped) {
+	char *at3 = xasprintf("(%s:3:19)", jl), *at4 = xasprintf("(%s:4:16)",
+								 jl);
+	if (v.n == 4 && v.n_skipped == 4) {
 		CU_ASSERT_PTR_NOT_NULL(strstr(v.rows[0].skipped, at1));
 		CU_ASSERT_PTR_NOT_NULL(strstr(v.rows[1].skipped, at2));
 		CU_ASSERT_PTR_NOT_NULL(strstr(v.rows[1].skipped, "onnx"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(v.rows[2].skipped, at3));
+		CU_ASSERT_PTR_NOT_NULL(strstr(v.rows[2].skipped, "a number"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(v.rows[3].skipped, at4));
 	}
+	free(at3);
+	free(at4);
 	gpu_val_release(&v);
 	diag_release(&d);
 	free(at1);

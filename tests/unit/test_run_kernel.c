@@ -158,6 +158,85 @@ static void test_pick_per_job(void)
 	}
 }
 
+/* Line:col of "job:"'s value in a plan file's text, as a located error
+ * ends ("15:6)"); NULL when absent. */
+static char *job_at(const char *text)
+{
+	const char *p = strstr(text, "\njob: ");
+	if (!p)
+		return NULL;
+	int line = 2;
+	for (const char *q = text; q < p; q++)
+		line += *q == '\n';
+	return xasprintf(":%d:%d)", line, (int)strlen("job: ") + 1);
+}
+
+/* A plan placed for inference says so ('job: infer'), reads back to the
+ * same bytes with its kernels, and runs inference alone (by default, or
+ * --job infer); a run that trains on it is refused at the key's line and
+ * column; a training plan has no key (as before it was) and runs both
+ * jobs. */
+static void test_plan_job(void)
+{
+	char *yaml = xasprintf("name: g\nbatch: 1\ninputs:\n  x: [640]\n"
+			       "layers:\n  - {name: fc, op: dense, units: "
+			       "640, in: x}\n");
+	char *net = tu_temp_file(".yaml", yaml);
+	char *a = tu_temp_file(".plan.yaml", ""), *b =
+		tu_temp_file(".plan.yaml", ""), *t =
+		tu_temp_file(".plan.yaml", "");
+	const char *m = "--machine wse3 --precision fp16";
+	char *args, *out, *err;
+	args = xasprintf("place %s %s --job infer -o %s", net, m, a);
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
+	free(args), free(out), free(err);
+	args = xasprintf("place %s %s --check %s -o %s", net, m, a, b);
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
+	free(args), free(out), free(err);
+	char *ta = tu_read(a), *tb = tu_read(b);
+	CU_ASSERT_PTR_NOT_NULL(strstr(ta, "\njob: infer\n"));
+	CU_ASSERT_STRING_EQUAL(ta, tb);
+	/* inference alone, from the file's job or --job infer */
+	static const char *const ok[] = {"", " --job infer"};
+	for (int i = 0; i < 2; i++) {
+		args = xasprintf("run %s %s --plan %s%s", net, m, a, ok[i]);
+		CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, "Inference (simulated"));
+		CU_ASSERT_PTR_NULL(strstr(out, "time per step"));
+		free(args), free(out), free(err);
+	}
+	/* a training step on it: refused where the file says infer */
+	char *at = job_at(ta);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+	static const char *const bad[] = {"train", "both"};
+	for (int i = 0; i < 2; i++) {
+		args = xasprintf("run %s %s --plan %s --job %s", net, m, a,
+				 bad[i]);
+		CU_ASSERT_EQUAL(tu_run(args, &out, &err), 1);
+		if (!strstr(err, at))
+			printf("\n    %s: %s", args, err);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "plan: 'job' must be train"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "got 'infer'"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, at));
+		CU_ASSERT_EQUAL(out[0], 0);
+		free(args), free(out), free(err);
+	}
+	/* a training plan: no key; both jobs run on it */
+	args = xasprintf("place %s %s -o %s", net, m, t);
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
+	free(args), free(out), free(err);
+	char *tt = tu_read(t);
+	CU_ASSERT_PTR_NULL(strstr(tt, "\njob:"));
+	args = xasprintf("run %s %s --plan %s", net, m, t);
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Inference (simulated"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "time per step"));
+	free(args), free(out), free(err);
+	remove(a), remove(b), remove(t), remove(net);
+	free(at), free(ta), free(tb), free(tt);
+	free(a), free(b), free(t), free(net), free(yaml);
+}
+
 /* Bad values: unknown names and --groups with another kernel are usage
  * (2); an algorithm that cannot run the stage is bad input (1), saying
  * why. */
@@ -442,6 +521,8 @@ int suite_run_kernel(void)
 		{"--kernel: each algorithm at its closed form", test_forced},
 		{"the pick per job: a batch-1 GEMV, inference and training",
 		 test_pick_per_job},
+		{"plan files: 'job: infer' kept, a training run refused",
+		 test_plan_job},
 		{"--kernel, --groups, --wafers: refused values", test_refused},
 		{"--wafers: data parallel, streamed", test_wafers},
 		{"--kernel on whole networks: run or refused per stage",
