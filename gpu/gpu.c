@@ -125,6 +125,11 @@ static const struct cfg_key calib_keys[] = {
 	CFG_KR("split_k_min", "", 1, 1e9, "64",
 	   "least reduction depth per slice when a GEMM splits K over idle "
 	   "SMs", calib.split_k_min),
+	CFG_KR("half_tile_fraction", "", 0, 1, "0.85",
+	   "fp32 (CUDA-core) GEMMs: rate of cuBLAS's half tiles (tile_m x "
+	   "tile_n / 2 and tile_m / 2 x tile_n) over full ones; chosen when "
+	   "they lose less of the last wave (0: full tiles only)",
+	   calib.half_tile_fraction),
 	CFG_KR("unaligned_fraction", "", 0.001, 1, "0.15",
 	   "tensor-core GEMM rate / peak when k or n is not a multiple of 16 "
 	   "bytes (slow fallback kernels) and its operands fit in L2",

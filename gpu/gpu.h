@@ -59,6 +59,8 @@ struct gpu_calib {
 	int64_t tile_m, tile_n;	     /* output tile of one thread block */
 	double k_half;		     /* reduction depth at half the rate */
 	double split_k_min;	     /* least depth per split-K slice */
+	double half_tile_fraction;   /* fp32: rate of a half tile vs a full
+					one (0: full tiles only) */
 	double unaligned_fraction;   /* tensor-core rate / peak when a row
 					stride is not 16-byte aligned and
 					the operands fit in L2 */

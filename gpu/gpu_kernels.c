@@ -63,19 +63,19 @@ double gpu_tile_fill(const struct gpu_spec *g, int64_t m, int64_t n)
 	return tile_fill_1d(m, c->tile_m) * tile_fill_1d(n, c->tile_n);
 }
 
-/* Achieved rate of `batch` m x n x k GEMMs: the large-GEMM fraction of
- * peak, times the share of SMs the output tiles keep busy in their last
- * wave (split-K first spreads a small output over idle SMs), times the
- * pipeline efficiency of the reduction depth each tile sees; on the fp32
- * (SIMT) path times the filled share of the tiles. */
-double gpu_gemm_rate(const struct gpu_spec *g, enum gpu_math math, int64_t m,
-		     int64_t n, int64_t k, int64_t batch)
+/* Rate of `batch` m x n x k GEMMs on tm x tn output tiles: the
+ * large-GEMM fraction of peak, times the share of SMs the output tiles
+ * keep busy in their last wave (split-K first spreads a small output over
+ * idle SMs), times the pipeline efficiency of the reduction depth each
+ * tile sees; on the fp32 (SIMT) path times the filled share of the
+ * tiles. */
+static double tiled_rate(const struct gpu_spec *g, enum gpu_math math,
+			 int64_t m, int64_t n, int64_t k, int64_t batch,
+			 double tm, double tn)
 {
 	const struct gpu_calib *c = &g->calib;
-	if (m <= 0 || n <= 0 || k <= 0 || batch <= 0)
-		return peak_flops(g, math);
-	double tiles = ceil_div((double)m, (double)c->tile_m) *
-		       ceil_div((double)n, (double)c->tile_n) * (double)batch;
+	double tiles = ceil_div((double)m, tm) * ceil_div((double)n, tn) *
+		       (double)batch;
 	double sms = (double)g->sms, split = 1;
 	if (tiles < sms) {
 		split = floor(sms / tiles);
@@ -93,6 +93,35 @@ double gpu_gemm_rate(const struct gpu_spec *g, enum gpu_math math, int64_t m,
 					    : c->gemm_fraction_tensor;
 	double fill = math == GPU_MATH_FP32 ? gpu_tile_fill(g, m, n) : 1;
 	return peak_flops(g, math) * frac * wave_eff * k_eff * fill;
+}
+
+/* Achieved rate of `batch` m x n x k GEMMs (tiled_rate on tile_m x
+ * tile_n).  cuBLAS's heuristics choose the tile per shape: larger tiles
+ * reuse more data, smaller ones make more tiles and lose less of the last
+ * wave (NVIDIA, "Matrix Multiplication Background User's Guide", 2.3 and
+ * 3.2).  Its fp32 (SIMT) kernels come as 128 x 128, 128 x 64 and 64 x 128
+ * tiles (ampere_sgemm_128x128_*, _128x64_*, ...): when the large tiles
+ * fill more than the SMs (no split-K) a half tile at half_tile_fraction
+ * of the rate runs instead if it loses less. */
+double gpu_gemm_rate(const struct gpu_spec *g, enum gpu_math math, int64_t m,
+		     int64_t n, int64_t k, int64_t batch)
+{
+	const struct gpu_calib *c = &g->calib;
+	if (m <= 0 || n <= 0 || k <= 0 || batch <= 0)
+		return peak_flops(g, math);
+	double tm = (double)c->tile_m, tn = (double)c->tile_n;
+	double r = tiled_rate(g, math, m, n, k, batch, tm, tn);
+	double tiles = ceil_div((double)m, tm) * ceil_div((double)n, tn) *
+		       (double)batch;
+	if (math != GPU_MATH_FP32 || c->half_tile_fraction <= 0 ||
+	    tiles < g->sms)
+		return r;
+	double f = c->half_tile_fraction;
+	double wide = f * tiled_rate(g, math, m, n, k, batch, tm, tn / 2);
+	double tall = f * tiled_rate(g, math, m, n, k, batch, tm / 2, tn);
+	if (wide > r)
+		r = wide;
+	return tall > r ? tall : r;
 }
 
 double gpu_gemm_seconds(const struct gpu_spec *g, enum gpu_math math,

@@ -586,6 +586,29 @@ def micro_small_gemm(out, energy):
                                  "median_ms": r["median_ms"], "tflops": 2 * m * 4096 * 4096 / r["median_ms"] / 1e9})
 
 
+def micro_gemm_layout(out, energy):
+    """The three GEMMs of nn.Linear by operand layout (cuBLAS terms):
+    forward x @ W^T ("tn"), input gradient dy @ W ("nn"), weight gradient
+    dy^T @ x ("nt"), fp32 (CUDA cores) and bf16, on BERT-base's shapes:
+    docs/gpu.md 7.10 and "What still misses"."""
+    torch.backends.cuda.matmul.allow_tf32 = False
+    for dt in ("fp32", "bf16"):
+        dtype = torch.float32 if dt == "fp32" else torch.bfloat16
+        for tokens, d_in, d_out in ((2048, 768, 3072), (8192, 768, 3072), (8192, 3072, 768), (8192, 768, 2304)):
+            x = torch.randn(tokens, d_in, device="cuda", dtype=dtype)
+            w = torch.randn(d_out, d_in, device="cuda", dtype=dtype)
+            dy = torch.randn(tokens, d_out, device="cuda", dtype=dtype)
+            for layout, fn, (m, n, k) in (("tn", lambda: x @ w.t(), (tokens, d_out, d_in)),
+                                          ("nn", lambda: dy @ w, (tokens, d_in, d_out)),
+                                          ("nt", lambda: dy.t() @ x, (d_out, d_in, tokens))):
+                r = timed(fn, energy, min_iters=20, min_s=0.15, warm=3)
+                log(out, "micro.jsonl", {"kind": "gemm_layout", "dtype": dt, "layout": layout, "m": m, "n": n,
+                                         "k": k, "median_ms": r["median_ms"],
+                                         "tflops": 2 * m * n * k / r["median_ms"] / 1e9})
+            del x, w, dy
+            torch.cuda.empty_cache()
+
+
 def micro_batchnorm(out, energy):
     """BatchNorm2d forward (training and inference) and backward over
     channels and spatial sizes, fp32 (cuDNN) and bf16 input with fp32
@@ -743,6 +766,7 @@ def main(argv=None):
         if a.micro:
             micro(a.out, energy)
             micro_small_gemm(a.out, energy)
+            micro_gemm_layout(a.out, energy)
             micro_batchnorm(a.out, energy)
             micro_depthwise(a.out, energy)
             micro_host(a.out)

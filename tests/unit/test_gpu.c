@@ -982,6 +982,54 @@ static void test_conv_layout(void)
 	graph_release(&gr);
 }
 
+/* Mechanism 10: cuBLAS's choice of tile for fp32 (SIMT) GEMMs.  H100:
+ * 66.9 TFLOP/s x 0.78 = 52.182 TFLOP/s on full 128 x 128 tiles; half
+ * tiles (128 x 64, 64 x 128) at half_tile_fraction 0.85 of that, chosen
+ * when the full tiles fill more than the 132 SMs and the half ones lose
+ * less of the last wave.
+ *  - 4096 x 768 x 3072: 192 full tiles, 2 waves: 192 / 264 = 0.72727,
+ *    k_eff 3072 / 3104 = 0.98969: 37.560 TFLOP/s; 384 half tiles, 3
+ *    waves: 384 / 396 = 0.96970: 0.85 x 50.080 = 42.568 TFLOP/s, chosen:
+ *    19.327 GFLOP in 454.0 us + kernel_us (micro.jsonl: 459.6 us);
+ *  - BERT-base's feed-forward weight gradient at batch 64 (3072 x 768
+ *    over 8192 tokens): 144 full tiles, 0.54545 x 0.99611 = 28.353
+ *    TFLOP/s; 288 half tiles 0.85 x 0.72727 x 0.99611 = 32.131 TFLOP/s;
+ *  - 8192 x 3072 x 768: 1536 full tiles, 12 waves, 0.96970 x 0.96:
+ *    48.577 TFLOP/s; halves lose as much of their last wave: full;
+ *  - small outputs (fewer tiles than SMs) split K as before; tensor-core
+ *    GEMMs keep full tiles. */
+static void test_half_tiles(void)
+{
+	struct gpu_spec g;
+	load_ok("h100", &g);
+	CU_ASSERT_DOUBLE_EQUAL(g.calib.half_tile_fraction, 0.85, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(gpu_gemm_rate(&g, GPU_MATH_FP32, 4096, 768, 3072,
+					     1),
+			       42.568e12, 0.002e12);
+	CU_ASSERT_DOUBLE_EQUAL(gpu_gemm_rate(&g, GPU_MATH_FP32, 3072, 768, 8192,
+					     1),
+			       32.131e12, 0.002e12);
+	CU_ASSERT_DOUBLE_EQUAL(gpu_gemm_rate(&g, GPU_MATH_FP32, 8192, 3072, 768,
+					     1),
+			       48.577e12, 0.002e12);
+	double t = g.kernel_us * 1e-6 +
+		   gpu_gemm_seconds(&g, GPU_MATH_FP32, 4096, 768, 3072, 1, 4);
+	CU_ASSERT_DOUBLE_EQUAL(t, 457.2e-6, 0.1e-6);
+	CU_ASSERT(fabs(t / 459.584e-6 - 1) < 0.01);
+	struct gpu_spec full = g;
+	full.calib.half_tile_fraction = 0;
+	CU_ASSERT_DOUBLE_EQUAL(gpu_gemm_rate(&full, GPU_MATH_FP32, 4096, 768,
+					     3072, 1),
+			       37.560e12, 0.002e12);
+	/* split-K outputs and tensor-core GEMMs: as with full tiles only */
+	CU_ASSERT_DOUBLE_EQUAL(
+		gpu_gemm_rate(&g, GPU_MATH_FP32, 256, 1000, 1000, 1),
+		gpu_gemm_rate(&full, GPU_MATH_FP32, 256, 1000, 1000, 1), 1);
+	CU_ASSERT_DOUBLE_EQUAL(
+		gpu_gemm_rate(&g, GPU_MATH_BF16, 4096, 768, 3072, 1),
+		989.4e12 * 0.72 * (192.0 / 264) * (3072.0 / 3104), 1e9);
+}
+
 /* Mechanism 8: operand alignment of cuBLAS GEMMs.  The leading
  * dimensions of a dense layer's GEMMs are its input and output feature
  * sizes in all three passes (X: B x in, W: out x in, Y: B x out); the
@@ -1653,6 +1701,7 @@ int suite_gpu(void)
 		{"mechanism: depthwise convolution", test_depthwise_mechanism},
 		{"conv_transpose: the GEMMs of its conv", test_conv_transpose},
 		{"mechanism: tile fill", test_tile_fill},
+		{"mechanism: tile choice of fp32 GEMMs", test_half_tiles},
 		{"mechanism: gradient accumulation", test_grad_accumulation},
 		{"mechanism: inference host cost", test_infer_host},
 		{"mechanism: fp32 attention on tensor cores",
