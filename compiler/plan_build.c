@@ -130,9 +130,7 @@ static double est_cost(const struct plan *p, const struct machine *m,
 	return e->fill + (B - 1) * e->infer_cycles;
 }
 
-/* A built plan's objective: its summary's estimated step (training), or
- * est_cost of its estimate (inference). */
-static double plan_cost(const struct plan *p, const struct machine *m)
+double plan_cost(const struct plan *p, const struct machine *m)
 {
 	if (p->job != PLAN_JOB_INFER)
 		return p->est_step_cycles;
