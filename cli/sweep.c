@@ -104,6 +104,9 @@ static int point_gpu(const struct sweep *sw, const struct graph *g,
 		n = gr.n_gpus; /* more when the state needs them */
 		r->gpu = 1;
 		r->gpu_batch = gr.batch;
+		r->gpus_used = gr.n_gpus;
+		snprintf(r->gpu_sharding, sizeof(r->gpu_sharding), "%s",
+			 gpu_shard_name(gr.shard));
 		r->gpu_step_s = gr.train.seconds;
 		double gpu_samples = (double)(gr.batch * n);
 		/* the same batch: the ratio of step times (as it always was) */
@@ -422,7 +425,9 @@ void sweep_write_csv(const struct sweep *sw, const struct sweep_result *res,
 		fputs(sw->show_gpus ? ",gpu,gpus,gpu_batch,gpu_step_s,speedup"
 				    : ",gpu,gpu_step_s,speedup",
 		      out);
-	fputs(",error\n", out);
+	/* appended after error: the columns of earlier sweeps keep their
+	 * places */
+	fputs(s->gpu ? ",error,gpus_used,gpu_sharding\n" : ",error\n", out);
 	for (int64_t i = 0; i < sw->n_points; i++) {
 		const struct sweep_result *r = &res[i];
 		fprintf(out, "%lld", (long long)r->index);
@@ -436,6 +441,10 @@ void sweep_write_csv(const struct sweep *sw, const struct sweep_result *res,
 			csv_gpu(sw, r, out);
 		fputc(',', out);
 		sf_csv_str(out, r->ok ? "" : r->error);
+		if (s->gpu && r->ok && r->gpu)
+			fprintf(out, ",%d,%s", r->gpus_used, r->gpu_sharding);
+		else if (s->gpu)
+			fputs(",,", out);
 		fputc('\n', out);
 	}
 }
@@ -616,6 +625,9 @@ static json_t *point_json(const struct sweep *sw,
 		}
 		ws_json_set_real(o, "gpu_step_s", r->gpu_step_s);
 		ws_json_set_real(o, "speedup", r->speedup);
+		/* as run --json's gpu.gpus and gpu.sharding */
+		ws_json_set_int(o, "gpus_used", r->gpus_used);
+		ws_json_set_str(o, "gpu_sharding", r->gpu_sharding);
 	}
 	return o;
 }

@@ -143,6 +143,10 @@ struct sweep_result {
 	int64_t pes_used, pes_total;
 	int gpu;		 /* GPU figures present */
 	int64_t gpu_batch;	 /* samples per GPU */
+	int gpus_used;		 /* GPUs the step runs on: more than asked
+				    when the state does not fit on those */
+	char gpu_sharding[8];	 /* how the state is spread over them:
+				    gpu_shard_name() (DDP, ZeRO-1..3) */
 	double gpu_step_s;	 /* eager, same dtype: one step of the GPUs */
 	double speedup;		 /* samples/s over the GPUs' (gpu_step_s /
 				    step_s when both run the same batch) */

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cli/sweep.h"
 #include "ground/util.h"
 #include "test_util.h"
@@ -299,6 +301,10 @@ static void test_cli_bad_lists_write_nothing(void)
 		 "'--batch' is required"},
 		{"--nets uno --machines mini64 --strategies pack --batch 8 "
 		 "--gpu nosuchgpu", 1, "nosuchgpu"},
+		{"--nets uno --machines mini64 --strategies pack --batch 8,16,8",
+		 2, "got '8' twice"},
+		{"--nets uno --machines mini64 --strategies pack --batch 8 "
+		 "--set grid.width=64,64", 2, "got '64' twice"},
 	};
 	char *dir = tu_temp_dir();
 	char *f = xasprintf("%s/bad.csv", dir);
@@ -316,6 +322,89 @@ static void test_cli_bad_lists_write_nothing(void)
 	rmdir(dir);
 	free(f);
 	free(dir);
+}
+
+/* The last two fields of a CSV line (no quoted commas in them). */
+static void last_two(const char *line, char *a, char *b, size_t n)
+{
+	const char *end = strchr(line, '\n');
+	size_t len = end ? (size_t)(end - line) : strlen(line);
+	char *t = xasprintf("%.*s", (int)len, line);
+	char *c2 = strrchr(t, ',');
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c2);
+	*c2 = '\0';
+	char *c1 = strrchr(t, ',');
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c1);
+	snprintf(a, n, "%s", c1 + 1);
+	snprintf(b, n, "%s", c2 + 1);
+	free(t);
+}
+
+/* A row says the GPUs its baseline ran on and how the state was spread
+ * (issue 13: a state that does not fit runs sharded on more GPUs than
+ * asked), in columns appended after `error`, as run --json says them. */
+static void test_gpus_used(void)
+{
+	char *dir = tu_temp_dir();
+	char *h100 = tu_path("models/gpus/h100.yaml");
+	char *text = tu_read(h100);
+	char *at = strstr(text, "  gbytes: 80\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+	/* 0.2 GB: p1b2's training state does not fit on one */
+	char *small = xasprintf("%.*s  gbytes: 0.2\n%s", (int)(at - text),
+				text, at + strlen("  gbytes: 80\n"));
+	char *gpu = xasprintf("%s/small.yaml", dir);
+	FILE *f = fopen(gpu, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(small, f);
+	fclose(f);
+	const char *gpus[2] = {"h100", gpu};
+	char *csv = xasprintf("%s/s.csv", dir);
+	for (int k = 0; k < 2; k++) {
+		const char *point = "p1b2 --machine mini64 --strategy pack "
+				    "--batch 8";
+		char *args = xasprintf("sweep --net %s --gpu %s -o %s", point,
+				       gpus[k], csv);
+		char *out, *err;
+		CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
+		free(out);
+		free(err);
+		free(args);
+		char *rows = tu_read(csv);
+		char name[64], shard_name[64], used[64], shard[64];
+		last_two(rows, name, shard_name, sizeof(name));
+		CU_ASSERT_STRING_EQUAL(name, "gpus_used");
+		CU_ASSERT_STRING_EQUAL(shard_name, "gpu_sharding");
+		CU_ASSERT_PTR_NOT_NULL(strstr(rows, ",speedup,error,"));
+		last_two(strchr(rows, '\n') + 1, used, shard, sizeof(used));
+		args = xasprintf("run %s --gpu %s --json", point, gpus[k]);
+		CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
+		json_t *j = json_loads(out, 0, NULL);
+		json_t *g = json_object_get(j, "gpu");
+		CU_ASSERT_EQUAL(atoi(used),
+				json_integer_value(json_object_get(g, "gpus")));
+		const char *js = json_string_value(json_object_get(g,
+								   "sharding"));
+		CU_ASSERT_STRING_EQUAL(shard, js ? js : "?");
+		if (k == 0) { /* fits: the one GPU asked for, replicated */
+			CU_ASSERT_EQUAL(atoi(used), 1);
+			CU_ASSERT_STRING_EQUAL(shard, "DDP");
+		} else { /* more GPUs than asked, sharded */
+			CU_ASSERT_TRUE(atoi(used) > 1);
+			CU_ASSERT_PTR_NOT_NULL(strstr(shard, "ZeRO"));
+		}
+		json_decref(j);
+		free(out);
+		free(err);
+		free(args);
+		free(rows);
+	}
+	free(csv);
+	free(gpu);
+	free(small);
+	free(text);
+	free(h100);
+	tu_rm_rf(dir);
 }
 
 /* The MPI driver, 2 ranks, against the threaded command. */
@@ -383,6 +472,7 @@ int suite_sweep(void)
 		{"cli_bad_lists_write_nothing",
 		 test_cli_bad_lists_write_nothing},
 		{"mpi_identical", test_mpi_identical},
+		{"gpus_used", test_gpus_used},
 		{0, 0}};
 	return tu_add_suite("sweep", tests);
 }

@@ -294,7 +294,7 @@ static void test_mode_seed_gpu_columns(void)
 	CU_ASSERT_EQUAL(strncmp(out, "index,net,machine,strategy,batch,dtype,"
 				"asked_mode,seed,status,", 62), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, ",gpu,gpus,gpu_batch,gpu_step_s,"
-				      "speedup,error\n"));
+				      "speedup,error,gpus_used,gpu_sharding\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n0,p1b2,mini64,pack,8,mixed,auto,"
 				      "3,ok,streaming,"));
 	/* p1b2 does not fit pipelined on mini64: a row with the reason */

@@ -22,7 +22,7 @@ t1=$(now)
 t2=$(now)
 cat "$tmp/j1.txt"
 rows=$(($(wc -l <"$tmp/j1.csv") - 1))
-errs=$(grep -c ',error,' "$tmp/j1.csv")
+errs=$(tail -n +2 "$tmp/j1.csv" | grep -c ',error,')
 echo
 awk -v a="$t0" -v b="$t1" -v c="$t2" -v r="$rows" -v e="$errs" 'BEGIN {
 	printf "rows %d (%d failed points); wall: --jobs 1 %.2f s, --jobs 2 %.2f s\n", r, e, b - a, c - b }'
