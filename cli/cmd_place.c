@@ -222,8 +222,8 @@ static json_t *compare_json(const struct graph *g, const struct machine *m,
 	return o;
 }
 
-/* Every strategy's plan, ranked by the objective (the estimated step, in
- * run's units), failures last. */
+/* Every strategy's plan, ranked by the objective (the estimated step, or
+ * an inference plan's inference of its batch: plan_cost), failures last. */
 static int compare(const struct graph *g, const struct machine *m,
 		   const struct plan_opts *o, int json, int simulate)
 {
@@ -247,13 +247,13 @@ static int compare(const struct graph *g, const struct machine *m,
 			rc = EXIT_INPUT;
 		}
 		diag_release(&d);
-		/* insertion by (built, estimated step), stable */
+		/* insertion by (built, objective), stable */
 		int at = i;
 		while (at > 0 &&
 		       (ok[i] > ok[order[at - 1]] ||
 			(ok[i] && ok[order[at - 1]] &&
-			 ps[i].est_step_cycles <
-				 ps[order[at - 1]].est_step_cycles))) {
+			 plan_cost(&ps[i], m) <
+				 plan_cost(&ps[order[at - 1]], m)))) {
 			order[at] = order[at - 1];
 			at--;
 		}
@@ -286,8 +286,10 @@ static int compare(const struct graph *g, const struct machine *m,
 	if (json)
 		ws_json_write(stdout, arr, WS_JSON_INDENT);
 	else
-		printf("ranked by the objective: the estimated training step "
-		       "(docs/placement.md, \"The objective\")\n");
+		printf("ranked by the objective: the estimated %s "
+		       "(docs/placement.md, \"The objective\")\n",
+		       o->job == PLAN_JOB_INFER ? "inference of the batch"
+						: "training step");
 	free(ps);
 	free(ok);
 	free(order);

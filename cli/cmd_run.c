@@ -60,11 +60,12 @@ static int parse_region(const char *s, int *w, int *h)
 	return 0;
 }
 
-/* Force the plan's heaviest stage onto a w x h rectangle, re-mapped by the
- * compiler's own kernel rules (with the algorithm po asks for). */
+/* Force stage *stage of the plan (< 0: its heaviest, whose index is
+ * then set) onto a w x h rectangle, re-mapped by the compiler's own
+ * kernel rules (with the algorithm po asks for, for the plan's job). */
 static int apply_region(struct plan *p, const struct graph *g,
 			const struct machine *m, const struct plan_opts *po,
-			int w, int h, struct diag *d)
+			int w, int h, int *stage, struct diag *d)
 {
 	if (w > m->width || h > m->height) {
 		diag_add(d, NULL, 0, 0,
@@ -82,10 +83,15 @@ static int apply_region(struct plan *p, const struct graph *g,
 			 po->kernel, p->network, m->name, p->mode_reason);
 		return WS_EINPUT;
 	}
-	int best = 0;
-	for (int i = 1; i < p->n_stages; i++)
-		if (p->stages[i].stage_cycles > p->stages[best].stage_cycles)
-			best = i;
+	int best = *stage;
+	if (best < 0 || best >= p->n_stages) {
+		best = 0;
+		for (int i = 1; i < p->n_stages; i++)
+			if (p->stages[i].stage_cycles >
+			    p->stages[best].stage_cycles)
+				best = i;
+	}
+	*stage = best;
 	struct plan_stage *s = &p->stages[best];
 	s->r.w = w;
 	s->r.h = h;
@@ -114,6 +120,10 @@ struct run {
 	struct machine m;
 	struct graph g;
 	struct plan p;
+	/* the default job (both): the plan compiled for inference, which
+	 * the inference runs on when have_pi (run_infer_plan) */
+	struct plan pi;
+	int have_pi;
 	struct stats st_train, st_infer;
 	struct gpu_spec gs;
 	struct gpu_result gr[2];
@@ -122,6 +132,7 @@ struct run {
 	struct trace_opts topt;
 	struct outfile of;
 	int of_open;
+	int region_stage; /* the stage --region put on its rectangle */
 	int rw, rh, have_graph, have_gpu, do_train, do_infer, systemc;
 	double t0, te;
 	uint64_t events;
@@ -198,6 +209,34 @@ static int run_load(struct run *r)
 	return 0;
 }
 
+/* The default job (train and infer): when the training plan is pipelined
+ * the inference runs on a plan of its own, compiled for inference as a
+ * vendor compiles the two jobs apart (dense stages' kernels picked for
+ * the forward, the placement for the inference of a batch:
+ * compiler/map.h, place.h).  Not for a plan file (the file is the plan),
+ * nor a streamed training plan: no choice of a streamed plan depends on
+ * the job, and the compiler streams when a pipeline does not fit, which
+ * the forward's picks do not change (the SRAM fit is the training
+ * mapping's), so the inference runs on it (the report says so). */
+static int run_infer_plan(struct run *r, const struct plan_opts *pb,
+			  const struct plan_opts *po)
+{
+	const struct cli_opts *o = &r->o;
+	if (!r->do_train || !r->do_infer || o->plan ||
+	    r->p.mode != MODE_PIPELINED)
+		return 0;
+	struct plan_opts pi = *pb;
+	pi.job = PLAN_JOB_INFER;
+	int rc = plan_build(&r->g, &r->m, &pi, &r->pi, &r->d);
+	if (!rc && o->region)
+		rc = apply_region(&r->pi, &r->g, &r->m, po, r->rw, r->rh,
+				  &r->region_stage, &r->d);
+	if (!rc && po->batch > 0)
+		r->pi.batch = po->batch;
+	r->have_pi = !rc;
+	return rc;
+}
+
 /* The line of top-level `key:` in a plan file (as place writes it), or
  * 0 when it is not found there. */
 static int plan_key_line(const char *path, const char *key)
@@ -265,6 +304,7 @@ static int run_plan(struct run *r)
 		pb.groups = def.groups;
 	}
 	int rc;
+	r->region_stage = -1;
 	if (o->plan) {
 		/* the file's wafers; --wafers, if given, must say the same;
 		 * the file's job, unless --job trains (an inference plan is
@@ -291,10 +331,12 @@ static int run_plan(struct run *r)
 	if (rc)
 		return rc;
 	if (o->region && (rc = apply_region(&r->p, &r->g, &r->m, &po, r->rw,
-					    r->rh, &r->d)))
+					    r->rh, &r->region_stage, &r->d)))
 		return rc;
 	if (po.batch > 0)
 		r->p.batch = po.batch;
+	if ((rc = run_infer_plan(r, &pb, &po)))
+		return rc;
 	if (o->plan && r->p.mode == MODE_STREAMING && r->p.micro_batch > 0) {
 		/* --batch over a plan file: its micro-batch, at most the batch
 		 * (the engine's rule), and a reason that says so */
@@ -336,7 +378,8 @@ static int run_simulate(struct run *r)
 	if (!rc && r->do_infer) {
 		eo.job = ENGINE_INFER;
 		pg.what = "simulating inference";
-		rc = engine_run(&r->p, &r->g, &r->m, &eo, &r->st_infer, &r->d);
+		rc = engine_run(r->have_pi ? &r->pi : &r->p, &r->g, &r->m,
+				&eo, &r->st_infer, &r->d);
 		r->events += r->st_infer.events;
 	}
 	r->te = wall_seconds() - te;
@@ -405,6 +448,14 @@ static void run_report_in(struct run *r)
 	ri->infer = r->do_infer ? &r->st_infer : NULL;
 	engine_roofline_run(&r->p, &r->m, r->p.batch, r->o.infer_samples,
 			    (int)r->o.wafers, &ri->roof);
+	ri->infer_plan = r->have_pi ? &r->pi : NULL;
+	if (r->have_pi) { /* the inference's bound: its own plan's */
+		struct engine_roofline ir;
+		engine_roofline_run(&r->pi, &r->m, r->pi.batch,
+				    r->o.infer_samples, (int)r->o.wafers, &ir);
+		ri->roof.infer_sample_cycles = ir.infer_sample_cycles;
+		ri->roof.infer_is_bound = ir.infer_is_bound;
+	}
 	ri->dataset_samples =
 		r->o.samples > 0 ? r->o.samples : r->g.dataset_samples;
 	ri->epochs = r->o.epochs;
@@ -422,9 +473,11 @@ static int run_report(struct run *r)
 		report_text(&r->ri, r->of.f);
 	if (r->systemc) {
 		double worst;
+		/* one plan and its stats: the inference's unless it ran on
+		 * a plan of its own */
+		int inf = r->do_infer && !r->have_pi;
 		if ((rc = sc_ref_check_plan(&r->p, &r->m,
-					    r->do_infer ? &r->st_infer
-							: &r->st_train,
+					    inf ? &r->st_infer : &r->st_train,
 					    r->do_train, &r->sco, stdout, &worst,
 					    &r->d)))
 			return rc;
@@ -470,6 +523,7 @@ int cmd_run(int argc, char **argv)
 	stats_init(&r->st_train);
 	stats_init(&r->st_infer);
 	plan_init(&r->p);
+	plan_init(&r->pi);
 	r->t0 = wall_seconds();
 	int ex;
 	if (run_parse(r, argc, argv, &ex)) {
@@ -483,6 +537,7 @@ int cmd_run(int argc, char **argv)
 	stats_release(&r->st_train);
 	stats_release(&r->st_infer);
 	plan_release(&r->p);
+	plan_release(&r->pi);
 	if (r->have_graph)
 		graph_release(&r->g);
 	diag_release(&r->d);

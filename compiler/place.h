@@ -223,6 +223,12 @@ void plan_opts_init(struct plan_opts *o);
 int plan_build(const struct graph *g, const struct machine *m,
 	       const struct plan_opts *o, struct plan *p, struct diag *d);
 
+/* The objective plan_build minimised for a built plan's job, in cycles:
+ * a training plan's estimated step (p->est_step_cycles), an inference
+ * plan's estimated inference of its batch (the first sample's forward,
+ * then batch - 1 forward intervals; compiler/plan_estimate.h). */
+double plan_cost(const struct plan *p, const struct machine *m);
+
 /*
  * Validate a plan against its machine: rectangles inside the grid, no
  * overlaps (pipelined), SRAM within capacity, routes connected (start in or

@@ -114,6 +114,37 @@ static int cb_fits(const void *ctx, int i, int32_t w, int32_t h)
 	return plan_memo_fits(b->pm, &b->mc, &b->stages[si], b->sig[si], w, h);
 }
 
+/* The objective of estimate e of plan p for the job p is compiled for:
+ * the training step, or the inference of the plan's batch, as the engine
+ * runs it: the first sample's forward along the longest path, then the
+ * batch's others at the forward pace (weight streaming: the layers' chain
+ * over the batch, forward only). */
+static double est_cost(const struct plan *p, const struct machine *m,
+		       const struct plan_est *e)
+{
+	if (p->job != PLAN_JOB_INFER)
+		return e->step_cycles;
+	double B = (double)(p->batch > 0 ? p->batch : 1);
+	if (p->mode == MODE_STREAMING)
+		return plan_stream_chain(p, m, B, 0, e->io_pace);
+	return e->fill + (B - 1) * e->infer_cycles;
+}
+
+double plan_cost(const struct plan *p, const struct machine *m)
+{
+	if (p->job != PLAN_JOB_INFER)
+		return p->est_step_cycles;
+	struct plan_est e;
+	plan_estimate_step(p, m, &e);
+	return est_cost(p, m, &e);
+}
+
+/* What the objective's figures are, for the notes. */
+static const char *cost_unit(const struct plan_opts *o)
+{
+	return o->job == PLAN_JOB_INFER ? "us/inference" : "us/step";
+}
+
 /* The objective for a layout (place_problem.objective): the stages
  * mapped on rects and routed in a scratch plan, then estimated. */
 static double cb_objective(const void *ctx, const struct rect *rects)
@@ -135,7 +166,7 @@ static double cb_objective(const void *ctx, const struct rect *rects)
 	    !route_add_sync(&t, b->g, b->m, &quiet)) {
 		struct plan_est e;
 		plan_estimate_step(&t, b->m, &e);
-		v = e.step_cycles;
+		v = est_cost(&t, b->m, &e);
 	}
 	diag_release(&quiet);
 	for (int i = 0; i < t.n_routes; i++)
@@ -842,7 +873,7 @@ static int build_auto(struct plan_memo *pm, const struct graph *g,
 		diag_release(&quiet);
 		if (rc)
 			continue;
-		double t = cand.est_step_cycles;
+		double t = plan_cost(&cand, m);
 		if (best < 0 || t < best_t) {
 			second = best;
 			second_t = best_t;
@@ -864,15 +895,17 @@ static int build_auto(struct plan_memo *pm, const struct graph *g,
 	}
 	double us = m->clock_ghz * 1e3;
 	char note[sizeof p->strategy_note];
+	const char *u = cost_unit(o);
 	if (second >= 0)
 		snprintf(note, sizeof note,
-			 "auto: best of %d by the objective, %.1f us/step; "
-			 "runner-up '%s' %.1f us/step",
-			 n, best_t / us, all[second]->name, second_t / us);
+			 "auto: best of %d by the objective, %.1f %s; "
+			 "runner-up '%s' %.1f %s",
+			 n, best_t / us, u, all[second]->name, second_t / us,
+			 u);
 	else
 		snprintf(note, sizeof note,
-			 "auto: the only strategy that could, %.1f us/step",
-			 best_t / us);
+			 "auto: the only strategy that could, %.1f %s",
+			 best_t / us, u);
 	memcpy(p->strategy_note, note, sizeof note);
 	p->compile_s = wall_seconds() - t0;
 	return 0;
@@ -932,7 +965,7 @@ static double share_trial(struct plan_memo *pm, const struct graph *g,
 	diag_init(&quiet);
 	int rc = build_one(pm, g, m, &q, &t, &quiet);
 	double est = rc || t.mode != MODE_PIPELINED ? INFINITY
-						    : t.est_step_cycles;
+						    : plan_cost(&t, m);
 	diag_release(&quiet);
 	plan_release(&t);
 	return est;
@@ -954,8 +987,8 @@ static double build_if_faster(struct plan_memo *pm, const struct graph *g,
 	*kept = 0;
 	if (!build_strategy(pm, g, m, q, &a, &quiet) &&
 	    (mode < 0 || (int)a.mode == mode) && a.est_step_cycles > 0) {
-		t = a.est_step_cycles;
-		if (t < p->est_step_cycles) {
+		t = plan_cost(&a, m);
+		if (t < plan_cost(p, m)) {
 			plan_release(p);
 			*p = a;
 			plan_init(&a);
@@ -997,19 +1030,21 @@ static double place_alternative(struct plan_memo *pm, const struct graph *g,
  * the options' strategy, the descent's set (k[0] stages time-shared) and
  * the alternative (k[1]) and their steps t[] (t[1] INFINITY: not placed);
  * on pack's layouts pk[] = {descent, all replicas, all time-shared}. */
-static void share_note(struct plan *p, const struct machine *m, int kept,
-		       int nc, const int *k, const double *t, const double *pk)
+static void share_note(struct plan *p, const struct machine *m,
+		       const char *u, int kept, int nc, const int *k,
+		       const double *t, const double *pk)
 {
 	double us = m->clock_ghz * 1e3;
 	char placed[96] = "";
 	if (isfinite(t[1]))
 		snprintf(placed, sizeof placed, "placed: %d time-shared "
-			 "%.1f us/step, %d time-shared %.1f; ", k[0],
-			 t[0] / us, k[1], t[1] / us);
+			 "%.1f %s, %d time-shared %.1f; ", k[0],
+			 t[0] / us, u, k[1], t[1] / us);
 	snprintf(p->share_note, sizeof p->share_note,
 		 "%d of %d time-shared by the objective (%son pack's "
-		 "layouts: %.1f us/step; all replicas %.1f, all time-shared "
-		 "%.1f)", kept, nc, placed, pk[0] / us, pk[1] / us, pk[2] / us);
+		 "layouts: %.1f %s; all replicas %.1f, all time-shared "
+		 "%.1f)", kept, nc, placed, pk[0] / us, u, pk[1] / us,
+		 pk[2] / us);
 }
 
 /*
@@ -1056,7 +1091,7 @@ static int build_shared(struct plan_memo *pm, const struct graph *g,
 	int k[2] = {0, 0}, kept = 0;
 	for (int i = 0; i < ns; i++)
 		k[0] += time[i], k[1] += glob[i];
-	double first = rc ? INFINITY : p->est_step_cycles;
+	double first = rc ? INFINITY : plan_cost(p, m);
 	double other =
 		rc || !isfinite(best) || p->mode != MODE_PIPELINED
 			? INFINITY
@@ -1064,7 +1099,8 @@ static int build_shared(struct plan_memo *pm, const struct graph *g,
 	for (int i = 0; i < ns; i++)
 		kept += time[i];
 	if (!rc && isfinite(best))
-		share_note(p, m, kept, nc, k, (double[2]){first, other},
+		share_note(p, m, cost_unit(o), kept, nc, k,
+			   (double[2]){first, other},
 			   (double[3]){best, base, all});
 	free(glob);
 	free(time);
@@ -1088,16 +1124,17 @@ static void prefer_faster(struct plan_memo *pm, const struct graph *g,
 {
 	struct plan_opts so = *o;
 	so.mode = MODE_STREAMING;
-	double was = p->est_step_cycles;
+	double was = plan_cost(p, m);
 	long long pes = (long long)p->pes_used;
 	int kept;
 	double t = build_if_faster(pm, g, m, &so, p, -1, &kept);
 	if (kept) {
 		double ms = m->clock_ghz * 1e6;
 		snprintf(p->mode_reason, sizeof p->mode_reason,
-			 "streaming: a shorter step by the estimate than "
+			 "streaming: a shorter %s by the estimate than "
 			 "pipelined, %.4g ms against %.4g ms (the stages "
 			 "would fit pipelined, on %lld PEs)",
+			 o->job == PLAN_JOB_INFER ? "inference" : "step",
 			 t / ms, was / ms, pes);
 	}
 }

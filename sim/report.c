@@ -478,6 +478,18 @@ static void text_head(const struct report_in *r,
 	(void)f;
 }
 
+/* PEs the plan's rectangles hold (a streamed plan: all). */
+static int64_t plan_pes(const struct plan *p, const struct machine *m)
+{
+	int64_t used = 0;
+	for (int i = 0; i < p->n_stages; i++) /* time-shared: once */
+		if (map_share_root(p, i) == i)
+			used += (int64_t)p->stages[i].r.w * p->stages[i].r.h;
+	if (p->mode == MODE_STREAMING && p->n_stages > 0)
+		used = machine_pes(m);
+	return used;
+}
+
 static void text_plan(const struct report_in *r,
 		      const struct report_figures *f, FILE *out)
 {
@@ -485,12 +497,7 @@ static void text_plan(const struct report_in *r,
 	const struct machine *m = r->m;
 	const struct stats *any = any_stats(r);
 	char a[32], b[32];
-	int64_t used = 0;
-	for (int i = 0; i < p->n_stages; i++) /* time-shared: once */
-		if (map_share_root(p, i) == i)
-			used += (int64_t)p->stages[i].r.w * p->stages[i].r.h;
-	if (p->mode == MODE_STREAMING && p->n_stages > 0)
-		used = machine_pes(m);
+	int64_t used = plan_pes(p, m);
 	fprintf(out, "Plan (%s)\n", mode_name(p->mode));
 	if (p->mode_reason[0])
 		fprintf(out, "  mode               %s\n", p->mode_reason);
@@ -535,6 +542,15 @@ static void text_region(const struct report_in *r,
 		fprintf(out, "  training step        %llu cycles (batch %lld)\n",
 			(unsigned long long)r->train->step_cycles,
 			(long long)r->train->batch);
+	const struct stats *in = r->infer;
+	if (r->infer_plan && in && s0 < in->n_stages) {
+		/* the inference ran on its own plan: its stage's kernel */
+		fprintf(out, "  inference's plan     '%s'", in->stages[s0].name);
+		text_stage_kernel(r->infer_plan, s0, ", ", out);
+		fprintf(out, ": forward, one sample %llu cycles\n",
+			(unsigned long long)in->stages[s0].latency_cycles
+				[PASS_FWD]);
+	}
 	(void)f;
 }
 
@@ -707,6 +723,41 @@ static void text_train(const struct report_in *r,
 		stats_limit_name(r->roof.limit));
 }
 
+/* The plan the inference ran on. */
+static const struct plan *infer_plan(const struct report_in *r)
+{
+	return r->infer_plan ? r->infer_plan : r->p;
+}
+
+/* Which plan the inference figures are of, in words. */
+static void text_infer_plan(const struct report_in *r, FILE *out)
+{
+	const struct plan *p = infer_plan(r), *t = r->p;
+	if (p->job != PLAN_JOB_INFER) {
+		fprintf(out, "  plan               the training plan's (%s)\n",
+			p->mode == MODE_STREAMING
+				? "weight streaming: no choice in it depends "
+				  "on the job"
+				: "its kernels and placement chosen for the "
+				  "training step");
+		return;
+	}
+	if (!r->infer_plan) {
+		fprintf(out, "  plan               compiled for inference\n");
+		return;
+	}
+	int dense = 0, other = 0;
+	for (int i = 0; i < p->n_stages && i < t->n_stages; i++) {
+		dense += p->stages[i].kind == KERNEL_DENSE;
+		other += p->stages[i].kernel != t->stages[i].kernel;
+	}
+	char a[32];
+	fprintf(out, "  plan               its own, compiled for inference: %s "
+		"PEs, %d of %d dense stage%s on another kernel than in "
+		"training\n", fmt_int(a, plan_pes(p, r->m)), other, dense,
+		PLURAL(dense));
+}
+
 static void text_infer(const struct report_in *r,
 		       const struct report_figures *f, FILE *out)
 {
@@ -715,12 +766,13 @@ static void text_infer(const struct report_in *r,
 	char bn[160];
 	fprintf(out, "\nInference (simulated: %lld sample%s streamed, forward "
 		"only)\n", (long long)t->samples, PLURAL(t->samples));
+	text_infer_plan(r, out);
 	fprintf(out, "  predictions/s      %s  (latency %s per sample)\n",
 		fmt_n(a, f->pred_per_s), report_fmt_s(b, f->pred_latency_s));
 	fprintf(out, "  energy             %s per prediction; average power %s\n",
 		fmt_j(a, f->pred_j), fmt_w(b, f->pred_j * f->pred_per_s));
 	fprintf(out, "  bottleneck         %s\n",
-		report_bottleneck(t, r->p, bn, sizeof(bn)));
+		report_bottleneck(t, infer_plan(r), bn, sizeof(bn)));
 	if (r->roof.infer_is_bound)
 		fprintf(out, "  analytic bound     %s predictions/s at most "
 			"(roofline, not simulated)\n",
@@ -1103,7 +1155,12 @@ static json_t *infer_json(const struct report_in *r,
 	ws_json_set_real(o, "prediction_j", f->pred_j);
 	ws_json_set_real(o, "avg_power_w", f->pred_j * f->pred_per_s);
 	ws_json_set_str(o, "bottleneck",
-			report_bottleneck(r->infer, r->p, bn, sizeof(bn)));
+			report_bottleneck(r->infer, infer_plan(r), bn,
+					  sizeof(bn)));
+	ws_json_set_str(o, "plan",
+			infer_plan(r)->job != PLAN_JOB_INFER ? "training"
+			: r->infer_plan			       ? "inference, its own"
+							       : "inference");
 	ws_json_set_real(o, "roofline_predictions_per_s", f->roof_pred_per_s);
 	ws_json_set(o, "roofline_is_bound",
 		    json_boolean(r->roof.infer_is_bound));

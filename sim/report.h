@@ -60,6 +60,9 @@ struct report_in {
 	const struct machine *m;
 	const struct stats *train;	/* may be NULL (inference only) */
 	const struct stats *infer;	/* may be NULL (training only) */
+	/* the plan the inference ran on when not p: compiled for inference
+	 * (run's default job, both), or NULL */
+	const struct plan *infer_plan;
 	struct engine_roofline roof;
 	int64_t dataset_samples;	/* samples per epoch; 0: unknown */
 	int64_t epochs;			/* >= 1 */

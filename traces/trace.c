@@ -68,6 +68,8 @@ int trace_write(const struct report_in *r, const char *dir,
 		 * infer/ */
 		struct report_in ri = *r;
 		ri.train = NULL;
+		if (r->infer_plan) /* on its own plan (run's default job) */
+			ri.p = r->infer_plan;
 		char *sub = xasprintf("%s/infer", od.tmp_path);
 		rc = trace_one(&ri, sub, o, d);
 		free(sub);

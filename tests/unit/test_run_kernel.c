@@ -237,6 +237,66 @@ static void test_plan_job(void)
 	free(a), free(b), free(t), free(net), free(yaml);
 }
 
+/* The figure after `key` in out, or -1. */
+static long long after(const char *out, const char *key)
+{
+	const char *p = strstr(out, key);
+	return p ? strtoll(p + strlen(key), NULL, 10) : -1;
+}
+
+/* The default job (both): the training figures are the training plan's
+ * (as --job train prints them), the inference ran on a plan compiled for
+ * inference (as --job infer's: the same forward), and the report says
+ * so; a streamed training plan serves both jobs, and the report says
+ * that too. */
+static void test_default_job(void)
+{
+	char *yaml = xasprintf("name: g\nbatch: 1\ninputs:\n  x: [640]\n"
+			       "layers:\n  - {name: fc, op: dense, units: "
+			       "640, in: x}\n");
+	char *net = tu_temp_file(".yaml", yaml);
+	const char *jobs[] = {"", " --job train", " --job infer"};
+	char *out[3], *err;
+	for (int i = 0; i < 3; i++) {
+		char *args = xasprintf("run %s --machine wse3 --region 80x80 "
+				       "--precision fp16%s", net, jobs[i]);
+		CU_ASSERT_EQUAL(tu_run(args, &out[i], &err), 0);
+		free(args);
+		free(err);
+	}
+	long long step = after(out[0], "training step"),
+		  fwd = after(out[0], ": forward, one sample");
+	printf("\n    default: training step %lld, inference's plan forward "
+	       "%lld; --job train %lld, --job infer %lld", step, fwd,
+	       after(out[1], "training step"), region_forward(out[2]));
+	CU_ASSERT(step > 0);
+	CU_ASSERT_EQUAL(step, after(out[1], "training step"));
+	CU_ASSERT_EQUAL(region_forward(out[0]), region_forward(out[1]));
+	CU_ASSERT(fwd > 0);
+	CU_ASSERT_EQUAL(fwd, region_forward(out[2]));
+	CU_ASSERT(fwd < region_forward(out[1]));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out[0], "its own, compiled for "
+					      "inference"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out[2], "  plan               compiled "
+					      "for inference"));
+	const char *pred = "predictions/s";
+	CU_ASSERT_PTR_NOT_NULL_FATAL(strstr(out[0], pred));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(strstr(out[2], pred));
+	CU_ASSERT_STRING_EQUAL(strstr(strstr(out[0], "\nInference"), pred),
+			       strstr(out[2], pred));
+	for (int i = 0; i < 3; i++)
+		free(out[i]);
+	CU_ASSERT_EQUAL(tu_run("run p1b1 --machine mini128 --mode streaming",
+			       &out[0], &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out[0], "the training plan's (weight "
+					      "streaming"));
+	free(out[0]);
+	free(err);
+	remove(net);
+	free(net);
+	free(yaml);
+}
+
 /* Bad values: unknown names and --groups with another kernel are usage
  * (2); an algorithm that cannot run the stage is bad input (1), saying
  * why. */
@@ -523,6 +583,8 @@ int suite_run_kernel(void)
 		 test_pick_per_job},
 		{"plan files: 'job: infer' kept, a training run refused",
 		 test_plan_job},
+		{"the default job: inference on a plan compiled for it",
+		 test_default_job},
 		{"--kernel, --groups, --wafers: refused values", test_refused},
 		{"--wafers: data parallel, streamed", test_wafers},
 		{"--kernel on whole networks: run or refused per stage",
