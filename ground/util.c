@@ -322,8 +322,14 @@ char *ws_find_model(const char *name_or_path, const char *subdir,
 			 what, name_or_path, name_or_path, subdir);
 		return NULL;
 	}
-	diag_add(d, NULL, 0, 0, "%s: cannot open '%s': no such file", what,
-		 name_or_path);
+	if (stat(name_or_path, &st) == 0) /* there, but not a file */
+		diag_add(d, NULL, 0, 0, "%s: '%s' must be a regular file, got "
+			 "a %s", what, name_or_path,
+			 S_ISDIR(st.st_mode) ? "folder" : "device, FIFO or "
+							  "socket");
+	else
+		diag_add(d, NULL, 0, 0, "%s: cannot open '%s': no such file",
+			 what, name_or_path);
 	return NULL;
 }
 

@@ -1329,6 +1329,17 @@ def newest_option_cases():
     return C
 
 
+def placed(binary, tmp, name, args, holds):
+    """The plan `place p1b2 ARGS` writes (it must hold `holds`)."""
+    path = os.path.join(tmp, name)
+    subprocess.run([binary, "place", "p1b2"] + args + ["-o", path],
+                   capture_output=True, env=san_env(), check=True)
+    with open(path) as f:
+        text = f.read()
+    assert holds in text, "%s changed: tests/harden/hostile.py" % name
+    return text
+
+
 def newest_plan_cases(binary, tmp):
     """The plan files' 'wafers:' key: out of range, wrong types, twice,
     several wafers in a pipelined plan, and a streaming plan's wafers
@@ -1354,13 +1365,8 @@ def newest_plan_cases(binary, tmp):
                   ["run", "p1b2", "--machine", "mini128", "--plan",
                    "p.yaml", "--steps", "1", "-o", "out.txt"],
                   loc=yloc("p.yaml")))
-    path = os.path.join(tmp, "stream2.plan.yaml")
-    subprocess.run([binary, "place", "p1b2", "--machine", "mini16",
-                    "--wafers", "2", "-o", path], capture_output=True,
-                   env=san_env(), check=True)
-    with open(path) as f:
-        s2 = f.read()
-    assert "wafers: 2\n" in s2, "streaming plan changed: hostile.py"
+    s2 = placed(binary, tmp, "stream2.plan.yaml",
+                ["--machine", "mini16", "--wafers", "2"], "wafers: 2\n")
     # an option that contradicts the file is refused at the file's key
     for label, argv in (("other-wafers", ["--wafers", "3"]),
                         ("pipelined-mode", ["--mode", "pipelined"]),
@@ -1372,13 +1378,8 @@ def newest_plan_cases(binary, tmp):
                        "p.yaml", "--steps", "1", "-o", "out.txt"] + argv,
                       loc=yloc("p.yaml")))
     # the 'job:' key (an inference plan: its kernels serve the forward)
-    path = os.path.join(tmp, "infer.plan.yaml")
-    subprocess.run([binary, "place", "p1b2", "--machine", "mini64",
-                    "--job", "infer", "-o", path], capture_output=True,
-                   env=san_env(), check=True)
-    with open(path) as f:
-        ip = f.read()
-    assert "job: infer\n" in ip, "inference plan changed: hostile.py"
+    ip = placed(binary, tmp, "infer.plan.yaml",
+                ["--machine", "mini64", "--job", "infer"], "job: infer\n")
     R = ["run", "p1b2", "--machine", "mini64", "--plan", "p.yaml",
          "--steps", "1", "-o", "out.txt"]
     for label, v in (("bogus", "bogus"), ("number", "5"), ("list", "[infer]"),

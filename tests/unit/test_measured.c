@@ -112,7 +112,8 @@ static void test_network_row_located(void)
 	FILE *f = fopen(csv, "w");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	fprintf(f, "%snosuch.yaml,mini64,1,streaming,fp16,8,1000,a\n"
-		   "p1b2, nosuchmachine,1,streaming,fp16,8,1000,a\n",
+		   "p1b2, nosuchmachine,1,streaming,fp16,8,1000,a\n"
+		   "/dev/null,mini64,1,streaming,fp16,8,1000,a\n",
 		net_head);
 	fclose(f);
 	struct wval_opts o = {.machine = "wse3"};
@@ -120,13 +121,17 @@ static void test_network_row_located(void)
 	struct diag d;
 	diag_init(&d);
 	CU_ASSERT_EQUAL(wval_file(csv, &o, &v, &d), 0);
-	CU_ASSERT_EQUAL(v.n_skipped, 2);
+	CU_ASSERT_EQUAL(v.n_skipped, 3);
 	char *at1 = xasprintf("(%s:2:1)", csv), *at2 = xasprintf("(%s:3:7)",
 								 csv);
-	if (v.n == 2) {
+	if (v.n == 3) {
 		CU_ASSERT_PTR_NOT_NULL(strstr(v.rows[0].skipped, "nosuch"));
 		CU_ASSERT_PTR_NOT_NULL(strstr(v.rows[0].skipped, at1));
 		CU_ASSERT_PTR_NOT_NULL(strstr(v.rows[1].skipped, at2));
+		/* a device is there, but is not a network file */
+		CU_ASSERT_PTR_NOT_NULL(strstr(v.rows[2].skipped,
+					      "must be a regular file, got a "
+					      "device"));
 	}
 	wval_release(&v);
 	diag_release(&d);
