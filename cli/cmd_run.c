@@ -228,7 +228,19 @@ static int run_infer_plan(struct run *r, const struct plan_opts *pb,
 	struct plan_opts pi = *pb;
 	pi.job = PLAN_JOB_INFER;
 	int rc = plan_build(&r->g, &r->m, &pi, &r->pi, &r->d);
-	if (!rc && o->region)
+	if (rc)
+		return rc;
+	/* the training plan is a candidate too: its inference estimated as
+	 * the inference plan's (plan_cost), kept when no slower; not with
+	 * --region (a kernel's microbenchmark: its stage is forced) */
+	struct plan t = r->p;
+	t.job = PLAN_JOB_INFER;
+	if (!o->region && plan_cost(&t, &r->m) <= plan_cost(&r->pi, &r->m)) {
+		plan_release(&r->pi);
+		r->ri.infer_kept_training = 1;
+		return 0;
+	}
+	if (o->region)
 		rc = apply_region(&r->pi, &r->g, &r->m, po, r->rw, r->rh,
 				  &r->region_stage, &r->d);
 	if (!rc && po->batch > 0)

@@ -226,7 +226,9 @@ int plan_build(const struct graph *g, const struct machine *m,
 /* The objective plan_build minimised for a built plan's job, in cycles:
  * a training plan's estimated step (p->est_step_cycles), an inference
  * plan's estimated inference of its batch (the first sample's forward,
- * then batch - 1 forward intervals; compiler/plan_estimate.h). */
+ * then batch - 1 forward intervals as the summary replayed them,
+ * p->est_infer_cycles; compiler/plan_estimate.h).  Of a training plan
+ * with job set to PLAN_JOB_INFER: its inference, so the two compare. */
 double plan_cost(const struct plan *p, const struct machine *m);
 
 /*

@@ -136,6 +136,10 @@ double plan_cost(const struct plan *p, const struct machine *m)
 		return p->est_step_cycles;
 	struct plan_est e;
 	plan_estimate_step(p, m, &e);
+	/* pipelined, the interval the summary replayed (the engine's
+	 * schedule: plan_summarise), not the closed form's */
+	if (p->mode == MODE_PIPELINED && p->est_infer_cycles > 0)
+		e.infer_cycles = p->est_infer_cycles;
 	return est_cost(p, m, &e);
 }
 

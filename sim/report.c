@@ -735,7 +735,10 @@ static void text_infer_plan(const struct report_in *r, FILE *out)
 	const struct plan *p = infer_plan(r), *t = r->p;
 	if (p->job != PLAN_JOB_INFER) {
 		fprintf(out, "  plan               the training plan's (%s)\n",
-			p->mode == MODE_STREAMING
+			r->infer_kept_training
+				? "the plan compiled for inference is no "
+				  "faster for it by the estimate"
+			: p->mode == MODE_STREAMING
 				? "weight streaming: no choice in it depends "
 				  "on the job"
 				: "its kernels and placement chosen for the "
