@@ -227,15 +227,11 @@ static int run_infer_plan(struct run *r, const struct plan_opts *pb,
 		return 0;
 	struct plan_opts pi = *pb;
 	pi.job = PLAN_JOB_INFER;
+	pi.rival = &r->p; /* the training plan competes (place.h) */
 	int rc = plan_build(&r->g, &r->m, &pi, &r->pi, &r->d);
 	if (rc)
 		return rc;
-	/* the training plan is a candidate too: its inference estimated as
-	 * the inference plan's (plan_cost), kept when no slower; not with
-	 * --region (a kernel's microbenchmark: its stage is forced) */
-	struct plan t = r->p;
-	t.job = PLAN_JOB_INFER;
-	if (!o->region && plan_cost(&t, &r->m) <= plan_cost(&r->pi, &r->m)) {
+	if (r->pi.job != PLAN_JOB_INFER) { /* the training plan won */
 		plan_release(&r->pi);
 		r->ri.infer_kept_training = 1;
 		return 0;
@@ -307,13 +303,16 @@ static int run_plan(struct run *r)
 	struct plan_opts po;
 	cli_plan_opts(o, &po);
 	cli_plan_wafers(o, r->g.default_batch, &po);
-	/* with --region the forced kernel is the region stage's alone */
+	/* with --region the forced kernel is the region stage's alone, and
+	 * an inference plan is the inference compile's (no rival: its
+	 * stage is re-picked for the job) */
 	struct plan_opts pb = po;
 	if (o->region) {
 		struct plan_opts def;
 		plan_opts_init(&def);
 		pb.kernel = def.kernel;
 		pb.groups = def.groups;
+		pb.solo = 1;
 	}
 	int rc;
 	r->region_stage = -1;
@@ -339,6 +338,9 @@ static int run_plan(struct run *r)
 					: 0;
 	} else {
 		rc = plan_build(&r->g, &r->m, &pb, &r->p, &r->d);
+		/* --job infer, and the training plan infers faster */
+		r->ri.infer_kept_training = !rc && pb.job == PLAN_JOB_INFER &&
+					    r->p.job != PLAN_JOB_INFER;
 	}
 	if (rc)
 		return rc;

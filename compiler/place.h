@@ -205,6 +205,13 @@ struct plan_opts {
 	 * inference picks each dense stage's algorithm for the forward
 	 * pass alone (compiler/map.h, map_ctx job). */
 	enum plan_job job;
+	/* PLAN_JOB_INFER: the training plan competes (plan_cost of its
+	 * inference) and is returned instead, its job PLAN_JOB_TRAIN, when
+	 * faster: `rival` when the caller has built it (copied), else
+	 * one built here; `solo` set: no rival (the plan is the inference
+	 * compile's alone, as `run --region` re-picks its stage). */
+	const struct plan *rival;
+	int solo;
 };
 
 enum plan_sharing_opt { PLAN_SHARING_AUTO = 0, PLAN_SHARING_REPLICAS,
@@ -223,7 +230,7 @@ void plan_opts_init(struct plan_opts *o);
 int plan_build(const struct graph *g, const struct machine *m,
 	       const struct plan_opts *o, struct plan *p, struct diag *d);
 
-/* The objective plan_build minimised for a built plan's job, in cycles:
+/* The objective plan_build minimises for a built plan's job, in cycles:
  * a training plan's estimated step (p->est_step_cycles), an inference
  * plan's estimated inference of its batch (the first sample's forward,
  * then batch - 1 forward intervals as the summary replayed them,

@@ -1143,6 +1143,78 @@ static void prefer_faster(struct plan_memo *pm, const struct graph *g,
 	}
 }
 
+/* A deep copy of plan a into p (plan_init'ed or released). */
+static void plan_copy(const struct plan *a, struct plan *p)
+{
+	*p = *a;
+	p->network = a->network ? xstrdup(a->network) : NULL;
+	p->machine = a->machine ? xstrdup(a->machine) : NULL;
+	p->strategy = a->strategy ? xstrdup(a->strategy) : NULL;
+	p->stages = xmalloc(sizeof(*p->stages) * (size_t)(a->n_stages + 1));
+	memcpy(p->stages, a->stages, sizeof(*p->stages) * (size_t)a->n_stages);
+	for (int i = 0; i < a->n_stages; i++)
+		p->stages[i].name = a->stages[i].name
+					    ? xstrdup(a->stages[i].name)
+					    : NULL;
+	p->routes = xmalloc(sizeof(*p->routes) * (size_t)(a->n_routes + 1));
+	memcpy(p->routes, a->routes, sizeof(*p->routes) * (size_t)a->n_routes);
+	for (int i = 0; i < a->n_routes; i++) {
+		size_t n = sizeof(*a->routes[i].points) *
+			   (size_t)a->routes[i].n_points;
+		p->routes[i].points = xmalloc(n + 1);
+		memcpy(p->routes[i].points, a->routes[i].points, n);
+	}
+}
+
+/* The plan for the options' job (plan_build without the rival). */
+static int build_job(struct plan_memo *pm, const struct graph *g,
+		     const struct machine *m, const struct plan_opts *o,
+		     struct plan *p, struct diag *d)
+{
+	int rc = o->sharing == PLAN_SHARING_AUTO && !o->share_time &&
+				 o->wafers <= 1 && o->mode != MODE_STREAMING
+			 ? build_shared(pm, g, m, o, p, d)
+			 : build_strategy(pm, g, m, o, p, d);
+	if (!rc && o->mode == MODE_AUTO && p->mode == MODE_PIPELINED)
+		prefer_faster(pm, g, m, o, p);
+	return rc;
+}
+
+/* An inference plan p against the training plan's inference (o->rival,
+ * or one built here): the training plan replaces p when plan_cost says
+ * its inference is faster (the inference's search is a heuristic and
+ * the training plan is a layout it may miss). */
+static void rival_if_faster(struct plan_memo *pm, const struct graph *g,
+			    const struct machine *m, const struct plan_opts *o,
+			    struct plan *p)
+{
+	struct plan t;
+	plan_init(&t);
+	if (o->rival) {
+		plan_copy(o->rival, &t);
+	} else {
+		struct plan_opts q = *o;
+		q.job = PLAN_JOB_TRAIN;
+		struct diag quiet;
+		diag_init(&quiet);
+		int rc = build_job(pm, g, m, &q, &t, &quiet);
+		diag_release(&quiet);
+		if (rc) {
+			plan_release(&t);
+			return;
+		}
+	}
+	t.job = PLAN_JOB_INFER;
+	double c = plan_cost(&t, m);
+	t.job = PLAN_JOB_TRAIN;
+	if (c < plan_cost(p, m)) {
+		plan_release(p);
+		*p = t;
+		return;
+	}
+	plan_release(&t);
+}
+
 int plan_build(const struct graph *g, const struct machine *m,
 	       const struct plan_opts *o, struct plan *p, struct diag *d)
 {
@@ -1153,12 +1225,9 @@ int plan_build(const struct graph *g, const struct machine *m,
 	}
 	/* one memo for every plan made here: same graph, same machine */
 	struct plan_memo *pm = plan_memo_new();
-	int rc = o->sharing == PLAN_SHARING_AUTO && !o->share_time &&
-				 o->wafers <= 1 && o->mode != MODE_STREAMING
-			 ? build_shared(pm, g, m, o, p, d)
-			 : build_strategy(pm, g, m, o, p, d);
-	if (!rc && o->mode == MODE_AUTO && p->mode == MODE_PIPELINED)
-		prefer_faster(pm, g, m, o, p);
+	int rc = build_job(pm, g, m, o, p, d);
+	if (!rc && o->job == PLAN_JOB_INFER && !o->solo)
+		rival_if_faster(pm, g, m, o, p);
 	plan_memo_free(pm);
 	return rc;
 }

@@ -736,8 +736,8 @@ static void text_infer_plan(const struct report_in *r, FILE *out)
 	if (p->job != PLAN_JOB_INFER) {
 		fprintf(out, "  plan               the training plan's (%s)\n",
 			r->infer_kept_training
-				? "the plan compiled for inference is no "
-				  "faster for it by the estimate"
+				? "the plan compiled for inference is "
+				  "slower for it by the estimate"
 			: p->mode == MODE_STREAMING
 				? "weight streaming: no choice in it depends "
 				  "on the job"

@@ -64,7 +64,7 @@ struct report_in {
 	 * (run's default job, both), or NULL */
 	const struct plan *infer_plan;
 	/* a plan was compiled for inference but the training plan's
-	 * inference was no slower by the estimate: the inference ran on p */
+	 * inference was faster by the estimate: the inference ran on p */
 	int infer_kept_training;
 	struct engine_roofline roof;
 	int64_t dataset_samples;	/* samples per epoch; 0: unknown */

@@ -44,6 +44,7 @@ static cycles_t step_with(const struct graph *g, const struct machine *m,
 	plan_opts_init(&o);
 	o.mode = MODE_PIPELINED;
 	o.job = job;
+	o.solo = 1; /* the inference search's plan, re-picked below */
 	o.prec = prec;
 	o.kernel = "auto"; /* forced below, on the rectangle (as --region) */
 	struct plan p;

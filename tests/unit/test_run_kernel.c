@@ -306,7 +306,7 @@ static void test_default_job(void)
 		free(out[i]);
 	/* a whole network: the default run's inference of a batch is no
 	 * slower than on the training plan (the training plan is a
-	 * candidate: kept when the estimate says it is no slower) */
+	 * candidate: kept when the estimate says it is faster) */
 	char *t = tu_temp_file(".plan.yaml", "");
 	char *args = xasprintf("place attn --machine mini128 -o %s", t);
 	CU_ASSERT_EQUAL(tu_run(args, &out[0], &err), 0);
