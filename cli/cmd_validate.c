@@ -94,7 +94,7 @@ static const struct cli_command validate_wafer_cmd = {
 	"  network,machine,wafers,mode,dtype,batch,samples_per_s,source_id\n"
 	"Rows that cannot be simulated are listed, not hidden.  Kernel rows\n"
 	"run on --machine: by default wse3, the machine the MeshGEMM and\n"
-	"MeshGEMV kernels of this format were measured on (issue 12).  A\n"
+	"MeshGEMV kernels of this format were measured on.  A\n"
 	"network row names a zoo network, a YAML/ONNX path relative to FILE,\n"
 	"or a file NAME.yaml/.onnx in --nets DIR; it runs on its row's\n"
 	"machine, wafers, mode, precision (fp32, mixed or fp16) and global\n"

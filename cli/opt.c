@@ -305,19 +305,20 @@ static const struct cli_opt vocabulary[] = {
 	 "G must divide the PEs of a column",
 	 NULL, NULL},
 	{"nets", 0, CLI_STR, F(net_dir), 0, 0, NULL, NULL, NULL, "DIR", "nets",
-	 "a folder to look network names up in first (issues 12, 13)", NULL,
+	 "a folder to look network names up in first", NULL,
 	 NULL},
 	{"gpu-batch", 0, CLI_INT, F(gpu_batch), 1, 1 << 30, NULL, NULL,
 	 "the global batch over --gpus", "B", "gpu-batch",
-	 "samples per GPU in the GPU baseline (issue 13)", NULL, NULL},
+	 "samples per GPU in the GPU baseline", NULL, NULL},
 	{"set", 0, CLI_STRS, F(set), 0, 0, NULL, NULL, NULL, "KEY=V",
 	 "machine-set",
 	 "override a key of the machine schema (grid.width=600), "
 	 "repeatable; in sweep a comma list of values, one axis per key",
 	 NULL, NULL},
 	{"max-memory", 0, CLI_STR, F(max_memory), 0, 0, NULL, NULL,
-	 "a fraction of physical RAM", "SIZE", "max-memory",
-	 "refuse models estimated larger (issue 17)", NULL, NULL},
+	 "half the physical RAM", "SIZE", "max-memory",
+	 "refuse a run whose simulator memory is estimated above SIZE "
+	 "(bytes, or with K, M, G or T: 512M, 8G)", NULL, NULL},
 	{"resume", 0, CLI_FLAG, F(resume), 0, 0, NULL, NULL, NULL, NULL,
 	 "resume", "continue a killed sweep from its journal", NULL,
 	 NULL},
@@ -700,14 +701,16 @@ int cli_parse(const struct cli_command *c, int argc, char **argv,
 		}
 	}
 	if (o->n_args < c->min_args || o->n_args > c->max_args) {
-		if (!o->quiet)
-			cli_usage_error(c->name,
-					o->n_args < c->min_args
-						? "missing argument: usage: "
-						  "wafersim %s %s"
-						: "unexpected argument: usage: "
-						  "wafersim %s %s",
-					c->name, c->usage);
+		if (o->quiet)
+			return CLI_BAD;
+		if (o->n_args < c->min_args)
+			cli_usage_error(c->name, "missing argument: usage: "
+					"wafersim %s %s", c->name, c->usage);
+		else
+			cli_usage_error(c->name, "unexpected argument '%s': "
+					"usage: wafersim %s %s",
+					o->args[c->max_args], c->name,
+					c->usage);
 		return CLI_BAD;
 	}
 	return CLI_GO;

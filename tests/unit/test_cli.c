@@ -60,6 +60,11 @@ static void test_usage_errors(void)
 	CU_ASSERT_EQUAL(tu_run("machine show", &out, &err), 2);
 	free(out);
 	free(err);
+	/* one argument too many: the message names it */
+	CU_ASSERT_EQUAL(tu_run("validate wafer a.csv b.csv", &out, &err), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "unexpected argument 'b.csv'"));
+	free(out);
+	free(err);
 }
 
 static void test_machine_show_roundtrip(void)
