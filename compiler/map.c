@@ -578,21 +578,27 @@ static void kernel_sram(const struct map_ctx *c, const struct plan_stage *s,
 
 	struct sram_use *m = &o->sram;
 	int64_t wbytes = (int64_t)ceil((double)t->held_weight_bytes * share);
+	/* an inference program (plan_job) holds no gradients, no optimizer
+	 * state and no activations kept for a backward pass: a vendor
+	 * compiles it without them */
+	int train = c->job != PLAN_JOB_INFER;
 	if (c->mode == MODE_STREAMING) {
 		/* weights pass through in chunks; state stays off-wafer */
 		m->weights = imin(wbytes, 2 * 1024);
-		m->grads = imin(wbytes, 2 * 1024);
+		m->grads = train ? imin(wbytes, 2 * 1024) : 0;
 		m->opt_state = 0;
 		m->activations = cdiv(c->stream_act_bytes, kf->P);
 	} else {
 		m->weights = wbytes;
-		m->grads = wbytes;
-		m->opt_state = (int64_t)ceil((double)t->opt_bytes * share /
-					     (double)kf->wrep);
+		m->grads = train ? wbytes : 0;
+		m->opt_state = train ? (int64_t)ceil((double)t->opt_bytes *
+						     share / (double)kf->wrep)
+				     : 0;
 		/* samples in flight come from the batch: a sum that
 		 * saturates (ground/checked.h) never fits */
-		m->activations = ck_smul_batch(
-			kf->act_pe, imax(1, s->samples_in_flight));
+		m->activations = train ? ck_smul_batch(kf->act_pe,
+						       imax(1, s->samples_in_flight))
+				       : 0;
 	}
 	m->buffers = kf->buf_pe;
 	m->code = c->m->pe.code_bytes;
@@ -607,6 +613,7 @@ static void kernel_time(const struct map_ctx *c, int32_t w, int32_t h,
 			struct plan_stage *o)
 {
 	const struct fabric_params *fp = &c->m->fabric;
+	int train = c->job != PLAN_JOB_INFER;
 	cycles_t total = 0;
 	for (int p = 0; p < PASS_COUNT; p++) {
 		const struct kernel_work *k = &o->work[p];
@@ -624,12 +631,14 @@ static void kernel_time(const struct map_ctx *c, int32_t w, int32_t h,
 		if (stream)
 			o->est_cycles[p] += fabric_stream_cycles(fp, span, 1);
 		/* in a pipeline the fill latency is paid once, not per
-		 * sample: the pace is the busiest resource */
-		if (p != PASS_UPDATE)
+		 * sample: the pace is the busiest resource; an inference
+		 * program runs the forward alone */
+		if (p == PASS_FWD || (p != PASS_UPDATE && train))
 			total += pace;
 	}
-	total += (cycles_t)cdiv((int64_t)o->est_cycles[PASS_UPDATE],
-				imax(1, c->batch));
+	if (train)
+		total += (cycles_t)cdiv((int64_t)o->est_cycles[PASS_UPDATE],
+					imax(1, c->batch));
 	o->stage_cycles = total;
 }
 
@@ -961,5 +970,8 @@ int64_t map_state_bytes(const struct map_ctx *c, const struct plan_stage *s)
 {
 	struct stage_sum t;
 	stage_sum(c, s, &t);
+	/* an inference program holds the weights alone (kernel_sram) */
+	if (c->job == PLAN_JOB_INFER)
+		return t.held_weight_bytes;
 	return 2 * t.held_weight_bytes + t.opt_bytes;
 }

@@ -297,6 +297,23 @@ static const struct place_strategy *find_strategy(const struct plan_opts *o,
 	return NULL;
 }
 
+/* What the stages' minimum PEs hold, for the mode's reasons: a training
+ * plan its state and the activations in flight, an inference plan its
+ * weights alone (map.c kernel_sram). */
+static const char *held_what(const struct build_ctx *b, const struct plan *p,
+			     char *out, size_t n)
+{
+	if (b->mc.job == PLAN_JOB_INFER)
+		snprintf(out, n, "inference weights %s", b->state);
+	else
+		snprintf(out, n,
+			 "training state %s and activations of up to %lld "
+			 "sample%s in flight",
+			 b->state, (long long)p->samples_in_flight,
+			 p->samples_in_flight == 1 ? "" : "s");
+	return out;
+}
+
 /* Minimum PEs per stage; whether they fit pipelined, and why not. */
 static void min_sizes(struct build_ctx *b)
 {
@@ -341,15 +358,14 @@ static void min_sizes(struct build_ctx *b)
 			 p->stages[nowhere].name, need, (long long)m->width,
 			 (long long)m->height, (long long)m->pe.sram_bytes);
 	} else if (!b->pipe_ok) {
+		char what[160];
 		snprintf(b->why_not, sizeof b->why_not,
-			 "%d stage%s need%s at least %lld PEs (training state "
-			 "%s, activations for up to %lld sample%s in flight), "
+			 "%d stage%s need%s at least %lld PEs (%s), "
 			 "more than %.0f%% of the %lld PEs; largest '%s' needs "
 			 "%lld",
 			 b->n, b->n == 1 ? "" : "s", b->n == 1 ? "s" : "",
-			 (long long)b->sum_min, b->state,
-			 (long long)p->samples_in_flight,
-			 p->samples_in_flight == 1 ? "" : "s", b->fill * 100,
+			 (long long)b->sum_min, held_what(b, p, what, sizeof what),
+			 b->fill * 100,
 			 (long long)b->grid, p->stages[bigi].name,
 			 (long long)biggest);
 	}
@@ -653,21 +669,19 @@ static int place_items(struct build_ctx *b)
 			 b->strat->name, p->network, m->name,
 			 (long long)b->sum_min, (long long)b->grid);
 	} else {
+		char what[160];
 		for (int i = 0; i < b->n; i++) {
 			p->stages[i].r = rects[b->stage_item[i]];
 			map_kernel(&b->mc, &p->stages[i]);
 		}
 		snprintf(p->mode_reason, sizeof p->mode_reason,
 			 "pipelined: %s%d stage%s need%s at least %lld PEs "
-			 "(%.2f%% of %lld) for training state %s and "
-			 "activations of up to %lld sample%s in flight",
+			 "(%.2f%% of %lld) for %s",
 			 b->o->mode == MODE_PIPELINED ? "forced; " : "", b->n,
 			 b->n == 1 ? "" : "s", b->n == 1 ? "s" : "",
 			 (long long)b->sum_min,
 			 100.0 * (double)b->sum_min / (double)b->grid,
-			 (long long)b->grid, b->state,
-			 (long long)p->samples_in_flight,
-			 p->samples_in_flight == 1 ? "" : "s");
+			 (long long)b->grid, held_what(b, p, what, sizeof what));
 	}
 	free(rects);
 	free(pe_edges);
