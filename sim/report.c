@@ -428,11 +428,15 @@ static void text_stages(const struct report_in *r, const struct stats *st,
 				      ? (double)(g->compute_cycles + g->comm_cycles) /
 						(double)st->total_cycles
 				      : 0;
-		fprintf(out, "    %-22.22s %-16s %8lld %8llu %8llu %9.0f %4.0f%%  %s",
+		/* an inference stream runs no backward pass */
+		char bwd[24] = "-";
+		if (st->job != STATS_INFER)
+			snprintf(bwd, sizeof(bwd), "%llu",
+				 (unsigned long long)(g->occ_cycles[PASS_BWD_DATA] +
+						      g->occ_cycles[PASS_BWD_WEIGHT]));
+		fprintf(out, "    %-22.22s %-16s %8lld %8llu %8s %9.0f %4.0f%%  %s",
 			g->name, rect, (long long)g->pes,
-			(unsigned long long)g->occ_cycles[PASS_FWD],
-			(unsigned long long)(g->occ_cycles[PASS_BWD_DATA] +
-					     g->occ_cycles[PASS_BWD_WEIGHT]),
+			(unsigned long long)g->occ_cycles[PASS_FWD], bwd,
 			stats_stage_sample_cycles(st, i), 100 * busy,
 			stats_limit_name(g->limit));
 		text_stage_kernel(r->p, i, ", kernel ", out);
@@ -787,16 +791,19 @@ static void text_infer(const struct report_in *r,
 			fmt_n(a, f->roof_pred_per_s));
 }
 
-/* One speedup's range, or "unknown". */
-static void conf_cell(FILE *out, double s, double g, double w)
+/* One speedup's range, or "unknown"; 1 when unknown because the GPU
+ * model has no measured rows of that style and job. */
+static int conf_cell(FILE *out, double s, double g, double w)
 {
 	double lo, hi;
 	char a[32], b[32];
-	if (report_speedup_range(s, g, w, &lo, &hi))
+	if (report_speedup_range(s, g, w, &lo, &hi)) {
 		fprintf(out, "%s-%s", report_fmt_ratio(a, lo),
 			report_fmt_ratio(b, hi));
-	else
-		fputs("unknown", out);
+		return 0;
+	}
+	fputs("unknown", out);
+	return isnan(g) && s > 0;
 }
 
 /* Beside the speedups, the range the validation errors imply. */
@@ -813,11 +820,19 @@ static void text_conf(const struct report_in *r,
 		const double *g = k ? c->gpu_infer_err : c->gpu_train_err;
 		fprintf(out, "  speedup range        %s ",
 			k ? "inference" : "training");
-		conf_cell(out, s[0], g[0], c->wafer_err);
+		int none[2];
+		none[0] = conf_cell(out, s[0], g[0], c->wafer_err);
 		fputs(" / ", out);
-		conf_cell(out, s[1], g[1], c->wafer_err);
-		fputs(" (GPU time / wafer time per sample, vs eager / graph)\n",
+		none[1] = conf_cell(out, s[1], g[1], c->wafer_err);
+		fputs(" (GPU time / wafer time per sample, vs eager / graph)",
 		      out);
+		for (int j = 0; j < 2; j++)
+			if (none[j])
+				fprintf(out, "; unknown: no measured %s %s "
+					"rows to bound the GPU model's error",
+					j ? "graph" : "eager",
+					k ? "inference" : "training");
+		fputs("\n", out);
 	}
 	fputs("  from validation      GPU model median |error| (training, "
 	      "eager / graph) ", out);

@@ -162,9 +162,44 @@ static void test_text(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "it uses 50.0x more energy than eager"));
 	/* the range: 0.025 (1 -+ 0.1) / (1 +- 0.03) */
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "training 0.022x-0.028x"));
+	free(t);
+	/* no measured graph inference: the range says so, not just
+	 * "unknown" */
+	fx.ri.conf.gpu_infer_err[1] = NAN;
+	t = capture(report_text, &fx.ri);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, " / unknown (GPU time"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "vs eager / graph); unknown: no "
+					 "measured graph inference rows"));
 	for (const char *q = strstr(t, "0.0x"); q; q = strstr(q + 1, "0.0x"))
 		CU_ASSERT(q > t && isdigit((unsigned char)q[-1])); /* "50.0x" */
 	free(t);
+	fx_release(&fx);
+}
+
+/* An inference-only report's stage table: no backward cycles (the
+ * stream runs none), the forward ones as in the training table. */
+static void test_infer_stage_table(void)
+{
+	struct fixture fx;
+	fx_init(&fx, 0);
+	for (int k = 0; k < 2; k++) {
+		if (k)
+			fx.ri.train = NULL;
+		char *t = capture(report_text, &fx.ri);
+		const char *h = strstr(t, "/sample");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+		const char *row = strchr(h, '\n') + 1;
+		char name[64], rect[64], pes[32], fwd[32], bwd[32];
+		CU_ASSERT_EQUAL(sscanf(row, "%63s %63s %31s %31s %31s", name,
+				       rect, pes, fwd, bwd), 5);
+		CU_ASSERT(isdigit((unsigned char)fwd[0]));
+		if (k) {
+			CU_ASSERT_STRING_EQUAL(bwd, "-");
+		} else {
+			CU_ASSERT(isdigit((unsigned char)bwd[0]));
+		}
+		free(t);
+	}
 	fx_release(&fx);
 }
 
@@ -666,6 +701,8 @@ int suite_report(void)
 		{"streaming report", test_streaming_report},
 		{"time formatting", test_fmt},
 		{"side-by-side table says each figure's batch", test_table_batch},
+		{"inference-only stage table: no backward cycles",
+		 test_infer_stage_table},
 		{"ratios: digits below 0.1, direction in words", test_ratio_fmt},
 		{"no dataset size: no epoch or training figures", test_no_dataset},
 		{"1 stage, 1 sample, 1 run", test_grammar},
