@@ -285,11 +285,17 @@ static int compare(const struct graph *g, const struct machine *m,
 	}
 	if (json)
 		ws_json_write(stdout, arr, WS_JSON_INDENT);
+	else if (o->job == PLAN_JOB_INFER)
+		printf("ranked by the objective: the estimated inference of "
+		       "the batch, the first sample's latency then batch - 1 "
+		       "intervals (docs/placement.md, \"The objective\"); "
+		       "predict/s: the interval alone; us/step, samples/s: "
+		       "this plan's training step\n");
 	else
-		printf("ranked by the objective: the estimated %s "
-		       "(docs/placement.md, \"The objective\")\n",
-		       o->job == PLAN_JOB_INFER ? "inference of the batch"
-						: "training step");
+		printf("ranked by the objective: the estimated training step "
+		       "(docs/placement.md, \"The objective\"); predict/s: "
+		       "this plan's inference ('run' infers on a plan of its "
+		       "own: place --job infer)\n");
 	free(ps);
 	free(ok);
 	free(order);

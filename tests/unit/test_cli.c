@@ -166,6 +166,29 @@ static void test_output_dir_created(void)
 	free(dir);
 }
 
+/* place --compare says what its columns beside the objective are: a
+ * training plan's predict/s is not what run prints (run infers on a plan
+ * compiled for inference), an inference plan's rank is not predict/s's. */
+static void test_compare_footer(void)
+{
+	char *out, *err;
+	CU_ASSERT_EQUAL(tu_run("place models/onnx/attn.onnx --machine mini128 "
+			       "--compare", &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "estimated training step"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "predict/s: this plan's inference "
+					   "('run' infers on a plan of its "
+					   "own"));
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("place models/onnx/attn.onnx --machine mini128 "
+			       "--compare --job infer", &out, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "the first sample's latency then "
+					   "batch - 1 intervals"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "predict/s: the interval alone"));
+	free(out);
+	free(err);
+}
+
 int suite_cli(void)
 {
 	static const struct tu_test tests[] = {
@@ -177,6 +200,7 @@ int suite_cli(void)
 		 test_bad_machine_no_output},
 		{"machine list", test_machine_list},
 		{"output directories are created", test_output_dir_created},
+		{"place --compare says what predict/s is", test_compare_footer},
 		{0},
 	};
 	return tu_add_suite("cli", tests);
