@@ -694,7 +694,7 @@ static void text_train(const struct report_in *r,
 	fprintf(out, "  samples per second %s\n", fmt_n(a, f->samples_per_s));
 	if (f->dataset_known)
 		fprintf(out, "  epoch              %s  (%s sample%s, %lld step%s); "
-			"%lld epoch%s: %s\n",
+			"a training run of %lld epoch%s: %s\n",
 			report_fmt_s(a, f->epoch_s),
 			fmt_n(b, (double)r->dataset_samples),
 			PLURAL(r->dataset_samples),

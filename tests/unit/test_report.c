@@ -153,6 +153,9 @@ static void test_text(void)
 					 "10.0x faster than eager"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "Campaign: 100 training runs x 3 "
 					 "epochs, 1 G predictions"));
+	/* the epoch line's second figure is one run of --epochs, named so */
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "steps); a training run of 3 "
+					 "epochs: "));
 	free(t);
 	/* a GPU 40x faster using 50x less energy: the other direction, and
 	 * ratios below 0.1 keep their digits */
