@@ -2,6 +2,7 @@
 #include "compiler/map.h"
 #include "compiler/map_share.h"
 #include "compiler/map_int.h"
+#include "compiler/kern.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -322,7 +323,48 @@ struct kern_frame {
 	int64_t P, eb, acc;
 	double share;
 	int64_t act_pe, buf_pe, wrep;
+	int64_t rgroups; /* GEMM: row groups, each with a copy of the weights */
 };
+
+/*
+ * Row groups of a GEMM stage (pipelined, M > 1): the rectangle is cut into
+ * gx x gy groups, each holding a copy of the weights and serving its own
+ * rows of the sample's M (a conv's positions run as a GEMM, a sequence's
+ * tokens), as the conv mapping's position groups do; the copies' weight
+ * gradients are summed once per step (gemm_groups).  A single copy passes
+ * the sample's rows one after another, each paying the kernel's software
+ * per row (compiler/kern_stream.c: loop, descriptors, fabric start), so
+ * past a small tile more PEs do not speed it; more copies divide the rows.
+ * The split and the algorithm are chosen together (gemm_eval): every split
+ * (counts growing by MAP_GROUP_RATIO) with the algorithm map_kern_apply
+ * picks (or the one forced) on one group, the lowest pace whose SRAM fits.
+ */
+#define MAP_GROUP_RATIO 2
+
+/* Row groups are for dense layers of a pipelined plan (a sequence's
+ * tokens).  Convolutions run as their GEMM keep one copy: with copies
+ * their floors fall far below what the placement gives a convolution
+ * network's many stages today (pack's density, the conv mapping's
+ * preferred aspect), and resnet50's and mobilenet_v2's plans, pipelined
+ * then, broke issue 14's sizing rule (docs/placement.md). */
+static int row_groups_apply(const struct map_ctx *c, const struct plan_stage *s)
+{
+	return c->mode == MODE_PIPELINED && s->kind == KERNEL_DENSE;
+}
+struct gemm_split {
+	int32_t w, h;
+	int64_t gx, gy, M;
+};
+
+static void split_set(int64_t M, int32_t w, int32_t h, int64_t gx,
+		      int64_t gy, struct gemm_split *g)
+{
+	g->gx = gx;
+	g->gy = gy;
+	g->w = (int32_t)(w / gx);
+	g->h = (int32_t)(h / gy);
+	g->M = cdiv(M, gx * gy);
+}
 
 /* Dense, or a conv as its implicit GEMM: [M x K] x [K x N]. */
 static void work_gemm(const struct map_ctx *c, const struct stage_sum *t,
@@ -343,7 +385,7 @@ static void work_gemm(const struct map_ctx *c, const struct stage_sum *t,
 	 * spread over the wafer for the next layer (activations never
 	 * leave it), so the row's chain ends as a reduce-scatter (the same
 	 * wavelets) and every PE applies the epilogue to its share */
-	int64_t ew_pes = c->mode == MODE_STREAMING ? P : h;
+	int64_t ew_pes = (c->mode == MODE_STREAMING ? P : h) * kf->rgroups;
 	int64_t ew_f = cdiv(t->ew[PASS_FWD], ew_pes);
 	/* cores/ reference GEMV tile, once per row of the sample */
 	struct pe_work gv;
@@ -383,6 +425,39 @@ static void work_gemm(const struct map_ctx *c, const struct stage_sum *t,
 	kf->buf_pe = 2 * imin(M, MAP_ROW_BLOCK) * (tk * eb + tn * acc);
 	wk[PASS_BWD_WEIGHT].bcast_axis = AXIS_Y;
 	wk[PASS_BWD_WEIGHT].bcast_wavelets = h > 1 ? wav(c, M * tk * eb) : 0;
+}
+
+/* A GEMM in row groups (gemm_split): the stage's whole output per sample;
+ * the rows of the other groups pass through a group's links (a column
+ * carries every row of its group column, gy x one group's; a row every
+ * group's partial sums, gx x), so the busiest link carries more than a
+ * PE's own stream (link_wavelets); once per step the copies' weight
+ * gradients are summed (each PE's tile relayed to its counterpart in the
+ * next group: a link carries a group's whole row or column of tiles, along
+ * X, then along Y) and the updated weights sent back to every copy (the
+ * optimizer state is spread over the copies, kern_frame.wrep). */
+static void gemm_groups(const struct map_ctx *c, int64_t M, int64_t K,
+			int64_t N, const struct gemm_split *g,
+			struct plan_stage *o)
+{
+	int64_t eb = pe_elem_bytes(c->prec), acc = c->prec == PREC_FP16 ? 2 : 4;
+	for (int p = 0; p < PASS_UPDATE; p++) {
+		struct kernel_work *k = &o->work[p];
+		int64_t gb = k->bcast_axis == AXIS_X ? g->gx : g->gy;
+		int64_t gr = k->reduce_axis == AXIS_X ? g->gx : g->gy;
+		k->link_wavelets = imax(k->bcast_wavelets * gb,
+					k->reduce_wavelets * gr);
+	}
+	o->work[PASS_FWD].out_wavelets = wav(c, M * N * eb);
+	if (o->work[PASS_BWD_DATA].out_wavelets)
+		o->work[PASS_BWD_DATA].out_wavelets = wav(c, M * K * eb);
+	struct kernel_work *u = &o->work[PASS_UPDATE];
+	int64_t wel = o->tile_k * o->tile_n;
+	int64_t span = (g->gx > 1 ? g->w : 0) + (g->gy > 1 ? g->h : 0);
+	u->reduce_axis = u->bcast_axis = g->gx > 1 ? AXIS_X : AXIS_Y;
+	u->reduce_wavelets = wav(c, wel * acc);
+	u->bcast_wavelets = wav(c, wel * eb);
+	u->link_wavelets = span * (u->reduce_wavelets + u->bcast_wavelets);
 }
 
 /*
@@ -618,8 +693,9 @@ static void kernel_time(const struct map_ctx *c, int32_t w, int32_t h,
 	for (int p = 0; p < PASS_COUNT; p++) {
 		const struct kernel_work *k = &o->work[p];
 		cycles_t comp = pe_work_cycles(&c->m->pe, c->prec, &k->pe);
-		int64_t stream = k->bcast_wavelets + k->reduce_wavelets +
-				 k->halo_wavelets;
+		int64_t stream = imax(k->bcast_wavelets + k->reduce_wavelets +
+					      k->halo_wavelets,
+				      k->link_wavelets);
 		int64_t span =
 			(k->bcast_wavelets ? (k->bcast_axis == AXIS_X ? w : h)
 					   : 0) +
@@ -642,6 +718,108 @@ static void kernel_time(const struct map_ctx *c, int32_t w, int32_t h,
 	o->stage_cycles = total;
 }
 
+static void work_reset(struct plan_stage *o)
+{
+	memset(o->work, 0, sizeof(o->work));
+	memset(&o->sram, 0, sizeof(o->sram));
+	for (int p = 0; p < PASS_COUNT; p++) {
+		o->work[p].bcast_axis = AXIS_Y;
+		o->work[p].reduce_axis = AXIS_X;
+	}
+	o->kernel = 0;
+	o->kernel_groups = 0;
+	o->row_groups_x = o->row_groups_y = 1;
+}
+
+/* A GEMM on w x h in split g: the weight-stationary mapping of one group,
+ * the groups' streams and sync, then the algorithm (map_kern_apply) and
+ * the time. */
+static void gemm_eval(const struct map_ctx *c, const struct plan_stage *s,
+		      const struct stage_sum *t, int64_t M, int64_t K,
+		      int64_t N, int32_t w, int32_t h,
+		      const struct gemm_split *g, struct kern_frame kf,
+		      struct plan_stage *o)
+{
+	work_reset(o);
+	kf.w = g->w;
+	kf.h = g->h;
+	kf.P = (int64_t)g->w * g->h;
+	kf.rgroups = kf.wrep = g->gx * g->gy;
+	o->row_groups_x = (int32_t)g->gx;
+	o->row_groups_y = (int32_t)g->gy;
+	work_gemm(c, t, g->M, K, N, &kf, o);
+	if (kf.rgroups > 1)
+		gemm_groups(c, M, K, N, g, o);
+	kernel_sram(c, s, t, &kf, o);
+	if (c->mode == MODE_PIPELINED && c->kernel)
+		map_kern_apply(c, t->needs_grad, g->M, K, N, g->w, g->h, o);
+	kernel_time(c, w, h, o);
+}
+
+/* Whether a's evaluation is better than b's: the algorithm forced (when
+ * one is) runs, then SRAM fits, then the lower pace; a tie keeps b (the
+ * fewer copies, probed first). */
+static int split_better(const struct map_ctx *c, const struct plan_stage *a,
+			const struct plan_stage *b)
+{
+	int forced = c->kernel ? kern_from_name(c->kernel) : -1;
+	int ra = forced < 0 || a->kernel == forced;
+	int rb = forced < 0 || b->kernel == forced;
+	if (ra != rb)
+		return ra;
+	int fa = a->sram.total <= c->m->pe.sram_bytes;
+	int fb = b->sram.total <= c->m->pe.sram_bytes;
+	if (fa != fb)
+		return fa;
+	return a->stage_cycles < b->stage_cycles;
+}
+
+static void take_eval(const struct plan_stage *q, struct plan_stage *o)
+{
+	memcpy(o->work, q->work, sizeof(o->work));
+	o->sram = q->sram;
+	o->tile_k = q->tile_k;
+	o->tile_n = q->tile_n;
+	o->kernel = q->kernel;
+	o->kernel_groups = q->kernel_groups;
+	o->row_groups_x = q->row_groups_x;
+	o->row_groups_y = q->row_groups_y;
+	memcpy(o->est_cycles, q->est_cycles, sizeof(o->est_cycles));
+	o->stage_cycles = q->stage_cycles;
+}
+
+/* The split of w x h (and the algorithm on it) with the best evaluation
+ * (split_better), into o; one copy unless pipelined with M > 1. */
+static void gemm_split(const struct map_ctx *c, const struct plan_stage *s,
+		       const struct stage_sum *t, int64_t M, int64_t K,
+		       int64_t N, int32_t w, int32_t h,
+		       const struct kern_frame *kf, struct plan_stage *o)
+{
+	struct gemm_split g;
+	struct plan_stage best, q;
+	split_set(M, w, h, 1, 1, &g);
+	gemm_eval(c, s, t, M, K, N, w, h, &g, *kf, &best);
+	int64_t sram = c->m->pe.sram_bytes;
+	int many = row_groups_apply(c, s) && M > 1 && best.sram.total <= sram;
+	/* more copies need more SRAM per PE (larger tiles, the same rows
+	 * per PE): past the first split that does not fit, none will */
+	for (int64_t gy = 1; many && gy <= imin(M, h); gy *= MAP_GROUP_RATIO)
+		for (int64_t gx = 1; gx * gy <= M && gx <= w;
+		     gx *= MAP_GROUP_RATIO) {
+			if (gx * gy == 1)
+				continue;
+			split_set(M, w, h, gx, gy, &g);
+			gemm_eval(c, s, t, M, K, N, w, h, &g, *kf, &q);
+			if (q.sram.total > sram) {
+				many = gx > 1;
+				break;
+			}
+			if (split_better(c, &q, &best))
+				best = q;
+		}
+	take_eval(&best, o);
+}
+
 /* Fill everything but rect-independent fields, for a w x h rectangle. */
 static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 			int32_t w, int32_t h, struct plan_stage *o)
@@ -655,29 +833,21 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 		.eb = pe_elem_bytes(c->prec),
 		.acc = c->prec == PREC_FP16 ? 2 : 4, /* partial sums */
 		.wrep = 1,
+		.rgroups = 1,
 	};
-	memset(o->work, 0, sizeof(o->work));
-	memset(&o->sram, 0, sizeof(o->sram));
-	for (int p = 0; p < PASS_COUNT; p++) {
-		o->work[p].bcast_axis = AXIS_Y;
-		o->work[p].reduce_axis = AXIS_X;
-	}
 	int64_t M, K, N;
-	int gemm = s->kind == KERNEL_DENSE || conv_as_gemm(c, &t, &M, &K, &N);
-	if (gemm) {
+	if (s->kind == KERNEL_DENSE || conv_as_gemm(c, &t, &M, &K, &N)) {
 		if (s->kind == KERNEL_DENSE)
 			dense_dims(c, &t, &M, &K, &N);
-		work_gemm(c, &t, M, K, N, &kf, o);
-	} else if (s->kind == KERNEL_CONV) {
-		work_conv(c, &t, &kf, o);
-	} else {
-		work_ew(c, s, &t, &kf, o);
+		gemm_split(c, s, &t, M, K, N, w, h, &kf, o);
+		return;
 	}
+	work_reset(o);
+	if (s->kind == KERNEL_CONV)
+		work_conv(c, &t, &kf, o);
+	else
+		work_ew(c, s, &t, &kf, o);
 	kernel_sram(c, s, &t, &kf, o);
-	o->kernel = 0;
-	o->kernel_groups = 0;
-	if (gemm && c->mode == MODE_PIPELINED && c->kernel)
-		map_kern_apply(c, t.needs_grad, M, K, N, w, h, o);
 	kernel_time(c, w, h, o);
 }
 
@@ -719,11 +889,18 @@ int map_kernel_why_not(const struct map_ctx *c, const struct plan_stage *s,
 		return 0;
 	if (s->kind == KERNEL_DENSE)
 		dense_dims(c, &t, &M, &K, &N);
-	return map_kern_why_not(c, t.needs_grad, M, K, N, s, why, n);
+	int32_t gx = s->row_groups_x > 0 ? s->row_groups_x : 1;
+	int32_t gy = s->row_groups_y > 0 ? s->row_groups_y : 1;
+	struct gemm_split gs;
+	split_set(M, s->r.w > 0 ? s->r.w : 1, s->r.h > 0 ? s->r.h : 1, gx, gy,
+		  &gs);
+	return map_kern_why_not(c, t.needs_grad, gs.M, K, N, gs.w, gs.h, s,
+				why, n);
 }
 
-void map_max_shape(const struct map_ctx *c, const struct plan_stage *s,
-		   int32_t *max_w, int32_t *max_h)
+/* map_max_shape, with a GEMM's row groups (gemm_split) or without. */
+static void max_shape(const struct map_ctx *c, const struct plan_stage *s,
+		      int grouped, int32_t *max_w, int32_t *max_h)
 {
 	struct stage_sum t;
 	stage_sum(c, s, &t);
@@ -732,8 +909,9 @@ void map_max_shape(const struct map_ctx *c, const struct plan_stage *s,
 	if (s->kind == KERNEL_DENSE || conv_as_gemm(c, &t, &M, &K, &N)) {
 		if (s->kind == KERNEL_DENSE)
 			dense_dims(c, &t, &M, &K, &N);
-		mw = K;
-		mh = N;
+		int64_t rows = grouped && row_groups_apply(c, s) ? M : 1;
+		mw = ck_smul_batch(K, rows);
+		mh = ck_smul_batch(N, rows);
 	} else if (s->kind == KERNEL_CONV) {
 		int64_t cin, pin, cout, pout, kv;
 		conv_dims(c, &t, &cin, &pin, &cout, &pout, &kv);
@@ -753,10 +931,16 @@ void map_max_shape(const struct map_ctx *c, const struct plan_stage *s,
 	*max_h = (int32_t)imax(1, imin(mh, c->m->height));
 }
 
+void map_max_shape(const struct map_ctx *c, const struct plan_stage *s,
+		   int32_t *max_w, int32_t *max_h)
+{
+	max_shape(c, s, 1, max_w, max_h);
+}
+
 double map_aspect(const struct map_ctx *c, const struct plan_stage *s)
 {
 	int32_t mw, mh;
-	map_max_shape(c, s, &mw, &mh);
+	max_shape(c, s, 0, &mw, &mh);
 	if (s->kind == KERNEL_CONV) {
 		/* preferred: a row per output channel (position groups are
 		 * for growing past it, map_max_shape) */

@@ -12,7 +12,11 @@
  * analytic cycle estimate for the stage's current rectangle (s->r.w x s->r.h).
  * The reference mappings (documented with numbers in docs/placement.md):
  *   dense      tile_k = ceil(K/w), tile_n = ceil(N/h); inputs broadcast down
- *              columns, partial sums reduced along rows (see plan.h)
+ *              columns, partial sums reduced along rows (see plan.h); over
+ *              M > 1 rows per sample (pipelined), row groups: copies of
+ *              the weights on gx x gy sub-rectangles, each serving its
+ *              own rows, their gradients summed once per step, the split
+ *              and the algorithm chosen together (map.c gemm_split)
  *   conv       output channels over rows (tile_n = ceil(Cout/min(h,Cout))),
  *              output positions over columns and over the row groups left
  *              when h > Cout, down to one position per PE; the groups

@@ -17,9 +17,10 @@ void map_kern_apply(const struct map_ctx *c, int needs_grad, int64_t M,
 		    struct plan_stage *o);
 
 /* With an algorithm forced (c->kernel a name other than stream) that o
- * does not run: 1 and why in why[n]; else 0. */
+ * does not run on w x h (its rectangle, or one row group of it): 1 and
+ * why in why[n]; else 0. */
 int map_kern_why_not(const struct map_ctx *c, int needs_grad, int64_t M,
-		     int64_t K, int64_t N, const struct plan_stage *o,
-		     char *why, size_t n);
+		     int64_t K, int64_t N, int32_t w, int32_t h,
+		     const struct plan_stage *o, char *why, size_t n);
 
 #endif

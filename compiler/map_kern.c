@@ -95,9 +95,11 @@ static cycles_t stream_pace(const struct map_ctx *c,
 	for (size_t i = 0; i < ARRAY_SIZE(passes); i++) {
 		const struct kernel_work *k = &o->work[passes[i]];
 		cycles_t comp = pe_work_cycles(&c->m->pe, c->prec, &k->pe);
-		cycles_t wav = (cycles_t)(k->bcast_wavelets +
-					  k->reduce_wavelets +
-					  k->halo_wavelets);
+		int64_t own = k->bcast_wavelets + k->reduce_wavelets +
+			      k->halo_wavelets;
+		cycles_t wav = (cycles_t)(own > k->link_wavelets
+						  ? own
+						  : k->link_wavelets);
 		t += comp > wav ? comp : wav;
 	}
 	return t;
@@ -227,14 +229,13 @@ void map_kern_apply(const struct map_ctx *c, int needs_grad, int64_t M,
 }
 
 int map_kern_why_not(const struct map_ctx *c, int needs_grad, int64_t M,
-		     int64_t K, int64_t N, const struct plan_stage *o,
-		     char *why, size_t n)
+		     int64_t K, int64_t N, int32_t w, int32_t h,
+		     const struct plan_stage *o, char *why, size_t n)
 {
 	int forced = c->kernel ? kern_from_name(c->kernel) : -1;
 	why[0] = 0;
 	if (forced <= KERN_STREAM || o->kernel == forced)
 		return 0;
-	int32_t w = o->r.w > 0 ? o->r.w : 1, h = o->r.h > 0 ? o->r.h : 1;
 	for (size_t i = 0; i < ARRAY_SIZE(passes); i++) {
 		if (!job_runs(c, needs_grad, passes[i]))
 			continue;

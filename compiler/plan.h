@@ -93,6 +93,10 @@ struct kernel_work {
 	enum plan_axis reduce_axis;
 	int64_t halo_wavelets; /* exchanged with mesh neighbours */
 	int64_t out_wavelets;  /* the whole stage's output for one sample */
+	/* the busiest link inside the rectangle, when it carries more than
+	 * a PE's own streams (GEMM row groups: other groups' rows pass
+	 * through, compiler/map.c), else 0 */
+	int64_t link_wavelets;
 };
 
 /* SRAM use of the fullest PE of a stage, in bytes. */
@@ -132,6 +136,10 @@ struct plan_stage {
 	int kernel;	      /* enum kern_alg (compiler/kern.h); 0 = stream,
 			       * the mapping described above */
 	int64_t kernel_groups; /* gemv_grouped: G */
+	/* GEMM row groups (compiler/map.c gemm_split): the rectangle cut
+	 * into row_groups_x x row_groups_y copies of the weights, each
+	 * serving its own rows of a sample; 1 x 1 (or 0) = one copy */
+	int32_t row_groups_x, row_groups_y;
 	/* STREAMING: 1 when the stage's activations are not kept for
 	 * backward but recomputed from its segment's checkpoint (its forward
 	 * runs again before its backward; compiler/microbatch.h) */

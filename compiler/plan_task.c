@@ -25,7 +25,11 @@ cycles_t plan_task_occ(const struct machine *m, enum pe_prec prec,
 	pe_work_breakdown(&m->pe, prec, &w->pe, &c);
 	int64_t in = w->bcast_wavelets + w->halo_wavelets;
 	int64_t out = w->reduce_wavelets + w->halo_wavelets;
-	cycles_t ramp = (cycles_t)(in > out ? in : out) + c.task;
+	int64_t io = in > out ? in : out;
+	/* a link busier than the ramps (other groups' rows passing) */
+	cycles_t ramp = (cycles_t)(io > w->link_wavelets ? io
+							   : w->link_wavelets) +
+			c.task;
 	return ramp > c.total ? ramp : c.total;
 }
 

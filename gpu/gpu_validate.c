@@ -319,6 +319,35 @@ static int key_col(const char *text, size_t len, int line, const char *key)
 	return 1;
 }
 
+/* " (path:line:col)" after r->skipped: `key`'s place on the row's line
+ * (col 1 when the row has no such key). */
+static void locate_row(struct gpu_val_row *r, const char *path,
+		       const char *text, size_t len, const char *key)
+{
+	char *t = xasprintf("%s (%s:%d:%d)", r->skipped, path, r->line,
+			    key_col(text, len, r->line, key));
+	free(r->skipped);
+	r->skipped = t;
+}
+
+/* The field a row that cannot be predicted is wrong at: the one it
+ * records its failure in, else the first of model, batch and precision
+ * that is missing or wrong, else its measurements ("train"). */
+static const char *bad_key(const json_t *row, const struct gpu_val_row *r)
+{
+	static const char *const precs[] = {"fp32", "tf32", "bf16", "fp16"};
+	const char *prec = ws_json_str_at(row, "precision");
+	int prec_ok = 0;
+	for (size_t i = 0; prec && i < ARRAY_SIZE(precs); i++)
+		prec_ok |= !strcmp(prec, precs[i]);
+	return json_object_get(row, "error")	 ? "error"
+	       : json_object_get(row, "skipped") ? "skipped"
+	       : !ws_json_str_at(row, "model")	 ? "model"
+	       : r->batch < 1			 ? "batch"
+	       : !prec_ok			 ? "precision"
+						 : "train";
+}
+
 /* The network of a row, by its name or file (cached), or `net` when
  * given; NULL with r->skipped set, located at the row's "network_file"
  * or "model", when it cannot be loaded. */
@@ -334,12 +363,10 @@ static const struct graph *row_graph(const char *path, const char *text,
 	const json_t *nf = json_object_get(row, "network_file");
 	if (nf && (!json_is_string(nf) || !*json_string_value(nf))) {
 		r->skipped = xasprintf("'network_file' must be the path of a "
-				       "YAML or ONNX file, got %s (%s:%d:%d)",
+				       "YAML or ONNX file, got %s",
 				       json_is_string(nf) ? "''"
-							  : ws_json_kind(nf),
-				       path, r->line,
-				       key_col(text, len, r->line,
-					       "network_file"));
+							  : ws_json_kind(nf));
+		locate_row(r, path, text, len, "network_file");
 		return NULL;
 	}
 	const char *file = ws_json_str_at(row, "network_file");
@@ -348,10 +375,8 @@ static const struct graph *row_graph(const char *path, const char *text,
 	free(name);
 	if (c->ok)
 		return &c->g;
-	r->skipped = xasprintf("unknown network: %s (%s:%d:%d)", c->error,
-			       path, r->line,
-			       key_col(text, len, r->line,
-				       file ? "network_file" : "model"));
+	r->skipped = xasprintf("unknown network: %s", c->error);
+	locate_row(r, path, text, len, file ? "network_file" : "model");
 	return NULL;
 }
 
@@ -374,13 +399,17 @@ int gpu_validate_text(const struct gpu_spec *g, const char *path,
 		struct gpu_val_row *r = &v->rows[v->n++];
 		struct gpu_run_opts o;
 		r->line = jl.line_of[i];
-		if (row_header(row, r) || row_opts(row, r, &o))
+		if (row_header(row, r) || row_opts(row, r, &o)) {
+			locate_row(r, path, text, len, bad_key(row, r));
 			continue;
+		}
 		const struct graph *rg = row_graph(path, text, len, row, net,
 						   nets_dirs, n_dirs, &cache,
 						   &n_cache, r);
 		if (rg)
 			row_predict(g, row, rg, &o, r);
+		if (rg && r->skipped) /* no measurement, or the model failed */
+			locate_row(r, path, text, len, "train");
 	}
 	for (int i = 0; i < v->n; i++) {
 		if (v->rows[i].skipped)

@@ -106,6 +106,7 @@ static void scale_work(const struct kernel_work *w, double f,
 	SC(out->pe.sram_writes);
 	SC(out->bcast_wavelets);
 	SC(out->reduce_wavelets);
+	SC(out->link_wavelets);
 #undef SC
 }
 
@@ -118,7 +119,9 @@ void eng_full_setup(struct sim *s, int si)
 	const struct plan_stage *ps = &s->p->stages[si];
 	struct stage_rt *g = &s->sg[si];
 	int64_t K = 0, N = 0;
-	if (s->g && ps->kind == KERNEL_DENSE && ps->n_layers > 0 &&
+	/* row groups (copies of the weights): their tiles taken as even */
+	int grouped = ps->row_groups_x > 1 || ps->row_groups_y > 1;
+	if (s->g && !grouped && ps->kind == KERNEL_DENSE && ps->n_layers > 0 &&
 	    ps->layers[0] >= 0 && ps->layers[0] < s->g->n_layers) {
 		const struct layer *l = &s->g->layers[ps->layers[0]];
 		if (l->op == OP_DENSE && l->n_in > 0) {

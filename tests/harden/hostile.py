@@ -1261,7 +1261,7 @@ def other_cases():
     for label, line in jl.items():
         C.append(Case("measured", "gpu-" + label, {"t.jsonl": line + "\n"},
                       ["validate", "gpu", "t.jsonl", "--quiet"],
-                      loc=r"t\.jsonl"))
+                      loc=r"t\.jsonl:1:\d+"))
     return C
 
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compiler/kern.h"
 #include "compiler/map.h"
 #include "cores/pe.h"
 #include "ground/checked.h"
@@ -339,6 +340,87 @@ static void test_conv_depthwise_channels(void)
 	conv1_release(&full);
 }
 
+/* A dense layer over M rows per sample (a sequence's tokens): past a
+ * small tile, more PEs hold more copies of the weights, each serving its
+ * own rows (row groups), so the stage keeps speeding up; the copies'
+ * gradients are summed once per step, in the update.  Streaming (the
+ * whole wafer, weights streamed in) keeps one copy. */
+static void test_gemm_row_groups(void)
+{
+	struct graph g;
+	struct machine m;
+	CU_ASSERT_EQUAL_FATAL(pn_machine("mini64", 0, 0, 0, &m), 0);
+	graph_setup(&g, "seq", "seq.yaml");
+	int64_t dims[2] = {64, 32}; /* M = 64 rows of K = 32 */
+	int x = pn_input(&g, "x", 2, dims);
+	int y = pn_dense(&g, "fc0", x, 32);
+	pn_dense(&g, "fc", y, 16);
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(graph_finish(&g, &d), 0);
+	cost_count(&g, OPT_MOMENTUM);
+	struct plan p;
+	struct map_edge *e;
+	int ne;
+	stages_of(&g, &p, &d, &e, &ne);
+	struct plan_stage *s = &p.stages[1];
+	s->samples_in_flight = 1;
+	struct map_ctx c = {&g, &m, PREC_MIXED, OPT_MOMENTUM, MODE_PIPELINED,
+			    8, 0, "auto", 0, NULL, PLAN_JOB_TRAIN};
+	s->r = (struct rect){0, 0, 1, 1}; /* one copy */
+	map_kernel(&c, s);
+	CU_ASSERT_EQUAL(s->work[PASS_UPDATE].reduce_wavelets, 0);
+	int64_t out = s->work[PASS_FWD].out_wavelets;
+	s->r = (struct rect){0, 0, 32, 16}; /* one weight per PE, or copies */
+	map_kernel(&c, s);
+	cycles_t one = s->stage_cycles;
+	s->r = (struct rect){0, 0, 64, 64}; /* 8 times the PEs */
+	map_kernel(&c, s);
+	CU_ASSERT(s->stage_cycles < one);
+	/* more than one copy of the 32 x 16 weights on the rectangle */
+	CU_ASSERT(s->tile_k * s->tile_n * 64 * 64 >= 2 * 32 * 16);
+	CU_ASSERT(map_fits(&c, s, 64, 64));
+	CU_ASSERT_EQUAL(s->work[PASS_FWD].out_wavelets, out);
+	CU_ASSERT(s->work[PASS_UPDATE].reduce_wavelets > 0);
+	CU_ASSERT(s->work[PASS_UPDATE].bcast_wavelets > 0);
+	int32_t mw, mh;
+	map_max_shape(&c, s, &mw, &mh);
+	CU_ASSERT(mw == 64 && mh == 64); /* past K x N: the grid */
+	/* the copies recorded; the rows of the other groups pass through
+	 * a group's links, and the copies' sum crosses the groups once per
+	 * step: both charged beyond a PE's own streams */
+	int64_t gx = s->row_groups_x, gy = s->row_groups_y;
+	CU_ASSERT(gx * gy >= 2);
+	CU_ASSERT_EQUAL(s->tile_k, (32 + 64 / gx - 1) / (64 / gx));
+	CU_ASSERT(s->work[PASS_UPDATE].link_wavelets >=
+		  s->work[PASS_UPDATE].reduce_wavelets * (64 / gx));
+	const struct kernel_work *f = &s->work[PASS_FWD];
+	CU_ASSERT(f->link_wavelets >= f->bcast_wavelets * gy);
+	CU_ASSERT(f->link_wavelets >= f->reduce_wavelets * gx);
+	/* the weight-stationary mapping's fit (kernel NULL, as sizing asks)
+	 * agrees */
+	struct map_ctx c0 = c;
+	c0.kernel = NULL;
+	CU_ASSERT(map_fits(&c0, s, 64, 64));
+	/* a forced algorithm runs on its own best split, the split and the
+	 * algorithm chosen together: never slower than on one copy */
+	struct map_ctx cs = c;
+	cs.kernel = "summa";
+	struct plan_stage s1 = *s;
+	map_kernel(&cs, &s1);
+	CU_ASSERT_EQUAL(s1.kernel, KERN_SUMMA);
+	CU_ASSERT(s1.stage_cycles >= s->stage_cycles);
+	c.mode = MODE_STREAMING;
+	map_kernel(&c, s);
+	CU_ASSERT_EQUAL(s->work[PASS_UPDATE].reduce_wavelets, 0);
+	map_max_shape(&c, s, &mw, &mh);
+	CU_ASSERT(mw == 32 && mh == 16);
+	free(e);
+	plan_release(&p);
+	graph_release(&g);
+	diag_release(&d);
+}
+
 static void test_infeasible_reported(void)
 {
 	/* one dense too big for a 16x16 machine: the error names it */
@@ -476,6 +558,7 @@ int suite_map(void)
 		 test_conv_reduction_split},
 		{"depthwise conv: a row's own channels",
 		 test_conv_depthwise_channels},
+		{"GEMM row groups past a small tile", test_gemm_row_groups},
 		{"infeasible layer reported", test_infeasible_reported},
 		{"shared weights streamed per application",
 		 test_shared_weights_streamed_per_application},

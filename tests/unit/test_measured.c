@@ -197,6 +197,37 @@ static void test_gpu_network_file_located(void)
 	tu_rm_rf(dir);
 }
 
+/* validate gpu: a row with a bad field is listed with the place of the
+ * field (file:line:col), not the line alone. */
+static void test_gpu_fields_located(void)
+{
+	char *jl = tu_temp_file(".jsonl",
+		"{\"model\": \"p1b2\", \"batch\": -32, \"precision\": "
+		"\"fp32\", \"train\": {\"median_ms\": 4.0}}\n"
+		"{\"model\": \"p1b2\", \"batch\": 32, \"precision\": \"fp7\", "
+		"\"train\": {\"median_ms\": 4.0}}\n"
+		"{\"model\": \"p1b2\", \"batch\": 32, \"precision\": "
+		"\"fp32\", \"train\": {\"median_ms\": \"nan\"}}\n");
+	struct diag d;
+	diag_init(&d);
+	struct gpu_spec g;
+	CU_ASSERT_EQUAL_FATAL(gpu_load("h100", &g, &d), 0);
+	struct gpu_val v;
+	CU_ASSERT_EQUAL(gpu_validate_file_in(&g, jl, NULL, 0, &v, &d), 0);
+	CU_ASSERT_EQUAL(v.n_skipped, 3);
+	static const char *const at[3] = {":1:19)", ":2:32)", ":3:53)"};
+	for (int i = 0; i < 3 && i < v.n; i++) {
+		char *want = xasprintf("(%s%s", jl, at[i]);
+		CU_ASSERT_TRUE(v.rows[i].skipped &&
+			       strstr(v.rows[i].skipped, want));
+		free(want);
+	}
+	gpu_val_release(&v);
+	diag_release(&d);
+	remove(jl);
+	free(jl);
+}
+
 int suite_measured(void);
 int suite_measured(void)
 {
@@ -209,6 +240,7 @@ int suite_measured(void)
 		{"wafer CSV: network rows located", test_network_row_located},
 		{"GPU JSON lines: network_file located",
 		 test_gpu_network_file_located},
+		{"GPU JSON lines: bad fields located", test_gpu_fields_located},
 		{0},
 	};
 	return tu_add_suite("measured", tests);
