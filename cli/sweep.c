@@ -143,6 +143,8 @@ static void point_figures(const struct plan *p, const struct graph *g,
 	report_compute(&ri, &f);
 	r->ok = 1;
 	snprintf(r->mode, sizeof(r->mode), "%s", plan_mode_name(st->mode));
+	snprintf(r->placed_by, sizeof(r->placed_by), "%s",
+		 p->strategy ? p->strategy : "");
 	r->step_s = f.step_s;
 	r->samples_per_s = f.samples_per_s;
 	r->step_j = f.step_j;
@@ -547,7 +549,7 @@ void sweep_write_summary(const struct sweep *sw,
 		(long long)sw->n_points, (long long)ok,
 		(long long)(sw->n_points - ok));
 	summary_coords(sw, NULL, out);
-	fprintf(out, "%-10s %11s %13s %11s %9s%s\n", "best", "step",
+	fprintf(out, "%-16s %11s %13s %11s %9s%s\n", "best", "step",
 		"samples/s", "energy/step", "PEs used",
 		s->gpu ? "  speedup" : "");
 	for (int64_t k = 0; k < n_groups(sw); k++) {
@@ -565,8 +567,15 @@ void sweep_write_summary(const struct sweep *sw,
 				     ? 100.0 * (double)x->pes_used /
 					       (double)x->pes_total
 				     : 0;
-		fprintf(out, "%-10s %11s %13.4g %9.4g J %8.1f%%",
-			s->strategies[x->strategy], report_fmt_s(t, x->step_s),
+		char name[40];
+		const char *asked = s->strategies[x->strategy];
+		if (x->placed_by[0] && strcmp(x->placed_by, asked))
+			snprintf(name, sizeof(name), "%s (%s)", asked,
+				 x->placed_by);
+		else
+			snprintf(name, sizeof(name), "%s", asked);
+		fprintf(out, "%-16s %11s %13.4g %9.4g J %8.1f%%", name,
+			report_fmt_s(t, x->step_s),
 			x->samples_per_s, x->step_j, pct);
 		if (s->gpu)
 			fprintf(out, "  %6.2fx", x->speedup);

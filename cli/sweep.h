@@ -134,6 +134,7 @@ struct sweep_result {
 	int set[SWEEP_MAX_SETS]; /* into spec.sets[k].values */
 	int64_t batch_samples;	 /* the batch as run */
 	char mode[16];		 /* pipelined or streaming */
+	char placed_by[16];	 /* the plan's strategy ('auto' keeps one) */
 	double step_s;		 /* steady training step */
 	double samples_per_s;
 	double step_j;		 /* energy per step */

@@ -244,6 +244,31 @@ static void test_failed_point_is_a_row(void)
 	"--nets p1b2,combo --machines mini64,mini128 "                   \
 	"--strategies strips,pack,anneal --batch 8,16 --gpu h100"
 
+/* The summary's best of an 'auto' point names the strategy auto kept
+ * (the plan's own), as run and place do: "auto (anneal)". */
+static void test_summary_auto_kept(void)
+{
+	char *dir = tu_temp_dir();
+	char *f = xasprintf("%s/a.csv", dir);
+	char *args = xasprintf("sweep --nets p1b2 --machines mini64 --batch 8 "
+			       "-o %s", f);
+	char *out, *err;
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
+	const char *kept = strstr(out, "auto (");
+	CU_ASSERT_PTR_NOT_NULL(kept);
+	if (kept) {
+		char name[32] = "";
+		sscanf(kept + strlen("auto ("), "%31[^)]", name);
+		CU_ASSERT(!strcmp(name, "pack") || !strcmp(name, "strips") ||
+			  !strcmp(name, "anneal"));
+	}
+	free(out);
+	free(err);
+	free(args);
+	free(f);
+	tu_rm_rf(dir);
+}
+
 static void test_cli_jobs_and_summary(void)
 {
 	char *dir = tu_temp_dir();
@@ -469,6 +494,7 @@ int suite_sweep(void)
 		{"jobs_identical", test_jobs_identical},
 		{"failed_point_is_a_row", test_failed_point_is_a_row},
 		{"cli_jobs_and_summary", test_cli_jobs_and_summary},
+		{"summary names the strategy auto kept", test_summary_auto_kept},
 		{"cli_bad_lists_write_nothing",
 		 test_cli_bad_lists_write_nothing},
 		{"mpi_identical", test_mpi_identical},
