@@ -8,7 +8,6 @@
 
 #include "cli/cli.h"
 #include "cli/opt.h"
-#include "compiler/cost.h"
 #include "compiler/graph.h"
 #include "compiler/kern.h"
 #include "compiler/map.h"
@@ -245,58 +244,6 @@ static int run_infer_plan(struct run *r, const struct plan_opts *pb,
 	return rc;
 }
 
-/* The line of top-level `key:` in a plan file (as place writes it), or
- * 0 when it is not found there. */
-static int plan_key_line(const char *path, const char *key)
-{
-	char *text;
-	size_t len, k = strlen(key);
-	struct diag d;
-	diag_init(&d);
-	int line = 0;
-	if (read_file(path, &text, &len, &d) == 0) {
-		int n = 1;
-		for (char *s = text; s && *s; n++) {
-			if (!strncmp(s, key, k) && s[k] == ':') {
-				line = n;
-				break;
-			}
-			s = strchr(s, '\n');
-			s = s ? s + 1 : NULL;
-		}
-		free(text);
-	}
-	diag_release(&d);
-	return line;
-}
-
-/* A plan file says its mode, precision and optimizer (the rest of its
- * plan follows from them): an option that says otherwise is refused, not
- * ignored. */
-static int plan_agrees(const struct cli_opts *o, const struct plan *p,
-		       struct diag *d)
-{
-	const char *opt[3] = {"mode", "precision", "optimizer"};
-	const char *got[3] = {plan_mode_name((enum exec_mode)o->mode),
-			      plan_prec_name((enum pe_prec)o->precision),
-			      optimizer_name((enum optimizer)o->optimizer)};
-	const char *has[3] = {plan_mode_name(p->mode),
-			      plan_prec_name(p->prec), optimizer_name(p->opt)};
-	int bad = 0;
-	for (int i = 0; i < 3; i++) {
-		if (!cli_given(o, opt[i]) || !strcmp(got[i], has[i]) ||
-		    (i == 0 && o->mode == MODE_AUTO))
-			continue;
-		int line = plan_key_line(o->plan, opt[i]);
-		diag_add(d, o->plan, line, line ? 1 : 0,
-			 "run: '--%s' must be the plan file's '%s: %s' (drop "
-			 "it, or place again with it), got '%s'", opt[i],
-			 opt[i], has[i], got[i]);
-		bad = 1;
-	}
-	return bad ? WS_EINPUT : 0;
-}
-
 static int run_plan(struct run *r)
 {
 	const struct cli_opts *o = &r->o;
@@ -324,12 +271,14 @@ static int run_plan(struct run *r)
 			cli_given(o, "wafers") ? o->wafers : 0,
 			!cli_given(o, "job")	  ? -1
 			: o->job == CLI_JOB_INFER ? PLAN_JOB_INFER
-						  : PLAN_JOB_TRAIN};
+						  : PLAN_JOB_TRAIN,
+			cli_given(o, "mode") && o->mode != MODE_AUTO ? o->mode
+								      : -1,
+			cli_given(o, "precision") ? o->precision : -1,
+			cli_given(o, "optimizer") ? o->optimizer : -1};
 		rc = plan_load_want(o->plan, &r->g, &r->m, &want, &r->p,
 				    &r->d);
 		r->o.wafers = r->p.wafers;
-		if (!rc)
-			rc = plan_agrees(o, &r->p, &r->d);
 		if (!cli_given(o, "job") && r->p.job == PLAN_JOB_INFER)
 			r->do_train = 0;
 		/* the plan's batch per wafer, unless --batch (global) */

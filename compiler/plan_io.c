@@ -289,6 +289,7 @@ struct rd {
 	int errors;
 	int64_t want_wafers; /* the caller's wafer count, or 0: the file's */
 	int want_job;	     /* the caller's enum plan_job, or -1: the file's */
+	const struct plan_want *want;
 };
 
 static int L(const yaml_node_t *n)
@@ -537,6 +538,31 @@ static void read_job(struct rd *r, yaml_node_t *root, struct plan *p)
 		    "'--job infer', or place the plan for training)");
 }
 
+/* The run's mode, precision and optimizer, when it gives them, must be
+ * the file's (struct plan_want): at the key, or the head when absent. */
+static void read_agree(struct rd *r, yaml_node_t *root, const struct plan *p)
+{
+	static const char *const key[3] = {"mode", "precision", "optimizer"};
+	const struct plan_want *w = r->want;
+	const int want[3] = {w->mode, w->prec, w->opt};
+	const int has[3] = {(int)p->mode, (int)p->prec, (int)p->opt};
+	for (int i = 0; i < 3; i++) {
+		if (want[i] < 0 || want[i] == has[i])
+			continue;
+		const char *name =
+			i == 0	 ? plan_mode_name((enum exec_mode)want[i])
+			: i == 1 ? plan_prec_name((enum pe_prec)want[i])
+				 : optimizer_name((enum optimizer)want[i]);
+		char ex[160];
+		snprintf(ex, sizeof ex,
+			 "'%s', as '--%s' says (drop it, or place again "
+			 "with it)",
+			 name, key[i]);
+		yaml_node_t *n = get(r, root, key[i]);
+		err(r, n ? n : root, key[i], ex);
+	}
+}
+
 static void read_head(struct rd *r, yaml_node_t *root, const struct graph *g,
 		      const struct machine *m, struct plan *p)
 {
@@ -577,6 +603,7 @@ static void read_head(struct rd *r, yaml_node_t *root, const struct graph *g,
 			       bn ? C(bn) : 0, r->d))
 		r->errors++;
 	p->seed = (uint64_t)get_int(r, root, "seed", 0, INT64_MAX, 1, 0, "seed");
+	read_agree(r, root, p);
 	read_wafers(r, root, p);
 	read_job(r, root, p);
 	yaml_node_t *gr = get(r, root, "grid");
@@ -812,7 +839,7 @@ static int load_string(const char *file, const char *text,
 	/* within the YAML limits (size, nesting, keys; ground/cfg.h) */
 	if (cfg_yaml_load("plan", file, text, strlen(text), &doc, d))
 		return WS_EINPUT;
-	struct rd r = {&doc, file, d, 0, w->wafers, w->job};
+	struct rd r = {&doc, file, d, 0, w->wafers, w->job, w};
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	int rc = 0;
 	struct map_edge *edges = NULL;
@@ -861,7 +888,7 @@ out:
 int plan_load_string(const char *file, const char *text, const struct graph *g,
 		     const struct machine *m, struct plan *p, struct diag *d)
 {
-	const struct plan_want any = {0, -1};
+	const struct plan_want any = {0, -1, -1, -1, -1};
 	return load_string(file, text, g, m, &any, p, d);
 }
 
@@ -882,7 +909,7 @@ int plan_load_wafers(const char *path, const struct graph *g,
 		     const struct machine *m, int64_t wafers, struct plan *p,
 		     struct diag *d)
 {
-	const struct plan_want w = {wafers, -1};
+	const struct plan_want w = {wafers, -1, -1, -1, -1};
 	return plan_load_want(path, g, m, &w, p, d);
 }
 

@@ -57,6 +57,10 @@ int plan_load_wafers(const char *path, const struct graph *g,
 struct plan_want {
 	int64_t wafers;
 	int job;
+	/* the run's enum exec_mode, pe_prec, optimizer, or -1: the file's;
+	 * one the file does not say is an error at its key's line:col (an
+	 * option is refused, not ignored: the plan follows from them) */
+	int mode, prec, opt;
 };
 int plan_load_want(const char *path, const struct graph *g,
 		   const struct machine *m, const struct plan_want *w,
