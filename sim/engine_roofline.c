@@ -119,6 +119,9 @@ static void roofline_stages(const struct plan *p, const struct machine *m,
 				l = lk;
 			}
 		}
+		/* sample copies (plan.h): R copies serve R samples at once */
+		c /= (double)plan_copies(ps);
+		f /= (double)plan_copies(ps);
 		if (f > rp->fworst)
 			rp->fworst = f;
 		/* its reference PE: every task of the batch, then the update */
@@ -172,6 +175,7 @@ static void roofline_sync(const struct plan *p, const struct machine *m,
 		for (int k = 0; k < PASS_UPDATE; k++)
 			c += (double)engine_task_occ(m, p->prec, &rs->work[k],
 						     NULL);
+		c /= (double)plan_copies(rs);
 		round += (double)engine_task_occ(m, p->prec,
 						 &os->work[PASS_UPDATE], NULL);
 		roof_term(rp, c, round, LIMIT_FABRIC);
