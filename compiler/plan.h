@@ -170,7 +170,24 @@ struct plan_stage {
 	 * and ids per sample (a streamed pass brings only the rows its ids
 	 * select, at most one per id); 0 otherwise (compiler/map.c) */
 	int64_t lookup_rows, lookup_ids;
+	/* --- added (additive): sample copies --- */
+	/* Pipelined: the stage's rectangle holds `copies` (R) whole copies
+	 * of the stage, interleaved by columns (copy c has the columns
+	 * x + c, x + c + R, ...: plan_copy_rect), each with the full stage
+	 * state; sample s runs on copy s mod R, so the stage serves R
+	 * samples at once (its pace per sample is its task time / R, the
+	 * latency per sample unchanged).  Interleaved, a copy's PE has its
+	 * counterparts in the next columns: once per step, in the update,
+	 * the copies' weight gradients are summed over one link each and the
+	 * updated weights sent back; the copies' flows along X share the
+	 * links between their columns (compiler/map.c "sample copies").  The
+	 * work, SRAM and tiles above are one copy's.  0 or 1: one copy.
+	 * Plan YAML: `copies: R` (written when R > 1). */
+	int32_t copies;
 };
+
+/* The most sample copies a stage may have. */
+#define PLAN_MAX_COPIES 16
 
 enum plan_sharing { SHARE_REPLICAS = 0, SHARE_TIME, SHARE_COUNT };
 
@@ -309,10 +326,17 @@ int plan_route_kind_from_name(const char *s);
 /* Stage id by name, or -1. */
 int plan_find_stage(const struct plan *p, const char *name);
 
+/* A stage's sample copies (at least 1), and copy c's rectangle as the
+ * copy's kernel sees it: w / R columns (a remainder left idle) by h, its
+ * columns one in every R of the stage's from x + c (plan_lines.c). */
+int plan_copies(const struct plan_stage *s);
+struct rect plan_copy_rect(const struct plan_stage *s, int c);
+
 /* Lines (rows or columns of PEs) the stage's output of `pass` leaves by:
  * across its reduction's axis, or (no reduction) its longer edge; and
  * its input enters by: across its broadcast's axis, or its longer edge.
- * The engine lays routes' bundles over them (plan_lines.c). */
+ * One copy's (a sample runs on one).  The engine lays routes' bundles
+ * over them (plan_lines.c). */
 int64_t plan_stage_out_lines(const struct plan_stage *s, int pass);
 int64_t plan_stage_in_lines(const struct plan_stage *s, int pass);
 /* A sample route's lanes: the fewer of its source's output lines and its

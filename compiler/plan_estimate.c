@@ -218,6 +218,8 @@ static void paces(const struct plan *p, const struct machine *m,
 		double c = 0, f;
 		for (int k = 0; k < PASS_UPDATE; k++)
 			c += (double)plan_task_occ(m, p->prec, &s->work[k]);
+		/* sample copies serve that many samples at once */
+		c /= (double)plan_copies(s);
 		c += map_share_cotenants(p, m, i, 1, plan_task_occ);
 		/* the update once per step: its share of the batch, as the
 		 * engine's cycles per sample of a stage count it (the step's
@@ -228,7 +230,8 @@ static void paces(const struct plan *p, const struct machine *m,
 			e->stage_pace = c;
 			e->pace_stage = i;
 		}
-		f = (double)plan_task_occ(m, p->prec, &s->work[PASS_FWD]);
+		f = (double)plan_task_occ(m, p->prec, &s->work[PASS_FWD]) /
+		    (double)plan_copies(s);
 		f += map_share_cotenants(p, m, i, 0, plan_task_occ);
 		e->infer_cycles = dmax(e->infer_cycles, f);
 		e->update = dmax(e->update,
@@ -267,6 +270,15 @@ static double route_lat(const struct machine *m, const struct plan_route *r,
 	       ser;
 }
 
+/* One task of stage si's pass from its start to its output leaving, on
+ * the rectangle it runs on (one sample copy's). */
+static double task_time(const struct machine *m, const struct plan *p,
+			int si, int pass)
+{
+	struct rect r = plan_copy_rect(&p->stages[si], 0);
+	return plan_task_time(m, p->prec, &r, &p->stages[si].work[pass]);
+}
+
 /* When the first sample's input is in at every stage (tin), and from a
  * stage's backward output to the end of the step (tout, the longest path
  * back through the producers' backward, then a weight gradient). */
@@ -288,10 +300,7 @@ static void arrivals(const struct plan *p, const struct machine *m,
 				a += host;
 			else
 				a += tin[r->src_stage] +
-				     plan_task_time(m, p->prec,
-					       &p->stages[r->src_stage].r,
-					       &p->stages[r->src_stage]
-							.work[PASS_FWD]);
+				     task_time(m, p, r->src_stage, PASS_FWD);
 			tin[s] = dmax(tin[s], a);
 		}
 	}
@@ -304,11 +313,10 @@ static void arrivals(const struct plan *p, const struct machine *m,
 			if (r->kind != ROUTE_SAMPLE || r->pass != PASS_FWD ||
 			    r->dst_stage != s || r->src_stage < 0)
 				continue;
-			const struct plan_stage *q = &p->stages[r->src_stage];
 			tout[s] = dmax(tout[s],
 				       route_lat(m, r, ser[i]) +
-					       plan_task_time(m, p->prec, &q->r,
-							 &q->work[PASS_BWD_DATA]) +
+					       task_time(m, p, r->src_stage,
+							 PASS_BWD_DATA) +
 					       tout[r->src_stage]);
 		}
 	}
@@ -370,13 +378,15 @@ static void pipeline(const struct plan *p, const struct machine *m,
 	double round = 0, busy = 0;
 	for (int s = 0; s < n; s++) {
 		const struct plan_stage *st = &p->stages[s];
-		double f = plan_task_time(m, p->prec, &st->r, &st->work[PASS_FWD]);
-		double b = plan_task_time(m, p->prec, &st->r,
+		struct rect cr = plan_copy_rect(st, 0);
+		double f = plan_task_time(m, p->prec, &cr, &st->work[PASS_FWD]);
+		double b = plan_task_time(m, p->prec, &cr,
 				     &st->work[PASS_BWD_DATA]);
 		e->fill = dmax(e->fill, tin[s] + f);
 		double c = 0;
 		for (int k = 0; k < PASS_UPDATE; k++)
 			c += (double)plan_task_occ(m, p->prec, &st->work[k]);
+		c /= (double)plan_copies(st);
 		c += map_share_cotenants(p, m, s, 1, plan_task_occ);
 		c = dmax(c, dmax(e->io_pace, e->route_pace));
 		busy = dmax(busy, tin[s] + B * c + tout[s]);

@@ -12,22 +12,40 @@ static int64_t across_axis(const struct rect *r, enum plan_axis a)
 	return a == AXIS_X ? r->h : r->w;
 }
 
+int plan_copies(const struct plan_stage *s)
+{
+	return s->copies > 1 ? s->copies : 1;
+}
+
+struct rect plan_copy_rect(const struct plan_stage *s, int c)
+{
+	struct rect r = s->r;
+	int n = plan_copies(s);
+	if (n <= 1)
+		return r;
+	r.w = s->r.w / n > 0 ? s->r.w / n : 1;
+	r.x += c;
+	return r;
+}
+
 int64_t plan_stage_out_lines(const struct plan_stage *s, int pass)
 {
 	const struct kernel_work *w = &s->work[pass];
+	struct rect r = plan_copy_rect(s, 0);
 	if (w->reduce_wavelets > 0)
-		return across_axis(&s->r, w->reduce_axis);
+		return across_axis(&r, w->reduce_axis);
 	/* no reduction: the output is spread over the rectangle and leaves
 	 * through its longer edge */
-	return s->r.w > s->r.h ? s->r.w : s->r.h;
+	return r.w > r.h ? r.w : r.h;
 }
 
 int64_t plan_stage_in_lines(const struct plan_stage *s, int pass)
 {
 	const struct kernel_work *w = &s->work[pass];
+	struct rect r = plan_copy_rect(s, 0);
 	if (w->bcast_wavelets > 0)
-		return across_axis(&s->r, w->bcast_axis);
-	return s->r.w > s->r.h ? s->r.w : s->r.h;
+		return across_axis(&r, w->bcast_axis);
+	return r.w > r.h ? r.w : r.h;
 }
 
 int64_t plan_route_lanes(const struct plan *p, const struct plan_route *r)
