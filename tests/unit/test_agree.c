@@ -170,8 +170,10 @@ static void test_step_words(void)
 	free(out), free(err);
 }
 
-/* run --trace DIR makes DIR's missing parents, as plot --out-dir does,
- * once the run succeeded; a run that fails leaves none of them. */
+/* run --trace DIR makes DIR's missing parents, as plot --out-dir and
+ * fabric --sweep --out-dir do, once the work succeeded; a run or sweep
+ * that fails leaves none of them (fabric made its folder before the
+ * sweep). */
 static void test_trace_parents(void)
 {
 	char *dir = tu_temp_dir();
@@ -196,6 +198,13 @@ static void test_trace_parents(void)
 	t = xasprintf("%s/c/d/p/heat_pe.png", dir);
 	CU_ASSERT_EQUAL(access(t, F_OK), 0);
 	free(t), free(a);
+	args = xasprintf("fabric --machine mini16 --pattern uniform --sweep "
+			 "--max-memory 1K --out-dir %s/e/f", dir);
+	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 1);
+	free(args), free(out), free(err);
+	a = xasprintf("%s/e", dir);
+	CU_ASSERT_NOT_EQUAL(access(a, F_OK), 0);
+	free(a);
 	tu_rm_rf(dir);
 }
 
