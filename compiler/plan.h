@@ -66,6 +66,17 @@ enum exec_mode { MODE_AUTO = 0, MODE_PIPELINED, MODE_STREAMING };
  * (compiler/map.h).  A training plan also runs inference (its forward). */
 enum plan_job { PLAN_JOB_TRAIN = 0, PLAN_JOB_INFER };
 
+/* An inference plan serves a stream of predictions (a model is run
+ * billions of times; `run`'s headline is predictions/s, one over the
+ * steady interval): its objective (compiler/plan_build.c est_cost) is
+ * the time of PLAN_INFER_STREAM predictions, the first sample's latency
+ * then PLAN_INFER_STREAM - 1 intervals, per prediction: the interval
+ * decides, the latency breaks near ties (docs/placement.md, "The
+ * objective").  [U] a choice: 1024 and 65536 keep the same plans on the
+ * zoo (wse2); the plan's batch (32) in its place let the latency decide
+ * (uno: 2.79 M predictions/s at 22.9 us, against 4.80 M at 41.3 us). */
+#define PLAN_INFER_STREAM 1024
+
 enum kernel_kind {
 	KERNEL_DENSE = 0,   /* dense / gemm with fused epilogue */
 	KERNEL_CONV,	    /* convolution, tiled over channels and positions */
@@ -268,7 +279,7 @@ struct plan {
 	 * plan_summarise: estimated training step and inference interval,
 	 * in cycles, and what sets the step. */
 	double est_step_cycles, est_infer_cycles;
-	char est_limit[96];
+	char est_limit[200];
 	/* Wall seconds that estimate took (issue 14: at most 50 ms). */
 	double est_eval_s;
 	/* STREAMING (compiler/microbatch.h): the batch runs as micro-batches
@@ -331,6 +342,13 @@ int64_t plan_stage_in_lines(const struct plan_stage *s, int pass);
 /* A sample route's lanes: the fewer of its source's output lines and its
  * destination's input lines (forward, or backward data), at least 1. */
 int64_t plan_route_lanes(const struct plan *p, const struct plan_route *r);
+
+/* 1 when route i is a forward route from the host whose data crosses the
+ * edge I/O: the first of its multicast tree (the tree carries the tensor
+ * once, the routers copy it to every destination), or one of no tree.
+ * What the host's input costs per sample, for the summary, the engine's
+ * host task (compiler/plan_sched.c) and the objective alike. */
+int plan_route_host_input(const struct plan *p, int i);
 
 /* Bytes of SRAM a weight-streamed plan holds weights streamed ahead in:
  * on every PE, what the stage with the most other data (activations,

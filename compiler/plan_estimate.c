@@ -198,8 +198,7 @@ static double io_pace(const struct plan *p, const struct machine *m)
 	double bpc = m->io.bandwidth_gbytes_s / m->clock_ghz;
 	double bytes = 0;
 	for (int i = 0; i < p->n_routes; i++)
-		if (p->routes[i].src_stage < 0 &&
-		    p->routes[i].kind == ROUTE_SAMPLE)
+		if (plan_route_host_input(p, i))
 			bytes += (double)p->routes[i].wavelets_per_sample *
 				 (double)(m->fabric.wavelet_bits / 8);
 	return bytes / bpc;
@@ -212,6 +211,8 @@ static double io_pace(const struct plan *p, const struct machine *m)
 static void paces(const struct plan *p, const struct machine *m,
 		  const double *ser, struct plan_est *e)
 {
+	double B = (double)(p->batch > 0 ? p->batch : 1);
+	e->pace_stage = e->pace_route = -1;
 	for (int i = 0; i < p->n_stages; i++) {
 		const struct plan_stage *s = &p->stages[i];
 		double c = 0, f;
@@ -220,7 +221,15 @@ static void paces(const struct plan *p, const struct machine *m,
 		/* sample copies serve that many samples at once */
 		c /= (double)plan_copies(s);
 		c += map_share_cotenants(p, m, i, 1, plan_task_occ);
-		e->stage_pace = dmax(e->stage_pace, c);
+		/* the update once per step: its share of the batch, as the
+		 * engine's cycles per sample of a stage count it (the step's
+		 * terms charge it apart: pipeline(), e->update) */
+		c += (double)plan_task_occ(m, p->prec, &s->work[PASS_UPDATE]) /
+		     B;
+		if (c > e->stage_pace) {
+			e->stage_pace = c;
+			e->pace_stage = i;
+		}
 		f = (double)plan_task_occ(m, p->prec, &s->work[PASS_FWD]) /
 		    (double)plan_copies(s);
 		f += map_share_cotenants(p, m, i, 0, plan_task_occ);
@@ -233,13 +242,20 @@ static void paces(const struct plan *p, const struct machine *m,
 		const struct plan_route *r = &p->routes[i];
 		if (r->kind != ROUTE_SAMPLE)
 			continue;
-		e->route_pace = dmax(e->route_pace, ser[i]);
+		if (ser[i] > e->route_pace) {
+			e->route_pace = ser[i];
+			e->pace_route = i;
+		}
 		if (r->pass == PASS_FWD)
 			e->infer_cycles = dmax(e->infer_cycles, ser[i]);
 	}
 	/* links shared by sample routes hold each for its serialisation,
 	 * one after the other */
-	e->route_pace = dmax(e->route_pace, plan_link_load(p, m, ser));
+	double link = plan_link_load(p, m, ser);
+	if (link > e->route_pace) {
+		e->route_pace = link;
+		e->pace_route = -1;
+	}
 	e->io_pace = io_pace(p, m);
 	e->infer_cycles = dmax(e->infer_cycles, e->io_pace);
 	e->pace = dmax(e->stage_pace, dmax(e->route_pace, e->io_pace));
@@ -431,6 +447,28 @@ static void streaming(const struct plan *p, const struct machine *m,
 		 "weight streaming: every layer's compute or weights in turn");
 }
 
+static const char *end_name(const struct plan *p, int s)
+{
+	return s >= 0 && s < p->n_stages ? p->stages[s].name : "host";
+}
+
+/* What sets the pace, named as `run` names its bottleneck
+ * (sim/report.c, report_bottleneck). */
+static void pace_words(const struct plan *p, const struct plan_est *e,
+		       char *buf, size_t n)
+{
+	if (e->pace == e->io_pace)
+		snprintf(buf, n, "host I/O at the wafer edge");
+	else if (e->pace == e->route_pace && e->pace_route >= 0)
+		snprintf(buf, n, "route '%.40s' -> '%.40s'",
+			 end_name(p, p->routes[e->pace_route].src_stage),
+			 end_name(p, p->routes[e->pace_route].dst_stage));
+	else if (e->pace == e->route_pace)
+		snprintf(buf, n, "routes sharing a link");
+	else
+		snprintf(buf, n, "stage '%.80s'", end_name(p, e->pace_stage));
+}
+
 static void estimate(const struct plan *p, const struct machine *m,
 		     int infer, struct plan_est *e)
 {
@@ -454,9 +492,8 @@ static void estimate(const struct plan *p, const struct machine *m,
 		e->step_cycles = rs;
 	if (ri > 0)
 		e->infer_cycles = ri;
-	const char *what = e->pace == e->io_pace	   ? "host I/O"
-			   : e->pace == e->route_pace ? "a route"
-						      : "a stage";
+	char what[120];
+	pace_words(p, e, what, sizeof what);
 	if (e->sync > (B - 1) * e->pace && e->sync > e->fill + e->drain)
 		snprintf(e->limit, sizeof e->limit,
 			 "the shared-weight sync (%.0f cycles per step)",

@@ -2,7 +2,8 @@
  * plan_lines.c: the lines a stage's data leaves and enters by, and a
  * sample route's lanes (plan.h).  One rule for the engine, which lays
  * every route's bundle over these lanes (sim/engine_setup.c), and for the
- * objective and the roofline, which charge its serialisation over them.
+ * objective and the roofline, which charge its serialisation over them;
+ * and which host routes carry their tensor through the edge I/O.
  */
 #include "compiler/plan.h"
 
@@ -58,4 +59,18 @@ int64_t plan_route_lanes(const struct plan *p, const struct plan_route *r)
 			     : lo;
 	int64_t l = lo < li ? lo : li;
 	return l == INT64_MAX || l < 1 ? 1 : l;
+}
+
+int plan_route_host_input(const struct plan *p, int i)
+{
+	const struct plan_route *r = &p->routes[i];
+	if (r->src_stage >= 0 || r->pass != PASS_FWD ||
+	    r->kind != ROUTE_SAMPLE)
+		return 0;
+	/* a multicast tree from the host carries its data once */
+	for (int j = 0; j < i && r->multicast_group >= 0; j++)
+		if (p->routes[j].multicast_group == r->multicast_group &&
+		    p->routes[j].src_stage < 0)
+			return 0;
+	return 1;
 }

@@ -120,15 +120,19 @@ static void wire_route(struct plan_sched *s, int i)
 	}
 }
 
-/* The host's task: the bytes of all its routes through the edge I/O. */
+/* The host's task: the bytes of its routes through the edge I/O, a
+ * multicast tree's once (plan_route_host_input). */
 static void wire_host(struct plan_sched *s)
 {
 	const struct machine *m = s->m;
 	struct plan_sched_stage *h = &s->sg[s->n];
 	int64_t bytes = 0;
-	for (int i = 0; i < h->n_out_fwd; i++)
-		bytes += s->rt[h->out_fwd[i]].wavelets *
-			 (m->fabric.wavelet_bits / 8);
+	for (int i = 0; i < h->n_out_fwd; i++) {
+		const struct plan_sched_route *r = &s->rt[h->out_fwd[i]];
+		if (r->pr && plan_route_host_input(s->p,
+						   (int)(r->pr - s->p->routes)))
+			bytes += r->wavelets * (m->fabric.wavelet_bits / 8);
+	}
 	s->host_bytes = bytes;
 	double bpc = m->io.bandwidth_gbytes_s / m->clock_ghz; /* bytes/cycle */
 	h->occ[PASS_FWD] = bytes > 0 ? (cycles_t)((double)bytes / bpc +

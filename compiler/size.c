@@ -49,9 +49,28 @@ struct floor_src {
 	const void *ctx;
 };
 
-/* work(i) and floor(i) of stage si (size.h), over probed shapes that fit
- * SRAM as the weight-stationary mapping needs it (the kernel pick only
- * replaces it by one that fits, as plan_build sizes).  0 when none fits. */
+/* Stage si on w x h, when it fits SRAM as the weight-stationary mapping
+ * needs it (`fit`: the kernel pick only replaces it by one that fits, as
+ * plan_build sizes): its pace lowers the floor *fl and its PE-cycles the
+ * work *work. */
+static void probe(const struct floor_src *fs, const struct plan *p, int si,
+		  int32_t w, int32_t h, double *work, double *fl)
+{
+	const struct plan_stage *s = &p->stages[si];
+	if (fs->fits ? !fs->fits(fs->ctx, si, w, h)
+		     : !map_fits(fs->fit, s, w, h))
+		return;
+	double t = fs->cycles ? fs->cycles(fs->ctx, si, w, h)
+			      : (double)map_cycles(fs->mc, s, w, h);
+	if (t < *fl)
+		*fl = t;
+	if (t * w * h < *work)
+		*work = t * w * h;
+}
+
+/* work(i) and floor(i) of stage si (size.h) over the probed shapes (the
+ * geometric grid, which depends on the stage alone, not on where it
+ * lies); 0 when none fits. */
 static int stage_floor(const struct floor_src *fs, const struct plan *p,
 		       int si, double *work, double *fl)
 {
@@ -59,20 +78,9 @@ static int stage_floor(const struct floor_src *fs, const struct plan *p,
 	int32_t mw, mh;
 	map_max_shape(fs->mc, s, &mw, &mh);
 	*work = *fl = INFINITY;
-	for (int32_t w = 1; w <= mw; w = next_extent(w, mw)) {
-		for (int32_t h = 1; h <= mh; h = next_extent(h, mh)) {
-			if (fs->fits ? !fs->fits(fs->ctx, si, w, h)
-				     : !map_fits(fs->fit, s, w, h))
-				continue;
-			double t = fs->cycles ? fs->cycles(fs->ctx, si, w, h)
-					      : (double)map_cycles(fs->mc, s, w,
-								   h);
-			if (t < *fl)
-				*fl = t;
-			if (t * w * h < *work)
-				*work = t * w * h;
-		}
-	}
+	for (int32_t w = 1; w <= mw; w = next_extent(w, mw))
+		for (int32_t h = 1; h <= mh; h = next_extent(h, mh))
+			probe(fs, p, si, w, h, work, fl);
 	return isfinite(*fl);
 }
 
@@ -113,12 +121,25 @@ void size_bound_cb(const struct graph *g, const struct machine *m,
 	if (p->mode != MODE_PIPELINED)
 		return;
 	double pes = (double)machine_pes(m);
+	struct map_ctx mc, fit;
+	bound_ctx(g, m, p, kernel, &mc, &fit);
+	struct floor_src fs = {&mc, &fit, NULL, NULL, NULL};
 	for (int i = 0; i < p->n_stages; i++) {
 		double w, f;
-		if (map_share_guest(p, i) ||
-		    !(floor_of ? floor_of(ctx, i, &w, &f)
+		if (map_share_guest(p, i))
+			continue;
+		if (!(floor_of ? floor_of(ctx, i, &w, &f)
 			       : size_stage_floor(g, m, p, kernel, i, NULL,
 						  NULL, NULL, &w, &f)))
+			w = f = INFINITY;
+		/* the stage's own rectangle among the shapes (the grid of
+		 * probes may miss it, and a floor above the stage's own pace
+		 * is no floor: nt3's conv2 paced 23272 cycles on its 724 x
+		 * 898, the probes' best was 23276) */
+		const struct rect *r = &p->stages[i].r;
+		if (r->w > 0 && r->h > 0)
+			probe(&fs, p, i, r->w, r->h, &w, &f);
+		if (!isfinite(f))
 			continue;
 		b->work_pe_cycles += w;
 		if (f > b->floor_cycles) {

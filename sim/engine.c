@@ -104,12 +104,8 @@ static cycles_t route_send(void *ctx, int ri, uint64_t smp, cycles_t t)
 /* The host's task: pushing one sample through the I/O. */
 static void host_start(struct sim *s, cycles_t now, cycles_t occ)
 {
-	const struct plan_sched_stage *g = &s->k.sg[s->n];
 	s->st->io_busy_cycles += occ;
-	int64_t bytes = 0;
-	for (int i = 0; i < g->n_out_fwd; i++)
-		bytes += s->k.rt[g->out_fwd[i]].wavelets *
-			 (s->m->fabric.wavelet_bits / 8);
+	int64_t bytes = s->k.host_bytes; /* a multicast tree's once */
 	s->st->io_in_bytes += bytes;
 	stats_win_add(&s->st->win, now, now + occ, s->st->win.io_bytes, 1,
 		      (double)bytes);
