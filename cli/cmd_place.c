@@ -33,7 +33,7 @@ static const struct cli_command place_cmd = {
 	"and 'wafersim run --plan'; '--job infer' compiles it for inference\n"
 	"(each dense stage's kernel picked for the forward alone).  --compare: one row per strategy, ranked\n"
 	"by the objective (estimated step in us, samples/s, predictions/s),\n"
-	"PEs, bottleneck, traffic, colors, SRAM, compile time.",
+	"PEs, slowest stage, traffic, colors, SRAM, compile time.",
 	place_options,
 	"example: wafersim place uno --machine wse2 -o uno.plan.yaml\n", 0, 1, NULL};
 
@@ -94,11 +94,25 @@ static void print_summary(const struct plan *p, const struct graph *g,
 		       (long long)s->r.w * s->r.h, (long long)s->min_pes,
 		       (long long)s->sram.total,
 		       (unsigned long long)s->stage_cycles,
-		       i == p->bottleneck_stage ? "  <- bottleneck" : "");
+		       i == p->bottleneck_stage ? "  <- slowest" : "");
 	}
 	int64_t total = p->grid_w * p->grid_h;
-	printf("\nbottleneck: stage '%s', %llu cycles per sample "
-	       "(%.0f samples/s at %.2f GHz)\n",
+	printf("\nestimate: %.2f us per step (%.0f samples/s), %.0f "
+	       "predictions/s\n",
+	       p->est_step_cycles / (m->clock_ghz * 1e3),
+	       p->est_step_cycles > 0 ? (double)p->batch * m->clock_ghz * 1e9 /
+						p->est_step_cycles
+				      : 0.0,
+	       p->est_infer_cycles > 0
+		       ? m->clock_ghz * 1e9 / p->est_infer_cycles
+		       : 0.0);
+	/* what sets the step, named as run names its bottleneck (the
+	 * estimate's, by the engine's rules: compiler/plan_estimate.h);
+	 * the slowest stage by the sizing's pace beside it */
+	printf("bottleneck: %s%s\n", p->est_limit,
+	       p->job == PLAN_JOB_INFER ? ", of its training step" : "");
+	printf("slowest stage: '%s', %llu cycles per sample as sized (the "
+	       "table's pace; %.0f samples/s at %.2f GHz)\n",
 	       p->bottleneck_stage >= 0 ? p->stages[p->bottleneck_stage].name
 					: "-",
 	       (unsigned long long)p->bottleneck_cycles,
@@ -111,19 +125,8 @@ static void print_summary(const struct plan *p, const struct graph *g,
 	       fabs(p->host_cycles_per_sample - 1) < 0.5 ? "" : "s",
 	       m->io.bandwidth_gbytes_s,
 	       p->host_cycles_per_sample > (double)p->bottleneck_cycles
-		       ? " (slower than the bottleneck stage: host I/O sets "
-			 "the pace)"
+		       ? " (slower than the slowest stage)"
 		       : "");
-	printf("estimate: %.2f us per step (%.0f samples/s), %.0f "
-	       "predictions/s; step set by %s\n",
-	       p->est_step_cycles / (m->clock_ghz * 1e3),
-	       p->est_step_cycles > 0 ? (double)p->batch * m->clock_ghz * 1e9 /
-						p->est_step_cycles
-				      : 0.0,
-	       p->est_infer_cycles > 0
-		       ? m->clock_ghz * 1e9 / p->est_infer_cycles
-		       : 0.0,
-	       p->est_limit);
 	printf("PEs used %lld of %lld (%.1f%%), routes %d, colors used %d of "
 	       "%lld, hop-bytes per sample %lld, largest SRAM per PE %lld of "
 	       "%lld B, compile %.3f s\n",
@@ -263,7 +266,7 @@ static int compare(const struct graph *g, const struct machine *m,
 		printf("%-4s %-8s %-9s %10s %11s %11s %7s %12s %-20s %14s %6s "
 		       "%9s %9s%s\n",
 		       "rank", "strategy", "mode", "us/step", "samples/s",
-		       "predict/s", "PEs", "bottleneck", "(stage)",
+		       "predict/s", "PEs", "slowest", "(stage)",
 		       "hop-B/sample", "colors", "SRAM/PE", "compile_s",
 		       simulate ? "  sim us/step objective" : "");
 	json_t *arr = json ? ws_json_arr() : NULL;
@@ -286,11 +289,11 @@ static int compare(const struct graph *g, const struct machine *m,
 	if (json)
 		ws_json_write(stdout, arr, WS_JSON_INDENT);
 	else if (o->job == PLAN_JOB_INFER)
-		printf("ranked by the objective: the estimated inference of "
-		       "the batch, the first sample's latency then batch - 1 "
-		       "intervals (docs/placement.md, \"The objective\"); "
-		       "predict/s: the interval alone; us/step, samples/s: "
-		       "this plan's training step\n");
+		printf("ranked by the objective: the estimated predictions/s "
+		       "of a stream (the interval; the first sample's latency "
+		       "spread over %d predictions: docs/placement.md, \"The "
+		       "objective\"); us/step, samples/s: this plan's "
+		       "training step\n", PLAN_INFER_STREAM);
 	else
 		printf("ranked by the objective: the estimated training step "
 		       "(docs/placement.md, \"The objective\"); predict/s: "

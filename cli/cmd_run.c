@@ -189,7 +189,7 @@ static int run_outputs(struct run *r)
 	r->of_open = 1;
 	if (o->vcd && (rc = ws_check_output_file(o->vcd, "--vcd", &r->d)))
 		return rc;
-	if (o->trace && (rc = ws_check_output(o->trace, "--trace", &r->d)))
+	if (o->trace && (rc = ws_check_output_dir(o->trace, "--trace", &r->d)))
 		return rc;
 	return 0;
 }

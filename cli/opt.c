@@ -208,7 +208,7 @@ static const struct cli_opt vocabulary[] = {
 	/* place */
 	{"compare", 0, CLI_FLAG, F(compare), 0, 0, NULL, NULL, NULL, NULL,
 	 "compare",
-	 "one row per strategy: PEs, bottleneck, traffic, colors, SRAM, "
+	 "one row per strategy: PEs, slowest stage, traffic, colors, SRAM, "
 	 "compile time",
 	 NULL, NULL},
 	{"simulate", 0, CLI_FLAG, F(simulate), 0, 0, NULL, NULL, NULL, NULL,

@@ -820,9 +820,9 @@ static void gemm_split(const struct map_ctx *c, const struct plan_stage *s,
 	take_eval(&best, o);
 }
 
-/* Fill everything but rect-independent fields, for a w x h rectangle. */
-static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
-			int32_t w, int32_t h, struct plan_stage *o)
+/* One copy of the stage on a w x h rectangle. */
+static void kernel_eval_one(const struct map_ctx *c, const struct plan_stage *s,
+			    int32_t w, int32_t h, struct plan_stage *o)
 {
 	struct stage_sum t;
 	stage_sum(c, s, &t);
@@ -849,6 +849,70 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 		work_ew(c, s, &t, &kf, o);
 	kernel_sram(c, s, &t, &kf, o);
 	kernel_time(c, w, h, o);
+}
+
+/*
+ * Sample copies (plan.h `copies`, pipelined): the w x h rectangle holds R
+ * copies of the stage interleaved by columns (copy c has every R-th
+ * column from c: plan_copy_rect), each mapped as the stage alone on
+ * w/R x h, with the full stage state (weights, gradients, optimizer
+ * state) and the activations of its own samples (sample s runs on copy
+ * s mod R: ceil(in flight / R) of them).  The copies run at once, so a
+ * link between two columns carries every copy's flows along X (a row's
+ * reduction, halo, a broadcast along the row): R times one copy's
+ * (kernel_work.link_wavelets); flows along Y stay in a copy's own
+ * columns.  Once per step, in the update, the copies' weight gradients
+ * are summed (each PE's gradients relayed to its counterpart in the next
+ * column, one link, fp32 or the fp16 accumulators) and the updated
+ * weights sent back the same way, one add per gradient element and copy
+ * beyond the first.  The pace per sample is the copy's task times over
+ * R (R samples served at once) plus the update over the batch.
+ */
+static void copies_links(const struct map_ctx *c, int64_t R,
+			 struct plan_stage *o)
+{
+	int64_t eb = pe_elem_bytes(c->prec), acc = c->prec == PREC_FP16 ? 2 : 4;
+	for (int p = 0; p < PASS_UPDATE; p++) {
+		struct kernel_work *k = &o->work[p];
+		int64_t x = imax(k->bcast_axis == AXIS_X ? k->bcast_wavelets : 0,
+				 k->reduce_axis == AXIS_X ? k->reduce_wavelets
+							  : 0) +
+			    k->halo_wavelets;
+		k->link_wavelets = imax(k->link_wavelets, ck_smul_batch(R, x));
+	}
+	int64_t elems = cdiv(o->sram.grads, eb);
+	if (elems <= 0)
+		return;
+	struct kernel_work *u = &o->work[PASS_UPDATE];
+	int64_t sum = wav(c, elems * acc) + wav(c, o->sram.weights);
+	u->link_wavelets = ck_sadd_batch(u->link_wavelets, sum);
+	u->pe.ew = ck_sadd_batch(u->pe.ew, ck_smul_batch(elems, R - 1));
+}
+
+static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
+			int32_t w, int32_t h, struct plan_stage *o)
+{
+	int64_t R = s->copies > 1 && c->mode == MODE_PIPELINED ? s->copies : 1;
+	if (R <= 1) {
+		kernel_eval_one(c, s, w, h, o);
+		return;
+	}
+	struct plan_stage one = *s;
+	one.r = (struct rect){0, 0, w, h};
+	struct rect cr = plan_copy_rect(&one, 0);
+	one.copies = 1;
+	one.samples_in_flight = cdiv(imax(1, s->samples_in_flight), R);
+	kernel_eval_one(c, &one, cr.w, cr.h, o);
+	copies_links(c, R, o);
+	kernel_time(c, cr.w, cr.h, o);
+	if (c->job == PLAN_JOB_INFER) {
+		o->stage_cycles = (cycles_t)cdiv((int64_t)o->stage_cycles, R);
+		return;
+	}
+	cycles_t upd = (cycles_t)cdiv((int64_t)o->est_cycles[PASS_UPDATE],
+				      imax(1, c->batch));
+	o->stage_cycles = (cycles_t)cdiv((int64_t)(o->stage_cycles - upd), R) +
+			  upd;
 }
 
 void map_kernel(const struct map_ctx *c, struct plan_stage *s)

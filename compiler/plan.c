@@ -143,13 +143,7 @@ void plan_tally(struct plan *p, const struct machine *m)
 		r->hops = hops;
 		p->hop_bytes_per_sample +=
 			r->wavelets_per_sample * wbytes * hops;
-		/* a multicast tree from the host carries its data once */
-		int again = 0;
-		for (int j = 0; j < i && r->multicast_group >= 0; j++)
-			again |= p->routes[j].multicast_group ==
-					 r->multicast_group &&
-				 p->routes[j].src_stage < 0;
-		if (r->src_stage < 0 && r->pass == PASS_FWD && !again)
+		if (plan_route_host_input(p, i))
 			p->host_bytes_per_sample +=
 				r->wavelets_per_sample * wbytes;
 		if (r->color > maxc)

@@ -66,6 +66,17 @@ enum exec_mode { MODE_AUTO = 0, MODE_PIPELINED, MODE_STREAMING };
  * (compiler/map.h).  A training plan also runs inference (its forward). */
 enum plan_job { PLAN_JOB_TRAIN = 0, PLAN_JOB_INFER };
 
+/* An inference plan serves a stream of predictions (a model is run
+ * billions of times; `run`'s headline is predictions/s, one over the
+ * steady interval): its objective (compiler/plan_build.c est_cost) is
+ * the time of PLAN_INFER_STREAM predictions, the first sample's latency
+ * then PLAN_INFER_STREAM - 1 intervals, per prediction: the interval
+ * decides, the latency breaks near ties (docs/placement.md, "The
+ * objective").  [U] a choice: 1024 and 65536 keep the same plans on the
+ * zoo (wse2); the plan's batch (32) in its place let the latency decide
+ * (uno: 2.79 M predictions/s at 22.9 us, against 4.80 M at 41.3 us). */
+#define PLAN_INFER_STREAM 1024
+
 enum kernel_kind {
 	KERNEL_DENSE = 0,   /* dense / gemm with fused epilogue */
 	KERNEL_CONV,	    /* convolution, tiled over channels and positions */
@@ -159,7 +170,24 @@ struct plan_stage {
 	 * and ids per sample (a streamed pass brings only the rows its ids
 	 * select, at most one per id); 0 otherwise (compiler/map.c) */
 	int64_t lookup_rows, lookup_ids;
+	/* --- added (additive): sample copies --- */
+	/* Pipelined: the stage's rectangle holds `copies` (R) whole copies
+	 * of the stage, interleaved by columns (copy c has the columns
+	 * x + c, x + c + R, ...: plan_copy_rect), each with the full stage
+	 * state; sample s runs on copy s mod R, so the stage serves R
+	 * samples at once (its pace per sample is its task time / R, the
+	 * latency per sample unchanged).  Interleaved, a copy's PE has its
+	 * counterparts in the next columns: once per step, in the update,
+	 * the copies' weight gradients are summed over one link each and the
+	 * updated weights sent back; the copies' flows along X share the
+	 * links between their columns (compiler/map.c "sample copies").  The
+	 * work, SRAM and tiles above are one copy's.  0 or 1: one copy.
+	 * Plan YAML: `copies: R` (written when R > 1). */
+	int32_t copies;
 };
+
+/* The most sample copies a stage may have. */
+#define PLAN_MAX_COPIES 16
 
 enum plan_sharing { SHARE_REPLICAS = 0, SHARE_TIME, SHARE_COUNT };
 
@@ -251,7 +279,7 @@ struct plan {
 	 * plan_summarise: estimated training step and inference interval,
 	 * in cycles, and what sets the step. */
 	double est_step_cycles, est_infer_cycles;
-	char est_limit[96];
+	char est_limit[200];
 	/* Wall seconds that estimate took (issue 14: at most 50 ms). */
 	double est_eval_s;
 	/* STREAMING (compiler/microbatch.h): the batch runs as micro-batches
@@ -298,15 +326,29 @@ int plan_route_kind_from_name(const char *s);
 /* Stage id by name, or -1. */
 int plan_find_stage(const struct plan *p, const char *name);
 
+/* A stage's sample copies (at least 1), and copy c's rectangle as the
+ * copy's kernel sees it: w / R columns (a remainder left idle) by h, its
+ * columns one in every R of the stage's from x + c (plan_lines.c). */
+int plan_copies(const struct plan_stage *s);
+struct rect plan_copy_rect(const struct plan_stage *s, int c);
+
 /* Lines (rows or columns of PEs) the stage's output of `pass` leaves by:
  * across its reduction's axis, or (no reduction) its longer edge; and
  * its input enters by: across its broadcast's axis, or its longer edge.
- * The engine lays routes' bundles over them (plan_lines.c). */
+ * One copy's (a sample runs on one).  The engine lays routes' bundles
+ * over them (plan_lines.c). */
 int64_t plan_stage_out_lines(const struct plan_stage *s, int pass);
 int64_t plan_stage_in_lines(const struct plan_stage *s, int pass);
 /* A sample route's lanes: the fewer of its source's output lines and its
  * destination's input lines (forward, or backward data), at least 1. */
 int64_t plan_route_lanes(const struct plan *p, const struct plan_route *r);
+
+/* 1 when route i is a forward route from the host whose data crosses the
+ * edge I/O: the first of its multicast tree (the tree carries the tensor
+ * once, the routers copy it to every destination), or one of no tree.
+ * What the host's input costs per sample, for the summary, the engine's
+ * host task (compiler/plan_sched.c) and the objective alike. */
+int plan_route_host_input(const struct plan *p, int i);
 
 /* Bytes of SRAM a weight-streamed plan holds weights streamed ahead in:
  * on every PE, what the stage with the most other data (activations,

@@ -115,19 +115,19 @@ static int cb_fits(const void *ctx, int i, int32_t w, int32_t h)
 }
 
 /* The objective of estimate e of plan p for the job p is compiled for:
- * the training step, or the inference of the plan's batch, as the engine
- * runs it: the first sample's forward along the longest path, then the
- * batch's others at the forward pace (weight streaming: the layers' chain
- * over the batch, forward only). */
-static double est_cost(const struct plan *p, const struct machine *m,
-		       const struct plan_est *e)
+ * the training step, or the inference per prediction of a stream of
+ * PLAN_INFER_STREAM samples as the engine runs it (compiler/plan.h): the
+ * first sample's forward along the longest path, then the others at the
+ * forward interval, over their count (weight streaming: the forward
+ * chain over the samples `run` streams, per sample, e->infer_cycles). */
+static double est_cost(const struct plan *p, const struct plan_est *e)
 {
 	if (p->job != PLAN_JOB_INFER)
 		return e->step_cycles;
-	double B = (double)(p->batch > 0 ? p->batch : 1);
 	if (p->mode == MODE_STREAMING)
-		return plan_stream_chain(p, m, B, 0, e->io_pace);
-	return e->fill + (B - 1) * e->infer_cycles;
+		return e->infer_cycles;
+	double n = PLAN_INFER_STREAM;
+	return (e->fill + (n - 1) * e->infer_cycles) / n;
 }
 
 double plan_cost(const struct plan *p, const struct machine *m)
@@ -140,13 +140,19 @@ double plan_cost(const struct plan *p, const struct machine *m)
 	 * schedule: plan_summarise), not the closed form's */
 	if (p->mode == MODE_PIPELINED && p->est_infer_cycles > 0)
 		e.infer_cycles = p->est_infer_cycles;
-	return est_cost(p, m, &e);
+	return est_cost(p, &e);
 }
 
 /* What the objective's figures are, for the notes. */
 static const char *cost_unit(const struct plan_opts *o)
 {
-	return o->job == PLAN_JOB_INFER ? "us/inference" : "us/step";
+	return o->job == PLAN_JOB_INFER ? "ns/prediction" : "us/step";
+}
+
+/* Cycles per unit of cost_unit: us for a step, ns for a prediction. */
+static double cost_cycles(const struct plan_opts *o, const struct machine *m)
+{
+	return m->clock_ghz * (o->job == PLAN_JOB_INFER ? 1 : 1e3);
 }
 
 /* The objective for a layout (place_problem.objective): the stages
@@ -170,7 +176,7 @@ static double cb_objective(const void *ctx, const struct rect *rects)
 	    !route_add_sync(&t, b->g, b->m, &quiet)) {
 		struct plan_est e;
 		plan_estimate_step(&t, b->m, &e);
-		v = est_cost(&t, b->m, &e);
+		v = est_cost(&t, &e);
 	}
 	diag_release(&quiet);
 	for (int i = 0; i < t.n_routes; i++)
@@ -911,7 +917,7 @@ static int build_auto(struct plan_memo *pm, const struct graph *g,
 		o0.strategy = n > 0 ? all[0]->name : NULL;
 		return build_one(pm, g, m, &o0, p, d);
 	}
-	double us = m->clock_ghz * 1e3;
+	double us = cost_cycles(o, m);
 	char note[sizeof p->strategy_note];
 	const char *u = cost_unit(o);
 	if (second >= 0)
@@ -1048,11 +1054,12 @@ static double place_alternative(struct plan_memo *pm, const struct graph *g,
  * the options' strategy, the descent's set (k[0] stages time-shared) and
  * the alternative (k[1]) and their steps t[] (t[1] INFINITY: not placed);
  * on pack's layouts pk[] = {descent, all replicas, all time-shared}. */
-static void share_note(struct plan *p, const struct machine *m,
-		       const char *u, int kept, int nc, const int *k,
-		       const double *t, const double *pk)
+static void share_note(struct plan *p, const struct plan_opts *o,
+		       const struct machine *m, int kept, int nc,
+		       const int *k, const double *t, const double *pk)
 {
-	double us = m->clock_ghz * 1e3;
+	double us = cost_cycles(o, m);
+	const char *u = cost_unit(o);
 	char placed[96] = "";
 	if (isfinite(t[1]))
 		snprintf(placed, sizeof placed, "placed: %d time-shared "
@@ -1117,7 +1124,7 @@ static int build_shared(struct plan_memo *pm, const struct graph *g,
 	for (int i = 0; i < ns; i++)
 		kept += time[i];
 	if (!rc && isfinite(best))
-		share_note(p, m, cost_unit(o), kept, nc, k,
+		share_note(p, o, m, kept, nc, k,
 			   (double[2]){first, other},
 			   (double[3]){best, base, all});
 	free(glob);
@@ -1147,13 +1154,14 @@ static void prefer_faster(struct plan_memo *pm, const struct graph *g,
 	int kept;
 	double t = build_if_faster(pm, g, m, &so, p, -1, &kept);
 	if (kept) {
-		double ms = m->clock_ghz * 1e6;
+		int inf = o->job == PLAN_JOB_INFER;
+		double u = m->clock_ghz * (inf ? 1 : 1e6);
 		snprintf(p->mode_reason, sizeof p->mode_reason,
 			 "streaming: a shorter %s by the estimate than "
-			 "pipelined, %.4g ms against %.4g ms (the stages "
+			 "pipelined, %.4g %s against %.4g %s (the stages "
 			 "would fit pipelined, on %lld PEs)",
-			 o->job == PLAN_JOB_INFER ? "inference" : "step",
-			 t / ms, was / ms, pes);
+			 inf ? "prediction" : "step", t / u,
+			 inf ? "ns" : "ms", was / u, inf ? "ns" : "ms", pes);
 	}
 }
 

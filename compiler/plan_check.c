@@ -13,6 +13,32 @@
 /* ---- plan_check ------------------------------------------------------------
  */
 
+/* A stage's sample copies (plan.h): a pipelined plan's, at least one
+ * column each, on a rectangle no other stage time-shares. */
+static int copies_check(const struct plan *p, int i, const char *file,
+			struct diag *d)
+{
+	const struct plan_stage *s = &p->stages[i];
+	int R = plan_copies(s), shared = 0;
+	if (R <= 1)
+		return 0;
+	for (int j = 0; j < p->n_stages; j++)
+		shared |= j != i && map_share_root(p, j) == map_share_root(p, i);
+	const char *why = p->mode == MODE_STREAMING
+				  ? "1 in a streaming plan (a streamed stage "
+				    "has the whole wafer)"
+			  : shared ? "1 on a time-shared rectangle"
+			  : R > s->r.w ? "at most the rectangle's width (the "
+					 "copies take one column in R each)"
+				       : NULL;
+	if (!why)
+		return 0;
+	diag_add(d, file, s->line, s->col,
+		 "plan: stage '%s' 'copies' must be %s, got %d on %dx%d", s->name,
+		 why, R, s->r.w, s->r.h);
+	return 1;
+}
+
 int plan_check(const struct plan *p, const struct machine *m, const char *file,
 	       struct diag *d)
 {
@@ -63,6 +89,7 @@ int plan_check(const struct plan *p, const struct machine *m, const char *file,
 					: "");
 			bad++;
 		}
+		bad += copies_check(p, i, file, d);
 		if (p->mode == MODE_STREAMING)
 			continue;
 		for (int j = 0; j < i; j++) {

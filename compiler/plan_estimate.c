@@ -198,8 +198,7 @@ static double io_pace(const struct plan *p, const struct machine *m)
 	double bpc = m->io.bandwidth_gbytes_s / m->clock_ghz;
 	double bytes = 0;
 	for (int i = 0; i < p->n_routes; i++)
-		if (p->routes[i].src_stage < 0 &&
-		    p->routes[i].kind == ROUTE_SAMPLE)
+		if (plan_route_host_input(p, i))
 			bytes += (double)p->routes[i].wavelets_per_sample *
 				 (double)(m->fabric.wavelet_bits / 8);
 	return bytes / bpc;
@@ -212,14 +211,27 @@ static double io_pace(const struct plan *p, const struct machine *m)
 static void paces(const struct plan *p, const struct machine *m,
 		  const double *ser, struct plan_est *e)
 {
+	double B = (double)(p->batch > 0 ? p->batch : 1);
+	e->pace_stage = e->pace_route = -1;
 	for (int i = 0; i < p->n_stages; i++) {
 		const struct plan_stage *s = &p->stages[i];
 		double c = 0, f;
 		for (int k = 0; k < PASS_UPDATE; k++)
 			c += (double)plan_task_occ(m, p->prec, &s->work[k]);
+		/* sample copies serve that many samples at once */
+		c /= (double)plan_copies(s);
 		c += map_share_cotenants(p, m, i, 1, plan_task_occ);
-		e->stage_pace = dmax(e->stage_pace, c);
-		f = (double)plan_task_occ(m, p->prec, &s->work[PASS_FWD]);
+		/* the update once per step: its share of the batch, as the
+		 * engine's cycles per sample of a stage count it (the step's
+		 * terms charge it apart: pipeline(), e->update) */
+		c += (double)plan_task_occ(m, p->prec, &s->work[PASS_UPDATE]) /
+		     B;
+		if (c > e->stage_pace) {
+			e->stage_pace = c;
+			e->pace_stage = i;
+		}
+		f = (double)plan_task_occ(m, p->prec, &s->work[PASS_FWD]) /
+		    (double)plan_copies(s);
 		f += map_share_cotenants(p, m, i, 0, plan_task_occ);
 		e->infer_cycles = dmax(e->infer_cycles, f);
 		e->update = dmax(e->update,
@@ -230,13 +242,20 @@ static void paces(const struct plan *p, const struct machine *m,
 		const struct plan_route *r = &p->routes[i];
 		if (r->kind != ROUTE_SAMPLE)
 			continue;
-		e->route_pace = dmax(e->route_pace, ser[i]);
+		if (ser[i] > e->route_pace) {
+			e->route_pace = ser[i];
+			e->pace_route = i;
+		}
 		if (r->pass == PASS_FWD)
 			e->infer_cycles = dmax(e->infer_cycles, ser[i]);
 	}
 	/* links shared by sample routes hold each for its serialisation,
 	 * one after the other */
-	e->route_pace = dmax(e->route_pace, plan_link_load(p, m, ser));
+	double link = plan_link_load(p, m, ser);
+	if (link > e->route_pace) {
+		e->route_pace = link;
+		e->pace_route = -1;
+	}
 	e->io_pace = io_pace(p, m);
 	e->infer_cycles = dmax(e->infer_cycles, e->io_pace);
 	e->pace = dmax(e->stage_pace, dmax(e->route_pace, e->io_pace));
@@ -249,6 +268,15 @@ static double route_lat(const struct machine *m, const struct plan_route *r,
 	return 2.0 * (double)m->fabric.ramp_latency_cycles +
 	       (double)route_hops(r) * (double)fabric_hop_cycles(&m->fabric) +
 	       ser;
+}
+
+/* One task of stage si's pass from its start to its output leaving, on
+ * the rectangle it runs on (one sample copy's). */
+static double task_time(const struct machine *m, const struct plan *p,
+			int si, int pass)
+{
+	struct rect r = plan_copy_rect(&p->stages[si], 0);
+	return plan_task_time(m, p->prec, &r, &p->stages[si].work[pass]);
 }
 
 /* When the first sample's input is in at every stage (tin), and from a
@@ -272,10 +300,7 @@ static void arrivals(const struct plan *p, const struct machine *m,
 				a += host;
 			else
 				a += tin[r->src_stage] +
-				     plan_task_time(m, p->prec,
-					       &p->stages[r->src_stage].r,
-					       &p->stages[r->src_stage]
-							.work[PASS_FWD]);
+				     task_time(m, p, r->src_stage, PASS_FWD);
 			tin[s] = dmax(tin[s], a);
 		}
 	}
@@ -288,11 +313,10 @@ static void arrivals(const struct plan *p, const struct machine *m,
 			if (r->kind != ROUTE_SAMPLE || r->pass != PASS_FWD ||
 			    r->dst_stage != s || r->src_stage < 0)
 				continue;
-			const struct plan_stage *q = &p->stages[r->src_stage];
 			tout[s] = dmax(tout[s],
 				       route_lat(m, r, ser[i]) +
-					       plan_task_time(m, p->prec, &q->r,
-							 &q->work[PASS_BWD_DATA]) +
+					       task_time(m, p, r->src_stage,
+							 PASS_BWD_DATA) +
 					       tout[r->src_stage]);
 		}
 	}
@@ -354,13 +378,15 @@ static void pipeline(const struct plan *p, const struct machine *m,
 	double round = 0, busy = 0;
 	for (int s = 0; s < n; s++) {
 		const struct plan_stage *st = &p->stages[s];
-		double f = plan_task_time(m, p->prec, &st->r, &st->work[PASS_FWD]);
-		double b = plan_task_time(m, p->prec, &st->r,
+		struct rect cr = plan_copy_rect(st, 0);
+		double f = plan_task_time(m, p->prec, &cr, &st->work[PASS_FWD]);
+		double b = plan_task_time(m, p->prec, &cr,
 				     &st->work[PASS_BWD_DATA]);
 		e->fill = dmax(e->fill, tin[s] + f);
 		double c = 0;
 		for (int k = 0; k < PASS_UPDATE; k++)
 			c += (double)plan_task_occ(m, p->prec, &st->work[k]);
+		c /= (double)plan_copies(st);
 		c += map_share_cotenants(p, m, s, 1, plan_task_occ);
 		c = dmax(c, dmax(e->io_pace, e->route_pace));
 		busy = dmax(busy, tin[s] + B * c + tout[s]);
@@ -421,6 +447,28 @@ static void streaming(const struct plan *p, const struct machine *m,
 		 "weight streaming: every layer's compute or weights in turn");
 }
 
+static const char *end_name(const struct plan *p, int s)
+{
+	return s >= 0 && s < p->n_stages ? p->stages[s].name : "host";
+}
+
+/* What sets the pace, named as `run` names its bottleneck
+ * (sim/report.c, report_bottleneck). */
+static void pace_words(const struct plan *p, const struct plan_est *e,
+		       char *buf, size_t n)
+{
+	if (e->pace == e->io_pace)
+		snprintf(buf, n, "host I/O at the wafer edge");
+	else if (e->pace == e->route_pace && e->pace_route >= 0)
+		snprintf(buf, n, "route '%.40s' -> '%.40s'",
+			 end_name(p, p->routes[e->pace_route].src_stage),
+			 end_name(p, p->routes[e->pace_route].dst_stage));
+	else if (e->pace == e->route_pace)
+		snprintf(buf, n, "routes sharing a link");
+	else
+		snprintf(buf, n, "stage '%.80s'", end_name(p, e->pace_stage));
+}
+
 static void estimate(const struct plan *p, const struct machine *m,
 		     int infer, struct plan_est *e)
 {
@@ -444,9 +492,8 @@ static void estimate(const struct plan *p, const struct machine *m,
 		e->step_cycles = rs;
 	if (ri > 0)
 		e->infer_cycles = ri;
-	const char *what = e->pace == e->io_pace	   ? "host I/O"
-			   : e->pace == e->route_pace ? "a route"
-						      : "a stage";
+	char what[120];
+	pace_words(p, e, what, sizeof what);
 	if (e->sync > (B - 1) * e->pace && e->sync > e->fill + e->drain)
 		snprintf(e->limit, sizeof e->limit,
 			 "the shared-weight sync (%.0f cycles per step)",

@@ -18,7 +18,12 @@ struct plan_est {
 	double step_cycles;   /* training step (batch of plan->batch) */
 	double infer_cycles;  /* inference: cycles between predictions */
 	double pace;	      /* per sample, the slowest of what follows */
-	double stage_pace;    /* slowest stage, all passes */
+	double stage_pace;    /* slowest stage: forward, backward, and its
+			       * update's share of the batch (as `run`'s
+			       * cycles per sample of a stage) */
+	int pace_stage;	      /* that stage, -1 none */
+	int pace_route;	      /* the slowest sample route; -1 none, or a
+			       * link several share holds longer */
 	double route_pace;    /* slowest route, contention included */
 	double io_pace;	      /* host input per sample */
 	double fill, drain;   /* first forward; its turnaround back */
@@ -26,7 +31,7 @@ struct plan_est {
 	double update;	      /* longest update */
 	double sync;	      /* shared-weight round, contention included */
 	double sync_block;    /* drain held up by early gradient syncs */
-	char limit[96];	      /* what sets the step, in words */
+	char limit[200];      /* what sets the step, in words, named */
 };
 
 /* The estimate of plan p on machine m (clock from m). */

@@ -115,6 +115,8 @@ static void write_stage(const struct plan *p, int si, const struct graph *g,
 	put_str(f, s->name);
 	fprintf(f, "\n    rect: {x: %d, y: %d, w: %d, h: %d}\n", s->r.x,
 		s->r.y, s->r.w, s->r.h);
+	if (s->copies > 1)
+		fprintf(f, "    copies: %d\n", s->copies);
 	if (map_share_owner(g, p, si) >= 0) /* applies another's weights */
 		fprintf(f, "    sharing: %s\n", map_share_name(s->sharing));
 	fprintf(f, "    kind: %s\n    layers: [", plan_kind_name(s->kind));
@@ -223,6 +225,8 @@ static json_t *stage_json(const struct plan_stage *s)
 	ws_json_set_int(o, "samples_in_flight", s->samples_in_flight);
 	ws_json_set_str(o, "kernel", kern_name((enum kern_alg)s->kernel));
 	ws_json_set_int(o, "stage_cycles", (int64_t)s->stage_cycles);
+	if (s->copies > 1)
+		ws_json_set_int(o, "copies", s->copies);
 	return o;
 }
 
@@ -685,6 +689,8 @@ static void read_stage(struct rd *r, yaml_node_t *e, const struct graph *g,
 	s->line = L(at);
 	s->col = C(at);
 	read_sharing(r, e, g, p, si);
+	s->copies = (int32_t)get_int(r, e, "copies", 1, PLAN_MAX_COPIES, 1, 0,
+				     "stages[].copies");
 	/* the algorithm the file names (kept by remap_stages), or -1: the
 	 * compiler's pick for the rectangle */
 	yaml_node_t *kn = get(r, e, "kernel");

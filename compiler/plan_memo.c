@@ -77,6 +77,7 @@ static void put_stage(struct plan_memo *pm, const struct plan_stage *s)
 	put(pm, &s->sharing, sizeof s->sharing);
 	put(pm, &s->host, sizeof s->host);
 	put(pm, &s->samples_in_flight, sizeof s->samples_in_flight);
+	put(pm, &s->copies, sizeof s->copies);
 }
 
 /* The context's fields (the plan's stages come per stage). */

@@ -53,8 +53,10 @@ void plan_sched_init(struct plan_sched *s, const struct plan *p,
 	s->steps = steps;
 	s->S = S;
 	s->sg = xcalloc((size_t)s->n + 1, sizeof(*s->sg));
-	for (int i = 0; i <= s->n; i++)
+	for (int i = 0; i <= s->n; i++) {
 		s->sg[i].share_host = -1;
+		s->sg[i].copies = i < s->n ? plan_copies(&p->stages[i]) : 1;
+	}
 	int extra = reversed_routes(p, train);
 	s->nr = p->n_routes + extra;
 	s->rt = xcalloc((size_t)s->nr + 1, sizeof(*s->rt));
@@ -118,15 +120,19 @@ static void wire_route(struct plan_sched *s, int i)
 	}
 }
 
-/* The host's task: the bytes of all its routes through the edge I/O. */
+/* The host's task: the bytes of its routes through the edge I/O, a
+ * multicast tree's once (plan_route_host_input). */
 static void wire_host(struct plan_sched *s)
 {
 	const struct machine *m = s->m;
 	struct plan_sched_stage *h = &s->sg[s->n];
 	int64_t bytes = 0;
-	for (int i = 0; i < h->n_out_fwd; i++)
-		bytes += s->rt[h->out_fwd[i]].wavelets *
-			 (m->fabric.wavelet_bits / 8);
+	for (int i = 0; i < h->n_out_fwd; i++) {
+		const struct plan_sched_route *r = &s->rt[h->out_fwd[i]];
+		if (r->pr && plan_route_host_input(s->p,
+						   (int)(r->pr - s->p->routes)))
+			bytes += r->wavelets * (m->fabric.wavelet_bits / 8);
+	}
 	s->host_bytes = bytes;
 	double bpc = m->io.bandwidth_gbytes_s / m->clock_ghz; /* bytes/cycle */
 	h->occ[PASS_FWD] = bytes > 0 ? (cycles_t)((double)bytes / bpc +
@@ -142,7 +148,8 @@ static void wire_credits(struct plan_sched *s)
 	cycles_t *occ = xcalloc((size_t)n + 1, sizeof(cycles_t));
 	cycles_t *lat = xcalloc((size_t)n + 1, sizeof(cycles_t));
 	for (int i = 0; i <= n; i++) {
-		occ[i] = s->sg[i].occ[PASS_FWD];
+		/* a stage with copies serves that many samples at once */
+		occ[i] = s->sg[i].occ[PASS_FWD] / (cycles_t)s->sg[i].copies;
 		lat[i] = i < n ? s->sg[i].lat[PASS_FWD]
 			       : (cycles_t)s->m->io.latency_cycles;
 	}
@@ -157,6 +164,9 @@ static void wire_credits(struct plan_sched *s)
 				     sizeof(int64_t));
 		plan_credits_of(cr, s->nr, rc, i, g->cons, g->n_cons,
 				g->credits);
+		/* a sample more for every further server of the consumer */
+		for (int k = 0; k < g->n_cons; k++)
+			g->credits[k] += s->sg[g->cons[k]].copies - 1;
 	}
 	free(cr);
 	free(rc);
@@ -255,7 +265,13 @@ static void start_task(struct plan_sched *s, int si, int kind, uint64_t smp,
 					     ? g->occ[PASS_BWD_WEIGHT] : 0);
 	g->task = kind;
 	g->free_at = now + occ;
-	event_push(&s->q, g->free_at, SCHED_EV_DONE, (uint32_t)si, smp);
+	for (int c = 0; c < g->copies; c++)
+		if (kind == SCHED_UPDATE || (uint64_t)c == smp % (uint64_t)g->copies) {
+			g->stask[c] = kind;
+			g->sfree[c] = g->free_at;
+		}
+	event_push(&s->q, g->free_at, SCHED_EV_DONE, (uint32_t)si,
+		   smp << 2 | (uint64_t)kind);
 	cycles_t out = now + g->occ[pa] + g->lat[pa];
 	if (s->h.start)
 		out = s->h.start(s->ctx, si, kind, smp, now);
@@ -280,6 +296,30 @@ static void start_task(struct plan_sched *s, int si, int kind, uint64_t smp,
 				   (uint32_t)g->prod[i], 0);
 }
 
+/* Whether server c of stage g is idle at `now` (c < 0: every server). */
+static int srv_idle(const struct plan_sched_stage *g, int c, cycles_t now)
+{
+	for (int i = c < 0 ? 0 : c; i < (c < 0 ? g->copies : c + 1); i++)
+		if (g->stask[i] != SCHED_NONE || now < g->sfree[i])
+			return 0;
+	return 1;
+}
+
+/* Whether no server of stage g runs a task. */
+static int srv_none(const struct plan_sched_stage *g)
+{
+	for (int i = 0; i < g->copies; i++)
+		if (g->stask[i] != SCHED_NONE)
+			return 0;
+	return 1;
+}
+
+/* The server sample smp runs on. */
+static int srv_of(const struct plan_sched_stage *g, int64_t smp)
+{
+	return (int)(smp % g->copies);
+}
+
 /* The update or the oldest backward task, if one is ready. */
 static int try_train(struct plan_sched *s, int si, cycles_t now)
 {
@@ -288,6 +328,7 @@ static int try_train(struct plan_sched *s, int si, cycles_t now)
 	int64_t k = g->updates;
 	size_t ks = (size_t)si * (size_t)s->steps + (size_t)k;
 	if (k < s->steps && g->next_bwd == (k + 1) * s->B &&
+	    srv_idle(g, -1, now) &&
 	    (!g->gsync_need || s->gsync_got[ks] >= g->gsync_need) &&
 	    (!g->wsync_need || s->wsync_got[ks] >= g->wsync_need)) {
 		start_task(s, si, SCHED_UPDATE, (uint64_t)k, now);
@@ -295,50 +336,70 @@ static int try_train(struct plan_sched *s, int si, cycles_t now)
 	}
 	int64_t b = g->next_bwd;
 	if (b < g->next_fwd && s->fwd_done[base + b] &&
-	    s->bwd_got[base + b] >= g->bwd_need) {
+	    s->bwd_got[base + b] >= g->bwd_need && srv_idle(g, srv_of(g, b), now)) {
 		start_task(s, si, SCHED_BWD, (uint64_t)b, now);
 		return 1;
 	}
 	return 0;
 }
 
-/* Pick and start the next task of stage si if it (and its rectangle) is
- * idle. */
-static void try_stage(struct plan_sched *s, int si, cycles_t now)
+/* Pick and start the next task of stage si if one of its servers (and
+ * its rectangle) is idle; 1 when it started one. */
+static int try_one(struct plan_sched *s, int si, cycles_t now)
 {
 	struct plan_sched_stage *g = &s->sg[si];
-	if (g->task != SCHED_NONE || now < g->free_at)
-		return;
+	int idle = 0;
+	for (int c = 0; c < g->copies && !idle; c++)
+		idle = srv_idle(g, c, now);
+	if (!idle)
+		return 0;
 	for (int i = 0; i < g->n_mates; i++)
 		if (s->sg[g->mates[i]].task != SCHED_NONE ||
 		    now < s->sg[g->mates[i]].free_at)
-			return;
+			return 0;
 	int host = si == s->n;
 	if (s->train && !host && try_train(s, si, now))
-		return;
+		return 1;
 	int64_t f = g->next_fwd;
 	if (f >= s->S || (s->train && !host && g->updates < f / s->B) ||
-	    s->fwd_got[(size_t)si * (size_t)s->S + (size_t)f] < g->fwd_need)
-		return;
+	    s->fwd_got[(size_t)si * (size_t)s->S + (size_t)f] < g->fwd_need ||
+	    !srv_idle(g, srv_of(g, f), now))
+		return 0;
 	/* its SRAM holds no more samples' activations: a backward frees one */
 	if (s->train && !host && f - g->next_bwd >= g->slots)
-		return;
+		return 0;
 	for (int i = 0; i < g->n_cons; i++)
 		if (f - s->sg[g->cons[i]].next_fwd >= g->credits[i]) {
 			if (!g->blocked) {
 				g->blocked = 1;
 				g->blocked_since = now;
 			}
-			return;
+			return 0;
 		}
 	start_task(s, si, SCHED_FWD, (uint64_t)f, now);
+	return 1;
 }
 
-static void on_done(struct plan_sched *s, int si, cycles_t now)
+/* Start what stage si can start now: one task per idle server. */
+static void try_stage(struct plan_sched *s, int si, cycles_t now)
+{
+	while (try_one(s, si, now) && s->sg[si].copies > 1)
+		;
+}
+
+static void on_done(struct plan_sched *s, int si, uint64_t tag,
+		    cycles_t now)
 {
 	struct plan_sched_stage *g = &s->sg[si];
-	int step_done = g->next_bwd > 0 && g->next_bwd % s->B == 0;
+	int kind = (int)(tag & 3);
+	for (int c = 0; c < g->copies; c++)
+		if (kind == SCHED_UPDATE || (uint64_t)c == (tag >> 2) % (uint64_t)g->copies)
+			g->stask[c] = SCHED_NONE;
+	/* the step's backward tasks all started and, on every server, ended */
+	int step_done = g->next_bwd > 0 && g->next_bwd % s->B == 0 &&
+			srv_none(g);
 	int64_t k = g->next_bwd / s->B - 1;
+	g->task = kind;
 	if (g->task == SCHED_BWD && step_done) /* gradients: to the owner */
 		for (int i = 0; i < g->n_gsync_out; i++)
 			route_send(s, g->gsync_out[i], (uint64_t)k, now);
@@ -364,7 +425,8 @@ static void on_done(struct plan_sched *s, int si, cycles_t now)
 		event_push(&s->q, now, SCHED_EV_TRY, (uint32_t)g->share_host,
 			   0);
 	}
-	g->task = SCHED_NONE;
+	if (srv_none(g))
+		g->task = SCHED_NONE;
 	/* the rectangle's other stages first: ready applications alternate */
 	for (int i = 0; i < g->n_mates; i++)
 		try_stage(s, g->mates[i], now);
@@ -424,7 +486,7 @@ void plan_sched_run(struct plan_sched *s)
 		if (ev.kind == SCHED_EV_TRY)
 			try_stage(s, (int)ev.a, ev.time);
 		else if (ev.kind == SCHED_EV_DONE)
-			on_done(s, (int)ev.a, ev.time);
+			on_done(s, (int)ev.a, ev.b, ev.time);
 		else if (ev.kind == SCHED_EV_ARRIVE)
 			on_arrive(s, (int)ev.a, ev.b, ev.time);
 		else

@@ -12,9 +12,11 @@
  * training a plan without backward routes adds its forward routes between
  * stages, reversed, after them.
  *
- * A stage's dispatch, whenever it is idle and so is every stage sharing
- * its rectangle: its update when the step's backward tasks, gradient syncs
- * (and, for a replica, weight syncs) are in; else the oldest backward task
+ * A stage's dispatch, whenever one of its servers (sample copies, one
+ * server for a stage without) is idle and so is every stage sharing its
+ * rectangle: its update when the step's backward tasks, gradient syncs
+ * (and, for a replica, weight syncs) are in and every server is idle;
+ * else (on the sample's server) the oldest backward task
  * whose forward has left and whose gradients have arrived; else the next
  * forward task when its inputs are in, the stage has updated for its step,
  * its SRAM has room for one more sample's activations (training: fewer
@@ -46,8 +48,15 @@ struct plan_sched_stage {
 	int fwd_need, bwd_need;	 /* input routes to wait for */
 	int gsync_need, wsync_need; /* sync arrivals before an update */
 	int64_t next_fwd, next_bwd, updates;
-	int task;		 /* SCHED_* running, SCHED_NONE when idle */
-	cycles_t free_at;
+	int task;		 /* SCHED_* last started, SCHED_NONE when
+				    every server is idle */
+	cycles_t free_at;	 /* when the task last started ends */
+	/* servers: the stage's sample copies (plan.h `copies`), each
+	 * running one task at a time: sample s's forward and backward on
+	 * server s mod copies, the update on all of them at once */
+	int copies;
+	int stask[PLAN_MAX_COPIES];
+	cycles_t sfree[PLAN_MAX_COPIES];
 	int blocked;		 /* a ready forward held by back-pressure */
 	cycles_t blocked_since;
 	int n_out_fwd, n_out_bwd, n_cons, n_prod, n_gsync_out, n_wsync_out;

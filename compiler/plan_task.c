@@ -64,7 +64,8 @@ double plan_task_time(const struct machine *m, enum pe_prec prec,
 double plan_task_lat(const struct machine *m, enum pe_prec prec,
 		     const struct plan_stage *s, int pass)
 {
-	return plan_task_time(m, prec, &s->r, &s->work[pass]) -
+	struct rect r = plan_copy_rect(s, 0);
+	return plan_task_time(m, prec, &r, &s->work[pass]) -
 	       (double)plan_task_occ(m, prec, &s->work[pass]);
 }
 

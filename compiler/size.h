@@ -22,8 +22,9 @@
  * pace T gives stage i some P_i PEs with T >= T_i(P_i) >= floor(i) and
  * P_i >= work(i) / T_i(P_i) >= work(i) / T, so the grid holds
  * sum_i work(i) / T PEs at least.  Shapes are probed on a geometric grid
- * of widths and heights (ratio SIZE_PROBE_RATIO), so the bound is exact to
- * within that sampling.
+ * of widths and heights (ratio SIZE_PROBE_RATIO), and each stage's own
+ * rectangle, so the bound is exact to within that sampling and no floor
+ * is above the stage's own pace.
  *
  * The rule (issue 14, tests/unit/test_size.c): whenever at least
  * SIZE_IDLE_SHARE of the grid's PEs are outside every rectangle, a

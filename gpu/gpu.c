@@ -134,9 +134,14 @@ static const struct cfg_key calib_keys[] = {
 	   "tensor-core GEMM rate / peak when k or n is not a multiple of 16 "
 	   "bytes (slow fallback kernels) and its operands fit in L2",
 	   calib.unaligned_fraction),
-	CFG_KR("unaligned_fraction_dram", "", 0.001, 1, "0.128",
+	CFG_KR("unaligned_fraction_dram", "", 0.001, 1, "0.131",
 	   "the same when the operands exceed L2: the fallback re-reads them "
 	   "from device memory for every tile", calib.unaligned_fraction_dram),
+	CFG_KI("unaligned_tile", "", 0, 4096, "32",
+	   "output tile (rows = columns) of that fallback, which does not "
+	   "split K: its rate is the fractions above on full tiles and full "
+	   "waves (0: the fractions alone, whatever the shape)",
+	   calib.unaligned_tile),
 	CFG_KR("mem_fraction", "", 0.01, 1, "0.9",
 	   "achieved / datasheet memory bandwidth of a large streaming kernel",
 	   calib.mem_fraction),

@@ -67,6 +67,9 @@ struct gpu_calib {
 	double unaligned_fraction_dram; /* ... when they do not: the
 					   fallback's re-reads come from
 					   device memory (7.8) */
+	int64_t unaligned_tile;	     /* output tile (square) of that
+					fallback, which does not split K
+					(0: a flat cap, no tiling) */
 	double mem_fraction;	     /* achieved / datasheet bandwidth */
 	double attn_fraction;	     /* fused attention vs a GEMM, same shape */
 	double conv_fraction;	     /* implicit-GEMM convolution vs a GEMM */

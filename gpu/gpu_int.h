@@ -115,6 +115,9 @@ double gpu_shard_comm(const struct gpu_spec *g, const struct graph *gr,
  * from device memory (7.8). */
 double gpu_unaligned_fraction(const struct gpu_spec *g,
 			      const struct gpu_kern *k);
+/* ... and its rate (FLOP/s) for the shape of k: its own tiles, no
+ * split-K (7.8). */
+double gpu_unaligned_rate(const struct gpu_spec *g, const struct gpu_kern *k);
 
 /* Device time of one kernel (fills dev_s, work_s, mem_bound). */
 void gpu_kern_time(const struct gpu_spec *g, struct gpu_kern *k);

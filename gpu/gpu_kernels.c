@@ -63,15 +63,12 @@ double gpu_tile_fill(const struct gpu_spec *g, int64_t m, int64_t n)
 	return tile_fill_1d(m, c->tile_m) * tile_fill_1d(n, c->tile_n);
 }
 
-/* Rate of `batch` m x n x k GEMMs on tm x tn output tiles: the
- * large-GEMM fraction of peak, times the share of SMs the output tiles
- * keep busy in their last wave (split-K first spreads a small output over
- * idle SMs), times the pipeline efficiency of the reduction depth each
- * tile sees; on the fp32 (SIMT) path times the filled share of the
- * tiles. */
-static double tiled_rate(const struct gpu_spec *g, enum gpu_math math,
-			 int64_t m, int64_t n, int64_t k, int64_t batch,
-			 double tm, double tn)
+/* Share of the SMs' rate that `batch` m x n x k GEMMs on tm x tn output
+ * tiles reach: the share of SMs the output tiles keep busy in their last
+ * wave (split-K first spreads a small output over idle SMs), times the
+ * pipeline efficiency of the reduction depth each tile sees. */
+static double tiled_eff(const struct gpu_spec *g, int64_t m, int64_t n,
+			int64_t k, int64_t batch, double tm, double tn)
 {
 	const struct gpu_calib *c = &g->calib;
 	double tiles = ceil_div((double)m, tm) * ceil_div((double)n, tn) *
@@ -87,12 +84,22 @@ static double tiled_rate(const struct gpu_spec *g, enum gpu_math math,
 	}
 	double kp = (double)k / split, t = tiles * split;
 	double waves = ceil_div(t, sms);
-	double wave_eff = t / (waves * sms);
-	double k_eff = kp / (kp + c->k_half);
+	return t / (waves * sms) * (kp / (kp + c->k_half));
+}
+
+/* Rate of `batch` m x n x k GEMMs on tm x tn output tiles: the
+ * large-GEMM fraction of peak times tiled_eff; on the fp32 (SIMT) path
+ * times the filled share of the tiles. */
+static double tiled_rate(const struct gpu_spec *g, enum gpu_math math,
+			 int64_t m, int64_t n, int64_t k, int64_t batch,
+			 double tm, double tn)
+{
+	const struct gpu_calib *c = &g->calib;
 	double frac = math == GPU_MATH_FP32 ? c->gemm_fraction_fp32
 					    : c->gemm_fraction_tensor;
 	double fill = math == GPU_MATH_FP32 ? gpu_tile_fill(g, m, n) : 1;
-	return peak_flops(g, math) * frac * wave_eff * k_eff * fill;
+	return peak_flops(g, math) * frac *
+	       tiled_eff(g, m, n, k, batch, tm, tn) * fill;
 }
 
 /* Achieved rate of `batch` m x n x k GEMMs (tiled_rate on tile_m x
@@ -177,6 +184,22 @@ double gpu_unaligned_fraction(const struct gpu_spec *g,
 	return g->calib.unaligned_fraction_dram;
 }
 
+/* Rate of cuBLAS's unaligned fallback for GEMM k (7.8): CUTLASS align1
+ * kernels on unaligned_tile-square output tiles, tiled as section 2 says
+ * (waves, split-K, reduction depth), and a partly filled tile computes its
+ * empty rows too; unaligned_fraction(_dram) x peak is their rate on full
+ * tiles in full waves. */
+double gpu_unaligned_rate(const struct gpu_spec *g, const struct gpu_kern *k)
+{
+	double r = peak_flops(g, k->math) * gpu_unaligned_fraction(g, k);
+	double t = (double)g->calib.unaligned_tile;
+	if (t <= 0 || k->m <= 0 || k->n <= 0 || k->k <= 0 || k->batch <= 0)
+		return r;
+	double tm = ceil_div((double)k->m, t), tn = ceil_div((double)k->n, t);
+	double fill = (double)k->m / (tm * t) * ((double)k->n / (tn * t));
+	return r * fill * tiled_eff(g, k->m, k->n, k->k, k->batch, t, t);
+}
+
 static double matrix_seconds(const struct gpu_spec *g,
 			     const struct gpu_kern *k)
 {
@@ -186,8 +209,7 @@ static double matrix_seconds(const struct gpu_spec *g,
 	if (k->kind == GK_CONV)
 		rate *= g->calib.conv_fraction;
 	if (!k->aligned && k->math != GPU_MATH_FP32) {
-		double cap = peak_flops(g, k->math) *
-			     gpu_unaligned_fraction(g, k);
+		double cap = gpu_unaligned_rate(g, k);
 		if (rate > cap)
 			rate = cap;
 	}

@@ -475,6 +475,49 @@ int ws_check_output(const char *path, const char *what, struct diag *d)
 	return rc;
 }
 
+int ws_check_output_dir(const char *path, const char *what, struct diag *d)
+{
+	char *p = xstrdup(path);
+	size_t n = strlen(p);
+	while (n > 1 && p[n - 1] == '/')
+		p[--n] = '\0';
+	struct stat st;
+	int rc = WS_OK;
+	if (stat(p, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		diag_add(d, NULL, 0, 0, "%s: cannot write folder '%s': a file "
+			 "of that name exists", what, path);
+		rc = WS_EIO;
+	}
+	/* its parent, else up to the nearest ancestor that exists (the
+	 * folders between are made when the output is committed) */
+	const char *at = NULL;
+	while (!at) {
+		char *slash = strrchr(p, '/');
+		if (!slash) {
+			at = ".";
+		} else if (slash == p) {
+			p[1] = '\0';
+			at = p;
+		} else {
+			*slash = '\0';
+			if (stat(p, &st) == 0)
+				at = p;
+		}
+	}
+	if (rc == WS_OK &&
+	    (stat(at, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	     access(at, W_OK | X_OK) != 0)) {
+		diag_add(d, NULL, 0, 0, "%s: cannot write '%s': '%s' %s", what,
+			 path, at,
+			 stat(at, &st) != 0 || S_ISDIR(st.st_mode)
+				 ? "is not a writable folder"
+				 : "is a file, not a folder");
+		rc = WS_EIO;
+	}
+	free(p);
+	return rc;
+}
+
 long utf8_bad_offset(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;

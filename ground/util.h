@@ -114,6 +114,10 @@ int ws_mkdir_p(const char *dir, struct diag *d);
 /* Before the work: can `path` be created (its folder exists and is
  * writable)?  0, or WS_EIO with a message naming the option `what`. */
 int ws_check_output(const char *path, const char *what, struct diag *d);
+/* The same for an output folder that is made at the end (struct outdir:
+ * its missing parents too): `path` is no file, and the nearest of its
+ * ancestors that exists is a writable folder.  Nothing is created. */
+int ws_check_output_dir(const char *path, const char *what, struct diag *d);
 /* The same for an output file: also refused when `path` is a folder ("<what>
  * must name a file, got the folder 'x'"); a device or FIFO must be
  * writable; "-" (stdout) passes. */

@@ -104,15 +104,27 @@ static cycles_t route_send(void *ctx, int ri, uint64_t smp, cycles_t t)
 /* The host's task: pushing one sample through the I/O. */
 static void host_start(struct sim *s, cycles_t now, cycles_t occ)
 {
-	const struct plan_sched_stage *g = &s->k.sg[s->n];
 	s->st->io_busy_cycles += occ;
-	int64_t bytes = 0;
-	for (int i = 0; i < g->n_out_fwd; i++)
-		bytes += s->k.rt[g->out_fwd[i]].wavelets *
-			 (s->m->fabric.wavelet_bits / 8);
+	int64_t bytes = s->k.host_bytes; /* a multicast tree's once */
 	s->st->io_in_bytes += bytes;
 	stats_win_add(&s->st->win, now, now + occ, s->st->win.io_bytes, 1,
 		      (double)bytes);
+}
+
+/* Full mode: the task on sample smp's copy's PEs, the update on every
+ * copy's (plan.h `copies`). */
+static cycles_t full_task(struct sim *s, int si, int kind, uint64_t smp,
+			  int pa, int pb, cycles_t now)
+{
+	const struct plan_stage *ps = &s->p->stages[si];
+	int R = plan_copies(ps);
+	cycles_t out = now;
+	for (int c = 0; c < R; c++) {
+		if (kind != SCHED_UPDATE && (uint64_t)c != smp % (uint64_t)R)
+			continue;
+		out = cmax(out, eng_full_task(s, si, pa, pb, now, c));
+	}
+	return out;
 }
 
 /* The schedule's hook (plan_sched_hooks.start): stage si starts a task at
@@ -148,14 +160,17 @@ static cycles_t task_start(void *ctx, int si, int kind, uint64_t smp,
 	if (kind == SCHED_FWD && s->train && (int64_t)smp + 1 - g->next_bwd >
 						     ss->held_max)
 		ss->held_max = (int64_t)smp + 1 - g->next_bwd;
-	ss->compute_cycles += comp;
-	ss->comm_cycles += occ - comp;
+	/* busy cycles of one PE of the stage: with sample copies a forward
+	 * or backward task keeps one copy's PEs busy, the update all */
+	cycles_t R = kind == SCHED_UPDATE ? 1 : (cycles_t)g->copies;
+	ss->compute_cycles += comp / R;
+	ss->comm_cycles += (occ - comp) / R;
 	if (ss->tasks[PASS_FWD] + ss->tasks[PASS_BWD_DATA] +
 		    ss->tasks[PASS_UPDATE] == 0)
 		ss->first_cycle = now;
 	ss->last_cycle = cmax(ss->last_cycle, now + occ);
 	stats_win_add(&s->st->win, now, now + occ, s->st->win.stage_busy + si,
-		      s->n, (double)occ);
+		      s->n, (double)occ / (double)R);
 	if (s->st->cap_spans) /* traces: off by default */
 		stats_span_add(s->st,
 			       kind == SCHED_FWD   ? STATS_SPAN_FWD
@@ -166,7 +181,7 @@ static cycles_t task_start(void *ctx, int si, int kind, uint64_t smp,
 	if (pb >= 0)
 		eng_count_work(s, si, pb, now + g->occ[pa], now + occ, 1);
 	if (s->o.full)
-		return eng_full_task(s, si, pa, pb, now);
+		return full_task(s, si, kind, smp, pa, pb, now);
 	s->st->pe_tasks++;
 	return now + g->occ[pa] + g->lat[pa];
 }
@@ -201,6 +216,7 @@ static void run_stats_init(struct sim *s, struct stats *st)
 		st->stages[i].kind = p->stages[i].kind;
 		st->stages[i].r = p->stages[i].r;
 		st->stages[i].pes = (int64_t)p->stages[i].r.w * p->stages[i].r.h;
+		st->stages[i].copies = plan_copies(&p->stages[i]);
 	}
 	st->n_routes = plan_sched_n_routes(p, s->train);
 	free(st->routes);

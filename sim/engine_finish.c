@@ -29,7 +29,9 @@ static void stage_link_counts(const struct sim *s, int si,
 	const struct stats_stage *ss = &s->st->stages[si];
 	for (int p = 0; p < PASS_COUNT; p++) {
 		const struct kernel_work *w = &ps->work[p];
-		uint64_t nt = (uint64_t)ss->tasks[p];
+		/* per sample copy: its share of the tasks, every update */
+		uint64_t R = p == PASS_UPDATE ? 1 : (uint64_t)plan_copies(ps);
+		uint64_t nt = ((uint64_t)ss->tasks[p] + R - 1) / R;
 		if (!nt)
 			continue;
 		int back = p == PASS_BWD_DATA;

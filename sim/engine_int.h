@@ -100,7 +100,8 @@ cycles_t eng_task_lat(const struct sim *s, const struct rect *r,
 		      const struct kernel_work *w, cycles_t occ, cycles_t ready);
 double eng_task_hops(const struct rect *r, const struct kernel_work *w);
 void eng_full_setup(struct sim *s, int si);
-cycles_t eng_full_task(struct sim *s, int si, int pa, int pb, cycles_t t0);
+cycles_t eng_full_task(struct sim *s, int si, int pa, int pb, cycles_t t0,
+		       int copy);
 void eng_route_links(struct sim *s, struct eroute *e,
 		     const struct plan_point *pt, int np, int reverse);
 int64_t eng_bundle_lo(const struct sim *s, int64_t lanes, int64_t link);

@@ -53,7 +53,10 @@ static void setup_stages(struct sim *s)
 		const struct plan_stage *ps = &p->stages[i];
 		struct stage_rt *g = &s->sg[i];
 		struct plan_sched_stage *q = &s->k.sg[i];
-		g->pes = (int64_t)ps->r.w * ps->r.h;
+		/* a task runs on one sample copy's PEs (the update on every
+		 * copy's: eng_count_work) */
+		struct rect tr = plan_copy_rect(ps, 0);
+		g->pes = (int64_t)tr.w * tr.h;
 		for (int k = 0; k < PASS_COUNT; k++) {
 			q->occ[k] = engine_task_occ(m, p->prec, &ps->work[k],
 						    &g->lim[k]);
@@ -62,9 +65,9 @@ static void setup_stages(struct sim *s)
 			if (g->comp[k] > q->occ[k])
 				g->comp[k] = q->occ[k];
 			g->ready[k] = eng_task_ready(m, p->prec, &ps->work[k]);
-			q->lat[k] = eng_task_lat(s, &ps->r, &ps->work[k],
+			q->lat[k] = eng_task_lat(s, &tr, &ps->work[k],
 					     q->occ[k], g->ready[k]);
-			g->task_hops[k] = eng_task_hops(&ps->r, &ps->work[k]);
+			g->task_hops[k] = eng_task_hops(&tr, &ps->work[k]);
 		}
 		if (s->o.full)
 			eng_full_setup(s, i);

@@ -131,7 +131,8 @@ void eng_full_setup(struct sim *s, int si)
 			N = l->attrs.units;
 		}
 	}
-	int64_t h = ps->r.h, w = ps->r.w;
+	struct rect cr = plan_copy_rect(ps, 0);
+	int64_t h = cr.h, w = cr.w;
 	double fk[2] = {1, 1}, fn[2] = {1, 1};
 	g->k_big_cols = w;
 	g->n_big_rows = h;
@@ -157,16 +158,20 @@ void eng_full_setup(struct sim *s, int si)
 }
 
 /*
- * Full mode: time every PE of stage si for one task started (dispatched)
- * at t0: passes pa (whose output leaves the stage) then pb (or -1, local
- * work after it).  Returns the cycle the output leaves the rectangle.
+ * Full mode: time every PE of stage si's sample copy `copy` (plan.h; 0
+ * without copies) for one task started (dispatched) at t0: passes pa (whose
+ * output leaves the stage) then pb (or -1, local work after it).  Returns
+ * the cycle the output leaves the rectangle.
  */
-cycles_t eng_full_task(struct sim *s, int si, int pa, int pb, cycles_t t0)
+cycles_t eng_full_task(struct sim *s, int si, int pa, int pb, cycles_t t0,
+		       int copy)
 {
 	const struct plan_stage *ps = &s->p->stages[si];
 	struct stage_rt *g = &s->sg[si];
 	const struct kernel_work *w = &ps->work[pa];
-	const struct rect *r = &ps->r;
+	struct rect rc = plan_copy_rect(ps, copy);
+	const struct rect *r = &rc;
+	int64_t R = plan_copies(ps); /* the copy's columns: one in every R */
 	int64_t W = s->m->width;
 	int red_x = w->reduce_axis == AXIS_X;
 	int has_b = w->bcast_wavelets > 0, has_r = w->reduce_wavelets > 0;
@@ -199,7 +204,7 @@ cycles_t eng_full_task(struct sim *s, int si, int pa, int pb, cycles_t t0)
 			int64_t pos_b = w->bcast_axis == AXIS_X ? x : y;
 			int c = (x < g->k_big_cols ? 0 : 2) +
 				(y < g->n_big_rows ? 0 : 1);
-			int64_t id = (r->y + y) * W + (r->x + x);
+			int64_t id = (r->y + y) * W + (r->x + x * R);
 			cycles_t arr = t0 + s->ramp +
 				       (has_b ? (cycles_t)pos_b * s->hop : 0);
 			cycles_t start = cmax(s->pe_free[id], arr);
@@ -317,14 +322,16 @@ void eng_count_work(struct sim *s, int si, int pass, cycles_t t0,
 {
 	const struct pe_work *w = &s->p->stages[si].work[pass].pe;
 	struct stats_stage *g = &s->st->stages[si];
-	int64_t pes = s->sg[si].pes * n;
-	double hops = s->sg[si].task_hops[pass] * (double)n;
+	/* a task runs on one sample copy, the update on every copy */
+	int64_t R = pass == PASS_UPDATE ? plan_copies(&s->p->stages[si]) : 1;
+	int64_t pes = s->sg[si].pes * n * R;
+	double hops = s->sg[si].task_hops[pass] * (double)(n * R);
 	g->fma += w->fma * pes;
 	g->ew += w->ew * pes;
 	g->sram_reads += w->sram_reads * pes;
 	g->sram_writes += w->sram_writes * pes;
-	g->wavelet_hops += n == 1 ? (int64_t)s->sg[si].task_hops[pass]
-				  : (int64_t)hops;
+	g->wavelet_hops += n * R == 1 ? (int64_t)s->sg[si].task_hops[pass]
+				      : (int64_t)hops;
 	struct stats_windows *win = &s->st->win;
 	stats_win_add(win, t0, t1, win->fma, 1, (double)(w->fma * pes));
 	stats_win_add(win, t0, t1, win->ew, 1, (double)(w->ew * pes));

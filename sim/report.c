@@ -661,16 +661,13 @@ static void text_train_pace(const struct report_in *r,
 				    : "");
 }
 
-static void text_train(const struct report_in *r,
-		       const struct report_figures *f, FILE *out)
+/* The step's time: streamed, its micro-batches; pipelined, the last
+ * step's beside the first's. */
+static void text_train_time(const struct report_in *r,
+			    const struct report_figures *f, FILE *out)
 {
 	const struct stats *t = r->train;
-	char a[32], b[32], c[32], d[32];
-	char bn[160];
-	fprintf(out, "\nTraining (simulated: %d step%s of %lld sample%s, %s)\n",
-		t->steps, PLURAL(t->steps), (long long)t->batch,
-		PLURAL(t->batch),
-		t->full ? "every PE timed" : "one reference PE per stage");
+	char a[32], b[32];
 	if (t->mode == MODE_STREAMING) {
 		int64_t mb = t->micro_batch > 0 ? t->micro_batch : t->batch;
 		fprintf(out, "  time per step      %s  (every layer's weights in "
@@ -686,11 +683,33 @@ static void text_train(const struct report_in *r,
 				"gradients summed through the interconnect\n",
 				t->wafers, (long long)t->batch,
 				(long long)t->batch * t->wafers);
+	} else if (t->steps > 1) {
+		/* every step fills and drains (a stage forwards the next
+		 * step's samples after its update); the first starts idle,
+		 * a later one with the host's inputs sent ahead while the
+		 * step before drained: either may be the longer
+		 * (docs/engine.md, "Training") */
+		fprintf(out, "  time per step      %s  (the last of %d steps; "
+			"the first, from an idle wafer, %s)\n",
+			report_fmt_s(a, f->step_s), t->steps,
+			report_fmt_s(b, f->step_first_s));
+	} else {
+		fprintf(out, "  time per step      %s  (one step, from an idle "
+			"wafer)\n", report_fmt_s(a, f->step_s));
 	}
-	else
-		fprintf(out, "  time per step      %s  (first step %s, pipeline "
-			"fill included)\n",
-			report_fmt_s(a, f->step_s), report_fmt_s(b, f->step_first_s));
+}
+
+static void text_train(const struct report_in *r,
+		       const struct report_figures *f, FILE *out)
+{
+	const struct stats *t = r->train;
+	char a[32], b[32], c[32], d[32];
+	char bn[160];
+	fprintf(out, "\nTraining (simulated: %d step%s of %lld sample%s, %s)\n",
+		t->steps, PLURAL(t->steps), (long long)t->batch,
+		PLURAL(t->batch),
+		t->full ? "every PE timed" : "one reference PE per stage");
+	text_train_time(r, f, out);
 	fprintf(out, "  samples per second %s\n", fmt_n(a, f->samples_per_s));
 	if (f->dataset_known)
 		fprintf(out, "  epoch              %s  (%s sample%s, %lld step%s); "

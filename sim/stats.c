@@ -146,9 +146,12 @@ double stats_stage_sample_cycles(const struct stats *st, int s)
 {
 	const struct stats_stage *g = &st->stages[s];
 	double c = (double)g->occ_cycles[PASS_FWD];
-	if (st->job == STATS_TRAIN) {
+	if (st->job == STATS_TRAIN)
 		c += (double)g->occ_cycles[PASS_BWD_DATA] +
 		     (double)g->occ_cycles[PASS_BWD_WEIGHT];
+	if (g->copies > 1) /* that many samples served at once */
+		c /= (double)g->copies;
+	if (st->job == STATS_TRAIN) {
 		if (st->batch > 0)
 			c += (double)g->occ_cycles[PASS_UPDATE] /
 			     (double)st->batch;

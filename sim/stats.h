@@ -78,6 +78,11 @@ struct stats_stage {
 	cycles_t occ_cycles[PASS_COUNT];
 	cycles_t latency_cycles[PASS_COUNT];
 	int64_t tasks[PASS_COUNT]; /* tasks run (stage level) */
+	/* sample copies running the stage's tasks side by side
+	 * (compiler/plan.h `copies`): 1 without; a forward or backward
+	 * task keeps one copy busy, so a sample costs the stage occ / copies
+	 * (stats_stage_sample_cycles); compute and comm cycles are a PE's */
+	int copies;
 	int64_t held_max;	   /* training, pipelined: most samples whose
 				    * activations it held at once (forwards
 				    * started less backwards started; at most

@@ -353,9 +353,10 @@ def place_drugnet_c2():
 def place_p1b1_links():
     """p1b1 with pack: the route pace the objective charges, the estimated
     and the simulated step."""
-    est = re.search(r"estimate: ([0-9.]+) us per step.*\(([0-9]+) cycles "
-                    r"per sample\)", ws_text("place", "p1b1", "--machine",
-                                             "wse2", "--strategy", "pack"))
+    est = re.search(r"estimate: ([0-9.]+) us per step.*\nbottleneck: .*?"
+                    r"\(([0-9]+) cycles per sample",
+                    ws_text("place", "p1b1", "--machine", "wse2",
+                            "--strategy", "pack"))
     sim = ws("run", "p1b1", "--machine", "wse2", "--strategy", "pack",
              "--job", "train")["train"]["step_s"] * 1e6
     print("%s cycles per sample, %.0f us estimated against %.0f simulated"

@@ -30,7 +30,8 @@ What it supports, honestly:
 - --graphs also captures the step in a CUDA graph (graphs.jsonl), the GPU
   without launch and framework overhead.
 - --micro adds microbenchmarks (micro.jsonl): GEMMs (the GEMM-rate curve),
-  copy bandwidth, small-batch fp32 GEMMs (tile fill), batch norm forward,
+  copy bandwidth, small-batch fp32 GEMMs (tile fill), unaligned bf16 GEMMs
+  over their output rows (the fallback's tiles), batch norm forward,
   backward and inference over channels and spatial sizes in fp32 and bf16
   (PyTorch's per-channel blocks vs cuDNN), depthwise convolution forward
   and backward (PyTorch's kernels), and the host time per op under
@@ -586,6 +587,20 @@ def micro_small_gemm(out, energy):
                                  "median_ms": r["median_ms"], "tflops": 2 * m * 4096 * 4096 / r["median_ms"] / 1e9})
 
 
+def micro_unaligned_rows(out, energy):
+    """16-bit GEMMs whose operands are not 16-byte aligned (k = 60483, as
+    P1B1's first layer, x @ W^T) over the rows of the output: cuBLAS's
+    fallback on its own tiles (docs/gpu.md 7.8, "tiles": a 100-row output
+    takes as long as a 128-row one on 32 x 32 tiles)."""
+    torch.backends.cuda.matmul.allow_tf32 = False
+    w = torch.randn(2000, 60483, device="cuda", dtype=torch.bfloat16)
+    for m in (32, 64, 96, 100, 128, 160, 256, 2048):
+        x = torch.randn(m, 60483, device="cuda", dtype=torch.bfloat16)
+        r = timed(lambda: torch.nn.functional.linear(x, w), energy, min_iters=20, min_s=0.15, warm=3)
+        log(out, "micro.jsonl", {"kind": "gemm_unaligned", "dtype": "bf16", "m": m, "n": 2000, "k": 60483,
+                                 "median_ms": r["median_ms"], "tflops": 2 * m * 2000 * 60483 / r["median_ms"] / 1e9})
+
+
 def micro_gemm_layout(out, energy):
     """The three GEMMs of nn.Linear by operand layout (cuBLAS terms):
     forward x @ W^T ("tn"), input gradient dy @ W ("nn"), weight gradient
@@ -727,7 +742,8 @@ def main(argv=None):
     ap.add_argument("--out", default="gpu_measurements", help="output folder (files are appended to)")
     ap.add_argument("--graphs", action="store_true", help="also time the step captured in a CUDA graph")
     ap.add_argument("--micro", action="store_true",
-                    help="also run the microbenchmarks: GEMMs, bandwidth, small fp32 GEMMs, batch norm, "
+                    help="also run the microbenchmarks: GEMMs, bandwidth, small fp32 GEMMs, unaligned "
+                         "bf16 GEMMs by rows, batch norm, "
                          "depthwise convolution, host time per op")
     ap.add_argument("--check", action="store_true",
                     help="build each network on the CPU, print its parameter count, measure nothing")
@@ -767,6 +783,7 @@ def main(argv=None):
             micro(a.out, energy)
             micro_small_gemm(a.out, energy)
             micro_gemm_layout(a.out, energy)
+            micro_unaligned_rows(a.out, energy)
             micro_batchnorm(a.out, energy)
             micro_depthwise(a.out, energy)
             micro_host(a.out)

@@ -1038,8 +1038,9 @@ static void test_half_tiles(void)
  *    is not a multiple of 8 (its weight gradient reduces over the batch);
  *  - b: 1024 -> 1001 is unaligned in every pass, the weight gradient
  *    too: 2 x 1001 x 1024 x 100 = 205.0 MFLOP at the fallback's
- *    0.15 x 989.4 = 148.4 TFLOP/s = 1.381 us (+ kernel_us), where the
- *    aligned rate would take less. */
+ *    0.15 x 989.4 = 148.4 TFLOP/s on its 32 x 32 tiles (7.8: 1024 tiles,
+ *    0.970 of 8 waves, 1001 / 1024 filled, k_eff 100 / 132: 0.718) =
+ *    1.924 us (+ kernel_us), where the aligned rate would take less. */
 static const char align_yaml[] =
 	"name: al\nbatch: 100\ninputs:\n  x: [1024]\nlayers:\n"
 	"  - {name: a, op: dense, units: 1024, bias: false, in: x}\n"
@@ -1057,9 +1058,11 @@ static void test_gemm_alignment(void)
 	struct gpu_result r;
 	estimate_o(&g, &gr, &o, &r);
 	int a = layer_id(&gr, "a"), b = layer_id(&gr, "b");
-	double bw = 3350e9 * 0.9, cap = 989.4e12 * 0.15;
+	double tiles = (1024.0 / 1056) * (1001.0 / 1024) * (100.0 / 132);
+	double bw = 3350e9 * 0.9, cap = 989.4e12 * 0.15 * tiles;
 	double ka = gpu_gemm_seconds(&g, GPU_MATH_BF16, 1024, 1024, 100, 1, 2);
 	double kb = 2.0 * 1001 * 1024 * 100 / cap;
+	CU_ASSERT_DOUBLE_EQUAL(kb, 1.9236e-6, 1e-10);
 	/* + the autocast cast of the weight gradient back to fp32 */
 	double cast_a = g.kernel_us * 1e-6 + 6.0 * 1024 * 1024 / bw;
 	double cast_b = g.kernel_us * 1e-6 + 6.0 * 1001 * 1024 / bw;
@@ -1076,8 +1079,10 @@ static void test_gemm_alignment(void)
  * operands for every tile; when they do not fit in L2 the re-reads come
  * from device memory, busy in proportion to how close the kernel runs to
  * the fallback's ceiling.  Inference of 1024 -> 1001 at batch 4096 in
- * bf16: one GEMM of 8.40 GFLOP capped at 0.15 x 989.4 TFLOP/s, 18.7 MB
- * of operands.  With the H100's 50 MB L2 they fit (no change); with no
+ * bf16: one GEMM of 8.40 GFLOP at 0.15 x 989.4 TFLOP/s on the fallback's
+ * 32 x 32 tiles (x 0.919: 4096 tiles in 32 waves, 0.978 filled, k_eff
+ * 1024 / 1056), 18.7 MB of operands; memory is busy u_compute / 0.15, the
+ * fallback's rate on full tiles.  With the H100's 50 MB L2 they fit (no change); with no
  * L2 figure (0) the memory term rises from bytes / (t x 3350 GB/s) to
  * u_compute / 0.15: energy + (700 - 70) W x t x power_memory x the
  * difference.  (The fallback's rate beyond L2 is set to the one within
@@ -1099,7 +1104,8 @@ static void test_fallback_memory(void)
 	double flops = 2.0 * 4096 * 1001 * 1024;
 	double bytes = (4096.0 * 1024 + 1024.0 * 1001 + 4096.0 * 1001) * 2;
 	double uf = g.calib.unaligned_fraction, pm = g.calib.power_memory;
-	double t = g.kernel_us * 1e-6 + flops / (989.4e12 * uf);
+	double tiles = (4096.0 / 4224) * (1001.0 / 1024) * (1024.0 / 1056);
+	double t = g.kernel_us * 1e-6 + flops / (989.4e12 * uf * tiles);
 	double uc = flops / (t * 989.4e12), um = bytes / (t * 3350e9);
 	double want = 630 * t * pm * (uc / uf - um);
 	CU_ASSERT(uc / uf > um);
@@ -1113,17 +1119,19 @@ static void test_fallback_memory(void)
 
 /* Mechanism 8 (time): the fallback re-reads its operands for every
  * tile, from L2 when they fit there (unaligned_fraction, 0.15 of the
- * peak), from device memory when they do not (unaligned_fraction_dram,
- * 0.128: micro.jsonl's bf16 2048 x 2000 x 60483 GEMM, 127.1 TFLOP/s).
+ * peak on full tiles), from device memory when they do not
+ * (unaligned_fraction_dram, 0.131: micro.jsonl's bf16 2048 x 2000 x
+ * 60483 GEMM, 127.1 TFLOP/s on its tiles).
  *  - that GEMM: (2048 x 60483 + 60483 x 2000 + 2048 x 2000) x 2 bytes =
- *    498.2 MB > 50 MB; 2 x 2048 x 2000 x 60483 = 495.5 GFLOP at
- *    0.128 x 989.4 = 126.64 TFLOP/s = 3.913 ms (+ kernel_us), measured
- *    3.898 ms;
+ *    498.2 MB > 50 MB; 2 x 2048 x 2000 x 60483 = 495.5 GFLOP; 64 x 63 =
+ *    4032 tiles of 32 x 32 in 31 waves (0.9853), 2000 / 2016 filled,
+ *    k_eff 60483 / 60515: 0.131 x 989.4 x 0.9770 = 126.64 TFLOP/s =
+ *    3.913 ms (+ kernel_us), measured 3.898 ms;
  *  - inference of 1024 -> 1001 at batch 4096: 8.396 GFLOP, 18.7 MB of
- *    operands, in L2: 8.396 / 148.41 = 56.57 us (+ kernel_us, + the
- *    autocast cast of its weight: 6 bytes x 1001 x 1024 at 3.015 TB/s);
- *    on a GPU with no L2 figure (0: nothing taken to fit) 8.396 /
- *    126.64 = 66.30 us. */
+ *    operands, in L2: 8.396 / (148.41 x 0.9192) = 61.55 us (+ kernel_us,
+ *    + the autocast cast of its weight: 6 bytes x 1001 x 1024 at 3.015
+ *    TB/s); on a GPU with no L2 figure (0: nothing taken to fit) 8.396 /
+ *    (129.61 x 0.9192) = 70.48 us. */
 static void test_fallback_rate_l2(void)
 {
 	struct gpu_spec g;
@@ -1132,7 +1140,8 @@ static void test_fallback_rate_l2(void)
 	cbr_setup(&g, &gr, &o, align_yaml, 4096);
 	o.dtype = DT_BF16;
 	CU_ASSERT_DOUBLE_EQUAL(g.calib.unaligned_fraction, 0.15, 1e-12);
-	CU_ASSERT_DOUBLE_EQUAL(g.calib.unaligned_fraction_dram, 0.128, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(g.calib.unaligned_fraction_dram, 0.131, 1e-12);
+	CU_ASSERT_EQUAL(g.calib.unaligned_tile, 32);
 	struct gpu_kern k;
 	memset(&k, 0, sizeof(k));
 	k.kind = GK_GEMM;
@@ -1143,7 +1152,7 @@ static void test_fallback_rate_l2(void)
 	k.flops = 2.0 * 2048 * 2000 * 60483;
 	k.bytes = (2048.0 * 60483 + 60483.0 * 2000 + 2048.0 * 2000) * 2;
 	gpu_kern_time(&g, &k);
-	CU_ASSERT_DOUBLE_EQUAL(k.dev_s, g.kernel_us * 1e-6 + 3.9124e-3, 1e-7);
+	CU_ASSERT_DOUBLE_EQUAL(k.dev_s, g.kernel_us * 1e-6 + 3.9128e-3, 1e-7);
 	CU_ASSERT(fabs(k.dev_s / 3.898144e-3 - 1) < 0.01);
 	k.aligned = 1; /* the same GEMM aligned: far faster */
 	gpu_kern_time(&g, &k);
@@ -1155,19 +1164,69 @@ static void test_fallback_rate_l2(void)
 	int b = layer_id(&gr, "b");
 	double flops = 2.0 * 4096 * 1001 * 1024;
 	double cast = g.kernel_us * 1e-6 + 6.0 * 1001 * 1024 / (3350e9 * 0.9);
+	double tiles = (4096.0 / 4224) * (1001.0 / 1024) * (1024.0 / 1056);
 	CU_ASSERT_DOUBLE_EQUAL(fit.layers[b].infer_s,
 			       cast + g.kernel_us * 1e-6 +
-				       flops / (989.4e12 * 0.15),
+				       flops / (989.4e12 * 0.15 * tiles),
 			       1e-10);
 	CU_ASSERT_DOUBLE_EQUAL(nofit.layers[b].infer_s,
 			       cast + g.kernel_us * 1e-6 +
-				       flops / (989.4e12 * 0.128),
+				       flops / (989.4e12 * 0.131 * tiles),
 			       1e-10);
 	CU_ASSERT_DOUBLE_EQUAL(nofit.layers[b].infer_s - fit.layers[b].infer_s,
-			       66.30e-6 - 56.57e-6, 1e-8);
+			       70.48e-6 - 61.55e-6, 1e-8);
 	gpu_result_release(&fit);
 	gpu_result_release(&nofit);
 	graph_release(&gr);
+}
+
+/* Mechanism 8 (tiles): cuBLAS's unaligned fallback computes 32 x 32
+ * output tiles (CUTLASS align1, unaligned_tile), tiled as any GEMM
+ * (waves, split-K below one wave, reduction depth), and a partly filled
+ * tile costs a full one.  P1B1's first layer at batch 100 in bf16,
+ * 100 x 2000 x 60483 (operands beyond L2): 4 x 63 = 252 tiles, two
+ * waves of 132 (0.9545), 100 / 128 x 2000 / 2016 = 0.7750 filled, k_eff
+ * 60483 / 60515: 0.131 x 989.4 x 0.7394 = 95.84 TFLOP/s, 24.20 GFLOP in
+ * 252.4 us, where the flat rate said 186.7 us; at 128 rows (as many
+ * tiles, all full) 30.97 GFLOP take the same 252.4 us.  A 16 x 2 output
+ * (one tile) splits K over all 132 SMs: 132 x 16 / 32 x 2 / 32 of the
+ * rate's share, minus the depth each slice sees. */
+static void test_fallback_tiles(void)
+{
+	struct gpu_spec g;
+	CU_ASSERT_EQUAL_FATAL(gpu_load("h100", &g, NULL), 0);
+	struct gpu_kern k;
+	memset(&k, 0, sizeof(k));
+	k.kind = GK_GEMM;
+	k.math = GPU_MATH_BF16;
+	k.elem_bytes = 2;
+	k.mma_passes = 1;
+	k.batch = 1;
+	k.m = 100, k.n = 2000, k.k = 60483;
+	k.flops = 2.0 * 100 * 2000 * 60483;
+	k.bytes = (100.0 * 60483 + 60483.0 * 2000 + 100.0 * 2000) * 2;
+	double r100 = gpu_unaligned_rate(&g, &k);
+	CU_ASSERT_DOUBLE_EQUAL(r100, 989.4e12 * 0.131 * (252.0 / 264) *
+					     (100.0 / 128) * (2000.0 / 2016) *
+					     (60483.0 / 60515),
+			       1e6);
+	gpu_kern_time(&g, &k);
+	CU_ASSERT_DOUBLE_EQUAL(k.dev_s - g.kernel_us * 1e-6, 252.44e-6, 1e-8);
+	k.m = 128;
+	k.flops = 2.0 * 128 * 2000 * 60483;
+	k.bytes = (128.0 * 60483 + 60483.0 * 2000 + 128.0 * 2000) * 2;
+	gpu_kern_time(&g, &k);
+	CU_ASSERT_DOUBLE_EQUAL(k.dev_s - g.kernel_us * 1e-6, 252.44e-6, 1e-8);
+	k.m = 16, k.n = 2, k.k = 10000000;
+	k.bytes = (16.0 + 2.0) * 1e7 * 2; /* 360 MB: beyond L2 */
+	double kp = 1e7 / 132;
+	CU_ASSERT_DOUBLE_EQUAL(gpu_unaligned_rate(&g, &k),
+			       989.4e12 * 0.131 * (16.0 / 32) * (2.0 / 32) *
+				       kp / (kp + 32),
+			       1e6);
+	g.calib.unaligned_tile = 0; /* no tiles: the flat rate */
+	CU_ASSERT_DOUBLE_EQUAL(gpu_unaligned_rate(&g, &k), 989.4e12 * 0.131,
+			       1e6);
 }
 
 /* Energy (section 4): CUDA-core (SIMT) math draws power_compute_simt per
@@ -1711,6 +1770,8 @@ int suite_gpu(void)
 		{"mechanism: GEMM operand alignment", test_gemm_alignment},
 		{"mechanism: unaligned GEMMs beyond L2 (time)",
 		 test_fallback_rate_l2},
+		{"mechanism: tiles of the unaligned fallback",
+		 test_fallback_tiles},
 		{"mechanism: unaligned GEMMs beyond L2 (energy)",
 		 test_fallback_memory},
 		{"mechanism: CUDA-core and tensor-core power", test_simt_power},

@@ -113,13 +113,15 @@ static void test_failed_trace_leaves_no_output(void)
 	CU_ASSERT_TRUE(only_file(dir, "blocker"));
 	free(err);
 	free(args);
-	/* an unwritable place is found before the work */
+	/* an unwritable place (a file on the way) is found before the
+	 * work, and nothing is made */
 	args = xasprintf("run p1b2 --machine mini16 -o %s --trace "
-			 "%s/no/such/dir/t",
+			 "%s/blocker/such/dir/t",
 			 out, dir);
 	CU_ASSERT_EQUAL(tu_run(args, NULL, &err), 1);
 	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "--trace: cannot write"));
 	CU_ASSERT_NOT_EQUAL(access(out, F_OK), 0);
+	CU_ASSERT_TRUE(only_file(dir, "blocker"));
 	free(err);
 	free(args);
 	/* bad input: exit 1, a located error, nothing written */

@@ -289,7 +289,8 @@ static void test_cli(void)
 			       "%s/uno.yaml",
 			       dir);
 	CU_ASSERT_EQUAL(tu_run(args, &out, &err), 0);
-	CU_ASSERT(strstr(out, "bottleneck: stage '") != NULL);
+	CU_ASSERT(strstr(out, "\nbottleneck: ") != NULL);
+	CU_ASSERT(strstr(out, "\nslowest stage: '") != NULL);
 	CU_ASSERT(strstr(out, "mode: pipelined") != NULL);
 	free(args);
 	free(out);

@@ -21,7 +21,7 @@ for n in $nets; do
 		fi
 		awk -v n="$n" -v s="$s" '
 			/^mode: / { mode = $2; sub(/:$/, "", mode) }
-			/^bottleneck: / { pace = $4 }
+			/^slowest stage: / { pace = $4 }
 			/^PEs used / { used = $6; gsub(/[(),]/, "", used) }
 			/^work-proportional bound: / { for (i = 1; i <= NF; i++) { if ($i == "pace") r = $(i + 1)
 				if ($i == "PEs:") { sp = $(i + 1); sub(/;$/, "", sp) } }

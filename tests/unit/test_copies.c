@@ -1,0 +1,280 @@
+/*
+ * test_copies.c: a stage's sample copies (compiler/plan.h `copies`): the
+ * schedule's servers by hand, the plan file's key (round trip, located
+ * errors, routes laid again), the engine against the objective.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/plan_estimate.h"
+#include "compiler/plan_io.h"
+#include "compiler/plan_sched.h"
+#include "place_nets.h"
+#include "sim/engine.h"
+#include "test_engine_plans.h"
+#include "test_util.h"
+
+/* ---- the schedule's servers, by hand ------------------------------- */
+
+static cycles_t hand_send(void *ctx, int ri, uint64_t smp, cycles_t ready)
+{
+	(void)ctx, (void)ri, (void)smp;
+	return ready; /* streams take no time: the stages alone */
+}
+
+/* Inference through host -> a -> b -> host: a's forward takes 10 cycles,
+ * b's 30; every sample's output leaves at the task's end. */
+static void sched_two_stages(const struct machine *m, int copies,
+			     int64_t S, cycles_t *out)
+{
+	struct plan p;
+	plan_init(&p);
+	p.mode = MODE_PIPELINED;
+	p.batch = S;
+	p.n_stages = 2;
+	p.stages = calloc(2, sizeof(*p.stages));
+	p.stages[0].r = (struct rect){0, 0, 4, 4};
+	p.stages[1].r = (struct rect){4, 0, 4, 4};
+	p.stages[1].copies = copies;
+	p.n_routes = 3;
+	p.routes = calloc(3, sizeof(*p.routes));
+	int ends[3][2] = {{-1, 0}, {0, 1}, {1, -1}};
+	for (int i = 0; i < 3; i++)
+		p.routes[i] = (struct plan_route){
+			.src_stage = ends[i][0], .dst_stage = ends[i][1],
+			.pass = PASS_FWD, .multicast_group = -1, .tensor = -1};
+	struct plan_sched k;
+	plan_sched_init(&k, &p, m, 0, S, 1, S);
+	k.sg[0].occ[PASS_FWD] = 10;
+	k.sg[1].occ[PASS_FWD] = 30;
+	for (int i = 0; i < k.nr; i++)
+		k.rt[i].ser = 1;
+	plan_sched_wire(&k);
+	k.h.send = hand_send;
+	plan_sched_run(&k);
+	CU_ASSERT_EQUAL(plan_sched_unfinished(&k), -1);
+	memcpy(out, k.sample_out, (size_t)S * sizeof(cycles_t));
+	plan_sched_release(&k);
+	plan_release(&p);
+}
+
+/*
+ * By hand, L the host's I/O latency (the host's task takes no time: no
+ * bytes): sample i leaves the host at L and a at L + 10 (i + 1).  With one
+ * copy, b runs them one after another from L + 10, each 30: sample i is
+ * done at L + 40 + 30 i.  With two, sample i runs on copy i mod 2: copy 0
+ * takes samples 0, 2, 4, ... from L + 10, every 30 cycles; copy 1 samples
+ * 1, 3, ... from L + 20: sample i is done at L + 40 + 30 (i / 2) +
+ * 10 (i mod 2), the pace per sample 15 (30 / 2), the latency of each
+ * still 30.  Then L back to the host.
+ */
+static void test_sched_by_hand(void)
+{
+	struct machine m;
+	tp_load("mini128", &m);
+	cycles_t L = (cycles_t)m.io.latency_cycles;
+	enum { S = 8 };
+	cycles_t one[S], two[S];
+	sched_two_stages(&m, 1, S, one);
+	sched_two_stages(&m, 2, S, two);
+	for (int i = 0; i < S; i++) {
+		CU_ASSERT_EQUAL(one[i], 2 * L + 40 + 30 * (cycles_t)i);
+		CU_ASSERT_EQUAL(two[i], 2 * L + 40 + 30 * (cycles_t)(i / 2) +
+						10 * (cycles_t)(i % 2));
+	}
+	/* steady pace: 30 per sample with one copy, 15 with two */
+	CU_ASSERT_EQUAL(one[S - 1] - one[1], 30 * (S - 2));
+	CU_ASSERT_EQUAL(two[S - 1] - two[1], 15 * (S - 2));
+}
+
+/* ---- the plan file ------------------------------------------------- */
+
+static char *plan_text(const struct plan *p, const struct graph *g)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	plan_write(p, g, f);
+	fclose(f);
+	return buf;
+}
+
+/* `text` with `line` inserted after the rect line of stage `name`, and
+ * (routes_gone) its routes replaced by 'routes: []'. */
+static char *with_line(const char *text, const char *name, const char *line,
+		       int routes_gone)
+{
+	char key[96];
+	snprintf(key, sizeof key, "- name: \"%s\"", name);
+	const char *s = strstr(text, key);
+	const char *e = s ? strchr(strstr(s, "rect: {"), '\n') : NULL;
+	if (!e)
+		return NULL;
+	char *t = xasprintf("%.*s\n    %s%s", (int)(e - text), text, line, e);
+	char *cut = routes_gone ? strstr(t, "\nroutes:") : NULL;
+	if (cut)
+		strcpy(cut, "\nroutes: []\n");
+	return t;
+}
+
+static int line_at(const char *text, const char *needle)
+{
+	const char *s = strstr(text, needle);
+	int line = 1;
+	for (const char *q = text; s && q < s; q++)
+		line += *q == '\n';
+	return s ? line : -1;
+}
+
+struct fix {
+	struct graph g;
+	struct machine m;
+	struct plan p;
+	char *text;
+	int si; /* a dense stage at least two columns wide */
+};
+
+static int fix_setup(struct fix *f)
+{
+	CU_ASSERT_EQUAL_FATAL(pn_random_graph(&f->g, 4, 4, 16, 64), 0);
+	CU_ASSERT_EQUAL_FATAL(pn_machine("mini64", 0, 0, 0, &f->m), 0);
+	plan_init(&f->p);
+	struct diag d;
+	diag_init(&d);
+	struct plan_opts o;
+	plan_opts_init(&o);
+	o.mode = MODE_PIPELINED;
+	CU_ASSERT_EQUAL_FATAL(plan_build(&f->g, &f->m, &o, &f->p, &d), 0);
+	diag_release(&d);
+	f->text = plan_text(&f->p, &f->g);
+	f->si = -1;
+	for (int i = 0; i < f->p.n_stages && f->si < 0; i++)
+		if (f->p.stages[i].kind == KERNEL_DENSE &&
+		    f->p.stages[i].r.w >= 2)
+			f->si = i;
+	CU_ASSERT_FATAL(f->si >= 0);
+	return 0;
+}
+
+static void fix_release(struct fix *f)
+{
+	plan_release(&f->p);
+	graph_release(&f->g);
+	free(f->text);
+}
+
+static int load(struct fix *f, const char *text, struct plan *q,
+		struct diag *d)
+{
+	plan_init(q);
+	diag_init(d);
+	return plan_load_string("c.yaml", text, &f->g, &f->m, q, d);
+}
+
+static void test_plan_file(void)
+{
+	struct fix f;
+	fix_setup(&f);
+	const char *nm = f.p.stages[f.si].name;
+	char *t = with_line(f.text, nm, "copies: 2", 0);
+	struct plan q;
+	struct diag d;
+	CU_ASSERT_EQUAL_FATAL(load(&f, t, &q, &d), 0);
+	CU_ASSERT_EQUAL(q.stages[f.si].copies, 2);
+	/* one copy's kernel: on half the columns */
+	struct rect cr = plan_copy_rect(&q.stages[f.si], 1);
+	CU_ASSERT_EQUAL(cr.w, f.p.stages[f.si].r.w / 2);
+	CU_ASSERT_EQUAL(cr.x, f.p.stages[f.si].r.x + 1);
+	/* written and read again: the same bytes */
+	char *w1 = plan_text(&q, &f.g);
+	CU_ASSERT_PTR_NOT_NULL(strstr(w1, "copies: 2"));
+	struct plan q2;
+	struct diag d2;
+	CU_ASSERT_EQUAL(load(&f, w1, &q2, &d2), 0);
+	char *w2 = plan_text(&q2, &f.g);
+	CU_ASSERT_STRING_EQUAL(w1, w2);
+	free(w1), free(w2);
+	plan_release(&q2), diag_release(&d2);
+	plan_release(&q), diag_release(&d);
+	free(t);
+
+	/* bad values: located at the key's value */
+	const char *bad[] = {"copies: 0", "copies: two", "copies: 17"};
+	for (int i = 0; i < 3; i++) {
+		t = with_line(f.text, nm, bad[i], 0);
+		CU_ASSERT_EQUAL(load(&f, t, &q, &d), WS_EINPUT);
+		char loc[64];
+		snprintf(loc, sizeof loc, "(c.yaml:%d:13)", line_at(t, bad[i]));
+		CU_ASSERT(diag_contains(&d, "stages[].copies"));
+		CU_ASSERT(diag_contains(&d, loc));
+		plan_release(&q), diag_release(&d);
+		free(t);
+	}
+	/* more copies than columns */
+	char many[32];
+	snprintf(many, sizeof many, "copies: %d", f.p.stages[f.si].r.w + 1);
+	if (f.p.stages[f.si].r.w < PLAN_MAX_COPIES) {
+		t = with_line(f.text, nm, many, 1);
+		CU_ASSERT_EQUAL(load(&f, t, &q, &d), WS_EINPUT);
+		CU_ASSERT(diag_contains(&d, "'copies' must be at most the "
+					    "rectangle's width"));
+		plan_release(&q), diag_release(&d);
+		free(t);
+	}
+	fix_release(&f);
+}
+
+/* Copies whose routes were dropped: every route laid again, and the
+ * engine's step within 10% of the objective's. */
+static void test_routes_again(void)
+{
+	struct fix f;
+	fix_setup(&f);
+	char *t = with_line(f.text, f.p.stages[f.si].name, "copies: 2", 1);
+	struct plan q;
+	struct diag d;
+	int rc = load(&f, t, &q, &d);
+	if (rc)
+		diag_print(&d, stderr);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(q.n_routes, f.p.n_routes);
+	for (int i = 0; i < q.n_routes; i++) {
+		CU_ASSERT_EQUAL(q.routes[i].src_stage, f.p.routes[i].src_stage);
+		CU_ASSERT_EQUAL(q.routes[i].dst_stage, f.p.routes[i].dst_stage);
+	}
+	struct engine_opts o;
+	engine_opts_init(&o);
+	o.job = ENGINE_TRAIN;
+	struct stats st;
+	stats_init(&st);
+	struct diag de;
+	diag_init(&de);
+	CU_ASSERT_EQUAL_FATAL(engine_run(&q, &f.g, &f.m, &o, &st, &de), 0);
+	double sim = (double)st.step_cycles, est = q.est_step_cycles;
+	CU_ASSERT(est > 0 && sim > 0);
+	CU_ASSERT(est / sim < 1.1 && est / sim > 0.9);
+	/* the stage's PEs were busy: every copy's */
+	const struct rect *r = &q.stages[f.si].r;
+	for (int c = 0; c < 2; c++)
+		CU_ASSERT(st.pe_busy_cycles[(int64_t)r->y * f.m.width + r->x + c] >
+			  0);
+	stats_release(&st);
+	diag_release(&de);
+	plan_release(&q), diag_release(&d);
+	free(t);
+	fix_release(&f);
+}
+
+int suite_copies(void);
+int suite_copies(void)
+{
+	static const struct tu_test tests[] = {
+		{"two copies of a stage: the schedule by hand",
+		 test_sched_by_hand},
+		{"copies in the plan file: round trip, located errors",
+		 test_plan_file},
+		{"copies with routes dropped: laid again, run as estimated",
+		 test_routes_again},
+		{0, 0}};
+	return tu_add_suite("copies", tests);
+}
