@@ -436,6 +436,27 @@ int ws_check_output_file(const char *path, const char *what,
 	return ws_check_output(path, what, d);
 }
 
+/* Root passes access() on /proc or a read-only mount: a folder made in
+ * `folder` and removed at once says whether the output `path` can be
+ * made there.  0 or WS_EIO. */
+static int probe_folder(const char *folder, const char *what,
+			const char *path, struct diag *d)
+{
+	char *probe = xasprintf("%s/.wafersim.%ld", folder, (long)getpid());
+	int rc = WS_OK;
+	if (mkdir(probe, 0700) == 0) {
+		rmdir(probe);
+	} else if (errno != EEXIST) {
+		diag_add(d, NULL, 0, 0,
+			 "%s: cannot write '%s': nothing can be made in "
+			 "folder '%s' (%s)",
+			 what, path, folder, strerror(errno));
+		rc = WS_EIO;
+	}
+	free(probe);
+	return rc;
+}
+
 int ws_check_output(const char *path, const char *what, struct diag *d)
 {
 	char *dir = xstrdup(path);
@@ -457,20 +478,8 @@ int ws_check_output(const char *path, const char *what, struct diag *d)
 						: "is not writable");
 		rc = WS_EIO;
 	}
-	/* root passes access() on /proc or a read-only mount: a folder
-	 * made and removed at once says whether the output can be made */
-	char *probe = rc ? NULL : xasprintf("%s/.wafersim.%ld", parent,
-					     (long)getpid());
-	if (probe && mkdir(probe, 0700) == 0) {
-		rmdir(probe);
-	} else if (probe && errno != EEXIST) {
-		diag_add(d, NULL, 0, 0,
-			 "%s: cannot write '%s': nothing can be made in "
-			 "folder '%s' (%s)",
-			 what, path, parent, strerror(errno));
-		rc = WS_EIO;
-	}
-	free(probe);
+	if (rc == WS_OK)
+		rc = probe_folder(parent, what, path, d);
 	free(dir);
 	return rc;
 }
@@ -514,6 +523,8 @@ int ws_check_output_dir(const char *path, const char *what, struct diag *d)
 				 : "is a file, not a folder");
 		rc = WS_EIO;
 	}
+	if (rc == WS_OK)
+		rc = probe_folder(at, what, path, d);
 	free(p);
 	return rc;
 }
