@@ -233,6 +233,11 @@ static int do_sweep(const char *machine, const struct traffic_config *c,
 		free(rates);
 		return WS_EINPUT;
 	}
+	if (ws_mkdir_p(dir, d)) {
+		free(pts);
+		free(rates);
+		return WS_EIO;
+	}
 	size_t dl = strlen(dir);
 	while (dl > 1 && dir[dl - 1] == '/') /* out/ -> out/fabric_... */
 		dl--;
@@ -432,8 +437,10 @@ static int fabric_work(const struct cli_opts *o, const struct sc_ref_opts *sco,
 {
 	if (o->sweep) {
 		const char *dir = o->out_dir ? o->out_dir : ".";
-		/* the directory first: a sweep can run for minutes */
-		int rc = ws_mkdir_p(dir, d);
+		/* the folder checked first (a sweep can run for minutes),
+		 * made with its missing parents once the sweep is done, as
+		 * run --trace and plot --out-dir make theirs */
+		int rc = ws_check_output_dir(dir, "--out-dir", d);
 		return rc ? rc : do_sweep(m->name, c, dir, o->json, d);
 	}
 	if (o->saturation)
