@@ -102,15 +102,21 @@ static void print_summary(const struct plan *p, const struct graph *g,
 		       i == p->bottleneck_stage ? "  <- slowest" : "");
 	}
 	int64_t total = p->grid_w * p->grid_h;
+	/* a pipelined training plan's inference is not what run's default
+	 * job infers on (a plan of its own, compiled for inference) */
+	int own = p->job != PLAN_JOB_INFER && p->mode == MODE_PIPELINED;
 	printf("\nestimate: %.2f us per step (%.0f samples/s), %.0f "
-	       "predictions/s\n",
+	       "predictions/s%s\n",
 	       p->est_step_cycles / (m->clock_ghz * 1e3),
 	       p->est_step_cycles > 0 ? (double)p->batch * m->clock_ghz * 1e9 /
 						p->est_step_cycles
 				      : 0.0,
 	       p->est_infer_cycles > 0
 		       ? m->clock_ghz * 1e9 / p->est_infer_cycles
-		       : 0.0);
+		       : 0.0,
+	       own ? " on this plan ('run' infers on a plan compiled for "
+		     "inference: place --job infer)"
+		   : "");
 	/* what sets the step, named as run names its bottleneck (the
 	 * estimate's, by the engine's rules: compiler/plan_estimate.h);
 	 * the slowest stage by the sizing's pace beside it */

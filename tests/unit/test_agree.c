@@ -208,6 +208,43 @@ static void test_trace_parents(void)
 	tu_rm_rf(dir);
 }
 
+/* The figure after "<key> " in out, or -1. */
+static double figure_after(const char *out, const char *key)
+{
+	const char *s = strstr(out, key);
+	return s ? atof(s + strlen(key)) : -1;
+}
+
+/* Predictions/s: run's default job infers on a plan compiled for
+ * inference; place's training plan says its own figure is this plan's
+ * and where run's comes from, and place --job infer prints run's within
+ * 10% (uno on wse2: the training plan 2.21 M, run 4.8 M). */
+static void test_predictions_agree(void)
+{
+	char *pt, *pi, *r, *err;
+	CU_ASSERT_EQUAL_FATAL(tu_run("place uno --machine wse2", &pt, &err),
+			      0);
+	free(err);
+	CU_ASSERT_PTR_NOT_NULL(strstr(pt, "predictions/s on this plan ('run' "
+					  "infers on a plan compiled for "
+					  "inference: place --job infer)"));
+	CU_ASSERT_EQUAL_FATAL(tu_run("place uno --machine wse2 --job infer",
+				     &pi, &err), 0);
+	free(err);
+	CU_ASSERT_EQUAL_FATAL(tu_run("run uno --machine wse2 --json", &r,
+				     &err), 0);
+	free(err);
+	const char *e = strstr(pi, "\nestimate: ");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	double place = figure_after(strstr(e, "samples/s), "), "samples/s), ");
+	double run = figure_after(r, "\"predictions_per_s\": ");
+	printf("\n    uno: place --job infer %.0f, run %.0f predictions/s",
+	       place, run);
+	CU_ASSERT(place > 0 && run > 0 && place <= 1.1 * run &&
+		  place >= 0.9 * run);
+	free(pt), free(pi), free(r);
+}
+
 int suite_agree(void);
 int suite_agree(void)
 {
@@ -222,6 +259,8 @@ int suite_agree(void)
 		 test_step_words},
 		{"run --trace makes missing parents, as plot does",
 		 test_trace_parents},
+		{"predictions/s: place says whose, --job infer's is run's",
+		 test_predictions_agree},
 		{0, 0}};
 	return tu_add_suite("agree", tests);
 }
