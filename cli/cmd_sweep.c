@@ -103,6 +103,7 @@ static int run_share(const struct sweep *sw, const struct sweep_exec *x,
 	struct sweep_journal j;
 	if (sweep_journal_open(&j, sw, out_path, x->rank, resume, res, d))
 		return fail(d, WS_EIO, lead);
+	sweep_resumed_check(sw, &j, res);
 	if (lead && j.n_resumed)
 		fprintf(stderr, "sweep: %lld of %lld points read back from "
 				"the journal\n",

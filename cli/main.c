@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "ground/tmpclean.h"
 
 static const struct command {
 	const char *name;
@@ -39,6 +40,9 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	/* a temporary output (-o, --trace) never outlives the process: not
+	 * after `| head` closes the pipe, Ctrl-C or kill either */
+	tmp_clean_on_signals();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

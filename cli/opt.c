@@ -417,6 +417,10 @@ static int set_value(const char *cmd, const struct cli_opt *r,
 	}
 	case CLI_REAL: {
 		double v = strtod(val, &end);
+		/* an underflow (1e-320) is a number near 0; an overflow is
+		 * not a number */
+		if (errno == ERANGE && v > -1 && v < 1)
+			errno = 0;
 		if (errno || !*val || isspace((unsigned char)*val) || *end ||
 		    !(v >= r->lo && v <= r->hi)) {
 			if (!o->quiet)

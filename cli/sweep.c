@@ -263,6 +263,47 @@ int64_t sweep_share_points(const struct sweep *sw, int share, int n_shares)
 	return (sw->n_points - share + n_shares - 1) / n_shares;
 }
 
+/* A record read back from a journal whose check holds is still refused
+ * unless this sweep could have written it: its coordinates those of its
+ * index (they index the spec's lists when the CSV is written) and its
+ * strings terminated.  A journal edited by hand, or of a build whose
+ * record differs but has the same size, crashed --resume. */
+static int record_fits(const struct sweep *sw, const struct sweep_result *r)
+{
+	struct sweep_result c;
+	memset(&c, 0, sizeof(c));
+	sweep_point_coords(sw, r->index, &c);
+	const char *strs[] = {r->error, r->mode, r->placed_by, r->limit,
+			      r->bottleneck, r->gpu_sharding};
+	const size_t lens[] = {sizeof(r->error), sizeof(r->mode),
+			       sizeof(r->placed_by), sizeof(r->limit),
+			       sizeof(r->bottleneck), sizeof(r->gpu_sharding)};
+	for (size_t i = 0; i < ARRAY_SIZE(lens); i++)
+		if (!memchr(strs[i], '\0', lens[i]))
+			return 0;
+	return (r->ok == 0 || r->ok == 1) && c.net == r->net &&
+	       c.machine == r->machine && c.strategy == r->strategy &&
+	       c.batch == r->batch && c.dtype == r->dtype &&
+	       c.mode_i == r->mode_i && c.seed_i == r->seed_i &&
+	       c.kernel_i == r->kernel_i && c.wafers_i == r->wafers_i &&
+	       !memcmp(c.set, r->set, sizeof(c.set));
+}
+
+int64_t sweep_resumed_check(const struct sweep *sw, struct sweep_journal *j,
+			    const struct sweep_result *res)
+{
+	int64_t dropped = 0;
+	for (int64_t i = 0; j && j->done && i < sw->n_points; i++)
+		if (j->done[i] &&
+		    (res[i].index != i || !record_fits(sw, &res[i]))) {
+			j->done[i] = 0;
+			dropped++;
+		}
+	if (j)
+		j->n_resumed -= dropped;
+	return dropped;
+}
+
 int64_t sweep_run_journaled(const struct sweep *sw, int share, int n_shares,
 			    int jobs, struct sweep_result *results,
 			    struct sweep_journal *j, volatile const int *stop,
@@ -282,6 +323,7 @@ int64_t sweep_run_journaled(const struct sweep *sw, int share, int n_shares,
 	pl.progress = progress;
 	pl.ctx = ctx;
 	int64_t todo = pl.total;
+	sweep_resumed_check(sw, j, results);
 	for (int64_t i = share; j && i < sw->n_points; i += n_shares)
 		todo -= j->done[i];
 	pl.total = todo;

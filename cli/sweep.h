@@ -214,6 +214,14 @@ struct sweep_journal {
 int sweep_journal_open(struct sweep_journal *j, const struct sweep *sw,
 		       const char *out_path, int rank, int resume,
 		       struct sweep_result *results, struct diag *d);
+/* Un-mark the points read back whose record this sweep could not have
+ * written (its coordinates not those of its index, a string without its
+ * end, a bad 'ok': an edited journal, another build's record of the same
+ * size), so they run again; returns how many (j->n_resumed counts the
+ * rest).  sweep_run_journaled does it too; call it after
+ * sweep_journal_open before using j->done or the results. */
+int64_t sweep_resumed_check(const struct sweep *sw, struct sweep_journal *j,
+			    const struct sweep_result *res);
 /* Append one finished point (callers serialise: the pool's lock). */
 void sweep_journal_add(struct sweep_journal *j, const struct sweep_result *r);
 void sweep_journal_close(struct sweep_journal *j);

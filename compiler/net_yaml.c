@@ -1054,6 +1054,22 @@ static int entry_kind(struct ny *c, yaml_node_t *e, const struct op_spec **sp,
 	return 0;
 }
 
+/* A name with a control character (a line break, a tab) is refused, at
+ * node n: it would break the tables, CSV rows, plan files and gnuplot
+ * scripts it is written into.  0, or -1 after an error. */
+static int name_ctrl_check(struct ny *c, yaml_node_t *n, const char *what,
+			   const char *nm)
+{
+	long at = nm ? ctrl_char_offset(nm) : -1;
+	if (at < 0)
+		return 0;
+	err(c, n,
+	    "network: %s must be one line of text, got the control "
+	    "character 0x%02x at character %ld",
+	    what, (unsigned char)nm[at], at + 1);
+	return -1;
+}
+
 /* The entry's own name (allocated), or NULL after an error. */
 static char *entry_name(struct ny *c, yaml_node_t *e, const struct op_spec *sp,
 			yaml_node_t *bn, int index)
@@ -1068,6 +1084,8 @@ static char *entry_name(struct ny *c, yaml_node_t *e, const struct op_spec *sp,
 		    nm ? nm : kind_name(nn));
 		return NULL;
 	}
+	if (name_ctrl_check(c, nn, "'name'", nm))
+		return NULL;
 	return xstrdup(nm);
 }
 
@@ -1311,7 +1329,7 @@ static int load_doc(struct ny *c)
 		if (!scalar(v))
 			err(c, v, "network: 'name' must be a string, got %s",
 			    kind_name(v));
-		else {
+		else if (!name_ctrl_check(c, v, "'name'", scalar(v))) {
 			free(g->name);
 			g->name = xstrdup(scalar(v));
 		}
@@ -1353,6 +1371,9 @@ static int load_doc(struct ny *c)
 		for (yaml_node_pair_t *p = ins->data.mapping.pairs.start;
 		     p < ins->data.mapping.pairs.top; p++) {
 			const char *k = scalar(node(c, p->key));
+			if (name_ctrl_check(c, node(c, p->key), "an input name",
+					    k))
+				k = NULL;
 			int t = k ? parse_input(c, k, node(c, p->value)) : -1;
 			if (first < 0)
 				first = t;

@@ -552,16 +552,28 @@ static int outputs_check(struct ock *k, const Onnx__GraphProto *gp)
 #undef AT
 
 /* A name that is not UTF-8 text (ONNX strings are) is refused: it could
- * not be quoted as read, nor written into JSON.  `what` names its place,
+ * not be quoted as read, nor written into JSON; nor one with a control
+ * character.  `what` names its place,
  * "node 3 'output'".  0 or -1. */
 static int utf8_check(struct ock *k, const char *what, const char *s)
 {
 	long at = s ? utf8_bad_offset(s) : -1;
-	if (at < 0)
-		return 0;
-	ock_err(k, "%s must be UTF-8 text, got the byte 0x%02x at byte %ld",
-		what, (unsigned char)s[at], at);
-	return -1;
+	long ctrl = s ? ctrl_char_offset(s) : -1;
+	if (at >= 0) {
+		ock_err(k, "%s must be UTF-8 text, got the byte 0x%02x at "
+			"byte %ld",
+			what, (unsigned char)s[at], at);
+		return -1;
+	}
+	/* a line break would break the tables, CSV rows and plan files
+	 * the name is written into */
+	if (ctrl >= 0) {
+		ock_err(k, "%s must be one line of text, got the control "
+			"character 0x%02x at byte %ld",
+			what, (unsigned char)s[ctrl], ctrl);
+		return -1;
+	}
+	return 0;
 }
 
 /* Every name of the graph and its nodes is UTF-8 text. */

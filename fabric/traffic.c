@@ -83,8 +83,8 @@ int traffic_check(const struct traffic_config *c, struct diag *d)
 			 c->hotspot_fraction);
 	if (c->max_queue_wavelets < c->packet_wavelets)
 		diag_add(d, NULL, 0, 0,
-			 "fabric: source queue of %lld wavelets cannot hold a "
-			 "packet of %lld",
+			 "fabric: 'packet-wavelets' must be at most the "
+			 "source queue's %lld wavelets, got %lld",
 			 (long long)c->max_queue_wavelets,
 			 (long long)c->packet_wavelets);
 	return diag_count(d) > before ? WS_EINPUT : 0;

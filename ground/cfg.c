@@ -142,6 +142,31 @@ static void fmt_range(const struct cfg_key *k, char *buf, size_t n)
 	}
 }
 
+/* A string key's value: at most CFG_STR_MAX - 1 characters, one line
+ * (a line break would break what it is written into: tables, CSV rows,
+ * plan files, 'machine show').  0 or -1. */
+static int set_str(const char *what, const char *file, int line, int col,
+		   const char *path, const char *text, char *p,
+		   struct diag *d)
+{
+	long at = ctrl_char_offset(text);
+	if (strlen(text) >= CFG_STR_MAX) {
+		diag_add(d, file, line, col,
+			 "%s: '%s' must be at most %d characters, got %zu",
+			 what, path, CFG_STR_MAX - 1, strlen(text));
+		return -1;
+	}
+	if (at >= 0) {
+		diag_add(d, file, line, col,
+			 "%s: '%s' must be one line of text, got the control "
+			 "character 0x%02x at character %ld",
+			 what, path, (unsigned char)text[at], at + 1);
+		return -1;
+	}
+	snprintf(p, CFG_STR_MAX, "%s", text);
+	return 0;
+}
+
 /* Set one scalar key from text.  Returns 0, or -1 with an error added. */
 static int set_scalar(const struct cfg_key *k, const char *what,
 		      const char *path, const char *text, int quoted,
@@ -203,15 +228,7 @@ static int set_scalar(const struct cfg_key *k, const char *what,
 		}
 		return 0;
 	case CFG_STR:
-		if (strlen(text) >= CFG_STR_MAX) {
-			diag_add(d, file, line, col,
-				 "%s: '%s' must be at most %d characters, got "
-				 "%zu",
-				 what, path, CFG_STR_MAX - 1, strlen(text));
-			return -1;
-		}
-		snprintf(p, CFG_STR_MAX, "%s", text);
-		return 0;
+		return set_str(what, file, line, col, path, text, p, d);
 	case CFG_ENUM: {
 		int i = find_name(k->names, text);
 		if (i < 0) {

@@ -1,6 +1,8 @@
 /* util.c: number formatting, files, model look-up. See util.h. */
 #include "ground/util.h"
 
+#include "ground/tmpclean.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +42,12 @@ int read_file_max(const char *path, int64_t max_bytes, char **data,
 	/* a regular file says its size; a FIFO or a device (/dev/zero) is
 	 * read up to one byte past the limit */
 	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		diag_add(d, path, 0, 0, "'%s' must be a file, got a folder",
+			 path);
+		return WS_EINPUT;
+	}
 	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
 	    (int64_t)st.st_size > max_bytes) {
 		fclose(f);
@@ -125,6 +133,7 @@ int outfile_open(struct outfile *o, const char *path, struct diag *d)
 		memset(o, 0, sizeof(*o));
 		return WS_EIO;
 	}
+	tmp_live_add(o->tmp_path);
 	return WS_OK;
 }
 
@@ -252,6 +261,7 @@ int outfile_commit(struct outfile *o, struct diag *d)
 		rc = commit_special(o, d);
 	else
 		rc = commit_regular(o, d);
+	tmp_live_del(o->tmp_path);
 	free(o->path);
 	free(o->tmp_path);
 	memset(o, 0, sizeof(*o));
@@ -267,6 +277,7 @@ void outfile_abort(struct outfile *o)
 		else
 			free(o->mem);
 	}
+	tmp_live_del(o->tmp_path);
 	free(o->path);
 	free(o->tmp_path);
 	memset(o, 0, sizeof(*o));
@@ -316,10 +327,18 @@ char *ws_find_model(const char *name_or_path, const char *subdir,
 		if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
 			return p;
 		free(p);
-		diag_add(d, NULL, 0, 0,
-			 "%s: no file '%s' and no preset named '%s' in "
-			 "models/%s/",
-			 what, name_or_path, name_or_path, subdir);
+		if (stat(name_or_path, &st) == 0) /* a folder, no preset */
+			diag_add(d, NULL, 0, 0,
+				 "%s: '%s' must be a file or a preset of "
+				 "models/%s/, got a %s",
+				 what, name_or_path, subdir,
+				 S_ISDIR(st.st_mode) ? "folder"
+						     : "device, FIFO or socket");
+		else
+			diag_add(d, NULL, 0, 0,
+				 "%s: no file '%s' and no preset named '%s' "
+				 "in models/%s/",
+				 what, name_or_path, name_or_path, subdir);
 		return NULL;
 	}
 	if (stat(name_or_path, &st) == 0) /* there, but not a file */
@@ -417,6 +436,27 @@ int ws_check_output_file(const char *path, const char *what,
 	return ws_check_output(path, what, d);
 }
 
+/* Root passes access() on /proc or a read-only mount: a folder made in
+ * `folder` and removed at once says whether the output `path` can be
+ * made there.  0 or WS_EIO. */
+static int probe_folder(const char *folder, const char *what,
+			const char *path, struct diag *d)
+{
+	char *probe = xasprintf("%s/.wafersim.%ld", folder, (long)getpid());
+	int rc = WS_OK;
+	if (mkdir(probe, 0700) == 0) {
+		rmdir(probe);
+	} else if (errno != EEXIST) {
+		diag_add(d, NULL, 0, 0,
+			 "%s: cannot write '%s': nothing can be made in "
+			 "folder '%s' (%s)",
+			 what, path, folder, strerror(errno));
+		rc = WS_EIO;
+	}
+	free(probe);
+	return rc;
+}
+
 int ws_check_output(const char *path, const char *what, struct diag *d)
 {
 	char *dir = xstrdup(path);
@@ -438,6 +478,8 @@ int ws_check_output(const char *path, const char *what, struct diag *d)
 						: "is not writable");
 		rc = WS_EIO;
 	}
+	if (rc == WS_OK)
+		rc = probe_folder(parent, what, path, d);
 	free(dir);
 	return rc;
 }
@@ -481,6 +523,8 @@ int ws_check_output_dir(const char *path, const char *what, struct diag *d)
 				 : "is a file, not a folder");
 		rc = WS_EIO;
 	}
+	if (rc == WS_OK)
+		rc = probe_folder(at, what, path, d);
 	free(p);
 	return rc;
 }
@@ -507,6 +551,14 @@ long utf8_bad_offset(const char *s)
 			return i;
 		i += n + 1;
 	}
+	return -1;
+}
+
+long ctrl_char_offset(const char *s)
+{
+	for (long i = 0; s[i]; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return i;
 	return -1;
 }
 
@@ -607,8 +659,18 @@ int outdir_open(struct outdir *o, const char *path, struct diag *d)
 			return rc;
 		}
 	}
-	o->tmp_path = xasprintf("%s.tmp.XXXXXX", o->path);
-	if (!mkdtemp(o->tmp_path)) {
+	/* mkdir, not mkdtemp: the folder gets the umask's permissions as
+	 * any other the user makes (mkdtemp's are 0700) */
+	int made = -1;
+	for (int i = 0; made != 0 && i < 1000; i++) {
+		free(o->tmp_path);
+		o->tmp_path = xasprintf("%s.tmp.%ld.%d", o->path,
+					(long)getpid(), i);
+		made = mkdir(o->tmp_path, 0777);
+		if (made != 0 && errno != EEXIST)
+			break;
+	}
+	if (made != 0) {
 		diag_add(d, NULL, 0, 0, "cannot create a folder beside '%s': %s",
 			 o->path, strerror(errno));
 		free(o->tmp_path);
@@ -616,6 +678,7 @@ int outdir_open(struct outdir *o, const char *path, struct diag *d)
 		outdir_abort(o);
 		return WS_EIO;
 	}
+	tmp_live_add(o->tmp_path);
 	return WS_OK;
 }
 
@@ -638,6 +701,7 @@ void outdir_abort(struct outdir *o)
 {
 	if (o->tmp_path)
 		remove_tree(o->tmp_path);
+	tmp_live_del(o->tmp_path);
 	free(o->tmp_path);
 	free(o->path);
 	o->tmp_path = o->path = NULL;

@@ -72,12 +72,13 @@ int outfile_commit_file(const char *file, const char *path, struct diag *d);
 
 /*
  * Output folder that cannot be left half written (--trace).  open makes a
- * fresh folder beside `path` ("<path>.tmp.XXXXXX", parents created; a
+ * fresh folder beside `path` ("<path>.tmp.PID.N", parents created; a
  * file named `path` is refused), the work writes into tmp_path, commit
  * moves it into place: a new `path` (or an empty folder) by one rename,
  * an existing folder entry by entry (each file replaced by one rename,
- * subfolders merged, other files left alone).  A kill leaves at most the
- * sibling temporary folder, never a partial file in `path`.  abort (and
+ * subfolders merged, other files left alone).  A kill leaves no partial
+ * file in `path`, and the temporary folder is removed too unless the
+ * signal cannot be caught (SIGKILL: ground/tmpclean.h).  abort (and
  * commit, after moving) removes the temporary folder.
  */
 struct outdir {
@@ -126,6 +127,12 @@ int ws_check_output_file(const char *path, const char *what,
 /* -1 if `s` is valid UTF-8 text (no overlong forms, surrogates or code
  * points past U+10FFFF), else the offset of the first bad byte. */
 long utf8_bad_offset(const char *s);
+
+/* -1 if `s` holds no control character (below 0x20, or 0x7f: a line
+ * break, a tab, an escape), else the offset of the first.  A name with
+ * one breaks the text tables, CSV rows, plan files and gnuplot scripts
+ * it is written into. */
+long ctrl_char_offset(const char *s);
 
 /* Monotonic wall-clock seconds. */
 double wall_seconds(void);

@@ -458,8 +458,8 @@ int check_common(const struct machine *m, int64_t w, int64_t h,
 				if (o->vcd_pes[i] < 0 ||
 				    o->vcd_pes[i] >= w * h) {
 					diag_add(d, NULL, 0, 0,
-						 "reference model: traced PE "
-						 "must be "
+						 "reference model: 'vcd-pe' "
+						 "must be a PE of the mesh, "
 						 "in [0, %lld), got %d",
 						 (long long)(w * h),
 						 o->vcd_pes[i]);

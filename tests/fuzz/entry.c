@@ -19,6 +19,7 @@
 #include "compiler/place.h"
 #include "compiler/plan.h"
 #include "compiler/plan_io.h"
+#include "gpu/gpu.h"
 #include "gpu/gpu_validate.h"
 #include "ground/util.h"
 #include "machine/machine.h"
@@ -350,6 +351,124 @@ int fuzz_gpu_jsonl(const uint8_t *data, size_t size)
 	return 0;
 }
 
+/* A GPU description: loaded, written back (gpu show), and a training step
+ * and an inference of p1b2 estimated on it, eager and graph-captured, one
+ * GPU and eight (what 'gpu NET --gpu FILE' does). */
+int fuzz_gpu_yaml(const uint8_t *data, size_t size)
+{
+	static struct graph g;
+	static int ready = -1;
+	if (ready < 0) {
+		struct diag d0;
+		diag_init(&d0);
+		ready = graph_load("p1b2", OPT_MOMENTUM, &g, &d0) == 0;
+		diag_release(&d0);
+	}
+	char *t = text_of(data, size);
+	struct gpu_spec gs;
+	struct diag d;
+	diag_init(&d);
+	if (ready && gpu_load_string("fuzz.yaml", t, &gs, &d) == 0) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		gpu_dump(&gs, f);
+		for (int k = 0; k < 2; k++) {
+			struct gpu_run_opts o;
+			struct gpu_result r;
+			char words[256];
+			gpu_run_opts_default(&o);
+			o.n_gpus = k ? 8 : 1;
+			o.style = k ? GPU_GRAPH : GPU_EAGER;
+			memset(&r, 0, sizeof(r));
+			if (gpu_estimate(&gs, &g, &o, &r, &d) == 0) {
+				gpu_plan_words(&r, words, sizeof(words));
+				fprintf(f, "%g %s\n", r.train.seconds, words);
+			}
+			if (r.layers)
+				gpu_result_release(&r);
+		}
+		fclose(f);
+		free(buf);
+	}
+	diag_release(&d);
+	free(t);
+	return 0;
+}
+
+/* A sweep journal read back by --resume: the input's first bytes are one
+ * record (struct sweep_result, zero-filled when short) journaled as a
+ * killed run writes it (its key and check valid, so the fields reach the
+ * CSV), the rest raw lines appended to the journal; then the journal is
+ * read back for a sweep of 2 networks x 2 batches x a --set axis and the
+ * CSV, summary and JSON written (points not read back hold a real
+ * point's result). */
+int fuzz_journal(const uint8_t *data, size_t size)
+{
+	static struct sweep sw;
+	static struct sweep_result real;
+	static int ready = -1;
+	if (ready < 0) {
+		struct sweep_spec spec;
+		struct diag d0;
+		sweep_spec_init(&spec);
+		diag_init(&d0);
+		ready = sweep_spec_set(&spec, "--nets", "p1b2,p1b1", &d0) == 0 &&
+			sweep_spec_set(&spec, "--machines", "mini16", &d0) ==
+				0 &&
+			sweep_spec_set(&spec, "--strategies", "pack", &d0) ==
+				0 &&
+			sweep_spec_set(&spec, "--batch", "8,16", &d0) == 0 &&
+			sweep_spec_set(&spec, "--set", "clock_ghz=0.85,1", &d0) ==
+				0 &&
+			sweep_prepare(&spec, &sw, &d0) == 0;
+		if (ready)
+			sweep_point(&sw, 0, &real);
+		sweep_spec_release(&spec);
+		diag_release(&d0);
+	}
+	if (!ready)
+		return 0;
+	char *csv = xasprintf("%s/s.csv", stats_dir("out"));
+	struct sweep_result r, *res = xcalloc((size_t)sw.n_points,
+					      sizeof(*res));
+	size_t rs = size < sizeof(r) ? size : sizeof(r);
+	memset(&r, 0, sizeof(r));
+	memcpy(&r, data, rs);
+	struct sweep_journal j;
+	struct diag d;
+	diag_init(&d);
+	if (sweep_journal_open(&j, &sw, csv, 0, 0, res, &d) == 0) {
+		sweep_journal_add(&j, &r);
+		if (size > rs && write(j.fd, data + rs, size - rs) < 0)
+			diag_add(&d, NULL, 0, 0, "journal not written");
+		sweep_journal_close(&j);
+	}
+	if (sweep_journal_open(&j, &sw, csv, 1, 1, res, &d) == 0) {
+		sweep_resumed_check(&sw, &j, res);
+		for (int64_t i = 0; i < sw.n_points; i++)
+			if (!j.done[i]) {
+				res[i] = real;
+				sweep_point_coords(&sw, i, &res[i]);
+				res[i].index = i;
+			}
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		sweep_write_csv(&sw, res, f);
+		sweep_write_summary(&sw, res, f);
+		sweep_write_json(&sw, res, f);
+		fclose(f);
+		free(buf);
+		sweep_journal_close(&j);
+	}
+	sweep_journal_remove(csv);
+	diag_release(&d);
+	free(res);
+	free(csv);
+	return 0;
+}
+
 fuzz_fn fuzz_entry(const char *name)
 {
 	static const struct {
@@ -360,7 +479,8 @@ fuzz_fn fuzz_entry(const char *name)
 		{"plan", fuzz_plan},	   {"onnx", fuzz_onnx},
 		{"onnx_struct", fuzz_onnx}, {"stats", fuzz_stats},
 		{"sweep", fuzz_sweep},	   {"wafer_csv", fuzz_wafer_csv},
-		{"gpu_jsonl", fuzz_gpu_jsonl},
+		{"gpu_jsonl", fuzz_gpu_jsonl}, {"gpu_yaml", fuzz_gpu_yaml},
+		{"journal", fuzz_journal},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
 		if (!strcmp(table[i].name, name))

@@ -23,6 +23,8 @@ int fuzz_stats(const uint8_t *data, size_t size);
 int fuzz_sweep(const uint8_t *data, size_t size);
 int fuzz_wafer_csv(const uint8_t *data, size_t size);
 int fuzz_gpu_jsonl(const uint8_t *data, size_t size);
+int fuzz_gpu_yaml(const uint8_t *data, size_t size);
+int fuzz_journal(const uint8_t *data, size_t size);
 
 /* Entry by harness name ("machine", ..., "onnx_struct" = fuzz_onnx), or
  * NULL. */

@@ -55,11 +55,17 @@ class Case:
     keep:  extra names the command may leave (valid cases' outputs)."""
 
     def __init__(self, group, name, files, argv, want=1, loc=None,
-                 keep=(), setup=None, timeout=120):
+                 keep=(), setup=None, timeout=120, signal=None,
+                 no_stdout=False):
         self.group, self.name = group, name
         self.files, self.argv = files, argv
         self.want, self.loc, self.keep = want, loc, set(keep)
         self.setup, self.timeout = setup, timeout
+        # signal: ("pipe",) the reader leaves after the first byte
+        # (`| head -c 1`), ("term", S) SIGTERM after S seconds; the
+        # command may finish first or die by the signal, and must leave
+        # no temporary ('.tmp.') beside its outputs either way
+        self.signal, self.no_stdout = signal, no_stdout
 
     def title(self):
         return "%s/%s" % (self.group, self.name)
@@ -1514,6 +1520,124 @@ def newest_measured_cases():
     return C
 
 
+# ---------------------------------------------------------------- harden6
+def folder_name_signal_cases():
+    """A folder where a file is expected, names with control characters
+    (a line break in a name broke plan files, CSV rows and gnuplot
+    scripts), outputs in folders nothing can be made in (/proc, as root
+    passes access()), options whose errors did not name them, and a
+    process ended by a closed pipe or SIGTERM (it left '-o FILE.tmp.PID'
+    and the trace's temporary folder behind)."""
+    C = []
+
+    def adir(d):
+        os.mkdir(os.path.join(d, "adir"))
+        os.mkdir(os.path.join(d, "adir.yaml"))
+
+    folder = r"(?s)adir.*folder|folder.*adir"
+    for name, argv in (
+            ("run-net", ["run", "adir", "-o", "o.txt"]),
+            ("compile-net-yaml", ["compile", "adir.yaml"]),
+            ("run-machine", ["run", "p1b2", "--machine", "adir",
+                             "-o", "o.txt"]),
+            ("run-plan", ["run", "p1b2", "--machine", "mini16", "--plan",
+                          "adir", "-o", "o.txt"]),
+            ("place-check", ["place", "--check", "adir", "p1b2",
+                             "--machine", "mini16"]),
+            ("machine-check", ["machine", "check", "adir"]),
+            ("gpu-gpu", ["gpu", "p1b2", "--gpu", "adir", "-o", "o.txt"]),
+            ("validate-wafer", ["validate", "wafer", "adir"]),
+            ("validate-gpu", ["validate", "gpu", "adir"]),
+            ("sweep-net", ["sweep", "--net", "adir", "--machine", "mini64",
+                           "--batch", "8", "-o", "s.csv"])):
+        C.append(Case("folder", name, {}, argv, loc=folder, setup=adir))
+    head = "name: h\nbatch: 4\ninputs:\n  %s: [4]\nlayers:\n  - %s\n"
+    layer = "{name: %s, op: dense, units: 4}"
+    names = {
+        "net-name-newline": ('name: "a\\nb"\ninputs:\n  x: [4]\n'
+                             'layers:\n  - {name: r, op: relu}\n'),
+        "net-name-block-scalar": ("name: |\n  two\n  lines\ninputs:\n"
+                                  "  x: [4]\nlayers:\n"
+                                  "  - {name: r, op: relu}\n"),
+        "layer-name-newline": head % ("x", layer % '"r,q\\n\\"x"'),
+        "layer-name-tab": head % ("x", layer % '"r\\tq"'),
+        "layer-name-escape": head % ("x", layer % '"r\\eq"'),
+        "layer-name-del": head % ("x", layer % '"r\\x7fq"'),
+        "input-name-newline": head % ('"x\\ny"', layer % "r"),
+    }
+    for name, text in names.items():
+        C.append(Case("names", name, {"n.yaml": text},
+                      ["place", "n.yaml", "--machine", "mini16", "-o",
+                       "p.yaml"], loc=yloc("n.yaml")))
+    for name, text in {
+            "machine-name-newline": 'name: "a\\nb"\n'
+                                    "grid: {width: 16, height: 16}\n",
+            "machine-description-lines": "name: t\ndescription: |\n"
+                                         "  one\n  two\n"
+                                         "grid: {width: 16, height: 16}\n",
+    }.items():
+        C.append(Case("names", name, {"m.yaml": text},
+                      ["run", "p1b2", "--machine", "m.yaml", "-o", "o.txt"],
+                      loc=yloc("m.yaml")))
+    C.append(Case("names", "gpu-name-newline",
+                  {"g.yaml": 'name: "g\\nh"\nsms: 132\n'
+                             "threads_per_sm: 2048\n"
+                             "peak_tflops: {fp32: 60, tf32: 400, bf16: 900,"
+                             " fp16: 900}\n"
+                             "memory: {gbytes: 80, bandwidth_gbytes_s: "
+                             "3000}\npower: {idle_w: 70, max_w: 700}\n"},
+                  ["gpu", "p1b2", "--gpu", "g.yaml", "-o", "o.txt"],
+                  loc=yloc("g.yaml")))
+    C.append(Case("names", "set-name-newline", {},
+                  ["run", "p1b2", "--machine", "mini16", "--set",
+                   "name=a\nb", "-o", "o.txt"], loc=r"--set"))
+    try:
+        from onnx import TensorProto, helper
+        g = helper.make_graph(
+            [helper.make_node("Relu", ["x"], ["y"], name="r\nq")], "g",
+            [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("",
+                                                                    13)])
+        C.append(Case("names", "onnx-node-name-newline",
+                      {"m.onnx": m.SerializeToString()},
+                      ["place", "m.onnx", "--machine", "mini16", "-o",
+                       "p.yaml"], loc=r"(?s)(?=.*m\.onnx)(?=.*node 0's name)"))
+    except ImportError:
+        pass
+    # outputs where nothing can be made: refused before the work, so
+    # nothing reaches standard output either
+    C.append(Case("output", "trace-in-proc", {},
+                  ["run", "p1b2", "--machine", "mini16", "--steps", "1",
+                   "--trace", "/proc/wafersim-trace"], loc=r"/proc",
+                  no_stdout=True))
+    # option errors that name the option
+    F = ["fabric", "--machine", "mini16", "--cycles", "10"]
+    C.append(Case("options", "fabric-packet-wavelets-over-queue", {},
+                  F + ["--packet-wavelets", "1000000"],
+                  loc=r"packet-wavelets"))
+    C.append(Case("options", "fabric-vcd-pe-off-mesh", {},
+                  F + ["--engine", "systemc", "--vcd", "v.vcd", "--vcd-pe",
+                       "256"], loc=r"vcd-pe"))
+    C.append(Case("options", "fabric-rate-underflow-valid", {},
+                  F + ["--rate", "1e-320"], want=0))
+    # ended by a signal: no temporary left (the outputs may be there if
+    # the command finished first)
+    outs = {"r.txt", "t", "s.csv"}
+    C.append(Case("signal", "run-pipe-closed", {},
+                  ["run", "uno", "--machine", "mini16", "--batch", "4",
+                   "--engine", "systemc", "--trace", "t", "-o", "r.txt"],
+                  want=(0, -13), keep=outs, signal=("pipe",)))
+    C.append(Case("signal", "run-sigterm", {},
+                  ["run", "uno", "--machine", "mini64", "--engine",
+                   "systemc", "--trace", "t", "-o", "r.txt"],
+                  want=(0, -15), keep=outs, signal=("term", 2)))
+    C.append(Case("signal", "compile-json-pipe-closed", {},
+                  ["compile", "bert_base", "--json", "--dot", "g.dot"],
+                  want=(0, -13), keep={"g.dot"}, signal=("pipe",)))
+    return C
+
+
 # ---------------------------------------------------------------- running
 def san_env():
     env = dict(os.environ)
@@ -1549,6 +1673,28 @@ def fifo_reader(path, sink):
     return t
 
 
+def run_signalled(binary, c, d):
+    """Run c with its signal: the pipe closed after the first byte of
+    standard output, or SIGTERM after some seconds."""
+    import signal
+    p = subprocess.Popen([binary] + c.argv, cwd=d, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=san_env())
+    if c.signal[0] == "pipe":
+        first = p.stdout.read(1)
+        p.stdout.close()
+        err = p.stderr.read()
+        code = p.wait(timeout=c.timeout)
+        return code, err.decode("utf-8", "replace"), first.decode(
+            "utf-8", "replace")
+    try:
+        out, err = p.communicate(timeout=c.signal[1])
+    except subprocess.TimeoutExpired:
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=c.timeout)
+    return p.returncode, err.decode("utf-8", "replace"), out.decode(
+        "utf-8", "replace")
+
+
 def run_case(binary, c, root, idx):
     d = os.path.join(root, "%04d" % idx)
     os.mkdir(d)
@@ -1566,10 +1712,14 @@ def run_case(binary, c, root, idx):
         reader = fifo_reader(fifo, sink)
     t0 = time.time()
     try:
-        r = subprocess.run([binary] + c.argv, cwd=d, capture_output=True,
-                           env=san_env(), timeout=c.timeout)
-        code, err = r.returncode, r.stderr.decode("utf-8", "replace")
-        out = r.stdout.decode("utf-8", "replace")
+        if c.signal:
+            code, err, out = run_signalled(binary, c, d)
+        else:
+            r = subprocess.run([binary] + c.argv, cwd=d,
+                               capture_output=True, env=san_env(),
+                               timeout=c.timeout)
+            code, err = r.returncode, r.stderr.decode("utf-8", "replace")
+            out = r.stdout.decode("utf-8", "replace")
     except subprocess.TimeoutExpired:
         code, err, out = "timeout", "", ""
     secs = time.time() - t0
@@ -1605,6 +1755,11 @@ def run_case(binary, c, root, idx):
             why.append("left behind: %s" % ", ".join(sorted(left)[:5]))
     if 0 in wants and reader and not (sink and sink[0]):
         why.append("nothing written into the FIFO")
+    tmps = sorted(n for n in tree(d) if ".tmp." in n)
+    if tmps:
+        why.append("temporary left behind: %s" % ", ".join(tmps[:5]))
+    if c.no_stdout and code != 0 and out:
+        why.append("failed after writing to stdout: %s" % out[:80])
     if why:
         first_err = err.strip().splitlines()
         shown = first_err[0][:300] if first_err else "(no message)"
@@ -1638,7 +1793,8 @@ def main():
              plan_cases(binary, tmp) + onnx_cases() +
              stats_cases(binary, tmp) + option_cases() + output_cases() +
              other_cases() + newest_option_cases() +
-             newest_plan_cases(binary, tmp) + newest_measured_cases())
+             newest_plan_cases(binary, tmp) + newest_measured_cases() +
+             folder_name_signal_cases())
     if only:
         cases = [c for c in cases if only in c.title()]
     if quick:

@@ -346,6 +346,22 @@ static void test_nul_in_value(void)
 		     "got one at character 2 of 'a...' (t.yaml:1:7)");
 }
 
+/* A line break in a string (a name, a description) would break the
+ * tables, CSV rows, plan files and 'machine show' it is written into:
+ * refused at the value, whether quoted or a block scalar. */
+static void test_control_char_in_string(void)
+{
+	expect_error("name: \"a\\nb\"\ngrid: {width: 8, height: 4}\n",
+		     "machine: 'name' must be one line of text, got the "
+		     "control character 0x0a at character 2 (t.yaml:1:7)");
+	expect_error("name: t\ndescription: |\n  one\n  two\n"
+		     "grid: {width: 8, height: 4}\n",
+		     "machine: 'description' must be one line of text, got "
+		     "the control character 0x0a at character 4 (t.yaml:2:14)");
+	expect_error("name: \"a\\tb\"\ngrid: {width: 8, height: 4}\n",
+		     "control character 0x09 at character 2");
+}
+
 int suite_cfg(void)
 {
 	static const struct tu_test tests[] = {
@@ -366,6 +382,8 @@ int suite_cfg(void)
 		{"schema documentation", test_schema_doc},
 		{"docs/machines.md is current", test_docs_current},
 		{"NUL character in a value refused", test_nul_in_value},
+		{"control character in a string refused",
+		 test_control_char_in_string},
 		{0},
 	};
 	return tu_add_suite("cfg", tests);

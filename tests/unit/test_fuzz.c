@@ -69,6 +69,8 @@ static void test_stats(void) { replay("stats"); }
 static void test_sweep(void) { replay("sweep"); }
 static void test_wafer_csv(void) { replay("wafer_csv"); }
 static void test_gpu_jsonl(void) { replay("gpu_jsonl"); }
+static void test_gpu_yaml(void) { replay("gpu_yaml"); }
+static void test_journal(void) { replay("journal"); }
 
 int suite_fuzz(void)
 {
@@ -82,6 +84,8 @@ int suite_fuzz(void)
 		{"sweep specification corpus", test_sweep},
 		{"wafer measurement CSV corpus", test_wafer_csv},
 		{"GPU measurement JSON lines corpus", test_gpu_jsonl},
+		{"GPU description YAML corpus", test_gpu_yaml},
+		{"sweep journal corpus", test_journal},
 		{0},
 	};
 	return tu_add_suite("fuzz", tests);

@@ -323,6 +323,26 @@ static void test_empty_located(void)
 		     NULL);
 }
 
+/* A control character in the network's, a layer's or an input's name
+ * is refused at the name: a line break broke the plan file (it did not
+ * read back), CSV rows and gnuplot scripts. */
+static void test_control_char_names(void)
+{
+	expect_error("name: \"a\\nb\"\ninputs:\n  x: [4]\nlayers:\n"
+		     "  - {name: r, op: relu}\n",
+		     "network: 'name' must be one line of text, got the "
+		     "control character 0x0a at character 2 (t.yaml:1:7)",
+		     NULL);
+	expect_error("name: n\ninputs:\n  x: [4]\nlayers:\n"
+		     "  - {name: \"r\\tq\", op: relu}\n",
+		     "control character 0x09 at character 2 (t.yaml:5:12)",
+		     NULL);
+	expect_error("name: n\ninputs:\n  \"x\\ny\": [4]\nlayers:\n"
+		     "  - {name: r, op: relu}\n",
+		     "network: an input name must be one line of text",
+		     "(t.yaml:3:3)");
+}
+
 int suite_net_yaml(void)
 {
 	static const struct tu_test tests[] = {
@@ -341,6 +361,8 @@ int suite_net_yaml(void)
 		 test_mangled_never_crashes},
 		{"empty file, empty layer list: located errors",
 		 test_empty_located},
+		{"control characters in names refused",
+		 test_control_char_names},
 		{0},
 	};
 	return tu_add_suite("net_yaml", tests);

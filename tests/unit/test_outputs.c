@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ground/tmpclean.h"
 #include "ground/util.h"
 #include "test_util.h"
 
@@ -344,6 +345,97 @@ static void test_failed_vcd_leaves_no_output(void)
 	tu_rm_rf(dir);
 }
 
+/* A process ended by a signal it can catch leaves no temporary output:
+ * the -o file's and the --trace folder's are removed (ground/tmpclean.h)
+ * and the process still ends by the signal.  SIGPIPE is what `wafersim
+ * ... -o FILE | head` gets; it left "FILE.tmp.PID" before.  The folder
+ * has the umask's permissions (mkdtemp's 0700 before). */
+static void signal_child(const char *dir, int sig)
+{
+	struct diag d;
+	diag_init(&d);
+	struct outfile of;
+	struct outdir od;
+	char *file = xasprintf("%s/report.txt", dir);
+	char *trace = xasprintf("%s/trace", dir);
+	tmp_clean_on_signals();
+	if (outfile_open(&of, file, &d) || outdir_open(&od, trace, &d))
+		_exit(3);
+	fputs("half a report", of.f);
+	fflush(of.f);
+	char *inner = xasprintf("%s/sub", od.tmp_path);
+	char *f = xasprintf("%s/stats.json", inner);
+	FILE *fp = (mkdir(inner, 0777) == 0) ? fopen(f, "w") : NULL;
+	if (!fp)
+		_exit(4);
+	fputs("{}", fp);
+	fclose(fp);
+	struct stat st;
+	mode_t mask = umask(022);
+	umask(mask);
+	if (stat(od.tmp_path, &st) != 0 ||
+	    (st.st_mode & 0777) != (0777 & ~mask))
+		_exit(5);
+	if (sig == SIGPIPE) {
+		int p[2];
+		if (pipe(p) != 0)
+			_exit(6);
+		close(p[0]);
+		if (write(p[1], "x", 1) < 0)
+			_exit(7);
+	}
+	raise(sig);
+	_exit(8);
+}
+
+static void test_signal_leaves_no_temporary(void)
+{
+	static const int sigs[] = {SIGPIPE, SIGTERM, SIGINT, SIGHUP};
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) {
+		char *dir = tu_temp_dir();
+		fflush(NULL);
+		pid_t pid = fork();
+		if (pid == 0)
+			signal_child(dir, sigs[i]);
+		int st = 0;
+		waitpid(pid, &st, 0);
+		CU_ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == sigs[i]);
+		if (!WIFSIGNALED(st))
+			fprintf(stderr, "signal %d: child exited %d\n",
+				sigs[i], WEXITSTATUS(st));
+		CU_ASSERT_TRUE(only_file(dir, ""));
+		tu_rm_rf(dir);
+	}
+}
+
+/* A folder named where a file is expected says so: read_file (a plan, a
+ * measurement file) and ws_find_model (a network, machine or GPU named
+ * without a '/': it said "no file 'x' and no preset named 'x'"). */
+static void test_folder_for_file(void)
+{
+	char *dir = tu_temp_dir();
+	char *cwd = getcwd(NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(chdir(dir), 0);
+	CU_ASSERT_EQUAL(mkdir("adir", 0777), 0);
+	struct diag d;
+	diag_init(&d);
+	char *text = NULL;
+	CU_ASSERT_EQUAL(read_file("adir", &text, NULL, &d), WS_EINPUT);
+	CU_ASSERT_TRUE(diag_contains(&d, "'adir' must be a file, got a "
+					  "folder"));
+	char *p = ws_find_model("adir", "nets", ".yaml", "network", &d);
+	CU_ASSERT_PTR_NULL(p);
+	CU_ASSERT_TRUE(diag_contains(&d, "network: 'adir' must be a file or "
+					  "a preset of models/nets/, got a "
+					  "folder"));
+	p = ws_find_model("nosuch", "nets", ".yaml", "network", &d);
+	CU_ASSERT_TRUE(diag_contains(&d, "no file 'nosuch' and no preset"));
+	diag_release(&d);
+	CU_ASSERT_EQUAL(chdir(cwd), 0);
+	free(cwd);
+	tu_rm_rf(dir);
+}
+
 int suite_outputs(void)
 {
 	static const struct tu_test tests[] = {
@@ -360,6 +452,10 @@ int suite_outputs(void)
 		 test_stats_rect_out_of_range},
 		{"--trace folder: killed leaves nothing, existing files kept",
 		 test_trace_folder_atomic},
+		{"a signal (| head, Ctrl-C, kill) removes the temporaries",
+		 test_signal_leaves_no_temporary},
+		{"a folder where a file is expected: said so",
+		 test_folder_for_file},
 		{0},
 	};
 	return tu_add_suite("outputs", tests);

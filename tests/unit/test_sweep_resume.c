@@ -456,6 +456,56 @@ static void test_other_sweep_ignored(void)
 	free(dir);
 }
 
+/* A record of the sweep's key whose check holds but which this sweep
+ * could not have written (coordinates not those of its index, a string
+ * without its end: an edited journal, another build's record of the
+ * same size) is not read back: an index of 1000 into the one network
+ * crashed the CSV's writing. */
+static void test_forged_record_ignored(void)
+{
+	char *dir = tu_temp_dir(), *csv = xasprintf("%s/s.csv", dir);
+	struct sweep_spec spec;
+	struct sweep sw;
+	struct diag d;
+	sweep_spec_init(&spec);
+	diag_init(&d);
+	sweep_spec_set(&spec, "--nets", "p1b2", &d);
+	sweep_spec_set(&spec, "--machines", "mini64", &d);
+	sweep_spec_set(&spec, "--strategies", "pack", &d);
+	sweep_spec_set(&spec, "--batch", "8,16", &d);
+	CU_ASSERT_EQUAL_FATAL(sweep_prepare(&spec, &sw, &d), 0);
+	struct sweep_result good, bad[3], res[2];
+	sweep_point(&sw, 0, &good);
+	for (int i = 0; i < 3; i++) {
+		bad[i] = good;
+		bad[i].index = 1;
+	}
+	bad[0].net = 1000;
+	memset(bad[1].bottleneck, 'A', sizeof(bad[1].bottleneck));
+	bad[2].ok = -7;
+	for (int i = 0; i < 3; i++) {
+		struct sweep_journal j;
+		CU_ASSERT_EQUAL(sweep_journal_open(&j, &sw, csv, 0, 0, res, &d),
+				0);
+		sweep_journal_add(&j, &good);
+		sweep_journal_add(&j, &bad[i]);
+		sweep_journal_close(&j);
+		CU_ASSERT_EQUAL(sweep_journal_open(&j, &sw, csv, 1, 1, res, &d),
+				0);
+		CU_ASSERT_EQUAL(sweep_resumed_check(&sw, &j, res), 1);
+		CU_ASSERT_EQUAL(j.n_resumed, 1); /* the good one */
+		CU_ASSERT_FALSE(j.done[1]);
+		sweep_journal_close(&j);
+		sweep_journal_remove(csv);
+	}
+	sweep_release(&sw);
+	sweep_spec_release(&spec);
+	diag_release(&d);
+	rmdir(dir);
+	free(csv);
+	free(dir);
+}
+
 /* --resume needs the CSV the journal sits beside; -o is checked first. */
 static void test_resume_needs_output(void)
 {
@@ -495,6 +545,8 @@ int suite_sweep_resume(void)
 {
 	static const struct tu_test tests[] = {
 		{"journal of another sweep ignored", test_other_sweep_ignored},
+		{"forged record with a valid check ignored",
+		 test_forged_record_ignored},
 		{"--resume needs -o; -o checked before the work",
 		 test_resume_needs_output},
 		{"kill -9 on threads, resumed to identical bytes",
