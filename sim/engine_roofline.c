@@ -198,7 +198,7 @@ void engine_roofline_run(const struct plan *p, const struct machine *m,
 	double bpc = m->io.bandwidth_gbytes_s / m->clock_ghz;
 	double in_bytes = 0;
 	for (int i = 0; i < p->n_routes; i++)
-		if (p->routes[i].src_stage < 0)
+		if (plan_route_host_input(p, i)) /* a multicast's once */
 			in_bytes += (double)p->routes[i].wavelets_per_sample *
 				    (double)(m->fabric.wavelet_bits / 8);
 	double io = in_bytes / bpc;
