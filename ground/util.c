@@ -554,6 +554,31 @@ long utf8_bad_offset(const char *s)
 	return -1;
 }
 
+int ws_file_fix_stamp(const char *path, const char *key, const char *fixed)
+{
+	char *text;
+	size_t len, kl = strlen(key), fl = strlen(fixed);
+	struct diag d;
+	int rc = 1;
+	diag_init(&d);
+	if (read_file(path, &text, &len, &d) == 0) {
+		char *p = NULL;
+		for (size_t i = 0; !p && i + kl + fl <= len; i++)
+			if (!memcmp(text + i, key, kl))
+				p = text + i + kl;
+		FILE *f = p && !memchr(p, '\n', fl) ? fopen(path, "r+b") : NULL;
+		if (f) {
+			memcpy(p, fixed, fl);
+			rc = fseek(f, (long)(p - text), SEEK_SET) != 0 ||
+			     fwrite(p, 1, fl, f) != fl;
+			rc |= fclose(f) != 0;
+		}
+		free(text);
+	}
+	diag_release(&d);
+	return rc;
+}
+
 long ctrl_char_offset(const char *s)
 {
 	for (long i = 0; s[i]; i++)
