@@ -86,11 +86,16 @@ static void print_summary(const struct plan *p, const struct graph *g,
 	       "cycles/smpl");
 	for (int i = 0; i < p->n_stages; i++) {
 		const struct plan_stage *s = &p->stages[i];
-		char rect[40];
+		char rect[40], kind[32];
 		snprintf(rect, sizeof rect, "%d,%d %dx%d", s->r.x, s->r.y,
 			 s->r.w, s->r.h);
+		/* sample copies (plan.h): "dense x2" */
+		snprintf(kind, sizeof kind, "%s", plan_kind_name(s->kind));
+		if (s->copies > 1)
+			snprintf(kind, sizeof kind, "%s x%d",
+				 plan_kind_name(s->kind), s->copies);
 		printf("%-4d %-24.24s %-11s %-22s %9lld %9lld %8lld %12llu%s\n",
-		       i, s->name, plan_kind_name(s->kind), rect,
+		       i, s->name, kind, rect,
 		       (long long)s->r.w * s->r.h, (long long)s->min_pes,
 		       (long long)s->sram.total,
 		       (unsigned long long)s->stage_cycles,

@@ -94,6 +94,7 @@ static int apply_region(struct plan *p, const struct graph *g,
 	struct plan_stage *s = &p->stages[best];
 	s->r.w = w;
 	s->r.h = h;
+	s->copies = 0; /* the region holds the stage's kernel once */
 	if (s->r.x + w > m->width)
 		s->r.x = 0;
 	if (s->r.y + h > m->height)

@@ -212,6 +212,12 @@ struct plan_opts {
 	 * compile's alone, as `run --region` re-picks its stage). */
 	const struct plan *rival;
 	int solo;
+	/* With `grow`: sample copies (plan.h `copies`) offered to the
+	 * slowest stages, kept where the objective falls (compiler/size.h
+	 * size_copies).  On by default; off in the sharing search's trials
+	 * (their placed choice and its alternative are compared with
+	 * copies). */
+	int copies;
 };
 
 enum plan_sharing_opt { PLAN_SHARING_AUTO = 0, PLAN_SHARING_REPLICAS,

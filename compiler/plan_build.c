@@ -59,6 +59,7 @@ void plan_opts_init(struct plan_opts *o)
 	o->seed = 1;
 	o->kernel = "auto";
 	o->grow = 1;
+	o->copies = 1;
 }
 
 /* One plan_build: its inputs, and what each step leaves for the next. */
@@ -624,6 +625,124 @@ static int edges_of(const struct build_ctx *b, struct place_edge **out,
 }
 
 /* Positions from the strategy, checked; the stages mapped on them. */
+/* size_copies' set: every item's copies to its stage, and the memo's
+ * signatures again (the copies are part of a stage's). */
+static void cb_set_copies(const void *ctx, const int *copies)
+{
+	const struct build_ctx *b = ctx;
+	for (int i = 0; i < b->n; i++)
+		if (!map_share_guest(b->p, i))
+			b->stages[i].copies =
+				copies[b->stage_item[i]] > 1
+					? copies[b->stage_item[i]] : 0;
+	plan_memo_sign(b->pm, &b->mc, b->n, b->sig);
+}
+
+/* Sample copies for the slowest stages of a pipelined plan, where the
+ * objective falls (size.h size_copies); none on a time-shared rectangle.
+ * A copied item may grow R times as wide.  Returns the offers kept. */
+static int offer_copies(struct build_ctx *b, const struct place_problem *pp,
+			const struct rect *rects, struct place_item *items)
+{
+	int *copies = xcalloc((size_t)pp->n_items + 1, sizeof(int));
+	for (int i = 0; i < pp->n_items; i++)
+		copies[i] = 1;
+	for (int i = 0; i < b->n; i++) {
+		int it = b->stage_item[i];
+		if (map_share_guest(b->p, i))
+			copies[it] = 0;
+		else if (copies[it] && b->stages[i].copies > 1)
+			copies[it] = b->stages[i].copies;
+	}
+	int kept = size_copies(pp, rects, copies, cb_set_copies);
+	if (kept)
+		for (int i = 0; i < pp->n_items; i++)
+			if (copies[i] > 1)
+				items[i].max_w = (int32_t)(
+					(int64_t)items[i].max_w * copies[i] >
+							pp->grid_w
+						? pp->grid_w
+						: items[i].max_w * copies[i]);
+	free(copies);
+	return kept;
+}
+
+/* The bound's stage time and fit (size.h size_bound_cb): the memo's. */
+static double cb_stage_cycles(const void *ctx, int si, int32_t w, int32_t h)
+{
+	return memo_cycles(ctx, si, w, h);
+}
+
+static int cb_stage_fits(const void *ctx, int si, int32_t w, int32_t h)
+{
+	const struct build_ctx *b = ctx;
+	return plan_memo_fits(b->pm, &b->mc, &b->stages[si], b->sig[si], w, h);
+}
+
+static const char *bound_kernel(const struct build_ctx *b)
+{
+	return b->o->kernel ? b->o->kernel : "auto";
+}
+
+/* The bound's stage work and floor (size.h size_bound_cb), remembered
+ * per stage signature. */
+static int cb_stage_floor(const void *ctx, int si, double *work, double *fl)
+{
+	const struct build_ctx *b = ctx;
+	int ok;
+	if (plan_memo_floor(b->pm, b->sig[si], &ok, work, fl))
+		return ok;
+	ok = size_stage_floor(b->g, b->m, b->p, bound_kernel(b), si,
+			      cb_stage_cycles, cb_stage_fits, b, work, fl);
+	plan_memo_set_floor(b->pm, b->sig[si], ok, *work, *fl);
+	return ok;
+}
+
+/* Does the layout `rects` (the stages' copies as set) break issue 14's
+ * sizing rule (size.h: pace above SIZE_BOUND_FACTOR x the bound with at
+ * least SIZE_IDLE_SHARE of the PEs idle)?  Maps the plan's stages. */
+static int rule_broken(struct build_ctx *b, const struct rect *rects)
+{
+	struct plan *p = b->p;
+	for (int i = 0; i < b->n; i++) {
+		p->stages[i].r = rects[b->stage_item[i]];
+		map_kernel(&b->mc, &p->stages[i]);
+	}
+	plan_tally(p, NULL);
+	if (!size_rule_applies(p))
+		return 0;
+	struct size_bound bd;
+	size_bound_cb(b->g, b->m, p, bound_kernel(b), cb_stage_floor, b, &bd);
+	return (double)p->bottleneck_cycles >
+	       SIZE_BOUND_FACTOR * bd.bound_cycles;
+}
+
+/* Sample copies lower the bound (a copied stage's floor falls) more than
+ * the pace where the objective refuses more of them: copies are dropped
+ * (and the layout before them, `pre`, kept) when they break the sizing
+ * rule the plan met without them (the rule's exceptions may only
+ * shrink: tests/unit/size_exceptions.txt). */
+static void copies_keep_rule(struct build_ctx *b, struct rect *rects,
+			     const struct rect *pre, int n)
+{
+	if (!rule_broken(b, rects))
+		return;
+	int *none = xcalloc((size_t)n + 1, sizeof(int));
+	int32_t *had = xcalloc((size_t)b->n + 1, sizeof(int32_t));
+	for (int i = 0; i < b->n; i++)
+		had[i] = b->stages[i].copies;
+	cb_set_copies(b, none);
+	if (!rule_broken(b, pre)) {
+		memcpy(rects, pre, sizeof(*rects) * (size_t)n);
+	} else { /* broken either way: the copies' faster step */
+		for (int i = 0; i < b->n; i++)
+			b->stages[i].copies = had[i];
+		plan_memo_sign(b->pm, &b->mc, b->n, b->sig);
+	}
+	free(had);
+	free(none);
+}
+
 static int place_items(struct build_ctx *b)
 {
 	struct plan *p = b->p;
@@ -662,9 +781,22 @@ static int place_items(struct build_ctx *b)
 	struct rect *rects = xcalloc((size_t)n, sizeof(*rects));
 	int rc = b->strat->fn(&pp, rects, p->strategy_note, b->d);
 	/* what the sizing's 90% and the strategy's packing left idle goes
-	 * to the slowest stage while that speeds it (size.h), if asked */
-	if (!rc && pp.grow && !place_check(&pp, rects, NULL))
+	 * to the slowest stage while that speeds it (size.h), if asked;
+	 * then sample copies offered to the slowest, kept where the
+	 * objective falls, and the idle PEs offered again (a grown layout
+	 * grows no more: anneal's starts, grown, stay its strategies'
+	 * plans) */
+	if (!rc && pp.grow && !place_check(&pp, rects, NULL)) {
 		pp.grow(&pp, rects);
+		struct rect *pre = xmalloc(sizeof(*rects) * (size_t)n);
+		memcpy(pre, rects, sizeof(*rects) * (size_t)n);
+		if (b->o->copies && offer_copies(b, &pp, rects, items)) {
+			pp.grow(&pp, rects);
+			offer_copies(b, &pp, rects, items);
+			copies_keep_rule(b, rects, pre, n);
+		}
+		free(pre);
+	}
 	free(ps);
 	if (!rc && place_check(&pp, rects, b->d))
 		rc = WS_EINPUT;
@@ -983,6 +1115,7 @@ static double share_trial(struct plan_memo *pm, const struct graph *g,
 	struct plan_opts q = *o;
 	q.strategy = "pack";
 	q.share_time = time;
+	q.copies = 0;
 	struct plan t;
 	plan_init(&t);
 	struct diag quiet;
@@ -1113,6 +1246,13 @@ static int build_shared(struct plan_memo *pm, const struct graph *g,
 	struct plan_opts q = *o;
 	q.share_time = time;
 	int rc = build_strategy(pm, g, m, &q, p, d);
+	/* the descent kept its start: the other extreme is the alternative
+	 * (pack's layouts may order them otherwise: combo's replicas, 3 of
+	 * 3 time-shared on pack's, are the faster placed by the others
+	 * once the slowest stages take sample copies) */
+	if (memcmp(time, glob, (size_t)ns) == 0)
+		for (int i = 0; i < ns; i++)
+			glob[i] = cand[i] && !time[i];
 	int k[2] = {0, 0}, kept = 0;
 	for (int i = 0; i < ns; i++)
 		k[0] += time[i], k[1] += glob[i];

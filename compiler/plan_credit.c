@@ -72,14 +72,13 @@ int64_t plan_act_slots(const struct plan *p, const struct machine *m, int s)
 	/* sample copies (plan.h): each holds its own samples' activations,
 	 * sized for ceil(in flight / copies) of them */
 	int64_t R = plan_copies(st);
-	sized = (sized + R - 1) / R;
-	int64_t per = (st->sram.activations + sized - 1) / sized;
+	int64_t one = (sized + R - 1) / R;
+	int64_t per = (st->sram.activations + one - 1) / one;
 	int64_t tenants = 0;
 	for (int j = 0; j < p->n_stages; j++)
 		tenants += map_share_root(p, j) == map_share_root(p, s);
 	int64_t spare = m->pe.sram_bytes - map_share_sram(p, s);
-	int64_t slots = sized + (spare > 0 ? spare / (tenants > 0 ? tenants : 1) / per
+	int64_t slots = sized + R * (spare > 0 ? spare / (tenants > 0 ? tenants : 1) / per
 					   : 0);
-	slots *= R;
 	return slots < batch ? slots : batch;
 }

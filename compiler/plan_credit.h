@@ -63,7 +63,9 @@ void plan_credits_of(const struct plan_credit_route *r, int nr,
  * That is the samples_in_flight the compiler sized the stage's SRAM for
  * (compiler/map.h map_in_flight), plus as many more as the PE's free
  * SRAM holds (pe.sram_bytes less the rectangle's use, map_share_sram,
- * shared evenly by the stages time-sharing it); at most the batch, and
+ * shared evenly by the stages time-sharing it; with sample copies,
+ * plan.h, as many more per copy, each copy's activations sized for
+ * ceil(in flight / copies) samples); at most the batch, and
  * the batch when the stage saves no activations.
  */
 int64_t plan_act_slots(const struct plan *p, const struct machine *m, int s);

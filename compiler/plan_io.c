@@ -769,10 +769,15 @@ static void remap_stages(struct rd *r, const struct graph *g,
 				 kern_name((enum kern_alg)want));
 			r->errors++;
 		}
-		/* streaming stages take the whole wafer, as plan_build says */
+		/* streaming stages take the whole wafer, as plan_build says;
+		 * the fewest PEs of one copy (plan_build sizes before it
+		 * offers sample copies) */
+		struct plan_stage one = *s;
+		one.copies = 0;
 		s->min_pes = p->mode == MODE_STREAMING
 				     ? machine_pes(m)
-				     : map_min_pes(&mc, s, &w, &h);
+				     : map_min_pes(&mc, s->copies > 1 ? &one : s,
+						   &w, &h);
 	}
 }
 

@@ -29,6 +29,8 @@ struct memo_sig {
 	int min_asked;
 	int64_t min_pes;
 	int32_t min_w, min_h;
+	int floor_asked, floor_ok; /* plan_memo_floor */
+	double floor_work, floor_fl;
 };
 
 struct plan_memo {
@@ -180,4 +182,26 @@ int64_t plan_memo_min_pes(struct plan_memo *pm, const struct map_ctx *c,
 	*w = g->min_w;
 	*h = g->min_h;
 	return g->min_pes;
+}
+
+int plan_memo_floor(const struct plan_memo *pm, int id, int *ok, double *work,
+		    double *fl)
+{
+	const struct memo_sig *g = &pm->sigs[id];
+	if (!g->floor_asked)
+		return 0;
+	*ok = g->floor_ok;
+	*work = g->floor_work;
+	*fl = g->floor_fl;
+	return 1;
+}
+
+void plan_memo_set_floor(struct plan_memo *pm, int id, int ok, double work,
+			 double fl)
+{
+	struct memo_sig *g = &pm->sigs[id];
+	g->floor_asked = 1;
+	g->floor_ok = ok;
+	g->floor_work = work;
+	g->floor_fl = fl;
 }

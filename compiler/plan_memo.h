@@ -46,4 +46,12 @@ int64_t plan_memo_min_pes(struct plan_memo *pm, const struct map_ctx *c,
 			  const struct plan_stage *s, int id, int32_t *w,
 			  int32_t *h);
 
+/* A stage signature's work-proportional floor (compiler/size.h
+ * size_stage_floor) once asked: 1 and its figures (ok: some shape
+ * fits), or 0 when not yet remembered. */
+int plan_memo_floor(const struct plan_memo *pm, int id, int *ok, double *work,
+		    double *fl);
+void plan_memo_set_floor(struct plan_memo *pm, int id, int ok, double work,
+			 double fl);
+
 #endif

@@ -40,57 +40,106 @@ static int32_t next_extent(int32_t v, int32_t max)
 	return v < max && n > max ? max : n;
 }
 
-/* Stage s on w x h, when it fits SRAM as the weight-stationary mapping
+/* How the bound times and fits a stage: through the mapping, or (when
+ * set) the caller's callbacks (plan_build's memo). */
+struct floor_src {
+	const struct map_ctx *mc, *fit;
+	size_bound_cycles_fn cycles;
+	size_bound_fits_fn fits;
+	const void *ctx;
+};
+
+/* Stage si on w x h, when it fits SRAM as the weight-stationary mapping
  * needs it (`fit`: the kernel pick only replaces it by one that fits, as
  * plan_build sizes): its pace lowers the floor *fl and its PE-cycles the
  * work *work. */
-static void probe(const struct map_ctx *mc, const struct map_ctx *fit,
-		  const struct plan_stage *s, int32_t w, int32_t h,
-		  double *work, double *fl)
+static void probe(const struct floor_src *fs, const struct plan *p, int si,
+		  int32_t w, int32_t h, double *work, double *fl)
 {
-	if (!map_fits(fit, s, w, h))
+	const struct plan_stage *s = &p->stages[si];
+	if (fs->fits ? !fs->fits(fs->ctx, si, w, h)
+		     : !map_fits(fs->fit, s, w, h))
 		return;
-	double t = (double)map_cycles(mc, s, w, h);
+	double t = fs->cycles ? fs->cycles(fs->ctx, si, w, h)
+			      : (double)map_cycles(fs->mc, s, w, h);
 	if (t < *fl)
 		*fl = t;
 	if (t * w * h < *work)
 		*work = t * w * h;
 }
 
-/* work(i) and floor(i) of stage s (size.h), over probed shapes, the
- * stage's own rectangle among them (the grid of probes may miss it, and
- * a floor above the stage's own pace is no floor: nt3's conv2 paced 23272
- * cycles on its 724 x 898, the probes' best was 23276).  0 when none
- * fits. */
-static int stage_floor(const struct map_ctx *mc, const struct plan_stage *s,
-		       double *work, double *fl)
+/* work(i) and floor(i) of stage si (size.h) over the probed shapes (the
+ * geometric grid, which depends on the stage alone, not on where it
+ * lies); 0 when none fits. */
+static int stage_floor(const struct floor_src *fs, const struct plan *p,
+		       int si, double *work, double *fl)
 {
-	struct map_ctx fit = *mc;
-	fit.kernel = NULL;
+	const struct plan_stage *s = &p->stages[si];
 	int32_t mw, mh;
-	map_max_shape(mc, s, &mw, &mh);
+	map_max_shape(fs->mc, s, &mw, &mh);
 	*work = *fl = INFINITY;
 	for (int32_t w = 1; w <= mw; w = next_extent(w, mw))
 		for (int32_t h = 1; h <= mh; h = next_extent(h, mh))
-			probe(mc, &fit, s, w, h, work, fl);
-	if (s->r.w > 0 && s->r.h > 0)
-		probe(mc, &fit, s, s->r.w, s->r.h, work, fl);
+			probe(fs, p, si, w, h, work, fl);
 	return isfinite(*fl);
+}
+
+/* The mapping contexts of plan p's bound. */
+static void bound_ctx(const struct graph *g, const struct machine *m,
+		      const struct plan *p, const char *kernel,
+		      struct map_ctx *mc, struct map_ctx *fit)
+{
+	*mc = (struct map_ctx){g,	 m, p->prec, p->opt, MODE_PIPELINED,
+			       p->batch, 0, kernel,  0,	     p,	 p->job};
+	*fit = *mc;
+	fit->kernel = NULL;
+}
+
+int size_stage_floor(const struct graph *g, const struct machine *m,
+		     const struct plan *p, const char *kernel, int si,
+		     size_bound_cycles_fn cycles, size_bound_fits_fn fits,
+		     const void *ctx, double *work, double *fl)
+{
+	struct map_ctx mc, fit;
+	bound_ctx(g, m, p, kernel, &mc, &fit);
+	struct floor_src fs = {&mc, &fit, cycles, fits, ctx};
+	return stage_floor(&fs, p, si, work, fl);
 }
 
 void size_bound(const struct graph *g, const struct machine *m,
 		const struct plan *p, const char *kernel, struct size_bound *b)
 {
+	size_bound_cb(g, m, p, kernel, NULL, NULL, b);
+}
+
+void size_bound_cb(const struct graph *g, const struct machine *m,
+		   const struct plan *p, const char *kernel,
+		   size_bound_floor_fn floor_of, const void *ctx,
+		   struct size_bound *b)
+{
 	*b = (struct size_bound){0, 0, 0, -1, 0, 0};
 	if (p->mode != MODE_PIPELINED)
 		return;
-	struct map_ctx mc = {g,	       m, p->prec, p->opt, MODE_PIPELINED,
-			     p->batch, 0, kernel,  0,	   p, p->job};
 	double pes = (double)machine_pes(m);
+	struct map_ctx mc, fit;
+	bound_ctx(g, m, p, kernel, &mc, &fit);
+	struct floor_src fs = {&mc, &fit, NULL, NULL, NULL};
 	for (int i = 0; i < p->n_stages; i++) {
 		double w, f;
-		if (map_share_guest(p, i) ||
-		    !stage_floor(&mc, &p->stages[i], &w, &f))
+		if (map_share_guest(p, i))
+			continue;
+		if (!(floor_of ? floor_of(ctx, i, &w, &f)
+			       : size_stage_floor(g, m, p, kernel, i, NULL,
+						  NULL, NULL, &w, &f)))
+			w = f = INFINITY;
+		/* the stage's own rectangle among the shapes (the grid of
+		 * probes may miss it, and a floor above the stage's own pace
+		 * is no floor: nt3's conv2 paced 23272 cycles on its 724 x
+		 * 898, the probes' best was 23276) */
+		const struct rect *r = &p->stages[i].r;
+		if (r->w > 0 && r->h > 0)
+			probe(&fs, p, i, r->w, r->h, &w, &f);
+		if (!isfinite(f))
 			continue;
 		b->work_pe_cycles += w;
 		if (f > b->floor_cycles) {

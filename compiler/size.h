@@ -81,6 +81,25 @@ struct size_bound {
  * "auto" as the compiler's default).  Zeroes for a streaming plan. */
 void size_bound(const struct graph *g, const struct machine *m,
 		const struct plan *p, const char *kernel, struct size_bound *b);
+/* work(i) and floor(i) of stage si of p (0 when no probed shape fits),
+ * its time and SRAM fit on w x h asked of the caller (plan_build: its
+ * memo, the mapping's answers remembered), or of the mapping (NULL). */
+typedef double (*size_bound_cycles_fn)(const void *ctx, int si, int32_t w,
+				       int32_t h);
+typedef int (*size_bound_fits_fn)(const void *ctx, int si, int32_t w,
+				  int32_t h);
+int size_stage_floor(const struct graph *g, const struct machine *m,
+		     const struct plan *p, const char *kernel, int si,
+		     size_bound_cycles_fn cycles, size_bound_fits_fn fits,
+		     const void *ctx, double *work, double *fl);
+/* size_bound, stage si's work and floor asked of floor_of (plan_build:
+ * remembered per stage signature), or size_stage_floor's (NULL). */
+typedef int (*size_bound_floor_fn)(const void *ctx, int si, double *work,
+				   double *fl);
+void size_bound_cb(const struct graph *g, const struct machine *m,
+		   const struct plan *p, const char *kernel,
+		   size_bound_floor_fn floor_of, const void *ctx,
+		   struct size_bound *b);
 
 /* Does the rule apply to p (pipelined, at least SIZE_IDLE_SHARE of the
  * grid's PEs outside every rectangle)? */
@@ -106,5 +125,31 @@ int size_rule_applies(const struct plan *p);
  */
 #define SIZE_GROW_MAX_MOVES(n_items) (8 * (n_items) + 32)
 int size_grow(const struct place_problem *pp, struct rect *rects);
+
+/* ---- sample copies (size_copies.c) -------------------------------------- */
+
+/*
+ * Offer sample copies (plan.h `copies`) to the slowest item of a placed
+ * layout: its copies doubled on its rectangle (R copies interleaved by
+ * columns, each on w/R x h), kept when pp->objective falls, again while
+ * it does, on whichever item is then the slowest of those not refused
+ * (an offer the objective refuses, or copies that cannot double:
+ * PLAN_MAX_COPIES, its width, its SRAM per copy, pp->fits); it stops at a
+ * slowest item that takes no copies or after SIZE_COPIES_MAX_OFFERS
+ * offers.  copies[i]: item i's copies now (0: it
+ * takes none, a time-shared rectangle); set(ctx, copies) makes the
+ * items' stages have them (the objective, stage_cycles and fits then see
+ * them).  Returns the offers kept.  Deterministic.
+ *
+ * Why the slowest and the objective: a stage whose floor (fastest pace on
+ * any shape) is software per sample (one-row dense layers: task start,
+ * the kernel's set-up and per-row program) is sped only by copies, but
+ * copies cost SRAM, the links between their columns and a gradient sum
+ * per step, and fill and drain do not shrink, so they are kept only
+ * where the estimated step (the engine's schedule replayed) falls.
+ */
+#define SIZE_COPIES_MAX_OFFERS 8
+int size_copies(const struct place_problem *pp, const struct rect *rects,
+		int *copies, void (*set)(const void *ctx, const int *copies));
 
 #endif

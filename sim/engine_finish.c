@@ -29,9 +29,11 @@ static void stage_link_counts(const struct sim *s, int si,
 	const struct stats_stage *ss = &s->st->stages[si];
 	for (int p = 0; p < PASS_COUNT; p++) {
 		const struct kernel_work *w = &ps->work[p];
-		/* per sample copy: its share of the tasks, every update */
+		/* sample copies (plan.h): a copy's flows along Y stay in its
+		 * columns (its share of the tasks, every update), its flows
+		 * along X cross the copies' span (eng_task_hops) */
 		uint64_t R = p == PASS_UPDATE ? 1 : (uint64_t)plan_copies(ps);
-		uint64_t nt = ((uint64_t)ss->tasks[p] + R - 1) / R;
+		uint64_t nt = (uint64_t)ss->tasks[p];
 		if (!nt)
 			continue;
 		int back = p == PASS_BWD_DATA;
@@ -46,7 +48,7 @@ static void stage_link_counts(const struct sim *s, int si,
 			int ax = fl[f].a == AXIS_X;
 			int dir = ax ? (back ? LINK_WEST : LINK_EAST)
 				     : (back ? LINK_NORTH : LINK_SOUTH);
-			c->dir[dir] += nt * (uint64_t)fl[f].v;
+			c->dir[dir] += (ax ? nt : nt / R) * (uint64_t)fl[f].v;
 		}
 		/* halo: half each way between row neighbours (the odd one
 		 * east), so each link pair carries halo_wavelets per task */
@@ -91,7 +93,12 @@ static void stage_links_all(struct sim *s)
 	struct rect_counts c;
 	memset(&c, 0, sizeof(c));
 	for (int i = 0; i < s->n; i++) {
-		const struct rect *r = &s->p->stages[i].r;
+		/* sample copies: the columns they take (a remainder idle) */
+		const struct plan_stage *ps = &s->p->stages[i];
+		struct rect span = plan_copy_rect(ps, 0);
+		span.x = ps->r.x;
+		span.w *= plan_copies(ps);
+		const struct rect *r = &span;
 		if (c.used && memcmp(&c.r, r, sizeof(*r)))
 			paint_rect_counts(s, &c);
 		c.r = *r;

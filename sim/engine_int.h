@@ -98,7 +98,7 @@ cycles_t eng_task_ready(const struct machine *m, enum pe_prec prec,
 			const struct kernel_work *w);
 cycles_t eng_task_lat(const struct sim *s, const struct rect *r,
 		      const struct kernel_work *w, cycles_t occ, cycles_t ready);
-double eng_task_hops(const struct rect *r, const struct kernel_work *w);
+double eng_task_hops(const struct plan_stage *ps, int pass);
 void eng_full_setup(struct sim *s, int si);
 cycles_t eng_full_task(struct sim *s, int si, int pa, int pb, cycles_t t0,
 		       int copy);

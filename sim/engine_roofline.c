@@ -119,6 +119,9 @@ static void roofline_stages(const struct plan *p, const struct machine *m,
 				l = lk;
 			}
 		}
+		/* sample copies (plan.h): R copies serve R samples at once */
+		c /= (double)plan_copies(ps);
+		f /= (double)plan_copies(ps);
 		if (f > rp->fworst)
 			rp->fworst = f;
 		/* its reference PE: every task of the batch, then the update */
@@ -172,6 +175,7 @@ static void roofline_sync(const struct plan *p, const struct machine *m,
 		for (int k = 0; k < PASS_UPDATE; k++)
 			c += (double)engine_task_occ(m, p->prec, &rs->work[k],
 						     NULL);
+		c /= (double)plan_copies(rs);
 		round += (double)engine_task_occ(m, p->prec,
 						 &os->work[PASS_UPDATE], NULL);
 		roof_term(rp, c, round, LIMIT_FABRIC);
@@ -194,7 +198,7 @@ void engine_roofline_run(const struct plan *p, const struct machine *m,
 	double bpc = m->io.bandwidth_gbytes_s / m->clock_ghz;
 	double in_bytes = 0;
 	for (int i = 0; i < p->n_routes; i++)
-		if (p->routes[i].src_stage < 0)
+		if (plan_route_host_input(p, i)) /* a multicast's once */
 			in_bytes += (double)p->routes[i].wavelets_per_sample *
 				    (double)(m->fabric.wavelet_bits / 8);
 	double io = in_bytes / bpc;

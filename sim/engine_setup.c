@@ -67,7 +67,7 @@ static void setup_stages(struct sim *s)
 			g->ready[k] = eng_task_ready(m, p->prec, &ps->work[k]);
 			q->lat[k] = eng_task_lat(s, &tr, &ps->work[k],
 					     q->occ[k], g->ready[k]);
-			g->task_hops[k] = eng_task_hops(&tr, &ps->work[k]);
+			g->task_hops[k] = eng_task_hops(ps, k);
 		}
 		if (s->o.full)
 			eng_full_setup(s, i);

@@ -74,21 +74,37 @@ cycles_t eng_task_lat(const struct sim *s, const struct rect *r,
 	return total > occ ? total - occ : 0;
 }
 
-double eng_task_hops(const struct rect *r, const struct kernel_work *w)
+/* Wavelet hops of one task of stage ps's pass inside its rectangle.
+ * With sample copies (plan.h), a copy's flows along Y stay in its own
+ * columns (every copy's, for the update all copies run), its flows along
+ * X cross the copies' whole span (R x the copy's width), as
+ * engine_finish.c paints them. */
+double eng_task_hops(const struct plan_stage *ps, int pass)
 {
+	const struct kernel_work *w = &ps->work[pass];
+	struct rect c = plan_copy_rect(ps, 0);
+	int64_t R = plan_copies(ps);
+	double ys = pass == PASS_UPDATE ? (double)R : 1; /* copies running */
+	struct {
+		int64_t v;
+		enum plan_axis a;
+	} fl[2] = {{w->bcast_wavelets, w->bcast_axis},
+		   {w->reduce_wavelets, w->reduce_axis}};
 	double h = 0;
-	if (w->bcast_wavelets > 0)
-		h += (double)w->bcast_wavelets *
-		     (double)(along(r, w->bcast_axis) - 1) *
-		     (double)across(r, w->bcast_axis);
-	if (w->reduce_wavelets > 0)
-		h += (double)w->reduce_wavelets *
-		     (double)(along(r, w->reduce_axis) - 1) *
-		     (double)across(r, w->reduce_axis);
+	for (int f = 0; f < 2; f++) {
+		if (fl[f].v <= 0)
+			continue;
+		if (fl[f].a == AXIS_X)
+			h += (double)fl[f].v * (double)(R * c.w - 1) *
+			     (double)c.h;
+		else
+			h += (double)fl[f].v * (double)(c.h - 1) *
+			     (double)c.w * ys;
+	}
 	/* halo: every PE trades with its row neighbours inside the rectangle
 	 * (the spatial split is over columns, compiler/map.c), one hop each:
 	 * the w - 1 link pairs of each row, as stage_links() counts them */
-	h += (double)w->halo_wavelets * (double)(r->w - 1) * (double)r->h;
+	h += (double)w->halo_wavelets * (double)(R * c.w - 1) * (double)c.h;
 	return h;
 }
 
@@ -325,13 +341,13 @@ void eng_count_work(struct sim *s, int si, int pass, cycles_t t0,
 	/* a task runs on one sample copy, the update on every copy */
 	int64_t R = pass == PASS_UPDATE ? plan_copies(&s->p->stages[si]) : 1;
 	int64_t pes = s->sg[si].pes * n * R;
-	double hops = s->sg[si].task_hops[pass] * (double)(n * R);
+	double hops = s->sg[si].task_hops[pass] * (double)n;
 	g->fma += w->fma * pes;
 	g->ew += w->ew * pes;
 	g->sram_reads += w->sram_reads * pes;
 	g->sram_writes += w->sram_writes * pes;
-	g->wavelet_hops += n * R == 1 ? (int64_t)s->sg[si].task_hops[pass]
-				      : (int64_t)hops;
+	g->wavelet_hops += n == 1 ? (int64_t)s->sg[si].task_hops[pass]
+				  : (int64_t)hops;
 	struct stats_windows *win = &s->st->win;
 	stats_win_add(win, t0, t1, win->fma, 1, (double)(w->fma * pes));
 	stats_win_add(win, t0, t1, win->ew, 1, (double)(w->ew * pes));

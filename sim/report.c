@@ -440,6 +440,8 @@ static void text_stages(const struct report_in *r, const struct stats *st,
 			stats_stage_sample_cycles(st, i), 100 * busy,
 			stats_limit_name(g->limit));
 		text_stage_kernel(r->p, i, ", kernel ", out);
+		if (g->copies > 1) /* compiler/plan.h: R copies, R samples at once */
+			fprintf(out, ", %d sample copies", g->copies);
 		fprintf(out, "\n");
 	}
 	if (rows < n)

@@ -144,6 +144,7 @@ static int fix_setup(struct fix *f)
 	struct plan_opts o;
 	plan_opts_init(&o);
 	o.mode = MODE_PIPELINED;
+	o.grow = 0; /* no copies offered: the tests give them */
 	CU_ASSERT_EQUAL_FATAL(plan_build(&f->g, &f->m, &o, &f->p, &d), 0);
 	diag_release(&d);
 	f->text = plan_text(&f->p, &f->g);

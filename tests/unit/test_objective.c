@@ -100,7 +100,15 @@ static void test_replay_streaming(void)
 	struct graph g;
 	struct plan p;
 	struct diag d;
-	load("tbi3d", "pack", 0, &m, &g, &p, &d);
+	diag_init(&d);
+	plan_init(&p);
+	CU_ASSERT_EQUAL_FATAL(machine_load("wse2", &m, &d), 0);
+	CU_ASSERT_EQUAL_FATAL(graph_load("tbi3d", OPT_MOMENTUM, &g, &d), 0);
+	struct plan_opts po;
+	plan_opts_init(&po);
+	po.strategy = "pack";
+	po.mode = MODE_STREAMING;
+	CU_ASSERT_EQUAL_FATAL(plan_build(&g, &m, &po, &p, &d), 0);
 	CU_ASSERT_EQUAL(p.mode, MODE_STREAMING);
 	CU_ASSERT(plan_replay(&p, &m, 1, p.batch, 2, 0) < 0);
 	CU_ASSERT(p.est_step_cycles > 0);
