@@ -430,6 +430,16 @@ static void test_folder_for_file(void)
 					  "folder"));
 	p = ws_find_model("nosuch", "nets", ".yaml", "network", &d);
 	CU_ASSERT_TRUE(diag_contains(&d, "no file 'nosuch' and no preset"));
+	/* an empty name is refused before the work (-o '' failed at the
+	 * commit, --trace '' after the report) */
+	struct outfile of;
+	struct outdir od;
+	CU_ASSERT_EQUAL(outfile_open(&of, "", &d), WS_EIO);
+	CU_ASSERT_EQUAL(outdir_open(&od, "", &d), WS_EIO);
+	CU_ASSERT_EQUAL(ws_check_output_dir("", "--trace", &d), WS_EIO);
+	CU_ASSERT_EQUAL(ws_check_output_file("", "--vcd", &d), WS_EIO);
+	CU_ASSERT_EQUAL(read_file("", &text, NULL, &d), WS_EIO);
+	CU_ASSERT_TRUE(diag_contains(&d, "--trace: a name is needed, got ''"));
 	diag_release(&d);
 	CU_ASSERT_EQUAL(chdir(cwd), 0);
 	free(cwd);
@@ -515,7 +525,7 @@ int suite_outputs(void)
 		 test_trace_folder_atomic},
 		{"a signal (| head, Ctrl-C, kill) removes the temporaries",
 		 test_signal_leaves_no_temporary},
-		{"a folder where a file is expected: said so",
+		{"a folder where a file is expected, or no name: said so",
 		 test_folder_for_file},
 		{"dated outputs (VCD, fabric PDF): the same bytes twice",
 		 test_dated_outputs_repeat},
