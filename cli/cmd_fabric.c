@@ -189,6 +189,9 @@ static int plot_one(const char *csv, const char *path, int k,
 			 path);
 		return WS_EIO;
 	}
+	/* gnuplot's PDF carries its creation date: a fixed one */
+	if (k == 2)
+		ws_file_fix_stamp(o.tmp_path, WS_PDF_DATE_KEY, WS_PDF_DATE);
 	return outfile_commit(&o, d);
 }
 

@@ -618,6 +618,60 @@ static int names_check(struct ock *k, const Onnx__GraphProto *gp)
 	return bad;
 }
 
+/* A node's layer name as the importer gives it (compiler/onnx.c
+ * node_name): its name without a leading '/', else "<op type>_<index>",
+ * into buf. */
+static void layer_name_of(const Onnx__NodeProto *n, size_t idx, char *buf,
+			  size_t len)
+{
+	if (n->name && *n->name)
+		snprintf(buf, len, "%s", n->name + (n->name[0] == '/'));
+	else
+		snprintf(buf, len, "%s_%zu", n->op_type ? n->op_type : "node",
+			 idx);
+}
+
+struct named {
+	char *name;
+	size_t idx;
+};
+
+static int named_cmp(const void *a, const void *b)
+{
+	const struct named *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* Two nodes of one layer name (ONNX lets names repeat; they are only
+ * for diagnostics there) would be two layers of one name here: a plan
+ * written by 'place -o' names its stages by them and did not read back.
+ * Refused at the second node. */
+static int unique_check(struct ock *k, const Onnx__GraphProto *gp)
+{
+	struct named *v = xcalloc(gp->n_node + 1, sizeof(*v));
+	for (size_t i = 0; i < gp->n_node; i++) {
+		char buf[1024];
+		layer_name_of(gp->node[i], i, buf, sizeof(buf));
+		v[i].name = xstrdup(buf);
+		v[i].idx = i;
+	}
+	qsort(v, gp->n_node, sizeof(*v), named_cmp);
+	int bad = 0;
+	for (size_t i = 1; i < gp->n_node && !bad; i++)
+		if (!strcmp(v[i].name, v[i - 1].name)) {
+			ock_err(k, "node %zu's name must differ from node %zu's "
+				"(wafersim names its layers after the nodes), "
+				"got '%.200s' for both",
+				v[i].idx, v[i - 1].idx, v[i].name);
+			bad = 1;
+		}
+	for (size_t i = 0; i < gp->n_node; i++)
+		free(v[i].name);
+	free(v);
+	return bad ? -1 : 0;
+}
+
 /* Counts: nodes, initializers and declared values. */
 static int counts_check(struct ock *k, const Onnx__GraphProto *gp)
 {
@@ -644,7 +698,8 @@ int onnx_check_model(const char *file, const char *dir,
 	struct ock k = {file, dir, d, 0};
 	Onnx__GraphProto *gp = m->graph;
 	if (counts_check(&k, gp) || names_check(&k, gp) ||
-	    opset_check(&k, m) || outputs_check(&k, gp))
+	    unique_check(&k, gp) || opset_check(&k, m) ||
+	    outputs_check(&k, gp))
 		return WS_EINPUT;
 	for (size_t i = 0; i < gp->n_input; i++)
 		type_check(&k, "graph input", gp->input[i]->name,

@@ -33,6 +33,10 @@ char *fmt_double_exact(char *buf, double v)
 int read_file_max(const char *path, int64_t max_bytes, char **data,
 		  size_t *len, struct diag *d)
 {
+	if (!*path) {
+		diag_add(d, NULL, 0, 0, "input: a file name is needed, got ''");
+		return WS_EIO;
+	}
 	FILE *f = fopen(path, "rb");
 	if (!f) {
 		diag_add(d, path, 0, 0, "cannot open '%s': %s", path,
@@ -95,6 +99,10 @@ int read_file(const char *path, char **data, size_t *len, struct diag *d)
 int outfile_open(struct outfile *o, const char *path, struct diag *d)
 {
 	memset(o, 0, sizeof(*o));
+	if (!*path) {
+		diag_add(d, NULL, 0, 0, "output: a file name is needed, got ''");
+		return WS_EIO;
+	}
 	o->path = xstrdup(path);
 	if (strcmp(path, "-") == 0) {
 		o->f = stdout;
@@ -415,12 +423,23 @@ int ws_mkdir_p(const char *dir, struct diag *d)
 	return WS_EIO;
 }
 
+/* An empty name (-o '', --trace ''): nothing to make.  0 or WS_EIO. */
+static int check_named(const char *path, const char *what, struct diag *d)
+{
+	if (*path)
+		return WS_OK;
+	diag_add(d, NULL, 0, 0, "%s: a name is needed, got ''", what);
+	return WS_EIO;
+}
+
 int ws_check_output_file(const char *path, const char *what,
 			 struct diag *d)
 {
 	struct stat st;
 	if (strcmp(path, "-") == 0)
 		return WS_OK;
+	if (check_named(path, what, d))
+		return WS_EIO;
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 		diag_add(d, NULL, 0, 0, "%s must name a file, got the folder "
 			 "'%s'", what, path);
@@ -459,6 +478,8 @@ static int probe_folder(const char *folder, const char *what,
 
 int ws_check_output(const char *path, const char *what, struct diag *d)
 {
+	if (check_named(path, what, d))
+		return WS_EIO;
 	char *dir = xstrdup(path);
 	size_t n = strlen(dir);
 	while (n > 1 && dir[n - 1] == '/')
@@ -486,6 +507,8 @@ int ws_check_output(const char *path, const char *what, struct diag *d)
 
 int ws_check_output_dir(const char *path, const char *what, struct diag *d)
 {
+	if (check_named(path, what, d))
+		return WS_EIO;
 	char *p = xstrdup(path);
 	size_t n = strlen(p);
 	while (n > 1 && p[n - 1] == '/')
@@ -552,6 +575,31 @@ long utf8_bad_offset(const char *s)
 		i += n + 1;
 	}
 	return -1;
+}
+
+int ws_file_fix_stamp(const char *path, const char *key, const char *fixed)
+{
+	char *text;
+	size_t len, kl = strlen(key), fl = strlen(fixed);
+	struct diag d;
+	int rc = 1;
+	diag_init(&d);
+	if (read_file(path, &text, &len, &d) == 0) {
+		char *p = NULL;
+		for (size_t i = 0; !p && i + kl + fl <= len; i++)
+			if (!memcmp(text + i, key, kl))
+				p = text + i + kl;
+		FILE *f = p && !memchr(p, '\n', fl) ? fopen(path, "r+b") : NULL;
+		if (f) {
+			memcpy(p, fixed, fl);
+			rc = fseek(f, (long)(p - text), SEEK_SET) != 0 ||
+			     fwrite(p, 1, fl, f) != fl;
+			rc |= fclose(f) != 0;
+		}
+		free(text);
+	}
+	diag_release(&d);
+	return rc;
 }
 
 long ctrl_char_offset(const char *s)
@@ -633,6 +681,8 @@ static int move_into(const char *src, const char *dst)
 int outdir_open(struct outdir *o, const char *path, struct diag *d)
 {
 	memset(o, 0, sizeof(*o));
+	if (check_named(path, "output folder", d))
+		return WS_EIO;
 	size_t n = strlen(path);
 	while (n > 1 && path[n - 1] == '/')
 		n--;

@@ -128,6 +128,20 @@ int ws_check_output_file(const char *path, const char *what,
  * points past U+10FFFF), else the offset of the first bad byte. */
 long utf8_bad_offset(const char *s);
 
+/* Tools write the time into their files (gnuplot's and Graphviz's PDF
+ * '/CreationDate (D:...', SystemC's VCD '$date'): in the file at `path`,
+ * the strlen(fixed) bytes after the first `key` are overwritten by
+ * `fixed` (the same length: the file's offsets hold), unless a line ends
+ * within them, so a run gives the same bytes every time.  0 when fixed,
+ * 1 when `key` is not there (or the file cannot be read or written). */
+int ws_file_fix_stamp(const char *path, const char *key, const char *fixed);
+/* The fixed stamps: PDF's CreationDate digits, and the VCD $date line as
+ * SystemC 2.3 writes it ("     Dec 03, 2026       16:07:49"). */
+#define WS_PDF_DATE_KEY "/CreationDate (D:"
+#define WS_PDF_DATE	"20000101000000"
+#define WS_VCD_DATE_KEY "$date\n"
+#define WS_VCD_DATE	"     Jan 01, 2000       00:00:00"
+
 /* -1 if `s` holds no control character (below 0x20, or 0x7f: a line
  * break, a tab, an escape), else the offset of the first.  A name with
  * one breaks the text tables, CSV rows, plan files and gnuplot scripts

@@ -19,6 +19,7 @@ extern "C" {
 #include "fabric/timing.h"
 #include "fabric/traffic.h"
 #include "sim/stats.h"
+#include "ground/tmpclean.h"
 #include "ground/util.h"
 }
 
@@ -321,6 +322,29 @@ void child_program(const run_spec &s, child_result *res)
 	o.wall_s = wall;
 }
 
+/* The temporary waveform is removed if a signal ends the process
+ * (ground/tmpclean.h) until it is committed or removed. */
+struct live_guard {
+	const char *path;
+	~live_guard() { tmp_live_del(path); }
+};
+
+/* The finished waveform `tmp` put at `path`.  SystemC writes the time
+ * into it: a fixed one, so a run gives the same bytes every time; a
+ * device or FIFO is written into, never replaced.  0 or WS_EIO. */
+static int vcd_commit(const std::string &tmp, const char *path,
+		      struct diag *d)
+{
+	ws_file_fix_stamp(tmp.c_str(), WS_VCD_DATE_KEY, WS_VCD_DATE);
+	if (outfile_commit_file(tmp.c_str(), path, d)) {
+		diag_add(d, NULL, 0, 0,
+			 "reference model: cannot write the waveform '%s'",
+			 path);
+		return WS_EIO;
+	}
+	return 0;
+}
+
 /* Run `s` in a child; fill `res`.  0 or WS_EIO. */
 int run_in_child(run_spec &s, child_result *res, struct diag *d)
 {
@@ -331,6 +355,9 @@ int run_in_child(run_spec &s, child_result *res, struct diag *d)
 		s.vcd_base = std::string(s.opts->vcd_path) + buf;
 		vcd_tmp = s.vcd_base + ".vcd";
 	}
+	live_guard guard = {vcd_tmp.empty() ? NULL : vcd_tmp.c_str()};
+	if (guard.path)
+		tmp_live_add(guard.path);
 	int fds[2];
 	if (pipe(fds) != 0) {
 		diag_add(d, NULL, 0, 0,
@@ -410,15 +437,7 @@ int run_in_child(run_spec &s, child_result *res, struct diag *d)
 		diag_add(d, NULL, 0, 0, "%s", res->msg);
 		return res->rc;
 	}
-	/* a device or FIFO is written into, never replaced */
-	if (!vcd_tmp.empty() &&
-	    outfile_commit_file(vcd_tmp.c_str(), s.opts->vcd_path, d)) {
-		diag_add(d, NULL, 0, 0,
-			 "reference model: cannot write the waveform '%s'",
-			 s.opts->vcd_path);
-		return WS_EIO;
-	}
-	return 0;
+	return vcd_tmp.empty() ? 0 : vcd_commit(vcd_tmp, s.opts->vcd_path, d);
 }
 
 /* `border`: PEs a program may add around a rectangle as high as the mesh

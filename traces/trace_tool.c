@@ -44,35 +44,6 @@ int trace_tool_wait(long job)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }
 
-/* gnuplot's and Graphviz's PDFs carry their creation date: write a fixed
- * one (same length, so the file's offsets hold): a run gives the same
- * bytes every time. */
-static void pdf_fix_date(const char *path)
-{
-	char *text;
-	size_t len;
-	struct diag d;
-	diag_init(&d);
-	if (read_file(path, &text, &len, &d) == 0) {
-		const char *key = "/CreationDate (D:", *when = "20000101000000";
-		size_t kl = strlen(key);
-		char *p = NULL;
-		for (size_t i = 0; !p && i + kl + 14 <= len; i++)
-			if (!memcmp(text + i, key, kl))
-				p = text + i + kl;
-		if (p) {
-			memcpy(p, when, 14);
-			FILE *f = fopen(path, "r+b");
-			if (f) {
-				fwrite(text, 1, len, f);
-				fclose(f);
-			}
-		}
-		free(text);
-	}
-	diag_release(&d);
-}
-
 int trace_tmp_commit(const char *dir, const char *tmp, int ok)
 {
 	/* tmp ends in ".tmp": rename it to its final name */
@@ -82,8 +53,10 @@ int trace_tmp_commit(const char *dir, const char *tmp, int ok)
 	if (n > 4 && !strcmp(to + n - 4, ".tmp"))
 		to[n - 4] = 0;
 	n = strlen(to);
+	/* gnuplot's and Graphviz's PDFs carry their creation date: a fixed
+	 * one, so a run gives the same bytes every time */
 	if (ok && n > 4 && !strcmp(to + n - 4, ".pdf"))
-		pdf_fix_date(from);
+		ws_file_fix_stamp(from, WS_PDF_DATE_KEY, WS_PDF_DATE);
 	if (ok)
 		ok = rename(from, to) == 0;
 	else

@@ -1603,6 +1603,25 @@ def folder_name_signal_cases():
                       {"m.onnx": m.SerializeToString()},
                       ["place", "m.onnx", "--machine", "mini16", "-o",
                        "p.yaml"], loc=r"(?s)(?=.*m\.onnx)(?=.*node 0's name)"))
+        # two nodes of one layer name: the plan 'place -o' wrote did not
+        # read back (two stages of one name)
+        for label, (n0, n1) in (("same", ("same", "same")),
+                                ("slash", ("a", "/a")),
+                                ("unnamed", ("Relu_1", ""))):
+            g = helper.make_graph(
+                [helper.make_node("Relu", ["x"], ["a"], name=n0),
+                 helper.make_node("Relu", ["a"], ["y"], name=n1)], "g",
+                [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                               [1, 4])],
+                [helper.make_tensor_value_info("y", TensorProto.FLOAT,
+                                               None)])
+            m = helper.make_model(g, opset_imports=[
+                helper.make_opsetid("", 13)])
+            C.append(Case("names", "onnx-node-names-alike-" + label,
+                          {"m.onnx": m.SerializeToString()},
+                          ["place", "m.onnx", "--machine", "mini16", "-o",
+                           "p.yaml"],
+                          loc=r"(?s)(?=.*m\.onnx)(?=.*node 1's name)"))
     except ImportError:
         pass
     # outputs where nothing can be made: refused before the work, so
@@ -1611,6 +1630,25 @@ def folder_name_signal_cases():
                   ["run", "p1b2", "--machine", "mini16", "--steps", "1",
                    "--trace", "/proc/wafersim-trace"], loc=r"/proc",
                   no_stdout=True))
+    # an empty name for a file or folder: refused before the work (it ran
+    # to the end and failed at the commit, --trace after the report)
+    for name, argv in (
+            ("run-o", ["run", "p1b2", "--machine", "mini16", "-o", ""]),
+            ("run-trace", ["run", "p1b2", "--machine", "mini16", "--trace",
+                           ""]),
+            ("run-plan", ["run", "p1b2", "--machine", "mini16", "--plan",
+                          ""]),
+            ("run-vcd", ["run", "p1b2", "--machine", "mini16", "--engine",
+                         "systemc", "--vcd", ""]),
+            ("sweep-o", ["sweep", "--net", "p1b2", "--machine", "mini16",
+                         "--batch", "8", "-o", ""]),
+            ("compile-dot", ["compile", "p1b2", "--dot", ""]),
+            ("fabric-out-dir", ["fabric", "--machine", "mini16", "--sweep",
+                                "--cycles", "10", "--out-dir", ""]),
+            ("validate-wafer", ["validate", "wafer", ""]),
+            ("machine-show-o", ["machine", "show", "mini16", "-o", ""])):
+        C.append(Case("empty-name", name, {}, argv, loc=r"got ''",
+                      no_stdout=True))
     # option errors that name the option
     F = ["fabric", "--machine", "mini16", "--cycles", "10"]
     C.append(Case("options", "fabric-packet-wavelets-over-queue", {},

@@ -733,6 +733,39 @@ static void test_names_utf8(void)
 	free(buf);
 }
 
+/* Node names that make one layer name twice ('a' and '/a'; an unnamed
+ * node's "Relu_1" and a node named so) are refused: the plan 'place -o'
+ * wrote named two stages alike and did not read back; a line break in a
+ * name too. */
+static void test_names_unique(void)
+{
+	static struct tb b;
+	static const int64_t xd[] = {1, 8};
+	static const char *const in0[] = {"x"}, *const in1[] = {"a"};
+	const char *pairs[][2] = {{"same", "same"}, {"a", "/a"},
+				  {"Relu_1", ""}};
+	for (int i = 0; i < 3; i++) {
+		memset(&b, 0, sizeof(b));
+		tb_node(&b, pairs[i][0], "Relu", 1, in0, "a", NULL, 0, NULL);
+		tb_node(&b, pairs[i][1], "Relu", 1, in1, "y", NULL, 0, NULL);
+		size_t len;
+		uint8_t *buf = tb_pack(&b, 2, xd, "y", &len);
+		expect_error(buf, len,
+			     "onnx: node 1's name must differ from node 0's",
+			     "(bad.onnx)");
+		free(buf);
+	}
+	memset(&b, 0, sizeof(b));
+	tb_node(&b, "r\nq", "Relu", 1, in0, "y", NULL, 0, NULL);
+	size_t len;
+	uint8_t *buf = tb_pack(&b, 2, xd, "y", &len);
+	expect_error(buf, len,
+		     "onnx: node 0's name must be one line of text, got the "
+		     "control character 0x0a at byte 1 (bad.onnx)",
+		     NULL);
+	free(buf);
+}
+
 /* Issue 17: a MatMul whose inner dimensions differ is refused (it became
  * a dense layer with the weight's shape). */
 static void test_matmul_mismatch(void)
@@ -1106,6 +1139,8 @@ int suite_onnx(void)
 		{"MatMul with mismatched inner dimensions refused",
 		 test_matmul_mismatch},
 		{"names must be UTF-8 text", test_names_utf8},
+		{"node names make unique layer names, one line each",
+		 test_names_unique},
 		{"overflowing conv refused", test_conv_overflow},
 		{"corrupted files: errors, never crashes",
 		 test_corrupt_never_crashes},

@@ -430,9 +430,80 @@ static void test_folder_for_file(void)
 					  "folder"));
 	p = ws_find_model("nosuch", "nets", ".yaml", "network", &d);
 	CU_ASSERT_TRUE(diag_contains(&d, "no file 'nosuch' and no preset"));
+	/* an empty name is refused before the work (-o '' failed at the
+	 * commit, --trace '' after the report) */
+	struct outfile of;
+	struct outdir od;
+	CU_ASSERT_EQUAL(outfile_open(&of, "", &d), WS_EIO);
+	CU_ASSERT_EQUAL(outdir_open(&od, "", &d), WS_EIO);
+	CU_ASSERT_EQUAL(ws_check_output_dir("", "--trace", &d), WS_EIO);
+	CU_ASSERT_EQUAL(ws_check_output_file("", "--vcd", &d), WS_EIO);
+	CU_ASSERT_EQUAL(read_file("", &text, NULL, &d), WS_EIO);
+	CU_ASSERT_TRUE(diag_contains(&d, "--trace: a name is needed, got ''"));
 	diag_release(&d);
 	CU_ASSERT_EQUAL(chdir(cwd), 0);
 	free(cwd);
+	tu_rm_rf(dir);
+}
+
+/* Tools write the time into files: SystemC's VCD ('$date'), gnuplot's PDF
+ * (fabric --sweep's chart).  Two runs a second apart give the same bytes
+ * (they differed); ws_file_fix_stamp leaves a file without the key, or
+ * with a shorter line after it, as it was. */
+static int same_file(const char *a, const char *b)
+{
+	char *x = NULL, *y = NULL;
+	size_t nx = 0, ny = 0;
+	struct diag d;
+	diag_init(&d);
+	int same = read_file(a, &x, &nx, &d) == 0 &&
+		   read_file(b, &y, &ny, &d) == 0 && nx == ny &&
+		   !memcmp(x, y, nx);
+	free(x);
+	free(y);
+	diag_release(&d);
+	return same;
+}
+
+static void test_dated_outputs_repeat(void)
+{
+	char *dir = tu_temp_dir();
+	for (int i = 0; i < 2; i++) {
+		if (i)
+			sleep(1);
+		char *args = xasprintf("fabric --machine mini16 --engine systemc "
+				       "--cycles 100 --vcd %s/w%d.vcd",
+				       dir, i);
+		CU_ASSERT_EQUAL(tu_run(args, NULL, NULL), 0);
+		free(args);
+		args = xasprintf("fabric --machine mini16 --mesh 4x4 --cycles 100 "
+				 "--sweep --out-dir %s/f%d",
+				 dir, i);
+		CU_ASSERT_EQUAL(tu_run(args, NULL, NULL), 0);
+		free(args);
+	}
+	const char *pairs[][2] = {{"w0.vcd", "w1.vcd"},
+				  {"f0/fabric_uniform.pdf",
+				   "f1/fabric_uniform.pdf"}};
+	for (int k = 0; k < 2; k++) {
+		char *a = xasprintf("%s/%s", dir, pairs[k][0]);
+		char *b = xasprintf("%s/%s", dir, pairs[k][1]);
+		CU_ASSERT_TRUE(same_file(a, b));
+		free(a);
+		free(b);
+	}
+	char *f = xasprintf("%s/stamp.txt", dir);
+	FILE *fp = fopen(f, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	fputs("a $date\n  short\n$end\n", fp);
+	fclose(fp);
+	CU_ASSERT_EQUAL(ws_file_fix_stamp(f, WS_VCD_DATE_KEY, WS_VCD_DATE), 1);
+	CU_ASSERT_EQUAL(ws_file_fix_stamp(f, "nowhere", "x"), 1);
+	CU_ASSERT_EQUAL(ws_file_fix_stamp(f, "a ", "$"), 0);
+	char *t = tu_read(f);
+	CU_ASSERT_STRING_EQUAL(t, "a $date\n  short\n$end\n");
+	free(t);
+	free(f);
 	tu_rm_rf(dir);
 }
 
@@ -454,8 +525,10 @@ int suite_outputs(void)
 		 test_trace_folder_atomic},
 		{"a signal (| head, Ctrl-C, kill) removes the temporaries",
 		 test_signal_leaves_no_temporary},
-		{"a folder where a file is expected: said so",
+		{"a folder where a file is expected, or no name: said so",
 		 test_folder_for_file},
+		{"dated outputs (VCD, fabric PDF): the same bytes twice",
+		 test_dated_outputs_repeat},
 		{0},
 	};
 	return tu_add_suite("outputs", tests);
