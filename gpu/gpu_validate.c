@@ -116,6 +116,10 @@ int gpu_jsonl_parse(const char *file, const char *text, size_t len,
 	size_t cap = 0;
 	int errors = 0, line = 1;
 	const char *s = text, *end = text + len;
+	/* a UTF-8 byte order mark (an editor's or PowerShell's) is not
+	 * JSON: skipped, as the YAML and CSV readers skip it */
+	if (len >= 3 && !memcmp(s, "\xef\xbb\xbf", 3))
+		s += 3;
 	for (; s < end; line++) {
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 		const char *e = nl ? nl : end;

@@ -387,11 +387,11 @@ int trace_plot_write(const struct trace_data *t, const char *dir,
 			return WS_EIO;
 		names[n++] = "gpu";
 	}
+	/* `dir` is the temporary folder (ground/util.h outdir): not named */
 	if (o->gnuplot && run_gnuplot(dir, names, n) && !o->quiet)
 		fprintf(stderr,
 			"note: gnuplot is missing or failed: charts not "
 			"drawn (install Debian's gnuplot-nox; their CSV and "
-			".gp scripts are in %s)\n",
-			dir);
+			".gp scripts are written with the other files)\n");
 	return 0;
 }

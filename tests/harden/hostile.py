@@ -1630,6 +1630,20 @@ def folder_name_signal_cases():
                   ["run", "p1b2", "--machine", "mini16", "--steps", "1",
                    "--trace", "/proc/wafersim-trace"], loc=r"/proc",
                   no_stdout=True))
+    # measurement files with a byte order mark or CRLF line ends read as
+    # the plain file (JSON lines with a BOM were a syntax error)
+    meas = os.path.join(ROOT, "models", "measured")
+    with open(os.path.join(meas, "h100", "train.jsonl"), "rb") as f:
+        jl = f.read()
+    with open(os.path.join(meas, "wse3", "kernels.csv"), "rb") as f:
+        kc = f.read()
+    for label, fname, data, cmd in (
+            ("gpu-bom", "t.jsonl", b"\xef\xbb\xbf" + jl, "gpu"),
+            ("gpu-crlf", "t.jsonl", jl.replace(b"\n", b"\r\n"), "gpu"),
+            ("wafer-bom", "m.csv", b"\xef\xbb\xbf" + kc, "wafer"),
+            ("wafer-crlf", "m.csv", kc.replace(b"\n", b"\r\n"), "wafer")):
+        C.append(Case("measured", label + "-valid", {fname: data},
+                      ["validate", cmd, fname, "--quiet"], want=0))
     # an empty name for a file or folder: refused before the work (it ran
     # to the end and failed at the commit, --trace after the report)
     for name, argv in (

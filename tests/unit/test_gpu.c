@@ -472,6 +472,14 @@ static void test_jsonl(void)
 	CU_ASSERT_EQUAL(jl.line_of[0], 1);
 	CU_ASSERT_EQUAL(jl.line_of[1], 4);
 	CU_ASSERT_STRING_EQUAL(ws_json_str_at(jl.rows[1], "m"), "p1b1");
+	gpu_jsonl_release(&jl);
+	/* a byte order mark before the first row is skipped (it was a
+	 * JSON syntax error) */
+	char bom[128];
+	snprintf(bom, sizeof(bom), "\xef\xbb\xbf%s", ok);
+	CU_ASSERT_EQUAL(gpu_jsonl_parse("x.jsonl", bom, strlen(bom), &jl, &d),
+			0);
+	CU_ASSERT_EQUAL(jl.n, 2);
 	double ms = 0;
 	CU_ASSERT(ws_json_num_at(jl.rows[0], "t.ms", &ms));
 	CU_ASSERT_DOUBLE_EQUAL(ms, 4.5, 0);
