@@ -252,6 +252,32 @@ static void route_send(struct plan_sched *s, int ri, uint64_t smp,
 	event_push(&s->q, arrive, SCHED_EV_ARRIVE, (uint32_t)ri, smp);
 }
 
+/* Whether server c of stage g is idle at `now` (c < 0: every server). */
+static int srv_idle(const struct plan_sched_stage *g, int c, cycles_t now)
+{
+	if (c >= 0)
+		return g->stask[c] == SCHED_NONE && now >= g->sfree[c];
+	for (int i = 0; i < g->copies; i++)
+		if (g->stask[i] != SCHED_NONE || now < g->sfree[i])
+			return 0;
+	return 1;
+}
+
+/* Whether no server of stage g runs a task. */
+static int srv_none(const struct plan_sched_stage *g)
+{
+	for (int i = 0; i < g->copies; i++)
+		if (g->stask[i] != SCHED_NONE)
+			return 0;
+	return 1;
+}
+
+/* The server sample smp runs on. */
+static int srv_of(const struct plan_sched_stage *g, int64_t smp)
+{
+	return g->copies == 1 ? 0 : (int)(smp % g->copies);
+}
+
 /* Start a task on stage si at `now`; a backward task runs both backward
  * passes back to back. */
 static void start_task(struct plan_sched *s, int si, int kind, uint64_t smp,
@@ -265,11 +291,16 @@ static void start_task(struct plan_sched *s, int si, int kind, uint64_t smp,
 					     ? g->occ[PASS_BWD_WEIGHT] : 0);
 	g->task = kind;
 	g->free_at = now + occ;
-	for (int c = 0; c < g->copies; c++)
-		if (kind == SCHED_UPDATE || (uint64_t)c == smp % (uint64_t)g->copies) {
+	if (kind != SCHED_UPDATE) {
+		int c = srv_of(g, (int64_t)smp);
+		g->stask[c] = kind;
+		g->sfree[c] = g->free_at;
+	} else {
+		for (int c = 0; c < g->copies; c++) {
 			g->stask[c] = kind;
 			g->sfree[c] = g->free_at;
 		}
+	}
 	event_push(&s->q, g->free_at, SCHED_EV_DONE, (uint32_t)si,
 		   smp << 2 | (uint64_t)kind);
 	cycles_t out = now + g->occ[pa] + g->lat[pa];
@@ -296,30 +327,6 @@ static void start_task(struct plan_sched *s, int si, int kind, uint64_t smp,
 				   (uint32_t)g->prod[i], 0);
 }
 
-/* Whether server c of stage g is idle at `now` (c < 0: every server). */
-static int srv_idle(const struct plan_sched_stage *g, int c, cycles_t now)
-{
-	for (int i = c < 0 ? 0 : c; i < (c < 0 ? g->copies : c + 1); i++)
-		if (g->stask[i] != SCHED_NONE || now < g->sfree[i])
-			return 0;
-	return 1;
-}
-
-/* Whether no server of stage g runs a task. */
-static int srv_none(const struct plan_sched_stage *g)
-{
-	for (int i = 0; i < g->copies; i++)
-		if (g->stask[i] != SCHED_NONE)
-			return 0;
-	return 1;
-}
-
-/* The server sample smp runs on. */
-static int srv_of(const struct plan_sched_stage *g, int64_t smp)
-{
-	return (int)(smp % g->copies);
-}
-
 /* The update or the oldest backward task, if one is ready. */
 static int try_train(struct plan_sched *s, int si, cycles_t now)
 {
@@ -328,7 +335,7 @@ static int try_train(struct plan_sched *s, int si, cycles_t now)
 	int64_t k = g->updates;
 	size_t ks = (size_t)si * (size_t)s->steps + (size_t)k;
 	if (k < s->steps && g->next_bwd == (k + 1) * s->B &&
-	    srv_idle(g, -1, now) &&
+	    (g->copies == 1 || srv_idle(g, -1, now)) &&
 	    (!g->gsync_need || s->gsync_got[ks] >= g->gsync_need) &&
 	    (!g->wsync_need || s->wsync_got[ks] >= g->wsync_need)) {
 		start_task(s, si, SCHED_UPDATE, (uint64_t)k, now);
@@ -336,34 +343,25 @@ static int try_train(struct plan_sched *s, int si, cycles_t now)
 	}
 	int64_t b = g->next_bwd;
 	if (b < g->next_fwd && s->fwd_done[base + b] &&
-	    s->bwd_got[base + b] >= g->bwd_need && srv_idle(g, srv_of(g, b), now)) {
+	    s->bwd_got[base + b] >= g->bwd_need &&
+	    (g->copies == 1 || srv_idle(g, srv_of(g, b), now))) {
 		start_task(s, si, SCHED_BWD, (uint64_t)b, now);
 		return 1;
 	}
 	return 0;
 }
 
-/* Pick and start the next task of stage si if one of its servers (and
- * its rectangle) is idle; 1 when it started one. */
-static int try_one(struct plan_sched *s, int si, cycles_t now)
+/* The next forward task of stage si, if its inputs are in, its server
+ * is idle, it has updated for its step, its SRAM has room and every
+ * consumer a credit; 1 when started. */
+static int try_forward(struct plan_sched *s, int si, cycles_t now)
 {
 	struct plan_sched_stage *g = &s->sg[si];
-	int idle = 0;
-	for (int c = 0; c < g->copies && !idle; c++)
-		idle = srv_idle(g, c, now);
-	if (!idle)
-		return 0;
-	for (int i = 0; i < g->n_mates; i++)
-		if (s->sg[g->mates[i]].task != SCHED_NONE ||
-		    now < s->sg[g->mates[i]].free_at)
-			return 0;
 	int host = si == s->n;
-	if (s->train && !host && try_train(s, si, now))
-		return 1;
 	int64_t f = g->next_fwd;
 	if (f >= s->S || (s->train && !host && g->updates < f / s->B) ||
 	    s->fwd_got[(size_t)si * (size_t)s->S + (size_t)f] < g->fwd_need ||
-	    !srv_idle(g, srv_of(g, f), now))
+	    (g->copies > 1 && !srv_idle(g, srv_of(g, f), now)))
 		return 0;
 	/* its SRAM holds no more samples' activations: a backward frees one */
 	if (s->train && !host && f - g->next_bwd >= g->slots)
@@ -380,11 +378,29 @@ static int try_one(struct plan_sched *s, int si, cycles_t now)
 	return 1;
 }
 
-/* Start what stage si can start now: one task per idle server. */
+/* Start what stage si can start now: while one of its servers (and its
+ * rectangle) is idle, the next task (one server for a stage without
+ * copies: one task at most). */
 static void try_stage(struct plan_sched *s, int si, cycles_t now)
 {
-	while (try_one(s, si, now) && s->sg[si].copies > 1)
-		;
+	struct plan_sched_stage *g = &s->sg[si];
+	int host = si == s->n;
+	for (;;) {
+		int idle = srv_idle(g, 0, now);
+		for (int c = 1; !idle && c < g->copies; c++)
+			idle = srv_idle(g, c, now);
+		if (!idle)
+			return;
+		for (int i = 0; i < g->n_mates; i++)
+			if (s->sg[g->mates[i]].task != SCHED_NONE ||
+			    now < s->sg[g->mates[i]].free_at)
+				return;
+		if (!(s->train && !host && try_train(s, si, now)) &&
+		    !try_forward(s, si, now))
+			return;
+		if (g->copies == 1)
+			return;
+	}
 }
 
 static void on_done(struct plan_sched *s, int si, uint64_t tag,
@@ -392,12 +408,14 @@ static void on_done(struct plan_sched *s, int si, uint64_t tag,
 {
 	struct plan_sched_stage *g = &s->sg[si];
 	int kind = (int)(tag & 3);
-	for (int c = 0; c < g->copies; c++)
-		if (kind == SCHED_UPDATE || (uint64_t)c == (tag >> 2) % (uint64_t)g->copies)
+	if (kind != SCHED_UPDATE)
+		g->stask[srv_of(g, (int64_t)(tag >> 2))] = SCHED_NONE;
+	else
+		for (int c = 0; c < g->copies; c++)
 			g->stask[c] = SCHED_NONE;
+	int none = g->copies == 1 || srv_none(g);
 	/* the step's backward tasks all started and, on every server, ended */
-	int step_done = g->next_bwd > 0 && g->next_bwd % s->B == 0 &&
-			srv_none(g);
+	int step_done = g->next_bwd > 0 && g->next_bwd % s->B == 0 && none;
 	int64_t k = g->next_bwd / s->B - 1;
 	g->task = kind;
 	if (g->task == SCHED_BWD && step_done) /* gradients: to the owner */
@@ -425,7 +443,7 @@ static void on_done(struct plan_sched *s, int si, uint64_t tag,
 		event_push(&s->q, now, SCHED_EV_TRY, (uint32_t)g->share_host,
 			   0);
 	}
-	if (srv_none(g))
+	if (none)
 		g->task = SCHED_NONE;
 	/* the rectangle's other stages first: ready applications alternate */
 	for (int i = 0; i < g->n_mates; i++)
