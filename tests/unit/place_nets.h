@@ -11,6 +11,7 @@
 #include "compiler/cost.h"
 #include "compiler/graph.h"
 #include "compiler/place.h"
+#include "compiler/plan_io.h"
 #include "machine/machine.h"
 
 static inline int pn_input(struct graph *g, const char *name, int rank,
@@ -147,6 +148,17 @@ static inline int pn_machine(const char *name, int64_t w, int64_t h,
 	if (colors)
 		m->fabric.colors = colors;
 	return rc;
+}
+
+/* A plan as its YAML file's text (plan_write); the caller frees it. */
+static inline char *pn_plan_text(const struct plan *p, const struct graph *g)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	plan_write(p, g, f);
+	fclose(f);
+	return buf;
 }
 
 #endif

@@ -89,16 +89,6 @@ static void test_sched_by_hand(void)
 
 /* ---- the plan file ------------------------------------------------- */
 
-static char *plan_text(const struct plan *p, const struct graph *g)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	plan_write(p, g, f);
-	fclose(f);
-	return buf;
-}
-
 /* `text` with `line` inserted after the rect line of stage `name`, and
  * (routes_gone) its routes replaced by 'routes: []'. */
 static char *with_line(const char *text, const char *name, const char *line,
@@ -147,7 +137,7 @@ static int fix_setup(struct fix *f)
 	o.grow = 0; /* no copies offered: the tests give them */
 	CU_ASSERT_EQUAL_FATAL(plan_build(&f->g, &f->m, &o, &f->p, &d), 0);
 	diag_release(&d);
-	f->text = plan_text(&f->p, &f->g);
+	f->text = pn_plan_text(&f->p, &f->g);
 	f->si = -1;
 	for (int i = 0; i < f->p.n_stages && f->si < 0; i++)
 		if (f->p.stages[i].kind == KERNEL_DENSE &&
@@ -187,12 +177,12 @@ static void test_plan_file(void)
 	CU_ASSERT_EQUAL(cr.w, f.p.stages[f.si].r.w / 2);
 	CU_ASSERT_EQUAL(cr.x, f.p.stages[f.si].r.x + 1);
 	/* written and read again: the same bytes */
-	char *w1 = plan_text(&q, &f.g);
+	char *w1 = pn_plan_text(&q, &f.g);
 	CU_ASSERT_PTR_NOT_NULL(strstr(w1, "copies: 2"));
 	struct plan q2;
 	struct diag d2;
 	CU_ASSERT_EQUAL(load(&f, w1, &q2, &d2), 0);
-	char *w2 = plan_text(&q2, &f.g);
+	char *w2 = pn_plan_text(&q2, &f.g);
 	CU_ASSERT_STRING_EQUAL(w1, w2);
 	free(w1), free(w2);
 	plan_release(&q2), diag_release(&d2);
