@@ -476,14 +476,21 @@ static int probe_folder(const char *folder, const char *what,
 	return rc;
 }
 
+/* A copy of `path` without its trailing '/'s ("/" stays). */
+static char *strip_slashes(const char *path)
+{
+	char *p = xstrdup(path);
+	size_t n = strlen(p);
+	while (n > 1 && p[n - 1] == '/')
+		p[--n] = '\0';
+	return p;
+}
+
 int ws_check_output(const char *path, const char *what, struct diag *d)
 {
 	if (check_named(path, what, d))
 		return WS_EIO;
-	char *dir = xstrdup(path);
-	size_t n = strlen(dir);
-	while (n > 1 && dir[n - 1] == '/')
-		dir[--n] = '\0';
+	char *dir = strip_slashes(path);
 	char *slash = strrchr(dir, '/');
 	const char *parent = slash ? (slash == dir ? "/" : dir) : ".";
 	if (slash && slash != dir)
@@ -509,10 +516,7 @@ int ws_check_output_dir(const char *path, const char *what, struct diag *d)
 {
 	if (check_named(path, what, d))
 		return WS_EIO;
-	char *p = xstrdup(path);
-	size_t n = strlen(p);
-	while (n > 1 && p[n - 1] == '/')
-		p[--n] = '\0';
+	char *p = strip_slashes(path);
 	struct stat st;
 	int rc = WS_OK;
 	if (stat(p, &st) == 0 && !S_ISDIR(st.st_mode)) {

@@ -318,26 +318,39 @@ int fuzz_wafer_csv(const uint8_t *data, size_t size)
 	return 0;
 }
 
-/* A `validate gpu` measurement file (JSON lines) predicted on h100, every
- * row on p1b2 (no network is loaded by name or file). */
-int fuzz_gpu_jsonl(const uint8_t *data, size_t size)
+/* p1b2, loaded once per process; NULL if it cannot be. */
+static const struct graph *p1b2_graph(void)
 {
-	static struct gpu_spec gs;
 	static struct graph g;
 	static int ready = -1;
 	if (ready < 0) {
 		struct diag d0;
 		diag_init(&d0);
-		ready = gpu_load("h100", &gs, &d0) == 0 &&
-			graph_load("p1b2", OPT_MOMENTUM, &g, &d0) == 0;
+		ready = graph_load("p1b2", OPT_MOMENTUM, &g, &d0) == 0;
 		diag_release(&d0);
 	}
-	if (!ready)
+	return ready ? &g : NULL;
+}
+
+/* A `validate gpu` measurement file (JSON lines) predicted on h100, every
+ * row on p1b2 (no network is loaded by name or file). */
+int fuzz_gpu_jsonl(const uint8_t *data, size_t size)
+{
+	static struct gpu_spec gs;
+	static int ready = -1;
+	if (ready < 0) {
+		struct diag d0;
+		diag_init(&d0);
+		ready = gpu_load("h100", &gs, &d0) == 0;
+		diag_release(&d0);
+	}
+	const struct graph *g = p1b2_graph();
+	if (!ready || !g)
 		return 0;
 	struct gpu_val v;
 	struct diag d;
 	diag_init(&d);
-	if (gpu_validate_text(&gs, "fuzz.jsonl", (const char *)data, size, &g,
+	if (gpu_validate_text(&gs, "fuzz.jsonl", (const char *)data, size, g,
 			      NULL, 0, &v, &d) == 0) {
 		char *buf = NULL;
 		size_t len = 0;
@@ -356,19 +369,12 @@ int fuzz_gpu_jsonl(const uint8_t *data, size_t size)
  * GPU and eight (what 'gpu NET --gpu FILE' does). */
 int fuzz_gpu_yaml(const uint8_t *data, size_t size)
 {
-	static struct graph g;
-	static int ready = -1;
-	if (ready < 0) {
-		struct diag d0;
-		diag_init(&d0);
-		ready = graph_load("p1b2", OPT_MOMENTUM, &g, &d0) == 0;
-		diag_release(&d0);
-	}
+	const struct graph *g = p1b2_graph();
 	char *t = text_of(data, size);
 	struct gpu_spec gs;
 	struct diag d;
 	diag_init(&d);
-	if (ready && gpu_load_string("fuzz.yaml", t, &gs, &d) == 0) {
+	if (g && gpu_load_string("fuzz.yaml", t, &gs, &d) == 0) {
 		char *buf = NULL;
 		size_t len = 0;
 		FILE *f = open_memstream(&buf, &len);
@@ -381,7 +387,7 @@ int fuzz_gpu_yaml(const uint8_t *data, size_t size)
 			o.n_gpus = k ? 8 : 1;
 			o.style = k ? GPU_GRAPH : GPU_EAGER;
 			memset(&r, 0, sizeof(r));
-			if (gpu_estimate(&gs, &g, &o, &r, &d) == 0) {
+			if (gpu_estimate(&gs, g, &o, &r, &d) == 0) {
 				gpu_plan_words(&r, words, sizeof(words));
 				fprintf(f, "%g %s\n", r.train.seconds, words);
 			}

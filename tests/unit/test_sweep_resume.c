@@ -31,25 +31,35 @@
 #define LISTS_LONG "--net uno --machine mini128 --strategy anneal " \
 		   "--batch " BATCH_LONG " --seed " SEEDS
 
-/* The sweep of LISTS (long: LISTS_LONG). */
-static int prepare_lists(struct sweep *sw, int long_lists)
+/* The sweep of one network on one machine with these lists (seeds NULL:
+ * the default). */
+static int prepare_with(struct sweep *sw, const char *net,
+			const char *machine, const char *strategies,
+			const char *batches, const char *seeds)
 {
 	struct sweep_spec spec;
 	struct diag d;
 	sweep_spec_init(&spec);
 	diag_init(&d);
-	sweep_spec_set(&spec, "--nets", "uno", &d);
-	sweep_spec_set(&spec, "--machines", "mini128", &d);
-	sweep_spec_set(&spec, "--strategies",
-		       long_lists ? "anneal" : "pack,anneal", &d);
-	sweep_spec_set(&spec, "--batch", long_lists ? BATCH_LONG : "32,64",
-		       &d);
-	if (long_lists)
-		sweep_spec_set(&spec, "--seed", SEEDS, &d);
+	sweep_spec_set(&spec, "--nets", net, &d);
+	sweep_spec_set(&spec, "--machines", machine, &d);
+	sweep_spec_set(&spec, "--strategies", strategies, &d);
+	sweep_spec_set(&spec, "--batch", batches, &d);
+	if (seeds)
+		sweep_spec_set(&spec, "--seed", seeds, &d);
 	int rc = sweep_prepare(&spec, sw, &d);
 	sweep_spec_release(&spec);
 	diag_release(&d);
 	return rc;
+}
+
+/* The sweep of LISTS (long: LISTS_LONG). */
+static int prepare_lists(struct sweep *sw, int long_lists)
+{
+	return prepare_with(sw, "uno", "mini128",
+			    long_lists ? "anneal" : "pack,anneal",
+			    long_lists ? BATCH_LONG : "32,64",
+			    long_lists ? SEEDS : NULL);
 }
 
 static int prepare(struct sweep *sw)
@@ -416,16 +426,11 @@ static void test_other_sweep_ignored(void)
 			       csv);
 	CU_ASSERT_EQUAL(tu_run(args, NULL, NULL), 0);
 	/* a journal as a killed run of that sweep leaves it */
-	struct sweep_spec spec;
 	struct sweep sw;
 	struct diag d;
-	sweep_spec_init(&spec);
 	diag_init(&d);
-	sweep_spec_set(&spec, "--nets", "p1b2", &d);
-	sweep_spec_set(&spec, "--machines", "mini64", &d);
-	sweep_spec_set(&spec, "--strategies", "pack", &d);
-	sweep_spec_set(&spec, "--batch", "8", &d);
-	CU_ASSERT_EQUAL_FATAL(sweep_prepare(&spec, &sw, &d), 0);
+	CU_ASSERT_EQUAL_FATAL(
+		prepare_with(&sw, "p1b2", "mini64", "pack", "8", NULL), 0);
 	struct sweep_result r;
 	sweep_point(&sw, 0, &r);
 	struct sweep_journal j;
@@ -449,7 +454,6 @@ static void test_other_sweep_ignored(void)
 	sweep_journal_remove(csv);
 	remove(csv);
 	rmdir(dir);
-	sweep_spec_release(&spec);
 	diag_release(&d);
 	free(args);
 	free(csv);
@@ -464,16 +468,12 @@ static void test_other_sweep_ignored(void)
 static void test_forged_record_ignored(void)
 {
 	char *dir = tu_temp_dir(), *csv = xasprintf("%s/s.csv", dir);
-	struct sweep_spec spec;
 	struct sweep sw;
 	struct diag d;
-	sweep_spec_init(&spec);
 	diag_init(&d);
-	sweep_spec_set(&spec, "--nets", "p1b2", &d);
-	sweep_spec_set(&spec, "--machines", "mini64", &d);
-	sweep_spec_set(&spec, "--strategies", "pack", &d);
-	sweep_spec_set(&spec, "--batch", "8,16", &d);
-	CU_ASSERT_EQUAL_FATAL(sweep_prepare(&spec, &sw, &d), 0);
+	CU_ASSERT_EQUAL_FATAL(
+		prepare_with(&sw, "p1b2", "mini64", "pack", "8,16", NULL),
+		0);
 	struct sweep_result good, bad[3], res[2];
 	sweep_point(&sw, 0, &good);
 	for (int i = 0; i < 3; i++) {
@@ -499,7 +499,6 @@ static void test_forged_record_ignored(void)
 		sweep_journal_remove(csv);
 	}
 	sweep_release(&sw);
-	sweep_spec_release(&spec);
 	diag_release(&d);
 	rmdir(dir);
 	free(csv);
