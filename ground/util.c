@@ -96,6 +96,40 @@ int read_file(const char *path, char **data, size_t *len, struct diag *d)
 	return read_file_max(path, READ_FILE_MAX_BYTES, data, len, d);
 }
 
+/* The file the symbolic link `path` names, with its folder's real path
+ * (the file itself may not exist yet: it is created, as cp does), or
+ * NULL when that folder does not exist. */
+static char *link_target(const char *path)
+{
+	char *real = realpath(path, NULL);
+	if (real)
+		return real;
+	char to[4096];
+	ssize_t n = readlink(path, to, sizeof(to) - 1);
+	if (n <= 0)
+		return NULL;
+	to[n] = '\0';
+	const char *slash = strrchr(path, '/');
+	char *full = to[0] == '/' || !slash
+			     ? xstrdup(to)
+			     : xasprintf("%.*s/%s", (int)(slash - path), path,
+					 to);
+	char *cut = strrchr(full, '/'), *dir;
+	const char *base = cut ? cut + 1 : full;
+	if (!cut)
+		dir = realpath(".", NULL);
+	else if (cut == full)
+		dir = realpath("/", NULL);
+	else {
+		*cut = '\0';
+		dir = realpath(full, NULL);
+	}
+	char *out = dir ? xasprintf("%s/%s", dir, base) : NULL;
+	free(dir);
+	free(full);
+	return out;
+}
+
 int outfile_open(struct outfile *o, const char *path, struct diag *d)
 {
 	memset(o, 0, sizeof(*o));
@@ -109,6 +143,23 @@ int outfile_open(struct outfile *o, const char *path, struct diag *d)
 		return WS_OK;
 	}
 	struct stat st;
+	/* a symbolic link is written through: the file it names gets the
+	 * output (the rename replaced the link by a regular file) */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		char *real = link_target(path);
+		if (!real) {
+			diag_add(d, NULL, 0, 0,
+				 "cannot write '%s': a symbolic link to "
+				 "nothing (%s)",
+				 path, strerror(errno));
+			free(o->path);
+			memset(o, 0, sizeof(*o));
+			return WS_EIO;
+		}
+		free(o->path);
+		o->path = real;
+		path = real;
+	}
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 		diag_add(d, NULL, 0, 0,
 			 "cannot write '%s': it is a directory, expected a "
@@ -443,6 +494,15 @@ int ws_check_output_file(const char *path, const char *what,
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 		diag_add(d, NULL, 0, 0, "%s must name a file, got the folder "
 			 "'%s'", what, path);
+		return WS_EIO;
+	}
+	int is_link = lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+	char *target = is_link ? link_target(path) : NULL;
+	int dangling = is_link && !target;
+	free(target);
+	if (dangling) {
+		diag_add(d, NULL, 0, 0, "%s: cannot write '%s': a symbolic "
+			 "link to nothing", what, path);
 		return WS_EIO;
 	}
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {

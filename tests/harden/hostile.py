@@ -1644,6 +1644,17 @@ def folder_name_signal_cases():
             ("wafer-crlf", "m.csv", kc.replace(b"\n", b"\r\n"), "wafer")):
         C.append(Case("measured", label + "-valid", {fname: data},
                       ["validate", cmd, fname, "--quiet"], want=0))
+    # -o to a symbolic link to nothing: refused before the work
+    def dangling(d):
+        os.symlink("nowhere/x.txt", os.path.join(d, "link.txt"))
+    for name, argv in (
+            ("run", ["run", "p1b2", "--machine", "mini16", "-o",
+                     "link.txt"]),
+            ("sweep", ["sweep", "--net", "p1b2", "--machine", "mini16",
+                       "--batch", "8", "-o", "link.txt"])):
+        C.append(Case("output", name + "-o-dangling-symlink", {}, argv,
+                      loc=r"link\.txt.*symbolic link", setup=dangling,
+                      no_stdout=True))
     # an empty name for a file or folder: refused before the work (it ran
     # to the end and failed at the commit, --trace after the report)
     for name, argv in (

@@ -440,6 +440,22 @@ static void test_folder_for_file(void)
 	CU_ASSERT_EQUAL(ws_check_output_file("", "--vcd", &d), WS_EIO);
 	CU_ASSERT_EQUAL(read_file("", &text, NULL, &d), WS_EIO);
 	CU_ASSERT_TRUE(diag_contains(&d, "--trace: a name is needed, got ''"));
+	/* -o to a symbolic link writes the file it names (the link was
+	 * replaced by a regular file); to a link to nothing is refused */
+	CU_ASSERT_EQUAL(symlink("target.txt", "link.txt"), 0);
+	CU_ASSERT_EQUAL(symlink("nowhere/x", "dangling.txt"), 0);
+	CU_ASSERT_EQUAL_FATAL(outfile_open(&of, "link.txt", &d), 0);
+	fputs("through", of.f);
+	CU_ASSERT_EQUAL(outfile_commit(&of, &d), 0);
+	struct stat st;
+	CU_ASSERT_TRUE(lstat("link.txt", &st) == 0 && S_ISLNK(st.st_mode));
+	char *got = tu_read("target.txt");
+	CU_ASSERT_STRING_EQUAL(got ? got : "", "through");
+	free(got);
+	CU_ASSERT_EQUAL(outfile_open(&of, "dangling.txt", &d), WS_EIO);
+	CU_ASSERT_EQUAL(ws_check_output_file("dangling.txt", "-o", &d),
+			WS_EIO);
+	CU_ASSERT_TRUE(diag_contains(&d, "a symbolic link to nothing"));
 	diag_release(&d);
 	CU_ASSERT_EQUAL(chdir(cwd), 0);
 	free(cwd);
@@ -525,7 +541,8 @@ int suite_outputs(void)
 		 test_trace_folder_atomic},
 		{"a signal (| head, Ctrl-C, kill) removes the temporaries",
 		 test_signal_leaves_no_temporary},
-		{"a folder where a file is expected, or no name: said so",
+		{"a folder where a file is expected, no name, a symbolic "
+		 "link: said so or written through",
 		 test_folder_for_file},
 		{"dated outputs (VCD, fabric PDF): the same bytes twice",
 		 test_dated_outputs_repeat},
