@@ -139,6 +139,22 @@ struct run {
 	int64_t max_memory; /* --max-memory in bytes; 0: the default */
 };
 
+/* With --plan the file's placement runs: an option that places (it would
+ * be silently ignored) is a usage error; 0 when none is given. */
+static int plan_placing_usage(const struct cli_opts *o)
+{
+	static const char *const placing[] = {"strategy", "sharing", "kernel",
+					      "groups"};
+	for (size_t i = 0; i < ARRAY_SIZE(placing); i++)
+		if (cli_given(o, placing[i]))
+			return cli_usage_error("run", "'--%s' places the "
+					       "network, and '--plan' runs "
+					       "one placed already (the "
+					       "file's): give one of them",
+					       placing[i]);
+	return 0;
+}
+
 /* 1 to go on; else 0 with the exit status in *ex. */
 static int run_parse(struct run *r, int argc, char **argv, int *ex)
 {
@@ -167,6 +183,8 @@ static int run_parse(struct run *r, int argc, char **argv, int *ex)
 		r->topt.pe_tracks = 4;
 	}
 	if ((*ex = cli_kernel_usage("run", o)))
+		return 0;
+	if (o->plan && (*ex = plan_placing_usage(o)))
 		return 0;
 	if (o->wafers > 1 && o->mode == MODE_PIPELINED)
 		return cli_stop(ex, cli_usage_error("run", "'--wafers %ld' "

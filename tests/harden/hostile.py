@@ -1405,6 +1405,13 @@ def newest_plan_cases(binary, tmp):
         C.append(Case("newest", "plan-job-infer-run-" + v,
                       {"p.yaml": ip, "out.txt": OLD_OUT}, R + ["--job", v],
                       loc=yloc("p.yaml")))
+    # an option that places, beside a placed plan, is refused (it was
+    # silently ignored): a usage error naming it, no output written
+    for argv in (["--strategy", "strips"], ["--sharing", "replicas"],
+                 ["--kernel", "cannon"], ["--groups", "2"]):
+        C.append(Case("newest", "plan-with" + argv[0],
+                      {"p.yaml": ip, "out.txt": OLD_OUT}, R + argv,
+                      want=2, loc="'%s' places the network" % argv[0]))
     return C
 
 
