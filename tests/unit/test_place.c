@@ -408,16 +408,6 @@ static void test_uno_fast_strategies(void)
 	diag_release(&d);
 }
 
-static char *yaml_of(const struct plan *p, const struct graph *g)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	plan_write(p, g, f);
-	fclose(f);
-	return buf;
-}
-
 static void test_plan_deterministic(void)
 {
 	struct graph g;
@@ -442,7 +432,7 @@ static void test_plan_deterministic(void)
 					      0);
 			CU_ASSERT(strstr(p.strategy_note, "time budget") ==
 				  NULL);
-			text[k] = yaml_of(&p, &g);
+			text[k] = pn_plan_text(&p, &g);
 			plan_release(&p);
 			diag_release(&d);
 		}
@@ -605,7 +595,7 @@ static void test_anneal_seed_deterministic(void)
 			plan_for(&g, &m, "anneal", k < 2 ? 7 : 8, &p), 0);
 		CU_ASSERT(strstr(p.strategy_note, "time budget") == NULL);
 		check_plan(&p, &m);
-		text[k] = yaml_of(&p, &g);
+		text[k] = pn_plan_text(&p, &g);
 		plan_release(&p);
 	}
 	CU_ASSERT_STRING_EQUAL(text[0], text[1]);

@@ -12,16 +12,6 @@
 #include "ground/util.h"
 #include "test_util.h"
 
-static char *plan_text(const struct plan *p, const struct graph *g)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	plan_write(p, g, f);
-	fclose(f);
-	return buf;
-}
-
 /* Line (1-based) of the n-th occurrence of `needle` in text. */
 static int line_of(const char *text, const char *needle, int nth)
 {
@@ -68,7 +58,7 @@ static void setup(struct fixture *f)
 	diag_init(&d);
 	CU_ASSERT_EQUAL_FATAL(plan_build(&f->g, &f->m, NULL, &f->p, &d), 0);
 	diag_release(&d);
-	f->text = plan_text(&f->p, &f->g);
+	f->text = pn_plan_text(&f->p, &f->g);
 }
 
 static void teardown(struct fixture *f)
@@ -108,7 +98,7 @@ static void test_round_trip(void)
 	CU_ASSERT_EQUAL(q.mode, f.p.mode);
 	CU_ASSERT_EQUAL(q.batch, f.p.batch);
 	/* written again: the same bytes */
-	char *again = plan_text(&q, &f.g);
+	char *again = pn_plan_text(&q, &f.g);
 	CU_ASSERT_STRING_EQUAL(again, f.text);
 	free(again);
 	plan_release(&q);
@@ -140,13 +130,13 @@ static void test_streaming_round_trip(void)
 	struct diag d;
 	diag_init(&d);
 	CU_ASSERT_EQUAL_FATAL(plan_build(&g, &m, &o, &p, &d), 0);
-	char *text = plan_text(&p, &g);
+	char *text = pn_plan_text(&p, &g);
 	CU_ASSERT(strstr(text, "mode: streaming") != NULL);
 	CU_ASSERT(strstr(text, "stream_bytes: ") != NULL);
 	/* the stages share the wafer: overlapping is fine here */
 	CU_ASSERT_EQUAL(plan_load_string("s.yaml", text, &g, &m, &q, &d), 0);
 	CU_ASSERT_EQUAL(q.mode, MODE_STREAMING);
-	char *again = plan_text(&q, &g);
+	char *again = pn_plan_text(&q, &g);
 	CU_ASSERT_STRING_EQUAL(again, text);
 	free(again);
 	free(text);
@@ -379,7 +369,7 @@ static void test_wafers(void)
 	CU_ASSERT_EQUAL_FATAL(plan_build(&g, &m, &o, &p2, &d), 0);
 	/* else the count would not matter to the estimate */
 	CU_ASSERT_FATAL(p2.est_step_cycles != p1.est_step_cycles);
-	char *text = plan_text(&p2, &g);
+	char *text = pn_plan_text(&p2, &g);
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\nwafers: 2\n"));
 	char *path = tu_temp_file(".yaml", text);
 	CU_ASSERT_EQUAL(plan_load_wafers(path, &g, &m, 0, &q, &d), 0);
