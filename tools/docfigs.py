@@ -412,7 +412,11 @@ def engine_held(net, *opts):
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "p.yaml")
         p = ws("place", net, *opts, "-o", path)
-        r = ws("run", net, *opts, "--plan", path, "--job", "train",
+        # the plan holds the placement: run refuses the options that place
+        placing = ("--strategy", "--sharing", "--kernel", "--groups")
+        keep = [o for i, o in enumerate(opts) if o not in placing and
+                (i == 0 or opts[i - 1] not in placing)]
+        r = ws("run", net, *keep, "--plan", path, "--job", "train",
                "--steps", "1")
     sized = {s["name"]: s["samples_in_flight"] for s in p["stage_list"]}
     held = [(s["held_max"], sized[s["name"]], s["name"])
