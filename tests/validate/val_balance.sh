@@ -41,6 +41,6 @@ awk 'FNR == NR { if ($0 !~ /^#/ && NF) listed[$1] = 1; next }
 	$NF == "holds" || $NF == "BREAKS" { idle++; if ($7 + 0 <= 2) spread_ok++ }
 	END { printf "sizing rule: %d pipelined plans, %d with >= 10%% PEs idle within 2x of the bound\n", t, ok;
 	      printf "against the work spread alone (no stage floors): %d of the %d with >= 10%% PEs idle within 2x\n", spread_ok, idle;
-	      if (known != "") printf "known exceptions (size_exceptions.txt, issue 14 open):%s\n", known;
+	      if (known != "") printf "known exceptions (size_exceptions.txt, each with why):%s\n", known;
 	      if (bad != "") { printf "FAIL: rule broken, not listed:%s\n", bad; exit 1 }
 	      if (gone != "") { printf "FAIL: listed but now within the rule (remove them):%s\n", gone; exit 1 } }' "$known" "$tmp/table.txt"

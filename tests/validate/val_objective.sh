@@ -89,6 +89,6 @@ awk 'FNR == NR { if ($0 !~ /^#/ && NF) listed[$1] = 1; next }
 		     else miss = miss " " k }
 	/not run/ { t++; miss = miss " " $1 "/" $2 "(not run)" }
 	END { printf "objective within 10%% of the simulated step: %d of %d plans (worst %.1f%%)\n", ok, t, worst;
-	      if (known != "") printf "known misses (objective_misses.txt, issue 14 open):%s\n", known;
+	      if (known != "") printf "known misses (objective_misses.txt):%s\n", known;
 	      if (miss != "") { printf "FAIL: outside 10%%, not listed:%s\n", miss; exit 1 }
 	      if (gone != "") { printf "FAIL: listed in objective_misses.txt but now within 10%% (remove them):%s\n", gone; exit 1 } }' "$known" "$tmp/table.txt" && exit $rank
