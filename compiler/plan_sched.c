@@ -417,11 +417,10 @@ static void on_done(struct plan_sched *s, int si, uint64_t tag,
 	/* the step's backward tasks all started and, on every server, ended */
 	int step_done = g->next_bwd > 0 && g->next_bwd % s->B == 0 && none;
 	int64_t k = g->next_bwd / s->B - 1;
-	g->task = kind;
-	if (g->task == SCHED_BWD && step_done) /* gradients: to the owner */
+	if (kind == SCHED_BWD && step_done) /* gradients: to the owner */
 		for (int i = 0; i < g->n_gsync_out; i++)
 			route_send(s, g->gsync_out[i], (uint64_t)k, now);
-	if (g->task == SCHED_UPDATE) {
+	if (kind == SCHED_UPDATE) {
 		int64_t u = g->updates++;
 		if (++s->step_count[u] == s->n)
 			s->step_end[u] = now;
@@ -436,7 +435,7 @@ static void on_done(struct plan_sched *s, int si, uint64_t tag,
 				   (uint32_t)g->guests[i], 0);
 		}
 	}
-	if (g->task == SCHED_BWD && g->share_host >= 0 && step_done) {
+	if (kind == SCHED_BWD && g->share_host >= 0 && step_done) {
 		/* a guest's gradients are in place */
 		s->gsync_got[(size_t)g->share_host * (size_t)s->steps +
 			     (size_t)k]++;
