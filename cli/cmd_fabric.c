@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -136,9 +137,9 @@ static const char *const chart_term[3] = {
  * line; no point reaches the frame (tests/unit/svg_points.py): x runs to
  * past the bound and the highest accepted rate (xmax), latency from 0 to
  * an offset above the highest. */
-static int plot_one(const char *csv, const char *path, int k,
-		    const struct traffic_config *c, double bound, double xmax,
-		    struct diag *d)
+static int plot_one(const char *csv, const char *path, const char *shown,
+		    int k, const struct traffic_config *c, double bound,
+		    double xmax, struct diag *d)
 {
 	struct outfile o;
 	if (outfile_open(&o, path, d))
@@ -149,7 +150,7 @@ static int plot_one(const char *csv, const char *path, int k,
 		free(script_path);
 		outfile_abort(&o);
 		diag_add(d, NULL, 0, 0, "cannot write a gnuplot script for '%s'",
-			 path);
+			 shown);
 		return WS_EIO;
 	}
 	fprintf(sf,
@@ -173,22 +174,46 @@ static int plot_one(const char *csv, const char *path, int k,
 		chart_term[k], o.tmp_path, traffic_pattern_name(c->pattern),
 		(int)c->width, (int)c->height, (long long)c->packet_wavelets,
 		xmax, bound, bound, bound, bound, csv);
-	fclose(sf);
-	char *cmd = xasprintf("gnuplot '%s' 2>&1", script_path);
-	int st = system(cmd);
+	int script_bad = fclose(sf) != 0;
+	/* gnuplot's words into a log beside the script, never onto the
+	 * command's standard output (--json) */
+	char *log_path = xasprintf("%s.log", script_path);
+	char *cmd = xasprintf("gnuplot '%s' >'%s' 2>&1", script_path,
+			      log_path);
+	int st = script_bad ? -1 : system(cmd);
 	free(cmd);
 	remove(script_path);
 	free(script_path);
 	struct stat sb;
 	if (st != 0 || stat(o.tmp_path, &sb) != 0 || sb.st_size == 0) {
 		outfile_abort(&o);
-		diag_add(d, NULL, 0, 0,
-			 "fabric: gnuplot could not draw '%s' (is gnuplot "
-			 "installed? Debian's gnuplot-nox; tools/deps.sh "
-			 "installs it)",
-			 path);
+		/* sh's 127: no gnuplot; else what gnuplot said, first line */
+		char *said = NULL;
+		size_t len = 0;
+		struct diag quiet;
+		diag_init(&quiet);
+		if (st != -1 && read_file(log_path, &said, &len, &quiet) == 0)
+			said[strcspn(said, "\n")] = 0;
+		diag_release(&quiet);
+		if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 127)
+			diag_add(d, NULL, 0, 0,
+				 "fabric: gnuplot could not draw '%s' (is "
+				 "gnuplot installed? Debian's gnuplot-nox; "
+				 "tools/deps.sh installs it)",
+				 shown);
+		else
+			diag_add(d, NULL, 0, 0,
+				 "fabric: gnuplot could not draw '%s'%s%s%s",
+				 shown, said && *said ? " (gnuplot: " : "",
+				 said && *said ? said : "",
+				 said && *said ? ")" : "");
+		free(said);
+		remove(log_path);
+		free(log_path);
 		return WS_EIO;
 	}
+	remove(log_path);
+	free(log_path);
 	/* gnuplot's PDF carries its creation date: a fixed one */
 	if (k == 2)
 		ws_file_fix_stamp(o.tmp_path, WS_PDF_DATE_KEY, WS_PDF_DATE);
@@ -198,7 +223,7 @@ static int plot_one(const char *csv, const char *path, int k,
 /* The sweep chart as base.png, base.svg and base.pdf; x runs to 12% past
  * the bound or 8% past the highest accepted rate (a pattern's estimate may
  * exceed its bound: docs/fabric.md). */
-static int plot_png(const char *csv, const char *png,
+static int plot_png(const char *csv, const char *png, const char *shown,
 		    const struct traffic_config *c, double bound,
 		    const struct traffic_result *pts, size_t n_pts,
 		    struct diag *d)
@@ -213,41 +238,30 @@ static int plot_png(const char *csv, const char *png,
 			 png);
 		return WS_EINPUT;
 	}
-	size_t n = strlen(png);
+	size_t n = strlen(png), ns = strlen(shown);
 	int rc = 0;
 	for (int k = 0; k < 3 && !rc; k++) {
 		char *path = xasprintf("%.*s.%s", (int)(n > 4 ? n - 4 : n),
 				       png, chart_fmt[k]);
-		rc = plot_one(csv, path, k, c, bound, xmax, d);
+		char *sp = xasprintf("%.*s.%s", (int)(ns > 4 ? ns - 4 : ns),
+				     shown, chart_fmt[k]);
+		rc = plot_one(csv, path, sp, k, c, bound, xmax, d);
 		free(path);
+		free(sp);
 	}
 	return rc;
 }
 
-static int do_sweep(const char *machine, const struct traffic_config *c,
-		    const char *dir, int json, struct diag *d)
+/* The sweep's CSV and chart into the folder `dir` (a temporary one);
+ * png_shown: the chart's final name, for the messages. */
+static int sweep_files(const char *dir, const char *png_shown,
+		       const struct traffic_config *c,
+		       const struct traffic_result *pts, const double *rates,
+		       size_t n, struct diag *d)
 {
-	struct traffic_result *pts;
-	double *rates;
-	size_t n;
-	double bound = traffic_bound(c);
-	if (traffic_sweep(c, &pts, &rates, &n, d)) {
-		free(pts);
-		free(rates);
-		return WS_EINPUT;
-	}
-	if (ws_mkdir_p(dir, d)) {
-		free(pts);
-		free(rates);
-		return WS_EIO;
-	}
-	size_t dl = strlen(dir);
-	while (dl > 1 && dir[dl - 1] == '/') /* out/ -> out/fabric_... */
-		dl--;
-	char *csv = xasprintf("%.*s/fabric_%s.csv", (int)dl, dir,
-			      traffic_pattern_name(c->pattern));
-	char *png = xasprintf("%.*s/fabric_%s.png", (int)dl, dir,
-			      traffic_pattern_name(c->pattern));
+	const char *pat = traffic_pattern_name(c->pattern);
+	char *csv = xasprintf("%s/fabric_%s.csv", dir, pat);
+	char *png = xasprintf("%s/fabric_%s.png", dir, pat);
 	struct outfile o;
 	int rc = outfile_open(&o, csv, d);
 	if (!rc) {
@@ -261,7 +275,55 @@ static int do_sweep(const char *machine, const struct traffic_config *c,
 				pts[i].saturated);
 		rc = outfile_commit(&o, d);
 	}
-	int plot_rc = rc ? rc : plot_png(csv, png, c, bound, pts, n, d);
+	if (!rc)
+		rc = plot_png(csv, png, png_shown, c, traffic_bound(c), pts,
+			      n, d);
+	free(csv);
+	free(png);
+	return rc;
+}
+
+/* The sweep, its files written into a temporary folder moved into place
+ * once all are written (ground/util.h, outdir: a full disk or a chart
+ * gnuplot cannot draw leaves nothing), then the table. */
+static int do_sweep(const char *machine, const struct traffic_config *c,
+		    const char *dir, int json, struct diag *d)
+{
+	struct traffic_result *pts;
+	double *rates;
+	size_t n;
+	double bound = traffic_bound(c);
+	if (traffic_sweep(c, &pts, &rates, &n, d)) {
+		free(pts);
+		free(rates);
+		return WS_EINPUT;
+	}
+	size_t dl = strlen(dir);
+	while (dl > 1 && dir[dl - 1] == '/') /* out/ -> out/fabric_... */
+		dl--;
+	char *csv = xasprintf("%.*s/fabric_%s.csv", (int)dl, dir,
+			      traffic_pattern_name(c->pattern));
+	char *png = xasprintf("%.*s/fabric_%s.png", (int)dl, dir,
+			      traffic_pattern_name(c->pattern));
+	struct outdir od;
+	int rc = outdir_open(&od, dir, d);
+	if (!rc) {
+		rc = sweep_files(od.tmp_path, png, c, pts, rates, n, d);
+		if (rc) {
+			/* the error names a file of the temporary folder */
+			diag_add(d, NULL, 0, 0,
+				 "fabric: nothing written to '%s'", dir);
+			outdir_abort(&od);
+		} else
+			rc = outdir_commit(&od, d);
+	}
+	if (rc) {
+		free(csv);
+		free(png);
+		free(pts);
+		free(rates);
+		return rc;
+	}
 	if (json) {
 		json_t *j = ws_json_obj(), *a = ws_json_arr();
 		ws_json_set_str(j, "machine", machine);
@@ -286,16 +348,14 @@ static int do_sweep(const char *machine, const struct traffic_config *c,
 			       pts[i].avg_packet_latency,
 			       pts[i].avg_network_latency, pts[i].avg_hops,
 			       pts[i].saturated ? "yes" : "no");
-		if (!rc)
-			printf("wrote %s\n", csv);
-		if (!plot_rc)
-			printf("wrote %s (and .svg, .pdf)\n", png);
+		printf("wrote %s\n", csv);
+		printf("wrote %s (and .svg, .pdf)\n", png);
 	}
 	free(csv);
 	free(png);
 	free(pts);
 	free(rates);
-	return rc ? rc : plot_rc;
+	return 0;
 }
 
 /* 1 to go on; else 0 with the exit status in *ex. */
@@ -314,6 +374,13 @@ static int fabric_parse(struct cli_opts *o, struct sc_ref_opts *sco,
 		return cli_stop(ex, cli_usage_error("fabric",
 				"'--engine systemc' runs one point; '--sweep' "
 				"and '--saturation' use the native engine"));
+	/* a point and --saturation write no file: a folder for them would
+	 * be silently ignored (its errors too) */
+	if (o->out_dir && !o->sweep)
+		return cli_stop(ex, cli_usage_error("fabric",
+				"'--out-dir' is where '--sweep' writes its "
+				"files; one point and '--saturation' write "
+				"none (give '--sweep', or drop '--out-dir')"));
 	if (!systemc && (o->vcd || o->vcd_pe.n))
 		return cli_stop(ex, cli_usage_error("fabric",
 				"'--vcd' needs '--engine systemc'"));

@@ -39,7 +39,11 @@ int cmd_plot(int argc, char **argv)
 	const char *out_dir = co.out_dir ? co.out_dir : dir;
 	struct diag d;
 	diag_init(&d);
-	int rc = trace_replot(dir, out_dir, &o, &d);
+	/* the folder's place before the work, as run --trace checks its */
+	int rc = co.out_dir ? ws_check_output_dir(co.out_dir, "--out-dir", &d)
+			    : 0;
+	if (!rc)
+		rc = trace_replot(dir, out_dir, &o, &d);
 	int ex = rc ? cli_fail(&d, rc) : EXIT_OK;
 	if (!rc)
 		fprintf(stderr, "plot: pictures written to %s\n", out_dir);

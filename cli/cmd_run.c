@@ -199,13 +199,16 @@ static int run_parse(struct run *r, int argc, char **argv, int *ex)
 	return 1;
 }
 
-/* Every output path is checked before the work starts; the report is
- * committed only after every step (systemc, traces) succeeded. */
+/* Every output path is checked before the work starts; the report (on
+ * standard output too) is committed only after every step (systemc,
+ * traces) succeeded: a waveform that cannot be written (--vcd /dev/full)
+ * failed after the report was printed. */
 static int run_outputs(struct run *r)
 {
 	const struct cli_opts *o = &r->o;
 	int rc;
-	if ((rc = outfile_open(&r->of, o->output ? o->output : "-", &r->d)))
+	if ((rc = outfile_open_held(&r->of, o->output ? o->output : "-",
+				    &r->d)))
 		return rc;
 	r->of_open = 1;
 	if (o->vcd && (rc = ws_check_output_file(o->vcd, "--vcd", &r->d)))
@@ -482,22 +485,36 @@ static int run_report(struct run *r)
 		report_json(&r->ri, r->of.f);
 	else
 		report_text(&r->ri, r->of.f);
+	/* the SystemC check's lines on standard output after the report,
+	 * held with it until everything succeeded */
+	struct outfile sc;
+	memset(&sc, 0, sizeof(sc));
 	if (r->systemc) {
 		double worst;
 		/* one plan and its stats: the inference's unless it ran on
 		 * a plan of its own */
 		int inf = r->do_infer && !r->have_pi;
-		if ((rc = sc_ref_check_plan(&r->p, &r->m,
+		if ((rc = outfile_open_held(&sc, "-", &r->d)) ||
+		    (rc = sc_ref_check_plan(&r->p, &r->m,
 					    inf ? &r->st_infer : &r->st_train,
-					    r->do_train, &r->sco, stdout, &worst,
-					    &r->d)))
+					    r->do_train, &r->sco, sc.f, &worst,
+					    &r->d))) {
+			outfile_abort(&sc);
 			return rc;
+		}
 	}
 	if (r->o.trace && (rc = trace_write(&r->ri, r->o.trace, &r->topt,
-					    &r->d)))
+					    &r->d))) {
+		outfile_abort(&sc);
 		return rc;
+	}
 	r->of_open = 0;
-	if ((rc = outfile_commit(&r->of, &r->d)))
+	rc = outfile_commit(&r->of, &r->d);
+	if (rc) {
+		outfile_abort(&sc);
+		return rc;
+	}
+	if ((rc = outfile_commit(&sc, &r->d)))
 		return rc;
 	if (r->o.verbose) {
 		double wall = wall_seconds() - r->t0, te = r->te;

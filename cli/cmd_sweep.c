@@ -223,7 +223,19 @@ static void sweep_write(const struct cli_opts *o, const struct sweep *sw,
 	if (outfile_open(&of, to_stdout ? "-" : o->output, d))
 		return;
 	sweep_write_csv(sw, res, of.f);
-	if (outfile_commit(&of, d) || to_stdout)
+	if (outfile_commit(&of, d)) {
+		struct stat st;
+		if (!to_stdout && (stat(o->output, &st) != 0 ||
+				   S_ISREG(st.st_mode)))
+			diag_add(d, NULL, 0, 0,
+				 "sweep: the finished points are kept in "
+				 "%s.journal.*: the same command with "
+				 "--resume writes the table without running "
+				 "them again",
+				 o->output);
+		return;
+	}
+	if (to_stdout)
 		return;
 	sweep_journal_remove(o->output);
 	if (o->json)

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/sweep.h"
@@ -175,8 +176,12 @@ int sweep_journal_open(struct sweep_journal *j, const struct sweep *sw,
 	j->fd = -1;
 	j->key = spec_key(sw);
 	j->done = xcalloc((size_t)sw->n_points + 1, 1);
-	if (!strcmp(out_path, "-"))
-		return WS_OK; /* no file to sit beside */
+	struct stat st;
+	if (!strcmp(out_path, "-") ||
+	    (stat(out_path, &st) == 0 && !S_ISREG(st.st_mode)))
+		return WS_OK; /* no file to sit beside: standard output, a
+				 device or a FIFO (its folder, /dev, is
+				 no place for one) */
 	if (resume) {
 		struct loading ld = {j, sw, res};
 		each_journal(out_path, load_file, &ld);

@@ -255,9 +255,27 @@ static int rename_into(const char *tmp, const char *path, struct diag *d)
 /* Flush and sync the temporary file, then rename it over o->path. */
 static int commit_regular(struct outfile *o, struct diag *d)
 {
-	int bad = ferror(o->f) || fflush(o->f) != 0 || fsync(fileno(o->f));
-	if (fclose(o->f) != 0 || bad) {
-		diag_add(d, NULL, 0, 0, "cannot write '%s'", o->path);
+	/* the reason of the first failure: an earlier write's (the stream's
+	 * error flag; its errno is gone, the flush retries what is left),
+	 * the flush's, the sync's or the close's (a full disk: ENOSPC) */
+	int err = 0, earlier = ferror(o->f);
+	if (fflush(o->f) != 0 || fsync(fileno(o->f)) != 0)
+		err = errno;
+	/* an earlier write's reason: one more byte at the end of the
+	 * temporary file (removed below) fails as it did (EFBIG, ENOSPC) */
+	if (earlier && !err &&
+	    (lseek(fileno(o->f), 0, SEEK_END) < 0 ||
+	     write(fileno(o->f), "", 1) != 1))
+		err = errno;
+	if (fclose(o->f) != 0 && !err)
+		err = errno;
+	if (err || earlier) {
+		if (err)
+			diag_add(d, NULL, 0, 0, "cannot write '%s': %s",
+				 o->path, strerror(err));
+		else
+			diag_add(d, NULL, 0, 0, "cannot write '%s': a write "
+				 "failed (a full disk?)", o->path);
 		remove(o->tmp_path);
 		return WS_EIO;
 	}
@@ -309,12 +327,42 @@ int outfile_commit_file(const char *file, const char *path, struct diag *d)
 	return rc;
 }
 
+int outfile_open_held(struct outfile *o, const char *path, struct diag *d)
+{
+	int rc = outfile_open(o, path, d);
+	if (rc || o->f != stdout)
+		return rc;
+	o->f = open_memstream(&o->mem, &o->mem_len);
+	if (!o->f) {
+		diag_add(d, NULL, 0, 0, "cannot hold the output: %s",
+			 strerror(errno));
+		outfile_abort(o);
+		return WS_EIO;
+	}
+	o->held = 1;
+	return WS_OK;
+}
+
+/* The held output onto standard output. */
+static int commit_held(struct outfile *o, struct diag *d)
+{
+	int bad = fclose(o->f) != 0 || fflush(stdout) != 0 ||
+		  write_all(STDOUT_FILENO, o->mem, o->mem_len) != 0;
+	if (bad)
+		diag_add(d, NULL, 0, 0, "cannot write the standard output: %s",
+			 strerror(errno));
+	free(o->mem);
+	return bad ? WS_EIO : WS_OK;
+}
+
 int outfile_commit(struct outfile *o, struct diag *d)
 {
 	int rc = WS_OK;
 	if (!o->f)
 		return WS_OK;
-	if (o->f == stdout)
+	if (o->held)
+		rc = commit_held(o, d);
+	else if (o->f == stdout)
 		fflush(stdout);
 	else if (!o->tmp_path)
 		rc = commit_special(o, d);
@@ -468,6 +516,11 @@ int ws_mkdir_p(const char *dir, struct diag *d)
 		struct stat sb;
 		if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
 			return WS_OK;
+		if (stat(dir, &sb) == 0) {
+			diag_add(d, NULL, 0, 0, "cannot create folder '%s': a "
+				 "file of that name exists", dir);
+			return WS_EIO;
+		}
 	}
 	diag_add(d, NULL, 0, 0, "cannot create directory '%s': %s", dir,
 		 strerror(errno));
@@ -557,8 +610,13 @@ int ws_check_output(const char *path, const char *what, struct diag *d)
 		*slash = '\0';
 	struct stat st;
 	int rc = WS_OK;
-	if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode) ||
-	    access(parent, W_OK | X_OK) != 0) {
+	if (stat(parent, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		diag_add(d, NULL, 0, 0,
+			 "%s: cannot write '%s': '%s' is a file, not a folder",
+			 what, path, parent);
+		rc = WS_EIO;
+	} else if (stat(parent, &st) != 0 ||
+		   access(parent, W_OK | X_OK) != 0) {
 		diag_add(d, NULL, 0, 0,
 			 "%s: cannot write '%s': folder '%s' %s", what, path,
 			 parent,

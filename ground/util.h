@@ -55,11 +55,17 @@ struct outfile {
 	FILE *f;
 	char *path;	/* final name */
 	char *tmp_path; /* regular: where it is written until commit */
-	char *mem;	/* device or FIFO: the buffered output */
+	char *mem;	/* device, FIFO or held stdout: the buffered output */
 	size_t mem_len;
+	int held;	/* stdout, held in mem until commit */
 };
 /* Open for writing; path "-" means stdout (commit then only flushes). */
 int outfile_open(struct outfile *o, const char *path, struct diag *d);
+/* The same, but "-" too is held in memory and written to stdout at
+ * commit, for a command whose later steps can fail after the output is
+ * complete (run: the SystemC check, --vcd, --trace): a failure prints
+ * nothing of it. */
+int outfile_open_held(struct outfile *o, const char *path, struct diag *d);
 /* Flush, close and rename into place. 0 or WS_EIO. */
 int outfile_commit(struct outfile *o, struct diag *d);
 /* Close and delete the temporary file. Safe to call after commit. */

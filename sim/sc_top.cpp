@@ -12,6 +12,9 @@
 #include <cstring>
 #include <string>
 
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -175,16 +178,137 @@ void run_chunk(int64_t cycles)
 	sc_core::sc_start(sc_core::sc_time((double)cycles, sc_core::SC_NS));
 }
 
-sc_core::sc_trace_file *open_trace(const run_spec &s, sc_top &top)
+/*
+ * SystemC's VCD writer checks none of its writes: on a full disk it
+ * leaves a truncated waveform that looks whole, and the command said it
+ * was written.  So it writes into a FIFO, and a thread of the child
+ * copies the FIFO into the temporary file (run_spec.vcd_base + ".vcd"),
+ * checking every write; the FIFO is drained to its end whatever fails,
+ * so the writer never blocks.
+ */
+struct vcd_copy {
+	std::string fifo, file;
+	pthread_t thread;
+	bool running;
+	int err; /* errno of the first failure, else 0 */
+};
+
+/* write(2) all of buf: 0, or -1 with errno */
+static int vcd_write_all(int fd, const char *buf, size_t len)
 {
-	if (s.vcd_base.empty())
+	while (len) {
+		ssize_t k = write(fd, buf, len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			if (k == 0)
+				errno = EIO;
+			return -1;
+		}
+		buf += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}
+
+void *vcd_copy_main(void *arg)
+{
+	vcd_copy *c = (vcd_copy *)arg;
+	int in = open(c->fifo.c_str(), O_RDONLY | O_CLOEXEC);
+	int out = -1;
+	if (in < 0)
+		c->err = errno;
+	else if ((out = open(c->file.c_str(),
+			     O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			     0666)) < 0)
+		c->err = errno;
+	static char buf[65536];
+	while (in >= 0) {
+		ssize_t n = read(in, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0 && !c->err)
+				c->err = errno;
+			break;
+		}
+		if (!c->err && vcd_write_all(out, buf, (size_t)n) != 0)
+			c->err = errno;
+	}
+	if (out >= 0 && !c->err && fsync(out) != 0)
+		c->err = errno;
+	if (out >= 0 && close(out) != 0 && !c->err)
+		c->err = errno;
+	if (in >= 0)
+		close(in);
+	return nullptr;
+}
+
+/* The FIFO and its copier, before SystemC opens its file; false (err
+ * set) when they cannot be made. */
+bool vcd_copy_start(vcd_copy &c, const std::string &base)
+{
+	c.fifo = base + ".fifo.vcd"; /* SystemC adds ".vcd" */
+	c.file = base + ".vcd";
+	c.running = false;
+	c.err = 0;
+	if (mkfifo(c.fifo.c_str(), 0600) != 0) {
+		c.err = errno;
+		return false;
+	}
+	if (pthread_create(&c.thread, nullptr, vcd_copy_main, &c) != 0) {
+		c.err = EAGAIN;
+		unlink(c.fifo.c_str());
+		return false;
+	}
+	c.running = true;
+	return true;
+}
+
+/* After SystemC closed its file: the copier finished, the FIFO gone;
+ * a failure into res (the parent then removes the temporary file). */
+void vcd_copy_finish(vcd_copy &c, const char *path, child_result *res)
+{
+	if (c.running) {
+		/* a writer that opens and closes: the copier's open returns
+		 * even if SystemC never opened the FIFO */
+		int fd = open(c.fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
+		pthread_join(c.thread, nullptr);
+		c.running = false;
+	}
+	unlink(c.fifo.c_str());
+	if (c.err && !res->rc) {
+		res->rc = WS_EIO;
+		snprintf(res->msg, sizeof res->msg,
+			 "reference model: cannot write the waveform '%.150s': "
+			 "%s",
+			 path, strerror(c.err));
+	}
+}
+
+sc_core::sc_trace_file *open_trace(const run_spec &s, sc_top &top,
+				   vcd_copy &copy)
+{
+	if (s.vcd_base.empty() || !vcd_copy_start(copy, s.vcd_base))
 		return nullptr;
-	sc_core::sc_trace_file *tf =
-		sc_core::sc_create_vcd_trace_file(s.vcd_base.c_str());
+	sc_core::sc_trace_file *tf = sc_core::sc_create_vcd_trace_file(
+		(s.vcd_base + ".fifo").c_str());
 	tf->set_time_unit(1, sc_core::SC_PS); /* clock edges at 0 and 500 ps, PE steps on quarter cycles */
 	for (int i = 0; i < s.opts->n_vcd_pes; i++)
 		top.trace(tf, s.opts->vcd_pes[i]);
 	return tf;
+}
+
+/* SystemC's file closed, then the copy finished. */
+void close_trace(const run_spec &s, sc_core::sc_trace_file *tf,
+		 vcd_copy &copy, child_result *res)
+{
+	if (tf)
+		sc_core::sc_close_vcd_trace_file(tf);
+	if (!s.vcd_base.empty())
+		vcd_copy_finish(copy, s.opts->vcd_path, res);
 }
 
 void child_traffic(const run_spec &s, child_result *res)
@@ -201,7 +325,8 @@ void child_traffic(const run_spec &s, child_result *res)
 	/* Never destroyed: the child exits right after, and tearing down
 	 * thousands of SystemC objects costs seconds (name registry). */
 	sc_top &top = *new sc_top("top", &mesh, &pc, t.seed);
-	sc_core::sc_trace_file *tf = open_trace(s, top);
+	vcd_copy copy;
+	sc_core::sc_trace_file *tf = open_trace(s, top, copy);
 	const int64_t end_gen = t.warmup_cycles + t.measure_cycles;
 	const int64_t limit = max_cycles_of(s.opts);
 	int64_t now = 0;
@@ -225,8 +350,7 @@ void child_traffic(const run_spec &s, child_result *res)
 			break;
 	}
 	double wall = wall_seconds() - w0;
-	if (tf)
-		sc_core::sc_close_vcd_trace_file(tf);
+	close_trace(s, tf, copy, res);
 
 	sc_ref_traffic_stats &o = res->traffic;
 	memset(&o, 0, sizeof o);
@@ -279,7 +403,8 @@ void child_program(const run_spec &s, child_result *res)
 	pc.program = &pg;
 	double w0 = wall_seconds();
 	sc_top &top = *new sc_top("top", &mesh, &pc, 1); /* see above */
-	sc_core::sc_trace_file *tf = open_trace(s, top);
+	vcd_copy copy;
+	sc_core::sc_trace_file *tf = open_trace(s, top, copy);
 	const int64_t limit = max_cycles_of(s.opts);
 	int64_t now = 0;
 	bool all_done = false;
@@ -298,8 +423,7 @@ void child_program(const run_spec &s, child_result *res)
 			break;
 	}
 	double wall = wall_seconds() - w0;
-	if (tf)
-		sc_core::sc_close_vcd_trace_file(tf);
+	close_trace(s, tf, copy, res);
 
 	sc_ref_program_stats &o = res->program;
 	memset(&o, 0, sizeof o);
@@ -345,19 +469,37 @@ static int vcd_commit(const std::string &tmp, const char *path,
 	return 0;
 }
 
+/* The waveform's temporary name, without ".vcd": beside a file; a
+ * device or FIFO is copied into, and its folder (/dev) is no place for a
+ * temporary file, so $TMPDIR (or /tmp) holds it. */
+static std::string vcd_temp_base(const char *path)
+{
+	char buf[64];
+	snprintf(buf, sizeof buf, ".tmp%ld", (long)getpid());
+	struct stat st;
+	const char *tmpdir = getenv("TMPDIR");
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") +
+		       "/wafersim-vcd" + buf;
+	return std::string(path) + buf;
+}
+
 /* Run `s` in a child; fill `res`.  0 or WS_EIO. */
 int run_in_child(run_spec &s, child_result *res, struct diag *d)
 {
 	std::string vcd_tmp;
 	if (s.opts && s.opts->vcd_path) {
-		char buf[64];
-		snprintf(buf, sizeof buf, ".tmp%ld", (long)getpid());
-		s.vcd_base = std::string(s.opts->vcd_path) + buf;
+		s.vcd_base = vcd_temp_base(s.opts->vcd_path);
 		vcd_tmp = s.vcd_base + ".vcd";
 	}
+	/* the copier's FIFO too (vcd_copy): a child that died leaves it */
+	std::string vcd_fifo = vcd_tmp.empty() ? "" : s.vcd_base + ".fifo.vcd";
 	live_guard guard = {vcd_tmp.empty() ? NULL : vcd_tmp.c_str()};
-	if (guard.path)
+	live_guard fifo_guard = {vcd_tmp.empty() ? NULL : vcd_fifo.c_str()};
+	if (guard.path) {
 		tmp_live_add(guard.path);
+		tmp_live_add(fifo_guard.path);
+	}
 	int fds[2];
 	if (pipe(fds) != 0) {
 		diag_add(d, NULL, 0, 0,
@@ -417,8 +559,10 @@ int run_in_child(run_spec &s, child_result *res, struct diag *d)
 	bool ok = got == sizeof *res && WIFEXITED(status) &&
 		  WEXITSTATUS(status) == 0;
 	if (!ok) {
-		if (!vcd_tmp.empty())
+		if (!vcd_tmp.empty()) {
 			unlink(vcd_tmp.c_str());
+			unlink(vcd_fifo.c_str());
+		}
 		if (WIFSIGNALED(status))
 			diag_add(d, NULL, 0, 0,
 				 "reference model: the simulation died with "

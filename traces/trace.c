@@ -75,6 +75,8 @@ int trace_write(const struct report_in *r, const char *dir,
 		free(sub);
 	}
 	if (rc) {
+		/* the error above names a file of the temporary folder */
+		diag_add(d, NULL, 0, 0, "trace: nothing written to '%s'", dir);
 		outdir_abort(&od);
 		return rc;
 	}
@@ -102,9 +104,12 @@ int trace_replot(const char *in_dir, const char *out_dir,
 		oo.link_dirs = o->link_dirs && t.link_dirs_saved;
 		rc = render_all(&t, od.tmp_path, &oo,
 				strcmp(in_dir, out_dir) != 0, d);
-		if (rc)
+		if (rc) {
+			/* the error names a file of the temporary folder */
+			diag_add(d, NULL, 0, 0,
+				 "trace: nothing written to '%s'", out_dir);
 			outdir_abort(&od);
-		else
+		} else
 			rc = outdir_commit(&od, d);
 	}
 	trace_data_release(&t);

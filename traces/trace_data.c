@@ -648,11 +648,15 @@ int trace_data_save(const struct trace_data *t, const char *dir,
 	if (rc)
 		return WS_EIO;
 	int dirs = o->link_dirs && t->link_dirs_saved;
-	if (ws_json_write(of.f, data_json(t, dirs), WS_JSON_COMPACT) ||
-	    outfile_commit(&of, d)) {
+	if (ws_json_write(of.f, data_json(t, dirs), WS_JSON_COMPACT)) {
+		/* it failed with no word (a full disk) */
+		diag_add(d, NULL, 0, 0, "trace: cannot write '%s': %s",
+			 of.path, strerror(errno));
 		outfile_abort(&of);
 		return WS_EIO;
 	}
+	if (outfile_commit(&of, d))
+		return WS_EIO;
 	if (t->pe_util && save_grid(t, dir, "pe_util.csv", t->pe_util, 1, 0, d))
 		return WS_EIO;
 	if (t->link_util &&

@@ -56,7 +56,7 @@ class Case:
 
     def __init__(self, group, name, files, argv, want=1, loc=None,
                  keep=(), setup=None, timeout=120, signal=None,
-                 no_stdout=False, out=None):
+                 no_stdout=False, out=None, fsize=None, absent=()):
         self.group, self.name = group, name
         self.files, self.argv = files, argv
         self.want, self.loc, self.keep = want, loc, set(keep)
@@ -69,6 +69,11 @@ class Case:
         # out: a regular expression standard output must match when the
         # command succeeds (what a valid hostile value must say)
         self.out = out
+        # fsize: the largest file the command may write (RLIMIT_FSIZE,
+        # SIGXFSZ ignored: a write past it fails with EFBIG, as on a full
+        # disk); absent: paths outside the folder that must not exist
+        # afterwards (a journal beside /dev/full)
+        self.fsize, self.absent = fsize, tuple(absent)
 
     def title(self):
         return "%s/%s" % (self.group, self.name)
@@ -245,7 +250,7 @@ def machine_cases(binary):
     cases.append(Case("machine", "fabric-bad-machine",
                       {"m.yaml": with_key("fabric.colors", "-3")},
                       ["fabric", "--machine", "m.yaml", "--json",
-                       "--out-dir", "."], loc=yloc("m.yaml")))
+                       "--sweep", "--out-dir", "."], loc=yloc("m.yaml")))
     return cases
 
 
@@ -1098,9 +1103,11 @@ def option_cases():
                       ("--hotspot-fraction", ("-1", "nan", "7")),
                       ("--pattern", ("spiral",))):
         for v in vals:
+            # (no --out-dir: a point writes no file, and the folder is
+            # refused without --sweep)
             add("fabric%s=%r" % (opt, v),
-                ["fabric", "--machine", "mini16", opt, v, "--json",
-                 "--out-dir", "."], 2 if opt != "--vcd-pe" else 2, opt)
+                ["fabric", "--machine", "mini16", opt, v, "--json"],
+                2 if opt != "--vcd-pe" else 2, opt)
     for opt, vals in (("--jobs", ("0", "-1", "100000")),
                       ("--wafers", ("0", "1,0")),
                       ("--seed", ("-1", "1,-1")),
@@ -1751,6 +1758,118 @@ def gpu_share_cases():
     return C
 
 
+# ---------------------------------------------------------------- full
+def full_output_cases(binary):
+    """Every output option where its write fails: a full disk (files
+    capped by RLIMIT_FSIZE: EFBIG where a full disk says ENOSPC),
+    /dev/full (no probe can tell it is full), a parent that is a file, a
+    folder or file in the way.  Each must fail with the output named,
+    print nothing on standard output and leave nothing behind.  Before:
+    --vcd to a full disk left a truncated waveform and exit 0 (SystemC
+    checks none of its writes); --trace and --vcd failed after the report
+    was printed (--trace with no message at all); fabric --sweep printed
+    its table and left a half-written folder; sweep -o /dev/full left its
+    journal in /dev."""
+    R = ["run", "p1b2", "--machine", "mini16", "--steps", "1"]
+    RS = ["run", "uno", "--machine", "mini16", "--steps", "1", "--engine",
+          "systemc"]
+    F = ["fabric", "--machine", "mini16", "--cycles", "100", "--warmup",
+         "10"]
+    S = ["sweep", "--net", "p1b2", "--machine", "mini16", "--batch", "8"]
+    P = ["place", "p1b2", "--machine", "mini64", "--strategy", "pack"]
+    C = []
+
+    def stats(d):  # plot's input, made without the limit
+        subprocess.run([binary] + R + ["--trace", "st"], cwd=d,
+                       capture_output=True, env=san_env(), check=True)
+
+    def afile(d):
+        with open(os.path.join(d, "afile"), "w") as f:
+            f.write("x")
+
+    def adir(d):
+        os.mkdir(os.path.join(d, "adir"))
+
+    def both(*fns):
+        def run(d):
+            for fn in fns:
+                fn(d)
+        return run
+
+    too_big = r"(File too large|No space left)"
+    for name, argv, size, named, keep, setup in (
+            ("run-o", R + ["-o", "o.txt"], 1000, "o.txt", (), None),
+            ("run-json-o", R + ["--json", "-o", "o.txt"], 1000, "o.txt",
+             (), None),
+            ("run-trace", R + ["--trace", "t"], 2048, "'t'", (), None),
+            ("run-vcd", RS + ["--vcd", "v.vcd"], 4096, "v.vcd", (), None),
+            ("fabric-vcd", F + ["--engine", "systemc", "--vcd", "f.vcd"],
+             4096, "f.vcd", (), None),
+            ("fabric-sweep", F + ["--sweep", "--out-dir", "fo"], 300,
+             "'fo'", (), None),
+            ("plot-out-dir", ["plot", "st", "--out-dir", "p"], 2048, "'p'",
+             (), stats),
+            ("place-o", P + ["-o", "p.yaml"], 200, "p.yaml", (), None),
+            ("gpu-o", ["gpu", "p1b2", "-o", "g.txt"], 200, "g.txt", (),
+             None),
+            ("machine-show-o", ["machine", "show", "mini16", "-o",
+                                "m.yaml"], 200, "m.yaml", (), None),
+            ("compile-dot", ["compile", "p1b2", "--dot", "g.dot"], 200,
+             "g.dot", (), None),
+            # the journal stays, and the message says so
+            ("sweep-o", S + ["-o", "s.csv"], 100, "s.csv.journal",
+             {"s.csv.journal.0"}, None)):
+        C.append(Case("full", name, {}, argv, fsize=size, setup=setup,
+                      loc=r"(?s)%s.*%s|%s.*%s" % (re.escape(named), too_big,
+                                                  too_big, re.escape(named))
+                      if name != "sweep-o" else r"s\.csv\.journal",
+                      keep=keep, no_stdout=True))
+    for name, argv in (
+            ("run-vcd", RS + ["--vcd", "/dev/full"]),
+            ("fabric-vcd", F + ["--engine", "systemc", "--vcd",
+                                "/dev/full"]),
+            ("fabric-json-vcd", F + ["--json", "--engine", "systemc",
+                                     "--vcd", "/dev/full"]),
+            ("run-trace", R + ["--trace", "/dev/full"]),
+            ("fabric-sweep-out-dir", F + ["--sweep", "--out-dir",
+                                          "/dev/full"]),
+            ("plot-out-dir", ["plot", "st", "--out-dir", "/dev/full"]),
+            ("sweep-json-o", S + ["--json", "-o", "/dev/full"])):
+        C.append(Case("dev-full", name, {}, argv, loc=r"/dev/full",
+                      no_stdout=True, absent=("/dev/full.journal.0",),
+                      setup=stats if argv[0] == "plot" else None))
+    for name, argv in (
+            ("run-vcd", RS + ["--vcd", "afile/v.vcd"]),
+            ("run-trace", R + ["--trace", "afile/t"]),
+            ("run-o", R + ["-o", "afile/o.txt"]),
+            ("fabric-vcd", F + ["--engine", "systemc", "--vcd",
+                                "afile/v.vcd"]),
+            ("fabric-sweep-out-dir", F + ["--sweep", "--out-dir",
+                                          "afile/f"]),
+            ("plot-out-dir", ["plot", "st", "--out-dir", "afile/p"]),
+            ("sweep-o", S + ["-o", "afile/s.csv"]),
+            ("place-o", P + ["-o", "afile/p.yaml"]),
+            ("compile-dot", ["compile", "p1b2", "--dot", "afile/g.dot"])):
+        C.append(Case("parent-file", name, {}, argv, loc=r"afile",
+                      no_stdout=True,
+                      setup=both(afile, stats) if argv[0] == "plot"
+                      else afile))
+    for name, argv in (
+            ("fabric-vcd", F + ["--engine", "systemc", "--vcd", "adir"]),
+            ("sweep-json-o", S + ["--json", "-o", "adir"]),
+            ("gpu-o", ["gpu", "p1b2", "-o", "adir"])):
+        C.append(Case("in-the-way", name, {}, argv, loc=r"adir",
+                      no_stdout=True, setup=adir))
+    C.append(Case("in-the-way", "plot-out-dir-file", {"afile": "x"},
+                  ["plot", "st", "--out-dir", "afile"], loc=r"afile",
+                  no_stdout=True, setup=stats))
+    # a folder nothing writes into was ignored, its errors too
+    C.append(Case("options", "fabric-out-dir-without-sweep", {},
+                  F + ["--out-dir", "afile/x"], want=2, loc=r"--out-dir",
+                  setup=afile, no_stdout=True))
+    return C
+
+
 # ---------------------------------------------------------------- running
 def san_env():
     env = dict(os.environ)
@@ -1808,6 +1927,19 @@ def run_signalled(binary, c, d):
         "utf-8", "replace")
 
 
+def fsize_limit(limit):
+    """A preexec_fn: files of at most `limit` bytes (None: no limit)."""
+    if limit is None:
+        return None
+
+    def pre():
+        import resource
+        import signal
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return pre
+
+
 def run_case(binary, c, root, idx):
     d = os.path.join(root, "%04d" % idx)
     os.mkdir(d)
@@ -1830,7 +1962,8 @@ def run_case(binary, c, root, idx):
         else:
             r = subprocess.run([binary] + c.argv, cwd=d,
                                capture_output=True, env=san_env(),
-                               timeout=c.timeout)
+                               timeout=c.timeout,
+                               preexec_fn=fsize_limit(c.fsize))
             code, err = r.returncode, r.stderr.decode("utf-8", "replace")
             out = r.stdout.decode("utf-8", "replace")
     except subprocess.TimeoutExpired:
@@ -1863,9 +1996,16 @@ def run_case(binary, c, root, idx):
                    (data.encode() if isinstance(data, str) else data)]
         if changed:
             why.append("input changed: %s" % ", ".join(changed[:5]))
-        left = tree(d) - before
+        left = tree(d) - before - c.keep
         if left:
             why.append("left behind: %s" % ", ".join(sorted(left)[:5]))
+    for a in c.absent:
+        if os.path.lexists(a):
+            why.append("left behind: %s" % a)
+            try:
+                os.remove(a)
+            except OSError:
+                pass
     if 0 in wants and reader and not (sink and sink[0]):
         why.append("nothing written into the FIFO")
     tmps = sorted(n for n in tree(d) if ".tmp." in n)
@@ -1909,7 +2049,8 @@ def main():
              stats_cases(binary, tmp) + option_cases() + output_cases() +
              other_cases() + newest_option_cases() +
              newest_plan_cases(binary, tmp) + newest_measured_cases() +
-             folder_name_signal_cases() + gpu_share_cases())
+             folder_name_signal_cases() + gpu_share_cases() +
+             full_output_cases(binary))
     if only:
         cases = [c for c in cases if only in c.title()]
     if quick:

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -523,6 +524,98 @@ static void test_dated_outputs_repeat(void)
 	tu_rm_rf(dir);
 }
 
+/* Files capped at `limit` bytes (RLIMIT_FSIZE, SIGXFSZ ignored: a write
+ * past it fails with EFBIG, as a full disk's with ENOSPC); restore with
+ * the saved limit and handler. */
+static void cap_files(rlim_t limit, struct rlimit *saved,
+		      struct sigaction *old)
+{
+	struct sigaction ign;
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGXFSZ, &ign, old);
+	getrlimit(RLIMIT_FSIZE, saved);
+	struct rlimit r = *saved;
+	r.rlim_cur = limit;
+	setrlimit(RLIMIT_FSIZE, &r);
+}
+
+static void uncap_files(const struct rlimit *saved,
+			const struct sigaction *old)
+{
+	setrlimit(RLIMIT_FSIZE, saved);
+	sigaction(SIGXFSZ, old, NULL);
+}
+
+/* A full disk: the commit fails with the reason of the write that failed
+ * long before (its errno gone: the flush has nothing left to retry; it
+ * said "cannot write 'x'" alone), nothing is left; a held standard output
+ * shows nothing until its commit. */
+static void test_full_disk(void)
+{
+	char *dir = tu_temp_dir();
+	char *path = xasprintf("%s/big.txt", dir);
+	struct rlimit saved;
+	struct sigaction old;
+	struct diag d;
+	diag_init(&d);
+	struct outfile o;
+	CU_ASSERT_EQUAL_FATAL(outfile_open(&o, path, &d), 0);
+	cap_files(4096, &saved, &old);
+	for (int i = 0; i < 1000; i++)
+		fputs("0123456789abcdef\n", o.f); /* 17 kB: past the cap */
+	CU_ASSERT_EQUAL(outfile_commit(&o, &d), WS_EIO);
+	uncap_files(&saved, &old);
+	const char *t = diag_text(&d, 0);
+	CU_ASSERT_PTR_NOT_NULL(t && strstr(t, "big.txt': File too large"));
+	CU_ASSERT_TRUE(only_file(dir, ""));
+	diag_release(&d);
+	/* held: the bytes reach standard output (here a file) at commit */
+	char *std = xasprintf("%s/stdout.txt", dir);
+	fflush(stdout);
+	int keep = dup(1), fd = open(std, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CU_ASSERT_FATAL(keep >= 0 && fd >= 0);
+	dup2(fd, 1);
+	close(fd);
+	diag_init(&d);
+	CU_ASSERT_EQUAL(outfile_open_held(&o, "-", &d), 0);
+	CU_ASSERT_TRUE(o.f != stdout);
+	fputs("report\n", o.f);
+	struct stat st;
+	CU_ASSERT_TRUE(stat(std, &st) == 0 && st.st_size == 0);
+	CU_ASSERT_EQUAL(outfile_commit(&o, &d), 0);
+	CU_ASSERT_TRUE(stat(std, &st) == 0 && st.st_size == 7);
+	/* aborted: nothing */
+	CU_ASSERT_EQUAL(outfile_open_held(&o, "-", &d), 0);
+	fputs("half a report\n", o.f);
+	outfile_abort(&o);
+	fflush(stdout);
+	dup2(keep, 1);
+	close(keep);
+	CU_ASSERT_TRUE(stat(std, &st) == 0 && st.st_size == 7);
+	remove(std);
+	free(std);
+	diag_release(&d);
+	/* SystemC's waveform on a full disk: its writer checks nothing (a
+	 * truncated file and exit 0 before); now the copier's error, no
+	 * report printed, no file */
+	char *out = xasprintf("%s/out.txt", dir);
+	char *cmd = xasprintf("sh -c 'trap \"\" XFSZ; ulimit -f 8; exec %s run "
+			      "uno --machine mini16 --steps 1 --engine systemc "
+			      "--vcd %s/v.vcd' >%s 2>/dev/null",
+			      WAFERSIM_BIN, dir, out);
+	int rc = system(cmd);
+	CU_ASSERT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 1);
+	CU_ASSERT_TRUE(stat(out, &st) == 0 && st.st_size == 0);
+	remove(out);
+	CU_ASSERT_TRUE(only_file(dir, ""));
+	free(cmd);
+	free(out);
+	rmdir(dir);
+	free(path);
+	free(dir);
+}
+
 int suite_outputs(void)
 {
 	static const struct tu_test tests[] = {
@@ -544,6 +637,8 @@ int suite_outputs(void)
 		{"a folder where a file is expected, no name, a symbolic "
 		 "link: said so or written through",
 		 test_folder_for_file},
+		{"a full disk: the reason, nothing left, stdout held",
+		 test_full_disk},
 		{"dated outputs (VCD, fabric PDF): the same bytes twice",
 		 test_dated_outputs_repeat},
 		{0},
