@@ -28,6 +28,38 @@ int64_t place_scaled_pes(const struct place_problem *pp, int i, double s)
 	return p > it->min_pes ? p : it->min_pes;
 }
 
+void place_adj_init(struct place_adj *a, const struct place_problem *pp)
+{
+	int n = pp->n_items;
+	a->off = xcalloc((size_t)n + 2, sizeof(int));
+	a->at = xcalloc((size_t)(2 * pp->n_edges) + 1, sizeof(int));
+	for (int e = 0; e < pp->n_edges; e++) {
+		const struct place_edge *ed = &pp->edges[e];
+		if (ed->src >= 0 && ed->src < n && ed->src != ed->dst)
+			a->off[ed->src + 1]++;
+		if (ed->dst >= 0 && ed->dst < n)
+			a->off[ed->dst + 1]++;
+	}
+	for (int i = 0; i < n; i++)
+		a->off[i + 1] += a->off[i];
+	int *fill = xcalloc((size_t)n + 1, sizeof(int));
+	for (int e = 0; e < pp->n_edges; e++) {
+		const struct place_edge *ed = &pp->edges[e];
+		if (ed->src >= 0 && ed->src < n && ed->src != ed->dst)
+			a->at[a->off[ed->src] + fill[ed->src]++] = e;
+		if (ed->dst >= 0 && ed->dst < n)
+			a->at[a->off[ed->dst] + fill[ed->dst]++] = e;
+	}
+	free(fill);
+}
+
+void place_adj_release(struct place_adj *a)
+{
+	free(a->off);
+	free(a->at);
+	a->off = a->at = NULL;
+}
+
 uint64_t place_rand(uint64_t *state)
 {
 	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);

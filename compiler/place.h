@@ -157,6 +157,17 @@ double place_cost_cycles(const struct place_problem *pp,
  * min_pes; small ones keep their target (they cost little area and would
  * become the bottleneck). */
 int64_t place_scaled_pes(const struct place_problem *pp, int i, double s);
+/* The edges touching each item (compressed rows): item i's are
+ * at[off[i] .. off[i + 1]), ascending, an edge from i to i once; host
+ * edges (src -1) under their consumer only.  Lets a strategy visit an
+ * item's edges in the order a scan of pp->edges would, in time linear in
+ * its degree instead of the edge count. */
+struct place_adj {
+	int *off; /* n_items + 1 */
+	int *at;
+};
+void place_adj_init(struct place_adj *a, const struct place_problem *pp);
+void place_adj_release(struct place_adj *a);
 /* Deterministic PRNG (splitmix64). */
 uint64_t place_rand(uint64_t *state);
 
