@@ -223,10 +223,31 @@ int place_overlap(const struct rect *a, const struct rect *b)
 	       b->y < a->y + a->h;
 }
 
+int place_any_overlap(const struct rect *r, int n, int64_t W, int64_t H)
+{
+	for (int i = 0; i < n; i++)
+		if (r[i].w < 1 || r[i].h < 1 || r[i].x < 0 || r[i].y < 0 ||
+		    r[i].x + r[i].w > W || r[i].y + r[i].h > H)
+			return 1;
+	unsigned char *cov = xcalloc((size_t)(W * H) + 1, 1);
+	int hit = 0;
+	for (int i = 0; i < n && !hit; i++)
+		for (int64_t y = r[i].y; y < r[i].y + r[i].h && !hit; y++) {
+			unsigned char *c = cov + y * W + r[i].x;
+			for (int32_t x = 0; x < r[i].w; x++) {
+				hit |= c[x];
+				c[x] = 1;
+			}
+		}
+	free(cov);
+	return hit;
+}
+
 int place_check(const struct place_problem *pp, const struct rect *r,
 		struct diag *d)
 {
 	int bad = 0;
+	int scan = place_any_overlap(r, pp->n_items, pp->grid_w, pp->grid_h);
 	for (int i = 0; i < pp->n_items; i++) {
 		if (r[i].w < 1 || r[i].h < 1 || r[i].x < 0 || r[i].y < 0 ||
 		    r[i].x + r[i].w > pp->grid_w ||
@@ -249,7 +270,7 @@ int place_check(const struct place_problem *pp, const struct rect *r,
 					 (long long)r[i].w * r[i].h);
 			bad++;
 		}
-		for (int j = 0; j < i; j++)
+		for (int j = 0; scan && j < i; j++)
 			if (place_overlap(&r[i], &r[j])) {
 				if (d)
 					diag_add(d, NULL, 0, 0,

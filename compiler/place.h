@@ -141,6 +141,11 @@ int place_item_fits(const struct place_problem *pp, int i, int32_t w,
 		    int32_t h);
 /* Do two rectangles overlap? */
 int place_overlap(const struct rect *a, const struct rect *b);
+/* Can two of the n rectangles overlap?  0: none do and every one lies
+ * inside the W x H grid (painted on a grid, time linear in their area);
+ * 1: some pair overlaps, or one is outside (then the caller's pairwise
+ * scan says which, in its order). */
+int place_any_overlap(const struct rect *r, int n, int64_t W, int64_t H);
 /* Check rects: inside the grid, no overlaps, min_pes met.  Messages go to
  * d (may be NULL); returns the number of problems. */
 int place_check(const struct place_problem *pp, const struct rect *rects,

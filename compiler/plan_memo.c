@@ -128,7 +128,7 @@ void plan_memo_sign(struct plan_memo *pm, const struct map_ctx *c, int n,
 		put_ctx(pm, c);
 		put_stage(pm, &p->stages[i]);
 		/* the stages group_eval (map.c) counts on its rectangle */
-		for (int j = 0; j < p->n_stages; j++)
+		for (int j = 0; !c->no_guests && j < p->n_stages; j++)
 			if (j != i && map_share_guest(p, j) &&
 			    p->stages[j].host == i)
 				put_stage(pm, &p->stages[j]);

@@ -90,7 +90,7 @@ static void bound_ctx(const struct graph *g, const struct machine *m,
 		      struct map_ctx *mc, struct map_ctx *fit)
 {
 	*mc = (struct map_ctx){g,	 m, p->prec, p->opt, MODE_PIPELINED,
-			       p->batch, 0, kernel,  0,	     p,	 p->job};
+			       p->batch, 0, kernel,  0,	     p,	 p->job, 0};
 	*fit = *mc;
 	fit->kernel = NULL;
 }
