@@ -207,6 +207,8 @@ static const struct stat_field stage_fields[] = {
 	SSFN("sample_cycles", "cycles", "reference PE time per sample",
 	     sample_cycles),
 	SSFN("limit", "", "what sets the task occupancy", limit_name),
+	SSF("copies", "", "sample copies of the stage (1: none)", copies,
+	    SF_INT),
 	SSF("held_max", "samples", "training, pipelined: most samples held "
 	    "at once", held_max, SF_I64),
 	SSF("fma", "FMAs", "multiply-adds over every PE", fma, SF_I64),

@@ -346,9 +346,13 @@ int trace_chrome_write(const struct trace_data *t, const char *dir,
 	int recorded = t->n_spans > 0 && t->spans_dropped == 0;
 	for (int s = 0; s < t->n_stages; s++) {
 		const struct trace_stage *ts = &t->stages[s];
-		char *name =
-			xasprintf("%d %s (%s %dx%d at %d,%d)", s, ts->name,
-				  ts->kind, ts->r.w, ts->r.h, ts->r.x, ts->r.y);
+		/* a copied stage's kind as place prints it ("dense x2") */
+		char cp[16] = "";
+		if (ts->copies > 1)
+			snprintf(cp, sizeof cp, " x%d", ts->copies);
+		char *name = xasprintf("%d %s (%s%s %dx%d at %d,%d)", s,
+				       ts->name, ts->kind, cp, ts->r.w,
+				       ts->r.h, ts->r.x, ts->r.y);
 		meta(f, "thread_name", s + 1, name, sort++);
 		free(name);
 		if (recorded) {

@@ -53,6 +53,10 @@ const struct stat_field trace_stage_fields[TS_FIELDS] = {
 		       SF_COUNT),
 	[TS_LIMIT] = TSF("limit", "", "what sets the task occupancy", limit,
 			 SF_STR),
+	/* optional: a file saved before sample copies has none (1 then) */
+	[TS_COPIES] = {"copies", "", "sample copies of the stage (1: none)",
+		       offsetof(struct trace_stage, copies), SF_INT, NULL, NULL,
+		       1},
 };
 
 #define TRF(key, csv, unit, doc, member, type)                               \
@@ -253,6 +257,7 @@ static void build_stage(const struct plan_stage *ps, const struct stats *st,
 	ts->kind = xstrdup(kind_name(ps->kind));
 	ts->r = ps->r;
 	ts->pes = (int64_t)ps->r.w * ps->r.h;
+	ts->copies = plan_copies(ps);
 	ts->sram_bytes = ps->sram.total;
 	if (!ts->sram_bytes)
 		ts->sram_bytes = ps->sram.weights + ps->sram.grads +
@@ -822,10 +827,20 @@ static void load_stages(struct loader *L, const json_t *root,
 		char w[32];
 		snprintf(w, sizeof(w), "stages[%d]", i);
 		if (sf_load(trace_stage_fields, TS_FIELDS, s, ts, "trace", w,
-			    L->file, L->d))
+			    L->file, L->d)) {
 			L->bad = 1;
-		else
-			check_rect(L, w, t, &ts->r);
+			continue;
+		}
+		check_rect(L, w, t, &ts->r);
+		if (!json_object_get(s, "copies")) {
+			ts->copies = 1; /* saved before sample copies */
+		} else if (ts->copies < 1 || ts->copies > PLAN_MAX_COPIES) {
+			diag_add(L->d, L->file, 0, 0,
+				 "trace: '%s.copies' must be in [1, %d], got "
+				 "%d",
+				 w, PLAN_MAX_COPIES, ts->copies);
+			L->bad = 1;
+		}
 	}
 }
 

@@ -39,13 +39,14 @@ struct trace_stage {
 	int64_t sram_bytes;	/* fullest PE */
 	double fma;
 	char *limit;
+	int copies;		/* sample copies (compiler/plan.h), >= 1 */
 };
 
 /* The stage's fields (stats.json, stages.csv, breakdown.csv), by index. */
 enum {
 	TS_NAME, TS_KIND, TS_X, TS_Y, TS_W, TS_H, TS_PES, TS_COMPUTE,
 	TS_COMM, TS_WAIT_IN, TS_WAIT_OUT, TS_RECV_SHARE, TS_REF_BUSY,
-	TS_SRAM, TS_FMA, TS_LIMIT, TS_FIELDS
+	TS_SRAM, TS_FMA, TS_LIMIT, TS_COPIES, TS_FIELDS
 };
 extern const struct stat_field trace_stage_fields[TS_FIELDS];
 

@@ -266,7 +266,7 @@ static int place_csv(const struct trace_data *t, const char *dir,
 		     struct diag *d)
 {
 	static const int cols[] = {TS_NAME, TS_KIND, TS_X, TS_Y, TS_W,
-				   TS_H, TS_PES, TS_SRAM, TS_COMPUTE,
+				   TS_H, TS_PES, TS_COPIES, TS_SRAM, TS_COMPUTE,
 				   TS_COMM, TS_WAIT_IN, TS_WAIT_OUT, TS_LIMIT};
 	static const int rcols[] = {TR_SRC, TR_DST, TR_COLOR, TR_PASS,
 				    TR_WAVELETS, TR_KIND};

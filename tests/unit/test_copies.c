@@ -1,7 +1,9 @@
 /*
  * test_copies.c: a stage's sample copies (compiler/plan.h `copies`): the
  * schedule's servers by hand, the plan file's key (round trip, located
- * errors, routes laid again), the engine against the objective.
+ * errors, routes laid again), the engine against the objective, and
+ * the copies in the machine-readable outputs (run --json's statistics,
+ * the trace directory's stats.json, stages.csv and trace.json).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "compiler/plan_sched.h"
 #include "place_nets.h"
 #include "sim/engine.h"
+#include "traces/trace.h"
 #include "test_engine_plans.h"
 #include "test_util.h"
 
@@ -256,6 +259,133 @@ static void test_routes_again(void)
 	fix_release(&f);
 }
 
+/* Stage i's "copies" in a stages[] array of JSON objects, or -1. */
+static int json_copies(const json_t *stages, int i)
+{
+	json_t *v = json_object_get(json_array_get(stages, (size_t)i),
+				    "copies");
+	return json_is_integer(v) ? (int)json_integer_value(v) : -1;
+}
+
+/* `dir`/stats.json with every stage's "copies" removed (a file saved
+ * before sample copies), or set to `bad` on stage si (bad > 0). */
+static void rewrite_copies(const char *dir, int si, int bad)
+{
+	char *f = xasprintf("%s/stats.json", dir);
+	json_t *root = json_load_file(f, 0, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	json_t *a = json_object_get(root, "stages");
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *s = json_array_get(a, i);
+		if (bad > 0 && (int)i == si)
+			json_object_set_new(s, "copies", json_integer(bad));
+		else if (bad <= 0)
+			json_object_del(s, "copies");
+	}
+	CU_ASSERT_EQUAL(json_dump_file(root, f, JSON_COMPACT), 0);
+	json_decref(root);
+	free(f);
+}
+
+/* A plan with two copies of stage si, run: the statistics (run --json),
+ * stats.json and stages.csv of its trace say 2 there and 1 elsewhere;
+ * re-rendered from stats.json they say it again, the timeline's track
+ * names the copies ("dense x2"); a stats.json saved before copies reads
+ * as 1 each, an impossible count is a named error. */
+static void test_outputs_say_copies(void)
+{
+	struct fix f;
+	fix_setup(&f);
+	char *t = with_line(f.text, f.p.stages[f.si].name, "copies: 2", 0);
+	struct plan q;
+	struct diag d;
+	CU_ASSERT_EQUAL_FATAL(load(&f, t, &q, &d), 0);
+	struct engine_opts o;
+	engine_opts_init(&o);
+	o.job = ENGINE_TRAIN;
+	struct stats st;
+	stats_init(&st);
+	CU_ASSERT_EQUAL_FATAL(engine_run(&q, &f.g, &f.m, &o, &st, &d), 0);
+	json_t *js = stats_json(&st);
+	json_t *ja = json_object_get(js, "stages");
+	CU_ASSERT_EQUAL(json_array_size(ja), (size_t)q.n_stages);
+	for (int i = 0; i < q.n_stages; i++)
+		CU_ASSERT_EQUAL(json_copies(ja, i), i == f.si ? 2 : 1);
+	json_decref(js);
+
+	struct report_in r;
+	memset(&r, 0, sizeof r);
+	r.p = &q;
+	r.g = &f.g;
+	r.m = &f.m;
+	r.train = &st;
+	r.epochs = r.runs = 1;
+	struct trace_opts to;
+	trace_opts_init(&to);
+	to.quiet = 1;
+	to.gnuplot = to.graphviz = 0;
+	char *dir = tu_temp_dir(), *dir2 = tu_temp_dir();
+	CU_ASSERT_EQUAL_FATAL(trace_write(&r, dir, &to, &d), 0);
+	CU_ASSERT_EQUAL_FATAL(trace_replot(dir, dir2, &to, &d), 0);
+	const char *dirs[2] = {dir, dir2};
+	for (int k = 0; k < 2; k++) {
+		char *f1 = xasprintf("%s/stats.json", dirs[k]);
+		json_t *root = json_load_file(f1, 0, NULL);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+		json_t *a = json_object_get(root, "stages");
+		for (int i = 0; i < q.n_stages; i++)
+			CU_ASSERT_EQUAL(json_copies(a, i), i == f.si ? 2 : 1);
+		json_decref(root);
+		free(f1);
+		/* stages.csv: the column after pes; stage si's row */
+		char *f2 = xasprintf("%s/stages.csv", dirs[k]);
+		char *csv = tu_read(f2);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
+		CU_ASSERT_PTR_NOT_NULL(strstr(csv, ",pes,copies,"));
+		const struct rect *rr = &q.stages[f.si].r;
+		char row[160];
+		snprintf(row, sizeof row, "\n%d,%s,dense,%d,%d,%d,%d,%d,2,",
+			 f.si, q.stages[f.si].name, rr->x, rr->y, rr->w, rr->h,
+			 rr->w * rr->h);
+		CU_ASSERT_PTR_NOT_NULL(strstr(csv, row));
+		free(csv);
+		free(f2);
+		char *f3 = xasprintf("%s/trace.json", dirs[k]);
+		char *tj = tu_read(f3);
+		snprintf(row, sizeof row, "\"%d %s (dense x2 %dx%d at %d,%d)\"",
+			 f.si, q.stages[f.si].name, rr->w, rr->h, rr->x, rr->y);
+		CU_ASSERT_PTR_NOT_NULL(tj && strstr(tj, row));
+		free(tj);
+		free(f3);
+	}
+	/* saved before copies: every stage one copy (the rows say 1) */
+	rewrite_copies(dir2, f.si, 0);
+	CU_ASSERT_EQUAL(trace_replot(dir2, dir, &to, &d), 0);
+	char *f4 = xasprintf("%s/stats.json", dir);
+	json_t *root = json_load_file(f4, 0, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	for (int i = 0; i < q.n_stages; i++)
+		CU_ASSERT_EQUAL(json_copies(json_object_get(root, "stages"), i),
+				1);
+	json_decref(root);
+	/* more than a stage may have: refused, named by its path */
+	rewrite_copies(dir2, f.si, PLAN_MAX_COPIES + 1);
+	CU_ASSERT_EQUAL(trace_replot(dir2, dir2, &to, &d), WS_EINPUT);
+	char want[64];
+	snprintf(want, sizeof want, "'stages[%d].copies' must be in [1, %d]",
+		 f.si, PLAN_MAX_COPIES);
+	CU_ASSERT(diag_contains(&d, want));
+	free(f4);
+	char *cmd = xasprintf("rm -rf '%s' '%s'", dir, dir2);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+	free(cmd);
+	free(dir), free(dir2);
+	stats_release(&st);
+	plan_release(&q), diag_release(&d);
+	free(t);
+	fix_release(&f);
+}
+
 int suite_copies(void);
 int suite_copies(void)
 {
@@ -266,6 +396,8 @@ int suite_copies(void)
 		 test_plan_file},
 		{"copies with routes dropped: laid again, run as estimated",
 		 test_routes_again},
+		{"copies in run --json, stats.json, stages.csv, trace.json",
+		 test_outputs_say_copies},
 		{0, 0}};
 	return tu_add_suite("copies", tests);
 }
