@@ -196,8 +196,7 @@ int outfile_open(struct outfile *o, const char *path, struct diag *d)
 	return WS_OK;
 }
 
-/* All of buf into the open descriptor fd: 0, or -1 (errno set). */
-static int write_all(int fd, const char *buf, size_t len)
+int ws_write_all(int fd, const char *buf, size_t len)
 {
 	size_t done = 0;
 	while (done < len) {
@@ -219,7 +218,7 @@ static int commit_special(struct outfile *o, struct diag *d)
 {
 	int bad = fclose(o->f) != 0;
 	int fd = bad ? -1 : open(o->path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write_all(fd, o->mem, o->mem_len) != 0) {
+	if (fd < 0 || ws_write_all(fd, o->mem, o->mem_len) != 0) {
 		diag_add(d, NULL, 0, 0, "cannot write '%s': %s", o->path,
 			 strerror(errno));
 		bad = 1;
@@ -297,7 +296,7 @@ static int copy_into(const char *src, const char *path, struct diag *d)
 			bad = n < 0;
 			break;
 		}
-		bad = write_all(out, buf, (size_t)n) != 0;
+		bad = ws_write_all(out, buf, (size_t)n) != 0;
 	}
 	if (bad)
 		diag_add(d, NULL, 0, 0, "cannot write '%s': %s", path,
@@ -347,7 +346,7 @@ int outfile_open_held(struct outfile *o, const char *path, struct diag *d)
 static int commit_held(struct outfile *o, struct diag *d)
 {
 	int bad = fclose(o->f) != 0 || fflush(stdout) != 0 ||
-		  write_all(STDOUT_FILENO, o->mem, o->mem_len) != 0;
+		  ws_write_all(STDOUT_FILENO, o->mem, o->mem_len) != 0;
 	if (bad)
 		diag_add(d, NULL, 0, 0, "cannot write the standard output: %s",
 			 strerror(errno));

@@ -59,6 +59,10 @@ struct outfile {
 	size_t mem_len;
 	int held;	/* stdout, held in mem until commit */
 };
+/* All of buf into the open descriptor fd (EINTR retried, short writes
+ * continued): 0, or -1 with errno set. */
+int ws_write_all(int fd, const char *buf, size_t len);
+
 /* Open for writing; path "-" means stdout (commit then only flushes). */
 int outfile_open(struct outfile *o, const char *path, struct diag *d);
 /* The same, but "-" too is held in memory and written to stdout at

@@ -193,24 +193,6 @@ struct vcd_copy {
 	int err; /* errno of the first failure, else 0 */
 };
 
-/* write(2) all of buf: 0, or -1 with errno */
-static int vcd_write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t k = write(fd, buf, len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			if (k == 0)
-				errno = EIO;
-			return -1;
-		}
-		buf += k;
-		len -= (size_t)k;
-	}
-	return 0;
-}
-
 void *vcd_copy_main(void *arg)
 {
 	vcd_copy *c = (vcd_copy *)arg;
@@ -232,7 +214,7 @@ void *vcd_copy_main(void *arg)
 				c->err = errno;
 			break;
 		}
-		if (!c->err && vcd_write_all(out, buf, (size_t)n) != 0)
+		if (!c->err && ws_write_all(out, buf, (size_t)n) != 0)
 			c->err = errno;
 	}
 	if (out >= 0 && !c->err && fsync(out) != 0)
