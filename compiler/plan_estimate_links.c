@@ -132,20 +132,81 @@ static int edge_cmp(const void *x, const void *y)
 	return (a->w > 0) - (b->w > 0);
 }
 
+static int int_cmp(const void *pa, const void *pb)
+{
+	int a = *(const int *)pa, b = *(const int *)pb;
+	return (a > b) - (a < b);
+}
+
+/* The runs of direction dir by the LOAD_CELL-long cells along a they
+ * cover: those over a point a are among its cell's. */
+#define LOAD_CELL 32
+
+struct along {
+	int64_t nc;
+	int *off, *at;
+};
+
+static void along_init(struct along *al, const struct runs *rs, int dir)
+{
+	int64_t amax = 0;
+	for (int j = 0; j < rs->n; j++)
+		if (rs->v[j].dir == dir && rs->v[j].a1 > amax)
+			amax = rs->v[j].a1;
+	al->nc = amax / LOAD_CELL + 1;
+	al->off = xcalloc((size_t)al->nc + 2, sizeof(int));
+	al->at = NULL;
+	for (int pass = 0; pass < 2; pass++) {
+		int *fill = pass ? xcalloc((size_t)al->nc + 1, sizeof(int))
+				 : NULL;
+		for (int j = 0; j < rs->n; j++) {
+			const struct run *o = &rs->v[j];
+			if (o->dir != dir || o->a0 >= o->a1 || o->a0 < 0)
+				continue;
+			for (int64_t k = o->a0 / LOAD_CELL;
+			     k <= (o->a1 - 1) / LOAD_CELL; k++)
+				if (!pass)
+					al->off[k + 1]++;
+				else
+					al->at[al->off[k] + fill[k]++] = j;
+		}
+		if (!pass) {
+			for (int64_t k = 0; k < al->nc; k++)
+				al->off[k + 1] += al->off[k];
+			al->at = xcalloc((size_t)al->off[al->nc] + 1,
+					 sizeof(int));
+		}
+		free(fill);
+	}
+}
+
 /* The largest sum of the runs of direction `dir` over one link. */
 static double max_overlap(const struct runs *rs, int dir, struct edge *ev)
 {
 	double best = 0;
+	struct along al;
+	along_init(&al, rs, dir);
+	int *js = xcalloc((size_t)rs->n + 1, sizeof(int));
 	for (int i = 0; i < rs->n; i++) {
 		const struct run *c = &rs->v[i];
 		if (c->dir != dir)
 			continue;
-		/* the maximum lies where some run starts along */
+		/* the maximum lies where some run starts along; the runs
+		 * over it, in run order (the events' order, and so the
+		 * sums, those of a scan of every run) */
+		int nj = 0;
+		if (c->a0 >= 0 && c->a0 / LOAD_CELL < al.nc) {
+			int64_t k = c->a0 / LOAD_CELL;
+			for (int q = al.off[k]; q < al.off[k + 1]; q++) {
+				const struct run *o = &rs->v[al.at[q]];
+				if (o->a0 <= c->a0 && o->a1 > c->a0)
+					js[nj++] = al.at[q];
+			}
+		}
+		qsort(js, (size_t)nj, sizeof(int), int_cmp);
 		int ne = 0;
-		for (int j = 0; j < rs->n; j++) {
-			const struct run *o = &rs->v[j];
-			if (o->dir != dir || o->a0 > c->a0 || o->a1 <= c->a0)
-				continue;
+		for (int q = 0; q < nj; q++) {
+			const struct run *o = &rs->v[js[q]];
 			ev[ne++] = (struct edge){o->b0, o->w};
 			ev[ne++] = (struct edge){o->b1, -o->w};
 		}
@@ -157,6 +218,9 @@ static double max_overlap(const struct runs *rs, int dir, struct edge *ev)
 				best = sum;
 		}
 	}
+	free(js);
+	free(al.off);
+	free(al.at);
 	return best;
 }
 
