@@ -162,6 +162,12 @@ int route_build(struct plan *p, const struct machine *m,
 		}                                                              \
 	} while (0)
 
+static int int_cmp(const void *pa, const void *pb)
+{
+	int a = *(const int *)pa, b = *(const int *)pb;
+	return (a > b) - (a < b);
+}
+
 int route_sync_pairs(const struct plan *p, const struct graph *g,
 		     struct route_sync **out)
 {
@@ -178,13 +184,30 @@ int route_sync_pairs(const struct plan *p, const struct graph *g,
 				stage_of[l] = i;
 		}
 	int64_t wb = p->prec == PREC_FP32 ? 4 : 2;
-	int n = 0;
+	int n = 0, most = 1;
+	for (int i = 0; i < p->n_stages; i++)
+		most = p->stages[i].n_layers > most ? p->stages[i].n_layers
+						    : most;
+	int *owners = xcalloc((size_t)most + 1, sizeof(int));
 	for (int i = 0; i < p->n_stages; i++) {
 		if (map_share_guest(p, i))
 			continue; /* its host's weights: nothing to sync */
-		/* owners in order of their stage, each pair once */
-		for (int o = 0; o < p->n_stages; o++) {
-			if (o == i)
+		/* owners in order of their stage, each pair once: the
+		 * stages owning a layer's weights, not every stage */
+		int no = 0;
+		for (int k = 0; k < p->stages[i].n_layers; k++) {
+			int l = p->stages[i].layers[k];
+			int ow = l >= 0 && l < g->n_layers
+					 ? g->layers[l].param_owner
+					 : -1;
+			if (ow >= 0 && ow != l && ow < g->n_layers &&
+			    stage_of[ow] >= 0 && stage_of[ow] != i)
+				owners[no++] = stage_of[ow];
+		}
+		qsort(owners, (size_t)no, sizeof(int), int_cmp);
+		for (int q = 0; q < no; q++) {
+			int o = owners[q];
+			if (q && owners[q - 1] == o)
 				continue;
 			int64_t params = 0;
 			for (int k = 0; k < p->stages[i].n_layers; k++) {
@@ -204,6 +227,7 @@ int route_sync_pairs(const struct plan *p, const struct graph *g,
 							  params * wb};
 		}
 	}
+	free(owners);
 	free(stage_of);
 	return n;
 }
