@@ -34,6 +34,21 @@ int cli_gpu_dtype(int precision)
 					: DT_BF16;
 }
 
+int cli_ddp_gpus(int64_t global_batch, long asked)
+{
+	if (asked < 1)
+		return 1;
+	if (global_batch > 0 && asked > global_batch)
+		asked = (long)global_batch;
+	return asked > INT32_MAX ? INT32_MAX : (int)asked;
+}
+
+int64_t cli_ddp_padded(int64_t global_batch, int64_t per_gpu, int gpus)
+{
+	int64_t all = per_gpu * (int64_t)gpus;
+	return all > global_batch ? all - global_batch : 0;
+}
+
 int cli_fail(struct diag *d, int rc)
 {
 	diag_print(d, stderr);

@@ -47,6 +47,21 @@ int cli_stop(int *ex, int code);
  * fp32, mixed -> bf16 autocast, fp16 -> fp16 autocast. */
 int cli_gpu_dtype(int precision);
 
+/* Data parallel at a global batch (run and sweep by default: the GPUs
+ * train the wafer's global batch): how many of `asked` GPUs take part, at
+ * most one per sample.  PyTorch's DistributedSampler
+ * (torch/utils/data/distributed.py, drop_last=False, the default) gives
+ * each of N ranks ceil(B / N) samples, padding the shards with repeated
+ * samples when N does not divide B; a rank beyond the B-th would hold
+ * repeats only and add no sample to the step, so a lab starts at most B.
+ * 1 when asked < 1; asked when global_batch < 1. */
+int cli_ddp_gpus(int64_t global_batch, long asked);
+
+/* The repeated samples DistributedSampler pads one step with: each of
+ * `gpus` GPUs takes `per_gpu` samples of a global batch of global_batch
+ * (per_gpu x gpus - global_batch, 0 when that is not positive). */
+int64_t cli_ddp_padded(int64_t global_batch, int64_t per_gpu, int gpus);
+
 /* Print all diagnostics and return EXIT_INPUT (EXIT_USAGE for WS_EUSAGE). */
 int cli_fail(struct diag *d, int rc);
 

@@ -34,12 +34,14 @@ static const struct cli_command run_cmd = {
 	"Simulate training and inference of NET (zoo name or .yaml/.onnx file)\n"
 	"on a wafer-scale machine; report time per step, samples/s, epoch and\n"
 	"time to train, predictions/s, energy, power and the bottleneck, with\n"
-	"an analytic bound beside the simulated figures.  With\n"
-	"--gpu or --gpus, the GPU baseline beside it, at the wafer's global\n"
-	"batch (shared over the GPUs) or at --gpu-batch per GPU.  With\n"
-	"--engine systemc, after the report, one task of every stage runs on\n"
-	"the SystemC reference model (machines up to 64x64) beside the\n"
-	"engine's.",
+	"an analytic bound beside the simulated figures.  With --gpu or\n"
+	"--gpus, the GPU baseline beside it, at the wafer's global batch\n"
+	"(shared over the GPUs as PyTorch's DistributedSampler does: at most\n"
+	"one GPU per sample, shares that do not divide padded with repeated\n"
+	"samples, which the figures per sample leave out) or at --gpu-batch\n"
+	"per GPU.  With --engine systemc, after the report, one task of every\n"
+	"stage runs on the SystemC reference model (machines up to 64x64)\n"
+	"beside the engine's.",
 	run_options,
 	"example: wafersim run uno --machine wse2 --gpu h100 --runs 1000\n",
 	1, 1, NULL};
@@ -369,11 +371,32 @@ static int run_simulate(struct run *r)
 	return rc;
 }
 
-/* The GPU baseline beside the wafer: eager and graph, data parallel. */
+/* Why the GPUs the step runs on are not the ones asked for, into b. */
+static void run_gpus_why(struct report_gpu *b, int64_t global)
+{
+	b->gpus_why[0] = 0;
+	if (b->n_gpus > b->asked_gpus)
+		snprintf(b->gpus_why, sizeof(b->gpus_why),
+			 "the weights, gradients and optimizer state need "
+			 "%d", b->n_gpus);
+	else if (b->n_gpus < b->asked_gpus)
+		snprintf(b->gpus_why, sizeof(b->gpus_why),
+			 "a global batch of %lld has one sample for each of "
+			 "%d; more would take repeated samples only "
+			 "('--gpu-batch' gives each GPU a batch of its own)",
+			 (long long)global, b->n_gpus);
+}
+
+/* The GPU baseline beside the wafer: eager and graph, data parallel. By
+ * default at the wafers' global batch, shared out as DistributedSampler
+ * does (cli_ddp_gpus: at most one GPU per sample, shares padded with
+ * repeated samples when they do not divide); --gpu-batch: the GPUs' own
+ * batch per GPU. */
 static int run_gpu(struct run *r)
 {
 	struct report_gpu *b = &r->ri.gpu;
-	long n = r->o.gpus;
+	int64_t global = r->o.gpu_batch > 0 ? 0 : r->p.batch * r->o.wafers;
+	long n = global ? cli_ddp_gpus(global, r->o.gpus) : r->o.gpus;
 	int rc;
 	if ((rc = gpu_load(r->o.gpu, &r->gs, &r->d)))
 		return rc;
@@ -381,12 +404,10 @@ static int run_gpu(struct run *r)
 	for (int k = 0; k < 2; k++) {
 		struct gpu_run_opts go;
 		gpu_run_opts_default(&go);
-		/* by default the same global batch as the wafers', shared
-		 * out; --gpu-batch: the GPUs' own batch per GPU */
-		if (r->o.gpu_batch > 0)
-			go.batch = r->o.gpu_batch;
+		if (global)
+			go.global_batch = global;
 		else
-			go.global_batch = r->p.batch * r->o.wafers;
+			go.batch = r->o.gpu_batch;
 		go.dtype = cli_gpu_dtype(r->o.precision);
 		go.n_gpus = (int)n;
 		go.style = k ? GPU_GRAPH : GPU_EAGER;
@@ -406,10 +427,18 @@ static int run_gpu(struct run *r)
 	snprintf(b->name, sizeof(b->name), "%.63s", r->gs.name);
 	b->n_gpus = (int)n;
 	b->asked_gpus = (int)r->o.gpus;
-	/* data parallel: each GPU takes its share of the wafer's batch
-	 * (rounded up) or --gpu-batch, the cluster a step of that x N */
-	b->batch = r->gr[0].batch * n;
+	/* the step's distinct samples: the global batch, or --gpu-batch x N;
+	 * beyond them the sampler's repeats */
 	b->batch_per_gpu = r->gr[0].batch;
+	b->batch = global ? global : r->gr[0].batch * n;
+	b->padded = global ? cli_ddp_padded(global, b->batch_per_gpu,
+					    b->n_gpus)
+			   : 0;
+	if (!r->do_train) { /* a stream of requests fills every share */
+		b->batch += b->padded;
+		b->padded = 0;
+	}
+	run_gpus_why(b, global);
 	/* how a step that does not fit runs, or why it cannot (no time) */
 	gpu_plan_words(&r->gr[0], b->fit, sizeof(b->fit));
 	b->cannot_run = !r->gr[0].runs;

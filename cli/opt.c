@@ -308,7 +308,7 @@ static const struct cli_opt vocabulary[] = {
 	 "a folder to look network names up in first", NULL,
 	 NULL},
 	{"gpu-batch", 0, CLI_INT, F(gpu_batch), 1, 1 << 30, NULL, NULL,
-	 "the global batch over --gpus", "B", "gpu-batch",
+	 "the global batch over --gpus, at most one GPU a sample", "B", "gpu-batch",
 	 "samples per GPU in the GPU baseline", NULL, NULL},
 	{"set", 0, CLI_STRS, F(set), 0, 0, NULL, NULL, NULL, "KEY=V",
 	 "machine-set",

@@ -14,6 +14,7 @@
 #include "sim/engine.h"
 #include "sim/report.h"
 #include "sim/stats.h"
+#include "cli/cli.h"
 #include "cli/sweep.h"
 #include "ground/json_io.h"
 #include "ground/stat_field.h"
@@ -81,12 +82,14 @@ static void point_fail(struct sweep_result *r, const struct diag *d)
 }
 
 /* The GPU baseline of a point: `gpus` GPUs data parallel, each with
- * --gpu-batch samples (default: its share of the wafer's batch). */
+ * --gpu-batch samples (default: the wafer's global batch shared out as
+ * run does, on at most one GPU per sample: cli_ddp_gpus). */
 static int point_gpu(const struct sweep *sw, const struct graph *g,
 		     enum pe_prec prec, struct sweep_result *r, struct diag *d)
 {
 	const struct sweep_spec *s = &sw->spec;
-	int64_t n = s->gpus > 0 ? s->gpus : 1;
+	int64_t n = s->gpu_batch ? (s->gpus > 0 ? s->gpus : 1)
+				 : cli_ddp_gpus(r->batch_samples, s->gpus);
 	struct gpu_run_opts go;
 	gpu_run_opts_default(&go);
 	if (s->gpu_batch)
@@ -108,9 +111,12 @@ static int point_gpu(const struct sweep *sw, const struct graph *g,
 		snprintf(r->gpu_sharding, sizeof(r->gpu_sharding), "%s",
 			 gpu_shard_name(gr.shard));
 		r->gpu_step_s = gr.train.seconds;
-		double gpu_samples = (double)(gr.batch * n);
+		/* the step's distinct samples: the global batch (beyond it
+		 * the sampler's repeats: cli_ddp_padded), or --gpu-batch x N */
+		double gpu_samples = s->gpu_batch ? (double)(gr.batch * n)
+						  : (double)r->batch_samples;
 		/* the same batch: the ratio of step times (as it always was) */
-		if (gr.batch * n == r->batch_samples)
+		if (!s->gpu_batch || gr.batch * n == r->batch_samples)
 			r->speedup = r->step_s > 0 ? gr.train.seconds / r->step_s
 						   : 0;
 		else

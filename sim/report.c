@@ -303,7 +303,11 @@ static void compute_gpu(const struct report_in *r, struct report_figures *f,
 	const struct report_gpu *g = &r->gpu;
 	int64_t epochs = r->epochs > 0 ? r->epochs : 1;
 	int64_t runs = r->runs > 0 ? r->runs : 1;
+	/* a training step's distinct samples (the sampler's repeats train
+	 * nothing new); an inference batch: every GPU's share, each a
+	 * prediction of the stream */
 	int64_t gb = g->batch > 0 ? g->batch : 1;
+	int64_t ib = g->batch + g->padded > 0 ? g->batch + g->padded : 1;
 	if (f->dataset_known) {
 		double steps = (double)((r->dataset_samples + gb - 1) / gb) *
 			       (double)epochs;
@@ -313,9 +317,9 @@ static void compute_gpu(const struct report_in *r, struct report_figures *f,
 		f->gpu_campaign_j[k] = (double)runs * f->gpu_train_j[k];
 	}
 	f->gpu_pred_per_s[k] = g->infer_batch_s[k] > 0
-				       ? (double)gb / g->infer_batch_s[k]
+				       ? (double)ib / g->infer_batch_s[k]
 				       : 0;
-	f->gpu_pred_j[k] = g->infer_batch_j[k] / (double)gb;
+	f->gpu_pred_j[k] = g->infer_batch_j[k] / (double)ib;
 	f->gpu_predictions_s[k] =
 		f->gpu_pred_per_s[k] > 0
 			? (double)r->predictions / f->gpu_pred_per_s[k]
@@ -923,7 +927,7 @@ static void text_gpu(const struct report_in *r,
 		     const struct report_figures *f, FILE *out)
 {
 	const struct report_gpu *g = &r->gpu;
-	char a[32], b[32], c[32];
+	char a[48], b[48], c[48]; /* "1073741824000000 (1073741824/GPU)" */
 	const char *v[3] = {a, b, c};
 	if (g->cannot_run) {
 		fprintf(out, "\nGPU baseline: %s, batch %lld (model: "
@@ -931,11 +935,24 @@ static void text_gpu(const struct report_in *r,
 		text_gpu_cannot(r, out);
 		return;
 	}
-	fprintf(out, "\nGPU baseline: %s x %d, batch %lld (%lld per GPU; "
-		"model: gpu/gpu.h; eager %s bound)\n", g->name, g->n_gpus,
-		(long long)g->batch,
-		(long long)(g->batch_per_gpu ? g->batch_per_gpu : g->batch),
-		g->bound);
+	int64_t per = g->batch_per_gpu ? g->batch_per_gpu : g->batch;
+	fprintf(out, "\nGPU baseline: %s x %d, batch %lld (%lld per GPU",
+		g->name, g->n_gpus, (long long)g->batch, (long long)per);
+	if (g->padded)
+		fprintf(out, ", %lld repeated sample%s", (long long)g->padded,
+			PLURAL(g->padded));
+	fprintf(out, "; model: gpu/gpu.h; eager %s bound)\n", g->bound);
+	/* more GPUs than asked: the fit line says why */
+	if (g->gpus_why[0] && g->n_gpus < g->asked_gpus)
+		fprintf(out, "  GPUs                %d of the %d asked: %s\n",
+			g->n_gpus, g->asked_gpus, g->gpus_why);
+	if (g->padded)
+		fprintf(out, "  shares              %lld samples over %d GPUs "
+			"do not divide: each takes %lld, %lld of them "
+			"repeated (DistributedSampler's padding); the "
+			"figures per sample count the %lld distinct\n",
+			(long long)g->batch, g->n_gpus, (long long)per,
+			(long long)g->padded, (long long)g->batch);
 	if (g->fit[0])
 		fprintf(out, "  does not fit        %s\n", g->fit);
 	fprintf(out, "  energy boundary      the wafer (PEs, SRAM, fabric; "
@@ -946,11 +963,11 @@ static void text_gpu(const struct report_in *r,
 	fprintf(out, "  %-20s %18s %18s %18s\n", "(b = batch)", "wafer",
 		"GPU eager", "GPU graph");
 	/* both batches: the GPUs may run their own (run --gpu-batch) */
-	int64_t per = g->batch_per_gpu ? g->batch_per_gpu : g->batch;
 	snprintf(b, sizeof b, "%lld (%lld/GPU)", (long long)g->batch,
 		 (long long)per);
 	fprintf(out, "  %-20s %18lld %18s %18s\n", "batch per step",
-		(long long)r->p->batch, b, b);
+		(long long)(r->train ? f->samples_per_s * f->step_s + 0.5
+				     : r->p->batch), b, b);
 	if (g->asked_gpus > 0 && g->n_gpus != g->asked_gpus) {
 		snprintf(b, sizeof b, "%d (%d asked)", g->n_gpus,
 			 g->asked_gpus);
@@ -969,7 +986,8 @@ static void text_gpu(const struct report_in *r,
 		gpu_row(out, "energy per step", v, tb);
 	}
 	if (r->infer) {
-		int64_t ib[3] = {f->infer_batch, g->batch, g->batch};
+		int64_t ib[3] = {f->infer_batch, g->batch + g->padded,
+				 g->batch + g->padded};
 		fmt_n(a, f->pred_per_s);
 		fmt_n(b, f->gpu_pred_per_s[0]);
 		fmt_n(c, f->gpu_pred_per_s[1]);
@@ -1255,6 +1273,9 @@ static json_t *gpu_json(const struct report_in *r,
 	ws_json_set_int(o, "batch_per_gpu", r->gpu.batch_per_gpu
 						    ? r->gpu.batch_per_gpu
 						    : r->gpu.batch);
+	ws_json_set_int(o, "padded_samples", r->gpu.padded);
+	if (r->gpu.gpus_why[0])
+		ws_json_set_str(o, "gpus_why", r->gpu.gpus_why);
 	ws_json_set_str(o, "fit", r->gpu.cannot_run ? "cannot run"
 				  : r->gpu.fit[0] ? r->gpu.fit : "as-is");
 	ws_json_set_str(o, "sharding", r->gpu.sharding);

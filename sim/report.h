@@ -26,10 +26,18 @@ struct report_gpu {
 	int present;
 	char name[64];
 	int n_gpus;			/* GPUs the step runs on */
-	int asked_gpus;			/* ... asked for (fewer when the
-					   state needs more GPUs) */
-	int64_t batch;			/* per step, all GPUs together */
+	int asked_gpus;			/* ... asked for (fewer than n_gpus
+					   when the state needs more GPUs,
+					   more when the global batch has
+					   fewer samples: gpus_why) */
+	char gpus_why[200];		/* why n_gpus is not asked_gpus, or "" */
+	int64_t batch;			/* distinct samples per step, all
+					   GPUs together (the global batch) */
 	int64_t batch_per_gpu;		/* each GPU's share (0: batch) */
+	int64_t padded;			/* repeated samples per step beyond
+					   batch: batch_per_gpu x n_gpus -
+					   batch (DistributedSampler's
+					   padding; cli_ddp_padded) */
 	char fit[512];			/* how a step that does not fit runs
 					   ("" = as is; gpu_plan_words), or
 					   why it cannot run */

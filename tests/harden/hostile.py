@@ -56,7 +56,7 @@ class Case:
 
     def __init__(self, group, name, files, argv, want=1, loc=None,
                  keep=(), setup=None, timeout=120, signal=None,
-                 no_stdout=False):
+                 no_stdout=False, out=None):
         self.group, self.name = group, name
         self.files, self.argv = files, argv
         self.want, self.loc, self.keep = want, loc, set(keep)
@@ -66,6 +66,9 @@ class Case:
         # command may finish first or die by the signal, and must leave
         # no temporary ('.tmp.') beside its outputs either way
         self.signal, self.no_stdout = signal, no_stdout
+        # out: a regular expression standard output must match when the
+        # command succeeds (what a valid hostile value must say)
+        self.out = out
 
     def title(self):
         return "%s/%s" % (self.group, self.name)
@@ -1708,6 +1711,46 @@ def folder_name_signal_cases():
     return C
 
 
+# ---------------------------------------------------------------- GPUs
+def gpu_share_cases():
+    """More GPUs than the global batch has samples, shares that do not
+    divide, counts at the option's limits: the GPUs a step runs on and its
+    batches said honestly (each GPU silently took one sample of 60 on 100
+    GPUs, a global batch of 100 beside the wafer's 60)."""
+    R = ["run", "p1b2", "--machine", "mini16", "--steps", "1", "--job",
+         "train", "--json"]
+    C = []
+    for name, extra, say in (
+            ("gpus-beyond-batch", ["--gpus", "100"],
+             r'(?s)"gpus": 60,.*"asked_gpus": 100,.*"batch": 60,.*'
+             r'"batch_per_gpu": 1,.*"padded_samples": 0,.*"gpus_why"'),
+            ("gpus-limit", ["--gpus", "1000000"],
+             r'(?s)"gpus": 60,.*"asked_gpus": 1000000,'),
+            ("gpus-not-dividing", ["--gpus", "8"],
+             r'(?s)"gpus": 8,.*"batch": 60,.*"batch_per_gpu": 8,.*'
+             r'"padded_samples": 4,'),
+            ("gpus-batch-1", ["--gpus", "7", "--batch", "1"],
+             r'(?s)"gpus": 1,.*"asked_gpus": 7,.*"batch": 1,'),
+            ("gpus-own-batch", ["--gpus", "100", "--gpu-batch", "1"],
+             r'(?s)"gpus": 100,.*"batch": 100,.*"padded_samples": 0,'),
+            ("gpus-own-batch-limits", ["--gpus", "1000000", "--gpu-batch",
+                                       "1073741824"],
+             r'"batch": 1073741824000000,')):
+        C.append(Case("gpus", name, {}, R + extra, want=0, out=say))
+    C.append(Case("gpus", "text-beyond-batch", {},
+                  R[:-1] + ["--gpus", "100"], want=0,
+                  out=r"60 of the 100 asked: a global batch of 60"))
+    C.append(Case("gpus", "text-not-dividing", {},
+                  R[:-1] + ["--gpus", "8"], want=0,
+                  out=r"(?s)batch 60 \(8 per GPU, 4 repeated samples;.*"
+                      r"each takes 8, 4 of them repeated"))
+    C.append(Case("gpus", "sweep-beyond-batch", {},
+                  ["sweep", "--net", "p1b2", "--machine", "mini16",
+                   "--batch", "60", "--gpus", "100"], want=0,
+                  out=r",h100,100,1,[^,]+,[^,]+,,60,DDP\n"))
+    return C
+
+
 # ---------------------------------------------------------------- running
 def san_env():
     env = dict(os.environ)
@@ -1828,6 +1871,8 @@ def run_case(binary, c, root, idx):
     tmps = sorted(n for n in tree(d) if ".tmp." in n)
     if tmps:
         why.append("temporary left behind: %s" % ", ".join(tmps[:5]))
+    if c.out and code == 0 and not re.search(c.out, out):
+        why.append("output does not say %s" % c.out)
     if c.no_stdout and code != 0 and out:
         why.append("failed after writing to stdout: %s" % out[:80])
     if why:
@@ -1864,7 +1909,7 @@ def main():
              stats_cases(binary, tmp) + option_cases() + output_cases() +
              other_cases() + newest_option_cases() +
              newest_plan_cases(binary, tmp) + newest_measured_cases() +
-             folder_name_signal_cases())
+             folder_name_signal_cases() + gpu_share_cases())
     if only:
         cases = [c for c in cases if only in c.title()]
     if quick:

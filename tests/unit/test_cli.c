@@ -7,6 +7,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <jansson.h>
+
+#include "cli/cli.h"
 #include "ground/util.h"
 #include "test_util.h"
 
@@ -189,6 +192,63 @@ static void test_compare_footer(void)
 	free(err);
 }
 
+/* Data parallel at a global batch (cli_ddp_gpus, cli_ddp_padded): at most
+ * one GPU per sample, shares padded as DistributedSampler pads them. */
+static void test_ddp_shares(void)
+{
+	static const struct {
+		int64_t global;
+		long asked;
+		int gpus;
+		int64_t per, padded;
+	} cases[] = {
+		{60, 100, 60, 1, 0}, /* 40 GPUs would hold repeats only */
+		{60, 8, 8, 8, 4},    /* ceil(60 / 8) = 8 each, 64 - 60 */
+		{60, 7, 7, 9, 3},    /* ceil(60 / 7) = 9 each, 63 - 60 */
+		{60, 60, 60, 1, 0},
+		{60, 1, 1, 60, 0},
+		{1, 1000000, 1, 1, 0},
+		{60, 0, 1, 60, 0},   /* no count: one GPU */
+		{0, 5, 5, 0, 0},     /* no global batch: as asked */
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int n = cli_ddp_gpus(cases[i].global, cases[i].asked);
+		CU_ASSERT_EQUAL(n, cases[i].gpus);
+		if (cases[i].global < 1)
+			continue;
+		int64_t per = (cases[i].global + n - 1) / n;
+		CU_ASSERT_EQUAL(per, cases[i].per);
+		CU_ASSERT_EQUAL(cli_ddp_padded(cases[i].global, per, n),
+				cases[i].padded);
+	}
+	/* more GPUs than samples because the state needs them (ZeRO): one
+	 * sample each, the rest repeats */
+	CU_ASSERT_EQUAL(cli_ddp_padded(3, 1, 5), 2);
+	/* run: at equal global batches the speedup per sample is the ratio of
+	 * the step times, whatever the padding (60 over 8: 64 computed, 60
+	 * distinct); before, the 64 counted and the GPUs looked 7% faster */
+	char *out, *err;
+	CU_ASSERT_EQUAL(tu_run("run p1b2 --machine mini16 --gpus 8 --job train "
+			       "--json", &out, &err), 0);
+	json_t *j = json_loads(out, 0, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	json_t *g = json_object_get(j, "gpu");
+	double wafer = json_real_value(
+		json_object_get(json_object_get(j, "train"), "step_s"));
+	json_t *e = json_object_get(g, "eager");
+	double gpu = json_real_value(json_object_get(e, "step_s"));
+	double sp = json_real_value(json_object_get(e, "speedup_train"));
+	CU_ASSERT(wafer > 0 && gpu > 0);
+	CU_ASSERT_DOUBLE_EQUAL(sp, gpu / wafer, 1e-12 * sp);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(g, "batch")), 60);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(g,
+							   "padded_samples")),
+			4);
+	json_decref(j);
+	free(out);
+	free(err);
+}
+
 int suite_cli(void)
 {
 	static const struct tu_test tests[] = {
@@ -201,6 +261,7 @@ int suite_cli(void)
 		{"machine list", test_machine_list},
 		{"output directories are created", test_output_dir_created},
 		{"place --compare says what predict/s is", test_compare_footer},
+		{"GPUs at a global batch: shares and padding", test_ddp_shares},
 		{0},
 	};
 	return tu_add_suite("cli", tests);

@@ -1694,9 +1694,10 @@ static void test_validate_network_file(void)
 	free(meas);
 }
 
-/* run: the GPUs at the wafer's global batch by default (shared out,
- * rounded up), or at their own batch per GPU with --gpu-batch; the table
- * says both batches. */
+/* run: the GPUs at the wafer's global batch by default (shared out as
+ * DistributedSampler does: rounded up, the shares padded with repeated
+ * samples, at most one GPU per sample), or at their own batch per GPU
+ * with --gpu-batch; the table says both batches. */
 static void test_run_gpu_batch(void)
 {
 	static const struct {
@@ -1704,8 +1705,24 @@ static void test_run_gpu_batch(void)
 		int rc;
 		const char *want[2];
 	} cases[] = {
+		/* 30 over 4: 8 each, 32 computed, 2 of them repeats; the
+		 * global batch stays 30 */
 		{"--gpus 4 --batch 30 --json", 0,
-		 {"\"batch_per_gpu\": 8", "\"batch\": 32"}},
+		 {"\"batch_per_gpu\": 8", "\"batch\": 30"}},
+		{"--gpus 4 --batch 30 --json", 0,
+		 {"\"padded_samples\": 2", "\"gpus\": 4"}},
+		{"--gpus 4 --batch 30", 0,
+		 {"30 (8/GPU)", "each takes 8, 2 of them repeated"}},
+		/* 100 GPUs for 30 samples: 30 of them, one sample each */
+		{"--gpus 100 --batch 30 --json", 0,
+		 {"\"gpus\": 30", "\"asked_gpus\": 100"}},
+		{"--gpus 100 --batch 30 --json", 0,
+		 {"\"batch_per_gpu\": 1", "\"padded_samples\": 0"}},
+		{"--gpus 100 --batch 30", 0,
+		 {"30 of the 100 asked", "30 (1/GPU)"}},
+		/* --gpu-batch: every GPU asked, no padding */
+		{"--gpus 100 --batch 30 --gpu-batch 1 --json", 0,
+		 {"\"gpus\": 100", "\"batch\": 100"}},
 		{"--gpus 4 --batch 30 --gpu-batch 64 --json", 0,
 		 {"\"batch_per_gpu\": 64", "\"batch\": 256"}},
 		{"--gpus 4 --batch 30 --gpu-batch 64", 0,
