@@ -102,7 +102,7 @@ static int apply_region(struct plan *p, const struct graph *g,
 	if (s->r.y + h > m->height)
 		s->r.y = 0;
 	struct map_ctx c = {g, m, p->prec, po->opt, p->mode, p->batch, 0,
-			    po->kernel, po->groups, NULL, p->job};
+			    po->kernel, po->groups, NULL, p->job, 0};
 	map_kernel(&c, s);
 	char why[256];
 	if (map_kernel_why_not(&c, s, why, sizeof why)) {

@@ -1034,7 +1034,8 @@ static void group_eval(const struct map_ctx *c, const struct plan_stage *s,
 {
 	kernel_eval(c, s, w, h, o);
 	const struct plan *p = c->plan;
-	if (!p || s < p->stages || s >= p->stages + p->n_stages)
+	if (!p || c->no_guests || s < p->stages ||
+	    s >= p->stages + p->n_stages)
 		return;
 	int si = (int)(s - p->stages);
 	for (int j = 0; j < p->n_stages; j++) {

@@ -70,6 +70,10 @@ struct map_ctx {
 	 * passes' cycles; PLAN_JOB_INFER, the lowest forward latency plus
 	 * (batch - 1) forward paces, fitting the forward's SRAM. */
 	enum plan_job job;
+	/* 1 when the caller knows `plan` has no time-shared stage
+	 * (map_share_any is 0; plan_build sets it with the sharing): the
+	 * evaluations then skip looking for guests (0: they look). */
+	int no_guests;
 };
 
 /* Communication between stages, one per (source stage, tensor). */

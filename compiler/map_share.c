@@ -84,6 +84,14 @@ int map_share_guest(const struct plan *p, int s)
 	       p->stages[s].host != s;
 }
 
+int map_share_any(const struct plan *p)
+{
+	for (int i = 0; i < p->n_stages; i++)
+		if (map_share_guest(p, i))
+			return 1;
+	return 0;
+}
+
 int map_share_root(const struct plan *p, int s)
 {
 	return map_share_guest(p, s) ? p->stages[s].host : s;

@@ -56,6 +56,11 @@ int map_share_set(const struct graph *g, struct plan *p,
  * host's then, and it is not placed on its own. */
 int map_share_guest(const struct plan *p, int s);
 
+/* Has p any time-shared stage?  (When not, map_share_pace and
+ * map_share_sram are the stage's own figures and map_share_cotenants 0:
+ * loops over the stages ask once, not N times per stage.) */
+int map_share_any(const struct plan *p);
+
 /* The stage whose rectangle s runs on: its host, or s itself. */
 int map_share_root(const struct plan *p, int s);
 

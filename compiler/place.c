@@ -28,6 +28,38 @@ int64_t place_scaled_pes(const struct place_problem *pp, int i, double s)
 	return p > it->min_pes ? p : it->min_pes;
 }
 
+void place_adj_init(struct place_adj *a, const struct place_problem *pp)
+{
+	int n = pp->n_items;
+	a->off = xcalloc((size_t)n + 2, sizeof(int));
+	a->at = xcalloc((size_t)(2 * pp->n_edges) + 1, sizeof(int));
+	for (int e = 0; e < pp->n_edges; e++) {
+		const struct place_edge *ed = &pp->edges[e];
+		if (ed->src >= 0 && ed->src < n && ed->src != ed->dst)
+			a->off[ed->src + 1]++;
+		if (ed->dst >= 0 && ed->dst < n)
+			a->off[ed->dst + 1]++;
+	}
+	for (int i = 0; i < n; i++)
+		a->off[i + 1] += a->off[i];
+	int *fill = xcalloc((size_t)n + 1, sizeof(int));
+	for (int e = 0; e < pp->n_edges; e++) {
+		const struct place_edge *ed = &pp->edges[e];
+		if (ed->src >= 0 && ed->src < n && ed->src != ed->dst)
+			a->at[a->off[ed->src] + fill[ed->src]++] = e;
+		if (ed->dst >= 0 && ed->dst < n)
+			a->at[a->off[ed->dst] + fill[ed->dst]++] = e;
+	}
+	free(fill);
+}
+
+void place_adj_release(struct place_adj *a)
+{
+	free(a->off);
+	free(a->at);
+	a->off = a->at = NULL;
+}
+
 uint64_t place_rand(uint64_t *state)
 {
 	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
@@ -191,10 +223,31 @@ int place_overlap(const struct rect *a, const struct rect *b)
 	       b->y < a->y + a->h;
 }
 
+int place_any_overlap(const struct rect *r, int n, int64_t W, int64_t H)
+{
+	for (int i = 0; i < n; i++)
+		if (r[i].w < 1 || r[i].h < 1 || r[i].x < 0 || r[i].y < 0 ||
+		    r[i].x + r[i].w > W || r[i].y + r[i].h > H)
+			return 1;
+	unsigned char *cov = xcalloc((size_t)(W * H) + 1, 1);
+	int hit = 0;
+	for (int i = 0; i < n && !hit; i++)
+		for (int64_t y = r[i].y; y < r[i].y + r[i].h && !hit; y++) {
+			unsigned char *c = cov + y * W + r[i].x;
+			for (int32_t x = 0; x < r[i].w; x++) {
+				hit |= c[x];
+				c[x] = 1;
+			}
+		}
+	free(cov);
+	return hit;
+}
+
 int place_check(const struct place_problem *pp, const struct rect *r,
 		struct diag *d)
 {
 	int bad = 0;
+	int scan = place_any_overlap(r, pp->n_items, pp->grid_w, pp->grid_h);
 	for (int i = 0; i < pp->n_items; i++) {
 		if (r[i].w < 1 || r[i].h < 1 || r[i].x < 0 || r[i].y < 0 ||
 		    r[i].x + r[i].w > pp->grid_w ||
@@ -217,7 +270,7 @@ int place_check(const struct place_problem *pp, const struct rect *r,
 					 (long long)r[i].w * r[i].h);
 			bad++;
 		}
-		for (int j = 0; j < i; j++)
+		for (int j = 0; scan && j < i; j++)
 			if (place_overlap(&r[i], &r[j])) {
 				if (d)
 					diag_add(d, NULL, 0, 0,

@@ -141,6 +141,11 @@ int place_item_fits(const struct place_problem *pp, int i, int32_t w,
 		    int32_t h);
 /* Do two rectangles overlap? */
 int place_overlap(const struct rect *a, const struct rect *b);
+/* Can two of the n rectangles overlap?  0: none do and every one lies
+ * inside the W x H grid (painted on a grid, time linear in their area);
+ * 1: some pair overlaps, or one is outside (then the caller's pairwise
+ * scan says which, in its order). */
+int place_any_overlap(const struct rect *r, int n, int64_t W, int64_t H);
 /* Check rects: inside the grid, no overlaps, min_pes met.  Messages go to
  * d (may be NULL); returns the number of problems. */
 int place_check(const struct place_problem *pp, const struct rect *rects,
@@ -157,6 +162,17 @@ double place_cost_cycles(const struct place_problem *pp,
  * min_pes; small ones keep their target (they cost little area and would
  * become the bottleneck). */
 int64_t place_scaled_pes(const struct place_problem *pp, int i, double s);
+/* The edges touching each item (compressed rows): item i's are
+ * at[off[i] .. off[i + 1]), ascending, an edge from i to i once; host
+ * edges (src -1) under their consumer only.  Lets a strategy visit an
+ * item's edges in the order a scan of pp->edges would, in time linear in
+ * its degree instead of the edge count. */
+struct place_adj {
+	int *off; /* n_items + 1 */
+	int *at;
+};
+void place_adj_init(struct place_adj *a, const struct place_problem *pp);
+void place_adj_release(struct place_adj *a);
 /* Deterministic PRNG (splitmix64). */
 uint64_t place_rand(uint64_t *state);
 

@@ -61,10 +61,13 @@
 
 extern const struct place_strategy place_strategy_anneal;
 
+struct inc;
+
 struct state {
 	const struct place_problem *pp;
 	struct rect *r;
 	double *cyc; /* stage cycles per item */
+	struct inc *ix; /* NULL: score() and valid() scan everything */
 };
 
 /* A layout's figures: what the annealer compares. */
@@ -161,9 +164,13 @@ static double sync_cycles(const struct place_problem *pp, const struct rect *r)
 	return sync;
 }
 
+static int inc_score(const struct state *s, struct score *o);
+
 static void score(const struct state *s, struct score *o)
 {
 	const struct place_problem *pp = s->pp;
+	if (s->ix && inc_score(s, o))
+		return;
 	o->tmax = o->tnext = 0;
 	for (int i = 0; i < pp->n_items; i++) {
 		double c = s->cyc[i];
@@ -209,14 +216,24 @@ static int better(const struct score *a, const struct score *b)
 	return a->hop < b->hop;
 }
 
-static int valid(const struct state *s, int i, const struct rect *q)
+static int inc_free(const struct state *s, const struct rect *q, int i,
+		    int j, const struct rect *qo);
+static int inc_slowest(const struct state *s, int i);
+
+/* Inside the grid and clear of every other item; with the index, j (the
+ * swap's other stage, -1 none) is taken at qo and the others where the
+ * index has them (apply's state: see there). */
+static int valid(const struct state *s, int i, const struct rect *q, int j,
+		 const struct rect *qo)
 {
 	const struct place_problem *pp = s->pp;
 	if (q->x < 0 || q->y < 0 || q->w < 1 || q->h < 1 ||
 	    q->x + q->w > pp->grid_w || q->y + q->h > pp->grid_h)
 		return 0;
-	for (int j = 0; j < pp->n_items; j++)
-		if (j != i && place_overlap(q, &s->r[j]))
+	if (s->ix)
+		return inc_free(s, q, i, j, qo);
+	for (int k = 0; k < pp->n_items; k++)
+		if (k != i && place_overlap(q, &s->r[k]))
 			return 0;
 	return 1;
 }
@@ -309,9 +326,12 @@ static int propose(const struct state *s, uint64_t *st, double left,
 	int grow = 0;
 	if (!polish && rnd(st, 4) == 0) {
 		/* a quarter of the moves grow the bottleneck */
-		for (int k = 0; k < n; k++)
-			if (s->cyc[k] > s->cyc[i])
-				i = k;
+		if (s->ix)
+			i = inc_slowest(s, i);
+		else
+			for (int k = 0; k < n; k++)
+				if (s->cyc[k] > s->cyc[i])
+					i = k;
 		grow = 1;
 		if (kind == 1 || kind == 2)
 			kind = 4;
@@ -354,11 +374,11 @@ static int apply(struct state *s, const struct move *mv, struct move *old)
 	rects[i] = (struct rect){-1, -1, 0, 0};
 	if (j >= 0)
 		rects[j] = mv->qj;
-	int ok = valid(s, i, &mv->qi);
+	int ok = valid(s, i, &mv->qi, j, &mv->qj);
 	rects[i] = mv->qi;
 	if (ok && j >= 0) {
 		rects[j] = (struct rect){-1, -1, 0, 0};
-		ok = valid(s, j, &mv->qj);
+		ok = valid(s, j, &mv->qj, i, &mv->qi);
 		rects[j] = mv->qj;
 	}
 	int resized = mv->qi.w != old->qi.w || mv->qi.h != old->qi.h;
@@ -371,6 +391,309 @@ static int apply(struct state *s, const struct move *mv, struct move *old)
 			rects[j] = old->qj;
 	}
 	return ok;
+}
+
+/* ---- the chain's figures kept up to date move by move -------------------
+ *
+ * A move changes one or two rectangles, so score() and valid() need not
+ * scan every item and edge (N of them, N^2 per chain).  The index keeps:
+ *
+ *   top     a tournament tree over the items' cycles: the two largest
+ *           (tmax, tnext as score's scan finds them: two zeros to start)
+ *           and the first item of the largest (propose's bottleneck);
+ *   hop     every edge's bytes x hops, and their sum as an integer: while
+ *           it stays under 2^53 every partial sum is exact in a double,
+ *           so it is the double score's edge-order sum makes (above it,
+ *           score scans as before);
+ *   ser     a max tree over the edges' serialisation cycles;
+ *   tiles   the items' rectangles bucketed by TS x TS tiles of the grid:
+ *           an overlap test visits the items of the tiles it covers.
+ *
+ * dep lists, per item, the edges whose hops or lanes read its rectangle
+ * (its own, and host edges whose fan-out's first consumer it is).  Every
+ * figure is the same value the scans compute: the output is unchanged.
+ */
+#define INC_MIN_ITEMS 64
+
+struct tnode {
+	double m1, m2; /* largest, second largest */
+	int at;	       /* first item holding m1 */
+};
+
+struct tile {
+	int *k;
+	int n, cap;
+};
+
+struct inc {
+	int n, ne, tsz, esz;
+	struct tnode *top; /* tsz leaves from index tsz */
+	double *ser;	   /* esz leaves from index esz, -1: no wavelets */
+	int64_t *hv;	   /* per edge, bytes x hops */
+	int64_t hop;	   /* their sum */
+	int exact;	   /* bytes all >= 0: hop sums exactly */
+	int *doff, *dat;   /* dep: edges per item */
+	int32_t ts, tw, th;
+	struct tile *tiles;
+	struct rect *in; /* each item's rectangle as the tiles hold it */
+	int *stamp, cur;
+};
+
+static struct tnode tmerge(struct tnode a, struct tnode b)
+{
+	struct tnode o;
+	if (b.m1 > a.m1) {
+		o.m1 = b.m1;
+		o.at = b.at;
+		o.m2 = a.m1 > b.m2 ? a.m1 : b.m2;
+	} else {
+		o.m1 = a.m1;
+		o.at = a.at;
+		o.m2 = b.m1 > a.m2 ? b.m1 : a.m2;
+	}
+	return o;
+}
+
+static void top_set(struct inc *x, int i, double c)
+{
+	int k = x->tsz + i;
+	x->top[k] = (struct tnode){c, -INFINITY, i};
+	for (k /= 2; k >= 1; k /= 2)
+		x->top[k] = tmerge(x->top[2 * k], x->top[2 * k + 1]);
+}
+
+static void ser_set(struct inc *x, int e, double v)
+{
+	int k = x->esz + e;
+	x->ser[k] = v;
+	for (k /= 2; k >= 1; k /= 2)
+		x->ser[k] = x->ser[2 * k] > x->ser[2 * k + 1] ? x->ser[2 * k]
+							      : x->ser[2 * k + 1];
+}
+
+/* Edge e's serialisation cycles as score() computes them (-1: none). */
+static double edge_ser(const struct place_problem *pp, const struct rect *r,
+		       const struct place_edge *q)
+{
+	if (q->wavelets <= 0)
+		return -1;
+	int64_t lanes = r[q->dst].w;
+	if (q->src >= 0 && r[q->src].h < lanes)
+		lanes = r[q->src].h;
+	lanes = lanes < 1 ? 1 : lanes;
+	(void)pp;
+	return (double)((q->wavelets + lanes - 1) / lanes);
+}
+
+static void edge_set(struct state *s, int e)
+{
+	struct inc *x = s->ix;
+	const struct place_edge *q = &s->pp->edges[e];
+	int64_t v = q->bytes * edge_hops(s->pp, s->r, q);
+	x->hop += v - x->hv[e];
+	x->hv[e] = v;
+	ser_set(x, e, edge_ser(s->pp, s->r, q));
+}
+
+/* Item i's rectangle or cycles changed: its figures again. */
+static void inc_item(struct state *s, int i)
+{
+	struct inc *x = s->ix;
+	top_set(x, i, s->cyc[i]);
+	for (int k = x->doff[i]; k < x->doff[i + 1]; k++)
+		edge_set(s, x->dat[k]);
+}
+
+static void tiles_of(const struct inc *x, const struct rect *r, int32_t *t0,
+		     int32_t *t1, int32_t *u0, int32_t *u1)
+{
+	*t0 = r->x / x->ts;
+	*t1 = (r->x + r->w - 1) / x->ts;
+	*u0 = r->y / x->ts;
+	*u1 = (r->y + r->h - 1) / x->ts;
+}
+
+/* Item k into (add) or out of the tiles its rectangle `in` covers. */
+static void tile_put(struct inc *x, int k, int add)
+{
+	const struct rect *r = &x->in[k];
+	if (r->w < 1 || r->h < 1)
+		return;
+	int32_t t0, t1, u0, u1;
+	tiles_of(x, r, &t0, &t1, &u0, &u1);
+	for (int32_t v = u0; v <= u1; v++)
+		for (int32_t t = t0; t <= t1; t++) {
+			struct tile *c = &x->tiles[(int64_t)v * x->tw + t];
+			if (add) {
+				if (c->n == c->cap) {
+					c->cap = 2 * c->cap + 4;
+					c->k = xrealloc(c->k, sizeof(int) *
+								(size_t)c->cap);
+				}
+				c->k[c->n++] = k;
+				continue;
+			}
+			for (int a = 0; a < c->n; a++)
+				if (c->k[a] == k) {
+					c->k[a] = c->k[--c->n];
+					break;
+				}
+		}
+}
+
+/* The tiles take item k where s->r has it now (a move kept). */
+static void inc_commit(struct state *s, int k)
+{
+	struct inc *x = s->ix;
+	if (!x || k < 0)
+		return;
+	tile_put(x, k, 0);
+	x->in[k] = s->r[k];
+	tile_put(x, k, 1);
+}
+
+static int inc_free(const struct state *s, const struct rect *q, int i,
+		    int j, const struct rect *qo)
+{
+	struct inc *x = s->ix;
+	if (j >= 0 && place_overlap(q, qo))
+		return 0;
+	int32_t t0, t1, u0, u1;
+	tiles_of(x, q, &t0, &t1, &u0, &u1);
+	for (int32_t v = u0; v <= u1; v++)
+		for (int32_t t = t0; t <= t1; t++) {
+			const struct tile *c = &x->tiles[(int64_t)v * x->tw + t];
+			for (int a = 0; a < c->n; a++) {
+				int k = c->k[a];
+				if (k != i && k != j &&
+				    place_overlap(q, &x->in[k]))
+					return 0;
+			}
+		}
+	return 1;
+}
+
+static int inc_score(const struct state *s, struct score *o)
+{
+	const struct place_problem *pp = s->pp;
+	const struct inc *x = s->ix;
+	if (!x->exact || x->hop >= ((int64_t)1 << 53))
+		return 0;
+	const struct tnode *t = &x->top[1];
+	o->tmax = t->m1 > 0 ? t->m1 : 0;
+	o->tnext = t->m2 > 0 ? t->m2 : 0;
+	o->hop = (double)x->hop;
+	double B = (double)(pp->batch > 0 ? pp->batch : 1);
+	double pace = o->tmax > pp->io_cycles ? o->tmax : pp->io_cycles;
+	if (x->ne && x->ser[1] > pace)
+		pace = x->ser[1];
+	o->sync = sync_cycles(pp, s->r);
+	o->step = B * pace + o->sync;
+	double links = 2.0 * pp->grid_w * pp->grid_h / 16.0;
+	o->cost = o->step + W_NEXT * B * o->tnext +
+		  W_HOP * B * o->hop / (4.0 * links);
+	return 1;
+}
+
+/* propose's bottleneck from i: i if none is slower, else the first of
+ * the slowest (its scan's answer). */
+static int inc_slowest(const struct state *s, int i)
+{
+	const struct tnode *t = &s->ix->top[1];
+	return s->cyc[i] < t->m1 ? t->at : i;
+}
+
+/* The edges whose figures read item i's rectangle, per item. */
+static void inc_deps(struct inc *x, const struct place_problem *pp)
+{
+	int n = x->n;
+	x->doff = xcalloc((size_t)n + 2, sizeof(int));
+	x->dat = xcalloc((size_t)(3 * pp->n_edges) + 1, sizeof(int));
+	for (int pass = 0; pass < 2; pass++) {
+		int *fill = xcalloc((size_t)n + 1, sizeof(int));
+		for (int e = 0; e < pp->n_edges; e++) {
+			const struct place_edge *q = &pp->edges[e];
+			int d[3] = {q->src, q->dst, -1};
+			if (q->src < 0 && pp->edge_root)
+				d[2] = pp->edges[pp->edge_root[e]].dst;
+			for (int a = 0; a < 3; a++) {
+				if (d[a] < 0 || (a > 0 && d[a] == d[0]) ||
+				    (a > 1 && d[a] == d[1]))
+					continue;
+				if (pass == 0)
+					x->doff[d[a] + 1]++;
+				else
+					x->dat[x->doff[d[a]] + fill[d[a]]++] =
+						e;
+			}
+		}
+		free(fill);
+		for (int i = 0; pass == 0 && i < n; i++)
+			x->doff[i + 1] += x->doff[i];
+	}
+}
+
+/* The index of s's layout (NULL for few items: the scans are cheap). */
+static struct inc *inc_new(struct state *s)
+{
+	const struct place_problem *pp = s->pp;
+	int n = pp->n_items;
+	if (n < INC_MIN_ITEMS)
+		return NULL;
+	struct inc *x = xcalloc(1, sizeof(*x));
+	s->ix = x;
+	x->n = n;
+	x->ne = pp->n_edges;
+	for (x->tsz = 1; x->tsz < n; x->tsz *= 2)
+		;
+	for (x->esz = 1; x->esz < x->ne; x->esz *= 2)
+		;
+	x->top = xmalloc(sizeof(*x->top) * (size_t)(2 * x->tsz));
+	for (int k = 0; k < 2 * x->tsz; k++)
+		x->top[k] = (struct tnode){-INFINITY, -INFINITY, 0};
+	x->ser = xmalloc(sizeof(double) * (size_t)(2 * x->esz));
+	for (int k = 0; k < 2 * x->esz; k++)
+		x->ser[k] = -1;
+	x->hv = xcalloc((size_t)x->ne + 1, sizeof(int64_t));
+	x->exact = 1;
+	/* no term (hops < W + H) nor sum can wrap an int64 */
+	int64_t cap = ((int64_t)1 << 53) / ((int64_t)pp->grid_w + pp->grid_h);
+	for (int e = 0; e < x->ne; e++)
+		x->exact &= pp->edges[e].bytes >= 0 &&
+			    pp->edges[e].bytes < cap / (x->ne + 1) + 1;
+	inc_deps(x, pp);
+	double area = (double)pp->grid_w * pp->grid_h / n;
+	x->ts = (int32_t)sqrt(area);
+	x->ts = x->ts < 8 ? 8 : x->ts;
+	x->tw = (pp->grid_w + x->ts - 1) / x->ts;
+	x->th = (pp->grid_h + x->ts - 1) / x->ts;
+	x->tiles = xcalloc((size_t)x->tw * (size_t)x->th, sizeof(*x->tiles));
+	x->in = xcalloc((size_t)n, sizeof(*x->in));
+	for (int i = 0; i < n; i++)
+		top_set(x, i, s->cyc[i]);
+	for (int e = 0; e < x->ne; e++)
+		edge_set(s, e);
+	for (int i = 0; i < n; i++)
+		inc_commit(s, i);
+	return x;
+}
+
+static void inc_free_all(struct state *s)
+{
+	struct inc *x = s->ix;
+	if (!x)
+		return;
+	for (int64_t k = 0; k < (int64_t)x->tw * x->th; k++)
+		free(x->tiles[k].k);
+	free(x->tiles);
+	free(x->in);
+	free(x->top);
+	free(x->ser);
+	free(x->hv);
+	free(x->doff);
+	free(x->dat);
+	free(x);
+	s->ix = NULL;
 }
 
 /*
@@ -388,6 +711,7 @@ static void chain(struct state *s, uint64_t seed, long moves, double t_end,
 	int n = pp->n_items;
 	for (int i = 0; i < n; i++)
 		s->cyc[i] = place_item_cycles(pp, i, rects[i].w, rects[i].h);
+	inc_new(s);
 	struct score cur, nw;
 	score(s, &cur);
 	if (polish)
@@ -411,6 +735,11 @@ static void chain(struct state *s, uint64_t seed, long moves, double t_end,
 		double ci = s->cyc[i];
 		if (mv.qi.w != old.qi.w || mv.qi.h != old.qi.h)
 			s->cyc[i] = place_item_cycles(pp, i, mv.qi.w, mv.qi.h);
+		if (s->ix) {
+			inc_item(s, i);
+			if (mv.j >= 0)
+				inc_item(s, mv.j);
+		}
 		score(s, &nw);
 		if (polish)
 			nw.cost = nw.step > best->step ? INFINITY : nw.hop;
@@ -419,6 +748,8 @@ static void chain(struct state *s, uint64_t seed, long moves, double t_end,
 			    exp((cur.cost - nw.cost) / (T > 0 ? T : 1e-12))) {
 			cur = nw;
 			accepted++;
+			inc_commit(s, i);
+			inc_commit(s, mv.j);
 			if (better(&nw, best)) {
 				*best = nw;
 				memcpy(best_r, rects,
@@ -429,8 +760,14 @@ static void chain(struct state *s, uint64_t seed, long moves, double t_end,
 			if (mv.j >= 0)
 				rects[mv.j] = old.qj;
 			s->cyc[i] = ci;
+			if (s->ix) {
+				inc_item(s, i);
+				if (mv.j >= 0)
+					inc_item(s, mv.j);
+			}
 		}
 	}
+	inc_free_all(s);
 	out->moves = moves;
 	out->done = it;
 	out->accepted = accepted;
@@ -576,7 +913,8 @@ static int anneal(const struct place_problem *pp, struct rect *rects,
 	int n = pp->n_items;
 	double t0 = wall_seconds();
 	double budget = pp->time_budget_s > 0 ? pp->time_budget_s : 0;
-	struct state s = {pp, NULL, xcalloc((size_t)n + 1, sizeof(double))};
+	struct state s = {pp, NULL, xcalloc((size_t)n + 1, sizeof(double)),
+			  NULL};
 	struct starts ss;
 	make_starts(&s, &ss);
 	if (!ss.n) {

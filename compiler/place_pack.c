@@ -16,13 +16,16 @@
 #include "compiler/place.h"
 #include "ground/util.h"
 
-static double feed_dist(const struct place_problem *pp, const struct rect *r,
+/* Over item i's edges only (adj), in edge order: the sum is the one a
+ * scan of every edge would make. */
+static double feed_dist(const struct place_problem *pp,
+			const struct place_adj *adj, const struct rect *r,
 			const char *placed, int i, int32_t x, int32_t y,
 			int32_t w, int32_t h)
 {
 	double sum = 0, bytes = 0;
-	for (int e = 0; e < pp->n_edges; e++) {
-		const struct place_edge *ed = &pp->edges[e];
+	for (int k = adj->off[i]; k < adj->off[i + 1]; k++) {
+		const struct place_edge *ed = &pp->edges[adj->at[k]];
 		/* producers already placed (or the host) pull; so do the
 		 * consumers already placed when packing out of order */
 		int other = ed->dst == i   ? ed->src
@@ -58,13 +61,37 @@ static double feed_dist(const struct place_problem *pp, const struct rect *r,
 	return bytes > 0 ? sum / bytes : 0;
 }
 
+/* Scratch of pack_at: the skyline, the candidate x (each once, in order
+ * of first appearance: a repeat would score the same and never win, the
+ * comparison being strict), which x are candidates, the placed items. */
+struct pack_buf {
+	const struct place_adj *adj;
+	int32_t *sky, *cand;
+	char *seen; /* grid_w + 1 */
+	char *placed;
+};
+
+static void add_cand(struct pack_buf *pb, int *nc, int32_t x)
+{
+	if (!pb->seen[x]) {
+		pb->seen[x] = 1;
+		pb->cand[(*nc)++] = x;
+	}
+}
+
 static int pack_at(const struct place_problem *pp, double s, struct rect *r,
-		   int32_t *sky, int32_t *cand, const int *order, char *placed)
+		   struct pack_buf *pb, const int *order)
 {
 	int W = pp->grid_w;
+	int32_t *sky = pb->sky, *cand = pb->cand;
+	char *placed = pb->placed;
 	for (int c = 0; c < W; c++)
 		sky[c] = 0;
 	memset(placed, 0, (size_t)pp->n_items);
+	memset(pb->seen, 0, (size_t)W + 1);
+	/* candidate x: the west edge and every placed edge */
+	int nc = 0;
+	add_cand(pb, &nc, 0);
 	for (int oi = 0; oi < pp->n_items; oi++) {
 		int i = order[oi];
 		const struct place_item *it = &pp->items[i];
@@ -86,14 +113,6 @@ static int pack_at(const struct place_problem *pp, double s, struct rect *r,
 		}
 		if (!ns)
 			return 0;
-		/* candidate x: the west edge and every placed edge */
-		int nc = 0;
-		cand[nc++] = 0;
-		for (int oj = 0; oj < oi; oj++) {
-			int j = order[oj];
-			cand[nc++] = r[j].x + r[j].w;
-			cand[nc++] = r[j].x;
-		}
 		double best = INFINITY;
 		struct rect br = {0, 0, 0, 0};
 		for (int q = 0; q < ns; q++) {
@@ -112,8 +131,8 @@ static int pack_at(const struct place_problem *pp, double s, struct rect *r,
 					continue;
 				for (int k = x; k < x + w; k++)
 					waste += y - sky[k];
-				double sc = feed_dist(pp, r, placed, i, x, y, w,
-						      h) +
+				double sc = feed_dist(pp, pb->adj, r, placed, i,
+						      x, y, w, h) +
 					    (double)waste / w + 0.01 * (x + y);
 				if (sc < best) {
 					best = sc;
@@ -127,6 +146,8 @@ static int pack_at(const struct place_problem *pp, double s, struct rect *r,
 		placed[i] = 1;
 		for (int k = br.x; k < br.x + br.w; k++)
 			sky[k] = br.y + br.h;
+		add_cand(pb, &nc, br.x + br.w);
+		add_cand(pb, &nc, br.x);
 	}
 	return 1;
 }
@@ -134,12 +155,11 @@ static int pack_at(const struct place_problem *pp, double s, struct rect *r,
 /* Pack in `order`, shrinking large stages until it fits; the scale used,
  * or -1 if even the minimums do not pack. */
 static double pack_order(const struct place_problem *pp, const int *order,
-			 struct rect *r, int32_t *sky, int32_t *cand,
-			 char *placed)
+			 struct rect *r, struct pack_buf *pb)
 {
 	double s = 1;
 	for (int tries = 0; tries < 80; tries++) {
-		if (pack_at(pp, s, r, sky, cand, order, placed))
+		if (pack_at(pp, s, r, pb, order))
 			return s;
 		if (s == 0)
 			break;
@@ -152,15 +172,19 @@ static int pack(const struct place_problem *pp, struct rect *rects, char *note,
 		struct diag *d)
 {
 	int n = pp->n_items;
-	int32_t *sky = xcalloc((size_t)pp->grid_w, sizeof(int32_t));
-	int32_t *cand = xcalloc((size_t)(2 * n + 2), sizeof(int32_t));
-	char *placed = xcalloc((size_t)n + 1, 1);
+	struct place_adj adj;
+	place_adj_init(&adj, pp);
+	struct pack_buf pb = {&adj,
+			      xcalloc((size_t)pp->grid_w, sizeof(int32_t)),
+			      xcalloc((size_t)pp->grid_w + 2, sizeof(int32_t)),
+			      xcalloc((size_t)pp->grid_w + 1, 1),
+			      xcalloc((size_t)n + 1, 1)};
 	int *order = xcalloc((size_t)n + 1, sizeof(int));
 	struct rect *alt = xcalloc((size_t)n + 1, sizeof(*alt));
 	/* 1: pipeline order, communicating stages side by side */
 	for (int i = 0; i < n; i++)
 		order[i] = i;
-	double s1 = pack_order(pp, order, rects, sky, cand, placed);
+	double s1 = pack_order(pp, order, rects, &pb);
 	/* 2: largest target first (denser), ties in pipeline order; a stable
 	 * insertion sort keeps it deterministic */
 	for (int i = 1; i < n; i++) {
@@ -172,7 +196,7 @@ static int pack(const struct place_problem *pp, struct rect *rects, char *note,
 		}
 		order[j + 1] = v;
 	}
-	double s2 = pack_order(pp, order, alt, sky, cand, placed);
+	double s2 = pack_order(pp, order, alt, &pb);
 	const char *how = "pipeline order";
 	double s = s1;
 	if (s2 >= 0 &&
@@ -181,9 +205,11 @@ static int pack(const struct place_problem *pp, struct rect *rects, char *note,
 		how = "largest first";
 		s = s2;
 	}
-	free(sky);
-	free(cand);
-	free(placed);
+	free(pb.sky);
+	free(pb.cand);
+	free(pb.seen);
+	free(pb.placed);
+	place_adj_release(&adj);
 	free(order);
 	free(alt);
 	if (s < 0) {

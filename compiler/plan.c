@@ -111,6 +111,7 @@ void plan_tally(struct plan *p, const struct machine *m)
 	p->bottleneck_cycles = 0;
 	p->max_sram_bytes = 0;
 	p->min_pes_total = 0;
+	int shared = map_share_any(p);
 	for (int i = 0; i < p->n_stages; i++) {
 		const struct plan_stage *s = &p->stages[i];
 		/* a time-shared stage's rectangle is its host's */
@@ -119,13 +120,14 @@ void plan_tally(struct plan *p, const struct machine *m)
 		if (p->mode != MODE_STREAMING || a > p->pes_used)
 			p->pes_used =
 				p->mode == MODE_STREAMING ? a : p->pes_used + a;
-		cycles_t pace = map_share_pace(p, i);
+		cycles_t pace = shared ? map_share_pace(p, i) : s->stage_cycles;
 		if (p->bottleneck_stage < 0 || pace > p->bottleneck_cycles) {
 			p->bottleneck_stage = i;
 			p->bottleneck_cycles = pace;
 		}
-		if (map_share_sram(p, i) > p->max_sram_bytes)
-			p->max_sram_bytes = map_share_sram(p, i);
+		int64_t sram = shared ? map_share_sram(p, i) : s->sram.total;
+		if (sram > p->max_sram_bytes)
+			p->max_sram_bytes = sram;
 		p->min_pes_total += s->min_pes;
 	}
 	int64_t wbytes = m ? m->fabric.wavelet_bits / 8 : 4;

@@ -438,6 +438,7 @@ static void pipelined_why_not(struct build_ctx *b)
 	c.p = &t;
 	c.stages = t.stages;
 	c.mc.plan = &t;
+	c.mc.no_guests = !map_share_any(&t);
 	c.items = xcalloc((size_t)b->n + 1, sizeof(*c.items));
 	c.sig = xcalloc((size_t)b->n + 1, sizeof(int));
 	set_mode_ctx(&c, &t, MODE_PIPELINED, b->edges, b->n_edges);
@@ -456,6 +457,7 @@ static int stream_items(struct build_ctx *b)
 	const struct machine *m = b->m;
 	set_mode_ctx(b, p, MODE_STREAMING, b->edges, b->n_edges);
 	map_share_set(b->g, p, NULL); /* every stage has the wafer in turn */
+	b->mc.no_guests = 1;
 	plan_memo_sign(b->pm, &b->mc, b->n, b->sig);
 	for (int i = 0; i < b->n; i++) {
 		p->stages[i].r = (struct rect){0, 0, (int32_t)m->width,
@@ -1036,6 +1038,7 @@ static int build_one(struct plan_memo *pm, const struct graph *g,
 	b.mc.plan = p;
 	b.mc.job = o->job;
 	share_apply(g, o, p);
+	b.mc.no_guests = !map_share_any(p);
 	b.grid = machine_pes(m);
 	b.fill = o->fill > 0 && o->fill <= 1 ? o->fill : 0.9;
 	b.budget = (int64_t)(b.fill * (double)b.grid);

@@ -52,6 +52,15 @@ int plan_check(const struct plan *p, const struct machine *m, const char *file,
 			 (long long)p->grid_w, (long long)p->grid_h);
 		bad++;
 	}
+	int shared = map_share_any(p);
+	/* the pairs are compared only when some may clash (guests share
+	 * their host's rectangle: compared always) */
+	struct rect *all = xcalloc((size_t)p->n_stages + 1, sizeof(*all));
+	for (int i = 0; i < p->n_stages; i++)
+		all[i] = p->stages[i].r;
+	int pairs = shared || place_any_overlap(all, p->n_stages, m->width,
+						 m->height);
+	free(all);
 	for (int i = 0; i < p->n_stages; i++) {
 		const struct plan_stage *s = &p->stages[i];
 		const struct rect *r = &s->r;
@@ -68,7 +77,7 @@ int plan_check(const struct plan *p, const struct machine *m, const char *file,
 			continue;
 		}
 		/* with the stages time-shared on its rectangle */
-		int64_t sram = map_share_sram(p, i);
+		int64_t sram = shared ? map_share_sram(p, i) : s->sram.total;
 		if (!map_share_guest(p, i) && sram > m->pe.sram_bytes) {
 			diag_add(
 				d, file, s->line, s->col,
@@ -92,7 +101,7 @@ int plan_check(const struct plan *p, const struct machine *m, const char *file,
 		bad += copies_check(p, i, file, d);
 		if (p->mode == MODE_STREAMING)
 			continue;
-		for (int j = 0; j < i; j++) {
+		for (int j = 0; pairs && j < i; j++) {
 			const struct rect *q = &p->stages[j].r;
 			int same = map_share_root(p, i) == map_share_root(p, j);
 			if (same && memcmp(r, q, sizeof(*r)) != 0) {

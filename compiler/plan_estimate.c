@@ -213,6 +213,7 @@ static void paces(const struct plan *p, const struct machine *m,
 {
 	double B = (double)(p->batch > 0 ? p->batch : 1);
 	e->pace_stage = e->pace_route = -1;
+	int shared = map_share_any(p);
 	for (int i = 0; i < p->n_stages; i++) {
 		const struct plan_stage *s = &p->stages[i];
 		double c = 0, f;
@@ -220,7 +221,8 @@ static void paces(const struct plan *p, const struct machine *m,
 			c += (double)plan_task_occ(m, p->prec, &s->work[k]);
 		/* sample copies serve that many samples at once */
 		c /= (double)plan_copies(s);
-		c += map_share_cotenants(p, m, i, 1, plan_task_occ);
+		if (shared)
+			c += map_share_cotenants(p, m, i, 1, plan_task_occ);
 		/* the update once per step: its share of the batch, as the
 		 * engine's cycles per sample of a stage count it (the step's
 		 * terms charge it apart: pipeline(), e->update) */
@@ -232,7 +234,8 @@ static void paces(const struct plan *p, const struct machine *m,
 		}
 		f = (double)plan_task_occ(m, p->prec, &s->work[PASS_FWD]) /
 		    (double)plan_copies(s);
-		f += map_share_cotenants(p, m, i, 0, plan_task_occ);
+		if (shared)
+			f += map_share_cotenants(p, m, i, 0, plan_task_occ);
 		e->infer_cycles = dmax(e->infer_cycles, f);
 		e->update = dmax(e->update,
 				 (double)plan_task_occ(m, p->prec,
@@ -376,6 +379,7 @@ static void pipeline(const struct plan *p, const struct machine *m,
 	double *tout = xcalloc((size_t)n + 1, sizeof(double));
 	arrivals(p, m, ser, e->io_pace, tin, tout);
 	double round = 0, busy = 0;
+	int shared = map_share_any(p);
 	for (int s = 0; s < n; s++) {
 		const struct plan_stage *st = &p->stages[s];
 		struct rect cr = plan_copy_rect(st, 0);
@@ -387,7 +391,8 @@ static void pipeline(const struct plan *p, const struct machine *m,
 		for (int k = 0; k < PASS_UPDATE; k++)
 			c += (double)plan_task_occ(m, p->prec, &st->work[k]);
 		c /= (double)plan_copies(st);
-		c += map_share_cotenants(p, m, s, 1, plan_task_occ);
+		if (shared)
+			c += map_share_cotenants(p, m, s, 1, plan_task_occ);
 		c = dmax(c, dmax(e->io_pace, e->route_pace));
 		busy = dmax(busy, tin[s] + B * c + tout[s]);
 		round = dmax(round, tin[s] + f + b + tout[s]);

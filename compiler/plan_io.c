@@ -745,7 +745,7 @@ static void remap_stages(struct rd *r, const struct graph *g,
 			 struct plan *p)
 {
 	struct map_ctx mc = {g, m, p->prec, p->opt, p->mode, p->batch, 0,
-			     "auto", 0, p, p->job};
+			     "auto", 0, p, p->job, 0};
 	map_in_flight(p, edges, n_edges, p->mode);
 	mc.stream_act_bytes = map_stream_act_bytes(&mc, p);
 	if (p->mode == MODE_STREAMING && p->micro_batch > 0)

@@ -37,6 +37,8 @@ struct plan_memo {
 	struct memo_slot *slots;
 	struct memo_sig *sigs;
 	int n_sigs, cap_sigs;
+	int *index; /* open addressing by the bytes' hash: sig id + 1, 0 free */
+	int index_cap;
 	unsigned char *buf; /* a signature being built */
 	size_t len, cap;
 };
@@ -55,6 +57,7 @@ void plan_memo_free(struct plan_memo *pm)
 	for (int i = 0; i < pm->n_sigs; i++)
 		free(pm->sigs[i].bytes);
 	free(pm->sigs);
+	free(pm->index);
 	free(pm->slots);
 	free(pm->buf);
 	free(pm);
@@ -70,12 +73,62 @@ static void put(struct plan_memo *pm, const void *v, size_t n)
 	pm->len += n;
 }
 
+/* What the mapping reads of tensor t (map.c: elems, dims). */
+static void put_tensor(struct plan_memo *pm, const struct tensor *t)
+{
+	put(pm, &t->dtype, sizeof t->dtype);
+	put(pm, &t->rank, sizeof t->rank);
+	put(pm, t->dims, sizeof t->dims);
+	put(pm, &t->is_output, sizeof t->is_output);
+	put(pm, &t->is_input, sizeof t->is_input);
+	put(pm, &t->requires_grad, sizeof t->requires_grad);
+}
+
+/*
+ * What the mapping reads of layer l (map.c stage_sum, dense_dims,
+ * conv_dims, map_kernel: its op, attributes, costs, tensors' shapes, and
+ * of a weights' owner its weight bytes and parameters): by content, not
+ * by id, so that equal layers (a deep chain's, a transformer's blocks)
+ * share their answers.  Bytes the mapping does not read (padding, names)
+ * may only make equal layers differ: an answer computed again, never a
+ * wrong one.
+ */
+static void put_layer(struct plan_memo *pm, const struct graph *g, int l)
+{
+	if (l < 0 || l >= g->n_layers) {
+		put(pm, &l, sizeof l);
+		return;
+	}
+	const struct layer *L = &g->layers[l];
+	put(pm, &L->op, sizeof L->op);
+	put(pm, &L->attrs, sizeof L->attrs);
+	put(pm, &L->n_in, sizeof L->n_in);
+	put(pm, &L->n_out, sizeof L->n_out);
+	put(pm, &L->needs_input_grad, sizeof L->needs_input_grad);
+	put(pm, &L->cost, sizeof L->cost);
+	for (int k = 0; k < L->n_in && k < GRAPH_MAX_IO; k++)
+		put_tensor(pm, &g->tensors[L->in[k]]);
+	for (int k = 0; k < L->n_out && k < GRAPH_MAX_IO; k++)
+		put_tensor(pm, &g->tensors[L->out[k]]);
+	int replica = L->param_owner >= 0 && L->param_owner != l;
+	put(pm, &replica, sizeof replica);
+	if (replica && L->param_owner < g->n_layers) {
+		const struct layer_cost *o = &g->layers[L->param_owner].cost;
+		put(pm, &o->weight_bytes, sizeof o->weight_bytes);
+		put(pm, &o->params, sizeof o->params);
+	} else if (replica) {
+		put(pm, &L->param_owner, sizeof L->param_owner);
+	}
+}
+
 /* What kernel_eval reads of a stage (map.c: stage_sum, kernel_sram). */
-static void put_stage(struct plan_memo *pm, const struct plan_stage *s)
+static void put_stage(struct plan_memo *pm, const struct graph *g,
+		      const struct plan_stage *s)
 {
 	put(pm, &s->kind, sizeof s->kind);
 	put(pm, &s->n_layers, sizeof s->n_layers);
-	put(pm, s->layers, sizeof(s->layers[0]) * (size_t)s->n_layers);
+	for (int k = 0; k < s->n_layers; k++)
+		put_layer(pm, g, s->layers[k]);
 	put(pm, &s->sharing, sizeof s->sharing);
 	put(pm, &s->host, sizeof s->host);
 	put(pm, &s->samples_in_flight, sizeof s->samples_in_flight);
@@ -99,13 +152,44 @@ static void put_ctx(struct plan_memo *pm, const struct map_ctx *c)
 	put(pm, &(char){c->kernel != NULL}, 1);
 }
 
-/* The id of the signature in pm->buf, added when new. */
+static uint64_t hash_bytes(const unsigned char *b, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* Signature i into the index (its capacity a power of two, at least
+ * twice the signatures). */
+static void index_put(struct plan_memo *pm, int i)
+{
+	size_t mask = (size_t)pm->index_cap - 1;
+	size_t k = (size_t)hash_bytes(pm->sigs[i].bytes, pm->sigs[i].len) &
+		   mask;
+	while (pm->index[k])
+		k = (k + 1) & mask;
+	pm->index[k] = i + 1;
+}
+
+/* The id of the signature in pm->buf, added when new (found by hash,
+ * compared in full). */
 static int intern(struct plan_memo *pm)
 {
-	for (int i = 0; i < pm->n_sigs; i++)
-		if (pm->sigs[i].len == pm->len &&
-		    memcmp(pm->sigs[i].bytes, pm->buf, pm->len) == 0)
-			return i;
+	if (2 * (pm->n_sigs + 1) > pm->index_cap) {
+		free(pm->index);
+		pm->index_cap = pm->index_cap ? 2 * pm->index_cap : 64;
+		pm->index = xcalloc((size_t)pm->index_cap, sizeof(int));
+		for (int i = 0; i < pm->n_sigs; i++)
+			index_put(pm, i);
+	}
+	size_t mask = (size_t)pm->index_cap - 1;
+	for (size_t k = (size_t)hash_bytes(pm->buf, pm->len) & mask;
+	     pm->index[k]; k = (k + 1) & mask) {
+		const struct memo_sig *g = &pm->sigs[pm->index[k] - 1];
+		if (g->len == pm->len && memcmp(g->bytes, pm->buf, pm->len) == 0)
+			return pm->index[k] - 1;
+	}
 	if (pm->n_sigs == pm->cap_sigs) {
 		pm->cap_sigs = 2 * pm->cap_sigs + 16;
 		pm->sigs = xrealloc(pm->sigs,
@@ -116,6 +200,7 @@ static int intern(struct plan_memo *pm)
 	g->bytes = xmalloc(pm->len ? pm->len : 1);
 	memcpy(g->bytes, pm->buf, pm->len);
 	g->len = pm->len;
+	index_put(pm, pm->n_sigs);
 	return pm->n_sigs++;
 }
 
@@ -126,12 +211,12 @@ void plan_memo_sign(struct plan_memo *pm, const struct map_ctx *c, int n,
 	for (int i = 0; i < n; i++) {
 		pm->len = 0;
 		put_ctx(pm, c);
-		put_stage(pm, &p->stages[i]);
+		put_stage(pm, c->g, &p->stages[i]);
 		/* the stages group_eval (map.c) counts on its rectangle */
-		for (int j = 0; j < p->n_stages; j++)
+		for (int j = 0; !c->no_guests && j < p->n_stages; j++)
 			if (j != i && map_share_guest(p, j) &&
 			    p->stages[j].host == i)
-				put_stage(pm, &p->stages[j]);
+				put_stage(pm, c->g, &p->stages[j]);
 		ids[i] = intern(pm);
 	}
 }

@@ -6,9 +6,10 @@
  * sharing trial, the streamed alternative) and each placement asks for the
  * cycles, the SRAM fit and the fewest PEs of the same stages on the same
  * shapes.  The answers depend only on what map_cycles, map_fits and
- * map_min_pes read: the map_ctx's fields and, per stage, its layers, kind,
- * sharing and samples in flight, with the same of the stages time-shared
- * on its rectangle (map_share.h).  plan_memo_sign() turns that into a
+ * map_min_pes read: the map_ctx's fields and, per stage, its layers (by
+ * content: op, attributes, costs, tensor shapes), kind, sharing and
+ * samples in flight, with the same of the stages time-shared on its
+ * rectangle (map_share.h).  plan_memo_sign() turns that into a
  * signature per stage (equal signatures: equal answers, compared in full,
  * never by hash alone); the answers are kept by (signature, w, h).
  * Remembering changes no answer, only how often it is computed.

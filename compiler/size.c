@@ -5,7 +5,9 @@
 
 #include "compiler/map.h"
 #include "compiler/map_share.h"
+#include "compiler/plan_memo.h"
 #include "cores/pe.h"
+#include "ground/mem.h"
 
 /* Arithmetic of p's layers per training sample at the PE's lanes. */
 static double arith_pe_cycles(const struct graph *g, const struct machine *m,
@@ -90,7 +92,7 @@ static void bound_ctx(const struct graph *g, const struct machine *m,
 		      struct map_ctx *mc, struct map_ctx *fit)
 {
 	*mc = (struct map_ctx){g,	 m, p->prec, p->opt, MODE_PIPELINED,
-			       p->batch, 0, kernel,  0,	     p,	 p->job};
+			       p->batch, 0, kernel,  0,	     p,	 p->job, 0};
 	*fit = *mc;
 	fit->kernel = NULL;
 }
@@ -106,10 +108,62 @@ int size_stage_floor(const struct graph *g, const struct machine *m,
 	return stage_floor(&fs, p, si, work, fl);
 }
 
+/* size_bound's answers remembered (plan_memo.h): equal stages (a deep
+ * chain's layers) are probed once. */
+struct bound_memo {
+	const struct graph *g;
+	const struct machine *m;
+	const struct plan *p;
+	const char *kernel;
+	struct map_ctx mc;
+	struct plan_memo *pm;
+	int *sig;
+};
+
+static double memo_cycles_cb(const void *ctx, int si, int32_t w, int32_t h)
+{
+	const struct bound_memo *bm = ctx;
+	return plan_memo_cycles(bm->pm, &bm->mc, &bm->p->stages[si],
+				bm->sig[si], w, h);
+}
+
+static int memo_fits_cb(const void *ctx, int si, int32_t w, int32_t h)
+{
+	const struct bound_memo *bm = ctx;
+	return plan_memo_fits(bm->pm, &bm->mc, &bm->p->stages[si],
+			      bm->sig[si], w, h);
+}
+
+static int memo_floor_cb(const void *ctx, int si, double *work, double *fl)
+{
+	const struct bound_memo *bm = ctx;
+	int ok;
+	if (plan_memo_floor(bm->pm, bm->sig[si], &ok, work, fl))
+		return ok;
+	ok = size_stage_floor(bm->g, bm->m, bm->p, bm->kernel, si,
+			      memo_cycles_cb, memo_fits_cb, bm, work, fl);
+	plan_memo_set_floor(bm->pm, bm->sig[si], ok, *work, *fl);
+	return ok;
+}
+
 void size_bound(const struct graph *g, const struct machine *m,
 		const struct plan *p, const char *kernel, struct size_bound *b)
 {
-	size_bound_cb(g, m, p, kernel, NULL, NULL, b);
+	if (p->mode != MODE_PIPELINED) {
+		size_bound_cb(g, m, p, kernel, NULL, NULL, b);
+		return;
+	}
+	/* the memo's fits are the weight-stationary mapping's (its
+	 * kernel NULL), as bound_ctx's `fit` */
+	struct bound_memo bm = {g, m, p, kernel, {0}, plan_memo_new(),
+				xcalloc((size_t)p->n_stages + 1, sizeof(int))};
+	struct map_ctx fit;
+	bound_ctx(g, m, p, kernel, &bm.mc, &fit);
+	bm.mc.no_guests = !map_share_any(p);
+	plan_memo_sign(bm.pm, &bm.mc, p->n_stages, bm.sig);
+	size_bound_cb(g, m, p, kernel, memo_floor_cb, &bm, b);
+	free(bm.sig);
+	plan_memo_free(bm.pm);
 }
 
 void size_bound_cb(const struct graph *g, const struct machine *m,
@@ -123,6 +177,7 @@ void size_bound_cb(const struct graph *g, const struct machine *m,
 	double pes = (double)machine_pes(m);
 	struct map_ctx mc, fit;
 	bound_ctx(g, m, p, kernel, &mc, &fit);
+	mc.no_guests = fit.no_guests = !map_share_any(p);
 	struct floor_src fs = {&mc, &fit, NULL, NULL, NULL};
 	for (int i = 0; i < p->n_stages; i++) {
 		double w, f;

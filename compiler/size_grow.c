@@ -34,6 +34,7 @@ struct grow {
 	struct rect best;   /* and where */
 	int64_t *occ;	    /* (W+1) x (H+1) prefix sums of PEs others take */
 	unsigned char *cov; /* W x H: 1 where another item lies */
+	unsigned char *seen; /* max(W, H) + 1: find_free's scratch */
 };
 
 /* Free columns (rows) beside item b's rectangle in direction dir (0 east,
@@ -210,30 +211,83 @@ static int corners(const struct grow *g, int axis, int32_t e, int32_t *out)
 	return n;
 }
 
-/* A free place for a w x h rectangle at the corners, nearest the item's
- * present one; 0 when none. */
+/* A corner coordinate: its distance from the item's, its first index
+ * among the corners, its value. */
+struct corner {
+	int64_t d;
+	int at;
+	int32_t v;
+};
+
+static int corner_cmp(const void *pa, const void *pb)
+{
+	const struct corner *a = pa, *b = pb;
+	if (a->d != b->d)
+		return a->d < b->d ? -1 : 1;
+	return (a->at > b->at) - (a->at < b->at);
+}
+
+/* The corners in [0, lim - e] (those a rectangle can take), each once
+ * (its first index), by distance from `from`, then index; their count.
+ * seen: lim + 1 bytes, cleared. */
+static int corner_order(const int32_t *v, int n, int32_t lim, int32_t e,
+			int32_t from, unsigned char *seen, struct corner *out)
+{
+	int k = 0;
+	for (int i = 0; i < n; i++) {
+		if (v[i] < 0 || v[i] > lim - e || seen[v[i]])
+			continue;
+		seen[v[i]] = 1;
+		out[k++] = (struct corner){llabs((long long)v[i] - from), i,
+					   v[i]};
+	}
+	for (int i = 0; i < k; i++)
+		seen[out[i].v] = 0;
+	qsort(out, (size_t)k, sizeof(*out), corner_cmp);
+	return k;
+}
+
+/*
+ * A free place for a w x h rectangle at the corners, nearest the item's
+ * present one (of equals, the first in the corners' order, x then y);
+ * 0 when none.  The corners are visited by distance, so the search stops
+ * at the first free place of each x and at the first x farther than the
+ * best found (a repeated corner is the same place, and a later one never
+ * wins a tie): the answer a scan of every pair of corners gives.
+ */
 static int find_free(const struct grow *g, int32_t w, int32_t h, int32_t *cx,
 		     int32_t *cy, int32_t *xs, int32_t *ys)
 {
 	const struct place_problem *pp = g->pp;
 	const struct rect *a = &g->r[g->b];
 	int nx = corners(g, 0, w, xs), ny = corners(g, 1, h, ys);
+	struct corner *ox = xcalloc((size_t)nx + 1, sizeof(*ox));
+	struct corner *oy = xcalloc((size_t)ny + 1, sizeof(*oy));
+	nx = corner_order(xs, nx, pp->grid_w, w, a->x, g->seen, ox);
+	ny = corner_order(ys, ny, pp->grid_h, h, a->y, g->seen, oy);
 	int64_t best = -1;
-	for (int i = 0; i < nx; i++) {
+	int bi = 0, bk = 0;
+	for (int i = 0; i < nx && (best < 0 || ox[i].d <= best); i++) {
 		for (int k = 0; k < ny; k++) {
-			struct rect c = {xs[i], ys[k], w, h};
-			if (c.x < 0 || c.y < 0 || c.x + w > pp->grid_w ||
-			    c.y + h > pp->grid_h || !is_free(g, &c))
+			int64_t dist = ox[i].d + oy[k].d;
+			if (best >= 0 && dist > best)
+				break;
+			struct rect c = {ox[i].v, oy[k].v, w, h};
+			if (!is_free(g, &c))
 				continue;
-			int64_t dist = llabs((long long)c.x - a->x) +
-				       llabs((long long)c.y - a->y);
-			if (best < 0 || dist < best) {
+			if (best < 0 || dist < best ||
+			    ox[i].at < bi || (ox[i].at == bi && oy[k].at < bk)) {
 				best = dist;
+				bi = ox[i].at;
+				bk = oy[k].at;
 				*cx = c.x;
 				*cy = c.y;
 			}
+			break; /* the other y of this x are no nearer */
 		}
 	}
+	free(ox);
+	free(oy);
 	return best >= 0;
 }
 
@@ -272,7 +326,7 @@ static void try_move(struct grow *g, int32_t *xs, int32_t *ys)
 			if (!built)
 				build_occ(g);
 			built = 1;
-			int32_t x, y;
+			int32_t x = 0, y = 0;
 			if (find_free(g, w, h, &x, &y, xs, ys))
 				try_rect(g, (struct rect){x, y, w, h});
 		}
@@ -325,7 +379,8 @@ int size_grow(const struct place_problem *pp, struct rect *rects)
 	if (n < 1)
 		return 0;
 	int64_t W = pp->grid_w, H = pp->grid_h;
-	struct grow g = {pp, rects, 0, 0, {0, 0, 0, 0}, NULL, NULL};
+	struct grow g = {pp, rects, 0, 0, {0, 0, 0, 0}, NULL, NULL, NULL};
+	g.seen = xcalloc((size_t)(W > H ? W : H) + 1, 1);
 	g.occ = xcalloc((size_t)((W + 1) * (H + 1)), sizeof(*g.occ));
 	g.cov = xcalloc((size_t)(W * H), 1);
 	struct rect *hist =
@@ -348,6 +403,7 @@ int size_grow(const struct place_problem *pp, struct rect *rects)
 	}
 	free(g.occ);
 	free(g.cov);
+	free(g.seen);
 	free(hist);
 	free(moved);
 	return keep;

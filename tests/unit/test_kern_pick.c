@@ -64,7 +64,7 @@ static cycles_t step_with(const struct graph *g, const struct machine *m,
 	if (s->r.y + h > m->height)
 		s->r.y = 0;
 	struct map_ctx c = {g, m, p.prec, p.opt, p.mode, p.batch, 0, kernel,
-			    0, NULL, p.job};
+			    0, NULL, p.job, 0};
 	map_kernel(&c, s);
 	plan_summarise(&p, m);
 	cycles_t t = 0;
@@ -250,7 +250,7 @@ static void mapped(const struct graph *g, const struct machine *m,
 	s->r.w = w;
 	s->r.h = h;
 	struct map_ctx c = {g, m, p->prec, p->opt, p->mode, p->batch, 0,
-			    kernel, 0, NULL, p->job};
+			    kernel, 0, NULL, p->job, 0};
 	map_kernel(&c, s);
 	plan_summarise(p, m);
 }

@@ -102,7 +102,7 @@ static void test_dense_tiling(void)
 	int ne;
 	stages_of(&g, &p, &d, &e, &ne);
 	struct map_ctx c = {&g, &m, PREC_MIXED, OPT_MOMENTUM, MODE_PIPELINED,
-			    8,	0, NULL, 0, NULL, PLAN_JOB_TRAIN};
+			    8,	0, NULL, 0, NULL, PLAN_JOB_TRAIN, 0};
 	struct plan_stage *s = &p.stages[0];
 	s->samples_in_flight = 1;
 	s->r = (struct rect){0, 0, 7, 9};
@@ -191,7 +191,7 @@ static void test_conv_halo(void)
 	CU_ASSERT_EQUAL_FATAL(map_stages(&g, PREC_MIXED, &p, &e, &ne, &d), 0);
 	CU_ASSERT_EQUAL(p.n_stages, 1);
 	struct map_ctx c = {&g, &m, PREC_MIXED, OPT_SGD, MODE_PIPELINED, 8, 0, NULL, 0, NULL,
-			    PLAN_JOB_TRAIN};
+			    PLAN_JOB_TRAIN, 0};
 	struct plan_stage *s = &p.stages[0];
 	CU_ASSERT_EQUAL(s->kind, KERNEL_CONV);
 	s->samples_in_flight = 1;
@@ -265,7 +265,7 @@ static void conv1_build(struct conv1 *t, int64_t cin, int64_t len,
 	t->p.stages[1].samples_in_flight = 1;
 	t->c = (struct map_ctx){&t->g, &t->m, PREC_MIXED, OPT_SGD,
 				MODE_PIPELINED, 8, 0, NULL, 0, NULL,
-				PLAN_JOB_TRAIN};
+				PLAN_JOB_TRAIN, 0};
 	diag_release(&d);
 }
 
@@ -366,7 +366,7 @@ static void test_gemm_row_groups(void)
 	struct plan_stage *s = &p.stages[1];
 	s->samples_in_flight = 1;
 	struct map_ctx c = {&g, &m, PREC_MIXED, OPT_MOMENTUM, MODE_PIPELINED,
-			    8, 0, "auto", 0, NULL, PLAN_JOB_TRAIN};
+			    8, 0, "auto", 0, NULL, PLAN_JOB_TRAIN, 0};
 	s->r = (struct rect){0, 0, 1, 1}; /* one copy */
 	map_kernel(&c, s);
 	CU_ASSERT_EQUAL(s->work[PASS_UPDATE].reduce_wavelets, 0);
@@ -533,7 +533,7 @@ static void test_batch_products_saturate(void)
 	stages_of(&g, &p, &d, &e, &ne);
 	p.batch = INT64_C(1) << 30;
 	struct map_ctx c = {&g, &m, PREC_MIXED, OPT_MOMENTUM, MODE_PIPELINED,
-			    p.batch, 0, NULL, 0, NULL, PLAN_JOB_TRAIN};
+			    p.batch, 0, NULL, 0, NULL, PLAN_JOB_TRAIN, 0};
 	CU_ASSERT_EQUAL(map_stream_act_bytes(&c, &p), CK_BATCH_LIMIT);
 	struct plan_stage *s = &p.stages[0];
 	s->samples_in_flight = INT64_C(1) << 30;
