@@ -90,6 +90,10 @@ struct build_ctx {
 	 * plan of this plan_build ask for the same shapes again and again) */
 	struct plan_memo *pm;
 	int *sig; /* per stage, for the current mode and sharing */
+	/* the objective's inference interval replayed (the engine's
+	 * schedule, as plan_summarise's), not the closed form's: while
+	 * sample copies are offered to an inference plan (place_items) */
+	int replay_infer;
 };
 
 /* Stage si's cycles on w x h, through the memo. */
@@ -176,7 +180,10 @@ static double cb_objective(const void *ctx, const struct rect *rects)
 	if (!route_build(&t, b->m, b->edges, b->n_edges, &quiet) &&
 	    !route_add_sync(&t, b->g, b->m, &quiet)) {
 		struct plan_est e;
-		plan_estimate_step(&t, b->m, &e);
+		if (b->replay_infer && t.job == PLAN_JOB_INFER)
+			plan_estimate(&t, b->m, &e);
+		else
+			plan_estimate_step(&t, b->m, &e);
 		v = est_cost(&t, &e);
 	}
 	diag_release(&quiet);
@@ -810,6 +817,31 @@ static void copies_keep_rule(struct build_ctx *b,
 	free(none);
 }
 
+/* An inference plan's copies, kept (with the layout grown after them)
+ * only when its objective, replayed, is below the layout before them,
+ * `pre`, without copies. */
+static void copies_keep_faster(struct build_ctx *b,
+			       const struct place_problem *pp,
+			       struct rect *rects, const struct rect *pre,
+			       int n)
+{
+	double v = pp->objective(pp->ctx, rects);
+	int *none = xcalloc((size_t)n + 1, sizeof(int));
+	int32_t *had = xcalloc((size_t)b->n + 1, sizeof(int32_t));
+	for (int i = 0; i < b->n; i++)
+		had[i] = b->stages[i].copies;
+	cb_set_copies(b, none);
+	if (pp->objective(pp->ctx, pre) <= v) {
+		memcpy(rects, pre, sizeof(*rects) * (size_t)n);
+	} else {
+		for (int i = 0; i < b->n; i++)
+			b->stages[i].copies = had[i];
+		plan_memo_sign(b->pm, &b->mc, b->n, b->sig);
+	}
+	free(had);
+	free(none);
+}
+
 static int place_items(struct build_ctx *b)
 {
 	struct plan *p = b->p;
@@ -857,15 +889,21 @@ static int place_items(struct build_ctx *b)
 		pp.grow(&pp, rects);
 		struct rect *pre = xmalloc(sizeof(*rects) * (size_t)n);
 		memcpy(pre, rects, sizeof(*rects) * (size_t)n);
-		/* training plans: an inference plan's objective is a long
-		 * stream's interval, which copies shorten while the stream
-		 * run measures (64 samples) got slower (p1b1) */
-		if (b->o->copies && b->o->job != PLAN_JOB_INFER &&
-		    offer_copies(b, &pp, rects, items)) {
+		/* an inference plan's too: its objective is a long
+		 * stream's time per prediction, which copies of the
+		 * slowest stage shorten as they shorten a step; the sizing
+		 * rule is a training plan's (size.h) */
+		b->replay_infer = b->o->job == PLAN_JOB_INFER;
+		if (b->o->copies && offer_copies(b, &pp, rects, items)) {
 			pp.grow(&pp, rects);
 			offer_copies(b, &pp, rects, items);
-			copies_keep_rule(b, &pp, items, rects, pre, n);
+			if (b->o->job != PLAN_JOB_INFER)
+				copies_keep_rule(b, &pp, items, rects, pre,
+						 n);
+			else
+				copies_keep_faster(b, &pp, rects, pre, n);
 		}
+		b->replay_infer = 0;
 		free(pre);
 	}
 	free(ps);
