@@ -290,6 +290,54 @@ def gpu_measured(net, batch, prec, what, field):
     raise SystemExit("docfigs: no measured row %s %s %s" % (net, batch, prec))
 
 
+def gpu_pass_power(net, batch, prec):
+    """gpu-pass-power NET BATCH PREC: average power of the forward and of
+    the rest of the training step (backward and update), measured and
+    modelled: "714 W / 467 W (model 674 W / 646 W)".  Measured: the
+    inference row's energy over its wall time per iteration (NVML counter
+    over the timed loop), and the training row's energy less the
+    inference row's over the difference of their wall times; the model:
+    the same from `wafersim gpu --json` (train and infer seconds and
+    energy_j)."""
+    path = os.path.join(TOP, "models", "measured", "h100", "train.jsonl")
+    for line in open(path):
+        row = json.loads(line)
+        if (row.get("model"), str(row.get("batch")),
+                row.get("precision")) != (net, batch, prec):
+            continue
+        t, i = row["train"], row["infer"]
+        wt, wi = t["wall_s"] / t["iters"], i["wall_s"] / i["iters"]
+        et, ei = t["energy_j_per_iter"], i["energy_j_per_iter"]
+        r = gpu(net, "--batch", batch, "--precision",
+                "mixed" if prec == "bf16" else prec)
+        mt, mi = r["train"], r["infer"]
+        print("%.0f W / %.0f W (model %.0f W / %.0f W)" % (
+            ei / wi, (et - ei) / (wt - wi), mi["energy_j"] / mi["seconds"],
+            (mt["energy_j"] - mi["energy_j"]) /
+            (mt["seconds"] - mi["seconds"])), end="")
+        return
+    raise SystemExit("docfigs: no measured row %s %s %s" % (net, batch, prec))
+
+
+def gpu_pass_rate(net, batch):
+    """gpu-pass-rate NET BATCH: measured FLOP rate of the forward and of
+    the rest of the fp32 training step, from the FLOP counts PyTorch gave
+    (flops_forward, flops_train_step) and the median times:
+    "43.8 / 35.6 TFLOP/s"."""
+    path = os.path.join(TOP, "models", "measured", "h100", "train.jsonl")
+    for line in open(path):
+        row = json.loads(line)
+        if (row.get("model"), str(row.get("batch")),
+                row.get("precision")) != (net, batch, "fp32"):
+            continue
+        ff, ft = row["flops_forward"], row["flops_train_step"]
+        ti, tt = row["infer"]["median_ms"], row["train"]["median_ms"]
+        print("%.1f / %.1f TFLOP/s" % (ff / ti / 1e9, (ft - ff) / (tt - ti)
+                                       / 1e9), end="")
+        return
+    raise SystemExit("docfigs: no measured fp32 row %s %s" % (net, batch))
+
+
 def gpu_host_device(net, batch, prec):
     """The model's inference host time, device time and their sum, and the
     measured time: "8.8 + 4.7 = 13.5 ms (measured 12.9 ms)"."""
@@ -460,6 +508,8 @@ FIGS = {
     "gpu-cell": gpu_cell,
     "gpu-measured": gpu_measured,
     "gpu-host-device": gpu_host_device,
+    "gpu-pass-power": gpu_pass_power,
+    "gpu-pass-rate": gpu_pass_rate,
     "gpu-device-ms": gpu_device_ms,
     "place-sync-routes": place_sync_routes,
     "place-sync-bytes": place_sync_bytes,

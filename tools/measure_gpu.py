@@ -31,7 +31,9 @@ What it supports, honestly:
   without launch and framework overhead.
 - --micro adds microbenchmarks (micro.jsonl): GEMMs (the GEMM-rate curve),
   copy bandwidth, small-batch fp32 GEMMs (tile fill), unaligned bf16 GEMMs
-  over their output rows (the fallback's tiles), batch norm forward,
+  over their output rows (the fallback's tiles), sustained GEMMs' power
+  and SM clock with random, half-zero and zero operands (power-cap
+  throttling, data-dependent power; needs NVML), batch norm forward,
   backward and inference over channels and spatial sizes in fp32 and bf16
   (PyTorch's per-channel blocks vs cuDNN), depthwise convolution forward
   and backward (PyTorch's kernels), and the host time per op under
@@ -624,6 +626,59 @@ def micro_gemm_layout(out, energy):
             torch.cuda.empty_cache()
 
 
+def micro_power(out, energy):
+    """Power and clocks of sustained GEMMs by operand values: random
+    (torch.randn), half zeros as after a ReLU (relu(randn)), all zeros;
+    fp32 (CUDA cores) and bf16, a large square GEMM and BERT's
+    feed-forward shape.  Each row has the time, the average power over the
+    timed loop, the SM clock sampled while the GEMMs run, and whether the
+    driver lowered the clocks for the power limit (NVML clock event
+    reason SW power cap): whether micro.jsonl's GEMM rates are
+    power-capped, and how much less a GEMM fed with zeros draws
+    (docs/gpu.md, "What still misses": power-cap throttling, the power of
+    the backward pass)."""
+    if energy.h is None:
+        return
+    nv = energy.nv
+    reasons = getattr(nv, "nvmlDeviceGetCurrentClocksEventReasons", None) or \
+        getattr(nv, "nvmlDeviceGetCurrentClocksThrottleReasons", None)
+    power_cap = 0x4  # nvmlClocksEventReasonSwPowerCap
+    torch.backends.cuda.matmul.allow_tf32 = False
+    for dt in ("fp32", "bf16"):
+        dtype = torch.float32 if dt == "fp32" else torch.bfloat16
+        for (m, n, k) in ((8192, 8192, 8192), (8192, 3072, 768)):
+            for data in ("randn", "relu", "zeros"):
+                a = torch.randn(m, k, device="cuda", dtype=dtype)
+                b = torch.randn(k, n, device="cuda", dtype=dtype)
+                if data == "relu":
+                    a.relu_()
+                elif data == "zeros":
+                    a.zero_()
+                    b.zero_()
+                r = timed(lambda: a @ b, energy, min_iters=20, min_s=0.5, warm=5)
+                # then the clocks, sampled while the GEMMs run back to back
+                # (launches are asynchronous: 8 queued per sample, about
+                # 0.3 s of GEMMs in all)
+                clocks, capped = [], 0
+                for _ in range(min(200, max(3, int(300 / (8 * r["median_ms"]))))):
+                    for _ in range(8):
+                        a @ b
+                    try:
+                        clocks.append(nv.nvmlDeviceGetClockInfo(energy.h, nv.NVML_CLOCK_SM))
+                        if reasons is not None and reasons(energy.h) & power_cap:
+                            capped = 1
+                    except Exception:
+                        break
+                torch.cuda.synchronize()
+                log(out, "micro.jsonl", {"kind": "gemm_power", "dtype": dt, "data": data, "m": m, "n": n, "k": k,
+                                         "median_ms": r["median_ms"], "tflops": 2 * m * n * k / r["median_ms"] / 1e9,
+                                         "avg_power_w": r["avg_power_w"],
+                                         "sm_clock_mhz": sorted(clocks)[len(clocks) // 2] if clocks else None,
+                                         "power_capped": capped})
+                del a, b
+                torch.cuda.empty_cache()
+
+
 def micro_batchnorm(out, energy):
     """BatchNorm2d forward (training and inference) and backward over
     channels and spatial sizes, fp32 (cuDNN) and bf16 input with fp32
@@ -743,7 +798,7 @@ def main(argv=None):
     ap.add_argument("--graphs", action="store_true", help="also time the step captured in a CUDA graph")
     ap.add_argument("--micro", action="store_true",
                     help="also run the microbenchmarks: GEMMs, bandwidth, small fp32 GEMMs, unaligned "
-                         "bf16 GEMMs by rows, batch norm, "
+                         "bf16 GEMMs by rows, GEMM power and clocks by operand values, batch norm, "
                          "depthwise convolution, host time per op")
     ap.add_argument("--check", action="store_true",
                     help="build each network on the CPU, print its parameter count, measure nothing")
@@ -784,6 +839,7 @@ def main(argv=None):
             micro_small_gemm(a.out, energy)
             micro_gemm_layout(a.out, energy)
             micro_unaligned_rows(a.out, energy)
+            micro_power(a.out, energy)
             micro_batchnorm(a.out, energy)
             micro_depthwise(a.out, energy)
             micro_host(a.out)
