@@ -90,6 +90,10 @@ struct build_ctx {
 	 * plan of this plan_build ask for the same shapes again and again) */
 	struct plan_memo *pm;
 	int *sig; /* per stage, for the current mode and sharing */
+	/* the objective's inference interval replayed (the engine's
+	 * schedule, as plan_summarise's), not the closed form's: while
+	 * sample copies are offered to an inference plan (place_items) */
+	int replay_infer;
 };
 
 /* Stage si's cycles on w x h, through the memo. */
@@ -176,7 +180,10 @@ static double cb_objective(const void *ctx, const struct rect *rects)
 	if (!route_build(&t, b->m, b->edges, b->n_edges, &quiet) &&
 	    !route_add_sync(&t, b->g, b->m, &quiet)) {
 		struct plan_est e;
-		plan_estimate_step(&t, b->m, &e);
+		if (b->replay_infer && t.job == PLAN_JOB_INFER)
+			plan_estimate(&t, b->m, &e);
+		else
+			plan_estimate_step(&t, b->m, &e);
 		v = est_cost(&t, &e);
 	}
 	diag_release(&quiet);
@@ -496,7 +503,10 @@ static int stream_items(struct build_ctx *b)
 /* Pipelined sizing: PEs in proportion to work, within min and useful.
  * Stage times match: the smallest pace T whose PE counts (each stage's
  * fewest PEs reaching T, within its minimum and useful maximum) fit the
- * budget. */
+ * budget.  A stage with R sample copies (sized again once they are
+ * known: copies_resize) is R of its copies side by side: R times as
+ * wide, at least R times one copy's fewest PEs (each holds the whole
+ * stage state). */
 static void size_items(struct build_ctx *b)
 {
 	int n = b->n;
@@ -504,8 +514,14 @@ static void size_items(struct build_ctx *b)
 	int64_t *cap = xcalloc((size_t)n, sizeof(int64_t));
 	for (int i = 0; i < n; i++) {
 		struct plan_stage *s = &b->p->stages[i];
-		int32_t mw, mh;
+		int32_t mw, mh, R = plan_copies(s);
 		map_max_shape(&b->mc, s, &mw, &mh);
+		if (R > 1) {
+			mw = (int64_t)mw * R > (int64_t)b->m->width
+				     ? (int32_t)b->m->width
+				     : mw * R;
+			items[i].min_pes = s->min_pes * R;
+		}
 		items[i].max_w = mw;
 		items[i].max_h = mh;
 		if ((int64_t)mw * mh < items[i].min_pes) {
@@ -513,7 +529,7 @@ static void size_items(struct build_ctx *b)
 			items[i].max_w = (int32_t)b->m->width;
 			items[i].max_h = (int32_t)b->m->height;
 		}
-		items[i].aspect = map_aspect(&b->mc, s);
+		items[i].aspect = map_aspect(&b->mc, s) * R;
 		items[i].work = memo_cycles(b, i, 1, 1);
 		cap[i] = useful_pes(b, i, mw, mh, items[i].min_pes);
 	}
@@ -719,24 +735,105 @@ static int rule_broken(struct build_ctx *b, const struct rect *rects)
 	       SIZE_BOUND_FACTOR * bd.bound_cycles;
 }
 
-/* Sample copies lower the bound (a copied stage's floor falls) more than
- * the pace where the objective refuses more of them: copies are dropped
- * (and the layout before them, `pre`, kept) when they break the sizing
- * rule the plan met without them (the rule's exceptions may only
- * shrink: tests/unit/size_exceptions.txt). */
-static void copies_keep_rule(struct build_ctx *b, struct rect *rects,
+/* The stages sized (size_items) and placed by the strategy again, their
+ * copies as set, then grown, into alt: 0 when it placed.  The items
+ * (pp->items, n of them) are the new sizes; the strategy's note in
+ * note. */
+static int copies_resize(struct build_ctx *b, const struct place_problem *pp,
+			 struct place_item *items, struct rect *alt,
+			 char *note)
+{
+	size_items(b);
+	for (int k = 0; k < pp->n_items; k++)
+		items[k] = b->items[b->item_stage[k]];
+	struct diag quiet;
+	diag_init(&quiet);
+	int rc = b->strat->fn(pp, alt, note, &quiet);
+	diag_release(&quiet);
+	if (rc || place_check(pp, alt, NULL))
+		return 1;
+	pp->grow(pp, alt);
+	return 0;
+}
+
+/* Sample copies lower the bound (a copied stage's floor falls) below
+ * half the pace where the strategy sized the stages without them: a
+ * stage that sets the pace (one whose copies the objective refused)
+ * keeps the PEs it had, where the copied stages, now faster, hold more
+ * than their share.  When the copies break the sizing rule the plan met
+ * without them, the stages are sized and placed again with the copies
+ * known (copies_resize), and that layout kept when it meets the rule and
+ * the objective falls; else the copies are dropped (and the layout
+ * before them, `pre`, kept), so the rule's exceptions may only shrink
+ * (tests/unit/size_exceptions.txt). */
+static void copies_keep_rule(struct build_ctx *b,
+			     const struct place_problem *pp,
+			     struct place_item *items, struct rect *rects,
 			     const struct rect *pre, int n)
 {
 	if (!rule_broken(b, rects))
 		return;
 	int *none = xcalloc((size_t)n + 1, sizeof(int));
 	int32_t *had = xcalloc((size_t)b->n + 1, sizeof(int32_t));
+	struct place_item *was = xmalloc(sizeof(*was) * (size_t)n);
+	struct place_item *was_b = xmalloc(sizeof(*was_b) * (size_t)b->n);
+	struct rect *alt = xcalloc((size_t)n, sizeof(*alt));
+	char note[sizeof b->p->strategy_note];
+	memcpy(was, items, sizeof(*was) * (size_t)n);
+	memcpy(was_b, b->items, sizeof(*was_b) * (size_t)b->n);
+	for (int i = 0; i < b->n; i++)
+		had[i] = b->stages[i].copies;
+	double v_copied = pp->objective(pp->ctx, rects);
+	int resized = !copies_resize(b, pp, items, alt, note) &&
+		      !rule_broken(b, alt);
+	double v_alt = resized ? pp->objective(pp->ctx, alt) : INFINITY;
+	cb_set_copies(b, none);
+	int pre_ok = !rule_broken(b, pre);
+	/* the faster of the layouts that meet the rule; when neither that
+	 * nor `pre` does, the copies' faster step */
+	if (resized && v_alt < (pre_ok ? pp->objective(pp->ctx, pre)
+				       : v_copied)) {
+		for (int i = 0; i < b->n; i++)
+			b->stages[i].copies = had[i];
+		plan_memo_sign(b->pm, &b->mc, b->n, b->sig);
+		memcpy(rects, alt, sizeof(*rects) * (size_t)n);
+		memcpy(b->p->strategy_note, note, sizeof note);
+	} else {
+		/* the sizes the layouts kept were made with */
+		memcpy(items, was, sizeof(*was) * (size_t)n);
+		memcpy(b->items, was_b, sizeof(*was_b) * (size_t)b->n);
+		if (pre_ok) {
+			memcpy(rects, pre, sizeof(*rects) * (size_t)n);
+		} else { /* broken either way: the copies' faster step */
+			for (int i = 0; i < b->n; i++)
+				b->stages[i].copies = had[i];
+			plan_memo_sign(b->pm, &b->mc, b->n, b->sig);
+		}
+	}
+	free(alt);
+	free(was_b);
+	free(was);
+	free(had);
+	free(none);
+}
+
+/* An inference plan's copies, kept (with the layout grown after them)
+ * only when its objective, replayed, is below the layout before them,
+ * `pre`, without copies. */
+static void copies_keep_faster(struct build_ctx *b,
+			       const struct place_problem *pp,
+			       struct rect *rects, const struct rect *pre,
+			       int n)
+{
+	double v = pp->objective(pp->ctx, rects);
+	int *none = xcalloc((size_t)n + 1, sizeof(int));
+	int32_t *had = xcalloc((size_t)b->n + 1, sizeof(int32_t));
 	for (int i = 0; i < b->n; i++)
 		had[i] = b->stages[i].copies;
 	cb_set_copies(b, none);
-	if (!rule_broken(b, pre)) {
+	if (pp->objective(pp->ctx, pre) <= v) {
 		memcpy(rects, pre, sizeof(*rects) * (size_t)n);
-	} else { /* broken either way: the copies' faster step */
+	} else {
 		for (int i = 0; i < b->n; i++)
 			b->stages[i].copies = had[i];
 		plan_memo_sign(b->pm, &b->mc, b->n, b->sig);
@@ -792,15 +889,21 @@ static int place_items(struct build_ctx *b)
 		pp.grow(&pp, rects);
 		struct rect *pre = xmalloc(sizeof(*rects) * (size_t)n);
 		memcpy(pre, rects, sizeof(*rects) * (size_t)n);
-		/* training plans: an inference plan's objective is a long
-		 * stream's interval, which copies shorten while the stream
-		 * run measures (64 samples) got slower (p1b1) */
-		if (b->o->copies && b->o->job != PLAN_JOB_INFER &&
-		    offer_copies(b, &pp, rects, items)) {
+		/* an inference plan's too: its objective is a long
+		 * stream's time per prediction, which copies of the
+		 * slowest stage shorten as they shorten a step; the sizing
+		 * rule is a training plan's (size.h) */
+		b->replay_infer = b->o->job == PLAN_JOB_INFER;
+		if (b->o->copies && offer_copies(b, &pp, rects, items)) {
 			pp.grow(&pp, rects);
 			offer_copies(b, &pp, rects, items);
-			copies_keep_rule(b, rects, pre, n);
+			if (b->o->job != PLAN_JOB_INFER)
+				copies_keep_rule(b, &pp, items, rects, pre,
+						 n);
+			else
+				copies_keep_faster(b, &pp, rects, pre, n);
 		}
+		b->replay_infer = 0;
 		free(pre);
 	}
 	free(ps);
