@@ -47,6 +47,16 @@ struct scope {
 	yaml_node_t *par_node[NY_MAX_PARAMS];
 };
 
+/* Names of the graph's tensors or layers by hash (the newest of equal
+ * names, as the graph's newest-first scans find): slot[k] = id + 1, 0
+ * free; ids [0, done) are in.  Entries are only ever appended, so a
+ * look-up adds the new ones first: a chain of N layers loads in time
+ * linear in N, not N^2. */
+struct name_ix {
+	int *slot;
+	int cap, done;
+};
+
 struct ny {
 	const char *file;
 	yaml_document_t doc;
@@ -56,6 +66,7 @@ struct ny {
 	struct alias *aliases;
 	int n_alias, cap_alias;
 	int errors;
+	struct name_ix tix, lix; /* tensors, layers */
 };
 
 /* ---------------------------------------------------------------- nodes */
@@ -199,11 +210,13 @@ static int get_ints(struct ny *c, yaml_node_t *n, const char *what, int max,
 
 /* ---------------------------------------------------------------- names */
 
+static int find_tensor(struct ny *c, const char *name);
+
 static void alias_set(struct ny *c, const char *name, int tensor)
 {
 	/* Layers that named it before it was defined read a placeholder:
 	 * point them at the real tensor. */
-	int ph = graph_find_tensor(c->g, name);
+	int ph = find_tensor(c, name);
 	if (ph >= 0 && ph != tensor && c->g->tensors[ph].producer < 0 &&
 	    !c->g->tensors[ph].is_input)
 		for (int i = 0; i < c->g->n_layers; i++)
@@ -242,19 +255,77 @@ static int resolve(struct ny *c, const struct scope *s, const char *local)
 	char *full = xasprintf("%s%s", s->prefix, local);
 	int t = alias_find(c, full);
 	if (t < 0)
-		t = graph_find_tensor(c->g, full);
+		t = find_tensor(c, full);
 	if (t < 0)
 		t = graph_add_tensor(c->g, full, DT_FP32, 0, NULL);
 	free(full);
 	return t;
 }
 
-static int find_layer(const struct graph *g, const char *name)
+typedef const char *(*name_of_fn)(const struct graph *g, int i);
+
+static const char *tensor_name(const struct graph *g, int i)
 {
-	for (int i = g->n_layers - 1; i >= 0; i--)
-		if (!strcmp(g->layers[i].name, name))
-			return i;
+	return g->tensors[i].name;
+}
+
+static const char *layer_name(const struct graph *g, int i)
+{
+	return g->layers[i].name;
+}
+
+static size_t name_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return (size_t)h;
+}
+
+static void ix_put(struct name_ix *x, name_of_fn nm, const struct graph *g,
+		   int id)
+{
+	const char *name = nm(g, id);
+	if (!name)
+		return;
+	size_t mask = (size_t)x->cap - 1, k = name_hash(name) & mask;
+	for (; x->slot[k]; k = (k + 1) & mask)
+		if (!strcmp(nm(g, x->slot[k] - 1), name)) {
+			x->slot[k] = id + 1; /* the newer of equal names */
+			return;
+		}
+	x->slot[k] = id + 1;
+}
+
+/* The newest of the first n entries named `name`, or -1. */
+static int ix_find(struct name_ix *x, name_of_fn nm, const struct graph *g,
+		   int n, const char *name)
+{
+	if (n < x->done || 2 * (size_t)n + 2 > (size_t)x->cap) {
+		free(x->slot);
+		for (x->cap = 64; (size_t)x->cap < 4 * (size_t)n + 4; x->cap *= 2)
+			;
+		x->slot = xcalloc((size_t)x->cap, sizeof(int));
+		x->done = 0;
+	}
+	for (; x->done < n; x->done++)
+		ix_put(x, nm, g, x->done);
+	size_t mask = (size_t)x->cap - 1;
+	for (size_t k = name_hash(name) & mask; x->slot[k]; k = (k + 1) & mask)
+		if (!strcmp(nm(g, x->slot[k] - 1), name))
+			return x->slot[k] - 1;
 	return -1;
+}
+
+/* graph_find_tensor and the layer of that name, by the index. */
+static int find_tensor(struct ny *c, const char *name)
+{
+	return ix_find(&c->tix, tensor_name, c->g, c->g->n_tensors, name);
+}
+
+static int find_layer(struct ny *c, const char *name)
+{
+	return ix_find(&c->lix, layer_name, c->g, c->g->n_layers, name);
 }
 
 /* ---------------------------------------------------------------- ops */
@@ -807,7 +878,7 @@ static int add_op_layer(struct ny *c, yaml_node_t *e, const struct op_spec *sp,
 	int parts;
 	if (parse_attrs(c, e, sp, s, &a, &parts))
 		return -1;
-	if (find_layer(c->g, full) >= 0) {
+	if (find_layer(c, full) >= 0) {
 		err(c, e,
 		    "network: layer name '%s' must be unique, got it "
 		    "twice",
@@ -818,7 +889,7 @@ static int add_op_layer(struct ny *c, yaml_node_t *e, const struct op_spec *sp,
 	for (int o = 0; o < n_out; o++) {
 		char *tn =
 			n_out > 1 ? xasprintf("%s:%d", full, o) : xstrdup(full);
-		int t = graph_find_tensor(c->g, tn);
+		int t = find_tensor(c, tn);
 		if (t < 0 || c->g->tensors[t].is_input)
 			t = graph_add_tensor(c->g, tn, DT_FP32, 0, NULL);
 		out[o] = t;
@@ -1126,7 +1197,7 @@ static int entry_apply(struct ny *c, yaml_node_t *e, const struct op_spec *sp,
 		where = e;
 	if (sp) {
 		int sl = -1;
-		if (owner && (sl = find_layer(c->g, owner)) < 0) {
+		if (owner && (sl = find_layer(c, owner)) < 0) {
 			err(c, where,
 			    "network: 'share' must name an earlier layer, got "
 			    "'%s'",
@@ -1293,7 +1364,7 @@ static int parse_input(struct ny *c, const char *name, yaml_node_t *v)
 	int n = get_ints(c, shape, "shape", GRAPH_MAX_DIMS, 1, INT32_MAX, dims);
 	if (n < 0)
 		return -1;
-	if (graph_find_tensor(c->g, name) >= 0) {
+	if (find_tensor(c, name) >= 0) {
 		err(c, v, "network: input name '%s' must be unique", name);
 		return -1;
 	}
@@ -1429,6 +1500,8 @@ int net_yaml_load_string(const char *file, const char *text, size_t len,
 	for (int i = 0; i < c.n_alias; i++)
 		free(c.aliases[i].name);
 	free(c.aliases);
+	free(c.tix.slot);
+	free(c.lix.slot);
 	if (rc)
 		graph_release(g);
 	return rc;

@@ -64,6 +64,15 @@ void plan_credits_of(const struct plan_credit_route *r, int nr,
 
 int64_t plan_act_slots(const struct plan *p, const struct machine *m, int s)
 {
+	int64_t tenants = 0;
+	for (int j = 0; j < p->n_stages; j++)
+		tenants += map_share_root(p, j) == map_share_root(p, s);
+	return plan_act_slots_of(p, m, s, tenants);
+}
+
+int64_t plan_act_slots_of(const struct plan *p, const struct machine *m, int s,
+			  int64_t tenants)
+{
 	const struct plan_stage *st = &p->stages[s];
 	int64_t batch = p->batch > 0 ? p->batch : 1;
 	int64_t sized = st->samples_in_flight > 0 ? st->samples_in_flight : 1;
@@ -74,10 +83,9 @@ int64_t plan_act_slots(const struct plan *p, const struct machine *m, int s)
 	int64_t R = plan_copies(st);
 	int64_t one = (sized + R - 1) / R;
 	int64_t per = (st->sram.activations + one - 1) / one;
-	int64_t tenants = 0;
-	for (int j = 0; j < p->n_stages; j++)
-		tenants += map_share_root(p, j) == map_share_root(p, s);
-	int64_t spare = m->pe.sram_bytes - map_share_sram(p, s);
+	/* alone on its rectangle: its own SRAM (map_share_sram's sum) */
+	int64_t spare = m->pe.sram_bytes -
+			(tenants > 1 ? map_share_sram(p, s) : st->sram.total);
 	int64_t slots = sized + R * (spare > 0 ? spare / (tenants > 0 ? tenants : 1) / per
 					   : 0);
 	return slots < batch ? slots : batch;

@@ -69,5 +69,10 @@ void plan_credits_of(const struct plan_credit_route *r, int nr,
  * the batch when the stage saves no activations.
  */
 int64_t plan_act_slots(const struct plan *p, const struct machine *m, int s);
+/* The same, the stages on s's rectangle (s and those time-shared with it)
+ * counted by the caller: `tenants` (plan_sched knows them; the count
+ * costs a scan of every stage). */
+int64_t plan_act_slots_of(const struct plan *p, const struct machine *m, int s,
+			  int64_t tenants);
 
 #endif

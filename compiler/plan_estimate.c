@@ -290,14 +290,33 @@ static void arrivals(const struct plan *p, const struct machine *m,
 {
 	int n = p->n_stages;
 	double host = io + (double)m->io.latency_cycles;
+	/* each stage's forward sample routes in: at[off[s] .. off[s + 1])
+	 * (a maximum over them: the same in any order) */
+	int *off = xcalloc((size_t)n + 2, sizeof(int));
+	int *at = xcalloc((size_t)p->n_routes + 1, sizeof(int));
+	for (int pass = 0; pass < 2; pass++) {
+		int *fill = pass ? xcalloc((size_t)n + 1, sizeof(int)) : NULL;
+		for (int i = 0; i < p->n_routes; i++) {
+			const struct plan_route *r = &p->routes[i];
+			int s = r->dst_stage;
+			if (r->kind != ROUTE_SAMPLE || r->pass != PASS_FWD ||
+			    s < 0 || s >= n)
+				continue;
+			if (!pass)
+				off[s + 1]++;
+			else
+				at[off[s] + fill[s]++] = i;
+		}
+		for (int s = 0; !pass && s < n; s++)
+			off[s + 1] += off[s];
+		free(fill);
+	}
 	/* stages are in topological order: producers first */
 	for (int s = 0; s < n; s++) {
 		tin[s] = 0;
-		for (int i = 0; i < p->n_routes; i++) {
+		for (int k = off[s]; k < off[s + 1]; k++) {
+			int i = at[k];
 			const struct plan_route *r = &p->routes[i];
-			if (r->kind != ROUTE_SAMPLE || r->pass != PASS_FWD ||
-			    r->dst_stage != s)
-				continue;
 			double a = route_lat(m, r, ser[i]);
 			if (r->src_stage < 0)
 				a += host;
@@ -311,10 +330,10 @@ static void arrivals(const struct plan *p, const struct machine *m,
 		const struct plan_stage *st = &p->stages[s];
 		tout[s] = (double)plan_task_occ(m, p->prec,
 						&st->work[PASS_BWD_WEIGHT]);
-		for (int i = 0; i < p->n_routes; i++) {
+		for (int k = off[s]; k < off[s + 1]; k++) {
+			int i = at[k];
 			const struct plan_route *r = &p->routes[i];
-			if (r->kind != ROUTE_SAMPLE || r->pass != PASS_FWD ||
-			    r->dst_stage != s || r->src_stage < 0)
+			if (r->src_stage < 0)
 				continue;
 			tout[s] = dmax(tout[s],
 				       route_lat(m, r, ser[i]) +
@@ -323,6 +342,8 @@ static void arrivals(const struct plan *p, const struct machine *m,
 					       tout[r->src_stage]);
 		}
 	}
+	free(off);
+	free(at);
 }
 
 /*

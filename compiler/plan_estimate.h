@@ -87,11 +87,13 @@ int64_t plan_bundle_lanes(const struct plan *p, const struct machine *m,
 			  const struct plan_bundle *b, int src, int dst,
 			  int fwd, int sync, int64_t *hops);
 
-/* out[i * n + j] = 1 when bundles i and j (lanes set) hold a common lane
- * link, so that their streams serialise in the engine; a bundle shares
- * with itself unless it has no link inside the grid. */
+/* share[i] (heap, n_share[i] entries, ascending; NULL when none): the
+ * bundles j holding a lane link in common with bundle i (lanes set), so
+ * that their streams serialise in the engine; a bundle shares with itself
+ * unless it has no link inside the grid.  Pairs are tested within cells
+ * of the plane they run in: time about linear in the links. */
 void plan_bundles_share(const struct machine *m, int n,
-			const struct plan_bundle *b, unsigned char *out);
+			const struct plan_bundle *b, int **share, int *n_share);
 
 /* The engine's pipelined schedule replayed at stage level
  * (plan_estimate_replay.c): training (train 1) `steps` steps of `batch`,

@@ -132,20 +132,81 @@ static int edge_cmp(const void *x, const void *y)
 	return (a->w > 0) - (b->w > 0);
 }
 
+static int int_cmp(const void *pa, const void *pb)
+{
+	int a = *(const int *)pa, b = *(const int *)pb;
+	return (a > b) - (a < b);
+}
+
+/* The runs of direction dir by the LOAD_CELL-long cells along a they
+ * cover: those over a point a are among its cell's. */
+#define LOAD_CELL 32
+
+struct along {
+	int64_t nc;
+	int *off, *at;
+};
+
+static void along_init(struct along *al, const struct runs *rs, int dir)
+{
+	int64_t amax = 0;
+	for (int j = 0; j < rs->n; j++)
+		if (rs->v[j].dir == dir && rs->v[j].a1 > amax)
+			amax = rs->v[j].a1;
+	al->nc = amax / LOAD_CELL + 1;
+	al->off = xcalloc((size_t)al->nc + 2, sizeof(int));
+	al->at = NULL;
+	for (int pass = 0; pass < 2; pass++) {
+		int *fill = pass ? xcalloc((size_t)al->nc + 1, sizeof(int))
+				 : NULL;
+		for (int j = 0; j < rs->n; j++) {
+			const struct run *o = &rs->v[j];
+			if (o->dir != dir || o->a0 >= o->a1 || o->a0 < 0)
+				continue;
+			for (int64_t k = o->a0 / LOAD_CELL;
+			     k <= (o->a1 - 1) / LOAD_CELL; k++)
+				if (!pass)
+					al->off[k + 1]++;
+				else
+					al->at[al->off[k] + fill[k]++] = j;
+		}
+		if (!pass) {
+			for (int64_t k = 0; k < al->nc; k++)
+				al->off[k + 1] += al->off[k];
+			al->at = xcalloc((size_t)al->off[al->nc] + 1,
+					 sizeof(int));
+		}
+		free(fill);
+	}
+}
+
 /* The largest sum of the runs of direction `dir` over one link. */
 static double max_overlap(const struct runs *rs, int dir, struct edge *ev)
 {
 	double best = 0;
+	struct along al;
+	along_init(&al, rs, dir);
+	int *js = xcalloc((size_t)rs->n + 1, sizeof(int));
 	for (int i = 0; i < rs->n; i++) {
 		const struct run *c = &rs->v[i];
 		if (c->dir != dir)
 			continue;
-		/* the maximum lies where some run starts along */
+		/* the maximum lies where some run starts along; the runs
+		 * over it, in run order (the events' order, and so the
+		 * sums, those of a scan of every run) */
+		int nj = 0;
+		if (c->a0 >= 0 && c->a0 / LOAD_CELL < al.nc) {
+			int64_t k = c->a0 / LOAD_CELL;
+			for (int q = al.off[k]; q < al.off[k + 1]; q++) {
+				const struct run *o = &rs->v[al.at[q]];
+				if (o->a0 <= c->a0 && o->a1 > c->a0)
+					js[nj++] = al.at[q];
+			}
+		}
+		qsort(js, (size_t)nj, sizeof(int), int_cmp);
 		int ne = 0;
-		for (int j = 0; j < rs->n; j++) {
-			const struct run *o = &rs->v[j];
-			if (o->dir != dir || o->a0 > c->a0 || o->a1 <= c->a0)
-				continue;
+		for (int q = 0; q < nj; q++) {
+			const struct run *o = &rs->v[js[q]];
 			ev[ne++] = (struct edge){o->b0, o->w};
 			ev[ne++] = (struct edge){o->b1, -o->w};
 		}
@@ -157,6 +218,9 @@ static double max_overlap(const struct runs *rs, int dir, struct edge *ev)
 				best = sum;
 		}
 	}
+	free(js);
+	free(al.off);
+	free(al.at);
 	return best;
 }
 
@@ -223,27 +287,119 @@ int64_t plan_bundle_lanes(const struct plan *p, const struct machine *m,
 	return l;
 }
 
+/* A non-empty run of bundle i in a T x T cell of its direction's plane;
+ * two runs overlap only if they cover a common cell, so pairs are tested
+ * within cells, not all against all. */
+#define SHARE_CELL 32
+
+struct cell_ent {
+	int64_t cell;
+	int i, x;
+};
+
+static int cell_cmp(const void *pa, const void *pb)
+{
+	const struct cell_ent *a = pa, *b = pb;
+	if (a->cell != b->cell)
+		return a->cell < b->cell ? -1 : 1;
+	if (a->i != b->i)
+		return a->i < b->i ? -1 : 1;
+	return (a->x > b->x) - (a->x < b->x);
+}
+
+static int pair_cmp(const void *pa, const void *pb)
+{
+	const int *a = pa, *b = pb;
+	if (a[0] != b[0])
+		return a[0] < b[0] ? -1 : 1;
+	return (a[1] > b[1]) - (a[1] < b[1]);
+}
+
+static int runs_hit(const struct run *u, const struct run *v)
+{
+	return u->dir == v->dir && u->a0 < v->a1 && v->a0 < u->a1 &&
+	       u->b0 < v->b1 && v->b0 < u->b1;
+}
+
+/* The cells of every run, sorted by cell; their count. */
+static int64_t run_cells(const struct machine *m, int n, const struct runs *rs,
+			 struct cell_ent **out)
+{
+	int64_t span = (m->width > m->height ? m->width : m->height) + 1;
+	int64_t nc = span / SHARE_CELL + 1, cnt = 0, cap = 0;
+	struct cell_ent *e = NULL;
+	for (int i = 0; i < n; i++)
+		for (int x = 0; x < rs[i].n; x++) {
+			const struct run *r = &rs[i].v[x];
+			if (r->a0 >= r->a1 || r->b0 >= r->b1)
+				continue; /* overlaps nothing, itself included */
+			for (int64_t ca = r->a0 / SHARE_CELL;
+			     ca <= (r->a1 - 1) / SHARE_CELL; ca++)
+				for (int64_t cb = r->b0 / SHARE_CELL;
+				     cb <= (r->b1 - 1) / SHARE_CELL; cb++) {
+					if (cnt == cap) {
+						cap = 2 * cap + 256;
+						e = xrealloc(e, (size_t)cap *
+									sizeof(*e));
+					}
+					e[cnt++] = (struct cell_ent){
+						((int64_t)r->dir * nc + ca) * nc + cb,
+						i, x};
+				}
+		}
+	if (cnt)
+		qsort(e, (size_t)cnt, sizeof(*e), cell_cmp);
+	*out = e;
+	return cnt;
+}
+
 void plan_bundles_share(const struct machine *m, int n,
-			const struct plan_bundle *b, unsigned char *out)
+			const struct plan_bundle *b, int **share, int *n_share)
 {
 	struct runs *rs = xcalloc((size_t)n + 1, sizeof(*rs));
 	for (int i = 0; i < n; i++)
 		path_runs(m, b[i].r->points, b[i].r->n_points, b[i].reverse,
 			  b[i].lanes, 1, &rs[i]);
-	for (int i = 0; i < n; i++)
-		for (int j = i; j < n; j++) {
-			int hit = 0;
-			for (int x = 0; x < rs[i].n && !hit; x++)
-				for (int y = 0; y < rs[j].n && !hit; y++) {
-					const struct run *u = &rs[i].v[x];
-					const struct run *v = &rs[j].v[y];
-					hit = u->dir == v->dir &&
-					      u->a0 < v->a1 && v->a0 < u->a1 &&
-					      u->b0 < v->b1 && v->b0 < u->b1;
+	struct cell_ent *e;
+	int64_t ne = run_cells(m, n, rs, &e), np = 0, capp = 0;
+	int *pr = NULL; /* pairs (i, j), both ways */
+	for (int64_t s = 0, t; s < ne; s = t) {
+		for (t = s; t < ne && e[t].cell == e[s].cell; t++)
+			;
+		for (int64_t p = s; p < t; p++)
+			for (int64_t q = p; q < t; q++) {
+				if (!runs_hit(&rs[e[p].i].v[e[p].x],
+					      &rs[e[q].i].v[e[q].x]))
+					continue;
+				if (np + 2 > capp) {
+					capp = 2 * capp + 256;
+					pr = xrealloc(pr, (size_t)capp * 2 *
+								  sizeof(int));
 				}
-			out[(size_t)i * (size_t)n + (size_t)j] = (unsigned char)hit;
-			out[(size_t)j * (size_t)n + (size_t)i] = (unsigned char)hit;
-		}
+				pr[2 * np] = e[p].i;
+				pr[2 * np + 1] = e[q].i;
+				np++;
+				pr[2 * np] = e[q].i;
+				pr[2 * np + 1] = e[p].i;
+				np++;
+			}
+	}
+	if (np)
+		qsort(pr, (size_t)np, 2 * sizeof(int), pair_cmp);
+	for (int i = 0; i < n; i++) {
+		share[i] = NULL;
+		n_share[i] = 0;
+	}
+	for (int64_t k = 0; k < np; k++) {
+		int i = pr[2 * k], j = pr[2 * k + 1];
+		if (k && pr[2 * k - 2] == i && pr[2 * k - 1] == j)
+			continue;
+		share[i] = xrealloc(share[i],
+				    (size_t)(n_share[i] + 1) * sizeof(int));
+		share[i][n_share[i]++] = j;
+	}
+	free(pr);
+	free(e);
 	for (int i = 0; i < n; i++)
 		free(rs[i].v);
 	free(rs);

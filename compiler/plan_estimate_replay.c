@@ -79,18 +79,15 @@ static void setup_routes(struct replay *s)
 				      : r->wavelets;
 	}
 	s->rl = xcalloc((size_t)nr + 1, sizeof(*s->rl));
-	unsigned char *sh = xcalloc((size_t)nr * (size_t)nr + 1, 1);
-	plan_bundles_share(s->k.m, nr, b, sh);
-	for (int i = 0; i < nr; i++)
-		for (int j = 0; j < nr; j++)
-			if (sh[(size_t)i * (size_t)nr + (size_t)j]) {
-				struct rlink *l = &s->rl[i];
-				l->share = xrealloc(l->share,
-						    (size_t)(l->n_share + 1) *
-							    sizeof(int));
-				l->share[l->n_share++] = j;
-			}
+	int **sh = xcalloc((size_t)nr + 1, sizeof(int *));
+	int *nsh = xcalloc((size_t)nr + 1, sizeof(int));
+	plan_bundles_share(s->k.m, nr, b, sh, nsh);
+	for (int i = 0; i < nr; i++) {
+		s->rl[i].share = sh[i];
+		s->rl[i].n_share = nsh[i];
+	}
 	free(sh);
+	free(nsh);
 	free(b);
 }
 

@@ -158,16 +158,37 @@ static void wire_credits(struct plan_sched *s)
 						   s->rt[r].fwd, s->rt[r].ser,
 						   s->rt[r].hops};
 	plan_credits(&s->m->fabric, n, occ, lat, cr, s->nr, rc);
+	/* the routes by source (stable), so that each stage's credits look
+	 * at its own routes, not at all of them (a maximum: the same) */
+	int *off = xcalloc((size_t)n + 3, sizeof(int));
+	struct plan_credit_route *bs = xcalloc((size_t)s->nr + 1, sizeof(*bs));
+	int64_t *bc = xcalloc((size_t)s->nr + 1, sizeof(int64_t));
+	for (int r = 0; r < s->nr; r++)
+		if (cr[r].src >= -1 && cr[r].src <= n)
+			off[cr[r].src + 2]++;
+	for (int k = 0; k <= n + 1; k++)
+		off[k + 1] += off[k];
+	for (int r = 0; r < s->nr; r++)
+		if (cr[r].src >= -1 && cr[r].src <= n) {
+			int at = off[cr[r].src + 1]++;
+			bs[at] = cr[r];
+			bc[at] = rc[r];
+		}
 	for (int i = 0; i <= n; i++) {
 		struct plan_sched_stage *g = &s->sg[i];
 		g->credits = xcalloc((size_t)(g->n_cons ? g->n_cons : 1),
 				     sizeof(int64_t));
-		plan_credits_of(cr, s->nr, rc, i, g->cons, g->n_cons,
-				g->credits);
+		/* after the fill, off[k] is where source k - 1's routes end
+		 * and source k's begin */
+		plan_credits_of(bs + off[i], off[i + 1] - off[i], bc + off[i],
+				i, g->cons, g->n_cons, g->credits);
 		/* a sample more for every further server of the consumer */
 		for (int k = 0; k < g->n_cons; k++)
 			g->credits[k] += s->sg[g->cons[k]].copies - 1;
 	}
+	free(off);
+	free(bs);
+	free(bc);
 	free(cr);
 	free(rc);
 	free(occ);
@@ -187,6 +208,8 @@ static void wire_credits(struct plan_sched *s)
  */
 static void wire_share(struct plan_sched *s)
 {
+	if (!map_share_any(s->p))
+		return; /* no mates, no guests (a scan per stage would find none) */
 	for (int i = 0; i < s->n; i++) {
 		int root = map_share_root(s->p, i);
 		for (int j = 0; j < s->n; j++)
@@ -211,7 +234,8 @@ void plan_sched_wire(struct plan_sched *s)
 	wire_credits(s);
 	wire_share(s);
 	for (int i = 0; i < s->n; i++)
-		s->sg[i].slots = plan_act_slots(s->p, s->m, i);
+		s->sg[i].slots =
+			plan_act_slots_of(s->p, s->m, i, s->sg[i].n_mates + 1);
 	size_t ns = (size_t)(s->n + 1) * (size_t)s->S;
 	size_t nk = (size_t)(s->n + 1) * (size_t)s->steps;
 	s->fwd_got = xcalloc(ns, sizeof(uint16_t));

@@ -162,6 +162,12 @@ int route_build(struct plan *p, const struct machine *m,
 		}                                                              \
 	} while (0)
 
+static int int_cmp(const void *pa, const void *pb)
+{
+	int a = *(const int *)pa, b = *(const int *)pb;
+	return (a > b) - (a < b);
+}
+
 int route_sync_pairs(const struct plan *p, const struct graph *g,
 		     struct route_sync **out)
 {
@@ -178,13 +184,30 @@ int route_sync_pairs(const struct plan *p, const struct graph *g,
 				stage_of[l] = i;
 		}
 	int64_t wb = p->prec == PREC_FP32 ? 4 : 2;
-	int n = 0;
+	int n = 0, most = 1;
+	for (int i = 0; i < p->n_stages; i++)
+		most = p->stages[i].n_layers > most ? p->stages[i].n_layers
+						    : most;
+	int *owners = xcalloc((size_t)most + 1, sizeof(int));
 	for (int i = 0; i < p->n_stages; i++) {
 		if (map_share_guest(p, i))
 			continue; /* its host's weights: nothing to sync */
-		/* owners in order of their stage, each pair once */
-		for (int o = 0; o < p->n_stages; o++) {
-			if (o == i)
+		/* owners in order of their stage, each pair once: the
+		 * stages owning a layer's weights, not every stage */
+		int no = 0;
+		for (int k = 0; k < p->stages[i].n_layers; k++) {
+			int l = p->stages[i].layers[k];
+			int ow = l >= 0 && l < g->n_layers
+					 ? g->layers[l].param_owner
+					 : -1;
+			if (ow >= 0 && ow != l && ow < g->n_layers &&
+			    stage_of[ow] >= 0 && stage_of[ow] != i)
+				owners[no++] = stage_of[ow];
+		}
+		qsort(owners, (size_t)no, sizeof(int), int_cmp);
+		for (int q = 0; q < no; q++) {
+			int o = owners[q];
+			if (q && owners[q - 1] == o)
 				continue;
 			int64_t params = 0;
 			for (int k = 0; k < p->stages[i].n_layers; k++) {
@@ -204,6 +227,7 @@ int route_sync_pairs(const struct plan *p, const struct graph *g,
 							  params * wb};
 		}
 	}
+	free(owners);
 	free(stage_of);
 	return n;
 }
@@ -514,6 +538,115 @@ static void no_color(const struct plan *p, const struct machine *m,
 		 (long long)(worst / W), wn);
 }
 
+/*
+ * Where to look for the routes crossing one (route_assign_colors): the
+ * routes by the TILE x TILE tiles of the grid their boxes cover (a route
+ * crosses only those sharing a tile with it), and each route's next of its
+ * multicast group (-1: none), so that neither asks every route of every
+ * route.  The colors found are those of the scan of all pairs: a color
+ * is the OR of the bits of the routes crossing the group.
+ */
+#define ROUTE_TILE 32
+
+struct near {
+	int32_t tw, th;
+	int *off, *at; /* routes of tile t: at[off[t] .. off[t + 1]) */
+	int *next;     /* next route of the same multicast group */
+	int *stamp, cur;
+};
+
+static int group_cmp(const void *pa, const void *pb)
+{
+	const int *a = pa, *b = pb; /* (group, route) */
+	if (a[0] != b[0])
+		return a[0] < b[0] ? -1 : 1;
+	return (a[1] > b[1]) - (a[1] < b[1]);
+}
+
+static void near_init(struct near *nr, const struct plan *p,
+		      const struct machine *m, const struct crossing *x)
+{
+	int n = p->n_routes;
+	nr->tw = (int32_t)((m->width + ROUTE_TILE - 1) / ROUTE_TILE);
+	nr->th = (int32_t)((m->height + ROUTE_TILE - 1) / ROUTE_TILE);
+	size_t nt = (size_t)nr->tw * (size_t)nr->th;
+	nr->off = xcalloc(nt + 2, sizeof(int));
+	for (int pass = 0; pass < 2; pass++) {
+		int *fill = pass ? xcalloc(nt + 1, sizeof(int)) : NULL;
+		for (int q = 0; q < n; q++) {
+			const struct span *b = &x->box[q];
+			if (!x->ok[q] || b->x0 > b->x1)
+				continue; /* no segment: crosses nothing */
+			for (int32_t ty = b->y0 / ROUTE_TILE;
+			     ty <= b->y1 / ROUTE_TILE; ty++)
+				for (int32_t tx = b->x0 / ROUTE_TILE;
+				     tx <= b->x1 / ROUTE_TILE; tx++) {
+					size_t t = (size_t)ty * nr->tw + tx;
+					if (!pass)
+						nr->off[t + 1]++;
+					else
+						nr->at[nr->off[t] + fill[t]++] =
+							q;
+				}
+		}
+		if (!pass) {
+			for (size_t t = 0; t < nt; t++)
+				nr->off[t + 1] += nr->off[t];
+			nr->at = xcalloc((size_t)nr->off[nt] + 1, sizeof(int));
+		}
+		free(fill);
+	}
+	nr->next = xcalloc((size_t)n + 1, sizeof(int));
+	int *ord = xcalloc((size_t)(2 * n) + 2, sizeof(int));
+	for (int i = 0; i < n; i++) {
+		ord[2 * i] = p->routes[i].multicast_group;
+		ord[2 * i + 1] = i;
+	}
+	qsort(ord, (size_t)n, 2 * sizeof(int), group_cmp);
+	for (int k = 0; k < n; k++) {
+		int g = ord[2 * k];
+		nr->next[ord[2 * k + 1]] =
+			g >= 0 && k + 1 < n && ord[2 * k + 2] == g
+				? ord[2 * k + 3]
+				: -1;
+	}
+	free(ord);
+	nr->stamp = xcalloc((size_t)n + 1, sizeof(int));
+	nr->cur = 0;
+}
+
+static void near_release(struct near *nr)
+{
+	free(nr->off);
+	free(nr->at);
+	free(nr->next);
+	free(nr->stamp);
+}
+
+/* The colors (bits) of the routes crossing route j, added to used. */
+static uint64_t near_colors(struct near *nr, const struct crossing *x,
+			    const uint64_t *bit, int j, uint64_t used)
+{
+	const struct span *b = &x->box[j];
+	if (!x->ok[j] || b->x0 > b->x1)
+		return used;
+	nr->cur++;
+	for (int32_t ty = b->y0 / ROUTE_TILE; ty <= b->y1 / ROUTE_TILE; ty++)
+		for (int32_t tx = b->x0 / ROUTE_TILE; tx <= b->x1 / ROUTE_TILE;
+		     tx++) {
+			size_t t = (size_t)ty * nr->tw + tx;
+			for (int k = nr->off[t]; k < nr->off[t + 1]; k++) {
+				int q = nr->at[k];
+				if (nr->stamp[q] == nr->cur)
+					continue;
+				nr->stamp[q] = nr->cur;
+				if (bit[q] & ~used && crosses(x, j, q))
+					used |= bit[q];
+			}
+		}
+	return used;
+}
+
 int route_assign_colors(struct plan *p, const struct machine *m,
 			const char *file, struct diag *d)
 {
@@ -527,15 +660,17 @@ int route_assign_colors(struct plan *p, const struct machine *m,
 	for (int i = 0; i < n; i++)
 		if (p->routes[i].color >= 0 && x.ok[i])
 			bit[i] = 1ull << (p->routes[i].color & 63);
+	struct near nr;
+	near_init(&nr, p, m, &x);
 	for (int i = 0; i < n; i++) {
 		if (p->routes[i].color >= 0 || !x.ok[i])
 			continue;
-		/* the whole multicast group takes one color */
+		/* the whole multicast group takes one color (its members
+		 * after i: i's chain of next) */
 		uint64_t used = 0;
-		for (int j = i; j < n; j++)
-			for (int q = 0; in_group(p, &x, i, j) && q < n; q++)
-				if (bit[q] & ~used && crosses(&x, j, q))
-					used |= bit[q];
+		for (int j = i; j >= 0; j = nr.next[j])
+			if (in_group(p, &x, i, j))
+				used = near_colors(&nr, &x, bit, j, used);
 		int c = PLAN_KERNEL_COLORS;
 		while (c < ncol && (used >> c & 1))
 			c++;
@@ -544,12 +679,13 @@ int route_assign_colors(struct plan *p, const struct machine *m,
 			rc = WS_EINPUT;
 			break;
 		}
-		for (int j = i; j < n; j++)
+		for (int j = i; j >= 0; j = nr.next[j])
 			if (in_group(p, &x, i, j)) {
 				p->routes[j].color = c;
 				bit[j] = 1ull << c;
 			}
 	}
+	near_release(&nr);
 	free(bit);
 	crossing_release(&x);
 	/* the figures routes change; the objective is the caller's to ask
