@@ -10,13 +10,18 @@
  * weight-stationary mapping the busiest of the PE's work (with its
  * software) and its wavelets, for another algorithm its whole time.
  * Inference runs the forward alone, sample after sample as the engine
- * streams them: the first sample's latency (the task's time from its
- * start to its output leaving the rectangle, plan_task_time) and the
- * batch's other samples at the task's occupancy (plan_task_occ), so a
- * batch-1 GEMV takes the lowest latency and a large batch the lowest
- * pace; only the forward's algorithm is replaced and only its SRAM
- * counted (the backward passes keep the mapping's work: an inference
- * plan never runs them).
+ * streams them, and is weighed as the inference plan's objective weighs
+ * it (compiler/plan.h PLAN_INFER_STREAM, plan_build.c est_cost): a
+ * stream of PLAN_INFER_STREAM predictions, the first sample's latency
+ * (the task's time from its start to its output leaving the rectangle,
+ * plan_task_time) then the others at the task's occupancy
+ * (plan_task_occ), so the pace per prediction decides and the latency
+ * breaks near ties, whatever the plan's batch (a batch-1 GEMV answers
+ * sooner than the stream's relay chain, but the stream serves a sample
+ * per occupancy of a few hundred cycles where the GEMV keeps the
+ * rectangle busy its whole time); only the forward's algorithm is
+ * replaced and only its SRAM counted (the backward passes keep the
+ * mapping's work: an inference plan never runs them).
  */
 #include <stdio.h>
 #include <string.h>
@@ -37,15 +42,16 @@ static int job_runs(const struct map_ctx *c, int needs_grad, enum pass p)
 	return p != PASS_BWD_DATA || needs_grad;
 }
 
-/* What inference charges forward work k on w x h for the plan's batch:
- * one sample's latency, then a pace per further sample. */
+/* What inference charges forward work k on w x h: a stream of
+ * PLAN_INFER_STREAM predictions, one sample's latency, then a pace per
+ * further sample (the objective's weighing, plan.h). */
 static double infer_cycles(const struct map_ctx *c, const struct kernel_work *k,
 			   int32_t w, int32_t h)
 {
 	struct rect r = {0, 0, w, h};
-	int64_t b = c->batch > 1 ? c->batch : 1;
 	return plan_task_time(c->m, c->prec, &r, k) +
-	       (double)(b - 1) * (double)plan_task_occ(c->m, c->prec, k);
+	       (double)(PLAN_INFER_STREAM - 1) *
+		       (double)plan_task_occ(c->m, c->prec, k);
 }
 
 static void pass_shape(const struct map_ctx *c, enum pass p, int64_t M,

@@ -4,6 +4,7 @@
  * reason, several wafers train only weight-streamed) and `validate wafer
  * --nets DIR` with rows of every precision. */
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,22 +88,31 @@ static int region_kernel(const char *out)
 	return KERN_STREAM;
 }
 
-/* Cycles the job's report gives for the issue's GEMV (K = N = 8 P, batch
+static double rate_at(const char *out, const char *key);
+
+/* What the job's report gives for the issue's GEMV (K = N = 8 P, batch
  * 1, fp16) on P x P of wse3 with `kernel` (NULL: the compiler's pick):
- * the forward latency (--job infer) or the training step; -1 when the
- * forced kernel is refused.  The pick's algorithm in *alg. */
+ * the training step in cycles (--job train), or (--job infer) the time
+ * of a stream of PLAN_INFER_STREAM predictions in ns, the first's
+ * latency then the others at the interval, as an inference plan's
+ * objective and pick weigh it; -1 when the forced kernel is refused.
+ * The pick's algorithm in *alg. */
 static long long gemv_job(const char *net, int P, const char *job,
 			  const char *kernel, int *alg)
 {
 	char *k = kernel ? xasprintf(" --kernel %s", kernel) : xstrdup("");
 	char *args = xasprintf("run %s --machine wse3 --region %dx%d "
-			       "--precision fp16 --job %s --infer-samples 1%s",
+			       "--precision fp16 --job %s%s",
 			       net, P, P, job, k);
 	char *out, *err;
 	long long t = -1;
 	if (tu_run(args, &out, &err) == 0)
-		t = strcmp(job, "infer") ? region_step(out)
-					 : region_forward(out);
+		t = strcmp(job, "infer")
+			    ? region_step(out)
+			    : llround(1e9 * (rate_at(out, "(latency") +
+					     (PLAN_INFER_STREAM - 1) /
+						     rate_at(out,
+							     "predictions/s")));
 	*alg = region_kernel(out);
 	free(out);
 	free(err);
@@ -112,12 +122,12 @@ static long long gemv_job(const char *net, int P, const char *job,
 }
 
 /* Issue 12's first example: a batch-1 GEMV at inference.  The job is an
- * input of the plan: with --job infer the pick's simulated forward
- * latency is within 5% of the fastest forced algorithm's (a GEMV reduced
- * down the column, not the weight-stationary relay across the row); with
+ * input of the plan: with --job infer the pick's simulated stream of
+ * predictions is within 5% of the fastest forced algorithm's (a GEMV
+ * reduced down the column answers one sample sooner, the weight-
+ * stationary stream serves the next one after its occupancy); with
  * --job train the pick's training step is within 5% of the fastest
- * forced one's (there the GEMVs' weight gradient is dear), so the two
- * jobs pick differently. */
+ * forced one's (there the GEMVs' weight gradient is dear). */
 static void test_pick_per_job(void)
 {
 	static const int sizes[] = {16, 32, 80, 400};
@@ -152,7 +162,7 @@ static void test_pick_per_job(void)
 			CU_ASSERT(mine > 0);
 			CU_ASSERT((double)mine <= 1.05 * (double)best);
 		}
-		CU_ASSERT(picked[0] != picked[1]);
+
 		remove(net);
 		free(net);
 		free(yaml);
@@ -292,7 +302,8 @@ static void test_default_job(void)
 	CU_ASSERT_EQUAL(region_forward(out[0]), region_forward(out[1]));
 	CU_ASSERT(fwd > 0);
 	CU_ASSERT_EQUAL(fwd, region_forward(out[2]));
-	CU_ASSERT(fwd < region_forward(out[1]));
+	/* the forward picked for a stream is no slower than training's */
+	CU_ASSERT(fwd <= region_forward(out[1]));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out[0], "its own, compiled for "
 					      "inference"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out[2], "  plan               compiled "
