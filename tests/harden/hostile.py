@@ -1870,6 +1870,125 @@ def full_output_cases(binary):
     return C
 
 
+# ---------------------------------------------------------------- harden8
+NUM_BAD_INT = (("leading-0", "017"), ("hex", "0x10"), ("octal", "0o17"),
+               ("underscore", "1_000"), ("dot", "5."), ("frac", "5.5"),
+               ("exp", "1e3"), ("quoted", "'5'"), ("tag-str", "!!str 5"),
+               ("2^64", "18446744073709551616"), ("nan", ".nan"),
+               ("-inf", "-.inf"), ("neg", "-5"), ("zero", "0"))
+NUM_BAD_REAL = (("leading-0", "017"), ("hex", "0x10"), ("hexfloat", "0x1p-1"),
+                ("nan-word", "nan"), ("nan", ".nan"), ("inf-word", "inf"),
+                ("-inf", "-.inf"), ("1e400", "1e400"), ("1e-400", "1e-400"),
+                ("underscore", "0_5"), ("quoted", "'0.5'"),
+                ("tag-str", "!!str 0.5"))
+
+
+def number_cases():
+    """Numbers as YAML writes them and as it does not (issue: hostile
+    classes, Dec 4): every YAML reader takes decimal integers and reals
+    of YAML 1.2's core schema only; a leading zero (octal in YAML 1.1),
+    hex, '1_000', NaN, infinities, a quoted or !!str number are refused
+    at file:line:col.  'nan' in a network's 'rate' or 'scale' was taken
+    as NaN (a resize by NaN kept its input's shape), '017' read as 17,
+    '!!str 5' and '5' quoted as 5."""
+    C = []
+    netf = ("name: h\nbatch: {b}\ninputs:\n  x: [{d}, 16, 16]\nlayers:\n"
+            "  - {{name: d, op: dropout, rate: {r}}}\n"
+            "  - {{name: s, op: resize, scale: {s}}}\n"
+            "  - {{name: f, op: dense, units: {u}}}\n")
+    ok = dict(b="4", d="3", r="0.5", s="2", u="8")
+    place = ["place", "n.yaml", "--machine", "mini64", "--strategy", "pack",
+             "-o", "out.plan.yaml"]
+    line = dict(b=2, d=4, r=6, s=7, u=8)
+    for key in ("b", "d", "u"):
+        for label, v in NUM_BAD_INT:
+            if key == "d" and label in ("neg", "zero"):
+                continue
+            t = netf.format(**dict(ok, **{key: v}))
+            C.append(Case("numbers", "net-%s=%s" % (key, label),
+                          {"n.yaml": t}, place,
+                          loc=r"n\.yaml:%d:\d+" % line[key]))
+    for key in ("r", "s"):
+        for label, v in NUM_BAD_REAL:
+            t = netf.format(**dict(ok, **{key: v}))
+            C.append(Case("numbers", "net-%s=%s" % (key, label),
+                          {"n.yaml": t}, place,
+                          loc=r"n\.yaml:%d:\d+" % line[key]))
+    # YAML 1.2 forms that mean what they say: read as the plain number
+    for label, vals in (("plus", dict(b="+4", u="+8")),
+                        ("real-dot", dict(r="0.5", s="2.")),
+                        ("real-exp", dict(r="5e-1", s="2E0")),
+                        ("tag-int", dict(b="!!int 4", s="!!float 2")),
+                        ("tag-int-quoted", dict(b="!!int '4'"))):
+        C.append(Case("numbers", "net-%s-valid" % label,
+                      {"n.yaml": netf.format(**dict(ok, **vals))},
+                      ["compile", "n.yaml"], want=0,
+                      out=r"s\s+resize\s+\[3,32,32\]"))
+    mach = "name: t\ngrid: {width: %s, height: 16}\nclock_ghz: %s\n"
+    show = ["machine", "show", "m.yaml", "-o", "out.yaml"]
+    for label, v in NUM_BAD_INT:
+        C.append(Case("numbers", "machine-width=" + label,
+                      {"m.yaml": mach % (v, "1")}, show,
+                      loc=r"m\.yaml:2:\d+"))
+    for label, v in NUM_BAD_REAL:
+        C.append(Case("numbers", "machine-clock=" + label,
+                      {"m.yaml": mach % ("16", v)}, show,
+                      loc=r"m\.yaml:3:\d+"))
+    gpu = ("name: g\nsms: %s\nthreads_per_sm: 2048\n"
+           "peak_tflops: {fp32: %s, tf32: 400, bf16: 900, fp16: 900}\n"
+           "memory: {gbytes: 80, bandwidth_gbytes_s: 3000}\n"
+           "power: {idle_w: 70, max_w: 700}\n")
+    for label, v in NUM_BAD_INT:
+        C.append(Case("numbers", "gpu-sms=" + label,
+                      {"g.yaml": gpu % (v, "60")},
+                      ["gpu", "p1b2", "--gpu", "g.yaml", "-o", "o.txt"],
+                      loc=r"g\.yaml:2:\d+"))
+    for label, v in NUM_BAD_REAL:
+        C.append(Case("numbers", "gpu-fp32=" + label,
+                      {"g.yaml": gpu % ("132", v)},
+                      ["gpu", "p1b2", "--gpu", "g.yaml", "-o", "o.txt"],
+                      loc=r"g\.yaml:4:\d+"))
+    # a machine's grid as large as allowed, and one past it
+    for label, (w, h) in (("grid-4097", (4097, 16)),
+                          ("grid-2^31", (2147483648, 2147483648))):
+        C.append(Case("numbers", "machine-" + label,
+                      {"m.yaml": (mach % (w, "1")).replace(
+                          "height: 16", "height: %d" % h)}, show,
+                      loc=r"m\.yaml:2:\d+"))
+    # dims whose product overflows int64
+    C.append(Case("numbers", "net-dims-product-2^124",
+                  {"n.yaml": "name: h\nbatch: 4\ninputs:\n"
+                             "  x: [2147483647, 2147483647, 2147483647, "
+                             "2147483647]\nlayers:\n"
+                             "  - {name: r, op: relu}\n"}, place,
+                  loc=r"n\.yaml:\d+:\d+"))
+    return C
+
+
+def plan_number_cases(binary, tmp):
+    """The plan reader's numbers, as number_cases()."""
+    base = base_plan(binary, tmp)
+    C = []
+    argv = ["run", "p1b2", "--machine", "mini128", "--plan", "p.yaml",
+            "--steps", "1", "--infer-samples", "1", "-o", "out.txt"]
+    r1 = "rect: {x: 120, y: 0, w: 8, h: 39}"
+    pt = "points: [[119, 60], [120, 60], [120, 28]]"
+    for label, v in NUM_BAD_INT:
+        if label in ("neg", "zero"):
+            continue
+        for what, old, new in (
+                ("batch", "batch: 60", "batch: %s" % v),
+                ("rect-x", r1, r1.replace("x: 120", "x: %s" % v)),
+                ("route-point", pt, pt.replace("[120, 28]",
+                                               "[120, %s]" % v))):
+            if old not in base:
+                continue
+            C.append(Case("numbers", "plan-%s=%s" % (what, label),
+                          {"p.yaml": base.replace(old, new, 1)}, argv,
+                          loc=yloc("p.yaml")))
+    return C
+
+
 # ---------------------------------------------------------------- running
 def san_env():
     env = dict(os.environ)
@@ -2050,7 +2169,8 @@ def main():
              other_cases() + newest_option_cases() +
              newest_plan_cases(binary, tmp) + newest_measured_cases() +
              folder_name_signal_cases() + gpu_share_cases() +
-             full_output_cases(binary))
+             full_output_cases(binary) + number_cases() +
+             plan_number_cases(binary, tmp))
     if only:
         cases = [c for c in cases if only in c.title()]
     if quick:
