@@ -728,6 +728,19 @@ def micro_depthwise(out, energy):
             torch.cuda.empty_cache()
 
 
+def host_us_per_op(fn, ops, reps=50):
+    """Wall time of fn (a host-bound chain of `ops` ops) per op, in us,
+    after 5 warm-up runs."""
+    for _ in range(5):
+        fn()
+    torch.cuda.synchronize()
+    t = time.perf_counter()
+    for _ in range(reps):
+        fn()
+    torch.cuda.synchronize()
+    return (time.perf_counter() - t) / reps / ops * 1e6
+
+
 def micro_host(out):
     """Host time per op: a chain of 200 tiny Linear modules at batch 1 is
     host-bound; wall time per forward / 200.  Under no_grad with and without
@@ -736,16 +749,6 @@ def micro_host(out):
     docs/gpu.md 7.5."""
     chain = nn.Sequential(*[nn.Linear(16, 16) for _ in range(200)]).cuda()
     x = torch.randn(1, 16, device="cuda")
-
-    def per_op(fn, ops, reps=50):
-        for _ in range(5):
-            fn()
-        torch.cuda.synchronize()
-        t = time.perf_counter()
-        for _ in range(reps):
-            fn()
-        torch.cuda.synchronize()
-        return (time.perf_counter() - t) / reps / ops * 1e6
 
     def infer(prec):
         with torch.no_grad(), autocast(prec):
@@ -757,10 +760,9 @@ def micro_host(out):
 
     for prec in ("fp32", "bf16"):
         log(out, "micro.jsonl", {"kind": "host_op", "mode": "no_grad", "precision": prec,
-                                 "us_per_op": per_op(lambda: infer(prec), 200)})
+                                 "us_per_op": host_us_per_op(lambda: infer(prec), 200)})
     log(out, "micro.jsonl", {"kind": "host_op", "mode": "train", "precision": "fp32",
-                             "us_per_op": per_op(train, 200)})
-
+                             "us_per_op": host_us_per_op(train, 200)})
 
 
 def micro_sdpa_host(out):
@@ -775,22 +777,12 @@ def micro_sdpa_host(out):
     except ImportError:
         return
     qkv = torch.randn(3, 1, 1, 128, 64, device="cuda", dtype=torch.bfloat16)
-    reps, calls = 20, 100
+    calls = 100
 
     def chain(q, k, v):
         for _ in range(calls):
             q = F.scaled_dot_product_attention(q, k, v)
         return q
-
-    def per_call(fn):
-        for _ in range(3):
-            fn()
-        torch.cuda.synchronize()
-        t = time.perf_counter()
-        for _ in range(reps):
-            fn()
-        torch.cuda.synchronize()
-        return (time.perf_counter() - t) / reps / calls * 1e6
 
     def infer():
         with torch.no_grad():
@@ -804,7 +796,7 @@ def micro_sdpa_host(out):
         for mode, fn in (("no_grad", infer), ("train", train)):
             try:
                 with sdpa_kernel(backend):
-                    us = per_call(fn)
+                    us = host_us_per_op(fn, calls, reps=20)
             except RuntimeError:
                 us = None
             log(out, "micro.jsonl", {"kind": "sdpa_host", "backend": name, "mode": mode,
