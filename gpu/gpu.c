@@ -169,10 +169,6 @@ static const struct cfg_key calib_keys[] = {
 	CFG_KR("power_memory", "", 0, 2, "0.65",
 	   "share of (max - idle) power at full bandwidth utilisation",
 	   calib.power_memory),
-	CFG_KR("power_zero", "", 0, 1, "0",
-	   "share of a GEMM's compute power a product with a zero operand "
-	   "does not draw (zeros switch no multiplier bits)",
-	   calib.power_zero),
 	{0},
 };
 

@@ -83,8 +83,6 @@ struct gpu_calib {
 				   (tensor-core math, of its dtype's peak) */
 	double power_compute_simt; /* the same for CUDA-core (SIMT) math */
 	double power_memory;	/* x bandwidth utilisation while a kernel runs */
-	double power_zero;	/* share of a GEMM's compute power not drawn
-				   by a product with a zero operand */
 };
 
 struct gpu_spec {

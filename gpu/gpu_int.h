@@ -32,8 +32,6 @@ struct gpu_kern {
 	int elem_bytes;
 	int aligned;		/* GEMM: row strides 16-byte aligned */
 	double flops, bytes;
-	double zero_products;	/* GEMM/CONV: share of its products with a
-				   zero operand (docs/gpu.md section 4) */
 	int mma_passes;		/* GEMM/ATTN: tensor-core passes per multiply
 				   (3 for fp32 emulated by 3 x TF32) */
 	/* latency-bound kernels (GK_MEM): */

@@ -265,8 +265,6 @@ struct build {
 	int *tbytes;	  /* runtime element bytes per tensor */
 	int *req;	  /* tensor needs a gradient */
 	int *consumers;	  /* consumers that send a gradient back */
-	double *zf;	  /* share of zeros in each tensor's values */
-	double *gzf;	  /* ... and in its gradient */
 	int64_t params, param_tensors;
 	struct diag *d;
 };
@@ -329,7 +327,7 @@ static enum gpu_math mat_math(const struct build *b, int conv)
 }
 
 static void gemm(struct build *b, int layer, int pass, int conv, int64_t m,
-		 int64_t n, int64_t k, int64_t batch, double zero_products)
+		 int64_t n, int64_t k, int64_t batch)
 {
 	int eb = b->amp ? 2 : 4;
 	double bytes = ((double)m * k + (double)k * n + (double)m * n) * eb *
@@ -342,7 +340,6 @@ static void gemm(struct build *b, int layer, int pass, int conv, int64_t m,
 	x->k = k;
 	x->batch = batch;
 	x->elem_bytes = eb;
-	x->zero_products = zero_products;
 	int align = 16 / eb;
 	/* cuBLAS row strides are k and n (either operand order); cuDNN pads
 	 * channels itself */
@@ -376,9 +373,9 @@ static void gemm_lds(struct build *b, int64_t ld1, int64_t ld2)
  * two kernels. */
 static void conv_gemm(struct build *b, int layer, int pass, int64_t m,
 		      int64_t n, int64_t k, int64_t batch, double a_bytes,
-		      double b_bytes, int64_t params, double zero_products)
+		      double b_bytes, int64_t params)
 {
-	gemm(b, layer, pass, 1, m, n, k, batch, zero_products);
+	gemm(b, layer, pass, 1, m, n, k, batch);
 	struct gpu_kern *x = &b->kl->k[b->kl->n - 1];
 	x->bytes = a_bytes + b_bytes + (double)params * x->elem_bytes;
 	x->kind = GK_CONV;
@@ -460,109 +457,6 @@ static void tensor_props(struct build *b)
 			if (b->req[L->in[i]])
 				b->consumers[L->in[i]]++;
 	}
-}
-
-/*
- * Share of zeros in every tensor's values (zf) and in its gradient (gzf),
- * for the power of the GEMMs that read them (docs/gpu.md section 4,
- * "zero operands").  A ReLU zeroes its negative inputs: half of them for
- * the zero-mean pre-activations of an initialised network, so its output
- * has (1 + z) / 2 zeros for an input with z; dropout zeroes `rate` of
- * its output in training; a max pool's output is zero only where its
- * whole window is (z^taps, the nonzero values of a ReLU's output being
- * positive); zero padding adds its zeros; views and concatenations keep
- * their inputs' shares; every other op (and a network input) gives
- * values without zeros.  Gradients: a ReLU's backward masks the output's
- * gradient where its output is zero, dropout's where it dropped;
- * additions, views and concatenations pass the gradient on as it is; a
- * slice or a max pool scatters it into a larger tensor of zeros; other
- * ops give a gradient without zeros.  A tensor used several times gets
- * the sum of its gradients, zero only where all of them are.
- */
-static double out_share(const struct build *b, const struct layer *L,
-			double n_out)
-{
-	const struct graph *gr = b->gr;
-	double z = b->zf[L->in[0]];
-	double n_in = (double)elems(&gr->tensors[L->in[0]]);
-	switch (L->op) {
-	case OP_RELU: return (1 + z) / 2;
-	case OP_DROPOUT:
-		return b->train ? 1 - (1 - z) * (1 - L->attrs.rate) : z;
-	case OP_MAXPOOL: {
-		int64_t taps = 1;
-		for (int i = 0; i < L->attrs.spatial; i++)
-			taps *= L->attrs.kernel[i];
-		return pow(z, (double)taps);
-	}
-	case OP_PAD: return n_out > 0 ? 1 - (1 - z) * n_in / n_out : z;
-	case OP_CONCAT: {
-		double sum = 0, n = 0;
-		for (int i = 0; i < L->n_in; i++) {
-			double e = (double)elems(&gr->tensors[L->in[i]]);
-			sum += e * b->zf[L->in[i]];
-			n += e;
-		}
-		return n > 0 ? sum / n : 0;
-	}
-	default: return op_is_free(L->op) ? z : 0;
-	}
-}
-
-static double grad_share(const struct build *b, const struct layer *L,
-			 int i, double g)
-{
-	const struct graph *gr = b->gr;
-	double n_in = (double)elems(&gr->tensors[L->in[i]]);
-	double n_out = (double)elems(&gr->tensors[L->out[0]]);
-	double scatter = n_in > n_out ? n_out / n_in : 1;
-	switch (L->op) {
-	case OP_RELU: return 1 - (1 - g) * (1 - b->zf[L->out[0]]);
-	case OP_DROPOUT:
-		return b->train ? 1 - (1 - g) * (1 - L->attrs.rate) : g;
-	case OP_ADD:
-	case OP_SUB: return n_in == n_out ? g : 0;
-	case OP_MAXPOOL:
-	case OP_SLICE: return 1 - (1 - g) * scatter;
-	case OP_CONCAT: return g;
-	default: return op_is_free(L->op) ? g : 0;
-	}
-}
-
-static void zero_shares(struct build *b)
-{
-	const struct graph *gr = b->gr;
-	for (int l = 0; l < gr->n_layers; l++) {
-		const struct layer *L = &gr->layers[l];
-		if (L->n_in < 1)
-			continue;
-		for (int i = 0; i < L->n_out; i++)
-			b->zf[L->out[i]] = out_share(
-				b, L, (double)elems(&gr->tensors[L->out[i]]));
-	}
-	/* gzf holds the product of the shares of the gradients summed into
-	 * a tensor so far; seen says whether any was */
-	int *seen = xcalloc((size_t)(gr->n_tensors > 0 ? gr->n_tensors : 1),
-			    sizeof(int));
-	for (int t = 0; t < gr->n_tensors; t++)
-		b->gzf[t] = 1;
-	for (int l = gr->n_layers - 1; l >= 0; l--) {
-		const struct layer *L = &gr->layers[l];
-		if (L->n_in < 1 || L->n_out < 1)
-			continue;
-		double g = seen[L->out[0]] ? b->gzf[L->out[0]] : 0;
-		for (int i = 0; i < L->n_in; i++) {
-			int t = L->in[i];
-			if (!b->req[t])
-				continue;
-			b->gzf[t] *= grad_share(b, L, i, g);
-			seen[t] = 1;
-		}
-	}
-	for (int t = 0; t < gr->n_tensors; t++)
-		if (!seen[t])
-			b->gzf[t] = 0;
-	free(seen);
 }
 
 static int64_t lead(const struct tensor *t, int keep)
@@ -698,8 +592,6 @@ struct lctx {
 	int64_t p;		/* parameters the layer's op holds */
 	int ptens;		/* ... in that many tensors */
 	int rq0;		/* the first input needs a gradient */
-	double z_in, z_in1;	/* share of zeros in the first (second) input */
-	double gz_out;		/* ... and in the output's gradient */
 };
 
 static void lctx_init(const struct build *b, int l, struct lctx *c)
@@ -715,16 +607,6 @@ static void lctx_init(const struct build *b, int l, struct lctx *c)
 	c->B = b->B;
 	c->p = layer_params(gr, c->L, &c->ptens);
 	c->rq0 = b->req[c->L->in[0]];
-	c->z_in = b->zf[c->L->in[0]];
-	c->z_in1 = c->L->n_in > 1 ? b->zf[c->L->in[1]] : 0;
-	c->gz_out = b->gzf[c->L->out[0]];
-}
-
-/* Share of a multiply's products with a zero operand, its operands'
- * zeros independent of each other. */
-static double either_zero(double za, double zb)
-{
-	return 1 - (1 - za) * (1 - zb);
 }
 
 /* A convolution as per-group GEMM shape: m output pixels x batch, n output
@@ -796,7 +678,7 @@ static void fwd_dense(struct build *b, const struct lctx *c)
 {
 	int64_t k = c->in->dims[c->in->rank - 1];
 	gemm(b, c->l, PASS_FWD, 0, c->B * lead(c->in, 1), c->L->attrs.units,
-	     k, 1, c->z_in);
+	     k, 1);
 }
 
 /* Depthwise convolution (groups = input channels, 2-D or 3-D), as
@@ -830,8 +712,7 @@ static void fwd_conv(struct build *b, const struct lctx *c)
 					 c->bi + c->bo + 4.0 * (double)c->p);
 		x->elem_loads = (double)elems(c->out) * (double)c->B;
 	} else {
-		conv_gemm(b, c->l, PASS_FWD, m, n, k, gps, c->bi, c->bo, c->p,
-			  c->z_in);
+		conv_gemm(b, c->l, PASS_FWD, m, n, k, gps, c->bi, c->bo, c->p);
 	}
 	if (c->L->attrs.bias)
 		cpp(b, c->l, PASS_FWD, 2 * c->bo);
@@ -857,8 +738,7 @@ static void fwd_conv_transpose(struct build *b, const struct lctx *c)
 {
 	int64_t m, n, k, gps;
 	convt_dims(c, &m, &n, &k, &gps);
-	conv_gemm(b, c->l, PASS_FWD, m, k, n, gps, c->bi, c->bo, c->p,
-		  c->z_in);
+	conv_gemm(b, c->l, PASS_FWD, m, k, n, gps, c->bi, c->bo, c->p);
 	if (c->L->attrs.bias)
 		cpp(b, c->l, PASS_FWD, 2 * c->bo);
 }
@@ -870,8 +750,7 @@ static void fwd_matmul(struct build *b, const struct lctx *c)
 	int64_t k = c->in->dims[c->in->rank - 1];
 	int64_t m = c->in->rank >= 2 ? c->in->dims[c->in->rank - 2] : 1;
 	int64_t n = in1->dims[in1->rank - 1];
-	gemm(b, c->l, PASS_FWD, 0, m, n, k, c->B * lead(c->out, 2),
-	     either_zero(c->z_in, c->z_in1));
+	gemm(b, c->l, PASS_FWD, 0, m, n, k, c->B * lead(c->out, 2));
 }
 
 /*
@@ -1071,9 +950,8 @@ static void bwd_dense(struct build *b, const struct lctx *c)
 	int64_t k = c->in->dims[c->in->rank - 1], m = c->B * lead(c->in, 1);
 	int64_t n = c->L->attrs.units;
 	if (c->rq0)
-		gemm(b, c->l, PASS_BWD_DATA, 0, m, k, n, 1, c->gz_out);
-	gemm(b, c->l, PASS_BWD_WEIGHT, 0, n, k, m, 1,
-	     either_zero(c->gz_out, c->z_in));
+		gemm(b, c->l, PASS_BWD_DATA, 0, m, k, n, 1);
+	gemm(b, c->l, PASS_BWD_WEIGHT, 0, n, k, m, 1);
 	gemm_lds(b, k, n);
 	if (c->L->attrs.bias)
 		mem(b, c->l, PASS_BWD_WEIGHT, c->bo);
@@ -1112,9 +990,9 @@ static void bwd_conv(struct build *b, const struct lctx *c)
 	} else {
 		if (c->rq0)
 			conv_gemm(b, c->l, PASS_BWD_DATA, m, k, n, gps, c->bo,
-				  c->bi, c->p, c->gz_out);
+				  c->bi, c->p);
 		conv_gemm(b, c->l, PASS_BWD_WEIGHT, n, k, m, gps, c->bi, c->bo,
-			  c->p, either_zero(c->gz_out, c->z_in));
+			  c->p);
 	}
 	if (c->L->attrs.bias)
 		mem(b, c->l, PASS_BWD_WEIGHT, c->bo);
@@ -1126,9 +1004,8 @@ static void bwd_conv_transpose(struct build *b, const struct lctx *c)
 	convt_dims(c, &m, &n, &k, &gps);
 	if (c->rq0) /* the transposed conv's own conv, forward */
 		conv_gemm(b, c->l, PASS_BWD_DATA, m, n, k, gps, c->bo, c->bi,
-			  c->p, c->gz_out);
-	conv_gemm(b, c->l, PASS_BWD_WEIGHT, n, k, m, gps, c->bi, c->bo, c->p,
-		  either_zero(c->gz_out, c->z_in));
+			  c->p);
+	conv_gemm(b, c->l, PASS_BWD_WEIGHT, n, k, m, gps, c->bi, c->bo, c->p);
 	if (c->L->attrs.bias)
 		mem(b, c->l, PASS_BWD_WEIGHT, c->bo);
 }
@@ -1141,11 +1018,9 @@ static void bwd_matmul(struct build *b, const struct lctx *c)
 	int64_t m = c->in->rank >= 2 ? c->in->dims[c->in->rank - 2] : 1;
 	int64_t n = in1->dims[in1->rank - 1], nb = c->B * lead(c->out, 2);
 	if (c->rq0)
-		gemm(b, c->l, PASS_BWD_DATA, 0, m, k, n, nb,
-		     either_zero(c->gz_out, c->z_in1));
+		gemm(b, c->l, PASS_BWD_DATA, 0, m, k, n, nb);
 	if (L->n_in > 1 && b->req[L->in[1]]) {
-		gemm(b, c->l, PASS_BWD_DATA, 0, k, n, m, nb,
-		     either_zero(c->z_in, c->gz_out));
+		gemm(b, c->l, PASS_BWD_DATA, 0, k, n, m, nb);
 		gemm_lds(b, k, n);
 	}
 }
@@ -1359,17 +1234,14 @@ int gpu_kernels(const struct gpu_spec *g, const struct graph *gr,
 {
 	struct build b = {g, gr, o, kl, train, o->dtype != DT_FP32,
 			  gpu_zeroes_grads(o), 0, o->batch, NULL, NULL, NULL,
-			  NULL, NULL, 0, 0, d};
+			  0, 0, d};
 	size_t nt = (size_t)(gr->n_tensors > 0 ? gr->n_tensors : 1);
 	b.tbytes = xcalloc(nt, sizeof(int));
 	b.req = xcalloc(nt, sizeof(int));
 	b.consumers = xcalloc(nt, sizeof(int));
-	b.zf = xcalloc(nt, sizeof(double));
-	b.gzf = xcalloc(nt, sizeof(double));
 	size_t before = diag_count(d);
 	memset(kl, 0, sizeof(*kl));
 	tensor_props(&b);
-	zero_shares(&b);
 	for (int l = 0; l < gr->n_layers; l++) {
 		const struct layer *L = &gr->layers[l];
 		int pt = 0;
@@ -1404,8 +1276,6 @@ int gpu_kernels(const struct gpu_spec *g, const struct graph *gr,
 	free(b.tbytes);
 	free(b.req);
 	free(b.consumers);
-	free(b.zf);
-	free(b.gzf);
 	if (diag_count(d) > before) {
 		gpu_klist_release(kl);
 		return WS_EINPUT;

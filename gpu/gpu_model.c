@@ -129,9 +129,7 @@ static void run(const struct gpu_spec *g, const struct gpu_run_opts *o,
 			int simt = x->kind == GK_SIMT ||
 				   x->math == GPU_MATH_FP32;
 			double f = (simt ? g->calib.power_compute_simt
-					 : g->calib.power_compute) * uc *
-					   (1 - g->calib.power_zero *
-							x->zero_products) +
+					 : g->calib.power_compute) * uc +
 				   g->calib.power_memory * um;
 			if (f > 1 - g->calib.power_awake)
 				f = 1 - g->calib.power_awake;

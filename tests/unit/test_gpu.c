@@ -1276,46 +1276,6 @@ static void test_simt_power(void)
 	graph_release(&gr);
 }
 
-/* Zero operands (tried, power_zero 0 on the H100): a dense layer behind a
- * ReLU multiplies a half-zero input; the backward masks the gradient with
- * the ReLU.  x[64] -> a (32) -> relu -> b (16) -> MSE at batch 8, fp32:
- *   a forward  2 x 8 x 32 x 64 = 32768 FLOPs, input x: no zeros;
- *   b forward  8192 FLOPs, input the ReLU's output: 0.5;
- *   b data gradient 8192, the MSE's gradient: no zeros;
- *   b weight gradient 8192, MSE gradient x ReLU output: 0.5;
- *   a weight gradient 32768, masked gradient x input: 0.5;
- * so power_zero = 1 takes 630 W x 1.3 x (0.5 x (8192 + 8192 + 32768)) /
- * 66.9 TFLOP/s off the step (none of the GEMMs near the power limit) and
- * 630 x 1.3 x 0.5 x 8192 / 66.9e12 off the inference batch. */
-static void test_zero_operands(void)
-{
-	static const char yaml[] =
-		"name: z\nbatch: 8\ninputs:\n  x: [64]\nlayers:\n"
-		"  - {name: a, op: dense, units: 32, in: x}\n"
-		"  - {name: r, op: relu}\n"
-		"  - {name: b, op: dense, units: 16}\n"
-		"  - {name: loss, op: mse_loss}\n";
-	struct gpu_spec g;
-	struct graph gr;
-	load_ok("h100", &g);
-	load_yaml(yaml, &gr);
-	struct gpu_result r[2];
-	for (int i = 0; i < 2; i++) {
-		g.calib.power_zero = i;
-		estimate(&g, &gr, 8, DT_FP32, GPU_GRAPH, OPT_MOMENTUM, 1, &r[i]);
-	}
-	double train = 630 * 1.3 * 0.5 * (8192 + 8192 + 32768) / 66.9e12;
-	double infer = 630 * 1.3 * 0.5 * 8192 / 66.9e12;
-	CU_ASSERT_DOUBLE_EQUAL(r[0].train.energy_j - r[1].train.energy_j,
-			       train, 1e-15);
-	CU_ASSERT_DOUBLE_EQUAL(r[0].infer.energy_j - r[1].infer.energy_j,
-			       infer, 1e-15);
-	CU_ASSERT_DOUBLE_EQUAL(r[0].train.seconds, r[1].train.seconds, 1e-15);
-	for (int i = 0; i < 2; i++)
-		gpu_result_release(&r[i]);
-	graph_release(&gr);
-}
-
 /* Issue 13: no cell of the validation table may be worse than before the
  * execution mechanisms.  tests/golden/gpu_validate_7e92768.txt is the
  * table `validate gpu` printed then (its origin in its first lines);
@@ -1840,7 +1800,6 @@ int suite_gpu(void)
 		{"mechanism: unaligned GEMMs beyond L2 (energy)",
 		 test_fallback_memory},
 		{"mechanism: CUDA-core and tensor-core power", test_simt_power},
-		{"mechanism: zero operands (not on the H100)", test_zero_operands},
 		{"no CALIBRATED tag on one network", test_calibrated_tags},
 		{"no cell worse than before issue 13", test_no_cell_worse},
 		{"a batch that does not fit", test_does_not_fit},
