@@ -32,7 +32,7 @@ What it supports, honestly:
 - --micro adds microbenchmarks (micro.jsonl): GEMMs (the GEMM-rate curve),
   copy bandwidth, small-batch fp32 GEMMs (tile fill), unaligned bf16 GEMMs
   over their output rows (the fallback's tiles), sustained GEMMs' power
-  and SM clock with random, half-zero and zero operands (power-cap
+  and SM clock with random operands and with a share of zeros (power-cap
   throttling, data-dependent power; needs NVML), batch norm forward,
   backward and inference over channels and spatial sizes in fp32 and bf16
   (PyTorch's per-channel blocks vs cuDNN), depthwise convolution forward
@@ -629,15 +629,17 @@ def micro_gemm_layout(out, energy):
 
 def micro_power(out, energy):
     """Power and clocks of sustained GEMMs by operand values: random
-    (torch.randn), half zeros as after a ReLU (relu(randn)), all zeros;
-    fp32 (CUDA cores) and bf16, a large square GEMM and BERT's
-    feed-forward shape.  Each row has the time, the average power over the
-    timed loop, the SM clock sampled while the GEMMs run, and whether the
-    driver lowered the clocks for the power limit (NVML clock event
-    reason SW power cap): whether micro.jsonl's GEMM rates are
-    power-capped, and how much less a GEMM fed with zeros draws
-    (docs/gpu.md, "What still misses": power-cap throttling, the power of
-    the backward pass)."""
+    (torch.randn), half zeros as after a ReLU (relu(randn)), all zeros,
+    and the first operand with a share z of its elements zeroed at random
+    places ("zeros_a", z = 0.25, 0.5, 0.75: a share z of the products has
+    a zero operand); fp32 (CUDA cores) and bf16, a large square GEMM and
+    BERT's feed-forward shape.  Each row has the time, the average power
+    and the energy per GEMM over the timed loop, the SM clock sampled
+    while the GEMMs run, and whether the driver lowered the clocks for
+    the power limit (NVML clock event reason SW power cap): whether
+    micro.jsonl's GEMM rates are power-capped, and how much less a GEMM
+    with zero operands draws: the GPU file's calibration.power_zero
+    (docs/gpu.md section 4, "Zero operands")."""
     if energy.h is None:
         return
     nv = energy.nv
@@ -648,7 +650,8 @@ def micro_power(out, energy):
     for dt in ("fp32", "bf16"):
         dtype = torch.float32 if dt == "fp32" else torch.bfloat16
         for (m, n, k) in ((8192, 8192, 8192), (8192, 3072, 768)):
-            for data in ("randn", "relu", "zeros"):
+            for data, z in (("randn", 0.0), ("relu", 0.5), ("zeros", 1.0),
+                            ("zeros_a", 0.25), ("zeros_a", 0.5), ("zeros_a", 0.75)):
                 a = torch.randn(m, k, device="cuda", dtype=dtype)
                 b = torch.randn(k, n, device="cuda", dtype=dtype)
                 if data == "relu":
@@ -656,6 +659,8 @@ def micro_power(out, energy):
                 elif data == "zeros":
                     a.zero_()
                     b.zero_()
+                elif data == "zeros_a":
+                    a.mul_(torch.rand(m, k, device="cuda") >= z)
                 r = timed(lambda: a @ b, energy, min_iters=20, min_s=0.5, warm=5)
                 # then the clocks, sampled while the GEMMs run back to back
                 # (launches are asynchronous: 8 queued per sample, about
@@ -671,9 +676,11 @@ def micro_power(out, energy):
                     except Exception:
                         break
                 torch.cuda.synchronize()
-                log(out, "micro.jsonl", {"kind": "gemm_power", "dtype": dt, "data": data, "m": m, "n": n, "k": k,
+                log(out, "micro.jsonl", {"kind": "gemm_power", "dtype": dt, "data": data, "zero_products": z,
+                                         "m": m, "n": n, "k": k,
                                          "median_ms": r["median_ms"], "tflops": 2 * m * n * k / r["median_ms"] / 1e9,
                                          "avg_power_w": r["avg_power_w"],
+                                         "energy_j_per_iter": r.get("energy_j_per_iter"),
                                          "sm_clock_mhz": sorted(clocks)[len(clocks) // 2] if clocks else None,
                                          "power_capped": capped})
                 del a, b
