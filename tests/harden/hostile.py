@@ -2165,18 +2165,13 @@ def encoding_cases():
                   {"g.yaml": gpu_bad.replace("sms: 0", "sms: 132").encode()
                    .replace(b"name: g", b"name: \xed\xa0\x80")}, gpu,
                   loc=yloc("g.yaml")))
-    C.append(Case("encoding", "jsonl-invalid-utf8",
-                  {"t.jsonl": b'{"model": "p1\xff", "batch": 32, '
-                              b'"precision": "fp32", "train": '
-                              b'{"median_ms": 4.0}}\n'},
-                  ["validate", "gpu", "t.jsonl", "--quiet"],
-                  loc=r"t\.jsonl:1:\d+"))
-    C.append(Case("encoding", "jsonl-raw-nul",
-                  {"t.jsonl": b'{"model": "p1b2", "batch": 32,\0 '
-                              b'"precision": "fp32", "train": '
-                              b'{"median_ms": 4.0}}\n'},
-                  ["validate", "gpu", "t.jsonl", "--quiet"],
-                  loc=r"t\.jsonl:1:\d+"))
+    for label, bad in (("invalid-utf8", b'"model": "p1\xff"'),
+                       ("raw-nul", b'"model": "p1b2",\0')):
+        C.append(Case("encoding", "jsonl-" + label,
+                      {"t.jsonl": b'{' + bad + b' "batch": 32, "precision":'
+                                  b' "fp32", "train": {"median_ms": 4.0}}\n'},
+                      ["validate", "gpu", "t.jsonl", "--quiet"],
+                      loc=r"t\.jsonl:1:\d+"))
     for name, argv in (("compile", ["compile", "/dev/null"]),
                        ("machine", ["machine", "check", "/dev/null"]),
                        ("gpu", ["gpu", "p1b2", "--gpu", "/dev/null"]),
