@@ -2223,6 +2223,15 @@ def grid_cases():
                           ["run", net, "--machine", "m.yaml", "--steps", "1",
                            "--mode", "streaming", "-o", "o.txt"],
                           loc=r"m\.yaml:%d:\d+" % at, timeout=60))
+    # live packets beyond the memory budget (a 4096x4096 mesh at --rate
+    # 0.1 passed 13 GB of RSS, over the default limit, and kept growing)
+    C.append(Case("grid", "fabric-packets-over-budget", {},
+                  ["fabric", "--machine", "wse2", "--mesh", "512x512",
+                   "--rate", "0.5", "--cycles", "2000",
+                   "--max-memory", "300M"],
+                  loc=r"512x512 mesh holding \d+ packets at cycle \d+: "
+                      r"needs about .* more than the limit of .*"
+                      r"--max-memory", no_stdout=True))
     C.append(Case("grid", "sram-below-code",
                   {"m.yaml": mach % (64, 64, "pe: {sram_bytes: 1024}\n")},
                   run, loc=r"m\.yaml:\d+:\d+"))
