@@ -41,36 +41,47 @@ static cycles_t simulated(const struct plan *p, const struct machine *m)
 /* What the job simulates of `net` (compiled for `job`) with the dense
  * stage on w x h running `kernel` ("auto": the compiler's pick); 0 when
  * the forced one cannot run there. */
-static cycles_t step_with(const struct graph *g, const struct machine *m,
-			  enum plan_job job, enum pe_prec prec,
-			  const char *kernel, int32_t w, int32_t h, int *picked)
+/* `g` compiled for `job` into *p, its dense stage then put on w x h with
+ * `copies` sample copies and mapped with `kernel` (as --region runs it). */
+static void plan_on(const struct graph *g, const struct machine *m,
+		    enum plan_job job, enum pe_prec prec, const char *kernel,
+		    int32_t w, int32_t h, int32_t copies, struct plan *p)
 {
 	struct plan_opts o;
 	plan_opts_init(&o);
 	o.mode = MODE_PIPELINED;
 	o.job = job;
 	o.solo = 1; /* the inference search's plan, re-picked below */
-	o.copies = 0; /* one copy on the rectangle, as --region runs it */
+	o.copies = 0; /* the copies set below, on the rectangle */
 	o.prec = prec;
 	o.kernel = "auto"; /* forced below, on the rectangle (as --region) */
-	struct plan p;
-	plan_init(&p);
+	plan_init(p);
 	struct diag d;
 	diag_init(&d);
-	CU_ASSERT_EQUAL_FATAL(plan_build(g, m, &o, &p, &d), 0);
+	CU_ASSERT_EQUAL_FATAL(plan_build(g, m, &o, p, &d), 0);
 	diag_release(&d);
-	CU_ASSERT_EQUAL(p.job, job);
-	struct plan_stage *s = &p.stages[0];
+	CU_ASSERT_EQUAL(p->job, job);
+	struct plan_stage *s = &p->stages[0];
 	s->r.w = w;
 	s->r.h = h;
+	s->copies = copies;
 	if (s->r.x + w > m->width)
 		s->r.x = 0;
 	if (s->r.y + h > m->height)
 		s->r.y = 0;
-	struct map_ctx c = {g, m, p.prec, p.opt, p.mode, p.batch, 0, kernel,
-			    0, NULL, p.job, 0};
+	struct map_ctx c = {g, m, p->prec, p->opt, p->mode, p->batch, 0,
+			    kernel, 0, NULL, p->job, 0};
 	map_kernel(&c, s);
-	plan_summarise(&p, m);
+	plan_summarise(p, m);
+}
+
+static cycles_t step_with(const struct graph *g, const struct machine *m,
+			  enum plan_job job, enum pe_prec prec,
+			  const char *kernel, int32_t w, int32_t h, int *picked)
+{
+	struct plan p;
+	plan_on(g, m, job, prec, kernel, w, h, 1, &p);
+	struct plan_stage *s = &p.stages[0];
 	cycles_t t = 0;
 	*picked = s->kernel;
 	int want = kern_from_name(kernel) >= 0 ? kern_from_name(kernel)
@@ -340,28 +351,9 @@ static void test_copies_gemv(void)
 	tp_load("mini16", &m);
 	struct graph g;
 	one_layer(0, 8, 8, 1, &g);
-	struct plan_opts o;
-	plan_opts_init(&o);
-	o.mode = MODE_PIPELINED;
-	o.job = PLAN_JOB_INFER;
-	o.solo = 1;
-	o.copies = 0;
-	o.prec = PREC_MIXED;
-	o.kernel = "auto";
 	struct plan p;
-	plan_init(&p);
-	struct diag d;
-	diag_init(&d);
-	CU_ASSERT_EQUAL_FATAL(plan_build(&g, &m, &o, &p, &d), 0);
-	diag_release(&d);
+	plan_on(&g, &m, PLAN_JOB_INFER, PREC_MIXED, "gemv_star", 4, 2, 2, &p);
 	struct plan_stage *s = &p.stages[0];
-	s->r.w = 4;
-	s->r.h = 2;
-	s->copies = 2;
-	struct map_ctx c = {&g, &m, p.prec, p.opt, p.mode, p.batch, 0,
-			    "gemv_star", 0, NULL, p.job, 0};
-	map_kernel(&c, s);
-	plan_summarise(&p, &m);
 	CU_ASSERT_EQUAL(s->kernel, KERN_GEMV_STAR);
 	struct rect cr = plan_copy_rect(s, 0);
 	const struct kernel_work *k = &s->work[PASS_FWD];

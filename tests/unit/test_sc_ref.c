@@ -428,17 +428,24 @@ static double ref_task_latency(const struct machine *m,
 	return (double)(st.cycles + adj);
 }
 
+/* A dense stage of w x 1 PEs whose task takes n wavelets broadcast along
+ * the row, and nothing else. */
+static void row_stage(struct plan_stage *s, int32_t w, int64_t n)
+{
+	memset(s, 0, sizeof *s);
+	s->kind = KERNEL_DENSE;
+	s->r.w = w;
+	s->r.h = 1;
+	s->work[PASS_FWD].bcast_wavelets = n;
+	s->work[PASS_FWD].bcast_axis = AXIS_X;
+}
+
 static void test_same_as_engine_stage(void)
 {
 	struct machine m;
 	load_mini16(&m);
 	struct plan_stage s;
-	memset(&s, 0, sizeof s);
-	s.kind = KERNEL_DENSE;
-	s.r.w = 12;
-	s.r.h = 1;
-	s.work[PASS_FWD].bcast_wavelets = 40;
-	s.work[PASS_FWD].bcast_axis = AXIS_X;
+	row_stage(&s, 12, 40);
 	double e = engine_task_latency(&m, &s), r = ref_task_latency(&m, &s);
 	printf("\n    row broadcast: engine %.0f, reference %.0f", e, r);
 	CU_ASSERT_EQUAL(e, r);
@@ -465,12 +472,7 @@ static void test_task_activation_before_inputs(void)
 	struct machine m;
 	load_mini16(&m);
 	struct plan_stage s;
-	memset(&s, 0, sizeof s);
-	s.kind = KERNEL_DENSE;
-	s.r.w = 8;
-	s.r.h = 1;
-	s.work[PASS_FWD].bcast_wavelets = 32;
-	s.work[PASS_FWD].bcast_axis = AXIS_X;
+	row_stage(&s, 8, 32);
 	s.work[PASS_FWD].reduce_axis = AXIS_Y;
 	s.work[PASS_FWD].pe = (struct pe_work){0, 4, 16, 16, 1, 0};
 	double e = engine_task_latency(&m, &s), r = ref_task_latency(&m, &s);
