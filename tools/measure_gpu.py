@@ -32,12 +32,13 @@ What it supports, honestly:
 - --micro adds microbenchmarks (micro.jsonl): GEMMs (the GEMM-rate curve),
   copy bandwidth, small-batch fp32 GEMMs (tile fill), unaligned bf16 GEMMs
   over their output rows (the fallback's tiles), sustained GEMMs' power
-  and SM clock with random, half-zero and zero operands (power-cap
+  and SM clock with random operands and with a share of zeros (power-cap
   throttling, data-dependent power; needs NVML), batch norm forward,
   backward and inference over channels and spatial sizes in fp32 and bf16
   (PyTorch's per-channel blocks vs cuDNN), depthwise convolution forward
-  and backward (PyTorch's kernels), and the host time per op under
-  no_grad with and without autocast and in training (docs/gpu.md,
+  and backward (PyTorch's kernels), the host time per op under
+  no_grad with and without autocast and in training, and per attention
+  call with cuDNN's SDPA and with flash attention (docs/gpu.md,
   section 7, says which constant each one measures).
 - Each train.jsonl row names its network: the YAML measured is copied
   into the output folder and the row's "network_file" points at it
@@ -628,15 +629,17 @@ def micro_gemm_layout(out, energy):
 
 def micro_power(out, energy):
     """Power and clocks of sustained GEMMs by operand values: random
-    (torch.randn), half zeros as after a ReLU (relu(randn)), all zeros;
-    fp32 (CUDA cores) and bf16, a large square GEMM and BERT's
-    feed-forward shape.  Each row has the time, the average power over the
-    timed loop, the SM clock sampled while the GEMMs run, and whether the
-    driver lowered the clocks for the power limit (NVML clock event
-    reason SW power cap): whether micro.jsonl's GEMM rates are
-    power-capped, and how much less a GEMM fed with zeros draws
-    (docs/gpu.md, "What still misses": power-cap throttling, the power of
-    the backward pass)."""
+    (torch.randn), half zeros as after a ReLU (relu(randn)), all zeros,
+    and the first operand with a share z of its elements zeroed at random
+    places ("zeros_a", z = 0.25, 0.5, 0.75: a share z of the products has
+    a zero operand); fp32 (CUDA cores) and bf16, a large square GEMM and
+    BERT's feed-forward shape.  Each row has the time, the average power
+    and the energy per GEMM over the timed loop, the SM clock sampled
+    while the GEMMs run, and whether the driver lowered the clocks for
+    the power limit (NVML clock event reason SW power cap): whether
+    micro.jsonl's GEMM rates are power-capped, and how much less a GEMM
+    with zero operands draws: the GPU file's calibration.power_zero
+    (docs/gpu.md section 4, "Zero operands")."""
     if energy.h is None:
         return
     nv = energy.nv
@@ -647,7 +650,8 @@ def micro_power(out, energy):
     for dt in ("fp32", "bf16"):
         dtype = torch.float32 if dt == "fp32" else torch.bfloat16
         for (m, n, k) in ((8192, 8192, 8192), (8192, 3072, 768)):
-            for data in ("randn", "relu", "zeros"):
+            for data, z in (("randn", 0.0), ("relu", 0.5), ("zeros", 1.0),
+                            ("zeros_a", 0.25), ("zeros_a", 0.5), ("zeros_a", 0.75)):
                 a = torch.randn(m, k, device="cuda", dtype=dtype)
                 b = torch.randn(k, n, device="cuda", dtype=dtype)
                 if data == "relu":
@@ -655,6 +659,8 @@ def micro_power(out, energy):
                 elif data == "zeros":
                     a.zero_()
                     b.zero_()
+                elif data == "zeros_a":
+                    a.mul_(torch.rand(m, k, device="cuda") >= z)
                 r = timed(lambda: a @ b, energy, min_iters=20, min_s=0.5, warm=5)
                 # then the clocks, sampled while the GEMMs run back to back
                 # (launches are asynchronous: 8 queued per sample, about
@@ -670,9 +676,11 @@ def micro_power(out, energy):
                     except Exception:
                         break
                 torch.cuda.synchronize()
-                log(out, "micro.jsonl", {"kind": "gemm_power", "dtype": dt, "data": data, "m": m, "n": n, "k": k,
+                log(out, "micro.jsonl", {"kind": "gemm_power", "dtype": dt, "data": data, "zero_products": z,
+                                         "m": m, "n": n, "k": k,
                                          "median_ms": r["median_ms"], "tflops": 2 * m * n * k / r["median_ms"] / 1e9,
                                          "avg_power_w": r["avg_power_w"],
+                                         "energy_j_per_iter": r.get("energy_j_per_iter"),
                                          "sm_clock_mhz": sorted(clocks)[len(clocks) // 2] if clocks else None,
                                          "power_capped": capped})
                 del a, b
@@ -727,6 +735,19 @@ def micro_depthwise(out, energy):
             torch.cuda.empty_cache()
 
 
+def host_us_per_op(fn, ops, reps=50):
+    """Wall time of fn (a host-bound chain of `ops` ops) per op, in us,
+    after 5 warm-up runs."""
+    for _ in range(5):
+        fn()
+    torch.cuda.synchronize()
+    t = time.perf_counter()
+    for _ in range(reps):
+        fn()
+    torch.cuda.synchronize()
+    return (time.perf_counter() - t) / reps / ops * 1e6
+
+
 def micro_host(out):
     """Host time per op: a chain of 200 tiny Linear modules at batch 1 is
     host-bound; wall time per forward / 200.  Under no_grad with and without
@@ -735,16 +756,6 @@ def micro_host(out):
     docs/gpu.md 7.5."""
     chain = nn.Sequential(*[nn.Linear(16, 16) for _ in range(200)]).cuda()
     x = torch.randn(1, 16, device="cuda")
-
-    def per_op(fn, ops, reps=50):
-        for _ in range(5):
-            fn()
-        torch.cuda.synchronize()
-        t = time.perf_counter()
-        for _ in range(reps):
-            fn()
-        torch.cuda.synchronize()
-        return (time.perf_counter() - t) / reps / ops * 1e6
 
     def infer(prec):
         with torch.no_grad(), autocast(prec):
@@ -756,10 +767,47 @@ def micro_host(out):
 
     for prec in ("fp32", "bf16"):
         log(out, "micro.jsonl", {"kind": "host_op", "mode": "no_grad", "precision": prec,
-                                 "us_per_op": per_op(lambda: infer(prec), 200)})
+                                 "us_per_op": host_us_per_op(lambda: infer(prec), 200)})
     log(out, "micro.jsonl", {"kind": "host_op", "mode": "train", "precision": "fp32",
-                             "us_per_op": per_op(train, 200)})
+                             "us_per_op": host_us_per_op(train, 200)})
 
+
+def micro_sdpa_host(out):
+    """Host time per scaled_dot_product_attention call by backend: a chain
+    of 100 calls on one tiny bf16 head (batch 1, 128 x 64) is host-bound;
+    wall time per call under no_grad and for forward + backward, with
+    cuDNN's SDPA and with flash attention forced (torch.nn.attention).
+    cuDNN minus flash is cudnn_sdpa_us (docs/gpu.md 7.11); a backend this
+    PyTorch or GPU cannot run is logged with us_per_call null."""
+    try:
+        from torch.nn.attention import SDPBackend, sdpa_kernel
+    except ImportError:
+        return
+    qkv = torch.randn(3, 1, 1, 128, 64, device="cuda", dtype=torch.bfloat16)
+    calls = 100
+
+    def chain(q, k, v):
+        for _ in range(calls):
+            q = F.scaled_dot_product_attention(q, k, v)
+        return q
+
+    def infer():
+        with torch.no_grad():
+            chain(*qkv)
+
+    def train():
+        q, k, v = (t.clone().requires_grad_() for t in qkv)
+        chain(q, k, v).sum().backward()
+
+    for name, backend in (("cudnn", SDPBackend.CUDNN_ATTENTION), ("flash", SDPBackend.FLASH_ATTENTION)):
+        for mode, fn in (("no_grad", infer), ("train", train)):
+            try:
+                with sdpa_kernel(backend):
+                    us = host_us_per_op(fn, calls, reps=20)
+            except RuntimeError:
+                us = None
+            log(out, "micro.jsonl", {"kind": "sdpa_host", "backend": name, "mode": mode,
+                                     "precision": "bf16", "us_per_call": us})
 
 def log(out, fname, rec):
     with open(os.path.join(out, fname), "a") as f:
@@ -799,7 +847,7 @@ def main(argv=None):
     ap.add_argument("--micro", action="store_true",
                     help="also run the microbenchmarks: GEMMs, bandwidth, small fp32 GEMMs, unaligned "
                          "bf16 GEMMs by rows, GEMM power and clocks by operand values, batch norm, "
-                         "depthwise convolution, host time per op")
+                         "depthwise convolution, host time per op and per attention call")
     ap.add_argument("--check", action="store_true",
                     help="build each network on the CPU, print its parameter count, measure nothing")
     a = ap.parse_args(argv)
@@ -843,6 +891,7 @@ def main(argv=None):
             micro_batchnorm(a.out, energy)
             micro_depthwise(a.out, energy)
             micro_host(a.out)
+            micro_sdpa_host(a.out)
     except NetError as e:
         sys.exit(f"measure_gpu: {e}")
     return 0
