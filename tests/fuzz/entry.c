@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/opt.h"
 #include "cli/sweep.h"
 #include "compiler/cost.h"
 #include "compiler/graph.h"
@@ -278,6 +279,46 @@ int fuzz_sweep(const uint8_t *data, size_t size)
 	return 0;
 }
 
+/* The command line: the input split at newlines into at most 48 words,
+ * parsed (quietly) by a command that takes every option of the
+ * vocabulary and up to 4 arguments, then what the commands derive from
+ * the options: the plan's, the wafers' split of the batch, the kernel's
+ * check. */
+int fuzz_cli(const uint8_t *data, size_t size)
+{
+	char *t = text_of(data, size);
+	size_t n_rows;
+	const struct cli_opt *rows = cli_vocabulary(&n_rows);
+	const char **names = xcalloc(n_rows + 1, sizeof(*names));
+	for (size_t i = 0; i < n_rows; i++)
+		names[i] = rows[i].name;
+	const struct cli_command cmd = {"fuzz", "[ARG...]", "every option",
+					names, NULL, 0, 4, NULL};
+	char *argv[50];
+	int argc = 0;
+	argv[argc++] = (char *)"fuzz";
+	char *save = NULL;
+	for (char *w = strtok_r(t, "\n", &save); w && argc < 49;
+	     w = strtok_r(NULL, "\n", &save))
+		argv[argc++] = w;
+	argv[argc] = NULL;
+	struct cli_opts o;
+	cli_opts_init(&o);
+	o.quiet = 1;
+	if (cli_parse(&cmd, argc, argv, &o) == CLI_GO) {
+		struct plan_opts po;
+		cli_plan_opts(&o, &po);
+		cli_plan_wafers(&o, 60, &po);
+		cli_kernel_usage("fuzz", &o);
+		for (size_t i = 0; i < n_rows; i++)
+			(void)cli_list(&o, rows[i].name);
+	}
+	cli_opts_release(&o);
+	free(names);
+	free(t);
+	return 0;
+}
+
 /* Printed into memory and dropped: the table is part of what a file
  * reaches. */
 static void print_wval(const struct wval *v)
@@ -486,7 +527,7 @@ fuzz_fn fuzz_entry(const char *name)
 		{"onnx_struct", fuzz_onnx}, {"stats", fuzz_stats},
 		{"sweep", fuzz_sweep},	   {"wafer_csv", fuzz_wafer_csv},
 		{"gpu_jsonl", fuzz_gpu_jsonl}, {"gpu_yaml", fuzz_gpu_yaml},
-		{"journal", fuzz_journal},
+		{"journal", fuzz_journal},     {"cli", fuzz_cli},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
 		if (!strcmp(table[i].name, name))

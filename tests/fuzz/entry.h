@@ -25,6 +25,7 @@ int fuzz_wafer_csv(const uint8_t *data, size_t size);
 int fuzz_gpu_jsonl(const uint8_t *data, size_t size);
 int fuzz_gpu_yaml(const uint8_t *data, size_t size);
 int fuzz_journal(const uint8_t *data, size_t size);
+int fuzz_cli(const uint8_t *data, size_t size);
 
 /* Entry by harness name ("machine", ..., "onnx_struct" = fuzz_onnx), or
  * NULL. */

@@ -71,6 +71,7 @@ static void test_wafer_csv(void) { replay("wafer_csv"); }
 static void test_gpu_jsonl(void) { replay("gpu_jsonl"); }
 static void test_gpu_yaml(void) { replay("gpu_yaml"); }
 static void test_journal(void) { replay("journal"); }
+static void test_cli(void) { replay("cli"); }
 
 int suite_fuzz(void)
 {
@@ -86,6 +87,7 @@ int suite_fuzz(void)
 		{"GPU measurement JSON lines corpus", test_gpu_jsonl},
 		{"GPU description YAML corpus", test_gpu_yaml},
 		{"sweep journal corpus", test_journal},
+		{"command-line options corpus", test_cli},
 		{0},
 	};
 	return tu_add_suite("fuzz", tests);

@@ -410,6 +410,43 @@ static void expect_error(const uint8_t *data, size_t len, const char *n1,
 	diag_release(&d);
 }
 
+/* Every proper prefix of a small model (p1b2.onnx, 2 KB): an error that
+ * names the file, never a crash (make asan runs this under ASan).  A
+ * prefix that ends where a top-level field ends is a well-formed
+ * protobuf: cut after the graph, before opset_import, it loads (a model
+ * importing no opset is read as the current one: onnx_check.c). */
+static void test_every_prefix(void)
+{
+	char *path = tu_path("models/onnx/p1b2.onnx");
+	char *data;
+	size_t len;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(read_file(path, &data, &len, &d), 0);
+	int loaded = 0, located = 0;
+	for (size_t n = 0; n < len; n++) {
+		struct graph g;
+		struct diag e;
+		diag_init(&e);
+		int rc = onnx_load_buffer("cut.onnx", (const uint8_t *)data, n,
+					  &g, &e);
+		CU_ASSERT(rc == WS_OK || rc == WS_EINPUT);
+		if (rc == WS_OK) {
+			loaded++;
+			graph_release(&g);
+		} else {
+			located += diag_contains(&e, "cut.onnx");
+		}
+		diag_release(&e);
+	}
+	printf("\n    %zu prefixes: %d refused and located, %d loaded ", len,
+	       located, loaded);
+	CU_ASSERT_EQUAL(located + loaded, (int)len);
+	diag_release(&d);
+	free(data);
+	free(path);
+}
+
 static void test_truncated_and_magic(void)
 {
 	char *path = tu_path("models/onnx/uno.onnx");
@@ -1128,6 +1165,7 @@ int suite_onnx(void)
 		{"attention, gelu and shared-weight recognition",
 		 test_patterns},
 		{"truncated file, wrong magic", test_truncated_and_magic},
+		{"every prefix of a model: an error, no crash", test_every_prefix},
 		{"unsupported op names node and op type", test_unsupported_op},
 		{"spelled-out layer norm, dense with bias, no value_info",
 		 test_layernorm_spelled_out},
