@@ -74,6 +74,11 @@ static const struct cfg_key overhead_keys[] = {
 	   "mode: no autograd recording, no saved tensors", infer_op_us),
 	CFG_KR("graph_launch_us", "us", 0, 1e6, "20",
 	   "host time to replay one captured graph", graph_launch_us),
+	CFG_KR("cudnn_sdpa_us", "us", 0, 1e5, "0",
+	   "extra host time per 16-bit attention call (forward or backward) "
+	   "where PyTorch runs cuDNN's SDPA (2.11+ with cuDNN > 9.15 on sm90 "
+	   "and sm100): the cuDNN graph's execute, 0 where flash attention "
+	   "runs", cudnn_sdpa_us),
 	{0},
 };
 

@@ -109,6 +109,9 @@ struct gpu_spec {
 	double infer_op_us;		/* host: per Python-level op under
 					   no_grad (inference), eager */
 	double graph_launch_us;		/* host: one captured-graph replay */
+	double cudnn_sdpa_us;		/* host: extra per 16-bit attention call
+					   when PyTorch runs cuDNN's SDPA on
+					   this GPU (0: flash attention) */
 	/* interconnect (data parallel) */
 	int64_t gpus_per_node;
 	double nvlink_gbytes_s;		/* per GPU, one direction */

@@ -41,6 +41,8 @@ struct gpu_kern {
 	double block_loads;	/* ... this many element loads */
 	int block_threads;	/* ... with this many threads */
 	enum gpu_host host;	/* what the host spends to launch it */
+	int cudnn_sdpa;		/* ATTN: cuDNN's SDPA runs it (cudnn_sdpa_us
+				   more host time in eager mode) */
 	/* filled by the timing pass */
 	double dev_s, work_s;
 	int mem_bound;

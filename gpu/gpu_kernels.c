@@ -641,6 +641,11 @@ static void attn_kernel(struct build *b, const struct lctx *c, int pass,
 		x->math = GPU_MATH_TF32;
 		x->mma_passes = 3;
 	}
+	/* 16 bit: PyTorch 2.11+ prefers cuDNN's SDPA on sm90 and sm100
+	 * with cuDNN > 9.15 (sdp_utils.cpp, check_prefer_cudnn_attention);
+	 * the GPU file says so with cudnn_sdpa_us, the host cost of its
+	 * graph execute (docs/gpu.md 7.11) */
+	x->cudnn_sdpa = b->amp && b->g->cudnn_sdpa_us > 0;
 	x->m = s;
 	x->n = s;
 	x->k = dh;

@@ -36,8 +36,9 @@ What it supports, honestly:
   throttling, data-dependent power; needs NVML), batch norm forward,
   backward and inference over channels and spatial sizes in fp32 and bf16
   (PyTorch's per-channel blocks vs cuDNN), depthwise convolution forward
-  and backward (PyTorch's kernels), and the host time per op under
-  no_grad with and without autocast and in training (docs/gpu.md,
+  and backward (PyTorch's kernels), the host time per op under
+  no_grad with and without autocast and in training, and per attention
+  call with cuDNN's SDPA and with flash attention (docs/gpu.md,
   section 7, says which constant each one measures).
 - Each train.jsonl row names its network: the YAML measured is copied
   into the output folder and the row's "network_file" points at it
@@ -734,6 +735,19 @@ def micro_depthwise(out, energy):
             torch.cuda.empty_cache()
 
 
+def host_us_per_op(fn, ops, reps=50):
+    """Wall time of fn (a host-bound chain of `ops` ops) per op, in us,
+    after 5 warm-up runs."""
+    for _ in range(5):
+        fn()
+    torch.cuda.synchronize()
+    t = time.perf_counter()
+    for _ in range(reps):
+        fn()
+    torch.cuda.synchronize()
+    return (time.perf_counter() - t) / reps / ops * 1e6
+
+
 def micro_host(out):
     """Host time per op: a chain of 200 tiny Linear modules at batch 1 is
     host-bound; wall time per forward / 200.  Under no_grad with and without
@@ -742,16 +756,6 @@ def micro_host(out):
     docs/gpu.md 7.5."""
     chain = nn.Sequential(*[nn.Linear(16, 16) for _ in range(200)]).cuda()
     x = torch.randn(1, 16, device="cuda")
-
-    def per_op(fn, ops, reps=50):
-        for _ in range(5):
-            fn()
-        torch.cuda.synchronize()
-        t = time.perf_counter()
-        for _ in range(reps):
-            fn()
-        torch.cuda.synchronize()
-        return (time.perf_counter() - t) / reps / ops * 1e6
 
     def infer(prec):
         with torch.no_grad(), autocast(prec):
@@ -763,10 +767,47 @@ def micro_host(out):
 
     for prec in ("fp32", "bf16"):
         log(out, "micro.jsonl", {"kind": "host_op", "mode": "no_grad", "precision": prec,
-                                 "us_per_op": per_op(lambda: infer(prec), 200)})
+                                 "us_per_op": host_us_per_op(lambda: infer(prec), 200)})
     log(out, "micro.jsonl", {"kind": "host_op", "mode": "train", "precision": "fp32",
-                             "us_per_op": per_op(train, 200)})
+                             "us_per_op": host_us_per_op(train, 200)})
 
+
+def micro_sdpa_host(out):
+    """Host time per scaled_dot_product_attention call by backend: a chain
+    of 100 calls on one tiny bf16 head (batch 1, 128 x 64) is host-bound;
+    wall time per call under no_grad and for forward + backward, with
+    cuDNN's SDPA and with flash attention forced (torch.nn.attention).
+    cuDNN minus flash is cudnn_sdpa_us (docs/gpu.md 7.11); a backend this
+    PyTorch or GPU cannot run is logged with us_per_call null."""
+    try:
+        from torch.nn.attention import SDPBackend, sdpa_kernel
+    except ImportError:
+        return
+    qkv = torch.randn(3, 1, 1, 128, 64, device="cuda", dtype=torch.bfloat16)
+    calls = 100
+
+    def chain(q, k, v):
+        for _ in range(calls):
+            q = F.scaled_dot_product_attention(q, k, v)
+        return q
+
+    def infer():
+        with torch.no_grad():
+            chain(*qkv)
+
+    def train():
+        q, k, v = (t.clone().requires_grad_() for t in qkv)
+        chain(q, k, v).sum().backward()
+
+    for name, backend in (("cudnn", SDPBackend.CUDNN_ATTENTION), ("flash", SDPBackend.FLASH_ATTENTION)):
+        for mode, fn in (("no_grad", infer), ("train", train)):
+            try:
+                with sdpa_kernel(backend):
+                    us = host_us_per_op(fn, calls, reps=20)
+            except RuntimeError:
+                us = None
+            log(out, "micro.jsonl", {"kind": "sdpa_host", "backend": name, "mode": mode,
+                                     "precision": "bf16", "us_per_call": us})
 
 def log(out, fname, rec):
     with open(os.path.join(out, fname), "a") as f:
@@ -806,7 +847,7 @@ def main(argv=None):
     ap.add_argument("--micro", action="store_true",
                     help="also run the microbenchmarks: GEMMs, bandwidth, small fp32 GEMMs, unaligned "
                          "bf16 GEMMs by rows, GEMM power and clocks by operand values, batch norm, "
-                         "depthwise convolution, host time per op")
+                         "depthwise convolution, host time per op and per attention call")
     ap.add_argument("--check", action="store_true",
                     help="build each network on the CPU, print its parameter count, measure nothing")
     a = ap.parse_args(argv)
@@ -850,6 +891,7 @@ def main(argv=None):
             micro_batchnorm(a.out, energy)
             micro_depthwise(a.out, energy)
             micro_host(a.out)
+            micro_sdpa_host(a.out)
     except NetError as e:
         sys.exit(f"measure_gpu: {e}")
     return 0

@@ -949,6 +949,50 @@ static void test_attention_heads(void)
 	graph_release(&gr);
 }
 
+/* Mechanism 11: PyTorch 2.11+ runs 16-bit attention through cuDNN's SDPA
+ * on the H100 (cuDNN > 9.15, sm90): each call, forward or backward,
+ * executes its cached cuDNN graph, cudnn_sdpa_us (14 us) of host time on
+ * top of the op's own.  The block above (one attention layer) in bf16,
+ * eager: training has 2 calls (forward, backward), inference 1; fp32
+ * runs the memory-efficient kernel (no cuDNN: no extra), and a captured
+ * graph has no host time at all. */
+static void test_cudnn_sdpa_host(void)
+{
+	struct gpu_spec g;
+	struct graph gr;
+	struct gpu_result r;
+	attn_block(&g, &gr, &r);
+	gpu_result_release(&r);
+	CU_ASSERT_DOUBLE_EQUAL(g.cudnn_sdpa_us, 14, 1e-12);
+	struct gpu_spec flash = g;
+	flash.cudnn_sdpa_us = 0;
+	static const enum dtype dts[] = {DT_BF16, DT_FP32};
+	for (int i = 0; i < 2; i++) {
+		struct gpu_result c, f;
+		estimate(&g, &gr, 32, dts[i], GPU_EAGER, OPT_MOMENTUM, 1, &c);
+		estimate(&flash, &gr, 32, dts[i], GPU_EAGER, OPT_MOMENTUM, 1,
+			 &f);
+		int calls = dts[i] == DT_BF16;
+		CU_ASSERT_DOUBLE_EQUAL(c.train.host_s - f.train.host_s,
+				       calls * 2 * 14e-6, 1e-12);
+		CU_ASSERT_DOUBLE_EQUAL(c.infer.host_s - f.infer.host_s,
+				       calls * 14e-6, 1e-12);
+		gpu_result_release(&c);
+		gpu_result_release(&f);
+	}
+	struct gpu_result c, f;
+	estimate(&g, &gr, 32, DT_BF16, GPU_GRAPH, OPT_MOMENTUM, 1, &c);
+	estimate(&flash, &gr, 32, DT_BF16, GPU_GRAPH, OPT_MOMENTUM, 1, &f);
+	CU_ASSERT_DOUBLE_EQUAL(c.train.seconds, f.train.seconds, 1e-15);
+	gpu_result_release(&c);
+	gpu_result_release(&f);
+	/* the A100 (sm80) runs flash attention: no extra */
+	struct gpu_spec a100;
+	load_ok("a100", &a100);
+	CU_ASSERT_EQUAL(a100.cudnn_sdpa_us, 0);
+	graph_release(&gr);
+}
+
 /* Mechanism 7: tensor-core convolutions on channels-first data: cuDNN
  * transposes both activations into NHWC and back (2 kernels per
  * convolution, each reading and writing its tensor once); batch-norm
@@ -1834,6 +1878,8 @@ int suite_gpu(void)
 		{"mechanism: fp32 attention on tensor cores",
 		 test_attention_fp32},
 		{"mechanism: attention heads as views", test_attention_heads},
+		{"mechanism: cuDNN attention's host cost",
+		 test_cudnn_sdpa_host},
 		{"mechanism: channels-first layout", test_conv_layout},
 		{"mechanism: GEMM operand alignment", test_gemm_alignment},
 		{"mechanism: unaligned GEMMs beyond L2 (time)",
