@@ -3,6 +3,7 @@
 #include "compiler/map_share.h"
 #include "compiler/map_int.h"
 #include "compiler/kern.h"
+#include "compiler/plan_estimate.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -324,6 +325,7 @@ struct kern_frame {
 	double share;
 	int64_t act_pe, buf_pe, wrep;
 	int64_t rgroups; /* GEMM: row groups, each with a copy of the weights */
+	int copies;	 /* the stage's sample copies, this frame one of them */
 };
 
 /*
@@ -752,7 +754,8 @@ static void gemm_eval(const struct map_ctx *c, const struct plan_stage *s,
 		gemm_groups(c, M, K, N, g, o);
 	kernel_sram(c, s, t, &kf, o);
 	if (c->mode == MODE_PIPELINED && c->kernel)
-		map_kern_apply(c, t->needs_grad, g->M, K, N, g->w, g->h, o);
+		map_kern_apply(c, t->needs_grad, g->M, K, N, g->w, g->h,
+			       kf.copies, o);
 	kernel_time(c, w, h, o);
 }
 
@@ -820,9 +823,10 @@ static void gemm_split(const struct map_ctx *c, const struct plan_stage *s,
 	take_eval(&best, o);
 }
 
-/* One copy of the stage on a w x h rectangle. */
+/* One copy of the stage on a w x h rectangle, of `copies` in all. */
 static void kernel_eval_one(const struct map_ctx *c, const struct plan_stage *s,
-			    int32_t w, int32_t h, struct plan_stage *o)
+			    int32_t w, int32_t h, int copies,
+			    struct plan_stage *o)
 {
 	struct stage_sum t;
 	stage_sum(c, s, &t);
@@ -834,6 +838,7 @@ static void kernel_eval_one(const struct map_ctx *c, const struct plan_stage *s,
 		.acc = c->prec == PREC_FP16 ? 2 : 4, /* partial sums */
 		.wrep = 1,
 		.rgroups = 1,
+		.copies = copies,
 	};
 	int64_t M, K, N;
 	if (s->kind == KERNEL_DENSE || conv_as_gemm(c, &t, &M, &K, &N)) {
@@ -872,14 +877,8 @@ static void copies_links(const struct map_ctx *c, int64_t R,
 			 struct plan_stage *o)
 {
 	int64_t eb = pe_elem_bytes(c->prec), acc = c->prec == PREC_FP16 ? 2 : 4;
-	for (int p = 0; p < PASS_UPDATE; p++) {
-		struct kernel_work *k = &o->work[p];
-		int64_t x = imax(k->bcast_axis == AXIS_X ? k->bcast_wavelets : 0,
-				 k->reduce_axis == AXIS_X ? k->reduce_wavelets
-							  : 0) +
-			    k->halo_wavelets;
-		k->link_wavelets = imax(k->link_wavelets, ck_smul_batch(R, x));
-	}
+	for (int p = 0; p < PASS_UPDATE; p++)
+		plan_copies_flows(&o->work[p], (int)R);
 	int64_t elems = cdiv(o->sram.grads, eb);
 	if (elems <= 0)
 		return;
@@ -894,7 +893,7 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 {
 	int64_t R = s->copies > 1 && c->mode == MODE_PIPELINED ? s->copies : 1;
 	if (R <= 1) {
-		kernel_eval_one(c, s, w, h, o);
+		kernel_eval_one(c, s, w, h, 1, o);
 		return;
 	}
 	struct plan_stage one = *s;
@@ -902,7 +901,7 @@ static void kernel_eval(const struct map_ctx *c, const struct plan_stage *s,
 	struct rect cr = plan_copy_rect(&one, 0);
 	one.copies = 1;
 	one.samples_in_flight = cdiv(imax(1, s->samples_in_flight), R);
-	kernel_eval_one(c, &one, cr.w, cr.h, o);
+	kernel_eval_one(c, &one, cr.w, cr.h, (int)R, o);
 	copies_links(c, R, o);
 	kernel_time(c, cr.w, cr.h, o);
 	if (c->job == PLAN_JOB_INFER) {

@@ -42,16 +42,21 @@ static int job_runs(const struct map_ctx *c, int needs_grad, enum pass p)
 	return p != PASS_BWD_DATA || needs_grad;
 }
 
-/* What inference charges forward work k on w x h: a stream of
- * PLAN_INFER_STREAM predictions, one sample's latency, then a pace per
- * further sample (the objective's weighing, plan.h). */
+/* What inference charges forward work k on w x h (one copy's rectangle)
+ * of a stage with `copies` sample copies: a stream of PLAN_INFER_STREAM
+ * predictions, one sample's latency, then a pace per further sample (the
+ * objective's weighing, plan.h), as the copies run it: their flows along
+ * X sharing the links between their columns, R samples served at once
+ * (plan_stream_time, the engine's schedule). */
 static double infer_cycles(const struct map_ctx *c, const struct kernel_work *k,
-			   int32_t w, int32_t h)
+			   int32_t w, int32_t h, int copies)
 {
 	struct rect r = {0, 0, w, h};
-	return plan_task_time(c->m, c->prec, &r, k) +
-	       (double)(PLAN_INFER_STREAM - 1) *
-		       (double)plan_task_occ(c->m, c->prec, k);
+	struct kernel_work kk = *k;
+	if (copies > 1)
+		plan_copies_flows(&kk, copies);
+	return plan_stream_time(c->m, c->prec, &r, &kk, copies,
+				PLAN_INFER_STREAM);
 }
 
 static void pass_shape(const struct map_ctx *c, enum pass p, int64_t M,
@@ -152,8 +157,8 @@ static void alt_work(const struct map_ctx *c, const struct kern_cost *cost,
  * SRAM in a pass the job runs. */
 static int alt_cost(const struct map_ctx *c, enum kern_alg a, int needs_grad,
 		    int64_t M, int64_t K, int64_t N, int32_t w, int32_t h,
-		    const struct plan_stage *o, struct kern_cost *cost,
-		    double *total)
+		    int copies, const struct plan_stage *o,
+		    struct kern_cost *cost, double *total)
 {
 	*total = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(passes); i++) {
@@ -171,7 +176,7 @@ static int alt_cost(const struct map_ctx *c, enum kern_alg a, int needs_grad,
 	if (c->job == PLAN_JOB_INFER) {
 		struct kernel_work k = o->work[PASS_FWD];
 		alt_work(c, &cost[PASS_FWD], &k);
-		*total = infer_cycles(c, &k, w, h);
+		*total = infer_cycles(c, &k, w, h, copies);
 	}
 	return 1;
 }
@@ -202,7 +207,7 @@ static void use_alt(const struct map_ctx *c, enum kern_alg a, int needs_grad,
 }
 
 void map_kern_apply(const struct map_ctx *c, int needs_grad, int64_t M,
-		    int64_t K, int64_t N, int32_t w, int32_t h,
+		    int64_t K, int64_t N, int32_t w, int32_t h, int copies,
 		    struct plan_stage *o)
 {
 	o->kernel = KERN_STREAM;
@@ -212,7 +217,8 @@ void map_kern_apply(const struct map_ctx *c, int needs_grad, int64_t M,
 	if (forced == KERN_STREAM)
 		return;
 	double best = c->job == PLAN_JOB_INFER
-			      ? infer_cycles(c, &o->work[PASS_FWD], w, h)
+			      ? infer_cycles(c, &o->work[PASS_FWD], w, h,
+					     copies)
 			      : (double)stream_pace(c, o);
 	int pick = -1;
 	struct kern_cost cost[PASS_COUNT], keep[PASS_COUNT];
@@ -222,7 +228,7 @@ void map_kern_apply(const struct map_ctx *c, int needs_grad, int64_t M,
 		double t;
 		memset(cost, 0, sizeof(cost));
 		if (!alt_cost(c, (enum kern_alg)a, needs_grad, M, K, N, w, h,
-			      o, cost, &t))
+			      copies, o, cost, &t))
 			continue;
 		if (forced >= 0 || t < best) {
 			best = t;

@@ -232,8 +232,8 @@ static void paces(const struct plan *p, const struct machine *m,
 			e->stage_pace = c;
 			e->pace_stage = i;
 		}
-		f = (double)plan_task_occ(m, p->prec, &s->work[PASS_FWD]) /
-		    (double)plan_copies(s);
+		f = plan_task_pace(m, p->prec, &s->work[PASS_FWD],
+				   plan_copies(s));
 		if (shared)
 			f += map_share_cotenants(p, m, i, 0, plan_task_occ);
 		e->infer_cycles = dmax(e->infer_cycles, f);

@@ -109,6 +109,27 @@ double plan_replay(const struct plan *p, const struct machine *m, int train,
 double plan_task_time(const struct machine *m, enum pe_prec prec,
 		      const struct rect *r, const struct kernel_work *w);
 
+/* Sample copies interleaved by columns (plan.h `copies`, compiler/map.c):
+ * a link between two columns carries every copy's flows along X of task
+ * k (a row's reduction, a broadcast along the row, halos), `copies` times
+ * one copy's; raises k->link_wavelets to that. */
+void plan_copies_flows(struct kernel_work *k, int copies);
+
+/* A stage's cycles per sample of tasks `w` on `copies` sample copies
+ * (plan.h): the task's occupancy over its copies, which serve that many
+ * samples at once (the schedule's servers, plan_sched.c).  */
+double plan_task_pace(const struct machine *m, enum pe_prec prec,
+		      const struct kernel_work *w, int copies);
+
+/* n samples streamed through tasks `w` of a stage with `copies` sample
+ * copies, each copy on rectangle r: the first's task time
+ * (plan_task_time), then one every plan_task_pace.  What the inference
+ * kernel pick weighs (compiler/map_kern.c), and what the engine's
+ * schedule gives a stage that nothing else holds up. */
+double plan_stream_time(const struct machine *m, enum pe_prec prec,
+			const struct rect *r, const struct kernel_work *w,
+			int copies, int64_t n);
+
 /* A task's latency beyond its occupancy (ramps, broadcast fill, the
  * reduction relay), the engine's rule. */
 double plan_task_lat(const struct machine *m, enum pe_prec prec,

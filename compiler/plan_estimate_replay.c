@@ -129,12 +129,8 @@ double plan_replay(const struct plan *p, const struct machine *m, int train,
 	if (plan_sched_unfinished(k) < 0 && train)
 		v = (double)(K > 1 ? k->step_end[K - 1] - k->step_end[K - 2]
 				   : k->step_end[0]);
-	else if (plan_sched_unfinished(k) < 0) {
-		int64_t a = k->S / 2, b = k->S - 1;
-		v = b > a ? (double)((k->sample_out[b] - k->sample_out[a]) /
-				     (cycles_t)(b - a))
-			  : (double)k->sample_out[0];
-	}
+	else if (plan_sched_unfinished(k) < 0)
+		v = (double)plan_sched_interval(k);
 	for (int i = 0; i < k->nr; i++)
 		free(s.rl[i].share);
 	free(s.rl);

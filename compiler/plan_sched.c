@@ -538,6 +538,33 @@ void plan_sched_run(struct plan_sched *s)
 	}
 }
 
+static int64_t gcd64(int64_t a, int64_t b)
+{
+	while (b) {
+		int64_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+cycles_t plan_sched_interval(const struct plan_sched *s)
+{
+	int64_t a = s->S / 2, b = s->S - 1;
+	if (b <= a)
+		return s->sample_out[0];
+	/* rounds of every stage's copies: their least common multiple */
+	int64_t L = 1;
+	for (int i = 0; i < s->n && L <= b; i++)
+		L = L / gcd64(L, s->sg[i].copies) * s->sg[i].copies;
+	int64_t n = b - a;
+	if (L > 1 && L <= b)
+		n = (n + L - 1) / L * L;
+	if (n > b)
+		n -= L;
+	return (s->sample_out[b] - s->sample_out[b - n]) / (cycles_t)n;
+}
+
 int plan_sched_unfinished(const struct plan_sched *s)
 {
 	for (int i = 0; i < s->n; i++)

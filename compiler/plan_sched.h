@@ -139,6 +139,14 @@ void plan_sched_run(struct plan_sched *s);
  * or -1. */
 int plan_sched_unfinished(const struct plan_sched *s);
 
+/* Inference: the steady interval between outputs, over the second half
+ * of the run's S samples, widened to whole rounds of every stage's
+ * sample copies (a stage of R copies finishes its samples R at a time,
+ * so a window that cuts a round in two measures a burst, not the pace);
+ * cycles, rounded down.  The engine and the objective's replay report
+ * this one figure. */
+cycles_t plan_sched_interval(const struct plan_sched *s);
+
 void plan_sched_release(struct plan_sched *s);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "cores/pe.h"
 #include "fabric/timing.h"
+#include "ground/checked.h"
 
 static double dmax(double a, double b)
 {
@@ -59,6 +60,31 @@ double plan_task_time(const struct machine *m, enum pe_prec prec,
 	else
 		path = fill + chain;
 	return dmax(occ, 2 * ramp + ready + path);
+}
+
+void plan_copies_flows(struct kernel_work *k, int copies)
+{
+	int64_t x = (k->bcast_axis == AXIS_X ? k->bcast_wavelets : 0);
+	int64_t r = (k->reduce_axis == AXIS_X ? k->reduce_wavelets : 0);
+	x = (x > r ? x : r) + k->halo_wavelets;
+	int64_t all = ck_smul_batch(copies > 1 ? copies : 1, x);
+	if (all > k->link_wavelets)
+		k->link_wavelets = all;
+}
+
+double plan_task_pace(const struct machine *m, enum pe_prec prec,
+		      const struct kernel_work *w, int copies)
+{
+	return (double)plan_task_occ(m, prec, w) /
+	       (double)(copies > 1 ? copies : 1);
+}
+
+double plan_stream_time(const struct machine *m, enum pe_prec prec,
+			const struct rect *r, const struct kernel_work *w,
+			int copies, int64_t n)
+{
+	return plan_task_time(m, prec, r, w) +
+	       (double)(n > 1 ? n - 1 : 0) * plan_task_pace(m, prec, w, copies);
 }
 
 double plan_task_lat(const struct machine *m, enum pe_prec prec,

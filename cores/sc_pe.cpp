@@ -255,33 +255,46 @@ bool sc_pe::op_relay(const sc_ref_op &o, int64_t t)
 	return op_sent_ == o.n;
 }
 
-/* The halo goes out and comes in while the task runs. */
+/* Has a wavelet of `color` arrived by cycle t (without taking it)? */
+bool sc_pe::arrived(int color, int64_t t) const
+{
+	size_t c = (size_t)color;
+	return rx_count_[c] &&
+	       rxq_[c * (size_t)depth_ + rx_head_[c]].arrival <= t;
+}
+
+/* The first input wavelet activates the task; its inputs are taken, and
+ * its halo goes out and comes in, while it computes, but only once it
+ * runs: after its activation and the software before its first wavelet
+ * (cores/pe.h pe_cycles.task: "a task cannot overlap its own
+ * activation"), as the engine's occupancy counts them (wavelets in/out
+ * plus task start, compiler/plan_task.c). */
 bool sc_pe::op_task(const sc_ref_op &o, int64_t t)
 {
 	rx_slot s;
-	if (op_sent_ < o.n_send && can_send(o.color_out)) {
-		send(o.color_out, o.dest, op_sent_ == o.n_send - 1, false, t,
-		     t, t);
-		op_sent_++;
-		relay_free_ = event_max(relay_free_, t + 1);
-	}
-	if (op_halo_ < o.n_recv2 && take(o.color_out, t, &s)) {
-		op_halo_++;
-		relay_free_ = event_max(relay_free_, t + 1);
-	}
-	if (!op_started_ && (o.n == 0 || take(o.color, t, &s))) {
-		int64_t k = (int64_t)pe_work_cycles(cfg_->pe, cfg_->prec,
-						    &o.work);
-		busy_until_ = t + k;
-		st_.busy_cycles += k;
+	if (!op_started_ && (o.n == 0 || arrived(o.color, t))) {
+		struct pe_cycles c;
+		pe_work_breakdown(cfg_->pe, cfg_->prec, &o.work, &c);
+		busy_until_ = t + (int64_t)c.total;
+		take_from_ = t + o.work.tasks * (int64_t)cfg_->pe->task_start_cycles;
+		st_.busy_cycles += (int64_t)c.total;
 		op_started_ = true;
-		if (o.n) {
-			op_done_ = 1;
+	}
+	if (op_started_ && t >= take_from_) {
+		if (op_sent_ < o.n_send && can_send(o.color_out)) {
+			send(o.color_out, o.dest, op_sent_ == o.n_send - 1,
+			     false, t, t, t);
+			op_sent_++;
 			relay_free_ = event_max(relay_free_, t + 1);
 		}
-	} else if (op_started_ && op_done_ < o.n && take(o.color, t, &s)) {
-		op_done_++;
-		relay_free_ = event_max(relay_free_, t + 1);
+		if (op_halo_ < o.n_recv2 && take(o.color_out, t, &s)) {
+			op_halo_++;
+			relay_free_ = event_max(relay_free_, t + 1);
+		}
+		if (op_done_ < o.n && take(o.color, t, &s)) {
+			op_done_++;
+			relay_free_ = event_max(relay_free_, t + 1);
+		}
 	}
 	trace_busy_ = op_started_ && t < busy_until_;
 	if (op_started_ && op_done_ == o.n && op_sent_ == o.n_send &&
@@ -344,6 +357,10 @@ bool sc_pe::may_sleep(int64_t t, int64_t *wake_at) const
 		*wake_at = busy_until_;
 		return true;
 	case SC_OP_TASK:
+		if (op_started_ && take_from_ > t + 1) {
+			*wake_at = take_from_; /* activating */
+			return true;
+		}
 		if (op_sent_ < o.n_send)
 			return false;
 		if (!op_started_ || op_done_ < o.n || op_halo_ < o.n_recv2)

@@ -102,6 +102,7 @@ class sc_pe : public sc_core::sc_module
 	int64_t op_ = 0, op_end_ = 0, op_done_ = 0, op_sent_ = 0, op_halo_ = 0;
 	bool op_started_ = false;
 	int64_t busy_until_ = 0, relay_free_ = 0;
+	int64_t take_from_ = 0; /* TASK: runs (takes, sends) from then on */
 	std::deque<int64_t> relay_ready_;
 	uint64_t consumed_now_ = 0;
 	int trace_op_ = -1, trace_busy_ = 0, trace_queue_ = 0;
@@ -117,6 +118,7 @@ class sc_pe : public sc_core::sc_module
 	void send(int color, int32_t dest, bool tail, bool measured,
 		  int64_t gen, int64_t inject, int64_t t);
 	bool take(int color, int64_t t, rx_slot *out);
+	bool arrived(int color, int64_t t) const;
 	void step_traffic(int64_t t);
 	bool op_send(const sc_ref_op &o, int64_t t);
 	bool op_recv(const sc_ref_op &o, int64_t t);

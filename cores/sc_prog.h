@@ -105,12 +105,14 @@ enum sc_ref_op_kind {
 	SC_OP_RELAY,	/* n times: take a wavelet of `color`, spend
 			   pe_work_cycles(work), send one on `color_out`
 			   pe_relay_latency_cycles() after taking it */
-	SC_OP_TASK,	/* a task activated by the first of n wavelets of
-			   `color` (at once if n == 0): it computes for
-			   pe_work_cycles(work) while it takes the n wavelets
-			   as they arrive, one per cycle; meanwhile it sends
-			   n_send halo wavelets to `dest` on `color_out` and
-			   takes n_recv2 halo wavelets of `color_out` */
+	SC_OP_TASK,	/* a task activated by the arrival of the first of
+			   n wavelets of `color` (at once if n == 0): it
+			   computes for pe_work_cycles(work); once activated
+			   (its task starts and software, pe_cycles.task,
+			   after the arrival) it takes the n wavelets as they
+			   arrive, one per cycle, sends n_send halo wavelets
+			   to `dest` on `color_out` and takes n_recv2 halo
+			   wavelets of `color_out` */
 	SC_OP_COUNT
 };
 

@@ -179,13 +179,7 @@ static void finish_times(struct sim *s)
 					       : s->k.step_end[0];
 	} else {
 		st->infer_latency_cycles = s->k.sample_out[0];
-		int64_t a = s->S / 2, b = s->S - 1;
-		if (b > a)
-			st->infer_interval_cycles =
-				(s->k.sample_out[b] - s->k.sample_out[a]) /
-				(cycles_t)(b - a);
-		else
-			st->infer_interval_cycles = s->k.sample_out[0];
+		st->infer_interval_cycles = plan_sched_interval(&s->k);
 	}
 }
 

@@ -15,6 +15,7 @@
 #include "compiler/kern.h"
 #include "compiler/map.h"
 #include "compiler/place.h"
+#include "compiler/plan_estimate.h"
 #include "sim/engine.h"
 #include "test_engine_plans.h"
 #include "test_util.h"
@@ -40,36 +41,47 @@ static cycles_t simulated(const struct plan *p, const struct machine *m)
 /* What the job simulates of `net` (compiled for `job`) with the dense
  * stage on w x h running `kernel` ("auto": the compiler's pick); 0 when
  * the forced one cannot run there. */
-static cycles_t step_with(const struct graph *g, const struct machine *m,
-			  enum plan_job job, enum pe_prec prec,
-			  const char *kernel, int32_t w, int32_t h, int *picked)
+/* `g` compiled for `job` into *p, its dense stage then put on w x h with
+ * `copies` sample copies and mapped with `kernel` (as --region runs it). */
+static void plan_on(const struct graph *g, const struct machine *m,
+		    enum plan_job job, enum pe_prec prec, const char *kernel,
+		    int32_t w, int32_t h, int32_t copies, struct plan *p)
 {
 	struct plan_opts o;
 	plan_opts_init(&o);
 	o.mode = MODE_PIPELINED;
 	o.job = job;
 	o.solo = 1; /* the inference search's plan, re-picked below */
-	o.copies = 0; /* one copy on the rectangle, as --region runs it */
+	o.copies = 0; /* the copies set below, on the rectangle */
 	o.prec = prec;
 	o.kernel = "auto"; /* forced below, on the rectangle (as --region) */
-	struct plan p;
-	plan_init(&p);
+	plan_init(p);
 	struct diag d;
 	diag_init(&d);
-	CU_ASSERT_EQUAL_FATAL(plan_build(g, m, &o, &p, &d), 0);
+	CU_ASSERT_EQUAL_FATAL(plan_build(g, m, &o, p, &d), 0);
 	diag_release(&d);
-	CU_ASSERT_EQUAL(p.job, job);
-	struct plan_stage *s = &p.stages[0];
+	CU_ASSERT_EQUAL(p->job, job);
+	struct plan_stage *s = &p->stages[0];
 	s->r.w = w;
 	s->r.h = h;
+	s->copies = copies;
 	if (s->r.x + w > m->width)
 		s->r.x = 0;
 	if (s->r.y + h > m->height)
 		s->r.y = 0;
-	struct map_ctx c = {g, m, p.prec, p.opt, p.mode, p.batch, 0, kernel,
-			    0, NULL, p.job, 0};
+	struct map_ctx c = {g, m, p->prec, p->opt, p->mode, p->batch, 0,
+			    kernel, 0, NULL, p->job, 0};
 	map_kernel(&c, s);
-	plan_summarise(&p, m);
+	plan_summarise(p, m);
+}
+
+static cycles_t step_with(const struct graph *g, const struct machine *m,
+			  enum plan_job job, enum pe_prec prec,
+			  const char *kernel, int32_t w, int32_t h, int *picked)
+{
+	struct plan p;
+	plan_on(g, m, job, prec, kernel, w, h, 1, &p);
+	struct plan_stage *s = &p.stages[0];
 	cycles_t t = 0;
 	*picked = s->kernel;
 	int want = kern_from_name(kernel) >= 0 ? kern_from_name(kernel)
@@ -319,6 +331,54 @@ static void test_sram_weights_once(void)
 	CU_ASSERT(found);
 }
 
+/* A copied inference stage (plan.h `copies`): the pick weighs each
+ * algorithm's stream of PLAN_INFER_STREAM predictions as the copies run
+ * it (compiler/plan_task.c plan_stream_time, R samples served at once),
+ * which is what the engine simulates.  By hand, a 8 -> 8 dense layer
+ * (batch 1, mixed precision) by gemv_star on 2 copies of 2 x 2 PEs
+ * (4 x 2) of mini16: per PE Kt = Nt = 4, partial sums 4 fp32 wavelets;
+ * software per row: a loop (5), five descriptors (20), five vector
+ * starts (10), four calls (8), three fabric starts (66) = 109; the
+ * multiplies 4 x ceil(4 / 2) plus the clear ceil(4 / 4) = 9; the star
+ * reduction max(4 x 1, 1 hop) + 2 ramps + relay 11 = 17; the multicast
+ * back 1 hop + 2 ramps + 4 + 1 = 8: 143 cycles a sample, its latency
+ * 143 + 2 ramps = 145.  One copy: 145 + 1023 x 143 = 146434; two copies
+ * serve two samples at once: 145 + 1023 x 143 / 2 = 73289.5 (the engine's
+ * interval 71.5).  Until the pick knew the copies it weighed 146434. */
+static void test_copies_gemv(void)
+{
+	struct machine m;
+	tp_load("mini16", &m);
+	struct graph g;
+	one_layer(0, 8, 8, 1, &g);
+	struct plan p;
+	plan_on(&g, &m, PLAN_JOB_INFER, PREC_MIXED, "gemv_star", 4, 2, 2, &p);
+	struct plan_stage *s = &p.stages[0];
+	CU_ASSERT_EQUAL(s->kernel, KERN_GEMV_STAR);
+	struct rect cr = plan_copy_rect(s, 0);
+	const struct kernel_work *k = &s->work[PASS_FWD];
+	double one = plan_stream_time(&m, p.prec, &cr, k, 1, PLAN_INFER_STREAM);
+	double two = plan_stream_time(&m, p.prec, &cr, k, 2, PLAN_INFER_STREAM);
+	struct stats st;
+	CU_ASSERT_EQUAL(tp_run(&p, &m, ENGINE_INFER, 0, 0, &st), 0);
+	printf("\n    gemv_star 8x8 on 2 copies of %dx%d: task %llu, "
+	       "estimate %.1f (one copy %.1f), engine interval %llu, "
+	       "latency %llu",
+	       (int)cr.w, (int)cr.h,
+	       (unsigned long long)plan_task_occ(&m, p.prec, k), two, one,
+	       (unsigned long long)st.infer_interval_cycles,
+	       (unsigned long long)st.infer_latency_cycles);
+	CU_ASSERT_EQUAL(plan_task_occ(&m, p.prec, k), 143);
+	CU_ASSERT_DOUBLE_EQUAL(one, 146434, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(two, 73289.5, 1e-9);
+	/* the engine serves the stream at the estimate's pace */
+	CU_ASSERT((double)st.infer_interval_cycles >= 71 &&
+		  (double)st.infer_interval_cycles <= 72);
+	stats_release(&st);
+	plan_release(&p);
+	graph_release(&g);
+}
+
 int suite_kern_pick(void);
 int suite_kern_pick(void)
 {
@@ -328,6 +388,9 @@ int suite_kern_pick(void)
 		 test_pick_simulated},
 		{"a non-WS kernel counts the weights once",
 		 test_sram_weights_once},
+		{"copies=2: the GEMV's stream estimate is the engine's "
+		 "(hand-computed)",
+		 test_copies_gemv},
 		{0, 0}};
 	return tu_add_suite("kern_pick", tests);
 }

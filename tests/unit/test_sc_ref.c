@@ -428,17 +428,24 @@ static double ref_task_latency(const struct machine *m,
 	return (double)(st.cycles + adj);
 }
 
+/* A dense stage of w x 1 PEs whose task takes n wavelets broadcast along
+ * the row, and nothing else. */
+static void row_stage(struct plan_stage *s, int32_t w, int64_t n)
+{
+	memset(s, 0, sizeof *s);
+	s->kind = KERNEL_DENSE;
+	s->r.w = w;
+	s->r.h = 1;
+	s->work[PASS_FWD].bcast_wavelets = n;
+	s->work[PASS_FWD].bcast_axis = AXIS_X;
+}
+
 static void test_same_as_engine_stage(void)
 {
 	struct machine m;
 	load_mini16(&m);
 	struct plan_stage s;
-	memset(&s, 0, sizeof s);
-	s.kind = KERNEL_DENSE;
-	s.r.w = 12;
-	s.r.h = 1;
-	s.work[PASS_FWD].bcast_wavelets = 40;
-	s.work[PASS_FWD].bcast_axis = AXIS_X;
+	row_stage(&s, 12, 40);
 	double e = engine_task_latency(&m, &s), r = ref_task_latency(&m, &s);
 	printf("\n    row broadcast: engine %.0f, reference %.0f", e, r);
 	CU_ASSERT_EQUAL(e, r);
@@ -448,6 +455,32 @@ static void test_same_as_engine_stage(void)
 	r = ref_task_latency(&m, &s);
 	printf(", dense 256x256 on 8x8: engine %.0f, reference %.0f", e, r);
 	CU_ASSERT(fabs(e - r) <= 0.05 * r);
+}
+
+/* A ramp-bound task (a first layer's backward-to-data: its input needs no
+ * gradient, so only dy broadcast along the row and the activation's
+ * backward, as compiler/map.c maps it): the task is activated by its
+ * first wavelet and takes its inputs only once it runs (cores/pe.h: a
+ * task cannot overlap its own activation).  By hand on mini16 (hop 1,
+ * ramp 1, task start 8, 2 read ports, 1 write port, 4 fp16 add lanes),
+ * 8 x 1 PEs, 32 wavelets in: the work is max(ceil(4 / 4), 16 / 2, 16 / 1)
+ * + 8 = 24 cycles, the ramp 32 + 8 = 40, so the task occupies the PE 40
+ * cycles; its latency is 40 + 2 ramps + 7 hops across the row = 49.  The
+ * reference took the wavelets during the activation and said 41. */
+static void test_task_activation_before_inputs(void)
+{
+	struct machine m;
+	load_mini16(&m);
+	struct plan_stage s;
+	row_stage(&s, 8, 32);
+	s.work[PASS_FWD].reduce_axis = AXIS_Y;
+	s.work[PASS_FWD].pe = (struct pe_work){0, 4, 16, 16, 1, 0};
+	double e = engine_task_latency(&m, &s), r = ref_task_latency(&m, &s);
+	printf("\n    activation then 32 inputs: engine %.0f, reference %.0f "
+	       "(by hand 49)",
+	       e, r);
+	CU_ASSERT_EQUAL(e, 49);
+	CU_ASSERT_EQUAL(r, 49);
 }
 
 /* The command line: `wafersim fabric --engine systemc`. */
@@ -544,6 +577,8 @@ int suite_sc_ref(void)
 		 test_same_as_fabsim_traffic},
 		{"stage task: engine exact (broadcast), within 5% (dense)",
 		 test_same_as_engine_stage},
+		{"a task's activation before its inputs (hand-computed)",
+		 test_task_activation_before_inputs},
 		{"wafersim fabric|run --engine systemc", test_cli},
 		{0},
 	};
