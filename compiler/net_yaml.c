@@ -11,7 +11,6 @@
  */
 #include "compiler/net_yaml.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -127,18 +126,17 @@ static yaml_node_t *map_get(struct ny *c, yaml_node_t *m, const char *key)
 static int get_int(struct ny *c, yaml_node_t *n, const char *what, int64_t lo,
 		   int64_t hi, int64_t *out)
 {
-	const char *s = scalar(n);
-	char *end;
-	errno = 0;
-	long long v = s ? strtoll(s, &end, 10) : 0;
-	if (!s || !*s || *end || errno) {
-		err(c, n, "network: '%s' must be an integer, got %s%s%s", what,
-		    s ? "'" : "", s ? s : kind_name(n), s ? "'" : "");
+	const char *s = cfg_yaml_number(n), *shown = scalar(n);
+	int64_t v;
+	if (!s || cfg_parse_int(s, &v)) {
+		err(c, n, "network: '%s' must be an integer, got %s%s%s%s",
+		    what, shown ? "'" : "", shown ? shown : kind_name(n),
+		    shown ? "'" : "", shown ? cfg_number_hint(shown, !s) : "");
 		return -1;
 	}
 	if (v < lo || v > hi) {
 		err(c, n, "network: '%s' must be in [%lld, %lld], got %lld",
-		    what, (long long)lo, (long long)hi, v);
+		    what, (long long)lo, (long long)hi, (long long)v);
 		return -1;
 	}
 	*out = v;
@@ -148,12 +146,12 @@ static int get_int(struct ny *c, yaml_node_t *n, const char *what, int64_t lo,
 static int get_real(struct ny *c, yaml_node_t *n, const char *what, double lo,
 		    double hi, double *out)
 {
-	const char *s = scalar(n);
-	char *end;
-	double v = s ? strtod(s, &end) : 0;
-	if (!s || !*s || *end) {
-		err(c, n, "network: '%s' must be a number, got %s", what,
-		    s ? s : kind_name(n));
+	const char *s = cfg_yaml_number(n), *shown = scalar(n);
+	double v;
+	if (!s || cfg_parse_real(s, &v)) {
+		err(c, n, "network: '%s' must be a number, got %s%s%s%s", what,
+		    shown ? "'" : "", shown ? shown : kind_name(n),
+		    shown ? "'" : "", shown ? cfg_number_hint(shown, !s) : "");
 		return -1;
 	}
 	if (v < lo || v > hi) {

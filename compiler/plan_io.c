@@ -355,11 +355,9 @@ static int64_t get_int(struct rd *r, yaml_node_t *map, const char *key,
 		}
 		return def;
 	}
-	const char *s = scalar(n);
-	char *end = NULL;
-	errno = 0;
-	long long v = s ? strtoll(s, &end, 10) : 0;
-	if (!s || !*s || *end || errno || v < lo || v > hi) {
+	const char *s = cfg_yaml_number(n);
+	int64_t v = 0;
+	if (!s || cfg_parse_int(s, &v) || v < lo || v > hi) {
 		char ex[96];
 		snprintf(ex, sizeof ex, "an integer in [%lld, %lld]",
 			 (long long)lo, (long long)hi);
@@ -481,13 +479,11 @@ static void read_routes(struct rd *r, yaml_node_t *seq, struct plan *p,
 					2;
 			int64_t xy[2] = {0, 0};
 			for (int q = 0; ok && q < 2; q++) {
-				const char *s = scalar(yaml_document_get_node(
+				const char *s = cfg_yaml_number(yaml_document_get_node(
 					r->doc,
 					pt->data.sequence.items.start[q]));
-				char *end = NULL;
-				xy[q] = s ? strtoll(s, &end, 10) : 0;
-				ok = s && *s && !*end && xy[q] >= -1000000 &&
-				     xy[q] <= 1000000;
+				ok = s && !cfg_parse_int(s, &xy[q]) &&
+				     xy[q] >= -1000000 && xy[q] <= 1000000;
 			}
 			if (!ok) {
 				err(r, pt, "route point", "[x, y] integers");

@@ -615,7 +615,22 @@ int64_t fabsim_inject(struct fabsim *s, int32_t src, int32_t color,
 		if (s->n_pkt >= MAX_PACKETS)
 			abort(); /* 4G live packet records: cannot happen in RAM */
 		if (s->n_pkt == s->cap_pkt) {
-			s->cap_pkt = s->cap_pkt ? 2 * s->cap_pkt : 1024;
+			/* offered faster than the mesh delivers, the source
+			 * queues fill on every PE: held within the memory
+			 * budget the mesh was admitted under (a 4096x4096
+			 * mesh at --rate 0.1 passed 13 GB and kept growing) */
+			uint32_t cap = s->cap_pkt ? 2 * s->cap_pkt : 1024;
+			char what[112];
+			snprintf(what, sizeof(what),
+				 "fabric: a %dx%d mesh holding %u packets at "
+				 "cycle %llu", (int)s->cfg.width,
+				 (int)s->cfg.height, cap,
+				 (unsigned long long)s->now);
+			if (mem_budget_check(what, fabsim_estimate_bytes(&s->cfg) +
+						   (double)cap * sizeof(*s->pkt),
+					     s->cfg.max_memory_bytes, d))
+				return WS_EINPUT;
+			s->cap_pkt = cap;
 			s->pkt = xrealloc(s->pkt, (size_t)s->cap_pkt * sizeof(*s->pkt));
 		}
 		id = s->n_pkt++;

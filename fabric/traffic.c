@@ -276,6 +276,8 @@ struct run {
 	int64_t measured, done;
 	uint64_t refused, refused_window, generated_wavelets_window;
 	double sum_lat, sum_net, sum_hops, max_lat;
+	struct diag *d;
+	int failed; /* an injection failed (the memory budget): error in d */
 };
 
 static int gen_less(const struct gen_ent *a, const struct gen_ent *b)
@@ -343,8 +345,11 @@ static void generate(struct run *u)
 			if (in_window)
 				u->refused_window++;
 		} else {
-			if (fabsim_inject(u->s, src, 0, dst, n, now, NULL) < 0)
-				abort(); /* arguments checked: cannot fail */
+			/* arguments checked: only the memory budget fails */
+			if (fabsim_inject(u->s, src, 0, dst, n, now, u->d) < 0) {
+				u->failed = 1;
+				return;
+			}
 			if (in_window)
 				u->measured++;
 		}
@@ -414,6 +419,8 @@ static void run_window(struct run *u, int32_t N, struct window *w)
 							      (double)u->win_hi
 						    : 1.0);
 		generate(u);
+		if (u->failed)
+			break;
 		fabsim_step(u->s);
 	}
 }
@@ -486,13 +493,15 @@ int traffic_run(const struct traffic_config *c, struct traffic_result *r,
 	int32_t N = c->width * c->height;
 	gen_init(&u, N);
 	struct window w = {0, 0, 0, xcalloc((size_t)N, sizeof(int64_t)), 0};
+	u.d = d;
 	run_window(&u, N, &w);
 	r->wall_s = wall_seconds() - t0;
-	fill_result(&u, &w, N, r);
+	if (!u.failed)
+		fill_result(&u, &w, N, r);
 	fabsim_free(u.s);
 	free(u.heap);
 	free(w.q0);
-	return 0;
+	return u.failed ? WS_EINPUT : 0;
 }
 
 int traffic_saturation(const struct traffic_config *c, double tol,

@@ -394,6 +394,13 @@ int gpu_validate_text(const struct gpu_spec *g, const char *path,
 	int rc = gpu_jsonl_parse(path, text, len, &jl, d);
 	if (rc)
 		return rc;
+	if (!jl.n) { /* an empty file, /dev/null: nothing was checked */
+		diag_add(d, path, 1, 1,
+			 "validate: file must hold measurements, one JSON "
+			 "object per line, got none");
+		gpu_jsonl_release(&jl);
+		return WS_EINPUT;
+	}
 	v->file = xstrdup(path);
 	v->rows = xcalloc(jl.n ? jl.n : 1, sizeof(*v->rows));
 	struct net_cache *cache = NULL;

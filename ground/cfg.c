@@ -7,6 +7,7 @@
  */
 #include "ground/cfg.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -88,30 +89,78 @@ static void src_override(struct cfg_src *s, const char *path,
 
 /* ---- parsing scalars ---------------------------------------------------- */
 
-static int parse_int(const char *s, int64_t *out)
+/* Digits [0-9]+ from *p on; the count (*p moves past them). */
+static int digits(const char **p)
 {
-	if (!*s)
+	int n = 0;
+	while (**p >= '0' && **p <= '9') {
+		(*p)++;
+		n++;
+	}
+	return n;
+}
+
+int cfg_parse_int(const char *s, int64_t *out)
+{
+	const char *p = s + (*s == '-' || *s == '+');
+	const char *first = p;
+	if (!digits(&p) || *p || (*first == '0' && first[1]))
 		return -1;
-	char *end;
 	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || *end)
+	long long v = strtoll(s, NULL, 10);
+	if (errno)
 		return -1;
 	*out = v;
 	return 0;
 }
 
-static int parse_real(const char *s, double *out)
+int cfg_parse_real(const char *s, double *out)
 {
-	if (!*s)
+	const char *p = s + (*s == '-' || *s == '+');
+	if (p[0] == '0' && p[1] >= '0' && p[1] <= '9')
+		return -1; /* 017: see cfg_parse_int */
+	int n = digits(&p);
+	if (*p == '.') {
+		p++;
+		n += digits(&p);
+	}
+	if (!n)
 		return -1;
-	char *end;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		p += *p == '-' || *p == '+';
+		if (!digits(&p))
+			return -1;
+	}
+	if (*p)
+		return -1;
 	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || *end || !isfinite(v))
+	double v = strtod(s, NULL);
+	if (errno || !isfinite(v))
 		return -1;
 	*out = v;
 	return 0;
+}
+
+const char *cfg_number_hint(const char *s, int quoted)
+{
+	if (quoted)
+		return " (quoted, or tagged !!str: text, not a number)";
+	const char *p = s + (*s == '-' || *s == '+');
+	if (p[0] == '0' && p[1] >= '0' && p[1] <= '9')
+		return " (a leading 0 is octal in YAML 1.1 and decimal in "
+		       "YAML 1.2: write the number without it)";
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'o' || p[1] == 'X'))
+		return " (decimal numbers only)";
+	return "";
+}
+
+const char *cfg_yaml_number(const yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE &&
+			       n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE
+		       ? (const char *)n->data.scalar.value
+		       : NULL;
 }
 
 static int find_name(const char *const *names, const char *s)
@@ -179,10 +228,11 @@ static int set_scalar(const struct cfg_key *k, const char *what,
 	switch (k->type) {
 	case CFG_INT: {
 		int64_t v;
-		if (quoted || parse_int(text, &v) != 0) {
+		if (quoted || cfg_parse_int(text, &v) != 0) {
 			diag_add(d, file, line, col,
-				 "%s: '%s' must be an integer, got '%s'", what,
-				 path, shown);
+				 "%s: '%s' must be an integer, got '%s'%s",
+				 what, path, shown,
+				 cfg_number_hint(text, quoted));
 			return -1;
 		}
 		if ((double)v < k->min || (double)v > k->max) {
@@ -198,10 +248,11 @@ static int set_scalar(const struct cfg_key *k, const char *what,
 	}
 	case CFG_REAL: {
 		double v;
-		if (quoted || parse_real(text, &v) != 0) {
+		if (quoted || cfg_parse_real(text, &v) != 0) {
 			diag_add(d, file, line, col,
-				 "%s: '%s' must be a number, got '%s'", what,
-				 path, shown);
+				 "%s: '%s' must be a number, got '%s'%s",
+				 what, path, shown,
+				 cfg_number_hint(text, quoted));
 			return -1;
 		}
 		if (v < k->min || v > k->max) {
@@ -342,10 +393,34 @@ static int tag_ok(const yaml_event_t *ev)
 	return 0;
 }
 
+/* An explicit core tag that says otherwise than a scalar's style: `!!str
+ * 5` is text though plain, `!!int "5"` a number though quoted.  1 if the
+ * node's style must flip so that "quoted" keeps meaning "text" for every
+ * reader. */
+static int tag_flips_style(const yaml_event_t *ev)
+{
+	const char *tag = (const char *)ev->data.scalar.tag;
+	if (ev->type != YAML_SCALAR_EVENT || !tag)
+		return 0;
+	int plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	if (!strcmp(tag, YAML_STR_TAG))
+		return plain;
+	return !plain && (!strcmp(tag, YAML_INT_TAG) ||
+			  !strcmp(tag, YAML_FLOAT_TAG));
+}
+
+/* Nodes whose style flips (tag_flips_style), by id, in event order: the
+ * loader numbers nodes in that order (ids from 1; no aliases). */
+struct flips {
+	int *id;
+	size_t n, cap;
+};
+
 /* First pass over the events, before any node is built: nesting depth,
- * node count, keys per mapping and aliases.  0 or -1 (error added). */
+ * node count, keys per mapping and aliases; the style flips.  0 or -1
+ * (error added). */
 static int yaml_prescan(const char *what, const char *file, const char *text,
-			size_t len, struct diag *d)
+			size_t len, struct flips *fl, struct diag *d)
 {
 	yaml_parser_t p;
 	yaml_event_t ev;
@@ -377,6 +452,14 @@ static int yaml_prescan(const char *what, const char *file, const char *text,
 			if (++nodes > CFG_YAML_MAX_NODES)
 				bad = "file must have at most 2000000 "
 				      "values";
+			if (!bad && tag_flips_style(&ev)) {
+				if (fl->n == fl->cap) {
+					fl->cap = fl->cap ? 2 * fl->cap : 8;
+					fl->id = xrealloc(fl->id, fl->cap *
+							  sizeof(int));
+				}
+				fl->id[fl->n++] = (int)nodes;
+			}
 			if (depth > 0 && is_map[depth] &&
 			    ++keys[depth] > 2 * (int64_t)CFG_YAML_MAX_KEYS)
 				bad = "a mapping must have at most 65536 keys";
@@ -555,8 +638,11 @@ int cfg_yaml_load(const char *what, const char *file, const char *text,
 			 what, (long long)CFG_YAML_MAX_BYTES, len);
 		return WS_EINPUT;
 	}
-	if (yaml_prescan(what, file, text, len, d))
+	struct flips fl = {NULL, 0, 0};
+	if (yaml_prescan(what, file, text, len, &fl, d)) {
+		free(fl.id);
 		return WS_EINPUT;
+	}
 	yaml_parser_t p;
 	yaml_parser_initialize(&p);
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
@@ -564,6 +650,15 @@ int cfg_yaml_load(const char *what, const char *file, const char *text,
 	if (!ok)
 		yaml_syntax_error(what, file, &p, d);
 	yaml_parser_delete(&p);
+	for (size_t i = 0; ok && i < fl.n; i++) {
+		yaml_node_t *n = yaml_document_get_node(doc, fl.id[i]);
+		assert(n && n->type == YAML_SCALAR_NODE);
+		n->data.scalar.style =
+			n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE
+				? YAML_SINGLE_QUOTED_SCALAR_STYLE
+				: YAML_PLAIN_SCALAR_STYLE;
+	}
+	free(fl.id);
 	if (!ok)
 		return WS_EINPUT;
 	size_t nn = (size_t)(doc->nodes.top - doc->nodes.start);

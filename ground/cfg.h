@@ -77,10 +77,32 @@ const char *cfg_src_file(const struct cfg_src *s, const char *path);
 #define CFG_YAML_MAX_NODES 2000000	       /* scalars, lists, mappings */
 #define CFG_YAML_MAX_KEYS 65536		       /* keys in one mapping */
 
+/*
+ * Numbers as YAML's core schema writes them [YAML 1.2.2, section 10.3.2],
+ * decimal only, from a plain scalar's text.  An integer is [-+]?[0-9]+
+ * within int64; a real is [-+]?(.[0-9]+|[0-9]+(.[0-9]*)?)([eE][-+]?[0-9]+)?
+ * and a finite, normal double (no .nan, .inf, 1e400, 1e-400, nor the hex
+ * floats and "nan" strtod takes).  Neither starts with a 0 followed by a
+ * digit: YAML 1.1 reads 017 as octal 15, YAML 1.2 as 17; refused, not
+ * guessed.  0, or -1 (nothing stored).
+ */
+int cfg_parse_int(const char *text, int64_t *out);
+int cfg_parse_real(const char *text, double *out);
+/* Why `text` (quoted: a quoted or !!str scalar) is not a number, for the
+ * end of a "must be an integer, got '...'" message: "" or " (...)". */
+const char *cfg_number_hint(const char *text, int quoted);
+struct yaml_node_s;
+/* The text of a plain scalar node, which may be a number; NULL for a
+ * quoted scalar (or one tagged !!str: cfg_yaml_load), a list, a mapping
+ * or no node. */
+const char *cfg_yaml_number(const struct yaml_node_s *n);
+
 struct yaml_document_s;
 /*
  * Parse `text` into a libyaml document within the limits above, and check
- * that no mapping repeats a key (in linear time).  Every error is located
+ * that no mapping repeats a key (in linear time).  A scalar's style tells
+ * text from numbers: a plain scalar explicitly tagged !!str becomes quoted,
+ * a quoted one tagged !!int or !!float plain.  Every error is located
  * at file:line:col and starts with `what` ("machine: ", "network: ").
  * 0 (the caller deletes the document) or WS_EINPUT (nothing to delete).
  * A NULL or empty root is left to the caller.

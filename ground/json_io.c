@@ -116,9 +116,19 @@ json_t *ws_json_parse(const char *text, size_t len, const char *file,
 	json_error_t e;
 	json_t *v = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
 			       &e);
-	if (!v)
+	if (!v) {
+		/* a byte jansson cannot decode (UTF-16, invalid UTF-8) comes
+		 * without a column: counted back from its offset */
+		int col = e.column;
+		if (col <= 0 && e.position > 0 && (size_t)e.position <= len) {
+			size_t at = (size_t)e.position, from = at;
+			while (from > 0 && text[from - 1] != '\n')
+				from--;
+			col = at - from < INT32_MAX ? (int)(at - from) : 0;
+		}
 		diag_add(d, file, e.line > 0 ? first_line + e.line - 1 : 0,
-			 e.column > 0 ? e.column : 0, "json: %s", e.text);
+			 col > 0 ? col : 1, "json: %s", e.text);
+	}
 	return v;
 }
 

@@ -256,6 +256,16 @@ static int machine_check(const void *obj, const struct cfg_src *src,
 			 m->io.bandwidth_gbytes_s);
 		errors++;
 	}
+	/* weights stream in through it (streaming mode, the mode of last
+	 * resort): at 0 a layer's stream would take forever, and a run hung
+	 * on the infinite span */
+	if (m->extmem.bandwidth_gbytes_s <= 0) {
+		diag_add(d, AT("extmem.bandwidth_gbytes_s"),
+			 "machine: 'extmem.bandwidth_gbytes_s' must be above 0: "
+			 "weights stream in through it, got %g",
+			 m->extmem.bandwidth_gbytes_s);
+		errors++;
+	}
 #undef AT
 	return errors ? WS_EINPUT : WS_OK;
 }

@@ -1870,6 +1870,374 @@ def full_output_cases(binary):
     return C
 
 
+# ---------------------------------------------------------------- harden8
+NUM_BAD_INT = (("leading-0", "017"), ("hex", "0x10"), ("octal", "0o17"),
+               ("underscore", "1_000"), ("dot", "5."), ("frac", "5.5"),
+               ("exp", "1e3"), ("quoted", "'5'"), ("tag-str", "!!str 5"),
+               ("2^64", "18446744073709551616"), ("nan", ".nan"),
+               ("-inf", "-.inf"), ("neg", "-5"), ("zero", "0"))
+NUM_BAD_REAL = (("leading-0", "017"), ("hex", "0x10"), ("hexfloat", "0x1p-1"),
+                ("nan-word", "nan"), ("nan", ".nan"), ("inf-word", "inf"),
+                ("-inf", "-.inf"), ("1e400", "1e400"), ("1e-400", "1e-400"),
+                ("underscore", "0_5"), ("quoted", "'0.5'"),
+                ("tag-str", "!!str 0.5"))
+
+
+def number_cases():
+    """Numbers as YAML writes them and as it does not (issue: hostile
+    classes, Dec 4): every YAML reader takes decimal integers and reals
+    of YAML 1.2's core schema only; a leading zero (octal in YAML 1.1),
+    hex, '1_000', NaN, infinities, a quoted or !!str number are refused
+    at file:line:col.  'nan' in a network's 'rate' or 'scale' was taken
+    as NaN (a resize by NaN kept its input's shape), '017' read as 17,
+    '!!str 5' and '5' quoted as 5."""
+    C = []
+    netf = ("name: h\nbatch: {b}\ninputs:\n  x: [{d}, 16, 16]\nlayers:\n"
+            "  - {{name: d, op: dropout, rate: {r}}}\n"
+            "  - {{name: s, op: resize, scale: {s}}}\n"
+            "  - {{name: f, op: dense, units: {u}}}\n")
+    ok = dict(b="4", d="3", r="0.5", s="2", u="8")
+    place = ["place", "n.yaml", "--machine", "mini64", "--strategy", "pack",
+             "-o", "out.plan.yaml"]
+    line = dict(b=2, d=4, r=6, s=7, u=8)
+    for key in ("b", "d", "u"):
+        for label, v in NUM_BAD_INT:
+            if key == "d" and label in ("neg", "zero"):
+                continue
+            t = netf.format(**dict(ok, **{key: v}))
+            C.append(Case("numbers", "net-%s=%s" % (key, label),
+                          {"n.yaml": t}, place,
+                          loc=r"n\.yaml:%d:\d+" % line[key]))
+    for key in ("r", "s"):
+        for label, v in NUM_BAD_REAL:
+            t = netf.format(**dict(ok, **{key: v}))
+            C.append(Case("numbers", "net-%s=%s" % (key, label),
+                          {"n.yaml": t}, place,
+                          loc=r"n\.yaml:%d:\d+" % line[key]))
+    # YAML 1.2 forms that mean what they say: read as the plain number
+    for label, vals in (("plus", dict(b="+4", u="+8")),
+                        ("real-dot", dict(r="0.5", s="2.")),
+                        ("real-exp", dict(r="5e-1", s="2E0")),
+                        ("tag-int", dict(b="!!int 4", s="!!float 2")),
+                        ("tag-int-quoted", dict(b="!!int '4'"))):
+        C.append(Case("numbers", "net-%s-valid" % label,
+                      {"n.yaml": netf.format(**dict(ok, **vals))},
+                      ["compile", "n.yaml"], want=0,
+                      out=r"s\s+resize\s+\[3,32,32\]"))
+    mach = "name: t\ngrid: {width: %s, height: 16}\nclock_ghz: %s\n"
+    show = ["machine", "show", "m.yaml", "-o", "out.yaml"]
+    for label, v in NUM_BAD_INT:
+        C.append(Case("numbers", "machine-width=" + label,
+                      {"m.yaml": mach % (v, "1")}, show,
+                      loc=r"m\.yaml:2:\d+"))
+    for label, v in NUM_BAD_REAL:
+        C.append(Case("numbers", "machine-clock=" + label,
+                      {"m.yaml": mach % ("16", v)}, show,
+                      loc=r"m\.yaml:3:\d+"))
+    gpu = ("name: g\nsms: %s\nthreads_per_sm: 2048\n"
+           "peak_tflops: {fp32: %s, tf32: 400, bf16: 900, fp16: 900}\n"
+           "memory: {gbytes: 80, bandwidth_gbytes_s: 3000}\n"
+           "power: {idle_w: 70, max_w: 700}\n")
+    for label, v in NUM_BAD_INT:
+        C.append(Case("numbers", "gpu-sms=" + label,
+                      {"g.yaml": gpu % (v, "60")},
+                      ["gpu", "p1b2", "--gpu", "g.yaml", "-o", "o.txt"],
+                      loc=r"g\.yaml:2:\d+"))
+    for label, v in NUM_BAD_REAL:
+        C.append(Case("numbers", "gpu-fp32=" + label,
+                      {"g.yaml": gpu % ("132", v)},
+                      ["gpu", "p1b2", "--gpu", "g.yaml", "-o", "o.txt"],
+                      loc=r"g\.yaml:4:\d+"))
+    # a machine's grid as large as allowed, and one past it
+    for label, (w, h) in (("grid-4097", (4097, 16)),
+                          ("grid-2^31", (2147483648, 2147483648))):
+        C.append(Case("numbers", "machine-" + label,
+                      {"m.yaml": (mach % (w, "1")).replace(
+                          "height: 16", "height: %d" % h)}, show,
+                      loc=r"m\.yaml:2:\d+"))
+    # dims whose product overflows int64
+    C.append(Case("numbers", "net-dims-product-2^124",
+                  {"n.yaml": "name: h\nbatch: 4\ninputs:\n"
+                             "  x: [2147483647, 2147483647, 2147483647, "
+                             "2147483647]\nlayers:\n"
+                             "  - {name: r, op: relu}\n"}, place,
+                  loc=r"n\.yaml:\d+:\d+"))
+    return C
+
+
+def plan_number_cases(binary, tmp):
+    """The plan reader's numbers, as number_cases()."""
+    base = base_plan(binary, tmp)
+    C = []
+    argv = ["run", "p1b2", "--machine", "mini128", "--plan", "p.yaml",
+            "--steps", "1", "--infer-samples", "1", "-o", "out.txt"]
+    r1 = "rect: {x: 120, y: 0, w: 8, h: 39}"
+    pt = "points: [[119, 60], [120, 60], [120, 28]]"
+    for label, v in NUM_BAD_INT:
+        if label in ("neg", "zero"):
+            continue
+        for what, old, new in (
+                ("batch", "batch: 60", "batch: %s" % v),
+                ("rect-x", r1, r1.replace("x: 120", "x: %s" % v)),
+                ("route-point", pt, pt.replace("[120, 28]",
+                                               "[120, %s]" % v))):
+            if old not in base:
+                continue
+            C.append(Case("numbers", "plan-%s=%s" % (what, label),
+                          {"p.yaml": base.replace(old, new, 1)}, argv,
+                          loc=yloc("p.yaml")))
+    return C
+
+
+def yaml_feature_cases():
+    """YAML's features against every YAML reader, not the machine's only
+    (its were machine_cases()): aliases, merge keys, an alias bomb, tags,
+    two documents, deep nesting, huge scalars and keys, empty documents,
+    a scalar or a list for the whole file, duplicate keys."""
+    C = []
+    good = {
+        "n.yaml": "name: h\nbatch: 4\ninputs:\n  x: [8]\nlayers:\n"
+                  "  - {name: f, op: dense, units: 4}\n",
+        "g.yaml": "name: g\nsms: 132\nthreads_per_sm: 2048\n"
+                  "peak_tflops: {fp32: 60, tf32: 400, bf16: 900, fp16: 900}\n"
+                  "memory: {gbytes: 80, bandwidth_gbytes_s: 3000}\n"
+                  "power: {idle_w: 70, max_w: 700}\n",
+    }
+    argv = {"n.yaml": ["place", "n.yaml", "--machine", "mini64", "--strategy",
+                       "pack", "-o", "out.plan.yaml"],
+            "g.yaml": ["gpu", "p1b2", "--gpu", "g.yaml", "-o", "o.txt"],
+            "p.yaml": ["run", "p1b2", "--machine", "mini16", "--plan",
+                       "p.yaml", "--steps", "1", "-o", "o.txt"]}
+    bomb = ("a: &a [x, x, x, x, x, x, x, x, x]\n"
+            "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+            "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+            "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+            "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+            "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n")
+    for f, text in good.items():
+        first = text.split("\n", 1)[0] + "\n"
+        rest = text.split("\n", 1)[1]
+        edits = {
+            "anchor-alias": first.replace("name: ", "name: &n ") + rest +
+                            "again: *n\n",
+            "merge-key": "base: &b {name: h}\n<<: *b\n" + rest,
+            "billion-laughs": bomb + text,
+            "tag-binary": first.replace("name: ", "name: !!binary ") + rest,
+            "tag-local": first.replace("name: ", "name: !foo ") + rest,
+            "tag-set": text + "extra: !!set {a, b}\n",
+            "two-documents": text + "---\n" + text,
+            "end-then-document": text + "...\n---\n" + text,
+            "deep-lists": text + "junk: " + "[" * 5000 + "]" * 5000 + "\n",
+            "deep-maps": text + "junk: " + "{a: " * 3000 + "1" +
+                         "}" * 3000 + "\n",
+            "key-1MB": text + "k" * 1000000 + ": 1\n",
+            "scalar-8MB": first.replace("name: h", "name: " + "h" * 8000000)
+                          .replace("name: g", "name: " + "g" * 8000000) +
+                          rest,
+            "empty-document": "---\n...\n",
+            "only-scalar": "hello\n",
+            "only-list": "- 1\n- 2\n",
+            "only-null": "~\n",
+            "duplicate-key": text + first,
+            "complex-key": "? [a, b]\n: 1\n" + text,
+        }
+        for name, t in edits.items():
+            loc = yloc(f) if name not in ("empty-document",) else \
+                re.escape(f) + r"(:\d+:\d+)?"
+            if f == "n.yaml" and name == "scalar-8MB":
+                # a network's name has no length limit (a machine's or a
+                # GPU's has: 127): read, and written back into the plan
+                C.append(Case("yaml", "n-scalar-8MB-valid", {f: t}, argv[f],
+                              want=0, keep={"out.plan.yaml"}))
+                continue
+            C.append(Case("yaml", "%s-%s" % (f[0], name), {f: t}, argv[f],
+                          loc=loc))
+    return C
+
+
+def plan_yaml_feature_cases(binary, tmp):
+    """yaml_feature_cases() on a real plan (p1b2 on mini16)."""
+    path = os.path.join(tmp, "mini16.plan.yaml")
+    subprocess.run([binary, "place", "p1b2", "--machine", "mini16", "-o",
+                    path], capture_output=True, env=san_env(), check=True)
+    with open(path) as f:
+        base = f.read()
+    argv = ["run", "p1b2", "--machine", "mini16", "--plan", "p.yaml",
+            "--steps", "1", "-o", "o.txt"]
+    net = 'network: "p1b2"'
+    assert net in base, "plan changed: tests/harden/hostile.py"
+    edits = {
+        "merge-key": base.replace(net, net + "\nbase: &b {seed: 1}\n<<: *b"),
+        "tag-binary": base.replace(net, "network: !!binary cDFiMg=="),
+        "tag-local": base.replace(net, 'network: !plan "p1b2"'),
+        "two-documents": base + "---\n" + base,
+        "duplicate-key": base + net + "\n",
+        "only-list": "- " + base.replace("\n", "\n  "),
+        "billion-laughs": "a: &a [x, x, x, x, x, x, x, x, x]\n"
+                          "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                          "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n" +
+                          base,
+        "deep-maps": base + "junk: " + "{a: " * 3000 + "1" + "}" * 3000 +
+                     "\n",
+    }
+    return [Case("yaml", "p-" + name, {"p.yaml": t}, argv,
+                 loc=yloc("p.yaml")) for name, t in edits.items()]
+
+
+def encoding_cases():
+    """Encodings and odd files against the readers: a UTF-8 BOM (read),
+    UTF-16 and UTF-32 (libyaml reads UTF-16 with its BOM; the JSON and CSV
+    readers refuse it, located), invalid UTF-8 and raw NUL bytes, CRLF
+    line ends (line and column still those of the LF file), no final
+    newline, /dev/null, a FIFO with a writer."""
+    C = []
+    net_ok = ("name: h\nbatch: 4\ninputs:\n  x: [8]\nlayers:\n"
+              "  - {name: f, op: dense, units: 4}\n")
+    net_bad = net_ok.replace("units: 4", "units: -4")  # n.yaml:6:33
+    mach_bad = "name: t\ngrid: {width: 16, height: 16}\nclock_ghz: -1\n"
+    gpu_bad = ("name: g\nsms: 0\nthreads_per_sm: 2048\n"
+               "peak_tflops: {fp32: 60, tf32: 400, bf16: 900, fp16: 900}\n")
+    place = ["place", "n.yaml", "--machine", "mini64", "--strategy", "pack",
+             "-o", "out.plan.yaml"]
+    show = ["machine", "show", "m.yaml", "-o", "out.yaml"]
+    gpu = ["gpu", "p1b2", "--gpu", "g.yaml", "-o", "o.txt"]
+    # the same error at the same place, whatever the line ends
+    for label, conv in (("crlf", lambda t: t.replace("\n", "\r\n")),
+                        ("cr", lambda t: t.replace("\n", "\r")),
+                        ("no-final-newline", lambda t: t.rstrip("\n")),
+                        ("bom", lambda t: "\ufeff" + t)):
+        C.append(Case("encoding", "net-%s-located" % label,
+                      {"n.yaml": conv(net_bad)}, place,
+                      loc=r"n\.yaml:6:33\b"))
+        C.append(Case("encoding", "machine-%s-located" % label,
+                      {"m.yaml": conv(mach_bad)}, show,
+                      loc=r"m\.yaml:3:12\b"))
+        C.append(Case("encoding", "gpu-%s-located" % label,
+                      {"g.yaml": conv(gpu_bad)}, gpu,
+                      loc=r"g\.yaml:2:6\b"))
+        C.append(Case("encoding", "net-%s-valid" % label,
+                      {"n.yaml": conv(net_ok)}, ["compile", "n.yaml"],
+                      want=0, out=r"f\s+dense\s+\[4\]"))
+    for label, enc in (("utf16le", "utf-16-le"), ("utf16be", "utf-16-be")):
+        bom = "\ufeff".encode(enc)
+        C.append(Case("encoding", "net-%s-bom-valid" % label,
+                      {"n.yaml": bom + net_ok.encode(enc)},
+                      ["compile", "n.yaml"], want=0,
+                      out=r"f\s+dense\s+\[4\]"))
+        C.append(Case("encoding", "net-%s-bom-located" % label,
+                      {"n.yaml": bom + net_bad.encode(enc)}, place,
+                      loc=r"n\.yaml:6:33\b"))
+        # without a BOM: NUL bytes every other byte, refused
+        C.append(Case("encoding", "net-%s-no-bom" % label,
+                      {"n.yaml": net_ok.encode(enc)}, place,
+                      loc=yloc("n.yaml")))
+        C.append(Case("encoding", "gpu-jsonl-%s" % label,
+                      {"t.jsonl": bom + ('{"model": "p1b2", "batch": 32, '
+                                         '"precision": "fp32", "train": '
+                                         '{"median_ms": 4.0}}\n').encode(enc)},
+                      ["validate", "gpu", "t.jsonl", "--quiet"],
+                      loc=r"t\.jsonl:1:\d+"))
+        C.append(Case("encoding", "wafer-csv-%s" % label,
+                      {"m.csv": bom + ("network,machine,wafers,mode,dtype,"
+                                       "batch,samples_per_s,source_id\n"
+                                       "p1b2,mini64,1,streaming,fp16,8,1000,"
+                                       "a\n").encode(enc)},
+                      ["validate", "wafer", "m.csv", "--quiet"],
+                      loc=r"m\.csv"))
+    C.append(Case("encoding", "net-utf32-bom",
+                  {"n.yaml": "\ufeff".encode("utf-32-le") +
+                   net_ok.encode("utf-32-le")}, place, loc=yloc("n.yaml")))
+    raw_nul = net_ok.replace("name: f", "name: f\0g").encode()
+    C.append(Case("encoding", "net-raw-nul", {"n.yaml": raw_nul}, place,
+                  loc=yloc("n.yaml")))
+    C.append(Case("encoding", "machine-raw-nul",
+                  {"m.yaml": b"name: t\0\ngrid: {width: 16, height: 16}\n"},
+                  show, loc=yloc("m.yaml")))
+    C.append(Case("encoding", "net-invalid-utf8-key",
+                  {"n.yaml": net_ok.replace("units", "un\udcffits").encode(
+                      "utf-8", "surrogateescape")}, place,
+                  loc=yloc("n.yaml")))
+    C.append(Case("encoding", "net-overlong-utf8",
+                  {"n.yaml": net_ok.encode().replace(b"name: f",
+                                                     b"name: \xc0\xaf")},
+                  place, loc=yloc("n.yaml")))
+    C.append(Case("encoding", "gpu-name-invalid-utf8",
+                  {"g.yaml": gpu_bad.replace("sms: 0", "sms: 132").encode()
+                   .replace(b"name: g", b"name: \xed\xa0\x80")}, gpu,
+                  loc=yloc("g.yaml")))
+    for label, bad in (("invalid-utf8", b'"model": "p1\xff"'),
+                       ("raw-nul", b'"model": "p1b2",\0')):
+        C.append(Case("encoding", "jsonl-" + label,
+                      {"t.jsonl": b'{' + bad + b' "batch": 32, "precision":'
+                                  b' "fp32", "train": {"median_ms": 4.0}}\n'},
+                      ["validate", "gpu", "t.jsonl", "--quiet"],
+                      loc=r"t\.jsonl:1:\d+"))
+    for name, argv in (("compile", ["compile", "/dev/null"]),
+                       ("machine", ["machine", "check", "/dev/null"]),
+                       ("gpu", ["gpu", "p1b2", "--gpu", "/dev/null"]),
+                       ("plan", ["run", "p1b2", "--machine", "mini16",
+                                 "--plan", "/dev/null", "-o", "o.txt"]),
+                       ("validate-gpu", ["validate", "gpu", "/dev/null"]),
+                       ("validate-wafer", ["validate", "wafer",
+                                           "/dev/null"])):
+        C.append(Case("encoding", "dev-null-" + name, {}, argv,
+                      loc=r"/dev/null"))
+    return C
+
+
+def grid_cases():
+    """Machines at the grid's extremes (1x1, 1xN, Nx1) and with a
+    resource at zero: a network that does not fit is named with its stage
+    and bytes; extmem.bandwidth_gbytes_s 0 hung a streaming run on an
+    infinite weight stream (stats_win_cover over 2^63 cycles)."""
+    C = []
+    mach = "name: t\ngrid: {width: %d, height: %d}\n%s"
+    run = ["run", "p1b2", "--machine", "m.yaml", "--steps", "1", "-o",
+           "o.txt"]
+    nofit = r"does not fit 'p1b2' on 't': stage 'fc1/dense' needs \d+ B"
+    for w, h in ((1, 1), (1, 64), (2, 2), (1, 4096)):
+        C.append(Case("grid", "run-%dx%d-no-fit" % (w, h),
+                      {"m.yaml": mach % (w, h, "")}, run, loc=nofit))
+    for w, h in ((64, 1), (4096, 1)):
+        C.append(Case("grid", "run-%dx%d-valid" % (w, h),
+                      {"m.yaml": mach % (w, h, "")}, run, want=0,
+                      keep={"o.txt"}))
+    for w, h in ((1, 1), (1, 16), (16, 1)):
+        C.append(Case("grid", "fabric-%dx%d-valid" % (w, h),
+                      {"m.yaml": mach % (w, h, "")},
+                      ["fabric", "--machine", "m.yaml", "--cycles", "100",
+                       "--warmup", "10"], want=0,
+                      out=r"mesh %dx%d" % (w, h)))
+    C.append(Case("grid", "run-sc-4096x1",
+                  {"m.yaml": mach % (4096, 1, "")},
+                  run[:-2] + ["--engine", "systemc", "-o", "o.txt"],
+                  loc=r"at most 64x64 PEs.*got 4096x1"))
+    for label, extra, at in (
+            ("extmem-bandwidth-0", "extmem: {bandwidth_gbytes_s: 0}\n", 3),
+            ("io-bandwidth-0", "io: {bandwidth_gbytes_s: 0}\n", 3),
+            ("interconnect-bandwidth-0",
+             "interconnect: {bandwidth_gbytes_s: 0}\n", 3)):
+        for net in ("p1b2", "uno"):
+            C.append(Case("grid", "%s-%s" % (label, net),
+                          {"m.yaml": mach % (64, 64, extra)},
+                          ["run", net, "--machine", "m.yaml", "--steps", "1",
+                           "--mode", "streaming", "-o", "o.txt"],
+                          loc=r"m\.yaml:%d:\d+" % at, timeout=60))
+    # live packets beyond the memory budget (a 4096x4096 mesh at --rate
+    # 0.1 passed 13 GB of RSS, over the default limit, and kept growing)
+    C.append(Case("grid", "fabric-packets-over-budget", {},
+                  ["fabric", "--machine", "wse2", "--mesh", "512x512",
+                   "--rate", "0.5", "--cycles", "2000",
+                   "--max-memory", "300M"],
+                  loc=r"512x512 mesh holding \d+ packets at cycle \d+: "
+                      r"needs about .* more than the limit of .*"
+                      r"--max-memory", no_stdout=True))
+    C.append(Case("grid", "sram-below-code",
+                  {"m.yaml": mach % (64, 64, "pe: {sram_bytes: 1024}\n")},
+                  run, loc=r"m\.yaml:\d+:\d+"))
+    return C
+
+
 # ---------------------------------------------------------------- running
 def san_env():
     env = dict(os.environ)
@@ -2050,7 +2418,10 @@ def main():
              other_cases() + newest_option_cases() +
              newest_plan_cases(binary, tmp) + newest_measured_cases() +
              folder_name_signal_cases() + gpu_share_cases() +
-             full_output_cases(binary))
+             full_output_cases(binary) + number_cases() +
+             plan_number_cases(binary, tmp) + yaml_feature_cases() +
+             plan_yaml_feature_cases(binary, tmp) + encoding_cases() +
+             grid_cases())
     if only:
         cases = [c for c in cases if only in c.title()]
     if quick:

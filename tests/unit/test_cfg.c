@@ -362,6 +362,46 @@ static void test_control_char_in_string(void)
 		     "control character 0x09 at character 2");
 }
 
+/* YAML 1.2 core-schema numbers, decimal only; the rest refused. */
+static void test_number_text(void)
+{
+	int64_t i = -1;
+	double r = -1;
+	CU_ASSERT(cfg_parse_int("+5", &i) == 0 && i == 5);
+	CU_ASSERT(cfg_parse_int("-0", &i) == 0 && i == 0);
+	CU_ASSERT(cfg_parse_int("9223372036854775807", &i) == 0 &&
+		  i == INT64_MAX);
+	static const char *const bad_int[] = {
+		"", "+", "017", "00", "0x10", "0o17", "1_000", "5.", "1e3",
+		" 5", "5 ", "9223372036854775808", ".nan", "nan", "0b1"};
+	for (size_t k = 0; k < sizeof(bad_int) / sizeof(*bad_int); k++)
+		CU_ASSERT(cfg_parse_int(bad_int[k], &i) == -1);
+	CU_ASSERT(cfg_parse_real("5.", &r) == 0 && r == 5.0);
+	CU_ASSERT(cfg_parse_real(".5", &r) == 0 && r == 0.5);
+	CU_ASSERT(cfg_parse_real("-2.5E+2", &r) == 0 && r == -250.0);
+	CU_ASSERT(cfg_parse_real("0.25", &r) == 0 && r == 0.25);
+	static const char *const bad_real[] = {
+		"", ".", "-", "e5", "1e", "017", "0x10", "0x1p-1", "nan", "inf",
+		"infinity", ".inf", "-.inf", ".nan", "1e400", "1e-400", "0_5",
+		"1.5x"};
+	for (size_t k = 0; k < sizeof(bad_real) / sizeof(*bad_real); k++)
+		CU_ASSERT(cfg_parse_real(bad_real[k], &r) == -1);
+	CU_ASSERT(r == 0.25); /* nothing stored on failure */
+	/* quoted or !!str: text; !!int on a quoted scalar: a number */
+	expect_error("name: t\ngrid: {width: '8', height: 4}\n",
+		     "got '8' (quoted, or tagged !!str");
+	expect_error("name: t\ngrid: {width: !!str 8, height: 4}\n",
+		     "got '8' (quoted, or tagged !!str");
+	expect_error("name: t\ngrid: {width: 08, height: 4}\n",
+		     "a leading 0 is octal in YAML 1.1");
+	struct machine m;
+	struct diag d;
+	CU_ASSERT_EQUAL(load("name: t\ngrid: {width: !!int '8', height: 4}\n",
+			     &m, &d), 0);
+	CU_ASSERT_EQUAL(m.width, 8);
+	diag_release(&d);
+}
+
 int suite_cfg(void)
 {
 	static const struct tu_test tests[] = {
@@ -384,6 +424,7 @@ int suite_cfg(void)
 		{"NUL character in a value refused", test_nul_in_value},
 		{"control character in a string refused",
 		 test_control_char_in_string},
+		{"numbers: YAML 1.2 core schema, decimal", test_number_text},
 		{0},
 	};
 	return tu_add_suite("cfg", tests);
