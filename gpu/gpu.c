@@ -36,6 +36,10 @@ static const struct cfg_key memory_keys[] = {
 	CFG_KR("l2_mbytes", "MB", 0, 1e6, "0",
 	   "L2 cache, datasheet (0: unknown, nothing is taken to fit)",
 	   l2_mbytes),
+	CFG_KR("hbm_pj_per_bit", "pJ/bit", 0, 1000, "0",
+	   "device-memory energy per bit moved, which data that stays in L2 "
+	   "does not draw (0: not split from calibration.power_memory)",
+	   hbm_pj_per_bit),
 	{0},
 };
 

@@ -94,6 +94,9 @@ struct gpu_spec {
 	double mem_gbytes;
 	double mem_bandwidth_gbytes_s;
 	double l2_mbytes;		/* L2 cache (0: unknown) */
+	double hbm_pj_per_bit;		/* energy per bit moved to or from
+					   device memory (0: not split from
+					   the rest of the memory power) */
 	double idle_w, max_w;		/* board power */
 	double kernel_us;		/* device: fixed cost per kernel */
 	double framework_op_us;		/* host: per framework op, eager */

@@ -121,6 +121,10 @@ double gpu_unaligned_fraction(const struct gpu_spec *g,
  * split-K (7.8). */
 double gpu_unaligned_rate(const struct gpu_spec *g, const struct gpu_kern *k);
 
+/* Share of the memory power that device memory draws (hbm_pj_per_bit;
+ * 0 when not given). */
+double gpu_hbm_share(const struct gpu_spec *g);
+
 /* Device time of one kernel (fills dev_s, work_s, mem_bound). */
 void gpu_kern_time(const struct gpu_spec *g, struct gpu_kern *k);
 

@@ -72,6 +72,33 @@ static double fallback_memory(const struct gpu_spec *g,
 	return busy > um ? busy : um;
 }
 
+/* Share of the memory power (power_memory at the datasheet bandwidth) that
+ * device memory itself draws: hbm_pj_per_bit x 8 x bandwidth over
+ * power_memory x (max - idle), at most 1. */
+double gpu_hbm_share(const struct gpu_spec *g)
+{
+	double mem_w = g->calib.power_memory * (g->max_w - g->idle_w);
+	if (g->hbm_pj_per_bit <= 0 || mem_w <= 0)
+		return 0;
+	double share = g->hbm_pj_per_bit * 8e-12 *
+		       g->mem_bandwidth_gbytes_s * 1e9 / mem_w;
+	return share < 1 ? share : 1;
+}
+
+/* A memory-bound kernel whose inputs and outputs fit in L2 finds its
+ * inputs there (the kernel before wrote them) and leaves its outputs
+ * there for the next: its bytes move between the SMs and L2, and the
+ * device-memory share of the memory power is not drawn (docs/gpu.md
+ * section 4, "data in L2"). */
+static double l2_memory(const struct gpu_spec *g, const struct gpu_kern *x,
+			double um)
+{
+	if (x->kind != GK_MEM || g->l2_mbytes <= 0 ||
+	    x->bytes > g->l2_mbytes * 1e6)
+		return um;
+	return um * (1 - gpu_hbm_share(g));
+}
+
 /*
  * Run kernels [from, to) through the pipeline starting with host and
  * device clocks *host and *dev.  Charges each kernel's added wall time to
@@ -127,6 +154,7 @@ static void run(const struct gpu_spec *g, const struct gpu_run_opts *o,
 			if (um > 1)
 				um = 1;
 			um = fallback_memory(g, x, uc, um);
+			um = l2_memory(g, x, um);
 			/* the board never draws more than its power limit */
 			/* CUDA-core math draws its own share per unit of
 			 * its own peak (section 4 of docs/gpu.md) */

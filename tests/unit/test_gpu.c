@@ -1148,6 +1148,7 @@ static void test_fallback_memory(void)
 	cbr_setup(&g, &gr, &o, align_yaml, 4096);
 	o.dtype = DT_BF16;
 	g.calib.unaligned_fraction_dram = g.calib.unaligned_fraction;
+	g.hbm_pj_per_bit = 0; /* the memory kernels' L2 share stays out */
 	struct gpu_result fit, nofit;
 	estimate_o(&g, &gr, &o, &fit);
 	CU_ASSERT_DOUBLE_EQUAL(g.l2_mbytes, 50, 1e-12);
@@ -1318,6 +1319,48 @@ static void test_simt_power(void)
 		for (int i = 0; i < 2; i++)
 			gpu_result_release(&r[dt][i]);
 	graph_release(&gr);
+}
+
+/* Data in L2 (section 4): a ReLU over 1 Mi fp32 elements at batch 1
+ * reads 4 MiB and writes 4 MiB, 8388608 bytes, under the H100's 50 MB
+ * L2: at hbm_pj_per_bit 3.9 its inference energy drops by 8388608 x 8 x
+ * 3.9 pJ = 0.26172 mJ (the memory term is far below the power limit);
+ * over 16 Mi elements (134 MB) the data does not fit and nothing
+ * changes.  The share: 3.9 pJ x 8 x 3350 GB/s = 104.5 W of the 0.65 x
+ * 630 W = 409.5 W of memory power, 0.2552. */
+static void test_l2_memory_energy(void)
+{
+	static const char *const yaml[2] = {
+		"name: l\nbatch: 1\ninputs:\n  x: [1048576]\nlayers:\n"
+		"  - {name: r, op: relu, in: x}\n"
+		"  - {name: loss, op: mse_loss}\n",
+		"name: l\nbatch: 1\ninputs:\n  x: [16777216]\nlayers:\n"
+		"  - {name: r, op: relu, in: x}\n"
+		"  - {name: loss, op: mse_loss}\n"};
+	struct gpu_spec g;
+	load_ok("h100", &g);
+	g.calib.power_memory = 0.65;
+	g.hbm_pj_per_bit = 3.9;
+	CU_ASSERT_DOUBLE_EQUAL(gpu_hbm_share(&g), 0.25524, 1e-5);
+	double want[2] = {8388608.0 * 8 * 3.9e-12, 0};
+	CU_ASSERT_DOUBLE_EQUAL(want[0], 0.26172e-3, 1e-8);
+	for (int v = 0; v < 2; v++) {
+		struct graph gr;
+		load_yaml(yaml[v], &gr);
+		struct gpu_result r[2];
+		for (int i = 0; i < 2; i++) {
+			g.hbm_pj_per_bit = i ? 3.9 : 0;
+			estimate(&g, &gr, 1, DT_FP32, GPU_GRAPH, OPT_SGD, 1,
+				 &r[i]);
+		}
+		CU_ASSERT_DOUBLE_EQUAL(r[0].infer.energy_j - r[1].infer.energy_j,
+				       want[v], 1e-12);
+		CU_ASSERT_DOUBLE_EQUAL(r[0].infer.seconds, r[1].infer.seconds,
+				       1e-15);
+		for (int i = 0; i < 2; i++)
+			gpu_result_release(&r[i]);
+		graph_release(&gr);
+	}
 }
 
 /* Issue 13: no cell of the validation table may be worse than before the
@@ -1846,6 +1889,8 @@ int suite_gpu(void)
 		{"mechanism: unaligned GEMMs beyond L2 (energy)",
 		 test_fallback_memory},
 		{"mechanism: CUDA-core and tensor-core power", test_simt_power},
+		{"mechanism: data in L2 draws no device-memory power",
+		 test_l2_memory_energy},
 		{"no CALIBRATED tag on one network", test_calibrated_tags},
 		{"no cell worse than before issue 13", test_no_cell_worse},
 		{"a batch that does not fit", test_does_not_fit},
