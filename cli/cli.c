@@ -85,6 +85,34 @@ int cli_parse_double(const char *cmd, const char *opt, const char *val,
 	return 0;
 }
 
+/* [1, max] from the digits at *s on; *s moves past them.  0 or -1. */
+static int wxh_side(const char **s, long max, int *out)
+{
+	long v = 0;
+	const char *p = *s;
+	for (; *p >= '0' && *p <= '9'; p++)
+		if ((v = v * 10 + (*p - '0')) > max)
+			return -1;
+	if (p == *s || v < 1)
+		return -1;
+	*s = p;
+	*out = (int)v;
+	return 0;
+}
+
+int cli_parse_wxh(const char *s, long max, int *w, int *h)
+{
+	int a, b;
+	if (wxh_side(&s, max, &a) || (*s != 'x' && *s != 'X'))
+		return -1;
+	s++;
+	if (wxh_side(&s, max, &b) || *s)
+		return -1;
+	*w = a;
+	*h = b;
+	return 0;
+}
+
 char **cli_list_models(const char *subdir, size_t *n)
 {
 	struct diag d;

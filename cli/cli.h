@@ -71,6 +71,11 @@ int cli_parse_long(const char *cmd, const char *opt, const char *val,
 int cli_parse_double(const char *cmd, const char *opt, const char *val,
 		     double lo, double hi, double *out);
 
+/* "WxH" (e.g. "32x16", or "32X16"): two decimal integers in [1, max],
+ * digits only (no sign, no blank: " 4x4" and "+4x4" are refused, as
+ * every integer option refuses them).  0, or -1 (nothing stored). */
+int cli_parse_wxh(const char *s, long max, int *w, int *h);
+
 /* ws_list_models() for a listing command: prints the error and returns
  * NULL if the folder cannot be read. */
 char **cli_list_models(const char *subdir, size_t *n);

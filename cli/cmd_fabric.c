@@ -40,21 +40,6 @@ static const struct cli_command fabric_cmd = {
 /* The default sub-mesh: the whole machine up to this side. */
 enum { FABRIC_DEFAULT_SIDE = 64 };
 
-static int parse_mesh(const char *s, int32_t *w, int32_t *h)
-{
-	char *end;
-	long a = strtol(s, &end, 10);
-	if (end == s || (*end != 'x' && *end != 'X'))
-		return -1;
-	const char *p = end + 1;
-	long b = strtol(p, &end, 10);
-	if (end == p || *end || a < 1 || b < 1 || a > 4096 || b > 4096)
-		return -1;
-	*w = (int32_t)a;
-	*h = (int32_t)b;
-	return 0;
-}
-
 static void print_text(const char *machine, const struct traffic_config *c,
 		       const struct traffic_result *r, double bound)
 {
@@ -398,8 +383,8 @@ static int fabric_parse(struct cli_opts *o, struct sc_ref_opts *sco,
 	if (cli_parse_size("fabric", "--max-memory", o->max_memory, &bytes))
 		return cli_stop(ex, EXIT_USAGE);
 	if (o->mesh && strcmp(o->mesh, "full")) {
-		int32_t w, h;
-		if (parse_mesh(o->mesh, &w, &h))
+		int w, h;
+		if (cli_parse_wxh(o->mesh, 4096, &w, &h))
 			return cli_stop(ex, cli_usage_error("fabric", "'--mesh' "
 					"must be WxH (e.g. 16x16) or full, got "
 					"'%s'", o->mesh));
@@ -423,8 +408,8 @@ static void fabric_config(const struct cli_opts *o, const struct machine *m,
 		c->width = (int32_t)m->width;
 		c->height = (int32_t)m->height;
 	} else if (o->mesh) {
-		int32_t w, h;
-		parse_mesh(o->mesh, &w, &h); /* checked by fabric_parse */
+		int w = 0, h = 0;
+		cli_parse_wxh(o->mesh, 4096, &w, &h); /* checked: fabric_parse */
 		if (w > m->width || h > m->height)
 			diag_add(d, NULL, 0, 0,
 				 "fabric: '--mesh' must fit machine '%s' "

@@ -46,21 +46,6 @@ static const struct cli_command run_cmd = {
 	"example: wafersim run uno --machine wse2 --gpu h100 --runs 1000\n",
 	1, 1, NULL};
 
-static int parse_region(const char *s, int *w, int *h)
-{
-	char *end;
-	long a = strtol(s, &end, 10);
-	if (end == s || (*end != 'x' && *end != 'X'))
-		return -1;
-	const char *q = end + 1;
-	long b = strtol(q, &end, 10);
-	if (end == q || *end || a < 1 || b < 1 || a > 100000 || b > 100000)
-		return -1;
-	*w = (int)a;
-	*h = (int)b;
-	return 0;
-}
-
 /* Force stage *stage of the plan (< 0: its heaviest, whose index is
  * then set) onto a w x h rectangle, re-mapped by the compiler's own
  * kernel rules (with the algorithm po asks for, for the plan's job). */
@@ -165,7 +150,7 @@ static int run_parse(struct run *r, int argc, char **argv, int *ex)
 	*ex = cli_parse_exit(pr);
 	if (pr != CLI_GO)
 		return 0;
-	if (o->region && parse_region(o->region, &r->rw, &r->rh))
+	if (o->region && cli_parse_wxh(o->region, 100000, &r->rw, &r->rh))
 		return cli_stop(ex, cli_usage_error("run", "'--region' must be WxH (e.g. "
 				       "32x16), got '%s'", o->region));
 	if (cli_parse_size("run", "--max-memory", o->max_memory,

@@ -2232,6 +2232,18 @@ def grid_cases():
                   loc=r"512x512 mesh holding \d+ packets at cycle \d+: "
                       r"needs about .* more than the limit of .*"
                       r"--max-memory", no_stdout=True))
+    # WxH: digits only, as every integer option (' 4x4' and '+4x+4' were
+    # read as 4x4 by strtol; ' 8' for --batch was refused)
+    for opt, argv in (("--region", ["run", "p1b2", "--machine", "mini64",
+                                    "--steps", "1", "-o", "o.txt"]),
+                      ("--mesh", ["fabric", "--machine", "mini16",
+                                  "--cycles", "100"])):
+        for label, v in (("blank", " 4x4"), ("blank-mid", "4x 4"),
+                         ("plus", "+4x+4"), ("minus", "-4x4"),
+                         ("2^64", "18446744073709551620x4"),
+                         ("trailing", "4x4 ")):
+            C.append(Case("numbers", "cli%s=%s" % (opt, label), {},
+                          argv + [opt, v], want=2, loc=opt))
     C.append(Case("grid", "sram-below-code",
                   {"m.yaml": mach % (64, 64, "pe: {sram_bytes: 1024}\n")},
                   run, loc=r"m\.yaml:\d+:\d+"))
