@@ -499,12 +499,33 @@ static void node_check(struct ock *k, Onnx__NodeProto *n, size_t idx)
 	window_check(k, head, n);
 }
 
-/* The default operator set is imported, at a version ONNX has (a model
- * importing none is read as the current opset: hand-built files). */
-static int opset_check(struct ock *k, const Onnx__ModelProto *m)
+/* The fields ONNX requires of a model and the reader relies on
+ * (onnx.proto: ir_version "MUST be present", opset_import "MUST have at
+ * least one entry"; a graph computes its outputs): all missing ones are
+ * reported.  A file cut short after its graph loses opset_import, the
+ * last field an exporter writes, and still parses; it is refused here.
+ * The default operator set must be imported at a version ONNX has. */
+static int required_check(struct ock *k, const Onnx__ModelProto *m)
 {
-	if (!m->n_opset_import)
-		return 0;
+	int bad = 0;
+	if (!m->has_ir_version || m->ir_version < 1) {
+		ock_err(k, "model must have 'ir_version' of at least 1 (ONNX "
+			"requires it), got %s%lld",
+			m->has_ir_version ? "" : "none, ",
+			(long long)m->ir_version);
+		bad = 1;
+	}
+	if (!m->graph->n_output) {
+		ock_err(k, "graph must have at least one 'output' (the values "
+			"it computes), got none");
+		bad = 1;
+	}
+	if (!m->n_opset_import) {
+		ock_err(k, "model must have 'opset_import' with ONNX's own "
+			"opset (domain \"\"), got none (ONNX requires it; a "
+			"file cut short after its graph loses it)");
+		return -1;
+	}
 	for (size_t i = 0; i < m->n_opset_import; i++) {
 		const Onnx__OperatorSetIdProto *o = m->opset_import[i];
 		if (o->domain && *o->domain && strcmp(o->domain, "ai.onnx"))
@@ -515,7 +536,7 @@ static int opset_check(struct ock *k, const Onnx__ModelProto *m)
 				ONNX_MAX_OPSET, (long long)o->version);
 			return -1;
 		}
-		return 0;
+		return bad ? -1 : 0;
 	}
 	ock_err(k, "opset_import must import ONNX's own opset (domain \"\"), "
 		"got only other domains ('%.100s', ...)",
@@ -697,8 +718,8 @@ int onnx_check_model(const char *file, const char *dir,
 {
 	struct ock k = {file, dir, d, 0};
 	Onnx__GraphProto *gp = m->graph;
-	if (counts_check(&k, gp) || names_check(&k, gp) ||
-	    unique_check(&k, gp) || opset_check(&k, m) ||
+	if (required_check(&k, m) || counts_check(&k, gp) ||
+	    names_check(&k, gp) || unique_check(&k, gp) ||
 	    outputs_check(&k, gp))
 		return WS_EINPUT;
 	for (size_t i = 0; i < gp->n_input; i++)

@@ -722,6 +722,20 @@ def onnx_cases():
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("com.evil",
                                                                 1)])
     cases["opset-other-domain-only"] = ("file", m.SerializeToString())
+    # fields ONNX requires (onnx.proto: ir_version, opset_import) and a
+    # graph output: missing, each is refused with the file named
+    m = helper.make_model(g, opset_imports=[])
+    del m.opset_import[:]
+    cases["opset-none"] = ("file", m.SerializeToString())
+    # opset_import is the last field written: a file cut before it parses
+    cut = len(good) - len(helper.make_opsetid("", 13).SerializeToString()) - 2
+    m = onnx.ModelProto()
+    m.ParseFromString(good[:cut])
+    assert m.graph.node and not m.opset_import
+    cases["truncated-before-opset"] = ("file", good[:cut])
+    cases["output-none"] = ("file", model(mm, x4, [], [ext_w("W", [4, 3])]))
+    cases["ir-version-0"] = ("file", model(mm, x4, y, [ext_w("W", [4, 3])],
+                                           ir=0))
     cases["node-domain-custom"] = ("node", model(
         [N("MatMul", ["x", "W"], ["y"], name="mm", domain="com.evil")], x4,
         y, [ext_w("W", [4, 3])]))

@@ -413,8 +413,8 @@ static void expect_error(const uint8_t *data, size_t len, const char *n1,
 /* Every proper prefix of a small model (p1b2.onnx, 2 KB): an error that
  * names the file, never a crash (make asan runs this under ASan).  A
  * prefix that ends where a top-level field ends is a well-formed
- * protobuf: cut after the graph, before opset_import, it loads (a model
- * importing no opset is read as the current one: onnx_check.c). */
+ * protobuf: cut after the graph it lacks opset_import, which ONNX
+ * requires, and is refused for it (onnx_check.c); none loads. */
 static void test_every_prefix(void)
 {
 	char *path = tu_path("models/onnx/p1b2.onnx");
@@ -423,7 +423,7 @@ static void test_every_prefix(void)
 	struct diag d;
 	diag_init(&d);
 	CU_ASSERT_EQUAL_FATAL(read_file(path, &data, &len, &d), 0);
-	int loaded = 0, located = 0;
+	int loaded = 0, located = 0, no_opset = 0;
 	for (size_t n = 0; n < len; n++) {
 		struct graph g;
 		struct diag e;
@@ -436,12 +436,51 @@ static void test_every_prefix(void)
 			graph_release(&g);
 		} else {
 			located += diag_contains(&e, "cut.onnx");
+			no_opset += diag_contains(&e, "'opset_import'");
 		}
 		diag_release(&e);
 	}
-	printf("\n    %zu prefixes: %d refused and located, %d loaded ", len,
-	       located, loaded);
-	CU_ASSERT_EQUAL(located + loaded, (int)len);
+	printf("\n    %zu prefixes: %d refused and located (%d for a missing "
+	       "opset_import), %d loaded ",
+	       len, located, no_opset, loaded);
+	CU_ASSERT_EQUAL(located, (int)len);
+	CU_ASSERT_EQUAL(loaded, 0);
+	CU_ASSERT(no_opset > 0);
+	diag_release(&d);
+	free(data);
+	free(path);
+}
+
+/* A model without the fields ONNX requires (ir_version, opset_import,
+ * a graph output) is refused, every missing one named with the file. */
+static void test_required_fields(void)
+{
+	char *path = tu_path("models/onnx/p1b2.onnx");
+	char *data;
+	size_t len;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(read_file(path, &data, &len, &d), 0);
+	Onnx__ModelProto *m =
+		onnx__model_proto__unpack(NULL, len, (const uint8_t *)data);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	size_t n_op = m->n_opset_import, n_out = m->graph->n_output;
+	int64_t ir = m->ir_version;
+	m->n_opset_import = 0;
+	m->graph->n_output = 0;
+	m->ir_version = 0;
+	size_t blen = onnx__model_proto__get_packed_size(m);
+	uint8_t *buf = xmalloc(blen);
+	onnx__model_proto__pack(m, buf);
+	expect_error(buf, blen, "onnx: model must have 'opset_import'",
+		     "'ir_version' of at least 1");
+	expect_error(buf, blen, "graph must have at least one 'output'",
+		     "(bad.onnx)");
+	m->n_opset_import = n_op;
+	m->graph->n_output = n_out;
+	m->ir_version = ir;
+	onnx__model_proto__free_unpacked(m, NULL);
+	free(buf);
 	diag_release(&d);
 	free(data);
 	free(path);
@@ -583,10 +622,17 @@ static uint8_t *tb_pack(struct tb *b, int n_dims, const int64_t *dims,
 	graph.input = gin;
 	graph.n_output = 1;
 	graph.output = gout;
+	Onnx__OperatorSetIdProto opset = ONNX__OPERATOR_SET_ID_PROTO__INIT;
+	opset.domain = (char *)"";
+	opset.has_version = 1;
+	opset.version = 17;
+	Onnx__OperatorSetIdProto *opsets[1] = {&opset};
 	Onnx__ModelProto m = ONNX__MODEL_PROTO__INIT;
 	m.has_ir_version = 1;
 	m.ir_version = 8;
 	m.graph = &graph;
+	m.n_opset_import = 1;
+	m.opset_import = opsets;
 	*len = onnx__model_proto__get_packed_size(&m);
 	uint8_t *buf = xmalloc(*len + 1);
 	onnx__model_proto__pack(&m, buf);
@@ -1166,6 +1212,8 @@ int suite_onnx(void)
 		 test_patterns},
 		{"truncated file, wrong magic", test_truncated_and_magic},
 		{"every prefix of a model: an error, no crash", test_every_prefix},
+		{"a model lacking required fields is refused",
+		 test_required_fields},
 		{"unsupported op names node and op type", test_unsupported_op},
 		{"spelled-out layer norm, dense with bias, no value_info",
 		 test_layernorm_spelled_out},
