@@ -126,12 +126,13 @@ static yaml_node_t *map_get(struct ny *c, yaml_node_t *m, const char *key)
 static int get_int(struct ny *c, yaml_node_t *n, const char *what, int64_t lo,
 		   int64_t hi, int64_t *out)
 {
-	const char *s = cfg_yaml_number(n), *shown = scalar(n);
+	const char *shown = scalar(n);
+	char hint[CFG_HINT_MAX];
 	int64_t v;
-	if (!s || cfg_parse_int(s, &v)) {
+	if (cfg_yaml_int(n, &v, hint, sizeof(hint))) {
 		err(c, n, "network: '%s' must be an integer, got %s%s%s%s",
 		    what, shown ? "'" : "", shown ? shown : kind_name(n),
-		    shown ? "'" : "", shown ? cfg_number_hint(shown, !s) : "");
+		    shown ? "'" : "", hint);
 		return -1;
 	}
 	if (v < lo || v > hi) {
@@ -146,12 +147,13 @@ static int get_int(struct ny *c, yaml_node_t *n, const char *what, int64_t lo,
 static int get_real(struct ny *c, yaml_node_t *n, const char *what, double lo,
 		    double hi, double *out)
 {
-	const char *s = cfg_yaml_number(n), *shown = scalar(n);
+	const char *shown = scalar(n);
+	char hint[CFG_HINT_MAX];
 	double v;
-	if (!s || cfg_parse_real(s, &v)) {
+	if (cfg_yaml_real(n, &v, hint, sizeof(hint))) {
 		err(c, n, "network: '%s' must be a number, got %s%s%s%s", what,
 		    shown ? "'" : "", shown ? shown : kind_name(n),
-		    shown ? "'" : "", shown ? cfg_number_hint(shown, !s) : "");
+		    shown ? "'" : "", hint);
 		return -1;
 	}
 	if (v < lo || v > hi) {

@@ -326,18 +326,25 @@ static const char *scalar(const yaml_node_t *n)
 		       : NULL;
 }
 
-static void err(struct rd *r, const yaml_node_t *n, const char *what,
-		const char *expect)
+/* hint: why a scalar is not the number wanted (cfg_yaml_int), or "". */
+static void err_hint(struct rd *r, const yaml_node_t *n, const char *what,
+		     const char *expect, const char *hint)
 {
 	const char *s = scalar(n);
 	diag_add(r->d, r->file, n ? L(n) : 0, n ? C(n) : 0,
-		 "plan: '%s' must be %s, got %s%s%s", what, expect,
+		 "plan: '%s' must be %s, got %s%s%s%s", what, expect,
 		 s ? "'" : "",
 		 s   ? s
 		 : n ? "a collection"
 		     : "nothing",
-		 s ? "'" : "");
+		 s ? "'" : "", hint);
 	r->errors++;
+}
+
+static void err(struct rd *r, const yaml_node_t *n, const char *what,
+		const char *expect)
+{
+	err_hint(r, n, what, expect, "");
 }
 
 /* Integer in [lo, hi]; `def` if the node is absent and !required. */
@@ -355,13 +362,13 @@ static int64_t get_int(struct rd *r, yaml_node_t *map, const char *key,
 		}
 		return def;
 	}
-	const char *s = cfg_yaml_number(n);
+	char hint[CFG_HINT_MAX];
 	int64_t v = 0;
-	if (!s || cfg_parse_int(s, &v) || v < lo || v > hi) {
+	if (cfg_yaml_int(n, &v, hint, sizeof(hint)) || v < lo || v > hi) {
 		char ex[96];
 		snprintf(ex, sizeof ex, "an integer in [%lld, %lld]",
 			 (long long)lo, (long long)hi);
-		err(r, n, what, ex);
+		err_hint(r, n, what, ex, hint);
 		return def;
 	}
 	return v;
@@ -478,15 +485,19 @@ static void read_routes(struct rd *r, yaml_node_t *seq, struct plan *p,
 						pt->data.sequence.items.start ==
 					2;
 			int64_t xy[2] = {0, 0};
+			char hint[CFG_HINT_MAX] = "";
 			for (int q = 0; ok && q < 2; q++) {
-				const char *s = cfg_yaml_number(yaml_document_get_node(
-					r->doc,
-					pt->data.sequence.items.start[q]));
-				ok = s && !cfg_parse_int(s, &xy[q]) &&
+				ok = !cfg_yaml_int(
+					     yaml_document_get_node(
+						     r->doc,
+						     pt->data.sequence.items
+							     .start[q]),
+					     &xy[q], hint, sizeof(hint)) &&
 				     xy[q] >= -1000000 && xy[q] <= 1000000;
 			}
 			if (!ok) {
-				err(r, pt, "route point", "[x, y] integers");
+				err_hint(r, pt, "route point",
+					 "[x, y] integers", hint);
 				continue;
 			}
 			rt->points[rt->n_points++] = (struct plan_point){

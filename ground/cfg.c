@@ -145,7 +145,8 @@ int cfg_parse_real(const char *s, double *out)
 const char *cfg_number_hint(const char *s, int quoted)
 {
 	if (quoted)
-		return " (quoted, or tagged !!str: text, not a number)";
+		return " (quoted, or tagged !!str: a string where a number "
+		       "is expected; write it unquoted)";
 	const char *p = s + (*s == '-' || *s == '+');
 	if (p[0] == '0' && p[1] >= '0' && p[1] <= '9')
 		return " (a leading 0 is octal in YAML 1.1 and decimal in "
@@ -155,12 +156,103 @@ const char *cfg_number_hint(const char *s, int quoted)
 	return "";
 }
 
-const char *cfg_yaml_number(const yaml_node_t *n)
+/* The core type a scalar node's explicit tag gives it ("int", "float",
+ * "bool", "null", "map", "seq"), or NULL: untagged or !!str.  libyaml
+ * tags an untagged scalar !!str, and cfg_yaml_load made a plain scalar
+ * tagged !!str quoted, so !!str says nothing the style does not. */
+static const char *node_tag(const yaml_node_t *n)
 {
-	return n && n->type == YAML_SCALAR_NODE &&
-			       n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE
-		       ? (const char *)n->data.scalar.value
-		       : NULL;
+	const char *t = (const char *)n->tag, *pre = "tag:yaml.org,2002:";
+	if (!t || strncmp(t, pre, strlen(pre)) ||
+	    !strcmp(t + strlen(pre), "str"))
+		return NULL;
+	return t + strlen(pre);
+}
+
+/* What a key of a type wants, for messages. */
+static const char *type_noun(enum cfg_type type)
+{
+	switch (type) {
+	case CFG_INT: return "an integer";
+	case CFG_REAL: return "a number";
+	case CFG_BOOL: return "true or false";
+	case CFG_STR: return "text";
+	default: return "a name";
+	}
+}
+
+/* Whether an explicit tag (node_tag; NULL: none) agrees with the type a
+ * key wants: an integer takes !!int, a real !!int or !!float, a bool
+ * !!bool; a string, a name or a list of names none.  Else the hint for
+ * the end of the key's message, in hint. */
+static int tag_agrees(enum cfg_type type, const char *tag, char *hint,
+		      size_t n)
+{
+	static const char *const says[][2] = {
+		{"int", "an integer"}, {"float", "a real number"},
+		{"bool", "true or false"}, {"null", "nothing"},
+		{"map", "a mapping"}, {"seq", "a list"}};
+	if (!tag || (!strcmp(tag, "int") &&
+		     (type == CFG_INT || type == CFG_REAL)) ||
+	    (!strcmp(tag, "float") && type == CFG_REAL) ||
+	    (!strcmp(tag, "bool") && type == CFG_BOOL))
+		return 1;
+	const char *what = "another type";
+	for (size_t i = 0; i < ARRAY_SIZE(says); i++)
+		if (!strcmp(tag, says[i][0]))
+			what = says[i][1];
+	snprintf(hint, n, " (tagged !!%s: %s, not %s)", tag, what,
+		 type_noun(type));
+	return 0;
+}
+
+/* `text` as the number a key of `type` (CFG_INT or CFG_REAL) wants: the
+ * grammar of cfg_parse_int/real, not quoted, an explicit tag agreeing
+ * (tag_agrees; !!int's text an integer).  The one reading of a YAML
+ * number: schema keys, networks and plans.  0, or -1 with the hint in
+ * hint. */
+static int read_number(enum cfg_type type, const char *text, int quoted,
+		       const char *tag, int64_t *iv, double *rv, char *hint,
+		       size_t n)
+{
+	snprintf(hint, n, "%s", cfg_number_hint(text, quoted));
+	if (quoted || !tag_agrees(type, tag, hint, n))
+		return -1;
+	if (type == CFG_INT || (tag && !strcmp(tag, "int"))) {
+		int64_t v;
+		if (cfg_parse_int(text, &v)) {
+			if (type == CFG_REAL && !*hint)
+				snprintf(hint, n, " (tagged !!int: an integer, "
+					 "which it is not)");
+			return -1;
+		}
+		if (iv)
+			*iv = v;
+		if (rv)
+			*rv = (double)v;
+		return 0;
+	}
+	return cfg_parse_real(text, rv);
+}
+
+int cfg_yaml_int(const yaml_node_t *n, int64_t *out, char *hint, size_t len)
+{
+	*hint = 0;
+	if (!n || n->type != YAML_SCALAR_NODE)
+		return -1;
+	return read_number(CFG_INT, (const char *)n->data.scalar.value,
+			   n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE,
+			   node_tag(n), out, NULL, hint, len);
+}
+
+int cfg_yaml_real(const yaml_node_t *n, double *out, char *hint, size_t len)
+{
+	*hint = 0;
+	if (!n || n->type != YAML_SCALAR_NODE)
+		return -1;
+	return read_number(CFG_REAL, (const char *)n->data.scalar.value,
+			   n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE,
+			   node_tag(n), NULL, out, hint, len);
 }
 
 static int find_name(const char *const *names, const char *s)
@@ -219,20 +311,26 @@ static int set_str(const char *what, const char *file, int line, int col,
 /* Set one scalar key from text.  Returns 0, or -1 with an error added. */
 static int set_scalar(const struct cfg_key *k, const char *what,
 		      const char *path, const char *text, int quoted,
-		      void *obj, const char *file, int line, int col,
-		      struct diag *d)
+		      const char *tag, void *obj, const char *file, int line,
+		      int col, struct diag *d)
 {
 	char *p = (char *)obj + k->offset;
-	char range[96];
+	char range[96], hint[CFG_HINT_MAX];
 	const char *shown = *text ? text : "nothing";
+	if (k->type != CFG_INT && k->type != CFG_REAL &&
+	    !tag_agrees(k->type, tag, hint, sizeof(hint))) {
+		diag_add(d, file, line, col, "%s: '%s' must be %s, got '%s'%s",
+			 what, path, type_noun(k->type), shown, hint);
+		return -1;
+	}
 	switch (k->type) {
 	case CFG_INT: {
 		int64_t v;
-		if (quoted || cfg_parse_int(text, &v) != 0) {
+		if (read_number(CFG_INT, text, quoted, tag, &v, NULL, hint,
+				sizeof(hint))) {
 			diag_add(d, file, line, col,
 				 "%s: '%s' must be an integer, got '%s'%s",
-				 what, path, shown,
-				 cfg_number_hint(text, quoted));
+				 what, path, shown, hint);
 			return -1;
 		}
 		if ((double)v < k->min || (double)v > k->max) {
@@ -248,11 +346,11 @@ static int set_scalar(const struct cfg_key *k, const char *what,
 	}
 	case CFG_REAL: {
 		double v;
-		if (quoted || cfg_parse_real(text, &v) != 0) {
+		if (read_number(CFG_REAL, text, quoted, tag, NULL, &v, hint,
+				sizeof(hint))) {
 			diag_add(d, file, line, col,
 				 "%s: '%s' must be a number, got '%s'%s",
-				 what, path, shown,
-				 cfg_number_hint(text, quoted));
+				 what, path, shown, hint);
 			return -1;
 		}
 		if (v < k->min || v > k->max) {
@@ -341,11 +439,11 @@ void cfg_defaults(const struct cfg_key *schema, void *obj)
 			char *save = NULL;
 			for (char *t = strtok_r(buf, ", ", &save); t;
 			     t = strtok_r(NULL, ", ", &save))
-				set_scalar(k, "default", k->name, t, 0, obj,
-					   NULL, 0, 0, &dd);
+				set_scalar(k, "default", k->name, t, 0, NULL,
+					   obj, NULL, 0, 0, &dd);
 		} else {
-			set_scalar(k, "default", k->name, k->def, 0, obj, NULL,
-				   0, 0, &dd);
+			set_scalar(k, "default", k->name, k->def, 0, NULL,
+				   obj, NULL, 0, 0, &dd);
 		}
 		/* a schema whose default does not parse is a programming error */
 		if (diag_count(&dd)) {
@@ -741,7 +839,8 @@ static void walk_value(struct walk *w, const struct cfg_key *k,
 		if (v->type == YAML_SCALAR_NODE) {
 			if (set_scalar(k, w->what, path,
 				       (const char *)v->data.scalar.value, 0,
-				       w->obj, w->file, line, col, w->d))
+				       node_tag(v), w->obj, w->file, line, col,
+				       w->d))
 				w->errors++;
 			return;
 		}
@@ -769,7 +868,8 @@ static void walk_value(struct walk *w, const struct cfg_key *k,
 			unsigned before = *flags;
 			if (set_scalar(k, w->what, path,
 				       (const char *)e->data.scalar.value, 0,
-				       w->obj, w->file, l, c, w->d)) {
+				       node_tag(e), w->obj, w->file, l, c,
+				       w->d)) {
 				w->errors++;
 			} else if (*flags == before) {
 				diag_add(w->d, w->file, l, c,
@@ -797,7 +897,8 @@ static void walk_value(struct walk *w, const struct cfg_key *k,
 	const char *text = is_null_scalar(v) ? "" : (const char *)v->data.scalar.value;
 	if (k->type == CFG_STR)
 		quoted = 0;
-	if (set_scalar(k, w->what, path, text, quoted, w->obj, w->file, line,
+	if (set_scalar(k, w->what, path, text, quoted, node_tag(v), w->obj,
+		       w->file, line,
 		       col, w->d))
 		w->errors++;
 }
@@ -975,14 +1076,16 @@ static int set_path(const struct cfg_key *schema, const char *what,
 		return -1;
 	}
 	if (k->type != CFG_FLAGS)
-		return set_scalar(k, what, path, text, 0, obj, origin, 0, 0, d);
+		return set_scalar(k, what, path, text, 0, NULL, obj, origin, 0,
+				  0, d);
 	/* names joined by '+' ("west+east"): a comma separates values */
 	*(unsigned *)((char *)obj + k->offset) = 0;
 	char *copy = xstrdup(text), *save = NULL;
 	int rc = 0;
 	for (char *t = strtok_r(copy, "+", &save); t;
 	     t = strtok_r(NULL, "+", &save))
-		rc |= set_scalar(k, what, path, t, 0, obj, origin, 0, 0, d);
+		rc |= set_scalar(k, what, path, t, 0, NULL, obj, origin, 0, 0,
+				 d);
 	free(copy);
 	return rc;
 }

@@ -92,10 +92,23 @@ int cfg_parse_real(const char *text, double *out);
  * end of a "must be an integer, got '...'" message: "" or " (...)". */
 const char *cfg_number_hint(const char *text, int quoted);
 struct yaml_node_s;
-/* The text of a plain scalar node, which may be a number; NULL for a
- * quoted scalar (or one tagged !!str: cfg_yaml_load), a list, a mapping
- * or no node. */
-const char *cfg_yaml_number(const struct yaml_node_s *n);
+/*
+ * The number in a scalar node, by the grammar above, as every YAML reader
+ * reads one (schema keys, networks, plans).  The scalar must be plain (a
+ * quoted or !!str scalar is text) and an explicit tag must agree with the
+ * type wanted: an integer takes none or !!int, a real none, !!int (whose
+ * text must then be an integer) or !!float.  `!!float 5` is a real and no
+ * integer; !!bool, !!null, !!map and !!seq are never numbers.  The same
+ * holds for the other schema types: a bool takes !!bool, text none.
+ * 0, or -1 (nothing stored; not a scalar, or refused) with `hint` holding
+ * why, for the end of a "must be an integer, got '...'" message ("" or
+ * " (...)").
+ */
+#define CFG_HINT_MAX 128
+int cfg_yaml_int(const struct yaml_node_s *n, int64_t *out, char *hint,
+		 size_t len);
+int cfg_yaml_real(const struct yaml_node_s *n, double *out, char *hint,
+		  size_t len);
 
 struct yaml_document_s;
 /*

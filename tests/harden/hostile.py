@@ -1889,12 +1889,14 @@ NUM_BAD_INT = (("leading-0", "017"), ("hex", "0x10"), ("octal", "0o17"),
                ("underscore", "1_000"), ("dot", "5."), ("frac", "5.5"),
                ("exp", "1e3"), ("quoted", "'5'"), ("tag-str", "!!str 5"),
                ("2^64", "18446744073709551616"), ("nan", ".nan"),
-               ("-inf", "-.inf"), ("neg", "-5"), ("zero", "0"))
+               ("-inf", "-.inf"), ("neg", "-5"), ("zero", "0"),
+               ("tag-float", "!!float 5"), ("tag-bool", "!!bool 5"))
 NUM_BAD_REAL = (("leading-0", "017"), ("hex", "0x10"), ("hexfloat", "0x1p-1"),
                 ("nan-word", "nan"), ("nan", ".nan"), ("inf-word", "inf"),
                 ("-inf", "-.inf"), ("1e400", "1e400"), ("1e-400", "1e-400"),
                 ("underscore", "0_5"), ("quoted", "'0.5'"),
-                ("tag-str", "!!str 0.5"))
+                ("tag-str", "!!str 0.5"), ("tag-int-frac", "!!int 0.5"),
+                ("tag-bool", "!!bool 1"))
 
 
 def number_cases():
@@ -1976,6 +1978,87 @@ def number_cases():
                              "2147483647]\nlayers:\n"
                              "  - {name: r, op: relu}\n"}, place,
                   loc=r"n\.yaml:\d+:\d+"))
+    return C
+
+
+def harden9_cases(binary, tmp):
+    """harden9's rules (Dec 4), each with the message it must give.
+    Explicit YAML tags: one that contradicts the key's type is refused
+    (`!!float 5` for an integer key, `!!int 0.5` anywhere, `!!int 5` for
+    a string key); one that agrees is read (`!!int 5` for a real).
+    Quoted numbers: refused in every YAML reader, the message saying the
+    value is a quoted string where a number is expected, at line:col."""
+    C = []
+    mach = "name: %s\ngrid: {width: %s, height: 16}\nclock_ghz: %s\n"
+    show = ["machine", "show", "m.yaml", "-o", "out.yaml"]
+    quoted = r"quoted, or tagged !!str: a string where a number is expected"
+    for label, args, loc in (
+            ("width-tag-float", ("t", "!!float 16", "1"),
+             r"'grid.width' must be an integer, got '16' \(tagged !!float: "
+             r"a real number, not an integer\) \(m\.yaml:2:15\)"),
+            ("width-tag-null", ("t", "!!null 16", "1"),
+             r"tagged !!null: nothing, not an integer\) \(m\.yaml:2:15\)"),
+            ("clock-tag-int-frac", ("t", "16", "!!int 0.5"),
+             r"'clock_ghz' must be a number, got '0\.5' \(tagged !!int: "
+             r"an integer, which it is not\) \(m\.yaml:3:12\)"),
+            ("clock-tag-seq", ("t", "16", "!!seq 1"),
+             r"tagged !!seq: a list, not a number\) \(m\.yaml:3:12\)"),
+            ("name-tag-int", ("!!int 5", "16", "1"),
+             r"'name' must be text, got '5' \(tagged !!int: an integer, "
+             r"not text\) \(m\.yaml:1:7\)"),
+            ("width-quoted", ("t", "'16'", "1"),
+             quoted + r".* \(m\.yaml:2:15\)"),
+            ("width-dquoted", ("t", '"16"', "1"),
+             quoted + r".* \(m\.yaml:2:15\)")):
+        C.append(Case("harden9", "machine-" + label,
+                      {"m.yaml": mach % args}, show, loc=loc))
+    for label, args in (("clock-tag-int", ("t", "16", "!!int 1")),
+                        ("width-tag-int-quoted", ("t", "!!int '16'", "1")),
+                        ("name-tag-str", ("!!str 5", "16", "1"))):
+        C.append(Case("harden9", "machine-%s-valid" % label,
+                      {"m.yaml": mach % args}, show, want=0,
+                      keep={"out.yaml"}))
+    netf = ("name: h\nbatch: {b}\ninputs:\n  x: [3, 16, 16]\nlayers:\n"
+            "  - {{name: d, op: dropout, rate: {r}}}\n"
+            "  - {{name: f, op: dense, units: {u}}}\n")
+    ok = dict(b="4", r="0.5", u="8")
+    place = ["place", "n.yaml", "--machine", "mini64", "--strategy", "pack",
+             "-o", "out.plan.yaml"]
+    for label, vals, loc in (
+            ("batch-quoted", dict(b="'4'"),
+             r"network: 'batch' must be an integer, got '4' \(" + quoted +
+             r".*\) \(n\.yaml:2:8\)"),
+            ("units-dquoted", dict(u='"8"'),
+             r"'units' must be an integer, got '8' \(" + quoted +
+             r".*\) \(n\.yaml:7:33\)"),
+            ("rate-quoted", dict(r="'0.5'"),
+             r"'rate' must be a number, got '0\.5' \(" + quoted +
+             r".*\) \(n\.yaml:6:34\)"),
+            ("batch-tag-float", dict(b="!!float 4"),
+             r"'batch' must be an integer, got '4' \(tagged !!float: a "
+             r"real number, not an integer\) \(n\.yaml:2:8\)"),
+            ("rate-tag-int-frac", dict(r="!!int 0.5"),
+             r"tagged !!int: an integer, which it is not\) "
+             r"\(n\.yaml:6:34\)")):
+        C.append(Case("harden9", "net-" + label,
+                      {"n.yaml": netf.format(**dict(ok, **vals))}, place,
+                      loc=loc))
+    C.append(Case("harden9", "net-rate-tag-int-valid",
+                  {"n.yaml": netf.format(**dict(ok, r="!!int 0"))},
+                  ["compile", "n.yaml"], want=0, out=r"d\s+dropout"))
+    base = base_plan(binary, tmp)
+    argv = ["run", "p1b2", "--machine", "mini128", "--plan", "p.yaml",
+            "--steps", "1", "--infer-samples", "1", "-o", "out.txt"]
+    for label, new, loc in (
+            ("batch-quoted", 'batch: "60"',
+             r"plan: 'batch' must be an integer in \[1, \d+\], got '60' "
+             r"\(" + quoted + r".*\) \(p\.yaml:\d+:8\)"),
+            ("batch-tag-float", "batch: !!float 60",
+             r"got '60' \(tagged !!float: a real number, not an integer\)"
+             r" \(p\.yaml:\d+:8\)")):
+        C.append(Case("harden9", "plan-" + label,
+                      {"p.yaml": base.replace("batch: 60", new, 1)}, argv,
+                      loc=loc))
     return C
 
 
@@ -2445,7 +2528,8 @@ def main():
              newest_plan_cases(binary, tmp) + newest_measured_cases() +
              folder_name_signal_cases() + gpu_share_cases() +
              full_output_cases(binary) + number_cases() +
-             plan_number_cases(binary, tmp) + yaml_feature_cases() +
+             plan_number_cases(binary, tmp) + harden9_cases(binary, tmp) +
+             yaml_feature_cases() +
              plan_yaml_feature_cases(binary, tmp) + encoding_cases() +
              grid_cases())
     if only:

@@ -389,7 +389,8 @@ static void test_number_text(void)
 	CU_ASSERT(r == 0.25); /* nothing stored on failure */
 	/* quoted or !!str: text; !!int on a quoted scalar: a number */
 	expect_error("name: t\ngrid: {width: '8', height: 4}\n",
-		     "got '8' (quoted, or tagged !!str");
+		     "got '8' (quoted, or tagged !!str: a string where a "
+		     "number is expected; write it unquoted) (t.yaml:2:15)");
 	expect_error("name: t\ngrid: {width: !!str 8, height: 4}\n",
 		     "got '8' (quoted, or tagged !!str");
 	expect_error("name: t\ngrid: {width: 08, height: 4}\n",
@@ -399,6 +400,41 @@ static void test_number_text(void)
 	CU_ASSERT_EQUAL(load("name: t\ngrid: {width: !!int '8', height: 4}\n",
 			     &m, &d), 0);
 	CU_ASSERT_EQUAL(m.width, 8);
+	diag_release(&d);
+}
+
+/* An explicit tag that contradicts the key's type is refused at the
+ * value; one that agrees is read (!!int for an integer or a real key,
+ * !!float for a real, !!bool for a bool, none but !!str for text). */
+static void test_number_tags(void)
+{
+	expect_error("name: t\ngrid: {width: !!float 8, height: 4}\n",
+		     "machine: 'grid.width' must be an integer, got '8' (tagged "
+		     "!!float: a real number, not an integer) (t.yaml:2:15)");
+	expect_error("name: t\ngrid: {width: !!bool 8, height: 4}\n",
+		     "(tagged !!bool: true or false, not an integer)");
+	expect_error("name: t\ngrid: {width: !!null 8, height: 4}\n",
+		     "(tagged !!null: nothing, not an integer)");
+	expect_error("name: t\ngrid: {width: 8, height: 4}\nclock_ghz: !!int "
+		     "0.5\n",
+		     "'clock_ghz' must be a number, got '0.5' (tagged !!int: an "
+		     "integer, which it is not) (t.yaml:3:12)");
+	expect_error("name: !!int 5\ngrid: {width: 8, height: 4}\n",
+		     "'name' must be text, got '5' (tagged !!int: an integer, "
+		     "not text) (t.yaml:1:7)");
+	struct machine m;
+	struct diag d;
+	CU_ASSERT_EQUAL(load("name: t\ngrid: {width: !!int 8, height: 4}\n"
+			     "clock_ghz: !!int 2\n",
+			     &m, &d), 0);
+	CU_ASSERT_EQUAL(m.width, 8);
+	CU_ASSERT_EQUAL(m.clock_ghz, 2.0);
+	diag_release(&d);
+	CU_ASSERT_EQUAL(load("name: !!str 5\ngrid: {width: 8, height: 4}\n"
+			     "clock_ghz: !!float 1.5\n",
+			     &m, &d), 0);
+	CU_ASSERT_EQUAL(m.clock_ghz, 1.5);
+	CU_ASSERT_STRING_EQUAL(m.name, "5");
 	diag_release(&d);
 }
 
@@ -425,6 +461,7 @@ int suite_cfg(void)
 		{"control character in a string refused",
 		 test_control_char_in_string},
 		{"numbers: YAML 1.2 core schema, decimal", test_number_text},
+		{"explicit tags agree with the key's type", test_number_tags},
 		{0},
 	};
 	return tu_add_suite("cfg", tests);
