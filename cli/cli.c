@@ -70,21 +70,6 @@ int cli_parse_long(const char *cmd, const char *opt, const char *val,
 	return 0;
 }
 
-int cli_parse_double(const char *cmd, const char *opt, const char *val,
-		     double lo, double hi, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(val, &end);
-	if (errno || !*val || *end || !(v >= lo && v <= hi)) {
-		cli_usage_error(cmd, "'%s' must be a number in [%g, %g], got '%s'",
-				opt, lo, hi, val);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
 /* [1, max] from the digits at *s on; *s moves past them.  0 or -1. */
 static int wxh_side(const char **s, long max, int *out)
 {

@@ -68,8 +68,6 @@ int cli_fail(struct diag *d, int rc);
 /* Parse a positive integer option value; on error prints and returns -1. */
 int cli_parse_long(const char *cmd, const char *opt, const char *val,
 		   long lo, long hi, long *out);
-int cli_parse_double(const char *cmd, const char *opt, const char *val,
-		     double lo, double hi, double *out);
 
 /* "WxH" (e.g. "32x16", or "32X16"): two decimal integers in [1, max],
  * digits only (no sign, no blank: " 4x4" and "+4x4" are refused, as

@@ -15,6 +15,7 @@
 #include "compiler/plan.h"
 #include "cores/pe.h"
 #include "gpu/gpu.h"
+#include "ground/cfg.h"
 #include "ground/mem.h"
 #include "machine/machine.h"
 
@@ -416,17 +417,21 @@ static int set_value(const char *cmd, const struct cli_opt *r,
 		return 0;
 	}
 	case CLI_REAL: {
-		double v = strtod(val, &end);
-		/* an underflow (1e-320) is a number near 0; an overflow is
-		 * not a number */
-		if (errno == ERANGE && v > -1 && v < 1)
-			errno = 0;
-		if (errno || !*val || isspace((unsigned char)*val) || *end ||
-		    !(v >= r->lo && v <= r->hi)) {
+		/* the decimal grammar of every YAML file (cfg_parse_real):
+		 * no hex (0x0.8), inf, nan, nor what leaves a double's
+		 * normal range (1e999, 1e-400) */
+		double v;
+		int bad = cfg_parse_real(val, &v) != 0;
+		if (bad || !(v >= r->lo && v <= r->hi)) {
+			const char *hint = bad ? cfg_number_hint(val, 0) : "";
+			if (bad && !*hint)
+				hint = " (digits with an optional fraction and "
+				       "exponent, finite: 0.25, 1e-3)";
 			if (!o->quiet)
 				fprintf(stderr, "wafersim %s: '--%s' must be a "
-					"number in [%g, %g], got '%s'\n",
-					cmd, r->name, r->lo, r->hi, val);
+					"decimal number in [%g, %g], got "
+					"'%s'%s\n",
+					cmd, r->name, r->lo, r->hi, val, hint);
 			return -1;
 		}
 		if (!dry)

@@ -1713,8 +1713,10 @@ def folder_name_signal_cases():
     C.append(Case("options", "fabric-vcd-pe-off-mesh", {},
                   F + ["--engine", "systemc", "--vcd", "v.vcd", "--vcd-pe",
                        "256"], loc=r"vcd-pe"))
-    C.append(Case("options", "fabric-rate-underflow-valid", {},
-                  F + ["--rate", "1e-320"], want=0))
+    # an underflow (1e-320) leaves a double's normal range: refused, as
+    # in every YAML file (one decimal grammar, cfg_parse_real; harden9)
+    C.append(Case("options", "fabric-rate-underflow", {},
+                  F + ["--rate", "1e-320"], want=2, loc=r"'--rate'"))
     # ended by a signal: no temporary left (the outputs may be there if
     # the command finished first)
     outs = {"r.txt", "t", "s.csv"}
@@ -2046,6 +2048,31 @@ def harden9_cases(binary, tmp):
     C.append(Case("harden9", "net-rate-tag-int-valid",
                   {"n.yaml": netf.format(**dict(ok, r="!!int 0"))},
                   ["compile", "n.yaml"], want=0, out=r"d\s+dropout"))
+    # number options: decimal and finite only, one parser (cfg_parse_real)
+    for opt, argv in (
+            ("--rate", ["fabric", "--machine", "mini16", "--cycles", "10"]),
+            ("--hotspot-fraction", ["fabric", "--machine", "mini16",
+                                    "--pattern", "hotspot", "--cycles",
+                                    "10"]),
+            ("--time-budget", ["place", "p1b2", "--machine", "mini64",
+                               "-o", "o.yaml"]),
+            ("--predictions", ["run", "p1b2", "--machine", "mini64",
+                               "--steps", "1", "-o", "o.txt"])):
+        for label, v, hint in (
+                ("hex", "0x0.8", r"decimal numbers only"),
+                ("hexfloat", "0x1p-1", r"decimal numbers only"),
+                ("inf", "inf", r"finite"), ("neg-inf", "-inf", r"finite"),
+                ("nan", "nan", r"finite"), ("1e999", "1e999", r"finite"),
+                ("leading-0", "01.5", r"a leading 0"),
+                ("comma", "0,5", r"finite")):
+            C.append(Case("harden9", "option%s=%s" % (opt, label), {},
+                          argv + [opt, v], want=2,
+                          loc=r"'%s' must be a decimal number in \[.*\], "
+                              r"got '%s' \(.*%s" % (re.escape(opt),
+                                                    re.escape(v), hint)))
+    C.append(Case("harden9", "option--rate-exp-valid", {},
+                  ["fabric", "--machine", "mini16", "--cycles", "10",
+                   "--rate", "5e-2", "--json"], want=0, out=r'"rate": 0\.05'))
     base = base_plan(binary, tmp)
     argv = ["run", "p1b2", "--machine", "mini128", "--plan", "p.yaml",
             "--steps", "1", "--infer-samples", "1", "-o", "out.txt"]

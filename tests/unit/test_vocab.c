@@ -386,6 +386,61 @@ static void test_one_default(void)
 	free(err);
 }
 
+/* Every number option reads decimal only, finite, by the grammar of the
+ * YAML files (cfg_parse_real): hex floats, inf, nan and what overflows
+ * or underflows a double are refused, the message naming the option. */
+static void test_real_options_decimal(void)
+{
+	static const char *const bad[] = {
+		"0x0.8", "0x1p-1", "inf", "-inf", "infinity", "nan", "1e999",
+		"1e-400", "", " 1", "1 ", "1_0", ".", "1e", "017"};
+	size_t n;
+	const struct cli_opt *t = cli_vocabulary(&n);
+	int reals = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (t[i].kind != CLI_REAL || t[i].alias_of)
+			continue;
+		reals++;
+		const char *opts[] = {t[i].name, NULL};
+		struct cli_command c = {"t", "", "", opts, NULL, 0, 0, NULL};
+		char flag[80], good[32];
+		snprintf(flag, sizeof flag, "--%s", t[i].name);
+		/* a value inside the row's range, written plainly */
+		snprintf(good, sizeof good, "%.6f",
+			 t[i].lo > 0 ? t[i].lo : t[i].hi < 1 ? t[i].hi : 1.0);
+		for (size_t k = 0; k <= ARRAY_SIZE(bad); k++) {
+			const char *v = k < ARRAY_SIZE(bad) ? bad[k] : good;
+			char *argv[] = {(char *)"t", flag, (char *)v, NULL};
+			struct cli_opts o;
+			cli_opts_init(&o);
+			o.quiet = 1;
+			int r = cli_parse(&c, 3, argv, &o);
+			if (r != (k < ARRAY_SIZE(bad) ? CLI_BAD : CLI_GO))
+				fprintf(stderr, "\n--%s '%s': %d\n",
+					t[i].name, v, r);
+			CU_ASSERT_EQUAL(r, k < ARRAY_SIZE(bad) ? CLI_BAD
+							       : CLI_GO);
+			cli_opts_release(&o);
+		}
+	}
+	CU_ASSERT(reals >= 4);
+	char *out, *err;
+	CU_ASSERT_EQUAL(tu_run("fabric --machine mini16 --rate 0x0.8", &out,
+			       &err), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "wafersim fabric: '--rate' must be "
+					   "a decimal number in [-1e+18, 1e+18], "
+					   "got '0x0.8' (decimal numbers only)"));
+	free(out);
+	free(err);
+	CU_ASSERT_EQUAL(tu_run("fabric --machine mini16 --rate 1e999", &out,
+			       &err), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "got '1e999' (digits with an "
+					   "optional fraction and exponent, "
+					   "finite"));
+	free(out);
+	free(err);
+}
+
 int suite_vocab(void)
 {
 	static const struct tu_test tests[] = {
@@ -396,6 +451,7 @@ int suite_vocab(void)
 		 test_vocab_check_catches},
 		{"old spellings: same output, a warning", test_old_spellings},
 		{"one default per concept", test_one_default},
+		{"number options: decimal, finite", test_real_options_decimal},
 		{0},
 	};
 	return tu_add_suite("vocab", tests);
