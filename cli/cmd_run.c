@@ -412,7 +412,7 @@ static int run_gpu(struct run *r)
 		b->infer_batch_j[k] = r->gr[k].infer.energy_j * (double)n;
 	}
 	b->present = 1;
-	snprintf(b->name, sizeof(b->name), "%.63s", r->gs.name);
+	snprintf(b->name, sizeof(b->name), "%s", r->gs.name);
 	b->n_gpus = (int)n;
 	b->asked_gpus = (int)r->o.gpus;
 	/* the step's distinct samples: the global batch, or --gpu-batch x N;

@@ -78,7 +78,9 @@ static void point_fail(struct sweep_result *r, const struct diag *d)
 {
 	r->ok = 0;
 	const char *t = diag_text(d, 0);
-	snprintf(r->error, sizeof(r->error), "%s", t ? t : "failed");
+	size_t n = sizeof(r->error);
+	if (snprintf(r->error, n, "%s", t ? t : "failed") >= (int)n)
+		memcpy(r->error + n - 4, "...", 4);
 }
 
 /* The GPU baseline of a point: `gpus` GPUs data parallel, each with

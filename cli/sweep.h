@@ -35,6 +35,7 @@
 #include "ground/diag.h"
 #include "gpu/gpu.h"
 #include "machine/machine.h"
+#include "sim/report.h"
 
 /* A machine-parameter axis: `--set KEY=V1,V2` (KEY a dotted key of the
  * machine schema, the values as text, checked by the schema). */
@@ -127,7 +128,8 @@ void sweep_release(struct sweep *sw);
 struct sweep_result {
 	int64_t index;
 	int ok;			 /* 0: the point could not be planned or run */
-	char error[256];	 /* why, when !ok (first message) */
+	char error[1024];	 /* why, when !ok (first message; a longer
+				    one ends in "...") */
 	int net, machine, strategy, batch, dtype; /* indices into the spec */
 	int mode_i, seed_i;	 /* into spec.modes, spec.seeds */
 	int kernel_i, wafers_i;	 /* into spec.kernels, spec.wafers */
@@ -140,7 +142,7 @@ struct sweep_result {
 	double step_j;		 /* energy per step */
 	double power_w;		 /* average power over the step */
 	char limit[16];		 /* what limits the run (stats_limit_name) */
-	char bottleneck[128];	 /* report_bottleneck() */
+	char bottleneck[REPORT_BOTTLENECK_MAX]; /* report_bottleneck() */
 	int64_t pes_used, pes_total;
 	int gpu;		 /* GPU figures present */
 	int64_t gpu_batch;	 /* samples per GPU */

@@ -353,9 +353,37 @@ static int check_sizes(struct graph *g, int i, struct diag *d)
 	return rc;
 }
 
+/* Every name within GRAPH_NAME_MAX (a reader checked the names it read;
+ * a composed one may still be longer).  0 or WS_EINPUT (all reported). */
+static int names_check(const struct graph *g, struct diag *d)
+{
+	int rc = WS_OK;
+	const char *what = "network name";
+	for (int i = -1; i < g->n_layers + g->n_tensors; i++) {
+		const char *nm = i < 0		    ? g->name
+				 : i < g->n_layers ? g->layers[i].name
+						   : g->tensors[i - g->n_layers]
+							     .name;
+		if (i >= 0)
+			what = i < g->n_layers ? "layer name" : "tensor name";
+		if (!nm || strlen(nm) <= GRAPH_NAME_MAX)
+			continue;
+		diag_add(d, g->source, 0, 0,
+			 "network: %s '%.60s...' must be at most %d bytes, "
+			 "got %zu%s",
+			 what, nm, GRAPH_NAME_MAX, strlen(nm),
+			 i >= 0 ? " (as composed from blocks and repeats)"
+				: "");
+		rc = WS_EINPUT;
+	}
+	return rc;
+}
+
 int graph_finish(struct graph *g, struct diag *d)
 {
 	size_t before = diag_count(d);
+	if (names_check(g, d))
+		return WS_EINPUT;
 	if (g->n_layers == 0) {
 		diag_add(d, g->source, 0, 0,
 			 "network: '%s' must have at least one layer, got none",

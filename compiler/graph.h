@@ -36,6 +36,13 @@
 
 #define GRAPH_MAX_DIMS 5  /* per-sample rank (batch excluded) */
 #define GRAPH_MAX_IO 8	  /* inputs or outputs of one layer */
+/* Bytes of a name: the network's, an input's, a layer's, a tensor's
+ * (whole, as composed from blocks and repeats: "enc.2/fc/dense") [D]:
+ * four times the longest of the zoo (61, vit_b16.onnx).  Longer is an
+ * input error (graph_finish; the readers locate their own names), so
+ * what holds names in fixed space (a sweep's records, cli/sweep.h) holds
+ * them whole. */
+#define GRAPH_NAME_MAX 256
 
 enum dtype { DT_FP32 = 0, DT_FP16, DT_BF16, DT_INT64, DT_INT32, DT_BOOL,
 	     DT_COUNT };

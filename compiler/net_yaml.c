@@ -1127,11 +1127,18 @@ static int entry_kind(struct ny *c, yaml_node_t *e, const struct op_spec **sp,
 
 /* A name with a control character (a line break, a tab) is refused, at
  * node n: it would break the tables, CSV rows, plan files and gnuplot
- * scripts it is written into.  0, or -1 after an error. */
+ * scripts it is written into; so is one longer than GRAPH_NAME_MAX.  0,
+ * or -1 after an error. */
 static int name_ctrl_check(struct ny *c, yaml_node_t *n, const char *what,
 			   const char *nm)
 {
 	long at = nm ? ctrl_char_offset(nm) : -1;
+	if (nm && strlen(nm) > GRAPH_NAME_MAX) {
+		err(c, n, "network: %s must be at most %d bytes, got %zu "
+		    "('%.40s...')",
+		    what, GRAPH_NAME_MAX, strlen(nm), nm);
+		return -1;
+	}
 	if (at < 0)
 		return 0;
 	err(c, n,

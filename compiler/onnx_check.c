@@ -574,12 +574,18 @@ static int outputs_check(struct ock *k, const Onnx__GraphProto *gp)
 
 /* A name that is not UTF-8 text (ONNX strings are) is refused: it could
  * not be quoted as read, nor written into JSON; nor one with a control
- * character.  `what` names its place,
+ * character, nor one longer than GRAPH_NAME_MAX.  `what` names its place,
  * "node 3 'output'".  0 or -1. */
 static int utf8_check(struct ock *k, const char *what, const char *s)
 {
 	long at = s ? utf8_bad_offset(s) : -1;
 	long ctrl = s ? ctrl_char_offset(s) : -1;
+	/* a layer or tensor takes its name from it (compiler/graph.h) */
+	if (s && strlen(s) > GRAPH_NAME_MAX) {
+		ock_err(k, "%s must be at most %d bytes, got %zu ('%.40s...')",
+			what, GRAPH_NAME_MAX, strlen(s), s);
+		return -1;
+	}
 	if (at >= 0) {
 		ock_err(k, "%s must be UTF-8 text, got the byte 0x%02x at "
 			"byte %ld",

@@ -710,7 +710,7 @@ static void text_train(const struct report_in *r,
 {
 	const struct stats *t = r->train;
 	char a[32], b[32], c[32], d[32];
-	char bn[160];
+	char bn[REPORT_BOTTLENECK_MAX];
 	fprintf(out, "\nTraining (simulated: %d step%s of %lld sample%s, %s)\n",
 		t->steps, PLURAL(t->steps), (long long)t->batch,
 		PLURAL(t->batch),
@@ -795,7 +795,7 @@ static void text_infer(const struct report_in *r,
 {
 	const struct stats *t = r->infer;
 	char a[32], b[32];
-	char bn[160];
+	char bn[REPORT_BOTTLENECK_MAX];
 	fprintf(out, "\nInference (simulated: %lld sample%s streamed, forward "
 		"only)\n", (long long)t->samples, PLURAL(t->samples));
 	text_infer_plan(r, out);
@@ -1163,7 +1163,7 @@ static json_t *train_json(const struct report_in *r,
 {
 	const struct plan *p = r->p;
 	int k = f->dataset_known;
-	char bn[160];
+	char bn[REPORT_BOTTLENECK_MAX];
 	json_t *o = ws_json_obj();
 	ws_json_set_int(o, "batch", r->train->batch);
 	ws_json_set_int(o, "steps_simulated", r->train->steps);
@@ -1203,7 +1203,7 @@ static json_t *train_json(const struct report_in *r,
 static json_t *infer_json(const struct report_in *r,
 			  const struct report_figures *f)
 {
-	char bn[160];
+	char bn[REPORT_BOTTLENECK_MAX];
 	json_t *o = ws_json_obj();
 	ws_json_set_int(o, "samples", r->infer->samples);
 	ws_json_set_int(o, "batch", f->infer_batch);

@@ -24,7 +24,7 @@
  * does not depend on the GPU model).  Index: 0 eager, 1 graph-captured. */
 struct report_gpu {
 	int present;
-	char name[64];
+	char name[CFG_STR_MAX];	/* the GPU file's 'name', whole */
 	int n_gpus;			/* GPUs the step runs on */
 	int asked_gpus;			/* ... asked for (fewer than n_gpus
 					   when the state needs more GPUs,
@@ -152,7 +152,9 @@ void report_text(const struct report_in *r, FILE *out);
 void report_json(const struct report_in *r, FILE *out);
 
 /* The bottleneck in words, e.g. "stage 'dense3' (compute bound)" or
- * "route 'enc0' -> 'dense1' (fabric bound)"; into buf (size n). */
+ * "route 'enc0' -> 'dense1' (fabric bound)"; into buf (size n; at
+ * REPORT_BOTTLENECK_MAX the stage names are whole). */
+#define REPORT_BOTTLENECK_MAX (2 * GRAPH_NAME_MAX + 96)
 const char *report_bottleneck(const struct stats *st, const struct plan *p,
 			      char *buf, size_t n);
 

@@ -2073,6 +2073,51 @@ def harden9_cases(binary, tmp):
     C.append(Case("harden9", "option--rate-exp-valid", {},
                   ["fabric", "--machine", "mini16", "--cycles", "10",
                    "--rate", "5e-2", "--json"], want=0, out=r'"rate": 0\.05'))
+    # names: at most 256 bytes (GRAPH_NAME_MAX), as read and as composed
+    netn = ("name: {n}\nbatch: 4\ninputs:\n  {i}: [16]\nlayers:\n"
+            "  - {{name: {l}, op: dense, units: 8{r}}}\n"
+            "  - {{name: loss, op: mse_loss}}\n")
+    okn = dict(n="h", i="x", l="d", r="")
+    long_at = "L" * 256
+    for label, vals, loc in (
+            ("net-name-257", dict(n="N" * 257), r"n\.yaml:1:7"),
+            ("input-name-300", dict(i="I" * 300), r"n\.yaml:4:3"),
+            ("layer-name-257", dict(l="L" * 257), r"n\.yaml:6:12"),
+            ("layer-name-100k", dict(l="L" * 100000), r"n\.yaml:6:12"),
+            ("repeat-composed-257", dict(l="L" * 255, r=", repeat: 2"),
+             r"layer name 'L+\.\.\.' must be at most 256 bytes, got 257 "
+             r"\(as composed from blocks and repeats\) \(n\.yaml\)")):
+        if not loc.startswith("layer name"):
+            loc = r"must be at most 256 bytes, got \d+ .*\(" + loc + r"\)"
+        C.append(Case("harden9", "names-" + label,
+                      {"n.yaml": netn.format(**dict(okn, **vals))}, place,
+                      loc=loc))
+    C.append(Case("harden9", "names-layer-name-256-valid",
+                  {"n.yaml": netn.format(**dict(okn, l=long_at))},
+                  ["place", "n.yaml", "--machine", "mini64", "--strategy",
+                   "pack", "-o", "out.plan.yaml"], want=0,
+                  keep={"out.plan.yaml"},
+                  out="slowest stage: '" + long_at + "'"))
+    try:
+        import onnx
+        from onnx import TensorProto, helper
+        vi = helper.make_tensor_value_info
+        for label, node, graph in (("node", "n" * 257, "g"),
+                                   ("graph", "r", "g" * 300)):
+            g = helper.make_graph(
+                [helper.make_node("Relu", ["x"], ["y"], name=node)], graph,
+                [vi("x", TensorProto.FLOAT, [1, 4])],
+                [vi("y", TensorProto.FLOAT, None)])
+            m = helper.make_model(g, opset_imports=[helper.make_opsetid(
+                "", 13)])
+            m.ir_version = 8
+            C.append(Case("harden9", "names-onnx-%s-name" % label,
+                          {"m.onnx": m.SerializeToString()},
+                          ["compile", "m.onnx", "--json"],
+                          loc=r"must be at most 256 bytes, got \d+ .*"
+                              r"\(m\.onnx\)"))
+    except ImportError:
+        pass
     base = base_plan(binary, tmp)
     argv = ["run", "p1b2", "--machine", "mini128", "--plan", "p.yaml",
             "--steps", "1", "--infer-samples", "1", "-o", "out.txt"]

@@ -343,6 +343,54 @@ static void test_control_char_names(void)
 		     "(t.yaml:3:3)");
 }
 
+/* Names are held to GRAPH_NAME_MAX bytes: the network's, an input's and
+ * a layer's as read (located), a composed one (a repeat's "NAME.N") as
+ * the graph is finished; one at the limit loads whole. */
+static void test_name_length(void)
+{
+	char at[GRAPH_NAME_MAX + 1], over[GRAPH_NAME_MAX + 2];
+	memset(at, 'a', GRAPH_NAME_MAX);
+	at[GRAPH_NAME_MAX] = 0;
+	memset(over, 'b', GRAPH_NAME_MAX + 1);
+	over[GRAPH_NAME_MAX + 1] = 0;
+	const char *fmt[] = {
+		"name: %s\ninputs: {x: [4]}\nlayers:\n"
+		"  - {name: d, op: dense, units: 2}\n",
+		"name: t\ninputs: {%s: [4]}\nlayers:\n"
+		"  - {name: d, op: dense, units: 2}\n",
+		"name: t\ninputs: {x: [4]}\nlayers:\n"
+		"  - {name: %s, op: dense, units: 2}\n"};
+	static const char *const where[] = {"(t.yaml:1:7)", "(t.yaml:2:10)",
+					    "(t.yaml:4:12)"};
+	for (int k = 0; k < 3; k++) {
+		char *text = xasprintf(fmt[k], over);
+		expect_error(text, "must be at most 256 bytes, got 257",
+			     where[k]);
+		free(text);
+		text = xasprintf(fmt[k], at);
+		struct graph g;
+		struct diag d;
+		CU_ASSERT_EQUAL(load_text(text, &g, &d), 0);
+		if (diag_count(&d))
+			diag_print(&d, stderr);
+		const char *got = k == 0   ? g.name
+				  : k == 1 ? g.tensors[0].name
+					   : g.layers[0].name;
+		CU_ASSERT_EQUAL(strlen(got), GRAPH_NAME_MAX);
+		graph_release(&g);
+		diag_release(&d);
+		free(text);
+	}
+	/* 255 bytes and ".1": a composed name past the limit */
+	at[255] = 0;
+	char *text = xasprintf("name: t\ninputs: {x: [4]}\nlayers:\n"
+			       "  - {name: %s, op: relu, repeat: 2}\n",
+			       at);
+	expect_error(text, "network: layer name 'aaaa",
+		     "must be at most 256 bytes, got 257 (as composed");
+	free(text);
+}
+
 int suite_net_yaml(void)
 {
 	static const struct tu_test tests[] = {
@@ -363,6 +411,7 @@ int suite_net_yaml(void)
 		 test_empty_located},
 		{"control characters in names refused",
 		 test_control_char_names},
+		{"names at most GRAPH_NAME_MAX bytes", test_name_length},
 		{0},
 	};
 	return tu_add_suite("net_yaml", tests);

@@ -653,6 +653,45 @@ static uint8_t *tiny_model(const char *op, size_t *len)
 	return tb_pack(&b, 2, dims, "y", len);
 }
 
+/* A node, value or graph name longer than GRAPH_NAME_MAX is refused,
+ * naming which; one at the limit names its layer whole. */
+static void test_name_length(void)
+{
+	static struct tb b;
+	static const char *const in[] = {"x"};
+	static const int64_t dims[] = {1, 4};
+	char at[GRAPH_NAME_MAX + 1], over[GRAPH_NAME_MAX + 2];
+	memset(at, 'a', GRAPH_NAME_MAX);
+	at[GRAPH_NAME_MAX] = 0;
+	memset(over, 'b', GRAPH_NAME_MAX + 1);
+	over[GRAPH_NAME_MAX + 1] = 0;
+	size_t len;
+	for (int k = 0; k < 3; k++) {
+		memset(&b, 0, sizeof(b));
+		b.name = k == 2 ? over : "g";
+		tb_node(&b, k == 0 ? over : "r", "Relu", 1, in,
+			k == 1 ? over : "y", NULL, 0, NULL);
+		uint8_t *buf = tb_pack(&b, 2, dims, k == 1 ? over : "y", &len);
+		expect_error(buf, len, "must be at most 256 bytes, got 257",
+			     k == 0   ? "node 0's name"
+			     : k == 1 ? "graph output 0's name"
+				      : "graph 'name'");
+		free(buf);
+	}
+	memset(&b, 0, sizeof(b));
+	tb_node(&b, at, "Relu", 1, in, "y", NULL, 0, NULL);
+	uint8_t *buf = tb_pack(&b, 2, dims, "y", &len);
+	struct graph g;
+	struct diag d;
+	diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(onnx_load_buffer("ok.onnx", buf, len, &g, &d),
+			      0);
+	CU_ASSERT_EQUAL(strlen(g.layers[0].name), GRAPH_NAME_MAX);
+	graph_release(&g);
+	diag_release(&d);
+	free(buf);
+}
+
 /* An exporter's spelled-out layer norm (opset < 17) becomes one layer norm;
  * MatMul + bias one dense layer; shapes are inferred without value_info. */
 static void test_layernorm_spelled_out(void)
@@ -1214,6 +1253,7 @@ int suite_onnx(void)
 		{"every prefix of a model: an error, no crash", test_every_prefix},
 		{"a model lacking required fields is refused",
 		 test_required_fields},
+		{"names at most GRAPH_NAME_MAX bytes", test_name_length},
 		{"unsupported op names node and op type", test_unsupported_op},
 		{"spelled-out layer norm, dense with bias, no value_info",
 		 test_layernorm_spelled_out},
