@@ -235,24 +235,25 @@ static int read_number(enum cfg_type type, const char *text, int quoted,
 	return cfg_parse_real(text, rv);
 }
 
-int cfg_yaml_int(const yaml_node_t *n, int64_t *out, char *hint, size_t len)
+static int yaml_number(const yaml_node_t *n, enum cfg_type type,
+		       int64_t *iv, double *rv, char *hint, size_t len)
 {
 	*hint = 0;
 	if (!n || n->type != YAML_SCALAR_NODE)
 		return -1;
-	return read_number(CFG_INT, (const char *)n->data.scalar.value,
+	return read_number(type, (const char *)n->data.scalar.value,
 			   n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE,
-			   node_tag(n), out, NULL, hint, len);
+			   node_tag(n), iv, rv, hint, len);
+}
+
+int cfg_yaml_int(const yaml_node_t *n, int64_t *out, char *hint, size_t len)
+{
+	return yaml_number(n, CFG_INT, out, NULL, hint, len);
 }
 
 int cfg_yaml_real(const yaml_node_t *n, double *out, char *hint, size_t len)
 {
-	*hint = 0;
-	if (!n || n->type != YAML_SCALAR_NODE)
-		return -1;
-	return read_number(CFG_REAL, (const char *)n->data.scalar.value,
-			   n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE,
-			   node_tag(n), NULL, out, hint, len);
+	return yaml_number(n, CFG_REAL, NULL, out, hint, len);
 }
 
 static int find_name(const char *const *names, const char *s)

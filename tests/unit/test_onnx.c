@@ -415,14 +415,22 @@ static void expect_error(const uint8_t *data, size_t len, const char *n1,
  * prefix that ends where a top-level field ends is a well-formed
  * protobuf: cut after the graph it lacks opset_import, which ONNX
  * requires, and is refused for it (onnx_check.c); none loads. */
-static void test_every_prefix(void)
+/* The bytes of a file of the source tree (heap). */
+static char *src_bytes(const char *rel, size_t *len)
 {
-	char *path = tu_path("models/onnx/p1b2.onnx");
-	char *data;
-	size_t len;
+	char *path = tu_path(rel), *data = NULL;
 	struct diag d;
 	diag_init(&d);
-	CU_ASSERT_EQUAL_FATAL(read_file(path, &data, &len, &d), 0);
+	CU_ASSERT_EQUAL_FATAL(read_file(path, &data, len, &d), 0);
+	diag_release(&d);
+	free(path);
+	return data;
+}
+
+static void test_every_prefix(void)
+{
+	size_t len;
+	char *data = src_bytes("models/onnx/p1b2.onnx", &len);
 	int loaded = 0, located = 0, no_opset = 0;
 	for (size_t n = 0; n < len; n++) {
 		struct graph g;
@@ -446,21 +454,15 @@ static void test_every_prefix(void)
 	CU_ASSERT_EQUAL(located, (int)len);
 	CU_ASSERT_EQUAL(loaded, 0);
 	CU_ASSERT(no_opset > 0);
-	diag_release(&d);
 	free(data);
-	free(path);
 }
 
 /* A model without the fields ONNX requires (ir_version, opset_import,
  * a graph output) is refused, every missing one named with the file. */
 static void test_required_fields(void)
 {
-	char *path = tu_path("models/onnx/p1b2.onnx");
-	char *data;
 	size_t len;
-	struct diag d;
-	diag_init(&d);
-	CU_ASSERT_EQUAL_FATAL(read_file(path, &data, &len, &d), 0);
+	char *data = src_bytes("models/onnx/p1b2.onnx", &len);
 	Onnx__ModelProto *m =
 		onnx__model_proto__unpack(NULL, len, (const uint8_t *)data);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
@@ -481,9 +483,7 @@ static void test_required_fields(void)
 	m->ir_version = ir;
 	onnx__model_proto__free_unpacked(m, NULL);
 	free(buf);
-	diag_release(&d);
 	free(data);
-	free(path);
 }
 
 static void test_truncated_and_magic(void)
