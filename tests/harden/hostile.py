@@ -2230,10 +2230,16 @@ def yaml_feature_cases():
             loc = yloc(f) if name not in ("empty-document",) else \
                 re.escape(f) + r"(:\d+:\d+)?"
             if f == "n.yaml" and name == "scalar-8MB":
-                # a network's name has no length limit (a machine's or a
-                # GPU's has: 127): read, and written back into the plan
-                C.append(Case("yaml", "n-scalar-8MB-valid", {f: t}, argv[f],
-                              want=0, keep={"out.plan.yaml"}))
+                # a network's name is held to 256 bytes (GRAPH_NAME_MAX;
+                # a machine's or a GPU's to 127): refused at the name; an
+                # 8 MB description is read
+                C.append(Case("yaml", "n-scalar-8MB", {f: t}, argv[f],
+                              loc=r"'name' must be at most 256 bytes, got "
+                                  r"8000000 .*\(n\.yaml:1:7\)"))
+                d = first.replace("name: h", "name: h\ndescription: " +
+                                  "d" * 8000000, 1) + rest
+                C.append(Case("yaml", "n-description-8MB-valid", {f: d},
+                              argv[f], want=0, keep={"out.plan.yaml"}))
                 continue
             C.append(Case("yaml", "%s-%s" % (f[0], name), {f: t}, argv[f],
                           loc=loc))
