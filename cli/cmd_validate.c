@@ -11,12 +11,13 @@
 #include "cli/cli.h"
 #include "cli/opt.h"
 #include "gpu/gpu.h"
+#include "gpu/gpu_profile.h"
 #include "gpu/gpu_validate.h"
 #include "ground/util.h"
 #include "sim/wafer_val.h"
 
 static const char *const validate_gpu_options[] = {"gpu", "graphs", "nets",
-						   "quiet", NULL};
+						   "profile", "quiet", NULL};
 
 static const struct cli_command validate_gpu_cmd = {
 	"validate gpu", "[FILE.jsonl] [options]",
@@ -28,7 +29,10 @@ static const struct cli_command validate_gpu_cmd = {
 	"file), else NAME.yaml / NAME.onnx in --nets DIR, else the zoo's; rows\n"
 	"naming networks found nowhere are listed, not hidden.\n"
 	"Without FILE: the project's H100 file, models/measured/h100/\n"
-	"train.jsonl, with its graphs.jsonl, checked against --gpu h100.",
+	"train.jsonl, with its graphs.jsonl, checked against --gpu h100.\n"
+	"With --profile (and no FILE): only the profile, each row's kernels\n"
+	"and device time per step by kind (GEMM, attention, convolution,\n"
+	"memory) against the model's (docs/gpu.md, \"Profiles\").",
 	validate_gpu_options,
 	"exit status 0 when every row could be compared, 1 otherwise.\n", 0,
 	1, NULL};
@@ -44,7 +48,7 @@ static int validate_gpu(int argc, char **argv)
 	char *def_train = NULL, *def_graphs = NULL;
 	int quiet = o.quiet_rows;
 	const char *train = o.n_args ? o.args[0] : NULL;
-	if (!train) {
+	if (!train && !o.profile) {
 		char *home = ws_data_dir();
 		def_train = xasprintf("%s/models/measured/h100/train.jsonl", home);
 		if (!graphs)
@@ -71,6 +75,16 @@ static int validate_gpu(int argc, char **argv)
 		skipped += v.n_skipped;
 		fputc('\n', stdout);
 		gpu_val_release(&v);
+	}
+	if (rc == 0 && o.profile) {
+		struct gpu_prof p;
+		rc = gpu_profile_file(&g, o.profile, &o.net_dir,
+				      o.net_dir ? 1 : 0, &p, &d);
+		if (rc == 0) {
+			gpu_prof_print(&p, stdout);
+			skipped += p.n_skipped;
+			gpu_prof_release(&p);
+		}
 	}
 	free(def_train);
 	free(def_graphs);

@@ -230,6 +230,11 @@ static const struct cli_opt vocabulary[] = {
 	{"graphs", 0, CLI_STR, F(graphs), 0, 0, NULL, NULL, NULL, "FILE",
 	 "graphs", "captured-graph measurements (graphs.jsonl format)", NULL,
 	 NULL},
+	{"profile", 0, CLI_STR, F(profile), 0, 0, NULL, NULL, NULL, "FILE",
+	 "profile",
+	 "per-kernel profile (tools/measure_gpu.py --profile): kernels and "
+	 "device time by kind, measured against modelled",
+	 NULL, NULL},
 	{"quiet", 0, CLI_FLAG, F(quiet_rows), 0, 0, NULL, NULL, NULL, NULL,
 	 "quiet", "print only the summary lines", NULL, NULL},
 	/* sweep */

@@ -86,6 +86,7 @@ struct cli_opts {
 	int link_dirs, no_gnuplot, no_graphviz;
 	/* validate */
 	const char *graphs;
+	const char *profile;
 	int quiet_rows;
 	/* sweep */
 	const char *net;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ground/util.h"
+#include "gpu/gpu_validate_int.h"
 
 int gpu_load_network(const char *name, struct graph *g, struct diag *d)
 {
@@ -49,14 +50,13 @@ struct net_cache {
 	char *error;
 };
 
-static struct net_cache *find_net(struct net_cache **cache, int *n,
-				  const char *name)
+static struct net_cache *find_net(struct gpu_net_cache *nc, const char *name)
 {
-	for (int i = 0; i < *n; i++)
-		if (!strcmp((*cache)[i].name, name))
-			return &(*cache)[i];
-	*cache = xrealloc(*cache, (size_t)(*n + 1) * sizeof(**cache));
-	struct net_cache *c = &(*cache)[(*n)++];
+	for (int i = 0; i < nc->n; i++)
+		if (!strcmp(nc->c[i].name, name))
+			return &nc->c[i];
+	nc->c = xrealloc(nc->c, (size_t)(nc->n + 1) * sizeof(*nc->c));
+	struct net_cache *c = &nc->c[nc->n++];
 	memset(c, 0, sizeof(*c));
 	c->name = xstrdup(name);
 	struct diag d;
@@ -68,6 +68,19 @@ static struct net_cache *find_net(struct net_cache **cache, int *n,
 					   : "cannot load the network");
 	diag_release(&d);
 	return c;
+}
+
+void gpu_net_cache_release(struct gpu_net_cache *nc)
+{
+	for (int i = 0; i < nc->n; i++) {
+		if (nc->c[i].ok)
+			graph_release(&nc->c[i].g);
+		free(nc->c[i].error);
+		free(nc->c[i].name);
+	}
+	free(nc->c);
+	nc->c = NULL;
+	nc->n = 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -325,8 +338,8 @@ static int key_col(const char *text, size_t len, int line, const char *key)
 
 /* " (path:line:col)" after r->skipped: `key`'s place on the row's line
  * (col 1 when the row has no such key). */
-static void locate_row(struct gpu_val_row *r, const char *path,
-		       const char *text, size_t len, const char *key)
+void gpu_val_locate(struct gpu_val_row *r, const char *path,
+		    const char *text, size_t len, const char *key)
 {
 	char *t = xasprintf("%s (%s:%d:%d)", r->skipped, path, r->line,
 			    key_col(text, len, r->line, key));
@@ -359,7 +372,7 @@ static const struct graph *row_graph(const char *path, const char *text,
 				     size_t len, const json_t *row,
 				     const struct graph *net,
 				     const char *const *dirs, int n_dirs,
-				     struct net_cache **cache, int *n_cache,
+				     struct gpu_net_cache *cache,
 				     struct gpu_val_row *r)
 {
 	if (net)
@@ -370,18 +383,33 @@ static const struct graph *row_graph(const char *path, const char *text,
 				       "YAML or ONNX file, got %s",
 				       json_is_string(nf) ? "''"
 							  : ws_json_kind(nf));
-		locate_row(r, path, text, len, "network_file");
+		gpu_val_locate(r, path, text, len, "network_file");
 		return NULL;
 	}
 	const char *file = ws_json_str_at(row, "network_file");
 	char *name = row_network(path, r->model, file, dirs, n_dirs);
-	struct net_cache *c = find_net(cache, n_cache, name);
+	struct net_cache *c = find_net(cache, name);
 	free(name);
 	if (c->ok)
 		return &c->g;
 	r->skipped = xasprintf("unknown network: %s", c->error);
-	locate_row(r, path, text, len, file ? "network_file" : "model");
+	gpu_val_locate(r, path, text, len, file ? "network_file" : "model");
 	return NULL;
+}
+
+int gpu_val_row_setup(const char *path, const char *text, size_t len,
+		      const json_t *row, const struct graph *net,
+		      const char *const *dirs, int n_dirs,
+		      struct gpu_net_cache *cache, struct gpu_val_row *r,
+		      struct gpu_run_opts *o, const struct graph **rg)
+{
+	*rg = NULL;
+	if (row_header(row, r) || row_opts(row, r, o)) {
+		gpu_val_locate(r, path, text, len, bad_key(row, r));
+		return -1;
+	}
+	*rg = row_graph(path, text, len, row, net, dirs, n_dirs, cache, r);
+	return *rg ? 0 : -1;
 }
 
 int gpu_validate_text(const struct gpu_spec *g, const char *path,
@@ -403,24 +431,19 @@ int gpu_validate_text(const struct gpu_spec *g, const char *path,
 	}
 	v->file = xstrdup(path);
 	v->rows = xcalloc(jl.n ? jl.n : 1, sizeof(*v->rows));
-	struct net_cache *cache = NULL;
-	int n_cache = 0;
+	struct gpu_net_cache cache = {NULL, 0};
 	for (size_t i = 0; i < jl.n; i++) {
 		const json_t *row = jl.rows[i];
 		struct gpu_val_row *r = &v->rows[v->n++];
 		struct gpu_run_opts o;
+		const struct graph *rg;
 		r->line = jl.line_of[i];
-		if (row_header(row, r) || row_opts(row, r, &o)) {
-			locate_row(r, path, text, len, bad_key(row, r));
+		if (gpu_val_row_setup(path, text, len, row, net, nets_dirs,
+				      n_dirs, &cache, r, &o, &rg))
 			continue;
-		}
-		const struct graph *rg = row_graph(path, text, len, row, net,
-						   nets_dirs, n_dirs, &cache,
-						   &n_cache, r);
-		if (rg)
-			row_predict(g, row, rg, &o, r);
-		if (rg && r->skipped) /* no measurement, or the model failed */
-			locate_row(r, path, text, len, "train");
+		row_predict(g, row, rg, &o, r);
+		if (r->skipped) /* no measurement, or the model failed */
+			gpu_val_locate(r, path, text, len, "train");
 	}
 	for (int i = 0; i < v->n; i++) {
 		if (v->rows[i].skipped)
@@ -429,13 +452,7 @@ int gpu_validate_text(const struct gpu_spec *g, const char *path,
 			v->n_predicted++;
 	}
 	summarise(v);
-	for (int i = 0; i < n_cache; i++) {
-		if (cache[i].ok)
-			graph_release(&cache[i].g);
-		free(cache[i].error);
-		free(cache[i].name);
-	}
-	free(cache);
+	gpu_net_cache_release(&cache);
 	gpu_jsonl_release(&jl);
 	return WS_OK;
 }

@@ -40,6 +40,11 @@ What it supports, honestly:
   no_grad with and without autocast and in training, and per attention
   call with cuDNN's SDPA and with flash attention (docs/gpu.md,
   section 7, says which constant each one measures).
+- --profile runs 5 training steps and 5 inference batches of each
+  configuration under PyTorch's profiler (profile.jsonl: every CUDA
+  kernel's calls and device time per step, every CPU-side op's calls and
+  self time per step); `wafersim validate gpu --profile FILE` sets the
+  kernels, by kind, against the model's (docs/gpu.md, "Profiles").
 - Each train.jsonl row names its network: the YAML measured is copied
   into the output folder and the row's "network_file" points at it
   (relative to train.jsonl), so `wafersim validate gpu` predicts the row
@@ -476,7 +481,60 @@ def network_files(path, ynet, out, device):
     return yname, oname
 
 
-def measure_net(path, batches, precs, opt_name, energy, out, graphs, device):
+def kernel_device_us(e):
+    """Device time of a profiler entry, whatever this PyTorch calls it."""
+    for attr in ("self_device_time_total", "self_cuda_time_total", "device_time_total", "cuda_time_total"):
+        v = getattr(e, attr, None)
+        if v is not None:
+            return float(v)
+    return 0.0
+
+
+def profiled(fn, steps=5):
+    """Run fn `steps` times under PyTorch's profiler (CPU and CUDA
+    activities, after the timed loop has warmed it up): every CUDA
+    kernel's calls and device time per step, every CPU-side op's calls and
+    self time per step (inflated by the profiler's own cost), and the
+    wall time per step under the profiler.  `wafersim validate gpu
+    --profile` reads the kernels (docs/gpu.md, "Profiles")."""
+    from torch.profiler import ProfilerActivity, profile
+    torch.cuda.synchronize()
+    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+        t = time.perf_counter()
+        for _ in range(steps):
+            fn()
+        torch.cuda.synchronize()
+        wall = time.perf_counter() - t
+    kernels, ops = [], []
+    for e in prof.key_averages():
+        dev = getattr(e, "device_type", None)
+        on_gpu = dev is not None and "CUDA" in str(dev)
+        if on_gpu:
+            kernels.append({"name": e.key, "calls": e.count / steps,
+                            "device_us": kernel_device_us(e) / steps})
+        else:
+            ops.append({"name": e.key, "calls": e.count / steps,
+                        "host_us": float(e.self_cpu_time_total) / steps})
+    kernels.sort(key=lambda k: -k["device_us"])
+    ops.sort(key=lambda o: -o["host_us"])
+    return {"steps": steps, "step_ms": wall / steps * 1e3, "kernels": kernels, "ops": ops}
+
+
+def profile_rows(rec, opt_name, model, step, infer):
+    """profile.jsonl's rows of one configuration (rec names it): a
+    training step (model.train()) and an inference batch (model.eval())."""
+    rows = []
+    for phase, fn, mode in (("train", step, model.train), ("infer", infer, model.eval)):
+        mode()
+        p = {k: rec.get(k) for k in ("model", "network_file", "batch", "precision")}
+        p.update({"phase": phase, "optimizer": OPT_NAME[opt_name]})
+        p.update(profiled(fn))
+        rows.append(p)
+    model.train()
+    return rows
+
+
+def measure_net(path, batches, precs, opt_name, energy, out, graphs, device, prof=False):
     ynet = YamlNet(path)
     net_file, onnx_file = network_files(path, ynet, out, device)
     for b in batches or [ynet.batch]:
@@ -514,6 +572,9 @@ def measure_net(path, batches, precs, opt_name, energy, out, graphs, device):
                             "tf32_matmul": torch.backends.cuda.matmul.allow_tf32,
                             "tf32_cudnn": torch.backends.cudnn.allow_tf32})
                 log(out, "train.jsonl", rec)
+                if prof:
+                    for p in profile_rows(rec, opt_name, model, step, infer):
+                        log(out, "profile.jsonl", p)
                 if graphs:
                     log(out, "graphs.jsonl", measure_graph(ynet, b, prec, opt_name, energy, device))
                 del model, opt
@@ -848,6 +909,10 @@ def main(argv=None):
                     help="also run the microbenchmarks: GEMMs, bandwidth, small fp32 GEMMs, unaligned "
                          "bf16 GEMMs by rows, GEMM power and clocks by operand values, batch norm, "
                          "depthwise convolution, host time per op and per attention call")
+    ap.add_argument("--profile", action="store_true",
+                    help="also profile each configuration (PyTorch's profiler, 5 steps): every kernel's "
+                         "calls and device time per step into profile.jsonl, for `wafersim validate gpu "
+                         "--profile`")
     ap.add_argument("--check", action="store_true",
                     help="build each network on the CPU, print its parameter count, measure nothing")
     a = ap.parse_args(argv)
@@ -881,7 +946,7 @@ def main(argv=None):
         log(a.out, "env.jsonl", env_info(energy))
         torch.backends.cudnn.benchmark = True
         for p in paths:
-            measure_net(p, batches, precs, a.optimizer, energy, a.out, a.graphs, "cuda")
+            measure_net(p, batches, precs, a.optimizer, energy, a.out, a.graphs, "cuda", a.profile)
         if a.micro:
             micro(a.out, energy)
             micro_small_gemm(a.out, energy)

@@ -1280,6 +1280,22 @@ def other_cases():
         C.append(Case("measured", "gpu-" + label, {"t.jsonl": line + "\n"},
                       ["validate", "gpu", "t.jsonl", "--quiet"],
                       loc=r"t\.jsonl:1:\d+"))
+    # per-kernel profiles (validate gpu --profile): the row's fields first
+    head = '{"model": "uno", "batch": 32, "precision": "fp32", '
+    prof = dict(jl)
+    prof.update({"phase-bogus": head + '"phase": "both", "kernels": []}',
+                 "phase-missing": head + '"kernels": []}',
+                 "kernels-number": head + '"phase": "infer", "kernels": 3}',
+                 "kernel-neg": head + '"phase": "infer", "kernels": [{"name": "k", '
+                               '"calls": 1, "device_us": -5}]}',
+                 "kernel-nan": head + '"phase": "infer", "kernels": [{"name": "k", '
+                               '"calls": 1, "device_us": "nan"}]}',
+                 "kernel-noname": head + '"phase": "train", "kernels": [{"calls": 1, '
+                                  '"device_us": 5}]}'})
+    for label, line in prof.items():
+        C.append(Case("measured", "profile-" + label, {"p.jsonl": line + "\n"},
+                      ["validate", "gpu", "--profile", "p.jsonl"],
+                      loc=r"p\.jsonl:1:\d+"))
     return C
 
 
