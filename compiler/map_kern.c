@@ -42,19 +42,28 @@ static int job_runs(const struct map_ctx *c, int needs_grad, enum pass p)
 	return p != PASS_BWD_DATA || needs_grad;
 }
 
+/* Work k as a stage's `copies` sample copies run it, into *out: their
+ * flows along X sharing the links between their columns
+ * (plan_copies_flows, as map.c lays them). */
+static void as_copies(const struct kernel_work *k, int copies,
+		      struct kernel_work *out)
+{
+	*out = *k;
+	if (copies > 1)
+		plan_copies_flows(out, copies);
+}
+
 /* What inference charges forward work k on w x h (one copy's rectangle)
  * of a stage with `copies` sample copies: a stream of PLAN_INFER_STREAM
  * predictions, one sample's latency, then a pace per further sample (the
- * objective's weighing, plan.h), as the copies run it: their flows along
- * X sharing the links between their columns, R samples served at once
- * (plan_stream_time, the engine's schedule). */
+ * objective's weighing, plan.h), as the copies run it (as_copies), R
+ * samples served at once (plan_stream_time, the engine's schedule). */
 static double infer_cycles(const struct map_ctx *c, const struct kernel_work *k,
 			   int32_t w, int32_t h, int copies)
 {
 	struct rect r = {0, 0, w, h};
-	struct kernel_work kk = *k;
-	if (copies > 1)
-		plan_copies_flows(&kk, copies);
+	struct kernel_work kk;
+	as_copies(k, copies, &kk);
 	return plan_stream_time(c->m, c->prec, &r, &kk, copies,
 				PLAN_INFER_STREAM);
 }
@@ -99,12 +108,17 @@ static void stream_software(const struct map_ctx *c, int needs_grad,
 	}
 }
 
+/* The weight-stationary mapping's training pace of stage o, as its
+ * `copies` sample copies run it (as_copies): per pass the busiest of the
+ * PE's work and its wavelets, the links its copies share among them. */
 static cycles_t stream_pace(const struct map_ctx *c,
-			    const struct plan_stage *o)
+			    const struct plan_stage *o, int copies)
 {
 	cycles_t t = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(passes); i++) {
-		const struct kernel_work *k = &o->work[passes[i]];
+		struct kernel_work kk;
+		as_copies(&o->work[passes[i]], copies, &kk);
+		const struct kernel_work *k = &kk;
 		cycles_t comp = pe_work_cycles(&c->m->pe, c->prec, &k->pe);
 		int64_t own = k->bcast_wavelets + k->reduce_wavelets +
 			      k->halo_wavelets;
@@ -219,7 +233,7 @@ void map_kern_apply(const struct map_ctx *c, int needs_grad, int64_t M,
 	double best = c->job == PLAN_JOB_INFER
 			      ? infer_cycles(c, &o->work[PASS_FWD], w, h,
 					     copies)
-			      : (double)stream_pace(c, o);
+			      : (double)stream_pace(c, o, copies);
 	int pick = -1;
 	struct kern_cost cost[PASS_COUNT], keep[PASS_COUNT];
 	for (int a = KERN_STREAM + 1; a < KERN_COUNT; a++) {

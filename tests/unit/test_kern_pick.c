@@ -379,6 +379,70 @@ static void test_copies_gemv(void)
 	graph_release(&g);
 }
 
+/* A copied training stage: the pick weighs the weight-stationary
+ * stream with its copies' flows along X sharing the links between their
+ * columns (plan_copies_flows, as map.c lays them and the engine runs
+ * them).  By hand, a 8 -> 128 dense layer (batch 8, a vector a sample,
+ * mixed precision, its input needing no gradient) on 4 copies of 4 x 1
+ * PEs (16 x 1) of mini16.  The stream, per PE tk = 2 inputs, tn = 128
+ * outputs:
+ *   forward: 256 FMAs over 2 lanes (128) and 256 other ops over 4 (the
+ *   upstream's partial sums added, the bias: 64), SRAM reads 192 (the
+ *   2 x 128 fp16 weights, 64 words; the fp32 sums read once per input,
+ *   128) over 2 ports, writes 128 over 1: busy 192; task start 8,
+ *   software 83 (once: a control and four descriptors, 18; the row: a
+ *   loop 5, two descriptors 8, two calls 4, two vector starts 4, two
+ *   fabric starts 44): 283.  Its partial sums, 128 fp32 wavelets, are
+ *   relayed along the row (X): 129 wavelets with the input's 1;
+ *   weighed max(283, 129) = 283.
+ *   backward data (no gradient to pass on): the dy broadcast along the
+ *   row (X) for the weight gradient, 128 fp16 = 64 wavelets, into SRAM
+ *   (32 words, writes 32): 32 + 8 = 40; weighed max(40, 64) = 64.
+ *   weight gradient: 256 FMAs (128), reads 33 + 128 over 2, writes
+ *   128: busy 128, + 8 + 83 = 219; no flows (a row of one PE).
+ * One copy: 283 + 64 + 219 = 566.  On 4 copies each link between two
+ * columns carries the four copies' flows along X: 4 x 128 = 512 in the
+ * forward, 4 x 64 = 256 in the backward: 512 + 256 + 219 = 987.
+ * gemv_tree on a column of one PE (no reduction, no multicast), per row
+ * of A: a loop 5, five descriptors 20, Kt + 1 vector starts, Kt calls;
+ * the multiplies Kt x ceil(Nt / 2) and the clear ceil(Nt / 4); forward
+ * (one row, Kt = 8, Nt = 32): 5 + 20 + 18 + 16 + 128 + 8 = 195; weight
+ * gradient (8 rows of Kt = 1, Nt = 32): 8 x (5 + 20 + 4 + 2 + 16 + 8) =
+ * 440; 635 in all.  Until the training pick knew the copies it weighed
+ * the stream 566 and kept it; with them, 987: gemv_tree, which the
+ * engine runs faster. */
+static void test_copies_train(void)
+{
+	struct machine m;
+	tp_load("mini16", &m);
+	struct graph g;
+	one_layer(0, 8, 128, 8, &g);
+	struct plan p, q;
+	plan_on(&g, &m, PLAN_JOB_TRAIN, PREC_MIXED, "auto", 16, 1, 4, &p);
+	plan_on(&g, &m, PLAN_JOB_TRAIN, PREC_MIXED, "stream", 16, 1, 4, &q);
+	const struct plan_stage *s = &p.stages[0], *t = &q.stages[0];
+	struct kern_shape fwd = {1, 8, 128, 4, 1, PREC_MIXED, 0};
+	struct kern_shape wgt = {8, 1, 128, 4, 1, PREC_MIXED, 0};
+	struct kern_cost kf, kw;
+	kern_eval(&m, KERN_GEMV_TREE, &fwd, &kf);
+	kern_eval(&m, KERN_GEMV_TREE, &wgt, &kw);
+	CU_ASSERT_EQUAL(kf.cycles, 195);
+	CU_ASSERT_EQUAL(kw.cycles, 440);
+	CU_ASSERT_EQUAL(t->kernel, KERN_STREAM);
+	CU_ASSERT_EQUAL(t->work[PASS_FWD].link_wavelets, 512);
+	CU_ASSERT_EQUAL(t->work[PASS_BWD_DATA].link_wavelets, 256);
+	CU_ASSERT_EQUAL(s->kernel, KERN_GEMV_TREE);
+	cycles_t picked = simulated(&p, &m), stream = simulated(&q, &m);
+	printf("\n    8x128 on 4 copies of 4x1, training: pick %s, step %llu "
+	       "(the stream's %llu)",
+	       kern_name((enum kern_alg)s->kernel),
+	       (unsigned long long)picked, (unsigned long long)stream);
+	CU_ASSERT(picked < stream);
+	plan_release(&p);
+	plan_release(&q);
+	graph_release(&g);
+}
+
 int suite_kern_pick(void);
 int suite_kern_pick(void)
 {
@@ -391,6 +455,9 @@ int suite_kern_pick(void)
 		{"copies=2: the GEMV's stream estimate is the engine's "
 		 "(hand-computed)",
 		 test_copies_gemv},
+		{"copies=4, training: the stream weighed with its copies' "
+		 "X-link load (hand-computed)",
+		 test_copies_train},
 		{0, 0}};
 	return tu_add_suite("kern_pick", tests);
 }
