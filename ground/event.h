@@ -7,7 +7,15 @@
  * internal layout.  The queue knows nothing about what events mean: `kind`,
  * `a` and `b` are the owner's to interpret.
  *
+ * Two parts, one order: a binary heap, and a FIFO of events pushed for the
+ * time of the last event popped (a simulator's "try again now", a good
+ * share of its events).  The FIFO's events all have one time and rising
+ * sequence numbers, so it is sorted, and a pop takes the earlier of its
+ * head and the heap's top: the same event the heap alone would give,
+ * without a sift either way.
+ *
  *     heap[0] is the earliest; heap[i]'s children are heap[2i+1], heap[2i+2]
+ *     now[now_head .. now_tail): FIFO, all of time now[now_head].time
  */
 #ifndef WAFERSIM_EVENT_H
 #define WAFERSIM_EVENT_H
@@ -28,6 +36,9 @@ struct event {
 struct event_queue {
 	struct event *heap;
 	size_t n, cap;
+	struct event *now;	/* the FIFO (above) */
+	size_t now_head, now_tail, now_cap;
+	cycles_t last;		/* time of the last event popped */
 	uint64_t next_seq;
 	uint64_t pushed;	/* events pushed over the queue's life */
 };
@@ -44,7 +55,7 @@ int event_pop(struct event_queue *q, struct event *out);
 
 static inline size_t event_queue_len(const struct event_queue *q)
 {
-	return q->n;
+	return q->n + (q->now_tail - q->now_head);
 }
 
 #endif

@@ -59,6 +59,51 @@ static void test_event_order(void)
 }
 
 
+/* Pushes between pops, many at the time just popped (the queue's FIFO),
+ * some earlier, some later: the same order as a linear search for the
+ * earliest (time, then push order) over what is pending. */
+static void test_event_interleaved(void)
+{
+	struct event_queue q;
+	event_queue_init(&q);
+	enum { N = 4000 };
+	static struct event ref[N];
+	int nref = 0, pushed = 0, popped = 0;
+	uint64_t x = 777;
+	cycles_t now = 0;
+	while (popped < N) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		int r = (int)((x >> 33) % 8);
+		if (pushed < N && (r < 5 || nref == 0)) {
+			cycles_t t = r < 3   ? now
+				     : r == 3 ? (now > 2 ? now - 2 : 0)
+					      : now + (x >> 40) % 5;
+			event_push(&q, t, 0, (uint32_t)pushed, 0);
+			ref[nref++] = (struct event){t, (uint64_t)pushed, 0,
+						     (uint32_t)pushed, 0};
+			pushed++;
+			continue;
+		}
+		int m = 0;
+		for (int i = 1; i < nref; i++)
+			if (ref[i].time < ref[m].time ||
+			    (ref[i].time == ref[m].time &&
+			     ref[i].seq < ref[m].seq))
+				m = i;
+		struct event e;
+		CU_ASSERT_FATAL(event_pop(&q, &e) == 1);
+		CU_ASSERT_EQUAL(e.a, ref[m].a);
+		CU_ASSERT_EQUAL(e.time, ref[m].time);
+		now = e.time;
+		ref[m] = ref[--nref];
+		popped++;
+		CU_ASSERT_EQUAL(event_queue_len(&q), (size_t)nref);
+	}
+	struct event e;
+	CU_ASSERT_EQUAL(event_pop(&q, &e), 0);
+	event_queue_release(&q);
+}
+
 /* ---- engine --------------------------------------------------------- */
 
 /* A dense layer alone, by hand: one sample through, forward only, with
@@ -663,6 +708,7 @@ int suite_engine(void)
 {
 	static const struct tu_test tests[] = {
 		{"event queue order and ties", test_event_order},
+		{"event queue pushes between pops", test_event_interleaved},
 		{"dense layer against hand computation", test_dense_by_hand},
 		{"reduction relay chain by hand", test_reduction_relay},
 		{"doubling a rectangle halves compute", test_dense_scaling},
