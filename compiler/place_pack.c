@@ -63,12 +63,23 @@ static double feed_dist(const struct place_problem *pp,
 
 /* Scratch of pack_at: the skyline, the candidate x (each once, in order
  * of first appearance: a repeat would score the same and never win, the
- * comparison being strict), which x are candidates, the placed items. */
+ * comparison being strict), which x are candidates, the placed items.
+ * The skyline's maxima and sums over any span of columns come from a
+ * sparse table and prefix sums kept up to date as stages land, so a
+ * candidate costs O(1) instead of a scan of its columns:
+ *
+ *     top[k * W + x] = max sky[x .. x + 2^k)    (x + 2^k <= W)
+ *     sum[x]         = sky[0] + ... + sky[x - 1] (sum[0] = 0)
+ */
 struct pack_buf {
 	const struct place_adj *adj;
 	int32_t *sky, *cand;
 	char *seen; /* grid_w + 1 */
 	char *placed;
+	int32_t *top; /* levels * grid_w */
+	int64_t *sum; /* grid_w + 1 */
+	int levels;   /* 1 + floor(log2(grid_w)) */
+	int fd_nonneg; /* every edge's bytes >= 0: feed_dist >= 0 */
 };
 
 static void add_cand(struct pack_buf *pb, int *nc, int32_t x)
@@ -79,6 +90,43 @@ static void add_cand(struct pack_buf *pb, int *nc, int32_t x)
 	}
 }
 
+static int floor_log2(int32_t v)
+{
+	int k = 0;
+	while (v >> (k + 1))
+		k++;
+	return k;
+}
+
+/* The highest skyline over columns [x, x + w), w >= 1. */
+static int32_t sky_max(const struct pack_buf *pb, int W, int32_t x, int32_t w)
+{
+	int k = floor_log2(w);
+	const int32_t *t = pb->top + (size_t)k * (size_t)W;
+	int32_t a = t[x], b = t[x + w - ((int32_t)1 << k)];
+	return a > b ? a : b;
+}
+
+/* Columns [x, x + w) rise to y: the skyline, its table and its sums. */
+static void sky_set(struct pack_buf *pb, int W, int32_t x, int32_t w,
+		    int32_t y)
+{
+	for (int32_t k = x; k < x + w; k++)
+		pb->sky[k] = pb->top[k] = y;
+	for (int k = 1; k < pb->levels; k++) {
+		int32_t span = (int32_t)1 << k, half = span >> 1;
+		int32_t lo = x - span + 1 < 0 ? 0 : x - span + 1;
+		int32_t hi = x + w - 1 < W - span ? x + w - 1 : W - span;
+		const int32_t *prev = pb->top + (size_t)(k - 1) * (size_t)W;
+		int32_t *t = pb->top + (size_t)k * (size_t)W;
+		for (int32_t j = lo; j <= hi; j++)
+			t[j] = prev[j] > prev[j + half] ? prev[j]
+							: prev[j + half];
+	}
+	for (int32_t k = x; k < W; k++)
+		pb->sum[k + 1] = pb->sum[k] + pb->sky[k];
+}
+
 static int pack_at(const struct place_problem *pp, double s, struct rect *r,
 		   struct pack_buf *pb, const int *order)
 {
@@ -87,6 +135,8 @@ static int pack_at(const struct place_problem *pp, double s, struct rect *r,
 	char *placed = pb->placed;
 	for (int c = 0; c < W; c++)
 		sky[c] = 0;
+	memset(pb->top, 0, sizeof(*pb->top) * (size_t)pb->levels * (size_t)W);
+	memset(pb->sum, 0, sizeof(*pb->sum) * ((size_t)W + 1));
 	memset(placed, 0, (size_t)pp->n_items);
 	memset(pb->seen, 0, (size_t)W + 1);
 	/* candidate x: the west edge and every placed edge */
@@ -122,15 +172,20 @@ static int pack_at(const struct place_problem *pp, double s, struct rect *r,
 				int32_t x = c < nc ? cand[c] : cand[c - nc] - w;
 				if (x < 0 || x + w > W)
 					continue;
-				int32_t y = 0;
-				int64_t waste = 0;
-				for (int k = x; k < x + w; k++)
-					if (sky[k] > y)
-						y = sky[k];
+				int32_t y = sky_max(pb, W, x, w);
 				if (y + h > pp->grid_h)
 					continue;
-				for (int k = x; k < x + w; k++)
-					waste += y - sky[k];
+				/* the area under it: w * y less the skyline */
+				int64_t waste = (int64_t)w * y -
+						(pb->sum[x + w] - pb->sum[x]);
+				/* feed_dist >= 0 (no edge of negative bytes),
+				 * and rounding is monotone: the score is at
+				 * least its other terms; skip the distance
+				 * where they alone cannot win */
+				if (pb->fd_nonneg &&
+				    !(0.0 + (double)waste / w + 0.01 * (x + y) <
+				      best))
+					continue;
 				double sc = feed_dist(pp, pb->adj, r, placed, i,
 						      x, y, w, h) +
 					    (double)waste / w + 0.01 * (x + y);
@@ -144,8 +199,7 @@ static int pack_at(const struct place_problem *pp, double s, struct rect *r,
 			return 0;
 		r[i] = br;
 		placed[i] = 1;
-		for (int k = br.x; k < br.x + br.w; k++)
-			sky[k] = br.y + br.h;
+		sky_set(pb, W, br.x, br.w, br.y + br.h);
 		add_cand(pb, &nc, br.x + br.w);
 		add_cand(pb, &nc, br.x);
 	}
@@ -178,7 +232,15 @@ static int pack(const struct place_problem *pp, struct rect *rects, char *note,
 			      xcalloc((size_t)pp->grid_w, sizeof(int32_t)),
 			      xcalloc((size_t)pp->grid_w + 2, sizeof(int32_t)),
 			      xcalloc((size_t)pp->grid_w + 1, 1),
-			      xcalloc((size_t)n + 1, 1)};
+			      xcalloc((size_t)n + 1, 1),
+			      NULL,
+			      xcalloc((size_t)pp->grid_w + 1, sizeof(int64_t)),
+			      1 + floor_log2(pp->grid_w),
+			      1};
+	for (int e = 0; e < pp->n_edges; e++)
+		pb.fd_nonneg &= pp->edges[e].bytes >= 0;
+	pb.top = xcalloc((size_t)pb.levels * (size_t)pp->grid_w,
+			 sizeof(int32_t));
 	int *order = xcalloc((size_t)n + 1, sizeof(int));
 	struct rect *alt = xcalloc((size_t)n + 1, sizeof(*alt));
 	/* 1: pipeline order, communicating stages side by side */
@@ -209,6 +271,8 @@ static int pack(const struct place_problem *pp, struct rect *rects, char *note,
 	free(pb.cand);
 	free(pb.seen);
 	free(pb.placed);
+	free(pb.top);
+	free(pb.sum);
 	place_adj_release(&adj);
 	free(order);
 	free(alt);

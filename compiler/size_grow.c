@@ -32,10 +32,20 @@ struct grow {
 	int b;		    /* the slowest item */
 	double best_t;	    /* the lowest pace found for it */
 	struct rect best;   /* and where */
-	int64_t *occ;	    /* (W+1) x (H+1) prefix sums of PEs others take */
+	int32_t *occ;	    /* (W+1) x (H+1) prefix sums of PEs others take
+			       (at most W H <= 4096^2: int32_t holds it) */
 	unsigned char *cov; /* W x H: 1 where another item lies */
 	unsigned char *seen; /* max(W, H) + 1: find_free's scratch */
+	/* find_free's map of one shape, built when probing corner by corner
+	 * grows long (a crowded grid): free[y W + x] 1 when the shape fits
+	 * at (x, y), col_free[x] 1 when it fits somewhere in column x */
+	unsigned char *free, *col_free;
 };
+
+/* is_free probes of one find_free before it maps the whole grid for
+ * its shape (the map costs about W x H probes' worth of sequential work,
+ * a probe four scattered reads): only crowded grids get there. */
+#define GROW_PROBES_BEFORE_MAP(W, H) ((W) * (H) / 16)
 
 /* Free columns (rows) beside item b's rectangle in direction dir (0 east,
  * 1 west, 2 towards larger y, 3 towards smaller y), over its whole side. */
@@ -171,7 +181,7 @@ static void build_occ(struct grow *g)
 		for (int64_t y = r->y; y < r->y + r->h; y++)
 			memset(g->cov + y * W + r->x, 1, (size_t)r->w);
 	}
-	int64_t *o = g->occ;
+	int32_t *o = g->occ;
 	for (int64_t y = 1; y <= H; y++)
 		for (int64_t x = 1; x <= W; x++)
 			o[y * (W + 1) + x] = g->cov[(y - 1) * W + x - 1] +
@@ -184,11 +194,31 @@ static void build_occ(struct grow *g)
 static int is_free(const struct grow *g, const struct rect *c)
 {
 	int64_t W1 = g->pp->grid_w + 1;
-	const int64_t *o = g->occ;
+	const int32_t *o = g->occ;
 	int64_t x0 = c->x, y0 = c->y, x1 = c->x + c->w, y1 = c->y + c->h;
 	return o[y1 * W1 + x1] - o[y0 * W1 + x1] - o[y1 * W1 + x0] +
 		       o[y0 * W1 + x0] ==
 	       0;
+}
+
+/* find_free's map for a w x h shape: where it is free of the other
+ * items, by the same prefix sums as is_free. */
+static void map_free(struct grow *g, int32_t w, int32_t h)
+{
+	int64_t W = g->pp->grid_w, H = g->pp->grid_h, W1 = W + 1;
+	int64_t nx = W - w + 1;
+	const int32_t *o = g->occ;
+	unsigned char *restrict col = g->col_free;
+	memset(col, 0, (size_t)W);
+	for (int64_t y = 0; y + h <= H; y++) {
+		const int32_t *restrict lo = o + y * W1;
+		const int32_t *restrict hi = o + (y + h) * W1;
+		unsigned char *restrict f = g->free + y * W;
+		for (int64_t x = 0; x < nx; x++)
+			f[x] = hi[x + w] - lo[x + w] - hi[x] + lo[x] == 0;
+		for (int64_t x = 0; x < nx; x++)
+			col[x] |= f[x];
+	}
 }
 
 /* Candidate corners along one axis for an extent e: the grid's two ends
@@ -255,7 +285,7 @@ static int corner_order(const int32_t *v, int n, int32_t lim, int32_t e,
  * best found (a repeated corner is the same place, and a later one never
  * wins a tie): the answer a scan of every pair of corners gives.
  */
-static int find_free(const struct grow *g, int32_t w, int32_t h, int32_t *cx,
+static int find_free(struct grow *g, int32_t w, int32_t h, int32_t *cx,
 		     int32_t *cy, int32_t *xs, int32_t *ys)
 {
 	const struct place_problem *pp = g->pp;
@@ -265,16 +295,26 @@ static int find_free(const struct grow *g, int32_t w, int32_t h, int32_t *cx,
 	struct corner *oy = xcalloc((size_t)ny + 1, sizeof(*oy));
 	nx = corner_order(xs, nx, pp->grid_w, w, a->x, g->seen, ox);
 	ny = corner_order(ys, ny, pp->grid_h, h, a->y, g->seen, oy);
-	int64_t best = -1;
-	int bi = 0, bk = 0;
+	int64_t best = -1, probes = 0;
+	int64_t W = pp->grid_w, H = pp->grid_h;
+	int mapped = 0, bi = 0, bk = 0;
 	for (int i = 0; i < nx && (best < 0 || ox[i].d <= best); i++) {
+		if (mapped && !g->col_free[ox[i].v])
+			continue; /* no y of this x is free */
 		for (int k = 0; k < ny; k++) {
 			int64_t dist = ox[i].d + oy[k].d;
 			if (best >= 0 && dist > best)
 				break;
 			struct rect c = {ox[i].v, oy[k].v, w, h};
-			if (!is_free(g, &c))
+			if (mapped ? !g->free[(int64_t)c.y * W + c.x]
+				   : !is_free(g, &c)) {
+				if (!mapped &&
+				    ++probes >= GROW_PROBES_BEFORE_MAP(W, H)) {
+					map_free(g, w, h);
+					mapped = 1;
+				}
 				continue;
+			}
 			if (best < 0 || dist < best ||
 			    ox[i].at < bi || (ox[i].at == bi && oy[k].at < bk)) {
 				best = dist;
@@ -379,10 +419,13 @@ int size_grow(const struct place_problem *pp, struct rect *rects)
 	if (n < 1)
 		return 0;
 	int64_t W = pp->grid_w, H = pp->grid_h;
-	struct grow g = {pp, rects, 0, 0, {0, 0, 0, 0}, NULL, NULL, NULL};
+	struct grow g = {pp,   rects, 0,    0,	  {0, 0, 0, 0},
+			 NULL, NULL,  NULL, NULL, NULL};
 	g.seen = xcalloc((size_t)(W > H ? W : H) + 1, 1);
 	g.occ = xcalloc((size_t)((W + 1) * (H + 1)), sizeof(*g.occ));
 	g.cov = xcalloc((size_t)(W * H), 1);
+	g.free = xcalloc((size_t)(W * H), 1);
+	g.col_free = xcalloc((size_t)W, 1);
 	struct rect *hist =
 		xcalloc((size_t)SIZE_GROW_MAX_MOVES(n), sizeof(*hist));
 	int *moved = xcalloc((size_t)SIZE_GROW_MAX_MOVES(n), sizeof(int));
@@ -403,6 +446,8 @@ int size_grow(const struct place_problem *pp, struct rect *rects)
 	}
 	free(g.occ);
 	free(g.cov);
+	free(g.free);
+	free(g.col_free);
 	free(g.seen);
 	free(hist);
 	free(moved);
