@@ -112,14 +112,12 @@ static int model_kind(const struct graph *gr, const struct gpu_kern *k)
 
 /* The model's kernels of the row's phase, summed by kind. */
 static void predict(const struct gpu_spec *g, const struct graph *gr,
-		    struct gpu_run_opts *o, struct gpu_prof_row *r)
+		    const struct gpu_run_opts *o, struct gpu_prof_row *r)
 {
 	struct gpu_klist kl;
 	int64_t params = 0;
 	struct diag dd;
 	diag_init(&dd);
-	if (o->batch <= 0)
-		o->batch = gr->default_batch > 0 ? gr->default_batch : 32;
 	if (gpu_kernels(g, gr, o, r->train, &kl, &params, &dd)) {
 		r->id.skipped = xstrdup(diag_count(&dd) && diag_text(&dd, 0)
 						? diag_text(&dd, 0)
@@ -181,16 +179,11 @@ int gpu_profile_text(const struct gpu_spec *g, const char *path,
 {
 	struct gpu_jsonl jl;
 	memset(p, 0, sizeof(*p));
-	int rc = gpu_jsonl_parse(path, text, len, &jl, d);
+	int rc = gpu_val_jsonl_rows(path, text, len,
+				    "profile rows (tools/measure_gpu.py "
+				    "--profile)", &jl, d);
 	if (rc)
 		return rc;
-	if (!jl.n) {
-		diag_add(d, path, 1, 1,
-			 "validate: a profile must hold rows, one JSON object "
-			 "per line (tools/measure_gpu.py --profile), got none");
-		gpu_jsonl_release(&jl);
-		return WS_EINPUT;
-	}
 	p->file = xstrdup(path);
 	p->rows = xcalloc(jl.n, sizeof(*p->rows));
 	struct gpu_net_cache cache = {NULL, 0};

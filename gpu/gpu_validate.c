@@ -397,6 +397,22 @@ static const struct graph *row_graph(const char *path, const char *text,
 	return NULL;
 }
 
+int gpu_val_jsonl_rows(const char *path, const char *text, size_t len,
+		       const char *what, struct gpu_jsonl *jl, struct diag *d)
+{
+	int rc = gpu_jsonl_parse(path, text, len, jl, d);
+	if (rc)
+		return rc;
+	if (!jl->n) { /* an empty file, /dev/null: nothing was checked */
+		diag_add(d, path, 1, 1,
+			 "validate: file must hold %s, one JSON object per "
+			 "line, got none", what);
+		gpu_jsonl_release(jl);
+		return WS_EINPUT;
+	}
+	return WS_OK;
+}
+
 int gpu_val_row_setup(const char *path, const char *text, size_t len,
 		      const json_t *row, const struct graph *net,
 		      const char *const *dirs, int n_dirs,
@@ -419,16 +435,9 @@ int gpu_validate_text(const struct gpu_spec *g, const char *path,
 {
 	struct gpu_jsonl jl;
 	memset(v, 0, sizeof(*v));
-	int rc = gpu_jsonl_parse(path, text, len, &jl, d);
+	int rc = gpu_val_jsonl_rows(path, text, len, "measurements", &jl, d);
 	if (rc)
 		return rc;
-	if (!jl.n) { /* an empty file, /dev/null: nothing was checked */
-		diag_add(d, path, 1, 1,
-			 "validate: file must hold measurements, one JSON "
-			 "object per line, got none");
-		gpu_jsonl_release(&jl);
-		return WS_EINPUT;
-	}
 	v->file = xstrdup(path);
 	v->rows = xcalloc(jl.n ? jl.n : 1, sizeof(*v->rows));
 	struct gpu_net_cache cache = {NULL, 0};

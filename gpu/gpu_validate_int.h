@@ -16,6 +16,12 @@ struct gpu_net_cache {
 };
 void gpu_net_cache_release(struct gpu_net_cache *nc);
 
+/* The rows of a JSON-lines file of `what` (text already read): 0, or
+ * WS_EINPUT when it is not JSON lines or holds no row (a file:1:1 error
+ * naming `what`). */
+int gpu_val_jsonl_rows(const char *path, const char *text, size_t len,
+		       const char *what, struct gpu_jsonl *jl, struct diag *d);
+
 /* A row's identity ("model", "batch", "precision", "mode"), the run
  * options it was measured with ("optimizer") and its network (`net` when
  * not NULL, else its "network_file", NAME in `dirs`, the zoo): 0, or -1
